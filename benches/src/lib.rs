@@ -1,0 +1,1 @@
+//! Benchmark support crate for ciblage (benchmarks live in `benches/*.rs`).

@@ -1,0 +1,486 @@
+//! Customer ids, factorised once into dense `u32` codes.
+//!
+//! Every per-customer computation works on dense codes `0..n_customers`
+//! (vector indexing, no hashing in hot loops). [`CustomerIndex`] assigns the
+//! codes in order of first appearance and keeps the original ids, integer or
+//! string, for output.
+
+use std::fmt;
+use std::hash::BuildHasher;
+
+use foldhash::fast::FixedState;
+use hashbrown::{HashMap, HashTable};
+use rayon::slice::ParallelSliceMut;
+
+use crate::error::{CiblageError, Result};
+
+/// Seed of the id hasher: fixed, so codes never depend on the process.
+const HASH_SEED: u64 = 0x5eed_c1b1_a6e0_0001;
+/// Marks an empty slot of the direct lookup table.
+const ABSENT: u32 = u32::MAX;
+/// Integer ids spanning at most this many values use a lookup table, not a hash map.
+const DIRECT_MIN_SPAN: u64 = 1 << 16;
+/// Upper bound on the lookup table (entries), i.e. 256 MiB.
+const DIRECT_MAX_SPAN: u64 = 1 << 26;
+
+/// One original customer id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CustomerId<'a> {
+    /// An integer id.
+    Int(i64),
+    /// A string id.
+    Str(&'a str),
+}
+
+impl fmt::Display for CustomerId<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Int(v) => write!(f, "{v}"),
+            Self::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+/// String ids stored back to back in one buffer (no allocation per id).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StringIds {
+    bytes: String,
+    offsets: Vec<usize>,
+}
+
+impl StringIds {
+    /// An empty list.
+    pub fn new() -> Self {
+        Self {
+            bytes: String::new(),
+            offsets: vec![0],
+        }
+    }
+
+    /// Number of ids.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// True when there is no id.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The id at `i`.
+    ///
+    /// # Panics
+    /// If `i >= self.len()`.
+    #[inline]
+    pub fn get(&self, i: usize) -> &str {
+        &self.bytes[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// Appends one id.
+    pub fn push(&mut self, s: &str) {
+        self.bytes.push_str(s);
+        self.offsets.push(self.bytes.len());
+    }
+
+    /// Iterates the ids in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The concatenated bytes and the `len + 1` offsets (Arrow string layout).
+    pub fn as_parts(&self) -> (&str, &[usize]) {
+        (&self.bytes, &self.offsets)
+    }
+}
+
+/// The original ids of the customers, indexed by code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerIds {
+    /// Integer ids.
+    Int(Vec<i64>),
+    /// String ids.
+    Str(StringIds),
+}
+
+impl CustomerIds {
+    /// Number of customers.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Int(v) => v.len(),
+            Self::Str(s) => s.len(),
+        }
+    }
+
+    /// True when there is no customer.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The id of code `code`.
+    ///
+    /// # Panics
+    /// If `code` is not below [`CustomerIds::len`].
+    pub fn get(&self, code: u32) -> CustomerId<'_> {
+        match self {
+            Self::Int(v) => CustomerId::Int(v[code as usize]),
+            Self::Str(s) => CustomerId::Str(s.get(code as usize)),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Lookup {
+    Empty,
+    Direct {
+        base: i64,
+        table: Vec<u32>,
+    },
+    IntHash(HashMap<i64, u32, FixedState>),
+    Str {
+        table: HashTable<u32>,
+        hashes: Vec<u64>,
+    },
+}
+
+/// Assigns dense codes to customer ids, in order of first appearance.
+///
+/// Dense integer ids (a span of at most twice the rows seen, up to 2^26) use
+/// a lookup table; other integer ids and string ids use a hash table with a
+/// fixed seed, so the codes are the same in every process.
+///
+/// ```
+/// use ciblage::{CustomerIndex, CustomerId};
+/// let mut index = CustomerIndex::new();
+/// let mut codes = Vec::new();
+/// index.encode_str(["b", "a", "b"], &mut codes).unwrap();
+/// assert_eq!(codes, [0, 1, 0]);
+/// assert_eq!(index.id(1), CustomerId::Str("a"));
+/// assert_eq!(index.sorted_codes(), [1, 0]); // "a" < "b"
+/// ```
+#[derive(Debug, Clone)]
+pub struct CustomerIndex {
+    ids: CustomerIds,
+    lookup: Lookup,
+    rows_seen: u64,
+    argument: String,
+}
+
+impl Default for CustomerIndex {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CustomerIndex {
+    /// An empty index; errors name the argument `customer`.
+    pub fn new() -> Self {
+        Self::named("customer")
+    }
+
+    /// An empty index whose errors name `argument` (a column name, say).
+    pub fn named(argument: impl Into<String>) -> Self {
+        Self {
+            ids: CustomerIds::Int(Vec::new()),
+            lookup: Lookup::Empty,
+            rows_seen: 0,
+            argument: argument.into(),
+        }
+    }
+
+    /// Number of distinct customers seen.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// True when no id has been seen.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The original ids, by code.
+    pub fn ids(&self) -> &CustomerIds {
+        &self.ids
+    }
+
+    /// The original id of one code.
+    ///
+    /// # Panics
+    /// If `code >= self.len()`.
+    pub fn id(&self, code: u32) -> CustomerId<'_> {
+        self.ids.get(code)
+    }
+
+    /// Tells the index the whole range of integer ids to come, so that it can
+    /// choose the lookup table at once. Optional; ignored after the first id.
+    pub fn expect_int_range(&mut self, min: i64, max: i64, rows: usize) {
+        if matches!(self.lookup, Lookup::Empty) && min <= max {
+            let span = max.abs_diff(min).saturating_add(1);
+            if span <= direct_limit(rows as u64) {
+                self.lookup = Lookup::Direct {
+                    base: min,
+                    table: vec![ABSENT; span as usize],
+                };
+            }
+        }
+    }
+
+    /// Encodes integer ids, appending one code per id to `out`.
+    ///
+    /// # Errors
+    /// [`CiblageError::MixedIdKinds`] if string ids were encoded before.
+    pub fn encode_i64(&mut self, ids: &[i64], out: &mut Vec<u32>) -> Result<()> {
+        if matches!(self.lookup, Lookup::Str { .. }) {
+            return Err(self.mixed());
+        }
+        self.rows_seen += ids.len() as u64;
+        out.reserve(ids.len());
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.prepare_int_lookup(ids);
+        let CustomerIds::Int(known) = &mut self.ids else {
+            unreachable!("integer lookup with string ids")
+        };
+        match &mut self.lookup {
+            Lookup::Direct { base, table } => {
+                let base = *base;
+                for &id in ids {
+                    let slot = &mut table[id.wrapping_sub(base) as usize];
+                    if *slot == ABSENT {
+                        *slot = known.len() as u32;
+                        known.push(id);
+                    }
+                    out.push(*slot);
+                }
+            }
+            Lookup::IntHash(map) => {
+                for &id in ids {
+                    let next = known.len() as u32;
+                    let code = *map.entry(id).or_insert_with(|| {
+                        known.push(id);
+                        next
+                    });
+                    out.push(code);
+                }
+            }
+            Lookup::Empty | Lookup::Str { .. } => unreachable!("prepared above"),
+        }
+        Ok(())
+    }
+
+    /// Makes sure the lookup can take every id of `ids`: creates, widens or
+    /// abandons the direct table as needed.
+    fn prepare_int_lookup(&mut self, ids: &[i64]) {
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+        for &v in ids {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        let limit = direct_limit(self.rows_seen);
+        match &mut self.lookup {
+            Lookup::Empty => {
+                let span = hi.abs_diff(lo).saturating_add(1);
+                self.lookup = if span <= limit {
+                    Lookup::Direct {
+                        base: lo,
+                        table: vec![ABSENT; span as usize],
+                    }
+                } else {
+                    Lookup::IntHash(HashMap::with_hasher(FixedState::with_seed(HASH_SEED)))
+                };
+            }
+            Lookup::Direct { base, table } => {
+                let old_hi = *base + table.len() as i64 - 1;
+                if lo >= *base && hi <= old_hi {
+                    return;
+                }
+                let new_lo = lo.min(*base);
+                let new_hi = hi.max(old_hi);
+                let span = new_hi.abs_diff(new_lo).saturating_add(1);
+                if span <= limit {
+                    let mut grown = vec![ABSENT; span as usize];
+                    let shift = (*base - new_lo) as usize;
+                    grown[shift..shift + table.len()].copy_from_slice(table);
+                    *base = new_lo;
+                    *table = grown;
+                } else {
+                    let CustomerIds::Int(known) = &self.ids else {
+                        unreachable!("integer lookup with string ids")
+                    };
+                    let mut map = HashMap::with_capacity_and_hasher(
+                        known.len(),
+                        FixedState::with_seed(HASH_SEED),
+                    );
+                    for (code, &id) in known.iter().enumerate() {
+                        map.insert(id, code as u32);
+                    }
+                    self.lookup = Lookup::IntHash(map);
+                }
+            }
+            Lookup::IntHash(_) | Lookup::Str { .. } => {}
+        }
+    }
+
+    /// Encodes string ids, appending one code per id to `out`.
+    ///
+    /// # Errors
+    /// [`CiblageError::MixedIdKinds`] if integer ids were encoded before.
+    pub fn encode_str<'s>(
+        &mut self,
+        ids: impl IntoIterator<Item = &'s str>,
+        out: &mut Vec<u32>,
+    ) -> Result<()> {
+        match self.lookup {
+            Lookup::Empty => {
+                self.ids = CustomerIds::Str(StringIds::new());
+                self.lookup = Lookup::Str {
+                    table: HashTable::new(),
+                    hashes: Vec::new(),
+                };
+            }
+            Lookup::Str { .. } => {}
+            _ => return Err(self.mixed()),
+        }
+        let (CustomerIds::Str(known), Lookup::Str { table, hashes }) =
+            (&mut self.ids, &mut self.lookup)
+        else {
+            unreachable!("string lookup prepared above")
+        };
+        let hasher = FixedState::with_seed(HASH_SEED);
+        let mut rows = 0u64;
+        for s in ids {
+            rows += 1;
+            let h = hasher.hash_one(s);
+            let code = match table.find(h, |&c| known.get(c as usize) == s) {
+                Some(&c) => c,
+                None => {
+                    let c = known.len() as u32;
+                    known.push(s);
+                    hashes.push(h);
+                    table.insert_unique(h, c, |&c| hashes[c as usize]);
+                    c
+                }
+            };
+            out.push(code);
+        }
+        self.rows_seen += rows;
+        Ok(())
+    }
+
+    /// Codes ordered by their original id (integers numerically, strings
+    /// byte-wise), the order in which results are reported.
+    pub fn sorted_codes(&self) -> Vec<u32> {
+        if let Lookup::Direct { table, .. } = &self.lookup {
+            return table.iter().copied().filter(|&c| c != ABSENT).collect();
+        }
+        let mut codes: Vec<u32> = (0..self.len() as u32).collect();
+        match &self.ids {
+            CustomerIds::Int(v) => codes.par_sort_unstable_by_key(|&c| v[c as usize]),
+            CustomerIds::Str(s) => {
+                codes.par_sort_unstable_by(|&a, &b| s.get(a as usize).cmp(s.get(b as usize)));
+            }
+        }
+        codes
+    }
+
+    fn mixed(&self) -> CiblageError {
+        CiblageError::MixedIdKinds {
+            argument: self.argument.clone(),
+        }
+    }
+}
+
+/// Largest integer-id span served by a lookup table after `rows` rows.
+fn direct_limit(rows: u64) -> u64 {
+    (2 * rows).clamp(DIRECT_MIN_SPAN, DIRECT_MAX_SPAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn restore(index: &CustomerIndex, codes: &[u32]) -> Vec<String> {
+        codes.iter().map(|&c| index.id(c).to_string()).collect()
+    }
+
+    #[test]
+    fn first_appearance_order() {
+        let mut index = CustomerIndex::new();
+        let mut codes = Vec::new();
+        index.encode_i64(&[42, 7, 42, 9, 7], &mut codes).unwrap();
+        assert_eq!(codes, [0, 1, 0, 2, 1]);
+        assert_eq!(index.sorted_codes(), [1, 2, 0]); // 7 < 9 < 42
+    }
+
+    #[test]
+    fn sparse_ids_fall_back_to_hashing_and_keep_codes() {
+        let mut index = CustomerIndex::new();
+        let mut codes = Vec::new();
+        index.encode_i64(&[5, 6], &mut codes).unwrap();
+        assert!(matches!(index.lookup, Lookup::Direct { .. }));
+        // A far-away id makes the span too large for a table.
+        index
+            .encode_i64(&[i64::MAX, 6, i64::MIN], &mut codes)
+            .unwrap();
+        assert!(matches!(index.lookup, Lookup::IntHash(_)));
+        assert_eq!(codes, [0, 1, 2, 1, 3]);
+        assert_eq!(index.sorted_codes(), [3, 0, 1, 2]);
+    }
+
+    #[test]
+    fn table_grows_downwards() {
+        let mut index = CustomerIndex::new();
+        let mut codes = Vec::new();
+        index.encode_i64(&[100, 101], &mut codes).unwrap();
+        index.encode_i64(&[90, 100], &mut codes).unwrap();
+        assert_eq!(codes, [0, 1, 2, 0]);
+        assert!(matches!(index.lookup, Lookup::Direct { base: 90, .. }));
+    }
+
+    #[test]
+    fn mixing_kinds_is_an_error() {
+        let mut index = CustomerIndex::named("client");
+        let mut codes = Vec::new();
+        index.encode_i64(&[1], &mut codes).unwrap();
+        let err = index.encode_str(["x"], &mut codes).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "client: customer ids must all be integers or all be strings, got both"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn factorise_then_restore_is_identity_int(ids in proptest::collection::vec(any::<i64>(), 0..200),
+                                                  small in proptest::collection::vec(-50i64..50, 0..200)) {
+            for input in [ids, small] {
+                let mut index = CustomerIndex::new();
+                let mut codes = Vec::new();
+                // Encode in two batches to exercise growth.
+                let (a, b) = input.split_at(input.len() / 2);
+                index.encode_i64(a, &mut codes).unwrap();
+                index.encode_i64(b, &mut codes).unwrap();
+                let back: Vec<i64> = codes.iter().map(|&c| match index.id(c) {
+                    CustomerId::Int(v) => v,
+                    CustomerId::Str(_) => unreachable!(),
+                }).collect();
+                prop_assert_eq!(&back, &input);
+                prop_assert!(codes.iter().all(|&c| (c as usize) < index.len()));
+                let sorted = index.sorted_codes();
+                prop_assert_eq!(sorted.len(), index.len());
+                prop_assert!(sorted.windows(2).all(|w| index.id(w[0]) < index.id(w[1])));
+            }
+        }
+
+        #[test]
+        fn factorise_then_restore_is_identity_str(input in proptest::collection::vec("[a-c]{0,3}|[é✓]{1,2}", 0..200)) {
+            let mut index = CustomerIndex::new();
+            let mut codes = Vec::new();
+            index.encode_str(input.iter().map(String::as_str), &mut codes).unwrap();
+            prop_assert_eq!(restore(&index, &codes), input.clone());
+            let distinct: std::collections::BTreeSet<&String> = input.iter().collect();
+            prop_assert_eq!(index.len(), distinct.len());
+        }
+    }
+}

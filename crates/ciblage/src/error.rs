@@ -1,0 +1,138 @@
+//! The one error type of the core crate.
+
+/// Everything that can go wrong in `ciblage`.
+///
+/// Messages are lowercase, name the argument or parameter at fault, and say
+/// where (row index) when a single value is at fault, so that nothing has to
+/// be guessed from a stack trace.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CiblageError {
+    /// An input that must hold at least one row holds none.
+    #[error("{argument}: input is empty")]
+    EmptyInput {
+        /// The argument (or column) that is empty.
+        argument: String,
+    },
+    /// Two columns that must have the same length do not.
+    #[error("{argument}: has {got} rows, expected {expected} (the length of the first column)")]
+    LengthMismatch {
+        /// The argument whose length is wrong.
+        argument: String,
+        /// The length the other columns have.
+        expected: usize,
+        /// The length this one has.
+        got: usize,
+    },
+    /// A NaN or infinite value where a finite number is needed.
+    #[error("{argument}: non-finite value {value} at row {row}")]
+    NonFinite {
+        /// The argument (or column) holding the value.
+        argument: String,
+        /// Row index (0-based) of the first offending value.
+        row: usize,
+        /// The value itself (NaN or ±inf).
+        value: f64,
+    },
+    /// A missing (null) value where none is allowed.
+    #[error("{argument}: null value at row {row}")]
+    NullValue {
+        /// The argument (or column) holding the null.
+        argument: String,
+        /// Row index (0-based) of the first null.
+        row: usize,
+    },
+    /// A negative amount while the negative-amount policy is `Reject`.
+    #[error("{argument}: negative value {value} at row {row} (negative amounts are rejected; set negative_amounts to keep or exclude them)")]
+    NegativeAmount {
+        /// The argument (or column) holding the value.
+        argument: String,
+        /// Row index (0-based) of the first negative value.
+        row: usize,
+        /// The value itself.
+        value: f64,
+    },
+    /// A timestamp that cannot be represented (outside ±262,000 years).
+    #[error("{argument}: timestamp out of range at row {row}")]
+    TimestampOutOfRange {
+        /// The argument (or column) holding the value.
+        argument: String,
+        /// Row index (0-based).
+        row: usize,
+    },
+    /// Customer ids of two kinds (integer and string) were mixed in one index.
+    #[error("{argument}: customer ids must all be integers or all be strings, got both")]
+    MixedIdKinds {
+        /// The argument (or column) holding the ids.
+        argument: String,
+    },
+    /// A parameter value outside its domain.
+    #[error("invalid parameter {name}: {reason}")]
+    InvalidParameter {
+        /// The parameter's name, as in the builder method.
+        name: &'static str,
+        /// What is wrong and what is allowed.
+        reason: String,
+    },
+    /// A time-zone name that the IANA database does not know.
+    #[error("invalid parameter timezone: unknown time zone {0:?}")]
+    UnknownTimeZone(String),
+    /// Every transaction falls after the reference date, or was excluded.
+    #[error("as_of: no transaction left to score on or before {as_of} ({reason})")]
+    NothingToScore {
+        /// The reference date, ISO formatted.
+        as_of: String,
+        /// Why the rows were left out.
+        reason: String,
+    },
+    /// A segment table that cannot be used (bad range, duplicate name, parse error).
+    #[error("segment table: {0}")]
+    InvalidSegmentTable(String),
+    /// A serialized object written by an incompatible version, or corrupt.
+    #[error("{what}: {reason}")]
+    InvalidModelFile {
+        /// What was being read.
+        what: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// `Result` with [`CiblageError`] as the error type.
+pub type Result<T, E = CiblageError> = std::result::Result<T, E>;
+
+impl CiblageError {
+    /// Shorthand for an [`CiblageError::InvalidParameter`].
+    pub(crate) fn param(name: &'static str, reason: impl Into<String>) -> Self {
+        Self::InvalidParameter {
+            name,
+            reason: reason.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_argument() {
+        let e = CiblageError::NonFinite {
+            argument: "amount".into(),
+            row: 3,
+            value: f64::NAN,
+        };
+        assert_eq!(e.to_string(), "amount: non-finite value NaN at row 3");
+        let e = CiblageError::param("bins", "must be between 2 and 9, got 12");
+        assert_eq!(
+            e.to_string(),
+            "invalid parameter bins: must be between 2 and 9, got 12"
+        );
+    }
+
+    #[test]
+    fn errors_are_send_and_sync() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<CiblageError>();
+    }
+}

@@ -1,0 +1,523 @@
+//! The scoring pipeline and its result, [`RfmScores`].
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+
+use crate::activity::{CustomerActivity, InputReport};
+use crate::customers::{CustomerIds, CustomerIndex, StringIds};
+use crate::error::{CiblageError, Result};
+use crate::rfm::binning::{classify, Classes};
+use crate::rfm::params::{FrequencyMeasure, MonetaryMeasure, RfmValidParams, RfmVariant};
+use crate::rfm::summary::{Criterion, CriterionReport, SegmentSummary};
+use crate::time::{date_from_day, day_from_date, iso_day, Zone};
+
+/// Per-customer RFM values, scores and segments, one row per customer that
+/// has at least one counted transaction, ordered by customer id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RfmScores {
+    pub(crate) params: RfmValidParams,
+    pub(crate) as_of: NaiveDate,
+    pub(crate) zone: Zone,
+    pub(crate) ids: CustomerIds,
+    pub(crate) first_purchase: Vec<i64>,
+    pub(crate) last_purchase: Vec<i64>,
+    pub(crate) recency_days: Vec<i64>,
+    pub(crate) tenure_days: Vec<i64>,
+    pub(crate) frequency: Vec<u32>,
+    pub(crate) monetary: Vec<f64>,
+    pub(crate) average: Vec<f64>,
+    pub(crate) scores: [Vec<u8>; 3],
+    pub(crate) segment: Vec<u16>,
+    pub(crate) criteria: [CriterionReport; 3],
+    pub(crate) report: InputReport,
+}
+
+/// Runs the whole pipeline; see [`RfmValidParams::score`].
+pub(crate) fn score(
+    params: &RfmValidParams,
+    activity: &CustomerActivity,
+    customers: &CustomerIndex,
+) -> Result<RfmScores> {
+    if activity.len() != customers.len() {
+        return Err(CiblageError::LengthMismatch {
+            argument: "activity".into(),
+            expected: customers.len(),
+            got: activity.len(),
+        });
+    }
+    let revenue = &activity.revenue;
+    let cost = match (params.monetary_measure, &activity.cost) {
+        (MonetaryMeasure::Margin, None) => {
+            return Err(CiblageError::param(
+                "monetary",
+                "\"margin\" needs a cost column (amount minus cost)",
+            ))
+        }
+        (MonetaryMeasure::Margin, Some(c)) => Some(c),
+        (MonetaryMeasure::Revenue, _) => None,
+    };
+    let counts = match params.frequency_measure {
+        FrequencyMeasure::Transactions => &activity.transactions,
+        FrequencyMeasure::PurchaseDays => activity
+            .purchase_days
+            .as_ref()
+            .unwrap_or(&activity.transactions),
+    };
+    let zone = activity.zone;
+    // Scored customers, in id order.
+    let order: Vec<u32> = customers
+        .sorted_codes()
+        .into_iter()
+        .filter(|&c| activity.is_active(c as usize))
+        .collect();
+    let as_of_day = match params.as_of {
+        Some(d) => day_from_date(d),
+        None => match order.iter().map(|&c| activity.last[c as usize]).max() {
+            Some(last) => zone.day_of(last) + 1,
+            None => 0,
+        },
+    };
+    let as_of = date_from_day(as_of_day)
+        .ok_or_else(|| CiblageError::param("as_of", format!("day {as_of_day} is out of range")))?;
+    if order.is_empty() {
+        let r = &activity.report;
+        return Err(CiblageError::NothingToScore {
+            as_of: iso_day(as_of_day),
+            reason: format!(
+                "{} rows read, {} after the reference date, {} negative rows excluded",
+                r.rows, r.rows_after_as_of, r.negative_rows_excluded
+            ),
+        });
+    }
+    let pick = |v: &[i64]| -> Vec<i64> { order.iter().map(|&c| v[c as usize]).collect() };
+    let first_purchase = pick(&activity.first);
+    let last_purchase = pick(&activity.last);
+    let day = |t: &i64| zone.day_of(*t);
+    let recency_days: Vec<i64> = last_purchase
+        .par_iter()
+        .map(|t| as_of_day - day(t))
+        .collect();
+    let tenure_days: Vec<i64> = first_purchase
+        .par_iter()
+        .map(|t| as_of_day - day(t))
+        .collect();
+    let frequency: Vec<u32> = order.iter().map(|&c| counts[c as usize]).collect();
+    let monetary: Vec<f64> = order
+        .iter()
+        .map(|&c| {
+            let c = c as usize;
+            revenue[c] - cost.map_or(0.0, |k| k[c])
+        })
+        .collect();
+    let average: Vec<f64> = monetary
+        .iter()
+        .zip(&frequency)
+        .map(|(&m, &f)| m / f64::from(f.max(1)))
+        .collect();
+
+    let ids = restrict_ids(customers.ids(), &order);
+    let tie_order: Vec<u32> = (0..order.len() as u32).collect();
+    let [kr, kf, km] = params.classes();
+    let values_r: Vec<f64> = recency_days.iter().map(|&d| d as f64).collect();
+    let values_f: Vec<f64> = frequency.iter().map(|&f| f64::from(f)).collect();
+    let values_m = match params.variant {
+        RfmVariant::Rfm => &monetary,
+        RfmVariant::Rfa => &average,
+    };
+    let ((cr, cf), cm) = rayon::join(
+        || {
+            rayon::join(
+                || classify(&values_r, &params.recency, kr, &tie_order),
+                || classify(&values_f, &params.frequency, kf, &tie_order),
+            )
+        },
+        || classify(values_m, &params.monetary, km, &tie_order),
+    );
+    let reverse = |c: Classes| -> Classes {
+        let classes = c.classes.iter().map(|&x| kr + 1 - x).collect();
+        Classes { classes, ..c }
+    };
+    let cr = reverse(cr);
+    let m_criterion = match params.variant {
+        RfmVariant::Rfm => Criterion::Monetary,
+        RfmVariant::Rfa => Criterion::Average,
+    };
+    let criteria = [
+        CriterionReport::new(Criterion::Recency, &params.recency, kr, &cr),
+        CriterionReport::new(Criterion::Frequency, &params.frequency, kf, &cf),
+        CriterionReport::new(m_criterion, &params.monetary, km, &cm),
+    ];
+    let scores = [cr.classes, cf.classes, cm.classes];
+    let segment = (0..order.len())
+        .map(|i| {
+            params
+                .segments
+                .index_of(scores[0][i], scores[1][i], scores[2][i]) as u16
+        })
+        .collect();
+    Ok(RfmScores {
+        params: params.clone(),
+        as_of,
+        zone,
+        ids,
+        first_purchase,
+        last_purchase,
+        recency_days,
+        tenure_days,
+        frequency,
+        monetary,
+        average,
+        scores,
+        segment,
+        criteria,
+        report: activity.report,
+    })
+}
+
+fn restrict_ids(ids: &CustomerIds, order: &[u32]) -> CustomerIds {
+    match ids {
+        CustomerIds::Int(v) => CustomerIds::Int(order.iter().map(|&c| v[c as usize]).collect()),
+        CustomerIds::Str(s) => {
+            let mut out = StringIds::new();
+            for &c in order {
+                out.push(s.get(c as usize));
+            }
+            CustomerIds::Str(out)
+        }
+    }
+}
+
+impl RfmScores {
+    /// Number of scored customers.
+    pub fn len(&self) -> usize {
+        self.segment.len()
+    }
+
+    /// True when no customer was scored (never, in practice: scoring fails instead).
+    pub fn is_empty(&self) -> bool {
+        self.segment.is_empty()
+    }
+
+    /// The parameters used.
+    pub fn params(&self) -> &RfmValidParams {
+        &self.params
+    }
+
+    /// The reference date.
+    pub fn as_of(&self) -> NaiveDate {
+        self.as_of
+    }
+
+    /// Zone of day boundaries.
+    pub fn zone(&self) -> Zone {
+        self.zone
+    }
+
+    /// Customer ids, ascending.
+    pub fn ids(&self) -> &CustomerIds {
+        &self.ids
+    }
+
+    /// Instant of the first counted transaction (µs since the epoch).
+    pub fn first_purchase(&self) -> &[i64] {
+        &self.first_purchase
+    }
+
+    /// Instant of the last counted transaction (µs since the epoch).
+    pub fn last_purchase(&self) -> &[i64] {
+        &self.last_purchase
+    }
+
+    /// Days from the last purchase's local date to the reference date.
+    pub fn recency_days(&self) -> &[i64] {
+        &self.recency_days
+    }
+
+    /// Days from the first purchase's local date to the reference date.
+    pub fn tenure_days(&self) -> &[i64] {
+        &self.tenure_days
+    }
+
+    /// Transactions or distinct purchase days, per the parameters.
+    pub fn frequency(&self) -> &[u32] {
+        &self.frequency
+    }
+
+    /// Revenue or margin, summed.
+    pub fn monetary(&self) -> &[f64] {
+        &self.monetary
+    }
+
+    /// Average amount per purchase (monetary / frequency), the A of RFA.
+    pub fn average_amount(&self) -> &[f64] {
+        &self.average
+    }
+
+    /// Recency scores (high = recent).
+    pub fn r_scores(&self) -> &[u8] {
+        &self.scores[0]
+    }
+
+    /// Frequency scores (high = frequent).
+    pub fn f_scores(&self) -> &[u8] {
+        &self.scores[1]
+    }
+
+    /// Monetary (or average amount, for RFA) scores (high = valuable).
+    pub fn m_scores(&self) -> &[u8] {
+        &self.scores[2]
+    }
+
+    /// Cell codes `100 R + 10 F + M` (e.g. 543).
+    pub fn cell_codes(&self) -> Vec<u16> {
+        (0..self.len())
+            .map(|i| {
+                100 * u16::from(self.scores[0][i])
+                    + 10 * u16::from(self.scores[1][i])
+                    + u16::from(self.scores[2][i])
+            })
+            .collect()
+    }
+
+    /// Sums `R + F + M`.
+    pub fn score_sums(&self) -> Vec<u8> {
+        (0..self.len())
+            .map(|i| self.scores[0][i] + self.scores[1][i] + self.scores[2][i])
+            .collect()
+    }
+
+    /// Weighted scores `(wR R + wF F + wM M) / (wR + wF + wM)`, on the score scale.
+    pub fn weighted_scores(&self) -> Vec<f64> {
+        let w = self.params.weights;
+        let total: f64 = w.iter().sum();
+        (0..self.len())
+            .map(|i| {
+                (w[0] * f64::from(self.scores[0][i])
+                    + w[1] * f64::from(self.scores[1][i])
+                    + w[2] * f64::from(self.scores[2][i]))
+                    / total
+            })
+            .collect()
+    }
+
+    /// Segment index per customer, into [`RfmScores::segment_names`].
+    pub fn segment_indices(&self) -> &[u16] {
+        &self.segment
+    }
+
+    /// Segment names: the table's rules in order, then the fallback.
+    pub fn segment_names(&self) -> Vec<&str> {
+        self.params.segments.names()
+    }
+
+    /// Segment name of customer row `i`.
+    pub fn segment_of(&self, i: usize) -> &str {
+        let names = self.params.segments.names();
+        names[usize::from(self.segment[i])]
+    }
+
+    /// Cut points and class counts of recency, frequency and monetary (or
+    /// average), with the degenerate-criterion flag.
+    pub fn criteria(&self) -> &[CriterionReport; 3] {
+        &self.criteria
+    }
+
+    /// What reading the transactions left out.
+    pub fn input_report(&self) -> &InputReport {
+        &self.report
+    }
+
+    /// One row per segment (table order, fallback last), empty segments included.
+    pub fn segment_summary(&self) -> Vec<SegmentSummary> {
+        SegmentSummary::compute(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rfm::params::Rfm;
+    use crate::rfm::Binning;
+    use crate::time::MICROS_PER_DAY as DAY;
+    use crate::transactions::{NegativeAmounts, Transactions};
+    use proptest::prelude::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn values_by_hand() {
+        // Customer "a": days 0 and 9 (10 + 20); "b": day 5 (5); as of day 10.
+        let tx = Transactions::from_str_ids(
+            &["b", "a", "a"],
+            vec![5 * DAY, 0, 9 * DAY + 7],
+            vec![5.0, 10.0, 20.0],
+        )
+        .unwrap()
+        .with_costs(vec![1.0, 4.0, 6.0])
+        .unwrap();
+        let s = Rfm::params().bins(2).fit(&tx).unwrap();
+        assert_eq!(s.as_of(), date(1970, 1, 11));
+        assert_eq!(
+            s.ids(),
+            &CustomerIds::Str({
+                let mut ids = StringIds::new();
+                ids.push("a");
+                ids.push("b");
+                ids
+            })
+        );
+        assert_eq!(s.recency_days(), [1, 5]);
+        assert_eq!(s.tenure_days(), [10, 5]);
+        assert_eq!(s.frequency(), [2, 1]);
+        assert_eq!(s.monetary(), [30.0, 5.0]);
+        assert_eq!(s.average_amount(), [15.0, 5.0]);
+        // Two values, k = 2: the median cut is their midpoint; the smaller
+        // recency (1) is class 1, reversed to score 2.
+        assert_eq!(s.r_scores(), [2, 1]);
+        assert_eq!(s.f_scores(), [2, 1]);
+        assert_eq!(s.cell_codes(), [222, 111]);
+        assert_eq!(s.score_sums(), [6, 3]);
+        let margin = Rfm::params()
+            .bins(2)
+            .monetary(MonetaryMeasure::Margin)
+            .fit(&tx)
+            .unwrap();
+        // a: 30 - (4 + 6) = 20; b: 5 - 1 = 4.
+        assert_eq!(margin.monetary(), [20.0, 4.0]);
+    }
+
+    #[test]
+    fn margin_without_costs_is_an_error() {
+        let tx = Transactions::from_int_ids(&[1], vec![0], vec![1.0]).unwrap();
+        let err = Rfm::params()
+            .monetary(MonetaryMeasure::Margin)
+            .fit(&tx)
+            .unwrap_err();
+        assert!(err.to_string().starts_with("invalid parameter monetary"));
+    }
+
+    #[test]
+    fn as_of_excludes_later_rows_and_reports_them() {
+        let tx = Transactions::from_int_ids(
+            &[1, 1, 2],
+            vec![0, 20 * DAY, 30 * DAY],
+            vec![1.0, 2.0, 3.0],
+        )
+        .unwrap();
+        let s = Rfm::params().as_of(date(1970, 1, 11)).fit(&tx).unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.monetary(), [1.0]);
+        assert_eq!(s.recency_days(), [10]);
+        assert_eq!(s.input_report().rows_after_as_of, 2);
+        assert_eq!(s.input_report().customers_without_rows, 1);
+        let err = Rfm::params().as_of(date(1969, 1, 1)).fit(&tx).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "as_of: no transaction left to score on or before 1969-01-01 (3 rows read, 3 after the reference date, 0 negative rows excluded)"
+        );
+    }
+
+    #[test]
+    fn purchase_days_and_rfa() {
+        // Customer 1: two orders on day 0 (10 + 30) and one on day 3 (20).
+        let tx = Transactions::from_int_ids(
+            &[1, 1, 1, 2],
+            vec![0, 5, 3 * DAY, DAY],
+            vec![10.0, 30.0, 20.0, 8.0],
+        )
+        .unwrap();
+        let s = Rfm::params()
+            .frequency(FrequencyMeasure::PurchaseDays)
+            .variant(RfmVariant::Rfa)
+            .bins(2)
+            .fit(&tx)
+            .unwrap();
+        assert_eq!(s.frequency(), [2, 1]);
+        assert_eq!(s.average_amount(), [30.0, 8.0]);
+        assert_eq!(s.criteria()[2].criterion, Criterion::Average);
+    }
+
+    #[test]
+    fn negative_exclusion_can_unscore_a_customer() {
+        let tx = Transactions::from_int_ids(&[1, 2], vec![0, 0], vec![5.0, -5.0]).unwrap();
+        let s = Rfm::params()
+            .negative_amounts(NegativeAmounts::Exclude)
+            .fit(&tx)
+            .unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.input_report().customers_without_rows, 1);
+    }
+
+    #[test]
+    fn weighted_score_is_on_the_score_scale() {
+        let tx = Transactions::from_int_ids(&[1, 2], vec![0, DAY], vec![5.0, 1.0]).unwrap();
+        let s = Rfm::params()
+            .bins(2)
+            .weights(2.0, 1.0, 1.0)
+            .fit(&tx)
+            .unwrap();
+        // Customer 1: R 1, F 1 (tie at 1 shares class 1), M 2 -> (2 + 1 + 2) / 4.
+        assert_eq!(s.cell_codes()[0], 112);
+        assert_eq!(s.weighted_scores()[0], 1.25);
+    }
+
+    fn arb_transactions() -> impl Strategy<Value = (Vec<i64>, Vec<i64>, Vec<f64>)> {
+        (1usize..120).prop_flat_map(|n| {
+            (
+                proptest::collection::vec(0i64..25, n),
+                proptest::collection::vec(0i64..400 * DAY, n),
+                proptest::collection::vec((0u32..2000).prop_map(|q| f64::from(q) * 0.25), n),
+            )
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn scores_in_range_monotone_and_order_free((ids, ts, amounts) in arb_transactions(), k in 2u8..10, m in 0usize..3, seed in any::<u64>()) {
+            let binning = [Binning::Quantile, Binning::RfmCompat, Binning::EqualCount][m].clone();
+            let params = Rfm::params().bins(k).method(binning.clone());
+            let tx = Transactions::from_int_ids(&ids, ts.clone(), amounts.clone()).unwrap();
+            let s = params.clone().fit(&tx).unwrap();
+            for scores in [s.r_scores(), s.f_scores(), s.m_scores()] {
+                prop_assert!(scores.iter().all(|&x| (1..=k).contains(&x)));
+            }
+            if binning != Binning::EqualCount {
+                for i in 0..s.len() {
+                    for j in 0..s.len() {
+                        if s.recency_days()[i] < s.recency_days()[j] {
+                            prop_assert!(s.r_scores()[i] >= s.r_scores()[j]);
+                        }
+                        if s.frequency()[i] < s.frequency()[j] {
+                            prop_assert!(s.f_scores()[i] <= s.f_scores()[j]);
+                        }
+                        if s.monetary()[i] < s.monetary()[j] {
+                            prop_assert!(s.m_scores()[i] <= s.m_scores()[j]);
+                        }
+                    }
+                }
+            }
+            // A permutation of the rows gives the same result.
+            let mut perm: Vec<usize> = (0..ids.len()).collect();
+            let mut state = seed | 1;
+            for i in (1..perm.len()).rev() {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+                perm.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            let tx2 = Transactions::from_int_ids(
+                &perm.iter().map(|&i| ids[i]).collect::<Vec<_>>(),
+                perm.iter().map(|&i| ts[i]).collect(),
+                perm.iter().map(|&i| amounts[i]).collect(),
+            ).unwrap();
+            let s2 = params.fit(&tx2).unwrap();
+            prop_assert_eq!(s.ids(), s2.ids());
+            prop_assert_eq!(s.cell_codes(), s2.cell_codes());
+            prop_assert_eq!(s.recency_days(), s2.recency_days());
+            prop_assert_eq!(s.frequency(), s2.frequency());
+            for (a, b) in s.monetary().iter().zip(s2.monetary()) {
+                prop_assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0));
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Instants, calendar days and the time zone that sets day boundaries.
+//!
+//! Timestamps are `i64` microseconds since 1970-01-01T00:00:00 UTC. A
+//! [`Zone`] turns an instant into a local calendar day (days since
+//! 1970-01-01), which is what recency, tenure and "distinct purchase days"
+//! count. Naive (zone-less) timestamps are wall-clock times: store them as if
+//! they were UTC and use [`Zone::Utc`], and their calendar dates are used as
+//! they are.
+
+use chrono::{DateTime, Duration, NaiveDate, Offset, TimeZone};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CiblageError, Result};
+
+/// Microseconds in one day.
+pub const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// The time zone whose midnights are the day boundaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Zone {
+    /// UTC, or wall-clock time of naive timestamps.
+    #[default]
+    Utc,
+    /// An IANA zone, daylight-saving transitions included.
+    Named(Tz),
+}
+
+impl Zone {
+    /// Parses an IANA zone name (`"Europe/Paris"`); `"UTC"` and `"Z"` give [`Zone::Utc`].
+    ///
+    /// ```
+    /// use ciblage::Zone;
+    /// assert_eq!(Zone::parse("UTC").unwrap(), Zone::Utc);
+    /// assert!(Zone::parse("Europe/Paris").is_ok());
+    /// assert!(Zone::parse("Mars/Olympus").is_err());
+    /// ```
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "UTC" | "utc" | "Z" | "Etc/UTC" | "+00:00" => Ok(Self::Utc),
+            _ => name
+                .parse::<Tz>()
+                .map(Self::Named)
+                .map_err(|_| CiblageError::UnknownTimeZone(name.to_owned())),
+        }
+    }
+
+    /// The zone's name as given to [`Zone::parse`].
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Utc => "UTC",
+            Self::Named(tz) => tz.name(),
+        }
+    }
+
+    /// Local calendar day (days since 1970-01-01) of an instant.
+    ///
+    /// ```
+    /// use ciblage::Zone;
+    /// // 2024-03-01T23:30:00Z is already 2 March in Paris (UTC+1).
+    /// let t = 1_709_335_800_000_000;
+    /// assert_eq!(Zone::Utc.day_of(t), 19_783);
+    /// assert_eq!(Zone::parse("Europe/Paris").unwrap().day_of(t), 19_784);
+    /// ```
+    #[inline]
+    pub fn day_of(&self, micros: i64) -> i64 {
+        match self {
+            Self::Utc => micros.div_euclid(MICROS_PER_DAY),
+            Self::Named(tz) => {
+                let offset = Self::offset_micros(tz, micros);
+                (micros + offset).div_euclid(MICROS_PER_DAY)
+            }
+        }
+    }
+
+    /// UTC offset of a named zone at an instant, in microseconds.
+    fn offset_micros(tz: &Tz, micros: i64) -> i64 {
+        let secs = micros.div_euclid(1_000_000);
+        match DateTime::from_timestamp(secs, 0) {
+            Some(utc) => {
+                i64::from(
+                    tz.offset_from_utc_datetime(&utc.naive_utc())
+                        .fix()
+                        .local_minus_utc(),
+                ) * 1_000_000
+            }
+            None => 0,
+        }
+    }
+
+    /// First instant of a local calendar day (its midnight, or the first
+    /// instant after a daylight-saving gap that swallows midnight).
+    pub fn day_start(&self, day: i64) -> i64 {
+        match self {
+            Self::Utc => day * MICROS_PER_DAY,
+            Self::Named(tz) => {
+                let Some(date) = date_from_day(day) else {
+                    return day * MICROS_PER_DAY;
+                };
+                let mut local = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+                // Walk forward through a gap (at most a few hours) until the
+                // wall-clock time exists.
+                for _ in 0..48 {
+                    if let Some(dt) = tz.from_local_datetime(&local).earliest() {
+                        return dt.timestamp_micros();
+                    }
+                    local += Duration::minutes(30);
+                }
+                day * MICROS_PER_DAY
+            }
+        }
+    }
+}
+
+impl From<Zone> for String {
+    fn from(zone: Zone) -> Self {
+        zone.name().to_owned()
+    }
+}
+
+impl TryFrom<String> for Zone {
+    type Error = CiblageError;
+    fn try_from(name: String) -> Result<Self> {
+        Self::parse(&name)
+    }
+}
+
+/// The day number (days since 1970-01-01) of a calendar date.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// let d = NaiveDate::from_ymd_opt(2006, 12, 31).unwrap();
+/// assert_eq!(ciblage::time::day_from_date(d), 13_513);
+/// ```
+pub fn day_from_date(date: NaiveDate) -> i64 {
+    i64::from(date.signed_duration_since(NaiveDate::default()).num_days() as i32)
+}
+
+/// The calendar date of a day number, if representable.
+pub fn date_from_day(day: i64) -> Option<NaiveDate> {
+    NaiveDate::default().checked_add_signed(Duration::try_days(day)?)
+}
+
+/// ISO form (`2006-12-31`) of a day number, for messages.
+pub fn iso_day(day: i64) -> String {
+    date_from_day(day).map_or_else(|| format!("day {day}"), |d| d.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_days_floor_negative_instants() {
+        // One microsecond before the epoch is 1969-12-31, day -1.
+        assert_eq!(Zone::Utc.day_of(-1), -1);
+        assert_eq!(Zone::Utc.day_of(0), 0);
+        assert_eq!(Zone::Utc.day_of(MICROS_PER_DAY - 1), 0);
+    }
+
+    #[test]
+    fn named_zone_follows_daylight_saving() {
+        let paris = Zone::parse("Europe/Paris").unwrap();
+        // 2024-07-01T22:30Z = 2 July 00:30 in Paris (UTC+2 in summer).
+        let summer = 1_719_873_000_000_000;
+        assert_eq!(Zone::Utc.day_of(summer), 19_905);
+        assert_eq!(paris.day_of(summer), 19_906);
+        // Midnight of 2024-07-02 in Paris is 2024-07-01T22:00Z.
+        assert_eq!(paris.day_start(19_906), 1_719_871_200_000_000);
+    }
+
+    #[test]
+    fn day_start_skips_a_gap_at_midnight() {
+        // America/Santiago moved clocks from 00:00 to 01:00 on 2022-09-11.
+        let z = Zone::parse("America/Santiago").unwrap();
+        let day = day_from_date(NaiveDate::from_ymd_opt(2022, 9, 11).unwrap());
+        let start = z.day_start(day);
+        assert_eq!(z.day_of(start), day);
+        assert_eq!(z.day_of(start - 1), day - 1);
+    }
+
+    #[test]
+    fn zone_round_trips_through_its_name() {
+        for name in ["UTC", "Europe/Paris", "Asia/Kolkata"] {
+            let z = Zone::parse(name).unwrap();
+            assert_eq!(Zone::parse(z.name()).unwrap(), z);
+        }
+        assert!(matches!(
+            Zone::parse("Nowhere/City"),
+            Err(CiblageError::UnknownTimeZone(_))
+        ));
+    }
+}
