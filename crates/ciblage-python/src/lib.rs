@@ -1,1 +1,29 @@
-//! py
+//! Python bindings of ciblage: conversion only. The module is
+//! `ciblage._native`; users import `ciblage`.
+
+mod arrow_in;
+mod arrow_out;
+mod error;
+mod rfm;
+mod segments;
+mod synth;
+
+use pyo3::prelude::*;
+
+/// The native module behind `ciblage`.
+#[pymodule]
+mod _native {
+    #[pymodule_export]
+    use crate::rfm::{rfm_scores, PyRfmResult};
+    #[pymodule_export]
+    use crate::segments::PySegmentTable;
+    #[pymodule_export]
+    use crate::synth::synthetic_transactions;
+
+    use super::*;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))
+    }
+}

@@ -3,7 +3,7 @@
 //!
 //! Customers are acquired uniformly over the period and stay active for an
 //! exponential lifetime (churn); the number of orders per customer follows a
-//! Pareto law (a few heavy buyers, many one-off buyers); amounts are
+//! Lomax (Pareto II) law (a few heavy buyers, many one-off buyers); amounts are
 //! log-normal with a per-customer level; November and December sell more
 //! (seasonality); a small share of rows are returns (negative amounts); costs
 //! are 50–80 % of amounts. The same seed always gives the same rows, whatever

@@ -25,10 +25,13 @@ pub enum Zone {
     Utc,
     /// An IANA zone, daylight-saving transitions included.
     Named(Tz),
+    /// A fixed offset from UTC, in seconds east of Greenwich (`+01:00` = 3600).
+    Fixed(i32),
 }
 
 impl Zone {
-    /// Parses an IANA zone name (`"Europe/Paris"`); `"UTC"` and `"Z"` give [`Zone::Utc`].
+    /// Parses an IANA zone name (`"Europe/Paris"`) or a fixed offset
+    /// (`"+05:30"`, `"-0800"`); `"UTC"` and `"Z"` give [`Zone::Utc`].
     ///
     /// ```
     /// use ciblage::Zone;
@@ -39,18 +42,27 @@ impl Zone {
     pub fn parse(name: &str) -> Result<Self> {
         match name {
             "UTC" | "utc" | "Z" | "Etc/UTC" | "+00:00" => Ok(Self::Utc),
-            _ => name
-                .parse::<Tz>()
-                .map(Self::Named)
-                .map_err(|_| CiblageError::UnknownTimeZone(name.to_owned())),
+            _ => {
+                if let Some(offset) = parse_offset(name) {
+                    return Ok(if offset == 0 { Self::Utc } else { Self::Fixed(offset) });
+                }
+                name.parse::<Tz>()
+                    .map(Self::Named)
+                    .map_err(|_| CiblageError::UnknownTimeZone(name.to_owned()))
+            }
         }
     }
 
-    /// The zone's name as given to [`Zone::parse`].
-    pub fn name(&self) -> &'static str {
+    /// The zone's name, which [`Zone::parse`] reads back.
+    pub fn name(&self) -> String {
         match self {
-            Self::Utc => "UTC",
-            Self::Named(tz) => tz.name(),
+            Self::Utc => "UTC".to_owned(),
+            Self::Named(tz) => tz.name().to_owned(),
+            Self::Fixed(secs) => {
+                let sign = if *secs < 0 { '-' } else { '+' };
+                let a = secs.unsigned_abs();
+                format!("{sign}{:02}:{:02}", a / 3600, a % 3600 / 60)
+            }
         }
     }
 
@@ -67,6 +79,7 @@ impl Zone {
     pub fn day_of(&self, micros: i64) -> i64 {
         match self {
             Self::Utc => micros.div_euclid(MICROS_PER_DAY),
+            Self::Fixed(secs) => (micros + i64::from(*secs) * 1_000_000).div_euclid(MICROS_PER_DAY),
             Self::Named(tz) => {
                 let offset = Self::offset_micros(tz, micros);
                 (micros + offset).div_euclid(MICROS_PER_DAY)
@@ -94,6 +107,7 @@ impl Zone {
     pub fn day_start(&self, day: i64) -> i64 {
         match self {
             Self::Utc => day * MICROS_PER_DAY,
+            Self::Fixed(secs) => day * MICROS_PER_DAY - i64::from(*secs) * 1_000_000,
             Self::Named(tz) => {
                 let Some(date) = date_from_day(day) else {
                     return day * MICROS_PER_DAY;
@@ -115,8 +129,24 @@ impl Zone {
 
 impl From<Zone> for String {
     fn from(zone: Zone) -> Self {
-        zone.name().to_owned()
+        zone.name()
     }
+}
+
+/// Reads `+HH:MM`, `-HH:MM`, `+HHMM` or `+HH` as seconds east of UTC.
+fn parse_offset(text: &str) -> Option<i32> {
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if !digits.chars().all(|c| c.is_ascii_digit()) || !matches!(digits.len(), 2 | 4) {
+        return None;
+    }
+    let hours: i32 = digits[..2].parse().ok()?;
+    let minutes: i32 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
+    (hours <= 23 && minutes <= 59).then_some(sign * (hours * 3600 + minutes * 60))
 }
 
 impl TryFrom<String> for Zone {
@@ -181,10 +211,23 @@ mod tests {
     }
 
     #[test]
+    fn fixed_offsets() {
+        let z = Zone::parse("+05:30").unwrap();
+        assert_eq!(z, Zone::Fixed(19_800));
+        assert_eq!(Zone::parse("-0800").unwrap(), Zone::Fixed(-28_800));
+        assert_eq!(Zone::parse("+00:00").unwrap(), Zone::Utc);
+        // 2024-03-01T20:00Z is 01:30 on 2 March at +05:30.
+        assert_eq!(z.day_of(1_709_323_200_000_000), 19_784);
+        assert_eq!(z.day_of(z.day_start(19_784)), 19_784);
+        assert_eq!(z.day_of(z.day_start(19_784) - 1), 19_783);
+        assert!(Zone::parse("+25:00").is_err());
+    }
+
+    #[test]
     fn zone_round_trips_through_its_name() {
-        for name in ["UTC", "Europe/Paris", "Asia/Kolkata"] {
+        for name in ["UTC", "Europe/Paris", "Asia/Kolkata", "+05:30", "-08:00"] {
             let z = Zone::parse(name).unwrap();
-            assert_eq!(Zone::parse(z.name()).unwrap(), z);
+            assert_eq!(Zone::parse(&z.name()).unwrap(), z);
         }
         assert!(matches!(
             Zone::parse("Nowhere/City"),

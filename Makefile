@@ -1,0 +1,45 @@
+# ciblage — two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export VIRTUAL_ENV := $(abspath $(VENV))
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export CARGO_TERM_COLOR := never
+
+.PHONY: demo test lint rust-test python-test develop develop-release bench bench-python clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "maturin>=1.9,<2" "pytest>=8" "hypothesis>=6.100" "pandas>=2.2" "polars>=1.0" "pyarrow>=15" "numpy>=1.24" "mypy>=1.10"
+	touch $@
+
+develop: $(VENV)/.installed
+	$(VENV)/bin/maturin develop -q
+
+develop-release: $(VENV)/.installed
+	$(VENV)/bin/maturin develop -q --release
+
+demo: develop-release
+	$(PY) examples/tour.py
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+rust-test:
+	cargo test --workspace
+	cargo bench --no-run
+
+python-test: develop
+	$(PY) -m pytest -q
+	$(PY) -m mypy.stubtest ciblage._native --allowlist .stubtest-allowlist
+
+test: lint rust-test python-test
+
+bench: develop-release
+	cargo bench --workspace
+	$(PY) benches/python/bench_rfm.py
+
+clean:
+	rm -rf $(VENV) target

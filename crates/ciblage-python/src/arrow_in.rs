@@ -1,0 +1,333 @@
+//! Reading transaction columns out of Arrow record batches, zero-copy where
+//! the type allows it.
+
+use std::borrow::Cow;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Date64Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+};
+use arrow_array::{Array, ArrowPrimitiveType, PrimitiveArray, RecordBatch};
+use arrow_schema::{DataType, SchemaRef, TimeUnit};
+use ciblage::time::MICROS_PER_DAY;
+use ciblage::{CiblageError, CustomerIndex, Zone};
+
+use crate::error::{BindError, BindResult};
+
+const ID_TYPES: &str = "integers, strings or a dictionary (categorical) of strings";
+const TIME_TYPES: &str = "timestamps (any unit, with or without time zone) or dates";
+const NUMBER_TYPES: &str = "numbers (float, integer or decimal)";
+
+/// How the timestamp column encodes time, kept to write results back alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeKind {
+    /// Instants or wall-clock times; the column's zone, if any.
+    Timestamp(Option<String>),
+    /// Calendar dates.
+    Date,
+}
+
+/// Index of the column `name` in `schema`.
+pub fn column_index(schema: &SchemaRef, argument: &'static str, name: &str) -> BindResult<usize> {
+    schema
+        .index_of(name)
+        .map_err(|_| BindError::ColumnNotFound {
+            argument,
+            column: name.to_owned(),
+            available: schema.fields().iter().map(|f| f.name().clone()).collect(),
+        })
+}
+
+fn type_error(argument: &'static str, column: &str, dt: &DataType, expected: &'static str) -> BindError {
+    BindError::ColumnType {
+        argument,
+        column: column.to_owned(),
+        found: dt.to_string(),
+        expected,
+    }
+}
+
+fn first_null(array: &dyn Array) -> Option<usize> {
+    if array.null_count() == 0 {
+        return None;
+    }
+    (0..array.len()).find(|&i| array.is_null(i))
+}
+
+fn null_error(argument: &str, row: usize) -> BindError {
+    BindError::Core(CiblageError::NullValue {
+        argument: argument.to_owned(),
+        row,
+    })
+}
+
+/// Checks the id column's type before any work.
+pub fn check_id_type(argument: &'static str, column: &str, dt: &DataType) -> BindResult<()> {
+    match dt {
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64
+        | DataType::Utf8
+        | DataType::LargeUtf8
+        | DataType::Utf8View => Ok(()),
+        DataType::Dictionary(_, values) => check_id_type(argument, column, values)
+            .map_err(|_| type_error(argument, column, dt, ID_TYPES)),
+        _ => Err(type_error(argument, column, dt, ID_TYPES)),
+    }
+}
+
+/// Smallest and largest integer id over all batches, if the ids are
+/// integers (a hint for the customer index).
+pub fn int_id_range(batches: &[RecordBatch], col: usize) -> Option<(i64, i64)> {
+    let mut range: Option<(i64, i64)> = None;
+    for batch in batches {
+        let a = batch.column(col);
+        let (lo, hi) = match a.data_type() {
+            DataType::Int64 => min_max(a.as_primitive::<Int64Type>())?,
+            DataType::Int32 => min_max(a.as_primitive::<Int32Type>())?,
+            _ => return None,
+        };
+        range = Some(range.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+    }
+    range
+}
+
+fn min_max<T: ArrowPrimitiveType>(a: &PrimitiveArray<T>) -> Option<(i64, i64)>
+where
+    T::Native: Into<i64>,
+{
+    let mut it = a.values().iter().map(|&v| v.into());
+    let first = it.next()?;
+    Some(it.fold((first, first), |(lo, hi), v| (lo.min(v), hi.max(v))))
+}
+
+/// Encodes the ids of one batch column into `out`; `row0` numbers rows in messages.
+pub fn encode_ids(
+    index: &mut CustomerIndex,
+    array: &dyn Array,
+    argument: &'static str,
+    column: &str,
+    row0: usize,
+    out: &mut Vec<u32>,
+) -> BindResult<()> {
+    if let Some(i) = first_null(array) {
+        return Err(null_error(argument, row0 + i));
+    }
+    let dt = array.data_type();
+    match dt {
+        DataType::Int64 => index.encode_i64(array.as_primitive::<Int64Type>().values(), out)?,
+        DataType::Int32 => encode_ints(index, array.as_primitive::<Int32Type>(), out)?,
+        DataType::Int16 => encode_ints(index, array.as_primitive::<Int16Type>(), out)?,
+        DataType::Int8 => encode_ints(index, array.as_primitive::<Int8Type>(), out)?,
+        DataType::UInt32 => encode_ints(index, array.as_primitive::<UInt32Type>(), out)?,
+        DataType::UInt16 => encode_ints(index, array.as_primitive::<UInt16Type>(), out)?,
+        DataType::UInt8 => encode_ints(index, array.as_primitive::<UInt8Type>(), out)?,
+        DataType::UInt64 => {
+            let values = array.as_primitive::<UInt64Type>().values();
+            let ids = values
+                .iter()
+                .map(|&v| i64::try_from(v))
+                .collect::<Result<Vec<i64>, _>>()
+                .map_err(|_| type_error(argument, column, dt, "integers up to 2^63 - 1"))?;
+            index.encode_i64(&ids, out)?;
+        }
+        DataType::Utf8 => {
+            let a = array.as_string::<i32>();
+            index.encode_str((0..a.len()).map(|i| a.value(i)), out)?;
+        }
+        DataType::LargeUtf8 => {
+            let a = array.as_string::<i64>();
+            index.encode_str((0..a.len()).map(|i| a.value(i)), out)?;
+        }
+        DataType::Utf8View => {
+            let a = array.as_string_view();
+            index.encode_str((0..a.len()).map(|i| a.value(i)), out)?;
+        }
+        DataType::Dictionary(_, _) => {
+            let dict = array.as_any_dictionary();
+            let keys = dict.normalized_keys();
+            let values = dict.values();
+            // Encode each dictionary value the first time a row uses it, so
+            // that unused categories do not become customers.
+            let mut value_codes = vec![u32::MAX; values.len()];
+            let mut one = Vec::with_capacity(1);
+            out.reserve(keys.len());
+            for key in keys {
+                if value_codes[key] == u32::MAX {
+                    one.clear();
+                    let v = values.slice(key, 1);
+                    encode_ids(index, v.as_ref(), argument, column, row0, &mut one)?;
+                    value_codes[key] = one[0];
+                }
+                out.push(value_codes[key]);
+            }
+        }
+        _ => return Err(type_error(argument, column, dt, ID_TYPES)),
+    }
+    Ok(())
+}
+
+fn encode_ints<T: ArrowPrimitiveType>(
+    index: &mut CustomerIndex,
+    a: &PrimitiveArray<T>,
+    out: &mut Vec<u32>,
+) -> Result<(), CiblageError>
+where
+    T::Native: Into<i64>,
+{
+    let ids: Vec<i64> = a.values().iter().map(|&v| v.into()).collect();
+    index.encode_i64(&ids, out)
+}
+
+/// Reads the time encoding of the timestamp column and the zone it implies.
+pub fn time_kind(argument: &'static str, column: &str, dt: &DataType) -> BindResult<TimeKind> {
+    match dt {
+        DataType::Timestamp(_, tz) => Ok(TimeKind::Timestamp(tz.as_ref().map(ToString::to_string))),
+        DataType::Date32 | DataType::Date64 => Ok(TimeKind::Date),
+        _ => Err(type_error(argument, column, dt, TIME_TYPES)),
+    }
+}
+
+/// Zone of day boundaries: the one asked for, else the column's, else UTC
+/// (wall-clock times and dates).
+pub fn zone_for(kind: &TimeKind, asked: Option<&str>) -> BindResult<Zone> {
+    let name = match (asked, kind) {
+        (Some(name), _) => name,
+        (None, TimeKind::Timestamp(Some(tz))) => tz.as_str(),
+        (None, _) => return Ok(Zone::Utc),
+    };
+    Ok(Zone::parse(name)?)
+}
+
+/// Timestamps of one batch column as µs since the epoch.
+pub fn micros<'a>(array: &'a dyn Array, argument: &'static str, column: &str, row0: usize) -> BindResult<Cow<'a, [i64]>> {
+    if let Some(i) = first_null(array) {
+        return Err(null_error(argument, row0 + i));
+    }
+    let scaled = |values: &[i64], factor: i64| -> BindResult<Cow<'static, [i64]>> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                v.checked_mul(factor).ok_or_else(|| {
+                    BindError::Core(CiblageError::TimestampOutOfRange {
+                        argument: argument.to_owned(),
+                        row: row0 + i,
+                    })
+                })
+            })
+            .collect::<BindResult<Vec<i64>>>()
+            .map(Cow::Owned)
+    };
+    let dt = array.data_type();
+    Ok(match dt {
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            Cow::Borrowed(&array.as_primitive::<TimestampMicrosecondType>().values()[..])
+        }
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => Cow::Owned(
+            array
+                .as_primitive::<TimestampNanosecondType>()
+                .values()
+                .iter()
+                .map(|v| v.div_euclid(1_000))
+                .collect(),
+        ),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            scaled(array.as_primitive::<TimestampMillisecondType>().values(), 1_000)?
+        }
+        DataType::Timestamp(TimeUnit::Second, _) => {
+            scaled(array.as_primitive::<TimestampSecondType>().values(), 1_000_000)?
+        }
+        DataType::Date32 => Cow::Owned(
+            array
+                .as_primitive::<Date32Type>()
+                .values()
+                .iter()
+                .map(|&d| i64::from(d) * MICROS_PER_DAY)
+                .collect(),
+        ),
+        DataType::Date64 => scaled(array.as_primitive::<Date64Type>().values(), 1_000)?,
+        _ => return Err(type_error(argument, column, dt, TIME_TYPES)),
+    })
+}
+
+/// Checks a numeric column's type before any work.
+pub fn check_number_type(argument: &'static str, column: &str, dt: &DataType) -> BindResult<()> {
+    match dt {
+        DataType::Float64
+        | DataType::Float32
+        | DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64
+        | DataType::Decimal128(_, _) => Ok(()),
+        _ => Err(type_error(argument, column, dt, NUMBER_TYPES)),
+    }
+}
+
+/// Numbers of one batch column as f64.
+pub fn floats<'a>(array: &'a dyn Array, argument: &'static str, column: &str, row0: usize) -> BindResult<Cow<'a, [f64]>> {
+    if let Some(i) = first_null(array) {
+        return Err(null_error(argument, row0 + i));
+    }
+    fn conv<T: ArrowPrimitiveType>(a: &dyn Array) -> Cow<'static, [f64]>
+    where
+        T::Native: num_like::ToF64,
+    {
+        Cow::Owned(a.as_primitive::<T>().values().iter().map(|v| num_like::ToF64::to_f64(*v)).collect())
+    }
+    let dt = array.data_type();
+    Ok(match dt {
+        DataType::Float64 => Cow::Borrowed(&array.as_primitive::<Float64Type>().values()[..]),
+        DataType::Float32 => conv::<Float32Type>(array),
+        DataType::Int64 => conv::<Int64Type>(array),
+        DataType::Int32 => conv::<Int32Type>(array),
+        DataType::Int16 => conv::<Int16Type>(array),
+        DataType::Int8 => conv::<Int8Type>(array),
+        DataType::UInt64 => conv::<UInt64Type>(array),
+        DataType::UInt32 => conv::<UInt32Type>(array),
+        DataType::UInt16 => conv::<UInt16Type>(array),
+        DataType::UInt8 => conv::<UInt8Type>(array),
+        DataType::Decimal128(_, scale) => {
+            let div = 10f64.powi(i32::from(*scale));
+            Cow::Owned(
+                array
+                    .as_primitive::<arrow_array::types::Decimal128Type>()
+                    .values()
+                    .iter()
+                    .map(|&v| v as f64 / div)
+                    .collect(),
+            )
+        }
+        _ => return Err(type_error(argument, column, dt, NUMBER_TYPES)),
+    })
+}
+
+/// Lossless-enough conversion of Arrow numeric natives to f64.
+mod num_like {
+    /// Converts to f64 (integers above 2^53 round).
+    pub trait ToF64: Copy {
+        /// The value as f64.
+        fn to_f64(self) -> f64;
+    }
+    macro_rules! impl_to_f64 {
+        ($($t:ty),*) => {$(
+            impl ToF64 for $t {
+                #[allow(clippy::cast_lossless, clippy::cast_precision_loss)]
+                fn to_f64(self) -> f64 { self as f64 }
+            }
+        )*};
+    }
+    impl_to_f64!(f32, i8, i16, i32, i64, u8, u16, u32, u64);
+}

@@ -1,0 +1,139 @@
+//! The one place where errors become Python exceptions.
+//!
+//! The exception classes are defined in Python (`ciblage/exceptions.py`) so
+//! that they can derive from both `CiblageError` and `ValueError`/`TypeError`.
+
+use ciblage::CiblageError;
+use pyo3::prelude::*;
+
+pyo3::import_exception!(ciblage.exceptions, InvalidInputError);
+pyo3::import_exception!(ciblage.exceptions, InvalidParameterError);
+pyo3::import_exception!(ciblage.exceptions, SegmentTableError);
+pyo3::import_exception!(ciblage.exceptions, ColumnNotFoundError);
+pyo3::import_exception!(ciblage.exceptions, ColumnTypeError);
+pyo3::import_exception!(ciblage.exceptions, ModelFileError);
+
+/// Errors of the binding layer; `Send`, so they can leave `py.detach`.
+#[derive(Debug)]
+pub enum BindError {
+    /// An error of the core crate.
+    Core(CiblageError),
+    /// A column named by an argument is not in the table.
+    ColumnNotFound {
+        /// The argument that names the column (`amount`, …).
+        argument: &'static str,
+        /// The column name asked for.
+        column: String,
+        /// The columns the table has.
+        available: Vec<String>,
+    },
+    /// A column of a type the argument cannot take.
+    ColumnType {
+        /// The argument that names the column.
+        argument: &'static str,
+        /// The column name.
+        column: String,
+        /// The Arrow type found.
+        found: String,
+        /// What is accepted.
+        expected: &'static str,
+    },
+}
+
+impl From<CiblageError> for BindError {
+    fn from(e: CiblageError) -> Self {
+        Self::Core(e)
+    }
+}
+
+/// Result of the binding layer.
+pub type BindResult<T> = Result<T, BindError>;
+
+impl From<BindError> for PyErr {
+    fn from(e: BindError) -> Self {
+        match e {
+            BindError::Core(e) => core_to_py(&e),
+            BindError::ColumnNotFound {
+                argument,
+                column,
+                available,
+            } => ColumnNotFoundError::new_err(format!(
+                "{argument}: column {column:?} not found; the table has {available:?}"
+            )),
+            BindError::ColumnType {
+                argument,
+                column,
+                found,
+                expected,
+            } => ColumnTypeError::new_err(format!(
+                "{argument}: column {column:?} has type {found}, expected {expected}"
+            )),
+        }
+    }
+}
+
+/// Maps every core error variant to its documented Python class.
+pub fn core_to_py(e: &CiblageError) -> PyErr {
+    let msg = e.to_string();
+    match e {
+        CiblageError::EmptyInput { .. }
+        | CiblageError::LengthMismatch { .. }
+        | CiblageError::NonFinite { .. }
+        | CiblageError::NullValue { .. }
+        | CiblageError::NegativeAmount { .. }
+        | CiblageError::TimestampOutOfRange { .. }
+        | CiblageError::MixedIdKinds { .. }
+        | CiblageError::NothingToScore { .. } => InvalidInputError::new_err(msg),
+        CiblageError::InvalidParameter { .. } | CiblageError::UnknownTimeZone(_) => {
+            InvalidParameterError::new_err(msg)
+        }
+        CiblageError::InvalidSegmentTable(_) => SegmentTableError::new_err(msg),
+        CiblageError::InvalidModelFile { .. } => ModelFileError::new_err(msg),
+        // The core enum is non-exhaustive: a future variant is still a ValueError.
+        _ => InvalidInputError::new_err(msg),
+    }
+}
+
+/// Core errors name arguments generically (`amount`); say which column too.
+pub fn name_columns(e: CiblageError, columns: &[(&str, &str)]) -> CiblageError {
+    let rename = |argument: String| -> String {
+        columns
+            .iter()
+            .find(|(arg, _)| *arg == argument)
+            .map_or(argument.clone(), |(arg, col)| {
+                if arg == col {
+                    argument.clone()
+                } else {
+                    format!("{arg} (column {col:?})")
+                }
+            })
+    };
+    match e {
+        CiblageError::NonFinite {
+            argument,
+            row,
+            value,
+        } => CiblageError::NonFinite {
+            argument: rename(argument),
+            row,
+            value,
+        },
+        CiblageError::NegativeAmount {
+            argument,
+            row,
+            value,
+        } => CiblageError::NegativeAmount {
+            argument: rename(argument),
+            row,
+            value,
+        },
+        CiblageError::NullValue { argument, row } => CiblageError::NullValue {
+            argument: rename(argument),
+            row,
+        },
+        CiblageError::MixedIdKinds { argument } => CiblageError::MixedIdKinds {
+            argument: rename(argument),
+        },
+        other => other,
+    }
+}

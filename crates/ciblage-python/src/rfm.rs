@@ -1,0 +1,332 @@
+//! `ciblage._native.rfm_scores` and its result class.
+
+use arrow_array::RecordBatch;
+use chrono::NaiveDate;
+use ciblage::{
+    ActivityAccumulator, Binning, CiblageError, CustomerIndex, FrequencyMeasure, MonetaryMeasure,
+    NegativeAmounts, Rfm, RfmParams, RfmScores, RfmVariant, Zone,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use pyo3_arrow::PyTable;
+
+use crate::arrow_in::{self, TimeKind};
+use crate::arrow_out::{self as out, TableBuilder};
+use crate::error::{name_columns, BindError, BindResult};
+use crate::segments::PySegmentTable;
+
+/// Column names of the transaction table.
+struct ColumnNames<'a> {
+    customer: &'a str,
+    timestamp: &'a str,
+    amount: &'a str,
+    cost: Option<&'a str>,
+}
+
+/// The result of one RFM scoring: per-customer table, segment summary,
+/// thresholds and reports. Tables are returned as Arrow objects
+/// (`__arrow_c_stream__`); `ciblage.rfm` converts them to the caller's library.
+#[pyclass(module = "ciblage._native", name = "RfmResult", frozen)]
+pub struct PyRfmResult {
+    scores: RfmScores,
+    time_kind: TimeKind,
+}
+
+fn binning(method: &str, cuts: Option<Vec<f64>>) -> Result<Binning, CiblageError> {
+    match cuts {
+        Some(c) => Ok(Binning::Fixed(c)),
+        None => Binning::parse(method),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_params(
+    as_of: Option<&str>,
+    bins: u8,
+    method: &str,
+    cuts: [Option<Vec<f64>>; 3],
+    frequency: &str,
+    monetary: &str,
+    variant: &str,
+    weights: (f64, f64, f64),
+    negative_amounts: &str,
+    segments: Option<&PySegmentTable>,
+) -> Result<RfmParams, CiblageError> {
+    let [rc, fc, mc] = cuts;
+    let mut p = Rfm::params()
+        .bins(bins)
+        .recency_binning(binning(method, rc)?)
+        .frequency_binning(binning(method, fc)?)
+        .monetary_binning(binning(method, mc)?)
+        .frequency(FrequencyMeasure::parse(frequency)?)
+        .monetary(MonetaryMeasure::parse(monetary)?)
+        .variant(RfmVariant::parse(variant)?)
+        .weights(weights.0, weights.1, weights.2)
+        .negative_amounts(NegativeAmounts::parse(negative_amounts)?);
+    if let Some(text) = as_of {
+        let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+            CiblageError::InvalidParameter {
+                name: "as_of",
+                reason: format!("expected a date (YYYY-MM-DD), got {text:?}"),
+            }
+        })?;
+        p = p.as_of(date);
+    }
+    if let Some(s) = segments {
+        p = p.segments(s.table.clone());
+    }
+    Ok(p)
+}
+
+/// Reads the batches and scores them; runs without the GIL.
+fn score_batches(
+    batches: &[RecordBatch],
+    schema: &arrow_schema::SchemaRef,
+    names: &ColumnNames<'_>,
+    params: RfmParams,
+    timezone: Option<&str>,
+) -> BindResult<(RfmScores, TimeKind)> {
+    let params = params.check()?;
+    let ci = arrow_in::column_index(schema, "customer", names.customer)?;
+    let ti = arrow_in::column_index(schema, "timestamp", names.timestamp)?;
+    let ai = arrow_in::column_index(schema, "amount", names.amount)?;
+    let ki = names
+        .cost
+        .map(|c| arrow_in::column_index(schema, "cost", c))
+        .transpose()?;
+    arrow_in::check_id_type("customer", names.customer, schema.field(ci).data_type())?;
+    let kind = arrow_in::time_kind("timestamp", names.timestamp, schema.field(ti).data_type())?;
+    arrow_in::check_number_type("amount", names.amount, schema.field(ai).data_type())?;
+    if let (Some(k), Some(c)) = (ki, names.cost) {
+        arrow_in::check_number_type("cost", c, schema.field(k).data_type())?;
+    }
+    let zone: Zone = arrow_in::zone_for(&kind, timezone)?;
+    let total_rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    if total_rows == 0 {
+        return Err(CiblageError::EmptyInput {
+            argument: "transactions".into(),
+        }
+        .into());
+    }
+    let mut index = CustomerIndex::named("customer");
+    if let Some((lo, hi)) = arrow_in::int_id_range(batches, ci) {
+        index.expect_int_range(lo, hi, total_rows);
+    }
+    let mut acc = ActivityAccumulator::new(params.activity_options(zone), ki.is_some());
+    let mut codes = Vec::new();
+    let mut row0 = 0;
+    for batch in batches {
+        codes.clear();
+        arrow_in::encode_ids(
+            &mut index,
+            batch.column(ci).as_ref(),
+            "customer",
+            names.customer,
+            row0,
+            &mut codes,
+        )?;
+        let ts = arrow_in::micros(batch.column(ti).as_ref(), "timestamp", names.timestamp, row0)?;
+        let amounts = arrow_in::floats(batch.column(ai).as_ref(), "amount", names.amount, row0)?;
+        let costs = match (ki, names.cost) {
+            (Some(k), Some(c)) => Some(arrow_in::floats(batch.column(k).as_ref(), "cost", c, row0)?),
+            _ => None,
+        };
+        acc.push(&codes, &ts, &amounts, costs.as_deref(), index.len())?;
+        row0 += batch.num_rows();
+    }
+    let activity = acc.finish();
+    let scores = params.score(&activity, &index)?;
+    Ok((scores, kind))
+}
+
+/// Scores RFM/RFA from an Arrow table of transactions (see `ciblage.rfm`).
+#[pyfunction]
+#[pyo3(signature = (
+    table, *, customer, timestamp, amount, cost = None, as_of = None, bins = 5,
+    method = "quantile", recency_cuts = None, frequency_cuts = None, monetary_cuts = None,
+    frequency = "transactions", monetary = "revenue", variant = "rfm",
+    weights = (1.0, 1.0, 1.0), negative_amounts = "keep", segments = None, timezone = None
+))]
+#[allow(clippy::too_many_arguments)]
+pub fn rfm_scores(
+    py: Python<'_>,
+    table: PyTable,
+    customer: &str,
+    timestamp: &str,
+    amount: &str,
+    cost: Option<&str>,
+    as_of: Option<&str>,
+    bins: u8,
+    method: &str,
+    recency_cuts: Option<Vec<f64>>,
+    frequency_cuts: Option<Vec<f64>>,
+    monetary_cuts: Option<Vec<f64>>,
+    frequency: &str,
+    monetary: &str,
+    variant: &str,
+    weights: (f64, f64, f64),
+    negative_amounts: &str,
+    segments: Option<PyRef<'_, PySegmentTable>>,
+    timezone: Option<&str>,
+) -> PyResult<PyRfmResult> {
+    let params = build_params(
+        as_of,
+        bins,
+        method,
+        [recency_cuts, frequency_cuts, monetary_cuts],
+        frequency,
+        monetary,
+        variant,
+        weights,
+        negative_amounts,
+        segments.as_deref(),
+    )
+    .map_err(BindError::from)?;
+    let (batches, schema) = table.into_inner();
+    let names = ColumnNames {
+        customer,
+        timestamp,
+        amount,
+        cost,
+    };
+    let mut columns = vec![
+        ("customer", customer),
+        ("timestamp", timestamp),
+        ("amount", amount),
+    ];
+    if let Some(c) = cost {
+        columns.push(("cost", c));
+    }
+    let (scores, time_kind) = py
+        .detach(|| score_batches(&batches, &schema, &names, params, timezone))
+        .map_err(|e| match e {
+            BindError::Core(c) => BindError::Core(name_columns(c, &columns)),
+            other => other,
+        })?;
+    Ok(PyRfmResult { scores, time_kind })
+}
+
+#[pymethods]
+impl PyRfmResult {
+    /// One row per scored customer, ordered by customer id.
+    fn customers(&self, py: Python<'_>) -> PyResult<PyTable> {
+        let s = &self.scores;
+        let names = s.segment_names();
+        let build = || {
+            let mut t = TableBuilder::default();
+            t.push("customer_id", out::ids_array(s.ids()));
+            t.push("first_purchase", out::time_array(s.first_purchase(), &self.time_kind, s.zone()));
+            t.push("last_purchase", out::time_array(s.last_purchase(), &self.time_kind, s.zone()));
+            t.push("recency_days", out::i64_array(s.recency_days().iter().copied()));
+            t.push("tenure_days", out::i64_array(s.tenure_days().iter().copied()));
+            t.push("frequency", out::i64_array(s.frequency().iter().map(|&f| i64::from(f))));
+            t.push("monetary", out::f64_array(s.monetary()));
+            t.push("average_amount", out::f64_array(s.average_amount()));
+            t.push("r_score", out::u8_array(s.r_scores()));
+            t.push("f_score", out::u8_array(s.f_scores()));
+            t.push("m_score", out::u8_array(s.m_scores()));
+            t.push("rfm_code", out::u16_array(s.cell_codes()));
+            t.push("score_sum", out::u8_array(&s.score_sums()));
+            t.push("weighted_score", out::f64_array(&s.weighted_scores()));
+            t.push("segment", out::dictionary_array(s.segment_indices(), &names));
+            t
+        };
+        py.detach(build).into_py_table()
+    }
+
+    /// One row per segment (table order, fallback last), empty ones included.
+    fn segments(&self) -> PyResult<PyTable> {
+        let rows = self.scores.segment_summary();
+        let col = |f: &dyn Fn(&ciblage::SegmentSummary) -> f64| -> Vec<f64> { rows.iter().map(f).collect() };
+        let mut t = TableBuilder::default();
+        let names: Vec<&str> = rows.iter().map(|r| r.segment.as_str()).collect();
+        t.push("segment", std::sync::Arc::new(arrow_array::StringArray::from(names)));
+        t.push("customers", out::i64_array(rows.iter().map(|r| r.customers as i64)));
+        t.push("customer_share", out::f64_array(&col(&|r| r.customer_share)));
+        t.push("orders", out::i64_array(rows.iter().map(|r| r.orders as i64)));
+        t.push("revenue", out::f64_array(&col(&|r| r.revenue)));
+        t.push("revenue_share", out::f64_array(&col(&|r| r.revenue_share)));
+        t.push("average_order_value", out::f64_array(&col(&|r| r.average_order_value)));
+        t.push("mean_recency_days", out::f64_array(&col(&|r| r.mean_recency_days)));
+        t.push("mean_frequency", out::f64_array(&col(&|r| r.mean_frequency)));
+        t.push("mean_monetary", out::f64_array(&col(&|r| r.mean_monetary)));
+        t.push("mean_r_score", out::f64_array(&col(&|r| r.mean_r_score)));
+        t.push("mean_f_score", out::f64_array(&col(&|r| r.mean_f_score)));
+        t.push("mean_m_score", out::f64_array(&col(&|r| r.mean_m_score)));
+        t.into_py_table()
+    }
+
+    /// Cut points per criterion and score: criterion, score, lower, upper,
+    /// customers (the R `rfm` threshold table, long form).
+    fn thresholds(&self) -> PyResult<PyTable> {
+        let (mut crit, mut score, mut lower, mut upper, mut count) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for c in self.scores.criteria() {
+            let k = c.classes;
+            for class in 1..=k {
+                let s = if c.criterion == ciblage::Criterion::Recency { k + 1 - class } else { class };
+                crit.push(c.criterion.name());
+                score.push(s);
+                lower.push(c.lower[usize::from(class - 1)]);
+                upper.push(c.upper[usize::from(class - 1)]);
+                count.push(c.counts[usize::from(s - 1)] as i64);
+            }
+        }
+        let mut t = TableBuilder::default();
+        t.push("criterion", std::sync::Arc::new(arrow_array::StringArray::from(crit)));
+        t.push("score", out::u8_array(&score));
+        t.push("lower", out::f64_array(&lower));
+        t.push("upper", out::f64_array(&upper));
+        t.push("customers", out::i64_array(count));
+        t.into_py_table()
+    }
+
+    /// Per criterion: method, classes, classes used, degenerate flag and warning.
+    fn criteria<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        self.scores
+            .criteria()
+            .iter()
+            .map(|c| {
+                let d = PyDict::new(py);
+                d.set_item("criterion", c.criterion.name())?;
+                d.set_item("method", &c.method)?;
+                d.set_item("classes", c.classes)?;
+                d.set_item("classes_used", c.classes_used)?;
+                d.set_item("counts", &c.counts)?;
+                d.set_item("degenerate", c.degenerate)?;
+                d.set_item("warning", c.warning())?;
+                Ok(d)
+            })
+            .collect()
+    }
+
+    /// What reading the transactions left out (rows after `as_of`, negative
+    /// rows, customers with no counted row).
+    fn input_report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let r = self.scores.input_report();
+        let d = PyDict::new(py);
+        d.set_item("rows", r.rows)?;
+        d.set_item("rows_after_as_of", r.rows_after_as_of)?;
+        d.set_item("negative_rows", r.negative_rows)?;
+        d.set_item("negative_rows_excluded", r.negative_rows_excluded)?;
+        d.set_item("customers_without_rows", r.customers_without_rows)?;
+        Ok(d)
+    }
+
+    /// The reference date, ISO formatted.
+    #[getter]
+    fn as_of(&self) -> String {
+        self.scores.as_of().to_string()
+    }
+
+    /// The zone of day boundaries.
+    #[getter]
+    fn timezone(&self) -> String {
+        self.scores.zone().name()
+    }
+
+    /// Number of scored customers.
+    fn __len__(&self) -> usize {
+        self.scores.len()
+    }
+}

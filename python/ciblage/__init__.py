@@ -1,0 +1,41 @@
+"""ciblage: customer segmentation from raw transactions.
+
+>>> import ciblage
+>>> tx = ciblage.datasets.transactions(customers=100, transactions=1_000, library="pandas")
+>>> ciblage.rfm(tx)[["customer_id", "rfm_code", "segment"]].shape
+(100, 3)
+"""
+
+from __future__ import annotations
+
+from . import datasets, exceptions
+from ._native import __version__
+from ._rfm import RfmResult, SegmentTable, rfm, rfm_analysis
+from .exceptions import (
+    CiblageError,
+    ColumnNotFoundError,
+    ColumnTypeError,
+    DegenerateCriterionWarning,
+    InvalidInputError,
+    InvalidParameterError,
+    ModelFileError,
+    SegmentTableError,
+)
+
+__all__ = [
+    "__version__",
+    "datasets",
+    "exceptions",
+    "rfm",
+    "rfm_analysis",
+    "RfmResult",
+    "SegmentTable",
+    "CiblageError",
+    "ColumnNotFoundError",
+    "ColumnTypeError",
+    "DegenerateCriterionWarning",
+    "InvalidInputError",
+    "InvalidParameterError",
+    "ModelFileError",
+    "SegmentTableError",
+]

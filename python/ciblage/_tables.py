@@ -1,0 +1,114 @@
+"""Moving tables in and out: pandas, polars, pyarrow and dicts of arrays in,
+the caller's library out. No computation happens here."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidParameterError
+
+
+def _module_of(obj: Any) -> str:
+    return type(obj).__module__.split(".", 1)[0]
+
+
+def table_kind(data: Any) -> str:
+    """Which library a table comes from: pandas, polars, pyarrow or arrow."""
+    root = _module_of(data)
+    if root in ("pandas", "polars", "pyarrow"):
+        return root
+    return "arrow"
+
+
+def to_arrow(data: Any, columns: Mapping[str, str], argument: str = "transactions") -> Any:
+    """The columns ``{argument: column}`` of ``data`` as an object exposing
+    ``__arrow_c_stream__``, zero-copy where the types allow it."""
+    wanted = list(dict.fromkeys(columns.values()))
+    kind = table_kind(data)
+    if kind == "polars":
+        import polars as pl
+
+        if isinstance(data, pl.LazyFrame):
+            data = data.collect()
+        if isinstance(data, pl.DataFrame):
+            _check_columns(columns, list(data.columns))
+            return data.select(wanted).to_arrow()
+    if kind == "pandas":
+        import pandas as pd
+
+        if isinstance(data, pd.DataFrame):
+            _check_columns(columns, [str(c) for c in data.columns])
+            return pa.Table.from_pandas(data[wanted], preserve_index=False)
+    if isinstance(data, (pa.Table, pa.RecordBatch)):
+        _check_columns(columns, data.column_names)
+        return data.select(wanted)
+    if isinstance(data, Mapping):
+        _check_columns(columns, [str(k) for k in data])
+        try:
+            return pa.table({k: _as_array(data[k]) for k in wanted})
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as e:
+            raise ColumnTypeError(f"{argument}: cannot read the mapping as columns: {e}") from e
+    if hasattr(data, "__arrow_c_stream__"):
+        return data
+    raise ColumnTypeError(
+        f"{argument}: expected a pandas, polars or pyarrow table, a dict of arrays, or an "
+        f"object with __arrow_c_stream__, got {type(data).__name__}"
+    )
+
+
+def _check_columns(columns: Mapping[str, str], available: list[str]) -> None:
+    for arg, col in columns.items():
+        if col not in available:
+            raise ColumnNotFoundError(
+                f"{arg}: column {json.dumps(col)} not found; the table has {json.dumps(available)}"
+            )
+
+
+def _as_array(values: Any) -> Any:
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        return pa.array(values)
+    return values
+
+
+def from_arrow(table: Any, kind: str) -> Any:
+    """An Arrow stream as a table of the caller's library (pyarrow otherwise)."""
+    arrow = pa.table(table)
+    if kind == "pandas":
+        return arrow.to_pandas()
+    if kind == "polars":
+        import polars as pl
+
+        return pl.from_arrow(arrow)
+    return arrow
+
+
+def iso_date(value: Any, argument: str = "as_of") -> str | None:
+    """A date-like value as ``YYYY-MM-DD``."""
+    if value is None:
+        return None
+    if isinstance(value, np.datetime64):
+        value = value.astype("datetime64[D]").item()
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value[:10]).isoformat()
+        except ValueError:
+            pass
+    raise InvalidParameterError(
+        f"invalid parameter {argument}: expected a date, datetime or 'YYYY-MM-DD' string, got {value!r}"
+    )
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()

@@ -1,0 +1,58 @@
+"""Exceptions raised by ciblage.
+
+Every error derives from :class:`CiblageError`, and also from the built-in
+class that fits it (``ValueError`` for bad values and parameters,
+``TypeError`` for columns of the wrong type), so generic ``except
+ValueError`` handlers keep working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CiblageError",
+    "InvalidInputError",
+    "InvalidParameterError",
+    "SegmentTableError",
+    "ColumnNotFoundError",
+    "ColumnTypeError",
+    "ModelFileError",
+    "DegenerateCriterionWarning",
+]
+
+
+class CiblageError(Exception):
+    """Base class of every ciblage error."""
+
+
+class InvalidInputError(CiblageError, ValueError):
+    """The data are unusable: empty, mismatched lengths, NaN/inf, nulls,
+    negative amounts under the ``reject`` policy, nothing left to score."""
+
+
+class InvalidParameterError(CiblageError, ValueError):
+    """A parameter is outside its domain; the message names it."""
+
+
+class SegmentTableError(InvalidParameterError):
+    """A segment table cannot be read or used (bad range, unknown field,
+    duplicate name); the message names the line and field when read from text."""
+
+
+class ColumnNotFoundError(InvalidInputError, KeyError):
+    """A column named by an argument is not in the table."""
+
+    def __str__(self) -> str:  # KeyError would add quotes around the message
+        return str(self.args[0]) if self.args else ""
+
+
+class ColumnTypeError(CiblageError, TypeError):
+    """A column (or the table itself) has a type the argument cannot take."""
+
+
+class ModelFileError(CiblageError, ValueError):
+    """A saved object is corrupt or was written by an incompatible version."""
+
+
+class DegenerateCriterionWarning(UserWarning):
+    """A criterion's scores collapse to one or two classes: it has little
+    discriminating power (most customers share the same value)."""
