@@ -1,8 +1,10 @@
 # Stubs of the native module; checked by `python -m mypy.stubtest ciblage._native`.
-from typing import Any
+from typing import Any, final
 
+__all__ = ["rfm_scores", "RfmResult", "SegmentTable", "synthetic_transactions", "__version__"]
 __version__: str
 
+@final
 class SegmentTable:
     def __new__(
         cls,
@@ -26,11 +28,14 @@ class SegmentTable:
     def fallback(self) -> str: ...
     def name_of(self, r: int, f: int, m: int) -> str: ...
     def coverage(self, bins: int = 5) -> dict[str, list[Any]]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __getnewargs_ex__(
         self,
-    ) -> tuple[list[tuple[str, tuple[int, int], tuple[int, int], tuple[int, int]]], dict[str, str]]: ...
+    ) -> tuple[
+        tuple[list[tuple[str, tuple[int, int], tuple[int, int], tuple[int, int]]]], dict[str, str]
+    ]: ...
 
+@final
 class RfmResult:
     def customers(self) -> Any: ...
     def segments(self) -> Any: ...
@@ -59,7 +64,7 @@ def rfm_scores(
     frequency: str = "transactions",
     monetary: str = "revenue",
     variant: str = "rfm",
-    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    weights: tuple[float, float, float] = ...,
     negative_amounts: str = "keep",
     segments: SegmentTable | None = None,
     timezone: str | None = None,

@@ -40,7 +40,12 @@ pub fn column_index(schema: &SchemaRef, argument: &'static str, name: &str) -> B
         })
 }
 
-fn type_error(argument: &'static str, column: &str, dt: &DataType, expected: &'static str) -> BindError {
+fn type_error(
+    argument: &'static str,
+    column: &str,
+    dt: &DataType,
+    expected: &'static str,
+) -> BindError {
     BindError::ColumnType {
         argument,
         column: column.to_owned(),
@@ -207,7 +212,12 @@ pub fn zone_for(kind: &TimeKind, asked: Option<&str>) -> BindResult<Zone> {
 }
 
 /// Timestamps of one batch column as µs since the epoch.
-pub fn micros<'a>(array: &'a dyn Array, argument: &'static str, column: &str, row0: usize) -> BindResult<Cow<'a, [i64]>> {
+pub fn micros<'a>(
+    array: &'a dyn Array,
+    argument: &'static str,
+    column: &str,
+    row0: usize,
+) -> BindResult<Cow<'a, [i64]>> {
     if let Some(i) = first_null(array) {
         return Err(null_error(argument, row0 + i));
     }
@@ -239,12 +249,14 @@ pub fn micros<'a>(array: &'a dyn Array, argument: &'static str, column: &str, ro
                 .map(|v| v.div_euclid(1_000))
                 .collect(),
         ),
-        DataType::Timestamp(TimeUnit::Millisecond, _) => {
-            scaled(array.as_primitive::<TimestampMillisecondType>().values(), 1_000)?
-        }
-        DataType::Timestamp(TimeUnit::Second, _) => {
-            scaled(array.as_primitive::<TimestampSecondType>().values(), 1_000_000)?
-        }
+        DataType::Timestamp(TimeUnit::Millisecond, _) => scaled(
+            array.as_primitive::<TimestampMillisecondType>().values(),
+            1_000,
+        )?,
+        DataType::Timestamp(TimeUnit::Second, _) => scaled(
+            array.as_primitive::<TimestampSecondType>().values(),
+            1_000_000,
+        )?,
         DataType::Date32 => Cow::Owned(
             array
                 .as_primitive::<Date32Type>()
@@ -277,7 +289,12 @@ pub fn check_number_type(argument: &'static str, column: &str, dt: &DataType) ->
 }
 
 /// Numbers of one batch column as f64.
-pub fn floats<'a>(array: &'a dyn Array, argument: &'static str, column: &str, row0: usize) -> BindResult<Cow<'a, [f64]>> {
+pub fn floats<'a>(
+    array: &'a dyn Array,
+    argument: &'static str,
+    column: &str,
+    row0: usize,
+) -> BindResult<Cow<'a, [f64]>> {
     if let Some(i) = first_null(array) {
         return Err(null_error(argument, row0 + i));
     }
@@ -285,7 +302,13 @@ pub fn floats<'a>(array: &'a dyn Array, argument: &'static str, column: &str, ro
     where
         T::Native: num_like::ToF64,
     {
-        Cow::Owned(a.as_primitive::<T>().values().iter().map(|v| num_like::ToF64::to_f64(*v)).collect())
+        Cow::Owned(
+            a.as_primitive::<T>()
+                .values()
+                .iter()
+                .map(|v| num_like::ToF64::to_f64(*v))
+                .collect(),
+        )
     }
     let dt = array.data_type();
     Ok(match dt {
@@ -330,4 +353,96 @@ mod num_like {
         )*};
     }
     impl_to_f64!(f32, i8, i16, i32, i64, u8, u16, u32, u64);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{
+        ArrayRef, DictionaryArray, Float64Array, Int64Array, StringArray, TimestampNanosecondArray,
+        TimestampSecondArray,
+    };
+    use arrow_schema::{Field, Schema};
+
+    use super::*;
+
+    fn message(e: BindError) -> String {
+        match e {
+            BindError::Core(c) => c.to_string(),
+            BindError::ColumnNotFound {
+                argument,
+                column,
+                available,
+            } => {
+                format!("{argument}: {column} not in {available:?}")
+            }
+            BindError::ColumnType {
+                argument,
+                column,
+                found,
+                expected,
+            } => {
+                format!("{argument}: {column} is {found}, expected {expected}")
+            }
+        }
+    }
+
+    #[test]
+    fn null_ids_timestamps_and_amounts_are_refused_with_their_row() {
+        let mut index = CustomerIndex::new();
+        let ids = Int64Array::from(vec![Some(1), None]);
+        let err = encode_ids(&mut index, &ids, "customer", "id", 10, &mut Vec::new()).unwrap_err();
+        assert_eq!(message(err), "customer: null value at row 11");
+        let ts = TimestampNanosecondArray::from(vec![None, Some(5)]);
+        assert_eq!(
+            message(micros(&ts, "timestamp", "ts", 0).unwrap_err()),
+            "timestamp: null value at row 0"
+        );
+        let a = Float64Array::from(vec![Some(1.0), Some(2.0), None]);
+        assert_eq!(
+            message(floats(&a, "amount", "a", 0).unwrap_err()),
+            "amount: null value at row 2"
+        );
+    }
+
+    #[test]
+    fn timestamps_are_normalised_to_microseconds() {
+        // -1 ns floors to -1 µs (1969-12-31T23:59:59.999999).
+        let ns = TimestampNanosecondArray::from(vec![1_500, -1]);
+        assert_eq!(&*micros(&ns, "timestamp", "ts", 0).unwrap(), &[1, -1]);
+        let s = TimestampSecondArray::from(vec![2]);
+        assert_eq!(&*micros(&s, "timestamp", "ts", 0).unwrap(), &[2_000_000]);
+        let huge = TimestampSecondArray::from(vec![i64::MAX / 10]);
+        assert_eq!(
+            message(micros(&huge, "timestamp", "ts", 3).unwrap_err()),
+            "timestamp: timestamp out of range at row 3"
+        );
+    }
+
+    #[test]
+    fn missing_columns_and_wrong_types_are_named() {
+        let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Float64, false)]));
+        assert_eq!(
+            message(column_index(&schema, "amount", "price").unwrap_err()),
+            "amount: price not in [\"a\"]"
+        );
+        let err = check_number_type("amount", "a", &DataType::Utf8).unwrap_err();
+        assert!(message(err).starts_with("amount: a is Utf8, expected numbers"));
+        let err = check_id_type("customer", "c", &DataType::Float64).unwrap_err();
+        assert!(message(err).starts_with("customer: c is Float64, expected integers"));
+        assert!(time_kind("timestamp", "t", &DataType::Int64).is_err());
+    }
+
+    #[test]
+    fn dictionary_ids_encode_only_used_values() {
+        let keys = arrow_array::Int32Array::from(vec![2, 0, 2]);
+        let values: ArrayRef = Arc::new(StringArray::from(vec!["x", "unused", "y"]));
+        let dict = DictionaryArray::try_new(keys, values).unwrap();
+        let mut index = CustomerIndex::new();
+        let mut codes = Vec::new();
+        encode_ids(&mut index, &dict, "customer", "c", 0, &mut codes).unwrap();
+        assert_eq!(codes, [0, 1, 0]);
+        assert_eq!(index.len(), 2);
+    }
 }

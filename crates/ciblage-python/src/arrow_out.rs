@@ -25,8 +25,11 @@ pub struct TableBuilder {
 impl TableBuilder {
     /// Appends a column.
     pub fn push(&mut self, name: &str, array: ArrayRef) {
-        self.fields
-            .push(Field::new(name, array.data_type().clone(), array.null_count() > 0));
+        self.fields.push(Field::new(
+            name,
+            array.data_type().clone(),
+            array.null_count() > 0,
+        ));
         self.columns.push(array);
     }
 
@@ -72,7 +75,10 @@ pub fn strings_array(s: &StringIds) -> ArrayRef {
 pub fn time_array(micros: &[i64], kind: &TimeKind, zone: Zone) -> ArrayRef {
     match kind {
         TimeKind::Date => Arc::new(Date32Array::from(
-            micros.iter().map(|&t| zone.day_of(t) as i32).collect::<Vec<_>>(),
+            micros
+                .iter()
+                .map(|&t| zone.day_of(t) as i32)
+                .collect::<Vec<_>>(),
         )),
         TimeKind::Timestamp(tz) => {
             let a = TimestampMicrosecondArray::from(micros.to_vec());

@@ -125,10 +125,17 @@ fn score_batches(
             row0,
             &mut codes,
         )?;
-        let ts = arrow_in::micros(batch.column(ti).as_ref(), "timestamp", names.timestamp, row0)?;
+        let ts = arrow_in::micros(
+            batch.column(ti).as_ref(),
+            "timestamp",
+            names.timestamp,
+            row0,
+        )?;
         let amounts = arrow_in::floats(batch.column(ai).as_ref(), "amount", names.amount, row0)?;
         let costs = match (ki, names.cost) {
-            (Some(k), Some(c)) => Some(arrow_in::floats(batch.column(k).as_ref(), "cost", c, row0)?),
+            (Some(k), Some(c)) => {
+                Some(arrow_in::floats(batch.column(k).as_ref(), "cost", c, row0)?)
+            }
             _ => None,
         };
         acc.push(&codes, &ts, &amounts, costs.as_deref(), index.len())?;
@@ -215,11 +222,26 @@ impl PyRfmResult {
         let build = || {
             let mut t = TableBuilder::default();
             t.push("customer_id", out::ids_array(s.ids()));
-            t.push("first_purchase", out::time_array(s.first_purchase(), &self.time_kind, s.zone()));
-            t.push("last_purchase", out::time_array(s.last_purchase(), &self.time_kind, s.zone()));
-            t.push("recency_days", out::i64_array(s.recency_days().iter().copied()));
-            t.push("tenure_days", out::i64_array(s.tenure_days().iter().copied()));
-            t.push("frequency", out::i64_array(s.frequency().iter().map(|&f| i64::from(f))));
+            t.push(
+                "first_purchase",
+                out::time_array(s.first_purchase(), &self.time_kind, s.zone()),
+            );
+            t.push(
+                "last_purchase",
+                out::time_array(s.last_purchase(), &self.time_kind, s.zone()),
+            );
+            t.push(
+                "recency_days",
+                out::i64_array(s.recency_days().iter().copied()),
+            );
+            t.push(
+                "tenure_days",
+                out::i64_array(s.tenure_days().iter().copied()),
+            );
+            t.push(
+                "frequency",
+                out::i64_array(s.frequency().iter().map(|&f| i64::from(f))),
+            );
             t.push("monetary", out::f64_array(s.monetary()));
             t.push("average_amount", out::f64_array(s.average_amount()));
             t.push("r_score", out::u8_array(s.r_scores()));
@@ -228,7 +250,10 @@ impl PyRfmResult {
             t.push("rfm_code", out::u16_array(s.cell_codes()));
             t.push("score_sum", out::u8_array(&s.score_sums()));
             t.push("weighted_score", out::f64_array(&s.weighted_scores()));
-            t.push("segment", out::dictionary_array(s.segment_indices(), &names));
+            t.push(
+                "segment",
+                out::dictionary_array(s.segment_indices(), &names),
+            );
             t
         };
         py.detach(build).into_py_table()
@@ -237,18 +262,41 @@ impl PyRfmResult {
     /// One row per segment (table order, fallback last), empty ones included.
     fn segments(&self) -> PyResult<PyTable> {
         let rows = self.scores.segment_summary();
-        let col = |f: &dyn Fn(&ciblage::SegmentSummary) -> f64| -> Vec<f64> { rows.iter().map(f).collect() };
+        let col = |f: &dyn Fn(&ciblage::SegmentSummary) -> f64| -> Vec<f64> {
+            rows.iter().map(f).collect()
+        };
         let mut t = TableBuilder::default();
         let names: Vec<&str> = rows.iter().map(|r| r.segment.as_str()).collect();
-        t.push("segment", std::sync::Arc::new(arrow_array::StringArray::from(names)));
-        t.push("customers", out::i64_array(rows.iter().map(|r| r.customers as i64)));
-        t.push("customer_share", out::f64_array(&col(&|r| r.customer_share)));
-        t.push("orders", out::i64_array(rows.iter().map(|r| r.orders as i64)));
+        t.push(
+            "segment",
+            std::sync::Arc::new(arrow_array::StringArray::from(names)),
+        );
+        t.push(
+            "customers",
+            out::i64_array(rows.iter().map(|r| r.customers as i64)),
+        );
+        t.push(
+            "customer_share",
+            out::f64_array(&col(&|r| r.customer_share)),
+        );
+        t.push(
+            "orders",
+            out::i64_array(rows.iter().map(|r| r.orders as i64)),
+        );
         t.push("revenue", out::f64_array(&col(&|r| r.revenue)));
         t.push("revenue_share", out::f64_array(&col(&|r| r.revenue_share)));
-        t.push("average_order_value", out::f64_array(&col(&|r| r.average_order_value)));
-        t.push("mean_recency_days", out::f64_array(&col(&|r| r.mean_recency_days)));
-        t.push("mean_frequency", out::f64_array(&col(&|r| r.mean_frequency)));
+        t.push(
+            "average_order_value",
+            out::f64_array(&col(&|r| r.average_order_value)),
+        );
+        t.push(
+            "mean_recency_days",
+            out::f64_array(&col(&|r| r.mean_recency_days)),
+        );
+        t.push(
+            "mean_frequency",
+            out::f64_array(&col(&|r| r.mean_frequency)),
+        );
         t.push("mean_monetary", out::f64_array(&col(&|r| r.mean_monetary)));
         t.push("mean_r_score", out::f64_array(&col(&|r| r.mean_r_score)));
         t.push("mean_f_score", out::f64_array(&col(&|r| r.mean_f_score)));
@@ -264,7 +312,11 @@ impl PyRfmResult {
         for c in self.scores.criteria() {
             let k = c.classes;
             for class in 1..=k {
-                let s = if c.criterion == ciblage::Criterion::Recency { k + 1 - class } else { class };
+                let s = if c.criterion == ciblage::Criterion::Recency {
+                    k + 1 - class
+                } else {
+                    class
+                };
                 crit.push(c.criterion.name());
                 score.push(s);
                 lower.push(c.lower[usize::from(class - 1)]);
@@ -273,7 +325,10 @@ impl PyRfmResult {
             }
         }
         let mut t = TableBuilder::default();
-        t.push("criterion", std::sync::Arc::new(arrow_array::StringArray::from(crit)));
+        t.push(
+            "criterion",
+            std::sync::Arc::new(arrow_array::StringArray::from(crit)),
+        );
         t.push("score", out::u8_array(&score));
         t.push("lower", out::f64_array(&lower));
         t.push("upper", out::f64_array(&upper));

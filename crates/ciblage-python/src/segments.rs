@@ -125,9 +125,10 @@ impl PySegmentTable {
         )
     }
 
-    fn __getnewargs_ex__(&self) -> (Vec<RuleTuple>, std::collections::HashMap<String, String>) {
+    #[allow(clippy::type_complexity)]
+    fn __getnewargs_ex__(&self) -> ((Vec<RuleTuple>,), std::collections::HashMap<String, String>) {
         let mut kw = std::collections::HashMap::new();
         kw.insert("fallback".to_owned(), self.table.fallback().to_owned());
-        (self.rules(), kw)
+        ((self.rules(),), kw)
     }
 }

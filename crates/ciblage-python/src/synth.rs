@@ -34,7 +34,11 @@ pub fn synthetic_transactions(
         t.push("customer_id", out::ids_array(&data.ids));
         t.push(
             "timestamp",
-            out::time_array(&data.timestamps, &TimeKind::Timestamp(Some("UTC".into())), ciblage::Zone::Utc),
+            out::time_array(
+                &data.timestamps,
+                &TimeKind::Timestamp(Some("UTC".into())),
+                ciblage::Zone::Utc,
+            ),
         );
         t.push("amount", out::f64_array(&data.amounts));
         t.push("cost", out::f64_array(&data.costs));

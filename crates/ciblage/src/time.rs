@@ -44,7 +44,11 @@ impl Zone {
             "UTC" | "utc" | "Z" | "Etc/UTC" | "+00:00" => Ok(Self::Utc),
             _ => {
                 if let Some(offset) = parse_offset(name) {
-                    return Ok(if offset == 0 { Self::Utc } else { Self::Fixed(offset) });
+                    return Ok(if offset == 0 {
+                        Self::Utc
+                    } else {
+                        Self::Fixed(offset)
+                    });
                 }
                 name.parse::<Tz>()
                     .map(Self::Named)
@@ -145,7 +149,11 @@ fn parse_offset(text: &str) -> Option<i32> {
         return None;
     }
     let hours: i32 = digits[..2].parse().ok()?;
-    let minutes: i32 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
+    let minutes: i32 = if digits.len() == 4 {
+        digits[2..].parse().ok()?
+    } else {
+        0
+    };
     (hours <= 23 && minutes <= 59).then_some(sign * (hours * 3600 + minutes * 60))
 }
 
