@@ -48,9 +48,12 @@ def test_mismatched_lengths() -> None:
         ciblage.rfm(data)
 
 
-def test_nan_amount_is_a_missing_value() -> None:
-    with pytest.raises(InvalidInputError, match=r"^amount: null value at row 1$"):
+def test_nan_amount() -> None:
+    with pytest.raises(InvalidInputError, match=r"^amount: non-finite value NaN at row 1$"):
         ciblage.rfm(tx(amount=[1.0, np.nan, 2.0]))
+    # An Arrow null (pandas nullable Float64, polars null) is a missing value.
+    with pytest.raises(InvalidInputError, match=r"^amount: null value at row 1$"):
+        ciblage.rfm(tx(amount=pd.array([1.0, None, 2.0], dtype="Float64")))
 
 
 def test_infinite_amount() -> None:
@@ -69,6 +72,8 @@ def test_null_id_and_timestamp() -> None:
         ciblage.rfm(tx(customer_id=[None, "a", "b"]))
     with pytest.raises(InvalidInputError, match=r"^timestamp: null value at row 2$"):
         ciblage.rfm(tx(timestamp=pd.to_datetime(["2024-01-01", "2024-01-02", None])))
+    with pytest.raises(InvalidInputError, match=r"^timestamp: null value at row 0$"):
+        ciblage.rfm(tx(timestamp=pd.to_datetime([None, "2024-01-02", "2024-01-03"]).tz_localize("Europe/Paris")))
 
 
 def test_negative_amounts_rejected_by_policy() -> None:

@@ -45,7 +45,7 @@ def to_arrow(data: Any, columns: Mapping[str, str], argument: str = "transaction
 
         if isinstance(data, pd.DataFrame):
             _check_columns(columns, [str(c) for c in data.columns])
-            return pa.Table.from_pandas(data[wanted], preserve_index=False)
+            return pa.table({c: _pandas_column(data[c]) for c in wanted})
     if isinstance(data, (pa.Table, pa.RecordBatch)):
         _check_columns(columns, data.column_names)
         return data.select(wanted)
@@ -71,6 +71,23 @@ def _check_columns(columns: Mapping[str, str], available: list[str]) -> None:
             )
 
 
+def _pandas_column(series: Any) -> Any:
+    """A pandas column as an Arrow array without a pass over the values where
+    the memory layout allows it: NaN stays NaN (reported as non-finite), NaT
+    stays the int64 minimum (reported as a null), and the native side checks."""
+    import pandas as pd
+
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return pa.array(series.to_numpy(), from_pandas=False)
+    if isinstance(dtype, pd.DatetimeTZDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M"):
+        naive = series.dt.tz_convert(None) if isinstance(dtype, pd.DatetimeTZDtype) else series
+        values = np.ascontiguousarray(naive.to_numpy())
+        arrow_type = pa.array(series.iloc[:1]).type if len(series) else pa.timestamp("us")
+        return pa.Array.from_buffers(arrow_type, len(values), [None, pa.py_buffer(values.view("int64"))])
+    return pa.array(series)
+
+
 def _as_array(values: Any) -> Any:
     if isinstance(values, np.ndarray) and values.dtype.kind == "M":
         return pa.array(values)
@@ -81,7 +98,8 @@ def from_arrow(table: Any, kind: str) -> Any:
     """An Arrow stream as a table of the caller's library (pyarrow otherwise)."""
     arrow = pa.table(table)
     if kind == "pandas":
-        return arrow.to_pandas()
+        # One block per column: no consolidation copy.
+        return arrow.to_pandas(split_blocks=True)
     if kind == "polars":
         import polars as pl
 

@@ -221,6 +221,25 @@ pub fn micros<'a>(
     if let Some(i) = first_null(array) {
         return Err(null_error(argument, row0 + i));
     }
+    // numpy's NaT (the smallest i64) is a missing value too.
+    let raw: Option<&[i64]> = match array.data_type() {
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            Some(array.as_primitive::<TimestampMicrosecondType>().values())
+        }
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+            Some(array.as_primitive::<TimestampNanosecondType>().values())
+        }
+        DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            Some(array.as_primitive::<TimestampMillisecondType>().values())
+        }
+        DataType::Timestamp(TimeUnit::Second, _) => {
+            Some(array.as_primitive::<TimestampSecondType>().values())
+        }
+        _ => None,
+    };
+    if let Some(i) = raw.and_then(|v| v.iter().position(|&t| t == i64::MIN)) {
+        return Err(null_error(argument, row0 + i));
+    }
     let scaled = |values: &[i64], factor: i64| -> BindResult<Cow<'static, [i64]>> {
         values
             .iter()
@@ -394,6 +413,11 @@ mod tests {
         let ids = Int64Array::from(vec![Some(1), None]);
         let err = encode_ids(&mut index, &ids, "customer", "id", 10, &mut Vec::new()).unwrap_err();
         assert_eq!(message(err), "customer: null value at row 11");
+        let nat = TimestampNanosecondArray::from(vec![5, i64::MIN]);
+        assert_eq!(
+            message(micros(&nat, "timestamp", "ts", 0).unwrap_err()),
+            "timestamp: null value at row 1"
+        );
         let ts = TimestampNanosecondArray::from(vec![None, Some(5)]);
         assert_eq!(
             message(micros(&ts, "timestamp", "ts", 0).unwrap_err()),

@@ -40,3 +40,8 @@ pub use rfm::{
 pub use synth::{IdKind, SyntheticParams, SyntheticTransactions};
 pub use time::Zone;
 pub use transactions::{NegativeAmounts, Transactions};
+
+/// The README's Rust example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

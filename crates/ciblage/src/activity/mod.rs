@@ -14,8 +14,9 @@ use crate::transactions::{NegativeAmounts, Transactions};
 /// Chunks of at least this many rows are absorbed by several threads, each
 /// owning a range of customer codes.
 const PARALLEL_ROWS: usize = 1 << 18;
-/// First/last marker of a customer none of whose rows were counted.
-const NO_ROW: i64 = i64::MAX;
+mod partial;
+
+use partial::{Partial, Rows, TaskOutput, NO_ROW};
 
 /// How transactions are read into per-customer activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -46,7 +47,7 @@ pub struct InputReport {
 }
 
 impl InputReport {
-    fn merge(&mut self, other: &Self) {
+    pub(crate) fn merge(&mut self, other: &Self) {
         self.rows += other.rows;
         self.rows_after_as_of += other.rows_after_as_of;
         self.negative_rows += other.negative_rows;
@@ -106,178 +107,6 @@ impl CustomerActivity {
     #[inline]
     pub fn is_active(&self, code: usize) -> bool {
         self.last[code] != NO_ROW
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-struct Partial {
-    first: Vec<i64>,
-    last: Vec<i64>,
-    transactions: Vec<u32>,
-    revenue: Vec<f64>,
-    cost: Vec<f64>,
-    day_keys: Vec<u64>,
-    report: InputReport,
-}
-
-/// Rows of one chunk, shared by every task.
-#[derive(Clone, Copy)]
-struct Rows<'a> {
-    codes: &'a [u32],
-    ts: &'a [i64],
-    amounts: &'a [f64],
-    costs: Option<&'a [f64]>,
-    row0: usize,
-}
-
-/// The state of the customers with codes `base..base + first.len()`.
-struct CodeRange<'a> {
-    base: usize,
-    first: &'a mut [i64],
-    last: &'a mut [i64],
-    transactions: &'a mut [u32],
-    revenue: &'a mut [f64],
-    cost: &'a mut [f64],
-}
-
-/// What one task found besides the per-customer state.
-#[derive(Default)]
-struct TaskOutput {
-    day_keys: Vec<u64>,
-    report: InputReport,
-}
-
-impl CodeRange<'_> {
-    /// Absorbs the rows whose customer falls in this range, in row order, so
-    /// that every sum is the same whatever the number of ranges.
-    fn absorb(
-        &mut self,
-        opts: &ActivityOptions,
-        cutoff: i64,
-        rows: Rows<'_>,
-    ) -> Result<TaskOutput> {
-        let mut out = TaskOutput::default();
-        let (lo, hi) = (self.base, self.base + self.first.len());
-        for i in 0..rows.codes.len() {
-            let code = rows.codes[i] as usize;
-            if code < lo || code >= hi {
-                continue;
-            }
-            let a = rows.amounts[i];
-            if !a.is_finite() {
-                return Err(CiblageError::NonFinite {
-                    argument: "amount".into(),
-                    row: rows.row0 + i,
-                    value: a,
-                });
-            }
-            let t = rows.ts[i];
-            if t >= cutoff {
-                out.report.rows_after_as_of += 1;
-                continue;
-            }
-            if a < 0.0 {
-                out.report.negative_rows += 1;
-                match opts.negative_amounts {
-                    NegativeAmounts::Keep => {}
-                    NegativeAmounts::Exclude => {
-                        out.report.negative_rows_excluded += 1;
-                        continue;
-                    }
-                    NegativeAmounts::Reject => {
-                        return Err(CiblageError::NegativeAmount {
-                            argument: "amount".into(),
-                            row: rows.row0 + i,
-                            value: a,
-                        })
-                    }
-                }
-            }
-            let c = code - lo;
-            self.first[c] = self.first[c].min(t);
-            self.last[c] = self.last[c].max(t);
-            self.transactions[c] += 1;
-            self.revenue[c] += a;
-            if let Some(costs) = rows.costs {
-                let k = costs[i];
-                if !k.is_finite() {
-                    return Err(CiblageError::NonFinite {
-                        argument: "cost".into(),
-                        row: rows.row0 + i,
-                        value: k,
-                    });
-                }
-                self.cost[c] += k;
-            }
-            if opts.distinct_days {
-                let day = opts.zone.day_of(t);
-                out.day_keys
-                    .push(((code as u64) << 32) | u64::from((day + (1 << 31)) as u32));
-            }
-        }
-        Ok(out)
-    }
-}
-
-impl Partial {
-    fn grow(&mut self, n: usize, has_cost: bool) {
-        if self.first.len() < n {
-            self.first.resize(n, NO_ROW);
-            self.last.resize(n, i64::MIN);
-            self.transactions.resize(n, 0);
-            self.revenue.resize(n, 0.0);
-            if has_cost {
-                self.cost.resize(n, 0.0);
-            }
-        }
-    }
-
-    /// Splits the state into `parts` contiguous code ranges.
-    fn ranges(&mut self, parts: usize) -> Vec<CodeRange<'_>> {
-        let n = self.first.len();
-        let step = n.div_ceil(parts.max(1)).max(1);
-        let mut out = Vec::with_capacity(parts);
-        let (mut first, mut last) = (&mut self.first[..], &mut self.last[..]);
-        let (mut tr, mut rev) = (&mut self.transactions[..], &mut self.revenue[..]);
-        let mut cost = &mut self.cost[..];
-        let mut base = 0;
-        while base < n {
-            let len = step.min(n - base);
-            let (f, f2) = first.split_at_mut(len);
-            let (l, l2) = last.split_at_mut(len);
-            let (t, t2) = tr.split_at_mut(len);
-            let (r, r2) = rev.split_at_mut(len);
-            let (c, c2) = cost.split_at_mut(len.min(cost.len()));
-            out.push(CodeRange {
-                base,
-                first: f,
-                last: l,
-                transactions: t,
-                revenue: r,
-                cost: c,
-            });
-            (first, last, tr, rev, cost) = (f2, l2, t2, r2, c2);
-            base += len;
-        }
-        out
-    }
-
-    fn merge(mut self, other: Self) -> Self {
-        if self.first.len() < other.first.len() {
-            return other.merge(self);
-        }
-        for c in 0..other.first.len() {
-            self.first[c] = self.first[c].min(other.first[c]);
-            self.last[c] = self.last[c].max(other.last[c]);
-            self.transactions[c] += other.transactions[c];
-            self.revenue[c] += other.revenue[c];
-        }
-        for (mine, theirs) in self.cost.iter_mut().zip(&other.cost) {
-            *mine += theirs;
-        }
-        self.day_keys.extend_from_slice(&other.day_keys);
-        self.report.merge(&other.report);
-        self
     }
 }
 
@@ -434,17 +263,20 @@ impl ActivityAccumulator {
     /// The per-customer activity.
     pub fn finish(self) -> CustomerActivity {
         let Partial {
-            first,
-            mut last,
-            transactions,
-            revenue,
+            cells,
             cost,
             mut day_keys,
             mut report,
         } = self.state;
-        for (l, &t) in last.iter_mut().zip(&transactions) {
-            if t == 0 {
-                *l = NO_ROW;
+        let n = cells.len();
+        let (mut first, mut last) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut transactions, mut revenue) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for cell in &cells {
+            first.push(cell.first);
+            last.push(if cell.count == 0 { NO_ROW } else { cell.last });
+            transactions.push(cell.count);
+            revenue.push(cell.revenue);
+            if cell.count == 0 {
                 report.customers_without_rows += 1;
             }
         }
