@@ -263,20 +263,17 @@ impl ActivityAccumulator {
     /// The per-customer activity.
     pub fn finish(self) -> CustomerActivity {
         let Partial {
-            cells,
+            first,
+            mut last,
+            transactions,
+            revenue,
             cost,
             mut day_keys,
             mut report,
         } = self.state;
-        let n = cells.len();
-        let (mut first, mut last) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        let (mut transactions, mut revenue) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for cell in &cells {
-            first.push(cell.first);
-            last.push(if cell.count == 0 { NO_ROW } else { cell.last });
-            transactions.push(cell.count);
-            revenue.push(cell.revenue);
-            if cell.count == 0 {
+        for (l, &t) in last.iter_mut().zip(&transactions) {
+            if t == 0 {
+                *l = NO_ROW;
                 report.customers_without_rows += 1;
             }
         }

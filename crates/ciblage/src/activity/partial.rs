@@ -1,7 +1,4 @@
 //! The mergeable per-customer state behind [`super::ActivityAccumulator`].
-//!
-//! One 32-byte cell per customer (first, last, revenue, count), so that a row
-//! updates one cache line, not four arrays.
 
 use crate::error::{CiblageError, Result};
 use crate::transactions::NegativeAmounts;
@@ -11,39 +8,12 @@ use super::{ActivityOptions, InputReport};
 /// First/last marker of a customer none of whose rows were counted.
 pub(super) const NO_ROW: i64 = i64::MAX;
 
-/// The state of one customer.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[repr(C, align(32))]
-pub(super) struct Cell {
-    pub first: i64,
-    pub last: i64,
-    pub revenue: f64,
-    pub count: u32,
-}
-
-impl Default for Cell {
-    fn default() -> Self {
-        Self {
-            first: NO_ROW,
-            last: i64::MIN,
-            revenue: 0.0,
-            count: 0,
-        }
-    }
-}
-
-impl Cell {
-    fn merge(&mut self, other: &Self) {
-        self.first = self.first.min(other.first);
-        self.last = self.last.max(other.last);
-        self.revenue += other.revenue;
-        self.count += other.count;
-    }
-}
-
 #[derive(Debug, Clone, Default)]
 pub(super) struct Partial {
-    pub cells: Vec<Cell>,
+    pub first: Vec<i64>,
+    pub last: Vec<i64>,
+    pub transactions: Vec<u32>,
+    pub revenue: Vec<f64>,
     pub cost: Vec<f64>,
     pub day_keys: Vec<u64>,
     pub report: InputReport,
@@ -59,10 +29,13 @@ pub(super) struct Rows<'a> {
     pub row0: usize,
 }
 
-/// The state of the customers with codes `base..base + cells.len()`.
+/// The state of the customers with codes `base..base + first.len()`.
 pub(super) struct CodeRange<'a> {
     base: usize,
-    cells: &'a mut [Cell],
+    first: &'a mut [i64],
+    last: &'a mut [i64],
+    transactions: &'a mut [u32],
+    revenue: &'a mut [f64],
     cost: &'a mut [f64],
 }
 
@@ -83,7 +56,7 @@ impl CodeRange<'_> {
         rows: Rows<'_>,
     ) -> Result<TaskOutput> {
         let mut out = TaskOutput::default();
-        let (lo, hi) = (self.base, self.base + self.cells.len());
+        let (lo, hi) = (self.base, self.base + self.first.len());
         for i in 0..rows.codes.len() {
             let code = rows.codes[i] as usize;
             if code < lo || code >= hi {
@@ -120,11 +93,10 @@ impl CodeRange<'_> {
                 }
             }
             let c = code - lo;
-            let cell = &mut self.cells[c];
-            cell.first = cell.first.min(t);
-            cell.last = cell.last.max(t);
-            cell.revenue += a;
-            cell.count += 1;
+            self.first[c] = self.first[c].min(t);
+            self.last[c] = self.last[c].max(t);
+            self.transactions[c] += 1;
+            self.revenue[c] += a;
             if let Some(costs) = rows.costs {
                 let k = costs[i];
                 if !k.is_finite() {
@@ -148,8 +120,11 @@ impl CodeRange<'_> {
 
 impl Partial {
     pub fn grow(&mut self, n: usize, has_cost: bool) {
-        if self.cells.len() < n {
-            self.cells.resize(n, Cell::default());
+        if self.first.len() < n {
+            self.first.resize(n, NO_ROW);
+            self.last.resize(n, i64::MIN);
+            self.transactions.resize(n, 0);
+            self.revenue.resize(n, 0.0);
             if has_cost {
                 self.cost.resize(n, 0.0);
             }
@@ -158,33 +133,43 @@ impl Partial {
 
     /// Splits the state into `parts` contiguous code ranges.
     pub fn ranges(&mut self, parts: usize) -> Vec<CodeRange<'_>> {
-        let n = self.cells.len();
+        let n = self.first.len();
         let step = n.div_ceil(parts.max(1)).max(1);
         let mut out = Vec::with_capacity(parts);
-        let mut cells = &mut self.cells[..];
+        let (mut first, mut last) = (&mut self.first[..], &mut self.last[..]);
+        let (mut tr, mut rev) = (&mut self.transactions[..], &mut self.revenue[..]);
         let mut cost = &mut self.cost[..];
         let mut base = 0;
         while base < n {
             let len = step.min(n - base);
-            let (c, c2) = cells.split_at_mut(len);
-            let (k, k2) = cost.split_at_mut(len.min(cost.len()));
+            let (f, f2) = first.split_at_mut(len);
+            let (l, l2) = last.split_at_mut(len);
+            let (t, t2) = tr.split_at_mut(len);
+            let (r, r2) = rev.split_at_mut(len);
+            let (c, c2) = cost.split_at_mut(len.min(cost.len()));
             out.push(CodeRange {
                 base,
-                cells: c,
-                cost: k,
+                first: f,
+                last: l,
+                transactions: t,
+                revenue: r,
+                cost: c,
             });
-            (cells, cost) = (c2, k2);
+            (first, last, tr, rev, cost) = (f2, l2, t2, r2, c2);
             base += len;
         }
         out
     }
 
     pub fn merge(mut self, other: Self) -> Self {
-        if self.cells.len() < other.cells.len() {
+        if self.first.len() < other.first.len() {
             return other.merge(self);
         }
-        for (mine, theirs) in self.cells.iter_mut().zip(&other.cells) {
-            mine.merge(theirs);
+        for c in 0..other.first.len() {
+            self.first[c] = self.first[c].min(other.first[c]);
+            self.last[c] = self.last[c].max(other.last[c]);
+            self.transactions[c] += other.transactions[c];
+            self.revenue[c] += other.revenue[c];
         }
         for (mine, theirs) in self.cost.iter_mut().zip(&other.cost) {
             *mine += theirs;

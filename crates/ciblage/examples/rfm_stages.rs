@@ -1,6 +1,6 @@
 //! Times the stages of RFM scoring on synthetic data (10M rows, 1M customers).
 //!
-//! `cargo run --release -p ciblage --example stages -- [int|str]`
+//! `cargo run --release -p ciblage --example rfm_stages -- [int|str]`
 
 use std::time::Instant;
 
