@@ -227,3 +227,22 @@ def test_segment_table_in_code_and_pickle() -> None:
     assert pickle.loads(pickle.dumps(t)) == t
     cov = ciblage.SegmentTable.classic().coverage(5)
     assert cov["unreachable"] == ["New Customers", "Promising", "Can't Lose Them", "Lost"]
+
+
+def test_lifetimes_mapping_in_docs(synthetic: pd.DataFrame) -> None:
+    # docs/rfm.md: lifetimes' daily summary (frequency = distinct purchase days
+    # - 1, recency = last day - first day, T = end - first day) follows from
+    # purchase_days, tenure_days and recency_days with as_of = its end date.
+    end = pd.Timestamp("2023-06-30")
+    out = ciblage.rfm_analysis(synthetic, frequency="purchase_days", as_of=end.date()).customers
+    tx = synthetic[synthetic["timestamp"].dt.tz_convert(None).dt.normalize() <= end]
+    day = tx["timestamp"].dt.tz_convert(None).dt.normalize()
+    g = tx.assign(day=day).groupby("customer_id")["day"]
+    ref = pd.DataFrame({
+        "frequency": g.nunique() - 1,
+        "recency": (g.max() - g.min()).dt.days,
+        "T": (end - g.min()).dt.days,
+    }).sort_index()
+    np.testing.assert_array_equal(out["frequency"] - 1, ref["frequency"])
+    np.testing.assert_array_equal(out["tenure_days"] - out["recency_days"], ref["recency"])
+    np.testing.assert_array_equal(out["tenure_days"], ref["T"])
