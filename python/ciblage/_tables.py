@@ -39,7 +39,8 @@ def to_arrow(data: Any, columns: Mapping[str, str], argument: str = "transaction
             data = data.collect()
         if isinstance(data, pl.DataFrame):
             _check_columns(columns, list(data.columns))
-            return data.select(wanted).to_arrow()
+            selected = data.select(wanted)
+            return selected if hasattr(selected, "__arrow_c_stream__") else selected.to_arrow()
     if kind == "pandas":
         import pandas as pd
 
@@ -96,14 +97,14 @@ def _as_array(values: Any) -> Any:
 
 def from_arrow(table: Any, kind: str) -> Any:
     """An Arrow stream as a table of the caller's library (pyarrow otherwise)."""
-    arrow = pa.table(table)
-    if kind == "pandas":
-        # One block per column: no consolidation copy.
-        return arrow.to_pandas(split_blocks=True)
     if kind == "polars":
         import polars as pl
 
-        return pl.from_arrow(arrow)
+        return pl.DataFrame(table)
+    arrow = pa.RecordBatchReader.from_stream(table).read_all()
+    if kind == "pandas":
+        # One block per column: no consolidation copy.
+        return arrow.to_pandas(split_blocks=True)
     return arrow
 
 
