@@ -17,13 +17,7 @@ fn rfm_from_columns(ids: &CustomerIds, ts: &[i64], amounts: &[f64]) -> usize {
     let mut index = CustomerIndex::new();
     let mut codes = Vec::with_capacity(ts.len());
     match ids {
-        CustomerIds::Int(v) => {
-            let (lo, hi) = v
-                .iter()
-                .fold((i64::MAX, i64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
-            index.expect_int_range(lo, hi, v.len());
-            index.encode_i64(v, &mut codes).expect("int ids");
-        }
+        CustomerIds::Int(v) => index.encode_i64_all(&[v], &mut codes).expect("int ids"),
         CustomerIds::Str(s) => index.encode_str(s.iter(), &mut codes).expect("string ids"),
     }
     let mut acc = ActivityAccumulator::new(params.activity_options(ciblage::Zone::Utc), false);

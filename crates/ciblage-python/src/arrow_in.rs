@@ -88,29 +88,41 @@ pub fn check_id_type(argument: &'static str, column: &str, dt: &DataType) -> Bin
     }
 }
 
-/// Smallest and largest integer id over all batches, if the ids are
-/// integers (a hint for the customer index).
-pub fn int_id_range(batches: &[RecordBatch], col: usize) -> Option<(i64, i64)> {
-    let mut range: Option<(i64, i64)> = None;
-    for batch in batches {
-        let a = batch.column(col);
-        let (lo, hi) = match a.data_type() {
-            DataType::Int64 => min_max(a.as_primitive::<Int64Type>())?,
-            DataType::Int32 => min_max(a.as_primitive::<Int32Type>())?,
-            _ => return None,
-        };
-        range = Some(range.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+/// Encodes the id column of every batch, appending all codes in row order.
+/// Integer ids of all batches are encoded at once (on all threads when they
+/// are dense); other kinds batch by batch.
+pub fn encode_all_ids(
+    index: &mut CustomerIndex,
+    batches: &[RecordBatch],
+    col: usize,
+    argument: &'static str,
+    column: &str,
+    out: &mut Vec<u32>,
+) -> BindResult<()> {
+    let all_int64 = batches
+        .iter()
+        .all(|b| b.column(col).data_type() == &DataType::Int64 && b.column(col).null_count() == 0);
+    if all_int64 {
+        let slices: Vec<&[i64]> = batches
+            .iter()
+            .map(|b| &b.column(col).as_primitive::<Int64Type>().values()[..])
+            .collect();
+        index.encode_i64_all(&slices, out)?;
+        return Ok(());
     }
-    range
-}
-
-fn min_max<T: ArrowPrimitiveType>(a: &PrimitiveArray<T>) -> Option<(i64, i64)>
-where
-    T::Native: Into<i64>,
-{
-    let mut it = a.values().iter().map(|&v| v.into());
-    let first = it.next()?;
-    Some(it.fold((first, first), |(lo, hi), v| (lo.min(v), hi.max(v))))
+    let mut row0 = 0;
+    for batch in batches {
+        encode_ids(
+            index,
+            batch.column(col).as_ref(),
+            argument,
+            column,
+            row0,
+            out,
+        )?;
+        row0 += batch.num_rows();
+    }
+    Ok(())
 }
 
 /// Encodes the ids of one batch column into `out`; `row0` numbers rows in messages.

@@ -109,22 +109,19 @@ fn score_batches(
         .into());
     }
     let mut index = CustomerIndex::named("customer");
-    if let Some((lo, hi)) = arrow_in::int_id_range(batches, ci) {
-        index.expect_int_range(lo, hi, total_rows);
-    }
+    let mut codes = Vec::with_capacity(total_rows);
+    arrow_in::encode_all_ids(
+        &mut index,
+        batches,
+        ci,
+        "customer",
+        names.customer,
+        &mut codes,
+    )?;
     let mut acc = ActivityAccumulator::new(params.activity_options(zone), ki.is_some());
-    let mut codes = Vec::new();
     let mut row0 = 0;
     for batch in batches {
-        codes.clear();
-        arrow_in::encode_ids(
-            &mut index,
-            batch.column(ci).as_ref(),
-            "customer",
-            names.customer,
-            row0,
-            &mut codes,
-        )?;
+        let n = batch.num_rows();
         let ts = arrow_in::micros(
             batch.column(ti).as_ref(),
             "timestamp",
@@ -138,8 +135,14 @@ fn score_batches(
             }
             _ => None,
         };
-        acc.push(&codes, &ts, &amounts, costs.as_deref(), index.len())?;
-        row0 += batch.num_rows();
+        acc.push(
+            &codes[row0..row0 + n],
+            &ts,
+            &amounts,
+            costs.as_deref(),
+            index.len(),
+        )?;
+        row0 += n;
     }
     let activity = acc.finish();
     let scores = params.score(&activity, &index)?;

@@ -24,13 +24,7 @@ fn main() -> Result<(), ciblage::CiblageError> {
         let mut index = CustomerIndex::new();
         let mut codes = Vec::with_capacity(data.timestamps.len());
         match &data.ids {
-            CustomerIds::Int(v) => {
-                let (lo, hi) = v
-                    .iter()
-                    .fold((i64::MAX, i64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
-                index.expect_int_range(lo, hi, v.len());
-                index.encode_i64(v, &mut codes)?;
-            }
+            CustomerIds::Int(v) => index.encode_i64_all(&[v], &mut codes)?,
             CustomerIds::Str(s) => index.encode_str(s.iter(), &mut codes)?,
         }
         let t1 = Instant::now();

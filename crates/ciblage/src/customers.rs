@@ -10,7 +10,7 @@ use std::hash::BuildHasher;
 
 use foldhash::fast::FixedState;
 use hashbrown::{HashMap, HashTable};
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 
 use crate::error::{CiblageError, Result};
 
@@ -22,6 +22,8 @@ const ABSENT: u32 = u32::MAX;
 const DIRECT_MIN_SPAN: u64 = 1 << 16;
 /// Upper bound on the lookup table (entries), i.e. 256 MiB.
 const DIRECT_MAX_SPAN: u64 = 1 << 26;
+/// Rows per parallel task when encoding.
+const PARALLEL_ROWS: usize = 1 << 16;
 
 /// One original customer id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -142,7 +144,8 @@ enum Lookup {
     },
 }
 
-/// Assigns dense codes to customer ids, in order of first appearance.
+/// Assigns dense codes to customer ids, in order of first appearance (or of
+/// ascending ids, see [`CustomerIndex::encode_i64_all`]).
 ///
 /// Dense integer ids (a span of at most twice the rows seen, up to 2^26) use
 /// a lookup table; other integer ids and string ids use a hash table with a
@@ -210,18 +213,86 @@ impl CustomerIndex {
         self.ids.get(code)
     }
 
-    /// Tells the index the whole range of integer ids to come, so that it can
-    /// choose the lookup table at once. Optional; ignored after the first id.
-    pub fn expect_int_range(&mut self, min: i64, max: i64, rows: usize) {
-        if matches!(self.lookup, Lookup::Empty) && min <= max {
-            let span = max.abs_diff(min).saturating_add(1);
-            if span <= direct_limit(rows as u64) {
-                self.lookup = Lookup::Direct {
-                    base: min,
-                    table: vec![ABSENT; span as usize],
-                };
+    /// Encodes every batch of integer ids at once, appending the codes of
+    /// all batches, in order, to `out`.
+    ///
+    /// On an empty index with dense ids (a span of at most twice the rows,
+    /// up to 2^26), the work is shared by all threads and codes follow
+    /// ascending ids, so [`CustomerIndex::sorted_codes`] is `0..len`.
+    /// Otherwise this is [`CustomerIndex::encode_i64`] batch after batch.
+    ///
+    /// ```
+    /// use ciblage::CustomerIndex;
+    /// let mut index = CustomerIndex::new();
+    /// let mut codes = Vec::new();
+    /// index.encode_i64_all(&[&[30, 10], &[20, 10]], &mut codes)?;
+    /// assert_eq!(codes, [2, 0, 1, 0]);
+    /// # Ok::<(), ciblage::CiblageError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`CiblageError::MixedIdKinds`] if string ids were encoded before.
+    pub fn encode_i64_all(&mut self, batches: &[&[i64]], out: &mut Vec<u32>) -> Result<()> {
+        let rows: usize = batches.iter().map(|b| b.len()).sum();
+        let range = batches
+            .par_iter()
+            .flat_map(|b| b.par_chunks(PARALLEL_ROWS))
+            .map(|chunk| {
+                chunk
+                    .iter()
+                    .fold((i64::MAX, i64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)))
+            })
+            .reduce_with(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+        let dense = range
+            .filter(|&(lo, hi)| hi.abs_diff(lo).saturating_add(1) <= direct_limit(rows as u64));
+        let (Some((base, hi)), true) = (dense, matches!(self.lookup, Lookup::Empty)) else {
+            for batch in batches {
+                self.encode_i64(batch, out)?;
+            }
+            return Ok(());
+        };
+        let span = (hi - base) as usize + 1;
+        let words = span.div_ceil(64);
+        // Which ids occur: one bitmap per task, OR-ed together.
+        let seen = batches
+            .par_iter()
+            .flat_map(|b| b.par_chunks(PARALLEL_ROWS))
+            .fold(
+                || vec![0u64; words],
+                |mut bits, chunk| {
+                    for &id in chunk {
+                        let slot = (id - base) as usize;
+                        bits[slot >> 6] |= 1 << (slot & 63);
+                    }
+                    bits
+                },
+            )
+            .reduce(
+                || vec![0u64; words],
+                |mut a, b| {
+                    a.iter_mut().zip(&b).for_each(|(x, y)| *x |= y);
+                    a
+                },
+            );
+        let mut table = vec![ABSENT; span];
+        let mut known = Vec::new();
+        for (w, &bits) in seen.iter().enumerate() {
+            let mut rest = bits;
+            while rest != 0 {
+                let slot = w * 64 + rest.trailing_zeros() as usize;
+                table[slot] = known.len() as u32;
+                known.push(base + slot as i64);
+                rest &= rest - 1;
             }
         }
+        out.reserve(rows);
+        for batch in batches {
+            out.par_extend(batch.par_iter().map(|&id| table[(id - base) as usize]));
+        }
+        self.ids = CustomerIds::Int(known);
+        self.lookup = Lookup::Direct { base, table };
+        self.rows_seen += rows as u64;
+        Ok(())
     }
 
     /// Encodes integer ids, appending one code per id to `out`.
@@ -450,6 +521,32 @@ mod tests {
         );
     }
 
+    #[test]
+    fn all_batches_at_once_dense_and_sparse() {
+        let a: Vec<i64> = (0..150_000).map(|i| 5_000 + (i * 7_919) % 40_000).collect();
+        let b = [5_000, 44_999, 60_000];
+        let mut index = CustomerIndex::new();
+        let mut codes = Vec::new();
+        index.encode_i64_all(&[&a, &b], &mut codes).unwrap();
+        assert_eq!(codes.len(), a.len() + 3);
+        assert!(codes
+            .iter()
+            .zip(a.iter().chain(&b))
+            .all(|(&c, &id)| index.id(c) == CustomerId::Int(id)));
+        // Dense: codes in ascending id order.
+        assert_eq!(
+            index.sorted_codes(),
+            (0..index.len() as u32).collect::<Vec<_>>()
+        );
+        // Sparse ids go through the hash table, in order of first appearance.
+        let mut sparse = CustomerIndex::new();
+        let mut codes = Vec::new();
+        sparse
+            .encode_i64_all(&[&[i64::MAX, 3], &[3, i64::MIN]], &mut codes)
+            .unwrap();
+        assert_eq!(codes, [0, 1, 1, 2]);
+    }
+
     proptest! {
         #[test]
         fn factorise_then_restore_is_identity_int(ids in proptest::collection::vec(any::<i64>(), 0..200),
@@ -461,6 +558,11 @@ mod tests {
                 let (a, b) = input.split_at(input.len() / 2);
                 index.encode_i64(a, &mut codes).unwrap();
                 index.encode_i64(b, &mut codes).unwrap();
+                let mut at_once = CustomerIndex::new();
+                let mut codes2 = Vec::new();
+                at_once.encode_i64_all(&[a, b], &mut codes2).unwrap();
+                prop_assert!(codes2.iter().zip(&input).all(|(&c, &id)| at_once.id(c) == CustomerId::Int(id)));
+                prop_assert_eq!(at_once.len(), index.len());
                 let back: Vec<i64> = codes.iter().map(|&c| match index.id(c) {
                     CustomerId::Int(v) => v,
                     CustomerId::Str(_) => unreachable!(),

@@ -24,7 +24,8 @@ use crate::transactions::Transactions;
 /// Customers per independently seeded block (keeps output thread-independent).
 const BLOCK: usize = 4096;
 
-/// Kind of customer ids to generate.
+/// Kind of customer ids to generate; ids are numbered in order of
+/// acquisition, as a database sequence would number them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum IdKind {
     /// Integers `100000, 100001, …`.
@@ -169,18 +170,36 @@ impl SyntheticParams {
         let days = f64::from(self.days);
         // Orders per customer: 1 + a Pareto-weighted share of the extra rows.
         let blocks = n.div_ceil(BLOCK);
-        let weights: Vec<f64> = (0..blocks)
+        let weights: Vec<(f64, f64)> = (0..blocks)
             .into_par_iter()
             .flat_map_iter(|b| {
                 let mut rng =
                     ChaCha8Rng::seed_from_u64(self.seed ^ (b as u64).wrapping_mul(0x9e37_79b9));
+                // Lomax (Pareto minus its scale): most customers get few or
+                // no extra orders, a heavy tail of loyal buyers, capped.
                 let pareto = Pareto::new(1.0, 1.5).expect("valid Pareto");
                 let len = BLOCK.min(n - b * BLOCK);
                 (0..len)
-                    .map(move |_| pareto.sample(&mut rng))
+                    .map(move |_| {
+                        let weight: f64 = (pareto.sample(&mut rng) - 1.0_f64).min(400.0);
+                        let acquired = rng.random_range(0.0..days);
+                        (weight, acquired)
+                    })
                     .collect::<Vec<_>>()
             })
             .collect();
+        let (weights, acquired): (Vec<f64>, Vec<f64>) = weights.into_iter().unzip();
+        // Ids are numbered in order of acquisition, as a database sequence would.
+        let mut by_acquisition: Vec<u32> = (0..n as u32).collect();
+        by_acquisition.par_sort_unstable_by(|&a, &b| {
+            acquired[a as usize]
+                .total_cmp(&acquired[b as usize])
+                .then(a.cmp(&b))
+        });
+        let mut id_of = vec![0u32; n];
+        for (rank, &c) in by_acquisition.iter().enumerate() {
+            id_of[c as usize] = rank as u32;
+        }
         let total: f64 = weights.iter().sum();
         let mut orders: Vec<usize> = weights
             .iter()
@@ -209,7 +228,7 @@ impl SyntheticParams {
                 let lifetime = Exp::new(1.0 / (1.5 * days)).expect("valid rate");
                 let level = Normal::new(0.0, 0.4).expect("valid normal");
                 for (c, &count) in orders.iter().enumerate().take(hi).skip(lo) {
-                    let acquired = rng.random_range(0.0..days);
+                    let acquired = acquired[c];
                     let end = (acquired + lifetime.sample(&mut rng)).min(days);
                     let span = (end - acquired).max(1.0);
                     let mu = 3.4 + level.sample(&mut rng);
@@ -228,7 +247,7 @@ impl SyntheticParams {
                             a = -a;
                         }
                         let cost = cents(a * rng.random_range(0.5..0.8));
-                        out.push((ts, c as u32, a, cost));
+                        out.push((ts, id_of[c], a, cost));
                     }
                 }
                 out

@@ -68,7 +68,7 @@ impl Transactions {
         check_lengths(ids.len(), &timestamps, &amounts)?;
         let mut customers = CustomerIndex::named("customer");
         let mut codes = Vec::with_capacity(ids.len());
-        customers.encode_i64(ids, &mut codes)?;
+        customers.encode_i64_all(&[ids], &mut codes)?;
         Self::from_codes(customers, codes, timestamps, amounts)
     }
 

@@ -116,7 +116,15 @@ pub(crate) fn score(
         .collect();
 
     let ids = restrict_ids(customers.ids(), &order);
-    let tie_order: Vec<u32> = (0..order.len() as u32).collect();
+    // Ties of equal-count classes are broken by customer id, i.e. row order here.
+    let needs_ties = [&params.recency, &params.frequency, &params.monetary]
+        .iter()
+        .any(|b| **b == crate::rfm::Binning::EqualCount);
+    let tie_order: Vec<u32> = if needs_ties {
+        (0..order.len() as u32).collect()
+    } else {
+        Vec::new()
+    };
     let [kr, kf, km] = params.classes();
     let values_r: Vec<f64> = recency_days.iter().map(|&d| d as f64).collect();
     let values_f: Vec<f64> = frequency.iter().map(|&f| f64::from(f)).collect();
