@@ -2,8 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-export VIRTUAL_ENV := $(abspath $(VENV))
-export PATH := $(abspath $(VENV))/bin:$(PATH)
+MATURIN := VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin
 export CARGO_TERM_COLOR := never
 
 .PHONY: demo test lint rust-test python-test develop develop-release bench bench-python clean
@@ -15,10 +14,10 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 develop: $(VENV)/.installed
-	$(VENV)/bin/maturin develop -q
+	$(MATURIN) develop -q
 
 develop-release: $(VENV)/.installed
-	$(VENV)/bin/maturin develop -q --release
+	$(MATURIN) develop -q --release
 
 demo: develop-release
 	$(PY) examples/tour.py
