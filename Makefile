@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MATURIN := VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin
 export CARGO_TERM_COLOR := never
 
-.PHONY: demo test lint rust-test python-test develop develop-release bench bench-python clean
+.PHONY: demo test lint rust-test python-test develop develop-release bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ python-test: develop
 test: lint rust-test python-test
 
 bench: develop-release
-	cargo bench --workspace
+	cargo bench
 	$(PY) benches/python/bench_rfm.py
 
 clean:
