@@ -28,6 +28,7 @@ pub mod rfm;
 pub mod synth;
 pub mod time;
 pub mod transactions;
+pub mod value;
 
 pub use activity::{ActivityAccumulator, ActivityOptions, CustomerActivity, InputReport};
 pub use customers::{CustomerId, CustomerIds, CustomerIndex, StringIds};

@@ -1,0 +1,517 @@
+//! Pareto value tiers: count-based tiers and value-based ABC classes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CiblageError, Result};
+use crate::value::{check_values, rank_descending};
+
+/// How customers are cut into tiers once ranked by value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TierMethod {
+    /// Count-based tiers: the top `shares[0]` of the ranked customers, the
+    /// next `shares[1]`, … (shares of customers, summing to 1). The customer
+    /// whose rank straddles a boundary goes to the upper tier: with `n`
+    /// ranked customers, tier `k` ends at rank `ceil(n × (shares[0] + … +
+    /// shares[k]))`.
+    Count {
+        /// Shares of customers per tier, best first; they sum to 1.
+        shares: Vec<f64>,
+    },
+    /// Value-based ABC: a customer belongs to the first class whose
+    /// cumulative-value bound is not yet reached before him, so the customer
+    /// crossing a bound is placed in the upper class.
+    Cumulative {
+        /// Increasing cumulative shares of value in (0, 1), one per class
+        /// but the last (e.g. `[0.80, 0.95]` for A/B/C).
+        bounds: Vec<f64>,
+    },
+}
+
+impl Default for TierMethod {
+    /// 5 % best, 15 % standard, 80 % small, as the domain's Pareto tiers.
+    fn default() -> Self {
+        Self::Count {
+            shares: vec![0.05, 0.15, 0.80],
+        }
+    }
+}
+
+/// Builder for [`ValueTiers`]. Start from [`ValueTiers::params`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValueTierParams {
+    method: TierMethod,
+    names: Option<Vec<String>>,
+    no_value_name: String,
+}
+
+impl Default for ValueTierParams {
+    fn default() -> Self {
+        Self {
+            method: TierMethod::default(),
+            names: None,
+            no_value_name: "No value".into(),
+        }
+    }
+}
+
+/// Validated tier parameters: call [`ValueTierValidParams::assign`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueTierValidParams {
+    method: TierMethod,
+    names: Vec<String>,
+    no_value_name: String,
+}
+
+/// Entry point: `ValueTiers::params()…check()?.assign(&values)`.
+///
+/// Customers are ranked by value, highest first; ties keep their input
+/// order (ciblage's per-customer outputs are ordered by customer id, so the
+/// tie rule is "smaller id first"). Customers whose value is zero or negative
+/// are not ranked: they form an explicit last tier ("No value").
+///
+/// ```
+/// use ciblage::value::{ValueTiers, TierMethod};
+/// // 10 customers, value 10 down to 1 (total 55).
+/// let values: Vec<f64> = (1..=10).rev().map(f64::from).collect();
+/// let tiers = ValueTiers::params()
+///     .method(TierMethod::Cumulative { bounds: vec![0.5, 0.8] })
+///     .check()?
+///     .assign(&values)?;
+/// // Cumulative shares before each customer: 0, 10/55, 19/55, 27/55 = 0.49
+/// // (all < 0.5: A), 34/55 = 0.62, 40/55 = 0.73 (< 0.8: B), 45/55 = 0.82 … (C).
+/// assert_eq!(tiers.tier_of(), &[0, 0, 0, 0, 1, 1, 2, 2, 2, 2]);
+/// assert_eq!(tiers.names()[0], "A");
+/// # Ok::<(), ciblage::CiblageError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct ValueTiers;
+
+impl ValueTiers {
+    /// Default parameters: count tiers 5/15/80 named Best, Standard, Small.
+    pub fn params() -> ValueTierParams {
+        ValueTierParams::default()
+    }
+}
+
+impl ValueTierParams {
+    /// How to cut the ranking (default: count tiers 5/15/80).
+    pub fn method(mut self, method: TierMethod) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// Names of the tiers, best first (default: Best/Standard/Small for
+    /// three count tiers, A/B/C… for cumulative classes, "Tier 1"… else).
+    pub fn names<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.names = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Name of the tier of customers with zero or negative value (default
+    /// "No value").
+    pub fn no_value_name(mut self, name: impl Into<String>) -> Self {
+        self.no_value_name = name.into();
+        self
+    }
+
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidParameter`] naming `shares`, `bounds`, `names`
+    /// or `no_value_name`.
+    pub fn check(self) -> Result<ValueTierValidParams> {
+        let tiers = match &self.method {
+            TierMethod::Count { shares } => {
+                if shares.is_empty() {
+                    return Err(CiblageError::param("shares", "need at least one tier"));
+                }
+                if let Some(s) = shares.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
+                    return Err(CiblageError::param(
+                        "shares",
+                        format!("every share must be a number in (0, 1], got {s}"),
+                    ));
+                }
+                let total: f64 = shares.iter().sum();
+                if (total - 1.0).abs() > 1e-9 {
+                    return Err(CiblageError::param(
+                        "shares",
+                        format!("shares must sum to 1, they sum to {total}"),
+                    ));
+                }
+                shares.len()
+            }
+            TierMethod::Cumulative { bounds } => {
+                if bounds.is_empty() {
+                    return Err(CiblageError::param(
+                        "bounds",
+                        "need at least one bound (e.g. [0.8, 0.95])",
+                    ));
+                }
+                let ok = bounds.iter().all(|b| b.is_finite() && *b > 0.0 && *b < 1.0)
+                    && bounds.windows(2).all(|w| w[0] < w[1]);
+                if !ok {
+                    return Err(CiblageError::param(
+                        "bounds",
+                        format!("bounds must increase strictly within (0, 1), got {bounds:?}"),
+                    ));
+                }
+                bounds.len() + 1
+            }
+        };
+        let names = match self.names {
+            Some(names) => {
+                if names.len() != tiers {
+                    return Err(CiblageError::param(
+                        "names",
+                        format!("expected {tiers} names (one per tier), got {}", names.len()),
+                    ));
+                }
+                names
+            }
+            None => default_names(&self.method, tiers),
+        };
+        let mut all: Vec<&String> = names.iter().chain([&self.no_value_name]).collect();
+        all.sort();
+        if let Some(w) = all.windows(2).find(|w| w[0] == w[1]) {
+            return Err(CiblageError::param(
+                "names",
+                format!("tier names must be distinct, {:?} appears twice", w[0]),
+            ));
+        }
+        Ok(ValueTierValidParams {
+            method: self.method,
+            names,
+            no_value_name: self.no_value_name,
+        })
+    }
+}
+
+fn default_names(method: &TierMethod, tiers: usize) -> Vec<String> {
+    match method {
+        TierMethod::Count { .. } if tiers == 3 => {
+            ["Best", "Standard", "Small"].map(String::from).to_vec()
+        }
+        TierMethod::Cumulative { .. } if tiers <= 26 => (0..tiers)
+            .map(|k| char::from(b'A' + k as u8).to_string())
+            .collect(),
+        _ => (1..=tiers).map(|k| format!("Tier {k}")).collect(),
+    }
+}
+
+impl ValueTierValidParams {
+    /// Ranks `values` (one per customer) and assigns each customer a tier.
+    ///
+    /// # Errors
+    /// [`CiblageError::EmptyInput`] or [`CiblageError::NonFinite`] on `value`.
+    pub fn assign(&self, values: &[f64]) -> Result<ValueTierAssignment> {
+        check_values(values, "value")?;
+        let order = rank_descending(values);
+        let ranked = order.iter().take_while(|&&i| values[i as usize] > 0.0).count();
+        let no_value = self.names.len() as u32;
+        let mut tier_of = vec![no_value; values.len()];
+        let mut rank = vec![0u32; values.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i as usize] = r as u32 + 1;
+        }
+        match &self.method {
+            TierMethod::Count { shares } => {
+                let mut start = 0usize;
+                let mut cum = 0.0;
+                for (k, s) in shares.iter().enumerate() {
+                    cum += s;
+                    let end = if k + 1 == shares.len() {
+                        ranked
+                    } else {
+                        // ceil(n × cum), robust to cum = 0.2000000001.
+                        ((ranked as f64 * cum) - 1e-9).ceil().max(0.0) as usize
+                    }
+                    .min(ranked);
+                    for &i in &order[start.min(end)..end] {
+                        tier_of[i as usize] = k as u32;
+                    }
+                    start = start.max(end);
+                }
+            }
+            TierMethod::Cumulative { bounds } => {
+                let total: f64 = order[..ranked].iter().map(|&i| values[i as usize]).sum();
+                let mut before = 0.0;
+                let mut k = 0usize;
+                for &i in &order[..ranked] {
+                    // Relative tolerance: 8 + 2 reaching exactly 0.8 of 10.
+                    while k < bounds.len() && before >= bounds[k] * total * (1.0 - 1e-12) {
+                        k += 1;
+                    }
+                    tier_of[i as usize] = k as u32;
+                    before += values[i as usize];
+                }
+            }
+        }
+        let mut names = self.names.clone();
+        names.push(self.no_value_name.clone());
+        let summary = summarise(values, &tier_of, &names);
+        Ok(ValueTierAssignment {
+            tier_of,
+            rank,
+            names,
+            summary,
+        })
+    }
+}
+
+/// Tiers of every customer, with the per-tier summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValueTierAssignment {
+    tier_of: Vec<u32>,
+    rank: Vec<u32>,
+    names: Vec<String>,
+    summary: Vec<TierSummary>,
+}
+
+impl ValueTierAssignment {
+    /// Tier index per customer (input order): an index into [`Self::names`];
+    /// the last index is the zero/negative-value tier.
+    pub fn tier_of(&self) -> &[u32] {
+        &self.tier_of
+    }
+
+    /// Rank per customer by value (1 = highest; ties in input order),
+    /// zero/negative-value customers included after the others.
+    pub fn rank(&self) -> &[u32] {
+        &self.rank
+    }
+
+    /// Tier names, best first, the zero/negative-value tier last.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The tier name of customer `i`.
+    pub fn name_of(&self, i: usize) -> &str {
+        &self.names[self.tier_of[i] as usize]
+    }
+
+    /// One row per tier, in the order of [`Self::names`].
+    pub fn summary(&self) -> &[TierSummary] {
+        &self.summary
+    }
+}
+
+/// Per-tier figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TierSummary {
+    /// Tier name.
+    pub tier: String,
+    /// Customers in the tier.
+    pub customers: u64,
+    /// Share of all customers.
+    pub share_of_customers: f64,
+    /// Sum of the tier's values.
+    pub value: f64,
+    /// Share of the total (net) value of all customers; NaN when that total
+    /// is not positive.
+    pub share_of_value: f64,
+    /// Mean value per customer of the tier (NaN for an empty tier).
+    pub mean_value: f64,
+    /// Smallest value in the tier (NaN for an empty tier).
+    pub min_value: f64,
+    /// Largest value in the tier (NaN for an empty tier).
+    pub max_value: f64,
+}
+
+/// Summary rows for any labelling `tier_of` of `values` into `names`.
+pub(crate) fn summarise(values: &[f64], tier_of: &[u32], names: &[String]) -> Vec<TierSummary> {
+    let mut rows: Vec<TierSummary> = names
+        .iter()
+        .map(|n| TierSummary {
+            tier: n.clone(),
+            customers: 0,
+            share_of_customers: 0.0,
+            value: 0.0,
+            share_of_value: f64::NAN,
+            mean_value: f64::NAN,
+            min_value: f64::INFINITY,
+            max_value: f64::NEG_INFINITY,
+        })
+        .collect();
+    for (&v, &t) in values.iter().zip(tier_of) {
+        let row = &mut rows[t as usize];
+        row.customers += 1;
+        row.value += v;
+        row.min_value = row.min_value.min(v);
+        row.max_value = row.max_value.max(v);
+    }
+    let total: f64 = values.iter().sum();
+    let n = values.len() as f64;
+    for row in &mut rows {
+        row.share_of_customers = row.customers as f64 / n;
+        if total > 0.0 {
+            row.share_of_value = row.value / total;
+        }
+        if row.customers > 0 {
+            row.mean_value = row.value / row.customers as f64;
+        } else {
+            row.min_value = f64::NAN;
+            row.max_value = f64::NAN;
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn count(shares: &[f64]) -> ValueTierValidParams {
+        ValueTiers::params()
+            .method(TierMethod::Count {
+                shares: shares.to_vec(),
+            })
+            .check()
+            .unwrap()
+    }
+
+    #[test]
+    fn default_is_5_15_80_with_boundary_customer_upward() {
+        // 20 customers valued 20..1: top 5 % = ceil(20·0.05) = 1 customer,
+        // next up to ceil(20·0.20) = 4, the remaining 16 small.
+        let values: Vec<f64> = (1..=20).rev().map(f64::from).collect();
+        let t = ValueTiers::params().check().unwrap().assign(&values).unwrap();
+        let sizes: Vec<u64> = t.summary().iter().map(|r| r.customers).collect();
+        assert_eq!(sizes, [1, 3, 16, 0]);
+        assert_eq!(t.name_of(0), "Best");
+        assert_eq!(t.name_of(1), "Standard");
+        assert_eq!(t.name_of(4), "Small");
+        // Value shares: 20/210, (19+18+17)/210, rest.
+        assert!((t.summary()[0].share_of_value - 20.0 / 210.0).abs() < 1e-12);
+        assert!((t.summary()[1].share_of_value - 54.0 / 210.0).abs() < 1e-12);
+        // 7 customers, 5 %: 0.35 of a customer straddles the boundary: 1.
+        let t7 = count(&[0.05, 0.15, 0.80]).assign(&[1.0; 7]).unwrap();
+        let sizes: Vec<u64> = t7.summary().iter().map(|r| r.customers).collect();
+        // ceil(0.35) = 1, ceil(1.4) = 2 → 1 more, rest 5.
+        assert_eq!(sizes, [1, 1, 5, 0]);
+    }
+
+    #[test]
+    fn ties_keep_input_order_and_zero_negative_go_to_no_value() {
+        let values = [5.0, 0.0, 5.0, -3.0, 5.0, 1.0];
+        let t = count(&[0.2, 0.3, 0.5]).assign(&values).unwrap();
+        // Ranked: 0 (5), 2 (5), 4 (5), 5 (1); n = 4: ceil(0.8) = 1, ceil(2) = 2.
+        assert_eq!(t.rank(), &[1, 5, 2, 6, 3, 4]);
+        assert_eq!(t.tier_of(), &[0, 3, 1, 3, 2, 2]);
+        assert_eq!(t.names()[3], "No value");
+        let nv = &t.summary()[3];
+        assert_eq!((nv.customers, nv.value), (2, -3.0));
+        // Net total 13: shares 5/13, 5/13, 6/13, -3/13.
+        assert!((t.summary()[2].share_of_value - 6.0 / 13.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn abc_boundary_customer_goes_up_and_exact_bound_does_not() {
+        // 8 + 2: before customer 2 the cumulative share is exactly 0.8, so
+        // the bound is reached: customer 2 is B (the 80 % are made by A).
+        let p = ValueTiers::params()
+            .method(TierMethod::Cumulative {
+                bounds: vec![0.8, 0.95],
+            })
+            .check()
+            .unwrap();
+        let t = p.assign(&[8.0, 2.0]).unwrap();
+        assert_eq!(t.tier_of(), &[0, 1]);
+        // 7 + 2 + 1: customer 2 starts at 0.7 < 0.8 and crosses: A.
+        // Customer 3 starts at 0.9 (≥ 0.8, < 0.95): B. C stays empty.
+        let t = p.assign(&[7.0, 2.0, 1.0]).unwrap();
+        assert_eq!(t.tier_of(), &[0, 0, 1]);
+        assert_eq!(t.summary()[2].customers, 0);
+        assert!(t.summary()[2].mean_value.is_nan());
+    }
+
+    #[test]
+    fn one_customer_and_all_zero() {
+        let t = ValueTiers::params().check().unwrap().assign(&[3.0]).unwrap();
+        assert_eq!(t.tier_of(), &[0]);
+        let t = ValueTiers::params()
+            .check()
+            .unwrap()
+            .assign(&[0.0, 0.0])
+            .unwrap();
+        assert_eq!(t.tier_of(), &[3, 3]);
+        assert!(t.summary()[3].share_of_value.is_nan());
+        assert_eq!(t.summary()[3].share_of_customers, 1.0);
+    }
+
+    #[test]
+    fn bad_parameters_and_values_are_named() {
+        let e = ValueTiers::params()
+            .method(TierMethod::Count {
+                shares: vec![0.5, 0.4],
+            })
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("shares must sum to 1"), "{e}");
+        let e = ValueTiers::params()
+            .method(TierMethod::Cumulative {
+                bounds: vec![0.9, 0.8],
+            })
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().starts_with("invalid parameter bounds"), "{e}");
+        let e = ValueTiers::params().names(["a", "b"]).check().unwrap_err();
+        assert!(e.to_string().contains("expected 3 names"), "{e}");
+        let e = ValueTiers::params()
+            .names(["a", "b", "No value"])
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("distinct"), "{e}");
+        let p = ValueTiers::params().check().unwrap();
+        assert_eq!(
+            p.assign(&[]).unwrap_err(),
+            CiblageError::EmptyInput {
+                argument: "value".into()
+            }
+        );
+        assert!(p
+            .assign(&[1.0, f64::NAN])
+            .unwrap_err()
+            .to_string()
+            .starts_with("value: non-finite value NaN at row 1"));
+    }
+
+    proptest! {
+        #[test]
+        fn tiers_partition_customers_and_shares_sum_to_one(
+            values in proptest::collection::vec(prop_oneof![0.0..1e4f64, Just(0.0), -50.0..0.0f64, Just(7.0)], 1..300),
+            abc in any::<bool>(),
+        ) {
+            let method = if abc {
+                TierMethod::Cumulative { bounds: vec![0.8, 0.95] }
+            } else {
+                TierMethod::Count { shares: vec![0.05, 0.15, 0.8] }
+            };
+            let t = ValueTiers::params().method(method).check().unwrap().assign(&values).unwrap();
+            let total: u64 = t.summary().iter().map(|r| r.customers).sum();
+            prop_assert_eq!(total as usize, values.len());
+            let share: f64 = t.summary().iter().map(|r| r.share_of_customers).sum();
+            prop_assert!((share - 1.0).abs() < 1e-9);
+            let net: f64 = values.iter().sum();
+            if net > 0.0 {
+                let vshare: f64 = t.summary().iter().map(|r| r.share_of_value).sum();
+                prop_assert!((vshare - 1.0).abs() < 1e-6);
+            }
+            // Tiers are monotone in value: a better tier never holds a
+            // smaller value than a worse one.
+            for i in 0..values.len() {
+                for j in 0..values.len() {
+                    if values[i] > values[j] {
+                        prop_assert!(t.tier_of()[i] <= t.tier_of()[j]);
+                    }
+                }
+            }
+            // Ranks are a permutation of 1..=n.
+            let mut r = t.rank().to_vec();
+            r.sort_unstable();
+            prop_assert!(r.iter().enumerate().all(|(k, &x)| x as usize == k + 1));
+        }
+    }
+}
