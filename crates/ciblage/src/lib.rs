@@ -22,6 +22,7 @@
 //! ```
 
 pub mod activity;
+pub mod churn;
 pub mod customers;
 pub mod error;
 pub mod rfm;

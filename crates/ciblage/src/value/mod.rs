@@ -12,8 +12,7 @@ use rayon::slice::ParallelSliceMut;
 
 pub use concentration::{Concentration, LorenzPoint};
 pub use tiers::{
-    TierMethod, TierSummary, ValueTierAssignment, ValueTierParams, ValueTierValidParams,
-    ValueTiers,
+    TierMethod, TierSummary, ValueTierAssignment, ValueTierParams, ValueTierValidParams, ValueTiers,
 };
 
 use crate::error::{CiblageError, Result};

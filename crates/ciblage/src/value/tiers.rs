@@ -207,7 +207,10 @@ impl ValueTierValidParams {
     pub fn assign(&self, values: &[f64]) -> Result<ValueTierAssignment> {
         check_values(values, "value")?;
         let order = rank_descending(values);
-        let ranked = order.iter().take_while(|&&i| values[i as usize] > 0.0).count();
+        let ranked = order
+            .iter()
+            .take_while(|&&i| values[i as usize] > 0.0)
+            .count();
         let no_value = self.names.len() as u32;
         let mut tier_of = vec![no_value; values.len()];
         let mut rank = vec![0u32; values.len()];
@@ -377,7 +380,11 @@ mod tests {
         // 20 customers valued 20..1: top 5 % = ceil(20·0.05) = 1 customer,
         // next up to ceil(20·0.20) = 4, the remaining 16 small.
         let values: Vec<f64> = (1..=20).rev().map(f64::from).collect();
-        let t = ValueTiers::params().check().unwrap().assign(&values).unwrap();
+        let t = ValueTiers::params()
+            .check()
+            .unwrap()
+            .assign(&values)
+            .unwrap();
         let sizes: Vec<u64> = t.summary().iter().map(|r| r.customers).collect();
         assert_eq!(sizes, [1, 3, 16, 0]);
         assert_eq!(t.name_of(0), "Best");
@@ -429,7 +436,11 @@ mod tests {
 
     #[test]
     fn one_customer_and_all_zero() {
-        let t = ValueTiers::params().check().unwrap().assign(&[3.0]).unwrap();
+        let t = ValueTiers::params()
+            .check()
+            .unwrap()
+            .assign(&[3.0])
+            .unwrap();
         assert_eq!(t.tier_of(), &[0]);
         let t = ValueTiers::params()
             .check()

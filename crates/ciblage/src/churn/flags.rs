@@ -1,0 +1,216 @@
+//! Churn flags: a customer has churned when his silence exceeds a threshold,
+//! fixed or relative to his own rhythm of purchase.
+
+use chrono::NaiveDate;
+use rayon::slice::ParallelSliceMut;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CiblageError, Result};
+use crate::time::day_from_date;
+use crate::transactions::Transactions;
+
+/// When silence means churn.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChurnRule {
+    /// More than `days` days since the last purchase.
+    Days {
+        /// Inactivity threshold in days.
+        days: u32,
+    },
+    /// More than `multiple` × the customer's median gap between distinct
+    /// purchase days; customers with a single purchase day use
+    /// `fallback_days`.
+    MedianGap {
+        /// Multiple of the median inter-purchase time (e.g. 3).
+        multiple: f64,
+        /// Threshold for customers with one purchase day.
+        fallback_days: u32,
+    },
+}
+
+impl Default for ChurnRule {
+    /// 365 days without purchase.
+    fn default() -> Self {
+        Self::Days { days: 365 }
+    }
+}
+
+/// Churn flag per customer (by customer code).
+///
+/// A purchase is a row with a positive amount; days are local days of the
+/// transactions' zone; `days_since_last` is `as_of − last purchase day` as
+/// RFM recency. Customers without a purchase before `as_of` get `None`.
+///
+/// ```
+/// use ciblage::churn::{ChurnFlags, ChurnRule};
+/// use ciblage::Transactions;
+/// let day = 86_400_000_000i64;
+/// // Customer 7 buys on days 0, 10, 20 (median gap 10), customer 8 on
+/// // day 5 only; as of day 60 (the default: day after the last row is 21).
+/// let tx = Transactions::from_int_ids(&[7, 7, 7, 8], vec![0, 10 * day, 20 * day, 5 * day],
+///                                     vec![1.0; 4])?;
+/// let rule = ChurnRule::MedianGap { multiple: 3.0, fallback_days: 30 };
+/// let as_of = chrono::NaiveDate::from_ymd_opt(1970, 3, 2).unwrap(); // day 60
+/// let f = ChurnFlags::compute(&tx, rule, Some(as_of))?;
+/// // Customer 7: 40 days of silence > 3 × 10 → churned; customer 8: 55 > 30.
+/// assert_eq!(f.days_since_last(), &[Some(40), Some(55)]);
+/// assert_eq!(f.threshold_days(), &[Some(30.0), Some(30.0)]);
+/// assert_eq!(f.churned(), &[Some(true), Some(true)]);
+/// # Ok::<(), ciblage::CiblageError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChurnFlags {
+    days_since_last: Vec<Option<i64>>,
+    median_gap: Vec<Option<f64>>,
+    threshold_days: Vec<Option<f64>>,
+    churned: Vec<Option<bool>>,
+}
+
+impl ChurnFlags {
+    /// Flags every customer of `tx` as of `as_of` (default: the day after
+    /// the last transaction; rows on or after it are left out).
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidParameter`] naming `multiple` for a multiple
+    /// that is not a positive number.
+    pub fn compute(tx: &Transactions, rule: ChurnRule, as_of: Option<NaiveDate>) -> Result<Self> {
+        if let ChurnRule::MedianGap { multiple, .. } = rule {
+            if !(multiple.is_finite() && multiple > 0.0) {
+                return Err(CiblageError::param(
+                    "multiple",
+                    format!("expected a positive number, got {multiple}"),
+                ));
+            }
+        }
+        let zone = tx.zone();
+        let (ts, amounts, codes) = (tx.timestamps(), tx.amounts(), tx.codes());
+        let n = tx.customers().len();
+        let as_of_day = match as_of {
+            Some(d) => day_from_date(d),
+            None => ts.iter().map(|&t| zone.day_of(t)).max().unwrap_or(0) + 1,
+        };
+        let cutoff = zone.day_start(as_of_day);
+        // Distinct (customer, day) purchase keys, days offset to stay positive.
+        const SHIFT: i64 = 1 << 31;
+        let mut keys: Vec<u64> = (0..ts.len())
+            .filter(|&i| ts[i] < cutoff && amounts[i] > 0.0)
+            .map(|i| (u64::from(codes[i]) << 32) | (zone.day_of(ts[i]) + SHIFT) as u32 as u64)
+            .collect();
+        keys.par_sort_unstable();
+        keys.dedup();
+        let mut days_since_last = vec![None; n];
+        let mut median_gap = vec![None; n];
+        let mut threshold_days = vec![None; n];
+        let mut churned = vec![None; n];
+        let mut gaps: Vec<i64> = Vec::new();
+        let mut start = 0;
+        while start < keys.len() {
+            let code = (keys[start] >> 32) as usize;
+            let mut end = start;
+            while end < keys.len() && (keys[end] >> 32) as usize == code {
+                end += 1;
+            }
+            let day = |k: u64| i64::from(k as u32) - SHIFT;
+            let last = day(keys[end - 1]);
+            gaps.clear();
+            gaps.extend(keys[start..end].windows(2).map(|w| day(w[1]) - day(w[0])));
+            let median = median_of(&mut gaps);
+            let silence = as_of_day - last;
+            let threshold = match rule {
+                ChurnRule::Days { days } => f64::from(days),
+                ChurnRule::MedianGap {
+                    multiple,
+                    fallback_days,
+                } => median.map_or(f64::from(fallback_days), |m| multiple * m),
+            };
+            days_since_last[code] = Some(silence);
+            median_gap[code] = median;
+            threshold_days[code] = Some(threshold);
+            churned[code] = Some(silence as f64 > threshold);
+            start = end;
+        }
+        Ok(Self {
+            days_since_last,
+            median_gap,
+            threshold_days,
+            churned,
+        })
+    }
+
+    /// Days since the last purchase, per customer code.
+    pub fn days_since_last(&self) -> &[Option<i64>] {
+        &self.days_since_last
+    }
+
+    /// Median gap in days between distinct purchase days (`None` with one
+    /// purchase day).
+    pub fn median_gap(&self) -> &[Option<f64>] {
+        &self.median_gap
+    }
+
+    /// The threshold applied to each customer, in days.
+    pub fn threshold_days(&self) -> &[Option<f64>] {
+        &self.threshold_days
+    }
+
+    /// True when the silence exceeds the threshold.
+    pub fn churned(&self) -> &[Option<bool>] {
+        &self.churned
+    }
+}
+
+fn median_of(v: &mut [i64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    let m = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[m] as f64
+    } else {
+        (v[m - 1] + v[m]) as f64 / 2.0
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400_000_000;
+
+    #[test]
+    fn fixed_threshold_same_day_orders_and_returns() {
+        // Customer 1: two orders on day 0 and one on day 4 → distinct days
+        // 0, 4 (gap 4). Customer 2: a return only (no purchase) → None.
+        let tx = Transactions::from_int_ids(
+            &[1, 1, 1, 2],
+            vec![0, DAY / 2, 4 * DAY, 3 * DAY],
+            vec![5.0, 5.0, 5.0, -5.0],
+        )
+        .unwrap();
+        let f = ChurnFlags::compute(&tx, ChurnRule::Days { days: 1 }, None).unwrap();
+        // as_of = day after the last row (day 4) = 5: silence 1, not > 1.
+        assert_eq!(f.days_since_last(), &[Some(1), None]);
+        assert_eq!(f.median_gap(), &[Some(4.0), None]);
+        assert_eq!(f.churned(), &[Some(false), None]);
+        // Even count of gaps: days 0, 1, 4, 10 → gaps 1, 3, 6 → median 3;
+        // days 0, 2, 3, 7, 8 → gaps 2, 1, 4, 1 → sorted 1 1 2 4 → 1.5.
+        assert_eq!(median_of(&mut [1, 3, 6]), Some(3.0));
+        assert_eq!(median_of(&mut [2, 1, 4, 1]), Some(1.5));
+    }
+
+    #[test]
+    fn bad_multiple_is_named() {
+        let tx = Transactions::from_int_ids(&[1], vec![0], vec![1.0]).unwrap();
+        let rule = ChurnRule::MedianGap {
+            multiple: f64::NAN,
+            fallback_days: 3,
+        };
+        let e = ChurnFlags::compute(&tx, rule, None).unwrap_err();
+        assert!(
+            e.to_string().starts_with("invalid parameter multiple"),
+            "{e}"
+        );
+    }
+}

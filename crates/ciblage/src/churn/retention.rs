@@ -1,0 +1,430 @@
+//! Activity per period: active sets, retention and attrition, new,
+//! repeating, reactivated and lapsed customers, cohorts and survival.
+
+use chrono::{NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::churn::cohorts::{self, CohortRow};
+use crate::churn::period::Period;
+use crate::error::{CiblageError, Result};
+use crate::time::{day_from_date, Zone};
+use crate::transactions::Transactions;
+
+/// Most periods an analysis may span (the cohort tables are triangular in
+/// the number of periods).
+pub const MAX_PERIODS: usize = 5_000;
+
+/// Builder for [`Retention`]. Start from [`Retention::params`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetentionParams {
+    period: Period,
+    as_of: Option<NaiveDate>,
+    origin: Option<NaiveDate>,
+    churn_after: u32,
+}
+
+impl Default for RetentionParams {
+    fn default() -> Self {
+        Self {
+            period: Period::Month,
+            as_of: None,
+            origin: None,
+            churn_after: 3,
+        }
+    }
+}
+
+/// Validated parameters: call [`RetentionValidParams::fit`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetentionValidParams {
+    params: RetentionParams,
+}
+
+/// Entry point: `Retention::params().period(Period::Month)…check()?.fit(&tx)?`.
+///
+/// A customer is **active** in a period when he made at least one purchase
+/// (a row with a positive amount) in it, in the local days of the
+/// transactions' time zone; returns and zero rows count in revenue, not in
+/// activity. The analysis spans the periods from the first purchase to the
+/// one holding the day before `as_of` (default: the day after the last
+/// transaction, as for RFM); rows on or after `as_of` are left out.
+///
+/// ```
+/// use ciblage::churn::{Period, Retention};
+/// use ciblage::Transactions;
+/// let day = 86_400_000_000i64; // one day in microseconds
+/// // Customer 1 buys in January and February 2024, customer 2 in January
+/// // and March: February retains 1 of 2 (50 %), March 0 of 1, and
+/// // customer 2 is reactivated in March.
+/// let jan = 19_723 * day; // 2024-01-01
+/// let tx = Transactions::from_int_ids(
+///     &[1, 2, 1, 2],
+///     vec![jan, jan, jan + 31 * day, jan + 60 * day],
+///     vec![10.0, 5.0, 20.0, 7.0],
+/// )?;
+/// let r = Retention::params().period(Period::Month).check()?.fit(&tx)?;
+/// let feb = &r.periods()[1];
+/// assert_eq!((feb.active, feb.repeating, feb.lapsed), (1, 1, 1));
+/// assert_eq!(feb.retention, Some(0.5));
+/// let mar = &r.periods()[2];
+/// assert_eq!((mar.reactivated, mar.lapsed, mar.retention), (1, 1, Some(0.0)));
+/// # Ok::<(), ciblage::CiblageError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Retention;
+
+impl Retention {
+    /// Default parameters: months, as of the day after the last row, churn
+    /// after 3 inactive periods.
+    pub fn params() -> RetentionParams {
+        RetentionParams::default()
+    }
+}
+
+impl RetentionParams {
+    /// The period (default [`Period::Month`]).
+    pub fn period(mut self, period: Period) -> Self {
+        self.period = period;
+        self
+    }
+
+    /// Reference date: rows on or after it are left out, and the last period
+    /// is the one holding the day before it.
+    pub fn as_of(mut self, date: NaiveDate) -> Self {
+        self.as_of = Some(date);
+        self
+    }
+
+    /// Origin of [`Period::Days`] blocks (default: the first purchase day).
+    pub fn origin(mut self, date: NaiveDate) -> Self {
+        self.origin = Some(date);
+        self
+    }
+
+    /// Number of whole periods without purchase, up to the last period,
+    /// after which a customer counts as churned in the survival curves
+    /// (default 3, at least 1).
+    pub fn churn_after(mut self, periods: u32) -> Self {
+        self.churn_after = periods;
+        self
+    }
+
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidParameter`] naming `churn_after` or `period`.
+    pub fn check(self) -> Result<RetentionValidParams> {
+        if self.churn_after == 0 {
+            return Err(CiblageError::param(
+                "churn_after",
+                "must be at least 1 period",
+            ));
+        }
+        if let Period::Days { days: 0 } = self.period {
+            return Err(CiblageError::param("period", "blocks of 0 days"));
+        }
+        Ok(RetentionValidParams { params: self })
+    }
+}
+
+/// Figures of one period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeriodRow {
+    /// Period number (see [`Period::index_of_day`]).
+    pub index: i64,
+    /// Readable label (`2024-03`, `2024-Q1`, first day otherwise).
+    pub label: String,
+    /// First local day of the period (days since 1970-01-01).
+    pub start_day: i64,
+    /// Customers with a purchase in the period.
+    pub active: u64,
+    /// Active customers whose first purchase is in the period.
+    pub new: u64,
+    /// Active customers who were also active in the previous period.
+    pub repeating: u64,
+    /// Active customers inactive in the previous period but seen before.
+    pub reactivated: u64,
+    /// Customers active in the previous period and not in this one.
+    pub lapsed: u64,
+    /// `repeating / active(previous)`; `None` for the first period or after
+    /// a period with nobody active.
+    pub retention: Option<f64>,
+    /// `lapsed / active(previous)` = `1 − retention`.
+    pub attrition: Option<f64>,
+    /// Sum of amounts of the period's rows (returns included).
+    pub revenue: f64,
+    /// False for the last period when `as_of` falls inside it.
+    pub complete: bool,
+}
+
+/// The activity of every customer per period, and what follows from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetentionAnalysis {
+    period: Period,
+    origin: i64,
+    first: i64,
+    /// Active periods per customer code, relative to `first`, ascending.
+    offsets: Vec<usize>,
+    active: Vec<u32>,
+    periods: Vec<PeriodRow>,
+    cohorts: Vec<CohortRow>,
+    pooled_survival: Vec<f64>,
+    churn_after: u32,
+    zone: Zone,
+}
+
+impl RetentionValidParams {
+    /// Computes activity per period from transactions.
+    ///
+    /// # Errors
+    /// [`CiblageError::NothingToScore`] when no purchase falls before
+    /// `as_of`; [`CiblageError::InvalidParameter`] (`period`) past
+    /// [`MAX_PERIODS`] periods.
+    pub fn fit(&self, tx: &Transactions) -> Result<RetentionAnalysis> {
+        let p = &self.params;
+        let zone = tx.zone();
+        let (ts, amounts, codes) = (tx.timestamps(), tx.amounts(), tx.codes());
+        let n_customers = tx.customers().len();
+        let cutoff = match p.as_of {
+            Some(d) => zone.day_start(day_from_date(d)),
+            None => ts.iter().max().map_or(i64::MAX, |&t| t.saturating_add(1)),
+        };
+        // Local days; the first purchase and the last row before the cutoff.
+        let days: Vec<i64> = ts.iter().map(|&t| zone.day_of(t)).collect();
+        let mut first_day = i64::MAX;
+        let mut last_day = i64::MIN;
+        let mut span_first = i64::MAX;
+        for i in 0..ts.len() {
+            if ts[i] < cutoff {
+                last_day = last_day.max(days[i]);
+                span_first = span_first.min(days[i]);
+                if amounts[i] > 0.0 {
+                    first_day = first_day.min(days[i]);
+                }
+            }
+        }
+        if first_day == i64::MAX {
+            return Err(CiblageError::NothingToScore {
+                as_of: p
+                    .as_of
+                    .map_or_else(|| "the last transaction".into(), |d| d.to_string()),
+                reason: "no purchase (row with a positive amount)".into(),
+            });
+        }
+        let end_day = match p.as_of {
+            Some(d) => day_from_date(d) - 1,
+            None => last_day,
+        };
+        let origin = p.origin.map_or(first_day, day_from_date);
+        let period = p.period;
+        let first = period.index_of_day(first_day, origin);
+        let last = period.index_of_day(end_day, origin);
+        let n_periods = usize::try_from(last - first + 1).unwrap_or(usize::MAX);
+        if n_periods > MAX_PERIODS {
+            return Err(CiblageError::param(
+                "period",
+                format!(
+                    "the data spans {n_periods} periods, more than {MAX_PERIODS}: use a longer period"
+                ),
+            ));
+        }
+        // Day → relative period, through a table over the span of days
+        // unless the span is absurdly long.
+        let span = end_day - span_first + 1;
+        let day_table: Vec<i64> = if span <= 400_000 {
+            (span_first..=end_day)
+                .map(|d| period.index_of_day(d, origin) - first)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let rel = |d: i64| -> i64 {
+            if day_table.is_empty() {
+                period.index_of_day(d, origin) - first
+            } else {
+                day_table[(d - span_first) as usize]
+            }
+        };
+        // Active periods per customer: bitmaps of `words` u64 per customer.
+        let words = n_periods.div_ceil(64);
+        let mut bits = vec![0u64; n_customers * words];
+        let mut row_period = Vec::with_capacity(ts.len());
+        for i in 0..ts.len() {
+            if ts[i] >= cutoff {
+                row_period.push(i64::MIN);
+                continue;
+            }
+            let r = rel(days[i]);
+            row_period.push(r);
+            if amounts[i] > 0.0 {
+                let c = codes[i] as usize;
+                bits[c * words + (r as usize) / 64] |= 1u64 << (r as usize % 64);
+            }
+        }
+        let mut offsets = Vec::with_capacity(n_customers + 1);
+        let mut active = Vec::new();
+        offsets.push(0);
+        for c in 0..n_customers {
+            for (w, &word) in bits[c * words..(c + 1) * words].iter().enumerate() {
+                let mut word = word;
+                while word != 0 {
+                    let b = word.trailing_zeros();
+                    active.push((w * 64) as u32 + b);
+                    word &= word - 1;
+                }
+            }
+            offsets.push(active.len());
+        }
+        drop(bits);
+        let mut periods = period_rows(period, origin, first, n_periods, &offsets, &active);
+        for (i, &r) in row_period.iter().enumerate() {
+            // Rows before the first purchase period (returns) count in it.
+            if r != i64::MIN {
+                periods[r.max(0) as usize].revenue += amounts[i];
+            }
+        }
+        let next_start = period.start_day(last + 1, origin);
+        if let Some(row) = periods.last_mut() {
+            row.complete = end_day + 1 >= next_start;
+        }
+        let cohort_rows = cohorts::build(
+            &offsets,
+            &active,
+            n_periods,
+            p.churn_after,
+            (codes, &row_period, amounts),
+        );
+        let pooled_survival = cohorts::pooled_survival(&offsets, &active, n_periods, p.churn_after);
+        let cohorts = cohort_rows
+            .into_iter()
+            .map(|mut c| {
+                c.index += first;
+                c.label = period.label_from(c.index, origin);
+                c
+            })
+            .collect();
+        Ok(RetentionAnalysis {
+            period,
+            origin,
+            first,
+            offsets,
+            active,
+            periods,
+            cohorts,
+            pooled_survival,
+            churn_after: p.churn_after,
+            zone,
+        })
+    }
+}
+
+fn period_rows(
+    period: Period,
+    origin: i64,
+    first: i64,
+    n: usize,
+    offsets: &[usize],
+    active: &[u32],
+) -> Vec<PeriodRow> {
+    let mut rows: Vec<PeriodRow> = (0..n)
+        .map(|k| {
+            let index = first + k as i64;
+            PeriodRow {
+                index,
+                label: period.label_from(index, origin),
+                start_day: period.start_day(index, origin),
+                active: 0,
+                new: 0,
+                repeating: 0,
+                reactivated: 0,
+                lapsed: 0,
+                retention: None,
+                attrition: None,
+                revenue: 0.0,
+                complete: true,
+            }
+        })
+        .collect();
+    for w in offsets.windows(2) {
+        let list = &active[w[0]..w[1]];
+        for (j, &p) in list.iter().enumerate() {
+            let p = p as usize;
+            rows[p].active += 1;
+            if j == 0 {
+                rows[p].new += 1;
+            } else if list[j - 1] as usize + 1 == p {
+                rows[p].repeating += 1;
+            } else {
+                rows[p].reactivated += 1;
+            }
+            let continues = list.get(j + 1).is_some_and(|&q| q as usize == p + 1);
+            if !continues && p + 1 < n {
+                rows[p + 1].lapsed += 1;
+            }
+        }
+    }
+    for k in 1..n {
+        let before = rows[k - 1].active;
+        if before > 0 {
+            rows[k].retention = Some(rows[k].repeating as f64 / before as f64);
+            rows[k].attrition = Some(rows[k].lapsed as f64 / before as f64);
+        }
+    }
+    rows
+}
+
+impl RetentionAnalysis {
+    /// One row per period, first to last, empty periods included.
+    pub fn periods(&self) -> &[PeriodRow] {
+        &self.periods
+    }
+
+    /// One row per acquisition cohort (period of first purchase), oldest
+    /// first; each row is as long as the periods observed since the cohort.
+    pub fn cohorts(&self) -> &[CohortRow] {
+        &self.cohorts
+    }
+
+    /// Kaplan–Meier survival of all customers together, by periods since
+    /// acquisition: entry `k − 1` is the probability of still being a
+    /// customer after `k` periods.
+    pub fn pooled_survival(&self) -> &[f64] {
+        &self.pooled_survival
+    }
+
+    /// The period used.
+    pub fn period(&self) -> Period {
+        self.period
+    }
+
+    /// The time zone of the day boundaries.
+    pub fn zone(&self) -> Zone {
+        self.zone
+    }
+
+    /// Periods without purchase after which a customer counts as churned.
+    pub fn churn_after(&self) -> u32 {
+        self.churn_after
+    }
+
+    /// Period numbers in which customer `code` was active, ascending.
+    pub fn active_periods(&self, code: u32) -> impl Iterator<Item = i64> + '_ {
+        let c = code as usize;
+        self.active[self.offsets[c]..self.offsets[c + 1]]
+            .iter()
+            .map(move |&p| self.first + i64::from(p))
+    }
+
+    /// Label of period number `index`.
+    pub fn label(&self, index: i64) -> String {
+        self.period.label_from(index, self.origin)
+    }
+
+    /// The week start, when the period is weeks.
+    pub fn week_start(&self) -> Option<Weekday> {
+        match self.period {
+            Period::Week { start } => Some(start),
+            _ => None,
+        }
+    }
+}
