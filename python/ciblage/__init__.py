@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from . import datasets, exceptions
 from ._native import __version__
+from ._churn import Migration, RetentionResult, churn_flags, migration, retention
 from ._rfm import RfmResult, SegmentTable, rfm, rfm_analysis
+from ._value import Concentration, ValueTiers, concentration, value_tiers
 from .exceptions import (
     CiblageError,
     ColumnNotFoundError,
@@ -30,6 +32,15 @@ __all__ = [
     "rfm_analysis",
     "RfmResult",
     "SegmentTable",
+    "value_tiers",
+    "ValueTiers",
+    "concentration",
+    "Concentration",
+    "retention",
+    "RetentionResult",
+    "churn_flags",
+    "migration",
+    "Migration",
     "CiblageError",
     "ColumnNotFoundError",
     "ColumnTypeError",

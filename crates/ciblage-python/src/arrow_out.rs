@@ -116,3 +116,23 @@ pub fn dictionary_array(codes: &[u16], names: &[&str]) -> ArrayRef {
     let values = Arc::new(StringArray::from_iter_values(names.iter()));
     Arc::new(DictionaryArray::<Int32Type>::try_new(keys, values).expect("codes index names"))
 }
+
+/// `Utf8` column from strings.
+pub fn strings_from<'a>(v: impl IntoIterator<Item = &'a str>) -> ArrayRef {
+    Arc::new(StringArray::from_iter_values(v))
+}
+
+/// Nullable `f64` column.
+pub fn opt_f64_array(v: impl IntoIterator<Item = Option<f64>>) -> ArrayRef {
+    Arc::new(Float64Array::from_iter(v))
+}
+
+/// Nullable `i64` column.
+pub fn opt_i64_array(v: impl IntoIterator<Item = Option<i64>>) -> ArrayRef {
+    Arc::new(Int64Array::from_iter(v))
+}
+
+/// Nullable boolean column.
+pub fn opt_bool_array(v: impl IntoIterator<Item = Option<bool>>) -> ArrayRef {
+    Arc::new(arrow_array::BooleanArray::from_iter(v))
+}

@@ -3,10 +3,13 @@
 
 mod arrow_in;
 mod arrow_out;
+mod churn;
 mod error;
 mod rfm;
 mod segments;
 mod synth;
+mod tx_in;
+mod value;
 
 use pyo3::prelude::*;
 
@@ -14,11 +17,15 @@ use pyo3::prelude::*;
 #[pymodule]
 mod _native {
     #[pymodule_export]
+    use crate::churn::{churn_flags, migration, retention, PyRetention};
+    #[pymodule_export]
     use crate::rfm::{rfm_scores, PyRfmResult};
     #[pymodule_export]
     use crate::segments::PySegmentTable;
     #[pymodule_export]
     use crate::synth::synthetic_transactions;
+    #[pymodule_export]
+    use crate::value::{value_tiers, PyConcentration};
 
     use super::*;
 

@@ -128,6 +128,23 @@ impl CustomerIds {
             Self::Str(s) => CustomerId::Str(s.get(code as usize)),
         }
     }
+
+    /// The ids of `codes`, in that order.
+    ///
+    /// # Panics
+    /// If a code is not below [`CustomerIds::len`].
+    pub fn gather(&self, codes: &[u32]) -> CustomerIds {
+        match self {
+            Self::Int(v) => Self::Int(codes.iter().map(|&c| v[c as usize]).collect()),
+            Self::Str(s) => {
+                let mut out = StringIds::new();
+                for &c in codes {
+                    out.push(s.get(c as usize));
+                }
+                Self::Str(out)
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -103,7 +103,7 @@ pub type Result<T, E = CiblageError> = std::result::Result<T, E>;
 
 impl CiblageError {
     /// Shorthand for an [`CiblageError::InvalidParameter`].
-    pub(crate) fn param(name: &'static str, reason: impl Into<String>) -> Self {
+    pub fn param(name: &'static str, reason: impl Into<String>) -> Self {
         Self::InvalidParameter {
             name,
             reason: reason.into(),

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use crate::activity::{CustomerActivity, InputReport};
-use crate::customers::{CustomerIds, CustomerIndex, StringIds};
+use crate::customers::{CustomerIds, CustomerIndex};
 use crate::error::{CiblageError, Result};
 use crate::rfm::binning::{classify, Classes};
 use crate::rfm::params::{FrequencyMeasure, MonetaryMeasure, RfmValidParams, RfmVariant};
@@ -115,7 +115,7 @@ pub(crate) fn score(
         .map(|(&m, &f)| m / f64::from(f.max(1)))
         .collect();
 
-    let ids = restrict_ids(customers.ids(), &order);
+    let ids = customers.ids().gather(&order);
     // Ties of equal-count classes are broken by customer id, i.e. row order here.
     let needs_ties = [&params.recency, &params.frequency, &params.monetary]
         .iter()
@@ -180,19 +180,6 @@ pub(crate) fn score(
         criteria,
         report: activity.report,
     })
-}
-
-fn restrict_ids(ids: &CustomerIds, order: &[u32]) -> CustomerIds {
-    match ids {
-        CustomerIds::Int(v) => CustomerIds::Int(order.iter().map(|&c| v[c as usize]).collect()),
-        CustomerIds::Str(s) => {
-            let mut out = StringIds::new();
-            for &c in order {
-                out.push(s.get(c as usize));
-            }
-            CustomerIds::Str(out)
-        }
-    }
 }
 
 impl RfmScores {

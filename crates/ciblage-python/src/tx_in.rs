@@ -1,0 +1,88 @@
+//! Reading a whole transaction table into the core's [`Transactions`].
+
+use arrow_array::RecordBatch;
+use ciblage::{CiblageError, CustomerIndex, Transactions};
+
+use crate::arrow_in::{self, TimeKind};
+use crate::error::{name_columns, BindError, BindResult};
+
+/// Column names of a transaction table (customer, timestamp, amount).
+pub struct TransactionColumns<'a> {
+    /// Customer id column.
+    pub customer: &'a str,
+    /// Timestamp or date column.
+    pub timestamp: &'a str,
+    /// Amount column.
+    pub amount: &'a str,
+}
+
+impl TransactionColumns<'_> {
+    /// Renames generic arguments in a core error after the columns.
+    pub fn name(&self, e: BindError) -> BindError {
+        match e {
+            BindError::Core(c) => BindError::Core(name_columns(
+                c,
+                &[
+                    ("customer", self.customer),
+                    ("timestamp", self.timestamp),
+                    ("amount", self.amount),
+                ],
+            )),
+            other => other,
+        }
+    }
+}
+
+/// Reads and validates the columns of `batches`; the time zone is the
+/// column's own unless `timezone` is given.
+pub fn read_transactions(
+    batches: &[RecordBatch],
+    schema: &arrow_schema::SchemaRef,
+    names: &TransactionColumns<'_>,
+    timezone: Option<&str>,
+) -> BindResult<(Transactions, TimeKind)> {
+    let ci = arrow_in::column_index(schema, "customer", names.customer)?;
+    let ti = arrow_in::column_index(schema, "timestamp", names.timestamp)?;
+    let ai = arrow_in::column_index(schema, "amount", names.amount)?;
+    arrow_in::check_id_type("customer", names.customer, schema.field(ci).data_type())?;
+    let kind = arrow_in::time_kind("timestamp", names.timestamp, schema.field(ti).data_type())?;
+    arrow_in::check_number_type("amount", names.amount, schema.field(ai).data_type())?;
+    let zone = arrow_in::zone_for(&kind, timezone)?;
+    let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    if total == 0 {
+        return Err(CiblageError::EmptyInput {
+            argument: "transactions".into(),
+        }
+        .into());
+    }
+    let mut index = CustomerIndex::named("customer");
+    let mut codes = Vec::with_capacity(total);
+    arrow_in::encode_all_ids(
+        &mut index,
+        batches,
+        ci,
+        "customer",
+        names.customer,
+        &mut codes,
+    )?;
+    let mut ts = Vec::with_capacity(total);
+    let mut amounts = Vec::with_capacity(total);
+    let mut row0 = 0;
+    for batch in batches {
+        ts.extend_from_slice(&arrow_in::micros(
+            batch.column(ti).as_ref(),
+            "timestamp",
+            names.timestamp,
+            row0,
+        )?);
+        amounts.extend_from_slice(&arrow_in::floats(
+            batch.column(ai).as_ref(),
+            "amount",
+            names.amount,
+            row0,
+        )?);
+        row0 += batch.num_rows();
+    }
+    let tx = Transactions::from_codes(index, codes, ts, amounts)?.with_zone(zone);
+    Ok((tx, kind))
+}

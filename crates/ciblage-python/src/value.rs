@@ -1,0 +1,157 @@
+//! `ciblage._native.value_tiers` and `Concentration`.
+
+use ciblage::value::{Concentration, TierMethod, ValueTiers};
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3_arrow::PyTable;
+
+use crate::arrow_out::{self as out, TableBuilder};
+use crate::error::{BindError, BindResult};
+
+fn rename(e: ciblage::CiblageError, column: &str) -> BindError {
+    crate::error::name_columns(e, &[("value", column)]).into()
+}
+
+/// Tiers of `values` (one per customer): returns tier codes, ranks, tier
+/// names (no-value tier last) and the summary table.
+#[pyfunction]
+#[pyo3(signature = (values, *, column = "value", method = "count", shares = None, bounds = None,
+                    names = None, no_value_name = "No value"))]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
+pub fn value_tiers<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, f64>,
+    column: &str,
+    method: &str,
+    shares: Option<Vec<f64>>,
+    bounds: Option<Vec<f64>>,
+    names: Option<Vec<String>>,
+    no_value_name: &str,
+) -> PyResult<(
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<u32>>,
+    Vec<String>,
+    PyTable,
+)> {
+    let method = match method {
+        "count" => TierMethod::Count {
+            shares: shares.unwrap_or_else(|| vec![0.05, 0.15, 0.80]),
+        },
+        "abc" => TierMethod::Cumulative {
+            bounds: bounds.unwrap_or_else(|| vec![0.80, 0.95]),
+        },
+        other => {
+            return Err(BindError::from(ciblage::CiblageError::param(
+                "method",
+                format!("expected \"count\" or \"abc\", got {other:?}"),
+            ))
+            .into())
+        }
+    };
+    let mut params = ValueTiers::params()
+        .method(method)
+        .no_value_name(no_value_name);
+    if let Some(n) = names {
+        params = params.names(n);
+    }
+    let params = params.check().map_err(BindError::from)?;
+    let slice = values.as_slice()?;
+    let assignment = py
+        .detach(|| params.assign(slice))
+        .map_err(|e| rename(e, column))?;
+    let mut t = TableBuilder::default();
+    let s = assignment.summary();
+    t.push("tier", out::strings_from(s.iter().map(|r| r.tier.as_str())));
+    t.push(
+        "customers",
+        out::i64_array(s.iter().map(|r| r.customers as i64)),
+    );
+    let col =
+        |f: fn(&ciblage::value::TierSummary) -> f64| -> Vec<f64> { s.iter().map(f).collect() };
+    t.push(
+        "share_of_customers",
+        out::f64_array(&col(|r| r.share_of_customers)),
+    );
+    t.push("value", out::f64_array(&col(|r| r.value)));
+    t.push("share_of_value", out::f64_array(&col(|r| r.share_of_value)));
+    t.push("mean_value", out::f64_array(&col(|r| r.mean_value)));
+    t.push("min_value", out::f64_array(&col(|r| r.min_value)));
+    t.push("max_value", out::f64_array(&col(|r| r.max_value)));
+    Ok((
+        PyArray1::from_slice(py, assignment.tier_of()),
+        PyArray1::from_slice(py, assignment.rank()),
+        assignment.names().to_vec(),
+        t.into_py_table()?,
+    ))
+}
+
+/// How concentrated value is among customers (see `ciblage.concentration`).
+#[pyclass(module = "ciblage._native", name = "Concentration", frozen)]
+pub struct PyConcentration {
+    inner: Concentration,
+}
+
+#[pymethods]
+impl PyConcentration {
+    /// Computes the concentration of `values` (one per customer).
+    #[new]
+    #[pyo3(signature = (values, *, column = "value"))]
+    fn new(py: Python<'_>, values: PyReadonlyArray1<'_, f64>, column: &str) -> PyResult<Self> {
+        let slice = values.as_slice()?;
+        let inner = py
+            .detach(|| Concentration::of(slice))
+            .map_err(|e| rename(e, column))?;
+        Ok(Self { inner })
+    }
+
+    /// Gini coefficient in [0, 1].
+    #[getter]
+    fn gini(&self) -> f64 {
+        self.inner.gini()
+    }
+
+    /// Number of customers.
+    #[getter]
+    fn customers(&self) -> usize {
+        self.inner.customers()
+    }
+
+    /// Total value (negative values counted as zero).
+    #[getter]
+    fn total(&self) -> f64 {
+        self.inner.total()
+    }
+
+    /// Customers whose negative value was counted as zero.
+    #[getter]
+    fn clipped(&self) -> u64 {
+        self.inner.clipped()
+    }
+
+    /// Share of value made by the top `share` of customers.
+    fn top_share(&self, share: f64) -> BindResult<f64> {
+        self.inner.lorenz_at(share)?;
+        Ok(self.inner.top_share(share))
+    }
+
+    /// Smallest share of (best) customers making `share` of the value.
+    fn customers_for_value(&self, share: f64) -> BindResult<f64> {
+        Ok(self.inner.customers_for_value(share)?)
+    }
+
+    /// Lorenz curve at `points` evenly spaced shares of customers.
+    #[pyo3(signature = (points = 101))]
+    fn lorenz(&self, points: usize) -> PyResult<PyTable> {
+        let pts = self.inner.lorenz(points);
+        let mut t = TableBuilder::default();
+        t.push(
+            "share_of_customers",
+            out::f64_array(&pts.iter().map(|p| p.customers).collect::<Vec<_>>()),
+        );
+        t.push(
+            "share_of_value",
+            out::f64_array(&pts.iter().map(|p| p.value).collect::<Vec<_>>()),
+        );
+        t.into_py_table()
+    }
+}

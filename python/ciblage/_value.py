@@ -1,0 +1,168 @@
+"""Value tiers (Pareto count tiers, ABC classes) and concentration of value."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from . import _native
+from ._tables import from_arrow, table_kind, to_arrow
+from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
+
+__all__ = ["value_tiers", "ValueTiers", "concentration", "Concentration"]
+
+
+def _id_and_values(data: Any, customer: str | None, value: str) -> tuple[pa.Table | None, np.ndarray, str]:
+    """The customer id column (if any) and the value column as float64."""
+    kind = table_kind(data)
+    if isinstance(data, np.ndarray) or (kind == "pandas" and data.__class__.__name__ == "Series") or (
+        kind == "polars" and data.__class__.__name__ == "Series"
+    ) or isinstance(data, (list, tuple, pa.Array, pa.ChunkedArray)):
+        column = pa.chunked_array([pa.array(data)]) if not isinstance(data, pa.ChunkedArray) else data
+        return None, _floats(column, "value"), kind
+    columns = {"value": value} if customer is None else {"customer": customer, "value": value}
+    table = pa.table(to_arrow(data, columns, argument="customers"))
+    ids = None if customer is None else table.select([customer])
+    return ids, _floats(table.column(value), value), kind
+
+
+def _floats(column: pa.ChunkedArray, name: str) -> np.ndarray:
+    label = "value" if name == "value" else f"value (column {name!r})"
+    if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
+            or pa.types.is_decimal(column.type)):
+        raise ColumnTypeError(f"{label}: has type {column.type}, expected numbers")
+    if column.null_count:
+        row = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
+        raise InvalidInputError(f"{label}: null value at row {row}")
+    return np.ascontiguousarray(column.cast(pa.float64()).to_numpy(), dtype=np.float64)
+
+
+def _shares(values: Sequence[float] | None, name: str) -> list[float] | None:
+    if values is None:
+        return None
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError) as e:
+        raise InvalidParameterError(f"invalid parameter {name}: expected numbers, got {values!r}") from e
+
+
+class ValueTiers:
+    """The outcome of :func:`value_tiers`.
+
+    Attributes:
+        customers: the input customers (same order) with ``value``, ``rank``
+            (1 = highest value; ties in row order) and ``tier``.
+        summary: one row per tier, best first, the zero/negative-value tier
+            last: tier, customers, share_of_customers, value, share_of_value,
+            mean_value, min_value, max_value.
+        names: tier names in that order.
+    """
+
+    def __init__(self, customers: Any, summary: Any, names: list[str]) -> None:
+        self.customers = customers
+        self.summary = summary
+        self.names = names
+
+    def __repr__(self) -> str:
+        return f"ValueTiers(tiers={self.names!r}, customers={len(self.customers)})"
+
+
+def value_tiers(
+    customers: Any,
+    *,
+    value: str = "monetary",
+    customer: str | None = "customer_id",
+    method: str = "count",
+    shares: Sequence[float] | None = None,
+    bounds: Sequence[float] | None = None,
+    names: Sequence[str] | None = None,
+    no_value_name: str = "No value",
+) -> ValueTiers:
+    """Ranks customers by value and cuts them into tiers.
+
+    Args:
+        customers: one row per customer (pandas, polars or pyarrow table, such
+            as :func:`ciblage.rfm`'s output), or a 1-D array of values.
+        value: the value column (revenue, margin, …).
+        customer: the id column kept in the output (``None``: no id).
+        method: ``"count"``: tiers of ``shares`` of the customers (default
+            5 % / 15 % / 80 %: Best, Standard, Small); ``"abc"``: classes by
+            cumulative share of value at ``bounds`` (default 80 % / 95 %: A,
+            B, C). The customer straddling a boundary goes to the upper tier.
+        names: tier names, best first.
+        no_value_name: name of the tier of customers with zero or negative
+            value, who are not ranked into the other tiers.
+
+    Raises:
+        InvalidInputError: empty input, NaN/inf or null values.
+        InvalidParameterError: shares not summing to 1, bounds not
+            increasing in (0, 1), wrong number of names.
+        ColumnNotFoundError, ColumnTypeError: a missing or non-numeric column.
+    """
+    ids, values, kind = _id_and_values(customers, customer, value)
+    tier, rank, tier_names, summary = _native.value_tiers(
+        values,
+        column=value,
+        method=method,
+        shares=_shares(shares, "shares"),
+        bounds=_shares(bounds, "bounds"),
+        names=None if names is None else [str(n) for n in names],
+        no_value_name=no_value_name,
+    )
+    columns: dict[str, Any] = {}
+    if ids is not None and customer is not None:
+        columns[customer] = ids.column(customer)
+    columns[value] = pa.array(values)
+    columns["rank"] = pa.array(rank)
+    columns["tier"] = pa.DictionaryArray.from_arrays(pa.array(tier.astype(np.int32)), pa.array(tier_names))
+    out_kind = kind if kind in ("pandas", "polars") else "pyarrow"
+    return ValueTiers(from_arrow(pa.table(columns), out_kind), from_arrow(summary, out_kind), list(tier_names))
+
+
+class Concentration:
+    """How concentrated value is among customers (:func:`concentration`).
+
+    Attributes:
+        gini: Gini coefficient in [0, 1] (0: everybody has the same value).
+        customers: number of customers.
+        total: total value, negative values counted as zero.
+        clipped: customers whose negative value was counted as zero.
+    """
+
+    def __init__(self, native: Any, kind: str) -> None:
+        self._native = native
+        self._kind = kind if kind in ("pandas", "polars") else "pyarrow"
+        self.gini: float = native.gini
+        self.customers: int = native.customers
+        self.total: float = native.total
+        self.clipped: int = native.clipped
+
+    def top_share(self, share: float) -> float:
+        """Share of value made by the top ``share`` of customers (e.g. 0.2)."""
+        return float(self._native.top_share(float(share)))
+
+    def customers_for_value(self, share: float) -> float:
+        """Smallest share of (best) customers that make ``share`` of value."""
+        return float(self._native.customers_for_value(float(share)))
+
+    def lorenz(self, points: int = 101) -> Any:
+        """Lorenz curve: share_of_customers (poorest first), share_of_value."""
+        return from_arrow(self._native.lorenz(int(points)), self._kind)
+
+    def __repr__(self) -> str:
+        return (f"Concentration(customers={self.customers}, gini={self.gini:.4f}, "
+                f"top_20%={self.top_share(0.2):.1%})")
+
+
+def concentration(customers: Any, *, value: str = "monetary") -> Concentration:
+    """Lorenz curve, Gini coefficient and "x % of customers make y % of
+    value" for one value per customer (a table column or a 1-D array).
+
+    Values are sorted ascending; negative values count as zero. Shares
+    between customers are linear interpolations of the Lorenz curve.
+    """
+    _, values, kind = _id_and_values(customers, None, value)
+    return Concentration(_native.Concentration(values, column=value), kind)
