@@ -1,7 +1,22 @@
 # Stubs of the native module; checked by `python -m mypy.stubtest ciblage._native`.
 from typing import Any, final
 
-__all__ = ["rfm_scores", "RfmResult", "SegmentTable", "synthetic_transactions", "__version__"]
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "rfm_scores",
+    "RfmResult",
+    "SegmentTable",
+    "synthetic_transactions",
+    "value_tiers",
+    "Concentration",
+    "retention",
+    "RetentionResult",
+    "churn_flags",
+    "migration",
+    "__version__",
+]
 __version__: str
 
 @final
@@ -77,3 +92,63 @@ def synthetic_transactions(
     string_ids: bool = False,
     return_rate: float = 0.02,
 ) -> Any: ...
+def value_tiers(
+    values: npt.NDArray[np.float64],
+    *,
+    column: str = "value",
+    method: str = "count",
+    shares: list[float] | None = None,
+    bounds: list[float] | None = None,
+    names: list[str] | None = None,
+    no_value_name: str = "No value",
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], list[str], Any]: ...
+
+@final
+class Concentration:
+    def __new__(cls, values: npt.NDArray[np.float64], *, column: str = "value") -> Concentration: ...
+    @property
+    def gini(self) -> float: ...
+    @property
+    def customers(self) -> int: ...
+    @property
+    def total(self) -> float: ...
+    @property
+    def clipped(self) -> int: ...
+    def top_share(self, share: float) -> float: ...
+    def customers_for_value(self, share: float) -> float: ...
+    def lorenz(self, points: int = 101) -> Any: ...
+
+@final
+class RetentionResult:
+    def periods(self) -> Any: ...
+    def cohorts(self, kind: str = "classic", shares: bool = True) -> Any: ...
+    def cohort_sizes(self) -> Any: ...
+    def survival(self) -> Any: ...
+
+def retention(
+    table: Any,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    period: str = "month",
+    week_start: str = "monday",
+    as_of: str | None = None,
+    origin: str | None = None,
+    churn_after: int = 3,
+    timezone: str | None = None,
+) -> RetentionResult: ...
+def churn_flags(
+    table: Any,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    rule: str = "days",
+    days: int = 365,
+    multiple: float = 3.0,
+    fallback_days: int = 365,
+    as_of: str | None = None,
+    timezone: str | None = None,
+) -> Any: ...
+def migration(before: list[str], after: list[str], order: list[str]) -> tuple[list[str], list[int]]: ...

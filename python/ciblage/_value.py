@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,7 +31,7 @@ def _id_and_values(data: Any, customer: str | None, value: str) -> tuple[pa.Tabl
 
 
 def _floats(column: pa.ChunkedArray, name: str) -> np.ndarray:
-    label = "value" if name == "value" else f"value (column {name!r})"
+    label = "value" if name == "value" else f"value (column {json.dumps(name)})"
     if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
             or pa.types.is_decimal(column.type)):
         raise ColumnTypeError(f"{label}: has type {column.type}, expected numbers")
