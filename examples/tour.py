@@ -41,7 +41,38 @@ def main() -> None:
 
     coverage = ciblage.SegmentTable.classic().coverage(5)
     print("The classic table's rules that never win (shadowed by earlier ones):",
-          ", ".join(coverage["unreachable"]))
+          ", ".join(coverage["unreachable"]), "\n")
+
+    print("Value tiers, Pareto style (5 % best, 15 % standard, 80 % small):")
+    tiers = ciblage.value_tiers(result.customers, value="monetary")
+    print(tiers.summary.round(3).to_string(index=False), "\n")
+    abc = ciblage.value_tiers(result.customers, method="abc")
+    print("ABC classes by cumulative revenue (80 % / 95 %):")
+    print(abc.summary[["tier", "customers", "share_of_customers", "share_of_value"]].round(3).to_string(index=False))
+    conc = ciblage.concentration(result.customers)
+    print(f"Gini {conc.gini:.3f}; the top 20 % of customers make {conc.top_share(0.2):.1%} of revenue; "
+          f"80 % of revenue comes from {conc.customers_for_value(0.8):.1%} of customers\n")
+
+    t0 = time.perf_counter()
+    # The data end on 2024-01-01: analyse whole quarters only.
+    ret = ciblage.retention(tx, period="quarter", churn_after=2, as_of="2024-01-01")
+    print(f"Activity per quarter ({(time.perf_counter() - t0) * 1000:.0f} ms):")
+    print(ret.periods.round(3).to_string(index=False), "\n")
+    print("Quarterly acquisition cohorts, share still active k quarters later (blank = not observed yet):")
+    print(ret.cohorts("classic").round(2).to_string(index=False, na_rep=""), "\n")
+    print("Kaplan-Meier survival by cohort (churned after 2 silent quarters):")
+    print(ret.cohorts("survival").round(2).to_string(index=False, na_rep=""), "\n")
+
+    flags = ciblage.churn_flags(tx, rule="median_gap", multiple=3.0, fallback_days=365)
+    print(f"Churn flags (silence > 3 x own median gap): {int(flags['churned'].sum()):,} of {len(flags):,} "
+          "customers churned\n")
+
+    earlier = ciblage.rfm(tx, as_of="2023-06-30")
+    moves = ciblage.migration(earlier, result.customers)
+    counts = moves.counts.set_index("before")
+    used = [label for label in moves.labels if counts.loc[label].sum() + counts[label].sum() > 0]
+    print("Segment migration, 2023-06-30 to the end (share of each row):")
+    print(moves.shares.set_index("before").loc[used, used].round(2).to_string())
 
 
 if __name__ == "__main__":
