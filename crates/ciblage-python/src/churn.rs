@@ -69,8 +69,8 @@ pub fn retention(
     let (batches, schema) = table.into_inner();
     let inner = py
         .detach(|| -> BindResult<_> {
-            let (tx, _) = read_transactions(&batches, &schema, &names, timezone)?;
-            Ok(params.fit(&tx)?)
+            let tx = read_transactions(&batches, &schema, &names, timezone)?;
+            Ok(params.fit_view(tx.view()?)?)
         })
         .map_err(|e| names.name(e))?;
     Ok(PyRetention { inner })
@@ -248,21 +248,18 @@ pub fn churn_flags(
         amount,
     };
     let (batches, schema) = table.into_inner();
-    let (tx, flags) = py
+    let (index, flags) = py
         .detach(|| -> BindResult<_> {
-            let (tx, _) = read_transactions(&batches, &schema, &names, timezone)?;
-            let flags = ChurnFlags::compute(&tx, rule, as_of)?;
-            Ok((tx, flags))
+            let tx = read_transactions(&batches, &schema, &names, timezone)?;
+            let flags = ChurnFlags::compute_view(tx.view()?, rule, as_of)?;
+            Ok((tx.index, flags))
         })
         .map_err(|e| names.name(e))?;
-    let order = tx.customers().sorted_codes();
+    let order = index.sorted_codes();
     let pick = |i: usize| order[i] as usize;
     let n = order.len();
     let mut t = TableBuilder::default();
-    t.push(
-        "customer_id",
-        out::ids_array(&tx.customers().ids().gather(&order)),
-    );
+    t.push("customer_id", out::ids_array(&index.ids().gather(&order)));
     t.push(
         "days_since_last",
         out::opt_i64_array((0..n).map(|i| flags.days_since_last()[pick(i)])),

@@ -1,9 +1,11 @@
 //! Reading a whole transaction table into the core's [`Transactions`].
 
-use arrow_array::RecordBatch;
-use ciblage::{CiblageError, CustomerIndex, Transactions};
+use std::borrow::Cow;
 
-use crate::arrow_in::{self, TimeKind};
+use arrow_array::RecordBatch;
+use ciblage::{CiblageError, CustomerIndex, TransactionView, Zone};
+
+use crate::arrow_in;
 use crate::error::{name_columns, BindError, BindResult};
 
 /// Column names of a transaction table (customer, timestamp, amount).
@@ -33,14 +35,42 @@ impl TransactionColumns<'_> {
     }
 }
 
+/// The columns of a transaction table, borrowed from the Arrow buffers
+/// where their types allow it (one batch, µs timestamps, f64 amounts).
+pub struct ReadTransactions<'b> {
+    /// Customer ids and their codes.
+    pub index: CustomerIndex,
+    /// Code of each row.
+    pub codes: Vec<u32>,
+    /// Instants, µs since the epoch.
+    pub ts: Cow<'b, [i64]>,
+    /// Amounts.
+    pub amounts: Cow<'b, [f64]>,
+    /// Zone of day boundaries.
+    pub zone: Zone,
+}
+
+impl ReadTransactions<'_> {
+    /// The validated core view of the columns.
+    pub fn view(&self) -> Result<TransactionView<'_>, CiblageError> {
+        TransactionView::new(
+            &self.codes,
+            &self.ts,
+            &self.amounts,
+            self.index.len(),
+            self.zone,
+        )
+    }
+}
+
 /// Reads and validates the columns of `batches`; the time zone is the
 /// column's own unless `timezone` is given.
-pub fn read_transactions(
-    batches: &[RecordBatch],
+pub fn read_transactions<'b>(
+    batches: &'b [RecordBatch],
     schema: &arrow_schema::SchemaRef,
     names: &TransactionColumns<'_>,
     timezone: Option<&str>,
-) -> BindResult<(Transactions, TimeKind)> {
+) -> BindResult<ReadTransactions<'b>> {
     let ci = arrow_in::column_index(schema, "customer", names.customer)?;
     let ti = arrow_in::column_index(schema, "timestamp", names.timestamp)?;
     let ai = arrow_in::column_index(schema, "amount", names.amount)?;
@@ -65,24 +95,34 @@ pub fn read_transactions(
         names.customer,
         &mut codes,
     )?;
-    let mut ts = Vec::with_capacity(total);
-    let mut amounts = Vec::with_capacity(total);
-    let mut row0 = 0;
-    for batch in batches {
-        ts.extend_from_slice(&arrow_in::micros(
-            batch.column(ti).as_ref(),
-            "timestamp",
-            names.timestamp,
-            row0,
-        )?);
-        amounts.extend_from_slice(&arrow_in::floats(
-            batch.column(ai).as_ref(),
-            "amount",
-            names.amount,
-            row0,
-        )?);
-        row0 += batch.num_rows();
-    }
-    let tx = Transactions::from_codes(index, codes, ts, amounts)?.with_zone(zone);
-    Ok((tx, kind))
+    let (ts, amounts) = if let [batch] = batches {
+        (
+            arrow_in::micros(batch.column(ti).as_ref(), "timestamp", names.timestamp, 0)?,
+            arrow_in::floats(batch.column(ai).as_ref(), "amount", names.amount, 0)?,
+        )
+    } else {
+        let mut ts = Vec::with_capacity(total);
+        let mut amounts = Vec::with_capacity(total);
+        let mut row0 = 0;
+        for batch in batches {
+            let t = batch.column(ti);
+            ts.extend_from_slice(&arrow_in::micros(
+                t.as_ref(),
+                "timestamp",
+                names.timestamp,
+                row0,
+            )?);
+            let a = batch.column(ai);
+            amounts.extend_from_slice(&arrow_in::floats(a.as_ref(), "amount", names.amount, row0)?);
+            row0 += batch.num_rows();
+        }
+        (Cow::Owned(ts), Cow::Owned(amounts))
+    };
+    Ok(ReadTransactions {
+        index,
+        codes,
+        ts,
+        amounts,
+        zone,
+    })
 }

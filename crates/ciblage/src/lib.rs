@@ -41,7 +41,7 @@ pub use rfm::{
 };
 pub use synth::{IdKind, SyntheticParams, SyntheticTransactions};
 pub use time::Zone;
-pub use transactions::{NegativeAmounts, Transactions};
+pub use transactions::{NegativeAmounts, TransactionView, Transactions};
 
 /// The README's Rust example, compiled and run as a doctest.
 #[cfg(doctest)]

@@ -185,6 +185,108 @@ impl Transactions {
     pub fn zone(&self) -> Zone {
         self.zone
     }
+
+    /// The columns, borrowed.
+    pub fn view(&self) -> TransactionView<'_> {
+        TransactionView {
+            codes: &self.codes,
+            timestamps: &self.timestamps,
+            amounts: &self.amounts,
+            customers: self.customers.len(),
+            zone: self.zone,
+        }
+    }
+}
+
+/// Borrowed, validated columns of a transaction table: customer codes,
+/// instants and amounts. For callers that hold the columns elsewhere (Arrow
+/// buffers, memory maps) and must not copy them; [`Transactions::view`] gives
+/// one of an owned table.
+///
+/// ```
+/// use ciblage::{TransactionView, Zone};
+/// let view = TransactionView::new(&[0, 1, 0], &[0, 10, 20], &[1.0, 2.0, 3.0], 2, Zone::Utc)?;
+/// assert_eq!(view.len(), 3);
+/// assert!(TransactionView::new(&[0, 2], &[0, 1], &[1.0, 1.0], 2, Zone::Utc).is_err());
+/// # Ok::<(), ciblage::CiblageError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct TransactionView<'a> {
+    codes: &'a [u32],
+    timestamps: &'a [i64],
+    amounts: &'a [f64],
+    customers: usize,
+    zone: Zone,
+}
+
+impl<'a> TransactionView<'a> {
+    /// Checks and wraps the columns; `customers` is the number of customer
+    /// codes (every code must be below it).
+    ///
+    /// # Errors
+    /// Empty input, columns of different lengths, a code out of range,
+    /// non-finite amounts.
+    pub fn new(
+        codes: &'a [u32],
+        timestamps: &'a [i64],
+        amounts: &'a [f64],
+        customers: usize,
+        zone: Zone,
+    ) -> Result<Self> {
+        check_lengths(codes.len(), timestamps, amounts)?;
+        if let Some(row) = codes.iter().position(|&c| c as usize >= customers) {
+            return Err(CiblageError::InvalidParameter {
+                name: "codes",
+                reason: format!(
+                    "code {} at row {row} is not below the number of customers ({customers})",
+                    codes[row]
+                ),
+            });
+        }
+        check_finite("amount", amounts)?;
+        Ok(Self {
+            codes,
+            timestamps,
+            amounts,
+            customers,
+            zone,
+        })
+    }
+
+    /// Number of rows (never 0).
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// Always false: an empty view is refused at construction.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// Customer code of each row.
+    pub fn codes(&self) -> &'a [u32] {
+        self.codes
+    }
+
+    /// Instant of each row, microseconds since the epoch.
+    pub fn timestamps(&self) -> &'a [i64] {
+        self.timestamps
+    }
+
+    /// Amount of each row.
+    pub fn amounts(&self) -> &'a [f64] {
+        self.amounts
+    }
+
+    /// Number of customer codes.
+    pub fn customers(&self) -> usize {
+        self.customers
+    }
+
+    /// The zone of day boundaries.
+    pub fn zone(&self) -> Zone {
+        self.zone
+    }
 }
 
 fn check_lengths(n: usize, timestamps: &[i64], amounts: &[f64]) -> Result<()> {

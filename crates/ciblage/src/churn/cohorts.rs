@@ -82,15 +82,19 @@ fn kaplan_meier(events: &[u64], censored: &[u64], m: usize) -> Vec<f64> {
         .collect()
 }
 
+/// Relative period of an instant, `None` when left out.
+pub(crate) type PeriodOf<'a> = &'a dyn Fn(i64) -> Option<i64>;
+
 /// Cohort rows (indices relative to the first period, labels empty).
-/// `rows` = (customer code, relative period or `i64::MIN` if excluded,
-/// amount) per transaction.
+/// `rows` = (customer code, amount, period of an instant) with `ts` the
+/// instants of the rows.
 pub(crate) fn build(
     offsets: &[usize],
     active: &[u32],
     n: usize,
     churn_after: u32,
-    rows: (&[u32], &[i64], &[f64]),
+    rows: (&[u32], &[f64], PeriodOf<'_>),
+    ts: &[i64],
 ) -> Vec<CohortRow> {
     let mut cohorts: Vec<CohortRow> = (0..n)
         .map(|c| CohortRow {
@@ -130,13 +134,16 @@ pub(crate) fn build(
             censored[c0][life] += 1;
         }
     }
-    let (codes, periods, amounts) = rows;
+    let (codes, amounts, period_of) = rows;
     for i in 0..codes.len() {
         let c0 = cohort_of[codes[i] as usize];
-        if c0 == u32::MAX || periods[i] == i64::MIN {
+        if c0 == u32::MAX {
             continue;
         }
-        let k = (periods[i] - i64::from(c0)).max(0) as usize;
+        let Some(r) = period_of(ts[i]) else {
+            continue;
+        };
+        let k = (r - i64::from(c0)).max(0) as usize;
         cohorts[c0 as usize].revenue[k] += amounts[i];
     }
     for (c0, row) in cohorts.iter_mut().enumerate() {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
 use crate::time::day_from_date;
-use crate::transactions::Transactions;
+use crate::transactions::{TransactionView, Transactions};
 
 /// When silence means churn.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -75,6 +75,18 @@ impl ChurnFlags {
     /// [`CiblageError::InvalidParameter`] naming `multiple` for a multiple
     /// that is not a positive number.
     pub fn compute(tx: &Transactions, rule: ChurnRule, as_of: Option<NaiveDate>) -> Result<Self> {
+        Self::compute_view(tx.view(), rule, as_of)
+    }
+
+    /// [`ChurnFlags::compute`] on borrowed columns.
+    ///
+    /// # Errors
+    /// As [`ChurnFlags::compute`].
+    pub fn compute_view(
+        tx: TransactionView<'_>,
+        rule: ChurnRule,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Self> {
         if let ChurnRule::MedianGap { multiple, .. } = rule {
             if !(multiple.is_finite() && multiple > 0.0) {
                 return Err(CiblageError::param(
@@ -85,7 +97,7 @@ impl ChurnFlags {
         }
         let zone = tx.zone();
         let (ts, amounts, codes) = (tx.timestamps(), tx.amounts(), tx.codes());
-        let n = tx.customers().len();
+        let n = tx.customers();
         let as_of_day = match as_of {
             Some(d) => day_from_date(d),
             None => ts.iter().map(|&t| zone.day_of(t)).max().unwrap_or(0) + 1,

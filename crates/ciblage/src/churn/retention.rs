@@ -8,7 +8,7 @@ use crate::churn::cohorts::{self, CohortRow};
 use crate::churn::period::Period;
 use crate::error::{CiblageError, Result};
 use crate::time::{day_from_date, Zone};
-use crate::transactions::Transactions;
+use crate::transactions::{TransactionView, Transactions};
 
 /// Most periods an analysis may span (the cohort tables are triangular in
 /// the number of periods).
@@ -181,25 +181,31 @@ impl RetentionValidParams {
     /// `as_of`; [`CiblageError::InvalidParameter`] (`period`) past
     /// [`MAX_PERIODS`] periods.
     pub fn fit(&self, tx: &Transactions) -> Result<RetentionAnalysis> {
+        self.fit_view(tx.view())
+    }
+
+    /// [`RetentionValidParams::fit`] on borrowed columns.
+    ///
+    /// # Errors
+    /// As [`RetentionValidParams::fit`].
+    pub fn fit_view(&self, tx: TransactionView<'_>) -> Result<RetentionAnalysis> {
         let p = &self.params;
         let zone = tx.zone();
         let (ts, amounts, codes) = (tx.timestamps(), tx.amounts(), tx.codes());
-        let n_customers = tx.customers().len();
+        let n_customers = tx.customers();
         let cutoff = match p.as_of {
             Some(d) => zone.day_start(day_from_date(d)),
             None => ts.iter().max().map_or(i64::MAX, |&t| t.saturating_add(1)),
         };
-        // Local days; the first purchase and the last row before the cutoff.
-        let days: Vec<i64> = ts.iter().map(|&t| zone.day_of(t)).collect();
-        let mut first_day = i64::MAX;
-        let mut last_day = i64::MIN;
-        let mut span_first = i64::MAX;
-        for i in 0..ts.len() {
-            if ts[i] < cutoff {
-                last_day = last_day.max(days[i]);
-                span_first = span_first.min(days[i]);
-                if amounts[i] > 0.0 {
-                    first_day = first_day.min(days[i]);
+        // Local days: the first purchase, the span of rows before the cutoff.
+        let (mut first_day, mut last_day, mut span_first) = (i64::MAX, i64::MIN, i64::MAX);
+        for (&t, &a) in ts.iter().zip(amounts) {
+            if t < cutoff {
+                let d = zone.day_of(t);
+                last_day = last_day.max(d);
+                span_first = span_first.min(d);
+                if a > 0.0 {
+                    first_day = first_day.min(d);
                 }
             }
         }
@@ -228,37 +234,20 @@ impl RetentionValidParams {
                 ),
             ));
         }
-        // Day → relative period, through a table over the span of days
-        // unless the span is absurdly long.
-        let span = end_day - span_first + 1;
-        let day_table: Vec<i64> = if span <= 400_000 {
-            (span_first..=end_day)
-                .map(|d| period.index_of_day(d, origin) - first)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let rel = |d: i64| -> i64 {
-            if day_table.is_empty() {
-                period.index_of_day(d, origin) - first
-            } else {
-                day_table[(d - span_first) as usize]
-            }
-        };
+        let periods_of = RowPeriods::new(period, origin, first, span_first, end_day, zone, cutoff);
         // Active periods per customer: bitmaps of `words` u64 per customer.
         let words = n_periods.div_ceil(64);
         let mut bits = vec![0u64; n_customers * words];
-        let mut row_period = Vec::with_capacity(ts.len());
+        let mut periods = period_rows(period, origin, first, n_periods);
         for i in 0..ts.len() {
-            if ts[i] >= cutoff {
-                row_period.push(i64::MIN);
+            let Some(r) = periods_of.of(ts[i]) else {
                 continue;
-            }
-            let r = rel(days[i]);
-            row_period.push(r);
+            };
+            // Rows before the first purchase period (returns) count in it.
+            periods[r.max(0) as usize].revenue += amounts[i];
             if amounts[i] > 0.0 {
-                let c = codes[i] as usize;
-                bits[c * words + (r as usize) / 64] |= 1u64 << (r as usize % 64);
+                let (c, r) = (codes[i] as usize, r as usize);
+                bits[c * words + r / 64] |= 1u64 << (r % 64);
             }
         }
         let mut offsets = Vec::with_capacity(n_customers + 1);
@@ -268,21 +257,14 @@ impl RetentionValidParams {
             for (w, &word) in bits[c * words..(c + 1) * words].iter().enumerate() {
                 let mut word = word;
                 while word != 0 {
-                    let b = word.trailing_zeros();
-                    active.push((w * 64) as u32 + b);
+                    active.push((w * 64) as u32 + word.trailing_zeros());
                     word &= word - 1;
                 }
             }
             offsets.push(active.len());
         }
         drop(bits);
-        let mut periods = period_rows(period, origin, first, n_periods, &offsets, &active);
-        for (i, &r) in row_period.iter().enumerate() {
-            // Rows before the first purchase period (returns) count in it.
-            if r != i64::MIN {
-                periods[r.max(0) as usize].revenue += amounts[i];
-            }
-        }
+        count_moves(&mut periods, &offsets, &active);
         let next_start = period.start_day(last + 1, origin);
         if let Some(row) = periods.last_mut() {
             row.complete = end_day + 1 >= next_start;
@@ -292,7 +274,8 @@ impl RetentionValidParams {
             &active,
             n_periods,
             p.churn_after,
-            (codes, &row_period, amounts),
+            (codes, amounts, &|t| periods_of.of(t)),
+            ts,
         );
         let pooled_survival = cohorts::pooled_survival(&offsets, &active, n_periods, p.churn_after);
         let cohorts = cohort_rows
@@ -318,15 +301,63 @@ impl RetentionValidParams {
     }
 }
 
-fn period_rows(
+/// Maps an instant to its period relative to the first one (`None` on or
+/// after the cutoff), through a table over the span of local days unless the
+/// span is absurdly long.
+struct RowPeriods {
     period: Period,
     origin: i64,
     first: i64,
-    n: usize,
-    offsets: &[usize],
-    active: &[u32],
-) -> Vec<PeriodRow> {
-    let mut rows: Vec<PeriodRow> = (0..n)
+    span_first: i64,
+    table: Vec<i64>,
+    zone: Zone,
+    cutoff: i64,
+}
+
+impl RowPeriods {
+    fn new(
+        period: Period,
+        origin: i64,
+        first: i64,
+        span_first: i64,
+        end_day: i64,
+        zone: Zone,
+        cutoff: i64,
+    ) -> Self {
+        let table = if end_day - span_first < 400_000 {
+            (span_first..=end_day)
+                .map(|d| period.index_of_day(d, origin) - first)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Self {
+            period,
+            origin,
+            first,
+            span_first,
+            table,
+            zone,
+            cutoff,
+        }
+    }
+
+    #[inline]
+    fn of(&self, t: i64) -> Option<i64> {
+        if t >= self.cutoff {
+            return None;
+        }
+        let d = self.zone.day_of(t);
+        Some(if self.table.is_empty() {
+            self.period.index_of_day(d, self.origin) - self.first
+        } else {
+            self.table[(d - self.span_first) as usize]
+        })
+    }
+}
+
+fn period_rows(period: Period, origin: i64, first: i64, n: usize) -> Vec<PeriodRow> {
+    (0..n)
         .map(|k| {
             let index = first + k as i64;
             PeriodRow {
@@ -344,7 +375,12 @@ fn period_rows(
                 complete: true,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Active, new, repeating, reactivated and lapsed counts, and the rates.
+fn count_moves(rows: &mut [PeriodRow], offsets: &[usize], active: &[u32]) {
+    let n = rows.len();
     for w in offsets.windows(2) {
         let list = &active[w[0]..w[1]];
         for (j, &p) in list.iter().enumerate() {
@@ -370,7 +406,6 @@ fn period_rows(
             rows[k].attrition = Some(rows[k].lapsed as f64 / before as f64);
         }
     }
-    rows
 }
 
 impl RetentionAnalysis {

@@ -357,7 +357,7 @@ mod tests {
         assert_eq!(
             s.ids(),
             &CustomerIds::Str({
-                let mut ids = StringIds::new();
+                let mut ids = crate::customers::StringIds::new();
                 ids.push("a");
                 ids.push("b");
                 ids
