@@ -20,8 +20,14 @@ fn bench_value_churn(c: &mut Criterion) {
     let tx = data.to_transactions().expect("transactions");
     let params = Rfm::params().check().expect("valid defaults");
     let mut acc = ActivityAccumulator::new(params.activity_options(tx.zone()), false);
-    acc.push(tx.codes(), tx.timestamps(), tx.amounts(), None, tx.customers().len())
-        .expect("valid rows");
+    acc.push(
+        tx.codes(),
+        tx.timestamps(),
+        tx.amounts(),
+        None,
+        tx.customers().len(),
+    )
+    .expect("valid rows");
     let revenue = acc.finish().revenue;
     let mut group = c.benchmark_group("value_churn_10Mrows_1Mcustomers");
     group.sample_size(10);
