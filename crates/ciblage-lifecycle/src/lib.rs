@@ -1,0 +1,49 @@
+//! # ciblage-lifecycle
+//!
+//! Turns segments into decisions: each customer gets a lifecycle **stage**
+//! (the domain's customer types: best, high potential, lead, new, inactive,
+//! dissatisfied, former, friends of customers, sleepwalkers), the **moment**
+//! of the relationship it belongs to (recruitment, retention, development,
+//! win-back), a **channel** by value tier, and the **actions** of the rules
+//! that fire for him, event rules included (a contract ending, a drop in
+//! spend, a return). A **commercial-pressure cap** keeps the highest-priority
+//! contacts within a number per rolling window, per stage, and records every
+//! suppression with its reason.
+//!
+//! ```
+//! use ciblage_lifecycle::{ContactHistory, CustomerStates, Field, RuleSet, Stage};
+//! let states = CustomerStates::new(3)
+//!     .with(Field::Frequency, vec![12.0, 3.0, 5.0])?
+//!     .with(Field::RecencyDays, vec![5.0, 250.0, 20.0])?
+//!     .with(Field::TenureDays, vec![900.0, 700.0, 30.0])?
+//!     .with_tiers(&["Best", "Small", "Small"])?;
+//! let rules = RuleSet::default_rules();
+//! let d = rules.evaluate(&states, &ContactHistory::empty(), 20_000)?;
+//! assert_eq!([d.stage(0), d.stage(1), d.stage(2)], [Stage::Best, Stage::Inactive, Stage::New]);
+//! assert_eq!(d.channel(0), "personal");
+//! let first = d.decisions(1)[0];
+//! assert_eq!(rules.rule(first.rule as usize).action, "reactivation offer");
+//! # Ok::<(), ciblage_lifecycle::LifecycleError>(())
+//! ```
+
+mod defaults;
+mod engine;
+mod error;
+mod ruleset;
+mod spec;
+mod stages;
+mod state;
+
+pub use defaults::DEFAULT_RULES;
+pub use engine::{ContactHistory, Decision, Decisions};
+pub use error::{LifecycleError, Result};
+pub use ruleset::RuleSet;
+pub use spec::{
+    ChannelSpec, ConditionSpec, Op, PressureSpec, RuleSetSpec, RuleSpec, StageThresholds,
+    TriggerSpec, RULE_FILE_VERSION,
+};
+pub use stages::{Moment, Stage};
+pub use state::{CustomerStates, Field};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,306 @@
+//! Loading, checking and compiling rule files.
+
+use std::collections::HashSet;
+
+use crate::error::{LifecycleError, Result};
+use crate::spec::{ConditionSpec, Op, RuleSetSpec, RuleSpec, TriggerSpec, RULE_FILE_VERSION};
+use crate::stages::Stage;
+use crate::state::Field;
+
+/// A compiled condition.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Condition {
+    Numeric { field: Field, op: Op, value: f64 },
+    Tier(Vec<String>),
+    Stage(Vec<Stage>),
+}
+
+/// A compiled event trigger.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Trigger {
+    ContractEndWithin(u32),
+    FrequencyDrop(f64),
+    SpendDrop(f64),
+    Reactivated,
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Rule {
+    pub(crate) spec: RuleSpec,
+    pub(crate) conditions: Vec<Condition>,
+    pub(crate) trigger: Option<Trigger>,
+}
+
+/// A checked rule set: stage thresholds, action rules sorted by priority
+/// (ties in file order), the pressure cap and the channel policy.
+///
+/// ```
+/// use ciblage_lifecycle::RuleSet;
+/// let rules = RuleSet::from_toml(r#"
+///     version = 1
+///     [pressure]
+///     window_days = 7
+///     max_contacts = 2
+///     [[rule]]
+///     name = "winback"
+///     priority = 10
+///     when = [{ stage = ["inactive"] }]
+///     action = "reactivation offer"
+/// "#)?;
+/// assert_eq!(rules.rule_names(), ["winback"]);
+/// let err = RuleSet::from_toml("version = 1\n[[rule]]\nname = \"x\"\naction = \"y\"\nprio = 3\n")
+///     .unwrap_err();
+/// assert!(err.to_string().contains("unknown field `prio`"), "{err}");
+/// assert!(err.to_string().contains("line 5"), "{err}");
+/// # Ok::<(), ciblage_lifecycle::LifecycleError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleSet {
+    pub(crate) spec: RuleSetSpec,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) per_stage_cap: [u32; Stage::ALL.len()],
+}
+
+impl RuleSet {
+    /// Reads a TOML rule file.
+    ///
+    /// # Errors
+    /// [`LifecycleError::RuleFileSyntax`] (line, column and field in the
+    /// message) or [`LifecycleError::InvalidRule`] (rule, line and field).
+    pub fn from_toml(text: &str) -> Result<Self> {
+        let spec: RuleSetSpec =
+            toml::from_str(text).map_err(|e| LifecycleError::RuleFileSyntax {
+                format: "toml",
+                message: toml_message(text, &e),
+            })?;
+        Self::compile(spec, Some(text))
+    }
+
+    /// Reads a JSON rule file.
+    ///
+    /// # Errors
+    /// As [`RuleSet::from_toml`].
+    pub fn from_json(text: &str) -> Result<Self> {
+        let spec: RuleSetSpec =
+            serde_json::from_str(text).map_err(|e| LifecycleError::RuleFileSyntax {
+                format: "json",
+                message: e.to_string(),
+            })?;
+        Self::compile(spec, None)
+    }
+
+    /// Checks and compiles a rule set built in code.
+    ///
+    /// # Errors
+    /// [`LifecycleError::InvalidRule`].
+    pub fn from_spec(spec: RuleSetSpec) -> Result<Self> {
+        Self::compile(spec, None)
+    }
+
+    /// The rule set as TOML.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(&self.spec).expect("rule sets serialize")
+    }
+
+    /// The rule set as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&self.spec).expect("rule sets serialize")
+    }
+
+    /// The specification (as read).
+    pub fn spec(&self) -> &RuleSetSpec {
+        &self.spec
+    }
+
+    /// Rule names in evaluation order (priority, then file order).
+    pub fn rule_names(&self) -> Vec<&str> {
+        self.rules.iter().map(|r| r.spec.name.as_str()).collect()
+    }
+
+    /// The rule at `index` of the evaluation order.
+    pub fn rule(&self, index: usize) -> &RuleSpec {
+        &self.rules[index].spec
+    }
+
+    /// The contact cap of a stage.
+    pub fn cap(&self, stage: Stage) -> u32 {
+        self.per_stage_cap[stage as usize]
+    }
+
+    fn compile(spec: RuleSetSpec, toml_text: Option<&str>) -> Result<Self> {
+        let top = |field: &str, reason: String| LifecycleError::InvalidRule {
+            location: "rule set".into(),
+            field: field.into(),
+            reason,
+        };
+        if spec.version != RULE_FILE_VERSION {
+            return Err(top(
+                "version",
+                format!(
+                    "this version reads format {RULE_FILE_VERSION}, the file is {}",
+                    spec.version
+                ),
+            ));
+        }
+        if spec.pressure.window_days == 0 {
+            return Err(top("pressure.window_days", "must be at least 1 day".into()));
+        }
+        let mut per_stage_cap = [spec.pressure.max_contacts; Stage::ALL.len()];
+        for (name, cap) in &spec.pressure.per_stage {
+            let stage = Stage::parse(name).ok_or_else(|| {
+                top(
+                    "pressure.per_stage",
+                    format!("unknown stage {name:?}; stages are {}", stage_list()),
+                )
+            })?;
+            per_stage_cap[stage as usize] = *cap;
+        }
+        let t = &spec.stages;
+        for (field, v) in [
+            ("stages.former_days", t.former_days),
+            ("stages.inactive_days", t.inactive_days),
+            ("stages.new_days", t.new_days),
+            ("stages.min_complaints", t.min_complaints),
+            ("stages.low_satisfaction", t.low_satisfaction),
+            ("stages.lead_referrals", t.lead_referrals),
+        ] {
+            if !v.is_finite() {
+                return Err(top(field, format!("expected a number, got {v}")));
+            }
+        }
+        let mut names = HashSet::new();
+        let mut rules = Vec::with_capacity(spec.rules.len());
+        for (k, r) in spec.rules.iter().enumerate() {
+            let location = match toml_text.and_then(|text| rule_line(text, k)) {
+                Some(line) => format!("rule {:?} (#{}, line {line})", r.name, k + 1),
+                None => format!("rule {:?} (#{})", r.name, k + 1),
+            };
+            let bad = |field: &str, reason: String| LifecycleError::InvalidRule {
+                location: location.clone(),
+                field: field.into(),
+                reason,
+            };
+            if r.name.trim().is_empty() {
+                return Err(bad("name", "must not be empty".into()));
+            }
+            if !names.insert(r.name.clone()) {
+                return Err(bad("name", "another rule has the same name".into()));
+            }
+            if r.action.trim().is_empty() {
+                return Err(bad("action", "must not be empty".into()));
+            }
+            if !(r.cost.is_finite() && r.cost >= 0.0) {
+                return Err(bad(
+                    "cost",
+                    format!("expected a non-negative number, got {}", r.cost),
+                ));
+            }
+            let conditions = r
+                .when
+                .iter()
+                .enumerate()
+                .map(|(j, c)| condition(c).map_err(|reason| bad(&format!("when[{j}]"), reason)))
+                .collect::<Result<Vec<_>>>()?;
+            let trigger = r
+                .trigger
+                .as_ref()
+                .map(|t| trigger(t).map_err(|reason| bad("trigger", reason)))
+                .transpose()?;
+            rules.push((
+                k,
+                Rule {
+                    spec: r.clone(),
+                    conditions,
+                    trigger,
+                },
+            ));
+        }
+        rules.sort_by(|(ka, a), (kb, b)| b.spec.priority.cmp(&a.spec.priority).then(ka.cmp(kb)));
+        Ok(Self {
+            spec,
+            rules: rules.into_iter().map(|(_, r)| r).collect(),
+            per_stage_cap,
+        })
+    }
+}
+
+fn stage_list() -> String {
+    Stage::ALL.map(Stage::name).join(", ")
+}
+
+fn condition(c: &ConditionSpec) -> std::result::Result<Condition, String> {
+    match (c.field, c.op, c.value, &c.tier, &c.stage) {
+        (Some(field), Some(op), Some(value), None, None) => {
+            if value.is_nan() {
+                return Err("value must be a number".into());
+            }
+            Ok(Condition::Numeric { field, op, value })
+        }
+        (None, None, None, Some(tiers), None) => Ok(Condition::Tier(tiers.clone())),
+        (None, None, None, None, Some(stages)) => stages
+            .iter()
+            .map(|s| {
+                Stage::parse(s)
+                    .ok_or_else(|| format!("unknown stage {s:?}; stages are {}", stage_list()))
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map(Condition::Stage),
+        _ => Err(
+            "a condition is either { field, op, value }, { tier = [...] } or { stage = [...] }"
+                .into(),
+        ),
+    }
+}
+
+fn trigger(t: &TriggerSpec) -> std::result::Result<Trigger, String> {
+    let share = |x: f64, name: &str| {
+        if (0.0..=1.0).contains(&x) {
+            Ok(x)
+        } else {
+            Err(format!("{name} is a share in [0, 1], got {x}"))
+        }
+    };
+    match (
+        t.contract_end_within_days,
+        t.frequency_drop,
+        t.spend_drop,
+        t.reactivated,
+    ) {
+        (Some(d), None, None, None) => Ok(Trigger::ContractEndWithin(d)),
+        (None, Some(x), None, None) => share(x, "frequency_drop").map(Trigger::FrequencyDrop),
+        (None, None, Some(x), None) => share(x, "spend_drop").map(Trigger::SpendDrop),
+        (None, None, None, Some(true)) => Ok(Trigger::Reactivated),
+        _ => Err(
+            "exactly one of contract_end_within_days, frequency_drop, spend_drop, \
+                  reactivated = true"
+                .into(),
+        ),
+    }
+}
+
+/// Line (1-based) of the `k`-th `[[rule]]` table of a TOML file.
+fn rule_line(text: &str, k: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("[[rule]]"))
+        .nth(k)
+        .map(|(i, _)| i + 1)
+}
+
+/// The parser's message with its line number made explicit.
+fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim().to_owned();
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            let col = span.start
+                - text[..span.start.min(text.len())]
+                    .rfind('\n')
+                    .map_or(0, |p| p + 1)
+                + 1;
+            format!("line {line}, column {col}: {msg}")
+        }
+        None => msg,
+    }
+}
