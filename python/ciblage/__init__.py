@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import datasets, exceptions
+from . import datasets, exceptions, lifecycle
 from ._native import __version__
 from ._churn import Migration, RetentionResult, churn_flags, migration, retention
 from ._rfm import RfmResult, SegmentTable, rfm, rfm_analysis
@@ -21,6 +21,7 @@ from .exceptions import (
     InvalidInputError,
     InvalidParameterError,
     ModelFileError,
+    RuleFileError,
     SegmentTableError,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "__version__",
     "datasets",
     "exceptions",
+    "lifecycle",
     "rfm",
     "rfm_analysis",
     "RfmResult",
@@ -48,5 +50,6 @@ __all__ = [
     "InvalidInputError",
     "InvalidParameterError",
     "ModelFileError",
+    "RuleFileError",
     "SegmentTableError",
 ]

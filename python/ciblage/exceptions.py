@@ -16,6 +16,7 @@ __all__ = [
     "ColumnNotFoundError",
     "ColumnTypeError",
     "ModelFileError",
+    "RuleFileError",
     "DegenerateCriterionWarning",
 ]
 
@@ -51,6 +52,11 @@ class ColumnTypeError(CiblageError, TypeError):
 
 class ModelFileError(CiblageError, ValueError):
     """A saved object is corrupt or was written by an incompatible version."""
+
+
+class RuleFileError(InvalidParameterError):
+    """A lifecycle rule file cannot be used (syntax, unknown or missing field,
+    unknown stage, bad trigger); the message names the line and field."""
 
 
 class DegenerateCriterionWarning(UserWarning):

@@ -12,6 +12,7 @@ pyo3::import_exception!(ciblage.exceptions, SegmentTableError);
 pyo3::import_exception!(ciblage.exceptions, ColumnNotFoundError);
 pyo3::import_exception!(ciblage.exceptions, ColumnTypeError);
 pyo3::import_exception!(ciblage.exceptions, ModelFileError);
+pyo3::import_exception!(ciblage.exceptions, RuleFileError);
 
 /// Errors of the binding layer; `Send`, so they can leave `py.detach`.
 #[derive(Debug)]

@@ -5,6 +5,7 @@ mod arrow_in;
 mod arrow_out;
 mod churn;
 mod error;
+mod lifecycle;
 mod rfm;
 mod segments;
 mod synth;
@@ -18,6 +19,8 @@ use pyo3::prelude::*;
 mod _native {
     #[pymodule_export]
     use crate::churn::{churn_flags, migration, retention, PyRetention};
+    #[pymodule_export]
+    use crate::lifecycle::{lifecycle_evaluate, PyRuleSet};
     #[pymodule_export]
     use crate::rfm::{rfm_scores, PyRfmResult};
     #[pymodule_export]

@@ -1,0 +1,199 @@
+//! `ciblage._native.RuleSet` and `lifecycle_evaluate`.
+
+use std::collections::HashMap;
+
+use ciblage_lifecycle::{ContactHistory, CustomerStates, Field, LifecycleError, RuleSet};
+use numpy::PyReadonlyArray1;
+use pyo3::prelude::*;
+use pyo3_arrow::PyTable;
+
+use crate::arrow_out::{self as out, TableBuilder};
+use crate::error::{InvalidInputError, InvalidParameterError, RuleFileError};
+
+fn to_py(e: LifecycleError) -> PyErr {
+    let msg = e.to_string();
+    match e {
+        LifecycleError::RuleFileSyntax { .. } | LifecycleError::InvalidRule { .. } => {
+            RuleFileError::new_err(msg)
+        }
+        LifecycleError::InvalidParameter { .. } => InvalidParameterError::new_err(msg),
+        LifecycleError::Core(c) => crate::error::core_to_py(&c),
+        _ => InvalidInputError::new_err(msg),
+    }
+}
+
+/// A checked lifecycle rule set (see `ciblage.lifecycle.RuleSet`).
+#[pyclass(module = "ciblage._native", name = "RuleSet", frozen)]
+pub struct PyRuleSet {
+    inner: RuleSet,
+}
+
+#[pymethods]
+impl PyRuleSet {
+    /// The default rule set.
+    #[staticmethod]
+    fn default() -> Self {
+        Self {
+            inner: RuleSet::default_rules(),
+        }
+    }
+
+    /// Reads a TOML rule file's text.
+    #[staticmethod]
+    fn from_toml(text: &str) -> PyResult<Self> {
+        RuleSet::from_toml(text)
+            .map(|inner| Self { inner })
+            .map_err(to_py)
+    }
+
+    /// Reads a JSON rule file's text.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        RuleSet::from_json(text)
+            .map(|inner| Self { inner })
+            .map_err(to_py)
+    }
+
+    /// The rule set as TOML.
+    fn to_toml(&self) -> String {
+        self.inner.to_toml()
+    }
+
+    /// The rule set as JSON.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// Rule names in evaluation order.
+    #[getter]
+    fn rule_names(&self) -> Vec<String> {
+        self.inner
+            .rule_names()
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        self.inner == other.inner
+    }
+
+    fn __getnewargs__(&self) -> (String,) {
+        (self.inner.to_json(),)
+    }
+
+    #[new]
+    fn new(json: &str) -> PyResult<Self> {
+        Self::from_json(json)
+    }
+}
+
+/// Evaluates `rules` over `n` customers whose fields are `columns` (name →
+/// float64 array, NaN = missing) and tiers; history rows are customer row
+/// indices and local days. Returns (customers table, decisions table).
+#[pyfunction]
+#[pyo3(signature = (rules, n, columns, tiers, history_rows, history_days, today))]
+#[allow(clippy::too_many_arguments)]
+pub fn lifecycle_evaluate(
+    py: Python<'_>,
+    rules: PyRef<'_, PyRuleSet>,
+    n: usize,
+    columns: HashMap<String, PyReadonlyArray1<'_, f64>>,
+    tiers: Option<Vec<String>>,
+    history_rows: PyReadonlyArray1<'_, u32>,
+    history_days: PyReadonlyArray1<'_, i64>,
+    today: i64,
+) -> PyResult<(PyTable, PyTable)> {
+    let mut states = CustomerStates::new(n);
+    for (name, values) in &columns {
+        let field = Field::parse(name).ok_or_else(|| {
+            InvalidParameterError::new_err(format!(
+                "invalid parameter columns: unknown field {name:?}"
+            ))
+        })?;
+        states = states
+            .with(field, values.as_slice()?.to_vec())
+            .map_err(to_py)?;
+    }
+    if let Some(t) = &tiers {
+        states = states.with_tiers(t).map_err(to_py)?;
+    }
+    let history = ContactHistory::new(
+        history_rows.as_slice()?.to_vec(),
+        history_days.as_slice()?.to_vec(),
+    )
+    .map_err(to_py)?;
+    let rules = &rules.inner;
+    let decisions = py
+        .detach(|| rules.evaluate(&states, &history, today))
+        .map_err(to_py)?;
+    let mut cust = TableBuilder::default();
+    let stage_names: Vec<&str> = (0..n).map(|i| decisions.stage(i).name()).collect();
+    cust.push("stage", out::strings_from(stage_names.iter().copied()));
+    cust.push(
+        "moment",
+        out::strings_from((0..n).map(|i| decisions.moment(i).name())),
+    );
+    cust.push(
+        "channel",
+        out::strings_from((0..n).map(|i| decisions.channel(i))),
+    );
+    let joined = |kept: bool| -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                decisions
+                    .decisions(i)
+                    .iter()
+                    .filter(|d| d.kept == kept)
+                    .map(|d| rules.rule(d.rule as usize).action.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .collect()
+    };
+    let actions = joined(true);
+    let suppressed = joined(false);
+    cust.push(
+        "actions",
+        out::strings_from(actions.iter().map(String::as_str)),
+    );
+    cust.push(
+        "suppressed",
+        out::strings_from(suppressed.iter().map(String::as_str)),
+    );
+    cust.push(
+        "contacts_in_window",
+        out::i64_array((0..n).map(|i| i64::from(decisions.contacts_in_window(i)))),
+    );
+    let mut rows = Vec::new();
+    let mut rule_names = Vec::new();
+    let mut action_names = Vec::new();
+    let mut channels = Vec::new();
+    let mut costs = Vec::new();
+    let mut kept = Vec::new();
+    let mut why = Vec::new();
+    for i in 0..n {
+        for d in decisions.decisions(i) {
+            let r = rules.rule(d.rule as usize);
+            rows.push(i as i64);
+            rule_names.push(r.name.as_str());
+            action_names.push(r.action.as_str());
+            channels.push(rules.action_channel(&decisions, i, d.rule));
+            costs.push(r.cost);
+            kept.push(Some(d.kept));
+            why.push(decisions.explain(rules, &states, i, *d));
+        }
+    }
+    let mut dec = TableBuilder::default();
+    dec.push("row", out::i64_array(rows));
+    dec.push("rule", out::strings_from(rule_names));
+    dec.push("action", out::strings_from(action_names));
+    dec.push("channel", out::strings_from(channels));
+    dec.push("cost", out::f64_array(&costs));
+    dec.push("kept", out::opt_bool_array(kept));
+    dec.push(
+        "explanation",
+        out::strings_from(why.iter().map(String::as_str)),
+    );
+    Ok((cust.into_py_table()?, dec.into_py_table()?))
+}
