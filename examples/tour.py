@@ -72,7 +72,25 @@ def main() -> None:
     counts = moves.counts.set_index("before")
     used = [label for label in moves.labels if counts.loc[label].sum() + counts[label].sum() > 0]
     print("Segment migration, 2023-06-30 to the end (share of each row):")
-    print(moves.shares.set_index("before").loc[used, used].round(2).to_string())
+    print(moves.shares.set_index("before").loc[used, used].round(2).to_string(), "\n")
+
+    customers = result.customers.merge(tiers.customers[["customer_id", "tier"]], on="customer_id")
+    # Past contacts: every customer reached a few times over the last 40 days.
+    history = pd.DataFrame({
+        "customer_id": customers["customer_id"].sample(30_000, replace=True, random_state=1).to_numpy(),
+        "date": pd.Timestamp("2024-01-01") - pd.to_timedelta(range(30_000), unit="D") % pd.Timedelta(days=40),
+    })
+    t0 = time.perf_counter()
+    life = ciblage.lifecycle.evaluate(customers, history=history, today="2024-01-01")
+    print(f"Lifecycle stages and actions, default rules ({(time.perf_counter() - t0) * 1000:.0f} ms):")
+    stages = life.customers.groupby(["stage", "moment", "channel"]).size().rename("customers")
+    print(stages.reset_index().to_string(index=False), "\n")
+    kept = life.decisions.groupby(["rule", "kept"]).size().unstack(fill_value=0)
+    print("Actions kept / suppressed by the pressure cap:")
+    print(kept.to_string(), "\n")
+    example = life.decisions[~life.decisions["kept"]].head(1)
+    if len(example):
+        print("Why one was suppressed:", example["explanation"].iloc[0])
 
 
 if __name__ == "__main__":

@@ -84,7 +84,7 @@ action = "B"
     assert c.loc[1, "actions"] == "A; B" and c.loc[1, "suppressed"] == ""
     assert c.loc[2, "actions"] == "" and c.loc[2, "suppressed"] == "A; B"
     why = out.decisions.query("customer_id == 2 and rule == 'first'")["explanation"].iloc[0]
-    assert "suppressed by the pressure cap: 2 contacts in the last 7 days" in why
+    assert "suppressed by the pressure cap of 2 contacts per 7 days for stage active: 2 already in the window" in why
 
 
 def test_contract_end_event_from_a_date_column() -> None:

@@ -183,12 +183,11 @@ impl Decisions {
             .filter(|e| e.kept && rules.rules[e.rule as usize].spec.contact)
             .count();
         format!(
-            "{fired}; suppressed by the pressure cap: {} contacts in the last {} days and {} kept \
-             today reach the cap of {cap} for stage {}",
-            self.contacts[i],
+            "{fired}; suppressed by the pressure cap of {cap} contacts per {} days for stage {}: \
+             {} already in the window, {kept_before} kept today",
             rules.spec.pressure.window_days,
-            kept_before,
-            stage.name()
+            stage.name(),
+            self.contacts[i],
         )
     }
 }

@@ -139,7 +139,12 @@ fn priority_then_file_order_and_cap_keeps_the_first() {
     assert_eq!(kept, [("a", true), ("b", false)]);
     let why = d.explain(&rules, &buyers(1), 0, d.decisions(0)[1]);
     assert!(why.contains("suppressed by the pressure cap"), "{why}");
-    assert!(why.contains("cap of 1"), "{why}");
+    assert!(
+        why.contains(
+            "cap of 1 contacts per 10 days for stage active: 0 already in the window, 1 kept today"
+        ),
+        "{why}"
+    );
     // Higher priority wins whatever the file order.
     let rules = two_rules(5);
     assert_eq!(rules.rule_names(), ["b", "a"]);
