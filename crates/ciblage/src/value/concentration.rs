@@ -39,6 +39,7 @@ pub struct Concentration {
     /// Cumulative value after each customer, ascending order; `cum[0] = 0`.
     cum: Vec<f64>,
     clipped: u64,
+    all_equal: bool,
 }
 
 impl Concentration {
@@ -51,6 +52,7 @@ impl Concentration {
         let mut sorted: Vec<f64> = values.iter().map(|v| v.max(0.0)).collect();
         let clipped = values.iter().filter(|v| **v < 0.0).count() as u64;
         sorted.par_sort_unstable_by(f64::total_cmp);
+        let all_equal = sorted.first() == sorted.last();
         let mut cum = Vec::with_capacity(sorted.len() + 1);
         let mut acc = 0.0;
         cum.push(0.0);
@@ -58,7 +60,11 @@ impl Concentration {
             acc += v;
             cum.push(acc);
         }
-        Ok(Self { cum, clipped })
+        Ok(Self {
+            cum,
+            clipped,
+            all_equal,
+        })
     }
 
     /// Number of customers.
@@ -81,16 +87,18 @@ impl Concentration {
     pub fn gini(&self) -> f64 {
         let n = self.customers() as f64;
         let total = self.total();
-        if total <= 0.0 {
+        if total <= 0.0 || self.all_equal {
             return 0.0;
         }
-        // 1 − 2·(area under the Lorenz curve), trapezoids over the points.
-        let area: f64 = self
+        // 1 − 2·(area under the Lorenz curve) = Σ (2i − n − 1)·x_(i) / (n Σx)
+        // over ascending x, i = 1..n (equal values: exactly 0, above).
+        let weighted: f64 = self
             .cum
             .windows(2)
-            .map(|w| (w[0] + w[1]) / (2.0 * total * n))
+            .enumerate()
+            .map(|(i, w)| (2.0 * (i as f64 + 1.0) - n - 1.0) * (w[1] - w[0]))
             .sum();
-        (1.0 - 2.0 * area).clamp(0.0, 1.0)
+        (weighted / (n * total)).clamp(0.0, 1.0)
     }
 
     /// The Lorenz curve at share of customers `p` (poorest first), linearly
