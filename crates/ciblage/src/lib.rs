@@ -29,6 +29,7 @@ pub mod rfm;
 pub mod synth;
 pub mod time;
 pub mod transactions;
+pub mod tree;
 pub mod value;
 
 pub use activity::{ActivityAccumulator, ActivityOptions, CustomerActivity, InputReport};

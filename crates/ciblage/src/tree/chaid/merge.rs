@@ -1,0 +1,253 @@
+//! Merging a predictor's categories in one node (Kass 1980; Biggs et al.
+//! 1991 for Exhaustive CHAID), from the node's contingency table only.
+
+use crate::tree::chaid::data::MISSING;
+use crate::tree::chaid::stats::{ln_bonferroni, ln_bonferroni_exhaustive, pearson, GroupingKind};
+
+/// What the merge needs to know.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct MergeRules {
+    pub ln_alpha_merge: f64,
+    pub exhaustive: bool,
+    pub bonferroni: bool,
+    /// Merge down to one group (the `chaid` package's rule) instead of two.
+    pub merge_to_one: bool,
+    /// Pairs whose table shows one class only may merge (p = 1).
+    pub single_class_pairs_merge: bool,
+}
+
+/// The best grouping of one predictor in one node.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Candidate {
+    pub groups: Vec<Vec<u32>>,
+    pub statistic: f64,
+    pub df: f64,
+    pub ln_p: f64,
+    pub ln_bonferroni: f64,
+    pub ln_p_adjusted: f64,
+    pub kind: GroupingKind,
+    pub categories: usize,
+}
+
+/// The node's table for one predictor: present categories (codes ascending,
+/// [`MISSING`] last) with their class counts.
+pub(crate) struct NodeTable<'a> {
+    pub cats: &'a [(u32, Vec<f64>)],
+    pub ordered: bool,
+    pub single_class_pairs_merge: bool,
+}
+
+impl NodeTable<'_> {
+    fn counts(&self, group: &[u32]) -> Vec<f64> {
+        let j = self.cats.first().map_or(0, |c| c.1.len());
+        let mut out = vec![0.0; j];
+        for code in group {
+            if let Some((_, c)) = self.cats.iter().find(|(k, _)| k == code) {
+                for (o, x) in out.iter_mut().zip(c) {
+                    *o += x;
+                }
+            }
+        }
+        out
+    }
+
+    /// (statistic, df, ln p) of the table made of `groups`.
+    pub fn test(&self, groups: &[Vec<u32>]) -> (f64, f64, f64) {
+        let tables: Vec<Vec<f64>> = groups.iter().map(|g| self.counts(g)).collect();
+        let rows: Vec<&[f64]> = tables.iter().map(Vec::as_slice).collect();
+        pearson(&rows)
+    }
+
+    fn size(&self, group: &[u32]) -> f64 {
+        self.counts(group).iter().sum()
+    }
+
+    /// Pairs that may merge: nominal all, ordinal adjacent (a group made of
+    /// the floating missing category alone pairs with any).
+    fn pairs(&self, groups: &[Vec<u32>]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for i in 0..groups.len() {
+            for j in i + 1..groups.len() {
+                let floating = groups[i] == [MISSING] || groups[j] == [MISSING];
+                if !self.ordered || j == i + 1 || floating {
+                    out.push((i, j));
+                }
+            }
+        }
+        out
+    }
+
+    /// The most similar allowable pair (max ln p; ties: first in order).
+    fn most_similar(&self, groups: &[Vec<u32>]) -> Option<((usize, usize), f64)> {
+        let mut best: Option<((usize, usize), f64)> = None;
+        for (i, j) in self.pairs(groups) {
+            let lp = self.pair_ln_p(&groups[i], &groups[j]);
+            if best.is_none_or(|(_, b)| lp > b) {
+                best = Some(((i, j), lp));
+            }
+        }
+        best
+    }
+
+    /// ln p of two groups; a table with a single class is p = 1 or, when
+    /// such pairs may not merge, −∞.
+    fn pair_ln_p(&self, a: &[u32], b: &[u32]) -> f64 {
+        let (ca, cb) = (self.counts(a), self.counts(b));
+        let classes = ca.iter().zip(&cb).filter(|(x, y)| **x + **y > 0.0).count();
+        if classes < 2 && !self.single_class_pairs_merge {
+            return f64::NEG_INFINITY;
+        }
+        pearson(&[&ca, &cb]).2
+    }
+}
+
+fn merge(groups: &mut Vec<Vec<u32>>, (i, j): (usize, usize)) {
+    let g = groups.remove(j);
+    groups[i].extend(g);
+    groups[i].sort_unstable();
+}
+
+/// Merges the categories of one predictor; `None` when fewer than two
+/// categories are present.
+pub(crate) fn merge_predictor(t: &NodeTable<'_>, rules: &MergeRules) -> Option<Candidate> {
+    let present = t.cats.len();
+    if present < 2 {
+        return None;
+    }
+    let has_missing = t.cats.iter().any(|c| c.0 == MISSING);
+    let floating = t.ordered && has_missing;
+    let start: Vec<Vec<u32>> = t
+        .cats
+        .iter()
+        .filter(|c| !(floating && c.0 == MISSING))
+        .map(|c| vec![c.0])
+        .collect();
+    let floor = if rules.merge_to_one { 1 } else { 2 };
+    let mut groups = if rules.exhaustive {
+        exhaustive(t, start)
+    } else {
+        let mut g = start;
+        while g.len() > floor {
+            match t.most_similar(&g) {
+                Some((pair, lp)) if lp > rules.ln_alpha_merge => merge(&mut g, pair),
+                _ => break,
+            }
+        }
+        g
+    };
+    if floating && !groups.is_empty() {
+        // Join the missing category to its most similar group, or keep it
+        // apart, whichever gives the smaller p (ties: joined).
+        let mut best_g = 0;
+        let mut best_lp = f64::NEG_INFINITY;
+        for (k, g) in groups.iter().enumerate() {
+            let (_, _, lp) = t.test(&[g.clone(), vec![MISSING]]);
+            if lp > best_lp {
+                best_lp = lp;
+                best_g = k;
+            }
+        }
+        let mut joined = groups.clone();
+        joined[best_g].push(MISSING);
+        let mut apart = groups.clone();
+        apart.push(vec![MISSING]);
+        groups = if t.test(&joined).2 <= t.test(&apart).2 {
+            joined
+        } else {
+            apart
+        };
+    }
+    let kind = if floating {
+        GroupingKind::Floating
+    } else if t.ordered {
+        GroupingKind::Ordinal
+    } else {
+        GroupingKind::Nominal
+    };
+    Some(finish(t, groups, kind, present, rules))
+}
+
+/// Statistic, p and Bonferroni of a grouping.
+pub(crate) fn finish(
+    t: &NodeTable<'_>,
+    groups: Vec<Vec<u32>>,
+    kind: GroupingKind,
+    present: usize,
+    rules: &MergeRules,
+) -> Candidate {
+    let (statistic, df, ln_p) = t.test(&groups);
+    let ln_b = match (rules.bonferroni, rules.exhaustive) {
+        (false, _) => 0.0,
+        (true, false) => ln_bonferroni(kind, present, groups.len()),
+        (true, true) => ln_bonferroni_exhaustive(kind, present),
+    };
+    Candidate {
+        statistic,
+        df,
+        ln_p,
+        ln_bonferroni: ln_b,
+        ln_p_adjusted: (ln_p + ln_b).min(0.0),
+        kind,
+        categories: present,
+        groups,
+    }
+}
+
+/// Exhaustive CHAID: merge the most similar pair down to two groups and keep
+/// the grouping with the smallest p seen (the start included).
+fn exhaustive(t: &NodeTable<'_>, start: Vec<Vec<u32>>) -> Vec<Vec<u32>> {
+    let mut g = start;
+    let mut best = g.clone();
+    let mut best_lp = t.test(&g).2;
+    while g.len() > 2 {
+        let Some((pair, _)) = t.most_similar(&g) else {
+            break;
+        };
+        merge(&mut g, pair);
+        let lp = t.test(&g).2;
+        if lp < best_lp {
+            best_lp = lp;
+            best = g.clone();
+        }
+    }
+    best
+}
+
+/// Merges groups smaller than `min_child` into their most similar allowable
+/// neighbour, smallest first, until none is left or one group remains.
+pub(crate) fn enforce_min_child(
+    t: &NodeTable<'_>,
+    mut groups: Vec<Vec<u32>>,
+    min_child: f64,
+) -> Vec<Vec<u32>> {
+    while groups.len() > 1 {
+        let sizes: Vec<f64> = groups.iter().map(|g| t.size(g)).collect();
+        let Some((small, _)) = sizes
+            .iter()
+            .enumerate()
+            .filter(|(_, &s)| s < min_child)
+            .min_by(|a, b| a.1.total_cmp(b.1))
+        else {
+            break;
+        };
+        let mut best: Option<(usize, f64)> = None;
+        for (i, j) in t.pairs(&groups) {
+            let other = if i == small {
+                j
+            } else if j == small {
+                i
+            } else {
+                continue;
+            };
+            let lp = t.test(&[groups[small].clone(), groups[other].clone()]).2;
+            if best.is_none_or(|(_, b)| lp > b) {
+                best = Some((other, lp));
+            }
+        }
+        let Some((other, _)) = best else {
+            break;
+        };
+        merge(&mut groups, (small.min(other), small.max(other)));
+    }
+    groups
+}

@@ -1,0 +1,473 @@
+//! Growing a CHAID tree and using it: prediction, rules, gains.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CiblageError, Result};
+use crate::tree::chaid::data::{Predictor, PredictorKind, MISSING, UNSEEN};
+use crate::tree::chaid::merge::{
+    enforce_min_child, finish, merge_predictor, Candidate, MergeRules, NodeTable,
+};
+use crate::tree::chaid::params::{ChaidParams, ChaidValidParams, TieRule};
+
+/// Version of the serialized model format.
+pub const CHAID_MODEL_VERSION: u32 = 1;
+
+/// The split of a node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChaidSplit {
+    /// Index of the predictor.
+    pub predictor: usize,
+    /// Category codes of each child, in child order ([`MISSING`] = missing).
+    pub groups: Vec<Vec<u32>>,
+    /// Pearson χ² of the final grouping.
+    pub statistic: f64,
+    /// Its degrees of freedom.
+    pub df: f64,
+    /// ln p (unadjusted).
+    pub ln_p: f64,
+    /// ln of the Bonferroni multiplier.
+    pub ln_bonferroni: f64,
+    /// ln p adjusted (≤ 0).
+    pub ln_p_adjusted: f64,
+}
+
+/// One node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChaidNode {
+    /// Node id (position; the root is 0).
+    pub id: usize,
+    /// Parent id.
+    pub parent: Option<usize>,
+    /// Depth (root 0).
+    pub depth: usize,
+    /// Category codes of the parent's split leading here.
+    pub branch: Vec<u32>,
+    /// Weighted cases.
+    pub n: f64,
+    /// Weighted cases per class.
+    pub counts: Vec<f64>,
+    /// The split, for inner nodes.
+    pub split: Option<ChaidSplit>,
+    /// Child ids.
+    pub children: Vec<usize>,
+    /// Why the node is a leaf (`pure`, `max_depth`, `min_parent`,
+    /// `no_predictor`, `not_significant`, `min_child`).
+    pub stop: Option<String>,
+}
+
+/// A fitted CHAID tree (categorical target).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChaidModel {
+    version: u32,
+    params: ChaidParams,
+    predictors: Vec<Predictor>,
+    classes: Vec<String>,
+    nodes: Vec<ChaidNode>,
+}
+
+impl ChaidValidParams {
+    /// Grows a tree predicting `target` (class codes into `classes`) from
+    /// `predictors`, with optional frequency `weights`.
+    ///
+    /// # Errors
+    /// Empty input, columns of different lengths, a class code out of range,
+    /// negative or non-finite weights.
+    pub fn fit(
+        &self,
+        predictors: Vec<Predictor>,
+        target: &[u32],
+        classes: Vec<String>,
+        weights: Option<&[f64]>,
+    ) -> Result<ChaidModel> {
+        let n = target.len();
+        if n == 0 {
+            return Err(CiblageError::EmptyInput {
+                argument: "y".into(),
+            });
+        }
+        if predictors.is_empty() {
+            return Err(CiblageError::EmptyInput {
+                argument: "X".into(),
+            });
+        }
+        for p in &predictors {
+            if p.codes.len() != n {
+                return Err(CiblageError::LengthMismatch {
+                    argument: p.name.clone(),
+                    expected: n,
+                    got: p.codes.len(),
+                });
+            }
+        }
+        if let Some(row) = target.iter().position(|&c| c as usize >= classes.len()) {
+            return Err(CiblageError::param(
+                "y",
+                format!(
+                    "class code {} at row {row} is not below {}",
+                    target[row],
+                    classes.len()
+                ),
+            ));
+        }
+        if let Some(w) = weights {
+            if w.len() != n {
+                return Err(CiblageError::LengthMismatch {
+                    argument: "sample_weight".into(),
+                    expected: n,
+                    got: w.len(),
+                });
+            }
+            if let Some(row) = w.iter().position(|x| !(x.is_finite() && *x >= 0.0)) {
+                return Err(CiblageError::NonFinite {
+                    argument: "sample_weight".into(),
+                    row,
+                    value: w[row],
+                });
+            }
+        }
+        let p = &self.params;
+        let rules = MergeRules {
+            ln_alpha_merge: p.alpha_merge.ln(),
+            exhaustive: p.exhaustive,
+            bonferroni: p.bonferroni,
+            merge_to_one: p.merge_to_one,
+            single_class_pairs_merge: p.single_class_pairs_merge,
+        };
+        let j = classes.len();
+        let w = |i: usize| weights.map_or(1.0, |w| w[i]);
+        let mut nodes: Vec<ChaidNode> = Vec::new();
+        let mut stack: Vec<PendingNode> = vec![((0..n as u32).collect(), None, 0, Vec::new())];
+        while let Some((rows, parent, depth, branch)) = stack.pop() {
+            let id = nodes.len();
+            let mut counts = vec![0.0; j];
+            for &r in &rows {
+                counts[target[r as usize] as usize] += w(r as usize);
+            }
+            let total: f64 = counts.iter().sum();
+            if let Some(pid) = parent {
+                nodes[pid].children.push(id);
+            }
+            let mut node = ChaidNode {
+                id,
+                parent,
+                depth,
+                branch,
+                n: total,
+                counts,
+                split: None,
+                children: Vec::new(),
+                stop: None,
+            };
+            let stop = if node.counts.iter().filter(|&&c| c > 0.0).count() < 2 {
+                Some("pure")
+            } else if depth >= p.max_depth {
+                Some("max_depth")
+            } else if total < p.min_parent && !(p.root_always_split && id == 0) {
+                Some("min_parent")
+            } else {
+                None
+            };
+            if let Some(s) = stop {
+                node.stop = Some(s.into());
+                nodes.push(node);
+                continue;
+            }
+            let tables: Vec<Vec<(u32, Vec<f64>)>> = predictors
+                .par_iter()
+                .map(|pr| node_table(pr, &rows, target, j, &w))
+                .collect();
+            let candidates: Vec<Option<Candidate>> = predictors
+                .par_iter()
+                .zip(&tables)
+                .map(|(pr, cats)| {
+                    merge_predictor(
+                        &NodeTable {
+                            cats,
+                            ordered: pr.kind != PredictorKind::Nominal,
+                            single_class_pairs_merge: rules.single_class_pairs_merge,
+                        },
+                        &rules,
+                    )
+                })
+                .collect();
+            let Some(best) = choose(&candidates, p.tie_rule) else {
+                node.stop = Some("no_predictor".into());
+                nodes.push(node);
+                continue;
+            };
+            let cand = candidates[best].as_ref().expect("chosen");
+            if cand.ln_p_adjusted > p.alpha_split.ln() || cand.groups.len() < 2 {
+                node.stop = Some("not_significant".into());
+                nodes.push(node);
+                continue;
+            }
+            let table = NodeTable {
+                cats: &tables[best],
+                ordered: predictors[best].kind != PredictorKind::Nominal,
+                single_class_pairs_merge: rules.single_class_pairs_merge,
+            };
+            let groups = enforce_min_child(&table, cand.groups.clone(), p.min_child);
+            if groups.len() < 2 {
+                node.stop = Some("min_child".into());
+                nodes.push(node);
+                continue;
+            }
+            let cand = if groups == cand.groups {
+                cand.clone()
+            } else {
+                finish(&table, groups, cand.kind, cand.categories, &rules)
+            };
+            let codes = &predictors[best].codes;
+            let mut parts: Vec<Vec<u32>> = vec![Vec::new(); cand.groups.len()];
+            for &r in &rows {
+                let c = codes[r as usize];
+                if let Some(g) = cand.groups.iter().position(|g| g.contains(&c)) {
+                    parts[g].push(r);
+                }
+            }
+            // Children are pushed in reverse so that they get ids in group order.
+            for (g, part) in parts.into_iter().enumerate().rev() {
+                stack.push((part, Some(id), depth + 1, cand.groups[g].clone()));
+            }
+            node.split = Some(ChaidSplit {
+                predictor: best,
+                groups: cand.groups,
+                statistic: cand.statistic,
+                df: cand.df,
+                ln_p: cand.ln_p,
+                ln_bonferroni: cand.ln_bonferroni,
+                ln_p_adjusted: cand.ln_p_adjusted,
+            });
+            nodes.push(node);
+        }
+        // Depth-first ids: children were pushed in reverse, so ids follow
+        // group order; re-sort children lists by id.
+        for node in &mut nodes {
+            node.children.sort_unstable();
+        }
+        Ok(ChaidModel {
+            version: CHAID_MODEL_VERSION,
+            params: p.clone(),
+            predictors,
+            classes,
+            nodes,
+        })
+    }
+}
+
+/// A node waiting to be grown: its rows, parent, depth and branch codes.
+type PendingNode = (Vec<u32>, Option<usize>, usize, Vec<u32>);
+
+/// The node's table of one predictor: present codes ascending, missing last.
+fn node_table(
+    p: &Predictor,
+    rows: &[u32],
+    target: &[u32],
+    j: usize,
+    w: &dyn Fn(usize) -> f64,
+) -> Vec<(u32, Vec<f64>)> {
+    let k = p.labels.len();
+    let mut dense = vec![0.0; (k + 1) * j];
+    let mut seen = vec![false; k + 1];
+    for &r in rows {
+        let c = p.codes[r as usize];
+        let slot = if c == MISSING { k } else { c as usize };
+        dense[slot * j + target[r as usize] as usize] += w(r as usize);
+        seen[slot] = true;
+    }
+    (0..=k)
+        .filter(|&s| seen[s])
+        .map(|s| {
+            (
+                if s == k { MISSING } else { s as u32 },
+                dense[s * j..(s + 1) * j].to_vec(),
+            )
+        })
+        .collect()
+}
+
+/// Index of the best candidate under the tie rule.
+fn choose(candidates: &[Option<Candidate>], rule: TieRule) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, c) in candidates.iter().enumerate() {
+        let Some(c) = c else { continue };
+        let Some(b) = best else {
+            best = Some(i);
+            continue;
+        };
+        let bc = candidates[b].as_ref().expect("set");
+        let better = match rule {
+            TieRule::LogP { tolerance } => {
+                let (x, y) = (c.ln_p_adjusted, bc.ln_p_adjusted);
+                let tie = (x - y).abs() <= tolerance * x.abs().max(y.abs());
+                if tie {
+                    c.statistic > bc.statistic
+                } else {
+                    x < y
+                }
+            }
+            TieRule::ChaidPackage => {
+                let (x, y) = (c.ln_p.exp(), bc.ln_p.exp());
+                if x == y {
+                    c.statistic > bc.statistic
+                } else {
+                    x < y
+                }
+            }
+        };
+        if better {
+            best = Some(i);
+        }
+    }
+    best
+}
+
+impl ChaidModel {
+    /// The nodes, root first, depth-first.
+    pub fn nodes(&self) -> &[ChaidNode] {
+        &self.nodes
+    }
+
+    /// The predictors (names, kinds, labels).
+    pub fn predictors(&self) -> &[Predictor] {
+        &self.predictors
+    }
+
+    /// Class labels.
+    pub fn classes(&self) -> &[String] {
+        &self.classes
+    }
+
+    /// The parameters the tree was grown with.
+    pub fn params(&self) -> &ChaidParams {
+        &self.params
+    }
+
+    /// Leaf id of a row given as one code per predictor (see
+    /// [`Predictor::encode_label`] / [`Predictor::encode_value`]). A code no
+    /// group of a split holds (missing without a missing group, a level
+    /// unseen in training or absent from the node) goes to the nearest group
+    /// by code for ordered predictors, else to the largest child.
+    pub fn apply_codes(&self, codes: &[u32]) -> usize {
+        let mut id = 0;
+        while let Some(split) = &self.nodes[id].split {
+            let c = codes[split.predictor];
+            let node = &self.nodes[id];
+            let g = split
+                .groups
+                .iter()
+                .position(|g| g.contains(&c))
+                .unwrap_or_else(|| {
+                    let ordered = self.predictors[split.predictor].kind != PredictorKind::Nominal;
+                    if ordered && c != MISSING && c != UNSEEN {
+                        nearest_group(&split.groups, c)
+                    } else {
+                        largest_child(&self.nodes, &node.children)
+                    }
+                });
+            id = node.children[g];
+        }
+        id
+    }
+
+    /// Class probabilities of a leaf.
+    pub fn proba(&self, leaf: usize) -> Vec<f64> {
+        let n = &self.nodes[leaf];
+        n.counts
+            .iter()
+            .map(|c| if n.n > 0.0 { c / n.n } else { 0.0 })
+            .collect()
+    }
+
+    /// Predicted class of a leaf (largest count, ties to the first class).
+    pub fn class_of(&self, leaf: usize) -> usize {
+        let c = &self.nodes[leaf].counts;
+        (0..c.len()).fold(0, |b, k| if c[k] > c[b] { k } else { b })
+    }
+
+    /// Leaf ids of the training rows (codes of the fitted predictors).
+    pub fn apply_training(&self) -> Vec<usize> {
+        let n = self.predictors.first().map_or(0, |p| p.codes.len());
+        (0..n)
+            .map(|r| {
+                let codes: Vec<u32> = self.predictors.iter().map(|p| p.codes[r]).collect();
+                self.apply_codes(&codes)
+            })
+            .collect()
+    }
+
+    /// The path to `leaf` as readable conditions, one per split.
+    pub fn rule(&self, leaf: usize) -> Vec<String> {
+        let mut parts = Vec::new();
+        let mut id = leaf;
+        while let Some(parent) = self.nodes[id].parent {
+            let split = self.nodes[parent].split.as_ref().expect("parent splits");
+            let p = &self.predictors[split.predictor];
+            let labels: Vec<String> = self.nodes[id]
+                .branch
+                .iter()
+                .map(|&c| {
+                    if c == MISSING {
+                        "<missing>".to_owned()
+                    } else {
+                        p.labels[c as usize].clone()
+                    }
+                })
+                .collect();
+            parts.push(format!("{} in {{{}}}", p.name, labels.join(", ")));
+            id = parent;
+        }
+        parts.reverse();
+        parts
+    }
+
+    /// Serializes the model (JSON, with a format version).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("models serialize")
+    }
+
+    /// Reads a model written by [`ChaidModel::to_json`].
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidModelFile`] for corrupt text or another version.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let m: Self = serde_json::from_str(text).map_err(|e| CiblageError::InvalidModelFile {
+            what: "CHAID model",
+            reason: e.to_string(),
+        })?;
+        if m.version != CHAID_MODEL_VERSION {
+            return Err(CiblageError::InvalidModelFile {
+                what: "CHAID model",
+                reason: format!(
+                    "format version {} (this build reads {CHAID_MODEL_VERSION})",
+                    m.version
+                ),
+            });
+        }
+        Ok(m)
+    }
+}
+
+fn nearest_group(groups: &[Vec<u32>], c: u32) -> usize {
+    let dist = |g: &Vec<u32>| {
+        g.iter()
+            .filter(|&&x| x != MISSING)
+            .map(|&x| x.abs_diff(c))
+            .min()
+            .unwrap_or(u32::MAX)
+    };
+    (0..groups.len())
+        .min_by_key(|&i| (dist(&groups[i]), i))
+        .unwrap_or(0)
+}
+
+fn largest_child(nodes: &[ChaidNode], children: &[usize]) -> usize {
+    (0..children.len()).fold(0, |b, k| {
+        if nodes[children[k]].n > nodes[children[b]].n {
+            k
+        } else {
+            b
+        }
+    })
+}

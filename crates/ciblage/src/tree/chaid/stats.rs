@@ -1,0 +1,241 @@
+//! Tests on contingency tables, in log p, and Bonferroni multipliers in log
+//! space, so that nothing underflows or overflows at any sample size.
+
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+use statrs::function::gamma::ln_gamma;
+
+/// ln P(χ²_df > x): the upper regularized gamma Q(df/2, x/2) in log space.
+/// Where Q is not tiny, statrs' distribution gives it; in the far tail the
+/// Legendre continued fraction of Q is evaluated with its prefactor kept as
+/// a logarithm (`−x/2 + a ln(x/2) − ln Γ(a)`), which never underflows.
+pub(crate) fn ln_chi2_sf(x: f64, df: f64) -> f64 {
+    if x.is_nan() || x <= 0.0 || df <= 0.0 {
+        return 0.0;
+    }
+    let (a, z) = (df / 2.0, x / 2.0);
+    if z < a + 1.0 || z < 30.0 {
+        let p = ChiSquared::new(df).map_or(1.0, |d| d.sf(x));
+        if p > 1e-300 {
+            return p.ln();
+        }
+    }
+    // Modified Lentz on Q(a, z) = e^{−z} z^a / Γ(a) · 1/(z + 1 − a − 1·(1 − a)/(z + 3 − a − …)).
+    let tiny = 1e-300;
+    let mut b = z + 1.0 - a;
+    let mut c = 1.0 / tiny;
+    let mut d = 1.0 / b;
+    let mut h = d;
+    for i in 1..10_000 {
+        let an = -(i as f64) * (i as f64 - a);
+        b += 2.0;
+        d = an * d + b;
+        if d.abs() < tiny {
+            d = tiny;
+        }
+        c = b + an / c;
+        if c.abs() < tiny {
+            c = tiny;
+        }
+        d = 1.0 / d;
+        let delta = d * c;
+        h *= delta;
+        if (delta - 1.0).abs() < 1e-15 {
+            break;
+        }
+    }
+    (-z + a * z.ln() - ln_gamma(a) + h.ln()).min(0.0)
+}
+
+/// Pearson χ² of a table (rows = groups, columns = classes), with empty
+/// rows and columns dropped: (statistic, df, ln p). Fewer than two non-empty
+/// rows or columns: (0, 0, ln 1).
+pub(crate) fn pearson(rows: &[&[f64]]) -> (f64, f64, f64) {
+    let j = rows.first().map_or(0, |r| r.len());
+    let col_tot: Vec<f64> = (0..j).map(|c| rows.iter().map(|r| r[c]).sum()).collect();
+    let row_tot: Vec<f64> = rows.iter().map(|r| r.iter().sum()).collect();
+    let n: f64 = row_tot.iter().sum();
+    let live_rows = row_tot.iter().filter(|&&t| t > 0.0).count();
+    let live_cols = col_tot.iter().filter(|&&t| t > 0.0).count();
+    if live_rows < 2 || live_cols < 2 {
+        return (0.0, 0.0, 0.0);
+    }
+    let mut x2 = 0.0;
+    for (r, &rt) in rows.iter().zip(&row_tot) {
+        if rt <= 0.0 {
+            continue;
+        }
+        for (c, &ct) in col_tot.iter().enumerate() {
+            if ct <= 0.0 {
+                continue;
+            }
+            let m = rt * ct / n;
+            x2 += (r[c] - m) * (r[c] - m) / m;
+        }
+    }
+    let df = ((live_rows - 1) * (live_cols - 1)) as f64;
+    (x2, df, ln_chi2_sf(x2, df))
+}
+
+/// ln C(n, k).
+fn ln_choose(n: usize, k: usize) -> f64 {
+    if k > n {
+        return f64::NEG_INFINITY;
+    }
+    ln_gamma(n as f64 + 1.0) - ln_gamma(k as f64 + 1.0) - ln_gamma((n - k) as f64 + 1.0)
+}
+
+/// ln S(n, k), Stirling numbers of the second kind, by the recurrence
+/// S(n, k) = k·S(n−1, k) + S(n−1, k−1) in log space.
+pub(crate) fn ln_stirling2(n: usize, k: usize) -> f64 {
+    if k == 0 || k > n {
+        return if n == 0 && k == 0 {
+            0.0
+        } else {
+            f64::NEG_INFINITY
+        };
+    }
+    // row[j] = ln S(m, j) for the current m.
+    let mut row = vec![f64::NEG_INFINITY; k + 1];
+    row[0] = 0.0; // S(0, 0) = 1
+    for m in 1..=n {
+        for j in (1..=k.min(m)).rev() {
+            let a = (j as f64).ln() + row[j];
+            let b = row[j - 1];
+            row[j] = log_add(a, b);
+        }
+        row[0] = f64::NEG_INFINITY;
+    }
+    row[k]
+}
+
+fn log_add(a: f64, b: f64) -> f64 {
+    if a == f64::NEG_INFINITY {
+        return b;
+    }
+    if b == f64::NEG_INFINITY {
+        return a;
+    }
+    let m = a.max(b);
+    m + ((a - m).exp() + (b - m).exp()).ln()
+}
+
+/// How a predictor's categories may be grouped, for the Bonferroni multiplier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GroupingKind {
+    Nominal,
+    Ordinal,
+    /// Ordinal with a floating missing category.
+    Floating,
+}
+
+/// ln B for `i` categories reduced to `r` groups (Kass 1980, as SPSS).
+pub(crate) fn ln_bonferroni(kind: GroupingKind, i: usize, r: usize) -> f64 {
+    if r >= i || r == 0 {
+        return 0.0;
+    }
+    match kind {
+        GroupingKind::Ordinal => ln_choose(i - 1, r - 1),
+        GroupingKind::Nominal => ln_stirling2(i, r),
+        GroupingKind::Floating => {
+            if r < 2 || i < 2 {
+                return 0.0;
+            }
+            let a = ln_choose(i - 2, r - 2);
+            let b = (r as f64).ln() + ln_choose(i - 2, r - 1);
+            log_add(a, b)
+        }
+    }
+    .max(0.0)
+}
+
+/// ln B for Exhaustive CHAID (Biggs et al. 1991).
+pub(crate) fn ln_bonferroni_exhaustive(kind: GroupingKind, i: usize) -> f64 {
+    let i = i as f64;
+    match kind {
+        GroupingKind::Ordinal | GroupingKind::Floating => (i * (i - 1.0) / 2.0).max(1.0).ln(),
+        GroupingKind::Nominal => (i * (i * i - 1.0) / 2.0).max(1.0).ln(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn pearson_2x2_without_yates() {
+        // C1: x = 1,1,1,1,2,2,2 vs y = 1,1,1,2,2,2,2 → [[3,1],[0,3]]:
+        // χ² = 3.9375, p = 0.0472209.
+        let (x2, df, lp) = pearson(&[&[3.0, 1.0], &[0.0, 3.0]]);
+        assert!((x2 - 3.9375).abs() < 1e-12);
+        assert_eq!(df, 1.0);
+        assert!((lp.exp() - 0.047_220_9).abs() < 1e-6);
+    }
+
+    #[test]
+    fn log_p_in_the_far_tail() {
+        // χ²(1) survival at x = 2000: p = erfc(√1000) ≈ 1.2e-436, below f64;
+        // ln p = ln erfc(√(x/2)) ≈ −x/2 − ½ ln(π x/2) = −1000 − ½ ln(1000 π).
+        let lp = ln_chi2_sf(2000.0, 1.0);
+        let asymptotic = -1000.0 - 0.5 * (1000.0 * std::f64::consts::PI).ln();
+        assert!((lp - asymptotic).abs() < 1e-3, "{lp} vs {asymptotic}");
+        // Continuity where both methods apply: df 10, x = 200.
+        let p = ChiSquared::new(10.0).unwrap().sf(200.0);
+        let (a, z) = (5.0f64, 100.0f64);
+        let _ = (a, z);
+        assert!((ln_chi2_sf(200.0, 10.0) - p.ln()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn bonferroni_check_values() {
+        let e = |x: f64| x.exp().round();
+        assert_eq!(e(ln_stirling2(4, 2)), 7.0);
+        assert_eq!(e(ln_stirling2(5, 3)), 25.0);
+        assert_eq!(e(ln_stirling2(10, 3)), 9330.0);
+        assert_eq!(e(ln_bonferroni(GroupingKind::Ordinal, 4, 2)), 3.0);
+        assert_eq!(e(ln_bonferroni(GroupingKind::Floating, 4, 2)), 5.0);
+        assert_eq!(e(ln_bonferroni(GroupingKind::Ordinal, 5, 3)), 6.0);
+        assert_eq!(e(ln_bonferroni(GroupingKind::Ordinal, 10, 6)), 126.0);
+        assert_eq!(e(ln_bonferroni(GroupingKind::Ordinal, 9, 4)), 56.0);
+        assert_eq!(e(ln_bonferroni(GroupingKind::Floating, 11, 5)), 714.0);
+        assert_eq!(e(ln_bonferroni_exhaustive(GroupingKind::Ordinal, 8)), 28.0);
+        assert_eq!(e(ln_bonferroni_exhaustive(GroupingKind::Nominal, 8)), 252.0);
+        assert_eq!(e(ln_bonferroni_exhaustive(GroupingKind::Nominal, 2)), 3.0);
+        // S(200, 100) ≈ 2.3e234 stays finite in log space: ln ≈ 539.9.
+        let l = ln_stirling2(200, 100);
+        assert!((l / std::f64::consts::LN_10 - 234.36).abs() < 0.05, "{l}");
+    }
+
+    fn brute_force_set_partitions(n: usize, k: usize) -> u64 {
+        // Count assignments of n labelled items to exactly k unlabelled
+        // non-empty blocks via restricted growth strings.
+        fn go(i: usize, n: usize, k: usize, max: usize) -> u64 {
+            if i == n {
+                return u64::from(max == k);
+            }
+            (0..=max.min(k - 1))
+                .map(|b| go(i + 1, n, k, max.max(b + 1)))
+                .sum()
+        }
+        if k == 0 {
+            return u64::from(n == 0);
+        }
+        go(0, n, k, 0)
+    }
+
+    proptest! {
+        #[test]
+        fn multipliers_are_at_least_one_and_match_brute_force(i in 2usize..9, r in 1usize..9) {
+            prop_assume!(r <= i);
+            for kind in [GroupingKind::Nominal, GroupingKind::Ordinal, GroupingKind::Floating] {
+                prop_assert!(ln_bonferroni(kind, i, r) >= 0.0);
+            }
+            let s = ln_stirling2(i, r).exp().round() as u64;
+            prop_assert_eq!(s, brute_force_set_partitions(i, r));
+            // Ordinal: C(i−1, r−1) ways to cut i ordered categories into r runs.
+            let runs = ln_bonferroni(GroupingKind::Ordinal, i, r).exp().round() as u64;
+            let brute = (0u32..(1 << (i - 1))).filter(|m| m.count_ones() as usize == r - 1).count() as u64;
+            prop_assert_eq!(if r == i { 1 } else { runs }, brute);
+        }
+    }
+}

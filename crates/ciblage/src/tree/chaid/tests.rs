@@ -1,0 +1,243 @@
+//! Conformance cases of the reference notes (chaid.md §c).
+
+use super::*;
+
+fn labels(v: &[u32]) -> Vec<Option<String>> {
+    v.iter().map(|x| Some(x.to_string())).collect()
+}
+
+fn classes(k: usize) -> Vec<String> {
+    (0..k).map(|c| c.to_string()).collect()
+}
+
+fn group_labels(m: &ChaidModel, node: usize) -> Vec<Vec<String>> {
+    let s = m.nodes()[node].split.as_ref().unwrap();
+    let p = &m.predictors()[s.predictor];
+    s.groups
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(|&c| {
+                    if c == MISSING {
+                        "<missing>".into()
+                    } else {
+                        p.labels[c as usize].clone()
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn c4_ordinal_predictors_package_rules() {
+    // C4: split on age, groups [[0], [1, 2]], χ² = 7.30899, p = 0.025875, df 2.
+    let orientation = [
+        0., 0., 1., 1., 0., 0., 1., 1., 0., 0., 1., 2., 2., 2., 2., 2., 2., 2., 2., 1.,
+    ];
+    let age = [
+        0., 1., 1., 0., 2., 2., 2., 2., 1., 1., 1., 0., 0., 0., 0., 0., 0., 0., 0., 0.,
+    ];
+    let y = [0, 0, 1, 1, 2, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    let m = Chaid::chaid_package_params()
+        .min_child(1.0)
+        .check()
+        .unwrap()
+        .fit(
+            vec![
+                Predictor::ordinal("orientation", &orientation).unwrap(),
+                Predictor::ordinal("age", &age).unwrap(),
+            ],
+            &y,
+            classes(3),
+            None,
+        )
+        .unwrap();
+    let s = m.nodes()[0].split.as_ref().unwrap();
+    assert_eq!(m.predictors()[s.predictor].name, "age");
+    assert_eq!(group_labels(&m, 0), [vec!["0"], vec!["1", "2"]]);
+    assert!((s.statistic - 7.30899).abs() < 1e-4);
+    assert_eq!(s.df, 2.0);
+    assert!((s.ln_p.exp() - 0.025875).abs() < 1e-5);
+}
+
+#[test]
+fn c5_min_child_forces_a_merge() {
+    // col0 = 1 ×5, 2 ×3, 3 ×5, 1 ×2; target 1 ×5 then 2 ×10; min_child 5,
+    // alpha 0.055: [[1], [2, 3]], χ² = 8.57143, p = 0.003415.
+    let col: Vec<u32> = [vec![1; 5], vec![2; 3], vec![3; 5], vec![1; 2]].concat();
+    let y: Vec<u32> = [vec![0; 5], vec![1; 10]].concat();
+    let m = Chaid::chaid_package_params()
+        .alpha_merge(0.055)
+        .min_child(5.0)
+        .min_parent(1.0)
+        .check()
+        .unwrap()
+        .fit(
+            vec![Predictor::nominal("c", &labels(&col))],
+            &y,
+            classes(2),
+            None,
+        )
+        .unwrap();
+    assert_eq!(group_labels(&m, 0), [vec!["1"], vec!["2", "3"]]);
+    let s = m.nodes()[0].split.as_ref().unwrap();
+    assert!((s.statistic - 8.57143).abs() < 1e-4);
+    assert!((s.ln_p.exp() - 0.003415).abs() < 1e-5);
+    // Related: 1 ×5, 2 ×5, 3 ×5, min_child 0 → three groups, χ² = 15, df 2, p = 5.53e-4.
+    let col: Vec<u32> = [vec![1; 5], vec![2; 5], vec![3; 5]].concat();
+    let m = Chaid::chaid_package_params()
+        .min_child(0.0)
+        .min_parent(1.0)
+        .check()
+        .unwrap()
+        .fit(
+            vec![Predictor::nominal("c", &labels(&col))],
+            &y,
+            classes(2),
+            None,
+        )
+        .unwrap();
+    let s = m.nodes()[0].split.as_ref().unwrap();
+    assert_eq!(s.groups.len(), 3);
+    assert!((s.statistic - 15.0).abs() < 1e-9 && s.df == 2.0);
+    assert!((s.ln_p.exp() - 5.53e-4).abs() < 1e-6);
+}
+
+#[test]
+fn c6_node_ids_and_accuracy() {
+    // gender [0,0,1,1,0,0,1,1,0,0,1,2,2,2,2,2,2,2,2,1] vs C4's income;
+    // alpha 0.9, min_child 1, min_parent 1: root [[0],[1],[2]], χ² = 14.4444,
+    // df 4; accuracy 0.85; leaves per row as the package's node_predictions.
+    let gender = [0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 1];
+    let y = [0, 0, 1, 1, 2, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    let m = Chaid::chaid_package_params()
+        .alpha_merge(0.9)
+        .min_child(1.0)
+        .min_parent(1.0)
+        .check()
+        .unwrap()
+        .fit(
+            vec![Predictor::nominal("gender", &labels(&gender))],
+            &y,
+            classes(3),
+            None,
+        )
+        .unwrap();
+    let s = m.nodes()[0].split.as_ref().unwrap();
+    assert_eq!(s.groups.len(), 3);
+    assert!((s.statistic - 14.4444).abs() < 1e-4);
+    assert_eq!(s.df, 4.0);
+    let leaves = m.apply_training();
+    assert_eq!(
+        leaves,
+        [1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2]
+    );
+    let correct = leaves
+        .iter()
+        .zip(&y)
+        .filter(|(l, &t)| m.class_of(**l) == t as usize)
+        .count();
+    assert_eq!(correct as f64 / 20.0, 0.85);
+}
+
+#[test]
+fn bonferroni_and_alpha_split_decide_the_split() {
+    // C1's table has p = 0.0472 with one 2-level nominal predictor (B = 1):
+    // split at alpha_split 0.05, not at 0.04.
+    let x = labels(&[1, 1, 1, 1, 2, 2, 2]);
+    let y = [0, 0, 0, 1, 1, 1, 1];
+    let fit = |alpha: f64| {
+        Chaid::params()
+            .alpha_split(alpha)
+            .min_parent(1.0)
+            .min_child(1.0)
+            .check()
+            .unwrap()
+            .fit(vec![Predictor::nominal("x", &x)], &y, classes(2), None)
+            .unwrap()
+    };
+    assert!(fit(0.05).nodes()[0].split.is_some());
+    assert_eq!(
+        fit(0.04).nodes()[0].stop.as_deref(),
+        Some("not_significant")
+    );
+}
+
+#[test]
+fn floating_missing_and_prediction_of_unseen_levels() {
+    // Ordinal x with missing values behaving like the high category: the
+    // missing category floats into the group it resembles.
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for (v, cls, n) in [
+        (1.0, 0, 40),
+        (2.0, 0, 40),
+        (3.0, 1, 40),
+        (4.0, 1, 40),
+        (f64::NAN, 1, 30),
+    ] {
+        for _ in 0..n {
+            x.push(v);
+            y.push(cls);
+        }
+    }
+    let m = Chaid::params()
+        .min_parent(10.0)
+        .min_child(5.0)
+        .max_depth(1)
+        .check()
+        .unwrap()
+        .fit(
+            vec![Predictor::ordinal("x", &x).unwrap()],
+            &y,
+            classes(2),
+            None,
+        )
+        .unwrap();
+    let s = m.nodes()[0].split.as_ref().unwrap();
+    assert_eq!(s.groups, [vec![0, 1], vec![2, 3, MISSING]]);
+    // Routing: missing → with 3 and 4; an unseen value (2.5) → largest child.
+    let p = &m.predictors()[0];
+    assert_eq!(
+        m.apply_codes(&[p.encode_value(f64::NAN)]),
+        m.apply_codes(&[p.encode_value(4.0)])
+    );
+    assert_eq!(m.apply_codes(&[p.encode_value(2.5)]), 2);
+    assert_eq!(m.rule(2), ["x in {3, 4, <missing>}"]);
+    // Save and load round-trips.
+    let back = ChaidModel::from_json(&m.to_json()).unwrap();
+    assert_eq!(back.nodes(), m.nodes());
+    assert!(ChaidModel::from_json("{").is_err());
+}
+
+#[test]
+fn huge_samples_keep_distinct_log_p() {
+    // At 1M rows both predictors are "p = 0" in linear scale; ln p still
+    // orders them: the one with the stronger association wins.
+    let n = 200_000;
+    let y: Vec<u32> = (0..n).map(|i| (i % 2) as u32).collect();
+    let strong: Vec<Option<String>> = (0..n)
+        .map(|i| Some(if i % 2 == 0 || i % 10 == 1 { "a" } else { "b" }.to_owned()))
+        .collect();
+    let weak: Vec<Option<String>> = (0..n)
+        .map(|i| Some(if i % 2 == 0 || i % 4 == 1 { "a" } else { "b" }.to_owned()))
+        .collect();
+    let m = Chaid::params()
+        .max_depth(1)
+        .check()
+        .unwrap()
+        .fit(
+            vec![
+                Predictor::nominal("weak", &weak),
+                Predictor::nominal("strong", &strong),
+            ],
+            &y,
+            classes(2),
+            None,
+        )
+        .unwrap();
+    let s = m.nodes()[0].split.as_ref().unwrap();
+    assert_eq!(m.predictors()[s.predictor].name, "strong");
+    assert!(s.ln_p < -1000.0, "{}", s.ln_p);
+}

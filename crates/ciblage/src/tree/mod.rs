@@ -1,0 +1,3 @@
+//! Segmentation trees.
+
+pub mod chaid;
