@@ -10,7 +10,7 @@ export CARGO_TERM_COLOR := never
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "maturin>=1.9,<2" "pytest>=8" "hypothesis>=6.100" "pandas>=2.2" "polars>=1.0" "pyarrow>=15" "numpy>=1.24" "mypy>=1.10"
+	$(PY) -m pip install -q "maturin>=1.9,<2" "pytest>=8" "hypothesis>=6.100" "pandas>=2.2" "polars>=1.0" "pyarrow>=15" "numpy>=1.24" "mypy>=1.10" "scikit-learn>=1.5" "CHAID==5.5.1"
 	touch $@
 
 develop: $(VENV)/.installed

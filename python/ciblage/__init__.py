@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from . import datasets, exceptions, lifecycle
 from ._native import __version__
+from ._chaid import ChaidClassifier
 from ._churn import Migration, RetentionResult, churn_flags, migration, retention
 from ._rfm import RfmResult, SegmentTable, rfm, rfm_analysis
 from ._value import Concentration, ValueTiers, concentration, value_tiers
@@ -34,6 +35,7 @@ __all__ = [
     "rfm_analysis",
     "RfmResult",
     "SegmentTable",
+    "ChaidClassifier",
     "value_tiers",
     "ValueTiers",
     "concentration",

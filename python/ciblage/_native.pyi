@@ -17,6 +17,8 @@ __all__ = [
     "migration",
     "RuleSet",
     "lifecycle_evaluate",
+    "chaid_fit",
+    "ChaidModel",
     "__version__",
 ]
 __version__: str
@@ -180,3 +182,34 @@ def lifecycle_evaluate(
     history_days: npt.NDArray[np.int64],
     today: int,
 ) -> tuple[Any, Any]: ...
+
+@final
+class ChaidModel:
+    def apply(self, columns: list[Any]) -> npt.NDArray[np.int64]: ...
+    def node_proba(self) -> list[list[float]]: ...
+    def node_class(self) -> list[int]: ...
+    def nodes(self) -> Any: ...
+    def groups(self) -> list[list[list[str | None]] | None]: ...
+    def predictors(self) -> list[tuple[str, str, list[str], list[float] | None]]: ...
+    @property
+    def classes(self) -> list[str]: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> ChaidModel: ...
+
+def chaid_fit(
+    columns: list[tuple[str, str, npt.NDArray[np.int64] | None, list[str], npt.NDArray[np.float64] | None]],
+    y: npt.NDArray[np.uint32],
+    classes: list[str],
+    *,
+    sample_weight: npt.NDArray[np.float64] | None = None,
+    alpha_merge: float = 0.05,
+    alpha_split: float = 0.05,
+    max_depth: int = 3,
+    min_parent: float = 100.0,
+    min_child: float = 50.0,
+    exhaustive: bool = False,
+    bonferroni: bool = True,
+    bins: int = 10,
+    preset: str = "spss",
+) -> ChaidModel: ...

@@ -3,6 +3,7 @@
 
 mod arrow_in;
 mod arrow_out;
+mod chaid;
 mod churn;
 mod error;
 mod lifecycle;
@@ -17,6 +18,8 @@ use pyo3::prelude::*;
 /// The native module behind `ciblage`.
 #[pymodule]
 mod _native {
+    #[pymodule_export]
+    use crate::chaid::{chaid_fit, PyChaidModel};
     #[pymodule_export]
     use crate::churn::{churn_flags, migration, retention, PyRetention};
     #[pymodule_export]

@@ -77,6 +77,48 @@ impl Predictor {
         }
     }
 
+    /// A predictor whose values are already coded: `codes[i]` indexes
+    /// `labels` ([`MISSING`] = missing). For `Ordinal`, the label order is
+    /// the category order. New data are coded by label.
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidParameter`] (`codes`) for a code out of range,
+    /// or for `Continuous` (use [`Predictor::continuous`]).
+    pub fn from_codes(
+        name: impl Into<String>,
+        kind: PredictorKind,
+        codes: Vec<u32>,
+        labels: Vec<String>,
+    ) -> Result<Self> {
+        let name = name.into();
+        if kind == PredictorKind::Continuous {
+            return Err(CiblageError::param(
+                "codes",
+                format!("{name}: continuous predictors are binned from values"),
+            ));
+        }
+        if let Some(row) = codes
+            .iter()
+            .position(|&c| c != MISSING && c as usize >= labels.len())
+        {
+            return Err(CiblageError::param(
+                "codes",
+                format!(
+                    "{name}: code {} at row {row} is not below {}",
+                    codes[row],
+                    labels.len()
+                ),
+            ));
+        }
+        Ok(Self {
+            name,
+            kind,
+            codes,
+            encoder: Encoder::Labels(labels.clone()),
+            labels,
+        })
+    }
+
     /// An ordinal predictor from numbers (NaN = missing): each distinct value
     /// is a category, in ascending order.
     ///

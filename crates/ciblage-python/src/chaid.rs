@@ -1,0 +1,294 @@
+//! `ciblage._native.chaid_fit` and `ChaidModel`.
+
+use ciblage::tree::chaid::{
+    Chaid, ChaidModel, Encoder, Predictor, PredictorKind, TieRule, MISSING, UNSEEN,
+};
+use ciblage::CiblageError;
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::PyAny;
+use pyo3_arrow::PyTable;
+
+use crate::arrow_out::{self as out, TableBuilder};
+use crate::error::{BindError, BindResult};
+
+fn kind_of(name: &str) -> Result<PredictorKind, CiblageError> {
+    match name {
+        "nominal" => Ok(PredictorKind::Nominal),
+        "ordinal" => Ok(PredictorKind::Ordinal),
+        "continuous" => Ok(PredictorKind::Continuous),
+        other => Err(CiblageError::param(
+            "column_types",
+            format!("expected \"nominal\", \"ordinal\" or \"continuous\", got {other:?}"),
+        )),
+    }
+}
+
+fn codes_of(a: &[i64]) -> Vec<u32> {
+    a.iter()
+        .map(|&c| match c {
+            -1 => MISSING,
+            c if c < 0 => UNSEEN,
+            c => c as u32,
+        })
+        .collect()
+}
+
+/// A fitted CHAID tree (see `ciblage.ChaidClassifier`).
+#[pyclass(module = "ciblage._native", name = "ChaidModel", frozen)]
+pub struct PyChaidModel {
+    inner: ChaidModel,
+}
+
+/// Grows a CHAID tree. `columns` holds, per predictor, `(name, kind, codes,
+/// labels, values)`: codes (int64, −1 = missing) with labels for nominal and
+/// ordinal predictors, float64 values for continuous ones.
+#[pyfunction]
+#[pyo3(signature = (columns, y, classes, *, sample_weight = None, alpha_merge = 0.05, alpha_split = 0.05,
+                    max_depth = 3, min_parent = 100.0, min_child = 50.0, exhaustive = false,
+                    bonferroni = true, bins = 10, preset = "spss"))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+pub fn chaid_fit(
+    py: Python<'_>,
+    columns: Vec<(
+        String,
+        String,
+        Option<PyReadonlyArray1<'_, i64>>,
+        Vec<String>,
+        Option<PyReadonlyArray1<'_, f64>>,
+    )>,
+    y: PyReadonlyArray1<'_, u32>,
+    classes: Vec<String>,
+    sample_weight: Option<PyReadonlyArray1<'_, f64>>,
+    alpha_merge: f64,
+    alpha_split: f64,
+    max_depth: usize,
+    min_parent: f64,
+    min_child: f64,
+    exhaustive: bool,
+    bonferroni: bool,
+    bins: usize,
+    preset: &str,
+) -> PyResult<PyChaidModel> {
+    let weights: Option<Vec<f64>> = sample_weight
+        .map(|w| w.as_slice().map(<[f64]>::to_vec))
+        .transpose()?;
+    let mut predictors = Vec::with_capacity(columns.len());
+    for (name, kind, codes, labels, values) in &columns {
+        let kind = kind_of(kind).map_err(BindError::from)?;
+        let p = match (kind, codes, values) {
+            (PredictorKind::Continuous, _, Some(v)) => {
+                Predictor::continuous(name.clone(), v.as_slice()?, weights.as_deref(), bins)
+            }
+            (_, Some(c), _) => {
+                Predictor::from_codes(name.clone(), kind, codes_of(c.as_slice()?), labels.clone())
+            }
+            _ => Err(CiblageError::param("columns", format!("{name}: no data"))),
+        }
+        .map_err(BindError::from)?;
+        predictors.push(p);
+    }
+    let base = match preset {
+        "spss" => Chaid::params(),
+        "chaid_package" => Chaid::chaid_package_params(),
+        other => {
+            return Err(BindError::from(CiblageError::param(
+                "preset",
+                format!("expected \"spss\" or \"chaid_package\", got {other:?}"),
+            ))
+            .into())
+        }
+    };
+    let mut params = base
+        .alpha_merge(alpha_merge)
+        .alpha_split(alpha_split)
+        .max_depth(max_depth)
+        .min_parent(min_parent)
+        .min_child(min_child)
+        .exhaustive(exhaustive);
+    if preset == "spss" {
+        params = params
+            .bonferroni(bonferroni)
+            .tie_rule(TieRule::LogP { tolerance: 1e-9 });
+    }
+    let params = params.check().map_err(BindError::from)?;
+    let y = y.as_slice()?;
+    let inner = py
+        .detach(|| params.fit(predictors, y, classes, weights.as_deref()))
+        .map_err(BindError::from)?;
+    Ok(PyChaidModel { inner })
+}
+
+#[pymethods]
+impl PyChaidModel {
+    /// Leaf id per row; `columns` per predictor: int64 codes (−1 missing,
+    /// −2 unseen) for label-coded predictors, float64 values for binned ones.
+    fn apply<'py>(
+        &self,
+        py: Python<'py>,
+        columns: Vec<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyArray1<i64>>> {
+        let preds = self.inner.predictors();
+        if columns.len() != preds.len() {
+            return Err(BindError::from(CiblageError::LengthMismatch {
+                argument: "X".into(),
+                expected: preds.len(),
+                got: columns.len(),
+            })
+            .into());
+        }
+        let mut coded: Vec<Vec<u32>> = Vec::with_capacity(preds.len());
+        for (p, col) in preds.iter().zip(&columns) {
+            coded.push(match &p.encoder {
+                Encoder::Bins(_) => {
+                    let v: PyReadonlyArray1<'_, f64> = col.extract()?;
+                    v.as_slice()?.iter().map(|&x| p.encode_value(x)).collect()
+                }
+                _ => {
+                    let c: PyReadonlyArray1<'_, i64> = col.extract()?;
+                    codes_of(c.as_slice()?)
+                }
+            });
+        }
+        let n = coded.first().map_or(0, Vec::len);
+        let mut row = vec![0u32; preds.len()];
+        let leaves: Vec<i64> = (0..n)
+            .map(|i| {
+                for (k, c) in coded.iter().enumerate() {
+                    row[k] = c[i];
+                }
+                self.inner.apply_codes(&row) as i64
+            })
+            .collect();
+        Ok(PyArray1::from_vec(py, leaves))
+    }
+
+    /// Class probabilities of every node (rows = node ids).
+    fn node_proba(&self) -> Vec<Vec<f64>> {
+        (0..self.inner.nodes().len())
+            .map(|i| self.inner.proba(i))
+            .collect()
+    }
+
+    /// Predicted class index of every node.
+    fn node_class(&self) -> Vec<usize> {
+        (0..self.inner.nodes().len())
+            .map(|i| self.inner.class_of(i))
+            .collect()
+    }
+
+    /// One row per node: id, parent, depth, n, split predictor, groups,
+    /// statistic, df, p, adjusted p, stop reason, rule.
+    fn nodes(&self) -> PyResult<PyTable> {
+        let nodes = self.inner.nodes();
+        let preds = self.inner.predictors();
+        let mut t = TableBuilder::default();
+        t.push("node", out::i64_array(nodes.iter().map(|n| n.id as i64)));
+        t.push(
+            "parent",
+            out::opt_i64_array(nodes.iter().map(|n| n.parent.map(|p| p as i64))),
+        );
+        t.push(
+            "depth",
+            out::i64_array(nodes.iter().map(|n| n.depth as i64)),
+        );
+        t.push(
+            "n",
+            out::f64_array(&nodes.iter().map(|n| n.n).collect::<Vec<_>>()),
+        );
+        let split_name: Vec<String> = nodes
+            .iter()
+            .map(|n| {
+                n.split
+                    .as_ref()
+                    .map_or(String::new(), |s| preds[s.predictor].name.clone())
+            })
+            .collect();
+        t.push(
+            "split",
+            out::strings_from(split_name.iter().map(String::as_str)),
+        );
+        let opt = |f: fn(&ciblage::tree::chaid::ChaidSplit) -> f64| {
+            out::opt_f64_array(nodes.iter().map(move |n| n.split.as_ref().map(f)))
+        };
+        t.push("statistic", opt(|s| s.statistic));
+        t.push("df", opt(|s| s.df));
+        t.push("p", opt(|s| s.ln_p.exp()));
+        t.push("ln_p", opt(|s| s.ln_p));
+        t.push("p_adjusted", opt(|s| s.ln_p_adjusted.exp()));
+        t.push("ln_p_adjusted", opt(|s| s.ln_p_adjusted));
+        let stops: Vec<String> = nodes
+            .iter()
+            .map(|n| n.stop.clone().unwrap_or_default())
+            .collect();
+        t.push("stop", out::strings_from(stops.iter().map(String::as_str)));
+        let rules: Vec<String> = (0..nodes.len())
+            .map(|i| self.inner.rule(i).join(" and "))
+            .collect();
+        t.push("rule", out::strings_from(rules.iter().map(String::as_str)));
+        t.into_py_table()
+    }
+
+    /// Groups of each split, as label lists (missing as `None`), per node.
+    fn groups(&self) -> Vec<Option<Vec<Vec<Option<String>>>>> {
+        let preds = self.inner.predictors();
+        self.inner
+            .nodes()
+            .iter()
+            .map(|n| {
+                n.split.as_ref().map(|s| {
+                    s.groups
+                        .iter()
+                        .map(|g| {
+                            g.iter()
+                                .map(|&c| {
+                                    (c != MISSING)
+                                        .then(|| preds[s.predictor].labels[c as usize].clone())
+                                })
+                                .collect()
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    }
+
+    /// Per predictor: (name, kind, labels, bin edges if binned).
+    fn predictors(&self) -> Vec<(String, String, Vec<String>, Option<Vec<f64>>)> {
+        self.inner
+            .predictors()
+            .iter()
+            .map(|p| {
+                let kind = match p.kind {
+                    PredictorKind::Nominal => "nominal",
+                    PredictorKind::Ordinal => "ordinal",
+                    PredictorKind::Continuous => "continuous",
+                };
+                let edges = match &p.encoder {
+                    Encoder::Bins(e) => Some(e.clone()),
+                    _ => None,
+                };
+                (p.name.clone(), kind.to_owned(), p.labels.clone(), edges)
+            })
+            .collect()
+    }
+
+    /// Class labels.
+    #[getter]
+    fn classes(&self) -> Vec<String> {
+        self.inner.classes().to_vec()
+    }
+
+    /// The model as versioned JSON.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// Reads a model written by `to_json`.
+    #[staticmethod]
+    fn from_json(text: &str) -> BindResult<Self> {
+        Ok(Self {
+            inner: ChaidModel::from_json(text)?,
+        })
+    }
+}

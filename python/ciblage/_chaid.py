@@ -1,0 +1,214 @@
+"""CHAID classification trees with scikit-learn conventions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _native
+from ._tables import from_arrow
+from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError, ModelFileError
+
+__all__ = ["ChaidClassifier"]
+
+_PARAMS = ("alpha_merge", "alpha_split", "max_depth", "min_parent", "min_child", "exhaustive",
+           "bonferroni", "bins", "preset", "column_types")
+
+
+def _frame(X: Any) -> Any:
+    """X as a pandas DataFrame (pandas and numpy kept, polars/pyarrow converted)."""
+    import pandas as pd
+
+    if isinstance(X, pd.DataFrame):
+        return X
+    mod = type(X).__module__.split(".", 1)[0]
+    if mod == "polars":
+        return X.to_pandas()
+    if mod == "pyarrow":
+        return X.to_pandas()
+    arr = np.asarray(X)
+    if arr.ndim != 2:
+        raise InvalidInputError(f"X: expected a 2-D array or a table, got {arr.ndim} dimension(s)")
+    return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+
+
+def _kind(series: Any, override: str | None) -> str:
+    import pandas as pd
+
+    if override is not None:
+        if override not in ("nominal", "ordinal", "continuous"):
+            raise InvalidParameterError(
+                f"invalid parameter column_types: expected 'nominal', 'ordinal' or 'continuous', got {override!r}"
+            )
+        return override
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "ordinal" if dtype.ordered else "nominal"
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        return "nominal"
+    return "continuous"
+
+
+def _labels_and_codes(series: Any, kind: str) -> tuple[list[str], np.ndarray]:
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        cats = series.cat.categories
+        return [str(c) for c in cats], series.cat.codes.to_numpy(dtype=np.int64)
+    notna = series.notna().to_numpy()
+    values = series[notna]
+    if kind == "ordinal" and pd.api.types.is_numeric_dtype(series.dtype):
+        uniq = np.unique(values.to_numpy(dtype=float))
+        labels = [f"{u:g}" for u in uniq]
+        codes = np.full(len(series), -1, dtype=np.int64)
+        codes[notna] = np.searchsorted(uniq, values.to_numpy(dtype=float))
+        return labels, codes
+    text = values.astype(str)
+    uniq = sorted(set(text))
+    index = {u: i for i, u in enumerate(uniq)}
+    codes = np.full(len(series), -1, dtype=np.int64)
+    codes[notna] = [index[t] for t in text]
+    return uniq, codes
+
+
+class ChaidClassifier:
+    """CHAID classification tree (SPSS algorithm: Kass merging, Bonferroni,
+    floating missing, Exhaustive CHAID), scikit-learn style.
+
+    Columns of a DataFrame are typed automatically: unordered categoricals,
+    strings and booleans are nominal, ordered categoricals ordinal, numbers
+    continuous (binned into ``bins`` quantile bins once at the root);
+    ``column_types={"col": "ordinal"}`` overrides. ``preset="chaid_package"``
+    reproduces the ``chaid`` package (no Bonferroni, alpha_merge only).
+    """
+
+    def __init__(self, *, alpha_merge: float = 0.05, alpha_split: float = 0.05, max_depth: int = 3,
+                 min_parent: float = 100, min_child: float = 50, exhaustive: bool = False,
+                 bonferroni: bool = True, bins: int = 10, preset: str = "spss",
+                 column_types: dict[str, str] | None = None) -> None:
+        self.alpha_merge = alpha_merge
+        self.alpha_split = alpha_split
+        self.max_depth = max_depth
+        self.min_parent = min_parent
+        self.min_child = min_child
+        self.exhaustive = exhaustive
+        self.bonferroni = bonferroni
+        self.bins = bins
+        self.preset = preset
+        self.column_types = column_types
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in _PARAMS}
+
+    def set_params(self, **params: Any) -> ChaidClassifier:
+        for k, v in params.items():
+            if k not in _PARAMS:
+                raise InvalidParameterError(f"invalid parameter {k}: ChaidClassifier has no such parameter")
+            setattr(self, k, v)
+        return self
+
+    def _columns(self, X: Any, fitting: bool) -> list[Any]:
+        df = _frame(X)
+        if fitting:
+            self.feature_names_in_ = np.array([str(c) for c in df.columns], dtype=object)
+            self.n_features_in_ = len(df.columns)
+        elif [str(c) for c in df.columns] != list(self.feature_names_in_):
+            raise InvalidInputError(
+                f"X: columns {list(map(str, df.columns))} differ from those seen in fit {list(self.feature_names_in_)}"
+            )
+        return [df[c] for c in df.columns]
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ChaidClassifier:
+        cols = self._columns(X, fitting=True)
+        yy = np.asarray(y)
+        if yy.ndim != 1 or len(yy) != len(cols[0]):
+            raise InvalidInputError(f"y: expected {len(cols[0])} labels (one per row of X), got shape {yy.shape}")
+        classes, y_codes = np.unique(yy, return_inverse=True)
+        self.classes_ = classes
+        spec = []
+        types = self.column_types or {}
+        for c in cols:
+            kind = _kind(c, types.get(str(c.name)))
+            if kind == "continuous":
+                try:
+                    values = c.to_numpy(dtype=float, na_value=np.nan)
+                except (TypeError, ValueError) as e:
+                    raise ColumnTypeError(f"{c.name}: cannot be read as numbers for a continuous predictor") from e
+                spec.append((str(c.name), kind, None, [], np.ascontiguousarray(values)))
+            else:
+                labels, codes = _labels_and_codes(c, kind)
+                spec.append((str(c.name), kind, np.ascontiguousarray(codes), labels, None))
+        w = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=float)
+        self.tree_ = _native.chaid_fit(
+            spec, np.ascontiguousarray(y_codes, dtype=np.uint32), [str(c) for c in classes],
+            sample_weight=w, alpha_merge=float(self.alpha_merge), alpha_split=float(self.alpha_split),
+            max_depth=int(self.max_depth), min_parent=float(self.min_parent), min_child=float(self.min_child),
+            exhaustive=bool(self.exhaustive), bonferroni=bool(self.bonferroni), bins=int(self.bins),
+            preset=self.preset,
+        )
+        self._predictors = self.tree_.predictors()
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "tree_"):
+            raise InvalidInputError("this ChaidClassifier is not fitted yet: call fit first")
+
+    def apply(self, X: Any) -> np.ndarray:
+        """Leaf id of every row. Levels unseen in training go to the largest
+        child (nominal) or the nearest group (ordinal codes absent from a node)."""
+        self._check_fitted()
+        cols = self._columns(X, fitting=False)
+        import pandas as pd
+
+        coded = []
+        for (name, kind, labels, edges), c in zip(self._predictors, cols):
+            if edges is not None:
+                coded.append(np.ascontiguousarray(c.to_numpy(dtype=float, na_value=np.nan)))
+                continue
+            if isinstance(c.dtype, pd.CategoricalDtype):
+                text = c.astype(object)
+            elif kind == "ordinal" and pd.api.types.is_numeric_dtype(c.dtype):
+                text = c.map(lambda v: f"{v:g}" if pd.notna(v) else None)
+            else:
+                text = c.astype(object).where(c.notna(), None).map(lambda v: None if v is None else str(v))
+            index = {label: i for i, label in enumerate(labels)}
+            codes = np.array([-1 if v is None or (isinstance(v, float) and np.isnan(v)) else index.get(str(v), -2)
+                              for v in text], dtype=np.int64)
+            coded.append(codes)
+        return self.tree_.apply(coded)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        proba = np.asarray(self.tree_.node_proba() if hasattr(self, "tree_") else None)
+        return proba[self.apply(X)]
+
+    def predict(self, X: Any) -> np.ndarray:
+        self._check_fitted()
+        classes = np.asarray(self.tree_.node_class())
+        return self.classes_[classes[self.apply(X)]]
+
+    def nodes(self) -> Any:
+        """One row per node: id, parent, depth, n, split, statistic, df, p,
+        adjusted p (and their logarithms), stop reason, rule (pandas)."""
+        self._check_fitted()
+        return from_arrow(self.tree_.nodes(), "pandas")
+
+    def rules(self) -> list[str]:
+        """The rule of every leaf, as text."""
+        n = self.nodes()
+        leaves = n[n["split"] == ""]
+        return [f"node {i}: {r}" for i, r in zip(leaves["node"], leaves["rule"])]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if "tree_" in state:
+            state["tree_"] = state["tree_"].to_json()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if "tree_" in state:
+            try:
+                state["tree_"] = _native.ChaidModel.from_json(state["tree_"])
+            except ModelFileError:
+                raise
+        self.__dict__.update(state)

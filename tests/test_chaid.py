@@ -1,0 +1,115 @@
+"""CHAID checked against the reference numbers (chaid.md §c) and against the
+`chaid` package itself under the compatibility preset."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import ciblage
+from ciblage.exceptions import InvalidInputError, InvalidParameterError
+
+
+@pytest.fixture(scope="module")
+def iris() -> tuple[pd.DataFrame, pd.Series]:
+    from sklearn.datasets import load_iris
+
+    d = load_iris(as_frame=True)
+    X = d.data.copy()
+    X.columns = ["Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"]
+    return X, d.target.map(dict(enumerate(d.target_names)))
+
+
+def test_c9_iris_spss_rules_with_exact_log_p(iris) -> None:
+    X, y = iris
+    m = ciblage.ChaidClassifier(min_parent=30, min_child=10).fit(X, y)
+    nodes = m.nodes()
+    root = nodes.iloc[0]
+    # Strict log-p comparison picks Petal.Width (adj.p 4.849e-47 < 1.354e-44).
+    assert root["split"] == "Petal.Width"
+    assert root["statistic"] == pytest.approx(239.1185, rel=1e-4)
+    assert root["df"] == 6
+    assert root["p_adjusted"] == pytest.approx(4.849e-47, rel=1e-3)
+    assert list(nodes.loc[nodes["parent"] == 0, "n"]) == [41, 19, 44, 46]
+    # Petal.Length alone: bins and the 6-group split of chaidr's published tree.
+    m2 = ciblage.ChaidClassifier(min_parent=30, min_child=10).fit(X[["Petal.Length"]], y)
+    name, kind, labels, edges = m2.tree_.predictors()[0]
+    assert edges == [1.3, 1.4, 1.6, 3.8, 4.3, 4.6, 4.9, 5.3, 5.7, 6.9]
+    r = m2.nodes().iloc[0]
+    assert (r["statistic"], r["df"]) == (pytest.approx(243.8304, rel=1e-4), 10)
+    assert r["p"] == pytest.approx(1.075e-46, rel=1e-3)
+    assert r["p_adjusted"] == pytest.approx(1.354e-44, rel=1e-3)  # B = C(9, 5) = 126
+    groups = m2.tree_.groups()[0]
+    assert [g[-1] for g in groups] == ["(1.4, 1.6]", "(1.6, 3.8]", "(4.3, 4.6]", "(4.6, 4.9]", "(4.9, 5.3]", "> 5.7"]
+    assert list(m2.nodes().loc[lambda n: n["parent"] == 0, "n"]) == [44, 14, 32, 14, 16, 30]
+
+
+def package_tree(df: pd.DataFrame, cols: list[str], **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from CHAID import Tree
+
+        return Tree.from_pandas_df(df, {c: "nominal" for c in cols}, "y", **kw)
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_matches_the_chaid_package_under_its_preset(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 3000
+    df = pd.DataFrame({"a": rng.integers(0, 5, n), "b": rng.integers(0, 3, n), "c": rng.integers(0, 4, n)})
+    logit = 0.8 * (df.a >= 3) - 0.5 * (df.b == 1) + 0.3 * (df.c == 0)
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    cols = ["a", "b", "c"]
+    theirs = package_tree(df, cols, alpha_merge=0.05, max_depth=2, min_parent_node_size=30, min_child_node_size=30)
+    ours = ciblage.ChaidClassifier(preset="chaid_package", alpha_merge=0.05, max_depth=2, min_parent=30,
+                                   min_child=30, column_types={c: "nominal" for c in cols}).fit(df[cols], df["y"])
+    nodes = ours.nodes()
+    groups = ours.tree_.groups()
+    assert len(nodes) == len(theirs.tree_store)
+    for node, row, g in zip(theirs.tree_store, nodes.itertuples(), groups):
+        assert sum(node.members.values()) == row.n
+        if node.split is None or node.split.column is None:
+            assert row.split == ""
+            continue
+        assert row.split == node.split.column
+        assert row.statistic == pytest.approx(node.split.score, rel=1e-6)
+        assert row.p == pytest.approx(node.split.p, rel=1e-6)
+        mine = sorted(sorted(int(x) for x in grp) for grp in g)
+        assert mine == sorted(sorted(grp) for grp in node.split.split_groups)
+
+
+def test_predict_proba_apply_pickle_and_new_levels(iris) -> None:
+    X, y = iris
+    m = ciblage.ChaidClassifier(min_parent=30, min_child=10).fit(X, y)
+    proba = m.predict_proba(X)
+    assert proba.shape == (150, 3) and np.allclose(proba.sum(axis=1), 1)
+    # Training accuracy from the leaves' majority classes (41 pure, 19, 44, 46).
+    assert (m.predict(X) == y).mean() == pytest.approx(0.9)
+    back = pickle.loads(pickle.dumps(m))
+    np.testing.assert_array_equal(back.apply(X), m.apply(X))
+    df = pd.DataFrame({"colour": ["red"] * 60 + ["blue"] * 60, "y": [1] * 55 + [0] * 5 + [0] * 60})
+    c = ciblage.ChaidClassifier(min_parent=10, min_child=5).fit(df[["colour"]], df["y"])
+    # An unseen level goes to the largest child; missing too (no missing group).
+    leaves = c.apply(pd.DataFrame({"colour": ["green", None, "red"]}))
+    assert leaves[0] == leaves[1] and leaves[2] != 0
+
+
+def test_errors() -> None:
+    X = pd.DataFrame({"a": ["x", "y"] * 5})
+    with pytest.raises(InvalidInputError, match="y: expected 10 labels"):
+        ciblage.ChaidClassifier().fit(X, [1, 2])
+    with pytest.raises(InvalidParameterError, match="invalid parameter alpha_merge"):
+        ciblage.ChaidClassifier(alpha_merge=0).fit(X, [0, 1] * 5)
+    with pytest.raises(InvalidParameterError, match="invalid parameter column_types"):
+        ciblage.ChaidClassifier(column_types={"a": "fuzzy"}).fit(X, [0, 1] * 5)
+    with pytest.raises(InvalidParameterError, match="invalid parameter preset"):
+        ciblage.ChaidClassifier(preset="sas").fit(X, [0, 1] * 5)
+    with pytest.raises(InvalidInputError, match="not fitted"):
+        ciblage.ChaidClassifier().predict(X)
+    m = ciblage.ChaidClassifier(min_parent=1, min_child=1).fit(X, [0, 1] * 5)
+    with pytest.raises(InvalidInputError, match="differ from those seen in fit"):
+        m.predict(pd.DataFrame({"b": ["x"]}))
