@@ -34,6 +34,9 @@ fn codes_of(a: &[i64]) -> Vec<u32> {
         .collect()
 }
 
+/// (name, kind, labels, bin edges) of a predictor.
+type PredictorInfo = (String, String, Vec<String>, Option<Vec<f64>>);
+
 /// A fitted CHAID tree (see `ciblage.ChaidClassifier`).
 #[pyclass(module = "ciblage._native", name = "ChaidModel", frozen)]
 pub struct PyChaidModel {
@@ -254,7 +257,7 @@ impl PyChaidModel {
     }
 
     /// Per predictor: (name, kind, labels, bin edges if binned).
-    fn predictors(&self) -> Vec<(String, String, Vec<String>, Option<Vec<f64>>)> {
+    fn predictors(&self) -> Vec<PredictorInfo> {
         self.inner
             .predictors()
             .iter()
