@@ -51,25 +51,21 @@ def _kind(series: Any, override: str | None) -> str:
 
 
 def _labels_and_codes(series: Any, kind: str) -> tuple[list[str], np.ndarray]:
+    """Category labels and int64 codes (−1 = missing): a categorical's own
+    categories, else the sorted distinct values."""
     import pandas as pd
 
     if isinstance(series.dtype, pd.CategoricalDtype):
         cats = series.cat.categories
-        return [str(c) for c in cats], series.cat.codes.to_numpy(dtype=np.int64)
-    notna = series.notna().to_numpy()
-    values = series[notna]
-    if kind == "ordinal" and pd.api.types.is_numeric_dtype(series.dtype):
-        uniq = np.unique(values.to_numpy(dtype=float))
-        labels = [f"{u:g}" for u in uniq]
-        codes = np.full(len(series), -1, dtype=np.int64)
-        codes[notna] = np.searchsorted(uniq, values.to_numpy(dtype=float))
-        return labels, codes
-    text = values.astype(str)
-    uniq = sorted(set(text))
-    index = {u: i for i, u in enumerate(uniq)}
-    codes = np.full(len(series), -1, dtype=np.int64)
-    codes[notna] = [index[t] for t in text]
-    return uniq, codes
+        return [_label(c) for c in cats], series.cat.codes.to_numpy(dtype=np.int64)
+    codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=True)
+    return [_label(u) for u in uniques], np.ascontiguousarray(codes, dtype=np.int64)
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{value:g}"
+    return str(value)
 
 
 class ChaidClassifier:
@@ -167,19 +163,16 @@ class ChaidClassifier:
                 coded.append(np.ascontiguousarray(c.to_numpy(dtype=float, na_value=np.nan)))
                 continue
             if isinstance(c.dtype, pd.CategoricalDtype):
-                text = c.astype(object)
-            elif kind == "ordinal" and pd.api.types.is_numeric_dtype(c.dtype):
-                text = c.map(lambda v: f"{v:g}" if pd.notna(v) else None)
-            else:
-                text = c.astype(object).where(c.notna(), None).map(lambda v: None if v is None else str(v))
-            index = {label: i for i, label in enumerate(labels)}
-            codes = np.array([-1 if v is None or (isinstance(v, float) and np.isnan(v)) else index.get(str(v), -2)
-                              for v in text], dtype=np.int64)
+                c = c.astype(object)
+            text = c.map(_label, na_action="ignore")
+            codes = pd.Index(labels).get_indexer(text.to_numpy()).astype(np.int64)
+            codes[(codes == -1) & c.notna().to_numpy()] = -2  # a level unseen in training
             coded.append(codes)
         return self.tree_.apply(coded)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        proba = np.asarray(self.tree_.node_proba() if hasattr(self, "tree_") else None)
+        self._check_fitted()
+        proba = np.asarray(self.tree_.node_proba())
         return proba[self.apply(X)]
 
     def predict(self, X: Any) -> np.ndarray:
