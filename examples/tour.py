@@ -90,7 +90,24 @@ def main() -> None:
     print(kept.to_string(), "\n")
     example = life.decisions[~life.decisions["kept"]].head(1)
     if len(example):
-        print("Why one was suppressed:", example["explanation"].iloc[0])
+        print("Why one was suppressed:", example["explanation"].iloc[0], "\n")
+
+    # Who buys again? A CHAID tree on the RFM scores of 2023-10-01 predicting
+    # a purchase in the following quarter.
+    before = ciblage.rfm(tx, as_of="2023-10-01")
+    later = set(tx.loc[tx["timestamp"] >= pd.Timestamp("2023-10-01", tz="UTC"), "customer_id"])
+    X = before[["r_score", "f_score", "m_score"]]
+    y = before["customer_id"].isin(later).map({True: "buys again", False: "silent"})
+    t0 = time.perf_counter()
+    tree = ciblage.ChaidClassifier(max_depth=2, min_parent=1000, min_child=300,
+                                   column_types={c: "ordinal" for c in X.columns}).fit(X, y)
+    print(f"CHAID: who buys again next quarter ({(time.perf_counter() - t0) * 1000:.0f} ms):")
+    nodes = tree.nodes()
+    rate = tree.predict_proba(X)[:, list(tree.classes_).index("buys again")]
+    leaves = pd.DataFrame({"node": tree.apply(X), "rate": rate}).groupby("node")["rate"].first()
+    nodes["response"] = nodes["node"].map(leaves)
+    print(nodes[["node", "depth", "n", "split", "ln_p_adjusted", "response", "rule"]]
+          .to_string(index=False, na_rep="", float_format=lambda v: f"{v:.3g}"))
 
 
 if __name__ == "__main__":
