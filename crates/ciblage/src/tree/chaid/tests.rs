@@ -241,3 +241,133 @@ fn huge_samples_keep_distinct_log_p() {
     assert_eq!(m.predictors()[s.predictor].name, "strong");
     assert!(s.ln_p < -1000.0, "{}", s.ln_p);
 }
+
+#[test]
+fn c2_weighted_pearson() {
+    // gender vs income with frequency weights: the weighted table
+    // [[3.2, 1.4, 1.2], [1.1, 2.4, 0.2]] gives χ² = 1.6179, p = 0.4453, df 2.
+    let gender = [0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1];
+    let income = [0, 0, 1, 0, 2, 0, 1, 2, 1, 0, 1];
+    let w = [0.9, 0.8, 0.9, 1.1, 1.2, 0.8, 1.3, 0.2, 0.5, 0.7, 1.1];
+    let m = Chaid::chaid_package_params()
+        .alpha_merge(0.9)
+        .min_child(0.0)
+        .check()
+        .unwrap()
+        .fit(
+            vec![Predictor::nominal("gender", &labels(&gender))],
+            &income,
+            classes(3),
+            Some(&w),
+        )
+        .unwrap();
+    let s = m.nodes()[0].split.as_ref().unwrap();
+    assert!((s.statistic - 1.61787).abs() < 1e-4, "{}", s.statistic);
+    assert_eq!(s.df, 2.0);
+    assert!((s.ln_p.exp() - 0.4453).abs() < 1e-4);
+}
+
+#[test]
+fn c7_stopping_unweighted() {
+    // The unweighted cases of C7. (Its weighted cases, min_child 10.7 / 11.5,
+    // follow the package's min-child check, which looks at the last pair it
+    // evaluated; CHAID as specified merges small groups after the choice.)
+    // ndarr = ([2,3]×20 + [2,5]×20 + [3,4]×19 + [2,3]) as 30 rows × 4.
+    let flat: Vec<u32> = [
+        [2, 3].repeat(20),
+        [2, 5].repeat(20),
+        [3, 4].repeat(19),
+        vec![2, 3],
+    ]
+    .concat();
+    let cols: Vec<Predictor> = (0..4)
+        .map(|c| {
+            Predictor::nominal(
+                format!("{c}"),
+                &labels(&(0..30).map(|r| flat[r * 4 + c]).collect::<Vec<_>>()),
+            )
+        })
+        .collect();
+    let y: Vec<u32> = [vec![0; 15], vec![1; 15]].concat();
+    let fit = |min_child: f64, weights: Option<&[f64]>| {
+        Chaid::chaid_package_params()
+            .alpha_merge(0.999)
+            .max_depth(5)
+            .min_child(min_child)
+            .check()
+            .unwrap()
+            .fit(cols.clone(), &y, classes(2), weights)
+            .unwrap()
+    };
+    let u = fit(5.0, None);
+    let s = u.nodes()[0].split.as_ref().unwrap();
+    assert_eq!(u.predictors()[s.predictor].name, "1");
+    assert!((s.statistic - 20.0).abs() < 1e-9 && (s.ln_p.exp() - 4.54e-5).abs() < 1e-6);
+    assert_eq!(u.nodes().len(), 4);
+    assert_eq!(fit(31.0, None).nodes().len(), 1);
+}
+
+mod invariants {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn groups_partition_ordinal_groups_contiguous_and_training_routes_match(
+            rows in proptest::collection::vec((0u32..6, 0u32..5, 0u32..3, proptest::bool::weighted(0.1)), 20..200),
+            exhaustive in any::<bool>(),
+        ) {
+            let nom: Vec<Option<String>> = rows.iter().map(|r| Some(r.0.to_string())).collect();
+            let ord: Vec<f64> = rows.iter().map(|r| if r.3 { f64::NAN } else { f64::from(r.1) }).collect();
+            let y: Vec<u32> = rows.iter().map(|r| r.2).collect();
+            let m = Chaid::params()
+                .alpha_merge(0.2)
+                .alpha_split(0.5)
+                .min_parent(10.0)
+                .min_child(3.0)
+                .exhaustive(exhaustive)
+                .check()
+                .unwrap()
+                .fit(vec![Predictor::nominal("n", &nom), Predictor::ordinal("o", &ord).unwrap()], &y, classes(3), None)
+                .unwrap();
+            let leaves = m.apply_training();
+            for node in m.nodes() {
+                if let Some(s) = &node.split {
+                    // Groups are disjoint and each child holds exactly its branch.
+                    let mut all: Vec<u32> = s.groups.iter().flatten().copied().collect();
+                    let n_all = all.len();
+                    all.sort_unstable();
+                    all.dedup();
+                    prop_assert_eq!(all.len(), n_all);
+                    prop_assert!(s.ln_p_adjusted <= 0.0 && s.ln_bonferroni >= 0.0);
+                    if m.predictors()[s.predictor].kind == PredictorKind::Ordinal {
+                        // Ordinal groups are runs of the codes present in the node.
+                        let present: Vec<u32> = {
+                            let mut p: Vec<u32> = s.groups.iter().flatten().copied().filter(|&c| c != MISSING).collect();
+                            p.sort_unstable();
+                            p
+                        };
+                        for g in &s.groups {
+                            let codes: Vec<usize> = g.iter().filter(|&&c| c != MISSING)
+                                .map(|c| present.iter().position(|p| p == c).unwrap()).collect();
+                            if let (Some(lo), Some(hi)) = (codes.iter().min(), codes.iter().max()) {
+                                prop_assert_eq!(hi - lo + 1, codes.len());
+                            }
+                        }
+                    }
+                }
+            }
+            // Routing the training rows reproduces every leaf's class counts.
+            for node in m.nodes().iter().filter(|n| n.split.is_none()) {
+                let mut counts = vec![0.0; 3];
+                for (r, &leaf) in leaves.iter().enumerate() {
+                    if leaf == node.id {
+                        counts[y[r] as usize] += 1.0;
+                    }
+                }
+                prop_assert_eq!(&counts, &node.counts);
+            }
+        }
+    }
+}
