@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from . import datasets, exceptions, lifecycle
 from ._native import __version__
+from ._cart import CartClassifier, CartRegressor
 from ._chaid import ChaidClassifier
 from ._churn import Migration, RetentionResult, churn_flags, migration, retention
 from ._rfm import RfmResult, SegmentTable, rfm, rfm_analysis
@@ -35,6 +36,8 @@ __all__ = [
     "rfm_analysis",
     "RfmResult",
     "SegmentTable",
+    "CartClassifier",
+    "CartRegressor",
     "ChaidClassifier",
     "value_tiers",
     "ValueTiers",

@@ -3,6 +3,7 @@
 
 mod arrow_in;
 mod arrow_out;
+mod cart;
 mod chaid;
 mod churn;
 mod error;
@@ -18,6 +19,8 @@ use pyo3::prelude::*;
 /// The native module behind `ciblage`.
 #[pymodule]
 mod _native {
+    #[pymodule_export]
+    use crate::cart::{cart_fit, PyCartTree};
     #[pymodule_export]
     use crate::chaid::{chaid_fit, PyChaidModel};
     #[pymodule_export]

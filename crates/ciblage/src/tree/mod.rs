@@ -1,3 +1,4 @@
 //! Segmentation trees.
 
+pub mod cart;
 pub mod chaid;

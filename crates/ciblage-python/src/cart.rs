@@ -1,0 +1,174 @@
+//! `ciblage._native.cart_fit` and `CartTree`.
+
+use ciblage::tree::cart::{Cart, CartCriterion, CartTree};
+use ciblage::CiblageError;
+use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::prelude::*;
+
+use crate::error::{BindError, BindResult};
+
+/// A fitted CART tree (see `ciblage.CartClassifier` / `CartRegressor`).
+#[pyclass(module = "ciblage._native", name = "CartTree", frozen)]
+pub struct PyCartTree {
+    inner: CartTree,
+}
+
+/// Fits a tree. `y_codes` + `n_classes` for classification, `y_values` for
+/// regression; `seed` is scikit-learn's internal seed for `random_state`.
+#[pyfunction]
+#[pyo3(signature = (x, *, y_codes = None, n_classes = 0, y_values = None, sample_weight = None,
+                    criterion = "gini", max_depth = None, min_samples_split = 2, min_samples_leaf = 1,
+                    min_weight_fraction_leaf = 0.0, min_impurity_decrease = 0.0, seed = 1))]
+#[allow(clippy::too_many_arguments)]
+pub fn cart_fit(
+    py: Python<'_>,
+    x: PyReadonlyArray2<'_, f64>,
+    y_codes: Option<PyReadonlyArray1<'_, u32>>,
+    n_classes: usize,
+    y_values: Option<PyReadonlyArray1<'_, f64>>,
+    sample_weight: Option<PyReadonlyArray1<'_, f64>>,
+    criterion: &str,
+    max_depth: Option<usize>,
+    min_samples_split: usize,
+    min_samples_leaf: usize,
+    min_weight_fraction_leaf: f64,
+    min_impurity_decrease: f64,
+    seed: u32,
+) -> PyResult<PyCartTree> {
+    let crit = match criterion {
+        "gini" => CartCriterion::Gini,
+        "entropy" | "log_loss" => CartCriterion::Entropy,
+        "squared_error" => CartCriterion::SquaredError,
+        other => {
+            return Err(BindError::from(CiblageError::param(
+                "criterion",
+                format!(
+                "expected \"gini\", \"entropy\", \"log_loss\" or \"squared_error\", got {other:?}"
+            ),
+            ))
+            .into())
+        }
+    };
+    let base = if crit == CartCriterion::SquaredError {
+        Cart::regressor()
+    } else {
+        Cart::classifier()
+    };
+    let params = base
+        .criterion(crit)
+        .max_depth(max_depth)
+        .min_samples_split(min_samples_split)
+        .min_samples_leaf(min_samples_leaf)
+        .min_weight_fraction_leaf(min_weight_fraction_leaf)
+        .min_impurity_decrease(min_impurity_decrease)
+        .seed(seed)
+        .check()
+        .map_err(BindError::from)?;
+    let xv = x.as_array();
+    let w = sample_weight.as_ref().map(|w| w.as_slice()).transpose()?;
+    let inner = match (&y_codes, &y_values) {
+        (Some(c), _) => {
+            let c = c.as_slice()?;
+            py.detach(|| params.fit_classifier(xv, c, n_classes, w))
+        }
+        (_, Some(v)) => {
+            let v = v.as_slice()?;
+            py.detach(|| params.fit_regressor(xv, v, w))
+        }
+        _ => Err(CiblageError::param("y", "no target given")),
+    }
+    .map_err(BindError::from)?;
+    Ok(PyCartTree { inner })
+}
+
+#[pymethods]
+impl PyCartTree {
+    /// Leaf id per row.
+    fn apply<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, f64>,
+    ) -> BindResult<Bound<'py, PyArray1<i64>>> {
+        let leaves = self.inner.apply(x.as_array())?;
+        Ok(PyArray1::from_vec(
+            py,
+            leaves.into_iter().map(|l| l as i64).collect(),
+        ))
+    }
+
+    /// Node values (rows = nodes).
+    fn value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        Ok(PyArray2::from_vec2(py, &self.inner.value)?)
+    }
+
+    #[getter]
+    fn node_count(&self) -> usize {
+        self.inner.node_count()
+    }
+    #[getter]
+    fn n_leaves(&self) -> usize {
+        self.inner.n_leaves()
+    }
+    #[getter]
+    fn max_depth(&self) -> usize {
+        self.inner.max_depth()
+    }
+    #[getter]
+    fn children_left(&self) -> Vec<i64> {
+        self.inner.children_left.clone()
+    }
+    #[getter]
+    fn children_right(&self) -> Vec<i64> {
+        self.inner.children_right.clone()
+    }
+    #[getter]
+    fn feature(&self) -> Vec<i64> {
+        self.inner.feature.clone()
+    }
+    #[getter]
+    fn threshold(&self) -> Vec<f64> {
+        self.inner.threshold.clone()
+    }
+    #[getter]
+    fn impurity(&self) -> Vec<f64> {
+        self.inner.impurity.clone()
+    }
+    #[getter]
+    fn n_node_samples(&self) -> Vec<usize> {
+        self.inner.n_node_samples.clone()
+    }
+    #[getter]
+    fn weighted_n_node_samples(&self) -> Vec<f64> {
+        self.inner.weighted_n_node_samples.clone()
+    }
+
+    /// Normalized impurity decrease per feature.
+    fn feature_importances(&self) -> Vec<f64> {
+        self.inner.feature_importances()
+    }
+
+    /// (ccp_alphas, impurities).
+    fn cost_complexity_pruning_path(&self) -> (Vec<f64>, Vec<f64>) {
+        self.inner.cost_complexity_pruning_path()
+    }
+
+    /// The tree pruned at `ccp_alpha`.
+    fn pruned(&self, ccp_alpha: f64) -> Self {
+        Self {
+            inner: self.inner.pruned(ccp_alpha),
+        }
+    }
+
+    /// The tree as versioned JSON.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// Reads a tree written by `to_json`.
+    #[staticmethod]
+    fn from_json(text: &str) -> BindResult<Self> {
+        Ok(Self {
+            inner: CartTree::from_json(text)?,
+        })
+    }
+}

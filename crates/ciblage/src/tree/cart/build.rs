@@ -1,0 +1,359 @@
+//! The exact best-split CART builder, depth first, following scikit-learn's
+//! rules: features read as f32, thresholds halfway between consecutive
+//! distinct values, ties of values within 1e-7 skipped, the best split kept by
+//! strict improvement of the criterion's proxy, features visited in the order
+//! of scikit-learn's xorshift generator.
+
+use crate::tree::cart::params::CartCriterion;
+
+/// Distance under which two f32 values count as equal.
+const FEATURE_THRESHOLD: f32 = 1e-7;
+
+/// The training data, read once.
+pub(crate) struct TrainSet<'a> {
+    /// Column-major f32 features (`d` columns of `n`).
+    pub xf: Vec<f32>,
+    pub n: usize,
+    pub d: usize,
+    /// Class codes (classification) …
+    pub classes: Option<&'a [u32]>,
+    pub n_classes: usize,
+    /// … or targets (regression).
+    pub targets: Option<&'a [f64]>,
+    pub weights: Vec<f64>,
+}
+
+impl TrainSet<'_> {
+    #[inline]
+    fn x(&self, feature: usize, sample: u32) -> f32 {
+        self.xf[feature * self.n + sample as usize]
+    }
+}
+
+/// Running sums of a node's criterion (class counts, or Σwy and Σwy²).
+#[derive(Clone)]
+struct Sums {
+    total: Vec<f64>,
+    left: Vec<f64>,
+    sq_total: f64,
+    w_node: f64,
+    w_left: f64,
+    pos: usize,
+}
+
+pub(crate) struct Split {
+    pub feature: usize,
+    pub threshold: f64,
+    pub pos: usize,
+    pub impurity_left: f64,
+    pub impurity_right: f64,
+    pub improvement: f64,
+}
+
+pub(crate) struct Splitter<'a> {
+    pub data: &'a TrainSet<'a>,
+    pub criterion: CartCriterion,
+    pub samples: Vec<u32>,
+    features: Vec<usize>,
+    constant_features: Vec<usize>,
+    rand: u32,
+    values: Vec<f32>,
+    pub min_samples_leaf: usize,
+    pub min_weight_leaf: f64,
+    pub w_total: f64,
+}
+
+fn log2(x: f64) -> f64 {
+    x.ln() / std::f64::consts::LN_2
+}
+
+impl<'a> Splitter<'a> {
+    pub fn new(
+        data: &'a TrainSet<'a>,
+        criterion: CartCriterion,
+        seed: u32,
+        min_samples_leaf: usize,
+        min_weight_leaf: f64,
+    ) -> Self {
+        let samples: Vec<u32> = (0..data.n as u32).collect();
+        let w_total = data.weights.iter().sum();
+        Self {
+            data,
+            criterion,
+            samples,
+            features: (0..data.d).collect(),
+            constant_features: vec![0; data.d],
+            rand: seed,
+            values: vec![0.0; data.n],
+            min_samples_leaf,
+            min_weight_leaf,
+            w_total,
+        }
+    }
+
+    /// scikit-learn's `rand_int(low, high)` on its xorshift state.
+    fn rand_int(&mut self, low: usize, high: usize) -> usize {
+        if self.rand == 0 {
+            self.rand = 1;
+        }
+        self.rand ^= self.rand << 13;
+        self.rand ^= self.rand >> 17;
+        self.rand ^= self.rand << 5;
+        let r = (self.rand % (i32::MAX as u32 + 1)) as usize;
+        low + r % (high - low)
+    }
+
+    fn width(&self) -> usize {
+        if self.criterion == CartCriterion::SquaredError {
+            1
+        } else {
+            self.data.n_classes
+        }
+    }
+
+    fn add(&self, sums: &mut [f64], sq: &mut f64, sample: u32, sign: f64) {
+        let w = self.data.weights[sample as usize] * sign;
+        match (self.data.classes, self.data.targets) {
+            (Some(c), _) => sums[c[sample as usize] as usize] += w,
+            (_, Some(t)) => {
+                let y = t[sample as usize];
+                sums[0] += w * y;
+                *sq += w * y * y;
+            }
+            _ => unreachable!("a target is set"),
+        }
+    }
+
+    fn node_sums(&self, start: usize, end: usize) -> Sums {
+        let mut total = vec![0.0; self.width()];
+        let mut sq = 0.0;
+        let mut w = 0.0;
+        for &s in &self.samples[start..end] {
+            self.add(&mut total, &mut sq, s, 1.0);
+            w += self.data.weights[s as usize];
+        }
+        Sums {
+            left: vec![0.0; total.len()],
+            total,
+            sq_total: sq,
+            w_node: w,
+            w_left: 0.0,
+            pos: start,
+        }
+    }
+
+    /// Weighted samples and impurity of a node.
+    pub fn node_impurity(&self, start: usize, end: usize) -> (f64, f64) {
+        let s = self.node_sums(start, end);
+        (s.w_node, self.impurity_of(&s.total, s.sq_total, s.w_node))
+    }
+
+    fn impurity_of(&self, sums: &[f64], sq: f64, w: f64) -> f64 {
+        match self.criterion {
+            CartCriterion::Gini => {
+                let sq_count: f64 = sums.iter().map(|c| c * c).sum();
+                1.0 - sq_count / (w * w)
+            }
+            CartCriterion::Entropy => {
+                let mut e = 0.0;
+                for &c in sums {
+                    if c > 0.0 {
+                        let p = c / w;
+                        e -= p * log2(p);
+                    }
+                }
+                e
+            }
+            CartCriterion::SquaredError => {
+                let mut imp = sq / w;
+                imp -= (sums[0] / w).powi(2);
+                imp
+            }
+        }
+    }
+
+    /// Value stored in a node: class proportions, or the mean.
+    pub fn node_value(&self, start: usize, end: usize) -> Vec<f64> {
+        let s = self.node_sums(start, end);
+        s.total.iter().map(|v| v / s.w_node).collect()
+    }
+
+    fn update(&self, s: &mut Sums, start: usize, end: usize, new_pos: usize) {
+        let mut dummy = 0.0;
+        if new_pos - s.pos <= end - new_pos {
+            for p in s.pos..new_pos {
+                let smp = self.samples[p];
+                self.add(&mut s.left, &mut dummy, smp, 1.0);
+                s.w_left += self.data.weights[smp as usize];
+            }
+        } else {
+            s.left.clone_from(&s.total);
+            s.w_left = s.w_node;
+            for p in (new_pos..end).rev() {
+                let smp = self.samples[p];
+                self.add(&mut s.left, &mut dummy, smp, -1.0);
+                s.w_left -= self.data.weights[smp as usize];
+            }
+        }
+        let _ = start;
+        s.pos = new_pos;
+    }
+
+    fn proxy(&self, s: &Sums) -> f64 {
+        let w_right = s.w_node - s.w_left;
+        match self.criterion {
+            CartCriterion::SquaredError => {
+                let right = s.total[0] - s.left[0];
+                s.left[0] * s.left[0] / s.w_left + right * right / w_right
+            }
+            _ => {
+                let (il, ir) = self.children_impurity(s, 0, 0);
+                -w_right * ir - s.w_left * il
+            }
+        }
+    }
+
+    fn children_impurity(&self, s: &Sums, start: usize, pos: usize) -> (f64, f64) {
+        let w_right = s.w_node - s.w_left;
+        let right: Vec<f64> = s.total.iter().zip(&s.left).map(|(t, l)| t - l).collect();
+        match self.criterion {
+            CartCriterion::SquaredError => {
+                let mut sq_left = 0.0;
+                for &smp in &self.samples[start..pos] {
+                    let y = self.data.targets.expect("regression")[smp as usize];
+                    sq_left += self.data.weights[smp as usize] * y * y;
+                }
+                let sq_right = s.sq_total - sq_left;
+                let mut il = sq_left / s.w_left;
+                let mut ir = sq_right / w_right;
+                il -= (s.left[0] / s.w_left).powi(2);
+                ir -= (right[0] / w_right).powi(2);
+                (il, ir)
+            }
+            _ => (
+                self.impurity_of(&s.left, 0.0, s.w_left),
+                self.impurity_of(&right, 0.0, w_right),
+            ),
+        }
+    }
+
+    /// The best split of `samples[start..end]`; `n_constant` is the number of
+    /// features known constant in the parent, updated in place.
+    pub fn node_split(
+        &mut self,
+        start: usize,
+        end: usize,
+        impurity: f64,
+        n_constant: &mut usize,
+    ) -> Option<Split> {
+        let d = self.data.d;
+        let mut f_i = d;
+        let mut n_visited = 0usize;
+        let mut n_found_constants = 0usize;
+        let mut n_drawn_constants = 0usize;
+        let n_known_constants = *n_constant;
+        let mut n_total_constants = n_known_constants;
+        let mut best: Option<(f64, usize, f64, usize)> = None; // proxy, feature, threshold, pos
+        let base = self.node_sums(start, end);
+        while f_i > n_total_constants
+            && (n_visited < d || n_visited <= n_found_constants + n_drawn_constants)
+        {
+            n_visited += 1;
+            let mut f_j = self.rand_int(n_drawn_constants, f_i - n_found_constants);
+            if f_j < n_known_constants {
+                self.features.swap(n_drawn_constants, f_j);
+                n_drawn_constants += 1;
+                continue;
+            }
+            f_j += n_found_constants;
+            let feature = self.features[f_j];
+            // Sort the node's samples by this feature.
+            let mut pairs: Vec<(f32, u32)> = self.samples[start..end]
+                .iter()
+                .map(|&s| (self.data.x(feature, s), s))
+                .collect();
+            pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            for (k, (v, s)) in pairs.into_iter().enumerate() {
+                self.values[start + k] = v;
+                self.samples[start + k] = s;
+            }
+            if self.values[end - 1] <= self.values[start] + FEATURE_THRESHOLD {
+                self.features.swap(f_j, n_total_constants);
+                n_found_constants += 1;
+                n_total_constants += 1;
+                continue;
+            }
+            f_i -= 1;
+            self.features.swap(f_i, f_j);
+            let mut sums = base.clone();
+            sums.pos = start;
+            let mut p = start;
+            while p < end {
+                while p + 1 < end && self.values[p + 1] <= self.values[p] + FEATURE_THRESHOLD {
+                    p += 1;
+                }
+                let p_prev = p;
+                p += 1;
+                if p >= end {
+                    continue;
+                }
+                if p - start < self.min_samples_leaf || end - p < self.min_samples_leaf {
+                    continue;
+                }
+                self.update(&mut sums, start, end, p);
+                if sums.w_left < self.min_weight_leaf
+                    || sums.w_node - sums.w_left < self.min_weight_leaf
+                {
+                    continue;
+                }
+                let proxy = self.proxy(&sums);
+                if best.is_none_or(|b| proxy > b.0) {
+                    let (a, b) = (self.values[p_prev], self.values[p]);
+                    let mut threshold = f64::from(a) / 2.0 + f64::from(b) / 2.0;
+                    if threshold == f64::from(b) || threshold.is_infinite() {
+                        threshold = f64::from(a);
+                    }
+                    best = Some((proxy, feature, threshold, p));
+                }
+            }
+        }
+        // Known constants keep their order for siblings and children; newly
+        // found ones are recorded.
+        self.features[..n_known_constants]
+            .copy_from_slice(&self.constant_features[..n_known_constants]);
+        let (lo, hi) = (n_known_constants, n_known_constants + n_found_constants);
+        let found: Vec<usize> = self.features[lo..hi].to_vec();
+        self.constant_features[lo..hi].copy_from_slice(&found);
+        *n_constant = n_total_constants;
+        let (_, feature, threshold, _) = best?;
+        // Partition: x <= threshold to the left, in scikit-learn's swap order.
+        let mut p = start;
+        let mut part_end = end;
+        while p < part_end {
+            if f64::from(self.data.x(feature, self.samples[p])) <= threshold {
+                p += 1;
+            } else {
+                part_end -= 1;
+                self.samples.swap(p, part_end);
+            }
+        }
+        let pos = part_end;
+        let mut sums = base;
+        sums.pos = start;
+        self.update(&mut sums, start, end, pos);
+        let (impurity_left, impurity_right) = self.children_impurity(&sums, start, pos);
+        let w_right = sums.w_node - sums.w_left;
+        let improvement = (sums.w_node / self.w_total)
+            * (impurity
+                - w_right / sums.w_node * impurity_right
+                - sums.w_left / sums.w_node * impurity_left);
+        Some(Split {
+            feature,
+            threshold,
+            pos,
+            impurity_left,
+            impurity_right,
+            improvement,
+        })
+    }
+}

@@ -1,0 +1,22 @@
+//! CART: binary classification and regression trees grown by exact best
+//! splits and pruned by minimal cost complexity, reproducing scikit-learn's
+//! `DecisionTreeClassifier`/`DecisionTreeRegressor` (same thresholds,
+//! impurities and node order).
+//!
+//! ```
+//! use ciblage::tree::cart::Cart;
+//! use ndarray::array;
+//! let x = array![[0.0], [1.0], [2.0], [3.0]];
+//! let tree = Cart::classifier().check()?.fit_classifier(x.view(), &[0, 0, 1, 1], 2, None)?;
+//! assert_eq!(tree.node_count(), 3);
+//! assert_eq!(tree.threshold[0], 1.5);
+//! assert_eq!(tree.apply(x.view())?, [1, 1, 2, 2]);
+//! # Ok::<(), ciblage::CiblageError>(())
+//! ```
+
+mod build;
+mod params;
+mod tree;
+
+pub use params::{Cart, CartCriterion, CartParams, CartValidParams};
+pub use tree::{CartTree, CART_MODEL_VERSION, LEAF};

@@ -1,0 +1,149 @@
+//! CART parameters: builder, validation, defaults (scikit-learn's).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CiblageError, Result};
+
+/// Split quality measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CartCriterion {
+    /// Gini impurity (classification, the default).
+    Gini,
+    /// Shannon entropy in bits (classification).
+    Entropy,
+    /// Mean squared error (regression).
+    SquaredError,
+}
+
+/// Builder for CART trees. Start from [`Cart::classifier`] or [`Cart::regressor`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CartParams {
+    pub(crate) criterion: CartCriterion,
+    pub(crate) max_depth: Option<usize>,
+    pub(crate) min_samples_split: usize,
+    pub(crate) min_samples_leaf: usize,
+    pub(crate) min_weight_fraction_leaf: f64,
+    pub(crate) min_impurity_decrease: f64,
+    pub(crate) seed: u32,
+}
+
+/// Entry point: `Cart::classifier().max_depth(3).check()?.fit_classifier(...)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Cart;
+
+impl Cart {
+    /// Classification defaults (Gini, unlimited depth, min_samples_split 2,
+    /// min_samples_leaf 1), as scikit-learn's `DecisionTreeClassifier`.
+    pub fn classifier() -> CartParams {
+        CartParams {
+            criterion: CartCriterion::Gini,
+            max_depth: None,
+            min_samples_split: 2,
+            min_samples_leaf: 1,
+            min_weight_fraction_leaf: 0.0,
+            min_impurity_decrease: 0.0,
+            seed: 1,
+        }
+    }
+
+    /// Regression defaults (squared error), as `DecisionTreeRegressor`.
+    pub fn regressor() -> CartParams {
+        CartParams {
+            criterion: CartCriterion::SquaredError,
+            ..Self::classifier()
+        }
+    }
+
+    /// The internal seed scikit-learn derives from `random_state`
+    /// (`RandomState(random_state).randint(0, 2**31 - 1)`) for
+    /// `random_state = 0`; other values are computed by the Python binding
+    /// with numpy.
+    pub const SKLEARN_SEED_OF_RANDOM_STATE_0: u32 = 209_652_396;
+}
+
+impl CartParams {
+    /// The criterion.
+    pub fn criterion(mut self, c: CartCriterion) -> Self {
+        self.criterion = c;
+        self
+    }
+    /// Maximum depth (`None`: unlimited).
+    pub fn max_depth(mut self, d: Option<usize>) -> Self {
+        self.max_depth = d;
+        self
+    }
+    /// Minimum samples to split a node (≥ 2).
+    pub fn min_samples_split(mut self, n: usize) -> Self {
+        self.min_samples_split = n;
+        self
+    }
+    /// Minimum samples in each leaf (≥ 1).
+    pub fn min_samples_leaf(mut self, n: usize) -> Self {
+        self.min_samples_leaf = n;
+        self
+    }
+    /// Minimum share of the total weight in each leaf, in [0, 0.5].
+    pub fn min_weight_fraction_leaf(mut self, f: f64) -> Self {
+        self.min_weight_fraction_leaf = f;
+        self
+    }
+    /// A split must decrease the weighted impurity by at least this.
+    pub fn min_impurity_decrease(mut self, v: f64) -> Self {
+        self.min_impurity_decrease = v;
+        self
+    }
+    /// Seed of the feature visiting order (scikit-learn's xorshift); the
+    /// order only matters between features giving exactly equal splits.
+    pub fn seed(mut self, s: u32) -> Self {
+        self.seed = s;
+        self
+    }
+
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidParameter`] naming the parameter.
+    pub fn check(self) -> Result<CartValidParams> {
+        if self.min_samples_split < 2 {
+            return Err(CiblageError::param(
+                "min_samples_split",
+                format!("must be at least 2, got {}", self.min_samples_split),
+            ));
+        }
+        if self.min_samples_leaf < 1 {
+            return Err(CiblageError::param(
+                "min_samples_leaf",
+                "must be at least 1",
+            ));
+        }
+        if !(0.0..=0.5).contains(&self.min_weight_fraction_leaf) {
+            return Err(CiblageError::param(
+                "min_weight_fraction_leaf",
+                format!("must be in [0, 0.5], got {}", self.min_weight_fraction_leaf),
+            ));
+        }
+        if !(self.min_impurity_decrease.is_finite() && self.min_impurity_decrease >= 0.0) {
+            return Err(CiblageError::param(
+                "min_impurity_decrease",
+                format!(
+                    "must be a non-negative number, got {}",
+                    self.min_impurity_decrease
+                ),
+            ));
+        }
+        if self.max_depth == Some(0) {
+            return Err(CiblageError::param(
+                "max_depth",
+                "must be at least 1 (or None)",
+            ));
+        }
+        Ok(CartValidParams { params: self })
+    }
+}
+
+/// Validated CART parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CartValidParams {
+    pub(crate) params: CartParams,
+}

@@ -1,0 +1,524 @@
+//! A fitted CART tree: arrays as scikit-learn's `tree_`, prediction,
+//! importances and minimal cost-complexity pruning.
+
+use ndarray::ArrayView2;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CiblageError, Result};
+use crate::tree::cart::build::{Splitter, TrainSet};
+use crate::tree::cart::params::{CartCriterion, CartValidParams};
+
+/// Version of the serialized tree format.
+pub const CART_MODEL_VERSION: u32 = 1;
+
+/// Marker of "no child" / "no feature" in the node arrays (as scikit-learn).
+pub const LEAF: i64 = -1;
+
+/// A fitted CART tree, node arrays in depth-first preorder (root 0).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CartTree {
+    version: u32,
+    /// The criterion used.
+    pub criterion: CartCriterion,
+    /// Number of features.
+    pub n_features: usize,
+    /// Number of classes (0 for regression).
+    pub n_classes: usize,
+    /// Left child per node ([`LEAF`] for leaves).
+    pub children_left: Vec<i64>,
+    /// Right child per node.
+    pub children_right: Vec<i64>,
+    /// Split feature per node ([`LEAF`] … as −2 in scikit-learn).
+    pub feature: Vec<i64>,
+    /// Threshold per node: `x <= threshold` goes left (x read as f32).
+    pub threshold: Vec<f64>,
+    /// Impurity per node.
+    pub impurity: Vec<f64>,
+    /// Training samples per node.
+    pub n_node_samples: Vec<usize>,
+    /// Training weight per node.
+    pub weighted_n_node_samples: Vec<f64>,
+    /// Class proportions (classification) or mean (regression) per node.
+    pub value: Vec<Vec<f64>>,
+}
+
+fn check_x(x: &ArrayView2<'_, f64>, n: usize) -> Result<()> {
+    if x.nrows() == 0 || x.ncols() == 0 {
+        return Err(CiblageError::EmptyInput {
+            argument: "X".into(),
+        });
+    }
+    if x.nrows() != n {
+        return Err(CiblageError::LengthMismatch {
+            argument: "y".into(),
+            expected: x.nrows(),
+            got: n,
+        });
+    }
+    if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(CiblageError::NonFinite {
+            argument: "X".into(),
+            row,
+            value: *v,
+        });
+    }
+    Ok(())
+}
+
+fn weights_of(w: Option<&[f64]>, n: usize) -> Result<Vec<f64>> {
+    match w {
+        None => Ok(vec![1.0; n]),
+        Some(w) => {
+            if w.len() != n {
+                return Err(CiblageError::LengthMismatch {
+                    argument: "sample_weight".into(),
+                    expected: n,
+                    got: w.len(),
+                });
+            }
+            if let Some(row) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+                return Err(CiblageError::NonFinite {
+                    argument: "sample_weight".into(),
+                    row,
+                    value: w[row],
+                });
+            }
+            Ok(w.to_vec())
+        }
+    }
+}
+
+fn columns_f32(x: &ArrayView2<'_, f64>) -> Vec<f32> {
+    let (n, d) = x.dim();
+    let mut out = vec![0.0f32; n * d];
+    for ((r, c), v) in x.indexed_iter() {
+        out[c * n + r] = *v as f32;
+    }
+    out
+}
+
+impl CartValidParams {
+    /// Fits a classification tree; `y` holds class codes below `n_classes`.
+    ///
+    /// # Errors
+    /// Empty or non-finite input, mismatched lengths, a code out of range, a
+    /// regression criterion.
+    pub fn fit_classifier(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: &[u32],
+        n_classes: usize,
+        weights: Option<&[f64]>,
+    ) -> Result<CartTree> {
+        check_x(&x, y.len())?;
+        if self.params.criterion == CartCriterion::SquaredError {
+            return Err(CiblageError::param(
+                "criterion",
+                "squared_error is for regression; use gini or entropy",
+            ));
+        }
+        if let Some(row) = y.iter().position(|&c| c as usize >= n_classes) {
+            return Err(CiblageError::param(
+                "y",
+                format!(
+                    "class code {} at row {row} is not below {n_classes}",
+                    y[row]
+                ),
+            ));
+        }
+        let data = TrainSet {
+            xf: columns_f32(&x),
+            n: x.nrows(),
+            d: x.ncols(),
+            classes: Some(y),
+            n_classes,
+            targets: None,
+            weights: weights_of(weights, y.len())?,
+        };
+        Ok(self.grow(&data))
+    }
+
+    /// Fits a regression tree.
+    ///
+    /// # Errors
+    /// Empty or non-finite input, mismatched lengths, a classification criterion.
+    pub fn fit_regressor(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: &[f64],
+        weights: Option<&[f64]>,
+    ) -> Result<CartTree> {
+        check_x(&x, y.len())?;
+        if self.params.criterion != CartCriterion::SquaredError {
+            return Err(CiblageError::param(
+                "criterion",
+                "gini and entropy are for classification; use squared_error",
+            ));
+        }
+        if let Some(row) = y.iter().position(|v| !v.is_finite()) {
+            return Err(CiblageError::NonFinite {
+                argument: "y".into(),
+                row,
+                value: y[row],
+            });
+        }
+        let data = TrainSet {
+            xf: columns_f32(&x),
+            n: x.nrows(),
+            d: x.ncols(),
+            classes: None,
+            n_classes: 0,
+            targets: Some(y),
+            weights: weights_of(weights, y.len())?,
+        };
+        Ok(self.grow(&data))
+    }
+
+    fn grow(&self, data: &TrainSet<'_>) -> CartTree {
+        let p = &self.params;
+        let w_total: f64 = data.weights.iter().sum();
+        let min_weight_leaf = p.min_weight_fraction_leaf * w_total;
+        let mut sp = Splitter::new(
+            data,
+            p.criterion,
+            p.seed,
+            p.min_samples_leaf,
+            min_weight_leaf,
+        );
+        let max_depth = p.max_depth.unwrap_or(usize::MAX);
+        let mut t = CartTree {
+            version: CART_MODEL_VERSION,
+            criterion: p.criterion,
+            n_features: data.d,
+            n_classes: data.n_classes,
+            children_left: Vec::new(),
+            children_right: Vec::new(),
+            feature: Vec::new(),
+            threshold: Vec::new(),
+            impurity: Vec::new(),
+            n_node_samples: Vec::new(),
+            weighted_n_node_samples: Vec::new(),
+            value: Vec::new(),
+        };
+        // (start, end, depth, parent, is_left, impurity, n_constant)
+        let mut stack: Vec<(usize, usize, usize, i64, bool, f64, usize)> =
+            vec![(0, data.n, 0, LEAF, false, f64::INFINITY, 0)];
+        let mut first = true;
+        while let Some((start, end, depth, parent, is_left, mut impurity, mut n_constant)) =
+            stack.pop()
+        {
+            let n_node = end - start;
+            let (w_node, imp) = sp.node_impurity(start, end);
+            let mut is_leaf = depth >= max_depth
+                || n_node < p.min_samples_split
+                || n_node < 2 * p.min_samples_leaf
+                || w_node < 2.0 * min_weight_leaf;
+            if first {
+                impurity = imp;
+                first = false;
+            }
+            is_leaf = is_leaf || impurity <= f64::EPSILON;
+            let mut split = None;
+            if !is_leaf {
+                split = sp.node_split(start, end, impurity, &mut n_constant);
+                is_leaf = match &split {
+                    None => true,
+                    Some(s) => {
+                        s.pos >= end || s.improvement + f64::EPSILON < p.min_impurity_decrease
+                    }
+                };
+            }
+            let id = t.feature.len() as i64;
+            if parent != LEAF {
+                if is_left {
+                    t.children_left[parent as usize] = id;
+                } else {
+                    t.children_right[parent as usize] = id;
+                }
+            }
+            t.children_left.push(LEAF);
+            t.children_right.push(LEAF);
+            t.impurity.push(impurity);
+            t.n_node_samples.push(n_node);
+            t.weighted_n_node_samples.push(w_node);
+            t.value.push(sp.node_value(start, end));
+            match (is_leaf, split) {
+                (false, Some(s)) => {
+                    t.feature.push(s.feature as i64);
+                    t.threshold.push(s.threshold);
+                    stack.push((
+                        s.pos,
+                        end,
+                        depth + 1,
+                        id,
+                        false,
+                        s.impurity_right,
+                        n_constant,
+                    ));
+                    stack.push((
+                        start,
+                        s.pos,
+                        depth + 1,
+                        id,
+                        true,
+                        s.impurity_left,
+                        n_constant,
+                    ));
+                }
+                _ => {
+                    t.feature.push(LEAF);
+                    t.threshold.push(-2.0);
+                }
+            }
+        }
+        t
+    }
+}
+
+impl CartTree {
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.feature.len()
+    }
+
+    /// Number of leaves.
+    pub fn n_leaves(&self) -> usize {
+        self.children_left.iter().filter(|&&c| c == LEAF).count()
+    }
+
+    /// Depth of the tree (a lone root: 0).
+    pub fn max_depth(&self) -> usize {
+        let mut depth = vec![0usize; self.node_count()];
+        let mut best = 0;
+        for i in 0..self.node_count() {
+            for c in [self.children_left[i], self.children_right[i]] {
+                if c != LEAF {
+                    depth[c as usize] = depth[i] + 1;
+                    best = best.max(depth[i] + 1);
+                }
+            }
+        }
+        best
+    }
+
+    /// Leaf reached by one row (features read as f32, `x <= threshold` left).
+    pub fn apply_row(&self, row: &[f64]) -> usize {
+        let mut i = 0usize;
+        while self.children_left[i] != LEAF {
+            let v = f64::from(row[self.feature[i] as usize] as f32);
+            i = if v <= self.threshold[i] {
+                self.children_left[i]
+            } else {
+                self.children_right[i]
+            } as usize;
+        }
+        i
+    }
+
+    /// Leaf of every row.
+    ///
+    /// # Errors
+    /// A column count other than the training one, non-finite values.
+    pub fn apply(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>> {
+        if x.ncols() != self.n_features {
+            return Err(CiblageError::LengthMismatch {
+                argument: "X columns".into(),
+                expected: self.n_features,
+                got: x.ncols(),
+            });
+        }
+        if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(CiblageError::NonFinite {
+                argument: "X".into(),
+                row,
+                value: *v,
+            });
+        }
+        Ok(x.rows()
+            .into_iter()
+            .map(|r| self.apply_row(&r.to_vec()))
+            .collect())
+    }
+
+    /// Normalized total impurity decrease per feature (scikit-learn's
+    /// `feature_importances_`).
+    pub fn feature_importances(&self) -> Vec<f64> {
+        let mut imp = vec![0.0; self.n_features];
+        let w = &self.weighted_n_node_samples;
+        for i in 0..self.node_count() {
+            let (l, r) = (self.children_left[i], self.children_right[i]);
+            if l != LEAF {
+                let (l, r) = (l as usize, r as usize);
+                imp[self.feature[i] as usize] +=
+                    w[i] * self.impurity[i] - w[l] * self.impurity[l] - w[r] * self.impurity[r];
+            }
+        }
+        for v in &mut imp {
+            *v /= w[0];
+        }
+        let total: f64 = imp.iter().sum();
+        if total > 0.0 {
+            for v in &mut imp {
+                *v /= total;
+            }
+        }
+        imp
+    }
+
+    /// Minimal cost-complexity pruning path: effective alphas (increasing,
+    /// starting at 0) and the total leaf impurity of each pruned tree. The
+    /// weakest link is pruned one branch per step (ties: the lowest node id).
+    pub fn cost_complexity_pruning_path(&self) -> (Vec<f64>, Vec<f64>) {
+        let mut steps = Vec::new();
+        self.prune_steps(f64::INFINITY, &mut steps);
+        steps.into_iter().unzip()
+    }
+
+    /// The subtree pruned at `ccp_alpha` (branches whose effective alpha is
+    /// at most `ccp_alpha` become leaves), renumbered in preorder.
+    pub fn pruned(&self, ccp_alpha: f64) -> CartTree {
+        let leaf = self.prune_steps(ccp_alpha, &mut Vec::new());
+        let mut out = CartTree {
+            children_left: Vec::new(),
+            children_right: Vec::new(),
+            feature: Vec::new(),
+            threshold: Vec::new(),
+            impurity: Vec::new(),
+            n_node_samples: Vec::new(),
+            weighted_n_node_samples: Vec::new(),
+            value: Vec::new(),
+            ..self.clone()
+        };
+        let mut stack = vec![(0usize, LEAF, false)];
+        while let Some((i, parent, is_left)) = stack.pop() {
+            let id = out.feature.len() as i64;
+            if parent != LEAF {
+                if is_left {
+                    out.children_left[parent as usize] = id;
+                } else {
+                    out.children_right[parent as usize] = id;
+                }
+            }
+            out.children_left.push(LEAF);
+            out.children_right.push(LEAF);
+            out.impurity.push(self.impurity[i]);
+            out.n_node_samples.push(self.n_node_samples[i]);
+            out.weighted_n_node_samples
+                .push(self.weighted_n_node_samples[i]);
+            out.value.push(self.value[i].clone());
+            if leaf[i] || self.children_left[i] == LEAF {
+                out.feature.push(LEAF);
+                out.threshold.push(-2.0);
+            } else {
+                out.feature.push(self.feature[i]);
+                out.threshold.push(self.threshold[i]);
+                stack.push((self.children_right[i] as usize, id, false));
+                stack.push((self.children_left[i] as usize, id, true));
+            }
+        }
+        out
+    }
+
+    /// Runs the weakest-link pruning while the effective alpha is at most
+    /// `limit`; records (alpha, impurity) steps; returns the pruned flags.
+    fn prune_steps(&self, limit: f64, steps: &mut Vec<(f64, f64)>) -> Vec<bool> {
+        let n = self.node_count();
+        let total_w = self.weighted_n_node_samples[0];
+        let r_node: Vec<f64> = (0..n)
+            .map(|i| self.weighted_n_node_samples[i] * self.impurity[i] / total_w)
+            .collect();
+        let mut parent = vec![usize::MAX; n];
+        for i in 0..n {
+            for c in [self.children_left[i], self.children_right[i]] {
+                if c != LEAF {
+                    parent[c as usize] = i;
+                }
+            }
+        }
+        let mut r_branch = vec![0.0; n];
+        let mut n_leaves = vec![0usize; n];
+        for i in 0..n {
+            if self.children_left[i] == LEAF {
+                r_branch[i] = r_node[i];
+                n_leaves[i] = 1;
+                let mut p = parent[i];
+                while p != usize::MAX {
+                    r_branch[p] += r_node[i];
+                    n_leaves[p] += 1;
+                    p = parent[p];
+                }
+            }
+        }
+        let mut is_leaf: Vec<bool> = (0..n).map(|i| self.children_left[i] == LEAF).collect();
+        let mut in_tree = vec![true; n];
+        steps.push((0.0, r_branch[0]));
+        while !is_leaf[0] {
+            let mut alpha = f64::MAX;
+            let mut node = 0;
+            for i in 0..n {
+                if !in_tree[i] || is_leaf[i] {
+                    continue;
+                }
+                let a = (r_node[i] - r_branch[i]) / (n_leaves[i] as f64 - 1.0);
+                if a < alpha {
+                    alpha = a;
+                    node = i;
+                }
+            }
+            if alpha > limit {
+                break;
+            }
+            // Remove the subtree below `node`.
+            let mut stack = vec![self.children_left[node], self.children_right[node]];
+            while let Some(c) = stack.pop() {
+                if c == LEAF {
+                    continue;
+                }
+                in_tree[c as usize] = false;
+                stack.push(self.children_left[c as usize]);
+                stack.push(self.children_right[c as usize]);
+            }
+            is_leaf[node] = true;
+            let removed = n_leaves[node] - 1;
+            let diff = r_node[node] - r_branch[node];
+            r_branch[node] = r_node[node];
+            n_leaves[node] = 1;
+            let mut p = parent[node];
+            while p != usize::MAX {
+                n_leaves[p] -= removed;
+                r_branch[p] += diff;
+                p = parent[p];
+            }
+            steps.push((alpha, r_branch[0]));
+        }
+        (0..n)
+            .map(|i| is_leaf[i] && self.children_left[i] != LEAF)
+            .collect()
+    }
+
+    /// Serializes the tree (JSON, with a format version).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("trees serialize")
+    }
+
+    /// Reads a tree written by [`CartTree::to_json`].
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidModelFile`] for corrupt text or another version.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let t: Self = serde_json::from_str(text).map_err(|e| CiblageError::InvalidModelFile {
+            what: "CART tree",
+            reason: e.to_string(),
+        })?;
+        if t.version != CART_MODEL_VERSION {
+            return Err(CiblageError::InvalidModelFile {
+                what: "CART tree",
+                reason: format!(
+                    "format version {} (this build reads {CART_MODEL_VERSION})",
+                    t.version
+                ),
+            });
+        }
+        Ok(t)
+    }
+}

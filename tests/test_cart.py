@@ -1,0 +1,118 @@
+"""CART checked against scikit-learn run in the suite: identical trees
+(structure, thresholds, impurities), pruning paths and predictions."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, make_classification
+from sklearn.model_selection import train_test_split
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+import ciblage
+from ciblage.exceptions import InvalidInputError, InvalidParameterError
+
+
+def assert_same_tree(ours, theirs, *, exact: bool = True) -> None:
+    t, s = ours.tree_, theirs.tree_
+    assert t.node_count == s.node_count
+    assert t.children_left == [c if c >= 0 else -1 for c in s.children_left]
+    assert t.children_right == [c if c >= 0 else -1 for c in s.children_right]
+    assert t.feature == [f if f >= 0 else -1 for f in s.feature]
+    inner = s.feature >= 0
+    np.testing.assert_array_equal(np.array(t.threshold)[inner], s.threshold[inner])
+    assert t.n_node_samples == list(s.n_node_samples)
+    if exact:
+        np.testing.assert_array_equal(t.impurity, s.impurity)
+    else:
+        np.testing.assert_allclose(t.impurity, s.impurity, rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("criterion", ["gini", "entropy"])
+@pytest.mark.parametrize("random_state", [0, 1, 7])
+def test_iris_identical_to_sklearn_including_tie_order(criterion: str, random_state: int) -> None:
+    X, y = load_iris(return_X_y=True)
+    ours = ciblage.CartClassifier(criterion=criterion, random_state=random_state).fit(X, y)
+    theirs = DecisionTreeClassifier(criterion=criterion, random_state=random_state).fit(X, y)
+    assert_same_tree(ours, theirs)
+    np.testing.assert_array_equal(ours.predict_proba(X), theirs.predict_proba(X))
+    np.testing.assert_allclose(ours.feature_importances_, theirs.feature_importances_, rtol=1e-12)
+
+
+def test_iris_reference_numbers() -> None:
+    # cart.md §d: 17 nodes, depth 5, 9 leaves; root f3 <= 0.800000011920929.
+    X, y = load_iris(return_X_y=True)
+    m = ciblage.CartClassifier(random_state=0).fit(X, y)
+    assert (m.tree_.node_count, m.get_depth(), m.get_n_leaves()) == (17, 5, 9)
+    assert (m.tree_.feature[0], m.tree_.threshold[0]) == (3, 0.800000011920929)
+    assert m.tree_.impurity[0] == 0.6666666666666667
+    path = m.cost_complexity_pruning_path(X, y)["ccp_alphas"]
+    assert list(path) == [0, 0.006521739130434777, 0.008888888888888889, 0.013055555555555572,
+                          0.02966049382716049, 0.25979602791196993, 0.3333333333333334]
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"max_depth": 3}, {"min_samples_leaf": 5}, {"min_samples_split": 20},
+    {"min_impurity_decrease": 0.01}, {"min_weight_fraction_leaf": 0.05}, {"criterion": "entropy"},
+])
+def test_breast_cancer_parameters_and_pruning_path(params: dict) -> None:
+    X, y = load_breast_cancer(return_X_y=True)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=0)
+    ours = ciblage.CartClassifier(random_state=0, **params).fit(Xtr, ytr)
+    theirs = DecisionTreeClassifier(random_state=0, **params).fit(Xtr, ytr)
+    assert_same_tree(ours, theirs)
+    np.testing.assert_array_equal(ours.predict(Xte), theirs.predict(Xte))
+    a = ours.cost_complexity_pruning_path(Xtr, ytr)
+    b = theirs.cost_complexity_pruning_path(Xtr, ytr)
+    np.testing.assert_array_equal(a["ccp_alphas"], b["ccp_alphas"])
+    np.testing.assert_array_equal(a["impurities"], b["impurities"])
+
+
+def test_ccp_alpha_prunes_like_sklearn() -> None:
+    X, y = load_breast_cancer(return_X_y=True)
+    alphas = DecisionTreeClassifier(random_state=0).cost_complexity_pruning_path(X, y)["ccp_alphas"]
+    for alpha in alphas[[2, 6, -2]]:
+        ours = ciblage.CartClassifier(random_state=0, ccp_alpha=alpha).fit(X, y)
+        theirs = DecisionTreeClassifier(random_state=0, ccp_alpha=alpha).fit(X, y)
+        assert ours.get_n_leaves() == theirs.get_n_leaves()
+        np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+def test_diabetes_regression_and_weights() -> None:
+    X, y = load_diabetes(return_X_y=True)
+    ours = ciblage.CartRegressor(random_state=0).fit(X, y)
+    theirs = DecisionTreeRegressor(random_state=0).fit(X, y)
+    assert_same_tree(ours, theirs, exact=False)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-12)
+    a = ours.cost_complexity_pruning_path(X, y)["ccp_alphas"]
+    b = theirs.cost_complexity_pruning_path(X, y)["ccp_alphas"]
+    assert len(a) == len(b) == 394
+    np.testing.assert_allclose(a, b, rtol=1e-9)
+    # Depth 3: root f8 <= -0.0037611760199069977, value 152.13348416289594.
+    d3 = ciblage.CartRegressor(max_depth=3, random_state=0).fit(X, y)
+    assert (d3.tree_.feature[0], d3.tree_.threshold[0]) == (8, -0.0037611760199069977)
+    assert d3.tree_.value()[0, 0] == pytest.approx(152.13348416289594, rel=1e-14)
+    # Integer sample weights: identical to sklearn's weighted tree.
+    Xc, yc = make_classification(n_samples=400, n_features=6, random_state=1)
+    w = np.random.default_rng(0).integers(1, 4, len(yc)).astype(float)
+    assert_same_tree(ciblage.CartClassifier(random_state=3).fit(Xc, yc, sample_weight=w),
+                     DecisionTreeClassifier(random_state=3).fit(Xc, yc, sample_weight=w))
+
+
+def test_pickle_and_errors() -> None:
+    X, y = load_iris(return_X_y=True)
+    m = ciblage.CartClassifier(random_state=0, max_depth=2).fit(X, y)
+    back = pickle.loads(pickle.dumps(m))
+    np.testing.assert_array_equal(back.predict(X), m.predict(X))
+    with pytest.raises(InvalidInputError, match="X: non-finite value NaN at row 0"):
+        ciblage.CartClassifier().fit(np.array([[np.nan], [1.0]]), [0, 1])
+    with pytest.raises(InvalidParameterError, match="invalid parameter min_samples_split"):
+        ciblage.CartClassifier(min_samples_split=1).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="invalid parameter criterion"):
+        ciblage.CartClassifier(criterion="mae").fit(X, y)
+    with pytest.raises(InvalidInputError, match="X: has 2 features"):
+        m.predict(X[:, :2])
+    with pytest.raises(InvalidInputError, match="not fitted"):
+        ciblage.CartRegressor().predict(X)
