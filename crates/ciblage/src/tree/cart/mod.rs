@@ -20,3 +20,6 @@ mod tree;
 
 pub use params::{Cart, CartCriterion, CartParams, CartValidParams};
 pub use tree::{CartTree, CART_MODEL_VERSION, LEAF};
+
+#[cfg(test)]
+mod tests;

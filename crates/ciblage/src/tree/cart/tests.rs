@@ -1,0 +1,85 @@
+//! Invariants of CART trees.
+
+use ndarray::Array2;
+use proptest::prelude::*;
+
+use super::*;
+
+fn matrix(rows: &[(f64, f64, f64)]) -> Array2<f64> {
+    Array2::from_shape_fn((rows.len(), 3), |(r, c)| {
+        [rows[r].0, rows[r].1, rows[r].2][c]
+    })
+}
+
+#[test]
+fn toy_classification_as_sklearn() {
+    // scikit-learn's test_classification_toy: X = [[-2,-1],[-1,-1],[-1,-2],[1,1],[1,2],[2,1]],
+    // y = [-1,-1,-1,1,1,1]; T = [[-1,-1],[2,2],[3,2]] → [-1, 1, 1].
+    let x = ndarray::array![
+        [-2., -1.],
+        [-1., -1.],
+        [-1., -2.],
+        [1., 1.],
+        [1., 2.],
+        [2., 1.]
+    ];
+    let t = Cart::classifier()
+        .check()
+        .unwrap()
+        .fit_classifier(x.view(), &[0, 0, 0, 1, 1, 1], 2, None)
+        .unwrap();
+    let leaves = t
+        .apply(ndarray::array![[-1., -1.], [2., 2.], [3., 2.]].view())
+        .unwrap();
+    let class = |l: usize| if t.value[l][1] > t.value[l][0] { 1 } else { 0 };
+    assert_eq!(
+        leaves.iter().map(|&l| class(l)).collect::<Vec<_>>(),
+        [0, 1, 1]
+    );
+    let e = Cart::classifier().min_samples_split(1).check().unwrap_err();
+    assert!(e
+        .to_string()
+        .starts_with("invalid parameter min_samples_split"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+    #[test]
+    fn classifier_predicts_training_labels_regressor_leaves_are_means(
+        rows in proptest::collection::vec((-5.0..5.0f64, 0u8..4, -3.0..3.0f64), 2..80),
+        labels in proptest::collection::vec(0u32..3, 80),
+        seed in any::<u32>(),
+    ) {
+        let pts: Vec<(f64, f64, f64)> = rows.iter().map(|r| (r.0, f64::from(r.1), r.2)).collect();
+        let x = matrix(&pts);
+        let y: Vec<u32> = labels[..pts.len()].to_vec();
+        let tree = Cart::classifier().seed(seed).check().unwrap().fit_classifier(x.view(), &y, 3, None).unwrap();
+        let leaves = tree.apply(x.view()).unwrap();
+        // A full tree's leaf gives each training row a class seen in that leaf.
+        for (r, &l) in leaves.iter().enumerate() {
+            prop_assert!(tree.value[l][y[r] as usize] > 0.0);
+        }
+        // Regressor: each leaf value is the mean of its rows.
+        let target: Vec<f64> = pts.iter().map(|p| p.0 * 2.0 + p.2).collect();
+        let reg = Cart::regressor().max_depth(Some(3)).check().unwrap().fit_regressor(x.view(), &target, None).unwrap();
+        let leaves = reg.apply(x.view()).unwrap();
+        for l in 0..reg.node_count() {
+            let members: Vec<f64> = leaves.iter().zip(&target).filter(|(a, _)| **a == l).map(|(_, t)| *t).collect();
+            if !members.is_empty() {
+                let mean = members.iter().sum::<f64>() / members.len() as f64;
+                prop_assert!((reg.value[l][0] - mean).abs() <= 1e-9 * (1.0 + mean.abs()));
+            }
+        }
+        // Larger alpha never gives more leaves; the pruned tree round-trips.
+        let (alphas, _) = tree.cost_complexity_pruning_path();
+        prop_assert!(alphas.windows(2).all(|w| w[0] <= w[1]));
+        let mut last = usize::MAX;
+        for &a in &alphas {
+            let leaves = tree.pruned(a).n_leaves();
+            prop_assert!(leaves <= last);
+            last = leaves;
+        }
+        let back = CartTree::from_json(&tree.to_json()).unwrap();
+        prop_assert_eq!(&back, &tree);
+    }
+}
