@@ -74,7 +74,9 @@ def main() -> None:
     print("Segment migration, 2023-06-30 to the end (share of each row):")
     print(moves.shares.set_index("before").loc[used, used].round(2).to_string(), "\n")
 
-    customers = result.customers.merge(tiers.customers[["customer_id", "tier"]], on="customer_id")
+    # The state rules read, from transactions: RFM, value tier, and the change
+    # of the last 90 days against the 90 before.
+    customers = ciblage.lifecycle.customer_state(tx, today="2024-01-01", window_days=90)
     # Past contacts: every customer reached a few times over the last 40 days.
     history = pd.DataFrame({
         "customer_id": customers["customer_id"].sample(30_000, replace=True, random_state=1).to_numpy(),

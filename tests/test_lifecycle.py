@@ -153,3 +153,27 @@ def test_order_independence_everyone_once_and_cap(rows, contacts, rnd) -> None:
         kept = len([x for x in row["actions"].split("; ") if x])
         if kept:
             assert row["contacts_in_window"] + kept <= caps.get(row["stage"], 4)
+
+
+def test_customer_state_behaviour_change_matches_pandas(synthetic: pd.DataFrame) -> None:
+    today = pd.Timestamp("2023-10-01", tz="UTC")
+    state = ciblage.lifecycle.customer_state(synthetic, today="2023-10-01", window_days=60).set_index("customer_id")
+    tx = synthetic[synthetic["timestamp"] < today]
+    cur = tx[tx["timestamp"] >= today - pd.Timedelta(days=60)]
+    prev = tx[(tx["timestamp"] < today - pd.Timedelta(days=60)) & (tx["timestamp"] >= today - pd.Timedelta(days=120))]
+    older = tx[(tx["timestamp"] < today - pd.Timedelta(days=120)) & (tx["amount"] > 0)]
+    n_cur = cur[cur["amount"] > 0].groupby("customer_id").size().reindex(state.index, fill_value=0)
+    n_prev = prev[prev["amount"] > 0].groupby("customer_id").size().reindex(state.index, fill_value=0)
+    s_cur = cur.groupby("customer_id")["amount"].sum().reindex(state.index, fill_value=0.0)
+    s_prev = prev.groupby("customer_id")["amount"].sum().reindex(state.index, fill_value=0.0)
+    freq = ((n_cur - n_prev) / n_prev).where(n_prev > 0)
+    spend = ((s_cur - s_prev) / s_prev).where(s_prev > 0)
+    react = ((n_cur > 0) & (n_prev == 0) & state.index.isin(older["customer_id"])).astype(float)
+    np.testing.assert_allclose(state["frequency_change"], freq, equal_nan=True)
+    np.testing.assert_allclose(state["spend_change"], spend, rtol=1e-9, equal_nan=True)
+    np.testing.assert_array_equal(state["reactivated"], react)
+    assert set(state["tier"].dropna()) <= {"Best", "Standard", "Small", "No value"}
+    out = ciblage.lifecycle.evaluate(state.reset_index(), today="2023-10-01")
+    assert len(out.customers) == len(state)
+    with pytest.raises(InvalidParameterError, match="invalid parameter window_days"):
+        ciblage.lifecycle.customer_state(synthetic, today="2023-10-01", window_days=0)

@@ -17,6 +17,7 @@ __all__ = [
     "migration",
     "RuleSet",
     "lifecycle_evaluate",
+    "behaviour_change",
     "chaid_fit",
     "ChaidModel",
     "cart_fit",
@@ -262,3 +263,14 @@ def cart_fit(
     min_impurity_decrease: float = 0.0,
     seed: int = 1,
 ) -> CartTree: ...
+
+def behaviour_change(
+    table: Any,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    today: str,
+    window_days: int = 90,
+    timezone: str | None = None,
+) -> Any: ...

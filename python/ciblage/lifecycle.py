@@ -23,7 +23,7 @@ from . import _native
 from ._tables import from_arrow, iso_date, read_text, table_kind, to_arrow
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
 
-__all__ = ["FIELDS", "RuleSet", "LifecycleResult", "evaluate", "default_rules"]
+__all__ = ["FIELDS", "RuleSet", "LifecycleResult", "evaluate", "default_rules", "customer_state"]
 
 #: Numeric customer columns the rules can read (missing ones are simply absent).
 FIELDS = (
@@ -174,3 +174,44 @@ def evaluate(
     dec = dec.add_column(0, customer, pc.take(ids, dec.column("row"))).drop_columns(["row"])
     out = kind if kind in ("pandas", "polars") else "pyarrow"
     return LifecycleResult(from_arrow(cust, out), from_arrow(dec, out))
+
+
+def customer_state(
+    transactions: Any,
+    *,
+    today: Any,
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    amount: str = "amount",
+    window_days: int = 90,
+    timezone: str | None = None,
+) -> Any:
+    """The state rules read, built from transactions as of ``today``: RFM
+    values and scores (``ciblage.rfm``), the value tier (5/15/80), and the
+    behaviour change of the last ``window_days`` days against the
+    ``window_days`` before (``frequency_change``, ``spend_change``,
+    ``reactivated``). Add complaints, satisfaction, referrals or contract ends
+    as columns before :func:`evaluate`. Returns the caller's library.
+    """
+    from ._rfm import rfm
+    from ._value import value_tiers
+
+    if isinstance(window_days, bool) or not isinstance(window_days, int) or window_days < 1:
+        raise InvalidParameterError(f"invalid parameter window_days: expected a number of days >= 1, got {window_days!r}")
+    day = iso_date(today, "today")
+    scores = rfm(transactions, customer=customer, timestamp=timestamp, amount=amount, as_of=day, timezone=timezone)
+    tiers = value_tiers(scores, value="monetary", customer="customer_id")
+    change = _native.behaviour_change(
+        to_arrow(transactions, {"customer": customer, "timestamp": timestamp, "amount": amount}),
+        customer=customer, timestamp=timestamp, amount=amount, today=day, window_days=window_days,
+        timezone=timezone,
+    )
+    kind = table_kind(transactions)
+    out = kind if kind in ("pandas", "polars") else "pyarrow"
+    base = pa.table(scores) if out == "pyarrow" else pa.Table.from_pandas(scores) if out == "pandas" else scores.to_arrow()
+    tier_col = (pa.table(tiers.customers) if out == "pyarrow" else pa.Table.from_pandas(tiers.customers)
+                if out == "pandas" else tiers.customers.to_arrow()).column("tier")
+    joined = base.append_column("tier", tier_col.cast(pa.string()))
+    change = pa.table(change)
+    joined = joined.join(change, keys="customer_id", join_type="left outer").sort_by("customer_id")
+    return from_arrow(joined, out)

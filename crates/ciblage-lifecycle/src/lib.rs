@@ -26,6 +26,7 @@
 //! # Ok::<(), ciblage_lifecycle::LifecycleError>(())
 //! ```
 
+mod behaviour;
 mod defaults;
 mod engine;
 mod error;
@@ -34,6 +35,7 @@ mod spec;
 mod stages;
 mod state;
 
+pub use behaviour::BehaviourChange;
 pub use defaults::DEFAULT_RULES;
 pub use engine::{ContactHistory, Decision, Decisions};
 pub use error::{LifecycleError, Result};

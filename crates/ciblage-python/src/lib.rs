@@ -26,7 +26,7 @@ mod _native {
     #[pymodule_export]
     use crate::churn::{churn_flags, migration, retention, PyRetention};
     #[pymodule_export]
-    use crate::lifecycle::{lifecycle_evaluate, PyRuleSet};
+    use crate::lifecycle::{behaviour_change, lifecycle_evaluate, PyRuleSet};
     #[pymodule_export]
     use crate::rfm::{rfm_scores, PyRfmResult};
     #[pymodule_export]

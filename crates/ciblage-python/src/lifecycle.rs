@@ -197,3 +197,54 @@ pub fn lifecycle_evaluate(
     );
     Ok((cust.into_py_table()?, dec.into_py_table()?))
 }
+
+/// Behaviour change per customer (ordered by id): frequency_change,
+/// spend_change, reactivated, from a transaction table.
+#[pyfunction]
+#[pyo3(signature = (table, *, customer, timestamp, amount, today, window_days = 90, timezone = None))]
+#[allow(clippy::too_many_arguments)]
+pub fn behaviour_change(
+    py: Python<'_>,
+    table: PyTable,
+    customer: &str,
+    timestamp: &str,
+    amount: &str,
+    today: &str,
+    window_days: u32,
+    timezone: Option<&str>,
+) -> PyResult<PyTable> {
+    let day = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").map_err(|_| {
+        InvalidParameterError::new_err(format!(
+            "invalid parameter today: expected a date (YYYY-MM-DD), got {today:?}"
+        ))
+    })?;
+    let names = crate::tx_in::TransactionColumns {
+        customer,
+        timestamp,
+        amount,
+    };
+    let (batches, schema) = table.into_inner();
+    let (index, change) = py
+        .detach(|| -> crate::error::BindResult<_> {
+            let tx = crate::tx_in::read_transactions(&batches, &schema, &names, timezone)?;
+            let view = tx.view()?;
+            let change = ciblage_lifecycle::BehaviourChange::compute(view, day, window_days)
+                .map_err(|e| ciblage::CiblageError::InvalidParameter {
+                    name: "window_days",
+                    reason: e.to_string(),
+                })?;
+            Ok((tx.index, change))
+        })
+        .map_err(|e| names.name(e))?;
+    let order = index.sorted_codes();
+    let pick = |v: &[f64]| order.iter().map(|&c| v[c as usize]).collect::<Vec<f64>>();
+    let mut t = TableBuilder::default();
+    t.push("customer_id", out::ids_array(&index.ids().gather(&order)));
+    t.push(
+        "frequency_change",
+        out::f64_array(&pick(&change.frequency_change)),
+    );
+    t.push("spend_change", out::f64_array(&pick(&change.spend_change)));
+    t.push("reactivated", out::f64_array(&pick(&change.reactivated)));
+    t.into_py_table()
+}
