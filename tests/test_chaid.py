@@ -113,3 +113,22 @@ def test_errors() -> None:
     m = ciblage.ChaidClassifier(min_parent=1, min_child=1).fit(X, [0, 1] * 5)
     with pytest.raises(InvalidInputError, match="differ from those seen in fit"):
         m.predict(pd.DataFrame({"b": ["x"]}))
+
+
+def test_gains_table_against_pandas(iris) -> None:
+    X, y = iris
+    m = ciblage.ChaidClassifier(min_parent=30, min_child=10).fit(X, y)
+    g = m.gains("virginica")
+    leaves = pd.Series(m.apply(X))
+    hit = (y == "virginica").to_numpy()
+    by_leaf = pd.DataFrame({"leaf": leaves, "hit": hit}).groupby("leaf")["hit"].agg(["size", "sum"])
+    by_leaf["rate"] = by_leaf["sum"] / by_leaf["size"]
+    expected = by_leaf.sort_values("rate", ascending=False, kind="stable")
+    assert list(g["node"]) == list(expected.index)
+    np.testing.assert_allclose(g["response_rate"], expected["rate"])
+    np.testing.assert_allclose(g["index"], 100 * expected["rate"] / hit.mean())
+    np.testing.assert_allclose(g["cumulative_gain"], expected["sum"].cumsum() / hit.sum())
+    assert g["cumulative_gain"].iloc[-1] == pytest.approx(1.0)
+    assert all(isinstance(r, str) for r in g["rule"])
+    with pytest.raises(InvalidParameterError, match="invalid parameter target"):
+        m.gains("daisy")

@@ -186,6 +186,19 @@ class ChaidClassifier:
         self._check_fitted()
         return from_arrow(self.tree_.nodes(), "pandas")
 
+    def gains(self, target: Any) -> Any:
+        """Gains table for the class ``target``: leaves by decreasing
+        response rate with n, share, responses, response_rate, gain, index
+        (lift × 100) and their cumulative values (pandas)."""
+        self._check_fitted()
+        matches = np.flatnonzero(self.classes_ == target)
+        if len(matches) == 0:
+            raise InvalidParameterError(f"invalid parameter target: {target!r} is not a class ({list(self.classes_)})")
+        table = from_arrow(self.tree_.gains(int(matches[0])), "pandas")
+        leaf_rules = self.nodes().set_index("node")["rule"]
+        table["rule"] = table["node"].map(leaf_rules)
+        return table
+
     def rules(self) -> list[str]:
         """The rule of every leaf, as text."""
         n = self.nodes()

@@ -276,6 +276,26 @@ impl PyChaidModel {
             .collect()
     }
 
+    /// Gains table for class index `target` (leaves by response rate).
+    fn gains(&self, target: usize) -> PyResult<PyTable> {
+        let g = self.inner.gains(target).map_err(BindError::from)?;
+        let mut t = TableBuilder::default();
+        t.push("node", out::i64_array(g.iter().map(|r| r.node as i64)));
+        let col = |f: fn(&ciblage::tree::chaid::GainsRow) -> f64| {
+            out::f64_array(&g.iter().map(f).collect::<Vec<_>>())
+        };
+        t.push("n", col(|r| r.n));
+        t.push("share", col(|r| r.share));
+        t.push("responses", col(|r| r.responses));
+        t.push("response_rate", col(|r| r.response_rate));
+        t.push("gain", col(|r| r.gain));
+        t.push("index", col(|r| r.index));
+        t.push("cumulative_share", col(|r| r.cumulative_share));
+        t.push("cumulative_gain", col(|r| r.cumulative_gain));
+        t.push("cumulative_index", col(|r| r.cumulative_index));
+        t.into_py_table()
+    }
+
     /// Class labels.
     #[getter]
     fn classes(&self) -> Vec<String> {

@@ -27,7 +27,7 @@ mod params;
 mod stats;
 
 pub use data::{Encoder, Predictor, PredictorKind, MISSING, UNSEEN};
-pub use model::{ChaidModel, ChaidNode, ChaidSplit, CHAID_MODEL_VERSION};
+pub use model::{ChaidModel, ChaidNode, ChaidSplit, GainsRow, CHAID_MODEL_VERSION};
 pub use params::{Chaid, ChaidParams, ChaidValidParams, TieRule};
 
 #[cfg(test)]

@@ -471,3 +471,94 @@ fn largest_child(nodes: &[ChaidNode], children: &[usize]) -> usize {
         }
     })
 }
+
+/// One row of a gains table: a leaf, ranked by its response rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GainsRow {
+    /// Leaf id.
+    pub node: usize,
+    /// Weighted cases in the leaf.
+    pub n: f64,
+    /// Share of all cases.
+    pub share: f64,
+    /// Cases of the target class.
+    pub responses: f64,
+    /// Responses / n.
+    pub response_rate: f64,
+    /// Share of all responses found in the leaf.
+    pub gain: f64,
+    /// Response rate over the overall rate × 100 (lift).
+    pub index: f64,
+    /// Share of cases in this leaf and the better ones.
+    pub cumulative_share: f64,
+    /// Share of responses in this leaf and the better ones.
+    pub cumulative_gain: f64,
+    /// Cumulative response rate over the overall rate × 100.
+    pub cumulative_index: f64,
+}
+
+impl ChaidModel {
+    /// The gains table for class `target`: leaves by decreasing response
+    /// rate (ties: lower id first), with shares, gains, index (lift) and
+    /// their cumulative values.
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidParameter`] (`target`) for a class out of range.
+    pub fn gains(&self, target: usize) -> Result<Vec<GainsRow>> {
+        if target >= self.classes.len() {
+            return Err(CiblageError::param(
+                "target",
+                format!("class {target} is not below {}", self.classes.len()),
+            ));
+        }
+        let root = &self.nodes[0];
+        let (total, responses) = (root.n, root.counts[target]);
+        let overall = responses / total;
+        let mut leaves: Vec<&ChaidNode> = self.nodes.iter().filter(|n| n.split.is_none()).collect();
+        let rate = |n: &ChaidNode| {
+            if n.n > 0.0 {
+                n.counts[target] / n.n
+            } else {
+                0.0
+            }
+        };
+        leaves.sort_by(|a, b| rate(b).total_cmp(&rate(a)).then(a.id.cmp(&b.id)));
+        let (mut cum_n, mut cum_r) = (0.0, 0.0);
+        Ok(leaves
+            .into_iter()
+            .map(|leaf| {
+                cum_n += leaf.n;
+                cum_r += leaf.counts[target];
+                let r = rate(leaf);
+                GainsRow {
+                    node: leaf.id,
+                    n: leaf.n,
+                    share: leaf.n / total,
+                    responses: leaf.counts[target],
+                    response_rate: r,
+                    gain: if responses > 0.0 {
+                        leaf.counts[target] / responses
+                    } else {
+                        0.0
+                    },
+                    index: if overall > 0.0 {
+                        100.0 * r / overall
+                    } else {
+                        0.0
+                    },
+                    cumulative_share: cum_n / total,
+                    cumulative_gain: if responses > 0.0 {
+                        cum_r / responses
+                    } else {
+                        0.0
+                    },
+                    cumulative_index: if overall > 0.0 {
+                        100.0 * (cum_r / cum_n) / overall
+                    } else {
+                        0.0
+                    },
+                }
+            })
+            .collect())
+    }
+}

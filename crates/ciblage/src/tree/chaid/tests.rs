@@ -371,3 +371,34 @@ mod invariants {
         }
     }
 }
+
+#[test]
+fn gains_table_by_hand() {
+    // C6's tree, class 1 as the response: 6 of 20 respond (rate 0.3).
+    // Leaf 2 (gender 1: rows 2,3,6,7,10,19 → 1,1,1,1,1,0) has 5 of 6,
+    // rate 5/6, index (5/6)/0.3·100 = 277.78, gain 5/6; leaf 1 (gender 0:
+    // 0,0,2,0,1,0) has 1 of 6; leaf 3 (gender 2, 8 rows) none.
+    let gender = [0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 1];
+    let y = [0, 0, 1, 1, 2, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    let m = Chaid::chaid_package_params()
+        .alpha_merge(0.9)
+        .min_child(1.0)
+        .min_parent(1.0)
+        .check()
+        .unwrap()
+        .fit(
+            vec![Predictor::nominal("gender", &labels(&gender))],
+            &y,
+            classes(3),
+            None,
+        )
+        .unwrap();
+    let g = m.gains(1).unwrap();
+    assert_eq!(g.iter().map(|r| r.node).collect::<Vec<_>>(), [2, 1, 3]);
+    assert!((g[0].index - (5.0 / 6.0) / 0.3 * 100.0).abs() < 1e-9);
+    assert!((g[0].gain - 5.0 / 6.0).abs() < 1e-12);
+    assert!((g[1].cumulative_gain - 1.0).abs() < 1e-12);
+    assert!((g[1].cumulative_share - 12.0 / 20.0).abs() < 1e-12);
+    assert!((g[2].cumulative_index - 100.0).abs() < 1e-9);
+    assert!(m.gains(3).is_err());
+}
