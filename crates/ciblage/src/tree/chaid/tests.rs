@@ -402,3 +402,203 @@ fn gains_table_by_hand() {
     assert!((g[2].cumulative_index - 100.0).abs() < 1e-9);
     assert!(m.gains(3).is_err());
 }
+
+/// Rows from (class a, class b) counts per category; `None` = missing.
+fn blocks(b: &[(Option<u32>, usize, usize)]) -> (Vec<Option<u32>>, Vec<u32>) {
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for &(cat, a, bb) in b {
+        for k in 0..a + bb {
+            x.push(cat);
+            y.push(u32::from(k >= a));
+        }
+    }
+    (x, y)
+}
+
+fn root_split(x: &[Option<u32>], y: &[u32], kind: PredictorKind, exhaustive: bool) -> ChaidSplit {
+    let p = match kind {
+        PredictorKind::Nominal => Predictor::nominal(
+            "x",
+            &x.iter()
+                .map(|c| c.map(|c| c.to_string()))
+                .collect::<Vec<_>>(),
+        ),
+        _ => Predictor::ordinal(
+            "x",
+            &x.iter()
+                .map(|c| c.map_or(f64::NAN, f64::from))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap(),
+    };
+    let m = Chaid::params()
+        .min_parent(1.0)
+        .min_child(1.0)
+        .max_depth(1)
+        .exhaustive(exhaustive)
+        .check()
+        .unwrap()
+        .fit(vec![p], y, classes(2), None)
+        .unwrap();
+    m.nodes()[0].split.clone().unwrap()
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * b.abs()
+}
+
+#[test]
+fn c12_merge_unit_cases() {
+    // T1: (30,30), (30,30), (55,5): groups {0,1} {2}, χ² 30.100334, p 4.1026e-08.
+    let (x, y) = blocks(&[(Some(0), 30, 30), (Some(1), 30, 30), (Some(2), 55, 5)]);
+    let s = root_split(&x, &y, PredictorKind::Nominal, false);
+    assert_eq!(s.groups, [vec![0, 1], vec![2]]);
+    assert!(close(s.statistic, 30.100334, 1e-6) && s.df == 1.0);
+    assert!(close(s.ln_p.exp(), 4.1026e-08, 1e-3));
+    assert!(
+        close(s.ln_bonferroni.exp(), 3.0, 1e-9) && close(s.ln_p_adjusted.exp(), 1.2308e-07, 1e-3)
+    );
+    let s = root_split(&x, &y, PredictorKind::Ordinal, false);
+    assert_eq!(s.groups, [vec![0, 1], vec![2]]);
+    assert!(close(s.ln_p_adjusted.exp(), 8.2052e-08, 1e-3)); // B = 2
+    let s = root_split(&x, &y, PredictorKind::Nominal, true);
+    assert_eq!(s.groups, [vec![0, 1], vec![2]]);
+    assert!(close(s.ln_bonferroni.exp(), 12.0, 1e-9)); // I(I²−1)/2, SPSS
+                                                       // T2: (55,5), (30,30), (55,5): ordinal cannot merge 0 and 2 → no merge;
+                                                       // nominal merges {0,2}.
+    let (x, y) = blocks(&[(Some(0), 55, 5), (Some(1), 30, 30), (Some(2), 55, 5)]);
+    let s = root_split(&x, &y, PredictorKind::Ordinal, false);
+    assert_eq!(s.groups.len(), 3);
+    assert!(
+        close(s.statistic, 40.178571, 1e-6) && s.df == 2.0 && close(s.ln_p.exp(), 1.8851e-09, 1e-3)
+    );
+    let s = root_split(&x, &y, PredictorKind::Nominal, false);
+    assert_eq!(s.groups, [vec![0, 2], vec![1]]);
+    assert!(
+        close(s.ln_p.exp(), 2.3178e-10, 1e-3) && close(s.ln_p_adjusted.exp(), 6.9533e-10, 1e-3)
+    );
+    let s = root_split(&x, &y, PredictorKind::Nominal, true);
+    assert_eq!(s.groups, [vec![0, 2], vec![1]]);
+    assert!(close(s.ln_p_adjusted.exp(), 2.7813e-09, 1e-3));
+    // T3: floating NA (27,3) joins {2}: {0,1} {2,NA}, χ² 37.128577, B 5.
+    let (x, y) = blocks(&[
+        (Some(0), 30, 30),
+        (Some(1), 32, 28),
+        (Some(2), 55, 5),
+        (None, 27, 3),
+    ]);
+    let s = root_split(&x, &y, PredictorKind::Ordinal, false);
+    assert_eq!(s.groups, [vec![0, 1], vec![2, MISSING]]);
+    assert!(close(s.statistic, 37.128577, 1e-6) && close(s.ln_p.exp(), 1.1059e-09, 1e-3));
+    assert!(close(s.ln_p_adjusted.exp(), 5.5296e-09, 1e-3));
+    // T4: NA (1,29) stays apart: {0,1} {2} {NA}, χ² 65.721721, df 2.
+    let (x, y) = blocks(&[
+        (Some(0), 30, 30),
+        (Some(1), 32, 28),
+        (Some(2), 55, 5),
+        (None, 1, 29),
+    ]);
+    let s = root_split(&x, &y, PredictorKind::Ordinal, false);
+    assert_eq!(s.groups, [vec![0, 1], vec![2], vec![MISSING]]);
+    assert!(close(s.statistic, 65.721721, 1e-6) && s.df == 2.0);
+    assert!(
+        close(s.ln_p.exp(), 5.3544e-15, 1e-3) && close(s.ln_p_adjusted.exp(), 2.6772e-14, 1e-3)
+    );
+}
+
+#[test]
+fn c14_large_n_keeps_groups_in_rate_order() {
+    // x0 uniform on 0..4, y ~ Bernoulli(logistic(−1 + 0.35·x0)), 300k rows
+    // (deterministic: exact expected counts per level, interleaved).
+    let n_per = 60_000usize;
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for level in 0..5u32 {
+        let rate = 1.0 / (1.0 + (1.0 - 0.35 * f64::from(level)).exp());
+        let ones = (rate * n_per as f64).round() as usize;
+        for k in 0..n_per {
+            x.push(Some(level));
+            y.push(u32::from(k < ones));
+        }
+    }
+    // Standard CHAID keeps all five levels: every pair differs.
+    let s = root_split(&x, &y, PredictorKind::Nominal, false);
+    assert_eq!(s.groups.len(), 5);
+    assert!(s.ln_p < -700.0, "p underflows in linear scale: {}", s.ln_p);
+    // Exhaustive: the best grouping found merges only neighbours in rate
+    // order (contiguous groups), never the most different levels.
+    let s = root_split(&x, &y, PredictorKind::Nominal, true);
+    for g in &s.groups {
+        let (lo, hi) = (g.iter().min().unwrap(), g.iter().max().unwrap());
+        assert_eq!((hi - lo + 1) as usize, g.len(), "{:?}", s.groups);
+    }
+}
+
+#[test]
+fn frequency_weights_equal_expanded_rows() {
+    // An aggregated table with frequency weights grows the same tree as the
+    // expanded rows (the Titanic property, on a synthetic table).
+    let cells: Vec<(u32, u32, u32, usize)> = vec![
+        (0, 0, 0, 40),
+        (0, 0, 1, 10),
+        (0, 1, 0, 25),
+        (0, 1, 1, 35),
+        (1, 0, 0, 5),
+        (1, 0, 1, 60),
+        (1, 1, 0, 30),
+        (1, 1, 1, 20),
+        (2, 0, 0, 50),
+        (2, 0, 1, 12),
+        (2, 1, 0, 8),
+        (2, 1, 1, 44),
+    ];
+    let fit = |a: Vec<Option<u32>>, b: Vec<Option<u32>>, y: Vec<u32>, w: Option<Vec<f64>>| {
+        let to = |v: &[Option<u32>]| {
+            v.iter()
+                .map(|c| c.map(|c| c.to_string()))
+                .collect::<Vec<_>>()
+        };
+        Chaid::params()
+            .min_parent(20.0)
+            .min_child(10.0)
+            .check()
+            .unwrap()
+            .fit(
+                vec![
+                    Predictor::nominal("a", &to(&a)),
+                    Predictor::nominal("b", &to(&b)),
+                ],
+                &y,
+                classes(2),
+                w.as_deref(),
+            )
+            .unwrap()
+    };
+    let agg = fit(
+        cells.iter().map(|c| Some(c.0)).collect(),
+        cells.iter().map(|c| Some(c.1)).collect(),
+        cells.iter().map(|c| c.2).collect(),
+        Some(cells.iter().map(|c| c.3 as f64).collect()),
+    );
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    let mut y = Vec::new();
+    for c in &cells {
+        for _ in 0..c.3 {
+            a.push(Some(c.0));
+            b.push(Some(c.1));
+            y.push(c.2);
+        }
+    }
+    let full = fit(a, b, y, None);
+    assert!(agg.nodes().len() > 1);
+    assert_eq!(agg.nodes().len(), full.nodes().len());
+    for (x, z) in agg.nodes().iter().zip(full.nodes()) {
+        assert_eq!((x.n, &x.counts), (z.n, &z.counts));
+        assert_eq!(
+            x.split.as_ref().map(|s| (&s.groups, s.statistic)),
+            z.split.as_ref().map(|s| (&s.groups, s.statistic))
+        );
+    }
+}
