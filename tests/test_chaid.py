@@ -130,5 +130,14 @@ def test_gains_table_against_pandas(iris) -> None:
     np.testing.assert_allclose(g["cumulative_gain"], expected["sum"].cumsum() / hit.sum())
     assert g["cumulative_gain"].iloc[-1] == pytest.approx(1.0)
     assert all(isinstance(r, str) for r in g["rule"])
+    # The SQL of each leaf selects exactly its rows (evaluated with pandas.query
+    # after turning SQL into a pandas expression for these simple ranges).
+    nodes = m.nodes()
+    for leaf, sql in zip(nodes["node"], nodes["sql"]):
+        if leaf == 0 or nodes.loc[nodes["node"] == leaf, "split"].iloc[0] != "":
+            continue
+        expr = sql.replace('"', "`").replace(" AND ", " and ")
+        selected = X.query(expr).index
+        np.testing.assert_array_equal(selected, X.index[m.apply(X) == leaf])
     with pytest.raises(InvalidParameterError, match="invalid parameter target"):
         m.gains("daisy")

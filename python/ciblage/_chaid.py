@@ -182,7 +182,8 @@ class ChaidClassifier:
 
     def nodes(self) -> Any:
         """One row per node: id, parent, depth, n, split, statistic, df, p,
-        adjusted p (and their logarithms), stop reason, rule (pandas)."""
+        adjusted p (and their logarithms), stop reason, rule as text and as a
+        SQL WHERE condition (pandas)."""
         self._check_fitted()
         return from_arrow(self.tree_.nodes(), "pandas")
 

@@ -181,7 +181,7 @@ impl PyChaidModel {
     }
 
     /// One row per node: id, parent, depth, n, split predictor, groups,
-    /// statistic, df, p, adjusted p, stop reason, rule.
+    /// statistic, df, p, adjusted p, stop reason, rule (text and SQL).
     fn nodes(&self) -> PyResult<PyTable> {
         let nodes = self.inner.nodes();
         let preds = self.inner.predictors();
@@ -229,6 +229,8 @@ impl PyChaidModel {
             .map(|i| self.inner.rule(i).join(" and "))
             .collect();
         t.push("rule", out::strings_from(rules.iter().map(String::as_str)));
+        let sql: Vec<String> = (0..nodes.len()).map(|i| self.inner.sql_rule(i)).collect();
+        t.push("sql", out::strings_from(sql.iter().map(String::as_str)));
         t.into_py_table()
     }
 

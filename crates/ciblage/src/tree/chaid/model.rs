@@ -562,3 +562,93 @@ impl ChaidModel {
             .collect())
     }
 }
+
+/// A SQL identifier, double-quoted.
+fn sql_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A SQL string literal.
+fn sql_text(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+impl ChaidModel {
+    /// The path to `leaf` as a SQL `WHERE` condition. Labels become `IN`
+    /// lists, bins of continuous predictors become ranges (`> a AND <= b`),
+    /// and a group holding the missing category adds `IS NULL`. Rows the tree
+    /// routes by its rule for unseen levels match no leaf's condition.
+    pub fn sql_rule(&self, leaf: usize) -> String {
+        let mut parts = Vec::new();
+        let mut id = leaf;
+        while let Some(parent) = self.nodes[id].parent {
+            let split = self.nodes[parent].split.as_ref().expect("parent splits");
+            let p = &self.predictors[split.predictor];
+            let col = sql_ident(&p.name);
+            let branch = &self.nodes[id].branch;
+            let codes: Vec<u32> = branch.iter().copied().filter(|&c| c != MISSING).collect();
+            let mut alternatives = Vec::new();
+            match &p.encoder {
+                super::data::Encoder::Bins(edges) => {
+                    // Runs of consecutive bins → ranges.
+                    let mut sorted = codes.clone();
+                    sorted.sort_unstable();
+                    let mut k = 0;
+                    while k < sorted.len() {
+                        let start = sorted[k];
+                        while k + 1 < sorted.len() && sorted[k + 1] == sorted[k] + 1 {
+                            k += 1;
+                        }
+                        let end = sorted[k];
+                        let mut conds = Vec::new();
+                        if start > 0 {
+                            conds.push(format!("{col} > {}", edges[start as usize - 1]));
+                        }
+                        if (end as usize) + 1 < edges.len() {
+                            conds.push(format!("{col} <= {}", edges[end as usize]));
+                        }
+                        alternatives.push(if conds.is_empty() {
+                            format!("{col} IS NOT NULL")
+                        } else {
+                            conds.join(" AND ")
+                        });
+                        k += 1;
+                    }
+                }
+                super::data::Encoder::Values(values) => {
+                    if !codes.is_empty() {
+                        let list: Vec<String> = codes
+                            .iter()
+                            .map(|&c| format!("{}", values[c as usize]))
+                            .collect();
+                        alternatives.push(format!("{col} IN ({})", list.join(", ")));
+                    }
+                }
+                super::data::Encoder::Labels(labels) => {
+                    if !codes.is_empty() {
+                        let list: Vec<String> = codes
+                            .iter()
+                            .map(|&c| sql_text(&labels[c as usize]))
+                            .collect();
+                        alternatives.push(format!("{col} IN ({})", list.join(", ")));
+                    }
+                }
+            }
+            if branch.contains(&MISSING) {
+                alternatives.push(format!("{col} IS NULL"));
+            }
+            parts.push(if alternatives.len() == 1 {
+                alternatives.remove(0)
+            } else {
+                format!("({})", alternatives.join(" OR "))
+            });
+            id = parent;
+        }
+        parts.reverse();
+        if parts.is_empty() {
+            "TRUE".to_owned()
+        } else {
+            parts.join(" AND ")
+        }
+    }
+}

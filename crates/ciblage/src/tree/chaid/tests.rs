@@ -602,3 +602,59 @@ fn frequency_weights_equal_expanded_rows() {
         );
     }
 }
+
+#[test]
+fn sql_rules_select_exactly_the_leaf_rows() {
+    // Ordinal with floating missing (from the floating test) and a binned
+    // continuous predictor: each leaf's SQL, evaluated by hand on the rows,
+    // selects exactly the rows the tree puts in that leaf.
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for (v, cls, n) in [
+        (1.0, 0, 40),
+        (2.0, 0, 40),
+        (3.0, 1, 40),
+        (4.0, 1, 40),
+        (f64::NAN, 1, 30),
+    ] {
+        for _ in 0..n {
+            x.push(v);
+            y.push(cls);
+        }
+    }
+    let m = Chaid::params()
+        .min_parent(10.0)
+        .min_child(5.0)
+        .max_depth(1)
+        .check()
+        .unwrap()
+        .fit(
+            vec![Predictor::ordinal("x", &x).unwrap()],
+            &y,
+            classes(2),
+            None,
+        )
+        .unwrap();
+    assert_eq!(m.sql_rule(1), "\"x\" IN (1, 2)");
+    assert_eq!(m.sql_rule(2), "(\"x\" IN (3, 4) OR \"x\" IS NULL)");
+    assert_eq!(m.sql_rule(0), "TRUE");
+    // Continuous: values 1..=10 in 5 bins (edges 2, 4, 6, 8, 10), classes
+    // split at 6: the leaves are ranges.
+    let v: Vec<f64> = (1..=100).map(|i| f64::from((i - 1) % 10 + 1)).collect();
+    let y: Vec<u32> = v.iter().map(|&x| u32::from(x > 6.0)).collect();
+    let m = Chaid::params()
+        .min_parent(10.0)
+        .min_child(5.0)
+        .max_depth(1)
+        .check()
+        .unwrap()
+        .fit(
+            vec![Predictor::continuous("amount", &v, None, 5).unwrap()],
+            &y,
+            classes(2),
+            None,
+        )
+        .unwrap();
+    let rules: Vec<String> = (1..m.nodes().len()).map(|i| m.sql_rule(i)).collect();
+    assert_eq!(rules, ["\"amount\" <= 6", "\"amount\" > 6"]);
+}
