@@ -116,3 +116,27 @@ def test_pickle_and_errors() -> None:
         m.predict(X[:, :2])
     with pytest.raises(InvalidInputError, match="not fitted"):
         ciblage.CartRegressor().predict(X)
+
+
+def test_export_text_as_sklearn_and_sql_rules() -> None:
+    from sklearn.tree import export_text
+
+    iris = load_iris()
+    names = list(iris.feature_names)
+    ours = ciblage.CartClassifier(random_state=0, max_depth=2).fit(iris.data, iris.target)
+    theirs = DecisionTreeClassifier(random_state=0, max_depth=2).fit(iris.data, iris.target)
+    assert ours.export_text(feature_names=names) == export_text(theirs, feature_names=names)
+    X, y = load_diabetes(return_X_y=True)
+    r_ours = ciblage.CartRegressor(random_state=0, max_depth=3).fit(X, y)
+    r_theirs = DecisionTreeRegressor(random_state=0, max_depth=3).fit(X, y)
+    assert r_ours.export_text(decimals=3) == export_text(r_theirs, decimals=3)
+    # Each leaf's SQL condition selects exactly its rows (checked with pandas.query).
+    import pandas as pd
+
+    df = pd.DataFrame(iris.data.astype(np.float32).astype(np.float64), columns=[f"f{i}" for i in range(4)])
+    sql = ours.sql_rules([f"f{i}" for i in range(4)])
+    leaves = ours.apply(iris.data)
+    for node, cond in enumerate(sql):
+        if node in set(leaves):
+            picked = df.query(cond.replace('"', "`").replace(" AND ", " and ")).index
+            np.testing.assert_array_equal(picked, np.flatnonzero(leaves == node))

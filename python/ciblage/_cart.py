@@ -98,6 +98,24 @@ class _CartBase:
     def get_n_leaves(self) -> int:
         return self.tree_.n_leaves
 
+    def _feature_names(self, feature_names: Any) -> list[str]:
+        if feature_names is not None:
+            return [str(f) for f in feature_names]
+        return [f"feature_{i}" for i in range(self.n_features_in_)]
+
+    def export_text(self, feature_names: Any = None, decimals: int = 2) -> str:
+        """The tree as indented text, as ``sklearn.tree.export_text``."""
+        if not hasattr(self, "tree_"):
+            raise InvalidInputError(f"this {type(self).__name__} is not fitted yet: call fit first")
+        classes = [str(c) for c in getattr(self, "classes_", [])]
+        return self.tree_.to_text(self._feature_names(feature_names), classes, int(decimals))
+
+    def sql_rules(self, feature_names: Any = None) -> list[str]:
+        """The SQL WHERE condition of every node (leaves included)."""
+        if not hasattr(self, "tree_"):
+            raise InvalidInputError(f"this {type(self).__name__} is not fitted yet: call fit first")
+        return self.tree_.sql_rules(self._feature_names(feature_names))
+
     def cost_complexity_pruning_path(self, X: Any, y: Any, sample_weight: Any = None) -> dict[str, np.ndarray]:
         """Effective alphas and total leaf impurities of minimal cost-complexity pruning."""
         full = type(self)(**{**self.get_params(), "ccp_alpha": 0.0}).fit(X, y, sample_weight)

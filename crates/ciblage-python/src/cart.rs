@@ -159,6 +159,24 @@ impl PyCartTree {
         }
     }
 
+    /// The tree as text (scikit-learn's `export_text` layout).
+    #[pyo3(signature = (feature_names, class_names, decimals = 2))]
+    fn to_text(
+        &self,
+        feature_names: Vec<String>,
+        class_names: Vec<String>,
+        decimals: usize,
+    ) -> String {
+        self.inner.to_text(&feature_names, &class_names, decimals)
+    }
+
+    /// SQL WHERE condition of every node.
+    fn sql_rules(&self, feature_names: Vec<String>) -> Vec<String> {
+        (0..self.inner.node_count())
+            .map(|i| self.inner.sql_rule(i, &feature_names))
+            .collect()
+    }
+
     /// The tree as versioned JSON.
     fn to_json(&self) -> String {
         self.inner.to_json()

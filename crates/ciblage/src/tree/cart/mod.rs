@@ -15,6 +15,7 @@
 //! ```
 
 mod build;
+mod export;
 mod params;
 mod tree;
 

@@ -1,0 +1,95 @@
+//! Readable forms of a CART tree: text (as scikit-learn's `export_text`)
+//! and SQL conditions per node.
+
+use crate::tree::cart::tree::{CartTree, LEAF};
+
+enum Item {
+    Node(usize, usize),
+    Line(String),
+}
+
+impl CartTree {
+    fn name(names: &[String], f: usize) -> String {
+        names
+            .get(f)
+            .cloned()
+            .unwrap_or_else(|| format!("feature_{f}"))
+    }
+
+    /// The tree as indented text, in the layout of scikit-learn's
+    /// `export_text`: `|--- name <= t` / `|--- name >  t` lines, leaves as
+    /// `class: label` (classification) or `value: [v]` (regression).
+    pub fn to_text(
+        &self,
+        feature_names: &[String],
+        class_names: &[String],
+        decimals: usize,
+    ) -> String {
+        let mut out = String::new();
+        let mut stack = vec![Item::Node(0, 0)];
+        while let Some(item) = stack.pop() {
+            let (i, depth) = match item {
+                Item::Line(s) => {
+                    out.push_str(&s);
+                    continue;
+                }
+                Item::Node(i, depth) => (i, depth),
+            };
+            let indent = "|   ".repeat(depth);
+            if self.children_left[i] == LEAF {
+                let v = &self.value[i];
+                if self.n_classes > 0 {
+                    let k = (0..v.len()).fold(0, |b, k| if v[k] > v[b] { k } else { b });
+                    let name = class_names.get(k).cloned().unwrap_or_else(|| k.to_string());
+                    out.push_str(&format!("{indent}|--- class: {name}\n"));
+                } else {
+                    out.push_str(&format!("{indent}|--- value: [{:.*}]\n", decimals, v[0]));
+                }
+                continue;
+            }
+            let name = Self::name(feature_names, self.feature[i] as usize);
+            let t = self.threshold[i];
+            out.push_str(&format!("{indent}|--- {name} <= {t:.decimals$}\n"));
+            stack.push(Item::Node(self.children_right[i] as usize, depth + 1));
+            stack.push(Item::Line(format!(
+                "{indent}|--- {name} >  {t:.decimals$}\n"
+            )));
+            stack.push(Item::Node(self.children_left[i] as usize, depth + 1));
+        }
+        out
+    }
+
+    /// The path to node `id` as a SQL `WHERE` condition on the feature
+    /// columns (`"name" <= t AND "name" > t …`; `TRUE` for the root).
+    /// Thresholds are printed in full so that the condition selects exactly
+    /// the rows the tree routes there (values compared as stored).
+    pub fn sql_rule(&self, id: usize, feature_names: &[String]) -> String {
+        let mut parent = vec![usize::MAX; self.node_count()];
+        for i in 0..self.node_count() {
+            for c in [self.children_left[i], self.children_right[i]] {
+                if c != LEAF {
+                    parent[c as usize] = i;
+                }
+            }
+        }
+        let mut parts = Vec::new();
+        let mut node = id;
+        while parent[node] != usize::MAX {
+            let p = parent[node];
+            let name = Self::name(feature_names, self.feature[p] as usize).replace('"', "\"\"");
+            let op = if self.children_left[p] == node as i64 {
+                "<="
+            } else {
+                ">"
+            };
+            parts.push(format!("\"{name}\" {op} {}", self.threshold[p]));
+            node = p;
+        }
+        parts.reverse();
+        if parts.is_empty() {
+            "TRUE".into()
+        } else {
+            parts.join(" AND ")
+        }
+    }
+}
