@@ -100,7 +100,7 @@ def test_predict_proba_apply_pickle_and_new_levels(iris) -> None:
 
 def test_errors() -> None:
     X = pd.DataFrame({"a": ["x", "y"] * 5})
-    with pytest.raises(InvalidInputError, match="y: expected 10 labels"):
+    with pytest.raises(InvalidInputError, match="y: expected 10 values"):
         ciblage.ChaidClassifier().fit(X, [1, 2])
     with pytest.raises(InvalidParameterError, match="invalid parameter alpha_merge"):
         ciblage.ChaidClassifier(alpha_merge=0).fit(X, [0, 1] * 5)
@@ -141,3 +141,24 @@ def test_gains_table_against_pandas(iris) -> None:
         np.testing.assert_array_equal(selected, X.index[m.apply(X) == leaf])
     with pytest.raises(InvalidParameterError, match="invalid parameter target"):
         m.gains("daisy")
+
+
+def test_regressor_anova_against_scipy() -> None:
+    from scipy.stats import f_oneway
+
+    rng = np.random.default_rng(5)
+    n = 900
+    df = pd.DataFrame({"region": rng.choice(["north", "south", "east"], n), "age": rng.uniform(18, 80, n)})
+    spend = 50 + 30 * (df["region"] == "east") + 0.5 * df["age"] + rng.normal(0, 10, n)
+    m = ciblage.ChaidRegressor(min_parent=50, min_child=20, max_depth=1,
+                               column_types={"region": "nominal"}).fit(df[["region"]], spend)
+    root = m.nodes().iloc[0]
+    groups = m.tree_.groups()[0]
+    samples = [spend[df["region"].isin([g for g in grp if g is not None])] for grp in groups]
+    f, p = f_oneway(*samples)
+    assert root["statistic"] == pytest.approx(f, rel=1e-9)
+    assert root["p"] == pytest.approx(p, rel=1e-6)
+    leaves = m.apply(df[["region"]])
+    np.testing.assert_allclose(m.predict(df[["region"]]), pd.Series(spend).groupby(leaves).transform("mean"))
+    with pytest.raises(InvalidParameterError, match="no class probabilities"):
+        m.predict_proba(df[["region"]])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from . import datasets, exceptions, lifecycle
 from ._native import __version__
 from ._cart import CartClassifier, CartRegressor
-from ._chaid import ChaidClassifier
+from ._chaid import ChaidClassifier, ChaidRegressor
 from ._churn import Migration, RetentionResult, churn_flags, migration, retention
 from ._rfm import RfmResult, SegmentTable, rfm, rfm_analysis
 from ._value import Concentration, ValueTiers, concentration, value_tiers
@@ -39,6 +39,7 @@ __all__ = [
     "CartClassifier",
     "CartRegressor",
     "ChaidClassifier",
+    "ChaidRegressor",
     "value_tiers",
     "ValueTiers",
     "concentration",

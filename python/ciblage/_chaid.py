@@ -10,7 +10,7 @@ from . import _native
 from ._tables import from_arrow
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError, ModelFileError
 
-__all__ = ["ChaidClassifier"]
+__all__ = ["ChaidClassifier", "ChaidRegressor"]
 
 _PARAMS = ("alpha_merge", "alpha_split", "max_depth", "min_parent", "min_child", "exhaustive",
            "bonferroni", "bins", "preset", "column_types")
@@ -116,12 +116,19 @@ class ChaidClassifier:
         return [df[c] for c in df.columns]
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ChaidClassifier:
-        cols = self._columns(X, fitting=True)
         yy = np.asarray(y)
-        if yy.ndim != 1 or len(yy) != len(cols[0]):
-            raise InvalidInputError(f"y: expected {len(cols[0])} labels (one per row of X), got shape {yy.shape}")
-        classes, y_codes = np.unique(yy, return_inverse=True)
+        classes, y_codes = np.unique(yy, return_inverse=True) if yy.ndim == 1 else (None, None)
         self.classes_ = classes
+        return self._fit(X, yy, np.ascontiguousarray(y_codes, dtype=np.uint32) if y_codes is not None else None,
+                         [str(c) for c in classes] if classes is not None else [], None, sample_weight)
+
+    def _fit(self, X: Any, yy: np.ndarray, y_codes: Any, class_names: list[str], y_values: Any,
+             sample_weight: Any) -> Any:
+        cols = self._columns(X, fitting=True)
+        if yy.ndim != 1 or len(yy) != len(cols[0]):
+            raise InvalidInputError(f"y: expected {len(cols[0])} values (one per row of X), got shape {yy.shape}")
+        if y_codes is None:
+            y_codes = np.zeros(len(yy), dtype=np.uint32)
         spec = []
         types = self.column_types or {}
         for c in cols:
@@ -137,7 +144,7 @@ class ChaidClassifier:
                 spec.append((str(c.name), kind, np.ascontiguousarray(codes), labels, None))
         w = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=float)
         self.tree_ = _native.chaid_fit(
-            spec, np.ascontiguousarray(y_codes, dtype=np.uint32), [str(c) for c in classes],
+            spec, y_codes, class_names, y_values=y_values,
             sample_weight=w, alpha_merge=float(self.alpha_merge), alpha_split=float(self.alpha_split),
             max_depth=int(self.max_depth), min_parent=float(self.min_parent), min_child=float(self.min_child),
             exhaustive=bool(self.exhaustive), bonferroni=bool(self.bonferroni), bins=int(self.bins),
@@ -219,3 +226,26 @@ class ChaidClassifier:
             except ModelFileError:
                 raise
         self.__dict__.update(state)
+
+
+class ChaidRegressor(ChaidClassifier):
+    """CHAID regression tree: a continuous target (e.g. monetary value),
+    categories merged and predictors chosen by one-way ANOVA F tests with
+    Bonferroni adjustment; leaves predict the weighted mean."""
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ChaidRegressor:  # type: ignore[override]
+        try:
+            yy = np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise InvalidInputError(f"y: expected numbers ({e})") from e
+        return self._fit(X, yy, None, [], np.ascontiguousarray(yy), sample_weight)
+
+    def predict(self, X: Any) -> np.ndarray:
+        self._check_fitted()
+        return np.asarray(self.tree_.node_mean())[self.apply(X)]
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        raise InvalidParameterError("invalid parameter predict_proba: a regression tree has no class probabilities")
+
+    def gains(self, target: Any) -> Any:
+        raise InvalidParameterError("invalid parameter target: gains tables are for classification trees")

@@ -47,7 +47,7 @@ pub struct PyChaidModel {
 /// labels, values)`: codes (int64, −1 = missing) with labels for nominal and
 /// ordinal predictors, float64 values for continuous ones.
 #[pyfunction]
-#[pyo3(signature = (columns, y, classes, *, sample_weight = None, alpha_merge = 0.05, alpha_split = 0.05,
+#[pyo3(signature = (columns, y, classes, *, y_values = None, sample_weight = None, alpha_merge = 0.05, alpha_split = 0.05,
                     max_depth = 3, min_parent = 100.0, min_child = 50.0, exhaustive = false,
                     bonferroni = true, bins = 10, preset = "spss"))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
@@ -62,6 +62,7 @@ pub fn chaid_fit(
     )>,
     y: PyReadonlyArray1<'_, u32>,
     classes: Vec<String>,
+    y_values: Option<PyReadonlyArray1<'_, f64>>,
     sample_weight: Option<PyReadonlyArray1<'_, f64>>,
     alpha_merge: f64,
     alpha_split: f64,
@@ -116,8 +117,12 @@ pub fn chaid_fit(
     }
     let params = params.check().map_err(BindError::from)?;
     let y = y.as_slice()?;
+    let values = y_values.as_ref().map(|v| v.as_slice()).transpose()?;
     let inner = py
-        .detach(|| params.fit(predictors, y, classes, weights.as_deref()))
+        .detach(|| match values {
+            Some(v) => params.fit_regressor(predictors, v, weights.as_deref()),
+            None => params.fit(predictors, y, classes, weights.as_deref()),
+        })
         .map_err(BindError::from)?;
     Ok(PyChaidModel { inner })
 }
@@ -170,6 +175,13 @@ impl PyChaidModel {
     fn node_proba(&self) -> Vec<Vec<f64>> {
         (0..self.inner.nodes().len())
             .map(|i| self.inner.proba(i))
+            .collect()
+    }
+
+    /// Mean target of every node (continuous targets).
+    fn node_mean(&self) -> Vec<f64> {
+        (0..self.inner.nodes().len())
+            .map(|i| self.inner.mean(i))
             .collect()
     }
 

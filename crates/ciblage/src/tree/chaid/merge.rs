@@ -2,7 +2,9 @@
 //! 1991 for Exhaustive CHAID), from the node's contingency table only.
 
 use crate::tree::chaid::data::MISSING;
-use crate::tree::chaid::stats::{ln_bonferroni, ln_bonferroni_exhaustive, pearson, GroupingKind};
+use crate::tree::chaid::stats::{
+    anova, ln_bonferroni, ln_bonferroni_exhaustive, pearson, GroupingKind,
+};
 
 /// What the merge needs to know.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,6 +37,9 @@ pub(crate) struct NodeTable<'a> {
     pub cats: &'a [(u32, Vec<f64>)],
     pub ordered: bool,
     pub single_class_pairs_merge: bool,
+    /// Continuous target: each category holds (Σw, Σwy, Σwy²) and tests are
+    /// ANOVA F instead of Pearson χ².
+    pub continuous: bool,
 }
 
 impl NodeTable<'_> {
@@ -55,11 +60,20 @@ impl NodeTable<'_> {
     pub fn test(&self, groups: &[Vec<u32>]) -> (f64, f64, f64) {
         let tables: Vec<Vec<f64>> = groups.iter().map(|g| self.counts(g)).collect();
         let rows: Vec<&[f64]> = tables.iter().map(Vec::as_slice).collect();
-        pearson(&rows)
+        if self.continuous {
+            anova(&rows)
+        } else {
+            pearson(&rows)
+        }
     }
 
     fn size(&self, group: &[u32]) -> f64 {
-        self.counts(group).iter().sum()
+        let c = self.counts(group);
+        if self.continuous {
+            c[0]
+        } else {
+            c.iter().sum()
+        }
     }
 
     /// Pairs that may merge: nominal all, ordinal adjacent (a group made of
@@ -93,6 +107,9 @@ impl NodeTable<'_> {
     /// such pairs may not merge, −∞.
     fn pair_ln_p(&self, a: &[u32], b: &[u32]) -> f64 {
         let (ca, cb) = (self.counts(a), self.counts(b));
+        if self.continuous {
+            return anova(&[&ca, &cb]).2;
+        }
         let classes = ca.iter().zip(&cb).filter(|(x, y)| **x + **y > 0.0).count();
         if classes < 2 && !self.single_class_pairs_merge {
             return f64::NEG_INFINITY;

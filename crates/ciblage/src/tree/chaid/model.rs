@@ -45,7 +45,7 @@ pub struct ChaidNode {
     pub branch: Vec<u32>,
     /// Weighted cases.
     pub n: f64,
-    /// Weighted cases per class.
+    /// Weighted cases per class; for a continuous target (Σw, Σwy, Σwy²).
     pub counts: Vec<f64>,
     /// The split, for inner nodes.
     pub split: Option<ChaidSplit>,
@@ -56,7 +56,7 @@ pub struct ChaidNode {
     pub stop: Option<String>,
 }
 
-/// A fitted CHAID tree (categorical target).
+/// A fitted CHAID tree (categorical or continuous target).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChaidModel {
     version: u32,
@@ -80,26 +80,7 @@ impl ChaidValidParams {
         classes: Vec<String>,
         weights: Option<&[f64]>,
     ) -> Result<ChaidModel> {
-        let n = target.len();
-        if n == 0 {
-            return Err(CiblageError::EmptyInput {
-                argument: "y".into(),
-            });
-        }
-        if predictors.is_empty() {
-            return Err(CiblageError::EmptyInput {
-                argument: "X".into(),
-            });
-        }
-        for p in &predictors {
-            if p.codes.len() != n {
-                return Err(CiblageError::LengthMismatch {
-                    argument: p.name.clone(),
-                    expected: n,
-                    got: p.codes.len(),
-                });
-            }
-        }
+        check_inputs(&predictors, target.len(), weights)?;
         if let Some(row) = target.iter().position(|&c| c as usize >= classes.len()) {
             return Err(CiblageError::param(
                 "y",
@@ -110,22 +91,40 @@ impl ChaidValidParams {
                 ),
             ));
         }
-        if let Some(w) = weights {
-            if w.len() != n {
-                return Err(CiblageError::LengthMismatch {
-                    argument: "sample_weight".into(),
-                    expected: n,
-                    got: w.len(),
-                });
-            }
-            if let Some(row) = w.iter().position(|x| !(x.is_finite() && *x >= 0.0)) {
-                return Err(CiblageError::NonFinite {
-                    argument: "sample_weight".into(),
-                    row,
-                    value: w[row],
-                });
-            }
+        let j = classes.len();
+        Ok(self.grow(predictors, TargetRef::Classes(target, j), classes, weights))
+    }
+
+    /// Grows a tree predicting a continuous `target` (ANOVA F tests; leaves
+    /// predict the weighted mean), e.g. monetary value.
+    ///
+    /// # Errors
+    /// Empty input, columns of different lengths, non-finite targets or weights.
+    pub fn fit_regressor(
+        &self,
+        predictors: Vec<Predictor>,
+        target: &[f64],
+        weights: Option<&[f64]>,
+    ) -> Result<ChaidModel> {
+        check_inputs(&predictors, target.len(), weights)?;
+        if let Some(row) = target.iter().position(|v| !v.is_finite()) {
+            return Err(CiblageError::NonFinite {
+                argument: "y".into(),
+                row,
+                value: target[row],
+            });
         }
+        Ok(self.grow(predictors, TargetRef::Values(target), Vec::new(), weights))
+    }
+
+    fn grow(
+        &self,
+        predictors: Vec<Predictor>,
+        target: TargetRef<'_>,
+        classes: Vec<String>,
+        weights: Option<&[f64]>,
+    ) -> ChaidModel {
+        let n = target.len();
         let p = &self.params;
         let rules = MergeRules {
             ln_alpha_merge: p.alpha_merge.ln(),
@@ -134,7 +133,8 @@ impl ChaidValidParams {
             merge_to_one: p.merge_to_one,
             single_class_pairs_merge: p.single_class_pairs_merge,
         };
-        let j = classes.len();
+        let j = target.width();
+        let continuous = matches!(target, TargetRef::Values(_));
         let w = |i: usize| weights.map_or(1.0, |w| w[i]);
         let mut nodes: Vec<ChaidNode> = Vec::new();
         let mut stack: Vec<PendingNode> = vec![((0..n as u32).collect(), None, 0, Vec::new())];
@@ -142,9 +142,13 @@ impl ChaidValidParams {
             let id = nodes.len();
             let mut counts = vec![0.0; j];
             for &r in &rows {
-                counts[target[r as usize] as usize] += w(r as usize);
+                target.add(r as usize, w(r as usize), &mut counts);
             }
-            let total: f64 = counts.iter().sum();
+            let total: f64 = if continuous {
+                counts[0]
+            } else {
+                counts.iter().sum()
+            };
             if let Some(pid) = parent {
                 nodes[pid].children.push(id);
             }
@@ -159,7 +163,13 @@ impl ChaidValidParams {
                 children: Vec::new(),
                 stop: None,
             };
-            let stop = if node.counts.iter().filter(|&&c| c > 0.0).count() < 2 {
+            let pure = if continuous {
+                let c = &node.counts;
+                c[2] - c[1] * c[1] / c[0] <= 1e-12 * c[2].abs()
+            } else {
+                node.counts.iter().filter(|&&c| c > 0.0).count() < 2
+            };
+            let stop = if pure {
                 Some("pure")
             } else if depth >= p.max_depth {
                 Some("max_depth")
@@ -175,7 +185,7 @@ impl ChaidValidParams {
             }
             let tables: Vec<Vec<(u32, Vec<f64>)>> = predictors
                 .par_iter()
-                .map(|pr| node_table(pr, &rows, target, j, &w))
+                .map(|pr| node_table(pr, &rows, target, &w))
                 .collect();
             let candidates: Vec<Option<Candidate>> = predictors
                 .par_iter()
@@ -186,6 +196,7 @@ impl ChaidValidParams {
                             cats,
                             ordered: pr.kind != PredictorKind::Nominal,
                             single_class_pairs_merge: rules.single_class_pairs_merge,
+                            continuous,
                         },
                         &rules,
                     )
@@ -206,6 +217,7 @@ impl ChaidValidParams {
                 cats: &tables[best],
                 ordered: predictors[best].kind != PredictorKind::Nominal,
                 single_class_pairs_merge: rules.single_class_pairs_merge,
+                continuous,
             };
             let groups = enforce_min_child(&table, cand.groups.clone(), p.min_child);
             if groups.len() < 2 {
@@ -246,13 +258,13 @@ impl ChaidValidParams {
         for node in &mut nodes {
             node.children.sort_unstable();
         }
-        Ok(ChaidModel {
+        ChaidModel {
             version: CHAID_MODEL_VERSION,
             params: p.clone(),
             predictors,
             classes,
             nodes,
-        })
+        }
     }
 }
 
@@ -263,17 +275,21 @@ type PendingNode = (Vec<u32>, Option<usize>, usize, Vec<u32>);
 fn node_table(
     p: &Predictor,
     rows: &[u32],
-    target: &[u32],
-    j: usize,
+    target: TargetRef<'_>,
     w: &dyn Fn(usize) -> f64,
 ) -> Vec<(u32, Vec<f64>)> {
     let k = p.labels.len();
+    let j = target.width();
     let mut dense = vec![0.0; (k + 1) * j];
     let mut seen = vec![false; k + 1];
     for &r in rows {
         let c = p.codes[r as usize];
         let slot = if c == MISSING { k } else { c as usize };
-        dense[slot * j + target[r as usize] as usize] += w(r as usize);
+        target.add(
+            r as usize,
+            w(r as usize),
+            &mut dense[slot * j..(slot + 1) * j],
+        );
         seen[slot] = true;
     }
     (0..=k)
@@ -285,6 +301,81 @@ fn node_table(
             )
         })
         .collect()
+}
+
+/// The target of a fit: class codes (with the class count) or values.
+#[derive(Clone, Copy)]
+enum TargetRef<'a> {
+    Classes(&'a [u32], usize),
+    Values(&'a [f64]),
+}
+
+impl TargetRef<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Self::Classes(c, _) => c.len(),
+            Self::Values(v) => v.len(),
+        }
+    }
+
+    /// Entries per node or category: class counts, or (Σw, Σwy, Σwy²).
+    fn width(&self) -> usize {
+        match self {
+            Self::Classes(_, j) => *j,
+            Self::Values(_) => 3,
+        }
+    }
+
+    fn add(&self, row: usize, w: f64, out: &mut [f64]) {
+        match self {
+            Self::Classes(c, _) => out[c[row] as usize] += w,
+            Self::Values(v) => {
+                let y = v[row];
+                out[0] += w;
+                out[1] += w * y;
+                out[2] += w * y * y;
+            }
+        }
+    }
+}
+
+fn check_inputs(predictors: &[Predictor], n: usize, weights: Option<&[f64]>) -> Result<()> {
+    if n == 0 {
+        return Err(CiblageError::EmptyInput {
+            argument: "y".into(),
+        });
+    }
+    if predictors.is_empty() {
+        return Err(CiblageError::EmptyInput {
+            argument: "X".into(),
+        });
+    }
+    for p in predictors {
+        if p.codes.len() != n {
+            return Err(CiblageError::LengthMismatch {
+                argument: p.name.clone(),
+                expected: n,
+                got: p.codes.len(),
+            });
+        }
+    }
+    if let Some(w) = weights {
+        if w.len() != n {
+            return Err(CiblageError::LengthMismatch {
+                argument: "sample_weight".into(),
+                expected: n,
+                got: w.len(),
+            });
+        }
+        if let Some(row) = w.iter().position(|x| !(x.is_finite() && *x >= 0.0)) {
+            return Err(CiblageError::NonFinite {
+                argument: "sample_weight".into(),
+                row,
+                value: w[row],
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Index of the best candidate under the tie rule.
@@ -378,6 +469,22 @@ impl ChaidModel {
             .iter()
             .map(|c| if n.n > 0.0 { c / n.n } else { 0.0 })
             .collect()
+    }
+
+    /// True for a tree of a continuous target.
+    pub fn is_regression(&self) -> bool {
+        self.classes.is_empty()
+    }
+
+    /// Weighted mean of the target in a node (continuous targets; NaN for
+    /// a classification tree).
+    pub fn mean(&self, node: usize) -> f64 {
+        let c = &self.nodes[node].counts;
+        if self.is_regression() && c[0] > 0.0 {
+            c[1] / c[0]
+        } else {
+            f64::NAN
+        }
     }
 
     /// Predicted class of a leaf (largest count, ties to the first class).
@@ -505,7 +612,7 @@ impl ChaidModel {
     /// # Errors
     /// [`CiblageError::InvalidParameter`] (`target`) for a class out of range.
     pub fn gains(&self, target: usize) -> Result<Vec<GainsRow>> {
-        if target >= self.classes.len() {
+        if self.is_regression() || target >= self.classes.len() {
             return Err(CiblageError::param(
                 "target",
                 format!("class {target} is not below {}", self.classes.len()),

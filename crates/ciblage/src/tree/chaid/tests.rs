@@ -658,3 +658,46 @@ fn sql_rules_select_exactly_the_leaf_rows() {
     let rules: Vec<String> = (1..m.nodes().len()).map(|i| m.sql_rule(i)).collect();
     assert_eq!(rules, ["\"amount\" <= 6", "\"amount\" > 6"]);
 }
+
+#[test]
+fn continuous_target_uses_anova_and_predicts_means() {
+    // Spend by region: a and b alike (around 10), c higher (around 20).
+    let mut region = Vec::new();
+    let mut spend = Vec::new();
+    for (r, base) in [("a", 10.0), ("b", 10.0), ("c", 20.0)] {
+        for k in 0..60 {
+            region.push(Some(r.to_owned()));
+            spend.push(base + f64::from(k % 5) - 2.0);
+        }
+    }
+    let m = Chaid::params()
+        .min_parent(10.0)
+        .min_child(5.0)
+        .max_depth(1)
+        .check()
+        .unwrap()
+        .fit_regressor(vec![Predictor::nominal("region", &region)], &spend, None)
+        .unwrap();
+    let s = m.nodes()[0].split.as_ref().unwrap();
+    assert_eq!(s.groups, [vec![0, 1], vec![2]]);
+    // Two groups of 120 and 60 rows, means 10 and 20 (grand mean 13.333…):
+    // SSB = 120·(10/3)² + 60·(20/3)² = 4000; within-group deviations
+    // −2..2 repeated: SSW = 180·2 = 360; F = 4000 / (360/178) = 1977.78.
+    assert!(
+        (s.statistic - 4000.0 / (360.0 / 178.0)).abs() < 1e-6,
+        "{}",
+        s.statistic
+    );
+    assert_eq!(s.df, 1.0);
+    assert!((m.mean(1) - 10.0).abs() < 1e-12 && (m.mean(2) - 20.0).abs() < 1e-12);
+    assert!(m.is_regression() && m.gains(0).is_err());
+    let bad = Chaid::params().check().unwrap().fit_regressor(
+        vec![Predictor::nominal("region", &region)],
+        &vec![f64::NAN; region.len()],
+        None,
+    );
+    assert!(bad
+        .unwrap_err()
+        .to_string()
+        .starts_with("y: non-finite value NaN at row 0"));
+}
