@@ -53,7 +53,13 @@ pub(crate) struct Split {
 pub(crate) struct Splitter<'a> {
     pub data: &'a TrainSet<'a>,
     pub criterion: CartCriterion,
-    pub samples: Vec<u32>,
+    /// Per feature, the samples sorted by that feature (ties by sample
+    /// index); every node is one range, the same in all features.
+    sorted: Vec<Vec<u32>>,
+    /// The feature whose order `update` and `children_impurity` read.
+    cur: usize,
+    goes_left: Vec<bool>,
+    buf: Vec<u32>,
     features: Vec<usize>,
     constant_features: Vec<usize>,
     rand: u32,
@@ -75,12 +81,21 @@ impl<'a> Splitter<'a> {
         min_samples_leaf: usize,
         min_weight_leaf: f64,
     ) -> Self {
-        let samples: Vec<u32> = (0..data.n as u32).collect();
         let w_total = data.weights.iter().sum();
+        let sorted: Vec<Vec<u32>> = (0..data.d)
+            .map(|f| {
+                let mut idx: Vec<u32> = (0..data.n as u32).collect();
+                idx.sort_by(|&a, &b| data.x(f, a).total_cmp(&data.x(f, b)).then(a.cmp(&b)));
+                idx
+            })
+            .collect();
         Self {
             data,
             criterion,
-            samples,
+            sorted,
+            cur: 0,
+            goes_left: vec![false; data.n],
+            buf: vec![0; data.n],
             features: (0..data.d).collect(),
             constant_features: vec![0; data.d],
             rand: seed,
@@ -128,7 +143,7 @@ impl<'a> Splitter<'a> {
         let mut total = vec![0.0; self.width()];
         let mut sq = 0.0;
         let mut w = 0.0;
-        for &s in &self.samples[start..end] {
+        for &s in &self.sorted[0][start..end] {
             self.add(&mut total, &mut sq, s, 1.0);
             w += self.data.weights[s as usize];
         }
@@ -182,7 +197,7 @@ impl<'a> Splitter<'a> {
         let mut dummy = 0.0;
         if new_pos - s.pos <= end - new_pos {
             for p in s.pos..new_pos {
-                let smp = self.samples[p];
+                let smp = self.sorted[self.cur][p];
                 self.add(&mut s.left, &mut dummy, smp, 1.0);
                 s.w_left += self.data.weights[smp as usize];
             }
@@ -190,7 +205,7 @@ impl<'a> Splitter<'a> {
             s.left.clone_from(&s.total);
             s.w_left = s.w_node;
             for p in (new_pos..end).rev() {
-                let smp = self.samples[p];
+                let smp = self.sorted[self.cur][p];
                 self.add(&mut s.left, &mut dummy, smp, -1.0);
                 s.w_left -= self.data.weights[smp as usize];
             }
@@ -219,7 +234,7 @@ impl<'a> Splitter<'a> {
         match self.criterion {
             CartCriterion::SquaredError => {
                 let mut sq_left = 0.0;
-                for &smp in &self.samples[start..pos] {
+                for &smp in &self.sorted[self.cur][start..pos] {
                     let y = self.data.targets.expect("regression")[smp as usize];
                     sq_left += self.data.weights[smp as usize] * y * y;
                 }
@@ -267,15 +282,10 @@ impl<'a> Splitter<'a> {
             }
             f_j += n_found_constants;
             let feature = self.features[f_j];
-            // Sort the node's samples by this feature.
-            let mut pairs: Vec<(f32, u32)> = self.samples[start..end]
-                .iter()
-                .map(|&s| (self.data.x(feature, s), s))
-                .collect();
-            pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            for (k, (v, s)) in pairs.into_iter().enumerate() {
-                self.values[start + k] = v;
-                self.samples[start + k] = s;
+            // The node's samples, already sorted by this feature.
+            self.cur = feature;
+            for p in start..end {
+                self.values[p] = self.data.x(feature, self.sorted[feature][p]);
             }
             if self.values[end - 1] <= self.values[start] + FEATURE_THRESHOLD {
                 self.features.swap(f_j, n_total_constants);
@@ -326,18 +336,13 @@ impl<'a> Splitter<'a> {
         self.constant_features[lo..hi].copy_from_slice(&found);
         *n_constant = n_total_constants;
         let (_, feature, threshold, _) = best?;
-        // Partition: x <= threshold to the left, in scikit-learn's swap order.
-        let mut p = start;
-        let mut part_end = end;
-        while p < part_end {
-            if f64::from(self.data.x(feature, self.samples[p])) <= threshold {
-                p += 1;
-            } else {
-                part_end -= 1;
-                self.samples.swap(p, part_end);
-            }
-        }
-        let pos = part_end;
+        // Rows with x <= threshold go left: a prefix of the feature's order.
+        self.cur = feature;
+        let pos = start
+            + self.sorted[feature][start..end]
+                .iter()
+                .take_while(|&&smp| f64::from(self.data.x(feature, smp)) <= threshold)
+                .count();
         let mut sums = base;
         sums.pos = start;
         self.update(&mut sums, start, end, pos);
@@ -347,6 +352,7 @@ impl<'a> Splitter<'a> {
             * (impurity
                 - w_right / sums.w_node * impurity_right
                 - sums.w_left / sums.w_node * impurity_left);
+        self.partition(feature, start, pos, end);
         Some(Split {
             feature,
             threshold,
@@ -355,5 +361,34 @@ impl<'a> Splitter<'a> {
             impurity_right,
             improvement,
         })
+    }
+
+    /// Splits the range of every feature into its left part (the samples in
+    /// `sorted[feature][start..pos]`) then its right part, keeping each
+    /// feature's order.
+    fn partition(&mut self, feature: usize, start: usize, pos: usize, end: usize) {
+        for &smp in &self.sorted[feature][start..pos] {
+            self.goes_left[smp as usize] = true;
+        }
+        for f in 0..self.data.d {
+            if f == feature {
+                continue;
+            }
+            let (mut l, mut r) = (start, pos);
+            let range = &self.sorted[f][start..end];
+            for &smp in range {
+                if self.goes_left[smp as usize] {
+                    self.buf[l] = smp;
+                    l += 1;
+                } else {
+                    self.buf[r] = smp;
+                    r += 1;
+                }
+            }
+            self.sorted[f][start..end].copy_from_slice(&self.buf[start..end]);
+        }
+        for &smp in &self.sorted[feature][start..pos] {
+            self.goes_left[smp as usize] = false;
+        }
     }
 }
