@@ -230,7 +230,6 @@ impl<'a> Splitter<'a> {
 
     fn children_impurity(&self, s: &Sums, start: usize, pos: usize) -> (f64, f64) {
         let w_right = s.w_node - s.w_left;
-        let right: Vec<f64> = s.total.iter().zip(&s.left).map(|(t, l)| t - l).collect();
         match self.criterion {
             CartCriterion::SquaredError => {
                 let mut sq_left = 0.0;
@@ -242,13 +241,36 @@ impl<'a> Splitter<'a> {
                 let mut il = sq_left / s.w_left;
                 let mut ir = sq_right / w_right;
                 il -= (s.left[0] / s.w_left).powi(2);
-                ir -= (right[0] / w_right).powi(2);
+                ir -= ((s.total[0] - s.left[0]) / w_right).powi(2);
                 (il, ir)
             }
-            _ => (
-                self.impurity_of(&s.left, 0.0, s.w_left),
-                self.impurity_of(&right, 0.0, w_right),
-            ),
+            CartCriterion::Gini => {
+                let (mut sq_l, mut sq_r) = (0.0, 0.0);
+                for (t, l) in s.total.iter().zip(&s.left) {
+                    let r = t - l;
+                    sq_l += l * l;
+                    sq_r += r * r;
+                }
+                (
+                    1.0 - sq_l / (s.w_left * s.w_left),
+                    1.0 - sq_r / (w_right * w_right),
+                )
+            }
+            CartCriterion::Entropy => {
+                let (mut el, mut er) = (0.0, 0.0);
+                for (t, l) in s.total.iter().zip(&s.left) {
+                    let r = t - l;
+                    if *l > 0.0 {
+                        let p = l / s.w_left;
+                        el -= p * log2(p);
+                    }
+                    if r > 0.0 {
+                        let p = r / w_right;
+                        er -= p * log2(p);
+                    }
+                }
+                (el, er)
+            }
         }
     }
 
