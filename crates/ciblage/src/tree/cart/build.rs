@@ -4,6 +4,8 @@
 //! strict improvement of the criterion's proxy, features visited in the order
 //! of scikit-learn's xorshift generator.
 
+use rayon::prelude::*;
+
 use crate::tree::cart::params::CartCriterion;
 
 /// Distance under which two f32 values count as equal.
@@ -83,10 +85,12 @@ impl<'a> Splitter<'a> {
     ) -> Self {
         let w_total = data.weights.iter().sum();
         let sorted: Vec<Vec<u32>> = (0..data.d)
+            .into_par_iter()
             .map(|f| {
-                let mut idx: Vec<u32> = (0..data.n as u32).collect();
-                idx.sort_by(|&a, &b| data.x(f, a).total_cmp(&data.x(f, b)).then(a.cmp(&b)));
-                idx
+                let mut keyed: Vec<(f32, u32)> =
+                    (0..data.n as u32).map(|i| (data.x(f, i), i)).collect();
+                keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                keyed.into_iter().map(|(_, i)| i).collect()
             })
             .collect();
         Self {
