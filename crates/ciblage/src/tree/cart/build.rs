@@ -58,6 +58,9 @@ pub(crate) struct Splitter<'a> {
     /// Per feature, the samples sorted by that feature (ties by sample
     /// index); every node is one range, the same in all features.
     sorted: Vec<Vec<u32>>,
+    /// The feature values in the same orders (read contiguously).
+    sorted_values: Vec<Vec<f32>>,
+    vbuf: Vec<f32>,
     /// The feature whose order `update` and `children_impurity` read.
     cur: usize,
     goes_left: Vec<bool>,
@@ -84,19 +87,21 @@ impl<'a> Splitter<'a> {
         min_weight_leaf: f64,
     ) -> Self {
         let w_total = data.weights.iter().sum();
-        let sorted: Vec<Vec<u32>> = (0..data.d)
+        let (sorted, sorted_values): (Vec<Vec<u32>>, Vec<Vec<f32>>) = (0..data.d)
             .into_par_iter()
             .map(|f| {
                 let mut keyed: Vec<(f32, u32)> =
                     (0..data.n as u32).map(|i| (data.x(f, i), i)).collect();
                 keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                keyed.into_iter().map(|(_, i)| i).collect()
+                keyed.into_iter().map(|(v, i)| (i, v)).unzip()
             })
-            .collect();
+            .unzip();
         Self {
             data,
             criterion,
             sorted,
+            sorted_values,
+            vbuf: vec![0.0; data.n],
             cur: 0,
             goes_left: vec![false; data.n],
             buf: vec![0; data.n],
@@ -310,9 +315,7 @@ impl<'a> Splitter<'a> {
             let feature = self.features[f_j];
             // The node's samples, already sorted by this feature.
             self.cur = feature;
-            for p in start..end {
-                self.values[p] = self.data.x(feature, self.sorted[feature][p]);
-            }
+            self.values[start..end].copy_from_slice(&self.sorted_values[feature][start..end]);
             if self.values[end - 1] <= self.values[start] + FEATURE_THRESHOLD {
                 self.features.swap(f_j, n_total_constants);
                 n_found_constants += 1;
@@ -365,9 +368,9 @@ impl<'a> Splitter<'a> {
         // Rows with x <= threshold go left: a prefix of the feature's order.
         self.cur = feature;
         let pos = start
-            + self.sorted[feature][start..end]
+            + self.sorted_values[feature][start..end]
                 .iter()
-                .take_while(|&&smp| f64::from(self.data.x(feature, smp)) <= threshold)
+                .take_while(|&&v| f64::from(v) <= threshold)
                 .count();
         let mut sums = base;
         sums.pos = start;
@@ -402,16 +405,20 @@ impl<'a> Splitter<'a> {
             }
             let (mut l, mut r) = (start, pos);
             let range = &self.sorted[f][start..end];
-            for &smp in range {
+            let values = &self.sorted_values[f][start..end];
+            for (&smp, &v) in range.iter().zip(values) {
                 if self.goes_left[smp as usize] {
                     self.buf[l] = smp;
+                    self.vbuf[l] = v;
                     l += 1;
                 } else {
                     self.buf[r] = smp;
+                    self.vbuf[r] = v;
                     r += 1;
                 }
             }
             self.sorted[f][start..end].copy_from_slice(&self.buf[start..end]);
+            self.sorted_values[f][start..end].copy_from_slice(&self.vbuf[start..end]);
         }
         for &smp in &self.sorted[feature][start..pos] {
             self.goes_left[smp as usize] = false;
