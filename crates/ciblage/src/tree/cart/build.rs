@@ -202,24 +202,33 @@ impl<'a> Splitter<'a> {
         s.total.iter().map(|v| v / s.w_node).collect()
     }
 
-    fn update(&self, s: &mut Sums, start: usize, end: usize, new_pos: usize) {
-        let mut dummy = 0.0;
-        if new_pos - s.pos <= end - new_pos {
-            for p in s.pos..new_pos {
-                let smp = self.sorted[self.cur][p];
-                self.add(&mut s.left, &mut dummy, smp, 1.0);
-                s.w_left += self.data.weights[smp as usize];
-            }
+    fn update(&self, s: &mut Sums, _start: usize, end: usize, new_pos: usize) {
+        let order = &self.sorted[self.cur];
+        let weights = &self.data.weights;
+        let (range, sign) = if new_pos - s.pos <= end - new_pos {
+            (s.pos..new_pos, 1.0)
         } else {
             s.left.clone_from(&s.total);
             s.w_left = s.w_node;
-            for p in (new_pos..end).rev() {
-                let smp = self.sorted[self.cur][p];
-                self.add(&mut s.left, &mut dummy, smp, -1.0);
-                s.w_left -= self.data.weights[smp as usize];
+            (new_pos..end, -1.0)
+        };
+        // Forward from `pos`, or backward from `end` (sklearn's order).
+        let forward = sign > 0.0;
+        let mut step = |p: usize| {
+            let smp = order[p] as usize;
+            let w = sign * weights[smp];
+            match (self.data.classes, self.data.targets) {
+                (Some(c), _) => s.left[c[smp] as usize] += w,
+                (_, Some(t)) => s.left[0] += w * t[smp],
+                _ => unreachable!("a target is set"),
             }
+            s.w_left += w;
+        };
+        if forward {
+            range.for_each(&mut step);
+        } else {
+            range.rev().for_each(&mut step);
         }
-        let _ = start;
         s.pos = new_pos;
     }
 
