@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import _native
-from ._tables import from_arrow, iso_date, read_text, table_kind, to_arrow
+from ._tables import float_list, from_arrow, iso_date, read_text, table_kind, to_arrow
 from .exceptions import DegenerateCriterionWarning, InvalidParameterError
 
 SegmentTable = _native.SegmentTable
@@ -38,15 +38,6 @@ def _segment_table(segments: Any) -> Any:
         "invalid parameter segments: expected a SegmentTable, a path to a .json/.toml file, "
         f"or a dict, got {type(segments).__name__}"
     )
-
-
-def _cuts(values: Sequence[float] | None, name: str) -> list[float] | None:
-    if values is None:
-        return None
-    try:
-        return [float(v) for v in values]
-    except (TypeError, ValueError) as e:
-        raise InvalidParameterError(f"invalid parameter {name}: expected numbers, got {values!r}") from e
 
 
 class RfmResult:
@@ -163,9 +154,9 @@ def rfm_analysis(
         as_of=iso_date(as_of),
         bins=_small_int(bins, "bins"),
         method=method,
-        recency_cuts=_cuts(recency_cuts, "recency_cuts"),
-        frequency_cuts=_cuts(frequency_cuts, "frequency_cuts"),
-        monetary_cuts=_cuts(monetary_cuts, "monetary_cuts"),
+        recency_cuts=float_list(recency_cuts, "recency_cuts"),
+        frequency_cuts=float_list(frequency_cuts, "frequency_cuts"),
+        monetary_cuts=float_list(monetary_cuts, "monetary_cuts"),
         frequency=frequency,
         monetary=monetary,
         variant=variant,

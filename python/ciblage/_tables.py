@@ -128,6 +128,16 @@ def iso_date(value: Any, argument: str = "as_of") -> str | None:
     )
 
 
+def float_list(values: Any, name: str) -> list[float] | None:
+    """A sequence of numbers as floats (``None`` stays ``None``)."""
+    if values is None:
+        return None
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError) as e:
+        raise InvalidParameterError(f"invalid parameter {name}: expected numbers, got {values!r}") from e
+
+
 def read_text(path: str | os.PathLike[str]) -> str:
     with open(path, encoding="utf-8") as f:
         return f.read()

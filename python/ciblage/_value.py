@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import _native
-from ._tables import from_arrow, table_kind, to_arrow
+from ._tables import float_list, from_arrow, table_kind, to_arrow
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
 
 __all__ = ["value_tiers", "ValueTiers", "concentration", "Concentration"]
@@ -39,15 +39,6 @@ def _floats(column: pa.ChunkedArray, name: str) -> np.ndarray:
         row = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
         raise InvalidInputError(f"{label}: null value at row {row}")
     return np.ascontiguousarray(column.cast(pa.float64()).to_numpy(), dtype=np.float64)
-
-
-def _shares(values: Sequence[float] | None, name: str) -> list[float] | None:
-    if values is None:
-        return None
-    try:
-        return [float(v) for v in values]
-    except (TypeError, ValueError) as e:
-        raise InvalidParameterError(f"invalid parameter {name}: expected numbers, got {values!r}") from e
 
 
 class ValueTiers:
@@ -108,8 +99,8 @@ def value_tiers(
         values,
         column=value,
         method=method,
-        shares=_shares(shares, "shares"),
-        bounds=_shares(bounds, "bounds"),
+        shares=float_list(shares, "shares"),
+        bounds=float_list(bounds, "bounds"),
         names=None if names is None else [str(n) for n in names],
         no_value_name=no_value_name,
     )

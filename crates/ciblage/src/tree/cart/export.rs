@@ -64,14 +64,7 @@ impl CartTree {
     /// Thresholds are printed in full so that the condition selects exactly
     /// the rows the tree routes there (values compared as stored).
     pub fn sql_rule(&self, id: usize, feature_names: &[String]) -> String {
-        let mut parent = vec![usize::MAX; self.node_count()];
-        for i in 0..self.node_count() {
-            for c in [self.children_left[i], self.children_right[i]] {
-                if c != LEAF {
-                    parent[c as usize] = i;
-                }
-            }
-        }
+        let parent = self.parents();
         let mut parts = Vec::new();
         let mut node = id;
         while parent[node] != usize::MAX {

@@ -228,47 +228,29 @@ impl CartValidParams {
                     }
                 };
             }
-            let id = t.feature.len() as i64;
-            if parent != LEAF {
-                if is_left {
-                    t.children_left[parent as usize] = id;
-                } else {
-                    t.children_right[parent as usize] = id;
-                }
-            }
-            t.children_left.push(LEAF);
-            t.children_right.push(LEAF);
-            t.impurity.push(impurity);
-            t.n_node_samples.push(n_node);
-            t.weighted_n_node_samples.push(w_node);
-            t.value.push(sp.node_value(start, end));
-            match (is_leaf, split) {
-                (false, Some(s)) => {
-                    t.feature.push(s.feature as i64);
-                    t.threshold.push(s.threshold);
-                    stack.push((
-                        s.pos,
-                        end,
-                        depth + 1,
-                        id,
-                        false,
-                        s.impurity_right,
-                        n_constant,
-                    ));
-                    stack.push((
-                        start,
-                        s.pos,
-                        depth + 1,
-                        id,
-                        true,
-                        s.impurity_left,
-                        n_constant,
-                    ));
-                }
-                _ => {
-                    t.feature.push(LEAF);
-                    t.threshold.push(-2.0);
-                }
+            let value = sp.node_value(start, end);
+            let id = t.push_node(parent, is_left, impurity, n_node, w_node, value);
+            if let (false, Some(s)) = (is_leaf, split) {
+                t.feature[id as usize] = s.feature as i64;
+                t.threshold[id as usize] = s.threshold;
+                stack.push((
+                    s.pos,
+                    end,
+                    depth + 1,
+                    id,
+                    false,
+                    s.impurity_right,
+                    n_constant,
+                ));
+                stack.push((
+                    start,
+                    s.pos,
+                    depth + 1,
+                    id,
+                    true,
+                    s.impurity_left,
+                    n_constant,
+                ));
             }
         }
         t
@@ -276,6 +258,49 @@ impl CartValidParams {
 }
 
 impl CartTree {
+    /// Appends a node (a leaf until its children are attached) under
+    /// `parent` and returns its id.
+    fn push_node(
+        &mut self,
+        parent: i64,
+        is_left: bool,
+        impurity: f64,
+        n: usize,
+        w: f64,
+        value: Vec<f64>,
+    ) -> i64 {
+        let id = self.feature.len() as i64;
+        if parent != LEAF {
+            if is_left {
+                self.children_left[parent as usize] = id;
+            } else {
+                self.children_right[parent as usize] = id;
+            }
+        }
+        self.children_left.push(LEAF);
+        self.children_right.push(LEAF);
+        self.impurity.push(impurity);
+        self.n_node_samples.push(n);
+        self.weighted_n_node_samples.push(w);
+        self.value.push(value);
+        self.feature.push(LEAF);
+        self.threshold.push(-2.0);
+        id
+    }
+
+    /// Parent of every node (`usize::MAX` for the root).
+    pub(crate) fn parents(&self) -> Vec<usize> {
+        let mut parent = vec![usize::MAX; self.node_count()];
+        for i in 0..self.node_count() {
+            for c in [self.children_left[i], self.children_right[i]] {
+                if c != LEAF {
+                    parent[c as usize] = i;
+                }
+            }
+        }
+        parent
+    }
+
     /// Number of nodes.
     pub fn node_count(&self) -> usize {
         self.feature.len()
@@ -391,27 +416,17 @@ impl CartTree {
         };
         let mut stack = vec![(0usize, LEAF, false)];
         while let Some((i, parent, is_left)) = stack.pop() {
-            let id = out.feature.len() as i64;
-            if parent != LEAF {
-                if is_left {
-                    out.children_left[parent as usize] = id;
-                } else {
-                    out.children_right[parent as usize] = id;
-                }
-            }
-            out.children_left.push(LEAF);
-            out.children_right.push(LEAF);
-            out.impurity.push(self.impurity[i]);
-            out.n_node_samples.push(self.n_node_samples[i]);
-            out.weighted_n_node_samples
-                .push(self.weighted_n_node_samples[i]);
-            out.value.push(self.value[i].clone());
-            if leaf[i] || self.children_left[i] == LEAF {
-                out.feature.push(LEAF);
-                out.threshold.push(-2.0);
-            } else {
-                out.feature.push(self.feature[i]);
-                out.threshold.push(self.threshold[i]);
+            let id = out.push_node(
+                parent,
+                is_left,
+                self.impurity[i],
+                self.n_node_samples[i],
+                self.weighted_n_node_samples[i],
+                self.value[i].clone(),
+            );
+            if !(leaf[i] || self.children_left[i] == LEAF) {
+                out.feature[id as usize] = self.feature[i];
+                out.threshold[id as usize] = self.threshold[i];
                 stack.push((self.children_right[i] as usize, id, false));
                 stack.push((self.children_left[i] as usize, id, true));
             }
@@ -427,14 +442,7 @@ impl CartTree {
         let r_node: Vec<f64> = (0..n)
             .map(|i| self.weighted_n_node_samples[i] * self.impurity[i] / total_w)
             .collect();
-        let mut parent = vec![usize::MAX; n];
-        for i in 0..n {
-            for c in [self.children_left[i], self.children_right[i]] {
-                if c != LEAF {
-                    parent[c as usize] = i;
-                }
-            }
-        }
+        let parent = self.parents();
         let mut r_branch = vec![0.0; n];
         let mut n_leaves = vec![0usize; n];
         for i in 0..n {
