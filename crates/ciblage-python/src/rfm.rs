@@ -4,7 +4,7 @@ use arrow_array::RecordBatch;
 use chrono::NaiveDate;
 use ciblage::{
     ActivityAccumulator, Binning, CiblageError, CustomerIndex, FrequencyMeasure, MonetaryMeasure,
-    NegativeAmounts, Rfm, RfmParams, RfmScores, RfmVariant, Zone,
+    NegativeAmounts, Rfm, RfmParams, RfmScores, RfmVariant,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -14,6 +14,7 @@ use crate::arrow_in::{self, TimeKind};
 use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{name_columns, BindError, BindResult};
 use crate::segments::PySegmentTable;
+use crate::tx_in::{resolve, Resolved, TransactionColumns};
 
 /// Column names of the transaction table.
 struct ColumnNames<'a> {
@@ -87,27 +88,26 @@ fn score_batches(
     timezone: Option<&str>,
 ) -> BindResult<(RfmScores, TimeKind)> {
     let params = params.check()?;
-    let ci = arrow_in::column_index(schema, "customer", names.customer)?;
-    let ti = arrow_in::column_index(schema, "timestamp", names.timestamp)?;
-    let ai = arrow_in::column_index(schema, "amount", names.amount)?;
+    let three = TransactionColumns {
+        customer: names.customer,
+        timestamp: names.timestamp,
+        amount: names.amount,
+    };
+    let Resolved {
+        customer: ci,
+        timestamp: ti,
+        amount: ai,
+        kind,
+        zone,
+    } = resolve(batches, schema, &three, timezone)?;
     let ki = names
         .cost
         .map(|c| arrow_in::column_index(schema, "cost", c))
         .transpose()?;
-    arrow_in::check_id_type("customer", names.customer, schema.field(ci).data_type())?;
-    let kind = arrow_in::time_kind("timestamp", names.timestamp, schema.field(ti).data_type())?;
-    arrow_in::check_number_type("amount", names.amount, schema.field(ai).data_type())?;
     if let (Some(k), Some(c)) = (ki, names.cost) {
         arrow_in::check_number_type("cost", c, schema.field(k).data_type())?;
     }
-    let zone: Zone = arrow_in::zone_for(&kind, timezone)?;
     let total_rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-    if total_rows == 0 {
-        return Err(CiblageError::EmptyInput {
-            argument: "transactions".into(),
-        }
-        .into());
-    }
     let mut index = CustomerIndex::named("customer");
     let mut codes = Vec::with_capacity(total_rows);
     arrow_in::encode_all_ids(

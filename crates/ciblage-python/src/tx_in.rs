@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use arrow_array::RecordBatch;
 use ciblage::{CiblageError, CustomerIndex, TransactionView, Zone};
 
-use crate::arrow_in;
+use crate::arrow_in::{self, TimeKind};
 use crate::error::{name_columns, BindError, BindResult};
 
 /// Column names of a transaction table (customer, timestamp, amount).
@@ -63,6 +63,50 @@ impl ReadTransactions<'_> {
     }
 }
 
+/// Column positions, time encoding and zone of a transaction table.
+pub struct Resolved {
+    /// Position of the customer column.
+    pub customer: usize,
+    /// Position of the timestamp column.
+    pub timestamp: usize,
+    /// Position of the amount column.
+    pub amount: usize,
+    /// How the timestamp column encodes time.
+    pub kind: TimeKind,
+    /// Zone of day boundaries.
+    pub zone: Zone,
+}
+
+/// Finds and type-checks the three columns, picks the zone (the column's
+/// own unless `timezone` is given), and refuses an empty table.
+pub fn resolve(
+    batches: &[RecordBatch],
+    schema: &arrow_schema::SchemaRef,
+    names: &TransactionColumns<'_>,
+    timezone: Option<&str>,
+) -> BindResult<Resolved> {
+    let ci = arrow_in::column_index(schema, "customer", names.customer)?;
+    let ti = arrow_in::column_index(schema, "timestamp", names.timestamp)?;
+    let ai = arrow_in::column_index(schema, "amount", names.amount)?;
+    arrow_in::check_id_type("customer", names.customer, schema.field(ci).data_type())?;
+    let kind = arrow_in::time_kind("timestamp", names.timestamp, schema.field(ti).data_type())?;
+    arrow_in::check_number_type("amount", names.amount, schema.field(ai).data_type())?;
+    let zone = arrow_in::zone_for(&kind, timezone)?;
+    if batches.iter().map(RecordBatch::num_rows).sum::<usize>() == 0 {
+        return Err(CiblageError::EmptyInput {
+            argument: "transactions".into(),
+        }
+        .into());
+    }
+    Ok(Resolved {
+        customer: ci,
+        timestamp: ti,
+        amount: ai,
+        kind,
+        zone,
+    })
+}
+
 /// Reads and validates the columns of `batches`; the time zone is the
 /// column's own unless `timezone` is given.
 pub fn read_transactions<'b>(
@@ -71,20 +115,14 @@ pub fn read_transactions<'b>(
     names: &TransactionColumns<'_>,
     timezone: Option<&str>,
 ) -> BindResult<ReadTransactions<'b>> {
-    let ci = arrow_in::column_index(schema, "customer", names.customer)?;
-    let ti = arrow_in::column_index(schema, "timestamp", names.timestamp)?;
-    let ai = arrow_in::column_index(schema, "amount", names.amount)?;
-    arrow_in::check_id_type("customer", names.customer, schema.field(ci).data_type())?;
-    let kind = arrow_in::time_kind("timestamp", names.timestamp, schema.field(ti).data_type())?;
-    arrow_in::check_number_type("amount", names.amount, schema.field(ai).data_type())?;
-    let zone = arrow_in::zone_for(&kind, timezone)?;
+    let Resolved {
+        customer: ci,
+        timestamp: ti,
+        amount: ai,
+        zone,
+        ..
+    } = resolve(batches, schema, names, timezone)?;
     let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
-    if total == 0 {
-        return Err(CiblageError::EmptyInput {
-            argument: "transactions".into(),
-        }
-        .into());
-    }
     let mut index = CustomerIndex::named("customer");
     let mut codes = Vec::with_capacity(total);
     arrow_in::encode_all_ids(
