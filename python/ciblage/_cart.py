@@ -116,6 +116,44 @@ class _CartBase:
             raise InvalidInputError(f"this {type(self).__name__} is not fitted yet: call fit first")
         return self.tree_.sql_rules(self._feature_names(feature_names))
 
+    def decision_path(self, X: Any) -> Any:
+        """Indicator of the nodes each row passes through: a
+        ``scipy.sparse.csr_matrix`` (rows × nodes) when scipy is installed,
+        else the ``(indptr, indices)`` arrays."""
+        x = self._check(X)
+        indptr, indices = self.tree_.decision_path(x)
+        try:
+            from scipy.sparse import csr_matrix
+        except ImportError:
+            return indptr, indices
+        data = np.ones(len(indices), dtype=np.int64)
+        return csr_matrix((data, indices, indptr), shape=(x.shape[0], self.tree_.node_count))
+
+    def segments(self, feature_names: Any = None) -> Any:
+        """One row per leaf: node, rule, n (training samples), share, and the
+        class proportions with their lift against the root (classification)
+        or the mean and its ratio to the overall mean (regression); pandas."""
+        import pandas as pd
+
+        if not hasattr(self, "tree_"):
+            raise InvalidInputError(f"this {type(self).__name__} is not fitted yet: call fit first")
+        t = self.tree_
+        left = np.asarray(t.children_left)
+        leaves = np.flatnonzero(left == -1)
+        value = t.value()
+        n = np.asarray(t.n_node_samples)
+        rules = t.rules(self._feature_names(feature_names))
+        table = pd.DataFrame({"node": leaves, "rule": [rules[i] for i in leaves], "n": n[leaves],
+                              "share": n[leaves] / n[0]})
+        if hasattr(self, "classes_"):
+            for k, c in enumerate(self.classes_):
+                table[f"p_{c}"] = value[leaves, k]
+                table[f"lift_{c}"] = value[leaves, k] / value[0, k] if value[0, k] > 0 else np.nan
+        else:
+            table["mean"] = value[leaves, 0]
+            table["ratio_to_mean"] = value[leaves, 0] / value[0, 0] if value[0, 0] != 0 else np.nan
+        return table
+
     def cost_complexity_pruning_path(self, X: Any, y: Any, sample_weight: Any = None) -> dict[str, np.ndarray]:
         """Effective alphas and total leaf impurities of minimal cost-complexity pruning."""
         full = type(self)(**{**self.get_params(), "ccp_alpha": 0.0}).fit(X, y, sample_weight)

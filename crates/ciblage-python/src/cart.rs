@@ -7,6 +7,9 @@ use pyo3::prelude::*;
 
 use crate::error::{BindError, BindResult};
 
+/// (indptr, indices) of a CSR indicator matrix.
+type CsrArrays<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
+
 /// A fitted CART tree (see `ciblage.CartClassifier` / `CartRegressor`).
 #[pyclass(module = "ciblage._native", name = "CartTree", frozen)]
 pub struct PyCartTree {
@@ -94,6 +97,49 @@ impl PyCartTree {
             py,
             leaves.into_iter().map(|l| l as i64).collect(),
         ))
+    }
+
+    /// Nodes each row passes through: (indptr, indices) of a CSR indicator.
+    fn decision_path<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, f64>,
+    ) -> BindResult<CsrArrays<'py>> {
+        let x = x.as_array();
+        if x.ncols() != self.inner.n_features {
+            return Err(CiblageError::LengthMismatch {
+                argument: "X columns".into(),
+                expected: self.inner.n_features,
+                got: x.ncols(),
+            }
+            .into());
+        }
+        if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(CiblageError::NonFinite {
+                argument: "X".into(),
+                row,
+                value: *v,
+            }
+            .into());
+        }
+        let mut indptr = vec![0i64];
+        let mut indices = Vec::new();
+        for r in x.rows() {
+            self.inner.decision_path_row(&r.to_vec(), &mut indices);
+            indptr.push(indices.len() as i64);
+        }
+        let indices: Vec<i64> = indices.into_iter().map(|i| i as i64).collect();
+        Ok((
+            PyArray1::from_vec(py, indptr),
+            PyArray1::from_vec(py, indices),
+        ))
+    }
+
+    /// Readable path of every node.
+    fn rules(&self, feature_names: Vec<String>) -> Vec<String> {
+        (0..self.inner.node_count())
+            .map(|i| self.inner.rule(i, &feature_names).join(" and "))
+            .collect()
     }
 
     /// Node values (rows = nodes).

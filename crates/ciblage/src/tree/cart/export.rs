@@ -86,3 +86,44 @@ impl CartTree {
         }
     }
 }
+
+impl CartTree {
+    /// Nodes each row passes through, as a compressed sparse row indicator
+    /// (`indptr`, `indices`), as scikit-learn's `decision_path`.
+    pub fn decision_path_row(&self, row: &[f64], indices: &mut Vec<usize>) {
+        let mut i = 0usize;
+        loop {
+            indices.push(i);
+            if self.children_left[i] == LEAF {
+                break;
+            }
+            let v = f64::from(row[self.feature[i] as usize] as f32);
+            i = if v <= self.threshold[i] {
+                self.children_left[i]
+            } else {
+                self.children_right[i]
+            } as usize;
+        }
+    }
+
+    /// The path of every node as readable conditions (`name <= t`,
+    /// `name > t`), root to node.
+    pub fn rule(&self, id: usize, feature_names: &[String]) -> Vec<String> {
+        let parent = self.parents();
+        let mut parts = Vec::new();
+        let mut node = id;
+        while parent[node] != usize::MAX {
+            let p = parent[node];
+            let name = Self::name(feature_names, self.feature[p] as usize);
+            let op = if self.children_left[p] == node as i64 {
+                "<="
+            } else {
+                ">"
+            };
+            parts.push(format!("{name} {op} {}", self.threshold[p]));
+            node = p;
+        }
+        parts.reverse();
+        parts
+    }
+}
