@@ -157,3 +157,11 @@ def test_decision_path_and_segments() -> None:
     first = seg.iloc[0]
     assert first["rule"].startswith("pw <= 0.8")
     assert first["lift_0"] == pytest.approx(first["p_0"] / (50 / 150))
+
+
+def test_export_graphviz() -> None:
+    X, y = load_iris(return_X_y=True)
+    m = ciblage.CartClassifier(random_state=0, max_depth=2).fit(X, y)
+    dot = m.export_graphviz(feature_names=["sl", "sw", "pl", "pw"])
+    assert dot.startswith("digraph Tree {") and dot.count("->") == m.tree_.node_count - 1
+    assert "pw <= 0.800" in dot

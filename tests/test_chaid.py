@@ -162,3 +162,11 @@ def test_regressor_anova_against_scipy() -> None:
     np.testing.assert_allclose(m.predict(df[["region"]]), pd.Series(spend).groupby(leaves).transform("mean"))
     with pytest.raises(InvalidParameterError, match="no class probabilities"):
         m.predict_proba(df[["region"]])
+
+
+def test_dot_export(iris) -> None:
+    X, y = iris
+    m = ciblage.ChaidClassifier(min_parent=30, min_child=10).fit(X, y)
+    dot = m.to_dot()
+    assert dot.startswith("digraph CHAID {")
+    assert dot.count("->") == len(m.nodes()) - 1

@@ -110,6 +110,13 @@ class _CartBase:
         classes = [str(c) for c in getattr(self, "classes_", [])]
         return self.tree_.to_text(self._feature_names(feature_names), classes, int(decimals))
 
+    def export_graphviz(self, feature_names: Any = None) -> str:
+        """The tree in Graphviz DOT (render with any DOT tool)."""
+        if not hasattr(self, "tree_"):
+            raise InvalidInputError(f"this {type(self).__name__} is not fitted yet: call fit first")
+        classes = [str(c) for c in getattr(self, "classes_", [])]
+        return self.tree_.to_dot(self._feature_names(feature_names), classes)
+
     def sql_rules(self, feature_names: Any = None) -> list[str]:
         """The SQL WHERE condition of every node (leaves included)."""
         if not hasattr(self, "tree_"):

@@ -207,6 +207,11 @@ class ChaidClassifier:
         table["rule"] = table["node"].map(leaf_rules)
         return table
 
+    def to_dot(self) -> str:
+        """The tree in Graphviz DOT (render with any DOT tool)."""
+        self._check_fitted()
+        return self.tree_.to_dot()
+
     def rules(self) -> list[str]:
         """The rule of every leaf, as text."""
         n = self.nodes()

@@ -135,6 +135,11 @@ impl PyCartTree {
         ))
     }
 
+    /// The tree in Graphviz DOT.
+    fn to_dot(&self, feature_names: Vec<String>, class_names: Vec<String>) -> String {
+        self.inner.to_dot(&feature_names, &class_names)
+    }
+
     /// Readable path of every node.
     fn rules(&self, feature_names: Vec<String>) -> Vec<String> {
         (0..self.inner.node_count())

@@ -310,6 +310,11 @@ impl PyChaidModel {
         t.into_py_table()
     }
 
+    /// The tree in Graphviz DOT.
+    fn to_dot(&self) -> String {
+        self.inner.to_dot()
+    }
+
     /// Class labels.
     #[getter]
     fn classes(&self) -> Vec<String> {

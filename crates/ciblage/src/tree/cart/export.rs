@@ -127,3 +127,48 @@ impl CartTree {
         parts
     }
 }
+
+impl CartTree {
+    /// The tree in Graphviz DOT: one box per node (split or class/value,
+    /// samples), edges labelled True/False from the root as scikit-learn's
+    /// `export_graphviz`.
+    pub fn to_dot(&self, feature_names: &[String], class_names: &[String]) -> String {
+        let mut out = String::from("digraph Tree {\nnode [shape=box, fontname=\"helvetica\"] ;\n");
+        for i in 0..self.node_count() {
+            let mut label = Vec::new();
+            if self.children_left[i] != LEAF {
+                let name = Self::name(feature_names, self.feature[i] as usize);
+                label.push(format!("{name} <= {:.3}", self.threshold[i]));
+            }
+            label.push(format!("impurity = {:.3}", self.impurity[i]));
+            label.push(format!("samples = {}", self.n_node_samples[i]));
+            let v = &self.value[i];
+            if self.n_classes > 0 {
+                let k = (0..v.len()).fold(0, |b, k| if v[k] > v[b] { k } else { b });
+                let name = class_names.get(k).cloned().unwrap_or_else(|| k.to_string());
+                label.push(format!("class = {name}"));
+            } else {
+                label.push(format!("value = {:.3}", v[0]));
+            }
+            let text = label.join("\\n").replace('"', "\\\"");
+            out.push_str(&format!("{i} [label=\"{text}\"] ;\n"));
+        }
+        for i in 0..self.node_count() {
+            for (c, side) in [
+                (self.children_left[i], "True"),
+                (self.children_right[i], "False"),
+            ] {
+                if c == LEAF {
+                    continue;
+                }
+                if i == 0 {
+                    out.push_str(&format!("{i} -> {c} [headlabel=\"{side}\"] ;\n"));
+                } else {
+                    out.push_str(&format!("{i} -> {c} ;\n"));
+                }
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+}

@@ -83,3 +83,23 @@ proptest! {
         prop_assert_eq!(&back, &tree);
     }
 }
+
+#[test]
+fn dot_lists_nodes_and_edges() {
+    let x = ndarray::array![[0.0], [1.0], [2.0], [3.0]];
+    let t = Cart::classifier()
+        .check()
+        .unwrap()
+        .fit_classifier(x.view(), &[0, 0, 1, 1], 2, None)
+        .unwrap();
+    let dot = t.to_dot(&["x".into()], &["no".into(), "yes".into()]);
+    assert!(
+        dot.contains("0 [label=\"x <= 1.500\\nimpurity = 0.500\\nsamples = 4\\nclass = no\"] ;"),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("0 -> 1 [headlabel=\"True\"] ;")
+            && dot.contains("0 -> 2 [headlabel=\"False\"] ;")
+    );
+    assert!(dot.contains("class = yes"));
+}

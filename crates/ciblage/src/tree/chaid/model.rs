@@ -759,3 +759,54 @@ impl ChaidModel {
         }
     }
 }
+
+impl ChaidModel {
+    /// The tree in Graphviz DOT: one box per node (n, class shares or mean,
+    /// split predictor with its adjusted p), edges labelled with the
+    /// categories of each branch.
+    pub fn to_dot(&self) -> String {
+        let mut out = String::from("digraph CHAID {\nnode [shape=box, fontname=\"helvetica\"] ;\n");
+        for node in &self.nodes {
+            let mut label = vec![format!("node {}", node.id), format!("n = {}", node.n)];
+            if self.is_regression() {
+                label.push(format!("mean = {:.4}", self.mean(node.id)));
+            } else {
+                for (c, k) in self.classes.iter().zip(&node.counts) {
+                    label.push(format!(
+                        "{c}: {:.1}%",
+                        100.0 * k / node.n.max(f64::MIN_POSITIVE)
+                    ));
+                }
+            }
+            if let Some(s) = &node.split {
+                label.push(format!(
+                    "{} (adj. p = {:.3e})",
+                    self.predictors[s.predictor].name,
+                    s.ln_p_adjusted.exp()
+                ));
+            }
+            let text = label.join("\\n").replace('"', "\\\"");
+            out.push_str(&format!("{} [label=\"{text}\"] ;\n", node.id));
+        }
+        for node in &self.nodes {
+            let Some(parent) = node.parent else { continue };
+            let split = self.nodes[parent].split.as_ref().expect("parent splits");
+            let p = &self.predictors[split.predictor];
+            let cats: Vec<String> = node
+                .branch
+                .iter()
+                .map(|&c| {
+                    if c == MISSING {
+                        "<missing>".to_owned()
+                    } else {
+                        p.labels[c as usize].clone()
+                    }
+                })
+                .collect();
+            let text = cats.join(", ").replace('"', "\\\"");
+            out.push_str(&format!("{parent} -> {} [label=\"{text}\"] ;\n", node.id));
+        }
+        out.push_str("}\n");
+        out
+    }
+}

@@ -701,3 +701,26 @@ fn continuous_target_uses_anova_and_predicts_means() {
         .to_string()
         .starts_with("y: non-finite value NaN at row 0"));
 }
+
+#[test]
+fn dot_has_every_node_and_edge() {
+    let gender = [0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 1];
+    let y = [0, 0, 1, 1, 2, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    let m = Chaid::chaid_package_params()
+        .alpha_merge(0.9)
+        .min_child(1.0)
+        .min_parent(1.0)
+        .check()
+        .unwrap()
+        .fit(
+            vec![Predictor::nominal("gender", &labels(&gender))],
+            &y,
+            classes(3),
+            None,
+        )
+        .unwrap();
+    let dot = m.to_dot();
+    assert!(dot.starts_with("digraph CHAID {") && dot.trim_end().ends_with('}'));
+    assert_eq!(dot.matches("[label=").count(), 4 + 3); // 4 nodes, 3 edges
+    assert!(dot.contains("0 -> 3 [label=\"2\"]"));
+}
