@@ -170,3 +170,17 @@ def test_dot_export(iris) -> None:
     dot = m.to_dot()
     assert dot.startswith("digraph CHAID {")
     assert dot.count("->") == len(m.nodes()) - 1
+
+
+def test_svg_drawing_for_notebooks(iris) -> None:
+    import xml.etree.ElementTree as ET
+
+    X, y = iris
+    m = ciblage.ChaidClassifier(min_parent=30, min_child=10).fit(X, y)
+    svg = m._repr_html_()
+    root = ET.fromstring(svg)  # well-formed XML
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(root.findall(f"{ns}rect")) == len(m.nodes())
+    assert len(root.findall(f"{ns}line")) == len(m.nodes()) - 1
+    assert "Petal.Width" in svg and "setosa: 100.0%" in svg
+    assert ciblage.ChaidClassifier()._repr_html_().startswith("<pre>")

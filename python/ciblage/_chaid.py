@@ -207,6 +207,40 @@ class ChaidClassifier:
         table["rule"] = table["node"].map(leaf_rules)
         return table
 
+    def _repr_html_(self) -> str:
+        """The fitted tree as an SVG drawing (Jupyter shows it; no graphviz)."""
+        from html import escape
+
+        from ._draw import tree_svg
+
+        if not hasattr(self, "tree_"):
+            return f"<pre>{escape(repr(self))}</pre>"
+        table = self.nodes()
+        groups = self.tree_.groups()
+        proba = None if not hasattr(self, "classes_") or self.classes_ is None else self.tree_.node_proba()
+        means = self.tree_.node_mean()
+        branch: dict[int, str] = {}
+        for parent, g in enumerate(groups):
+            if g is None:
+                continue
+            kids = table.loc[table["parent"] == parent, "node"].tolist()
+            for kid, cats in zip(kids, g):
+                branch[int(kid)] = ", ".join("<missing>" if c is None else c for c in cats)
+        nodes = []
+        for row in table.itertuples():
+            lines = [f"node {row.node}  n = {row.n:g}"]
+            if proba is not None:
+                k = max(range(len(proba[row.node])), key=lambda j: proba[row.node][j])
+                lines.append(f"{self.classes_[k]}: {100 * proba[row.node][k]:.1f}%")
+            else:
+                lines.append(f"mean = {means[row.node]:.4g}")
+            if row.split:
+                lines.append(f"{row.split}")
+                lines.append(f"adj. p = {row.p_adjusted:.2e}")
+            nodes.append({"id": int(row.node), "parent": None if row.parent != row.parent else int(row.parent),
+                          "lines": lines, "edge": branch.get(int(row.node), "")})
+        return tree_svg(nodes)
+
     def to_dot(self) -> str:
         """The tree in Graphviz DOT (render with any DOT tool)."""
         self._check_fitted()
