@@ -93,18 +93,7 @@ pub(crate) fn ln_f_sf(f: f64, d1: f64, d2: f64) -> f64 {
     }
     let (a, b) = (d2 / 2.0, d1 / 2.0);
     let x = d2 / (d2 + d1 * f);
-    (a * x.ln() + b * (1.0 - x).ln_1p_safe() - a.ln() - ln_beta(a, b)).min(0.0)
-}
-
-trait Ln1pSafe {
-    fn ln_1p_safe(self) -> f64;
-}
-
-impl Ln1pSafe for f64 {
-    /// ln(self) for self = 1 − x close to 1, as ln_1p(−x).
-    fn ln_1p_safe(self) -> f64 {
-        (self - 1.0).ln_1p()
-    }
+    (a * x.ln() + b * (-x).ln_1p() - a.ln() - ln_beta(a, b)).min(0.0)
 }
 
 /// One-way ANOVA F of groups given as (Σw, Σwy, Σwy²): (F, df1, ln p).
@@ -244,8 +233,6 @@ mod tests {
         assert!((lp - asymptotic).abs() < 1e-3, "{lp} vs {asymptotic}");
         // Continuity where both methods apply: df 10, x = 200.
         let p = ChiSquared::new(10.0).unwrap().sf(200.0);
-        let (a, z) = (5.0f64, 100.0f64);
-        let _ = (a, z);
         assert!((ln_chi2_sf(200.0, 10.0) - p.ln()).abs() < 1e-9);
     }
 
