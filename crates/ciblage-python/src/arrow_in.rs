@@ -88,6 +88,20 @@ pub fn check_id_type(argument: &'static str, column: &str, dt: &DataType) -> Bin
     }
 }
 
+/// Factorises the customer column `col` of all batches: the index (named
+/// "customer") and one code per row.
+pub fn customer_codes(
+    batches: &[RecordBatch],
+    col: usize,
+    column: &str,
+) -> BindResult<(CustomerIndex, Vec<u32>)> {
+    let total = batches.iter().map(RecordBatch::num_rows).sum();
+    let mut index = CustomerIndex::named("customer");
+    let mut codes = Vec::with_capacity(total);
+    encode_all_ids(&mut index, batches, col, "customer", column, &mut codes)?;
+    Ok((index, codes))
+}
+
 /// Encodes the id column of every batch, appending all codes in row order.
 /// Integer ids of all batches are encoded at once (on all threads when they
 /// are dense); other kinds batch by batch.

@@ -3,8 +3,8 @@
 use arrow_array::RecordBatch;
 use chrono::NaiveDate;
 use ciblage::{
-    ActivityAccumulator, Binning, CiblageError, CustomerIndex, FrequencyMeasure, MonetaryMeasure,
-    NegativeAmounts, Rfm, RfmParams, RfmScores, RfmVariant,
+    ActivityAccumulator, Binning, CiblageError, FrequencyMeasure, MonetaryMeasure, NegativeAmounts,
+    Rfm, RfmParams, RfmScores, RfmVariant,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -107,17 +107,7 @@ fn score_batches(
     if let (Some(k), Some(c)) = (ki, names.cost) {
         arrow_in::check_number_type("cost", c, schema.field(k).data_type())?;
     }
-    let total_rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-    let mut index = CustomerIndex::named("customer");
-    let mut codes = Vec::with_capacity(total_rows);
-    arrow_in::encode_all_ids(
-        &mut index,
-        batches,
-        ci,
-        "customer",
-        names.customer,
-        &mut codes,
-    )?;
+    let (index, codes) = arrow_in::customer_codes(batches, ci, names.customer)?;
     let mut acc = ActivityAccumulator::new(params.activity_options(zone), ki.is_some());
     let mut row0 = 0;
     for batch in batches {

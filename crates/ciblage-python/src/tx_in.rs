@@ -123,16 +123,7 @@ pub fn read_transactions<'b>(
         ..
     } = resolve(batches, schema, names, timezone)?;
     let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
-    let mut index = CustomerIndex::named("customer");
-    let mut codes = Vec::with_capacity(total);
-    arrow_in::encode_all_ids(
-        &mut index,
-        batches,
-        ci,
-        "customer",
-        names.customer,
-        &mut codes,
-    )?;
+    let (index, codes) = arrow_in::customer_codes(batches, ci, names.customer)?;
     let (ts, amounts) = if let [batch] = batches {
         (
             arrow_in::micros(batch.column(ti).as_ref(), "timestamp", names.timestamp, 0)?,

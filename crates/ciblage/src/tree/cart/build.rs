@@ -43,6 +43,14 @@ struct Sums {
     pos: usize,
 }
 
+/// A node's weight, impurity, value (class proportions or mean) and sums.
+pub(crate) struct NodeSummary {
+    pub w: f64,
+    pub impurity: f64,
+    pub value: Vec<f64>,
+    sums: Sums,
+}
+
 pub(crate) struct Split {
     pub feature: usize,
     pub threshold: f64,
@@ -166,10 +174,16 @@ impl<'a> Splitter<'a> {
         }
     }
 
-    /// Weighted samples and impurity of a node.
-    pub fn node_impurity(&self, start: usize, end: usize) -> (f64, f64) {
-        let s = self.node_sums(start, end);
-        (s.w_node, self.impurity_of(&s.total, s.sq_total, s.w_node))
+    /// Weighted samples, impurity and value of a node, from one pass over
+    /// its samples.
+    pub fn summarise(&self, start: usize, end: usize) -> NodeSummary {
+        let sums = self.node_sums(start, end);
+        NodeSummary {
+            w: sums.w_node,
+            impurity: self.impurity_of(&sums.total, sums.sq_total, sums.w_node),
+            value: sums.total.iter().map(|v| v / sums.w_node).collect(),
+            sums,
+        }
     }
 
     fn impurity_of(&self, sums: &[f64], sq: f64, w: f64) -> f64 {
@@ -194,12 +208,6 @@ impl<'a> Splitter<'a> {
                 imp
             }
         }
-    }
-
-    /// Value stored in a node: class proportions, or the mean.
-    pub fn node_value(&self, start: usize, end: usize) -> Vec<f64> {
-        let s = self.node_sums(start, end);
-        s.total.iter().map(|v| v / s.w_node).collect()
     }
 
     fn update(&self, s: &mut Sums, _start: usize, end: usize, new_pos: usize) {
@@ -292,13 +300,15 @@ impl<'a> Splitter<'a> {
         }
     }
 
-    /// The best split of `samples[start..end]`; `n_constant` is the number of
+    /// The best split of the node `start..end` (summarised in `node`, whose
+    /// `impurity` is the parent's view of it); `n_constant` is the number of
     /// features known constant in the parent, updated in place.
     pub fn node_split(
         &mut self,
         start: usize,
         end: usize,
         impurity: f64,
+        node: &NodeSummary,
         n_constant: &mut usize,
     ) -> Option<Split> {
         let d = self.data.d;
@@ -309,7 +319,7 @@ impl<'a> Splitter<'a> {
         let n_known_constants = *n_constant;
         let mut n_total_constants = n_known_constants;
         let mut best: Option<(f64, usize, f64, usize)> = None; // proxy, feature, threshold, pos
-        let base = self.node_sums(start, end);
+        let base = node.sums.clone();
         while f_i > n_total_constants
             && (n_visited < d || n_visited <= n_found_constants + n_drawn_constants)
         {

@@ -186,20 +186,7 @@ impl CartValidParams {
             min_weight_leaf,
         );
         let max_depth = p.max_depth.unwrap_or(usize::MAX);
-        let mut t = CartTree {
-            version: CART_MODEL_VERSION,
-            criterion: p.criterion,
-            n_features: data.d,
-            n_classes: data.n_classes,
-            children_left: Vec::new(),
-            children_right: Vec::new(),
-            feature: Vec::new(),
-            threshold: Vec::new(),
-            impurity: Vec::new(),
-            n_node_samples: Vec::new(),
-            weighted_n_node_samples: Vec::new(),
-            value: Vec::new(),
-        };
+        let mut t = CartTree::empty(p.criterion, data.d, data.n_classes);
         // (start, end, depth, parent, is_left, impurity, n_constant)
         let mut stack: Vec<(usize, usize, usize, i64, bool, f64, usize)> =
             vec![(0, data.n, 0, LEAF, false, f64::INFINITY, 0)];
@@ -208,7 +195,8 @@ impl CartValidParams {
             stack.pop()
         {
             let n_node = end - start;
-            let (w_node, imp) = sp.node_impurity(start, end);
+            let summary = sp.summarise(start, end);
+            let (w_node, imp) = (summary.w, summary.impurity);
             let mut is_leaf = depth >= max_depth
                 || n_node < p.min_samples_split
                 || n_node < 2 * p.min_samples_leaf
@@ -220,7 +208,7 @@ impl CartValidParams {
             is_leaf = is_leaf || impurity <= f64::EPSILON;
             let mut split = None;
             if !is_leaf {
-                split = sp.node_split(start, end, impurity, &mut n_constant);
+                split = sp.node_split(start, end, impurity, &summary, &mut n_constant);
                 is_leaf = match &split {
                     None => true,
                     Some(s) => {
@@ -228,8 +216,7 @@ impl CartValidParams {
                     }
                 };
             }
-            let value = sp.node_value(start, end);
-            let id = t.push_node(parent, is_left, impurity, n_node, w_node, value);
+            let id = t.push_node(parent, is_left, impurity, n_node, w_node, summary.value);
             if let (false, Some(s)) = (is_leaf, split) {
                 t.feature[id as usize] = s.feature as i64;
                 t.threshold[id as usize] = s.threshold;
@@ -258,6 +245,24 @@ impl CartValidParams {
 }
 
 impl CartTree {
+    /// A tree without nodes.
+    fn empty(criterion: CartCriterion, n_features: usize, n_classes: usize) -> Self {
+        Self {
+            version: CART_MODEL_VERSION,
+            criterion,
+            n_features,
+            n_classes,
+            children_left: Vec::new(),
+            children_right: Vec::new(),
+            feature: Vec::new(),
+            threshold: Vec::new(),
+            impurity: Vec::new(),
+            n_node_samples: Vec::new(),
+            weighted_n_node_samples: Vec::new(),
+            value: Vec::new(),
+        }
+    }
+
     /// Appends a node (a leaf until its children are attached) under
     /// `parent` and returns its id.
     fn push_node(
@@ -403,17 +408,7 @@ impl CartTree {
     /// at most `ccp_alpha` become leaves), renumbered in preorder.
     pub fn pruned(&self, ccp_alpha: f64) -> CartTree {
         let leaf = self.prune_steps(ccp_alpha, &mut Vec::new());
-        let mut out = CartTree {
-            children_left: Vec::new(),
-            children_right: Vec::new(),
-            feature: Vec::new(),
-            threshold: Vec::new(),
-            impurity: Vec::new(),
-            n_node_samples: Vec::new(),
-            weighted_n_node_samples: Vec::new(),
-            value: Vec::new(),
-            ..self.clone()
-        };
+        let mut out = CartTree::empty(self.criterion, self.n_features, self.n_classes);
         let mut stack = vec![(0usize, LEAF, false)];
         while let Some((i, parent, is_left)) = stack.pop() {
             let id = out.push_node(

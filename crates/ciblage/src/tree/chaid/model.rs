@@ -509,24 +509,31 @@ impl ChaidModel {
         let mut parts = Vec::new();
         let mut id = leaf;
         while let Some(parent) = self.nodes[id].parent {
-            let split = self.nodes[parent].split.as_ref().expect("parent splits");
-            let p = &self.predictors[split.predictor];
-            let labels: Vec<String> = self.nodes[id]
-                .branch
-                .iter()
-                .map(|&c| {
-                    if c == MISSING {
-                        "<missing>".to_owned()
-                    } else {
-                        p.labels[c as usize].clone()
-                    }
-                })
-                .collect();
-            parts.push(format!("{} in {{{}}}", p.name, labels.join(", ")));
+            let (name, labels) = self.branch_labels(id, parent);
+            parts.push(format!("{name} in {{{}}}", labels.join(", ")));
             id = parent;
         }
         parts.reverse();
         parts
+    }
+
+    /// The split predictor's name at `parent` and the labels of the
+    /// categories leading to its child `id` (`<missing>` for missing).
+    fn branch_labels(&self, id: usize, parent: usize) -> (&str, Vec<String>) {
+        let split = self.nodes[parent].split.as_ref().expect("parent splits");
+        let p = &self.predictors[split.predictor];
+        let labels = self.nodes[id]
+            .branch
+            .iter()
+            .map(|&c| {
+                if c == MISSING {
+                    "<missing>".to_owned()
+                } else {
+                    p.labels[c as usize].clone()
+                }
+            })
+            .collect();
+        (&p.name, labels)
     }
 
     /// Serializes the model (JSON, with a format version).
@@ -790,19 +797,7 @@ impl ChaidModel {
         }
         for node in &self.nodes {
             let Some(parent) = node.parent else { continue };
-            let split = self.nodes[parent].split.as_ref().expect("parent splits");
-            let p = &self.predictors[split.predictor];
-            let cats: Vec<String> = node
-                .branch
-                .iter()
-                .map(|&c| {
-                    if c == MISSING {
-                        "<missing>".to_owned()
-                    } else {
-                        p.labels[c as usize].clone()
-                    }
-                })
-                .collect();
+            let (_, cats) = self.branch_labels(node.id, parent);
             let text = cats.join(", ").replace('"', "\\\"");
             out.push_str(&format!("{parent} -> {} [label=\"{text}\"] ;\n", node.id));
         }
