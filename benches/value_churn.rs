@@ -7,7 +7,7 @@
 #![allow(missing_docs)]
 
 use ciblage::churn::{Period, Retention};
-use ciblage::value::{Concentration, ValueTiers};
+use ciblage::value::{Concentration, CustomerTotals, ValueTiers};
 use ciblage::{ActivityAccumulator, Rfm, SyntheticTransactions};
 use criterion::{criterion_group, criterion_main, Criterion};
 
@@ -31,6 +31,13 @@ fn bench_value_churn(c: &mut Criterion) {
     let revenue = acc.finish().revenue;
     let mut group = c.benchmark_group("value_churn_10Mrows_1Mcustomers");
     group.sample_size(10);
+    group.bench_function("customer_totals", |b| {
+        b.iter(|| {
+            CustomerTotals::from_codes(tx.codes(), tx.customers().len(), tx.amounts(), None)
+                .expect("totals")
+                .len()
+        })
+    });
     let tiers = ValueTiers::params().check().expect("valid defaults");
     group.bench_function("tiers_5_15_80", |b| {
         b.iter(|| tiers.assign(&revenue).expect("tiers").summary().len())

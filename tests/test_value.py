@@ -161,3 +161,51 @@ def test_errors_name_the_argument() -> None:
     with pytest.raises(InvalidParameterError, match="invalid parameter share"):
         ciblage.concentration(np.ones(3)).top_share(2.0)
     assert issubclass(InvalidInputError, ValueError) and issubclass(ColumnTypeError, TypeError)
+
+
+def test_customer_totals_match_pandas(synthetic: pd.DataFrame) -> None:
+    t = ciblage.customer_totals(synthetic, cost="cost")
+    g = synthetic.groupby("customer_id").agg(
+        transactions=("amount", "size"), revenue=("amount", "sum"), cost=("cost", "sum")
+    )
+    # Dense integer ids come out ascending, as groupby's sorted keys.
+    assert t["customer_id"].tolist() == g.index.tolist()
+    assert t["transactions"].tolist() == g["transactions"].tolist()
+    np.testing.assert_allclose(t["revenue"], g["revenue"], rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(t["cost"], g["cost"], rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(t["margin"], g["revenue"] - g["cost"], rtol=1e-12, atol=1e-9)
+    # The totals feed the tiers directly.
+    tiers = ciblage.value_tiers(t, value="margin")
+    expected = pandas_count_tiers(t["margin"].to_numpy(), [0.05, 0.15, 0.80])
+    assert (tiers.customers["tier"].cat.codes.to_numpy() == expected).all()
+
+
+def test_customer_totals_hand_case_and_libraries() -> None:
+    # Customer "b": 10 + 30 = 40 over 2 rows; "a": 5 − 5 = 0 (a return).
+    # String ids come out in order of first appearance.
+    rows = {"customer_id": ["b", "a", "b", "a"], "amount": [10.0, 5.0, 30.0, -5.0]}
+    for data, kind in ((pd.DataFrame(rows), pd.DataFrame), (pl.DataFrame(rows), pl.DataFrame),
+                       (pa.table(rows), pa.Table)):
+        t = ciblage.customer_totals(data)
+        assert isinstance(t, kind)
+        d = pa.table(t).to_pydict() if kind is not pd.DataFrame else t.to_dict("list")
+        assert d == {"customer_id": ["b", "a"], "transactions": [2, 2], "revenue": [40.0, 0.0]}
+
+
+def test_customer_totals_errors_name_the_column() -> None:
+    df = pd.DataFrame({"customer_id": [1, 2], "price": [1.0, np.inf], "cogs": [1.0, 2.0]})
+    with pytest.raises(InvalidInputError, match=r'amount \(column "price"\): non-finite value inf at row 1'):
+        ciblage.customer_totals(df, amount="price")
+    df["price"] = [1.0, 2.0]
+    df["cogs"] = [np.nan, 2.0]
+    with pytest.raises(InvalidInputError, match=r'cost \(column "cogs"\): non-finite value NaN at row 0'):
+        ciblage.customer_totals(df, amount="price", cost="cogs")
+    with pytest.raises(ColumnNotFoundError, match='column "spend" not found'):
+        ciblage.customer_totals(df, amount="spend")
+    with pytest.raises(ColumnTypeError, match="expected numbers"):
+        ciblage.customer_totals(pd.DataFrame({"customer_id": [1], "amount": ["x"]}))
+    with pytest.raises(InvalidInputError, match="null value at row 1"):
+        ciblage.customer_totals(pa.table({"customer_id": [1, None], "amount": [1.0, 2.0]}))
+    with pytest.raises(InvalidInputError, match="transactions: input is empty"):
+        ciblage.customer_totals(pd.DataFrame({"customer_id": pd.Series([], dtype="int64"),
+                                              "amount": pd.Series([], dtype="float64")}))

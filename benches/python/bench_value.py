@@ -10,7 +10,7 @@ What is measured, in a fresh child process per tool (data loaded from parquet fi
     customer in the upper tier, zero/negative value apart), per-tier summary, Gini (sorted
     cumulative sums), and the monthly acquisition-cohort matrix of active customers (integer
     month codes, first month per customer, distinct (customer, month) pairs, groupby + unstack).
-  * ciblage: `rfm_analysis(df).customers` (for revenue per customer), `value_tiers`,
+  * ciblage: `customer_totals(df)` (revenue per customer), `value_tiers`,
     `concentration(...).gini` and `retention(df, period="month").cohorts("classic",
     shares=False)`, conversions to and from pandas included.
 Both must agree on the tier sizes, the Gini coefficient (1e-9) and the cohort matrix total.
@@ -66,9 +66,9 @@ def value_ciblage(df):
 
     import ciblage
 
-    customers = ciblage.rfm_analysis(df).customers
-    tiers = ciblage.value_tiers(customers, value="monetary", shares=SHARES)
-    gini = ciblage.concentration(customers, value="monetary").gini
+    customers = ciblage.customer_totals(df)
+    tiers = ciblage.value_tiers(customers, value="revenue", shares=SHARES)
+    gini = ciblage.concentration(customers, value="revenue").gini
     matrix = ciblage.retention(df, period="month").cohorts("classic", shares=False)
     sizes = [int(s) for s in tiers.summary["customers"] if s > 0]
     return sizes, float(gini), int(np.nansum(matrix.drop(columns=["cohort", "size"]).to_numpy()))

@@ -14,7 +14,7 @@ from ._cart import CartClassifier, CartRegressor
 from ._chaid import ChaidClassifier, ChaidRegressor
 from ._churn import Migration, RetentionResult, churn_flags, migration, retention
 from ._rfm import RfmResult, SegmentTable, rfm, rfm_analysis
-from ._value import Concentration, ValueTiers, concentration, value_tiers
+from ._value import Concentration, ValueTiers, concentration, customer_totals, value_tiers
 from .exceptions import (
     CiblageError,
     ColumnNotFoundError,
@@ -40,6 +40,7 @@ __all__ = [
     "CartRegressor",
     "ChaidClassifier",
     "ChaidRegressor",
+    "customer_totals",
     "value_tiers",
     "ValueTiers",
     "concentration",

@@ -13,7 +13,37 @@ from . import _native
 from ._tables import float_list, from_arrow, table_kind, to_arrow
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
 
-__all__ = ["value_tiers", "ValueTiers", "concentration", "Concentration"]
+__all__ = ["customer_totals", "value_tiers", "ValueTiers", "concentration", "Concentration"]
+
+
+def customer_totals(
+    transactions: Any,
+    *,
+    customer: str = "customer_id",
+    amount: str = "amount",
+    cost: str | None = None,
+) -> Any:
+    """Totals per customer, the customer's income statement: number of
+    transactions, revenue (net sum of amounts, returns included) and, with
+    ``cost``, cost and margin (revenue minus cost).
+
+    One row per customer (dense integer ids ascending, other ids in order
+    of first appearance), as a table of the caller's library (pandas, polars, else pyarrow); feed it to
+    :func:`value_tiers` or :func:`concentration` with ``value="revenue"`` or
+    ``value="margin"``.
+
+    Raises:
+        InvalidInputError: empty input, null ids or amounts, NaN/inf amounts
+            or costs.
+        ColumnNotFoundError, ColumnTypeError: a missing column or one of the
+            wrong type.
+    """
+    columns = {"customer": customer, "amount": amount}
+    if cost is not None:
+        columns["cost"] = cost
+    table = _native.customer_totals(to_arrow(transactions, columns), customer=customer, amount=amount, cost=cost)
+    kind = table_kind(transactions)
+    return from_arrow(table, kind if kind in ("pandas", "polars") else "pyarrow")
 
 
 def _id_and_values(data: Any, customer: str | None, value: str) -> tuple[pa.Table | None, np.ndarray, str]:

@@ -34,7 +34,7 @@ mod _native {
     #[pymodule_export]
     use crate::synth::synthetic_transactions;
     #[pymodule_export]
-    use crate::value::{value_tiers, PyConcentration};
+    use crate::value::{customer_totals, value_tiers, PyConcentration};
 
     use super::*;
 

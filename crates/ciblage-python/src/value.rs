@@ -1,10 +1,15 @@
 //! `ciblage._native.value_tiers` and `Concentration`.
 
-use ciblage::value::{Concentration, TierMethod, ValueTiers};
+use std::borrow::Cow;
+
+use arrow_array::RecordBatch;
+use ciblage::value::{Concentration, CustomerTotals, TierMethod, ValueTiers};
+use ciblage::CiblageError;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
+use crate::arrow_in;
 use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{BindError, BindResult};
 
@@ -154,4 +159,85 @@ impl PyConcentration {
         );
         t.into_py_table()
     }
+}
+
+/// Transactions, revenue and, with `cost`, cost and margin per customer of
+/// a transaction table; customers in order of first appearance.
+#[pyfunction]
+#[pyo3(signature = (table, *, customer, amount, cost = None))]
+pub fn customer_totals(
+    py: Python<'_>,
+    table: PyTable,
+    customer: &str,
+    amount: &str,
+    cost: Option<&str>,
+) -> PyResult<PyTable> {
+    let (batches, schema) = table.into_inner();
+    let batch = py.detach(|| -> BindResult<_> {
+        let ci = arrow_in::column_index(&schema, "customer", customer)?;
+        arrow_in::check_id_type("customer", customer, schema.field(ci).data_type())?;
+        let mut numbers = vec![("amount", amount)];
+        numbers.extend(cost.map(|c| ("cost", c)));
+        let mut columns = Vec::new();
+        for &(argument, name) in &numbers {
+            let i = arrow_in::column_index(&schema, argument, name)?;
+            arrow_in::check_number_type(argument, name, schema.field(i).data_type())?;
+            columns.push(whole_column(&batches, i, argument, name)?);
+        }
+        if batches.iter().map(|b| b.num_rows()).sum::<usize>() == 0 {
+            return Err(CiblageError::EmptyInput {
+                argument: "transactions".into(),
+            }
+            .into());
+        }
+        let (index, codes) = arrow_in::customer_codes(&batches, ci, customer)?;
+        let totals = CustomerTotals::from_codes(
+            &codes,
+            index.len(),
+            &columns[0],
+            columns.get(1).map(|c| &c[..]),
+        )
+        .map_err(|e| {
+            crate::error::name_columns(e, &[("amount", amount), ("cost", cost.unwrap_or("cost"))])
+        })?;
+        let mut t = TableBuilder::default();
+        t.push(customer, out::ids_array(index.ids()));
+        t.push(
+            "transactions",
+            out::i64_array(totals.transactions().iter().map(|&n| n as i64)),
+        );
+        t.push("revenue", out::f64_array(totals.revenue()));
+        if let (Some(c), Some(m)) = (totals.cost(), totals.margin()) {
+            t.push("cost", out::f64_array(c));
+            t.push("margin", out::f64_array(&m));
+        }
+        Ok(t.finish())
+    })?;
+    let schema = batch.schema();
+    PyTable::try_new(vec![batch], schema)
+}
+
+/// One numeric column of all batches as f64, borrowed when there is one
+/// f64 batch.
+fn whole_column<'b>(
+    batches: &'b [RecordBatch],
+    col: usize,
+    argument: &'static str,
+    name: &str,
+) -> BindResult<Cow<'b, [f64]>> {
+    if let [batch] = batches {
+        return arrow_in::floats(batch.column(col).as_ref(), argument, name, 0);
+    }
+    let mut all = Vec::new();
+    let mut row0 = 0;
+    for batch in batches {
+        all.extend_from_slice(&arrow_in::floats(
+            batch.column(col).as_ref(),
+            argument,
+            name,
+            row0,
+        )?);
+        row0 += batch.num_rows();
+    }
+    Ok(Cow::Owned(all))
 }

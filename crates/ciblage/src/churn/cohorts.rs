@@ -1,7 +1,10 @@
 //! Acquisition cohorts: retention matrices (classic and rolling), revenue
 //! retention and Kaplan–Meier survival, with right-censoring explicit.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use crate::churn::scan::{triangle_offset, ActiveBits, CUSTOMER_TASK};
 
 /// One acquisition cohort: the customers whose first purchase falls in the
 /// same period. Every vector has one entry per period observed since the
@@ -53,25 +56,18 @@ impl CohortRow {
     }
 }
 
-/// Lifetime of a customer in periods (first to last purchase, both
-/// counted) and whether his churn is observed.
-fn lifetime(list: &[u32], n: usize, churn_after: u32) -> (usize, usize, bool) {
-    let (c0, last) = (list[0] as usize, *list.last().expect("non-empty") as usize);
-    let churned = n - 1 - last >= churn_after as usize;
-    (c0, last - c0 + 1, churned)
-}
-
 /// Kaplan–Meier product over durations `1..=m`: `S(k) = Π_{j ≤ k} (1 −
 /// d_j / n_j)` with `n_j` the lifetimes ≥ j (events and censored alike;
-/// censoring at j counts as at risk at j).
+/// censoring at j counts as at risk at j). `events[j − 1]` and
+/// `censored[j − 1]` are the customers whose lifetime is `j`.
 fn kaplan_meier(events: &[u64], censored: &[u64], m: usize) -> Vec<f64> {
     // at_risk(j) = Σ_{i ≥ j} (events_i + censored_i).
-    let mut at_risk = vec![0u64; m + 2];
-    for j in (1..=m).rev() {
+    let mut at_risk = vec![0u64; m + 1];
+    for j in (0..m).rev() {
         at_risk[j] = at_risk[j + 1] + events[j] + censored[j];
     }
     let mut s = 1.0;
-    (1..=m)
+    (0..m)
         .map(|j| {
             if at_risk[j] == 0 {
                 return f64::NAN;
@@ -82,103 +78,197 @@ fn kaplan_meier(events: &[u64], censored: &[u64], m: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Relative period of an instant, `None` when left out.
-pub(crate) type PeriodOf<'a> = &'a dyn Fn(i64) -> Option<i64>;
-
-/// Cohort rows (indices relative to the first period, labels empty).
-/// `rows` = (customer code, amount, period of an instant) with `ts` the
-/// instants of the rows.
-pub(crate) fn build(
-    offsets: &[usize],
-    active: &[u32],
-    n: usize,
-    churn_after: u32,
-    rows: (&[u32], &[f64], PeriodOf<'_>),
-    ts: &[i64],
-) -> Vec<CohortRow> {
-    let mut cohorts: Vec<CohortRow> = (0..n)
-        .map(|c| CohortRow {
-            index: c as i64,
-            label: String::new(),
-            size: 0,
-            active: vec![0; n - c],
-            rolling: vec![0; n - c],
-            revenue: vec![0.0; n - c],
-            survival: Vec::new(),
-            churned: 0,
-            censored: 0,
-        })
-        .collect();
-    let mut events = vec![vec![0u64; n + 1]; n];
-    let mut censored = vec![vec![0u64; n + 1]; n];
-    let mut cohort_of = vec![u32::MAX; offsets.len() - 1];
-    for (code, w) in offsets.windows(2).enumerate() {
-        let list = &active[w[0]..w[1]];
-        if list.is_empty() {
-            continue;
-        }
-        let (c0, life, churned) = lifetime(list, n, churn_after);
-        cohort_of[code] = c0 as u32;
-        let row = &mut cohorts[c0];
-        row.size += 1;
-        for &p in list {
-            row.active[p as usize - c0] += 1;
-        }
-        // Rolling: active at k or later ⇔ k ≤ life − 1; add by suffix later.
-        row.rolling[life - 1] += 1;
-        if churned {
-            row.churned += 1;
-            events[c0][life] += 1;
-        } else {
-            row.censored += 1;
-            censored[c0][life] += 1;
-        }
-    }
-    let (codes, amounts, period_of) = rows;
-    for i in 0..codes.len() {
-        let c0 = cohort_of[codes[i] as usize];
-        if c0 == u32::MAX {
-            continue;
-        }
-        let Some(r) = period_of(ts[i]) else {
-            continue;
-        };
-        let k = (r - i64::from(c0)).max(0) as usize;
-        cohorts[c0 as usize].revenue[k] += amounts[i];
-    }
-    for (c0, row) in cohorts.iter_mut().enumerate() {
-        for k in (0..row.rolling.len().saturating_sub(1)).rev() {
-            row.rolling[k] += row.rolling[k + 1];
-        }
-        row.survival = kaplan_meier(&events[c0], &censored[c0], n - c0);
-    }
-    cohorts.retain(|c| c.size > 0);
-    cohorts
+/// Counts per period of the moves between active sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PeriodMoves {
+    pub active: Vec<u64>,
+    pub new: Vec<u64>,
+    pub repeating: Vec<u64>,
+    pub reactivated: Vec<u64>,
+    pub lapsed: Vec<u64>,
 }
 
-/// Kaplan–Meier survival of all customers, durations counted from each
-/// customer's own cohort.
-pub(crate) fn pooled_survival(
-    offsets: &[usize],
-    active: &[u32],
+/// Integer counts gathered from the customers' active periods. Per-cohort
+/// cells are in the triangular layout of [`triangle_offset`]; lifetimes
+/// `1..=n − c0` are stored at `life − 1`.
+struct Tally {
     n: usize,
-    churn_after: u32,
-) -> Vec<f64> {
-    let mut events = vec![0u64; n + 1];
-    let mut censored = vec![0u64; n + 1];
-    for w in offsets.windows(2) {
-        let list = &active[w[0]..w[1]];
-        if list.is_empty() {
-            continue;
-        }
-        let (_, life, churned) = lifetime(list, n, churn_after);
-        if churned {
-            events[life] += 1;
-        } else {
-            censored[life] += 1;
+    churn_after: usize,
+    moves: PeriodMoves,
+    size: Vec<u64>,
+    churned: Vec<u64>,
+    censored: Vec<u64>,
+    active: Vec<u64>,
+    lifetimes: Vec<u64>,
+    events: Vec<u64>,
+    censored_at: Vec<u64>,
+}
+
+impl Tally {
+    fn new(n: usize, churn_after: usize) -> Self {
+        let cells = n * (n + 1) / 2;
+        Self {
+            n,
+            churn_after,
+            moves: PeriodMoves {
+                active: vec![0; n],
+                new: vec![0; n],
+                repeating: vec![0; n],
+                reactivated: vec![0; n],
+                lapsed: vec![0; n],
+            },
+            size: vec![0; n],
+            churned: vec![0; n],
+            censored: vec![0; n],
+            active: vec![0; cells],
+            lifetimes: vec![0; cells],
+            events: vec![0; cells],
+            censored_at: vec![0; cells],
         }
     }
-    kaplan_meier(&events, &censored, n)
+
+    /// Bytes held by one tally of `n` periods.
+    fn bytes(n: usize) -> usize {
+        (8 * n + 2 * n * (n + 1)) * 8
+    }
+
+    /// Adds one customer, given his active periods in ascending order. His
+    /// lifetime runs from his first to his last active period (both
+    /// counted); his churn is observed when at least `churn_after` periods
+    /// follow the last one.
+    fn add(&mut self, mut periods: impl Iterator<Item = usize>) {
+        let Some(c0) = periods.next() else {
+            return;
+        };
+        let (n, off) = (self.n, triangle_offset(c0, self.n));
+        let m = &mut self.moves;
+        m.active[c0] += 1;
+        m.new[c0] += 1;
+        self.size[c0] += 1;
+        self.active[off] += 1;
+        let mut prev = c0;
+        for p in periods {
+            m.active[p] += 1;
+            if p == prev + 1 {
+                m.repeating[p] += 1;
+            } else {
+                m.reactivated[p] += 1;
+                m.lapsed[prev + 1] += 1;
+            }
+            self.active[off + p - c0] += 1;
+            prev = p;
+        }
+        if prev + 1 < n {
+            m.lapsed[prev + 1] += 1;
+        }
+        let life = prev - c0 + 1;
+        self.lifetimes[off + life - 1] += 1;
+        if n - 1 - prev >= self.churn_after {
+            self.churned[c0] += 1;
+            self.events[off + life - 1] += 1;
+        } else {
+            self.censored[c0] += 1;
+            self.censored_at[off + life - 1] += 1;
+        }
+    }
+
+    fn merge(mut self, o: Self) -> Self {
+        fn add(a: &mut [u64], b: &[u64]) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        }
+        add(&mut self.moves.active, &o.moves.active);
+        add(&mut self.moves.new, &o.moves.new);
+        add(&mut self.moves.repeating, &o.moves.repeating);
+        add(&mut self.moves.reactivated, &o.moves.reactivated);
+        add(&mut self.moves.lapsed, &o.moves.lapsed);
+        add(&mut self.size, &o.size);
+        add(&mut self.churned, &o.churned);
+        add(&mut self.censored, &o.censored);
+        add(&mut self.active, &o.active);
+        add(&mut self.lifetimes, &o.lifetimes);
+        add(&mut self.events, &o.events);
+        add(&mut self.censored_at, &o.censored_at);
+        self
+    }
+}
+
+/// What the customers' activity gives: moves per period, cohort rows
+/// (indices relative to the first period, labels empty) and the pooled
+/// survival curve.
+pub(crate) struct CohortTables {
+    pub moves: PeriodMoves,
+    pub cohorts: Vec<CohortRow>,
+    pub pooled_survival: Vec<f64>,
+}
+
+/// Counts every customer's activity (in parallel over customers when the
+/// per-task tables are small; integer counts, so the result does not depend
+/// on the order) and builds the cohort rows. `revenue` is the cohort revenue
+/// of [`crate::churn::scan::cohort_revenue`].
+pub(crate) fn build(
+    bits: &ActiveBits,
+    n: usize,
+    churn_after: u32,
+    revenue: &[f64],
+) -> CohortTables {
+    let churn_after = churn_after as usize;
+    let customers = bits.customers();
+    let t = if Tally::bytes(n) <= 4 << 20 {
+        (0..customers)
+            .into_par_iter()
+            .with_min_len(CUSTOMER_TASK)
+            .fold(
+                || Tally::new(n, churn_after),
+                |mut t, c| {
+                    t.add(bits.periods(c));
+                    t
+                },
+            )
+            .reduce(|| Tally::new(n, churn_after), Tally::merge)
+    } else {
+        let mut t = Tally::new(n, churn_after);
+        (0..customers).for_each(|c| t.add(bits.periods(c)));
+        t
+    };
+    let mut pooled_events = vec![0u64; n];
+    let mut pooled_censored = vec![0u64; n];
+    let mut cohorts = Vec::new();
+    for c0 in 0..n {
+        let (off, m) = (triangle_offset(c0, n), n - c0);
+        let cell = off..off + m;
+        for (j, (&e, &c)) in t.events[cell.clone()]
+            .iter()
+            .zip(&t.censored_at[cell.clone()])
+            .enumerate()
+        {
+            pooled_events[j] += e;
+            pooled_censored[j] += c;
+        }
+        if t.size[c0] == 0 {
+            continue;
+        }
+        // Rolling: active at k or later ⇔ lifetime ≥ k + 1 (suffix sums).
+        let mut rolling = t.lifetimes[cell.clone()].to_vec();
+        for k in (0..m.saturating_sub(1)).rev() {
+            rolling[k] += rolling[k + 1];
+        }
+        cohorts.push(CohortRow {
+            index: c0 as i64,
+            label: String::new(),
+            size: t.size[c0],
+            active: t.active[cell.clone()].to_vec(),
+            rolling,
+            revenue: revenue[cell.clone()].to_vec(),
+            survival: kaplan_meier(&t.events[cell.clone()], &t.censored_at[cell], m),
+            churned: t.churned[c0],
+            censored: t.censored[c0],
+        });
+    }
+    CohortTables {
+        moves: t.moves,
+        cohorts,
+        pooled_survival: kaplan_meier(&pooled_events, &pooled_censored, n),
+    }
 }
 
 #[cfg(test)]
@@ -190,14 +280,14 @@ mod tests {
         // Lifetimes: 1 (event), 2 (censored), 2 (event), 3 (event), 3
         // (censored). n_1 = 5, d_1 = 1 → S(1) = 4/5; n_2 = 4, d_2 = 1 →
         // S(2) = 4/5 · 3/4 = 3/5; n_3 = 2, d_3 = 1 → S(3) = 3/5 · 1/2 = 3/10.
-        let events = [0, 1, 1, 1];
-        let censored = [0, 0, 1, 1];
+        let events = [1, 1, 1];
+        let censored = [0, 1, 1];
         let s = kaplan_meier(&events, &censored, 3);
         assert!((s[0] - 0.8).abs() < 1e-12);
         assert!((s[1] - 0.6).abs() < 1e-12);
         assert!((s[2] - 0.3).abs() < 1e-12);
         // Nobody at risk past the data: NaN, not a made-up value.
-        let s = kaplan_meier(&[0, 1, 0, 0], &[0, 0, 0, 0], 3);
+        let s = kaplan_meier(&[1, 0, 0], &[0, 0, 0], 3);
         assert_eq!(s[0], 0.0);
         assert!(s[1].is_nan() && s[2].is_nan());
     }

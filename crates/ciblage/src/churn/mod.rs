@@ -8,6 +8,7 @@ mod flags;
 mod migration;
 mod period;
 mod retention;
+mod scan;
 
 pub use cohorts::CohortRow;
 pub use flags::{ChurnFlags, ChurnRule};

@@ -2,10 +2,12 @@
 //! repeating, reactivated and lapsed customers, cohorts and survival.
 
 use chrono::{NaiveDate, Weekday};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::churn::cohorts::{self, CohortRow};
+use crate::churn::cohorts::{self, CohortRow, PeriodMoves};
 use crate::churn::period::Period;
+use crate::churn::scan::{self, ActiveBits, Rows};
 use crate::error::{CiblageError, Result};
 use crate::time::{day_from_date, Zone};
 use crate::transactions::{TransactionView, Transactions};
@@ -163,9 +165,8 @@ pub struct RetentionAnalysis {
     period: Period,
     origin: i64,
     first: i64,
-    /// Active periods per customer code, relative to `first`, ascending.
-    offsets: Vec<usize>,
-    active: Vec<u32>,
+    /// Active periods per customer code, relative to `first`.
+    bits: ActiveBits,
     periods: Vec<PeriodRow>,
     cohorts: Vec<CohortRow>,
     pooled_survival: Vec<f64>,
@@ -191,25 +192,18 @@ impl RetentionValidParams {
     pub fn fit_view(&self, tx: TransactionView<'_>) -> Result<RetentionAnalysis> {
         let p = &self.params;
         let zone = tx.zone();
-        let (ts, amounts, codes) = (tx.timestamps(), tx.amounts(), tx.codes());
-        let n_customers = tx.customers();
-        let cutoff = match p.as_of {
-            Some(d) => zone.day_start(day_from_date(d)),
-            None => ts.iter().max().map_or(i64::MAX, |&t| t.saturating_add(1)),
+        let (ts, amounts) = (tx.timestamps(), tx.amounts());
+        // Without `as_of`, every row is kept.
+        let cutoff = p
+            .as_of
+            .map_or(i64::MAX, |d| zone.day_start(day_from_date(d)));
+        let rows = Rows {
+            codes: tx.codes(),
+            ts,
+            amounts,
         };
-        // Local days: the first purchase, the span of rows before the cutoff.
-        let (mut first_day, mut last_day, mut span_first) = (i64::MAX, i64::MIN, i64::MAX);
-        for (&t, &a) in ts.iter().zip(amounts) {
-            if t < cutoff {
-                let d = zone.day_of(t);
-                last_day = last_day.max(d);
-                span_first = span_first.min(d);
-                if a > 0.0 {
-                    first_day = first_day.min(d);
-                }
-            }
-        }
-        if first_day == i64::MAX {
+        let (span, first_days) = scan::day_span(rows, tx.customers(), zone, cutoff);
+        if span.first_purchase == i64::MAX {
             return Err(CiblageError::NothingToScore {
                 as_of: p
                     .as_of
@@ -217,9 +211,10 @@ impl RetentionValidParams {
                 reason: "no purchase (row with a positive amount)".into(),
             });
         }
+        let first_day = span.first_purchase;
         let end_day = match p.as_of {
             Some(d) => day_from_date(d) - 1,
-            None => last_day,
+            None => span.last,
         };
         let origin = p.origin.map_or(first_day, day_from_date);
         let period = p.period;
@@ -234,51 +229,33 @@ impl RetentionValidParams {
                 ),
             ));
         }
-        let periods_of = RowPeriods::new(period, origin, first, span_first, end_day, zone, cutoff);
-        // Active periods per customer: bitmaps of `words` u64 per customer.
-        let words = n_periods.div_ceil(64);
-        let mut bits = vec![0u64; n_customers * words];
-        let mut periods = period_rows(period, origin, first, n_periods);
-        for i in 0..ts.len() {
-            let Some(r) = periods_of.of(ts[i]) else {
-                continue;
-            };
-            // Rows before the first purchase period (returns) count in it.
-            periods[r.max(0) as usize].revenue += amounts[i];
-            if amounts[i] > 0.0 {
-                let (c, r) = (codes[i] as usize, r as usize);
-                bits[c * words + r / 64] |= 1u64 << (r % 64);
-            }
-        }
-        let mut offsets = Vec::with_capacity(n_customers + 1);
-        let mut active = Vec::new();
-        offsets.push(0);
-        for c in 0..n_customers {
-            for (w, &word) in bits[c * words..(c + 1) * words].iter().enumerate() {
-                let mut word = word;
-                while word != 0 {
-                    active.push((w * 64) as u32 + word.trailing_zeros());
-                    word &= word - 1;
+        let periods_of = RowPeriods::new(period, origin, first, span.first, end_day, zone, cutoff);
+        let cohort_of: Vec<u16> = first_days
+            .par_iter()
+            .map(|&d| {
+                if d == i32::MAX {
+                    scan::NO_PERIOD
+                } else {
+                    periods_of.of_day(i64::from(d)) as u16
                 }
-            }
-            offsets.push(active.len());
-        }
-        drop(bits);
-        count_moves(&mut periods, &offsets, &active);
+            })
+            .collect();
+        drop(first_days);
+        let scanned = scan::scan_rows(rows, &cohort_of, n_periods, |t| periods_of.of(t));
+        let tables = cohorts::build(
+            &scanned.bits,
+            n_periods,
+            p.churn_after,
+            &scanned.cohort_revenue,
+        );
+        let mut periods = period_rows(period, origin, first, n_periods);
+        fill_moves(&mut periods, &tables.moves, &scanned.revenue);
         let next_start = period.start_day(last + 1, origin);
         if let Some(row) = periods.last_mut() {
             row.complete = end_day + 1 >= next_start;
         }
-        let cohort_rows = cohorts::build(
-            &offsets,
-            &active,
-            n_periods,
-            p.churn_after,
-            (codes, amounts, &|t| periods_of.of(t)),
-            ts,
-        );
-        let pooled_survival = cohorts::pooled_survival(&offsets, &active, n_periods, p.churn_after);
-        let cohorts = cohort_rows
+        let cohorts = tables
+            .cohorts
             .into_iter()
             .map(|mut c| {
                 c.index += first;
@@ -290,11 +267,10 @@ impl RetentionValidParams {
             period,
             origin,
             first,
-            offsets,
-            active,
+            bits: scanned.bits,
             periods,
             cohorts,
-            pooled_survival,
+            pooled_survival: tables.pooled_survival,
             churn_after: p.churn_after,
             zone,
         })
@@ -344,15 +320,17 @@ impl RowPeriods {
 
     #[inline]
     fn of(&self, t: i64) -> Option<i64> {
-        if t >= self.cutoff {
-            return None;
-        }
-        let d = self.zone.day_of(t);
-        Some(if self.table.is_empty() {
+        (t < self.cutoff).then(|| self.of_day(self.zone.day_of(t)))
+    }
+
+    /// Period of a local day within the span.
+    #[inline]
+    fn of_day(&self, d: i64) -> i64 {
+        if self.table.is_empty() {
             self.period.index_of_day(d, self.origin) - self.first
         } else {
             self.table[(d - self.span_first) as usize]
-        })
+        }
     }
 }
 
@@ -378,28 +356,18 @@ fn period_rows(period: Period, origin: i64, first: i64, n: usize) -> Vec<PeriodR
         .collect()
 }
 
-/// Active, new, repeating, reactivated and lapsed counts, and the rates.
-fn count_moves(rows: &mut [PeriodRow], offsets: &[usize], active: &[u32]) {
-    let n = rows.len();
-    for w in offsets.windows(2) {
-        let list = &active[w[0]..w[1]];
-        for (j, &p) in list.iter().enumerate() {
-            let p = p as usize;
-            rows[p].active += 1;
-            if j == 0 {
-                rows[p].new += 1;
-            } else if list[j - 1] as usize + 1 == p {
-                rows[p].repeating += 1;
-            } else {
-                rows[p].reactivated += 1;
-            }
-            let continues = list.get(j + 1).is_some_and(|&q| q as usize == p + 1);
-            if !continues && p + 1 < n {
-                rows[p + 1].lapsed += 1;
-            }
-        }
+/// Active, new, repeating, reactivated and lapsed counts, revenue, and the
+/// rates.
+fn fill_moves(rows: &mut [PeriodRow], moves: &PeriodMoves, revenue: &[f64]) {
+    for (k, row) in rows.iter_mut().enumerate() {
+        row.active = moves.active[k];
+        row.new = moves.new[k];
+        row.repeating = moves.repeating[k];
+        row.reactivated = moves.reactivated[k];
+        row.lapsed = moves.lapsed[k];
+        row.revenue = revenue[k];
     }
-    for k in 1..n {
+    for k in 1..rows.len() {
         let before = rows[k - 1].active;
         if before > 0 {
             rows[k].retention = Some(rows[k].repeating as f64 / before as f64);
@@ -444,10 +412,9 @@ impl RetentionAnalysis {
 
     /// Period numbers in which customer `code` was active, ascending.
     pub fn active_periods(&self, code: u32) -> impl Iterator<Item = i64> + '_ {
-        let c = code as usize;
-        self.active[self.offsets[c]..self.offsets[c + 1]]
-            .iter()
-            .map(move |&p| self.first + i64::from(p))
+        self.bits
+            .periods(code as usize)
+            .map(move |p| self.first + p as i64)
     }
 
     /// Label of period number `index`.

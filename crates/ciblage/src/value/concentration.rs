@@ -49,9 +49,15 @@ impl Concentration {
     /// [`CiblageError::EmptyInput`] or [`CiblageError::NonFinite`] on `value`.
     pub fn of(values: &[f64]) -> Result<Self> {
         check_values(values, "value")?;
-        let mut sorted: Vec<f64> = values.iter().map(|v| v.max(0.0)).collect();
+        // Non-negative finite floats sort as their bit patterns (+0.0 for
+        // anything not positive, so no −0.0).
+        let mut bits: Vec<u64> = values
+            .iter()
+            .map(|&v| if v > 0.0 { v.to_bits() } else { 0 })
+            .collect();
         let clipped = values.iter().filter(|v| **v < 0.0).count() as u64;
-        sorted.par_sort_unstable_by(f64::total_cmp);
+        bits.par_sort_unstable();
+        let sorted: Vec<f64> = bits.into_iter().map(f64::from_bits).collect();
         let all_equal = sorted.first() == sorted.last();
         let mut cum = Vec::with_capacity(sorted.len() + 1);
         let mut acc = 0.0;
