@@ -9,6 +9,7 @@ __all__ = [
     "RfmResult",
     "SegmentTable",
     "synthetic_transactions",
+    "customer_totals",
     "value_tiers",
     "Concentration",
     "retention",
