@@ -112,7 +112,7 @@ def test_pickle_and_errors() -> None:
         ciblage.CartClassifier(min_samples_split=1).fit(X, y)
     with pytest.raises(InvalidParameterError, match="invalid parameter criterion"):
         ciblage.CartClassifier(criterion="mae").fit(X, y)
-    with pytest.raises(InvalidInputError, match="X: has 2 features"):
+    with pytest.raises(InvalidInputError, match="X has 2 features, but CartClassifier is expecting 4"):
         m.predict(X[:, :2])
     with pytest.raises(InvalidInputError, match="not fitted"):
         ciblage.CartRegressor().predict(X)
@@ -165,3 +165,85 @@ def test_export_graphviz() -> None:
     dot = m.export_graphviz(feature_names=["sl", "sw", "pl", "pw"])
     assert dot.startswith("digraph Tree {") and dot.count("->") == m.tree_.node_count - 1
     assert "pw <= 0.800" in dot
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("estimator", [ciblage.CartClassifier(), ciblage.CartRegressor()])
+def test_passes_sklearn_check_estimator(estimator) -> None:
+    from sklearn.utils.estimator_checks import check_estimator
+
+    results = check_estimator(estimator, on_fail=None)
+    failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
+    assert failed == []
+    # The one check that does not apply: array-API input (ciblage reads numpy arrays only).
+    skipped = {r["check_name"] for r in results if r["status"] == "skipped"}
+    assert skipped <= {"check_array_api_input"}
+    assert len(results) > 50
+
+
+@pytest.mark.parametrize("max_features", [1, 3, 0.5, "sqrt", "log2"])
+@pytest.mark.parametrize("random_state", [0, 3])
+def test_max_features_draws_the_same_features_as_sklearn(max_features, random_state: int) -> None:
+    X, y = load_breast_cancer(return_X_y=True)
+    ours = ciblage.CartClassifier(max_features=max_features, random_state=random_state).fit(X, y)
+    theirs = DecisionTreeClassifier(max_features=max_features, random_state=random_state).fit(X, y)
+    assert_same_tree(ours, theirs)
+    Xr, yr = load_diabetes(return_X_y=True)
+    ours = ciblage.CartRegressor(max_features=max_features, random_state=random_state, max_depth=6).fit(Xr, yr)
+    theirs = DecisionTreeRegressor(max_features=max_features, random_state=random_state, max_depth=6).fit(Xr, yr)
+    assert_same_tree(ours, theirs, exact=False)
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 3.0, 1: 0.5}, {1: 2.0}])
+def test_class_weight_as_sklearn(class_weight) -> None:
+    X, y = load_breast_cancer(return_X_y=True)
+    w = np.random.RandomState(0).randint(1, 4, size=len(y)).astype(float)
+    ours = ciblage.CartClassifier(class_weight=class_weight, max_depth=5, random_state=0).fit(X, y, w)
+    theirs = DecisionTreeClassifier(class_weight=class_weight, max_depth=5, random_state=0).fit(X, y, w)
+    assert_same_tree(ours, theirs, exact=False)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-12)
+    with pytest.raises(InvalidParameterError, match="class_weight: labels \\[7\\]"):
+        ciblage.CartClassifier(class_weight={7: 1.0}).fit(X, y)
+
+
+def test_zero_weights_drop_rows_as_sklearn() -> None:
+    # Rows of weight 0 take no part: same tree as without them, and as scikit-learn.
+    X, y = load_iris(return_X_y=True)
+    w = np.where(np.arange(len(y)) % 3 == 0, 0.0, 1.0)
+    ours = ciblage.CartClassifier(random_state=0).fit(X, y, w)
+    assert_same_tree(ours, DecisionTreeClassifier(random_state=0).fit(X, y, w))
+    kept = w > 0
+    alone = ciblage.CartClassifier(random_state=0).fit(X[kept], y[kept])
+    assert ours.tree_.n_node_samples == alone.tree_.n_node_samples
+    with pytest.raises(InvalidParameterError, match="sample_weight: every weight is zero"):
+        ciblage.CartClassifier().fit(X, y, np.zeros(len(y)))
+    with pytest.raises(InvalidParameterError, match="sample_weight: negative weight -1"):
+        ciblage.CartClassifier().fit(X, y, -np.ones(len(y)))
+
+
+def test_sklearn_conventions_without_importing_sklearn() -> None:
+    import subprocess
+    import sys
+
+    # Importing ciblage does not import scikit-learn (it is slow to import).
+    code = "import sys, ciblage; ciblage.CartClassifier(); print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ciblage.NotFittedError, match="not fitted yet"):
+        ciblage.CartClassifier().predict(X)
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):  # scikit-learn's own class too, once scikit-learn is loaded
+        ciblage.CartRegressor().predict(X)
+    m = ciblage.CartClassifier(max_depth=2).fit(X, y)
+    with pytest.raises(InvalidInputError, match="X has 3 features, but CartClassifier is expecting 4"):
+        m.predict(X[:, :3])
+    with pytest.warns(ciblage.DataConversionWarning, match="column-vector y"):
+        ciblage.CartRegressor().fit(X, y[:, None].astype(float))
+    with pytest.raises(InvalidInputError, match="Unknown label type: continuous"):
+        ciblage.CartClassifier().fit(X, y + 0.5)
+    with pytest.raises(InvalidParameterError, match="max_features: must be in \\[1, 4\\], got 5"):
+        ciblage.CartClassifier(max_features=5).fit(X, y)
+    assert repr(ciblage.CartClassifier(max_depth=3)) == "CartClassifier(max_depth=3)"
+    assert m.score(X, y) == DecisionTreeClassifier(max_depth=2).fit(X, y).score(X, y)

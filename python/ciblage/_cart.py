@@ -6,13 +6,14 @@ from typing import Any
 
 import numpy as np
 
+from . import _estimator as est
 from . import _native
-from .exceptions import InvalidInputError, InvalidParameterError
+from .exceptions import InvalidParameterError
 
 __all__ = ["CartClassifier", "CartRegressor"]
 
 _PARAMS = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf", "min_weight_fraction_leaf",
-           "min_impurity_decrease", "ccp_alpha", "random_state")
+           "max_features", "min_impurity_decrease", "ccp_alpha", "random_state")
 
 
 def _seed(random_state: Any) -> int:
@@ -26,62 +27,96 @@ def _seed(random_state: Any) -> int:
     return int(rng.randint(0, np.iinfo(np.int32).max))
 
 
-def _matrix(X: Any) -> np.ndarray:
-    try:
-        arr = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise InvalidInputError(f"X: cannot be read as a numeric matrix ({e})") from e
-    if arr.ndim != 2:
-        raise InvalidInputError(f"X: expected a 2-D array, got {arr.ndim} dimension(s)")
-    return np.ascontiguousarray(arr)
+def _max_features(value: Any, d: int) -> int | None:
+    """The number of features to search at each node, as scikit-learn reads
+    ``max_features``: ``None`` (all), an int, a fraction, ``"sqrt"``, ``"log2"``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value not in ("sqrt", "log2"):
+            raise InvalidParameterError(
+                f'invalid parameter max_features: expected None, an int, a float in (0, 1], "sqrt" or '
+                f'"log2", got {value!r}'
+            )
+        return max(1, int(np.sqrt(d) if value == "sqrt" else np.log2(d)))
+    if isinstance(value, (bool, np.bool_)):
+        raise InvalidParameterError(f"invalid parameter max_features: got {value!r}")
+    if isinstance(value, (int, np.integer)):
+        if not 0 < value <= d:
+            raise InvalidParameterError(f"invalid parameter max_features: must be in [1, {d}], got {value}")
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        if not 0.0 < value <= 1.0:
+            raise InvalidParameterError(f"invalid parameter max_features: a fraction must be in (0, 1], got {value}")
+        return max(1, int(value * d))
+    raise InvalidParameterError(f"invalid parameter max_features: got {value!r}")
 
 
 class _CartBase:
+    _estimator_type = ""
+
     def __init__(self, *, criterion: str, max_depth: int | None = None, min_samples_split: int = 2,
-                 min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0,
+                 min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0, max_features: Any = None,
                  min_impurity_decrease: float = 0.0, ccp_alpha: float = 0.0, random_state: Any = None) -> None:
         self.criterion = criterion
         self.max_depth = max_depth
         self.min_samples_split = min_samples_split
         self.min_samples_leaf = min_samples_leaf
         self.min_weight_fraction_leaf = min_weight_fraction_leaf
+        self.max_features = max_features
         self.min_impurity_decrease = min_impurity_decrease
         self.ccp_alpha = ccp_alpha
         self.random_state = random_state
 
+    def _param_names(self) -> tuple[str, ...]:
+        return _PARAMS
+
     def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in _PARAMS}
+        """The constructor's parameters (scikit-learn convention)."""
+        return {k: getattr(self, k) for k in self._param_names()}
 
     def set_params(self, **params: Any) -> Any:
+        """Sets constructor parameters; unknown names raise InvalidParameterError."""
         for k, v in params.items():
-            if k not in _PARAMS:
+            if k not in self._param_names():
                 raise InvalidParameterError(f"invalid parameter {k}: {type(self).__name__} has no such parameter")
             setattr(self, k, v)
         return self
 
-    def _fit(self, X: Any, sample_weight: Any, **target: Any) -> Any:
-        x = _matrix(X)
+    def __repr__(self) -> str:
+        defaults = type(self)().get_params()
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_tags__(self) -> Any:
+        return est.sklearn_tags(self._estimator_type)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "tree_")
+
+    def _fit(self, x: np.ndarray, w: np.ndarray | None, **target: Any) -> Any:
         if not (isinstance(self.ccp_alpha, (int, float)) and self.ccp_alpha >= 0):
             raise InvalidParameterError(f"invalid parameter ccp_alpha: expected a number >= 0, got {self.ccp_alpha!r}")
-        w = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
         tree = _native.cart_fit(
             x, sample_weight=w, criterion=self.criterion, max_depth=self.max_depth,
             min_samples_split=int(self.min_samples_split), min_samples_leaf=int(self.min_samples_leaf),
             min_weight_fraction_leaf=float(self.min_weight_fraction_leaf),
-            min_impurity_decrease=float(self.min_impurity_decrease), seed=_seed(self.random_state), **target,
+            min_impurity_decrease=float(self.min_impurity_decrease),
+            max_features=_max_features(self.max_features, x.shape[1]), seed=_seed(self.random_state), **target,
         )
         self.n_features_in_ = x.shape[1]
         self._full_tree = tree
         self.tree_ = tree.pruned(float(self.ccp_alpha)) if self.ccp_alpha > 0 else tree
         return self
 
-    def _check(self, X: Any) -> np.ndarray:
+    def _fitted(self) -> Any:
         if not hasattr(self, "tree_"):
-            raise InvalidInputError(f"this {type(self).__name__} is not fitted yet: call fit first")
-        x = _matrix(X)
-        if x.shape[1] != self.n_features_in_:
-            raise InvalidInputError(f"X: has {x.shape[1]} features, the tree was fitted on {self.n_features_in_}")
-        return x
+            raise est.not_fitted(self)
+        return self.tree_
+
+    def _check(self, X: Any) -> np.ndarray:
+        self._fitted()
+        return est.check_matrix(X, self, fitting=False)
 
     def apply(self, X: Any) -> np.ndarray:
         """Leaf id of every row."""
@@ -90,13 +125,16 @@ class _CartBase:
 
     @property
     def feature_importances_(self) -> np.ndarray:
-        return np.asarray(self.tree_.feature_importances())
+        """Normalised total impurity decrease brought by each feature."""
+        return np.asarray(self._fitted().feature_importances())
 
     def get_depth(self) -> int:
-        return self.tree_.max_depth
+        """Depth of the tree (the root alone: 0)."""
+        return int(self._fitted().max_depth)
 
     def get_n_leaves(self) -> int:
-        return self.tree_.n_leaves
+        """Number of leaves."""
+        return int(self._fitted().n_leaves)
 
     def _feature_names(self, feature_names: Any) -> list[str]:
         if feature_names is not None:
@@ -105,22 +143,19 @@ class _CartBase:
 
     def export_text(self, feature_names: Any = None, decimals: int = 2) -> str:
         """The tree as indented text, as ``sklearn.tree.export_text``."""
-        if not hasattr(self, "tree_"):
-            raise InvalidInputError(f"this {type(self).__name__} is not fitted yet: call fit first")
+        self._fitted()
         classes = [str(c) for c in getattr(self, "classes_", [])]
         return self.tree_.to_text(self._feature_names(feature_names), classes, int(decimals))
 
     def export_graphviz(self, feature_names: Any = None) -> str:
         """The tree in Graphviz DOT (render with any DOT tool)."""
-        if not hasattr(self, "tree_"):
-            raise InvalidInputError(f"this {type(self).__name__} is not fitted yet: call fit first")
+        self._fitted()
         classes = [str(c) for c in getattr(self, "classes_", [])]
         return self.tree_.to_dot(self._feature_names(feature_names), classes)
 
     def sql_rules(self, feature_names: Any = None) -> list[str]:
         """The SQL WHERE condition of every node (leaves included)."""
-        if not hasattr(self, "tree_"):
-            raise InvalidInputError(f"this {type(self).__name__} is not fitted yet: call fit first")
+        self._fitted()
         return self.tree_.sql_rules(self._feature_names(feature_names))
 
     def decision_path(self, X: Any) -> Any:
@@ -142,8 +177,7 @@ class _CartBase:
         or the mean and its ratio to the overall mean (regression); pandas."""
         import pandas as pd
 
-        if not hasattr(self, "tree_"):
-            raise InvalidInputError(f"this {type(self).__name__} is not fitted yet: call fit first")
+        self._fitted()
         t = self.tree_
         left = np.asarray(t.children_left)
         leaves = np.flatnonzero(left == -1)
@@ -181,53 +215,118 @@ class _CartBase:
         self.__dict__.update(state)
 
 
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except (TypeError, ValueError):
+        return False
+
+
 class CartClassifier(_CartBase):
     """CART classification tree reproducing scikit-learn's
     ``DecisionTreeClassifier`` (same thresholds, impurities, node order and,
-    through ``random_state``, the same feature order at ties)."""
+    through ``random_state``, the same feature order at ties).
+
+    ``class_weight``: ``None``, ``"balanced"`` (weights ``n / (k · n_c)``)
+    or a mapping ``{label: weight}``; multiplied into ``sample_weight``.
+    """
+
+    _estimator_type = "classifier"
 
     def __init__(self, *, criterion: str = "gini", max_depth: int | None = None, min_samples_split: int = 2,
-                 min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0,
-                 min_impurity_decrease: float = 0.0, ccp_alpha: float = 0.0, random_state: Any = None) -> None:
+                 min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0, max_features: Any = None,
+                 min_impurity_decrease: float = 0.0, class_weight: Any = None, ccp_alpha: float = 0.0,
+                 random_state: Any = None) -> None:
         super().__init__(criterion=criterion, max_depth=max_depth, min_samples_split=min_samples_split,
                          min_samples_leaf=min_samples_leaf, min_weight_fraction_leaf=min_weight_fraction_leaf,
-                         min_impurity_decrease=min_impurity_decrease, ccp_alpha=ccp_alpha,
-                         random_state=random_state)
+                         max_features=max_features, min_impurity_decrease=min_impurity_decrease,
+                         ccp_alpha=ccp_alpha, random_state=random_state)
+        self.class_weight = class_weight
+
+    def _param_names(self) -> tuple[str, ...]:
+        return (*_PARAMS, "class_weight")
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CartClassifier:
-        yy = np.asarray(y)
-        if yy.ndim != 1 or len(yy) != len(np.asarray(X)):
-            raise InvalidInputError(f"y: expected one label per row of X, got shape {yy.shape}")
-        self.classes_, codes = np.unique(yy, return_inverse=True)
-        self.n_classes_ = len(self.classes_)
-        return self._fit(X, sample_weight, y_codes=np.ascontiguousarray(codes, dtype=np.uint32),
-                         n_classes=self.n_classes_)
+        """Grows the tree on ``X`` (rows × features) and class labels ``y``."""
+        x = est.check_matrix(X, self, fitting=True)
+        classes, codes = est.class_target(y, self, len(x))
+        w = est.sample_weights(sample_weight, len(x))
+        cw = self._class_weights(classes, codes)
+        if cw is not None:
+            w = cw[codes] if w is None else w * cw[codes]
+        self._fit(x, w, y_codes=codes, n_classes=len(classes))
+        self.classes_ = classes
+        self.n_classes_ = len(classes)
+        return self
+
+    def _class_weights(self, classes: np.ndarray, codes: np.ndarray) -> np.ndarray | None:
+        cw = self.class_weight
+        if cw is None:
+            return None
+        if isinstance(cw, str):
+            if cw != "balanced":
+                raise InvalidParameterError(
+                    f'invalid parameter class_weight: expected None, "balanced" or a mapping, got {cw!r}'
+                )
+            counts = np.bincount(codes, minlength=len(classes)).astype(np.float64)
+            return len(codes) / (len(classes) * counts)
+        if isinstance(cw, dict):
+            unknown = [k for k in cw if k not in set(classes.tolist())]
+            if unknown:
+                raise InvalidParameterError(
+                    f"invalid parameter class_weight: labels {unknown!r} are not classes of y"
+                )
+            return np.array([float(cw.get(c, 1.0)) for c in classes.tolist()])
+        raise InvalidParameterError(f'invalid parameter class_weight: expected None, "balanced" or a mapping, got {cw!r}')
 
     def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities of every row: the class shares of its leaf."""
         leaves = self.apply(X)
         return self.tree_.value()[leaves]
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        """The most likely class of every row (ties: the first class)."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """Natural logarithm of :meth:`predict_proba` (−inf for zero)."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Accuracy of :meth:`predict` on ``X`` against ``y``."""
+        pred = self.predict(X)
+        return est.accuracy(np.asarray(y).ravel(), pred, est.sample_weights(sample_weight, len(pred)))
 
 
 class CartRegressor(_CartBase):
     """CART regression tree reproducing scikit-learn's ``DecisionTreeRegressor``."""
 
+    _estimator_type = "regressor"
+
     def __init__(self, *, criterion: str = "squared_error", max_depth: int | None = None,
                  min_samples_split: int = 2, min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0,
-                 min_impurity_decrease: float = 0.0, ccp_alpha: float = 0.0, random_state: Any = None) -> None:
+                 max_features: Any = None, min_impurity_decrease: float = 0.0, ccp_alpha: float = 0.0,
+                 random_state: Any = None) -> None:
         super().__init__(criterion=criterion, max_depth=max_depth, min_samples_split=min_samples_split,
                          min_samples_leaf=min_samples_leaf, min_weight_fraction_leaf=min_weight_fraction_leaf,
-                         min_impurity_decrease=min_impurity_decrease, ccp_alpha=ccp_alpha,
-                         random_state=random_state)
+                         max_features=max_features, min_impurity_decrease=min_impurity_decrease,
+                         ccp_alpha=ccp_alpha, random_state=random_state)
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CartRegressor:
-        yy = np.ascontiguousarray(y, dtype=np.float64)
-        if yy.ndim != 1 or len(yy) != len(np.asarray(X)):
-            raise InvalidInputError(f"y: expected one value per row of X, got shape {yy.shape}")
-        return self._fit(X, sample_weight, y_values=yy)
+        """Grows the tree on ``X`` (rows × features) and targets ``y``."""
+        x = est.check_matrix(X, self, fitting=True)
+        yy = est.value_target(y, self, len(x))
+        return self._fit(x, est.sample_weights(sample_weight, len(x)), y_values=yy)
 
     def predict(self, X: Any) -> np.ndarray:
+        """The mean target of each row's leaf."""
         leaves = self.apply(X)
         return self.tree_.value()[leaves, 0]
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Coefficient of determination R² of :meth:`predict` on ``X``."""
+        pred = self.predict(X)
+        yy = np.asarray(y, dtype=np.float64).ravel()
+        return est.r2(yy, pred, est.sample_weights(sample_weight, len(pred)))

@@ -274,6 +274,7 @@ def cart_fit(
     min_samples_leaf: int = 1,
     min_weight_fraction_leaf: float = 0.0,
     min_impurity_decrease: float = 0.0,
+    max_features: int | None = None,
     seed: int = 1,
 ) -> CartTree: ...
 

@@ -17,7 +17,9 @@ __all__ = [
     "ColumnTypeError",
     "ModelFileError",
     "RuleFileError",
+    "NotFittedError",
     "DegenerateCriterionWarning",
+    "DataConversionWarning",
 ]
 
 
@@ -54,6 +56,11 @@ class ModelFileError(CiblageError, ValueError):
     """A saved object is corrupt or was written by an incompatible version."""
 
 
+class NotFittedError(InvalidInputError, AttributeError):
+    """A model method was called before ``fit``. When scikit-learn is
+    loaded, the error raised is also scikit-learn's ``NotFittedError``."""
+
+
 class RuleFileError(InvalidParameterError):
     """A lifecycle rule file cannot be used (syntax, unknown or missing field,
     unknown stage, bad trigger); the message names the line and field."""
@@ -62,3 +69,8 @@ class RuleFileError(InvalidParameterError):
 class DegenerateCriterionWarning(UserWarning):
     """A criterion's scores collapse to one or two classes: it has little
     discriminating power (most customers share the same value)."""
+
+
+class DataConversionWarning(UserWarning):
+    """An input was converted to the shape the method expects (a column
+    vector ``y`` read as 1-D), as scikit-learn warns."""

@@ -21,7 +21,8 @@ pub struct PyCartTree {
 #[pyfunction]
 #[pyo3(signature = (x, *, y_codes = None, n_classes = 0, y_values = None, sample_weight = None,
                     criterion = "gini", max_depth = None, min_samples_split = 2, min_samples_leaf = 1,
-                    min_weight_fraction_leaf = 0.0, min_impurity_decrease = 0.0, seed = 1))]
+                    min_weight_fraction_leaf = 0.0, min_impurity_decrease = 0.0, max_features = None,
+                    seed = 1))]
 #[allow(clippy::too_many_arguments)]
 pub fn cart_fit(
     py: Python<'_>,
@@ -36,6 +37,7 @@ pub fn cart_fit(
     min_samples_leaf: usize,
     min_weight_fraction_leaf: f64,
     min_impurity_decrease: f64,
+    max_features: Option<usize>,
     seed: u32,
 ) -> PyResult<PyCartTree> {
     let crit = match criterion {
@@ -64,6 +66,7 @@ pub fn cart_fit(
         .min_samples_leaf(min_samples_leaf)
         .min_weight_fraction_leaf(min_weight_fraction_leaf)
         .min_impurity_decrease(min_impurity_decrease)
+        .max_features(max_features)
         .seed(seed)
         .check()
         .map_err(BindError::from)?;

@@ -79,6 +79,8 @@ pub(crate) struct Splitter<'a> {
     values: Vec<f32>,
     pub min_samples_leaf: usize,
     pub min_weight_leaf: f64,
+    /// Features to search at each node, at most the number of features.
+    max_features: usize,
     pub w_total: f64,
 }
 
@@ -93,13 +95,16 @@ impl<'a> Splitter<'a> {
         seed: u32,
         min_samples_leaf: usize,
         min_weight_leaf: f64,
+        max_features: usize,
     ) -> Self {
         let w_total = data.weights.iter().sum();
         let (sorted, sorted_values): (Vec<Vec<u32>>, Vec<Vec<f32>>) = (0..data.d)
             .into_par_iter()
             .map(|f| {
-                let mut keyed: Vec<(f32, u32)> =
-                    (0..data.n as u32).map(|i| (data.x(f, i), i)).collect();
+                let mut keyed: Vec<(f32, u32)> = (0..data.n as u32)
+                    .filter(|&i| data.weights[i as usize] != 0.0)
+                    .map(|i| (data.x(f, i), i))
+                    .collect();
                 keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 keyed.into_iter().map(|(v, i)| (i, v)).unzip()
             })
@@ -119,8 +124,14 @@ impl<'a> Splitter<'a> {
             values: vec![0.0; data.n],
             min_samples_leaf,
             min_weight_leaf,
+            max_features,
             w_total,
         }
+    }
+
+    /// Number of samples taking part: those of non-zero weight.
+    pub fn samples(&self) -> usize {
+        self.sorted.first().map_or(0, Vec::len)
     }
 
     /// scikit-learn's `rand_int(low, high)` on its xorshift state.
@@ -321,7 +332,7 @@ impl<'a> Splitter<'a> {
         let mut best: Option<(f64, usize, f64, usize)> = None; // proxy, feature, threshold, pos
         let base = node.sums.clone();
         while f_i > n_total_constants
-            && (n_visited < d || n_visited <= n_found_constants + n_drawn_constants)
+            && (n_visited < self.max_features || n_visited <= n_found_constants + n_drawn_constants)
         {
             n_visited += 1;
             let mut f_j = self.rand_int(n_drawn_constants, f_i - n_found_constants);

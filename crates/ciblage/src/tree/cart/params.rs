@@ -25,6 +25,7 @@ pub struct CartParams {
     pub(crate) min_samples_leaf: usize,
     pub(crate) min_weight_fraction_leaf: f64,
     pub(crate) min_impurity_decrease: f64,
+    pub(crate) max_features: Option<usize>,
     pub(crate) seed: u32,
 }
 
@@ -43,6 +44,7 @@ impl Cart {
             min_samples_leaf: 1,
             min_weight_fraction_leaf: 0.0,
             min_impurity_decrease: 0.0,
+            max_features: None,
             seed: 1,
         }
     }
@@ -93,6 +95,13 @@ impl CartParams {
         self.min_impurity_decrease = v;
         self
     }
+    /// Features drawn (without replacement, from the seeded generator) and
+    /// searched at each node (`None`: all). As in scikit-learn, the search
+    /// goes on past this number while only constant features were drawn.
+    pub fn max_features(mut self, n: Option<usize>) -> Self {
+        self.max_features = n;
+        self
+    }
     /// Seed of the feature visiting order (scikit-learn's xorshift); the
     /// order only matters between features giving exactly equal splits.
     pub fn seed(mut self, s: u32) -> Self {
@@ -130,6 +139,12 @@ impl CartParams {
                     "must be a non-negative number, got {}",
                     self.min_impurity_decrease
                 ),
+            ));
+        }
+        if self.max_features == Some(0) {
+            return Err(CiblageError::param(
+                "max_features",
+                "must be at least 1 (or None for all features)",
             ));
         }
         if self.max_depth == Some(0) {

@@ -76,12 +76,24 @@ fn weights_of(w: Option<&[f64]>, n: usize) -> Result<Vec<f64>> {
                     got: w.len(),
                 });
             }
-            if let Some(row) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+            if let Some(row) = w.iter().position(|v| !v.is_finite()) {
                 return Err(CiblageError::NonFinite {
                     argument: "sample_weight".into(),
                     row,
                     value: w[row],
                 });
+            }
+            if let Some(row) = w.iter().position(|v| *v < 0.0) {
+                return Err(CiblageError::param(
+                    "sample_weight",
+                    format!("negative weight {} at row {row}", w[row]),
+                ));
+            }
+            if w.iter().all(|v| *v == 0.0) {
+                return Err(CiblageError::param(
+                    "sample_weight",
+                    "every weight is zero: at least one must be positive",
+                ));
             }
             Ok(w.to_vec())
         }
@@ -111,6 +123,7 @@ impl CartValidParams {
         weights: Option<&[f64]>,
     ) -> Result<CartTree> {
         check_x(&x, y.len())?;
+        self.check_max_features(x.ncols())?;
         if self.params.criterion == CartCriterion::SquaredError {
             return Err(CiblageError::param(
                 "criterion",
@@ -149,6 +162,7 @@ impl CartValidParams {
         weights: Option<&[f64]>,
     ) -> Result<CartTree> {
         check_x(&x, y.len())?;
+        self.check_max_features(x.ncols())?;
         if self.params.criterion != CartCriterion::SquaredError {
             return Err(CiblageError::param(
                 "criterion",
@@ -174,6 +188,16 @@ impl CartValidParams {
         Ok(self.grow(&data))
     }
 
+    fn check_max_features(&self, d: usize) -> Result<()> {
+        match self.params.max_features {
+            Some(m) if m > d => Err(CiblageError::param(
+                "max_features",
+                format!("must be at most the number of features ({d}), got {m}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     fn grow(&self, data: &TrainSet<'_>) -> CartTree {
         let p = &self.params;
         let w_total: f64 = data.weights.iter().sum();
@@ -184,12 +208,15 @@ impl CartValidParams {
             p.seed,
             p.min_samples_leaf,
             min_weight_leaf,
+            p.max_features.unwrap_or(data.d),
         );
         let max_depth = p.max_depth.unwrap_or(usize::MAX);
         let mut t = CartTree::empty(p.criterion, data.d, data.n_classes);
         // (start, end, depth, parent, is_left, impurity, n_constant)
+        // Samples of zero weight take no part (as in scikit-learn): the
+        // splitter holds the others only.
         let mut stack: Vec<(usize, usize, usize, i64, bool, f64, usize)> =
-            vec![(0, data.n, 0, LEAF, false, f64::INFINITY, 0)];
+            vec![(0, sp.samples(), 0, LEAF, false, f64::INFINITY, 0)];
         let mut first = true;
         while let Some((start, end, depth, parent, is_left, mut impurity, mut n_constant)) =
             stack.pop()

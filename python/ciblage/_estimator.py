@@ -1,0 +1,192 @@
+"""scikit-learn conventions for ciblage's estimators, without importing
+scikit-learn: input checks with scikit-learn's messages, tags built only when
+scikit-learn asks for them, and scores."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .exceptions import ColumnTypeError, DataConversionWarning, InvalidInputError, NotFittedError
+
+# Classes deriving from both ciblage's and scikit-learn's, by scikit-learn class.
+_SKLEARN_TWINS: dict[type, type] = {}
+
+
+def not_fitted(estimator: Any) -> Exception:
+    """The error for a method called before ``fit``: ciblage's
+    :class:`NotFittedError`, and scikit-learn's too when scikit-learn is
+    loaded (so that its tools recognise it)."""
+    message = f"this {type(estimator).__name__} is not fitted yet: call fit first"
+    sk = sys.modules.get("sklearn.exceptions")
+    if sk is None:
+        return NotFittedError(message)
+    base = sk.NotFittedError
+    if base not in _SKLEARN_TWINS:
+        _SKLEARN_TWINS[base] = type("NotFittedError", (NotFittedError, base), {"__module__": __name__})
+    return _SKLEARN_TWINS[base](message)
+
+
+def _conversion_warning() -> type[Warning]:
+    """ciblage's :class:`DataConversionWarning`, and scikit-learn's too when
+    scikit-learn is loaded (so that its warning filters apply)."""
+    sk = sys.modules.get("sklearn.exceptions")
+    if sk is None:
+        return DataConversionWarning
+    base = sk.DataConversionWarning
+    if base not in _SKLEARN_TWINS:
+        _SKLEARN_TWINS[base] = type("DataConversionWarning", (DataConversionWarning, base), {"__module__": __name__})
+    return _SKLEARN_TWINS[base]
+
+
+def _is_sparse(x: Any) -> bool:
+    return type(x).__module__.startswith("scipy.sparse")
+
+
+def check_matrix(X: Any, estimator: Any, *, fitting: bool) -> np.ndarray:
+    """``X`` as a C-contiguous 2-D float64 array of finite numbers; when not
+    fitting, with as many columns as at fit time."""
+    name = type(estimator).__name__
+    if X is None:
+        raise InvalidInputError("X: expected a 2-D array of numbers, got None")
+    if _is_sparse(X):
+        raise ColumnTypeError(
+            "X: sparse input is not supported (Sparse data was passed for X, but dense data is "
+            "required: convert it with X.toarray())"
+        )
+    try:
+        raw = np.asarray(X)
+        if raw.dtype.kind == "c":
+            raise InvalidInputError("X: Complex data not supported")
+        arr = raw.astype(np.float64, copy=False)
+    except TypeError as e:
+        raise ColumnTypeError(f"X: cannot be read as numbers: {e}") from e
+    except ValueError as e:
+        raise InvalidInputError(f"X: cannot be read as numbers: {e}") from e
+    if arr.ndim != 2:
+        raise InvalidInputError(
+            f"X: expected a 2-D array, got {arr.ndim} dimension(s). Reshape your data with "
+            "X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample"
+        )
+    n, d = arr.shape
+    if n == 0:
+        raise InvalidInputError(f"X: found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required.")
+    if d == 0:
+        raise InvalidInputError(
+            f"X: found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required."
+        )
+    if not np.isfinite(arr).all():
+        row = int(np.flatnonzero(~np.isfinite(arr).all(axis=1))[0])
+        value = arr[row][~np.isfinite(arr[row])][0]
+        raise InvalidInputError(f"X: non-finite value {_show(value)} at row {row}")
+    if not fitting and d != estimator.n_features_in_:
+        raise InvalidInputError(
+            f"X has {d} features, but {name} is expecting {estimator.n_features_in_} features as input"
+        )
+    return np.ascontiguousarray(arr)
+
+
+def _column(y: Any, estimator: Any, n: int) -> np.ndarray:
+    if y is None:
+        raise InvalidInputError(
+            f"y: {type(estimator).__name__} requires y to be passed, but the target y is None"
+        )
+    yy = np.asarray(y)
+    if yy.ndim == 2 and yy.shape[1] == 1:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected. Please change the shape of y "
+            "to (n_samples,), for example using ravel().",
+            _conversion_warning(),
+            stacklevel=4,
+        )
+        yy = yy.ravel()
+    if yy.ndim != 1:
+        raise InvalidInputError(f"y: expected one target per row of X, got an array of shape {yy.shape}")
+    if len(yy) != n:
+        raise InvalidInputError(f"y: has {len(yy)} values for {n} rows of X")
+    return yy
+
+
+def _show(value: float) -> str:
+    return "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
+def _check_finite_target(yy: np.ndarray) -> None:
+    if yy.dtype.kind == "f" and not np.isfinite(yy).all():
+        row = int(np.flatnonzero(~np.isfinite(yy))[0])
+        raise InvalidInputError(f"y: non-finite value {_show(yy[row])} at row {row}")
+
+
+def class_target(y: Any, estimator: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The classes (sorted) and the class code of every row."""
+    yy = _column(y, estimator, n)
+    _check_finite_target(yy)
+    if yy.dtype.kind in "fc" and not np.array_equal(yy, np.round(yy)):
+        raise InvalidInputError(
+            "y: Unknown label type: continuous. A classifier needs class labels (integers, strings, "
+            "booleans); use a regressor for a continuous target"
+        )
+    try:
+        classes, codes = np.unique(yy, return_inverse=True)
+    except TypeError as e:
+        raise ColumnTypeError(f"y: labels cannot be compared ({e})") from e
+    return classes, np.ascontiguousarray(codes, dtype=np.uint32)
+
+
+def value_target(y: Any, estimator: Any, n: int) -> np.ndarray:
+    """The target of every row as float64."""
+    yy = _column(y, estimator, n)
+    try:
+        yy = np.ascontiguousarray(yy, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ColumnTypeError(f"y: cannot be read as numbers: {e}") from e
+    _check_finite_target(yy)
+    return yy
+
+
+def sample_weights(sample_weight: Any, n: int) -> np.ndarray | None:
+    """``None``, or one float64 weight per row (a scalar is repeated)."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.ndim == 0:
+        return np.full(n, float(w))
+    if w.ndim != 1 or len(w) != n:
+        raise InvalidInputError(
+            f"sample_weight: expected a 1-D array of {n} weights (one per row), got shape {w.shape}"
+        )
+    return np.ascontiguousarray(w)
+
+
+def sklearn_tags(estimator_type: str) -> Any:
+    """scikit-learn's tags for a tree estimator: dense numeric input without
+    NaN, one target."""
+    from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
+
+    return Tags(
+        estimator_type=estimator_type,
+        target_tags=TargetTags(required=True),
+        classifier_tags=ClassifierTags() if estimator_type == "classifier" else None,
+        regressor_tags=RegressorTags() if estimator_type == "regressor" else None,
+        input_tags=InputTags(allow_nan=False),
+    )
+
+
+def accuracy(y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray | None) -> float:
+    """Share of rows predicted right, weighted."""
+    return float(np.average(y_true == y_pred, weights=weights))
+
+
+def r2(y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray | None) -> float:
+    """Coefficient of determination R², weighted (1 for a perfect fit, 0
+    for the mean; a constant target gives 1 when predicted exactly, else 0)."""
+    w = np.ones_like(y_true) if weights is None else weights
+    mean = np.average(y_true, weights=w)
+    ss_res = float(np.sum(w * (y_true - y_pred) ** 2))
+    ss_tot = float(np.sum(w * (y_true - mean) ** 2))
+    if ss_tot == 0.0:
+        return 1.0 if ss_res == 0.0 else 0.0
+    return 1.0 - ss_res / ss_tot
