@@ -247,3 +247,35 @@ def test_sklearn_conventions_without_importing_sklearn() -> None:
         ciblage.CartClassifier(max_features=5).fit(X, y)
     assert repr(ciblage.CartClassifier(max_depth=3)) == "CartClassifier(max_depth=3)"
     assert m.score(X, y) == DecisionTreeClassifier(max_depth=2).fit(X, y).score(X, y)
+
+
+@pytest.mark.parametrize("max_leaf_nodes", [2, 3, 8, 25])
+@pytest.mark.parametrize("extra", [{}, {"max_depth": 3}, {"max_features": 0.5, "random_state": 4},
+                                   {"min_samples_leaf": 5, "criterion": "entropy"}])
+def test_max_leaf_nodes_grows_best_first_as_sklearn(max_leaf_nodes: int, extra: dict) -> None:
+    X, y = load_breast_cancer(return_X_y=True)
+    params = {"random_state": 0, **extra, "max_leaf_nodes": max_leaf_nodes}
+    ours = ciblage.CartClassifier(**params).fit(X, y)
+    theirs = DecisionTreeClassifier(**params).fit(X, y)
+    assert_same_tree(ours, theirs)
+    assert ours.get_n_leaves() == theirs.get_n_leaves() <= max_leaf_nodes
+    np.testing.assert_array_equal(ours.predict_proba(X), theirs.predict_proba(X))
+    Xr, yr = load_diabetes(return_X_y=True)
+    params.pop("criterion", None)
+    ours_r = ciblage.CartRegressor(**params).fit(Xr, yr)
+    theirs_r = DecisionTreeRegressor(**params).fit(Xr, yr)
+    assert_same_tree(ours_r, theirs_r, exact=False)
+    np.testing.assert_allclose(ours_r.predict(Xr), theirs_r.predict(Xr), rtol=1e-12)
+
+
+def test_max_leaf_nodes_with_tied_improvements_as_sklearn() -> None:
+    # Four identical blocks: many splits tie on improvement, so the frontier's
+    # order among equals decides the node numbering.
+    X = np.tile(np.arange(8.0)[:, None], (4, 2))
+    X[:, 1] = np.repeat(np.arange(4.0), 8)
+    y = (np.arange(32) % 3 == 0).astype(int)
+    for leaves in (3, 5, 9):
+        ours = ciblage.CartClassifier(max_leaf_nodes=leaves, random_state=1).fit(X, y)
+        assert_same_tree(ours, DecisionTreeClassifier(max_leaf_nodes=leaves, random_state=1).fit(X, y))
+    with pytest.raises(InvalidParameterError, match="max_leaf_nodes: expected an integer >= 2 or None, got 1"):
+        ciblage.CartClassifier(max_leaf_nodes=1).fit(X, y)

@@ -13,7 +13,7 @@ from .exceptions import InvalidParameterError
 __all__ = ["CartClassifier", "CartRegressor"]
 
 _PARAMS = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf", "min_weight_fraction_leaf",
-           "max_features", "min_impurity_decrease", "ccp_alpha", "random_state")
+           "max_features", "max_leaf_nodes", "min_impurity_decrease", "ccp_alpha", "random_state")
 
 
 def _seed(random_state: Any) -> int:
@@ -25,6 +25,26 @@ def _seed(random_state: Any) -> int:
     else:
         rng = np.random.RandomState(random_state)
     return int(rng.randint(0, np.iinfo(np.int32).max))
+
+
+def _count(name: str, value: Any, minimum: int, optional: bool) -> int | None:
+    """An integer parameter of at least ``minimum`` (``None`` when optional)."""
+    if value is None and optional:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        expected = f"an integer >= {minimum}" + (" or None" if optional else "")
+        raise InvalidParameterError(f"invalid parameter {name}: expected {expected}, got {value!r}")
+    return int(value)
+
+
+def _samples(name: str, value: Any, minimum: int, n: int) -> int:
+    """``min_samples_split``/``min_samples_leaf``: an integer, or as in
+    scikit-learn a fraction of the rows (rounded up)."""
+    if isinstance(value, (float, np.floating)) and not isinstance(value, bool):
+        if not 0.0 < value <= 1.0:
+            raise InvalidParameterError(f"invalid parameter {name}: a fraction must be in (0, 1], got {value}")
+        return max(minimum, int(np.ceil(value * n)))
+    return _count(name, value, minimum, False)  # type: ignore[return-value]
 
 
 def _max_features(value: Any, d: int) -> int | None:
@@ -57,13 +77,15 @@ class _CartBase:
 
     def __init__(self, *, criterion: str, max_depth: int | None = None, min_samples_split: int = 2,
                  min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0, max_features: Any = None,
-                 min_impurity_decrease: float = 0.0, ccp_alpha: float = 0.0, random_state: Any = None) -> None:
+                 max_leaf_nodes: int | None = None, min_impurity_decrease: float = 0.0, ccp_alpha: float = 0.0,
+                 random_state: Any = None) -> None:
         self.criterion = criterion
         self.max_depth = max_depth
         self.min_samples_split = min_samples_split
         self.min_samples_leaf = min_samples_leaf
         self.min_weight_fraction_leaf = min_weight_fraction_leaf
         self.max_features = max_features
+        self.max_leaf_nodes = max_leaf_nodes
         self.min_impurity_decrease = min_impurity_decrease
         self.ccp_alpha = ccp_alpha
         self.random_state = random_state
@@ -98,11 +120,13 @@ class _CartBase:
         if not (isinstance(self.ccp_alpha, (int, float)) and self.ccp_alpha >= 0):
             raise InvalidParameterError(f"invalid parameter ccp_alpha: expected a number >= 0, got {self.ccp_alpha!r}")
         tree = _native.cart_fit(
-            x, sample_weight=w, criterion=self.criterion, max_depth=self.max_depth,
-            min_samples_split=int(self.min_samples_split), min_samples_leaf=int(self.min_samples_leaf),
+            x, sample_weight=w, criterion=self.criterion, max_depth=_count("max_depth", self.max_depth, 1, True),
+            min_samples_split=_samples("min_samples_split", self.min_samples_split, 2, len(x)),
+            min_samples_leaf=_samples("min_samples_leaf", self.min_samples_leaf, 1, len(x)),
             min_weight_fraction_leaf=float(self.min_weight_fraction_leaf),
             min_impurity_decrease=float(self.min_impurity_decrease),
-            max_features=_max_features(self.max_features, x.shape[1]), seed=_seed(self.random_state), **target,
+            max_features=_max_features(self.max_features, x.shape[1]), max_leaf_nodes=_count("max_leaf_nodes", self.max_leaf_nodes, 2, True),
+            seed=_seed(self.random_state), **target,
         )
         self.n_features_in_ = x.shape[1]
         self._full_tree = tree
@@ -235,11 +259,12 @@ class CartClassifier(_CartBase):
 
     def __init__(self, *, criterion: str = "gini", max_depth: int | None = None, min_samples_split: int = 2,
                  min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0, max_features: Any = None,
-                 min_impurity_decrease: float = 0.0, class_weight: Any = None, ccp_alpha: float = 0.0,
-                 random_state: Any = None) -> None:
+                 max_leaf_nodes: int | None = None, min_impurity_decrease: float = 0.0, class_weight: Any = None,
+                 ccp_alpha: float = 0.0, random_state: Any = None) -> None:
         super().__init__(criterion=criterion, max_depth=max_depth, min_samples_split=min_samples_split,
                          min_samples_leaf=min_samples_leaf, min_weight_fraction_leaf=min_weight_fraction_leaf,
-                         max_features=max_features, min_impurity_decrease=min_impurity_decrease,
+                         max_features=max_features, max_leaf_nodes=max_leaf_nodes,
+                         min_impurity_decrease=min_impurity_decrease,
                          ccp_alpha=ccp_alpha, random_state=random_state)
         self.class_weight = class_weight
 
@@ -307,11 +332,12 @@ class CartRegressor(_CartBase):
 
     def __init__(self, *, criterion: str = "squared_error", max_depth: int | None = None,
                  min_samples_split: int = 2, min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0,
-                 max_features: Any = None, min_impurity_decrease: float = 0.0, ccp_alpha: float = 0.0,
-                 random_state: Any = None) -> None:
+                 max_features: Any = None, max_leaf_nodes: int | None = None, min_impurity_decrease: float = 0.0,
+                 ccp_alpha: float = 0.0, random_state: Any = None) -> None:
         super().__init__(criterion=criterion, max_depth=max_depth, min_samples_split=min_samples_split,
                          min_samples_leaf=min_samples_leaf, min_weight_fraction_leaf=min_weight_fraction_leaf,
-                         max_features=max_features, min_impurity_decrease=min_impurity_decrease,
+                         max_features=max_features, max_leaf_nodes=max_leaf_nodes,
+                         min_impurity_decrease=min_impurity_decrease,
                          ccp_alpha=ccp_alpha, random_state=random_state)
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CartRegressor:

@@ -275,6 +275,7 @@ def cart_fit(
     min_weight_fraction_leaf: float = 0.0,
     min_impurity_decrease: float = 0.0,
     max_features: int | None = None,
+    max_leaf_nodes: int | None = None,
     seed: int = 1,
 ) -> CartTree: ...
 

@@ -22,7 +22,7 @@ pub struct PyCartTree {
 #[pyo3(signature = (x, *, y_codes = None, n_classes = 0, y_values = None, sample_weight = None,
                     criterion = "gini", max_depth = None, min_samples_split = 2, min_samples_leaf = 1,
                     min_weight_fraction_leaf = 0.0, min_impurity_decrease = 0.0, max_features = None,
-                    seed = 1))]
+                    max_leaf_nodes = None, seed = 1))]
 #[allow(clippy::too_many_arguments)]
 pub fn cart_fit(
     py: Python<'_>,
@@ -38,6 +38,7 @@ pub fn cart_fit(
     min_weight_fraction_leaf: f64,
     min_impurity_decrease: f64,
     max_features: Option<usize>,
+    max_leaf_nodes: Option<usize>,
     seed: u32,
 ) -> PyResult<PyCartTree> {
     let crit = match criterion {
@@ -67,6 +68,7 @@ pub fn cart_fit(
         .min_weight_fraction_leaf(min_weight_fraction_leaf)
         .min_impurity_decrease(min_impurity_decrease)
         .max_features(max_features)
+        .max_leaf_nodes(max_leaf_nodes)
         .seed(seed)
         .check()
         .map_err(BindError::from)?;

@@ -14,6 +14,7 @@
 //! # Ok::<(), ciblage::CiblageError>(())
 //! ```
 
+mod best_first;
 mod build;
 mod export;
 mod params;

@@ -26,6 +26,7 @@ pub struct CartParams {
     pub(crate) min_weight_fraction_leaf: f64,
     pub(crate) min_impurity_decrease: f64,
     pub(crate) max_features: Option<usize>,
+    pub(crate) max_leaf_nodes: Option<usize>,
     pub(crate) seed: u32,
 }
 
@@ -45,6 +46,7 @@ impl Cart {
             min_weight_fraction_leaf: 0.0,
             min_impurity_decrease: 0.0,
             max_features: None,
+            max_leaf_nodes: None,
             seed: 1,
         }
     }
@@ -102,6 +104,13 @@ impl CartParams {
         self.max_features = n;
         self
     }
+    /// Grow best first (largest impurity decrease first) up to this many
+    /// leaves (`None`: depth first, unlimited), as scikit-learn's
+    /// `max_leaf_nodes`; at least 2.
+    pub fn max_leaf_nodes(mut self, n: Option<usize>) -> Self {
+        self.max_leaf_nodes = n;
+        self
+    }
     /// Seed of the feature visiting order (scikit-learn's xorshift); the
     /// order only matters between features giving exactly equal splits.
     pub fn seed(mut self, s: u32) -> Self {
@@ -145,6 +154,12 @@ impl CartParams {
             return Err(CiblageError::param(
                 "max_features",
                 "must be at least 1 (or None for all features)",
+            ));
+        }
+        if let Some(n @ 0..=1) = self.max_leaf_nodes {
+            return Err(CiblageError::param(
+                "max_leaf_nodes",
+                format!("must be at least 2 (or None), got {n}"),
             ));
         }
         if self.max_depth == Some(0) {

@@ -103,3 +103,40 @@ fn dot_lists_nodes_and_edges() {
     );
     assert!(dot.contains("class = yes"));
 }
+
+proptest! {
+    /// Best-first growth never exceeds its leaf budget, and a larger budget
+    /// never gives a worse fit (total leaf impurity, weighted).
+    #[test]
+    fn leaf_budget_holds(rows in prop::collection::vec((0.0f64..10.0, 0.0f64..10.0, 0.0f64..5.0), 8..60),
+                         budget in 2usize..12) {
+        let x = matrix(&rows);
+        let y: Vec<f64> = rows.iter().map(|r| r.2.floor()).collect();
+        let fit = |b: usize| {
+            Cart::regressor().max_leaf_nodes(Some(b)).check().unwrap().fit_regressor(x.view(), &y, None).unwrap()
+        };
+        let (small, large) = (fit(budget), fit(budget + 3));
+        prop_assert!(small.n_leaves() <= budget);
+        let leaf_error = |t: &CartTree| -> f64 {
+            (0..t.node_count())
+                .filter(|&i| t.children_left[i] == LEAF)
+                .map(|i| t.impurity[i] * t.weighted_n_node_samples[i])
+                .sum()
+        };
+        prop_assert!(leaf_error(&large) <= leaf_error(&small) + 1e-9);
+    }
+}
+
+#[test]
+fn leaf_budget_must_allow_a_split() {
+    let e = Cart::classifier()
+        .max_leaf_nodes(Some(1))
+        .check()
+        .unwrap_err();
+    assert!(e.to_string().contains("max_leaf_nodes"), "{e}");
+    let e = Cart::classifier()
+        .max_features(Some(0))
+        .check()
+        .unwrap_err();
+    assert!(e.to_string().contains("max_features"), "{e}");
+}

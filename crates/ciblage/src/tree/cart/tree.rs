@@ -5,6 +5,7 @@ use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
+use crate::tree::cart::best_first;
 use crate::tree::cart::build::{Splitter, TrainSet};
 use crate::tree::cart::params::{CartCriterion, CartValidParams};
 
@@ -212,6 +213,19 @@ impl CartValidParams {
         );
         let max_depth = p.max_depth.unwrap_or(usize::MAX);
         let mut t = CartTree::empty(p.criterion, data.d, data.n_classes);
+        if let Some(max_leaf_nodes) = p.max_leaf_nodes {
+            let limits = best_first::Limits {
+                max_depth,
+                min_samples_split: p.min_samples_split,
+                min_samples_leaf: p.min_samples_leaf,
+                min_weight_leaf,
+                min_impurity_decrease: p.min_impurity_decrease,
+                max_leaf_nodes,
+            };
+            let n = sp.samples();
+            best_first::grow(&mut sp, &mut t, &limits, n);
+            return t;
+        }
         // (start, end, depth, parent, is_left, impurity, n_constant)
         // Samples of zero weight take no part (as in scikit-learn): the
         // splitter holds the others only.
@@ -292,7 +306,7 @@ impl CartTree {
 
     /// Appends a node (a leaf until its children are attached) under
     /// `parent` and returns its id.
-    fn push_node(
+    pub(crate) fn push_node(
         &mut self,
         parent: i64,
         is_left: bool,

@@ -1,0 +1,251 @@
+//! Best-first growth under `max_leaf_nodes`: the node whose split improves
+//! the weighted impurity most is expanded first, until the budget of leaves
+//! is spent. Node ids, feature draws and tie order follow scikit-learn's
+//! best-first builder: a node is numbered and its split searched when it is
+//! created (known-constant features are not carried from the parent), both
+//! children of an expanded node are created left then right, and the
+//! frontier is a binary heap moved exactly as the C++ standard library's
+//! `push_heap`/`pop_heap`, so that equal improvements come out in the same
+//! order.
+
+use crate::tree::cart::build::Splitter;
+use crate::tree::cart::tree::{CartTree, LEAF};
+
+/// A node waiting in the frontier.
+#[derive(Debug, Clone, Copy)]
+struct Record {
+    node: i64,
+    start: usize,
+    end: usize,
+    pos: usize,
+    depth: usize,
+    is_leaf: bool,
+    impurity_left: f64,
+    impurity_right: f64,
+    improvement: f64,
+}
+
+/// Max-heap on `improvement`, laid out and moved as libstdc++'s heap
+/// algorithms with the comparison `a.improvement < b.improvement`.
+#[derive(Default)]
+struct Frontier(Vec<Record>);
+
+impl Frontier {
+    fn less(a: &Record, b: &Record) -> bool {
+        a.improvement < b.improvement
+    }
+
+    /// Moves `value` up from `hole` towards `top` (the standard library's
+    /// `__push_heap`).
+    fn sift_up(&mut self, mut hole: usize, top: usize, value: Record) {
+        let h = &mut self.0;
+        while hole > top {
+            let parent = (hole - 1) / 2;
+            if !Self::less(&h[parent], &value) {
+                break;
+            }
+            h[hole] = h[parent];
+            hole = parent;
+        }
+        h[hole] = value;
+    }
+
+    fn push(&mut self, r: Record) {
+        self.0.push(r);
+        let last = self.0.len() - 1;
+        self.sift_up(last, 0, r);
+    }
+
+    /// Removes the record of largest improvement (`pop_heap` then
+    /// `pop_back`).
+    fn pop(&mut self) -> Option<Record> {
+        let len = self.0.len();
+        if len > 1 {
+            // `__pop_heap`: the last record is re-inserted from the root's
+            // hole after the root moves to the back.
+            let value = self.0[len - 1];
+            self.0[len - 1] = self.0[0];
+            self.adjust(0, len - 1, value);
+        }
+        self.0.pop()
+    }
+
+    /// The standard library's `__adjust_heap` on the first `len` records.
+    fn adjust(&mut self, mut hole: usize, len: usize, value: Record) {
+        let top = hole;
+        let mut child = hole;
+        while len >= 2 && child < (len - 1) / 2 {
+            child = 2 * (child + 1);
+            if Self::less(&self.0[child], &self.0[child - 1]) {
+                child -= 1;
+            }
+            self.0[hole] = self.0[child];
+            hole = child;
+        }
+        if len % 2 == 0 && len >= 2 && child == (len - 2) / 2 {
+            child = 2 * (child + 1);
+            self.0[hole] = self.0[child - 1];
+            hole = child - 1;
+        }
+        self.sift_up(hole, top, value);
+    }
+}
+
+/// Limits of the growth.
+pub(crate) struct Limits {
+    pub max_depth: usize,
+    pub min_samples_split: usize,
+    pub min_samples_leaf: usize,
+    pub min_weight_leaf: f64,
+    pub min_impurity_decrease: f64,
+    pub max_leaf_nodes: usize,
+}
+
+/// Creates the node `start..end` (numbered now, its best split searched
+/// now) and returns its frontier record.
+fn add_node(
+    sp: &mut Splitter<'_>,
+    t: &mut CartTree,
+    lim: &Limits,
+    (start, end, depth): (usize, usize, usize),
+    (parent, is_left): (i64, bool),
+    parent_view: Option<f64>,
+) -> Record {
+    let summary = sp.summarise(start, end);
+    let impurity = parent_view.unwrap_or(summary.impurity);
+    let n = end - start;
+    let mut is_leaf = depth >= lim.max_depth
+        || n < lim.min_samples_split
+        || n < 2 * lim.min_samples_leaf
+        || summary.w < 2.0 * lim.min_weight_leaf
+        || impurity <= f64::EPSILON;
+    let mut split = None;
+    if !is_leaf {
+        let mut n_constant = 0;
+        split = sp.node_split(start, end, impurity, &summary, &mut n_constant);
+        is_leaf = match &split {
+            None => true,
+            Some(s) => s.pos >= end || s.improvement + f64::EPSILON < lim.min_impurity_decrease,
+        };
+    }
+    let (w, value) = (summary.w, summary.value);
+    let node = t.push_node(parent, is_left, impurity, n, w, value);
+    match split {
+        Some(s) if !is_leaf => {
+            t.feature[node as usize] = s.feature as i64;
+            t.threshold[node as usize] = s.threshold;
+            Record {
+                node,
+                start,
+                end,
+                pos: s.pos,
+                depth,
+                is_leaf: false,
+                impurity_left: s.impurity_left,
+                impurity_right: s.impurity_right,
+                improvement: s.improvement,
+            }
+        }
+        _ => Record {
+            node,
+            start,
+            end,
+            pos: end,
+            depth,
+            is_leaf: true,
+            impurity_left: impurity,
+            impurity_right: impurity,
+            improvement: 0.0,
+        },
+    }
+}
+
+/// Grows `t` (empty) best first, with at most `lim.max_leaf_nodes` leaves.
+pub(crate) fn grow(sp: &mut Splitter<'_>, t: &mut CartTree, lim: &Limits, n_samples: usize) {
+    let mut frontier = Frontier::default();
+    let root = add_node(sp, t, lim, (0, n_samples, 0), (LEAF, false), None);
+    frontier.push(root);
+    let mut splits_left = lim.max_leaf_nodes.saturating_sub(1);
+    while let Some(r) = frontier.pop() {
+        if r.is_leaf || splits_left == 0 {
+            // Not expanded: a leaf (its split, searched at creation, is dropped).
+            t.feature[r.node as usize] = LEAF;
+            t.threshold[r.node as usize] = -2.0;
+            continue;
+        }
+        splits_left -= 1;
+        let left = add_node(
+            sp,
+            t,
+            lim,
+            (r.start, r.pos, r.depth + 1),
+            (r.node, true),
+            Some(r.impurity_left),
+        );
+        let right = add_node(
+            sp,
+            t,
+            lim,
+            (r.pos, r.end, r.depth + 1),
+            (r.node, false),
+            Some(r.impurity_right),
+        );
+        frontier.push(left);
+        frontier.push(right);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(improvement: f64, node: i64) -> Record {
+        Record {
+            node,
+            start: 0,
+            end: 0,
+            pos: 0,
+            depth: 0,
+            is_leaf: false,
+            impurity_left: 0.0,
+            impurity_right: 0.0,
+            improvement,
+        }
+    }
+
+    #[test]
+    fn pops_in_decreasing_improvement() {
+        let mut f = Frontier::default();
+        for (k, v) in [3.0, 1.0, 4.0, 1.5, 5.0, 9.0, 2.0, 6.0].iter().enumerate() {
+            f.push(rec(*v, k as i64));
+        }
+        let out: Vec<f64> = std::iter::from_fn(|| f.pop())
+            .map(|r| r.improvement)
+            .collect();
+        assert_eq!(out, [9.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.5, 1.0]);
+    }
+
+    #[test]
+    fn equal_improvements_come_out_in_the_standard_library_order() {
+        // Expected orders printed by a C++ program running std::push_heap,
+        // std::pop_heap + pop_back (GCC 12, libstdc++) on the same records,
+        // compared on `improvement` only.
+        let mut f = Frontier::default();
+        for k in 0..5 {
+            f.push(rec(1.0, k));
+        }
+        let out: Vec<i64> = std::iter::from_fn(|| f.pop()).map(|r| r.node).collect();
+        assert_eq!(out, [0, 2, 4, 1, 3]);
+        // Pushes interleaved with pops (one pop after every third push).
+        let keys = [2.0, 1.0, 2.0, 3.0, 1.0, 2.0, 2.0, 0.0, 3.0, 1.0, 2.0, 2.0];
+        let mut out = Vec::new();
+        for (k, &key) in keys.iter().enumerate() {
+            f.push(rec(key, k as i64));
+            if k % 3 == 2 {
+                out.push(f.pop().unwrap().node);
+            }
+        }
+        out.extend(std::iter::from_fn(|| f.pop()).map(|r| r.node));
+        assert_eq!(out, [0, 3, 8, 2, 5, 6, 11, 10, 1, 4, 9, 7]);
+    }
+}
