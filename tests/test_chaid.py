@@ -184,3 +184,51 @@ def test_svg_drawing_for_notebooks(iris) -> None:
     assert len(root.findall(f"{ns}line")) == len(m.nodes()) - 1
     assert "Petal.Width" in svg and "setosa: 100.0%" in svg
     assert ciblage.ChaidClassifier()._repr_html_().startswith("<pre>")
+
+
+def test_likelihood_ratio_statistic_against_scipy() -> None:
+    from scipy.stats import chi2_contingency
+
+    # C12 T1 blocks (class a, class b) per category: (30,30), (30,30), (55,5).
+    x = np.repeat(["c0", "c1", "c2"], 60)
+    y = np.concatenate([np.repeat([0, 1], [30, 30]), np.repeat([0, 1], [30, 30]), np.repeat([0, 1], [55, 5])])
+    X = pd.DataFrame({"x": x})
+    m = ciblage.ChaidClassifier(statistic="likelihood_ratio", min_parent=1, min_child=1, max_depth=1).fit(X, y)
+    root = m.nodes().iloc[0]
+    # Groups {c0, c1} and {c2}: the merged 2×2 table.
+    g2, p, dof, _ = chi2_contingency([[60, 60], [55, 5]], correction=False, lambda_="log-likelihood")
+    assert root["statistic"] == pytest.approx(g2, rel=1e-9) == pytest.approx(34.684090, rel=1e-7)
+    assert root["df"] == dof == 1
+    assert root["p"] == pytest.approx(p, rel=1e-6)
+    with pytest.raises(InvalidParameterError, match="invalid parameter statistic"):
+        ciblage.ChaidClassifier(statistic="g").fit(X, y)
+
+
+@pytest.mark.parametrize("min_child", [10.7, 11.5, 5, 31])
+def test_c7_weighted_min_child_as_the_chaid_package(min_child: float) -> None:
+    from CHAID import Tree
+
+    # chaid.md C7: 30 rows × 4 columns, target 1 ×15 then 2 ×15, weights 1.0 ×15 then 1.2 ×15
+    # (the unweighted cases with min_child 5 and 31).
+    ndarr = np.array(([2, 3] * 20) + ([2, 5] * 20) + ([3, 4] * 19) + [2, 3]).reshape(30, 4)
+    y = np.array([1] * 15 + [2] * 15)
+    w = None if min_child in (5, 31) else np.array([1.0] * 15 + [1.2] * 15)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the package's own divide warnings
+        theirs = Tree.from_numpy(ndarr, y, alpha_merge=0.999, max_depth=5, min_child_node_size=min_child, weights=w)
+        store = theirs.tree_store
+    X = pd.DataFrame(ndarr, columns=["0", "1", "2", "3"]).astype(str)
+    ours = ciblage.ChaidClassifier(preset="chaid_package", alpha_merge=0.999, max_depth=5,
+                                   min_child=min_child).fit(X, y, sample_weight=w)
+    nodes = ours.nodes()
+    expected_nodes = {10.7: 4, 11.5: 3, 5: 4, 31: 1}[min_child]
+    assert len(nodes) == len(store) == expected_nodes
+    root = store[0].split
+    if root.column is None:
+        assert nodes.iloc[0]["split"] == ""
+        return
+    assert nodes.iloc[0]["split"] == str(root.column)
+    assert nodes.iloc[0]["statistic"] == pytest.approx(root.score, rel=1e-6)
+    assert nodes.iloc[0]["p"] == pytest.approx(root.p, rel=1e-6)
+    if min_child == 10.7:
+        assert nodes.iloc[0]["statistic"] == pytest.approx(4.86527, rel=1e-5)

@@ -13,7 +13,7 @@ from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterErro
 __all__ = ["ChaidClassifier", "ChaidRegressor"]
 
 _PARAMS = ("alpha_merge", "alpha_split", "max_depth", "min_parent", "min_child", "exhaustive",
-           "bonferroni", "bins", "preset", "column_types")
+           "bonferroni", "bins", "preset", "column_types", "statistic")
 
 
 def _frame(X: Any) -> Any:
@@ -68,6 +68,19 @@ def _label(value: Any) -> str:
     return str(value)
 
 
+def _opt(name: str, value: Any, kind: Any) -> Any:
+    """``None``, or the value converted to ``kind`` and at least 0."""
+    if value is None:
+        return None
+    try:
+        v = kind(value)
+    except (TypeError, ValueError) as e:
+        raise InvalidParameterError(f"invalid parameter {name}: expected a number or None, got {value!r}") from e
+    if isinstance(value, bool) or not v >= 0:
+        raise InvalidParameterError(f"invalid parameter {name}: expected a number >= 0 or None, got {value!r}")
+    return v
+
+
 class ChaidClassifier:
     """CHAID classification tree (SPSS algorithm: Kass merging, Bonferroni,
     floating missing, Exhaustive CHAID), scikit-learn style.
@@ -76,13 +89,20 @@ class ChaidClassifier:
     strings and booleans are nominal, ordered categoricals ordinal, numbers
     continuous (binned into ``bins`` quantile bins once at the root);
     ``column_types={"col": "ordinal"}`` overrides. ``preset="chaid_package"``
-    reproduces the ``chaid`` package (no Bonferroni, alpha_merge only).
+    reproduces the ``chaid`` package (no Bonferroni, alpha_merge only, its
+    minimum-child rule and weighted χ²).
+
+    ``alpha_merge``, ``alpha_split``, ``max_depth``, ``min_parent`` and
+    ``min_child`` left at ``None`` take the preset's defaults: SPSS's
+    0.05 / 0.05 / 3 / 100 / 50, or the package's 0.05 / none / 2 / 30 / 30.
+    ``statistic="likelihood_ratio"`` uses G² instead of Pearson's χ².
     """
 
-    def __init__(self, *, alpha_merge: float = 0.05, alpha_split: float = 0.05, max_depth: int = 3,
-                 min_parent: float = 100, min_child: float = 50, exhaustive: bool = False,
+    def __init__(self, *, alpha_merge: float | None = None, alpha_split: float | None = None,
+                 max_depth: int | None = None, min_parent: float | None = None, min_child: float | None = None,
+                 exhaustive: bool = False,
                  bonferroni: bool = True, bins: int = 10, preset: str = "spss",
-                 column_types: dict[str, str] | None = None) -> None:
+                 column_types: dict[str, str] | None = None, statistic: str = "pearson") -> None:
         self.alpha_merge = alpha_merge
         self.alpha_split = alpha_split
         self.max_depth = max_depth
@@ -93,6 +113,7 @@ class ChaidClassifier:
         self.bins = bins
         self.preset = preset
         self.column_types = column_types
+        self.statistic = statistic
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {k: getattr(self, k) for k in _PARAMS}
@@ -145,10 +166,12 @@ class ChaidClassifier:
         w = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=float)
         self.tree_ = _native.chaid_fit(
             spec, y_codes, class_names, y_values=y_values,
-            sample_weight=w, alpha_merge=float(self.alpha_merge), alpha_split=float(self.alpha_split),
-            max_depth=int(self.max_depth), min_parent=float(self.min_parent), min_child=float(self.min_child),
+            sample_weight=w, alpha_merge=_opt("alpha_merge", self.alpha_merge, float),
+            alpha_split=_opt("alpha_split", self.alpha_split, float),
+            max_depth=_opt("max_depth", self.max_depth, int), min_parent=_opt("min_parent", self.min_parent, float),
+            min_child=_opt("min_child", self.min_child, float),
             exhaustive=bool(self.exhaustive), bonferroni=bool(self.bonferroni), bins=int(self.bins),
-            preset=self.preset,
+            preset=self.preset, statistic=str(self.statistic),
         )
         self._predictors = self.tree_.predictors()
         return self

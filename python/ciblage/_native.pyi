@@ -212,15 +212,16 @@ def chaid_fit(
     *,
     y_values: npt.NDArray[np.float64] | None = None,
     sample_weight: npt.NDArray[np.float64] | None = None,
-    alpha_merge: float = 0.05,
-    alpha_split: float = 0.05,
-    max_depth: int = 3,
-    min_parent: float = 100.0,
-    min_child: float = 50.0,
+    alpha_merge: float | None = None,
+    alpha_split: float | None = None,
+    max_depth: int | None = None,
+    min_parent: float | None = None,
+    min_child: float | None = None,
     exhaustive: bool = False,
     bonferroni: bool = True,
     bins: int = 10,
     preset: str = "spss",
+    statistic: str = "pearson",
 ) -> ChaidModel: ...
 
 @final

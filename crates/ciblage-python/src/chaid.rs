@@ -1,7 +1,7 @@
 //! `ciblage._native.chaid_fit` and `ChaidModel`.
 
 use ciblage::tree::chaid::{
-    Chaid, ChaidModel, Encoder, Predictor, PredictorKind, TieRule, MISSING, UNSEEN,
+    Chaid, ChaidModel, ChaidStatistic, Encoder, Predictor, PredictorKind, TieRule, MISSING, UNSEEN,
 };
 use ciblage::CiblageError;
 use numpy::{PyArray1, PyReadonlyArray1};
@@ -47,9 +47,9 @@ pub struct PyChaidModel {
 /// labels, values)`: codes (int64, −1 = missing) with labels for nominal and
 /// ordinal predictors, float64 values for continuous ones.
 #[pyfunction]
-#[pyo3(signature = (columns, y, classes, *, y_values = None, sample_weight = None, alpha_merge = 0.05, alpha_split = 0.05,
-                    max_depth = 3, min_parent = 100.0, min_child = 50.0, exhaustive = false,
-                    bonferroni = true, bins = 10, preset = "spss"))]
+#[pyo3(signature = (columns, y, classes, *, y_values = None, sample_weight = None, alpha_merge = None, alpha_split = None,
+                    max_depth = None, min_parent = None, min_child = None, exhaustive = false,
+                    bonferroni = true, bins = 10, preset = "spss", statistic = "pearson"))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
 pub fn chaid_fit(
     py: Python<'_>,
@@ -64,16 +64,28 @@ pub fn chaid_fit(
     classes: Vec<String>,
     y_values: Option<PyReadonlyArray1<'_, f64>>,
     sample_weight: Option<PyReadonlyArray1<'_, f64>>,
-    alpha_merge: f64,
-    alpha_split: f64,
-    max_depth: usize,
-    min_parent: f64,
-    min_child: f64,
+    alpha_merge: Option<f64>,
+    alpha_split: Option<f64>,
+    max_depth: Option<usize>,
+    min_parent: Option<f64>,
+    min_child: Option<f64>,
     exhaustive: bool,
     bonferroni: bool,
     bins: usize,
     preset: &str,
+    statistic: &str,
 ) -> PyResult<PyChaidModel> {
+    let statistic = match statistic {
+        "pearson" => ChaidStatistic::Pearson,
+        "likelihood_ratio" => ChaidStatistic::LikelihoodRatio,
+        other => {
+            return Err(BindError::from(CiblageError::param(
+                "statistic",
+                format!("expected \"pearson\" or \"likelihood_ratio\", got {other:?}"),
+            ))
+            .into())
+        }
+    };
     let weights: Option<Vec<f64>> = sample_weight
         .map(|w| w.as_slice().map(<[f64]>::to_vec))
         .transpose()?;
@@ -103,13 +115,23 @@ pub fn chaid_fit(
             .into())
         }
     };
-    let mut params = base
-        .alpha_merge(alpha_merge)
-        .alpha_split(alpha_split)
-        .max_depth(max_depth)
-        .min_parent(min_parent)
-        .min_child(min_child)
-        .exhaustive(exhaustive);
+    // Parameters left unset keep the preset's defaults.
+    let mut params = base.exhaustive(exhaustive).statistic(statistic);
+    if let Some(v) = alpha_merge {
+        params = params.alpha_merge(v);
+    }
+    if let Some(v) = alpha_split {
+        params = params.alpha_split(v);
+    }
+    if let Some(v) = max_depth {
+        params = params.max_depth(v);
+    }
+    if let Some(v) = min_parent {
+        params = params.min_parent(v);
+    }
+    if let Some(v) = min_child {
+        params = params.min_child(v);
+    }
     if preset == "spss" {
         params = params
             .bonferroni(bonferroni)

@@ -3,7 +3,7 @@
 
 use crate::tree::chaid::data::MISSING;
 use crate::tree::chaid::stats::{
-    anova, ln_bonferroni, ln_bonferroni_exhaustive, pearson, GroupingKind,
+    anova, likelihood_ratio, ln_bonferroni, ln_bonferroni_exhaustive, pearson, GroupingKind,
 };
 
 /// What the merge needs to know.
@@ -38,12 +38,14 @@ pub(crate) struct NodeTable<'a> {
     pub ordered: bool,
     pub single_class_pairs_merge: bool,
     /// Continuous target: each category holds (Σw, Σwy, Σwy²) and tests are
-    /// ANOVA F instead of Pearson χ².
+    /// ANOVA F instead of χ².
     pub continuous: bool,
+    /// Likelihood-ratio χ² instead of Pearson's (categorical targets).
+    pub likelihood_ratio: bool,
 }
 
 impl NodeTable<'_> {
-    fn counts(&self, group: &[u32]) -> Vec<f64> {
+    pub(crate) fn counts(&self, group: &[u32]) -> Vec<f64> {
         let j = self.cats.first().map_or(0, |c| c.1.len());
         let mut out = vec![0.0; j];
         for code in group {
@@ -60,11 +62,7 @@ impl NodeTable<'_> {
     pub fn test(&self, groups: &[Vec<u32>]) -> (f64, f64, f64) {
         let tables: Vec<Vec<f64>> = groups.iter().map(|g| self.counts(g)).collect();
         let rows: Vec<&[f64]> = tables.iter().map(Vec::as_slice).collect();
-        if self.continuous {
-            anova(&rows)
-        } else {
-            pearson(&rows)
-        }
+        self.chi2(&rows)
     }
 
     fn size(&self, group: &[u32]) -> f64 {
@@ -78,7 +76,7 @@ impl NodeTable<'_> {
 
     /// Pairs that may merge: nominal all, ordinal adjacent (a group made of
     /// the floating missing category alone pairs with any).
-    fn pairs(&self, groups: &[Vec<u32>]) -> Vec<(usize, usize)> {
+    pub(crate) fn pairs(&self, groups: &[Vec<u32>]) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         for i in 0..groups.len() {
             for j in i + 1..groups.len() {
@@ -114,7 +112,18 @@ impl NodeTable<'_> {
         if classes < 2 && !self.single_class_pairs_merge {
             return f64::NEG_INFINITY;
         }
-        pearson(&[&ca, &cb]).2
+        self.chi2(&[&ca, &cb]).2
+    }
+
+    /// The test of a table: ANOVA F, likelihood-ratio or Pearson χ².
+    fn chi2(&self, rows: &[&[f64]]) -> (f64, f64, f64) {
+        if self.continuous {
+            anova(rows)
+        } else if self.likelihood_ratio {
+            likelihood_ratio(rows)
+        } else {
+            pearson(rows)
+        }
     }
 }
 

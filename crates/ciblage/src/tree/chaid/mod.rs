@@ -23,12 +23,13 @@
 mod data;
 mod merge;
 mod model;
+mod package;
 mod params;
 mod stats;
 
 pub use data::{Encoder, Predictor, PredictorKind, MISSING, UNSEEN};
 pub use model::{ChaidModel, ChaidNode, ChaidSplit, GainsRow, CHAID_MODEL_VERSION};
-pub use params::{Chaid, ChaidParams, ChaidValidParams, TieRule};
+pub use params::{Chaid, ChaidParams, ChaidStatistic, ChaidValidParams, TieRule};
 
 #[cfg(test)]
 mod tests;

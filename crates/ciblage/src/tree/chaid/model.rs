@@ -8,7 +8,8 @@ use crate::tree::chaid::data::{Predictor, PredictorKind, MISSING, UNSEEN};
 use crate::tree::chaid::merge::{
     enforce_min_child, finish, merge_predictor, Candidate, MergeRules, NodeTable,
 };
-use crate::tree::chaid::params::{ChaidParams, ChaidValidParams, TieRule};
+use crate::tree::chaid::package::{package_merge, PackageRule};
+use crate::tree::chaid::params::{ChaidParams, ChaidStatistic, ChaidValidParams, TieRule};
 
 /// Version of the serialized model format.
 pub const CHAID_MODEL_VERSION: u32 = 1;
@@ -135,6 +136,7 @@ impl ChaidValidParams {
         };
         let j = target.width();
         let continuous = matches!(target, TargetRef::Values(_));
+        let likelihood_ratio = p.statistic == ChaidStatistic::LikelihoodRatio;
         let w = |i: usize| weights.map_or(1.0, |w| w[i]);
         let mut nodes: Vec<ChaidNode> = Vec::new();
         let mut stack: Vec<PendingNode> = vec![((0..n as u32).collect(), None, 0, Vec::new())];
@@ -187,19 +189,33 @@ impl ChaidValidParams {
                 .par_iter()
                 .map(|pr| node_table(pr, &rows, target, &w))
                 .collect();
+            if p.package_merging && (rows.len() as f64) < p.min_child {
+                node.stop = Some("min_child".into());
+                nodes.push(node);
+                continue;
+            }
+            let package_rule = PackageRule {
+                alpha_merge: p.alpha_merge,
+                min_child: p.min_child,
+                cases: total,
+                weighted: weights.is_some(),
+            };
             let candidates: Vec<Option<Candidate>> = predictors
                 .par_iter()
                 .zip(&tables)
                 .map(|(pr, cats)| {
-                    merge_predictor(
-                        &NodeTable {
-                            cats,
-                            ordered: pr.kind != PredictorKind::Nominal,
-                            single_class_pairs_merge: rules.single_class_pairs_merge,
-                            continuous,
-                        },
-                        &rules,
-                    )
+                    let table = NodeTable {
+                        cats,
+                        ordered: pr.kind != PredictorKind::Nominal,
+                        single_class_pairs_merge: rules.single_class_pairs_merge,
+                        continuous,
+                        likelihood_ratio,
+                    };
+                    if p.package_merging && !continuous {
+                        package_merge(&table, &package_rule)
+                    } else {
+                        merge_predictor(&table, &rules)
+                    }
                 })
                 .collect();
             let Some(best) = choose(&candidates, p.tie_rule) else {
@@ -218,8 +234,14 @@ impl ChaidValidParams {
                 ordered: predictors[best].kind != PredictorKind::Nominal,
                 single_class_pairs_merge: rules.single_class_pairs_merge,
                 continuous,
+                likelihood_ratio,
             };
-            let groups = enforce_min_child(&table, cand.groups.clone(), p.min_child);
+            // The package applied its min_child rule while merging.
+            let groups = if p.package_merging && !continuous {
+                cand.groups.clone()
+            } else {
+                enforce_min_child(&table, cand.groups.clone(), p.min_child)
+            };
             if groups.len() < 2 {
                 node.stop = Some("min_child".into());
                 nodes.push(node);

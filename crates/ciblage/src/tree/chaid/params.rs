@@ -21,6 +21,17 @@ pub enum TieRule {
     ChaidPackage,
 }
 
+/// The χ² statistic of categorical targets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChaidStatistic {
+    /// Pearson's χ² (SPSS's default).
+    #[default]
+    Pearson,
+    /// Likelihood-ratio χ², G² = 2 Σ o·ln(o/e).
+    LikelihoodRatio,
+}
+
 /// Builder for CHAID trees. Start from [`Chaid::params`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChaidParams {
@@ -38,6 +49,13 @@ pub struct ChaidParams {
     /// A pair whose table has one class only is "identical" (p = 1, merges
     /// first) under SPSS; the `chaid` package never merges it.
     pub(crate) single_class_pairs_merge: bool,
+    /// Statistic of categorical targets (continuous targets use ANOVA F).
+    #[serde(default)]
+    pub(crate) statistic: ChaidStatistic,
+    /// Merge and apply `min_child` as the `chaid` package does (during the
+    /// merge, weighted χ² by its fit), instead of SPSS's rules.
+    #[serde(default)]
+    pub(crate) package_merging: bool,
 }
 
 /// Entry point: `Chaid::params().max_depth(3).check()?.fit(...)`.
@@ -60,14 +78,18 @@ impl Chaid {
             tie_rule: TieRule::LogP { tolerance: 1e-9 },
             root_always_split: false,
             single_class_pairs_merge: true,
+            statistic: ChaidStatistic::Pearson,
+            package_merging: false,
         }
     }
 
     /// The `chaid` Python package's choices (version 5.5.1): no Bonferroni,
     /// categories merged while alpha_merge allows (down to one group, so
     /// alpha_merge is also the split threshold), best predictor by raw p,
-    /// max_depth 2, min_parent 30, min_child 30, the root always tried, and
-    /// pairs showing a single class never merged. For users migrating from it.
+    /// max_depth 2, min_parent 30, min_child 30, the root always tried,
+    /// pairs showing a single class never merged, and its minimum-child
+    /// rule and weighted χ² (see the `package` module). For users migrating
+    /// from it.
     pub fn chaid_package_params() -> ChaidParams {
         ChaidParams {
             alpha_merge: 0.05,
@@ -81,6 +103,8 @@ impl Chaid {
             tie_rule: TieRule::ChaidPackage,
             root_always_split: true,
             single_class_pairs_merge: false,
+            statistic: ChaidStatistic::Pearson,
+            package_merging: true,
         }
     }
 }
@@ -120,6 +144,11 @@ impl ChaidParams {
     /// Bonferroni-adjust p-values (default on).
     pub fn bonferroni(mut self, v: bool) -> Self {
         self.bonferroni = v;
+        self
+    }
+    /// The χ² statistic of categorical targets (default Pearson).
+    pub fn statistic(mut self, v: ChaidStatistic) -> Self {
+        self.statistic = v;
         self
     }
     /// The rule choosing among predictors.

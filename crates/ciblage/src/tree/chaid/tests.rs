@@ -269,9 +269,7 @@ fn c2_weighted_pearson() {
 
 #[test]
 fn c7_stopping_unweighted() {
-    // The unweighted cases of C7. (Its weighted cases, min_child 10.7 / 11.5,
-    // follow the package's min-child check, which looks at the last pair it
-    // evaluated; CHAID as specified merges small groups after the choice.)
+    // The unweighted cases of C7.
     // ndarr = ([2,3]×20 + [2,5]×20 + [3,4]×19 + [2,3]) as 30 rows × 4.
     let flat: Vec<u32> = [
         [2, 3].repeat(20),
@@ -305,6 +303,47 @@ fn c7_stopping_unweighted() {
     assert!((s.statistic - 20.0).abs() < 1e-9 && (s.ln_p.exp() - 4.54e-5).abs() < 1e-6);
     assert_eq!(u.nodes().len(), 4);
     assert_eq!(fit(31.0, None).nodes().len(), 1);
+}
+
+#[test]
+fn c7_stopping_weighted_as_the_package() {
+    // C7 with weights 1.0 ×15 then 1.2 ×15 under the package's rules:
+    // min_child 10.7 → 4 nodes, root split on column 3 into [[3],[4],[5]],
+    // χ² 4.86527, p 0.08781; min_child 11.5 → 3 nodes.
+    let flat: Vec<u32> = [
+        [2, 3].repeat(20),
+        [2, 5].repeat(20),
+        [3, 4].repeat(19),
+        vec![2, 3],
+    ]
+    .concat();
+    let cols: Vec<Predictor> = (0..4)
+        .map(|c| {
+            Predictor::nominal(
+                format!("{c}"),
+                &labels(&(0..30).map(|r| flat[r * 4 + c]).collect::<Vec<_>>()),
+            )
+        })
+        .collect();
+    let y: Vec<u32> = [vec![0; 15], vec![1; 15]].concat();
+    let w: Vec<f64> = [vec![1.0; 15], vec![1.2; 15]].concat();
+    let fit = |min_child: f64| {
+        Chaid::chaid_package_params()
+            .alpha_merge(0.999)
+            .max_depth(5)
+            .min_child(min_child)
+            .check()
+            .unwrap()
+            .fit(cols.clone(), &y, classes(2), Some(&w))
+            .unwrap()
+    };
+    let m = fit(10.7);
+    assert_eq!(m.nodes().len(), 4);
+    let s = m.nodes()[0].split.as_ref().unwrap();
+    assert_eq!(m.predictors()[s.predictor].name, "3");
+    assert_eq!(s.groups.len(), 3);
+    assert!((s.statistic - 4.86527).abs() < 1e-4 && (s.ln_p.exp() - 0.08781).abs() < 1e-4);
+    assert_eq!(fit(11.5).nodes().len(), 3);
 }
 
 mod invariants {
@@ -505,6 +544,33 @@ fn c12_merge_unit_cases() {
     assert!(
         close(s.ln_p.exp(), 5.3544e-15, 1e-3) && close(s.ln_p_adjusted.exp(), 2.6772e-14, 1e-3)
     );
+}
+
+#[test]
+fn c12_likelihood_ratio_statistic() {
+    // T1 with the likelihood-ratio statistic: same groups {0,1} {2},
+    // G² = 34.684090, p = 3.87788e-09.
+    let (x, y) = blocks(&[(Some(0), 30, 30), (Some(1), 30, 30), (Some(2), 55, 5)]);
+    let p = Predictor::nominal(
+        "x",
+        &x.iter()
+            .map(|c| c.map(|c| c.to_string()))
+            .collect::<Vec<_>>(),
+    );
+    let m = Chaid::params()
+        .min_parent(1.0)
+        .min_child(1.0)
+        .max_depth(1)
+        .statistic(ChaidStatistic::LikelihoodRatio)
+        .check()
+        .unwrap()
+        .fit(vec![p], &y, classes(2), None)
+        .unwrap();
+    let s = m.nodes()[0].split.clone().unwrap();
+    assert_eq!(s.groups, [vec![0, 1], vec![2]]);
+    assert!(close(s.statistic, 34.684090, 1e-6) && s.df == 1.0);
+    assert!(close(s.ln_p.exp(), 3.87788e-09, 1e-4));
+    assert!(close(s.ln_p_adjusted.exp(), 3.0 * 3.87788e-09, 1e-4)); // B = 3
 }
 
 #[test]
