@@ -232,3 +232,44 @@ def test_c7_weighted_min_child_as_the_chaid_package(min_child: float) -> None:
     assert nodes.iloc[0]["p"] == pytest.approx(root.p, rel=1e-6)
     if min_child == 10.7:
         assert nodes.iloc[0]["statistic"] == pytest.approx(4.86527, rel=1e-5)
+
+
+def _spss_case_weighted_x2(n: np.ndarray, wf: np.ndarray) -> float:
+    """SPSS's case-weighted Pearson X², written from IBM's CHAID algorithm
+    notes: m_ij = α_i β_j / w̄_ij fitted to the margins of n."""
+    wbar = np.where(n > 0, wf / np.where(n > 0, n, 1), wf.sum() / n.sum())
+    g = 1 / wbar
+    alpha, beta = np.ones(n.shape[0]), np.ones(n.shape[1])
+    m = g.copy()
+    for _ in range(1000):
+        alpha = n.sum(axis=1) / (g * beta).sum(axis=1)
+        beta = n.sum(axis=0) / (g * alpha[:, None]).sum(axis=0)
+        new = g * alpha[:, None] * beta
+        done = np.abs(new - m).max() < 1e-12
+        m = new
+        if done:
+            break
+    return float(((n - m) ** 2 / m).sum())
+
+
+def test_case_weights_against_an_independent_ipf() -> None:
+    rng = np.random.default_rng(8)
+    n = 600
+    region = rng.choice(["north", "south", "east", "west"], n)
+    y = (rng.random(n) < np.where(region == "east", 0.6, 0.3)).astype(int)
+    case = np.where(y == 1, 2.0, 1.0) * np.where(region == "north", 1.5, 1.0)
+    X = pd.DataFrame({"region": region})
+    m = ciblage.ChaidClassifier(min_parent=10, min_child=5, max_depth=1).fit(X, y, case_weight=case)
+    root = m.nodes().iloc[0]
+    groups = m.tree_.groups()[0]
+    table = np.array([[((np.isin(region, g)) & (y == k)).sum() for k in (0, 1)] for g in groups], dtype=float)
+    wsum = np.array([[case[np.isin(region, g) & (y == k)].sum() for k in (0, 1)] for g in groups])
+    assert root["statistic"] == pytest.approx(_spss_case_weighted_x2(table, wsum), rel=1e-3)
+    # Node sizes are frequencies, not case-weight sums.
+    assert root["n"] == n
+    plain = ciblage.ChaidClassifier(min_parent=10, min_child=5, max_depth=1).fit(X, y)
+    assert plain.nodes().iloc[0]["statistic"] != pytest.approx(root["statistic"], rel=1e-3)
+    with pytest.raises(InvalidParameterError, match="case_weight"):
+        ciblage.ChaidClassifier().fit(X, y, case_weight=np.zeros(n))
+    with pytest.raises(InvalidParameterError, match="no case weights"):
+        ciblage.ChaidClassifier(preset="chaid_package").fit(X, y, case_weight=case)

@@ -136,15 +136,21 @@ class ChaidClassifier:
             )
         return [df[c] for c in df.columns]
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ChaidClassifier:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, case_weight: Any = None) -> ChaidClassifier:
+        """Grows the tree. ``sample_weight``: frequency weights (a row
+        counts as that many cases). ``case_weight``: SPSS case weights, one
+        positive weight per row, entering the χ² tests through expected
+        counts fitted by iterative proportional fitting; node counts stay
+        frequency counts."""
         yy = np.asarray(y)
         classes, y_codes = np.unique(yy, return_inverse=True) if yy.ndim == 1 else (None, None)
         self.classes_ = classes
         return self._fit(X, yy, np.ascontiguousarray(y_codes, dtype=np.uint32) if y_codes is not None else None,
-                         [str(c) for c in classes] if classes is not None else [], None, sample_weight)
+                         [str(c) for c in classes] if classes is not None else [], None, sample_weight,
+                         case_weight)
 
     def _fit(self, X: Any, yy: np.ndarray, y_codes: Any, class_names: list[str], y_values: Any,
-             sample_weight: Any) -> Any:
+             sample_weight: Any, case_weight: Any = None) -> Any:
         cols = self._columns(X, fitting=True)
         if yy.ndim != 1 or len(yy) != len(cols[0]):
             raise InvalidInputError(f"y: expected {len(cols[0])} values (one per row of X), got shape {yy.shape}")
@@ -164,9 +170,10 @@ class ChaidClassifier:
                 labels, codes = _labels_and_codes(c, kind)
                 spec.append((str(c.name), kind, np.ascontiguousarray(codes), labels, None))
         w = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=float)
+        cw = None if case_weight is None else np.ascontiguousarray(case_weight, dtype=float)
         self.tree_ = _native.chaid_fit(
             spec, y_codes, class_names, y_values=y_values,
-            sample_weight=w, alpha_merge=_opt("alpha_merge", self.alpha_merge, float),
+            sample_weight=w, case_weight=cw, alpha_merge=_opt("alpha_merge", self.alpha_merge, float),
             alpha_split=_opt("alpha_split", self.alpha_split, float),
             max_depth=_opt("max_depth", self.max_depth, int), min_parent=_opt("min_parent", self.min_parent, float),
             min_child=_opt("min_child", self.min_child, float),

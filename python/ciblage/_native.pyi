@@ -212,6 +212,7 @@ def chaid_fit(
     *,
     y_values: npt.NDArray[np.float64] | None = None,
     sample_weight: npt.NDArray[np.float64] | None = None,
+    case_weight: npt.NDArray[np.float64] | None = None,
     alpha_merge: float | None = None,
     alpha_split: float | None = None,
     max_depth: int | None = None,

@@ -47,7 +47,7 @@ pub struct PyChaidModel {
 /// labels, values)`: codes (int64, −1 = missing) with labels for nominal and
 /// ordinal predictors, float64 values for continuous ones.
 #[pyfunction]
-#[pyo3(signature = (columns, y, classes, *, y_values = None, sample_weight = None, alpha_merge = None, alpha_split = None,
+#[pyo3(signature = (columns, y, classes, *, y_values = None, sample_weight = None, case_weight = None, alpha_merge = None, alpha_split = None,
                     max_depth = None, min_parent = None, min_child = None, exhaustive = false,
                     bonferroni = true, bins = 10, preset = "spss", statistic = "pearson"))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
@@ -64,6 +64,7 @@ pub fn chaid_fit(
     classes: Vec<String>,
     y_values: Option<PyReadonlyArray1<'_, f64>>,
     sample_weight: Option<PyReadonlyArray1<'_, f64>>,
+    case_weight: Option<PyReadonlyArray1<'_, f64>>,
     alpha_merge: Option<f64>,
     alpha_split: Option<f64>,
     max_depth: Option<usize>,
@@ -140,10 +141,18 @@ pub fn chaid_fit(
     let params = params.check().map_err(BindError::from)?;
     let y = y.as_slice()?;
     let values = y_values.as_ref().map(|v| v.as_slice()).transpose()?;
+    let case = case_weight.as_ref().map(|v| v.as_slice()).transpose()?;
     let inner = py
-        .detach(|| match values {
-            Some(v) => params.fit_regressor(predictors, v, weights.as_deref()),
-            None => params.fit(predictors, y, classes, weights.as_deref()),
+        .detach(|| match (values, case) {
+            (Some(_), Some(_)) => Err(CiblageError::param(
+                "case_weight",
+                "case weights are for categorical targets; use sample_weight",
+            )),
+            (Some(v), None) => params.fit_regressor(predictors, v, weights.as_deref()),
+            (None, Some(c)) => {
+                params.fit_case_weighted(predictors, y, classes, weights.as_deref(), c)
+            }
+            (None, None) => params.fit(predictors, y, classes, weights.as_deref()),
         })
         .map_err(BindError::from)?;
     Ok(PyChaidModel { inner })

@@ -3,7 +3,8 @@
 
 use crate::tree::chaid::data::MISSING;
 use crate::tree::chaid::stats::{
-    anova, likelihood_ratio, ln_bonferroni, ln_bonferroni_exhaustive, pearson, GroupingKind,
+    anova, case_weighted, likelihood_ratio, ln_bonferroni, ln_bonferroni_exhaustive, pearson,
+    GroupingKind,
 };
 
 /// What the merge needs to know.
@@ -42,6 +43,9 @@ pub(crate) struct NodeTable<'a> {
     pub continuous: bool,
     /// Likelihood-ratio χ² instead of Pearson's (categorical targets).
     pub likelihood_ratio: bool,
+    /// With case weights, the number of classes J: each category holds J
+    /// frequency counts then J sums of case weight × frequency.
+    pub case_classes: Option<usize>,
 }
 
 impl NodeTable<'_> {
@@ -70,8 +74,13 @@ impl NodeTable<'_> {
         if self.continuous {
             c[0]
         } else {
-            c.iter().sum()
+            self.frequencies(&c).iter().sum()
         }
+    }
+
+    /// The frequency counts of a category or group's entries.
+    fn frequencies<'v>(&self, entries: &'v [f64]) -> &'v [f64] {
+        &entries[..self.case_classes.unwrap_or(entries.len())]
     }
 
     /// Pairs that may merge: nominal all, ordinal adjacent (a group made of
@@ -108,7 +117,12 @@ impl NodeTable<'_> {
         if self.continuous {
             return anova(&[&ca, &cb]).2;
         }
-        let classes = ca.iter().zip(&cb).filter(|(x, y)| **x + **y > 0.0).count();
+        let classes = self
+            .frequencies(&ca)
+            .iter()
+            .zip(self.frequencies(&cb))
+            .filter(|(x, y)| **x + **y > 0.0)
+            .count();
         if classes < 2 && !self.single_class_pairs_merge {
             return f64::NEG_INFINITY;
         }
@@ -119,6 +133,8 @@ impl NodeTable<'_> {
     fn chi2(&self, rows: &[&[f64]]) -> (f64, f64, f64) {
         if self.continuous {
             anova(rows)
+        } else if let Some(j) = self.case_classes {
+            case_weighted(rows, j, self.likelihood_ratio)
         } else if self.likelihood_ratio {
             likelihood_ratio(rows)
         } else {

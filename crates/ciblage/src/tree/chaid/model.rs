@@ -96,6 +96,66 @@ impl ChaidValidParams {
         Ok(self.grow(predictors, TargetRef::Classes(target, j), classes, weights))
     }
 
+    /// Grows a classification tree with SPSS case weights: `frequency`
+    /// weights (optional) count cases, `case` weights (one per row, > 0)
+    /// enter the χ² tests through expected counts fitted by iterative
+    /// proportional fitting (see the docs of `statistic`); node counts and
+    /// predictions are frequency counts.
+    ///
+    /// # Errors
+    /// As [`ChaidValidParams::fit`]; case weights of the wrong length, not
+    /// finite or not positive; the `chaid` package preset (which has no case
+    /// weights).
+    pub fn fit_case_weighted(
+        &self,
+        predictors: Vec<Predictor>,
+        target: &[u32],
+        classes: Vec<String>,
+        frequency: Option<&[f64]>,
+        case: &[f64],
+    ) -> Result<ChaidModel> {
+        check_inputs(&predictors, target.len(), frequency)?;
+        if case.len() != target.len() {
+            return Err(CiblageError::LengthMismatch {
+                argument: "case_weight".into(),
+                expected: target.len(),
+                got: case.len(),
+            });
+        }
+        if let Some(row) = case.iter().position(|x| !(x.is_finite() && *x > 0.0)) {
+            return Err(CiblageError::param(
+                "case_weight",
+                format!(
+                    "must be positive and finite, got {} at row {row}",
+                    case[row]
+                ),
+            ));
+        }
+        if self.params.package_merging {
+            return Err(CiblageError::param(
+                "case_weight",
+                "the chaid package preset has no case weights",
+            ));
+        }
+        if let Some(row) = target.iter().position(|&c| c as usize >= classes.len()) {
+            return Err(CiblageError::param(
+                "y",
+                format!(
+                    "class code {} at row {row} is not below {}",
+                    target[row],
+                    classes.len()
+                ),
+            ));
+        }
+        let j = classes.len();
+        Ok(self.grow(
+            predictors,
+            TargetRef::CaseWeighted(target, j, case),
+            classes,
+            frequency,
+        ))
+    }
+
     /// Grows a tree predicting a continuous `target` (ANOVA F tests; leaves
     /// predict the weighted mean), e.g. monetary value.
     ///
@@ -134,7 +194,12 @@ impl ChaidValidParams {
             merge_to_one: p.merge_to_one,
             single_class_pairs_merge: p.single_class_pairs_merge,
         };
-        let j = target.width();
+        let node_target = target.frequencies();
+        let j = node_target.width();
+        let case_classes = match target {
+            TargetRef::CaseWeighted(_, k, _) => Some(k),
+            _ => None,
+        };
         let continuous = matches!(target, TargetRef::Values(_));
         let likelihood_ratio = p.statistic == ChaidStatistic::LikelihoodRatio;
         let w = |i: usize| weights.map_or(1.0, |w| w[i]);
@@ -144,7 +209,7 @@ impl ChaidValidParams {
             let id = nodes.len();
             let mut counts = vec![0.0; j];
             for &r in &rows {
-                target.add(r as usize, w(r as usize), &mut counts);
+                node_target.add(r as usize, w(r as usize), &mut counts);
             }
             let total: f64 = if continuous {
                 counts[0]
@@ -210,6 +275,7 @@ impl ChaidValidParams {
                         single_class_pairs_merge: rules.single_class_pairs_merge,
                         continuous,
                         likelihood_ratio,
+                        case_classes,
                     };
                     if p.package_merging && !continuous {
                         package_merge(&table, &package_rule)
@@ -235,6 +301,7 @@ impl ChaidValidParams {
                 single_class_pairs_merge: rules.single_class_pairs_merge,
                 continuous,
                 likelihood_ratio,
+                case_classes,
             };
             // The package applied its min_child rule while merging.
             let groups = if p.package_merging && !continuous {
@@ -329,28 +396,45 @@ fn node_table(
 #[derive(Clone, Copy)]
 enum TargetRef<'a> {
     Classes(&'a [u32], usize),
+    /// Classes with case weights: category tables hold the frequency counts
+    /// then the sums of case weight × frequency per class.
+    CaseWeighted(&'a [u32], usize, &'a [f64]),
     Values(&'a [f64]),
 }
 
 impl TargetRef<'_> {
     fn len(&self) -> usize {
         match self {
-            Self::Classes(c, _) => c.len(),
+            Self::Classes(c, _) | Self::CaseWeighted(c, _, _) => c.len(),
             Self::Values(v) => v.len(),
         }
     }
 
-    /// Entries per node or category: class counts, or (Σw, Σwy, Σwy²).
+    /// Entries per category table: class counts (then case-weighted sums),
+    /// or (Σw, Σwy, Σwy²).
     fn width(&self) -> usize {
         match self {
             Self::Classes(_, j) => *j,
+            Self::CaseWeighted(_, j, _) => 2 * j,
             Self::Values(_) => 3,
+        }
+    }
+
+    /// The target as nodes count it: case weights left out.
+    fn frequencies(self) -> Self {
+        match self {
+            Self::CaseWeighted(c, j, _) => Self::Classes(c, j),
+            other => other,
         }
     }
 
     fn add(&self, row: usize, w: f64, out: &mut [f64]) {
         match self {
             Self::Classes(c, _) => out[c[row] as usize] += w,
+            Self::CaseWeighted(c, j, case) => {
+                out[c[row] as usize] += w;
+                out[j + c[row] as usize] += w * case[row];
+            }
             Self::Values(v) => {
                 let y = v[row];
                 out[0] += w;

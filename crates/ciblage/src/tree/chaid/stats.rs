@@ -103,6 +103,91 @@ pub(crate) fn likelihood_ratio(rows: &[&[f64]]) -> (f64, f64, f64) {
     (g2, df, ln_chi2_sf(g2, df))
 }
 
+/// χ² of a case-weighted table (SPSS): each row holds the frequency counts
+/// n_ij of the `j` classes, then the sums of case weight × frequency. The
+/// expected counts are m_ij = α_i β_j / w̄_ij, with w̄_ij the mean case weight
+/// of the cell (the overall mean for an empty cell), fitted to the margins
+/// of n by iterative proportional fitting (at most 100 rounds, until no
+/// expected count moves by 10⁻³ or more). Empty rows and columns are
+/// dropped; Pearson's X² or, with `lr`, G² = 2 Σ n ln(n/m). (statistic, df,
+/// ln p).
+pub(crate) fn case_weighted(rows: &[&[f64]], j: usize, lr: bool) -> (f64, f64, f64) {
+    let col_tot: Vec<f64> = (0..j).map(|c| rows.iter().map(|r| r[c]).sum()).collect();
+    let cols: Vec<usize> = (0..j).filter(|&c| col_tot[c] > 0.0).collect();
+    let live: Vec<&[f64]> = rows
+        .iter()
+        .copied()
+        .filter(|r| r[..j].iter().sum::<f64>() > 0.0)
+        .collect();
+    if live.len() < 2 || cols.len() < 2 {
+        return (0.0, 0.0, 0.0);
+    }
+    let n_tot: f64 = live.iter().map(|r| r[..j].iter().sum::<f64>()).sum();
+    let wf_tot: f64 = live.iter().map(|r| r[j..].iter().sum::<f64>()).sum();
+    let overall = wf_tot / n_tot;
+    // g = 1 / w̄ per live cell.
+    let g: Vec<Vec<f64>> = live
+        .iter()
+        .map(|r| {
+            cols.iter()
+                .map(|&c| {
+                    if r[c] > 0.0 {
+                        r[c] / r[j + c]
+                    } else {
+                        1.0 / overall
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let row_n: Vec<f64> = live
+        .iter()
+        .map(|r| cols.iter().map(|&c| r[c]).sum())
+        .collect();
+    let col_n: Vec<f64> = cols.iter().map(|&c| col_tot[c]).collect();
+    let (ni, nj) = (live.len(), cols.len());
+    let mut alpha = vec![1.0; ni];
+    let mut beta = vec![1.0; nj];
+    let mut m: Vec<Vec<f64>> = g.clone();
+    for _ in 0..100 {
+        for i in 0..ni {
+            alpha[i] = row_n[i] / (0..nj).map(|c| g[i][c] * beta[c]).sum::<f64>();
+        }
+        for c in 0..nj {
+            beta[c] = col_n[c] / (0..ni).map(|i| g[i][c] * alpha[i]).sum::<f64>();
+        }
+        let mut change: f64 = 0.0;
+        for i in 0..ni {
+            for c in 0..nj {
+                let next = g[i][c] * alpha[i] * beta[c];
+                change = change.max((next - m[i][c]).abs());
+                m[i][c] = next;
+            }
+        }
+        if change < 1e-3 {
+            break;
+        }
+    }
+    let mut stat = 0.0;
+    for (r, mr) in live.iter().zip(&m) {
+        for (k, &c) in cols.iter().enumerate() {
+            let (o, e) = (r[c], mr[k]);
+            stat += if lr {
+                if o > 0.0 {
+                    2.0 * o * (o / e).ln()
+                } else {
+                    0.0
+                }
+            } else {
+                (o - e) * (o - e) / e
+            };
+        }
+    }
+    let stat = stat.max(0.0);
+    let df = ((ni - 1) * (nj - 1)) as f64;
+    (stat, df, ln_chi2_sf(stat, df))
+}
+
 /// ln P(F(d1, d2) > f). In the far tail, where the survival function
 /// underflows, the leading term of the incomplete beta function
 /// I_x(d2/2, d1/2), x = d2/(d2 + d1·f), is used in log space.
@@ -262,6 +347,38 @@ mod tests {
         // Independence: G² = 0, p = 1.
         let (g2, _, lp) = likelihood_ratio(&[&[10.0, 20.0], &[5.0, 10.0]]);
         assert!(g2.abs() < 1e-12 && lp.abs() < 1e-12);
+    }
+
+    #[test]
+    fn equal_case_weights_give_the_plain_statistics() {
+        // Every case weighing 2.5: w̄ is constant, m = n_i·n_·j / n.
+        let n = [[12.0, 3.0, 5.0], [4.0, 9.0, 7.0]];
+        let rows: Vec<Vec<f64>> = n
+            .iter()
+            .map(|r| r.iter().copied().chain(r.iter().map(|v| 2.5 * v)).collect())
+            .collect();
+        let rows: Vec<&[f64]> = rows.iter().map(Vec::as_slice).collect();
+        let plain: Vec<&[f64]> = n.iter().map(|r| r.as_slice()).collect();
+        let (x2, df, lp) = case_weighted(&rows, 3, false);
+        let (px2, pdf, plp) = pearson(&plain);
+        assert!((x2 - px2).abs() < 1e-9 && df == pdf && (lp - plp).abs() < 1e-9);
+        let (g2, _, _) = case_weighted(&rows, 3, true);
+        assert!((g2 - likelihood_ratio(&plain).0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn case_weights_by_hand() {
+        // 2×2, n = [[10, 10], [10, 10]]; case weights 1 everywhere except
+        // 3 in cell (1, 1), so g = 1/w̄ = [[1, 1], [1, 1/3]]. m = g·α·β fixes
+        // the cross ratio m00·m11 / (m01·m10) = 1/3; with all margins 20,
+        // m = [[a, 20 − a], [20 − a, a]] and a² / (20 − a)² = 1/3, so
+        // a = 20 / (1 + √3) = 7.3205. X² = 2·(10 − 7.3205)²/7.3205
+        // + 2·(10 − 12.6795)²/12.6795 = 1.96152 + 1.13249 = 3.0940.
+        let rows = [[10.0, 10.0, 10.0, 10.0], [10.0, 10.0, 10.0, 30.0]];
+        let rows: Vec<&[f64]> = rows.iter().map(|r| r.as_slice()).collect();
+        let (x2, df, _) = case_weighted(&rows, 2, false);
+        assert_eq!(df, 1.0);
+        assert!((x2 - 3.0940).abs() < 2e-3, "{x2}");
     }
 
     #[test]

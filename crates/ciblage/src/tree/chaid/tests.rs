@@ -790,3 +790,45 @@ fn dot_has_every_node_and_edge() {
     assert_eq!(dot.matches("[label=").count(), 4 + 3); // 4 nodes, 3 edges
     assert!(dot.contains("0 -> 3 [label=\"2\"]"));
 }
+
+#[test]
+fn case_weights_equal_everywhere_change_nothing() {
+    let (x, y) = blocks(&[(Some(0), 30, 30), (Some(1), 32, 28), (Some(2), 55, 5)]);
+    let p = || {
+        vec![Predictor::nominal(
+            "x",
+            &x.iter()
+                .map(|c| c.map(|c| c.to_string()))
+                .collect::<Vec<_>>(),
+        )]
+    };
+    let params = Chaid::params()
+        .min_parent(1.0)
+        .min_child(1.0)
+        .check()
+        .unwrap();
+    let plain = params.fit(p(), &y, classes(2), None).unwrap();
+    let case = vec![2.5; y.len()];
+    let weighted = params
+        .fit_case_weighted(p(), &y, classes(2), None, &case)
+        .unwrap();
+    let (a, b) = (
+        plain.nodes()[0].split.as_ref().unwrap(),
+        weighted.nodes()[0].split.as_ref().unwrap(),
+    );
+    assert_eq!(a.groups, b.groups);
+    assert!((a.statistic - b.statistic).abs() < 1e-9);
+    assert_eq!(plain.nodes().len(), weighted.nodes().len());
+    // Case weights do not count cases: node sizes are frequencies.
+    assert_eq!(weighted.nodes()[0].n, y.len() as f64);
+    let e = params
+        .fit_case_weighted(p(), &y, classes(2), None, &vec![0.0; y.len()])
+        .unwrap_err();
+    assert!(e.to_string().contains("case_weight"), "{e}");
+    let e = Chaid::chaid_package_params()
+        .check()
+        .unwrap()
+        .fit_case_weighted(p(), &y, classes(2), None, &case)
+        .unwrap_err();
+    assert!(e.to_string().contains("no case weights"), "{e}");
+}
