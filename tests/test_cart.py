@@ -106,8 +106,8 @@ def test_pickle_and_errors() -> None:
     m = ciblage.CartClassifier(random_state=0, max_depth=2).fit(X, y)
     back = pickle.loads(pickle.dumps(m))
     np.testing.assert_array_equal(back.predict(X), m.predict(X))
-    with pytest.raises(InvalidInputError, match="X: non-finite value NaN at row 0"):
-        ciblage.CartClassifier().fit(np.array([[np.nan], [1.0]]), [0, 1])
+    with pytest.raises(InvalidInputError, match="X: non-finite value inf at row 0"):
+        ciblage.CartClassifier().fit(np.array([[np.inf], [1.0]]), [0, 1])
     with pytest.raises(InvalidParameterError, match="invalid parameter min_samples_split"):
         ciblage.CartClassifier(min_samples_split=1).fit(X, y)
     with pytest.raises(InvalidParameterError, match="invalid parameter criterion"):
@@ -279,3 +279,59 @@ def test_max_leaf_nodes_with_tied_improvements_as_sklearn() -> None:
         assert_same_tree(ours, DecisionTreeClassifier(max_leaf_nodes=leaves, random_state=1).fit(X, y))
     with pytest.raises(InvalidParameterError, match="max_leaf_nodes: expected an integer >= 2 or None, got 1"):
         ciblage.CartClassifier(max_leaf_nodes=1).fit(X, y)
+
+
+def _with_missing(X: np.ndarray, share: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    X = X.copy()
+    X[rng.random(X.shape) < share] = np.nan
+    return X
+
+
+@pytest.mark.parametrize("share", [0.05, 0.3])
+@pytest.mark.parametrize("params", [{}, {"max_depth": 4, "criterion": "entropy"}, {"min_samples_leaf": 7},
+                                    {"max_leaf_nodes": 12}])
+def test_missing_values_as_sklearn(share: float, params: dict) -> None:
+    # Missing values (NaN): the direction learned per split, as scikit-learn ≥ 1.3.
+    X, y = load_breast_cancer(return_X_y=True)
+    Xm = _with_missing(X, share, 1)
+    ours = ciblage.CartClassifier(random_state=0, **params).fit(Xm, y)
+    theirs = DecisionTreeClassifier(random_state=0, **params).fit(Xm, y)
+    assert_same_tree(ours, theirs)
+    inner = theirs.tree_.children_left >= 0
+    assert list(np.array(ours.tree_.missing_go_to_left)[inner]) == list(theirs.tree_.missing_go_to_left[inner] == 1)
+    X_new = _with_missing(X, 0.5, 2)  # new rows, more missing values
+    np.testing.assert_array_equal(ours.predict_proba(X_new), theirs.predict_proba(X_new))
+    np.testing.assert_array_equal(ours.apply(X_new), theirs.apply(X_new))
+
+
+def test_missing_values_regression_and_unseen_missing() -> None:
+    Xr, yr = load_diabetes(return_X_y=True)
+    Xm = _with_missing(Xr, 0.2, 3)
+    ours = ciblage.CartRegressor(random_state=0, max_depth=6).fit(Xm, yr)
+    theirs = DecisionTreeRegressor(random_state=0, max_depth=6).fit(Xm, yr)
+    assert_same_tree(ours, theirs, exact=False)
+    np.testing.assert_allclose(ours.predict(Xm), theirs.predict(Xm), rtol=1e-12)
+    # Trained without missing values, a NaN goes to the larger child.
+    m = ciblage.CartRegressor(random_state=0, max_depth=3).fit(Xr, yr)
+    s = DecisionTreeRegressor(random_state=0, max_depth=3).fit(Xr, yr)
+    X_new = _with_missing(Xr, 0.4, 4)
+    np.testing.assert_allclose(m.predict(X_new), s.predict(X_new), rtol=1e-12)
+    with pytest.raises(InvalidInputError, match="X: non-finite value inf at row 0"):
+        m.predict(np.full((1, Xr.shape[1]), np.inf))
+
+
+def test_missing_values_hand_case() -> None:
+    # x = 1, 2, 3, 4 (classes 0, 0, 1, 1) and two NaN rows of class 1: the
+    # best split is x <= 2.5 with the missing rows joining the class-1 side
+    # (right): children {0, 0} and {1, 1, 1, 1}, both pure.
+    X = np.array([[1.0], [2.0], [3.0], [4.0], [np.nan], [np.nan]])
+    y = np.array([0, 0, 1, 1, 1, 1])
+    m = ciblage.CartClassifier().fit(X, y)
+    assert m.tree_.threshold[0] == 2.5 and m.tree_.missing_go_to_left[0] is False
+    assert m.tree_.n_node_samples == [6, 2, 4]
+    # With the missing rows of class 0 instead, they go left.
+    m = ciblage.CartClassifier().fit(X, np.array([0, 0, 1, 1, 0, 0]))
+    assert m.tree_.missing_go_to_left[0] is True
+    assert m.tree_.n_node_samples == [6, 4, 2]
+    assert list(m.predict(np.array([[np.nan], [1.5], [3.5]]))) == [0, 0, 1]

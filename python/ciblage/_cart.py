@@ -111,7 +111,7 @@ class _CartBase:
         return f"{type(self).__name__}({', '.join(changed)})"
 
     def __sklearn_tags__(self) -> Any:
-        return est.sklearn_tags(self._estimator_type)
+        return est.sklearn_tags(self._estimator_type, allow_nan=True)
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "tree_")
@@ -140,7 +140,7 @@ class _CartBase:
 
     def _check(self, X: Any) -> np.ndarray:
         self._fitted()
-        return est.check_matrix(X, self, fitting=False)
+        return est.check_matrix(X, self, fitting=False, allow_nan=True)
 
     def apply(self, X: Any) -> np.ndarray:
         """Leaf id of every row."""
@@ -273,7 +273,7 @@ class CartClassifier(_CartBase):
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CartClassifier:
         """Grows the tree on ``X`` (rows × features) and class labels ``y``."""
-        x = est.check_matrix(X, self, fitting=True)
+        x = est.check_matrix(X, self, fitting=True, allow_nan=True)
         classes, codes = est.class_target(y, self, len(x))
         w = est.sample_weights(sample_weight, len(x))
         cw = self._class_weights(classes, codes)
@@ -342,7 +342,7 @@ class CartRegressor(_CartBase):
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CartRegressor:
         """Grows the tree on ``X`` (rows × features) and targets ``y``."""
-        x = est.check_matrix(X, self, fitting=True)
+        x = est.check_matrix(X, self, fitting=True, allow_nan=True)
         yy = est.value_target(y, self, len(x))
         return self._fit(x, est.sample_weights(sample_weight, len(x)), y_values=yy)
 

@@ -46,9 +46,10 @@ def _is_sparse(x: Any) -> bool:
     return type(x).__module__.startswith("scipy.sparse")
 
 
-def check_matrix(X: Any, estimator: Any, *, fitting: bool) -> np.ndarray:
-    """``X`` as a C-contiguous 2-D float64 array of finite numbers; when not
-    fitting, with as many columns as at fit time."""
+def check_matrix(X: Any, estimator: Any, *, fitting: bool, allow_nan: bool = False) -> np.ndarray:
+    """``X`` as a C-contiguous 2-D float64 array of finite numbers (NaN
+    allowed, as a missing value, with ``allow_nan``); when not fitting, with
+    as many columns as at fit time."""
     name = type(estimator).__name__
     if X is None:
         raise InvalidInputError("X: expected a 2-D array of numbers, got None")
@@ -78,9 +79,10 @@ def check_matrix(X: Any, estimator: Any, *, fitting: bool) -> np.ndarray:
         raise InvalidInputError(
             f"X: found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required."
         )
-    if not np.isfinite(arr).all():
-        row = int(np.flatnonzero(~np.isfinite(arr).all(axis=1))[0])
-        value = arr[row][~np.isfinite(arr[row])][0]
+    bad = np.isinf(arr) if allow_nan else ~np.isfinite(arr)
+    if bad.any():
+        row = int(np.flatnonzero(bad.any(axis=1))[0])
+        value = arr[row][bad[row]][0]
         raise InvalidInputError(f"X: non-finite value {_show(value)} at row {row}")
     if not fitting and d != estimator.n_features_in_:
         raise InvalidInputError(
@@ -161,9 +163,9 @@ def sample_weights(sample_weight: Any, n: int) -> np.ndarray | None:
     return np.ascontiguousarray(w)
 
 
-def sklearn_tags(estimator_type: str) -> Any:
-    """scikit-learn's tags for a tree estimator: dense numeric input without
-    NaN, one target."""
+def sklearn_tags(estimator_type: str, allow_nan: bool = False) -> Any:
+    """scikit-learn's tags for a tree estimator: dense numeric input (NaN
+    as missing values with ``allow_nan``), one target."""
     from sklearn.utils import ClassifierTags, InputTags, RegressorTags, Tags, TargetTags
 
     return Tags(
@@ -171,7 +173,7 @@ def sklearn_tags(estimator_type: str) -> Any:
         target_tags=TargetTags(required=True),
         classifier_tags=ClassifierTags() if estimator_type == "classifier" else None,
         regressor_tags=RegressorTags() if estimator_type == "regressor" else None,
-        input_tags=InputTags(allow_nan=False),
+        input_tags=InputTags(allow_nan=allow_nan),
     )
 
 

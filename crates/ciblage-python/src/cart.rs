@@ -119,7 +119,7 @@ impl PyCartTree {
             }
             .into());
         }
-        if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| v.is_infinite()) {
             return Err(CiblageError::NonFinite {
                 argument: "X".into(),
                 row,
@@ -181,6 +181,17 @@ impl PyCartTree {
     fn feature(&self) -> Vec<i64> {
         self.inner.feature.clone()
     }
+    /// Per node, whether rows missing the split feature go left.
+    #[getter]
+    fn missing_go_to_left(&self) -> Vec<bool> {
+        (0..self.inner.node_count())
+            .map(|i| {
+                self.inner.children_left[i] != ciblage::tree::cart::LEAF
+                    && self.inner.goes_left_if_missing(i)
+            })
+            .collect()
+    }
+
     #[getter]
     fn threshold(&self) -> Vec<f64> {
         self.inner.threshold.clone()

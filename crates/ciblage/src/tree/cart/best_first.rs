@@ -134,6 +134,7 @@ fn add_node(
         Some(s) if !is_leaf => {
             t.feature[node as usize] = s.feature as i64;
             t.threshold[node as usize] = s.threshold;
+            t.missing_go_to_left[node as usize] = s.missing_left;
             Record {
                 node,
                 start,

@@ -51,10 +51,47 @@ pub(crate) struct NodeSummary {
     sums: Sums,
 }
 
+/// The order in which a split search reads a node's samples for the
+/// current feature: its sorted list, with the samples missing the feature
+/// (NaN, kept last in the list) read last, or first when the search sends
+/// them left (scikit-learn's two passes).
+#[derive(Clone, Copy)]
+struct Layout {
+    start: usize,
+    end_nm: usize,
+    n_missing: usize,
+    missing_first: bool,
+}
+
+impl Layout {
+    /// Index in the sorted list of the sample read at position `q`.
+    #[inline]
+    fn at(&self, q: usize) -> usize {
+        if !self.missing_first {
+            q
+        } else if q < self.start + self.n_missing {
+            self.end_nm + (q - self.start)
+        } else {
+            q - self.n_missing
+        }
+    }
+}
+
+/// The best split found so far in a node.
+struct Best {
+    proxy: f64,
+    feature: usize,
+    threshold: f64,
+    missing_left: bool,
+}
+
 pub(crate) struct Split {
     pub feature: usize,
     pub threshold: f64,
     pub pos: usize,
+    /// Where samples missing the feature go (learned when the node had
+    /// some; otherwise towards the larger child).
+    pub missing_left: bool,
     pub impurity_left: f64,
     pub impurity_right: f64,
     pub improvement: f64,
@@ -221,7 +258,10 @@ impl<'a> Splitter<'a> {
         }
     }
 
-    fn update(&self, s: &mut Sums, _start: usize, end: usize, new_pos: usize) {
+    /// Moves the samples read at positions `pos..new_pos` to the left
+    /// child: forward from `pos`, or backward from `end` after putting every
+    /// sample left, whichever reads fewer samples (scikit-learn's order).
+    fn update(&self, s: &mut Sums, lay: &Layout, end: usize, new_pos: usize) {
         let order = &self.sorted[self.cur];
         let weights = &self.data.weights;
         let (range, sign) = if new_pos - s.pos <= end - new_pos {
@@ -231,10 +271,9 @@ impl<'a> Splitter<'a> {
             s.w_left = s.w_node;
             (new_pos..end, -1.0)
         };
-        // Forward from `pos`, or backward from `end` (sklearn's order).
         let forward = sign > 0.0;
-        let mut step = |p: usize| {
-            let smp = order[p] as usize;
+        let mut step = |q: usize| {
+            let smp = order[lay.at(q)] as usize;
             let w = sign * weights[smp];
             match (self.data.classes, self.data.targets) {
                 (Some(c), _) => s.left[c[smp] as usize] += w,
@@ -251,6 +290,17 @@ impl<'a> Splitter<'a> {
         s.pos = new_pos;
     }
 
+    /// Σ w·y² of the samples read at positions `start..pos` (regression).
+    fn sq_left(&self, lay: &Layout, pos: usize) -> f64 {
+        let targets = self.data.targets.expect("regression");
+        (lay.start..pos)
+            .map(|q| {
+                let smp = self.sorted[self.cur][lay.at(q)] as usize;
+                self.data.weights[smp] * targets[smp] * targets[smp]
+            })
+            .sum()
+    }
+
     fn proxy(&self, s: &Sums) -> f64 {
         let w_right = s.w_node - s.w_left;
         match self.criterion {
@@ -259,21 +309,18 @@ impl<'a> Splitter<'a> {
                 s.left[0] * s.left[0] / s.w_left + right * right / w_right
             }
             _ => {
-                let (il, ir) = self.children_impurity(s, 0, 0);
+                let (il, ir) = self.children_impurity(s, 0.0);
                 -w_right * ir - s.w_left * il
             }
         }
     }
 
-    fn children_impurity(&self, s: &Sums, start: usize, pos: usize) -> (f64, f64) {
+    /// Impurities of the children; `sq_left` is Σ w·y² of the left child
+    /// (regression only).
+    fn children_impurity(&self, s: &Sums, sq_left: f64) -> (f64, f64) {
         let w_right = s.w_node - s.w_left;
         match self.criterion {
             CartCriterion::SquaredError => {
-                let mut sq_left = 0.0;
-                for &smp in &self.sorted[self.cur][start..pos] {
-                    let y = self.data.targets.expect("regression")[smp as usize];
-                    sq_left += self.data.weights[smp as usize] * y * y;
-                }
                 let sq_right = s.sq_total - sq_left;
                 let mut il = sq_left / s.w_left;
                 let mut ir = sq_right / w_right;
@@ -329,7 +376,7 @@ impl<'a> Splitter<'a> {
         let mut n_drawn_constants = 0usize;
         let n_known_constants = *n_constant;
         let mut n_total_constants = n_known_constants;
-        let mut best: Option<(f64, usize, f64, usize)> = None; // proxy, feature, threshold, pos
+        let mut best: Option<Best> = None;
         let base = node.sums.clone();
         while f_i > n_total_constants
             && (n_visited < self.max_features || n_visited <= n_found_constants + n_drawn_constants)
@@ -343,10 +390,22 @@ impl<'a> Splitter<'a> {
             }
             f_j += n_found_constants;
             let feature = self.features[f_j];
-            // The node's samples, already sorted by this feature.
+            // The node's samples, already sorted by this feature, those
+            // missing it (NaN) last.
             self.cur = feature;
             self.values[start..end].copy_from_slice(&self.sorted_values[feature][start..end]);
-            if self.values[end - 1] <= self.values[start] + FEATURE_THRESHOLD {
+            let n_missing = self.values[start..end]
+                .iter()
+                .rev()
+                .take_while(|v| v.is_nan())
+                .count();
+            let end_nm = end - n_missing;
+            // Constant: all missing, or one value and nothing missing (equal
+            // values beside missing ones still split them apart).
+            if end_nm == start
+                || (self.values[end_nm - 1] <= self.values[start] + FEATURE_THRESHOLD
+                    && n_missing == 0)
+            {
                 self.features.swap(f_j, n_total_constants);
                 n_found_constants += 1;
                 n_total_constants += 1;
@@ -354,35 +413,74 @@ impl<'a> Splitter<'a> {
             }
             f_i -= 1;
             self.features.swap(f_i, f_j);
-            let mut sums = base.clone();
-            sums.pos = start;
-            let mut p = start;
-            while p < end {
-                while p + 1 < end && self.values[p + 1] <= self.values[p] + FEATURE_THRESHOLD {
-                    p += 1;
-                }
-                let p_prev = p;
-                p += 1;
-                if p >= end {
-                    continue;
-                }
-                if p - start < self.min_samples_leaf || end - p < self.min_samples_leaf {
-                    continue;
-                }
-                self.update(&mut sums, start, end, p);
-                if sums.w_left < self.min_weight_leaf
-                    || sums.w_node - sums.w_left < self.min_weight_leaf
-                {
-                    continue;
-                }
-                let proxy = self.proxy(&sums);
-                if best.is_none_or(|b| proxy > b.0) {
-                    let (a, b) = (self.values[p_prev], self.values[p]);
-                    let mut threshold = f64::from(a) / 2.0 + f64::from(b) / 2.0;
-                    if threshold == f64::from(b) || threshold.is_infinite() {
-                        threshold = f64::from(a);
+            // Pass 1 reads the missing samples last (they go right; the last
+            // candidate sends exactly them right), pass 2 reads them first
+            // (they go left).
+            for missing_first in [false, true]
+                .into_iter()
+                .take(1 + usize::from(n_missing > 0))
+            {
+                let lay = Layout {
+                    start,
+                    end_nm,
+                    n_missing,
+                    missing_first,
+                };
+                let value = |q: usize| self.values[lay.at(q)];
+                let mut sums = base.clone();
+                sums.pos = start;
+                let stop = if missing_first { end } else { end_nm };
+                let mut p = start;
+                while p < end {
+                    if !missing_first && p == end_nm {
+                        break;
                     }
-                    best = Some((proxy, feature, threshold, p));
+                    if missing_first && p == start {
+                        p = start + n_missing;
+                    }
+                    p += 1;
+                    while p < stop && value(p) <= value(p - 1) + FEATURE_THRESHOLD {
+                        p += 1;
+                    }
+                    let p_prev = p - 1;
+                    if p == end {
+                        continue;
+                    }
+                    let (n_left, n_right) = (p - start, end - p);
+                    if n_left < self.min_samples_leaf || n_right < self.min_samples_leaf {
+                        continue;
+                    }
+                    self.update(&mut sums, &lay, end, p);
+                    if sums.w_left < self.min_weight_leaf
+                        || sums.w_node - sums.w_left < self.min_weight_leaf
+                    {
+                        continue;
+                    }
+                    let proxy = self.proxy(&sums);
+                    if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+                        let threshold = if p == end_nm && !missing_first {
+                            // The missing samples alone on the right.
+                            f64::INFINITY
+                        } else {
+                            let (a, b) = (value(p_prev), value(p));
+                            let t = f64::from(a) / 2.0 + f64::from(b) / 2.0;
+                            if t == f64::from(b) || t.is_infinite() {
+                                f64::from(a)
+                            } else {
+                                t
+                            }
+                        };
+                        best = Some(Best {
+                            proxy,
+                            feature,
+                            threshold,
+                            missing_left: if n_missing == 0 {
+                                n_left > n_right
+                            } else {
+                                missing_first
+                            },
+                        });
+                    }
                 }
             }
         }
@@ -394,28 +492,50 @@ impl<'a> Splitter<'a> {
         let found: Vec<usize> = self.features[lo..hi].to_vec();
         self.constant_features[lo..hi].copy_from_slice(&found);
         *n_constant = n_total_constants;
-        let (_, feature, threshold, _) = best?;
-        // Rows with x <= threshold go left: a prefix of the feature's order.
+        let Best {
+            feature,
+            threshold,
+            missing_left,
+            ..
+        } = best?;
+        // Rows with x <= threshold go left (a prefix of the feature's
+        // order), and the missing ones (last) when they go left.
         self.cur = feature;
-        let pos = start
-            + self.sorted_values[feature][start..end]
-                .iter()
-                .take_while(|&&v| f64::from(v) <= threshold)
-                .count();
+        let values = &self.sorted_values[feature][start..end];
+        let n_missing = values.iter().rev().take_while(|v| v.is_nan()).count();
+        let end_nm = end - n_missing;
+        let below = values
+            .iter()
+            .take_while(|&&v| f64::from(v) <= threshold)
+            .count();
+        let moved = if missing_left { n_missing } else { 0 };
+        let pos = start + below + moved;
+        let lay = Layout {
+            start,
+            end_nm,
+            n_missing,
+            missing_first: missing_left,
+        };
         let mut sums = base;
         sums.pos = start;
-        self.update(&mut sums, start, end, pos);
-        let (impurity_left, impurity_right) = self.children_impurity(&sums, start, pos);
+        self.update(&mut sums, &lay, end, pos);
+        let sq_left = if self.criterion == CartCriterion::SquaredError {
+            self.sq_left(&lay, pos)
+        } else {
+            0.0
+        };
+        let (impurity_left, impurity_right) = self.children_impurity(&sums, sq_left);
         let w_right = sums.w_node - sums.w_left;
         let improvement = (sums.w_node / self.w_total)
             * (impurity
                 - w_right / sums.w_node * impurity_right
                 - sums.w_left / sums.w_node * impurity_left);
-        self.partition(feature, start, pos, end);
+        self.partition(feature, start, start + below, (end_nm, moved), end);
         Some(Split {
             feature,
             threshold,
             pos,
+            missing_left,
             impurity_left,
             impurity_right,
             improvement,
@@ -425,15 +545,27 @@ impl<'a> Splitter<'a> {
     /// Splits the range of every feature into its left part (the samples in
     /// `sorted[feature][start..pos]`) then its right part, keeping each
     /// feature's order.
-    fn partition(&mut self, feature: usize, start: usize, pos: usize, end: usize) {
+    /// `(end_nm, moved)`: the samples of positions `end_nm..end_nm + moved`
+    /// (missing the feature) go left too.
+    fn partition(
+        &mut self,
+        feature: usize,
+        start: usize,
+        pos: usize,
+        (end_nm, moved): (usize, usize),
+        end: usize,
+    ) {
         for &smp in &self.sorted[feature][start..pos] {
+            self.goes_left[smp as usize] = true;
+        }
+        for &smp in &self.sorted[feature][end_nm..end_nm + moved] {
             self.goes_left[smp as usize] = true;
         }
         for f in 0..self.data.d {
             if f == feature {
                 continue;
             }
-            let (mut l, mut r) = (start, pos);
+            let (mut l, mut r) = (start, pos + moved);
             let range = &self.sorted[f][start..end];
             let values = &self.sorted_values[f][start..end];
             for (&smp, &v) in range.iter().zip(values) {
@@ -450,8 +582,27 @@ impl<'a> Splitter<'a> {
             self.sorted[f][start..end].copy_from_slice(&self.buf[start..end]);
             self.sorted_values[f][start..end].copy_from_slice(&self.vbuf[start..end]);
         }
-        for &smp in &self.sorted[feature][start..pos] {
-            self.goes_left[smp as usize] = false;
+        // The split feature: its left part, then the missing samples going
+        // left, then the rest.
+        if moved > 0 {
+            let (mut l, mut r) = (start, pos + moved);
+            for k in start..end {
+                let (smp, v) = (self.sorted[feature][k], self.sorted_values[feature][k]);
+                if self.goes_left[smp as usize] {
+                    self.buf[l] = smp;
+                    self.vbuf[l] = v;
+                    l += 1;
+                } else {
+                    self.buf[r] = smp;
+                    self.vbuf[r] = v;
+                    r += 1;
+                }
+            }
+            self.sorted[feature][start..end].copy_from_slice(&self.buf[start..end]);
+            self.sorted_values[feature][start..end].copy_from_slice(&self.vbuf[start..end]);
+        }
+        for k in start..pos + moved {
+            self.goes_left[self.sorted[feature][k] as usize] = false;
         }
     }
 }

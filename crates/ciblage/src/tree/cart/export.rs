@@ -97,12 +97,7 @@ impl CartTree {
             if self.children_left[i] == LEAF {
                 break;
             }
-            let v = f64::from(row[self.feature[i] as usize] as f32);
-            i = if v <= self.threshold[i] {
-                self.children_left[i]
-            } else {
-                self.children_right[i]
-            } as usize;
+            i = self.child(i, row);
         }
     }
 

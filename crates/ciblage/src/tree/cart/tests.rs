@@ -140,3 +140,31 @@ fn leaf_budget_must_allow_a_split() {
         .unwrap_err();
     assert!(e.to_string().contains("max_features"), "{e}");
 }
+
+#[test]
+fn missing_values_learn_their_direction() {
+    // x = 1, 2, 3, 4 (classes 0, 0, 1, 1) and two NaN rows. Classes 1 for the
+    // NaN rows: x <= 2.5 with the NaN rows right ({0, 0} | {1, 1, 1, 1}).
+    // Classes 0: they go left instead ({0, 0, 0, 0} | {1, 1}).
+    let x = ndarray::array![[1.0], [2.0], [3.0], [4.0], [f64::NAN], [f64::NAN]];
+    let fit = |y: &[u32]| {
+        Cart::classifier()
+            .check()
+            .unwrap()
+            .fit_classifier(x.view(), y, 2, None)
+            .unwrap()
+    };
+    let t = fit(&[0, 0, 1, 1, 1, 1]);
+    assert_eq!(t.threshold[0], 2.5);
+    assert!(!t.goes_left_if_missing(0));
+    assert_eq!(t.n_node_samples, [6, 2, 4]);
+    let t = fit(&[0, 0, 1, 1, 0, 0]);
+    assert!(t.goes_left_if_missing(0));
+    assert_eq!(t.n_node_samples, [6, 4, 2]);
+    let leaves = t
+        .apply(ndarray::array![[f64::NAN], [1.5], [3.5]].view())
+        .unwrap();
+    assert_eq!(leaves, [1, 1, 2]);
+    // Infinities are refused.
+    assert!(t.apply(ndarray::array![[f64::INFINITY]].view()).is_err());
+}

@@ -33,6 +33,12 @@ pub struct CartTree {
     pub feature: Vec<i64>,
     /// Threshold per node: `x <= threshold` goes left (x read as f32).
     pub threshold: Vec<f64>,
+    /// Per split node, whether rows missing the feature (NaN) go left:
+    /// learned where the node's training rows had missing values, towards
+    /// the larger child otherwise (as scikit-learn). Empty in models saved
+    /// before missing values were supported: the larger child then.
+    #[serde(default)]
+    pub missing_go_to_left: Vec<bool>,
     /// Impurity per node.
     pub impurity: Vec<f64>,
     /// Training samples per node.
@@ -56,7 +62,8 @@ fn check_x(x: &ArrayView2<'_, f64>, n: usize) -> Result<()> {
             got: n,
         });
     }
-    if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+    // NaN is a missing value; infinities are refused.
+    if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| v.is_infinite()) {
         return Err(CiblageError::NonFinite {
             argument: "X".into(),
             row,
@@ -105,7 +112,8 @@ fn columns_f32(x: &ArrayView2<'_, f64>) -> Vec<f32> {
     let (n, d) = x.dim();
     let mut out = vec![0.0f32; n * d];
     for ((r, c), v) in x.indexed_iter() {
-        out[c * n + r] = *v as f32;
+        // One NaN (positive), so that missing values sort last.
+        out[c * n + r] = if v.is_nan() { f32::NAN } else { *v as f32 };
     }
     out
 }
@@ -261,6 +269,7 @@ impl CartValidParams {
             if let (false, Some(s)) = (is_leaf, split) {
                 t.feature[id as usize] = s.feature as i64;
                 t.threshold[id as usize] = s.threshold;
+                t.missing_go_to_left[id as usize] = s.missing_left;
                 stack.push((
                     s.pos,
                     end,
@@ -297,6 +306,7 @@ impl CartTree {
             children_right: Vec::new(),
             feature: Vec::new(),
             threshold: Vec::new(),
+            missing_go_to_left: Vec::new(),
             impurity: Vec::new(),
             n_node_samples: Vec::new(),
             weighted_n_node_samples: Vec::new(),
@@ -331,6 +341,7 @@ impl CartTree {
         self.value.push(value);
         self.feature.push(LEAF);
         self.threshold.push(-2.0);
+        self.missing_go_to_left.push(false);
         id
     }
 
@@ -376,14 +387,36 @@ impl CartTree {
     pub fn apply_row(&self, row: &[f64]) -> usize {
         let mut i = 0usize;
         while self.children_left[i] != LEAF {
-            let v = f64::from(row[self.feature[i] as usize] as f32);
-            i = if v <= self.threshold[i] {
-                self.children_left[i]
-            } else {
-                self.children_right[i]
-            } as usize;
+            i = self.child(i, row);
         }
         i
+    }
+
+    /// The child of split node `i` that `row` goes to: x ≤ threshold left
+    /// (x read as f32, as at fit), NaN where the node sends missing values.
+    pub fn child(&self, i: usize, row: &[f64]) -> usize {
+        let x = row[self.feature[i] as usize];
+        let left = if x.is_nan() {
+            self.goes_left_if_missing(i)
+        } else {
+            f64::from(x as f32) <= self.threshold[i]
+        };
+        (if left {
+            self.children_left[i]
+        } else {
+            self.children_right[i]
+        }) as usize
+    }
+
+    /// Whether rows missing the feature of split node `i` go left.
+    pub fn goes_left_if_missing(&self, i: usize) -> bool {
+        match self.missing_go_to_left.get(i) {
+            Some(&m) => m,
+            None => {
+                let (l, r) = (self.children_left[i], self.children_right[i]);
+                self.n_node_samples[l as usize] > self.n_node_samples[r as usize]
+            }
+        }
     }
 
     /// Leaf of every row.
@@ -398,7 +431,7 @@ impl CartTree {
                 got: x.ncols(),
             });
         }
-        if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| v.is_infinite()) {
             return Err(CiblageError::NonFinite {
                 argument: "X".into(),
                 row,
@@ -463,6 +496,7 @@ impl CartTree {
             if !(leaf[i] || self.children_left[i] == LEAF) {
                 out.feature[id as usize] = self.feature[i];
                 out.threshold[id as usize] = self.threshold[i];
+                out.missing_go_to_left[id as usize] = self.goes_left_if_missing(i);
                 stack.push((self.children_right[i] as usize, id, false));
                 stack.push((self.children_left[i] as usize, id, true));
             }
