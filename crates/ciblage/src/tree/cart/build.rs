@@ -6,6 +6,7 @@
 
 use rayon::prelude::*;
 
+use crate::tree::cart::criterion::{self, Sums};
 use crate::tree::cart::params::CartCriterion;
 
 /// Distance under which two f32 values count as equal.
@@ -32,23 +33,12 @@ impl TrainSet<'_> {
     }
 }
 
-/// Running sums of a node's criterion (class counts, or Σwy and Σwy²).
-#[derive(Clone)]
-struct Sums {
-    total: Vec<f64>,
-    left: Vec<f64>,
-    sq_total: f64,
-    w_node: f64,
-    w_left: f64,
-    pos: usize,
-}
-
 /// A node's weight, impurity, value (class proportions or mean) and sums.
 pub(crate) struct NodeSummary {
     pub w: f64,
     pub impurity: f64,
     pub value: Vec<f64>,
-    sums: Sums,
+    pub sums: Sums,
 }
 
 /// The order in which a split search reads a node's samples for the
@@ -121,10 +111,6 @@ pub(crate) struct Splitter<'a> {
     pub w_total: f64,
 }
 
-fn log2(x: f64) -> f64 {
-    x.ln() / std::f64::consts::LN_2
-}
-
 impl<'a> Splitter<'a> {
     pub fn new(
         data: &'a TrainSet<'a>,
@@ -171,16 +157,8 @@ impl<'a> Splitter<'a> {
         self.sorted.first().map_or(0, Vec::len)
     }
 
-    /// scikit-learn's `rand_int(low, high)` on its xorshift state.
     fn rand_int(&mut self, low: usize, high: usize) -> usize {
-        if self.rand == 0 {
-            self.rand = 1;
-        }
-        self.rand ^= self.rand << 13;
-        self.rand ^= self.rand >> 17;
-        self.rand ^= self.rand << 5;
-        let r = (self.rand % (i32::MAX as u32 + 1)) as usize;
-        low + r % (high - low)
+        criterion::rand_int(&mut self.rand, low, high)
     }
 
     fn width(&self) -> usize {
@@ -235,27 +213,7 @@ impl<'a> Splitter<'a> {
     }
 
     fn impurity_of(&self, sums: &[f64], sq: f64, w: f64) -> f64 {
-        match self.criterion {
-            CartCriterion::Gini => {
-                let sq_count: f64 = sums.iter().map(|c| c * c).sum();
-                1.0 - sq_count / (w * w)
-            }
-            CartCriterion::Entropy => {
-                let mut e = 0.0;
-                for &c in sums {
-                    if c > 0.0 {
-                        let p = c / w;
-                        e -= p * log2(p);
-                    }
-                }
-                e
-            }
-            CartCriterion::SquaredError => {
-                let mut imp = sq / w;
-                imp -= (sums[0] / w).powi(2);
-                imp
-            }
-        }
+        criterion::impurity(self.criterion, sums, sq, w)
     }
 
     /// Moves the samples read at positions `pos..new_pos` to the left
@@ -302,60 +260,11 @@ impl<'a> Splitter<'a> {
     }
 
     fn proxy(&self, s: &Sums) -> f64 {
-        let w_right = s.w_node - s.w_left;
-        match self.criterion {
-            CartCriterion::SquaredError => {
-                let right = s.total[0] - s.left[0];
-                s.left[0] * s.left[0] / s.w_left + right * right / w_right
-            }
-            _ => {
-                let (il, ir) = self.children_impurity(s, 0.0);
-                -w_right * ir - s.w_left * il
-            }
-        }
+        criterion::proxy(self.criterion, s)
     }
 
-    /// Impurities of the children; `sq_left` is Σ w·y² of the left child
-    /// (regression only).
     fn children_impurity(&self, s: &Sums, sq_left: f64) -> (f64, f64) {
-        let w_right = s.w_node - s.w_left;
-        match self.criterion {
-            CartCriterion::SquaredError => {
-                let sq_right = s.sq_total - sq_left;
-                let mut il = sq_left / s.w_left;
-                let mut ir = sq_right / w_right;
-                il -= (s.left[0] / s.w_left).powi(2);
-                ir -= ((s.total[0] - s.left[0]) / w_right).powi(2);
-                (il, ir)
-            }
-            CartCriterion::Gini => {
-                let (mut sq_l, mut sq_r) = (0.0, 0.0);
-                for (t, l) in s.total.iter().zip(&s.left) {
-                    let r = t - l;
-                    sq_l += l * l;
-                    sq_r += r * r;
-                }
-                (
-                    1.0 - sq_l / (s.w_left * s.w_left),
-                    1.0 - sq_r / (w_right * w_right),
-                )
-            }
-            CartCriterion::Entropy => {
-                let (mut el, mut er) = (0.0, 0.0);
-                for (t, l) in s.total.iter().zip(&s.left) {
-                    let r = t - l;
-                    if *l > 0.0 {
-                        let p = l / s.w_left;
-                        el -= p * log2(p);
-                    }
-                    if r > 0.0 {
-                        let p = r / w_right;
-                        er -= p * log2(p);
-                    }
-                }
-                (el, er)
-            }
-        }
+        criterion::children_impurity(self.criterion, s, sq_left)
     }
 
     /// The best split of the node `start..end` (summarised in `node`, whose

@@ -16,6 +16,7 @@
 
 mod best_first;
 mod build;
+mod criterion;
 mod export;
 mod params;
 mod tree;

@@ -1,0 +1,118 @@
+//! The split criteria shared by the exact and histogram splitters: node
+//! impurity, children impurities, the proxy compared between candidate
+//! splits, and scikit-learn's feature-drawing generator.
+
+use crate::tree::cart::params::CartCriterion;
+
+/// Running sums of a node's criterion (class weights, or Σwy and Σwy²) and
+/// of its left child.
+#[derive(Clone)]
+pub(crate) struct Sums {
+    pub total: Vec<f64>,
+    pub left: Vec<f64>,
+    pub sq_total: f64,
+    pub w_node: f64,
+    pub w_left: f64,
+    pub pos: usize,
+}
+
+fn log2(x: f64) -> f64 {
+    x.ln() / std::f64::consts::LN_2
+}
+
+/// Impurity of a node with class weights (or Σwy) `sums`, Σwy² `sq` and
+/// weight `w`: Gini, entropy in bits, or the variance.
+pub(crate) fn impurity(c: CartCriterion, sums: &[f64], sq: f64, w: f64) -> f64 {
+    match c {
+        CartCriterion::Gini => {
+            let sq_count: f64 = sums.iter().map(|c| c * c).sum();
+            1.0 - sq_count / (w * w)
+        }
+        CartCriterion::Entropy => {
+            let mut e = 0.0;
+            for &c in sums {
+                if c > 0.0 {
+                    let p = c / w;
+                    e -= p * log2(p);
+                }
+            }
+            e
+        }
+        CartCriterion::SquaredError => {
+            let mut imp = sq / w;
+            imp -= (sums[0] / w).powi(2);
+            imp
+        }
+    }
+}
+
+/// The quantity maximised among candidate splits (scikit-learn's
+/// `proxy_impurity_improvement`).
+pub(crate) fn proxy(c: CartCriterion, s: &Sums) -> f64 {
+    let w_right = s.w_node - s.w_left;
+    match c {
+        CartCriterion::SquaredError => {
+            let right = s.total[0] - s.left[0];
+            s.left[0] * s.left[0] / s.w_left + right * right / w_right
+        }
+        _ => {
+            let (il, ir) = children_impurity(c, s, 0.0);
+            -w_right * ir - s.w_left * il
+        }
+    }
+}
+
+/// Impurities of the children; `sq_left` is Σ w·y² of the left child
+/// (regression only).
+pub(crate) fn children_impurity(c: CartCriterion, s: &Sums, sq_left: f64) -> (f64, f64) {
+    let w_right = s.w_node - s.w_left;
+    match c {
+        CartCriterion::SquaredError => {
+            let sq_right = s.sq_total - sq_left;
+            let mut il = sq_left / s.w_left;
+            let mut ir = sq_right / w_right;
+            il -= (s.left[0] / s.w_left).powi(2);
+            ir -= ((s.total[0] - s.left[0]) / w_right).powi(2);
+            (il, ir)
+        }
+        CartCriterion::Gini => {
+            let (mut sq_l, mut sq_r) = (0.0, 0.0);
+            for (t, l) in s.total.iter().zip(&s.left) {
+                let r = t - l;
+                sq_l += l * l;
+                sq_r += r * r;
+            }
+            (
+                1.0 - sq_l / (s.w_left * s.w_left),
+                1.0 - sq_r / (w_right * w_right),
+            )
+        }
+        CartCriterion::Entropy => {
+            let (mut el, mut er) = (0.0, 0.0);
+            for (t, l) in s.total.iter().zip(&s.left) {
+                let r = t - l;
+                if *l > 0.0 {
+                    let p = l / s.w_left;
+                    el -= p * log2(p);
+                }
+                if r > 0.0 {
+                    let p = r / w_right;
+                    er -= p * log2(p);
+                }
+            }
+            (el, er)
+        }
+    }
+}
+
+/// scikit-learn's `rand_int(low, high)` on its xorshift state.
+pub(crate) fn rand_int(state: &mut u32, low: usize, high: usize) -> usize {
+    if *state == 0 {
+        *state = 1;
+    }
+    *state ^= *state << 13;
+    *state ^= *state >> 17;
+    *state ^= *state << 5;
+    let r = (*state % (i32::MAX as u32 + 1)) as usize;
+    low + r % (high - low)
+}
