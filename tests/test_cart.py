@@ -335,3 +335,28 @@ def test_missing_values_hand_case() -> None:
     assert m.tree_.missing_go_to_left[0] is True
     assert m.tree_.n_node_samples == [6, 4, 2]
     assert list(m.predict(np.array([[np.nan], [1.5], [3.5]]))) == [0, 0, 1]
+
+
+def test_histogram_splitter_is_exact_with_few_distinct_values() -> None:
+    # Iris has at most 43 distinct values per feature: with 255 bins the
+    # histogram splitter finds scikit-learn's exact tree.
+    X, y = load_iris(return_X_y=True)
+    for rs in (0, 5):
+        ours = ciblage.CartClassifier(splitter="hist", random_state=rs).fit(X, y)
+        assert_same_tree(ours, DecisionTreeClassifier(random_state=rs).fit(X, y))
+    with pytest.raises(InvalidParameterError, match="invalid parameter splitter"):
+        ciblage.CartClassifier(splitter="random").fit(X, y)
+    with pytest.raises(InvalidParameterError, match="max_bins"):
+        ciblage.CartClassifier(splitter="hist", max_bins=300).fit(X, y)
+
+
+def test_histogram_splitter_accuracy_on_held_out_data() -> None:
+    X, y = make_classification(n_samples=6000, n_features=12, n_informative=6, random_state=3)
+    X = _with_missing(X, 0.05, 5)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=0)
+    hist = ciblage.CartClassifier(splitter="hist", max_bins=64, max_depth=8, random_state=0).fit(Xtr, ytr)
+    exact = DecisionTreeClassifier(max_depth=8, random_state=0).fit(Xtr, ytr)
+    assert abs(hist.score(Xte, yte) - exact.score(Xte, yte)) < 0.03
+    # Same trees for any number of threads.
+    one = ciblage.CartClassifier(splitter="hist", max_bins=64, max_depth=8, random_state=0, n_threads=1).fit(Xtr, ytr)
+    assert one.tree_.to_json() == hist.tree_.to_json()

@@ -13,7 +13,8 @@ from .exceptions import InvalidParameterError
 __all__ = ["CartClassifier", "CartRegressor"]
 
 _PARAMS = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf", "min_weight_fraction_leaf",
-           "max_features", "max_leaf_nodes", "min_impurity_decrease", "ccp_alpha", "random_state")
+           "max_features", "max_leaf_nodes", "min_impurity_decrease", "ccp_alpha", "random_state", "splitter",
+           "max_bins", "n_threads")
 
 
 def _seed(random_state: Any) -> int:
@@ -78,7 +79,8 @@ class _CartBase:
     def __init__(self, *, criterion: str, max_depth: int | None = None, min_samples_split: int = 2,
                  min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0, max_features: Any = None,
                  max_leaf_nodes: int | None = None, min_impurity_decrease: float = 0.0, ccp_alpha: float = 0.0,
-                 random_state: Any = None) -> None:
+                 random_state: Any = None, splitter: str = "best", max_bins: int = 255,
+                 n_threads: int | None = None) -> None:
         self.criterion = criterion
         self.max_depth = max_depth
         self.min_samples_split = min_samples_split
@@ -89,6 +91,9 @@ class _CartBase:
         self.min_impurity_decrease = min_impurity_decrease
         self.ccp_alpha = ccp_alpha
         self.random_state = random_state
+        self.splitter = splitter
+        self.max_bins = max_bins
+        self.n_threads = n_threads
 
     def _param_names(self) -> tuple[str, ...]:
         return _PARAMS
@@ -125,8 +130,10 @@ class _CartBase:
             min_samples_leaf=_samples("min_samples_leaf", self.min_samples_leaf, 1, len(x)),
             min_weight_fraction_leaf=float(self.min_weight_fraction_leaf),
             min_impurity_decrease=float(self.min_impurity_decrease),
-            max_features=_max_features(self.max_features, x.shape[1]), max_leaf_nodes=_count("max_leaf_nodes", self.max_leaf_nodes, 2, True),
-            seed=_seed(self.random_state), **target,
+            max_features=_max_features(self.max_features, x.shape[1]),
+            max_leaf_nodes=_count("max_leaf_nodes", self.max_leaf_nodes, 2, True),
+            splitter=str(self.splitter), max_bins=min(_count("max_bins", self.max_bins, 2, False) or 2, 256),
+            n_threads=_count("n_threads", self.n_threads, 1, True), seed=_seed(self.random_state), **target,
         )
         self.n_features_in_ = x.shape[1]
         self._full_tree = tree
@@ -260,12 +267,14 @@ class CartClassifier(_CartBase):
     def __init__(self, *, criterion: str = "gini", max_depth: int | None = None, min_samples_split: int = 2,
                  min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0, max_features: Any = None,
                  max_leaf_nodes: int | None = None, min_impurity_decrease: float = 0.0, class_weight: Any = None,
-                 ccp_alpha: float = 0.0, random_state: Any = None) -> None:
+                 ccp_alpha: float = 0.0, random_state: Any = None, splitter: str = "best", max_bins: int = 255,
+                 n_threads: int | None = None) -> None:
         super().__init__(criterion=criterion, max_depth=max_depth, min_samples_split=min_samples_split,
                          min_samples_leaf=min_samples_leaf, min_weight_fraction_leaf=min_weight_fraction_leaf,
                          max_features=max_features, max_leaf_nodes=max_leaf_nodes,
                          min_impurity_decrease=min_impurity_decrease,
-                         ccp_alpha=ccp_alpha, random_state=random_state)
+                         ccp_alpha=ccp_alpha, random_state=random_state, splitter=splitter, max_bins=max_bins,
+                         n_threads=n_threads)
         self.class_weight = class_weight
 
     def _param_names(self) -> tuple[str, ...]:
@@ -333,12 +342,14 @@ class CartRegressor(_CartBase):
     def __init__(self, *, criterion: str = "squared_error", max_depth: int | None = None,
                  min_samples_split: int = 2, min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0,
                  max_features: Any = None, max_leaf_nodes: int | None = None, min_impurity_decrease: float = 0.0,
-                 ccp_alpha: float = 0.0, random_state: Any = None) -> None:
+                 ccp_alpha: float = 0.0, random_state: Any = None, splitter: str = "best", max_bins: int = 255,
+                 n_threads: int | None = None) -> None:
         super().__init__(criterion=criterion, max_depth=max_depth, min_samples_split=min_samples_split,
                          min_samples_leaf=min_samples_leaf, min_weight_fraction_leaf=min_weight_fraction_leaf,
                          max_features=max_features, max_leaf_nodes=max_leaf_nodes,
                          min_impurity_decrease=min_impurity_decrease,
-                         ccp_alpha=ccp_alpha, random_state=random_state)
+                         ccp_alpha=ccp_alpha, random_state=random_state, splitter=splitter, max_bins=max_bins,
+                         n_threads=n_threads)
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CartRegressor:
         """Grows the tree on ``X`` (rows × features) and targets ``y``."""

@@ -280,6 +280,9 @@ def cart_fit(
     min_impurity_decrease: float = 0.0,
     max_features: int | None = None,
     max_leaf_nodes: int | None = None,
+    splitter: str = "best",
+    max_bins: int = 255,
+    n_threads: int | None = None,
     seed: int = 1,
 ) -> CartTree: ...
 

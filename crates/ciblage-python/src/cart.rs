@@ -1,6 +1,6 @@
 //! `ciblage._native.cart_fit` and `CartTree`.
 
-use ciblage::tree::cart::{Cart, CartCriterion, CartTree};
+use ciblage::tree::cart::{Cart, CartCriterion, CartSplitter, CartTree};
 use ciblage::CiblageError;
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -22,7 +22,7 @@ pub struct PyCartTree {
 #[pyo3(signature = (x, *, y_codes = None, n_classes = 0, y_values = None, sample_weight = None,
                     criterion = "gini", max_depth = None, min_samples_split = 2, min_samples_leaf = 1,
                     min_weight_fraction_leaf = 0.0, min_impurity_decrease = 0.0, max_features = None,
-                    max_leaf_nodes = None, seed = 1))]
+                    max_leaf_nodes = None, splitter = "best", max_bins = 255, n_threads = None, seed = 1))]
 #[allow(clippy::too_many_arguments)]
 pub fn cart_fit(
     py: Python<'_>,
@@ -39,8 +39,22 @@ pub fn cart_fit(
     min_impurity_decrease: f64,
     max_features: Option<usize>,
     max_leaf_nodes: Option<usize>,
+    splitter: &str,
+    max_bins: u16,
+    n_threads: Option<usize>,
     seed: u32,
 ) -> PyResult<PyCartTree> {
+    let splitter = match splitter {
+        "best" => CartSplitter::Exact,
+        "hist" => CartSplitter::Histogram { max_bins },
+        other => {
+            return Err(BindError::from(CiblageError::param(
+                "splitter",
+                format!("expected \"best\" or \"hist\", got {other:?}"),
+            ))
+            .into())
+        }
+    };
     let crit = match criterion {
         "gini" => CartCriterion::Gini,
         "entropy" | "log_loss" => CartCriterion::Entropy,
@@ -69,6 +83,8 @@ pub fn cart_fit(
         .min_impurity_decrease(min_impurity_decrease)
         .max_features(max_features)
         .max_leaf_nodes(max_leaf_nodes)
+        .splitter(splitter)
+        .n_threads(n_threads)
         .seed(seed)
         .check()
         .map_err(BindError::from)?;

@@ -8,7 +8,7 @@
 //! `push_heap`/`pop_heap`, so that equal improvements come out in the same
 //! order.
 
-use crate::tree::cart::build::Splitter;
+use crate::tree::cart::build::NodeSplitter;
 use crate::tree::cart::tree::{CartTree, LEAF};
 
 /// A node waiting in the frontier.
@@ -104,7 +104,7 @@ pub(crate) struct Limits {
 /// Creates the node `start..end` (numbered now, its best split searched
 /// now) and returns its frontier record.
 fn add_node(
-    sp: &mut Splitter<'_>,
+    sp: &mut impl NodeSplitter,
     t: &mut CartTree,
     lim: &Limits,
     (start, end, depth): (usize, usize, usize),
@@ -122,7 +122,13 @@ fn add_node(
     let mut split = None;
     if !is_leaf {
         let mut n_constant = 0;
-        split = sp.node_split(start, end, impurity, &summary, &mut n_constant);
+        split = sp.node_split(
+            start,
+            end,
+            (impurity, depth + 1 < lim.max_depth),
+            &summary,
+            &mut n_constant,
+        );
         is_leaf = match &split {
             None => true,
             Some(s) => s.pos >= end || s.improvement + f64::EPSILON < lim.min_impurity_decrease,
@@ -147,22 +153,25 @@ fn add_node(
                 improvement: s.improvement,
             }
         }
-        _ => Record {
-            node,
-            start,
-            end,
-            pos: end,
-            depth,
-            is_leaf: true,
-            impurity_left: impurity,
-            impurity_right: impurity,
-            improvement: 0.0,
-        },
+        _ => {
+            sp.forget(start, end);
+            Record {
+                node,
+                start,
+                end,
+                pos: end,
+                depth,
+                is_leaf: true,
+                impurity_left: impurity,
+                impurity_right: impurity,
+                improvement: 0.0,
+            }
+        }
     }
 }
 
 /// Grows `t` (empty) best first, with at most `lim.max_leaf_nodes` leaves.
-pub(crate) fn grow(sp: &mut Splitter<'_>, t: &mut CartTree, lim: &Limits, n_samples: usize) {
+pub(crate) fn grow(sp: &mut impl NodeSplitter, t: &mut CartTree, lim: &Limits, n_samples: usize) {
     let mut frontier = Frontier::default();
     let root = add_node(sp, t, lim, (0, n_samples, 0), (LEAF, false), None);
     frontier.push(root);
@@ -170,6 +179,10 @@ pub(crate) fn grow(sp: &mut Splitter<'_>, t: &mut CartTree, lim: &Limits, n_samp
     while let Some(r) = frontier.pop() {
         if r.is_leaf || splits_left == 0 {
             // Not expanded: a leaf (its split, searched at creation, is dropped).
+            if !r.is_leaf {
+                sp.forget(r.start, r.pos);
+                sp.forget(r.pos, r.end);
+            }
             t.feature[r.node as usize] = LEAF;
             t.threshold[r.node as usize] = -2.0;
             continue;

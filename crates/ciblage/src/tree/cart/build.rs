@@ -75,6 +75,49 @@ struct Best {
     missing_left: bool,
 }
 
+/// What a tree builder asks of a splitter.
+pub(crate) trait NodeSplitter {
+    /// Number of samples taking part (those of non-zero weight).
+    fn samples(&self) -> usize;
+    /// Weight, impurity, value and sums of the node `start..end`.
+    fn summarise(&self, start: usize, end: usize) -> NodeSummary;
+    /// The best split of the node `start..end`, whose samples it partitions
+    /// (left child first); `n_constant` is the number of features known
+    /// constant in the parent, updated in place; `children_may_split` is
+    /// false when the depth limit makes both children leaves.
+    fn node_split(
+        &mut self,
+        start: usize,
+        end: usize,
+        impurity_and_children_may_split: (f64, bool),
+        node: &NodeSummary,
+        n_constant: &mut usize,
+    ) -> Option<Split>;
+    /// The node `start..end` will not be split: drop what was kept for it.
+    fn forget(&mut self, _start: usize, _end: usize) {}
+}
+
+impl NodeSplitter for Splitter<'_> {
+    fn samples(&self) -> usize {
+        Splitter::samples(self)
+    }
+
+    fn summarise(&self, start: usize, end: usize) -> NodeSummary {
+        Splitter::summarise(self, start, end)
+    }
+
+    fn node_split(
+        &mut self,
+        start: usize,
+        end: usize,
+        (impurity, _): (f64, bool),
+        node: &NodeSummary,
+        n_constant: &mut usize,
+    ) -> Option<Split> {
+        Splitter::node_split(self, start, end, impurity, node, n_constant)
+    }
+}
+
 pub(crate) struct Split {
     pub feature: usize,
     pub threshold: f64,

@@ -18,10 +18,11 @@ mod best_first;
 mod build;
 mod criterion;
 mod export;
+mod hist;
 mod params;
 mod tree;
 
-pub use params::{Cart, CartCriterion, CartParams, CartValidParams};
+pub use params::{Cart, CartCriterion, CartParams, CartSplitter, CartValidParams};
 pub use tree::{CartTree, CART_MODEL_VERSION, LEAF};
 
 #[cfg(test)]

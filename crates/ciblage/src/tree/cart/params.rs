@@ -16,6 +16,25 @@ pub enum CartCriterion {
     SquaredError,
 }
 
+/// How split points are searched.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CartSplitter {
+    /// Every threshold between consecutive distinct values (scikit-learn's
+    /// `splitter="best"`): trees identical to scikit-learn's.
+    #[default]
+    Exact,
+    /// Thresholds between bins: each feature cut once into at most
+    /// `max_bins` (2..=255) bins, its distinct values when it has no more,
+    /// else quantiles; nodes searched on per-bin sums. Much faster on large
+    /// data; the same trees as `Exact` when no feature has more distinct
+    /// values than bins.
+    Histogram {
+        /// Bins per feature (missing values get one more).
+        max_bins: u16,
+    },
+}
+
 /// Builder for CART trees. Start from [`Cart::classifier`] or [`Cart::regressor`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CartParams {
@@ -27,6 +46,10 @@ pub struct CartParams {
     pub(crate) min_impurity_decrease: f64,
     pub(crate) max_features: Option<usize>,
     pub(crate) max_leaf_nodes: Option<usize>,
+    #[serde(default)]
+    pub(crate) splitter: CartSplitter,
+    #[serde(default)]
+    pub(crate) n_threads: Option<usize>,
     pub(crate) seed: u32,
 }
 
@@ -47,6 +70,8 @@ impl Cart {
             min_impurity_decrease: 0.0,
             max_features: None,
             max_leaf_nodes: None,
+            splitter: CartSplitter::Exact,
+            n_threads: None,
             seed: 1,
         }
     }
@@ -111,6 +136,17 @@ impl CartParams {
         self.max_leaf_nodes = n;
         self
     }
+    /// How split points are searched (default [`CartSplitter::Exact`]).
+    pub fn splitter(mut self, s: CartSplitter) -> Self {
+        self.splitter = s;
+        self
+    }
+    /// Threads used to fit (`None`: rayon's default, all cores). Trees do
+    /// not depend on it.
+    pub fn n_threads(mut self, n: Option<usize>) -> Self {
+        self.n_threads = n;
+        self
+    }
     /// Seed of the feature visiting order (scikit-learn's xorshift); the
     /// order only matters between features giving exactly equal splits.
     pub fn seed(mut self, s: u32) -> Self {
@@ -154,6 +190,20 @@ impl CartParams {
             return Err(CiblageError::param(
                 "max_features",
                 "must be at least 1 (or None for all features)",
+            ));
+        }
+        if let CartSplitter::Histogram { max_bins } = self.splitter {
+            if !(2..=255).contains(&max_bins) {
+                return Err(CiblageError::param(
+                    "max_bins",
+                    format!("must be in 2..=255, got {max_bins}"),
+                ));
+            }
+        }
+        if self.n_threads == Some(0) {
+            return Err(CiblageError::param(
+                "n_threads",
+                "must be at least 1 (or None for all cores)",
             ));
         }
         if let Some(n @ 0..=1) = self.max_leaf_nodes {

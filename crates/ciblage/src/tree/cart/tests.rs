@@ -168,3 +168,62 @@ fn missing_values_learn_their_direction() {
     // Infinities are refused.
     assert!(t.apply(ndarray::array![[f64::INFINITY]].view()).is_err());
 }
+
+proptest! {
+    /// With no more distinct values than bins, the histogram splitter finds
+    /// the exact splitter's tree (classification: sums are exact).
+    #[test]
+    fn histogram_equals_exact_with_few_values(
+        rows in prop::collection::vec((0u8..6, 0u8..9, 0u8..4, 0u32..3), 10..80),
+        missing in prop::collection::vec(any::<bool>(), 80),
+        depth in 1usize..6,
+    ) {
+        let x = Array2::from_shape_fn((rows.len(), 3), |(r, c)| {
+            let v = [rows[r].0, rows[r].1, rows[r].2][c];
+            if c == 1 && missing[r] { f64::NAN } else { f64::from(v) * 0.5 }
+        });
+        let y: Vec<u32> = rows.iter().map(|r| r.3).collect();
+        let fit = |s: CartSplitter| {
+            Cart::classifier().max_depth(Some(depth)).splitter(s).seed(7).check().unwrap()
+                .fit_classifier(x.view(), &y, 3, None).unwrap()
+        };
+        let exact = fit(CartSplitter::Exact);
+        let hist = fit(CartSplitter::Histogram { max_bins: 16 });
+        prop_assert_eq!(&exact.children_left, &hist.children_left);
+        prop_assert_eq!(&exact.feature, &hist.feature);
+        prop_assert_eq!(&exact.threshold, &hist.threshold);
+        prop_assert_eq!(&exact.n_node_samples, &hist.n_node_samples);
+        prop_assert_eq!(&exact.impurity, &hist.impurity);
+    }
+}
+
+#[test]
+fn histogram_trees_do_not_depend_on_threads() {
+    // 3,000 rows, 5 features with many values (quantile bins).
+    let n = 3_000;
+    let x = Array2::from_shape_fn((n, 5), |(r, c)| {
+        ((r * (7 + c) * 2_654_435_761) % 10_007) as f64 / 7.0
+    });
+    let y: Vec<f64> = (0..n)
+        .map(|r| x[[r, 0]] * 0.3 - x[[r, 3]] * 0.1 + (r % 13) as f64)
+        .collect();
+    let fit = |threads: usize| {
+        Cart::regressor()
+            .max_depth(Some(8))
+            .splitter(CartSplitter::Histogram { max_bins: 32 })
+            .n_threads(Some(threads))
+            .check()
+            .unwrap()
+            .fit_regressor(x.view(), &y, None)
+            .unwrap()
+    };
+    let one = fit(1);
+    assert!(one.node_count() > 100);
+    assert_eq!(one, fit(2));
+    assert_eq!(one, fit(3));
+    let e = Cart::regressor()
+        .splitter(CartSplitter::Histogram { max_bins: 1 })
+        .check()
+        .unwrap_err();
+    assert!(e.to_string().contains("max_bins"), "{e}");
+}

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
 use crate::tree::cart::best_first;
-use crate::tree::cart::build::{Splitter, TrainSet};
-use crate::tree::cart::params::{CartCriterion, CartValidParams};
+use crate::tree::cart::build::{NodeSplitter, Splitter, TrainSet};
+use crate::tree::cart::hist::HistSplitter;
+use crate::tree::cart::params::{CartCriterion, CartSplitter, CartValidParams};
 
 /// Version of the serialized tree format.
 pub const CART_MODEL_VERSION: u32 = 1;
@@ -157,7 +158,7 @@ impl CartValidParams {
             targets: None,
             weights: weights_of(weights, y.len())?,
         };
-        Ok(self.grow(&data))
+        self.grow(&data)
     }
 
     /// Fits a regression tree.
@@ -194,7 +195,7 @@ impl CartValidParams {
             targets: Some(y),
             weights: weights_of(weights, y.len())?,
         };
-        Ok(self.grow(&data))
+        self.grow(&data)
     }
 
     fn check_max_features(&self, d: usize) -> Result<()> {
@@ -207,18 +208,58 @@ impl CartValidParams {
         }
     }
 
-    fn grow(&self, data: &TrainSet<'_>) -> CartTree {
+    /// Grows the tree, on `n_threads` threads when set.
+    fn grow(&self, data: &TrainSet<'_>) -> Result<CartTree> {
+        match self.params.n_threads {
+            None => Ok(self.grow_here(data)),
+            Some(k) => {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(k)
+                    .build()
+                    .map_err(|e| CiblageError::param("n_threads", e.to_string()))?;
+                Ok(pool.install(|| self.grow_here(data)))
+            }
+        }
+    }
+
+    fn grow_here(&self, data: &TrainSet<'_>) -> CartTree {
         let p = &self.params;
         let w_total: f64 = data.weights.iter().sum();
         let min_weight_leaf = p.min_weight_fraction_leaf * w_total;
-        let mut sp = Splitter::new(
-            data,
-            p.criterion,
-            p.seed,
-            p.min_samples_leaf,
-            min_weight_leaf,
-            p.max_features.unwrap_or(data.d),
-        );
+        let max_features = p.max_features.unwrap_or(data.d);
+        match p.splitter {
+            CartSplitter::Exact => {
+                let mut sp = Splitter::new(
+                    data,
+                    p.criterion,
+                    p.seed,
+                    p.min_samples_leaf,
+                    min_weight_leaf,
+                    max_features,
+                );
+                self.grow_with(&mut sp, data, min_weight_leaf)
+            }
+            CartSplitter::Histogram { max_bins } => {
+                let mut sp = HistSplitter::new(
+                    data,
+                    p.criterion,
+                    p.seed,
+                    (p.min_samples_split, p.min_samples_leaf, min_weight_leaf),
+                    max_features,
+                    usize::from(max_bins),
+                );
+                self.grow_with(&mut sp, data, min_weight_leaf)
+            }
+        }
+    }
+
+    fn grow_with(
+        &self,
+        sp: &mut impl NodeSplitter,
+        data: &TrainSet<'_>,
+        min_weight_leaf: f64,
+    ) -> CartTree {
+        let p = &self.params;
         let max_depth = p.max_depth.unwrap_or(usize::MAX);
         let mut t = CartTree::empty(p.criterion, data.d, data.n_classes);
         if let Some(max_leaf_nodes) = p.max_leaf_nodes {
@@ -231,7 +272,7 @@ impl CartValidParams {
                 max_leaf_nodes,
             };
             let n = sp.samples();
-            best_first::grow(&mut sp, &mut t, &limits, n);
+            best_first::grow(sp, &mut t, &limits, n);
             return t;
         }
         // (start, end, depth, parent, is_left, impurity, n_constant)
@@ -256,12 +297,26 @@ impl CartValidParams {
             }
             is_leaf = is_leaf || impurity <= f64::EPSILON;
             let mut split = None;
-            if !is_leaf {
-                split = sp.node_split(start, end, impurity, &summary, &mut n_constant);
+            if is_leaf {
+                sp.forget(start, end);
+            } else {
+                split = sp.node_split(
+                    start,
+                    end,
+                    (impurity, depth + 1 < max_depth),
+                    &summary,
+                    &mut n_constant,
+                );
                 is_leaf = match &split {
                     None => true,
                     Some(s) => {
-                        s.pos >= end || s.improvement + f64::EPSILON < p.min_impurity_decrease
+                        let rejected =
+                            s.pos >= end || s.improvement + f64::EPSILON < p.min_impurity_decrease;
+                        if rejected {
+                            sp.forget(start, s.pos);
+                            sp.forget(s.pos, end);
+                        }
+                        rejected
                     }
                 };
             }
