@@ -295,7 +295,7 @@ impl<'a> HistSplitter<'a> {
             MISSING => nb,
             b => usize::from(b),
         };
-        if rows.len() * 4 >= nb + 1 {
+        if rows.len() * 4 > nb {
             let mut count = vec![0u32; nb + 1];
             let mut w = vec![0.0; nb + 1];
             let mut stat = vec![0.0; (nb + 1) * k];
