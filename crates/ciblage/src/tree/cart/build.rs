@@ -171,7 +171,9 @@ impl<'a> Splitter<'a> {
                     .filter(|&i| data.weights[i as usize] != 0.0)
                     .map(|i| (data.x(f, i), i))
                     .collect();
-                keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                // Stable radix sort on the value (the order of `f32::total_cmp`):
+                // rows in index order, so ties keep ascending indices.
+                radsort::sort_by_key(&mut keyed, |e| e.0);
                 keyed.into_iter().map(|(v, i)| (i, v)).unzip()
             })
             .unzip();

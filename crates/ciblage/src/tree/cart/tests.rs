@@ -227,3 +227,18 @@ fn histogram_trees_do_not_depend_on_threads() {
         .unwrap_err();
     assert!(e.to_string().contains("max_bins"), "{e}");
 }
+
+proptest! {
+    /// The presort (a radix sort) orders values as `f32::total_cmp`, ties by
+    /// row: the same trees as a comparison sort would give.
+    #[test]
+    fn radix_presort_matches_total_order(values in prop::collection::vec(
+        prop_oneof![Just(0.0f32), Just(-0.0f32), Just(f32::NAN), Just(1.5f32), -1e3f32..1e3], 1..200)) {
+        let mut keyed: Vec<(f32, u32)> = values.iter().enumerate().map(|(i, &v)| (v, i as u32)).collect();
+        let mut expected = keyed.clone();
+        expected.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        radsort::sort_by_key(&mut keyed, |e| e.0);
+        let bits = |v: &[(f32, u32)]| v.iter().map(|e| (e.0.to_bits(), e.1)).collect::<Vec<_>>();
+        prop_assert_eq!(bits(&keyed), bits(&expected));
+    }
+}
