@@ -360,3 +360,36 @@ def test_histogram_splitter_accuracy_on_held_out_data() -> None:
     # Same trees for any number of threads.
     one = ciblage.CartClassifier(splitter="hist", max_bins=64, max_depth=8, random_state=0, n_threads=1).fit(Xtr, ytr)
     assert one.tree_.to_json() == hist.tree_.to_json()
+
+
+@pytest.mark.parametrize("task", ["classifier", "regressor"])
+def test_cost_complexity_cv_against_sklearn_folds(task: str) -> None:
+    # The same folds, alphas and held-out losses computed with scikit-learn's
+    # trees (identical to ours, so the table must match to rounding).
+    if task == "classifier":
+        X, y = load_breast_cancer(return_X_y=True)
+        ours, theirs = ciblage.CartClassifier(random_state=0), DecisionTreeClassifier(random_state=0)
+    else:
+        X, y = load_diabetes(return_X_y=True)
+        ours, theirs = ciblage.CartRegressor(random_state=0, max_depth=6), DecisionTreeRegressor(random_state=0, max_depth=6)
+    table = ours.cost_complexity_cv(X, y, cv=5, random_state=3)
+    path = theirs.cost_complexity_pruning_path(X, y)
+    alphas = path["ccp_alphas"]
+    np.testing.assert_allclose(table["ccp_alpha"], alphas, rtol=1e-10, atol=1e-14)
+    reps = np.append(np.sqrt(alphas[:-1] * alphas[1:]), alphas[-1])
+    n = len(y)
+    order = np.random.RandomState(3).permutation(n)
+    losses = np.zeros((len(reps), n))
+    for held in np.array_split(order, 5):
+        train = np.setdiff1d(order, held)
+        for j, a in enumerate(reps):
+            m = type(theirs)(**{**theirs.get_params(), "ccp_alpha": a}).fit(X[train], y[train])
+            pred = m.predict(X[held])
+            losses[j, held] = (pred != y[held]) if task == "classifier" else (pred - y[held]) ** 2
+    root = (np.sum(y != np.bincount(y).argmax()) if task == "classifier" else np.sum((y - y.mean()) ** 2))
+    np.testing.assert_allclose(table["xerror"], losses.sum(axis=1) / root, rtol=1e-9)
+    # The 1-SE row: the smallest tree within one standard error of the minimum.
+    best = table["xerror"].idxmin()
+    limit = table.loc[best, "xerror"] + table.loc[best, "xstd"]
+    assert table.loc[table["one_se"], "ccp_alpha"].item() == table.loc[table["xerror"] <= limit, "ccp_alpha"].max()
+    assert table["n_leaves"].iloc[-1] == 1 and table["n_leaves"].is_monotonic_decreasing

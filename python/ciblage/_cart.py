@@ -232,6 +232,81 @@ class _CartBase:
         alphas, impurities = full.tree_.cost_complexity_pruning_path()
         return {"ccp_alphas": np.asarray(alphas), "impurities": np.asarray(impurities)}
 
+    def cost_complexity_cv(self, X: Any, y: Any, *, cv: int = 10, random_state: Any = 0,
+                           sample_weight: Any = None) -> Any:
+        """rpart-style choice of the pruning level by k-fold cross-validation.
+
+        The full tree's pruning path gives alphas a_0 = 0 < a_1 < … ; each
+        subtree is represented by the geometric mean √(a_k·a_{k+1}) (a_k for
+        the last), as rpart does. For each of ``cv`` folds (rows shuffled by
+        ``random_state``), a tree grown on the other folds is pruned at every
+        representative alpha and scored on the fold: misclassification
+        (classifier) or squared error (regressor), weighted by
+        ``sample_weight``. Errors are relative to the root's (rpart's
+        ``xerror``); ``xstd`` is their standard error.
+
+        Returns a pandas DataFrame, one row per subtree from the largest:
+        ``ccp_alpha``, ``cp`` (alpha over the root's impurity, rpart's
+        scale), ``n_leaves``, ``rel_error`` (training impurity relative to
+        the root), ``xerror``, ``xstd``, and ``min`` / ``one_se`` flags: the
+        smallest ``xerror``, and the smallest tree within one standard error
+        of it (the 1-SE rule). Fit with ``ccp_alpha`` set to the chosen row's
+        ``ccp_alpha`` to use it.
+        """
+        import pandas as pd
+
+        x = est.check_matrix(X, self, fitting=True, allow_nan=True)
+        k = _count("cv", cv, 2, False)
+        assert k is not None
+        n = len(x)
+        if k > n:
+            raise InvalidParameterError(f"invalid parameter cv: {k} folds for {n} rows")
+        yy = np.asarray(y)
+        w = est.sample_weights(sample_weight, n)
+        weights = np.ones(n) if w is None else w
+        params = {**self.get_params(), "ccp_alpha": 0.0}
+        full = type(self)(**params).fit(x, yy, w)
+        alphas, impurities = (np.asarray(v) for v in full.tree_.cost_complexity_pruning_path())
+        reps = np.append(np.sqrt(alphas[:-1] * alphas[1:]), alphas[-1])
+        classifier = self._estimator_type == "classifier"
+        yv = yy if classifier else np.asarray(yy, dtype=np.float64)
+
+        def loss(truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
+            return (truth != pred).astype(float) if classifier else (truth - pred) ** 2
+
+        if classifier:
+            values, counts = np.unique(yv, return_inverse=True)
+            majority = values[np.argmax(np.bincount(counts, weights=weights))]
+            root_loss = float(np.sum(weights * loss(yv, np.full(n, majority))))
+        else:
+            root_loss = float(np.sum(weights * loss(yv, np.full(n, np.average(yv, weights=weights)))))
+        order = np.random.RandomState(random_state).permutation(n)
+        folds = np.array_split(order, k)
+        losses = np.zeros((len(reps), n))
+        for held in folds:
+            train = np.setdiff1d(order, held)
+            tree = type(self)(**params).fit(x[train], yv[train], None if w is None else w[train])
+            for j, a in enumerate(reps):
+                pruned = tree.tree_.pruned(float(a))
+                value = pruned.value()[pruned.apply(x[held])]
+                pred = tree.classes_[np.argmax(value, axis=1)] if classifier else value[:, 0]
+                losses[j, held] = weights[held] * loss(yv[held], pred)
+        root_loss = root_loss if root_loss > 0 else 1.0
+        xerror = losses.sum(axis=1) / root_loss
+        # Standard error of the total loss, by rows (rpart's xstd).
+        xstd = np.sqrt(((losses - losses.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)) / root_loss
+        leaves = [full.tree_.pruned(float(a)).n_leaves for a in alphas]
+        root_imp = float(impurities[-1]) if impurities[-1] > 0 else 1.0
+        table = pd.DataFrame({
+            "ccp_alpha": alphas, "cp": alphas / root_imp, "n_leaves": leaves,
+            "rel_error": impurities / root_imp, "xerror": xerror, "xstd": xstd,
+        })
+        best = int(np.argmin(xerror))
+        within = np.flatnonzero(xerror <= xerror[best] + xstd[best])
+        table["min"] = np.arange(len(table)) == best
+        table["one_se"] = np.arange(len(table)) == int(within.max())
+        return table
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         for k in ("tree_", "_full_tree"):
