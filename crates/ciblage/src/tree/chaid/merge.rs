@@ -53,8 +53,9 @@ impl NodeTable<'_> {
         let j = self.cats.first().map_or(0, |c| c.1.len());
         let mut out = vec![0.0; j];
         for code in group {
-            if let Some((_, c)) = self.cats.iter().find(|(k, _)| k == code) {
-                for (o, x) in out.iter_mut().zip(c) {
+            // Codes are ascending (missing last).
+            if let Ok(i) = self.cats.binary_search_by_key(code, |c| c.0) {
+                for (o, x) in out.iter_mut().zip(&self.cats[i].1) {
                     *o += x;
                 }
             }
@@ -98,35 +99,22 @@ impl NodeTable<'_> {
         out
     }
 
-    /// The most similar allowable pair (max ln p; ties: first in order).
-    fn most_similar(&self, groups: &[Vec<u32>]) -> Option<((usize, usize), f64)> {
-        let mut best: Option<((usize, usize), f64)> = None;
-        for (i, j) in self.pairs(groups) {
-            let lp = self.pair_ln_p(&groups[i], &groups[j]);
-            if best.is_none_or(|(_, b)| lp > b) {
-                best = Some(((i, j), lp));
-            }
-        }
-        best
-    }
-
     /// ln p of two groups; a table with a single class is p = 1 or, when
     /// such pairs may not merge, −∞.
-    fn pair_ln_p(&self, a: &[u32], b: &[u32]) -> f64 {
-        let (ca, cb) = (self.counts(a), self.counts(b));
+    fn pair_ln_p(&self, ca: &[f64], cb: &[f64]) -> f64 {
         if self.continuous {
             return anova(&[&ca, &cb]).2;
         }
         let classes = self
-            .frequencies(&ca)
+            .frequencies(ca)
             .iter()
-            .zip(self.frequencies(&cb))
+            .zip(self.frequencies(cb))
             .filter(|(x, y)| **x + **y > 0.0)
             .count();
         if classes < 2 && !self.single_class_pairs_merge {
             return f64::NEG_INFINITY;
         }
-        self.chi2(&[&ca, &cb]).2
+        self.chi2(&[ca, cb]).2
     }
 
     /// The test of a table: ANOVA F, likelihood-ratio or Pearson χ².
@@ -149,6 +137,78 @@ fn merge(groups: &mut Vec<Vec<u32>>, (i, j): (usize, usize)) {
     groups[i].sort_unstable();
 }
 
+/// Groups being merged, with each group's table and the ln p of every pair
+/// already tested: a merge only tests the pairs of the new group, so merging
+/// I categories tests O(I²) pairs instead of O(I³).
+pub(crate) struct Grouping {
+    pub groups: Vec<Vec<u32>>,
+    tables: Vec<Vec<f64>>,
+    /// A number per group, new at each merge; pair results are kept by them.
+    ids: Vec<usize>,
+    next_id: usize,
+    pair_ln_p: std::collections::HashMap<(usize, usize), f64>,
+}
+
+impl Grouping {
+    pub fn new(t: &NodeTable<'_>, groups: Vec<Vec<u32>>) -> Self {
+        let tables = groups.iter().map(|g| t.counts(g)).collect();
+        let ids: Vec<usize> = (0..groups.len()).collect();
+        Self {
+            next_id: ids.len(),
+            groups,
+            tables,
+            ids,
+            pair_ln_p: std::collections::HashMap::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// The table of group `i`.
+    pub fn table(&self, i: usize) -> &[f64] {
+        &self.tables[i]
+    }
+
+    /// A key of the pair `(i, j)` that stays valid until either merges.
+    pub fn pair_key(&self, i: usize, j: usize) -> (usize, usize) {
+        (self.ids[i], self.ids[j])
+    }
+
+    /// The most similar allowable pair (max ln p; ties: first in order).
+    pub fn most_similar(&mut self, t: &NodeTable<'_>) -> Option<((usize, usize), f64)> {
+        let mut best: Option<((usize, usize), f64)> = None;
+        for (i, j) in t.pairs(&self.groups) {
+            let key = (self.ids[i], self.ids[j]);
+            let lp = match self.pair_ln_p.get(&key) {
+                Some(&lp) => lp,
+                None => {
+                    let lp = t.pair_ln_p(&self.tables[i], &self.tables[j]);
+                    self.pair_ln_p.insert(key, lp);
+                    lp
+                }
+            };
+            if best.is_none_or(|(_, b)| lp > b) {
+                best = Some(((i, j), lp));
+            }
+        }
+        best
+    }
+
+    /// Merges group `j` into group `i` (`i < j`).
+    pub fn merge(&mut self, (i, j): (usize, usize)) {
+        merge(&mut self.groups, (i, j));
+        let tj = self.tables.remove(j);
+        for (a, b) in self.tables[i].iter_mut().zip(&tj) {
+            *a += b;
+        }
+        self.ids.remove(j);
+        self.ids[i] = self.next_id;
+        self.next_id += 1;
+    }
+}
+
 /// Merges the categories of one predictor; `None` when fewer than two
 /// categories are present.
 pub(crate) fn merge_predictor(t: &NodeTable<'_>, rules: &MergeRules) -> Option<Candidate> {
@@ -168,14 +228,14 @@ pub(crate) fn merge_predictor(t: &NodeTable<'_>, rules: &MergeRules) -> Option<C
     let mut groups = if rules.exhaustive {
         exhaustive(t, start)
     } else {
-        let mut g = start;
+        let mut g = Grouping::new(t, start);
         while g.len() > floor {
-            match t.most_similar(&g) {
-                Some((pair, lp)) if lp > rules.ln_alpha_merge => merge(&mut g, pair),
+            match g.most_similar(t) {
+                Some((pair, lp)) if lp > rules.ln_alpha_merge => g.merge(pair),
                 _ => break,
             }
         }
-        g
+        g.groups
     };
     if floating && !groups.is_empty() {
         // Join the missing category to its most similar group, or keep it
@@ -238,18 +298,18 @@ pub(crate) fn finish(
 /// Exhaustive CHAID: merge the most similar pair down to two groups and keep
 /// the grouping with the smallest p seen (the start included).
 fn exhaustive(t: &NodeTable<'_>, start: Vec<Vec<u32>>) -> Vec<Vec<u32>> {
-    let mut g = start;
-    let mut best = g.clone();
-    let mut best_lp = t.test(&g).2;
+    let mut g = Grouping::new(t, start);
+    let mut best = g.groups.clone();
+    let mut best_lp = t.test(&g.groups).2;
     while g.len() > 2 {
-        let Some((pair, _)) = t.most_similar(&g) else {
+        let Some((pair, _)) = g.most_similar(t) else {
             break;
         };
-        merge(&mut g, pair);
-        let lp = t.test(&g).2;
+        g.merge(pair);
+        let lp = t.test(&g.groups).2;
         if lp < best_lp {
             best_lp = lp;
-            best = g.clone();
+            best = g.groups.clone();
         }
     }
     best

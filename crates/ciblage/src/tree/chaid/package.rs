@@ -12,7 +12,9 @@
 //! rules are reproduced as the package applies them, oddities included, so
 //! that users migrating from it get the same trees.
 
-use crate::tree::chaid::merge::{Candidate, NodeTable};
+use std::collections::HashMap;
+
+use crate::tree::chaid::merge::{Candidate, Grouping, NodeTable};
 use crate::tree::chaid::stats::{ln_chi2_sf, pearson, GroupingKind};
 
 /// The package's χ² of a table: (statistic, df, p). Unweighted: Pearson.
@@ -85,51 +87,43 @@ pub(crate) struct PackageRule {
 /// One predictor's grouping under the package's rules, `None` when it
 /// merges down to one group or no pair may merge.
 pub(crate) fn package_merge(t: &NodeTable<'_>, rule: &PackageRule) -> Option<Candidate> {
-    let mut groups: Vec<Vec<u32>> = t.cats.iter().map(|c| vec![c.0]).collect();
-    while groups.len() >= 2 {
+    let mut g = Grouping::new(t, t.cats.iter().map(|c| vec![c.0]).collect());
+    // Per pair: its table's row sums, whether it shows one class, χ² and p.
+    let mut tested: HashMap<(usize, usize), PairTest> = HashMap::new();
+    while g.len() >= 2 {
         let mut choice: Option<(usize, usize)> = None;
         let (mut highest, mut best_chi): (Option<f64>, f64) = (None, f64::NAN);
-        let mut last: Vec<Vec<f64>> = Vec::new();
-        for (i, j) in t.pairs(&groups) {
-            let (mut a, mut b) = (t.counts(&groups[i]), t.counts(&groups[j]));
-            if !rule.weighted {
-                let keep: Vec<bool> = a
-                    .iter()
-                    .zip(&b)
-                    .map(|(x, y)| *x != 0.0 || *y != 0.0)
-                    .collect();
-                let mut k = keep.iter();
-                a.retain(|_| *k.next().expect("same width"));
-                let mut k = keep.iter();
-                b.retain(|_| *k.next().expect("same width"));
-            }
-            let pair_cases: f64 = a.iter().chain(&b).sum();
-            last = vec![a, b];
-            if groups.len() > 2 && rule.cases - pair_cases < rule.min_child {
+        let mut last: Option<PairTest> = None;
+        for (i, j) in t.pairs(&g.groups) {
+            let key = g.pair_key(i, j);
+            let pt = *tested
+                .entry(key)
+                .or_insert_with(|| PairTest::of(g.table(i), g.table(j), rule.weighted));
+            last = Some(pt);
+            if g.len() > 2 && rule.cases - (pt.sizes.0 + pt.sizes.1) < rule.min_child {
                 continue;
             }
-            if last[0].len() == 1 {
+            if pt.one_class {
                 // One class in the pair: merged first, as identical.
                 choice = Some((i, j));
                 break;
             }
-            let (chi, _, p) = package_chi2(&last, rule.weighted);
             let better = match highest {
                 None => true,
-                Some(h) => p > h || (p == h && chi > best_chi),
+                Some(h) => pt.p > h || (pt.p == h && pt.chi > best_chi),
             };
             if choice.is_none() || better {
                 choice = Some((i, j));
-                highest = Some(p);
-                best_chi = chi;
+                highest = Some(pt.p);
+                best_chi = pt.chi;
             }
         }
         let sufficient = highest.is_none_or(|h| h == 0.0 || h < rule.alpha_merge);
-        let small_group = last.iter().any(|r| r.iter().sum::<f64>() < rule.min_child);
+        let small_group =
+            last.is_some_and(|pt| pt.sizes.0 < rule.min_child || pt.sizes.1 < rule.min_child);
         if sufficient && !small_group {
-            let rows: Vec<Vec<f64>> = groups.iter().map(|g| t.counts(g)).collect();
+            let rows: Vec<Vec<f64>> = (0..g.len()).map(|i| g.table(i).to_vec()).collect();
             let (statistic, df, p) = package_chi2(&rows, rule.weighted);
-            let present = t.cats.len();
             return Some(Candidate {
                 statistic,
                 df,
@@ -141,16 +135,54 @@ pub(crate) fn package_merge(t: &NodeTable<'_>, rule: &PackageRule) -> Option<Can
                 } else {
                     GroupingKind::Nominal
                 },
-                categories: present,
-                groups,
+                categories: t.cats.len(),
+                groups: g.groups,
             });
         }
-        let (i, j) = choice?;
-        let g = groups.remove(j);
-        groups[i].extend(g);
-        groups[i].sort_unstable();
+        g.merge(choice?);
     }
     None
+}
+
+/// What the package's merge needs of one pair of groups.
+#[derive(Clone, Copy)]
+struct PairTest {
+    /// Cases of each group (weighted).
+    sizes: (f64, f64),
+    /// Unweighted, the pair shows a single class.
+    one_class: bool,
+    chi: f64,
+    p: f64,
+}
+
+impl PairTest {
+    fn of(a: &[f64], b: &[f64], weighted: bool) -> Self {
+        let (mut a, mut b) = (a.to_vec(), b.to_vec());
+        if !weighted {
+            let keep: Vec<bool> = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| *x != 0.0 || *y != 0.0)
+                .collect();
+            let mut k = keep.iter();
+            a.retain(|_| *k.next().expect("same width"));
+            let mut k = keep.iter();
+            b.retain(|_| *k.next().expect("same width"));
+        }
+        let sizes = (a.iter().sum(), b.iter().sum());
+        let one_class = a.len() == 1;
+        let (chi, _, p) = if one_class {
+            (f64::NAN, 0.0, 1.0)
+        } else {
+            package_chi2(&[a, b], weighted)
+        };
+        Self {
+            sizes,
+            one_class,
+            chi,
+            p,
+        }
+    }
 }
 
 #[cfg(test)]
