@@ -103,7 +103,7 @@ impl NodeTable<'_> {
     /// such pairs may not merge, −∞.
     fn pair_ln_p(&self, ca: &[f64], cb: &[f64]) -> f64 {
         if self.continuous {
-            return anova(&[&ca, &cb]).2;
+            return anova(&[ca, cb]).2;
         }
         let classes = self
             .frequencies(ca)
