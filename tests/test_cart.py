@@ -7,6 +7,8 @@ import pickle
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, make_classification
 from sklearn.model_selection import train_test_split
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
@@ -393,3 +395,15 @@ def test_cost_complexity_cv_against_sklearn_folds(task: str) -> None:
     limit = table.loc[best, "xerror"] + table.loc[best, "xstd"]
     assert table.loc[table["one_se"], "ccp_alpha"].item() == table.loc[table["xerror"] <= limit, "ccp_alpha"].max()
     assert table["n_leaves"].iloc[-1] == 1 and table["n_leaves"].is_monotonic_decreasing
+
+
+@given(st.lists(st.integers(-5, 60_000), min_size=1, max_size=300))
+def test_integer_labels_are_coded_as_numpy_unique(values: list[int]) -> None:
+    from ciblage._estimator import small_int_codes
+
+    y = np.array(values)
+    fast = small_int_codes(y)
+    assert fast is not None
+    classes, codes = np.unique(y, return_inverse=True)
+    np.testing.assert_array_equal(fast[0], classes)
+    np.testing.assert_array_equal(fast[1], codes)

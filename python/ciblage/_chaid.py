@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import _native
+from ._estimator import small_int_codes
 from ._tables import from_arrow
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError, ModelFileError
 
@@ -58,6 +59,10 @@ def _labels_and_codes(series: Any, kind: str) -> tuple[list[str], np.ndarray]:
     if isinstance(series.dtype, pd.CategoricalDtype):
         cats = series.cat.categories
         return [_label(c) for c in cats], series.cat.codes.to_numpy(dtype=np.int64)
+    if not series.hasnans:
+        fast = small_int_codes(series.to_numpy())
+        if fast is not None:
+            return [_label(u) for u in fast[0].tolist()], np.ascontiguousarray(fast[1], dtype=np.int64)
     codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=True)
     return [_label(u) for u in uniques], np.ascontiguousarray(codes, dtype=np.int64)
 
@@ -143,7 +148,11 @@ class ChaidClassifier:
         counts fitted by iterative proportional fitting; node counts stay
         frequency counts."""
         yy = np.asarray(y)
-        classes, y_codes = np.unique(yy, return_inverse=True) if yy.ndim == 1 else (None, None)
+        fast = small_int_codes(yy) if yy.ndim == 1 else None
+        if fast is not None:
+            classes, y_codes = fast
+        else:
+            classes, y_codes = np.unique(yy, return_inverse=True) if yy.ndim == 1 else (None, None)
         self.classes_ = classes
         return self._fit(X, yy, np.ascontiguousarray(y_codes, dtype=np.uint32) if y_codes is not None else None,
                          [str(c) for c in classes] if classes is not None else [], None, sample_weight,
