@@ -273,3 +273,33 @@ def test_case_weights_against_an_independent_ipf() -> None:
         ciblage.ChaidClassifier().fit(X, y, case_weight=np.zeros(n))
     with pytest.raises(InvalidParameterError, match="no case weights"):
         ciblage.ChaidClassifier(preset="chaid_package").fit(X, y, case_weight=case)
+
+
+def test_split_merged_resplits_a_heterogeneous_group() -> None:
+    from itertools import combinations
+
+    from scipy.stats import chi2_contingency
+
+    # Categories (class 0, class 1): c0 (36, 49), c1 (41, 6), c2 (53, 19), c3 (46, 30).
+    counts = {"c0": (36, 49), "c1": (41, 6), "c2": (53, 19), "c3": (46, 30)}
+    x = np.concatenate([np.repeat(c, a + b) for c, (a, b) in counts.items()])
+    y = np.concatenate([np.repeat([0, 1], ab) for ab in counts.values()])
+    X = pd.DataFrame({"x": x})
+    kw = dict(min_parent=1, min_child=1, max_depth=1, alpha_merge=0.001, bonferroni=False, alpha_split=1.0)
+
+    def p(*groups: list[str]) -> float:
+        table = [[sum(counts[c][k] for c in g) for k in (0, 1)] for g in groups]
+        return chi2_contingency(table, correction=False)[1]
+
+    # Without resplitting, c1, c2 and c3 end in one group.
+    plain = ciblage.ChaidClassifier(**kw).fit(X, y).tree_.groups()[0]
+    assert sorted(map(sorted, plain)) == [["c0"], ["c1", "c2", "c3"]]
+    # Its most significant bipartition, on its own cases, is {c1, c2} | {c3}, with p <= 0.05 ...
+    parts = [([a], [c for c in ("c1", "c2", "c3") if c != a]) for a in ("c1", "c2", "c3")]
+    best = min(parts, key=lambda ab: p(*ab))
+    assert best == (["c3"], ["c1", "c2"]) and p(*best) <= 0.05
+    # ... so it is split back; then c0 and c3 are the most similar pair (p > 0.001) and merge.
+    pairs = {(a, b): p([a], [b]) for a, b in combinations(["c0", "c3"], 2)}
+    assert p(["c0"], ["c3"]) > max(p(["c0"], ["c1", "c2"]), p(["c1", "c2"], ["c3"])) and pairs[("c0", "c3")] > 0.001
+    resplit = ciblage.ChaidClassifier(split_merged=0.05, **kw).fit(X, y).tree_.groups()[0]
+    assert sorted(map(sorted, resplit)) == [["c0", "c3"], ["c1", "c2"]]

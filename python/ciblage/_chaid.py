@@ -14,7 +14,7 @@ from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterErro
 __all__ = ["ChaidClassifier", "ChaidRegressor"]
 
 _PARAMS = ("alpha_merge", "alpha_split", "max_depth", "min_parent", "min_child", "exhaustive",
-           "bonferroni", "bins", "preset", "column_types", "statistic")
+           "bonferroni", "bins", "preset", "column_types", "statistic", "split_merged")
 
 
 def _frame(X: Any) -> Any:
@@ -101,13 +101,16 @@ class ChaidClassifier:
     ``min_child`` left at ``None`` take the preset's defaults: SPSS's
     0.05 / 0.05 / 3 / 100 / 50, or the package's 0.05 / none / 2 / 30 / 30.
     ``statistic="likelihood_ratio"`` uses G² instead of Pearson's χ².
+    ``split_merged=0.05`` splits merged groups of three or more categories
+    back when their best binary split is that significant (SPSS).
     """
 
     def __init__(self, *, alpha_merge: float | None = None, alpha_split: float | None = None,
                  max_depth: int | None = None, min_parent: float | None = None, min_child: float | None = None,
                  exhaustive: bool = False,
                  bonferroni: bool = True, bins: int = 10, preset: str = "spss",
-                 column_types: dict[str, str] | None = None, statistic: str = "pearson") -> None:
+                 column_types: dict[str, str] | None = None, statistic: str = "pearson",
+                 split_merged: float | None = None) -> None:
         self.alpha_merge = alpha_merge
         self.alpha_split = alpha_split
         self.max_depth = max_depth
@@ -119,6 +122,7 @@ class ChaidClassifier:
         self.preset = preset
         self.column_types = column_types
         self.statistic = statistic
+        self.split_merged = split_merged
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {k: getattr(self, k) for k in _PARAMS}
@@ -188,6 +192,7 @@ class ChaidClassifier:
             min_child=_opt("min_child", self.min_child, float),
             exhaustive=bool(self.exhaustive), bonferroni=bool(self.bonferroni), bins=int(self.bins),
             preset=self.preset, statistic=str(self.statistic),
+            split_merged=_opt("split_merged", self.split_merged, float),
         )
         self._predictors = self.tree_.predictors()
         return self

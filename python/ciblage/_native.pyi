@@ -223,6 +223,7 @@ def chaid_fit(
     bins: int = 10,
     preset: str = "spss",
     statistic: str = "pearson",
+    split_merged: float | None = None,
 ) -> ChaidModel: ...
 
 @final

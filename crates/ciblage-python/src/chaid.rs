@@ -49,7 +49,7 @@ pub struct PyChaidModel {
 #[pyfunction]
 #[pyo3(signature = (columns, y, classes, *, y_values = None, sample_weight = None, case_weight = None, alpha_merge = None, alpha_split = None,
                     max_depth = None, min_parent = None, min_child = None, exhaustive = false,
-                    bonferroni = true, bins = 10, preset = "spss", statistic = "pearson"))]
+                    bonferroni = true, bins = 10, preset = "spss", statistic = "pearson", split_merged = None))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
 pub fn chaid_fit(
     py: Python<'_>,
@@ -75,6 +75,7 @@ pub fn chaid_fit(
     bins: usize,
     preset: &str,
     statistic: &str,
+    split_merged: Option<f64>,
 ) -> PyResult<PyChaidModel> {
     let statistic = match statistic {
         "pearson" => ChaidStatistic::Pearson,
@@ -117,7 +118,10 @@ pub fn chaid_fit(
         }
     };
     // Parameters left unset keep the preset's defaults.
-    let mut params = base.exhaustive(exhaustive).statistic(statistic);
+    let mut params = base
+        .exhaustive(exhaustive)
+        .statistic(statistic)
+        .split_merged(split_merged);
     if let Some(v) = alpha_merge {
         params = params.alpha_merge(v);
     }

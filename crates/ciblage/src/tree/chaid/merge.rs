@@ -17,6 +17,8 @@ pub(crate) struct MergeRules {
     pub merge_to_one: bool,
     /// Pairs whose table shows one class only may merge (p = 1).
     pub single_class_pairs_merge: bool,
+    /// ln of SPSS's alpha for splitting merged groups back (`None`: off).
+    pub ln_alpha_split_merged: Option<f64>,
 }
 
 /// The best grouping of one predictor in one node.
@@ -196,6 +198,17 @@ impl Grouping {
         best
     }
 
+    /// Splits group `i` into `a` (kept at `i`) and `b` (inserted after it).
+    pub fn split(&mut self, t: &NodeTable<'_>, i: usize, a: Vec<u32>, b: Vec<u32>) {
+        self.tables[i] = t.counts(&a);
+        self.tables.insert(i + 1, t.counts(&b));
+        self.groups[i] = a;
+        self.groups.insert(i + 1, b);
+        self.ids[i] = self.next_id;
+        self.ids.insert(i + 1, self.next_id + 1);
+        self.next_id += 2;
+    }
+
     /// Merges group `j` into group `i` (`i < j`).
     pub fn merge(&mut self, (i, j): (usize, usize)) {
         merge(&mut self.groups, (i, j));
@@ -229,9 +242,20 @@ pub(crate) fn merge_predictor(t: &NodeTable<'_>, rules: &MergeRules) -> Option<C
         exhaustive(t, start)
     } else {
         let mut g = Grouping::new(t, start);
+        // Resplits are capped so that merging and splitting cannot cycle.
+        let mut resplits_left = 10 * g.len();
         while g.len() > floor {
             match g.most_similar(t) {
-                Some((pair, lp)) if lp > rules.ln_alpha_merge => g.merge(pair),
+                Some((pair, lp)) if lp > rules.ln_alpha_merge => {
+                    g.merge(pair);
+                    if let (Some(ln_alpha), true) = (rules.ln_alpha_split_merged, resplits_left > 0)
+                    {
+                        if let Some((a, b)) = best_resplit(t, &g.groups[pair.0], ln_alpha) {
+                            resplits_left -= 1;
+                            g.split(t, pair.0, a, b);
+                        }
+                    }
+                }
                 _ => break,
             }
         }
@@ -293,6 +317,51 @@ pub(crate) fn finish(
         categories: present,
         groups,
     }
+}
+
+/// Most categories of a nominal group whose bipartitions are all tried when
+/// resplitting it (2^(m−1) − 1 of them).
+const RESPLIT_MAX_NOMINAL: usize = 12;
+
+/// SPSS's resplit of a merged group of at least three categories: its most
+/// significant binary split (ordinal: the m − 1 cut points in code order;
+/// nominal: every bipartition, for up to [`RESPLIT_MAX_NOMINAL`]
+/// categories), tested on the group's cases only; returned when its ln p is
+/// at most `ln_alpha`.
+fn best_resplit(t: &NodeTable<'_>, group: &[u32], ln_alpha: f64) -> Option<(Vec<u32>, Vec<u32>)> {
+    let m = group.len();
+    if m < 3 || (!t.ordered && m > RESPLIT_MAX_NOMINAL) {
+        return None;
+    }
+    let parts: Vec<(Vec<u32>, Vec<u32>)> = if t.ordered {
+        (1..m)
+            .map(|k| (group[..k].to_vec(), group[k..].to_vec()))
+            .collect()
+    } else {
+        // Masks with the last category on the right: each bipartition once.
+        (1..(1u32 << (m - 1)))
+            .map(|mask| {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                for (k, &c) in group.iter().enumerate() {
+                    if k + 1 < m && mask & (1 << k) != 0 {
+                        a.push(c);
+                    } else {
+                        b.push(c);
+                    }
+                }
+                (a, b)
+            })
+            .collect()
+    };
+    let mut best: Option<(f64, usize)> = None;
+    for (k, (a, b)) in parts.iter().enumerate() {
+        let lp = t.test(&[a.clone(), b.clone()]).2;
+        if best.is_none_or(|(x, _)| lp < x) {
+            best = Some((lp, k));
+        }
+    }
+    let (lp, k) = best?;
+    (lp <= ln_alpha).then(|| parts[k].clone())
 }
 
 /// Exhaustive CHAID: merge the most similar pair down to two groups and keep

@@ -193,6 +193,7 @@ impl ChaidValidParams {
             bonferroni: p.bonferroni,
             merge_to_one: p.merge_to_one,
             single_class_pairs_merge: p.single_class_pairs_merge,
+            ln_alpha_split_merged: p.split_merged.map(f64::ln),
         };
         let node_target = target.frequencies();
         let j = node_target.width();

@@ -52,6 +52,9 @@ pub struct ChaidParams {
     /// Statistic of categorical targets (continuous targets use ANOVA F).
     #[serde(default)]
     pub(crate) statistic: ChaidStatistic,
+    /// SPSS's alpha for splitting merged groups back (`None`: off).
+    #[serde(default)]
+    pub(crate) split_merged: Option<f64>,
     /// Merge and apply `min_child` as the `chaid` package does (during the
     /// merge, weighted χ² by its fit), instead of SPSS's rules.
     #[serde(default)]
@@ -79,6 +82,7 @@ impl Chaid {
             root_always_split: false,
             single_class_pairs_merge: true,
             statistic: ChaidStatistic::Pearson,
+            split_merged: None,
             package_merging: false,
         }
     }
@@ -104,6 +108,7 @@ impl Chaid {
             root_always_split: true,
             single_class_pairs_merge: false,
             statistic: ChaidStatistic::Pearson,
+            split_merged: None,
             package_merging: true,
         }
     }
@@ -151,6 +156,13 @@ impl ChaidParams {
         self.statistic = v;
         self
     }
+    /// Split merged groups of three or more categories back when their best
+    /// binary split has p at most `alpha` (SPSS's "allow splitting of merged
+    /// categories", Kass's step 3); `None` (default) keeps merges.
+    pub fn split_merged(mut self, alpha: Option<f64>) -> Self {
+        self.split_merged = alpha;
+        self
+    }
     /// The rule choosing among predictors.
     pub fn tie_rule(mut self, v: TieRule) -> Self {
         self.tie_rule = v;
@@ -174,6 +186,9 @@ impl ChaidParams {
         };
         unit("alpha_merge", self.alpha_merge)?;
         unit("alpha_split", self.alpha_split)?;
+        if let Some(a) = self.split_merged {
+            unit("split_merged", a)?;
+        }
         for (name, v) in [
             ("min_parent", self.min_parent),
             ("min_child", self.min_child),

@@ -832,3 +832,45 @@ fn case_weights_equal_everywhere_change_nothing() {
         .unwrap_err();
     assert!(e.to_string().contains("no case weights"), "{e}");
 }
+
+#[test]
+fn split_merged_resplits_a_heterogeneous_group() {
+    // c0 (36, 49), c1 (41, 6), c2 (53, 19), c3 (46, 30), alpha_merge 0.001:
+    // c1, c2, c3 merge into one group unless merged groups may split back;
+    // with split_merged 0.05, {c3} leaves ({c3} vs {c1, c2}: χ² 7.809,
+    // p 0.0052, scipy) and joins c0 (pair p 0.021 > 0.001).
+    let (x, y) = blocks(&[
+        (Some(0), 36, 49),
+        (Some(1), 41, 6),
+        (Some(2), 53, 19),
+        (Some(3), 46, 30),
+    ]);
+    let p = || {
+        vec![Predictor::nominal(
+            "x",
+            &x.iter()
+                .map(|c| c.map(|c| c.to_string()))
+                .collect::<Vec<_>>(),
+        )]
+    };
+    let fit = |resplit: Option<f64>| {
+        let m = Chaid::params()
+            .min_parent(1.0)
+            .min_child(1.0)
+            .max_depth(1)
+            .alpha_merge(0.001)
+            .alpha_split(1.0)
+            .bonferroni(false)
+            .split_merged(resplit)
+            .check()
+            .unwrap()
+            .fit(p(), &y, classes(2), None)
+            .unwrap();
+        let mut g = m.nodes()[0].split.clone().unwrap().groups;
+        g.sort();
+        g
+    };
+    assert_eq!(fit(None), [vec![0], vec![1, 2, 3]]);
+    assert_eq!(fit(Some(0.05)), [vec![0, 3], vec![1, 2]]);
+    assert!(Chaid::params().split_merged(Some(0.0)).check().is_err());
+}
