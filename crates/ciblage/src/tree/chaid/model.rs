@@ -253,7 +253,7 @@ impl ChaidValidParams {
             }
             let tables: Vec<Vec<(u32, Vec<f64>)>> = predictors
                 .par_iter()
-                .map(|pr| node_table(pr, &rows, target, &w))
+                .map(|pr| node_table(pr, &rows, target, weights))
                 .collect();
             if p.package_merging && (rows.len() as f64) < p.min_child {
                 node.stop = Some("min_child".into());
@@ -320,11 +320,20 @@ impl ChaidValidParams {
             } else {
                 finish(&table, groups, cand.kind, cand.categories, &rules)
             };
-            let codes = &predictors[best].codes;
+            let pred = &predictors[best];
+            // Group of each code (missing last), then one pass over the rows.
+            let k = pred.labels.len();
+            let mut group_of = vec![usize::MAX; k + 1];
+            for (g, members) in cand.groups.iter().enumerate() {
+                for &c in members {
+                    group_of[if c == MISSING { k } else { c as usize }] = g;
+                }
+            }
             let mut parts: Vec<Vec<u32>> = vec![Vec::new(); cand.groups.len()];
             for &r in &rows {
-                let c = codes[r as usize];
-                if let Some(g) = cand.groups.iter().position(|g| g.contains(&c)) {
+                let c = pred.codes[r as usize];
+                let g = group_of[if c == MISSING { k } else { c as usize }];
+                if g != usize::MAX {
                     parts[g].push(r);
                 }
             }
@@ -366,21 +375,37 @@ fn node_table(
     p: &Predictor,
     rows: &[u32],
     target: TargetRef<'_>,
-    w: &dyn Fn(usize) -> f64,
+    weights: Option<&[f64]>,
 ) -> Vec<(u32, Vec<f64>)> {
     let k = p.labels.len();
     let j = target.width();
     let mut dense = vec![0.0; (k + 1) * j];
     let mut seen = vec![false; k + 1];
-    for &r in rows {
-        let c = p.codes[r as usize];
-        let slot = if c == MISSING { k } else { c as usize };
-        target.add(
-            r as usize,
-            w(r as usize),
-            &mut dense[slot * j..(slot + 1) * j],
-        );
-        seen[slot] = true;
+    let slot_of = |r: u32| match p.codes[r as usize] {
+        MISSING => k,
+        c => c as usize,
+    };
+    match (target, weights) {
+        // The common case without weights: one increment per row.
+        (TargetRef::Classes(classes, _), None) => {
+            for &r in rows {
+                let slot = slot_of(r);
+                dense[slot * j + classes[r as usize] as usize] += 1.0;
+                seen[slot] = true;
+            }
+        }
+        _ => {
+            let w = |i: usize| weights.map_or(1.0, |w| w[i]);
+            for &r in rows {
+                let slot = slot_of(r);
+                target.add(
+                    r as usize,
+                    w(r as usize),
+                    &mut dense[slot * j..(slot + 1) * j],
+                );
+                seen[slot] = true;
+            }
+        }
     }
     (0..=k)
         .filter(|&s| seen[s])
