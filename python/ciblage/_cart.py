@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _cart_input as cin
 from . import _estimator as est
 from . import _native
 from .exceptions import InvalidParameterError
@@ -14,7 +15,7 @@ __all__ = ["CartClassifier", "CartRegressor"]
 
 _PARAMS = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf", "min_weight_fraction_leaf",
            "max_features", "max_leaf_nodes", "min_impurity_decrease", "ccp_alpha", "random_state", "splitter",
-           "max_bins", "n_threads")
+           "max_bins", "n_threads", "categorical_features")
 
 
 def _seed(random_state: Any) -> int:
@@ -80,7 +81,7 @@ class _CartBase:
                  min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0, max_features: Any = None,
                  max_leaf_nodes: int | None = None, min_impurity_decrease: float = 0.0, ccp_alpha: float = 0.0,
                  random_state: Any = None, splitter: str = "best", max_bins: int = 255,
-                 n_threads: int | None = None) -> None:
+                 n_threads: int | None = None, categorical_features: Any = "from_dtype") -> None:
         self.criterion = criterion
         self.max_depth = max_depth
         self.min_samples_split = min_samples_split
@@ -94,6 +95,7 @@ class _CartBase:
         self.splitter = splitter
         self.max_bins = max_bins
         self.n_threads = n_threads
+        self.categorical_features = categorical_features
 
     def _param_names(self) -> tuple[str, ...]:
         return _PARAMS
@@ -121,7 +123,7 @@ class _CartBase:
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "tree_")
 
-    def _fit(self, x: np.ndarray, w: np.ndarray | None, **target: Any) -> Any:
+    def _fit(self, x: np.ndarray, w: np.ndarray | None, categorical: list[int], **target: Any) -> Any:
         if not (isinstance(self.ccp_alpha, (int, float)) and self.ccp_alpha >= 0):
             raise InvalidParameterError(f"invalid parameter ccp_alpha: expected a number >= 0, got {self.ccp_alpha!r}")
         tree = _native.cart_fit(
@@ -133,8 +135,11 @@ class _CartBase:
             max_features=_max_features(self.max_features, x.shape[1]),
             max_leaf_nodes=_count("max_leaf_nodes", self.max_leaf_nodes, 2, True),
             splitter=str(self.splitter), max_bins=min(_count("max_bins", self.max_bins, 2, False) or 2, 256),
-            n_threads=_count("n_threads", self.n_threads, 1, True), seed=_seed(self.random_state), **target,
+            n_threads=_count("n_threads", self.n_threads, 1, True), categorical_features=categorical,
+            seed=_seed(self.random_state), **target,
         )
+        if categorical:
+            tree = tree.with_category_names(cin.category_names(self))
         self.n_features_in_ = x.shape[1]
         self._full_tree = tree
         self.tree_ = tree.pruned(float(self.ccp_alpha)) if self.ccp_alpha > 0 else tree
@@ -147,7 +152,7 @@ class _CartBase:
 
     def _check(self, X: Any) -> np.ndarray:
         self._fitted()
-        return est.check_matrix(X, self, fitting=False, allow_nan=True)
+        return cin.encode_predict(self, X)
 
     def apply(self, X: Any) -> np.ndarray:
         """Leaf id of every row."""
@@ -255,7 +260,7 @@ class _CartBase:
         """
         import pandas as pd
 
-        x = est.check_matrix(X, self, fitting=True, allow_nan=True)
+        x, chosen = cin.encode_fit(type(self)(**self.get_params()), X)
         k = _count("cv", cv, 2, False)
         assert k is not None
         n = len(x)
@@ -264,7 +269,8 @@ class _CartBase:
         yy = np.asarray(y)
         w = est.sample_weights(sample_weight, n)
         weights = np.ones(n) if w is None else w
-        params = {**self.get_params(), "ccp_alpha": 0.0}
+        # Sub-models read the coded matrix, its categorical columns named.
+        params = {**self.get_params(), "ccp_alpha": 0.0, "categorical_features": chosen}
         full = type(self)(**params).fit(x, yy, w)
         alphas, impurities = (np.asarray(v) for v in full.tree_.cost_complexity_pruning_path())
         reps = np.append(np.sqrt(alphas[:-1] * alphas[1:]), alphas[-1])
@@ -288,7 +294,7 @@ class _CartBase:
             tree = type(self)(**params).fit(x[train], yv[train], None if w is None else w[train])
             for j, a in enumerate(reps):
                 pruned = tree.tree_.pruned(float(a))
-                value = pruned.value()[pruned.apply(x[held])]
+                value = pruned.value()[pruned.apply(cin.encode_predict(tree, x[held]))]
                 pred = tree.classes_[np.argmax(value, axis=1)] if classifier else value[:, 0]
                 losses[j, held] = weights[held] * loss(yv[held], pred)
         root_loss = root_loss if root_loss > 0 else 1.0
@@ -343,13 +349,13 @@ class CartClassifier(_CartBase):
                  min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0, max_features: Any = None,
                  max_leaf_nodes: int | None = None, min_impurity_decrease: float = 0.0, class_weight: Any = None,
                  ccp_alpha: float = 0.0, random_state: Any = None, splitter: str = "best", max_bins: int = 255,
-                 n_threads: int | None = None) -> None:
+                 n_threads: int | None = None, categorical_features: Any = "from_dtype") -> None:
         super().__init__(criterion=criterion, max_depth=max_depth, min_samples_split=min_samples_split,
                          min_samples_leaf=min_samples_leaf, min_weight_fraction_leaf=min_weight_fraction_leaf,
                          max_features=max_features, max_leaf_nodes=max_leaf_nodes,
                          min_impurity_decrease=min_impurity_decrease,
                          ccp_alpha=ccp_alpha, random_state=random_state, splitter=splitter, max_bins=max_bins,
-                         n_threads=n_threads)
+                         n_threads=n_threads, categorical_features=categorical_features)
         self.class_weight = class_weight
 
     def _param_names(self) -> tuple[str, ...]:
@@ -357,13 +363,13 @@ class CartClassifier(_CartBase):
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CartClassifier:
         """Grows the tree on ``X`` (rows × features) and class labels ``y``."""
-        x = est.check_matrix(X, self, fitting=True, allow_nan=True)
+        x, categorical = cin.encode_fit(self, X)
         classes, codes = est.class_target(y, self, len(x))
         w = est.sample_weights(sample_weight, len(x))
         cw = self._class_weights(classes, codes)
         if cw is not None:
             w = cw[codes] if w is None else w * cw[codes]
-        self._fit(x, w, y_codes=codes, n_classes=len(classes))
+        self._fit(x, w, categorical, y_codes=codes, n_classes=len(classes))
         self.classes_ = classes
         self.n_classes_ = len(classes)
         return self
@@ -418,19 +424,19 @@ class CartRegressor(_CartBase):
                  min_samples_split: int = 2, min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0,
                  max_features: Any = None, max_leaf_nodes: int | None = None, min_impurity_decrease: float = 0.0,
                  ccp_alpha: float = 0.0, random_state: Any = None, splitter: str = "best", max_bins: int = 255,
-                 n_threads: int | None = None) -> None:
+                 n_threads: int | None = None, categorical_features: Any = "from_dtype") -> None:
         super().__init__(criterion=criterion, max_depth=max_depth, min_samples_split=min_samples_split,
                          min_samples_leaf=min_samples_leaf, min_weight_fraction_leaf=min_weight_fraction_leaf,
                          max_features=max_features, max_leaf_nodes=max_leaf_nodes,
                          min_impurity_decrease=min_impurity_decrease,
                          ccp_alpha=ccp_alpha, random_state=random_state, splitter=splitter, max_bins=max_bins,
-                         n_threads=n_threads)
+                         n_threads=n_threads, categorical_features=categorical_features)
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CartRegressor:
         """Grows the tree on ``X`` (rows × features) and targets ``y``."""
-        x = est.check_matrix(X, self, fitting=True, allow_nan=True)
+        x, categorical = cin.encode_fit(self, X)
         yy = est.value_target(y, self, len(x))
-        return self._fit(x, est.sample_weights(sample_weight, len(x)), y_values=yy)
+        return self._fit(x, est.sample_weights(sample_weight, len(x)), categorical, y_values=yy)
 
     def predict(self, X: Any) -> np.ndarray:
         """The mean target of each row's leaf."""

@@ -22,7 +22,8 @@ pub struct PyCartTree {
 #[pyo3(signature = (x, *, y_codes = None, n_classes = 0, y_values = None, sample_weight = None,
                     criterion = "gini", max_depth = None, min_samples_split = 2, min_samples_leaf = 1,
                     min_weight_fraction_leaf = 0.0, min_impurity_decrease = 0.0, max_features = None,
-                    max_leaf_nodes = None, splitter = "best", max_bins = 255, n_threads = None, seed = 1))]
+                    max_leaf_nodes = None, splitter = "best", max_bins = 255, n_threads = None,
+                    categorical_features = Vec::new(), seed = 1))]
 #[allow(clippy::too_many_arguments)]
 pub fn cart_fit(
     py: Python<'_>,
@@ -42,6 +43,7 @@ pub fn cart_fit(
     splitter: &str,
     max_bins: u16,
     n_threads: Option<usize>,
+    categorical_features: Vec<usize>,
     seed: u32,
 ) -> PyResult<PyCartTree> {
     let splitter = match splitter {
@@ -85,6 +87,7 @@ pub fn cart_fit(
         .max_leaf_nodes(max_leaf_nodes)
         .splitter(splitter)
         .n_threads(n_threads)
+        .categorical_features(categorical_features)
         .seed(seed)
         .check()
         .map_err(BindError::from)?;
@@ -197,6 +200,15 @@ impl PyCartTree {
     fn feature(&self) -> Vec<i64> {
         self.inner.feature.clone()
     }
+    /// Per node, the categories going left and right of a categorical
+    /// split (`None` otherwise).
+    #[getter]
+    fn categories(&self) -> Vec<Option<(Vec<u32>, Vec<u32>)>> {
+        (0..self.inner.node_count())
+            .map(|i| self.inner.categories.get(i).cloned().flatten())
+            .collect()
+    }
+
     /// Per node, whether rows missing the split feature go left.
     #[getter]
     fn missing_go_to_left(&self) -> Vec<bool> {
@@ -233,6 +245,14 @@ impl PyCartTree {
     /// (ccp_alphas, impurities).
     fn cost_complexity_pruning_path(&self) -> (Vec<f64>, Vec<f64>) {
         self.inner.cost_complexity_pruning_path()
+    }
+
+    /// The same tree with the names of each feature's categories (empty
+    /// lists for numeric features), used in rules.
+    fn with_category_names(&self, names: Vec<Vec<String>>) -> Self {
+        let mut inner = self.inner.clone();
+        inner.category_names = names;
+        Self { inner }
     }
 
     /// The tree pruned at `ccp_alpha`.

@@ -141,6 +141,7 @@ fn add_node(
             t.feature[node as usize] = s.feature as i64;
             t.threshold[node as usize] = s.threshold;
             t.missing_go_to_left[node as usize] = s.missing_left;
+            t.categories[node as usize] = s.categories;
             Record {
                 node,
                 start,
@@ -184,6 +185,7 @@ pub(crate) fn grow(sp: &mut impl NodeSplitter, t: &mut CartTree, lim: &Limits, n
                 sp.forget(r.pos, r.end);
             }
             t.feature[r.node as usize] = LEAF;
+            t.categories[r.node as usize] = None;
             t.threshold[r.node as usize] = -2.0;
             continue;
         }

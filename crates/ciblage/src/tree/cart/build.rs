@@ -24,6 +24,8 @@ pub(crate) struct TrainSet<'a> {
     /// … or targets (regression).
     pub targets: Option<&'a [f64]>,
     pub weights: Vec<f64>,
+    /// Per feature, whether it holds category codes (split by subsets).
+    pub categorical: Vec<bool>,
 }
 
 impl TrainSet<'_> {
@@ -73,6 +75,8 @@ struct Best {
     feature: usize,
     threshold: f64,
     missing_left: bool,
+    /// Categorical split: the categories going left and right.
+    categories: Option<(Vec<u32>, Vec<u32>)>,
 }
 
 /// What a tree builder asks of a splitter.
@@ -125,6 +129,9 @@ pub(crate) struct Split {
     /// Where samples missing the feature go (learned when the node had
     /// some; otherwise towards the larger child).
     pub missing_left: bool,
+    /// Categorical split: the categories going left and right (the others,
+    /// unseen in the node, follow the missing values).
+    pub categories: Option<(Vec<u32>, Vec<u32>)>,
     pub impurity_left: f64,
     pub impurity_right: f64,
     pub improvement: f64,
@@ -135,13 +142,13 @@ pub(crate) struct Splitter<'a> {
     pub criterion: CartCriterion,
     /// Per feature, the samples sorted by that feature (ties by sample
     /// index); every node is one range, the same in all features.
-    sorted: Vec<Vec<u32>>,
+    pub(super) sorted: Vec<Vec<u32>>,
     /// The feature values in the same orders (read contiguously).
-    sorted_values: Vec<Vec<f32>>,
+    pub(super) sorted_values: Vec<Vec<f32>>,
     vbuf: Vec<f32>,
     /// The feature whose order `update` and `children_impurity` read.
     cur: usize,
-    goes_left: Vec<bool>,
+    pub(super) goes_left: Vec<bool>,
     buf: Vec<u32>,
     features: Vec<usize>,
     constant_features: Vec<usize>,
@@ -214,7 +221,7 @@ impl<'a> Splitter<'a> {
         }
     }
 
-    fn add(&self, sums: &mut [f64], sq: &mut f64, sample: u32, sign: f64) {
+    pub(super) fn add(&self, sums: &mut [f64], sq: &mut f64, sample: u32, sign: f64) {
         let w = self.data.weights[sample as usize] * sign;
         match (self.data.classes, self.data.targets) {
             (Some(c), _) => sums[c[sample as usize] as usize] += w,
@@ -344,6 +351,28 @@ impl<'a> Splitter<'a> {
             }
             f_j += n_found_constants;
             let feature = self.features[f_j];
+            if self.data.categorical[feature] {
+                let Some(candidate) = self.categorical_split(feature, start, end, &base) else {
+                    self.features.swap(f_j, n_total_constants);
+                    n_found_constants += 1;
+                    n_total_constants += 1;
+                    continue;
+                };
+                f_i -= 1;
+                self.features.swap(f_i, f_j);
+                if let Some(c) = candidate {
+                    if best.as_ref().is_none_or(|b| c.proxy > b.proxy) {
+                        best = Some(Best {
+                            proxy: c.proxy,
+                            feature,
+                            threshold: -2.0,
+                            missing_left: c.missing_left,
+                            categories: Some((c.left, c.right)),
+                        });
+                    }
+                }
+                continue;
+            }
             // The node's samples, already sorted by this feature, those
             // missing it (NaN) last.
             self.cur = feature;
@@ -433,6 +462,7 @@ impl<'a> Splitter<'a> {
                             } else {
                                 missing_first
                             },
+                            categories: None,
                         });
                     }
                 }
@@ -450,8 +480,18 @@ impl<'a> Splitter<'a> {
             feature,
             threshold,
             missing_left,
+            categories,
             ..
         } = best?;
+        if let Some(cats) = categories {
+            return Some(self.finish_categorical(
+                (feature, cats, missing_left),
+                start,
+                end,
+                impurity,
+                base,
+            ));
+        }
         // Rows with x <= threshold go left (a prefix of the feature's
         // order), and the missing ones (last) when they go left.
         self.cur = feature;
@@ -490,6 +530,7 @@ impl<'a> Splitter<'a> {
             threshold,
             pos,
             missing_left,
+            categories: None,
             impurity_left,
             impurity_right,
             improvement,
@@ -499,6 +540,36 @@ impl<'a> Splitter<'a> {
     /// Splits the range of every feature into its left part (the samples in
     /// `sorted[feature][start..pos]`) then its right part, keeping each
     /// feature's order.
+    /// Splits the range of every feature into the samples flagged in
+    /// `goes_left` then the others, keeping each feature's order; clears
+    /// the flags.
+    pub(super) fn partition_marked(&mut self, start: usize, end: usize) {
+        for f in 0..self.data.d {
+            let n_left = self.sorted[f][start..end]
+                .iter()
+                .filter(|&&s| self.goes_left[s as usize])
+                .count();
+            let (mut l, mut r) = (start, start + n_left);
+            for k in start..end {
+                let (smp, v) = (self.sorted[f][k], self.sorted_values[f][k]);
+                if self.goes_left[smp as usize] {
+                    self.buf[l] = smp;
+                    self.vbuf[l] = v;
+                    l += 1;
+                } else {
+                    self.buf[r] = smp;
+                    self.vbuf[r] = v;
+                    r += 1;
+                }
+            }
+            self.sorted[f][start..end].copy_from_slice(&self.buf[start..end]);
+            self.sorted_values[f][start..end].copy_from_slice(&self.vbuf[start..end]);
+        }
+        for k in start..end {
+            self.goes_left[self.sorted[0][k] as usize] = false;
+        }
+    }
+
     /// `(end_nm, moved)`: the samples of positions `end_nm..end_nm + moved`
     /// (missing the feature) go left too.
     fn partition(

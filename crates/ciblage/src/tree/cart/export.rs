@@ -16,6 +16,88 @@ impl CartTree {
             .unwrap_or_else(|| format!("feature_{f}"))
     }
 
+    /// A category of feature `f` as shown in rules: its name when known.
+    fn category(&self, f: usize, code: u32) -> String {
+        self.category_names
+            .get(f)
+            .and_then(|n| n.get(code as usize))
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    /// The categories of a categorical split as `{a, b}`.
+    fn category_set(&self, f: usize, codes: &[u32]) -> String {
+        let names: Vec<String> = codes.iter().map(|&c| self.category(f, c)).collect();
+        format!("{{{}}}", names.join(", "))
+    }
+
+    /// Readable condition for the child of split node `p` on side `left`:
+    /// `name <= t` / `name > t` (present values), or `name in {a, b}` for a
+    /// categorical split, whose missing side says `or missing or other`.
+    /// SQL conditions ([`CartTree::sql_rule`]) route missing values too.
+    fn condition(&self, p: usize, left: bool, names: &[String]) -> String {
+        let f = self.feature[p] as usize;
+        let name = Self::name(names, f);
+        let missing = self.goes_left_if_missing(p) == left;
+        match self.categories.get(p) {
+            Some(Some((l, r))) => {
+                let set = self.category_set(f, if left { l } else { r });
+                let extra = if missing { " or missing or other" } else { "" };
+                format!("{name} in {set}{extra}")
+            }
+            _ => {
+                let op = if left { "<=" } else { ">" };
+                format!("{name} {op} {}", self.threshold[p])
+            }
+        }
+    }
+
+    /// SQL condition for the child of split node `p` on side `left`.
+    fn sql_condition(&self, p: usize, left: bool, names: &[String]) -> String {
+        let f = self.feature[p] as usize;
+        let col = format!("\"{}\"", Self::name(names, f).replace('"', "\"\""));
+        let missing = self.goes_left_if_missing(p) == left;
+        let literal = |c: u32| match self.category_names.get(f).and_then(|n| n.get(c as usize)) {
+            Some(n) => format!("'{}'", n.replace('\'', "''")),
+            None => c.to_string(),
+        };
+        match self.categories.get(p) {
+            Some(Some((l, r))) => {
+                let list = |codes: &[u32]| {
+                    codes
+                        .iter()
+                        .map(|&c| literal(c))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let side = if left { l } else { r };
+                let base = if side.is_empty() {
+                    "FALSE".to_string()
+                } else {
+                    format!("{col} IN ({})", list(side))
+                };
+                if missing {
+                    let known: Vec<u32> = l.iter().chain(r).copied().collect();
+                    format!(
+                        "({base} OR {col} IS NULL OR {col} NOT IN ({}))",
+                        list(&known)
+                    )
+                } else {
+                    base
+                }
+            }
+            _ => {
+                let op = if left { "<=" } else { ">" };
+                let base = format!("{col} {op} {}", self.threshold[p]);
+                if missing {
+                    format!("({base} OR {col} IS NULL)")
+                } else {
+                    base
+                }
+            }
+        }
+    }
+
     /// The tree as indented text, in the layout of scikit-learn's
     /// `export_text`: `|--- name <= t` / `|--- name >  t` lines, leaves as
     /// `class: label` (classification) or `value: [v]` (regression).
@@ -48,12 +130,22 @@ impl CartTree {
                 continue;
             }
             let name = Self::name(feature_names, self.feature[i] as usize);
-            let t = self.threshold[i];
-            out.push_str(&format!("{indent}|--- {name} <= {t:.decimals$}\n"));
+            let (left, right) = match self.categories.get(i) {
+                Some(Some(_)) => (
+                    self.condition(i, true, feature_names),
+                    self.condition(i, false, feature_names),
+                ),
+                _ => {
+                    let t = self.threshold[i];
+                    (
+                        format!("{name} <= {t:.decimals$}"),
+                        format!("{name} >  {t:.decimals$}"),
+                    )
+                }
+            };
+            out.push_str(&format!("{indent}|--- {left}\n"));
             stack.push(Item::Node(self.children_right[i] as usize, depth + 1));
-            stack.push(Item::Line(format!(
-                "{indent}|--- {name} >  {t:.decimals$}\n"
-            )));
+            stack.push(Item::Line(format!("{indent}|--- {right}\n")));
             stack.push(Item::Node(self.children_left[i] as usize, depth + 1));
         }
         out
@@ -69,13 +161,8 @@ impl CartTree {
         let mut node = id;
         while parent[node] != usize::MAX {
             let p = parent[node];
-            let name = Self::name(feature_names, self.feature[p] as usize).replace('"', "\"\"");
-            let op = if self.children_left[p] == node as i64 {
-                "<="
-            } else {
-                ">"
-            };
-            parts.push(format!("\"{name}\" {op} {}", self.threshold[p]));
+            let left = self.children_left[p] == node as i64;
+            parts.push(self.sql_condition(p, left, feature_names));
             node = p;
         }
         parts.reverse();
@@ -109,13 +196,8 @@ impl CartTree {
         let mut node = id;
         while parent[node] != usize::MAX {
             let p = parent[node];
-            let name = Self::name(feature_names, self.feature[p] as usize);
-            let op = if self.children_left[p] == node as i64 {
-                "<="
-            } else {
-                ">"
-            };
-            parts.push(format!("{name} {op} {}", self.threshold[p]));
+            let left = self.children_left[p] == node as i64;
+            parts.push(self.condition(p, left, feature_names));
             node = p;
         }
         parts.reverse();
@@ -132,8 +214,13 @@ impl CartTree {
         for i in 0..self.node_count() {
             let mut label = Vec::new();
             if self.children_left[i] != LEAF {
-                let name = Self::name(feature_names, self.feature[i] as usize);
-                label.push(format!("{name} <= {:.3}", self.threshold[i]));
+                match self.categories.get(i) {
+                    Some(Some(_)) => label.push(self.condition(i, true, feature_names)),
+                    _ => {
+                        let name = Self::name(feature_names, self.feature[i] as usize);
+                        label.push(format!("{name} <= {:.3}", self.threshold[i]));
+                    }
+                }
             }
             label.push(format!("impurity = {:.3}", self.impurity[i]));
             label.push(format!("samples = {}", self.n_node_samples[i]));

@@ -579,6 +579,7 @@ impl NodeSplitter for HistSplitter<'_> {
             threshold: b.threshold,
             pos,
             missing_left: b.missing_left,
+            categories: None,
             impurity_left,
             impurity_right,
             improvement,

@@ -16,6 +16,7 @@
 
 mod best_first;
 mod build;
+mod categorical;
 mod criterion;
 mod export;
 mod hist;

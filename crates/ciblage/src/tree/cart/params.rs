@@ -50,6 +50,8 @@ pub struct CartParams {
     pub(crate) splitter: CartSplitter,
     #[serde(default)]
     pub(crate) n_threads: Option<usize>,
+    #[serde(default)]
+    pub(crate) categorical: Vec<usize>,
     pub(crate) seed: u32,
 }
 
@@ -72,6 +74,7 @@ impl Cart {
             max_leaf_nodes: None,
             splitter: CartSplitter::Exact,
             n_threads: None,
+            categorical: Vec::new(),
             seed: 1,
         }
     }
@@ -147,6 +150,13 @@ impl CartParams {
         self.n_threads = n;
         self
     }
+    /// Features holding category codes (non-negative integers, NaN for
+    /// missing), split by subsets of categories instead of thresholds
+    /// (exact splitter only).
+    pub fn categorical_features(mut self, features: Vec<usize>) -> Self {
+        self.categorical = features;
+        self
+    }
     /// Seed of the feature visiting order (scikit-learn's xorshift); the
     /// order only matters between features giving exactly equal splits.
     pub fn seed(mut self, s: u32) -> Self {
@@ -199,6 +209,12 @@ impl CartParams {
                     format!("must be in 2..=255, got {max_bins}"),
                 ));
             }
+        }
+        if !self.categorical.is_empty() && self.splitter != CartSplitter::Exact {
+            return Err(CiblageError::param(
+                "categorical_features",
+                "categorical splits need the exact splitter (splitter=\"best\")",
+            ));
         }
         if self.n_threads == Some(0) {
             return Err(CiblageError::param(

@@ -242,3 +242,99 @@ proptest! {
         prop_assert_eq!(bits(&keyed), bits(&expected));
     }
 }
+
+#[test]
+fn categorical_split_groups_categories_by_rate() {
+    // Categories 0..4 with class-1 rates 0.9, 0.1, 0.8, 0.2 (10 rows each):
+    // no threshold on the codes separates them in one split, a subset does:
+    // {1, 3} (rates 0.1, 0.2) left, {0, 2} right.
+    let rates = [9usize, 1, 8, 2];
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for (c, &ones) in rates.iter().enumerate() {
+        for k in 0..10 {
+            x.push(c as f64);
+            y.push(u32::from(k < ones));
+        }
+    }
+    x.push(f64::NAN);
+    y.push(1);
+    let x = Array2::from_shape_vec((x.len(), 1), x).unwrap();
+    let t = Cart::classifier()
+        .max_depth(Some(1))
+        .categorical_features(vec![0])
+        .check()
+        .unwrap()
+        .fit_classifier(x.view(), &y, 2, None)
+        .unwrap();
+    let (left, right) = t.categories[0].clone().unwrap();
+    assert_eq!((left, right), (vec![1, 3], vec![0, 2]));
+    // The missing row (class 1) sorts after the high-rate categories: right.
+    assert!(!t.goes_left_if_missing(0));
+    assert_eq!(t.n_node_samples, [41, 20, 21]);
+    // Unseen category 7 and NaN follow the missing values; 3 goes left.
+    let leaves = t
+        .apply(ndarray::array![[3.0], [0.0], [7.0], [f64::NAN]].view())
+        .unwrap();
+    assert_eq!(leaves, [1, 2, 2, 2]);
+    assert_eq!(
+        t.rule(1, &["region".into()]),
+        ["region in {1, 3}".to_string()]
+    );
+    assert!(t.sql_rule(2, &["region".into()]).contains("IS NULL"));
+    // Codes must be non-negative integers.
+    let bad = ndarray::array![[0.5], [1.0]];
+    assert!(Cart::classifier()
+        .categorical_features(vec![0])
+        .check()
+        .unwrap()
+        .fit_classifier(bad.view(), &[0, 1], 2, None)
+        .is_err());
+    assert!(Cart::classifier()
+        .categorical_features(vec![0])
+        .splitter(CartSplitter::Histogram { max_bins: 8 })
+        .check()
+        .is_err());
+}
+
+proptest! {
+    /// For two classes, the categorical split is the best of all subsets
+    /// (Breiman's ordering theorem), checked by brute force with Gini.
+    #[test]
+    fn categorical_split_is_the_best_subset(counts in prop::collection::vec((0u32..12, 0u32..12), 2..6)) {
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        for (c, &(zeros, ones)) in counts.iter().enumerate() {
+            for k in 0..zeros + ones {
+                x.push(c as f64);
+                y.push(u32::from(k >= zeros));
+            }
+        }
+        prop_assume!(x.len() >= 2 && y.contains(&0) && y.contains(&1));
+        let present: Vec<usize> = (0..counts.len()).filter(|&c| counts[c].0 + counts[c].1 > 0).collect();
+        prop_assume!(present.len() >= 2);
+        let n = x.len();
+        let x = Array2::from_shape_vec((n, 1), x).unwrap();
+        let t = Cart::classifier().max_depth(Some(1)).categorical_features(vec![0]).check().unwrap()
+            .fit_classifier(x.view(), &y, 2, None).unwrap();
+        // Weighted Gini of the children, brute force over bipartitions.
+        let gini = |z: f64, o: f64| if z + o == 0.0 { 0.0 } else { (z + o) * (1.0 - (z * z + o * o) / ((z + o) * (z + o))) };
+        let m = present.len();
+        let mut best = f64::INFINITY;
+        for mask in 1..(1u32 << (m - 1)) {
+            let (mut lz, mut lo, mut rz, mut ro) = (0.0, 0.0, 0.0, 0.0);
+            for (k, &c) in present.iter().enumerate() {
+                let (z, o) = (f64::from(counts[c].0), f64::from(counts[c].1));
+                if k + 1 < m && mask & (1 << k) != 0 { lz += z; lo += o; } else { rz += z; ro += o; }
+            }
+            best = best.min(gini(lz, lo) + gini(rz, ro));
+        }
+        if t.node_count() == 3 {
+            let got = t.impurity[1] * t.weighted_n_node_samples[1] + t.impurity[2] * t.weighted_n_node_samples[2];
+            prop_assert!((got - best).abs() < 1e-9, "{} vs {}", got, best);
+        } else {
+            // No split: the root is pure in Gini terms or no partition improves.
+            prop_assert!(best >= t.impurity[0] * t.weighted_n_node_samples[0] - 1e-9);
+        }
+    }
+}

@@ -40,6 +40,15 @@ pub struct CartTree {
     /// before missing values were supported: the larger child then.
     #[serde(default)]
     pub missing_go_to_left: Vec<bool>,
+    /// Per node, for a categorical split, the categories going left and
+    /// those going right; other categories (unseen in the node at fit)
+    /// follow the missing values. `None` for threshold splits and leaves.
+    #[serde(default)]
+    pub categories: Vec<Option<(Vec<u32>, Vec<u32>)>>,
+    /// Per feature, the names of its categories (by code), used in rules;
+    /// empty for numeric features or when unknown.
+    #[serde(default)]
+    pub category_names: Vec<Vec<String>>,
     /// Impurity per node.
     pub impurity: Vec<f64>,
     /// Training samples per node.
@@ -157,6 +166,7 @@ impl CartValidParams {
             n_classes,
             targets: None,
             weights: weights_of(weights, y.len())?,
+            categorical: self.categorical_mask(&x)?,
         };
         self.grow(&data)
     }
@@ -194,8 +204,34 @@ impl CartValidParams {
             n_classes: 0,
             targets: Some(y),
             weights: weights_of(weights, y.len())?,
+            categorical: self.categorical_mask(&x)?,
         };
         self.grow(&data)
+    }
+
+    /// Which features are categorical, after checking their values are
+    /// category codes (integers in 0..2^24, or NaN).
+    fn categorical_mask(&self, x: &ArrayView2<'_, f64>) -> Result<Vec<bool>> {
+        let mut mask = vec![false; x.ncols()];
+        for &f in &self.params.categorical {
+            if f >= x.ncols() {
+                return Err(CiblageError::param(
+                    "categorical_features",
+                    format!("feature {f} does not exist ({} features)", x.ncols()),
+                ));
+            }
+            mask[f] = true;
+            let col = x.column(f);
+            if let Some((row, v)) = col.iter().enumerate().find(|(_, v)| {
+                !(v.is_nan() || (**v >= 0.0 && **v < 16_777_216.0 && v.fract() == 0.0))
+            }) {
+                return Err(CiblageError::param(
+                    "categorical_features",
+                    format!("feature {f} holds {v} at row {row}: category codes are integers from 0 to 2^24 - 1 (NaN: missing)"),
+                ));
+            }
+        }
+        Ok(mask)
     }
 
     fn check_max_features(&self, d: usize) -> Result<()> {
@@ -325,6 +361,7 @@ impl CartValidParams {
                 t.feature[id as usize] = s.feature as i64;
                 t.threshold[id as usize] = s.threshold;
                 t.missing_go_to_left[id as usize] = s.missing_left;
+                t.categories[id as usize] = s.categories;
                 stack.push((
                     s.pos,
                     end,
@@ -362,6 +399,8 @@ impl CartTree {
             feature: Vec::new(),
             threshold: Vec::new(),
             missing_go_to_left: Vec::new(),
+            categories: Vec::new(),
+            category_names: Vec::new(),
             impurity: Vec::new(),
             n_node_samples: Vec::new(),
             weighted_n_node_samples: Vec::new(),
@@ -397,6 +436,7 @@ impl CartTree {
         self.feature.push(LEAF);
         self.threshold.push(-2.0);
         self.missing_go_to_left.push(false);
+        self.categories.push(None);
         id
     }
 
@@ -451,10 +491,19 @@ impl CartTree {
     /// (x read as f32, as at fit), NaN where the node sends missing values.
     pub fn child(&self, i: usize, row: &[f64]) -> usize {
         let x = row[self.feature[i] as usize];
-        let left = if x.is_nan() {
-            self.goes_left_if_missing(i)
-        } else {
-            f64::from(x as f32) <= self.threshold[i]
+        let left = match self.categories.get(i) {
+            Some(Some((l, r))) => {
+                let code =
+                    (x >= 0.0 && x.fract() == 0.0 && x < 4_294_967_296.0).then_some(x as u32);
+                match code {
+                    Some(c) if l.binary_search(&c).is_ok() => true,
+                    Some(c) if r.binary_search(&c).is_ok() => false,
+                    // Missing, or a category not seen in the node at fit.
+                    _ => self.goes_left_if_missing(i),
+                }
+            }
+            _ if x.is_nan() => self.goes_left_if_missing(i),
+            _ => f64::from(x as f32) <= self.threshold[i],
         };
         (if left {
             self.children_left[i]
@@ -538,6 +587,7 @@ impl CartTree {
     pub fn pruned(&self, ccp_alpha: f64) -> CartTree {
         let leaf = self.prune_steps(ccp_alpha, &mut Vec::new());
         let mut out = CartTree::empty(self.criterion, self.n_features, self.n_classes);
+        out.category_names.clone_from(&self.category_names);
         let mut stack = vec![(0usize, LEAF, false)];
         while let Some((i, parent, is_left)) = stack.pop() {
             let id = out.push_node(
@@ -552,6 +602,7 @@ impl CartTree {
                 out.feature[id as usize] = self.feature[i];
                 out.threshold[id as usize] = self.threshold[i];
                 out.missing_go_to_left[id as usize] = self.goes_left_if_missing(i);
+                out.categories[id as usize] = self.categories.get(i).cloned().flatten();
                 stack.push((self.children_right[i] as usize, id, false));
                 stack.push((self.children_left[i] as usize, id, true));
             }

@@ -1,0 +1,160 @@
+"""Reading CART inputs: numeric matrices, and DataFrames whose categorical
+columns become category codes (NaN for missing or unseen categories)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _estimator as est
+from ._tables import table_kind
+from .exceptions import ColumnTypeError, InvalidParameterError
+
+
+def _is_categorical(col: Any) -> bool:
+    import pandas as pd
+
+    dtype = col.dtype
+    return (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype)
+            or not pd.api.types.is_numeric_dtype(dtype))
+
+
+def _as_pandas(X: Any) -> Any:
+    kind = table_kind(X)
+    if kind == "pandas" and X.__class__.__name__ == "DataFrame":
+        return X
+    if kind == "polars" and X.__class__.__name__ in ("DataFrame", "LazyFrame"):
+        frame = X.collect() if X.__class__.__name__ == "LazyFrame" else X
+        return frame.to_pandas()
+    return None
+
+
+def _category_codes(col: Any, cats: list[Any]) -> np.ndarray:
+    """Index of each value in ``cats`` as float, NaN when missing or unseen."""
+    import pandas as pd
+
+    values = col.astype(object).to_numpy() if isinstance(col.dtype, pd.CategoricalDtype) else col.to_numpy()
+    codes = pd.Index(cats, dtype=object).get_indexer(pd.Index(values, dtype=object)).astype(np.float64)
+    codes[codes < 0] = np.nan
+    return codes
+
+
+def _sorted_labels(values: Any) -> list[Any]:
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=str)
+
+
+def _selected(spec: Any, names: list[str], n: int) -> list[int]:
+    """Column positions named by ``categorical_features`` (names or positions)."""
+    out = []
+    for item in spec:
+        if isinstance(item, (bool, np.bool_)):
+            raise InvalidParameterError(f"invalid parameter categorical_features: got {item!r}")
+        if isinstance(item, (int, np.integer)):
+            if not 0 <= item < n:
+                raise InvalidParameterError(
+                    f"invalid parameter categorical_features: column {item} does not exist ({n} columns)"
+                )
+            out.append(int(item))
+        elif str(item) in names:
+            out.append(names.index(str(item)))
+        else:
+            raise InvalidParameterError(f"invalid parameter categorical_features: no column {item!r}")
+    return sorted(set(out))
+
+
+def encode_fit(model: Any, X: Any) -> tuple[np.ndarray, list[int]]:
+    """The training matrix with categorical columns coded; sets
+    ``feature_names_in_`` (DataFrames) and ``categories_`` on ``model``."""
+    spec = model.categorical_features
+    frame = _as_pandas(X)
+    if frame is not None:
+        names = [str(c) for c in frame.columns]
+        if spec is None or spec == "from_dtype":
+            chosen = [j for j, c in enumerate(frame.columns) if _is_categorical(frame[c])]
+        else:
+            chosen = _selected(spec, names, len(names))
+        categories: list[Any] = [None] * len(names)
+        columns = []
+        for j, c in enumerate(frame.columns):
+            col = frame[c]
+            if j in chosen:
+                import pandas as pd
+
+                cats = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
+                        else _sorted_labels(col.dropna().unique()))
+                categories[j] = cats
+                columns.append(_category_codes(col, cats))
+            else:
+                try:
+                    columns.append(col.to_numpy(dtype=np.float64, na_value=np.nan))
+                except (TypeError, ValueError) as e:
+                    raise ColumnTypeError(f"X: column {c!r} cannot be read as numbers ({e})") from e
+        x = est.check_matrix(np.column_stack(columns) if columns else np.empty((len(frame), 0)), model,
+                             fitting=True, allow_nan=True)
+        model.feature_names_in_ = np.array(names, dtype=object)
+        model.categories_ = categories
+        return x, chosen
+    x = est.check_matrix(X, model, fitting=True, allow_nan=True)
+    if hasattr(model, "feature_names_in_"):
+        del model.feature_names_in_
+    chosen = [] if spec is None or spec == "from_dtype" else _selected(spec, [], x.shape[1])
+    categories = [None] * x.shape[1]
+    for j in chosen:
+        col = x[:, j]
+        cats = np.unique(col[~np.isnan(col)])
+        categories[j] = cats.tolist()
+        x[:, j] = _codes(col, cats)
+    model.categories_ = categories
+    return x, chosen
+
+
+def _codes(col: np.ndarray, cats: np.ndarray) -> np.ndarray:
+    """Index of each value in ``cats`` (sorted), NaN when absent."""
+    pos = np.searchsorted(cats, col)
+    pos_c = np.minimum(pos, max(len(cats) - 1, 0))
+    found = (len(cats) > 0) & ~np.isnan(col) & (cats[pos_c] == col if len(cats) else False)
+    return np.where(found, pos_c, np.nan).astype(np.float64)
+
+
+def encode_predict(model: Any, X: Any) -> np.ndarray:
+    """A matrix to predict, coded as at fit (unseen categories: NaN)."""
+    categories = getattr(model, "categories_", None) or []
+    frame = _as_pandas(X)
+    if frame is not None and hasattr(model, "feature_names_in_"):
+        names = [str(c) for c in frame.columns]
+        expected = list(model.feature_names_in_)
+        if names != expected:
+            raise est.InvalidInputError(f"X: columns {names} differ from those seen in fit {expected}")
+        columns = []
+        for j, c in enumerate(frame.columns):
+            col = frame[c]
+            if categories[j] is not None:
+                columns.append(_category_codes(col, categories[j]))
+            else:
+                try:
+                    columns.append(col.to_numpy(dtype=np.float64, na_value=np.nan))
+                except (TypeError, ValueError) as e:
+                    raise ColumnTypeError(f"X: column {c!r} cannot be read as numbers ({e})") from e
+        return est.check_matrix(np.column_stack(columns), model, fitting=False, allow_nan=True)
+    x = est.check_matrix(X, model, fitting=False, allow_nan=True)
+    if any(c is not None for c in categories):
+        x = x.copy()
+        for j, cats in enumerate(categories):
+            if cats is not None:
+                try:
+                    values = np.asarray(cats, dtype=np.float64)
+                except (TypeError, ValueError) as e:
+                    raise est.InvalidInputError(
+                        "X: the model was fitted on a DataFrame with categorical columns: predict from a DataFrame"
+                    ) from e
+                x[:, j] = _codes(x[:, j], values)
+    return x
+
+
+def category_names(model: Any) -> list[list[str]]:
+    """Per feature, its category labels as text (empty for numeric ones)."""
+    return [[] if c is None else [str(v) for v in c] for c in getattr(model, "categories_", [])]
