@@ -19,6 +19,7 @@ mod build;
 mod categorical;
 mod criterion;
 mod export;
+mod fit;
 mod hist;
 mod params;
 mod tree;
