@@ -488,3 +488,17 @@ def test_categorical_features_by_name_numpy_and_errors() -> None:
         b2 = ciblage.CartClassifier(max_depth=1).fit(X, y)
         b2.predict(X.rename(columns={"age": "years"}))
     assert isinstance(pd.DataFrame, type)
+
+
+@pytest.mark.parametrize("params", [{"max_depth": 4}, {"min_samples_leaf": 5}, {"max_leaf_nodes": 10}])
+def test_poisson_criterion_as_sklearn(params: dict) -> None:
+    # Purchase counts: Poisson with a log-linear rate in three features.
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(3000, 5))
+    y = rng.poisson(np.exp(0.3 + 0.6 * X[:, 0] - 0.4 * X[:, 2] + 0.2 * (X[:, 3] > 0))).astype(float)
+    ours = ciblage.CartRegressor(criterion="poisson", random_state=0, **params).fit(X, y)
+    theirs = DecisionTreeRegressor(criterion="poisson", random_state=0, **params).fit(X, y)
+    assert_same_tree(ours, theirs, exact=False)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-12)
+    with pytest.raises(InvalidParameterError, match="poisson needs counts"):
+        ciblage.CartRegressor(criterion="poisson").fit(X, y - 1)

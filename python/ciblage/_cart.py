@@ -416,7 +416,8 @@ class CartClassifier(_CartBase):
 
 
 class CartRegressor(_CartBase):
-    """CART regression tree reproducing scikit-learn's ``DecisionTreeRegressor``."""
+    """CART regression tree reproducing scikit-learn's ``DecisionTreeRegressor``
+    (``criterion="squared_error"`` or ``"poisson"`` for counts)."""
 
     _estimator_type = "regressor"
 

@@ -61,17 +61,18 @@ pub fn cart_fit(
         "gini" => CartCriterion::Gini,
         "entropy" | "log_loss" => CartCriterion::Entropy,
         "squared_error" => CartCriterion::SquaredError,
+        "poisson" => CartCriterion::Poisson,
         other => {
             return Err(BindError::from(CiblageError::param(
                 "criterion",
                 format!(
-                "expected \"gini\", \"entropy\", \"log_loss\" or \"squared_error\", got {other:?}"
+                "expected \"gini\", \"entropy\", \"log_loss\", \"squared_error\" or \"poisson\", got {other:?}"
             ),
             ))
             .into())
         }
     };
-    let base = if crit == CartCriterion::SquaredError {
+    let base = if crit.is_regression() {
         Cart::regressor()
     } else {
         Cart::classifier()

@@ -214,7 +214,7 @@ impl<'a> Splitter<'a> {
     }
 
     fn width(&self) -> usize {
-        if self.criterion == CartCriterion::SquaredError {
+        if self.criterion.is_regression() {
             1
         } else {
             self.data.n_classes
@@ -255,7 +255,11 @@ impl<'a> Splitter<'a> {
     /// Weighted samples, impurity and value of a node, from one pass over
     /// its samples.
     pub fn summarise(&self, start: usize, end: usize) -> NodeSummary {
-        let sums = self.node_sums(start, end);
+        let mut sums = self.node_sums(start, end);
+        if self.criterion == CartCriterion::Poisson {
+            sums.sq_total =
+                self.poisson_loss(&self.sorted[0][start..end], sums.total[0], sums.w_node);
+        }
         NodeSummary {
             w: sums.w_node,
             impurity: self.impurity_of(&sums.total, sums.sq_total, sums.w_node),
@@ -298,6 +302,18 @@ impl<'a> Splitter<'a> {
             range.rev().for_each(&mut step);
         }
         s.pos = new_pos;
+    }
+
+    /// Σ w·y·ln(y/ȳ) of `samples`, ȳ = `sum / w` (Poisson).
+    pub(super) fn poisson_loss(&self, samples: &[u32], sum: f64, w: f64) -> f64 {
+        let t = self.data.targets.expect("regression");
+        criterion::poisson_loss(
+            samples
+                .iter()
+                .map(|&s| (self.data.weights[s as usize], t[s as usize])),
+            sum,
+            w,
+        )
     }
 
     /// Σ w·y² of the samples read at positions `start..pos` (regression).
@@ -513,12 +529,25 @@ impl<'a> Splitter<'a> {
         let mut sums = base;
         sums.pos = start;
         self.update(&mut sums, &lay, end, pos);
-        let sq_left = if self.criterion == CartCriterion::SquaredError {
-            self.sq_left(&lay, pos)
-        } else {
-            0.0
+        let (impurity_left, impurity_right) = match self.criterion {
+            CartCriterion::Poisson => {
+                let order = &self.sorted[feature];
+                let left: Vec<u32> = (start..pos).map(|q| order[lay.at(q)]).collect();
+                let right: Vec<u32> = (pos..end).map(|q| order[lay.at(q)]).collect();
+                let sum_right = sums.total[0] - sums.left[0];
+                let w_right = sums.w_node - sums.w_left;
+                criterion::poisson_children(
+                    &sums,
+                    self.poisson_loss(&left, sums.left[0], sums.w_left),
+                    self.poisson_loss(&right, sum_right, w_right),
+                )
+            }
+            CartCriterion::SquaredError => {
+                let sq_left = self.sq_left(&lay, pos);
+                self.children_impurity(&sums, sq_left)
+            }
+            _ => self.children_impurity(&sums, 0.0),
         };
-        let (impurity_left, impurity_right) = self.children_impurity(&sums, sq_left);
         let w_right = sums.w_node - sums.w_left;
         let improvement = (sums.w_node / self.w_total)
             * (impurity

@@ -66,7 +66,7 @@ impl Splitter<'_> {
             return None;
         }
         let class = match (self.criterion, width) {
-            (CartCriterion::SquaredError, _) => 0,
+            (c, _) if c.is_regression() => 0,
             (_, 2) => 1,
             _ => (0..width).fold(0, |b, k| if base.total[k] > base.total[b] { k } else { b }),
         };
@@ -152,14 +152,22 @@ impl Splitter<'_> {
                 n_left += 1;
             }
         }
-        let (impurity_left, impurity_right) =
-            criterion::children_impurity(self.criterion, &s, sq_left);
+        self.partition_marked(start, end);
         let w_right = s.w_node - s.w_left;
+        let (impurity_left, impurity_right) = if self.criterion == CartCriterion::Poisson {
+            let (left_rows, right_rows) = self.sorted[feature][start..end].split_at(n_left);
+            criterion::poisson_children(
+                &s,
+                self.poisson_loss(left_rows, s.left[0], s.w_left),
+                self.poisson_loss(right_rows, s.total[0] - s.left[0], w_right),
+            )
+        } else {
+            criterion::children_impurity(self.criterion, &s, sq_left)
+        };
         let improvement = (s.w_node / self.w_total)
             * (impurity
                 - w_right / s.w_node * impurity_right
                 - s.w_left / s.w_node * impurity_left);
-        self.partition_marked(start, end);
         Split {
             feature,
             threshold: -2.0,

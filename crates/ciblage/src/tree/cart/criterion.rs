@@ -21,9 +21,17 @@ fn log2(x: f64) -> f64 {
 }
 
 /// Impurity of a node with class weights (or Σwy) `sums`, Σwy² `sq` and
-/// weight `w`: Gini, entropy in bits, or the variance.
+/// weight `w`: Gini, entropy in bits, or the variance. For Poisson, `sq` is
+/// the node's Σ w·y·ln(y/ȳ) (see [`poisson_loss`]).
 pub(crate) fn impurity(c: CartCriterion, sums: &[f64], sq: f64, w: f64) -> f64 {
     match c {
+        CartCriterion::Poisson => {
+            if sums[0] / w <= f64::EPSILON {
+                f64::INFINITY
+            } else {
+                sq / w
+            }
+        }
         CartCriterion::Gini => {
             let sq_count: f64 = sums.iter().map(|c| c * c).sum();
             1.0 - sq_count / (w * w)
@@ -55,6 +63,14 @@ pub(crate) fn proxy(c: CartCriterion, s: &Sums) -> f64 {
             let right = s.total[0] - s.left[0];
             s.left[0] * s.left[0] / s.w_left + right * right / w_right
         }
+        CartCriterion::Poisson => {
+            let right = s.total[0] - s.left[0];
+            // Children with Σy <= 0 cannot be predicted by a Poisson mean.
+            if s.left[0] <= f64::EPSILON || right <= f64::EPSILON {
+                return f64::NEG_INFINITY;
+            }
+            s.left[0] * (s.left[0] / s.w_left).ln() + right * (right / w_right).ln()
+        }
         _ => {
             let (il, ir) = children_impurity(c, s, 0.0);
             -w_right * ir - s.w_left * il
@@ -63,10 +79,12 @@ pub(crate) fn proxy(c: CartCriterion, s: &Sums) -> f64 {
 }
 
 /// Impurities of the children; `sq_left` is Σ w·y² of the left child
-/// (regression only).
+/// (squared error only; Poisson children are computed by
+/// [`poisson_loss`] over their samples).
 pub(crate) fn children_impurity(c: CartCriterion, s: &Sums, sq_left: f64) -> (f64, f64) {
     let w_right = s.w_node - s.w_left;
     match c {
+        CartCriterion::Poisson => unreachable!("Poisson children use poisson_loss"),
         CartCriterion::SquaredError => {
             let sq_right = s.sq_total - sq_left;
             let mut il = sq_left / s.w_left;
@@ -103,6 +121,25 @@ pub(crate) fn children_impurity(c: CartCriterion, s: &Sums, sq_left: f64) -> (f6
             (el, er)
         }
     }
+}
+
+/// Σ w·y·ln(y/ȳ) over `(w, y)` pairs, ȳ = `sum / w_total` (scikit-learn's
+/// Poisson loss, before division by the weight).
+pub(crate) fn poisson_loss(pairs: impl Iterator<Item = (f64, f64)>, sum: f64, w_total: f64) -> f64 {
+    let mean = sum / w_total;
+    if mean <= f64::EPSILON {
+        return f64::INFINITY;
+    }
+    pairs
+        .filter(|&(_, y)| y > 0.0)
+        .map(|(w, y)| w * y * (y / mean).ln())
+        .sum()
+}
+
+/// Poisson impurities of two children from their losses.
+pub(crate) fn poisson_children(s: &Sums, loss_left: f64, loss_right: f64) -> (f64, f64) {
+    let w_right = s.w_node - s.w_left;
+    (loss_left / s.w_left, loss_right / w_right)
 }
 
 /// scikit-learn's `rand_int(low, high)` on its xorshift state.

@@ -94,10 +94,10 @@ impl CartValidParams {
     ) -> Result<CartTree> {
         check_x(&x, y.len())?;
         self.check_max_features(x.ncols())?;
-        if self.params.criterion == CartCriterion::SquaredError {
+        if self.params.criterion.is_regression() {
             return Err(CiblageError::param(
                 "criterion",
-                "squared_error is for regression; use gini or entropy",
+                "squared_error and poisson are for regression; use gini or entropy",
             ));
         }
         if let Some(row) = y.iter().position(|&c| c as usize >= n_classes) {
@@ -134,11 +134,28 @@ impl CartValidParams {
     ) -> Result<CartTree> {
         check_x(&x, y.len())?;
         self.check_max_features(x.ncols())?;
-        if self.params.criterion != CartCriterion::SquaredError {
+        if !self.params.criterion.is_regression() {
             return Err(CiblageError::param(
                 "criterion",
-                "gini and entropy are for classification; use squared_error",
+                "gini and entropy are for classification; use squared_error or poisson",
             ));
+        }
+        if self.params.criterion == CartCriterion::Poisson {
+            if let Some(row) = y.iter().position(|&v| v < 0.0) {
+                return Err(CiblageError::param(
+                    "y",
+                    format!(
+                        "negative value {} at row {row}: poisson needs counts (y >= 0)",
+                        y[row]
+                    ),
+                ));
+            }
+            if y.iter().sum::<f64>() <= 0.0 {
+                return Err(CiblageError::param(
+                    "y",
+                    "the sum of y must be positive for poisson",
+                ));
+            }
         }
         if let Some(row) = y.iter().position(|v| !v.is_finite()) {
             return Err(CiblageError::NonFinite {

@@ -217,7 +217,7 @@ impl<'a> HistSplitter<'a> {
         let rows: Vec<u32> = (0..data.n as u32)
             .filter(|&i| data.weights[i as usize] != 0.0)
             .collect();
-        let width = if criterion == CartCriterion::SquaredError {
+        let width = if criterion.is_regression() {
             1
         } else {
             data.n_classes
@@ -429,6 +429,16 @@ impl NodeSplitter for HistSplitter<'_> {
             }
             w += wr;
         }
+        if self.criterion == CartCriterion::Poisson {
+            let t = self.data.targets.expect("regression");
+            sq = criterion::poisson_loss(
+                self.rows[start..end]
+                    .iter()
+                    .map(|&r| (self.data.weights[r as usize], t[r as usize])),
+                total[0],
+                w,
+            );
+        }
         NodeSummary {
             w,
             impurity: criterion::impurity(self.criterion, &total, sq, w),
@@ -540,9 +550,25 @@ impl NodeSplitter for HistSplitter<'_> {
                 .sum(),
             None => 0.0,
         };
-        let (impurity_left, impurity_right) =
-            criterion::children_impurity(self.criterion, &s, sq_left);
         let w_right = s.w_node - s.w_left;
+        let (impurity_left, impurity_right) = if self.criterion == CartCriterion::Poisson {
+            let t = self.data.targets.expect("regression");
+            let loss = |rows: &[u32], sum: f64, w: f64| {
+                criterion::poisson_loss(
+                    rows.iter()
+                        .map(|&r| (self.data.weights[r as usize], t[r as usize])),
+                    sum,
+                    w,
+                )
+            };
+            criterion::poisson_children(
+                &s,
+                loss(&self.rows[start..pos], s.left[0], s.w_left),
+                loss(&self.rows[pos..end], s.total[0] - s.left[0], w_right),
+            )
+        } else {
+            criterion::children_impurity(self.criterion, &s, sq_left)
+        };
         let improvement = (s.w_node / self.w_total)
             * (impurity
                 - w_right / s.w_node * impurity_right

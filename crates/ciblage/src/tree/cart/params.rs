@@ -14,6 +14,15 @@ pub enum CartCriterion {
     Entropy,
     /// Mean squared error (regression).
     SquaredError,
+    /// Half Poisson deviance (regression of counts: y ≥ 0, Σy > 0).
+    Poisson,
+}
+
+impl CartCriterion {
+    /// Whether the criterion is for regression.
+    pub fn is_regression(self) -> bool {
+        matches!(self, Self::SquaredError | Self::Poisson)
+    }
 }
 
 /// How split points are searched.

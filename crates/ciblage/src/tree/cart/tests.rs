@@ -338,3 +338,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn poisson_leaves_are_means_and_counts_are_required() {
+    // Counts 0, 1 at x < 5 and 6, 8 above: one split at 4.5; the left
+    // child's loss is Σ y·ln(y/ȳ) = 1·ln(1/0.5) = ln 2 over 2 rows.
+    let x = ndarray::array![[1.0], [2.0], [8.0], [9.0]];
+    let y = [0.0, 1.0, 6.0, 8.0];
+    let t = Cart::regressor()
+        .criterion(CartCriterion::Poisson)
+        .max_depth(Some(1))
+        .check()
+        .unwrap()
+        .fit_regressor(x.view(), &y, None)
+        .unwrap();
+    assert_eq!(t.threshold[0], 5.0);
+    assert_eq!((t.value[1][0], t.value[2][0]), (0.5, 7.0));
+    assert!((t.impurity[1] - std::f64::consts::LN_2 / 2.0).abs() < 1e-12);
+    let bad = Cart::regressor()
+        .criterion(CartCriterion::Poisson)
+        .check()
+        .unwrap()
+        .fit_regressor(x.view(), &[0.0, -1.0, 2.0, 3.0], None);
+    assert!(bad
+        .unwrap_err()
+        .to_string()
+        .contains("poisson needs counts"));
+}
