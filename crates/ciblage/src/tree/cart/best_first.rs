@@ -8,7 +8,7 @@
 //! `push_heap`/`pop_heap`, so that equal improvements come out in the same
 //! order.
 
-use crate::tree::cart::build::NodeSplitter;
+use crate::tree::cart::splitter::NodeSplitter;
 use crate::tree::cart::tree::{CartTree, LEAF};
 
 /// A node waiting in the frontier.

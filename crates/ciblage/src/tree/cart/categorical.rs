@@ -9,9 +9,10 @@
 //! with the same cost. Ties in the order go by category code (missing last),
 //! so trees are deterministic.
 
-use crate::tree::cart::build::{Split, Splitter};
+use crate::tree::cart::build::Splitter;
 use crate::tree::cart::criterion::{self, Sums};
 use crate::tree::cart::params::CartCriterion;
+use crate::tree::cart::splitter::Split;
 
 /// The best categorical split of one feature in one node.
 pub(super) struct CategoricalCandidate {

@@ -5,9 +5,10 @@ use ndarray::ArrayView2;
 
 use crate::error::{CiblageError, Result};
 use crate::tree::cart::best_first;
-use crate::tree::cart::build::{NodeSplitter, Splitter, TrainSet};
+use crate::tree::cart::build::Splitter;
 use crate::tree::cart::hist::HistSplitter;
 use crate::tree::cart::params::{CartCriterion, CartSplitter, CartValidParams};
+use crate::tree::cart::splitter::{NodeSplitter, TrainSet};
 use crate::tree::cart::tree::{CartTree, LEAF};
 
 fn check_x(x: &ArrayView2<'_, f64>, n: usize) -> Result<()> {

@@ -17,9 +17,9 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::tree::cart::build::{NodeSplitter, NodeSummary, Split, TrainSet};
 use crate::tree::cart::criterion::{self, Sums};
 use crate::tree::cart::params::CartCriterion;
+use crate::tree::cart::splitter::{NodeSplitter, NodeSummary, Split, TrainSet};
 
 /// Rows sampled to place quantile bin bounds.
 const BIN_SAMPLE: usize = 200_000;

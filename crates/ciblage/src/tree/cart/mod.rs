@@ -22,6 +22,7 @@ mod export;
 mod fit;
 mod hist;
 mod params;
+mod splitter;
 mod tree;
 
 pub use params::{Cart, CartCriterion, CartParams, CartSplitter, CartValidParams};

@@ -1,0 +1,72 @@
+//! What the tree builders share with the splitters: the training data, a
+//! node's summary, a split, and the splitter interface.
+
+use crate::tree::cart::criterion::Sums;
+
+/// The training data, read once.
+pub(crate) struct TrainSet<'a> {
+    /// Column-major f32 features (`d` columns of `n`).
+    pub xf: Vec<f32>,
+    pub n: usize,
+    pub d: usize,
+    /// Class codes (classification) …
+    pub classes: Option<&'a [u32]>,
+    pub n_classes: usize,
+    /// … or targets (regression).
+    pub targets: Option<&'a [f64]>,
+    pub weights: Vec<f64>,
+    /// Per feature, whether it holds category codes (split by subsets).
+    pub categorical: Vec<bool>,
+}
+
+impl TrainSet<'_> {
+    #[inline]
+    pub fn x(&self, feature: usize, sample: u32) -> f32 {
+        self.xf[feature * self.n + sample as usize]
+    }
+}
+
+/// A node's weight, impurity, value (class proportions or mean) and sums.
+pub(crate) struct NodeSummary {
+    pub w: f64,
+    pub impurity: f64,
+    pub value: Vec<f64>,
+    pub sums: Sums,
+}
+
+/// What a tree builder asks of a splitter.
+pub(crate) trait NodeSplitter {
+    /// Number of samples taking part (those of non-zero weight).
+    fn samples(&self) -> usize;
+    /// Weight, impurity, value and sums of the node `start..end`.
+    fn summarise(&self, start: usize, end: usize) -> NodeSummary;
+    /// The best split of the node `start..end`, whose samples it partitions
+    /// (left child first); `n_constant` is the number of features known
+    /// constant in the parent, updated in place; `children_may_split` is
+    /// false when the depth limit makes both children leaves.
+    fn node_split(
+        &mut self,
+        start: usize,
+        end: usize,
+        impurity_and_children_may_split: (f64, bool),
+        node: &NodeSummary,
+        n_constant: &mut usize,
+    ) -> Option<Split>;
+    /// The node `start..end` will not be split: drop what was kept for it.
+    fn forget(&mut self, _start: usize, _end: usize) {}
+}
+
+pub(crate) struct Split {
+    pub feature: usize,
+    pub threshold: f64,
+    pub pos: usize,
+    /// Where samples missing the feature go (learned when the node had
+    /// some; otherwise towards the larger child).
+    pub missing_left: bool,
+    /// Categorical split: the categories going left and right (the others,
+    /// unseen in the node, follow the missing values).
+    pub categories: Option<(Vec<u32>, Vec<u32>)>,
+    pub impurity_left: f64,
+    pub impurity_right: f64,
+    pub improvement: f64,
+}
