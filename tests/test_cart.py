@@ -502,3 +502,23 @@ def test_poisson_criterion_as_sklearn(params: dict) -> None:
     np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-12)
     with pytest.raises(InvalidParameterError, match="poisson needs counts"):
         ciblage.CartRegressor(criterion="poisson").fit(X, y - 1)
+
+
+@pytest.mark.parametrize("params", [{"max_leaf_nodes": 6}, {"ccp_alpha": 0.002}, {"max_depth": 3}])
+def test_categorical_with_best_first_pruning_and_paths(params: dict) -> None:
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    region = rng.choice(list("abcdefg"), 3000)
+    age = rng.uniform(18, 80, 3000)
+    rate = pd.Series(region).map(dict(zip("abcdefg", [.1, .9, .2, .8, .3, .7, .5]))).to_numpy()
+    y = (rng.random(3000) < rate * age / 80).astype(int)
+    X = pd.DataFrame({"region": region, "age": age})
+    m = ciblage.CartClassifier(**params).fit(X, y)
+    leaves = m.apply(X)
+    paths = m.decision_path(X)
+    assert all(paths[i].indices.max() == leaves[i] for i in range(0, 3000, 97))
+    assert m.tree_.categories[0] is not None
+    assert m.feature_importances_.sum() == pytest.approx(1.0)
+    text = m.export_text(feature_names=["region", "age"])
+    assert text.startswith("|--- region in {")
