@@ -482,8 +482,12 @@ def test_categorical_features_by_name_numpy_and_errors() -> None:
     assert b.predict(np.array([[999.0, 30.0]])).shape == (1,)  # unseen code: missing side
     with pytest.raises(InvalidParameterError, match="categorical_features: no column 'zone'"):
         ciblage.CartClassifier(categorical_features=["zone"]).fit(X, y)
-    with pytest.raises(InvalidParameterError, match="categorical splits need the exact splitter"):
-        ciblage.CartClassifier(splitter="hist").fit(X, y)
+    # The histogram splitter splits categories the same way.
+    h = ciblage.CartClassifier(max_depth=2, splitter="hist").fit(X, y)
+    e = ciblage.CartClassifier(max_depth=2).fit(X, y)
+    assert h.tree_.categories == e.tree_.categories
+    with pytest.raises(InvalidParameterError, match="max_bins"):
+        ciblage.CartClassifier(splitter="hist", max_bins=3).fit(X, y)
     with pytest.raises(InvalidInputError, match="columns"):
         b2 = ciblage.CartClassifier(max_depth=1).fit(X, y)
         b2.predict(X.rename(columns={"age": "years"}))

@@ -191,6 +191,24 @@ impl CartValidParams {
             }
             mask[f] = true;
             let col = x.column(f);
+            if let CartSplitter::Histogram { max_bins } = self.params.splitter {
+                let mut codes: Vec<u64> = col
+                    .iter()
+                    .filter(|v| !v.is_nan())
+                    .map(|v| *v as u64)
+                    .collect();
+                codes.sort_unstable();
+                codes.dedup();
+                if codes.len() > usize::from(max_bins) {
+                    return Err(CiblageError::param(
+                        "max_bins",
+                        format!(
+                            "feature {f} has {} categories, more than max_bins ({max_bins}): raise max_bins or use splitter=\"best\"",
+                            codes.len()
+                        ),
+                    ));
+                }
+            }
             if let Some((row, v)) = col.iter().enumerate().find(|(_, v)| {
                 !(v.is_nan() || (**v >= 0.0 && **v < 16_777_216.0 && v.fract() == 0.0))
             }) {

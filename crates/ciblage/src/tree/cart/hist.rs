@@ -122,7 +122,13 @@ fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Vec<FeatureBi
         .into_par_iter()
         .map(|f| {
             let col = &data.xf[f * n..(f + 1) * n];
-            let stride = n.div_ceil(BIN_SAMPLE).max(1);
+            // Categorical features: one bin per category of the whole column
+            // (their number was checked against max_bins at fit).
+            let stride = if data.categorical[f] {
+                1
+            } else {
+                n.div_ceil(BIN_SAMPLE).max(1)
+            };
             let mut sample: Vec<f32> = col
                 .iter()
                 .step_by(stride)
@@ -138,7 +144,7 @@ fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Vec<FeatureBi
                     _ => distinct.push(v),
                 }
             }
-            let upper: Vec<f32> = if distinct.len() <= max_bins {
+            let upper: Vec<f32> = if distinct.len() <= max_bins || data.categorical[f] {
                 distinct
             } else {
                 let mut u: Vec<f32> = (1..=max_bins)
@@ -180,8 +186,11 @@ struct Best {
     feature: usize,
     threshold: f64,
     missing_left: bool,
-    /// Last bin (of the feature) going left.
+    /// Last bin (of the feature) going left …
     bin: usize,
+    /// … or, for a categorical feature, which bins go left, and the
+    /// categories on each side.
+    categorical: Option<(Vec<bool>, Vec<u32>, Vec<u32>)>,
 }
 
 /// Best splits searched on histograms.
@@ -353,6 +362,9 @@ impl<'a> HistSplitter<'a> {
         best: &mut Option<Best>,
     ) -> bool {
         let nb = self.bins[f].len();
+        if self.data.categorical[f] {
+            return self.search_categorical(f, (h, range), node, n_node, best);
+        }
         let first = range.start;
         let has_missing = !range.is_empty() && usize::from(h.bin[range.end - 1]) == nb;
         let n_present = range.len() - usize::from(has_missing);
@@ -405,8 +417,105 @@ impl<'a> HistSplitter<'a> {
                             n_left > n_right
                         },
                         bin: b,
+                        categorical: None,
                     });
                 }
+            }
+        }
+        true
+    }
+}
+
+impl HistSplitter<'_> {
+    /// Categorical feature: bins (categories, missing values as one more)
+    /// ordered by mean target, the best prefix kept — the exact splitter's
+    /// rule (see the `categorical` module).
+    fn search_categorical(
+        &self,
+        f: usize,
+        (h, range): (&FeatureHist, std::ops::Range<usize>),
+        node: &NodeSummary,
+        n_node: usize,
+        best: &mut Option<Best>,
+    ) -> bool {
+        if range.len() < 2 {
+            return false;
+        }
+        let nb = self.bins[f].len();
+        let k = self.width;
+        let class = match (self.criterion, k) {
+            (c, _) if c.is_regression() => 0,
+            (_, 2) => 1,
+            _ => (0..k).fold(0, |b, j| {
+                if node.sums.total[j] > node.sums.total[b] {
+                    j
+                } else {
+                    b
+                }
+            }),
+        };
+        let key = |i: usize| {
+            if h.w[i] > 0.0 {
+                h.stat[i * k + class] / h.w[i]
+            } else {
+                0.0
+            }
+        };
+        let mut order: Vec<usize> = range.clone().collect();
+        // Entries are in bin order (category codes ascending, missing last).
+        order.sort_by(|&a, &b| key(a).total_cmp(&key(b)).then(a.cmp(&b)));
+        let mut s = node.sums.clone();
+        let mut n_left = 0;
+        let mut found: Option<(f64, usize, usize)> = None;
+        for (j, &i) in order.iter().enumerate().take(order.len() - 1) {
+            self.take_bin(&mut s, &mut n_left, h, i);
+            let n_right = n_node - n_left;
+            if n_left < self.min_samples_leaf || n_right < self.min_samples_leaf {
+                continue;
+            }
+            if s.w_left < self.min_weight_leaf || s.w_node - s.w_left < self.min_weight_leaf {
+                continue;
+            }
+            let proxy = criterion::proxy(self.criterion, &s);
+            if found.is_none_or(|x| proxy > x.0) {
+                found = Some((proxy, j + 1, n_left));
+            }
+        }
+        if let Some((proxy, prefix, n_left)) = found {
+            if best.as_ref().is_none_or(|x| proxy > x.proxy) {
+                let code = |i: usize| self.bins[f].lo[usize::from(h.bin[i])] as u32;
+                let is_missing = |i: usize| usize::from(h.bin[i]) == nb;
+                let mut left_bins = vec![false; nb + 1];
+                let (mut left, mut right) = (Vec::new(), Vec::new());
+                for (j, &i) in order.iter().enumerate() {
+                    if j < prefix {
+                        left_bins[usize::from(h.bin[i])] = true;
+                    }
+                    if !is_missing(i) {
+                        if j < prefix {
+                            left.push(code(i))
+                        } else {
+                            right.push(code(i))
+                        }
+                    }
+                }
+                left.sort_unstable();
+                right.sort_unstable();
+                let has_missing = order.iter().any(|&i| is_missing(i));
+                let missing_left = if has_missing {
+                    left_bins[nb]
+                } else {
+                    n_left > n_node - n_left
+                };
+                left_bins[nb] = missing_left;
+                *best = Some(Best {
+                    proxy,
+                    feature: f,
+                    threshold: -2.0,
+                    missing_left,
+                    bin: 0,
+                    categorical: Some((left_bins, left, right)),
+                });
             }
         }
         true
@@ -509,9 +618,10 @@ impl NodeSplitter for HistSplitter<'_> {
         // Partition the node's rows, keeping their order on each side.
         let n = self.data.n;
         let col = &self.binned[b.feature * n..(b.feature + 1) * n];
-        let goes_left = |r: u32| match col[r as usize] {
-            MISSING => b.missing_left,
-            c => usize::from(c) <= b.bin,
+        let goes_left = |r: u32| match (col[r as usize], &b.categorical) {
+            (MISSING, _) => b.missing_left,
+            (c, Some((left_bins, _, _))) => left_bins[usize::from(c)],
+            (c, None) => usize::from(c) <= b.bin,
         };
         let (mut l, mut r) = (start, end);
         for k in start..end {
@@ -534,10 +644,10 @@ impl NodeSplitter for HistSplitter<'_> {
         let nb = self.bins[b.feature].len();
         for i in hist.range(b.feature) {
             let bin = usize::from(h.bin[i]);
-            let left = if bin == nb {
-                b.missing_left
-            } else {
-                bin <= b.bin
+            let left = match &b.categorical {
+                _ if bin == nb => b.missing_left,
+                Some((left_bins, _, _)) => left_bins[bin],
+                None => bin <= b.bin,
             };
             if left {
                 self.take_bin(&mut s, &mut n_left, h, i);
@@ -605,7 +715,7 @@ impl NodeSplitter for HistSplitter<'_> {
             threshold: b.threshold,
             pos,
             missing_left: b.missing_left,
-            categories: None,
+            categories: b.categorical.map(|(_, l, r)| (l, r)),
             impurity_left,
             impurity_right,
             improvement,

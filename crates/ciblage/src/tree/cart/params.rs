@@ -160,8 +160,8 @@ impl CartParams {
         self
     }
     /// Features holding category codes (non-negative integers, NaN for
-    /// missing), split by subsets of categories instead of thresholds
-    /// (exact splitter only).
+    /// missing), split by subsets of categories instead of thresholds (with
+    /// the histogram splitter, at most `max_bins` categories each).
     pub fn categorical_features(mut self, features: Vec<usize>) -> Self {
         self.categorical = features;
         self
@@ -218,12 +218,6 @@ impl CartParams {
                     format!("must be in 2..=255, got {max_bins}"),
                 ));
             }
-        }
-        if !self.categorical.is_empty() && self.splitter != CartSplitter::Exact {
-            return Err(CiblageError::param(
-                "categorical_features",
-                "categorical splits need the exact splitter (splitter=\"best\")",
-            ));
         }
         if self.n_threads == Some(0) {
             return Err(CiblageError::param(
