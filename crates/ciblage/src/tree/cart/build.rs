@@ -502,15 +502,17 @@ impl<'a> Splitter<'a> {
     /// Splits the range of every feature into its left part (the samples in
     /// `sorted[feature][start..pos]`) then its right part, keeping each
     /// feature's order.
-    /// Splits the range of every feature into the samples flagged in
+    /// Splits the range of every feature (but `in_order`, whose flagged
+    /// samples already come first) into the `n_left` samples flagged in
     /// `goes_left` then the others, keeping each feature's order; clears
     /// the flags.
-    pub(super) fn partition_marked(&mut self, start: usize, end: usize) {
-        for f in 0..self.data.d {
-            let n_left = self.sorted[f][start..end]
-                .iter()
-                .filter(|&&s| self.goes_left[s as usize])
-                .count();
+    pub(super) fn partition_marked(
+        &mut self,
+        (start, end): (usize, usize),
+        n_left: usize,
+        in_order: Option<usize>,
+    ) {
+        for f in (0..self.data.d).filter(|&f| Some(f) != in_order) {
             let (mut l, mut r) = (start, start + n_left);
             for k in start..end {
                 let (smp, v) = (self.sorted[f][k], self.sorted_values[f][k]);
@@ -527,13 +529,14 @@ impl<'a> Splitter<'a> {
             self.sorted[f][start..end].copy_from_slice(&self.buf[start..end]);
             self.sorted_values[f][start..end].copy_from_slice(&self.vbuf[start..end]);
         }
-        for k in start..end {
+        for k in start..start + n_left {
             self.goes_left[self.sorted[0][k] as usize] = false;
         }
     }
 
-    /// `(end_nm, moved)`: the samples of positions `end_nm..end_nm + moved`
-    /// (missing the feature) go left too.
+    /// Splits every feature's range into the samples of positions
+    /// `start..pos` of `feature`'s order, plus those of `end_nm..end_nm +
+    /// moved` (missing the feature, going left), then the others.
     fn partition(
         &mut self,
         feature: usize,
@@ -542,54 +545,11 @@ impl<'a> Splitter<'a> {
         (end_nm, moved): (usize, usize),
         end: usize,
     ) {
-        for &smp in &self.sorted[feature][start..pos] {
-            self.goes_left[smp as usize] = true;
+        for k in (start..pos).chain(end_nm..end_nm + moved) {
+            self.goes_left[self.sorted[feature][k] as usize] = true;
         }
-        for &smp in &self.sorted[feature][end_nm..end_nm + moved] {
-            self.goes_left[smp as usize] = true;
-        }
-        for f in 0..self.data.d {
-            if f == feature {
-                continue;
-            }
-            let (mut l, mut r) = (start, pos + moved);
-            let range = &self.sorted[f][start..end];
-            let values = &self.sorted_values[f][start..end];
-            for (&smp, &v) in range.iter().zip(values) {
-                if self.goes_left[smp as usize] {
-                    self.buf[l] = smp;
-                    self.vbuf[l] = v;
-                    l += 1;
-                } else {
-                    self.buf[r] = smp;
-                    self.vbuf[r] = v;
-                    r += 1;
-                }
-            }
-            self.sorted[f][start..end].copy_from_slice(&self.buf[start..end]);
-            self.sorted_values[f][start..end].copy_from_slice(&self.vbuf[start..end]);
-        }
-        // The split feature: its left part, then the missing samples going
-        // left, then the rest.
-        if moved > 0 {
-            let (mut l, mut r) = (start, pos + moved);
-            for k in start..end {
-                let (smp, v) = (self.sorted[feature][k], self.sorted_values[feature][k]);
-                if self.goes_left[smp as usize] {
-                    self.buf[l] = smp;
-                    self.vbuf[l] = v;
-                    l += 1;
-                } else {
-                    self.buf[r] = smp;
-                    self.vbuf[r] = v;
-                    r += 1;
-                }
-            }
-            self.sorted[feature][start..end].copy_from_slice(&self.buf[start..end]);
-            self.sorted_values[feature][start..end].copy_from_slice(&self.vbuf[start..end]);
-        }
-        for k in start..pos + moved {
-            self.goes_left[self.sorted[feature][k] as usize] = false;
-        }
+        // Without moved samples the split feature is already in order.
+        let in_order = (moved == 0).then_some(feature);
+        self.partition_marked((start, end), pos - start + moved, in_order);
     }
 }

@@ -153,7 +153,7 @@ impl Splitter<'_> {
                 n_left += 1;
             }
         }
-        self.partition_marked(start, end);
+        self.partition_marked((start, end), n_left, None);
         let w_right = s.w_node - s.w_left;
         let (impurity_left, impurity_right) = if self.criterion == CartCriterion::Poisson {
             let (left_rows, right_rows) = self.sorted[feature][start..end].split_at(n_left);

@@ -82,16 +82,7 @@ impl ChaidValidParams {
         weights: Option<&[f64]>,
     ) -> Result<ChaidModel> {
         check_inputs(&predictors, target.len(), weights)?;
-        if let Some(row) = target.iter().position(|&c| c as usize >= classes.len()) {
-            return Err(CiblageError::param(
-                "y",
-                format!(
-                    "class code {} at row {row} is not below {}",
-                    target[row],
-                    classes.len()
-                ),
-            ));
-        }
+        check_classes(target, &classes)?;
         let j = classes.len();
         Ok(self.grow(predictors, TargetRef::Classes(target, j), classes, weights))
     }
@@ -137,16 +128,7 @@ impl ChaidValidParams {
                 "the chaid package preset has no case weights",
             ));
         }
-        if let Some(row) = target.iter().position(|&c| c as usize >= classes.len()) {
-            return Err(CiblageError::param(
-                "y",
-                format!(
-                    "class code {} at row {row} is not below {}",
-                    target[row],
-                    classes.len()
-                ),
-            ));
-        }
+        check_classes(target, &classes)?;
         let j = classes.len();
         Ok(self.grow(
             predictors,
@@ -468,6 +450,21 @@ impl TargetRef<'_> {
                 out[2] += w * y * y;
             }
         }
+    }
+}
+
+/// Every class code must be below the number of classes.
+fn check_classes(target: &[u32], classes: &[String]) -> Result<()> {
+    match target.iter().position(|&c| c as usize >= classes.len()) {
+        None => Ok(()),
+        Some(row) => Err(CiblageError::param(
+            "y",
+            format!(
+                "class code {} at row {row} is not below {}",
+                target[row],
+                classes.len()
+            ),
+        )),
     }
 }
 

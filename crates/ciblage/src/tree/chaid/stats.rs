@@ -51,15 +51,15 @@ pub(crate) fn ln_chi2_sf(x: f64, df: f64) -> f64 {
 /// rows and columns dropped: (statistic, df, ln p). Fewer than two non-empty
 /// rows or columns: (0, 0, ln 1).
 pub(crate) fn pearson(rows: &[&[f64]]) -> (f64, f64, f64) {
-    let j = rows.first().map_or(0, |r| r.len());
-    let col_tot: Vec<f64> = (0..j).map(|c| rows.iter().map(|r| r[c]).sum()).collect();
-    let row_tot: Vec<f64> = rows.iter().map(|r| r.iter().sum()).collect();
-    let n: f64 = row_tot.iter().sum();
-    let live_rows = row_tot.iter().filter(|&&t| t > 0.0).count();
-    let live_cols = col_tot.iter().filter(|&&t| t > 0.0).count();
-    if live_rows < 2 || live_cols < 2 {
+    let Some(Margins {
+        col_tot,
+        row_tot,
+        n,
+        df,
+    }) = margins(rows)
+    else {
         return (0.0, 0.0, 0.0);
-    }
+    };
     let mut x2 = 0.0;
     for (r, &rt) in rows.iter().zip(&row_tot) {
         if rt <= 0.0 {
@@ -73,23 +73,46 @@ pub(crate) fn pearson(rows: &[&[f64]]) -> (f64, f64, f64) {
             x2 += (r[c] - m) * (r[c] - m) / m;
         }
     }
-    let df = ((live_rows - 1) * (live_cols - 1)) as f64;
     (x2, df, ln_chi2_sf(x2, df))
 }
 
-/// Likelihood-ratio χ² (G²) of a table, empty rows and columns dropped as
-/// in [`pearson`]: G² = 2 Σ o·ln(o / e) over the non-empty cells, with the
-/// same degrees of freedom. (statistic, df, ln p).
-pub(crate) fn likelihood_ratio(rows: &[&[f64]]) -> (f64, f64, f64) {
+/// A table's margins and degrees of freedom, empty rows and columns
+/// dropped; `None` with fewer than two non-empty rows or columns.
+struct Margins {
+    col_tot: Vec<f64>,
+    row_tot: Vec<f64>,
+    n: f64,
+    df: f64,
+}
+
+fn margins(rows: &[&[f64]]) -> Option<Margins> {
     let j = rows.first().map_or(0, |r| r.len());
     let col_tot: Vec<f64> = (0..j).map(|c| rows.iter().map(|r| r[c]).sum()).collect();
     let row_tot: Vec<f64> = rows.iter().map(|r| r.iter().sum()).collect();
     let n: f64 = row_tot.iter().sum();
     let live_rows = row_tot.iter().filter(|&&t| t > 0.0).count();
     let live_cols = col_tot.iter().filter(|&&t| t > 0.0).count();
-    if live_rows < 2 || live_cols < 2 {
+    (live_rows >= 2 && live_cols >= 2).then(|| Margins {
+        col_tot,
+        row_tot,
+        n,
+        df: ((live_rows - 1) * (live_cols - 1)) as f64,
+    })
+}
+
+/// Likelihood-ratio χ² (G²) of a table, empty rows and columns dropped as
+/// in [`pearson`]: G² = 2 Σ o·ln(o / e) over the non-empty cells, with the
+/// same degrees of freedom. (statistic, df, ln p).
+pub(crate) fn likelihood_ratio(rows: &[&[f64]]) -> (f64, f64, f64) {
+    let Some(Margins {
+        col_tot,
+        row_tot,
+        n,
+        df,
+    }) = margins(rows)
+    else {
         return (0.0, 0.0, 0.0);
-    }
+    };
     let mut g2 = 0.0;
     for (r, &rt) in rows.iter().zip(&row_tot) {
         for (c, &ct) in col_tot.iter().enumerate() {
@@ -99,7 +122,6 @@ pub(crate) fn likelihood_ratio(rows: &[&[f64]]) -> (f64, f64, f64) {
         }
     }
     let g2 = (2.0 * g2).max(0.0);
-    let df = ((live_rows - 1) * (live_cols - 1)) as f64;
     (g2, df, ln_chi2_sf(g2, df))
 }
 
