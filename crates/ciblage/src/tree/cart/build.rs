@@ -86,7 +86,6 @@ pub(crate) struct Splitter<'a> {
     features: Vec<usize>,
     constant_features: Vec<usize>,
     rand: u32,
-    values: Vec<f32>,
     pub min_samples_leaf: usize,
     pub min_weight_leaf: f64,
     /// Features to search at each node, at most the number of features.
@@ -129,7 +128,6 @@ impl<'a> Splitter<'a> {
             features: (0..data.d).collect(),
             constant_features: vec![0; data.d],
             rand: seed,
-            values: vec![0.0; data.n],
             min_samples_leaf,
             min_weight_leaf,
             max_features,
@@ -325,8 +323,8 @@ impl<'a> Splitter<'a> {
             // The node's samples, already sorted by this feature, those
             // missing it (NaN) last.
             self.cur = feature;
-            self.values[start..end].copy_from_slice(&self.sorted_values[feature][start..end]);
-            let n_missing = self.values[start..end]
+            let vals = &self.sorted_values[feature];
+            let n_missing = vals[start..end]
                 .iter()
                 .rev()
                 .take_while(|v| v.is_nan())
@@ -335,8 +333,7 @@ impl<'a> Splitter<'a> {
             // Constant: all missing, or one value and nothing missing (equal
             // values beside missing ones still split them apart).
             if end_nm == start
-                || (self.values[end_nm - 1] <= self.values[start] + FEATURE_THRESHOLD
-                    && n_missing == 0)
+                || (vals[end_nm - 1] <= vals[start] + FEATURE_THRESHOLD && n_missing == 0)
             {
                 self.features.swap(f_j, n_total_constants);
                 n_found_constants += 1;
@@ -358,7 +355,7 @@ impl<'a> Splitter<'a> {
                     n_missing,
                     missing_first,
                 };
-                let value = |q: usize| self.values[lay.at(q)];
+                let value = |q: usize| self.sorted_values[feature][lay.at(q)];
                 let mut sums = base.clone();
                 sums.pos = start;
                 let stop = if missing_first { end } else { end_nm };
