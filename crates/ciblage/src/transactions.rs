@@ -234,15 +234,7 @@ impl<'a> TransactionView<'a> {
         zone: Zone,
     ) -> Result<Self> {
         check_lengths(codes.len(), timestamps, amounts)?;
-        if let Some(row) = codes.iter().position(|&c| c as usize >= customers) {
-            return Err(CiblageError::InvalidParameter {
-                name: "codes",
-                reason: format!(
-                    "code {} at row {row} is not below the number of customers ({customers})",
-                    codes[row]
-                ),
-            });
-        }
+        check_codes(codes, customers)?;
         check_finite("amount", amounts)?;
         Ok(Self {
             codes,
@@ -305,6 +297,20 @@ fn check_lengths(n: usize, timestamps: &[i64], amounts: &[f64]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Fails on the first customer code not below `customers`.
+pub(crate) fn check_codes(codes: &[u32], customers: usize) -> Result<()> {
+    match codes.iter().position(|&c| c as usize >= customers) {
+        None => Ok(()),
+        Some(row) => Err(CiblageError::InvalidParameter {
+            name: "codes",
+            reason: format!(
+                "code {} at row {row} is not below the number of customers ({customers})",
+                codes[row]
+            ),
+        }),
+    }
 }
 
 /// Fails on the first NaN or infinite value of `values`.

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
-use crate::transactions::{check_finite, Transactions};
+use crate::transactions::{check_codes, check_finite, Transactions};
 
 /// Rows from which the sums run on all threads.
 const PARALLEL_ROWS: usize = 1 << 20;
@@ -80,15 +80,7 @@ impl CustomerTotals {
             }
             check_finite(argument, column)?;
         }
-        if let Some(row) = codes.iter().position(|&c| c as usize >= customers) {
-            return Err(CiblageError::InvalidParameter {
-                name: "codes",
-                reason: format!(
-                    "code {} at row {row} is not below the number of customers ({customers})",
-                    codes[row]
-                ),
-            });
-        }
+        check_codes(codes, customers)?;
         // Count and revenue side by side (16 bytes): one cache line per row.
         let mut slots = vec![(0u64, 0.0f64); customers];
         let mut cost = costs.map(|_| vec![0.0; customers]);

@@ -90,14 +90,12 @@ impl Splitter<'_> {
             for (l, v) in s.left.iter_mut().zip(&c.stat) {
                 *l += v;
             }
-            let n_right = n_node - n_left;
-            if n_left < self.min_samples_leaf || n_right < self.min_samples_leaf {
+            let limits = (self.min_samples_leaf, self.min_weight_leaf);
+            let Some(proxy) =
+                criterion::limited_proxy(self.criterion, &s, (n_left, n_node - n_left), limits)
+            else {
                 continue;
-            }
-            if s.w_left < self.min_weight_leaf || s.w_node - s.w_left < self.min_weight_leaf {
-                continue;
-            }
-            let proxy = criterion::proxy(self.criterion, &s);
+            };
             if best.is_none_or(|b| proxy > b.0) {
                 best = Some((proxy, k + 1, n_left));
             }

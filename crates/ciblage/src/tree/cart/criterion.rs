@@ -78,6 +78,21 @@ pub(crate) fn proxy(c: CartCriterion, s: &Sums) -> f64 {
     }
 }
 
+/// The proxy of a candidate split, or `None` when a child would hold fewer
+/// than `min_samples_leaf` samples or less than `min_weight_leaf` weight.
+pub(crate) fn limited_proxy(
+    c: CartCriterion,
+    s: &Sums,
+    (n_left, n_right): (usize, usize),
+    (min_samples_leaf, min_weight_leaf): (usize, f64),
+) -> Option<f64> {
+    let too_small = n_left < min_samples_leaf
+        || n_right < min_samples_leaf
+        || s.w_left < min_weight_leaf
+        || s.w_node - s.w_left < min_weight_leaf;
+    (!too_small).then(|| proxy(c, s))
+}
+
 /// Impurities of the children; `sq_left` is Σ w·y² of the left child
 /// (squared error only; Poisson children are computed by
 /// [`poisson_loss`] over their samples).

@@ -385,13 +385,12 @@ impl<'a> HistSplitter<'a> {
                     break;
                 }
                 let n_right = n_node - n_left;
-                if n_left < self.min_samples_leaf || n_right < self.min_samples_leaf {
+                let limits = (self.min_samples_leaf, self.min_weight_leaf);
+                let Some(proxy) =
+                    criterion::limited_proxy(self.criterion, &s, (n_left, n_right), limits)
+                else {
                     continue;
-                }
-                if s.w_left < self.min_weight_leaf || s.w_node - s.w_left < self.min_weight_leaf {
-                    continue;
-                }
-                let proxy = criterion::proxy(self.criterion, &s);
+                };
                 if best.as_ref().is_none_or(|x| proxy > x.proxy) {
                     let b = usize::from(h.bin[first + i]);
                     let threshold = if last {
@@ -469,14 +468,12 @@ impl HistSplitter<'_> {
         let mut found: Option<(f64, usize, usize)> = None;
         for (j, &i) in order.iter().enumerate().take(order.len() - 1) {
             self.take_bin(&mut s, &mut n_left, h, i);
-            let n_right = n_node - n_left;
-            if n_left < self.min_samples_leaf || n_right < self.min_samples_leaf {
+            let limits = (self.min_samples_leaf, self.min_weight_leaf);
+            let Some(proxy) =
+                criterion::limited_proxy(self.criterion, &s, (n_left, n_node - n_left), limits)
+            else {
                 continue;
-            }
-            if s.w_left < self.min_weight_leaf || s.w_node - s.w_left < self.min_weight_leaf {
-                continue;
-            }
-            let proxy = criterion::proxy(self.criterion, &s);
+            };
             if found.is_none_or(|x| proxy > x.0) {
                 found = Some((proxy, j + 1, n_left));
             }

@@ -267,10 +267,9 @@ fn c2_weighted_pearson() {
     assert!((s.ln_p.exp() - 0.4453).abs() < 1e-4);
 }
 
-#[test]
-fn c7_stopping_unweighted() {
-    // The unweighted cases of C7.
-    // ndarr = ([2,3]×20 + [2,5]×20 + [3,4]×19 + [2,3]) as 30 rows × 4.
+/// C7's data: ndarr = ([2,3]×20 + [2,5]×20 + [3,4]×19 + [2,3]) as 30 rows ×
+/// 4 nominal columns; target 1 ×15 then 2 ×15 (codes 0 and 1).
+fn c7_data() -> (Vec<Predictor>, Vec<u32>) {
     let flat: Vec<u32> = [
         [2, 3].repeat(20),
         [2, 5].repeat(20),
@@ -287,6 +286,13 @@ fn c7_stopping_unweighted() {
         })
         .collect();
     let y: Vec<u32> = [vec![0; 15], vec![1; 15]].concat();
+    (cols, y)
+}
+
+#[test]
+fn c7_stopping_unweighted() {
+    // The unweighted cases of C7.
+    let (cols, y) = c7_data();
     let fit = |min_child: f64, weights: Option<&[f64]>| {
         Chaid::chaid_package_params()
             .alpha_merge(0.999)
@@ -310,22 +316,7 @@ fn c7_stopping_weighted_as_the_package() {
     // C7 with weights 1.0 ×15 then 1.2 ×15 under the package's rules:
     // min_child 10.7 → 4 nodes, root split on column 3 into [[3],[4],[5]],
     // χ² 4.86527, p 0.08781; min_child 11.5 → 3 nodes.
-    let flat: Vec<u32> = [
-        [2, 3].repeat(20),
-        [2, 5].repeat(20),
-        [3, 4].repeat(19),
-        vec![2, 3],
-    ]
-    .concat();
-    let cols: Vec<Predictor> = (0..4)
-        .map(|c| {
-            Predictor::nominal(
-                format!("{c}"),
-                &labels(&(0..30).map(|r| flat[r * 4 + c]).collect::<Vec<_>>()),
-            )
-        })
-        .collect();
-    let y: Vec<u32> = [vec![0; 15], vec![1; 15]].concat();
+    let (cols, y) = c7_data();
     let w: Vec<f64> = [vec![1.0; 15], vec![1.2; 15]].concat();
     let fit = |min_child: f64| {
         Chaid::chaid_package_params()
