@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 import warnings
 
 import numpy as np
@@ -303,3 +304,86 @@ def test_split_merged_resplits_a_heterogeneous_group() -> None:
     assert p(["c0"], ["c3"]) > max(p(["c0"], ["c1", "c2"]), p(["c1", "c2"], ["c3"])) and pairs[("c0", "c3")] > 0.001
     resplit = ciblage.ChaidClassifier(split_merged=0.05, **kw).fit(X, y).tree_.groups()[0]
     assert sorted(map(sorted, resplit)) == [["c0", "c3"], ["c1", "c2"]]
+
+
+@pytest.fixture(scope="module")
+def titanic() -> pd.DataFrame:
+    return pd.read_csv(Path(__file__).parent / "data/titanic.csv").astype({"pclass": str})
+
+
+def _leaf_counts(model: ciblage.ChaidClassifier, X: pd.DataFrame, y: pd.Series) -> list[tuple[int, int]]:
+    table = pd.crosstab(model.apply(X), y)
+    return [(int(a), int(b)) for a, b in table[[0, 1]].itertuples(index=False)]
+
+
+def test_c3_titanic_sex_and_embarked(titanic: pd.DataFrame) -> None:
+    """chaid.md C3: the CHAID package's README tree, and SPSS's adjusted p on the same groups."""
+    X, y = titanic[["sex", "embarked"]], titanic["survived"]
+    ours = ciblage.ChaidClassifier(preset="chaid_package", max_depth=4, min_parent=2, alpha_merge=0.05).fit(X, y)
+    nodes, groups = ours.nodes(), ours.tree_.groups()
+    assert list(nodes["split"]) == ["sex", "embarked", "", "", "embarked", "", ""]
+    assert nodes["statistic"].iloc[[0, 1, 4]].tolist() == pytest.approx([365.8869, 24.0936, 16.4414], abs=1e-4)
+    assert nodes["p"].iloc[[0, 1, 4]].tolist() == pytest.approx([1.4715e-81, 9.176e-07, 5.018e-05], rel=1e-3)
+    assert groups[1] == [["C", None], ["Q", "S"]]  # the 2 missing embarked go with C
+    assert groups[4] == [["C"], ["Q", "S"]]
+    assert _leaf_counts(ours, X, y) == [(11, 104), (116, 235), (109, 48), (573, 113)]
+    assert (ours.predict(X) == y).mean() == pytest.approx(0.77998, abs=1e-5)
+    # SPSS rules: same groups; Bonferroni B = S(4, 2) = 7 for female (floating C, Q, S + missing),
+    # B = 3 for male (nominal, 3 categories into 2).
+    spss = ciblage.ChaidClassifier(max_depth=4, min_parent=2, alpha_merge=0.05).fit(X, y)
+    assert spss.tree_.groups()[1] == groups[1] and spss.tree_.groups()[4] == groups[4]
+    adjusted = spss.nodes()["p_adjusted"]
+    assert adjusted.iloc[1] == pytest.approx(6.423e-06, rel=1e-3)
+    assert adjusted.iloc[4] == pytest.approx(1.505e-04, rel=1e-3)
+
+
+def test_c3_titanic_with_pclass(titanic: pd.DataFrame) -> None:
+    """chaid.md C3 with pclass added, max_depth 3, the package's defaults otherwise."""
+    X, y = titanic[["sex", "embarked", "pclass"]], titanic["survived"]
+    ours = ciblage.ChaidClassifier(preset="chaid_package", max_depth=3).fit(X, y)
+    nodes, groups = ours.nodes(), ours.tree_.groups()
+    split = nodes.set_index("node")
+    assert split.loc[0, "split"] == "sex"
+    assert (split.loc[1, "split"], groups[1]) == ("pclass", [["1"], ["2"], ["3"]])
+    assert split.loc[1, "statistic"] == pytest.approx(115.7027, abs=1e-4)
+    assert split.loc[1, "p"] == pytest.approx(7.507e-26, rel=1e-3)
+    assert (split.loc[4, "split"], groups[4]) == ("embarked", [["C", "Q"], ["S"]])  # female, 3rd class
+    assert split.loc[4, "statistic"] == pytest.approx(11.6615, abs=1e-4)
+    assert (split.loc[7, "split"], groups[7]) == ("pclass", [["1"], ["2", "3"]])
+    assert split.loc[7, "statistic"] == pytest.approx(33.0040, abs=1e-4)
+    assert split.loc[7, "p"] == pytest.approx(9.197e-09, rel=1e-3)
+    assert (split.loc[9, "split"], groups[9]) == ("embarked", [["C"], ["Q", "S"]])  # male, 2nd or 3rd
+    assert split.loc[9, "statistic"] == pytest.approx(4.9195, abs=1e-4)
+    assert split.loc[9, "p"] == pytest.approx(0.02655, rel=1e-3)
+    assert (ours.predict(X) == y).mean() == pytest.approx(0.80061, abs=1e-5)
+
+
+# R's datasets::Titanic, the 32-cell table (Class x Sex x Age x Survived), counts in R's order:
+# Class varies fastest, then Sex (Male, Female), Age (Child, Adult), Survived (No, Yes).
+TITANIC_COUNTS = [0, 0, 35, 0, 0, 0, 17, 0, 118, 154, 387, 670, 4, 13, 89, 3,
+                  5, 11, 13, 0, 1, 13, 14, 0, 57, 14, 75, 192, 140, 80, 76, 20]  # fmt: skip
+
+
+@pytest.mark.parametrize("exhaustive", [False, True])
+def test_titanic_table_aggregated_equals_expanded(exhaustive: bool) -> None:
+    cells = [
+        (c, s, a, v)
+        for v in ("No", "Yes")
+        for a in ("Child", "Adult")
+        for s in ("Male", "Female")
+        for c in ("1st", "2nd", "3rd", "Crew")
+    ]
+    table = pd.DataFrame(cells, columns=["Class", "Sex", "Age", "Survived"])
+    table["Freq"] = TITANIC_COUNTS
+    assert table["Freq"].sum() == 2201 and table.loc[table.Survived == "Yes", "Freq"].sum() == 711
+    table = table[table["Freq"] > 0]
+    expanded = table.loc[table.index.repeat(table["Freq"])].reset_index(drop=True)
+    cols = ["Class", "Sex", "Age"]
+    kw = dict(exhaustive=exhaustive, min_parent=20, min_child=10)
+    agg = ciblage.ChaidClassifier(**kw).fit(table[cols], table["Survived"], sample_weight=table["Freq"])
+    full = ciblage.ChaidClassifier(**kw).fit(expanded[cols], expanded["Survived"])
+    a, f = agg.nodes(), full.nodes()
+    assert len(a) > 3
+    pd.testing.assert_frame_equal(a, f, rtol=1e-12)
+    assert agg.tree_.groups() == full.tree_.groups()
+    np.testing.assert_allclose(agg.predict_proba(expanded[cols]), full.predict_proba(expanded[cols]), rtol=1e-12)
