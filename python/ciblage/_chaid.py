@@ -52,7 +52,8 @@ def _kind(series: Any, override: str | None) -> str:
 
 
 def _labels_and_codes(series: Any, kind: str) -> tuple[list[str], np.ndarray]:
-    """Category labels and int64 codes (−1 = missing): a categorical's own
+    """Category labels and codes (int64 with −1 = missing, or uint32 for
+    small-range integers without missing values): a categorical's own
     categories, else the sorted distinct values."""
     import pandas as pd
 
@@ -62,7 +63,7 @@ def _labels_and_codes(series: Any, kind: str) -> tuple[list[str], np.ndarray]:
     if not series.hasnans:
         fast = small_int_codes(series.to_numpy())
         if fast is not None:
-            return [_label(u) for u in fast[0].tolist()], np.ascontiguousarray(fast[1], dtype=np.int64)
+            return [_label(u) for u in fast[0].tolist()], fast[1]
     codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=True)
     return [_label(u) for u in uniques], np.ascontiguousarray(codes, dtype=np.int64)
 
@@ -179,6 +180,9 @@ class ChaidClassifier:
                 except (TypeError, ValueError) as e:
                     raise ColumnTypeError(f"{c.name}: cannot be read as numbers for a continuous predictor") from e
                 spec.append((str(c.name), kind, None, [], np.ascontiguousarray(values)))
+            elif isinstance(c.dtype, np.dtype) and (c.dtype.kind == "i" or (c.dtype.kind == "u" and c.dtype.itemsize < 8)):
+                # Integers: each distinct value a category, coded natively.
+                spec.append((str(c.name), kind, np.ascontiguousarray(c.to_numpy(), dtype=np.int64), None, None))
             else:
                 labels, codes = _labels_and_codes(c, kind)
                 spec.append((str(c.name), kind, np.ascontiguousarray(codes), labels, None))

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _native
 from .exceptions import ColumnTypeError, DataConversionWarning, InvalidInputError, NotFittedError
 
 # Classes deriving from both ciblage's and scikit-learn's, by scikit-learn class.
@@ -124,18 +125,14 @@ def _check_finite_target(yy: np.ndarray) -> None:
 
 def small_int_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """For integers (or booleans) spanning a small range: the sorted
-    distinct values and each value's index among them, by counting instead
-    of sorting; ``None`` otherwise."""
-    if values.dtype.kind not in "iub" or values.size == 0:
+    distinct values and each value's index among them (uint32), by counting
+    instead of sorting; ``None`` otherwise."""
+    if values.dtype.kind not in "iub" or values.size == 0 or values.ndim != 1:
         return None
-    v = values.astype(np.int64, copy=False)
-    lo, hi = int(v.min()), int(v.max())
-    if hi - lo > max(1 << 16, values.size):
+    coded = _native.small_int_codes(np.ascontiguousarray(values, dtype=np.int64))
+    if coded is None:
         return None
-    present = np.bincount(v - lo, minlength=hi - lo + 1) > 0
-    rank = np.cumsum(present) - 1
-    distinct = np.flatnonzero(present) + lo
-    return distinct.astype(values.dtype), rank[v - lo]
+    return coded[0].astype(values.dtype, copy=False), coded[1]
 
 
 def class_target(y: Any, estimator: Any, n: int) -> tuple[np.ndarray, np.ndarray]:

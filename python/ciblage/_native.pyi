@@ -20,6 +20,7 @@ __all__ = [
     "lifecycle_evaluate",
     "behaviour_change",
     "chaid_fit",
+    "small_int_codes",
     "ChaidModel",
     "cart_fit",
     "CartTree",
@@ -205,8 +206,21 @@ class ChaidModel:
     @staticmethod
     def from_json(text: str) -> ChaidModel: ...
 
+def small_int_codes(
+    values: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32]] | None:
+    """Sorted distinct values and each value's code, or None for a wide range."""
+
 def chaid_fit(
-    columns: list[tuple[str, str, npt.NDArray[np.int64] | None, list[str], npt.NDArray[np.float64] | None]],
+    columns: list[
+        tuple[
+            str,
+            str,
+            npt.NDArray[np.int64] | npt.NDArray[np.uint32] | None,
+            list[str] | None,
+            npt.NDArray[np.float64] | None,
+        ]
+    ],
     y: npt.NDArray[np.uint32],
     classes: list[str],
     *,

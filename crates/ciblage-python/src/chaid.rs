@@ -1,7 +1,8 @@
 //! `ciblage._native.chaid_fit` and `ChaidModel`.
 
 use ciblage::tree::chaid::{
-    Chaid, ChaidModel, ChaidStatistic, Encoder, Predictor, PredictorKind, TieRule, MISSING, UNSEEN,
+    Chaid, ChaidModel, ChaidStatistic, Encoder, Predictor, PredictorColumn, PredictorKind, TieRule,
+    MISSING, UNSEEN,
 };
 use ciblage::CiblageError;
 use numpy::{PyArray1, PyReadonlyArray1};
@@ -34,6 +35,31 @@ fn codes_of(a: &[i64]) -> Vec<u32> {
         .collect()
 }
 
+/// Codes given as uint32 (`MISSING` = missing, as `small_int_codes`
+/// returns them) or int64 (−1 missing).
+fn codes_from(array: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
+    if let Ok(a) = array.extract::<PyReadonlyArray1<'_, u32>>() {
+        return Ok(a.as_slice()?.to_vec());
+    }
+    Ok(codes_of(
+        array.extract::<PyReadonlyArray1<'_, i64>>()?.as_slice()?,
+    ))
+}
+
+/// Sorted distinct values of an int64 array and the code of every value,
+/// or `None` when the range is too wide for counting (see
+/// `ciblage::tree::small_int_codes`).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub fn small_int_codes<'py>(
+    py: Python<'py>,
+    values: PyReadonlyArray1<'py, i64>,
+) -> PyResult<Option<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<u32>>)>> {
+    let v = values.as_slice()?;
+    let coded = py.detach(|| ciblage::tree::small_int_codes(v));
+    Ok(coded.map(|(d, c)| (PyArray1::from_vec(py, d), PyArray1::from_vec(py, c))))
+}
+
 /// (name, kind, labels, bin edges) of a predictor.
 type PredictorInfo = (String, String, Vec<String>, Option<Vec<f64>>);
 
@@ -56,8 +82,8 @@ pub fn chaid_fit(
     columns: Vec<(
         String,
         String,
-        Option<PyReadonlyArray1<'_, i64>>,
-        Vec<String>,
+        Option<Bound<'_, PyAny>>,
+        Option<Vec<String>>,
         Option<PyReadonlyArray1<'_, f64>>,
     )>,
     y: PyReadonlyArray1<'_, u32>,
@@ -91,21 +117,37 @@ pub fn chaid_fit(
     let weights: Option<Vec<f64>> = sample_weight
         .map(|w| w.as_slice().map(<[f64]>::to_vec))
         .transpose()?;
-    let mut predictors = Vec::with_capacity(columns.len());
-    for (name, kind, codes, labels, values) in &columns {
+    // Integer columns without labels are coded here, on all threads with
+    // the continuous ones; the arrays stay borrowed until then.
+    let ints: Vec<Option<PyReadonlyArray1<'_, i64>>> = columns
+        .iter()
+        .map(|(_, _, codes, labels, _)| match (codes, labels) {
+            (Some(c), None) => c.extract().map(Some),
+            _ => Ok(None),
+        })
+        .collect::<PyResult<_>>()?;
+    let mut sources = Vec::with_capacity(columns.len());
+    for ((name, kind, codes, labels, values), raw) in columns.iter().zip(&ints) {
         let kind = kind_of(kind).map_err(BindError::from)?;
-        let p = match (kind, codes, values) {
-            (PredictorKind::Continuous, _, Some(v)) => {
-                Predictor::continuous(name.clone(), v.as_slice()?, weights.as_deref(), bins)
+        let source = match (kind, codes, labels, values, raw) {
+            (PredictorKind::Continuous, _, _, Some(v), _) => PredictorColumn::Values(v.as_slice()?),
+            (_, Some(_), None, _, Some(raw)) => PredictorColumn::Ints(raw.as_slice()?),
+            (_, Some(c), Some(labels), _, _) => {
+                PredictorColumn::Codes(codes_from(c)?, labels.clone())
             }
-            (_, Some(c), _) => {
-                Predictor::from_codes(name.clone(), kind, codes_of(c.as_slice()?), labels.clone())
+            _ => {
+                return Err(BindError::from(CiblageError::param(
+                    "columns",
+                    format!("{name}: no data"),
+                ))
+                .into())
             }
-            _ => Err(CiblageError::param("columns", format!("{name}: no data"))),
-        }
-        .map_err(BindError::from)?;
-        predictors.push(p);
+        };
+        sources.push((name.clone(), kind, source));
     }
+    let predictors = py
+        .detach(|| Predictor::build_all(sources, weights.as_deref(), bins))
+        .map_err(BindError::from)?;
     let base = match preset {
         "spss" => Chaid::params(),
         "chaid_package" => Chaid::chaid_package_params(),

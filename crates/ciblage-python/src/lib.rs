@@ -22,7 +22,7 @@ mod _native {
     #[pymodule_export]
     use crate::cart::{cart_fit, PyCartTree};
     #[pymodule_export]
-    use crate::chaid::{chaid_fit, PyChaidModel};
+    use crate::chaid::{chaid_fit, small_int_codes, PyChaidModel};
     #[pymodule_export]
     use crate::churn::{churn_flags, migration, retention, PyRetention};
     #[pymodule_export]

@@ -33,7 +33,10 @@ fn orders() -> Transactions {
     Transactions::from_str_ids(&ids, stamps, amounts).unwrap()
 }
 
-fn scored(rules: &[(&str, [u8; 2], [u8; 2], [u8; 2])]) -> RfmScores {
+/// A segment rule: name, then the R, F and M score ranges (inclusive).
+type Rule = (&'static str, [u8; 2], [u8; 2], [u8; 2]);
+
+fn scored(rules: &[Rule]) -> RfmScores {
     let rules = rules
         .iter()
         .map(|&(name, r, f, m)| SegmentRule::new(name, r, f, m).unwrap())
@@ -47,7 +50,7 @@ fn scored(rules: &[(&str, [u8; 2], [u8; 2], [u8; 2])]) -> RfmScores {
 }
 
 /// Segment table of R rfm's tests (0.2.x docs), first match wins.
-const TEST_TABLE: [(&str, [u8; 2], [u8; 2], [u8; 2]); 10] = [
+const TEST_TABLE: [Rule; 10] = [
     ("Champions", [4, 5], [4, 5], [4, 5]),
     ("Loyal Customers", [2, 5], [3, 5], [3, 5]),
     ("Potential Loyalist", [3, 5], [1, 3], [1, 3]),
@@ -61,7 +64,7 @@ const TEST_TABLE: [(&str, [u8; 2], [u8; 2], [u8; 2]); 10] = [
 ];
 
 /// Segment table of R rfm 0.3.0's README and vignette, first match wins.
-const README_TABLE: [(&str, [u8; 2], [u8; 2], [u8; 2]); 10] = [
+const README_TABLE: [Rule; 10] = [
     ("Champions", [5, 5], [5, 5], [5, 5]),
     ("Potential Loyalist", [3, 5], [3, 5], [2, 5]),
     ("Loyal Customers", [2, 4], [2, 4], [2, 4]),

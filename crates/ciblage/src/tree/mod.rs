@@ -2,3 +2,6 @@
 
 pub mod cart;
 pub mod chaid;
+mod codes;
+
+pub use codes::small_int_codes;

@@ -1,9 +1,11 @@
 //! Predictors and targets of CHAID: categories coded once, with readable
 //! labels, and the encoders that route new data the same way.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
+use crate::tree::small_int_codes;
 
 /// Code of a missing value.
 pub const MISSING: u32 = u32::MAX;
@@ -30,6 +32,18 @@ pub enum Encoder {
     Values(Vec<f64>),
     /// Upper edges of bins, ascending (values beyond the ends go to the end bins).
     Bins(Vec<f64>),
+}
+
+/// The data of one predictor column before coding.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PredictorColumn<'a> {
+    /// Numbers (NaN = missing): binned for a continuous predictor, each
+    /// distinct value a category otherwise ([`Predictor::ordinal`]).
+    Values(&'a [f64]),
+    /// Integers, each distinct value a category ([`Predictor::from_ints`]).
+    Ints(&'a [i64]),
+    /// Codes already assigned, with their labels ([`Predictor::from_codes`]).
+    Codes(Vec<u32>, Vec<String>),
 }
 
 /// One predictor column, coded.
@@ -112,6 +126,59 @@ impl Predictor {
         }
         Ok(Self {
             name,
+            kind,
+            codes,
+            encoder: Encoder::Labels(labels.clone()),
+            labels,
+        })
+    }
+
+    /// Codes every column (name, kind, data), all columns in parallel;
+    /// continuous ones are binned into `bins` bins with `weights`.
+    ///
+    /// # Errors
+    /// As the constructor of each column's kind.
+    pub fn build_all(
+        columns: Vec<(String, PredictorKind, PredictorColumn<'_>)>,
+        weights: Option<&[f64]>,
+        bins: usize,
+    ) -> Result<Vec<Self>> {
+        columns
+            .into_par_iter()
+            .map(|(name, kind, column)| match column {
+                PredictorColumn::Values(v) => match kind {
+                    PredictorKind::Continuous => Self::continuous(name, v, weights, bins),
+                    _ => Self::ordinal(name, v).map(|p| Self { kind, ..p }),
+                },
+                PredictorColumn::Ints(v) => Self::from_ints(name, kind, v),
+                PredictorColumn::Codes(c, labels) => Self::from_codes(name, kind, c, labels),
+            })
+            .collect()
+    }
+
+    /// A nominal or ordinal predictor from integers: each distinct value is
+    /// a category, in ascending order, labelled by its decimal digits.
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidParameter`] (`codes`) for `Continuous`.
+    pub fn from_ints(name: impl Into<String>, kind: PredictorKind, values: &[i64]) -> Result<Self> {
+        let (distinct, codes) = small_int_codes(values).unwrap_or_else(|| {
+            let mut distinct = values.to_vec();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let codes = values
+                .iter()
+                .map(|v| distinct.binary_search(v).map_or(MISSING, |c| c as u32))
+                .collect();
+            (distinct, codes)
+        });
+        let labels: Vec<String> = distinct.iter().map(i64::to_string).collect();
+        if kind == PredictorKind::Continuous {
+            return Self::from_codes(name, kind, codes, labels);
+        }
+        // Every code indexes `distinct`: no range check needed.
+        Ok(Self {
+            name: name.into(),
             kind,
             codes,
             encoder: Encoder::Labels(labels.clone()),
@@ -301,6 +368,13 @@ mod tests {
         let p = Predictor::nominal("c", &[Some("b"), None, Some("a"), Some("b")]);
         assert_eq!(p.codes, [1, MISSING, 0, 1]);
         assert_eq!(p.encode_label(Some("zzz")), UNSEEN);
+        let i = Predictor::from_ints("i", PredictorKind::Ordinal, &[40, -2, 40, 7]).unwrap();
+        assert_eq!(i.codes, [2, 0, 2, 1]);
+        assert_eq!(i.labels, ["-2", "7", "40"]);
+        let wide =
+            Predictor::from_ints("w", PredictorKind::Nominal, &[1 << 40, 0, 1 << 40]).unwrap();
+        assert_eq!(wide.codes, [1, 0, 1]);
+        assert_eq!(wide.encode_label(Some("1099511627776")), 1);
         let o = Predictor::ordinal("o", &[3.0, 1.0, f64::NAN, 3.0]).unwrap();
         assert_eq!(o.codes, [1, 0, MISSING, 1]);
         assert_eq!(o.encode_value(2.0), UNSEEN);

@@ -21,14 +21,18 @@
 //! ```
 
 mod data;
+mod export;
+mod grow;
 mod merge;
 mod model;
 mod package;
 mod params;
 mod stats;
+mod tables;
 
-pub use data::{Encoder, Predictor, PredictorKind, MISSING, UNSEEN};
-pub use model::{ChaidModel, ChaidNode, ChaidSplit, GainsRow, CHAID_MODEL_VERSION};
+pub use data::{Encoder, Predictor, PredictorColumn, PredictorKind, MISSING, UNSEEN};
+pub use export::GainsRow;
+pub use model::{ChaidModel, ChaidNode, ChaidSplit, CHAID_MODEL_VERSION};
 pub use params::{Chaid, ChaidParams, ChaidStatistic, ChaidValidParams, TieRule};
 
 #[cfg(test)]

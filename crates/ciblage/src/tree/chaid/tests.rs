@@ -342,6 +342,39 @@ mod invariants {
     use proptest::prelude::*;
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(16))]
+        /// The unweighted path (cell columns, tables of the largest child by
+        /// subtraction, parallel routing) grows the tree the general path
+        /// grows with weights of one.
+        #[test]
+        fn unweighted_fast_path_equals_unit_weights(
+            rows in proptest::collection::vec(
+                (0u32..4, 0u32..150, proptest::option::weighted(0.9, 0u32..5), 0u32..3),
+                60..250,
+            ),
+            exhaustive in any::<bool>(),
+            depth in 1usize..5,
+        ) {
+            let a: Vec<Option<String>> = rows.iter().map(|r| Some(r.0.to_string())).collect();
+            let b: Vec<Option<String>> = rows.iter().map(|r| Some(r.1.to_string())).collect();
+            let c: Vec<f64> = rows.iter().map(|r| r.2.map_or(f64::NAN, f64::from)).collect();
+            let y: Vec<u32> = rows.iter().map(|r| r.3).collect();
+            let predictors = || vec![
+                Predictor::nominal("a", &a),
+                Predictor::nominal("b", &b),
+                Predictor::ordinal("c", &c).unwrap(),
+            ];
+            // (The package preset weighs differently once weights are given.)
+            let params = Chaid::params().exhaustive(exhaustive).alpha_merge(0.3).alpha_split(0.6).min_parent(8.0).min_child(2.0)
+                .max_depth(depth).check().unwrap();
+            let fast = params.fit(predictors(), &y, classes(3), None).unwrap();
+            let ones = vec![1.0; y.len()];
+            let general = params.fit(predictors(), &y, classes(3), Some(&ones)).unwrap();
+            prop_assert_eq!(fast.nodes(), general.nodes());
+        }
+    }
+
+    proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
         #[test]
         fn groups_partition_ordinal_groups_contiguous_and_training_routes_match(
