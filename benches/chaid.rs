@@ -2,12 +2,13 @@
 //!
 //! `cargo bench -p ciblage-benches --bench chaid`: 1M rows × 10 nominal
 //! predictors (3 to 12 levels), binary target, depth 3; and 1M rows with one
-//! 100-level predictor. The `chaid` package's rules (its preset).
+//! 100-level predictor. The `chaid` package's rules (its preset). Timed from
+//! integer columns: coding the categories included.
 
 // criterion_group!/criterion_main! generate undocumented public items.
 #![allow(missing_docs)]
 
-use ciblage::tree::chaid::{Chaid, Predictor, PredictorKind};
+use ciblage::tree::chaid::{Chaid, Predictor, PredictorColumn, PredictorKind};
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -16,15 +17,15 @@ const ROWS: usize = 1_000_000;
 
 /// Nominal columns with `levels[i]` levels and a binary target whose odds
 /// depend on a few of them.
-fn workload(levels: &[u32], odds: impl Fn(&[u32]) -> f64) -> (Vec<Vec<u32>>, Vec<u32>) {
+fn workload(levels: &[u32], odds: impl Fn(&[u32]) -> f64) -> (Vec<Vec<i64>>, Vec<u32>) {
     let mut rng = ChaCha8Rng::seed_from_u64(42);
-    let mut cols: Vec<Vec<u32>> = levels.iter().map(|_| Vec::with_capacity(ROWS)).collect();
+    let mut cols: Vec<Vec<i64>> = levels.iter().map(|_| Vec::with_capacity(ROWS)).collect();
     let mut y = Vec::with_capacity(ROWS);
     let mut row = vec![0u32; levels.len()];
     for _ in 0..ROWS {
         for (c, &k) in levels.iter().enumerate() {
             row[c] = rng.random_range(0..k);
-            cols[c].push(row[c]);
+            cols[c].push(i64::from(row[c]));
         }
         let p = 1.0 / (1.0 + (-odds(&row)).exp());
         y.push(u32::from(rng.random::<f64>() < p));
@@ -32,21 +33,20 @@ fn workload(levels: &[u32], odds: impl Fn(&[u32]) -> f64) -> (Vec<Vec<u32>>, Vec
     (cols, y)
 }
 
-fn predictors(cols: &[Vec<u32>], levels: &[u32]) -> Vec<Predictor> {
-    cols.iter()
-        .zip(levels)
+/// Integer columns coded as the Python binding codes them (timed).
+fn predictors(cols: &[Vec<i64>]) -> Vec<Predictor> {
+    let columns = cols
+        .iter()
         .enumerate()
-        .map(|(i, (codes, &k))| {
-            let labels = (0..k).map(|v| v.to_string()).collect();
-            Predictor::from_codes(
+        .map(|(i, c)| {
+            (
                 format!("x{i}"),
                 PredictorKind::Nominal,
-                codes.clone(),
-                labels,
+                PredictorColumn::Ints(c),
             )
-            .expect("valid codes")
         })
-        .collect()
+        .collect();
+    Predictor::build_all(columns, None, 10).expect("valid columns")
 }
 
 fn bench_chaid(c: &mut Criterion) {
@@ -71,12 +71,7 @@ fn bench_chaid(c: &mut Criterion) {
     group.bench_function("10_nominal_predictors_depth_3", |b| {
         b.iter(|| {
             let model = wide_params
-                .fit(
-                    predictors(&wide, &wide_levels),
-                    &wide_y,
-                    classes.clone(),
-                    None,
-                )
+                .fit(predictors(&wide), &wide_y, classes.clone(), None)
                 .expect("fit");
             model.nodes().len()
         })
@@ -84,7 +79,7 @@ fn bench_chaid(c: &mut Criterion) {
     group.bench_function("one_100_level_predictor", |b| {
         b.iter(|| {
             let model = many_params
-                .fit(predictors(&many, &[100]), &many_y, classes.clone(), None)
+                .fit(predictors(&many), &many_y, classes.clone(), None)
                 .expect("fit");
             model.nodes().len()
         })
