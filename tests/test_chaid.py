@@ -387,3 +387,25 @@ def test_titanic_table_aggregated_equals_expanded(exhaustive: bool) -> None:
     pd.testing.assert_frame_equal(a, f, rtol=1e-12)
     assert agg.tree_.groups() == full.tree_.groups()
     np.testing.assert_allclose(agg.predict_proba(expanded[cols]), full.predict_proba(expanded[cols]), rtol=1e-12)
+
+
+def test_c2_zero_subbed_weighted_case_as_the_chaid_package() -> None:
+    """chaid.md C2 (related case): the package gives an empty cell weight 1e-6 in its weighted χ²."""
+    gender = np.array([0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 1])
+    income = np.array([0, 0, 1, 1, 2, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    w = np.array([0.9] * 10 + [1.9] * 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the package's optional-import and divide warnings
+        from CHAID import Tree
+
+        theirs = Tree.from_numpy(gender.reshape(-1, 1), income, alpha_merge=0.9, weights=w, min_child_node_size=0)
+        split = theirs.tree_store[0].split
+    ours = ciblage.ChaidClassifier(preset="chaid_package", alpha_merge=0.9, min_child=0).fit(
+        pd.DataFrame({"gender": gender.astype(str)}), income, sample_weight=w
+    )
+    root = ours.nodes().iloc[0]
+    assert root["statistic"] == pytest.approx(14.5103, abs=1e-4)
+    assert root["statistic"] == pytest.approx(split.score, rel=1e-6)
+    assert root["p"] == pytest.approx(0.000707, abs=5e-6)
+    assert root["p"] == pytest.approx(split.p, rel=1e-6)
+    assert sorted(sorted(g) for g in ours.tree_.groups()[0]) == [["0", "2"], ["1"]]
