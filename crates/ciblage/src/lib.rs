@@ -25,6 +25,7 @@ pub mod activity;
 pub mod churn;
 pub mod customers;
 pub mod error;
+mod prefetch;
 pub mod rfm;
 pub mod synth;
 pub mod time;
