@@ -326,8 +326,15 @@ impl CustomerIndex {
             }
         }
         out.reserve(rows);
-        for batch in batches {
-            out.par_extend(batch.par_iter().map(|&id| table[(id - base) as usize]));
+        if known.len() == span {
+            // Every id of the span occurs: the code is the offset.
+            for batch in batches {
+                out.par_extend(batch.par_iter().map(|&id| (id - base) as u32));
+            }
+        } else {
+            for batch in batches {
+                out.par_extend(batch.par_iter().map(|&id| table[(id - base) as usize]));
+            }
         }
         self.ids = CustomerIds::Int(known);
         self.lookup = Lookup::Direct { base, table };
