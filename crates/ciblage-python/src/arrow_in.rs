@@ -171,15 +171,15 @@ pub fn encode_ids(
         }
         DataType::Utf8 => {
             let a = array.as_string::<i32>();
-            index.encode_str((0..a.len()).map(|i| a.value(i)), out)?;
+            index.encode_str_indexed(a.len(), |i| a.value(i), out)?;
         }
         DataType::LargeUtf8 => {
             let a = array.as_string::<i64>();
-            index.encode_str((0..a.len()).map(|i| a.value(i)), out)?;
+            index.encode_str_indexed(a.len(), |i| a.value(i), out)?;
         }
         DataType::Utf8View => {
             let a = array.as_string_view();
-            index.encode_str((0..a.len()).map(|i| a.value(i)), out)?;
+            index.encode_str_indexed(a.len(), |i| a.value(i), out)?;
         }
         DataType::Dictionary(_, _) => {
             let dict = array.as_any_dictionary();

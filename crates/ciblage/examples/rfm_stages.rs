@@ -25,7 +25,7 @@ fn main() -> Result<(), ciblage::CiblageError> {
         let mut codes = Vec::with_capacity(data.timestamps.len());
         match &data.ids {
             CustomerIds::Int(v) => index.encode_i64_all(&[v], &mut codes)?,
-            CustomerIds::Str(s) => index.encode_str(s.iter(), &mut codes)?,
+            CustomerIds::Str(s) => index.encode_str_indexed(s.len(), |i| s.get(i), &mut codes)?,
         }
         let t1 = Instant::now();
         let mut acc = ActivityAccumulator::new(params.activity_options(Zone::Utc), false);

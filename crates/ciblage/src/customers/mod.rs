@@ -5,14 +5,16 @@
 //! codes in order of first appearance and keeps the original ids, integer or
 //! string, for output.
 
+mod strings;
+
 use std::fmt;
-use std::hash::BuildHasher;
 
 use foldhash::fast::FixedState;
-use hashbrown::{HashMap, HashTable};
+use hashbrown::HashMap;
 use rayon::prelude::*;
 
 use crate::error::{CiblageError, Result};
+use strings::StrTable;
 
 /// Seed of the id hasher: fixed, so codes never depend on the process.
 const HASH_SEED: u64 = 0x5eed_c1b1_a6e0_0001;
@@ -24,6 +26,8 @@ const DIRECT_MIN_SPAN: u64 = 1 << 16;
 const DIRECT_MAX_SPAN: u64 = 1 << 26;
 /// Rows per parallel task when encoding.
 const PARALLEL_ROWS: usize = 1 << 16;
+/// String columns of at least this many rows are coded by all threads.
+const PARALLEL_STR_ROWS: usize = 1 << 17;
 
 /// One original customer id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -150,38 +154,9 @@ impl CustomerIds {
 #[derive(Debug, Clone)]
 enum Lookup {
     Empty,
-    Direct {
-        base: i64,
-        table: Vec<u32>,
-    },
+    Direct { base: i64, table: Vec<u32> },
     IntHash(HashMap<i64, u32, FixedState>),
-    Str {
-        table: HashTable<StrSlot>,
-        hashes: Vec<u64>,
-    },
-}
-
-/// Bytes of a string id kept inside its hash-table slot.
-const STR_HEAD: usize = 16;
-
-/// A hash-table slot for a string id: its length and first bytes inline, so
-/// ids of up to [`STR_HEAD`] bytes are matched without reading the id store.
-#[derive(Debug, Clone, Copy)]
-struct StrSlot {
-    head: [u8; STR_HEAD],
-    len: u32,
-    code: u32,
-}
-
-impl StrSlot {
-    #[inline]
-    fn head_of(s: &str) -> [u8; STR_HEAD] {
-        let b = s.as_bytes();
-        let n = b.len().min(STR_HEAD);
-        let mut head = [0u8; STR_HEAD];
-        head[..n].copy_from_slice(&b[..n]);
-        head
-    }
+    Str(StrTable),
 }
 
 /// Assigns dense codes to customer ids, in order of first appearance (or of
@@ -448,55 +423,56 @@ impl CustomerIndex {
         ids: impl IntoIterator<Item = &'s str>,
         out: &mut Vec<u32>,
     ) -> Result<()> {
+        let (known, table) = self.str_lookup()?;
+        let rows = table.encode(known, ids, out);
+        self.rows_seen += rows;
+        Ok(())
+    }
+
+    /// Encodes `n` string ids given by position (`get(i)` is the id of row
+    /// `i`), appending one code per id to `out`: the same codes as
+    /// [`CustomerIndex::encode_str`], found by all threads.
+    ///
+    /// ```
+    /// use ciblage::CustomerIndex;
+    /// let ids = ["b", "a", "b", "c"];
+    /// let mut index = CustomerIndex::new();
+    /// let mut codes = Vec::new();
+    /// index.encode_str_indexed(ids.len(), |i| ids[i], &mut codes)?;
+    /// assert_eq!(codes, [0, 1, 0, 2]);
+    /// # Ok::<(), ciblage::CiblageError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`CiblageError::MixedIdKinds`] if integer ids were encoded before.
+    pub fn encode_str_indexed<'s, F>(&mut self, n: usize, get: F, out: &mut Vec<u32>) -> Result<()>
+    where
+        F: Fn(usize) -> &'s str + Sync,
+    {
+        let (known, table) = self.str_lookup()?;
+        if n < PARALLEL_STR_ROWS {
+            table.encode(known, (0..n).map(get), out);
+        } else {
+            table.encode_indexed(known, n, get, out);
+        }
+        self.rows_seen += n as u64;
+        Ok(())
+    }
+
+    /// The string ids and their table, created on first use.
+    fn str_lookup(&mut self) -> Result<(&mut StringIds, &mut StrTable)> {
         match self.lookup {
             Lookup::Empty => {
                 self.ids = CustomerIds::Str(StringIds::new());
-                self.lookup = Lookup::Str {
-                    table: HashTable::new(),
-                    hashes: Vec::new(),
-                };
+                self.lookup = Lookup::Str(StrTable::new());
             }
-            Lookup::Str { .. } => {}
+            Lookup::Str(_) => {}
             _ => return Err(self.mixed()),
         }
-        let (CustomerIds::Str(known), Lookup::Str { table, hashes }) =
-            (&mut self.ids, &mut self.lookup)
-        else {
-            unreachable!("string lookup prepared above")
-        };
-        let hasher = FixedState::with_seed(HASH_SEED);
-        let mut rows = 0u64;
-        for s in ids {
-            rows += 1;
-            let h = hasher.hash_one(s);
-            let head = StrSlot::head_of(s);
-            let len = s.len();
-            // `len` is truncated to 32 bits in a slot; ids longer than the
-            // inline head are compared in full, so truncation cannot merge two.
-            let found = table.find(h, |slot| {
-                slot.len == len as u32
-                    && slot.head == head
-                    && (len <= STR_HEAD || known.get(slot.code as usize) == s)
-            });
-            let code = match found {
-                Some(slot) => slot.code,
-                None => {
-                    let c = known.len() as u32;
-                    known.push(s);
-                    hashes.push(h);
-                    let slot = StrSlot {
-                        head,
-                        len: len as u32,
-                        code: c,
-                    };
-                    table.insert_unique(h, slot, |slot| hashes[slot.code as usize]);
-                    c
-                }
-            };
-            out.push(code);
+        match (&mut self.ids, &mut self.lookup) {
+            (CustomerIds::Str(known), Lookup::Str(table)) => Ok((known, table)),
+            _ => unreachable!("string lookup prepared above"),
         }
-        self.rows_seen += rows;
-        Ok(())
     }
 
     /// Codes ordered by their original id (integers numerically, strings

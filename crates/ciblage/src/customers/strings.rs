@@ -1,0 +1,313 @@
+//! The table of string ids: one hash table per partition of the hash, so
+//! that a large column is coded by all threads, each partition's table small
+//! enough to stay in cache, and codes still follow first appearance.
+
+use std::hash::BuildHasher;
+
+use foldhash::fast::FixedState;
+use hashbrown::HashTable;
+use rayon::prelude::*;
+
+use super::{StringIds, HASH_SEED};
+
+/// Bytes of a string id kept inside its slot.
+const HEAD: usize = 16;
+/// Partitions of the table (taken from hash bits that the tables do not use
+/// for buckets or control bytes).
+const PART_BITS: u32 = 6;
+const PARTS: usize = 1 << PART_BITS;
+/// Rows coded per round of the parallel path.
+const BLOCK: usize = 1 << 20;
+/// Rows per task within a round.
+const CHUNK: usize = 1 << 16;
+/// Marks a code given to an id first seen in the current round.
+const PROVISIONAL: u32 = 1 << 31;
+
+/// A slot: the id's hash, length and first bytes inline (ids of up to
+/// [`HEAD`] bytes are matched without reading the id store), and its code.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    hash: u64,
+    head: [u8; HEAD],
+    len: u32,
+    code: u32,
+}
+
+/// What one partition's lookups give: (position in the round, code) of its
+/// rows, and the position of each id first seen in the round.
+type PartLookup = (Vec<(u32, u32)>, Vec<u32>);
+
+/// A row filed under its partition: what its lookup compares, and its
+/// position in the round.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    hash: u64,
+    head: [u8; HEAD],
+    len: u32,
+    off: u32,
+}
+
+fn head_of(s: &str) -> [u8; HEAD] {
+    let b = s.as_bytes();
+    let n = b.len().min(HEAD);
+    let mut head = [0u8; HEAD];
+    head[..n].copy_from_slice(&b[..n]);
+    head
+}
+
+#[inline]
+fn part_of(hash: u64) -> usize {
+    ((hash >> 40) as usize) & (PARTS - 1)
+}
+
+/// The partitioned table of string ids.
+#[derive(Debug, Clone)]
+pub(super) struct StrTable {
+    parts: Vec<HashTable<Slot>>,
+    hasher: FixedState,
+}
+
+impl StrTable {
+    pub fn new() -> Self {
+        Self {
+            parts: (0..PARTS).map(|_| HashTable::new()).collect(),
+            hasher: FixedState::with_seed(HASH_SEED),
+        }
+    }
+
+    /// Codes `ids` one after the other (new ids appended to `known`).
+    pub fn encode<'s>(
+        &mut self,
+        known: &mut StringIds,
+        ids: impl IntoIterator<Item = &'s str>,
+        out: &mut Vec<u32>,
+    ) -> u64 {
+        let mut rows = 0;
+        for s in ids {
+            rows += 1;
+            let hash = self.hasher.hash_one(s);
+            let (head, len) = (head_of(s), s.len() as u32);
+            let table = &mut self.parts[part_of(hash)];
+            let found = table.find(hash, |slot| {
+                slot.hash == hash
+                    && slot.len == len
+                    && slot.head == head
+                    && (s.len() <= HEAD || known.get(slot.code as usize) == s)
+            });
+            let code = match found {
+                Some(slot) => slot.code,
+                None => {
+                    let code = known.len() as u32;
+                    known.push(s);
+                    let slot = Slot {
+                        hash,
+                        head,
+                        len,
+                        code,
+                    };
+                    table.insert_unique(hash, slot, |slot| slot.hash);
+                    code
+                }
+            };
+            out.push(code);
+        }
+        rows
+    }
+
+    /// Codes rows `0..n` (`get(i)` is row `i`'s id) on all threads, in
+    /// rounds of [`BLOCK`] rows: hash the round's rows, group them by
+    /// partition, look every partition's rows up in its own table (new ids
+    /// get provisional codes), then number the round's new ids in order of
+    /// first appearance and write every row's code.
+    pub fn encode_indexed<'s, F>(
+        &mut self,
+        known: &mut StringIds,
+        n: usize,
+        get: F,
+        out: &mut Vec<u32>,
+    ) where
+        F: Fn(usize) -> &'s str + Sync,
+    {
+        self.encode_in_rounds(known, n, get, out, BLOCK);
+    }
+
+    fn encode_in_rounds<'s, F>(
+        &mut self,
+        known: &mut StringIds,
+        n: usize,
+        get: F,
+        out: &mut Vec<u32>,
+        round: usize,
+    ) where
+        F: Fn(usize) -> &'s str + Sync,
+    {
+        out.reserve(n);
+        let hasher = self.hasher.clone();
+        for r0 in (0..n).step_by(round) {
+            let r1 = (r0 + round).min(n);
+            // Each task reads its rows in order and files them by partition,
+            // with what a lookup compares, so that lookups read no string
+            // unless an id is longer than the inline head.
+            let lists: Vec<Vec<Vec<Row>>> = (r0..r1)
+                .step_by(CHUNK)
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(|c0| {
+                    let mut by_part: Vec<Vec<Row>> = (0..PARTS)
+                        .map(|_| Vec::with_capacity(2 * CHUNK / PARTS))
+                        .collect();
+                    for i in c0..(c0 + CHUNK).min(r1) {
+                        let s = get(i);
+                        let hash = hasher.hash_one(s);
+                        by_part[part_of(hash)].push(Row {
+                            hash,
+                            head: head_of(s),
+                            len: s.len() as u32,
+                            off: (i - r0) as u32,
+                        });
+                    }
+                    by_part
+                })
+                .collect();
+            // Look up each partition's rows in its table.
+            let known_ref: &StringIds = known;
+            let found: Vec<PartLookup> = self
+                .parts
+                .par_iter_mut()
+                .enumerate()
+                .map(|(p, table)| {
+                    let mut codes = Vec::with_capacity(lists.iter().map(|l| l[p].len()).sum());
+                    let mut first_rows: Vec<u32> = Vec::new();
+                    for list in &lists {
+                        for row in &list[p] {
+                            let Row {
+                                hash,
+                                head,
+                                len,
+                                off,
+                            } = *row;
+                            let same = |slot: &Slot| {
+                                slot.hash == hash
+                                    && slot.len == len
+                                    && slot.head == head
+                                    && (len as usize <= HEAD || {
+                                        let other = if slot.code & PROVISIONAL != 0 {
+                                            let k = (slot.code & !PROVISIONAL) as usize;
+                                            get(r0 + first_rows[k] as usize)
+                                        } else {
+                                            known_ref.get(slot.code as usize)
+                                        };
+                                        other == get(r0 + off as usize)
+                                    })
+                            };
+                            let code = match table.find(hash, same) {
+                                Some(slot) => slot.code,
+                                None => {
+                                    let code = PROVISIONAL | first_rows.len() as u32;
+                                    first_rows.push(off);
+                                    let slot = Slot {
+                                        hash,
+                                        head,
+                                        len,
+                                        code,
+                                    };
+                                    table.insert_unique(hash, slot, |slot| slot.hash);
+                                    code
+                                }
+                            };
+                            codes.push((off, code));
+                        }
+                    }
+                    (codes, first_rows)
+                })
+                .collect();
+            // Number the round's new ids by first appearance.
+            let mut new_ids: Vec<(u32, u32, u32)> = found
+                .iter()
+                .enumerate()
+                .flat_map(|(p, (_, firsts))| {
+                    firsts
+                        .iter()
+                        .enumerate()
+                        .map(move |(k, &off)| (off, p as u32, k as u32))
+                })
+                .collect();
+            new_ids.sort_unstable();
+            let mut final_code: Vec<Vec<u32>> = found
+                .iter()
+                .map(|(_, firsts)| vec![0; firsts.len()])
+                .collect();
+            for &(off, p, k) in &new_ids {
+                final_code[p as usize][k as usize] = known.len() as u32;
+                known.push(get(r0 + off as usize));
+            }
+            self.parts
+                .par_iter_mut()
+                .zip(&final_code)
+                .for_each(|(table, codes)| {
+                    if codes.is_empty() {
+                        return;
+                    }
+                    for slot in table.iter_mut() {
+                        if slot.code & PROVISIONAL != 0 {
+                            slot.code = codes[(slot.code & !PROVISIONAL) as usize];
+                        }
+                    }
+                });
+            // Every row's code, in row order.
+            let mut block = vec![0u32; r1 - r0];
+            for ((codes, _), remap) in found.iter().zip(&final_code) {
+                for &(off, code) in codes {
+                    block[off as usize] = if code & PROVISIONAL != 0 {
+                        remap[(code & !PROVISIONAL) as usize]
+                    } else {
+                        code
+                    };
+                }
+            }
+            out.extend_from_slice(&block);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sequential(ids: &[String]) -> (Vec<u32>, StringIds) {
+        let (mut known, mut out) = (StringIds::new(), Vec::new());
+        StrTable::new().encode(&mut known, ids.iter().map(String::as_str), &mut out);
+        (out, known)
+    }
+
+    proptest! {
+        /// Rounds of any size give the codes of the one-by-one path: ids
+        /// first seen in any round numbered by first appearance, long ids
+        /// sharing their first 16 bytes told apart.
+        #[test]
+        fn rounds_give_the_sequential_codes(
+            picks in proptest::collection::vec(0usize..60, 1..3_000),
+            round in 1usize..700,
+        ) {
+            let pool: Vec<String> = (0..60)
+                .map(|i| match i % 3 {
+                    0 => format!("c{i}"),
+                    1 => format!("{}{i}", "x".repeat(16)),
+                    _ => format!("id-{i:04}-é"),
+                })
+                .collect();
+            let ids: Vec<String> = picks.iter().map(|&k| pool[k].clone()).collect();
+            let (want, want_known) = sequential(&ids);
+            let (mut known, mut out) = (StringIds::new(), Vec::new());
+            let mut table = StrTable::new();
+            // A third one by one, a third in rounds, the rest one by one.
+            let (a, b) = (ids.len() / 3, 2 * ids.len() / 3);
+            table.encode(&mut known, ids[..a].iter().map(String::as_str), &mut out);
+            table.encode_in_rounds(&mut known, b - a, |i| ids[a + i].as_str(), &mut out, round);
+            table.encode(&mut known, ids[b..].iter().map(String::as_str), &mut out);
+            prop_assert_eq!(out, want);
+            prop_assert_eq!(known, want_known);
+        }
+    }
+}
