@@ -14,7 +14,7 @@ use super::{StringIds, HASH_SEED};
 const HEAD: usize = 16;
 /// Partitions of the table (taken from hash bits that the tables do not use
 /// for buckets or control bytes).
-const PART_BITS: u32 = 6;
+const PART_BITS: u32 = 3;
 const PARTS: usize = 1 << PART_BITS;
 /// Rows coded per round of the parallel path.
 const BLOCK: usize = 1 << 20;
@@ -34,8 +34,8 @@ struct Slot {
 }
 
 /// What one partition's lookups give: (position in the round, code) of its
-/// rows, and the position of each id first seen in the round.
-type PartLookup = (Vec<(u32, u32)>, Vec<u32>);
+/// rows, and the position and hash of each id first seen in the round.
+type PartLookup = (Vec<(u32, u32)>, Vec<u32>, Vec<u64>);
 
 /// A row filed under its partition: what its lookup compares, and its
 /// position in the round.
@@ -178,6 +178,7 @@ impl StrTable {
                 .map(|(p, table)| {
                     let mut codes = Vec::with_capacity(lists.iter().map(|l| l[p].len()).sum());
                     let mut first_rows: Vec<u32> = Vec::new();
+                    let mut first_hashes: Vec<u64> = Vec::new();
                     for list in &lists {
                         for row in &list[p] {
                             let Row {
@@ -205,6 +206,7 @@ impl StrTable {
                                 None => {
                                     let code = PROVISIONAL | first_rows.len() as u32;
                                     first_rows.push(off);
+                                    first_hashes.push(hash);
                                     let slot = Slot {
                                         hash,
                                         head,
@@ -218,45 +220,46 @@ impl StrTable {
                             codes.push((off, code));
                         }
                     }
-                    (codes, first_rows)
+                    (codes, first_rows, first_hashes)
                 })
                 .collect();
             // Number the round's new ids by first appearance.
             let mut new_ids: Vec<(u32, u32, u32)> = found
                 .iter()
                 .enumerate()
-                .flat_map(|(p, (_, firsts))| {
+                .flat_map(|(p, (_, firsts, _))| {
                     firsts
                         .iter()
                         .enumerate()
                         .map(move |(k, &off)| (off, p as u32, k as u32))
                 })
                 .collect();
-            new_ids.sort_unstable();
+            // Positions are distinct: a stable sort by position.
+            radsort::sort_by_key(&mut new_ids, |id| id.0);
             let mut final_code: Vec<Vec<u32>> = found
                 .iter()
-                .map(|(_, firsts)| vec![0; firsts.len()])
+                .map(|(_, firsts, _)| vec![0; firsts.len()])
                 .collect();
             for &(off, p, k) in &new_ids {
                 final_code[p as usize][k as usize] = known.len() as u32;
                 known.push(get(r0 + off as usize));
             }
+            // Give the new slots their codes (found again by hash).
             self.parts
                 .par_iter_mut()
                 .zip(&final_code)
-                .for_each(|(table, codes)| {
-                    if codes.is_empty() {
-                        return;
-                    }
-                    for slot in table.iter_mut() {
-                        if slot.code & PROVISIONAL != 0 {
-                            slot.code = codes[(slot.code & !PROVISIONAL) as usize];
+                .zip(&found)
+                .for_each(|((table, codes), (_, _, hashes))| {
+                    for (k, (&code, &hash)) in codes.iter().zip(hashes).enumerate() {
+                        let provisional = PROVISIONAL | k as u32;
+                        if let Some(slot) = table.find_mut(hash, |s| s.code == provisional) {
+                            slot.code = code;
                         }
                     }
                 });
             // Every row's code, in row order.
             let mut block = vec![0u32; r1 - r0];
-            for ((codes, _), remap) in found.iter().zip(&final_code) {
+            for ((codes, _, _), remap) in found.iter().zip(&final_code) {
                 for &(off, code) in codes {
                     block[off as usize] = if code & PROVISIONAL != 0 {
                         remap[(code & !PROVISIONAL) as usize]
