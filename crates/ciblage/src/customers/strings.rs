@@ -1,6 +1,6 @@
 //! The table of string ids: one hash table per partition of the hash, so
-//! that a large column is coded by all threads, each partition's table small
-//! enough to stay in cache, and codes still follow first appearance.
+//! that a large column is coded by all threads (each owning partitions)
+//! while codes still follow first appearance.
 
 use std::hash::BuildHasher;
 
