@@ -1,6 +1,7 @@
 //! The mergeable per-customer state behind [`super::ActivityAccumulator`].
 
 use crate::error::{CiblageError, Result};
+use crate::prefetch::{prefetch, LOOKAHEAD};
 use crate::transactions::NegativeAmounts;
 
 use super::{ActivityOptions, InputReport};
@@ -58,6 +59,16 @@ impl CodeRange<'_> {
         let mut out = TaskOutput::default();
         let (lo, hi) = (self.base, self.base + self.first.len());
         for i in 0..rows.codes.len() {
+            if let Some(&ahead) = rows.codes.get(i + LOOKAHEAD) {
+                let ahead = ahead as usize;
+                if ahead >= lo && ahead < hi {
+                    let c = ahead - lo;
+                    prefetch(&self.first[c]);
+                    prefetch(&self.last[c]);
+                    prefetch(&self.transactions[c]);
+                    prefetch(&self.revenue[c]);
+                }
+            }
             let code = rows.codes[i] as usize;
             if code < lo || code >= hi {
                 continue;
