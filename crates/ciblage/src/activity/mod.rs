@@ -263,20 +263,21 @@ impl ActivityAccumulator {
     /// The per-customer activity.
     pub fn finish(self) -> CustomerActivity {
         let Partial {
-            first,
-            mut last,
-            transactions,
-            revenue,
+            customers,
             cost,
             mut day_keys,
             mut report,
         } = self.state;
-        for (l, &t) in last.iter_mut().zip(&transactions) {
-            if t == 0 {
-                *l = NO_ROW;
-                report.customers_without_rows += 1;
-            }
-        }
+        let first: Vec<i64> = customers.iter().map(|s| s.first).collect();
+        // Customers none of whose rows were counted.
+        let last = customers
+            .iter()
+            .map(|s| if s.transactions == 0 { NO_ROW } else { s.last })
+            .collect();
+        let transactions: Vec<u32> = customers.iter().map(|s| s.transactions).collect();
+        let revenue = customers.iter().map(|s| s.revenue).collect();
+        report.customers_without_rows += transactions.iter().filter(|&&t| t == 0).count() as u64;
+        drop(customers);
         let purchase_days = self.options.distinct_days.then(|| {
             day_keys.par_sort_unstable();
             day_keys.dedup();
