@@ -18,7 +18,9 @@ fn rfm_from_columns(ids: &CustomerIds, ts: &[i64], amounts: &[f64]) -> usize {
     let mut codes = Vec::with_capacity(ts.len());
     match ids {
         CustomerIds::Int(v) => index.encode_i64_all(&[v], &mut codes).expect("int ids"),
-        CustomerIds::Str(s) => index.encode_str(s.iter(), &mut codes).expect("string ids"),
+        CustomerIds::Str(s) => index
+            .encode_str_indexed(s.len(), |i| s.get(i), &mut codes)
+            .expect("string ids"),
     }
     let mut acc = ActivityAccumulator::new(params.activity_options(ciblage::Zone::Utc), false);
     acc.push(&codes, ts, amounts, None, index.len())

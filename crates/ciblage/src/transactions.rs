@@ -76,7 +76,7 @@ impl Transactions {
     ///
     /// # Errors
     /// Empty input, columns of different lengths, non-finite amounts.
-    pub fn from_str_ids<S: AsRef<str>>(
+    pub fn from_str_ids<S: AsRef<str> + Sync>(
         ids: &[S],
         timestamps: Vec<i64>,
         amounts: Vec<f64>,
@@ -84,7 +84,7 @@ impl Transactions {
         check_lengths(ids.len(), &timestamps, &amounts)?;
         let mut customers = CustomerIndex::named("customer");
         let mut codes = Vec::with_capacity(ids.len());
-        customers.encode_str(ids.iter().map(AsRef::as_ref), &mut codes)?;
+        customers.encode_str_indexed(ids.len(), |i| ids[i].as_ref(), &mut codes)?;
         Self::from_codes(customers, codes, timestamps, amounts)
     }
 
