@@ -1,5 +1,6 @@
 //! Columnar transactions: customer, instant, amount and optional cost.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::customers::CustomerIndex;
@@ -301,6 +302,15 @@ fn check_lengths(n: usize, timestamps: &[i64], amounts: &[f64]) -> Result<()> {
 
 /// Fails on the first customer code not below `customers`.
 pub(crate) fn check_codes(codes: &[u32], customers: usize) -> Result<()> {
+    // A branch-free pass on all threads; the first bad row only on failure.
+    let bound = u32::try_from(customers).unwrap_or(u32::MAX);
+    let all_below = customers > u32::MAX as usize
+        || codes
+            .par_chunks(CHECK_CHUNK)
+            .all(|c| c.iter().fold(true, |ok, &x| ok & (x < bound)));
+    if all_below {
+        return Ok(());
+    }
     match codes.iter().position(|&c| c as usize >= customers) {
         None => Ok(()),
         Some(row) => Err(CiblageError::InvalidParameter {
@@ -313,8 +323,17 @@ pub(crate) fn check_codes(codes: &[u32], customers: usize) -> Result<()> {
     }
 }
 
+/// Values per parallel task of the input checks.
+const CHECK_CHUNK: usize = 1 << 16;
+
 /// Fails on the first NaN or infinite value of `values`.
 pub(crate) fn check_finite(argument: &str, values: &[f64]) -> Result<()> {
+    if values
+        .par_chunks(CHECK_CHUNK)
+        .all(|c| c.iter().fold(true, |ok, v| ok & v.is_finite()))
+    {
+        return Ok(());
+    }
     match values.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
         Some(row) => Err(CiblageError::NonFinite {
