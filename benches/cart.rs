@@ -1,0 +1,78 @@
+//! CART fitting on 100,000 rows × 20 features, depth 8, one thread.
+//!
+//! `cargo bench -p ciblage-benches --bench cart`: the exact splitter (trees
+//! identical to scikit-learn's) and the histogram splitter (255 bins), for a
+//! classifier and a regressor. The data are synthetic (seeded): 20 standard
+//! normal features, of which 10 enter a linear score; the class is a
+//! logistic draw on that score, the regression target the score plus noise.
+//! `benches/python/bench_cart.py` compares with scikit-learn.
+
+// criterion_group!/criterion_main! generate undocumented public items.
+#![allow(missing_docs)]
+
+use ciblage::tree::cart::{Cart, CartParams, CartSplitter};
+use criterion::{criterion_group, criterion_main, Criterion};
+use ndarray::Array2;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+const ROWS: usize = 100_000;
+const FEATURES: usize = 20;
+
+fn data() -> (Array2<f64>, Vec<u32>, Vec<f64>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let x = Array2::from_shape_fn((ROWS, FEATURES), |_| StandardNormal.sample(&mut rng));
+    let weights: Vec<f64> = (0..FEATURES)
+        .map(|j| if j < 10 { 1.0 - 0.15 * j as f64 } else { 0.0 })
+        .collect();
+    let score: Vec<f64> = x
+        .rows()
+        .into_iter()
+        .map(|r| r.iter().zip(&weights).map(|(v, w)| v * w).sum())
+        .collect();
+    let classes = score
+        .iter()
+        .map(|s| u32::from(rng.random::<f64>() < 1.0 / (1.0 + (-s).exp())))
+        .collect();
+    let noise = rand_distr::Normal::new(0.0, 0.5).expect("valid normal");
+    let values = score.iter().map(|s| s + noise.sample(&mut rng)).collect();
+    (x, classes, values)
+}
+
+fn one_thread(p: CartParams, splitter: CartSplitter) -> CartParams {
+    p.max_depth(Some(8)).n_threads(Some(1)).splitter(splitter)
+}
+
+fn bench_cart(c: &mut Criterion) {
+    let (x, classes, values) = data();
+    let hist = CartSplitter::Histogram { max_bins: 255 };
+    let mut group = c.benchmark_group("cart_100k_rows_20_features_depth_8_one_thread");
+    group.sample_size(10);
+    for (name, splitter) in [("exact", CartSplitter::Exact), ("hist", hist)] {
+        let clf = one_thread(Cart::classifier(), splitter)
+            .check()
+            .expect("valid");
+        group.bench_function(format!("classifier_{name}"), |b| {
+            b.iter(|| {
+                let tree = clf
+                    .fit_classifier(x.view(), &classes, 2, None)
+                    .expect("fit");
+                tree.node_count()
+            })
+        });
+        let reg = one_thread(Cart::regressor(), splitter)
+            .check()
+            .expect("valid");
+        group.bench_function(format!("regressor_{name}"), |b| {
+            b.iter(|| {
+                let tree = reg.fit_regressor(x.view(), &values, None).expect("fit");
+                tree.node_count()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_cart);
+criterion_main!(benches);
