@@ -135,7 +135,8 @@ fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Vec<FeatureBi
                 .copied()
                 .filter(|v| !v.is_nan())
                 .collect();
-            sample.sort_unstable_by(f32::total_cmp);
+            // Radix sort: the order of `f32::total_cmp`.
+            radsort::sort(&mut sample);
             // Runs of values each within the tie distance of the next are one value.
             let mut distinct: Vec<f32> = Vec::new();
             for v in sample.iter().copied() {
