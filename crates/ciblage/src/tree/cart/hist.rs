@@ -17,32 +17,15 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+mod categorical;
+
+use crate::tree::cart::bins::{bin_features, FeatureBins, MISSING};
 use crate::tree::cart::criterion::{self, Sums};
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::splitter::{NodeSplitter, NodeSummary, Split, TrainSet};
 
-/// Rows sampled to place quantile bin bounds.
-const BIN_SAMPLE: usize = 200_000;
-/// Distance under which two values share a bin (the exact splitter's tie).
-const FEATURE_THRESHOLD: f32 = 1e-7;
-/// Bin code of a missing value.
-const MISSING: u8 = u8::MAX;
 /// Rows × features from which a node's histograms are built on all threads.
 const PARALLEL_CELLS: usize = 1 << 16;
-
-/// The bins of one feature: bin `k` holds the values in
-/// (`upper[k − 1]`, `upper[k]`], the last one everything above; `lo`/`hi`
-/// are the smallest and largest training values in each bin.
-struct FeatureBins {
-    lo: Vec<f32>,
-    hi: Vec<f32>,
-}
-
-impl FeatureBins {
-    fn len(&self) -> usize {
-        self.lo.len()
-    }
-}
 
 /// Per-bin sums of one feature in one node, for the bins holding rows
 /// only, ascending (the missing-value bin, numbered after the others,
@@ -112,73 +95,6 @@ impl NodeHist {
         }
         out
     }
-}
-
-/// Bins every feature of `data` (in parallel): the bin codes, column-major,
-/// and each feature's bins.
-fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Vec<FeatureBins>) {
-    let n = data.n;
-    let per: Vec<(Vec<u8>, FeatureBins)> = (0..data.d)
-        .into_par_iter()
-        .map(|f| {
-            let col = &data.xf[f * n..(f + 1) * n];
-            // Categorical features: one bin per category of the whole column
-            // (their number was checked against max_bins at fit).
-            let stride = if data.categorical[f] {
-                1
-            } else {
-                n.div_ceil(BIN_SAMPLE).max(1)
-            };
-            let mut sample: Vec<f32> = col
-                .iter()
-                .step_by(stride)
-                .copied()
-                .filter(|v| !v.is_nan())
-                .collect();
-            // Radix sort: the order of `f32::total_cmp`.
-            radsort::sort(&mut sample);
-            // Runs of values each within the tie distance of the next are one value.
-            let mut distinct: Vec<f32> = Vec::new();
-            for v in sample.iter().copied() {
-                match distinct.last_mut() {
-                    Some(last) if v <= *last + FEATURE_THRESHOLD => *last = v,
-                    _ => distinct.push(v),
-                }
-            }
-            let upper: Vec<f32> = if distinct.len() <= max_bins || data.categorical[f] {
-                distinct
-            } else {
-                let mut u: Vec<f32> = (1..=max_bins)
-                    .map(|k| sample[k * sample.len() / max_bins - 1])
-                    .collect();
-                u.dedup();
-                u
-            };
-            let k = upper.len().max(1);
-            let mut lo = vec![f32::INFINITY; k];
-            let mut hi = vec![f32::NEG_INFINITY; k];
-            let codes: Vec<u8> = col
-                .iter()
-                .map(|&v| {
-                    if v.is_nan() {
-                        return MISSING;
-                    }
-                    let b = upper.partition_point(|&u| u < v).min(k - 1);
-                    lo[b] = lo[b].min(v);
-                    hi[b] = hi[b].max(v);
-                    b as u8
-                })
-                .collect();
-            (codes, FeatureBins { lo, hi })
-        })
-        .collect();
-    let mut binned = Vec::with_capacity(n * data.d);
-    let mut bins = Vec::with_capacity(data.d);
-    for (codes, b) in per {
-        binned.extend_from_slice(&codes);
-        bins.push(b);
-    }
-    (binned, bins)
 }
 
 /// The best split found so far in a node.
@@ -420,100 +336,6 @@ impl<'a> HistSplitter<'a> {
                         categorical: None,
                     });
                 }
-            }
-        }
-        true
-    }
-}
-
-impl HistSplitter<'_> {
-    /// Categorical feature: bins (categories, missing values as one more)
-    /// ordered by mean target, the best prefix kept — the exact splitter's
-    /// rule (see the `categorical` module).
-    fn search_categorical(
-        &self,
-        f: usize,
-        (h, range): (&FeatureHist, std::ops::Range<usize>),
-        node: &NodeSummary,
-        n_node: usize,
-        best: &mut Option<Best>,
-    ) -> bool {
-        if range.len() < 2 {
-            return false;
-        }
-        let nb = self.bins[f].len();
-        let k = self.width;
-        let class = match (self.criterion, k) {
-            (c, _) if c.is_regression() => 0,
-            (_, 2) => 1,
-            _ => (0..k).fold(0, |b, j| {
-                if node.sums.total[j] > node.sums.total[b] {
-                    j
-                } else {
-                    b
-                }
-            }),
-        };
-        let key = |i: usize| {
-            if h.w[i] > 0.0 {
-                h.stat[i * k + class] / h.w[i]
-            } else {
-                0.0
-            }
-        };
-        let mut order: Vec<usize> = range.clone().collect();
-        // Entries are in bin order (category codes ascending, missing last).
-        order.sort_by(|&a, &b| key(a).total_cmp(&key(b)).then(a.cmp(&b)));
-        let mut s = node.sums.clone();
-        let mut n_left = 0;
-        let mut found: Option<(f64, usize, usize)> = None;
-        for (j, &i) in order.iter().enumerate().take(order.len() - 1) {
-            self.take_bin(&mut s, &mut n_left, h, i);
-            let limits = (self.min_samples_leaf, self.min_weight_leaf);
-            let Some(proxy) =
-                criterion::limited_proxy(self.criterion, &s, (n_left, n_node - n_left), limits)
-            else {
-                continue;
-            };
-            if found.is_none_or(|x| proxy > x.0) {
-                found = Some((proxy, j + 1, n_left));
-            }
-        }
-        if let Some((proxy, prefix, n_left)) = found {
-            if best.as_ref().is_none_or(|x| proxy > x.proxy) {
-                let code = |i: usize| self.bins[f].lo[usize::from(h.bin[i])] as u32;
-                let is_missing = |i: usize| usize::from(h.bin[i]) == nb;
-                let mut left_bins = vec![false; nb + 1];
-                let (mut left, mut right) = (Vec::new(), Vec::new());
-                for (j, &i) in order.iter().enumerate() {
-                    if j < prefix {
-                        left_bins[usize::from(h.bin[i])] = true;
-                    }
-                    if !is_missing(i) {
-                        if j < prefix {
-                            left.push(code(i))
-                        } else {
-                            right.push(code(i))
-                        }
-                    }
-                }
-                left.sort_unstable();
-                right.sort_unstable();
-                let has_missing = order.iter().any(|&i| is_missing(i));
-                let missing_left = if has_missing {
-                    left_bins[nb]
-                } else {
-                    n_left > n_node - n_left
-                };
-                left_bins[nb] = missing_left;
-                *best = Some(Best {
-                    proxy,
-                    feature: f,
-                    threshold: -2.0,
-                    missing_left,
-                    bin: 0,
-                    categorical: Some((left_bins, left, right)),
-                });
             }
         }
         true

@@ -15,6 +15,7 @@
 //! ```
 
 mod best_first;
+mod bins;
 mod build;
 mod categorical;
 mod criterion;
