@@ -167,18 +167,15 @@ pub(crate) fn scan_rows<F: Fn(i64) -> Option<i64> + Sync>(
     }
 }
 
-/// [`scan_rows`] for any number of periods: bitmaps of `⌈n / 64⌉` words.
-fn scan_rows_words<F: Fn(i64) -> Option<i64> + Sync>(
-    rows: Rows<'_>,
-    cohort_of: &[u16],
-    n_periods: usize,
-    period_of: F,
-) -> RowScan {
-    let n = n_periods;
-    let words = n.div_ceil(64).max(1);
-    let bits: Vec<AtomicU64> = std::iter::repeat_with(|| AtomicU64::new(0))
-        .take(cohort_of.len() * words)
-        .collect();
+/// Revenue per period and per cohort cell: rows cut into tasks fixed by the
+/// data size, partial sums added in task order. `visit(row, period,
+/// amount)` does the caller's work for a counted row and gives the
+/// customer's cohort (`None`: no cohort).
+fn revenue_sums<F, V>(rows: Rows<'_>, n: usize, period_of: &F, visit: V) -> (Vec<f64>, Vec<f64>)
+where
+    F: Fn(i64) -> Option<i64> + Sync,
+    V: Fn(usize, usize, f64) -> Option<usize> + Sync,
+{
     let cells = n * (n + 1) / 2;
     let row_count = rows.ts.len();
     let affordable = (PARTIAL_BUDGET / ((cells + n) * 8).max(1)).max(1);
@@ -194,21 +191,10 @@ fn scan_rows_words<F: Fn(i64) -> Option<i64> + Sync>(
                     continue;
                 };
                 let r = r.max(0) as usize;
-                let (a, code) = (rows.amounts[i], rows.codes[i] as usize);
+                let a = rows.amounts[i];
                 revenue[r] += a;
-                let c0 = cohort_of[code];
-                if c0 == NO_PERIOD {
-                    continue;
-                }
-                let c0 = usize::from(c0);
-                cohort[triangle_offset(c0, n) + r.saturating_sub(c0)] += a;
-                if a > 0.0 {
-                    let (at, bit) = (code * words + r / 64, 1u64 << (r % 64));
-                    // Most rows find their bit set already: test before the
-                    // locked write.
-                    if bits[at].load(Ordering::Relaxed) & bit == 0 {
-                        bits[at].fetch_or(bit, Ordering::Relaxed);
-                    }
+                if let Some(c0) = visit(i, r, a) {
+                    cohort[triangle_offset(c0, n) + r.saturating_sub(c0)] += a;
                 }
             }
             (revenue, cohort)
@@ -220,6 +206,35 @@ fn scan_rows_words<F: Fn(i64) -> Option<i64> + Sync>(
         add_to(&mut revenue, r);
         add_to(&mut cohort_revenue, c);
     }
+    (revenue, cohort_revenue)
+}
+
+/// [`scan_rows`] for any number of periods: bitmaps of `⌈n / 64⌉` words.
+fn scan_rows_words<F: Fn(i64) -> Option<i64> + Sync>(
+    rows: Rows<'_>,
+    cohort_of: &[u16],
+    n_periods: usize,
+    period_of: F,
+) -> RowScan {
+    let words = n_periods.div_ceil(64).max(1);
+    let bits: Vec<AtomicU64> = std::iter::repeat_with(|| AtomicU64::new(0))
+        .take(cohort_of.len() * words)
+        .collect();
+    let (revenue, cohort_revenue) = revenue_sums(rows, n_periods, &period_of, |i, r, a| {
+        let code = rows.codes[i] as usize;
+        let c0 = cohort_of[code];
+        if c0 == NO_PERIOD {
+            return None;
+        }
+        if a > 0.0 {
+            let (at, bit) = (code * words + r / 64, 1u64 << (r % 64));
+            // Most rows find their bit set already: test before the locked write.
+            if bits[at].load(Ordering::Relaxed) & bit == 0 {
+                bits[at].fetch_or(bit, Ordering::Relaxed);
+            }
+        }
+        Some(usize::from(c0))
+    });
     RowScan {
         bits: ActiveBits {
             words,
@@ -243,55 +258,27 @@ fn scan_rows_packed<F: Fn(i64) -> Option<i64> + Sync>(
     period_of: F,
 ) -> RowScan {
     const BITS: u64 = (1 << PACKED_PERIODS) - 1;
-    let n = n_periods;
     let state: Vec<AtomicU64> = cohort_of
         .iter()
         .map(|&c| AtomicU64::new(u64::from(c) << PACKED_PERIODS))
         .collect();
-    let cells = n * (n + 1) / 2;
-    let row_count = rows.ts.len();
-    let affordable = (PARTIAL_BUDGET / ((cells + n) * 8).max(1)).max(1);
-    let tasks = row_count.div_ceil(ROW_TASK).clamp(1, affordable);
-    let task_rows = row_count.div_ceil(tasks).max(1);
-    let partial: Vec<(Vec<f64>, Vec<f64>)> = (0..row_count.div_ceil(task_rows))
-        .into_par_iter()
-        .map(|task| {
-            let mut revenue = vec![0.0; n];
-            let mut cohort = vec![0.0; cells];
-            for i in task * task_rows..((task + 1) * task_rows).min(row_count) {
-                let Some(r) = period_of(rows.ts[i]) else {
-                    continue;
-                };
-                let r = r.max(0) as usize;
-                let (a, code) = (rows.amounts[i], rows.codes[i] as usize);
-                if let Some(&ahead) = rows.codes.get(i + LOOKAHEAD) {
-                    prefetch(&state[ahead as usize]);
-                }
-                revenue[r] += a;
-                let slot = &state[code];
-                let word = slot.load(Ordering::Relaxed);
-                let c0 = (word >> PACKED_PERIODS) as u16;
-                if c0 == NO_PERIOD {
-                    continue;
-                }
-                let c0 = usize::from(c0);
-                cohort[triangle_offset(c0, n) + r.saturating_sub(c0)] += a;
-                let bit = 1u64 << r;
-                // Most rows find their bit set already: test before the
-                // locked write.
-                if a > 0.0 && word & bit == 0 {
-                    slot.fetch_or(bit, Ordering::Relaxed);
-                }
-            }
-            (revenue, cohort)
-        })
-        .collect();
-    let mut revenue = vec![0.0; n];
-    let mut cohort_revenue = vec![0.0; cells];
-    for (r, c) in &partial {
-        add_to(&mut revenue, r);
-        add_to(&mut cohort_revenue, c);
-    }
+    let (revenue, cohort_revenue) = revenue_sums(rows, n_periods, &period_of, |i, r, a| {
+        if let Some(&ahead) = rows.codes.get(i + LOOKAHEAD) {
+            prefetch(&state[ahead as usize]);
+        }
+        let slot = &state[rows.codes[i] as usize];
+        let word = slot.load(Ordering::Relaxed);
+        let c0 = (word >> PACKED_PERIODS) as u16;
+        if c0 == NO_PERIOD {
+            return None;
+        }
+        let bit = 1u64 << r;
+        // Most rows find their bit set already: test before the locked write.
+        if a > 0.0 && word & bit == 0 {
+            slot.fetch_or(bit, Ordering::Relaxed);
+        }
+        Some(usize::from(c0))
+    });
     RowScan {
         bits: ActiveBits {
             words: 1,
