@@ -47,6 +47,24 @@ struct Row {
     off: u32,
 }
 
+/// The code of the id described by `key` (hash, head, length), if the
+/// table holds it; `same_id(code)` compares whole ids longer than the head.
+fn find(table: &HashTable<Slot>, key: &Slot, same_id: impl Fn(u32) -> bool) -> Option<u32> {
+    table
+        .find(key.hash, |slot| {
+            slot.hash == key.hash
+                && slot.len == key.len
+                && slot.head == key.head
+                && (key.len as usize <= HEAD || same_id(slot.code))
+        })
+        .map(|slot| slot.code)
+}
+
+/// Adds a slot known to be absent.
+fn insert(table: &mut HashTable<Slot>, slot: Slot) {
+    table.insert_unique(slot.hash, slot, |slot| slot.hash);
+}
+
 fn head_of(s: &str) -> [u8; HEAD] {
     let b = s.as_bytes();
     let n = b.len().min(HEAD);
@@ -88,24 +106,18 @@ impl StrTable {
             let hash = self.hasher.hash_one(s);
             let (head, len) = (head_of(s), s.len() as u32);
             let table = &mut self.parts[part_of(hash)];
-            let found = table.find(hash, |slot| {
-                slot.hash == hash
-                    && slot.len == len
-                    && slot.head == head
-                    && (s.len() <= HEAD || known.get(slot.code as usize) == s)
-            });
-            let code = match found {
-                Some(slot) => slot.code,
+            let key = Slot {
+                hash,
+                head,
+                len,
+                code: 0,
+            };
+            let code = match find(table, &key, |code| known.get(code as usize) == s) {
+                Some(code) => code,
                 None => {
                     let code = known.len() as u32;
                     known.push(s);
-                    let slot = Slot {
-                        hash,
-                        head,
-                        len,
-                        code,
-                    };
-                    table.insert_unique(hash, slot, |slot| slot.hash);
+                    insert(table, Slot { code, ..key });
                     code
                 }
             };
@@ -187,33 +199,28 @@ impl StrTable {
                                 len,
                                 off,
                             } = *row;
-                            let same = |slot: &Slot| {
-                                slot.hash == hash
-                                    && slot.len == len
-                                    && slot.head == head
-                                    && (len as usize <= HEAD || {
-                                        let other = if slot.code & PROVISIONAL != 0 {
-                                            let k = (slot.code & !PROVISIONAL) as usize;
-                                            get(r0 + first_rows[k] as usize)
-                                        } else {
-                                            known_ref.get(slot.code as usize)
-                                        };
-                                        other == get(r0 + off as usize)
-                                    })
+                            let key = Slot {
+                                hash,
+                                head,
+                                len,
+                                code: 0,
                             };
-                            let code = match table.find(hash, same) {
-                                Some(slot) => slot.code,
+                            let same_id = |code: u32| {
+                                let other = if code & PROVISIONAL != 0 {
+                                    let k = (code & !PROVISIONAL) as usize;
+                                    get(r0 + first_rows[k] as usize)
+                                } else {
+                                    known_ref.get(code as usize)
+                                };
+                                other == get(r0 + off as usize)
+                            };
+                            let code = match find(table, &key, same_id) {
+                                Some(code) => code,
                                 None => {
                                     let code = PROVISIONAL | first_rows.len() as u32;
                                     first_rows.push(off);
                                     first_hashes.push(hash);
-                                    let slot = Slot {
-                                        hash,
-                                        head,
-                                        len,
-                                        code,
-                                    };
-                                    table.insert_unique(hash, slot, |slot| slot.hash);
+                                    insert(table, Slot { code, ..key });
                                     code
                                 }
                             };
