@@ -26,8 +26,8 @@ impl FeatureBins {
     }
 }
 
-/// Bins every feature of `data` (in parallel): the bin codes, column-major,
-/// and each feature's bins.
+/// Bins every feature of `data` (in parallel): the bin codes, row-major
+/// (`codes[row * d + feature]`), and each feature's bins.
 pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Vec<FeatureBins>) {
     let n = data.n;
     let per: Vec<(Vec<u8>, FeatureBins)> = (0..data.d)
@@ -115,11 +115,20 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
             (codes, FeatureBins { lo, hi })
         })
         .collect();
-    let mut binned = Vec::with_capacity(n * data.d);
-    let mut bins = Vec::with_capacity(data.d);
-    for (codes, b) in per {
-        binned.extend_from_slice(&codes);
-        bins.push(b);
-    }
+    // Row by row: a row's codes for every feature side by side.
+    let d = data.d;
+    let mut binned = vec![0u8; n * d];
+    let (columns, bins): (Vec<Vec<u8>>, Vec<FeatureBins>) = per.into_iter().unzip();
+    binned
+        .par_chunks_mut(d.max(1) * 4096)
+        .enumerate()
+        .for_each(|(block, out)| {
+            let first = block * 4096;
+            for (i, row) in out.chunks_exact_mut(d).enumerate() {
+                for (code, column) in row.iter_mut().zip(&columns) {
+                    *code = column[first + i];
+                }
+            }
+        });
     (binned, bins)
 }

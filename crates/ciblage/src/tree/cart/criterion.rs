@@ -16,6 +16,30 @@ pub(crate) struct Sums {
     pub pos: usize,
 }
 
+impl Sums {
+    /// Sums of `width` zeros.
+    pub(crate) fn zero(width: usize) -> Self {
+        Self {
+            total: vec![0.0; width],
+            left: vec![0.0; width],
+            sq_total: 0.0,
+            w_node: 0.0,
+            w_left: 0.0,
+            pos: 0,
+        }
+    }
+
+    /// Becomes a copy of `other`, reusing its buffers.
+    pub(crate) fn reset_from(&mut self, other: &Self) {
+        self.total.clone_from(&other.total);
+        self.left.clone_from(&other.left);
+        self.sq_total = other.sq_total;
+        self.w_node = other.w_node;
+        self.w_left = other.w_left;
+        self.pos = other.pos;
+    }
+}
+
 fn log2(x: f64) -> f64 {
     x.ln() / std::f64::consts::LN_2
 }

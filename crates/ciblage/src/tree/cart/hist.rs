@@ -17,15 +17,23 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+mod build;
 mod categorical;
+mod rows;
 
 use crate::tree::cart::bins::{bin_features, FeatureBins, MISSING};
+use rows::NodeRows;
 use crate::tree::cart::criterion::{self, Sums};
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::splitter::{NodeSplitter, NodeSummary, Split, TrainSet};
 
 /// Rows × features from which a node's histograms are built on all threads.
 const PARALLEL_CELLS: usize = 1 << 16;
+
+/// Children with fewer rows keep no histograms: they are built from the
+/// rows (in reused buffers) when the child is split, which costs less than
+/// keeping them.
+const KEEP_MIN_ROWS: usize = 32;
 
 /// Per-bin sums of one feature in one node, for the bins holding rows
 /// only, ascending (the missing-value bin, numbered after the others,
@@ -59,7 +67,26 @@ struct NodeHist {
     e: FeatureHist,
 }
 
+/// Buffers reused from node to node: dense per-bin sums (zero between
+/// uses) and the (bin, row) keys of a small node's rows.
+#[derive(Default)]
+struct HistScratch {
+    count: Vec<u32>,
+    w: Vec<f64>,
+    stat: Vec<f64>,
+    keys: Vec<u64>,
+}
+
 impl NodeHist {
+    fn clear(&mut self) {
+        self.start.clear();
+        self.start.push(0);
+        self.e.bin.clear();
+        self.e.count.clear();
+        self.e.w.clear();
+        self.e.stat.clear();
+    }
+
     fn range(&self, f: usize) -> std::ops::Range<usize> {
         self.start[f]..self.start[f + 1]
     }
@@ -110,14 +137,24 @@ struct Best {
     categorical: Option<(Vec<bool>, Vec<u32>, Vec<u32>)>,
 }
 
+/// What one pass of a split search over a feature's bins needs to know.
+struct ScanPass {
+    /// Position of the feature's first bin in the histogram.
+    first: usize,
+    /// Bins holding present values (the missing-value bin follows them).
+    n_present: usize,
+    has_missing: bool,
+    /// Whether the missing rows go left (read first).
+    missing_first: bool,
+    n_node: usize,
+}
+
 /// Best splits searched on histograms.
 pub(crate) struct HistSplitter<'a> {
     data: &'a TrainSet<'a>,
     criterion: CartCriterion,
-    binned: Vec<u8>,
     bins: Vec<FeatureBins>,
-    rows: Vec<u32>,
-    buf: Vec<u32>,
+    rows: NodeRows,
     hists: HashMap<(usize, usize), NodeHist>,
     features: Vec<usize>,
     constant_features: Vec<usize>,
@@ -128,6 +165,11 @@ pub(crate) struct HistSplitter<'a> {
     max_features: usize,
     w_total: f64,
     width: usize,
+    /// The histograms of the node being split when none were kept for it.
+    node_hist: NodeHist,
+    scratch: HistScratch,
+    /// Running sums of the split search.
+    sums: Sums,
 }
 
 impl<'a> HistSplitter<'a> {
@@ -140,9 +182,7 @@ impl<'a> HistSplitter<'a> {
         max_bins: usize,
     ) -> Self {
         let (binned, bins) = bin_features(data, max_bins);
-        let rows: Vec<u32> = (0..data.n as u32)
-            .filter(|&i| data.weights[i as usize] != 0.0)
-            .collect();
+        let rows = NodeRows::new(data, binned);
         let width = if criterion.is_regression() {
             1
         } else {
@@ -151,9 +191,7 @@ impl<'a> HistSplitter<'a> {
         Self {
             data,
             criterion,
-            binned,
             bins,
-            buf: vec![0; rows.len()],
             rows,
             hists: HashMap::new(),
             features: (0..data.d).collect(),
@@ -165,97 +203,32 @@ impl<'a> HistSplitter<'a> {
             max_features,
             w_total: data.weights.iter().sum(),
             width,
+            node_hist: NodeHist::default(),
+            scratch: HistScratch::default(),
+            sums: Sums::zero(width),
         }
     }
 
-    /// Criterion contribution of one row: its class or its target.
+    /// Criterion contribution of the row at position `p`: its class or
+    /// its target, weighted `w`.
     #[inline]
-    fn add_stat(&self, stat: &mut [f64], row: usize, w: f64) {
-        match (self.data.classes, self.data.targets) {
-            (Some(c), _) => stat[c[row] as usize] += w,
-            (_, Some(t)) => stat[0] += w * t[row],
-            _ => unreachable!("a target is set"),
+    fn add_stat(&self, stat: &mut [f64], p: usize, w: f64) {
+        if self.criterion.is_regression() {
+            stat[0] += w * self.rows.label[p];
+        } else {
+            stat[self.rows.label[p] as usize] += w;
         }
     }
 
-    /// Histograms of every feature over `rows` (in parallel over features
-    /// when the node is large).
-    fn build(&self, rows: &[u32]) -> NodeHist {
-        let mut out = NodeHist {
-            start: vec![0],
-            e: FeatureHist::default(),
-        };
-        if rows.len() * self.data.d >= PARALLEL_CELLS {
-            let per: Vec<FeatureHist> = (0..self.data.d)
-                .into_par_iter()
-                .map(|f| {
-                    let mut h = FeatureHist::default();
-                    self.build_feature(&mut h, f, rows);
-                    h
-                })
-                .collect();
-            for h in per {
-                out.e.bin.extend_from_slice(&h.bin);
-                out.e.count.extend_from_slice(&h.count);
-                out.e.w.extend_from_slice(&h.w);
-                out.e.stat.extend_from_slice(&h.stat);
-                out.start.push(out.e.len());
-            }
-        } else {
-            for f in 0..self.data.d {
-                self.build_feature(&mut out.e, f, rows);
-                out.start.push(out.e.len());
-            }
-        }
-        out
-    }
-
-    /// One feature's histogram: dense counting on large nodes, sorting the
-    /// rows by bin on small ones.
-    fn build_feature(&self, out: &mut FeatureHist, f: usize, rows: &[u32]) {
-        let n = self.data.n;
-        let nb = self.bins[f].len();
-        let k = self.width;
-        let col = &self.binned[f * n..(f + 1) * n];
-        let bin_of = |r: u32| match col[r as usize] {
-            MISSING => nb,
-            b => usize::from(b),
-        };
-        if rows.len() * 4 > nb {
-            let mut count = vec![0u32; nb + 1];
-            let mut w = vec![0.0; nb + 1];
-            let mut stat = vec![0.0; (nb + 1) * k];
-            for &r in rows {
-                let b = bin_of(r);
-                let wr = self.data.weights[r as usize];
-                count[b] += 1;
-                w[b] += wr;
-                self.add_stat(&mut stat[b * k..(b + 1) * k], r as usize, wr);
-            }
-            for b in (0..=nb).filter(|&b| count[b] > 0) {
-                out.push(b as u16, count[b], w[b], &stat[b * k..(b + 1) * k]);
-            }
-        } else {
-            // Stable sort by bin: each bin's sums run in row order.
-            let mut keyed: Vec<(usize, u32)> = rows.iter().map(|&r| (bin_of(r), r)).collect();
-            keyed.sort_by_key(|e| e.0);
-            let mut stat = vec![0.0; k];
-            let mut i = 0;
-            while i < keyed.len() {
-                let b = keyed[i].0;
-                stat.iter_mut().for_each(|v| *v = 0.0);
-                let (mut c, mut w) = (0u32, 0.0);
-                while i < keyed.len() && keyed[i].0 == b {
-                    let r = keyed[i].1 as usize;
-                    let wr = self.data.weights[r];
-                    c += 1;
-                    w += wr;
-                    self.add_stat(&mut stat, r, wr);
-                    i += 1;
-                }
-                out.push(b as u16, c, w, &stat);
-            }
-        }
+    /// (weight, target) of the rows at positions `range` (regression).
+    fn weighted_targets(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.rows.w[range.clone()]
+            .iter()
+            .copied()
+            .zip(self.rows.label[range].iter().copied())
     }
 
     /// Adds entry `i` of `h` to the left sums.
@@ -268,6 +241,86 @@ impl<'a> HistSplitter<'a> {
         }
     }
 
+    /// One pass over a feature's bins: the candidate (bin position, proxy,
+    /// rows left) that beats `current` and every candidate before it, if
+    /// any (the first of equal ones is kept).
+    fn scan(
+        &self,
+        h: &FeatureHist,
+        p: &ScanPass,
+        (node, s): (&Sums, &mut Sums),
+        mut current: Option<f64>,
+    ) -> Option<(usize, f64, usize)> {
+        s.reset_from(node);
+        let mut n_left = 0;
+        if p.missing_first {
+            self.take_bin(s, &mut n_left, h, p.first + p.n_present);
+        }
+        let mut found = None;
+        let limits = (self.min_samples_leaf, self.min_weight_leaf);
+        for i in 0..p.n_present {
+            self.take_bin(s, &mut n_left, h, p.first + i);
+            if i + 1 == p.n_present && (p.missing_first || !p.has_missing) {
+                break;
+            }
+            let n_right = p.n_node - n_left;
+            let Some(proxy) = criterion::limited_proxy(self.criterion, s, (n_left, n_right), limits)
+            else {
+                continue;
+            };
+            if current.is_none_or(|c| proxy > c) {
+                current = Some(proxy);
+                found = Some((i, proxy, n_left));
+            }
+        }
+        found
+    }
+
+    /// [`Self::scan`] for the squared error, on scalars: the proxy
+    /// `L²/w_L + R²/w_R` of scikit-learn, in the same operations as
+    /// [`criterion::proxy`].
+    fn scan_squared(
+        &self,
+        h: &FeatureHist,
+        p: &ScanPass,
+        node: &Sums,
+        mut current: Option<f64>,
+    ) -> Option<(usize, f64, usize)> {
+        let (total, w_node) = (node.total[0], node.w_node);
+        let (mut left, mut w_left, mut n_left) = (node.left[0], node.w_left, 0usize);
+        let take = |j: usize, left: &mut f64, w_left: &mut f64, n_left: &mut usize| {
+            *n_left += h.count[j] as usize;
+            *w_left += h.w[j];
+            *left += h.stat[j];
+        };
+        if p.missing_first {
+            take(p.first + p.n_present, &mut left, &mut w_left, &mut n_left);
+        }
+        let (min_leaf, min_weight) = (self.min_samples_leaf, self.min_weight_leaf);
+        let mut found = None;
+        let mut best = current.unwrap_or(f64::NEG_INFINITY);
+        for i in 0..p.n_present {
+            take(p.first + i, &mut left, &mut w_left, &mut n_left);
+            if i + 1 == p.n_present && (p.missing_first || !p.has_missing) {
+                break;
+            }
+            let n_right = p.n_node - n_left;
+            let w_right = w_node - w_left;
+            if n_left < min_leaf || n_right < min_leaf || w_left < min_weight || w_right < min_weight
+            {
+                continue;
+            }
+            let right = total - left;
+            let proxy = left * left / w_left + right * right / w_right;
+            if proxy > best || (current.is_none() && found.is_none()) {
+                best = proxy;
+                current = Some(proxy);
+                found = Some((i, proxy, n_left));
+            }
+        }
+        found
+    }
+
     /// Searches one feature's histogram; updates `best`. Returns false when
     /// the feature is constant in the node.
     fn search(
@@ -276,7 +329,7 @@ impl<'a> HistSplitter<'a> {
         (h, range): (&FeatureHist, std::ops::Range<usize>),
         node: &NodeSummary,
         n_node: usize,
-        best: &mut Option<Best>,
+        (s, best): (&mut Sums, &mut Option<Best>),
     ) -> bool {
         let nb = self.bins[f].len();
         if self.data.categorical[f] {
@@ -290,53 +343,49 @@ impl<'a> HistSplitter<'a> {
         }
         let (lo, hi) = (&self.bins[f].lo, &self.bins[f].hi);
         for missing_first in [false, true].into_iter().take(1 + usize::from(has_missing)) {
-            let mut s = node.sums.clone();
-            let mut n_left = 0;
-            if missing_first {
-                self.take_bin(&mut s, &mut n_left, h, first + n_present);
-            }
-            for i in 0..n_present {
-                self.take_bin(&mut s, &mut n_left, h, first + i);
-                let last = i + 1 == n_present;
-                if last && (missing_first || !has_missing) {
-                    break;
+            let pass = ScanPass {
+                first,
+                n_present,
+                has_missing,
+                missing_first,
+                n_node,
+            };
+            let current = best.as_ref().map(|b| b.proxy);
+            let found = if self.criterion == CartCriterion::SquaredError {
+                self.scan_squared(h, &pass, &node.sums, current)
+            } else {
+                self.scan(h, &pass, (&node.sums, s), current)
+            };
+            let Some((i, proxy, n_left)) = found else {
+                continue;
+            };
+            let last = i + 1 == n_present;
+            let b = usize::from(h.bin[first + i]);
+            let threshold = if last {
+                // The missing rows alone on the right.
+                f64::INFINITY
+            } else {
+                let c = usize::from(h.bin[first + i + 1]);
+                let (a, b) = (hi[b], lo[c]);
+                let t = f64::from(a) / 2.0 + f64::from(b) / 2.0;
+                if t == f64::from(b) || t.is_infinite() {
+                    f64::from(a)
+                } else {
+                    t
                 }
-                let n_right = n_node - n_left;
-                let limits = (self.min_samples_leaf, self.min_weight_leaf);
-                let Some(proxy) =
-                    criterion::limited_proxy(self.criterion, &s, (n_left, n_right), limits)
-                else {
-                    continue;
-                };
-                if best.as_ref().is_none_or(|x| proxy > x.proxy) {
-                    let b = usize::from(h.bin[first + i]);
-                    let threshold = if last {
-                        // The missing rows alone on the right.
-                        f64::INFINITY
-                    } else {
-                        let c = usize::from(h.bin[first + i + 1]);
-                        let (a, b) = (hi[b], lo[c]);
-                        let t = f64::from(a) / 2.0 + f64::from(b) / 2.0;
-                        if t == f64::from(b) || t.is_infinite() {
-                            f64::from(a)
-                        } else {
-                            t
-                        }
-                    };
-                    *best = Some(Best {
-                        proxy,
-                        feature: f,
-                        threshold,
-                        missing_left: if has_missing {
-                            missing_first
-                        } else {
-                            n_left > n_right
-                        },
-                        bin: b,
-                        categorical: None,
-                    });
-                }
-            }
+            };
+            *best = Some(Best {
+                proxy,
+                feature: f,
+                threshold,
+                missing_left: if has_missing {
+                    missing_first
+                } else {
+                    n_left > n_node - n_left
+                },
+                bin: b,
+                categorical: None,
+            });
         }
         true
     }
@@ -350,23 +399,18 @@ impl NodeSplitter for HistSplitter<'_> {
     fn summarise(&self, start: usize, end: usize) -> NodeSummary {
         let mut total = vec![0.0; self.width];
         let (mut sq, mut w) = (0.0, 0.0);
-        for &r in &self.rows[start..end] {
-            let wr = self.data.weights[r as usize];
-            self.add_stat(&mut total, r as usize, wr);
-            if let Some(t) = self.data.targets {
-                sq += wr * t[r as usize] * t[r as usize];
+        let regression = self.criterion.is_regression();
+        for p in start..end {
+            let wp = self.rows.w[p];
+            self.add_stat(&mut total, p, wp);
+            if regression {
+                let y = self.rows.label[p];
+                sq += wp * y * y;
             }
-            w += wr;
+            w += wp;
         }
         if self.criterion == CartCriterion::Poisson {
-            let t = self.data.targets.expect("regression");
-            sq = criterion::poisson_loss(
-                self.rows[start..end]
-                    .iter()
-                    .map(|&r| (self.data.weights[r as usize], t[r as usize])),
-                total[0],
-                w,
-            );
+            sq = criterion::poisson_loss(self.weighted_targets(start..end), total[0], w);
         }
         NodeSummary {
             w,
@@ -397,8 +441,15 @@ impl NodeSplitter for HistSplitter<'_> {
     ) -> Option<Split> {
         let hist = match self.hists.remove(&(start, end)) {
             Some(h) => h,
-            None => self.build(&self.rows[start..end]),
+            None => {
+                let mut h = std::mem::take(&mut self.node_hist);
+                let mut scratch = std::mem::take(&mut self.scratch);
+                self.build_into((start, end), &mut h, &mut scratch);
+                self.scratch = scratch;
+                h
+            }
         };
+        let mut sums = std::mem::replace(&mut self.sums, Sums::zero(0));
         let d = self.data.d;
         let n_node = end - start;
         let (mut f_i, mut n_visited, mut n_found, mut n_drawn) = (d, 0usize, 0usize, 0usize);
@@ -420,7 +471,7 @@ impl NodeSplitter for HistSplitter<'_> {
                 (&hist.e, hist.range(feature)),
                 node,
                 n_node,
-                &mut best,
+                (&mut sums, &mut best),
             ) {
                 self.features.swap(f_j, n_total);
                 n_found += 1;
@@ -430,33 +481,22 @@ impl NodeSplitter for HistSplitter<'_> {
             f_i -= 1;
             self.features.swap(f_i, f_j);
         }
+        self.sums = sums;
         self.features[..n_known].copy_from_slice(&self.constant_features[..n_known]);
-        let found: Vec<usize> = self.features[n_known..n_known + n_found].to_vec();
-        self.constant_features[n_known..n_known + n_found].copy_from_slice(&found);
+        self.constant_features[n_known..n_known + n_found]
+            .copy_from_slice(&self.features[n_known..n_known + n_found]);
         *n_constant = n_total;
-        let b = best?;
+        let Some(b) = best else {
+            self.node_hist = hist;
+            return None;
+        };
         // Partition the node's rows, keeping their order on each side.
-        let n = self.data.n;
-        let col = &self.binned[b.feature * n..(b.feature + 1) * n];
-        let goes_left = |r: u32| match (col[r as usize], &b.categorical) {
+        let goes_left = |code: u8| match (code, &b.categorical) {
             (MISSING, _) => b.missing_left,
             (c, Some((left_bins, _, _))) => left_bins[usize::from(c)],
             (c, None) => usize::from(c) <= b.bin,
         };
-        let (mut l, mut r) = (start, end);
-        for k in start..end {
-            let row = self.rows[k];
-            if goes_left(row) {
-                self.buf[l] = row;
-                l += 1;
-            } else {
-                r -= 1;
-                self.buf[r] = row;
-            }
-        }
-        self.buf[l..end].reverse();
-        self.rows[start..end].copy_from_slice(&self.buf[start..end]);
-        let pos = l;
+        let pos = self.rows.partition((start, end), b.feature, goes_left);
         // Children sums and impurities.
         let mut s = node.sums.clone();
         let mut n_left = 0;
@@ -474,27 +514,18 @@ impl NodeSplitter for HistSplitter<'_> {
             }
         }
         let sq_left = match self.data.targets {
-            Some(t) => self.rows[start..pos]
-                .iter()
-                .map(|&r| self.data.weights[r as usize] * t[r as usize] * t[r as usize])
-                .sum(),
+            Some(_) => self.weighted_targets(start..pos).map(|(w, y)| w * y * y).sum(),
             None => 0.0,
         };
         let w_right = s.w_node - s.w_left;
         let (impurity_left, impurity_right) = if self.criterion == CartCriterion::Poisson {
-            let t = self.data.targets.expect("regression");
-            let loss = |rows: &[u32], sum: f64, w: f64| {
-                criterion::poisson_loss(
-                    rows.iter()
-                        .map(|&r| (self.data.weights[r as usize], t[r as usize])),
-                    sum,
-                    w,
-                )
+            let loss = |range: std::ops::Range<usize>, sum: f64, w: f64| {
+                criterion::poisson_loss(self.weighted_targets(range), sum, w)
             };
             criterion::poisson_children(
                 &s,
-                loss(&self.rows[start..pos], s.left[0], s.w_left),
-                loss(&self.rows[pos..end], s.total[0] - s.left[0], w_right),
+                loss(start..pos, s.left[0], s.w_left),
+                loss(pos..end, s.total[0] - s.left[0], w_right),
             )
         } else {
             criterion::children_impurity(self.criterion, &s, sq_left)
@@ -520,16 +551,21 @@ impl NodeSplitter for HistSplitter<'_> {
         } else {
             (((pos, end), right_splits), ((start, pos), left_splits))
         };
-        if small_splits || large_splits {
-            let small_hist = self.build(&self.rows[small.0..small.1]);
-            if large_splits {
+        let keep_large = large_splits && large.1 - large.0 >= KEEP_MIN_ROWS;
+        let keep_small = small_splits && (small.1 - small.0 >= KEEP_MIN_ROWS || keep_large);
+        if keep_small || keep_large {
+            let mut scratch = std::mem::take(&mut self.scratch);
+            let small_hist = self.build(small, &mut scratch);
+            self.scratch = scratch;
+            if keep_large {
                 self.hists
                     .insert(large, hist.minus(&small_hist, self.width));
             }
-            if small_splits {
+            if keep_small {
                 self.hists.insert(small, small_hist);
             }
         }
+        self.node_hist = hist;
         Some(Split {
             feature: b.feature,
             threshold: b.threshold,

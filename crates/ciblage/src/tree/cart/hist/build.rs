@@ -1,0 +1,184 @@
+//! Building a node's histograms from its rows, read in node order (see
+//! [`NodeRows`]): each position once for all features. Each bin's sums run
+//! in row order whatever the path taken (dense counting, or sorting the
+//! positions of a small node by bin) and whatever the number of threads.
+
+use super::*;
+
+/// Slots per feature in the dense buffers: one per bin code, the missing
+/// code (255) last.
+const SLOTS: usize = 256;
+
+impl HistSplitter<'_> {
+    /// Histograms of every feature over the positions `start..end`
+    /// (features in groups on all threads when the node is large).
+    pub(super) fn build(&self, range: (usize, usize), scratch: &mut HistScratch) -> NodeHist {
+        let mut out = NodeHist::default();
+        self.build_into(range, &mut out, scratch);
+        out
+    }
+
+    /// [`Self::build`] into `out`, whose buffers are reused.
+    pub(super) fn build_into(
+        &self,
+        range: (usize, usize),
+        out: &mut NodeHist,
+        scratch: &mut HistScratch,
+    ) {
+        out.clear();
+        let d = self.data.d;
+        let threads = rayon::current_num_threads().clamp(1, d.max(1));
+        if (range.1 - range.0) * d >= PARALLEL_CELLS && threads > 1 {
+            let group = d.div_ceil(threads);
+            let per: Vec<NodeHist> = (0..d)
+                .step_by(group)
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(|f0| {
+                    let mut h = NodeHist::default();
+                    h.clear();
+                    let features = f0..(f0 + group).min(d);
+                    self.build_features(&mut h, features, range, &mut HistScratch::default());
+                    h
+                })
+                .collect();
+            for h in per {
+                let offset = out.e.len();
+                out.e.bin.extend_from_slice(&h.e.bin);
+                out.e.count.extend_from_slice(&h.e.count);
+                out.e.w.extend_from_slice(&h.e.w);
+                out.e.stat.extend_from_slice(&h.e.stat);
+                out.start.extend(h.start[1..].iter().map(|s| s + offset));
+            }
+        } else {
+            self.build_features(out, 0..d, range, scratch);
+        }
+    }
+
+    /// Appends the histograms of `features` (consecutive) over the
+    /// positions `range` to `out`, with their ends in `out.start`.
+    fn build_features(
+        &self,
+        out: &mut NodeHist,
+        features: std::ops::Range<usize>,
+        range: (usize, usize),
+        scratch: &mut HistScratch,
+    ) {
+        let max_bins = features.clone().map(|f| self.bins[f].len()).max().unwrap_or(0);
+        if (range.1 - range.0) * 4 > max_bins {
+            self.build_dense(out, features, range, scratch);
+        } else {
+            self.build_sorted(out, features, range, scratch);
+        }
+    }
+
+    /// Dense counting: every row adds into its bin's slot of every feature.
+    fn build_dense(
+        &self,
+        out: &mut NodeHist,
+        features: std::ops::Range<usize>,
+        (start, end): (usize, usize),
+        scratch: &mut HistScratch,
+    ) {
+        let (k, g) = (self.width, features.len());
+        let HistScratch { count, w, stat, .. } = scratch;
+        if count.len() < g * SLOTS {
+            count.resize(g * SLOTS, 0);
+            w.resize(g * SLOTS, 0.0);
+        }
+        if stat.len() < g * SLOTS * k {
+            stat.resize(g * SLOTS * k, 0.0);
+        }
+        let regression = self.criterion.is_regression();
+        for p in start..end {
+            let codes = self.rows.codes_of(p, &features);
+            let (wp, label) = (self.rows.w[p], self.rows.label[p]);
+            if regression {
+                let wy = wp * label;
+                for (j, &code) in codes.iter().enumerate() {
+                    let slot = j * SLOTS + usize::from(code);
+                    count[slot] += 1;
+                    w[slot] += wp;
+                    stat[slot] += wy;
+                }
+            } else {
+                let class = label as usize;
+                for (j, &code) in codes.iter().enumerate() {
+                    let slot = j * SLOTS + usize::from(code);
+                    count[slot] += 1;
+                    w[slot] += wp;
+                    stat[slot * k + class] += wp;
+                }
+            }
+        }
+        for (j, f) in features.enumerate() {
+            let nb = self.bins[f].len();
+            // Bins in order, the missing values' slot last (as bin `nb`).
+            for (code, bin) in (0..nb).map(|b| (b, b)).chain([(usize::from(MISSING), nb)]) {
+                let slot = j * SLOTS + code;
+                if count[slot] > 0 {
+                    let s = &mut stat[slot * k..(slot + 1) * k];
+                    out.e.push(bin as u16, count[slot], w[slot], s);
+                    (count[slot], w[slot]) = (0, 0.0);
+                    s.iter_mut().for_each(|v| *v = 0.0);
+                }
+            }
+            out.start.push(out.e.len());
+        }
+    }
+
+    /// Small nodes: per feature, the positions sorted by (bin, position),
+    /// each run of one bin summed.
+    fn build_sorted(
+        &self,
+        out: &mut NodeHist,
+        features: std::ops::Range<usize>,
+        (start, end): (usize, usize),
+        scratch: &mut HistScratch,
+    ) {
+        let (k, m, g) = (self.width, end - start, features.len());
+        let keys = &mut scratch.keys;
+        keys.clear();
+        keys.resize(g * m, 0);
+        for i in 0..m {
+            let codes = self.rows.codes_of(start + i, &features);
+            for (j, &code) in codes.iter().enumerate() {
+                keys[j * m + i] = (u64::from(code) << 32) | i as u64;
+            }
+        }
+        let mut one = [0.0; 1];
+        let mut many = Vec::new();
+        let stat: &mut [f64] = if k == 1 {
+            &mut one
+        } else {
+            many.resize(k, 0.0);
+            &mut many
+        };
+        for (j, f) in features.enumerate() {
+            let nb = self.bins[f].len();
+            let keys = &mut keys[j * m..(j + 1) * m];
+            keys.sort_unstable();
+            let mut i = 0;
+            while i < m {
+                let code = keys[i] >> 32;
+                stat.iter_mut().for_each(|v| *v = 0.0);
+                let (mut c, mut w) = (0u32, 0.0);
+                while i < m && keys[i] >> 32 == code {
+                    let p = start + (keys[i] & 0xffff_ffff) as usize;
+                    let wp = self.rows.w[p];
+                    c += 1;
+                    w += wp;
+                    self.add_stat(stat, p, wp);
+                    i += 1;
+                }
+                let bin = if code == u64::from(MISSING) {
+                    nb
+                } else {
+                    code as usize
+                };
+                out.e.push(bin as u16, c, w, stat);
+            }
+            out.start.push(out.e.len());
+        }
+    }
+}
