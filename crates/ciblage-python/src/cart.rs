@@ -2,7 +2,7 @@
 
 use ciblage::tree::cart::{Cart, CartCriterion, CartSplitter, CartTree};
 use ciblage::CiblageError;
-use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
 use crate::error::{BindError, BindResult};
@@ -174,7 +174,8 @@ impl PyCartTree {
 
     /// Node values (rows = nodes).
     fn value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        Ok(PyArray2::from_vec2(py, &self.inner.value)?)
+        let v = &self.inner.value;
+        PyArray1::from_slice(py, v.as_flat()).reshape([v.len(), v.width()])
     }
 
     #[getter]
@@ -206,7 +207,7 @@ impl PyCartTree {
     #[getter]
     fn categories(&self) -> Vec<Option<(Vec<u32>, Vec<u32>)>> {
         (0..self.inner.node_count())
-            .map(|i| self.inner.categories.get(i).cloned().flatten())
+            .map(|i| self.inner.categories.get(i).cloned().flatten().map(|c| *c))
             .collect()
     }
 

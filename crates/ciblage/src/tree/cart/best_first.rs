@@ -135,13 +135,13 @@ fn add_node(
         };
     }
     let (w, value) = (summary.w, summary.value);
-    let node = t.push_node(parent, is_left, impurity, n, w, value);
+    let node = t.push_node(parent, is_left, impurity, n, w, &value);
     match split {
         Some(s) if !is_leaf => {
             t.feature[node as usize] = s.feature as i64;
             t.threshold[node as usize] = s.threshold;
             t.missing_go_to_left[node as usize] = s.missing_left;
-            t.categories[node as usize] = s.categories;
+            t.categories[node as usize] = s.categories.map(Box::new);
             Record {
                 node,
                 start,

@@ -33,7 +33,7 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
     let per: Vec<(Vec<u8>, FeatureBins)> = (0..data.d)
         .into_par_iter()
         .map(|f| {
-            let col = &data.xf[f * n..(f + 1) * n];
+            let col = data.column_f32(f);
             // Categorical features: one bin per category of the whole column
             // (their number was checked against max_bins at fit).
             let stride = if data.categorical[f] {

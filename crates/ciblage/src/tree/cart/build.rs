@@ -106,10 +106,12 @@ impl<'a> Splitter<'a> {
         let (sorted, sorted_values): (Vec<Vec<u32>>, Vec<Vec<f32>>) = (0..data.d)
             .into_par_iter()
             .map(|f| {
+                let column = data.column_f32(f);
                 let mut keyed: Vec<(f32, u32)> = (0..data.n as u32)
                     .filter(|&i| data.weights[i as usize] != 0.0)
-                    .map(|i| (data.x(f, i), i))
+                    .map(|i| (column[i as usize], i))
                     .collect();
+                drop(column);
                 // Stable radix sort on the value (the order of `f32::total_cmp`):
                 // rows in index order, so ties keep ascending indices.
                 radsort::sort_by_key(&mut keyed, |e| e.0);

@@ -40,7 +40,8 @@ impl CartTree {
         let name = Self::name(names, f);
         let missing = self.goes_left_if_missing(p) == left;
         match self.categories.get(p) {
-            Some(Some((l, r))) => {
+            Some(Some(split)) => {
+                let (l, r) = &**split;
                 let set = self.category_set(f, if left { l } else { r });
                 let extra = if missing { " or missing or other" } else { "" };
                 format!("{name} in {set}{extra}")
@@ -62,7 +63,8 @@ impl CartTree {
             None => c.to_string(),
         };
         match self.categories.get(p) {
-            Some(Some((l, r))) => {
+            Some(Some(split)) => {
+                let (l, r) = &**split;
                 let list = |codes: &[u32]| {
                     codes
                         .iter()
@@ -119,7 +121,7 @@ impl CartTree {
             };
             let indent = "|   ".repeat(depth);
             if self.children_left[i] == LEAF {
-                let v = &self.value[i];
+                let v = self.value.node(i);
                 if self.n_classes > 0 {
                     let k = (0..v.len()).fold(0, |b, k| if v[k] > v[b] { k } else { b });
                     let name = class_names.get(k).cloned().unwrap_or_else(|| k.to_string());
@@ -224,7 +226,7 @@ impl CartTree {
             }
             label.push(format!("impurity = {:.3}", self.impurity[i]));
             label.push(format!("samples = {}", self.n_node_samples[i]));
-            let v = &self.value[i];
+            let v = self.value.node(i);
             if self.n_classes > 0 {
                 let k = (0..v.len()).fold(0, |b, k| if v[k] > v[b] { k } else { b });
                 let name = class_names.get(k).cloned().unwrap_or_else(|| k.to_string());

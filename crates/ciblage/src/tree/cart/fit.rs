@@ -5,8 +5,9 @@ use ndarray::ArrayView2;
 
 use crate::error::{CiblageError, Result};
 use crate::tree::cart::best_first;
+use crate::tree::cart::bins::bin_features;
 use crate::tree::cart::build::Splitter;
-use crate::tree::cart::hist::HistSplitter;
+use crate::tree::cart::hist::{HistSplitter, NodeRows};
 use crate::tree::cart::params::{CartCriterion, CartSplitter, CartValidParams};
 use crate::tree::cart::splitter::{NodeSplitter, TrainSet};
 use crate::tree::cart::tree::{CartTree, LEAF};
@@ -70,16 +71,6 @@ fn weights_of(w: Option<&[f64]>, n: usize) -> Result<Vec<f64>> {
     }
 }
 
-fn columns_f32(x: &ArrayView2<'_, f64>) -> Vec<f32> {
-    let (n, d) = x.dim();
-    let mut out = vec![0.0f32; n * d];
-    for ((r, c), v) in x.indexed_iter() {
-        // One NaN (positive), so that missing values sort last.
-        out[c * n + r] = if v.is_nan() { f32::NAN } else { *v as f32 };
-    }
-    out
-}
-
 impl CartValidParams {
     /// Fits a classification tree; `y` holds class codes below `n_classes`.
     ///
@@ -111,7 +102,7 @@ impl CartValidParams {
             ));
         }
         let data = TrainSet {
-            xf: columns_f32(&x),
+            x,
             n: x.nrows(),
             d: x.ncols(),
             classes: Some(y),
@@ -120,7 +111,7 @@ impl CartValidParams {
             weights: weights_of(weights, y.len())?,
             categorical: self.categorical_mask(&x)?,
         };
-        self.grow(&data)
+        self.grow(data)
     }
 
     /// Fits a regression tree.
@@ -166,7 +157,7 @@ impl CartValidParams {
             });
         }
         let data = TrainSet {
-            xf: columns_f32(&x),
+            x,
             n: x.nrows(),
             d: x.ncols(),
             classes: None,
@@ -175,7 +166,7 @@ impl CartValidParams {
             weights: weights_of(weights, y.len())?,
             categorical: self.categorical_mask(&x)?,
         };
-        self.grow(&data)
+        self.grow(data)
     }
 
     /// Which features are categorical, after checking their values are
@@ -232,20 +223,27 @@ impl CartValidParams {
     }
 
     /// Grows the tree, on `n_threads` threads when set.
-    fn grow(&self, data: &TrainSet<'_>) -> Result<CartTree> {
+    fn grow(&self, data: TrainSet<'_>) -> Result<CartTree> {
         match self.params.n_threads {
             None => Ok(self.grow_here(data)),
             Some(k) => {
+                // The calling thread is one of the pool's threads where it
+                // can be (it is not already in a pool): one thread then
+                // works where the caller's memory is, and allocates from the
+                // caller's heap.
                 let pool = rayon::ThreadPoolBuilder::new()
                     .num_threads(k)
+                    .use_current_thread()
                     .build()
+                    .or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(k).build())
                     .map_err(|e| CiblageError::param("n_threads", e.to_string()))?;
                 Ok(pool.install(|| self.grow_here(data)))
             }
         }
     }
 
-    fn grow_here(&self, data: &TrainSet<'_>) -> CartTree {
+    fn grow_here(&self, data: TrainSet<'_>) -> CartTree {
+        let mut data = data.reborrow();
         let p = &self.params;
         let w_total: f64 = data.weights.iter().sum();
         let min_weight_leaf = p.min_weight_fraction_leaf * w_total;
@@ -253,25 +251,29 @@ impl CartValidParams {
         match p.splitter {
             CartSplitter::Exact => {
                 let mut sp = Splitter::new(
-                    data,
+                    &data,
                     p.criterion,
                     p.seed,
                     p.min_samples_leaf,
                     min_weight_leaf,
                     max_features,
                 );
-                self.grow_with(&mut sp, data, min_weight_leaf)
+                self.grow_with(&mut sp, &data, min_weight_leaf)
             }
             CartSplitter::Histogram { max_bins } => {
+                let (codes, bins) = bin_features(&data, usize::from(max_bins));
+                let rows = NodeRows::new(&data, codes);
+                // The rows hold their weights from now on.
+                data.weights = Vec::new();
                 let mut sp = HistSplitter::new(
-                    data,
+                    &data,
+                    (rows, bins),
                     p.criterion,
                     p.seed,
                     (p.min_samples_split, p.min_samples_leaf, min_weight_leaf),
                     max_features,
-                    usize::from(max_bins),
                 );
-                self.grow_with(&mut sp, data, min_weight_leaf)
+                self.grow_with(&mut sp, &data, min_weight_leaf)
             }
         }
     }
@@ -343,12 +345,12 @@ impl CartValidParams {
                     }
                 };
             }
-            let id = t.push_node(parent, is_left, impurity, n_node, w_node, summary.value);
+            let id = t.push_node(parent, is_left, impurity, n_node, w_node, &summary.value);
             if let (false, Some(s)) = (is_leaf, split) {
                 t.feature[id as usize] = s.feature as i64;
                 t.threshold[id as usize] = s.threshold;
                 t.missing_go_to_left[id as usize] = s.missing_left;
-                t.categories[id as usize] = s.categories;
+                t.categories[id as usize] = s.categories.map(Box::new);
                 stack.push((
                     s.pos,
                     end,

@@ -21,11 +21,11 @@ mod build;
 mod categorical;
 mod rows;
 
-use crate::tree::cart::bins::{bin_features, FeatureBins, MISSING};
-use rows::NodeRows;
+use crate::tree::cart::bins::{FeatureBins, MISSING};
 use crate::tree::cart::criterion::{self, Sums};
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::splitter::{NodeSplitter, NodeSummary, Split, TrainSet};
+pub(crate) use rows::NodeRows;
 
 /// Rows × features from which a node's histograms are built on all threads.
 const PARALLEL_CELLS: usize = 1 << 16;
@@ -173,16 +173,17 @@ pub(crate) struct HistSplitter<'a> {
 }
 
 impl<'a> HistSplitter<'a> {
+    /// A splitter over `data`, whose rows (of non-zero weight) and bins
+    /// are given.
     pub fn new(
         data: &'a TrainSet<'a>,
+        (rows, bins): (NodeRows, Vec<FeatureBins>),
         criterion: CartCriterion,
         seed: u32,
         (min_samples_split, min_samples_leaf, min_weight_leaf): (usize, usize, f64),
         max_features: usize,
-        max_bins: usize,
     ) -> Self {
-        let (binned, bins) = bin_features(data, max_bins);
-        let rows = NodeRows::new(data, binned);
+        let w_total = rows.w.iter().sum();
         let width = if criterion.is_regression() {
             1
         } else {
@@ -201,7 +202,7 @@ impl<'a> HistSplitter<'a> {
             min_samples_split,
             min_weight_leaf,
             max_features,
-            w_total: data.weights.iter().sum(),
+            w_total,
             width,
             node_hist: NodeHist::default(),
             scratch: HistScratch::default(),
@@ -264,7 +265,8 @@ impl<'a> HistSplitter<'a> {
                 break;
             }
             let n_right = p.n_node - n_left;
-            let Some(proxy) = criterion::limited_proxy(self.criterion, s, (n_left, n_right), limits)
+            let Some(proxy) =
+                criterion::limited_proxy(self.criterion, s, (n_left, n_right), limits)
             else {
                 continue;
             };
@@ -306,7 +308,10 @@ impl<'a> HistSplitter<'a> {
             }
             let n_right = p.n_node - n_left;
             let w_right = w_node - w_left;
-            if n_left < min_leaf || n_right < min_leaf || w_left < min_weight || w_right < min_weight
+            if n_left < min_leaf
+                || n_right < min_leaf
+                || w_left < min_weight
+                || w_right < min_weight
             {
                 continue;
             }
@@ -514,7 +519,10 @@ impl NodeSplitter for HistSplitter<'_> {
             }
         }
         let sq_left = match self.data.targets {
-            Some(_) => self.weighted_targets(start..pos).map(|(w, y)| w * y * y).sum(),
+            Some(_) => self
+                .weighted_targets(start..pos)
+                .map(|(w, y)| w * y * y)
+                .sum(),
             None => 0.0,
         };
         let w_right = s.w_node - s.w_left;

@@ -25,9 +25,11 @@ mod hist;
 mod params;
 mod splitter;
 mod tree;
+mod values;
 
 pub use params::{Cart, CartCriterion, CartParams, CartSplitter, CartValidParams};
-pub use tree::{CartTree, CART_MODEL_VERSION, LEAF};
+pub use tree::{CartTree, CategorySplit, CART_MODEL_VERSION, LEAF};
+pub use values::NodeValues;
 
 #[cfg(test)]
 mod tests;

@@ -5,8 +5,8 @@ use crate::tree::cart::criterion::Sums;
 
 /// The training data, read once.
 pub(crate) struct TrainSet<'a> {
-    /// Column-major f32 features (`d` columns of `n`).
-    pub xf: Vec<f32>,
+    /// The features, read as f32 (see [`TrainSet::column_f32`]).
+    pub x: ndarray::ArrayView2<'a, f64>,
     pub n: usize,
     pub d: usize,
     /// Class codes (classification) …
@@ -19,10 +19,33 @@ pub(crate) struct TrainSet<'a> {
     pub categorical: Vec<bool>,
 }
 
-impl TrainSet<'_> {
-    #[inline]
-    pub fn x(&self, feature: usize, sample: u32) -> f32 {
-        self.xf[feature * self.n + sample as usize]
+impl<'a> TrainSet<'a> {
+    /// The same data, borrowed for a shorter time (a view of the features
+    /// ties the set to one lifetime).
+    pub fn reborrow<'b>(self) -> TrainSet<'b>
+    where
+        'a: 'b,
+    {
+        TrainSet {
+            x: self.x.reborrow(),
+            n: self.n,
+            d: self.d,
+            classes: self.classes,
+            n_classes: self.n_classes,
+            targets: self.targets,
+            weights: self.weights,
+            categorical: self.categorical,
+        }
+    }
+
+    /// Feature `f` as f32 (one NaN, positive, for every missing value, so
+    /// that missing values sort last).
+    pub fn column_f32(&self, f: usize) -> Vec<f32> {
+        self.x
+            .column(f)
+            .iter()
+            .map(|v| if v.is_nan() { f32::NAN } else { *v as f32 })
+            .collect()
     }
 }
 

@@ -31,7 +31,13 @@ fn toy_classification_as_sklearn() {
     let leaves = t
         .apply(ndarray::array![[-1., -1.], [2., 2.], [3., 2.]].view())
         .unwrap();
-    let class = |l: usize| if t.value[l][1] > t.value[l][0] { 1 } else { 0 };
+    let class = |l: usize| {
+        if t.value.node(l)[1] > t.value.node(l)[0] {
+            1
+        } else {
+            0
+        }
+    };
     assert_eq!(
         leaves.iter().map(|&l| class(l)).collect::<Vec<_>>(),
         [0, 1, 1]
@@ -57,7 +63,7 @@ proptest! {
         let leaves = tree.apply(x.view()).unwrap();
         // A full tree's leaf gives each training row a class seen in that leaf.
         for (r, &l) in leaves.iter().enumerate() {
-            prop_assert!(tree.value[l][y[r] as usize] > 0.0);
+            prop_assert!(tree.value.node(l)[y[r] as usize] > 0.0);
         }
         // Regressor: each leaf value is the mean of its rows.
         let target: Vec<f64> = pts.iter().map(|p| p.0 * 2.0 + p.2).collect();
@@ -67,7 +73,7 @@ proptest! {
             let members: Vec<f64> = leaves.iter().zip(&target).filter(|(a, _)| **a == l).map(|(_, t)| *t).collect();
             if !members.is_empty() {
                 let mean = members.iter().sum::<f64>() / members.len() as f64;
-                prop_assert!((reg.value[l][0] - mean).abs() <= 1e-9 * (1.0 + mean.abs()));
+                prop_assert!((reg.value.node(l)[0] - mean).abs() <= 1e-9 * (1.0 + mean.abs()));
             }
         }
         // Larger alpha never gives more leaves; the pruned tree round-trips.
@@ -272,7 +278,7 @@ fn categorical_split_groups_categories_by_rate() {
         .unwrap()
         .fit_classifier(x.view(), &y, 2, None)
         .unwrap();
-    let (left, right) = t.categories[0].clone().unwrap();
+    let (left, right) = *t.categories[0].clone().unwrap();
     assert_eq!((left, right), (vec![1, 3], vec![0, 2]));
     // The missing row (class 1) sorts after the high-rate categories: right.
     assert!(!t.goes_left_if_missing(0));
@@ -397,7 +403,7 @@ fn poisson_leaves_are_means_and_counts_are_required() {
         .fit_regressor(x.view(), &y, None)
         .unwrap();
     assert_eq!(t.threshold[0], 5.0);
-    assert_eq!((t.value[1][0], t.value[2][0]), (0.5, 7.0));
+    assert_eq!((t.value.node(1)[0], t.value.node(2)[0]), (0.5, 7.0));
     assert!((t.impurity[1] - std::f64::consts::LN_2 / 2.0).abs() < 1e-12);
     let bad = Cart::regressor()
         .criterion(CartCriterion::Poisson)

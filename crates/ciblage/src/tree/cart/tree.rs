@@ -6,9 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
 use crate::tree::cart::params::CartCriterion;
+use crate::tree::cart::values::NodeValues;
 
 /// Version of the serialized tree format.
 pub const CART_MODEL_VERSION: u32 = 1;
+
+/// The categories sent left and those sent right by a categorical split
+/// (codes, ascending).
+pub type CategorySplit = (Vec<u32>, Vec<u32>);
 
 /// Marker of "no child" / "no feature" in the node arrays (as scikit-learn).
 pub const LEAF: i64 = -1;
@@ -41,7 +46,7 @@ pub struct CartTree {
     /// those going right; other categories (unseen in the node at fit)
     /// follow the missing values. `None` for threshold splits and leaves.
     #[serde(default)]
-    pub categories: Vec<Option<(Vec<u32>, Vec<u32>)>>,
+    pub categories: Vec<Option<Box<CategorySplit>>>,
     /// Per feature, the names of its categories (by code), used in rules;
     /// empty for numeric features or when unknown.
     #[serde(default)]
@@ -53,7 +58,7 @@ pub struct CartTree {
     /// Training weight per node.
     pub weighted_n_node_samples: Vec<f64>,
     /// Class proportions (classification) or mean (regression) per node.
-    pub value: Vec<Vec<f64>>,
+    pub value: NodeValues,
 }
 
 impl CartTree {
@@ -74,7 +79,7 @@ impl CartTree {
             impurity: Vec::new(),
             n_node_samples: Vec::new(),
             weighted_n_node_samples: Vec::new(),
-            value: Vec::new(),
+            value: NodeValues::new(n_classes.max(1)),
         }
     }
 
@@ -87,7 +92,7 @@ impl CartTree {
         impurity: f64,
         n: usize,
         w: f64,
-        value: Vec<f64>,
+        value: &[f64],
     ) -> i64 {
         let id = self.feature.len() as i64;
         if parent != LEAF {
@@ -162,7 +167,8 @@ impl CartTree {
     pub fn child(&self, i: usize, row: &[f64]) -> usize {
         let x = row[self.feature[i] as usize];
         let left = match self.categories.get(i) {
-            Some(Some((l, r))) => {
+            Some(Some(split)) => {
+                let (l, r) = &**split;
                 let code =
                     (x >= 0.0 && x.fract() == 0.0 && x < 4_294_967_296.0).then_some(x as u32);
                 match code {
@@ -266,7 +272,7 @@ impl CartTree {
                 self.impurity[i],
                 self.n_node_samples[i],
                 self.weighted_n_node_samples[i],
-                self.value[i].clone(),
+                self.value.node(i),
             );
             if !(leaf[i] || self.children_left[i] == LEAF) {
                 out.feature[id as usize] = self.feature[i];

@@ -64,7 +64,11 @@ impl HistSplitter<'_> {
         range: (usize, usize),
         scratch: &mut HistScratch,
     ) {
-        let max_bins = features.clone().map(|f| self.bins[f].len()).max().unwrap_or(0);
+        let max_bins = features
+            .clone()
+            .map(|f| self.bins[f].len())
+            .max()
+            .unwrap_or(0);
         if (range.1 - range.0) * 4 > max_bins {
             self.build_dense(out, features, range, scratch);
         } else {

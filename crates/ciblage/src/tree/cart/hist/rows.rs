@@ -6,7 +6,8 @@
 
 use crate::tree::cart::splitter::TrainSet;
 
-pub(super) struct NodeRows {
+/// See the module documentation.
+pub(crate) struct NodeRows {
     /// Features per row.
     d: usize,
     /// Bin codes, `codes[position * d + feature]`.
@@ -15,6 +16,7 @@ pub(super) struct NodeRows {
     pub(super) w: Vec<f64>,
     /// Target (regression) or class code (classification) per position.
     pub(super) label: Vec<f64>,
+    /// The smaller side of a partition, waiting.
     codes_buf: Vec<u8>,
     w_buf: Vec<f64>,
     label_buf: Vec<f64>,
@@ -23,7 +25,7 @@ pub(super) struct NodeRows {
 impl NodeRows {
     /// The rows of non-zero weight of `data`, in row order; `binned` holds
     /// every row's codes (row-major), reused when no row is dropped.
-    pub(super) fn new(data: &TrainSet<'_>, binned: Vec<u8>) -> Self {
+    pub(crate) fn new(data: &TrainSet<'_>, binned: Vec<u8>) -> Self {
         let d = data.d;
         let label_of = |r: usize| match (data.classes, data.targets) {
             (Some(c), _) => f64::from(c[r]),
@@ -38,15 +40,14 @@ impl NodeRows {
                 .flat_map(|&r| binned[r * d..(r + 1) * d].iter().copied())
                 .collect()
         };
-        let m = kept.len();
         Self {
             d,
-            codes_buf: vec![0; codes.len()],
             codes,
             w: kept.iter().map(|&r| data.weights[r]).collect(),
             label: kept.iter().map(|&r| label_of(r)).collect(),
-            w_buf: vec![0.0; m],
-            label_buf: vec![0.0; m],
+            codes_buf: Vec::new(),
+            w_buf: Vec::new(),
+            label_buf: Vec::new(),
         }
     }
 
@@ -63,7 +64,8 @@ impl NodeRows {
 
     /// Moves the positions of `start..end` whose code of `feature` goes
     /// left to the front, each side keeping its order; returns the first
-    /// position of the right side.
+    /// position of the right side. The smaller side waits in the buffers
+    /// (at most half the rows) while the larger one is moved in place.
     pub(super) fn partition(
         &mut self,
         (start, end): (usize, usize),
@@ -71,25 +73,61 @@ impl NodeRows {
         goes_left: impl Fn(u8) -> bool,
     ) -> usize {
         let d = self.d;
-        let n_left = (start..end)
-            .filter(|&p| goes_left(self.codes[p * d + feature]))
-            .count();
-        let (mut l, mut r) = (start, start + n_left);
+        let left = |rows: &Self, p: usize| goes_left(rows.codes[p * d + feature]);
+        let n_left = (start..end).filter(|&p| left(self, p)).count();
+        let n_right = end - start - n_left;
+        let small_is_left = n_left <= n_right;
+        let n_small = n_left.min(n_right);
+        self.codes_buf.clear();
+        self.w_buf.clear();
+        self.label_buf.clear();
         for p in start..end {
-            let to = if goes_left(self.codes[p * d + feature]) {
-                l += 1;
-                l - 1
-            } else {
-                r += 1;
-                r - 1
-            };
-            self.codes_buf[to * d..(to + 1) * d].copy_from_slice(&self.codes[p * d..(p + 1) * d]);
-            self.w_buf[to] = self.w[p];
-            self.label_buf[to] = self.label[p];
+            if left(self, p) == small_is_left {
+                self.codes_buf
+                    .extend_from_slice(&self.codes[p * d..(p + 1) * d]);
+                self.w_buf.push(self.w[p]);
+                self.label_buf.push(self.label[p]);
+            }
         }
-        self.codes[start * d..end * d].copy_from_slice(&self.codes_buf[start * d..end * d]);
-        self.w[start..end].copy_from_slice(&self.w_buf[start..end]);
-        self.label[start..end].copy_from_slice(&self.label_buf[start..end]);
+        if small_is_left {
+            // Right rows to the back, from the last (never overwriting a
+            // row not yet moved), then the left rows in front.
+            let mut to = end;
+            for p in (start..end).rev() {
+                if !left(self, p) {
+                    to -= 1;
+                    self.move_row(p, to);
+                }
+            }
+            self.put_back(start, n_small);
+        } else {
+            let mut to = start;
+            for p in start..end {
+                if left(self, p) {
+                    self.move_row(p, to);
+                    to += 1;
+                }
+            }
+            self.put_back(start + n_left, n_small);
+        }
         start + n_left
+    }
+
+    /// Copies the row at position `from` to position `to`.
+    fn move_row(&mut self, from: usize, to: usize) {
+        if from != to {
+            let d = self.d;
+            self.codes.copy_within(from * d..(from + 1) * d, to * d);
+            self.w[to] = self.w[from];
+            self.label[to] = self.label[from];
+        }
+    }
+
+    /// Copies the `n` buffered rows to positions `at..at + n`.
+    fn put_back(&mut self, at: usize, n: usize) {
+        let d = self.d;
+        self.codes[at * d..(at + n) * d].copy_from_slice(&self.codes_buf);
+        self.w[at..at + n].copy_from_slice(&self.w_buf);
+        self.label[at..at + n].copy_from_slice(&self.label_buf);
     }
 }
