@@ -6,12 +6,13 @@
 
 use rayon::prelude::*;
 
+use crate::prefetch::{prefetch, LOOKAHEAD};
 use crate::tree::cart::criterion::{self, Sums};
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::splitter::{NodeSplitter, NodeSummary, Split, TrainSet};
 
 /// Distance under which two f32 values count as equal.
-const FEATURE_THRESHOLD: f32 = 1e-7;
+pub(super) const FEATURE_THRESHOLD: f32 = 1e-7;
 
 /// The order in which a split search reads a node's samples for the
 /// current feature: its sorted list, with the samples missing the feature
@@ -40,13 +41,13 @@ impl Layout {
 }
 
 /// The best split found so far in a node.
-struct Best {
-    proxy: f64,
-    feature: usize,
-    threshold: f64,
-    missing_left: bool,
+pub(super) struct Best {
+    pub(super) proxy: f64,
+    pub(super) feature: usize,
+    pub(super) threshold: f64,
+    pub(super) missing_left: bool,
     /// Categorical split: the categories going left and right.
-    categories: Option<(Vec<u32>, Vec<u32>)>,
+    pub(super) categories: Option<(Vec<u32>, Vec<u32>)>,
 }
 
 impl NodeSplitter for Splitter<'_> {
@@ -62,10 +63,11 @@ impl NodeSplitter for Splitter<'_> {
         &mut self,
         start: usize,
         end: usize,
-        (impurity, _): (f64, bool),
+        (impurity, children_may_split): (f64, bool),
         node: &NodeSummary,
         n_constant: &mut usize,
     ) -> Option<Split> {
+        self.children_split = children_may_split;
         Splitter::node_split(self, start, end, impurity, node, n_constant)
     }
 }
@@ -91,6 +93,10 @@ pub(crate) struct Splitter<'a> {
     /// Features to search at each node, at most the number of features.
     max_features: usize,
     pub w_total: f64,
+    /// Every weight is 1 (no weight is read then).
+    pub(super) unit_weights: bool,
+    /// Whether the children of the node being split may be split in turn.
+    children_split: bool,
 }
 
 impl<'a> Splitter<'a> {
@@ -134,6 +140,8 @@ impl<'a> Splitter<'a> {
             min_weight_leaf,
             max_features,
             w_total,
+            unit_weights: data.weights.iter().all(|&w| w == 1.0),
+            children_split: true,
         }
     }
 
@@ -220,8 +228,19 @@ impl<'a> Splitter<'a> {
         };
         let forward = sign > 0.0;
         let mut step = |q: usize| {
+            if forward {
+                // The samples read next are at random rows: ask for their
+                // weight and target ahead.
+                if let Some(&ahead) = order.get(lay.at(q + LOOKAHEAD)) {
+                    self.prefetch_sample(ahead as usize);
+                }
+            }
             let smp = order[lay.at(q)] as usize;
-            let w = sign * weights[smp];
+            let w = if self.unit_weights {
+                sign
+            } else {
+                sign * weights[smp]
+            };
             match (self.data.classes, self.data.targets) {
                 (Some(c), _) => s.left[c[smp] as usize] += w,
                 (_, Some(t)) => s.left[0] += w * t[smp],
@@ -235,6 +254,21 @@ impl<'a> Splitter<'a> {
             range.rev().for_each(&mut step);
         }
         s.pos = new_pos;
+    }
+
+    /// Asks for the weight and label of `sample` ahead of their use.
+    #[inline(always)]
+    pub(super) fn prefetch_sample(&self, sample: usize) {
+        if !self.unit_weights {
+            if let Some(w) = self.data.weights.get(sample) {
+                prefetch(w);
+            }
+        }
+        match (self.data.classes, self.data.targets) {
+            (Some(c), _) => c.get(sample).map(prefetch),
+            (_, Some(t)) => t.get(sample).map(prefetch),
+            _ => None,
+        };
     }
 
     /// Σ w·y·ln(y/ȳ) of `samples`, ȳ = `sum / w` (Poisson).
@@ -260,7 +294,7 @@ impl<'a> Splitter<'a> {
             .sum()
     }
 
-    fn proxy(&self, s: &Sums) -> f64 {
+    pub(super) fn proxy(&self, s: &Sums) -> f64 {
         criterion::proxy(self.criterion, s)
     }
 
@@ -288,6 +322,7 @@ impl<'a> Splitter<'a> {
         let mut n_total_constants = n_known_constants;
         let mut best: Option<Best> = None;
         let base = node.sums.clone();
+        let mut scratch = Sums::zero(base.total.len());
         while f_i > n_total_constants
             && (n_visited < self.max_features || n_visited <= n_found_constants + n_drawn_constants)
         {
@@ -344,6 +379,10 @@ impl<'a> Splitter<'a> {
             }
             f_i -= 1;
             self.features.swap(f_i, f_j);
+            if n_missing == 0 {
+                self.scan_present(feature, (start, end), (&base, &mut scratch), &mut best);
+                continue;
+            }
             // Pass 1 reads the missing samples last (they go right; the last
             // candidate sends exactly them right), pass 2 reads them first
             // (they go left).
@@ -511,22 +550,29 @@ impl<'a> Splitter<'a> {
         n_left: usize,
         in_order: Option<usize>,
     ) {
-        for f in (0..self.data.d).filter(|&f| Some(f) != in_order) {
-            let (mut l, mut r) = (start, start + n_left);
+        // Children that will not be split are only summarised, from the
+        // first feature's order.
+        let features = if self.children_split { self.data.d } else { 1 };
+        for f in (0..features).filter(|&f| Some(f) != in_order) {
+            // Left samples move forward in place (never past one not yet
+            // read), right ones wait in the buffers, then follow.
+            let (order, values) = (&mut self.sorted[f], &mut self.sorted_values[f]);
+            // Branch-free: each sample is written to both places, and only
+            // its side's cursor moves on.
+            let (mut l, mut r) = (start, 0);
             for k in start..end {
-                let (smp, v) = (self.sorted[f][k], self.sorted_values[f][k]);
-                if self.goes_left[smp as usize] {
-                    self.buf[l] = smp;
-                    self.vbuf[l] = v;
-                    l += 1;
-                } else {
-                    self.buf[r] = smp;
-                    self.vbuf[r] = v;
-                    r += 1;
-                }
+                let (smp, v) = (order[k], values[k]);
+                let left = usize::from(self.goes_left[smp as usize]);
+                order[l] = smp;
+                values[l] = v;
+                self.buf[r] = smp;
+                self.vbuf[r] = v;
+                l += left;
+                r += 1 - left;
             }
-            self.sorted[f][start..end].copy_from_slice(&self.buf[start..end]);
-            self.sorted_values[f][start..end].copy_from_slice(&self.vbuf[start..end]);
+            debug_assert_eq!(l, start + n_left);
+            order[l..end].copy_from_slice(&self.buf[..r]);
+            values[l..end].copy_from_slice(&self.vbuf[..r]);
         }
         for k in start..start + n_left {
             self.goes_left[self.sorted[0][k] as usize] = false;

@@ -80,6 +80,7 @@ pub(crate) fn impurity(c: CartCriterion, sums: &[f64], sq: f64, w: f64) -> f64 {
 
 /// The quantity maximised among candidate splits (scikit-learn's
 /// `proxy_impurity_improvement`).
+#[inline]
 pub(crate) fn proxy(c: CartCriterion, s: &Sums) -> f64 {
     let w_right = s.w_node - s.w_left;
     match c {
@@ -120,6 +121,7 @@ pub(crate) fn limited_proxy(
 /// Impurities of the children; `sq_left` is Σ w·y² of the left child
 /// (squared error only; Poisson children are computed by
 /// [`poisson_loss`] over their samples).
+#[inline]
 pub(crate) fn children_impurity(c: CartCriterion, s: &Sums, sq_left: f64) -> (f64, f64) {
     let w_right = s.w_node - s.w_left;
     match c {

@@ -23,6 +23,7 @@ mod export;
 mod fit;
 mod hist;
 mod params;
+mod scan;
 mod splitter;
 mod tree;
 mod values;

@@ -1,0 +1,90 @@
+//! The exact splitter's search over one feature of a node without missing
+//! values: the candidates, the running sums and the kept best, in the same
+//! order and with the same arithmetic as the general search (which also
+//! handles missing values), on plain slices.
+
+use crate::prefetch::LOOKAHEAD;
+use crate::tree::cart::build::{Best, Splitter, FEATURE_THRESHOLD};
+use crate::tree::cart::criterion::Sums;
+
+impl Splitter<'_> {
+    /// Searches `feature` in the node `start..end` (no sample missing it):
+    /// every split between distinct values, left sums updated forward, or
+    /// backward from the end when that reads fewer samples; updates `best`.
+    pub(super) fn scan_present(
+        &self,
+        feature: usize,
+        (start, end): (usize, usize),
+        (base, sums): (&Sums, &mut Sums),
+        best: &mut Option<Best>,
+    ) {
+        let order = &self.sorted[feature];
+        let vals = &self.sorted_values[feature];
+        let (classes, targets) = (self.data.classes, self.data.targets);
+        let weights = &self.data.weights;
+        let unit = self.unit_weights;
+        sums.reset_from(base);
+        sums.pos = start;
+        let add = |sums: &mut Sums, q: usize, sign: f64| {
+            let smp = order[q] as usize;
+            let w = if unit { sign } else { sign * weights[smp] };
+            match (classes, targets) {
+                (Some(c), _) => sums.left[c[smp] as usize] += w,
+                (_, Some(t)) => sums.left[0] += w * t[smp],
+                _ => unreachable!("a target is set"),
+            }
+            sums.w_left += w;
+        };
+        let mut p = start;
+        loop {
+            p += 1;
+            while p < end && vals[p] <= vals[p - 1] + FEATURE_THRESHOLD {
+                p += 1;
+            }
+            if p >= end {
+                break;
+            }
+            let (n_left, n_right) = (p - start, end - p);
+            if n_left < self.min_samples_leaf || n_right < self.min_samples_leaf {
+                continue;
+            }
+            if p - sums.pos <= end - p {
+                for q in sums.pos..p {
+                    if let Some(&ahead) = order.get(q + LOOKAHEAD) {
+                        self.prefetch_sample(ahead as usize);
+                    }
+                    add(sums, q, 1.0);
+                }
+            } else {
+                sums.left.clone_from(&sums.total);
+                sums.w_left = sums.w_node;
+                for q in (p..end).rev() {
+                    add(sums, q, -1.0);
+                }
+            }
+            sums.pos = p;
+            if sums.w_left < self.min_weight_leaf
+                || sums.w_node - sums.w_left < self.min_weight_leaf
+            {
+                continue;
+            }
+            let proxy = self.proxy(sums);
+            if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+                let (a, b) = (vals[p - 1], vals[p]);
+                let t = f64::from(a) / 2.0 + f64::from(b) / 2.0;
+                let threshold = if t == f64::from(b) || t.is_infinite() {
+                    f64::from(a)
+                } else {
+                    t
+                };
+                *best = Some(Best {
+                    proxy,
+                    feature,
+                    threshold,
+                    missing_left: n_left > n_right,
+                    categories: None,
+                });
+            }
+        }
+    }
+}
