@@ -222,20 +222,29 @@ impl CartValidParams {
         }
     }
 
-    /// Grows the tree, on `n_threads` threads when set.
+    /// Grows the tree on `n_threads` threads (default: as many as the
+    /// global pool). The calling thread is one of them where it can be (it
+    /// is not already in a pool): it works where the caller's memory is and
+    /// allocates from the caller's heap, and one thread runs on the caller's
+    /// thread alone.
     fn grow(&self, data: TrainSet<'_>) -> Result<CartTree> {
+        let k = self
+            .params
+            .n_threads
+            .unwrap_or_else(rayon::current_num_threads);
+        if let Ok(pool) = rayon::ThreadPoolBuilder::new()
+            .num_threads(k)
+            .use_current_thread()
+            .build()
+        {
+            return Ok(pool.install(|| self.grow_here(data)));
+        }
         match self.params.n_threads {
             None => Ok(self.grow_here(data)),
             Some(k) => {
-                // The calling thread is one of the pool's threads where it
-                // can be (it is not already in a pool): one thread then
-                // works where the caller's memory is, and allocates from the
-                // caller's heap.
                 let pool = rayon::ThreadPoolBuilder::new()
                     .num_threads(k)
-                    .use_current_thread()
                     .build()
-                    .or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(k).build())
                     .map_err(|e| CiblageError::param("n_threads", e.to_string()))?;
                 Ok(pool.install(|| self.grow_here(data)))
             }
