@@ -246,3 +246,26 @@ def test_lifetimes_mapping_in_docs(synthetic: pd.DataFrame) -> None:
     np.testing.assert_array_equal(out["frequency"] - 1, ref["frequency"])
     np.testing.assert_array_equal(out["tenure_days"] - out["recency_days"], ref["recency"])
     np.testing.assert_array_equal(out["tenure_days"], ref["T"])
+
+
+def test_row_buffers_kept_between_calls_change_no_result():
+    # A large call leaves its row buffers (codes, instants in ns converted to
+    # µs) to the next; a smaller call reusing them must give what it gives
+    # with fresh buffers, and release_buffers frees them.
+    big = ciblage.datasets.transactions(customers=3_000, transactions=40_000, seed=3, library="pandas")
+    small = ciblage.datasets.transactions(customers=200, transactions=1_500, seed=4, library="pandas")
+    for tx in (big, small):
+        tx["timestamp"] = tx["timestamp"].astype("datetime64[ns, UTC]")
+    ciblage.release_buffers()
+    fresh = ciblage.rfm(small)
+    fresh_totals = ciblage.customer_totals(small)
+    fresh_cohorts = ciblage.retention(small).cohorts()
+    ciblage.rfm(big)
+    assert ciblage.release_buffers() >= 40_000 * (4 + 8)
+    assert ciblage.release_buffers() == 0
+    ciblage.rfm(big)
+    ciblage.retention(big)
+    pd.testing.assert_frame_equal(ciblage.rfm(small), fresh)
+    ciblage.customer_totals(big)
+    pd.testing.assert_frame_equal(ciblage.customer_totals(small), fresh_totals)
+    pd.testing.assert_frame_equal(ciblage.retention(small).cohorts(), fresh_cohorts)

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from . import datasets, exceptions, lifecycle
-from ._native import __version__
+from ._native import __version__, release_buffers
 from ._cart import CartClassifier, CartRegressor
 from ._chaid import ChaidClassifier, ChaidRegressor
 from ._churn import Migration, RetentionResult, churn_flags, migration, retention
@@ -34,6 +34,7 @@ __all__ = [
     "datasets",
     "exceptions",
     "lifecycle",
+    "release_buffers",
     "rfm",
     "rfm_analysis",
     "RfmResult",

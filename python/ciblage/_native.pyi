@@ -24,6 +24,7 @@ __all__ = [
     "ChaidModel",
     "cart_fit",
     "CartTree",
+    "release_buffers",
     "__version__",
 ]
 __version__: str
@@ -315,3 +316,7 @@ def behaviour_change(
     window_days: int = 90,
     timezone: str | None = None,
 ) -> Any: ...
+
+def release_buffers() -> int:
+    """Frees the row buffers kept between calls; returns the bytes freed."""
+    ...

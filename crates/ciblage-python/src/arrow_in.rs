@@ -15,6 +15,7 @@ use ciblage::time::MICROS_PER_DAY;
 use ciblage::{CiblageError, CustomerIndex, Zone};
 
 use crate::error::{BindError, BindResult};
+use crate::scratch;
 
 const ID_TYPES: &str = "integers, strings or a dictionary (categorical) of strings";
 const TIME_TYPES: &str = "timestamps (any unit, with or without time zone) or dates";
@@ -97,8 +98,11 @@ pub fn customer_codes(
 ) -> BindResult<(CustomerIndex, Vec<u32>)> {
     let total = batches.iter().map(RecordBatch::num_rows).sum();
     let mut index = CustomerIndex::named("customer");
-    let mut codes = Vec::with_capacity(total);
-    encode_all_ids(&mut index, batches, col, "customer", column, &mut codes)?;
+    let mut codes = scratch::take_codes(total);
+    if let Err(e) = encode_all_ids(&mut index, batches, col, "customer", column, &mut codes) {
+        scratch::give_codes(codes);
+        return Err(e);
+    }
     Ok((index, codes))
 }
 
@@ -267,33 +271,23 @@ pub fn micros<'a>(
         return Err(null_error(argument, row0 + i));
     }
     let scaled = |values: &[i64], factor: i64| -> BindResult<Cow<'static, [i64]>> {
-        values
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| {
-                v.checked_mul(factor).ok_or_else(|| {
-                    BindError::Core(CiblageError::TimestampOutOfRange {
-                        argument: argument.to_owned(),
-                        row: row0 + i,
-                    })
-                })
-            })
-            .collect::<BindResult<Vec<i64>>>()
-            .map(Cow::Owned)
+        if let Some(i) = values.iter().position(|v| v.checked_mul(factor).is_none()) {
+            return Err(BindError::Core(CiblageError::TimestampOutOfRange {
+                argument: argument.to_owned(),
+                row: row0 + i,
+            }));
+        }
+        Ok(converted(values.iter().map(|v| v * factor)))
     };
     let dt = array.data_type();
     Ok(match dt {
         DataType::Timestamp(TimeUnit::Microsecond, _) => {
             Cow::Borrowed(&array.as_primitive::<TimestampMicrosecondType>().values()[..])
         }
-        DataType::Timestamp(TimeUnit::Nanosecond, _) => Cow::Owned(
-            array
-                .as_primitive::<TimestampNanosecondType>()
-                .values()
-                .iter()
-                .map(|v| v.div_euclid(1_000))
-                .collect(),
-        ),
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+            let values = array.as_primitive::<TimestampNanosecondType>().values();
+            converted(values.iter().map(|v| v.div_euclid(1_000)))
+        }
         DataType::Timestamp(TimeUnit::Millisecond, _) => scaled(
             array.as_primitive::<TimestampMillisecondType>().values(),
             1_000,
@@ -302,17 +296,27 @@ pub fn micros<'a>(
             array.as_primitive::<TimestampSecondType>().values(),
             1_000_000,
         )?,
-        DataType::Date32 => Cow::Owned(
-            array
-                .as_primitive::<Date32Type>()
-                .values()
-                .iter()
-                .map(|&d| i64::from(d) * MICROS_PER_DAY)
-                .collect(),
-        ),
+        DataType::Date32 => {
+            let values = array.as_primitive::<Date32Type>().values();
+            converted(values.iter().map(|&d| i64::from(d) * MICROS_PER_DAY))
+        }
         DataType::Date64 => scaled(array.as_primitive::<Date64Type>().values(), 1_000)?,
         _ => return Err(type_error(argument, column, dt, TIME_TYPES)),
     })
+}
+
+/// Instants converted to µs, in the kept buffer (see `scratch`).
+fn converted(values: impl ExactSizeIterator<Item = i64>) -> Cow<'static, [i64]> {
+    let mut out = scratch::take_instants(values.len());
+    out.extend(values);
+    Cow::Owned(out)
+}
+
+/// Gives converted instants back to the kept buffer.
+pub fn give_back(instants: Cow<'_, [i64]>) {
+    if let Cow::Owned(v) = instants {
+        scratch::give_instants(v);
+    }
 }
 
 /// Checks a numeric column's type before any work.

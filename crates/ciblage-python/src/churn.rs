@@ -250,9 +250,9 @@ pub fn churn_flags(
     let (batches, schema) = table.into_inner();
     let (index, flags) = py
         .detach(|| -> BindResult<_> {
-            let tx = read_transactions(&batches, &schema, &names, timezone)?;
+            let mut tx = read_transactions(&batches, &schema, &names, timezone)?;
             let flags = ChurnFlags::compute_view(tx.view()?, rule, as_of)?;
-            Ok((tx.index, flags))
+            Ok((std::mem::take(&mut tx.index), flags))
         })
         .map_err(|e| names.name(e))?;
     let order = index.sorted_codes();

@@ -9,6 +9,7 @@ mod churn;
 mod error;
 mod lifecycle;
 mod rfm;
+mod scratch;
 mod segments;
 mod synth;
 mod tx_in;
@@ -29,6 +30,8 @@ mod _native {
     use crate::lifecycle::{behaviour_change, lifecycle_evaluate, PyRuleSet};
     #[pymodule_export]
     use crate::rfm::{rfm_scores, PyRfmResult};
+    #[pymodule_export]
+    use crate::scratch::release_buffers;
     #[pymodule_export]
     use crate::segments::PySegmentTable;
     #[pymodule_export]

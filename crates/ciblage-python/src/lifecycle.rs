@@ -226,14 +226,14 @@ pub fn behaviour_change(
     let (batches, schema) = table.into_inner();
     let (index, change) = py
         .detach(|| -> crate::error::BindResult<_> {
-            let tx = crate::tx_in::read_transactions(&batches, &schema, &names, timezone)?;
+            let mut tx = crate::tx_in::read_transactions(&batches, &schema, &names, timezone)?;
             let view = tx.view()?;
             let change = ciblage_lifecycle::BehaviourChange::compute(view, day, window_days)
                 .map_err(|e| ciblage::CiblageError::InvalidParameter {
                     name: "window_days",
                     reason: e.to_string(),
                 })?;
-            Ok((tx.index, change))
+            Ok((std::mem::take(&mut tx.index), change))
         })
         .map_err(|e| names.name(e))?;
     let order = index.sorted_codes();

@@ -125,15 +125,21 @@ fn score_batches(
             }
             _ => None,
         };
-        acc.push(
+        let pushed = acc.push(
             &codes[row0..row0 + n],
             &ts,
             &amounts,
             costs.as_deref(),
             index.len(),
-        )?;
+        );
+        arrow_in::give_back(ts);
+        if let Err(e) = pushed {
+            crate::scratch::give_codes(codes);
+            return Err(e.into());
+        }
         row0 += n;
     }
+    crate::scratch::give_codes(codes);
     let activity = acc.finish();
     let scores = params.score(&activity, &index)?;
     Ok((scores, kind))

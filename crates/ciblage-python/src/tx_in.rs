@@ -109,6 +109,14 @@ pub fn resolve(
 
 /// Reads and validates the columns of `batches`; the time zone is the
 /// column's own unless `timezone` is given.
+impl Drop for ReadTransactions<'_> {
+    /// The row buffers are kept for the next call (see `scratch`).
+    fn drop(&mut self) {
+        crate::scratch::give_codes(std::mem::take(&mut self.codes));
+        crate::arrow_in::give_back(std::mem::take(&mut self.ts));
+    }
+}
+
 pub fn read_transactions<'b>(
     batches: &'b [RecordBatch],
     schema: &arrow_schema::SchemaRef,

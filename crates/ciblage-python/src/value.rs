@@ -196,8 +196,9 @@ pub fn customer_totals(
             index.len(),
             &columns[0],
             columns.get(1).map(|c| &c[..]),
-        )
-        .map_err(|e| {
+        );
+        crate::scratch::give_codes(codes);
+        let totals = totals.map_err(|e| {
             crate::error::name_columns(e, &[("amount", amount), ("cost", cost.unwrap_or("cost"))])
         })?;
         let mut t = TableBuilder::default();
