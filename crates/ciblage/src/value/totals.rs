@@ -82,8 +82,6 @@ impl CustomerTotals {
         }
         check_codes(codes, customers)?;
         // Count and revenue side by side (16 bytes): one cache line per row.
-        let mut slots = vec![(0u64, 0.0f64); customers];
-        let mut cost = costs.map(|_| vec![0.0; customers]);
         // Each task owns a range of customers and reads every row: each
         // customer's sums run in row order, whatever the number of threads.
         let parts = if n < PARALLEL_ROWS {
@@ -92,36 +90,49 @@ impl CustomerTotals {
             rayon::current_num_threads()
         };
         let width = customers.div_ceil(parts).max(1);
+        let parts = customers.div_ceil(width);
+        // One more slot per task, past its range: rows of other customers
+        // add to it, so the loop has no branch (rows fall in or out of a
+        // task's range at random; a mispredicted branch per row would stall
+        // the cache misses that the loop overlaps).
+        let mut slots = vec![(0u64, 0.0f64); parts * (width + 1)];
+        let mut cost = costs.map(|_| vec![0.0; parts * (width + 1)]);
         let mut cost_parts: Vec<Option<&mut [f64]>> = match cost.as_mut() {
-            Some(c) => c.chunks_mut(width).map(Some).collect(),
-            None => (0..customers.div_ceil(width)).map(|_| None).collect(),
+            Some(c) => c.chunks_mut(width + 1).map(Some).collect(),
+            None => (0..parts).map(|_| None).collect(),
         };
         slots
-            .par_chunks_mut(width)
+            .par_chunks_mut(width + 1)
             .zip(cost_parts.par_iter_mut())
             .enumerate()
             .for_each(|(part, (slots, cost))| {
                 let lo = (part * width) as u32;
-                let len = slots.len() as u32;
-                for (i, &c) in codes.iter().enumerate() {
-                    let k = c.wrapping_sub(lo);
-                    if k < len {
-                        let slot = &mut slots[k as usize];
-                        slot.0 += 1;
-                        slot.1 += amounts[i];
-                    }
+                let len = (slots.len() - 1) as u32;
+                let slot_of = |c: u32| c.wrapping_sub(lo).min(len) as usize;
+                for (&c, &a) in codes.iter().zip(amounts) {
+                    let slot = &mut slots[slot_of(c)];
+                    slot.0 += 1;
+                    slot.1 += a;
                 }
                 if let (Some(cost), Some(costs)) = (cost.as_deref_mut(), costs) {
                     for (&c, &k) in codes.iter().zip(costs) {
-                        let j = c.wrapping_sub(lo);
-                        if j < len {
-                            cost[j as usize] += k;
-                        }
+                        cost[slot_of(c)] += k;
                     }
                 }
             });
-        let transactions = slots.iter().map(|s| s.0).collect();
-        let revenue = slots.iter().map(|s| s.1).collect();
+        // The real slots: each task's range without its overflow slot.
+        let real = |i: usize| {
+            i % (width + 1) != width && i / (width + 1) * width + i % (width + 1) < customers
+        };
+        let transactions = (0..slots.len())
+            .filter(|&i| real(i))
+            .map(|i| slots[i].0)
+            .collect();
+        let revenue = (0..slots.len())
+            .filter(|&i| real(i))
+            .map(|i| slots[i].1)
+            .collect();
+        let cost = cost.map(|c| (0..c.len()).filter(|&i| real(i)).map(|i| c[i]).collect());
         Ok(Self {
             transactions,
             revenue,
