@@ -73,32 +73,38 @@ impl CodeRange<'_> {
         rows: Rows<'_>,
     ) -> Result<TaskOutput> {
         let mut out = TaskOutput::default();
-        let (lo, hi) = (self.base, self.base + self.customers.len());
+        let (lo, len) = (self.base, self.customers.len());
+        if len == 0 {
+            return Ok(out);
+        }
+        // Rows fall in or out of this range at random: the loop tests it
+        // without a branch, rows of other ranges updating a scratch state
+        // (a mispredicted branch per row would stall the cache misses the
+        // loop overlaps). Rare cases (non-finite, late or negative amounts)
+        // take a branch, for rows of this range only.
+        let mut overflow = CustomerState::default();
+        let mut overflow_cost = 0.0;
         for i in 0..rows.codes.len() {
             if let Some(&ahead) = rows.codes.get(i + LOOKAHEAD) {
-                let ahead = ahead as usize;
-                if ahead >= lo && ahead < hi {
-                    prefetch(&self.customers[ahead - lo]);
-                }
+                let k = (ahead as usize).wrapping_sub(lo).min(len - 1);
+                prefetch(&self.customers[k]);
             }
             let code = rows.codes[i] as usize;
-            if code < lo || code >= hi {
-                continue;
-            }
-            let a = rows.amounts[i];
-            if !a.is_finite() {
-                return Err(CiblageError::NonFinite {
-                    argument: "amount".into(),
-                    row: rows.row0 + i,
-                    value: a,
-                });
-            }
-            let t = rows.ts[i];
-            if t >= cutoff {
-                out.report.rows_after_as_of += 1;
-                continue;
-            }
-            if a < 0.0 {
+            let c = code.wrapping_sub(lo);
+            let inside = c < len;
+            let (a, t) = (rows.amounts[i], rows.ts[i]);
+            if inside & (!a.is_finite() | (t >= cutoff) | (a < 0.0)) {
+                if !a.is_finite() {
+                    return Err(CiblageError::NonFinite {
+                        argument: "amount".into(),
+                        row: rows.row0 + i,
+                        value: a,
+                    });
+                }
+                if t >= cutoff {
+                    out.report.rows_after_as_of += 1;
+                    continue;
+                }
                 out.report.negative_rows += 1;
                 match opts.negative_amounts {
                     NegativeAmounts::Keep => {}
@@ -115,24 +121,33 @@ impl CodeRange<'_> {
                     }
                 }
             }
-            let c = code - lo;
-            let state = &mut self.customers[c];
+            let at = if inside { c } else { 0 };
+            let state = if inside {
+                &mut self.customers[at]
+            } else {
+                &mut overflow
+            };
             state.first = state.first.min(t);
             state.last = state.last.max(t);
             state.transactions += 1;
             state.revenue += a;
             if let Some(costs) = rows.costs {
                 let k = costs[i];
-                if !k.is_finite() {
+                if inside & !k.is_finite() {
                     return Err(CiblageError::NonFinite {
                         argument: "cost".into(),
                         row: rows.row0 + i,
                         value: k,
                     });
                 }
-                self.cost[c] += k;
+                let cost = if inside {
+                    &mut self.cost[at]
+                } else {
+                    &mut overflow_cost
+                };
+                *cost += k;
             }
-            if opts.distinct_days {
+            if opts.distinct_days && inside {
                 let day = opts.zone.day_of(t);
                 out.day_keys
                     .push(((code as u64) << 32) | u64::from((day + (1 << 31)) as u32));
