@@ -485,16 +485,18 @@ impl CustomerIndex {
         match &self.ids {
             CustomerIds::Int(v) => codes.par_sort_unstable_by_key(|&c| v[c as usize]),
             CustomerIds::Str(s) => {
-                // Compare 8-byte big-endian prefixes first (zero padded, which
-                // keeps byte-wise order), whole strings only on equal prefixes.
-                let prefix = |c: u32| -> u64 {
+                // Compare 16-byte big-endian prefixes first (zero padded,
+                // which keeps byte-wise order; most ids fit whole), whole
+                // strings only on equal prefixes.
+                let prefix = |c: u32| -> u128 {
                     let b = s.get(c as usize).as_bytes();
-                    let mut p = [0u8; 8];
-                    let n = b.len().min(8);
+                    let mut p = [0u8; 16];
+                    let n = b.len().min(16);
                     p[..n].copy_from_slice(&b[..n]);
-                    u64::from_be_bytes(p)
+                    u128::from_be_bytes(p)
                 };
-                let mut keyed: Vec<(u64, u32)> = codes.iter().map(|&c| (prefix(c), c)).collect();
+                let mut keyed: Vec<(u128, u32)> =
+                    codes.par_iter().map(|&c| (prefix(c), c)).collect();
                 keyed.par_sort_unstable_by(|a, b| {
                     a.0.cmp(&b.0)
                         .then_with(|| s.get(a.1 as usize).cmp(s.get(b.1 as usize)))
