@@ -5,6 +5,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
+use crate::prefetch::{prefetch, LOOKAHEAD};
 use crate::transactions::{check_codes, check_finite, Transactions};
 
 /// Rows from which the sums run on all threads.
@@ -109,7 +110,10 @@ impl CustomerTotals {
                 let lo = (part * width) as u32;
                 let len = (slots.len() - 1) as u32;
                 let slot_of = |c: u32| c.wrapping_sub(lo).min(len) as usize;
-                for (&c, &a) in codes.iter().zip(amounts) {
+                for (i, (&c, &a)) in codes.iter().zip(amounts).enumerate() {
+                    if let Some(&ahead) = codes.get(i + LOOKAHEAD) {
+                        prefetch(&slots[slot_of(ahead)]);
+                    }
                     let slot = &mut slots[slot_of(c)];
                     slot.0 += 1;
                     slot.1 += a;
