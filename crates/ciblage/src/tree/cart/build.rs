@@ -19,17 +19,17 @@ pub(super) const FEATURE_THRESHOLD: f32 = 1e-7;
 /// (NaN, kept last in the list) read last, or first when the search sends
 /// them left (scikit-learn's two passes).
 #[derive(Clone, Copy)]
-struct Layout {
-    start: usize,
-    end_nm: usize,
-    n_missing: usize,
-    missing_first: bool,
+pub(super) struct Layout {
+    pub(super) start: usize,
+    pub(super) end_nm: usize,
+    pub(super) n_missing: usize,
+    pub(super) missing_first: bool,
 }
 
 impl Layout {
     /// Index in the sorted list of the sample read at position `q`.
     #[inline]
-    fn at(&self, q: usize) -> usize {
+    pub(super) fn at(&self, q: usize) -> usize {
         if !self.missing_first {
             q
         } else if q < self.start + self.n_missing {
@@ -80,11 +80,11 @@ pub(crate) struct Splitter<'a> {
     pub(super) sorted: Vec<Vec<u32>>,
     /// The feature values in the same orders (read contiguously).
     pub(super) sorted_values: Vec<Vec<f32>>,
-    vbuf: Vec<f32>,
+    pub(super) vbuf: Vec<f32>,
     /// The feature whose order `update` and `children_impurity` read.
     cur: usize,
     pub(super) goes_left: Vec<bool>,
-    buf: Vec<u32>,
+    pub(super) buf: Vec<u32>,
     features: Vec<usize>,
     constant_features: Vec<usize>,
     rand: u32,
@@ -96,7 +96,7 @@ pub(crate) struct Splitter<'a> {
     /// Every weight is 1 (no weight is read then).
     pub(super) unit_weights: bool,
     /// Whether the children of the node being split may be split in turn.
-    children_split: bool,
+    pub(super) children_split: bool,
 }
 
 impl<'a> Splitter<'a> {
@@ -216,7 +216,7 @@ impl<'a> Splitter<'a> {
     /// Moves the samples read at positions `pos..new_pos` to the left
     /// child: forward from `pos`, or backward from `end` after putting every
     /// sample left, whichever reads fewer samples (scikit-learn's order).
-    fn update(&self, s: &mut Sums, lay: &Layout, end: usize, new_pos: usize) {
+    pub(super) fn update(&self, s: &mut Sums, lay: &Layout, end: usize, new_pos: usize) {
         let order = &self.sorted[self.cur];
         let weights = &self.data.weights;
         let (range, sign) = if new_pos - s.pos <= end - new_pos {
@@ -383,85 +383,14 @@ impl<'a> Splitter<'a> {
                 self.scan_present(feature, (start, end), (&base, &mut scratch), &mut best);
                 continue;
             }
-            // Pass 1 reads the missing samples last (they go right; the last
-            // candidate sends exactly them right), pass 2 reads them first
-            // (they go left).
-            for missing_first in [false, true]
-                .into_iter()
-                .take(1 + usize::from(n_missing > 0))
-            {
-                let lay = Layout {
-                    start,
-                    end_nm,
-                    n_missing,
-                    missing_first,
-                };
-                let value = |q: usize| self.sorted_values[feature][lay.at(q)];
-                let mut sums = base.clone();
-                sums.pos = start;
-                let stop = if missing_first { end } else { end_nm };
-                let mut p = start;
-                while p < end {
-                    if !missing_first && p == end_nm {
-                        break;
-                    }
-                    if missing_first && p == start {
-                        p = start + n_missing;
-                    }
-                    p += 1;
-                    while p < stop && value(p) <= value(p - 1) + FEATURE_THRESHOLD {
-                        p += 1;
-                    }
-                    let p_prev = p - 1;
-                    if p == end {
-                        continue;
-                    }
-                    let (n_left, n_right) = (p - start, end - p);
-                    if n_left < self.min_samples_leaf || n_right < self.min_samples_leaf {
-                        continue;
-                    }
-                    self.update(&mut sums, &lay, end, p);
-                    if sums.w_left < self.min_weight_leaf
-                        || sums.w_node - sums.w_left < self.min_weight_leaf
-                    {
-                        continue;
-                    }
-                    let proxy = self.proxy(&sums);
-                    if best.as_ref().is_none_or(|b| proxy > b.proxy) {
-                        let threshold = if p == end_nm && !missing_first {
-                            // The missing samples alone on the right.
-                            f64::INFINITY
-                        } else {
-                            let (a, b) = (value(p_prev), value(p));
-                            let t = f64::from(a) / 2.0 + f64::from(b) / 2.0;
-                            if t == f64::from(b) || t.is_infinite() {
-                                f64::from(a)
-                            } else {
-                                t
-                            }
-                        };
-                        best = Some(Best {
-                            proxy,
-                            feature,
-                            threshold,
-                            missing_left: if n_missing == 0 {
-                                n_left > n_right
-                            } else {
-                                missing_first
-                            },
-                            categories: None,
-                        });
-                    }
-                }
-            }
+            self.scan_missing(feature, (start, end_nm, end), &base, &mut best);
         }
         // Known constants keep their order for siblings and children; newly
         // found ones are recorded.
         self.features[..n_known_constants]
             .copy_from_slice(&self.constant_features[..n_known_constants]);
         let (lo, hi) = (n_known_constants, n_known_constants + n_found_constants);
-        let found: Vec<usize> = self.features[lo..hi].to_vec();
-        self.constant_features[lo..hi].copy_from_slice(&found);
+        self.constant_features[lo..hi].copy_from_slice(&self.features[lo..hi]);
         *n_constant = n_total_constants;
         let Best {
             feature,
@@ -535,66 +464,5 @@ impl<'a> Splitter<'a> {
             impurity_right,
             improvement,
         })
-    }
-
-    /// Splits the range of every feature into its left part (the samples in
-    /// `sorted[feature][start..pos]`) then its right part, keeping each
-    /// feature's order.
-    /// Splits the range of every feature (but `in_order`, whose flagged
-    /// samples already come first) into the `n_left` samples flagged in
-    /// `goes_left` then the others, keeping each feature's order; clears
-    /// the flags.
-    pub(super) fn partition_marked(
-        &mut self,
-        (start, end): (usize, usize),
-        n_left: usize,
-        in_order: Option<usize>,
-    ) {
-        // Children that will not be split are only summarised, from the
-        // first feature's order.
-        let features = if self.children_split { self.data.d } else { 1 };
-        for f in (0..features).filter(|&f| Some(f) != in_order) {
-            // Left samples move forward in place (never past one not yet
-            // read), right ones wait in the buffers, then follow.
-            let (order, values) = (&mut self.sorted[f], &mut self.sorted_values[f]);
-            // Branch-free: each sample is written to both places, and only
-            // its side's cursor moves on.
-            let (mut l, mut r) = (start, 0);
-            for k in start..end {
-                let (smp, v) = (order[k], values[k]);
-                let left = usize::from(self.goes_left[smp as usize]);
-                order[l] = smp;
-                values[l] = v;
-                self.buf[r] = smp;
-                self.vbuf[r] = v;
-                l += left;
-                r += 1 - left;
-            }
-            debug_assert_eq!(l, start + n_left);
-            order[l..end].copy_from_slice(&self.buf[..r]);
-            values[l..end].copy_from_slice(&self.vbuf[..r]);
-        }
-        for k in start..start + n_left {
-            self.goes_left[self.sorted[0][k] as usize] = false;
-        }
-    }
-
-    /// Splits every feature's range into the samples of positions
-    /// `start..pos` of `feature`'s order, plus those of `end_nm..end_nm +
-    /// moved` (missing the feature, going left), then the others.
-    fn partition(
-        &mut self,
-        feature: usize,
-        start: usize,
-        pos: usize,
-        (end_nm, moved): (usize, usize),
-        end: usize,
-    ) {
-        for k in (start..pos).chain(end_nm..end_nm + moved) {
-            self.goes_left[self.sorted[feature][k] as usize] = true;
-        }
-        // Without moved samples the split feature is already in order.
-        let in_order = (moved == 0).then_some(feature);
-        self.partition_marked((start, end), pos - start + moved, in_order);
     }
 }

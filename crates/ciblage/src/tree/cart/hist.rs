@@ -20,6 +20,7 @@ use rayon::prelude::*;
 mod build;
 mod categorical;
 mod rows;
+mod search;
 
 use crate::tree::cart::bins::{FeatureBins, MISSING};
 use crate::tree::cart::criterion::{self, Sums};
@@ -137,18 +138,6 @@ struct Best {
     categorical: Option<(Vec<bool>, Vec<u32>, Vec<u32>)>,
 }
 
-/// What one pass of a split search over a feature's bins needs to know.
-struct ScanPass {
-    /// Position of the feature's first bin in the histogram.
-    first: usize,
-    /// Bins holding present values (the missing-value bin follows them).
-    n_present: usize,
-    has_missing: bool,
-    /// Whether the missing rows go left (read first).
-    missing_first: bool,
-    n_node: usize,
-}
-
 /// Best splits searched on histograms.
 pub(crate) struct HistSplitter<'a> {
     data: &'a TrainSet<'a>,
@@ -230,169 +219,6 @@ impl<'a> HistSplitter<'a> {
             .iter()
             .copied()
             .zip(self.rows.label[range].iter().copied())
-    }
-
-    /// Adds entry `i` of `h` to the left sums.
-    fn take_bin(&self, s: &mut Sums, n_left: &mut usize, h: &FeatureHist, i: usize) {
-        let k = self.width;
-        *n_left += h.count[i] as usize;
-        s.w_left += h.w[i];
-        for (l, v) in s.left.iter_mut().zip(&h.stat[i * k..(i + 1) * k]) {
-            *l += v;
-        }
-    }
-
-    /// One pass over a feature's bins: the candidate (bin position, proxy,
-    /// rows left) that beats `current` and every candidate before it, if
-    /// any (the first of equal ones is kept).
-    fn scan(
-        &self,
-        h: &FeatureHist,
-        p: &ScanPass,
-        (node, s): (&Sums, &mut Sums),
-        mut current: Option<f64>,
-    ) -> Option<(usize, f64, usize)> {
-        s.reset_from(node);
-        let mut n_left = 0;
-        if p.missing_first {
-            self.take_bin(s, &mut n_left, h, p.first + p.n_present);
-        }
-        let mut found = None;
-        let limits = (self.min_samples_leaf, self.min_weight_leaf);
-        for i in 0..p.n_present {
-            self.take_bin(s, &mut n_left, h, p.first + i);
-            if i + 1 == p.n_present && (p.missing_first || !p.has_missing) {
-                break;
-            }
-            let n_right = p.n_node - n_left;
-            let Some(proxy) =
-                criterion::limited_proxy(self.criterion, s, (n_left, n_right), limits)
-            else {
-                continue;
-            };
-            if current.is_none_or(|c| proxy > c) {
-                current = Some(proxy);
-                found = Some((i, proxy, n_left));
-            }
-        }
-        found
-    }
-
-    /// [`Self::scan`] for the squared error, on scalars: the proxy
-    /// `L²/w_L + R²/w_R` of scikit-learn, in the same operations as
-    /// [`criterion::proxy`].
-    fn scan_squared(
-        &self,
-        h: &FeatureHist,
-        p: &ScanPass,
-        node: &Sums,
-        mut current: Option<f64>,
-    ) -> Option<(usize, f64, usize)> {
-        let (total, w_node) = (node.total[0], node.w_node);
-        let (mut left, mut w_left, mut n_left) = (node.left[0], node.w_left, 0usize);
-        let take = |j: usize, left: &mut f64, w_left: &mut f64, n_left: &mut usize| {
-            *n_left += h.count[j] as usize;
-            *w_left += h.w[j];
-            *left += h.stat[j];
-        };
-        if p.missing_first {
-            take(p.first + p.n_present, &mut left, &mut w_left, &mut n_left);
-        }
-        let (min_leaf, min_weight) = (self.min_samples_leaf, self.min_weight_leaf);
-        let mut found = None;
-        let mut best = current.unwrap_or(f64::NEG_INFINITY);
-        for i in 0..p.n_present {
-            take(p.first + i, &mut left, &mut w_left, &mut n_left);
-            if i + 1 == p.n_present && (p.missing_first || !p.has_missing) {
-                break;
-            }
-            let n_right = p.n_node - n_left;
-            let w_right = w_node - w_left;
-            if n_left < min_leaf
-                || n_right < min_leaf
-                || w_left < min_weight
-                || w_right < min_weight
-            {
-                continue;
-            }
-            let right = total - left;
-            let proxy = left * left / w_left + right * right / w_right;
-            if proxy > best || (current.is_none() && found.is_none()) {
-                best = proxy;
-                current = Some(proxy);
-                found = Some((i, proxy, n_left));
-            }
-        }
-        found
-    }
-
-    /// Searches one feature's histogram; updates `best`. Returns false when
-    /// the feature is constant in the node.
-    fn search(
-        &self,
-        f: usize,
-        (h, range): (&FeatureHist, std::ops::Range<usize>),
-        node: &NodeSummary,
-        n_node: usize,
-        (s, best): (&mut Sums, &mut Option<Best>),
-    ) -> bool {
-        let nb = self.bins[f].len();
-        if self.data.categorical[f] {
-            return self.search_categorical(f, (h, range), node, n_node, best);
-        }
-        let first = range.start;
-        let has_missing = !range.is_empty() && usize::from(h.bin[range.end - 1]) == nb;
-        let n_present = range.len() - usize::from(has_missing);
-        if n_present == 0 || (n_present == 1 && !has_missing) {
-            return false;
-        }
-        let (lo, hi) = (&self.bins[f].lo, &self.bins[f].hi);
-        for missing_first in [false, true].into_iter().take(1 + usize::from(has_missing)) {
-            let pass = ScanPass {
-                first,
-                n_present,
-                has_missing,
-                missing_first,
-                n_node,
-            };
-            let current = best.as_ref().map(|b| b.proxy);
-            let found = if self.criterion == CartCriterion::SquaredError {
-                self.scan_squared(h, &pass, &node.sums, current)
-            } else {
-                self.scan(h, &pass, (&node.sums, s), current)
-            };
-            let Some((i, proxy, n_left)) = found else {
-                continue;
-            };
-            let last = i + 1 == n_present;
-            let b = usize::from(h.bin[first + i]);
-            let threshold = if last {
-                // The missing rows alone on the right.
-                f64::INFINITY
-            } else {
-                let c = usize::from(h.bin[first + i + 1]);
-                let (a, b) = (hi[b], lo[c]);
-                let t = f64::from(a) / 2.0 + f64::from(b) / 2.0;
-                if t == f64::from(b) || t.is_infinite() {
-                    f64::from(a)
-                } else {
-                    t
-                }
-            };
-            *best = Some(Best {
-                proxy,
-                feature: f,
-                threshold,
-                missing_left: if has_missing {
-                    missing_first
-                } else {
-                    n_left > n_node - n_left
-                },
-                bin: b,
-                categorical: None,
-            });
-        }
-        true
     }
 }
 

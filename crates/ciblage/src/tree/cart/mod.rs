@@ -23,6 +23,7 @@ mod export;
 mod fit;
 mod hist;
 mod params;
+mod partition;
 mod scan;
 mod splitter;
 mod tree;

@@ -1,10 +1,11 @@
-//! The exact splitter's search over one feature of a node without missing
-//! values: the candidates, the running sums and the kept best, in the same
-//! order and with the same arithmetic as the general search (which also
-//! handles missing values), on plain slices.
+//! The exact splitter's search over one feature of a node: the candidates
+//! (splits between consecutive distinct values), the running left sums and
+//! the kept best (strict improvement: the first of equal ones), on plain
+//! slices when no sample of the node misses the feature, and in the two
+//! passes of scikit-learn (missing samples right, then left) when some do.
 
 use crate::prefetch::LOOKAHEAD;
-use crate::tree::cart::build::{Best, Splitter, FEATURE_THRESHOLD};
+use crate::tree::cart::build::{Best, Layout, Splitter, FEATURE_THRESHOLD};
 use crate::tree::cart::criterion::Sums;
 
 impl Splitter<'_> {
@@ -84,6 +85,84 @@ impl Splitter<'_> {
                     missing_left: n_left > n_right,
                     categories: None,
                 });
+            }
+        }
+    }
+
+    /// Searches `feature` in the node `start..end` whose samples missing it
+    /// sit at `end_nm..end` (some do): pass 1 reads the missing samples last
+    /// (they go right; the last candidate sends exactly them right), pass 2
+    /// reads them first (they go left); updates `best`.
+    pub(super) fn scan_missing(
+        &self,
+        feature: usize,
+        (start, end_nm, end): (usize, usize, usize),
+        base: &Sums,
+        best: &mut Option<Best>,
+    ) {
+        let n_missing = end - end_nm;
+        // Pass 1 reads the missing samples last (they go right; the last
+        // candidate sends exactly them right), pass 2 reads them first
+        // (they go left).
+        for missing_first in [false, true] {
+            let lay = Layout {
+                start,
+                end_nm,
+                n_missing,
+                missing_first,
+            };
+            let value = |q: usize| self.sorted_values[feature][lay.at(q)];
+            let mut sums = base.clone();
+            sums.pos = start;
+            let stop = if missing_first { end } else { end_nm };
+            let mut p = start;
+            while p < end {
+                if !missing_first && p == end_nm {
+                    break;
+                }
+                if missing_first && p == start {
+                    p = start + n_missing;
+                }
+                p += 1;
+                while p < stop && value(p) <= value(p - 1) + FEATURE_THRESHOLD {
+                    p += 1;
+                }
+                let p_prev = p - 1;
+                if p == end {
+                    continue;
+                }
+                let (n_left, n_right) = (p - start, end - p);
+                if n_left < self.min_samples_leaf || n_right < self.min_samples_leaf {
+                    continue;
+                }
+                self.update(&mut sums, &lay, end, p);
+                if sums.w_left < self.min_weight_leaf
+                    || sums.w_node - sums.w_left < self.min_weight_leaf
+                {
+                    continue;
+                }
+                let proxy = self.proxy(&sums);
+                if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+                    let threshold = if p == end_nm && !missing_first {
+                        // The missing samples alone on the right.
+                        f64::INFINITY
+                    } else {
+                        let (a, b) = (value(p_prev), value(p));
+                        let t = f64::from(a) / 2.0 + f64::from(b) / 2.0;
+                        if t == f64::from(b) || t.is_infinite() {
+                            f64::from(a)
+                        } else {
+                            t
+                        }
+                    };
+                    *best = Some(Best {
+                        proxy,
+                        feature,
+                        threshold,
+                        missing_left: missing_first,
+                        categories: None,
+                    });
+                }
             }
         }
     }
