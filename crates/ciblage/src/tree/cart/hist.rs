@@ -25,7 +25,7 @@ mod search;
 use crate::tree::cart::bins::{FeatureBins, MISSING};
 use crate::tree::cart::criterion::{self, Sums};
 use crate::tree::cart::params::CartCriterion;
-use crate::tree::cart::splitter::{NodeSplitter, NodeSummary, Split, TrainSet};
+use crate::tree::cart::splitter::{threshold_between, NodeSplitter, NodeSummary, Split, TrainSet};
 pub(crate) use rows::NodeRows;
 
 /// Rows × features from which a node's histograms are built on all threads.

@@ -7,6 +7,7 @@
 use crate::prefetch::LOOKAHEAD;
 use crate::tree::cart::build::{Best, Layout, Splitter, FEATURE_THRESHOLD};
 use crate::tree::cart::criterion::Sums;
+use crate::tree::cart::splitter::threshold_between;
 
 impl Splitter<'_> {
     /// Searches `feature` in the node `start..end` (no sample missing it):
@@ -26,6 +27,9 @@ impl Splitter<'_> {
         let unit = self.unit_weights;
         sums.reset_from(base);
         sums.pos = start;
+        // The left sums as `Splitter::update` keeps them, inlined here on
+        // plain slices (no layout of missing samples): the search's
+        // innermost loop, about a fifth faster so.
         let add = |sums: &mut Sums, q: usize, sign: f64| {
             let smp = order[q] as usize;
             let w = if unit { sign } else { sign * weights[smp] };
@@ -71,13 +75,7 @@ impl Splitter<'_> {
             }
             let proxy = self.proxy(sums);
             if best.as_ref().is_none_or(|b| proxy > b.proxy) {
-                let (a, b) = (vals[p - 1], vals[p]);
-                let t = f64::from(a) / 2.0 + f64::from(b) / 2.0;
-                let threshold = if t == f64::from(b) || t.is_infinite() {
-                    f64::from(a)
-                } else {
-                    t
-                };
+                let threshold = threshold_between(vals[p - 1], vals[p]);
                 *best = Some(Best {
                     proxy,
                     feature,
@@ -147,13 +145,7 @@ impl Splitter<'_> {
                         // The missing samples alone on the right.
                         f64::INFINITY
                     } else {
-                        let (a, b) = (value(p_prev), value(p));
-                        let t = f64::from(a) / 2.0 + f64::from(b) / 2.0;
-                        if t == f64::from(b) || t.is_infinite() {
-                            f64::from(a)
-                        } else {
-                            t
-                        }
+                        threshold_between(value(p_prev), value(p))
                     };
                     *best = Some(Best {
                         proxy,

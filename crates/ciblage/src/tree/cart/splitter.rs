@@ -93,3 +93,15 @@ pub(crate) struct Split {
     pub impurity_right: f64,
     pub improvement: f64,
 }
+
+/// Threshold between the largest value `a` on the left and the smallest `b`
+/// on the right: halfway in f64 (scikit-learn's rule), or `a` itself when
+/// the midpoint rounds to `b` or overflows.
+pub(crate) fn threshold_between(a: f32, b: f32) -> f64 {
+    let t = f64::from(a) / 2.0 + f64::from(b) / 2.0;
+    if t == f64::from(b) || t.is_infinite() {
+        f64::from(a)
+    } else {
+        t
+    }
+}

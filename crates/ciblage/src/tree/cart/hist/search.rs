@@ -157,13 +157,7 @@ impl HistSplitter<'_> {
                 f64::INFINITY
             } else {
                 let c = usize::from(h.bin[first + i + 1]);
-                let (a, b) = (hi[b], lo[c]);
-                let t = f64::from(a) / 2.0 + f64::from(b) / 2.0;
-                if t == f64::from(b) || t.is_infinite() {
-                    f64::from(a)
-                } else {
-                    t
-                }
+                threshold_between(hi[b], lo[c])
             };
             *best = Some(Best {
                 proxy,
