@@ -9,6 +9,8 @@ mod migration;
 mod period;
 mod retention;
 mod scan;
+mod span;
+mod tasks;
 
 pub use cohorts::CohortRow;
 pub use flags::{ChurnFlags, ChurnRule};

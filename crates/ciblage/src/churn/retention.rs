@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::churn::cohorts::{self, CohortRow, PeriodMoves};
 use crate::churn::period::Period;
 use crate::churn::scan::{self, ActiveBits, Rows};
+use crate::churn::span;
 use crate::error::{CiblageError, Result};
 use crate::time::{day_from_date, Zone};
 use crate::transactions::{TransactionView, Transactions};
@@ -202,7 +203,7 @@ impl RetentionValidParams {
             ts,
             amounts,
         };
-        let (span, first_days) = scan::day_span(rows, tx.customers(), zone, cutoff);
+        let (span, first_days) = span::day_span(rows, tx.customers(), zone, cutoff);
         if span.first_purchase == i64::MAX {
             return Err(CiblageError::NothingToScore {
                 as_of: p

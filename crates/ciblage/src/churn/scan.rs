@@ -1,99 +1,19 @@
-//! The row passes of the retention analysis, in parallel: the span of
-//! local days, then the period of every row, the active-period bitmap of
-//! every customer and the revenue per period and per cohort cell.
-//!
-//! Rows are cut into tasks whose bounds depend only on the number of rows
-//! and periods, never on the number of threads, and floating-point partial
-//! sums are added in task order: results are the same for any thread count.
+//! The second row pass of the retention analysis, in parallel (tasks as
+//! in [`super::tasks`]): the period of every row, the active-period bitmap
+//! of every customer and the revenue per period and per cohort cell.
 
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
 use crate::prefetch::{prefetch, LOOKAHEAD};
-use crate::time::Zone;
 
-/// Rows per parallel task.
-const ROW_TASK: usize = 1 << 16;
+use super::tasks::{PeriodSums, RowTasks};
+
 /// Customers per parallel task.
 pub(crate) const CUSTOMER_TASK: usize = 1 << 14;
-/// Bytes of per-task partial sums allowed at once in one pass.
-const PARTIAL_BUDGET: usize = 32 << 20;
 /// Cohort of a customer who never bought.
 pub(crate) const NO_PERIOD: u16 = u16::MAX;
-
-/// Local days spanned by the rows before the cutoff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct DaySpan {
-    /// First day with a purchase (positive amount), `i64::MAX` if none.
-    pub first_purchase: i64,
-    /// First day of any row.
-    pub first: i64,
-    /// Last day of any row.
-    pub last: i64,
-}
-
-impl DaySpan {
-    const EMPTY: Self = Self {
-        first_purchase: i64::MAX,
-        first: i64::MAX,
-        last: i64::MIN,
-    };
-
-    fn merge(self, o: Self) -> Self {
-        Self {
-            first_purchase: self.first_purchase.min(o.first_purchase),
-            first: self.first.min(o.first),
-            last: self.last.max(o.last),
-        }
-    }
-}
-
-/// The local days of the rows strictly before `cutoff`, and the first
-/// purchase day of every customer (`i32::MAX`: no purchase).
-pub(crate) fn day_span(
-    rows: Rows<'_>,
-    n_customers: usize,
-    zone: Zone,
-    cutoff: i64,
-) -> (DaySpan, Vec<i32>) {
-    let first_day: Vec<AtomicI32> = std::iter::repeat_with(|| AtomicI32::new(i32::MAX))
-        .take(n_customers)
-        .collect();
-    let span = rows
-        .ts
-        .par_chunks(ROW_TASK)
-        .enumerate()
-        .map(|(task, ts)| {
-            let lo = task * ROW_TASK;
-            let mut s = DaySpan::EMPTY;
-            for (j, &t) in ts.iter().enumerate() {
-                if t < cutoff {
-                    let d = zone.day_of(t);
-                    s.first = s.first.min(d);
-                    s.last = s.last.max(d);
-                    if let Some(&ahead) = rows.codes.get(lo + j + LOOKAHEAD) {
-                        prefetch(&first_day[ahead as usize]);
-                    }
-                    if rows.amounts[lo + j] > 0.0 {
-                        s.first_purchase = s.first_purchase.min(d);
-                        // Days since 1970 of instants within ±292,000 years.
-                        let d = d.clamp(i64::from(i32::MIN), i64::from(i32::MAX - 1)) as i32;
-                        let slot = &first_day[rows.codes[lo + j] as usize];
-                        if d < slot.load(Ordering::Relaxed) {
-                            slot.fetch_min(d, Ordering::Relaxed);
-                        }
-                    }
-                }
-            }
-            s
-        })
-        .reduce(|| DaySpan::EMPTY, DaySpan::merge);
-    (
-        span,
-        first_day.into_iter().map(AtomicI32::into_inner).collect(),
-    )
-}
 
 /// Active periods of every customer: `words` 64-bit words per customer,
 /// bit `p` set when the customer bought in period `p` (relative to the
@@ -167,130 +87,177 @@ pub(crate) fn scan_rows<F: Fn(i64) -> Option<i64> + Sync>(
     }
 }
 
-/// Revenue per period and per cohort cell: rows cut into tasks fixed by the
-/// data size, partial sums added in task order. `visit(row, period,
-/// amount)` does the caller's work for a counted row and gives the
-/// customer's cohort (`None`: no cohort).
-fn revenue_sums<F, V>(rows: Rows<'_>, n: usize, period_of: &F, visit: V) -> (Vec<f64>, Vec<f64>)
-where
-    F: Fn(i64) -> Option<i64> + Sync,
-    V: Fn(usize, usize, f64) -> Option<usize> + Sync,
-{
-    let cells = n * (n + 1) / 2;
-    let row_count = rows.ts.len();
-    let affordable = (PARTIAL_BUDGET / ((cells + n) * 8).max(1)).max(1);
-    let tasks = row_count.div_ceil(ROW_TASK).clamp(1, affordable);
-    let task_rows = row_count.div_ceil(tasks).max(1);
-    let partial: Vec<(Vec<f64>, Vec<f64>)> = (0..row_count.div_ceil(task_rows))
-        .into_par_iter()
-        .map(|task| {
-            let mut revenue = vec![0.0; n];
-            let mut cohort = vec![0.0; cells];
-            for i in task * task_rows..((task + 1) * task_rows).min(row_count) {
-                let Some(r) = period_of(rows.ts[i]) else {
-                    continue;
-                };
-                let r = r.max(0) as usize;
-                let a = rows.amounts[i];
-                revenue[r] += a;
-                if let Some(c0) = visit(i, r, a) {
-                    cohort[triangle_offset(c0, n) + r.saturating_sub(c0)] += a;
-                }
-            }
-            (revenue, cohort)
-        })
-        .collect();
-    let mut revenue = vec![0.0; n];
-    let mut cohort_revenue = vec![0.0; cells];
-    for (r, c) in &partial {
-        add_to(&mut revenue, r);
-        add_to(&mut cohort_revenue, c);
-    }
-    (revenue, cohort_revenue)
-}
-
-/// [`scan_rows`] for any number of periods: bitmaps of `⌈n / 64⌉` words.
+/// [`scan_rows`] for any number of periods: bitmaps of `⌈n / 64⌉` words,
+/// shared by the threads.
 fn scan_rows_words<F: Fn(i64) -> Option<i64> + Sync>(
     rows: Rows<'_>,
     cohort_of: &[u16],
-    n_periods: usize,
+    n: usize,
     period_of: F,
 ) -> RowScan {
-    let words = n_periods.div_ceil(64).max(1);
+    let words = n.div_ceil(64).max(1);
     let bits: Vec<AtomicU64> = std::iter::repeat_with(|| AtomicU64::new(0))
         .take(cohort_of.len() * words)
         .collect();
-    let (revenue, cohort_revenue) = revenue_sums(rows, n_periods, &period_of, |i, r, a| {
-        let code = rows.codes[i] as usize;
-        let c0 = cohort_of[code];
-        if c0 == NO_PERIOD {
-            return None;
-        }
-        if a > 0.0 {
-            let (at, bit) = (code * words + r / 64, 1u64 << (r % 64));
-            // Most rows find their bit set already: test before the locked write.
-            if bits[at].load(Ordering::Relaxed) & bit == 0 {
-                bits[at].fetch_or(bit, Ordering::Relaxed);
+    let tasks = RowTasks::new(rows.ts.len(), PeriodSums::bytes(n));
+    let runs = tasks.run(
+        tasks.count(),
+        |_| (),
+        |_, range| {
+            let mut sums = PeriodSums::new(n);
+            for i in range {
+                let Some(r) = period_of(rows.ts[i]) else {
+                    continue;
+                };
+                let (r, a) = (r.max(0) as usize, rows.amounts[i]);
+                let code = rows.codes[i] as usize;
+                let c0 = cohort_of[code];
+                if c0 != NO_PERIOD && a > 0.0 {
+                    let (at, bit) = (code * words + r / 64, 1u64 << (r % 64));
+                    // Most rows find their bit set already: test before the locked write.
+                    if bits[at].load(Ordering::Relaxed) & bit == 0 {
+                        bits[at].fetch_or(bit, Ordering::Relaxed);
+                    }
+                }
+                sums.add(r, (c0 != NO_PERIOD).then_some(usize::from(c0)), a);
             }
-        }
-        Some(usize::from(c0))
-    });
+            sums
+        },
+    );
+    let sums = PeriodSums::total(n, runs.iter().flat_map(|(_, s)| s));
     RowScan {
         bits: ActiveBits {
             words,
             bits: bits.into_iter().map(AtomicU64::into_inner).collect(),
         },
-        revenue,
-        cohort_revenue,
+        revenue: sums.revenue,
+        cohort_revenue: sums.cohort,
     }
 }
 
 /// Periods that fit beside a 16-bit cohort in one 64-bit word.
 const PACKED_PERIODS: usize = 48;
+/// The active bits of a packed word.
+const PACKED_BITS: u64 = (1 << PACKED_PERIODS) - 1;
 
 /// [`scan_rows`] for at most [`PACKED_PERIODS`] periods: each customer's
 /// cohort and active bits share one word, so a row reads one cache line
-/// of customer state instead of two.
+/// of customer state instead of two. Every thread updates its own copy of
+/// the words when they fit the budget (no atomics, no branch on whether
+/// the bit is set already: one that mispredicts half the time), else
+/// one shared copy.
 fn scan_rows_packed<F: Fn(i64) -> Option<i64> + Sync>(
     rows: Rows<'_>,
     cohort_of: &[u16],
-    n_periods: usize,
+    n: usize,
     period_of: F,
 ) -> RowScan {
-    const BITS: u64 = (1 << PACKED_PERIODS) - 1;
-    let state: Vec<AtomicU64> = cohort_of
-        .iter()
-        .map(|&c| AtomicU64::new(u64::from(c) << PACKED_PERIODS))
-        .collect();
-    let (revenue, cohort_revenue) = revenue_sums(rows, n_periods, &period_of, |i, r, a| {
-        if let Some(&ahead) = rows.codes.get(i + LOOKAHEAD) {
-            prefetch(&state[ahead as usize]);
-        }
-        let slot = &state[rows.codes[i] as usize];
-        let word = slot.load(Ordering::Relaxed);
-        let c0 = (word >> PACKED_PERIODS) as u16;
-        if c0 == NO_PERIOD {
-            return None;
-        }
-        let bit = 1u64 << r;
-        // Most rows find their bit set already: test before the locked write.
-        if a > 0.0 && word & bit == 0 {
-            slot.fetch_or(bit, Ordering::Relaxed);
-        }
-        Some(usize::from(c0))
-    });
+    let tasks = RowTasks::new(rows.ts.len(), PeriodSums::bytes(n));
+    let (sums, bits) = match tasks.private_copies(cohort_of.len() * 8) {
+        Some(copies) => packed_private(rows, cohort_of, n, &period_of, tasks, copies),
+        None => packed_shared(rows, cohort_of, n, &period_of, tasks),
+    };
     RowScan {
-        bits: ActiveBits {
-            words: 1,
-            bits: state.into_iter().map(|w| w.into_inner() & BITS).collect(),
-        },
-        revenue,
-        cohort_revenue,
+        bits: ActiveBits { words: 1, bits },
+        revenue: sums.revenue,
+        cohort_revenue: sums.cohort,
     }
 }
 
-fn add_to(total: &mut [f64], part: &[f64]) {
-    total.iter_mut().zip(part).for_each(|(t, v)| *t += v);
+/// A customer's packed word before the scan: his cohort, no bit.
+fn packed(cohort: &u16) -> u64 {
+    u64::from(*cohort) << PACKED_PERIODS
+}
+
+/// The packed scan with one copy of the words per run of tasks.
+fn packed_private<F: Fn(i64) -> Option<i64> + Sync>(
+    rows: Rows<'_>,
+    cohort_of: &[u16],
+    n: usize,
+    period_of: &F,
+    tasks: RowTasks,
+    copies: usize,
+) -> (PeriodSums, Vec<u64>) {
+    let runs = tasks.run(
+        copies,
+        |_| cohort_of.par_iter().map(packed).collect::<Vec<u64>>(),
+        |state, range| {
+            let mut sums = PeriodSums::new(n);
+            for i in range {
+                let Some(r) = period_of(rows.ts[i]) else {
+                    continue;
+                };
+                let (r, a) = (r.max(0) as usize, rows.amounts[i]);
+                if let Some(&ahead) = rows.codes.get(i + LOOKAHEAD) {
+                    prefetch(&state[ahead as usize]);
+                }
+                let slot = &mut state[rows.codes[i] as usize];
+                let c0 = (*slot >> PACKED_PERIODS) as u16;
+                // `&` of two flags, not `&&`: no branch.
+                *slot |= u64::from((a > 0.0) & (c0 != NO_PERIOD)) << r;
+                sums.add(r, (c0 != NO_PERIOD).then_some(usize::from(c0)), a);
+            }
+            sums
+        },
+    );
+    let sums = PeriodSums::total(n, runs.iter().flat_map(|(_, s)| s));
+    let mut states = runs.into_iter().map(|(state, _)| state);
+    let mut bits = states
+        .next()
+        .unwrap_or_else(|| cohort_of.iter().map(packed).collect());
+    for other in states {
+        bits.par_chunks_mut(CUSTOMER_TASK)
+            .zip(other.par_chunks(CUSTOMER_TASK))
+            .for_each(|(b, o)| b.iter_mut().zip(o).for_each(|(b, o)| *b |= o));
+    }
+    bits.par_iter_mut().for_each(|b| *b &= PACKED_BITS);
+    (sums, bits)
+}
+
+/// The packed scan with one copy of the words shared by all threads.
+fn packed_shared<F: Fn(i64) -> Option<i64> + Sync>(
+    rows: Rows<'_>,
+    cohort_of: &[u16],
+    n: usize,
+    period_of: &F,
+    tasks: RowTasks,
+) -> (PeriodSums, Vec<u64>) {
+    let state: Vec<AtomicU64> = cohort_of
+        .iter()
+        .map(|c| AtomicU64::new(packed(c)))
+        .collect();
+    let runs = tasks.run(
+        tasks.count(),
+        |_| (),
+        |_, range| {
+            let mut sums = PeriodSums::new(n);
+            for i in range {
+                let Some(r) = period_of(rows.ts[i]) else {
+                    continue;
+                };
+                let (r, a) = (r.max(0) as usize, rows.amounts[i]);
+                if let Some(&ahead) = rows.codes.get(i + LOOKAHEAD) {
+                    prefetch(&state[ahead as usize]);
+                }
+                let slot = &state[rows.codes[i] as usize];
+                let word = slot.load(Ordering::Relaxed);
+                let c0 = (word >> PACKED_PERIODS) as u16;
+                let bit = 1u64 << r;
+                // Most rows find their bit set already: test before the locked write.
+                if c0 != NO_PERIOD && a > 0.0 && word & bit == 0 {
+                    slot.fetch_or(bit, Ordering::Relaxed);
+                }
+                sums.add(r, (c0 != NO_PERIOD).then_some(usize::from(c0)), a);
+            }
+            sums
+        },
+    );
+    let sums = PeriodSums::total(n, runs.iter().flat_map(|(_, s)| s));
+    let bits = state
+        .into_iter()
+        .map(|w| w.into_inner() & PACKED_BITS)
+        .collect();
+    (sums, bits)
 }
 
 /// Offset of cohort `c0` in a triangular layout of `n` cohorts, cohort
@@ -315,7 +282,7 @@ mod tests {
     }
 
     #[test]
-    fn packed_and_word_scans_agree() {
+    fn packed_and_word_scans_agree_private_or_shared() {
         // 200,000 rows of 5,000 customers over 40 periods (10 days each),
         // returns included, some customers without a cohort.
         let n_rows = 200_000usize;
@@ -339,12 +306,18 @@ mod tests {
             amounts: &amounts,
         };
         let period_of = |t: i64| (t < 390).then_some(t / 10);
-        let packed = scan_rows_packed(rows, &cohort_of, 40, period_of);
         let words = scan_rows_words(rows, &cohort_of, 40, period_of);
-        assert_eq!(packed.bits, words.bits);
-        assert_eq!(packed.revenue, words.revenue);
-        assert_eq!(packed.cohort_revenue, words.cohort_revenue);
-        assert!(packed.bits.bits.iter().any(|&w| w.count_ones() > 3));
+        let tasks = RowTasks::new(n_rows, PeriodSums::bytes(40));
+        let shared = packed_shared(rows, &cohort_of, 40, &period_of, tasks);
+        assert_eq!(shared.1, words.bits.bits);
+        assert_eq!(shared.0.revenue, words.revenue);
+        assert_eq!(shared.0.cohort, words.cohort_revenue);
+        for copies in [1, 2, 3] {
+            let private = packed_private(rows, &cohort_of, 40, &period_of, tasks, copies);
+            assert_eq!(private, shared, "{copies} copies");
+        }
+        assert!(shared.1.iter().any(|&w| w.count_ones() > 3));
+        assert!(words.bits.bits.iter().step_by(17).all(|&w| w == 0));
     }
 
     #[test]
