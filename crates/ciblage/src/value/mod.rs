@@ -37,17 +37,28 @@ pub(crate) fn check_values(values: &[f64], argument: &str) -> Result<()> {
     Ok(())
 }
 
-/// Indices of `values`, highest value first, ties in index order.
-pub(crate) fn rank_descending(values: &[f64]) -> Vec<u32> {
-    // Sort (key, index) pairs with the key inline, the key descending in
-    // the order of `f64::total_cmp`: no indirect reads while sorting.
+/// `(key, index)` of every value, highest value first, ties in index
+/// order; the key is [`descending_key`] of the value.
+pub(crate) fn sort_descending(values: &[f64]) -> Vec<(u64, u32)> {
+    // The key inline: no indirect reads while sorting.
     let mut keyed: Vec<(u64, u32)> = values
         .iter()
         .enumerate()
-        .map(|(i, &v)| (!total_order_key(v), i as u32))
+        .map(|(i, &v)| (descending_key(v), i as u32))
         .collect();
     keyed.par_sort_unstable();
-    keyed.into_iter().map(|(_, i)| i).collect()
+    keyed
+}
+
+/// A key ascending as `v` descends in the order of [`f64::total_cmp`].
+pub(crate) fn descending_key(v: f64) -> u64 {
+    !total_order_key(v)
+}
+
+/// The value of a [`descending_key`].
+pub(crate) fn value_of_descending_key(k: u64) -> f64 {
+    let b = !k;
+    f64::from_bits(if b >> 63 == 1 { b & !(1 << 63) } else { !b })
 }
 
 /// An unsigned key whose order is the order of [`f64::total_cmp`].
@@ -73,9 +84,20 @@ mod tests {
     }
 
     #[test]
+    fn descending_keys_give_back_their_values() {
+        for v in [-f64::INFINITY, -2.5, -0.0, 0.0, 1e-300, 3.0, f64::MAX] {
+            let back = value_of_descending_key(descending_key(v));
+            assert_eq!(back.to_bits(), v.to_bits(), "{v}");
+        }
+    }
+
+    #[test]
     fn ranks_descending_with_ties_in_index_order() {
         assert_eq!(
-            rank_descending(&[2.0, 5.0, 2.0, -1.0, 5.0]),
+            sort_descending(&[2.0, 5.0, 2.0, -1.0, 5.0])
+                .iter()
+                .map(|&(_, i)| i)
+                .collect::<Vec<_>>(),
             [1, 4, 0, 2, 3]
         );
     }

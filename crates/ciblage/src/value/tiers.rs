@@ -1,9 +1,10 @@
 //! Pareto value tiers: count-based tiers and value-based ABC classes.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
-use crate::value::{check_values, rank_descending};
+use crate::value::{check_values, descending_key, sort_descending, value_of_descending_key};
 
 /// How customers are cut into tiers once ranked by value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,50 +207,64 @@ impl ValueTierValidParams {
     /// [`CiblageError::EmptyInput`] or [`CiblageError::NonFinite`] on `value`.
     pub fn assign(&self, values: &[f64]) -> Result<ValueTierAssignment> {
         check_values(values, "value")?;
-        let order = rank_descending(values);
-        let ranked = order
-            .iter()
-            .take_while(|&&i| values[i as usize] > 0.0)
-            .count();
-        let no_value = self.names.len() as u32;
-        let mut tier_of = vec![no_value; values.len()];
+        let keyed = sort_descending(values);
+        // Customers with a positive value come first.
+        let zero = descending_key(0.0);
+        let ranked = keyed.partition_point(|&(k, _)| k < zero);
         let mut rank = vec![0u32; values.len()];
-        for (r, &i) in order.iter().enumerate() {
+        for (r, &(_, i)) in keyed.iter().enumerate() {
             rank[i as usize] = r as u32 + 1;
         }
-        match &self.method {
+        // The rank after the last customer of each tier.
+        let ends: Vec<usize> = match &self.method {
             TierMethod::Count { shares } => {
-                let mut start = 0usize;
                 let mut cum = 0.0;
-                for (k, s) in shares.iter().enumerate() {
-                    cum += s;
-                    let end = if k + 1 == shares.len() {
-                        ranked
-                    } else {
-                        // ceil(n × cum), robust to cum = 0.2000000001.
-                        ((ranked as f64 * cum) - 1e-9).ceil().max(0.0) as usize
-                    }
-                    .min(ranked);
-                    for &i in &order[start.min(end)..end] {
-                        tier_of[i as usize] = k as u32;
-                    }
-                    start = start.max(end);
-                }
+                shares
+                    .iter()
+                    .enumerate()
+                    .map(|(k, s)| {
+                        cum += s;
+                        if k + 1 == shares.len() {
+                            ranked
+                        } else {
+                            // ceil(n × cum), robust to cum = 0.2000000001.
+                            (((ranked as f64 * cum) - 1e-9).ceil().max(0.0) as usize).min(ranked)
+                        }
+                    })
+                    .collect()
             }
             TierMethod::Cumulative { bounds } => {
-                let total: f64 = order[..ranked].iter().map(|&i| values[i as usize]).sum();
+                let value = |r: usize| value_of_descending_key(keyed[r].0);
+                let total: f64 = (0..ranked).map(value).sum();
+                let mut ends = Vec::with_capacity(bounds.len() + 1);
                 let mut before = 0.0;
-                let mut k = 0usize;
-                for &i in &order[..ranked] {
+                for r in 0..ranked {
                     // Relative tolerance: 8 + 2 reaching exactly 0.8 of 10.
-                    while k < bounds.len() && before >= bounds[k] * total * (1.0 - 1e-12) {
-                        k += 1;
+                    while ends.len() < bounds.len()
+                        && before >= bounds[ends.len()] * total * (1.0 - 1e-12)
+                    {
+                        ends.push(r);
                     }
-                    tier_of[i as usize] = k as u32;
-                    before += values[i as usize];
+                    before += value(r);
                 }
+                ends.resize(bounds.len() + 1, ranked);
+                ends
             }
-        }
+        };
+        let no_value = self.names.len() as u32;
+        // Tier of a 1-based rank: the number of tiers ending before it
+        // (`no_value` past the ranked customers).
+        let tier_of: Vec<u32> = rank
+            .par_iter()
+            .map(|&r| {
+                let r = r as usize;
+                if r > ranked {
+                    no_value
+                } else {
+                    ends.iter().map(|&e| u32::from(e < r)).sum()
+                }
+            })
+            .collect();
         let mut names = self.names.clone();
         names.push(self.no_value_name.clone());
         let summary = summarise(values, &tier_of, &names);
