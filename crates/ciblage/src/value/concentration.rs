@@ -57,15 +57,14 @@ impl Concentration {
             .collect();
         let clipped = values.iter().filter(|v| **v < 0.0).count() as u64;
         bits.par_sort_unstable();
-        let sorted: Vec<f64> = bits.into_iter().map(f64::from_bits).collect();
-        let all_equal = sorted.first() == sorted.last();
-        let mut cum = Vec::with_capacity(sorted.len() + 1);
+        let all_equal = bits.first() == bits.last();
+        let mut cum = Vec::with_capacity(bits.len() + 1);
         let mut acc = 0.0;
         cum.push(0.0);
-        for v in sorted {
-            acc += v;
-            cum.push(acc);
-        }
+        cum.extend(bits.iter().map(|&b| {
+            acc += f64::from_bits(b);
+            acc
+        }));
         Ok(Self {
             cum,
             clipped,
