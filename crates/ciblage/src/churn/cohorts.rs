@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::churn::scan::{triangle_offset, ActiveBits, CUSTOMER_TASK};
+use crate::churn::scan::{triangle_offset, ActiveBits, SetBits, CUSTOMER_TASK};
 
 /// One acquisition cohort: the customers whose first purchase falls in the
 /// same period. Every vector has one entry per period observed since the
@@ -148,28 +148,25 @@ impl Tally {
         self.active[off] += 1;
         let mut prev = c0;
         for p in periods {
+            // Counted without a branch: whether a period follows the
+            // previous one is a coin toss for the branch predictor.
+            let next = u64::from(p == prev + 1);
             m.active[p] += 1;
-            if p == prev + 1 {
-                m.repeating[p] += 1;
-            } else {
-                m.reactivated[p] += 1;
-                m.lapsed[prev + 1] += 1;
-            }
+            m.repeating[p] += next;
+            m.reactivated[p] += 1 - next;
+            m.lapsed[prev + 1] += 1 - next;
             self.active[off + p - c0] += 1;
             prev = p;
         }
-        if prev + 1 < n {
-            m.lapsed[prev + 1] += 1;
-        }
+        // Lapsed after his last period, unless it is the last one.
+        m.lapsed[(prev + 1).min(n - 1)] += u64::from(prev + 1 < n);
         let life = prev - c0 + 1;
         self.lifetimes[off + life - 1] += 1;
-        if n - 1 - prev >= self.churn_after {
-            self.churned[c0] += 1;
-            self.events[off + life - 1] += 1;
-        } else {
-            self.censored[c0] += 1;
-            self.censored_at[off + life - 1] += 1;
-        }
+        let churned = u64::from(n - 1 - prev >= self.churn_after);
+        self.churned[c0] += churned;
+        self.events[off + life - 1] += churned;
+        self.censored[c0] += 1 - churned;
+        self.censored_at[off + life - 1] += 1 - churned;
     }
 
     fn merge(mut self, o: Self) -> Self {
@@ -213,6 +210,7 @@ pub(crate) fn build(
 ) -> CohortTables {
     let churn_after = churn_after as usize;
     let customers = bits.customers();
+    let one_word = bits.words() == 1;
     let t = if Tally::bytes(n) <= 4 << 20 {
         (0..customers)
             .into_par_iter()
@@ -220,7 +218,11 @@ pub(crate) fn build(
             .fold(
                 || Tally::new(n, churn_after),
                 |mut t, c| {
-                    t.add(bits.periods(c));
+                    if one_word {
+                        t.add(SetBits(bits.of(c)[0]));
+                    } else {
+                        t.add(bits.periods(c));
+                    }
                     t
                 },
             )

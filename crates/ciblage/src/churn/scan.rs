@@ -36,17 +36,33 @@ impl ActiveBits {
         self.bits.len().checked_div(self.words).unwrap_or(0)
     }
 
+    /// Words per customer.
+    pub fn words(&self) -> usize {
+        self.words
+    }
+
     /// Active periods of customer `code`, ascending.
     pub fn periods(&self, code: usize) -> impl Iterator<Item = usize> + '_ {
-        self.of(code).iter().enumerate().flat_map(|(i, &w)| {
-            let mut w = w;
-            std::iter::from_fn(move || {
-                (w != 0).then(|| {
-                    let p = i * 64 + w.trailing_zeros() as usize;
-                    w &= w - 1;
-                    p
-                })
-            })
+        self.of(code)
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &w)| SetBits(w).map(move |p| i * 64 + p))
+    }
+}
+
+/// The positions of the set bits of a word, ascending.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SetBits(pub u64);
+
+impl Iterator for SetBits {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        (self.0 != 0).then(|| {
+            let p = self.0.trailing_zeros() as usize;
+            self.0 &= self.0 - 1;
+            p
         })
     }
 }

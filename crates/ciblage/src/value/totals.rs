@@ -10,6 +10,8 @@ use crate::transactions::{check_codes, check_finite, Transactions};
 
 /// Rows from which the sums run on all threads.
 const PARALLEL_ROWS: usize = 1 << 20;
+/// Scratch slots per task for the rows of other tasks (a power of two).
+const OVERFLOW: usize = 8;
 
 /// Transactions, revenue and (when costs are given) cost and margin of
 /// every customer, indexed by customer code.
@@ -92,42 +94,50 @@ impl CustomerTotals {
         };
         let width = customers.div_ceil(parts).max(1);
         let parts = customers.div_ceil(width);
-        // One more slot per task, past its range: rows of other customers
-        // add to it, so the loop has no branch (rows fall in or out of a
-        // task's range at random; a mispredicted branch per row would stall
-        // the cache misses that the loop overlaps).
-        let mut slots = vec![(0u64, 0.0f64); parts * (width + 1)];
-        let mut cost = costs.map(|_| vec![0.0; parts * (width + 1)]);
+        // OVERFLOW more slots per task, past its range: rows of other
+        // customers add to them, so the loop has no branch (rows fall in or
+        // out of a task's range at random; a mispredicted branch per row
+        // would stall the cache misses that the loop overlaps). Consecutive
+        // rows take turns among them: with one, every addition would wait
+        // for the previous one.
+        let stride = width + OVERFLOW;
+        let mut slots = vec![(0u64, 0.0f64); parts * stride];
+        let mut cost = costs.map(|_| vec![0.0; parts * stride]);
         let mut cost_parts: Vec<Option<&mut [f64]>> = match cost.as_mut() {
-            Some(c) => c.chunks_mut(width + 1).map(Some).collect(),
+            Some(c) => c.chunks_mut(stride).map(Some).collect(),
             None => (0..parts).map(|_| None).collect(),
         };
         slots
-            .par_chunks_mut(width + 1)
+            .par_chunks_mut(stride)
             .zip(cost_parts.par_iter_mut())
             .enumerate()
             .for_each(|(part, (slots, cost))| {
                 let lo = (part * width) as u32;
-                let len = (slots.len() - 1) as u32;
-                let slot_of = |c: u32| c.wrapping_sub(lo).min(len) as usize;
+                let len = (slots.len() - OVERFLOW) as u32;
+                let slot_of = |c: u32, i: usize| {
+                    let k = c.wrapping_sub(lo);
+                    if k < len {
+                        k as usize
+                    } else {
+                        len as usize + (i & (OVERFLOW - 1))
+                    }
+                };
                 for (i, (&c, &a)) in codes.iter().zip(amounts).enumerate() {
                     if let Some(&ahead) = codes.get(i + LOOKAHEAD) {
-                        prefetch(&slots[slot_of(ahead)]);
+                        prefetch(&slots[slot_of(ahead, i)]);
                     }
-                    let slot = &mut slots[slot_of(c)];
+                    let slot = &mut slots[slot_of(c, i)];
                     slot.0 += 1;
                     slot.1 += a;
                 }
                 if let (Some(cost), Some(costs)) = (cost.as_deref_mut(), costs) {
-                    for (&c, &k) in codes.iter().zip(costs) {
-                        cost[slot_of(c)] += k;
+                    for (i, (&c, &k)) in codes.iter().zip(costs).enumerate() {
+                        cost[slot_of(c, i)] += k;
                     }
                 }
             });
-        // The real slots: each task's range without its overflow slot.
-        let real = |i: usize| {
-            i % (width + 1) != width && i / (width + 1) * width + i % (width + 1) < customers
-        };
+        // The real slots: each task's range without its overflow slots.
+        let real = |i: usize| i % stride < width && i / stride * width + i % stride < customers;
         let transactions = (0..slots.len())
             .filter(|&i| real(i))
             .map(|i| slots[i].0)
