@@ -37,17 +37,29 @@ pub(crate) fn check_values(values: &[f64], argument: &str) -> Result<()> {
     Ok(())
 }
 
-/// `(key, index)` of every value, highest value first, ties in index
-/// order; the key is [`descending_key`] of the value.
-pub(crate) fn sort_descending(values: &[f64]) -> Vec<(u64, u32)> {
-    // The key inline: no indirect reads while sorting.
-    let mut keyed: Vec<(u64, u32)> = values
+/// Every value's [`descending_key`] and index, packed as `key << 32 |
+/// index`, highest value first, ties in index order. Requires fewer than
+/// 2^32 values.
+pub(crate) fn sort_descending(values: &[f64]) -> Vec<u128> {
+    // The key inline (no indirect reads while sorting), one 128-bit
+    // integer compared at once rather than a pair compared in two steps.
+    let mut keyed: Vec<u128> = values
         .iter()
         .enumerate()
-        .map(|(i, &v)| (descending_key(v), i as u32))
+        .map(|(i, &v)| (u128::from(descending_key(v)) << 32) | i as u128)
         .collect();
     keyed.par_sort_unstable();
     keyed
+}
+
+/// The key of a packed entry of [`sort_descending`].
+pub(crate) fn packed_key(p: u128) -> u64 {
+    (p >> 32) as u64
+}
+
+/// The index of a packed entry of [`sort_descending`].
+pub(crate) fn packed_index(p: u128) -> usize {
+    (p as u32) as usize
 }
 
 /// A key ascending as `v` descends in the order of [`f64::total_cmp`].
@@ -95,8 +107,8 @@ mod tests {
     fn ranks_descending_with_ties_in_index_order() {
         assert_eq!(
             sort_descending(&[2.0, 5.0, 2.0, -1.0, 5.0])
-                .iter()
-                .map(|&(_, i)| i)
+                .into_iter()
+                .map(packed_index)
                 .collect::<Vec<_>>(),
             [1, 4, 0, 2, 3]
         );

@@ -4,7 +4,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
-use crate::value::{check_values, descending_key, sort_descending, value_of_descending_key};
+use crate::value::{
+    check_values, descending_key, packed_index, packed_key, sort_descending,
+    value_of_descending_key,
+};
 
 /// How customers are cut into tiers once ranked by value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -207,13 +210,19 @@ impl ValueTierValidParams {
     /// [`CiblageError::EmptyInput`] or [`CiblageError::NonFinite`] on `value`.
     pub fn assign(&self, values: &[f64]) -> Result<ValueTierAssignment> {
         check_values(values, "value")?;
+        if values.len() > u32::MAX as usize {
+            return Err(CiblageError::param(
+                "value",
+                "more than 2^32 − 1 customers: ranks are 32-bit",
+            ));
+        }
         let keyed = sort_descending(values);
         // Customers with a positive value come first.
         let zero = descending_key(0.0);
-        let ranked = keyed.partition_point(|&(k, _)| k < zero);
+        let ranked = keyed.partition_point(|&p| packed_key(p) < zero);
         let mut rank = vec![0u32; values.len()];
-        for (r, &(_, i)) in keyed.iter().enumerate() {
-            rank[i as usize] = r as u32 + 1;
+        for (r, &p) in keyed.iter().enumerate() {
+            rank[packed_index(p)] = r as u32 + 1;
         }
         // The rank after the last customer of each tier.
         let ends: Vec<usize> = match &self.method {
@@ -234,7 +243,7 @@ impl ValueTierValidParams {
                     .collect()
             }
             TierMethod::Cumulative { bounds } => {
-                let value = |r: usize| value_of_descending_key(keyed[r].0);
+                let value = |r: usize| value_of_descending_key(packed_key(keyed[r]));
                 let total: f64 = (0..ranked).map(value).sum();
                 let mut ends = Vec::with_capacity(bounds.len() + 1);
                 let mut before = 0.0;
