@@ -136,17 +136,25 @@ impl CustomerTotals {
                     }
                 }
             });
-        // The real slots: each task's range without its overflow slots.
-        let real = |i: usize| i % stride < width && i / stride * width + i % stride < customers;
-        let transactions = (0..slots.len())
-            .filter(|&i| real(i))
-            .map(|i| slots[i].0)
-            .collect();
-        let revenue = (0..slots.len())
-            .filter(|&i| real(i))
-            .map(|i| slots[i].1)
-            .collect();
-        let cost = cost.map(|c| (0..c.len()).filter(|&i| real(i)).map(|i| c[i]).collect());
+        // The real slots: each task's range without its overflow slots
+        // (no division per customer).
+        fn real<T, U>(
+            all: &[T],
+            stride: usize,
+            width: usize,
+            n: usize,
+            f: impl Fn(&T) -> U,
+        ) -> Vec<U> {
+            let mut out = Vec::with_capacity(n);
+            for part in all.chunks(stride) {
+                let take = width.min(n - out.len());
+                out.extend(part[..take].iter().map(&f));
+            }
+            out
+        }
+        let transactions = real(&slots, stride, width, customers, |s| s.0);
+        let revenue = real(&slots, stride, width, customers, |s| s.1);
+        let cost = cost.map(|c| real(&c, stride, width, customers, |&k| k));
         Ok(Self {
             transactions,
             revenue,
