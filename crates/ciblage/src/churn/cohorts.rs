@@ -132,41 +132,41 @@ impl Tally {
         (8 * n + 2 * n * (n + 1)) * 8
     }
 
-    /// Adds one customer, given his active periods in ascending order. His
-    /// lifetime runs from his first to his last active period (both
-    /// counted); his churn is observed when at least `churn_after` periods
-    /// follow the last one.
-    fn add(&mut self, mut periods: impl Iterator<Item = usize>) {
+    /// Adds `weight` customers with the same active periods, given in
+    /// ascending order. A customer's lifetime runs from his first to his
+    /// last active period (both counted); his churn is observed when at
+    /// least `churn_after` periods follow the last one.
+    fn add(&mut self, mut periods: impl Iterator<Item = usize>, weight: u64) {
         let Some(c0) = periods.next() else {
             return;
         };
-        let (n, off) = (self.n, triangle_offset(c0, self.n));
+        let (n, off, w) = (self.n, triangle_offset(c0, self.n), weight);
         let m = &mut self.moves;
-        m.active[c0] += 1;
-        m.new[c0] += 1;
-        self.size[c0] += 1;
-        self.active[off] += 1;
+        m.active[c0] += w;
+        m.new[c0] += w;
+        self.size[c0] += w;
+        self.active[off] += w;
         let mut prev = c0;
         for p in periods {
             // Counted without a branch: whether a period follows the
             // previous one is a coin toss for the branch predictor.
-            let next = u64::from(p == prev + 1);
-            m.active[p] += 1;
+            let next = w * u64::from(p == prev + 1);
+            m.active[p] += w;
             m.repeating[p] += next;
-            m.reactivated[p] += 1 - next;
-            m.lapsed[prev + 1] += 1 - next;
-            self.active[off + p - c0] += 1;
+            m.reactivated[p] += w - next;
+            m.lapsed[prev + 1] += w - next;
+            self.active[off + p - c0] += w;
             prev = p;
         }
         // Lapsed after his last period, unless it is the last one.
-        m.lapsed[(prev + 1).min(n - 1)] += u64::from(prev + 1 < n);
+        m.lapsed[(prev + 1).min(n - 1)] += w * u64::from(prev + 1 < n);
         let life = prev - c0 + 1;
-        self.lifetimes[off + life - 1] += 1;
-        let churned = u64::from(n - 1 - prev >= self.churn_after);
+        self.lifetimes[off + life - 1] += w;
+        let churned = w * u64::from(n - 1 - prev >= self.churn_after);
         self.churned[c0] += churned;
         self.events[off + life - 1] += churned;
-        self.censored[c0] += 1 - churned;
-        self.censored_at[off + life - 1] += 1 - churned;
+        self.censored[c0] += w - churned;
+        self.censored_at[off + life - 1] += w - churned;
     }
 
     fn merge(mut self, o: Self) -> Self {
@@ -210,26 +210,46 @@ pub(crate) fn build(
 ) -> CohortTables {
     let churn_after = churn_after as usize;
     let customers = bits.customers();
-    let one_word = bits.words() == 1;
-    let t = if Tally::bytes(n) <= 4 << 20 {
+    let t = if bits.words() == 1 && Tally::bytes(n) <= 4 << 20 {
+        // One word per customer: customers sharing a pattern of active
+        // periods are counted once, with their number. Sorting groups
+        // them; the tally then works per pattern, in pattern order, so its
+        // branches are predictable too.
+        let mut words = bits.raw().to_vec();
+        words.par_sort_unstable();
+        let mut patterns: Vec<(u64, u64)> = Vec::new();
+        for &w in &words {
+            match patterns.last_mut() {
+                Some((last, count)) if *last == w => *count += 1,
+                _ => patterns.push((w, 1)),
+            }
+        }
+        patterns
+            .par_iter()
+            .with_min_len(CUSTOMER_TASK)
+            .fold(
+                || Tally::new(n, churn_after),
+                |mut t, &(w, count)| {
+                    t.add(SetBits(w), count);
+                    t
+                },
+            )
+            .reduce(|| Tally::new(n, churn_after), Tally::merge)
+    } else if Tally::bytes(n) <= 4 << 20 {
         (0..customers)
             .into_par_iter()
             .with_min_len(CUSTOMER_TASK)
             .fold(
                 || Tally::new(n, churn_after),
                 |mut t, c| {
-                    if one_word {
-                        t.add(SetBits(bits.of(c)[0]));
-                    } else {
-                        t.add(bits.periods(c));
-                    }
+                    t.add(bits.periods(c), 1);
                     t
                 },
             )
             .reduce(|| Tally::new(n, churn_after), Tally::merge)
     } else {
         let mut t = Tally::new(n, churn_after);
-        (0..customers).for_each(|c| t.add(bits.periods(c)));
+        (0..customers).for_each(|c| t.add(bits.periods(c), 1));
         t
     };
     let mut pooled_events = vec![0u64; n];
@@ -276,6 +296,34 @@ pub(crate) fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patterns_counted_once_give_the_per_customer_tables() {
+        // 30,000 customers over 20 periods, many sharing a pattern, some
+        // without purchase: one word each (counted per pattern) against the
+        // same bits in two words each (counted customer by customer).
+        let n = 20;
+        let one: Vec<u64> = (0..30_000u64)
+            .map(|c| {
+                let w = c.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 44;
+                if c % 7 == 0 {
+                    0
+                } else if c % 3 == 0 {
+                    0b1011 << (c % 5)
+                } else {
+                    w & ((1 << n) - 1)
+                }
+            })
+            .collect();
+        let two: Vec<u64> = one.iter().flat_map(|&w| [w, 0]).collect();
+        let revenue = vec![1.0; n * (n + 1) / 2];
+        let a = build(&ActiveBits::from_words(1, one), n, 3, &revenue);
+        let b = build(&ActiveBits::from_words(2, two), n, 3, &revenue);
+        assert_eq!(a.moves, b.moves);
+        assert_eq!(a.cohorts, b.cohorts);
+        assert_eq!(a.pooled_survival, b.pooled_survival);
+        assert_eq!(a.moves.new.iter().sum::<u64>(), 30_000 - 30_000 / 7 - 1);
+    }
 
     #[test]
     fn kaplan_meier_by_hand() {

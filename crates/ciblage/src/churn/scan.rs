@@ -36,9 +36,20 @@ impl ActiveBits {
         self.bits.len().checked_div(self.words).unwrap_or(0)
     }
 
+    /// Bitmaps of `words` words per customer, customer after customer.
+    #[cfg(test)]
+    pub fn from_words(words: usize, bits: Vec<u64>) -> Self {
+        Self { words, bits }
+    }
+
     /// Words per customer.
     pub fn words(&self) -> usize {
         self.words
+    }
+
+    /// The words of all customers, customer after customer.
+    pub fn raw(&self) -> &[u64] {
+        &self.bits
     }
 
     /// Active periods of customer `code`, ascending.
