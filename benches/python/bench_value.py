@@ -1,11 +1,12 @@
 """Value tiers + Gini + monthly cohort matrix from an in-memory DataFrame: ciblage vs pandas.
 
 Run from the repository root, after `make develop-release` (10M rows / 1M customers by default):
-    .venv/bin/python benches/python/bench_value.py [--rows N] [--customers N] [--repeat 3]
+    .venv/bin/python benches/python/bench_value.py [--rows N] [--customers N] [--repeat 3] [--rounds 3]
 Output: a Markdown table and a machine line on stdout (for docs/benchmarks.md), progress on
 stderr, JSON in benches/python/results/ (git-ignored).
 
-What is measured, in a fresh child process per tool (data loaded from parquet first, not timed):
+What is measured, in fresh child processes (data loaded from parquet first, not timed), the
+tools taking turns for `--rounds` rounds of `--repeat` calls each:
   * pandas: revenue per customer (groupby sum), count tiers 5/15/80 (stable sort, the boundary
     customer in the upper tier, zero/negative value apart), per-tier summary, Gini (sorted
     cumulative sums), and the monthly acquisition-cohort matrix of active customers (integer
@@ -109,7 +110,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--customers", type=int, default=1_000_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3, help="calls per child process")
+    ap.add_argument("--rounds", type=int, default=3, help="child processes per tool, taking turns")
     ap.add_argument("--child", nargs=2, metavar=("TOOL", "PARQUET"), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -122,9 +124,19 @@ def main() -> None:
         print(f"generating {a.rows:,} rows / {a.customers:,} customers ...", file=sys.stderr)
         subprocess.run([sys.executable, str(Path(__file__).with_name("bench_rfm.py")), "--gen", str(path),
                         "--ids", "int", "--rows", str(a.rows), "--customers", str(a.customers)], check=True)
-        for tool in TOOLS:
-            print(f"  running {tool} ...", file=sys.stderr, flush=True)
-            results[tool] = run_child(tool, path, a.repeat)
+        # The tools take turns, one child process each per round, so that a
+        # noisy spell of the machine falls on both rather than on one.
+        for round_ in range(a.rounds):
+            for tool in TOOLS:
+                print(f"  round {round_ + 1}/{a.rounds}: running {tool} ...", file=sys.stderr, flush=True)
+                r = run_child(tool, path, a.repeat)
+                if tool not in results:
+                    results[tool] = r
+                else:
+                    kept = results[tool]
+                    kept["times"] += r["times"]
+                    kept["load"] = min(kept["load"], r["load"])
+                    kept["peak_rss_mib"] = max(kept["peak_rss_mib"], r["peak_rss_mib"])
     c, p = results["ciblage"], results["pandas"]
     assert c["sizes"] == p["sizes"], (c["sizes"], p["sizes"])
     assert abs(c["gini"] - p["gini"]) < 1e-9, (c["gini"], p["gini"])
@@ -138,7 +150,8 @@ def main() -> None:
     i = info
     print(f"\n{i['nproc']} cores ({i['cpu']}), Python {i['python']}, pandas {i['pandas']}, pyarrow "
           f"{i['pyarrow']}, ciblage {i['ciblage']} ({i['ciblage_build']} build), {i['date']}, load average "
-          f"at start {i['loadavg'][0]:.2f}; {a.customers:,} customers, best/median of {a.repeat}; "
+          f"at start {i['loadavg'][0]:.2f}; {a.customers:,} customers, best/median of {a.rounds} rounds × "
+          f"{a.repeat} calls, the tools taking turns; "
           f"tiers {c['sizes']}, Gini {c['gini']:.6f}, {c['cohort_total']:,} active cohort cells.")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"value_{a.rows}_{dt.datetime.now():%Y%m%dT%H%M%S}.json"
