@@ -8,10 +8,10 @@ use crate::error::{CiblageError, Result};
 use crate::prefetch::{prefetch, LOOKAHEAD};
 use crate::transactions::{check_codes, check_finite, Transactions};
 
-/// Rows from which the sums run on all threads.
-const PARALLEL_ROWS: usize = 1 << 20;
-/// Scratch slots per task for the rows of other tasks (a power of two).
-const OVERFLOW: usize = 8;
+/// Rows per piece of the sums (the last piece takes the rest).
+const PIECE_ROWS: usize = 1 << 22;
+/// Bytes of per-piece sums allowed at once.
+const PIECE_BUDGET: usize = 256 << 20;
 
 /// Transactions, revenue and (when costs are given) cost and margin of
 /// every customer, indexed by customer code.
@@ -19,6 +19,10 @@ const OVERFLOW: usize = 8;
 /// Every row counts, returns included: revenue is the net sum of amounts,
 /// margin is revenue minus cost. Use [`crate::Rfm`]'s negative-amount
 /// policy first if returns must be left out.
+///
+/// The rows are summed in pieces of about 4 million (their number set by
+/// the data size alone), each in row order, the pieces then added in
+/// order: the sums are the same for any number of threads.
 ///
 /// ```
 /// use ciblage::value::CustomerTotals;
@@ -84,77 +88,35 @@ impl CustomerTotals {
             check_finite(argument, column)?;
         }
         check_codes(codes, customers)?;
-        // Count and revenue side by side (16 bytes): one cache line per row.
-        // Each task owns a range of customers and reads every row: each
-        // customer's sums run in row order, whatever the number of threads.
-        let parts = if n < PARALLEL_ROWS {
-            1
-        } else {
-            rayon::current_num_threads()
-        };
-        let width = customers.div_ceil(parts).max(1);
-        let parts = customers.div_ceil(width);
-        // OVERFLOW more slots per task, past its range: rows of other
-        // customers add to them, so the loop has no branch (rows fall in or
-        // out of a task's range at random; a mispredicted branch per row
-        // would stall the cache misses that the loop overlaps). Consecutive
-        // rows take turns among them: with one, every addition would wait
-        // for the previous one.
-        let stride = width + OVERFLOW;
-        let mut slots = vec![(0u64, 0.0f64); parts * stride];
-        let mut cost = costs.map(|_| vec![0.0; parts * stride]);
-        let mut cost_parts: Vec<Option<&mut [f64]>> = match cost.as_mut() {
-            Some(c) => c.chunks_mut(stride).map(Some).collect(),
-            None => (0..parts).map(|_| None).collect(),
-        };
-        slots
-            .par_chunks_mut(stride)
-            .zip(cost_parts.par_iter_mut())
-            .enumerate()
-            .for_each(|(part, (slots, cost))| {
-                let lo = (part * width) as u32;
-                let len = (slots.len() - OVERFLOW) as u32;
-                let slot_of = |c: u32, i: usize| {
-                    let k = c.wrapping_sub(lo);
-                    if k < len {
-                        k as usize
-                    } else {
-                        len as usize + (i & (OVERFLOW - 1))
-                    }
-                };
-                for (i, (&c, &a)) in codes.iter().zip(amounts).enumerate() {
-                    if let Some(&ahead) = codes.get(i + LOOKAHEAD) {
-                        prefetch(&slots[slot_of(ahead, i)]);
-                    }
-                    let slot = &mut slots[slot_of(c, i)];
-                    slot.0 += 1;
-                    slot.1 += a;
-                }
-                if let (Some(cost), Some(costs)) = (cost.as_deref_mut(), costs) {
-                    for (i, (&c, &k)) in codes.iter().zip(costs).enumerate() {
-                        cost[slot_of(c, i)] += k;
-                    }
-                }
-            });
-        // The real slots: each task's range without its overflow slots
-        // (no division per customer).
-        fn real<T, U>(
-            all: &[T],
-            stride: usize,
-            width: usize,
-            n: usize,
-            f: impl Fn(&T) -> U,
-        ) -> Vec<U> {
-            let mut out = Vec::with_capacity(n);
-            for part in all.chunks(stride) {
-                let take = width.min(n - out.len());
-                out.extend(part[..take].iter().map(&f));
-            }
-            out
+        // The rows are cut into pieces whose number depends only on the
+        // data size; each piece sums its rows into its own copy of the
+        // per-customer sums (no atomics, no branch per row), and the copies
+        // are added in piece order: the sums are the same for any number
+        // of threads.
+        let slot_bytes = 16 + costs.map_or(0, |_| 8);
+        let affordable = (PIECE_BUDGET / (customers.max(1) * slot_bytes)).max(1);
+        let pieces = (n / PIECE_ROWS).clamp(1, affordable);
+        let step = n.div_ceil(pieces);
+        let sums: Vec<PieceSums> = (0..pieces)
+            .into_par_iter()
+            .map(|p| {
+                let rows = p * step..((p + 1) * step).min(n);
+                PieceSums::of(
+                    &codes[rows.clone()],
+                    &amounts[rows.clone()],
+                    costs.map(|c| &c[rows]),
+                    customers,
+                )
+            })
+            .collect();
+        let mut sums = sums.into_iter();
+        let mut total = sums.next().expect("at least one piece");
+        for piece in sums {
+            total.add(&piece);
         }
-        let transactions = real(&slots, stride, width, customers, |s| s.0);
-        let revenue = real(&slots, stride, width, customers, |s| s.1);
-        let cost = cost.map(|c| real(&c, stride, width, customers, |&k| k));
+        let transactions = total.slots.iter().map(|s| s.0).collect();
+        let revenue = total.slots.iter().map(|s| s.1).collect();
+        let cost = total.cost;
         Ok(Self {
             transactions,
             revenue,
@@ -195,6 +157,51 @@ impl CustomerTotals {
     }
 }
 
+/// The sums of one piece of rows: count and revenue side by side (16
+/// bytes, one cache line per row), and the costs.
+struct PieceSums {
+    slots: Vec<(u64, f64)>,
+    cost: Option<Vec<f64>>,
+}
+
+impl PieceSums {
+    fn of(codes: &[u32], amounts: &[f64], costs: Option<&[f64]>, customers: usize) -> Self {
+        let mut slots = vec![(0u64, 0.0f64); customers];
+        for (i, (&c, &a)) in codes.iter().zip(amounts).enumerate() {
+            if let Some(&ahead) = codes.get(i + LOOKAHEAD) {
+                prefetch(&slots[ahead as usize]);
+            }
+            let slot = &mut slots[c as usize];
+            slot.0 += 1;
+            slot.1 += a;
+        }
+        let cost = costs.map(|costs| {
+            let mut cost = vec![0.0; customers];
+            for (&c, &k) in codes.iter().zip(costs) {
+                cost[c as usize] += k;
+            }
+            cost
+        });
+        Self { slots, cost }
+    }
+
+    /// Adds the sums of the next piece.
+    fn add(&mut self, next: &Self) {
+        self.slots
+            .par_iter_mut()
+            .zip(next.slots.par_iter())
+            .for_each(|(a, b)| {
+                a.0 += b.0;
+                a.1 += b.1;
+            });
+        if let (Some(a), Some(b)) = (self.cost.as_mut(), next.cost.as_ref()) {
+            a.par_iter_mut()
+                .zip(b.par_iter())
+                .for_each(|(a, b)| *a += b);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,8 +232,8 @@ mod tests {
 
     #[test]
     fn same_sums_for_any_thread_count() {
-        // Past PARALLEL_ROWS rows, amounts with many rounding steps.
-        let n = PARALLEL_ROWS + 12_345;
+        // Two pieces of rows, amounts with many rounding steps.
+        let n = 2 * PIECE_ROWS + 12_345;
         let codes: Vec<u32> = (0..n as u32)
             .map(|i| i.wrapping_mul(2_654_435_761) % 9_973)
             .collect();
@@ -243,6 +250,17 @@ mod tests {
         let one = run(1);
         assert_eq!(one, run(2));
         assert_eq!(one, run(3));
+        // Each piece summed in row order, the pieces added in order.
+        let half = n.div_ceil(2);
+        let mut first = vec![0.0; 9_973];
+        let mut second = vec![0.0; 9_973];
+        for (i, (&c, &a)) in codes.iter().zip(&amounts).enumerate() {
+            let piece = if i < half { &mut first } else { &mut second };
+            piece[c as usize] += a;
+        }
+        let expected: Vec<f64> = first.iter().zip(&second).map(|(a, b)| a + b).collect();
+        assert_eq!(one.revenue(), &expected[..]);
+        assert_eq!(one.cost().unwrap(), &expected[..]);
     }
 
     proptest! {
