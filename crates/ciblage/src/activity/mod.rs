@@ -11,9 +11,16 @@ use crate::error::{CiblageError, Result};
 use crate::time::Zone;
 use crate::transactions::{NegativeAmounts, Transactions};
 
-/// Chunks of at least this many rows are absorbed by several threads, each
-/// owning a range of customer codes.
+/// Chunks of at least this many rows are absorbed by several threads.
 const PARALLEL_ROWS: usize = 1 << 18;
+/// Rows per piece of a large chunk (the last piece takes the rest); small
+/// in tests, so that they see several pieces.
+#[cfg(not(test))]
+const PIECE_ROWS: usize = 1 << 22;
+#[cfg(test)]
+const PIECE_ROWS: usize = 1 << 17;
+/// Bytes of per-customer state of the pieces after the first allowed at once.
+const PIECE_BUDGET: usize = 256 << 20;
 mod partial;
 
 use partial::{Partial, Rows, TaskOutput, NO_ROW};
@@ -188,35 +195,52 @@ impl ActivityAccumulator {
                 ))
             }
         }
-        if let Some(row) = codes.iter().position(|&c| c as usize >= n_customers) {
-            return Err(CiblageError::param(
-                "codes",
-                format!(
-                    "code {} at row {row} is not below n_customers {n_customers}",
-                    codes[row]
-                ),
-            ));
-        }
-        let rows = Rows {
-            codes,
-            ts: timestamps,
-            amounts,
-            costs,
-            row0: self.state.report.rows as usize,
-        };
+        crate::transactions::check_codes(codes, n_customers)?;
+        let row0 = self.state.report.rows as usize;
         self.state.grow(n_customers, self.has_cost);
-        let (opts, cutoff) = (self.options, self.cutoff);
-        let threads = rayon::current_num_threads();
-        let parts = if n < PARALLEL_ROWS || threads < 2 {
-            1
+        let (opts, cutoff, has_cost) = (self.options, self.cutoff, self.has_cost);
+        // The rows are cut into pieces whose number depends only on the
+        // chunk's size (and the memory a piece's sums take); the first
+        // piece adds to the accumulated state, the others to fresh states
+        // merged in piece order. Within a piece each task owns a range of
+        // customers and reads every row of the piece, so every customer's
+        // sums run in row order within the piece: results do not depend on
+        // the number of threads.
+        let (pieces, ranges) = if n < PARALLEL_ROWS {
+            (1, 1)
         } else {
-            threads
+            let bytes = n_customers.max(1) * (32 + if has_cost { 8 } else { 0 });
+            let pieces = (n / PIECE_ROWS).clamp(1, (PIECE_BUDGET / bytes).max(1));
+            (pieces, rayon::current_num_threads().div_ceil(pieces))
         };
-        let outputs: Vec<Result<TaskOutput>> = self
-            .state
-            .ranges(parts)
+        let step = n.div_ceil(pieces);
+        let piece_rows = |p: usize| {
+            let (lo, hi) = (p * step, ((p + 1) * step).min(n));
+            Rows {
+                codes: &codes[lo..hi],
+                ts: &timestamps[lo..hi],
+                amounts: &amounts[lo..hi],
+                costs: costs.map(|c| &c[lo..hi]),
+                row0: row0 + lo,
+            }
+        };
+        let mut later: Vec<Partial> = (1..pieces)
+            .map(|_| {
+                let mut part = Partial::default();
+                part.grow(n_customers, has_cost);
+                part
+            })
+            .collect();
+        let mut tasks = Vec::with_capacity(pieces * ranges);
+        for (p, part) in std::iter::once(&mut self.state)
+            .chain(later.iter_mut())
+            .enumerate()
+        {
+            tasks.extend(part.ranges(ranges).into_iter().map(|r| (r, piece_rows(p))));
+        }
+        let outputs: Vec<Result<TaskOutput>> = tasks
             .into_par_iter()
-            .map(|mut range| range.absorb(&opts, cutoff, rows))
+            .map(|(mut range, rows)| range.absorb(&opts, cutoff, rows))
             .collect();
         // Report the error of the earliest row, as a serial pass would.
         let mut first_error: Option<CiblageError> = None;
@@ -238,6 +262,9 @@ impl ActivityAccumulator {
         }
         if let Some(e) = first_error {
             return Err(e);
+        }
+        for part in later {
+            self.state.add_sums(&part);
         }
         self.state.report.rows += n as u64;
         Ok(())
@@ -418,6 +445,45 @@ mod tests {
             assert!((x - y).abs() < 1e-9 * x.abs().max(1.0));
         }
         assert_eq!(a.report.rows, n as u64);
+    }
+
+    #[test]
+    fn pieces_give_the_same_sums_for_any_thread_count() {
+        // Four pieces of rows (in tests), costs and returns included.
+        let n = 4 * PIECE_ROWS + 777;
+        let codes: Vec<u32> = (0..n).map(|i| (i * 7919 % 5000) as u32).collect();
+        let ts: Vec<i64> = (0..n).map(|i| (i as i64 * 31) % 900_000).collect();
+        let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() - 20.0).collect();
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    let mut acc = ActivityAccumulator::new(opts(), true);
+                    acc.push(&codes, &ts, &amounts, Some(&amounts), 5000)
+                        .unwrap();
+                    acc.finish()
+                })
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        assert_eq!(one, run(5));
+        // By hand: each piece summed in row order, the pieces in order.
+        let step = n.div_ceil(4);
+        let mut pieces = vec![vec![0.0; 5000]; 4];
+        for (i, (&c, &a)) in codes.iter().zip(&amounts).enumerate() {
+            pieces[i / step][c as usize] += a;
+        }
+        let expected: Vec<f64> = (0..5000)
+            .map(|c| ((pieces[0][c] + pieces[1][c]) + pieces[2][c]) + pieces[3][c])
+            .collect();
+        assert_eq!(one.revenue, expected);
+        assert_eq!(one.cost, Some(expected));
+        assert_eq!(
+            one.transactions.iter().map(|&t| t as usize).sum::<usize>(),
+            n
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The mergeable per-customer state behind [`super::ActivityAccumulator`].
 
+use rayon::prelude::*;
+
 use crate::error::{CiblageError, Result};
 use crate::prefetch::{prefetch, LOOKAHEAD};
 use crate::transactions::NegativeAmounts;
@@ -188,6 +190,24 @@ impl Partial {
             base += len;
         }
         out
+    }
+
+    /// Adds the per-customer state of `later` (same customers, rows that
+    /// came after) to this one, on all threads.
+    pub fn add_sums(&mut self, later: &Self) {
+        self.customers
+            .par_iter_mut()
+            .zip(later.customers.par_iter())
+            .for_each(|(mine, theirs)| {
+                mine.first = mine.first.min(theirs.first);
+                mine.last = mine.last.max(theirs.last);
+                mine.transactions += theirs.transactions;
+                mine.revenue += theirs.revenue;
+            });
+        self.cost
+            .par_iter_mut()
+            .zip(later.cost.par_iter())
+            .for_each(|(mine, theirs)| *mine += theirs);
     }
 
     pub fn merge(mut self, other: Self) -> Self {
