@@ -2,14 +2,15 @@
 
 Run from the repository root, after `make develop-release` (10M rows / 1M customers by default):
     .venv/bin/python benches/python/bench_rfm.py [--rows N] [--customers N] [--ids int|str|both]
-        [--repeat 3] [--tools ciblage-pandas,ciblage-polars,pandas,polars] [--threads N]
+        [--repeat 3] [--rounds 1] [--tools ciblage-pandas,ciblage-polars,pandas,polars] [--threads N]
 Output: a Markdown table and a machine line on stdout (paste into docs/benchmarks.md), progress
 on stderr, JSON in benches/python/results/ (git-ignored).
 
 What is measured:
   * Data: `ciblage.datasets.transactions(..., seed=42, string_ids=..., return_rate=0)`, generated
     once per id kind and written to parquet in a temporary directory.
-  * Each tool runs in a fresh child process (`--child`) that loads the parquet (`pd.read_parquet`
+  * Each tool runs in fresh child processes (`--child`, one per round, the tools taking turns
+    over `--rounds` rounds; peak RSS is the largest of its rounds), each of which loads the parquet (`pd.read_parquet`
     / `pl.read_parquet`, reported as "load s"), then times ONLY the compute from the in-memory
     DataFrame to the final per-customer table, REPEAT times ("best s" = min, "median s").
     - pandas / polars: the usual idiom (reference notes rfm-clv-churn.md section 5): group by
@@ -168,7 +169,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--customers", type=int, default=1_000_000)
     ap.add_argument("--ids", choices=("int", "str", "both"), default="int")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3, help="calls per child process")
+    ap.add_argument("--rounds", type=int, default=1, help="child processes per tool, taking turns")
     ap.add_argument("--tools", default=",".join(TOOLS))
     ap.add_argument("--threads", type=int, default=None, help="POLARS_MAX_THREADS / RAYON_NUM_THREADS")
     ap.add_argument("--child", nargs=2, metavar=("TOOL", "PARQUET"), help=argparse.SUPPRESS)
@@ -199,10 +201,21 @@ def main() -> None:
             subprocess.run([sys.executable, __file__, "--gen", str(path), "--ids", ids,
                             "--rows", str(a.rows), "--customers", str(a.customers)], check=True)
             results = {}
-            for tool in tools:
-                print(f"  running {tool} ({ids} ids) ...", file=sys.stderr, flush=True)
-                results[tool] = r = run_child(tool, path, a.repeat, env)
-                assert (r["customers"], r["sum_frequency"]) == (a.customers, a.rows), (tool, r)
+            # The tools take turns, one child process each per round, so that
+            # a noisy spell of the machine falls on all of them, not on one.
+            for round_ in range(a.rounds):
+                for tool in tools:
+                    print(f"  round {round_ + 1}/{a.rounds}: running {tool} ({ids} ids) ...",
+                          file=sys.stderr, flush=True)
+                    r = run_child(tool, path, a.repeat, env)
+                    assert (r["customers"], r["sum_frequency"]) == (a.customers, a.rows), (tool, r)
+                    if tool in results:
+                        kept = results[tool]
+                        kept["times"] += r["times"]
+                        kept["load"] = min(kept["load"], r["load"])
+                        kept["peak_rss_mib"] = max(kept["peak_rss_mib"], r["peak_rss_mib"])
+                    else:
+                        results[tool] = r
             ref = next(iter(results.values()))["sum_monetary"]
             for tool, r in results.items():
                 assert abs(r["sum_monetary"] - ref) <= 1e-9 * abs(ref), (tool, r["sum_monetary"], ref)
@@ -225,7 +238,8 @@ def main() -> None:
     print(f"\n{i['nproc']} cores ({i['cpu']}), Python {i['python']}, pandas {i['pandas']}, polars "
           f"{i['polars']}, pyarrow {i['pyarrow']}, ciblage {i['ciblage']} ({i['ciblage_build']} build), "
           f"{i['date']}, load average at start {i['loadavg'][0]:.2f}; {a.customers:,} customers, "
-          f"best/median of {a.repeat}, threads={a.threads or 'default'}; ratio = best s / best s "
+          f"best/median of {a.rounds} round(s) × {a.repeat} calls (tools taking turns), "
+          f"threads={a.threads or 'default'}; ratio = best s / best s "
           "of ciblage on the same library.")
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"rfm_{a.rows}_{dt.datetime.now():%Y%m%dT%H%M%S}.json"
