@@ -124,4 +124,20 @@ proptest! {
         let expected: Vec<&str> = distinct.iter().map(|s| s.as_str()).collect();
         prop_assert_eq!(sorted, expected);
     }
+
+    #[test]
+    fn short_string_ids_sort_bytewise(input in proptest::collection::vec("[a\\x00]{0,11}|[é✓b]{1,3}", 1..200)) {
+        // Every id of at most 11 bytes: the packed-integer order, with ids
+        // that differ only by trailing zero bytes.
+        let mut index = CustomerIndex::new();
+        let mut codes = Vec::new();
+        index.encode_str(input.iter().map(String::as_str), &mut codes).unwrap();
+        let sorted: Vec<&str> = index.sorted_codes().iter().map(|&c| match index.id(c) {
+            CustomerId::Str(s) => s,
+            CustomerId::Int(_) => unreachable!(),
+        }).collect();
+        let distinct: std::collections::BTreeSet<&String> = input.iter().collect();
+        let expected: Vec<&str> = distinct.iter().map(|s| s.as_str()).collect();
+        prop_assert_eq!(sorted, expected);
+    }
 }
