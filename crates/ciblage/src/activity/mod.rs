@@ -153,9 +153,11 @@ impl ActivityAccumulator {
     }
 
     /// Absorbs one chunk of rows. `n_customers` is the number of codes known
-    /// so far (every code in `codes` is below it). Large chunks are shared
-    /// by the rayon thread pool, each thread owning a range of customers, so
-    /// every sum is accumulated in row order whatever the number of threads.
+    /// so far (every code in `codes` is below it). Large chunks are cut into
+    /// pieces of about 4M rows (their number set by the chunk's size), each
+    /// summed in row order, then added in piece order; within a piece each
+    /// thread owns a range of customers. The sums do not depend on the
+    /// number of threads.
     ///
     /// # Errors
     /// Columns of different lengths, costs given or missing against
