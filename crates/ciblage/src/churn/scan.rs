@@ -114,6 +114,33 @@ pub(crate) fn scan_rows<F: Fn(i64) -> Option<i64> + Sync>(
     }
 }
 
+/// The revenue sums of the rows in `range`: `visit(row, period, amount)`
+/// does the caller's work for each counted row and gives the customer's
+/// cohort ([`NO_PERIOD`]: none).
+#[inline(always)]
+fn task_sums<F, V>(
+    rows: Rows<'_>,
+    range: std::ops::Range<usize>,
+    n: usize,
+    period_of: &F,
+    mut visit: V,
+) -> PeriodSums
+where
+    F: Fn(i64) -> Option<i64>,
+    V: FnMut(usize, usize, f64) -> u16,
+{
+    let mut sums = PeriodSums::new(n);
+    for i in range {
+        let Some(r) = period_of(rows.ts[i]) else {
+            continue;
+        };
+        let (r, a) = (r.max(0) as usize, rows.amounts[i]);
+        let c0 = visit(i, r, a);
+        sums.add(r, (c0 != NO_PERIOD).then_some(usize::from(c0)), a);
+    }
+    sums
+}
+
 /// [`scan_rows`] for any number of periods: bitmaps of `⌈n / 64⌉` words,
 /// shared by the threads.
 fn scan_rows_words<F: Fn(i64) -> Option<i64> + Sync>(
@@ -131,12 +158,7 @@ fn scan_rows_words<F: Fn(i64) -> Option<i64> + Sync>(
         tasks.count(),
         |_| (),
         |_, range| {
-            let mut sums = PeriodSums::new(n);
-            for i in range {
-                let Some(r) = period_of(rows.ts[i]) else {
-                    continue;
-                };
-                let (r, a) = (r.max(0) as usize, rows.amounts[i]);
+            task_sums(rows, range, n, &period_of, |i, r, a| {
                 let code = rows.codes[i] as usize;
                 let c0 = cohort_of[code];
                 if c0 != NO_PERIOD && a > 0.0 {
@@ -146,9 +168,8 @@ fn scan_rows_words<F: Fn(i64) -> Option<i64> + Sync>(
                         bits[at].fetch_or(bit, Ordering::Relaxed);
                     }
                 }
-                sums.add(r, (c0 != NO_PERIOD).then_some(usize::from(c0)), a);
-            }
-            sums
+                c0
+            })
         },
     );
     let sums = PeriodSums::total(n, runs.iter().flat_map(|(_, s)| s));
@@ -209,12 +230,7 @@ fn packed_private<F: Fn(i64) -> Option<i64> + Sync>(
         copies,
         |_| cohort_of.par_iter().map(packed).collect::<Vec<u64>>(),
         |state, range| {
-            let mut sums = PeriodSums::new(n);
-            for i in range {
-                let Some(r) = period_of(rows.ts[i]) else {
-                    continue;
-                };
-                let (r, a) = (r.max(0) as usize, rows.amounts[i]);
+            task_sums(rows, range, n, period_of, |i, r, a| {
                 if let Some(&ahead) = rows.codes.get(i + LOOKAHEAD) {
                     prefetch(&state[ahead as usize]);
                 }
@@ -222,9 +238,8 @@ fn packed_private<F: Fn(i64) -> Option<i64> + Sync>(
                 let c0 = (*slot >> PACKED_PERIODS) as u16;
                 // `&` of two flags, not `&&`: no branch.
                 *slot |= u64::from((a > 0.0) & (c0 != NO_PERIOD)) << r;
-                sums.add(r, (c0 != NO_PERIOD).then_some(usize::from(c0)), a);
-            }
-            sums
+                c0
+            })
         },
     );
     let sums = PeriodSums::total(n, runs.iter().flat_map(|(_, s)| s));
@@ -257,12 +272,7 @@ fn packed_shared<F: Fn(i64) -> Option<i64> + Sync>(
         tasks.count(),
         |_| (),
         |_, range| {
-            let mut sums = PeriodSums::new(n);
-            for i in range {
-                let Some(r) = period_of(rows.ts[i]) else {
-                    continue;
-                };
-                let (r, a) = (r.max(0) as usize, rows.amounts[i]);
+            task_sums(rows, range, n, period_of, |i, r, a| {
                 if let Some(&ahead) = rows.codes.get(i + LOOKAHEAD) {
                     prefetch(&state[ahead as usize]);
                 }
@@ -274,9 +284,8 @@ fn packed_shared<F: Fn(i64) -> Option<i64> + Sync>(
                 if c0 != NO_PERIOD && a > 0.0 && word & bit == 0 {
                     slot.fetch_or(bit, Ordering::Relaxed);
                 }
-                sums.add(r, (c0 != NO_PERIOD).then_some(usize::from(c0)), a);
-            }
-            sums
+                c0
+            })
         },
     );
     let sums = PeriodSums::total(n, runs.iter().flat_map(|(_, s)| s));
