@@ -192,8 +192,8 @@ impl Partial {
         out
     }
 
-    /// Adds the per-customer state of `later` (same customers, rows that
-    /// came after) to this one, on all threads.
+    /// Adds the per-customer state of `later` (rows that came after; the
+    /// customers both know) to this one, on all threads.
     pub fn add_sums(&mut self, later: &Self) {
         self.customers
             .par_iter_mut()
@@ -214,15 +214,7 @@ impl Partial {
         if self.customers.len() < other.customers.len() {
             return other.merge(self);
         }
-        for (mine, theirs) in self.customers.iter_mut().zip(&other.customers) {
-            mine.first = mine.first.min(theirs.first);
-            mine.last = mine.last.max(theirs.last);
-            mine.transactions += theirs.transactions;
-            mine.revenue += theirs.revenue;
-        }
-        for (mine, theirs) in self.cost.iter_mut().zip(&other.cost) {
-            *mine += theirs;
-        }
+        self.add_sums(&other);
         self.day_keys.extend_from_slice(&other.day_keys);
         self.report.merge(&other.report);
         self
