@@ -1,6 +1,6 @@
 //! `ciblage._native.rfm_scores` and its result class.
 
-use arrow_array::RecordBatch;
+use arrow_array::{ArrayRef, RecordBatch};
 use chrono::NaiveDate;
 use ciblage::{
     ActivityAccumulator, Binning, CiblageError, FrequencyMeasure, MonetaryMeasure, NegativeAmounts,
@@ -9,12 +9,16 @@ use ciblage::{
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3_arrow::PyTable;
+use rayon::prelude::*;
 
 use crate::arrow_in::{self, TimeKind};
 use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{name_columns, BindError, BindResult};
 use crate::segments::PySegmentTable;
 use crate::tx_in::{resolve, Resolved, TransactionColumns};
+
+/// Builds one output column.
+type Column<'a> = Box<dyn Fn() -> ArrayRef + Send + Sync + 'a>;
 
 /// Column names of the transaction table.
 struct ColumnNames<'a> {
@@ -218,41 +222,56 @@ impl PyRfmResult {
     fn customers(&self, py: Python<'_>) -> PyResult<PyTable> {
         let s = &self.scores;
         let names = s.segment_names();
-        let build = || {
-            let mut t = TableBuilder::default();
-            t.push("customer_id", out::ids_array(s.ids()));
-            t.push(
+        let kind = &self.time_kind;
+        // The columns are built side by side: most of the time goes into
+        // fresh memory, whose pages every thread can take at once.
+        let columns: Vec<(&str, Column<'_>)> = vec![
+            ("customer_id", Box::new(|| out::ids_array(s.ids()))),
+            (
                 "first_purchase",
-                out::time_array(s.first_purchase(), &self.time_kind, s.zone()),
-            );
-            t.push(
+                Box::new(|| out::time_array(s.first_purchase(), kind, s.zone())),
+            ),
+            (
                 "last_purchase",
-                out::time_array(s.last_purchase(), &self.time_kind, s.zone()),
-            );
-            t.push(
+                Box::new(|| out::time_array(s.last_purchase(), kind, s.zone())),
+            ),
+            (
                 "recency_days",
-                out::i64_array(s.recency_days().iter().copied()),
-            );
-            t.push(
+                Box::new(|| out::i64_array(s.recency_days().iter().copied())),
+            ),
+            (
                 "tenure_days",
-                out::i64_array(s.tenure_days().iter().copied()),
-            );
-            t.push(
+                Box::new(|| out::i64_array(s.tenure_days().iter().copied())),
+            ),
+            (
                 "frequency",
-                out::i64_array(s.frequency().iter().map(|&f| i64::from(f))),
-            );
-            t.push("monetary", out::f64_array(s.monetary()));
-            t.push("average_amount", out::f64_array(s.average_amount()));
-            t.push("r_score", out::u8_array(s.r_scores()));
-            t.push("f_score", out::u8_array(s.f_scores()));
-            t.push("m_score", out::u8_array(s.m_scores()));
-            t.push("rfm_code", out::u16_array(s.cell_codes()));
-            t.push("score_sum", out::u8_array(&s.score_sums()));
-            t.push("weighted_score", out::f64_array(&s.weighted_scores()));
-            t.push(
+                Box::new(|| out::i64_array(s.frequency().iter().map(|&f| i64::from(f)))),
+            ),
+            ("monetary", Box::new(|| out::f64_array(s.monetary()))),
+            (
+                "average_amount",
+                Box::new(|| out::f64_array(s.average_amount())),
+            ),
+            ("r_score", Box::new(|| out::u8_array(s.r_scores()))),
+            ("f_score", Box::new(|| out::u8_array(s.f_scores()))),
+            ("m_score", Box::new(|| out::u8_array(s.m_scores()))),
+            ("rfm_code", Box::new(|| out::u16_array(s.cell_codes()))),
+            ("score_sum", Box::new(|| out::u8_array(&s.score_sums()))),
+            (
+                "weighted_score",
+                Box::new(|| out::f64_array(&s.weighted_scores())),
+            ),
+            (
                 "segment",
-                out::dictionary_array(s.segment_indices(), &names),
-            );
+                Box::new(|| out::dictionary_array(s.segment_indices(), &names)),
+            ),
+        ];
+        let build = || {
+            let arrays: Vec<ArrayRef> = columns.par_iter().map(|(_, column)| column()).collect();
+            let mut t = TableBuilder::default();
+            for ((name, _), array) in columns.iter().zip(arrays) {
+                t.push(name, array);
+            }
             t
         };
         py.detach(build).into_py_table()
