@@ -28,6 +28,8 @@ pub mod error;
 mod prefetch;
 pub mod rfm;
 pub mod synth;
+#[cfg(test)]
+mod testing;
 pub mod time;
 pub mod transactions;
 pub mod tree;

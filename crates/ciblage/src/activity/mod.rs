@@ -457,16 +457,12 @@ mod tests {
         let ts: Vec<i64> = (0..n).map(|i| (i as i64 * 31) % 900_000).collect();
         let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() - 20.0).collect();
         let run = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| {
-                    let mut acc = ActivityAccumulator::new(opts(), true);
-                    acc.push(&codes, &ts, &amounts, Some(&amounts), 5000)
-                        .unwrap();
-                    acc.finish()
-                })
+            crate::testing::on_threads(threads, || {
+                let mut acc = ActivityAccumulator::new(opts(), true);
+                acc.push(&codes, &ts, &amounts, Some(&amounts), 5000)
+                    .unwrap();
+                acc.finish()
+            })
         };
         let one = run(1);
         assert_eq!(one, run(2));

@@ -217,13 +217,7 @@ fn same_result_for_any_thread_count() {
         .unwrap();
     let tx = data.to_transactions().unwrap();
     let params = Retention::params().period(Period::Month).check().unwrap();
-    let fit = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| params.fit(&tx).unwrap())
-    };
+    let fit = |threads: usize| crate::testing::on_threads(threads, || params.fit(&tx).unwrap());
     let one = fit(1);
     assert!(one.cohorts().len() > 1 && one.periods().iter().any(|p| p.reactivated > 0));
     // Survival holds NaN where nobody is at risk (NaN ≠ NaN): compare the

@@ -239,13 +239,9 @@ mod tests {
             .collect();
         let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() * 0.1).collect();
         let run = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| {
-                    CustomerTotals::from_codes(&codes, 9_973, &amounts, Some(&amounts)).unwrap()
-                })
+            crate::testing::on_threads(threads, || {
+                CustomerTotals::from_codes(&codes, 9_973, &amounts, Some(&amounts)).unwrap()
+            })
         };
         let one = run(1);
         assert_eq!(one, run(2));
