@@ -13,7 +13,8 @@
 //! feature on all threads; each sum runs in row order, so results do not
 //! depend on the number of threads.
 
-use std::collections::HashMap;
+use foldhash::fast::FixedState;
+use hashbrown::HashMap;
 
 use rayon::prelude::*;
 
@@ -21,20 +22,17 @@ mod build;
 mod categorical;
 mod rows;
 mod search;
+mod small;
 
 use crate::tree::cart::bins::{FeatureBins, MISSING};
 use crate::tree::cart::criterion::{self, Sums};
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::splitter::{threshold_between, NodeSplitter, NodeSummary, Split, TrainSet};
 pub(crate) use rows::NodeRows;
+use small::SMALL_ROWS;
 
 /// Rows × features from which a node's histograms are built on all threads.
 const PARALLEL_CELLS: usize = 1 << 16;
-
-/// Children with fewer rows keep no histograms: they are built from the
-/// rows (in reused buffers) when the child is split, which costs less than
-/// keeping them.
-const KEEP_MIN_ROWS: usize = 32;
 
 /// Per-bin sums of one feature in one node, for the bins holding rows
 /// only, ascending (the missing-value bin, numbered after the others,
@@ -69,7 +67,7 @@ struct NodeHist {
 }
 
 /// Buffers reused from node to node: dense per-bin sums (zero between
-/// uses) and the (bin, row) keys of a small node's rows.
+/// uses) and the (bin, position) keys of a small node's rows.
 #[derive(Default)]
 struct HistScratch {
     count: Vec<u32>,
@@ -92,36 +90,50 @@ impl NodeHist {
         self.start[f]..self.start[f + 1]
     }
 
-    /// `self − small`, where `small` holds a subset of the rows; bins left
-    /// without rows are dropped.
-    fn minus(&self, small: &Self, width: usize) -> Self {
-        let mut out = Self {
-            start: vec![0],
-            e: FeatureHist::default(),
-        };
-        let mut stat = vec![0.0; width];
-        let (a, b) = (&self.e, &small.e);
+    /// Becomes `self − small`, where `small` holds a subset of the rows;
+    /// bins left without rows are dropped (entries move down in place).
+    fn subtract(&mut self, small: &Self, width: usize) {
+        let (a, b) = (&mut self.e, &small.e);
+        let mut to = 0;
+        let mut from = 0;
         for f in 0..self.start.len() - 1 {
             let mut j = small.start[f];
             let j_end = small.start[f + 1];
-            for i in self.range(f) {
-                let s = &a.stat[i * width..(i + 1) * width];
-                if j < j_end && b.bin[j] == a.bin[i] {
-                    let count = a.count[i] - b.count[j];
-                    if count > 0 {
-                        for (k, v) in stat.iter_mut().enumerate() {
-                            *v = s[k] - b.stat[j * width + k];
-                        }
-                        out.e.push(a.bin[i], count, a.w[i] - b.w[j], &stat);
-                    }
-                    j += 1;
-                } else {
-                    out.e.push(a.bin[i], a.count[i], a.w[i], s);
+            let end = self.start[f + 1];
+            self.start[f] = to;
+            while from < end {
+                let (mut count, mut w) = (a.count[from], a.w[from]);
+                let matched = j < j_end && b.bin[j] == a.bin[from];
+                if matched {
+                    count -= b.count[j];
+                    w -= b.w[j];
                 }
+                if count > 0 {
+                    a.bin[to] = a.bin[from];
+                    a.count[to] = count;
+                    a.w[to] = w;
+                    for k in 0..width {
+                        let v = a.stat[from * width + k];
+                        a.stat[to * width + k] = if matched {
+                            v - b.stat[j * width + k]
+                        } else {
+                            v
+                        };
+                    }
+                    to += 1;
+                }
+                j += usize::from(matched);
+                from += 1;
             }
-            out.start.push(out.e.len());
         }
-        out
+        *self
+            .start
+            .last_mut()
+            .expect("one end per feature and one start") = to;
+        a.bin.truncate(to);
+        a.count.truncate(to);
+        a.w.truncate(to);
+        a.stat.truncate(to * width);
     }
 }
 
@@ -144,7 +156,12 @@ pub(crate) struct HistSplitter<'a> {
     criterion: CartCriterion,
     bins: Vec<FeatureBins>,
     rows: NodeRows,
-    hists: HashMap<(usize, usize), NodeHist>,
+    /// Histograms kept for nodes waiting to be split, by their range.
+    hists: HashMap<(usize, usize), NodeHist, FixedState>,
+    /// Histogram buffers no longer in use.
+    spare: Vec<NodeHist>,
+    /// Sorted keys of the small nodes.
+    small: small::SmallKeys,
     features: Vec<usize>,
     constant_features: Vec<usize>,
     rand: u32,
@@ -154,8 +171,6 @@ pub(crate) struct HistSplitter<'a> {
     max_features: usize,
     w_total: f64,
     width: usize,
-    /// The histograms of the node being split when none were kept for it.
-    node_hist: NodeHist,
     scratch: HistScratch,
     /// Running sums of the split search.
     sums: Sums,
@@ -183,7 +198,9 @@ impl<'a> HistSplitter<'a> {
             criterion,
             bins,
             rows,
-            hists: HashMap::new(),
+            hists: HashMap::default(),
+            spare: Vec::new(),
+            small: small::SmallKeys::default(),
             features: (0..data.d).collect(),
             constant_features: vec![0; data.d],
             rand: seed,
@@ -193,7 +210,6 @@ impl<'a> HistSplitter<'a> {
             max_features,
             w_total,
             width,
-            node_hist: NodeHist::default(),
             scratch: HistScratch::default(),
             sums: Sums::zero(width),
         }
@@ -259,7 +275,9 @@ impl NodeSplitter for HistSplitter<'_> {
     }
 
     fn forget(&mut self, start: usize, end: usize) {
-        self.hists.remove(&(start, end));
+        if let Some(h) = self.hists.remove(&(start, end)) {
+            self.spare.push(h);
+        }
     }
 
     fn node_split(
@@ -270,19 +288,25 @@ impl NodeSplitter for HistSplitter<'_> {
         node: &NodeSummary,
         n_constant: &mut usize,
     ) -> Option<Split> {
-        let hist = match self.hists.remove(&(start, end)) {
-            Some(h) => h,
-            None => {
-                let mut h = std::mem::take(&mut self.node_hist);
-                let mut scratch = std::mem::take(&mut self.scratch);
-                self.build_into((start, end), &mut h, &mut scratch);
-                self.scratch = scratch;
-                h
-            }
+        let n_node = end - start;
+        // Small nodes are searched from their rows; the others from their
+        // histograms (kept by the parent, or built now).
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let hist = if n_node < SMALL_ROWS {
+            self.small_keys_for((start, end));
+            None
+        } else {
+            Some(match self.hists.remove(&(start, end)) {
+                Some(h) => h,
+                None => {
+                    let mut h = self.spare.pop().unwrap_or_default();
+                    self.build_into((start, end), &mut h, &mut scratch);
+                    h
+                }
+            })
         };
         let mut sums = std::mem::replace(&mut self.sums, Sums::zero(0));
         let d = self.data.d;
-        let n_node = end - start;
         let (mut f_i, mut n_visited, mut n_found, mut n_drawn) = (d, 0usize, 0usize, 0usize);
         let n_known = *n_constant;
         let mut n_total = n_known;
@@ -297,13 +321,23 @@ impl NodeSplitter for HistSplitter<'_> {
             }
             f_j += n_found;
             let feature = self.features[f_j];
-            if !self.search(
-                feature,
-                (&hist.e, hist.range(feature)),
-                node,
-                n_node,
-                (&mut sums, &mut best),
-            ) {
+            let varies = match &hist {
+                Some(h) => self.search(
+                    feature,
+                    (&h.e, h.range(feature)),
+                    node,
+                    n_node,
+                    (&mut sums, &mut best),
+                ),
+                None => self.search_rows(
+                    feature,
+                    (start, end),
+                    node,
+                    (&mut sums, &mut best),
+                    &mut scratch,
+                ),
+            };
+            if !varies {
                 self.features.swap(f_j, n_total);
                 n_found += 1;
                 n_total += 1;
@@ -318,7 +352,10 @@ impl NodeSplitter for HistSplitter<'_> {
             .copy_from_slice(&self.features[n_known..n_known + n_found]);
         *n_constant = n_total;
         let Some(b) = best else {
-            self.node_hist = hist;
+            self.scratch = scratch;
+            if let Some(h) = hist {
+                self.spare.push(h);
+            }
             return None;
         };
         // Partition the node's rows, keeping their order on each side.
@@ -327,30 +364,23 @@ impl NodeSplitter for HistSplitter<'_> {
             (c, Some((left_bins, _, _))) => left_bins[usize::from(c)],
             (c, None) => usize::from(c) <= b.bin,
         };
+        if hist.is_none() && n_node > 2 {
+            self.split_small_keys((start, end), b.feature, goes_left);
+        }
         let pos = self.rows.partition((start, end), b.feature, goes_left);
-        // Children sums and impurities.
+        // Children sums and impurities, from the left rows in order.
         let mut s = node.sums.clone();
-        let mut n_left = 0;
-        let h = &hist.e;
-        let nb = self.bins[b.feature].len();
-        for i in hist.range(b.feature) {
-            let bin = usize::from(h.bin[i]);
-            let left = match &b.categorical {
-                _ if bin == nb => b.missing_left,
-                Some((left_bins, _, _)) => left_bins[bin],
-                None => bin <= b.bin,
-            };
-            if left {
-                self.take_bin(&mut s, &mut n_left, h, i);
+        let mut sq_left = 0.0;
+        let regression = self.criterion.is_regression();
+        for p in start..pos {
+            let w = self.rows.w[p];
+            s.w_left += w;
+            self.add_stat(&mut s.left, p, w);
+            if regression {
+                let y = self.rows.label[p];
+                sq_left += w * y * y;
             }
         }
-        let sq_left = match self.data.targets {
-            Some(_) => self
-                .weighted_targets(start..pos)
-                .map(|(w, y)| w * y * y)
-                .sum(),
-            None => 0.0,
-        };
         let w_right = s.w_node - s.w_left;
         let (impurity_left, impurity_right) = if self.criterion == CartCriterion::Poisson {
             let loss = |range: std::ops::Range<usize>, sum: f64, w: f64| {
@@ -385,21 +415,28 @@ impl NodeSplitter for HistSplitter<'_> {
         } else {
             (((pos, end), right_splits), ((start, pos), left_splits))
         };
-        let keep_large = large_splits && large.1 - large.0 >= KEEP_MIN_ROWS;
-        let keep_small = small_splits && (small.1 - small.0 >= KEEP_MIN_ROWS || keep_large);
-        if keep_small || keep_large {
-            let mut scratch = std::mem::take(&mut self.scratch);
-            let small_hist = self.build(small, &mut scratch);
-            self.scratch = scratch;
-            if keep_large {
-                self.hists
-                    .insert(large, hist.minus(&small_hist, self.width));
-            }
-            if keep_small {
-                self.hists.insert(small, small_hist);
+        let keep_large = large_splits && large.1 - large.0 >= SMALL_ROWS;
+        let keep_small = small_splits && small.1 - small.0 >= SMALL_ROWS;
+        if let Some(mut hist) = hist {
+            if keep_small || keep_large {
+                let mut small_hist = self.spare.pop().unwrap_or_default();
+                self.build_into(small, &mut small_hist, &mut scratch);
+                if keep_large {
+                    hist.subtract(&small_hist, self.width);
+                    self.hists.insert(large, hist);
+                } else {
+                    self.spare.push(hist);
+                }
+                if keep_small {
+                    self.hists.insert(small, small_hist);
+                } else {
+                    self.spare.push(small_hist);
+                }
+            } else {
+                self.spare.push(hist);
             }
         }
-        self.node_hist = hist;
+        self.scratch = scratch;
         Some(Split {
             feature: b.feature,
             threshold: b.threshold,

@@ -185,9 +185,9 @@ proptest! {
     /// the exact splitter's tree (classification: sums are exact).
     #[test]
     fn histogram_equals_exact_with_few_values(
-        rows in prop::collection::vec((0u8..6, 0u8..9, 0u8..4, 0u32..3), 10..80),
-        missing in prop::collection::vec(any::<bool>(), 80),
-        depth in 1usize..6,
+        rows in prop::collection::vec((0u8..6, 0u8..9, 0u8..4, 0u32..3), 10..700),
+        missing in prop::collection::vec(any::<bool>(), 700),
+        depth in 1usize..12,
     ) {
         let x = Array2::from_shape_fn((rows.len(), 3), |(r, c)| {
             let v = [rows[r].0, rows[r].1, rows[r].2][c];
@@ -203,6 +203,39 @@ proptest! {
         prop_assert_eq!(&exact.children_left, &hist.children_left);
         prop_assert_eq!(&exact.feature, &hist.feature);
         prop_assert_eq!(&exact.threshold, &hist.threshold);
+        prop_assert_eq!(&exact.n_node_samples, &hist.n_node_samples);
+        prop_assert_eq!(&exact.impurity, &hist.impurity);
+    }
+}
+
+proptest! {
+    /// Regression, weighted, with missing values: with no more distinct
+    /// values than bins and small whole targets and weights (sums exact in
+    /// any order), the histogram splitter finds the exact splitter's tree,
+    /// from nodes searched on histograms (over 256 rows) down to nodes
+    /// searched from their rows.
+    #[test]
+    fn histogram_equals_exact_regression(
+        rows in prop::collection::vec((0u8..12, 0u8..30, 0u8..5, 0u8..7, 1u8..4), 10..900),
+        missing in prop::collection::vec(any::<bool>(), 900),
+        min_leaf in 1usize..4,
+    ) {
+        let x = Array2::from_shape_fn((rows.len(), 3), |(r, c)| {
+            let v = [rows[r].0, rows[r].1, rows[r].2][c];
+            if c == 2 && missing[r] { f64::NAN } else { f64::from(v) }
+        });
+        let y: Vec<f64> = rows.iter().map(|r| f64::from(r.3)).collect();
+        let w: Vec<f64> = rows.iter().map(|r| f64::from(r.4)).collect();
+        let fit = |s: CartSplitter| {
+            Cart::regressor().min_samples_leaf(min_leaf).splitter(s).seed(5).check().unwrap()
+                .fit_regressor(x.view(), &y, Some(&w)).unwrap()
+        };
+        let exact = fit(CartSplitter::Exact);
+        let hist = fit(CartSplitter::Histogram { max_bins: 64 });
+        prop_assert_eq!(&exact.children_left, &hist.children_left);
+        prop_assert_eq!(&exact.feature, &hist.feature);
+        prop_assert_eq!(&exact.threshold, &hist.threshold);
+        prop_assert_eq!(&exact.missing_go_to_left, &hist.missing_go_to_left);
         prop_assert_eq!(&exact.n_node_samples, &hist.n_node_samples);
         prop_assert_eq!(&exact.impurity, &hist.impurity);
     }
@@ -327,9 +360,9 @@ proptest! {
     /// exact splitter's tree (classification).
     #[test]
     fn histogram_equals_exact_with_categories(
-        rows in prop::collection::vec((0u8..7, 0u8..5, 0u32..3), 10..80),
-        missing in prop::collection::vec(any::<bool>(), 80),
-        depth in 1usize..5,
+        rows in prop::collection::vec((0u8..7, 0u8..5, 0u32..3), 10..700),
+        missing in prop::collection::vec(any::<bool>(), 700),
+        depth in 1usize..10,
     ) {
         let x = Array2::from_shape_fn((rows.len(), 2), |(r, c)| {
             if c == 0 && missing[r] { f64::NAN } else { f64::from([rows[r].0, rows[r].1][c]) }

@@ -10,15 +10,9 @@ use super::*;
 const SLOTS: usize = 256;
 
 impl HistSplitter<'_> {
-    /// Histograms of every feature over the positions `start..end`
-    /// (features in groups on all threads when the node is large).
-    pub(super) fn build(&self, range: (usize, usize), scratch: &mut HistScratch) -> NodeHist {
-        let mut out = NodeHist::default();
-        self.build_into(range, &mut out, scratch);
-        out
-    }
-
-    /// [`Self::build`] into `out`, whose buffers are reused.
+    /// Histograms of every feature over the positions `range` into `out`,
+    /// whose buffers are reused (features in groups on all threads when
+    /// the node is large).
     pub(super) fn build_into(
         &self,
         range: (usize, usize),
@@ -57,7 +51,7 @@ impl HistSplitter<'_> {
 
     /// Appends the histograms of `features` (consecutive) over the
     /// positions `range` to `out`, with their ends in `out.start`.
-    fn build_features(
+    pub(super) fn build_features(
         &self,
         out: &mut NodeHist,
         features: std::ops::Range<usize>,

@@ -62,6 +62,12 @@ impl NodeRows {
         &self.codes[p * self.d + features.start..p * self.d + features.end]
     }
 
+    /// Code of `feature` at position `p`.
+    #[inline]
+    pub(super) fn code(&self, p: usize, feature: usize) -> u8 {
+        self.codes[p * self.d + feature]
+    }
+
     /// Moves the positions of `start..end` whose code of `feature` goes
     /// left to the front, each side keeping its order; returns the first
     /// position of the right side. The smaller side waits in the buffers
