@@ -12,6 +12,9 @@ const BIN_SAMPLE: usize = 200_000;
 const FEATURE_THRESHOLD: f32 = 1e-7;
 /// Bin code of a missing value.
 pub(super) const MISSING: u8 = u8::MAX;
+/// Rows coded together when features are cut from a sample.
+const BLOCK_ROWS: usize = 4096;
+
 /// The bins of one feature: bin `k` holds the values in
 /// (`upper[k − 1]`, `upper[k]`], the last one everything above; `lo`/`hi`
 /// are the smallest and largest training values in each bin.
@@ -26,109 +29,264 @@ impl FeatureBins {
     }
 }
 
+/// How one feature is cut.
+enum FeatureCut {
+    /// Every row was sorted: the column's codes and the bins.
+    Coded(Vec<u8>, FeatureBins),
+    /// Cut from a sample: the bins' upper bounds, padded to 256 entries
+    /// with +∞ (a branch-free search reads them), and the number of bins.
+    Bounds(Box<[f32; 256]>, usize),
+}
+
 /// Bins every feature of `data` (in parallel): the bin codes, row-major
 /// (`codes[row * d + feature]`), and each feature's bins.
 pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Vec<FeatureBins>) {
-    let n = data.n;
-    let per: Vec<(Vec<u8>, FeatureBins)> = (0..data.d)
+    let (n, d) = (data.n, data.d);
+    let stride = n.div_ceil(BIN_SAMPLE).max(1);
+    let cuts: Vec<FeatureCut> = (0..d)
         .into_par_iter()
         .map(|f| {
-            let col = data.column_f32(f);
             // Categorical features: one bin per category of the whole column
             // (their number was checked against max_bins at fit).
-            let stride = if data.categorical[f] {
-                1
+            if stride == 1 || data.categorical[f] {
+                let (codes, bins) = code_sorted(&data.column_f32(f), max_bins, data.categorical[f]);
+                FeatureCut::Coded(codes, bins)
             } else {
-                n.div_ceil(BIN_SAMPLE).max(1)
-            };
-            // With every row in the sample, sort (value, row) pairs: the
-            // rows are then binned by walking the order, without searching.
-            let mut pairs: Vec<(f32, u32)> = if stride == 1 {
-                col.iter()
-                    .enumerate()
-                    .filter(|(_, v)| !v.is_nan())
-                    .map(|(i, &v)| (v, i as u32))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let sample: Vec<f32> = if stride == 1 {
-                // Radix sort: the order of `f32::total_cmp`.
-                radsort::sort_by_key(&mut pairs, |p| p.0);
-                pairs.iter().map(|p| p.0).collect()
-            } else {
-                let mut sample: Vec<f32> = col
+                let mut sample: Vec<f32> = data
+                    .x
+                    .column(f)
                     .iter()
                     .step_by(stride)
-                    .copied()
                     .filter(|v| !v.is_nan())
+                    .map(|&v| v as f32)
                     .collect();
                 radsort::sort(&mut sample);
-                sample
-            };
-            // Runs of values each within the tie distance of the next are one value.
-            let mut distinct: Vec<f32> = Vec::new();
-            for v in sample.iter().copied() {
-                match distinct.last_mut() {
-                    Some(last) if v <= *last + FEATURE_THRESHOLD => *last = v,
-                    _ => distinct.push(v),
-                }
+                let upper = bounds(&sample, max_bins);
+                let mut padded = Box::new([f32::INFINITY; 256]);
+                padded[..upper.len()].copy_from_slice(&upper);
+                FeatureCut::Bounds(padded, upper.len().max(1))
             }
-            let upper: Vec<f32> = if distinct.len() <= max_bins || data.categorical[f] {
-                distinct
-            } else {
-                let mut u: Vec<f32> = (1..=max_bins)
-                    .map(|k| sample[k * sample.len() / max_bins - 1])
-                    .collect();
-                u.dedup();
-                u
-            };
-            let k = upper.len().max(1);
-            let mut lo = vec![f32::INFINITY; k];
-            let mut hi = vec![f32::NEG_INFINITY; k];
-            let codes: Vec<u8> = if stride == 1 {
-                // Bin b holds the values above upper[b - 1] up to upper[b].
-                let mut codes = vec![MISSING; n];
-                let mut b = 0;
-                for &(v, row) in &pairs {
-                    while b + 1 < k && upper[b] < v {
-                        b += 1;
-                    }
-                    lo[b] = lo[b].min(v);
-                    hi[b] = hi[b].max(v);
-                    codes[row as usize] = b as u8;
-                }
-                codes
-            } else {
-                col.iter()
-                    .map(|&v| {
-                        if v.is_nan() {
-                            return MISSING;
-                        }
-                        let b = upper.partition_point(|&u| u < v).min(k - 1);
-                        lo[b] = lo[b].min(v);
-                        hi[b] = hi[b].max(v);
-                        b as u8
-                    })
-                    .collect()
-            };
-            (codes, FeatureBins { lo, hi })
         })
         .collect();
-    // Row by row: a row's codes for every feature side by side.
-    let d = data.d;
     let mut binned = vec![0u8; n * d];
-    let (columns, bins): (Vec<Vec<u8>>, Vec<FeatureBins>) = per.into_iter().unzip();
-    binned
-        .par_chunks_mut(d.max(1) * 4096)
+    // Features cut from a sample: rows coded block by block, every feature
+    // of a row side by side, each block keeping its smallest and largest
+    // value per bin (merged by min and max: the same for any split).
+    let sampled: Vec<(usize, &[f32; 256], usize)> = cuts
+        .iter()
         .enumerate()
-        .for_each(|(block, out)| {
-            let first = block * 4096;
-            for (i, row) in out.chunks_exact_mut(d).enumerate() {
-                for (code, column) in row.iter_mut().zip(&columns) {
-                    *code = column[first + i];
+        .filter_map(|(f, c)| match c {
+            FeatureCut::Bounds(u, k) => Some((f, &**u, *k)),
+            FeatureCut::Coded(..) => None,
+        })
+        .collect();
+    let mut ranges = vec![(f32::INFINITY, f32::NEG_INFINITY); d * 256];
+    if !sampled.is_empty() {
+        ranges = binned
+            .par_chunks_mut(d * BLOCK_ROWS)
+            .enumerate()
+            .fold(
+                || vec![(f32::INFINITY, f32::NEG_INFINITY); d * 256],
+                |mut acc, (block, out): (usize, &mut [u8])| {
+                    let first = block * BLOCK_ROWS;
+                    let rows = data.x.slice(ndarray::s![first..first + out.len() / d, ..]);
+                    for (codes, row) in out.chunks_exact_mut(d).zip(rows.outer_iter()) {
+                        for &(f, upper, k) in &sampled {
+                            let v = row[f];
+                            if v.is_nan() {
+                                codes[f] = MISSING;
+                                continue;
+                            }
+                            let v = v as f32;
+                            let b = bin_of(upper, v).min(k - 1);
+                            // Rarely true once a block is under way: a
+                            // predicted branch, no store.
+                            let r = &mut acc[f * 256 + b];
+                            if v < r.0 {
+                                r.0 = v;
+                            }
+                            if v > r.1 {
+                                r.1 = v;
+                            }
+                            codes[f] = b as u8;
+                        }
+                    }
+                    acc
+                },
+            )
+            .reduce_with(|mut a, b| {
+                for (x, y) in a.iter_mut().zip(&b) {
+                    x.0 = x.0.min(y.0);
+                    x.1 = x.1.max(y.1);
                 }
+                a
+            })
+            .unwrap_or(ranges);
+    }
+    let mut bins = Vec::with_capacity(d);
+    for (f, cut) in cuts.into_iter().enumerate() {
+        match cut {
+            FeatureCut::Coded(column, b) => {
+                for (code, c) in binned.iter_mut().skip(f).step_by(d).zip(column) {
+                    *code = c;
+                }
+                bins.push(b);
             }
-        });
+            FeatureCut::Bounds(_, k) => {
+                let r = &ranges[f * 256..f * 256 + k];
+                bins.push(FeatureBins {
+                    lo: r.iter().map(|r| r.0).collect(),
+                    hi: r.iter().map(|r| r.1).collect(),
+                });
+            }
+        }
+    }
     (binned, bins)
+}
+
+/// Number of bounds below `v` (at most 255), in eight branch-free steps.
+#[inline]
+fn bin_of(upper: &[f32; 256], v: f32) -> usize {
+    let mut b = 0;
+    for step in [128, 64, 32, 16, 8, 4, 2, 1] {
+        // `b + step - 1` stays under 255: the mask keeps it in bounds
+        // without a check.
+        b += step * usize::from(upper[(b + step - 1) & 255] < v);
+    }
+    b
+}
+
+/// Upper bounds of the bins of sorted values: the distinct values (runs
+/// each within the tie distance of the next are one value) when there are
+/// at most `max_bins` of them, else `max_bins` quantiles.
+fn bounds(sorted: &[f32], max_bins: usize) -> Vec<f32> {
+    let mut distinct: Vec<f32> = Vec::new();
+    for v in sorted.iter().copied() {
+        match distinct.last_mut() {
+            Some(last) if v <= *last + FEATURE_THRESHOLD => *last = v,
+            _ => distinct.push(v),
+        }
+    }
+    if distinct.len() <= max_bins {
+        return distinct;
+    }
+    let mut u: Vec<f32> = (1..=max_bins)
+        .map(|k| sorted[k * sorted.len() / max_bins - 1])
+        .collect();
+    u.dedup();
+    u
+}
+
+/// Codes of a whole column from its sorted (value, row) pairs: the rows
+/// are binned by walking the order, without searching. Categorical columns
+/// get one bin per category.
+fn code_sorted(col: &[f32], max_bins: usize, categorical: bool) -> (Vec<u8>, FeatureBins) {
+    let mut pairs: Vec<(f32, u32)> = col
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.is_nan())
+        .map(|(i, &v)| (v, i as u32))
+        .collect();
+    // Radix sort: the order of `f32::total_cmp`.
+    radsort::sort_by_key(&mut pairs, |p| p.0);
+    let sorted: Vec<f32> = pairs.iter().map(|p| p.0).collect();
+    let upper = bounds(&sorted, if categorical { usize::MAX } else { max_bins });
+    let k = upper.len().max(1);
+    let mut lo = vec![f32::INFINITY; k];
+    let mut hi = vec![f32::NEG_INFINITY; k];
+    // Bin b holds the values above upper[b - 1] up to upper[b].
+    let mut codes = vec![MISSING; col.len()];
+    let mut b = 0;
+    for &(v, row) in &pairs {
+        while b + 1 < k && upper[b] < v {
+            b += 1;
+        }
+        lo[b] = lo[b].min(v);
+        hi[b] = hi[b].max(v);
+        codes[row as usize] = b as u8;
+    }
+    (codes, FeatureBins { lo, hi })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Over `BIN_SAMPLE` rows (bounds from a sample, rows coded block by
+    /// block): codes follow the values' order, missing values get their
+    /// code, each bin's `lo`/`hi` are the smallest and largest values
+    /// coded into it, and a categorical feature keeps one bin per category.
+    #[test]
+    fn sampled_bins_code_rows_in_value_order() {
+        let n = BIN_SAMPLE + 5_000;
+        let x = ndarray::Array2::from_shape_fn((n, 3), |(r, c)| match c {
+            0 => ((r * 7_919) % 100_003) as f64 / 13.0,
+            1 if r % 11 == 0 => f64::NAN,
+            1 => ((r * 104_729) % 1_009) as f64 - 500.0,
+            _ => (r % 7) as f64,
+        });
+        let data = TrainSet {
+            x: x.view(),
+            n,
+            d: 3,
+            classes: None,
+            n_classes: 0,
+            targets: None,
+            weights: vec![1.0; n],
+            categorical: vec![false, false, true],
+        };
+        let (codes, bins) = bin_features(&data, 64);
+        assert_eq!(bins[2].len(), 7);
+        for f in 0..3 {
+            let nb = bins[f].len();
+            assert!(nb <= 64 || f == 2);
+            let mut lo = vec![f32::INFINITY; nb];
+            let mut hi = vec![f32::NEG_INFINITY; nb];
+            let mut by_value: Vec<(f32, u8)> = Vec::new();
+            for r in 0..n {
+                let (v, c) = (x[[r, f]], codes[r * 3 + f]);
+                if v.is_nan() {
+                    assert_eq!(c, MISSING);
+                    continue;
+                }
+                let (v, b) = (v as f32, usize::from(c));
+                assert!(b < nb, "feature {f} row {r}: code {b} of {nb} bins");
+                lo[b] = lo[b].min(v);
+                hi[b] = hi[b].max(v);
+                by_value.push((v, c));
+            }
+            by_value.sort_by(|a, b| a.0.total_cmp(&b.0));
+            assert!(by_value.windows(2).all(|p| p[0].1 <= p[1].1), "feature {f}");
+            assert_eq!(lo, bins[f].lo, "feature {f}");
+            assert_eq!(hi, bins[f].hi, "feature {f}");
+        }
+    }
+
+    #[test]
+    fn branch_free_search_counts_bounds_below() {
+        let mut upper = [f32::INFINITY; 256];
+        let bounds = [-1.5f32, 0.0, 0.5, 2.0, 7.0];
+        upper[..5].copy_from_slice(&bounds);
+        for v in [
+            -3.0f32,
+            -1.5,
+            -1.0,
+            0.0,
+            0.25,
+            0.5,
+            1.0,
+            2.0,
+            6.9,
+            7.0,
+            8.0,
+            f32::INFINITY,
+        ] {
+            let expected = bounds.iter().filter(|&&u| u < v).count();
+            assert_eq!(bin_of(&upper, v), expected, "value {v}");
+        }
+        let full: [f32; 256] = std::array::from_fn(|i| i as f32);
+        assert_eq!(bin_of(&full, 1000.0), 255);
+        assert_eq!(bin_of(&full, 254.5), 255);
+        assert_eq!(bin_of(&full, 3.5), 4);
+    }
 }

@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 
 use crate::prefetch::{prefetch, LOOKAHEAD};
-use crate::tree::cart::criterion::{self, Sums};
+use crate::tree::cart::criterion::{self, ClassSums, Sums};
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::splitter::{NodeSplitter, NodeSummary, Split, TrainSet};
 
@@ -176,7 +176,7 @@ impl<'a> Splitter<'a> {
     }
 
     fn node_sums(&self, start: usize, end: usize) -> Sums {
-        let mut total = vec![0.0; self.width()];
+        let mut total = ClassSums::from_elem(0.0, self.width());
         let mut sq = 0.0;
         let mut w = 0.0;
         for &s in &self.sorted[0][start..end] {
@@ -184,7 +184,7 @@ impl<'a> Splitter<'a> {
             w += self.data.weights[s as usize];
         }
         Sums {
-            left: vec![0.0; total.len()],
+            left: ClassSums::from_elem(0.0, total.len()),
             total,
             sq_total: sq,
             w_node: w,

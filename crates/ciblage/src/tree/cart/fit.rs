@@ -280,7 +280,7 @@ impl CartValidParams {
                     p.criterion,
                     p.seed,
                     (p.min_samples_split, p.min_samples_leaf, min_weight_leaf),
-                    max_features,
+                    (max_features, p.max_leaf_nodes.is_none()),
                 );
                 self.grow_with(&mut sp, &data, min_weight_leaf)
             }

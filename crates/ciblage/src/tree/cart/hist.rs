@@ -20,12 +20,13 @@ use rayon::prelude::*;
 
 mod build;
 mod categorical;
+mod row_search;
 mod rows;
 mod search;
 mod small;
 
 use crate::tree::cart::bins::{FeatureBins, MISSING};
-use crate::tree::cart::criterion::{self, Sums};
+use crate::tree::cart::criterion::{self, ClassSums, Sums};
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::splitter::{threshold_between, NodeSplitter, NodeSummary, Split, TrainSet};
 pub(crate) use rows::NodeRows;
@@ -170,6 +171,12 @@ pub(crate) struct HistSplitter<'a> {
     min_weight_leaf: f64,
     max_features: usize,
     w_total: f64,
+    /// Whether every row weighs 1.
+    unit_weights: bool,
+    /// Whether the tree grows depth first (each node's subtree done before
+    /// the next node): then the rows under a small node are read through
+    /// its keys and not moved.
+    depth_first: bool,
     width: usize,
     scratch: HistScratch,
     /// Running sums of the split search.
@@ -185,9 +192,10 @@ impl<'a> HistSplitter<'a> {
         criterion: CartCriterion,
         seed: u32,
         (min_samples_split, min_samples_leaf, min_weight_leaf): (usize, usize, f64),
-        max_features: usize,
+        (max_features, depth_first): (usize, bool),
     ) -> Self {
         let w_total = rows.w.iter().sum();
+        let unit_weights = rows.w.iter().all(|&w| w == 1.0);
         let width = if criterion.is_regression() {
             1
         } else {
@@ -209,32 +217,30 @@ impl<'a> HistSplitter<'a> {
             min_weight_leaf,
             max_features,
             w_total,
+            unit_weights,
+            depth_first,
             width,
             scratch: HistScratch::default(),
             sums: Sums::zero(width),
         }
     }
 
-    /// Criterion contribution of the row at position `p`: its class or
-    /// its target, weighted `w`.
+    /// Adds a row's criterion contribution, weighted `w`, to `stat`: its
+    /// class's weight or its weighted target.
     #[inline]
-    fn add_stat(&self, stat: &mut [f64], p: usize, w: f64) {
+    fn add_label(&self, stat: &mut [f64], label: f64, w: f64) {
         if self.criterion.is_regression() {
-            stat[0] += w * self.rows.label[p];
+            stat[0] += w * label;
         } else {
-            stat[self.rows.label[p] as usize] += w;
+            stat[label as usize] += w;
         }
     }
 
-    /// (weight, target) of the rows at positions `range` (regression).
-    fn weighted_targets(
-        &self,
-        range: std::ops::Range<usize>,
-    ) -> impl Iterator<Item = (f64, f64)> + '_ {
-        self.rows.w[range.clone()]
-            .iter()
-            .copied()
-            .zip(self.rows.label[range].iter().copied())
+    /// Σ w·y·ln(y/ȳ) over the rows of the node `range`, ȳ = `sum / w`.
+    fn poisson_loss(&self, range: (usize, usize), sum: f64, w: f64) -> f64 {
+        let mut pairs = Vec::with_capacity(range.1 - range.0);
+        self.for_each_row(range, |wi, y| pairs.push((wi, y)));
+        criterion::poisson_loss(pairs.into_iter(), sum, w)
     }
 }
 
@@ -244,27 +250,25 @@ impl NodeSplitter for HistSplitter<'_> {
     }
 
     fn summarise(&self, start: usize, end: usize) -> NodeSummary {
-        let mut total = vec![0.0; self.width];
+        let mut total = ClassSums::from_elem(0.0, self.width);
         let (mut sq, mut w) = (0.0, 0.0);
         let regression = self.criterion.is_regression();
-        for p in start..end {
-            let wp = self.rows.w[p];
-            self.add_stat(&mut total, p, wp);
+        self.for_each_row((start, end), |wp, y| {
+            self.add_label(&mut total, y, wp);
             if regression {
-                let y = self.rows.label[p];
                 sq += wp * y * y;
             }
             w += wp;
-        }
+        });
         if self.criterion == CartCriterion::Poisson {
-            sq = criterion::poisson_loss(self.weighted_targets(start..end), total[0], w);
+            sq = self.poisson_loss((start, end), total[0], w);
         }
         NodeSummary {
             w,
             impurity: criterion::impurity(self.criterion, &total, sq, w),
             value: total.iter().map(|v| v / w).collect(),
             sums: Sums {
-                left: vec![0.0; total.len()],
+                left: ClassSums::from_elem(0.0, total.len()),
                 total,
                 sq_total: sq,
                 w_node: w,
@@ -275,6 +279,9 @@ impl NodeSplitter for HistSplitter<'_> {
     }
 
     fn forget(&mut self, start: usize, end: usize) {
+        if end - start < SMALL_ROWS {
+            return;
+        }
         if let Some(h) = self.hists.remove(&(start, end)) {
             self.spare.push(h);
         }
@@ -329,13 +336,7 @@ impl NodeSplitter for HistSplitter<'_> {
                     n_node,
                     (&mut sums, &mut best),
                 ),
-                None => self.search_rows(
-                    feature,
-                    (start, end),
-                    node,
-                    (&mut sums, &mut best),
-                    &mut scratch,
-                ),
+                None => self.search_rows(feature, (start, end), node, (&mut sums, &mut best)),
             };
             if !varies {
                 self.features.swap(f_j, n_total);
@@ -364,32 +365,34 @@ impl NodeSplitter for HistSplitter<'_> {
             (c, Some((left_bins, _, _))) => left_bins[usize::from(c)],
             (c, None) => usize::from(c) <= b.bin,
         };
-        if hist.is_none() && n_node > 2 {
-            self.split_small_keys((start, end), b.feature, goes_left);
-        }
-        let pos = self.rows.partition((start, end), b.feature, goes_left);
+        let pos = if hist.is_none() {
+            let n_left = self.split_small_keys((start, end), b.feature, goes_left, n_node > 2);
+            if !self.depth_first {
+                self.rows.partition((start, end), b.feature, goes_left);
+            }
+            start + n_left
+        } else {
+            self.rows.partition((start, end), b.feature, goes_left)
+        };
         // Children sums and impurities, from the left rows in order.
         let mut s = node.sums.clone();
         let mut sq_left = 0.0;
         let regression = self.criterion.is_regression();
-        for p in start..pos {
-            let w = self.rows.w[p];
-            s.w_left += w;
-            self.add_stat(&mut s.left, p, w);
+        let (mut left, mut w_left) = (std::mem::take(&mut s.left), 0.0);
+        self.for_each_row((start, pos), |w, y| {
+            w_left += w;
+            self.add_label(&mut left, y, w);
             if regression {
-                let y = self.rows.label[p];
                 sq_left += w * y * y;
             }
-        }
+        });
+        (s.left, s.w_left) = (left, w_left);
         let w_right = s.w_node - s.w_left;
         let (impurity_left, impurity_right) = if self.criterion == CartCriterion::Poisson {
-            let loss = |range: std::ops::Range<usize>, sum: f64, w: f64| {
-                criterion::poisson_loss(self.weighted_targets(range), sum, w)
-            };
             criterion::poisson_children(
                 &s,
-                loss(start..pos, s.left[0], s.w_left),
-                loss(pos..end, s.total[0] - s.left[0], w_right),
+                self.poisson_loss((start, pos), s.left[0], s.w_left),
+                self.poisson_loss((pos, end), s.total[0] - s.left[0], w_right),
             )
         } else {
             criterion::children_impurity(self.criterion, &s, sq_left)

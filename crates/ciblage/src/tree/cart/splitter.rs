@@ -1,7 +1,7 @@
 //! What the tree builders share with the splitters: the training data, a
 //! node's summary, a split, and the splitter interface.
 
-use crate::tree::cart::criterion::Sums;
+use crate::tree::cart::criterion::{ClassSums, Sums};
 
 /// The training data, read once.
 pub(crate) struct TrainSet<'a> {
@@ -53,7 +53,7 @@ impl<'a> TrainSet<'a> {
 pub(crate) struct NodeSummary {
     pub w: f64,
     pub impurity: f64,
-    pub value: Vec<f64>,
+    pub value: ClassSums,
     pub sums: Sums,
 }
 

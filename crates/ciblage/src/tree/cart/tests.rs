@@ -209,7 +209,8 @@ proptest! {
 }
 
 proptest! {
-    /// Regression, weighted, with missing values: with no more distinct
+    /// Regression, weighted, with missing values, depth first or best
+    /// first (`max_leaf_nodes`): with no more distinct
     /// values than bins and small whole targets and weights (sums exact in
     /// any order), the histogram splitter finds the exact splitter's tree,
     /// from nodes searched on histograms (over 256 rows) down to nodes
@@ -219,6 +220,7 @@ proptest! {
         rows in prop::collection::vec((0u8..12, 0u8..30, 0u8..5, 0u8..7, 1u8..4), 10..900),
         missing in prop::collection::vec(any::<bool>(), 900),
         min_leaf in 1usize..4,
+        leaves in prop::option::of(2usize..40),
     ) {
         let x = Array2::from_shape_fn((rows.len(), 3), |(r, c)| {
             let v = [rows[r].0, rows[r].1, rows[r].2][c];
@@ -227,8 +229,8 @@ proptest! {
         let y: Vec<f64> = rows.iter().map(|r| f64::from(r.3)).collect();
         let w: Vec<f64> = rows.iter().map(|r| f64::from(r.4)).collect();
         let fit = |s: CartSplitter| {
-            Cart::regressor().min_samples_leaf(min_leaf).splitter(s).seed(5).check().unwrap()
-                .fit_regressor(x.view(), &y, Some(&w)).unwrap()
+            Cart::regressor().min_samples_leaf(min_leaf).max_leaf_nodes(leaves).splitter(s).seed(5)
+                .check().unwrap().fit_regressor(x.view(), &y, Some(&w)).unwrap()
         };
         let exact = fit(CartSplitter::Exact);
         let hist = fit(CartSplitter::Histogram { max_bins: 64 });

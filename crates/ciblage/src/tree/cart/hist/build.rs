@@ -88,24 +88,39 @@ impl HistSplitter<'_> {
             stat.resize(g * SLOTS * k, 0.0);
         }
         let regression = self.criterion.is_regression();
+        // Unit weights: a bin's weight is its count (the same sum of ones),
+        // one running sum less per row and feature.
+        let unit = self.unit_weights;
         for p in start..end {
             let codes = self.rows.codes_of(p, &features);
             let (wp, label) = (self.rows.w[p], self.rows.label[p]);
-            if regression {
-                let wy = wp * label;
-                for (j, &code) in codes.iter().enumerate() {
-                    let slot = j * SLOTS + usize::from(code);
-                    count[slot] += 1;
-                    w[slot] += wp;
-                    stat[slot] += wy;
+            match (regression, unit) {
+                (true, true) => {
+                    for (j, &code) in codes.iter().enumerate() {
+                        let slot = j * SLOTS + usize::from(code);
+                        count[slot] += 1;
+                        stat[slot] += label;
+                    }
                 }
-            } else {
-                let class = label as usize;
-                for (j, &code) in codes.iter().enumerate() {
-                    let slot = j * SLOTS + usize::from(code);
-                    count[slot] += 1;
-                    w[slot] += wp;
-                    stat[slot * k + class] += wp;
+                (true, false) => {
+                    let wy = wp * label;
+                    for (j, &code) in codes.iter().enumerate() {
+                        let slot = j * SLOTS + usize::from(code);
+                        count[slot] += 1;
+                        w[slot] += wp;
+                        stat[slot] += wy;
+                    }
+                }
+                (false, _) => {
+                    let class = label as usize;
+                    for (j, &code) in codes.iter().enumerate() {
+                        let slot = j * SLOTS + usize::from(code);
+                        count[slot] += 1;
+                        if !unit {
+                            w[slot] += wp;
+                        }
+                        stat[slot * k + class] += wp;
+                    }
                 }
             }
         }
@@ -116,7 +131,12 @@ impl HistSplitter<'_> {
                 let slot = j * SLOTS + code;
                 if count[slot] > 0 {
                     let s = &mut stat[slot * k..(slot + 1) * k];
-                    out.e.push(bin as u16, count[slot], w[slot], s);
+                    let w_bin = if unit {
+                        f64::from(count[slot])
+                    } else {
+                        w[slot]
+                    };
+                    out.e.push(bin as u16, count[slot], w_bin, s);
                     (count[slot], w[slot]) = (0, 0.0);
                     s.iter_mut().for_each(|v| *v = 0.0);
                 }
@@ -166,7 +186,7 @@ impl HistSplitter<'_> {
                     let wp = self.rows.w[p];
                     c += 1;
                     w += wp;
-                    self.add_stat(stat, p, wp);
+                    self.add_label(stat, self.rows.label[p], wp);
                     i += 1;
                 }
                 let bin = if code == u64::from(MISSING) {

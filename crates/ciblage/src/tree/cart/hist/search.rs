@@ -102,6 +102,9 @@ impl HistSplitter<'_> {
                 continue;
             }
             let right = total - left;
+            if !criterion::may_beat_squared(left, w_left, right, w_right, best) {
+                continue;
+            }
             let proxy = left * left / w_left + right * right / w_right;
             if proxy > best || (current.is_none() && found.is_none()) {
                 best = proxy;

@@ -1,0 +1,253 @@
+//! The split search of a small node from its sorted keys (see
+//! [`super::small`]): a feature's left sums grown row by row, a candidate
+//! taken at the end of each bin. The candidates, their order and their
+//! thresholds are those of the histogram search (see [`super::search`]).
+
+use super::small::{code, row};
+use super::*;
+
+/// One pass over a feature's sorted keys.
+struct RowPass<'k> {
+    keys: &'k [u16],
+    n_present: usize,
+    has_missing: bool,
+    missing_first: bool,
+}
+
+impl RowPass<'_> {
+    /// Whether a candidate split follows the `j`-th present row: it ends
+    /// a bin, and something is left for the right side.
+    fn ends_candidate(&self, j: usize) -> bool {
+        if j + 1 < self.n_present {
+            code(self.keys[j + 1]) != code(self.keys[j])
+        } else {
+            self.has_missing && !self.missing_first
+        }
+    }
+}
+
+impl HistSplitter<'_> {
+    /// Searches feature `f` of the node `start..end` (fewer than
+    /// [`SMALL_ROWS`] rows, keys ready) from its rows; updates `best`.
+    /// Returns false when the feature is constant in the node.
+    pub(super) fn search_rows(
+        &self,
+        f: usize,
+        (start, end): (usize, usize),
+        node: &NodeSummary,
+        (s, best): (&mut Sums, &mut Option<Best>),
+    ) -> bool {
+        let m = end - start;
+        if self.data.categorical[f] {
+            let h = self.small_hist(f, (start, end));
+            return self.search_categorical(f, (&h.e, h.range(0)), node, m, best);
+        }
+        let keys = self.small.of(f, (start, end));
+        if m == 2 && self.criterion == CartCriterion::SquaredError {
+            return self.search_pair(f, keys, node, best);
+        }
+        let n_missing = keys
+            .iter()
+            .rev()
+            .take_while(|&&k| code(k) == MISSING)
+            .count();
+        let n_present = m - n_missing;
+        let has_missing = n_missing > 0;
+        if n_present == 0 || (!has_missing && code(keys[0]) == code(keys[n_present - 1])) {
+            return false;
+        }
+        let (lo, hi) = (&self.bins[f].lo, &self.bins[f].hi);
+        for missing_first in [false, true].into_iter().take(1 + usize::from(has_missing)) {
+            let pass = RowPass {
+                keys,
+                n_present,
+                has_missing,
+                missing_first,
+            };
+            let current = best.as_ref().map(|b| b.proxy);
+            let found = if self.criterion == CartCriterion::SquaredError {
+                self.scan_rows_squared(&pass, &node.sums, current)
+            } else {
+                self.scan_rows(&pass, (&node.sums, s), current)
+            };
+            let Some((j, proxy, n_left)) = found else {
+                continue;
+            };
+            let b = usize::from(code(keys[j]));
+            let threshold = if j + 1 == n_present {
+                // The missing rows alone on the right.
+                f64::INFINITY
+            } else {
+                threshold_between(hi[b], lo[usize::from(code(keys[j + 1]))])
+            };
+            *best = Some(Best {
+                proxy,
+                feature: f,
+                threshold,
+                missing_left: if has_missing {
+                    missing_first
+                } else {
+                    n_left > m - n_left
+                },
+                bin: b,
+                categorical: None,
+            });
+        }
+        true
+    }
+
+    /// [`Self::search_rows`] for two rows and the squared error: the one
+    /// candidate, lower bin left (the higher one may be the missing
+    /// values'), as the general search finds it.
+    fn search_pair(
+        &self,
+        f: usize,
+        keys: &[u16],
+        node: &NodeSummary,
+        best: &mut Option<Best>,
+    ) -> bool {
+        let (a, b) = (keys[0], keys[1]);
+        let (low, high) = (code(a), code(b));
+        if low == high {
+            return false;
+        }
+        let (w_a, w_b) = (self.small.w[row(a)], self.small.w[row(b)]);
+        if self.min_samples_leaf > 1 || w_a < self.min_weight_leaf || w_b < self.min_weight_leaf {
+            return true;
+        }
+        let s = &node.sums;
+        let left = s.left[0] + w_a * self.small.label[row(a)];
+        let w_left = s.w_left + w_a;
+        let right = s.total[0] - left;
+        let w_right = s.w_node - w_left;
+        let proxy = left * left / w_left + right * right / w_right;
+        if best.as_ref().is_none_or(|c| proxy > c.proxy) {
+            let threshold = if high == MISSING {
+                f64::INFINITY
+            } else {
+                threshold_between(
+                    self.bins[f].hi[usize::from(low)],
+                    self.bins[f].lo[usize::from(high)],
+                )
+            };
+            *best = Some(Best {
+                proxy,
+                feature: f,
+                threshold,
+                missing_left: false,
+                bin: usize::from(low),
+                categorical: None,
+            });
+        }
+        true
+    }
+
+    /// One pass of the row search, any criterion: the candidate (key
+    /// index, proxy, rows left) that beats `current` and every candidate
+    /// before it, if any (the first of equal ones is kept).
+    fn scan_rows(
+        &self,
+        p: &RowPass<'_>,
+        (node, s): (&Sums, &mut Sums),
+        mut current: Option<f64>,
+    ) -> Option<(usize, f64, usize)> {
+        s.reset_from(node);
+        let n_node = p.keys.len();
+        let (ws, labels) = (&self.small.w, &self.small.label);
+        let regression = self.criterion.is_regression();
+        let take = |s: &mut Sums, j: usize| {
+            let i = row(p.keys[j]);
+            let w = ws[i];
+            s.w_left += w;
+            if regression {
+                s.left[0] += w * labels[i];
+            } else {
+                s.left[labels[i] as usize] += w;
+            }
+        };
+        let n_missing_left = if p.missing_first {
+            (p.n_present..n_node).for_each(|j| take(s, j));
+            n_node - p.n_present
+        } else {
+            0
+        };
+        let limits = (self.min_samples_leaf, self.min_weight_leaf);
+        let mut found = None;
+        for j in 0..p.n_present {
+            take(s, j);
+            if !p.ends_candidate(j) {
+                continue;
+            }
+            let n_left = j + 1 + n_missing_left;
+            let Some(proxy) =
+                criterion::limited_proxy(self.criterion, s, (n_left, n_node - n_left), limits)
+            else {
+                continue;
+            };
+            if current.is_none_or(|c| proxy > c) {
+                current = Some(proxy);
+                found = Some((j, proxy, n_left));
+            }
+        }
+        found
+    }
+
+    /// [`Self::scan_rows`] for the squared error, on scalars (the proxy of
+    /// [`criterion::proxy`]).
+    fn scan_rows_squared(
+        &self,
+        p: &RowPass<'_>,
+        node: &Sums,
+        mut current: Option<f64>,
+    ) -> Option<(usize, f64, usize)> {
+        let n_node = p.keys.len();
+        let (total, w_node) = (node.total[0], node.w_node);
+        let (mut left, mut w_left) = (node.left[0], node.w_left);
+        let (ws, labels) = (&self.small.w, &self.small.label);
+        let mut take = |j: usize| {
+            let i = row(p.keys[j]);
+            let w = ws[i];
+            w_left += w;
+            left += w * labels[i];
+            (left, w_left)
+        };
+        let n_missing_left = if p.missing_first {
+            (p.n_present..n_node).for_each(|j| {
+                take(j);
+            });
+            n_node - p.n_present
+        } else {
+            0
+        };
+        let (min_leaf, min_weight) = (self.min_samples_leaf, self.min_weight_leaf);
+        let mut found = None;
+        let mut best = current.unwrap_or(f64::NEG_INFINITY);
+        for j in 0..p.n_present {
+            let (left, w_left) = take(j);
+            if !p.ends_candidate(j) {
+                continue;
+            }
+            let n_left = j + 1 + n_missing_left;
+            let n_right = n_node - n_left;
+            let w_right = w_node - w_left;
+            if n_left < min_leaf
+                || n_right < min_leaf
+                || w_left < min_weight
+                || w_right < min_weight
+            {
+                continue;
+            }
+            let right = total - left;
+            if !criterion::may_beat_squared(left, w_left, right, w_right, best) {
+                continue;
+            }
+            let proxy = left * left / w_left + right * right / w_right;
+            if proxy > best || (current.is_none() && found.is_none()) {
+                best = proxy;
+                current = Some(proxy);
+                found = Some((j, proxy, n_left));
+            }
+        }
+        found
+    }
+}
