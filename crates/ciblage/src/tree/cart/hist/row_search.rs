@@ -198,6 +198,22 @@ impl HistSplitter<'_> {
         &self,
         p: &RowPass<'_>,
         node: &Sums,
+        current: Option<f64>,
+    ) -> Option<(usize, f64, usize)> {
+        if self.unit_weights {
+            self.scan_rows_squared_by::<true>(p, node, current)
+        } else {
+            self.scan_rows_squared_by::<false>(p, node, current)
+        }
+    }
+
+    /// [`Self::scan_rows_squared`]; with `UNIT` weights, the left weight
+    /// is the count of rows taken (the same sum of ones) and each target
+    /// is added as it is (the same as times 1).
+    fn scan_rows_squared_by<const UNIT: bool>(
+        &self,
+        p: &RowPass<'_>,
+        node: &Sums,
         mut current: Option<f64>,
     ) -> Option<(usize, f64, usize)> {
         let n_node = p.keys.len();
@@ -206,9 +222,14 @@ impl HistSplitter<'_> {
         let (ws, labels) = (&self.small.w, &self.small.label);
         let mut take = |j: usize| {
             let i = row(p.keys[j]);
-            let w = ws[i];
-            w_left += w;
-            left += w * labels[i];
+            if UNIT {
+                w_left += 1.0;
+                left += labels[i];
+            } else {
+                let w = ws[i];
+                w_left += w;
+                left += w * labels[i];
+            }
             (left, w_left)
         };
         let n_missing_left = if p.missing_first {
