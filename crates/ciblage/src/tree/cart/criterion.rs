@@ -126,7 +126,8 @@ pub(crate) fn may_beat_squared(
 ) -> bool {
     let bound = best * (w_left * w_right);
     let products = left * left * w_right + right * right * w_left;
-    products >= bound * (1.0 - 1e-12) || bound < 1e-200 || !products.is_finite()
+    // NaN or infinite products compare false: they pass.
+    !(products < bound * (1.0 - 1e-12) && bound >= 1e-200)
 }
 
 /// The proxy of a candidate split, or `None` when a child would hold fewer

@@ -241,21 +241,24 @@ impl HistSplitter<'_> {
             0
         };
         let (min_leaf, min_weight) = (self.min_samples_leaf, self.min_weight_leaf);
+        // Candidates leave at least `min_leaf` rows on each side: the one
+        // after key j has j + 1 + n_missing_left rows left.
+        let first = (min_leaf.max(1) - 1).saturating_sub(n_missing_left);
+        let last = (n_node - n_missing_left)
+            .checked_sub(min_leaf.max(1) + 1)?
+            .min(p.n_present - 1);
+        (0..first.min(p.n_present)).for_each(|j| {
+            take(j);
+        });
         let mut found = None;
         let mut best = current.unwrap_or(f64::NEG_INFINITY);
-        for j in 0..p.n_present {
+        for j in first..=last {
             let (left, w_left) = take(j);
             if !p.ends_candidate(j) {
                 continue;
             }
-            let n_left = j + 1 + n_missing_left;
-            let n_right = n_node - n_left;
             let w_right = w_node - w_left;
-            if n_left < min_leaf
-                || n_right < min_leaf
-                || w_left < min_weight
-                || w_right < min_weight
-            {
+            if min_weight > 0.0 && (w_left < min_weight || w_right < min_weight) {
                 continue;
             }
             let right = total - left;
@@ -266,7 +269,7 @@ impl HistSplitter<'_> {
             if proxy > best || (current.is_none() && found.is_none()) {
                 best = proxy;
                 current = Some(proxy);
-                found = Some((j, proxy, n_left));
+                found = Some((j, proxy, j + 1 + n_missing_left));
             }
         }
         found
