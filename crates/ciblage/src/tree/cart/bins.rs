@@ -33,9 +33,41 @@ impl FeatureBins {
 enum FeatureCut {
     /// Every row was sorted: the column's codes and the bins.
     Coded(Vec<u8>, FeatureBins),
-    /// Cut from a sample: the bins' upper bounds, padded to 256 entries
-    /// with +∞ (a branch-free search reads them), and the number of bins.
-    Bounds(Box<[f32; 256]>, usize),
+    /// Cut from a sample: the bins' bounds and the number of bins.
+    Bounds(Box<BinBounds>, usize),
+}
+
+/// Upper bounds of a feature's bins, padded to 256 entries with +∞, and
+/// the last bound of each block of 16: a value's bin is found by counting
+/// bounds below it, 16 at a time (compiled to vector compares), first among
+/// the blocks' last bounds, then within its block.
+struct BinBounds {
+    upper: [f32; 256],
+    block_last: [f32; 16],
+}
+
+impl BinBounds {
+    fn new(upper: &[f32]) -> Self {
+        let mut padded = [f32::INFINITY; 256];
+        padded[..upper.len().min(255)].copy_from_slice(&upper[..upper.len().min(255)]);
+        Self {
+            upper: padded,
+            block_last: std::array::from_fn(|i| padded[i * 16 + 15]),
+        }
+    }
+
+    /// Number of bounds below `v` (at most 255).
+    #[inline]
+    fn bin_of(&self, v: f32) -> usize {
+        let below = |bounds: &[f32; 16]| bounds.iter().fold(0u32, |a, &u| a + u32::from(u < v));
+        // Blocks whose last bound is below v lie wholly below it; the last
+        // bound (+∞) never is, so at most 15 blocks do.
+        let blocks = below(&self.block_last) as usize & 15;
+        let block: &[f32; 16] = self.upper[blocks * 16..blocks * 16 + 16]
+            .try_into()
+            .expect("16 bounds");
+        blocks * 16 + below(block) as usize
+    }
 }
 
 /// Bins every feature of `data` (in parallel): the bin codes, row-major
@@ -43,28 +75,42 @@ enum FeatureCut {
 pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Vec<FeatureBins>) {
     let (n, d) = (data.n, data.d);
     let stride = n.div_ceil(BIN_SAMPLE).max(1);
-    let cuts: Vec<FeatureCut> = (0..d)
-        .into_par_iter()
+    // Features cut from a sample: the sampled rows read once, row by row.
+    let sampled_feature = |f: usize| stride > 1 && !data.categorical[f];
+    let mut samples: Vec<Vec<f32>> = (0..d)
         .map(|f| {
-            // Categorical features: one bin per category of the whole column
-            // (their number was checked against max_bins at fit).
-            if stride == 1 || data.categorical[f] {
-                let (codes, bins) = code_sorted(&data.column_f32(f), max_bins, data.categorical[f]);
-                FeatureCut::Coded(codes, bins)
+            let cap = if sampled_feature(f) {
+                n.div_ceil(stride)
             } else {
-                let mut sample: Vec<f32> = data
-                    .x
-                    .column(f)
-                    .iter()
-                    .step_by(stride)
-                    .filter(|v| !v.is_nan())
-                    .map(|&v| v as f32)
-                    .collect();
+                0
+            };
+            Vec::with_capacity(cap)
+        })
+        .collect();
+    if stride > 1 {
+        for row in data.x.outer_iter().step_by(stride) {
+            for (f, sample) in samples.iter_mut().enumerate() {
+                let v = row[f];
+                if sampled_feature(f) && !v.is_nan() {
+                    sample.push(v as f32);
+                }
+            }
+        }
+    }
+    let cuts: Vec<FeatureCut> = samples
+        .into_par_iter()
+        .enumerate()
+        .map(|(f, mut sample)| {
+            if sampled_feature(f) {
                 radsort::sort(&mut sample);
                 let upper = bounds(&sample, max_bins);
-                let mut padded = Box::new([f32::INFINITY; 256]);
-                padded[..upper.len()].copy_from_slice(&upper);
-                FeatureCut::Bounds(padded, upper.len().max(1))
+                FeatureCut::Bounds(Box::new(BinBounds::new(&upper)), upper.len().max(1))
+            } else {
+                // Every row sorted; categorical features get one bin per
+                // category of the whole column (their number was checked
+                // against max_bins at fit).
+                let (codes, bins) = code_sorted(&data.column_f32(f), max_bins, data.categorical[f]);
+                FeatureCut::Coded(codes, bins)
             }
         })
         .collect();
@@ -72,7 +118,7 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
     // Features cut from a sample: rows coded block by block, every feature
     // of a row side by side, each block keeping its smallest and largest
     // value per bin (merged by min and max: the same for any split).
-    let sampled: Vec<(usize, &[f32; 256], usize)> = cuts
+    let sampled: Vec<(usize, &BinBounds, usize)> = cuts
         .iter()
         .enumerate()
         .filter_map(|(f, c)| match c {
@@ -98,7 +144,7 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
                                 continue;
                             }
                             let v = v as f32;
-                            let b = bin_of(upper, v).min(k - 1);
+                            let b = upper.bin_of(v).min(k - 1);
                             // Rarely true once a block is under way: a
                             // predicted branch, no store.
                             let r = &mut acc[f * 256 + b];
@@ -142,18 +188,6 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
         }
     }
     (binned, bins)
-}
-
-/// Number of bounds below `v` (at most 255), in eight branch-free steps.
-#[inline]
-fn bin_of(upper: &[f32; 256], v: f32) -> usize {
-    let mut b = 0;
-    for step in [128, 64, 32, 16, 8, 4, 2, 1] {
-        // `b + step - 1` stays under 255: the mask keeps it in bounds
-        // without a check.
-        b += step * usize::from(upper[(b + step - 1) & 255] < v);
-    }
-    b
 }
 
 /// Upper bounds of the bins of sorted values: the distinct values (runs
@@ -263,30 +297,37 @@ mod tests {
     }
 
     #[test]
-    fn branch_free_search_counts_bounds_below() {
-        let mut upper = [f32::INFINITY; 256];
-        let bounds = [-1.5f32, 0.0, 0.5, 2.0, 7.0];
-        upper[..5].copy_from_slice(&bounds);
-        for v in [
-            -3.0f32,
-            -1.5,
-            -1.0,
-            0.0,
-            0.25,
-            0.5,
-            1.0,
-            2.0,
-            6.9,
-            7.0,
-            8.0,
-            f32::INFINITY,
-        ] {
-            let expected = bounds.iter().filter(|&&u| u < v).count();
-            assert_eq!(bin_of(&upper, v), expected, "value {v}");
+    fn bounds_counted_below_a_value() {
+        let cases: [&[f32]; 3] = [
+            &[-1.5, 0.0, 0.5, 2.0, 7.0],
+            &[0.5; 0],
+            &std::array::from_fn::<f32, 255, _>(|i| i as f32),
+        ];
+        for bounds in cases {
+            let b = BinBounds::new(bounds);
+            for v in [
+                -3.0f32,
+                -1.5,
+                -1.0,
+                0.0,
+                0.25,
+                0.5,
+                1.0,
+                2.0,
+                6.9,
+                7.0,
+                15.0,
+                15.5,
+                16.0,
+                100.5,
+                254.0,
+                254.5,
+                1e9,
+                f32::INFINITY,
+            ] {
+                let expected = bounds.iter().filter(|&&u| u < v).count();
+                assert_eq!(b.bin_of(v), expected, "value {v}, {} bounds", bounds.len());
+            }
         }
-        let full: [f32; 256] = std::array::from_fn(|i| i as f32);
-        assert_eq!(bin_of(&full, 1000.0), 255);
-        assert_eq!(bin_of(&full, 254.5), 255);
-        assert_eq!(bin_of(&full, 3.5), 4);
     }
 }
