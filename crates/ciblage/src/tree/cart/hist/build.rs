@@ -9,6 +9,9 @@ use super::*;
 /// code (255) last.
 const SLOTS: usize = 256;
 
+/// Bytes of dense per-bin sums filled in one pass over a node's rows.
+const DENSE_BYTES: usize = 24 << 10;
+
 impl HistSplitter<'_> {
     /// Histograms of every feature over the positions `range` into `out`,
     /// whose buffers are reused (features in groups on all threads when
@@ -64,7 +67,16 @@ impl HistSplitter<'_> {
             .max()
             .unwrap_or(0);
         if (range.1 - range.0) * 4 > max_bins {
-            self.build_dense(out, features, range, scratch);
+            // Features in groups whose dense sums fit a core's first-level
+            // cache (each row's codes read once per group).
+            let per_slot = 4 + 8 * (self.width + usize::from(!self.unit_weights));
+            let group = (DENSE_BYTES / (SLOTS * per_slot)).max(1);
+            let mut f0 = features.start;
+            while f0 < features.end {
+                let f1 = (f0 + group).min(features.end);
+                self.build_dense(out, f0..f1, range, scratch);
+                f0 = f1;
+            }
         } else {
             self.build_sorted(out, features, range, scratch);
         }
