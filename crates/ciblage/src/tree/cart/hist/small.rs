@@ -156,13 +156,19 @@ impl HistSplitter<'_> {
         let lists = if features { 0..=d } else { d..=d };
         for f in lists {
             let keys = &mut s.keys[f * SMALL_ROWS + offset..][..m];
-            let (mut l, mut r) = (0, n_left);
-            for &k in keys.iter() {
-                let to = if s.left[row(k)] { &mut l } else { &mut r };
-                s.out[*to] = k;
-                *to += 1;
+            // Branch-free: left keys move forward in place (never past one
+            // not yet read), right ones wait aside, then follow.
+            let (mut l, mut r) = (0, 0);
+            for j in 0..m {
+                let k = keys[j];
+                let left = usize::from(s.left[row(k)]);
+                keys[l] = k;
+                s.out[r & (SMALL_ROWS - 1)] = k;
+                l += left;
+                r += 1 - left;
             }
-            keys.copy_from_slice(&s.out[..m]);
+            debug_assert_eq!(l, n_left);
+            keys[l..].copy_from_slice(&s.out[..r]);
         }
         n_left
     }
