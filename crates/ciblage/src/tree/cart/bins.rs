@@ -75,8 +75,9 @@ impl BinBounds {
 pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Vec<FeatureBins>) {
     let (n, d) = (data.n, data.d);
     let stride = n.div_ceil(BIN_SAMPLE).max(1);
-    // Features cut from a sample: the sampled rows read once, row by row.
-    let sampled_feature = |f: usize| stride > 1 && !data.categorical[f];
+    // Numeric features are cut from a sample (every row up to
+    // `BIN_SAMPLE` rows): the sampled rows read once, row by row.
+    let sampled_feature = |f: usize| !data.categorical[f];
     let mut samples: Vec<Vec<f32>> = (0..d)
         .map(|f| {
             let cap = if sampled_feature(f) {
@@ -87,7 +88,7 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
             Vec::with_capacity(cap)
         })
         .collect();
-    if stride > 1 {
+    if (0..d).any(sampled_feature) {
         for row in data.x.outer_iter().step_by(stride) {
             for (f, sample) in samples.iter_mut().enumerate() {
                 let v = row[f];
@@ -106,10 +107,9 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
                 let upper = bounds(&sample, max_bins);
                 FeatureCut::Bounds(Box::new(BinBounds::new(&upper)), upper.len().max(1))
             } else {
-                // Every row sorted; categorical features get one bin per
-                // category of the whole column (their number was checked
-                // against max_bins at fit).
-                let (codes, bins) = code_sorted(&data.column_f32(f), max_bins, data.categorical[f]);
+                // Categorical features: one bin per category of the whole
+                // column (their number was checked against max_bins at fit).
+                let (codes, bins) = code_categories(&data.column_f32(f));
                 FeatureCut::Coded(codes, bins)
             }
         })
@@ -211,10 +211,9 @@ fn bounds(sorted: &[f32], max_bins: usize) -> Vec<f32> {
     u
 }
 
-/// Codes of a whole column from its sorted (value, row) pairs: the rows
-/// are binned by walking the order, without searching. Categorical columns
-/// get one bin per category.
-fn code_sorted(col: &[f32], max_bins: usize, categorical: bool) -> (Vec<u8>, FeatureBins) {
+/// Codes of a categorical column, one bin per category (ascending), from
+/// its sorted (value, row) pairs: the rows are binned by walking the order.
+fn code_categories(col: &[f32]) -> (Vec<u8>, FeatureBins) {
     let mut pairs: Vec<(f32, u32)> = col
         .iter()
         .enumerate()
@@ -224,7 +223,7 @@ fn code_sorted(col: &[f32], max_bins: usize, categorical: bool) -> (Vec<u8>, Fea
     // Radix sort: the order of `f32::total_cmp`.
     radsort::sort_by_key(&mut pairs, |p| p.0);
     let sorted: Vec<f32> = pairs.iter().map(|p| p.0).collect();
-    let upper = bounds(&sorted, if categorical { usize::MAX } else { max_bins });
+    let upper = bounds(&sorted, usize::MAX);
     let k = upper.len().max(1);
     let mut lo = vec![f32::INFINITY; k];
     let mut hi = vec![f32::NEG_INFINITY; k];
