@@ -70,18 +70,24 @@ impl BinBounds {
     }
 }
 
+/// Bytes per row of bin codes for `d` features: `d` rounded up to a
+/// multiple of 8 (rows are then copied in whole words).
+pub(super) const fn row_stride(d: usize) -> usize {
+    d.div_ceil(8) * 8
+}
+
 /// Bins every feature of `data` (in parallel): the bin codes, row-major
-/// (`codes[row * d + feature]`), and each feature's bins.
+/// (`codes[row * row_stride(d) + feature]`), and each feature's bins.
 pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Vec<FeatureBins>) {
     let (n, d) = (data.n, data.d);
-    let stride = n.div_ceil(BIN_SAMPLE).max(1);
+    let step = n.div_ceil(BIN_SAMPLE).max(1);
     // Numeric features are cut from a sample (every row up to
     // `BIN_SAMPLE` rows): the sampled rows read once, row by row.
     let sampled_feature = |f: usize| !data.categorical[f];
     let mut samples: Vec<Vec<f32>> = (0..d)
         .map(|f| {
             let cap = if sampled_feature(f) {
-                n.div_ceil(stride)
+                n.div_ceil(step)
             } else {
                 0
             };
@@ -89,7 +95,7 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
         })
         .collect();
     if (0..d).any(sampled_feature) {
-        for row in data.x.outer_iter().step_by(stride) {
+        for row in data.x.outer_iter().step_by(step) {
             for (f, sample) in samples.iter_mut().enumerate() {
                 let v = row[f];
                 if sampled_feature(f) && !v.is_nan() {
@@ -114,7 +120,8 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
             }
         })
         .collect();
-    let mut binned = vec![0u8; n * d];
+    let stride = row_stride(d);
+    let mut binned = vec![0u8; n * stride];
     // Features cut from a sample: rows coded block by block, every feature
     // of a row side by side, each block keeping its smallest and largest
     // value per bin (merged by min and max: the same for any split).
@@ -129,14 +136,14 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
     let mut ranges = vec![(f32::INFINITY, f32::NEG_INFINITY); d * 256];
     if !sampled.is_empty() {
         ranges = binned
-            .par_chunks_mut(d * BLOCK_ROWS)
+            .par_chunks_mut(stride * BLOCK_ROWS)
             .enumerate()
             .fold(
                 || vec![(f32::INFINITY, f32::NEG_INFINITY); d * 256],
                 |mut acc, (block, out): (usize, &mut [u8])| {
                     let first = block * BLOCK_ROWS;
-                    let rows = data.x.slice(ndarray::s![first..first + out.len() / d, ..]);
-                    for (codes, row) in out.chunks_exact_mut(d).zip(rows.outer_iter()) {
+                    let rows = data.x.slice(ndarray::s![first..first + out.len() / stride, ..]);
+                    for (codes, row) in out.chunks_exact_mut(stride).zip(rows.outer_iter()) {
                         for &(f, upper, k) in &sampled {
                             let v = row[f];
                             if v.is_nan() {
@@ -173,7 +180,7 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
     for (f, cut) in cuts.into_iter().enumerate() {
         match cut {
             FeatureCut::Coded(column, b) => {
-                for (code, c) in binned.iter_mut().skip(f).step_by(d).zip(column) {
+                for (code, c) in binned.iter_mut().skip(f).step_by(stride).zip(column) {
                     *code = c;
                 }
                 bins.push(b);
@@ -277,7 +284,7 @@ mod tests {
             let mut hi = vec![f32::NEG_INFINITY; nb];
             let mut by_value: Vec<(f32, u8)> = Vec::new();
             for r in 0..n {
-                let (v, c) = (x[[r, f]], codes[r * 3 + f]);
+                let (v, c) = (x[[r, f]], codes[r * row_stride(3) + f]);
                 if v.is_nan() {
                     assert_eq!(c, MISSING);
                     continue;

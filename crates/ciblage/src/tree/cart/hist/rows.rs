@@ -1,14 +1,33 @@
 //! The training rows of the histogram splitter in node order: every node
 //! is one range of positions, and each position holds its row's bin codes
-//! (one per feature, side by side), weight and label. Splitting a node
-//! moves its positions (left child first, each side in its former order),
-//! so every pass over a node reads contiguous memory.
+//! (one per feature, side by side, the row padded to a multiple of 8
+//! bytes), weight and label. Splitting a node moves its positions (left
+//! child first, each side in its former order), so every pass over a node
+//! reads contiguous memory.
 
+use crate::tree::cart::bins::row_stride;
 use crate::tree::cart::splitter::TrainSet;
+
+/// Copies the `N`-byte row `from` to row `to` of `codes` (a fixed size: a
+/// few moves, no call).
+#[inline]
+fn copy_row<const N: usize>(codes: &mut [u8], from: usize, to: usize) {
+    let row: [u8; N] = codes[from * N..from * N + N]
+        .try_into()
+        .expect("rows of N bytes");
+    codes[to * N..to * N + N].copy_from_slice(&row);
+}
+
+/// Appends row `p` (`N` bytes) of `codes` to `buf`.
+#[inline]
+fn push_row<const N: usize>(codes: &[u8], p: usize, buf: &mut Vec<u8>) {
+    let row: [u8; N] = codes[p * N..p * N + N].try_into().expect("rows of N bytes");
+    buf.extend_from_slice(&row);
+}
 
 /// See the module documentation.
 pub(crate) struct NodeRows {
-    /// Features per row.
+    /// Bytes per row (the features, padded to a multiple of 8).
     d: usize,
     /// Bin codes, `codes[position * d + feature]`.
     pub(super) codes: Vec<u8>,
@@ -24,9 +43,10 @@ pub(crate) struct NodeRows {
 
 impl NodeRows {
     /// The rows of non-zero weight of `data`, in row order; `binned` holds
-    /// every row's codes (row-major), reused when no row is dropped.
+    /// every row's codes (row-major, [`row_stride`] bytes per row), reused
+    /// when no row is dropped.
     pub(crate) fn new(data: &TrainSet<'_>, binned: Vec<u8>) -> Self {
-        let d = data.d;
+        let d = row_stride(data.d);
         let label_of = |r: usize| match (data.classes, data.targets) {
             (Some(c), _) => f64::from(c[r]),
             (_, Some(t)) => t[r],
@@ -89,8 +109,15 @@ impl NodeRows {
         self.label_buf.clear();
         for p in start..end {
             if left(self, p) == small_is_left {
-                self.codes_buf
-                    .extend_from_slice(&self.codes[p * d..(p + 1) * d]);
+                match d {
+                    8 => push_row::<8>(&self.codes, p, &mut self.codes_buf),
+                    16 => push_row::<16>(&self.codes, p, &mut self.codes_buf),
+                    24 => push_row::<24>(&self.codes, p, &mut self.codes_buf),
+                    32 => push_row::<32>(&self.codes, p, &mut self.codes_buf),
+                    _ => self
+                        .codes_buf
+                        .extend_from_slice(&self.codes[p * d..(p + 1) * d]),
+                }
                 self.w_buf.push(self.w[p]);
                 self.label_buf.push(self.label[p]);
             }
@@ -123,7 +150,13 @@ impl NodeRows {
     fn move_row(&mut self, from: usize, to: usize) {
         if from != to {
             let d = self.d;
-            self.codes.copy_within(from * d..(from + 1) * d, to * d);
+            match d {
+                8 => copy_row::<8>(&mut self.codes, from, to),
+                16 => copy_row::<16>(&mut self.codes, from, to),
+                24 => copy_row::<24>(&mut self.codes, from, to),
+                32 => copy_row::<32>(&mut self.codes, from, to),
+                _ => self.codes.copy_within(from * d..(from + 1) * d, to * d),
+            }
             self.w[to] = self.w[from];
             self.label[to] = self.label[from];
         }
