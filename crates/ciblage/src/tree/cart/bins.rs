@@ -142,7 +142,9 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
                 || vec![(f32::INFINITY, f32::NEG_INFINITY); d * 256],
                 |mut acc, (block, out): (usize, &mut [u8])| {
                     let first = block * BLOCK_ROWS;
-                    let rows = data.x.slice(ndarray::s![first..first + out.len() / stride, ..]);
+                    let rows = data
+                        .x
+                        .slice(ndarray::s![first..first + out.len() / stride, ..]);
                     for (codes, row) in out.chunks_exact_mut(stride).zip(rows.outer_iter()) {
                         for &(f, upper, k) in &sampled {
                             let v = row[f];

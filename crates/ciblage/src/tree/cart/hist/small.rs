@@ -12,45 +12,60 @@ use super::*;
 /// histograms (at most 256: a row within one is numbered by a byte).
 pub(super) const SMALL_ROWS: usize = 256;
 
+/// Keys per list and buffer: one per row, and one slot that takes the
+/// writes of a branch-free split that fall past the right side.
+const LIST: usize = SMALL_ROWS + 1;
+
 /// The sorted keys of the small node being worked in and of the nodes
 /// under it: per feature, `bin code << 8 | row`, rows numbered in the
-/// order they had in that node.
+/// order they had in that node; then one more list, the rows in order (as
+/// keys of code 0). Two buffers: a split leaves the left child's keys in
+/// its node's buffer and writes the right child's into the other one, so no
+/// key is copied back.
 pub(super) struct SmallKeys {
     /// The positions of the node whose keys were sorted (its first is
     /// `usize::MAX` before any).
     root: (usize, usize),
-    /// Feature `f`'s keys at `f * SMALL_ROWS..`, then the rows in order
-    /// (as keys of code 0); each node's keys at its positions' offsets from
-    /// the root.
+    /// Lists per buffer (features + 1).
+    lists: usize,
+    /// List `f` of buffer `b` at `(b * lists + f) * LIST..`; a node's keys
+    /// at its positions' offsets from the root.
     keys: Vec<u16>,
+    /// Per offset from the root, the buffer of the node starting there.
+    side: [u8; SMALL_ROWS],
     /// Weight and label per row number.
     pub(super) w: [f64; SMALL_ROWS],
     pub(super) label: [f64; SMALL_ROWS],
     /// Per row number, whether it goes left in the split being made.
     left: [bool; SMALL_ROWS],
-    /// One feature's keys during a split.
-    out: [u16; SMALL_ROWS],
 }
 
 impl Default for SmallKeys {
     fn default() -> Self {
         Self {
             root: (usize::MAX, 0),
+            lists: 0,
             keys: Vec::new(),
+            side: [0; SMALL_ROWS],
             w: [0.0; SMALL_ROWS],
             label: [0.0; SMALL_ROWS],
             left: [false; SMALL_ROWS],
-            out: [0; SMALL_ROWS],
         }
     }
 }
 
 impl SmallKeys {
+    /// First index of list `f` of buffer `b`.
+    fn base(&self, b: u8, f: usize) -> usize {
+        (usize::from(b) * self.lists + f) * LIST
+    }
+
     /// Keys of list `f` (a feature, or the row order after the features)
     /// in the node `start..end`.
     pub(super) fn of(&self, f: usize, (start, end): (usize, usize)) -> &[u16] {
-        let base = f * SMALL_ROWS - self.root.0;
-        &self.keys[base + start..base + end]
+        let offset = start - self.root.0;
+        let base = self.base(self.side[offset], f) + offset;
+        &self.keys[base..base + end - start]
     }
 
     /// Whether the node `start..end` lies under the last node sorted.
@@ -104,7 +119,9 @@ impl HistSplitter<'_> {
         }
         let (d, m) = (self.data.d, end - start);
         s.root = (start, end);
-        s.keys.resize((d + 1) * SMALL_ROWS, 0);
+        s.lists = d + 1;
+        s.side[0] = 0;
+        s.keys.resize(2 * s.lists * LIST, 0);
         s.w[..m].copy_from_slice(&self.rows.w[start..end]);
         s.label[..m].copy_from_slice(&self.rows.label[start..end]);
         // A counting sort per feature: rows in order within each bin.
@@ -117,7 +134,7 @@ impl HistSplitter<'_> {
             for b in 1..257 {
                 first[b] += first[b - 1];
             }
-            let keys = &mut s.keys[f * SMALL_ROWS..f * SMALL_ROWS + m];
+            let keys = &mut s.keys[f * LIST..f * LIST + m];
             for (i, p) in (start..end).enumerate() {
                 let c = self.rows.code(p, f);
                 let at = &mut first[usize::from(c)];
@@ -125,10 +142,7 @@ impl HistSplitter<'_> {
                 *at += 1;
             }
         }
-        for (i, k) in s.keys[d * SMALL_ROWS..d * SMALL_ROWS + m]
-            .iter_mut()
-            .enumerate()
-        {
+        for (i, k) in s.keys[d * LIST..d * LIST + m].iter_mut().enumerate() {
             *k = i as u16;
         }
     }
@@ -147,28 +161,38 @@ impl HistSplitter<'_> {
         let (d, m) = (self.data.d, end - start);
         let s = &mut self.small;
         let offset = start - s.root.0;
+        let here = s.side[offset];
         let mut n_left = 0;
-        for &k in &s.keys[feature * SMALL_ROWS + offset..][..m] {
+        let split_keys = s.base(here, feature) + offset;
+        for &k in &s.keys[split_keys..split_keys + m] {
             let left = goes_left(code(k));
             s.left[row(k)] = left;
             n_left += usize::from(left);
         }
+        let n_right = m - n_left;
         let lists = if features { 0..=d } else { d..=d };
         for f in lists {
-            let keys = &mut s.keys[f * SMALL_ROWS + offset..][..m];
-            // Branch-free: left keys move forward in place (never past one
-            // not yet read), right ones wait aside, then follow.
+            let from = s.base(here, f) + offset;
+            let to = s.base(1 - here, f) + offset + n_left;
+            let spare = s.base(1 - here, f) + SMALL_ROWS;
+            // Branch-free: each key is written to both places and only its
+            // side's cursor moves on. Left keys move forward in place
+            // (never past one not yet read); right keys go to the other
+            // buffer (a write past its last one goes to the spare slot).
             let (mut l, mut r) = (0, 0);
             for j in 0..m {
-                let k = keys[j];
+                let k = s.keys[from + j];
                 let left = usize::from(s.left[row(k)]);
-                keys[l] = k;
-                s.out[r & (SMALL_ROWS - 1)] = k;
+                s.keys[from + l] = k;
+                let at = if r < n_right { to + r } else { spare };
+                s.keys[at] = k;
                 l += left;
                 r += 1 - left;
             }
             debug_assert_eq!(l, n_left);
-            keys[l..].copy_from_slice(&s.out[..r]);
+        }
+        if n_right > 0 {
+            s.side[offset + n_left] = 1 - here;
         }
         n_left
     }
