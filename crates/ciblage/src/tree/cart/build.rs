@@ -222,7 +222,7 @@ impl<'a> Splitter<'a> {
         let (range, sign) = if new_pos - s.pos <= end - new_pos {
             (s.pos..new_pos, 1.0)
         } else {
-            s.left.clone_from(&s.total);
+            criterion::copy_sums(&mut s.left, &s.total);
             s.w_left = s.w_node;
             (new_pos..end, -1.0)
         };

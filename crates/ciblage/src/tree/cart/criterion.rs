@@ -37,12 +37,23 @@ impl Sums {
 
     /// Becomes a copy of `other`, reusing its buffers.
     pub(crate) fn reset_from(&mut self, other: &Self) {
-        self.total.clone_from(&other.total);
-        self.left.clone_from(&other.left);
+        copy_sums(&mut self.total, &other.total);
+        copy_sums(&mut self.left, &other.left);
         self.sq_total = other.sq_total;
         self.w_node = other.w_node;
         self.w_left = other.w_left;
         self.pos = other.pos;
+    }
+}
+
+/// `to = from`, element by element when the lengths agree (the usual case:
+/// no truncation and refill).
+#[inline]
+pub(crate) fn copy_sums(to: &mut ClassSums, from: &ClassSums) {
+    if to.len() == from.len() {
+        to.copy_from_slice(from);
+    } else {
+        to.clone_from(from);
     }
 }
 

@@ -6,7 +6,7 @@
 
 use crate::prefetch::LOOKAHEAD;
 use crate::tree::cart::build::{Best, Layout, Splitter, FEATURE_THRESHOLD};
-use crate::tree::cart::criterion::Sums;
+use crate::tree::cart::criterion::{self, Sums};
 use crate::tree::cart::splitter::threshold_between;
 
 impl Splitter<'_> {
@@ -61,7 +61,7 @@ impl Splitter<'_> {
                     add(sums, q, 1.0);
                 }
             } else {
-                sums.left.clone_from(&sums.total);
+                criterion::copy_sums(&mut sums.left, &sums.total);
                 sums.w_left = sums.w_node;
                 for q in (p..end).rev() {
                     add(sums, q, -1.0);
