@@ -1,9 +1,11 @@
 //! The histogram splitter: every feature is cut once into at most
 //! `max_bins` bins (its distinct values when there are few, else quantiles
 //! of a sample of up to 200,000 rows; missing values in a bin of their
-//! own), and each node is searched on per-bin sums instead of sorted
-//! samples. A node's histograms are built from its rows for the smaller
-//! child only; the larger child's are the parent's minus the smaller's.
+//! own), and each node of [`small::SMALL_ROWS`] rows or more is searched
+//! on per-bin sums instead of sorted samples. A node's histograms are built
+//! from its rows for the smaller child only; the larger child's are the
+//! parent's minus the smaller's. Smaller nodes are searched from their rows,
+//! sorted by bin once where such a node is first met (see [`small`]).
 //!
 //! Candidate splits, their order, the feature draws, the missing-value
 //! passes and the thresholds (halfway between the largest value left and
