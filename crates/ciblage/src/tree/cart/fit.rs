@@ -25,7 +25,14 @@ fn check_x(x: &ArrayView2<'_, f64>, n: usize) -> Result<()> {
             got: n,
         });
     }
-    // NaN is a missing value; infinities are refused.
+    // NaN is a missing value; infinities are refused. A contiguous array
+    // is first checked as one slice (vector compares); the row of an
+    // infinity is looked for only when there is one.
+    if x.as_slice_memory_order()
+        .is_some_and(|s| !s.iter().any(|v| v.is_infinite()))
+    {
+        return Ok(());
+    }
     if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| v.is_infinite()) {
         return Err(CiblageError::NonFinite {
             argument: "X".into(),

@@ -180,6 +180,34 @@ fn missing_values_learn_their_direction() {
     assert!(t.apply(ndarray::array![[f64::INFINITY]].view()).is_err());
 }
 
+#[test]
+fn fit_names_the_row_of_an_infinity() {
+    // C order, Fortran order and a strided view: the same row is named.
+    let x = ndarray::array![[0.0, 1.0], [2.0, 3.0], [4.0, f64::NEG_INFINITY], [5.0, 6.0]];
+    let f = x.t().as_standard_layout().t().to_owned();
+    let strided = ndarray::array![
+        [0.0, 9.0, 1.0],
+        [2.0, 9.0, 3.0],
+        [4.0, 9.0, f64::NEG_INFINITY],
+        [5.0, 9.0, 6.0]
+    ];
+    let y = [0, 1, 0, 1];
+    for view in [x.view(), f.view(), strided.slice(ndarray::s![.., ..;2])] {
+        let e = Cart::classifier()
+            .check()
+            .unwrap()
+            .fit_classifier(view, &y, 2, None)
+            .unwrap_err();
+        assert!(e.to_string().contains("row 2"), "{e}");
+    }
+    let finite = ndarray::array![[0.0, 1.0], [2.0, f64::NAN], [4.0, 5.0], [5.0, 6.0]];
+    assert!(Cart::classifier()
+        .check()
+        .unwrap()
+        .fit_classifier(finite.view(), &y, 2, None)
+        .is_ok());
+}
+
 proptest! {
     /// With no more distinct values than bins, the histogram splitter finds
     /// the exact splitter's tree (classification: sums are exact).
