@@ -3,6 +3,7 @@
 //! taken at the end of each bin. The candidates, their order and their
 //! thresholds are those of the histogram search (see [`super::search`]).
 
+use super::search::missing_side;
 use super::small::{code, row};
 use super::*;
 
@@ -56,7 +57,6 @@ impl HistSplitter<'_> {
         if n_present == 0 || (!has_missing && code(keys[0]) == code(keys[n_present - 1])) {
             return false;
         }
-        let (lo, hi) = (&self.bins[f].lo, &self.bins[f].hi);
         for missing_first in [false, true].into_iter().take(1 + usize::from(has_missing)) {
             let pass = RowPass {
                 keys,
@@ -73,25 +73,13 @@ impl HistSplitter<'_> {
             let Some((j, proxy, n_left)) = found else {
                 continue;
             };
-            let b = usize::from(code(keys[j]));
-            let threshold = if j + 1 == n_present {
-                // The missing rows alone on the right.
-                f64::INFINITY
-            } else {
-                threshold_between(hi[b], lo[usize::from(code(keys[j + 1]))])
-            };
-            *best = Some(Best {
+            let next = (j + 1 < n_present).then(|| usize::from(code(keys[j + 1])));
+            *best = Some(self.cut_after(
+                f,
                 proxy,
-                feature: f,
-                threshold,
-                missing_left: if has_missing {
-                    missing_first
-                } else {
-                    n_left > m - n_left
-                },
-                bin: b,
-                categorical: None,
-            });
+                (usize::from(code(keys[j])), next),
+                missing_side(has_missing, missing_first, (n_left, m)),
+            ));
         }
         true
     }
@@ -122,22 +110,8 @@ impl HistSplitter<'_> {
         let w_right = s.w_node - w_left;
         let proxy = left * left / w_left + right * right / w_right;
         if best.as_ref().is_none_or(|c| proxy > c.proxy) {
-            let threshold = if high == MISSING {
-                f64::INFINITY
-            } else {
-                threshold_between(
-                    self.bins[f].hi[usize::from(low)],
-                    self.bins[f].lo[usize::from(high)],
-                )
-            };
-            *best = Some(Best {
-                proxy,
-                feature: f,
-                threshold,
-                missing_left: false,
-                bin: usize::from(low),
-                categorical: None,
-            });
+            let next = (high != MISSING).then_some(usize::from(high));
+            *best = Some(self.cut_after(f, proxy, (usize::from(low), next), false));
         }
         true
     }

@@ -115,6 +115,31 @@ impl HistSplitter<'_> {
         found
     }
 
+    /// The threshold split of feature `f` after bin `bin`, the next bin
+    /// with rows being `next` (none: only the missing rows follow, alone on
+    /// the right); its threshold halfway between the training values on
+    /// either side.
+    pub(super) fn cut_after(
+        &self,
+        f: usize,
+        proxy: f64,
+        (bin, next): (usize, Option<usize>),
+        missing_left: bool,
+    ) -> Best {
+        let threshold = match next {
+            None => f64::INFINITY,
+            Some(c) => threshold_between(self.bins[f].hi[bin], self.bins[f].lo[c]),
+        };
+        Best {
+            proxy,
+            feature: f,
+            threshold,
+            missing_left,
+            bin,
+            categorical: None,
+        }
+    }
+
     /// Searches one feature's histogram; updates `best`. Returns false when
     /// the feature is constant in the node.
     pub(super) fn search(
@@ -135,7 +160,6 @@ impl HistSplitter<'_> {
         if n_present == 0 || (n_present == 1 && !has_missing) {
             return false;
         }
-        let (lo, hi) = (&self.bins[f].lo, &self.bins[f].hi);
         for missing_first in [false, true].into_iter().take(1 + usize::from(has_missing)) {
             let pass = ScanPass {
                 first,
@@ -153,28 +177,29 @@ impl HistSplitter<'_> {
             let Some((i, proxy, n_left)) = found else {
                 continue;
             };
-            let last = i + 1 == n_present;
-            let b = usize::from(h.bin[first + i]);
-            let threshold = if last {
-                // The missing rows alone on the right.
-                f64::INFINITY
-            } else {
-                let c = usize::from(h.bin[first + i + 1]);
-                threshold_between(hi[b], lo[c])
-            };
-            *best = Some(Best {
+            let next = (i + 1 < n_present).then(|| usize::from(h.bin[first + i + 1]));
+            *best = Some(self.cut_after(
+                f,
                 proxy,
-                feature: f,
-                threshold,
-                missing_left: if has_missing {
-                    missing_first
-                } else {
-                    n_left > n_node - n_left
-                },
-                bin: b,
-                categorical: None,
-            });
+                (usize::from(h.bin[first + i]), next),
+                missing_side(has_missing, missing_first, (n_left, n_node)),
+            ));
         }
         true
+    }
+}
+
+/// Where the missing values of a split feature go: the side they were read
+/// on when the node had some, else towards the larger child (as
+/// scikit-learn).
+pub(super) fn missing_side(
+    has_missing: bool,
+    missing_first: bool,
+    (n_left, n_node): (usize, usize),
+) -> bool {
+    if has_missing {
+        missing_first
+    } else {
+        n_left > n_node - n_left
     }
 }
