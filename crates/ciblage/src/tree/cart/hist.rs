@@ -70,13 +70,12 @@ struct NodeHist {
 }
 
 /// Buffers reused from node to node: dense per-bin sums (zero between
-/// uses) and the (bin, position) keys of a small node's rows.
+/// uses).
 #[derive(Default)]
 struct HistScratch {
     count: Vec<u32>,
     w: Vec<f64>,
     stat: Vec<f64>,
-    keys: Vec<u64>,
 }
 
 impl NodeHist {

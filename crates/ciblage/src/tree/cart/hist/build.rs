@@ -1,7 +1,6 @@
 //! Building a node's histograms from its rows, read in node order (see
-//! [`NodeRows`]): each position once for all features. Each bin's sums run
-//! in row order whatever the path taken (dense counting, or sorting the
-//! positions of a small node by bin) and whatever the number of threads.
+//! [`NodeRows`]): dense counting, each position once per group of features.
+//! Each bin's sums run in row order whatever the number of threads.
 
 use super::*;
 
@@ -53,32 +52,24 @@ impl HistSplitter<'_> {
     }
 
     /// Appends the histograms of `features` (consecutive) over the
-    /// positions `range` to `out`, with their ends in `out.start`.
-    pub(super) fn build_features(
+    /// positions `range` (a node of at least [`SMALL_ROWS`] rows: smaller
+    /// ones are searched from their rows) to `out`, with their ends in
+    /// `out.start`: features in groups whose dense sums fit a core's
+    /// first-level cache, each row's codes read once per group.
+    fn build_features(
         &self,
         out: &mut NodeHist,
         features: std::ops::Range<usize>,
         range: (usize, usize),
         scratch: &mut HistScratch,
     ) {
-        let max_bins = features
-            .clone()
-            .map(|f| self.bins[f].len())
-            .max()
-            .unwrap_or(0);
-        if (range.1 - range.0) * 4 > max_bins {
-            // Features in groups whose dense sums fit a core's first-level
-            // cache (each row's codes read once per group).
-            let per_slot = 4 + 8 * (self.width + usize::from(!self.unit_weights));
-            let group = (DENSE_BYTES / (SLOTS * per_slot)).max(1);
-            let mut f0 = features.start;
-            while f0 < features.end {
-                let f1 = (f0 + group).min(features.end);
-                self.build_dense(out, f0..f1, range, scratch);
-                f0 = f1;
-            }
-        } else {
-            self.build_sorted(out, features, range, scratch);
+        let per_slot = 4 + 8 * (self.width + usize::from(!self.unit_weights));
+        let group = (DENSE_BYTES / (SLOTS * per_slot)).max(1);
+        let mut f0 = features.start;
+        while f0 < features.end {
+            let f1 = (f0 + group).min(features.end);
+            self.build_dense(out, f0..f1, range, scratch);
+            f0 = f1;
         }
     }
 
@@ -152,61 +143,6 @@ impl HistSplitter<'_> {
                     (count[slot], w[slot]) = (0, 0.0);
                     s.iter_mut().for_each(|v| *v = 0.0);
                 }
-            }
-            out.start.push(out.e.len());
-        }
-    }
-
-    /// Small nodes: per feature, the positions sorted by (bin, position),
-    /// each run of one bin summed.
-    fn build_sorted(
-        &self,
-        out: &mut NodeHist,
-        features: std::ops::Range<usize>,
-        (start, end): (usize, usize),
-        scratch: &mut HistScratch,
-    ) {
-        let (k, m, g) = (self.width, end - start, features.len());
-        let keys = &mut scratch.keys;
-        keys.clear();
-        keys.resize(g * m, 0);
-        for i in 0..m {
-            let codes = self.rows.codes_of(start + i, &features);
-            for (j, &code) in codes.iter().enumerate() {
-                keys[j * m + i] = (u64::from(code) << 32) | i as u64;
-            }
-        }
-        let mut one = [0.0; 1];
-        let mut many = Vec::new();
-        let stat: &mut [f64] = if k == 1 {
-            &mut one
-        } else {
-            many.resize(k, 0.0);
-            &mut many
-        };
-        for (j, f) in features.enumerate() {
-            let nb = self.bins[f].len();
-            let keys = &mut keys[j * m..(j + 1) * m];
-            keys.sort_unstable();
-            let mut i = 0;
-            while i < m {
-                let code = keys[i] >> 32;
-                stat.iter_mut().for_each(|v| *v = 0.0);
-                let (mut c, mut w) = (0u32, 0.0);
-                while i < m && keys[i] >> 32 == code {
-                    let p = start + (keys[i] & 0xffff_ffff) as usize;
-                    let wp = self.rows.w[p];
-                    c += 1;
-                    w += wp;
-                    self.add_label(stat, self.rows.label[p], wp);
-                    i += 1;
-                }
-                let bin = if code == u64::from(MISSING) {
-                    nb
-                } else {
-                    code as usize
-                };
-                out.e.push(bin as u16, c, w, stat);
             }
             out.start.push(out.e.len());
         }
