@@ -145,7 +145,6 @@ impl HistSplitter<'_> {
         } else {
             0
         };
-        let limits = (self.min_samples_leaf, self.min_weight_leaf);
         let mut found = None;
         for j in 0..p.n_present {
             take(s, j);
@@ -153,15 +152,7 @@ impl HistSplitter<'_> {
                 continue;
             }
             let n_left = j + 1 + n_missing_left;
-            let Some(proxy) =
-                criterion::limited_proxy(self.criterion, s, (n_left, n_node - n_left), limits)
-            else {
-                continue;
-            };
-            if current.is_none_or(|c| proxy > c) {
-                current = Some(proxy);
-                found = Some((j, proxy, n_left));
-            }
+            self.offer(s, (j, n_left, n_node - n_left), &mut current, &mut found);
         }
         found
     }

@@ -44,24 +44,37 @@ impl HistSplitter<'_> {
             self.take_bin(s, &mut n_left, h, p.first + p.n_present);
         }
         let mut found = None;
-        let limits = (self.min_samples_leaf, self.min_weight_leaf);
         for i in 0..p.n_present {
             self.take_bin(s, &mut n_left, h, p.first + i);
             if i + 1 == p.n_present && (p.missing_first || !p.has_missing) {
                 break;
             }
-            let n_right = p.n_node - n_left;
-            let Some(proxy) =
-                criterion::limited_proxy(self.criterion, s, (n_left, n_right), limits)
-            else {
-                continue;
-            };
-            if current.is_none_or(|c| proxy > c) {
-                current = Some(proxy);
-                found = Some((i, proxy, n_left));
-            }
+            self.offer(s, (i, n_left, p.n_node - n_left), &mut current, &mut found);
         }
         found
+    }
+
+    /// Offers the candidate after entry `at` of a scan (`n_left` rows left,
+    /// `n_right` right) with the left sums `s`: kept in `found` when the
+    /// children keep the leaf limits and its proxy beats `current` (the
+    /// first of equal ones is kept).
+    #[inline]
+    pub(super) fn offer(
+        &self,
+        s: &Sums,
+        (at, n_left, n_right): (usize, usize, usize),
+        current: &mut Option<f64>,
+        found: &mut Option<(usize, f64, usize)>,
+    ) {
+        let limits = (self.min_samples_leaf, self.min_weight_leaf);
+        let Some(proxy) = criterion::limited_proxy(self.criterion, s, (n_left, n_right), limits)
+        else {
+            return;
+        };
+        if current.is_none_or(|c| proxy > c) {
+            *current = Some(proxy);
+            *found = Some((at, proxy, n_left));
+        }
     }
 
     /// [`Self::scan`] for the squared error, on scalars: the proxy
