@@ -32,6 +32,10 @@ def to_arrow(data: Any, columns: Mapping[str, str], argument: str = "transaction
     ``__arrow_c_stream__``, zero-copy where the types allow it."""
     wanted = list(dict.fromkeys(columns.values()))
     kind = table_kind(data)
+    # pyarrow's pool keeps memory freed by earlier work (reading a parquet
+    # file into pandas leaves hundreds of MiB); hand it back to the system
+    # before a job that allocates its own working memory.
+    pa.default_memory_pool().release_unused()
     if kind == "polars":
         import polars as pl
 

@@ -103,6 +103,8 @@ pub fn customer_codes(
         scratch::give_codes(codes);
         return Err(e);
     }
+    // Every id is coded: the hash table is no longer needed.
+    index.release_lookup();
     Ok((index, codes))
 }
 

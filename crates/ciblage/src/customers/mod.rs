@@ -5,9 +5,11 @@
 //! codes in order of first appearance and keeps the original ids, integer or
 //! string, for output.
 
+mod ids;
+mod slots;
 mod strings;
 
-use std::fmt;
+pub use ids::{CustomerId, CustomerIds, StringIds};
 
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;
@@ -29,134 +31,18 @@ const PARALLEL_ROWS: usize = 1 << 16;
 /// String columns of at least this many rows are coded by all threads.
 const PARALLEL_STR_ROWS: usize = 1 << 17;
 
-/// One original customer id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CustomerId<'a> {
-    /// An integer id.
-    Int(i64),
-    /// A string id.
-    Str(&'a str),
-}
-
-impl fmt::Display for CustomerId<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Int(v) => write!(f, "{v}"),
-            Self::Str(s) => f.write_str(s),
-        }
-    }
-}
-
-/// String ids stored back to back in one buffer (no allocation per id).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StringIds {
-    bytes: String,
-    offsets: Vec<usize>,
-}
-
-impl StringIds {
-    /// An empty list.
-    pub fn new() -> Self {
-        Self {
-            bytes: String::new(),
-            offsets: vec![0],
-        }
-    }
-
-    /// Number of ids.
-    pub fn len(&self) -> usize {
-        self.offsets.len() - 1
-    }
-
-    /// True when there is no id.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The id at `i`.
-    ///
-    /// # Panics
-    /// If `i >= self.len()`.
-    #[inline]
-    pub fn get(&self, i: usize) -> &str {
-        &self.bytes[self.offsets[i]..self.offsets[i + 1]]
-    }
-
-    /// Appends one id.
-    pub fn push(&mut self, s: &str) {
-        self.bytes.push_str(s);
-        self.offsets.push(self.bytes.len());
-    }
-
-    /// Iterates the ids in order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        (0..self.len()).map(|i| self.get(i))
-    }
-
-    /// The concatenated bytes and the `len + 1` offsets (Arrow string layout).
-    pub fn as_parts(&self) -> (&str, &[usize]) {
-        (&self.bytes, &self.offsets)
-    }
-}
-
-/// The original ids of the customers, indexed by code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CustomerIds {
-    /// Integer ids.
-    Int(Vec<i64>),
-    /// String ids.
-    Str(StringIds),
-}
-
-impl CustomerIds {
-    /// Number of customers.
-    pub fn len(&self) -> usize {
-        match self {
-            Self::Int(v) => v.len(),
-            Self::Str(s) => s.len(),
-        }
-    }
-
-    /// True when there is no customer.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The id of code `code`.
-    ///
-    /// # Panics
-    /// If `code` is not below [`CustomerIds::len`].
-    pub fn get(&self, code: u32) -> CustomerId<'_> {
-        match self {
-            Self::Int(v) => CustomerId::Int(v[code as usize]),
-            Self::Str(s) => CustomerId::Str(s.get(code as usize)),
-        }
-    }
-
-    /// The ids of `codes`, in that order.
-    ///
-    /// # Panics
-    /// If a code is not below [`CustomerIds::len`].
-    pub fn gather(&self, codes: &[u32]) -> CustomerIds {
-        match self {
-            Self::Int(v) => Self::Int(codes.iter().map(|&c| v[c as usize]).collect()),
-            Self::Str(s) => {
-                let mut out = StringIds::new();
-                for &c in codes {
-                    out.push(s.get(c as usize));
-                }
-                Self::Str(out)
-            }
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 enum Lookup {
     Empty,
-    Direct { base: i64, table: Vec<u32> },
+    Direct {
+        base: i64,
+        table: Vec<u32>,
+    },
     IntHash(HashMap<i64, u32, FixedState>),
     Str(StrTable),
+    /// Dropped by [`CustomerIndex::release_lookup`]; rebuilt from the ids
+    /// when more ids are encoded.
+    Released,
 }
 
 /// Assigns dense codes to customer ids, in order of first appearance (or of
@@ -228,6 +114,48 @@ impl CustomerIndex {
         self.ids.get(code)
     }
 
+    /// Frees the hash table behind the codes (string ids and sparse integer
+    /// ids; a dense integer table is kept, it orders the ids), keeping the
+    /// ids and their codes. Call it once every id is coded, before the
+    /// per-customer work, to lower peak memory; a later `encode_*` call
+    /// rebuilds the table from the ids and gives the same codes.
+    ///
+    /// ```
+    /// use ciblage::CustomerIndex;
+    /// let mut index = CustomerIndex::new();
+    /// let mut codes = Vec::new();
+    /// index.encode_str(["b", "a"], &mut codes)?;
+    /// index.release_lookup();
+    /// index.encode_str(["a", "c"], &mut codes)?;
+    /// assert_eq!(codes, [0, 1, 1, 2]);
+    /// # Ok::<(), ciblage::CiblageError>(())
+    /// ```
+    pub fn release_lookup(&mut self) {
+        if matches!(self.lookup, Lookup::Str(_) | Lookup::IntHash(_)) {
+            self.lookup = Lookup::Released;
+        }
+    }
+
+    /// Rebuilds a released lookup from the ids.
+    fn restore_lookup(&mut self) {
+        if !matches!(self.lookup, Lookup::Released) {
+            return;
+        }
+        self.lookup = match &self.ids {
+            CustomerIds::Int(known) => {
+                let mut map = HashMap::with_capacity_and_hasher(
+                    known.len(),
+                    FixedState::with_seed(HASH_SEED),
+                );
+                for (code, &id) in known.iter().enumerate() {
+                    map.insert(id, code as u32);
+                }
+                Lookup::IntHash(map)
+            }
+            CustomerIds::Str(known) => Lookup::Str(StrTable::rebuilt(known)),
+        };
+    }
+
     /// Encodes every batch of integer ids at once, appending the codes of
     /// all batches, in order, to `out`.
     ///
@@ -248,6 +176,7 @@ impl CustomerIndex {
     /// # Errors
     /// [`CiblageError::MixedIdKinds`] if string ids were encoded before.
     pub fn encode_i64_all(&mut self, batches: &[&[i64]], out: &mut Vec<u32>) -> Result<()> {
+        self.restore_lookup();
         let rows: usize = batches.iter().map(|b| b.len()).sum();
         let range = batches
             .par_iter()
@@ -322,6 +251,7 @@ impl CustomerIndex {
     /// # Errors
     /// [`CiblageError::MixedIdKinds`] if string ids were encoded before.
     pub fn encode_i64(&mut self, ids: &[i64], out: &mut Vec<u32>) -> Result<()> {
+        self.restore_lookup();
         if matches!(self.lookup, Lookup::Str { .. }) {
             return Err(self.mixed());
         }
@@ -356,7 +286,9 @@ impl CustomerIndex {
                     out.push(code);
                 }
             }
-            Lookup::Empty | Lookup::Str { .. } => unreachable!("prepared above"),
+            Lookup::Empty | Lookup::Str { .. } | Lookup::Released => {
+                unreachable!("prepared above")
+            }
         }
         Ok(())
     }
@@ -410,7 +342,7 @@ impl CustomerIndex {
                     self.lookup = Lookup::IntHash(map);
                 }
             }
-            Lookup::IntHash(_) | Lookup::Str { .. } => {}
+            Lookup::IntHash(_) | Lookup::Str { .. } | Lookup::Released => {}
         }
     }
 
@@ -461,6 +393,7 @@ impl CustomerIndex {
 
     /// The string ids and their table, created on first use.
     fn str_lookup(&mut self) -> Result<(&mut StringIds, &mut StrTable)> {
+        self.restore_lookup();
         match self.lookup {
             Lookup::Empty => {
                 self.ids = CustomerIds::Str(StringIds::new());

@@ -5,33 +5,22 @@
 use std::hash::BuildHasher;
 
 use foldhash::fast::FixedState;
-use hashbrown::HashTable;
 use rayon::prelude::*;
 
+use super::slots::{Slot, SlotTable, HEAD};
 use super::{StringIds, HASH_SEED};
+use crate::prefetch::{prefetch, LOOKAHEAD};
 
-/// Bytes of a string id kept inside its slot.
-const HEAD: usize = 16;
 /// Partitions of the table (taken from hash bits that the tables do not use
 /// for buckets or control bytes).
 const PART_BITS: u32 = 3;
 const PARTS: usize = 1 << PART_BITS;
 /// Rows coded per round of the parallel path.
-const BLOCK: usize = 1 << 20;
+const BLOCK: usize = 1 << 19;
 /// Rows per task within a round.
-const CHUNK: usize = 1 << 16;
+const CHUNK: usize = 1 << 15;
 /// Marks a code given to an id first seen in the current round.
 const PROVISIONAL: u32 = 1 << 31;
-
-/// A slot: the id's hash, length and first bytes inline (ids of up to
-/// [`HEAD`] bytes are matched without reading the id store), and its code.
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    hash: u64,
-    head: [u8; HEAD],
-    len: u32,
-    code: u32,
-}
 
 /// What one partition's lookups give: (position in the round, code) of its
 /// rows, and the position and hash of each id first seen in the round.
@@ -45,24 +34,6 @@ struct Row {
     head: [u8; HEAD],
     len: u32,
     off: u32,
-}
-
-/// The code of the id described by `key` (hash, head, length), if the
-/// table holds it; `same_id(code)` compares whole ids longer than the head.
-fn find(table: &HashTable<Slot>, key: &Slot, same_id: impl Fn(u32) -> bool) -> Option<u32> {
-    table
-        .find(key.hash, |slot| {
-            slot.hash == key.hash
-                && slot.len == key.len
-                && slot.head == key.head
-                && (key.len as usize <= HEAD || same_id(slot.code))
-        })
-        .map(|slot| slot.code)
-}
-
-/// Adds a slot known to be absent.
-fn insert(table: &mut HashTable<Slot>, slot: Slot) {
-    table.insert_unique(slot.hash, slot, |slot| slot.hash);
 }
 
 fn head_of(s: &str) -> [u8; HEAD] {
@@ -81,16 +52,31 @@ fn part_of(hash: u64) -> usize {
 /// The partitioned table of string ids.
 #[derive(Debug, Clone)]
 pub(super) struct StrTable {
-    parts: Vec<HashTable<Slot>>,
+    parts: Vec<SlotTable>,
     hasher: FixedState,
 }
 
 impl StrTable {
     pub fn new() -> Self {
         Self {
-            parts: (0..PARTS).map(|_| HashTable::new()).collect(),
+            parts: (0..PARTS).map(|_| SlotTable::new()).collect(),
             hasher: FixedState::with_seed(HASH_SEED),
         }
+    }
+
+    /// The table of ids already coded (code = position in `known`).
+    pub fn rebuilt(known: &StringIds) -> Self {
+        let mut table = Self::new();
+        for (code, s) in known.iter().enumerate() {
+            let hash = table.hasher.hash_one(s);
+            table.parts[part_of(hash)].insert(Slot {
+                hash,
+                head: head_of(s),
+                len: s.len() as u32,
+                code: code as u32,
+            });
+        }
+        table
     }
 
     /// Codes `ids` one after the other (new ids appended to `known`).
@@ -112,12 +98,12 @@ impl StrTable {
                 len,
                 code: 0,
             };
-            let code = match find(table, &key, |code| known.get(code as usize) == s) {
+            let code = match table.find(&key, |code| known.get(code as usize) == s) {
                 Some(code) => code,
                 None => {
                     let code = known.len() as u32;
                     known.push(s);
-                    insert(table, Slot { code, ..key });
+                    table.insert(Slot { code, ..key });
                     code
                 }
             };
@@ -140,7 +126,7 @@ impl StrTable {
     ) where
         F: Fn(usize) -> &'s str + Sync,
     {
-        self.encode_in_rounds(known, n, get, out, BLOCK);
+        self.encode_in_rounds(known, n, get, out, BLOCK, CHUNK);
     }
 
     fn encode_in_rounds<'s, F>(
@@ -150,6 +136,7 @@ impl StrTable {
         get: F,
         out: &mut Vec<u32>,
         round: usize,
+        chunk: usize,
     ) where
         F: Fn(usize) -> &'s str + Sync,
     {
@@ -161,14 +148,14 @@ impl StrTable {
             // with what a lookup compares, so that lookups read no string
             // unless an id is longer than the inline head.
             let lists: Vec<Vec<Vec<Row>>> = (r0..r1)
-                .step_by(CHUNK)
+                .step_by(chunk)
                 .collect::<Vec<_>>()
                 .into_par_iter()
                 .map(|c0| {
                     let mut by_part: Vec<Vec<Row>> = (0..PARTS)
-                        .map(|_| Vec::with_capacity(2 * CHUNK / PARTS))
+                        .map(|_| Vec::with_capacity(2 * chunk / PARTS))
                         .collect();
-                    for i in c0..(c0 + CHUNK).min(r1) {
+                    for i in c0..(c0 + chunk).min(r1) {
                         let s = get(i);
                         let hash = hasher.hash_one(s);
                         by_part[part_of(hash)].push(Row {
@@ -192,7 +179,13 @@ impl StrTable {
                     let mut first_rows: Vec<u32> = Vec::new();
                     let mut first_hashes: Vec<u64> = Vec::new();
                     for list in &lists {
-                        for row in &list[p] {
+                        let rows = &list[p];
+                        for (j, row) in rows.iter().enumerate() {
+                            // Fetch a later row's first slot while this
+                            // one is looked up.
+                            if let Some(ahead) = rows.get(j + LOOKAHEAD) {
+                                prefetch(table.home(ahead.hash));
+                            }
                             let Row {
                                 hash,
                                 head,
@@ -214,13 +207,13 @@ impl StrTable {
                                 };
                                 other == get(r0 + off as usize)
                             };
-                            let code = match find(table, &key, same_id) {
+                            let code = match table.find(&key, same_id) {
                                 Some(code) => code,
                                 None => {
                                     let code = PROVISIONAL | first_rows.len() as u32;
                                     first_rows.push(off);
                                     first_hashes.push(hash);
-                                    insert(table, Slot { code, ..key });
+                                    table.insert(Slot { code, ..key });
                                     code
                                 }
                             };
@@ -258,24 +251,49 @@ impl StrTable {
                 .zip(&found)
                 .for_each(|((table, codes), (_, _, hashes))| {
                     for (k, (&code, &hash)) in codes.iter().zip(hashes).enumerate() {
+                        if let Some(&ahead) = hashes.get(k + LOOKAHEAD) {
+                            prefetch(table.home(ahead));
+                        }
                         let provisional = PROVISIONAL | k as u32;
                         if let Some(slot) = table.find_mut(hash, |s| s.code == provisional) {
                             slot.code = code;
                         }
                     }
                 });
-            // Every row's code, in row order.
-            let mut block = vec![0u32; r1 - r0];
-            for ((codes, _, _), remap) in found.iter().zip(&final_code) {
-                for &(off, code) in codes {
-                    block[off as usize] = if code & PROVISIONAL != 0 {
-                        remap[(code & !PROVISIONAL) as usize]
-                    } else {
-                        code
-                    };
-                }
-            }
-            out.extend_from_slice(&block);
+            // Every row's code, in row order, chunk by chunk on all
+            // threads: a chunk's rows are a run of each partition's list.
+            let starts: Vec<Vec<usize>> = (0..PARTS)
+                .map(|p| {
+                    let mut at = 0;
+                    lists
+                        .iter()
+                        .map(|list| {
+                            let from = at;
+                            at += list[p].len();
+                            from
+                        })
+                        .collect()
+                })
+                .collect();
+            let base = out.len();
+            out.resize(base + (r1 - r0), 0);
+            out[base..]
+                .par_chunks_mut(chunk)
+                .zip(&lists)
+                .enumerate()
+                .for_each(|(c, (dest, list))| {
+                    let c0 = (c * chunk) as u32;
+                    for (p, ((codes, _, _), remap)) in found.iter().zip(&final_code).enumerate() {
+                        let from = starts[p][c];
+                        for &(off, code) in &codes[from..from + list[p].len()] {
+                            dest[(off - c0) as usize] = if code & PROVISIONAL != 0 {
+                                remap[(code & !PROVISIONAL) as usize]
+                            } else {
+                                code
+                            };
+                        }
+                    }
+                });
         }
     }
 }
@@ -299,6 +317,7 @@ mod tests {
         fn rounds_give_the_sequential_codes(
             picks in proptest::collection::vec(0usize..60, 1..3_000),
             round in 1usize..700,
+            chunk in 1usize..100,
         ) {
             let pool: Vec<String> = (0..60)
                 .map(|i| match i % 3 {
@@ -314,7 +333,14 @@ mod tests {
             // A third one by one, a third in rounds, the rest one by one.
             let (a, b) = (ids.len() / 3, 2 * ids.len() / 3);
             table.encode(&mut known, ids[..a].iter().map(String::as_str), &mut out);
-            table.encode_in_rounds(&mut known, b - a, |i| ids[a + i].as_str(), &mut out, round);
+            table.encode_in_rounds(
+                &mut known,
+                b - a,
+                |i| ids[a + i].as_str(),
+                &mut out,
+                round,
+                chunk,
+            );
             table.encode(&mut known, ids[b..].iter().map(String::as_str), &mut out);
             prop_assert_eq!(out, want);
             prop_assert_eq!(known, want_known);

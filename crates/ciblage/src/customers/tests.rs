@@ -141,3 +141,50 @@ proptest! {
         prop_assert_eq!(sorted, expected);
     }
 }
+
+#[test]
+fn released_lookup_is_rebuilt_with_the_same_codes() {
+    // Sparse integer ids (hash map) and string ids, coded in two halves
+    // with the table released between them, give the codes of one pass.
+    let ints: Vec<i64> = vec![i64::MAX, 3, i64::MIN, 3, 77, i64::MAX, 8, 77];
+    let (mut once, mut split) = (CustomerIndex::new(), CustomerIndex::new());
+    let (mut want, mut got) = (Vec::new(), Vec::new());
+    once.encode_i64(&ints, &mut want).unwrap();
+    split.encode_i64(&ints[..4], &mut got).unwrap();
+    split.release_lookup();
+    assert!(matches!(split.lookup, Lookup::Released));
+    split.encode_i64(&ints[4..], &mut got).unwrap();
+    assert_eq!(got, want);
+    assert_eq!(got, [0, 1, 2, 1, 3, 0, 4, 3]);
+
+    let strs = ["b", "a", "b", "a-much-longer-id-than-sixteen", "c", "a"];
+    let (mut once, mut split) = (CustomerIndex::new(), CustomerIndex::new());
+    let (mut want, mut got) = (Vec::new(), Vec::new());
+    once.encode_str(strs, &mut want).unwrap();
+    split
+        .encode_str(strs[..4].iter().copied(), &mut got)
+        .unwrap();
+    split.release_lookup();
+    split
+        .encode_str(strs[4..].iter().copied(), &mut got)
+        .unwrap();
+    assert_eq!(got, want);
+    assert_eq!(got, [0, 1, 0, 2, 3, 1]);
+    assert_eq!(restore(&split, &got), strs);
+    // A released index still refuses the other kind of id.
+    split.release_lookup();
+    assert!(matches!(
+        split.encode_i64(&[1], &mut got),
+        Err(CiblageError::MixedIdKinds { .. })
+    ));
+}
+
+#[test]
+fn dense_integer_table_is_kept_on_release() {
+    let mut index = CustomerIndex::new();
+    let mut codes = Vec::new();
+    index.encode_i64_all(&[&[12, 10, 11]], &mut codes).unwrap();
+    index.release_lookup();
+    assert!(matches!(index.lookup, Lookup::Direct { .. }));
+    assert_eq!(index.sorted_codes(), [0, 1, 2]);
+}

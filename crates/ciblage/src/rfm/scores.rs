@@ -67,7 +67,7 @@ pub(crate) fn score(
     // Scored customers, in id order.
     let order: Vec<u32> = customers
         .sorted_codes()
-        .into_iter()
+        .into_par_iter()
         .filter(|&c| activity.is_active(c as usize))
         .collect();
     let as_of_day = match params.as_of {
@@ -89,7 +89,7 @@ pub(crate) fn score(
             ),
         });
     }
-    let pick = |v: &[i64]| -> Vec<i64> { order.iter().map(|&c| v[c as usize]).collect() };
+    let pick = |v: &[i64]| -> Vec<i64> { order.par_iter().map(|&c| v[c as usize]).collect() };
     let first_purchase = pick(&activity.first);
     let last_purchase = pick(&activity.last);
     let day = |t: &i64| zone.day_of(*t);
@@ -101,9 +101,9 @@ pub(crate) fn score(
         .par_iter()
         .map(|t| as_of_day - day(t))
         .collect();
-    let frequency: Vec<u32> = order.iter().map(|&c| counts[c as usize]).collect();
+    let frequency: Vec<u32> = order.par_iter().map(|&c| counts[c as usize]).collect();
     let monetary: Vec<f64> = order
-        .iter()
+        .par_iter()
         .map(|&c| {
             let c = c as usize;
             revenue[c] - cost.map_or(0.0, |k| k[c])
