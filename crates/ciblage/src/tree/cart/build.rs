@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use crate::prefetch::{prefetch, LOOKAHEAD};
 use crate::tree::cart::criterion::{self, ClassSums, Sums};
 use crate::tree::cart::params::CartCriterion;
+use crate::tree::cart::partition::releasable;
 use crate::tree::cart::splitter::{NodeSplitter, NodeSummary, Split, TrainSet};
 
 /// Distance under which two f32 values count as equal.
@@ -70,6 +71,14 @@ impl NodeSplitter for Splitter<'_> {
         self.children_split = children_may_split;
         Splitter::node_split(self, start, end, impurity, node, n_constant)
     }
+
+    fn children(&self, start: usize, end: usize, split: &Split) -> [(usize, usize); 2] {
+        self.children_of(start, end, split.pos)
+    }
+
+    fn release_above(&mut self, end: usize) {
+        Splitter::release_above(self, end);
+    }
 }
 
 pub(crate) struct Splitter<'a> {
@@ -97,6 +106,12 @@ pub(crate) struct Splitter<'a> {
     pub(super) unit_weights: bool,
     /// Whether the children of the node being split may be split in turn.
     pub(super) children_split: bool,
+    /// Samples taking part (those of non-zero weight).
+    n_samples: usize,
+    /// Children laid out right then left (see `partition_marked`).
+    pub(super) mirror: bool,
+    /// Positions still held in the sorted orders and buffers.
+    pub(super) kept: usize,
 }
 
 impl<'a> Splitter<'a> {
@@ -121,18 +136,27 @@ impl<'a> Splitter<'a> {
                 // Stable radix sort on the value (the order of `f32::total_cmp`):
                 // rows in index order, so ties keep ascending indices.
                 radsort::sort_by_key(&mut keyed, |e| e.0);
-                keyed.into_iter().map(|(v, i)| (i, v)).unzip()
+                let mut order = releasable(keyed.len());
+                let mut values = releasable(keyed.len());
+                order.extend(keyed.iter().map(|e| e.1));
+                values.extend(keyed.iter().map(|e| e.0));
+                (order, values)
             })
             .unzip();
+        let n_samples = sorted.first().map_or(0, Vec::len);
+        let mut vbuf = releasable(data.n);
+        vbuf.resize(data.n, 0.0);
+        let mut buf = releasable(data.n);
+        buf.resize(data.n, 0);
         Self {
             data,
             criterion,
             sorted,
             sorted_values,
-            vbuf: vec![0.0; data.n],
+            vbuf,
             cur: 0,
             goes_left: vec![false; data.n],
-            buf: vec![0; data.n],
+            buf,
             features: (0..data.d).collect(),
             constant_features: vec![0; data.d],
             rand: seed,
@@ -142,12 +166,15 @@ impl<'a> Splitter<'a> {
             w_total,
             unit_weights: data.weights.iter().all(|&w| w == 1.0),
             children_split: true,
+            n_samples,
+            mirror: false,
+            kept: data.n,
         }
     }
 
     /// Number of samples taking part: those of non-zero weight.
     pub fn samples(&self) -> usize {
-        self.sorted.first().map_or(0, Vec::len)
+        self.n_samples
     }
 
     fn rand_int(&mut self, low: usize, high: usize) -> usize {

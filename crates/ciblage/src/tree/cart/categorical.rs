@@ -154,7 +154,9 @@ impl Splitter<'_> {
         self.partition_marked((start, end), n_left, None);
         let w_right = s.w_node - s.w_left;
         let (impurity_left, impurity_right) = if self.criterion == CartCriterion::Poisson {
-            let (left_rows, right_rows) = self.sorted[feature][start..end].split_at(n_left);
+            let [(ls, le), (rs, re)] = self.children_of(start, end, start + n_left);
+            let (left_rows, right_rows) =
+                (&self.sorted[feature][ls..le], &self.sorted[feature][rs..re]);
             criterion::poisson_children(
                 &s,
                 self.poisson_loss(left_rows, s.left[0], s.w_left),

@@ -274,6 +274,9 @@ impl CartValidParams {
                     min_weight_leaf,
                     max_features,
                 );
+                // Grown depth first, finished subtrees free their part of
+                // the sorted orders.
+                sp.mirror = p.max_leaf_nodes.is_none();
                 self.grow_with(&mut sp, &data, min_weight_leaf)
             }
             CartSplitter::Histogram { max_bins } => {
@@ -325,6 +328,8 @@ impl CartValidParams {
         while let Some((start, end, depth, parent, is_left, mut impurity, mut n_constant)) =
             stack.pop()
         {
+            // The nodes left on the stack all lie below this one.
+            sp.release_above(end);
             let n_node = end - start;
             let summary = sp.summarise(start, end);
             let (w_node, imp) = (summary.w, summary.impurity);
@@ -354,8 +359,9 @@ impl CartValidParams {
                         let rejected =
                             s.pos >= end || s.improvement + f64::EPSILON < p.min_impurity_decrease;
                         if rejected {
-                            sp.forget(start, s.pos);
-                            sp.forget(s.pos, end);
+                            for (a, b) in sp.children(start, end, s) {
+                                sp.forget(a, b);
+                            }
                         }
                         rejected
                     }
@@ -363,13 +369,15 @@ impl CartValidParams {
             }
             let id = t.push_node(parent, is_left, impurity, n_node, w_node, &summary.value);
             if let (false, Some(s)) = (is_leaf, split) {
+                let [(left_start, left_end), (right_start, right_end)] =
+                    sp.children(start, end, &s);
                 t.feature[id as usize] = s.feature as i64;
                 t.threshold[id as usize] = s.threshold;
                 t.missing_go_to_left[id as usize] = s.missing_left;
                 t.categories[id as usize] = s.categories.map(Box::new);
                 stack.push((
-                    s.pos,
-                    end,
+                    right_start,
+                    right_end,
                     depth + 1,
                     id,
                     false,
@@ -377,8 +385,8 @@ impl CartValidParams {
                     n_constant,
                 ));
                 stack.push((
-                    start,
-                    s.pos,
+                    left_start,
+                    left_end,
                     depth + 1,
                     id,
                     true,

@@ -77,11 +77,20 @@ pub(crate) trait NodeSplitter {
     ) -> Option<Split>;
     /// The node `start..end` will not be split: drop what was kept for it.
     fn forget(&mut self, _start: usize, _end: usize) {}
+    /// The ranges of the left and right children of `start..end` once
+    /// `split` has partitioned it (by default left first, then right).
+    fn children(&self, start: usize, end: usize, split: &Split) -> [(usize, usize); 2] {
+        [(start, split.pos), (split.pos, end)]
+    }
+    /// Every node still to grow lies below position `end`: what is held
+    /// for the positions above may be freed.
+    fn release_above(&mut self, _end: usize) {}
 }
 
 pub(crate) struct Split {
     pub feature: usize,
     pub threshold: f64,
+    /// `pos - start` samples go left (see [`NodeSplitter::children`]).
     pub pos: usize,
     /// Where samples missing the feature go (learned when the node had
     /// some; otherwise towards the larger child).
