@@ -20,6 +20,9 @@ What is measured:
     - ciblage-pandas / -polars: `ciblage.rfm_analysis(df, ...).customers`, including the
       conversion to Arrow and of the result back to the caller's library.
   * "peak RSS MiB": ru_maxrss of the child (os.wait4): interpreter, imports, data and compute.
+    Loading the parquet file usually sets it. "RSS before MiB" is the child's RSS once the data
+    is loaded and the tool imported; "work peak MiB" its high-water mark from then on (Linux:
+    the mark is reset by writing 5 to /proc/self/clear_refs), i.e. the peak of the timed work.
     Linux starts a child's ru_maxrss at its parent's high-water mark, so the data is generated
     in a process of its own and the parent never imports pandas, polars or ciblage.
   * "ratio vs ciblage": best s / best s of ciblage on the same library and id kind; > 1 means
@@ -88,6 +91,12 @@ def rfm_polars(df):
     return rfm.with_columns(rfm_score=pl.col("R") * 100 + pl.col("F") * 10 + pl.col("M"))
 
 
+def _status_mib(key: str) -> float:
+    """A field of /proc/self/status (kB) in MiB."""
+    line = next(ln for ln in Path("/proc/self/status").read_text().splitlines() if ln.startswith(key + ":"))
+    return int(line.split()[1]) / 1024
+
+
 def child(tool: str, path: str, repeat: int) -> None:
     """Runs in a fresh process: load, then time the compute REPEAT times; prints one JSON line."""
     lib = tool.removeprefix("ciblage-")
@@ -103,6 +112,13 @@ def child(tool: str, path: str, repeat: int) -> None:
         code = "rfm_code"
     else:
         compute, code = (rfm_pandas if lib == "pandas" else rfm_polars), "rfm_score"
+    # From here on, the process's high-water mark is the work's own: Linux
+    # resets VmHWM to the current RSS on writing 5 to clear_refs.
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        start_rss = _status_mib("VmRSS")
+    except OSError:
+        start_rss = None
     times, out = [], None
     for _ in range(repeat):
         out = None  # free the previous result before the next run
@@ -111,7 +127,8 @@ def child(tool: str, path: str, repeat: int) -> None:
         times.append(time.perf_counter() - t0)
     res = {"customers": len(out), "sum_frequency": int(out["frequency"].sum()),
            "sum_monetary": float(out["monetary"].sum()), "rfm_codes": len(set(out[code].to_list())),
-           "times": times, "load": load}
+           "times": times, "load": load, "start_rss_mib": start_rss,
+           "work_peak_mib": _status_mib("VmHWM") if start_rss is not None else None}
     print(f"    {tool}: customers={res['customers']:,} sum_frequency={res['sum_frequency']:,} "
           f"sum_monetary={res['sum_monetary']:,.2f} distinct_codes={res['rfm_codes']} "
           f"times={' '.join(f'{t:.3f}' for t in times)}", file=sys.stderr, flush=True)
@@ -214,6 +231,9 @@ def main() -> None:
                         kept["times"] += r["times"]
                         kept["load"] = min(kept["load"], r["load"])
                         kept["peak_rss_mib"] = max(kept["peak_rss_mib"], r["peak_rss_mib"])
+                        if r["work_peak_mib"] is not None:
+                            kept["work_peak_mib"] = max(kept["work_peak_mib"], r["work_peak_mib"])
+                            kept["start_rss_mib"] = max(kept["start_rss_mib"], r["start_rss_mib"])
                     else:
                         results[tool] = r
             ref = next(iter(results.values()))["sum_monetary"]
@@ -227,13 +247,18 @@ def main() -> None:
     if native_build() != build:
         print("WARNING: ciblage's extension was rebuilt during the run: mixed results", file=sys.stderr)
         info["ciblage_build"] += " (rebuilt during the run!)"
-    print("| tool | ids | rows | best s | median s | load s | peak RSS MiB | ratio vs ciblage |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("| tool | ids | rows | best s | median s | load s | peak RSS MiB | RSS before MiB "
+          "| work peak MiB | ratio vs ciblage |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    def mib(v: float | None) -> str:
+        return "–" if v is None else f"{v:,.0f}"
+
     for r in rows:
         name = f"{r['tool']} {info[r['tool'].split('-')[0]]}"
         ratio = f"{r['ratio']:.2f}×" if r["ratio"] is not None else "–"
         print(f"| {name} | {r['ids']} | {r['rows']:,} | {r['best']:.3f} | {r['median']:.3f} "
-              f"| {r['load']:.3f} | {r['peak_rss_mib']:,.0f} | {ratio} |")
+              f"| {r['load']:.3f} | {r['peak_rss_mib']:,.0f} | {mib(r['start_rss_mib'])} "
+              f"| {mib(r['work_peak_mib'])} | {ratio} |")
     i = info
     print(f"\n{i['nproc']} cores ({i['cpu']}), Python {i['python']}, pandas {i['pandas']}, polars "
           f"{i['polars']}, pyarrow {i['pyarrow']}, ciblage {i['ciblage']} ({i['ciblage_build']} build), "

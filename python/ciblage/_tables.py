@@ -43,8 +43,13 @@ def to_arrow(data: Any, columns: Mapping[str, str], argument: str = "transaction
             data = data.collect()
         if isinstance(data, pl.DataFrame):
             _check_columns(columns, list(data.columns))
+            # `to_arrow` shares polars' chunks (strings as views); its Arrow
+            # C stream export would copy every column into one chunk first.
             selected = data.select(wanted)
-            return selected if hasattr(selected, "__arrow_c_stream__") else selected.to_arrow()
+            try:
+                return selected.to_arrow(compat_level=pl.CompatLevel.newest())
+            except (AttributeError, TypeError):  # polars without compat levels
+                return selected.to_arrow()
     if kind == "pandas":
         import pandas as pd
 

@@ -4,7 +4,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 use chrono::NaiveDate;
 use ciblage::{
     ActivityAccumulator, Binning, CiblageError, FrequencyMeasure, MonetaryMeasure, NegativeAmounts,
-    Rfm, RfmParams, RfmScores, RfmVariant,
+    Rfm, RfmParams, RfmScores, RfmVariant, RowChunk,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -113,37 +113,56 @@ fn score_batches(
     }
     let (index, codes) = arrow_in::customer_codes(batches, ci, names.customer)?;
     let mut acc = ActivityAccumulator::new(params.activity_options(zone), ki.is_some());
-    let mut row0 = 0;
-    for batch in batches {
-        let n = batch.num_rows();
-        let ts = arrow_in::micros(
-            batch.column(ti).as_ref(),
-            "timestamp",
-            names.timestamp,
-            row0,
-        )?;
-        let amounts = arrow_in::floats(batch.column(ai).as_ref(), "amount", names.amount, row0)?;
-        let costs = match (ki, names.cost) {
-            (Some(k), Some(c)) => {
-                Some(arrow_in::floats(batch.column(k).as_ref(), "cost", c, row0)?)
-            }
-            _ => None,
-        };
-        let pushed = acc.push(
-            &codes[row0..row0 + n],
-            &ts,
-            &amounts,
-            costs.as_deref(),
-            index.len(),
-        );
-        arrow_in::give_back(ts);
-        if let Err(e) = pushed {
-            crate::scratch::give_codes(codes);
-            return Err(e.into());
+    // Every batch's columns (borrowed where their types allow), absorbed as
+    // one sequence.
+    let read = (|| {
+        let mut cols = Vec::with_capacity(batches.len());
+        let mut row0 = 0;
+        for batch in batches {
+            let ts = arrow_in::micros(
+                batch.column(ti).as_ref(),
+                "timestamp",
+                names.timestamp,
+                row0,
+            )?;
+            let amounts =
+                arrow_in::floats(batch.column(ai).as_ref(), "amount", names.amount, row0)?;
+            let costs = match (ki, names.cost) {
+                (Some(k), Some(c)) => {
+                    Some(arrow_in::floats(batch.column(k).as_ref(), "cost", c, row0)?)
+                }
+                _ => None,
+            };
+            row0 += batch.num_rows();
+            cols.push((ts, amounts, costs));
         }
-        row0 += n;
-    }
+        Ok::<_, BindError>(cols)
+    })();
+    let pushed = read.and_then(|cols| {
+        let mut row0 = 0;
+        let chunks: Vec<RowChunk<'_>> = cols
+            .iter()
+            .map(|(ts, amounts, costs)| {
+                let n = ts.len();
+                let chunk = RowChunk {
+                    codes: &codes[row0..row0 + n],
+                    timestamps: ts,
+                    amounts,
+                    costs: costs.as_deref(),
+                };
+                row0 += n;
+                chunk
+            })
+            .collect();
+        let pushed = acc.push_chunks(&chunks, index.len());
+        drop(chunks);
+        for (ts, _, _) in cols {
+            arrow_in::give_back(ts);
+        }
+        pushed.map_err(BindError::from)
+    });
     crate::scratch::give_codes(codes);
+    pushed?;
     let activity = acc.finish();
     let scores = params.score(&activity, &index)?;
     Ok((scores, kind))

@@ -35,7 +35,7 @@ pub mod transactions;
 pub mod tree;
 pub mod value;
 
-pub use activity::{ActivityAccumulator, ActivityOptions, CustomerActivity, InputReport};
+pub use activity::{ActivityAccumulator, ActivityOptions, CustomerActivity, InputReport, RowChunk};
 pub use customers::{CustomerId, CustomerIds, CustomerIndex, StringIds};
 pub use error::{CiblageError, Result};
 pub use rfm::{

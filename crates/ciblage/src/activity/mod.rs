@@ -25,6 +25,21 @@ mod partial;
 
 use partial::{Partial, Rows, TaskOutput, NO_ROW};
 
+/// One chunk of transaction rows: a customer code, an instant (µs since
+/// the epoch) and an amount per row, and a cost when the accumulator takes
+/// costs.
+#[derive(Debug, Clone, Copy)]
+pub struct RowChunk<'a> {
+    /// Customer code of each row.
+    pub codes: &'a [u32],
+    /// Instant of each row, µs since the epoch.
+    pub timestamps: &'a [i64],
+    /// Amount of each row.
+    pub amounts: &'a [f64],
+    /// Cost of each row, if the accumulator takes costs.
+    pub costs: Option<&'a [f64]>,
+}
+
 /// How transactions are read into per-customer activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ActivityOptions {
@@ -171,43 +186,53 @@ impl ActivityAccumulator {
         costs: Option<&[f64]>,
         n_customers: usize,
     ) -> Result<()> {
-        let n = codes.len();
-        for (argument, got) in [("timestamp", timestamps.len()), ("amount", amounts.len())] {
-            if got != n {
-                return Err(CiblageError::LengthMismatch {
-                    argument: argument.into(),
-                    expected: n,
-                    got,
-                });
-            }
+        self.push_chunks(
+            &[RowChunk {
+                codes,
+                timestamps,
+                amounts,
+                costs,
+            }],
+            n_customers,
+        )
+    }
+
+    /// Absorbs several chunks of rows as one sequence (the batches of one
+    /// table, say): the rows are cut into pieces as if the chunks were
+    /// concatenated, so the sums are those of [`ActivityAccumulator::push`]
+    /// on the whole sequence, without copying it.
+    ///
+    /// ```
+    /// use ciblage::{ActivityAccumulator, ActivityOptions, RowChunk};
+    /// let mut acc = ActivityAccumulator::new(ActivityOptions::default(), false);
+    /// let chunk = |codes, timestamps, amounts| RowChunk { codes, timestamps, amounts, costs: None };
+    /// acc.push_chunks(
+    ///     &[chunk(&[0, 1], &[10, 20], &[5.0, 7.0]), chunk(&[0], &[30], &[1.0])],
+    ///     2,
+    /// )?;
+    /// let activity = acc.finish();
+    /// assert_eq!(activity.transactions, [2, 1]);
+    /// assert_eq!(activity.revenue, [6.0, 7.0]);
+    /// # Ok::<(), ciblage::CiblageError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`ActivityAccumulator::push`], for any chunk.
+    pub fn push_chunks(&mut self, chunks: &[RowChunk<'_>], n_customers: usize) -> Result<()> {
+        for chunk in chunks {
+            self.check_chunk(chunk, n_customers)?;
         }
-        match (costs, self.has_cost) {
-            (Some(c), true) if c.len() != n => {
-                return Err(CiblageError::LengthMismatch {
-                    argument: "cost".into(),
-                    expected: n,
-                    got: c.len(),
-                })
-            }
-            (Some(_), true) | (None, false) => {}
-            (None, true) | (Some(_), false) => {
-                return Err(CiblageError::param(
-                    "cost",
-                    "give costs with every chunk or with none",
-                ))
-            }
-        }
-        crate::transactions::check_codes(codes, n_customers)?;
+        let n: usize = chunks.iter().map(|c| c.codes.len()).sum();
         let row0 = self.state.report.rows as usize;
         self.state.grow(n_customers, self.has_cost);
         let (opts, cutoff, has_cost) = (self.options, self.cutoff, self.has_cost);
         // The rows are cut into pieces whose number depends only on the
-        // chunk's size (and the memory a piece's sums take); the first
+        // number of rows (and the memory a piece's sums take); the first
         // piece adds to the accumulated state, the others to fresh states
         // merged in piece order. Within a piece each task owns a range of
         // customers and reads every row of the piece, so every customer's
         // sums run in row order within the piece: results do not depend on
-        // the number of threads.
+        // the number of threads, nor on how the rows are cut into chunks.
         let (pieces, ranges) = if n < PARALLEL_ROWS {
             (1, 1)
         } else {
@@ -215,16 +240,28 @@ impl ActivityAccumulator {
             let pieces = (n / PIECE_ROWS).clamp(1, (PIECE_BUDGET / bytes).max(1));
             (pieces, rayon::current_num_threads().div_ceil(pieces))
         };
-        let step = n.div_ceil(pieces);
-        let piece_rows = |p: usize| {
+        let step = n.div_ceil(pieces).max(1);
+        // The rows of piece `p`: its part of every chunk it overlaps.
+        let piece_rows = |p: usize| -> Vec<Rows<'_>> {
             let (lo, hi) = (p * step, ((p + 1) * step).min(n));
-            Rows {
-                codes: &codes[lo..hi],
-                ts: &timestamps[lo..hi],
-                amounts: &amounts[lo..hi],
-                costs: costs.map(|c| &c[lo..hi]),
-                row0: row0 + lo,
+            let mut at = 0;
+            let mut out = Vec::new();
+            for c in chunks {
+                let (c_lo, c_hi) = (at, at + c.codes.len());
+                at = c_hi;
+                let (a, b) = (lo.max(c_lo), hi.min(c_hi));
+                if a < b {
+                    let (a, b) = (a - c_lo, b - c_lo);
+                    out.push(Rows {
+                        codes: &c.codes[a..b],
+                        ts: &c.timestamps[a..b],
+                        amounts: &c.amounts[a..b],
+                        costs: c.costs.map(|k| &k[a..b]),
+                        row0: row0 + c_lo + a,
+                    });
+                }
             }
+            out
         };
         let mut later: Vec<Partial> = (1..pieces)
             .map(|_| {
@@ -242,7 +279,15 @@ impl ActivityAccumulator {
         }
         let outputs: Vec<Result<TaskOutput>> = tasks
             .into_par_iter()
-            .map(|(mut range, rows)| range.absorb(&opts, cutoff, rows))
+            .map(|(mut range, rows)| {
+                let mut out = TaskOutput::default();
+                for part in rows {
+                    let o = range.absorb(&opts, cutoff, part)?;
+                    out.report.merge(&o.report);
+                    out.day_keys.extend_from_slice(&o.day_keys);
+                }
+                Ok(out)
+            })
             .collect();
         // Report the error of the earliest row, as a serial pass would.
         let mut first_error: Option<CiblageError> = None;
@@ -270,6 +315,40 @@ impl ActivityAccumulator {
         }
         self.state.report.rows += n as u64;
         Ok(())
+    }
+
+    /// Checks one chunk's lengths, costs and codes.
+    fn check_chunk(&self, chunk: &RowChunk<'_>, n_customers: usize) -> Result<()> {
+        let n = chunk.codes.len();
+        for (argument, got) in [
+            ("timestamp", chunk.timestamps.len()),
+            ("amount", chunk.amounts.len()),
+        ] {
+            if got != n {
+                return Err(CiblageError::LengthMismatch {
+                    argument: argument.into(),
+                    expected: n,
+                    got,
+                });
+            }
+        }
+        match (chunk.costs, self.has_cost) {
+            (Some(c), true) if c.len() != n => {
+                return Err(CiblageError::LengthMismatch {
+                    argument: "cost".into(),
+                    expected: n,
+                    got: c.len(),
+                })
+            }
+            (Some(_), true) | (None, false) => {}
+            (None, true) | (Some(_), false) => {
+                return Err(CiblageError::param(
+                    "cost",
+                    "give costs with every chunk or with none",
+                ))
+            }
+        }
+        crate::transactions::check_codes(chunk.codes, n_customers)
     }
 
     /// Merges the partial state of another accumulator built with the same
@@ -337,158 +416,4 @@ fn error_row(e: &CiblageError) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::time::MICROS_PER_DAY as DAY;
-
-    fn opts() -> ActivityOptions {
-        ActivityOptions::default()
-    }
-
-    #[test]
-    fn sums_counts_and_extremes() {
-        let tx = Transactions::from_int_ids(
-            &[1, 2, 1, 1],
-            vec![3 * DAY, DAY, DAY, 2 * DAY],
-            vec![10.0, 4.0, -2.0, 1.5],
-        )
-        .unwrap();
-        let a = CustomerActivity::from_transactions(&tx, opts()).unwrap();
-        // Customer 1 (code 0): rows on days 3, 1, 2; 10 - 2 + 1.5 = 9.5.
-        assert_eq!(a.transactions, [3, 1]);
-        assert_eq!(a.first, [DAY, DAY]);
-        assert_eq!(a.last, [3 * DAY, DAY]);
-        assert_eq!(a.revenue, [9.5, 4.0]);
-        assert_eq!(a.report.negative_rows, 1);
-    }
-
-    #[test]
-    fn negative_policy_exclude_and_reject() {
-        let tx =
-            Transactions::from_int_ids(&[1, 1, 2], vec![0, DAY, 0], vec![5.0, -5.0, -1.0]).unwrap();
-        let o = ActivityOptions {
-            negative_amounts: NegativeAmounts::Exclude,
-            ..opts()
-        };
-        let a = CustomerActivity::from_transactions(&tx, o).unwrap();
-        assert_eq!(a.transactions, [1, 0]);
-        assert_eq!(a.last[0], 0);
-        assert!(!a.is_active(1));
-        assert_eq!(a.report.negative_rows_excluded, 2);
-        assert_eq!(a.report.customers_without_rows, 1);
-        let o = ActivityOptions {
-            negative_amounts: NegativeAmounts::Reject,
-            ..opts()
-        };
-        let err = CustomerActivity::from_transactions(&tx, o).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "amount: negative value -5 at row 1 (negative amounts are rejected; set negative_amounts to keep or exclude them)"
-        );
-    }
-
-    #[test]
-    fn rows_after_the_last_day_are_left_out_and_counted() {
-        let tx =
-            Transactions::from_int_ids(&[1, 1], vec![DAY + 5, 2 * DAY], vec![1.0, 2.0]).unwrap();
-        let o = ActivityOptions {
-            last_day: Some(1),
-            ..opts()
-        };
-        let a = CustomerActivity::from_transactions(&tx, o).unwrap();
-        assert_eq!(a.transactions, [1]);
-        assert_eq!(a.report.rows_after_as_of, 1);
-    }
-
-    #[test]
-    fn distinct_days_merge_same_day_rows() {
-        // Two rows on day 0, one on day 1; in Paris 23:30Z on day 0 is day 1.
-        let tx = Transactions::from_int_ids(
-            &[1, 1, 1],
-            vec![0, DAY - 1_800_000_000, DAY + 60_000_000],
-            vec![1.0, 1.0, 1.0],
-        )
-        .unwrap();
-        let mut o = ActivityOptions {
-            distinct_days: true,
-            ..opts()
-        };
-        let utc = CustomerActivity::from_transactions(&tx, o).unwrap();
-        assert_eq!(utc.purchase_days, Some(vec![2]));
-        o.zone = Zone::parse("Europe/Paris").unwrap();
-        let paris = CustomerActivity::from_transactions(&tx, o).unwrap();
-        assert_eq!(paris.purchase_days, Some(vec![2]));
-        o.zone = Zone::parse("America/New_York").unwrap();
-        // New York (UTC-5 in winter): day -1 19:00, day 0 18:30, day 0 19:01 -> 2 days.
-        let ny = CustomerActivity::from_transactions(&tx, o).unwrap();
-        assert_eq!(ny.purchase_days, Some(vec![2]));
-    }
-
-    #[test]
-    fn parallel_and_serial_agree() {
-        let n = 2 * PARALLEL_ROWS + 12_345;
-        let codes: Vec<u32> = (0..n).map(|i| (i * 7919 % 1000) as u32).collect();
-        let ts: Vec<i64> = (0..n).map(|i| (i as i64 * 31) % 100_000).collect();
-        let amounts: Vec<f64> = (0..n).map(|i| (i % 97) as f64 * 0.25).collect();
-        let mut big = ActivityAccumulator::new(opts(), false);
-        big.push(&codes, &ts, &amounts, None, 1000).unwrap();
-        let mut small = ActivityAccumulator::new(opts(), false);
-        for lo in (0..n).step_by(100_000) {
-            let hi = (lo + 100_000).min(n);
-            small
-                .push(&codes[lo..hi], &ts[lo..hi], &amounts[lo..hi], None, 1000)
-                .unwrap();
-        }
-        let (a, b) = (big.finish(), small.finish());
-        assert_eq!(a.transactions, b.transactions);
-        assert_eq!(a.first, b.first);
-        assert_eq!(a.last, b.last);
-        for (x, y) in a.revenue.iter().zip(&b.revenue) {
-            assert!((x - y).abs() < 1e-9 * x.abs().max(1.0));
-        }
-        assert_eq!(a.report.rows, n as u64);
-    }
-
-    #[test]
-    fn pieces_give_the_same_sums_for_any_thread_count() {
-        // Four pieces of rows (in tests), costs and returns included.
-        let n = 4 * PIECE_ROWS + 777;
-        let codes: Vec<u32> = (0..n).map(|i| (i * 7919 % 5000) as u32).collect();
-        let ts: Vec<i64> = (0..n).map(|i| (i as i64 * 31) % 900_000).collect();
-        let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() - 20.0).collect();
-        let run = |threads: usize| {
-            crate::testing::on_threads(threads, || {
-                let mut acc = ActivityAccumulator::new(opts(), true);
-                acc.push(&codes, &ts, &amounts, Some(&amounts), 5000)
-                    .unwrap();
-                acc.finish()
-            })
-        };
-        let one = run(1);
-        assert_eq!(one, run(2));
-        assert_eq!(one, run(5));
-        // By hand: each piece summed in row order, the pieces in order.
-        let step = n.div_ceil(4);
-        let mut pieces = vec![vec![0.0; 5000]; 4];
-        for (i, (&c, &a)) in codes.iter().zip(&amounts).enumerate() {
-            pieces[i / step][c as usize] += a;
-        }
-        let expected: Vec<f64> = (0..5000)
-            .map(|c| ((pieces[0][c] + pieces[1][c]) + pieces[2][c]) + pieces[3][c])
-            .collect();
-        assert_eq!(one.revenue, expected);
-        assert_eq!(one.cost, Some(expected));
-        assert_eq!(
-            one.transactions.iter().map(|&t| t as usize).sum::<usize>(),
-            n
-        );
-    }
-
-    #[test]
-    fn row_numbers_in_errors_count_from_the_first_push() {
-        let mut acc = ActivityAccumulator::new(opts(), false);
-        acc.push(&[0, 0], &[0, 0], &[1.0, 1.0], None, 1).unwrap();
-        let err = acc.push(&[0], &[0], &[f64::NAN], None, 1).unwrap_err();
-        assert_eq!(err.to_string(), "amount: non-finite value NaN at row 2");
-    }
-}
+mod tests;

@@ -1,0 +1,202 @@
+//! Tests of the activity accumulator.
+
+use super::*;
+use crate::time::MICROS_PER_DAY as DAY;
+
+fn opts() -> ActivityOptions {
+    ActivityOptions::default()
+}
+
+#[test]
+fn sums_counts_and_extremes() {
+    let tx = Transactions::from_int_ids(
+        &[1, 2, 1, 1],
+        vec![3 * DAY, DAY, DAY, 2 * DAY],
+        vec![10.0, 4.0, -2.0, 1.5],
+    )
+    .unwrap();
+    let a = CustomerActivity::from_transactions(&tx, opts()).unwrap();
+    // Customer 1 (code 0): rows on days 3, 1, 2; 10 - 2 + 1.5 = 9.5.
+    assert_eq!(a.transactions, [3, 1]);
+    assert_eq!(a.first, [DAY, DAY]);
+    assert_eq!(a.last, [3 * DAY, DAY]);
+    assert_eq!(a.revenue, [9.5, 4.0]);
+    assert_eq!(a.report.negative_rows, 1);
+}
+
+#[test]
+fn negative_policy_exclude_and_reject() {
+    let tx =
+        Transactions::from_int_ids(&[1, 1, 2], vec![0, DAY, 0], vec![5.0, -5.0, -1.0]).unwrap();
+    let o = ActivityOptions {
+        negative_amounts: NegativeAmounts::Exclude,
+        ..opts()
+    };
+    let a = CustomerActivity::from_transactions(&tx, o).unwrap();
+    assert_eq!(a.transactions, [1, 0]);
+    assert_eq!(a.last[0], 0);
+    assert!(!a.is_active(1));
+    assert_eq!(a.report.negative_rows_excluded, 2);
+    assert_eq!(a.report.customers_without_rows, 1);
+    let o = ActivityOptions {
+        negative_amounts: NegativeAmounts::Reject,
+        ..opts()
+    };
+    let err = CustomerActivity::from_transactions(&tx, o).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "amount: negative value -5 at row 1 (negative amounts are rejected; set negative_amounts to keep or exclude them)"
+    );
+}
+
+#[test]
+fn rows_after_the_last_day_are_left_out_and_counted() {
+    let tx = Transactions::from_int_ids(&[1, 1], vec![DAY + 5, 2 * DAY], vec![1.0, 2.0]).unwrap();
+    let o = ActivityOptions {
+        last_day: Some(1),
+        ..opts()
+    };
+    let a = CustomerActivity::from_transactions(&tx, o).unwrap();
+    assert_eq!(a.transactions, [1]);
+    assert_eq!(a.report.rows_after_as_of, 1);
+}
+
+#[test]
+fn distinct_days_merge_same_day_rows() {
+    // Two rows on day 0, one on day 1; in Paris 23:30Z on day 0 is day 1.
+    let tx = Transactions::from_int_ids(
+        &[1, 1, 1],
+        vec![0, DAY - 1_800_000_000, DAY + 60_000_000],
+        vec![1.0, 1.0, 1.0],
+    )
+    .unwrap();
+    let mut o = ActivityOptions {
+        distinct_days: true,
+        ..opts()
+    };
+    let utc = CustomerActivity::from_transactions(&tx, o).unwrap();
+    assert_eq!(utc.purchase_days, Some(vec![2]));
+    o.zone = Zone::parse("Europe/Paris").unwrap();
+    let paris = CustomerActivity::from_transactions(&tx, o).unwrap();
+    assert_eq!(paris.purchase_days, Some(vec![2]));
+    o.zone = Zone::parse("America/New_York").unwrap();
+    // New York (UTC-5 in winter): day -1 19:00, day 0 18:30, day 0 19:01 -> 2 days.
+    let ny = CustomerActivity::from_transactions(&tx, o).unwrap();
+    assert_eq!(ny.purchase_days, Some(vec![2]));
+}
+
+#[test]
+fn parallel_and_serial_agree() {
+    let n = 2 * PARALLEL_ROWS + 12_345;
+    let codes: Vec<u32> = (0..n).map(|i| (i * 7919 % 1000) as u32).collect();
+    let ts: Vec<i64> = (0..n).map(|i| (i as i64 * 31) % 100_000).collect();
+    let amounts: Vec<f64> = (0..n).map(|i| (i % 97) as f64 * 0.25).collect();
+    let mut big = ActivityAccumulator::new(opts(), false);
+    big.push(&codes, &ts, &amounts, None, 1000).unwrap();
+    let mut small = ActivityAccumulator::new(opts(), false);
+    for lo in (0..n).step_by(100_000) {
+        let hi = (lo + 100_000).min(n);
+        small
+            .push(&codes[lo..hi], &ts[lo..hi], &amounts[lo..hi], None, 1000)
+            .unwrap();
+    }
+    let (a, b) = (big.finish(), small.finish());
+    assert_eq!(a.transactions, b.transactions);
+    assert_eq!(a.first, b.first);
+    assert_eq!(a.last, b.last);
+    for (x, y) in a.revenue.iter().zip(&b.revenue) {
+        assert!((x - y).abs() < 1e-9 * x.abs().max(1.0));
+    }
+    assert_eq!(a.report.rows, n as u64);
+}
+
+#[test]
+fn pieces_give_the_same_sums_for_any_thread_count() {
+    // Four pieces of rows (in tests), costs and returns included.
+    let n = 4 * PIECE_ROWS + 777;
+    let codes: Vec<u32> = (0..n).map(|i| (i * 7919 % 5000) as u32).collect();
+    let ts: Vec<i64> = (0..n).map(|i| (i as i64 * 31) % 900_000).collect();
+    let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() - 20.0).collect();
+    let run = |threads: usize| {
+        crate::testing::on_threads(threads, || {
+            let mut acc = ActivityAccumulator::new(opts(), true);
+            acc.push(&codes, &ts, &amounts, Some(&amounts), 5000)
+                .unwrap();
+            acc.finish()
+        })
+    };
+    let one = run(1);
+    assert_eq!(one, run(2));
+    assert_eq!(one, run(5));
+    // By hand: each piece summed in row order, the pieces in order.
+    let step = n.div_ceil(4);
+    let mut pieces = vec![vec![0.0; 5000]; 4];
+    for (i, (&c, &a)) in codes.iter().zip(&amounts).enumerate() {
+        pieces[i / step][c as usize] += a;
+    }
+    let expected: Vec<f64> = (0..5000)
+        .map(|c| ((pieces[0][c] + pieces[1][c]) + pieces[2][c]) + pieces[3][c])
+        .collect();
+    assert_eq!(one.revenue, expected);
+    assert_eq!(one.cost, Some(expected));
+    assert_eq!(
+        one.transactions.iter().map(|&t| t as usize).sum::<usize>(),
+        n
+    );
+}
+
+#[test]
+fn chunks_give_the_sums_of_one_push() {
+    // Rows over several pieces (in tests), cut into uneven chunks whose
+    // ends fall inside pieces; distinct days counted too.
+    let n = 3 * PIECE_ROWS + 501;
+    let codes: Vec<u32> = (0..n).map(|i| (i * 7919 % 3000) as u32).collect();
+    let ts: Vec<i64> = (0..n)
+        .map(|i| (i as i64 * 7_777_777) % (400 * DAY))
+        .collect();
+    let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() - 20.0).collect();
+    let options = ActivityOptions {
+        distinct_days: true,
+        ..opts()
+    };
+    let mut whole = ActivityAccumulator::new(options, true);
+    whole
+        .push(&codes, &ts, &amounts, Some(&amounts), 3000)
+        .unwrap();
+    let cuts = [0, 1, 70_000, 70_001, 200_000, n - 3, n];
+    let chunks: Vec<RowChunk<'_>> = cuts
+        .windows(2)
+        .map(|w| RowChunk {
+            codes: &codes[w[0]..w[1]],
+            timestamps: &ts[w[0]..w[1]],
+            amounts: &amounts[w[0]..w[1]],
+            costs: Some(&amounts[w[0]..w[1]]),
+        })
+        .collect();
+    let mut split = ActivityAccumulator::new(options, true);
+    split.push_chunks(&chunks, 3000).unwrap();
+    assert_eq!(split.finish(), whole.finish());
+    // An error is reported with its row counted over all chunks.
+    let mut bad = amounts.clone();
+    bad[70_000] = f64::INFINITY;
+    let chunks: Vec<RowChunk<'_>> = cuts
+        .windows(2)
+        .map(|w| RowChunk {
+            codes: &codes[w[0]..w[1]],
+            timestamps: &ts[w[0]..w[1]],
+            amounts: &bad[w[0]..w[1]],
+            costs: Some(&amounts[w[0]..w[1]]),
+        })
+        .collect();
+    let mut acc = ActivityAccumulator::new(options, true);
+    let err = acc.push_chunks(&chunks, 3000).unwrap_err();
+    assert_eq!(err.to_string(), "amount: non-finite value inf at row 70000");
+}
+
+#[test]
+fn row_numbers_in_errors_count_from_the_first_push() {
+    let mut acc = ActivityAccumulator::new(opts(), false);
+    acc.push(&[0, 0], &[0, 0], &[1.0, 1.0], None, 1).unwrap();
+    let err = acc.push(&[0], &[0], &[f64::NAN], None, 1).unwrap_err();
+    assert_eq!(err.to_string(), "amount: non-finite value NaN at row 2");
+}
