@@ -20,14 +20,15 @@ const RELEASABLE: usize = 1 << 20;
 /// An empty vector for `n` items whose tail can be given back to the
 /// system when cut: large ones reserve at least [`OWN_MAPPING`] bytes (the
 /// reserve beyond `n` items is address space, never touched, so it takes
-/// no memory).
+/// no memory). Where the system refuses the address space (a strict
+/// overcommit policy, a limit on it), just `n` items.
 pub(crate) fn releasable<T>(n: usize) -> Vec<T> {
     let size = std::mem::size_of::<T>().max(1);
-    if n * size >= RELEASABLE {
-        Vec::with_capacity(n.max(OWN_MAPPING / size + 1))
-    } else {
-        Vec::with_capacity(n)
+    let mut v = Vec::new();
+    if n * size >= RELEASABLE && v.try_reserve_exact(n.max(OWN_MAPPING / size + 1)).is_ok() {
+        return v;
     }
+    Vec::with_capacity(n)
 }
 
 impl Splitter<'_> {
