@@ -46,6 +46,24 @@ def test_every_library_gives_the_same_result_in_its_own_type(synthetic: pd.DataF
         assert as_records(out) == ref
 
 
+def test_tables_in_many_chunks_give_the_results_of_one(synthetic: pd.DataFrame) -> None:
+    # polars frames and pyarrow tables made of several chunks (string ids as
+    # views from polars) reach the native side as several batches.
+    strs = synthetic.assign(customer_id="C" + synthetic["customer_id"].astype(str).str.zfill(8))
+    for frame in (synthetic, strs):
+        whole = pl.from_pandas(frame)
+        parts = pl.concat([whole[:7_001], whole[7_001:7_002], whole[7_002:]], rechunk=False)
+        assert parts.n_chunks() == 3
+        arrow_parts = pa.Table.from_batches(pa.Table.from_pandas(frame).to_batches(max_chunksize=6_000))
+        ref = ciblage.rfm(whole)
+        for chunked in (ciblage.rfm(parts), ciblage.rfm(arrow_parts)):
+            assert as_records(chunked) == as_records(ref)
+        totals = ciblage.customer_totals(whole)
+        assert ciblage.customer_totals(parts).equals(totals)
+        monthly = ciblage.retention(whole, period="month").cohorts("classic", shares=False)
+        assert ciblage.retention(parts, period="month").cohorts("classic", shares=False).equals(monthly)
+
+
 def test_string_and_categorical_ids_match_integer_ids(synthetic: pd.DataFrame) -> None:
     ints = ciblage.rfm(synthetic)
     strs = synthetic.assign(customer_id="C" + synthetic["customer_id"].astype(str).str.zfill(8))

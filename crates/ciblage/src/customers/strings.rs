@@ -11,8 +11,8 @@ use super::slots::{Slot, SlotTable, HEAD};
 use super::{StringIds, HASH_SEED};
 use crate::prefetch::{prefetch, LOOKAHEAD};
 
-/// Partitions of the table (taken from hash bits that the tables do not use
-/// for buckets or control bytes).
+/// Partitions of the table (taken from hash bits far above those that pick
+/// a slot within a partition).
 const PART_BITS: u32 = 3;
 const PARTS: usize = 1 << PART_BITS;
 /// Rows coded per round of the parallel path.
