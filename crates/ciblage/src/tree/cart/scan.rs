@@ -7,6 +7,7 @@
 use crate::prefetch::LOOKAHEAD;
 use crate::tree::cart::build::{Best, Layout, Splitter, FEATURE_THRESHOLD};
 use crate::tree::cart::criterion::{self, Sums};
+use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::splitter::threshold_between;
 
 impl Splitter<'_> {
@@ -73,8 +74,7 @@ impl Splitter<'_> {
             {
                 continue;
             }
-            let proxy = self.proxy(sums);
-            if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+            if let Some(proxy) = self.proxy_if_better(sums, best.as_ref()) {
                 let threshold = threshold_between(vals[p - 1], vals[p]);
                 *best = Some(Best {
                     proxy,
@@ -139,8 +139,7 @@ impl Splitter<'_> {
                 {
                     continue;
                 }
-                let proxy = self.proxy(&sums);
-                if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+                if let Some(proxy) = self.proxy_if_better(&sums, best.as_ref()) {
                     let threshold = if p == end_nm && !missing_first {
                         // The missing samples alone on the right.
                         f64::INFINITY
@@ -157,5 +156,22 @@ impl Splitter<'_> {
                 }
             }
         }
+    }
+
+    /// The candidate's proxy when it beats `best` (strictly); squared-error
+    /// candidates that cannot are screened out with products first (see
+    /// `criterion::may_beat_squared`), without the proxy's divisions: the
+    /// candidate kept is the same.
+    #[inline]
+    fn proxy_if_better(&self, s: &Sums, best: Option<&Best>) -> Option<f64> {
+        if let (CartCriterion::SquaredError, Some(b)) = (self.criterion, best) {
+            let right = s.total[0] - s.left[0];
+            let w_right = s.w_node - s.w_left;
+            if !criterion::may_beat_squared(s.left[0], s.w_left, right, w_right, b.proxy) {
+                return None;
+            }
+        }
+        let proxy = self.proxy(s);
+        best.is_none_or(|b| proxy > b.proxy).then_some(proxy)
     }
 }
