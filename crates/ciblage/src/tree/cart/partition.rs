@@ -15,7 +15,7 @@ use crate::tree::cart::build::Splitter;
 /// gives its tail back to the system.
 const OWN_MAPPING: usize = 32 << 20;
 /// Arrays below this size are not worth releasing.
-const RELEASABLE: usize = 1 << 20;
+const RELEASABLE: usize = 1 << 18;
 
 /// An empty vector for `n` items whose tail can be given back to the
 /// system when cut: large ones reserve at least [`OWN_MAPPING`] bytes (the
@@ -142,7 +142,8 @@ mod tests {
     #[test]
     fn large_arrays_reserve_their_own_mapping() {
         assert_eq!(releasable::<u32>(10).capacity(), 10);
-        let v = releasable::<u32>(1 << 18);
+        assert_eq!(releasable::<u32>(1000).capacity(), 1000);
+        let v = releasable::<u32>(1 << 16);
         assert!(v.capacity() * 4 > OWN_MAPPING);
         let v = releasable::<f32>(20 << 20);
         assert_eq!(v.capacity(), 20 << 20);

@@ -21,6 +21,15 @@ impl Splitter<'_> {
         (base, sums): (&Sums, &mut Sums),
         best: &mut Option<Best>,
     ) {
+        match (self.criterion, self.data.targets, self.data.classes) {
+            (CartCriterion::SquaredError, Some(targets), _) => {
+                return self.scan_present_squared(feature, (start, end), base, targets, best);
+            }
+            (CartCriterion::Gini, _, Some(classes)) if self.data.n_classes == 2 => {
+                return self.scan_present_gini2(feature, (start, end), base, classes, best);
+            }
+            _ => {}
+        }
         let order = &self.sorted[feature];
         let vals = &self.sorted_values[feature];
         let (classes, targets) = (self.data.classes, self.data.targets);
@@ -80,6 +89,155 @@ impl Splitter<'_> {
                     proxy,
                     feature,
                     threshold,
+                    missing_left: n_left > n_right,
+                    categories: None,
+                });
+            }
+        }
+    }
+
+    /// [`Splitter::scan_present`] for squared error, its left sums held in
+    /// two scalars: the same candidates, sums (same operations in the same
+    /// order) and kept best.
+    fn scan_present_squared(
+        &self,
+        feature: usize,
+        (start, end): (usize, usize),
+        base: &Sums,
+        targets: &[f64],
+        best: &mut Option<Best>,
+    ) {
+        let order = &self.sorted[feature][..end];
+        let vals = &self.sorted_values[feature][..end];
+        let weights = &self.data.weights;
+        let unit = self.unit_weights;
+        let (total, w_node) = (base.total[0], base.w_node);
+        let (mut left, mut w_left, mut pos) = (base.left[0], base.w_left, start);
+        let add = |left: &mut f64, w_left: &mut f64, q: usize, sign: f64| {
+            let smp = order[q] as usize;
+            let w = if unit { sign } else { sign * weights[smp] };
+            *left += w * targets[smp];
+            *w_left += w;
+        };
+        let mut p = start;
+        loop {
+            p += 1;
+            while p < end && vals[p] <= vals[p - 1] + FEATURE_THRESHOLD {
+                p += 1;
+            }
+            if p >= end {
+                break;
+            }
+            let (n_left, n_right) = (p - start, end - p);
+            if n_left < self.min_samples_leaf || n_right < self.min_samples_leaf {
+                continue;
+            }
+            if p - pos <= end - p {
+                for q in pos..p {
+                    if let Some(&ahead) = order.get(q + LOOKAHEAD) {
+                        self.prefetch_sample(ahead as usize);
+                    }
+                    add(&mut left, &mut w_left, q, 1.0);
+                }
+            } else {
+                left = total;
+                w_left = w_node;
+                for q in (p..end).rev() {
+                    add(&mut left, &mut w_left, q, -1.0);
+                }
+            }
+            pos = p;
+            let w_right = w_node - w_left;
+            if w_left < self.min_weight_leaf || w_right < self.min_weight_leaf {
+                continue;
+            }
+            let right = total - left;
+            if let Some(b) = best.as_ref() {
+                if !criterion::may_beat_squared(left, w_left, right, w_right, b.proxy) {
+                    continue;
+                }
+            }
+            // `criterion::proxy` for squared error, term for term.
+            let proxy = left * left / w_left + right * right / w_right;
+            if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+                *best = Some(Best {
+                    proxy,
+                    feature,
+                    threshold: threshold_between(vals[p - 1], vals[p]),
+                    missing_left: n_left > n_right,
+                    categories: None,
+                });
+            }
+        }
+    }
+
+    /// [`Splitter::scan_present`] for Gini with two classes, the left
+    /// weights of both classes held in scalars: the same candidates, sums
+    /// and proxies (`criterion::children_impurity`, term for term).
+    fn scan_present_gini2(
+        &self,
+        feature: usize,
+        (start, end): (usize, usize),
+        base: &Sums,
+        classes: &[u32],
+        best: &mut Option<Best>,
+    ) {
+        let order = &self.sorted[feature][..end];
+        let vals = &self.sorted_values[feature][..end];
+        let weights = &self.data.weights;
+        let unit = self.unit_weights;
+        let (t0, t1, w_node) = (base.total[0], base.total[1], base.w_node);
+        let mut left = [base.left[0], base.left[1]];
+        let (mut w_left, mut pos) = (base.w_left, start);
+        let add = |left: &mut [f64; 2], w_left: &mut f64, q: usize, sign: f64| {
+            let smp = order[q] as usize;
+            let w = if unit { sign } else { sign * weights[smp] };
+            left[usize::from(classes[smp] != 0)] += w;
+            *w_left += w;
+        };
+        let mut p = start;
+        loop {
+            p += 1;
+            while p < end && vals[p] <= vals[p - 1] + FEATURE_THRESHOLD {
+                p += 1;
+            }
+            if p >= end {
+                break;
+            }
+            let (n_left, n_right) = (p - start, end - p);
+            if n_left < self.min_samples_leaf || n_right < self.min_samples_leaf {
+                continue;
+            }
+            if p - pos <= end - p {
+                for q in pos..p {
+                    if let Some(&ahead) = order.get(q + LOOKAHEAD) {
+                        self.prefetch_sample(ahead as usize);
+                    }
+                    add(&mut left, &mut w_left, q, 1.0);
+                }
+            } else {
+                left = [t0, t1];
+                w_left = w_node;
+                for q in (p..end).rev() {
+                    add(&mut left, &mut w_left, q, -1.0);
+                }
+            }
+            pos = p;
+            let w_right = w_node - w_left;
+            if w_left < self.min_weight_leaf || w_right < self.min_weight_leaf {
+                continue;
+            }
+            let (r0, r1) = (t0 - left[0], t1 - left[1]);
+            let sq_l = 0.0 + left[0] * left[0] + left[1] * left[1];
+            let sq_r = 0.0 + r0 * r0 + r1 * r1;
+            let il = 1.0 - sq_l / (w_left * w_left);
+            let ir = 1.0 - sq_r / (w_right * w_right);
+            let proxy = -w_right * ir - w_left * il;
+            if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+                *best = Some(Best {
+                    proxy,
+                    feature,
+                    threshold: threshold_between(vals[p - 1], vals[p]),
                     missing_left: n_left > n_right,
                     categories: None,
                 });
