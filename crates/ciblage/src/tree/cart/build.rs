@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::prefetch::{prefetch, LOOKAHEAD};
 use crate::tree::cart::criterion::{self, ClassSums, Sums};
 use crate::tree::cart::params::CartCriterion;
-use crate::tree::cart::partition::releasable;
+use crate::tree::cart::partition::reserved;
 use crate::tree::cart::splitter::{NodeSplitter, NodeSummary, Split, TrainSet};
 
 /// Distance under which two f32 values count as equal.
@@ -122,6 +122,7 @@ impl<'a> Splitter<'a> {
         min_samples_leaf: usize,
         min_weight_leaf: f64,
         max_features: usize,
+        releasing: bool,
     ) -> Self {
         let w_total = data.weights.iter().sum();
         let (sorted, sorted_values): (Vec<Vec<u32>>, Vec<Vec<f32>>) = (0..data.d)
@@ -136,17 +137,17 @@ impl<'a> Splitter<'a> {
                 // Stable radix sort on the value (the order of `f32::total_cmp`):
                 // rows in index order, so ties keep ascending indices.
                 radsort::sort_by_key(&mut keyed, |e| e.0);
-                let mut order = releasable(keyed.len());
-                let mut values = releasable(keyed.len());
+                let mut order = reserved(keyed.len(), releasing);
+                let mut values = reserved(keyed.len(), releasing);
                 order.extend(keyed.iter().map(|e| e.1));
                 values.extend(keyed.iter().map(|e| e.0));
                 (order, values)
             })
             .unzip();
         let n_samples = sorted.first().map_or(0, Vec::len);
-        let mut vbuf = releasable(data.n);
+        let mut vbuf = reserved(data.n, releasing);
         vbuf.resize(data.n, 0.0);
-        let mut buf = releasable(data.n);
+        let mut buf = reserved(data.n, releasing);
         buf.resize(data.n, 0);
         Self {
             data,

@@ -9,6 +9,7 @@ use crate::tree::cart::bins::bin_features;
 use crate::tree::cart::build::Splitter;
 use crate::tree::cart::hist::{HistSplitter, NodeRows};
 use crate::tree::cart::params::{CartCriterion, CartSplitter, CartValidParams};
+use crate::tree::cart::partition::worth_releasing;
 use crate::tree::cart::splitter::{NodeSplitter, TrainSet};
 use crate::tree::cart::tree::{CartTree, LEAF};
 
@@ -273,6 +274,7 @@ impl CartValidParams {
                     p.min_samples_leaf,
                     min_weight_leaf,
                     max_features,
+                    p.max_leaf_nodes.is_none() && worth_releasing(data.n, data.d, p.max_depth),
                 );
                 // Grown depth first, finished subtrees free their part of
                 // the sorted orders.

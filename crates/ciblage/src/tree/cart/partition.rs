@@ -31,6 +31,32 @@ pub(crate) fn releasable<T>(n: usize) -> Vec<T> {
     Vec::with_capacity(n)
 }
 
+/// An empty vector for `n` items, [`releasable`] when `releasing`.
+pub(crate) fn reserved<T>(n: usize, releasing: bool) -> Vec<T> {
+    if releasing {
+        releasable(n)
+    } else {
+        Vec::with_capacity(n)
+    }
+}
+
+/// Bytes a fitted tree takes per node (see `CartTree`), near enough.
+const NODE_BYTES: usize = 81;
+
+/// Whether the sorted orders of `n` rows × `d` features are worth
+/// reserving for release: when the largest tree `max_depth` allows could
+/// take an eighth of their memory (8 bytes per cell) or more. Small trees
+/// leave them as ordinary allocations, which may reuse memory the process
+/// already holds.
+pub(crate) fn worth_releasing(n: usize, d: usize, max_depth: Option<usize>) -> bool {
+    let most = (2 * n).saturating_sub(1);
+    let nodes = match max_depth {
+        Some(k) if k < 62 => most.min((1usize << (k + 1)) - 1),
+        _ => most,
+    };
+    nodes.saturating_mul(NODE_BYTES) >= n.saturating_mul(d)
+}
+
 impl Splitter<'_> {
     /// The left and right children of `start..end`, split with
     /// `pos - start` samples going left.
@@ -140,6 +166,16 @@ mod tests {
     use crate::tree::cart::splitter::TrainSet;
 
     #[test]
+    fn only_trees_that_may_grow_large_release() {
+        // 100k rows × 20 features: 16 MB of orders.
+        assert!(worth_releasing(100_000, 20, None));
+        assert!(!worth_releasing(100_000, 20, Some(8)));
+        assert!(worth_releasing(100_000, 20, Some(14)));
+        assert!(!worth_releasing(100_000, 20, Some(12)));
+        assert!(worth_releasing(10, 3, Some(usize::MAX)));
+    }
+
+    #[test]
     fn large_arrays_reserve_their_own_mapping() {
         assert_eq!(releasable::<u32>(10).capacity(), 10);
         assert_eq!(releasable::<u32>(1000).capacity(), 1000);
@@ -171,7 +207,7 @@ mod tests {
             weights: vec![1.0; n],
             categorical: vec![false, false],
         };
-        let mut sp = Splitter::new(&data, CartCriterion::SquaredError, 1, 1, 0.0, 2);
+        let mut sp = Splitter::new(&data, CartCriterion::SquaredError, 1, 1, 0.0, 2, true);
         sp.mirror = true;
         let root = sp.summarise(0, n);
         let mut n_constant = 0;
