@@ -113,6 +113,18 @@ pub(crate) fn proxy(c: CartCriterion, s: &Sums) -> f64 {
             }
             s.left[0] * (s.left[0] / s.w_left).ln() + right * (right / w_right).ln()
         }
+        CartCriterion::Gini => {
+            // `children_impurity`'s Gini, term for term, without the call.
+            let (mut sq_l, mut sq_r) = (0.0, 0.0);
+            for (t, l) in s.total.iter().zip(&s.left) {
+                let r = t - l;
+                sq_l += l * l;
+                sq_r += r * r;
+            }
+            let il = 1.0 - sq_l / (s.w_left * s.w_left);
+            let ir = 1.0 - sq_r / (w_right * w_right);
+            -w_right * ir - s.w_left * il
+        }
         _ => {
             let (il, ir) = children_impurity(c, s, 0.0);
             -w_right * ir - s.w_left * il
