@@ -132,6 +132,18 @@ pub(crate) fn proxy(c: CartCriterion, s: &Sums) -> f64 {
     }
 }
 
+/// The Gini proxy of a two-class candidate with left weights `left` of a
+/// node of class weights `total`: [`proxy`]'s terms, in its order.
+#[inline]
+pub(crate) fn gini2_proxy(left: [f64; 2], total: [f64; 2], w_left: f64, w_right: f64) -> f64 {
+    let (r0, r1) = (total[0] - left[0], total[1] - left[1]);
+    let sq_l = 0.0 + left[0] * left[0] + left[1] * left[1];
+    let sq_r = 0.0 + r0 * r0 + r1 * r1;
+    let il = 1.0 - sq_l / (w_left * w_left);
+    let ir = 1.0 - sq_r / (w_right * w_right);
+    -w_right * ir - w_left * il
+}
+
 /// Whether a squared-error candidate with left sums (`left`, `w_left`)
 /// and right sums (`right`, `w_right`) may have a proxy above `best`,
 /// tested with products only: `L²·w_R + R²·w_L ≥ best·w_L·w_R`, loose by

@@ -227,12 +227,7 @@ impl Splitter<'_> {
             if w_left < self.min_weight_leaf || w_right < self.min_weight_leaf {
                 continue;
             }
-            let (r0, r1) = (t0 - left[0], t1 - left[1]);
-            let sq_l = 0.0 + left[0] * left[0] + left[1] * left[1];
-            let sq_r = 0.0 + r0 * r0 + r1 * r1;
-            let il = 1.0 - sq_l / (w_left * w_left);
-            let ir = 1.0 - sq_r / (w_right * w_right);
-            let proxy = -w_right * ir - w_left * il;
+            let proxy = criterion::gini2_proxy(left, [t0, t1], w_left, w_right);
             if best.as_ref().is_none_or(|b| proxy > b.proxy) {
                 *best = Some(Best {
                     proxy,

@@ -237,6 +237,49 @@ proptest! {
 }
 
 proptest! {
+    /// The two-class Gini searches (left sums in scalars) find the trees of
+    /// the general search, reached by declaring a third, absent class: same
+    /// splits, thresholds and impurities, both splitters, with weights,
+    /// missing values and leaf limits.
+    #[test]
+    fn two_class_gini_equals_the_general_search(
+        rows in prop::collection::vec((0u16..40, 0u8..9, -50i32..50, 0u32..2, 1u8..4), 10..600),
+        missing in prop::collection::vec(any::<bool>(), 600),
+        (depth, min_leaf) in (1usize..14, 1usize..4),
+        weighted in any::<bool>(),
+    ) {
+        let x = Array2::from_shape_fn((rows.len(), 3), |(r, c)| match c {
+            0 => f64::from(rows[r].0) * 0.25,
+            1 if missing[r] => f64::NAN,
+            1 => f64::from(rows[r].1),
+            _ => f64::from(rows[r].2) / 7.0,
+        });
+        let y: Vec<u32> = rows.iter().map(|r| r.3).collect();
+        let w: Vec<f64> = rows.iter().map(|r| f64::from(r.4) / 3.0).collect();
+        for splitter in [CartSplitter::Exact, CartSplitter::Histogram { max_bins: 32 }] {
+            let fit = |n_classes: usize| {
+                Cart::classifier()
+                    .max_depth(Some(depth))
+                    .min_samples_leaf(min_leaf)
+                    .splitter(splitter)
+                    .seed(3)
+                    .check()
+                    .unwrap()
+                    .fit_classifier(x.view(), &y, n_classes, weighted.then_some(&w[..]))
+                    .unwrap()
+            };
+            let (two, general) = (fit(2), fit(3));
+            prop_assert_eq!(&two.children_left, &general.children_left);
+            prop_assert_eq!(&two.feature, &general.feature);
+            prop_assert_eq!(&two.threshold, &general.threshold);
+            prop_assert_eq!(&two.missing_go_to_left, &general.missing_go_to_left);
+            prop_assert_eq!(&two.impurity, &general.impurity);
+            prop_assert_eq!(&two.weighted_n_node_samples, &general.weighted_n_node_samples);
+        }
+    }
+}
+
+proptest! {
     /// Regression, weighted, with missing values, depth first or best
     /// first (`max_leaf_nodes`): with no more distinct
     /// values than bins and small whole targets and weights (sums exact in

@@ -65,10 +65,12 @@ impl HistSplitter<'_> {
                 missing_first,
             };
             let current = best.as_ref().map(|b| b.proxy);
-            let found = if self.criterion == CartCriterion::SquaredError {
-                self.scan_rows_squared(&pass, &node.sums, current)
-            } else {
-                self.scan_rows(&pass, (&node.sums, s), current)
+            let found = match self.criterion {
+                CartCriterion::SquaredError => self.scan_rows_squared(&pass, &node.sums, current),
+                CartCriterion::Gini if self.width == 2 => {
+                    self.scan_rows_gini2(&pass, &node.sums, current)
+                }
+                _ => self.scan_rows(&pass, (&node.sums, s), current),
             };
             let Some((j, proxy, n_left)) = found else {
                 continue;
@@ -153,6 +155,59 @@ impl HistSplitter<'_> {
             }
             let n_left = j + 1 + n_missing_left;
             self.offer(s, (j, n_left, n_node - n_left), &mut current, &mut found);
+        }
+        found
+    }
+
+    /// [`Self::scan_rows`] for Gini with two classes, on scalars (the
+    /// proxy of [`criterion::gini2_proxy`]).
+    fn scan_rows_gini2(
+        &self,
+        p: &RowPass<'_>,
+        node: &Sums,
+        mut current: Option<f64>,
+    ) -> Option<(usize, f64, usize)> {
+        let n_node = p.keys.len();
+        let (total, w_node) = ([node.total[0], node.total[1]], node.w_node);
+        let mut left = [node.left[0], node.left[1]];
+        let mut w_left = node.w_left;
+        let (ws, labels) = (&self.small.w, &self.small.label);
+        let mut take = |j: usize| {
+            let i = row(p.keys[j]);
+            let w = ws[i];
+            w_left += w;
+            left[usize::from(labels[i] != 0.0)] += w;
+            (left, w_left)
+        };
+        let n_missing_left = if p.missing_first {
+            (p.n_present..n_node).for_each(|j| {
+                take(j);
+            });
+            n_node - p.n_present
+        } else {
+            0
+        };
+        let (min_leaf, min_weight) = (self.min_samples_leaf, self.min_weight_leaf);
+        let mut found = None;
+        for j in 0..p.n_present {
+            let (left, w_left) = take(j);
+            if !p.ends_candidate(j) {
+                continue;
+            }
+            let n_left = j + 1 + n_missing_left;
+            let w_right = w_node - w_left;
+            if n_left < min_leaf
+                || n_node - n_left < min_leaf
+                || w_left < min_weight
+                || w_right < min_weight
+            {
+                continue;
+            }
+            let proxy = criterion::gini2_proxy(left, total, w_left, w_right);
+            if current.is_none_or(|c| proxy > c) {
+                current = Some(proxy);
+                found = Some((j, proxy, n_left));
+            }
         }
         found
     }

@@ -128,6 +128,52 @@ impl HistSplitter<'_> {
         found
     }
 
+    /// [`Self::scan`] for Gini with two classes, on scalars (the proxy of
+    /// [`criterion::gini2_proxy`], term for term that of `criterion::proxy`).
+    fn scan_gini2(
+        &self,
+        h: &FeatureHist,
+        p: &ScanPass,
+        node: &Sums,
+        mut current: Option<f64>,
+    ) -> Option<(usize, f64, usize)> {
+        let (total, w_node) = ([node.total[0], node.total[1]], node.w_node);
+        let mut left = [node.left[0], node.left[1]];
+        let (mut w_left, mut n_left) = (node.w_left, 0usize);
+        let take = |j: usize, left: &mut [f64; 2], w_left: &mut f64, n_left: &mut usize| {
+            *n_left += h.count[j] as usize;
+            *w_left += h.w[j];
+            left[0] += h.stat[2 * j];
+            left[1] += h.stat[2 * j + 1];
+        };
+        if p.missing_first {
+            take(p.first + p.n_present, &mut left, &mut w_left, &mut n_left);
+        }
+        let (min_leaf, min_weight) = (self.min_samples_leaf, self.min_weight_leaf);
+        let mut found = None;
+        for i in 0..p.n_present {
+            take(p.first + i, &mut left, &mut w_left, &mut n_left);
+            if i + 1 == p.n_present && (p.missing_first || !p.has_missing) {
+                break;
+            }
+            let n_right = p.n_node - n_left;
+            let w_right = w_node - w_left;
+            if n_left < min_leaf
+                || n_right < min_leaf
+                || w_left < min_weight
+                || w_right < min_weight
+            {
+                continue;
+            }
+            let proxy = criterion::gini2_proxy(left, total, w_left, w_right);
+            if current.is_none_or(|c| proxy > c) {
+                current = Some(proxy);
+                found = Some((i, proxy, n_left));
+            }
+        }
+        found
+    }
+
     /// The threshold split of feature `f` after bin `bin`, the next bin
     /// with rows being `next` (none: only the missing rows follow, alone on
     /// the right); its threshold halfway between the training values on
@@ -182,10 +228,12 @@ impl HistSplitter<'_> {
                 n_node,
             };
             let current = best.as_ref().map(|b| b.proxy);
-            let found = if self.criterion == CartCriterion::SquaredError {
-                self.scan_squared(h, &pass, &node.sums, current)
-            } else {
-                self.scan(h, &pass, (&node.sums, s), current)
+            let found = match self.criterion {
+                CartCriterion::SquaredError => self.scan_squared(h, &pass, &node.sums, current),
+                CartCriterion::Gini if self.width == 2 => {
+                    self.scan_gini2(h, &pass, &node.sums, current)
+                }
+                _ => self.scan(h, &pass, (&node.sums, s), current),
             };
             let Some((i, proxy, n_left)) = found else {
                 continue;
