@@ -70,10 +70,10 @@ impl Splitter<'_> {
     }
 
     /// Cuts the sorted orders and buffers to positions `..end` once they
-    /// hold an eighth more (only with the mirrored layout, where every node
+    /// hold a sixteenth more (only with the mirrored layout, where every node
     /// still to grow lies below `end`).
     pub(super) fn release_above(&mut self, end: usize) {
-        if !self.mirror || end + end / 8 >= self.kept {
+        if !self.mirror || end + end / 16 >= self.kept {
             return;
         }
         for v in &mut self.sorted {
@@ -233,8 +233,8 @@ mod tests {
         assert_eq!(sp.kept, 44);
         assert!(sp.sorted.iter().all(|v| v.len() == 44));
         assert!(sp.buf.len() == 44 && sp.vbuf.len() == 44);
-        // Less than an eighth less: kept as is.
-        sp.release_above(40);
+        // Less than a sixteenth less: kept as is.
+        sp.release_above(42);
         assert_eq!(sp.kept, 44);
     }
 }
