@@ -96,29 +96,88 @@ impl Splitter<'_> {
         }
     }
 
-    /// [`Splitter::scan_present`] for squared error, its left sums held in
-    /// two scalars: the same candidates, sums (same operations in the same
-    /// order) and kept best.
+    /// [`Splitter::scan_present`] for squared error: the left sum of
+    /// `w·y` in a scalar; candidates screened with products first.
     fn scan_present_squared(
         &self,
         feature: usize,
-        (start, end): (usize, usize),
+        range: (usize, usize),
         base: &Sums,
         targets: &[f64],
+        best: &mut Option<Best>,
+    ) {
+        self.scan_present_scalar(
+            feature,
+            range,
+            ([base.total[0]], [base.left[0]], base.w_node, base.w_left),
+            |left: &mut [f64; 1], smp, w| left[0] += w * targets[smp],
+            |left, total, (w_left, w_right), best| {
+                let (left, right) = (left[0], total[0] - left[0]);
+                if best
+                    .is_some_and(|b| !criterion::may_beat_squared(left, w_left, right, w_right, b))
+                {
+                    return None;
+                }
+                // `criterion::proxy` for squared error, term for term.
+                Some(left * left / w_left + right * right / w_right)
+            },
+            best,
+        );
+    }
+
+    /// [`Splitter::scan_present`] for Gini with two classes: the left
+    /// weight of each class in a scalar.
+    fn scan_present_gini2(
+        &self,
+        feature: usize,
+        range: (usize, usize),
+        base: &Sums,
+        classes: &[u32],
+        best: &mut Option<Best>,
+    ) {
+        self.scan_present_scalar(
+            feature,
+            range,
+            (
+                [base.total[0], base.total[1]],
+                [base.left[0], base.left[1]],
+                base.w_node,
+                base.w_left,
+            ),
+            |left: &mut [f64; 2], smp, w| left[usize::from(classes[smp] != 0)] += w,
+            |left, total, (w_left, w_right), _| {
+                Some(criterion::gini2_proxy(*left, *total, w_left, w_right))
+            },
+            best,
+        );
+    }
+
+    /// [`Splitter::scan_present`] with the left sums in `K` scalars: `add`
+    /// adds a sample's weight `w` (signed) to them, `proxy` gives a
+    /// candidate's proxy from (left, total, (w_left, w_right), best proxy
+    /// so far), or `None` when it cannot beat it. The same candidates, sums
+    /// (same operations in the same order) and kept best as the general
+    /// search.
+    fn scan_present_scalar<const K: usize>(
+        &self,
+        feature: usize,
+        (start, end): (usize, usize),
+        (total, mut left, w_node, mut w_left): ([f64; K], [f64; K], f64, f64),
+        add: impl Fn(&mut [f64; K], usize, f64),
+        proxy_of: impl Fn(&[f64; K], &[f64; K], (f64, f64), Option<f64>) -> Option<f64>,
         best: &mut Option<Best>,
     ) {
         let order = &self.sorted[feature][..end];
         let vals = &self.sorted_values[feature][..end];
         let weights = &self.data.weights;
         let unit = self.unit_weights;
-        let (total, w_node) = (base.total[0], base.w_node);
-        let (mut left, mut w_left, mut pos) = (base.left[0], base.w_left, start);
-        let add = |left: &mut f64, w_left: &mut f64, q: usize, sign: f64| {
+        let take = |left: &mut [f64; K], w_left: &mut f64, q: usize, sign: f64| {
             let smp = order[q] as usize;
             let w = if unit { sign } else { sign * weights[smp] };
-            *left += w * targets[smp];
+            add(left, smp, w);
             *w_left += w;
         };
+        let mut pos = start;
         let mut p = start;
         loop {
             p += 1;
@@ -137,13 +196,13 @@ impl Splitter<'_> {
                     if let Some(&ahead) = order.get(q + LOOKAHEAD) {
                         self.prefetch_sample(ahead as usize);
                     }
-                    add(&mut left, &mut w_left, q, 1.0);
+                    take(&mut left, &mut w_left, q, 1.0);
                 }
             } else {
                 left = total;
                 w_left = w_node;
                 for q in (p..end).rev() {
-                    add(&mut left, &mut w_left, q, -1.0);
+                    take(&mut left, &mut w_left, q, -1.0);
                 }
             }
             pos = p;
@@ -151,84 +210,11 @@ impl Splitter<'_> {
             if w_left < self.min_weight_leaf || w_right < self.min_weight_leaf {
                 continue;
             }
-            let right = total - left;
-            if let Some(b) = best.as_ref() {
-                if !criterion::may_beat_squared(left, w_left, right, w_right, b.proxy) {
-                    continue;
-                }
-            }
-            // `criterion::proxy` for squared error, term for term.
-            let proxy = left * left / w_left + right * right / w_right;
-            if best.as_ref().is_none_or(|b| proxy > b.proxy) {
-                *best = Some(Best {
-                    proxy,
-                    feature,
-                    threshold: threshold_between(vals[p - 1], vals[p]),
-                    missing_left: n_left > n_right,
-                    categories: None,
-                });
-            }
-        }
-    }
-
-    /// [`Splitter::scan_present`] for Gini with two classes, the left
-    /// weights of both classes held in scalars: the same candidates, sums
-    /// and proxies (`criterion::children_impurity`, term for term).
-    fn scan_present_gini2(
-        &self,
-        feature: usize,
-        (start, end): (usize, usize),
-        base: &Sums,
-        classes: &[u32],
-        best: &mut Option<Best>,
-    ) {
-        let order = &self.sorted[feature][..end];
-        let vals = &self.sorted_values[feature][..end];
-        let weights = &self.data.weights;
-        let unit = self.unit_weights;
-        let (t0, t1, w_node) = (base.total[0], base.total[1], base.w_node);
-        let mut left = [base.left[0], base.left[1]];
-        let (mut w_left, mut pos) = (base.w_left, start);
-        let add = |left: &mut [f64; 2], w_left: &mut f64, q: usize, sign: f64| {
-            let smp = order[q] as usize;
-            let w = if unit { sign } else { sign * weights[smp] };
-            left[usize::from(classes[smp] != 0)] += w;
-            *w_left += w;
-        };
-        let mut p = start;
-        loop {
-            p += 1;
-            while p < end && vals[p] <= vals[p - 1] + FEATURE_THRESHOLD {
-                p += 1;
-            }
-            if p >= end {
-                break;
-            }
-            let (n_left, n_right) = (p - start, end - p);
-            if n_left < self.min_samples_leaf || n_right < self.min_samples_leaf {
+            let current = best.as_ref().map(|b| b.proxy);
+            let Some(proxy) = proxy_of(&left, &total, (w_left, w_right), current) else {
                 continue;
-            }
-            if p - pos <= end - p {
-                for q in pos..p {
-                    if let Some(&ahead) = order.get(q + LOOKAHEAD) {
-                        self.prefetch_sample(ahead as usize);
-                    }
-                    add(&mut left, &mut w_left, q, 1.0);
-                }
-            } else {
-                left = [t0, t1];
-                w_left = w_node;
-                for q in (p..end).rev() {
-                    add(&mut left, &mut w_left, q, -1.0);
-                }
-            }
-            pos = p;
-            let w_right = w_node - w_left;
-            if w_left < self.min_weight_leaf || w_right < self.min_weight_leaf {
-                continue;
-            }
-            let proxy = criterion::gini2_proxy(left, [t0, t1], w_left, w_right);
-            if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+            };
+            if current.is_none_or(|c| proxy > c) {
                 *best = Some(Best {
                     proxy,
                     feature,

@@ -79,53 +79,29 @@ impl HistSplitter<'_> {
 
     /// [`Self::scan`] for the squared error, on scalars: the proxy
     /// `L²/w_L + R²/w_R` of scikit-learn, in the same operations as
-    /// [`criterion::proxy`].
+    /// [`criterion::proxy`], candidates screened with products first.
     fn scan_squared(
         &self,
         h: &FeatureHist,
         p: &ScanPass,
         node: &Sums,
-        mut current: Option<f64>,
+        current: Option<f64>,
     ) -> Option<(usize, f64, usize)> {
-        let (total, w_node) = (node.total[0], node.w_node);
-        let (mut left, mut w_left, mut n_left) = (node.left[0], node.w_left, 0usize);
-        let take = |j: usize, left: &mut f64, w_left: &mut f64, n_left: &mut usize| {
-            *n_left += h.count[j] as usize;
-            *w_left += h.w[j];
-            *left += h.stat[j];
-        };
-        if p.missing_first {
-            take(p.first + p.n_present, &mut left, &mut w_left, &mut n_left);
-        }
-        let (min_leaf, min_weight) = (self.min_samples_leaf, self.min_weight_leaf);
-        let mut found = None;
-        let mut best = current.unwrap_or(f64::NEG_INFINITY);
-        for i in 0..p.n_present {
-            take(p.first + i, &mut left, &mut w_left, &mut n_left);
-            if i + 1 == p.n_present && (p.missing_first || !p.has_missing) {
-                break;
-            }
-            let n_right = p.n_node - n_left;
-            let w_right = w_node - w_left;
-            if n_left < min_leaf
-                || n_right < min_leaf
-                || w_left < min_weight
-                || w_right < min_weight
-            {
-                continue;
-            }
-            let right = total - left;
-            if !criterion::may_beat_squared(left, w_left, right, w_right, best) {
-                continue;
-            }
-            let proxy = left * left / w_left + right * right / w_right;
-            if proxy > best || (current.is_none() && found.is_none()) {
-                best = proxy;
-                current = Some(proxy);
-                found = Some((i, proxy, n_left));
-            }
-        }
-        found
+        self.scan_scalar(
+            h,
+            p,
+            ([node.total[0]], [node.left[0]], node.w_node, node.w_left),
+            |left, total, (w_left, w_right), best| {
+                let (left, right) = (left[0], total[0] - left[0]);
+                if best
+                    .is_some_and(|b| !criterion::may_beat_squared(left, w_left, right, w_right, b))
+                {
+                    return None;
+                }
+                Some(left * left / w_left + right * right / w_right)
+            },
+            current,
+        )
     }
 
     /// [`Self::scan`] for Gini with two classes, on scalars (the proxy of
@@ -135,16 +111,43 @@ impl HistSplitter<'_> {
         h: &FeatureHist,
         p: &ScanPass,
         node: &Sums,
+        current: Option<f64>,
+    ) -> Option<(usize, f64, usize)> {
+        self.scan_scalar(
+            h,
+            p,
+            (
+                [node.total[0], node.total[1]],
+                [node.left[0], node.left[1]],
+                node.w_node,
+                node.w_left,
+            ),
+            |left, total, (w_left, w_right), _| {
+                Some(criterion::gini2_proxy(*left, *total, w_left, w_right))
+            },
+            current,
+        )
+    }
+
+    /// [`Self::scan`] with the left sums of a `K`-wide histogram in
+    /// scalars; `proxy_of` gives a candidate's proxy from (left, total,
+    /// (w_left, w_right), best proxy so far), or `None` when it cannot beat
+    /// it. The same candidates, sums and kept candidate as the general scan.
+    fn scan_scalar<const K: usize>(
+        &self,
+        h: &FeatureHist,
+        p: &ScanPass,
+        (total, mut left, w_node, mut w_left): ([f64; K], [f64; K], f64, f64),
+        proxy_of: impl Fn(&[f64; K], &[f64; K], (f64, f64), Option<f64>) -> Option<f64>,
         mut current: Option<f64>,
     ) -> Option<(usize, f64, usize)> {
-        let (total, w_node) = ([node.total[0], node.total[1]], node.w_node);
-        let mut left = [node.left[0], node.left[1]];
-        let (mut w_left, mut n_left) = (node.w_left, 0usize);
-        let take = |j: usize, left: &mut [f64; 2], w_left: &mut f64, n_left: &mut usize| {
+        let mut n_left = 0usize;
+        let take = |j: usize, left: &mut [f64; K], w_left: &mut f64, n_left: &mut usize| {
             *n_left += h.count[j] as usize;
             *w_left += h.w[j];
-            left[0] += h.stat[2 * j];
-            left[1] += h.stat[2 * j + 1];
+            for (l, v) in left.iter_mut().zip(&h.stat[j * K..(j + 1) * K]) {
+                *l += v;
+            }
         };
         if p.missing_first {
             take(p.first + p.n_present, &mut left, &mut w_left, &mut n_left);
@@ -165,7 +168,9 @@ impl HistSplitter<'_> {
             {
                 continue;
             }
-            let proxy = criterion::gini2_proxy(left, total, w_left, w_right);
+            let Some(proxy) = proxy_of(&left, &total, (w_left, w_right), current) else {
+                continue;
+            };
             if current.is_none_or(|c| proxy > c) {
                 current = Some(proxy);
                 found = Some((i, proxy, n_left));
