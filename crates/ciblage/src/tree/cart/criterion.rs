@@ -114,15 +114,7 @@ pub(crate) fn proxy(c: CartCriterion, s: &Sums) -> f64 {
             s.left[0] * (s.left[0] / s.w_left).ln() + right * (right / w_right).ln()
         }
         CartCriterion::Gini => {
-            // `children_impurity`'s Gini, term for term, without the call.
-            let (mut sq_l, mut sq_r) = (0.0, 0.0);
-            for (t, l) in s.total.iter().zip(&s.left) {
-                let r = t - l;
-                sq_l += l * l;
-                sq_r += r * r;
-            }
-            let il = 1.0 - sq_l / (s.w_left * s.w_left);
-            let ir = 1.0 - sq_r / (w_right * w_right);
+            let (il, ir) = gini_children(s, w_right);
             -w_right * ir - s.w_left * il
         }
         _ => {
@@ -130,6 +122,21 @@ pub(crate) fn proxy(c: CartCriterion, s: &Sums) -> f64 {
             -w_right * ir - s.w_left * il
         }
     }
+}
+
+/// Gini impurities of the children (right weight `w_right`).
+#[inline(always)]
+fn gini_children(s: &Sums, w_right: f64) -> (f64, f64) {
+    let (mut sq_l, mut sq_r) = (0.0, 0.0);
+    for (t, l) in s.total.iter().zip(&s.left) {
+        let r = t - l;
+        sq_l += l * l;
+        sq_r += r * r;
+    }
+    (
+        1.0 - sq_l / (s.w_left * s.w_left),
+        1.0 - sq_r / (w_right * w_right),
+    )
 }
 
 /// The Gini proxy of a two-class candidate with left weights `left` of a
@@ -196,18 +203,7 @@ pub(crate) fn children_impurity(c: CartCriterion, s: &Sums, sq_left: f64) -> (f6
             ir -= ((s.total[0] - s.left[0]) / w_right).powi(2);
             (il, ir)
         }
-        CartCriterion::Gini => {
-            let (mut sq_l, mut sq_r) = (0.0, 0.0);
-            for (t, l) in s.total.iter().zip(&s.left) {
-                let r = t - l;
-                sq_l += l * l;
-                sq_r += r * r;
-            }
-            (
-                1.0 - sq_l / (s.w_left * s.w_left),
-                1.0 - sq_r / (w_right * w_right),
-            )
-        }
+        CartCriterion::Gini => gini_children(s, w_right),
         CartCriterion::Entropy => {
             let (mut el, mut er) = (0.0, 0.0);
             for (t, l) in s.total.iter().zip(&s.left) {
