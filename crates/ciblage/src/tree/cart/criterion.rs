@@ -124,6 +124,24 @@ pub(crate) fn proxy(c: CartCriterion, s: &Sums) -> f64 {
     }
 }
 
+/// The squared-error proxy `L²/w_L + R²/w_R` of a candidate with left sum
+/// `left` of a node summing to `total` ([`proxy`]'s terms, in its order),
+/// or `None` when products show it cannot beat `best` (see
+/// [`may_beat_squared`]).
+#[inline]
+pub(crate) fn squared_proxy(
+    left: f64,
+    total: f64,
+    (w_left, w_right): (f64, f64),
+    best: Option<f64>,
+) -> Option<f64> {
+    let right = total - left;
+    if best.is_some_and(|b| !may_beat_squared(left, w_left, right, w_right, b)) {
+        return None;
+    }
+    Some(left * left / w_left + right * right / w_right)
+}
+
 /// Gini impurities of the children (right weight `w_right`).
 #[inline(always)]
 fn gini_children(s: &Sums, w_right: f64) -> (f64, f64) {

@@ -111,16 +111,7 @@ impl Splitter<'_> {
             range,
             ([base.total[0]], [base.left[0]], base.w_node, base.w_left),
             |left: &mut [f64; 1], smp, w| left[0] += w * targets[smp],
-            |left, total, (w_left, w_right), best| {
-                let (left, right) = (left[0], total[0] - left[0]);
-                if best
-                    .is_some_and(|b| !criterion::may_beat_squared(left, w_left, right, w_right, b))
-                {
-                    return None;
-                }
-                // `criterion::proxy` for squared error, term for term.
-                Some(left * left / w_left + right * right / w_right)
-            },
+            |left, total, w, best| criterion::squared_proxy(left[0], total[0], w, best),
             best,
         );
     }

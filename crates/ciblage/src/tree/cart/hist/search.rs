@@ -91,15 +91,7 @@ impl HistSplitter<'_> {
             h,
             p,
             ([node.total[0]], [node.left[0]], node.w_node, node.w_left),
-            |left, total, (w_left, w_right), best| {
-                let (left, right) = (left[0], total[0] - left[0]);
-                if best
-                    .is_some_and(|b| !criterion::may_beat_squared(left, w_left, right, w_right, b))
-                {
-                    return None;
-                }
-                Some(left * left / w_left + right * right / w_right)
-            },
+            |left, total, w, best| criterion::squared_proxy(left[0], total[0], w, best),
             current,
         )
     }
