@@ -130,6 +130,9 @@ pub fn encode_all_ids(
         index.encode_i64_all(&slices, out)?;
         return Ok(());
     }
+    if encode_all_strings(index, batches, col, out)? {
+        return Ok(());
+    }
     let mut row0 = 0;
     for batch in batches {
         encode_ids(
@@ -143,6 +146,53 @@ pub fn encode_all_ids(
         row0 += batch.num_rows();
     }
     Ok(())
+}
+
+/// Encodes string ids of all batches at once (rounds of the parallel path
+/// then span batches) when every batch holds strings of one type without
+/// nulls; false (nothing done) otherwise.
+fn encode_all_strings(
+    index: &mut CustomerIndex,
+    batches: &[RecordBatch],
+    col: usize,
+    out: &mut Vec<u32>,
+) -> BindResult<bool> {
+    let Some(first) = batches.first() else {
+        return Ok(false);
+    };
+    let kind = first.column(col).data_type().clone();
+    let same = batches
+        .iter()
+        .all(|b| b.column(col).data_type() == &kind && b.column(col).null_count() == 0);
+    if !same {
+        return Ok(false);
+    }
+    let lens: Vec<usize> = batches.iter().map(RecordBatch::num_rows).collect();
+    match kind {
+        DataType::Utf8 => {
+            let a: Vec<_> = batches
+                .iter()
+                .map(|b| b.column(col).as_string::<i32>())
+                .collect();
+            index.encode_str_pieces(&lens, |p, i| a[p].value(i), out)?;
+        }
+        DataType::LargeUtf8 => {
+            let a: Vec<_> = batches
+                .iter()
+                .map(|b| b.column(col).as_string::<i64>())
+                .collect();
+            index.encode_str_pieces(&lens, |p, i| a[p].value(i), out)?;
+        }
+        DataType::Utf8View => {
+            let a: Vec<_> = batches
+                .iter()
+                .map(|b| b.column(col).as_string_view())
+                .collect();
+            index.encode_str_pieces(&lens, |p, i| a[p].value(i), out)?;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// Encodes the ids of one batch column into `out`; `row0` numbers rows in messages.

@@ -16,7 +16,7 @@ use hashbrown::HashMap;
 use rayon::prelude::*;
 
 use crate::error::{CiblageError, Result};
-use strings::StrTable;
+use strings::{PieceRows, StrTable};
 
 /// Seed of the id hasher: fixed, so codes never depend on the process.
 const HASH_SEED: u64 = 0x5eed_c1b1_a6e0_0001;
@@ -381,11 +381,47 @@ impl CustomerIndex {
     where
         F: Fn(usize) -> &'s str + Sync,
     {
+        self.encode_str_pieces(&[n], |_, i| get(i), out)
+    }
+
+    /// Encodes string ids given in pieces, such as the chunks of a column
+    /// (`get(p, i)` is row `i` of piece `p`, which has `lens[p]` rows),
+    /// appending one code per row, pieces in order, to `out`: the codes of
+    /// [`CustomerIndex::encode_str`] over the concatenated pieces, found by
+    /// all threads in rounds that span pieces.
+    ///
+    /// ```
+    /// use ciblage::CustomerIndex;
+    /// let chunks = [vec!["b", "a"], vec![], vec!["b", "c"]];
+    /// let lens: Vec<usize> = chunks.iter().map(Vec::len).collect();
+    /// let mut index = CustomerIndex::new();
+    /// let mut codes = Vec::new();
+    /// index.encode_str_pieces(&lens, |p, i| chunks[p][i], &mut codes)?;
+    /// assert_eq!(codes, [0, 1, 0, 2]);
+    /// # Ok::<(), ciblage::CiblageError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`CiblageError::MixedIdKinds`] if integer ids were encoded before.
+    pub fn encode_str_pieces<'s, F>(
+        &mut self,
+        lens: &[usize],
+        get: F,
+        out: &mut Vec<u32>,
+    ) -> Result<()>
+    where
+        F: Fn(usize, usize) -> &'s str + Sync,
+    {
         let (known, table) = self.str_lookup()?;
+        let n: usize = lens.iter().sum();
         if n < PARALLEL_STR_ROWS {
-            table.encode(known, (0..n).map(get), out);
+            let rows = lens
+                .iter()
+                .enumerate()
+                .flat_map(|(p, &len)| (0..len).map(move |i| (p, i)));
+            table.encode(known, rows.map(|(p, i)| get(p, i)), out);
         } else {
-            table.encode_indexed(known, n, get, out);
+            table.encode_pieces(known, &PieceRows::new(lens, get), out);
         }
         self.rows_seen += n as u64;
         Ok(())

@@ -13,7 +13,10 @@ const MIN_SLOTS: usize = 16;
 
 /// A slot: the id's hash, length and first bytes inline (ids of up to
 /// [`HEAD`] bytes are matched without reading the id store), and its code.
+/// Aligned to its size, so that no slot straddles two cache lines: a
+/// lookup's first slot is one line, fetched ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(align(32))]
 pub(super) struct Slot {
     pub hash: u64,
     pub head: [u8; HEAD],

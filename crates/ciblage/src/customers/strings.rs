@@ -36,17 +36,91 @@ struct Row {
     off: u32,
 }
 
+/// The first [`HEAD`] bytes of `s`, zero-padded: two fixed-size copies
+/// that overlap when `s` is shorter (a copy of variable length would call
+/// `memcpy` for every row).
+#[inline]
 fn head_of(s: &str) -> [u8; HEAD] {
     let b = s.as_bytes();
-    let n = b.len().min(HEAD);
+    let n = b.len();
     let mut head = [0u8; HEAD];
-    head[..n].copy_from_slice(&b[..n]);
+    if n >= HEAD {
+        head.copy_from_slice(&b[..HEAD]);
+    } else if n >= 8 {
+        head[..8].copy_from_slice(&b[..8]);
+        head[n - 8..n].copy_from_slice(&b[n - 8..]);
+    } else if n >= 4 {
+        head[..4].copy_from_slice(&b[..4]);
+        head[n - 4..n].copy_from_slice(&b[n - 4..]);
+    } else {
+        for (h, &c) in head.iter_mut().zip(b) {
+            *h = c;
+        }
+    }
     head
 }
 
 #[inline]
 fn part_of(hash: u64) -> usize {
     ((hash >> 40) as usize) & (PARTS - 1)
+}
+
+/// Rows given in pieces (the chunks of a column): `get(p, i)` is row `i` of
+/// piece `p`; rows are numbered across pieces, in piece order.
+pub(super) struct PieceRows<F> {
+    /// First row of each piece, then the number of rows.
+    starts: Vec<usize>,
+    get: F,
+}
+
+impl<'s, F> PieceRows<F>
+where
+    F: Fn(usize, usize) -> &'s str + Sync,
+{
+    /// Pieces of `lens[p]` rows each.
+    pub fn new(lens: &[usize], get: F) -> Self {
+        let mut starts = Vec::with_capacity(lens.len() + 1);
+        let mut at = 0;
+        starts.push(at);
+        for &len in lens {
+            at += len;
+            starts.push(at);
+        }
+        Self { starts, get }
+    }
+
+    /// Rows in all pieces.
+    pub fn len(&self) -> usize {
+        self.starts[self.starts.len() - 1]
+    }
+
+    /// The piece holding row `i` (`i` below [`PieceRows::len`]).
+    fn piece_of(&self, i: usize) -> usize {
+        self.starts.partition_point(|&s| s <= i) - 1
+    }
+
+    /// Row `i`.
+    pub fn get(&self, i: usize) -> &'s str {
+        let p = self.piece_of(i);
+        (self.get)(p, i - self.starts[p])
+    }
+
+    /// Calls `f(i, row i)` for rows `from..to` in order, locating a piece
+    /// once rather than once per row.
+    pub fn each(&self, from: usize, to: usize, mut f: impl FnMut(usize, &'s str)) {
+        if from >= to {
+            return;
+        }
+        let (mut p, mut i) = (self.piece_of(from), from);
+        while i < to {
+            let (start, end) = (self.starts[p], self.starts[p + 1].min(to));
+            for j in i..end {
+                f(j, (self.get)(p, j - start));
+            }
+            i = i.max(end);
+            p += 1;
+        }
+    }
 }
 
 /// The partitioned table of string ids.
@@ -112,34 +186,34 @@ impl StrTable {
         rows
     }
 
-    /// Codes rows `0..n` (`get(i)` is row `i`'s id) on all threads, in
-    /// rounds of [`BLOCK`] rows: hash the round's rows, group them by
+    /// Codes the rows of `pieces` on all threads, in rounds of [`BLOCK`]
+    /// rows (a round may span pieces): hash the round's rows, group them by
     /// partition, look every partition's rows up in its own table (new ids
     /// get provisional codes), then number the round's new ids in order of
     /// first appearance and write every row's code.
-    pub fn encode_indexed<'s, F>(
+    pub fn encode_pieces<'s, F>(
         &mut self,
         known: &mut StringIds,
-        n: usize,
-        get: F,
+        pieces: &PieceRows<F>,
         out: &mut Vec<u32>,
     ) where
-        F: Fn(usize) -> &'s str + Sync,
+        F: Fn(usize, usize) -> &'s str + Sync,
     {
-        self.encode_in_rounds(known, n, get, out, BLOCK, CHUNK);
+        self.encode_in_rounds(known, pieces, out, BLOCK, CHUNK);
     }
 
     fn encode_in_rounds<'s, F>(
         &mut self,
         known: &mut StringIds,
-        n: usize,
-        get: F,
+        pieces: &PieceRows<F>,
         out: &mut Vec<u32>,
         round: usize,
         chunk: usize,
     ) where
-        F: Fn(usize) -> &'s str + Sync,
+        F: Fn(usize, usize) -> &'s str + Sync,
     {
+        let n = pieces.len();
+        let get = |i: usize| pieces.get(i);
         out.reserve(n);
         let hasher = self.hasher.clone();
         for r0 in (0..n).step_by(round) {
@@ -155,8 +229,7 @@ impl StrTable {
                     let mut by_part: Vec<Vec<Row>> = (0..PARTS)
                         .map(|_| Vec::with_capacity(2 * chunk / PARTS))
                         .collect();
-                    for i in c0..(c0 + chunk).min(r1) {
-                        let s = get(i);
+                    pieces.each(c0, (c0 + chunk).min(r1), |i, s| {
                         let hash = hasher.hash_one(s);
                         by_part[part_of(hash)].push(Row {
                             hash,
@@ -164,7 +237,7 @@ impl StrTable {
                             len: s.len() as u32,
                             off: (i - r0) as u32,
                         });
-                    }
+                    });
                     by_part
                 })
                 .collect();
@@ -309,6 +382,24 @@ mod tests {
         (out, known)
     }
 
+    #[test]
+    fn heads_are_the_first_bytes_zero_padded_at_every_length() {
+        let text = "abcdefghijklmnopqrstuvwxyz";
+        for n in 0..=text.len() {
+            let mut want = [0u8; HEAD];
+            for (w, b) in want.iter_mut().zip(text[..n].bytes()) {
+                *w = b;
+            }
+            assert_eq!(head_of(&text[..n]), want, "length {n}");
+        }
+    }
+
+    #[test]
+    fn slots_do_not_straddle_cache_lines() {
+        assert_eq!(std::mem::size_of::<Slot>(), 32);
+        assert_eq!(std::mem::align_of::<Slot>(), 32);
+    }
+
     proptest! {
         /// Rounds of any size give the codes of the one-by-one path: ids
         /// first seen in any round numbered by first appearance, long ids
@@ -333,14 +424,25 @@ mod tests {
             // A third one by one, a third in rounds, the rest one by one.
             let (a, b) = (ids.len() / 3, 2 * ids.len() / 3);
             table.encode(&mut known, ids[..a].iter().map(String::as_str), &mut out);
-            table.encode_in_rounds(
-                &mut known,
-                b - a,
-                |i| ids[a + i].as_str(),
-                &mut out,
-                round,
-                chunk,
-            );
+            // The middle third in pieces of 1, 2, 3, ... rows (and empty
+            // pieces between them), so that rounds and chunks span pieces.
+            let mut lens = Vec::new();
+            let mut left = b - a;
+            while left > 0 {
+                let len = (lens.len() / 2 + 1).min(left);
+                lens.extend([len, 0]);
+                left -= len;
+            }
+            let starts: Vec<usize> = lens
+                .iter()
+                .scan(a, |at, &len| {
+                    let s = *at;
+                    *at += len;
+                    Some(s)
+                })
+                .collect();
+            let pieces = PieceRows::new(&lens, |p, i| ids[starts[p] + i].as_str());
+            table.encode_in_rounds(&mut known, &pieces, &mut out, round, chunk);
             table.encode(&mut known, ids[b..].iter().map(String::as_str), &mut out);
             prop_assert_eq!(out, want);
             prop_assert_eq!(known, want_known);
