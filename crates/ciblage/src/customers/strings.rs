@@ -7,7 +7,7 @@ use std::hash::BuildHasher;
 use foldhash::fast::FixedState;
 use rayon::prelude::*;
 
-use super::slots::{Slot, SlotTable, HEAD};
+use super::slots::{key_bits, key_of, low, SlotTable};
 use super::{StringIds, HASH_SEED};
 use crate::prefetch::{prefetch, LOOKAHEAD};
 
@@ -26,43 +26,27 @@ const PROVISIONAL: u32 = 1 << 31;
 /// rows, and the position and hash of each id first seen in the round.
 type PartLookup = (Vec<(u32, u32)>, Vec<u32>, Vec<u64>);
 
-/// A row filed under its partition: what its lookup compares, and its
-/// position in the round.
-#[derive(Debug, Clone, Copy)]
-struct Row {
-    hash: u64,
-    head: [u8; HEAD],
-    len: u32,
-    off: u32,
-}
-
-/// The first [`HEAD`] bytes of `s`, zero-padded: two fixed-size copies
-/// that overlap when `s` is shorter (a copy of variable length would call
-/// `memcpy` for every row).
-#[inline]
-fn head_of(s: &str) -> [u8; HEAD] {
-    let b = s.as_bytes();
-    let n = b.len();
-    let mut head = [0u8; HEAD];
-    if n >= HEAD {
-        head.copy_from_slice(&b[..HEAD]);
-    } else if n >= 8 {
-        head[..8].copy_from_slice(&b[..8]);
-        head[n - 8..n].copy_from_slice(&b[n - 8..]);
-    } else if n >= 4 {
-        head[..4].copy_from_slice(&b[..4]);
-        head[n - 4..n].copy_from_slice(&b[n - 4..]);
-    } else {
-        for (h, &c) in head.iter_mut().zip(b) {
-            *h = c;
-        }
-    }
-    head
-}
-
 #[inline]
 fn part_of(hash: u64) -> usize {
     ((hash >> 40) as usize) & (PARTS - 1)
+}
+
+/// How keys are made and placed: one seeded hasher for both.
+#[derive(Debug, Clone)]
+struct KeyHasher(FixedState);
+
+impl KeyHasher {
+    /// The key of `s` (see [`key_of`]).
+    #[inline]
+    fn key(&self, s: &str) -> u128 {
+        key_of(s, |s| self.0.hash_one(s))
+    }
+
+    /// The hash placing `key`: partition and slot.
+    #[inline]
+    fn place(&self, key: u128) -> u64 {
+        self.0.hash_one(key)
+    }
 }
 
 /// Rows given in pieces (the chunks of a column): `get(p, i)` is row `i` of
@@ -127,28 +111,25 @@ where
 #[derive(Debug, Clone)]
 pub(super) struct StrTable {
     parts: Vec<SlotTable>,
-    hasher: FixedState,
+    hasher: KeyHasher,
 }
 
 impl StrTable {
     pub fn new() -> Self {
         Self {
             parts: (0..PARTS).map(|_| SlotTable::new()).collect(),
-            hasher: FixedState::with_seed(HASH_SEED),
+            hasher: KeyHasher(FixedState::with_seed(HASH_SEED)),
         }
     }
 
     /// The table of ids already coded (code = position in `known`).
     pub fn rebuilt(known: &StringIds) -> Self {
         let mut table = Self::new();
+        let hasher = table.hasher.clone();
         for (code, s) in known.iter().enumerate() {
-            let hash = table.hasher.hash_one(s);
-            table.parts[part_of(hash)].insert(Slot {
-                hash,
-                head: head_of(s),
-                len: s.len() as u32,
-                code: code as u32,
-            });
+            let key = hasher.key(s);
+            let hash = hasher.place(key);
+            table.parts[part_of(hash)].insert(key, hash, code as u32, |k| hasher.place(k));
         }
         table
     }
@@ -161,23 +142,18 @@ impl StrTable {
         out: &mut Vec<u32>,
     ) -> u64 {
         let mut rows = 0;
+        let hasher = &self.hasher;
         for s in ids {
             rows += 1;
-            let hash = self.hasher.hash_one(s);
-            let (head, len) = (head_of(s), s.len() as u32);
+            let key = hasher.key(s);
+            let hash = hasher.place(key);
             let table = &mut self.parts[part_of(hash)];
-            let key = Slot {
-                hash,
-                head,
-                len,
-                code: 0,
-            };
-            let code = match table.find(&key, |code| known.get(code as usize) == s) {
+            let code = match table.find(key, hash, |code| known.get(code as usize) == s) {
                 Some(code) => code,
                 None => {
                     let code = known.len() as u32;
                     known.push(s);
-                    table.insert(Slot { code, ..key });
+                    table.insert(key, hash, code, |k| hasher.place(k));
                     code
                 }
             };
@@ -218,25 +194,20 @@ impl StrTable {
         let hasher = self.hasher.clone();
         for r0 in (0..n).step_by(round) {
             let r1 = (r0 + round).min(n);
-            // Each task reads its rows in order and files them by partition,
-            // with what a lookup compares, so that lookups read no string
-            // unless an id is longer than the inline head.
-            let lists: Vec<Vec<Vec<Row>>> = (r0..r1)
+            // Each task reads its rows in order and files them by partition
+            // as key and position in the round (one `u128`), so that lookups
+            // read no string unless an id is longer than a key holds.
+            let lists: Vec<Vec<Vec<u128>>> = (r0..r1)
                 .step_by(chunk)
                 .collect::<Vec<_>>()
                 .into_par_iter()
                 .map(|c0| {
-                    let mut by_part: Vec<Vec<Row>> = (0..PARTS)
+                    let mut by_part: Vec<Vec<u128>> = (0..PARTS)
                         .map(|_| Vec::with_capacity(2 * chunk / PARTS))
                         .collect();
                     pieces.each(c0, (c0 + chunk).min(r1), |i, s| {
-                        let hash = hasher.hash_one(s);
-                        by_part[part_of(hash)].push(Row {
-                            hash,
-                            head: head_of(s),
-                            len: s.len() as u32,
-                            off: (i - r0) as u32,
-                        });
+                        let key = hasher.key(s);
+                        by_part[part_of(hasher.place(key))].push(key | (i - r0) as u128);
                     });
                     by_part
                 })
@@ -253,24 +224,21 @@ impl StrTable {
                     let mut first_hashes: Vec<u64> = Vec::new();
                     for list in &lists {
                         let rows = &list[p];
-                        for (j, row) in rows.iter().enumerate() {
-                            // Fetch a later row's first slot while this
-                            // one is looked up.
-                            if let Some(ahead) = rows.get(j + LOOKAHEAD) {
-                                prefetch(table.home(ahead.hash));
+                        // Hashes of the next LOOKAHEAD rows, whose first
+                        // slots are fetched while earlier rows are looked up.
+                        let mut ahead = [0u64; LOOKAHEAD];
+                        for (h, &row) in ahead.iter_mut().zip(rows) {
+                            *h = hasher.place(key_bits(row));
+                            prefetch(table.home(*h));
+                        }
+                        for (j, &row) in rows.iter().enumerate() {
+                            let hash = ahead[j % LOOKAHEAD];
+                            if let Some(&later) = rows.get(j + LOOKAHEAD) {
+                                let h = hasher.place(key_bits(later));
+                                prefetch(table.home(h));
+                                ahead[j % LOOKAHEAD] = h;
                             }
-                            let Row {
-                                hash,
-                                head,
-                                len,
-                                off,
-                            } = *row;
-                            let key = Slot {
-                                hash,
-                                head,
-                                len,
-                                code: 0,
-                            };
+                            let (key, off) = (key_bits(row), low(row));
                             let same_id = |code: u32| {
                                 let other = if code & PROVISIONAL != 0 {
                                     let k = (code & !PROVISIONAL) as usize;
@@ -280,13 +248,13 @@ impl StrTable {
                                 };
                                 other == get(r0 + off as usize)
                             };
-                            let code = match table.find(&key, same_id) {
+                            let code = match table.find(key, hash, same_id) {
                                 Some(code) => code,
                                 None => {
                                     let code = PROVISIONAL | first_rows.len() as u32;
                                     first_rows.push(off);
                                     first_hashes.push(hash);
-                                    table.insert(Slot { code, ..key });
+                                    table.insert(key, hash, code, |k| hasher.place(k));
                                     code
                                 }
                             };
@@ -327,10 +295,7 @@ impl StrTable {
                         if let Some(&ahead) = hashes.get(k + LOOKAHEAD) {
                             prefetch(table.home(ahead));
                         }
-                        let provisional = PROVISIONAL | k as u32;
-                        if let Some(slot) = table.find_mut(hash, |s| s.code == provisional) {
-                            slot.code = code;
-                        }
+                        table.recode(hash, PROVISIONAL | k as u32, code);
                     }
                 });
             // Every row's code, in row order, chunk by chunk on all
@@ -382,39 +347,24 @@ mod tests {
         (out, known)
     }
 
-    #[test]
-    fn heads_are_the_first_bytes_zero_padded_at_every_length() {
-        let text = "abcdefghijklmnopqrstuvwxyz";
-        for n in 0..=text.len() {
-            let mut want = [0u8; HEAD];
-            for (w, b) in want.iter_mut().zip(text[..n].bytes()) {
-                *w = b;
-            }
-            assert_eq!(head_of(&text[..n]), want, "length {n}");
-        }
-    }
-
-    #[test]
-    fn slots_do_not_straddle_cache_lines() {
-        assert_eq!(std::mem::size_of::<Slot>(), 32);
-        assert_eq!(std::mem::align_of::<Slot>(), 32);
-    }
-
     proptest! {
         /// Rounds of any size give the codes of the one-by-one path: ids
         /// first seen in any round numbered by first appearance, long ids
-        /// sharing their first 16 bytes told apart.
+        /// sharing their first bytes told apart.
         #[test]
         fn rounds_give_the_sequential_codes(
             picks in proptest::collection::vec(0usize..60, 1..3_000),
             round in 1usize..700,
             chunk in 1usize..100,
         ) {
+            // Short and long ids, around the 11 bytes a key holds.
             let pool: Vec<String> = (0..60)
-                .map(|i| match i % 3 {
+                .map(|i| match i % 5 {
                     0 => format!("c{i}"),
                     1 => format!("{}{i}", "x".repeat(16)),
-                    _ => format!("id-{i:04}-é"),
+                    2 => format!("id-{i:04}-é"),
+                    3 => format!("{i:011}"),
+                    _ => format!("{i:012}"),
                 })
                 .collect();
             let ids: Vec<String> = picks.iter().map(|&k| pool[k].clone()).collect();
