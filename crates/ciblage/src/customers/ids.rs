@@ -31,6 +31,15 @@ pub struct StringIds {
     offsets: Vec<usize>,
 }
 
+/// Asks for the first and last cache lines of `b`.
+#[inline]
+pub(crate) fn prefetch_lines(b: &[u8]) {
+    if let (Some(first), Some(last)) = (b.first(), b.last()) {
+        crate::prefetch::prefetch(first);
+        crate::prefetch::prefetch(last);
+    }
+}
+
 impl StringIds {
     /// An empty list.
     pub fn new() -> Self {
@@ -57,6 +66,28 @@ impl StringIds {
     #[inline]
     pub fn get(&self, i: usize) -> &str {
         &self.bytes[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// Asks for the position of id `i` ahead of [`StringIds::get`]
+    /// (nothing if `i` is out of range).
+    #[inline]
+    pub(crate) fn prefetch_position(&self, i: usize) {
+        if let Some(at) = self.offsets.get(i) {
+            crate::prefetch::prefetch(at);
+        }
+    }
+
+    /// Asks for the bytes of id `i` ahead of [`StringIds::get`], its
+    /// position being at hand (nothing if `i` is out of range).
+    #[inline]
+    pub(crate) fn prefetch_bytes(&self, i: usize) {
+        if let (Some(&from), Some(&to)) = (self.offsets.get(i), self.offsets.get(i + 1)) {
+            // Bytes, not `str`: slicing a `str` would read them to check
+            // character boundaries.
+            if let Some(b) = self.bytes.as_bytes().get(from..to) {
+                prefetch_lines(b);
+            }
+        }
     }
 
     /// Appends one id.

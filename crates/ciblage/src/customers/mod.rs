@@ -6,6 +6,8 @@
 //! string, for output.
 
 mod ids;
+mod keys;
+mod pieces;
 mod slots;
 mod strings;
 
@@ -16,7 +18,8 @@ use hashbrown::HashMap;
 use rayon::prelude::*;
 
 use crate::error::{CiblageError, Result};
-use strings::{PieceRows, StrTable};
+use pieces::PieceRows;
+use strings::StrTable;
 
 /// Seed of the id hasher: fixed, so codes never depend on the process.
 const HASH_SEED: u64 = 0x5eed_c1b1_a6e0_0001;
@@ -356,8 +359,9 @@ impl CustomerIndex {
         out: &mut Vec<u32>,
     ) -> Result<()> {
         let (known, table) = self.str_lookup()?;
-        let rows = table.encode(known, ids, out);
-        self.rows_seen += rows;
+        let before = out.len();
+        table.encode(known, ids, out);
+        self.rows_seen += (out.len() - before) as u64;
         Ok(())
     }
 
@@ -453,43 +457,7 @@ impl CustomerIndex {
         let mut codes: Vec<u32> = (0..self.len() as u32).collect();
         match &self.ids {
             CustomerIds::Int(v) => codes.par_sort_unstable_by_key(|&c| v[c as usize]),
-            CustomerIds::Str(s) if (0..s.len()).all(|c| s.get(c).len() <= SHORT_ID) => {
-                // Ids of up to 11 bytes: bytes, length and code packed in
-                // one integer whose order is the ids' byte-wise order
-                // (zero padding then length: "ab" before "ab\0"), sorted
-                // without a comparison function.
-                let mut keyed: Vec<u128> = codes
-                    .par_iter()
-                    .map(|&c| {
-                        let b = s.get(c as usize).as_bytes();
-                        let mut p = [0u8; 16];
-                        p[..b.len()].copy_from_slice(b);
-                        p[SHORT_ID] = b.len() as u8;
-                        (u128::from_be_bytes(p) & !u128::from(u32::MAX)) | u128::from(c)
-                    })
-                    .collect();
-                keyed.par_sort_unstable();
-                return keyed.into_iter().map(|k| k as u32).collect();
-            }
-            CustomerIds::Str(s) => {
-                // Compare 16-byte big-endian prefixes first (zero padded,
-                // which keeps byte-wise order; most ids fit whole), whole
-                // strings only on equal prefixes.
-                let prefix = |c: u32| -> u128 {
-                    let b = s.get(c as usize).as_bytes();
-                    let mut p = [0u8; 16];
-                    let n = b.len().min(16);
-                    p[..n].copy_from_slice(&b[..n]);
-                    u128::from_be_bytes(p)
-                };
-                let mut keyed: Vec<(u128, u32)> =
-                    codes.par_iter().map(|&c| (prefix(c), c)).collect();
-                keyed.par_sort_unstable_by(|a, b| {
-                    a.0.cmp(&b.0)
-                        .then_with(|| s.get(a.1 as usize).cmp(s.get(b.1 as usize)))
-                });
-                return keyed.into_iter().map(|(_, c)| c).collect();
-            }
+            CustomerIds::Str(s) => return keys::byte_order(s),
         }
         codes
     }
@@ -500,9 +468,6 @@ impl CustomerIndex {
         }
     }
 }
-
-/// String ids of at most this many bytes are ordered by packed integers.
-const SHORT_ID: usize = 11;
 
 /// Largest integer-id span served by a lookup table after `rows` rows.
 fn direct_limit(rows: u64) -> u64 {
