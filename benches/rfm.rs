@@ -1,7 +1,8 @@
 //! RFM end to end from transaction columns: factorise ids, aggregate, score.
 //!
 //! `cargo bench -p ciblage-benches --bench rfm`; sizes 1M rows / 100k
-//! customers and 10M rows / 1M customers, integer and string ids.
+//! customers and 10M rows / 1M customers, integer and string ids; then
+//! coding 10M string ids of three lengths.
 
 // criterion_group!/criterion_main! generate undocumented public items.
 #![allow(missing_docs)]
@@ -49,5 +50,49 @@ fn bench_rfm(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_rfm);
+/// Writes the id of customer `v`.
+type IdFormat = fn(u64) -> String;
+
+/// 10M string ids of 1M customers, at random, in three formats: short
+/// (9 bytes, whole in a narrow key), medium (13 bytes, a wide key) and
+/// UUID-like (36 bytes, hashed and checked on the ids).
+fn bench_string_ids(c: &mut Criterion) {
+    let mut group = c.benchmark_group("string_ids");
+    group.sample_size(10);
+    let (rows, customers) = (10_000_000usize, 1_000_000u64);
+    let formats: [(&str, IdFormat); 3] = [
+        ("9_bytes", |v| format!("C{v:08}")),
+        ("13_bytes", |v| format!("CUST-{v:08}")),
+        ("36_bytes", |v| {
+            format!(
+                "{:08x}-7a3c-4b1e-9f00-{v:012}",
+                v.wrapping_mul(2_654_435_761) as u32
+            )
+        }),
+    ];
+    for (name, format) in formats {
+        // xorshift: a fixed sequence of customers.
+        let mut x: u64 = 88_172_645_463_325_252;
+        let mut ids = ciblage::StringIds::new();
+        for _ in 0..rows {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ids.push(&format(x % customers));
+        }
+        group.bench_with_input(BenchmarkId::new("encode", name), &ids, |b, ids| {
+            b.iter(|| {
+                let mut index = CustomerIndex::new();
+                let mut codes = Vec::with_capacity(ids.len());
+                index
+                    .encode_str_indexed(ids.len(), |i| ids.get(i), &mut codes)
+                    .expect("string ids");
+                index.len()
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_rfm, bench_string_ids);
 criterion_main!(benches);

@@ -22,7 +22,10 @@ What is measured:
   * "peak RSS MiB": ru_maxrss of the child (os.wait4): interpreter, imports, data and compute.
     Loading the parquet file usually sets it. "RSS before MiB" is the child's RSS once the data
     is loaded and the tool imported; "work peak MiB" its high-water mark from then on (Linux:
-    the mark is reset by writing 5 to /proc/self/clear_refs), i.e. the peak of the timed work.
+    the mark is reset by writing 5 to /proc/self/clear_refs), i.e. the peak of the timed work;
+    "work adds MiB" the largest rise of that peak over the RSS before, per child: the memory
+    the work itself needs on top of the loaded data (the load's own peak varies from child
+    to child by up to ~100 MiB with the same file).
     Linux starts a child's ru_maxrss at its parent's high-water mark, so the data is generated
     in a process of its own and the parent never imports pandas, polars or ciblage.
   * "ratio vs ciblage": best s / best s of ciblage on the same library and id kind; > 1 means
@@ -129,6 +132,7 @@ def child(tool: str, path: str, repeat: int) -> None:
            "sum_monetary": float(out["monetary"].sum()), "rfm_codes": len(set(out[code].to_list())),
            "times": times, "load": load, "start_rss_mib": start_rss,
            "work_peak_mib": _status_mib("VmHWM") if start_rss is not None else None}
+    res["work_adds_mib"] = None if start_rss is None else max(0.0, res["work_peak_mib"] - start_rss)
     print(f"    {tool}: customers={res['customers']:,} sum_frequency={res['sum_frequency']:,} "
           f"sum_monetary={res['sum_monetary']:,.2f} distinct_codes={res['rfm_codes']} "
           f"times={' '.join(f'{t:.3f}' for t in times)}", file=sys.stderr, flush=True)
@@ -234,6 +238,7 @@ def main() -> None:
                         if r["work_peak_mib"] is not None:
                             kept["work_peak_mib"] = max(kept["work_peak_mib"], r["work_peak_mib"])
                             kept["start_rss_mib"] = max(kept["start_rss_mib"], r["start_rss_mib"])
+                            kept["work_adds_mib"] = max(kept["work_adds_mib"], r["work_adds_mib"])
                     else:
                         results[tool] = r
             ref = next(iter(results.values()))["sum_monetary"]
@@ -248,8 +253,8 @@ def main() -> None:
         print("WARNING: ciblage's extension was rebuilt during the run: mixed results", file=sys.stderr)
         info["ciblage_build"] += " (rebuilt during the run!)"
     print("| tool | ids | rows | best s | median s | load s | peak RSS MiB | RSS before MiB "
-          "| work peak MiB | ratio vs ciblage |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| work peak MiB | work adds MiB | ratio vs ciblage |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     def mib(v: float | None) -> str:
         return "–" if v is None else f"{v:,.0f}"
 
@@ -258,7 +263,7 @@ def main() -> None:
         ratio = f"{r['ratio']:.2f}×" if r["ratio"] is not None else "–"
         print(f"| {name} | {r['ids']} | {r['rows']:,} | {r['best']:.3f} | {r['median']:.3f} "
               f"| {r['load']:.3f} | {r['peak_rss_mib']:,.0f} | {mib(r['start_rss_mib'])} "
-              f"| {mib(r['work_peak_mib'])} | {ratio} |")
+              f"| {mib(r['work_peak_mib'])} | {mib(r['work_adds_mib'])} | {ratio} |")
     i = info
     print(f"\n{i['nproc']} cores ({i['cpu']}), Python {i['python']}, pandas {i['pandas']}, polars "
           f"{i['polars']}, pyarrow {i['pyarrow']}, ciblage {i['ciblage']} ({i['ciblage_build']} build), "

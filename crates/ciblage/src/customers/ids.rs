@@ -36,7 +36,12 @@ pub struct StringIds {
 pub(crate) fn prefetch_lines(b: &[u8]) {
     if let (Some(first), Some(last)) = (b.first(), b.last()) {
         crate::prefetch::prefetch(first);
-        crate::prefetch::prefetch(last);
+        // A second request only when the bytes cross a line: requests in
+        // flight are few, and a redundant one takes a place.
+        let line = |byte: &u8| (byte as *const u8 as usize) >> 6;
+        if line(first) != line(last) {
+            crate::prefetch::prefetch(last);
+        }
     }
 }
 

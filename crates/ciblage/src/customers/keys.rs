@@ -148,7 +148,12 @@ impl SlotKey for WideKey {
 
     #[inline]
     fn place(self, hasher: &FixedState) -> u64 {
-        hasher.hash_one((self.head, self.tail))
+        if self.is_long() {
+            // The id's own hash, already in the key.
+            (self.tail >> 64) as u64
+        } else {
+            hasher.hash_one((self.head, self.tail))
+        }
     }
 }
 
