@@ -454,12 +454,14 @@ impl CustomerIndex {
         if let Lookup::Direct { table, .. } = &self.lookup {
             return table.iter().copied().filter(|&c| c != ABSENT).collect();
         }
-        let mut codes: Vec<u32> = (0..self.len() as u32).collect();
         match &self.ids {
-            CustomerIds::Int(v) => codes.par_sort_unstable_by_key(|&c| v[c as usize]),
-            CustomerIds::Str(s) => return keys::byte_order(s),
+            CustomerIds::Int(v) => {
+                let mut codes: Vec<u32> = (0..self.len() as u32).collect();
+                codes.par_sort_unstable_by_key(|&c| v[c as usize]);
+                codes
+            }
+            CustomerIds::Str(s) => keys::byte_order(s),
         }
-        codes
     }
 
     fn mixed(&self) -> CiblageError {

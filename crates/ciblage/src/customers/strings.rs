@@ -243,32 +243,27 @@ impl<K: SlotKey> KeyTable<K> {
                     }
                     for (j, &row) in rows.iter().enumerate() {
                         let hash = ahead[j % LOOKAHEAD];
-                        // Long ids are checked on the ids: the id named by
-                        // a later row's first slot, and that row's own id,
-                        // are fetched in two steps (position, then bytes).
-                        let steps = if any_long { 2 } else { 0 };
-                        for (step, d) in [(0, CHECK_AHEAD), (1, CHECK_AHEAD / 2)]
-                            .into_iter()
-                            .take(steps)
-                        {
-                            let Some(&soon) = rows.get(j + d) else {
-                                continue;
+                        // Long ids are checked on the ids: the stored id a
+                        // later row's first slot names, and that row's own
+                        // id, are fetched in two steps (position, then bytes).
+                        if any_long {
+                            // The later long row at `d` and the code of a
+                            // coded id its first slot names, if any.
+                            let named = |d: usize| {
+                                let soon = *rows.get(j + d).filter(|r| r.is_long())?;
+                                let slot = *table.home(ahead[(j + d) % LOOKAHEAD]);
+                                let code = slot.low();
+                                let coded = slot.key() == soon.key() && code & PROVISIONAL == 0;
+                                Some((soon, coded.then_some(code as usize)))
                             };
-                            if !soon.is_long() {
-                                continue;
+                            if let Some((_, Some(code))) = named(CHECK_AHEAD) {
+                                known_ref.prefetch_position(code);
                             }
-                            let slot = *table.home(ahead[(j + d) % LOOKAHEAD]);
-                            let code = slot.low();
-                            let named = slot.key() == soon.key() && code & PROVISIONAL == 0;
-                            match step {
-                                0 if named => known_ref.prefetch_position(code as usize),
-                                0 => {}
-                                _ => {
-                                    if named {
-                                        known_ref.prefetch_bytes(code as usize);
-                                    }
-                                    prefetch_lines(get(r0 + soon.low() as usize).as_bytes());
+                            if let Some((soon, code)) = named(CHECK_AHEAD / 2) {
+                                if let Some(code) = code {
+                                    known_ref.prefetch_bytes(code);
                                 }
+                                prefetch_lines(get(r0 + soon.low() as usize).as_bytes());
                             }
                         }
                         if let Some(&later) = rows.get(j + LOOKAHEAD) {
