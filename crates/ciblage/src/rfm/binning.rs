@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::order_stats::order_statistics;
 use crate::error::{CiblageError, Result};
 
 /// How a criterion's values are cut into classes.
@@ -253,61 +254,6 @@ pub(crate) fn quantiles(values: &[f64], k: u8, how: Interpolation) -> Vec<f64> {
         .collect()
 }
 
-/// Widest integer range counted with a histogram instead of selection.
-const HISTOGRAM_SPAN: f64 = 65_536.0;
-
-/// The values of the given 0-based ranks (sorted, distinct) in ascending order.
-/// Small-range integer data (days, counts) are counted; anything else is
-/// selected without a full sort.
-fn order_statistics(values: &[f64], ranks: &[usize]) -> Vec<f64> {
-    let (min, max, integral) = values.iter().fold(
-        (f64::INFINITY, f64::NEG_INFINITY, true),
-        |(lo, hi, int), &v| (lo.min(v), hi.max(v), int && v.fract() == 0.0),
-    );
-    if integral && max - min < HISTOGRAM_SPAN {
-        return order_statistics_by_counting(values, ranks, min, (max - min) as usize + 1);
-    }
-    order_statistics_by_selection(values, ranks)
-}
-
-fn order_statistics_by_counting(
-    values: &[f64],
-    ranks: &[usize],
-    min: f64,
-    span: usize,
-) -> Vec<f64> {
-    let mut counts = vec![0usize; span];
-    for &v in values {
-        counts[(v - min) as usize] += 1;
-    }
-    let mut out = Vec::with_capacity(ranks.len());
-    let (mut seen, mut bucket) = (0usize, 0usize);
-    for &r in ranks {
-        // Smallest bucket whose cumulative count exceeds rank r.
-        while seen + counts[bucket] <= r {
-            seen += counts[bucket];
-            bucket += 1;
-        }
-        out.push(min + bucket as f64);
-    }
-    out
-}
-
-fn order_statistics_by_selection(values: &[f64], ranks: &[usize]) -> Vec<f64> {
-    let mut work = values.to_vec();
-    let mut out = Vec::with_capacity(ranks.len());
-    let mut start = 0;
-    for &r in ranks {
-        let (_, v, _) = work[start..].select_nth_unstable_by(r - start, f64::total_cmp);
-        out.push(*v);
-        start = r + 1;
-        if start >= work.len() {
-            break;
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,21 +349,6 @@ mod tests {
             err.to_string(),
             "invalid parameter recency_cuts: cut points must be finite, got NaN"
         );
-    }
-
-    #[test]
-    fn counting_and_selection_agree() {
-        // Small integers are counted, large or fractional ones selected.
-        let ints: Vec<f64> = (0..1000).map(|i| f64::from((i * 37) % 101)).collect();
-        let ranks = [0, 1, 499, 500, 998, 999];
-        assert_eq!(
-            order_statistics(&ints, &ranks),
-            order_statistics_by_selection(&ints, &ranks)
-        );
-        let mut sorted = ints.clone();
-        sorted.sort_by(f64::total_cmp);
-        let want: Vec<f64> = ranks.iter().map(|&r| sorted[r]).collect();
-        assert_eq!(order_statistics(&ints, &ranks), want);
     }
 
     proptest! {
