@@ -64,6 +64,27 @@ def test_tables_in_many_chunks_give_the_results_of_one(synthetic: pd.DataFrame) 
         assert ciblage.retention(parts, period="month").cohorts("classic", shares=False).equals(monthly)
 
 
+@pytest.mark.parametrize("shape", ["C{:08d}", "CUST-{:08d}", "{:010d}-7a3c-4b1e-9f00-000000000000-x"])
+def test_string_ids_of_any_length_in_many_chunks_match_integer_ids(shape: str) -> None:
+    # Enough rows for the parallel coding path, whose rounds then span
+    # chunks; ids short, medium (13 bytes) and long (40), zero-padded so that
+    # their byte order is the integers' order.
+    tx = ciblage.datasets.transactions(customers=40_000, transactions=300_000, seed=11)
+    ints = ciblage.rfm(tx)
+    names = pa.array([shape.format(i) for i in tx.column("customer_id").to_pylist()], pa.large_string())
+    strs = tx.set_column(0, "customer_id", names)
+    chunked = pa.Table.from_batches(strs.to_batches(max_chunksize=70_001))
+    assert chunked.column("customer_id").num_chunks == 5
+    views = pl.from_arrow(strs).with_columns(pl.col("customer_id").cast(pl.String))
+    views = pl.concat([views[:99_999], views[99_999:100_000], views[100_000:]], rechunk=False)
+    for table in (chunked, views):
+        out = ciblage.rfm(table)
+        ids = out["customer_id"].to_list() if isinstance(out, pl.DataFrame) else out.column("customer_id").to_pylist()
+        codes = out["rfm_code"].to_list() if isinstance(out, pl.DataFrame) else out.column("rfm_code").to_pylist()
+        assert ids == [shape.format(i) for i in ints.column("customer_id").to_pylist()]
+        assert codes == ints.column("rfm_code").to_pylist()
+
+
 def test_string_and_categorical_ids_match_integer_ids(synthetic: pd.DataFrame) -> None:
     ints = ciblage.rfm(synthetic)
     strs = synthetic.assign(customer_id="C" + synthetic["customer_id"].astype(str).str.zfill(8))
