@@ -21,3 +21,17 @@ pub(crate) fn prefetch<T>(item: &T) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = item;
 }
+
+/// Asks for the first and last cache lines of `b` (one request when they
+/// are the same line: requests in flight are few, and a redundant one
+/// takes a place).
+#[inline]
+pub(crate) fn prefetch_lines(b: &[u8]) {
+    if let (Some(first), Some(last)) = (b.first(), b.last()) {
+        prefetch(first);
+        let line = |byte: &u8| (byte as *const u8 as usize) >> 6;
+        if line(first) != line(last) {
+            prefetch(last);
+        }
+    }
+}

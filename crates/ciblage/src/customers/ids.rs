@@ -31,20 +31,6 @@ pub struct StringIds {
     offsets: Vec<usize>,
 }
 
-/// Asks for the first and last cache lines of `b`.
-#[inline]
-pub(crate) fn prefetch_lines(b: &[u8]) {
-    if let (Some(first), Some(last)) = (b.first(), b.last()) {
-        crate::prefetch::prefetch(first);
-        // A second request only when the bytes cross a line: requests in
-        // flight are few, and a redundant one takes a place.
-        let line = |byte: &u8| (byte as *const u8 as usize) >> 6;
-        if line(first) != line(last) {
-            crate::prefetch::prefetch(last);
-        }
-    }
-}
-
 impl StringIds {
     /// An empty list.
     pub fn new() -> Self {
@@ -90,7 +76,7 @@ impl StringIds {
             // Bytes, not `str`: slicing a `str` would read them to check
             // character boundaries.
             if let Some(b) = self.bytes.as_bytes().get(from..to) {
-                prefetch_lines(b);
+                crate::prefetch::prefetch_lines(b);
             }
         }
     }

@@ -6,7 +6,7 @@
 pub(super) struct PieceRows<F> {
     /// First row of each piece, then the number of rows.
     starts: Vec<usize>,
-    /// Per block of [`BLOCK`] rows, the piece holding its first row: a row
+    /// Per block of 2^[`BLOCK_BITS`] rows, the piece holding its first row: a row
     /// is found from there in a step or two, not by a binary search (rows
     /// read at random, one by one, would pay its mispredicted branches).
     block_piece: Vec<u32>,
@@ -50,16 +50,23 @@ where
         self.starts[self.starts.len() - 1]
     }
 
-    /// The piece holding row `i` (`i` below [`PieceRows::len`]).
+    /// The piece holding row `i` (`i` below [`PieceRows::len`]): from its
+    /// block's first piece, past the pieces that end before it.
+    #[inline]
     pub fn piece_of(&self, i: usize) -> usize {
-        self.starts.partition_point(|&s| s <= i) - 1
+        let mut p = self.block_piece[(i >> BLOCK_BITS).min(self.block_piece.len() - 1)] as usize;
+        // Never past the last piece (there is none past it to hold `i`).
+        while p + 2 < self.starts.len() && self.starts[p + 1] <= i {
+            p += 1;
+        }
+        p
     }
 
     /// Row `i`.
     #[inline]
     pub fn get(&self, i: usize) -> &'s str {
-        let mut p = self.block_piece[i >> BLOCK_BITS] as usize;
-        self.get_after(&mut p, i)
+        let p = self.piece_of(i);
+        (self.get)(p, i - self.starts[p])
     }
 
     /// Row `i`, its piece searched from piece `*p` on (rows asked in

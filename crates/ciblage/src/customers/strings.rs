@@ -5,12 +5,11 @@
 use foldhash::fast::FixedState;
 use rayon::prelude::*;
 
-use super::ids::prefetch_lines;
 use super::keys::{NarrowKey, SlotKey, WideKey};
 use super::pieces::PieceRows;
 use super::slots::SlotTable;
 use super::{StringIds, HASH_SEED};
-use crate::prefetch::{prefetch, LOOKAHEAD};
+use crate::prefetch::{prefetch, prefetch_lines, LOOKAHEAD};
 
 /// Partitions of the table (taken from hash bits far above those that pick
 /// a slot within a partition).
