@@ -33,40 +33,36 @@ impl FeatureBins {
 enum FeatureCut {
     /// Every row was sorted: the column's codes and the bins.
     Coded(Vec<u8>, FeatureBins),
-    /// Cut from a sample: the bins' bounds and the number of bins.
-    Bounds(Box<BinBounds>, usize),
+    /// Cut from a sample: the bins' bounds and the number of bins, and
+    /// the bins' smallest and largest values when the sample holds every
+    /// row.
+    Bounds(Box<BinBounds>, usize, Option<FeatureBins>),
 }
 
-/// Upper bounds of a feature's bins, padded to 256 entries with +∞, and
-/// the last bound of each block of 16: a value's bin is found by counting
-/// bounds below it, 16 at a time (compiled to vector compares), first among
-/// the blocks' last bounds, then within its block.
+/// Upper bounds of a feature's bins, padded to 256 entries with +∞: a
+/// value's bin is the number of bounds below it, found by a branch-free
+/// binary search (eight steps; the searches of a row's features overlap).
 struct BinBounds {
     upper: [f32; 256],
-    block_last: [f32; 16],
 }
 
 impl BinBounds {
     fn new(upper: &[f32]) -> Self {
         let mut padded = [f32::INFINITY; 256];
         padded[..upper.len().min(255)].copy_from_slice(&upper[..upper.len().min(255)]);
-        Self {
-            upper: padded,
-            block_last: std::array::from_fn(|i| padded[i * 16 + 15]),
-        }
+        Self { upper: padded }
     }
 
     /// Number of bounds below `v` (at most 255).
     #[inline]
     fn bin_of(&self, v: f32) -> usize {
-        let below = |bounds: &[f32; 16]| bounds.iter().fold(0u32, |a, &u| a + u32::from(u < v));
-        // Blocks whose last bound is below v lie wholly below it; the last
-        // bound (+∞) never is, so at most 15 blocks do.
-        let blocks = below(&self.block_last) as usize & 15;
-        let block: &[f32; 16] = self.upper[blocks * 16..blocks * 16 + 16]
-            .try_into()
-            .expect("16 bounds");
-        blocks * 16 + below(block) as usize
+        let mut below = 0;
+        for step in [128, 64, 32, 16, 8, 4, 2, 1] {
+            // The bounds ascend: if the last of the next `step` is below
+            // v, all of them are.
+            below += step * usize::from(self.upper[below + step - 1] < v);
+        }
+        below
     }
 }
 
@@ -111,7 +107,9 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
             if sampled_feature(f) {
                 radsort::sort(&mut sample);
                 let upper = bounds(&sample, max_bins);
-                FeatureCut::Bounds(Box::new(BinBounds::new(&upper)), upper.len().max(1))
+                let k = upper.len().max(1);
+                let whole = (step == 1).then(|| sorted_ranges(&sample, &upper, k));
+                FeatureCut::Bounds(Box::new(BinBounds::new(&upper)), k, whole)
             } else {
                 // Categorical features: one bin per category of the whole
                 // column (their number was checked against max_bins at fit).
@@ -129,17 +127,20 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
         .iter()
         .enumerate()
         .filter_map(|(f, c)| match c {
-            FeatureCut::Bounds(u, k) => Some((f, &**u, *k)),
+            FeatureCut::Bounds(u, k, _) => Some((f, &**u, *k)),
             FeatureCut::Coded(..) => None,
         })
         .collect();
-    let mut ranges = vec![(f32::INFINITY, f32::NEG_INFINITY); d * 256];
+    // The bins' smallest and largest values are tracked while coding only
+    // when the sample left rows out.
+    let track = step > 1;
+    let mut ranges = vec![(f32::INFINITY, f32::NEG_INFINITY); if track { d * 256 } else { 0 }];
     if !sampled.is_empty() {
         ranges = binned
             .par_chunks_mut(stride * BLOCK_ROWS)
             .enumerate()
             .fold(
-                || vec![(f32::INFINITY, f32::NEG_INFINITY); d * 256],
+                || vec![(f32::INFINITY, f32::NEG_INFINITY); if track { d * 256 } else { 0 }],
                 |mut acc, (block, out): (usize, &mut [u8])| {
                     let first = block * BLOCK_ROWS;
                     let rows = data
@@ -154,6 +155,10 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
                             }
                             let v = v as f32;
                             let b = upper.bin_of(v).min(k - 1);
+                            codes[f] = b as u8;
+                            if !track {
+                                continue;
+                            }
                             // Rarely true once a block is under way: a
                             // predicted branch, no store.
                             let r = &mut acc[f * 256 + b];
@@ -163,7 +168,6 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
                             if v > r.1 {
                                 r.1 = v;
                             }
-                            codes[f] = b as u8;
                         }
                     }
                     acc
@@ -187,7 +191,8 @@ pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
                 }
                 bins.push(b);
             }
-            FeatureCut::Bounds(_, k) => {
+            FeatureCut::Bounds(_, _, Some(b)) => bins.push(b),
+            FeatureCut::Bounds(_, k, None) => {
                 let r = &ranges[f * 256..f * 256 + k];
                 bins.push(FeatureBins {
                     lo: r.iter().map(|r| r.0).collect(),
@@ -218,6 +223,29 @@ fn bounds(sorted: &[f32], max_bins: usize) -> Vec<f32> {
         .collect();
     u.dedup();
     u
+}
+
+/// The smallest and largest of the sorted values in each of the `k` bins
+/// under `upper` (bin `b` holds the values above `upper[b − 1]` up to
+/// `upper[b]`, the last one everything above), as coding every value finds
+/// them.
+fn sorted_ranges(sorted: &[f32], upper: &[f32], k: usize) -> FeatureBins {
+    let mut lo = vec![f32::INFINITY; k];
+    let mut hi = vec![f32::NEG_INFINITY; k];
+    let mut start = 0;
+    for b in 0..k {
+        // The values of bin b: up to upper[b] (the last bin: all the rest).
+        let end = if b + 1 < k {
+            start + sorted[start..].partition_point(|&v| v <= upper[b])
+        } else {
+            sorted.len()
+        };
+        if end > start {
+            (lo[b], hi[b]) = (sorted[start], sorted[end - 1]);
+        }
+        start = end;
+    }
+    FeatureBins { lo, hi }
 }
 
 /// Codes of a categorical column, one bin per category (ascending), from
@@ -254,13 +282,19 @@ fn code_categories(col: &[f32]) -> (Vec<u8>, FeatureBins) {
 mod tests {
     use super::*;
 
-    /// Over `BIN_SAMPLE` rows (bounds from a sample, rows coded block by
-    /// block): codes follow the values' order, missing values get their
-    /// code, each bin's `lo`/`hi` are the smallest and largest values
-    /// coded into it, and a categorical feature keeps one bin per category.
+    /// Over `BIN_SAMPLE` rows (bounds from a sample, bins' ranges tracked
+    /// while coding) and under it (ranges from the sorted values): codes
+    /// follow the values' order, missing values get their code, each bin's
+    /// `lo`/`hi` are the smallest and largest values coded into it, and a
+    /// categorical feature keeps one bin per category.
     #[test]
     fn sampled_bins_code_rows_in_value_order() {
-        let n = BIN_SAMPLE + 5_000;
+        for n in [BIN_SAMPLE + 5_000, 30_011] {
+            bins_code_rows_in_value_order(n);
+        }
+    }
+
+    fn bins_code_rows_in_value_order(n: usize) {
         let x = ndarray::Array2::from_shape_fn((n, 3), |(r, c)| match c {
             0 => ((r * 7_919) % 100_003) as f64 / 13.0,
             1 if r % 11 == 0 => f64::NAN,

@@ -319,6 +319,18 @@ impl NodeSplitter for HistSplitter<'_> {
         let n_known = *n_constant;
         let mut n_total = n_known;
         let mut best: Option<Best> = None;
+        // Tiny nodes (squared error): the best any split can do, when one
+        // split alone does it (with the rounding of another order of sums
+        // allowed for).
+        let ceiling = if hist.is_none()
+            && self.criterion == CartCriterion::SquaredError
+            && n_node <= row_search::BOUNDED_ROWS
+        {
+            self.best_possible_squared((start, end))
+                .map_or(f64::INFINITY, |u| u * (1.0 - 1e-12))
+        } else {
+            f64::INFINITY
+        };
         while f_i > n_total && (n_visited < self.max_features || n_visited <= n_found + n_drawn) {
             n_visited += 1;
             let mut f_j = criterion::rand_int(&mut self.rand, n_drawn, f_i - n_found);
@@ -337,6 +349,11 @@ impl NodeSplitter for HistSplitter<'_> {
                     n_node,
                     (&mut sums, &mut best),
                 ),
+                None if !self.data.categorical[feature]
+                    && best.as_ref().is_some_and(|b| b.proxy >= ceiling) =>
+                {
+                    self.varies_in_rows(feature, (start, end))
+                }
                 None => self.search_rows(feature, (start, end), node, (&mut sums, &mut best)),
             };
             if !varies {

@@ -27,7 +27,61 @@ impl RowPass<'_> {
     }
 }
 
+/// Nodes of at most this many rows bound the squared-error proxy of any
+/// split before their features are searched (see
+/// [`HistSplitter::best_possible_squared`]).
+pub(super) const BOUNDED_ROWS: usize = 8;
+
 impl HistSplitter<'_> {
+    /// The largest squared-error proxy of any split of the node
+    /// `start..end` (at most [`BOUNDED_ROWS`] rows) into two non-empty
+    /// sides, whichever the feature, when one split alone reaches it.
+    ///
+    /// Every best two-group partition of weighted values on a line leaves
+    /// the smaller values on one side (Fisher, 1958: a value nearer the
+    /// other group's mean would lower the squared error by moving), so it
+    /// is a cut of the rows sorted by target. When the best cut falls
+    /// between distinct targets and no other cut comes within rounding of
+    /// it, that partition is the only best one: once a feature's split
+    /// reaches it, no later feature can do better, and the node's other
+    /// features are only checked for being constant (the feature draws
+    /// stay those of a full search, and so does the split chosen).
+    pub(super) fn best_possible_squared(&self, range: (usize, usize)) -> Option<f64> {
+        let mut rows = [(0.0f64, 0.0f64); BOUNDED_ROWS];
+        let mut m = 0;
+        self.for_each_row(range, |w, y| {
+            rows[m] = (y, w);
+            m += 1;
+        });
+        let rows = &mut rows[..m];
+        rows.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let (total, w_node) = rows
+            .iter()
+            .fold((0.0, 0.0), |(s, w), &(y, wi)| (s + wi * y, w + wi));
+        let (mut left, mut w_left) = (0.0, 0.0);
+        let (mut best, mut second, mut cut) = (f64::NEG_INFINITY, f64::NEG_INFINITY, 0);
+        for (c, &(y, w)) in rows[..m - 1].iter().enumerate() {
+            left += w * y;
+            w_left += w;
+            let right = total - left;
+            let proxy = left * left / w_left + right * right / (w_node - w_left);
+            if proxy > best {
+                (second, best, cut) = (best, proxy, c);
+            } else {
+                second = second.max(proxy);
+            }
+        }
+        let alone = second < best * (1.0 - 1e-9) && rows[cut].0 < rows[cut + 1].0;
+        alone.then_some(best)
+    }
+
+    /// Whether numeric feature `f` varies in the node `start..end` (keys
+    /// ready), as [`Self::search_rows`] finds it, without searching it.
+    pub(super) fn varies_in_rows(&self, f: usize, range: (usize, usize)) -> bool {
+        let keys = self.small.of(f, range);
+        code(keys[0]) != code(keys[keys.len() - 1])
+    }
+
     /// Searches feature `f` of the node `start..end` (fewer than
     /// [`SMALL_ROWS`] rows, keys ready) from its rows; updates `best`.
     /// Returns false when the feature is constant in the node.
