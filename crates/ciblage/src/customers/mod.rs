@@ -452,7 +452,10 @@ impl CustomerIndex {
     /// byte-wise), the order in which results are reported.
     pub fn sorted_codes(&self) -> Vec<u32> {
         if let Lookup::Direct { table, .. } = &self.lookup {
-            return table.iter().copied().filter(|&c| c != ABSENT).collect();
+            // Every code is in the table once.
+            let mut codes = Vec::with_capacity(self.len());
+            codes.extend(table.iter().copied().filter(|&c| c != ABSENT));
+            return codes;
         }
         match &self.ids {
             CustomerIds::Int(v) => {

@@ -11,9 +11,13 @@ const BUCKET_BITS: u32 = 12;
 /// The values of the given 0-based ranks (sorted, distinct, below
 /// `values.len()`) in ascending order.
 pub(super) fn order_statistics(values: &[f64], ranks: &[usize]) -> Vec<f64> {
+    // Integral: the value survives a round trip through i64 (a conversion
+    // instruction each way; `fract` calls the C library's `trunc` where
+    // the target has no rounding instruction). Integers beyond the i64
+    // range fail the test and go to selection, as their span would.
     let (min, max, integral) = values.iter().fold(
         (f64::INFINITY, f64::NEG_INFINITY, true),
-        |(lo, hi, int), &v| (lo.min(v), hi.max(v), int && v.fract() == 0.0),
+        |(lo, hi, int), &v| (lo.min(v), hi.max(v), int && (v as i64) as f64 == v),
     );
     if integral && max - min < HISTOGRAM_SPAN {
         return by_counting(values, ranks, min, (max - min) as usize + 1);
@@ -117,6 +121,18 @@ mod tests {
         let mut sorted = values.to_vec();
         sorted.sort_by(f64::total_cmp);
         ranks.iter().map(|&r| sorted[r]).collect()
+    }
+
+    #[test]
+    fn integers_beyond_i64_and_signed_zeros_are_ordered() {
+        // 1e19 and -1e19 are integral but outside i64: the selection path.
+        let values = [1e19, 3.0, -1e19, 2.0, -0.0, 0.0, 2.5e18];
+        let ranks: Vec<usize> = (0..values.len()).collect();
+        assert_eq!(order_statistics(&values, &ranks), by_sort(&values, &ranks));
+        // Small integers with both zeros: the counting path (zeros equal).
+        let values = [2.0, -0.0, 1.0, 0.0, -3.0];
+        let got = order_statistics(&values, &[0, 1, 2, 3, 4]);
+        assert_eq!(got, [-3.0, 0.0, 0.0, 1.0, 2.0]);
     }
 
     #[test]

@@ -65,11 +65,15 @@ pub(crate) fn score(
     };
     let zone = activity.zone;
     // Scored customers, in id order.
-    let order: Vec<u32> = customers
-        .sorted_codes()
-        .into_par_iter()
-        .filter(|&c| activity.is_active(c as usize))
-        .collect();
+    let mut order = customers.sorted_codes();
+    // A sequential scan first: usually every customer has a counted row,
+    // and the filter's reads in id order would be random.
+    if !(0..activity.len()).all(|c| activity.is_active(c)) {
+        order = order
+            .into_par_iter()
+            .filter(|&c| activity.is_active(c as usize))
+            .collect();
+    }
     let as_of_day = match params.as_of {
         Some(d) => day_from_date(d),
         None => match order.iter().map(|&c| activity.last[c as usize]).max() {
