@@ -32,20 +32,50 @@ impl RowPass<'_> {
 /// [`HistSplitter::best_possible_squared`]).
 pub(super) const BOUNDED_ROWS: usize = 8;
 
+/// The largest squared-error proxy (`L²/w_L + R²/w_R`) of any partition of
+/// `rows` (target, weight; at least two, weights positive) into two
+/// non-empty groups, when only one partition reaches it; the rows are
+/// sorted by target.
+///
+/// Every best two-group partition of weighted values on a line leaves the
+/// smaller values on one side (Fisher, 1958: a value nearer the other
+/// group's mean would lower the squared error by moving), so it is a cut of
+/// the rows sorted by target. When the best cut falls between distinct
+/// targets and no other cut comes within rounding of it (a relative 1e-9),
+/// that partition is the only best one.
+fn best_partition_squared(rows: &mut [(f64, f64)]) -> Option<f64> {
+    let m = rows.len();
+    rows.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let (total, w_node) = rows
+        .iter()
+        .fold((0.0, 0.0), |(s, w), &(y, wi)| (s + wi * y, w + wi));
+    let (mut left, mut w_left) = (0.0, 0.0);
+    let (mut best, mut second, mut cut) = (f64::NEG_INFINITY, f64::NEG_INFINITY, 0);
+    for (c, &(y, w)) in rows[..m - 1].iter().enumerate() {
+        left += w * y;
+        w_left += w;
+        let right = total - left;
+        let proxy = left * left / w_left + right * right / (w_node - w_left);
+        if proxy > best {
+            (second, best, cut) = (best, proxy, c);
+        } else {
+            second = second.max(proxy);
+        }
+    }
+    let alone = second < best * (1.0 - 1e-9) && rows[cut].0 < rows[cut + 1].0;
+    alone.then_some(best)
+}
+
 impl HistSplitter<'_> {
     /// The largest squared-error proxy of any split of the node
     /// `start..end` (at most [`BOUNDED_ROWS`] rows) into two non-empty
-    /// sides, whichever the feature, when one split alone reaches it.
-    ///
-    /// Every best two-group partition of weighted values on a line leaves
-    /// the smaller values on one side (Fisher, 1958: a value nearer the
-    /// other group's mean would lower the squared error by moving), so it
-    /// is a cut of the rows sorted by target. When the best cut falls
-    /// between distinct targets and no other cut comes within rounding of
-    /// it, that partition is the only best one: once a feature's split
-    /// reaches it, no later feature can do better, and the node's other
-    /// features are only checked for being constant (the feature draws
-    /// stay those of a full search, and so does the split chosen).
+    /// sides, whichever the feature, when one partition alone reaches it
+    /// (see [`best_partition_squared`]). Once a feature's split reaches
+    /// it, no later feature can do better, and the node's other features
+    /// are only checked for being constant: the feature draws stay those of
+    /// a full search, and so does the partition chosen (the feature making
+    /// it is the first drawn, where a full search could keep a later one
+    /// whose sums round higher).
     pub(super) fn best_possible_squared(&self, range: (usize, usize)) -> Option<f64> {
         let mut rows = [(0.0f64, 0.0f64); BOUNDED_ROWS];
         let mut m = 0;
@@ -53,26 +83,7 @@ impl HistSplitter<'_> {
             rows[m] = (y, w);
             m += 1;
         });
-        let rows = &mut rows[..m];
-        rows.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        let (total, w_node) = rows
-            .iter()
-            .fold((0.0, 0.0), |(s, w), &(y, wi)| (s + wi * y, w + wi));
-        let (mut left, mut w_left) = (0.0, 0.0);
-        let (mut best, mut second, mut cut) = (f64::NEG_INFINITY, f64::NEG_INFINITY, 0);
-        for (c, &(y, w)) in rows[..m - 1].iter().enumerate() {
-            left += w * y;
-            w_left += w;
-            let right = total - left;
-            let proxy = left * left / w_left + right * right / (w_node - w_left);
-            if proxy > best {
-                (second, best, cut) = (best, proxy, c);
-            } else {
-                second = second.max(proxy);
-            }
-        }
-        let alone = second < best * (1.0 - 1e-9) && rows[cut].0 < rows[cut + 1].0;
-        alone.then_some(best)
+        best_partition_squared(&mut rows[..m])
     }
 
     /// Whether numeric feature `f` varies in the node `start..end` (keys
@@ -347,5 +358,62 @@ impl HistSplitter<'_> {
             }
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Against every partition of up to 8 weighted targets: when a bound
+        /// is given, it is the largest proxy of all partitions, and no other
+        /// partition comes within 1e-9 of it.
+        #[test]
+        fn the_bound_is_the_only_best_partition(
+            rows in prop::collection::vec((-20i32..20, 1u8..4), 2..=BOUNDED_ROWS),
+            scale in prop_oneof![Just(1.0), Just(0.37)],
+        ) {
+            let rows: Vec<(f64, f64)> =
+                rows.iter().map(|&(y, w)| (f64::from(y) * scale, f64::from(w))).collect();
+            let m = rows.len();
+            let mut proxies = Vec::new();
+            // Row 0 on the left: each partition once.
+            for mask in 0u32..(1 << (m - 1)) {
+                let left = |i: usize| i == 0 || mask >> (i - 1) & 1 == 1;
+                if (0..m).all(left) {
+                    continue;
+                }
+                let (mut l, mut wl, mut r, mut wr) = (0.0, 0.0, 0.0, 0.0);
+                for (i, &(y, w)) in rows.iter().enumerate() {
+                    if left(i) { (l, wl) = (l + w * y, wl + w) } else { (r, wr) = (r + w * y, wr + w) }
+                }
+                proxies.push(l * l / wl + r * r / wr);
+            }
+            proxies.sort_by(|a, b| b.total_cmp(a));
+            let mut sorted = rows.clone();
+            if let Some(bound) = best_partition_squared(&mut sorted) {
+                prop_assert!((bound - proxies[0]).abs() <= 1e-12 * proxies[0].abs().max(1.0));
+                if proxies.len() > 1 {
+                    prop_assert!(proxies[1] < proxies[0] * (1.0 - 1e-10));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ties_give_no_bound() {
+        // Two best cuts: 0 | 1, 2 and 0, 1 | 2 (both 4.5); weighted,
+        // 0 | 5, 5, 10 and 0, 5, 5 | 10 (both 320).
+        assert_eq!(
+            best_partition_squared(&mut [(0.0, 1.0), (1.0, 1.0), (2.0, 1.0)]),
+            None
+        );
+        let weighted = &mut [(0.0, 3.0), (5.0, 1.0), (5.0, 1.0), (10.0, 3.0)];
+        assert_eq!(best_partition_squared(weighted), None);
+        // 0 | 10, 11: the only best partition.
+        let bound = best_partition_squared(&mut [(11.0, 1.0), (0.0, 1.0), (10.0, 1.0)]);
+        assert_eq!(bound, Some(441.0 / 2.0));
     }
 }

@@ -38,7 +38,7 @@ pub(crate) struct NodeRows {
     /// Target (regression) or class code (classification) per position.
     pub(super) label: Vec<f64>,
     /// Per position of the node being split, whether it goes left.
-    goes_left: Vec<bool>,
+    sides: Vec<bool>,
     /// The smaller side of a partition, waiting.
     codes_buf: Vec<u8>,
     w_buf: Vec<f64>,
@@ -69,7 +69,7 @@ impl NodeRows {
             codes,
             w: kept.iter().map(|&r| data.weights[r]).collect(),
             label: kept.iter().map(|&r| label_of(r)).collect(),
-            goes_left: Vec::new(),
+            sides: Vec::new(),
             codes_buf: Vec::new(),
             w_buf: Vec::new(),
             label_buf: Vec::new(),
@@ -107,7 +107,7 @@ impl NodeRows {
         goes_left: impl Fn(u8) -> bool,
     ) -> usize {
         let d = self.d;
-        let mut sides = std::mem::take(&mut self.goes_left);
+        let mut sides = std::mem::take(&mut self.sides);
         sides.clear();
         sides.extend((start..end).map(|p| goes_left(self.codes[p * d + feature])));
         let n_left = sides.iter().filter(|&&l| l).count();
@@ -153,7 +153,7 @@ impl NodeRows {
             }
             self.put_back(start + n_left, n_small);
         }
-        self.goes_left = sides;
+        self.sides = sides;
         start + n_left
     }
 
