@@ -110,6 +110,11 @@ def test_pickle_and_errors() -> None:
     np.testing.assert_array_equal(back.predict(X), m.predict(X))
     with pytest.raises(InvalidInputError, match="X: non-finite value inf at row 0"):
         ciblage.CartClassifier().fit(np.array([[np.inf], [1.0]]), [0, 1])
+    # X is checked by blocks of rows: an infinity far down is found, its row named.
+    far = np.zeros((3 << 19, 2))
+    far[(3 << 19) - 7, 1] = -np.inf
+    with pytest.raises(InvalidInputError, match=f"X: non-finite value -inf at row {(3 << 19) - 7}$"):
+        ciblage.CartRegressor().fit(far, np.zeros(len(far)))
     with pytest.raises(InvalidParameterError, match="invalid parameter min_samples_split"):
         ciblage.CartClassifier(min_samples_split=1).fit(X, y)
     with pytest.raises(InvalidParameterError, match="invalid parameter criterion"):

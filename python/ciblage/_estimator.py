@@ -80,11 +80,16 @@ def check_matrix(X: Any, estimator: Any, *, fitting: bool, allow_nan: bool = Fal
         raise InvalidInputError(
             f"X: found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required."
         )
-    bad = np.isinf(arr) if allow_nan else ~np.isfinite(arr)
-    if bad.any():
-        row = int(np.flatnonzero(bad.any(axis=1))[0])
-        value = arr[row][bad[row]][0]
-        raise InvalidInputError(f"X: non-finite value {_show(value)} at row {row}")
+    # Checked by blocks of about a million values: a mask of the whole
+    # matrix would take a byte per value.
+    step = max(1, (1 << 20) // d)
+    for start in range(0, n, step):
+        block = arr[start : start + step]
+        bad = np.isinf(block) if allow_nan else ~np.isfinite(block)
+        if bad.any():
+            at = int(np.flatnonzero(bad.any(axis=1))[0])
+            value = block[at][bad[at]][0]
+            raise InvalidInputError(f"X: non-finite value {_show(value)} at row {start + at}")
     if not fitting and d != estimator.n_features_in_:
         raise InvalidInputError(
             f"X has {d} features, but {name} is expecting {estimator.n_features_in_} features as input"

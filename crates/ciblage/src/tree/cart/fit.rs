@@ -1,17 +1,21 @@
 //! Fitting a CART tree: input checks, then growth depth first (or best
 //! first under `max_leaf_nodes`) with the exact or histogram splitter.
 
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
 use ndarray::ArrayView2;
 
 use crate::error::{CiblageError, Result};
 use crate::tree::cart::best_first;
 use crate::tree::cart::bins::bin_features;
 use crate::tree::cart::build::Splitter;
+use crate::tree::cart::depth_first;
 use crate::tree::cart::hist::{HistSplitter, NodeRows};
 use crate::tree::cart::params::{CartCriterion, CartSplitter, CartValidParams};
 use crate::tree::cart::partition::worth_releasing;
 use crate::tree::cart::splitter::{NodeSplitter, TrainSet};
-use crate::tree::cart::tree::{CartTree, LEAF};
+use crate::tree::cart::tree::CartTree;
 
 fn check_x(x: &ArrayView2<'_, f64>, n: usize) -> Result<()> {
     if x.nrows() == 0 || x.ncols() == 0 {
@@ -77,6 +81,77 @@ fn weights_of(w: Option<&[f64]>, n: usize) -> Result<Vec<f64>> {
             Ok(w.to_vec())
         }
     }
+}
+
+thread_local! {
+    /// The pool whose first thread is this one (with its size), built at
+    /// the thread's first fit outside any pool.
+    static OWN_POOL: RefCell<Option<(usize, Arc<rayon::ThreadPool>)>> = const { RefCell::new(None) };
+}
+
+/// Threads of rayon's global pool (`RAYON_NUM_THREADS`, else the cores),
+/// read at the first fit from a thread outside any pool.
+fn global_threads() -> usize {
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| {
+        if rayon::current_thread_index().is_none() {
+            rayon::current_num_threads()
+        } else {
+            std::thread::scope(|s| s.spawn(rayon::current_num_threads).join().unwrap_or(1))
+        }
+    })
+}
+
+/// Runs `work` on `n_threads` threads (by default: in the pool the caller
+/// works in, else as many as rayon's global pool). The calling thread is
+/// one of them where it can be: it works where the caller's memory is and
+/// allocates from the caller's heap, and one thread runs on the caller's
+/// thread alone.
+fn run_on_threads<T: Send>(n_threads: Option<usize>, work: impl FnOnce() -> T + Send) -> Result<T> {
+    let in_own_pool = OWN_POOL.with_borrow(Option::is_some);
+    let k = match n_threads {
+        Some(k) => k,
+        None if rayon::current_thread_index().is_some() && !in_own_pool => return Ok(work()),
+        None => global_threads(),
+    };
+    let own = OWN_POOL.with_borrow_mut(|own| {
+        if own.is_none() && rayon::current_thread_index().is_none() {
+            // This thread becomes the first of a pool of its own, kept with
+            // the thread (a thread cannot leave a pool it has joined).
+            *own = rayon::ThreadPoolBuilder::new()
+                .num_threads(k)
+                .thread_name(|i| format!("ciblage-cart-{i}"))
+                .use_current_thread()
+                .build()
+                .ok()
+                .map(|pool| (k, Arc::new(pool)));
+        }
+        own.as_ref()
+            .filter(|(n, _)| *n == k)
+            .map(|(_, pool)| Arc::clone(pool))
+    });
+    let pool = match own {
+        Some(pool) => pool,
+        None => pool_of(k)?,
+    };
+    Ok(pool.install(work))
+}
+
+/// A pool of `k` threads shared by every caller, built at its first use.
+fn pool_of(k: usize) -> Result<Arc<rayon::ThreadPool>> {
+    static POOLS: Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>> = Mutex::new(Vec::new());
+    let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, pool)) = pools.iter().find(|(n, _)| *n == k) {
+        return Ok(Arc::clone(pool));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(k)
+        .thread_name(|i| format!("ciblage-cart-{i}"))
+        .build()
+        .map_err(|e| CiblageError::param("n_threads", e.to_string()))?;
+    let pool = Arc::new(pool);
+    pools.push((k, Arc::clone(&pool)));
+    Ok(pool)
 }
 
 impl CartValidParams {
@@ -230,33 +305,9 @@ impl CartValidParams {
         }
     }
 
-    /// Grows the tree on `n_threads` threads (default: as many as the
-    /// global pool). The calling thread is one of them where it can be (it
-    /// is not already in a pool): it works where the caller's memory is and
-    /// allocates from the caller's heap, and one thread runs on the caller's
-    /// thread alone.
+    /// Grows the tree on `n_threads` threads (see [`run_on_threads`]).
     fn grow(&self, data: TrainSet<'_>) -> Result<CartTree> {
-        let k = self
-            .params
-            .n_threads
-            .unwrap_or_else(rayon::current_num_threads);
-        if let Ok(pool) = rayon::ThreadPoolBuilder::new()
-            .num_threads(k)
-            .use_current_thread()
-            .build()
-        {
-            return Ok(pool.install(|| self.grow_here(data)));
-        }
-        match self.params.n_threads {
-            None => Ok(self.grow_here(data)),
-            Some(k) => {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(k)
-                    .build()
-                    .map_err(|e| CiblageError::param("n_threads", e.to_string()))?;
-                Ok(pool.install(|| self.grow_here(data)))
-            }
-        }
+        run_on_threads(self.params.n_threads, || self.grow_here(data))
     }
 
     fn grow_here(&self, data: TrainSet<'_>) -> CartTree {
@@ -288,13 +339,19 @@ impl CartValidParams {
                 data.weights = Vec::new();
                 let mut sp = HistSplitter::new(
                     &data,
-                    (rows, bins),
+                    (rows, &bins),
                     p.criterion,
                     p.seed,
                     (p.min_samples_split, p.min_samples_leaf, min_weight_leaf),
                     (max_features, p.max_leaf_nodes.is_none()),
                 );
-                self.grow_with(&mut sp, &data, min_weight_leaf)
+                if p.max_leaf_nodes.is_some() || self.single_stream {
+                    return self.grow_with(&mut sp, &data, min_weight_leaf);
+                }
+                let mut t = CartTree::empty(p.criterion, data.d, data.n_classes);
+                let limits = self.depth_first_limits(min_weight_leaf);
+                depth_first::grow_hist(sp, &mut t, &limits, p.seed);
+                t
             }
         }
     }
@@ -321,82 +378,78 @@ impl CartValidParams {
             best_first::grow(sp, &mut t, &limits, n);
             return t;
         }
-        // (start, end, depth, parent, is_left, impurity, n_constant)
-        // Samples of zero weight take no part (as in scikit-learn): the
-        // splitter holds the others only.
-        let mut stack: Vec<(usize, usize, usize, i64, bool, f64, usize)> =
-            vec![(0, sp.samples(), 0, LEAF, false, f64::INFINITY, 0)];
-        let mut first = true;
-        while let Some((start, end, depth, parent, is_left, mut impurity, mut n_constant)) =
-            stack.pop()
-        {
-            // The nodes left on the stack all lie below this one.
-            sp.release_above(end);
-            let n_node = end - start;
-            let summary = sp.summarise(start, end);
-            let (w_node, imp) = (summary.w, summary.impurity);
-            let mut is_leaf = depth >= max_depth
-                || n_node < p.min_samples_split
-                || n_node < 2 * p.min_samples_leaf
-                || w_node < 2.0 * min_weight_leaf;
-            if first {
-                impurity = imp;
-                first = false;
-            }
-            is_leaf = is_leaf || impurity <= f64::EPSILON;
-            let mut split = None;
-            if is_leaf {
-                sp.forget(start, end);
-            } else {
-                split = sp.node_split(
-                    start,
-                    end,
-                    (impurity, depth + 1 < max_depth),
-                    &summary,
-                    &mut n_constant,
-                );
-                is_leaf = match &split {
-                    None => true,
-                    Some(s) => {
-                        let rejected =
-                            s.pos >= end || s.improvement + f64::EPSILON < p.min_impurity_decrease;
-                        if rejected {
-                            for (a, b) in sp.children(start, end, s) {
-                                sp.forget(a, b);
-                            }
-                        }
-                        rejected
-                    }
-                };
-            }
-            let id = t.push_node(parent, is_left, impurity, n_node, w_node, &summary.value);
-            if let (false, Some(s)) = (is_leaf, split) {
-                let [(left_start, left_end), (right_start, right_end)] =
-                    sp.children(start, end, &s);
-                t.feature[id as usize] = s.feature as i64;
-                t.threshold[id as usize] = s.threshold;
-                t.missing_go_to_left[id as usize] = s.missing_left;
-                t.categories[id as usize] = s.categories.map(Box::new);
-                stack.push((
-                    right_start,
-                    right_end,
-                    depth + 1,
-                    id,
-                    false,
-                    s.impurity_right,
-                    n_constant,
-                ));
-                stack.push((
-                    left_start,
-                    left_end,
-                    depth + 1,
-                    id,
-                    true,
-                    s.impurity_left,
-                    n_constant,
-                ));
-            }
-        }
+        let root = depth_first::Pending::root(sp.samples());
+        depth_first::grow(
+            sp,
+            &mut t,
+            &self.depth_first_limits(min_weight_leaf),
+            root,
+            |_, _, _| false,
+        );
         t
+    }
+
+    fn depth_first_limits(&self, min_weight_leaf: f64) -> depth_first::Limits {
+        let p = &self.params;
+        depth_first::Limits {
+            max_depth: p.max_depth.unwrap_or(usize::MAX),
+            min_samples_split: p.min_samples_split,
+            min_samples_leaf: p.min_samples_leaf,
+            min_weight_leaf,
+            min_impurity_decrease: p.min_impurity_decrease,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use rayon::prelude::*;
+
+    use super::*;
+
+    /// Threads that take part in a parallel loop run by `run_on_threads`.
+    fn threads_used(n_threads: Option<usize>) -> usize {
+        run_on_threads(n_threads, || {
+            (0..64)
+                .into_par_iter()
+                .map(|_| {
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                    std::thread::current().id()
+                })
+                .collect::<HashSet<_>>()
+                .len()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn every_fit_of_a_thread_gets_its_threads() {
+        // On a thread of its own (outside any pool), as a caller's: the
+        // first call makes it the first thread of a pool, later calls work
+        // in that pool again, with all its threads.
+        std::thread::spawn(|| {
+            let all = global_threads();
+            let takes_all = |n: usize| (all.min(2)..=all).contains(&n);
+            for _ in 0..3 {
+                assert!(takes_all(threads_used(None)));
+            }
+            assert_eq!(threads_used(Some(1)), 1);
+            assert_eq!(threads_used(Some(2)), 2);
+            assert!(takes_all(threads_used(None)));
+            // The caller's thread is the pool's first.
+            let caller = std::thread::current().id();
+            assert_eq!(
+                run_on_threads(None, || std::thread::current().id()).unwrap(),
+                caller
+            );
+        })
+        .join()
+        .unwrap();
+        // Asked from inside another pool, a fit without a thread count
+        // works in that pool.
+        let inside = crate::testing::on_threads(3, || threads_used(None));
+        assert!((2..=3).contains(&inside), "{inside}");
     }
 }

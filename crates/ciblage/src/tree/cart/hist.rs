@@ -29,10 +29,11 @@ mod small;
 
 use crate::tree::cart::bins::{FeatureBins, MISSING};
 use crate::tree::cart::criterion::{self, ClassSums, Sums};
+use crate::tree::cart::depth_first::Pending;
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::splitter::{threshold_between, NodeSplitter, NodeSummary, Split, TrainSet};
 pub(crate) use rows::NodeRows;
-use small::SMALL_ROWS;
+pub(crate) use small::SMALL_ROWS;
 
 /// Rows × features from which a node's histograms are built on all threads.
 const PARALLEL_CELLS: usize = 1 << 16;
@@ -156,7 +157,7 @@ struct Best {
 pub(crate) struct HistSplitter<'a> {
     data: &'a TrainSet<'a>,
     criterion: CartCriterion,
-    bins: Vec<FeatureBins>,
+    bins: &'a [FeatureBins],
     rows: NodeRows,
     /// Histograms kept for nodes waiting to be split, by their range.
     hists: HashMap<(usize, usize), NodeHist, FixedState>,
@@ -189,7 +190,7 @@ impl<'a> HistSplitter<'a> {
     /// are given.
     pub fn new(
         data: &'a TrainSet<'a>,
-        (rows, bins): (NodeRows, Vec<FeatureBins>),
+        (rows, bins): (NodeRows, &'a [FeatureBins]),
         criterion: CartCriterion,
         seed: u32,
         (min_samples_split, min_samples_leaf, min_weight_leaf): (usize, usize, f64),
@@ -223,6 +224,34 @@ impl<'a> HistSplitter<'a> {
             width,
             scratch: HistScratch::default(),
             sums: Sums::zero(width),
+        }
+    }
+
+    /// A splitter for the subtree of the small node `node` alone (its rows
+    /// copied, numbered from 0), drawing features from the generator state
+    /// `seed`; the features known constant are those of this splitter.
+    pub(crate) fn subtree(&self, node: &Pending, seed: u32) -> HistSplitter<'a> {
+        HistSplitter {
+            data: self.data,
+            criterion: self.criterion,
+            bins: self.bins,
+            rows: self.rows.subset(node.start, node.end),
+            hists: HashMap::default(),
+            spare: Vec::new(),
+            small: small::SmallKeys::default(),
+            features: self.features.clone(),
+            constant_features: self.constant_features.clone(),
+            rand: seed,
+            min_samples_leaf: self.min_samples_leaf,
+            min_samples_split: self.min_samples_split,
+            min_weight_leaf: self.min_weight_leaf,
+            max_features: self.max_features,
+            w_total: self.w_total,
+            unit_weights: self.unit_weights,
+            depth_first: true,
+            width: self.width,
+            scratch: HistScratch::default(),
+            sums: Sums::zero(self.width),
         }
     }
 

@@ -237,7 +237,10 @@ impl CartParams {
                 "must be at least 1 (or None)",
             ));
         }
-        Ok(CartValidParams { params: self })
+        Ok(CartValidParams {
+            params: self,
+            single_stream: false,
+        })
     }
 }
 
@@ -245,4 +248,18 @@ impl CartParams {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CartValidParams {
     pub(crate) params: CartParams,
+    /// Histogram splitter, depth first: every node draws its features
+    /// from the one generator, in node order (the exact splitter's draws),
+    /// so the subtrees of small nodes grow one after the other. Tests
+    /// compare such trees with the exact splitter's.
+    pub(crate) single_stream: bool,
+}
+
+#[cfg(test)]
+impl CartValidParams {
+    /// The same parameters, every node drawing from the one generator.
+    pub(crate) fn with_single_stream(mut self) -> Self {
+        self.single_stream = true;
+        self
+    }
 }

@@ -224,7 +224,7 @@ proptest! {
         let y: Vec<u32> = rows.iter().map(|r| r.3).collect();
         let fit = |s: CartSplitter| {
             Cart::classifier().max_depth(Some(depth)).splitter(s).seed(7).check().unwrap()
-                .fit_classifier(x.view(), &y, 3, None).unwrap()
+                .with_single_stream().fit_classifier(x.view(), &y, 3, None).unwrap()
         };
         let exact = fit(CartSplitter::Exact);
         let hist = fit(CartSplitter::Histogram { max_bins: 16 });
@@ -301,7 +301,7 @@ proptest! {
         let w: Vec<f64> = rows.iter().map(|r| f64::from(r.4)).collect();
         let fit = |s: CartSplitter| {
             Cart::regressor().min_samples_leaf(min_leaf).max_leaf_nodes(leaves).splitter(s).seed(5)
-                .check().unwrap().fit_regressor(x.view(), &y, Some(&w)).unwrap()
+                .check().unwrap().with_single_stream().fit_regressor(x.view(), &y, Some(&w)).unwrap()
         };
         let exact = fit(CartSplitter::Exact);
         let hist = fit(CartSplitter::Histogram { max_bins: 64 });
@@ -443,7 +443,7 @@ proptest! {
         let y: Vec<u32> = rows.iter().map(|r| r.2).collect();
         let fit = |s: CartSplitter| {
             Cart::classifier().max_depth(Some(depth)).categorical_features(vec![0]).splitter(s)
-                .seed(3).check().unwrap().fit_classifier(x.view(), &y, 3, None).unwrap()
+                .seed(3).check().unwrap().with_single_stream().fit_classifier(x.view(), &y, 3, None).unwrap()
         };
         let exact = fit(CartSplitter::Exact);
         let hist = fit(CartSplitter::Histogram { max_bins: 16 });

@@ -115,6 +115,54 @@ impl CartTree {
         id
     }
 
+    /// Appends a node standing for a subtree grown elsewhere (see
+    /// [`CartTree::append_tree`]) and returns its id.
+    pub(crate) fn push_placeholder(&mut self, parent: i64, is_left: bool) -> i64 {
+        let zeros = vec![0.0; self.value.width()];
+        self.push_node(parent, is_left, f64::NAN, 0, 0.0, &zeros)
+    }
+
+    /// The same tree without nodes.
+    pub(crate) fn without_nodes(&self) -> Self {
+        Self {
+            category_names: self.category_names.clone(),
+            ..Self::empty(self.criterion, self.n_features, self.n_classes)
+        }
+    }
+
+    /// Room for `n` more nodes.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.children_left.reserve(n);
+        self.children_right.reserve(n);
+        self.feature.reserve(n);
+        self.threshold.reserve(n);
+        self.missing_go_to_left.reserve(n);
+        self.categories.reserve(n);
+        self.impurity.reserve(n);
+        self.n_node_samples.reserve(n);
+        self.weighted_n_node_samples.reserve(n);
+        self.value.reserve(n);
+    }
+
+    /// Appends node `i` of `other` (its split, not its children) under
+    /// `parent` and returns its id here.
+    pub(crate) fn copy_node(&mut self, parent: i64, is_left: bool, other: &Self, i: usize) -> i64 {
+        let id = self.push_node(
+            parent,
+            is_left,
+            other.impurity[i],
+            other.n_node_samples[i],
+            other.weighted_n_node_samples[i],
+            other.value.node(i),
+        );
+        let j = id as usize;
+        self.feature[j] = other.feature[i];
+        self.threshold[j] = other.threshold[i];
+        self.missing_go_to_left[j] = other.missing_go_to_left[i];
+        self.categories[j].clone_from(&other.categories[i]);
+        id
+    }
+
     /// Parent of every node (`usize::MAX` for the root).
     pub(crate) fn parents(&self) -> Vec<usize> {
         let mut parent = vec![usize::MAX; self.node_count()];

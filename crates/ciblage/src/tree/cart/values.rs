@@ -62,6 +62,17 @@ impl NodeValues {
         self.data.is_empty()
     }
 
+    /// Room for `n` more nodes.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.data.reserve(n * self.width);
+    }
+
+    /// Appends the values of whole nodes, given node after node.
+    pub(crate) fn extend_flat(&mut self, values: &[f64]) {
+        debug_assert_eq!(values.len() % self.width.max(1), 0);
+        self.data.extend_from_slice(values);
+    }
+
     /// All values, node after node (`len() × width()` numbers).
     pub fn as_flat(&self) -> &[f64] {
         &self.data

@@ -76,6 +76,21 @@ impl NodeRows {
         }
     }
 
+    /// A copy of the positions `start..end`, numbered from 0.
+    pub(super) fn subset(&self, start: usize, end: usize) -> Self {
+        let d = self.d;
+        Self {
+            d,
+            codes: self.codes[start * d..end * d].to_vec(),
+            w: self.w[start..end].to_vec(),
+            label: self.label[start..end].to_vec(),
+            sides: Vec::new(),
+            codes_buf: Vec::new(),
+            w_buf: Vec::new(),
+            label_buf: Vec::new(),
+        }
+    }
+
     /// Number of positions (rows of non-zero weight).
     pub(super) fn len(&self) -> usize {
         self.w.len()

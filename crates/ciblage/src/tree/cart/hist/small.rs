@@ -10,7 +10,7 @@ use super::*;
 
 /// Nodes with fewer rows are searched from their rows and keep no
 /// histograms (at most 256: a row within one is numbered by a byte).
-pub(super) const SMALL_ROWS: usize = 256;
+pub(crate) const SMALL_ROWS: usize = 256;
 
 /// Keys per list and buffer: one per row, and one slot that takes the
 /// writes of a branch-free split that fall past the right side.
