@@ -91,27 +91,45 @@ pub(crate) struct Splitter<'a> {
     pub(super) sorted_values: Vec<Vec<f32>>,
     pub(super) vbuf: Vec<f32>,
     /// The feature whose order `update` and `children_impurity` read.
-    cur: usize,
+    pub(super) cur: usize,
     pub(super) goes_left: Vec<bool>,
     pub(super) buf: Vec<u32>,
-    features: Vec<usize>,
-    constant_features: Vec<usize>,
-    rand: u32,
+    pub(super) features: Vec<usize>,
+    pub(super) constant_features: Vec<usize>,
+    pub(super) rand: u32,
     pub min_samples_leaf: usize,
     pub min_weight_leaf: f64,
     /// Features to search at each node, at most the number of features.
-    max_features: usize,
+    pub(super) max_features: usize,
     pub w_total: f64,
     /// Every weight is 1 (no weight is read then).
     pub(super) unit_weights: bool,
     /// Whether the children of the node being split may be split in turn.
     pub(super) children_split: bool,
     /// Samples taking part (those of non-zero weight).
-    n_samples: usize,
+    pub(super) n_samples: usize,
     /// Children laid out right then left (see `partition_marked`).
     pub(super) mirror: bool,
     /// Positions still held in the sorted orders and buffers.
     pub(super) kept: usize,
+    /// Growth from the top without presorting (see [`super::top`]).
+    pub(super) top: Option<super::top::TopRows>,
+}
+
+/// The pairs (value, row) of `rows` (ascending) for feature `f`, sorted by
+/// value (the order of `f32::total_cmp`, missing values last); ties keep
+/// ascending rows (a stable radix sort).
+pub(super) fn sorted_by_value(data: &TrainSet<'_>, f: usize, rows: &[u32]) -> Vec<(f32, u32)> {
+    let column = data.x.column(f);
+    let mut keyed: Vec<(f32, u32)> = rows
+        .iter()
+        .map(|&r| {
+            let v = column[r as usize];
+            (if v.is_nan() { f32::NAN } else { v as f32 }, r)
+        })
+        .collect();
+    radsort::sort_by_key(&mut keyed, |e| e.0);
+    keyed
 }
 
 impl<'a> Splitter<'a> {
@@ -124,53 +142,71 @@ impl<'a> Splitter<'a> {
         max_features: usize,
         releasing: bool,
     ) -> Self {
-        let w_total = data.weights.iter().sum();
-        let (sorted, sorted_values): (Vec<Vec<u32>>, Vec<Vec<f32>>) = (0..data.d)
-            .into_par_iter()
-            .map(|f| {
-                let column = data.column_f32(f);
-                let mut keyed: Vec<(f32, u32)> = (0..data.n as u32)
-                    .filter(|&i| data.weights[i as usize] != 0.0)
-                    .map(|i| (column[i as usize], i))
-                    .collect();
-                drop(column);
-                // Stable radix sort on the value (the order of `f32::total_cmp`):
-                // rows in index order, so ties keep ascending indices.
-                radsort::sort_by_key(&mut keyed, |e| e.0);
-                let mut order = reserved(keyed.len(), releasing);
-                let mut values = reserved(keyed.len(), releasing);
-                order.extend(keyed.iter().map(|e| e.1));
-                values.extend(keyed.iter().map(|e| e.0));
-                (order, values)
-            })
-            .unzip();
-        let n_samples = sorted.first().map_or(0, Vec::len);
-        let mut vbuf = reserved(data.n, releasing);
-        vbuf.resize(data.n, 0.0);
-        let mut buf = reserved(data.n, releasing);
-        buf.resize(data.n, 0);
+        let rows: Vec<u32> = (0..data.n as u32)
+            .filter(|&i| data.weights[i as usize] != 0.0)
+            .collect();
+        let mut sp = Self::unsorted(data, criterion, seed, (min_samples_leaf, min_weight_leaf));
+        sp.max_features = max_features;
+        sp.presort(&rows, releasing);
+        sp.goes_left = vec![false; data.n];
+        sp
+    }
+
+    /// A splitter of no sample yet (see [`Splitter::presort`] and
+    /// `top`): no order, no buffer.
+    pub(super) fn unsorted(
+        data: &'a TrainSet<'a>,
+        criterion: CartCriterion,
+        seed: u32,
+        (min_samples_leaf, min_weight_leaf): (usize, f64),
+    ) -> Self {
         Self {
             data,
             criterion,
-            sorted,
-            sorted_values,
-            vbuf,
+            sorted: vec![Vec::new(); data.d],
+            sorted_values: vec![Vec::new(); data.d],
+            vbuf: Vec::new(),
             cur: 0,
-            goes_left: vec![false; data.n],
-            buf,
+            goes_left: Vec::new(),
+            buf: Vec::new(),
             features: (0..data.d).collect(),
             constant_features: vec![0; data.d],
             rand: seed,
             min_samples_leaf,
             min_weight_leaf,
-            max_features,
-            w_total,
+            max_features: data.d,
+            w_total: data.weights.iter().sum(),
             unit_weights: data.weights.iter().all(|&w| w == 1.0),
             children_split: true,
-            n_samples,
+            n_samples: 0,
             mirror: false,
-            kept: data.n,
+            kept: 0,
+            top: None,
         }
+    }
+
+    /// Sorts `rows` (ascending) by every feature, on all threads: positions
+    /// `0..rows.len()` are then the root's; the buffers take that many.
+    pub(super) fn presort(&mut self, rows: &[u32], releasing: bool) {
+        let data = self.data;
+        let m = rows.len();
+        (self.sorted, self.sorted_values) = (0..data.d)
+            .into_par_iter()
+            .map(|f| {
+                let keyed = sorted_by_value(data, f, rows);
+                let mut order = reserved(m, releasing);
+                let mut values = reserved(m, releasing);
+                order.extend(keyed.iter().map(|e| e.1));
+                values.extend(keyed.iter().map(|e| e.0));
+                (order, values)
+            })
+            .unzip();
+        self.n_samples = m;
+        self.vbuf = reserved(m, releasing);
+        self.vbuf.resize(m, 0.0);
+        self.buf = reserved(m, releasing);
+        self.buf.resize(m, 0);
+        self.kept = m;
     }
 
     /// Number of samples taking part: those of non-zero weight.
@@ -203,11 +239,19 @@ impl<'a> Splitter<'a> {
         }
     }
 
+    /// The samples of the node `start..end` (in some order).
+    pub(super) fn node_samples(&self, start: usize, end: usize) -> &[u32] {
+        match &self.top {
+            Some(top) => &top.rows[start..end],
+            None => &self.sorted[0][start..end],
+        }
+    }
+
     fn node_sums(&self, start: usize, end: usize) -> Sums {
         let mut total = ClassSums::from_elem(0.0, self.width());
         let mut sq = 0.0;
         let mut w = 0.0;
-        for &s in &self.sorted[0][start..end] {
+        for &s in self.node_samples(start, end) {
             self.add(&mut total, &mut sq, s, 1.0);
             w += self.data.weights[s as usize];
         }
@@ -227,7 +271,7 @@ impl<'a> Splitter<'a> {
         let mut sums = self.node_sums(start, end);
         if self.criterion == CartCriterion::Poisson {
             sums.sq_total =
-                self.poisson_loss(&self.sorted[0][start..end], sums.total[0], sums.w_node);
+                self.poisson_loss(self.node_samples(start, end), sums.total[0], sums.w_node);
         }
         NodeSummary {
             w: sums.w_node,
@@ -363,43 +407,11 @@ impl<'a> Splitter<'a> {
             }
             f_j += n_found_constants;
             let feature = self.features[f_j];
-            if self.data.categorical[feature] {
-                let Some(candidate) = self.categorical_split(feature, start, end, &base) else {
-                    self.features.swap(f_j, n_total_constants);
-                    n_found_constants += 1;
-                    n_total_constants += 1;
-                    continue;
-                };
-                f_i -= 1;
-                self.features.swap(f_i, f_j);
-                if let Some(c) = candidate {
-                    if best.as_ref().is_none_or(|b| c.proxy > b.proxy) {
-                        best = Some(Best {
-                            proxy: c.proxy,
-                            feature,
-                            threshold: -2.0,
-                            missing_left: c.missing_left,
-                            categories: Some((c.left, c.right)),
-                        });
-                    }
-                }
-                continue;
-            }
-            // The node's samples, already sorted by this feature, those
-            // missing it (NaN) last.
-            self.cur = feature;
-            let vals = &self.sorted_values[feature];
-            let n_missing = vals[start..end]
-                .iter()
-                .rev()
-                .take_while(|v| v.is_nan())
-                .count();
-            let end_nm = end - n_missing;
-            // Constant: all missing, or one value and nothing missing (equal
-            // values beside missing ones still split them apart).
-            if end_nm == start
-                || (vals[end_nm - 1] <= vals[start] + FEATURE_THRESHOLD && n_missing == 0)
-            {
+            self.show(feature, start, end);
+            let varies =
+                self.search_feature(feature, (start, end), (&base, &mut scratch), &mut best);
+            self.hide(feature);
+            if !varies {
                 self.features.swap(f_j, n_total_constants);
                 n_found_constants += 1;
                 n_total_constants += 1;
@@ -407,11 +419,6 @@ impl<'a> Splitter<'a> {
             }
             f_i -= 1;
             self.features.swap(f_i, f_j);
-            if n_missing == 0 {
-                self.scan_present(feature, (start, end), (&base, &mut scratch), &mut best);
-                continue;
-            }
-            self.scan_missing(feature, (start, end_nm, end), &base, &mut best);
         }
         // Known constants keep their order for siblings and children; newly
         // found ones are recorded.
@@ -427,14 +434,12 @@ impl<'a> Splitter<'a> {
             categories,
             ..
         } = best?;
+        self.show(feature, start, end);
         if let Some(cats) = categories {
-            return Some(self.finish_categorical(
-                (feature, cats, missing_left),
-                start,
-                end,
-                impurity,
-                base,
-            ));
+            let split =
+                self.finish_categorical((feature, cats, missing_left), start, end, impurity, base);
+            self.hide(feature);
+            return Some(split);
         }
         // Rows with x <= threshold go left (a prefix of the feature's
         // order), and the missing ones (last) when they go left.
@@ -482,6 +487,7 @@ impl<'a> Splitter<'a> {
                 - w_right / sums.w_node * impurity_right
                 - sums.w_left / sums.w_node * impurity_left);
         self.partition(feature, start, start + below, (end_nm, moved), end);
+        self.hide(feature);
         Some(Split {
             feature,
             threshold,

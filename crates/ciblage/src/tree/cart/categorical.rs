@@ -135,6 +135,9 @@ impl Splitter<'_> {
         s.w_left = 0.0;
         let mut sq_left = 0.0;
         let mut n_left = 0;
+        // Poisson: each side's samples, in the feature's order.
+        let poisson = self.criterion == CartCriterion::Poisson;
+        let (mut left_rows, mut right_rows) = (Vec::new(), Vec::new());
         for k in start..end {
             let (smp, v) = (self.sorted[feature][k], self.sorted_values[feature][k]);
             let goes_left = if v.is_nan() {
@@ -142,6 +145,13 @@ impl Splitter<'_> {
             } else {
                 left.binary_search(&(v as u32)).is_ok()
             };
+            if poisson {
+                if goes_left {
+                    left_rows.push(smp);
+                } else {
+                    right_rows.push(smp);
+                }
+            }
             if goes_left {
                 self.goes_left[smp as usize] = true;
                 let mut left_sums = std::mem::take(&mut s.left);
@@ -153,14 +163,11 @@ impl Splitter<'_> {
         }
         self.partition_marked((start, end), n_left, None);
         let w_right = s.w_node - s.w_left;
-        let (impurity_left, impurity_right) = if self.criterion == CartCriterion::Poisson {
-            let [(ls, le), (rs, re)] = self.children_of(start, end, start + n_left);
-            let (left_rows, right_rows) =
-                (&self.sorted[feature][ls..le], &self.sorted[feature][rs..re]);
+        let (impurity_left, impurity_right) = if poisson {
             criterion::poisson_children(
                 &s,
-                self.poisson_loss(left_rows, s.left[0], s.w_left),
-                self.poisson_loss(right_rows, s.total[0] - s.left[0], w_right),
+                self.poisson_loss(&left_rows, s.left[0], s.w_left),
+                self.poisson_loss(&right_rows, s.total[0] - s.left[0], w_right),
             )
         } else {
             criterion::children_impurity(self.criterion, &s, sq_left)

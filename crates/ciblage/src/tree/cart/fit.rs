@@ -317,6 +317,24 @@ impl CartValidParams {
         let min_weight_leaf = p.min_weight_fraction_leaf * w_total;
         let max_features = p.max_features.unwrap_or(data.d);
         match p.splitter {
+            CartSplitter::Exact if p.max_leaf_nodes.is_none() && !self.presort_whole => {
+                // Depth first: from the top, presorting only subtrees of at
+                // most a quarter of the samples.
+                let mut sp = Splitter::from_top(
+                    &data,
+                    p.criterion,
+                    p.seed,
+                    (p.min_samples_leaf, min_weight_leaf),
+                    max_features,
+                );
+                let mut t = CartTree::empty(p.criterion, data.d, data.n_classes);
+                let limits = self.depth_first_limits(min_weight_leaf);
+                let root = depth_first::Pending::root(sp.samples());
+                depth_first::grow(&mut sp, &mut t, &limits, root, |sp, t, node| {
+                    sp.grow_presorted(t, &limits, node)
+                });
+                t
+            }
             CartSplitter::Exact => {
                 let mut sp = Splitter::new(
                     &data,

@@ -28,6 +28,7 @@ mod partition;
 mod piece;
 mod scan;
 mod splitter;
+mod top;
 mod tree;
 mod values;
 
@@ -35,5 +36,7 @@ pub use params::{Cart, CartCriterion, CartParams, CartSplitter, CartValidParams}
 pub use tree::{CartTree, CategorySplit, CART_MODEL_VERSION, LEAF};
 pub use values::NodeValues;
 
+#[cfg(test)]
+mod categorical_tests;
 #[cfg(test)]
 mod tests;

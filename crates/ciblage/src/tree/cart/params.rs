@@ -240,6 +240,7 @@ impl CartParams {
         Ok(CartValidParams {
             params: self,
             single_stream: false,
+            presort_whole: false,
         })
     }
 }
@@ -253,6 +254,9 @@ pub struct CartValidParams {
     /// so the subtrees of small nodes grow one after the other. Tests
     /// compare such trees with the exact splitter's.
     pub(crate) single_stream: bool,
+    /// Exact splitter, depth first: every feature presorted at the root
+    /// (instead of growing from the top, see `top`). Tests compare both.
+    pub(crate) presort_whole: bool,
 }
 
 #[cfg(test)]
@@ -260,6 +264,13 @@ impl CartValidParams {
     /// The same parameters, every node drawing from the one generator.
     pub(crate) fn with_single_stream(mut self) -> Self {
         self.single_stream = true;
+        self
+    }
+
+    /// The same parameters, the exact splitter presorting every feature at
+    /// the root.
+    pub(crate) fn with_whole_presort(mut self) -> Self {
+        self.presort_whole = true;
         self
     }
 }

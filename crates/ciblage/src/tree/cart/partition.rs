@@ -108,6 +108,10 @@ impl Splitter<'_> {
         let first = !self.mirror;
         for f in 0..features {
             let (order, values) = (&mut self.sorted[f], &mut self.sorted_values[f]);
+            // Growing from the top, only the feature shown has an order.
+            if order.is_empty() {
+                continue;
+            }
             if Some(f) == in_order {
                 if self.mirror {
                     order[start..end].rotate_left(n_left);
@@ -133,9 +137,11 @@ impl Splitter<'_> {
             order[l..end].copy_from_slice(&self.buf[..r]);
             values[l..end].copy_from_slice(&self.vbuf[..r]);
         }
+        self.partition_top_rows((start, end));
         let [(left_start, left_end), _] = self.children_of(start, end, start + n_left);
         for k in left_start..left_end {
-            self.goes_left[self.sorted[0][k] as usize] = false;
+            let smp = self.node_samples(k, k + 1)[0];
+            self.goes_left[smp as usize] = false;
         }
     }
 

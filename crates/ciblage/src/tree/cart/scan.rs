@@ -11,6 +11,57 @@ use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::splitter::threshold_between;
 
 impl Splitter<'_> {
+    /// Searches `feature` in the node `start..end` (its order and values
+    /// shown), updating `best`; false when the feature is constant there.
+    pub(super) fn search_feature(
+        &mut self,
+        feature: usize,
+        (start, end): (usize, usize),
+        (base, scratch): (&Sums, &mut Sums),
+        best: &mut Option<Best>,
+    ) -> bool {
+        if self.data.categorical[feature] {
+            let Some(candidate) = self.categorical_split(feature, start, end, base) else {
+                return false;
+            };
+            if let Some(c) = candidate {
+                if best.as_ref().is_none_or(|b| c.proxy > b.proxy) {
+                    *best = Some(Best {
+                        proxy: c.proxy,
+                        feature,
+                        threshold: -2.0,
+                        missing_left: c.missing_left,
+                        categories: Some((c.left, c.right)),
+                    });
+                }
+            }
+            return true;
+        }
+        // The node's samples, already sorted by this feature, those
+        // missing it (NaN) last.
+        self.cur = feature;
+        let vals = &self.sorted_values[feature];
+        let n_missing = vals[start..end]
+            .iter()
+            .rev()
+            .take_while(|v| v.is_nan())
+            .count();
+        let end_nm = end - n_missing;
+        // Constant: all missing, or one value and nothing missing (equal
+        // values beside missing ones still split them apart).
+        if end_nm == start
+            || (vals[end_nm - 1] <= vals[start] + FEATURE_THRESHOLD && n_missing == 0)
+        {
+            return false;
+        }
+        if n_missing == 0 {
+            self.scan_present(feature, (start, end), (base, scratch), best);
+        } else {
+            self.scan_missing(feature, (start, end_nm, end), base, best);
+        }
+        true
+    }
+
     /// Searches `feature` in the node `start..end` (no sample missing it):
     /// every split between distinct values, left sums updated forward, or
     /// backward from the end when that reads fewer samples; updates `best`.

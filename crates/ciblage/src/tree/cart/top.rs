@@ -1,0 +1,250 @@
+//! Depth-first growth of the exact splitter from the top without presorting
+//! every feature: nodes of more than a quarter of the samples keep only
+//! their rows (ascending within each node), and each feature searched in
+//! such a node is sorted there, by value then row, which is the order the
+//! presorted orders would hold (they are stable partitions of the root's).
+//! The first node of at most a quarter of the samples met presorts its own
+//! rows and grows its whole subtree from them, drawing features from the
+//! same generator; the buffers of the top are given back meanwhile.
+//!
+//! Memory: the top holds 4 bytes per sample for the rows, and, while a node
+//! is searched, one feature's order and values and its sort (about 24 bytes
+//! per sample); a subtree's presort takes 8 bytes per value of its rows, at
+//! most a quarter of all. Presorting everything would take 8 bytes per
+//! value of all rows.
+
+use crate::tree::cart::build::{sorted_by_value, Splitter};
+use crate::tree::cart::depth_first::{self, Limits, Pending};
+use crate::tree::cart::partition::worth_releasing;
+use crate::tree::cart::splitter::TrainSet;
+use crate::tree::cart::tree::CartTree;
+
+/// See the module documentation.
+#[derive(Debug, Default)]
+pub(crate) struct TopRows {
+    /// The rows of every node not yet grown, ascending within each node.
+    pub(super) rows: Vec<u32>,
+    /// Nodes of at most this many samples presort their rows.
+    pub(super) most: usize,
+    /// Buffers of the feature shown (moved into `sorted[f]` and
+    /// `sorted_values[f]` while it is).
+    order: Vec<u32>,
+    values: Vec<f32>,
+}
+
+impl<'a> Splitter<'a> {
+    /// A splitter growing from the top (see the module documentation).
+    pub fn from_top(
+        data: &'a TrainSet<'a>,
+        criterion: crate::tree::cart::params::CartCriterion,
+        seed: u32,
+        (min_samples_leaf, min_weight_leaf): (usize, f64),
+        max_features: usize,
+    ) -> Self {
+        let mut sp = Self::unsorted(data, criterion, seed, (min_samples_leaf, min_weight_leaf));
+        sp.max_features = max_features;
+        let rows: Vec<u32> = (0..data.n as u32)
+            .filter(|&i| data.weights[i as usize] != 0.0)
+            .collect();
+        sp.n_samples = rows.len();
+        sp.goes_left = vec![false; data.n];
+        sp.top = Some(TopRows {
+            most: rows.len() / 4,
+            rows,
+            order: Vec::new(),
+            values: Vec::new(),
+        });
+        sp
+    }
+
+    /// Fills `sorted[feature]` and `sorted_values[feature]` at the
+    /// positions of the node `start..end` (growing from the top only).
+    pub(super) fn show(&mut self, feature: usize, start: usize, end: usize) {
+        let Some(top) = &mut self.top else {
+            return;
+        };
+        let n = top.rows.len();
+        let (mut order, mut values) = (
+            std::mem::take(&mut top.order),
+            std::mem::take(&mut top.values),
+        );
+        order.resize(n, 0);
+        values.resize(n, 0.0);
+        if self.buf.len() < n {
+            self.buf.resize(n, 0);
+            self.vbuf.resize(n, 0.0);
+        }
+        let keyed = sorted_by_value(self.data, feature, &top.rows[start..end]);
+        for (k, &(v, r)) in keyed.iter().enumerate() {
+            order[start + k] = r;
+            values[start + k] = v;
+        }
+        self.sorted[feature] = order;
+        self.sorted_values[feature] = values;
+    }
+
+    /// Takes back the buffers `show` filled.
+    pub(super) fn hide(&mut self, feature: usize) {
+        if let Some(top) = &mut self.top {
+            top.order = std::mem::take(&mut self.sorted[feature]);
+            top.values = std::mem::take(&mut self.sorted_values[feature]);
+        }
+    }
+
+    /// Splits the rows of the node `start..end` into those flagged in
+    /// `goes_left` and the others, each side ascending.
+    pub(super) fn partition_top_rows(&mut self, (start, end): (usize, usize)) {
+        let Some(top) = &mut self.top else {
+            return;
+        };
+        let rows = &mut top.rows;
+        let (mut l, mut r) = (start, 0);
+        for k in start..end {
+            let smp = rows[k];
+            let left = usize::from(self.goes_left[smp as usize]);
+            rows[l] = smp;
+            self.buf[r] = smp;
+            l += left;
+            r += 1 - left;
+        }
+        rows[l..end].copy_from_slice(&self.buf[..r]);
+    }
+
+    /// Grows the subtree of `node` into `t` when it is small enough:
+    /// presorts its rows and grows it from them, with this splitter's
+    /// generator and known constant features, which it then takes back.
+    /// False (nothing done) for a larger node or when not growing from the
+    /// top.
+    pub(crate) fn grow_presorted(
+        &mut self,
+        t: &mut CartTree,
+        lim: &Limits,
+        node: &Pending,
+    ) -> bool {
+        let Some(top) = &mut self.top else {
+            return false;
+        };
+        let m = node.end - node.start;
+        if m > top.most {
+            return false;
+        }
+        // The top's buffers are given back while the subtree grows.
+        top.order = Vec::new();
+        top.values = Vec::new();
+        self.buf = Vec::new();
+        self.vbuf = Vec::new();
+        let data = self.data;
+        let mut sub = Splitter::unsorted(
+            data,
+            self.criterion,
+            self.rand,
+            (self.min_samples_leaf, self.min_weight_leaf),
+        );
+        sub.max_features = self.max_features;
+        sub.w_total = self.w_total;
+        sub.unit_weights = self.unit_weights;
+        let depth_left = lim.max_depth.saturating_sub(node.depth);
+        let releasing =
+            worth_releasing(m, data.d, Some(depth_left).filter(|&k| k < usize::MAX / 2));
+        sub.presort(&top.rows[node.start..node.end], releasing);
+        sub.mirror = true;
+        sub.features = std::mem::take(&mut self.features);
+        sub.constant_features = std::mem::take(&mut self.constant_features);
+        sub.goes_left = std::mem::take(&mut self.goes_left);
+        let root = Pending {
+            start: 0,
+            end: m,
+            ..*node
+        };
+        depth_first::grow(&mut sub, t, lim, root, |_, _, _| false);
+        self.rand = sub.rand;
+        self.features = std::mem::take(&mut sub.features);
+        self.constant_features = std::mem::take(&mut sub.constant_features);
+        self.goes_left = std::mem::take(&mut sub.goes_left);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array2;
+    use proptest::prelude::*;
+
+    use crate::tree::cart::{Cart, CartCriterion, CartSplitter};
+
+    proptest! {
+        /// Growing from the top (features sorted in each large node, small
+        /// subtrees presorted) gives the tree of presorting every feature at
+        /// the root: same nodes, splits, thresholds, impurities and values,
+        /// for every criterion, with weights, missing values, categorical
+        /// features, feature draws and the depth and size limits.
+        #[test]
+        fn growing_from_the_top_is_presorting_everything(
+            rows in prop::collection::vec(
+                (0u16..60, 0u8..6, -40i32..40, 0u8..4, 1u8..4, 0u8..9), 8..500),
+            missing in prop::collection::vec(any::<bool>(), 500),
+            (criterion, depth, min_leaf) in (0usize..5, prop::option::of(1usize..12), 1usize..4),
+            (weighted, categorical, max_features, seed) in
+                (any::<bool>(), any::<bool>(), prop::option::of(1usize..4), any::<u32>()),
+        ) {
+            let n = rows.len();
+            let x = Array2::from_shape_fn((n, 3), |(r, c)| match c {
+                0 => f64::from(rows[r].0) * 0.5,
+                1 if missing[r] => f64::NAN,
+                1 => f64::from(rows[r].1),
+                _ => f64::from(rows[r].2) / 3.0,
+            });
+            let w: Vec<f64> = rows.iter().map(|r| f64::from(r.4)).collect();
+            let w = weighted.then_some(&w[..]);
+            let crit = [
+                CartCriterion::Gini,
+                CartCriterion::Entropy,
+                CartCriterion::SquaredError,
+                CartCriterion::Poisson,
+                CartCriterion::Gini,
+            ][criterion];
+            let base = if crit.is_regression() { Cart::regressor() } else { Cart::classifier() };
+            let params = base
+                .criterion(crit)
+                .max_depth(depth)
+                .min_samples_leaf(min_leaf)
+                .max_features(max_features)
+                .categorical_features(if categorical { vec![1] } else { vec![] })
+                .splitter(CartSplitter::Exact)
+                .seed(seed)
+                .check()
+                .unwrap();
+            let (top, whole) = if crit.is_regression() {
+                let y: Vec<f64> = rows.iter().map(|r| f64::from(r.5)).collect();
+                (
+                    params.fit_regressor(x.view(), &y, w).unwrap(),
+                    params.clone().with_whole_presort().fit_regressor(x.view(), &y, w).unwrap(),
+                )
+            } else {
+                let y: Vec<u32> = rows.iter().map(|r| u32::from(r.3)).collect();
+                (
+                    params.fit_classifier(x.view(), &y, 4, w).unwrap(),
+                    params.clone().with_whole_presort().fit_classifier(x.view(), &y, 4, w).unwrap(),
+                )
+            };
+            prop_assert_eq!(&top.children_left, &whole.children_left);
+            prop_assert_eq!(&top.children_right, &whole.children_right);
+            prop_assert_eq!(&top.feature, &whole.feature);
+            prop_assert_eq!(&top.threshold, &whole.threshold);
+            prop_assert_eq!(&top.missing_go_to_left, &whole.missing_go_to_left);
+            prop_assert_eq!(&top.categories, &whole.categories);
+            prop_assert_eq!(&top.n_node_samples, &whole.n_node_samples);
+            prop_assert_eq!(&top.weighted_n_node_samples, &whole.weighted_n_node_samples);
+            // The large nodes' sums run in row order (as scikit-learn's at
+            // the root), the presorted ones in the first feature's order:
+            // the root's impurity and those nodes' means may round apart.
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+            for (a, b) in top.impurity.iter().zip(&whole.impurity) {
+                prop_assert!(close(*a, *b), "impurity {} vs {}", a, b);
+            }
+            for (a, b) in top.value.as_flat().iter().zip(whole.value.as_flat()) {
+                prop_assert!(close(*a, *b), "value {} vs {}", a, b);
+            }
+        }
+    }
+}
