@@ -54,6 +54,7 @@ proptest! {
     fn classifier_predicts_training_labels_regressor_leaves_are_means(
         rows in proptest::collection::vec((-5.0..5.0f64, 0u8..4, -3.0..3.0f64), 2..80),
         labels in proptest::collection::vec(0u32..3, 80),
+        weights in proptest::collection::vec(0.1..4.0f64, 80),
         seed in any::<u32>(),
     ) {
         let pts: Vec<(f64, f64, f64)> = rows.iter().map(|r| (r.0, f64::from(r.1), r.2)).collect();
@@ -65,14 +66,22 @@ proptest! {
         for (r, &l) in leaves.iter().enumerate() {
             prop_assert!(tree.value.node(l)[y[r] as usize] > 0.0);
         }
-        // Regressor: each leaf value is the mean of its rows.
+        // Regressor: each leaf value is the weighted mean of its rows.
         let target: Vec<f64> = pts.iter().map(|p| p.0 * 2.0 + p.2).collect();
-        let reg = Cart::regressor().max_depth(Some(3)).check().unwrap().fit_regressor(x.view(), &target, None).unwrap();
+        let w = &weights[..pts.len()];
+        let reg = Cart::regressor().max_depth(Some(3)).check().unwrap()
+            .fit_regressor(x.view(), &target, Some(w)).unwrap();
         let leaves = reg.apply(x.view()).unwrap();
         for l in 0..reg.node_count() {
-            let members: Vec<f64> = leaves.iter().zip(&target).filter(|(a, _)| **a == l).map(|(_, t)| *t).collect();
-            if !members.is_empty() {
-                let mean = members.iter().sum::<f64>() / members.len() as f64;
+            let (mut sum, mut total) = (0.0, 0.0);
+            for ((&leaf, &t), &wi) in leaves.iter().zip(&target).zip(w) {
+                if leaf == l {
+                    sum += wi * t;
+                    total += wi;
+                }
+            }
+            if total > 0.0 {
+                let mean = sum / total;
                 prop_assert!((reg.value.node(l)[0] - mean).abs() <= 1e-9 * (1.0 + mean.abs()));
             }
         }
