@@ -210,7 +210,9 @@ class _CartBase:
     def segments(self, feature_names: Any = None) -> Any:
         """One row per leaf: node, rule, n (training samples), share, and the
         class proportions with their lift against the root (classification)
-        or the mean and its ratio to the overall mean (regression); pandas."""
+        or the mean and its ratio to the overall mean (regression; the median
+        and its ratio to the overall median with ``criterion="absolute_error"``);
+        pandas."""
         import pandas as pd
 
         self._fitted()
@@ -227,8 +229,9 @@ class _CartBase:
                 table[f"p_{c}"] = value[leaves, k]
                 table[f"lift_{c}"] = value[leaves, k] / value[0, k] if value[0, k] > 0 else np.nan
         else:
-            table["mean"] = value[leaves, 0]
-            table["ratio_to_mean"] = value[leaves, 0] / value[0, 0] if value[0, 0] != 0 else np.nan
+            stat = "median" if self.criterion == "absolute_error" else "mean"
+            table[stat] = value[leaves, 0]
+            table[f"ratio_to_{stat}"] = value[leaves, 0] / value[0, 0] if value[0, 0] != 0 else np.nan
         return table
 
     def cost_complexity_pruning_path(self, X: Any, y: Any, sample_weight: Any = None) -> dict[str, np.ndarray]:
@@ -417,7 +420,8 @@ class CartClassifier(_CartBase):
 
 class CartRegressor(_CartBase):
     """CART regression tree reproducing scikit-learn's ``DecisionTreeRegressor``
-    (``criterion="squared_error"`` or ``"poisson"`` for counts)."""
+    (``criterion="squared_error"``, ``"poisson"`` for counts, or
+    ``"absolute_error"`` for weighted medians, exact splitter only)."""
 
     _estimator_type = "regressor"
 
@@ -440,7 +444,8 @@ class CartRegressor(_CartBase):
         return self._fit(x, est.sample_weights(sample_weight, len(x)), categorical, y_values=yy)
 
     def predict(self, X: Any) -> np.ndarray:
-        """The mean target of each row's leaf."""
+        """The value of each row's leaf: its mean target (its weighted median
+        with ``criterion="absolute_error"``)."""
         leaves = self.apply(X)
         return self.tree_.value()[leaves, 0]
 

@@ -62,11 +62,12 @@ pub fn cart_fit(
         "entropy" | "log_loss" => CartCriterion::Entropy,
         "squared_error" => CartCriterion::SquaredError,
         "poisson" => CartCriterion::Poisson,
+        "absolute_error" => CartCriterion::AbsoluteError,
         other => {
             return Err(BindError::from(CiblageError::param(
                 "criterion",
                 format!(
-                "expected \"gini\", \"entropy\", \"log_loss\", \"squared_error\" or \"poisson\", got {other:?}"
+                "expected \"gini\", \"entropy\", \"log_loss\", \"squared_error\", \"poisson\" or \"absolute_error\", got {other:?}"
             ),
             ))
             .into())

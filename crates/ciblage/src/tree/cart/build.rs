@@ -114,6 +114,8 @@ pub(crate) struct Splitter<'a> {
     pub(super) kept: usize,
     /// Growth from the top without presorting (see [`super::top`]).
     pub(super) top: Option<super::top::TopRows>,
+    /// Ranks and buffers of the absolute-error search.
+    pub(super) absolute: super::absolute::AbsoluteScratch,
 }
 
 /// The pairs (value, row) of `rows` (ascending) for feature `f`, sorted by
@@ -182,6 +184,7 @@ impl<'a> Splitter<'a> {
             mirror: false,
             kept: 0,
             top: None,
+            absolute: Default::default(),
         }
     }
 
@@ -269,14 +272,23 @@ impl<'a> Splitter<'a> {
     /// its samples.
     pub fn summarise(&self, start: usize, end: usize) -> NodeSummary {
         let mut sums = self.node_sums(start, end);
-        if self.criterion == CartCriterion::Poisson {
-            sums.sq_total =
-                self.poisson_loss(self.node_samples(start, end), sums.total[0], sums.w_node);
+        let mut value: ClassSums = sums.total.iter().map(|v| v / sums.w_node).collect();
+        match self.criterion {
+            CartCriterion::Poisson => {
+                sums.sq_total =
+                    self.poisson_loss(self.node_samples(start, end), sums.total[0], sums.w_node);
+            }
+            CartCriterion::AbsoluteError => {
+                let rows = self.node_samples(start, end).iter().copied();
+                let (median, error) = self.absolute_error_of(rows);
+                (value[0], sums.sq_total) = (median, error);
+            }
+            _ => {}
         }
         NodeSummary {
             w: sums.w_node,
             impurity: self.impurity_of(&sums.total, sums.sq_total, sums.w_node),
-            value: sums.total.iter().map(|v| v / sums.w_node).collect(),
+            value,
             sums,
         }
     }
@@ -395,6 +407,9 @@ impl<'a> Splitter<'a> {
         let mut best: Option<Best> = None;
         let base = node.sums.clone();
         let mut scratch = Sums::zero(base.total.len());
+        if self.criterion == CartCriterion::AbsoluteError {
+            self.rank_node(start, end);
+        }
         while f_i > n_total_constants
             && (n_visited < self.max_features || n_visited <= n_found_constants + n_drawn_constants)
         {
@@ -474,6 +489,12 @@ impl<'a> Splitter<'a> {
                     self.poisson_loss(&left, sums.left[0], sums.w_left),
                     self.poisson_loss(&right, sum_right, w_right),
                 )
+            }
+            CartCriterion::AbsoluteError => {
+                let order = &self.sorted[feature];
+                let (_, left) = self.absolute_error_of((start..pos).map(|q| order[lay.at(q)]));
+                let (_, right) = self.absolute_error_of((pos..end).map(|q| order[lay.at(q)]));
+                (left / sums.w_left, right / (sums.w_node - sums.w_left))
             }
             CartCriterion::SquaredError => {
                 let sq_left = self.sq_left(&lay, pos);

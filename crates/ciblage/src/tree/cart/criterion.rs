@@ -63,9 +63,11 @@ fn log2(x: f64) -> f64 {
 
 /// Impurity of a node with class weights (or Σwy) `sums`, Σwy² `sq` and
 /// weight `w`: Gini, entropy in bits, or the variance. For Poisson, `sq` is
-/// the node's Σ w·y·ln(y/ȳ) (see [`poisson_loss`]).
+/// the node's Σ w·y·ln(y/ȳ) (see [`poisson_loss`]); for the absolute error,
+/// its Σ w·|y − median|.
 pub(crate) fn impurity(c: CartCriterion, sums: &[f64], sq: f64, w: f64) -> f64 {
     match c {
+        CartCriterion::AbsoluteError => sq / w,
         CartCriterion::Poisson => {
             if sums[0] / w <= f64::EPSILON {
                 f64::INFINITY
@@ -213,6 +215,7 @@ pub(crate) fn children_impurity(c: CartCriterion, s: &Sums, sq_left: f64) -> (f6
     let w_right = s.w_node - s.w_left;
     match c {
         CartCriterion::Poisson => unreachable!("Poisson children use poisson_loss"),
+        CartCriterion::AbsoluteError => unreachable!("absolute-error children use their medians"),
         CartCriterion::SquaredError => {
             let sq_right = s.sq_total - sq_left;
             let mut il = sq_left / s.w_left;

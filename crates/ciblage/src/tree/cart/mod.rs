@@ -14,6 +14,7 @@
 //! # Ok::<(), ciblage::CiblageError>(())
 //! ```
 
+mod absolute;
 mod best_first;
 mod bins;
 mod build;

@@ -16,12 +16,18 @@ pub enum CartCriterion {
     SquaredError,
     /// Half Poisson deviance (regression of counts: y ≥ 0, Σy > 0).
     Poisson,
+    /// Mean absolute error around the weighted median (regression; the
+    /// exact splitter, numeric features).
+    AbsoluteError,
 }
 
 impl CartCriterion {
     /// Whether the criterion is for regression.
     pub fn is_regression(self) -> bool {
-        matches!(self, Self::SquaredError | Self::Poisson)
+        matches!(
+            self,
+            Self::SquaredError | Self::Poisson | Self::AbsoluteError
+        )
     }
 }
 
@@ -216,6 +222,20 @@ impl CartParams {
                 return Err(CiblageError::param(
                     "max_bins",
                     format!("must be in 2..=255, got {max_bins}"),
+                ));
+            }
+        }
+        if self.criterion == CartCriterion::AbsoluteError {
+            if let CartSplitter::Histogram { .. } = self.splitter {
+                return Err(CiblageError::param(
+                    "splitter",
+                    "absolute_error needs the exact splitter (bins' sums give no medians)",
+                ));
+            }
+            if !self.categorical.is_empty() {
+                return Err(CiblageError::param(
+                    "categorical_features",
+                    "absolute_error splits numeric features only",
                 ));
             }
         }

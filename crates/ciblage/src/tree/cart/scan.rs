@@ -54,7 +54,9 @@ impl Splitter<'_> {
         {
             return false;
         }
-        if n_missing == 0 {
+        if self.criterion == CartCriterion::AbsoluteError {
+            self.scan_absolute(feature, (start, end_nm, end), base.w_node, best);
+        } else if n_missing == 0 {
             self.scan_present(feature, (start, end), (base, scratch), best);
         } else {
             self.scan_missing(feature, (start, end_nm, end), base, best);

@@ -183,7 +183,7 @@ mod tests {
             rows in prop::collection::vec(
                 (0u16..60, 0u8..6, -40i32..40, 0u8..4, 1u8..4, 0u8..9), 8..500),
             missing in prop::collection::vec(any::<bool>(), 500),
-            (criterion, depth, min_leaf) in (0usize..5, prop::option::of(1usize..12), 1usize..4),
+            (criterion, depth, min_leaf) in (0usize..6, prop::option::of(1usize..12), 1usize..4),
             (weighted, categorical, max_features, seed) in
                 (any::<bool>(), any::<bool>(), prop::option::of(1usize..4), any::<u32>()),
         ) {
@@ -202,7 +202,10 @@ mod tests {
                 CartCriterion::SquaredError,
                 CartCriterion::Poisson,
                 CartCriterion::Gini,
+                CartCriterion::AbsoluteError,
             ][criterion];
+            // The absolute error splits numeric features only.
+            let categorical = categorical && crit != CartCriterion::AbsoluteError;
             let base = if crit.is_regression() { Cart::regressor() } else { Cart::classifier() };
             let params = base
                 .criterion(crit)
