@@ -11,24 +11,18 @@ from sklearn.tree import DecisionTreeRegressor
 
 import ciblage
 from ciblage.exceptions import InvalidParameterError
+from test_cart import assert_same_tree as assert_same_structure
 
 
 def assert_same_tree(ours, theirs, *, exact: bool = True) -> None:
-    t, s = ours.tree_, theirs.tree_
-    assert t.node_count == s.node_count
-    assert t.children_left == [c if c >= 0 else -1 for c in s.children_left]
-    assert t.children_right == [c if c >= 0 else -1 for c in s.children_right]
-    assert t.feature == [f if f >= 0 else -1 for f in s.feature]
-    inner = s.feature >= 0
-    np.testing.assert_array_equal(np.array(t.threshold)[inner], s.threshold[inner])
-    assert t.n_node_samples == list(s.n_node_samples)
-    values = np.asarray(t.value())[:, 0]
+    """The structure, thresholds and impurities (`test_cart`), and the leaf
+    values, the medians."""
+    assert_same_structure(ours, theirs, exact=exact)
+    values = np.asarray(ours.tree_.value())[:, 0]
     if exact:
-        np.testing.assert_array_equal(t.impurity, s.impurity)
-        np.testing.assert_array_equal(values, s.value[:, 0, 0])
+        np.testing.assert_array_equal(values, theirs.tree_.value[:, 0, 0])
     else:
-        np.testing.assert_allclose(t.impurity, s.impurity, rtol=1e-12, atol=1e-9)
-        np.testing.assert_allclose(values, s.value[:, 0, 0], rtol=1e-12)
+        np.testing.assert_allclose(values, theirs.tree_.value[:, 0, 0], rtol=1e-12)
 
 
 @pytest.mark.parametrize("params", [{}, {"max_depth": 3}, {"min_samples_leaf": 5},

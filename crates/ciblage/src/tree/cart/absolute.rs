@@ -17,8 +17,7 @@
 //! scikit-learn's Fenwick tree takes O(n log n).
 
 use crate::prefetch::{prefetch, LOOKAHEAD};
-use crate::tree::cart::build::{Best, Layout, Splitter, FEATURE_THRESHOLD};
-use crate::tree::cart::splitter::threshold_between;
+use crate::tree::cart::build::{Best, Layout, Splitter};
 
 /// Per-node ranks and the buffers of the two passes.
 #[derive(Debug, Default)]
@@ -301,28 +300,7 @@ impl Splitter<'_> {
                 missing_first,
             };
             self.absolute_passes(&mut s, feature, &lay, end);
-            let value = |q: usize| self.sorted_values[feature][lay.at(q)];
-            let stop = if missing_first { end } else { end_nm };
-            let mut p = start;
-            while p < end {
-                if !missing_first && p == end_nm {
-                    break;
-                }
-                if missing_first && p == start {
-                    p = start + n_missing;
-                }
-                p += 1;
-                while p < stop && value(p) <= value(p - 1) + FEATURE_THRESHOLD {
-                    p += 1;
-                }
-                let p_prev = p - 1;
-                if p == end {
-                    continue;
-                }
-                let (n_left, n_right) = (p - start, end - p);
-                if n_left < self.min_samples_leaf || n_right < self.min_samples_leaf {
-                    continue;
-                }
+            for (p, threshold) in self.layout_candidates(feature, lay, end) {
                 let k = p - start;
                 let w_left = s.prefix_w[k - 1];
                 let w_right = w_node - w_left;
@@ -333,18 +311,13 @@ impl Splitter<'_> {
                 let proxy =
                     -w_right * (s.suffix[k] / w_right) - w_left * (s.prefix[k - 1] / w_left);
                 if best.as_ref().is_none_or(|b| proxy > b.proxy) {
-                    let threshold = if p == end_nm && !missing_first {
-                        // The missing samples alone on the right.
-                        f64::INFINITY
-                    } else {
-                        threshold_between(value(p_prev), value(p))
-                    };
                     *best = Some(Best {
                         proxy,
                         feature,
                         threshold,
+                        // Without missing samples, scikit-learn's flag.
                         missing_left: if n_missing == 0 {
-                            n_left > n_right
+                            k > end - p
                         } else {
                             missing_first
                         },

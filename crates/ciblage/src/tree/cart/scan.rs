@@ -292,30 +292,9 @@ impl Splitter<'_> {
                 n_missing,
                 missing_first,
             };
-            let value = |q: usize| self.sorted_values[feature][lay.at(q)];
             let mut sums = base.clone();
             sums.pos = start;
-            let stop = if missing_first { end } else { end_nm };
-            let mut p = start;
-            while p < end {
-                if !missing_first && p == end_nm {
-                    break;
-                }
-                if missing_first && p == start {
-                    p = start + n_missing;
-                }
-                p += 1;
-                while p < stop && value(p) <= value(p - 1) + FEATURE_THRESHOLD {
-                    p += 1;
-                }
-                let p_prev = p - 1;
-                if p == end {
-                    continue;
-                }
-                let (n_left, n_right) = (p - start, end - p);
-                if n_left < self.min_samples_leaf || n_right < self.min_samples_leaf {
-                    continue;
-                }
+            for (p, threshold) in self.layout_candidates(feature, lay, end) {
                 self.update(&mut sums, &lay, end, p);
                 if sums.w_left < self.min_weight_leaf
                     || sums.w_node - sums.w_left < self.min_weight_leaf
@@ -323,12 +302,6 @@ impl Splitter<'_> {
                     continue;
                 }
                 if let Some(proxy) = self.proxy_if_better(&sums, best.as_ref()) {
-                    let threshold = if p == end_nm && !missing_first {
-                        // The missing samples alone on the right.
-                        f64::INFINITY
-                    } else {
-                        threshold_between(value(p_prev), value(p))
-                    };
                     *best = Some(Best {
                         proxy,
                         feature,
@@ -339,6 +312,49 @@ impl Splitter<'_> {
                 }
             }
         }
+    }
+
+    /// The candidate splits of `feature` read in the layout `lay` of the
+    /// node ending at `end` (scikit-learn's order): each position `p`
+    /// (the samples read before it go left) between distinct values, or
+    /// before the missing samples read last, leaving at least
+    /// `min_samples_leaf` samples on each side, with its threshold
+    /// (infinite when the missing samples alone go right).
+    pub(super) fn layout_candidates(
+        &self,
+        feature: usize,
+        lay: Layout,
+        end: usize,
+    ) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let (start, end_nm, n_missing) = (lay.start, lay.end_nm, lay.n_missing);
+        let (values, min_leaf) = (&self.sorted_values[feature][..], self.min_samples_leaf);
+        let value = move |q: usize| values[lay.at(q)];
+        let stop = if lay.missing_first { end } else { end_nm };
+        let mut p = start;
+        std::iter::from_fn(move || {
+            while p < end {
+                if !lay.missing_first && p == end_nm {
+                    return None;
+                }
+                if lay.missing_first && p == start {
+                    p = start + n_missing;
+                }
+                p += 1;
+                while p < stop && value(p) <= value(p - 1) + FEATURE_THRESHOLD {
+                    p += 1;
+                }
+                if p == end || p - start < min_leaf || end - p < min_leaf {
+                    continue;
+                }
+                let threshold = if p == end_nm && !lay.missing_first {
+                    f64::INFINITY
+                } else {
+                    threshold_between(value(p - 1), value(p))
+                };
+                return Some((p, threshold));
+            }
+            None
+        })
     }
 
     /// The candidate's proxy when it beats `best` (strictly); squared-error
