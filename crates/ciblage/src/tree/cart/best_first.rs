@@ -8,6 +8,7 @@
 //! `push_heap`/`pop_heap`, so that equal improvements come out in the same
 //! order.
 
+use crate::tree::cart::depth_first::Limits;
 use crate::tree::cart::splitter::NodeSplitter;
 use crate::tree::cart::tree::{CartTree, LEAF};
 
@@ -91,16 +92,6 @@ impl Frontier {
     }
 }
 
-/// Limits of the growth.
-pub(crate) struct Limits {
-    pub max_depth: usize,
-    pub min_samples_split: usize,
-    pub min_samples_leaf: usize,
-    pub min_weight_leaf: f64,
-    pub min_impurity_decrease: f64,
-    pub max_leaf_nodes: usize,
-}
-
 /// Creates the node `start..end` (numbered now, its best split searched
 /// now) and returns its frontier record.
 fn add_node(
@@ -114,11 +105,7 @@ fn add_node(
     let summary = sp.summarise(start, end);
     let impurity = parent_view.unwrap_or(summary.impurity);
     let n = end - start;
-    let mut is_leaf = depth >= lim.max_depth
-        || n < lim.min_samples_split
-        || n < 2 * lim.min_samples_leaf
-        || summary.w < 2.0 * lim.min_weight_leaf
-        || impurity <= f64::EPSILON;
+    let mut is_leaf = lim.stops(depth, n, summary.w, impurity);
     let mut split = None;
     if !is_leaf {
         let mut n_constant = 0;
@@ -131,7 +118,7 @@ fn add_node(
         );
         is_leaf = match &split {
             None => true,
-            Some(s) => s.pos >= end || s.improvement + f64::EPSILON < lim.min_impurity_decrease,
+            Some(s) => lim.refuses(s, end),
         };
     }
     let (w, value) = (summary.w, summary.value);
@@ -171,12 +158,17 @@ fn add_node(
     }
 }
 
-/// Grows `t` (empty) best first, with at most `lim.max_leaf_nodes` leaves.
-pub(crate) fn grow(sp: &mut impl NodeSplitter, t: &mut CartTree, lim: &Limits, n_samples: usize) {
+/// Grows `t` (empty) best first, with at most `max_leaf_nodes` leaves.
+pub(crate) fn grow(
+    sp: &mut impl NodeSplitter,
+    t: &mut CartTree,
+    (lim, max_leaf_nodes): (&Limits, usize),
+    n_samples: usize,
+) {
     let mut frontier = Frontier::default();
     let root = add_node(sp, t, lim, (0, n_samples, 0), (LEAF, false), None);
     frontier.push(root);
-    let mut splits_left = lim.max_leaf_nodes.saturating_sub(1);
+    let mut splits_left = max_leaf_nodes.saturating_sub(1);
     while let Some(r) = frontier.pop() {
         if r.is_leaf || splits_left == 0 {
             // Not expanded: a leaf (its split, searched at creation, is dropped).

@@ -15,7 +15,7 @@ use std::sync::Mutex;
 
 use crate::tree::cart::hist::{HistSplitter, SMALL_ROWS};
 use crate::tree::cart::piece::Piece;
-use crate::tree::cart::splitter::NodeSplitter;
+use crate::tree::cart::splitter::{NodeSplitter, Split};
 use crate::tree::cart::tree::{CartTree, LEAF};
 
 /// Limits of the growth.
@@ -25,6 +25,24 @@ pub(crate) struct Limits {
     pub min_samples_leaf: usize,
     pub min_weight_leaf: f64,
     pub min_impurity_decrease: f64,
+}
+
+impl Limits {
+    /// Whether a node of `n` samples, weight `w` and `impurity` at `depth`
+    /// is a leaf before any split is searched.
+    pub(crate) fn stops(&self, depth: usize, n: usize, w: f64, impurity: f64) -> bool {
+        depth >= self.max_depth
+            || n < self.min_samples_split
+            || n < 2 * self.min_samples_leaf
+            || w < 2.0 * self.min_weight_leaf
+            || impurity <= f64::EPSILON
+    }
+
+    /// Whether the best split found for the node ending at `end` is refused
+    /// (it moves nothing, or improves too little).
+    pub(crate) fn refuses(&self, split: &Split, end: usize) -> bool {
+        split.pos >= end || split.improvement + f64::EPSILON < self.min_impurity_decrease
+    }
 }
 
 /// A node waiting to be grown: its positions, depth, parent (and side),
@@ -87,15 +105,11 @@ pub(crate) fn grow<S: NodeSplitter>(
         let n_node = end - start;
         let summary = sp.summarise(start, end);
         let (w_node, imp) = (summary.w, summary.impurity);
-        let mut is_leaf = depth >= lim.max_depth
-            || n_node < lim.min_samples_split
-            || n_node < 2 * lim.min_samples_leaf
-            || w_node < 2.0 * lim.min_weight_leaf;
         // The tree's root (depth 0): its impurity is its own.
         if depth == 0 {
             impurity = imp;
         }
-        is_leaf = is_leaf || impurity <= f64::EPSILON;
+        let mut is_leaf = lim.stops(depth, n_node, w_node, impurity);
         let mut split = None;
         if is_leaf {
             sp.forget(start, end);
@@ -110,8 +124,7 @@ pub(crate) fn grow<S: NodeSplitter>(
             is_leaf = match &split {
                 None => true,
                 Some(s) => {
-                    let rejected =
-                        s.pos >= end || s.improvement + f64::EPSILON < lim.min_impurity_decrease;
+                    let rejected = lim.refuses(s, end);
                     if rejected {
                         for (a, b) in sp.children(start, end, s) {
                             sp.forget(a, b);

@@ -381,19 +381,11 @@ impl CartValidParams {
         min_weight_leaf: f64,
     ) -> CartTree {
         let p = &self.params;
-        let max_depth = p.max_depth.unwrap_or(usize::MAX);
         let mut t = CartTree::empty(p.criterion, data.d, data.n_classes);
         if let Some(max_leaf_nodes) = p.max_leaf_nodes {
-            let limits = best_first::Limits {
-                max_depth,
-                min_samples_split: p.min_samples_split,
-                min_samples_leaf: p.min_samples_leaf,
-                min_weight_leaf,
-                min_impurity_decrease: p.min_impurity_decrease,
-                max_leaf_nodes,
-            };
+            let limits = self.depth_first_limits(min_weight_leaf);
             let n = sp.samples();
-            best_first::grow(sp, &mut t, &limits, n);
+            best_first::grow(sp, &mut t, (&limits, max_leaf_nodes), n);
             return t;
         }
         let root = depth_first::Pending::root(sp.samples());
