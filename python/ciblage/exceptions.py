@@ -18,7 +18,9 @@ __all__ = [
     "ModelFileError",
     "RuleFileError",
     "NotFittedError",
+    "InternalError",
     "DegenerateCriterionWarning",
+    "RowsLeftOutWarning",
     "DataConversionWarning",
 ]
 
@@ -66,6 +68,11 @@ class RuleFileError(InvalidParameterError):
     unknown stage, bad trigger); the message names the line and field."""
 
 
+class InternalError(CiblageError, RuntimeError):
+    """A fault inside ciblage itself (a broken internal invariant). It is
+    always a bug: please report it with the message and the input's shape."""
+
+
 class DegenerateCriterionWarning(UserWarning):
     """A criterion's scores collapse to one or two classes: it has little
     discriminating power (most customers share the same value)."""
@@ -74,3 +81,9 @@ class DegenerateCriterionWarning(UserWarning):
 class DataConversionWarning(UserWarning):
     """An input was converted to the shape the method expects (a column
     vector ``y`` read as 1-D), as scikit-learn warns."""
+
+
+class RowsLeftOutWarning(UserWarning):
+    """Rows of the input were left out for a reason the caller did not ask
+    for by a parameter (null dates, returns booked before a first purchase,
+    …). The result's ``input_report`` counts them by reason."""
