@@ -5,9 +5,9 @@ use std::borrow::Cow;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Date64Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
-    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+    Date32Type, Date64Type, Decimal256Type, Float16Type, Float32Type, Float64Type, Int16Type,
+    Int32Type, Int64Type, Int8Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, ArrowPrimitiveType, PrimitiveArray, RecordBatch};
 use arrow_schema::{DataType, SchemaRef, TimeUnit};
@@ -384,7 +384,9 @@ pub fn check_number_type(argument: &'static str, column: &str, dt: &DataType) ->
         | DataType::UInt16
         | DataType::UInt32
         | DataType::UInt64
-        | DataType::Decimal128(_, _) => Ok(()),
+        | DataType::Float16
+        | DataType::Decimal128(_, _)
+        | DataType::Decimal256(_, _) => Ok(()),
         _ => Err(type_error(argument, column, dt, NUMBER_TYPES)),
     }
 }
@@ -415,6 +417,14 @@ pub fn floats<'a>(
     Ok(match dt {
         DataType::Float64 => Cow::Borrowed(&array.as_primitive::<Float64Type>().values()[..]),
         DataType::Float32 => conv::<Float32Type>(array),
+        DataType::Float16 => Cow::Owned(
+            array
+                .as_primitive::<Float16Type>()
+                .values()
+                .iter()
+                .map(|&v| f64::from(v))
+                .collect(),
+        ),
         DataType::Int64 => conv::<Int64Type>(array),
         DataType::Int32 => conv::<Int32Type>(array),
         DataType::Int16 => conv::<Int16Type>(array),
@@ -431,6 +441,21 @@ pub fn floats<'a>(
                     .values()
                     .iter()
                     .map(|&v| v as f64 / div)
+                    .collect(),
+            )
+        }
+        DataType::Decimal256(_, scale) => {
+            let div = 10f64.powi(i32::from(*scale));
+            Cow::Owned(
+                array
+                    .as_primitive::<Decimal256Type>()
+                    .values()
+                    .iter()
+                    .map(|v| {
+                        // high · 2^128 + low (at most 76 digits: finite).
+                        let (low, high) = v.to_parts();
+                        (high as f64 * 2f64.powi(128) + low as f64) / div
+                    })
                     .collect(),
             )
         }

@@ -66,6 +66,15 @@ pub enum CiblageError {
         /// The argument (or column) holding the ids.
         argument: String,
     },
+    /// A sum of finite values that exceeds the range of `f64` (a total of
+    /// amounts near 1e308): the result would be ±inf, so it is refused.
+    #[error("{argument}: the {what} overflows the range of 64-bit floats (about ±1.8e308)")]
+    SumOverflow {
+        /// The argument (or column) whose values are summed.
+        argument: String,
+        /// Which sum overflows (e.g. "revenue of customer 17").
+        what: String,
+    },
     /// A parameter value outside its domain.
     #[error("invalid parameter {name}: {reason}")]
     InvalidParameter {
@@ -102,6 +111,19 @@ pub enum CiblageError {
 pub type Result<T, E = CiblageError> = std::result::Result<T, E>;
 
 impl CiblageError {
+    /// Refuses a sum that is not finite (its terms are): a
+    /// [`CiblageError::SumOverflow`] naming `argument` and `what`.
+    pub fn check_sum(argument: &str, what: impl FnOnce() -> String, sum: f64) -> Result<f64> {
+        if sum.is_finite() {
+            Ok(sum)
+        } else {
+            Err(Self::SumOverflow {
+                argument: argument.into(),
+                what: what(),
+            })
+        }
+    }
+
     /// Shorthand for an [`CiblageError::InvalidParameter`].
     pub fn param(name: &'static str, reason: impl Into<String>) -> Self {
         Self::InvalidParameter {

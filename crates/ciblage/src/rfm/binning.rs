@@ -220,6 +220,11 @@ impl Interpolation {
             }
             Self::Numpy => {
                 let d = b - a;
+                if !d.is_finite() {
+                    // a and b of opposite signs near ±1.8e308: their
+                    // difference overflows, the weighted mean does not.
+                    return (1.0 - h) * a + h * b;
+                }
                 if h >= 0.5 {
                     b - d * (1.0 - h)
                 } else {

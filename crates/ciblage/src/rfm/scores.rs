@@ -113,6 +113,13 @@ pub(crate) fn score(
             revenue[c] - cost.map_or(0.0, |k| k[c])
         })
         .collect();
+    check_customer_sums(
+        activity,
+        cost.map(Vec::as_slice),
+        &order,
+        &monetary,
+        customers,
+    )?;
     let average: Vec<f64> = monetary
         .iter()
         .zip(&frequency)
@@ -167,7 +174,7 @@ pub(crate) fn score(
                 .index_of(scores[0][i], scores[1][i], scores[2][i]) as u16
         })
         .collect();
-    Ok(RfmScores {
+    let scores = RfmScores {
         params: params.clone(),
         as_of,
         zone,
@@ -183,7 +190,45 @@ pub(crate) fn score(
         segment,
         criteria,
         report: activity.report,
-    })
+    };
+    // The per-segment revenue adds customers' values: refuse a total that
+    // leaves the float range rather than report ±inf.
+    for row in scores.segment_summary() {
+        let what = || format!("total of segment {:?}", row.segment);
+        CiblageError::check_sum("amount", what, row.revenue)?;
+    }
+    Ok(scores)
+}
+
+/// Refuses per-customer sums (revenue, cost, margin) that overflow to ±inf
+/// although every row is finite; the customer is named. One pass over the
+/// scored customers.
+fn check_customer_sums(
+    activity: &CustomerActivity,
+    cost: Option<&[f64]>,
+    order: &[u32],
+    monetary: &[f64],
+    customers: &CustomerIndex,
+) -> Result<()> {
+    if monetary.iter().all(|m| m.is_finite()) {
+        return Ok(());
+    }
+    let Some(&c) = order
+        .iter()
+        .zip(monetary)
+        .find_map(|(c, m)| (!m.is_finite()).then_some(c))
+    else {
+        return Ok(());
+    };
+    let id = customers.id(c);
+    let (argument, what) = if !activity.revenue[c as usize].is_finite() {
+        ("amount", "sum of amounts")
+    } else if cost.is_some_and(|k| !k[c as usize].is_finite()) {
+        ("cost", "sum of costs")
+    } else {
+        ("amount", "margin (sum of amounts minus sum of costs)")
+    };
+    CiblageError::check_sum(argument, || format!("{what} of customer {id}"), f64::NAN).map(|_| ())
 }
 
 impl RfmScores {
