@@ -75,8 +75,9 @@ def to_arrow(data: Any, columns: Mapping[str, str], argument: str = "transaction
     kind = table_kind(data)
     if _is_column_like(data):
         raise ColumnTypeError(
-            f"{argument}: expected a table (pandas, polars or pyarrow, or a dict of arrays), got a single column "
-            f"({type(data).__module__.split('.')[0]}.{type(data).__name__}); pass a DataFrame with named columns"
+            f"{argument}: expected a pandas, polars or pyarrow table, a dict of arrays, or an object with "
+            f"__arrow_c_stream__, got a single column ({type(data).__module__.split('.')[0]}.{type(data).__name__}); "
+            "pass a table with named columns"
         )
     # pyarrow's pool keeps memory freed by earlier work (reading a parquet
     # file into pandas leaves hundreds of MiB); hand it back to the system

@@ -452,9 +452,16 @@ pub fn floats<'a>(
                     .values()
                     .iter()
                     .map(|v| {
+                        // Within i128 exactly as for Decimal128; beyond, as
                         // high · 2^128 + low (at most 76 digits: finite).
-                        let (low, high) = v.to_parts();
-                        (high as f64 * 2f64.powi(128) + low as f64) / div
+                        let whole = v.to_i128().map_or_else(
+                            || {
+                                let (low, high) = v.to_parts();
+                                high as f64 * 2f64.powi(128) + low as f64
+                            },
+                            |x| x as f64,
+                        );
+                        whole / div
                     })
                     .collect(),
             )
@@ -575,5 +582,30 @@ mod tests {
         encode_ids(&mut index, &dict, "customer", "c", 0, &mut codes).unwrap();
         assert_eq!(codes, [0, 1, 0]);
         assert_eq!(index.len(), 2);
+    }
+
+    #[test]
+    fn half_floats_and_wide_decimals_are_read_as_numbers() {
+        use arrow_array::{Decimal256Array, Float16Array};
+        use arrow_buffer::i256;
+        let h = Float16Array::from(vec![half_of(1.5), half_of(-2.0)]);
+        check_number_type("amount", "a", h.data_type()).unwrap();
+        assert_eq!(&*floats(&h, "amount", "a", 0).unwrap(), &[1.5, -2.0]);
+        // 12345 and −5 at scale 2: 123.45 and −0.05; 2^130 at scale 0.
+        let d = Decimal256Array::from(vec![
+            i256::from_i128(12_345),
+            i256::from_i128(-5),
+            i256::from_parts(0, 4),
+        ])
+        .with_precision_and_scale(76, 2)
+        .unwrap();
+        check_number_type("amount", "a", d.data_type()).unwrap();
+        let v = floats(&d, "amount", "a", 0).unwrap();
+        assert!((v[0] - 123.45).abs() < 1e-12 && (v[1] + 0.05).abs() < 1e-15);
+        assert_eq!(v[2], 2f64.powi(130) / 100.0);
+    }
+
+    fn half_of(v: f32) -> <arrow_array::types::Float16Type as ArrowPrimitiveType>::Native {
+        <arrow_array::types::Float16Type as ArrowPrimitiveType>::Native::from_f32(v)
     }
 }

@@ -8,7 +8,9 @@ use crate::customers::{CustomerIds, CustomerIndex};
 use crate::error::{CiblageError, Result};
 use crate::rfm::binning::{classify, Classes};
 use crate::rfm::params::{FrequencyMeasure, MonetaryMeasure, RfmValidParams, RfmVariant};
-use crate::rfm::summary::{Criterion, CriterionReport, SegmentSummary};
+use crate::rfm::summary::{
+    check_customer_sums, check_segment_sums, Criterion, CriterionReport, SegmentSummary,
+};
 use crate::time::{date_from_day, day_from_date, iso_day, Zone};
 
 /// Per-customer RFM values, scores and segments, one row per customer that
@@ -191,44 +193,8 @@ pub(crate) fn score(
         criteria,
         report: activity.report,
     };
-    // The per-segment revenue adds customers' values: refuse a total that
-    // leaves the float range rather than report ±inf.
-    for row in scores.segment_summary() {
-        let what = || format!("total of segment {:?}", row.segment);
-        CiblageError::check_sum("amount", what, row.revenue)?;
-    }
+    check_segment_sums(&scores)?;
     Ok(scores)
-}
-
-/// Refuses per-customer sums (revenue, cost, margin) that overflow to ±inf
-/// although every row is finite; the customer is named. One pass over the
-/// scored customers.
-fn check_customer_sums(
-    activity: &CustomerActivity,
-    cost: Option<&[f64]>,
-    order: &[u32],
-    monetary: &[f64],
-    customers: &CustomerIndex,
-) -> Result<()> {
-    if monetary.iter().all(|m| m.is_finite()) {
-        return Ok(());
-    }
-    let Some(&c) = order
-        .iter()
-        .zip(monetary)
-        .find_map(|(c, m)| (!m.is_finite()).then_some(c))
-    else {
-        return Ok(());
-    };
-    let id = customers.id(c);
-    let (argument, what) = if !activity.revenue[c as usize].is_finite() {
-        ("amount", "sum of amounts")
-    } else if cost.is_some_and(|k| !k[c as usize].is_finite()) {
-        ("cost", "sum of costs")
-    } else {
-        ("amount", "margin (sum of amounts minus sum of costs)")
-    };
-    CiblageError::check_sum(argument, || format!("{what} of customer {id}"), f64::NAN).map(|_| ())
 }
 
 impl RfmScores {
