@@ -190,6 +190,9 @@ def value_tiers(
             increasing in (0, 1), wrong number of names.
         ColumnNotFoundError, ColumnTypeError: a missing or non-numeric column.
     """
+    labels = {column_arg(value, "value"): value}
+    if customer is not None:
+        labels[column_arg(customer, "customer")] = customer
     value = column_arg(value, "value")
     customer = opt_column_arg(customer, "customer")
     method = as_choice(method, "method", ("count", "abc"))
@@ -217,8 +220,10 @@ def value_tiers(
     columns["tier"] = pa.DictionaryArray.from_arrays(pa.array(tier.astype(np.int32)), pa.array(tier_names))
     out_kind = kind if kind in ("pandas", "polars") else "pyarrow"
     report = make_report(len(values), {})
-    return ValueTiers(from_arrow(pa.table(columns), out_kind), from_arrow(summary, out_kind), list(tier_names),
-                      report)
+    table = from_arrow(pa.table(columns), out_kind)
+    if out_kind == "pandas":  # integer column labels come back as they were given
+        table = table.rename(columns={k: v for k, v in labels.items() if not isinstance(v, str)})
+    return ValueTiers(table, from_arrow(summary, out_kind), list(tier_names), report)
 
 
 class Concentration:
