@@ -70,13 +70,18 @@ def customer_totals(
     return attach_report(out, make_report(rows, {}))
 
 
+def _is_table(data: Any) -> bool:
+    """False for a 1-D array of values (numpy, list, Series, Arrow array)."""
+    kind = table_kind(data)
+    return not (isinstance(data, (np.ndarray, list, tuple, pa.Array, pa.ChunkedArray))
+                or (kind in ("pandas", "polars") and data.__class__.__name__ == "Series"))
+
+
 def _id_and_values(data: Any, customer: str | None, value: str,
                    argument: str = "customers") -> tuple[pa.Table | None, np.ndarray, str]:
     """The customer id column (if any) and the value column as float64."""
     kind = table_kind(data)
-    if isinstance(data, np.ndarray) or (kind == "pandas" and data.__class__.__name__ == "Series") or (
-        kind == "polars" and data.__class__.__name__ == "Series"
-    ) or isinstance(data, (list, tuple, pa.Array, pa.ChunkedArray)):
+    if not _is_table(data):
         if isinstance(data, np.ndarray) and data.ndim != 1:
             raise ColumnTypeError(f"{argument}: expected a 1-D array of values, got an array of shape {data.shape}")
         if isinstance(data, pa.ChunkedArray):
@@ -205,7 +210,7 @@ def value_tiers(
     ids, values, kind = _id_and_values(customers, customer, value)
     tier, rank, tier_names, summary = _native.value_tiers(
         values,
-        column=value,
+        column=value if _is_table(customers) else "value",
         method=method,
         shares=shares_list,
         bounds=bounds_list,
@@ -274,4 +279,4 @@ def concentration(customers: Any, *, value: str = "monetary") -> Concentration:
     """
     value = column_arg(value, "value")
     _, values, kind = _id_and_values(customers, None, value)
-    return Concentration(_native.Concentration(values, column=value), kind)
+    return Concentration(_native.Concentration(values, column=value if _is_table(customers) else "value"), kind)
