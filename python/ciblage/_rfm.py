@@ -90,10 +90,12 @@ class RfmResult:
             self.as_of = _dt.date.fromisoformat(native.as_of)
         except ValueError as e:
             # The default reference date is the day after the last
-            # transaction: a transaction on 9999-12-31 has none in Python.
+            # transaction: after a transaction on 9999-12-31 (or outside
+            # years 1 to 9999) there is no Python date for it.
             raise InvalidParameterError(
                 f"invalid parameter as_of: the default reference date {native.as_of} (the day after the last "
-                "transaction) is past 9999-12-31, the last date Python represents; pass as_of explicitly"
+                "transaction) is outside the dates Python represents (0001-01-01 to 9999-12-31); pass as_of "
+                "explicitly"
             ) from e
         raw = native.input_report()
         self.input_report: dict[str, Any] = make_report(

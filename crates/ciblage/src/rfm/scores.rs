@@ -298,8 +298,15 @@ impl RfmScores {
 
     /// Weighted scores `(wR R + wF F + wM M) / (wR + wF + wM)`, on the score scale.
     pub fn weighted_scores(&self) -> Vec<f64> {
-        let w = self.params.weights;
-        let total: f64 = w.iter().sum();
+        let mut w = self.params.weights;
+        let mut total: f64 = w.iter().sum();
+        if !(total * 9.0).is_finite() {
+            // Weights near 1.8e308: scaled by the largest, so that no sum
+            // or product of a weight and a score leaves the float range.
+            let largest = w.iter().copied().fold(0.0, f64::max);
+            w = w.map(|x| x / largest);
+            total = w.iter().sum();
+        }
         (0..self.len())
             .map(|i| {
                 (w[0] * f64::from(self.scores[0][i])

@@ -292,4 +292,30 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("margin"), "{e}");
     }
+
+    #[test]
+    fn huge_weights_give_the_same_weighted_scores_as_small_ones() {
+        let tx = Transactions::from_int_ids(&[1, 2, 3], vec![0, DAY, 2 * DAY], vec![1.0, 2.0, 3.0])
+            .unwrap();
+        let small = Rfm::params()
+            .bins(3)
+            .weights(1.0, 0.0, 1.0)
+            .fit(&tx)
+            .unwrap();
+        let huge = Rfm::params()
+            .bins(3)
+            .weights(1e308, 0.0, 1e308)
+            .fit(&tx)
+            .unwrap();
+        // (R + M) / 2 in both cases: customer 3 has R = 3, M = 3 → 3.
+        assert_eq!(small.weighted_scores(), huge.weighted_scores());
+        assert_eq!(huge.weighted_scores()[2], 3.0);
+        let one = Rfm::params()
+            .bins(3)
+            .weights(f64::MAX, 0.0, 0.0)
+            .fit(&tx)
+            .unwrap();
+        let r: Vec<f64> = one.r_scores().iter().map(|&s| f64::from(s)).collect();
+        assert_eq!(one.weighted_scores(), r);
+    }
 }
