@@ -164,6 +164,11 @@ def _check_one_zone(values: Any, argument: str, column: str) -> None:
     """Refuses Python datetimes of several time zones (or naive mixed with
     aware) in one column: Arrow would read them in the first value's zone,
     putting day boundaries in the wrong place for the others."""
+    # Only a column of datetimes is scanned (a column of strings, the usual
+    # object column, is not): its first present value tells.
+    first = next((v for v in values if v is not None and v == v), None)
+    if not isinstance(first, _dt.datetime):
+        return
     zones: set[str | None] = set()
     for v in values:
         if isinstance(v, _dt.datetime):
