@@ -153,6 +153,19 @@ mod tests {
     }
 
     #[test]
+    fn sums_out_of_range_name_the_argument() {
+        assert_eq!(
+            CiblageError::check_sum("amount", || unreachable!(), 2.5),
+            Ok(2.5)
+        );
+        let e = CiblageError::check_sum("amount", || "sum of amounts".into(), 1e308 * 10.0);
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "amount: the sum of amounts overflows the range of 64-bit floats (about ±1.8e308)"
+        );
+    }
+
+    #[test]
     fn errors_are_send_and_sync() {
         fn check<T: Send + Sync + 'static>() {}
         check::<CiblageError>();
