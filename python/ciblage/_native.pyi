@@ -102,9 +102,7 @@ def synthetic_transactions(
     string_ids: bool = False,
     return_rate: float = 0.02,
 ) -> Any: ...
-def customer_totals(
-    table: Any, *, customer: str, amount: str, cost: str | None = None
-) -> tuple[Any, int]: ...
+def customer_totals(table: Any, *, customer: str, amount: str, cost: str | None = None) -> Any: ...
 def value_tiers(
     values: npt.NDArray[np.float64],
     *,

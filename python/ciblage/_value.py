@@ -61,8 +61,11 @@ def customer_totals(
     columns = {"customer": customer, "amount": amount}
     if cost is not None:
         columns["cost"] = cost
-    table, rows = _native.customer_totals(to_arrow(transactions, columns), customer=customer, amount=amount,
-                                          cost=cost)
+    native = _native.customer_totals(to_arrow(transactions, columns), customer=customer, amount=amount, cost=cost)
+    table = pa.RecordBatchReader.from_stream(native).read_all()
+    # Every row is counted in one customer's transactions (bad rows are
+    # refused, none is left out): the rows read are their sum.
+    rows = int(pc.sum(table.column("transactions")).as_py() or 0)
     kind = table_kind(transactions)
     out = from_arrow(table, kind if kind in ("pandas", "polars") else "pyarrow")
     if kind == "pandas" and not isinstance(labels["customer"], str):

@@ -62,11 +62,14 @@ fn first_null(array: &dyn Array) -> Option<usize> {
     (0..array.len()).find(|&i| array.is_null(i))
 }
 
-fn null_error(argument: &str, row: usize) -> BindError {
-    BindError::Core(CiblageError::NullValue {
-        argument: argument.to_owned(),
-        row,
-    })
+/// A null at `row`, naming the argument and, when it differs, the column.
+fn null_error(argument: &str, column: &str, row: usize) -> BindError {
+    let argument = if argument == column {
+        argument.to_owned()
+    } else {
+        format!("{argument} (column {column:?})")
+    };
+    BindError::Core(CiblageError::NullValue { argument, row })
 }
 
 /// Checks the id column's type before any work.
@@ -205,7 +208,7 @@ pub fn encode_ids(
     out: &mut Vec<u32>,
 ) -> BindResult<()> {
     if let Some(i) = first_null(array) {
-        return Err(null_error(argument, row0 + i));
+        return Err(null_error(argument, column, row0 + i));
     }
     let dt = array.data_type();
     match dt {
@@ -301,7 +304,7 @@ pub fn micros<'a>(
     row0: usize,
 ) -> BindResult<Cow<'a, [i64]>> {
     if let Some(i) = first_null(array) {
-        return Err(null_error(argument, row0 + i));
+        return Err(null_error(argument, column, row0 + i));
     }
     // numpy's NaT (the smallest i64) is a missing value too.
     let raw: Option<&[i64]> = match array.data_type() {
@@ -320,7 +323,7 @@ pub fn micros<'a>(
         _ => None,
     };
     if let Some(i) = raw.and_then(|v| v.iter().position(|&t| t == i64::MIN)) {
-        return Err(null_error(argument, row0 + i));
+        return Err(null_error(argument, column, row0 + i));
     }
     let scaled = |values: &[i64], factor: i64| -> BindResult<Cow<'static, [i64]>> {
         if let Some(i) = values.iter().position(|v| v.checked_mul(factor).is_none()) {
@@ -399,7 +402,7 @@ pub fn floats<'a>(
     row0: usize,
 ) -> BindResult<Cow<'a, [f64]>> {
     if let Some(i) = first_null(array) {
-        return Err(null_error(argument, row0 + i));
+        return Err(null_error(argument, column, row0 + i));
     }
     fn conv<T: ArrowPrimitiveType>(a: &dyn Array) -> Cow<'static, [f64]>
     where

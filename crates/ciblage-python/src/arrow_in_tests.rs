@@ -35,20 +35,23 @@ fn null_ids_timestamps_and_amounts_are_refused_with_their_row() {
     let mut index = CustomerIndex::new();
     let ids = Int64Array::from(vec![Some(1), None]);
     let err = encode_ids(&mut index, &ids, "customer", "id", 10, &mut Vec::new()).unwrap_err();
-    assert_eq!(message(err), "customer: null value at row 11");
+    assert_eq!(
+        message(err),
+        "customer (column \"id\"): null value at row 11"
+    );
     let nat = TimestampNanosecondArray::from(vec![5, i64::MIN]);
     assert_eq!(
         message(micros(&nat, "timestamp", "ts", 0).unwrap_err()),
-        "timestamp: null value at row 1"
+        "timestamp (column \"ts\"): null value at row 1"
     );
     let ts = TimestampNanosecondArray::from(vec![None, Some(5)]);
     assert_eq!(
         message(micros(&ts, "timestamp", "ts", 0).unwrap_err()),
-        "timestamp: null value at row 0"
+        "timestamp (column \"ts\"): null value at row 0"
     );
     let a = Float64Array::from(vec![Some(1.0), Some(2.0), None]);
     assert_eq!(
-        message(floats(&a, "amount", "a", 0).unwrap_err()),
+        message(floats(&a, "amount", "amount", 0).unwrap_err()),
         "amount: null value at row 2"
     );
 }

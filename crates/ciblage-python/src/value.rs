@@ -162,9 +162,7 @@ impl PyConcentration {
 }
 
 /// Transactions, revenue and, with `cost`, cost and margin per customer of
-/// a transaction table; customers in order of first appearance. Returns the
-/// table and the number of rows read (every row is used: bad rows are
-/// refused, none is left out).
+/// a transaction table; customers in order of first appearance.
 #[pyfunction]
 #[pyo3(signature = (table, *, customer, amount, cost = None))]
 pub fn customer_totals(
@@ -173,14 +171,9 @@ pub fn customer_totals(
     customer: &str,
     amount: &str,
     cost: Option<&str>,
-) -> PyResult<(PyTable, u64)> {
+) -> PyResult<PyTable> {
     let (batches, schema) = table.into_inner();
-    let names = [
-        ("customer", customer),
-        ("amount", amount),
-        ("cost", cost.unwrap_or("cost")),
-    ];
-    let read = py.detach(|| -> BindResult<_> {
+    let batch = py.detach(|| -> BindResult<_> {
         let ci = arrow_in::column_index(&schema, "customer", customer)?;
         arrow_in::check_id_type("customer", customer, schema.field(ci).data_type())?;
         let mut numbers = vec![("amount", amount)];
@@ -205,8 +198,9 @@ pub fn customer_totals(
             columns.get(1).map(|c| &c[..]),
         );
         crate::scratch::give_codes(codes);
-        let totals = totals?;
-        let rows: u64 = totals.transactions().iter().sum();
+        let totals = totals.map_err(|e| {
+            crate::error::name_columns(e, &[("amount", amount), ("cost", cost.unwrap_or("cost"))])
+        })?;
         let mut t = TableBuilder::default();
         t.push(customer, out::ids_array(index.ids()));
         t.push(
@@ -218,14 +212,10 @@ pub fn customer_totals(
             t.push("cost", out::f64_array(c));
             t.push("margin", out::f64_array(&m));
         }
-        Ok((t.finish(), rows))
-    });
-    let (batch, rows) = read.map_err(|e| match e {
-        BindError::Core(c) => BindError::Core(crate::error::name_columns(c, &names)),
-        other => other,
+        Ok(t.finish())
     })?;
     let schema = batch.schema();
-    Ok((PyTable::try_new(vec![batch], schema)?, rows))
+    PyTable::try_new(vec![batch], schema)
 }
 
 /// One numeric column of all batches as f64, borrowed when there is one
