@@ -504,3 +504,48 @@ def test_concentration_report_counts_clipped_values() -> None:
     values = np.array([-2.0, 0.0, 5.0, 1.0])
     c = ciblage.concentration(values)
     assert c.input_report == {"rows_read": 4, "rows_used": 4, "left_out": {}, "clipped": int((values < 0).sum())}
+
+
+def _gini(x: np.ndarray) -> float:
+    """Gini of non-negative values, the textbook formula over sorted values."""
+    x = np.sort(np.clip(x.astype(float), 0, None))
+    n = len(x)
+    return float(2 * np.sum(np.arange(1, n + 1) * x) / (n * x.sum()) - (n + 1) / n)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pa.array([decimal.Decimal("1.50"), decimal.Decimal("4.25"), decimal.Decimal("0.25")], pa.decimal128(6, 2)),
+        pa.array([decimal.Decimal("1.50"), decimal.Decimal("4.25"), decimal.Decimal("0.25")], pa.decimal256(60, 2)),
+        pa.array(np.array([1.5, 4.25, 0.25], dtype=np.float16)),
+        pa.array([2**60, 3, 2**55], pa.uint64()),
+        pa.array([-3, 7, 1], pa.int8()),
+    ],
+    ids=["decimal128", "decimal256", "float16", "uint64-beyond-2^53", "int8-negative"],
+)
+def test_value_column_types_in_concentration_and_tiers(values) -> None:
+    as_float = np.array(values.to_pylist(), dtype=object).astype(float)
+    table = pa.table({"customer_id": ["a", "b", "c"], "monetary": values})
+    c = ciblage.concentration(table)
+    assert c.gini == pytest.approx(_gini(as_float), abs=1e-12)
+    assert c.total == pytest.approx(np.clip(as_float, 0, None).sum(), rel=1e-15)
+    tiers = ciblage.value_tiers(table, method="abc", bounds=[0.5])
+    # Rank 1 is the largest value; values <= 0 fall in the no-value tier.
+    order = np.argsort(-as_float, kind="stable")
+    assert tiers.customers.column("rank").to_pylist() == (np.argsort(order) + 1).tolist()
+    no_value = tiers.names[-1]
+    tier_names = tiers.customers.column("tier").to_pylist()
+    assert [t == no_value for t in tier_names] == (as_float <= 0).tolist()
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars", "pyarrow"])
+def test_customer_totals_string_view_and_dictionary_ids(kind) -> None:
+    ids = pa.array(["x", "y", "x"], pa.string_view())
+    table = pa.table({"customer_id": ids, "amount": [1.5, 2.0, 3.0]})
+    data = {"pandas": table.to_pandas(), "polars": pl.from_arrow(table), "pyarrow": table}[kind]
+    out = ciblage.customer_totals(data)
+    got = pa.table(out) if kind == "polars" else (pa.Table.from_pandas(out) if kind == "pandas" else out)
+    expected = pd.DataFrame({"c": ["x", "y", "x"], "a": [1.5, 2.0, 3.0]}).groupby("c", sort=False)["a"].sum()
+    assert got.column("customer_id").to_pylist() == expected.index.tolist()
+    assert got.column("revenue").to_pylist() == expected.tolist()
