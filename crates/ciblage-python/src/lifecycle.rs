@@ -90,7 +90,9 @@ impl PyRuleSet {
 
 /// Evaluates `rules` over `n` customers whose fields are `columns` (name →
 /// float64 array, NaN = missing) and tiers; history rows are customer row
-/// indices and local days. Returns (customers table, decisions table).
+/// indices (`u32::MAX`: a customer not evaluated) and local days. Returns
+/// (customers table, decisions table, history counts: in the window, before
+/// it, after today, of customers not evaluated).
 #[pyfunction]
 #[pyo3(signature = (rules, n, columns, tiers, history_rows, history_days, today))]
 #[allow(clippy::too_many_arguments)]
@@ -103,7 +105,7 @@ pub fn lifecycle_evaluate(
     history_rows: PyReadonlyArray1<'_, u32>,
     history_days: PyReadonlyArray1<'_, i64>,
     today: i64,
-) -> PyResult<(PyTable, PyTable)> {
+) -> PyResult<(PyTable, PyTable, (u64, u64, u64, u64))> {
     let mut states = CustomerStates::new(n);
     for (name, values) in &columns {
         let field = Field::parse(name).ok_or_else(|| {
@@ -195,11 +197,14 @@ pub fn lifecycle_evaluate(
         "explanation",
         out::strings_from(why.iter().map(String::as_str)),
     );
-    Ok((cust.into_py_table()?, dec.into_py_table()?))
+    let h = decisions.history_counts();
+    let counts = (h.in_window, h.before_window, h.after_today, h.not_evaluated);
+    Ok((cust.into_py_table()?, dec.into_py_table()?, counts))
 }
 
 /// Behaviour change per customer (ordered by id): frequency_change,
-/// spend_change, reactivated, from a transaction table.
+/// spend_change, reactivated, from a transaction table; and the row counts
+/// (read, on or after `today`).
 #[pyfunction]
 #[pyo3(signature = (table, *, customer, timestamp, amount, today, window_days = 90, timezone = None))]
 #[allow(clippy::too_many_arguments)]
@@ -212,7 +217,7 @@ pub fn behaviour_change(
     today: &str,
     window_days: u32,
     timezone: Option<&str>,
-) -> PyResult<PyTable> {
+) -> PyResult<(PyTable, (u64, u64))> {
     let day = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").map_err(|_| {
         InvalidParameterError::new_err(format!(
             "invalid parameter today: expected a date (YYYY-MM-DD), got {today:?}"
@@ -224,6 +229,10 @@ pub fn behaviour_change(
         amount,
     };
     let (batches, schema) = table.into_inner();
+    let rows_read = batches
+        .iter()
+        .map(arrow_array::RecordBatch::num_rows)
+        .sum::<usize>() as u64;
     let (index, change) = py
         .detach(|| -> crate::error::BindResult<_> {
             let mut tx = crate::tx_in::read_transactions(&batches, &schema, &names, timezone)?;
@@ -246,5 +255,5 @@ pub fn behaviour_change(
     );
     t.push("spend_change", out::f64_array(&pick(&change.spend_change)));
     t.push("reactivated", out::f64_array(&pick(&change.reactivated)));
-    t.into_py_table()
+    Ok((t.into_py_table()?, (rows_read, change.rows_after_today)))
 }
