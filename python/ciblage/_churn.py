@@ -228,9 +228,10 @@ class Migration:
         self.input_report: dict[str, Any] = input_report if input_report is not None else make_report(0, {})
 
 
-def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[pa.Table, Any]:
+def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[pa.Table, Any, list[str]]:
     """The ids (normalised, checked: no null, no duplicate) and the labels
-    (no null) of one side, and the original id column."""
+    (no null, as strings) of one side, the original id column, and the
+    label order of a categorical column."""
     table = pa.table(to_arrow(data, {"customer": customer, "segment": segment}, argument=argument))
     where = f"{argument} column {customer!r}"
     original = table.column(customer)
@@ -249,7 +250,15 @@ def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[pa.T
             f"{ids[row].as_py()!r}; {n_missing:,} in all); label every customer, or leave the "
             "customer out of the table to have him reported as absent"
         )
-    return pa.table({customer: ids, segment: labels}), original
+    order: list[str] = []
+    if pa.types.is_dictionary(labels.type):
+        if labels.num_chunks:
+            order = [str(v) for v in labels.chunk(0).dictionary.to_pylist()]
+        labels = pa.chunked_array([c.dictionary.cast(pa.large_string()).take(c.indices) for c in labels.chunks],
+                                  type=pa.large_string())
+    else:
+        labels = labels.cast(pa.large_string())
+    return pa.table({customer: ids, segment: labels}), original, order
 
 
 def migration(
@@ -274,21 +283,14 @@ def migration(
     customer = as_str(customer, "customer")
     segment = as_str(segment, "segment")
     absent = as_str(absent, "absent")
-    left, left_ids = _labels(before, customer, segment, "before")
-    right, right_ids = _labels(after, customer, segment, "after")
+    left, left_ids, left_order = _labels(before, customer, segment, "before")
+    right, right_ids, right_order = _labels(after, customer, segment, "after")
     _ids.check_same_kind(left_ids, f"before column {customer!r}", right_ids, f"after column {customer!r}")
-    order: list[str] = []
-    for t in (left, right):
-        col = t.column(segment)
-        if pa.types.is_dictionary(col.type) and col.num_chunks:
-            order += [str(v) for v in col.chunk(0).dictionary.to_pylist()]
+    order = left_order + right_order
     left = left.rename_columns([customer, "before"])
     right = right.rename_columns([customer, "after"])
     for side, t in (("before", left), ("after", right)):
-        col = t.column(side)
-        if pa.types.is_dictionary(col.type):
-            col = col.cast(col.type.value_type)
-        if pc.any(pc.equal(col.cast(pa.string()), absent)).as_py():
+        if pc.any(pc.equal(t.column(side), absent)).as_py():
             raise InvalidParameterError(
                 f"invalid parameter absent: {absent!r} is a segment label of {side}; choose another "
                 "label for customers missing from one side"
@@ -296,10 +298,7 @@ def migration(
     joined = left.join(right, keys=customer, join_type="full outer", coalesce_keys=True)
 
     def labels_of(name: str) -> list[str]:
-        col = joined.column(name)
-        if pa.types.is_dictionary(col.type):
-            col = col.cast(col.type.value_type)
-        return [absent if v is None else v for v in col.cast(pa.string()).to_pylist()]
+        return [absent if v is None else v for v in joined.column(name).to_pylist()]
 
     before_labels, after_labels = labels_of("before"), labels_of("after")
     names, counts = _native.migration(before_labels, after_labels, order)

@@ -16,7 +16,8 @@ from .exceptions import ColumnTypeError, InvalidInputError
 def _kind(t: Any) -> str | None:
     if pa.types.is_dictionary(t):
         return _kind(t.value_type)
-    if pa.types.is_integer(t):
+    if pa.types.is_integer(t) or pa.types.is_floating(t):
+        # pandas stores integer ids with a missing value as floats.
         return "integer"
     if pa.types.is_string(t) or pa.types.is_large_string(t) or str(t) == "string_view":
         return "string"
@@ -32,6 +33,13 @@ def normalize(col: Any, where: str) -> pa.ChunkedArray:
     if kind is None:
         raise ColumnTypeError(f"{where}: has type {col.type}, expected integer or string ids")
     target = pa.int64() if kind == "integer" else pa.large_string()
+    if pa.types.is_floating(col.type):
+        nan = pc.fill_null(pc.is_nan(col), False)
+        whole = pc.fill_null(pc.equal(pc.floor(col), col), True)
+        if not pc.all(pc.or_(nan, whole)).as_py():
+            raise ColumnTypeError(f"{where}: has type {col.type} with values that are not whole numbers; "
+                                  "expected integer or string ids")
+        col = pc.if_else(nan, pa.scalar(None, col.type), col)
     try:
         if pa.types.is_dictionary(col.type):
             # Decoded through the target type: pyarrow cannot take from
