@@ -192,6 +192,14 @@ BAD: list[tuple[str, Callable[[Path], Any], type[Exception], str]] = [
     ("ruleset-unknown-per-stage",
      lambda _: ciblage.lifecycle.RuleSet.from_json('{"version": 1,\n "pressure": {\n  "per_stage": {"vip": 1}}}'),
      RuleFileError, r"line 3.*pressure\.per_stage"),
+    ("ruleset-text-not-str", lambda _: ciblage.lifecycle.RuleSet.from_toml(5), InvalidParameterError, "text"),
+    ("ruleset-bytes-not-utf8",
+     lambda _: ciblage.lifecycle.RuleSet.from_json(b'{"version": 1,\n "channels": {"default": "caf\xe9"}}'),
+     RuleFileError, r"line 2.*UTF-8"),
+    ("ruleset-reactivated-false",
+     lambda _: ciblage.lifecycle.RuleSet.from_toml(
+         'version = 1\n[[rule]]\nname = "r"\naction = "a"\ntrigger = { reactivated = false }\n'),
+     RuleFileError, r"line 2.*trigger"),
     # lifecycle.customer_state
     # (the tiny table makes the RFM scores degenerate: quiet, see _quiet)
     ("state-window-huge", lambda _: ciblage.lifecycle.customer_state(TX, today=TODAY, window_days=2**40),

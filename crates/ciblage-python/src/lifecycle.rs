@@ -38,18 +38,18 @@ impl PyRuleSet {
         }
     }
 
-    /// Reads a TOML rule file's text.
+    /// Reads a TOML rule file's text (`str`, or `bytes` of UTF-8).
     #[staticmethod]
-    fn from_toml(text: &str) -> PyResult<Self> {
-        RuleSet::from_toml(text)
+    fn from_toml(text: &Bound<'_, PyAny>) -> PyResult<Self> {
+        RuleSet::from_toml(&rule_text(text, "toml")?)
             .map(|inner| Self { inner })
             .map_err(to_py)
     }
 
-    /// Reads a JSON rule file's text.
+    /// Reads a JSON rule file's text (`str`, or `bytes` of UTF-8).
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
-        RuleSet::from_json(text)
+    fn from_json(text: &Bound<'_, PyAny>) -> PyResult<Self> {
+        RuleSet::from_json(&rule_text(text, "json")?)
             .map(|inner| Self { inner })
             .map_err(to_py)
     }
@@ -83,9 +83,36 @@ impl PyRuleSet {
     }
 
     #[new]
-    fn new(json: &str) -> PyResult<Self> {
+    fn new(json: &Bound<'_, PyAny>) -> PyResult<Self> {
         Self::from_json(json)
     }
+}
+
+/// The text of a rule file given as `str` or UTF-8 `bytes`; anything else is
+/// an invalid parameter, bytes that are not UTF-8 a rule-file error naming
+/// the line.
+fn rule_text(text: &Bound<'_, PyAny>, format: &str) -> PyResult<String> {
+    if let Ok(s) = text.extract::<String>() {
+        return Ok(s);
+    }
+    if let Ok(b) = text.extract::<Vec<u8>>() {
+        if let Ok(s) = std::str::from_utf8(&b) {
+            return Ok(s.to_owned());
+        }
+        let at = std::str::from_utf8(&b).err().map_or(0, |e| e.valid_up_to());
+        let line = b[..at].iter().filter(|&&c| c == b'\n').count() + 1;
+        return Err(RuleFileError::new_err(format!(
+            "rule file ({format}): line {line}: not UTF-8 text (byte {:#04x} at offset {at})",
+            b[at]
+        )));
+    }
+    let kind = text
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+    Err(InvalidParameterError::new_err(format!(
+        "invalid parameter text: expected the rule file's text (str or bytes), got {kind}"
+    )))
 }
 
 /// Evaluates `rules` over `n` customers whose fields are `columns` (name →
