@@ -22,6 +22,10 @@ fn to_py(e: LifecycleError) -> PyErr {
     }
 }
 
+/// History rows in the window, before it, after today, and of customers
+/// not evaluated.
+type HistoryRows = (u64, u64, u64, u64);
+
 /// A checked lifecycle rule set (see `ciblage.lifecycle.RuleSet`).
 #[pyclass(module = "ciblage._native", name = "RuleSet", frozen)]
 pub struct PyRuleSet {
@@ -132,7 +136,7 @@ pub fn lifecycle_evaluate(
     history_rows: PyReadonlyArray1<'_, u32>,
     history_days: PyReadonlyArray1<'_, i64>,
     today: i64,
-) -> PyResult<(PyTable, PyTable, (u64, u64, u64, u64))> {
+) -> PyResult<(PyTable, PyTable, HistoryRows)> {
     let mut states = CustomerStates::new(n);
     for (name, values) in &columns {
         let field = Field::parse(name).ok_or_else(|| {

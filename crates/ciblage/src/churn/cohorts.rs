@@ -287,7 +287,7 @@ pub(crate) fn build(
             active: t.active[cell.clone()].to_vec(),
             rolling,
             revenue: revenue[cell.clone()].to_vec(),
-            revenue_before: before[c0],
+            revenue_before: before.get(c0).copied().unwrap_or(0.0),
             survival: kaplan_meier(&t.events[cell.clone()], &t.censored_at[cell], m),
             churned: t.churned[c0],
             censored: t.censored[c0],
