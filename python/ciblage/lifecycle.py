@@ -160,8 +160,16 @@ def evaluate(
         history: past contacts, one row each: ``history_customer`` and
             ``history_date`` columns. Contacts in the pressure window ending
             on ``today`` count against the cap; contacts of customers not in
-            ``customers`` and contacts after ``today`` are not counted.
+            ``customers`` (with a :class:`RowsLeftOutWarning`), contacts
+            before the window and contacts after ``today`` are not counted,
+            and each is counted in ``input_report["history"]``. A contact
+            with a null date or id raises :class:`InvalidInputError`.
         today: the evaluation day (default: today's date).
+
+    One row per customer: a repeated or null id raises
+    :class:`InvalidInputError` naming the column. Ids match across integer
+    widths and string, large string, string view and categorical columns;
+    integer against string ids raise :class:`ColumnTypeError`.
     """
     customer = as_str(customer, "customer")
     tier = None if tier is None else as_str(tier, "tier")
@@ -275,7 +283,9 @@ def customer_state(
     behaviour change of the last ``window_days`` days against the
     ``window_days`` before (``frequency_change``, ``spend_change``,
     ``reactivated``). Add complaints, satisfaction, referrals or contract ends
-    as columns before :func:`evaluate`. Returns the caller's library.
+    as columns before :func:`evaluate`. Returns the caller's library, with
+    the input report (rows on or after ``today`` left out) in
+    ``attrs["input_report"]`` (pandas) or the schema metadata (pyarrow).
     """
     from ._rfm import rfm
     from ._value import value_tiers
