@@ -398,3 +398,16 @@ def test_migration_counts_match_pandas_and_nobody_is_lost() -> None:
     assert int(got.to_numpy().sum()) == len(joined)
     assert m.input_report["only_before"] == 1 and m.input_report["only_after"] == 1
     assert m.input_report["rows_read"] == 8 and m.input_report["left_out"] == {}
+
+
+@pytest.mark.filterwarnings("ignore::ciblage.exceptions.DegenerateCriterionWarning")
+@pytest.mark.parametrize("id_type", [pa.int32(), pa.int64(), pa.uint64(), pa.dictionary(pa.int8(), pa.string())])
+def test_customer_state_with_pyarrow_ids(id_type: Any) -> None:
+    strings = pa.types.is_dictionary(id_type)
+    tx = TX.assign(customer_id=TX["customer_id"].map(lambda i: f"c{i}")) if strings else TX
+    base = ciblage.lifecycle.customer_state(tx, today="2024-03-15", window_days=30)
+    table = pa.Table.from_pandas(tx).set_column(0, "customer_id", pa.array(tx["customer_id"].tolist()).cast(id_type))
+    out = ciblage.lifecycle.customer_state(table, today="2024-03-15", window_days=30).to_pandas()
+    assert [str(v) for v in out["customer_id"]] == [str(v) for v in base["customer_id"]]
+    np.testing.assert_array_equal(out["spend_change"], base["spend_change"])
+    np.testing.assert_array_equal(out["reactivated"], base["reactivated"])
