@@ -248,23 +248,41 @@ def attach_report(table: Any, report: Mapping[str, Any]) -> Any:
 
 
 def iso_date(value: Any, argument: str = "as_of") -> str | None:
-    """A date-like value as ``YYYY-MM-DD``."""
+    """A date-like value as ``YYYY-MM-DD``: a ``date``, a ``datetime`` (its
+    own calendar day), a numpy ``datetime64``, or an ISO 8601 string read
+    whole (``"2024-01-05"``, ``"2024-01-05T10:30"``); anything after the date
+    that is not a valid time (``"2024-01-05garbage"``) is refused, as are
+    missing values (NaT) and numbers."""
     if value is None:
         return None
+    bad = InvalidParameterError(
+        f"invalid parameter {argument}: expected a date, datetime or 'YYYY-MM-DD' string, got {value!r}"
+    )
     if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            raise bad
         value = value.astype("datetime64[D]").item()
+        if not isinstance(value, _dt.date):  # out of the range of Python dates
+            raise bad
+    if isinstance(value, _dt.date) and value != value:  # pandas NaT
+        raise bad
     if isinstance(value, _dt.datetime):
-        return value.date().isoformat()
+        try:
+            return value.date().isoformat()
+        except (ValueError, TypeError, AttributeError) as e:  # pandas NaT
+            raise bad from e
     if isinstance(value, _dt.date):
         return value.isoformat()
     if isinstance(value, str):
+        text = value.strip()
         try:
-            return _dt.date.fromisoformat(value[:10]).isoformat()
-        except ValueError:
-            pass
-    raise InvalidParameterError(
-        f"invalid parameter {argument}: expected a date, datetime or 'YYYY-MM-DD' string, got {value!r}"
-    )
+            if len(text) == 10:
+                return _dt.date.fromisoformat(text).isoformat()
+            if len(text) > 10 and text[10] in "T ":
+                return _dt.datetime.fromisoformat(text).date().isoformat()
+        except ValueError as e:
+            raise bad from e
+    raise bad
 
 
 def float_list(values: Any, name: str) -> list[float] | None:

@@ -19,9 +19,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import _native
-from ._tables import from_arrow, iso_date, read_text, table_kind, to_arrow
-from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
+from . import _ids, _native
+from ._params import as_int, as_str
+from ._report import make_report, warn_left_out
+from ._tables import from_arrow, iso_date, table_kind, to_arrow
+from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError, RuleFileError
 
 __all__ = ["FIELDS", "RuleSet", "LifecycleResult", "evaluate", "default_rules", "customer_state"]
 
@@ -47,13 +49,34 @@ def _rules(rules: Any) -> Any:
         return rules
     if isinstance(rules, (str, os.PathLike)):
         path = os.fspath(rules)
-        if path.endswith(".toml"):
-            return RuleSet.from_toml(read_text(path))
-        if path.endswith(".json"):
-            return RuleSet.from_json(read_text(path))
+        if isinstance(path, str) and path.lower().endswith((".toml", ".json")):
+            return _read_rules(path)
     raise InvalidParameterError(
         f"invalid parameter rules: expected a RuleSet or a path to a .toml/.json file, got {rules!r}"
     )
+
+
+def _read_rules(path: str) -> Any:
+    """A rule file, every error naming the file."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise RuleFileError(f"rule file {path!r}: cannot be read: {e.strerror or e}") from e
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise RuleFileError(
+            f"rule file {path!r}: line {line}: not UTF-8 text (byte {data[e.start]:#04x} at offset {e.start})"
+        ) from e
+    text = text.removeprefix("\ufeff")
+    try:
+        if path.lower().endswith(".toml"):
+            return RuleSet.from_toml(text)
+        return RuleSet.from_json(text)
+    except RuleFileError as e:
+        raise RuleFileError(f"rule file {path!r}: {e}") from e
 
 
 def _day(value: Any, argument: str) -> int:
@@ -63,9 +86,21 @@ def _day(value: Any, argument: str) -> int:
 
 
 def _days_of(column: Any, argument: str) -> np.ndarray:
-    if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
-        return pc.cast(pc.cast(column, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
-    raise ColumnTypeError(f"{argument}: has type {column.type}, expected dates or timestamps")
+    """Days since 1970-01-01 of a date or timestamp column without nulls."""
+    if not (pa.types.is_timestamp(column.type) or pa.types.is_date(column.type)):
+        raise ColumnTypeError(f"{argument}: has type {column.type}, expected dates or timestamps")
+    missing = pc.is_null(column)
+    if pa.types.is_timestamp(column.type):
+        # pandas NaT arrives as the int64 minimum without a validity bit.
+        missing = pc.or_(missing, pc.equal(pc.cast(column.cast(pa.timestamp(column.type.unit)), pa.int64()), _NAT))
+    n_missing = pc.sum(missing).as_py() or 0
+    if n_missing:
+        row = pc.index(missing, True).as_py()
+        raise InvalidInputError(
+            f"{argument}: null date at row {row} ({n_missing:,} in all); a contact without "
+            "a date cannot be placed in the pressure window: drop or date these rows"
+        )
+    return pc.cast(pc.cast(column, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _column_names(data: Any) -> list[str]:
@@ -88,11 +123,16 @@ class LifecycleResult:
         decisions: one row per fired rule: the id, rule, action, channel,
             cost, kept, and the explanation (why it fired, why it was
             suppressed).
+        input_report: rows of ``customers`` read and used (all of them), and
+            under ``"history"`` the report of the contact history: rows in
+            the window are used; rows ``before_window``, ``after_today`` and
+            of a ``customer_not_evaluated`` are left out.
     """
 
-    def __init__(self, customers: Any, decisions: Any) -> None:
+    def __init__(self, customers: Any, decisions: Any, input_report: dict[str, Any] | None = None) -> None:
         self.customers = customers
         self.decisions = decisions
+        self.input_report: dict[str, Any] = input_report if input_report is not None else make_report(0, {})
 
 
 def evaluate(
@@ -120,9 +160,24 @@ def evaluate(
         history: past contacts, one row each: ``history_customer`` and
             ``history_date`` columns. Contacts in the pressure window ending
             on ``today`` count against the cap; contacts of customers not in
-            ``customers`` and contacts after ``today`` are not counted.
+            ``customers`` (with a :class:`RowsLeftOutWarning`), contacts
+            before the window and contacts after ``today`` are not counted,
+            and each is counted in ``input_report["history"]``. A contact
+            with a null date or id raises :class:`InvalidInputError`.
         today: the evaluation day (default: today's date).
+
+    One row per customer: a repeated or null id raises
+    :class:`InvalidInputError` naming the column. Ids match across integer
+    widths and string, large string, string view and categorical columns;
+    integer against string ids raise :class:`ColumnTypeError`.
     """
+    customer = as_str(customer, "customer")
+    tier = None if tier is None else as_str(tier, "tier")
+    contract_end = None if contract_end is None else as_str(contract_end, "contract_end")
+    history_customer = as_str(history_customer, "history_customer")
+    history_date = as_str(history_date, "history_date")
+    rule_set = _rules(rules)
+    t = _day(today if today is not None else _dt.date.today(), "today")
     kind = table_kind(customers)
     present = _column_names(customers)
     wanted = {"customer": customer}
@@ -132,7 +187,10 @@ def evaluate(
     table = pa.table(to_arrow(customers, wanted, argument="customers"))
     if table.num_rows == 0:
         raise InvalidInputError("customers: input is empty")
-    t = _day(today if today is not None else _dt.date.today(), "today")
+    where = f"customers column {customer!r}"
+    key = _ids.normalize(table.column(customer), where)
+    _ids.refuse_nulls(key, where)
+    _ids.refuse_duplicates(key, where)
     columns: dict[str, np.ndarray] = {}
     for name in FIELDS:
         if name in table.column_names:
@@ -143,9 +201,13 @@ def evaluate(
                 pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
             )
     if contract_end and contract_end in table.column_names and "contract_end_days" not in columns:
-        days = pc.cast(pc.cast(table.column(contract_end), pa.date32()), pa.int32())
-        columns["contract_end_days"] = pc.subtract(pc.cast(days, pa.float64()), float(t)).to_numpy(
-            zero_copy_only=False
+        end = table.column(contract_end)
+        if not (pa.types.is_timestamp(end.type) or pa.types.is_date(end.type)):
+            raise ColumnTypeError(f"contract_end: column {contract_end!r} has type {end.type}, expected dates")
+        # A missing contract end is a missing value (NaN): no event fires.
+        days = pc.cast(pc.cast(end, pa.date32()), pa.int32())
+        columns["contract_end_days"] = np.ascontiguousarray(
+            pc.subtract(pc.cast(days, pa.float64()), float(t)).to_numpy(zero_copy_only=False), dtype=np.float64
         )
     tiers = None
     if tier and tier in table.column_names:
@@ -153,27 +215,57 @@ def evaluate(
     ids = table.column(customer)
     if str(ids.type) in ("string_view", "binary_view"):
         ids = ids.cast(pa.large_string())
-    if history is None:
-        rows, days = np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
-    else:
+    h = None
+    if history is not None:
         h = pa.table(to_arrow(history, {"history_customer": history_customer, "history_date": history_date},
                               argument="history"))
-        hid = h.column(history_customer)
-        if str(hid.type) in ("string_view", "binary_view"):
-            hid = hid.cast(pa.large_string())
-        index = pc.index_in(hid, value_set=ids.combine_chunks())
-        keep = pc.is_valid(index)
-        rows = pc.filter(index, keep).to_numpy(zero_copy_only=False).astype(np.uint32)
-        days = _days_of(pc.filter(h.column(history_date), keep), "history_date")
-    cust, dec = _native.lifecycle_evaluate(
-        _rules(rules), table.num_rows, columns, tiers, rows, days, t
+    if h is None or h.num_rows == 0:
+        # No contact (an empty table's columns may have any type).
+        rows, days = np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
+    else:
+        hwhere = f"history column {history_customer!r}"
+        _ids.check_same_kind(table.column(customer), where, h.column(history_customer), hwhere)
+        hid = _ids.normalize(h.column(history_customer), hwhere)
+        _ids.refuse_nulls(hid, hwhere)
+        days = _days_of(h.column(history_date), f"history_date: column {history_date!r}")
+        index = pc.index_in(hid, value_set=key.combine_chunks())
+        # Contacts of customers not evaluated are counted apart (u32::MAX).
+        index = pc.fill_null(pc.cast(index, pa.int64()), _NOT_EVALUATED)
+        rows = index.to_numpy(zero_copy_only=False).astype(np.uint32)
+    cust, dec, counts = _native.lifecycle_evaluate(rule_set, table.num_rows, columns, tiers, rows, days, t)
+    in_window, before_window, after_today, not_evaluated = counts
+    history_report = make_report(
+        len(rows),
+        {"before_window": before_window, "after_today": after_today, "customer_not_evaluated": not_evaluated},
     )
+    report = make_report(table.num_rows, {}, history=history_report)
+    warn_left_out(history_report, "lifecycle.evaluate: history", expected=("before_window", "after_today"))
     cust = pa.table(cust)
     cust = cust.add_column(0, customer, ids)
     dec = pa.table(dec)
     dec = dec.add_column(0, customer, pc.take(ids, dec.column("row"))).drop_columns(["row"])
     out = kind if kind in ("pandas", "polars") else "pyarrow"
-    return LifecycleResult(from_arrow(cust, out), from_arrow(dec, out))
+    return LifecycleResult(
+        _with_report(from_arrow(cust, out), report), _with_report(from_arrow(dec, out), report), report
+    )
+
+
+_NOT_EVALUATED = 2**32 - 1
+_NAT = -(2**63)
+
+
+def _with_report(table: Any, report: dict[str, Any]) -> Any:
+    """The table with its input report attached where the library allows it:
+    pandas ``attrs["input_report"]``, pyarrow schema metadata
+    (``b"input_report"``, JSON); polars tables have no place for it."""
+    import json
+
+    if isinstance(table, pa.Table):
+        return table.replace_schema_metadata({**(table.schema.metadata or {}), b"input_report": json.dumps(report)})
+    attrs = getattr(table, "attrs", None)
+    if isinstance(attrs, dict):
+        attrs["input_report"] = report
+    return table
 
 
 def customer_state(
@@ -191,17 +283,24 @@ def customer_state(
     behaviour change of the last ``window_days`` days against the
     ``window_days`` before (``frequency_change``, ``spend_change``,
     ``reactivated``). Add complaints, satisfaction, referrals or contract ends
-    as columns before :func:`evaluate`. Returns the caller's library.
+    as columns before :func:`evaluate`. Returns the caller's library, with
+    the input report (rows on or after ``today`` left out) in
+    ``attrs["input_report"]`` (pandas) or the schema metadata (pyarrow).
     """
     from ._rfm import rfm
     from ._value import value_tiers
 
-    if isinstance(window_days, bool) or not isinstance(window_days, int) or window_days < 1:
-        raise InvalidParameterError(f"invalid parameter window_days: expected a number of days >= 1, got {window_days!r}")
+    customer = as_str(customer, "customer")
+    timestamp = as_str(timestamp, "timestamp")
+    amount = as_str(amount, "amount")
+    window_days = as_int(window_days, "window_days", 1, 2**32 - 1)
+    timezone = None if timezone is None else as_str(timezone, "timezone")
     day = iso_date(today, "today")
+    if day is None:
+        raise InvalidParameterError("invalid parameter today: expected a date, got None")
     scores = rfm(transactions, customer=customer, timestamp=timestamp, amount=amount, as_of=day, timezone=timezone)
     tiers = value_tiers(scores, value="monetary", customer="customer_id")
-    change = _native.behaviour_change(
+    change, (rows_read, after_today) = _native.behaviour_change(
         to_arrow(transactions, {"customer": customer, "timestamp": timestamp, "amount": amount}),
         customer=customer, timestamp=timestamp, amount=amount, today=day, window_days=window_days,
         timezone=timezone,
@@ -213,5 +312,14 @@ def customer_state(
                 if out == "pandas" else tiers.customers.to_arrow()).column("tier")
     joined = base.append_column("tier", tier_col.cast(pa.string()))
     change = pa.table(change)
-    joined = joined.join(change, keys="customer_id", join_type="left outer").sort_by("customer_id")
-    return from_arrow(joined, out)
+    # Matched through normalised ids, not a join: the two tables may hold the
+    # same ids as string, large_string, string_view or dictionary columns.
+    where = "customer_state: customer_id"
+    left = _ids.normalize(joined.column("customer_id"), where)
+    right = _ids.normalize(change.column("customer_id"), where)
+    pos = pc.index_in(left, value_set=right.combine_chunks())
+    for name in ("frequency_change", "spend_change", "reactivated"):
+        joined = joined.append_column(name, pc.take(change.column(name), pos))
+    joined = joined.take(pc.sort_indices(left))
+    report = make_report(rows_read, {"after_today": after_today})
+    return _with_report(from_arrow(joined, out), report)

@@ -176,7 +176,18 @@ impl PyRetention {
         }
     }
 
-    /// Churned and censored customers per cohort.
+    /// Rows read, rows on or after `as_of` (left out), and customers
+    /// without a purchase (their rows count in no cohort).
+    fn input_report(&self) -> (u64, u64, u64) {
+        (
+            self.inner.rows_read(),
+            self.inner.rows_after_as_of(),
+            self.inner.customers_without_purchase(),
+        )
+    }
+
+    /// Churned and censored customers per cohort, and the revenue of its
+    /// customers before the cohort period.
     fn cohort_sizes(&self) -> PyResult<PyTable> {
         let c = self.inner.cohorts();
         let mut t = TableBuilder::default();
@@ -192,6 +203,10 @@ impl PyRetention {
         t.push(
             "censored",
             out::i64_array(c.iter().map(|r| r.censored as i64)),
+        );
+        t.push(
+            "revenue_before",
+            out::f64_array(&c.iter().map(|r| r.revenue_before).collect::<Vec<_>>()),
         );
         t.into_py_table()
     }
@@ -209,7 +224,8 @@ impl PyRetention {
     }
 }
 
-/// Churn flag per customer, ordered by customer id.
+/// Churn flag per customer, ordered by customer id, and the row counts
+/// (read, on or after `as_of`, not purchases).
 #[pyfunction]
 #[pyo3(signature = (table, *, customer, timestamp, amount, rule = "days", days = 365,
                     multiple = 3.0, fallback_days = 365, as_of = None, timezone = None))]
@@ -226,7 +242,7 @@ pub fn churn_flags(
     fallback_days: u32,
     as_of: Option<&str>,
     timezone: Option<&str>,
-) -> PyResult<PyTable> {
+) -> PyResult<(PyTable, (u64, u64, u64))> {
     let rule = match rule {
         "days" => ChurnRule::Days { days },
         "median_gap" => ChurnRule::MedianGap {
@@ -276,7 +292,12 @@ pub fn churn_flags(
         "churned",
         out::opt_bool_array((0..n).map(|i| flags.churned()[pick(i)])),
     );
-    t.into_py_table()
+    let counts = (
+        flags.rows_read(),
+        flags.rows_after_as_of(),
+        flags.rows_not_purchases(),
+    );
+    Ok((t.into_py_table()?, counts))
 }
 
 /// Transition counts between two label lists: (labels, row-major counts).

@@ -22,6 +22,10 @@ fn to_py(e: LifecycleError) -> PyErr {
     }
 }
 
+/// History rows in the window, before it, after today, and of customers
+/// not evaluated.
+type HistoryRows = (u64, u64, u64, u64);
+
 /// A checked lifecycle rule set (see `ciblage.lifecycle.RuleSet`).
 #[pyclass(module = "ciblage._native", name = "RuleSet", frozen)]
 pub struct PyRuleSet {
@@ -38,18 +42,18 @@ impl PyRuleSet {
         }
     }
 
-    /// Reads a TOML rule file's text.
+    /// Reads a TOML rule file's text (`str`, or `bytes` of UTF-8).
     #[staticmethod]
-    fn from_toml(text: &str) -> PyResult<Self> {
-        RuleSet::from_toml(text)
+    fn from_toml(text: &Bound<'_, PyAny>) -> PyResult<Self> {
+        RuleSet::from_toml(&rule_text(text, "toml")?)
             .map(|inner| Self { inner })
             .map_err(to_py)
     }
 
-    /// Reads a JSON rule file's text.
+    /// Reads a JSON rule file's text (`str`, or `bytes` of UTF-8).
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
-        RuleSet::from_json(text)
+    fn from_json(text: &Bound<'_, PyAny>) -> PyResult<Self> {
+        RuleSet::from_json(&rule_text(text, "json")?)
             .map(|inner| Self { inner })
             .map_err(to_py)
     }
@@ -83,14 +87,43 @@ impl PyRuleSet {
     }
 
     #[new]
-    fn new(json: &str) -> PyResult<Self> {
+    fn new(json: &Bound<'_, PyAny>) -> PyResult<Self> {
         Self::from_json(json)
     }
 }
 
+/// The text of a rule file given as `str` or UTF-8 `bytes`; anything else is
+/// an invalid parameter, bytes that are not UTF-8 a rule-file error naming
+/// the line.
+fn rule_text(text: &Bound<'_, PyAny>, format: &str) -> PyResult<String> {
+    if let Ok(s) = text.extract::<String>() {
+        return Ok(s);
+    }
+    if let Ok(b) = text.extract::<Vec<u8>>() {
+        if let Ok(s) = std::str::from_utf8(&b) {
+            return Ok(s.to_owned());
+        }
+        let at = std::str::from_utf8(&b).err().map_or(0, |e| e.valid_up_to());
+        let line = b[..at].iter().filter(|&&c| c == b'\n').count() + 1;
+        return Err(RuleFileError::new_err(format!(
+            "rule file ({format}): line {line}: not UTF-8 text (byte {:#04x} at offset {at})",
+            b[at]
+        )));
+    }
+    let kind = text
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+    Err(InvalidParameterError::new_err(format!(
+        "invalid parameter text: expected the rule file's text (str or bytes), got {kind}"
+    )))
+}
+
 /// Evaluates `rules` over `n` customers whose fields are `columns` (name →
 /// float64 array, NaN = missing) and tiers; history rows are customer row
-/// indices and local days. Returns (customers table, decisions table).
+/// indices (`u32::MAX`: a customer not evaluated) and local days. Returns
+/// (customers table, decisions table, history counts: in the window, before
+/// it, after today, of customers not evaluated).
 #[pyfunction]
 #[pyo3(signature = (rules, n, columns, tiers, history_rows, history_days, today))]
 #[allow(clippy::too_many_arguments)]
@@ -103,7 +136,7 @@ pub fn lifecycle_evaluate(
     history_rows: PyReadonlyArray1<'_, u32>,
     history_days: PyReadonlyArray1<'_, i64>,
     today: i64,
-) -> PyResult<(PyTable, PyTable)> {
+) -> PyResult<(PyTable, PyTable, HistoryRows)> {
     let mut states = CustomerStates::new(n);
     for (name, values) in &columns {
         let field = Field::parse(name).ok_or_else(|| {
@@ -195,11 +228,14 @@ pub fn lifecycle_evaluate(
         "explanation",
         out::strings_from(why.iter().map(String::as_str)),
     );
-    Ok((cust.into_py_table()?, dec.into_py_table()?))
+    let h = decisions.history_counts();
+    let counts = (h.in_window, h.before_window, h.after_today, h.not_evaluated);
+    Ok((cust.into_py_table()?, dec.into_py_table()?, counts))
 }
 
 /// Behaviour change per customer (ordered by id): frequency_change,
-/// spend_change, reactivated, from a transaction table.
+/// spend_change, reactivated, from a transaction table; and the row counts
+/// (read, on or after `today`).
 #[pyfunction]
 #[pyo3(signature = (table, *, customer, timestamp, amount, today, window_days = 90, timezone = None))]
 #[allow(clippy::too_many_arguments)]
@@ -212,7 +248,7 @@ pub fn behaviour_change(
     today: &str,
     window_days: u32,
     timezone: Option<&str>,
-) -> PyResult<PyTable> {
+) -> PyResult<(PyTable, (u64, u64))> {
     let day = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").map_err(|_| {
         InvalidParameterError::new_err(format!(
             "invalid parameter today: expected a date (YYYY-MM-DD), got {today:?}"
@@ -224,6 +260,10 @@ pub fn behaviour_change(
         amount,
     };
     let (batches, schema) = table.into_inner();
+    let rows_read = batches
+        .iter()
+        .map(arrow_array::RecordBatch::num_rows)
+        .sum::<usize>() as u64;
     let (index, change) = py
         .detach(|| -> crate::error::BindResult<_> {
             let mut tx = crate::tx_in::read_transactions(&batches, &schema, &names, timezone)?;
@@ -246,5 +286,5 @@ pub fn behaviour_change(
     );
     t.push("spend_change", out::f64_array(&pick(&change.spend_change)));
     t.push("reactivated", out::f64_array(&pick(&change.reactivated)));
-    t.into_py_table()
+    Ok((t.into_py_table()?, (rows_read, change.rows_after_today)))
 }
