@@ -317,7 +317,7 @@ def test_churn_flags_report_and_attachment() -> None:
     np.testing.assert_array_equal(got.loc[silence.index, "days_since_last"], silence)
     np.testing.assert_array_equal(got.loc[silence.index, "churned"], silence > 30)
     table = ciblage.churn_flags(pa.Table.from_pandas(TX), as_of="2024-03-15")
-    assert b"input_report" in table.schema.metadata
+    assert b"ciblage.input_report" in table.schema.metadata
 
 
 def _id_variants(values: list[str]) -> dict[str, Any]:

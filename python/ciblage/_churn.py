@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 from . import _ids, _native
 from ._params import as_bool, as_choice, as_float, as_int, as_str
 from ._report import make_report, warn_left_out
-from ._tables import from_arrow, iso_date, table_kind, to_arrow
+from ._tables import attach_report, from_arrow, iso_date, table_kind, to_arrow
 from .exceptions import InvalidInputError, InvalidParameterError
 
 #: Largest count parameter (days, periods) the native layer takes.
@@ -27,20 +27,6 @@ def _out_kind(data: Any) -> str:
 
 def _opt_str(value: Any, name: str) -> str | None:
     return None if value is None else as_str(value, name)
-
-
-def _with_report(table: Any, report: dict[str, Any]) -> Any:
-    """The table with its input report attached where the library allows it:
-    pandas ``attrs["input_report"]``, pyarrow schema metadata
-    (``b"input_report"``, JSON); polars tables have no place for it."""
-    import json
-
-    if isinstance(table, pa.Table):
-        return table.replace_schema_metadata({**(table.schema.metadata or {}), b"input_report": json.dumps(report)})
-    attrs = getattr(table, "attrs", None)
-    if isinstance(attrs, dict):
-        attrs["input_report"] = report
-    return table
 
 
 class RetentionResult:
@@ -182,7 +168,7 @@ def churn_flags(
         input report (rows read, used, left out: ``after_as_of``,
         ``not_a_purchase`` for returns and zero rows, which never count by
         definition) is in ``df.attrs["input_report"]`` (pandas) or the schema
-        metadata ``b"input_report"`` (pyarrow).
+        metadata ``b"ciblage.input_report"`` (pyarrow).
     """
     customer = as_str(customer, "customer")
     timestamp = as_str(timestamp, "timestamp")
@@ -207,7 +193,7 @@ def churn_flags(
     )
     report = make_report(rows_read, {"after_as_of": after_as_of, "not_a_purchase": not_purchases})
     warn_left_out(report, "churn_flags", expected=("after_as_of", "not_a_purchase"))
-    return _with_report(from_arrow(table, _out_kind(transactions)), report)
+    return attach_report(from_arrow(table, _out_kind(transactions)), report)
 
 
 class Migration:
@@ -320,6 +306,6 @@ def migration(
         only_after=only_after,
     )
     kind = _out_kind(before)
-    counts_t = _with_report(from_arrow(pa.table(count_cols), kind), report)
-    shares_t = _with_report(from_arrow(pa.table(share_cols), kind), report)
+    counts_t = attach_report(from_arrow(pa.table(count_cols), kind), report)
+    shares_t = attach_report(from_arrow(pa.table(share_cols), kind), report)
     return Migration(counts_t, shares_t, list(names), report)

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from . import _ids, _native
 from ._params import as_int, as_str
 from ._report import make_report, warn_left_out
-from ._tables import from_arrow, iso_date, table_kind, to_arrow
+from ._tables import attach_report, from_arrow, iso_date, table_kind, to_arrow
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError, RuleFileError
 
 __all__ = ["FIELDS", "RuleSet", "LifecycleResult", "evaluate", "default_rules", "customer_state"]
@@ -246,26 +246,12 @@ def evaluate(
     dec = dec.add_column(0, customer, pc.take(ids, dec.column("row"))).drop_columns(["row"])
     out = kind if kind in ("pandas", "polars") else "pyarrow"
     return LifecycleResult(
-        _with_report(from_arrow(cust, out), report), _with_report(from_arrow(dec, out), report), report
+        attach_report(from_arrow(cust, out), report), attach_report(from_arrow(dec, out), report), report
     )
 
 
 _NOT_EVALUATED = 2**32 - 1
 _NAT = -(2**63)
-
-
-def _with_report(table: Any, report: dict[str, Any]) -> Any:
-    """The table with its input report attached where the library allows it:
-    pandas ``attrs["input_report"]``, pyarrow schema metadata
-    (``b"input_report"``, JSON); polars tables have no place for it."""
-    import json
-
-    if isinstance(table, pa.Table):
-        return table.replace_schema_metadata({**(table.schema.metadata or {}), b"input_report": json.dumps(report)})
-    attrs = getattr(table, "attrs", None)
-    if isinstance(attrs, dict):
-        attrs["input_report"] = report
-    return table
 
 
 def customer_state(
@@ -322,4 +308,4 @@ def customer_state(
         joined = joined.append_column(name, pc.take(change.column(name), pos))
     joined = joined.take(pc.sort_indices(left))
     report = make_report(rows_read, {"after_today": after_today})
-    return _with_report(from_arrow(joined, out), report)
+    return attach_report(from_arrow(joined, out), report)
