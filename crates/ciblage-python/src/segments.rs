@@ -220,7 +220,7 @@ impl PySegmentTable {
         bins: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let bins = bins.map_or(Ok(5), |b| score_param(b, "bins", 2, 9))?;
-        let cov = self.table.coverage(bins);
+        let cov = self.table.coverage(bins).map_err(|e| core_to_py(&e))?;
         let d = PyDict::new(py);
         d.set_item("uncovered", cov.uncovered)?;
         d.set_item("unreachable", cov.unreachable)?;
