@@ -3,5 +3,12 @@
 pub mod cart;
 pub mod chaid;
 mod codes;
+#[cfg(test)]
+mod fuzz_tests;
+mod inputs;
+mod model_file;
 
 pub use codes::small_int_codes;
+pub use inputs::{
+    check_class_codes, check_finite_target, check_sample_weight, check_training_shape,
+};

@@ -21,7 +21,7 @@ pub const LEAF: i64 = -1;
 /// A fitted CART tree, node arrays in depth-first preorder (root 0).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CartTree {
-    version: u32,
+    pub(crate) version: u32,
     /// The criterion used.
     pub criterion: CartCriterion,
     /// Number of features.
@@ -409,24 +409,14 @@ impl CartTree {
         serde_json::to_string(self).expect("trees serialize")
     }
 
-    /// Reads a tree written by [`CartTree::to_json`].
+    /// Reads a tree written by [`CartTree::to_json`], checking every
+    /// field (see [`CartTree::validate`]) before anything is allocated from
+    /// the sizes it declares.
     ///
     /// # Errors
-    /// [`CiblageError::InvalidModelFile`] for corrupt text or another version.
+    /// [`CiblageError::InvalidModelFile`] naming the field at fault, for
+    /// corrupt text, another version, or a tree that cannot be used.
     pub fn from_json(text: &str) -> Result<Self> {
-        let t: Self = serde_json::from_str(text).map_err(|e| CiblageError::InvalidModelFile {
-            what: "CART tree",
-            reason: e.to_string(),
-        })?;
-        if t.version != CART_MODEL_VERSION {
-            return Err(CiblageError::InvalidModelFile {
-                what: "CART tree",
-                reason: format!(
-                    "format version {} (this build reads {CART_MODEL_VERSION})",
-                    t.version
-                ),
-            });
-        }
-        Ok(t)
+        crate::tree::cart::load::read(text)
     }
 }

@@ -225,7 +225,8 @@ impl Predictor {
     /// `"<= 1.6"`, `"(1.6, 3.8]"`, `"> 5.3"`.
     ///
     /// # Errors
-    /// [`CiblageError::NonFinite`] for an infinite value,
+    /// [`CiblageError::NonFinite`] for an infinite value, weights refused
+    /// by [`crate::tree::check_sample_weight`],
     /// [`CiblageError::InvalidParameter`] for `bins` < 2.
     pub fn continuous(
         name: impl Into<String>,
@@ -235,6 +236,7 @@ impl Predictor {
     ) -> Result<Self> {
         let name = name.into();
         check_no_inf(&name, values)?;
+        crate::tree::check_sample_weight(weights, values.len())?;
         if bins < 2 {
             return Err(CiblageError::param(
                 "bins",
