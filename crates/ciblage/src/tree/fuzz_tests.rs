@@ -31,7 +31,7 @@ fn matrix() -> Array2<f64> {
 }
 
 /// Saved CART trees: a classifier with a categorical column, a regressor.
-fn cart_files() -> Vec<String> {
+pub(super) fn cart_files() -> Vec<String> {
     let x = matrix();
     let y: Vec<u32> = (0..60).map(|r| ((r * 5 + r / 7) % 3) as u32).collect();
     let yv: Vec<f64> = (0..60).map(|r| ((r * 13) % 17) as f64).collect();
@@ -53,7 +53,7 @@ fn cart_files() -> Vec<String> {
 
 /// Saved CHAID models: nominal, ordinal and continuous predictors, a
 /// classification and a regression tree.
-fn chaid_files() -> Vec<String> {
+pub(super) fn chaid_files() -> Vec<String> {
     let n = 300;
     let a: Vec<Option<String>> = (0..n)
         .map(|r| (r % 17 != 0).then(|| ["a", "b", "c", "d"][r % 4].to_owned()))

@@ -6,6 +6,8 @@ mod codes;
 #[cfg(test)]
 mod fuzz_tests;
 mod inputs;
+#[cfg(test)]
+mod load_tests;
 mod model_file;
 
 pub use codes::small_int_codes;

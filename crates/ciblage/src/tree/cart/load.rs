@@ -51,7 +51,10 @@ pub(crate) fn read(text: &str) -> Result<CartTree> {
     }
     let n_classes: u64 = f.get("n_classes")?;
     let rows: Vec<Vec<f64>> = f.list("value", false)?;
-    let width = rows.first().map_or(1, Vec::len);
+    let width = rows.first().map_or(
+        usize::try_from(n_classes).unwrap_or(1).clamp(1, bound),
+        Vec::len,
+    );
     if n_classes > bound as u64 || n_classes as usize != width && !(n_classes == 0 && width == 1) {
         return Err(f.fault(
             "n_classes",

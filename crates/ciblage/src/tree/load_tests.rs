@@ -1,0 +1,514 @@
+//! Each field of the saved CART and CHAID formats mutated on its own
+//! (out of range, negative, cyclic, truncated, huge, wrong type): the load
+//! fails with an `InvalidModelFile` naming the field.
+
+use serde_json::{json, Value};
+
+use crate::error::CiblageError;
+use crate::tree::cart::CartTree;
+use crate::tree::chaid::ChaidModel;
+use crate::tree::fuzz_tests::{cart_files, chaid_files};
+
+/// The message of a refused load; panics when the load succeeds or fails
+/// with another error.
+fn refused(result: Result<impl std::fmt::Debug, CiblageError>) -> String {
+    match result {
+        Err(e @ CiblageError::InvalidModelFile { .. }) => e.to_string(),
+        other => panic!("expected InvalidModelFile, got {other:?}"),
+    }
+}
+
+fn set(v: &mut Value, pointer: &str, new: Value) {
+    *v.pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("{pointer} exists")) = new;
+}
+
+/// The first split node of a CART tree and its left child.
+fn first_split(v: &Value) -> (usize, usize) {
+    let left = v["children_left"].as_array().unwrap();
+    let i = left.iter().position(|c| c.as_i64() != Some(-1)).unwrap();
+    (i, left[i].as_u64().unwrap() as usize)
+}
+
+#[test]
+fn every_cart_field_is_checked() {
+    let base: Value = serde_json::from_str(&cart_files()[0]).unwrap();
+    let n = base["feature"].as_array().unwrap().len();
+    let (root, left) = first_split(&base);
+    assert_eq!(root, 0);
+    // The second split node (below the root), to make a cycle and a shared child.
+    let second = (1..n)
+        .find(|&i| base["children_left"][i].as_i64() != Some(-1))
+        .unwrap();
+    let cat = (0..n).find(|&i| !base["categories"][i].is_null()).unwrap();
+    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, String)> = vec![
+        (
+            "version",
+            Box::new(|v| set(v, "/version", json!(7))),
+            "version: format version 7".into(),
+        ),
+        (
+            "criterion",
+            Box::new(|v| set(v, "/criterion", json!("magic"))),
+            "criterion: unknown variant".into(),
+        ),
+        (
+            "n_features huge",
+            Box::new(|v| set(v, "/n_features", json!(1_000_000_000_000_000u64))),
+            "n_features: 1000000000000000 is not between 1".into(),
+        ),
+        (
+            "n_features negative",
+            Box::new(|v| set(v, "/n_features", json!(-3))),
+            "n_features: invalid value".into(),
+        ),
+        (
+            "n_features zero",
+            Box::new(|v| set(v, "/n_features", json!(0))),
+            "n_features: 0 is not between".into(),
+        ),
+        (
+            "n_features text",
+            Box::new(|v| set(v, "/n_features", json!("3"))),
+            "n_features: invalid type".into(),
+        ),
+        (
+            "n_features small",
+            Box::new(|v| set(v, "/n_features", json!(1))),
+            "feature[".into(),
+        ),
+        (
+            "n_classes",
+            Box::new(|v| set(v, "/n_classes", json!(5))),
+            "n_classes: 5 does not match".into(),
+        ),
+        (
+            "n_classes zero",
+            Box::new(|v| set(v, "/n_classes", json!(0))),
+            "n_classes".into(),
+        ),
+        (
+            "child out of range",
+            Box::new(|v| set(v, "/children_left/0", json!(n + 10))),
+            format!(
+                "children_left[0]: child index {} out of range ({n} nodes)",
+                n + 10
+            ),
+        ),
+        (
+            "child negative",
+            Box::new(|v| set(v, "/children_right/0", json!(-7))),
+            "children_right[0]: child index -7 out of range".into(),
+        ),
+        (
+            "child huge",
+            Box::new(|v| set(v, "/children_right/0", json!(u64::MAX))),
+            "children_right[0]: invalid value".into(),
+        ),
+        (
+            "own child",
+            Box::new(move |v| set(v, &format!("/children_left/{second}"), json!(second))),
+            format!("children_left[{second}]: child index {second} does not come after"),
+        ),
+        (
+            "cycle",
+            Box::new(move |v| set(v, &format!("/children_right/{second}"), json!(0))),
+            format!("children_right[{second}]: child index 0 does not come after"),
+        ),
+        (
+            "shared child",
+            Box::new(move |v| set(v, "/children_right/0", json!(left))),
+            format!("children_right[0]: node {left} is the child of two nodes"),
+        ),
+        (
+            "one child",
+            Box::new(|v| set(v, "/children_right/0", json!(-1))),
+            "children_left[0]: a node has two children or none".into(),
+        ),
+        (
+            "feature out of range",
+            Box::new(|v| set(v, "/feature/0", json!(99))),
+            "feature[0]: feature index 99 out of range (3 features)".into(),
+        ),
+        (
+            "feature negative",
+            Box::new(|v| set(v, "/feature/0", json!(-1))),
+            "feature[0]: feature index -1 out of range".into(),
+        ),
+        (
+            "threshold null",
+            Box::new(|v| set(v, "/threshold/0", Value::Null)),
+            "threshold[0]: invalid type: null".into(),
+        ),
+        (
+            "threshold text",
+            Box::new(|v| set(v, "/threshold", json!("x"))),
+            "threshold: expected an array".into(),
+        ),
+        (
+            "impurity truncated",
+            Box::new(|v| {
+                v["impurity"].as_array_mut().unwrap().pop();
+            }),
+            format!("impurity: {} entries for {n} nodes", n - 1),
+        ),
+        (
+            "impurity missing",
+            Box::new(|v| {
+                v.as_object_mut().unwrap().remove("impurity");
+            }),
+            "impurity: missing field".into(),
+        ),
+        (
+            "samples negative",
+            Box::new(|v| set(v, "/n_node_samples/2", json!(-4))),
+            "n_node_samples[2]: invalid value".into(),
+        ),
+        (
+            "weight negative",
+            Box::new(|v| set(v, "/weighted_n_node_samples/1", json!(-4.0))),
+            "weighted_n_node_samples[1]: negative weight -4".into(),
+        ),
+        (
+            "root weight zero",
+            Box::new(|v| set(v, "/weighted_n_node_samples/0", json!(0.0))),
+            "weighted_n_node_samples[0]: the root's weight must be positive".into(),
+        ),
+        (
+            "value short row",
+            Box::new(|v| {
+                v["value"][1].as_array_mut().unwrap().pop();
+            }),
+            "value[1]: 2 numbers where 3 were expected".into(),
+        ),
+        (
+            "value truncated",
+            Box::new(|v| {
+                v["value"].as_array_mut().unwrap().pop();
+            }),
+            format!("value: {} entries for {n} nodes", n - 1),
+        ),
+        (
+            "value wrong type",
+            Box::new(|v| set(v, "/value/0/0", json!("x"))),
+            "value[0]: invalid type".into(),
+        ),
+        (
+            "missing side",
+            Box::new(|v| set(v, "/missing_go_to_left/0", json!(2))),
+            "missing_go_to_left[0]: invalid type".into(),
+        ),
+        (
+            "missing side truncated",
+            Box::new(|v| {
+                v["missing_go_to_left"].as_array_mut().unwrap().pop();
+            }),
+            "missing_go_to_left:".into(),
+        ),
+        (
+            "categories unsorted",
+            Box::new(move |v| set(v, &format!("/categories/{cat}/0"), json!([2, 1]))),
+            format!("categories[{cat}].left: codes must be strictly ascending"),
+        ),
+        (
+            "categories both sides",
+            Box::new(move |v| {
+                let r = v["categories"][cat][1][0].clone();
+                set(v, &format!("/categories/{cat}/0"), json!([r]));
+            }),
+            format!("categories[{cat}]: category"),
+        ),
+        (
+            "categories huge",
+            Box::new(move |v| {
+                set(
+                    v,
+                    &format!("/categories/{cat}/1"),
+                    json!([4_000_000_000u64]),
+                )
+            }),
+            format!("categories[{cat}].right: category code 4000000000"),
+        ),
+        (
+            "categories on a leaf",
+            Box::new(move |v| {
+                let c = v["categories"][cat].clone();
+                let leaf = v["children_left"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .position(|c| c.as_i64() == Some(-1))
+                    .unwrap();
+                set(v, &format!("/categories/{leaf}"), c);
+            }),
+            "a leaf has no categorical split".into(),
+        ),
+        (
+            "category names",
+            Box::new(|v| set(v, "/category_names", json!([["a"]]))),
+            "category_names: 1 lists for 3 features".into(),
+        ),
+        (
+            "no node",
+            Box::new(|v| {
+                for k in [
+                    "children_left",
+                    "children_right",
+                    "feature",
+                    "threshold",
+                    "missing_go_to_left",
+                    "categories",
+                    "impurity",
+                    "n_node_samples",
+                    "weighted_n_node_samples",
+                    "value",
+                ] {
+                    set(v, &format!("/{k}"), json!([]));
+                }
+            }),
+            "the tree has no node".into(),
+        ),
+        (
+            "unknown key",
+            Box::new(|v| set(v, "/colour", json!(1))),
+            "colour: unknown field".into(),
+        ),
+    ];
+    for (label, mutate, expected) in cases {
+        let mut v = base.clone();
+        if label == "colour" || label == "unknown key" {
+            v.as_object_mut().unwrap().insert("colour".into(), json!(1));
+        } else {
+            mutate(&mut v);
+        }
+        let msg = refused(CartTree::from_json(&v.to_string()));
+        assert!(msg.starts_with("CART model: "), "{label}: {msg}");
+        assert!(
+            msg.contains(&expected),
+            "{label}: {msg:?} lacks {expected:?}"
+        );
+    }
+    let text = cart_files()[0].clone();
+    assert!(refused(CartTree::from_json(&text[..text.len() / 2])).contains("not readable as JSON"));
+    assert!(refused(CartTree::from_json("[1, 2]")).contains("expected a JSON object"));
+    // The file as written loads back unchanged.
+    for text in cart_files() {
+        let t = CartTree::from_json(&text).unwrap();
+        assert_eq!(t.to_json(), text);
+    }
+}
+
+#[test]
+fn every_chaid_field_is_checked() {
+    let base: Value = serde_json::from_str(&chaid_files()[0]).unwrap();
+    let n = base["nodes"].as_array().unwrap().len();
+    let kids: Vec<u64> = base["nodes"][0]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .collect();
+    let (c0, c1) = (kids[0] as usize, kids[1] as usize);
+    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, String)> = vec![
+        (
+            "version",
+            Box::new(|v| set(v, "/version", json!(0))),
+            "version: format version 0".into(),
+        ),
+        (
+            "params",
+            Box::new(|v| set(v, "/params/alpha_merge", json!(2.0))),
+            "params.alpha_merge: expected a probability".into(),
+        ),
+        (
+            "params type",
+            Box::new(|v| set(v, "/params/max_depth", json!(-1))),
+            "params: invalid value".into(),
+        ),
+        (
+            "no predictor",
+            Box::new(|v| set(v, "/predictors", json!([]))),
+            "predictors: the model has no predictor".into(),
+        ),
+        (
+            "predictor kind",
+            Box::new(|v| set(v, "/predictors/0/kind", json!("fuzzy"))),
+            "predictors[0].kind: unknown variant".into(),
+        ),
+        (
+            "labels short",
+            Box::new(|v| {
+                v["predictors"][0]["labels"].as_array_mut().unwrap().pop();
+            }),
+            "predictors[0].encoder:".into(),
+        ),
+        (
+            "empty bins",
+            Box::new(|v| {
+                set(v, "/predictors/1/encoder", json!({"bins": []}));
+                set(v, "/predictors/1/labels", json!([]));
+            }),
+            "predictors[1].encoder: no bin edge".into(),
+        ),
+        (
+            "bins unsorted",
+            Box::new(|v| {
+                let e = v["predictors"][1]["encoder"]["bins"]
+                    .as_array_mut()
+                    .unwrap();
+                e.swap(0, 1);
+            }),
+            "predictors[1].encoder: values must be strictly ascending".into(),
+        ),
+        (
+            "bins for a nominal",
+            Box::new(|v| set(v, "/predictors/0/kind", json!("continuous"))),
+            "predictors[0].encoder:".into(),
+        ),
+        (
+            "classes",
+            Box::new(|v| {
+                v["classes"].as_array_mut().unwrap().pop();
+            }),
+            "nodes[0].counts: 2 numbers, expected 1".into(),
+        ),
+        (
+            "no node",
+            Box::new(|v| set(v, "/nodes", json!([]))),
+            "nodes: the model has no node".into(),
+        ),
+        (
+            "child out of range",
+            Box::new(move |v| set(v, "/nodes/0/children/0", json!(n + 5))),
+            format!(
+                "nodes[0].children[0]: child index {} out of range ({n} nodes)",
+                n + 5
+            ),
+        ),
+        (
+            "child negative",
+            Box::new(|v| set(v, "/nodes/0/children/0", json!(-1))),
+            "nodes[0].children[0]: invalid value".into(),
+        ),
+        (
+            "own child",
+            Box::new(|v| set(v, "/nodes/0/children/0", json!(0))),
+            "nodes[0].children[0]: node 0 names parent None".into(),
+        ),
+        (
+            "child twice",
+            Box::new(move |v| {
+                set(v, "/nodes/0/children/0", json!(c1));
+            }),
+            format!("nodes[{c1}].branch"),
+        ),
+        (
+            "shared child",
+            Box::new(move |v| {
+                set(v, "/nodes/0/children/1", json!(c0));
+            }),
+            format!("nodes[{c0}].branch"),
+        ),
+        (
+            "children truncated",
+            Box::new(|v| {
+                v["nodes"][0]["children"].as_array_mut().unwrap().pop();
+            }),
+            "nodes[0].split.groups:".into(),
+        ),
+        (
+            "id",
+            Box::new(|v| set(v, "/nodes/1/id", json!(5))),
+            "nodes[1].id: 5 where the position is 1".into(),
+        ),
+        (
+            "parent",
+            Box::new(move |v| set(v, &format!("/nodes/{c0}/parent"), json!(c1))),
+            "nodes[0].children[0]".into(),
+        ),
+        (
+            "depth",
+            Box::new(move |v| set(v, &format!("/nodes/{c0}/depth"), json!(7))),
+            format!("nodes[{c0}].depth: 7 under a parent of depth 0"),
+        ),
+        (
+            "branch",
+            Box::new(move |v| set(v, &format!("/nodes/{c0}/branch"), json!([]))),
+            format!("nodes[{c0}].branch"),
+        ),
+        (
+            "n negative",
+            Box::new(|v| set(v, "/nodes/0/n", json!(-1.0))),
+            "nodes[0].n: expected a finite count".into(),
+        ),
+        (
+            "n null",
+            Box::new(|v| set(v, "/nodes/0/n", Value::Null)),
+            "nodes[0].n: invalid type: null".into(),
+        ),
+        (
+            "counts negative",
+            Box::new(|v| set(v, "/nodes/0/counts/1", json!(-2.0))),
+            "nodes[0].counts[1]: expected a finite count".into(),
+        ),
+        (
+            "split predictor",
+            Box::new(|v| set(v, "/nodes/0/split/predictor", json!(9))),
+            "nodes[0].split.predictor: predictor index 9 out of range (3 predictors)".into(),
+        ),
+        (
+            "split predictor huge",
+            Box::new(|v| set(v, "/nodes/0/split/predictor", json!(1e300))),
+            "nodes[0].split.predictor: invalid type".into(),
+        ),
+        (
+            "group code",
+            Box::new(|v| set(v, "/nodes/0/split/groups/0/0", json!(1000))),
+            "nodes[0].split.groups[0]: category code 1000 out of range".into(),
+        ),
+        (
+            "group twice",
+            Box::new(|v| {
+                let g = v["nodes"][0]["split"]["groups"][0].clone();
+                set(v, "/nodes/0/split/groups/1", g);
+            }),
+            "nodes[0].split.groups".into(),
+        ),
+        (
+            "split gone",
+            Box::new(|v| set(v, "/nodes/0/split", Value::Null)),
+            "nodes[0].children: a node without a split has no children".into(),
+        ),
+        (
+            "split wrong type",
+            Box::new(|v| set(v, "/nodes/0/split", json!(3))),
+            "nodes[0].split: expected an object or null".into(),
+        ),
+        (
+            "unknown node key",
+            Box::new(|v| set(v, "/nodes/0/colour", json!(3))),
+            "nodes[0].colour: unknown field".into(),
+        ),
+        (
+            "node missing key",
+            Box::new(|v| {
+                v["nodes"][2].as_object_mut().unwrap().remove("counts");
+            }),
+            "nodes[2].counts: missing field".into(),
+        ),
+    ];
+    for (label, mutate, expected) in cases {
+        let mut v = base.clone();
+        mutate(&mut v);
+        let msg = refused(ChaidModel::from_json(&v.to_string()));
+        assert!(msg.starts_with("CHAID model: "), "{label}: {msg}");
+        assert!(
+            msg.contains(&expected),
+            "{label}: {msg:?} lacks {expected:?}"
+        );
+    }
+    for text in chaid_files() {
+        let m = ChaidModel::from_json(&text).unwrap();
+        assert_eq!(m.to_json(), text);
+    }
+}
