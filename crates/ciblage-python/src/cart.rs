@@ -110,6 +110,22 @@ pub fn cart_fit(
     Ok(PyCartTree { inner })
 }
 
+impl PyCartTree {
+    /// Feature names given to an export: none (`feature_<i>`), or one per
+    /// feature.
+    fn names(&self, feature_names: Vec<String>) -> BindResult<Vec<String>> {
+        let d = self.inner.n_features;
+        if feature_names.is_empty() || feature_names.len() == d {
+            return Ok(feature_names);
+        }
+        Err(CiblageError::param(
+            "feature_names",
+            format!("{} names for {d} features", feature_names.len()),
+        )
+        .into())
+    }
+}
+
 #[pymethods]
 impl PyCartTree {
     /// Leaf id per row.
@@ -162,15 +178,17 @@ impl PyCartTree {
     }
 
     /// The tree in Graphviz DOT.
-    fn to_dot(&self, feature_names: Vec<String>, class_names: Vec<String>) -> String {
-        self.inner.to_dot(&feature_names, &class_names)
+    fn to_dot(&self, feature_names: Vec<String>, class_names: Vec<String>) -> BindResult<String> {
+        let names = self.names(feature_names)?;
+        Ok(self.inner.to_dot(&names, &class_names))
     }
 
     /// Readable path of every node.
-    fn rules(&self, feature_names: Vec<String>) -> Vec<String> {
-        (0..self.inner.node_count())
-            .map(|i| self.inner.rule(i, &feature_names).join(" and "))
-            .collect()
+    fn rules(&self, feature_names: Vec<String>) -> BindResult<Vec<String>> {
+        let names = self.names(feature_names)?;
+        Ok((0..self.inner.node_count())
+            .map(|i| self.inner.rule(i, &names).join(" and "))
+            .collect())
     }
 
     /// Node values (rows = nodes).
@@ -272,15 +290,17 @@ impl PyCartTree {
         feature_names: Vec<String>,
         class_names: Vec<String>,
         decimals: usize,
-    ) -> String {
-        self.inner.to_text(&feature_names, &class_names, decimals)
+    ) -> BindResult<String> {
+        let names = self.names(feature_names)?;
+        Ok(self.inner.to_text(&names, &class_names, decimals))
     }
 
     /// SQL WHERE condition of every node.
-    fn sql_rules(&self, feature_names: Vec<String>) -> Vec<String> {
-        (0..self.inner.node_count())
-            .map(|i| self.inner.sql_rule(i, &feature_names))
-            .collect()
+    fn sql_rules(&self, feature_names: Vec<String>) -> BindResult<Vec<String>> {
+        let names = self.names(feature_names)?;
+        Ok((0..self.inner.node_count())
+            .map(|i| self.inner.sql_rule(i, &names))
+            .collect())
     }
 
     /// The tree as versioned JSON.
