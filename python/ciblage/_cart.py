@@ -203,11 +203,9 @@ class _CartBase:
 
     def _feature_names(self, feature_names: Any) -> list[str]:
         """Names of the features in exports: the given ones (one per
-        feature), else those seen in fit, else ``feature_<i>``."""
+        feature), else ``feature_<i>`` (as scikit-learn)."""
         d = self.n_features_in_
         if feature_names is None:
-            if hasattr(self, "feature_names_in_"):
-                return [str(f) for f in self.feature_names_in_]
             return [f"feature_{i}" for i in range(d)]
         if isinstance(feature_names, (str, bytes)) or not hasattr(feature_names, "__iter__"):
             raise InvalidParameterError(

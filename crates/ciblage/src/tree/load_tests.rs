@@ -80,7 +80,7 @@ fn every_cart_field_is_checked() {
         (
             "n_classes",
             Box::new(|v| set(v, "/n_classes", json!(5))),
-            "n_classes: 5 does not match".into(),
+            "value[0]: 3 numbers where 5 were expected".into(),
         ),
         (
             "n_classes zero",

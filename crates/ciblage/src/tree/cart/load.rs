@@ -3,6 +3,7 @@
 //! panic, loop or allocate without bound.
 
 use crate::error::Result;
+use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::tree::{CartTree, CategorySplit, CART_MODEL_VERSION, LEAF};
 use crate::tree::cart::values::NodeValues;
 use crate::tree::model_file::{check_version, fault, parse_object, size_bound, Fields};
@@ -50,17 +51,25 @@ pub(crate) fn read(text: &str) -> Result<CartTree> {
         ));
     }
     let n_classes: u64 = f.get("n_classes")?;
-    let rows: Vec<Vec<f64>> = f.list("value", false)?;
-    let width = rows.first().map_or(
-        usize::try_from(n_classes).unwrap_or(1).clamp(1, bound),
-        Vec::len,
-    );
-    if n_classes > bound as u64 || n_classes as usize != width && !(n_classes == 0 && width == 1) {
+    if n_classes > bound as u64 {
         return Err(f.fault(
             "n_classes",
-            format!("{n_classes} does not match the {width} numbers of each node value"),
+            format!(
+                "{n_classes} is above {bound} (the bound for a file of {} bytes)",
+                text.len()
+            ),
         ));
     }
+    let criterion: CartCriterion = f.get("criterion")?;
+    if criterion.is_regression() != (n_classes == 0) {
+        return Err(f.fault(
+            "n_classes",
+            format!("{n_classes} with criterion {criterion:?} (classification criteria need at least one class, regression ones none)"),
+        ));
+    }
+    // One number per class (the mean for regression) in every node value.
+    let width = (n_classes as usize).max(1);
+    let rows: Vec<Vec<f64>> = f.list("value", false)?;
     let mut value = NodeValues::new(width);
     for (i, row) in rows.iter().enumerate() {
         if row.len() != width || width == 0 {
@@ -73,7 +82,7 @@ pub(crate) fn read(text: &str) -> Result<CartTree> {
     }
     let tree = CartTree {
         version: CART_MODEL_VERSION,
-        criterion: f.get("criterion")?,
+        criterion,
         n_features: n_features as usize,
         n_classes: n_classes as usize,
         children_left: f.list("children_left", false)?,
