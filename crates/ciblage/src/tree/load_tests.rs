@@ -18,6 +18,9 @@ fn refused(result: Result<impl std::fmt::Debug, CiblageError>) -> String {
     }
 }
 
+/// A mutation: its label, the change, and what the message must contain.
+type Case<'a> = (&'static str, Box<dyn Fn(&mut Value) + 'a>, String);
+
 fn set(v: &mut Value, pointer: &str, new: Value) {
     *v.pointer_mut(pointer)
         .unwrap_or_else(|| panic!("{pointer} exists")) = new;
@@ -41,7 +44,7 @@ fn every_cart_field_is_checked() {
         .find(|&i| base["children_left"][i].as_i64() != Some(-1))
         .unwrap();
     let cat = (0..n).find(|&i| !base["categories"][i].is_null()).unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, String)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             "version",
             Box::new(|v| set(v, "/version", json!(7))),
@@ -307,7 +310,7 @@ fn every_chaid_field_is_checked() {
         .map(|c| c.as_u64().unwrap())
         .collect();
     let (c0, c1) = (kids[0] as usize, kids[1] as usize);
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>, String)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             "version",
             Box::new(|v| set(v, "/version", json!(0))),
