@@ -270,10 +270,21 @@ impl PyCartTree {
 
     /// The same tree with the names of each feature's categories (empty
     /// lists for numeric features), used in rules.
-    fn with_category_names(&self, names: Vec<Vec<String>>) -> Self {
+    fn with_category_names(&self, names: Vec<Vec<String>>) -> BindResult<Self> {
+        if !names.is_empty() && names.len() != self.inner.n_features {
+            return Err(CiblageError::param(
+                "names",
+                format!(
+                    "{} lists for {} features",
+                    names.len(),
+                    self.inner.n_features
+                ),
+            )
+            .into());
+        }
         let mut inner = self.inner.clone();
         inner.category_names = names;
-        Self { inner }
+        Ok(Self { inner })
     }
 
     /// The tree pruned at `ccp_alpha`.
