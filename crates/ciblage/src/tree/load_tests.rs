@@ -139,9 +139,9 @@ fn every_cart_field_is_checked() {
             "feature[0]: feature index -1 out of range".into(),
         ),
         (
-            "threshold null",
-            Box::new(|v| set(v, "/threshold/0", Value::Null)),
-            "threshold[0]: invalid type: null".into(),
+            "threshold object",
+            Box::new(|v| set(v, "/threshold/0", json!({"a": 1}))),
+            "threshold[0]: invalid type: map".into(),
         ),
         (
             "threshold text",
@@ -347,9 +347,8 @@ fn every_chaid_field_is_checked() {
             "empty bins",
             Box::new(|v| {
                 set(v, "/predictors/1/encoder", json!({"bins": []}));
-                set(v, "/predictors/1/labels", json!([]));
             }),
-            "predictors[1].encoder: no bin edge".into(),
+            "predictors[1].encoder: 0 entries for".into(),
         ),
         (
             "bins unsorted",
@@ -517,4 +516,31 @@ fn every_chaid_field_is_checked() {
         let m = ChaidModel::from_json(&text).unwrap();
         assert_eq!(m.to_json(), text);
     }
+}
+
+#[test]
+fn a_threshold_of_infinity_reads_back() {
+    // Rows missing the feature (class 1) split from all present ones
+    // (class 0): the threshold is +inf, written as null in JSON.
+    let x =
+        ndarray::Array2::from_shape_fn((40, 1), |(r, _)| if r < 20 { f64::NAN } else { r as f64 });
+    let y: Vec<u32> = (0..40).map(|r| u32::from(r < 20)).collect();
+    let t = crate::tree::cart::Cart::classifier()
+        .check()
+        .unwrap()
+        .fit_classifier(x.view(), &y, 2, None)
+        .unwrap();
+    assert_eq!(t.threshold[0], f64::INFINITY);
+    let back = CartTree::from_json(&t.to_json()).unwrap();
+    assert_eq!(back, t);
+    assert_eq!(back.apply(x.view()).unwrap(), t.apply(x.view()).unwrap());
+}
+
+#[test]
+fn shown_chaid_statistics_may_be_null() {
+    // JSON writes a NaN or infinite statistic as null: it reads as NaN.
+    let mut v: Value = serde_json::from_str(&chaid_files()[1]).unwrap();
+    set(&mut v, "/nodes/0/split/statistic", Value::Null);
+    let m = ChaidModel::from_json(&v.to_string()).unwrap();
+    assert!(m.nodes()[0].split.as_ref().unwrap().statistic.is_nan());
 }

@@ -117,6 +117,15 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A number that is only shown, never computed with: JSON has no NaN
+    /// or infinity (they are written as null), so null reads as NaN.
+    pub(crate) fn shown_number(&self, key: &str) -> Result<f64> {
+        match self.raw(key)? {
+            Value::Null => Ok(f64::NAN),
+            v => f64::deserialize(v).map_err(|e| self.fault(key, e)),
+        }
+    }
+
     /// The elements of an array field, read as `T` one by one so that an
     /// error names the element (`children_left[4]`).
     pub(crate) fn list<T: DeserializeOwned>(&self, key: &str, optional: bool) -> Result<Vec<T>> {

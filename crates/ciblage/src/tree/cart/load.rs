@@ -88,7 +88,13 @@ pub(crate) fn read(text: &str) -> Result<CartTree> {
         children_left: f.list("children_left", false)?,
         children_right: f.list("children_right", false)?,
         feature: f.list("feature", false)?,
-        threshold: f.list("threshold", false)?,
+        // A split of missing values from all present ones has threshold
+        // +inf, which JSON writes as null.
+        threshold: f
+            .list::<Option<f64>>("threshold", false)?
+            .into_iter()
+            .map(|t| t.unwrap_or(f64::INFINITY))
+            .collect(),
         missing_go_to_left: f.list("missing_go_to_left", true)?,
         categories: f.list::<Option<Box<CategorySplit>>>("categories", true)?,
         category_names: f.list("category_names", true)?,

@@ -53,11 +53,11 @@ pub(crate) fn read(text: &str) -> Result<ChaidModel> {
                 Ok(ChaidSplit {
                     predictor: s.get("predictor")?,
                     groups: s.list("groups", false)?,
-                    statistic: s.get("statistic")?,
-                    df: s.get("df")?,
-                    ln_p: s.get("ln_p")?,
-                    ln_bonferroni: s.get("ln_bonferroni")?,
-                    ln_p_adjusted: s.get("ln_p_adjusted")?,
+                    statistic: s.shown_number("statistic")?,
+                    df: s.shown_number("df")?,
+                    ln_p: s.shown_number("ln_p")?,
+                    ln_bonferroni: s.shown_number("ln_bonferroni")?,
+                    ln_p_adjusted: s.shown_number("ln_p_adjusted")?,
                 })
             })?,
             children: n.list("children", false)?,
@@ -332,9 +332,8 @@ fn validate_predictor(k: usize, p: &Predictor) -> Result<()> {
         ));
     }
     if let Some(values) = ordered_numbers {
-        if values.is_empty() {
-            return Err(fault(WHAT, &at("encoder"), "no bin edge or value"));
-        }
+        // No edge (a column missing on every row) goes with no label: no
+        // split can hold its codes.
         if let Some(v) = values.iter().find(|v| !v.is_finite()) {
             return Err(fault(WHAT, &at("encoder"), format!("non-finite value {v}")));
         }
