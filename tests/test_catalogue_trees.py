@@ -291,3 +291,41 @@ RESULT_CASES = [
 @pytest.mark.parametrize("check", RESULT_CASES)
 def test_edge_input_gives_the_independent_result(check: Callable[[], None]) -> None:
     check()
+
+
+SAME_RULES = [
+    E(lambda fit: fit(DF, np.where(YD == 1, np.nan, 0.0)), id="y-nan"),
+    E(lambda fit: fit(DF, np.array(["u", None] * 60, dtype=object)), id="y-none"),
+    E(lambda fit: fit(DF, np.array(["u", float("nan")] * 60, dtype=object)), id="y-nan-object"),
+    E(lambda fit: fit(DF, YD[:3]), id="y-length"),
+    E(lambda fit: fit(DF, YD, sample_weight=np.zeros(N)), id="weights-all-zero"),
+    E(lambda fit: fit(DF, YD, sample_weight=np.r_[-0.5, np.ones(N - 1)]), id="weights-negative"),
+    E(lambda fit: fit(DF, YD, sample_weight=np.r_[np.ones(N - 1), np.nan]), id="weights-nan"),
+    E(lambda fit: fit(DF, YD, sample_weight=np.ones(N - 1)), id="weights-length"),
+    E(lambda fit: fit(DF.iloc[:0], YD[:0]), id="zero-rows"),
+    E(lambda fit: fit(DF[[]], YD), id="zero-columns"),
+]
+
+
+@pytest.mark.parametrize("call", SAME_RULES)
+def test_cart_and_chaid_refuse_the_same_inputs_with_the_same_message(call: Callable[..., Any]) -> None:
+    errors = []
+    for make in (lambda: CC(random_state=0), lambda: HC(**SMALL)):
+        with pytest.raises((InvalidInputError, InvalidParameterError)) as info:
+            call(make().fit)
+        errors.append((type(info.value), str(info.value)))
+    assert errors[0] == errors[1]
+    assert any(word in errors[0][1] for word in ("X:", "y:", "sample_weight:"))
+
+
+def test_polars_lazy_frames_are_read_by_both_families() -> None:
+    pl = pytest.importorskip("polars")
+    lazy = pl.from_pandas(DF).lazy()
+    np.testing.assert_array_equal(HC(**SMALL).fit(lazy, YD).predict(lazy), HC(**SMALL).fit(DF, YD).predict(DF))
+    np.testing.assert_array_equal(CC(random_state=0).fit(lazy, YD).predict(lazy),
+                                  CC(random_state=0).fit(DF, YD).predict(DF))
+
+
+def test_native_pruning_refuses_nan() -> None:
+    with pytest.raises(InvalidParameterError, match="ccp_alpha"):
+        _cart().tree_.pruned(float("nan"))

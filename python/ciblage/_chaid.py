@@ -27,7 +27,7 @@ def _frame(X: Any) -> Any:
         return X
     mod = type(X).__module__.split(".", 1)[0]
     if mod == "polars":
-        return X.to_pandas()
+        return (X.collect() if type(X).__name__ == "LazyFrame" else X).to_pandas()
     if mod == "pyarrow":
         return X.to_pandas()
     if X is None:
@@ -150,10 +150,14 @@ class ChaidClassifier:
 
     def _columns(self, X: Any, fitting: bool) -> list[Any]:
         df = _frame(X)
-        if df.shape[1] == 0 or (fitting and df.shape[0] == 0):
+        # The messages of CART's matrix check.
+        if fitting and df.shape[0] == 0:
             raise InvalidInputError(
-                f"X: found array with {df.shape[0]} sample(s) and {df.shape[1]} feature(s) (shape={df.shape}) "
-                "while a minimum of 1 is required."
+                f"X: found array with 0 sample(s) (shape={df.shape}) while a minimum of 1 is required."
+            )
+        if df.shape[1] == 0:
+            raise InvalidInputError(
+                f"X: found array with 0 feature(s) (shape={df.shape}) while a minimum of 1 is required."
             )
         if len(set(map(str, df.columns))) != df.shape[1]:
             raise InvalidInputError(f"X: column names must be unique, got {list(map(str, df.columns))}")

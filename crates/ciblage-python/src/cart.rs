@@ -288,10 +288,17 @@ impl PyCartTree {
     }
 
     /// The tree pruned at `ccp_alpha`.
-    fn pruned(&self, ccp_alpha: f64) -> Self {
-        Self {
-            inner: self.inner.pruned(ccp_alpha),
+    fn pruned(&self, ccp_alpha: f64) -> BindResult<Self> {
+        if ccp_alpha.is_nan() || ccp_alpha < 0.0 {
+            return Err(CiblageError::param(
+                "ccp_alpha",
+                format!("expected a number >= 0, got {ccp_alpha}"),
+            )
+            .into());
         }
+        Ok(Self {
+            inner: self.inner.pruned(ccp_alpha),
+        })
     }
 
     /// The tree as text (scikit-learn's `export_text` layout).

@@ -202,6 +202,10 @@ impl CartTree {
     }
 
     /// Leaf reached by one row (features read as f32, `x <= threshold` left).
+    ///
+    /// # Panics
+    /// If `row` holds fewer than `n_features` values ([`CartTree::apply`]
+    /// checks its matrix).
     pub fn apply_row(&self, row: &[f64]) -> usize {
         let mut i = 0usize;
         while self.children_left[i] != LEAF {
@@ -212,6 +216,9 @@ impl CartTree {
 
     /// The child of split node `i` that `row` goes to: x ≤ threshold left
     /// (x read as f32, as at fit), NaN where the node sends missing values.
+    ///
+    /// # Panics
+    /// If `row` holds fewer than `n_features` values or `i` is not a node.
     pub fn child(&self, i: usize, row: &[f64]) -> usize {
         let x = row[self.feature[i] as usize];
         let left = match self.categories.get(i) {

@@ -88,6 +88,9 @@ impl ChaidModel {
     /// group of a split holds (missing without a missing group, a level
     /// unseen in training or absent from the node) goes to the nearest group
     /// by code for ordered predictors, else to the largest child.
+    ///
+    /// # Panics
+    /// If `codes` holds fewer codes than there are predictors.
     pub fn apply_codes(&self, codes: &[u32]) -> usize {
         let mut id = 0;
         while let Some(split) = &self.nodes[id].split {
