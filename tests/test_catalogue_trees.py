@@ -100,6 +100,7 @@ ERROR_CASES = [
     E(lambda: _chaid().predict(DF[["b", "a", "c"]]), InvalidInputError, r"X: columns .* differ from those seen in fit", id="chaid-predict-columns"),
     E(lambda: _chaid().predict(DF.assign(b=["q"] * N)), ColumnTypeError, r"column 'b' cannot be read as numbers", id="chaid-predict-text-in-continuous"),
     E(lambda: _chaid().gains("nope"), InvalidParameterError, r"invalid parameter target: 'nope' is not a class", id="chaid-gains-unknown-class"),
+    E(lambda: _chaid().gains([0, 1]), InvalidParameterError, r"invalid parameter target: expected one class label", id="chaid-gains-list"),
     E(lambda: _chaid_reg().gains(1), InvalidParameterError, r"invalid parameter target", id="chaid-regressor-gains"),
     E(lambda: _chaid_reg().predict_proba(DF), InvalidParameterError, r"predict_proba", id="chaid-regressor-proba"),
     # --- CART parameters --------------------------------------------------

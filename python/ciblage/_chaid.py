@@ -279,6 +279,8 @@ class ChaidClassifier:
         response rate with n, share, responses, response_rate, gain, index
         (lift × 100) and their cumulative values (pandas)."""
         self._check_fitted()
+        if np.ndim(target) != 0:
+            raise InvalidParameterError(f"invalid parameter target: expected one class label, got {target!r}")
         matches = np.flatnonzero(self.classes_ == target)
         if len(matches) == 0:
             raise InvalidParameterError(f"invalid parameter target: {target!r} is not a class ({list(self.classes_)})")
