@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -246,3 +247,16 @@ def test_a_hand_edited_cycle_never_hangs(cart: Any, chaid: Any) -> None:
     cstate = {**cmodel.__getstate__(), "tree_": json.dumps(cdoc)}
     with pytest.raises(ModelFileError, match=r"nodes\[\d+\]\.children\[0\]"):
         _finishes(lambda: _unpickle(type(cmodel), cstate).predict(df))
+
+
+def test_native_trees_pickle_through_validation(cart: Any, chaid: Any) -> None:
+    for model, X in (cart, chaid):
+        tree = pickle.loads(pickle.dumps(model.tree_))
+        assert tree.to_json() == model.tree_.to_json()
+    # A pickle of a native tree whose JSON was edited is refused on load.
+    blob = pickle.dumps(cart[0].tree_)
+    text = cart[0].tree_.to_json()
+    edited = re.sub(r'"feature":\[\d,', '"feature":[9,', text)
+    assert len(edited) == len(text)  # same length: the pickle's framing holds
+    with pytest.raises(ModelFileError, match=r"feature\[0\]: feature index 9 out of range"):
+        pickle.loads(blob.replace(text.encode(), edited.encode()))

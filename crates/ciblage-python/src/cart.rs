@@ -326,6 +326,15 @@ impl PyCartTree {
         self.inner.to_json()
     }
 
+    /// Pickles through the JSON form: unpickling goes through `from_json`
+    /// and its validation.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, pyo3::types::PyAny>, (String,))> {
+        let from_json = slf.get_type().getattr("from_json")?;
+        Ok((from_json, (slf.get().inner.to_json(),)))
+    }
+
     /// Reads a tree written by `to_json`.
     #[staticmethod]
     fn from_json(text: &str) -> BindResult<Self> {

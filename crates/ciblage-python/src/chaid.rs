@@ -418,6 +418,15 @@ impl PyChaidModel {
         self.inner.to_json()
     }
 
+    /// Pickles through the JSON form: unpickling goes through `from_json`
+    /// and its validation.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, pyo3::types::PyAny>, (String,))> {
+        let from_json = slf.get_type().getattr("from_json")?;
+        Ok((from_json, (slf.get().inner.to_json(),)))
+    }
+
     /// Reads a model written by `to_json`.
     #[staticmethod]
     fn from_json(text: &str) -> BindResult<Self> {
