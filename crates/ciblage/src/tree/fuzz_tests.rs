@@ -48,7 +48,22 @@ pub(super) fn cart_files() -> Vec<String> {
         .unwrap()
         .fit_regressor(x.view(), &yv, None)
         .unwrap();
-    vec![clf.to_json(), reg.to_json()]
+    // Best-first growth, missing values split from present ones (an
+    // infinite threshold, null in JSON).
+    let xm = Array2::from_shape_fn((40, 2), |(r, c)| match c {
+        0 if r < 20 => f64::NAN,
+        0 => r as f64,
+        _ => (r % 7) as f64,
+    });
+    let ym: Vec<u32> = (0..40).map(|r| u32::from(r < 20 || r % 7 == 0)).collect();
+    let best = Cart::classifier()
+        .max_leaf_nodes(Some(5))
+        .check()
+        .unwrap()
+        .fit_classifier(xm.view(), &ym, 2, None)
+        .unwrap();
+    assert!(best.threshold.contains(&f64::INFINITY));
+    vec![clf.to_json(), reg.to_json(), best.to_json()]
 }
 
 /// Saved CHAID models: nominal, ordinal and continuous predictors, a
@@ -331,7 +346,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(fuzz_cases()))]
 
     #[test]
-    fn mutated_cart_files_load_or_fail_cleanly(seed in any::<u64>(), which in 0usize..2) {
+    fn mutated_cart_files_load_or_fail_cleanly(seed in any::<u64>(), which in 0usize..3) {
         let text = mutate_json(&cart_files()[which], &mut ChaCha8Rng::seed_from_u64(seed));
         bounded(move || match CartTree::from_json(&text) {
             Ok(t) => use_cart(&t),
