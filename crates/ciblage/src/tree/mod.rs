@@ -2,6 +2,8 @@
 
 pub mod cart;
 pub mod chaid;
+#[cfg(test)]
+mod chaid_load_tests;
 mod codes;
 #[cfg(test)]
 mod fuzz_tests;
