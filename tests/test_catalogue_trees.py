@@ -138,6 +138,8 @@ ERROR_CASES = [
     E(lambda: CR().fit(X, YV, sample_weight=np.ones(3)), InvalidInputError, r"sample_weight: expected a 1-D array of 120", id="cart-weights-length"),
     E(lambda: CR().fit(X, YV, sample_weight=np.r_[np.nan, np.ones(N - 1)]), InvalidInputError, r"sample_weight: non-finite value NaN at row 0", id="cart-weights-nan"),
     E(lambda: CC().fit(X, Y, sample_weight="heavy"), InvalidInputError, r"sample_weight: cannot be read as numbers", id="cart-weights-text"),
+    E(lambda: CC().fit(pd.DataFrame(X, columns=["a", "a", "b"]), Y), InvalidInputError, r"X: column names must be unique", id="cart-duplicate-columns"),
+    E(lambda: HC().fit(pd.DataFrame(X, columns=["a", "a", "b"]), Y), InvalidInputError, r"X: column names must be unique", id="chaid-duplicate-columns"),
     E(lambda: CC().fit(X[:0], Y[:0]), InvalidInputError, r"X: found array with 0 sample", id="cart-empty-x"),
     E(lambda: CR().fit(np.c_[X[:, :2], np.r_[np.inf, X[1:, 2]]], YV), InvalidInputError, r"X: non-finite value inf at row 0", id="cart-x-inf"),
     # --- CART methods -----------------------------------------------------

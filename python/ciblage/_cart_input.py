@@ -75,6 +75,15 @@ def _selected(spec: Any, names: list[str], n: int) -> list[int]:
     return sorted(set(out))
 
 
+def _unique_names(frame: Any) -> list[str]:
+    """The column names of a DataFrame as text, refusing duplicates (a
+    name must select one column)."""
+    names = [str(c) for c in frame.columns]
+    if len(set(names)) != len(names):
+        raise est.InvalidInputError(f"X: column names must be unique, got {names}")
+    return names
+
+
 def _is_from_dtype(spec: Any) -> bool:
     return isinstance(spec, str) and spec == "from_dtype"
 
@@ -85,7 +94,7 @@ def encode_fit(model: Any, X: Any) -> tuple[np.ndarray, list[int]]:
     spec = model.categorical_features
     frame = _as_pandas(X)
     if frame is not None:
-        names = [str(c) for c in frame.columns]
+        names = _unique_names(frame)
         if spec is None or _is_from_dtype(spec):
             chosen = [j for j, c in enumerate(frame.columns) if _is_categorical(frame[c])]
         else:
@@ -138,7 +147,7 @@ def encode_predict(model: Any, X: Any) -> np.ndarray:
     categories = getattr(model, "categories_", None) or []
     frame = _as_pandas(X)
     if frame is not None and hasattr(model, "feature_names_in_"):
-        names = [str(c) for c in frame.columns]
+        names = _unique_names(frame)
         expected = list(model.feature_names_in_)
         if names != expected:
             raise est.InvalidInputError(f"X: columns {names} differ from those seen in fit {expected}")
