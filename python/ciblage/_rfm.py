@@ -16,6 +16,7 @@ from ._tables import (
     column_arg,
     float_list,
     from_arrow,
+    html_summary,
     iso_date,
     opt_column_arg,
     read_text,
@@ -108,6 +109,14 @@ class RfmResult:
         self.thresholds = from_arrow(native.thresholds(), kind)
         self.criteria: list[dict[str, Any]] = native.criteria()
         self.timezone: str = native.timezone
+        self._len = len(native)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The tables hold everything; the native result is not kept (it
+        # has no pickled form and is only needed to build them).
+        state = dict(self.__dict__)
+        state.pop("_native", None)
+        return state
 
     @property
     def degenerate(self) -> list[str]:
@@ -115,10 +124,13 @@ class RfmResult:
         return [c["criterion"] for c in self.criteria if c["degenerate"]]
 
     def __len__(self) -> int:
-        return len(self._native)
+        return self._len
 
     def __repr__(self) -> str:
         return f"RfmResult({len(self)} customers, as_of={self.as_of.isoformat()})"
+
+    def _repr_html_(self) -> str:
+        return html_summary(repr(self), self.segments)
 
 
 def rfm_analysis(

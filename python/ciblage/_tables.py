@@ -94,9 +94,12 @@ def to_arrow(data: Any, columns: Mapping[str, str], argument: str = "transaction
             # C stream export would copy every column into one chunk first.
             selected = data.select(wanted)
             try:
-                return selected.to_arrow(compat_level=pl.CompatLevel.newest())
-            except (AttributeError, TypeError):  # polars without compat levels
-                return selected.to_arrow()
+                try:
+                    return selected.to_arrow(compat_level=pl.CompatLevel.newest())
+                except (AttributeError, TypeError):  # polars without compat levels
+                    return selected.to_arrow()
+            except _ARROW_ERRORS as e:  # a polars type Arrow cannot read (Int128, Object, ...)
+                raise _untransferable(argument, columns, selected, e) from e
     if kind == "pandas":
         import pandas as pd
 
@@ -128,6 +131,19 @@ def to_arrow(data: Any, columns: Mapping[str, str], argument: str = "transaction
         f"{argument}: expected a pandas, polars or pyarrow table, a dict of arrays, or an "
         f"object with __arrow_c_stream__, got {type(data).__name__}"
     )
+
+
+def _untransferable(argument: str, columns: Mapping[str, str], frame: Any, e: Exception) -> ColumnTypeError:
+    """A polars table Arrow cannot take: names the first column at fault."""
+    for arg, col in columns.items():
+        try:
+            frame.select([col]).to_arrow()
+        except _ARROW_ERRORS:
+            return ColumnTypeError(
+                f"{arg}: column {json.dumps(col)} has polars type {frame.schema[col]}, which cannot be read "
+                f"through Arrow: {e}"
+            )
+    return ColumnTypeError(f"{argument}: cannot read the polars table through Arrow: {e}")
 
 
 def _argument_of(columns: Mapping[str, str], column: str) -> str:
@@ -212,6 +228,12 @@ def _as_array(values: Any, argument: str = "column", column: str = "") -> Any:
         raise ColumnTypeError(
             f"{argument}: column {json.dumps(column)} must be 1-D, got an array of shape {values.shape}"
         )
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        unit, _ = np.datetime_data(values.dtype)
+        if unit not in ("s", "ms", "us", "ns", "D"):
+            # Arrow has no years, months, weeks, hours or minutes: the same
+            # instants in seconds (exact for every unit coarser than that).
+            values = values.astype("datetime64[s]")
     if isinstance(values, (list, tuple)) or (isinstance(values, np.ndarray) and values.dtype.kind == "O"):
         _check_one_zone(values, argument, column)
     try:
@@ -318,3 +340,19 @@ def read_text(path: str | os.PathLike[str], argument: str = "path",
         raise error(f"{argument}: {os.fspath(path)!r} is a directory, expected a file") from e
     except OSError as e:
         raise error(f"{argument}: cannot read file {os.fspath(path)!r}: {e.strerror or e}") from e
+
+
+def html_summary(title: str, table: Any = None) -> str:
+    """HTML for notebooks: an escaped title, then ``table`` (pandas' or
+    polars' own HTML; pyarrow tables as their text form)."""
+    import html
+
+    head = f"<p><b>{html.escape(title)}</b></p>"
+    if table is None:
+        return head
+    to_html = getattr(table, "_repr_html_", None)
+    if callable(to_html):
+        body = to_html()
+        if isinstance(body, str):
+            return head + body
+    return head + f"<pre>{html.escape(str(table))}</pre>"

@@ -88,16 +88,18 @@ pub fn resolve(
     let ci = arrow_in::column_index(schema, "customer", names.customer)?;
     let ti = arrow_in::column_index(schema, "timestamp", names.timestamp)?;
     let ai = arrow_in::column_index(schema, "amount", names.amount)?;
-    arrow_in::check_id_type("customer", names.customer, schema.field(ci).data_type())?;
-    let kind = arrow_in::time_kind("timestamp", names.timestamp, schema.field(ti).data_type())?;
-    arrow_in::check_number_type("amount", names.amount, schema.field(ai).data_type())?;
-    let zone = arrow_in::zone_for(&kind, timezone)?;
+    // An empty table first: its columns may have no type (a dict of empty
+    // lists reads as nulls, an empty pandas frame as floats).
     if batches.iter().map(RecordBatch::num_rows).sum::<usize>() == 0 {
         return Err(CiblageError::EmptyInput {
             argument: "transactions".into(),
         }
         .into());
     }
+    arrow_in::check_id_type("customer", names.customer, schema.field(ci).data_type())?;
+    let kind = arrow_in::time_kind("timestamp", names.timestamp, schema.field(ti).data_type())?;
+    arrow_in::check_number_type("amount", names.amount, schema.field(ai).data_type())?;
+    let zone = arrow_in::zone_for(&kind, timezone)?;
     Ok(Resolved {
         customer: ci,
         timestamp: ti,

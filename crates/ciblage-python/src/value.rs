@@ -174,20 +174,24 @@ pub fn customer_totals(
     let (batches, schema) = table.into_inner();
     let batch = py.detach(|| -> BindResult<_> {
         let ci = arrow_in::column_index(&schema, "customer", customer)?;
-        arrow_in::check_id_type("customer", customer, schema.field(ci).data_type())?;
         let mut numbers = vec![("amount", amount)];
         numbers.extend(cost.map(|c| ("cost", c)));
-        let mut columns = Vec::new();
-        for &(argument, name) in &numbers {
-            let i = arrow_in::column_index(&schema, argument, name)?;
-            arrow_in::check_number_type(argument, name, schema.field(i).data_type())?;
-            columns.push(whole_column(&batches, i, argument, name)?);
-        }
+        let at = numbers
+            .iter()
+            .map(|&(argument, name)| arrow_in::column_index(&schema, argument, name))
+            .collect::<BindResult<Vec<_>>>()?;
+        // An empty table first: its columns may have no type.
         if batches.iter().map(|b| b.num_rows()).sum::<usize>() == 0 {
             return Err(CiblageError::EmptyInput {
                 argument: "transactions".into(),
             }
             .into());
+        }
+        arrow_in::check_id_type("customer", customer, schema.field(ci).data_type())?;
+        let mut columns = Vec::new();
+        for (&(argument, name), &i) in numbers.iter().zip(&at) {
+            arrow_in::check_number_type(argument, name, schema.field(i).data_type())?;
+            columns.push(whole_column(&batches, i, argument, name)?);
         }
         let (index, codes) = arrow_in::customer_codes(&batches, ci, customer)?;
         let totals = CustomerTotals::from_codes(
