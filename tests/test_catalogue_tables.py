@@ -705,3 +705,34 @@ def test_html_reprs_of_results() -> None:
     assert "&lt;A&gt;" in tiers._repr_html_() and "<A>" not in tiers._repr_html_()
     conc = ciblage.concentration(np.array([1.0, 3.0]))
     assert conc._repr_html_() == f"<p><b>{repr(conc)}</b></p>"
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [__import__("zoneinfo").ZoneInfo("Asia/Tokyo"), dt.timezone(dt.timedelta(hours=9)), dt.timezone.utc],
+    ids=["zoneinfo", "fixed-offset", "utc"],
+)
+def test_timezone_as_a_tzinfo(zone) -> None:
+    # 2024-01-01 20:00 UTC is 2024-01-02 05:00 in Tokyo (UTC+9, no DST).
+    df = tx(timestamp=pd.to_datetime(["2024-01-01 20:00", "2024-01-01 10:00", "2024-01-03 10:00"]).tz_localize("UTC"))
+    out = ciblage.rfm(df, timezone=zone, bins=2)
+    local = df["timestamp"].dt.tz_convert(zone).dt.date
+    as_of = local.max() + dt.timedelta(days=1)
+    expected = [(as_of - d).days for d in pd.DataFrame({"c": df["customer_id"], "d": local}).groupby("c")["d"].max()]
+    assert out["recency_days"].tolist() == expected
+
+
+def test_big_endian_arrays_are_read_as_numbers() -> None:
+    values = np.array([4.0, 1.0, 3.0, 2.0], dtype=">f8")
+    assert ciblage.concentration(values).gini == pytest.approx(_gini(values.astype("<f8")), abs=1e-12)
+    tiers = ciblage.value_tiers(values, method="abc", bounds=[0.5])
+    assert tiers.customers.column("rank").to_pylist() == [1, 4, 2, 3]
+    df = pd.DataFrame({"customer_id": np.array([1, 2, 2], dtype=">i8"), "timestamp": pd.to_datetime(
+        ["2024-01-01", "2024-01-02", "2024-01-03"]), "amount": np.array([10.0, 20.0, 30.0], dtype=">f8")})
+    assert ciblage.rfm(df, bins=2)["monetary"].tolist() == [10.0, 50.0]
+    as_dict = {c: df[c].to_numpy() for c in df.columns}
+    assert ciblage.customer_totals(as_dict).column("revenue").to_pylist() == [10.0, 50.0]
+
+
+def test_range_of_values() -> None:
+    assert ciblage.concentration(range(1, 5)).gini == pytest.approx(_gini(np.arange(1, 5)), abs=1e-12)

@@ -15,6 +15,7 @@ from ._tables import (
     attach_report,
     column_arg,
     float_list,
+    as_timezone,
     from_arrow,
     html_summary,
     iso_date,
@@ -179,8 +180,9 @@ def rfm_analysis(
         negative_amounts: ``"keep"`` (netted, counted), ``"exclude"`` or ``"reject"``.
         segments: a :class:`SegmentTable`, a path to a JSON/TOML file or a
             dict; default the classic 11-segment table.
-        timezone: IANA zone of day boundaries; default the column's zone, or
-            the wall clock for naive timestamps.
+        timezone: IANA zone of day boundaries (a name, or a ``tzinfo`` such
+            as ``zoneinfo.ZoneInfo``); default the column's zone, or the
+            wall clock for naive timestamps.
 
     Returns:
         An :class:`RfmResult` whose tables are of the caller's library. A
@@ -219,7 +221,7 @@ def _analyse(transactions: Any, args: dict[str, Any], stacklevel: int) -> RfmRes
         weights=_weights(args["weights"]),
         negative_amounts=as_str(args["negative_amounts"], "negative_amounts"),
         segments=_segment_table(args["segments"]),
-        timezone=None if args["timezone"] is None else as_str(args["timezone"], "timezone"),
+        timezone=as_timezone(args["timezone"]),
     )
     kind = table_kind(transactions)
     table = to_arrow(transactions, columns)

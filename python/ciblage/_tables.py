@@ -204,6 +204,10 @@ def _pandas_column(series: Any, argument: str = "column", column: str = "") -> A
     import pandas as pd
 
     dtype = series.dtype
+    if isinstance(dtype, np.dtype) and not dtype.isnative:
+        # Arrow reads native byte order only (big-endian data from files).
+        dtype = dtype.newbyteorder("=")
+        series = series.astype(dtype)
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         return pa.array(series.to_numpy(), from_pandas=False)
     if isinstance(dtype, pd.DatetimeTZDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M"):
@@ -228,6 +232,8 @@ def _as_array(values: Any, argument: str = "column", column: str = "") -> Any:
         raise ColumnTypeError(
             f"{argument}: column {json.dumps(column)} must be 1-D, got an array of shape {values.shape}"
         )
+    if isinstance(values, np.ndarray):
+        values = native_order(values)
     if isinstance(values, np.ndarray) and values.dtype.kind == "M":
         unit, _ = np.datetime_data(values.dtype)
         if unit not in ("s", "ms", "us", "ns", "D"):
@@ -240,6 +246,37 @@ def _as_array(values: Any, argument: str = "column", column: str = "") -> Any:
         return pa.array(values)
     except _ARROW_ERRORS as e:
         raise _unreadable(argument, column, e) from e
+
+
+def native_order(values: np.ndarray) -> np.ndarray:
+    """The array in the machine's byte order (Arrow reads no other): a
+    big-endian array read from a file is converted, others returned as
+    they are."""
+    if values.dtype.isnative:
+        return values
+    return values.astype(values.dtype.newbyteorder("="))
+
+
+def as_timezone(value: Any, name: str = "timezone") -> str | None:
+    """A time-zone parameter as its name: a string, or a ``tzinfo`` with an
+    IANA key (``zoneinfo.ZoneInfo``, pytz zones) or UTC; ``None`` stays."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, _dt.tzinfo):
+        key = getattr(value, "key", None) or getattr(value, "zone", None)
+        if isinstance(key, str):
+            return key
+        if value.utcoffset(None) == _dt.timedelta(0) and value.tzname(None) in ("UTC", "UTC+00:00"):
+            return "UTC"
+        offset = value.utcoffset(None)
+        if offset is not None:
+            minutes = int(offset.total_seconds()) // 60
+            sign = "+" if minutes >= 0 else "-"
+            return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    raise InvalidParameterError(
+        f"invalid parameter {name}: expected a string (an IANA zone name such as 'Europe/Paris') or a tzinfo, "
+        f"got {value!r}"
+    )
 
 
 def from_arrow(table: Any, kind: str) -> Any:

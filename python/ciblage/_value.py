@@ -19,6 +19,7 @@ from ._tables import (
     float_list,
     from_arrow,
     html_summary,
+    native_order,
     opt_column_arg,
     table_kind,
     to_arrow,
@@ -91,7 +92,7 @@ def _check_output_names(argument: str, column: str, taken: tuple[str, ...], what
 def _is_table(data: Any) -> bool:
     """False for a 1-D array of values (numpy, list, Series, Arrow array)."""
     kind = table_kind(data)
-    return not (isinstance(data, (np.ndarray, list, tuple, pa.Array, pa.ChunkedArray))
+    return not (isinstance(data, (np.ndarray, list, tuple, range, pa.Array, pa.ChunkedArray))
                 or (kind in ("pandas", "polars") and data.__class__.__name__ == "Series"))
 
 
@@ -102,6 +103,8 @@ def _id_and_values(data: Any, customer: str | None, value: str,
     if not _is_table(data):
         if isinstance(data, np.ndarray) and data.ndim != 1:
             raise ColumnTypeError(f"{argument}: expected a 1-D array of values, got an array of shape {data.shape}")
+        if isinstance(data, np.ndarray):
+            data = native_order(data)
         if isinstance(data, pa.ChunkedArray):
             column = data
         else:
