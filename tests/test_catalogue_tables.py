@@ -736,3 +736,37 @@ def test_big_endian_arrays_are_read_as_numbers() -> None:
 
 def test_range_of_values() -> None:
     assert ciblage.concentration(range(1, 5)).gini == pytest.approx(_gini(np.arange(1, 5)), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_value_tiers_against_numpy_with_ties_zeros_and_negative_zero(seed) -> None:
+    rng = np.random.default_rng(seed)
+    v = np.round(rng.normal(3, 5, 40))  # many ties, zeros, -0.0 and negatives
+    v[:3] = [-0.0, 0.0, -0.0]
+    # Ranks: highest first, ties (−0.0 == 0.0 included) in input order.
+    order = np.argsort(-v, kind="stable")
+    expected_rank = np.empty(len(v), dtype=int)
+    expected_rank[order] = np.arange(1, len(v) + 1)
+    counted = ciblage.value_tiers(v)
+    assert counted.customers.column("rank").to_pylist() == expected_rank.tolist()
+    # Count tiers of the positive customers: the customer straddling a
+    # boundary goes to the upper tier (ranks up to ceil(n × cumulative share)).
+    positive = v > 0
+    ends = np.ceil(np.cumsum([0.05, 0.15, 0.80]) * positive.sum() - 1e-9)
+    names = ["Best", "Standard", "Small"]
+    expected = ["No value" if not p else names[int(np.searchsorted(ends, r, side="left"))]
+                for p, r in zip(positive, expected_rank)]
+    assert counted.customers.column("tier").to_pylist() == expected
+    # ABC: a customer's class is set by the value share held before him.
+    abc = ciblage.value_tiers(v, method="abc")
+    total = v[positive].sum()
+    before = {i: v[order[:k]][v[order[:k]] > 0].sum() / total for k, i in enumerate(order)}
+    expected_abc = ["No value" if not positive[i] else "ABC"[int(np.searchsorted([0.8, 0.95], before[i], side="right"))]
+                    for i in range(len(v))]
+    assert abc.customers.column("tier").to_pylist() == expected_abc
+
+
+def test_segment_tables_hash_like_their_equality() -> None:
+    a, b = ciblage.SegmentTable.classic(), ciblage.SegmentTable.from_json(CLASSIC.to_json())
+    other = ciblage.SegmentTable([RULE])
+    assert a == b and hash(a) == hash(b) and len({a, b, other}) == 2

@@ -231,6 +231,14 @@ impl PySegmentTable {
         self.table == other.table
     }
 
+    /// Tables are immutable: equal tables hash alike (their JSON form).
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.table.to_json().hash(&mut h);
+        h.finish()
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "SegmentTable({} segments, fallback={:?})",
