@@ -770,3 +770,14 @@ def test_segment_tables_hash_like_their_equality() -> None:
     a, b = ciblage.SegmentTable.classic(), ciblage.SegmentTable.from_json(CLASSIC.to_json())
     other = ciblage.SegmentTable([RULE])
     assert a == b and hash(a) == hash(b) and len({a, b, other}) == 2
+
+
+def test_segment_dicts_with_numpy_scores_and_upper_case_file_extensions() -> None:
+    rules = {"segment": [{"name": "A", "recency": [np.int64(1), np.int64(5)], "frequency": np.array([1, 5]),
+                          "monetary": [1, np.uint8(5)]}]}
+    plain = ciblage.SegmentTable([("A", (1, 5), (1, 5), (1, 5))])
+    out = ciblage.rfm(tx(), segments=rules, bins=2)
+    # One rule covering every cell: every customer is "A".
+    assert out["segment"].astype(str).tolist() == ["A", "A"]
+    path = _file("UPPER.JSON", plain.to_json().encode())
+    assert ciblage.rfm(tx(), segments=path, bins=2)["segment"].astype(str).tolist() == ["A", "A"]

@@ -36,13 +36,13 @@ def _segment_table(segments: Any) -> Any:
         return segments
     if isinstance(segments, (str, os.PathLike)):
         path = os.fspath(segments)
-        if not path.endswith((".toml", ".json")):
+        if not path.lower().endswith((".toml", ".json")):
             raise InvalidParameterError(
                 f"invalid parameter segments: expected a .json or .toml file, got {path!r}"
             )
         text = read_text(path, "segments", SegmentTableError)
         try:
-            if path.endswith(".toml"):
+            if path.lower().endswith(".toml"):
                 return SegmentTable.from_toml(text)
             return SegmentTable.from_json(text)
         except SegmentTableError as e:
@@ -50,8 +50,19 @@ def _segment_table(segments: Any) -> Any:
     if isinstance(segments, Mapping):
         import json
 
+        def numpy_scalars(value: Any) -> Any:
+            # Scores and names built with numpy (np.int64(5), arrays of two
+            # scores) are read as the Python values they hold.
+            import numpy as np
+
+            if isinstance(value, (np.integer, np.floating, np.str_, np.bool_)):
+                return value.item()
+            if isinstance(value, np.ndarray):
+                return value.tolist()
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
         try:
-            text = json.dumps(segments)
+            text = json.dumps(segments, default=numpy_scalars)
         except (TypeError, ValueError) as e:
             raise SegmentTableError(f"segments: the dict cannot be read as a segment table: {e}") from e
         return SegmentTable.from_json(text)
