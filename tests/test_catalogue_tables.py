@@ -781,3 +781,15 @@ def test_segment_dicts_with_numpy_scores_and_upper_case_file_extensions() -> Non
     assert out["segment"].astype(str).tolist() == ["A", "A"]
     path = _file("UPPER.JSON", plain.to_json().encode())
     assert ciblage.rfm(tx(), segments=path, bins=2)["segment"].astype(str).tolist() == ["A", "A"]
+
+
+def test_dates_before_year_1_come_back_to_pandas_as_datetime64() -> None:
+    # 800,000 days before 1970-01-01 is in the year -221 (proleptic Gregorian).
+    days = pa.array([-800_000, 0], pa.date32())
+    df = pd.DataFrame({"customer_id": [1, 2], "timestamp": pd.Series(days, dtype=pd.ArrowDtype(pa.date32())),
+                       "amount": [1.0, 2.0]})
+    out = ciblage.rfm(df, as_of="2024-01-01", bins=2)
+    as_of = np.datetime64("2024-01-01", "D").astype("int64")
+    assert out["recency_days"].tolist() == [int(as_of + 800_000), int(as_of)]
+    assert out["first_purchase"].dtype == np.dtype("datetime64[ms]")
+    assert out["first_purchase"].iloc[0] == pd.Timestamp(np.datetime64(-800_000, "D"))

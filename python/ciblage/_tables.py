@@ -288,7 +288,12 @@ def from_arrow(table: Any, kind: str) -> Any:
     arrow = pa.RecordBatchReader.from_stream(table).read_all()
     if kind == "pandas":
         # One block per column: no consolidation copy.
-        return arrow.to_pandas(split_blocks=True)
+        try:
+            return arrow.to_pandas(split_blocks=True)
+        except (ValueError, OverflowError, pa.ArrowInvalid):
+            # Dates outside the years 1 to 9999 have no Python date: date
+            # columns then come back as datetime64[ms], which holds them.
+            return arrow.to_pandas(split_blocks=True, date_as_object=False)
     return arrow
 
 
