@@ -90,10 +90,18 @@ def _local_days(column: Any, argument: str) -> np.ndarray:
     """Local days (days since 1970-01-01, floats, NaN for null or NaT) of a
     date or timestamp column: a timestamp's own calendar day in the column's
     zone (a naive timestamp's wall-clock date), as for transactions."""
+    if pa.types.is_dictionary(column.type):
+        column = _decoded(column)
     if not (pa.types.is_timestamp(column.type) or pa.types.is_date(column.type)):
         raise ColumnTypeError(f"{argument}: has type {column.type}, expected dates or timestamps")
     days: np.ndarray = _native.local_days(pa.table({"v": column}), column="v", argument=argument)
     return days
+
+
+def _decoded(column: Any) -> Any:
+    """A dictionary (categorical) column as its values."""
+    value_type = column.type.value_type
+    return pa.chunked_array([c.dictionary.take(c.indices) for c in column.chunks], type=value_type)
 
 
 def _days_of(column: Any, argument: str) -> np.ndarray:
@@ -234,6 +242,8 @@ def evaluate(
     for name in FIELDS:
         if name in table.column_names:
             col = table.column(name)
+            if pa.types.is_dictionary(col.type):
+                col = _decoded(col)
             if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_boolean(col.type)
                     or pa.types.is_decimal(col.type)):
                 raise ColumnTypeError(f"{name}: has type {col.type}, expected numbers")
@@ -244,6 +254,8 @@ def evaluate(
             )
     if contract_end and contract_end in table.column_names:
         end = table.column(contract_end)
+        if pa.types.is_dictionary(end.type):
+            end = _decoded(end)
         if not (pa.types.is_timestamp(end.type) or pa.types.is_date(end.type)):
             raise ColumnTypeError(f"contract_end: column {contract_end!r} has type {end.type}, expected dates")
         # A missing contract end is a missing value (NaN): no event fires.

@@ -126,7 +126,16 @@ pub fn local_days<'py>(
             )))
         }
     };
-    let zone = arrow_in::zone_for(&kind, timezone).map_err(PyErr::from)?;
+    let zone = match (&kind, timezone) {
+        // The column's own zone: an unknown one is a fault of the column,
+        // not of a parameter.
+        (TimeKind::Timestamp(Some(tz)), None) => Zone::parse(tz).map_err(|_| {
+            ColumnTypeError::new_err(format!(
+                "{argument}: the column's time zone {tz:?} is not a known IANA zone or UTC offset"
+            ))
+        })?,
+        _ => arrow_in::zone_for(&kind, timezone).map_err(PyErr::from)?,
+    };
     let days = py
         .detach(|| -> Result<Vec<f64>, CiblageError> {
             let mut out = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
