@@ -344,6 +344,18 @@ BAD: list[tuple[str, Callable[[Path], Any], type[Exception], str]] = [
      ColumnTypeError, r'customer: column "customer_id" has type UInt64'),
     ("retention-as_of-far-future", lambda _: ciblage.retention(TX, as_of="9999-12-31"), InvalidParameterError,
      "period.*more than 2000"),
+    ("retention-nullable-int-id-missing",
+     lambda _: ciblage.retention(TX.assign(customer_id=pd.array([1, None, 2, 3, 3, 4], dtype="Int64"))),
+     InvalidInputError, r'customer \(column "customer_id"\): null value at row 1'),
+    ("churn-nullable-float-amount-missing",
+     lambda _: ciblage.churn_flags(TX.assign(amount=pd.array([1, None, 1, 1, 1, 1], dtype="Float64"))),
+     InvalidInputError, "amount: null value at row 1"),
+    ("retention-origin-nat", lambda _: ciblage.retention(TX, period="7d", origin=np.datetime64("NaT")),
+     InvalidParameterError, "invalid parameter origin"),
+    ("state-customer-missing", lambda _: ciblage.lifecycle.customer_state(TX, today=TODAY, customer="id"),
+     ColumnNotFoundError, r'customer: column "id" not found'),
+    ("evaluate-customers-none", lambda _: ciblage.lifecycle.evaluate(None, today=TODAY), ColumnTypeError,
+     "customers.*NoneType"),
 ]
 
 
@@ -731,3 +743,17 @@ def test_extreme_dates(day: dt.date) -> None:
     history = pa.table({"customer_id": ["a"], "date": pa.array([day])})
     out = _quiet(lambda: ciblage.lifecycle.evaluate(CUSTOMERS, history=history, today=day))
     assert out.customers["contacts_in_window"].tolist() == [1, 0, 0]
+
+
+def test_retention_reads_polars_enum_ids_and_a_numpy_origin() -> None:
+    tx = TX.assign(customer_id=TX["customer_id"].map(lambda i: f"c{i}"))
+    enum = pl.from_pandas(tx).with_columns(pl.col("customer_id").cast(pl.Enum(["c1", "c2", "c3", "c4"])))
+    base = ciblage.retention(tx, period="7d", origin="2024-01-01").periods
+    got = ciblage.retention(enum, period="7d", origin=np.datetime64("2024-01-01")).periods.to_pandas()
+    pd.testing.assert_frame_equal(got.drop(columns="start"), base.drop(columns="start"))
+    assert (pd.to_datetime(got["start"]) == pd.to_datetime(base["start"])).all()
+    # Independent: 7-day blocks from Monday 2024-01-01 hold each row's date.
+    start = (tx["timestamp"] - pd.Timestamp("2024-01-01")).dt.days // 7
+    active = tx[tx["amount"] > 0].groupby(start[tx["amount"] > 0])["customer_id"].nunique()
+    blocks = (pd.to_datetime(base["start"]) - pd.Timestamp("2024-01-01")).dt.days // 7
+    assert dict(zip(blocks, base["active"])) == {b: int(active.get(b, 0)) for b in blocks}
