@@ -354,6 +354,10 @@ BAD: list[tuple[str, Callable[[Path], Any], type[Exception], str]] = [
      InvalidParameterError, "invalid parameter origin"),
     ("state-customer-missing", lambda _: ciblage.lifecycle.customer_state(TX, today=TODAY, customer="id"),
      ColumnNotFoundError, r'customer: column "id" not found'),
+    ("retention-pyarrow-repeated-column",
+     lambda _: ciblage.retention(pa.table([pa.array([1]), pa.array([dt.date(2024, 1, 1)]), pa.array([1.0]),
+                                           pa.array([2.0])], names=["customer_id", "timestamp", "amount", "amount"])),
+     InvalidInputError, r'amount: column "amount" appears 2 times'),
     ("evaluate-customers-none", lambda _: ciblage.lifecycle.evaluate(None, today=TODAY), ColumnTypeError,
      "customers.*NoneType"),
 ]
