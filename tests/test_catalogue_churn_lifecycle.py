@@ -322,7 +322,7 @@ BAD: list[tuple[str, Callable[[Path], Any], type[Exception], str]] = [
      lambda _: ciblage.migration(pd.DataFrame({"customer_id": [], "segment": []}), _labels([1], ["a"])),
      InvalidInputError, "before: input is empty"),
     ("migration-not-a-table", lambda _: ciblage.migration([1, 2], _labels([1], ["a"])), ColumnTypeError,
-     "before.*got list"),
+     r"before.*list"),
     # lifecycle: field values
     ("evaluate-infinite-field",
      lambda _: ciblage.lifecycle.evaluate(CUSTOMERS.assign(frequency=[1.0, 2.0, np.inf]), today=TODAY),
@@ -334,7 +334,7 @@ BAD: list[tuple[str, Callable[[Path], Any], type[Exception], str]] = [
      lambda _: ciblage.lifecycle.evaluate(CUSTOMERS.assign(tier=[[1], [2], [3]]), today=TODAY),
      ColumnTypeError, r"tier: column 'tier'"),
     ("evaluate-history-not-a-table", lambda _: ciblage.lifecycle.evaluate(CUSTOMERS, today=TODAY, history=[1, 2]),
-     ColumnTypeError, "history.*got list"),
+     ColumnTypeError, r"history.*list"),
     ("evaluate-history-empty-frame", lambda _: ciblage.lifecycle.evaluate(CUSTOMERS, today=TODAY, history=pd.DataFrame()),
      ColumnNotFoundError, r'history_customer: column "customer_id" not found'),
     ("evaluate-today-bool", lambda _: ciblage.lifecycle.evaluate(CUSTOMERS, today=True), InvalidParameterError, "today"),
@@ -465,7 +465,7 @@ def test_churn_flags_report_and_attachment() -> None:
     np.testing.assert_array_equal(got.loc[silence.index, "days_since_last"], silence)
     np.testing.assert_array_equal(got.loc[silence.index, "churned"], silence > 30)
     table = ciblage.churn_flags(pa.Table.from_pandas(TX), as_of="2024-03-15")
-    assert b"input_report" in table.schema.metadata
+    assert b"ciblage.input_report" in table.schema.metadata
 
 
 def _id_variants(values: list[str]) -> dict[str, Any]:
@@ -724,7 +724,7 @@ def test_customer_state_reads_an_arrow_stream_once() -> None:
 def json_report(table: pa.Table) -> dict[str, Any]:
     import json
 
-    return json.loads(table.schema.metadata[b"input_report"])
+    return json.loads(table.schema.metadata[b"ciblage.input_report"])
 
 
 def test_migration_float_labels_and_one_row() -> None:

@@ -10,9 +10,8 @@ import pyarrow.compute as pc
 
 from . import _ids, _native
 from ._params import as_bool, as_choice, as_float, as_int, as_str
-from ._read import read_columns
 from ._report import make_report, warn_left_out
-from ._tables import from_arrow, iso_date, table_kind
+from ._tables import attach_report, from_arrow, iso_date, table_kind, to_arrow
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
 
 #: Largest count parameter (days, periods) the native layer takes.
@@ -28,20 +27,6 @@ def _out_kind(data: Any) -> str:
 
 def _opt_str(value: Any, name: str) -> str | None:
     return None if value is None else as_str(value, name)
-
-
-def _with_report(table: Any, report: dict[str, Any]) -> Any:
-    """The table with its input report attached where the library allows it:
-    pandas ``attrs["input_report"]``, pyarrow schema metadata
-    (``b"input_report"``, JSON); polars tables have no place for it."""
-    import json
-
-    if isinstance(table, pa.Table):
-        return table.replace_schema_metadata({**(table.schema.metadata or {}), b"input_report": json.dumps(report)})
-    attrs = getattr(table, "attrs", None)
-    if isinstance(attrs, dict):
-        attrs["input_report"] = report
-    return table
 
 
 class RetentionResult:
@@ -155,7 +140,7 @@ def retention(
     as_of_text = iso_date(as_of)
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
     native = _native.retention(
-        read_columns(transactions, columns, "transactions"),
+        to_arrow(transactions, columns, argument="transactions"),
         customer=customer,
         timestamp=timestamp,
         amount=amount,
@@ -205,7 +190,7 @@ def churn_flags(
         input report (rows read, used, left out: ``after_as_of``,
         ``not_a_purchase`` for returns and zero rows, which never count by
         definition) is in ``df.attrs["input_report"]`` (pandas) or the schema
-        metadata ``b"input_report"`` (pyarrow).
+        metadata ``b"ciblage.input_report"`` (pyarrow).
     """
     customer = as_str(customer, "customer")
     timestamp = as_str(timestamp, "timestamp")
@@ -225,7 +210,7 @@ def churn_flags(
     timezone = _opt_str(timezone, "timezone")
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
     table, (rows_read, after_as_of, not_purchases) = _native.churn_flags(
-        read_columns(transactions, columns, "transactions"),
+        to_arrow(transactions, columns, argument="transactions"),
         customer=customer,
         timestamp=timestamp,
         amount=amount,
@@ -238,7 +223,7 @@ def churn_flags(
     )
     report = make_report(rows_read, {"after_as_of": after_as_of, "not_a_purchase": not_purchases})
     warn_left_out(report, "churn_flags", expected=("after_as_of", "not_a_purchase"))
-    return _with_report(from_arrow(table, _out_kind(transactions)), report)
+    return attach_report(from_arrow(table, _out_kind(transactions)), report)
 
 
 class Migration:
@@ -268,7 +253,7 @@ def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[pa.T
             f"invalid parameter segment: the same column {customer!r} cannot be both the customer id and the "
             "segment label"
         )
-    table = pa.table(read_columns(data, {"customer": customer, "segment": segment}, argument))
+    table = pa.table(to_arrow(data, {"customer": customer, "segment": segment}, argument=argument))
     if table.num_rows == 0:
         raise InvalidInputError(f"{argument}: input is empty")
     where = f"{argument} column {customer!r}"
@@ -375,6 +360,6 @@ def migration(
         only_after=only_after,
     )
     kind = _out_kind(before)
-    counts_t = _with_report(from_arrow(pa.table(count_cols), kind), report)
-    shares_t = _with_report(from_arrow(pa.table(share_cols), kind), report)
+    counts_t = attach_report(from_arrow(pa.table(count_cols), kind), report)
+    shares_t = attach_report(from_arrow(pa.table(share_cols), kind), report)
     return Migration(counts_t, shares_t, list(names), report)

@@ -21,9 +21,8 @@ import pyarrow.compute as pc
 
 from . import _ids, _native
 from ._params import as_int, as_str
-from ._read import read_columns
 from ._report import make_report, warn_left_out
-from ._tables import from_arrow, iso_date, table_kind
+from ._tables import attach_report, from_arrow, iso_date, table_kind, to_arrow
 from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError, InvalidParameterError, RuleFileError
 
 __all__ = ["FIELDS", "RuleSet", "LifecycleResult", "evaluate", "default_rules", "customer_state"]
@@ -231,7 +230,7 @@ def evaluate(
             f"contract_end: customers have both a {contract_end!r} column and a 'contract_end_days' column; "
             "keep one (the dates are turned into contract_end_days from today)"
         )
-    table = pa.table(read_columns(customers, wanted, "customers"))
+    table = pa.table(to_arrow(customers, wanted, argument="customers"))
     if table.num_rows == 0:
         raise InvalidInputError("customers: input is empty")
     where = f"customers column {customer!r}"
@@ -277,8 +276,8 @@ def evaluate(
         ids = ids.cast(pa.large_string())
     h = None
     if history is not None:
-        h = pa.table(read_columns(history, {"history_customer": history_customer, "history_date": history_date},
-                                  "history"))
+        h = pa.table(to_arrow(history, {"history_customer": history_customer, "history_date": history_date},
+                              argument="history"))
     if h is None or h.num_rows == 0:
         # No contact (an empty table's columns may have any type).
         rows, days = np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
@@ -306,25 +305,11 @@ def evaluate(
     dec = dec.add_column(0, customer, pc.take(ids, dec.column("row"))).drop_columns(["row"])
     out = kind if kind in ("pandas", "polars") else "pyarrow"
     return LifecycleResult(
-        _with_report(from_arrow(cust, out), report), _with_report(from_arrow(dec, out), report), report
+        attach_report(from_arrow(cust, out), report), attach_report(from_arrow(dec, out), report), report
     )
 
 
 _NOT_EVALUATED = 2**32 - 1
-
-
-def _with_report(table: Any, report: dict[str, Any]) -> Any:
-    """The table with its input report attached where the library allows it:
-    pandas ``attrs["input_report"]``, pyarrow schema metadata
-    (``b"input_report"``, JSON); polars tables have no place for it."""
-    import json
-
-    if isinstance(table, pa.Table):
-        return table.replace_schema_metadata({**(table.schema.metadata or {}), b"input_report": json.dumps(report)})
-    attrs = getattr(table, "attrs", None)
-    if isinstance(attrs, dict):
-        attrs["input_report"] = report
-    return table
 
 
 def customer_state(
@@ -358,7 +343,7 @@ def customer_state(
     if day is None:
         raise InvalidParameterError("invalid parameter today: expected a date, got None")
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
-    arrow_tx = read_columns(transactions, columns, "transactions")
+    arrow_tx = to_arrow(transactions, columns, argument="transactions")
     kind = table_kind(transactions)
     if kind not in ("pandas", "polars"):
         # A stream can be read once: both readers below take the table.
@@ -387,4 +372,4 @@ def customer_state(
         joined = joined.append_column(name, pc.take(change.column(name), pos))
     joined = joined.take(pc.sort_indices(left))
     report = make_report(rows_read, {"after_today": after_today})
-    return _with_report(from_arrow(joined, out), report)
+    return attach_report(from_arrow(joined, out), report)

@@ -110,6 +110,22 @@ pub fn cart_fit(
     Ok(PyCartTree { inner })
 }
 
+impl PyCartTree {
+    /// Feature names given to an export: none (`feature_<i>`), or one per
+    /// feature.
+    fn names(&self, feature_names: Vec<String>) -> BindResult<Vec<String>> {
+        let d = self.inner.n_features;
+        if feature_names.is_empty() || feature_names.len() == d {
+            return Ok(feature_names);
+        }
+        Err(CiblageError::param(
+            "feature_names",
+            format!("{} names for {d} features", feature_names.len()),
+        )
+        .into())
+    }
+}
+
 #[pymethods]
 impl PyCartTree {
     /// Leaf id per row.
@@ -162,15 +178,17 @@ impl PyCartTree {
     }
 
     /// The tree in Graphviz DOT.
-    fn to_dot(&self, feature_names: Vec<String>, class_names: Vec<String>) -> String {
-        self.inner.to_dot(&feature_names, &class_names)
+    fn to_dot(&self, feature_names: Vec<String>, class_names: Vec<String>) -> BindResult<String> {
+        let names = self.names(feature_names)?;
+        Ok(self.inner.to_dot(&names, &class_names))
     }
 
     /// Readable path of every node.
-    fn rules(&self, feature_names: Vec<String>) -> Vec<String> {
-        (0..self.inner.node_count())
-            .map(|i| self.inner.rule(i, &feature_names).join(" and "))
-            .collect()
+    fn rules(&self, feature_names: Vec<String>) -> BindResult<Vec<String>> {
+        let names = self.names(feature_names)?;
+        Ok((0..self.inner.node_count())
+            .map(|i| self.inner.rule(i, &names).join(" and "))
+            .collect())
     }
 
     /// Node values (rows = nodes).
@@ -252,17 +270,35 @@ impl PyCartTree {
 
     /// The same tree with the names of each feature's categories (empty
     /// lists for numeric features), used in rules.
-    fn with_category_names(&self, names: Vec<Vec<String>>) -> Self {
+    fn with_category_names(&self, names: Vec<Vec<String>>) -> BindResult<Self> {
+        if !names.is_empty() && names.len() != self.inner.n_features {
+            return Err(CiblageError::param(
+                "names",
+                format!(
+                    "{} lists for {} features",
+                    names.len(),
+                    self.inner.n_features
+                ),
+            )
+            .into());
+        }
         let mut inner = self.inner.clone();
         inner.category_names = names;
-        Self { inner }
+        Ok(Self { inner })
     }
 
     /// The tree pruned at `ccp_alpha`.
-    fn pruned(&self, ccp_alpha: f64) -> Self {
-        Self {
-            inner: self.inner.pruned(ccp_alpha),
+    fn pruned(&self, ccp_alpha: f64) -> BindResult<Self> {
+        if ccp_alpha.is_nan() || ccp_alpha < 0.0 {
+            return Err(CiblageError::param(
+                "ccp_alpha",
+                format!("expected a number >= 0, got {ccp_alpha}"),
+            )
+            .into());
         }
+        Ok(Self {
+            inner: self.inner.pruned(ccp_alpha),
+        })
     }
 
     /// The tree as text (scikit-learn's `export_text` layout).
@@ -272,20 +308,31 @@ impl PyCartTree {
         feature_names: Vec<String>,
         class_names: Vec<String>,
         decimals: usize,
-    ) -> String {
-        self.inner.to_text(&feature_names, &class_names, decimals)
+    ) -> BindResult<String> {
+        let names = self.names(feature_names)?;
+        Ok(self.inner.to_text(&names, &class_names, decimals))
     }
 
     /// SQL WHERE condition of every node.
-    fn sql_rules(&self, feature_names: Vec<String>) -> Vec<String> {
-        (0..self.inner.node_count())
-            .map(|i| self.inner.sql_rule(i, &feature_names))
-            .collect()
+    fn sql_rules(&self, feature_names: Vec<String>) -> BindResult<Vec<String>> {
+        let names = self.names(feature_names)?;
+        Ok((0..self.inner.node_count())
+            .map(|i| self.inner.sql_rule(i, &names))
+            .collect())
     }
 
     /// The tree as versioned JSON.
     fn to_json(&self) -> String {
         self.inner.to_json()
+    }
+
+    /// Pickles through the JSON form: unpickling goes through `from_json`
+    /// and its validation.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, pyo3::types::PyAny>, (String,))> {
+        let from_json = slf.get_type().getattr("from_json")?;
+        Ok((from_json, (slf.get().inner.to_json(),)))
     }
 
     /// Reads a tree written by `to_json`.

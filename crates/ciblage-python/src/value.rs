@@ -135,8 +135,7 @@ impl PyConcentration {
 
     /// Share of value made by the top `share` of customers.
     fn top_share(&self, share: f64) -> BindResult<f64> {
-        self.inner.lorenz_at(share)?;
-        Ok(self.inner.top_share(share))
+        Ok(self.inner.top_share(share)?)
     }
 
     /// Smallest share of (best) customers making `share` of the value.
@@ -147,7 +146,7 @@ impl PyConcentration {
     /// Lorenz curve at `points` evenly spaced shares of customers.
     #[pyo3(signature = (points = 101))]
     fn lorenz(&self, points: usize) -> PyResult<PyTable> {
-        let pts = self.inner.lorenz(points);
+        let pts = self.inner.lorenz(points).map_err(BindError::from)?;
         let mut t = TableBuilder::default();
         t.push(
             "share_of_customers",
