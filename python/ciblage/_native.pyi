@@ -19,6 +19,7 @@ __all__ = [
     "RuleSet",
     "lifecycle_evaluate",
     "behaviour_change",
+    "local_days",
     "chaid_fit",
     "small_int_codes",
     "ChaidModel",
@@ -320,6 +321,14 @@ def behaviour_change(
     window_days: int = 90,
     timezone: str | None = None,
 ) -> tuple[Any, tuple[int, int]]: ...
+
+def local_days(
+    table: Any,
+    *,
+    column: str,
+    argument: str,
+    timezone: str | None = None,
+) -> npt.NDArray[np.float64]: ...
 
 def release_buffers() -> int:
     """Frees the row buffers kept between calls; returns the bytes freed."""

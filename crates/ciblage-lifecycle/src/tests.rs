@@ -375,3 +375,15 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn infinite_field_values_are_refused_with_their_row() {
+    let e = CustomerStates::new(3)
+        .with(Field::Frequency, vec![1.0, f64::NAN, f64::NEG_INFINITY])
+        .unwrap_err();
+    assert_eq!(e.to_string(), "frequency: non-finite value -inf at row 2");
+    // NaN is a missing value, not an error.
+    assert!(CustomerStates::new(2)
+        .with(Field::Frequency, vec![f64::NAN, 1.0])
+        .is_ok());
+}

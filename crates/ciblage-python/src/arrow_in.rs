@@ -286,9 +286,15 @@ pub fn time_kind(argument: &'static str, column: &str, dt: &DataType) -> BindRes
 }
 
 /// Zone of day boundaries: the one asked for, else the column's, else UTC
-/// (wall-clock times and dates).
+/// (wall-clock times). Dates are calendar days already: UTC, whatever is
+/// asked (a zone would move each date to the day before or after). A zone
+/// asked for is still checked.
 pub fn zone_for(kind: &TimeKind, asked: Option<&str>) -> BindResult<Zone> {
     let name = match (asked, kind) {
+        (Some(name), TimeKind::Date) => {
+            Zone::parse(name)?;
+            return Ok(Zone::Utc);
+        }
         (Some(name), _) => name,
         (None, TimeKind::Timestamp(Some(tz))) => tz.as_str(),
         (None, _) => return Ok(Zone::Utc),

@@ -120,7 +120,9 @@ impl RetentionParams {
     /// Validates the parameters.
     ///
     /// # Errors
-    /// [`CiblageError::InvalidParameter`] naming `churn_after` or `period`.
+    /// [`CiblageError::InvalidParameter`] naming `churn_after`, `period`,
+    /// or `origin` when it is given for a period that is not blocks of days
+    /// (calendar periods have no origin: it would be ignored).
     pub fn check(self) -> Result<RetentionValidParams> {
         if self.churn_after == 0 {
             return Err(CiblageError::param(
@@ -130,6 +132,16 @@ impl RetentionParams {
         }
         if let Period::Days { days: 0 } = self.period {
             return Err(CiblageError::param("period", "blocks of 0 days"));
+        }
+        if let (Some(origin), false) = (self.origin, matches!(self.period, Period::Days { .. })) {
+            return Err(CiblageError::param(
+                "origin",
+                format!(
+                    "only blocks of days (period=\"30d\", …) have an origin; calendar periods \
+                     start on calendar boundaries, got origin {origin} with period {:?}",
+                    self.period
+                ),
+            ));
         }
         Ok(RetentionValidParams { params: self })
     }
