@@ -373,6 +373,23 @@ BAD: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
      InvalidInputError, r"^Concentration: the pickled values are not 1-D"),
     ("conc-state-nan", lambda: _concentration_state({"values": [1.0, float("nan")], "kind": "pyarrow", "column": "v"}),
      InvalidInputError, r"^value \(column \"v\"\): non-finite value NaN at row 1$"),
+    # --- all-null columns (no type inferred) are nulls ---------------------------
+    ("rfm-all-null-amounts", lambda: ciblage.rfm(tx(amount=[None, None, None])), InvalidInputError,
+     r"^amount: null value at row 0$"),
+    ("rfm-all-null-ids", lambda: ciblage.rfm(tx(customer_id=[None, None, None])), InvalidInputError,
+     r'^customer \(column "customer_id"\): null value at row 0$'),
+    ("rfm-all-null-timestamps-named", lambda: ciblage.rfm(tx(when=[None, None, None]), timestamp="when"),
+     InvalidInputError, r'^timestamp \(column "when"\): null value at row 0$'),
+    ("rfm-all-null-cost", lambda: ciblage.rfm(tx(c=[None, None, None]), cost="c"), InvalidInputError,
+     r'^cost \(column "c"\): null value at row 0$'),
+    ("rfm-polars-null-amounts", lambda: ciblage.rfm(pl.DataFrame({"customer_id": [1, 2], "timestamp": [
+        dt.date(2024, 1, 1)] * 2, "amount": [None, None]})), InvalidInputError, r"^amount: null value at row 0$"),
+    ("totals-all-null-amounts", lambda: ciblage.customer_totals({"customer_id": [1, 2], "amount": [None, None]}),
+     InvalidInputError, r"^amount: null value at row 0$"),
+    ("tiers-all-null-values", lambda: ciblage.value_tiers(CUSTOMERS.assign(monetary=[None, None, None])),
+     InvalidInputError, r'^value \(column "monetary"\): null value at row 0$'),
+    ("conc-all-none-list", lambda: ciblage.concentration([None, None]), InvalidInputError,
+     r"^value: null value at row 0$"),
     # --- synthetic data beyond what memory holds ----------------------------------
     ("data-transactions-above-1e8", lambda: ciblage.datasets.transactions(transactions=10**8 + 1),
      InvalidParameterError, r"^invalid parameter transactions: expected an integer from 1 to 100,000,000"),

@@ -155,6 +155,8 @@ def _floats(column: pa.ChunkedArray, name: str) -> np.ndarray:
     label = "value" if name == "value" else f"value (column {json.dumps(name)})"
     if len(column) == 0:  # an empty list has no type to check
         raise InvalidInputError(f"{label}: input is empty")
+    if pa.types.is_null(column.type):  # every value missing: no type inferred
+        raise InvalidInputError(f"{label}: null value at row 0")
     if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
             or pa.types.is_decimal(column.type)):
         raise ColumnTypeError(f"{label}: has type {column.type}, expected numbers")

@@ -72,6 +72,12 @@ fn null_error(argument: &str, column: &str, row: usize) -> BindError {
     BindError::Core(CiblageError::NullValue { argument, row })
 }
 
+/// A column of Arrow type `Null` (every value missing, so no type was
+/// inferred): its first row is null. Type checks run on non-empty tables.
+fn all_null(argument: &str, column: &str) -> BindError {
+    null_error(argument, column, 0)
+}
+
 /// Checks the id column's type before any work.
 pub fn check_id_type(argument: &'static str, column: &str, dt: &DataType) -> BindResult<()> {
     match dt {
@@ -88,6 +94,7 @@ pub fn check_id_type(argument: &'static str, column: &str, dt: &DataType) -> Bin
         | DataType::Utf8View => Ok(()),
         DataType::Dictionary(_, values) => check_id_type(argument, column, values)
             .map_err(|_| type_error(argument, column, dt, ID_TYPES)),
+        DataType::Null => Err(all_null(argument, column)),
         _ => Err(type_error(argument, column, dt, ID_TYPES)),
     }
 }
@@ -281,6 +288,7 @@ pub fn time_kind(argument: &'static str, column: &str, dt: &DataType) -> BindRes
     match dt {
         DataType::Timestamp(_, tz) => Ok(TimeKind::Timestamp(tz.as_ref().map(ToString::to_string))),
         DataType::Date32 | DataType::Date64 => Ok(TimeKind::Date),
+        DataType::Null => Err(all_null(argument, column)),
         _ => Err(type_error(argument, column, dt, TIME_TYPES)),
     }
 }
@@ -426,6 +434,7 @@ pub fn check_number_type(argument: &'static str, column: &str, dt: &DataType) ->
         | DataType::Decimal64(_, _)
         | DataType::Decimal128(_, _)
         | DataType::Decimal256(_, _) => Ok(()),
+        DataType::Null => Err(all_null(argument, column)),
         _ => Err(type_error(argument, column, dt, NUMBER_TYPES)),
     }
 }

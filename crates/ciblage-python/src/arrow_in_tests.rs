@@ -158,3 +158,20 @@ fn decimal32_and_decimal64_amounts_are_numbers() {
         .unwrap();
     assert_eq!(&floats(&a, "amount", "a", 0).unwrap()[..], &[123.4, 0.5]);
 }
+
+#[test]
+fn all_null_columns_are_nulls_not_types() {
+    for e in [
+        check_id_type("customer", "id", &DataType::Null).unwrap_err(),
+        check_number_type("amount", "amount", &DataType::Null).unwrap_err(),
+        time_kind("timestamp", "when", &DataType::Null).unwrap_err(),
+    ] {
+        let text = message(e);
+        assert!(text.ends_with("null value at row 0"), "{text}");
+    }
+    let e = time_kind("timestamp", "when", &DataType::Null).unwrap_err();
+    assert_eq!(
+        message(e),
+        "timestamp (column \"when\"): null value at row 0"
+    );
+}
