@@ -156,9 +156,12 @@ pub struct ActivityAccumulator {
 impl ActivityAccumulator {
     /// An empty accumulator. `has_cost` says whether costs will be pushed.
     pub fn new(options: ActivityOptions, has_cost: bool) -> Self {
+        // The last instant counted, inclusive: without a reference date
+        // every instant is (`i64::MAX` included, which an exclusive bound
+        // of `i64::MAX` left out as "after the reference date").
         let cutoff = options
             .last_day
-            .map_or(i64::MAX, |day| options.zone.day_start(day + 1));
+            .map_or(i64::MAX, |day| options.zone.day_start(day + 1) - 1);
         Self {
             options,
             has_cost,
