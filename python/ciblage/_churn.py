@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 from . import _ids, _native
 from ._params import as_bool, as_choice, as_float, as_int, as_str
 from ._report import make_report, warn_left_out
-from ._tables import attach_report, from_arrow, iso_date, table_kind, to_arrow
+from ._tables import as_timezone, attach_report, from_arrow, iso_date, table_kind, to_arrow
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
 
 #: Largest count parameter (days, periods) the native layer takes.
@@ -23,10 +23,6 @@ __all__ = ["retention", "RetentionResult", "churn_flags", "migration", "Migratio
 def _out_kind(data: Any) -> str:
     kind = table_kind(data)
     return kind if kind in ("pandas", "polars") else "pyarrow"
-
-
-def _opt_str(value: Any, name: str) -> str | None:
-    return None if value is None else as_str(value, name)
 
 
 class RetentionResult:
@@ -92,7 +88,7 @@ def retention(
     as_of: Any = None,
     origin: Any = None,
     churn_after: int = 3,
-    timezone: str | None = None,
+    timezone: Any = None,
 ) -> RetentionResult:
     """Active customers per period, retention and attrition, acquisition
     cohorts and survival from raw transactions.
@@ -112,7 +108,8 @@ def retention(
             transaction).
         churn_after: whole periods without purchase, before the end, after
             which a customer counts as churned in the survival curves.
-        timezone: IANA zone of day boundaries (default: the column's zone).
+        timezone: IANA zone of day boundaries, a name or a ``tzinfo``
+            (default: the column's zone).
 
     Every row before ``as_of`` counts in the revenue of its own period: the
     periods start at the first row's period when a return precedes the first
@@ -136,7 +133,7 @@ def retention(
         )
     week_start = "monday" if week_start is None else as_str(week_start, "week_start")
     churn_after = as_int(churn_after, "churn_after", 1, _MAX_U32)
-    timezone = _opt_str(timezone, "timezone")
+    timezone = as_timezone(timezone)
     as_of_text = iso_date(as_of)
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
     native = _native.retention(
@@ -170,7 +167,7 @@ def churn_flags(
     multiple: float | None = None,
     fallback_days: int | None = None,
     as_of: Any = None,
-    timezone: str | None = None,
+    timezone: Any = None,
 ) -> Any:
     """Churn flag per customer by inactivity, ordered by customer id.
 
@@ -207,7 +204,7 @@ def churn_flags(
     days = as_int(365 if days is None else days, "days", 0, _MAX_U32)
     fallback_days = as_int(365 if fallback_days is None else fallback_days, "fallback_days", 0, _MAX_U32)
     multiple = as_float(3.0 if multiple is None else multiple, "multiple", 0.0, low_open=True)
-    timezone = _opt_str(timezone, "timezone")
+    timezone = as_timezone(timezone)
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
     table, (rows_read, after_as_of, not_purchases) = _native.churn_flags(
         to_arrow(transactions, columns, argument="transactions"),

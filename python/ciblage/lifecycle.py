@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from . import _ids, _native
 from ._params import as_int, as_str
 from ._report import make_report, warn_left_out
-from ._tables import attach_report, from_arrow, iso_date, table_kind, to_arrow
+from ._tables import as_timezone, attach_report, from_arrow, iso_date, table_kind, to_arrow
 from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError, InvalidParameterError, RuleFileError
 
 __all__ = ["FIELDS", "RuleSet", "LifecycleResult", "evaluate", "default_rules", "customer_state"]
@@ -320,7 +320,7 @@ def customer_state(
     timestamp: str = "timestamp",
     amount: str = "amount",
     window_days: int = 90,
-    timezone: str | None = None,
+    timezone: Any = None,
 ) -> Any:
     """The state rules read, built from transactions as of ``today``: RFM
     values and scores (``ciblage.rfm``), the value tier (5/15/80), and the
@@ -338,7 +338,7 @@ def customer_state(
     timestamp = as_str(timestamp, "timestamp")
     amount = as_str(amount, "amount")
     window_days = as_int(window_days, "window_days", 1, 2**32 - 1)
-    timezone = None if timezone is None else as_str(timezone, "timezone")
+    timezone = as_timezone(timezone)
     day = iso_date(today, "today")
     if day is None:
         raise InvalidParameterError("invalid parameter today: expected a date, got None")
