@@ -9,6 +9,7 @@ mod churn;
 mod error;
 mod lifecycle;
 mod rfm;
+mod run;
 mod scratch;
 mod segments;
 mod synth;
@@ -30,6 +31,8 @@ mod _native {
     use crate::lifecycle::{behaviour_change, lifecycle_evaluate, PyRuleSet};
     #[pymodule_export]
     use crate::rfm::{rfm_scores, PyRfmResult};
+    #[pymodule_export]
+    use crate::run::{panic_for_test, wait_for_test};
     #[pymodule_export]
     use crate::scratch::release_buffers;
     #[pymodule_export]

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::error::core_to_py;
+use crate::run::guard;
 
 /// An ordered table of segments over R, F and M scores; the first rule that
 /// matches a customer names it, and the others get the fallback name.
@@ -25,13 +26,15 @@ impl PySegmentTable {
     #[new]
     #[pyo3(signature = (rules, *, fallback = "Others"))]
     fn new(rules: Vec<RuleTuple>, fallback: &str) -> PyResult<Self> {
-        let rules = rules
-            .into_iter()
-            .map(|(name, r, f, m)| SegmentRule::new(&name, [r.0, r.1], [f.0, f.1], [m.0, m.1]))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| core_to_py(&e))?;
-        let table = SegmentTable::new(rules, fallback).map_err(|e| core_to_py(&e))?;
-        Ok(Self { table })
+        guard(|| -> PyResult<_> {
+            let rules = rules
+                .into_iter()
+                .map(|(name, r, f, m)| SegmentRule::new(&name, [r.0, r.1], [f.0, f.1], [m.0, m.1]))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| core_to_py(&e))?;
+            let table = SegmentTable::new(rules, fallback).map_err(|e| core_to_py(&e))?;
+            Ok(Self { table })
+        })
     }
 
     /// The classic 11-segment table of R `rfm` (Champions … Lost, "Others").
@@ -45,27 +48,31 @@ impl PySegmentTable {
     /// Reads a table from JSON text.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
-        SegmentTable::from_json(text)
-            .map(|table| Self { table })
-            .map_err(|e| core_to_py(&e))
+        guard(|| -> PyResult<_> {
+            SegmentTable::from_json(text)
+                .map(|table| Self { table })
+                .map_err(|e| core_to_py(&e))
+        })
     }
 
     /// Reads a table from TOML text.
     #[staticmethod]
     fn from_toml(text: &str) -> PyResult<Self> {
-        SegmentTable::from_toml(text)
-            .map(|table| Self { table })
-            .map_err(|e| core_to_py(&e))
+        guard(|| -> PyResult<_> {
+            SegmentTable::from_toml(text)
+                .map(|table| Self { table })
+                .map_err(|e| core_to_py(&e))
+        })
     }
 
     /// The table as JSON text.
-    fn to_json(&self) -> String {
-        self.table.to_json()
+    fn to_json(&self) -> PyResult<String> {
+        guard(|| Ok::<_, PyErr>(self.table.to_json()))
     }
 
     /// The table as TOML text.
-    fn to_toml(&self) -> String {
-        self.table.to_toml()
+    fn to_toml(&self) -> PyResult<String> {
+        guard(|| Ok::<_, PyErr>(self.table.to_toml()))
     }
 
     /// Segment names: the rules' in order, then the fallback.
@@ -98,31 +105,37 @@ impl PySegmentTable {
     }
 
     /// Name of the segment of scores `(r, f, m)`.
-    fn name_of(&self, r: u8, f: u8, m: u8) -> String {
-        self.table.name_of(r, f, m).to_owned()
+    fn name_of(&self, r: u8, f: u8, m: u8) -> PyResult<String> {
+        guard(|| Ok::<_, PyErr>(self.table.name_of(r, f, m).to_owned()))
     }
 
     /// Gaps and dead rules on a `bins`-class scale: a dict with `uncovered`
     /// (score cells no rule matches) and `unreachable` (rules that never win).
     #[pyo3(signature = (bins = 5))]
     fn coverage<'py>(&self, py: Python<'py>, bins: u8) -> PyResult<Bound<'py, PyDict>> {
-        let cov = self.table.coverage(bins.min(9));
-        let d = PyDict::new(py);
-        d.set_item("uncovered", cov.uncovered)?;
-        d.set_item("unreachable", cov.unreachable)?;
-        Ok(d)
+        guard(|| -> PyResult<_> {
+            let cov = self.table.coverage(bins.min(9));
+            let d = PyDict::new(py);
+            d.set_item("uncovered", cov.uncovered)?;
+            d.set_item("unreachable", cov.unreachable)?;
+            Ok(d)
+        })
     }
 
     fn __eq__(&self, other: &Self) -> bool {
         self.table == other.table
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "SegmentTable({} segments, fallback={:?})",
-            self.table.rules().len(),
-            self.table.fallback()
-        )
+    fn __repr__(&self) -> PyResult<String> {
+        guard(|| {
+            Ok::<_, PyErr>({
+                format!(
+                    "SegmentTable({} segments, fallback={:?})",
+                    self.table.rules().len(),
+                    self.table.fallback()
+                )
+            })
+        })
     }
 
     #[allow(clippy::type_complexity)]

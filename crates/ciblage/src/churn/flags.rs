@@ -6,6 +6,7 @@ use rayon::slice::ParallelSliceMut;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
 use crate::time::day_from_date;
 use crate::transactions::{TransactionView, Transactions};
 
@@ -87,6 +88,20 @@ impl ChurnFlags {
         rule: ChurnRule,
         as_of: Option<NaiveDate>,
     ) -> Result<Self> {
+        Self::compute_view_interruptible(tx, rule, as_of, &Interrupt::default())
+    }
+
+    /// [`ChurnFlags::compute_view`], stopped by `interrupt` between its
+    /// passes over the rows (see [`Interrupt`]).
+    ///
+    /// # Errors
+    /// As [`ChurnFlags::compute`]; [`CiblageError::Interrupted`].
+    pub fn compute_view_interruptible(
+        tx: TransactionView<'_>,
+        rule: ChurnRule,
+        as_of: Option<NaiveDate>,
+        interrupt: &Interrupt,
+    ) -> Result<Self> {
         if let ChurnRule::MedianGap { multiple, .. } = rule {
             if !(multiple.is_finite() && multiple > 0.0) {
                 return Err(CiblageError::param(
@@ -103,14 +118,17 @@ impl ChurnFlags {
             None => ts.iter().map(|&t| zone.day_of(t)).max().unwrap_or(0) + 1,
         };
         let cutoff = zone.day_start(as_of_day);
+        interrupt.check()?;
         // Distinct (customer, day) purchase keys, days offset to stay positive.
         const SHIFT: i64 = 1 << 31;
         let mut keys: Vec<u64> = (0..ts.len())
             .filter(|&i| ts[i] < cutoff && amounts[i] > 0.0)
             .map(|i| (u64::from(codes[i]) << 32) | (zone.day_of(ts[i]) + SHIFT) as u32 as u64)
             .collect();
+        interrupt.check()?;
         keys.par_sort_unstable();
         keys.dedup();
+        interrupt.check()?;
         let mut days_since_last = vec![None; n];
         let mut median_gap = vec![None; n];
         let mut threshold_days = vec![None; n];

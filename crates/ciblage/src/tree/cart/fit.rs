@@ -307,7 +307,10 @@ impl CartValidParams {
 
     /// Grows the tree on `n_threads` threads (see [`run_on_threads`]).
     fn grow(&self, data: TrainSet<'_>) -> Result<CartTree> {
-        run_on_threads(self.params.n_threads, || self.grow_here(data))
+        let tree = run_on_threads(self.params.n_threads, || self.grow_here(data))?;
+        // An interrupted growth made leaves of the nodes left: not the tree.
+        self.params.interrupt.check()?;
+        Ok(tree)
     }
 
     fn grow_here(&self, data: TrainSet<'_>) -> CartTree {
@@ -407,6 +410,7 @@ impl CartValidParams {
             min_samples_leaf: p.min_samples_leaf,
             min_weight_leaf,
             min_impurity_decrease: p.min_impurity_decrease,
+            interrupt: p.interrupt.clone(),
         }
     }
 }

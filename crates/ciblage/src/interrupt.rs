@@ -1,0 +1,114 @@
+//! Cancellation of long computations.
+//!
+//! An [`Interrupt`] is a flag shared between the caller of a long
+//! computation and the computation itself. The caller keeps a clone and
+//! calls [`Interrupt::set`] (from any thread: a signal watcher, a user
+//! interface); the computation reads the flag at coarse points (per tree
+//! node, per chunk of about a million rows, per subtree task) and returns
+//! [`CiblageError::Interrupted`] soon after, dropping everything it built.
+//!
+//! # How a token reaches a computation
+//!
+//! The same rule everywhere: a computation with a parameter builder takes
+//! its token from the builder (`.interrupt(token)` on [`crate::RfmParams`],
+//! [`crate::tree::cart::CartParams`], [`crate::tree::chaid::ChaidParams`],
+//! [`crate::churn::RetentionParams`], [`crate::value::ValueTierParams`],
+//! [`crate::ActivityOptions`]); a computation without one has an
+//! `…_interruptible` twin taking `&Interrupt` as its last argument
+//! ([`crate::churn::ChurnFlags::compute_view_interruptible`],
+//! [`crate::value::CustomerTotals::from_codes_interruptible`]). Parameters
+//! without a token, or with [`Interrupt::default`], are never interrupted.
+//!
+//! A token is not part of what is computed: it is not serialized, and two
+//! parameter sets that differ only by their tokens compare equal. Tokens are
+//! not global: two computations with different tokens never stop each other.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use crate::error::{CiblageError, Result};
+
+/// A cancellation token; cheap to clone (clones share the flag) and to
+/// read (one relaxed atomic load). See the [module documentation](self).
+///
+/// ```
+/// use ciblage::{CiblageError, Interrupt};
+///
+/// let token = Interrupt::new();
+/// let for_the_work = token.clone();
+/// assert!(for_the_work.check().is_ok());
+/// token.set();
+/// assert_eq!(for_the_work.check(), Err(CiblageError::Interrupted));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Interrupt(Option<Arc<AtomicBool>>);
+
+impl Interrupt {
+    /// A token not set yet, that [`Interrupt::set`] can set.
+    pub fn new() -> Self {
+        Self(Some(Arc::new(AtomicBool::new(false))))
+    }
+
+    /// Asks every computation holding a clone of this token to stop. Does
+    /// nothing on a token made by [`Interrupt::default`].
+    pub fn set(&self) {
+        if let Some(flag) = &self.0 {
+            flag.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether [`Interrupt::set`] was called on this token or a clone.
+    #[inline]
+    pub fn is_set(&self) -> bool {
+        self.0.as_ref().is_some_and(|f| f.load(Ordering::Relaxed))
+    }
+
+    /// `Err(CiblageError::Interrupted)` once the token is set.
+    ///
+    /// # Errors
+    /// [`CiblageError::Interrupted`] when the token is set.
+    #[inline]
+    pub fn check(&self) -> Result<()> {
+        if self.is_set() {
+            Err(CiblageError::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Tokens do not take part in comparisons: they do not change what is
+/// computed.
+impl PartialEq for Interrupt {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clones_share_the_flag_and_others_do_not() {
+        let a = Interrupt::new();
+        let b = a.clone();
+        let other = Interrupt::new();
+        let never = Interrupt::default();
+        assert!(!b.is_set());
+        a.set();
+        assert!(b.is_set() && a.is_set());
+        assert_eq!(b.check(), Err(CiblageError::Interrupted));
+        assert!(!other.is_set() && other.check().is_ok());
+        never.set();
+        assert!(!never.is_set());
+    }
+
+    #[test]
+    fn a_token_is_set_from_another_thread() {
+        let a = Interrupt::new();
+        let b = a.clone();
+        std::thread::spawn(move || b.set()).join().unwrap();
+        assert!(a.is_set());
+    }
+}
