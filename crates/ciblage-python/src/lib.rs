@@ -46,6 +46,9 @@ mod _native {
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        // Tests size their long inputs by it (an unoptimised build is
+        // about ten times slower).
+        m.add("_debug_build", cfg!(debug_assertions))?;
         m.add("__version__", env!("CARGO_PKG_VERSION"))
     }
 }

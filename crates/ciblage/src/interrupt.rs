@@ -112,3 +112,7 @@ mod tests {
         assert!(a.is_set());
     }
 }
+
+#[cfg(test)]
+#[path = "interrupt_tests.rs"]
+mod algorithm_tests;

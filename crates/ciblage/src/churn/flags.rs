@@ -113,18 +113,33 @@ impl ChurnFlags {
         let zone = tx.zone();
         let (ts, amounts, codes) = (tx.timestamps(), tx.amounts(), tx.codes());
         let n = tx.customers();
+        // Rows are read in chunks, the token checked between them.
+        const CHUNK: usize = 1 << 20;
         let as_of_day = match as_of {
             Some(d) => day_from_date(d),
-            None => ts.iter().map(|&t| zone.day_of(t)).max().unwrap_or(0) + 1,
+            None => {
+                let mut last = None;
+                for part in ts.chunks(CHUNK) {
+                    interrupt.check()?;
+                    last = last.max(part.iter().map(|&t| zone.day_of(t)).max());
+                }
+                last.unwrap_or(0) + 1
+            }
         };
         let cutoff = zone.day_start(as_of_day);
-        interrupt.check()?;
         // Distinct (customer, day) purchase keys, days offset to stay positive.
         const SHIFT: i64 = 1 << 31;
-        let mut keys: Vec<u64> = (0..ts.len())
-            .filter(|&i| ts[i] < cutoff && amounts[i] > 0.0)
-            .map(|i| (u64::from(codes[i]) << 32) | (zone.day_of(ts[i]) + SHIFT) as u32 as u64)
-            .collect();
+        let mut keys: Vec<u64> = Vec::new();
+        for lo in (0..ts.len()).step_by(CHUNK) {
+            interrupt.check()?;
+            keys.extend(
+                (lo..(lo + CHUNK).min(ts.len()))
+                    .filter(|&i| ts[i] < cutoff && amounts[i] > 0.0)
+                    .map(|i| {
+                        (u64::from(codes[i]) << 32) | (zone.day_of(ts[i]) + SHIFT) as u32 as u64
+                    }),
+            );
+        }
         interrupt.check()?;
         keys.par_sort_unstable();
         keys.dedup();
@@ -135,7 +150,12 @@ impl ChurnFlags {
         let mut churned = vec![None; n];
         let mut gaps: Vec<i64> = Vec::new();
         let mut start = 0;
+        let mut customers_seen = 0usize;
         while start < keys.len() {
+            customers_seen += 1;
+            if customers_seen % (1 << 16) == 0 {
+                interrupt.check()?;
+            }
             let code = (keys[start] >> 32) as usize;
             let mut end = start;
             while end < keys.len() && (keys[end] >> 32) as usize == code {

@@ -193,6 +193,7 @@ impl CartValidParams {
             targets: None,
             weights: weights_of(weights, y.len())?,
             categorical: self.categorical_mask(&x)?,
+            interrupt: self.params.interrupt.clone(),
         };
         self.grow(data)
     }
@@ -248,6 +249,7 @@ impl CartValidParams {
             targets: Some(y),
             weights: weights_of(weights, y.len())?,
             categorical: self.categorical_mask(&x)?,
+            interrupt: self.params.interrupt.clone(),
         };
         self.grow(data)
     }
