@@ -153,3 +153,62 @@ def test_ctrl_c_stops_the_call(case: str, transactions_file: str) -> None:
     word, delay = interrupt_child(setup, call, transactions_file)
     assert word == "interrupted", f"{case}: the call ran to its end"
     assert delay < MAX_DELAY, f"{case}: KeyboardInterrupt {delay:.3f} s after the signal"
+
+
+# The helper every long call goes through, on `_native._wait_for_test`
+# (works for the given seconds, checking its token as the core does).
+
+
+def interrupt_main_after(seconds: float) -> threading.Timer:
+    import _thread
+
+    timer = threading.Timer(seconds, _thread.interrupt_main)
+    timer.start()
+    return timer
+
+
+def test_keyboard_interrupt_in_process() -> None:
+    timer = interrupt_main_after(0.2)
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        _native._wait_for_test(30.0)
+    timer.join()
+    assert time.monotonic() - start < 0.2 + MAX_DELAY
+
+
+def test_the_signal_handlers_exception_is_raised() -> None:
+    class Stop(Exception):
+        pass
+
+    def handler(signum: int, frame: object) -> None:
+        raise Stop("from the handler")
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        timer = interrupt_main_after(0.1)
+        with pytest.raises(Stop, match="from the handler"):
+            _native._wait_for_test(30.0)
+        timer.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_calls_on_two_threads_do_not_stop_each_other() -> None:
+    waited: list[float] = []
+    other = threading.Thread(target=lambda: waited.append(_native._wait_for_test(1.0)))
+    other.start()
+    timer = interrupt_main_after(0.2)
+    with pytest.raises(KeyboardInterrupt):
+        _native._wait_for_test(30.0)
+    timer.join()
+    other.join()
+    # The other thread's call ran its whole second.
+    assert len(waited) == 1 and waited[0] >= 1.0
+
+
+def test_short_calls_return_at_once() -> None:
+    start = time.monotonic()
+    for _ in range(200):
+        assert _native._wait_for_test(0.0) >= 0.0
+    # No poll interval is waited for a call that is already done.
+    assert time.monotonic() - start < 1.0

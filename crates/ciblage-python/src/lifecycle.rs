@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
 use crate::arrow_out::{self as out, TableBuilder};
-use crate::error::{InvalidInputError, InvalidParameterError, RuleFileError};
+use crate::error::{core_to_py, InvalidInputError, InvalidParameterError, RuleFileError};
 use crate::run::{guard, run};
 
 fn to_py(e: LifecycleError) -> PyErr {
@@ -130,79 +130,85 @@ pub fn lifecycle_evaluate(
         )
         .map_err(to_py)?;
         let rules = &rules.inner;
-        let decisions = run(py, |token| {
-            rules
+        // The tables are built without the GIL too: explanations of
+        // millions of decisions take a while.
+        let (cust, dec) = run(py, |token| {
+            let decisions = rules
                 .evaluate_interruptible(&states, &history, today, token)
-                .map_err(to_py)
-        })?;
-        let mut cust = TableBuilder::default();
-        let stage_names: Vec<&str> = (0..n).map(|i| decisions.stage(i).name()).collect();
-        cust.push("stage", out::strings_from(stage_names.iter().copied()));
-        cust.push(
-            "moment",
-            out::strings_from((0..n).map(|i| decisions.moment(i).name())),
-        );
-        cust.push(
-            "channel",
-            out::strings_from((0..n).map(|i| decisions.channel(i))),
-        );
-        let joined = |kept: bool| -> Vec<String> {
-            (0..n)
-                .map(|i| {
-                    decisions
-                        .decisions(i)
-                        .iter()
-                        .filter(|d| d.kept == kept)
-                        .map(|d| rules.rule(d.rule as usize).action.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                })
-                .collect()
-        };
-        let actions = joined(true);
-        let suppressed = joined(false);
-        cust.push(
-            "actions",
-            out::strings_from(actions.iter().map(String::as_str)),
-        );
-        cust.push(
-            "suppressed",
-            out::strings_from(suppressed.iter().map(String::as_str)),
-        );
-        cust.push(
-            "contacts_in_window",
-            out::i64_array((0..n).map(|i| i64::from(decisions.contacts_in_window(i)))),
-        );
-        let mut rows = Vec::new();
-        let mut rule_names = Vec::new();
-        let mut action_names = Vec::new();
-        let mut channels = Vec::new();
-        let mut costs = Vec::new();
-        let mut kept = Vec::new();
-        let mut why = Vec::new();
-        for i in 0..n {
-            for d in decisions.decisions(i) {
-                let r = rules.rule(d.rule as usize);
-                rows.push(i as i64);
-                rule_names.push(r.name.as_str());
-                action_names.push(r.action.as_str());
-                channels.push(rules.action_channel(&decisions, i, d.rule));
-                costs.push(r.cost);
-                kept.push(Some(d.kept));
-                why.push(decisions.explain(rules, &states, i, *d));
+                .map_err(to_py)?;
+            let mut cust = TableBuilder::default();
+            let stage_names: Vec<&str> = (0..n).map(|i| decisions.stage(i).name()).collect();
+            cust.push("stage", out::strings_from(stage_names.iter().copied()));
+            cust.push(
+                "moment",
+                out::strings_from((0..n).map(|i| decisions.moment(i).name())),
+            );
+            cust.push(
+                "channel",
+                out::strings_from((0..n).map(|i| decisions.channel(i))),
+            );
+            let joined = |kept: bool| -> Vec<String> {
+                (0..n)
+                    .map(|i| {
+                        decisions
+                            .decisions(i)
+                            .iter()
+                            .filter(|d| d.kept == kept)
+                            .map(|d| rules.rule(d.rule as usize).action.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    })
+                    .collect()
+            };
+            let actions = joined(true);
+            let suppressed = joined(false);
+            cust.push(
+                "actions",
+                out::strings_from(actions.iter().map(String::as_str)),
+            );
+            cust.push(
+                "suppressed",
+                out::strings_from(suppressed.iter().map(String::as_str)),
+            );
+            cust.push(
+                "contacts_in_window",
+                out::i64_array((0..n).map(|i| i64::from(decisions.contacts_in_window(i)))),
+            );
+            let mut rows = Vec::new();
+            let mut rule_names = Vec::new();
+            let mut action_names = Vec::new();
+            let mut channels = Vec::new();
+            let mut costs = Vec::new();
+            let mut kept = Vec::new();
+            let mut why = Vec::new();
+            for i in 0..n {
+                if i % (1 << 16) == 0 {
+                    token.check().map_err(|e| core_to_py(&e))?;
+                }
+                for d in decisions.decisions(i) {
+                    let r = rules.rule(d.rule as usize);
+                    rows.push(i as i64);
+                    rule_names.push(r.name.as_str());
+                    action_names.push(r.action.as_str());
+                    channels.push(rules.action_channel(&decisions, i, d.rule));
+                    costs.push(r.cost);
+                    kept.push(Some(d.kept));
+                    why.push(decisions.explain(rules, &states, i, *d));
+                }
             }
-        }
-        let mut dec = TableBuilder::default();
-        dec.push("row", out::i64_array(rows));
-        dec.push("rule", out::strings_from(rule_names));
-        dec.push("action", out::strings_from(action_names));
-        dec.push("channel", out::strings_from(channels));
-        dec.push("cost", out::f64_array(&costs));
-        dec.push("kept", out::opt_bool_array(kept));
-        dec.push(
-            "explanation",
-            out::strings_from(why.iter().map(String::as_str)),
-        );
+            let mut dec = TableBuilder::default();
+            dec.push("row", out::i64_array(rows));
+            dec.push("rule", out::strings_from(rule_names));
+            dec.push("action", out::strings_from(action_names));
+            dec.push("channel", out::strings_from(channels));
+            dec.push("cost", out::f64_array(&costs));
+            dec.push("kept", out::opt_bool_array(kept));
+            dec.push(
+                "explanation",
+                out::strings_from(why.iter().map(String::as_str)),
+            );
+            Ok::<_, PyErr>((cust, dec))
+        })?;
         Ok((cust.into_py_table()?, dec.into_py_table()?))
     })
 }

@@ -77,6 +77,73 @@ impl Interrupt {
     }
 }
 
+/// Rows handled between two checks of a token in long sequential passes.
+pub(crate) const CHECK_ROWS: usize = 1 << 20;
+
+/// Sorts `keys` whose high 32 bits are a customer code below `customers`,
+/// checking `interrupt` every [`CHECK_ROWS`] keys: the keys are distributed
+/// into ranges of customers (two passes), and the ranges sorted apart in
+/// parallel. The result is `keys.sort_unstable()`'s.
+///
+/// # Errors
+/// [`CiblageError::Interrupted`].
+pub(crate) fn sort_customer_keys(
+    keys: Vec<u64>,
+    customers: usize,
+    interrupt: &Interrupt,
+) -> Result<Vec<u64>> {
+    use rayon::prelude::*;
+    let ranges = (keys.len() / CHECK_ROWS).clamp(1, customers.max(1));
+    if ranges == 1 {
+        let mut keys = keys;
+        interrupt.check()?;
+        keys.par_sort_unstable();
+        return Ok(keys);
+    }
+    let width = customers.div_ceil(ranges);
+    let range_of = |k: u64| (k >> 32) as usize / width;
+    let mut ends = vec![0usize; ranges];
+    for part in keys.chunks(CHECK_ROWS) {
+        interrupt.check()?;
+        for &k in part {
+            ends[range_of(k)] += 1;
+        }
+    }
+    let mut at = Vec::with_capacity(ranges);
+    let mut total = 0;
+    for end in &mut ends {
+        at.push(total);
+        total += *end;
+        *end = total;
+    }
+    let mut out = vec![0u64; keys.len()];
+    for part in keys.chunks(CHECK_ROWS) {
+        interrupt.check()?;
+        for &k in part {
+            let r = range_of(k);
+            out[at[r]] = k;
+            at[r] += 1;
+        }
+    }
+    drop(keys);
+    let mut pieces = Vec::with_capacity(ranges);
+    let mut rest = &mut out[..];
+    let mut start = 0;
+    for &end in &ends {
+        let (piece, tail) = rest.split_at_mut(end - start);
+        pieces.push(piece);
+        rest = tail;
+        start = end;
+    }
+    pieces.into_par_iter().for_each(|piece| {
+        if !interrupt.is_set() {
+            piece.sort_unstable();
+        }
+    });
+    interrupt.check()?;
+    Ok(out)
+}
+
 /// Tokens do not take part in comparisons: they do not change what is
 /// computed.
 impl PartialEq for Interrupt {
@@ -102,6 +169,26 @@ mod tests {
         assert!(!other.is_set() && other.check().is_ok());
         never.set();
         assert!(!never.is_set());
+    }
+
+    #[test]
+    fn customer_keys_sort_as_the_standard_library() {
+        let customers = 5_000u64;
+        let n = 3 * CHECK_ROWS + 12_345;
+        let keys: Vec<u64> = (0..n as u64)
+            .map(|i| {
+                let code = (i * 2_654_435_761) % customers;
+                (code << 32) | ((i * 40_503) % 1_000)
+            })
+            .collect();
+        let mut expected = keys.clone();
+        expected.sort_unstable();
+        let sorted = sort_customer_keys(keys.clone(), customers as usize, &Interrupt::new());
+        assert_eq!(sorted.unwrap(), expected);
+        let stopped = Interrupt::new();
+        stopped.set();
+        let refused = sort_customer_keys(keys, customers as usize, &stopped);
+        assert_eq!(refused, Err(CiblageError::Interrupted));
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! fixed or relative to his own rhythm of purchase.
 
 use chrono::NaiveDate;
-use rayon::slice::ParallelSliceMut;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
@@ -114,7 +113,7 @@ impl ChurnFlags {
         let (ts, amounts, codes) = (tx.timestamps(), tx.amounts(), tx.codes());
         let n = tx.customers();
         // Rows are read in chunks, the token checked between them.
-        const CHUNK: usize = 1 << 20;
+        const CHUNK: usize = crate::interrupt::CHECK_ROWS;
         let as_of_day = match as_of {
             Some(d) => day_from_date(d),
             None => {
@@ -140,10 +139,8 @@ impl ChurnFlags {
                     }),
             );
         }
-        interrupt.check()?;
-        keys.par_sort_unstable();
+        let mut keys = crate::interrupt::sort_customer_keys(keys, n, interrupt)?;
         keys.dedup();
-        interrupt.check()?;
         let mut days_since_last = vec![None; n];
         let mut median_gap = vec![None; n];
         let mut threshold_days = vec![None; n];
