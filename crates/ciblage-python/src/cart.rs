@@ -11,6 +11,9 @@ use crate::run::{guard, run};
 /// (indptr, indices) of a CSR indicator matrix.
 type CsrArrays<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
 
+/// Per node, the categories going left and right of a categorical split.
+type NodeCategories = Vec<Option<(Vec<u32>, Vec<u32>)>>;
+
 /// A fitted CART tree (see `ciblage.CartClassifier` / `CartRegressor`).
 #[pyclass(module = "ciblage._native", name = "CartTree", frozen)]
 pub struct PyCartTree {
@@ -228,7 +231,7 @@ impl PyCartTree {
     /// Per node, the categories going left and right of a categorical
     /// split (`None` otherwise).
     #[getter]
-    fn categories(&self) -> PyResult<Vec<Option<(Vec<u32>, Vec<u32>)>>> {
+    fn categories(&self) -> PyResult<NodeCategories> {
         guard(|| {
             Ok::<_, PyErr>({
                 (0..self.inner.node_count())

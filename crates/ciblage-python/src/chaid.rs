@@ -63,6 +63,9 @@ pub fn small_int_codes<'py>(
     })
 }
 
+/// Per node, the groups of its split as label lists (missing as `None`).
+type NodeGroups = Vec<Option<Vec<Vec<Option<String>>>>>;
+
 /// (name, kind, labels, bin edges) of a predictor.
 type PredictorInfo = (String, String, Vec<String>, Option<Vec<f64>>);
 
@@ -348,7 +351,7 @@ impl PyChaidModel {
     }
 
     /// Groups of each split, as label lists (missing as `None`), per node.
-    fn groups(&self) -> PyResult<Vec<Option<Vec<Vec<Option<String>>>>>> {
+    fn groups(&self) -> PyResult<NodeGroups> {
         guard(|| {
             Ok::<_, PyErr>({
                 let preds = self.inner.predictors();

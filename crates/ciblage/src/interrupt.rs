@@ -10,14 +10,17 @@
 //! # How a token reaches a computation
 //!
 //! The same rule everywhere: a computation with a parameter builder takes
-//! its token from the builder (`.interrupt(token)` on [`crate::RfmParams`],
-//! [`crate::tree::cart::CartParams`], [`crate::tree::chaid::ChaidParams`],
-//! [`crate::churn::RetentionParams`], [`crate::value::ValueTierParams`],
-//! [`crate::ActivityOptions`]); a computation without one has an
+//! its token from the builder, `.interrupt(token)` before `check()`
+//! ([`crate::RfmParams`], [`crate::tree::cart::CartParams`],
+//! [`crate::tree::chaid::ChaidParams`], [`crate::churn::RetentionParams`],
+//! [`crate::value::ValueTierParams`]; and the builder-like
+//! [`crate::ActivityAccumulator`]); a computation without one has an
 //! `…_interruptible` twin taking `&Interrupt` as its last argument
 //! ([`crate::churn::ChurnFlags::compute_view_interruptible`],
-//! [`crate::value::CustomerTotals::from_codes_interruptible`]). Parameters
-//! without a token, or with [`Interrupt::default`], are never interrupted.
+//! [`crate::value::CustomerTotals::from_codes_interruptible`], and
+//! `RuleSet::evaluate_interruptible` in `ciblage-lifecycle`). Without a
+//! token, or with [`Interrupt::default`], a computation is never
+//! interrupted.
 //!
 //! A token is not part of what is computed: it is not serialized, and two
 //! parameter sets that differ only by their tokens compare equal. Tokens are
