@@ -188,11 +188,11 @@ impl PyCartTree {
     /// Readable path of every node.
     fn rules(&self, feature_names: Vec<String>) -> PyResult<Vec<String>> {
         guard(|| {
-            Ok::<_, PyErr>({
+            Ok::<_, PyErr>(
                 (0..self.inner.node_count())
                     .map(|i| self.inner.rule(i, &feature_names).join(" and "))
-                    .collect()
-            })
+                    .collect(),
+            )
         })
     }
 
@@ -209,12 +209,12 @@ impl PyCartTree {
         self.inner.node_count()
     }
     #[getter]
-    fn n_leaves(&self) -> usize {
-        self.inner.n_leaves()
+    fn n_leaves(&self) -> PyResult<usize> {
+        guard(|| Ok::<_, PyErr>(self.inner.n_leaves()))
     }
     #[getter]
-    fn max_depth(&self) -> usize {
-        self.inner.max_depth()
+    fn max_depth(&self) -> PyResult<usize> {
+        guard(|| Ok::<_, PyErr>(self.inner.max_depth()))
     }
     #[getter]
     fn children_left(&self) -> Vec<i64> {
@@ -233,11 +233,11 @@ impl PyCartTree {
     #[getter]
     fn categories(&self) -> PyResult<NodeCategories> {
         guard(|| {
-            Ok::<_, PyErr>({
+            Ok::<_, PyErr>(
                 (0..self.inner.node_count())
                     .map(|i| self.inner.categories.get(i).cloned().flatten().map(|c| *c))
-                    .collect()
-            })
+                    .collect(),
+            )
         })
     }
 
@@ -245,14 +245,14 @@ impl PyCartTree {
     #[getter]
     fn missing_go_to_left(&self) -> PyResult<Vec<bool>> {
         guard(|| {
-            Ok::<_, PyErr>({
+            Ok::<_, PyErr>(
                 (0..self.inner.node_count())
                     .map(|i| {
                         self.inner.children_left[i] != ciblage::tree::cart::LEAF
                             && self.inner.goes_left_if_missing(i)
                     })
-                    .collect()
-            })
+                    .collect(),
+            )
         })
     }
 
@@ -294,10 +294,8 @@ impl PyCartTree {
     /// The tree pruned at `ccp_alpha`.
     fn pruned(&self, ccp_alpha: f64) -> PyResult<Self> {
         guard(|| {
-            Ok::<_, PyErr>({
-                Self {
-                    inner: self.inner.pruned(ccp_alpha),
-                }
+            Ok::<_, PyErr>(Self {
+                inner: self.inner.pruned(ccp_alpha),
             })
         })
     }
@@ -316,11 +314,11 @@ impl PyCartTree {
     /// SQL WHERE condition of every node.
     fn sql_rules(&self, feature_names: Vec<String>) -> PyResult<Vec<String>> {
         guard(|| {
-            Ok::<_, PyErr>({
+            Ok::<_, PyErr>(
                 (0..self.inner.node_count())
                     .map(|i| self.inner.sql_rule(i, &feature_names))
-                    .collect()
-            })
+                    .collect(),
+            )
         })
     }
 

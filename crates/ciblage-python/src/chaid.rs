@@ -264,33 +264,33 @@ impl PyChaidModel {
     /// Class probabilities of every node (rows = node ids).
     fn node_proba(&self) -> PyResult<Vec<Vec<f64>>> {
         guard(|| {
-            Ok::<_, PyErr>({
+            Ok::<_, PyErr>(
                 (0..self.inner.nodes().len())
                     .map(|i| self.inner.proba(i))
-                    .collect()
-            })
+                    .collect(),
+            )
         })
     }
 
     /// Mean target of every node (continuous targets).
     fn node_mean(&self) -> PyResult<Vec<f64>> {
         guard(|| {
-            Ok::<_, PyErr>({
+            Ok::<_, PyErr>(
                 (0..self.inner.nodes().len())
                     .map(|i| self.inner.mean(i))
-                    .collect()
-            })
+                    .collect(),
+            )
         })
     }
 
     /// Predicted class index of every node.
     fn node_class(&self) -> PyResult<Vec<usize>> {
         guard(|| {
-            Ok::<_, PyErr>({
+            Ok::<_, PyErr>(
                 (0..self.inner.nodes().len())
                     .map(|i| self.inner.class_of(i))
-                    .collect()
-            })
+                    .collect(),
+            )
         })
     }
 
@@ -382,7 +382,7 @@ impl PyChaidModel {
     /// Per predictor: (name, kind, labels, bin edges if binned).
     fn predictors(&self) -> PyResult<Vec<PredictorInfo>> {
         guard(|| {
-            Ok::<_, PyErr>({
+            Ok::<_, PyErr>(
                 self.inner
                     .predictors()
                     .iter()
@@ -398,8 +398,8 @@ impl PyChaidModel {
                         };
                         (p.name.clone(), kind.to_owned(), p.labels.clone(), edges)
                     })
-                    .collect()
-            })
+                    .collect(),
+            )
         })
     }
 

@@ -33,10 +33,12 @@ pub struct PyRuleSet {
 impl PyRuleSet {
     /// The default rule set.
     #[staticmethod]
-    fn default() -> Self {
-        Self {
-            inner: RuleSet::default_rules(),
-        }
+    fn default() -> PyResult<Self> {
+        guard(|| {
+            Ok::<_, PyErr>(Self {
+                inner: RuleSet::default_rules(),
+            })
+        })
     }
 
     /// Reads a TOML rule file's text.
@@ -83,8 +85,8 @@ impl PyRuleSet {
         self.inner == other.inner
     }
 
-    fn __getnewargs__(&self) -> (String,) {
-        (self.inner.to_json(),)
+    fn __getnewargs__(&self) -> PyResult<(String,)> {
+        guard(|| Ok::<_, PyErr>((self.inner.to_json(),)))
     }
 
     #[new]

@@ -128,13 +128,11 @@ impl PySegmentTable {
 
     fn __repr__(&self) -> PyResult<String> {
         guard(|| {
-            Ok::<_, PyErr>({
-                format!(
-                    "SegmentTable({} segments, fallback={:?})",
-                    self.table.rules().len(),
-                    self.table.fallback()
-                )
-            })
+            Ok::<_, PyErr>(format!(
+                "SegmentTable({} segments, fallback={:?})",
+                self.table.rules().len(),
+                self.table.fallback()
+            ))
         })
     }
 
