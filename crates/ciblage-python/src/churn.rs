@@ -73,7 +73,7 @@ pub fn retention(
         let inner = run(py, |token| {
             (|| -> BindResult<_> {
                 let params = params.interrupt(token.clone()).check()?;
-                let tx = read_transactions(&batches, &schema, &names, timezone)?;
+                let tx = read_transactions(&batches, &schema, &names, timezone, token)?;
                 token.check()?;
                 Ok(params.fit_view(tx.view()?)?)
             })()
@@ -266,7 +266,7 @@ pub fn churn_flags(
         let (batches, schema) = table.into_inner();
         let (index, flags) = run(py, |token| {
             (|| -> BindResult<_> {
-                let mut tx = read_transactions(&batches, &schema, &names, timezone)?;
+                let mut tx = read_transactions(&batches, &schema, &names, timezone, token)?;
                 token.check()?;
                 let flags = ChurnFlags::compute_view_interruptible(tx.view()?, rule, as_of, token)?;
                 Ok((std::mem::take(&mut tx.index), flags))

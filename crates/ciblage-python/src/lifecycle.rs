@@ -244,14 +244,23 @@ pub fn behaviour_change(
         let (batches, schema) = table.into_inner();
         let (index, change) = run(py, |token| {
             (|| -> crate::error::BindResult<_> {
-                let mut tx = crate::tx_in::read_transactions(&batches, &schema, &names, timezone)?;
+                let mut tx =
+                    crate::tx_in::read_transactions(&batches, &schema, &names, timezone, token)?;
                 token.check()?;
                 let view = tx.view()?;
-                let change = ciblage_lifecycle::BehaviourChange::compute(view, day, window_days)
-                    .map_err(|e| ciblage::CiblageError::InvalidParameter {
+                let change = ciblage_lifecycle::BehaviourChange::compute_interruptible(
+                    view,
+                    day,
+                    window_days,
+                    token,
+                )
+                .map_err(|e| match e {
+                    ciblage_lifecycle::LifecycleError::Core(c) => c,
+                    e => ciblage::CiblageError::InvalidParameter {
                         name: "window_days",
                         reason: e.to_string(),
-                    })?;
+                    },
+                })?;
                 Ok((std::mem::take(&mut tx.index), change))
             })()
             .map_err(|e| names.name(e))

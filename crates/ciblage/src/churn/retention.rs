@@ -213,6 +213,7 @@ impl RetentionValidParams {
             codes: tx.codes(),
             ts,
             amounts,
+            interrupt: &p.interrupt,
         };
         p.interrupt.check()?;
         let (span, first_days) = span::day_span(rows, tx.customers(), zone, cutoff);
