@@ -85,8 +85,9 @@ pub(crate) const CHECK_ROWS: usize = 1 << 20;
 
 /// Sorts `keys` whose high 32 bits are a customer code below `customers`,
 /// checking `interrupt` every [`CHECK_ROWS`] keys: the keys are distributed
-/// into ranges of customers (two passes), and the ranges sorted apart in
-/// parallel. The result is `keys.sort_unstable()`'s.
+/// into ranges of customers of about 64k keys (two passes), and the ranges
+/// sorted apart in parallel, the token checked before each. The result is
+/// `keys.sort_unstable()`'s.
 ///
 /// # Errors
 /// [`CiblageError::Interrupted`].
@@ -96,7 +97,9 @@ pub(crate) fn sort_customer_keys(
     interrupt: &Interrupt,
 ) -> Result<Vec<u64>> {
     use rayon::prelude::*;
-    let ranges = (keys.len() / CHECK_ROWS).clamp(1, customers.max(1));
+    /// Keys per range, about: each range is sorted between two checks.
+    const RANGE_KEYS: usize = 1 << 16;
+    let ranges = (keys.len() / RANGE_KEYS).clamp(1, customers.max(1));
     if ranges == 1 {
         let mut keys = keys;
         interrupt.check()?;
