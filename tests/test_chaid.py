@@ -101,7 +101,7 @@ def test_predict_proba_apply_pickle_and_new_levels(iris) -> None:
 
 def test_errors() -> None:
     X = pd.DataFrame({"a": ["x", "y"] * 5})
-    with pytest.raises(InvalidInputError, match="y: expected 10 values"):
+    with pytest.raises(InvalidInputError, match="y: has 2 values for 10 rows of X"):
         ciblage.ChaidClassifier().fit(X, [1, 2])
     with pytest.raises(InvalidParameterError, match="invalid parameter alpha_merge"):
         ciblage.ChaidClassifier(alpha_merge=0).fit(X, [0, 1] * 5)

@@ -102,8 +102,8 @@ def test_column_types() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"bins": 12}, r"^invalid parameter bins: must be between 2 and 9, got 12$"),
-        ({"bins": 1}, r"^invalid parameter bins: must be between 2 and 9, got 1$"),
+        ({"bins": 12}, r"^invalid parameter bins: expected an integer from 2 to 9, got 12$"),
+        ({"bins": 1}, r"^invalid parameter bins: expected an integer from 2 to 9, got 1$"),
         ({"bins": 2.5}, r"^invalid parameter bins: expected an integer"),
         ({"method": "jenks"}, r'^invalid parameter method: expected "quantile", "rfm_compat" or "equal_count", got "jenks"$'),
         ({"frequency": "weekly"}, r"^invalid parameter frequency"),

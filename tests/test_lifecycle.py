@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -76,7 +77,15 @@ action = "B"
         "customer_id": [1, 2, 2, 3, 99],
         "date": pd.to_datetime(["2024-06-23", "2024-06-24", "2024-06-30", "2024-07-01", "2024-06-30"]),
     })
-    out = ciblage.lifecycle.evaluate(customers, rules=rules, history=history, today=TODAY)
+    # Customer 99 is not evaluated: his contact is left out, with a warning.
+    with pytest.warns(ciblage.exceptions.RowsLeftOutWarning, match="1 customer not evaluated"):
+        out = ciblage.lifecycle.evaluate(customers, rules=rules, history=history, today=TODAY)
+    # By hand: 06-23 before the window, 06-24 and 06-30 (customer 2) in it,
+    # 07-01 after today, customer 99 not evaluated.
+    assert out.input_report["history"] == {
+        "rows_read": 5, "rows_used": 2,
+        "left_out": {"before_window": 1, "after_today": 1, "customer_not_evaluated": 1},
+    }
     c = out.customers.set_index("customer_id")
     # 1: the 06-23 contact is outside → both kept. 2: two inside → none.
     # 3: a planned contact after today is not counted → both kept.
@@ -142,9 +151,21 @@ def test_order_independence_everyone_once_and_cap(rows, contacts, rnd) -> None:
         "customer_id": [c for c, _ in contacts],
         "date": pd.Timestamp(TODAY) + pd.to_timedelta([d for _, d in contacts], unit="D"),
     })
-    a = ciblage.lifecycle.evaluate(df, history=history, today=TODAY)
-    shuffled = df.sample(frac=1, random_state=rnd.randint(0, 2**31))
-    b = ciblage.lifecycle.evaluate(shuffled, history=history, today=TODAY)
+    with warnings.catch_warnings():
+        # Contacts of ids past the table are left out, with a warning.
+        warnings.simplefilter("ignore", ciblage.exceptions.RowsLeftOutWarning)
+        a = ciblage.lifecycle.evaluate(df, history=history, today=TODAY)
+        shuffled = df.sample(frac=1, random_state=rnd.randint(0, 2**31))
+        b = ciblage.lifecycle.evaluate(shuffled, history=history, today=TODAY)
+    # Every history row counted once, by an independent count: the default
+    # window is the 30 days ending today (offsets -29..0).
+    known = [d for c, d in contacts if c < len(df)]
+    assert a.input_report["history"]["left_out"] == {
+        "before_window": sum(d < -29 for d in known),
+        "after_today": sum(d > 0 for d in known),
+        "customer_not_evaluated": len(contacts) - len(known),
+    }
+    assert a.input_report["history"]["rows_used"] == sum(-29 <= d <= 0 for d in known)
     assert sorted(a.customers["customer_id"]) == list(range(len(df)))
     pd.testing.assert_frame_equal(a.customers.set_index("customer_id").sort_index(),
                                   b.customers.set_index("customer_id").sort_index())

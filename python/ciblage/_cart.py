@@ -9,7 +9,8 @@ import numpy as np
 from . import _cart_input as cin
 from . import _estimator as est
 from . import _native
-from .exceptions import InvalidParameterError
+from ._params import as_choice, as_float, as_int
+from .exceptions import InvalidParameterError, ModelFileError
 
 __all__ = ["CartClassifier", "CartRegressor"]
 
@@ -18,25 +19,46 @@ _PARAMS = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf", "m
            "max_bins", "n_threads", "categorical_features")
 
 
+def random_state_of(random_state: Any, name: str = "random_state") -> np.random.RandomState:
+    """A ``RandomState`` for ``None``, an integer seed in [0, 2**32 − 1]
+    (numpy integers too) or a ``RandomState``."""
+    if isinstance(random_state, np.random.RandomState):
+        return random_state
+    if random_state is None:
+        return np.random.mtrand._rand
+    return np.random.RandomState(as_int(random_state, name, 0, 2**32 - 1))
+
+
 def _seed(random_state: Any) -> int:
     """scikit-learn's internal tree seed for a `random_state`."""
-    if isinstance(random_state, np.random.RandomState):
-        rng = random_state
-    elif random_state is None:
-        rng = np.random.mtrand._rand
-    else:
-        rng = np.random.RandomState(random_state)
-    return int(rng.randint(0, np.iinfo(np.int32).max))
+    return int(random_state_of(random_state).randint(0, np.iinfo(np.int32).max))
 
 
-def _count(name: str, value: Any, minimum: int, optional: bool) -> int | None:
-    """An integer parameter of at least ``minimum`` (``None`` when optional)."""
+def _criterion(value: Any, estimator_type: str) -> str:
+    """The criterion of a classifier or a regressor, exactly as spelled."""
+    choices = (("gini", "entropy", "log_loss") if estimator_type == "classifier"
+               else ("squared_error", "poisson", "absolute_error"))
+    return as_choice(value, "criterion", choices)
+
+
+def _count(name: str, value: Any, minimum: int, optional: bool, maximum: int | None = None) -> int | None:
+    """An integer parameter of at least ``minimum`` (``None`` when optional);
+    numpy integers are accepted, bools and floats refused."""
     if value is None and optional:
         return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        expected = f"an integer >= {minimum}" + (" or None" if optional else "")
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum
+            or (maximum is not None and value > maximum)):
+        expected = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
+        expected += " or None" if optional else ""
         raise InvalidParameterError(f"invalid parameter {name}: expected {expected}, got {value!r}")
     return int(value)
+
+
+def _ccp_alpha(value: Any) -> float:
+    """``ccp_alpha``: a number >= 0 (``inf`` prunes to the root)."""
+    if isinstance(value, (float, np.floating)) and value == np.inf:
+        return float("inf")
+    return as_float(value, "ccp_alpha", 0.0)
 
 
 def _samples(name: str, value: Any, minimum: int, n: int) -> int:
@@ -123,26 +145,33 @@ class _CartBase:
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "tree_")
 
-    def _fit(self, x: np.ndarray, w: np.ndarray | None, categorical: list[int], **target: Any) -> Any:
-        if not (isinstance(self.ccp_alpha, (int, float)) and self.ccp_alpha >= 0):
-            raise InvalidParameterError(f"invalid parameter ccp_alpha: expected a number >= 0, got {self.ccp_alpha!r}")
-        tree = _native.cart_fit(
-            x, sample_weight=w, criterion=self.criterion, max_depth=_count("max_depth", self.max_depth, 1, True),
-            min_samples_split=_samples("min_samples_split", self.min_samples_split, 2, len(x)),
-            min_samples_leaf=_samples("min_samples_leaf", self.min_samples_leaf, 1, len(x)),
-            min_weight_fraction_leaf=float(self.min_weight_fraction_leaf),
-            min_impurity_decrease=float(self.min_impurity_decrease),
-            max_features=_max_features(self.max_features, x.shape[1]),
+    def _checked_params(self, n: int, d: int) -> dict[str, Any]:
+        """Every parameter converted and checked (numpy scalars accepted,
+        nothing truncated), as the native fit takes them."""
+        return dict(
+            criterion=_criterion(self.criterion, self._estimator_type),
+            max_depth=_count("max_depth", self.max_depth, 1, True),
+            min_samples_split=_samples("min_samples_split", self.min_samples_split, 2, n),
+            min_samples_leaf=_samples("min_samples_leaf", self.min_samples_leaf, 1, n),
+            min_weight_fraction_leaf=as_float(self.min_weight_fraction_leaf, "min_weight_fraction_leaf", 0.0, 0.5),
+            min_impurity_decrease=as_float(self.min_impurity_decrease, "min_impurity_decrease", 0.0),
+            max_features=_max_features(self.max_features, d),
             max_leaf_nodes=_count("max_leaf_nodes", self.max_leaf_nodes, 2, True),
-            splitter=str(self.splitter), max_bins=min(_count("max_bins", self.max_bins, 2, False) or 2, 256),
-            n_threads=_count("n_threads", self.n_threads, 1, True), categorical_features=categorical,
-            seed=_seed(self.random_state), **target,
+            splitter=as_choice(self.splitter, "splitter", ("best", "hist")),
+            max_bins=_count("max_bins", self.max_bins, 2, False, 255),
+            n_threads=_count("n_threads", self.n_threads, 1, True, 4096),
+            seed=_seed(self.random_state),
         )
+
+    def _fit(self, x: np.ndarray, w: np.ndarray | None, categorical: list[int], **target: Any) -> Any:
+        ccp_alpha = _ccp_alpha(self.ccp_alpha)
+        params = self._checked_params(len(x), x.shape[1])
+        tree = _native.cart_fit(x, sample_weight=w, categorical_features=categorical, **params, **target)
         if categorical:
             tree = tree.with_category_names(cin.category_names(self))
         self.n_features_in_ = x.shape[1]
         self._full_tree = tree
-        self.tree_ = tree.pruned(float(self.ccp_alpha)) if self.ccp_alpha > 0 else tree
+        self.tree_ = tree.pruned(ccp_alpha) if ccp_alpha > 0 else tree
         return self
 
     def _fitted(self) -> Any:
@@ -173,15 +202,27 @@ class _CartBase:
         return int(self._fitted().n_leaves)
 
     def _feature_names(self, feature_names: Any) -> list[str]:
-        if feature_names is not None:
-            return [str(f) for f in feature_names]
-        return [f"feature_{i}" for i in range(self.n_features_in_)]
+        """Names of the features in exports: the given ones (one per
+        feature), else ``feature_<i>`` (as scikit-learn)."""
+        d = self.n_features_in_
+        if feature_names is None:
+            return [f"feature_{i}" for i in range(d)]
+        if isinstance(feature_names, (str, bytes)) or not hasattr(feature_names, "__iter__"):
+            raise InvalidParameterError(
+                f"invalid parameter feature_names: expected a list of {d} names, got {feature_names!r}"
+            )
+        names = [str(f) for f in feature_names]
+        if len(names) != d:
+            raise InvalidParameterError(
+                f"invalid parameter feature_names: {len(names)} names for {d} features"
+            )
+        return names
 
     def export_text(self, feature_names: Any = None, decimals: int = 2) -> str:
         """The tree as indented text, as ``sklearn.tree.export_text``."""
         self._fitted()
         classes = [str(c) for c in getattr(self, "classes_", [])]
-        return self.tree_.to_text(self._feature_names(feature_names), classes, int(decimals))
+        return self.tree_.to_text(self._feature_names(feature_names), classes, as_int(decimals, "decimals", 0, 100))
 
     def export_graphviz(self, feature_names: Any = None) -> str:
         """The tree in Graphviz DOT (render with any DOT tool)."""
@@ -266,10 +307,11 @@ class _CartBase:
         x, chosen = cin.encode_fit(type(self)(**self.get_params()), X)
         k = _count("cv", cv, 2, False)
         assert k is not None
+        rng = random_state_of(random_state)
         n = len(x)
         if k > n:
             raise InvalidParameterError(f"invalid parameter cv: {k} folds for {n} rows")
-        yy = np.asarray(y)
+        yy = est.target_length(y, n)
         w = est.sample_weights(sample_weight, n)
         weights = np.ones(n) if w is None else w
         # Sub-models read the coded matrix, its categorical columns named.
@@ -289,7 +331,7 @@ class _CartBase:
             root_loss = float(np.sum(weights * loss(yv, np.full(n, majority))))
         else:
             root_loss = float(np.sum(weights * loss(yv, np.full(n, np.average(yv, weights=weights)))))
-        order = np.random.RandomState(random_state).permutation(n)
+        order = rng.permutation(n)
         folds = np.array_split(order, k)
         losses = np.zeros((len(reps), n))
         for held in folds:
@@ -324,10 +366,45 @@ class _CartBase:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        if not isinstance(state, dict):
+            raise ModelFileError(f"{type(self).__name__} pickle: expected a dict of attributes, got {type(state).__name__}")
+        state = dict(state)
         for k in ("tree_", "_full_tree"):
             if k in state:
+                if not isinstance(state[k], str):
+                    raise ModelFileError(f"{type(self).__name__} pickle: {k}: expected the tree's JSON text")
                 state[k] = _native.CartTree.from_json(state[k])
+        if "tree_" in state:
+            _check_fitted_state(type(self).__name__, state)
         self.__dict__.update(state)
+
+
+def _check_fitted_state(name: str, state: dict[str, Any]) -> None:
+    """The attributes of a fitted CART estimator agree with its tree."""
+    tree = state["tree_"]
+    d = len(tree.feature_importances())
+
+    def bad(field: str, reason: str) -> ModelFileError:
+        return ModelFileError(f"{name} pickle: {field}: {reason}")
+
+    if state.get("n_features_in_") != d:
+        raise bad("n_features_in_", f"{state.get('n_features_in_')!r} where the tree has {d} features")
+    full = state.get("_full_tree")
+    if full is not None and len(full.feature_importances()) != d:
+        raise bad("_full_tree", "another number of features than tree_")
+    names = state.get("feature_names_in_")
+    if names is not None and len(names) != d:
+        raise bad("feature_names_in_", f"{len(names)} names for {d} features")
+    cats = state.get("categories_")
+    if cats is not None and len(cats) != d:
+        raise bad("categories_", f"{len(cats)} entries for {d} features")
+    width = tree.value().shape[1]
+    if "classes_" in state:
+        classes = state["classes_"]
+        if classes is None or len(classes) != width:
+            raise bad("classes_", f"{0 if classes is None else len(classes)} classes where the tree has {width}")
+    elif width != 1:
+        raise bad("classes_", "missing for a classification tree")
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -394,7 +471,12 @@ class CartClassifier(_CartBase):
                 raise InvalidParameterError(
                     f"invalid parameter class_weight: labels {unknown!r} are not classes of y"
                 )
-            return np.array([float(cw.get(c, 1.0)) for c in classes.tolist()])
+            for label, v in cw.items():
+                as_float(v, f"class_weight[{label!r}]", 0.0)
+            weights = np.array([float(cw.get(c, 1.0)) for c in classes.tolist()])
+            if not (weights[codes] > 0).any():
+                raise InvalidParameterError("invalid parameter class_weight: every row gets weight zero")
+            return weights
         raise InvalidParameterError(f'invalid parameter class_weight: expected None, "balanced" or a mapping, got {cw!r}')
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -415,7 +497,7 @@ class CartClassifier(_CartBase):
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy of :meth:`predict` on ``X`` against ``y``."""
         pred = self.predict(X)
-        return est.accuracy(np.asarray(y).ravel(), pred, est.sample_weights(sample_weight, len(pred)))
+        return est.accuracy(est.target_length(y, len(pred)), pred, est.sample_weights(sample_weight, len(pred)))
 
 
 class CartRegressor(_CartBase):
@@ -452,5 +534,11 @@ class CartRegressor(_CartBase):
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Coefficient of determination R² of :meth:`predict` on ``X``."""
         pred = self.predict(X)
-        yy = np.asarray(y, dtype=np.float64).ravel()
+        try:
+            yy = np.asarray(est.target_length(y, len(pred)), dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            if isinstance(e, est.InvalidInputError):
+                raise
+            raise est.InvalidInputError(f"y: cannot be read as numbers ({e})") from e
+        est._check_finite_target(yy)
         return est.r2(yy, pred, est.sample_weights(sample_weight, len(pred)))

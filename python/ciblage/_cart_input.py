@@ -27,6 +27,10 @@ def _as_pandas(X: Any) -> Any:
     if kind == "polars" and X.__class__.__name__ in ("DataFrame", "LazyFrame"):
         frame = X.collect() if X.__class__.__name__ == "LazyFrame" else X
         return frame.to_pandas()
+    if kind == "pyarrow" and X.__class__.__name__ in ("Table", "RecordBatch"):
+        # Read as pandas reads it, so that string and dictionary columns
+        # become categorical predictors as with pandas and polars.
+        return X.to_pandas()
     return None
 
 
@@ -49,6 +53,11 @@ def _sorted_labels(values: Any) -> list[Any]:
 
 def _selected(spec: Any, names: list[str], n: int) -> list[int]:
     """Column positions named by ``categorical_features`` (names or positions)."""
+    if isinstance(spec, (str, bytes)) or not hasattr(spec, "__iter__"):
+        raise InvalidParameterError(
+            f'invalid parameter categorical_features: expected "from_dtype", None or a list of column names '
+            f"or positions, got {spec!r}"
+        )
     out = []
     for item in spec:
         if isinstance(item, (bool, np.bool_)):
@@ -66,14 +75,27 @@ def _selected(spec: Any, names: list[str], n: int) -> list[int]:
     return sorted(set(out))
 
 
+def _unique_names(frame: Any) -> list[str]:
+    """The column names of a DataFrame as text, refusing duplicates (a
+    name must select one column)."""
+    names = [str(c) for c in frame.columns]
+    if len(set(names)) != len(names):
+        raise est.InvalidInputError(f"X: column names must be unique, got {names}")
+    return names
+
+
+def _is_from_dtype(spec: Any) -> bool:
+    return isinstance(spec, str) and spec == "from_dtype"
+
+
 def encode_fit(model: Any, X: Any) -> tuple[np.ndarray, list[int]]:
     """The training matrix with categorical columns coded; sets
     ``feature_names_in_`` (DataFrames) and ``categories_`` on ``model``."""
     spec = model.categorical_features
     frame = _as_pandas(X)
     if frame is not None:
-        names = [str(c) for c in frame.columns]
-        if spec is None or spec == "from_dtype":
+        names = _unique_names(frame)
+        if spec is None or _is_from_dtype(spec):
             chosen = [j for j, c in enumerate(frame.columns) if _is_categorical(frame[c])]
         else:
             chosen = _selected(spec, names, len(names))
@@ -101,7 +123,7 @@ def encode_fit(model: Any, X: Any) -> tuple[np.ndarray, list[int]]:
     x = est.check_matrix(X, model, fitting=True, allow_nan=True)
     if hasattr(model, "feature_names_in_"):
         del model.feature_names_in_
-    chosen = [] if spec is None or spec == "from_dtype" else _selected(spec, [], x.shape[1])
+    chosen = [] if spec is None or _is_from_dtype(spec) else _selected(spec, [], x.shape[1])
     categories = [None] * x.shape[1]
     for j in chosen:
         col = x[:, j]
@@ -125,7 +147,7 @@ def encode_predict(model: Any, X: Any) -> np.ndarray:
     categories = getattr(model, "categories_", None) or []
     frame = _as_pandas(X)
     if frame is not None and hasattr(model, "feature_names_in_"):
-        names = [str(c) for c in frame.columns]
+        names = _unique_names(frame)
         expected = list(model.feature_names_in_)
         if names != expected:
             raise est.InvalidInputError(f"X: columns {names} differ from those seen in fit {expected}")

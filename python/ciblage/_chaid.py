@@ -6,8 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from . import _estimator as est
 from . import _native
 from ._estimator import small_int_codes
+from ._params import as_bool, as_choice, as_float, as_int, as_opt_int
 from ._tables import from_arrow
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError, ModelFileError
 
@@ -25,9 +27,11 @@ def _frame(X: Any) -> Any:
         return X
     mod = type(X).__module__.split(".", 1)[0]
     if mod == "polars":
-        return X.to_pandas()
+        return (X.collect() if type(X).__name__ == "LazyFrame" else X).to_pandas()
     if mod == "pyarrow":
         return X.to_pandas()
+    if X is None:
+        raise InvalidInputError("X: expected a 2-D array or a table, got None")
     arr = np.asarray(X)
     if arr.ndim != 2:
         raise InvalidInputError(f"X: expected a 2-D array or a table, got {arr.ndim} dimension(s)")
@@ -38,11 +42,7 @@ def _kind(series: Any, override: str | None) -> str:
     import pandas as pd
 
     if override is not None:
-        if override not in ("nominal", "ordinal", "continuous"):
-            raise InvalidParameterError(
-                f"invalid parameter column_types: expected 'nominal', 'ordinal' or 'continuous', got {override!r}"
-            )
-        return override
+        return as_choice(override, f"column_types[{str(series.name)!r}]", ("nominal", "ordinal", "continuous"))
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return "ordinal" if dtype.ordered else "nominal"
@@ -74,17 +74,30 @@ def _label(value: Any) -> str:
     return str(value)
 
 
-def _opt(name: str, value: Any, kind: Any) -> Any:
-    """``None``, or the value converted to ``kind`` and at least 0."""
+def _opt_probability(name: str, value: Any) -> float | None:
+    """``None``, or a probability in (0, 1]."""
+    return None if value is None else as_float(value, name, 0.0, 1.0, low_open=True)
+
+
+def _opt_count(name: str, value: Any) -> float | None:
+    """``None``, or a (weighted) case count >= 0."""
+    return None if value is None else as_float(value, name, 0.0)
+
+
+def _column_types(value: Any, names: list[str]) -> dict[str, str]:
+    """``column_types``: ``None`` or a mapping of existing column names to a kind."""
     if value is None:
-        return None
-    try:
-        v = kind(value)
-    except (TypeError, ValueError) as e:
-        raise InvalidParameterError(f"invalid parameter {name}: expected a number or None, got {value!r}") from e
-    if isinstance(value, bool) or not v >= 0:
-        raise InvalidParameterError(f"invalid parameter {name}: expected a number >= 0 or None, got {value!r}")
-    return v
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidParameterError(
+            f"invalid parameter column_types: expected a dict {{column: kind}} or None, got {value!r}"
+        )
+    unknown = [k for k in value if str(k) not in names]
+    if unknown:
+        raise InvalidParameterError(
+            f"invalid parameter column_types: no column {unknown[0]!r} in X (columns: {names})"
+        )
+    return {str(k): v for k, v in value.items()}
 
 
 class ChaidClassifier:
@@ -131,12 +144,23 @@ class ChaidClassifier:
     def set_params(self, **params: Any) -> ChaidClassifier:
         for k, v in params.items():
             if k not in _PARAMS:
-                raise InvalidParameterError(f"invalid parameter {k}: ChaidClassifier has no such parameter")
+                raise InvalidParameterError(f"invalid parameter {k}: {type(self).__name__} has no such parameter")
             setattr(self, k, v)
         return self
 
     def _columns(self, X: Any, fitting: bool) -> list[Any]:
         df = _frame(X)
+        # The messages of CART's matrix check.
+        if fitting and df.shape[0] == 0:
+            raise InvalidInputError(
+                f"X: found array with 0 sample(s) (shape={df.shape}) while a minimum of 1 is required."
+            )
+        if df.shape[1] == 0:
+            raise InvalidInputError(
+                f"X: found array with 0 feature(s) (shape={df.shape}) while a minimum of 1 is required."
+            )
+        if len(set(map(str, df.columns))) != df.shape[1]:
+            raise InvalidInputError(f"X: column names must be unique, got {list(map(str, df.columns))}")
         if fitting:
             self.feature_names_in_ = np.array([str(c) for c in df.columns], dtype=object)
             self.n_features_in_ = len(df.columns)
@@ -152,26 +176,37 @@ class ChaidClassifier:
         positive weight per row, entering the χ² tests through expected
         counts fitted by iterative proportional fitting; node counts stay
         frequency counts."""
-        yy = np.asarray(y)
-        fast = small_int_codes(yy) if yy.ndim == 1 else None
-        if fast is not None:
-            classes, y_codes = fast
-        else:
-            classes, y_codes = np.unique(yy, return_inverse=True) if yy.ndim == 1 else (None, None)
-        self.classes_ = classes
-        return self._fit(X, yy, np.ascontiguousarray(y_codes, dtype=np.uint32) if y_codes is not None else None,
-                         [str(c) for c in classes] if classes is not None else [], None, sample_weight,
-                         case_weight)
-
-    def _fit(self, X: Any, yy: np.ndarray, y_codes: Any, class_names: list[str], y_values: Any,
-             sample_weight: Any, case_weight: Any = None) -> Any:
+        params = self._checked_params()
         cols = self._columns(X, fitting=True)
-        if yy.ndim != 1 or len(yy) != len(cols[0]):
-            raise InvalidInputError(f"y: expected {len(cols[0])} values (one per row of X), got shape {yy.shape}")
-        if y_codes is None:
-            y_codes = np.zeros(len(yy), dtype=np.uint32)
+        classes, y_codes = est.class_target(y, self, len(cols[0]))
+        cw = est.sample_weights(case_weight, len(y_codes), "case_weight")
+        self._fit(cols, params, y_codes, [str(c) for c in classes.tolist()], None, sample_weight, cw)
+        self.classes_ = classes
+        return self
+
+    def _checked_params(self) -> dict[str, Any]:
+        """Every parameter converted and checked (numpy scalars accepted,
+        nothing truncated), as the native fit takes them."""
+        return dict(
+            alpha_merge=_opt_probability("alpha_merge", self.alpha_merge),
+            alpha_split=_opt_probability("alpha_split", self.alpha_split),
+            max_depth=as_opt_int(self.max_depth, "max_depth", 0, 2**31 - 1),
+            min_parent=_opt_count("min_parent", self.min_parent),
+            min_child=_opt_count("min_child", self.min_child),
+            exhaustive=as_bool(self.exhaustive, "exhaustive"),
+            bonferroni=as_bool(self.bonferroni, "bonferroni"),
+            bins=as_int(self.bins, "bins", 2, 2**31 - 1),
+            preset=as_choice(self.preset, "preset", ("spss", "chaid_package")),
+            statistic=as_choice(self.statistic, "statistic", ("pearson", "likelihood_ratio")),
+            split_merged=_opt_probability("split_merged", self.split_merged),
+        )
+
+    def _fit(self, cols: list[Any], params: dict[str, Any], y_codes: np.ndarray, class_names: list[str],
+             y_values: Any, sample_weight: Any, case_weight: Any = None) -> Any:
+        n = len(y_codes)
+        w = est.sample_weights(sample_weight, n)
         spec = []
-        types = self.column_types or {}
+        types = _column_types(self.column_types, [str(c.name) for c in cols])
         for c in cols:
             kind = _kind(c, types.get(str(c.name)))
             if kind == "continuous":
@@ -186,24 +221,16 @@ class ChaidClassifier:
             else:
                 labels, codes = _labels_and_codes(c, kind)
                 spec.append((str(c.name), kind, np.ascontiguousarray(codes), labels, None))
-        w = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=float)
-        cw = None if case_weight is None else np.ascontiguousarray(case_weight, dtype=float)
         self.tree_ = _native.chaid_fit(
-            spec, y_codes, class_names, y_values=y_values,
-            sample_weight=w, case_weight=cw, alpha_merge=_opt("alpha_merge", self.alpha_merge, float),
-            alpha_split=_opt("alpha_split", self.alpha_split, float),
-            max_depth=_opt("max_depth", self.max_depth, int), min_parent=_opt("min_parent", self.min_parent, float),
-            min_child=_opt("min_child", self.min_child, float),
-            exhaustive=bool(self.exhaustive), bonferroni=bool(self.bonferroni), bins=int(self.bins),
-            preset=self.preset, statistic=str(self.statistic),
-            split_merged=_opt("split_merged", self.split_merged, float),
+            spec, np.ascontiguousarray(y_codes, dtype=np.uint32), class_names, y_values=y_values,
+            sample_weight=w, case_weight=case_weight, **params,
         )
         self._predictors = self.tree_.predictors()
         return self
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "tree_"):
-            raise InvalidInputError("this ChaidClassifier is not fitted yet: call fit first")
+            raise est.not_fitted(self)
 
     def apply(self, X: Any) -> np.ndarray:
         """Leaf id of every row. Levels unseen in training go to the largest
@@ -215,7 +242,12 @@ class ChaidClassifier:
         coded = []
         for (name, kind, labels, edges), c in zip(self._predictors, cols):
             if edges is not None:
-                coded.append(np.ascontiguousarray(c.to_numpy(dtype=float, na_value=np.nan)))
+                try:
+                    coded.append(np.ascontiguousarray(c.to_numpy(dtype=float, na_value=np.nan)))
+                except (TypeError, ValueError) as e:
+                    raise ColumnTypeError(
+                        f"X: column {name!r} cannot be read as numbers for a continuous predictor ({e})"
+                    ) from e
                 continue
             if isinstance(c.dtype, pd.CategoricalDtype):
                 c = c.astype(object)
@@ -247,6 +279,8 @@ class ChaidClassifier:
         response rate with n, share, responses, response_rate, gain, index
         (lift × 100) and their cumulative values (pandas)."""
         self._check_fitted()
+        if np.ndim(target) != 0:
+            raise InvalidParameterError(f"invalid parameter target: expected one class label, got {target!r}")
         matches = np.flatnonzero(self.classes_ == target)
         if len(matches) == 0:
             raise InvalidParameterError(f"invalid parameter target: {target!r} is not a class ({list(self.classes_)})")
@@ -307,11 +341,24 @@ class ChaidClassifier:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        name = type(self).__name__
+        if not isinstance(state, dict):
+            raise ModelFileError(f"{name} pickle: expected a dict of attributes, got {type(state).__name__}")
+        state = dict(state)
         if "tree_" in state:
-            try:
-                state["tree_"] = _native.ChaidModel.from_json(state["tree_"])
-            except ModelFileError:
-                raise
+            if not isinstance(state["tree_"], str):
+                raise ModelFileError(f"{name} pickle: tree_: expected the model's JSON text")
+            tree = _native.ChaidModel.from_json(state["tree_"])
+            state["tree_"] = tree
+            # Derived from the tree, never trusted from the pickle.
+            state["_predictors"] = tree.predictors()
+            names = [p[0] for p in state["_predictors"]]
+            if [str(c) for c in state.get("feature_names_in_", [])] != names:
+                raise ModelFileError(f"{name} pickle: feature_names_in_: differs from the model's predictors {names}")
+            state["n_features_in_"] = len(names)
+            classes = state.get("classes_")
+            if tree.classes and (classes is None or [str(c) for c in classes] != list(tree.classes)):
+                raise ModelFileError(f"{name} pickle: classes_: differs from the model's classes {tree.classes}")
         self.__dict__.update(state)
 
 
@@ -321,11 +368,10 @@ class ChaidRegressor(ChaidClassifier):
     Bonferroni adjustment; leaves predict the weighted mean."""
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ChaidRegressor:  # type: ignore[override]
-        try:
-            yy = np.asarray(y, dtype=np.float64)
-        except (TypeError, ValueError) as e:
-            raise InvalidInputError(f"y: expected numbers ({e})") from e
-        return self._fit(X, yy, None, [], np.ascontiguousarray(yy), sample_weight)
+        params = self._checked_params()
+        cols = self._columns(X, fitting=True)
+        yy = est.value_target(y, self, len(cols[0]))
+        return self._fit(cols, params, np.zeros(len(yy), dtype=np.uint32), [], yy, sample_weight)
 
     def predict(self, X: Any) -> np.ndarray:
         self._check_fitted()

@@ -6,10 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from . import _native
-from ._tables import from_arrow, iso_date, table_kind, to_arrow
-from .exceptions import InvalidParameterError
+from . import _ids, _native
+from ._params import as_bool, as_choice, as_float, as_int, as_str
+from ._report import make_report, warn_left_out
+from ._tables import attach_report, from_arrow, iso_date, table_kind, to_arrow
+from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
+
+#: Largest count parameter (days, periods) the native layer takes.
+_MAX_U32 = 2**32 - 1
 
 __all__ = ["retention", "RetentionResult", "churn_flags", "migration", "Migration"]
 
@@ -17,6 +23,10 @@ __all__ = ["retention", "RetentionResult", "churn_flags", "migration", "Migratio
 def _out_kind(data: Any) -> str:
     kind = table_kind(data)
     return kind if kind in ("pandas", "polars") else "pyarrow"
+
+
+def _opt_str(value: Any, name: str) -> str | None:
+    return None if value is None else as_str(value, name)
 
 
 class RetentionResult:
@@ -30,16 +40,20 @@ class RetentionResult:
         cohort_sizes: per acquisition cohort: size, churned, censored.
         survival: Kaplan–Meier survival of all customers by periods since
             acquisition.
+        input_report: rows read, used and left out (``after_as_of``: rows on
+            or after ``as_of``), and ``customers_without_purchase`` (their
+            rows count in the period revenue, in no cohort).
     """
 
-    def __init__(self, native: Any, kind: str) -> None:
+    def __init__(self, native: Any, kind: str, input_report: dict[str, Any] | None = None) -> None:
         self._native = native
         self._kind = kind
+        self.input_report: dict[str, Any] = input_report if input_report is not None else make_report(0, {})
         self.periods = from_arrow(native.periods(), kind)
         self.cohort_sizes = from_arrow(native.cohort_sizes(), kind)
         self.survival = from_arrow(native.survival(), kind)
 
-    def cohorts(self, kind: str = "classic", *, shares: bool = True) -> Any:
+    def cohorts(self, kind: str = "classic", *, shares: bool | None = None) -> Any:
         """Cohort matrix, one row per acquisition cohort, one column per
         period since acquisition (``"0"``, ``"1"``, …); unobserved cells are
         null (right-censoring), never zero.
@@ -50,8 +64,18 @@ class RetentionResult:
                 or ``"survival"`` (Kaplan–Meier, columns ``"1"``, ``"2"``, …).
             shares: divide by the cohort size (revenue: by the cohort's
                 first-period revenue); ``False`` gives counts and amounts.
+                Default ``True``; survival is a share already, so ``shares``
+                given with ``kind="survival"`` raises
+                :class:`InvalidParameterError` rather than being ignored.
         """
-        return from_arrow(self._native.cohorts(kind, bool(shares)), self._kind)
+        kind = as_choice(kind, "kind", ("classic", "rolling", "revenue", "survival"))
+        if shares is not None and kind == "survival":
+            raise InvalidParameterError(
+                f"invalid parameter shares: survival curves are shares already; shares={shares!r} does not "
+                "apply to kind='survival' (leave it out)"
+            )
+        flag = True if shares is None else as_bool(shares, "shares")
+        return from_arrow(self._native.cohorts(kind, flag), self._kind)
 
     def __repr__(self) -> str:
         return f"RetentionResult(periods={len(self.periods)})"
@@ -64,7 +88,7 @@ def retention(
     timestamp: str = "timestamp",
     amount: str = "amount",
     period: str = "month",
-    week_start: str = "monday",
+    week_start: str | None = None,
     as_of: Any = None,
     origin: Any = None,
     churn_after: int = 3,
@@ -77,34 +101,62 @@ def retention(
     positive amount) in it; returns count in revenue, not in activity.
 
     Args:
-        period: ``"day"``, ``"week"`` (starting on ``week_start``),
-            ``"month"``, ``"quarter"``, ``"year"`` or blocks of days
-            (``"30d"``, counted from ``origin``, default the first purchase).
+        period: ``"day"``, ``"week"`` (starting on ``week_start``, default
+            ``"monday"``), ``"month"``, ``"quarter"``, ``"year"`` or blocks of
+            days (``"30d"``, counted from ``origin``, default the first
+            purchase). ``week_start`` with another period than ``"week"``,
+            and ``origin`` with another period than blocks of days, raise
+            :class:`InvalidParameterError` (they would be ignored).
         as_of: rows on or after this date are left out; the last period is
             the one holding the day before (default: the day after the last
             transaction).
         churn_after: whole periods without purchase, before the end, after
             which a customer counts as churned in the survival curves.
         timezone: IANA zone of day boundaries (default: the column's zone).
+
+    Every row before ``as_of`` counts in the revenue of its own period: the
+    periods start at the first row's period when a return precedes the first
+    purchase, and a customer's rows dated before his cohort period are in
+    ``cohort_sizes.revenue_before``, not in a cohort cell. The analysis spans
+    at most 2,000 periods (the cohort tables grow with the square of the
+    number of periods); more raises :class:`InvalidParameterError` naming
+    ``period`` before anything is allocated. The result's ``input_report``
+    counts the rows left out (``after_as_of``); a
+    :class:`RowsLeftOutWarning` is issued only for reasons not asked for.
     """
-    if isinstance(churn_after, bool) or not isinstance(churn_after, int) or churn_after < 0:
+    customer = as_str(customer, "customer")
+    timestamp = as_str(timestamp, "timestamp")
+    amount = as_str(amount, "amount")
+    period = as_str(period, "period")
+    if week_start is not None and period != "week":
+        as_str(week_start, "week_start")
         raise InvalidParameterError(
-            f"invalid parameter churn_after: expected a positive integer, got {churn_after!r}"
+            f"invalid parameter week_start: only weekly periods start on a weekday; week_start={week_start!r} "
+            f"does not apply to period={period!r}"
         )
+    week_start = "monday" if week_start is None else as_str(week_start, "week_start")
+    churn_after = as_int(churn_after, "churn_after", 1, _MAX_U32)
+    timezone = _opt_str(timezone, "timezone")
+    as_of_text = iso_date(as_of)
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
     native = _native.retention(
-        to_arrow(transactions, columns),
+        to_arrow(transactions, columns, argument="transactions"),
         customer=customer,
         timestamp=timestamp,
         amount=amount,
-        period=str(period),
-        week_start=str(week_start),
-        as_of=iso_date(as_of),
+        period=period,
+        week_start=week_start,
+        as_of=as_of_text,
         origin=iso_date(origin, "origin"),
         churn_after=churn_after,
         timezone=timezone,
     )
-    return RetentionResult(native, _out_kind(transactions))
+    rows_read, after_as_of, without_purchase = native.input_report()
+    report = make_report(rows_read, {"after_as_of": after_as_of}, customers_without_purchase=without_purchase)
+    # Rows after the default as_of cannot exist; after an explicit one they
+    # were asked for.
+    warn_left_out(report, "retention", expected=("after_as_of",))
+    return RetentionResult(native, _out_kind(transactions), report)
 
 
 def churn_flags(
@@ -114,41 +166,64 @@ def churn_flags(
     timestamp: str = "timestamp",
     amount: str = "amount",
     rule: str = "days",
-    days: int = 365,
-    multiple: float = 3.0,
-    fallback_days: int = 365,
+    days: int | None = None,
+    multiple: float | None = None,
+    fallback_days: int | None = None,
     as_of: Any = None,
     timezone: str | None = None,
 ) -> Any:
     """Churn flag per customer by inactivity, ordered by customer id.
 
     Args:
-        rule: ``"days"``: churned after more than ``days`` days without
-            purchase; ``"median_gap"``: after more than ``multiple`` × the
-            customer's median gap between distinct purchase days
-            (``fallback_days`` for customers with a single purchase day).
+        rule: ``"days"``: churned after more than ``days`` (default 365)
+            days without purchase; ``"median_gap"``: after more than
+            ``multiple`` (default 3.0) × the customer's median gap between
+            distinct purchase days (``fallback_days``, default 365, for
+            customers with a single purchase day). A parameter of the other
+            rule (``days`` with ``"median_gap"``, ``multiple`` or
+            ``fallback_days`` with ``"days"``) raises
+            :class:`InvalidParameterError`: it would be ignored.
 
     Returns:
         customer_id, days_since_last, median_gap_days, threshold_days,
-        churned (null for customers with no purchase before ``as_of``).
+        churned (null for customers with no purchase before ``as_of``). The
+        input report (rows read, used, left out: ``after_as_of``,
+        ``not_a_purchase`` for returns and zero rows, which never count by
+        definition) is in ``df.attrs["input_report"]`` (pandas) or the schema
+        metadata ``b"ciblage.input_report"`` (pyarrow).
     """
-    for name, v in (("days", days), ("fallback_days", fallback_days)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise InvalidParameterError(f"invalid parameter {name}: expected a number of days, got {v!r}")
+    customer = as_str(customer, "customer")
+    timestamp = as_str(timestamp, "timestamp")
+    amount = as_str(amount, "amount")
+    rule = as_choice(rule, "rule", ("days", "median_gap"))
+    unused = ("multiple", "fallback_days") if rule == "days" else ("days",)
+    given = {"days": days, "multiple": multiple, "fallback_days": fallback_days}
+    for name in unused:
+        if given[name] is not None:
+            raise InvalidParameterError(
+                f"invalid parameter {name}: {name}={given[name]!r} does not apply to rule={rule!r} "
+                "(days goes with rule='days'; multiple and fallback_days with rule='median_gap')"
+            )
+    days = as_int(365 if days is None else days, "days", 0, _MAX_U32)
+    fallback_days = as_int(365 if fallback_days is None else fallback_days, "fallback_days", 0, _MAX_U32)
+    multiple = as_float(3.0 if multiple is None else multiple, "multiple", 0.0, low_open=True)
+    timezone = _opt_str(timezone, "timezone")
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
-    table = _native.churn_flags(
-        to_arrow(transactions, columns),
+    table, (rows_read, after_as_of, not_purchases) = _native.churn_flags(
+        to_arrow(transactions, columns, argument="transactions"),
         customer=customer,
         timestamp=timestamp,
         amount=amount,
-        rule=str(rule),
+        rule=rule,
         days=days,
-        multiple=float(multiple),
+        multiple=multiple,
         fallback_days=fallback_days,
         as_of=iso_date(as_of),
         timezone=timezone,
     )
-    return from_arrow(table, _out_kind(transactions))
+    report = make_report(rows_read, {"after_as_of": after_as_of, "not_a_purchase": not_purchases})
+    warn_left_out(report, "churn_flags", expected=("after_as_of", "not_a_purchase"))
+    return attach_report(from_arrow(table, _out_kind(transactions)), report)
 
 
 class Migration:
@@ -158,17 +233,61 @@ class Migration:
         counts: rows = label before, columns = label after, customer counts.
         shares: the same divided by each row's total (null for empty rows).
         labels: labels in matrix order.
+        input_report: rows read from ``before`` and ``after`` (all used), and
+            the customers in both, only before, only after.
     """
 
-    def __init__(self, counts: Any, shares: Any, labels: list[str]) -> None:
+    def __init__(self, counts: Any, shares: Any, labels: list[str], input_report: dict[str, Any] | None = None) -> None:
         self.counts = counts
         self.shares = shares
         self.labels = labels
+        self.input_report: dict[str, Any] = input_report if input_report is not None else make_report(0, {})
 
 
-def _labels(data: Any, customer: str, segment: str, argument: str) -> pa.Table:
+def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[pa.Table, Any, list[str]]:
+    """The ids (normalised, checked: no null, no duplicate) and the labels
+    (no null, as strings) of one side, the original id column, and the
+    label order of a categorical column."""
+    if customer == segment:
+        raise InvalidParameterError(
+            f"invalid parameter segment: the same column {customer!r} cannot be both the customer id and the "
+            "segment label"
+        )
     table = pa.table(to_arrow(data, {"customer": customer, "segment": segment}, argument=argument))
-    return table.select([customer, segment])
+    if table.num_rows == 0:
+        raise InvalidInputError(f"{argument}: input is empty")
+    where = f"{argument} column {customer!r}"
+    original = table.column(customer)
+    ids = _ids.normalize(original, where)
+    _ids.refuse_nulls(ids, where)
+    _ids.refuse_duplicates(ids, where)
+    labels = table.column(segment)
+    missing = pc.is_null(labels)
+    if pa.types.is_floating(labels.type):
+        missing = pc.or_(missing, pc.is_nan(labels))
+    n_missing = pc.sum(missing).as_py() or 0
+    if n_missing:
+        row = pc.index(missing, True).as_py()
+        raise InvalidInputError(
+            f"{argument} column {segment!r}: null segment label at row {row} (customer "
+            f"{ids[row].as_py()!r}; {n_missing:,} in all); label every customer, or leave the "
+            "customer out of the table to have him reported as absent"
+        )
+    order: list[str] = []
+    if pa.types.is_dictionary(labels.type):
+        if labels.num_chunks:
+            order = [str(v) for v in labels.chunk(0).dictionary.to_pylist()]
+        labels = pa.chunked_array([c.dictionary.cast(pa.large_string()).take(c.indices) for c in labels.chunks],
+                                  type=pa.large_string())
+    else:
+        try:
+            labels = labels.cast(pa.large_string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+            raise ColumnTypeError(
+                f"{argument} column {segment!r}: labels of type {labels.type} cannot be read as text; expected "
+                "strings, integers, booleans or dates"
+            ) from e
+    return pa.table({customer: ids, segment: labels}), original, order
 
 
 def migration(
@@ -184,23 +303,45 @@ def migration(
     one table gets the label ``absent`` on the other side, so nobody is
     dropped. Label order follows the categories of ``before`` (and then
     ``after``) when they are categorical, then the other labels sorted.
+
+    Each table has one row per customer: a repeated or null id, or a null
+    label, raises :class:`InvalidInputError` naming the argument; integer
+    ids cannot match string ids (:class:`ColumnTypeError`); ``absent`` must
+    not be one of the labels (:class:`InvalidParameterError`).
     """
-    left = _labels(before, customer, segment, "before")
-    right = _labels(after, customer, segment, "after")
-    order: list[str] = []
-    for t in (left, right):
-        col = t.column(segment)
-        if pa.types.is_dictionary(col.type) and col.num_chunks:
-            order += [str(v) for v in col.chunk(0).dictionary.to_pylist()]
+    customer = as_str(customer, "customer")
+    segment = as_str(segment, "segment")
+    absent = as_str(absent, "absent")
+    if absent == "before":
+        raise InvalidParameterError(
+            "invalid parameter absent: 'before' is the name of the matrices' row-label column; choose another label"
+        )
+    left, left_ids, left_order = _labels(before, customer, segment, "before")
+    right, right_ids, right_order = _labels(after, customer, segment, "after")
+    _ids.check_same_kind(left_ids, f"before column {customer!r}", right_ids, f"after column {customer!r}")
+    order = left_order + right_order
     left = left.rename_columns([customer, "before"])
     right = right.rename_columns([customer, "after"])
+    for side, t in (("before", left), ("after", right)):
+        if pc.any(pc.equal(t.column(side), absent)).as_py():
+            raise InvalidParameterError(
+                f"invalid parameter absent: {absent!r} is a segment label of {side}; choose another "
+                "label for customers missing from one side"
+            )
     joined = left.join(right, keys=customer, join_type="full outer", coalesce_keys=True)
 
     def labels_of(name: str) -> list[str]:
-        col = joined.column(name).cast(pa.string())
-        return [absent if v is None else v for v in col.to_pylist()]
+        return [absent if v is None else v for v in joined.column(name).to_pylist()]
 
-    names, counts = _native.migration(labels_of("before"), labels_of("after"), order)
+    before_labels, after_labels = labels_of("before"), labels_of("after")
+    names, counts = _native.migration(before_labels, after_labels, order)
+    if "before" in names:
+        # The matrix's first column holds the row labels under that name.
+        side = "before" if "before" in before_labels else "after"
+        raise InvalidInputError(
+            f"{side} column {segment!r}: the segment label 'before' is the name of the matrices' row-label "
+            "column; rename that label"
+        )
     k = len(names)
     rows = [counts[i * k:(i + 1) * k] for i in range(k)]
     count_cols: dict[str, Any] = {"before": names}
@@ -208,7 +349,17 @@ def migration(
     for j, name in enumerate(names):
         count_cols[name] = [r[j] for r in rows]
         share_cols[name] = [r[j] / sum(r) if sum(r) else None for r in rows]
+    only_before = pc.sum(pc.is_null(joined.column("after"))).as_py() or 0
+    only_after = pc.sum(pc.is_null(joined.column("before"))).as_py() or 0
+    report = make_report(
+        left.num_rows + right.num_rows,
+        {},
+        customers=joined.num_rows,
+        in_both=joined.num_rows - only_before - only_after,
+        only_before=only_before,
+        only_after=only_after,
+    )
     kind = _out_kind(before)
-    counts_t = from_arrow(pa.table(count_cols), kind)
-    shares_t = from_arrow(pa.table(share_cols), kind)
-    return Migration(counts_t, shares_t, list(names))
+    counts_t = attach_report(from_arrow(pa.table(count_cols), kind), report)
+    shares_t = attach_report(from_arrow(pa.table(share_cols), kind), report)
+    return Migration(counts_t, shares_t, list(names), report)

@@ -140,10 +140,29 @@ def small_int_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return coded[0].astype(values.dtype, copy=False), coded[1]
 
 
+def _check_labels_present(yy: np.ndarray) -> None:
+    """Every row of an object-typed class target holds a label (no None,
+    NaN or pandas NA)."""
+    if yy.dtype.kind != "O":
+        return
+    try:
+        import pandas as pd
+
+        missing = np.asarray(pd.isna(yy), dtype=bool)
+    except ImportError:
+        missing = np.fromiter((v is None or (isinstance(v, float) and v != v) for v in yy), dtype=bool,
+                              count=len(yy))
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise InvalidInputError(f"y: missing class label ({yy[row]!r}) at row {row}: every row needs a label")
+
+
 def class_target(y: Any, estimator: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The classes (sorted) and the class code of every row."""
+    """The classes (sorted) and the class code of every row (the one check
+    of class targets for CART and CHAID)."""
     yy = _column(y, estimator, n)
     _check_finite_target(yy)
+    _check_labels_present(yy)
     if yy.dtype.kind in "fc" and not np.array_equal(yy, np.round(yy)):
         raise InvalidInputError(
             "y: Unknown label type: continuous. A classifier needs class labels (integers, strings, "
@@ -170,18 +189,31 @@ def value_target(y: Any, estimator: Any, n: int) -> np.ndarray:
     return yy
 
 
-def sample_weights(sample_weight: Any, n: int) -> np.ndarray | None:
+def sample_weights(sample_weight: Any, n: int, name: str = "sample_weight") -> np.ndarray | None:
     """``None``, or one float64 weight per row (a scalar is repeated)."""
     if sample_weight is None:
         return None
-    w = np.asarray(sample_weight, dtype=np.float64)
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise InvalidInputError(f"{name}: cannot be read as numbers ({e})") from e
     if w.ndim == 0:
         return np.full(n, float(w))
     if w.ndim != 1 or len(w) != n:
         raise InvalidInputError(
-            f"sample_weight: expected a 1-D array of {n} weights (one per row), got shape {w.shape}"
+            f"{name}: expected a 1-D array of {n} weights (one per row), got shape {w.shape}"
         )
     return np.ascontiguousarray(w)
+
+
+def target_length(y: Any, n: int) -> np.ndarray:
+    """``y`` of a scoring method as a 1-D array of ``n`` values."""
+    yy = np.asarray(y)
+    if yy.ndim == 2 and yy.shape[1] == 1:
+        yy = yy.ravel()
+    if yy.ndim != 1 or len(yy) != n:
+        raise InvalidInputError(f"y: expected {n} values (one per row of X), got shape {yy.shape}")
+    return yy
 
 
 def sklearn_tags(estimator_type: str, allow_nan: bool = False) -> Any:

@@ -9,8 +9,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import _native
-from ._tables import float_list, from_arrow, iso_date, read_text, table_kind, to_arrow
-from .exceptions import DegenerateCriterionWarning, InvalidParameterError
+from ._params import as_float, as_int, as_str
+from ._report import make_report, warn_left_out
+from ._tables import (
+    attach_report,
+    column_arg,
+    float_list,
+    from_arrow,
+    iso_date,
+    opt_column_arg,
+    read_text,
+    table_kind,
+    to_arrow,
+)
+from .exceptions import DegenerateCriterionWarning, InvalidParameterError, SegmentTableError
 
 SegmentTable = _native.SegmentTable
 
@@ -22,18 +34,25 @@ def _segment_table(segments: Any) -> Any:
         return segments
     if isinstance(segments, (str, os.PathLike)):
         path = os.fspath(segments)
-        text = read_text(path)
-        if path.endswith(".toml"):
-            return SegmentTable.from_toml(text)
-        if path.endswith(".json"):
+        if not path.endswith((".toml", ".json")):
+            raise InvalidParameterError(
+                f"invalid parameter segments: expected a .json or .toml file, got {path!r}"
+            )
+        text = read_text(path, "segments", SegmentTableError)
+        try:
+            if path.endswith(".toml"):
+                return SegmentTable.from_toml(text)
             return SegmentTable.from_json(text)
-        raise InvalidParameterError(
-            f"invalid parameter segments: expected a .json or .toml file, got {path!r}"
-        )
+        except SegmentTableError as e:
+            raise SegmentTableError(f"segments: file {path!r}: {e}") from e
     if isinstance(segments, Mapping):
         import json
 
-        return SegmentTable.from_json(json.dumps(segments))
+        try:
+            text = json.dumps(segments)
+        except (TypeError, ValueError) as e:
+            raise SegmentTableError(f"segments: the dict cannot be read as a segment table: {e}") from e
+        return SegmentTable.from_json(text)
     raise InvalidParameterError(
         "invalid parameter segments: expected a SegmentTable, a path to a .json/.toml file, "
         f"or a dict, got {type(segments).__name__}"
@@ -53,8 +72,13 @@ class RfmResult:
         thresholds: lower/upper bound and customers per criterion and score.
         criteria: per criterion, the method, classes used and the
             ``degenerate`` flag (scores collapsed to one or two classes).
-        input_report: rows read, rows after ``as_of``, negative rows, and
-            customers left without any counted row.
+        input_report: ``rows_read``, ``rows_used``, ``left_out`` by reason
+            (``after_as_of``, ``negative_amount`` under
+            ``negative_amounts="exclude"``), and the raw counts ``rows``,
+            ``rows_after_as_of``, ``negative_rows``,
+            ``negative_rows_excluded``, ``customers_without_rows``. The
+            ``customers`` table carries it too (pandas ``attrs``, pyarrow
+            schema metadata ``ciblage.input_report``).
         as_of: the reference date.
         timezone: the zone whose midnights are the day boundaries.
     """
@@ -62,12 +86,27 @@ class RfmResult:
     def __init__(self, native: Any, kind: str) -> None:
         self._native = native
         self._kind = kind
-        self.customers = from_arrow(native.customers(), kind)
+        try:
+            self.as_of = _dt.date.fromisoformat(native.as_of)
+        except ValueError as e:
+            # The default reference date is the day after the last
+            # transaction: after a transaction on 9999-12-31 (or outside
+            # years 1 to 9999) there is no Python date for it.
+            raise InvalidParameterError(
+                f"invalid parameter as_of: the default reference date {native.as_of} (the day after the last "
+                "transaction) is outside the dates Python represents (0001-01-01 to 9999-12-31); pass as_of "
+                "explicitly"
+            ) from e
+        raw = native.input_report()
+        self.input_report: dict[str, Any] = make_report(
+            raw["rows"],
+            {"after_as_of": raw["rows_after_as_of"], "negative_amount": raw["negative_rows_excluded"]},
+            **raw,
+        )
+        self.customers = attach_report(from_arrow(native.customers(), kind), self.input_report)
         self.segments = from_arrow(native.segments(), kind)
         self.thresholds = from_arrow(native.thresholds(), kind)
         self.criteria: list[dict[str, Any]] = native.criteria()
-        self.input_report: dict[str, int] = native.input_report()
-        self.as_of = _dt.date.fromisoformat(native.as_of)
         self.timezone: str = native.timezone
 
     @property
@@ -132,7 +171,9 @@ def rfm_analysis(
             the wall clock for naive timestamps.
 
     Returns:
-        An :class:`RfmResult` whose tables are of the caller's library.
+        An :class:`RfmResult` whose tables are of the caller's library. A
+        :class:`~ciblage.exceptions.RowsLeftOutWarning` is issued if rows
+        were left out for a reason not asked for by a parameter.
 
     Raises:
         InvalidInputError: empty table, nulls, NaN/inf amounts, negative
@@ -140,47 +181,56 @@ def rfm_analysis(
         InvalidParameterError: a parameter outside its domain.
         ColumnNotFoundError, ColumnTypeError: a missing or ill-typed column.
     """
+    return _analyse(transactions, locals(), stacklevel=4)
+
+
+def _analyse(transactions: Any, args: dict[str, Any], stacklevel: int) -> RfmResult:
+    customer = column_arg(args["customer"], "customer")
+    timestamp = column_arg(args["timestamp"], "timestamp")
+    amount = column_arg(args["amount"], "amount")
+    cost = opt_column_arg(args["cost"], "cost")
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
     if cost is not None:
         columns["cost"] = cost
+    # Parameters first (cheap), then the table.
+    as_of = iso_date(args["as_of"])
+    params = dict(
+        as_of=as_of,
+        bins=as_int(args["bins"], "bins", 2, 9),
+        method=as_str(args["method"], "method"),
+        recency_cuts=float_list(args["recency_cuts"], "recency_cuts"),
+        frequency_cuts=float_list(args["frequency_cuts"], "frequency_cuts"),
+        monetary_cuts=float_list(args["monetary_cuts"], "monetary_cuts"),
+        frequency=as_str(args["frequency"], "frequency"),
+        monetary=as_str(args["monetary"], "monetary"),
+        variant=as_str(args["variant"], "variant"),
+        weights=_weights(args["weights"]),
+        negative_amounts=as_str(args["negative_amounts"], "negative_amounts"),
+        segments=_segment_table(args["segments"]),
+        timezone=None if args["timezone"] is None else as_str(args["timezone"], "timezone"),
+    )
     kind = table_kind(transactions)
     table = to_arrow(transactions, columns)
-    native = _native.rfm_scores(
-        table,
-        customer=customer,
-        timestamp=timestamp,
-        amount=amount,
-        cost=cost,
-        as_of=iso_date(as_of),
-        bins=_small_int(bins, "bins"),
-        method=method,
-        recency_cuts=float_list(recency_cuts, "recency_cuts"),
-        frequency_cuts=float_list(frequency_cuts, "frequency_cuts"),
-        monetary_cuts=float_list(monetary_cuts, "monetary_cuts"),
-        frequency=frequency,
-        monetary=monetary,
-        variant=variant,
-        weights=_weights(weights),
-        negative_amounts=negative_amounts,
-        segments=_segment_table(segments),
-        timezone=timezone,
-    )
-    return RfmResult(native, kind)
-
-
-def _small_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 255:
-        raise InvalidParameterError(f"invalid parameter {name}: expected an integer from 2 to 9, got {value!r}")
-    return value
+    native = _native.rfm_scores(table, customer=customer, timestamp=timestamp, amount=amount, cost=cost, **params)
+    result = RfmResult(native, kind)
+    expected = ["negative_amount"] if params["negative_amounts"] == "exclude" else []
+    if as_of is not None:
+        expected.append("after_as_of")
+    warn_left_out(result.input_report, "rfm", expected, stacklevel=stacklevel)
+    return result
 
 
 def _weights(weights: Any) -> tuple[float, float, float]:
+    bad = InvalidParameterError(f"invalid parameter weights: expected three numbers (R, F, M), got {weights!r}")
+    if isinstance(weights, (str, bytes)):
+        raise bad
     try:
-        r, f, m = (float(w) for w in weights)
-    except (TypeError, ValueError) as e:
-        raise InvalidParameterError(
-            f"invalid parameter weights: expected three numbers (R, F, M), got {weights!r}"
-        ) from e
+        items = list(weights)
+    except TypeError as e:
+        raise bad from e
+    if len(items) != 3:
+        raise bad
+    r, f, m = (as_float(w, "weights") for w in items)
     return (r, f, m)
 
 
@@ -188,7 +238,11 @@ def rfm(transactions: Any, **kwargs: Any) -> Any:
     """Per-customer RFM table (see :func:`rfm_analysis` for the arguments).
 
     Emits a :class:`DegenerateCriterionWarning` for each criterion whose
-    scores collapse to one or two classes.
+    scores collapse to one or two classes. The input report (rows read,
+    used and left out) is attached to the table: ``df.attrs["input_report"]``
+    for pandas, schema metadata ``b"ciblage.input_report"`` (JSON) for
+    pyarrow; polars frames carry no metadata, use
+    ``rfm_analysis(...).input_report`` there.
 
     Example:
         >>> import ciblage
@@ -197,7 +251,13 @@ def rfm(transactions: Any, **kwargs: Any) -> Any:
         >>> table.num_rows
         200
     """
-    result = rfm_analysis(transactions, **kwargs)
+    import inspect
+
+    bound = inspect.signature(rfm_analysis).bind(transactions, **kwargs)
+    bound.apply_defaults()
+    args = dict(bound.arguments)
+    del args["transactions"]
+    result = _analyse(transactions, args, stacklevel=4)
     for c in result.criteria:
         if c["degenerate"]:
             warnings.warn(c["warning"], DegenerateCriterionWarning, stacklevel=2)

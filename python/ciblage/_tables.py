@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import numbers
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -12,7 +13,16 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidParameterError
+from .exceptions import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidInputError,
+    InvalidParameterError,
+)
+
+
+_ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError,
+                 OverflowError)
 
 
 def _module_of(obj: Any) -> str:
@@ -27,11 +37,48 @@ def table_kind(data: Any) -> str:
     return "arrow"
 
 
+def column_arg(value: Any, name: str) -> str:
+    """A column-name argument as the name of the Arrow column: a string, or
+    an integer label (pandas tables whose columns are ``0, 1, 2``), which
+    becomes its decimal text as pandas' own Arrow conversion names it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        return str(int(value))
+    raise InvalidParameterError(
+        f"invalid parameter {name}: expected a column name (a string, or an integer label), got {value!r}"
+    )
+
+
+def opt_column_arg(value: Any, name: str) -> str | None:
+    """``None`` or :func:`column_arg`."""
+    return None if value is None else column_arg(value, name)
+
+
+def _is_column_like(data: Any) -> bool:
+    """A single column (Series, array, list) rather than a table."""
+    if isinstance(data, (np.ndarray, list, tuple, pa.Array, pa.ChunkedArray)):
+        return True
+    return table_kind(data) in ("pandas", "polars") and type(data).__name__ == "Series"
+
+
 def to_arrow(data: Any, columns: Mapping[str, str], argument: str = "transactions") -> Any:
     """The columns ``{argument: column}`` of ``data`` as an object exposing
-    ``__arrow_c_stream__``, zero-copy where the types allow it."""
+    ``__arrow_c_stream__``, zero-copy where the types allow it.
+
+    Refused with our exception classes, naming the argument or column: a
+    single column (Series, array) instead of a table, a column named twice
+    in the table, a column whose values cannot be read as one Arrow type
+    (mixed types in an object column), and an object column of timestamps
+    in several time zones (a single zone is honoured)."""
     wanted = list(dict.fromkeys(columns.values()))
     kind = table_kind(data)
+    if _is_column_like(data):
+        raise ColumnTypeError(
+            f"{argument}: expected a pandas, polars or pyarrow table, a dict of arrays, or an object with "
+            f"__arrow_c_stream__, got a single column ({type(data).__module__.split('.')[0]}.{type(data).__name__}); "
+            "pass a table with named columns"
+        )
     # pyarrow's pool keeps memory freed by earlier work (reading a parquet
     # file into pandas leaves hundreds of MiB); hand it back to the system
     # before a job that allocates its own working memory.
@@ -54,23 +101,37 @@ def to_arrow(data: Any, columns: Mapping[str, str], argument: str = "transaction
         import pandas as pd
 
         if isinstance(data, pd.DataFrame):
-            _check_columns(columns, [str(c) for c in data.columns])
-            return pa.table({c: _pandas_column(data[c]) for c in wanted})
+            names = [str(c) for c in data.columns]
+            _check_columns(columns, names)
+            position = {n: i for i, n in reversed(list(enumerate(names)))}
+            by_name = {c: data.iloc[:, position[c]] for c in wanted}
+            return pa.table({c: _pandas_column(by_name[c], _argument_of(columns, c), c) for c in wanted})
     if isinstance(data, (pa.Table, pa.RecordBatch)):
         _check_columns(columns, data.column_names)
         return data.select(wanted)
     if isinstance(data, Mapping):
         _check_columns(columns, [str(k) for k in data])
+        keys = {str(k): k for k in data}
+        arrays = {c: _as_array(data[keys[c]], _argument_of(columns, c), c) for c in wanted}
         try:
-            return pa.table({k: _as_array(data[k]) for k in wanted})
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as e:
+            return pa.table(arrays)
+        except _ARROW_ERRORS as e:
             raise ColumnTypeError(f"{argument}: cannot read the mapping as columns: {e}") from e
     if hasattr(data, "__arrow_c_stream__"):
-        return data
+        try:
+            reader = pa.RecordBatchReader.from_stream(data)
+        except _ARROW_ERRORS as e:
+            raise ColumnTypeError(f"{argument}: cannot read {type(data).__name__} as a table: {e}") from e
+        _check_columns(columns, reader.schema.names)
+        return reader
     raise ColumnTypeError(
         f"{argument}: expected a pandas, polars or pyarrow table, a dict of arrays, or an "
         f"object with __arrow_c_stream__, got {type(data).__name__}"
     )
+
+
+def _argument_of(columns: Mapping[str, str], column: str) -> str:
+    return next(arg for arg, col in columns.items() if col == column)
 
 
 def _check_columns(columns: Mapping[str, str], available: list[str]) -> None:
@@ -79,9 +140,48 @@ def _check_columns(columns: Mapping[str, str], available: list[str]) -> None:
             raise ColumnNotFoundError(
                 f"{arg}: column {json.dumps(col)} not found; the table has {json.dumps(available)}"
             )
+        times = available.count(col)
+        if times > 1:
+            raise InvalidInputError(
+                f"{arg}: column {json.dumps(col)} appears {times} times in the table; column names must be unique"
+            )
 
 
-def _pandas_column(series: Any) -> Any:
+def _unreadable(argument: str, column: str, e: Exception) -> ColumnTypeError:
+    return ColumnTypeError(
+        f"{argument}: column {json.dumps(column)} cannot be read as one type (mixed types in an object "
+        f"column?): {e}"
+    )
+
+
+def _zone_key(tz: Any) -> str | None:
+    if tz is None:
+        return None
+    return str(getattr(tz, "key", None) or getattr(tz, "zone", None) or tz)
+
+
+def _check_one_zone(values: Any, argument: str, column: str) -> None:
+    """Refuses Python datetimes of several time zones (or naive mixed with
+    aware) in one column: Arrow would read them in the first value's zone,
+    putting day boundaries in the wrong place for the others."""
+    # Only a column of datetimes is scanned (a column of strings, the usual
+    # object column, is not): its first present value tells.
+    first = next((v for v in values if v is not None and v == v), None)
+    if not isinstance(first, _dt.datetime):
+        return
+    zones: set[str | None] = set()
+    for v in values:
+        if isinstance(v, _dt.datetime):
+            zones.add(_zone_key(v.tzinfo))
+            if len(zones) > 1:
+                shown = ", ".join("naive" if z is None else repr(z) for z in sorted(zones, key=str))
+                raise ColumnTypeError(
+                    f"{argument}: column {json.dumps(column)} holds timestamps of several time zones ({shown}); "
+                    "convert them to one zone first, e.g. pandas.to_datetime(column, utc=True)"
+                )
+
+
+def _pandas_column(series: Any, argument: str = "column", column: str = "") -> Any:
     """A pandas column as an Arrow array without a pass over the values where
     the memory layout allows it: NaN stays NaN (reported as non-finite), NaT
     stays the int64 minimum (reported as a null), and the native side checks."""
@@ -95,13 +195,29 @@ def _pandas_column(series: Any) -> Any:
         values = np.ascontiguousarray(naive.to_numpy())
         arrow_type = pa.array(series.iloc[:1]).type if len(series) else pa.timestamp("us")
         return pa.Array.from_buffers(arrow_type, len(values), [None, pa.py_buffer(values.view("int64"))])
-    return pa.array(series)
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
+        _check_one_zone(series.to_numpy(), argument, column)
+    try:
+        return pa.array(series)
+    except _ARROW_ERRORS as e:
+        raise _unreadable(argument, column, e) from e
 
 
-def _as_array(values: Any) -> Any:
-    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+def _as_array(values: Any, argument: str = "column", column: str = "") -> Any:
+    if table_kind(values) == "pandas" and type(values).__name__ == "Series":
+        return _pandas_column(values, argument, column)
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values
+    if isinstance(values, np.ndarray) and values.ndim != 1:
+        raise ColumnTypeError(
+            f"{argument}: column {json.dumps(column)} must be 1-D, got an array of shape {values.shape}"
+        )
+    if isinstance(values, (list, tuple)) or (isinstance(values, np.ndarray) and values.dtype.kind == "O"):
+        _check_one_zone(values, argument, column)
+    try:
         return pa.array(values)
-    return values
+    except _ARROW_ERRORS as e:
+        raise _unreadable(argument, column, e) from e
 
 
 def from_arrow(table: Any, kind: str) -> Any:
@@ -117,36 +233,88 @@ def from_arrow(table: Any, kind: str) -> Any:
     return arrow
 
 
+def attach_report(table: Any, report: Mapping[str, Any]) -> Any:
+    """The input report attached to a plain result table: ``attrs
+    ["input_report"]`` of a pandas DataFrame, schema metadata
+    ``b"ciblage.input_report"`` (JSON) of a pyarrow Table; polars frames
+    have no metadata and are returned as they are."""
+    if isinstance(table, pa.Table):
+        metadata = dict(table.schema.metadata or {})
+        metadata[b"ciblage.input_report"] = json.dumps(dict(report)).encode()
+        return table.replace_schema_metadata(metadata)
+    if table_kind(table) == "pandas":
+        table.attrs["input_report"] = dict(report)
+    return table
+
+
 def iso_date(value: Any, argument: str = "as_of") -> str | None:
-    """A date-like value as ``YYYY-MM-DD``."""
+    """A date-like value as ``YYYY-MM-DD``: a ``date``, a ``datetime`` (its
+    own calendar day), a numpy ``datetime64``, or an ISO 8601 string read
+    whole (``"2024-01-05"``, ``"2024-01-05T10:30"``); anything after the date
+    that is not a valid time (``"2024-01-05garbage"``) is refused, as are
+    missing values (NaT) and numbers."""
     if value is None:
         return None
+    bad = InvalidParameterError(
+        f"invalid parameter {argument}: expected a date, datetime or 'YYYY-MM-DD' string, got {value!r}"
+    )
     if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            raise bad
         value = value.astype("datetime64[D]").item()
+        if not isinstance(value, _dt.date):  # out of the range of Python dates
+            raise bad
+    if isinstance(value, _dt.date) and value != value:  # pandas NaT
+        raise bad
     if isinstance(value, _dt.datetime):
-        return value.date().isoformat()
+        try:
+            return value.date().isoformat()
+        except (ValueError, TypeError, AttributeError) as e:  # pandas NaT
+            raise bad from e
     if isinstance(value, _dt.date):
         return value.isoformat()
     if isinstance(value, str):
+        text = value.strip()
         try:
-            return _dt.date.fromisoformat(value[:10]).isoformat()
-        except ValueError:
-            pass
-    raise InvalidParameterError(
-        f"invalid parameter {argument}: expected a date, datetime or 'YYYY-MM-DD' string, got {value!r}"
-    )
+            if len(text) == 10:
+                return _dt.date.fromisoformat(text).isoformat()
+            if len(text) > 10 and text[10] in "T ":
+                return _dt.datetime.fromisoformat(text).date().isoformat()
+        except ValueError as e:
+            raise bad from e
+    raise bad
 
 
 def float_list(values: Any, name: str) -> list[float] | None:
-    """A sequence of numbers as floats (``None`` stays ``None``)."""
+    """A sequence of numbers as floats (``None`` stays ``None``). Strings,
+    bools and other non-numbers are refused; NaN and inf pass through, for
+    the native side's own message."""
     if values is None:
         return None
+    bad = InvalidParameterError(f"invalid parameter {name}: expected numbers, got {values!r}")
+    if isinstance(values, (str, bytes, Mapping)):
+        raise bad
     try:
-        return [float(v) for v in values]
-    except (TypeError, ValueError) as e:
-        raise InvalidParameterError(f"invalid parameter {name}: expected numbers, got {values!r}") from e
+        items = list(values)
+    except TypeError as e:
+        raise bad from e
+    if any(isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) for v in items):
+        raise bad
+    return [float(v) for v in items]
 
 
-def read_text(path: str | os.PathLike[str]) -> str:
-    with open(path, encoding="utf-8") as f:
-        return f.read()
+def read_text(path: str | os.PathLike[str], argument: str = "path",
+              error: type[InvalidParameterError] = InvalidParameterError) -> str:
+    """The UTF-8 text of a file; a missing file, a directory, an unreadable
+    or non-UTF-8 file raise ``error`` naming the argument and the file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except UnicodeDecodeError as e:
+        raise error(f"{argument}: file {os.fspath(path)!r} is not UTF-8 text ({e.reason} at byte {e.start})") from e
+    except FileNotFoundError as e:
+        raise error(f"{argument}: file {os.fspath(path)!r} not found") from e
+    except IsADirectoryError as e:
+        raise error(f"{argument}: {os.fspath(path)!r} is a directory, expected a file") from e
+    except OSError as e:
+        raise error(f"{argument}: cannot read file {os.fspath(path)!r}: {e.strerror or e}") from e

@@ -8,9 +8,20 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _native
-from ._tables import float_list, from_arrow, table_kind, to_arrow
+from ._params import as_choice, as_float, as_int, as_str
+from ._report import make_report
+from ._tables import (
+    attach_report,
+    column_arg,
+    float_list,
+    from_arrow,
+    opt_column_arg,
+    table_kind,
+    to_arrow,
+)
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
 
 __all__ = ["customer_totals", "value_tiers", "ValueTiers", "concentration", "Concentration"]
@@ -32,43 +43,104 @@ def customer_totals(
     :func:`value_tiers` or :func:`concentration` with ``value="revenue"`` or
     ``value="margin"``.
 
+    Every row is used (bad rows are refused, none is left out); the input
+    report (``rows_read``, ``rows_used``, ``left_out``) is attached to the
+    result as for :func:`ciblage.rfm` (pandas ``attrs["input_report"]``,
+    pyarrow schema metadata ``b"ciblage.input_report"``).
+
     Raises:
         InvalidInputError: empty input, null ids or amounts, NaN/inf amounts
-            or costs.
+            or costs, a customer's total beyond the float range (±1.8e308).
         ColumnNotFoundError, ColumnTypeError: a missing column or one of the
             wrong type.
     """
+    labels = {"customer": customer, "amount": amount}
+    customer = column_arg(customer, "customer")
+    amount = column_arg(amount, "amount")
+    cost = opt_column_arg(cost, "cost")
     columns = {"customer": customer, "amount": amount}
     if cost is not None:
         columns["cost"] = cost
-    table = _native.customer_totals(to_arrow(transactions, columns), customer=customer, amount=amount, cost=cost)
+    native = _native.customer_totals(to_arrow(transactions, columns), customer=customer, amount=amount, cost=cost)
+    table = pa.RecordBatchReader.from_stream(native).read_all()
+    # Every row is counted in one customer's transactions (bad rows are
+    # refused, none is left out): the rows read are their sum.
+    rows = int(pc.sum(table.column("transactions")).as_py() or 0)
     kind = table_kind(transactions)
-    return from_arrow(table, kind if kind in ("pandas", "polars") else "pyarrow")
+    out = from_arrow(table, kind if kind in ("pandas", "polars") else "pyarrow")
+    if kind == "pandas" and not isinstance(labels["customer"], str):
+        out = out.rename(columns={customer: labels["customer"]})
+    return attach_report(out, make_report(rows, {}))
 
 
-def _id_and_values(data: Any, customer: str | None, value: str) -> tuple[pa.Table | None, np.ndarray, str]:
+def _is_table(data: Any) -> bool:
+    """False for a 1-D array of values (numpy, list, Series, Arrow array)."""
+    kind = table_kind(data)
+    return not (isinstance(data, (np.ndarray, list, tuple, pa.Array, pa.ChunkedArray))
+                or (kind in ("pandas", "polars") and data.__class__.__name__ == "Series"))
+
+
+def _id_and_values(data: Any, customer: str | None, value: str,
+                   argument: str = "customers") -> tuple[pa.Table | None, np.ndarray, str]:
     """The customer id column (if any) and the value column as float64."""
     kind = table_kind(data)
-    if isinstance(data, np.ndarray) or (kind == "pandas" and data.__class__.__name__ == "Series") or (
-        kind == "polars" and data.__class__.__name__ == "Series"
-    ) or isinstance(data, (list, tuple, pa.Array, pa.ChunkedArray)):
-        column = pa.chunked_array([pa.array(data)]) if not isinstance(data, pa.ChunkedArray) else data
+    if not _is_table(data):
+        if isinstance(data, np.ndarray) and data.ndim != 1:
+            raise ColumnTypeError(f"{argument}: expected a 1-D array of values, got an array of shape {data.shape}")
+        if isinstance(data, pa.ChunkedArray):
+            column = data
+        else:
+            try:
+                array = data if isinstance(data, pa.Array) else pa.array(data)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError,
+                    OverflowError) as e:
+                raise ColumnTypeError(f"{argument}: cannot read the values as one numeric type: {e}") from e
+            column = pa.chunked_array([array])
         return None, _floats(column, "value"), kind
     columns = {"value": value} if customer is None else {"customer": customer, "value": value}
-    table = pa.table(to_arrow(data, columns, argument="customers"))
+    table = pa.table(to_arrow(data, columns, argument=argument))
     ids = None if customer is None else table.select([customer])
+    if ids is not None:
+        _check_ids(ids.column(0), customer)
     return ids, _floats(table.column(value), value), kind
+
+
+def _check_ids(ids: pa.ChunkedArray, name: str) -> None:
+    """Refuses null and repeated ids in a table of one row per customer."""
+    label = f"customer (column {json.dumps(name)})"
+    if ids.null_count:
+        row = int(np.flatnonzero(ids.is_null().to_numpy(zero_copy_only=False))[0])
+        raise InvalidInputError(f"{label}: null value at row {row}")
+    plain = ids.cast(ids.type.value_type) if pa.types.is_dictionary(ids.type) else ids
+    codes = pc.dictionary_encode(plain).combine_chunks().indices.to_numpy(zero_copy_only=False)
+    if len(codes) == 0:
+        return
+    _, first = np.unique(codes, return_index=True)
+    if len(first) == len(codes):
+        return
+    repeated = np.ones(len(codes), dtype=bool)
+    repeated[first] = False
+    row = int(np.flatnonzero(repeated)[0])
+    earlier = int(np.flatnonzero(codes[:row] == codes[row])[0])
+    raise InvalidInputError(
+        f"{label}: id {plain[row].as_py()!r} appears more than once (rows {earlier} and {row}); "
+        "expected one row per customer (customer_totals gives one)"
+    )
 
 
 def _floats(column: pa.ChunkedArray, name: str) -> np.ndarray:
     label = "value" if name == "value" else f"value (column {json.dumps(name)})"
+    if len(column) == 0:  # an empty list has no type to check
+        raise InvalidInputError(f"{label}: input is empty")
     if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
             or pa.types.is_decimal(column.type)):
         raise ColumnTypeError(f"{label}: has type {column.type}, expected numbers")
     if column.null_count:
         row = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
         raise InvalidInputError(f"{label}: null value at row {row}")
-    return np.ascontiguousarray(column.cast(pa.float64()).to_numpy(), dtype=np.float64)
+    # Integers beyond 2^53 and decimals round to the nearest float, as any
+    # number does in a floating-point computation (relative error < 1e-16).
+    return np.ascontiguousarray(column.cast(pa.float64(), safe=False).to_numpy(), dtype=np.float64)
 
 
 class ValueTiers:
@@ -81,12 +153,15 @@ class ValueTiers:
             last: tier, customers, share_of_customers, value, share_of_value,
             mean_value, min_value, max_value.
         names: tier names in that order.
+        input_report: rows read and used (every row is used: zero and
+            negative values form the no-value tier).
     """
 
-    def __init__(self, customers: Any, summary: Any, names: list[str]) -> None:
+    def __init__(self, customers: Any, summary: Any, names: list[str], input_report: dict[str, Any]) -> None:
         self.customers = customers
         self.summary = summary
         self.names = names
+        self.input_report = input_report
 
     def __repr__(self) -> str:
         return f"ValueTiers(tiers={self.names!r}, customers={len(self.customers)})"
@@ -119,19 +194,32 @@ def value_tiers(
             value, who are not ranked into the other tiers.
 
     Raises:
-        InvalidInputError: empty input, NaN/inf or null values.
+        InvalidInputError: empty input, NaN/inf or null values, null or
+            repeated customer ids, totals beyond the float range (±1.8e308).
         InvalidParameterError: shares not summing to 1, bounds not
             increasing in (0, 1), wrong number of names.
         ColumnNotFoundError, ColumnTypeError: a missing or non-numeric column.
     """
+    labels = {column_arg(value, "value"): value}
+    if customer is not None:
+        labels[column_arg(customer, "customer")] = customer
+    value = column_arg(value, "value")
+    customer = opt_column_arg(customer, "customer")
+    method = as_choice(method, "method", ("count", "abc"))
+    shares_list = float_list(shares, "shares")
+    bounds_list = float_list(bounds, "bounds")
+    if names is not None and (isinstance(names, (str, bytes)) or not hasattr(names, "__iter__")):
+        raise InvalidParameterError(f"invalid parameter names: expected a list of strings, got {names!r}")
+    name_list = None if names is None else [as_str(n, "names") for n in names]
+    no_value_name = as_str(no_value_name, "no_value_name")
     ids, values, kind = _id_and_values(customers, customer, value)
     tier, rank, tier_names, summary = _native.value_tiers(
         values,
-        column=value,
+        column=value if _is_table(customers) else "value",
         method=method,
-        shares=float_list(shares, "shares"),
-        bounds=float_list(bounds, "bounds"),
-        names=None if names is None else [str(n) for n in names],
+        shares=shares_list,
+        bounds=bounds_list,
+        names=name_list,
         no_value_name=no_value_name,
     )
     columns: dict[str, Any] = {}
@@ -141,7 +229,11 @@ def value_tiers(
     columns["rank"] = pa.array(rank)
     columns["tier"] = pa.DictionaryArray.from_arrays(pa.array(tier.astype(np.int32)), pa.array(tier_names))
     out_kind = kind if kind in ("pandas", "polars") else "pyarrow"
-    return ValueTiers(from_arrow(pa.table(columns), out_kind), from_arrow(summary, out_kind), list(tier_names))
+    report = make_report(len(values), {})
+    table = from_arrow(pa.table(columns), out_kind)
+    if out_kind == "pandas":  # integer column labels come back as they were given
+        table = table.rename(columns={k: v for k, v in labels.items() if not isinstance(v, str)})
+    return ValueTiers(table, from_arrow(summary, out_kind), list(tier_names), report)
 
 
 class Concentration:
@@ -152,6 +244,8 @@ class Concentration:
         customers: number of customers.
         total: total value, negative values counted as zero.
         clipped: customers whose negative value was counted as zero.
+        input_report: rows read and used (every row is used; ``clipped``
+            repeated).
     """
 
     def __init__(self, native: Any, kind: str) -> None:
@@ -161,18 +255,20 @@ class Concentration:
         self.customers: int = native.customers
         self.total: float = native.total
         self.clipped: int = native.clipped
+        self.input_report: dict[str, Any] = make_report(self.customers, {}, clipped=self.clipped)
 
     def top_share(self, share: float) -> float:
         """Share of value made by the top ``share`` of customers (e.g. 0.2)."""
-        return float(self._native.top_share(float(share)))
+        return float(self._native.top_share(as_float(share, "share", 0.0, 1.0)))
 
     def customers_for_value(self, share: float) -> float:
         """Smallest share of (best) customers that make ``share`` of value."""
-        return float(self._native.customers_for_value(float(share)))
+        return float(self._native.customers_for_value(as_float(share, "share", 0.0, 1.0)))
 
     def lorenz(self, points: int = 101) -> Any:
-        """Lorenz curve: share_of_customers (poorest first), share_of_value."""
-        return from_arrow(self._native.lorenz(int(points)), self._kind)
+        """Lorenz curve: share_of_customers (poorest first), share_of_value,
+        at ``points`` evenly spaced shares of customers (2 to 10,000,000)."""
+        return from_arrow(self._native.lorenz(as_int(points, "points", 2, 10_000_000)), self._kind)
 
     def __repr__(self) -> str:
         return (f"Concentration(customers={self.customers}, gini={self.gini:.4f}, "
@@ -186,5 +282,6 @@ def concentration(customers: Any, *, value: str = "monetary") -> Concentration:
     Values are sorted ascending; negative values count as zero. Shares
     between customers are linear interpolations of the Lorenz curve.
     """
+    value = column_arg(value, "value")
     _, values, kind = _id_and_values(customers, None, value)
-    return Concentration(_native.Concentration(values, column=value), kind)
+    return Concentration(_native.Concentration(values, column=value if _is_table(customers) else "value"), kind)

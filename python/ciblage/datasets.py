@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _native
+from ._params import as_bool, as_choice, as_float, as_int
 from ._tables import from_arrow
 
 __all__ = ["transactions"]
@@ -27,19 +28,23 @@ def transactions(
     being returns (negative amounts). The same seed always gives the same rows.
 
     Args:
+        customers: number of customers, 1 to 2^32 - 100,001.
+        transactions: number of rows, from ``customers`` to 1,000,000,000.
+        seed: any integer from 0 to 2^64 - 1.
+        string_ids: ids as strings ("C000001") rather than integers.
+        return_rate: share of rows that are returns, in [0, 1).
         library: ``"pyarrow"``, ``"pandas"`` or ``"polars"``.
-    """
-    if library not in ("pyarrow", "pandas", "polars"):
-        from .exceptions import InvalidParameterError
 
-        raise InvalidParameterError(
-            f"invalid parameter library: expected 'pyarrow', 'pandas' or 'polars', got {library!r}"
-        )
+    Raises:
+        InvalidParameterError: a parameter of the wrong type or outside
+            its range, named in the message.
+    """
+    library = as_choice(library, "library", ("pyarrow", "pandas", "polars"))
     table = _native.synthetic_transactions(
-        customers=customers,
-        transactions=transactions,
-        seed=seed,
-        string_ids=string_ids,
-        return_rate=return_rate,
+        customers=as_int(customers, "customers", 1, 2**32 - 100_001),
+        transactions=as_int(transactions, "transactions", 1, 1_000_000_000),
+        seed=as_int(seed, "seed", 0, 2**64 - 1),
+        string_ids=as_bool(string_ids, "string_ids"),
+        return_rate=as_float(return_rate, "return_rate", 0.0, 1.0, high_open=True),
     )
     return from_arrow(table, library)

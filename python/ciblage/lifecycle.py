@@ -19,9 +19,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import _native
-from ._tables import from_arrow, iso_date, read_text, table_kind, to_arrow
-from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
+from . import _ids, _native
+from ._params import as_int, as_str
+from ._report import make_report, warn_left_out
+from ._tables import attach_report, from_arrow, iso_date, table_kind, to_arrow
+from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError, InvalidParameterError, RuleFileError
 
 __all__ = ["FIELDS", "RuleSet", "LifecycleResult", "evaluate", "default_rules", "customer_state"]
 
@@ -47,13 +49,34 @@ def _rules(rules: Any) -> Any:
         return rules
     if isinstance(rules, (str, os.PathLike)):
         path = os.fspath(rules)
-        if path.endswith(".toml"):
-            return RuleSet.from_toml(read_text(path))
-        if path.endswith(".json"):
-            return RuleSet.from_json(read_text(path))
+        if isinstance(path, str) and path.lower().endswith((".toml", ".json")):
+            return _read_rules(path)
     raise InvalidParameterError(
         f"invalid parameter rules: expected a RuleSet or a path to a .toml/.json file, got {rules!r}"
     )
+
+
+def _read_rules(path: str) -> Any:
+    """A rule file, every error naming the file."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise RuleFileError(f"rule file {path!r}: cannot be read: {e.strerror or e}") from e
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise RuleFileError(
+            f"rule file {path!r}: line {line}: not UTF-8 text (byte {data[e.start]:#04x} at offset {e.start})"
+        ) from e
+    text = text.removeprefix("\ufeff")
+    try:
+        if path.lower().endswith(".toml"):
+            return RuleSet.from_toml(text)
+        return RuleSet.from_json(text)
+    except RuleFileError as e:
+        raise RuleFileError(f"rule file {path!r}: {e}") from e
 
 
 def _day(value: Any, argument: str) -> int:
@@ -62,10 +85,35 @@ def _day(value: Any, argument: str) -> int:
     return (_dt.date.fromisoformat(text) - _dt.date(1970, 1, 1)).days
 
 
+def _local_days(column: Any, argument: str) -> np.ndarray:
+    """Local days (days since 1970-01-01, floats, NaN for null or NaT) of a
+    date or timestamp column: a timestamp's own calendar day in the column's
+    zone (a naive timestamp's wall-clock date), as for transactions."""
+    if pa.types.is_dictionary(column.type):
+        column = _decoded(column)
+    if not (pa.types.is_timestamp(column.type) or pa.types.is_date(column.type)):
+        raise ColumnTypeError(f"{argument}: has type {column.type}, expected dates or timestamps")
+    days: np.ndarray = _native.local_days(pa.table({"v": column}), column="v", argument=argument)
+    return days
+
+
+def _decoded(column: Any) -> Any:
+    """A dictionary (categorical) column as its values."""
+    value_type = column.type.value_type
+    return pa.chunked_array([c.dictionary.take(c.indices) for c in column.chunks], type=value_type)
+
+
 def _days_of(column: Any, argument: str) -> np.ndarray:
-    if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
-        return pc.cast(pc.cast(column, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
-    raise ColumnTypeError(f"{argument}: has type {column.type}, expected dates or timestamps")
+    """Local days of a date or timestamp column without nulls."""
+    days = _local_days(column, argument)
+    missing = np.isnan(days)
+    if missing.any():
+        row = int(np.argmax(missing))
+        raise InvalidInputError(
+            f"{argument}: null date at row {row} ({int(missing.sum()):,} in all); a contact without "
+            "a date cannot be placed in the pressure window: drop or date these rows"
+        )
+    return days.astype(np.int64)
 
 
 def _column_names(data: Any) -> list[str]:
@@ -88,11 +136,16 @@ class LifecycleResult:
         decisions: one row per fired rule: the id, rule, action, channel,
             cost, kept, and the explanation (why it fired, why it was
             suppressed).
+        input_report: rows of ``customers`` read and used (all of them), and
+            under ``"history"`` the report of the contact history: rows in
+            the window are used; rows ``before_window``, ``after_today`` and
+            of a ``customer_not_evaluated`` are left out.
     """
 
-    def __init__(self, customers: Any, decisions: Any) -> None:
+    def __init__(self, customers: Any, decisions: Any, input_report: dict[str, Any] | None = None) -> None:
         self.customers = customers
         self.decisions = decisions
+        self.input_report: dict[str, Any] = input_report if input_report is not None else make_report(0, {})
 
 
 def evaluate(
@@ -104,8 +157,8 @@ def evaluate(
     customer: str = "customer_id",
     tier: str | None = "tier",
     contract_end: str | None = "contract_end",
-    history_customer: str = "customer_id",
-    history_date: str = "date",
+    history_customer: str | None = None,
+    history_date: str | None = None,
 ) -> LifecycleResult:
     """Assigns stages, moments, channels and actions to every customer.
 
@@ -118,62 +171,145 @@ def evaluate(
         rules: a :class:`RuleSet`, a path to a ``.toml``/``.json`` rule file,
             or ``None`` for the default rules.
         history: past contacts, one row each: ``history_customer`` and
-            ``history_date`` columns. Contacts in the pressure window ending
+            ``history_date`` columns (default ``"customer_id"`` and
+            ``"date"``; naming them without a ``history`` raises
+            :class:`InvalidParameterError`). Contacts in the pressure window ending
             on ``today`` count against the cap; contacts of customers not in
-            ``customers`` and contacts after ``today`` are not counted.
+            ``customers`` (with a :class:`RowsLeftOutWarning`), contacts
+            before the window and contacts after ``today`` are not counted,
+            and each is counted in ``input_report["history"]``. A contact
+            with a null date or id raises :class:`InvalidInputError`.
+            A timestamp counts on its own calendar day in the column's time
+            zone (a naive one on its wall-clock date), as transactions do;
+            an object column of datetimes of several zones raises
+            :class:`ColumnTypeError`.
         today: the evaluation day (default: today's date).
+        tier, contract_end: optional columns, read when present; a name
+            other than the default that is not a column raises
+            :class:`ColumnNotFoundError` (it would be ignored). A
+            ``contract_end`` column beside a ``contract_end_days`` column
+            raises :class:`InvalidInputError` (one of the two would be
+            ignored); contract ends count on their local day, like contacts.
+
+    Numeric fields may be integers, floats, booleans or decimals; NaN or
+    null is a missing value, an infinite value raises
+    :class:`InvalidInputError` naming the column and row.
+
+    One row per customer: a repeated or null id raises
+    :class:`InvalidInputError` naming the column. Ids match across integer
+    widths and string, large string, string view and categorical columns;
+    integer against string ids raise :class:`ColumnTypeError`.
     """
+    customer = as_str(customer, "customer")
+    tier = None if tier is None else as_str(tier, "tier")
+    contract_end = None if contract_end is None else as_str(contract_end, "contract_end")
+    if history is None:
+        for name, value in (("history_customer", history_customer), ("history_date", history_date)):
+            if value is not None:
+                raise InvalidParameterError(
+                    f"invalid parameter {name}: {value!r} names a column of history, but no history was given"
+                )
+    history_customer = as_str("customer_id" if history_customer is None else history_customer,
+                              "history_customer")
+    history_date = as_str("date" if history_date is None else history_date, "history_date")
+    rule_set = _rules(rules)
+    t = _day(today if today is not None else _dt.date.today(), "today")
     kind = table_kind(customers)
     present = _column_names(customers)
     wanted = {"customer": customer}
     for name in (*FIELDS, tier, contract_end):
         if name and name in present:
             wanted[name] = name
+    for name, value, default in (("tier", tier, "tier"), ("contract_end", contract_end, "contract_end")):
+        if value is not None and value != default and value not in present:
+            raise ColumnNotFoundError(
+                f"{name}: column {value!r} not found; the table has {present}"
+            )
+    if contract_end and contract_end in present and "contract_end_days" in present:
+        raise InvalidInputError(
+            f"contract_end: customers have both a {contract_end!r} column and a 'contract_end_days' column; "
+            "keep one (the dates are turned into contract_end_days from today)"
+        )
     table = pa.table(to_arrow(customers, wanted, argument="customers"))
     if table.num_rows == 0:
         raise InvalidInputError("customers: input is empty")
-    t = _day(today if today is not None else _dt.date.today(), "today")
+    where = f"customers column {customer!r}"
+    key = _ids.normalize(table.column(customer), where)
+    _ids.refuse_nulls(key, where)
+    _ids.refuse_duplicates(key, where)
     columns: dict[str, np.ndarray] = {}
     for name in FIELDS:
         if name in table.column_names:
             col = table.column(name)
-            if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_boolean(col.type)):
+            if pa.types.is_dictionary(col.type):
+                col = _decoded(col)
+            if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_boolean(col.type)
+                    or pa.types.is_decimal(col.type)):
                 raise ColumnTypeError(f"{name}: has type {col.type}, expected numbers")
+            # Integers beyond 2**53 become the nearest float (the rules
+            # compare them with float thresholds): not an error.
             columns[name] = np.ascontiguousarray(
-                pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
+                pc.cast(col, pa.float64(), safe=False).to_numpy(zero_copy_only=False), dtype=np.float64
             )
-    if contract_end and contract_end in table.column_names and "contract_end_days" not in columns:
-        days = pc.cast(pc.cast(table.column(contract_end), pa.date32()), pa.int32())
-        columns["contract_end_days"] = pc.subtract(pc.cast(days, pa.float64()), float(t)).to_numpy(
-            zero_copy_only=False
-        )
+    if contract_end and contract_end in table.column_names:
+        end = table.column(contract_end)
+        if pa.types.is_dictionary(end.type):
+            end = _decoded(end)
+        if not (pa.types.is_timestamp(end.type) or pa.types.is_date(end.type)):
+            raise ColumnTypeError(f"contract_end: column {contract_end!r} has type {end.type}, expected dates")
+        # A missing contract end is a missing value (NaN): no event fires.
+        days = _local_days(end, f"contract_end: column {contract_end!r}")
+        columns["contract_end_days"] = np.ascontiguousarray(days - float(t), dtype=np.float64)
     tiers = None
     if tier and tier in table.column_names:
-        tiers = [("" if v is None else str(v)) for v in table.column(tier).cast(pa.string()).to_pylist()]
+        tier_col = table.column(tier)
+        if pa.types.is_floating(tier_col.type):
+            # A NaN tier is a missing tier, as a null is.
+            tier_col = pc.if_else(pc.is_nan(tier_col), pa.scalar(None, tier_col.type), tier_col)
+        try:
+            tier_text = tier_col.cast(pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+            raise ColumnTypeError(f"tier: column {tier!r} has type {tier_col.type}, expected labels") from e
+        tiers = [("" if v is None else str(v)) for v in tier_text.to_pylist()]
     ids = table.column(customer)
     if str(ids.type) in ("string_view", "binary_view"):
         ids = ids.cast(pa.large_string())
-    if history is None:
-        rows, days = np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
-    else:
+    h = None
+    if history is not None:
         h = pa.table(to_arrow(history, {"history_customer": history_customer, "history_date": history_date},
                               argument="history"))
-        hid = h.column(history_customer)
-        if str(hid.type) in ("string_view", "binary_view"):
-            hid = hid.cast(pa.large_string())
-        index = pc.index_in(hid, value_set=ids.combine_chunks())
-        keep = pc.is_valid(index)
-        rows = pc.filter(index, keep).to_numpy(zero_copy_only=False).astype(np.uint32)
-        days = _days_of(pc.filter(h.column(history_date), keep), "history_date")
-    cust, dec = _native.lifecycle_evaluate(
-        _rules(rules), table.num_rows, columns, tiers, rows, days, t
+    if h is None or h.num_rows == 0:
+        # No contact (an empty table's columns may have any type).
+        rows, days = np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
+    else:
+        hwhere = f"history column {history_customer!r}"
+        _ids.check_same_kind(table.column(customer), where, h.column(history_customer), hwhere)
+        hid = _ids.normalize(h.column(history_customer), hwhere)
+        _ids.refuse_nulls(hid, hwhere)
+        days = _days_of(h.column(history_date), f"history_date: column {history_date!r}")
+        index = pc.index_in(hid, value_set=key.combine_chunks())
+        # Contacts of customers not evaluated are counted apart (u32::MAX).
+        index = pc.fill_null(pc.cast(index, pa.int64()), _NOT_EVALUATED)
+        rows = index.to_numpy(zero_copy_only=False).astype(np.uint32)
+    cust, dec, counts = _native.lifecycle_evaluate(rule_set, table.num_rows, columns, tiers, rows, days, t)
+    in_window, before_window, after_today, not_evaluated = counts
+    history_report = make_report(
+        len(rows),
+        {"before_window": before_window, "after_today": after_today, "customer_not_evaluated": not_evaluated},
     )
+    report = make_report(table.num_rows, {}, history=history_report)
+    warn_left_out(history_report, "lifecycle.evaluate: history", expected=("before_window", "after_today"))
     cust = pa.table(cust)
     cust = cust.add_column(0, customer, ids)
     dec = pa.table(dec)
     dec = dec.add_column(0, customer, pc.take(ids, dec.column("row"))).drop_columns(["row"])
     out = kind if kind in ("pandas", "polars") else "pyarrow"
-    return LifecycleResult(from_arrow(cust, out), from_arrow(dec, out))
+    return LifecycleResult(
+        attach_report(from_arrow(cust, out), report), attach_report(from_arrow(dec, out), report), report
+    )
+
+
+_NOT_EVALUATED = 2**32 - 1
 
 
 def customer_state(
@@ -191,27 +327,49 @@ def customer_state(
     behaviour change of the last ``window_days`` days against the
     ``window_days`` before (``frequency_change``, ``spend_change``,
     ``reactivated``). Add complaints, satisfaction, referrals or contract ends
-    as columns before :func:`evaluate`. Returns the caller's library.
+    as columns before :func:`evaluate`. Returns the caller's library, with
+    the input report (rows on or after ``today`` left out) in
+    ``attrs["input_report"]`` (pandas) or the schema metadata (pyarrow).
     """
     from ._rfm import rfm
     from ._value import value_tiers
 
-    if isinstance(window_days, bool) or not isinstance(window_days, int) or window_days < 1:
-        raise InvalidParameterError(f"invalid parameter window_days: expected a number of days >= 1, got {window_days!r}")
+    customer = as_str(customer, "customer")
+    timestamp = as_str(timestamp, "timestamp")
+    amount = as_str(amount, "amount")
+    window_days = as_int(window_days, "window_days", 1, 2**32 - 1)
+    timezone = None if timezone is None else as_str(timezone, "timezone")
     day = iso_date(today, "today")
+    if day is None:
+        raise InvalidParameterError("invalid parameter today: expected a date, got None")
+    columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
+    arrow_tx = to_arrow(transactions, columns, argument="transactions")
+    kind = table_kind(transactions)
+    if kind not in ("pandas", "polars"):
+        # A stream can be read once: both readers below take the table.
+        arrow_tx = arrow_tx if isinstance(arrow_tx, pa.Table) else pa.RecordBatchReader.from_stream(arrow_tx).read_all()
+        transactions = arrow_tx
     scores = rfm(transactions, customer=customer, timestamp=timestamp, amount=amount, as_of=day, timezone=timezone)
     tiers = value_tiers(scores, value="monetary", customer="customer_id")
-    change = _native.behaviour_change(
-        to_arrow(transactions, {"customer": customer, "timestamp": timestamp, "amount": amount}),
+    change, (rows_read, after_today) = _native.behaviour_change(
+        arrow_tx,
         customer=customer, timestamp=timestamp, amount=amount, today=day, window_days=window_days,
         timezone=timezone,
     )
-    kind = table_kind(transactions)
     out = kind if kind in ("pandas", "polars") else "pyarrow"
     base = pa.table(scores) if out == "pyarrow" else pa.Table.from_pandas(scores) if out == "pandas" else scores.to_arrow()
     tier_col = (pa.table(tiers.customers) if out == "pyarrow" else pa.Table.from_pandas(tiers.customers)
                 if out == "pandas" else tiers.customers.to_arrow()).column("tier")
     joined = base.append_column("tier", tier_col.cast(pa.string()))
     change = pa.table(change)
-    joined = joined.join(change, keys="customer_id", join_type="left outer").sort_by("customer_id")
-    return from_arrow(joined, out)
+    # Matched through normalised ids, not a join: the two tables may hold the
+    # same ids as string, large_string, string_view or dictionary columns.
+    where = "customer_state: customer_id"
+    left = _ids.normalize(joined.column("customer_id"), where)
+    right = _ids.normalize(change.column("customer_id"), where)
+    pos = pc.index_in(left, value_set=right.combine_chunks())
+    for name in ("frequency_change", "spend_change", "reactivated"):
+        joined = joined.append_column(name, pc.take(change.column(name), pos))
+    joined = joined.take(pc.sort_indices(left))
+    report = make_report(rows_read, {"after_today": after_today})
+    return attach_report(from_arrow(joined, out), report)

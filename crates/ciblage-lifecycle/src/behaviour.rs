@@ -18,6 +18,8 @@ pub struct BehaviourChange {
     /// 1 when the customer bought in the current window, not in the previous
     /// one, and had bought before it; else 0.
     pub reactivated: Vec<f64>,
+    /// Rows on or after the evaluation day, left out.
+    pub rows_after_today: u64,
 }
 
 impl BehaviourChange {
@@ -76,6 +78,7 @@ impl BehaviourChange {
         let (mut cur_n, mut prev_n) = (vec![0u32; n], vec![0u32; n]);
         let (mut cur_s, mut prev_s) = (vec![0.0; n], vec![0.0; n]);
         let mut before = vec![false; n];
+        let mut rows_after_today = 0u64;
         let rows = tx.codes().iter().zip(tx.timestamps()).zip(tx.amounts());
         for (i, ((&c, &ts), &a)) in rows.enumerate() {
             if i % (1 << 20) == 0 {
@@ -84,6 +87,7 @@ impl BehaviourChange {
             let d = zone.day_of(ts);
             let c = c as usize;
             if d >= t {
+                rows_after_today += 1;
                 continue;
             }
             if d >= t - w {
@@ -117,6 +121,7 @@ impl BehaviourChange {
                     }
                 })
                 .collect(),
+            rows_after_today,
         })
     }
 }
@@ -154,6 +159,7 @@ mod tests {
         assert!(b.frequency_change[1].is_nan());
         assert_eq!(b.frequency_change[2], -0.5); // 1 vs 2
         assert_eq!(b.spend_change[2], 0.5); // 30 vs 20
+        assert_eq!(b.rows_after_today, 1); // the row on day 100
         assert!(BehaviourChange::compute(tx.view(), today, 0).is_err());
     }
 }

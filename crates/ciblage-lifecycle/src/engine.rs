@@ -9,14 +9,40 @@ use crate::stages::{self, Moment, Stage, TierSets};
 use crate::state::{CustomerStates, Field};
 
 /// Past contacts: customer index (row of the state table) and local day
-/// (days since 1970-01-01) of each contact.
+/// (days since 1970-01-01) of each contact. A contact of a customer who is
+/// not evaluated carries [`ContactHistory::NOT_EVALUATED`]: it is counted in
+/// [`HistoryCounts`], never against anybody's cap.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContactHistory {
     customers: Vec<u32>,
     days: Vec<i64>,
 }
 
+/// What became of the rows of a [`ContactHistory`]: every row is in exactly
+/// one of the four counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HistoryCounts {
+    /// Contacts in the pressure window, counted against the cap.
+    pub in_window: u64,
+    /// Contacts before the window (too old to count).
+    pub before_window: u64,
+    /// Contacts after the evaluation day.
+    pub after_today: u64,
+    /// Contacts of customers who are not evaluated.
+    pub not_evaluated: u64,
+}
+
+impl HistoryCounts {
+    /// Rows of the history.
+    pub fn rows(&self) -> u64 {
+        self.in_window + self.before_window + self.after_today + self.not_evaluated
+    }
+}
+
 impl ContactHistory {
+    /// Customer index of a contact whose customer is not evaluated.
+    pub const NOT_EVALUATED: u32 = u32::MAX;
+
     /// No contact.
     pub fn empty() -> Self {
         Self::default()
@@ -39,10 +65,15 @@ impl ContactHistory {
 
     /// Contacts per customer in the `window` days ending on `today`
     /// (`today − window + 1 ..= today`); later contacts are not counted.
-    fn counts(&self, n: usize, today: i64, window: u32) -> Result<Vec<u32>> {
+    fn counts(&self, n: usize, today: i64, window: u32) -> Result<(Vec<u32>, HistoryCounts)> {
         let mut counts = vec![0u32; n];
-        let from = today - i64::from(window) + 1;
+        let mut what = HistoryCounts::default();
+        let from = today.saturating_sub(i64::from(window)).saturating_add(1);
         for (row, (&c, &d)) in self.customers.iter().zip(&self.days).enumerate() {
+            if c == Self::NOT_EVALUATED {
+                what.not_evaluated += 1;
+                continue;
+            }
             let slot = counts
                 .get_mut(c as usize)
                 .ok_or(LifecycleError::UnknownCustomer {
@@ -50,11 +81,16 @@ impl ContactHistory {
                     customer: c,
                     customers: n,
                 })?;
-            if (from..=today).contains(&d) {
-                *slot += 1;
+            if d > today {
+                what.after_today += 1;
+            } else if d < from {
+                what.before_window += 1;
+            } else {
+                what.in_window += 1;
+                *slot = slot.saturating_add(1);
             }
         }
-        Ok(counts)
+        Ok((counts, what))
     }
 }
 
@@ -78,6 +114,7 @@ pub struct Decisions {
     entries: Vec<Decision>,
     contacts: Vec<u32>,
     today: i64,
+    history: HistoryCounts,
 }
 
 impl Decisions {
@@ -119,6 +156,11 @@ impl Decisions {
     /// The evaluation day.
     pub fn today(&self) -> i64 {
         self.today
+    }
+
+    /// What became of each row of the contact history.
+    pub fn history_counts(&self) -> HistoryCounts {
+        self.history
     }
 
     /// Why rule `d` fired for customer `i`, and why it was kept or suppressed.
@@ -227,7 +269,7 @@ impl RuleSet {
         interrupt: &Interrupt,
     ) -> Result<Decisions> {
         let n = states.len();
-        let contacts = history.counts(n, today, self.spec.pressure.window_days)?;
+        let (contacts, history) = history.counts(n, today, self.spec.pressure.window_days)?;
         let tiers = TierSets::new(states, &self.spec.stages);
         let mut channel_names: Vec<String> = self.spec.channels.by_tier.values().cloned().collect();
         channel_names.push(self.spec.channels.default.clone());
@@ -308,6 +350,7 @@ impl RuleSet {
             entries,
             contacts,
             today,
+            history,
         })
     }
 

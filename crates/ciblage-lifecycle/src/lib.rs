@@ -37,7 +37,7 @@ mod state;
 
 pub use behaviour::BehaviourChange;
 pub use defaults::DEFAULT_RULES;
-pub use engine::{ContactHistory, Decision, Decisions};
+pub use engine::{ContactHistory, Decision, Decisions, HistoryCounts};
 pub use error::{LifecycleError, Result};
 pub use ruleset::RuleSet;
 pub use spec::{
@@ -47,5 +47,7 @@ pub use spec::{
 pub use stages::{Moment, Stage};
 pub use state::{CustomerStates, Field};
 
+#[cfg(test)]
+mod fuzz;
 #[cfg(test)]
 mod tests;

@@ -74,7 +74,7 @@ impl RuleSet {
                 format: "toml",
                 message: toml_message(text, &e),
             })?;
-        Self::compile(spec, Some(text))
+        Self::compile(spec, Some((text, Format::Toml)))
     }
 
     /// Reads a JSON rule file.
@@ -87,7 +87,7 @@ impl RuleSet {
                 format: "json",
                 message: e.to_string(),
             })?;
-        Self::compile(spec, None)
+        Self::compile(spec, Some((text, Format::Json)))
     }
 
     /// Checks and compiles a rule set built in code.
@@ -128,11 +128,20 @@ impl RuleSet {
         self.per_stage_cap[stage as usize]
     }
 
-    fn compile(spec: RuleSetSpec, toml_text: Option<&str>) -> Result<Self> {
-        let top = |field: &str, reason: String| LifecycleError::InvalidRule {
-            location: "rule set".into(),
-            field: field.into(),
-            reason,
+    fn compile(spec: RuleSetSpec, text: Option<(&str, Format)>) -> Result<Self> {
+        let top = |field: &str, reason: String| {
+            // The line of the field's last key (`former_days` of
+            // `stages.former_days`), when the file names it.
+            let key = field.rsplit('.').next().unwrap_or(field);
+            let location = match text.and_then(|(t, f)| key_line(t, f, key)) {
+                Some(line) => format!("rule set (line {line})"),
+                None => "rule set".into(),
+            };
+            LifecycleError::InvalidRule {
+                location,
+                field: field.into(),
+                reason,
+            }
         };
         if spec.version != RULE_FILE_VERSION {
             return Err(top(
@@ -149,30 +158,72 @@ impl RuleSet {
         let mut per_stage_cap = [spec.pressure.max_contacts; Stage::ALL.len()];
         for (name, cap) in &spec.pressure.per_stage {
             let stage = Stage::parse(name).ok_or_else(|| {
-                top(
+                let err = top(
                     "pressure.per_stage",
                     format!("unknown stage {name:?}; stages are {}", stage_list()),
-                )
+                );
+                match (err, text.and_then(|(t, f)| key_line(t, f, name))) {
+                    (LifecycleError::InvalidRule { field, reason, .. }, Some(line)) => {
+                        LifecycleError::InvalidRule {
+                            location: format!("rule set (line {line})"),
+                            field,
+                            reason,
+                        }
+                    }
+                    (err, _) => err,
+                }
             })?;
             per_stage_cap[stage as usize] = *cap;
         }
         let t = &spec.stages;
-        for (field, v) in [
-            ("stages.former_days", t.former_days),
-            ("stages.inactive_days", t.inactive_days),
-            ("stages.new_days", t.new_days),
-            ("stages.min_complaints", t.min_complaints),
-            ("stages.low_satisfaction", t.low_satisfaction),
-            ("stages.lead_referrals", t.lead_referrals),
+        // Day counts and counts of events are never negative; the
+        // satisfaction threshold is in the caller's scale, any finite number.
+        for (field, v, low) in [
+            ("stages.former_days", t.former_days, Some(0.0)),
+            ("stages.inactive_days", t.inactive_days, Some(0.0)),
+            ("stages.new_days", t.new_days, Some(0.0)),
+            ("stages.min_complaints", t.min_complaints, Some(0.0)),
+            ("stages.low_satisfaction", t.low_satisfaction, None),
+            ("stages.lead_referrals", t.lead_referrals, Some(0.0)),
         ] {
             if !v.is_finite() {
-                return Err(top(field, format!("expected a number, got {v}")));
+                return Err(top(field, format!("expected a finite number, got {v}")));
             }
+            if let Some(low) = low {
+                if v < low {
+                    return Err(top(
+                        field,
+                        format!("expected a number of at least {low}, got {v}"),
+                    ));
+                }
+            }
+        }
+        for (field, tiers) in [
+            ("stages.best_tiers", &t.best_tiers),
+            ("stages.potential_tiers", &t.potential_tiers),
+        ] {
+            if tiers.iter().any(|x| x.trim().is_empty()) {
+                return Err(top(field, "tier names must not be empty".into()));
+            }
+        }
+        let c = &spec.channels;
+        if c.default.trim().is_empty() {
+            return Err(top("channels.default", "must not be empty".into()));
+        }
+        if let Some((tier, _)) = c
+            .by_tier
+            .iter()
+            .find(|(k, v)| k.trim().is_empty() || v.trim().is_empty())
+        {
+            return Err(top(
+                "channels.by_tier",
+                format!("tier {tier:?}: tier and channel names must not be empty"),
+            ));
         }
         let mut names = HashSet::new();
         let mut rules = Vec::with_capacity(spec.rules.len());
         for (k, r) in spec.rules.iter().enumerate() {
-            let location = match toml_text.and_then(|text| rule_line(text, k)) {
+            let location = match text.and_then(|(t, f)| rule_line(t, f, k, &r.name)) {
                 Some(line) => format!("rule {:?} (#{}, line {line})", r.name, k + 1),
                 None => format!("rule {:?} (#{})", r.name, k + 1),
             };
@@ -189,6 +240,9 @@ impl RuleSet {
             }
             if r.action.trim().is_empty() {
                 return Err(bad("action", "must not be empty".into()));
+            }
+            if r.channel.as_ref().is_some_and(|c| c.trim().is_empty()) {
+                return Err(bad("channel", "must not be empty".into()));
             }
             if !(r.cost.is_finite() && r.cost >= 0.0) {
                 return Err(bad(
@@ -232,12 +286,20 @@ fn stage_list() -> String {
 fn condition(c: &ConditionSpec) -> std::result::Result<Condition, String> {
     match (c.field, c.op, c.value, &c.tier, &c.stage) {
         (Some(field), Some(op), Some(value), None, None) => {
-            if value.is_nan() {
-                return Err("value must be a number".into());
+            if !value.is_finite() {
+                return Err(format!("value must be a finite number, got {value}"));
             }
             Ok(Condition::Numeric { field, op, value })
         }
-        (None, None, None, Some(tiers), None) => Ok(Condition::Tier(tiers.clone())),
+        (None, None, None, Some(tiers), None) => {
+            if tiers.is_empty() || tiers.iter().any(|t| t.trim().is_empty()) {
+                return Err("tier: expected a non-empty list of tier names".into());
+            }
+            Ok(Condition::Tier(tiers.clone()))
+        }
+        (None, None, None, None, Some(stages)) if stages.is_empty() => {
+            Err("stage: expected a non-empty list of stages".into())
+        }
         (None, None, None, None, Some(stages)) => stages
             .iter()
             .map(|s| {
@@ -271,6 +333,10 @@ fn trigger(t: &TriggerSpec) -> std::result::Result<Trigger, String> {
         (None, Some(x), None, None) => share(x, "frequency_drop").map(Trigger::FrequencyDrop),
         (None, None, Some(x), None) => share(x, "spend_drop").map(Trigger::SpendDrop),
         (None, None, None, Some(true)) => Ok(Trigger::Reactivated),
+        (None, None, None, Some(false)) => Err(
+            "reactivated = false is no event: remove the trigger or write reactivated = true"
+                .into(),
+        ),
         _ => Err(
             "exactly one of contract_end_within_days, frequency_drop, spend_drop, \
                   reactivated = true"
@@ -279,13 +345,48 @@ fn trigger(t: &TriggerSpec) -> std::result::Result<Trigger, String> {
     }
 }
 
-/// Line (1-based) of the `k`-th `[[rule]]` table of a TOML file.
-fn rule_line(text: &str, k: usize) -> Option<usize> {
+/// The syntax of a rule file's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Toml,
+    Json,
+}
+
+/// Line (1-based) of the `k`-th rule: its `[[rule]]` table in TOML, the
+/// line naming it in JSON.
+fn rule_line(text: &str, format: Format, k: usize, name: &str) -> Option<usize> {
+    match format {
+        Format::Toml => text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.trim_start().starts_with("[[rule]]"))
+            .nth(k)
+            .map(|(i, _)| i + 1),
+        Format::Json => {
+            let quoted = serde_json::to_string(name).ok()?;
+            text.lines()
+                .position(|l| l.contains("\"name\"") && l.contains(&quoted))
+                .map(|i| i + 1)
+        }
+    }
+}
+
+/// Line (1-based) of the first line that sets key `key` (`key =` in TOML,
+/// `"key":` in JSON).
+fn key_line(text: &str, format: Format, key: &str) -> Option<usize> {
+    let quoted = serde_json::to_string(key).ok()?;
     text.lines()
-        .enumerate()
-        .filter(|(_, l)| l.trim_start().starts_with("[[rule]]"))
-        .nth(k)
-        .map(|(i, _)| i + 1)
+        .position(|l| {
+            let l = l.trim_start().trim_start_matches(['{', ',', ' ']);
+            let rest = match format {
+                Format::Toml => l
+                    .strip_prefix(key)
+                    .or_else(|| l.strip_prefix(quoted.as_str())),
+                Format::Json => l.strip_prefix(quoted.as_str()),
+            };
+            rest.is_some_and(|r| r.trim_start().starts_with(['=', ':']))
+        })
+        .map(|i| i + 1)
 }
 
 /// The parser's message with its line number made explicit.

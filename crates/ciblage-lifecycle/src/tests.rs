@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use crate::{ContactHistory, CustomerStates, Field, LifecycleError, RuleSet, Stage};
+use crate::{ContactHistory, CustomerStates, Field, HistoryCounts, LifecycleError, RuleSet, Stage};
 
 const TODAY: i64 = 20_000;
 
@@ -167,6 +167,27 @@ fn pressure_window_boundaries() {
     assert!(d.decisions(0)[0].kept);
     assert!(d.decisions(1).iter().all(|x| !x.kept));
     assert!(d.decisions(2)[0].kept);
+    // One row in, one before and one after the window: each counted once.
+    assert_eq!(
+        d.history_counts(),
+        HistoryCounts {
+            in_window: 1,
+            before_window: 1,
+            after_today: 1,
+            not_evaluated: 0
+        }
+    );
+    // A contact of a customer who is not evaluated is counted apart and
+    // weighs on nobody's cap.
+    let history = ContactHistory::new(
+        vec![ContactHistory::NOT_EVALUATED, 1],
+        vec![TODAY, TODAY - 20],
+    )
+    .unwrap();
+    let d = rules.evaluate(&states, &history, TODAY).unwrap();
+    assert_eq!((0..3).map(|i| d.contacts_in_window(i)).sum::<u32>(), 0);
+    assert_eq!(d.history_counts().not_evaluated, 1);
+    assert_eq!(d.history_counts().rows(), 2);
     let e = rules
         .evaluate(
             &states,
@@ -353,6 +374,18 @@ proptest! {
             prop_assert_eq!(fired, kept as usize + suppressed);
         }
     }
+}
+
+#[test]
+fn infinite_field_values_are_refused_with_their_row() {
+    let e = CustomerStates::new(3)
+        .with(Field::Frequency, vec![1.0, f64::NAN, f64::NEG_INFINITY])
+        .unwrap_err();
+    assert_eq!(e.to_string(), "frequency: non-finite value -inf at row 2");
+    // NaN is a missing value, not an error.
+    assert!(CustomerStates::new(2)
+        .with(Field::Frequency, vec![f64::NAN, 1.0])
+        .is_ok());
 }
 
 #[test]

@@ -5,9 +5,9 @@ use std::borrow::Cow;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Date32Type, Date64Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
-    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
+    Date32Type, Date64Type, Decimal256Type, Float16Type, Float32Type, Float64Type, Int16Type,
+    Int32Type, Int64Type, Int8Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, ArrowPrimitiveType, PrimitiveArray, RecordBatch};
 use arrow_schema::{DataType, SchemaRef, TimeUnit};
@@ -62,11 +62,14 @@ fn first_null(array: &dyn Array) -> Option<usize> {
     (0..array.len()).find(|&i| array.is_null(i))
 }
 
-fn null_error(argument: &str, row: usize) -> BindError {
-    BindError::Core(CiblageError::NullValue {
-        argument: argument.to_owned(),
-        row,
-    })
+/// A null at `row`, naming the argument and, when it differs, the column.
+fn null_error(argument: &str, column: &str, row: usize) -> BindError {
+    let argument = if argument == column {
+        argument.to_owned()
+    } else {
+        format!("{argument} (column {column:?})")
+    };
+    BindError::Core(CiblageError::NullValue { argument, row })
 }
 
 /// Checks the id column's type before any work.
@@ -205,7 +208,7 @@ pub fn encode_ids(
     out: &mut Vec<u32>,
 ) -> BindResult<()> {
     if let Some(i) = first_null(array) {
-        return Err(null_error(argument, row0 + i));
+        return Err(null_error(argument, column, row0 + i));
     }
     let dt = array.data_type();
     match dt {
@@ -283,9 +286,15 @@ pub fn time_kind(argument: &'static str, column: &str, dt: &DataType) -> BindRes
 }
 
 /// Zone of day boundaries: the one asked for, else the column's, else UTC
-/// (wall-clock times and dates).
+/// (wall-clock times). Dates are calendar days already: UTC, whatever is
+/// asked (a zone would move each date to the day before or after). A zone
+/// asked for is still checked.
 pub fn zone_for(kind: &TimeKind, asked: Option<&str>) -> BindResult<Zone> {
     let name = match (asked, kind) {
+        (Some(name), TimeKind::Date) => {
+            Zone::parse(name)?;
+            return Ok(Zone::Utc);
+        }
         (Some(name), _) => name,
         (None, TimeKind::Timestamp(Some(tz))) => tz.as_str(),
         (None, _) => return Ok(Zone::Utc),
@@ -301,7 +310,7 @@ pub fn micros<'a>(
     row0: usize,
 ) -> BindResult<Cow<'a, [i64]>> {
     if let Some(i) = first_null(array) {
-        return Err(null_error(argument, row0 + i));
+        return Err(null_error(argument, column, row0 + i));
     }
     // numpy's NaT (the smallest i64) is a missing value too.
     let raw: Option<&[i64]> = match array.data_type() {
@@ -320,7 +329,7 @@ pub fn micros<'a>(
         _ => None,
     };
     if let Some(i) = raw.and_then(|v| v.iter().position(|&t| t == i64::MIN)) {
-        return Err(null_error(argument, row0 + i));
+        return Err(null_error(argument, column, row0 + i));
     }
     let scaled = |values: &[i64], factor: i64| -> BindResult<Cow<'static, [i64]>> {
         if let Some(i) = values.iter().position(|v| v.checked_mul(factor).is_none()) {
@@ -384,7 +393,9 @@ pub fn check_number_type(argument: &'static str, column: &str, dt: &DataType) ->
         | DataType::UInt16
         | DataType::UInt32
         | DataType::UInt64
-        | DataType::Decimal128(_, _) => Ok(()),
+        | DataType::Float16
+        | DataType::Decimal128(_, _)
+        | DataType::Decimal256(_, _) => Ok(()),
         _ => Err(type_error(argument, column, dt, NUMBER_TYPES)),
     }
 }
@@ -397,7 +408,7 @@ pub fn floats<'a>(
     row0: usize,
 ) -> BindResult<Cow<'a, [f64]>> {
     if let Some(i) = first_null(array) {
-        return Err(null_error(argument, row0 + i));
+        return Err(null_error(argument, column, row0 + i));
     }
     fn conv<T: ArrowPrimitiveType>(a: &dyn Array) -> Cow<'static, [f64]>
     where
@@ -415,6 +426,14 @@ pub fn floats<'a>(
     Ok(match dt {
         DataType::Float64 => Cow::Borrowed(&array.as_primitive::<Float64Type>().values()[..]),
         DataType::Float32 => conv::<Float32Type>(array),
+        DataType::Float16 => Cow::Owned(
+            array
+                .as_primitive::<Float16Type>()
+                .values()
+                .iter()
+                .map(|&v| f64::from(v))
+                .collect(),
+        ),
         DataType::Int64 => conv::<Int64Type>(array),
         DataType::Int32 => conv::<Int32Type>(array),
         DataType::Int16 => conv::<Int16Type>(array),
@@ -431,6 +450,28 @@ pub fn floats<'a>(
                     .values()
                     .iter()
                     .map(|&v| v as f64 / div)
+                    .collect(),
+            )
+        }
+        DataType::Decimal256(_, scale) => {
+            let div = 10f64.powi(i32::from(*scale));
+            Cow::Owned(
+                array
+                    .as_primitive::<Decimal256Type>()
+                    .values()
+                    .iter()
+                    .map(|v| {
+                        // Within i128 exactly as for Decimal128; beyond, as
+                        // high · 2^128 + low (at most 76 digits: finite).
+                        let whole = v.to_i128().map_or_else(
+                            || {
+                                let (low, high) = v.to_parts();
+                                high as f64 * 2f64.powi(128) + low as f64
+                            },
+                            |x| x as f64,
+                        );
+                        whole / div
+                    })
                     .collect(),
             )
         }
@@ -457,98 +498,5 @@ mod num_like {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use arrow_array::{
-        ArrayRef, DictionaryArray, Float64Array, Int64Array, StringArray, TimestampNanosecondArray,
-        TimestampSecondArray,
-    };
-    use arrow_schema::{Field, Schema};
-
-    use super::*;
-
-    fn message(e: BindError) -> String {
-        match e {
-            BindError::Core(c) => c.to_string(),
-            BindError::ColumnNotFound {
-                argument,
-                column,
-                available,
-            } => {
-                format!("{argument}: {column} not in {available:?}")
-            }
-            BindError::ColumnType {
-                argument,
-                column,
-                found,
-                expected,
-            } => {
-                format!("{argument}: {column} is {found}, expected {expected}")
-            }
-        }
-    }
-
-    #[test]
-    fn null_ids_timestamps_and_amounts_are_refused_with_their_row() {
-        let mut index = CustomerIndex::new();
-        let ids = Int64Array::from(vec![Some(1), None]);
-        let err = encode_ids(&mut index, &ids, "customer", "id", 10, &mut Vec::new()).unwrap_err();
-        assert_eq!(message(err), "customer: null value at row 11");
-        let nat = TimestampNanosecondArray::from(vec![5, i64::MIN]);
-        assert_eq!(
-            message(micros(&nat, "timestamp", "ts", 0).unwrap_err()),
-            "timestamp: null value at row 1"
-        );
-        let ts = TimestampNanosecondArray::from(vec![None, Some(5)]);
-        assert_eq!(
-            message(micros(&ts, "timestamp", "ts", 0).unwrap_err()),
-            "timestamp: null value at row 0"
-        );
-        let a = Float64Array::from(vec![Some(1.0), Some(2.0), None]);
-        assert_eq!(
-            message(floats(&a, "amount", "a", 0).unwrap_err()),
-            "amount: null value at row 2"
-        );
-    }
-
-    #[test]
-    fn timestamps_are_normalised_to_microseconds() {
-        // -1 ns floors to -1 µs (1969-12-31T23:59:59.999999).
-        let ns = TimestampNanosecondArray::from(vec![1_500, -1]);
-        assert_eq!(&*micros(&ns, "timestamp", "ts", 0).unwrap(), &[1, -1]);
-        let s = TimestampSecondArray::from(vec![2]);
-        assert_eq!(&*micros(&s, "timestamp", "ts", 0).unwrap(), &[2_000_000]);
-        let huge = TimestampSecondArray::from(vec![i64::MAX / 10]);
-        assert_eq!(
-            message(micros(&huge, "timestamp", "ts", 3).unwrap_err()),
-            "timestamp: timestamp out of range at row 3"
-        );
-    }
-
-    #[test]
-    fn missing_columns_and_wrong_types_are_named() {
-        let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Float64, false)]));
-        assert_eq!(
-            message(column_index(&schema, "amount", "price").unwrap_err()),
-            "amount: price not in [\"a\"]"
-        );
-        let err = check_number_type("amount", "a", &DataType::Utf8).unwrap_err();
-        assert!(message(err).starts_with("amount: a is Utf8, expected numbers"));
-        let err = check_id_type("customer", "c", &DataType::Float64).unwrap_err();
-        assert!(message(err).starts_with("customer: c is Float64, expected integers"));
-        assert!(time_kind("timestamp", "t", &DataType::Int64).is_err());
-    }
-
-    #[test]
-    fn dictionary_ids_encode_only_used_values() {
-        let keys = arrow_array::Int32Array::from(vec![2, 0, 2]);
-        let values: ArrayRef = Arc::new(StringArray::from(vec!["x", "unused", "y"]));
-        let dict = DictionaryArray::try_new(keys, values).unwrap();
-        let mut index = CustomerIndex::new();
-        let mut codes = Vec::new();
-        encode_ids(&mut index, &dict, "customer", "c", 0, &mut codes).unwrap();
-        assert_eq!(codes, [0, 1, 0]);
-        assert_eq!(index.len(), 2);
-    }
-}
+#[path = "arrow_in_tests.rs"]
+mod tests;

@@ -96,6 +96,8 @@ pub fn cart_fit(
             .n_threads(n_threads)
             .categorical_features(categorical_features)
             .seed(seed);
+        // Validated now, and again with the call's token inside `run`.
+        params.clone().check().map_err(BindError::from)?;
         let xv = x.as_array();
         let w = sample_weight.as_ref().map(|w| w.as_slice()).transpose()?;
         let inner = match (&y_codes, &y_values) {
@@ -123,6 +125,22 @@ pub fn cart_fit(
         }?;
         Ok(PyCartTree { inner })
     })
+}
+
+impl PyCartTree {
+    /// Feature names given to an export: none (`feature_<i>`), or one per
+    /// feature.
+    fn names(&self, feature_names: Vec<String>) -> BindResult<Vec<String>> {
+        let d = self.inner.n_features;
+        if feature_names.is_empty() || feature_names.len() == d {
+            return Ok(feature_names);
+        }
+        Err(CiblageError::param(
+            "feature_names",
+            format!("{} names for {d} features", feature_names.len()),
+        )
+        .into())
+    }
 }
 
 #[pymethods]
@@ -182,17 +200,19 @@ impl PyCartTree {
 
     /// The tree in Graphviz DOT.
     fn to_dot(&self, feature_names: Vec<String>, class_names: Vec<String>) -> PyResult<String> {
-        guard(|| Ok::<_, PyErr>(self.inner.to_dot(&feature_names, &class_names)))
+        guard(|| -> BindResult<_> {
+            let names = self.names(feature_names)?;
+            Ok(self.inner.to_dot(&names, &class_names))
+        })
     }
 
     /// Readable path of every node.
     fn rules(&self, feature_names: Vec<String>) -> PyResult<Vec<String>> {
-        guard(|| {
-            Ok::<_, PyErr>(
-                (0..self.inner.node_count())
-                    .map(|i| self.inner.rule(i, &feature_names).join(" and "))
-                    .collect(),
-            )
+        guard(|| -> BindResult<_> {
+            let names = self.names(feature_names)?;
+            Ok((0..self.inner.node_count())
+                .map(|i| self.inner.rule(i, &names).join(" and "))
+                .collect())
         })
     }
 
@@ -285,16 +305,36 @@ impl PyCartTree {
 
     /// The same tree with the names of each feature's categories (empty
     /// lists for numeric features), used in rules.
-    fn with_category_names(&self, names: Vec<Vec<String>>) -> Self {
-        let mut inner = self.inner.clone();
-        inner.category_names = names;
-        Self { inner }
+    fn with_category_names(&self, names: Vec<Vec<String>>) -> PyResult<Self> {
+        guard(|| -> BindResult<_> {
+            if !names.is_empty() && names.len() != self.inner.n_features {
+                return Err(CiblageError::param(
+                    "names",
+                    format!(
+                        "{} lists for {} features",
+                        names.len(),
+                        self.inner.n_features
+                    ),
+                )
+                .into());
+            }
+            let mut inner = self.inner.clone();
+            inner.category_names = names;
+            Ok(Self { inner })
+        })
     }
 
     /// The tree pruned at `ccp_alpha`.
     fn pruned(&self, ccp_alpha: f64) -> PyResult<Self> {
-        guard(|| {
-            Ok::<_, PyErr>(Self {
+        guard(|| -> BindResult<_> {
+            if ccp_alpha.is_nan() || ccp_alpha < 0.0 {
+                return Err(CiblageError::param(
+                    "ccp_alpha",
+                    format!("expected a number >= 0, got {ccp_alpha}"),
+                )
+                .into());
+            }
+            Ok(Self {
                 inner: self.inner.pruned(ccp_alpha),
             })
         })
@@ -308,23 +348,36 @@ impl PyCartTree {
         class_names: Vec<String>,
         decimals: usize,
     ) -> PyResult<String> {
-        guard(|| Ok::<_, PyErr>(self.inner.to_text(&feature_names, &class_names, decimals)))
+        guard(|| -> BindResult<_> {
+            let names = self.names(feature_names)?;
+            Ok(self.inner.to_text(&names, &class_names, decimals))
+        })
     }
 
     /// SQL WHERE condition of every node.
     fn sql_rules(&self, feature_names: Vec<String>) -> PyResult<Vec<String>> {
-        guard(|| {
-            Ok::<_, PyErr>(
-                (0..self.inner.node_count())
-                    .map(|i| self.inner.sql_rule(i, &feature_names))
-                    .collect(),
-            )
+        guard(|| -> BindResult<_> {
+            let names = self.names(feature_names)?;
+            Ok((0..self.inner.node_count())
+                .map(|i| self.inner.sql_rule(i, &names))
+                .collect())
         })
     }
 
     /// The tree as versioned JSON.
     fn to_json(&self) -> PyResult<String> {
         guard(|| Ok::<_, PyErr>(self.inner.to_json()))
+    }
+
+    /// Pickles through the JSON form: unpickling goes through `from_json`
+    /// and its validation.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, pyo3::types::PyAny>, (String,))> {
+        guard(|| -> PyResult<_> {
+            let from_json = slf.get_type().getattr("from_json")?;
+            Ok((from_json, (slf.get().inner.to_json(),)))
+        })
     }
 
     /// Reads a tree written by `to_json`.

@@ -124,6 +124,13 @@ pub fn chaid_fit(
         let weights: Option<Vec<f64>> = sample_weight
             .map(|w| w.as_slice().map(<[f64]>::to_vec))
             .transpose()?;
+        // The weights are read while binning, before the fit checks its
+        // inputs: checked here first, against the target's length.
+        let n_rows = match &y_values {
+            Some(v) => v.len()?,
+            None => y.len()?,
+        };
+        ciblage::tree::check_sample_weight(weights.as_deref(), n_rows).map_err(BindError::from)?;
         // Integer columns without labels are coded here, on all threads with
         // the continuous ones; the arrays stay borrowed until then.
         let ints: Vec<Option<PyReadonlyArray1<'_, i64>>> = columns
@@ -248,6 +255,14 @@ impl PyChaidModel {
                 });
             }
             let n = coded.first().map_or(0, Vec::len);
+            if let Some((k, c)) = coded.iter().enumerate().find(|(_, c)| c.len() != n) {
+                return Err(BindError::from(CiblageError::LengthMismatch {
+                    argument: format!("X column {:?}", preds[k].name),
+                    expected: n,
+                    got: c.len(),
+                })
+                .into());
+            }
             let mut row = vec![0u32; preds.len()];
             let leaves: Vec<i64> = (0..n)
                 .map(|i| {
@@ -439,6 +454,17 @@ impl PyChaidModel {
     /// The model as versioned JSON.
     fn to_json(&self) -> PyResult<String> {
         guard(|| Ok::<_, PyErr>(self.inner.to_json()))
+    }
+
+    /// Pickles through the JSON form: unpickling goes through `from_json`
+    /// and its validation.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, pyo3::types::PyAny>, (String,))> {
+        guard(|| -> PyResult<_> {
+            let from_json = slf.get_type().getattr("from_json")?;
+            Ok((from_json, (slf.get().inner.to_json(),)))
+        })
     }
 
     /// Reads a model written by `to_json`.

@@ -187,7 +187,20 @@ impl PyRetention {
         })
     }
 
-    /// Churned and censored customers per cohort.
+    /// Rows read, rows on or after `as_of` (left out), and customers
+    /// without a purchase (their rows count in no cohort).
+    fn input_report(&self) -> PyResult<(u64, u64, u64)> {
+        guard(|| {
+            Ok::<_, PyErr>((
+                self.inner.rows_read(),
+                self.inner.rows_after_as_of(),
+                self.inner.customers_without_purchase(),
+            ))
+        })
+    }
+
+    /// Churned and censored customers per cohort, and the revenue of its
+    /// customers before the cohort period.
     fn cohort_sizes(&self) -> PyResult<PyTable> {
         guard(|| -> PyResult<_> {
             let c = self.inner.cohorts();
@@ -204,6 +217,10 @@ impl PyRetention {
             t.push(
                 "censored",
                 out::i64_array(c.iter().map(|r| r.censored as i64)),
+            );
+            t.push(
+                "revenue_before",
+                out::f64_array(&c.iter().map(|r| r.revenue_before).collect::<Vec<_>>()),
             );
             t.into_py_table()
         })
@@ -224,7 +241,8 @@ impl PyRetention {
     }
 }
 
-/// Churn flag per customer, ordered by customer id.
+/// Churn flag per customer, ordered by customer id, and the row counts
+/// (read, on or after `as_of`, not purchases).
 #[pyfunction]
 #[pyo3(signature = (table, *, customer, timestamp, amount, rule = "days", days = 365,
                     multiple = 3.0, fallback_days = 365, as_of = None, timezone = None))]
@@ -241,7 +259,7 @@ pub fn churn_flags(
     fallback_days: u32,
     as_of: Option<&str>,
     timezone: Option<&str>,
-) -> PyResult<PyTable> {
+) -> PyResult<(PyTable, (u64, u64, u64))> {
     guard(|| -> PyResult<_> {
         let rule = match rule {
             "days" => ChurnRule::Days { days },
@@ -294,7 +312,12 @@ pub fn churn_flags(
             "churned",
             out::opt_bool_array((0..n).map(|i| flags.churned()[pick(i)])),
         );
-        t.into_py_table()
+        let counts = (
+            flags.rows_read(),
+            flags.rows_after_as_of(),
+            flags.rows_not_purchases(),
+        );
+        Ok((t.into_py_table()?, counts))
     })
 }
 

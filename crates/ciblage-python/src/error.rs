@@ -85,6 +85,7 @@ pub fn core_to_py(e: &CiblageError) -> PyErr {
         | CiblageError::NegativeAmount { .. }
         | CiblageError::TimestampOutOfRange { .. }
         | CiblageError::MixedIdKinds { .. }
+        | CiblageError::SumOverflow { .. }
         | CiblageError::NothingToScore { .. } => InvalidInputError::new_err(msg),
         CiblageError::InvalidParameter { .. } | CiblageError::UnknownTimeZone(_) => {
             InvalidParameterError::new_err(msg)
@@ -138,6 +139,14 @@ pub fn name_columns(e: CiblageError, columns: &[(&str, &str)]) -> CiblageError {
         },
         CiblageError::MixedIdKinds { argument } => CiblageError::MixedIdKinds {
             argument: rename(argument),
+        },
+        CiblageError::SumOverflow { argument, what } => CiblageError::SumOverflow {
+            argument: rename(argument),
+            what,
+        },
+        CiblageError::TimestampOutOfRange { argument, row } => CiblageError::TimestampOutOfRange {
+            argument: rename(argument),
+            row,
         },
         other => other,
     }

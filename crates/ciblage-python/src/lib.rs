@@ -6,6 +6,7 @@ mod arrow_out;
 mod cart;
 mod chaid;
 mod churn;
+mod days_in;
 mod error;
 mod lifecycle;
 mod rfm;
@@ -27,6 +28,8 @@ mod _native {
     use crate::chaid::{chaid_fit, small_int_codes, PyChaidModel};
     #[pymodule_export]
     use crate::churn::{churn_flags, migration, retention, PyRetention};
+    #[pymodule_export]
+    use crate::days_in::local_days;
     #[pymodule_export]
     use crate::lifecycle::{behaviour_change, lifecycle_evaluate, PyRuleSet};
     #[pymodule_export]

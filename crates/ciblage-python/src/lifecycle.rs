@@ -23,6 +23,10 @@ fn to_py(e: LifecycleError) -> PyErr {
     }
 }
 
+/// History rows in the window, before it, after today, and of customers
+/// not evaluated.
+type HistoryRows = (u64, u64, u64, u64);
+
 /// A checked lifecycle rule set (see `ciblage.lifecycle.RuleSet`).
 #[pyclass(module = "ciblage._native", name = "RuleSet", frozen)]
 pub struct PyRuleSet {
@@ -41,21 +45,21 @@ impl PyRuleSet {
         })
     }
 
-    /// Reads a TOML rule file's text.
+    /// Reads a TOML rule file's text (`str`, or `bytes` of UTF-8).
     #[staticmethod]
-    fn from_toml(text: &str) -> PyResult<Self> {
+    fn from_toml(text: &Bound<'_, PyAny>) -> PyResult<Self> {
         guard(|| -> PyResult<_> {
-            RuleSet::from_toml(text)
+            RuleSet::from_toml(&rule_text(text, "toml")?)
                 .map(|inner| Self { inner })
                 .map_err(to_py)
         })
     }
 
-    /// Reads a JSON rule file's text.
+    /// Reads a JSON rule file's text (`str`, or `bytes` of UTF-8).
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
+    fn from_json(text: &Bound<'_, PyAny>) -> PyResult<Self> {
         guard(|| -> PyResult<_> {
-            RuleSet::from_json(text)
+            RuleSet::from_json(&rule_text(text, "json")?)
                 .map(|inner| Self { inner })
                 .map_err(to_py)
         })
@@ -90,14 +94,43 @@ impl PyRuleSet {
     }
 
     #[new]
-    fn new(json: &str) -> PyResult<Self> {
+    fn new(json: &Bound<'_, PyAny>) -> PyResult<Self> {
         Self::from_json(json)
     }
 }
 
+/// The text of a rule file given as `str` or UTF-8 `bytes`; anything else is
+/// an invalid parameter, bytes that are not UTF-8 a rule-file error naming
+/// the line.
+fn rule_text(text: &Bound<'_, PyAny>, format: &str) -> PyResult<String> {
+    if let Ok(s) = text.extract::<String>() {
+        return Ok(s);
+    }
+    if let Ok(b) = text.extract::<Vec<u8>>() {
+        if let Ok(s) = std::str::from_utf8(&b) {
+            return Ok(s.to_owned());
+        }
+        let at = std::str::from_utf8(&b).err().map_or(0, |e| e.valid_up_to());
+        let line = b[..at].iter().filter(|&&c| c == b'\n').count() + 1;
+        return Err(RuleFileError::new_err(format!(
+            "rule file ({format}): line {line}: not UTF-8 text (byte {:#04x} at offset {at})",
+            b[at]
+        )));
+    }
+    let kind = text
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+    Err(InvalidParameterError::new_err(format!(
+        "invalid parameter text: expected the rule file's text (str or bytes), got {kind}"
+    )))
+}
+
 /// Evaluates `rules` over `n` customers whose fields are `columns` (name →
 /// float64 array, NaN = missing) and tiers; history rows are customer row
-/// indices and local days. Returns (customers table, decisions table).
+/// indices (`u32::MAX`: a customer not evaluated) and local days. Returns
+/// (customers table, decisions table, history counts: in the window, before
+/// it, after today, of customers not evaluated).
 #[pyfunction]
 #[pyo3(signature = (rules, n, columns, tiers, history_rows, history_days, today))]
 #[allow(clippy::too_many_arguments)]
@@ -110,7 +143,7 @@ pub fn lifecycle_evaluate(
     history_rows: PyReadonlyArray1<'_, u32>,
     history_days: PyReadonlyArray1<'_, i64>,
     today: i64,
-) -> PyResult<(PyTable, PyTable)> {
+) -> PyResult<(PyTable, PyTable, HistoryRows)> {
     guard(|| -> PyResult<_> {
         let mut states = CustomerStates::new(n);
         for (name, values) in &columns {
@@ -132,9 +165,9 @@ pub fn lifecycle_evaluate(
         )
         .map_err(to_py)?;
         let rules = &rules.inner;
-        // The tables are built without the GIL too: explanations of
-        // millions of decisions take a while.
-        let (cust, dec) = run(py, |token| {
+        // The tables are built without the GIL too: explanations of millions
+        // of decisions take a while.
+        let (cust, dec, counts) = run(py, |token| {
             let decisions = rules
                 .evaluate_interruptible(&states, &history, today, token)
                 .map_err(to_py)?;
@@ -209,14 +242,17 @@ pub fn lifecycle_evaluate(
                 "explanation",
                 out::strings_from(why.iter().map(String::as_str)),
             );
-            Ok::<_, PyErr>((cust, dec))
+            let h = decisions.history_counts();
+            let counts = (h.in_window, h.before_window, h.after_today, h.not_evaluated);
+            Ok::<_, PyErr>((cust, dec, counts))
         })?;
-        Ok((cust.into_py_table()?, dec.into_py_table()?))
+        Ok((cust.into_py_table()?, dec.into_py_table()?, counts))
     })
 }
 
 /// Behaviour change per customer (ordered by id): frequency_change,
-/// spend_change, reactivated, from a transaction table.
+/// spend_change, reactivated, from a transaction table; and the row counts
+/// (read, on or after `today`).
 #[pyfunction]
 #[pyo3(signature = (table, *, customer, timestamp, amount, today, window_days = 90, timezone = None))]
 #[allow(clippy::too_many_arguments)]
@@ -229,7 +265,7 @@ pub fn behaviour_change(
     today: &str,
     window_days: u32,
     timezone: Option<&str>,
-) -> PyResult<PyTable> {
+) -> PyResult<(PyTable, (u64, u64))> {
     guard(|| -> PyResult<_> {
         let day = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").map_err(|_| {
             InvalidParameterError::new_err(format!(
@@ -242,6 +278,10 @@ pub fn behaviour_change(
             amount,
         };
         let (batches, schema) = table.into_inner();
+        let rows_read = batches
+            .iter()
+            .map(arrow_array::RecordBatch::num_rows)
+            .sum::<usize>() as u64;
         let (index, change) = run(py, |token| {
             (|| -> crate::error::BindResult<_> {
                 let mut tx =
@@ -275,6 +315,6 @@ pub fn behaviour_change(
         );
         t.push("spend_change", out::f64_array(&pick(&change.spend_change)));
         t.push("reactivated", out::f64_array(&pick(&change.reactivated)));
-        t.into_py_table()
+        Ok((t.into_py_table()?, (rows_read, change.rows_after_today)))
     })
 }

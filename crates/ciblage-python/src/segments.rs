@@ -1,8 +1,8 @@
 //! `ciblage.SegmentTable`: named segments over R, F and M scores.
 
-use ciblage::{SegmentRule, SegmentTable};
+use ciblage::{CiblageError, SegmentRule, SegmentTable};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBool, PyDict, PyString};
 
 use crate::error::core_to_py;
 use crate::run::guard;
@@ -21,18 +21,118 @@ pub struct PySegmentTable {
 
 type RuleTuple = (String, (u8, u8), (u8, u8), (u8, u8));
 
+/// A Python integer (numpy integers included; bools, floats and strings
+/// refused) within `low..=high`, or `None`.
+fn small_int(obj: &Bound<'_, PyAny>, low: u8, high: u8) -> Option<u8> {
+    if obj.is_instance_of::<PyBool>() || obj.get_type().name().ok()? == "bool" {
+        return None;
+    }
+    let v: i64 = obj.extract().ok()?;
+    u8::try_from(v).ok().filter(|v| (low..=high).contains(v))
+}
+
+/// A score parameter (`bins`, `r`, …) as an integer in `low..=high`.
+fn score_param(obj: &Bound<'_, PyAny>, name: &'static str, low: u8, high: u8) -> PyResult<u8> {
+    small_int(obj, low, high).ok_or_else(|| {
+        core_to_py(&CiblageError::param(
+            name,
+            format!(
+                "expected an integer from {low} to {high}, got {}",
+                repr(obj)
+            ),
+        ))
+    })
+}
+
+fn repr(obj: &Bound<'_, PyAny>) -> String {
+    obj.repr()
+        .map_or_else(|_| "an unprintable value".into(), |r| r.to_string())
+}
+
+fn string_param(obj: &Bound<'_, PyAny>, name: &'static str) -> PyResult<String> {
+    obj.extract::<String>().map_err(|_| {
+        core_to_py(&CiblageError::param(
+            name,
+            format!("expected a string, got {}", repr(obj)),
+        ))
+    })
+}
+
+/// One rule `(name, (r_low, r_high), (f_low, f_high), (m_low, m_high))`.
+fn rule_of(i: usize, item: &Bound<'_, PyAny>) -> PyResult<SegmentRule> {
+    let bad = |what: String| {
+        core_to_py(&CiblageError::InvalidSegmentTable(format!(
+            "rule {i}: {what}"
+        )))
+    };
+    let shape = "expected (name, (r_low, r_high), (f_low, f_high), (m_low, m_high))";
+    let parts: Vec<Bound<'_, PyAny>> = match item.extract() {
+        Ok(p) if !item.is_instance_of::<PyString>() => p,
+        _ => return Err(bad(format!("{shape}, got {}", repr(item)))),
+    };
+    let [name, ranges @ ..] = &parts[..] else {
+        return Err(bad(format!("{shape}, got {}", repr(item))));
+    };
+    let name: String = name
+        .extract()
+        .map_err(|_| bad(format!("name: expected a string, got {}", repr(name))))?;
+    if ranges.len() != 3 {
+        return Err(bad(format!("{shape}, got {}", repr(item))));
+    }
+    let mut bounds = [[0u8; 2]; 3];
+    for ((field, range), out) in ["recency", "frequency", "monetary"]
+        .iter()
+        .zip(ranges)
+        .zip(&mut bounds)
+    {
+        let pair: Vec<Bound<'_, PyAny>> = range
+            .extract()
+            .ok()
+            .filter(|p: &Vec<_>| p.len() == 2 && !range.is_instance_of::<PyString>())
+            .ok_or_else(|| {
+                bad(format!(
+                    "{name:?} {field}: expected (low, high), got {}",
+                    repr(range)
+                ))
+            })?;
+        for (v, o) in pair.iter().zip(out.iter_mut()) {
+            *o = small_int(v, 0, u8::MAX).ok_or_else(|| {
+                bad(format!(
+                    "{name:?} {field}: expected integer scores from 1 to 9, got {}",
+                    repr(range)
+                ))
+            })?;
+        }
+    }
+    let [r, f, m] = bounds;
+    SegmentRule::new(&name, r, f, m).map_err(|e| core_to_py(&e))
+}
+
 #[pymethods]
 impl PySegmentTable {
     #[new]
-    #[pyo3(signature = (rules, *, fallback = "Others"))]
-    fn new(rules: Vec<RuleTuple>, fallback: &str) -> PyResult<Self> {
+    #[pyo3(signature = (rules, *, fallback = None), text_signature = "(rules, *, fallback='Others')")]
+    fn new(rules: &Bound<'_, PyAny>, fallback: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         guard(|| -> PyResult<_> {
-            let rules = rules
-                .into_iter()
-                .map(|(name, r, f, m)| SegmentRule::new(&name, [r.0, r.1], [f.0, f.1], [m.0, m.1]))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| core_to_py(&e))?;
-            let table = SegmentTable::new(rules, fallback).map_err(|e| core_to_py(&e))?;
+            let fallback =
+                fallback.map_or(Ok("Others".to_owned()), |f| string_param(f, "fallback"))?;
+            if rules.is_instance_of::<PyString>() || rules.is_instance_of::<PyDict>() {
+                return Err(core_to_py(&CiblageError::param(
+                    "rules",
+                    format!("expected a list of rule tuples, got {}", repr(rules)),
+                )));
+            }
+            let items = rules.try_iter().map_err(|_| {
+                core_to_py(&CiblageError::param(
+                    "rules",
+                    format!("expected a list of rule tuples, got {}", repr(rules)),
+                ))
+            })?;
+            let rules = items
+                .enumerate()
+                .map(|(i, item)| rule_of(i, &item?))
+                .collect::<PyResult<Vec<_>>>()?;
+            let table = SegmentTable::new(rules, &fallback).map_err(|e| core_to_py(&e))?;
             Ok(Self { table })
         })
     }
@@ -47,9 +147,9 @@ impl PySegmentTable {
 
     /// Reads a table from JSON text.
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
+    fn from_json(text: &Bound<'_, PyAny>) -> PyResult<Self> {
         guard(|| -> PyResult<_> {
-            SegmentTable::from_json(text)
+            SegmentTable::from_json(&string_param(text, "text")?)
                 .map(|table| Self { table })
                 .map_err(|e| core_to_py(&e))
         })
@@ -57,9 +157,9 @@ impl PySegmentTable {
 
     /// Reads a table from TOML text.
     #[staticmethod]
-    fn from_toml(text: &str) -> PyResult<Self> {
+    fn from_toml(text: &Bound<'_, PyAny>) -> PyResult<Self> {
         guard(|| -> PyResult<_> {
-            SegmentTable::from_toml(text)
+            SegmentTable::from_toml(&string_param(text, "text")?)
                 .map(|table| Self { table })
                 .map_err(|e| core_to_py(&e))
         })
@@ -104,17 +204,34 @@ impl PySegmentTable {
         self.table.fallback().to_owned()
     }
 
-    /// Name of the segment of scores `(r, f, m)`.
-    fn name_of(&self, r: u8, f: u8, m: u8) -> PyResult<String> {
-        guard(|| Ok::<_, PyErr>(self.table.name_of(r, f, m).to_owned()))
+    /// Name of the segment of scores `(r, f, m)`, each from 1 to 9.
+    fn name_of(
+        &self,
+        r: &Bound<'_, PyAny>,
+        f: &Bound<'_, PyAny>,
+        m: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        guard(|| -> PyResult<_> {
+            let (r, f, m) = (
+                score_param(r, "r", 1, 9)?,
+                score_param(f, "f", 1, 9)?,
+                score_param(m, "m", 1, 9)?,
+            );
+            Ok(self.table.name_of(r, f, m).to_owned())
+        })
     }
 
     /// Gaps and dead rules on a `bins`-class scale: a dict with `uncovered`
     /// (score cells no rule matches) and `unreachable` (rules that never win).
-    #[pyo3(signature = (bins = 5))]
-    fn coverage<'py>(&self, py: Python<'py>, bins: u8) -> PyResult<Bound<'py, PyDict>> {
+    #[pyo3(signature = (bins = None), text_signature = "(self, bins=5)")]
+    fn coverage<'py>(
+        &self,
+        py: Python<'py>,
+        bins: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         guard(|| -> PyResult<_> {
-            let cov = self.table.coverage(bins.min(9));
+            let bins = bins.map_or(Ok(5), |b| score_param(b, "bins", 2, 9))?;
+            let cov = self.table.coverage(bins).map_err(|e| core_to_py(&e))?;
             let d = PyDict::new(py);
             d.set_item("uncovered", cov.uncovered)?;
             d.set_item("unreachable", cov.unreachable)?;

@@ -120,8 +120,8 @@ impl PyConcentration {
 
     /// Gini coefficient in [0, 1].
     #[getter]
-    fn gini(&self) -> f64 {
-        self.inner.gini()
+    fn gini(&self) -> PyResult<f64> {
+        guard(|| Ok::<_, PyErr>(self.inner.gini()))
     }
 
     /// Number of customers.
@@ -144,10 +144,7 @@ impl PyConcentration {
 
     /// Share of value made by the top `share` of customers.
     fn top_share(&self, share: f64) -> PyResult<f64> {
-        guard(|| -> BindResult<_> {
-            self.inner.lorenz_at(share)?;
-            Ok(self.inner.top_share(share))
-        })
+        guard(|| -> BindResult<_> { Ok(self.inner.top_share(share)?) })
     }
 
     /// Smallest share of (best) customers making `share` of the value.
@@ -159,7 +156,7 @@ impl PyConcentration {
     #[pyo3(signature = (points = 101))]
     fn lorenz(&self, points: usize) -> PyResult<PyTable> {
         guard(|| -> PyResult<_> {
-            let pts = self.inner.lorenz(points);
+            let pts = self.inner.lorenz(points).map_err(BindError::from)?;
             let mut t = TableBuilder::default();
             t.push(
                 "share_of_customers",

@@ -66,6 +66,15 @@ pub enum CiblageError {
         /// The argument (or column) holding the ids.
         argument: String,
     },
+    /// A sum of finite values that exceeds the range of `f64` (a total of
+    /// amounts near 1e308): the result would be ±inf, so it is refused.
+    #[error("{argument}: the {what} overflows the range of 64-bit floats (about ±1.8e308)")]
+    SumOverflow {
+        /// The argument (or column) whose values are summed.
+        argument: String,
+        /// Which sum overflows (e.g. "revenue of customer 17").
+        what: String,
+    },
     /// A parameter value outside its domain.
     #[error("invalid parameter {name}: {reason}")]
     InvalidParameter {
@@ -106,6 +115,19 @@ pub enum CiblageError {
 pub type Result<T, E = CiblageError> = std::result::Result<T, E>;
 
 impl CiblageError {
+    /// Refuses a sum that is not finite (its terms are): a
+    /// [`CiblageError::SumOverflow`] naming `argument` and `what`.
+    pub fn check_sum(argument: &str, what: impl FnOnce() -> String, sum: f64) -> Result<f64> {
+        if sum.is_finite() {
+            Ok(sum)
+        } else {
+            Err(Self::SumOverflow {
+                argument: argument.into(),
+                what: what(),
+            })
+        }
+    }
+
     /// Shorthand for an [`CiblageError::InvalidParameter`].
     pub fn param(name: &'static str, reason: impl Into<String>) -> Self {
         Self::InvalidParameter {
@@ -131,6 +153,19 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "invalid parameter bins: must be between 2 and 9, got 12"
+        );
+    }
+
+    #[test]
+    fn sums_out_of_range_name_the_argument() {
+        assert_eq!(
+            CiblageError::check_sum("amount", || unreachable!(), 2.5),
+            Ok(2.5)
+        );
+        let e = CiblageError::check_sum("amount", || "sum of amounts".into(), 1e308 * 10.0);
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "amount: the sum of amounts overflows the range of 64-bit floats (about ±1.8e308)"
         );
     }
 

@@ -144,8 +144,13 @@ fn parse_offset(text: &str) -> Option<i32> {
         b'-' => (-1, &text[1..]),
         _ => return None,
     };
-    let digits: String = rest.chars().filter(|c| *c != ':').collect();
-    if !digits.chars().all(|c| c.is_ascii_digit()) || !matches!(digits.len(), 2 | 4) {
+    // `HH`, `HHMM` or `HH:MM` exactly.
+    let digits: String = match rest.len() {
+        5 if rest.as_bytes()[2] == b':' => format!("{}{}", &rest[..2], &rest[3..]),
+        2 | 4 => rest.to_owned(),
+        _ => return None,
+    };
+    if !digits.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
     let hours: i32 = digits[..2].parse().ok()?;
@@ -188,6 +193,18 @@ pub fn iso_day(day: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets_are_read_in_their_exact_forms_only() {
+        assert_eq!(parse_offset("+05:30"), Some(19_800));
+        assert_eq!(parse_offset("-0530"), Some(-19_800));
+        assert_eq!(parse_offset("+05"), Some(18_000));
+        for lenient in [
+            "+05::30", "+0:530", "+5:30", "05:30", "+05:3", "+05:300", "+é:00", "+24:00",
+        ] {
+            assert_eq!(parse_offset(lenient), None, "{lenient}");
+        }
+    }
 
     #[test]
     fn utc_days_floor_negative_instants() {

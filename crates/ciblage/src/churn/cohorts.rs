@@ -25,6 +25,10 @@ pub struct CohortRow {
     pub rolling: Vec<u64>,
     /// Revenue of the cohort's customers in period `cohort + k`.
     pub revenue: Vec<f64>,
+    /// Revenue of the cohort's customers in periods before the cohort period
+    /// (returns or zero rows dated before their first purchase): in the
+    /// period table, in no cell of `revenue`.
+    pub revenue_before: f64,
     /// Kaplan–Meier survival: entry `k − 1` is the probability of a lifetime
     /// longer than `k` periods; NaN where nobody is left at risk.
     pub survival: Vec<f64>,
@@ -201,12 +205,14 @@ pub(crate) struct CohortTables {
 /// Counts every customer's activity (in parallel over customers when the
 /// per-task tables are small; integer counts, so the result does not depend
 /// on the order) and builds the cohort rows. `revenue` is the cohort revenue
-/// of [`crate::churn::scan::cohort_revenue`].
+/// of [`crate::churn::scan::RowScan`], `before` the revenue of each cohort
+/// before its period.
 pub(crate) fn build(
     bits: &ActiveBits,
     n: usize,
     churn_after: u32,
     revenue: &[f64],
+    before: &[f64],
 ) -> CohortTables {
     let churn_after = churn_after as usize;
     let customers = bits.customers();
@@ -281,6 +287,7 @@ pub(crate) fn build(
             active: t.active[cell.clone()].to_vec(),
             rolling,
             revenue: revenue[cell.clone()].to_vec(),
+            revenue_before: before.get(c0).copied().unwrap_or(0.0),
             survival: kaplan_meier(&t.events[cell.clone()], &t.censored_at[cell], m),
             churned: t.churned[c0],
             censored: t.censored[c0],
@@ -317,8 +324,9 @@ mod tests {
             .collect();
         let two: Vec<u64> = one.iter().flat_map(|&w| [w, 0]).collect();
         let revenue = vec![1.0; n * (n + 1) / 2];
-        let a = build(&ActiveBits::from_words(1, one), n, 3, &revenue);
-        let b = build(&ActiveBits::from_words(2, two), n, 3, &revenue);
+        let before = vec![0.0; n];
+        let a = build(&ActiveBits::from_words(1, one), n, 3, &revenue, &before);
+        let b = build(&ActiveBits::from_words(2, two), n, 3, &revenue, &before);
         assert_eq!(a.moves, b.moves);
         assert_eq!(a.cohorts, b.cohorts);
         assert_eq!(a.pooled_survival, b.pooled_survival);

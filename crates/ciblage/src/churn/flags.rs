@@ -65,6 +65,9 @@ pub struct ChurnFlags {
     median_gap: Vec<Option<f64>>,
     threshold_days: Vec<Option<f64>>,
     churned: Vec<Option<bool>>,
+    rows_read: u64,
+    rows_after_as_of: u64,
+    rows_not_purchases: u64,
 }
 
 impl ChurnFlags {
@@ -126,6 +129,12 @@ impl ChurnFlags {
             }
         };
         let cutoff = zone.day_start(as_of_day);
+        let rows_after_as_of = ts.iter().filter(|&&t| t >= cutoff).count() as u64;
+        let rows_not_purchases = ts
+            .iter()
+            .zip(amounts)
+            .filter(|&(&t, &a)| t < cutoff && a <= 0.0)
+            .count() as u64;
         // Distinct (customer, day) purchase keys, days offset to stay positive.
         const SHIFT: i64 = 1 << 31;
         let mut keys: Vec<u64> = Vec::new();
@@ -182,7 +191,26 @@ impl ChurnFlags {
             median_gap,
             threshold_days,
             churned,
+            rows_read: ts.len() as u64,
+            rows_after_as_of,
+            rows_not_purchases,
         })
+    }
+
+    /// Rows of the transactions read.
+    pub fn rows_read(&self) -> u64 {
+        self.rows_read
+    }
+
+    /// Rows on or after `as_of`, left out.
+    pub fn rows_after_as_of(&self) -> u64 {
+        self.rows_after_as_of
+    }
+
+    /// Rows before `as_of` that are not purchases (amount ≤ 0): a churn
+    /// flag reads purchases only.
+    pub fn rows_not_purchases(&self) -> u64 {
+        self.rows_not_purchases
     }
 
     /// Days since the last purchase, per customer code.
@@ -241,6 +269,16 @@ mod tests {
         assert_eq!(f.days_since_last(), &[Some(1), None]);
         assert_eq!(f.median_gap(), &[Some(4.0), None]);
         assert_eq!(f.churned(), &[Some(false), None]);
+        // 4 rows: none after the default as_of, the return is no purchase.
+        assert_eq!(
+            (f.rows_read(), f.rows_after_as_of(), f.rows_not_purchases()),
+            (4, 0, 1)
+        );
+        // As of day 1 (1970-01-02): the rows of days 3 and 4 are left out,
+        // the return on day 3 among them.
+        let as_of = NaiveDate::from_ymd_opt(1970, 1, 2);
+        let f = ChurnFlags::compute(&tx, ChurnRule::Days { days: 1 }, as_of).unwrap();
+        assert_eq!((f.rows_after_as_of(), f.rows_not_purchases()), (2, 0));
         // Even count of gaps: days 0, 1, 4, 10 → gaps 1, 3, 6 → median 3;
         // days 0, 2, 3, 7, 8 → gaps 2, 1, 4, 1 → sorted 1 1 2 4 → 1.5.
         assert_eq!(median_of(&mut [1, 3, 6]), Some(3.0));

@@ -14,9 +14,11 @@ use crate::interrupt::Interrupt;
 use crate::time::{day_from_date, Zone};
 use crate::transactions::{TransactionView, Transactions};
 
-/// Most periods an analysis may span (the cohort tables are triangular in
-/// the number of periods).
-pub const MAX_PERIODS: usize = 5_000;
+/// Most periods an analysis may span. The cohort tables are triangular in
+/// the number of periods (`n·(n + 1)/2` cells, eight of them per cell in
+/// the working tables and the result): 2,000 periods are 2,001,000 cells,
+/// about 130 MB at most; more is refused before anything is allocated.
+pub const MAX_PERIODS: usize = 2_000;
 
 /// Builder for [`Retention`]. Start from [`Retention::params`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,7 +56,10 @@ pub struct RetentionValidParams {
 /// transactions' time zone; returns and zero rows count in revenue, not in
 /// activity. The analysis spans the periods from the first purchase to the
 /// one holding the day before `as_of` (default: the day after the last
-/// transaction, as for RFM); rows on or after `as_of` are left out.
+/// transaction, as for RFM); rows on or after `as_of` are left out and
+/// counted ([`RetentionAnalysis::rows_after_as_of`]). Every other row counts
+/// in the revenue of its own period: the periods start at the first row's
+/// period when a return or zero row precedes the first purchase.
 ///
 /// ```
 /// use ciblage::churn::{Period, Retention};
@@ -126,7 +131,9 @@ impl RetentionParams {
     /// Validates the parameters.
     ///
     /// # Errors
-    /// [`CiblageError::InvalidParameter`] naming `churn_after` or `period`.
+    /// [`CiblageError::InvalidParameter`] naming `churn_after`, `period`,
+    /// or `origin` when it is given for a period that is not blocks of days
+    /// (calendar periods have no origin: it would be ignored).
     pub fn check(self) -> Result<RetentionValidParams> {
         if self.churn_after == 0 {
             return Err(CiblageError::param(
@@ -136,6 +143,16 @@ impl RetentionParams {
         }
         if let Period::Days { days: 0 } = self.period {
             return Err(CiblageError::param("period", "blocks of 0 days"));
+        }
+        if let (Some(origin), false) = (self.origin, matches!(self.period, Period::Days { .. })) {
+            return Err(CiblageError::param(
+                "origin",
+                format!(
+                    "only blocks of days (period=\"30d\", …) have an origin; calendar periods \
+                     start on calendar boundaries, got origin {origin} with period {:?}",
+                    self.period
+                ),
+            ));
         }
         Ok(RetentionValidParams { params: self })
     }
@@ -184,6 +201,9 @@ pub struct RetentionAnalysis {
     pooled_survival: Vec<f64>,
     churn_after: u32,
     zone: Zone,
+    rows_read: u64,
+    rows_after_as_of: u64,
+    customers_without_purchase: u64,
 }
 
 impl RetentionValidParams {
@@ -233,14 +253,18 @@ impl RetentionValidParams {
         };
         let origin = p.origin.map_or(first_day, day_from_date);
         let period = p.period;
-        let first = period.index_of_day(first_day, origin);
+        // From the first row of any kind: a return dated before the first
+        // purchase is revenue of its own period.
+        let first = period.index_of_day(span.first.min(first_day), origin);
         let last = period.index_of_day(end_day, origin);
         let n_periods = usize::try_from(last - first + 1).unwrap_or(usize::MAX);
         if n_periods > MAX_PERIODS {
             return Err(CiblageError::param(
                 "period",
                 format!(
-                    "the data spans {n_periods} periods, more than {MAX_PERIODS}: use a longer period"
+                    "the data spans {n_periods} periods, more than {MAX_PERIODS} (the cohort \
+                     tables grow with the square of the number of periods): use a longer period \
+                     or an as_of that leaves out the oldest rows"
                 ),
             ));
         }
@@ -256,6 +280,8 @@ impl RetentionValidParams {
             })
             .collect();
         drop(first_days);
+        let customers_without_purchase =
+            cohort_of.iter().filter(|&&c| c == scan::NO_PERIOD).count() as u64;
         let scanned = scan::scan_rows(rows, &cohort_of, n_periods, |t| periods_of.of(t));
         p.interrupt.check()?;
         let tables = cohorts::build(
@@ -263,6 +289,7 @@ impl RetentionValidParams {
             n_periods,
             p.churn_after,
             &scanned.cohort_revenue,
+            &scanned.before_cohort,
         );
         p.interrupt.check()?;
         let mut periods = period_rows(period, origin, first, n_periods);
@@ -290,6 +317,9 @@ impl RetentionValidParams {
             pooled_survival: tables.pooled_survival,
             churn_after: p.churn_after,
             zone,
+            rows_read: ts.len() as u64,
+            rows_after_as_of: span.after_cutoff,
+            customers_without_purchase,
         })
     }
 }
@@ -437,6 +467,22 @@ impl RetentionAnalysis {
     /// Label of period number `index`.
     pub fn label(&self, index: i64) -> String {
         self.period.label_from(index, self.origin)
+    }
+
+    /// Rows of the transactions read.
+    pub fn rows_read(&self) -> u64 {
+        self.rows_read
+    }
+
+    /// Rows on or after `as_of`, left out of every table.
+    pub fn rows_after_as_of(&self) -> u64 {
+        self.rows_after_as_of
+    }
+
+    /// Customers without a purchase before `as_of`: their rows (returns,
+    /// zero rows) count in the period revenue, in no cohort.
+    pub fn customers_without_purchase(&self) -> u64 {
+        self.customers_without_purchase
     }
 
     /// The week start, when the period is weeks.

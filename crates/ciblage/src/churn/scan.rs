@@ -80,13 +80,15 @@ impl Iterator for SetBits {
 
 /// What the second pass gives: the active bitmaps, the revenue of each
 /// period and of each cohort in each period since acquisition (triangular
-/// layout of [`triangle_offset`]). Rows before the first purchase period,
-/// returns, count in period 0; rows of customers who never bought count in
-/// the periods, not in the cohorts.
+/// layout of [`triangle_offset`]). A row counts in its own period; rows of
+/// a customer dated before his cohort period (returns, zero rows) count in
+/// `before_cohort` of his cohort; rows of customers who never bought count
+/// in the periods, not in the cohorts.
 pub(crate) struct RowScan {
     pub bits: ActiveBits,
     pub revenue: Vec<f64>,
     pub cohort_revenue: Vec<f64>,
+    pub before_cohort: Vec<f64>,
 }
 
 /// The columns of the rows.
@@ -137,6 +139,7 @@ where
         let Some(r) = period_of(rows.ts[i]) else {
             continue;
         };
+        // Periods start at the first row's, so `r` is never negative.
         let (r, a) = (r.max(0) as usize, rows.amounts[i]);
         let c0 = visit(i, r, a);
         sums.add(r, (c0 != NO_PERIOD).then_some(usize::from(c0)), a);
@@ -183,6 +186,7 @@ fn scan_rows_words<F: Fn(i64) -> Option<i64> + Sync>(
         },
         revenue: sums.revenue,
         cohort_revenue: sums.cohort,
+        before_cohort: sums.before,
     }
 }
 
@@ -212,6 +216,7 @@ fn scan_rows_packed<F: Fn(i64) -> Option<i64> + Sync>(
         bits: ActiveBits { words: 1, bits },
         revenue: sums.revenue,
         cohort_revenue: sums.cohort,
+        before_cohort: sums.before,
     }
 }
 

@@ -20,6 +20,8 @@ pub(crate) struct DaySpan {
     pub first: i64,
     /// Last day of any row.
     pub last: i64,
+    /// Rows on or after the cutoff (left out).
+    pub after_cutoff: u64,
 }
 
 impl DaySpan {
@@ -27,6 +29,7 @@ impl DaySpan {
         first_purchase: i64::MAX,
         first: i64::MAX,
         last: i64::MIN,
+        after_cutoff: 0,
     };
 
     fn merge(self, o: Self) -> Self {
@@ -34,6 +37,7 @@ impl DaySpan {
             first_purchase: self.first_purchase.min(o.first_purchase),
             first: self.first.min(o.first),
             last: self.last.max(o.last),
+            after_cutoff: self.after_cutoff + o.after_cutoff,
         }
     }
 }
@@ -77,6 +81,7 @@ fn span_private(
             for i in range {
                 let t = rows.ts[i];
                 if t >= cutoff {
+                    s.after_cutoff += 1;
                     continue;
                 }
                 if let Some(&ahead) = rows.codes.get(i + LOOKAHEAD) {
@@ -131,6 +136,7 @@ fn span_shared(
             let mut s = DaySpan::EMPTY;
             for i in range {
                 let t = rows.ts[i];
+                s.after_cutoff += u64::from(t >= cutoff);
                 if t < cutoff {
                     let d = zone.day_of(t);
                     s.first = s.first.min(d);
@@ -195,7 +201,9 @@ mod tests {
             DaySpan {
                 first_purchase: 0,
                 first: 0,
-                last: 479
+                last: 479,
+                // Days 480–499 of the 500-day cycle: 20 of every 500 rows.
+                after_cutoff: (0..n_rows).filter(|i| (i * 31) % 500 >= 480).count() as u64,
             }
         );
         assert_eq!(shared.1[2_999], i32::MAX);

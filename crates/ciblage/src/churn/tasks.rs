@@ -104,12 +104,14 @@ impl RowTasks {
 }
 
 /// Revenue per period and per cohort cell (triangular layout of
-/// [`triangle_offset`]) of one task.
+/// [`triangle_offset`]) of one task, and per cohort the revenue of its
+/// customers' rows dated before the cohort period (returns, zero rows).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PeriodSums {
     n: usize,
     pub revenue: Vec<f64>,
     pub cohort: Vec<f64>,
+    pub before: Vec<f64>,
 }
 
 impl PeriodSums {
@@ -119,22 +121,27 @@ impl PeriodSums {
             n,
             revenue: vec![0.0; n],
             cohort: vec![0.0; n * (n + 1) / 2],
+            before: vec![0.0; n],
         }
     }
 
     /// Bytes held by the sums of `n` periods.
     pub fn bytes(n: usize) -> usize {
-        (n + n * (n + 1) / 2) * 8
+        (2 * n + n * (n + 1) / 2) * 8
     }
 
     /// Adds amount `a` of a row in period `r` of a customer of cohort `c0`
-    /// (`None`: no cohort). Rows before the cohort's period count in its
-    /// first cell.
+    /// (`None`: no cohort). Rows before the cohort's period count apart, in
+    /// `before`: no cell of the cohort row holds them.
     #[inline]
     pub fn add(&mut self, r: usize, c0: Option<usize>, a: f64) {
         self.revenue[r] += a;
         if let Some(c0) = c0 {
-            self.cohort[triangle_offset(c0, self.n) + r.saturating_sub(c0)] += a;
+            if r < c0 {
+                self.before[c0] += a;
+            } else {
+                self.cohort[triangle_offset(c0, self.n) + r - c0] += a;
+            }
         }
     }
 
@@ -144,6 +151,7 @@ impl PeriodSums {
         for p in parts {
             add_to(&mut total.revenue, &p.revenue);
             add_to(&mut total.cohort, &p.cohort);
+            add_to(&mut total.before, &p.before);
         }
         total
     }
@@ -178,15 +186,19 @@ mod tests {
     }
 
     #[test]
-    fn sums_add_rows_before_the_cohort_to_its_first_cell() {
-        // n = 3: cohort 1 has cells (1, k=0) at 3 and (1, k=1) at 4.
+    fn sums_keep_rows_before_the_cohort_apart() {
+        // n = 3: cohort 1 has cells (1, k=0) at 3 and (1, k=1) at 4. A
+        // return in period 0 of a customer acquired in period 1 is revenue
+        // of period 0, and of no cohort cell: it is kept in `before[1]`.
         let mut s = PeriodSums::new(3);
         s.add(2, Some(1), 5.0);
         s.add(0, Some(1), -1.0);
         s.add(1, None, 2.0);
         assert_eq!(s.revenue, [-1.0, 2.0, 5.0]);
-        assert_eq!(s.cohort, [0.0, 0.0, 0.0, -1.0, 5.0, 0.0]);
+        assert_eq!(s.cohort, [0.0, 0.0, 0.0, 0.0, 5.0, 0.0]);
+        assert_eq!(s.before, [0.0, -1.0, 0.0]);
         let t = PeriodSums::total(3, [&s, &s]);
         assert_eq!(t.revenue, [-2.0, 4.0, 10.0]);
+        assert_eq!(t.before, [0.0, -2.0, 0.0]);
     }
 }

@@ -230,3 +230,82 @@ fn same_result_for_any_thread_count() {
         );
     }
 }
+
+#[test]
+fn every_row_is_booked_in_its_own_period_or_counted_out() {
+    // Customer 1 returns 7 in December 2023, buys 10 in January and 20 in
+    // February 2024; customer 2 returns 4 in January (never buys); a row
+    // of March 2024 falls on as_of = 2024-03-01.
+    let tx = Transactions::from_int_ids(
+        &[1, 1, 1, 2, 1],
+        vec![
+            at(2023, 12, 15),
+            at(2024, 1, 10),
+            at(2024, 2, 10),
+            at(2024, 1, 11),
+            at(2024, 3, 1),
+        ],
+        vec![-7.0, 10.0, 20.0, -4.0, 50.0],
+    )
+    .unwrap();
+    let r = Retention::params()
+        .as_of(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap())
+        .check()
+        .unwrap()
+        .fit(&tx)
+        .unwrap();
+    let labels: Vec<&str> = r.periods().iter().map(|p| p.label.as_str()).collect();
+    assert_eq!(labels, ["2023-12", "2024-01", "2024-02"]);
+    let revenue: Vec<f64> = r.periods().iter().map(|p| p.revenue).collect();
+    // December: −7; January: 10 − 4; February: 20. March is after as_of.
+    assert_eq!(revenue, [-7.0, 6.0, 20.0]);
+    assert_eq!(r.periods()[0].active, 0);
+    assert_eq!(r.periods()[1].new, 1);
+    assert_eq!((r.rows_read(), r.rows_after_as_of()), (5, 1));
+    assert_eq!(r.customers_without_purchase(), 1);
+    // The January cohort: 10 then 20 in its cells, the December return
+    // apart; customer 2's return is in no cohort.
+    let c = &r.cohorts()[0];
+    assert_eq!(c.label, "2024-01");
+    assert_eq!(c.revenue, [10.0, 20.0]);
+    assert_eq!(c.revenue_before, -7.0);
+}
+
+#[test]
+fn too_many_periods_are_refused_before_allocating() {
+    // 2,001 daily periods: refused, naming the period.
+    let tx = Transactions::from_int_ids(&[1, 2], vec![0, 2_000 * DAY], vec![1.0, 1.0]).unwrap();
+    let p = Retention::params().period(Period::Day).check().unwrap();
+    let e = p.fit(&tx).unwrap_err().to_string();
+    assert!(e.starts_with("invalid parameter period"), "{e}");
+    assert!(e.contains("2001 periods"), "{e}");
+    // 2,000 are fine.
+    let tx = Transactions::from_int_ids(&[1, 2], vec![0, 1_999 * DAY], vec![1.0, 1.0]).unwrap();
+    assert_eq!(p.fit(&tx).unwrap().periods().len(), 2_000);
+}
+
+#[test]
+fn origin_is_refused_for_calendar_periods() {
+    let origin = NaiveDate::from_ymd_opt(2024, 1, 3).unwrap();
+    for period in [
+        Period::Day,
+        Period::Week {
+            start: Weekday::Mon,
+        },
+        Period::Month,
+        Period::Quarter,
+        Period::Year,
+    ] {
+        let e = Retention::params()
+            .period(period)
+            .origin(origin)
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("origin"), "{e}");
+    }
+    assert!(Retention::params()
+        .period(Period::Days { days: 7 })
+        .origin(origin)
+        .check()
+        .is_ok());
+}

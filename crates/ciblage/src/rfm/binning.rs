@@ -220,6 +220,11 @@ impl Interpolation {
             }
             Self::Numpy => {
                 let d = b - a;
+                if !d.is_finite() {
+                    // a and b of opposite signs near ±1.8e308: their
+                    // difference overflows, the weighted mean does not.
+                    return (1.0 - h) * a + h * b;
+                }
                 if h >= 0.5 {
                     b - d * (1.0 - h)
                 } else {
@@ -262,6 +267,15 @@ pub(crate) fn quantiles(values: &[f64], k: u8, how: Interpolation) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interpolation_between_opposite_huge_values_stays_finite() {
+        // b − a = 2e308 overflows; the weighted mean is 0.5·(−1e308) + 0.5·1e308 = 0.
+        let q = Interpolation::Numpy.apply(-1e308, 1e308, 0.5);
+        assert_eq!(q, 0.0);
+        let q = Interpolation::Numpy.apply(-1e308, 1e308, 0.25);
+        assert!((q - -0.5e308).abs() <= 1e293, "{q}");
+    }
     use proptest::prelude::*;
 
     /// mtcars$mpg (R datasets, Motor Trend 1974), 32 cars.

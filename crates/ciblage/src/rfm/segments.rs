@@ -311,7 +311,17 @@ impl SegmentTable {
     }
 
     /// Gaps and dead rules of the table on a scale of `k` classes.
-    pub fn coverage(&self, k: u8) -> SegmentCoverage {
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidParameter`] (`bins`) unless `k` is from 2 to 9,
+    /// the scales scores are given on.
+    pub fn coverage(&self, k: u8) -> Result<SegmentCoverage> {
+        if !(2..=9).contains(&k) {
+            return Err(CiblageError::param(
+                "bins",
+                format!("expected an integer from 2 to 9, got {k}"),
+            ));
+        }
         let mut wins = vec![false; self.rules.len()];
         let mut uncovered = Vec::new();
         for r in 1..=k {
@@ -331,10 +341,10 @@ impl SegmentTable {
             .filter(|(_, w)| !w)
             .map(|(s, _)| s.name.clone())
             .collect();
-        SegmentCoverage {
+        Ok(SegmentCoverage {
             uncovered,
             unreachable,
-        }
+        })
     }
 }
 
@@ -360,7 +370,7 @@ mod tests {
 
     #[test]
     fn classic_coverage_reports_shadowed_rules() {
-        let cov = SegmentTable::classic().coverage(5);
+        let cov = SegmentTable::classic().coverage(5).unwrap();
         assert_eq!(
             cov.unreachable,
             ["New Customers", "Promising", "Can't Lose Them", "Lost"]
@@ -403,5 +413,14 @@ mod tests {
         let err = SegmentTable::new(vec![a.clone(), a], "Others").unwrap_err();
         assert!(err.to_string().contains("\"A\" is used twice"));
         assert!(SegmentTable::new(vec![], "Others").is_err());
+    }
+
+    #[test]
+    fn coverage_is_refused_off_the_score_scales() {
+        for k in [0, 1, 10, 255] {
+            let e = SegmentTable::classic().coverage(k).unwrap_err().to_string();
+            assert!(e.starts_with("invalid parameter bins:"), "{e}");
+        }
+        assert!(SegmentTable::classic().coverage(9).is_ok());
     }
 }

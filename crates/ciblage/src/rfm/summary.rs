@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::activity::CustomerActivity;
+use crate::customers::CustomerIndex;
+use crate::error::{CiblageError, Result};
 use crate::rfm::binning::{Binning, Classes};
 use crate::rfm::scores::RfmScores;
 
@@ -172,8 +175,50 @@ impl SegmentSummary {
     }
 }
 
+/// Refuses per-customer sums (revenue, cost, margin) that overflow to ±inf
+/// although every row is finite; the customer is named. One pass over the
+/// scored customers.
+pub(crate) fn check_customer_sums(
+    activity: &CustomerActivity,
+    cost: Option<&[f64]>,
+    order: &[u32],
+    monetary: &[f64],
+    customers: &CustomerIndex,
+) -> Result<()> {
+    if monetary.iter().all(|m| m.is_finite()) {
+        return Ok(());
+    }
+    let Some(&c) = order
+        .iter()
+        .zip(monetary)
+        .find_map(|(c, m)| (!m.is_finite()).then_some(c))
+    else {
+        return Ok(());
+    };
+    let id = customers.id(c);
+    let (argument, what) = if !activity.revenue[c as usize].is_finite() {
+        ("amount", "sum of amounts")
+    } else if cost.is_some_and(|k| !k[c as usize].is_finite()) {
+        ("cost", "sum of costs")
+    } else {
+        ("amount", "margin (sum of amounts minus sum of costs)")
+    };
+    CiblageError::check_sum(argument, || format!("{what} of customer {id}"), f64::NAN).map(|_| ())
+}
+
+/// Refuses a per-segment total of monetary values that leaves the float
+/// range (customers' values are finite, their sum need not be).
+pub(crate) fn check_segment_sums(scores: &RfmScores) -> Result<()> {
+    for row in scores.segment_summary() {
+        let what = || format!("total of segment {:?}", row.segment);
+        CiblageError::check_sum("amount", what, row.revenue)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    use crate::error::CiblageError;
     use crate::rfm::Rfm;
     use crate::time::MICROS_PER_DAY as DAY;
     use crate::transactions::Transactions;
@@ -215,5 +260,62 @@ mod tests {
         assert!((rows.iter().map(|r| r.revenue).sum::<f64>() - total).abs() < 1e-9);
         assert!((rows.iter().map(|r| r.customer_share).sum::<f64>() - 1.0).abs() < 1e-12);
         assert_eq!(rows.last().unwrap().segment, "Others");
+    }
+
+    #[test]
+    fn sums_beyond_the_float_range_are_refused() {
+        // Customer 1 buys 1e308 twice: every row is finite, the total
+        // (2e308 > f64::MAX ≈ 1.797e308) is not.
+        let tx = Transactions::from_int_ids(&[1, 1, 2], vec![0, DAY, DAY], vec![1e308, 1e308, 1.0])
+            .unwrap();
+        let e = Rfm::params().fit(&tx).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "amount: the sum of amounts of customer 1 overflows the range of 64-bit floats (about ±1.8e308)"
+        );
+        // Two customers of 1e308 each are finite; the segment holding both
+        // is not (bins 2 with equal values: both land in one segment).
+        let tx = Transactions::from_int_ids(&[1, 2], vec![0, 0], vec![1e308, 1e308]).unwrap();
+        let e = Rfm::params().bins(2).fit(&tx).unwrap_err();
+        assert!(
+            matches!(&e, CiblageError::SumOverflow { what, .. } if what.starts_with("total of segment")),
+            "{e}"
+        );
+        // Margin: revenue 1e308 and cost −1e308 are finite, their difference is not.
+        let tx = Transactions::from_int_ids(&[1, 2], vec![0, 0], vec![1e308, 1.0])
+            .unwrap()
+            .with_costs(vec![-1e308, 0.0])
+            .unwrap();
+        let e = Rfm::params()
+            .monetary(crate::rfm::MonetaryMeasure::Margin)
+            .fit(&tx)
+            .unwrap_err();
+        assert!(e.to_string().contains("margin"), "{e}");
+    }
+
+    #[test]
+    fn huge_weights_give_the_same_weighted_scores_as_small_ones() {
+        let tx = Transactions::from_int_ids(&[1, 2, 3], vec![0, DAY, 2 * DAY], vec![1.0, 2.0, 3.0])
+            .unwrap();
+        let small = Rfm::params()
+            .bins(3)
+            .weights(1.0, 0.0, 1.0)
+            .fit(&tx)
+            .unwrap();
+        let huge = Rfm::params()
+            .bins(3)
+            .weights(1e308, 0.0, 1e308)
+            .fit(&tx)
+            .unwrap();
+        // (R + M) / 2 in both cases: customer 3 has R = 3, M = 3 → 3.
+        assert_eq!(small.weighted_scores(), huge.weighted_scores());
+        assert_eq!(huge.weighted_scores()[2], 3.0);
+        let one = Rfm::params()
+            .bins(3)
+            .weights(f64::MAX, 0.0, 0.0)
+            .fit(&tx)
+            .unwrap();
+        let r: Vec<f64> = one.r_scores().iter().map(|&s| f64::from(s)).collect();
+        assert_eq!(one.weighted_scores(), r);
     }
 }

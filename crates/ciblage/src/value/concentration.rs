@@ -31,7 +31,7 @@ pub struct LorenzPoint {
 /// // Gini = 2 Σ i·x_(i) / (n Σ x) − (n + 1)/n = 2·30/40 − 5/4 = 0.25.
 /// assert!((c.gini() - 0.25).abs() < 1e-12);
 /// // The top 25 % (the customer with 4) make 40 % of the value.
-/// assert!((c.top_share(0.25) - 0.4).abs() < 1e-12);
+/// assert!((c.top_share(0.25).unwrap() - 0.4).abs() < 1e-12);
 /// # Ok::<(), ciblage::CiblageError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +65,8 @@ impl Concentration {
             acc += f64::from_bits(b);
             acc
         }));
+        // The cumulative sums only grow: the last is finite iff all are.
+        CiblageError::check_sum("value", || "sum of values".into(), acc)?;
         Ok(Self {
             cum,
             clipped,
@@ -97,13 +99,22 @@ impl Concentration {
         }
         // 1 − 2·(area under the Lorenz curve) = Σ (2i − n − 1)·x_(i) / (n Σx)
         // over ascending x, i = 1..n (equal values: exactly 0, above).
-        let weighted: f64 = self
-            .cum
-            .windows(2)
-            .enumerate()
-            .map(|(i, w)| (2.0 * (i as f64 + 1.0) - n - 1.0) * (w[1] - w[0]))
-            .sum();
-        (weighted / (n * total)).clamp(0.0, 1.0)
+        let weighted = |scale: f64| -> f64 {
+            self.cum
+                .windows(2)
+                .enumerate()
+                .map(|(i, w)| (2.0 * (i as f64 + 1.0) - n - 1.0) * ((w[1] - w[0]) * scale))
+                .sum()
+        };
+        let (w, denominator) = (weighted(1.0), n * total);
+        let g = if w.is_finite() && denominator.is_finite() {
+            w / denominator
+        } else {
+            // Values near 1.8e308: the same sum over values divided by the
+            // total (each term then at most n in size).
+            weighted(1.0 / total) / n
+        };
+        g.clamp(0.0, 1.0)
     }
 
     /// The Lorenz curve at share of customers `p` (poorest first), linearly
@@ -130,11 +141,11 @@ impl Concentration {
     /// Share of value made by the top `share` of customers ("20 % of
     /// customers make y % of value"): `1 − L(1 − share)`.
     ///
-    /// # Panics
-    /// Never; `share` outside [0, 1] is clamped. Use [`Self::lorenz_at`] for a
-    /// checked call.
-    pub fn top_share(&self, share: f64) -> f64 {
-        1.0 - self.lorenz_unchecked(1.0 - share.clamp(0.0, 1.0))
+    /// # Errors
+    /// [`CiblageError::InvalidParameter`] (`share`) unless `share` is in [0, 1].
+    pub fn top_share(&self, share: f64) -> Result<f64> {
+        check_share(share)?;
+        Ok(1.0 - self.lorenz_unchecked(1.0 - share))
     }
 
     /// Smallest share of customers (the best ones) that make at least
@@ -176,10 +187,22 @@ impl Concentration {
     }
 
     /// `points` evenly spaced points of the Lorenz curve, from (0, 0) to
-    /// (1, 1) (at least 2).
-    pub fn lorenz(&self, points: usize) -> Vec<LorenzPoint> {
-        let points = points.max(2);
-        (0..points)
+    /// (1, 1).
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidParameter`] (`points`) unless `points` is from 2
+    /// to [`Self::MAX_LORENZ_POINTS`].
+    pub fn lorenz(&self, points: usize) -> Result<Vec<LorenzPoint>> {
+        if !(2..=Self::MAX_LORENZ_POINTS).contains(&points) {
+            return Err(CiblageError::param(
+                "points",
+                format!(
+                    "expected an integer from 2 to {}, got {points}",
+                    Self::MAX_LORENZ_POINTS
+                ),
+            ));
+        }
+        Ok((0..points)
             .map(|j| {
                 let p = j as f64 / (points - 1) as f64;
                 LorenzPoint {
@@ -187,8 +210,12 @@ impl Concentration {
                     value: self.lorenz_unchecked(p),
                 }
             })
-            .collect()
+            .collect())
     }
+
+    /// The most points [`Self::lorenz`] draws (a curve finer than ten
+    /// million points cannot be seen, and would cost 160 MB).
+    pub const MAX_LORENZ_POINTS: usize = 10_000_000;
 }
 
 fn check_share(p: f64) -> Result<()> {
@@ -214,7 +241,7 @@ mod tests {
         v.push(80.0);
         let c = Concentration::of(&v).unwrap();
         // Top 10 % = the one customer = 80 %.
-        assert!((c.top_share(0.1) - 0.8).abs() < 1e-12);
+        assert!((c.top_share(0.1).unwrap() - 0.8).abs() < 1e-12);
         // Gini: area = Σ (cum_{i−1} + cum_i)/(2·100·10); cum_i = 20i/9 for
         // i ≤ 9 → Σ_{i=1..9} (2i − 1)·20/9 = 81·20/9 = 180, plus (20 + 100)
         // for the last: 300 / 2000 = 0.15 → G = 1 − 0.3 = 0.7.
@@ -223,7 +250,7 @@ mod tests {
         // more from customers holding 20/9 each, 4.5 of them: (1 + 4.5)/10.
         assert!((c.customers_for_value(0.8).unwrap() - 0.1).abs() < 1e-12);
         assert!((c.customers_for_value(0.9).unwrap() - 0.55).abs() < 1e-12);
-        let pts = c.lorenz(11);
+        let pts = c.lorenz(11).unwrap();
         assert_eq!(pts.len(), 11);
         assert!((pts[9].value - 0.2).abs() < 1e-12);
         assert_eq!(pts[10].value, 1.0);
@@ -243,6 +270,20 @@ mod tests {
         assert!(Concentration::of(&[]).is_err());
     }
 
+    #[test]
+    fn huge_values_keep_exact_shares_and_overflowing_sums_are_refused() {
+        // Values 1, 2, 3, 4 scaled by 1e307: total 1e308, still finite;
+        // the Gini (0.25, as in the doc example) does not depend on scale.
+        let c = Concentration::of(&[4e307, 1e307, 3e307, 2e307]).unwrap();
+        assert!((c.gini() - 0.25).abs() < 1e-12, "{}", c.gini());
+        assert!((c.top_share(0.25).unwrap() - 0.4).abs() < 1e-12);
+        let e = Concentration::of(&[1e308, 1e308]).unwrap_err();
+        assert!(
+            matches!(&e, CiblageError::SumOverflow { argument, .. } if argument == "value"),
+            "{e}"
+        );
+    }
+
     proptest! {
         #[test]
         fn gini_in_unit_interval_and_lorenz_monotone(
@@ -251,16 +292,29 @@ mod tests {
             let c = Concentration::of(&values).unwrap();
             let g = c.gini();
             prop_assert!((0.0..=1.0).contains(&g));
-            let pts = c.lorenz(21);
+            let pts = c.lorenz(21).unwrap();
             prop_assert!(pts.windows(2).all(|w| w[1].value >= w[0].value - 1e-12));
             prop_assert!(pts.iter().all(|p| p.value <= p.customers + 1e-9));
             for x in [0.1, 0.25, 0.5] {
-                let y = c.top_share(x);
+                let y = c.top_share(x).unwrap();
                 prop_assert!(y + 1e-9 >= x || c.total() == 0.0);
                 // The inverse gives back x's value share.
                 let back = c.customers_for_value(y).unwrap();
-                prop_assert!(c.top_share(back) + 1e-9 >= y);
+                prop_assert!(c.top_share(back).unwrap() + 1e-9 >= y);
             }
+        }
+    }
+
+    #[test]
+    fn out_of_domain_parameters_are_refused_not_clamped() {
+        let c = Concentration::of(&[1.0, 2.0, 3.0]).unwrap();
+        for p in [0, 1, Concentration::MAX_LORENZ_POINTS + 1] {
+            let e = c.lorenz(p).unwrap_err().to_string();
+            assert!(e.starts_with("invalid parameter points:"), "{e}");
+        }
+        for share in [-0.1, 1.5, f64::NAN] {
+            let e = c.top_share(share).unwrap_err().to_string();
+            assert!(e.starts_with("invalid parameter share:"), "{e}");
         }
     }
 }

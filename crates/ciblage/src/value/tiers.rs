@@ -260,6 +260,7 @@ impl ValueTierValidParams {
             TierMethod::Cumulative { bounds } => {
                 let value = |r: usize| value_of_descending_key(packed_key(keyed[r]));
                 let total: f64 = (0..ranked).map(value).sum();
+                CiblageError::check_sum("value", || "sum of positive values".into(), total)?;
                 let mut ends = Vec::with_capacity(bounds.len() + 1);
                 let mut before = 0.0;
                 for r in 0..ranked {
@@ -292,6 +293,11 @@ impl ValueTierValidParams {
         let mut names = self.names.clone();
         names.push(self.no_value_name.clone());
         let summary = summarise(values, &tier_of, &names);
+        for row in &summary {
+            let what = || format!("total of tier {:?}", row.tier);
+            CiblageError::check_sum("value", what, row.value)?;
+        }
+        CiblageError::check_sum("value", || "sum of values".into(), values.iter().sum())?;
         Ok(ValueTierAssignment {
             tier_of,
             rank,

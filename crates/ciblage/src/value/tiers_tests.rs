@@ -162,3 +162,21 @@ proptest! {
         prop_assert!(r.iter().enumerate().all(|(k, &x)| x as usize == k + 1));
     }
 }
+
+#[test]
+fn sums_beyond_the_float_range_are_refused() {
+    // Two customers of 1e308: each is finite, their total (2e308) is not.
+    let e = count(&[0.5, 0.5]).assign(&[1e308, 1e308]).unwrap_err();
+    assert!(
+        matches!(&e, CiblageError::SumOverflow { argument, .. } if argument == "value"),
+        "{e}"
+    );
+    let abc = ValueTiers::params()
+        .method(TierMethod::Cumulative { bounds: vec![0.8] })
+        .check()
+        .unwrap();
+    assert!(abc.assign(&[1e308, 1e308, 1.0]).is_err());
+    // A total just inside the range is kept: 4 × 4e307 = 1.6e308.
+    let t = count(&[0.5, 0.5]).assign(&[4e307; 4]).unwrap();
+    assert_eq!(t.summary()[0].value, 8e307);
+}

@@ -134,11 +134,36 @@ impl CustomerTotals {
         let transactions = total.slots.iter().map(|s| s.0).collect();
         let revenue = total.slots.iter().map(|s| s.1).collect();
         let cost = total.cost;
-        Ok(Self {
+        let totals = Self {
             transactions,
             revenue,
             cost,
-        })
+        };
+        totals.check_sums()?;
+        Ok(totals)
+    }
+
+    /// Refuses sums of finite rows that overflow to ±inf (amounts near
+    /// 1e308): revenue, cost and margin of every customer. The error names
+    /// the column and the customer's code (its position in the output).
+    fn check_sums(&self) -> Result<()> {
+        let bad = |v: &[f64]| v.iter().position(|x| !x.is_finite());
+        if let Some(c) = bad(&self.revenue) {
+            let what = || format!("revenue (sum of amounts) of customer #{c}");
+            CiblageError::check_sum("amount", what, f64::INFINITY)?;
+        }
+        if let Some(cost) = &self.cost {
+            if let Some(c) = bad(cost) {
+                let what = || format!("sum of costs of customer #{c}");
+                CiblageError::check_sum("cost", what, f64::INFINITY)?;
+            }
+            let margin = self.revenue.iter().zip(cost).map(|(r, k)| r - k);
+            if let Some(c) = margin.clone().position(|m| !m.is_finite()) {
+                let what = || format!("margin (revenue minus cost) of customer #{c}");
+                CiblageError::check_sum("amount", what, f64::INFINITY)?;
+            }
+        }
+        Ok(())
     }
 
     /// Number of customers.
@@ -237,6 +262,29 @@ mod tests {
         );
         let e = CustomerTotals::from_codes(&[0, 3], 2, &[1.0, 2.0], None).unwrap_err();
         assert!(e.to_string().contains("code 3 at row 1"), "{e}");
+    }
+
+    #[test]
+    fn sums_beyond_the_float_range_are_refused() {
+        // 1e308 + 1e308 = 2e308 > f64::MAX ≈ 1.797e308.
+        let e = CustomerTotals::from_codes(&[0, 1, 1], 2, &[1.0, 1e308, 1e308], None).unwrap_err();
+        assert!(
+            matches!(&e, CiblageError::SumOverflow { argument, what } if argument == "amount" && what.contains("#1")),
+            "{e}"
+        );
+        let e = CustomerTotals::from_codes(&[0, 0], 1, &[1.0, 1.0], Some(&[-1e308, -1e308]))
+            .unwrap_err();
+        assert!(
+            matches!(&e, CiblageError::SumOverflow { argument, .. } if argument == "cost"),
+            "{e}"
+        );
+        // Revenue 1e308 and cost −1e308 are finite, their difference is not.
+        let e = CustomerTotals::from_codes(&[0], 1, &[1e308], Some(&[-1e308])).unwrap_err();
+        assert!(e.to_string().contains("margin"), "{e}");
+        // Right at the edge, still finite: accepted.
+        let t = CustomerTotals::from_codes(&[0, 0], 1, &[f64::MAX / 2.0, f64::MAX / 2.0], None)
+            .unwrap();
+        assert_eq!(t.revenue(), &[f64::MAX]);
     }
 
     #[test]

@@ -16,20 +16,12 @@ use crate::tree::cart::params::{CartCriterion, CartSplitter, CartValidParams};
 use crate::tree::cart::partition::worth_releasing;
 use crate::tree::cart::splitter::{NodeSplitter, TrainSet};
 use crate::tree::cart::tree::CartTree;
+use crate::tree::inputs::{
+    check_class_codes, check_finite_target, check_sample_weight, check_training_shape,
+};
 
 fn check_x(x: &ArrayView2<'_, f64>, n: usize) -> Result<()> {
-    if x.nrows() == 0 || x.ncols() == 0 {
-        return Err(CiblageError::EmptyInput {
-            argument: "X".into(),
-        });
-    }
-    if x.nrows() != n {
-        return Err(CiblageError::LengthMismatch {
-            argument: "y".into(),
-            expected: x.nrows(),
-            got: n,
-        });
-    }
+    check_training_shape(x.nrows(), x.ncols(), n)?;
     // NaN is a missing value; infinities are refused. A contiguous array
     // is first checked as one slice (vector compares); the row of an
     // infinity is looked for only when there is one.
@@ -49,38 +41,8 @@ fn check_x(x: &ArrayView2<'_, f64>, n: usize) -> Result<()> {
 }
 
 fn weights_of(w: Option<&[f64]>, n: usize) -> Result<Vec<f64>> {
-    match w {
-        None => Ok(vec![1.0; n]),
-        Some(w) => {
-            if w.len() != n {
-                return Err(CiblageError::LengthMismatch {
-                    argument: "sample_weight".into(),
-                    expected: n,
-                    got: w.len(),
-                });
-            }
-            if let Some(row) = w.iter().position(|v| !v.is_finite()) {
-                return Err(CiblageError::NonFinite {
-                    argument: "sample_weight".into(),
-                    row,
-                    value: w[row],
-                });
-            }
-            if let Some(row) = w.iter().position(|v| *v < 0.0) {
-                return Err(CiblageError::param(
-                    "sample_weight",
-                    format!("negative weight {} at row {row}", w[row]),
-                ));
-            }
-            if w.iter().all(|v| *v == 0.0) {
-                return Err(CiblageError::param(
-                    "sample_weight",
-                    "every weight is zero: at least one must be positive",
-                ));
-            }
-            Ok(w.to_vec())
-        }
-    }
+    check_sample_weight(w, n)?;
+    Ok(w.map_or_else(|| vec![1.0; n], <[f64]>::to_vec))
 }
 
 thread_local! {
@@ -175,15 +137,7 @@ impl CartValidParams {
                 "squared_error and poisson are for regression; use gini or entropy",
             ));
         }
-        if let Some(row) = y.iter().position(|&c| c as usize >= n_classes) {
-            return Err(CiblageError::param(
-                "y",
-                format!(
-                    "class code {} at row {row} is not below {n_classes}",
-                    y[row]
-                ),
-            ));
-        }
+        check_class_codes(y, n_classes)?;
         let data = TrainSet {
             x,
             n: x.nrows(),
@@ -216,6 +170,7 @@ impl CartValidParams {
                 "gini and entropy are for classification; use squared_error or poisson",
             ));
         }
+        check_finite_target(y)?;
         if self.params.criterion == CartCriterion::Poisson {
             if let Some(row) = y.iter().position(|&v| v < 0.0) {
                 return Err(CiblageError::param(
@@ -232,13 +187,6 @@ impl CartValidParams {
                     "the sum of y must be positive for poisson",
                 ));
             }
-        }
-        if let Some(row) = y.iter().position(|v| !v.is_finite()) {
-            return Err(CiblageError::NonFinite {
-                argument: "y".into(),
-                row,
-                value: y[row],
-            });
         }
         let data = TrainSet {
             x,

@@ -24,6 +24,7 @@ mod depth_first;
 mod export;
 mod fit;
 mod hist;
+mod load;
 mod params;
 mod partition;
 mod piece;

@@ -21,7 +21,7 @@ pub const LEAF: i64 = -1;
 /// A fitted CART tree, node arrays in depth-first preorder (root 0).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CartTree {
-    version: u32,
+    pub(crate) version: u32,
     /// The criterion used.
     pub criterion: CartCriterion,
     /// Number of features.
@@ -202,6 +202,10 @@ impl CartTree {
     }
 
     /// Leaf reached by one row (features read as f32, `x <= threshold` left).
+    ///
+    /// # Panics
+    /// If `row` holds fewer than `n_features` values ([`CartTree::apply`]
+    /// checks its matrix).
     pub fn apply_row(&self, row: &[f64]) -> usize {
         let mut i = 0usize;
         while self.children_left[i] != LEAF {
@@ -212,6 +216,9 @@ impl CartTree {
 
     /// The child of split node `i` that `row` goes to: x ≤ threshold left
     /// (x read as f32, as at fit), NaN where the node sends missing values.
+    ///
+    /// # Panics
+    /// If `row` holds fewer than `n_features` values or `i` is not a node.
     pub fn child(&self, i: usize, row: &[f64]) -> usize {
         let x = row[self.feature[i] as usize];
         let left = match self.categories.get(i) {
@@ -409,24 +416,14 @@ impl CartTree {
         serde_json::to_string(self).expect("trees serialize")
     }
 
-    /// Reads a tree written by [`CartTree::to_json`].
+    /// Reads a tree written by [`CartTree::to_json`], checking every
+    /// field (see [`CartTree::validate`]) before anything is allocated from
+    /// the sizes it declares.
     ///
     /// # Errors
-    /// [`CiblageError::InvalidModelFile`] for corrupt text or another version.
+    /// [`CiblageError::InvalidModelFile`] naming the field at fault, for
+    /// corrupt text, another version, or a tree that cannot be used.
     pub fn from_json(text: &str) -> Result<Self> {
-        let t: Self = serde_json::from_str(text).map_err(|e| CiblageError::InvalidModelFile {
-            what: "CART tree",
-            reason: e.to_string(),
-        })?;
-        if t.version != CART_MODEL_VERSION {
-            return Err(CiblageError::InvalidModelFile {
-                what: "CART tree",
-                reason: format!(
-                    "format version {} (this build reads {CART_MODEL_VERSION})",
-                    t.version
-                ),
-            });
-        }
-        Ok(t)
+        crate::tree::cart::load::read(text)
     }
 }

@@ -225,7 +225,8 @@ impl Predictor {
     /// `"<= 1.6"`, `"(1.6, 3.8]"`, `"> 5.3"`.
     ///
     /// # Errors
-    /// [`CiblageError::NonFinite`] for an infinite value,
+    /// [`CiblageError::NonFinite`] for an infinite value, weights refused
+    /// by [`crate::tree::check_sample_weight`],
     /// [`CiblageError::InvalidParameter`] for `bins` < 2.
     pub fn continuous(
         name: impl Into<String>,
@@ -235,6 +236,7 @@ impl Predictor {
     ) -> Result<Self> {
         let name = name.into();
         check_no_inf(&name, values)?;
+        crate::tree::check_sample_weight(weights, values.len())?;
         if bins < 2 {
             return Err(CiblageError::param(
                 "bins",
@@ -281,8 +283,13 @@ impl Predictor {
     /// The code of a new value given as a label (nominal) …
     pub fn encode_label(&self, label: Option<&str>) -> u32 {
         match (&self.encoder, label) {
+            // Labels are sorted except for ordinal predictors coded by
+            // the caller (category order): a miss of the binary search is
+            // confirmed by a scan.
             (Encoder::Labels(l), Some(s)) => l
                 .binary_search_by(|x| x.as_str().cmp(s))
+                .ok()
+                .or_else(|| l.iter().position(|x| x == s))
                 .map_or(UNSEEN, |c| c as u32),
             (_, None) => MISSING,
             _ => UNSEEN,
@@ -375,6 +382,17 @@ mod tests {
             Predictor::from_ints("w", PredictorKind::Nominal, &[1 << 40, 0, 1 << 40]).unwrap();
         assert_eq!(wide.codes, [1, 0, 1]);
         assert_eq!(wide.encode_label(Some("1099511627776")), 1);
+        // Labels in category order (not sorted) are found too.
+        let coded = Predictor::from_codes(
+            "q",
+            PredictorKind::Ordinal,
+            vec![0, 1, 2],
+            vec!["low".into(), "mid".into(), "high".into()],
+        )
+        .unwrap();
+        assert_eq!(coded.encode_label(Some("low")), 0);
+        assert_eq!(coded.encode_label(Some("high")), 2);
+        assert_eq!(coded.encode_label(Some("top")), UNSEEN);
         let o = Predictor::ordinal("o", &[3.0, 1.0, f64::NAN, 3.0]).unwrap();
         assert_eq!(o.codes, [1, 0, MISSING, 1]);
         assert_eq!(o.encode_value(2.0), UNSEEN);

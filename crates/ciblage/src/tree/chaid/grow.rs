@@ -15,6 +15,9 @@ use crate::tree::chaid::tables::{
     cell_tables, fast_children, node_table, CellColumn, ChosenSplit, PendingNode, PredictorTable,
     TargetRef,
 };
+use crate::tree::inputs::{
+    check_class_codes, check_finite_target, check_sample_weight, check_training_shape,
+};
 
 impl ChaidValidParams {
     /// Grows a tree predicting `target` (class codes into `classes`) from
@@ -104,13 +107,7 @@ impl ChaidValidParams {
         weights: Option<&[f64]>,
     ) -> Result<ChaidModel> {
         check_inputs(&predictors, target.len(), weights)?;
-        if let Some(row) = target.iter().position(|v| !v.is_finite()) {
-            return Err(CiblageError::NonFinite {
-                argument: "y".into(),
-                row,
-                value: target[row],
-            });
-        }
+        check_finite_target(target)?;
         self.unless_interrupted(self.grow(
             predictors,
             TargetRef::Values(target),
@@ -400,56 +397,23 @@ impl ChaidValidParams {
 
 /// Every class code must be below the number of classes.
 fn check_classes(target: &[u32], classes: &[String]) -> Result<()> {
-    match target.iter().position(|&c| c as usize >= classes.len()) {
-        None => Ok(()),
-        Some(row) => Err(CiblageError::param(
-            "y",
-            format!(
-                "class code {} at row {row} is not below {}",
-                target[row],
-                classes.len()
-            ),
-        )),
-    }
+    check_class_codes(target, classes.len())
 }
 
+/// The shared tree input check, with every predictor one row per case.
 fn check_inputs(predictors: &[Predictor], n: usize, weights: Option<&[f64]>) -> Result<()> {
-    if n == 0 {
-        return Err(CiblageError::EmptyInput {
-            argument: "y".into(),
-        });
-    }
-    if predictors.is_empty() {
-        return Err(CiblageError::EmptyInput {
-            argument: "X".into(),
-        });
-    }
+    let rows = predictors.first().map_or(n, |p| p.codes.len());
+    check_training_shape(rows, predictors.len(), n)?;
     for p in predictors {
         if p.codes.len() != n {
             return Err(CiblageError::LengthMismatch {
-                argument: p.name.clone(),
+                argument: format!("X column {:?}", p.name),
                 expected: n,
                 got: p.codes.len(),
             });
         }
     }
-    if let Some(w) = weights {
-        if w.len() != n {
-            return Err(CiblageError::LengthMismatch {
-                argument: "sample_weight".into(),
-                expected: n,
-                got: w.len(),
-            });
-        }
-        if let Some(row) = w.iter().position(|x| !(x.is_finite() && *x >= 0.0)) {
-            return Err(CiblageError::NonFinite {
-                argument: "sample_weight".into(),
-                row,
-                value: w[row],
-            });
-        }
-    }
-    Ok(())
+    check_sample_weight(weights, n)
 }
 
 /// Index of the best candidate under the tie rule.

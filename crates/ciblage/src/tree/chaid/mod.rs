@@ -23,6 +23,7 @@
 mod data;
 mod export;
 mod grow;
+mod load;
 mod merge;
 mod model;
 mod package;

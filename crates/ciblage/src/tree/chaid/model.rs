@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{CiblageError, Result};
+use crate::error::Result;
 use crate::tree::chaid::data::{Predictor, PredictorKind, MISSING, UNSEEN};
 use crate::tree::chaid::params::ChaidParams;
 
@@ -88,6 +88,9 @@ impl ChaidModel {
     /// group of a split holds (missing without a missing group, a level
     /// unseen in training or absent from the node) goes to the nearest group
     /// by code for ordered predictors, else to the largest child.
+    ///
+    /// # Panics
+    /// If `codes` holds fewer codes than there are predictors.
     pub fn apply_codes(&self, codes: &[u32]) -> usize {
         let mut id = 0;
         while let Some(split) = &self.nodes[id].split {
@@ -189,25 +192,14 @@ impl ChaidModel {
         serde_json::to_string(self).expect("models serialize")
     }
 
-    /// Reads a model written by [`ChaidModel::to_json`].
+    /// Reads a model written by [`ChaidModel::to_json`], checking every
+    /// field (see [`ChaidModel::validate`]).
     ///
     /// # Errors
-    /// [`CiblageError::InvalidModelFile`] for corrupt text or another version.
+    /// [`crate::CiblageError::InvalidModelFile`] naming the field at fault, for
+    /// corrupt text, another version, or a model that cannot be used.
     pub fn from_json(text: &str) -> Result<Self> {
-        let m: Self = serde_json::from_str(text).map_err(|e| CiblageError::InvalidModelFile {
-            what: "CHAID model",
-            reason: e.to_string(),
-        })?;
-        if m.version != CHAID_MODEL_VERSION {
-            return Err(CiblageError::InvalidModelFile {
-                what: "CHAID model",
-                reason: format!(
-                    "format version {} (this build reads {CHAID_MODEL_VERSION})",
-                    m.version
-                ),
-            });
-        }
-        Ok(m)
+        crate::tree::chaid::load::read(text)
     }
 }
 

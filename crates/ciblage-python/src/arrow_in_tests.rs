@@ -1,0 +1,122 @@
+//! Tests of [`super`].
+use std::sync::Arc;
+
+use arrow_array::{
+    ArrayRef, DictionaryArray, Float64Array, Int64Array, StringArray, TimestampNanosecondArray,
+    TimestampSecondArray,
+};
+use arrow_schema::{Field, Schema};
+
+use super::*;
+
+fn message(e: BindError) -> String {
+    match e {
+        BindError::Core(c) => c.to_string(),
+        BindError::ColumnNotFound {
+            argument,
+            column,
+            available,
+        } => {
+            format!("{argument}: {column} not in {available:?}")
+        }
+        BindError::ColumnType {
+            argument,
+            column,
+            found,
+            expected,
+        } => {
+            format!("{argument}: {column} is {found}, expected {expected}")
+        }
+    }
+}
+
+#[test]
+fn null_ids_timestamps_and_amounts_are_refused_with_their_row() {
+    let mut index = CustomerIndex::new();
+    let ids = Int64Array::from(vec![Some(1), None]);
+    let err = encode_ids(&mut index, &ids, "customer", "id", 10, &mut Vec::new()).unwrap_err();
+    assert_eq!(
+        message(err),
+        "customer (column \"id\"): null value at row 11"
+    );
+    let nat = TimestampNanosecondArray::from(vec![5, i64::MIN]);
+    assert_eq!(
+        message(micros(&nat, "timestamp", "ts", 0).unwrap_err()),
+        "timestamp (column \"ts\"): null value at row 1"
+    );
+    let ts = TimestampNanosecondArray::from(vec![None, Some(5)]);
+    assert_eq!(
+        message(micros(&ts, "timestamp", "ts", 0).unwrap_err()),
+        "timestamp (column \"ts\"): null value at row 0"
+    );
+    let a = Float64Array::from(vec![Some(1.0), Some(2.0), None]);
+    assert_eq!(
+        message(floats(&a, "amount", "amount", 0).unwrap_err()),
+        "amount: null value at row 2"
+    );
+}
+
+#[test]
+fn timestamps_are_normalised_to_microseconds() {
+    // -1 ns floors to -1 µs (1969-12-31T23:59:59.999999).
+    let ns = TimestampNanosecondArray::from(vec![1_500, -1]);
+    assert_eq!(&*micros(&ns, "timestamp", "ts", 0).unwrap(), &[1, -1]);
+    let s = TimestampSecondArray::from(vec![2]);
+    assert_eq!(&*micros(&s, "timestamp", "ts", 0).unwrap(), &[2_000_000]);
+    let huge = TimestampSecondArray::from(vec![i64::MAX / 10]);
+    assert_eq!(
+        message(micros(&huge, "timestamp", "ts", 3).unwrap_err()),
+        "timestamp: timestamp out of range at row 3"
+    );
+}
+
+#[test]
+fn missing_columns_and_wrong_types_are_named() {
+    let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Float64, false)]));
+    assert_eq!(
+        message(column_index(&schema, "amount", "price").unwrap_err()),
+        "amount: price not in [\"a\"]"
+    );
+    let err = check_number_type("amount", "a", &DataType::Utf8).unwrap_err();
+    assert!(message(err).starts_with("amount: a is Utf8, expected numbers"));
+    let err = check_id_type("customer", "c", &DataType::Float64).unwrap_err();
+    assert!(message(err).starts_with("customer: c is Float64, expected integers"));
+    assert!(time_kind("timestamp", "t", &DataType::Int64).is_err());
+}
+
+#[test]
+fn dictionary_ids_encode_only_used_values() {
+    let keys = arrow_array::Int32Array::from(vec![2, 0, 2]);
+    let values: ArrayRef = Arc::new(StringArray::from(vec!["x", "unused", "y"]));
+    let dict = DictionaryArray::try_new(keys, values).unwrap();
+    let mut index = CustomerIndex::new();
+    let mut codes = Vec::new();
+    encode_ids(&mut index, &dict, "customer", "c", 0, &mut codes).unwrap();
+    assert_eq!(codes, [0, 1, 0]);
+    assert_eq!(index.len(), 2);
+}
+
+#[test]
+fn half_floats_and_wide_decimals_are_read_as_numbers() {
+    use arrow_array::{Decimal256Array, Float16Array};
+    use arrow_buffer::i256;
+    let h = Float16Array::from(vec![half_of(1.5), half_of(-2.0)]);
+    check_number_type("amount", "a", h.data_type()).unwrap();
+    assert_eq!(&*floats(&h, "amount", "a", 0).unwrap(), &[1.5, -2.0]);
+    // 12345 and −5 at scale 2: 123.45 and −0.05; 2^130 at scale 0.
+    let d = Decimal256Array::from(vec![
+        i256::from_i128(12_345),
+        i256::from_i128(-5),
+        i256::from_parts(0, 4),
+    ])
+    .with_precision_and_scale(76, 2)
+    .unwrap();
+    check_number_type("amount", "a", d.data_type()).unwrap();
+    let v = floats(&d, "amount", "a", 0).unwrap();
+    assert!((v[0] - 123.45).abs() < 1e-12 && (v[1] + 0.05).abs() < 1e-15);
+    assert_eq!(v[2], 2f64.powi(130) / 100.0);
+}
+
+fn half_of(v: f32) -> <arrow_array::types::Float16Type as ArrowPrimitiveType>::Native {
+    <arrow_array::types::Float16Type as ArrowPrimitiveType>::Native::from_f32(v)
+}
