@@ -27,8 +27,13 @@ __all__ = [
     "CartTree",
     "release_buffers",
     "__version__",
+    "_debug_build",
+    "_panic_for_test",
+    "_wait_for_test",
 ]
 __version__: str
+#: Test hook, not public API: whether the module is an unoptimised build.
+_debug_build: bool
 
 @final
 class SegmentTable:
@@ -332,4 +337,15 @@ def local_days(
 
 def release_buffers() -> int:
     """Frees the row buffers kept between calls; returns the bytes freed."""
+    ...
+
+def _panic_for_test(where_: str = "run") -> None:
+    """Test hook, not public API: panics on the calling thread (``"guard"``),
+    in a long call's work (``"run"``) or in a rayon task of it
+    (``"rayon"``); the panic arrives as ``ciblage.exceptions.InternalError``."""
+    ...
+
+def _wait_for_test(seconds: float) -> float:
+    """Test hook, not public API: works ``seconds`` without the GIL as a long
+    call does (stopped by Ctrl-C); returns the seconds waited."""
     ...

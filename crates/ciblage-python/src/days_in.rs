@@ -18,6 +18,7 @@ use pyo3_arrow::PyTable;
 
 use crate::arrow_in::{self, TimeKind};
 use crate::error::{BindError, ColumnNotFoundError, ColumnTypeError};
+use crate::run::{guard, run};
 
 /// Instants this far from the ends of `i64` µs are refused: a zone offset
 /// (at most a day) must not overflow.
@@ -110,44 +111,48 @@ pub fn local_days<'py>(
     argument: &str,
     timezone: Option<&str>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (batches, schema) = table.into_inner();
-    let Ok(at) = schema.index_of(column) else {
-        return Err(ColumnNotFoundError::new_err(format!(
-            "{argument}: column {column:?} not found"
-        )));
-    };
-    let dt = schema.field(at).data_type();
-    let kind = match dt {
-        DataType::Timestamp(_, tz) => TimeKind::Timestamp(tz.as_ref().map(ToString::to_string)),
-        DataType::Date32 | DataType::Date64 => TimeKind::Date,
-        other => {
-            return Err(ColumnTypeError::new_err(format!(
-                "{argument}: has type {other}, expected dates or timestamps"
-            )))
-        }
-    };
-    let zone = match (&kind, timezone) {
-        // The column's own zone: an unknown one is a fault of the column,
-        // not of a parameter.
-        (TimeKind::Timestamp(Some(tz)), None) => Zone::parse(tz).map_err(|_| {
-            ColumnTypeError::new_err(format!(
+    guard(|| -> PyResult<_> {
+        let (batches, schema) = table.into_inner();
+        let Ok(at) = schema.index_of(column) else {
+            return Err(ColumnNotFoundError::new_err(format!(
+                "{argument}: column {column:?} not found"
+            )));
+        };
+        let dt = schema.field(at).data_type();
+        let kind = match dt {
+            DataType::Timestamp(_, tz) => TimeKind::Timestamp(tz.as_ref().map(ToString::to_string)),
+            DataType::Date32 | DataType::Date64 => TimeKind::Date,
+            other => {
+                return Err(ColumnTypeError::new_err(format!(
+                    "{argument}: has type {other}, expected dates or timestamps"
+                )))
+            }
+        };
+        let zone = match (&kind, timezone) {
+            // The column's own zone: an unknown one is a fault of the column,
+            // not of a parameter.
+            (TimeKind::Timestamp(Some(tz)), None) => Zone::parse(tz).map_err(|_| {
+                ColumnTypeError::new_err(format!(
                 "{argument}: the column's time zone {tz:?} is not a known IANA zone or UTC offset"
             ))
-        })?,
-        _ => arrow_in::zone_for(&kind, timezone).map_err(PyErr::from)?,
-    };
-    let days = py
-        .detach(|| -> Result<Vec<f64>, CiblageError> {
-            let mut out = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
-            let mut row0 = 0;
-            for batch in &batches {
-                append_days(batch.column(at).as_ref(), zone, argument, row0, &mut out)?;
-                row0 += batch.num_rows();
-            }
-            Ok(out)
-        })
-        .map_err(|e| PyErr::from(BindError::from(e)))?;
-    Ok(days.into_pyarray(py))
+            })?,
+            _ => arrow_in::zone_for(&kind, timezone).map_err(PyErr::from)?,
+        };
+        let days = run(py, |token| {
+            (|| -> Result<Vec<f64>, CiblageError> {
+                let mut out = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
+                let mut row0 = 0;
+                for batch in &batches {
+                    token.check()?;
+                    append_days(batch.column(at).as_ref(), zone, argument, row0, &mut out)?;
+                    row0 += batch.num_rows();
+                }
+                Ok(out)
+            })()
+            .map_err(BindError::from)
+        })?;
+        Ok(days.into_pyarray(py))
+    })
 }
 
 #[cfg(test)]

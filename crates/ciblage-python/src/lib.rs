@@ -10,6 +10,7 @@ mod days_in;
 mod error;
 mod lifecycle;
 mod rfm;
+mod run;
 mod scratch;
 mod segments;
 mod synth;
@@ -34,6 +35,8 @@ mod _native {
     #[pymodule_export]
     use crate::rfm::{rfm_scores, PyRfmResult};
     #[pymodule_export]
+    use crate::run::{panic_for_test, wait_for_test};
+    #[pymodule_export]
     use crate::scratch::release_buffers;
     #[pymodule_export]
     use crate::segments::PySegmentTable;
@@ -46,6 +49,9 @@ mod _native {
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        // Tests size their long inputs by it (an unoptimised build is
+        // about ten times slower).
+        m.add("_debug_build", cfg!(debug_assertions))?;
         m.add("__version__", env!("CARGO_PKG_VERSION"))
     }
 }

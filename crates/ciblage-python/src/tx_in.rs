@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use arrow_array::RecordBatch;
-use ciblage::{CiblageError, CustomerIndex, TransactionView, Zone};
+use ciblage::{CiblageError, CustomerIndex, Interrupt, TransactionView, Zone};
 
 use crate::arrow_in::{self, TimeKind};
 use crate::error::{name_columns, BindError, BindResult};
@@ -124,6 +124,7 @@ pub fn read_transactions<'b>(
     schema: &arrow_schema::SchemaRef,
     names: &TransactionColumns<'_>,
     timezone: Option<&str>,
+    token: &Interrupt,
 ) -> BindResult<ReadTransactions<'b>> {
     let Resolved {
         customer: ci,
@@ -134,6 +135,7 @@ pub fn read_transactions<'b>(
     } = resolve(batches, schema, names, timezone)?;
     let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let (index, codes) = arrow_in::customer_codes(batches, ci, names.customer)?;
+    token.check()?;
     let (ts, amounts) = if let [batch] = batches {
         (
             arrow_in::micros(batch.column(ti).as_ref(), "timestamp", names.timestamp, 0)?,
@@ -144,6 +146,7 @@ pub fn read_transactions<'b>(
         let mut amounts = Vec::with_capacity(total);
         let mut row0 = 0;
         for batch in batches {
+            token.check()?;
             let t = batch.column(ti);
             ts.extend_from_slice(&arrow_in::micros(
                 t.as_ref(),

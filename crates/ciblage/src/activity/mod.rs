@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
 use crate::time::Zone;
 use crate::transactions::{NegativeAmounts, Transactions};
 
@@ -151,6 +152,7 @@ pub struct ActivityAccumulator {
     has_cost: bool,
     cutoff: i64,
     state: Partial,
+    interrupt: Interrupt,
 }
 
 impl ActivityAccumulator {
@@ -167,7 +169,17 @@ impl ActivityAccumulator {
             has_cost,
             cutoff,
             state: Partial::default(),
+            interrupt: Interrupt::default(),
         }
+    }
+
+    /// The token that stops [`ActivityAccumulator::push_chunks`]
+    /// ([`CiblageError::Interrupted`]); checked once per piece of about 4M
+    /// rows and task (see [`Interrupt`]). An interrupted accumulator is to
+    /// be dropped.
+    pub fn interrupt(mut self, token: Interrupt) -> Self {
+        self.interrupt = token;
+        self
     }
 
     /// Absorbs one chunk of rows. `n_customers` is the number of codes known
@@ -229,6 +241,7 @@ impl ActivityAccumulator {
         let row0 = self.state.report.rows as usize;
         self.state.grow(n_customers, self.has_cost);
         let (opts, cutoff, has_cost) = (self.options, self.cutoff, self.has_cost);
+        let interrupt = &self.interrupt;
         // The rows are cut into pieces whose number depends only on the
         // number of rows (and the memory a piece's sums take); the first
         // piece adds to the accumulated state, the others to fresh states
@@ -285,6 +298,7 @@ impl ActivityAccumulator {
             .map(|(mut range, rows)| {
                 let mut out = TaskOutput::default();
                 for part in rows {
+                    interrupt.check()?;
                     let o = range.absorb(&opts, cutoff, part)?;
                     out.report.merge(&o.report);
                     out.day_keys.extend_from_slice(&o.day_keys);
@@ -292,6 +306,7 @@ impl ActivityAccumulator {
                 Ok(out)
             })
             .collect();
+        self.interrupt.check()?;
         // Report the error of the earliest row, as a serial pass would.
         let mut first_error: Option<CiblageError> = None;
         for out in outputs {

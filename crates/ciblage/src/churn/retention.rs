@@ -10,6 +10,7 @@ use crate::churn::period::Period;
 use crate::churn::scan::{self, ActiveBits, Rows};
 use crate::churn::span;
 use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
 use crate::time::{day_from_date, Zone};
 use crate::transactions::{TransactionView, Transactions};
 
@@ -26,6 +27,8 @@ pub struct RetentionParams {
     as_of: Option<NaiveDate>,
     origin: Option<NaiveDate>,
     churn_after: u32,
+    #[serde(skip)]
+    interrupt: Interrupt,
 }
 
 impl Default for RetentionParams {
@@ -35,6 +38,7 @@ impl Default for RetentionParams {
             as_of: None,
             origin: None,
             churn_after: 3,
+            interrupt: Interrupt::default(),
         }
     }
 }
@@ -114,6 +118,13 @@ impl RetentionParams {
     /// (default 3, at least 1).
     pub fn churn_after(mut self, periods: u32) -> Self {
         self.churn_after = periods;
+        self
+    }
+
+    /// The token that stops the analysis ([`CiblageError::Interrupted`]);
+    /// checked between its passes over the rows (see [`Interrupt`]).
+    pub fn interrupt(mut self, token: Interrupt) -> Self {
+        self.interrupt = token;
         self
     }
 
@@ -222,8 +233,11 @@ impl RetentionValidParams {
             codes: tx.codes(),
             ts,
             amounts,
+            interrupt: &p.interrupt,
         };
+        p.interrupt.check()?;
         let (span, first_days) = span::day_span(rows, tx.customers(), zone, cutoff);
+        p.interrupt.check()?;
         if span.first_purchase == i64::MAX {
             return Err(CiblageError::NothingToScore {
                 as_of: p
@@ -269,6 +283,7 @@ impl RetentionValidParams {
         let customers_without_purchase =
             cohort_of.iter().filter(|&&c| c == scan::NO_PERIOD).count() as u64;
         let scanned = scan::scan_rows(rows, &cohort_of, n_periods, |t| periods_of.of(t));
+        p.interrupt.check()?;
         let tables = cohorts::build(
             &scanned.bits,
             n_periods,
@@ -276,6 +291,7 @@ impl RetentionValidParams {
             &scanned.cohort_revenue,
             &scanned.before_cohort,
         );
+        p.interrupt.check()?;
         let mut periods = period_rows(period, origin, first, n_periods);
         fill_moves(&mut periods, &tables.moves, &scanned.revenue);
         let next_start = period.start_day(last + 1, origin);

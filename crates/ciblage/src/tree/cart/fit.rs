@@ -147,6 +147,7 @@ impl CartValidParams {
             targets: None,
             weights: weights_of(weights, y.len())?,
             categorical: self.categorical_mask(&x)?,
+            interrupt: self.params.interrupt.clone(),
         };
         self.grow(data)
     }
@@ -196,6 +197,7 @@ impl CartValidParams {
             targets: Some(y),
             weights: weights_of(weights, y.len())?,
             categorical: self.categorical_mask(&x)?,
+            interrupt: self.params.interrupt.clone(),
         };
         self.grow(data)
     }
@@ -255,7 +257,10 @@ impl CartValidParams {
 
     /// Grows the tree on `n_threads` threads (see [`run_on_threads`]).
     fn grow(&self, data: TrainSet<'_>) -> Result<CartTree> {
-        run_on_threads(self.params.n_threads, || self.grow_here(data))
+        let tree = run_on_threads(self.params.n_threads, || self.grow_here(data))?;
+        // An interrupted growth made leaves of the nodes left: not the tree.
+        self.params.interrupt.check()?;
+        Ok(tree)
     }
 
     fn grow_here(&self, data: TrainSet<'_>) -> CartTree {
@@ -355,6 +360,7 @@ impl CartValidParams {
             min_samples_leaf: p.min_samples_leaf,
             min_weight_leaf,
             min_impurity_decrease: p.min_impurity_decrease,
+            interrupt: p.interrupt.clone(),
         }
     }
 }
