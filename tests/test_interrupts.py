@@ -217,3 +217,37 @@ def test_short_calls_return_at_once() -> None:
         assert _native._wait_for_test(0.0) >= 0.0
     # No poll interval is waited for a call that is already done.
     assert time.monotonic() - start < 1.0
+
+
+def test_a_wakeup_descriptor_set_before_the_call_is_put_back_and_told() -> None:
+    """An event loop's wake-up descriptor (asyncio, a notebook kernel) is
+    restored after the call, and gets the numbers of the signals that
+    arrived during it."""
+    import socket
+
+    ours, theirs = socket.socketpair()
+    theirs.setblocking(False)
+    previous = signal.set_wakeup_fd(theirs.fileno(), warn_on_full_buffer=False)
+    try:
+        assert _native._wait_for_test(0.0) >= 0.0
+        timer = interrupt_main_after(0.1)
+        with pytest.raises(KeyboardInterrupt):
+            _native._wait_for_test(30.0)
+        timer.join()
+        assert signal.set_wakeup_fd(theirs.fileno(), warn_on_full_buffer=False) == theirs.fileno()
+        ours.settimeout(1.0)
+        assert signal.SIGINT in ours.recv(64)
+    finally:
+        signal.set_wakeup_fd(previous)
+        ours.close()
+        theirs.close()
+
+
+def test_calls_off_the_main_thread_run_to_the_end() -> None:
+    """Python delivers signals to the main thread: a call made on another
+    thread cannot install the wake-up descriptor and is never stopped."""
+    out: list[float] = []
+    worker = threading.Thread(target=lambda: out.append(_native._wait_for_test(0.3)))
+    worker.start()
+    worker.join()
+    assert len(out) == 1 and out[0] >= 0.3

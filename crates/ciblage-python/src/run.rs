@@ -1,33 +1,42 @@
 //! How native calls run: the one place that releases the GIL, stops long
 //! work on Ctrl-C and turns panics into `ciblage.exceptions.InternalError`.
 //!
-//! [`run`] is for work that takes time: the work runs as a rayon task
-//! without the GIL while the calling thread checks Python's signals every
-//! [`POLL`]. On a signal (Ctrl-C: `KeyboardInterrupt`) it sets the work's
-//! [`Interrupt`] token, waits for the work to return (the core checks its
-//! token per node or chunk, so it returns within a fraction of a second)
-//! and raises the signal's exception: nothing the work built is kept. The
-//! token is made for the call: concurrent calls never stop each other.
+//! [`run`] is for work that takes time: the work runs on the calling thread
+//! without the GIL (so that it allocates from the caller's heap and a
+//! one-thread fit runs on the caller's thread alone), while a watcher thread
+//! waits on Python's signal wake-up descriptor (`signal.set_wakeup_fd`),
+//! where Python's own C-level handler writes the number of every signal it
+//! catches. On SIGINT the watcher sets the work's [`Interrupt`] token; the
+//! core checks it per node or chunk, so the work returns within a fraction
+//! of a second, and the calling thread then runs the Python handlers, which
+//! raise `KeyboardInterrupt` (or whatever the SIGINT handler raises):
+//! nothing the work built is kept. The token is made for the call:
+//! concurrent calls never stop each other. Signals reach calls made from the
+//! main thread only, as everywhere in Python; calls from other threads run
+//! to the end. A wake-up descriptor set by someone else (an event loop) is
+//! put back after the call, and the signal numbers read meanwhile are
+//! passed on to it.
 //!
 //! [`guard`] is for the short methods that keep the GIL: it only turns a
 //! panic into `InternalError` (a panic would otherwise reach Python as
 //! `PanicException`, which `except Exception` does not catch).
 
 use std::any::Any;
+use std::io::Read;
+use std::net::Shutdown;
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Condvar, Mutex, PoisonError};
-use std::time::Duration;
+use std::thread::JoinHandle;
 
 use ciblage::Interrupt;
 use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
 
 use crate::error::InternalError;
 
-/// How often the calling thread checks Python's signals while work runs.
-pub const POLL: Duration = Duration::from_millis(20);
-
-/// Result of the work, or the payload of its panic.
-type Outcome<T, E> = std::thread::Result<Result<T, E>>;
+/// The signal number of Ctrl-C on every Unix.
+const SIGINT: u8 = 2;
 
 /// The `InternalError` of a panic payload.
 fn internal_error(payload: &(dyn Any + Send)) -> PyErr {
@@ -39,6 +48,78 @@ fn internal_error(payload: &(dyn Any + Send)) -> PyErr {
     InternalError::new_err(format!(
         "internal error in ciblage (this is a bug, please report it): panic: {message}"
     ))
+}
+
+/// A thread reading Python's signal wake-up descriptor during one call.
+struct SignalWatch {
+    /// Our end of the socket pair, shut down to end the watcher.
+    reader: UnixStream,
+    /// The end Python writes to (kept open while it is installed).
+    _writer: UnixStream,
+    /// The wake-up descriptor installed before the call (-1: none).
+    previous: i64,
+    /// The watcher, returning the signal numbers it read.
+    thread: JoinHandle<Vec<u8>>,
+}
+
+impl SignalWatch {
+    /// Installs a fresh wake-up descriptor and starts its watcher; `None`
+    /// off the main thread (Python refuses the descriptor there) or if the
+    /// socket pair cannot be made.
+    fn start(py: Python<'_>, token: &Interrupt) -> Option<Self> {
+        let (reader, writer) = UnixStream::pair().ok()?;
+        writer.set_nonblocking(true).ok()?;
+        let watched = reader.try_clone().ok()?;
+        let signal = py.import("signal").ok()?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("warn_on_full_buffer", false).ok()?;
+        let previous: i64 = signal
+            .call_method("set_wakeup_fd", (writer.as_raw_fd(),), Some(&kwargs))
+            .and_then(|old| old.extract())
+            .ok()?;
+        let token = token.clone();
+        let thread = std::thread::spawn(move || {
+            let mut watched = watched;
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 64];
+            loop {
+                match watched.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        if buf[..n].contains(&SIGINT) {
+                            token.set();
+                        }
+                        seen.extend_from_slice(&buf[..n]);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+            seen
+        });
+        Some(Self {
+            reader,
+            _writer: writer,
+            previous,
+            thread,
+        })
+    }
+
+    /// Ends the watcher, puts the previous descriptor back (passing on the
+    /// signal numbers read), and tells whether any signal arrived.
+    fn stop(self, py: Python<'_>) -> bool {
+        let _ = self.reader.shutdown(Shutdown::Both);
+        let seen = py.detach(|| self.thread.join().unwrap_or_default());
+        if let Ok(signal) = py.import("signal") {
+            let _ = signal.call_method1("set_wakeup_fd", (self.previous,));
+        }
+        if self.previous >= 0 && !seen.is_empty() {
+            if let Ok(os) = py.import("os") {
+                let _ = os.call_method1("write", (self.previous, PyBytes::new(py, &seen)));
+            }
+        }
+        !seen.is_empty()
+    }
 }
 
 /// Runs `work` without the GIL, stopping it on Ctrl-C (see the module
@@ -58,37 +139,11 @@ where
     E: Send + Into<PyErr>,
 {
     let token = Interrupt::new();
-    let done: (Mutex<Option<Outcome<T, E>>>, Condvar) = (Mutex::new(None), Condvar::new());
-    let mut signal: Option<PyErr> = None;
-    let outcome = rayon::in_place_scope(|scope| {
-        let (token, done) = (&token, &done);
-        scope.spawn(move |_| {
-            let outcome = catch_unwind(AssertUnwindSafe(|| work(token)));
-            *done.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
-            done.1.notify_all();
-        });
-        loop {
-            let finished = py.detach(|| {
-                let slot = done.0.lock().unwrap_or_else(PoisonError::into_inner);
-                let (mut slot, _) = done
-                    .1
-                    .wait_timeout_while(slot, POLL, |o| o.is_none())
-                    .unwrap_or_else(PoisonError::into_inner);
-                slot.take()
-            });
-            if let Some(outcome) = finished {
-                break outcome;
-            }
-            if signal.is_none() {
-                if let Err(e) = py.check_signals() {
-                    token.set();
-                    signal = Some(e);
-                }
-            }
-        }
-    });
-    if let Some(e) = signal {
-        return Err(e);
+    let watch = SignalWatch::start(py, &token);
+    let outcome = py.detach(|| catch_unwind(AssertUnwindSafe(|| work(&token))));
+    if watch.is_some_and(|w| w.stop(py)) {
+        // The handlers run now, on this (main) thread: Ctrl-C raises here.
+        py.check_signals()?;
     }
     match outcome {
         Ok(result) => result.map_err(Into::into),
@@ -141,7 +196,7 @@ pub fn wait_for_test(py: Python<'_>, seconds: f64) -> PyResult<f64> {
     run(py, |token| -> Result<f64, crate::error::BindError> {
         while start.elapsed().as_secs_f64() < seconds {
             token.check()?;
-            std::thread::sleep(Duration::from_millis(1));
+            std::thread::sleep(std::time::Duration::from_millis(1));
         }
         Ok(start.elapsed().as_secs_f64())
     })
