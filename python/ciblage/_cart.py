@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ from . import _cart_input as cin
 from . import _estimator as est
 from . import _native
 from ._params import as_choice, as_float, as_int
-from .exceptions import InvalidParameterError, ModelFileError
+from .exceptions import ColumnTypeError, InvalidParameterError, ModelFileError
 
 __all__ = ["CartClassifier", "CartRegressor"]
 
@@ -41,17 +42,28 @@ def _criterion(value: Any, estimator_type: str) -> str:
     return as_choice(value, "criterion", choices)
 
 
-def _count(name: str, value: Any, minimum: int, optional: bool, maximum: int | None = None) -> int | None:
-    """An integer parameter of at least ``minimum`` (``None`` when optional);
-    numpy integers are accepted, bools and floats refused."""
+def _count(name: str, value: Any, minimum: int, optional: bool, maximum: int = 2**63 - 1) -> int | None:
+    """An integer parameter from ``minimum`` to ``maximum`` (``None`` when
+    optional); numpy integers are accepted, bools and floats refused. The
+    default maximum, 2**63 − 1, is the native side's largest size."""
     if value is None and optional:
         return None
     if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum
             or (maximum is not None and value > maximum)):
-        expected = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
+        # The native limit is named only when it is the one exceeded.
+        named = maximum != 2**63 - 1 or (isinstance(value, (int, np.integer)) and value > maximum)
+        expected = f"an integer >= {minimum}" + (f" and <= {maximum}" if named else "")
         expected += " or None" if optional else ""
         raise InvalidParameterError(f"invalid parameter {name}: expected {expected}, got {value!r}")
     return int(value)
+
+
+def _threads(value: Any) -> int | None:
+    """``n_threads``: ``None`` or 1 to 4096, used up to the number of CPUs
+    (trees do not depend on the thread count; a pool of thousands of
+    threads took seconds to start and stayed alive)."""
+    n = _count("n_threads", value, 1, True, 4096)
+    return None if n is None else min(n, os.cpu_count() or 1)
 
 
 def _ccp_alpha(value: Any) -> float:
@@ -159,7 +171,7 @@ class _CartBase:
             max_leaf_nodes=_count("max_leaf_nodes", self.max_leaf_nodes, 2, True),
             splitter=as_choice(self.splitter, "splitter", ("best", "hist")),
             max_bins=_count("max_bins", self.max_bins, 2, False, 255),
-            n_threads=_count("n_threads", self.n_threads, 1, True, 4096),
+            n_threads=_threads(self.n_threads),
             seed=_seed(self.random_state),
         )
 
@@ -497,7 +509,7 @@ class CartClassifier(_CartBase):
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy of :meth:`predict` on ``X`` against ``y``."""
         pred = self.predict(X)
-        return est.accuracy(est.target_length(y, len(pred)), pred, est.sample_weights(sample_weight, len(pred)))
+        return est.accuracy(est.class_labels(y, len(pred)), pred, est.checked_weights(sample_weight, len(pred)))
 
 
 class CartRegressor(_CartBase):
@@ -534,11 +546,15 @@ class CartRegressor(_CartBase):
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Coefficient of determination R² of :meth:`predict` on ``X``."""
         pred = self.predict(X)
+        raw = est.target_length(y, len(pred))
         try:
-            yy = np.asarray(est.target_length(y, len(pred)), dtype=np.float64)
+            est._check_real(raw, "y")
+            yy = np.asarray(raw, dtype=np.float64)
         except (TypeError, ValueError) as e:
             if isinstance(e, est.InvalidInputError):
                 raise
+            if isinstance(e, ColumnTypeError):
+                raise est.InvalidInputError(str(e)) from None
             raise est.InvalidInputError(f"y: cannot be read as numbers ({e})") from e
         est._check_finite_target(yy)
-        return est.r2(yy, pred, est.sample_weights(sample_weight, len(pred)))
+        return est.r2(yy, pred, est.checked_weights(sample_weight, len(pred)))

@@ -11,7 +11,7 @@ from . import _native
 from ._estimator import small_int_codes
 from ._params import as_bool, as_choice, as_float, as_int, as_opt_int
 from ._tables import from_arrow
-from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError, ModelFileError
+from .exceptions import InvalidInputError, InvalidParameterError, ModelFileError
 
 __all__ = ["ChaidClassifier", "ChaidRegressor"]
 
@@ -26,10 +26,12 @@ def _frame(X: Any) -> Any:
     if isinstance(X, pd.DataFrame):
         return X
     mod = type(X).__module__.split(".", 1)[0]
-    if mod == "polars":
+    if mod == "polars" and type(X).__name__ in ("DataFrame", "LazyFrame"):
         return (X.collect() if type(X).__name__ == "LazyFrame" else X).to_pandas()
-    if mod == "pyarrow":
+    if mod == "pyarrow" and type(X).__name__ in ("Table", "RecordBatch"):
         return X.to_pandas()
+    if mod in ("polars", "pyarrow"):
+        raise InvalidInputError(f"X: expected a 2-D array or a table, got a {mod} {type(X).__name__} (one column)")
     if X is None:
         raise InvalidInputError("X: expected a 2-D array or a table, got None")
     arr = np.asarray(X)
@@ -46,6 +48,8 @@ def _kind(series: Any, override: str | None) -> str:
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return "ordinal" if dtype.ordered else "nominal"
+    if est.is_time_column(series):
+        raise est.time_column_error(series.name, 'set its kind in column_types (e.g. "ordinal")')
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         return "nominal"
     return "continuous"
@@ -100,6 +104,13 @@ def _column_types(value: Any, names: list[str]) -> dict[str, str]:
     return {str(k): v for k, v in value.items()}
 
 
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except (TypeError, ValueError):
+        return False
+
+
 class ChaidClassifier:
     """CHAID classification tree (SPSS algorithm: Kass merging, Bonferroni,
     floating missing, Exhaustive CHAID), scikit-learn style.
@@ -147,6 +158,11 @@ class ChaidClassifier:
                 raise InvalidParameterError(f"invalid parameter {k}: {type(self).__name__} has no such parameter")
             setattr(self, k, v)
         return self
+
+    def __repr__(self) -> str:
+        defaults = type(self)().get_params()
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
+        return f"{type(self).__name__}({', '.join(changed)})"
 
     def _columns(self, X: Any, fitting: bool) -> list[Any]:
         df = _frame(X)
@@ -210,16 +226,16 @@ class ChaidClassifier:
         for c in cols:
             kind = _kind(c, types.get(str(c.name)))
             if kind == "continuous":
-                try:
-                    values = c.to_numpy(dtype=float, na_value=np.nan)
-                except (TypeError, ValueError) as e:
-                    raise ColumnTypeError(f"{c.name}: cannot be read as numbers for a continuous predictor") from e
-                spec.append((str(c.name), kind, None, [], np.ascontiguousarray(values)))
+                values = est.numeric_column(c, " for a continuous predictor")
+                spec.append((str(c.name), kind, None, [], values))
             elif isinstance(c.dtype, np.dtype) and (c.dtype.kind == "i" or (c.dtype.kind == "u" and c.dtype.itemsize < 8)):
                 # Integers: each distinct value a category, coded natively.
                 spec.append((str(c.name), kind, np.ascontiguousarray(c.to_numpy(), dtype=np.int64), None, None))
             else:
-                labels, codes = _labels_and_codes(c, kind)
+                try:
+                    labels, codes = _labels_and_codes(c, kind)
+                except TypeError as e:
+                    raise est.category_error(c.name, e) from e
                 spec.append((str(c.name), kind, np.ascontiguousarray(codes), labels, None))
         self.tree_ = _native.chaid_fit(
             spec, np.ascontiguousarray(y_codes, dtype=np.uint32), class_names, y_values=y_values,
@@ -242,17 +258,15 @@ class ChaidClassifier:
         coded = []
         for (name, kind, labels, edges), c in zip(self._predictors, cols):
             if edges is not None:
-                try:
-                    coded.append(np.ascontiguousarray(c.to_numpy(dtype=float, na_value=np.nan)))
-                except (TypeError, ValueError) as e:
-                    raise ColumnTypeError(
-                        f"X: column {name!r} cannot be read as numbers for a continuous predictor ({e})"
-                    ) from e
+                coded.append(est.numeric_column(c, " for a continuous predictor"))
                 continue
             if isinstance(c.dtype, pd.CategoricalDtype):
                 c = c.astype(object)
-            text = c.map(_label, na_action="ignore")
-            codes = pd.Index(labels).get_indexer(text.to_numpy()).astype(np.int64)
+            try:
+                text = c.map(_label, na_action="ignore")
+                codes = pd.Index(labels).get_indexer(text.to_numpy()).astype(np.int64)
+            except TypeError as e:
+                raise est.category_error(name, e) from e
             codes[(codes == -1) & c.notna().to_numpy()] = -2  # a level unseen in training
             coded.append(codes)
         return self.tree_.apply(coded)

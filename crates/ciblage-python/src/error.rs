@@ -80,6 +80,7 @@ pub fn core_to_py(e: &CiblageError) -> PyErr {
         CiblageError::EmptyInput { .. }
         | CiblageError::LengthMismatch { .. }
         | CiblageError::NonFinite { .. }
+        | CiblageError::ValueOutOfRange { .. }
         | CiblageError::NullValue { .. }
         | CiblageError::NegativeAmount { .. }
         | CiblageError::TimestampOutOfRange { .. }

@@ -14,5 +14,6 @@ mod model_file;
 
 pub use codes::small_int_codes;
 pub use inputs::{
-    check_class_codes, check_finite_target, check_sample_weight, check_training_shape,
+    check_class_codes, check_finite_target, check_sample_weight, check_target_sums,
+    check_training_shape,
 };

@@ -16,7 +16,8 @@ use crate::tree::chaid::tables::{
     TargetRef,
 };
 use crate::tree::inputs::{
-    check_class_codes, check_finite_target, check_sample_weight, check_training_shape,
+    check_class_codes, check_finite_target, check_sample_weight, check_target_sums,
+    check_training_shape,
 };
 
 impl ChaidValidParams {
@@ -103,6 +104,7 @@ impl ChaidValidParams {
     ) -> Result<ChaidModel> {
         check_inputs(&predictors, target.len(), weights)?;
         check_finite_target(target)?;
+        check_target_sums(target, weights)?;
         Ok(self.grow(predictors, TargetRef::Values(target), Vec::new(), weights))
     }
 
