@@ -385,7 +385,7 @@ class _CartBase:
             if k in state:
                 if not isinstance(state[k], str):
                     raise ModelFileError(f"{type(self).__name__} pickle: {k}: expected the tree's JSON text")
-                state[k] = _native.CartTree.from_json(state[k])
+                state[k] = _native.CartTree.from_json(est.model_text(state[k], f"{type(self).__name__} pickle: {k}"))
         if "tree_" in state:
             _check_fitted_state(type(self).__name__, state)
         self.__dict__.update(state)
@@ -405,16 +405,31 @@ def _check_fitted_state(name: str, state: dict[str, Any]) -> None:
     if full is not None and len(full.feature_importances()) != d:
         raise bad("_full_tree", "another number of features than tree_")
     names = state.get("feature_names_in_")
-    if names is not None and len(names) != d:
-        raise bad("feature_names_in_", f"{len(names)} names for {d} features")
+    if names is not None:
+        if not isinstance(names, (list, tuple, np.ndarray)) or np.ndim(names) != 1:
+            raise bad("feature_names_in_", f"expected a list of {d} names, got {type(names).__name__}")
+        if len(names) != d:
+            raise bad("feature_names_in_", f"{len(names)} names for {d} features")
+        state["feature_names_in_"] = np.array([str(v) for v in names], dtype=object)
     cats = state.get("categories_")
-    if cats is not None and len(cats) != d:
-        raise bad("categories_", f"{len(cats)} entries for {d} features")
+    if cats is not None:
+        if not isinstance(cats, list):
+            raise bad("categories_", f"expected a list of {d} entries, got {type(cats).__name__}")
+        if len(cats) != d:
+            raise bad("categories_", f"{len(cats)} entries for {d} features")
+        for j, c in enumerate(cats):
+            if c is not None and not isinstance(c, list):
+                raise bad(f"categories_[{j}]", f"expected None or a list of labels, got {type(c).__name__}")
     width = tree.value().shape[1]
     if "classes_" in state:
         classes = state["classes_"]
-        if classes is None or len(classes) != width:
-            raise bad("classes_", f"{0 if classes is None else len(classes)} classes where the tree has {width}")
+        if not isinstance(classes, (list, tuple, np.ndarray)) or np.ndim(classes) != 1:
+            raise bad("classes_", f"expected an array of {width} labels, got {type(classes).__name__}")
+        if len(classes) != width:
+            raise bad("classes_", f"{len(classes)} classes where the tree has {width}")
+        state["classes_"] = np.asarray(classes)
+        if state.get("n_classes_", width) != width:
+            raise bad("n_classes_", f"{state.get('n_classes_')!r} where the tree has {width} classes")
     elif width != 1:
         raise bad("classes_", "missing for a classification tree")
 
@@ -488,6 +503,10 @@ class CartClassifier(_CartBase):
             weights = np.array([float(cw.get(c, 1.0)) for c in classes.tolist()])
             if not (weights[codes] > 0).any():
                 raise InvalidParameterError("invalid parameter class_weight: every row gets weight zero")
+            if not np.isfinite(weights[codes].sum()):
+                raise InvalidParameterError(
+                    "invalid parameter class_weight: the total weight of the rows overflows the range of 64-bit floats"
+                )
             return weights
         raise InvalidParameterError(f'invalid parameter class_weight: expected None, "balanced" or a mapping, got {cw!r}')
 

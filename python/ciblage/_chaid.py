@@ -362,15 +362,20 @@ class ChaidClassifier:
         if "tree_" in state:
             if not isinstance(state["tree_"], str):
                 raise ModelFileError(f"{name} pickle: tree_: expected the model's JSON text")
-            tree = _native.ChaidModel.from_json(state["tree_"])
+            tree = _native.ChaidModel.from_json(est.model_text(state["tree_"], f"{name} pickle: tree_"))
             state["tree_"] = tree
             # Derived from the tree, never trusted from the pickle.
             state["_predictors"] = tree.predictors()
             names = [p[0] for p in state["_predictors"]]
-            if [str(c) for c in state.get("feature_names_in_", [])] != names:
+            seen = state.get("feature_names_in_", [])
+            if not isinstance(seen, (list, tuple, np.ndarray)) or np.ndim(seen) != 1:
+                raise ModelFileError(f"{name} pickle: feature_names_in_: expected a list of names, got {type(seen).__name__}")
+            if [str(c) for c in seen] != names:
                 raise ModelFileError(f"{name} pickle: feature_names_in_: differs from the model's predictors {names}")
             state["n_features_in_"] = len(names)
             classes = state.get("classes_")
+            if classes is not None and (not isinstance(classes, (list, tuple, np.ndarray)) or np.ndim(classes) != 1):
+                raise ModelFileError(f"{name} pickle: classes_: expected an array of labels, got {type(classes).__name__}")
             if tree.classes and (classes is None or [str(c) for c in classes] != list(tree.classes)):
                 raise ModelFileError(f"{name} pickle: classes_: differs from the model's classes {tree.classes}")
         self.__dict__.update(state)

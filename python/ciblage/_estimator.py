@@ -16,6 +16,7 @@ from .exceptions import (
     DataConversionWarning,
     InvalidInputError,
     InvalidParameterError,
+    ModelFileError,
     NotFittedError,
 )
 
@@ -47,6 +48,16 @@ def _conversion_warning() -> type[Warning]:
     if base not in _SKLEARN_TWINS:
         _SKLEARN_TWINS[base] = type("DataConversionWarning", (DataConversionWarning, base), {"__module__": __name__})
     return _SKLEARN_TWINS[base]
+
+
+def model_text(text: str, where: str) -> str:
+    """A saved model's JSON text, checked to be encodable as UTF-8 (a
+    string with lone surrogates cannot be read)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise ModelFileError(f"{where}: not valid UTF-8 text ({e.reason} at position {e.start})") from None
+    return text
 
 
 def _is_sparse(x: Any) -> bool:
