@@ -503,7 +503,9 @@ class CartClassifier(_CartBase):
             weights = np.array([float(cw.get(c, 1.0)) for c in classes.tolist()])
             if not (weights[codes] > 0).any():
                 raise InvalidParameterError("invalid parameter class_weight: every row gets weight zero")
-            if not np.isfinite(weights[codes].sum()):
+            with np.errstate(over="ignore"):
+                total = weights[codes].sum()
+            if not np.isfinite(total):
                 raise InvalidParameterError(
                     "invalid parameter class_weight: the total weight of the rows overflows the range of 64-bit floats"
                 )

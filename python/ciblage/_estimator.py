@@ -320,7 +320,9 @@ def checked_weights(sample_weight: Any, n: int) -> np.ndarray | None:
         raise InvalidParameterError(
             "invalid parameter sample_weight: every weight is zero: at least one must be positive"
         )
-    if not np.isfinite(w.sum()):
+    with np.errstate(over="ignore"):
+        total = w.sum()
+    if not np.isfinite(total):
         raise InvalidInputError("sample_weight: the sum of the weights overflows the range of 64-bit floats")
     return w
 
