@@ -159,6 +159,8 @@ ERROR_CASES = [
     E(lambda: _cart().cost_complexity_cv(X, Y, random_state=-3), InvalidParameterError, r"invalid parameter random_state", id="cart-cv-random-state"),
     E(lambda: _cart().cost_complexity_cv(X, Y[:4]), InvalidInputError, r"y: expected 120 values", id="cart-cv-y-length"),
     E(lambda: CC().apply(X), NotFittedError, r"CartClassifier is not fitted", id="cart-apply-unfitted"),
+    E(lambda: _cart().cost_complexity_cv(X, Y, cv=3, sample_weight=np.r_[1.0, np.zeros(N - 1)]), InvalidParameterError,
+      r"sample_weight: the rows outside fold \d all weigh zero", id="cart-cv-fold-without-weight"),
     # --- Values out of the range of the computation -----------------------
     # Features are read as float32: ±1e308 became ±inf there (the exact
     # splitter grew without end).

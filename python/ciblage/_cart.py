@@ -346,8 +346,13 @@ class _CartBase:
         order = rng.permutation(n)
         folds = np.array_split(order, k)
         losses = np.zeros((len(reps), n))
-        for held in folds:
+        for fold, held in enumerate(folds):
             train = np.setdiff1d(order, held)
+            if w is not None and not (w[train] > 0).any():
+                raise InvalidParameterError(
+                    f"invalid parameter sample_weight: the rows outside fold {fold} all weigh zero: no tree can be "
+                    f"grown to score it (use fewer folds or more rows of positive weight)"
+                )
             tree = type(self)(**params).fit(x[train], yv[train], None if w is None else w[train])
             for j, a in enumerate(reps):
                 pruned = tree.tree_.pruned(float(a))
