@@ -200,6 +200,13 @@ ERROR_CASES = [
     E(lambda: CC(n_threads=2**64).fit(X, Y), InvalidParameterError, r"invalid parameter n_threads", id="cart-n-threads-2-64"),
     E(lambda: CC(categorical_features=np.array(0)).fit(X, Y), InvalidParameterError,
       r"invalid parameter categorical_features", id="cart-categorical-features-0d-array"),
+    # --- CHAID predictors too large to merge (minutes and gigabytes) --------
+    E(lambda: HC().fit(pd.DataFrame({"id": [f"c{i}" for i in range(1001)]}), np.arange(1001) % 2), InvalidInputError,
+      r'X column "id": 1001 categories, more than the 1000 allowed for nominal predictors', id="chaid-nominal-1001-categories"),
+    E(lambda: HR(column_types={"v": "ordinal"}).fit(pd.DataFrame({"v": np.arange(5001)}), np.arange(5001.0)),
+      InvalidInputError, r'X column "v": 5001 categories, more than the 5000 allowed for ordinal predictors', id="chaid-ordinal-5001-categories"),
+    E(lambda: HC(bins=2**31 - 1).fit(DF, YD), InvalidParameterError, r"invalid parameter bins: expected an integer from 2 to 5,000",
+      id="chaid-bins-beyond-5000"),
     # --- Columns a tree cannot read ----------------------------------------
     E(lambda: CC().fit(pa.table({"l": pa.array([[1], [2]] * (N // 2)), "b": X[:, 1]}), Y), ColumnTypeError,
       r"X: column 'l' holds values that are neither numbers nor category labels", id="cart-list-column"),

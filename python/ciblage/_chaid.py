@@ -211,7 +211,9 @@ class ChaidClassifier:
             min_child=_opt_count("min_child", self.min_child),
             exhaustive=as_bool(self.exhaustive, "exhaustive"),
             bonferroni=as_bool(self.bonferroni, "bonferroni"),
-            bins=as_int(self.bins, "bins", 2, 2**31 - 1),
+            # More bins than an ordinal predictor may have categories
+            # could only be refused later, after binning.
+            bins=as_int(self.bins, "bins", 2, 5_000),
             preset=as_choice(self.preset, "preset", ("spss", "chaid_package")),
             statistic=as_choice(self.statistic, "statistic", ("pearson", "likelihood_ratio")),
             split_merged=_opt_probability("split_merged", self.split_merged),

@@ -394,8 +394,36 @@ fn check_inputs(predictors: &[Predictor], n: usize, weights: Option<&[f64]>) -> 
                 got: p.codes.len(),
             });
         }
+        check_category_count(p)?;
     }
     check_sample_weight(weights, n)
+}
+
+/// Most categories of a nominal predictor: merging tests every pair of
+/// groups at each step (about k³/6 tests for k categories, with a table of
+/// k² pairs); 20,000 categories took minutes and gigabytes.
+pub const MAX_NOMINAL_CATEGORIES: usize = 1_000;
+
+/// Most categories of an ordinal or binned predictor: merging tests every
+/// adjacent pair at each step (about k²/2 tests).
+pub const MAX_ORDINAL_CATEGORIES: usize = 5_000;
+
+/// Refuses a predictor with more categories than its kind's limit.
+fn check_category_count(p: &Predictor) -> Result<()> {
+    let (limit, kind) = match p.kind {
+        PredictorKind::Nominal => (MAX_NOMINAL_CATEGORIES, "nominal"),
+        PredictorKind::Ordinal => (MAX_ORDINAL_CATEGORIES, "ordinal"),
+        PredictorKind::Continuous => (MAX_ORDINAL_CATEGORIES, "binned"),
+    };
+    if p.labels.len() <= limit {
+        return Ok(());
+    }
+    Err(CiblageError::TooManyCategories {
+        argument: format!("X column {:?}", p.name),
+        found: p.labels.len(),
+        limit,
+        kind,
+    })
 }
 
 /// Index of the best candidate under the tie rule.
