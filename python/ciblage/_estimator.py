@@ -239,7 +239,11 @@ def class_target(y: Any, estimator: Any, n: int) -> tuple[np.ndarray, np.ndarray
     yy = _column(y, estimator, n)
     _check_finite_target(yy)
     _check_labels_present(yy)
-    if yy.dtype.kind in "fc" and not np.array_equal(yy, np.round(yy)):
+    fractional = yy.dtype.kind in "fc" and not np.array_equal(yy, np.round(yy))
+    if yy.dtype.kind == "O":
+        # Python floats among object labels: 1.5 is a value, not a class.
+        fractional = any(isinstance(v, (float, np.floating)) and not float(v).is_integer() for v in yy)
+    if fractional:
         raise InvalidInputError(
             "y: Unknown label type: continuous. A classifier needs class labels (integers, strings, "
             "booleans); use a regressor for a continuous target"
