@@ -446,7 +446,20 @@ def _cart_dates_as_categories_when_listed() -> None:
     assert m.categories_[0] == sorted(set(dates))
 
 
+def _cart_r2_of_huge_targets() -> None:
+    # R² is scale-free: scoring targets near 1e300 gives the R² of the
+    # same targets at scale 1 (it was NaN: the squares overflowed).
+    m = CR(max_depth=2, random_state=0).fit(X, YV)
+    pred = m.predict(X)
+    truth = YV + 0.1 * np.sin(np.arange(N))
+    expected = 1 - np.sum((truth - pred) ** 2) / np.sum((truth - truth.mean()) ** 2)
+    m_big = CR(max_depth=2, random_state=0).fit(X, YV * 1e150)
+    np.testing.assert_allclose(m_big.score(X, truth * 1e150), expected, rtol=1e-9)
+    np.testing.assert_allclose(m.score(X, truth), expected, rtol=1e-12)
+
+
 RESULT_CASES = [
+    E(_cart_r2_of_huge_targets, id="cart-regressor-score-1e150"),
     E(_cart_float32_max_is_a_feature_value, id="cart-float32-max"),
     E(_cart_huge_min_samples_leaf, id="cart-min-samples-leaf-2-63"),
     E(_cart_many_threads, id="cart-n-threads-4096"),

@@ -371,6 +371,11 @@ def r2(y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray | None) -> fl
     """Coefficient of determination R², weighted (1 for a perfect fit, 0
     for the mean; a constant target gives 1 when predicted exactly, else 0)."""
     w = np.ones_like(y_true) if weights is None else weights
+    # R² does not depend on the scale: values near 1e308 are scaled down
+    # so that their squares stay finite (they gave NaN).
+    scale = max(float(np.max(np.abs(y_true), initial=0.0)), float(np.max(np.abs(y_pred), initial=0.0)))
+    if scale > 1e100:
+        y_true, y_pred = y_true / scale, y_pred / scale
     mean = np.average(y_true, weights=w)
     ss_res = float(np.sum(w * (y_true - y_pred) ** 2))
     ss_tot = float(np.sum(w * (y_true - mean) ** 2))
