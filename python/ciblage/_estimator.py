@@ -240,7 +240,7 @@ def class_target(y: Any, estimator: Any, n: int) -> tuple[np.ndarray, np.ndarray
     _check_finite_target(yy)
     _check_labels_present(yy)
     fractional = yy.dtype.kind in "fc" and not np.array_equal(yy, np.round(yy))
-    if yy.dtype.kind == "O":
+    if yy.dtype.kind == "O" and _object_kind(yy) not in ("string", "bytes", "integer", "boolean", "empty"):
         # Python floats among object labels: 1.5 is a value, not a class.
         fractional = any(isinstance(v, (float, np.floating)) and not float(v).is_integer() for v in yy)
     if fractional:
@@ -271,6 +271,16 @@ def value_target(y: Any, estimator: Any, n: int) -> np.ndarray:
     return yy
 
 
+def _object_kind(values: np.ndarray) -> str:
+    """pandas' name for what an object array holds ("string", "integer",
+    "mixed", …; scanned in C), or "unknown" without pandas."""
+    try:
+        import pandas as pd
+    except ImportError:
+        return "unknown"
+    return str(pd.api.types.infer_dtype(values, skipna=True))
+
+
 def _check_real(values: np.ndarray, name: str) -> None:
     """Refuses arrays that numpy would cast to float64 by dropping or
     reinterpreting: complex numbers, dates, durations, text."""
@@ -279,7 +289,11 @@ def _check_real(values: np.ndarray, name: str) -> None:
         raise ColumnTypeError(f"{name}: cannot be read as numbers: complex values (the imaginary part would be lost)")
     if kind in "mM":
         raise ColumnTypeError(f"{name}: cannot be read as numbers: dates or durations ({values.dtype})")
-    if kind in "USV" or (kind == "O" and any(isinstance(v, (str, bytes)) for v in values.flat)):
+    if kind in "USV" or (
+        kind == "O"
+        and _object_kind(values.ravel()) not in ("integer", "floating", "boolean", "decimal", "empty")
+        and any(isinstance(v, (str, bytes)) for v in values.flat)
+    ):
         raise ColumnTypeError(f"{name}: cannot be read as numbers: text values")
 
 
