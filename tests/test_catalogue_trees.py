@@ -458,7 +458,23 @@ def _cart_r2_of_huge_targets() -> None:
     np.testing.assert_allclose(m.score(X, truth), expected, rtol=1e-12)
 
 
+def _dot_strings_stay_closed() -> None:
+    # Names ending in a backslash, holding quotes or line breaks: every
+    # quoted DOT string still ends where it should. Checked by reading the
+    # strings back as Graphviz does (only \" is an escape).
+    import re
+
+    frame = pd.DataFrame({"a\\": np.where(YD == 1, 'x"y\\', "q\nz"), "b": X[:, 1]})
+    dots = [CC(max_depth=1, random_state=0).fit(frame, YD).export_graphviz(feature_names=list(frame.columns)),
+            HC(**SMALL).fit(frame, YD).to_dot()]
+    for dot in dots:
+        for line in dot.splitlines()[2:-1]:
+            # One statement per line, each label one closed string.
+            assert re.fullmatch(r'[^"]*"(?:[^"\\]|\\.)*"[^"]*', line), line
+
+
 RESULT_CASES = [
+    E(_dot_strings_stay_closed, id="dot-strings-closed"),
     E(_cart_r2_of_huge_targets, id="cart-regressor-score-1e150"),
     E(_cart_float32_max_is_a_feature_value, id="cart-float32-max"),
     E(_cart_huge_min_samples_leaf, id="cart-min-samples-leaf-2-63"),
