@@ -218,6 +218,8 @@ ERROR_CASES = [
       r"X: column 's' holds values that are neither numbers nor category labels", id="chaid-struct-column"),
     E(lambda: HR().fit(pa.table({"l": pa.array([[1], [2]] * (N // 2))}), YV), ColumnTypeError,
       r"X: column 'l' holds values", id="chaid-regressor-list-column"),
+    E(lambda: HC().fit([[1.0, 2.0], [1.0]] * (N // 2), Y), InvalidInputError, r"X: cannot be read as an array", id="chaid-ragged-rows"),
+    E(lambda: CR().fit([[1.0, 2.0], [1.0]] * (N // 2), YV), InvalidInputError, r"X: cannot be read as an array", id="cart-ragged-rows"),
     E(lambda: HC().fit(pa.chunked_array([X[:, 0]]), Y), InvalidInputError,
       r"X: expected a 2-D array or a table, got a pyarrow ChunkedArray", id="chaid-pyarrow-chunked-array"),
     E(lambda: CC().fit(DF.assign(z=X[:, 0] + 1j), YD), ColumnTypeError, r"X: column 'z' holds complex numbers",

@@ -34,7 +34,10 @@ def _frame(X: Any) -> Any:
         raise InvalidInputError(f"X: expected a 2-D array or a table, got a {mod} {type(X).__name__} (one column)")
     if X is None:
         raise InvalidInputError("X: expected a 2-D array or a table, got None")
-    arr = np.asarray(X)
+    try:
+        arr = np.asarray(X)
+    except (TypeError, ValueError) as e:
+        raise InvalidInputError(f"X: cannot be read as an array: {e}") from e
     if arr.ndim != 2:
         raise InvalidInputError(f"X: expected a 2-D array or a table, got {arr.ndim} dimension(s)")
     return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
