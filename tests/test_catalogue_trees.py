@@ -529,6 +529,23 @@ PICKLE_CASES = [
 ]
 
 
+PICKLE_CASES += [
+    E(lambda: ciblage._native.CartTree.from_json(b"\xff{}"), r"CART model: the bytes are not UTF-8", id="cart-json-bytes-not-utf8"),
+    E(lambda: ciblage._native.CartTree.from_json(None), r"CART model: expected the JSON text \(str or bytes\), got NoneType",
+      id="cart-json-none"),
+    E(lambda: ciblage._native.ChaidModel.from_json(_chaid().tree_.to_json() + "\udcff"), r"CHAID model: the text is not valid UTF-8",
+      id="chaid-json-surrogate"),
+    E(lambda: ciblage._native.ChaidModel.from_json(3.5), r"CHAID model: expected the JSON text", id="chaid-json-float"),
+]
+
+
+def test_model_json_is_read_from_utf8_bytes() -> None:
+    cart, chaid = _cart(), _chaid()
+    again = ciblage._native.CartTree.from_json(cart.tree_.to_json().encode())
+    np.testing.assert_array_equal(again.apply(X), cart.tree_.apply(X))
+    assert ciblage._native.ChaidModel.from_json(chaid.tree_.to_json().encode()).to_json() == chaid.tree_.to_json()
+
+
 @pytest.mark.parametrize("call, message", PICKLE_CASES)
 def test_hand_edited_pickles_raise_model_file_error(call: Callable[[], Any], message: str) -> None:
     with pytest.raises(ModelFileError, match=message):

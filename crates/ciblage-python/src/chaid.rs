@@ -427,11 +427,11 @@ impl PyChaidModel {
         Ok((from_json, (slf.get().inner.to_json(),)))
     }
 
-    /// Reads a model written by `to_json`.
+    /// Reads a model written by `to_json` (`str`, or `bytes` of UTF-8).
     #[staticmethod]
-    fn from_json(text: &str) -> BindResult<Self> {
+    fn from_json(text: &Bound<'_, PyAny>) -> BindResult<Self> {
         Ok(Self {
-            inner: ChaidModel::from_json(text)?,
+            inner: ChaidModel::from_json(&crate::cart::model_json(text, "CHAID model")?)?,
         })
     }
 }
