@@ -304,11 +304,14 @@ def sample_weights(sample_weight: Any, n: int, name: str = "sample_weight") -> n
         return None
     try:
         raw = np.asarray(sample_weight)
-        if raw.dtype.kind in "cmMUSV" or raw.dtype.kind == "O":
-            try:
-                _check_real(raw, name)
-            except ColumnTypeError as e:
-                raise InvalidInputError(str(e)) from None
+    except (TypeError, ValueError) as e:
+        raise InvalidInputError(f"{name}: cannot be read as numbers ({e})") from e
+    if raw.dtype.kind in "cmMUSVO":
+        try:
+            _check_real(raw, name)
+        except ColumnTypeError as e:
+            raise InvalidInputError(str(e)) from None
+    try:
         w = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as e:
         raise InvalidInputError(f"{name}: cannot be read as numbers ({e})") from e
