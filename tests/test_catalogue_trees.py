@@ -204,6 +204,9 @@ ERROR_CASES = [
     E(lambda: CC(n_threads=2**64).fit(X, Y), InvalidParameterError, r"invalid parameter n_threads", id="cart-n-threads-2-64"),
     E(lambda: CC(categorical_features=np.array(0)).fit(X, Y), InvalidParameterError,
       r"invalid parameter categorical_features", id="cart-categorical-features-0d-array"),
+    E(lambda: CC(splitter="hist").fit(pd.DataFrame({"a": pd.Categorical(np.arange(N * 3) % 300)}), np.arange(N * 3) % 2),
+      InvalidParameterError, r'max_bins: feature 0 has 300 categories, more than max_bins \(255\): use splitter="best"',
+      id="cart-hist-300-categories"),
     # --- CHAID predictors too large to merge (minutes and gigabytes) --------
     E(lambda: HC().fit(pd.DataFrame({"id": [f"c{i}" for i in range(1001)]}), np.arange(1001) % 2), InvalidInputError,
       r'X column "id": 1001 categories, more than the 1000 allowed for nominal predictors', id="chaid-nominal-1001-categories"),

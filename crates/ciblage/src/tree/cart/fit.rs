@@ -238,10 +238,17 @@ impl CartValidParams {
                 codes.sort_unstable();
                 codes.dedup();
                 if codes.len() > usize::from(max_bins) {
+                    // max_bins is at most 255: past that only the exact
+                    // splitter can take the feature.
+                    let fix = if codes.len() > 255 {
+                        "use splitter=\"best\" (the histogram splitter holds at most 255 bins)"
+                    } else {
+                        "raise max_bins or use splitter=\"best\""
+                    };
                     return Err(CiblageError::param(
                         "max_bins",
                         format!(
-                            "feature {f} has {} categories, more than max_bins ({max_bins}): raise max_bins or use splitter=\"best\"",
+                            "feature {f} has {} categories, more than max_bins ({max_bins}): {fix}",
                             codes.len()
                         ),
                     ));
