@@ -25,6 +25,7 @@ import pytest
 
 import ciblage
 from ciblage.exceptions import (
+    ColumnNotFoundError,
     ColumnTypeError,
     InvalidInputError,
     InvalidParameterError,
@@ -66,6 +67,18 @@ def _directory(name: str) -> str:
     path = os.path.join(_DIR, name)
     os.makedirs(path, exist_ok=True)
     return path
+
+
+def _arrow_tx(timestamps: pa.Array) -> pa.Table:
+    """Two customers, one row each, at the given instants."""
+    return pa.table({"customer_id": [1, 2], "timestamp": timestamps, "amount": [1.0, 2.0]})
+
+
+def _concentration_state(state: dict[str, Any]) -> Any:
+    """A Concentration unpickled from a hand-edited state."""
+    c = ciblage.Concentration.__new__(ciblage.Concentration)
+    c.__setstate__(state)
+    return c
 
 
 CLASSIC = ciblage.SegmentTable.classic()
@@ -296,6 +309,92 @@ BAD: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
      r"^invalid parameter return_rate"),
     ("data-library-int", lambda: ciblage.datasets.transactions(library=5), InvalidParameterError,
      r"^invalid parameter library"),
+    # --- second sweep: timestamps beyond the supported range ------------------
+    ("rfm-date32-max", lambda: ciblage.rfm(_arrow_tx(pa.array([0, 2**31 - 1], pa.date32()))),
+     InvalidInputError, r"^timestamp: timestamp out of range at row 1$"),
+    ("rfm-date32-min", lambda: ciblage.rfm(_arrow_tx(pa.array([-2**31, 0], pa.date32()))),
+     InvalidInputError, r"^timestamp: timestamp out of range at row 0$"),
+    ("rfm-timestamp-int64-max", lambda: ciblage.rfm(_arrow_tx(pa.array([0, 2**63 - 1], pa.timestamp("us")))),
+     InvalidInputError, r"^timestamp: timestamp out of range at row 1$"),
+    ("rfm-timestamp-int64-max-with-as-of", lambda: ciblage.rfm(
+        _arrow_tx(pa.array([0, 2**63 - 1], pa.timestamp("us"))), as_of="2024-01-01"),
+     InvalidInputError, r"^timestamp: timestamp out of range at row 1$"),
+    ("rfm-timestamp-near-int64-min", lambda: ciblage.rfm(_arrow_tx(pa.array([-2**63 + 1, 0], pa.timestamp("us")))),
+     InvalidInputError, r"^timestamp: timestamp out of range at row 0$"),
+    ("rfm-timestamp-out-of-range-named", lambda: ciblage.rfm(
+        _arrow_tx(pa.array([0, 2**31 - 1], pa.date32())).rename_columns(["customer_id", "when", "amount"]),
+        timestamp="when"),
+     InvalidInputError, r'^timestamp \(column "when"\): timestamp out of range at row 1$'),
+    ("retention-date32-max", lambda: ciblage.retention(_arrow_tx(pa.array([0, 2**31 - 1], pa.date32()))),
+     InvalidInputError, r"^timestamp: timestamp out of range at row 1$"),
+    # --- empty tables whose columns have no type ---------------------------------
+    ("rfm-empty-dict", lambda: ciblage.rfm({"customer_id": [], "timestamp": [], "amount": []}),
+     InvalidInputError, r"^transactions: input is empty$"),
+    ("rfm-empty-untyped-pandas", lambda: ciblage.rfm(pd.DataFrame(columns=["customer_id", "timestamp", "amount"])),
+     InvalidInputError, r"^transactions: input is empty$"),
+    ("totals-empty-dict", lambda: ciblage.customer_totals({"customer_id": [], "amount": []}),
+     InvalidInputError, r"^transactions: input is empty$"),
+    ("totals-empty-dict-missing-column-first", lambda: ciblage.customer_totals({"customer_id": []}),
+     ColumnNotFoundError, r'^amount: column "amount" not found'),
+    # --- polars types Arrow cannot take ------------------------------------------
+    ("rfm-polars-int128-ids", lambda: ciblage.rfm(pl.from_pandas(tx()).with_columns(pl.col("customer_id").cast(pl.Int128))),
+     ColumnTypeError, r'^customer: column "customer_id" has polars type Int128'),
+    ("totals-polars-int128-amounts", lambda: ciblage.customer_totals(
+        pl.DataFrame({"customer_id": [1, 2], "amount": [1, 2]}).with_columns(pl.col("amount").cast(pl.Int128))),
+     ColumnTypeError, r'^amount: column "amount" has polars type Int128'),
+    # --- output columns that would take an input column's name -------------------
+    ("totals-id-named-revenue", lambda: ciblage.customer_totals(tx().rename(columns={"customer_id": "revenue"}),
+                                                                customer="revenue"),
+     InvalidParameterError, r'^invalid parameter customer: column "revenue" is kept in the output'),
+    ("totals-id-named-transactions-polars", lambda: ciblage.customer_totals(
+        pl.from_pandas(tx().rename(columns={"customer_id": "transactions"})), customer="transactions"),
+     InvalidParameterError, r'^invalid parameter customer: column "transactions"'),
+    ("totals-id-named-margin-with-cost", lambda: ciblage.customer_totals(
+        tx(c=[1.0, 1.0, 1.0]).rename(columns={"customer_id": "margin"}), customer="margin", cost="c"),
+     InvalidParameterError, r'^invalid parameter customer: column "margin"'),
+    ("tiers-value-named-rank", lambda: ciblage.value_tiers(CUSTOMERS.rename(columns={"monetary": "rank"}), value="rank"),
+     InvalidParameterError, r'^invalid parameter value: column "rank" is kept in the output of value_tiers'),
+    ("tiers-id-named-tier", lambda: ciblage.value_tiers(CUSTOMERS.rename(columns={"customer_id": "tier"}),
+                                                        customer="tier"),
+     InvalidParameterError, r'^invalid parameter customer: column "tier"'),
+    ("tiers-id-is-the-value", lambda: ciblage.value_tiers(CUSTOMERS, customer="monetary"),
+     InvalidParameterError, r'^invalid parameter customer: column "monetary"'),
+    ("tiers-list-ids", lambda: ciblage.value_tiers(CUSTOMERS.assign(customer_id=[[1], [2], [3]])),
+     ColumnTypeError, r'^customer \(column "customer_id"\): has type list<item: int64>'),
+    # --- an RFM table with every row excluded and no as_of -----------------------
+    ("rfm-every-row-excluded", lambda: ciblage.rfm(tx(amount=[-1.0, -2.0, -3.0]), negative_amounts="exclude"),
+     InvalidInputError, r"before the default reference date \(3 rows read, 0 after the reference date, 3 negative"),
+    # --- hand-edited Concentration pickles ---------------------------------------
+    ("conc-state-missing-key", lambda: _concentration_state({"values": [1.0], "column": "value"}),
+     InvalidInputError, r"^Concentration: the pickled state cannot be read: KeyError\('kind'\)"),
+    ("conc-state-text-values", lambda: _concentration_state({"values": "abc", "kind": "pyarrow", "column": "value"}),
+     InvalidInputError, r"^Concentration: the pickled state cannot be read"),
+    ("conc-state-2d-values", lambda: _concentration_state({"values": [[1.0]], "kind": "pyarrow", "column": "value"}),
+     InvalidInputError, r"^Concentration: the pickled values are not 1-D"),
+    ("conc-state-nan", lambda: _concentration_state({"values": [1.0, float("nan")], "kind": "pyarrow", "column": "v"}),
+     InvalidInputError, r"^value \(column \"v\"\): non-finite value NaN at row 1$"),
+    # --- all-null columns (no type inferred) are nulls ---------------------------
+    ("rfm-all-null-amounts", lambda: ciblage.rfm(tx(amount=[None, None, None])), InvalidInputError,
+     r"^amount: null value at row 0$"),
+    ("rfm-all-null-ids", lambda: ciblage.rfm(tx(customer_id=[None, None, None])), InvalidInputError,
+     r'^customer \(column "customer_id"\): null value at row 0$'),
+    ("rfm-all-null-timestamps-named", lambda: ciblage.rfm(tx(when=[None, None, None]), timestamp="when"),
+     InvalidInputError, r'^timestamp \(column "when"\): null value at row 0$'),
+    ("rfm-all-null-cost", lambda: ciblage.rfm(tx(c=[None, None, None]), cost="c"), InvalidInputError,
+     r'^cost \(column "c"\): null value at row 0$'),
+    ("rfm-polars-null-amounts", lambda: ciblage.rfm(pl.DataFrame({"customer_id": [1, 2], "timestamp": [
+        dt.date(2024, 1, 1)] * 2, "amount": [None, None]})), InvalidInputError, r"^amount: null value at row 0$"),
+    ("totals-all-null-amounts", lambda: ciblage.customer_totals({"customer_id": [1, 2], "amount": [None, None]}),
+     InvalidInputError, r"^amount: null value at row 0$"),
+    ("tiers-all-null-values", lambda: ciblage.value_tiers(CUSTOMERS.assign(monetary=[None, None, None])),
+     InvalidInputError, r'^value \(column "monetary"\): null value at row 0$'),
+    ("conc-all-none-list", lambda: ciblage.concentration([None, None]), InvalidInputError,
+     r"^value: null value at row 0$"),
+    # --- synthetic data beyond what memory holds ----------------------------------
+    ("data-transactions-above-1e8", lambda: ciblage.datasets.transactions(transactions=10**8 + 1),
+     InvalidParameterError, r"^invalid parameter transactions: expected an integer from 1 to 100,000,000"),
+    ("data-customers-2-31", lambda: ciblage.datasets.transactions(customers=2**31), InvalidParameterError,
+     r"^invalid parameter customers: expected an integer from 1 to 100,000,000"),
 ]
 
 
@@ -549,3 +648,165 @@ def test_customer_totals_string_view_and_dictionary_ids(kind) -> None:
     expected = pd.DataFrame({"c": ["x", "y", "x"], "a": [1.5, 2.0, 3.0]}).groupby("c", sort=False)["a"].sum()
     assert got.column("customer_id").to_pylist() == expected.index.tolist()
     assert got.column("revenue").to_pylist() == expected.tolist()
+
+
+# --- second sweep: valid edge inputs ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arrow_type", "values"),
+    [(pa.decimal32(5, 2), ["10.25", "20.50", "30.75"]), (pa.decimal64(12, 3), ["10.250", "-20.500", "30.750"])],
+    ids=["decimal32", "decimal64"],
+)
+def test_decimal32_and_decimal64_amounts(arrow_type, values) -> None:
+    amounts = pa.array([decimal.Decimal(v) for v in values], arrow_type)
+    table = pa.table({"customer_id": [1, 2, 2], "timestamp": pa.array([dt.date(2024, 1, d) for d in (1, 2, 3)]),
+                      "amount": amounts})
+    expected = pd.DataFrame({"customer_id": [1, 2, 2], "amount": [float(v) for v in values]})
+    assert ciblage.rfm(table, bins=2).column("monetary").to_pylist() == _monetary_by_pandas(expected)
+    assert ciblage.customer_totals(table).column("revenue").to_pylist() == _monetary_by_pandas(expected)
+
+
+@pytest.mark.parametrize("unit", ["Y", "M", "W", "D", "h", "m", "s", "ms", "us", "ns"])
+def test_numpy_datetime64_of_every_unit_in_a_dict(unit) -> None:
+    stamps = np.array(["2023-01-01", "2024-03-01T10:30", "2024-06-15T23:59"], dtype="datetime64[m]").astype(
+        f"datetime64[{unit}]")
+    out = ciblage.rfm({"customer_id": [1, 2, 2], "timestamp": stamps, "amount": [1.0, 2.0, 3.0]}, bins=2)
+    # numpy truncates to the unit; days are counted from the truncated instants.
+    days = stamps.astype("datetime64[D]").astype("int64")
+    as_of = days.max() + 1
+    expected = [int(as_of - days[0]), int(as_of - max(days[1], days[2]))]
+    assert out.column("recency_days").to_pylist() == expected
+
+
+def test_subnormal_values_in_concentration() -> None:
+    # Equal values, however small: the Lorenz curve is the diagonal.
+    c = ciblage.concentration(np.full(3, 5e-324))
+    assert c.gini == 0.0
+    assert c.top_share(0.5) == pytest.approx(0.5, abs=1e-12)
+    assert c.customers_for_value(0.5) == pytest.approx(0.5, abs=1e-12)
+    assert c.lorenz(5).column("share_of_value").to_pylist() == pytest.approx([0, 0.25, 0.5, 0.75, 1], abs=1e-12)
+    # 1..4 times 1e-310: the curve of 1..4, computed by numpy.
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    tiny = ciblage.concentration(x * 1e-310)
+    cum = np.concatenate([[0.0], np.cumsum(x)]) / x.sum()
+    p = np.linspace(0, 1, 9)
+    expected = np.interp(p * len(x), np.arange(len(x) + 1), cum)
+    assert tiny.lorenz(9).column("share_of_value").to_pylist() == pytest.approx(expected.tolist(), abs=1e-12)
+    assert tiny.gini == pytest.approx(_gini(x), abs=1e-12)
+
+
+def test_rfm_result_and_concentration_pickle() -> None:
+    import copy
+    import pickle
+
+    result = ciblage.rfm_analysis(tx(customer_id=[1, 2, 3]), bins=2)
+    back = pickle.loads(pickle.dumps(result))
+    assert back.customers.equals(result.customers) and back.segments.equals(result.segments)
+    assert (len(back), back.as_of, back.criteria) == (len(result), result.as_of, result.criteria)
+    assert back.input_report == result.input_report and back.customers.attrs == result.customers.attrs
+    assert copy.deepcopy(result).thresholds.equals(result.thresholds)
+    c = ciblage.concentration(CUSTOMERS)
+    again = pickle.loads(pickle.dumps(c))
+    assert (again.gini, again.total, again.customers) == (c.gini, c.total, c.customers)
+    assert type(again.lorenz(5)) is pd.DataFrame
+    assert again.lorenz(5).equals(c.lorenz(5))
+    assert again.top_share(0.3) == c.top_share(0.3)
+
+
+def test_html_reprs_of_results() -> None:
+    result = ciblage.rfm_analysis(tx(), bins=2)
+    assert result._repr_html_().startswith(f"<p><b>{repr(result)}</b></p>")
+    assert "Champions" in result._repr_html_()
+    tiers = ciblage.value_tiers(pa.table({"customer_id": ["a", "b"], "monetary": [1.0, 2.0]}), names=["<A>", "B", "C"])
+    assert "&lt;A&gt;" in tiers._repr_html_() and "<A>" not in tiers._repr_html_()
+    conc = ciblage.concentration(np.array([1.0, 3.0]))
+    assert conc._repr_html_() == f"<p><b>{repr(conc)}</b></p>"
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [__import__("zoneinfo").ZoneInfo("Asia/Tokyo"), dt.timezone(dt.timedelta(hours=9)), dt.timezone.utc],
+    ids=["zoneinfo", "fixed-offset", "utc"],
+)
+def test_timezone_as_a_tzinfo(zone) -> None:
+    # 2024-01-01 20:00 UTC is 2024-01-02 05:00 in Tokyo (UTC+9, no DST).
+    df = tx(timestamp=pd.to_datetime(["2024-01-01 20:00", "2024-01-01 10:00", "2024-01-03 10:00"]).tz_localize("UTC"))
+    out = ciblage.rfm(df, timezone=zone, bins=2)
+    local = df["timestamp"].dt.tz_convert(zone).dt.date
+    as_of = local.max() + dt.timedelta(days=1)
+    expected = [(as_of - d).days for d in pd.DataFrame({"c": df["customer_id"], "d": local}).groupby("c")["d"].max()]
+    assert out["recency_days"].tolist() == expected
+
+
+def test_big_endian_arrays_are_read_as_numbers() -> None:
+    values = np.array([4.0, 1.0, 3.0, 2.0], dtype=">f8")
+    assert ciblage.concentration(values).gini == pytest.approx(_gini(values.astype("<f8")), abs=1e-12)
+    tiers = ciblage.value_tiers(values, method="abc", bounds=[0.5])
+    assert tiers.customers.column("rank").to_pylist() == [1, 4, 2, 3]
+    df = pd.DataFrame({"customer_id": np.array([1, 2, 2], dtype=">i8"), "timestamp": pd.to_datetime(
+        ["2024-01-01", "2024-01-02", "2024-01-03"]), "amount": np.array([10.0, 20.0, 30.0], dtype=">f8")})
+    assert ciblage.rfm(df, bins=2)["monetary"].tolist() == [10.0, 50.0]
+    as_dict = {c: df[c].to_numpy() for c in df.columns}
+    assert ciblage.customer_totals(as_dict).column("revenue").to_pylist() == [10.0, 50.0]
+
+
+def test_range_of_values() -> None:
+    assert ciblage.concentration(range(1, 5)).gini == pytest.approx(_gini(np.arange(1, 5)), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_value_tiers_against_numpy_with_ties_zeros_and_negative_zero(seed) -> None:
+    rng = np.random.default_rng(seed)
+    v = np.round(rng.normal(3, 5, 40))  # many ties, zeros, -0.0 and negatives
+    v[:3] = [-0.0, 0.0, -0.0]
+    # Ranks: highest first, ties (−0.0 == 0.0 included) in input order.
+    order = np.argsort(-v, kind="stable")
+    expected_rank = np.empty(len(v), dtype=int)
+    expected_rank[order] = np.arange(1, len(v) + 1)
+    counted = ciblage.value_tiers(v)
+    assert counted.customers.column("rank").to_pylist() == expected_rank.tolist()
+    # Count tiers of the positive customers: the customer straddling a
+    # boundary goes to the upper tier (ranks up to ceil(n × cumulative share)).
+    positive = v > 0
+    ends = np.ceil(np.cumsum([0.05, 0.15, 0.80]) * positive.sum() - 1e-9)
+    names = ["Best", "Standard", "Small"]
+    expected = ["No value" if not p else names[int(np.searchsorted(ends, r, side="left"))]
+                for p, r in zip(positive, expected_rank)]
+    assert counted.customers.column("tier").to_pylist() == expected
+    # ABC: a customer's class is set by the value share held before him.
+    abc = ciblage.value_tiers(v, method="abc")
+    total = v[positive].sum()
+    before = {i: v[order[:k]][v[order[:k]] > 0].sum() / total for k, i in enumerate(order)}
+    expected_abc = ["No value" if not positive[i] else "ABC"[int(np.searchsorted([0.8, 0.95], before[i], side="right"))]
+                    for i in range(len(v))]
+    assert abc.customers.column("tier").to_pylist() == expected_abc
+
+
+def test_segment_tables_hash_like_their_equality() -> None:
+    a, b = ciblage.SegmentTable.classic(), ciblage.SegmentTable.from_json(CLASSIC.to_json())
+    other = ciblage.SegmentTable([RULE])
+    assert a == b and hash(a) == hash(b) and len({a, b, other}) == 2
+
+
+def test_segment_dicts_with_numpy_scores_and_upper_case_file_extensions() -> None:
+    rules = {"segment": [{"name": "A", "recency": [np.int64(1), np.int64(5)], "frequency": np.array([1, 5]),
+                          "monetary": [1, np.uint8(5)]}]}
+    plain = ciblage.SegmentTable([("A", (1, 5), (1, 5), (1, 5))])
+    out = ciblage.rfm(tx(), segments=rules, bins=2)
+    # One rule covering every cell: every customer is "A".
+    assert out["segment"].astype(str).tolist() == ["A", "A"]
+    path = _file("UPPER.JSON", plain.to_json().encode())
+    assert ciblage.rfm(tx(), segments=path, bins=2)["segment"].astype(str).tolist() == ["A", "A"]
+
+
+def test_dates_before_year_1_come_back_to_pandas_as_datetime64() -> None:
+    # 800,000 days before 1970-01-01 is in the year -221 (proleptic Gregorian).
+    days = pa.array([-800_000, 0], pa.date32())
+    df = pd.DataFrame({"customer_id": [1, 2], "timestamp": pd.Series(days, dtype=pd.ArrowDtype(pa.date32())),
+                       "amount": [1.0, 2.0]})
+    out = ciblage.rfm(df, as_of="2024-01-01", bins=2)
+    as_of = np.datetime64("2024-01-01", "D").astype("int64")
+    assert out["recency_days"].tolist() == [int(as_of + 800_000), int(as_of)]
+    assert out["first_purchase"].dtype == np.dtype("datetime64[ms]")
+    assert out["first_purchase"].iloc[0] == pd.Timestamp(np.datetime64(-800_000, "D"))

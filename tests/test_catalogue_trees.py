@@ -581,7 +581,7 @@ def test_cart_and_chaid_refuse_the_same_inputs_with_the_same_message(call: Calla
 
 
 def test_polars_lazy_frames_are_read_by_both_families() -> None:
-    pl = pytest.importorskip("polars")
+    import polars as pl
     lazy = pl.from_pandas(DF).lazy()
     np.testing.assert_array_equal(HC(**SMALL).fit(lazy, YD).predict(lazy), HC(**SMALL).fit(DF, YD).predict(DF))
     np.testing.assert_array_equal(CC(random_state=0).fit(lazy, YD).predict(lazy),

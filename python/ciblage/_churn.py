@@ -11,8 +11,8 @@ import pyarrow.compute as pc
 from . import _ids, _native
 from ._params import as_bool, as_choice, as_float, as_int, as_str
 from ._report import make_report, warn_left_out
-from ._tables import attach_report, from_arrow, iso_date, table_kind, to_arrow
-from .exceptions import InvalidInputError, InvalidParameterError
+from ._tables import as_timezone, attach_report, from_arrow, iso_date, table_kind, to_arrow
+from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
 
 #: Largest count parameter (days, periods) the native layer takes.
 _MAX_U32 = 2**32 - 1
@@ -23,10 +23,6 @@ __all__ = ["retention", "RetentionResult", "churn_flags", "migration", "Migratio
 def _out_kind(data: Any) -> str:
     kind = table_kind(data)
     return kind if kind in ("pandas", "polars") else "pyarrow"
-
-
-def _opt_str(value: Any, name: str) -> str | None:
-    return None if value is None else as_str(value, name)
 
 
 class RetentionResult:
@@ -53,7 +49,7 @@ class RetentionResult:
         self.cohort_sizes = from_arrow(native.cohort_sizes(), kind)
         self.survival = from_arrow(native.survival(), kind)
 
-    def cohorts(self, kind: str = "classic", *, shares: bool = True) -> Any:
+    def cohorts(self, kind: str = "classic", *, shares: bool | None = None) -> Any:
         """Cohort matrix, one row per acquisition cohort, one column per
         period since acquisition (``"0"``, ``"1"``, …); unobserved cells are
         null (right-censoring), never zero.
@@ -64,9 +60,18 @@ class RetentionResult:
                 or ``"survival"`` (Kaplan–Meier, columns ``"1"``, ``"2"``, …).
             shares: divide by the cohort size (revenue: by the cohort's
                 first-period revenue); ``False`` gives counts and amounts.
+                Default ``True``; survival is a share already, so ``shares``
+                given with ``kind="survival"`` raises
+                :class:`InvalidParameterError` rather than being ignored.
         """
         kind = as_choice(kind, "kind", ("classic", "rolling", "revenue", "survival"))
-        return from_arrow(self._native.cohorts(kind, as_bool(shares, "shares")), self._kind)
+        if shares is not None and kind == "survival":
+            raise InvalidParameterError(
+                f"invalid parameter shares: survival curves are shares already; shares={shares!r} does not "
+                "apply to kind='survival' (leave it out)"
+            )
+        flag = True if shares is None else as_bool(shares, "shares")
+        return from_arrow(self._native.cohorts(kind, flag), self._kind)
 
     def __repr__(self) -> str:
         return f"RetentionResult(periods={len(self.periods)})"
@@ -79,11 +84,11 @@ def retention(
     timestamp: str = "timestamp",
     amount: str = "amount",
     period: str = "month",
-    week_start: str = "monday",
+    week_start: str | None = None,
     as_of: Any = None,
     origin: Any = None,
     churn_after: int = 3,
-    timezone: str | None = None,
+    timezone: Any = None,
 ) -> RetentionResult:
     """Active customers per period, retention and attrition, acquisition
     cohorts and survival from raw transactions.
@@ -92,15 +97,19 @@ def retention(
     positive amount) in it; returns count in revenue, not in activity.
 
     Args:
-        period: ``"day"``, ``"week"`` (starting on ``week_start``),
-            ``"month"``, ``"quarter"``, ``"year"`` or blocks of days
-            (``"30d"``, counted from ``origin``, default the first purchase).
+        period: ``"day"``, ``"week"`` (starting on ``week_start``, default
+            ``"monday"``), ``"month"``, ``"quarter"``, ``"year"`` or blocks of
+            days (``"30d"``, counted from ``origin``, default the first
+            purchase). ``week_start`` with another period than ``"week"``,
+            and ``origin`` with another period than blocks of days, raise
+            :class:`InvalidParameterError` (they would be ignored).
         as_of: rows on or after this date are left out; the last period is
             the one holding the day before (default: the day after the last
             transaction).
         churn_after: whole periods without purchase, before the end, after
             which a customer counts as churned in the survival curves.
-        timezone: IANA zone of day boundaries (default: the column's zone).
+        timezone: IANA zone of day boundaries, a name or a ``tzinfo``
+            (default: the column's zone).
 
     Every row before ``as_of`` counts in the revenue of its own period: the
     periods start at the first row's period when a return precedes the first
@@ -116,13 +125,19 @@ def retention(
     timestamp = as_str(timestamp, "timestamp")
     amount = as_str(amount, "amount")
     period = as_str(period, "period")
-    week_start = as_str(week_start, "week_start")
+    if week_start is not None and period != "week":
+        as_str(week_start, "week_start")
+        raise InvalidParameterError(
+            f"invalid parameter week_start: only weekly periods start on a weekday; week_start={week_start!r} "
+            f"does not apply to period={period!r}"
+        )
+    week_start = "monday" if week_start is None else as_str(week_start, "week_start")
     churn_after = as_int(churn_after, "churn_after", 1, _MAX_U32)
-    timezone = _opt_str(timezone, "timezone")
+    timezone = as_timezone(timezone)
     as_of_text = iso_date(as_of)
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
     native = _native.retention(
-        to_arrow(transactions, columns),
+        to_arrow(transactions, columns, argument="transactions"),
         customer=customer,
         timestamp=timestamp,
         amount=amount,
@@ -148,19 +163,23 @@ def churn_flags(
     timestamp: str = "timestamp",
     amount: str = "amount",
     rule: str = "days",
-    days: int = 365,
-    multiple: float = 3.0,
-    fallback_days: int = 365,
+    days: int | None = None,
+    multiple: float | None = None,
+    fallback_days: int | None = None,
     as_of: Any = None,
-    timezone: str | None = None,
+    timezone: Any = None,
 ) -> Any:
     """Churn flag per customer by inactivity, ordered by customer id.
 
     Args:
-        rule: ``"days"``: churned after more than ``days`` days without
-            purchase; ``"median_gap"``: after more than ``multiple`` × the
-            customer's median gap between distinct purchase days
-            (``fallback_days`` for customers with a single purchase day).
+        rule: ``"days"``: churned after more than ``days`` (default 365)
+            days without purchase; ``"median_gap"``: after more than
+            ``multiple`` (default 3.0) × the customer's median gap between
+            distinct purchase days (``fallback_days``, default 365, for
+            customers with a single purchase day). A parameter of the other
+            rule (``days`` with ``"median_gap"``, ``multiple`` or
+            ``fallback_days`` with ``"days"``) raises
+            :class:`InvalidParameterError`: it would be ignored.
 
     Returns:
         customer_id, days_since_last, median_gap_days, threshold_days,
@@ -174,13 +193,21 @@ def churn_flags(
     timestamp = as_str(timestamp, "timestamp")
     amount = as_str(amount, "amount")
     rule = as_choice(rule, "rule", ("days", "median_gap"))
-    days = as_int(days, "days", 0, _MAX_U32)
-    fallback_days = as_int(fallback_days, "fallback_days", 0, _MAX_U32)
-    multiple = as_float(multiple, "multiple", 0.0, low_open=True)
-    timezone = _opt_str(timezone, "timezone")
+    unused = ("multiple", "fallback_days") if rule == "days" else ("days",)
+    given = {"days": days, "multiple": multiple, "fallback_days": fallback_days}
+    for name in unused:
+        if given[name] is not None:
+            raise InvalidParameterError(
+                f"invalid parameter {name}: {name}={given[name]!r} does not apply to rule={rule!r} "
+                "(days goes with rule='days'; multiple and fallback_days with rule='median_gap')"
+            )
+    days = as_int(365 if days is None else days, "days", 0, _MAX_U32)
+    fallback_days = as_int(365 if fallback_days is None else fallback_days, "fallback_days", 0, _MAX_U32)
+    multiple = as_float(3.0 if multiple is None else multiple, "multiple", 0.0, low_open=True)
+    timezone = as_timezone(timezone)
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
     table, (rows_read, after_as_of, not_purchases) = _native.churn_flags(
-        to_arrow(transactions, columns),
+        to_arrow(transactions, columns, argument="transactions"),
         customer=customer,
         timestamp=timestamp,
         amount=amount,
@@ -218,7 +245,14 @@ def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[pa.T
     """The ids (normalised, checked: no null, no duplicate) and the labels
     (no null, as strings) of one side, the original id column, and the
     label order of a categorical column."""
+    if customer == segment:
+        raise InvalidParameterError(
+            f"invalid parameter segment: the same column {customer!r} cannot be both the customer id and the "
+            "segment label"
+        )
     table = pa.table(to_arrow(data, {"customer": customer, "segment": segment}, argument=argument))
+    if table.num_rows == 0:
+        raise InvalidInputError(f"{argument}: input is empty")
     where = f"{argument} column {customer!r}"
     original = table.column(customer)
     ids = _ids.normalize(original, where)
@@ -243,7 +277,13 @@ def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[pa.T
         labels = pa.chunked_array([c.dictionary.cast(pa.large_string()).take(c.indices) for c in labels.chunks],
                                   type=pa.large_string())
     else:
-        labels = labels.cast(pa.large_string())
+        try:
+            labels = labels.cast(pa.large_string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+            raise ColumnTypeError(
+                f"{argument} column {segment!r}: labels of type {labels.type} cannot be read as text; expected "
+                "strings, integers, booleans or dates"
+            ) from e
     return pa.table({customer: ids, segment: labels}), original, order
 
 
@@ -269,6 +309,10 @@ def migration(
     customer = as_str(customer, "customer")
     segment = as_str(segment, "segment")
     absent = as_str(absent, "absent")
+    if absent == "before":
+        raise InvalidParameterError(
+            "invalid parameter absent: 'before' is the name of the matrices' row-label column; choose another label"
+        )
     left, left_ids, left_order = _labels(before, customer, segment, "before")
     right, right_ids, right_order = _labels(after, customer, segment, "after")
     _ids.check_same_kind(left_ids, f"before column {customer!r}", right_ids, f"after column {customer!r}")
@@ -288,6 +332,13 @@ def migration(
 
     before_labels, after_labels = labels_of("before"), labels_of("after")
     names, counts = _native.migration(before_labels, after_labels, order)
+    if "before" in names:
+        # The matrix's first column holds the row labels under that name.
+        side = "before" if "before" in before_labels else "after"
+        raise InvalidInputError(
+            f"{side} column {segment!r}: the segment label 'before' is the name of the matrices' row-label "
+            "column; rename that label"
+        )
     k = len(names)
     rows = [counts[i * k:(i + 1) * k] for i in range(k)]
     count_cols: dict[str, Any] = {"before": names}

@@ -19,6 +19,7 @@ __all__ = [
     "RuleSet",
     "lifecycle_evaluate",
     "behaviour_change",
+    "local_days",
     "chaid_fit",
     "small_int_codes",
     "ChaidModel",
@@ -26,8 +27,13 @@ __all__ = [
     "CartTree",
     "release_buffers",
     "__version__",
+    "_debug_build",
+    "_panic_for_test",
+    "_wait_for_test",
 ]
 __version__: str
+#: Test hook, not public API: whether the module is an unoptimised build.
+_debug_build: bool
 
 @final
 class SegmentTable:
@@ -54,6 +60,7 @@ class SegmentTable:
     def name_of(self, r: int, f: int, m: int) -> str: ...
     def coverage(self, bins: int = 5) -> dict[str, list[Any]]: ...
     def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
     def __getnewargs_ex__(
         self,
     ) -> tuple[
@@ -320,6 +327,25 @@ def behaviour_change(
     timezone: str | None = None,
 ) -> tuple[Any, tuple[int, int]]: ...
 
+def local_days(
+    table: Any,
+    *,
+    column: str,
+    argument: str,
+    timezone: str | None = None,
+) -> npt.NDArray[np.float64]: ...
+
 def release_buffers() -> int:
     """Frees the row buffers kept between calls; returns the bytes freed."""
+    ...
+
+def _panic_for_test(where_: str = "run") -> None:
+    """Test hook, not public API: panics on the calling thread (``"guard"``),
+    in a long call's work (``"run"``) or in a rayon task of it
+    (``"rayon"``); the panic arrives as ``ciblage.exceptions.InternalError``."""
+    ...
+
+def _wait_for_test(seconds: float) -> float:
+    """Test hook, not public API: works ``seconds`` without the GIL as a long
+    call does (stopped by Ctrl-C); returns the seconds waited."""
     ...

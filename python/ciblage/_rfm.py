@@ -15,7 +15,9 @@ from ._tables import (
     attach_report,
     column_arg,
     float_list,
+    as_timezone,
     from_arrow,
+    html_summary,
     iso_date,
     opt_column_arg,
     read_text,
@@ -34,13 +36,13 @@ def _segment_table(segments: Any) -> Any:
         return segments
     if isinstance(segments, (str, os.PathLike)):
         path = os.fspath(segments)
-        if not path.endswith((".toml", ".json")):
+        if not path.lower().endswith((".toml", ".json")):
             raise InvalidParameterError(
                 f"invalid parameter segments: expected a .json or .toml file, got {path!r}"
             )
         text = read_text(path, "segments", SegmentTableError)
         try:
-            if path.endswith(".toml"):
+            if path.lower().endswith(".toml"):
                 return SegmentTable.from_toml(text)
             return SegmentTable.from_json(text)
         except SegmentTableError as e:
@@ -48,8 +50,19 @@ def _segment_table(segments: Any) -> Any:
     if isinstance(segments, Mapping):
         import json
 
+        def numpy_scalars(value: Any) -> Any:
+            # Scores and names built with numpy (np.int64(5), arrays of two
+            # scores) are read as the Python values they hold.
+            import numpy as np
+
+            if isinstance(value, (np.integer, np.floating, np.str_, np.bool_)):
+                return value.item()
+            if isinstance(value, np.ndarray):
+                return value.tolist()
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
         try:
-            text = json.dumps(segments)
+            text = json.dumps(segments, default=numpy_scalars)
         except (TypeError, ValueError) as e:
             raise SegmentTableError(f"segments: the dict cannot be read as a segment table: {e}") from e
         return SegmentTable.from_json(text)
@@ -108,6 +121,14 @@ class RfmResult:
         self.thresholds = from_arrow(native.thresholds(), kind)
         self.criteria: list[dict[str, Any]] = native.criteria()
         self.timezone: str = native.timezone
+        self._len = len(native)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The tables hold everything; the native result is not kept (it
+        # has no pickled form and is only needed to build them).
+        state = dict(self.__dict__)
+        state.pop("_native", None)
+        return state
 
     @property
     def degenerate(self) -> list[str]:
@@ -115,10 +136,13 @@ class RfmResult:
         return [c["criterion"] for c in self.criteria if c["degenerate"]]
 
     def __len__(self) -> int:
-        return len(self._native)
+        return self._len
 
     def __repr__(self) -> str:
         return f"RfmResult({len(self)} customers, as_of={self.as_of.isoformat()})"
+
+    def _repr_html_(self) -> str:
+        return html_summary(repr(self), self.segments)
 
 
 def rfm_analysis(
@@ -167,8 +191,9 @@ def rfm_analysis(
         negative_amounts: ``"keep"`` (netted, counted), ``"exclude"`` or ``"reject"``.
         segments: a :class:`SegmentTable`, a path to a JSON/TOML file or a
             dict; default the classic 11-segment table.
-        timezone: IANA zone of day boundaries; default the column's zone, or
-            the wall clock for naive timestamps.
+        timezone: IANA zone of day boundaries (a name, or a ``tzinfo`` such
+            as ``zoneinfo.ZoneInfo``); default the column's zone, or the
+            wall clock for naive timestamps.
 
     Returns:
         An :class:`RfmResult` whose tables are of the caller's library. A
@@ -207,7 +232,7 @@ def _analyse(transactions: Any, args: dict[str, Any], stacklevel: int) -> RfmRes
         weights=_weights(args["weights"]),
         negative_amounts=as_str(args["negative_amounts"], "negative_amounts"),
         segments=_segment_table(args["segments"]),
-        timezone=None if args["timezone"] is None else as_str(args["timezone"], "timezone"),
+        timezone=as_timezone(args["timezone"]),
     )
     kind = table_kind(transactions)
     table = to_arrow(transactions, columns)

@@ -94,9 +94,12 @@ def to_arrow(data: Any, columns: Mapping[str, str], argument: str = "transaction
             # C stream export would copy every column into one chunk first.
             selected = data.select(wanted)
             try:
-                return selected.to_arrow(compat_level=pl.CompatLevel.newest())
-            except (AttributeError, TypeError):  # polars without compat levels
-                return selected.to_arrow()
+                try:
+                    return selected.to_arrow(compat_level=pl.CompatLevel.newest())
+                except (AttributeError, TypeError):  # polars without compat levels
+                    return selected.to_arrow()
+            except _ARROW_ERRORS as e:  # a polars type Arrow cannot read (Int128, Object, ...)
+                raise _untransferable(argument, columns, selected, e) from e
     if kind == "pandas":
         import pandas as pd
 
@@ -128,6 +131,19 @@ def to_arrow(data: Any, columns: Mapping[str, str], argument: str = "transaction
         f"{argument}: expected a pandas, polars or pyarrow table, a dict of arrays, or an "
         f"object with __arrow_c_stream__, got {type(data).__name__}"
     )
+
+
+def _untransferable(argument: str, columns: Mapping[str, str], frame: Any, e: Exception) -> ColumnTypeError:
+    """A polars table Arrow cannot take: names the first column at fault."""
+    for arg, col in columns.items():
+        try:
+            frame.select([col]).to_arrow()
+        except _ARROW_ERRORS:
+            return ColumnTypeError(
+                f"{arg}: column {json.dumps(col)} has polars type {frame.schema[col]}, which cannot be read "
+                f"through Arrow: {e}"
+            )
+    return ColumnTypeError(f"{argument}: cannot read the polars table through Arrow: {e}")
 
 
 def _argument_of(columns: Mapping[str, str], column: str) -> str:
@@ -188,6 +204,10 @@ def _pandas_column(series: Any, argument: str = "column", column: str = "") -> A
     import pandas as pd
 
     dtype = series.dtype
+    if isinstance(dtype, np.dtype) and not dtype.isnative:
+        # Arrow reads native byte order only (big-endian data from files).
+        dtype = dtype.newbyteorder("=")
+        series = series.astype(dtype)
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         return pa.array(series.to_numpy(), from_pandas=False)
     if isinstance(dtype, pd.DatetimeTZDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M"):
@@ -212,12 +232,51 @@ def _as_array(values: Any, argument: str = "column", column: str = "") -> Any:
         raise ColumnTypeError(
             f"{argument}: column {json.dumps(column)} must be 1-D, got an array of shape {values.shape}"
         )
+    if isinstance(values, np.ndarray):
+        values = native_order(values)
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        unit, _ = np.datetime_data(values.dtype)
+        if unit not in ("s", "ms", "us", "ns", "D"):
+            # Arrow has no years, months, weeks, hours or minutes: the same
+            # instants in seconds (exact for every unit coarser than that).
+            values = values.astype("datetime64[s]")
     if isinstance(values, (list, tuple)) or (isinstance(values, np.ndarray) and values.dtype.kind == "O"):
         _check_one_zone(values, argument, column)
     try:
         return pa.array(values)
     except _ARROW_ERRORS as e:
         raise _unreadable(argument, column, e) from e
+
+
+def native_order(values: np.ndarray) -> np.ndarray:
+    """The array in the machine's byte order (Arrow reads no other): a
+    big-endian array read from a file is converted, others returned as
+    they are."""
+    if values.dtype.isnative:
+        return values
+    return values.astype(values.dtype.newbyteorder("="))
+
+
+def as_timezone(value: Any, name: str = "timezone") -> str | None:
+    """A time-zone parameter as its name: a string, or a ``tzinfo`` with an
+    IANA key (``zoneinfo.ZoneInfo``, pytz zones) or UTC; ``None`` stays."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, _dt.tzinfo):
+        key = getattr(value, "key", None) or getattr(value, "zone", None)
+        if isinstance(key, str):
+            return key
+        if value.utcoffset(None) == _dt.timedelta(0) and value.tzname(None) in ("UTC", "UTC+00:00"):
+            return "UTC"
+        offset = value.utcoffset(None)
+        if offset is not None:
+            minutes = int(offset.total_seconds()) // 60
+            sign = "+" if minutes >= 0 else "-"
+            return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    raise InvalidParameterError(
+        f"invalid parameter {name}: expected a string (an IANA zone name such as 'Europe/Paris') or a tzinfo, "
+        f"got {value!r}"
+    )
 
 
 def from_arrow(table: Any, kind: str) -> Any:
@@ -229,7 +288,12 @@ def from_arrow(table: Any, kind: str) -> Any:
     arrow = pa.RecordBatchReader.from_stream(table).read_all()
     if kind == "pandas":
         # One block per column: no consolidation copy.
-        return arrow.to_pandas(split_blocks=True)
+        try:
+            return arrow.to_pandas(split_blocks=True)
+        except (ValueError, OverflowError, pa.ArrowInvalid):
+            # Dates outside the years 1 to 9999 have no Python date: date
+            # columns then come back as datetime64[ms], which holds them.
+            return arrow.to_pandas(split_blocks=True, date_as_object=False)
     return arrow
 
 
@@ -318,3 +382,19 @@ def read_text(path: str | os.PathLike[str], argument: str = "path",
         raise error(f"{argument}: {os.fspath(path)!r} is a directory, expected a file") from e
     except OSError as e:
         raise error(f"{argument}: cannot read file {os.fspath(path)!r}: {e.strerror or e}") from e
+
+
+def html_summary(title: str, table: Any = None) -> str:
+    """HTML for notebooks: an escaped title, then ``table`` (pandas' or
+    polars' own HTML; pyarrow tables as their text form)."""
+    import html
+
+    head = f"<p><b>{html.escape(title)}</b></p>"
+    if table is None:
+        return head
+    to_html = getattr(table, "_repr_html_", None)
+    if callable(to_html):
+        body = to_html()
+        if isinstance(body, str):
+            return head + body
+    return head + f"<pre>{html.escape(str(table))}</pre>"

@@ -18,6 +18,8 @@ from ._tables import (
     column_arg,
     float_list,
     from_arrow,
+    html_summary,
+    native_order,
     opt_column_arg,
     table_kind,
     to_arrow,
@@ -58,6 +60,8 @@ def customer_totals(
     customer = column_arg(customer, "customer")
     amount = column_arg(amount, "amount")
     cost = opt_column_arg(cost, "cost")
+    _check_output_names("customer", customer, ("transactions", "revenue") + (() if cost is None else ("cost", "margin")),
+                        "customer_totals")
     columns = {"customer": customer, "amount": amount}
     if cost is not None:
         columns["cost"] = cost
@@ -73,10 +77,22 @@ def customer_totals(
     return attach_report(out, make_report(rows, {}))
 
 
+def _check_output_names(argument: str, column: str, taken: tuple[str, ...], what: str) -> None:
+    """Refuses a column kept in the output under a name the output gives
+    to another column (the table would hold two columns of that name, and
+    pandas or polars would keep one of them)."""
+    if column in taken:
+        shown = ", ".join(json.dumps(t) for t in taken)
+        raise InvalidParameterError(
+            f"invalid parameter {argument}: column {json.dumps(column)} is kept in the output of {what}, "
+            f"whose columns {shown} it would clash with; rename it first"
+        )
+
+
 def _is_table(data: Any) -> bool:
     """False for a 1-D array of values (numpy, list, Series, Arrow array)."""
     kind = table_kind(data)
-    return not (isinstance(data, (np.ndarray, list, tuple, pa.Array, pa.ChunkedArray))
+    return not (isinstance(data, (np.ndarray, list, tuple, range, pa.Array, pa.ChunkedArray))
                 or (kind in ("pandas", "polars") and data.__class__.__name__ == "Series"))
 
 
@@ -87,6 +103,8 @@ def _id_and_values(data: Any, customer: str | None, value: str,
     if not _is_table(data):
         if isinstance(data, np.ndarray) and data.ndim != 1:
             raise ColumnTypeError(f"{argument}: expected a 1-D array of values, got an array of shape {data.shape}")
+        if isinstance(data, np.ndarray):
+            data = native_order(data)
         if isinstance(data, pa.ChunkedArray):
             column = data
         else:
@@ -111,8 +129,13 @@ def _check_ids(ids: pa.ChunkedArray, name: str) -> None:
     if ids.null_count:
         row = int(np.flatnonzero(ids.is_null().to_numpy(zero_copy_only=False))[0])
         raise InvalidInputError(f"{label}: null value at row {row}")
-    plain = ids.cast(ids.type.value_type) if pa.types.is_dictionary(ids.type) else ids
-    codes = pc.dictionary_encode(plain).combine_chunks().indices.to_numpy(zero_copy_only=False)
+    try:
+        plain = ids.cast(ids.type.value_type) if pa.types.is_dictionary(ids.type) else ids
+        codes = pc.dictionary_encode(plain).combine_chunks().indices.to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
+        raise ColumnTypeError(
+            f"{label}: has type {ids.type}, expected integers, strings, dates or a categorical"
+        ) from e
     if len(codes) == 0:
         return
     _, first = np.unique(codes, return_index=True)
@@ -132,6 +155,8 @@ def _floats(column: pa.ChunkedArray, name: str) -> np.ndarray:
     label = "value" if name == "value" else f"value (column {json.dumps(name)})"
     if len(column) == 0:  # an empty list has no type to check
         raise InvalidInputError(f"{label}: input is empty")
+    if pa.types.is_null(column.type):  # every value missing: no type inferred
+        raise InvalidInputError(f"{label}: null value at row 0")
     if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
             or pa.types.is_decimal(column.type)):
         raise ColumnTypeError(f"{label}: has type {column.type}, expected numbers")
@@ -165,6 +190,9 @@ class ValueTiers:
 
     def __repr__(self) -> str:
         return f"ValueTiers(tiers={self.names!r}, customers={len(self.customers)})"
+
+    def _repr_html_(self) -> str:
+        return html_summary(repr(self), self.summary)
 
 
 def value_tiers(
@@ -212,6 +240,10 @@ def value_tiers(
         raise InvalidParameterError(f"invalid parameter names: expected a list of strings, got {names!r}")
     name_list = None if names is None else [as_str(n, "names") for n in names]
     no_value_name = as_str(no_value_name, "no_value_name")
+    if _is_table(customers):
+        _check_output_names("value", value, ("rank", "tier"), "value_tiers")
+        if customer is not None:
+            _check_output_names("customer", customer, (value, "rank", "tier"), "value_tiers")
     ids, values, kind = _id_and_values(customers, customer, value)
     tier, rank, tier_names, summary = _native.value_tiers(
         values,
@@ -248,8 +280,10 @@ class Concentration:
             repeated).
     """
 
-    def __init__(self, native: Any, kind: str) -> None:
+    def __init__(self, native: Any, kind: str, values: np.ndarray | None = None, column: str = "value") -> None:
         self._native = native
+        self._values = values
+        self._column = column
         self._kind = kind if kind in ("pandas", "polars") else "pyarrow"
         self.gini: float = native.gini
         self.customers: int = native.customers
@@ -274,6 +308,26 @@ class Concentration:
         return (f"Concentration(customers={self.customers}, gini={self.gini:.4f}, "
                 f"top_20%={self.top_share(0.2):.1%})")
 
+    def _repr_html_(self) -> str:
+        return html_summary(repr(self))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled as the values it was computed from; the native state is
+        # computed again (and checked again) when unpickled.
+        if self._values is None:
+            raise TypeError("this Concentration was built without its values and cannot be pickled")
+        return {"values": self._values, "kind": self._kind, "column": self._column}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        try:
+            values = np.ascontiguousarray(state["values"], dtype=np.float64)
+            kind, column = str(state["kind"]), str(state["column"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise InvalidInputError(f"Concentration: the pickled state cannot be read: {e!r}") from e
+        if values.ndim != 1:
+            raise InvalidInputError("Concentration: the pickled values are not 1-D")
+        self.__init__(_native.Concentration(values, column=column), kind, values, column)  # type: ignore[misc]
+
 
 def concentration(customers: Any, *, value: str = "monetary") -> Concentration:
     """Lorenz curve, Gini coefficient and "x % of customers make y % of
@@ -284,4 +338,5 @@ def concentration(customers: Any, *, value: str = "monetary") -> Concentration:
     """
     value = column_arg(value, "value")
     _, values, kind = _id_and_values(customers, None, value)
-    return Concentration(_native.Concentration(values, column=value if _is_table(customers) else "value"), kind)
+    column = value if _is_table(customers) else "value"
+    return Concentration(_native.Concentration(values, column=column), kind, values, column)

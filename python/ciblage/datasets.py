@@ -28,8 +28,10 @@ def transactions(
     being returns (negative amounts). The same seed always gives the same rows.
 
     Args:
-        customers: number of customers, 1 to 2^32 - 100,001.
-        transactions: number of rows, from ``customers`` to 1,000,000,000.
+        customers: number of customers, 1 to 100,000,000 (at most one per
+            row).
+        transactions: number of rows, from ``customers`` to 100,000,000
+            (about 100 bytes per row are held at the peak).
         seed: any integer from 0 to 2^64 - 1.
         string_ids: ids as strings ("C000001") rather than integers.
         return_rate: share of rows that are returns, in [0, 1).
@@ -41,8 +43,8 @@ def transactions(
     """
     library = as_choice(library, "library", ("pyarrow", "pandas", "polars"))
     table = _native.synthetic_transactions(
-        customers=as_int(customers, "customers", 1, 2**32 - 100_001),
-        transactions=as_int(transactions, "transactions", 1, 1_000_000_000),
+        customers=as_int(customers, "customers", 1, 100_000_000),
+        transactions=as_int(transactions, "transactions", 1, 100_000_000),
         seed=as_int(seed, "seed", 0, 2**64 - 1),
         string_ids=as_bool(string_ids, "string_ids"),
         return_rate=as_float(return_rate, "return_rate", 0.0, 1.0, high_open=True),

@@ -22,8 +22,8 @@ import pyarrow.compute as pc
 from . import _ids, _native
 from ._params import as_int, as_str
 from ._report import make_report, warn_left_out
-from ._tables import attach_report, from_arrow, iso_date, table_kind, to_arrow
-from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError, RuleFileError
+from ._tables import as_timezone, attach_report, from_arrow, iso_date, table_kind, to_arrow
+from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError, InvalidParameterError, RuleFileError
 
 __all__ = ["FIELDS", "RuleSet", "LifecycleResult", "evaluate", "default_rules", "customer_state"]
 
@@ -85,22 +85,35 @@ def _day(value: Any, argument: str) -> int:
     return (_dt.date.fromisoformat(text) - _dt.date(1970, 1, 1)).days
 
 
-def _days_of(column: Any, argument: str) -> np.ndarray:
-    """Days since 1970-01-01 of a date or timestamp column without nulls."""
+def _local_days(column: Any, argument: str) -> np.ndarray:
+    """Local days (days since 1970-01-01, floats, NaN for null or NaT) of a
+    date or timestamp column: a timestamp's own calendar day in the column's
+    zone (a naive timestamp's wall-clock date), as for transactions."""
+    if pa.types.is_dictionary(column.type):
+        column = _decoded(column)
     if not (pa.types.is_timestamp(column.type) or pa.types.is_date(column.type)):
         raise ColumnTypeError(f"{argument}: has type {column.type}, expected dates or timestamps")
-    missing = pc.is_null(column)
-    if pa.types.is_timestamp(column.type):
-        # pandas NaT arrives as the int64 minimum without a validity bit.
-        missing = pc.or_(missing, pc.equal(pc.cast(column.cast(pa.timestamp(column.type.unit)), pa.int64()), _NAT))
-    n_missing = pc.sum(missing).as_py() or 0
-    if n_missing:
-        row = pc.index(missing, True).as_py()
+    days: np.ndarray = _native.local_days(pa.table({"v": column}), column="v", argument=argument)
+    return days
+
+
+def _decoded(column: Any) -> Any:
+    """A dictionary (categorical) column as its values."""
+    value_type = column.type.value_type
+    return pa.chunked_array([c.dictionary.take(c.indices) for c in column.chunks], type=value_type)
+
+
+def _days_of(column: Any, argument: str) -> np.ndarray:
+    """Local days of a date or timestamp column without nulls."""
+    days = _local_days(column, argument)
+    missing = np.isnan(days)
+    if missing.any():
+        row = int(np.argmax(missing))
         raise InvalidInputError(
-            f"{argument}: null date at row {row} ({n_missing:,} in all); a contact without "
+            f"{argument}: null date at row {row} ({int(missing.sum()):,} in all); a contact without "
             "a date cannot be placed in the pressure window: drop or date these rows"
         )
-    return pc.cast(pc.cast(column, pa.date32()), pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
+    return days.astype(np.int64)
 
 
 def _column_names(data: Any) -> list[str]:
@@ -144,8 +157,8 @@ def evaluate(
     customer: str = "customer_id",
     tier: str | None = "tier",
     contract_end: str | None = "contract_end",
-    history_customer: str = "customer_id",
-    history_date: str = "date",
+    history_customer: str | None = None,
+    history_date: str | None = None,
 ) -> LifecycleResult:
     """Assigns stages, moments, channels and actions to every customer.
 
@@ -158,13 +171,29 @@ def evaluate(
         rules: a :class:`RuleSet`, a path to a ``.toml``/``.json`` rule file,
             or ``None`` for the default rules.
         history: past contacts, one row each: ``history_customer`` and
-            ``history_date`` columns. Contacts in the pressure window ending
+            ``history_date`` columns (default ``"customer_id"`` and
+            ``"date"``; naming them without a ``history`` raises
+            :class:`InvalidParameterError`). Contacts in the pressure window ending
             on ``today`` count against the cap; contacts of customers not in
             ``customers`` (with a :class:`RowsLeftOutWarning`), contacts
             before the window and contacts after ``today`` are not counted,
             and each is counted in ``input_report["history"]``. A contact
             with a null date or id raises :class:`InvalidInputError`.
+            A timestamp counts on its own calendar day in the column's time
+            zone (a naive one on its wall-clock date), as transactions do;
+            an object column of datetimes of several zones raises
+            :class:`ColumnTypeError`.
         today: the evaluation day (default: today's date).
+        tier, contract_end: optional columns, read when present; a name
+            other than the default that is not a column raises
+            :class:`ColumnNotFoundError` (it would be ignored). A
+            ``contract_end`` column beside a ``contract_end_days`` column
+            raises :class:`InvalidInputError` (one of the two would be
+            ignored); contract ends count on their local day, like contacts.
+
+    Numeric fields may be integers, floats, booleans or decimals; NaN or
+    null is a missing value, an infinite value raises
+    :class:`InvalidInputError` naming the column and row.
 
     One row per customer: a repeated or null id raises
     :class:`InvalidInputError` naming the column. Ids match across integer
@@ -174,8 +203,15 @@ def evaluate(
     customer = as_str(customer, "customer")
     tier = None if tier is None else as_str(tier, "tier")
     contract_end = None if contract_end is None else as_str(contract_end, "contract_end")
-    history_customer = as_str(history_customer, "history_customer")
-    history_date = as_str(history_date, "history_date")
+    if history is None:
+        for name, value in (("history_customer", history_customer), ("history_date", history_date)):
+            if value is not None:
+                raise InvalidParameterError(
+                    f"invalid parameter {name}: {value!r} names a column of history, but no history was given"
+                )
+    history_customer = as_str("customer_id" if history_customer is None else history_customer,
+                              "history_customer")
+    history_date = as_str("date" if history_date is None else history_date, "history_date")
     rule_set = _rules(rules)
     t = _day(today if today is not None else _dt.date.today(), "today")
     kind = table_kind(customers)
@@ -184,6 +220,16 @@ def evaluate(
     for name in (*FIELDS, tier, contract_end):
         if name and name in present:
             wanted[name] = name
+    for name, value, default in (("tier", tier, "tier"), ("contract_end", contract_end, "contract_end")):
+        if value is not None and value != default and value not in present:
+            raise ColumnNotFoundError(
+                f"{name}: column {value!r} not found; the table has {present}"
+            )
+    if contract_end and contract_end in present and "contract_end_days" in present:
+        raise InvalidInputError(
+            f"contract_end: customers have both a {contract_end!r} column and a 'contract_end_days' column; "
+            "keep one (the dates are turned into contract_end_days from today)"
+        )
     table = pa.table(to_arrow(customers, wanted, argument="customers"))
     if table.num_rows == 0:
         raise InvalidInputError("customers: input is empty")
@@ -195,23 +241,36 @@ def evaluate(
     for name in FIELDS:
         if name in table.column_names:
             col = table.column(name)
-            if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_boolean(col.type)):
+            if pa.types.is_dictionary(col.type):
+                col = _decoded(col)
+            if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_boolean(col.type)
+                    or pa.types.is_decimal(col.type)):
                 raise ColumnTypeError(f"{name}: has type {col.type}, expected numbers")
+            # Integers beyond 2**53 become the nearest float (the rules
+            # compare them with float thresholds): not an error.
             columns[name] = np.ascontiguousarray(
-                pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
+                pc.cast(col, pa.float64(), safe=False).to_numpy(zero_copy_only=False), dtype=np.float64
             )
-    if contract_end and contract_end in table.column_names and "contract_end_days" not in columns:
+    if contract_end and contract_end in table.column_names:
         end = table.column(contract_end)
+        if pa.types.is_dictionary(end.type):
+            end = _decoded(end)
         if not (pa.types.is_timestamp(end.type) or pa.types.is_date(end.type)):
             raise ColumnTypeError(f"contract_end: column {contract_end!r} has type {end.type}, expected dates")
         # A missing contract end is a missing value (NaN): no event fires.
-        days = pc.cast(pc.cast(end, pa.date32()), pa.int32())
-        columns["contract_end_days"] = np.ascontiguousarray(
-            pc.subtract(pc.cast(days, pa.float64()), float(t)).to_numpy(zero_copy_only=False), dtype=np.float64
-        )
+        days = _local_days(end, f"contract_end: column {contract_end!r}")
+        columns["contract_end_days"] = np.ascontiguousarray(days - float(t), dtype=np.float64)
     tiers = None
     if tier and tier in table.column_names:
-        tiers = [("" if v is None else str(v)) for v in table.column(tier).cast(pa.string()).to_pylist()]
+        tier_col = table.column(tier)
+        if pa.types.is_floating(tier_col.type):
+            # A NaN tier is a missing tier, as a null is.
+            tier_col = pc.if_else(pc.is_nan(tier_col), pa.scalar(None, tier_col.type), tier_col)
+        try:
+            tier_text = tier_col.cast(pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+            raise ColumnTypeError(f"tier: column {tier!r} has type {tier_col.type}, expected labels") from e
+        tiers = [("" if v is None else str(v)) for v in tier_text.to_pylist()]
     ids = table.column(customer)
     if str(ids.type) in ("string_view", "binary_view"):
         ids = ids.cast(pa.large_string())
@@ -251,7 +310,6 @@ def evaluate(
 
 
 _NOT_EVALUATED = 2**32 - 1
-_NAT = -(2**63)
 
 
 def customer_state(
@@ -262,7 +320,7 @@ def customer_state(
     timestamp: str = "timestamp",
     amount: str = "amount",
     window_days: int = 90,
-    timezone: str | None = None,
+    timezone: Any = None,
 ) -> Any:
     """The state rules read, built from transactions as of ``today``: RFM
     values and scores (``ciblage.rfm``), the value tier (5/15/80), and the
@@ -280,18 +338,24 @@ def customer_state(
     timestamp = as_str(timestamp, "timestamp")
     amount = as_str(amount, "amount")
     window_days = as_int(window_days, "window_days", 1, 2**32 - 1)
-    timezone = None if timezone is None else as_str(timezone, "timezone")
+    timezone = as_timezone(timezone)
     day = iso_date(today, "today")
     if day is None:
         raise InvalidParameterError("invalid parameter today: expected a date, got None")
+    columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
+    arrow_tx = to_arrow(transactions, columns, argument="transactions")
+    kind = table_kind(transactions)
+    if kind not in ("pandas", "polars"):
+        # A stream can be read once: both readers below take the table.
+        arrow_tx = arrow_tx if isinstance(arrow_tx, pa.Table) else pa.RecordBatchReader.from_stream(arrow_tx).read_all()
+        transactions = arrow_tx
     scores = rfm(transactions, customer=customer, timestamp=timestamp, amount=amount, as_of=day, timezone=timezone)
     tiers = value_tiers(scores, value="monetary", customer="customer_id")
     change, (rows_read, after_today) = _native.behaviour_change(
-        to_arrow(transactions, {"customer": customer, "timestamp": timestamp, "amount": amount}),
+        arrow_tx,
         customer=customer, timestamp=timestamp, amount=amount, today=day, window_days=window_days,
         timezone=timezone,
     )
-    kind = table_kind(transactions)
     out = kind if kind in ("pandas", "polars") else "pyarrow"
     base = pa.table(scores) if out == "pyarrow" else pa.Table.from_pandas(scores) if out == "pandas" else scores.to_arrow()
     tier_col = (pa.table(tiers.customers) if out == "pyarrow" else pa.Table.from_pandas(tiers.customers)

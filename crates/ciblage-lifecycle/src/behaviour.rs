@@ -1,7 +1,7 @@
 //! Behaviour change per customer: this window against the previous one.
 
 use ciblage::time::day_from_date;
-use ciblage::TransactionView;
+use ciblage::{Interrupt, TransactionView};
 
 use crate::error::{LifecycleError, Result};
 
@@ -50,6 +50,21 @@ impl BehaviourChange {
         today: chrono::NaiveDate,
         window_days: u32,
     ) -> Result<Self> {
+        Self::compute_interruptible(tx, today, window_days, &Interrupt::default())
+    }
+
+    /// [`BehaviourChange::compute`], stopped by `interrupt` (checked every
+    /// 2^20 rows; see [`ciblage::Interrupt`]).
+    ///
+    /// # Errors
+    /// As [`BehaviourChange::compute`]; [`ciblage::CiblageError::Interrupted`]
+    /// (as [`LifecycleError::Core`]).
+    pub fn compute_interruptible(
+        tx: TransactionView<'_>,
+        today: chrono::NaiveDate,
+        window_days: u32,
+        interrupt: &Interrupt,
+    ) -> Result<Self> {
         if window_days == 0 {
             return Err(LifecycleError::InvalidParameter {
                 name: "window_days",
@@ -64,7 +79,11 @@ impl BehaviourChange {
         let (mut cur_s, mut prev_s) = (vec![0.0; n], vec![0.0; n]);
         let mut before = vec![false; n];
         let mut rows_after_today = 0u64;
-        for ((&c, &ts), &a) in tx.codes().iter().zip(tx.timestamps()).zip(tx.amounts()) {
+        let rows = tx.codes().iter().zip(tx.timestamps()).zip(tx.amounts());
+        for (i, ((&c, &ts), &a)) in rows.enumerate() {
+            if i % (1 << 20) == 0 {
+                interrupt.check()?;
+            }
             let d = zone.day_of(ts);
             let c = c as usize;
             if d >= t {

@@ -1,5 +1,6 @@
 //! Evaluation: stage, channel and actions per customer, then the pressure cap.
 
+use ciblage::Interrupt;
 use rayon::prelude::*;
 
 use crate::error::{LifecycleError, Result};
@@ -251,6 +252,22 @@ impl RuleSet {
         history: &ContactHistory,
         today: i64,
     ) -> Result<Decisions> {
+        self.evaluate_interruptible(states, history, today, &Interrupt::default())
+    }
+
+    /// [`RuleSet::evaluate`], stopped by `interrupt` (checked per customer,
+    /// a relaxed load; see [`ciblage::Interrupt`]).
+    ///
+    /// # Errors
+    /// As [`RuleSet::evaluate`]; [`ciblage::CiblageError::Interrupted`]
+    /// (as [`LifecycleError::Core`]).
+    pub fn evaluate_interruptible(
+        &self,
+        states: &CustomerStates,
+        history: &ContactHistory,
+        today: i64,
+        interrupt: &Interrupt,
+    ) -> Result<Decisions> {
         let n = states.len();
         let (contacts, history) = history.counts(n, today, self.spec.pressure.window_days)?;
         let tiers = TierSets::new(states, &self.spec.stages);
@@ -293,6 +310,10 @@ impl RuleSet {
                 let room = self.cap(stage).saturating_sub(contacts[i]);
                 let mut used = 0u32;
                 let mut fired = Vec::new();
+                if interrupt.is_set() {
+                    // Dropped below: the call returns `Interrupted`.
+                    return (stage, channel, fired);
+                }
                 for (k, rule) in self.rules.iter().enumerate() {
                     if !fires(rule, states, stage, i) {
                         continue;
@@ -309,6 +330,7 @@ impl RuleSet {
                 (stage, channel, fired)
             })
             .collect();
+        interrupt.check()?;
         let mut offsets = Vec::with_capacity(n + 1);
         let mut entries = Vec::new();
         let mut stages_out = Vec::with_capacity(n);

@@ -128,7 +128,9 @@ impl CustomerStates {
     /// Sets a numeric field (NaN = missing).
     ///
     /// # Errors
-    /// [`LifecycleError::LengthMismatch`] unless there is one value per customer.
+    /// [`LifecycleError::LengthMismatch`] unless there is one value per
+    /// customer; [`ciblage::CiblageError::NonFinite`] (naming the field and
+    /// the row) for an infinite value, which no threshold can be meant for.
     pub fn with(mut self, field: Field, values: Vec<f64>) -> Result<Self> {
         if values.len() != self.n {
             return Err(LifecycleError::LengthMismatch {
@@ -136,6 +138,14 @@ impl CustomerStates {
                 expected: self.n,
                 got: values.len(),
             });
+        }
+        if let Some(row) = values.iter().position(|v| v.is_infinite()) {
+            return Err(ciblage::CiblageError::NonFinite {
+                argument: field.name().into(),
+                row,
+                value: values[row],
+            }
+            .into());
         }
         self.numeric[field.slot()] = Some(values);
         Ok(self)

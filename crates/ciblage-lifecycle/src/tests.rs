@@ -375,3 +375,38 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn infinite_field_values_are_refused_with_their_row() {
+    let e = CustomerStates::new(3)
+        .with(Field::Frequency, vec![1.0, f64::NAN, f64::NEG_INFINITY])
+        .unwrap_err();
+    assert_eq!(e.to_string(), "frequency: non-finite value -inf at row 2");
+    // NaN is a missing value, not an error.
+    assert!(CustomerStates::new(2)
+        .with(Field::Frequency, vec![f64::NAN, 1.0])
+        .is_ok());
+}
+
+#[test]
+fn an_interrupted_evaluation_returns_the_core_error() {
+    let rules = RuleSet::default_rules();
+    let token = ciblage::Interrupt::new();
+    let states = one_per_stage();
+    let free = rules
+        .evaluate_interruptible(&states, &ContactHistory::empty(), TODAY, &token)
+        .unwrap();
+    let plain = rules
+        .evaluate(&states, &ContactHistory::empty(), TODAY)
+        .unwrap();
+    assert_eq!(
+        (0..10).map(|i| free.stage(i)).collect::<Vec<_>>(),
+        (0..10).map(|i| plain.stage(i)).collect::<Vec<_>>()
+    );
+    token.set();
+    let stopped = rules.evaluate_interruptible(&states, &ContactHistory::empty(), TODAY, &token);
+    assert_eq!(
+        stopped.err(),
+        Some(LifecycleError::Core(ciblage::CiblageError::Interrupted))
+    );
+}

@@ -72,6 +72,12 @@ fn null_error(argument: &str, column: &str, row: usize) -> BindError {
     BindError::Core(CiblageError::NullValue { argument, row })
 }
 
+/// A column of Arrow type `Null` (every value missing, so no type was
+/// inferred): its first row is null. Type checks run on non-empty tables.
+fn all_null(argument: &str, column: &str) -> BindError {
+    null_error(argument, column, 0)
+}
+
 /// Checks the id column's type before any work.
 pub fn check_id_type(argument: &'static str, column: &str, dt: &DataType) -> BindResult<()> {
     match dt {
@@ -88,6 +94,7 @@ pub fn check_id_type(argument: &'static str, column: &str, dt: &DataType) -> Bin
         | DataType::Utf8View => Ok(()),
         DataType::Dictionary(_, values) => check_id_type(argument, column, values)
             .map_err(|_| type_error(argument, column, dt, ID_TYPES)),
+        DataType::Null => Err(all_null(argument, column)),
         _ => Err(type_error(argument, column, dt, ID_TYPES)),
     }
 }
@@ -281,14 +288,21 @@ pub fn time_kind(argument: &'static str, column: &str, dt: &DataType) -> BindRes
     match dt {
         DataType::Timestamp(_, tz) => Ok(TimeKind::Timestamp(tz.as_ref().map(ToString::to_string))),
         DataType::Date32 | DataType::Date64 => Ok(TimeKind::Date),
+        DataType::Null => Err(all_null(argument, column)),
         _ => Err(type_error(argument, column, dt, TIME_TYPES)),
     }
 }
 
 /// Zone of day boundaries: the one asked for, else the column's, else UTC
-/// (wall-clock times and dates).
+/// (wall-clock times). Dates are calendar days already: UTC, whatever is
+/// asked (a zone would move each date to the day before or after). A zone
+/// asked for is still checked.
 pub fn zone_for(kind: &TimeKind, asked: Option<&str>) -> BindResult<Zone> {
     let name = match (asked, kind) {
+        (Some(name), TimeKind::Date) => {
+            Zone::parse(name)?;
+            return Ok(Zone::Utc);
+        }
         (Some(name), _) => name,
         (None, TimeKind::Timestamp(Some(tz))) => tz.as_str(),
         (None, _) => return Ok(Zone::Utc),
@@ -307,10 +321,13 @@ pub fn micros<'a>(
         return Err(null_error(argument, column, row0 + i));
     }
     // numpy's NaT (the smallest i64) is a missing value too.
+    let out_of_range = |i: usize| {
+        BindError::Core(CiblageError::TimestampOutOfRange {
+            argument: argument.to_owned(),
+            row: row0 + i,
+        })
+    };
     let raw: Option<&[i64]> = match array.data_type() {
-        DataType::Timestamp(TimeUnit::Microsecond, _) => {
-            Some(array.as_primitive::<TimestampMicrosecondType>().values())
-        }
         DataType::Timestamp(TimeUnit::Nanosecond, _) => {
             Some(array.as_primitive::<TimestampNanosecondType>().values())
         }
@@ -325,20 +342,39 @@ pub fn micros<'a>(
     if let Some(i) = raw.and_then(|v| v.iter().position(|&t| t == i64::MIN)) {
         return Err(null_error(argument, column, row0 + i));
     }
+    // Instants must lie within the range every computation accepts
+    // (`ciblage::time::instant_range`, about ±262,000 years): one pass, at
+    // the boundary, so that no day computation overflows later.
+    let checked = |values: Cow<'static, [i64]>| -> BindResult<Cow<'static, [i64]>> {
+        match ciblage::time::check_instants(&values, argument, row0) {
+            Ok(()) => Ok(values),
+            Err(e) => {
+                give_back(values);
+                Err(e.into())
+            }
+        }
+    };
     let scaled = |values: &[i64], factor: i64| -> BindResult<Cow<'static, [i64]>> {
         if let Some(i) = values.iter().position(|v| v.checked_mul(factor).is_none()) {
-            return Err(BindError::Core(CiblageError::TimestampOutOfRange {
-                argument: argument.to_owned(),
-                row: row0 + i,
-            }));
+            return Err(out_of_range(i));
         }
-        Ok(converted(values.iter().map(|v| v * factor)))
+        checked(converted(values.iter().map(|v| v * factor)))
     };
     let dt = array.data_type();
     Ok(match dt {
         DataType::Timestamp(TimeUnit::Microsecond, _) => {
-            Cow::Borrowed(&array.as_primitive::<TimestampMicrosecondType>().values()[..])
+            let values = &array.as_primitive::<TimestampMicrosecondType>().values()[..];
+            let (first, last) = ciblage::time::instant_range();
+            if let Some(i) = values.iter().position(|&t| t < first || t > last) {
+                return Err(if values[i] == i64::MIN {
+                    null_error(argument, column, row0 + i)
+                } else {
+                    out_of_range(i)
+                });
+            }
+            Cow::Borrowed(values)
         }
+        // Every i64 of nanoseconds (±292 years) lies within the range.
         DataType::Timestamp(TimeUnit::Nanosecond, _) => {
             let values = array.as_primitive::<TimestampNanosecondType>().values();
             converted(values.iter().map(|v| v.div_euclid(1_000)))
@@ -353,6 +389,12 @@ pub fn micros<'a>(
         )?,
         DataType::Date32 => {
             let values = array.as_primitive::<Date32Type>().values();
+            if let Some(i) = values
+                .iter()
+                .position(|&d| !ciblage::time::day_in_range(i64::from(d)))
+            {
+                return Err(out_of_range(i));
+            }
             converted(values.iter().map(|&d| i64::from(d) * MICROS_PER_DAY))
         }
         DataType::Date64 => scaled(array.as_primitive::<Date64Type>().values(), 1_000)?,
@@ -388,8 +430,11 @@ pub fn check_number_type(argument: &'static str, column: &str, dt: &DataType) ->
         | DataType::UInt32
         | DataType::UInt64
         | DataType::Float16
+        | DataType::Decimal32(_, _)
+        | DataType::Decimal64(_, _)
         | DataType::Decimal128(_, _)
         | DataType::Decimal256(_, _) => Ok(()),
+        DataType::Null => Err(all_null(argument, column)),
         _ => Err(type_error(argument, column, dt, NUMBER_TYPES)),
     }
 }
@@ -436,6 +481,28 @@ pub fn floats<'a>(
         DataType::UInt32 => conv::<UInt32Type>(array),
         DataType::UInt16 => conv::<UInt16Type>(array),
         DataType::UInt8 => conv::<UInt8Type>(array),
+        DataType::Decimal32(_, scale) => {
+            let div = 10f64.powi(i32::from(*scale));
+            Cow::Owned(
+                array
+                    .as_primitive::<arrow_array::types::Decimal32Type>()
+                    .values()
+                    .iter()
+                    .map(|&v| f64::from(v) / div)
+                    .collect(),
+            )
+        }
+        DataType::Decimal64(_, scale) => {
+            let div = 10f64.powi(i32::from(*scale));
+            Cow::Owned(
+                array
+                    .as_primitive::<arrow_array::types::Decimal64Type>()
+                    .values()
+                    .iter()
+                    .map(|&v| v as f64 / div)
+                    .collect(),
+            )
+        }
         DataType::Decimal128(_, scale) => {
             let div = 10f64.powi(i32::from(*scale));
             Cow::Owned(

@@ -120,3 +120,58 @@ fn half_floats_and_wide_decimals_are_read_as_numbers() {
 fn half_of(v: f32) -> <arrow_array::types::Float16Type as ArrowPrimitiveType>::Native {
     <arrow_array::types::Float16Type as ArrowPrimitiveType>::Native::from_f32(v)
 }
+
+#[test]
+fn timestamps_outside_the_supported_range_are_refused_with_their_row() {
+    use arrow_array::{Date32Array, TimestampMicrosecondArray};
+    // 2^31 − 1 days (5.9 million years) overflowed i64 microseconds.
+    let days = Date32Array::from(vec![0, i32::MAX]);
+    let e = micros(&days, "timestamp", "day", 3).unwrap_err();
+    assert_eq!(message(e), "timestamp: timestamp out of range at row 4");
+    let days = Date32Array::from(vec![i32::MIN]);
+    assert!(micros(&days, "timestamp", "day", 0).is_err());
+    // The largest i64 was taken for "no reference date" and dropped.
+    let us = TimestampMicrosecondArray::from(vec![0, i64::MAX]);
+    let e = micros(&us, "timestamp", "ts", 0).unwrap_err();
+    assert_eq!(message(e), "timestamp: timestamp out of range at row 1");
+    // NaT stays a null.
+    let us = TimestampMicrosecondArray::from(vec![i64::MIN]);
+    assert!(message(micros(&us, "timestamp", "ts", 0).unwrap_err()).contains("null value at row 0"));
+    let (first, last) = ciblage::time::instant_range();
+    let us = TimestampMicrosecondArray::from(vec![first, last]);
+    assert_eq!(
+        &micros(&us, "timestamp", "ts", 0).unwrap()[..],
+        &[first, last]
+    );
+}
+
+#[test]
+fn decimal32_and_decimal64_amounts_are_numbers() {
+    use arrow_array::{Decimal32Array, Decimal64Array};
+    let a = Decimal32Array::from(vec![150, -25])
+        .with_precision_and_scale(5, 2)
+        .unwrap();
+    check_number_type("amount", "a", a.data_type()).unwrap();
+    assert_eq!(&floats(&a, "amount", "a", 0).unwrap()[..], &[1.5, -0.25]);
+    let a = Decimal64Array::from(vec![1234, 5])
+        .with_precision_and_scale(12, 1)
+        .unwrap();
+    assert_eq!(&floats(&a, "amount", "a", 0).unwrap()[..], &[123.4, 0.5]);
+}
+
+#[test]
+fn all_null_columns_are_nulls_not_types() {
+    for e in [
+        check_id_type("customer", "id", &DataType::Null).unwrap_err(),
+        check_number_type("amount", "amount", &DataType::Null).unwrap_err(),
+        time_kind("timestamp", "when", &DataType::Null).unwrap_err(),
+    ] {
+        let text = message(e);
+        assert!(text.ends_with("null value at row 0"), "{text}");
+    }
+    let e = time_kind("timestamp", "when", &DataType::Null).unwrap_err();
+    assert_eq!(
+        message(e),
+        "timestamp (column \"when\"): null value at row 0"
+    );
+}

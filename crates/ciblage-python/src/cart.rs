@@ -6,9 +6,13 @@ use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArra
 use pyo3::prelude::*;
 
 use crate::error::{BindError, BindResult};
+use crate::run::{guard, run};
 
 /// (indptr, indices) of a CSR indicator matrix.
 type CsrArrays<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
+
+/// Per node, the categories going left and right of a categorical split.
+type NodeCategories = Vec<Option<(Vec<u32>, Vec<u32>)>>;
 
 /// A fitted CART tree (see `ciblage.CartClassifier` / `CartRegressor`).
 #[pyclass(module = "ciblage._native", name = "CartTree", frozen)]
@@ -46,18 +50,19 @@ pub fn cart_fit(
     categorical_features: Vec<usize>,
     seed: u32,
 ) -> PyResult<PyCartTree> {
-    let splitter = match splitter {
-        "best" => CartSplitter::Exact,
-        "hist" => CartSplitter::Histogram { max_bins },
-        other => {
-            return Err(BindError::from(CiblageError::param(
-                "splitter",
-                format!("expected \"best\" or \"hist\", got {other:?}"),
-            ))
-            .into())
-        }
-    };
-    let crit = match criterion {
+    guard(|| -> PyResult<_> {
+        let splitter = match splitter {
+            "best" => CartSplitter::Exact,
+            "hist" => CartSplitter::Histogram { max_bins },
+            other => {
+                return Err(BindError::from(CiblageError::param(
+                    "splitter",
+                    format!("expected \"best\" or \"hist\", got {other:?}"),
+                ))
+                .into())
+            }
+        };
+        let crit = match criterion {
         "gini" => CartCriterion::Gini,
         "entropy" | "log_loss" => CartCriterion::Entropy,
         "squared_error" => CartCriterion::SquaredError,
@@ -73,41 +78,53 @@ pub fn cart_fit(
             .into())
         }
     };
-    let base = if crit.is_regression() {
-        Cart::regressor()
-    } else {
-        Cart::classifier()
-    };
-    let params = base
-        .criterion(crit)
-        .max_depth(max_depth)
-        .min_samples_split(min_samples_split)
-        .min_samples_leaf(min_samples_leaf)
-        .min_weight_fraction_leaf(min_weight_fraction_leaf)
-        .min_impurity_decrease(min_impurity_decrease)
-        .max_features(max_features)
-        .max_leaf_nodes(max_leaf_nodes)
-        .splitter(splitter)
-        .n_threads(n_threads)
-        .categorical_features(categorical_features)
-        .seed(seed)
-        .check()
-        .map_err(BindError::from)?;
-    let xv = x.as_array();
-    let w = sample_weight.as_ref().map(|w| w.as_slice()).transpose()?;
-    let inner = match (&y_codes, &y_values) {
-        (Some(c), _) => {
-            let c = c.as_slice()?;
-            py.detach(|| params.fit_classifier(xv, c, n_classes, w))
-        }
-        (_, Some(v)) => {
-            let v = v.as_slice()?;
-            py.detach(|| params.fit_regressor(xv, v, w))
-        }
-        _ => Err(CiblageError::param("y", "no target given")),
-    }
-    .map_err(BindError::from)?;
-    Ok(PyCartTree { inner })
+        let base = if crit.is_regression() {
+            Cart::regressor()
+        } else {
+            Cart::classifier()
+        };
+        let params = base
+            .criterion(crit)
+            .max_depth(max_depth)
+            .min_samples_split(min_samples_split)
+            .min_samples_leaf(min_samples_leaf)
+            .min_weight_fraction_leaf(min_weight_fraction_leaf)
+            .min_impurity_decrease(min_impurity_decrease)
+            .max_features(max_features)
+            .max_leaf_nodes(max_leaf_nodes)
+            .splitter(splitter)
+            .n_threads(n_threads)
+            .categorical_features(categorical_features)
+            .seed(seed);
+        // Validated now, and again with the call's token inside `run`.
+        params.clone().check().map_err(BindError::from)?;
+        let xv = x.as_array();
+        let w = sample_weight.as_ref().map(|w| w.as_slice()).transpose()?;
+        let inner = match (&y_codes, &y_values) {
+            (Some(c), _) => {
+                let c = c.as_slice()?;
+                run(py, |token| {
+                    params
+                        .interrupt(token.clone())
+                        .check()?
+                        .fit_classifier(xv, c, n_classes, w)
+                        .map_err(BindError::from)
+                })
+            }
+            (_, Some(v)) => {
+                let v = v.as_slice()?;
+                run(py, |token| {
+                    params
+                        .interrupt(token.clone())
+                        .check()?
+                        .fit_regressor(xv, v, w)
+                        .map_err(BindError::from)
+                })
+            }
+            _ => Err(BindError::from(CiblageError::param("y", "no target given")).into()),
+        }?;
+        Ok(PyCartTree { inner })
+    })
 }
 
 /// The text of a saved model: a `str`, or `bytes` of UTF-8; anything else
@@ -157,12 +174,14 @@ impl PyCartTree {
         &self,
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f64>,
-    ) -> BindResult<Bound<'py, PyArray1<i64>>> {
-        let leaves = self.inner.apply(x.as_array())?;
-        Ok(PyArray1::from_vec(
-            py,
-            leaves.into_iter().map(|l| l as i64).collect(),
-        ))
+    ) -> PyResult<Bound<'py, PyArray1<i64>>> {
+        guard(|| -> BindResult<_> {
+            let leaves = self.inner.apply(x.as_array())?;
+            Ok(PyArray1::from_vec(
+                py,
+                leaves.into_iter().map(|l| l as i64).collect(),
+            ))
+        })
     }
 
     /// Nodes each row passes through: (indptr, indices) of a CSR indicator.
@@ -170,55 +189,63 @@ impl PyCartTree {
         &self,
         py: Python<'py>,
         x: PyReadonlyArray2<'py, f64>,
-    ) -> BindResult<CsrArrays<'py>> {
-        let x = x.as_array();
-        if x.ncols() != self.inner.n_features {
-            return Err(CiblageError::LengthMismatch {
-                argument: "X columns".into(),
-                expected: self.inner.n_features,
-                got: x.ncols(),
+    ) -> PyResult<CsrArrays<'py>> {
+        guard(|| -> BindResult<_> {
+            let x = x.as_array();
+            if x.ncols() != self.inner.n_features {
+                return Err(CiblageError::LengthMismatch {
+                    argument: "X columns".into(),
+                    expected: self.inner.n_features,
+                    got: x.ncols(),
+                }
+                .into());
             }
-            .into());
-        }
-        if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| v.is_infinite()) {
-            return Err(CiblageError::NonFinite {
-                argument: "X".into(),
-                row,
-                value: *v,
+            if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| v.is_infinite()) {
+                return Err(CiblageError::NonFinite {
+                    argument: "X".into(),
+                    row,
+                    value: *v,
+                }
+                .into());
             }
-            .into());
-        }
-        let mut indptr = vec![0i64];
-        let mut indices = Vec::new();
-        for r in x.rows() {
-            self.inner.decision_path_row(&r.to_vec(), &mut indices);
-            indptr.push(indices.len() as i64);
-        }
-        let indices: Vec<i64> = indices.into_iter().map(|i| i as i64).collect();
-        Ok((
-            PyArray1::from_vec(py, indptr),
-            PyArray1::from_vec(py, indices),
-        ))
+            let mut indptr = vec![0i64];
+            let mut indices = Vec::new();
+            for r in x.rows() {
+                self.inner.decision_path_row(&r.to_vec(), &mut indices);
+                indptr.push(indices.len() as i64);
+            }
+            let indices: Vec<i64> = indices.into_iter().map(|i| i as i64).collect();
+            Ok((
+                PyArray1::from_vec(py, indptr),
+                PyArray1::from_vec(py, indices),
+            ))
+        })
     }
 
     /// The tree in Graphviz DOT.
-    fn to_dot(&self, feature_names: Vec<String>, class_names: Vec<String>) -> BindResult<String> {
-        let names = self.names(feature_names)?;
-        Ok(self.inner.to_dot(&names, &class_names))
+    fn to_dot(&self, feature_names: Vec<String>, class_names: Vec<String>) -> PyResult<String> {
+        guard(|| -> BindResult<_> {
+            let names = self.names(feature_names)?;
+            Ok(self.inner.to_dot(&names, &class_names))
+        })
     }
 
     /// Readable path of every node.
-    fn rules(&self, feature_names: Vec<String>) -> BindResult<Vec<String>> {
-        let names = self.names(feature_names)?;
-        Ok((0..self.inner.node_count())
-            .map(|i| self.inner.rule(i, &names).join(" and "))
-            .collect())
+    fn rules(&self, feature_names: Vec<String>) -> PyResult<Vec<String>> {
+        guard(|| -> BindResult<_> {
+            let names = self.names(feature_names)?;
+            Ok((0..self.inner.node_count())
+                .map(|i| self.inner.rule(i, &names).join(" and "))
+                .collect())
+        })
     }
 
     /// Node values (rows = nodes).
     fn value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let v = &self.inner.value;
-        PyArray1::from_slice(py, v.as_flat()).reshape([v.len(), v.width()])
+        guard(|| -> PyResult<_> {
+            let v = &self.inner.value;
+            PyArray1::from_slice(py, v.as_flat()).reshape([v.len(), v.width()])
+        })
     }
 
     #[getter]
@@ -226,12 +253,12 @@ impl PyCartTree {
         self.inner.node_count()
     }
     #[getter]
-    fn n_leaves(&self) -> usize {
-        self.inner.n_leaves()
+    fn n_leaves(&self) -> PyResult<usize> {
+        guard(|| Ok::<_, PyErr>(self.inner.n_leaves()))
     }
     #[getter]
-    fn max_depth(&self) -> usize {
-        self.inner.max_depth()
+    fn max_depth(&self) -> PyResult<usize> {
+        guard(|| Ok::<_, PyErr>(self.inner.max_depth()))
     }
     #[getter]
     fn children_left(&self) -> Vec<i64> {
@@ -248,21 +275,29 @@ impl PyCartTree {
     /// Per node, the categories going left and right of a categorical
     /// split (`None` otherwise).
     #[getter]
-    fn categories(&self) -> Vec<Option<(Vec<u32>, Vec<u32>)>> {
-        (0..self.inner.node_count())
-            .map(|i| self.inner.categories.get(i).cloned().flatten().map(|c| *c))
-            .collect()
+    fn categories(&self) -> PyResult<NodeCategories> {
+        guard(|| {
+            Ok::<_, PyErr>(
+                (0..self.inner.node_count())
+                    .map(|i| self.inner.categories.get(i).cloned().flatten().map(|c| *c))
+                    .collect(),
+            )
+        })
     }
 
     /// Per node, whether rows missing the split feature go left.
     #[getter]
-    fn missing_go_to_left(&self) -> Vec<bool> {
-        (0..self.inner.node_count())
-            .map(|i| {
-                self.inner.children_left[i] != ciblage::tree::cart::LEAF
-                    && self.inner.goes_left_if_missing(i)
-            })
-            .collect()
+    fn missing_go_to_left(&self) -> PyResult<Vec<bool>> {
+        guard(|| {
+            Ok::<_, PyErr>(
+                (0..self.inner.node_count())
+                    .map(|i| {
+                        self.inner.children_left[i] != ciblage::tree::cart::LEAF
+                            && self.inner.goes_left_if_missing(i)
+                    })
+                    .collect(),
+            )
+        })
     }
 
     #[getter]
@@ -283,45 +318,49 @@ impl PyCartTree {
     }
 
     /// Normalized impurity decrease per feature.
-    fn feature_importances(&self) -> Vec<f64> {
-        self.inner.feature_importances()
+    fn feature_importances(&self) -> PyResult<Vec<f64>> {
+        guard(|| Ok::<_, PyErr>(self.inner.feature_importances()))
     }
 
     /// (ccp_alphas, impurities).
-    fn cost_complexity_pruning_path(&self) -> (Vec<f64>, Vec<f64>) {
-        self.inner.cost_complexity_pruning_path()
+    fn cost_complexity_pruning_path(&self) -> PyResult<(Vec<f64>, Vec<f64>)> {
+        guard(|| Ok::<_, PyErr>(self.inner.cost_complexity_pruning_path()))
     }
 
     /// The same tree with the names of each feature's categories (empty
     /// lists for numeric features), used in rules.
-    fn with_category_names(&self, names: Vec<Vec<String>>) -> BindResult<Self> {
-        if !names.is_empty() && names.len() != self.inner.n_features {
-            return Err(CiblageError::param(
-                "names",
-                format!(
-                    "{} lists for {} features",
-                    names.len(),
-                    self.inner.n_features
-                ),
-            )
-            .into());
-        }
-        let mut inner = self.inner.clone();
-        inner.category_names = names;
-        Ok(Self { inner })
+    fn with_category_names(&self, names: Vec<Vec<String>>) -> PyResult<Self> {
+        guard(|| -> BindResult<_> {
+            if !names.is_empty() && names.len() != self.inner.n_features {
+                return Err(CiblageError::param(
+                    "names",
+                    format!(
+                        "{} lists for {} features",
+                        names.len(),
+                        self.inner.n_features
+                    ),
+                )
+                .into());
+            }
+            let mut inner = self.inner.clone();
+            inner.category_names = names;
+            Ok(Self { inner })
+        })
     }
 
     /// The tree pruned at `ccp_alpha`.
-    fn pruned(&self, ccp_alpha: f64) -> BindResult<Self> {
-        if ccp_alpha.is_nan() || ccp_alpha < 0.0 {
-            return Err(CiblageError::param(
-                "ccp_alpha",
-                format!("expected a number >= 0, got {ccp_alpha}"),
-            )
-            .into());
-        }
-        Ok(Self {
-            inner: self.inner.pruned(ccp_alpha),
+    fn pruned(&self, ccp_alpha: f64) -> PyResult<Self> {
+        guard(|| -> BindResult<_> {
+            if ccp_alpha.is_nan() || ccp_alpha < 0.0 {
+                return Err(CiblageError::param(
+                    "ccp_alpha",
+                    format!("expected a number >= 0, got {ccp_alpha}"),
+                )
+                .into());
+            }
+            Ok(Self {
+                inner: self.inner.pruned(ccp_alpha),
+            })
         })
     }
 
@@ -332,22 +371,26 @@ impl PyCartTree {
         feature_names: Vec<String>,
         class_names: Vec<String>,
         decimals: usize,
-    ) -> BindResult<String> {
-        let names = self.names(feature_names)?;
-        Ok(self.inner.to_text(&names, &class_names, decimals))
+    ) -> PyResult<String> {
+        guard(|| -> BindResult<_> {
+            let names = self.names(feature_names)?;
+            Ok(self.inner.to_text(&names, &class_names, decimals))
+        })
     }
 
     /// SQL WHERE condition of every node.
-    fn sql_rules(&self, feature_names: Vec<String>) -> BindResult<Vec<String>> {
-        let names = self.names(feature_names)?;
-        Ok((0..self.inner.node_count())
-            .map(|i| self.inner.sql_rule(i, &names))
-            .collect())
+    fn sql_rules(&self, feature_names: Vec<String>) -> PyResult<Vec<String>> {
+        guard(|| -> BindResult<_> {
+            let names = self.names(feature_names)?;
+            Ok((0..self.inner.node_count())
+                .map(|i| self.inner.sql_rule(i, &names))
+                .collect())
+        })
     }
 
     /// The tree as versioned JSON.
-    fn to_json(&self) -> String {
-        self.inner.to_json()
+    fn to_json(&self) -> PyResult<String> {
+        guard(|| Ok::<_, PyErr>(self.inner.to_json()))
     }
 
     /// Pickles through the JSON form: unpickling goes through `from_json`
@@ -355,15 +398,19 @@ impl PyCartTree {
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
     ) -> PyResult<(Bound<'py, pyo3::types::PyAny>, (String,))> {
-        let from_json = slf.get_type().getattr("from_json")?;
-        Ok((from_json, (slf.get().inner.to_json(),)))
+        guard(|| -> PyResult<_> {
+            let from_json = slf.get_type().getattr("from_json")?;
+            Ok((from_json, (slf.get().inner.to_json(),)))
+        })
     }
 
     /// Reads a tree written by `to_json` (`str`, or `bytes` of UTF-8).
     #[staticmethod]
-    fn from_json(text: &Bound<'_, PyAny>) -> BindResult<Self> {
-        Ok(Self {
-            inner: CartTree::from_json(&model_json(text, "CART model")?)?,
+    fn from_json(text: &Bound<'_, PyAny>) -> PyResult<Self> {
+        guard(|| -> BindResult<_> {
+            Ok(Self {
+                inner: CartTree::from_json(&model_json(text, "CART model")?)?,
+            })
         })
     }
 }

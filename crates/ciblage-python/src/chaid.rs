@@ -12,6 +12,7 @@ use pyo3_arrow::PyTable;
 
 use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{BindError, BindResult};
+use crate::run::{guard, run};
 
 fn kind_of(name: &str) -> Result<PredictorKind, CiblageError> {
     match name {
@@ -55,10 +56,15 @@ pub fn small_int_codes<'py>(
     py: Python<'py>,
     values: PyReadonlyArray1<'py, i64>,
 ) -> PyResult<Option<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<u32>>)>> {
-    let v = values.as_slice()?;
-    let coded = py.detach(|| ciblage::tree::small_int_codes(v));
-    Ok(coded.map(|(d, c)| (PyArray1::from_vec(py, d), PyArray1::from_vec(py, c))))
+    guard(|| -> PyResult<_> {
+        let v = values.as_slice()?;
+        let coded = run(py, |_| Ok::<_, PyErr>(ciblage::tree::small_int_codes(v)))?;
+        Ok(coded.map(|(d, c)| (PyArray1::from_vec(py, d), PyArray1::from_vec(py, c))))
+    })
 }
+
+/// Per node, the groups of its split as label lists (missing as `None`).
+type NodeGroups = Vec<Option<Vec<Vec<Option<String>>>>>;
 
 /// (name, kind, labels, bin edges) of a predictor.
 type PredictorInfo = (String, String, Vec<String>, Option<Vec<f64>>);
@@ -103,112 +109,117 @@ pub fn chaid_fit(
     statistic: &str,
     split_merged: Option<f64>,
 ) -> PyResult<PyChaidModel> {
-    let statistic = match statistic {
-        "pearson" => ChaidStatistic::Pearson,
-        "likelihood_ratio" => ChaidStatistic::LikelihoodRatio,
-        other => {
-            return Err(BindError::from(CiblageError::param(
-                "statistic",
-                format!("expected \"pearson\" or \"likelihood_ratio\", got {other:?}"),
-            ))
-            .into())
-        }
-    };
-    let weights: Option<Vec<f64>> = sample_weight
-        .map(|w| w.as_slice().map(<[f64]>::to_vec))
-        .transpose()?;
-    // The weights are read while binning, before the fit checks its
-    // inputs: checked here first, against the target's length.
-    let n_rows = match &y_values {
-        Some(v) => v.len()?,
-        None => y.len()?,
-    };
-    ciblage::tree::check_sample_weight(weights.as_deref(), n_rows).map_err(BindError::from)?;
-    // Integer columns without labels are coded here, on all threads with
-    // the continuous ones; the arrays stay borrowed until then.
-    let ints: Vec<Option<PyReadonlyArray1<'_, i64>>> = columns
-        .iter()
-        .map(|(_, _, codes, labels, _)| match (codes, labels) {
-            (Some(c), None) => c.extract().map(Some),
-            _ => Ok(None),
-        })
-        .collect::<PyResult<_>>()?;
-    let mut sources = Vec::with_capacity(columns.len());
-    for ((name, kind, codes, labels, values), raw) in columns.iter().zip(&ints) {
-        let kind = kind_of(kind).map_err(BindError::from)?;
-        let source = match (kind, codes, labels, values, raw) {
-            (PredictorKind::Continuous, _, _, Some(v), _) => PredictorColumn::Values(v.as_slice()?),
-            (_, Some(_), None, _, Some(raw)) => PredictorColumn::Ints(raw.as_slice()?),
-            (_, Some(c), Some(labels), _, _) => {
-                PredictorColumn::Codes(codes_from(c)?, labels.clone())
-            }
-            _ => {
+    guard(|| -> PyResult<_> {
+        let statistic = match statistic {
+            "pearson" => ChaidStatistic::Pearson,
+            "likelihood_ratio" => ChaidStatistic::LikelihoodRatio,
+            other => {
                 return Err(BindError::from(CiblageError::param(
-                    "columns",
-                    format!("{name}: no data"),
+                    "statistic",
+                    format!("expected \"pearson\" or \"likelihood_ratio\", got {other:?}"),
                 ))
                 .into())
             }
         };
-        sources.push((name.clone(), kind, source));
-    }
-    let predictors = py
-        .detach(|| Predictor::build_all(sources, weights.as_deref(), bins))
-        .map_err(BindError::from)?;
-    let base = match preset {
-        "spss" => Chaid::params(),
-        "chaid_package" => Chaid::chaid_package_params(),
-        other => {
-            return Err(BindError::from(CiblageError::param(
-                "preset",
-                format!("expected \"spss\" or \"chaid_package\", got {other:?}"),
-            ))
-            .into())
+        let weights: Option<Vec<f64>> = sample_weight
+            .map(|w| w.as_slice().map(<[f64]>::to_vec))
+            .transpose()?;
+        // The weights are read while binning, before the fit checks its
+        // inputs: checked here first, against the target's length.
+        let n_rows = match &y_values {
+            Some(v) => v.len()?,
+            None => y.len()?,
+        };
+        ciblage::tree::check_sample_weight(weights.as_deref(), n_rows).map_err(BindError::from)?;
+        // Integer columns without labels are coded here, on all threads with
+        // the continuous ones; the arrays stay borrowed until then.
+        let ints: Vec<Option<PyReadonlyArray1<'_, i64>>> = columns
+            .iter()
+            .map(|(_, _, codes, labels, _)| match (codes, labels) {
+                (Some(c), None) => c.extract().map(Some),
+                _ => Ok(None),
+            })
+            .collect::<PyResult<_>>()?;
+        let mut sources = Vec::with_capacity(columns.len());
+        for ((name, kind, codes, labels, values), raw) in columns.iter().zip(&ints) {
+            let kind = kind_of(kind).map_err(BindError::from)?;
+            let source = match (kind, codes, labels, values, raw) {
+                (PredictorKind::Continuous, _, _, Some(v), _) => {
+                    PredictorColumn::Values(v.as_slice()?)
+                }
+                (_, Some(_), None, _, Some(raw)) => PredictorColumn::Ints(raw.as_slice()?),
+                (_, Some(c), Some(labels), _, _) => {
+                    PredictorColumn::Codes(codes_from(c)?, labels.clone())
+                }
+                _ => {
+                    return Err(BindError::from(CiblageError::param(
+                        "columns",
+                        format!("{name}: no data"),
+                    ))
+                    .into())
+                }
+            };
+            sources.push((name.clone(), kind, source));
         }
-    };
-    // Parameters left unset keep the preset's defaults.
-    let mut params = base
-        .exhaustive(exhaustive)
-        .statistic(statistic)
-        .split_merged(split_merged);
-    if let Some(v) = alpha_merge {
-        params = params.alpha_merge(v);
-    }
-    if let Some(v) = alpha_split {
-        params = params.alpha_split(v);
-    }
-    if let Some(v) = max_depth {
-        params = params.max_depth(v);
-    }
-    if let Some(v) = min_parent {
-        params = params.min_parent(v);
-    }
-    if let Some(v) = min_child {
-        params = params.min_child(v);
-    }
-    if preset == "spss" {
-        params = params
-            .bonferroni(bonferroni)
-            .tie_rule(TieRule::LogP { tolerance: 1e-9 });
-    }
-    let params = params.check().map_err(BindError::from)?;
-    let y = y.as_slice()?;
-    let values = y_values.as_ref().map(|v| v.as_slice()).transpose()?;
-    let case = case_weight.as_ref().map(|v| v.as_slice()).transpose()?;
-    let inner = py
-        .detach(|| match (values, case) {
-            (Some(_), Some(_)) => Err(CiblageError::param(
-                "case_weight",
-                "case weights are for categorical targets; use sample_weight",
-            )),
-            (Some(v), None) => params.fit_regressor(predictors, v, weights.as_deref()),
-            (None, Some(c)) => {
-                params.fit_case_weighted(predictors, y, classes, weights.as_deref(), c)
+        let predictors = run(py, |_| {
+            Predictor::build_all(sources, weights.as_deref(), bins).map_err(BindError::from)
+        })?;
+        let base = match preset {
+            "spss" => Chaid::params(),
+            "chaid_package" => Chaid::chaid_package_params(),
+            other => {
+                return Err(BindError::from(CiblageError::param(
+                    "preset",
+                    format!("expected \"spss\" or \"chaid_package\", got {other:?}"),
+                ))
+                .into())
             }
-            (None, None) => params.fit(predictors, y, classes, weights.as_deref()),
-        })
-        .map_err(BindError::from)?;
-    Ok(PyChaidModel { inner })
+        };
+        // Parameters left unset keep the preset's defaults.
+        let mut params = base
+            .exhaustive(exhaustive)
+            .statistic(statistic)
+            .split_merged(split_merged);
+        if let Some(v) = alpha_merge {
+            params = params.alpha_merge(v);
+        }
+        if let Some(v) = alpha_split {
+            params = params.alpha_split(v);
+        }
+        if let Some(v) = max_depth {
+            params = params.max_depth(v);
+        }
+        if let Some(v) = min_parent {
+            params = params.min_parent(v);
+        }
+        if let Some(v) = min_child {
+            params = params.min_child(v);
+        }
+        if preset == "spss" {
+            params = params
+                .bonferroni(bonferroni)
+                .tie_rule(TieRule::LogP { tolerance: 1e-9 });
+        }
+        let y = y.as_slice()?;
+        let values = y_values.as_ref().map(|v| v.as_slice()).transpose()?;
+        let case = case_weight.as_ref().map(|v| v.as_slice()).transpose()?;
+        let inner = run(py, |token| {
+            let params = params.interrupt(token.clone()).check()?;
+            match (values, case) {
+                (Some(_), Some(_)) => Err(CiblageError::param(
+                    "case_weight",
+                    "case weights are for categorical targets; use sample_weight",
+                )),
+                (Some(v), None) => params.fit_regressor(predictors, v, weights.as_deref()),
+                (None, Some(c)) => {
+                    params.fit_case_weighted(predictors, y, classes, weights.as_deref(), c)
+                }
+                (None, None) => params.fit(predictors, y, classes, weights.as_deref()),
+            }
+            .map_err(BindError::from)
+        })?;
+        Ok(PyChaidModel { inner })
+    })
 }
 
 #[pymethods]
@@ -220,191 +231,218 @@ impl PyChaidModel {
         py: Python<'py>,
         columns: Vec<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyArray1<i64>>> {
-        let preds = self.inner.predictors();
-        if columns.len() != preds.len() {
-            return Err(BindError::from(CiblageError::LengthMismatch {
-                argument: "X".into(),
-                expected: preds.len(),
-                got: columns.len(),
-            })
-            .into());
-        }
-        let mut coded: Vec<Vec<u32>> = Vec::with_capacity(preds.len());
-        for (p, col) in preds.iter().zip(&columns) {
-            coded.push(match &p.encoder {
-                Encoder::Bins(_) => {
-                    let v: PyReadonlyArray1<'_, f64> = col.extract()?;
-                    v.as_slice()?.iter().map(|&x| p.encode_value(x)).collect()
-                }
-                _ => {
-                    let c: PyReadonlyArray1<'_, i64> = col.extract()?;
-                    codes_of(c.as_slice()?)
-                }
-            });
-        }
-        let n = coded.first().map_or(0, Vec::len);
-        if let Some((k, c)) = coded.iter().enumerate().find(|(_, c)| c.len() != n) {
-            return Err(BindError::from(CiblageError::LengthMismatch {
-                argument: format!("X column {:?}", preds[k].name),
-                expected: n,
-                got: c.len(),
-            })
-            .into());
-        }
-        let mut row = vec![0u32; preds.len()];
-        let leaves: Vec<i64> = (0..n)
-            .map(|i| {
-                for (k, c) in coded.iter().enumerate() {
-                    row[k] = c[i];
-                }
-                self.inner.apply_codes(&row) as i64
-            })
-            .collect();
-        Ok(PyArray1::from_vec(py, leaves))
+        guard(|| -> PyResult<_> {
+            let preds = self.inner.predictors();
+            if columns.len() != preds.len() {
+                return Err(BindError::from(CiblageError::LengthMismatch {
+                    argument: "X".into(),
+                    expected: preds.len(),
+                    got: columns.len(),
+                })
+                .into());
+            }
+            let mut coded: Vec<Vec<u32>> = Vec::with_capacity(preds.len());
+            for (p, col) in preds.iter().zip(&columns) {
+                coded.push(match &p.encoder {
+                    Encoder::Bins(_) => {
+                        let v: PyReadonlyArray1<'_, f64> = col.extract()?;
+                        v.as_slice()?.iter().map(|&x| p.encode_value(x)).collect()
+                    }
+                    _ => {
+                        let c: PyReadonlyArray1<'_, i64> = col.extract()?;
+                        codes_of(c.as_slice()?)
+                    }
+                });
+            }
+            let n = coded.first().map_or(0, Vec::len);
+            if let Some((k, c)) = coded.iter().enumerate().find(|(_, c)| c.len() != n) {
+                return Err(BindError::from(CiblageError::LengthMismatch {
+                    argument: format!("X column {:?}", preds[k].name),
+                    expected: n,
+                    got: c.len(),
+                })
+                .into());
+            }
+            let mut row = vec![0u32; preds.len()];
+            let leaves: Vec<i64> = (0..n)
+                .map(|i| {
+                    for (k, c) in coded.iter().enumerate() {
+                        row[k] = c[i];
+                    }
+                    self.inner.apply_codes(&row) as i64
+                })
+                .collect();
+            Ok(PyArray1::from_vec(py, leaves))
+        })
     }
 
     /// Class probabilities of every node (rows = node ids).
-    fn node_proba(&self) -> Vec<Vec<f64>> {
-        (0..self.inner.nodes().len())
-            .map(|i| self.inner.proba(i))
-            .collect()
+    fn node_proba(&self) -> PyResult<Vec<Vec<f64>>> {
+        guard(|| {
+            Ok::<_, PyErr>(
+                (0..self.inner.nodes().len())
+                    .map(|i| self.inner.proba(i))
+                    .collect(),
+            )
+        })
     }
 
     /// Mean target of every node (continuous targets).
-    fn node_mean(&self) -> Vec<f64> {
-        (0..self.inner.nodes().len())
-            .map(|i| self.inner.mean(i))
-            .collect()
+    fn node_mean(&self) -> PyResult<Vec<f64>> {
+        guard(|| {
+            Ok::<_, PyErr>(
+                (0..self.inner.nodes().len())
+                    .map(|i| self.inner.mean(i))
+                    .collect(),
+            )
+        })
     }
 
     /// Predicted class index of every node.
-    fn node_class(&self) -> Vec<usize> {
-        (0..self.inner.nodes().len())
-            .map(|i| self.inner.class_of(i))
-            .collect()
+    fn node_class(&self) -> PyResult<Vec<usize>> {
+        guard(|| {
+            Ok::<_, PyErr>(
+                (0..self.inner.nodes().len())
+                    .map(|i| self.inner.class_of(i))
+                    .collect(),
+            )
+        })
     }
 
     /// One row per node: id, parent, depth, n, split predictor, groups,
     /// statistic, df, p, adjusted p, stop reason, rule (text and SQL).
     fn nodes(&self) -> PyResult<PyTable> {
-        let nodes = self.inner.nodes();
-        let preds = self.inner.predictors();
-        let mut t = TableBuilder::default();
-        t.push("node", out::i64_array(nodes.iter().map(|n| n.id as i64)));
-        t.push(
-            "parent",
-            out::opt_i64_array(nodes.iter().map(|n| n.parent.map(|p| p as i64))),
-        );
-        t.push(
-            "depth",
-            out::i64_array(nodes.iter().map(|n| n.depth as i64)),
-        );
-        t.push(
-            "n",
-            out::f64_array(&nodes.iter().map(|n| n.n).collect::<Vec<_>>()),
-        );
-        let split_name: Vec<String> = nodes
-            .iter()
-            .map(|n| {
-                n.split
-                    .as_ref()
-                    .map_or(String::new(), |s| preds[s.predictor].name.clone())
-            })
-            .collect();
-        t.push(
-            "split",
-            out::strings_from(split_name.iter().map(String::as_str)),
-        );
-        let opt = |f: fn(&ciblage::tree::chaid::ChaidSplit) -> f64| {
-            out::opt_f64_array(nodes.iter().map(move |n| n.split.as_ref().map(f)))
-        };
-        t.push("statistic", opt(|s| s.statistic));
-        t.push("df", opt(|s| s.df));
-        t.push("p", opt(|s| s.ln_p.exp()));
-        t.push("ln_p", opt(|s| s.ln_p));
-        t.push("p_adjusted", opt(|s| s.ln_p_adjusted.exp()));
-        t.push("ln_p_adjusted", opt(|s| s.ln_p_adjusted));
-        let stops: Vec<String> = nodes
-            .iter()
-            .map(|n| n.stop.clone().unwrap_or_default())
-            .collect();
-        t.push("stop", out::strings_from(stops.iter().map(String::as_str)));
-        let rules: Vec<String> = (0..nodes.len())
-            .map(|i| self.inner.rule(i).join(" and "))
-            .collect();
-        t.push("rule", out::strings_from(rules.iter().map(String::as_str)));
-        let sql: Vec<String> = (0..nodes.len()).map(|i| self.inner.sql_rule(i)).collect();
-        t.push("sql", out::strings_from(sql.iter().map(String::as_str)));
-        t.into_py_table()
+        guard(|| -> PyResult<_> {
+            let nodes = self.inner.nodes();
+            let preds = self.inner.predictors();
+            let mut t = TableBuilder::default();
+            t.push("node", out::i64_array(nodes.iter().map(|n| n.id as i64)));
+            t.push(
+                "parent",
+                out::opt_i64_array(nodes.iter().map(|n| n.parent.map(|p| p as i64))),
+            );
+            t.push(
+                "depth",
+                out::i64_array(nodes.iter().map(|n| n.depth as i64)),
+            );
+            t.push(
+                "n",
+                out::f64_array(&nodes.iter().map(|n| n.n).collect::<Vec<_>>()),
+            );
+            let split_name: Vec<String> = nodes
+                .iter()
+                .map(|n| {
+                    n.split
+                        .as_ref()
+                        .map_or(String::new(), |s| preds[s.predictor].name.clone())
+                })
+                .collect();
+            t.push(
+                "split",
+                out::strings_from(split_name.iter().map(String::as_str)),
+            );
+            let opt = |f: fn(&ciblage::tree::chaid::ChaidSplit) -> f64| {
+                out::opt_f64_array(nodes.iter().map(move |n| n.split.as_ref().map(f)))
+            };
+            t.push("statistic", opt(|s| s.statistic));
+            t.push("df", opt(|s| s.df));
+            t.push("p", opt(|s| s.ln_p.exp()));
+            t.push("ln_p", opt(|s| s.ln_p));
+            t.push("p_adjusted", opt(|s| s.ln_p_adjusted.exp()));
+            t.push("ln_p_adjusted", opt(|s| s.ln_p_adjusted));
+            let stops: Vec<String> = nodes
+                .iter()
+                .map(|n| n.stop.clone().unwrap_or_default())
+                .collect();
+            t.push("stop", out::strings_from(stops.iter().map(String::as_str)));
+            let rules: Vec<String> = (0..nodes.len())
+                .map(|i| self.inner.rule(i).join(" and "))
+                .collect();
+            t.push("rule", out::strings_from(rules.iter().map(String::as_str)));
+            let sql: Vec<String> = (0..nodes.len()).map(|i| self.inner.sql_rule(i)).collect();
+            t.push("sql", out::strings_from(sql.iter().map(String::as_str)));
+            t.into_py_table()
+        })
     }
 
     /// Groups of each split, as label lists (missing as `None`), per node.
-    fn groups(&self) -> Vec<Option<Vec<Vec<Option<String>>>>> {
-        let preds = self.inner.predictors();
-        self.inner
-            .nodes()
-            .iter()
-            .map(|n| {
-                n.split.as_ref().map(|s| {
-                    s.groups
-                        .iter()
-                        .map(|g| {
-                            g.iter()
-                                .map(|&c| {
-                                    (c != MISSING)
-                                        .then(|| preds[s.predictor].labels[c as usize].clone())
+    fn groups(&self) -> PyResult<NodeGroups> {
+        guard(|| {
+            Ok::<_, PyErr>({
+                let preds = self.inner.predictors();
+                self.inner
+                    .nodes()
+                    .iter()
+                    .map(|n| {
+                        n.split.as_ref().map(|s| {
+                            s.groups
+                                .iter()
+                                .map(|g| {
+                                    g.iter()
+                                        .map(|&c| {
+                                            (c != MISSING).then(|| {
+                                                preds[s.predictor].labels[c as usize].clone()
+                                            })
+                                        })
+                                        .collect()
                                 })
                                 .collect()
                         })
-                        .collect()
-                })
+                    })
+                    .collect()
             })
-            .collect()
+        })
     }
 
     /// Per predictor: (name, kind, labels, bin edges if binned).
-    fn predictors(&self) -> Vec<PredictorInfo> {
-        self.inner
-            .predictors()
-            .iter()
-            .map(|p| {
-                let kind = match p.kind {
-                    PredictorKind::Nominal => "nominal",
-                    PredictorKind::Ordinal => "ordinal",
-                    PredictorKind::Continuous => "continuous",
-                };
-                let edges = match &p.encoder {
-                    Encoder::Bins(e) => Some(e.clone()),
-                    _ => None,
-                };
-                (p.name.clone(), kind.to_owned(), p.labels.clone(), edges)
-            })
-            .collect()
+    fn predictors(&self) -> PyResult<Vec<PredictorInfo>> {
+        guard(|| {
+            Ok::<_, PyErr>(
+                self.inner
+                    .predictors()
+                    .iter()
+                    .map(|p| {
+                        let kind = match p.kind {
+                            PredictorKind::Nominal => "nominal",
+                            PredictorKind::Ordinal => "ordinal",
+                            PredictorKind::Continuous => "continuous",
+                        };
+                        let edges = match &p.encoder {
+                            Encoder::Bins(e) => Some(e.clone()),
+                            _ => None,
+                        };
+                        (p.name.clone(), kind.to_owned(), p.labels.clone(), edges)
+                    })
+                    .collect(),
+            )
+        })
     }
 
     /// Gains table for class index `target` (leaves by response rate).
     fn gains(&self, target: usize) -> PyResult<PyTable> {
-        let g = self.inner.gains(target).map_err(BindError::from)?;
-        let mut t = TableBuilder::default();
-        t.push("node", out::i64_array(g.iter().map(|r| r.node as i64)));
-        let col = |f: fn(&ciblage::tree::chaid::GainsRow) -> f64| {
-            out::f64_array(&g.iter().map(f).collect::<Vec<_>>())
-        };
-        t.push("n", col(|r| r.n));
-        t.push("share", col(|r| r.share));
-        t.push("responses", col(|r| r.responses));
-        t.push("response_rate", col(|r| r.response_rate));
-        t.push("gain", col(|r| r.gain));
-        t.push("index", col(|r| r.index));
-        t.push("cumulative_share", col(|r| r.cumulative_share));
-        t.push("cumulative_gain", col(|r| r.cumulative_gain));
-        t.push("cumulative_index", col(|r| r.cumulative_index));
-        t.into_py_table()
+        guard(|| -> PyResult<_> {
+            let g = self.inner.gains(target).map_err(BindError::from)?;
+            let mut t = TableBuilder::default();
+            t.push("node", out::i64_array(g.iter().map(|r| r.node as i64)));
+            let col = |f: fn(&ciblage::tree::chaid::GainsRow) -> f64| {
+                out::f64_array(&g.iter().map(f).collect::<Vec<_>>())
+            };
+            t.push("n", col(|r| r.n));
+            t.push("share", col(|r| r.share));
+            t.push("responses", col(|r| r.responses));
+            t.push("response_rate", col(|r| r.response_rate));
+            t.push("gain", col(|r| r.gain));
+            t.push("index", col(|r| r.index));
+            t.push("cumulative_share", col(|r| r.cumulative_share));
+            t.push("cumulative_gain", col(|r| r.cumulative_gain));
+            t.push("cumulative_index", col(|r| r.cumulative_index));
+            t.into_py_table()
+        })
     }
 
     /// The tree in Graphviz DOT.
-    fn to_dot(&self) -> String {
-        self.inner.to_dot()
+    fn to_dot(&self) -> PyResult<String> {
+        guard(|| Ok::<_, PyErr>(self.inner.to_dot()))
     }
 
     /// Class labels.
@@ -414,8 +452,8 @@ impl PyChaidModel {
     }
 
     /// The model as versioned JSON.
-    fn to_json(&self) -> String {
-        self.inner.to_json()
+    fn to_json(&self) -> PyResult<String> {
+        guard(|| Ok::<_, PyErr>(self.inner.to_json()))
     }
 
     /// Pickles through the JSON form: unpickling goes through `from_json`
@@ -423,15 +461,19 @@ impl PyChaidModel {
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
     ) -> PyResult<(Bound<'py, pyo3::types::PyAny>, (String,))> {
-        let from_json = slf.get_type().getattr("from_json")?;
-        Ok((from_json, (slf.get().inner.to_json(),)))
+        guard(|| -> PyResult<_> {
+            let from_json = slf.get_type().getattr("from_json")?;
+            Ok((from_json, (slf.get().inner.to_json(),)))
+        })
     }
 
     /// Reads a model written by `to_json` (`str`, or `bytes` of UTF-8).
     #[staticmethod]
-    fn from_json(text: &Bound<'_, PyAny>) -> BindResult<Self> {
-        Ok(Self {
-            inner: ChaidModel::from_json(&crate::cart::model_json(text, "CHAID model")?)?,
+    fn from_json(text: &Bound<'_, PyAny>) -> PyResult<Self> {
+        guard(|| -> BindResult<_> {
+            Ok(Self {
+                inner: ChaidModel::from_json(&crate::cart::model_json(text, "CHAID model")?)?,
+            })
         })
     }
 }

@@ -13,6 +13,7 @@ use pyo3_arrow::PyTable;
 
 use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{BindError, BindResult};
+use crate::run::{guard, run};
 use crate::tx_in::{read_transactions, TransactionColumns};
 
 fn date_param(name: &'static str, text: Option<&str>) -> Result<Option<NaiveDate>, CiblageError> {
@@ -49,31 +50,37 @@ pub fn retention(
     churn_after: u32,
     timezone: Option<&str>,
 ) -> PyResult<PyRetention> {
-    let build = || -> Result<_, CiblageError> {
-        let period = Period::parse(period, Period::parse_weekday(week_start)?)?;
-        let mut p = Retention::params().period(period).churn_after(churn_after);
-        if let Some(d) = date_param("as_of", as_of)? {
-            p = p.as_of(d);
-        }
-        if let Some(d) = date_param("origin", origin)? {
-            p = p.origin(d);
-        }
-        p.check()
-    };
-    let params = build().map_err(BindError::from)?;
-    let names = TransactionColumns {
-        customer,
-        timestamp,
-        amount,
-    };
-    let (batches, schema) = table.into_inner();
-    let inner = py
-        .detach(|| -> BindResult<_> {
-            let tx = read_transactions(&batches, &schema, &names, timezone)?;
-            Ok(params.fit_view(tx.view()?)?)
-        })
-        .map_err(|e| names.name(e))?;
-    Ok(PyRetention { inner })
+    guard(|| -> PyResult<_> {
+        let build = || -> Result<_, CiblageError> {
+            let period = Period::parse(period, Period::parse_weekday(week_start)?)?;
+            let mut p = Retention::params().period(period).churn_after(churn_after);
+            if let Some(d) = date_param("as_of", as_of)? {
+                p = p.as_of(d);
+            }
+            if let Some(d) = date_param("origin", origin)? {
+                p = p.origin(d);
+            }
+            p.clone().check()?;
+            Ok(p)
+        };
+        let params = build().map_err(BindError::from)?;
+        let names = TransactionColumns {
+            customer,
+            timestamp,
+            amount,
+        };
+        let (batches, schema) = table.into_inner();
+        let inner = run(py, |token| {
+            (|| -> BindResult<_> {
+                let params = params.interrupt(token.clone()).check()?;
+                let tx = read_transactions(&batches, &schema, &names, timezone, token)?;
+                token.check()?;
+                Ok(params.fit_view(tx.view()?)?)
+            })()
+            .map_err(|e| names.name(e))
+        })?;
+        Ok(PyRetention { inner })
+    })
 }
 
 fn matrix(
@@ -104,41 +111,43 @@ fn matrix(
 impl PyRetention {
     /// One row per period.
     fn periods(&self) -> PyResult<PyTable> {
-        let p = self.inner.periods();
-        let mut t = TableBuilder::default();
-        t.push(
-            "period",
-            out::strings_from(p.iter().map(|r| r.label.as_str())),
-        );
-        let starts: ArrayRef = Arc::new(Date32Array::from_iter_values(
-            p.iter().map(|r| r.start_day as i32),
-        ));
-        t.push("start", starts);
-        let count = |f: fn(&ciblage::churn::PeriodRow) -> u64| {
-            out::i64_array(p.iter().map(|r| f(r) as i64))
-        };
-        t.push("active", count(|r| r.active));
-        t.push("new", count(|r| r.new));
-        t.push("repeating", count(|r| r.repeating));
-        t.push("reactivated", count(|r| r.reactivated));
-        t.push("lapsed", count(|r| r.lapsed));
-        t.push(
-            "retention",
-            out::opt_f64_array(p.iter().map(|r| r.retention)),
-        );
-        t.push(
-            "attrition",
-            out::opt_f64_array(p.iter().map(|r| r.attrition)),
-        );
-        t.push(
-            "revenue",
-            out::f64_array(&p.iter().map(|r| r.revenue).collect::<Vec<_>>()),
-        );
-        t.push(
-            "complete",
-            out::opt_bool_array(p.iter().map(|r| Some(r.complete))),
-        );
-        t.into_py_table()
+        guard(|| -> PyResult<_> {
+            let p = self.inner.periods();
+            let mut t = TableBuilder::default();
+            t.push(
+                "period",
+                out::strings_from(p.iter().map(|r| r.label.as_str())),
+            );
+            let starts: ArrayRef = Arc::new(Date32Array::from_iter_values(
+                p.iter().map(|r| r.start_day as i32),
+            ));
+            t.push("start", starts);
+            let count = |f: fn(&ciblage::churn::PeriodRow) -> u64| {
+                out::i64_array(p.iter().map(|r| f(r) as i64))
+            };
+            t.push("active", count(|r| r.active));
+            t.push("new", count(|r| r.new));
+            t.push("repeating", count(|r| r.repeating));
+            t.push("reactivated", count(|r| r.reactivated));
+            t.push("lapsed", count(|r| r.lapsed));
+            t.push(
+                "retention",
+                out::opt_f64_array(p.iter().map(|r| r.retention)),
+            );
+            t.push(
+                "attrition",
+                out::opt_f64_array(p.iter().map(|r| r.attrition)),
+            );
+            t.push(
+                "revenue",
+                out::f64_array(&p.iter().map(|r| r.revenue).collect::<Vec<_>>()),
+            );
+            t.push(
+                "complete",
+                out::opt_bool_array(p.iter().map(|r| Some(r.complete))),
+            );
+            t.into_py_table()
+        })
     }
 
     /// Wide cohort matrix: `kind` is "classic", "rolling", "revenue" or
@@ -146,81 +155,89 @@ impl PyRetention {
     /// cohort's first-period revenue). Unobserved cells are null.
     #[pyo3(signature = (kind = "classic", shares = true))]
     fn cohorts(&self, kind: &str, shares: bool) -> PyResult<PyTable> {
-        let c = self.inner.cohorts();
-        let width = self.inner.periods().len();
-        let size = |r: &CohortRow| if shares { r.size as f64 } else { 1.0 };
-        match kind {
-            "classic" => matrix(c, width, 0, |r, k| {
-                r.active.get(k).map(|&a| a as f64 / size(r))
-            }),
-            "rolling" => matrix(c, width, 0, |r, k| {
-                r.rolling.get(k).map(|&a| a as f64 / size(r))
-            }),
-            "revenue" => matrix(c, width, 0, |r, k| {
-                if shares {
-                    r.revenue_retention(k)
-                } else {
-                    r.revenue.get(k).copied()
-                }
-            }),
-            "survival" => matrix(c, width, 1, |r, k| {
-                r.survival.get(k - 1).copied().filter(|s| !s.is_nan())
-            }),
-            other => Err(BindError::from(CiblageError::param(
-                "kind",
-                format!(
+        guard(|| -> PyResult<_> {
+            let c = self.inner.cohorts();
+            let width = self.inner.periods().len();
+            let size = |r: &CohortRow| if shares { r.size as f64 } else { 1.0 };
+            match kind {
+                "classic" => matrix(c, width, 0, |r, k| {
+                    r.active.get(k).map(|&a| a as f64 / size(r))
+                }),
+                "rolling" => matrix(c, width, 0, |r, k| {
+                    r.rolling.get(k).map(|&a| a as f64 / size(r))
+                }),
+                "revenue" => matrix(c, width, 0, |r, k| {
+                    if shares {
+                        r.revenue_retention(k)
+                    } else {
+                        r.revenue.get(k).copied()
+                    }
+                }),
+                "survival" => matrix(c, width, 1, |r, k| {
+                    r.survival.get(k - 1).copied().filter(|s| !s.is_nan())
+                }),
+                other => Err(BindError::from(CiblageError::param(
+                    "kind",
+                    format!(
                     "expected \"classic\", \"rolling\", \"revenue\" or \"survival\", got {other:?}"
                 ),
-            ))
-            .into()),
-        }
+                ))
+                .into()),
+            }
+        })
     }
 
     /// Rows read, rows on or after `as_of` (left out), and customers
     /// without a purchase (their rows count in no cohort).
-    fn input_report(&self) -> (u64, u64, u64) {
-        (
-            self.inner.rows_read(),
-            self.inner.rows_after_as_of(),
-            self.inner.customers_without_purchase(),
-        )
+    fn input_report(&self) -> PyResult<(u64, u64, u64)> {
+        guard(|| {
+            Ok::<_, PyErr>((
+                self.inner.rows_read(),
+                self.inner.rows_after_as_of(),
+                self.inner.customers_without_purchase(),
+            ))
+        })
     }
 
     /// Churned and censored customers per cohort, and the revenue of its
     /// customers before the cohort period.
     fn cohort_sizes(&self) -> PyResult<PyTable> {
-        let c = self.inner.cohorts();
-        let mut t = TableBuilder::default();
-        t.push(
-            "cohort",
-            out::strings_from(c.iter().map(|r| r.label.as_str())),
-        );
-        t.push("size", out::i64_array(c.iter().map(|r| r.size as i64)));
-        t.push(
-            "churned",
-            out::i64_array(c.iter().map(|r| r.churned as i64)),
-        );
-        t.push(
-            "censored",
-            out::i64_array(c.iter().map(|r| r.censored as i64)),
-        );
-        t.push(
-            "revenue_before",
-            out::f64_array(&c.iter().map(|r| r.revenue_before).collect::<Vec<_>>()),
-        );
-        t.into_py_table()
+        guard(|| -> PyResult<_> {
+            let c = self.inner.cohorts();
+            let mut t = TableBuilder::default();
+            t.push(
+                "cohort",
+                out::strings_from(c.iter().map(|r| r.label.as_str())),
+            );
+            t.push("size", out::i64_array(c.iter().map(|r| r.size as i64)));
+            t.push(
+                "churned",
+                out::i64_array(c.iter().map(|r| r.churned as i64)),
+            );
+            t.push(
+                "censored",
+                out::i64_array(c.iter().map(|r| r.censored as i64)),
+            );
+            t.push(
+                "revenue_before",
+                out::f64_array(&c.iter().map(|r| r.revenue_before).collect::<Vec<_>>()),
+            );
+            t.into_py_table()
+        })
     }
 
     /// Kaplan–Meier survival of all customers by periods since acquisition.
     fn survival(&self) -> PyResult<PyTable> {
-        let s = self.inner.pooled_survival();
-        let mut t = TableBuilder::default();
-        t.push("periods", out::i64_array(1..=s.len() as i64));
-        t.push(
-            "survival",
-            out::opt_f64_array(s.iter().map(|&v| (!v.is_nan()).then_some(v))),
-        );
-        t.into_py_table()
+        guard(|| -> PyResult<_> {
+            let s = self.inner.pooled_survival();
+            let mut t = TableBuilder::default();
+            t.push("periods", out::i64_array(1..=s.len() as i64));
+            t.push(
+                "survival",
+                out::opt_f64_array(s.iter().map(|&v| (!v.is_nan()).then_some(v))),
+            );
+            t.into_py_table()
+        })
     }
 }
 
@@ -243,61 +260,65 @@ pub fn churn_flags(
     as_of: Option<&str>,
     timezone: Option<&str>,
 ) -> PyResult<(PyTable, (u64, u64, u64))> {
-    let rule = match rule {
-        "days" => ChurnRule::Days { days },
-        "median_gap" => ChurnRule::MedianGap {
-            multiple,
-            fallback_days,
-        },
-        other => {
-            return Err(BindError::from(CiblageError::param(
-                "rule",
-                format!("expected \"days\" or \"median_gap\", got {other:?}"),
-            ))
-            .into())
-        }
-    };
-    let as_of = date_param("as_of", as_of).map_err(BindError::from)?;
-    let names = TransactionColumns {
-        customer,
-        timestamp,
-        amount,
-    };
-    let (batches, schema) = table.into_inner();
-    let (index, flags) = py
-        .detach(|| -> BindResult<_> {
-            let mut tx = read_transactions(&batches, &schema, &names, timezone)?;
-            let flags = ChurnFlags::compute_view(tx.view()?, rule, as_of)?;
-            Ok((std::mem::take(&mut tx.index), flags))
-        })
-        .map_err(|e| names.name(e))?;
-    let order = index.sorted_codes();
-    let pick = |i: usize| order[i] as usize;
-    let n = order.len();
-    let mut t = TableBuilder::default();
-    t.push("customer_id", out::ids_array(&index.ids().gather(&order)));
-    t.push(
-        "days_since_last",
-        out::opt_i64_array((0..n).map(|i| flags.days_since_last()[pick(i)])),
-    );
-    t.push(
-        "median_gap_days",
-        out::opt_f64_array((0..n).map(|i| flags.median_gap()[pick(i)])),
-    );
-    t.push(
-        "threshold_days",
-        out::opt_f64_array((0..n).map(|i| flags.threshold_days()[pick(i)])),
-    );
-    t.push(
-        "churned",
-        out::opt_bool_array((0..n).map(|i| flags.churned()[pick(i)])),
-    );
-    let counts = (
-        flags.rows_read(),
-        flags.rows_after_as_of(),
-        flags.rows_not_purchases(),
-    );
-    Ok((t.into_py_table()?, counts))
+    guard(|| -> PyResult<_> {
+        let rule = match rule {
+            "days" => ChurnRule::Days { days },
+            "median_gap" => ChurnRule::MedianGap {
+                multiple,
+                fallback_days,
+            },
+            other => {
+                return Err(BindError::from(CiblageError::param(
+                    "rule",
+                    format!("expected \"days\" or \"median_gap\", got {other:?}"),
+                ))
+                .into())
+            }
+        };
+        let as_of = date_param("as_of", as_of).map_err(BindError::from)?;
+        let names = TransactionColumns {
+            customer,
+            timestamp,
+            amount,
+        };
+        let (batches, schema) = table.into_inner();
+        let (index, flags) = run(py, |token| {
+            (|| -> BindResult<_> {
+                let mut tx = read_transactions(&batches, &schema, &names, timezone, token)?;
+                token.check()?;
+                let flags = ChurnFlags::compute_view_interruptible(tx.view()?, rule, as_of, token)?;
+                Ok((std::mem::take(&mut tx.index), flags))
+            })()
+            .map_err(|e| names.name(e))
+        })?;
+        let order = index.sorted_codes();
+        let pick = |i: usize| order[i] as usize;
+        let n = order.len();
+        let mut t = TableBuilder::default();
+        t.push("customer_id", out::ids_array(&index.ids().gather(&order)));
+        t.push(
+            "days_since_last",
+            out::opt_i64_array((0..n).map(|i| flags.days_since_last()[pick(i)])),
+        );
+        t.push(
+            "median_gap_days",
+            out::opt_f64_array((0..n).map(|i| flags.median_gap()[pick(i)])),
+        );
+        t.push(
+            "threshold_days",
+            out::opt_f64_array((0..n).map(|i| flags.threshold_days()[pick(i)])),
+        );
+        t.push(
+            "churned",
+            out::opt_bool_array((0..n).map(|i| flags.churned()[pick(i)])),
+        );
+        let counts = (
+            flags.rows_read(),
+            flags.rows_after_as_of(),
+            flags.rows_not_purchases(),
+        );
+        Ok((t.into_py_table()?, counts))
+    })
 }
 
 /// Transition counts between two label lists: (labels, row-major counts).
@@ -306,7 +327,9 @@ pub fn migration(
     before: Vec<String>,
     after: Vec<String>,
     order: Vec<String>,
-) -> BindResult<(Vec<String>, Vec<u64>)> {
-    let m = Migration::between(&before, &after, &order)?;
-    Ok((m.labels().to_vec(), m.counts().to_vec()))
+) -> PyResult<(Vec<String>, Vec<u64>)> {
+    guard(|| -> BindResult<_> {
+        let m = Migration::between(&before, &after, &order)?;
+        Ok((m.labels().to_vec(), m.counts().to_vec()))
+    })
 }

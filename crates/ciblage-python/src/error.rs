@@ -13,6 +13,7 @@ pyo3::import_exception!(ciblage.exceptions, ColumnNotFoundError);
 pyo3::import_exception!(ciblage.exceptions, ColumnTypeError);
 pyo3::import_exception!(ciblage.exceptions, ModelFileError);
 pyo3::import_exception!(ciblage.exceptions, RuleFileError);
+pyo3::import_exception!(ciblage.exceptions, InternalError);
 
 /// Errors of the binding layer; `Send`, so they can leave `py.detach`.
 #[derive(Debug)]
@@ -93,6 +94,9 @@ pub fn core_to_py(e: &CiblageError) -> PyErr {
         }
         CiblageError::InvalidSegmentTable(_) => SegmentTableError::new_err(msg),
         CiblageError::InvalidModelFile { .. } => ModelFileError::new_err(msg),
+        // Raised with the signal's own exception by `run::run`; this is the
+        // fallback of a token set by other means.
+        CiblageError::Interrupted => pyo3::exceptions::PyKeyboardInterrupt::new_err(msg),
         // The core enum is non-exhaustive: a future variant is still a ValueError.
         _ => InvalidInputError::new_err(msg),
     }

@@ -6,9 +6,11 @@ mod arrow_out;
 mod cart;
 mod chaid;
 mod churn;
+mod days_in;
 mod error;
 mod lifecycle;
 mod rfm;
+mod run;
 mod scratch;
 mod segments;
 mod synth;
@@ -27,9 +29,13 @@ mod _native {
     #[pymodule_export]
     use crate::churn::{churn_flags, migration, retention, PyRetention};
     #[pymodule_export]
+    use crate::days_in::local_days;
+    #[pymodule_export]
     use crate::lifecycle::{behaviour_change, lifecycle_evaluate, PyRuleSet};
     #[pymodule_export]
     use crate::rfm::{rfm_scores, PyRfmResult};
+    #[pymodule_export]
+    use crate::run::{panic_for_test, wait_for_test};
     #[pymodule_export]
     use crate::scratch::release_buffers;
     #[pymodule_export]
@@ -43,6 +49,9 @@ mod _native {
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        // Tests size their long inputs by it (an unoptimised build is
+        // about ten times slower).
+        m.add("_debug_build", cfg!(debug_assertions))?;
         m.add("__version__", env!("CARGO_PKG_VERSION"))
     }
 }

@@ -8,7 +8,8 @@ use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
 use crate::arrow_out::{self as out, TableBuilder};
-use crate::error::{InvalidInputError, InvalidParameterError, RuleFileError};
+use crate::error::{core_to_py, InvalidInputError, InvalidParameterError, RuleFileError};
+use crate::run::{guard, run};
 
 fn to_py(e: LifecycleError) -> PyErr {
     let msg = e.to_string();
@@ -36,36 +37,42 @@ pub struct PyRuleSet {
 impl PyRuleSet {
     /// The default rule set.
     #[staticmethod]
-    fn default() -> Self {
-        Self {
-            inner: RuleSet::default_rules(),
-        }
+    fn default() -> PyResult<Self> {
+        guard(|| {
+            Ok::<_, PyErr>(Self {
+                inner: RuleSet::default_rules(),
+            })
+        })
     }
 
     /// Reads a TOML rule file's text (`str`, or `bytes` of UTF-8).
     #[staticmethod]
     fn from_toml(text: &Bound<'_, PyAny>) -> PyResult<Self> {
-        RuleSet::from_toml(&rule_text(text, "toml")?)
-            .map(|inner| Self { inner })
-            .map_err(to_py)
+        guard(|| -> PyResult<_> {
+            RuleSet::from_toml(&rule_text(text, "toml")?)
+                .map(|inner| Self { inner })
+                .map_err(to_py)
+        })
     }
 
     /// Reads a JSON rule file's text (`str`, or `bytes` of UTF-8).
     #[staticmethod]
     fn from_json(text: &Bound<'_, PyAny>) -> PyResult<Self> {
-        RuleSet::from_json(&rule_text(text, "json")?)
-            .map(|inner| Self { inner })
-            .map_err(to_py)
+        guard(|| -> PyResult<_> {
+            RuleSet::from_json(&rule_text(text, "json")?)
+                .map(|inner| Self { inner })
+                .map_err(to_py)
+        })
     }
 
     /// The rule set as TOML.
-    fn to_toml(&self) -> String {
-        self.inner.to_toml()
+    fn to_toml(&self) -> PyResult<String> {
+        guard(|| Ok::<_, PyErr>(self.inner.to_toml()))
     }
 
     /// The rule set as JSON.
-    fn to_json(&self) -> String {
-        self.inner.to_json()
+    fn to_json(&self) -> PyResult<String> {
+        guard(|| Ok::<_, PyErr>(self.inner.to_json()))
     }
 
     /// Rule names in evaluation order.
@@ -82,8 +89,8 @@ impl PyRuleSet {
         self.inner == other.inner
     }
 
-    fn __getnewargs__(&self) -> (String,) {
-        (self.inner.to_json(),)
+    fn __getnewargs__(&self) -> PyResult<(String,)> {
+        guard(|| Ok::<_, PyErr>((self.inner.to_json(),)))
     }
 
     #[new]
@@ -137,100 +144,110 @@ pub fn lifecycle_evaluate(
     history_days: PyReadonlyArray1<'_, i64>,
     today: i64,
 ) -> PyResult<(PyTable, PyTable, HistoryRows)> {
-    let mut states = CustomerStates::new(n);
-    for (name, values) in &columns {
-        let field = Field::parse(name).ok_or_else(|| {
-            InvalidParameterError::new_err(format!(
-                "invalid parameter columns: unknown field {name:?}"
-            ))
-        })?;
-        states = states
-            .with(field, values.as_slice()?.to_vec())
-            .map_err(to_py)?;
-    }
-    if let Some(t) = &tiers {
-        states = states.with_tiers(t).map_err(to_py)?;
-    }
-    let history = ContactHistory::new(
-        history_rows.as_slice()?.to_vec(),
-        history_days.as_slice()?.to_vec(),
-    )
-    .map_err(to_py)?;
-    let rules = &rules.inner;
-    let decisions = py
-        .detach(|| rules.evaluate(&states, &history, today))
-        .map_err(to_py)?;
-    let mut cust = TableBuilder::default();
-    let stage_names: Vec<&str> = (0..n).map(|i| decisions.stage(i).name()).collect();
-    cust.push("stage", out::strings_from(stage_names.iter().copied()));
-    cust.push(
-        "moment",
-        out::strings_from((0..n).map(|i| decisions.moment(i).name())),
-    );
-    cust.push(
-        "channel",
-        out::strings_from((0..n).map(|i| decisions.channel(i))),
-    );
-    let joined = |kept: bool| -> Vec<String> {
-        (0..n)
-            .map(|i| {
-                decisions
-                    .decisions(i)
-                    .iter()
-                    .filter(|d| d.kept == kept)
-                    .map(|d| rules.rule(d.rule as usize).action.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })
-            .collect()
-    };
-    let actions = joined(true);
-    let suppressed = joined(false);
-    cust.push(
-        "actions",
-        out::strings_from(actions.iter().map(String::as_str)),
-    );
-    cust.push(
-        "suppressed",
-        out::strings_from(suppressed.iter().map(String::as_str)),
-    );
-    cust.push(
-        "contacts_in_window",
-        out::i64_array((0..n).map(|i| i64::from(decisions.contacts_in_window(i)))),
-    );
-    let mut rows = Vec::new();
-    let mut rule_names = Vec::new();
-    let mut action_names = Vec::new();
-    let mut channels = Vec::new();
-    let mut costs = Vec::new();
-    let mut kept = Vec::new();
-    let mut why = Vec::new();
-    for i in 0..n {
-        for d in decisions.decisions(i) {
-            let r = rules.rule(d.rule as usize);
-            rows.push(i as i64);
-            rule_names.push(r.name.as_str());
-            action_names.push(r.action.as_str());
-            channels.push(rules.action_channel(&decisions, i, d.rule));
-            costs.push(r.cost);
-            kept.push(Some(d.kept));
-            why.push(decisions.explain(rules, &states, i, *d));
+    guard(|| -> PyResult<_> {
+        let mut states = CustomerStates::new(n);
+        for (name, values) in &columns {
+            let field = Field::parse(name).ok_or_else(|| {
+                InvalidParameterError::new_err(format!(
+                    "invalid parameter columns: unknown field {name:?}"
+                ))
+            })?;
+            states = states
+                .with(field, values.as_slice()?.to_vec())
+                .map_err(to_py)?;
         }
-    }
-    let mut dec = TableBuilder::default();
-    dec.push("row", out::i64_array(rows));
-    dec.push("rule", out::strings_from(rule_names));
-    dec.push("action", out::strings_from(action_names));
-    dec.push("channel", out::strings_from(channels));
-    dec.push("cost", out::f64_array(&costs));
-    dec.push("kept", out::opt_bool_array(kept));
-    dec.push(
-        "explanation",
-        out::strings_from(why.iter().map(String::as_str)),
-    );
-    let h = decisions.history_counts();
-    let counts = (h.in_window, h.before_window, h.after_today, h.not_evaluated);
-    Ok((cust.into_py_table()?, dec.into_py_table()?, counts))
+        if let Some(t) = &tiers {
+            states = states.with_tiers(t).map_err(to_py)?;
+        }
+        let history = ContactHistory::new(
+            history_rows.as_slice()?.to_vec(),
+            history_days.as_slice()?.to_vec(),
+        )
+        .map_err(to_py)?;
+        let rules = &rules.inner;
+        // The tables are built without the GIL too: explanations of millions
+        // of decisions take a while.
+        let (cust, dec, counts) = run(py, |token| {
+            let decisions = rules
+                .evaluate_interruptible(&states, &history, today, token)
+                .map_err(to_py)?;
+            let mut cust = TableBuilder::default();
+            let stage_names: Vec<&str> = (0..n).map(|i| decisions.stage(i).name()).collect();
+            cust.push("stage", out::strings_from(stage_names.iter().copied()));
+            cust.push(
+                "moment",
+                out::strings_from((0..n).map(|i| decisions.moment(i).name())),
+            );
+            cust.push(
+                "channel",
+                out::strings_from((0..n).map(|i| decisions.channel(i))),
+            );
+            let joined = |kept: bool| -> Vec<String> {
+                (0..n)
+                    .map(|i| {
+                        decisions
+                            .decisions(i)
+                            .iter()
+                            .filter(|d| d.kept == kept)
+                            .map(|d| rules.rule(d.rule as usize).action.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    })
+                    .collect()
+            };
+            let actions = joined(true);
+            let suppressed = joined(false);
+            cust.push(
+                "actions",
+                out::strings_from(actions.iter().map(String::as_str)),
+            );
+            cust.push(
+                "suppressed",
+                out::strings_from(suppressed.iter().map(String::as_str)),
+            );
+            cust.push(
+                "contacts_in_window",
+                out::i64_array((0..n).map(|i| i64::from(decisions.contacts_in_window(i)))),
+            );
+            let mut rows = Vec::new();
+            let mut rule_names = Vec::new();
+            let mut action_names = Vec::new();
+            let mut channels = Vec::new();
+            let mut costs = Vec::new();
+            let mut kept = Vec::new();
+            let mut why = Vec::new();
+            for i in 0..n {
+                if i % (1 << 16) == 0 {
+                    token.check().map_err(|e| core_to_py(&e))?;
+                }
+                for d in decisions.decisions(i) {
+                    let r = rules.rule(d.rule as usize);
+                    rows.push(i as i64);
+                    rule_names.push(r.name.as_str());
+                    action_names.push(r.action.as_str());
+                    channels.push(rules.action_channel(&decisions, i, d.rule));
+                    costs.push(r.cost);
+                    kept.push(Some(d.kept));
+                    why.push(decisions.explain(rules, &states, i, *d));
+                }
+            }
+            let mut dec = TableBuilder::default();
+            dec.push("row", out::i64_array(rows));
+            dec.push("rule", out::strings_from(rule_names));
+            dec.push("action", out::strings_from(action_names));
+            dec.push("channel", out::strings_from(channels));
+            dec.push("cost", out::f64_array(&costs));
+            dec.push("kept", out::opt_bool_array(kept));
+            dec.push(
+                "explanation",
+                out::strings_from(why.iter().map(String::as_str)),
+            );
+            let h = decisions.history_counts();
+            let counts = (h.in_window, h.before_window, h.after_today, h.not_evaluated);
+            Ok::<_, PyErr>((cust, dec, counts))
+        })?;
+        Ok((cust.into_py_table()?, dec.into_py_table()?, counts))
+    })
 }
 
 /// Behaviour change per customer (ordered by id): frequency_change,
@@ -249,42 +266,55 @@ pub fn behaviour_change(
     window_days: u32,
     timezone: Option<&str>,
 ) -> PyResult<(PyTable, (u64, u64))> {
-    let day = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").map_err(|_| {
-        InvalidParameterError::new_err(format!(
-            "invalid parameter today: expected a date (YYYY-MM-DD), got {today:?}"
-        ))
-    })?;
-    let names = crate::tx_in::TransactionColumns {
-        customer,
-        timestamp,
-        amount,
-    };
-    let (batches, schema) = table.into_inner();
-    let rows_read = batches
-        .iter()
-        .map(arrow_array::RecordBatch::num_rows)
-        .sum::<usize>() as u64;
-    let (index, change) = py
-        .detach(|| -> crate::error::BindResult<_> {
-            let mut tx = crate::tx_in::read_transactions(&batches, &schema, &names, timezone)?;
-            let view = tx.view()?;
-            let change = ciblage_lifecycle::BehaviourChange::compute(view, day, window_days)
-                .map_err(|e| ciblage::CiblageError::InvalidParameter {
-                    name: "window_days",
-                    reason: e.to_string(),
+    guard(|| -> PyResult<_> {
+        let day = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d").map_err(|_| {
+            InvalidParameterError::new_err(format!(
+                "invalid parameter today: expected a date (YYYY-MM-DD), got {today:?}"
+            ))
+        })?;
+        let names = crate::tx_in::TransactionColumns {
+            customer,
+            timestamp,
+            amount,
+        };
+        let (batches, schema) = table.into_inner();
+        let rows_read = batches
+            .iter()
+            .map(arrow_array::RecordBatch::num_rows)
+            .sum::<usize>() as u64;
+        let (index, change) = run(py, |token| {
+            (|| -> crate::error::BindResult<_> {
+                let mut tx =
+                    crate::tx_in::read_transactions(&batches, &schema, &names, timezone, token)?;
+                token.check()?;
+                let view = tx.view()?;
+                let change = ciblage_lifecycle::BehaviourChange::compute_interruptible(
+                    view,
+                    day,
+                    window_days,
+                    token,
+                )
+                .map_err(|e| match e {
+                    ciblage_lifecycle::LifecycleError::Core(c) => c,
+                    e => ciblage::CiblageError::InvalidParameter {
+                        name: "window_days",
+                        reason: e.to_string(),
+                    },
                 })?;
-            Ok((std::mem::take(&mut tx.index), change))
-        })
-        .map_err(|e| names.name(e))?;
-    let order = index.sorted_codes();
-    let pick = |v: &[f64]| order.iter().map(|&c| v[c as usize]).collect::<Vec<f64>>();
-    let mut t = TableBuilder::default();
-    t.push("customer_id", out::ids_array(&index.ids().gather(&order)));
-    t.push(
-        "frequency_change",
-        out::f64_array(&pick(&change.frequency_change)),
-    );
-    t.push("spend_change", out::f64_array(&pick(&change.spend_change)));
-    t.push("reactivated", out::f64_array(&pick(&change.reactivated)));
-    Ok((t.into_py_table()?, (rows_read, change.rows_after_today)))
+                Ok((std::mem::take(&mut tx.index), change))
+            })()
+            .map_err(|e| names.name(e))
+        })?;
+        let order = index.sorted_codes();
+        let pick = |v: &[f64]| order.iter().map(|&c| v[c as usize]).collect::<Vec<f64>>();
+        let mut t = TableBuilder::default();
+        t.push("customer_id", out::ids_array(&index.ids().gather(&order)));
+        t.push(
+            "frequency_change",
+            out::f64_array(&pick(&change.frequency_change)),
+        );
+        t.push("spend_change", out::f64_array(&pick(&change.spend_change)));
+        t.push("reactivated", out::f64_array(&pick(&change.reactivated)));
+        Ok((t.into_py_table()?, (rows_read, change.rows_after_today)))
+    })
 }

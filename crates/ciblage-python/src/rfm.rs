@@ -3,8 +3,8 @@
 use arrow_array::{ArrayRef, RecordBatch};
 use chrono::NaiveDate;
 use ciblage::{
-    ActivityAccumulator, Binning, CiblageError, FrequencyMeasure, MonetaryMeasure, NegativeAmounts,
-    Rfm, RfmParams, RfmScores, RfmVariant, RowChunk,
+    ActivityAccumulator, Binning, CiblageError, FrequencyMeasure, Interrupt, MonetaryMeasure,
+    NegativeAmounts, Rfm, RfmParams, RfmScores, RfmVariant, RowChunk,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use crate::arrow_in::{self, TimeKind};
 use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{name_columns, BindError, BindResult};
+use crate::run::{guard, run};
 use crate::segments::PySegmentTable;
 use crate::tx_in::{resolve, Resolved, TransactionColumns};
 
@@ -90,8 +91,9 @@ fn score_batches(
     names: &ColumnNames<'_>,
     params: RfmParams,
     timezone: Option<&str>,
+    token: &Interrupt,
 ) -> BindResult<(RfmScores, TimeKind)> {
-    let params = params.check()?;
+    let params = params.interrupt(token.clone()).check()?;
     let three = TransactionColumns {
         customer: names.customer,
         timestamp: names.timestamp,
@@ -112,13 +114,15 @@ fn score_batches(
         arrow_in::check_number_type("cost", c, schema.field(k).data_type())?;
     }
     let (index, codes) = arrow_in::customer_codes(batches, ci, names.customer)?;
-    let mut acc = ActivityAccumulator::new(params.activity_options(zone), ki.is_some());
+    let mut acc = ActivityAccumulator::new(params.activity_options(zone), ki.is_some())
+        .interrupt(token.clone());
     // Every batch's columns (borrowed where their types allow), absorbed as
     // one sequence.
     let read = (|| {
         let mut cols = Vec::with_capacity(batches.len());
         let mut row0 = 0;
         for batch in batches {
+            token.check()?;
             let ts = arrow_in::micros(
                 batch.column(ti).as_ref(),
                 "timestamp",
@@ -198,211 +202,224 @@ pub fn rfm_scores(
     segments: Option<PyRef<'_, PySegmentTable>>,
     timezone: Option<&str>,
 ) -> PyResult<PyRfmResult> {
-    let params = build_params(
-        as_of,
-        bins,
-        method,
-        [recency_cuts, frequency_cuts, monetary_cuts],
-        frequency,
-        monetary,
-        variant,
-        weights,
-        negative_amounts,
-        segments.as_deref(),
-    )
-    .map_err(BindError::from)?;
-    let (batches, schema) = table.into_inner();
-    let names = ColumnNames {
-        customer,
-        timestamp,
-        amount,
-        cost,
-    };
-    let mut columns = vec![
-        ("customer", customer),
-        ("timestamp", timestamp),
-        ("amount", amount),
-    ];
-    if let Some(c) = cost {
-        columns.push(("cost", c));
-    }
-    let (scores, time_kind) = py
-        .detach(|| score_batches(&batches, &schema, &names, params, timezone))
-        .map_err(|e| match e {
-            BindError::Core(c) => BindError::Core(name_columns(c, &columns)),
-            other => other,
+    guard(|| -> PyResult<_> {
+        let params = build_params(
+            as_of,
+            bins,
+            method,
+            [recency_cuts, frequency_cuts, monetary_cuts],
+            frequency,
+            monetary,
+            variant,
+            weights,
+            negative_amounts,
+            segments.as_deref(),
+        )
+        .map_err(BindError::from)?;
+        let (batches, schema) = table.into_inner();
+        let names = ColumnNames {
+            customer,
+            timestamp,
+            amount,
+            cost,
+        };
+        let mut columns = vec![
+            ("customer", customer),
+            ("timestamp", timestamp),
+            ("amount", amount),
+        ];
+        if let Some(c) = cost {
+            columns.push(("cost", c));
+        }
+        let (scores, time_kind) = run(py, |token| {
+            score_batches(&batches, &schema, &names, params, timezone, token).map_err(|e| match e {
+                BindError::Core(c) => BindError::Core(name_columns(c, &columns)),
+                other => other,
+            })
         })?;
-    Ok(PyRfmResult { scores, time_kind })
+        Ok(PyRfmResult { scores, time_kind })
+    })
 }
 
 #[pymethods]
 impl PyRfmResult {
     /// One row per scored customer, ordered by customer id.
     fn customers(&self, py: Python<'_>) -> PyResult<PyTable> {
-        let s = &self.scores;
-        let names = s.segment_names();
-        let kind = &self.time_kind;
-        // The columns are built side by side: most of the time goes into
-        // fresh memory, whose pages every thread can take at once.
-        let columns: Vec<(&str, Column<'_>)> = vec![
-            ("customer_id", Box::new(|| out::ids_array(s.ids()))),
-            (
-                "first_purchase",
-                Box::new(|| out::time_array(s.first_purchase(), kind, s.zone())),
-            ),
-            (
-                "last_purchase",
-                Box::new(|| out::time_array(s.last_purchase(), kind, s.zone())),
-            ),
-            (
-                "recency_days",
-                Box::new(|| out::i64_array(s.recency_days().iter().copied())),
-            ),
-            (
-                "tenure_days",
-                Box::new(|| out::i64_array(s.tenure_days().iter().copied())),
-            ),
-            (
-                "frequency",
-                Box::new(|| out::i64_array(s.frequency().iter().map(|&f| i64::from(f)))),
-            ),
-            ("monetary", Box::new(|| out::f64_array(s.monetary()))),
-            (
-                "average_amount",
-                Box::new(|| out::f64_array(s.average_amount())),
-            ),
-            ("r_score", Box::new(|| out::u8_array(s.r_scores()))),
-            ("f_score", Box::new(|| out::u8_array(s.f_scores()))),
-            ("m_score", Box::new(|| out::u8_array(s.m_scores()))),
-            ("rfm_code", Box::new(|| out::u16_array(s.cell_codes()))),
-            ("score_sum", Box::new(|| out::u8_array(&s.score_sums()))),
-            (
-                "weighted_score",
-                Box::new(|| out::f64_array(&s.weighted_scores())),
-            ),
-            (
-                "segment",
-                Box::new(|| out::dictionary_array(s.segment_indices(), &names)),
-            ),
-        ];
-        let build = || {
-            let arrays: Vec<ArrayRef> = columns.par_iter().map(|(_, column)| column()).collect();
-            let mut t = TableBuilder::default();
-            for ((name, _), array) in columns.iter().zip(arrays) {
-                t.push(name, array);
-            }
-            t
-        };
-        py.detach(build).into_py_table()
+        guard(|| -> PyResult<_> {
+            let s = &self.scores;
+            let names = s.segment_names();
+            let kind = &self.time_kind;
+            // The columns are built side by side: most of the time goes into
+            // fresh memory, whose pages every thread can take at once.
+            let columns: Vec<(&str, Column<'_>)> = vec![
+                ("customer_id", Box::new(|| out::ids_array(s.ids()))),
+                (
+                    "first_purchase",
+                    Box::new(|| out::time_array(s.first_purchase(), kind, s.zone())),
+                ),
+                (
+                    "last_purchase",
+                    Box::new(|| out::time_array(s.last_purchase(), kind, s.zone())),
+                ),
+                (
+                    "recency_days",
+                    Box::new(|| out::i64_array(s.recency_days().iter().copied())),
+                ),
+                (
+                    "tenure_days",
+                    Box::new(|| out::i64_array(s.tenure_days().iter().copied())),
+                ),
+                (
+                    "frequency",
+                    Box::new(|| out::i64_array(s.frequency().iter().map(|&f| i64::from(f)))),
+                ),
+                ("monetary", Box::new(|| out::f64_array(s.monetary()))),
+                (
+                    "average_amount",
+                    Box::new(|| out::f64_array(s.average_amount())),
+                ),
+                ("r_score", Box::new(|| out::u8_array(s.r_scores()))),
+                ("f_score", Box::new(|| out::u8_array(s.f_scores()))),
+                ("m_score", Box::new(|| out::u8_array(s.m_scores()))),
+                ("rfm_code", Box::new(|| out::u16_array(s.cell_codes()))),
+                ("score_sum", Box::new(|| out::u8_array(&s.score_sums()))),
+                (
+                    "weighted_score",
+                    Box::new(|| out::f64_array(&s.weighted_scores())),
+                ),
+                (
+                    "segment",
+                    Box::new(|| out::dictionary_array(s.segment_indices(), &names)),
+                ),
+            ];
+            let build = || {
+                let arrays: Vec<ArrayRef> =
+                    columns.par_iter().map(|(_, column)| column()).collect();
+                let mut t = TableBuilder::default();
+                for ((name, _), array) in columns.iter().zip(arrays) {
+                    t.push(name, array);
+                }
+                t
+            };
+            run(py, |_| Ok::<_, PyErr>(build()))?.into_py_table()
+        })
     }
 
     /// One row per segment (table order, fallback last), empty ones included.
     fn segments(&self) -> PyResult<PyTable> {
-        let rows = self.scores.segment_summary();
-        let col = |f: &dyn Fn(&ciblage::SegmentSummary) -> f64| -> Vec<f64> {
-            rows.iter().map(f).collect()
-        };
-        let mut t = TableBuilder::default();
-        let names: Vec<&str> = rows.iter().map(|r| r.segment.as_str()).collect();
-        t.push(
-            "segment",
-            std::sync::Arc::new(arrow_array::StringArray::from(names)),
-        );
-        t.push(
-            "customers",
-            out::i64_array(rows.iter().map(|r| r.customers as i64)),
-        );
-        t.push(
-            "customer_share",
-            out::f64_array(&col(&|r| r.customer_share)),
-        );
-        t.push(
-            "orders",
-            out::i64_array(rows.iter().map(|r| r.orders as i64)),
-        );
-        t.push("revenue", out::f64_array(&col(&|r| r.revenue)));
-        t.push("revenue_share", out::f64_array(&col(&|r| r.revenue_share)));
-        t.push(
-            "average_order_value",
-            out::f64_array(&col(&|r| r.average_order_value)),
-        );
-        t.push(
-            "mean_recency_days",
-            out::f64_array(&col(&|r| r.mean_recency_days)),
-        );
-        t.push(
-            "mean_frequency",
-            out::f64_array(&col(&|r| r.mean_frequency)),
-        );
-        t.push("mean_monetary", out::f64_array(&col(&|r| r.mean_monetary)));
-        t.push("mean_r_score", out::f64_array(&col(&|r| r.mean_r_score)));
-        t.push("mean_f_score", out::f64_array(&col(&|r| r.mean_f_score)));
-        t.push("mean_m_score", out::f64_array(&col(&|r| r.mean_m_score)));
-        t.into_py_table()
+        guard(|| -> PyResult<_> {
+            let rows = self.scores.segment_summary();
+            let col = |f: &dyn Fn(&ciblage::SegmentSummary) -> f64| -> Vec<f64> {
+                rows.iter().map(f).collect()
+            };
+            let mut t = TableBuilder::default();
+            let names: Vec<&str> = rows.iter().map(|r| r.segment.as_str()).collect();
+            t.push(
+                "segment",
+                std::sync::Arc::new(arrow_array::StringArray::from(names)),
+            );
+            t.push(
+                "customers",
+                out::i64_array(rows.iter().map(|r| r.customers as i64)),
+            );
+            t.push(
+                "customer_share",
+                out::f64_array(&col(&|r| r.customer_share)),
+            );
+            t.push(
+                "orders",
+                out::i64_array(rows.iter().map(|r| r.orders as i64)),
+            );
+            t.push("revenue", out::f64_array(&col(&|r| r.revenue)));
+            t.push("revenue_share", out::f64_array(&col(&|r| r.revenue_share)));
+            t.push(
+                "average_order_value",
+                out::f64_array(&col(&|r| r.average_order_value)),
+            );
+            t.push(
+                "mean_recency_days",
+                out::f64_array(&col(&|r| r.mean_recency_days)),
+            );
+            t.push(
+                "mean_frequency",
+                out::f64_array(&col(&|r| r.mean_frequency)),
+            );
+            t.push("mean_monetary", out::f64_array(&col(&|r| r.mean_monetary)));
+            t.push("mean_r_score", out::f64_array(&col(&|r| r.mean_r_score)));
+            t.push("mean_f_score", out::f64_array(&col(&|r| r.mean_f_score)));
+            t.push("mean_m_score", out::f64_array(&col(&|r| r.mean_m_score)));
+            t.into_py_table()
+        })
     }
 
     /// Cut points per criterion and score: criterion, score, lower, upper,
     /// customers (the R `rfm` threshold table, long form).
     fn thresholds(&self) -> PyResult<PyTable> {
-        let (mut crit, mut score, mut lower, mut upper, mut count) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for c in self.scores.criteria() {
-            let k = c.classes;
-            for class in 1..=k {
-                let s = if c.criterion == ciblage::Criterion::Recency {
-                    k + 1 - class
-                } else {
-                    class
-                };
-                crit.push(c.criterion.name());
-                score.push(s);
-                lower.push(c.lower[usize::from(class - 1)]);
-                upper.push(c.upper[usize::from(class - 1)]);
-                count.push(c.counts[usize::from(s - 1)] as i64);
+        guard(|| -> PyResult<_> {
+            let (mut crit, mut score, mut lower, mut upper, mut count) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for c in self.scores.criteria() {
+                let k = c.classes;
+                for class in 1..=k {
+                    let s = if c.criterion == ciblage::Criterion::Recency {
+                        k + 1 - class
+                    } else {
+                        class
+                    };
+                    crit.push(c.criterion.name());
+                    score.push(s);
+                    lower.push(c.lower[usize::from(class - 1)]);
+                    upper.push(c.upper[usize::from(class - 1)]);
+                    count.push(c.counts[usize::from(s - 1)] as i64);
+                }
             }
-        }
-        let mut t = TableBuilder::default();
-        t.push(
-            "criterion",
-            std::sync::Arc::new(arrow_array::StringArray::from(crit)),
-        );
-        t.push("score", out::u8_array(&score));
-        t.push("lower", out::f64_array(&lower));
-        t.push("upper", out::f64_array(&upper));
-        t.push("customers", out::i64_array(count));
-        t.into_py_table()
+            let mut t = TableBuilder::default();
+            t.push(
+                "criterion",
+                std::sync::Arc::new(arrow_array::StringArray::from(crit)),
+            );
+            t.push("score", out::u8_array(&score));
+            t.push("lower", out::f64_array(&lower));
+            t.push("upper", out::f64_array(&upper));
+            t.push("customers", out::i64_array(count));
+            t.into_py_table()
+        })
     }
 
     /// Per criterion: method, classes, classes used, degenerate flag and warning.
     fn criteria<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
-        self.scores
-            .criteria()
-            .iter()
-            .map(|c| {
-                let d = PyDict::new(py);
-                d.set_item("criterion", c.criterion.name())?;
-                d.set_item("method", &c.method)?;
-                d.set_item("classes", c.classes)?;
-                d.set_item("classes_used", c.classes_used)?;
-                d.set_item("counts", &c.counts)?;
-                d.set_item("degenerate", c.degenerate)?;
-                d.set_item("warning", c.warning())?;
-                Ok(d)
-            })
-            .collect()
+        guard(|| -> PyResult<_> {
+            self.scores
+                .criteria()
+                .iter()
+                .map(|c| {
+                    let d = PyDict::new(py);
+                    d.set_item("criterion", c.criterion.name())?;
+                    d.set_item("method", &c.method)?;
+                    d.set_item("classes", c.classes)?;
+                    d.set_item("classes_used", c.classes_used)?;
+                    d.set_item("counts", &c.counts)?;
+                    d.set_item("degenerate", c.degenerate)?;
+                    d.set_item("warning", c.warning())?;
+                    Ok(d)
+                })
+                .collect()
+        })
     }
 
     /// What reading the transactions left out (rows after `as_of`, negative
     /// rows, customers with no counted row).
     fn input_report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let r = self.scores.input_report();
-        let d = PyDict::new(py);
-        d.set_item("rows", r.rows)?;
-        d.set_item("rows_after_as_of", r.rows_after_as_of)?;
-        d.set_item("negative_rows", r.negative_rows)?;
-        d.set_item("negative_rows_excluded", r.negative_rows_excluded)?;
-        d.set_item("customers_without_rows", r.customers_without_rows)?;
-        Ok(d)
+        guard(|| -> PyResult<_> {
+            let r = self.scores.input_report();
+            let d = PyDict::new(py);
+            d.set_item("rows", r.rows)?;
+            d.set_item("rows_after_as_of", r.rows_after_as_of)?;
+            d.set_item("negative_rows", r.negative_rows)?;
+            d.set_item("negative_rows_excluded", r.negative_rows_excluded)?;
+            d.set_item("customers_without_rows", r.customers_without_rows)?;
+            Ok(d)
+        })
     }
 
     /// The reference date, ISO formatted.

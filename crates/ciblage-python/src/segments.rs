@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyString};
 
 use crate::error::core_to_py;
+use crate::run::guard;
 
 /// An ordered table of segments over R, F and M scores; the first rule that
 /// matches a customer names it, and the others get the fallback name.
@@ -112,25 +113,28 @@ impl PySegmentTable {
     #[new]
     #[pyo3(signature = (rules, *, fallback = None), text_signature = "(rules, *, fallback='Others')")]
     fn new(rules: &Bound<'_, PyAny>, fallback: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let fallback = fallback.map_or(Ok("Others".to_owned()), |f| string_param(f, "fallback"))?;
-        if rules.is_instance_of::<PyString>() || rules.is_instance_of::<PyDict>() {
-            return Err(core_to_py(&CiblageError::param(
-                "rules",
-                format!("expected a list of rule tuples, got {}", repr(rules)),
-            )));
-        }
-        let items = rules.try_iter().map_err(|_| {
-            core_to_py(&CiblageError::param(
-                "rules",
-                format!("expected a list of rule tuples, got {}", repr(rules)),
-            ))
-        })?;
-        let rules = items
-            .enumerate()
-            .map(|(i, item)| rule_of(i, &item?))
-            .collect::<PyResult<Vec<_>>>()?;
-        let table = SegmentTable::new(rules, &fallback).map_err(|e| core_to_py(&e))?;
-        Ok(Self { table })
+        guard(|| -> PyResult<_> {
+            let fallback =
+                fallback.map_or(Ok("Others".to_owned()), |f| string_param(f, "fallback"))?;
+            if rules.is_instance_of::<PyString>() || rules.is_instance_of::<PyDict>() {
+                return Err(core_to_py(&CiblageError::param(
+                    "rules",
+                    format!("expected a list of rule tuples, got {}", repr(rules)),
+                )));
+            }
+            let items = rules.try_iter().map_err(|_| {
+                core_to_py(&CiblageError::param(
+                    "rules",
+                    format!("expected a list of rule tuples, got {}", repr(rules)),
+                ))
+            })?;
+            let rules = items
+                .enumerate()
+                .map(|(i, item)| rule_of(i, &item?))
+                .collect::<PyResult<Vec<_>>>()?;
+            let table = SegmentTable::new(rules, &fallback).map_err(|e| core_to_py(&e))?;
+            Ok(Self { table })
+        })
     }
 
     /// The classic 11-segment table of R `rfm` (Champions … Lost, "Others").
@@ -144,27 +148,31 @@ impl PySegmentTable {
     /// Reads a table from JSON text.
     #[staticmethod]
     fn from_json(text: &Bound<'_, PyAny>) -> PyResult<Self> {
-        SegmentTable::from_json(&string_param(text, "text")?)
-            .map(|table| Self { table })
-            .map_err(|e| core_to_py(&e))
+        guard(|| -> PyResult<_> {
+            SegmentTable::from_json(&string_param(text, "text")?)
+                .map(|table| Self { table })
+                .map_err(|e| core_to_py(&e))
+        })
     }
 
     /// Reads a table from TOML text.
     #[staticmethod]
     fn from_toml(text: &Bound<'_, PyAny>) -> PyResult<Self> {
-        SegmentTable::from_toml(&string_param(text, "text")?)
-            .map(|table| Self { table })
-            .map_err(|e| core_to_py(&e))
+        guard(|| -> PyResult<_> {
+            SegmentTable::from_toml(&string_param(text, "text")?)
+                .map(|table| Self { table })
+                .map_err(|e| core_to_py(&e))
+        })
     }
 
     /// The table as JSON text.
-    fn to_json(&self) -> String {
-        self.table.to_json()
+    fn to_json(&self) -> PyResult<String> {
+        guard(|| Ok::<_, PyErr>(self.table.to_json()))
     }
 
     /// The table as TOML text.
-    fn to_toml(&self) -> String {
-        self.table.to_toml()
+    fn to_toml(&self) -> PyResult<String> {
+        guard(|| Ok::<_, PyErr>(self.table.to_toml()))
     }
 
     /// Segment names: the rules' in order, then the fallback.
@@ -203,12 +211,14 @@ impl PySegmentTable {
         f: &Bound<'_, PyAny>,
         m: &Bound<'_, PyAny>,
     ) -> PyResult<String> {
-        let (r, f, m) = (
-            score_param(r, "r", 1, 9)?,
-            score_param(f, "f", 1, 9)?,
-            score_param(m, "m", 1, 9)?,
-        );
-        Ok(self.table.name_of(r, f, m).to_owned())
+        guard(|| -> PyResult<_> {
+            let (r, f, m) = (
+                score_param(r, "r", 1, 9)?,
+                score_param(f, "f", 1, 9)?,
+                score_param(m, "m", 1, 9)?,
+            );
+            Ok(self.table.name_of(r, f, m).to_owned())
+        })
     }
 
     /// Gaps and dead rules on a `bins`-class scale: a dict with `uncovered`
@@ -219,24 +229,36 @@ impl PySegmentTable {
         py: Python<'py>,
         bins: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let bins = bins.map_or(Ok(5), |b| score_param(b, "bins", 2, 9))?;
-        let cov = self.table.coverage(bins).map_err(|e| core_to_py(&e))?;
-        let d = PyDict::new(py);
-        d.set_item("uncovered", cov.uncovered)?;
-        d.set_item("unreachable", cov.unreachable)?;
-        Ok(d)
+        guard(|| -> PyResult<_> {
+            let bins = bins.map_or(Ok(5), |b| score_param(b, "bins", 2, 9))?;
+            let cov = self.table.coverage(bins).map_err(|e| core_to_py(&e))?;
+            let d = PyDict::new(py);
+            d.set_item("uncovered", cov.uncovered)?;
+            d.set_item("unreachable", cov.unreachable)?;
+            Ok(d)
+        })
     }
 
     fn __eq__(&self, other: &Self) -> bool {
         self.table == other.table
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "SegmentTable({} segments, fallback={:?})",
-            self.table.rules().len(),
-            self.table.fallback()
-        )
+    /// Tables are immutable: equal tables hash alike (their JSON form).
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.table.to_json().hash(&mut h);
+        h.finish()
+    }
+
+    fn __repr__(&self) -> PyResult<String> {
+        guard(|| {
+            Ok::<_, PyErr>(format!(
+                "SegmentTable({} segments, fallback={:?})",
+                self.table.rules().len(),
+                self.table.fallback()
+            ))
+        })
     }
 
     #[allow(clippy::type_complexity)]

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use arrow_array::RecordBatch;
-use ciblage::{CiblageError, CustomerIndex, TransactionView, Zone};
+use ciblage::{CiblageError, CustomerIndex, Interrupt, TransactionView, Zone};
 
 use crate::arrow_in::{self, TimeKind};
 use crate::error::{name_columns, BindError, BindResult};
@@ -88,16 +88,18 @@ pub fn resolve(
     let ci = arrow_in::column_index(schema, "customer", names.customer)?;
     let ti = arrow_in::column_index(schema, "timestamp", names.timestamp)?;
     let ai = arrow_in::column_index(schema, "amount", names.amount)?;
-    arrow_in::check_id_type("customer", names.customer, schema.field(ci).data_type())?;
-    let kind = arrow_in::time_kind("timestamp", names.timestamp, schema.field(ti).data_type())?;
-    arrow_in::check_number_type("amount", names.amount, schema.field(ai).data_type())?;
-    let zone = arrow_in::zone_for(&kind, timezone)?;
+    // An empty table first: its columns may have no type (a dict of empty
+    // lists reads as nulls, an empty pandas frame as floats).
     if batches.iter().map(RecordBatch::num_rows).sum::<usize>() == 0 {
         return Err(CiblageError::EmptyInput {
             argument: "transactions".into(),
         }
         .into());
     }
+    arrow_in::check_id_type("customer", names.customer, schema.field(ci).data_type())?;
+    let kind = arrow_in::time_kind("timestamp", names.timestamp, schema.field(ti).data_type())?;
+    arrow_in::check_number_type("amount", names.amount, schema.field(ai).data_type())?;
+    let zone = arrow_in::zone_for(&kind, timezone)?;
     Ok(Resolved {
         customer: ci,
         timestamp: ti,
@@ -122,6 +124,7 @@ pub fn read_transactions<'b>(
     schema: &arrow_schema::SchemaRef,
     names: &TransactionColumns<'_>,
     timezone: Option<&str>,
+    token: &Interrupt,
 ) -> BindResult<ReadTransactions<'b>> {
     let Resolved {
         customer: ci,
@@ -132,6 +135,7 @@ pub fn read_transactions<'b>(
     } = resolve(batches, schema, names, timezone)?;
     let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let (index, codes) = arrow_in::customer_codes(batches, ci, names.customer)?;
+    token.check()?;
     let (ts, amounts) = if let [batch] = batches {
         (
             arrow_in::micros(batch.column(ti).as_ref(), "timestamp", names.timestamp, 0)?,
@@ -142,6 +146,7 @@ pub fn read_transactions<'b>(
         let mut amounts = Vec::with_capacity(total);
         let mut row0 = 0;
         for batch in batches {
+            token.check()?;
             let t = batch.column(ti);
             ts.extend_from_slice(&arrow_in::micros(
                 t.as_ref(),

@@ -12,6 +12,7 @@ use pyo3_arrow::PyTable;
 use crate::arrow_in;
 use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{BindError, BindResult};
+use crate::run::{guard, run};
 
 fn rename(e: ciblage::CiblageError, column: &str) -> BindError {
     crate::error::name_columns(e, &[("value", column)]).into()
@@ -38,56 +39,62 @@ pub fn value_tiers<'py>(
     Vec<String>,
     PyTable,
 )> {
-    let method = match method {
-        "count" => TierMethod::Count {
-            shares: shares.unwrap_or_else(|| vec![0.05, 0.15, 0.80]),
-        },
-        "abc" => TierMethod::Cumulative {
-            bounds: bounds.unwrap_or_else(|| vec![0.80, 0.95]),
-        },
-        other => {
-            return Err(BindError::from(ciblage::CiblageError::param(
-                "method",
-                format!("expected \"count\" or \"abc\", got {other:?}"),
-            ))
-            .into())
+    guard(|| -> PyResult<_> {
+        let method = match method {
+            "count" => TierMethod::Count {
+                shares: shares.unwrap_or_else(|| vec![0.05, 0.15, 0.80]),
+            },
+            "abc" => TierMethod::Cumulative {
+                bounds: bounds.unwrap_or_else(|| vec![0.80, 0.95]),
+            },
+            other => {
+                return Err(BindError::from(ciblage::CiblageError::param(
+                    "method",
+                    format!("expected \"count\" or \"abc\", got {other:?}"),
+                ))
+                .into())
+            }
+        };
+        let mut params = ValueTiers::params()
+            .method(method)
+            .no_value_name(no_value_name);
+        if let Some(n) = names {
+            params = params.names(n);
         }
-    };
-    let mut params = ValueTiers::params()
-        .method(method)
-        .no_value_name(no_value_name);
-    if let Some(n) = names {
-        params = params.names(n);
-    }
-    let params = params.check().map_err(BindError::from)?;
-    let slice = values.as_slice()?;
-    let assignment = py
-        .detach(|| params.assign(slice))
-        .map_err(|e| rename(e, column))?;
-    let mut t = TableBuilder::default();
-    let s = assignment.summary();
-    t.push("tier", out::strings_from(s.iter().map(|r| r.tier.as_str())));
-    t.push(
-        "customers",
-        out::i64_array(s.iter().map(|r| r.customers as i64)),
-    );
-    let col =
-        |f: fn(&ciblage::value::TierSummary) -> f64| -> Vec<f64> { s.iter().map(f).collect() };
-    t.push(
-        "share_of_customers",
-        out::f64_array(&col(|r| r.share_of_customers)),
-    );
-    t.push("value", out::f64_array(&col(|r| r.value)));
-    t.push("share_of_value", out::f64_array(&col(|r| r.share_of_value)));
-    t.push("mean_value", out::f64_array(&col(|r| r.mean_value)));
-    t.push("min_value", out::f64_array(&col(|r| r.min_value)));
-    t.push("max_value", out::f64_array(&col(|r| r.max_value)));
-    Ok((
-        PyArray1::from_slice(py, assignment.tier_of()),
-        PyArray1::from_slice(py, assignment.rank()),
-        assignment.names().to_vec(),
-        t.into_py_table()?,
-    ))
+        params.clone().check().map_err(BindError::from)?;
+        let slice = values.as_slice()?;
+        let assignment = run(py, |token| {
+            params
+                .interrupt(token.clone())
+                .check()
+                .and_then(|p| p.assign(slice))
+                .map_err(|e| rename(e, column))
+        })?;
+        let mut t = TableBuilder::default();
+        let s = assignment.summary();
+        t.push("tier", out::strings_from(s.iter().map(|r| r.tier.as_str())));
+        t.push(
+            "customers",
+            out::i64_array(s.iter().map(|r| r.customers as i64)),
+        );
+        let col =
+            |f: fn(&ciblage::value::TierSummary) -> f64| -> Vec<f64> { s.iter().map(f).collect() };
+        t.push(
+            "share_of_customers",
+            out::f64_array(&col(|r| r.share_of_customers)),
+        );
+        t.push("value", out::f64_array(&col(|r| r.value)));
+        t.push("share_of_value", out::f64_array(&col(|r| r.share_of_value)));
+        t.push("mean_value", out::f64_array(&col(|r| r.mean_value)));
+        t.push("min_value", out::f64_array(&col(|r| r.min_value)));
+        t.push("max_value", out::f64_array(&col(|r| r.max_value)));
+        Ok((
+            PyArray1::from_slice(py, assignment.tier_of()),
+            PyArray1::from_slice(py, assignment.rank()),
+            assignment.names().to_vec(),
+            t.into_py_table()?,
+        ))
+    })
 }
 
 /// How concentrated value is among customers (see `ciblage.concentration`).
@@ -102,17 +109,19 @@ impl PyConcentration {
     #[new]
     #[pyo3(signature = (values, *, column = "value"))]
     fn new(py: Python<'_>, values: PyReadonlyArray1<'_, f64>, column: &str) -> PyResult<Self> {
-        let slice = values.as_slice()?;
-        let inner = py
-            .detach(|| Concentration::of(slice))
-            .map_err(|e| rename(e, column))?;
-        Ok(Self { inner })
+        guard(|| -> PyResult<_> {
+            let slice = values.as_slice()?;
+            let inner = run(py, |_| {
+                Concentration::of(slice).map_err(|e| rename(e, column))
+            })?;
+            Ok(Self { inner })
+        })
     }
 
     /// Gini coefficient in [0, 1].
     #[getter]
-    fn gini(&self) -> f64 {
-        self.inner.gini()
+    fn gini(&self) -> PyResult<f64> {
+        guard(|| Ok::<_, PyErr>(self.inner.gini()))
     }
 
     /// Number of customers.
@@ -134,29 +143,31 @@ impl PyConcentration {
     }
 
     /// Share of value made by the top `share` of customers.
-    fn top_share(&self, share: f64) -> BindResult<f64> {
-        Ok(self.inner.top_share(share)?)
+    fn top_share(&self, share: f64) -> PyResult<f64> {
+        guard(|| -> BindResult<_> { Ok(self.inner.top_share(share)?) })
     }
 
     /// Smallest share of (best) customers making `share` of the value.
-    fn customers_for_value(&self, share: f64) -> BindResult<f64> {
-        Ok(self.inner.customers_for_value(share)?)
+    fn customers_for_value(&self, share: f64) -> PyResult<f64> {
+        guard(|| -> BindResult<_> { Ok(self.inner.customers_for_value(share)?) })
     }
 
     /// Lorenz curve at `points` evenly spaced shares of customers.
     #[pyo3(signature = (points = 101))]
     fn lorenz(&self, points: usize) -> PyResult<PyTable> {
-        let pts = self.inner.lorenz(points).map_err(BindError::from)?;
-        let mut t = TableBuilder::default();
-        t.push(
-            "share_of_customers",
-            out::f64_array(&pts.iter().map(|p| p.customers).collect::<Vec<_>>()),
-        );
-        t.push(
-            "share_of_value",
-            out::f64_array(&pts.iter().map(|p| p.value).collect::<Vec<_>>()),
-        );
-        t.into_py_table()
+        guard(|| -> PyResult<_> {
+            let pts = self.inner.lorenz(points).map_err(BindError::from)?;
+            let mut t = TableBuilder::default();
+            t.push(
+                "share_of_customers",
+                out::f64_array(&pts.iter().map(|p| p.customers).collect::<Vec<_>>()),
+            );
+            t.push(
+                "share_of_value",
+                out::f64_array(&pts.iter().map(|p| p.value).collect::<Vec<_>>()),
+            );
+            t.into_py_table()
+        })
     }
 }
 
@@ -171,50 +182,61 @@ pub fn customer_totals(
     amount: &str,
     cost: Option<&str>,
 ) -> PyResult<PyTable> {
-    let (batches, schema) = table.into_inner();
-    let batch = py.detach(|| -> BindResult<_> {
-        let ci = arrow_in::column_index(&schema, "customer", customer)?;
-        arrow_in::check_id_type("customer", customer, schema.field(ci).data_type())?;
-        let mut numbers = vec![("amount", amount)];
-        numbers.extend(cost.map(|c| ("cost", c)));
-        let mut columns = Vec::new();
-        for &(argument, name) in &numbers {
-            let i = arrow_in::column_index(&schema, argument, name)?;
-            arrow_in::check_number_type(argument, name, schema.field(i).data_type())?;
-            columns.push(whole_column(&batches, i, argument, name)?);
-        }
-        if batches.iter().map(|b| b.num_rows()).sum::<usize>() == 0 {
-            return Err(CiblageError::EmptyInput {
-                argument: "transactions".into(),
+    guard(|| -> PyResult<_> {
+        let (batches, schema) = table.into_inner();
+        let batch = run(py, |token| -> BindResult<_> {
+            let ci = arrow_in::column_index(&schema, "customer", customer)?;
+            let mut numbers = vec![("amount", amount)];
+            numbers.extend(cost.map(|c| ("cost", c)));
+            let at = numbers
+                .iter()
+                .map(|&(argument, name)| arrow_in::column_index(&schema, argument, name))
+                .collect::<BindResult<Vec<_>>>()?;
+            // An empty table first: its columns may have no type.
+            if batches.iter().map(|b| b.num_rows()).sum::<usize>() == 0 {
+                return Err(CiblageError::EmptyInput {
+                    argument: "transactions".into(),
+                }
+                .into());
             }
-            .into());
-        }
-        let (index, codes) = arrow_in::customer_codes(&batches, ci, customer)?;
-        let totals = CustomerTotals::from_codes(
-            &codes,
-            index.len(),
-            &columns[0],
-            columns.get(1).map(|c| &c[..]),
-        );
-        crate::scratch::give_codes(codes);
-        let totals = totals.map_err(|e| {
-            crate::error::name_columns(e, &[("amount", amount), ("cost", cost.unwrap_or("cost"))])
+            arrow_in::check_id_type("customer", customer, schema.field(ci).data_type())?;
+            let mut columns = Vec::new();
+            for (&(argument, name), &i) in numbers.iter().zip(&at) {
+                arrow_in::check_number_type(argument, name, schema.field(i).data_type())?;
+                columns.push(whole_column(&batches, i, argument, name)?);
+            }
+            token.check()?;
+            let (index, codes) = arrow_in::customer_codes(&batches, ci, customer)?;
+            let totals = CustomerTotals::from_codes_interruptible(
+                &codes,
+                index.len(),
+                &columns[0],
+                columns.get(1).map(|c| &c[..]),
+                token,
+            );
+            crate::scratch::give_codes(codes);
+            let totals = totals.map_err(|e| {
+                crate::error::name_columns(
+                    e,
+                    &[("amount", amount), ("cost", cost.unwrap_or("cost"))],
+                )
+            })?;
+            let mut t = TableBuilder::default();
+            t.push(customer, out::ids_array(index.ids()));
+            t.push(
+                "transactions",
+                out::i64_array(totals.transactions().iter().map(|&n| n as i64)),
+            );
+            t.push("revenue", out::f64_array(totals.revenue()));
+            if let (Some(c), Some(m)) = (totals.cost(), totals.margin()) {
+                t.push("cost", out::f64_array(c));
+                t.push("margin", out::f64_array(&m));
+            }
+            Ok(t.finish())
         })?;
-        let mut t = TableBuilder::default();
-        t.push(customer, out::ids_array(index.ids()));
-        t.push(
-            "transactions",
-            out::i64_array(totals.transactions().iter().map(|&n| n as i64)),
-        );
-        t.push("revenue", out::f64_array(totals.revenue()));
-        if let (Some(c), Some(m)) = (totals.cost(), totals.margin()) {
-            t.push("cost", out::f64_array(c));
-            t.push("margin", out::f64_array(&m));
-        }
-        Ok(t.finish())
-    })?;
-    let schema = batch.schema();
-    PyTable::try_new(vec![batch], schema)
+        let schema = batch.schema();
+        PyTable::try_new(vec![batch], schema)
+    })
 }
 
 /// One numeric column of all batches as f64, borrowed when there is one

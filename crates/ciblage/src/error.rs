@@ -130,6 +130,10 @@ pub enum CiblageError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The computation was stopped by its [`crate::Interrupt`] token
+    /// (Ctrl-C in Python); nothing it built is kept.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// `Result` with [`CiblageError`] as the error type.

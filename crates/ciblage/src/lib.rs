@@ -25,6 +25,7 @@ pub mod activity;
 pub mod churn;
 pub mod customers;
 pub mod error;
+pub mod interrupt;
 mod prefetch;
 pub mod rfm;
 pub mod synth;
@@ -38,6 +39,7 @@ pub mod value;
 pub use activity::{ActivityAccumulator, ActivityOptions, CustomerActivity, InputReport, RowChunk};
 pub use customers::{CustomerId, CustomerIds, CustomerIndex, StringIds};
 pub use error::{CiblageError, Result};
+pub use interrupt::Interrupt;
 pub use rfm::{
     Binning, Criterion, CriterionReport, FrequencyMeasure, MonetaryMeasure, Rfm, RfmParams,
     RfmScores, RfmValidParams, RfmVariant, ScoreRange, SegmentCoverage, SegmentRule,

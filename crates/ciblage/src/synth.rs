@@ -89,6 +89,11 @@ impl SyntheticTransactions {
         SyntheticParams::default()
     }
 
+    /// The most rows one call generates: about 100 bytes per row are held
+    /// at the peak (rows, columns and their Arrow copies), 10 GB here; more
+    /// would exhaust the memory of most machines instead of failing cleanly.
+    pub const MAX_TRANSACTIONS: usize = 100_000_000;
+
     /// The rows as a [`Transactions`] table, with costs.
     ///
     /// # Errors
@@ -284,6 +289,16 @@ impl SyntheticParams {
                 ),
             ));
         }
+        if self.transactions > SyntheticTransactions::MAX_TRANSACTIONS {
+            return Err(CiblageError::param(
+                "transactions",
+                format!(
+                    "expected at most {} rows, got {}",
+                    SyntheticTransactions::MAX_TRANSACTIONS,
+                    self.transactions
+                ),
+            ));
+        }
         if self.transactions < self.customers {
             return Err(CiblageError::param(
                 "transactions",
@@ -393,5 +408,13 @@ mod tests {
             .return_rate(1.5)
             .generate()
             .is_err());
+        // Refused before anything is allocated (a billion rows took ~100 GB).
+        let err = SyntheticTransactions::params()
+            .transactions(SyntheticTransactions::MAX_TRANSACTIONS + 1)
+            .generate()
+            .unwrap_err();
+        assert!(err
+            .to_string()
+            .starts_with("invalid parameter transactions: expected at most 100000000 rows"));
     }
 }

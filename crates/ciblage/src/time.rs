@@ -144,8 +144,13 @@ fn parse_offset(text: &str) -> Option<i32> {
         b'-' => (-1, &text[1..]),
         _ => return None,
     };
-    let digits: String = rest.chars().filter(|c| *c != ':').collect();
-    if !digits.chars().all(|c| c.is_ascii_digit()) || !matches!(digits.len(), 2 | 4) {
+    // `HH`, `HHMM` or `HH:MM` exactly.
+    let digits: String = match rest.len() {
+        5 if rest.as_bytes()[2] == b':' => format!("{}{}", &rest[..2], &rest[3..]),
+        2 | 4 => rest.to_owned(),
+        _ => return None,
+    };
+    if !digits.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
     let hours: i32 = digits[..2].parse().ok()?;
@@ -180,6 +185,45 @@ pub fn date_from_day(day: i64) -> Option<NaiveDate> {
     NaiveDate::default().checked_add_signed(Duration::try_days(day)?)
 }
 
+/// The instants every computation accepts, inclusive: from the start of
+/// the third day after chrono's earliest date to the end of the third day
+/// before its latest (about ±262,000 years). Any UTC offset moves them by
+/// less than a day, so their local day, the day after it (the default
+/// reference date) and its start stay representable.
+pub fn instant_range() -> (i64, i64) {
+    let first = day_from_date(NaiveDate::MIN) + 3;
+    let last = day_from_date(NaiveDate::MAX) - 3;
+    (first * MICROS_PER_DAY, (last + 1) * MICROS_PER_DAY - 1)
+}
+
+/// Refuses instants outside [`instant_range`]: the first one names
+/// `argument` and its row (`row0` + index).
+///
+/// # Errors
+/// [`CiblageError::TimestampOutOfRange`].
+///
+/// ```
+/// use ciblage::time::check_instants;
+/// assert!(check_instants(&[0, 1_700_000_000_000_000], "timestamp", 0).is_ok());
+/// assert!(check_instants(&[0, i64::MAX], "timestamp", 10).is_err());
+/// ```
+pub fn check_instants(values: &[i64], argument: &str, row0: usize) -> Result<()> {
+    let (first, last) = instant_range();
+    match values.iter().position(|&t| t < first || t > last) {
+        Some(i) => Err(CiblageError::TimestampOutOfRange {
+            argument: argument.to_owned(),
+            row: row0 + i,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Whether a day number lies within [`instant_range`].
+pub fn day_in_range(day: i64) -> bool {
+    let (first, last) = instant_range();
+    (first.div_euclid(MICROS_PER_DAY)..=last.div_euclid(MICROS_PER_DAY)).contains(&day)
+}
+
 /// ISO form (`2006-12-31`) of a day number, for messages.
 pub fn iso_day(day: i64) -> String {
     date_from_day(day).map_or_else(|| format!("day {day}"), |d| d.to_string())
@@ -188,6 +232,43 @@ pub fn iso_day(day: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_at_the_ends_of_the_range_keep_their_day_and_the_next() {
+        let (first, last) = instant_range();
+        assert!(check_instants(&[first, 0, last], "timestamp", 0).is_ok());
+        let e = check_instants(&[0, last + 1], "timestamp", 5).unwrap_err();
+        assert!(matches!(
+            e,
+            CiblageError::TimestampOutOfRange { row: 6, .. }
+        ));
+        assert!(check_instants(&[i64::MIN], "timestamp", 0).is_err());
+        assert!(check_instants(&[i64::MAX], "timestamp", 0).is_err());
+        // The extreme offsets (±23:59) and the day after stay representable.
+        for zone in [Zone::Fixed(86_340), Zone::Fixed(-86_340), Zone::Utc] {
+            let day = zone.day_of(last);
+            assert!(date_from_day(day + 1).is_some());
+            assert!(zone.day_start(day + 1) > last);
+            assert!(date_from_day(zone.day_of(first)).is_some());
+        }
+        assert!(
+            day_in_range(0)
+                && !day_in_range(i64::from(i32::MAX))
+                && !day_in_range(i64::from(i32::MIN))
+        );
+    }
+
+    #[test]
+    fn offsets_are_read_in_their_exact_forms_only() {
+        assert_eq!(parse_offset("+05:30"), Some(19_800));
+        assert_eq!(parse_offset("-0530"), Some(-19_800));
+        assert_eq!(parse_offset("+05"), Some(18_000));
+        for lenient in [
+            "+05::30", "+0:530", "+5:30", "05:30", "+05:3", "+05:300", "+é:00", "+24:00",
+        ] {
+            assert_eq!(parse_offset(lenient), None, "{lenient}");
+        }
+    }
 
     #[test]
     fn utc_days_floor_negative_instants() {

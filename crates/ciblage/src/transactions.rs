@@ -94,7 +94,7 @@ impl Transactions {
     ///
     /// # Errors
     /// Empty input, columns of different lengths, a code not in the index,
-    /// non-finite amounts.
+    /// non-finite amounts, instants outside [`crate::time::instant_range`].
     pub fn from_codes(
         customers: CustomerIndex,
         codes: Vec<u32>,
@@ -113,6 +113,7 @@ impl Transactions {
             });
         }
         check_finite("amount", &amounts)?;
+        crate::time::check_instants(&timestamps, "timestamp", 0)?;
         Ok(Self {
             customers,
             codes,
@@ -226,7 +227,7 @@ impl<'a> TransactionView<'a> {
     ///
     /// # Errors
     /// Empty input, columns of different lengths, a code out of range,
-    /// non-finite amounts.
+    /// non-finite amounts, instants outside [`crate::time::instant_range`].
     pub fn new(
         codes: &'a [u32],
         timestamps: &'a [i64],
@@ -237,6 +238,7 @@ impl<'a> TransactionView<'a> {
         check_lengths(codes.len(), timestamps, amounts)?;
         check_codes(codes, customers)?;
         check_finite("amount", amounts)?;
+        crate::time::check_instants(timestamps, "timestamp", 0)?;
         Ok(Self {
             codes,
             timestamps,
@@ -347,6 +349,22 @@ pub(crate) fn check_finite(argument: &str, values: &[f64]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_outside_the_supported_range_are_refused() {
+        // i64::MAX was taken for "no reference date"; days near it overflow.
+        let err =
+            Transactions::from_int_ids(&[1, 2], vec![0, i64::MAX], vec![1.0, 1.0]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "timestamp: timestamp out of range at row 1"
+        );
+        let err = TransactionView::new(&[0], &[i64::MIN + 1], &[1.0], 1, Zone::Utc).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "timestamp: timestamp out of range at row 0"
+        );
+    }
 
     #[test]
     fn empty_input_is_refused() {

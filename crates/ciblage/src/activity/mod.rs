@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
 use crate::time::Zone;
 use crate::transactions::{NegativeAmounts, Transactions};
 
@@ -151,20 +152,34 @@ pub struct ActivityAccumulator {
     has_cost: bool,
     cutoff: i64,
     state: Partial,
+    interrupt: Interrupt,
 }
 
 impl ActivityAccumulator {
     /// An empty accumulator. `has_cost` says whether costs will be pushed.
     pub fn new(options: ActivityOptions, has_cost: bool) -> Self {
+        // The last instant counted, inclusive: without a reference date
+        // every instant is (`i64::MAX` included, which an exclusive bound
+        // of `i64::MAX` left out as "after the reference date").
         let cutoff = options
             .last_day
-            .map_or(i64::MAX, |day| options.zone.day_start(day + 1));
+            .map_or(i64::MAX, |day| options.zone.day_start(day + 1) - 1);
         Self {
             options,
             has_cost,
             cutoff,
             state: Partial::default(),
+            interrupt: Interrupt::default(),
         }
+    }
+
+    /// The token that stops [`ActivityAccumulator::push_chunks`]
+    /// ([`CiblageError::Interrupted`]); checked once per piece of about 4M
+    /// rows and task (see [`Interrupt`]). An interrupted accumulator is to
+    /// be dropped.
+    pub fn interrupt(mut self, token: Interrupt) -> Self {
+        self.interrupt = token;
+        self
     }
 
     /// Absorbs one chunk of rows. `n_customers` is the number of codes known
@@ -226,6 +241,7 @@ impl ActivityAccumulator {
         let row0 = self.state.report.rows as usize;
         self.state.grow(n_customers, self.has_cost);
         let (opts, cutoff, has_cost) = (self.options, self.cutoff, self.has_cost);
+        let interrupt = &self.interrupt;
         // The rows are cut into pieces whose number depends only on the
         // number of rows (and the memory a piece's sums take); the first
         // piece adds to the accumulated state, the others to fresh states
@@ -282,6 +298,7 @@ impl ActivityAccumulator {
             .map(|(mut range, rows)| {
                 let mut out = TaskOutput::default();
                 for part in rows {
+                    interrupt.check()?;
                     let o = range.absorb(&opts, cutoff, part)?;
                     out.report.merge(&o.report);
                     out.day_keys.extend_from_slice(&o.day_keys);
@@ -289,6 +306,7 @@ impl ActivityAccumulator {
                 Ok(out)
             })
             .collect();
+        self.interrupt.check()?;
         // Report the error of the earliest row, as a serial pass would.
         let mut first_error: Option<CiblageError> = None;
         for out in outputs {

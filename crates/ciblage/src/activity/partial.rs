@@ -95,7 +95,7 @@ impl CodeRange<'_> {
             let c = code.wrapping_sub(lo);
             let inside = c < len;
             let (a, t) = (rows.amounts[i], rows.ts[i]);
-            if inside & (!a.is_finite() | (t >= cutoff) | (a < 0.0)) {
+            if inside & (!a.is_finite() | (t > cutoff) | (a < 0.0)) {
                 if !a.is_finite() {
                     return Err(CiblageError::NonFinite {
                         argument: "amount".into(),
@@ -103,7 +103,7 @@ impl CodeRange<'_> {
                         value: a,
                     });
                 }
-                if t >= cutoff {
+                if t > cutoff {
                     out.report.rows_after_as_of += 1;
                     continue;
                 }

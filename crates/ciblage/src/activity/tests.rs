@@ -200,3 +200,23 @@ fn row_numbers_in_errors_count_from_the_first_push() {
     let err = acc.push(&[0], &[0], &[f64::NAN], None, 1).unwrap_err();
     assert_eq!(err.to_string(), "amount: non-finite value NaN at row 2");
 }
+
+#[test]
+fn the_reference_day_ends_at_its_last_instant_and_without_one_every_instant_counts() {
+    // Last day 1: its last microsecond counts, the next day's first does not.
+    let o = ActivityOptions {
+        last_day: Some(1),
+        ..opts()
+    };
+    let mut acc = ActivityAccumulator::new(o, false);
+    acc.push(&[0, 0], &[2 * DAY - 1, 2 * DAY], &[1.0, 2.0], None, 1)
+        .unwrap();
+    let a = acc.finish();
+    assert_eq!((a.transactions[0], a.report.rows_after_as_of), (1, 1));
+    // No reference date: the largest instant is counted, not left out as
+    // "after the reference date".
+    let mut acc = ActivityAccumulator::new(opts(), false);
+    acc.push(&[0], &[i64::MAX], &[1.0], None, 1).unwrap();
+    let a = acc.finish();
+    assert_eq!((a.transactions[0], a.report.rows_after_as_of), (1, 0));
+}

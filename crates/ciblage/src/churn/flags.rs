@@ -2,10 +2,10 @@
 //! fixed or relative to his own rhythm of purchase.
 
 use chrono::NaiveDate;
-use rayon::slice::ParallelSliceMut;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
 use crate::time::day_from_date;
 use crate::transactions::{TransactionView, Transactions};
 
@@ -90,6 +90,20 @@ impl ChurnFlags {
         rule: ChurnRule,
         as_of: Option<NaiveDate>,
     ) -> Result<Self> {
+        Self::compute_view_interruptible(tx, rule, as_of, &Interrupt::default())
+    }
+
+    /// [`ChurnFlags::compute_view`], stopped by `interrupt` between its
+    /// passes over the rows (see [`Interrupt`]).
+    ///
+    /// # Errors
+    /// As [`ChurnFlags::compute`]; [`CiblageError::Interrupted`].
+    pub fn compute_view_interruptible(
+        tx: TransactionView<'_>,
+        rule: ChurnRule,
+        as_of: Option<NaiveDate>,
+        interrupt: &Interrupt,
+    ) -> Result<Self> {
         if let ChurnRule::MedianGap { multiple, .. } = rule {
             if !(multiple.is_finite() && multiple > 0.0) {
                 return Err(CiblageError::param(
@@ -101,9 +115,18 @@ impl ChurnFlags {
         let zone = tx.zone();
         let (ts, amounts, codes) = (tx.timestamps(), tx.amounts(), tx.codes());
         let n = tx.customers();
+        // Rows are read in chunks, the token checked between them.
+        const CHUNK: usize = crate::interrupt::CHECK_ROWS;
         let as_of_day = match as_of {
             Some(d) => day_from_date(d),
-            None => ts.iter().map(|&t| zone.day_of(t)).max().unwrap_or(0) + 1,
+            None => {
+                let mut last = None;
+                for part in ts.chunks(CHUNK) {
+                    interrupt.check()?;
+                    last = last.max(part.iter().map(|&t| zone.day_of(t)).max());
+                }
+                last.unwrap_or(0) + 1
+            }
         };
         let cutoff = zone.day_start(as_of_day);
         let rows_after_as_of = ts.iter().filter(|&&t| t >= cutoff).count() as u64;
@@ -114,11 +137,18 @@ impl ChurnFlags {
             .count() as u64;
         // Distinct (customer, day) purchase keys, days offset to stay positive.
         const SHIFT: i64 = 1 << 31;
-        let mut keys: Vec<u64> = (0..ts.len())
-            .filter(|&i| ts[i] < cutoff && amounts[i] > 0.0)
-            .map(|i| (u64::from(codes[i]) << 32) | (zone.day_of(ts[i]) + SHIFT) as u32 as u64)
-            .collect();
-        keys.par_sort_unstable();
+        let mut keys: Vec<u64> = Vec::new();
+        for lo in (0..ts.len()).step_by(CHUNK) {
+            interrupt.check()?;
+            keys.extend(
+                (lo..(lo + CHUNK).min(ts.len()))
+                    .filter(|&i| ts[i] < cutoff && amounts[i] > 0.0)
+                    .map(|i| {
+                        (u64::from(codes[i]) << 32) | (zone.day_of(ts[i]) + SHIFT) as u32 as u64
+                    }),
+            );
+        }
+        let mut keys = crate::interrupt::sort_customer_keys(keys, n, interrupt)?;
         keys.dedup();
         let mut days_since_last = vec![None; n];
         let mut median_gap = vec![None; n];
@@ -126,7 +156,12 @@ impl ChurnFlags {
         let mut churned = vec![None; n];
         let mut gaps: Vec<i64> = Vec::new();
         let mut start = 0;
+        let mut customers_seen = 0usize;
         while start < keys.len() {
+            customers_seen += 1;
+            if customers_seen % (1 << 16) == 0 {
+                interrupt.check()?;
+            }
             let code = (keys[start] >> 32) as usize;
             let mut end = start;
             while end < keys.len() && (keys[end] >> 32) as usize == code {

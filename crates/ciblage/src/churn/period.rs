@@ -59,7 +59,12 @@ impl Period {
             "month" => Self::Month,
             "quarter" => Self::Quarter,
             "year" => Self::Year,
-            other => match other.strip_suffix('d').map(str::parse::<u32>) {
+            // Digits only: `str::parse` would also take a leading `+`.
+            other => match other
+                .strip_suffix('d')
+                .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                .map(str::parse::<u32>)
+            {
                 Some(Ok(days)) if days >= 1 => Self::Days { days },
                 _ => {
                     return Err(CiblageError::param(
@@ -154,6 +159,20 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> i64 {
         day_from_date(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    }
+
+    #[test]
+    fn day_blocks_are_digits_then_d() {
+        assert_eq!(
+            Period::parse("30d", Weekday::Mon).unwrap(),
+            Period::Days { days: 30 }
+        );
+        for lenient in ["+5d", "d", "0d", " 5d", "5 d", "5D", "-5d", "5.0d"] {
+            let e = Period::parse(lenient, Weekday::Mon)
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("invalid parameter period:"), "{lenient}: {e}");
+        }
     }
 
     #[test]

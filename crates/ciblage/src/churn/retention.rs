@@ -10,6 +10,7 @@ use crate::churn::period::Period;
 use crate::churn::scan::{self, ActiveBits, Rows};
 use crate::churn::span;
 use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
 use crate::time::{day_from_date, Zone};
 use crate::transactions::{TransactionView, Transactions};
 
@@ -26,6 +27,8 @@ pub struct RetentionParams {
     as_of: Option<NaiveDate>,
     origin: Option<NaiveDate>,
     churn_after: u32,
+    #[serde(skip)]
+    interrupt: Interrupt,
 }
 
 impl Default for RetentionParams {
@@ -35,6 +38,7 @@ impl Default for RetentionParams {
             as_of: None,
             origin: None,
             churn_after: 3,
+            interrupt: Interrupt::default(),
         }
     }
 }
@@ -117,10 +121,19 @@ impl RetentionParams {
         self
     }
 
+    /// The token that stops the analysis ([`CiblageError::Interrupted`]);
+    /// checked between its passes over the rows (see [`Interrupt`]).
+    pub fn interrupt(mut self, token: Interrupt) -> Self {
+        self.interrupt = token;
+        self
+    }
+
     /// Validates the parameters.
     ///
     /// # Errors
-    /// [`CiblageError::InvalidParameter`] naming `churn_after` or `period`.
+    /// [`CiblageError::InvalidParameter`] naming `churn_after`, `period`,
+    /// or `origin` when it is given for a period that is not blocks of days
+    /// (calendar periods have no origin: it would be ignored).
     pub fn check(self) -> Result<RetentionValidParams> {
         if self.churn_after == 0 {
             return Err(CiblageError::param(
@@ -130,6 +143,16 @@ impl RetentionParams {
         }
         if let Period::Days { days: 0 } = self.period {
             return Err(CiblageError::param("period", "blocks of 0 days"));
+        }
+        if let (Some(origin), false) = (self.origin, matches!(self.period, Period::Days { .. })) {
+            return Err(CiblageError::param(
+                "origin",
+                format!(
+                    "only blocks of days (period=\"30d\", …) have an origin; calendar periods \
+                     start on calendar boundaries, got origin {origin} with period {:?}",
+                    self.period
+                ),
+            ));
         }
         Ok(RetentionValidParams { params: self })
     }
@@ -210,8 +233,11 @@ impl RetentionValidParams {
             codes: tx.codes(),
             ts,
             amounts,
+            interrupt: &p.interrupt,
         };
+        p.interrupt.check()?;
         let (span, first_days) = span::day_span(rows, tx.customers(), zone, cutoff);
+        p.interrupt.check()?;
         if span.first_purchase == i64::MAX {
             return Err(CiblageError::NothingToScore {
                 as_of: p
@@ -257,6 +283,7 @@ impl RetentionValidParams {
         let customers_without_purchase =
             cohort_of.iter().filter(|&&c| c == scan::NO_PERIOD).count() as u64;
         let scanned = scan::scan_rows(rows, &cohort_of, n_periods, |t| periods_of.of(t));
+        p.interrupt.check()?;
         let tables = cohorts::build(
             &scanned.bits,
             n_periods,
@@ -264,6 +291,7 @@ impl RetentionValidParams {
             &scanned.cohort_revenue,
             &scanned.before_cohort,
         );
+        p.interrupt.check()?;
         let mut periods = period_rows(period, origin, first, n_periods);
         fill_moves(&mut periods, &tables.moves, &scanned.revenue);
         let next_start = period.start_day(last + 1, origin);

@@ -97,6 +97,9 @@ pub(crate) struct Rows<'a> {
     pub codes: &'a [u32],
     pub ts: &'a [i64],
     pub amounts: &'a [f64],
+    /// Once set, the passes skip their remaining tasks (the analysis then
+    /// returns `Interrupted`).
+    pub interrupt: &'a crate::interrupt::Interrupt,
 }
 
 /// Bitmaps of active periods, revenue per period and per cohort cell.
@@ -156,7 +159,7 @@ fn scan_rows_words<F: Fn(i64) -> Option<i64> + Sync>(
     let bits: Vec<AtomicU64> = std::iter::repeat_with(|| AtomicU64::new(0))
         .take(cohort_of.len() * words)
         .collect();
-    let tasks = RowTasks::new(rows.ts.len(), PeriodSums::bytes(n));
+    let tasks = RowTasks::new(rows.ts.len(), PeriodSums::bytes(n)).interrupt(rows.interrupt);
     let runs = tasks.run(
         tasks.count(),
         |_| (),
@@ -204,7 +207,7 @@ fn scan_rows_packed<F: Fn(i64) -> Option<i64> + Sync>(
     n: usize,
     period_of: F,
 ) -> RowScan {
-    let tasks = RowTasks::new(rows.ts.len(), PeriodSums::bytes(n));
+    let tasks = RowTasks::new(rows.ts.len(), PeriodSums::bytes(n)).interrupt(rows.interrupt);
     let (sums, bits) = match tasks.private_copies(cohort_of.len() * 8) {
         Some(copies) => packed_private(rows, cohort_of, n, &period_of, tasks, copies),
         None => packed_shared(rows, cohort_of, n, &period_of, tasks),
@@ -345,16 +348,17 @@ mod tests {
             codes: &codes,
             ts: &ts,
             amounts: &amounts,
+            interrupt: &crate::interrupt::Interrupt::default(),
         };
         let period_of = |t: i64| (t < 390).then_some(t / 10);
         let words = scan_rows_words(rows, &cohort_of, 40, period_of);
         let tasks = RowTasks::new(n_rows, PeriodSums::bytes(40));
-        let shared = packed_shared(rows, &cohort_of, 40, &period_of, tasks);
+        let shared = packed_shared(rows, &cohort_of, 40, &period_of, tasks.clone());
         assert_eq!(shared.1, words.bits.bits);
         assert_eq!(shared.0.revenue, words.revenue);
         assert_eq!(shared.0.cohort, words.cohort_revenue);
         for copies in [1, 2, 3] {
-            let private = packed_private(rows, &cohort_of, 40, &period_of, tasks, copies);
+            let private = packed_private(rows, &cohort_of, 40, &period_of, tasks.clone(), copies);
             assert_eq!(private, shared, "{copies} copies");
         }
         assert!(shared.1.iter().any(|&w| w.count_ones() > 3));

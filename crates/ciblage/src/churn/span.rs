@@ -50,7 +50,7 @@ pub(crate) fn day_span(
     zone: Zone,
     cutoff: i64,
 ) -> (DaySpan, Vec<i32>) {
-    let tasks = RowTasks::new(rows.ts.len(), 0);
+    let tasks = RowTasks::new(rows.ts.len(), 0).interrupt(rows.interrupt);
     match tasks.private_copies(n_customers * 4) {
         Some(copies) => span_private(rows, n_customers, zone, cutoff, tasks, copies),
         None => span_shared(rows, n_customers, zone, cutoff, tasks),
@@ -187,12 +187,13 @@ mod tests {
             codes: &codes,
             ts: &ts,
             amounts: &amounts,
+            interrupt: &crate::interrupt::Interrupt::default(),
         };
         let cutoff = 480 * 86_400_000_000;
         let tasks = RowTasks::new(n_rows, 0);
-        let shared = span_shared(rows, 3_000, Zone::Utc, cutoff, tasks);
+        let shared = span_shared(rows, 3_000, Zone::Utc, cutoff, tasks.clone());
         for copies in [1, 2, 5] {
-            let private = span_private(rows, 3_000, Zone::Utc, cutoff, tasks, copies);
+            let private = span_private(rows, 3_000, Zone::Utc, cutoff, tasks.clone(), copies);
             assert_eq!(private, shared);
         }
         assert_eq!(

@@ -16,6 +16,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::scan::triangle_offset;
+use crate::interrupt::Interrupt;
 
 /// Rows per task.
 const ROW_TASK: usize = 1 << 16;
@@ -25,11 +26,12 @@ const PARTIAL_BUDGET: usize = 32 << 20;
 const PRIVATE_BUDGET: usize = 256 << 20;
 
 /// The row tasks of one pass.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct RowTasks {
     rows: usize,
     per_task: usize,
     count: usize,
+    interrupt: Interrupt,
 }
 
 impl RowTasks {
@@ -42,7 +44,14 @@ impl RowTasks {
             rows,
             per_task,
             count: rows.div_ceil(per_task),
+            interrupt: Interrupt::default(),
         }
+    }
+
+    /// The tasks left when `token` is set get no rows (see [`Interrupt`]).
+    pub fn interrupt(mut self, token: &Interrupt) -> Self {
+        self.interrupt = token.clone();
+        self
     }
 
     /// Number of tasks.
@@ -79,7 +88,14 @@ impl RowTasks {
             .map(|p| {
                 let mut state = init(p);
                 let outputs = (p * self.count / pieces..(p + 1) * self.count / pieces)
-                    .map(|task| work(&mut state, self.rows(task)))
+                    .map(|task| {
+                        let rows = if self.interrupt.is_set() {
+                            0..0
+                        } else {
+                            self.rows(task)
+                        };
+                        work(&mut state, rows)
+                    })
                     .collect();
                 (state, outputs)
             })

@@ -283,3 +283,29 @@ fn too_many_periods_are_refused_before_allocating() {
     let tx = Transactions::from_int_ids(&[1, 2], vec![0, 1_999 * DAY], vec![1.0, 1.0]).unwrap();
     assert_eq!(p.fit(&tx).unwrap().periods().len(), 2_000);
 }
+
+#[test]
+fn origin_is_refused_for_calendar_periods() {
+    let origin = NaiveDate::from_ymd_opt(2024, 1, 3).unwrap();
+    for period in [
+        Period::Day,
+        Period::Week {
+            start: Weekday::Mon,
+        },
+        Period::Month,
+        Period::Quarter,
+        Period::Year,
+    ] {
+        let e = Retention::params()
+            .period(period)
+            .origin(origin)
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("origin"), "{e}");
+    }
+    assert!(Retention::params()
+        .period(Period::Days { days: 7 })
+        .origin(origin)
+        .check()
+        .is_ok());
+}

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::activity::{ActivityOptions, CustomerActivity};
 use crate::customers::CustomerIndex;
 use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
 use crate::rfm::binning::Binning;
 use crate::rfm::scores::RfmScores;
 use crate::rfm::segments::SegmentTable;
@@ -132,6 +133,9 @@ pub struct RfmValidParams {
     pub(crate) as_of: Option<NaiveDate>,
     pub(crate) negative_amounts: NegativeAmounts,
     pub(crate) segments: SegmentTable,
+    /// Stops the scoring (see [`Interrupt`]); never serialized.
+    #[serde(skip)]
+    pub(crate) interrupt: Interrupt,
 }
 
 impl Default for RfmValidParams {
@@ -148,6 +152,7 @@ impl Default for RfmValidParams {
             as_of: None,
             negative_amounts: NegativeAmounts::Keep,
             segments: SegmentTable::classic(),
+            interrupt: Interrupt::default(),
         }
     }
 }
@@ -157,6 +162,13 @@ impl Default for RfmValidParams {
 pub struct RfmParams(RfmValidParams);
 
 impl RfmParams {
+    /// The token that stops the aggregation and scoring
+    /// ([`CiblageError::Interrupted`]); see [`Interrupt`].
+    pub fn interrupt(mut self, token: Interrupt) -> Self {
+        self.0.interrupt = token;
+        self
+    }
+
     /// Number of classes per criterion, 2 to 9 (default 5; the domain's
     /// flash cards use 4). Fixed cut points set their own number.
     #[must_use]
@@ -345,7 +357,10 @@ impl RfmValidParams {
         activity: &CustomerActivity,
         customers: &CustomerIndex,
     ) -> Result<RfmScores> {
-        crate::rfm::scores::score(self, activity, customers)
+        self.interrupt.check()?;
+        let scores = crate::rfm::scores::score(self, activity, customers)?;
+        self.interrupt.check()?;
+        Ok(scores)
     }
 }
 

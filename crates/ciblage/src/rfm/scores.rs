@@ -88,7 +88,12 @@ pub(crate) fn score(
     if order.is_empty() {
         let r = &activity.report;
         return Err(CiblageError::NothingToScore {
-            as_of: iso_day(as_of_day),
+            // Without rows there is no default date (the day after the
+            // last row): say so rather than show day 0, 1970-01-01.
+            as_of: match params.as_of {
+                Some(_) => iso_day(as_of_day),
+                None => "the default reference date".into(),
+            },
             reason: format!(
                 "{} rows read, {} after the reference date, {} negative rows excluded",
                 r.rows, r.rows_after_as_of, r.negative_rows_excluded

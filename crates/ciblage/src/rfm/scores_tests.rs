@@ -109,6 +109,17 @@ fn negative_exclusion_can_unscore_a_customer() {
         .unwrap();
     assert_eq!(s.len(), 1);
     assert_eq!(s.input_report().customers_without_rows, 1);
+    // Every row excluded, no as_of: no default date to show (was 1970-01-01).
+    let tx = Transactions::from_int_ids(&[1, 2], vec![0, 0], vec![-1.0, -5.0]).unwrap();
+    let e = Rfm::params()
+        .negative_amounts(NegativeAmounts::Exclude)
+        .fit(&tx)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "as_of: no transaction left to score on or before the default reference date \
+         (2 rows read, 0 after the reference date, 2 negative rows excluded)"
+    );
 }
 
 #[test]

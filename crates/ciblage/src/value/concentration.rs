@@ -36,8 +36,12 @@ pub struct LorenzPoint {
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Concentration {
-    /// Cumulative value after each customer, ascending order; `cum[0] = 0`.
+    /// Cumulative value after each customer, ascending order; `cum[0] = 0`,
+    /// in units of `1 / scale`.
     cum: Vec<f64>,
+    /// A power of two by which values were multiplied (1 unless all are
+    /// below 2^-900, where sums of subnormal floats lose their digits).
+    scale: f64,
     clipped: u64,
     all_equal: bool,
 }
@@ -58,17 +62,27 @@ impl Concentration {
         let clipped = values.iter().filter(|v| **v < 0.0).count() as u64;
         bits.par_sort_unstable();
         let all_equal = bits.first() == bits.last();
+        // Shares are ratios of sums: values all below 2^-900 (subnormal
+        // ones among them) are summed after an exact power-of-two scaling,
+        // so that 3 values of 5e-324 give shares 1/3, 2/3, 1.
+        let largest = bits.last().map_or(0.0, |&b| f64::from_bits(b));
+        let scale = if largest < 2f64.powi(-900) {
+            2f64.powi(900)
+        } else {
+            1.0
+        };
         let mut cum = Vec::with_capacity(bits.len() + 1);
         let mut acc = 0.0;
         cum.push(0.0);
         cum.extend(bits.iter().map(|&b| {
-            acc += f64::from_bits(b);
+            acc += f64::from_bits(b) * scale;
             acc
         }));
         // The cumulative sums only grow: the last is finite iff all are.
         CiblageError::check_sum("value", || "sum of values".into(), acc)?;
         Ok(Self {
             cum,
+            scale,
             clipped,
             all_equal,
         })
@@ -81,6 +95,11 @@ impl Concentration {
 
     /// Total (non-negative) value.
     pub fn total(&self) -> f64 {
+        self.scaled_total() / self.scale
+    }
+
+    /// Total in the units of `cum`.
+    fn scaled_total(&self) -> f64 {
         *self.cum.last().expect("at least one customer")
     }
 
@@ -93,7 +112,7 @@ impl Concentration {
     /// value (or all have none), approaching 1 when one customer holds all.
     pub fn gini(&self) -> f64 {
         let n = self.customers() as f64;
-        let total = self.total();
+        let total = self.scaled_total();
         if total <= 0.0 || self.all_equal {
             return 0.0;
         }
@@ -128,7 +147,7 @@ impl Concentration {
     }
 
     fn lorenz_unchecked(&self, p: f64) -> f64 {
-        let total = self.total();
+        let total = self.scaled_total();
         if total <= 0.0 {
             return p;
         }
@@ -155,7 +174,7 @@ impl Concentration {
     /// [`CiblageError::InvalidParameter`] (`share`) unless in [0, 1].
     pub fn customers_for_value(&self, value_share: f64) -> Result<f64> {
         check_share(value_share)?;
-        let total = self.total();
+        let total = self.scaled_total();
         let n = self.customers();
         if total <= 0.0 {
             return Ok(value_share);
@@ -282,6 +301,26 @@ mod tests {
             matches!(&e, CiblageError::SumOverflow { argument, .. } if argument == "value"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn subnormal_values_give_the_shares_of_their_ratios() {
+        // Three equal values of 5e-324 (the smallest float): Lorenz 0,
+        // 1/3, 2/3, 1 like any three equal values; halves interpolate.
+        let c = Concentration::of(&[5e-324; 3]).unwrap();
+        assert_eq!(c.gini(), 0.0);
+        assert!((c.top_share(0.5).unwrap() - 0.5).abs() < 1e-12);
+        assert!((c.customers_for_value(0.5).unwrap() - 0.5).abs() < 1e-12);
+        assert!((c.lorenz_at(0.5).unwrap() - 0.5).abs() < 1e-12);
+        assert_eq!(c.total(), 1.5e-323);
+        // 1, 2, 3, 4 times 1e-310 (subnormal): the shares of 1, 2, 3, 4.
+        let tiny = Concentration::of(&[4e-310, 1e-310, 3e-310, 2e-310]).unwrap();
+        let plain = Concentration::of(&[4.0, 1.0, 3.0, 2.0]).unwrap();
+        assert!((tiny.gini() - plain.gini()).abs() < 1e-9);
+        for p in [0.1, 0.25, 0.5, 0.9] {
+            let (a, b) = (tiny.top_share(p).unwrap(), plain.top_share(p).unwrap());
+            assert!((a - b).abs() < 1e-9, "{p}: {a} against {b}");
+        }
     }
 
     proptest! {

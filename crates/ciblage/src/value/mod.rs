@@ -46,7 +46,8 @@ pub(crate) fn sort_descending(values: &[f64]) -> Vec<u128> {
     let mut keyed: Vec<u128> = values
         .iter()
         .enumerate()
-        .map(|(i, &v)| (u128::from(descending_key(v)) << 32) | i as u128)
+        // −0.0 equals 0.0: the same key, so that ties keep index order.
+        .map(|(i, &v)| (u128::from(descending_key(v + 0.0)) << 32) | i as u128)
         .collect();
     keyed.par_sort_unstable();
     keyed
@@ -111,6 +112,14 @@ mod tests {
                 .map(packed_index)
                 .collect::<Vec<_>>(),
             [1, 4, 0, 2, 3]
+        );
+        // −0.0 and 0.0 are tied: index order (−0.0 was ranked after 0.0).
+        assert_eq!(
+            sort_descending(&[-0.0, 1.0, 0.0])
+                .into_iter()
+                .map(packed_index)
+                .collect::<Vec<_>>(),
+            [1, 0, 2]
         );
     }
 }

@@ -4,6 +4,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
 use crate::value::{
     check_values, descending_key, packed_index, packed_key, sort_descending,
     value_of_descending_key,
@@ -47,6 +48,8 @@ pub struct ValueTierParams {
     method: TierMethod,
     names: Option<Vec<String>>,
     no_value_name: String,
+    #[serde(skip)]
+    interrupt: Interrupt,
 }
 
 impl Default for ValueTierParams {
@@ -55,6 +58,7 @@ impl Default for ValueTierParams {
             method: TierMethod::default(),
             names: None,
             no_value_name: "No value".into(),
+            interrupt: Interrupt::default(),
         }
     }
 }
@@ -65,6 +69,7 @@ pub struct ValueTierValidParams {
     method: TierMethod,
     names: Vec<String>,
     no_value_name: String,
+    interrupt: Interrupt,
 }
 
 /// Entry point: `ValueTiers::params()…check()?.assign(&values)`.
@@ -116,6 +121,13 @@ impl ValueTierParams {
     /// "No value").
     pub fn no_value_name(mut self, name: impl Into<String>) -> Self {
         self.no_value_name = name.into();
+        self
+    }
+
+    /// The token that stops the assignment ([`CiblageError::Interrupted`]);
+    /// checked around the ranking (see [`Interrupt`]).
+    pub fn interrupt(mut self, token: Interrupt) -> Self {
+        self.interrupt = token;
         self
     }
 
@@ -187,6 +199,7 @@ impl ValueTierParams {
             method: self.method,
             names,
             no_value_name: self.no_value_name,
+            interrupt: self.interrupt,
         })
     }
 }
@@ -216,7 +229,9 @@ impl ValueTierValidParams {
                 "more than 2^32 − 1 customers: ranks are 32-bit",
             ));
         }
+        self.interrupt.check()?;
         let keyed = sort_descending(values);
+        self.interrupt.check()?;
         // Customers with a positive value come first.
         let zero = descending_key(0.0);
         let ranked = keyed.partition_point(|&p| packed_key(p) < zero);

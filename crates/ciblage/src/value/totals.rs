@@ -5,6 +5,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
 use crate::prefetch::{prefetch, LOOKAHEAD};
 use crate::transactions::{check_codes, check_finite, Transactions};
 
@@ -69,6 +70,21 @@ impl CustomerTotals {
         amounts: &[f64],
         costs: Option<&[f64]>,
     ) -> Result<Self> {
+        Self::from_codes_interruptible(codes, customers, amounts, costs, &Interrupt::default())
+    }
+
+    /// [`CustomerTotals::from_codes`], stopped by `interrupt` (checked once
+    /// per piece of rows, see [`Interrupt`]).
+    ///
+    /// # Errors
+    /// As [`CustomerTotals::from_codes`]; [`CiblageError::Interrupted`].
+    pub fn from_codes_interruptible(
+        codes: &[u32],
+        customers: usize,
+        amounts: &[f64],
+        costs: Option<&[f64]>,
+        interrupt: &Interrupt,
+    ) -> Result<Self> {
         let n = codes.len();
         if n == 0 {
             return Err(CiblageError::EmptyInput {
@@ -100,15 +116,16 @@ impl CustomerTotals {
         let sums: Vec<PieceSums> = (0..pieces)
             .into_par_iter()
             .map(|p| {
+                interrupt.check()?;
                 let rows = p * step..((p + 1) * step).min(n);
-                PieceSums::of(
+                Ok(PieceSums::of(
                     &codes[rows.clone()],
                     &amounts[rows.clone()],
                     costs.map(|c| &c[rows]),
                     customers,
-                )
+                ))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let mut sums = sums.into_iter();
         let mut total = sums.next().expect("at least one piece");
         for piece in sums {

@@ -310,6 +310,7 @@ mod tests {
             targets: None,
             weights: vec![1.0; n],
             categorical: vec![false, false, true],
+            interrupt: Default::default(),
         };
         let (codes, bins) = bin_features(&data, 64);
         assert_eq!(bins[2].len(), 7);

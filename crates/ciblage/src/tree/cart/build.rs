@@ -413,6 +413,10 @@ impl<'a> Splitter<'a> {
         while f_i > n_total_constants
             && (n_visited < self.max_features || n_visited <= n_found_constants + n_drawn_constants)
         {
+            if self.data.interrupt.is_set() {
+                // The fit returns `Interrupted`: this node's split is moot.
+                break;
+            }
             n_visited += 1;
             let mut f_j = self.rand_int(n_drawn_constants, f_i - n_found_constants);
             if f_j < n_known_constants {

@@ -13,6 +13,8 @@
 
 use std::sync::Mutex;
 
+use crate::interrupt::Interrupt;
+
 use crate::tree::cart::hist::{HistSplitter, SMALL_ROWS};
 use crate::tree::cart::piece::Piece;
 use crate::tree::cart::splitter::{NodeSplitter, Split};
@@ -25,6 +27,9 @@ pub(crate) struct Limits {
     pub min_samples_leaf: usize,
     pub min_weight_leaf: f64,
     pub min_impurity_decrease: f64,
+    /// Once set, every node is a leaf: the growth ends fast and the fit
+    /// returns an error instead of the tree.
+    pub interrupt: Interrupt,
 }
 
 impl Limits {
@@ -33,6 +38,7 @@ impl Limits {
     pub(crate) fn stops(&self, depth: usize, n: usize, w: f64, impurity: f64) -> bool {
         depth >= self.max_depth
             || n < self.min_samples_split
+            || self.interrupt.is_set()
             || n < 2 * self.min_samples_leaf
             || w < 2.0 * self.min_weight_leaf
             || impurity <= f64::EPSILON

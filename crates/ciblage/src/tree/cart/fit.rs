@@ -162,6 +162,7 @@ impl CartValidParams {
             targets: None,
             weights: weights_of(weights, y.len())?,
             categorical: self.categorical_mask(&x)?,
+            interrupt: self.params.interrupt.clone(),
         };
         self.grow(data)
     }
@@ -212,6 +213,7 @@ impl CartValidParams {
             targets: Some(y),
             weights: weights_of(weights, y.len())?,
             categorical: self.categorical_mask(&x)?,
+            interrupt: self.params.interrupt.clone(),
         };
         self.grow(data)
     }
@@ -278,7 +280,10 @@ impl CartValidParams {
 
     /// Grows the tree on `n_threads` threads (see [`run_on_threads`]).
     fn grow(&self, data: TrainSet<'_>) -> Result<CartTree> {
-        run_on_threads(self.params.n_threads, || self.grow_here(data))
+        let tree = run_on_threads(self.params.n_threads, || self.grow_here(data))?;
+        // An interrupted growth made leaves of the nodes left: not the tree.
+        self.params.interrupt.check()?;
+        Ok(tree)
     }
 
     fn grow_here(&self, data: TrainSet<'_>) -> CartTree {
@@ -378,6 +383,7 @@ impl CartValidParams {
             min_samples_leaf: p.min_samples_leaf,
             min_weight_leaf,
             min_impurity_decrease: p.min_impurity_decrease,
+            interrupt: p.interrupt.clone(),
         }
     }
 }

@@ -361,6 +361,10 @@ impl NodeSplitter for HistSplitter<'_> {
             f64::INFINITY
         };
         while f_i > n_total && (n_visited < self.max_features || n_visited <= n_found + n_drawn) {
+            if self.data.interrupt.is_set() {
+                // The fit returns `Interrupted`: this node's split is moot.
+                break;
+            }
             n_visited += 1;
             let mut f_j = criterion::rand_int(&mut self.rand, n_drawn, f_i - n_found);
             if f_j < n_known {

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
 
 /// Split quality measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +69,8 @@ pub struct CartParams {
     #[serde(default)]
     pub(crate) categorical: Vec<usize>,
     pub(crate) seed: u32,
+    #[serde(skip)]
+    pub(crate) interrupt: Interrupt,
 }
 
 /// Entry point: `Cart::classifier().max_depth(3).check()?.fit_classifier(...)`.
@@ -91,6 +94,7 @@ impl Cart {
             n_threads: None,
             categorical: Vec::new(),
             seed: 1,
+            interrupt: Interrupt::default(),
         }
     }
 
@@ -176,6 +180,13 @@ impl CartParams {
     /// order only matters between features giving exactly equal splits.
     pub fn seed(mut self, s: u32) -> Self {
         self.seed = s;
+        self
+    }
+
+    /// The token that stops the fit ([`CiblageError::Interrupted`]); checked
+    /// once per node (see [`Interrupt`]).
+    pub fn interrupt(mut self, token: Interrupt) -> Self {
+        self.interrupt = token;
         self
     }
 

@@ -212,6 +212,7 @@ mod tests {
             targets: Some(&y),
             weights: vec![1.0; n],
             categorical: vec![false, false],
+            interrupt: Default::default(),
         };
         let mut sp = Splitter::new(&data, CartCriterion::SquaredError, 1, 1, 0.0, 2, true);
         sp.mirror = true;

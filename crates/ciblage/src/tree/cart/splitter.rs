@@ -17,6 +17,8 @@ pub(crate) struct TrainSet<'a> {
     pub weights: Vec<f64>,
     /// Per feature, whether it holds category codes (split by subsets).
     pub categorical: Vec<bool>,
+    /// The fit's token: node searches stop between features once it is set.
+    pub interrupt: crate::interrupt::Interrupt,
 }
 
 impl<'a> TrainSet<'a> {
@@ -35,6 +37,7 @@ impl<'a> TrainSet<'a> {
             targets: self.targets,
             weights: self.weights,
             categorical: self.categorical,
+            interrupt: self.interrupt,
         }
     }
 

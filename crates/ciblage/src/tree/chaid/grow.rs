@@ -37,7 +37,12 @@ impl ChaidValidParams {
         check_inputs(&predictors, target.len(), weights)?;
         check_classes(target, &classes)?;
         let j = classes.len();
-        Ok(self.grow(predictors, TargetRef::Classes(target, j), classes, weights))
+        self.unless_interrupted(self.grow(
+            predictors,
+            TargetRef::Classes(target, j),
+            classes,
+            weights,
+        ))
     }
 
     /// Grows a classification tree with SPSS case weights: `frequency`
@@ -83,7 +88,7 @@ impl ChaidValidParams {
         }
         check_classes(target, &classes)?;
         let j = classes.len();
-        Ok(self.grow(
+        self.unless_interrupted(self.grow(
             predictors,
             TargetRef::CaseWeighted(target, j, case),
             classes,
@@ -105,7 +110,18 @@ impl ChaidValidParams {
         check_inputs(&predictors, target.len(), weights)?;
         check_finite_target(target)?;
         check_target_sums(target, weights)?;
-        Ok(self.grow(predictors, TargetRef::Values(target), Vec::new(), weights))
+        self.unless_interrupted(self.grow(
+            predictors,
+            TargetRef::Values(target),
+            Vec::new(),
+            weights,
+        ))
+    }
+
+    /// `model`, unless the growth was interrupted (it then stopped early).
+    fn unless_interrupted(&self, model: ChaidModel) -> Result<ChaidModel> {
+        self.params.interrupt.check()?;
+        Ok(model)
     }
 
     fn grow(
@@ -159,6 +175,10 @@ impl ChaidValidParams {
             tables: None,
         }];
         while let Some(pending) = stack.pop() {
+            if p.interrupt.is_set() {
+                // The caller gets `Interrupted`, not this partial tree.
+                break;
+            }
             let PendingNode {
                 rows,
                 parent,

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
 
 /// How the best predictor of a node is chosen among candidates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -59,6 +60,9 @@ pub struct ChaidParams {
     /// merge, weighted χ² by its fit), instead of SPSS's rules.
     #[serde(default)]
     pub(crate) package_merging: bool,
+    /// Stops the growth (see [`Interrupt`]); never serialized.
+    #[serde(skip)]
+    pub(crate) interrupt: Interrupt,
 }
 
 /// Entry point: `Chaid::params().max_depth(3).check()?.fit(...)`.
@@ -84,6 +88,7 @@ impl Chaid {
             statistic: ChaidStatistic::Pearson,
             split_merged: None,
             package_merging: false,
+            interrupt: Interrupt::default(),
         }
     }
 
@@ -110,11 +115,18 @@ impl Chaid {
             statistic: ChaidStatistic::Pearson,
             split_merged: None,
             package_merging: true,
+            interrupt: Interrupt::default(),
         }
     }
 }
 
 impl ChaidParams {
+    /// The token that stops the fit ([`CiblageError::Interrupted`]); checked
+    /// once per node (see [`Interrupt`]).
+    pub fn interrupt(mut self, token: Interrupt) -> Self {
+        self.interrupt = token;
+        self
+    }
     /// Merge categories while their pair p exceeds this (default 0.05).
     pub fn alpha_merge(mut self, v: f64) -> Self {
         self.alpha_merge = v;

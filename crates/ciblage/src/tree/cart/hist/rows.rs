@@ -231,6 +231,7 @@ mod tests {
                 targets: Some(&y),
                 weights: (0..n).map(|r| 1.0 + r as f64).collect(),
                 categorical: vec![false; d],
+                interrupt: Default::default(),
             };
             let mut rows = NodeRows::new(&data, binned);
             let feature = feature_pick % d;

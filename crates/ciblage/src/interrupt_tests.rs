@@ -1,0 +1,218 @@
+//! Every long computation returns [`CiblageError::Interrupted`] when its
+//! token is set, before it starts or while it runs, and computes the same
+//! thing as without a token when the token is not set.
+
+use std::time::{Duration, Instant};
+
+use ndarray::Array2;
+
+use crate::churn::{ChurnFlags, ChurnRule, Retention};
+use crate::tree::cart::{Cart, CartCriterion, CartSplitter};
+use crate::tree::chaid::{Chaid, Predictor, PredictorKind};
+use crate::value::{CustomerTotals, ValueTiers};
+use crate::{
+    ActivityAccumulator, ActivityOptions, CiblageError, Interrupt, Rfm, SyntheticTransactions,
+    Transactions,
+};
+
+fn set() -> Interrupt {
+    let t = Interrupt::new();
+    t.set();
+    t
+}
+
+/// `n` rows of 3 features and a target that keeps trees growing deep.
+fn regression_data(n: usize) -> (Array2<f64>, Vec<f64>) {
+    let x = Array2::from_shape_fn((n, 3), |(r, c)| {
+        ((r * 7919 + c * 104_729) % 1_000_003) as f64 / 1000.0
+    });
+    let y = (0..n).map(|r| ((r * 31) % 97) as f64).collect();
+    (x, y)
+}
+
+fn transactions() -> Transactions {
+    SyntheticTransactions::params()
+        .customers(500)
+        .transactions(5_000)
+        .generate()
+        .unwrap()
+        .to_transactions()
+        .unwrap()
+}
+
+#[test]
+fn cart_fits_of_every_growth_stop() {
+    let (x, y) = regression_data(2_000);
+    let codes: Vec<u32> = y.iter().map(|v| (*v as u32) % 3).collect();
+    let exact = Cart::regressor();
+    let variants = [
+        exact.clone(),
+        exact
+            .clone()
+            .splitter(CartSplitter::Histogram { max_bins: 64 }),
+        exact.clone().max_leaf_nodes(Some(50)),
+        exact
+            .clone()
+            .splitter(CartSplitter::Histogram { max_bins: 64 })
+            .max_leaf_nodes(Some(50)),
+        exact.clone().criterion(CartCriterion::AbsoluteError),
+    ];
+    for params in variants {
+        let fit = |token: Interrupt| {
+            params
+                .clone()
+                .interrupt(token)
+                .check()
+                .unwrap()
+                .fit_regressor(x.view(), &y, None)
+        };
+        assert_eq!(fit(set()), Err(CiblageError::Interrupted), "{params:?}");
+        // A token not set changes nothing.
+        assert_eq!(
+            fit(Interrupt::new()).unwrap(),
+            fit(Interrupt::default()).unwrap()
+        );
+    }
+    let classifier = Cart::classifier().interrupt(set()).check().unwrap();
+    assert_eq!(
+        classifier.fit_classifier(x.view(), &codes, 3, None),
+        Err(CiblageError::Interrupted)
+    );
+}
+
+#[test]
+fn a_cart_fit_stops_soon_after_its_token_is_set() {
+    // Large enough to grow for seconds (unlimited depth, distinct targets).
+    let n = 300_000;
+    let x = Array2::from_shape_fn((n, 4), |(r, c)| {
+        ((r * (c + 3) * 2_654_435_761) % 1_000_003) as f64
+    });
+    let y: Vec<f64> = (0..n)
+        .map(|r| ((r * 48_271) % 2_147_483_647) as f64)
+        .collect();
+    let token = Interrupt::new();
+    let params = Cart::regressor().interrupt(token.clone()).check().unwrap();
+    let setter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        token.set();
+        Instant::now()
+    });
+    let result = params.fit_regressor(x.view(), &y, None);
+    let returned = Instant::now();
+    let set_at = setter.join().unwrap();
+    assert_eq!(result, Err(CiblageError::Interrupted));
+    // Generous for unoptimised builds on a busy machine.
+    let delay = returned.saturating_duration_since(set_at);
+    assert!(delay < Duration::from_secs(2), "{delay:?}");
+}
+
+#[test]
+fn chaid_fits_stop() {
+    let n = 600;
+    let a: Vec<i64> = (0..n).map(|i| (i % 5) as i64).collect();
+    let b: Vec<i64> = (0..n).map(|i| (i * 7 % 4) as i64).collect();
+    let y: Vec<u32> = (0..n).map(|i| u32::from(i % 5 < 2)).collect();
+    let predictors = || {
+        vec![
+            Predictor::from_ints("a", PredictorKind::Nominal, &a).unwrap(),
+            Predictor::from_ints("b", PredictorKind::Ordinal, &b).unwrap(),
+        ]
+    };
+    let classes = vec!["no".to_string(), "yes".to_string()];
+    let fit = |token: Interrupt| {
+        Chaid::params()
+            .min_parent(10.0)
+            .min_child(5.0)
+            .interrupt(token)
+            .check()
+            .unwrap()
+            .fit(predictors(), &y, classes.clone(), None)
+    };
+    assert_eq!(fit(set()).err(), Some(CiblageError::Interrupted));
+    let values: Vec<f64> = y.iter().map(|&v| f64::from(v)).collect();
+    let regressor = Chaid::params().interrupt(set()).check().unwrap();
+    assert_eq!(
+        regressor.fit_regressor(predictors(), &values, None).err(),
+        Some(CiblageError::Interrupted)
+    );
+    let plain = fit(Interrupt::default()).unwrap();
+    assert_eq!(
+        fit(Interrupt::new()).unwrap().nodes().len(),
+        plain.nodes().len()
+    );
+}
+
+#[test]
+fn rfm_and_its_accumulator_stop() {
+    let tx = transactions();
+    let fit = |token: Interrupt| Rfm::params().interrupt(token).check().unwrap().fit(&tx);
+    assert_eq!(fit(set()).err(), Some(CiblageError::Interrupted));
+    assert_eq!(
+        fit(Interrupt::new()).unwrap().r_scores(),
+        fit(Interrupt::default()).unwrap().r_scores()
+    );
+    let view = tx.view();
+    let mut acc = ActivityAccumulator::new(ActivityOptions::default(), false).interrupt(set());
+    let pushed = acc.push(
+        view.codes(),
+        view.timestamps(),
+        view.amounts(),
+        None,
+        view.customers(),
+    );
+    assert_eq!(pushed, Err(CiblageError::Interrupted));
+}
+
+#[test]
+fn churn_analyses_stop() {
+    let tx = transactions();
+    let retention = Retention::params().interrupt(set()).check().unwrap();
+    assert_eq!(retention.fit(&tx).err(), Some(CiblageError::Interrupted));
+    let flags =
+        ChurnFlags::compute_view_interruptible(tx.view(), ChurnRule::default(), None, &set());
+    assert_eq!(flags.err(), Some(CiblageError::Interrupted));
+    let free = ChurnFlags::compute_view_interruptible(
+        tx.view(),
+        ChurnRule::default(),
+        None,
+        &Interrupt::new(),
+    );
+    assert_eq!(
+        free.unwrap(),
+        ChurnFlags::compute(&tx, ChurnRule::default(), None).unwrap()
+    );
+}
+
+#[test]
+fn value_tiers_and_totals_stop() {
+    let values: Vec<f64> = (0..1_000).map(f64::from).collect();
+    let tiers = ValueTiers::params().interrupt(set()).check().unwrap();
+    assert_eq!(tiers.assign(&values).err(), Some(CiblageError::Interrupted));
+    let codes: Vec<u32> = (0..1_000).map(|i| i % 10).collect();
+    let totals = CustomerTotals::from_codes_interruptible(&codes, 10, &values, None, &set());
+    assert_eq!(totals.err(), Some(CiblageError::Interrupted));
+    let free =
+        CustomerTotals::from_codes_interruptible(&codes, 10, &values, None, &Interrupt::new());
+    assert_eq!(
+        free.unwrap(),
+        CustomerTotals::from_codes(&codes, 10, &values, None).unwrap()
+    );
+}
+
+#[test]
+fn tokens_of_two_computations_are_apart() {
+    // One computation interrupted, the other, at the same time on another
+    // thread, not.
+    let (x, y) = regression_data(5_000);
+    let stopped = Cart::regressor().interrupt(set()).check().unwrap();
+    let free = Cart::regressor()
+        .interrupt(Interrupt::new())
+        .check()
+        .unwrap();
+    let (a, b) = rayon::join(
+        || stopped.fit_regressor(x.view(), &y, None),
+        || free.fit_regressor(x.view(), &y, None),
+    );
+    assert_eq!(a, Err(CiblageError::Interrupted));
+    assert!(b.is_ok());
+}
