@@ -19,6 +19,7 @@ from ciblage.exceptions import (
     ColumnTypeError,
     InvalidInputError,
     InvalidParameterError,
+    ModelFileError,
     NotFittedError,
 )
 
@@ -134,6 +135,10 @@ ERROR_CASES = [
     E(lambda: CC().fit(X, np.where(Y == 1, np.nan, 0.0)), InvalidInputError, r"y: non-finite value NaN at row", id="cart-y-nan"),
     E(lambda: CC().fit(X, np.array(["u", None] * 60, dtype=object)), InvalidInputError, r"y: missing class label \(None\) at row 1", id="cart-y-none"),
     E(lambda: CC().fit(X, Y[:5]), InvalidInputError, r"y: has 5 values for 120 rows of X", id="cart-y-length"),
+    E(lambda: CC().fit(X, np.array([1, 1.5] * (N // 2), dtype=object)), InvalidInputError, r"y: Unknown label type: continuous",
+      id="cart-y-object-fractional"),
+    E(lambda: HC().fit(DF, np.array(["a", 0.25] * (N // 2), dtype=object)), InvalidInputError, r"y: Unknown label type: continuous",
+      id="chaid-y-object-fractional"),
     E(lambda: CC().fit(X, Y, sample_weight=np.zeros(N)), InvalidParameterError, r"sample_weight: every weight is zero", id="cart-weights-all-zero"),
     E(lambda: CR().fit(X, YV, sample_weight=np.ones(3)), InvalidInputError, r"sample_weight: expected a 1-D array of 120", id="cart-weights-length"),
     E(lambda: CR().fit(X, YV, sample_weight=np.r_[np.nan, np.ones(N - 1)]), InvalidInputError, r"sample_weight: non-finite value NaN at row 0", id="cart-weights-nan"),
@@ -158,6 +163,115 @@ ERROR_CASES = [
     E(lambda: _cart().cost_complexity_cv(X, Y, random_state=-3), InvalidParameterError, r"invalid parameter random_state", id="cart-cv-random-state"),
     E(lambda: _cart().cost_complexity_cv(X, Y[:4]), InvalidInputError, r"y: expected 120 values", id="cart-cv-y-length"),
     E(lambda: CC().apply(X), NotFittedError, r"CartClassifier is not fitted", id="cart-apply-unfitted"),
+    E(lambda: _cart().cost_complexity_cv(X, Y, cv=3, sample_weight=np.r_[1.0, np.zeros(N - 1)]), InvalidParameterError,
+      r"sample_weight: the rows outside fold \d all weigh zero", id="cart-cv-fold-without-weight"),
+    # --- Values out of the range of the computation -----------------------
+    # Features are read as float32: ±1e308 became ±inf there (the exact
+    # splitter grew without end).
+    E(lambda: CC().fit(np.c_[X[:, :2], np.r_[1e308, X[1:, 2]]], Y), InvalidInputError,
+      r"X column 2: value 1e308 at row 0 is out of range: .*32-bit", id="cart-x-beyond-float32"),
+    E(lambda: CR(splitter="hist").fit(np.c_[np.r_[X[:5, 0], -1e39, X[6:, 0]], X[:, 1:]], YV), InvalidInputError,
+      r"X column 0: value -1e39 at row 5 is out of range", id="cart-hist-x-beyond-float32"),
+    E(lambda: CC().fit(pd.DataFrame({"a": DF.a, "b": np.r_[DF.b[:-1], 4e38]}), YD), InvalidInputError,
+      r"X column 1: value 4e38 at row 119", id="cart-dataframe-x-beyond-float32"),
+    # (1e200)² overflows: node values were inf and impurities NaN.
+    E(lambda: CR().fit(X, np.r_[1e200, YV[1:]]), InvalidInputError, r"y: the weighted sum of squares of y .*overflows",
+      id="cart-regressor-y-squares-overflow"),
+    E(lambda: CR(criterion="absolute_error").fit(X, np.r_[YV[:-1], -1e160]), InvalidInputError,
+      r"y: the weighted sum of squares", id="cart-mae-y-squares-overflow"),
+    E(lambda: HR().fit(DF, np.r_[1e200, YV[1:]]), InvalidInputError, r"y: the weighted sum of squares of y",
+      id="chaid-regressor-y-squares-overflow"),
+    # 120 weights of 1e306 sum to 1.2e308 (in range); times y² (up to 16) they overflow.
+    E(lambda: CR().fit(X, YV, sample_weight=np.full(N, 1e306)), InvalidInputError, r"y: the weighted sum of squares",
+      id="cart-regressor-weighted-squares-overflow"),
+    E(lambda: CC().fit(X, Y, sample_weight=np.full(N, 1e307)), InvalidInputError,
+      r"sample_weight: the sum of the weights overflows", id="cart-weights-sum-overflow"),
+    E(lambda: HC().fit(DF, YD, sample_weight=np.full(N, 1e307)), InvalidInputError,
+      r"sample_weight: the sum of the weights overflows", id="chaid-weights-sum-overflow"),
+    E(lambda: HR().fit(DF, YV, sample_weight=np.full(N, 1e307)), InvalidInputError,
+      r"sample_weight: the sum of the weights overflows", id="chaid-regressor-weights-sum-overflow"),
+    E(lambda: CC(class_weight={0: 1e308, 1: 1e308}).fit(X, Y), InvalidParameterError,
+      r"invalid parameter class_weight: the total weight of the rows overflows", id="cart-class-weight-sum-overflow"),
+    # --- CART sizes beyond the native range (a bare OverflowError or a panic) --
+    E(lambda: CC(max_depth=2**64).fit(X, Y), InvalidParameterError,
+      r"invalid parameter max_depth: expected an integer >= 1 and <= 9223372036854775807", id="cart-max-depth-2-64"),
+    E(lambda: CR(min_samples_leaf=10**30).fit(X, YV), InvalidParameterError, r"invalid parameter min_samples_leaf",
+      id="cart-min-samples-leaf-10-30"),
+    E(lambda: CC(min_samples_split=2**64).fit(X, Y), InvalidParameterError, r"invalid parameter min_samples_split",
+      id="cart-min-samples-split-2-64"),
+    E(lambda: CC(max_leaf_nodes=2**64).fit(X, Y), InvalidParameterError, r"invalid parameter max_leaf_nodes",
+      id="cart-max-leaf-nodes-2-64"),
+    E(lambda: CC(n_threads=2**64).fit(X, Y), InvalidParameterError, r"invalid parameter n_threads", id="cart-n-threads-2-64"),
+    E(lambda: CC(categorical_features=np.array(0)).fit(X, Y), InvalidParameterError,
+      r"invalid parameter categorical_features", id="cart-categorical-features-0d-array"),
+    E(lambda: CC(splitter="hist").fit(pd.DataFrame({"a": pd.Categorical(np.arange(N * 3) % 300)}), np.arange(N * 3) % 2),
+      InvalidParameterError, r'max_bins: feature 0 has 300 categories, more than max_bins \(255\): use splitter="best"',
+      id="cart-hist-300-categories"),
+    # --- CHAID predictors too large to merge (minutes and gigabytes) --------
+    E(lambda: HC().fit(pd.DataFrame({"id": [f"c{i}" for i in range(1001)]}), np.arange(1001) % 2), InvalidInputError,
+      r'X column "id": 1001 categories, more than the 1000 allowed for nominal predictors', id="chaid-nominal-1001-categories"),
+    E(lambda: HR(column_types={"v": "ordinal"}).fit(pd.DataFrame({"v": np.arange(5001)}), np.arange(5001.0)),
+      InvalidInputError, r'X column "v": 5001 categories, more than the 5000 allowed for ordinal predictors', id="chaid-ordinal-5001-categories"),
+    E(lambda: HC(bins=2**31 - 1).fit(DF, YD), InvalidParameterError, r"invalid parameter bins: expected an integer from 2 to 5,000",
+      id="chaid-bins-beyond-5000"),
+    # --- Columns a tree cannot read ----------------------------------------
+    E(lambda: CC().fit(pa.table({"l": pa.array([[1], [2]] * (N // 2)), "b": X[:, 1]}), Y), ColumnTypeError,
+      r"X: column 'l' holds values that are neither numbers nor category labels", id="cart-list-column"),
+    E(lambda: HC().fit(pa.table({"s": pa.array([{"k": 1}] * N), "b": X[:, 1]}), Y), ColumnTypeError,
+      r"X: column 's' holds values that are neither numbers nor category labels", id="chaid-struct-column"),
+    E(lambda: HR().fit(pa.table({"l": pa.array([[1], [2]] * (N // 2))}), YV), ColumnTypeError,
+      r"X: column 'l' holds values", id="chaid-regressor-list-column"),
+    E(lambda: HC().fit([[1.0, 2.0], [1.0]] * (N // 2), Y), InvalidInputError, r"X: cannot be read as an array", id="chaid-ragged-rows"),
+    E(lambda: CR().fit([[1.0, 2.0], [1.0]] * (N // 2), YV), InvalidInputError, r"X: cannot be read as an array", id="cart-ragged-rows"),
+    E(lambda: HC().fit(pa.chunked_array([X[:, 0]]), Y), InvalidInputError,
+      r"X: expected a 2-D array or a table, got a pyarrow ChunkedArray", id="chaid-pyarrow-chunked-array"),
+    E(lambda: CC().fit(DF.assign(z=X[:, 0] + 1j), YD), ColumnTypeError, r"X: column 'z' holds complex numbers",
+      id="cart-complex-column"),
+    E(lambda: HC().fit(DF.assign(z=X[:, 0] + 1j), YD), ColumnTypeError, r"X: column 'z' holds complex numbers",
+      id="chaid-complex-column"),
+    E(lambda: HR().fit(X + 0j, YV), ColumnTypeError, r"X: column 'x0' holds complex numbers", id="chaid-complex-matrix"),
+    # Dates and durations: read as numbers, the unit decided the thresholds;
+    # read as categories, each instant was a category of its own.
+    E(lambda: CC().fit(DF.assign(d=pd.date_range("2020-01-01", periods=N)), YD), ColumnTypeError,
+      r"X: column 'd' holds dates or times.*categorical_features", id="cart-datetime-column"),
+    E(lambda: CR().fit(DF.assign(d=pd.date_range("2020-01-01", periods=N, tz="Europe/Paris")), YV), ColumnTypeError,
+      r"X: column 'd' holds dates or times", id="cart-tz-aware-column"),
+    E(lambda: CC(categorical_features=["a"]).fit(DF.assign(d=pd.to_timedelta(np.arange(N), unit="D")), YD),
+      ColumnTypeError, r"X: column 'd' holds dates or times", id="cart-timedelta-column-not-listed"),
+    E(lambda: HC().fit(DF.assign(d=[pd.Timestamp("2020-01-01").date()] * N), YD), ColumnTypeError,
+      r"X: column 'd' holds dates or times.*column_types", id="chaid-date-objects-column"),
+    E(lambda: HR().fit(pa.table({"d": pa.array(np.arange(N, dtype=np.int32)).cast(pa.date32())}), YV), ColumnTypeError,
+      r"X: column 'd' holds dates or times", id="chaid-arrow-date32-column"),
+    E(lambda: HC().fit(DF.assign(d=pd.period_range("2020-01", periods=N, freq="M")), YD), ColumnTypeError,
+      r"X: column 'd' holds dates or times", id="chaid-period-column"),
+    E(lambda: CR().fit(np.array(["2020-01-01", "2021-01-01"] * (N // 2), dtype="datetime64[D]").reshape(N, 1), YV),
+      ColumnTypeError, r"X: cannot be read as numbers: dates or times", id="cart-numpy-datetime-matrix"),
+    # --- Targets and weights that numpy would cast ---------------------------
+    E(lambda: CR().fit(X, YV + 1j), ColumnTypeError, r"y: cannot be read as numbers: complex", id="cart-regressor-y-complex"),
+    E(lambda: HR().fit(DF, YV + 2j), ColumnTypeError, r"y: cannot be read as numbers: complex", id="chaid-regressor-y-complex"),
+    E(lambda: CR().fit(X, np.arange(N).astype("datetime64[D]")), ColumnTypeError, r"y: cannot be read as numbers: dates",
+      id="cart-regressor-y-datetime"),
+    E(lambda: CC().fit(X, Y, sample_weight="1"), InvalidInputError, r"^sample_weight: cannot be read as numbers: text",
+      id="cart-weights-text-number"),
+    E(lambda: HC().fit(DF, YD, sample_weight=np.array(["1"] * N, dtype=object)), InvalidInputError,
+      r"^sample_weight: cannot be read as numbers: text", id="chaid-weights-object-text"),
+    E(lambda: CR().fit(X, YV, sample_weight=np.arange(N).astype("datetime64[D]")), InvalidInputError,
+      r"^sample_weight: cannot be read as numbers: dates", id="cart-weights-datetime"),
+    E(lambda: HC().fit(DF, YD, case_weight=np.ones(N) + 0j), InvalidInputError, r"^case_weight: cannot be read as numbers: complex",
+      id="chaid-case-weight-complex"),
+    # --- Scores: weights and labels under the rules of fit ---------------------
+    E(lambda: _cart().score(X, Y, sample_weight=np.zeros(N)), InvalidParameterError,
+      r"sample_weight: every weight is zero", id="cart-score-weights-zero"),
+    E(lambda: _cart().score(X, Y, sample_weight=np.r_[-1.0, np.ones(N - 1)]), InvalidParameterError,
+      r"sample_weight: negative weight -1 at row 0", id="cart-score-weights-negative"),
+    E(lambda: CR().fit(X, YV).score(X, YV, sample_weight=np.r_[np.ones(N - 1), np.nan]), InvalidInputError,
+      r"sample_weight: non-finite value NaN at row 119", id="cart-regressor-score-weights-nan"),
+    E(lambda: CR().fit(X, YV).score(X, YV, sample_weight=np.full(N, 1e307)), InvalidInputError,
+      r"sample_weight: the sum of the weights overflows", id="cart-regressor-score-weights-overflow"),
+    E(lambda: _cart().score(X, pd.array([True, None] * (N // 2), dtype="boolean")), InvalidInputError,
+      r"y: missing class label \(<NA>\) at row 1", id="cart-score-y-missing-label"),
+    E(lambda: CR().fit(X, YV).score(X, YV + 1j), InvalidInputError, r"y: cannot be read as numbers: complex",
+      id="cart-regressor-score-y-complex"),
 ]
 
 
@@ -273,7 +387,107 @@ def _cart_ccp_alpha_inf() -> None:
     assert (m.predict(X) == np.bincount(Y).argmax()).all()
 
 
+def _cart_float32_max_is_a_feature_value() -> None:
+    # f32::MAX ≈ 3.4028235e38 is still a float32: the tree splits between 2
+    # and 3e38 and predicts the training classes (hand computation).
+    x = np.array([[1.0], [2.0], [3e38], [float(np.finfo(np.float32).max)]])
+    m = CC(random_state=0).fit(x, [0, 0, 1, 1])
+    assert 2.0 < m.tree_.threshold[0] < 3e38
+    np.testing.assert_array_equal(m.predict(x), [0, 0, 1, 1])
+
+
+def _cart_huge_min_samples_leaf() -> None:
+    # 2·min_samples_leaf overflowed (a panic); no leaf can hold 2**63 − 1
+    # rows: the tree is its root and predicts the majority class.
+    m = CC(min_samples_leaf=2**63 - 1, random_state=0).fit(X, Y)
+    assert m.get_n_leaves() == 1
+    assert (m.predict(X) == np.bincount(Y).argmax()).all()
+
+
+def _cart_many_threads() -> None:
+    # Thread counts above the CPUs run on the CPUs: the same tree, quickly.
+    a = CR(n_threads=4096, random_state=0).fit(X, YV)
+    b = CR(n_threads=1, random_state=0).fit(X, YV)
+    assert a.export_text() == b.export_text()
+
+
+def _cart_regressor_large_targets() -> None:
+    # 1e150 squared is 1e300: in range, so accepted; the leaves are the
+    # means of their rows (pandas groupby).
+    yy = YV * 1e150
+    m = CR(max_depth=3, random_state=0).fit(X, yy)
+    leaves = m.apply(X)
+    means = pd.Series(yy).groupby(leaves).mean()
+    np.testing.assert_allclose(m.predict(X), means.loc[leaves].to_numpy(), rtol=1e-12)
+
+
+def _chaid_repr() -> None:
+    assert repr(HC(bins=5, exhaustive=True)) == "ChaidClassifier(exhaustive=True, bins=5)"
+    assert repr(HR()) == "ChaidRegressor()"
+    assert repr(HR(column_types={"a": "ordinal"})) == "ChaidRegressor(column_types={'a': 'ordinal'})"
+
+
+def _chaid_dates_as_ordinal_when_asked() -> None:
+    # Dates named in column_types are categories in date order; each
+    # leaf's class shares equal pandas' over its rows.
+    dates = pd.to_datetime(["2020-01-01", "2021-06-01", "2022-01-01", "2023-01-01"] * (N // 4))
+    frame = pd.DataFrame({"d": dates, "b": X[:, 1]})
+    yy = np.asarray(dates.year >= 2022, dtype=int)
+    m = HC(column_types={"d": "ordinal"}, **SMALL).fit(frame, yy)
+    assert m.nodes()["split"].iloc[0] == "d"
+    leaves = pd.Series(m.apply(frame))
+    shares = pd.crosstab(leaves, yy, normalize="index")
+    np.testing.assert_allclose(m.predict_proba(frame), shares.loc[leaves].to_numpy())
+
+
+def _cart_dates_as_categories_when_listed() -> None:
+    # A date column named in categorical_features: one category per date;
+    # the classes follow the year, so the tree separates them exactly.
+    dates = pd.to_datetime(["2020-01-01", "2021-06-01", "2022-01-01", "2023-01-01"] * (N // 4))
+    frame = pd.DataFrame({"d": dates, "b": X[:, 1]})
+    yy = np.asarray(dates.year >= 2022, dtype=int)
+    m = CC(categorical_features=["d"], random_state=0).fit(frame, yy)
+    np.testing.assert_array_equal(m.predict(frame), yy)
+    assert m.categories_[0] == sorted(set(dates))
+
+
+def _cart_r2_of_huge_targets() -> None:
+    # R² is scale-free: scoring targets near 1e300 gives the R² of the
+    # same targets at scale 1 (it was NaN: the squares overflowed).
+    m = CR(max_depth=2, random_state=0).fit(X, YV)
+    pred = m.predict(X)
+    truth = YV + 0.1 * np.sin(np.arange(N))
+    expected = 1 - np.sum((truth - pred) ** 2) / np.sum((truth - truth.mean()) ** 2)
+    m_big = CR(max_depth=2, random_state=0).fit(X, YV * 1e150)
+    np.testing.assert_allclose(m_big.score(X, truth * 1e150), expected, rtol=1e-9)
+    np.testing.assert_allclose(m.score(X, truth), expected, rtol=1e-12)
+
+
+def _dot_strings_stay_closed() -> None:
+    # Names ending in a backslash, holding quotes or line breaks: every
+    # quoted DOT string still ends where it should. Checked by reading the
+    # strings back as Graphviz does (only \" is an escape).
+    import re
+
+    frame = pd.DataFrame({"a\\": np.where(YD == 1, 'x"y\\', "q\nz"), "b": X[:, 1]})
+    dots = [CC(max_depth=1, random_state=0).fit(frame, YD).export_graphviz(feature_names=list(frame.columns)),
+            HC(**SMALL).fit(frame, YD).to_dot()]
+    for dot in dots:
+        for line in dot.splitlines()[2:-1]:
+            # One statement per line, each label one closed string.
+            assert re.fullmatch(r'[^"]*"(?:[^"\\]|\\.)*"[^"]*', line), line
+
+
 RESULT_CASES = [
+    E(_dot_strings_stay_closed, id="dot-strings-closed"),
+    E(_cart_r2_of_huge_targets, id="cart-regressor-score-1e150"),
+    E(_cart_float32_max_is_a_feature_value, id="cart-float32-max"),
+    E(_cart_huge_min_samples_leaf, id="cart-min-samples-leaf-2-63"),
+    E(_cart_many_threads, id="cart-n-threads-4096"),
+    E(_cart_regressor_large_targets, id="cart-regressor-y-1e150"),
+    E(_chaid_repr, id="chaid-repr"),
+    E(_chaid_dates_as_ordinal_when_asked, id="chaid-dates-ordinal"),
+    E(_cart_dates_as_categories_when_listed, id="cart-dates-categorical-features"),
     E(_bins_numpy_int, id="chaid-bins-numpy-int"),
     E(_chaid_params_numpy_scalars, id="chaid-numpy-scalars"),
     E(_chaid_unit_weights, id="chaid-unit-weights"),
@@ -294,6 +508,51 @@ RESULT_CASES = [
 @pytest.mark.parametrize("check", RESULT_CASES)
 def test_edge_input_gives_the_independent_result(check: Callable[[], None]) -> None:
     check()
+
+
+def _edited_pickle(model: Any, **changes: Any) -> Any:
+    state = {**model.__getstate__(), **changes}
+    out = type(model).__new__(type(model))
+    out.__setstate__(state)
+    return out
+
+
+PICKLE_CASES = [
+    E(lambda: _edited_pickle(_cart(), classes_="ab"), r"CartClassifier pickle: classes_: expected an array", id="cart-classes-text"),
+    E(lambda: _edited_pickle(_cart(), n_classes_=7), r"CartClassifier pickle: n_classes_: 7 where the tree has 2", id="cart-n-classes"),
+    E(lambda: _edited_pickle(_cart(), feature_names_in_=5), r"CartClassifier pickle: feature_names_in_: expected a list", id="cart-names-int"),
+    E(lambda: _edited_pickle(_cart(), categories_=5), r"CartClassifier pickle: categories_: expected a list", id="cart-categories-int"),
+    E(lambda: _edited_pickle(_cart(), categories_=[5, None, None]), r"CartClassifier pickle: categories_\[0\]", id="cart-categories-entry"),
+    E(lambda: _edited_pickle(_cart(), tree_=_cart().tree_.to_json() + "\udcff"), r"CartClassifier pickle: tree_: not valid UTF-8",
+      id="cart-tree-surrogate"),
+    E(lambda: _edited_pickle(_chaid(), feature_names_in_=5), r"ChaidClassifier pickle: feature_names_in_: expected a list", id="chaid-names-int"),
+    E(lambda: _edited_pickle(_chaid(), classes_=3), r"ChaidClassifier pickle: classes_: expected an array", id="chaid-classes-int"),
+    E(lambda: _edited_pickle(_chaid_reg(), tree_=_chaid_reg().tree_.to_json() + "\ud800"), r"ChaidRegressor pickle: tree_: not valid UTF-8",
+      id="chaid-tree-surrogate"),
+]
+
+
+PICKLE_CASES += [
+    E(lambda: ciblage._native.CartTree.from_json(b"\xff{}"), r"CART model: the bytes are not UTF-8", id="cart-json-bytes-not-utf8"),
+    E(lambda: ciblage._native.CartTree.from_json(None), r"CART model: expected the JSON text \(str or bytes\), got NoneType",
+      id="cart-json-none"),
+    E(lambda: ciblage._native.ChaidModel.from_json(_chaid().tree_.to_json() + "\udcff"), r"CHAID model: the text is not valid UTF-8",
+      id="chaid-json-surrogate"),
+    E(lambda: ciblage._native.ChaidModel.from_json(3.5), r"CHAID model: expected the JSON text", id="chaid-json-float"),
+]
+
+
+def test_model_json_is_read_from_utf8_bytes() -> None:
+    cart, chaid = _cart(), _chaid()
+    again = ciblage._native.CartTree.from_json(cart.tree_.to_json().encode())
+    np.testing.assert_array_equal(again.apply(X), cart.tree_.apply(X))
+    assert ciblage._native.ChaidModel.from_json(chaid.tree_.to_json().encode()).to_json() == chaid.tree_.to_json()
+
+
+@pytest.mark.parametrize("call, message", PICKLE_CASES)
+def test_hand_edited_pickles_raise_model_file_error(call: Callable[[], Any], message: str) -> None:
+    with pytest.raises(ModelFileError, match=message):
+        call()
 
 
 SAME_RULES = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ from . import _cart_input as cin
 from . import _estimator as est
 from . import _native
 from ._params import as_choice, as_float, as_int
-from .exceptions import InvalidParameterError, ModelFileError
+from .exceptions import ColumnTypeError, InvalidParameterError, ModelFileError
 
 __all__ = ["CartClassifier", "CartRegressor"]
 
@@ -41,17 +42,28 @@ def _criterion(value: Any, estimator_type: str) -> str:
     return as_choice(value, "criterion", choices)
 
 
-def _count(name: str, value: Any, minimum: int, optional: bool, maximum: int | None = None) -> int | None:
-    """An integer parameter of at least ``minimum`` (``None`` when optional);
-    numpy integers are accepted, bools and floats refused."""
+def _count(name: str, value: Any, minimum: int, optional: bool, maximum: int = 2**63 - 1) -> int | None:
+    """An integer parameter from ``minimum`` to ``maximum`` (``None`` when
+    optional); numpy integers are accepted, bools and floats refused. The
+    default maximum, 2**63 − 1, is the native side's largest size."""
     if value is None and optional:
         return None
     if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum
             or (maximum is not None and value > maximum)):
-        expected = f"an integer >= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
+        # The native limit is named only when it is the one exceeded.
+        named = maximum != 2**63 - 1 or (isinstance(value, (int, np.integer)) and value > maximum)
+        expected = f"an integer >= {minimum}" + (f" and <= {maximum}" if named else "")
         expected += " or None" if optional else ""
         raise InvalidParameterError(f"invalid parameter {name}: expected {expected}, got {value!r}")
     return int(value)
+
+
+def _threads(value: Any) -> int | None:
+    """``n_threads``: ``None`` or 1 to 4096, used up to the number of CPUs
+    (trees do not depend on the thread count; a pool of thousands of
+    threads took seconds to start and stayed alive)."""
+    n = _count("n_threads", value, 1, True, 4096)
+    return None if n is None else min(n, os.cpu_count() or 1)
 
 
 def _ccp_alpha(value: Any) -> float:
@@ -159,7 +171,7 @@ class _CartBase:
             max_leaf_nodes=_count("max_leaf_nodes", self.max_leaf_nodes, 2, True),
             splitter=as_choice(self.splitter, "splitter", ("best", "hist")),
             max_bins=_count("max_bins", self.max_bins, 2, False, 255),
-            n_threads=_count("n_threads", self.n_threads, 1, True, 4096),
+            n_threads=_threads(self.n_threads),
             seed=_seed(self.random_state),
         )
 
@@ -334,8 +346,13 @@ class _CartBase:
         order = rng.permutation(n)
         folds = np.array_split(order, k)
         losses = np.zeros((len(reps), n))
-        for held in folds:
+        for fold, held in enumerate(folds):
             train = np.setdiff1d(order, held)
+            if w is not None and not (w[train] > 0).any():
+                raise InvalidParameterError(
+                    f"invalid parameter sample_weight: the rows outside fold {fold} all weigh zero: no tree can be "
+                    f"grown to score it (use fewer folds or more rows of positive weight)"
+                )
             tree = type(self)(**params).fit(x[train], yv[train], None if w is None else w[train])
             for j, a in enumerate(reps):
                 pruned = tree.tree_.pruned(float(a))
@@ -373,7 +390,7 @@ class _CartBase:
             if k in state:
                 if not isinstance(state[k], str):
                     raise ModelFileError(f"{type(self).__name__} pickle: {k}: expected the tree's JSON text")
-                state[k] = _native.CartTree.from_json(state[k])
+                state[k] = _native.CartTree.from_json(est.model_text(state[k], f"{type(self).__name__} pickle: {k}"))
         if "tree_" in state:
             _check_fitted_state(type(self).__name__, state)
         self.__dict__.update(state)
@@ -393,16 +410,31 @@ def _check_fitted_state(name: str, state: dict[str, Any]) -> None:
     if full is not None and len(full.feature_importances()) != d:
         raise bad("_full_tree", "another number of features than tree_")
     names = state.get("feature_names_in_")
-    if names is not None and len(names) != d:
-        raise bad("feature_names_in_", f"{len(names)} names for {d} features")
+    if names is not None:
+        if not isinstance(names, (list, tuple, np.ndarray)) or np.ndim(names) != 1:
+            raise bad("feature_names_in_", f"expected a list of {d} names, got {type(names).__name__}")
+        if len(names) != d:
+            raise bad("feature_names_in_", f"{len(names)} names for {d} features")
+        state["feature_names_in_"] = np.array([str(v) for v in names], dtype=object)
     cats = state.get("categories_")
-    if cats is not None and len(cats) != d:
-        raise bad("categories_", f"{len(cats)} entries for {d} features")
+    if cats is not None:
+        if not isinstance(cats, list):
+            raise bad("categories_", f"expected a list of {d} entries, got {type(cats).__name__}")
+        if len(cats) != d:
+            raise bad("categories_", f"{len(cats)} entries for {d} features")
+        for j, c in enumerate(cats):
+            if c is not None and not isinstance(c, list):
+                raise bad(f"categories_[{j}]", f"expected None or a list of labels, got {type(c).__name__}")
     width = tree.value().shape[1]
     if "classes_" in state:
         classes = state["classes_"]
-        if classes is None or len(classes) != width:
-            raise bad("classes_", f"{0 if classes is None else len(classes)} classes where the tree has {width}")
+        if not isinstance(classes, (list, tuple, np.ndarray)) or np.ndim(classes) != 1:
+            raise bad("classes_", f"expected an array of {width} labels, got {type(classes).__name__}")
+        if len(classes) != width:
+            raise bad("classes_", f"{len(classes)} classes where the tree has {width}")
+        state["classes_"] = np.asarray(classes)
+        if state.get("n_classes_", width) != width:
+            raise bad("n_classes_", f"{state.get('n_classes_')!r} where the tree has {width} classes")
     elif width != 1:
         raise bad("classes_", "missing for a classification tree")
 
@@ -476,6 +508,12 @@ class CartClassifier(_CartBase):
             weights = np.array([float(cw.get(c, 1.0)) for c in classes.tolist()])
             if not (weights[codes] > 0).any():
                 raise InvalidParameterError("invalid parameter class_weight: every row gets weight zero")
+            with np.errstate(over="ignore"):
+                total = weights[codes].sum()
+            if not np.isfinite(total):
+                raise InvalidParameterError(
+                    "invalid parameter class_weight: the total weight of the rows overflows the range of 64-bit floats"
+                )
             return weights
         raise InvalidParameterError(f'invalid parameter class_weight: expected None, "balanced" or a mapping, got {cw!r}')
 
@@ -497,7 +535,7 @@ class CartClassifier(_CartBase):
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy of :meth:`predict` on ``X`` against ``y``."""
         pred = self.predict(X)
-        return est.accuracy(est.target_length(y, len(pred)), pred, est.sample_weights(sample_weight, len(pred)))
+        return est.accuracy(est.class_labels(y, len(pred)), pred, est.checked_weights(sample_weight, len(pred)))
 
 
 class CartRegressor(_CartBase):
@@ -534,11 +572,15 @@ class CartRegressor(_CartBase):
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Coefficient of determination R² of :meth:`predict` on ``X``."""
         pred = self.predict(X)
+        raw = est.target_length(y, len(pred))
         try:
-            yy = np.asarray(est.target_length(y, len(pred)), dtype=np.float64)
+            est._check_real(raw, "y")
+            yy = np.asarray(raw, dtype=np.float64)
         except (TypeError, ValueError) as e:
             if isinstance(e, est.InvalidInputError):
                 raise
+            if isinstance(e, ColumnTypeError):
+                raise est.InvalidInputError(str(e)) from None
             raise est.InvalidInputError(f"y: cannot be read as numbers ({e})") from e
         est._check_finite_target(yy)
-        return est.r2(yy, pred, est.sample_weights(sample_weight, len(pred)))
+        return est.r2(yy, pred, est.checked_weights(sample_weight, len(pred)))

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _estimator as est
 from ._tables import table_kind
-from .exceptions import ColumnTypeError, InvalidParameterError
+from .exceptions import InvalidParameterError
 
 
 def _is_categorical(col: Any) -> bool:
@@ -53,7 +53,7 @@ def _sorted_labels(values: Any) -> list[Any]:
 
 def _selected(spec: Any, names: list[str], n: int) -> list[int]:
     """Column positions named by ``categorical_features`` (names or positions)."""
-    if isinstance(spec, (str, bytes)) or not hasattr(spec, "__iter__"):
+    if isinstance(spec, (str, bytes)) or not hasattr(spec, "__iter__") or np.ndim(spec) == 0:
         raise InvalidParameterError(
             f'invalid parameter categorical_features: expected "from_dtype", None or a list of column names '
             f"or positions, got {spec!r}"
@@ -99,6 +99,10 @@ def encode_fit(model: Any, X: Any) -> tuple[np.ndarray, list[int]]:
             chosen = [j for j, c in enumerate(frame.columns) if _is_categorical(frame[c])]
         else:
             chosen = _selected(spec, names, len(names))
+        auto = spec is None or _is_from_dtype(spec)
+        for j, c in enumerate(frame.columns):
+            if (auto or j not in chosen) and est.is_time_column(frame[c]):
+                raise est.time_column_error(c, "name it in categorical_features to take each value as a category")
         categories: list[Any] = [None] * len(names)
         columns = []
         for j, c in enumerate(frame.columns):
@@ -106,15 +110,16 @@ def encode_fit(model: Any, X: Any) -> tuple[np.ndarray, list[int]]:
             if j in chosen:
                 import pandas as pd
 
-                cats = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
-                        else _sorted_labels(col.dropna().unique()))
-                categories[j] = cats
-                columns.append(_category_codes(col, cats))
-            else:
                 try:
-                    columns.append(col.to_numpy(dtype=np.float64, na_value=np.nan))
-                except (TypeError, ValueError) as e:
-                    raise ColumnTypeError(f"X: column {c!r} cannot be read as numbers ({e})") from e
+                    cats = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
+                            else _sorted_labels(col.dropna().unique()))
+                    codes = _category_codes(col, cats)
+                except TypeError as e:
+                    raise est.category_error(c, e) from e
+                categories[j] = cats
+                columns.append(codes)
+            else:
+                columns.append(est.numeric_column(col))
         x = est.check_matrix(np.column_stack(columns) if columns else np.empty((len(frame), 0)), model,
                              fitting=True, allow_nan=True)
         model.feature_names_in_ = np.array(names, dtype=object)
@@ -155,12 +160,12 @@ def encode_predict(model: Any, X: Any) -> np.ndarray:
         for j, c in enumerate(frame.columns):
             col = frame[c]
             if categories[j] is not None:
-                columns.append(_category_codes(col, categories[j]))
-            else:
                 try:
-                    columns.append(col.to_numpy(dtype=np.float64, na_value=np.nan))
-                except (TypeError, ValueError) as e:
-                    raise ColumnTypeError(f"X: column {c!r} cannot be read as numbers ({e})") from e
+                    columns.append(_category_codes(col, categories[j]))
+                except TypeError as e:
+                    raise est.category_error(c, e) from e
+            else:
+                columns.append(est.numeric_column(col))
         return est.check_matrix(np.column_stack(columns), model, fitting=False, allow_nan=True)
     x = est.check_matrix(X, model, fitting=False, allow_nan=True)
     if any(c is not None for c in categories):

@@ -11,7 +11,7 @@ from . import _native
 from ._estimator import small_int_codes
 from ._params import as_bool, as_choice, as_float, as_int, as_opt_int
 from ._tables import from_arrow
-from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError, ModelFileError
+from .exceptions import InvalidInputError, InvalidParameterError, ModelFileError
 
 __all__ = ["ChaidClassifier", "ChaidRegressor"]
 
@@ -26,13 +26,18 @@ def _frame(X: Any) -> Any:
     if isinstance(X, pd.DataFrame):
         return X
     mod = type(X).__module__.split(".", 1)[0]
-    if mod == "polars":
+    if mod == "polars" and type(X).__name__ in ("DataFrame", "LazyFrame"):
         return (X.collect() if type(X).__name__ == "LazyFrame" else X).to_pandas()
-    if mod == "pyarrow":
+    if mod == "pyarrow" and type(X).__name__ in ("Table", "RecordBatch"):
         return X.to_pandas()
+    if mod in ("polars", "pyarrow"):
+        raise InvalidInputError(f"X: expected a 2-D array or a table, got a {mod} {type(X).__name__} (one column)")
     if X is None:
         raise InvalidInputError("X: expected a 2-D array or a table, got None")
-    arr = np.asarray(X)
+    try:
+        arr = np.asarray(X)
+    except (TypeError, ValueError) as e:
+        raise InvalidInputError(f"X: cannot be read as an array: {e}") from e
     if arr.ndim != 2:
         raise InvalidInputError(f"X: expected a 2-D array or a table, got {arr.ndim} dimension(s)")
     return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
@@ -46,6 +51,8 @@ def _kind(series: Any, override: str | None) -> str:
     dtype = series.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return "ordinal" if dtype.ordered else "nominal"
+    if est.is_time_column(series):
+        raise est.time_column_error(series.name, 'set its kind in column_types (e.g. "ordinal")')
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         return "nominal"
     return "continuous"
@@ -100,6 +107,13 @@ def _column_types(value: Any, names: list[str]) -> dict[str, str]:
     return {str(k): v for k, v in value.items()}
 
 
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except (TypeError, ValueError):
+        return False
+
+
 class ChaidClassifier:
     """CHAID classification tree (SPSS algorithm: Kass merging, Bonferroni,
     floating missing, Exhaustive CHAID), scikit-learn style.
@@ -148,6 +162,11 @@ class ChaidClassifier:
             setattr(self, k, v)
         return self
 
+    def __repr__(self) -> str:
+        defaults = type(self)().get_params()
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
     def _columns(self, X: Any, fitting: bool) -> list[Any]:
         df = _frame(X)
         # The messages of CART's matrix check.
@@ -195,7 +214,9 @@ class ChaidClassifier:
             min_child=_opt_count("min_child", self.min_child),
             exhaustive=as_bool(self.exhaustive, "exhaustive"),
             bonferroni=as_bool(self.bonferroni, "bonferroni"),
-            bins=as_int(self.bins, "bins", 2, 2**31 - 1),
+            # More bins than an ordinal predictor may have categories
+            # could only be refused later, after binning.
+            bins=as_int(self.bins, "bins", 2, 5_000),
             preset=as_choice(self.preset, "preset", ("spss", "chaid_package")),
             statistic=as_choice(self.statistic, "statistic", ("pearson", "likelihood_ratio")),
             split_merged=_opt_probability("split_merged", self.split_merged),
@@ -210,16 +231,16 @@ class ChaidClassifier:
         for c in cols:
             kind = _kind(c, types.get(str(c.name)))
             if kind == "continuous":
-                try:
-                    values = c.to_numpy(dtype=float, na_value=np.nan)
-                except (TypeError, ValueError) as e:
-                    raise ColumnTypeError(f"{c.name}: cannot be read as numbers for a continuous predictor") from e
-                spec.append((str(c.name), kind, None, [], np.ascontiguousarray(values)))
+                values = est.numeric_column(c, " for a continuous predictor")
+                spec.append((str(c.name), kind, None, [], values))
             elif isinstance(c.dtype, np.dtype) and (c.dtype.kind == "i" or (c.dtype.kind == "u" and c.dtype.itemsize < 8)):
                 # Integers: each distinct value a category, coded natively.
                 spec.append((str(c.name), kind, np.ascontiguousarray(c.to_numpy(), dtype=np.int64), None, None))
             else:
-                labels, codes = _labels_and_codes(c, kind)
+                try:
+                    labels, codes = _labels_and_codes(c, kind)
+                except TypeError as e:
+                    raise est.category_error(c.name, e) from e
                 spec.append((str(c.name), kind, np.ascontiguousarray(codes), labels, None))
         self.tree_ = _native.chaid_fit(
             spec, np.ascontiguousarray(y_codes, dtype=np.uint32), class_names, y_values=y_values,
@@ -242,17 +263,15 @@ class ChaidClassifier:
         coded = []
         for (name, kind, labels, edges), c in zip(self._predictors, cols):
             if edges is not None:
-                try:
-                    coded.append(np.ascontiguousarray(c.to_numpy(dtype=float, na_value=np.nan)))
-                except (TypeError, ValueError) as e:
-                    raise ColumnTypeError(
-                        f"X: column {name!r} cannot be read as numbers for a continuous predictor ({e})"
-                    ) from e
+                coded.append(est.numeric_column(c, " for a continuous predictor"))
                 continue
             if isinstance(c.dtype, pd.CategoricalDtype):
                 c = c.astype(object)
-            text = c.map(_label, na_action="ignore")
-            codes = pd.Index(labels).get_indexer(text.to_numpy()).astype(np.int64)
+            try:
+                text = c.map(_label, na_action="ignore")
+                codes = pd.Index(labels).get_indexer(text.to_numpy()).astype(np.int64)
+            except TypeError as e:
+                raise est.category_error(name, e) from e
             codes[(codes == -1) & c.notna().to_numpy()] = -2  # a level unseen in training
             coded.append(codes)
         return self.tree_.apply(coded)
@@ -348,15 +367,20 @@ class ChaidClassifier:
         if "tree_" in state:
             if not isinstance(state["tree_"], str):
                 raise ModelFileError(f"{name} pickle: tree_: expected the model's JSON text")
-            tree = _native.ChaidModel.from_json(state["tree_"])
+            tree = _native.ChaidModel.from_json(est.model_text(state["tree_"], f"{name} pickle: tree_"))
             state["tree_"] = tree
             # Derived from the tree, never trusted from the pickle.
             state["_predictors"] = tree.predictors()
             names = [p[0] for p in state["_predictors"]]
-            if [str(c) for c in state.get("feature_names_in_", [])] != names:
+            seen = state.get("feature_names_in_", [])
+            if not isinstance(seen, (list, tuple, np.ndarray)) or np.ndim(seen) != 1:
+                raise ModelFileError(f"{name} pickle: feature_names_in_: expected a list of names, got {type(seen).__name__}")
+            if [str(c) for c in seen] != names:
                 raise ModelFileError(f"{name} pickle: feature_names_in_: differs from the model's predictors {names}")
             state["n_features_in_"] = len(names)
             classes = state.get("classes_")
+            if classes is not None and (not isinstance(classes, (list, tuple, np.ndarray)) or np.ndim(classes) != 1):
+                raise ModelFileError(f"{name} pickle: classes_: expected an array of labels, got {type(classes).__name__}")
             if tree.classes and (classes is None or [str(c) for c in classes] != list(tree.classes)):
                 raise ModelFileError(f"{name} pickle: classes_: differs from the model's classes {tree.classes}")
         self.__dict__.update(state)

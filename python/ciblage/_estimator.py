@@ -11,7 +11,14 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from .exceptions import ColumnTypeError, DataConversionWarning, InvalidInputError, NotFittedError
+from .exceptions import (
+    ColumnTypeError,
+    DataConversionWarning,
+    InvalidInputError,
+    InvalidParameterError,
+    ModelFileError,
+    NotFittedError,
+)
 
 # Classes deriving from both ciblage's and scikit-learn's, by scikit-learn class.
 _SKLEARN_TWINS: dict[type, type] = {}
@@ -43,6 +50,16 @@ def _conversion_warning() -> type[Warning]:
     return _SKLEARN_TWINS[base]
 
 
+def model_text(text: str, where: str) -> str:
+    """A saved model's JSON text, checked to be encodable as UTF-8 (a
+    string with lone surrogates cannot be read)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise ModelFileError(f"{where}: not valid UTF-8 text ({e.reason} at position {e.start})") from None
+    return text
+
+
 def _is_sparse(x: Any) -> bool:
     return type(x).__module__.startswith("scipy.sparse")
 
@@ -61,8 +78,16 @@ def check_matrix(X: Any, estimator: Any, *, fitting: bool, allow_nan: bool = Fal
         )
     try:
         raw = np.asarray(X)
-        if raw.dtype.kind == "c":
-            raise InvalidInputError("X: Complex data not supported")
+    except (TypeError, ValueError) as e:
+        raise InvalidInputError(f"X: cannot be read as an array: {e}") from e
+    if raw.dtype.kind == "c":
+        raise InvalidInputError("X: Complex data not supported")
+    if raw.dtype.kind in "mM":
+        raise ColumnTypeError(
+            f"X: cannot be read as numbers: dates or times ({raw.dtype}); convert them to numbers "
+            "(e.g. days since a date)"
+        )
+    try:
         arr = raw.astype(np.float64, copy=False)
     except TypeError as e:
         raise ColumnTypeError(f"X: cannot be read as numbers: {e}") from e
@@ -95,6 +120,57 @@ def check_matrix(X: Any, estimator: Any, *, fitting: bool, allow_nan: bool = Fal
             f"X has {d} features, but {name} is expecting {estimator.n_features_in_} features as input"
         )
     return np.ascontiguousarray(arr)
+
+
+def numeric_column(col: Any, what: str = "") -> np.ndarray:
+    """A pandas column of numbers as float64, missing values as NaN (the
+    one reading of numeric DataFrame columns for CART and CHAID). Complex
+    numbers are refused (their imaginary part would be dropped), as are
+    values that are not numbers, with a message naming the column."""
+    name = col.name
+    if getattr(col.dtype, "kind", "") == "c":
+        raise ColumnTypeError(f"X: column {name!r} holds complex numbers{what}: trees take real numbers")
+    try:
+        return np.ascontiguousarray(col.to_numpy(dtype=np.float64, na_value=np.nan))
+    except (TypeError, ValueError) as e:
+        raise ColumnTypeError(f"X: column {name!r} cannot be read as numbers{what} ({e})") from e
+
+
+_TIME_KINDS = ("datetime64", "datetime", "date", "timedelta64", "timedelta", "time", "period")
+
+
+def is_time_column(col: Any) -> bool:
+    """Whether a pandas column holds dates, times or durations (numpy or
+    pandas datetime/timedelta/period dtypes, or objects all of one such kind)."""
+    import pandas as pd
+
+    dtype = col.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return False
+    if dtype.kind in "mM" or isinstance(dtype, (pd.PeriodDtype, pd.DatetimeTZDtype)):
+        return True
+    if dtype == object:
+        return pd.api.types.infer_dtype(col, skipna=True) in _TIME_KINDS
+    return False
+
+
+def time_column_error(name: Any, how: str) -> ColumnTypeError:
+    """The error for a date/time column picked up by dtype: neither its
+    reading as numbers (the unit decides the thresholds) nor one category
+    per instant would be what the caller meant."""
+    return ColumnTypeError(
+        f"X: column {name!r} holds dates or times, which a tree reads neither as numbers nor as "
+        f"categories by itself: convert it to numbers (e.g. days since a date) or {how}"
+    )
+
+
+def category_error(name: Any, e: Exception) -> ColumnTypeError:
+    """The error for a column whose values cannot be categories (lists,
+    dicts, arrays: unhashable or not comparable)."""
+    return ColumnTypeError(
+        f"X: column {name!r} holds values that are neither numbers nor category labels "
+        f"(lists, structs or arrays cannot be predictors): {e}"
+    )
 
 
 def _column(y: Any, estimator: Any, n: int) -> np.ndarray:
@@ -163,7 +239,11 @@ def class_target(y: Any, estimator: Any, n: int) -> tuple[np.ndarray, np.ndarray
     yy = _column(y, estimator, n)
     _check_finite_target(yy)
     _check_labels_present(yy)
-    if yy.dtype.kind in "fc" and not np.array_equal(yy, np.round(yy)):
+    fractional = yy.dtype.kind in "fc" and not np.array_equal(yy, np.round(yy))
+    if yy.dtype.kind == "O" and _object_kind(yy) not in ("string", "bytes", "integer", "boolean", "empty"):
+        # Python floats among object labels: 1.5 is a value, not a class.
+        fractional = any(isinstance(v, (float, np.floating)) and not float(v).is_integer() for v in yy)
+    if fractional:
         raise InvalidInputError(
             "y: Unknown label type: continuous. A classifier needs class labels (integers, strings, "
             "booleans); use a regressor for a continuous target"
@@ -179,8 +259,10 @@ def class_target(y: Any, estimator: Any, n: int) -> tuple[np.ndarray, np.ndarray
 
 
 def value_target(y: Any, estimator: Any, n: int) -> np.ndarray:
-    """The target of every row as float64."""
+    """The target of every row as float64 (real numbers: complex values,
+    dates and durations are refused, not cast)."""
     yy = _column(y, estimator, n)
+    _check_real(yy, "y")
     try:
         yy = np.ascontiguousarray(yy, dtype=np.float64)
     except (TypeError, ValueError) as e:
@@ -189,12 +271,48 @@ def value_target(y: Any, estimator: Any, n: int) -> np.ndarray:
     return yy
 
 
+def _object_kind(values: np.ndarray) -> str:
+    """pandas' name for what an object array holds ("string", "integer",
+    "mixed", …; scanned in C), or "unknown" without pandas."""
+    try:
+        import pandas as pd
+    except ImportError:
+        return "unknown"
+    return str(pd.api.types.infer_dtype(values, skipna=True))
+
+
+def _check_real(values: np.ndarray, name: str) -> None:
+    """Refuses arrays that numpy would cast to float64 by dropping or
+    reinterpreting: complex numbers, dates, durations, text."""
+    kind = values.dtype.kind
+    if kind == "c":
+        raise ColumnTypeError(f"{name}: cannot be read as numbers: complex values (the imaginary part would be lost)")
+    if kind in "mM":
+        raise ColumnTypeError(f"{name}: cannot be read as numbers: dates or durations ({values.dtype})")
+    if kind in "USV" or (
+        kind == "O"
+        and _object_kind(values.ravel()) not in ("integer", "floating", "boolean", "decimal", "empty")
+        and any(isinstance(v, (str, bytes)) for v in values.flat)
+    ):
+        raise ColumnTypeError(f"{name}: cannot be read as numbers: text values")
+
+
 def sample_weights(sample_weight: Any, n: int, name: str = "sample_weight") -> np.ndarray | None:
-    """``None``, or one float64 weight per row (a scalar is repeated)."""
+    """``None``, or one float64 weight per row (a scalar is repeated);
+    text, dates and complex numbers are refused."""
     if sample_weight is None:
         return None
     try:
-        w = np.asarray(sample_weight, dtype=np.float64)
+        raw = np.asarray(sample_weight)
+    except (TypeError, ValueError) as e:
+        raise InvalidInputError(f"{name}: cannot be read as numbers ({e})") from e
+    if raw.dtype.kind in "cmMUSVO":
+        try:
+            _check_real(raw, name)
+        except ColumnTypeError as e:
+            raise InvalidInputError(str(e)) from None
+    try:
+        w = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as e:
         raise InvalidInputError(f"{name}: cannot be read as numbers ({e})") from e
     if w.ndim == 0:
@@ -204,6 +322,37 @@ def sample_weights(sample_weight: Any, n: int, name: str = "sample_weight") -> n
             f"{name}: expected a 1-D array of {n} weights (one per row), got shape {w.shape}"
         )
     return np.ascontiguousarray(w)
+
+
+def checked_weights(sample_weight: Any, n: int) -> np.ndarray | None:
+    """Weights of a scoring method, with the rules and messages of fit:
+    finite, non-negative, not all zero."""
+    w = sample_weights(sample_weight, n)
+    if w is None:
+        return None
+    bad = ~np.isfinite(w)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InvalidInputError(f"sample_weight: non-finite value {_show(w[row])} at row {row}")
+    if (w < 0).any():
+        row = int(np.flatnonzero(w < 0)[0])
+        raise InvalidParameterError(f"invalid parameter sample_weight: negative weight {w[row]:g} at row {row}")
+    if not (w > 0).any():
+        raise InvalidParameterError(
+            "invalid parameter sample_weight: every weight is zero: at least one must be positive"
+        )
+    with np.errstate(over="ignore"):
+        total = w.sum()
+    if not np.isfinite(total):
+        raise InvalidInputError("sample_weight: the sum of the weights overflows the range of 64-bit floats")
+    return w
+
+
+def class_labels(y: Any, n: int) -> np.ndarray:
+    """``y`` of a classifier's scoring method: ``n`` labels, none missing."""
+    yy = target_length(y, n)
+    _check_labels_present(yy)
+    return yy
 
 
 def target_length(y: Any, n: int) -> np.ndarray:
@@ -239,6 +388,11 @@ def r2(y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray | None) -> fl
     """Coefficient of determination R², weighted (1 for a perfect fit, 0
     for the mean; a constant target gives 1 when predicted exactly, else 0)."""
     w = np.ones_like(y_true) if weights is None else weights
+    # R² does not depend on the scale: values near 1e308 are scaled down
+    # so that their squares stay finite (they gave NaN).
+    scale = max(float(np.max(np.abs(y_true), initial=0.0)), float(np.max(np.abs(y_pred), initial=0.0)))
+    if scale > 1e100:
+        y_true, y_pred = y_true / scale, y_pred / scale
     mean = np.average(y_true, weights=w)
     ss_res = float(np.sum(w * (y_true - y_pred) ** 2))
     ss_tot = float(np.sum(w * (y_true - mean) ** 2))

@@ -127,6 +127,30 @@ pub fn cart_fit(
     })
 }
 
+/// The text of a saved model: a `str`, or `bytes` of UTF-8; anything else
+/// (or text that cannot be UTF-8) is a model-file error naming `what`.
+pub(crate) fn model_json(text: &Bound<'_, PyAny>, what: &'static str) -> BindResult<String> {
+    let bad = |reason: String| BindError::from(CiblageError::InvalidModelFile { what, reason });
+    if let Ok(s) = text.cast::<pyo3::types::PyString>() {
+        return s
+            .to_str()
+            .map(str::to_owned)
+            .map_err(|_| bad("the text is not valid UTF-8 (lone surrogates)".into()));
+    }
+    if let Ok(b) = text.cast::<pyo3::types::PyBytes>() {
+        return std::str::from_utf8(b.as_bytes())
+            .map(str::to_owned)
+            .map_err(|e| bad(format!("the bytes are not UTF-8 ({e})")));
+    }
+    let kind = text
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+    Err(bad(format!(
+        "expected the JSON text (str or bytes), got {kind}"
+    )))
+}
+
 impl PyCartTree {
     /// Feature names given to an export: none (`feature_<i>`), or one per
     /// feature.
@@ -380,12 +404,12 @@ impl PyCartTree {
         })
     }
 
-    /// Reads a tree written by `to_json`.
+    /// Reads a tree written by `to_json` (`str`, or `bytes` of UTF-8).
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
+    fn from_json(text: &Bound<'_, PyAny>) -> PyResult<Self> {
         guard(|| -> BindResult<_> {
             Ok(Self {
-                inner: CartTree::from_json(text)?,
+                inner: CartTree::from_json(&model_json(text, "CART model")?)?,
             })
         })
     }

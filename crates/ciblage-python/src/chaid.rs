@@ -467,12 +467,12 @@ impl PyChaidModel {
         })
     }
 
-    /// Reads a model written by `to_json`.
+    /// Reads a model written by `to_json` (`str`, or `bytes` of UTF-8).
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
+    fn from_json(text: &Bound<'_, PyAny>) -> PyResult<Self> {
         guard(|| -> BindResult<_> {
             Ok(Self {
-                inner: ChaidModel::from_json(text)?,
+                inner: ChaidModel::from_json(&crate::cart::model_json(text, "CHAID model")?)?,
             })
         })
     }

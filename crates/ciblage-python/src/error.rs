@@ -81,6 +81,8 @@ pub fn core_to_py(e: &CiblageError) -> PyErr {
         CiblageError::EmptyInput { .. }
         | CiblageError::LengthMismatch { .. }
         | CiblageError::NonFinite { .. }
+        | CiblageError::ValueOutOfRange { .. }
+        | CiblageError::TooManyCategories { .. }
         | CiblageError::NullValue { .. }
         | CiblageError::NegativeAmount { .. }
         | CiblageError::TimestampOutOfRange { .. }

@@ -34,6 +34,31 @@ pub enum CiblageError {
         /// The value itself (NaN or ±inf).
         value: f64,
     },
+    /// A finite value outside the range the computation can represent.
+    #[error("{argument}: value {value:e} at row {row} is out of range: {range}")]
+    ValueOutOfRange {
+        /// The argument (or column) holding the value.
+        argument: String,
+        /// Row index (0-based) of the first offending value.
+        row: usize,
+        /// The value itself.
+        value: f64,
+        /// The range allowed, and why.
+        range: &'static str,
+    },
+    /// A categorical column with more categories than an algorithm can
+    /// search in reasonable time and memory.
+    #[error("{argument}: {found} categories, more than the {limit} allowed for {kind} predictors (categories are merged pair by pair): group rare categories first")]
+    TooManyCategories {
+        /// The argument (or column) holding the categories.
+        argument: String,
+        /// The number of categories found.
+        found: usize,
+        /// The most allowed.
+        limit: usize,
+        /// The kind of predictor (nominal, ordinal, binned).
+        kind: &'static str,
+    },
     /// A missing (null) value where none is allowed.
     #[error("{argument}: null value at row {row}")]
     NullValue {

@@ -60,6 +60,34 @@ pub fn check_sample_weight(weights: Option<&[f64]>, rows: usize) -> Result<()> {
             "every weight is zero: at least one must be positive",
         ));
     }
+    // Node weights are sums of these: the root's must stay finite.
+    CiblageError::check_sum(
+        "sample_weight",
+        || "sum of the weights".into(),
+        w.iter().sum(),
+    )?;
+    Ok(())
+}
+
+/// Checks the sums a regression tree keeps of its target: the weighted
+/// sum of squares (and so every node's sum and mean, which it bounds) is
+/// finite. Values near 1e308, or above about 1e154 squared, would give
+/// infinite node values and NaN impurities.
+///
+/// # Errors
+/// The errors of [`check_sample_weight`]; [`CiblageError::SumOverflow`]
+/// (`y`) when the weighted sum of squares leaves the range of `f64`.
+pub fn check_target_sums(y: &[f64], weights: Option<&[f64]>) -> Result<()> {
+    check_sample_weight(weights, y.len())?;
+    let squares: f64 = match weights {
+        Some(w) => y.iter().zip(w).map(|(v, w)| w * v * v).sum(),
+        None => y.iter().map(|v| v * v).sum(),
+    };
+    CiblageError::check_sum(
+        "y",
+        || "weighted sum of squares of y (node means and impurities)".into(),
+        squares,
+    )?;
     Ok(())
 }
 
@@ -136,6 +164,25 @@ mod tests {
             "invalid parameter sample_weight: negative weight -2 at row 1"
         );
         assert!(msg(&[0.0, 0.0], 2).contains("every weight is zero"));
+        // 2 × 1e308 is out of the f64 range: node weights would be inf.
+        assert!(
+            msg(&[1e308, 1e308], 2).starts_with("sample_weight: the sum of the weights overflows")
+        );
+    }
+
+    #[test]
+    fn target_sums() {
+        assert!(check_target_sums(&[1e150, -1e150], None).is_ok());
+        // (1e200)² = 1e400 is above f64::MAX ≈ 1.8e308.
+        let e = check_target_sums(&[1.0, 1e200], None).unwrap_err();
+        assert!(matches!(e, CiblageError::SumOverflow { .. }));
+        assert!(e
+            .to_string()
+            .starts_with("y: the weighted sum of squares of y"));
+        // 1e150² · 1e10 = 1e310: the weights count.
+        assert!(check_target_sums(&[1e150], Some(&[1e10])).is_err());
+        assert!(check_target_sums(&[1e150], Some(&[1.0])).is_ok());
+        assert!(check_target_sums(&[1.0], Some(&[1.0, 2.0])).is_err());
     }
 
     #[test]

@@ -234,7 +234,12 @@ impl CartTree {
             } else {
                 label.push(format!("value = {:.3}", v[0]));
             }
-            let text = label.join("\\n").replace('"', "\\\"");
+            let text = label
+                .iter()
+                .map(String::as_str)
+                .map(crate::tree::dot_text)
+                .collect::<Vec<_>>()
+                .join("\\n");
             out.push_str(&format!("{i} [label=\"{text}\"] ;\n"));
         }
         for i in 0..self.node_count() {

@@ -17,24 +17,39 @@ use crate::tree::cart::partition::worth_releasing;
 use crate::tree::cart::splitter::{NodeSplitter, TrainSet};
 use crate::tree::cart::tree::CartTree;
 use crate::tree::inputs::{
-    check_class_codes, check_finite_target, check_sample_weight, check_training_shape,
+    check_class_codes, check_finite_target, check_sample_weight, check_target_sums,
+    check_training_shape,
 };
+
+/// Largest magnitude of a feature value: features are read as `f32` (as
+/// scikit-learn does), and a finite value beyond `f32::MAX` would become
+/// an infinity there (splits between ±inf have NaN thresholds).
+const FEATURE_MAX: f64 = f32::MAX as f64;
 
 fn check_x(x: &ArrayView2<'_, f64>, n: usize) -> Result<()> {
     check_training_shape(x.nrows(), x.ncols(), n)?;
-    // NaN is a missing value; infinities are refused. A contiguous array
-    // is first checked as one slice (vector compares); the row of an
-    // infinity is looked for only when there is one.
+    // NaN is a missing value; infinities and values beyond the f32 range
+    // are refused. A contiguous array is first checked as one slice
+    // (vector compares); the row of a bad value is looked for only when
+    // there is one.
     if x.as_slice_memory_order()
-        .is_some_and(|s| !s.iter().any(|v| v.is_infinite()))
+        .is_some_and(|s| !s.iter().any(|v| v.abs() > FEATURE_MAX))
     {
         return Ok(());
     }
-    if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| v.is_infinite()) {
-        return Err(CiblageError::NonFinite {
-            argument: "X".into(),
+    if let Some(((row, col), v)) = x.indexed_iter().find(|(_, v)| v.abs() > FEATURE_MAX) {
+        if v.is_infinite() {
+            return Err(CiblageError::NonFinite {
+                argument: "X".into(),
+                row,
+                value: *v,
+            });
+        }
+        return Err(CiblageError::ValueOutOfRange {
+            argument: format!("X column {col}"),
             row,
             value: *v,
+            range: "features are read as 32-bit floats, at most about ±3.4e38 (as scikit-learn)",
         });
     }
     Ok(())
@@ -171,6 +186,7 @@ impl CartValidParams {
             ));
         }
         check_finite_target(y)?;
+        check_target_sums(y, weights)?;
         if self.params.criterion == CartCriterion::Poisson {
             if let Some(row) = y.iter().position(|&v| v < 0.0) {
                 return Err(CiblageError::param(
@@ -224,10 +240,17 @@ impl CartValidParams {
                 codes.sort_unstable();
                 codes.dedup();
                 if codes.len() > usize::from(max_bins) {
+                    // max_bins is at most 255: past that only the exact
+                    // splitter can take the feature.
+                    let fix = if codes.len() > 255 {
+                        "use splitter=\"best\" (the histogram splitter holds at most 255 bins)"
+                    } else {
+                        "raise max_bins or use splitter=\"best\""
+                    };
                     return Err(CiblageError::param(
                         "max_bins",
                         format!(
-                            "feature {f} has {} categories, more than max_bins ({max_bins}): raise max_bins or use splitter=\"best\"",
+                            "feature {f} has {} categories, more than max_bins ({max_bins}): {fix}",
                             codes.len()
                         ),
                     ));

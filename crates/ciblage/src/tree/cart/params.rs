@@ -194,7 +194,12 @@ impl CartParams {
     ///
     /// # Errors
     /// [`CiblageError::InvalidParameter`] naming the parameter.
-    pub fn check(self) -> Result<CartValidParams> {
+    pub fn check(mut self) -> Result<CartValidParams> {
+        // No node holds a quarter of the address space: larger minimums
+        // forbid every split as these do, and `2 * min_samples_leaf`
+        // stays in range.
+        self.min_samples_leaf = self.min_samples_leaf.min(usize::MAX / 4);
+        self.min_samples_split = self.min_samples_split.min(usize::MAX / 4);
         if self.min_samples_split < 2 {
             return Err(CiblageError::param(
                 "min_samples_split",

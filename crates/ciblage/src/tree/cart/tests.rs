@@ -4,6 +4,7 @@ use ndarray::Array2;
 use proptest::prelude::*;
 
 use super::*;
+use crate::error::CiblageError;
 
 fn matrix(rows: &[(f64, f64, f64)]) -> Array2<f64> {
     Array2::from_shape_fn((rows.len(), 3), |(r, c)| {
@@ -215,6 +216,87 @@ fn fit_names_the_row_of_an_infinity() {
         .unwrap()
         .fit_classifier(finite.view(), &y, 2, None)
         .is_ok());
+}
+
+#[test]
+fn fit_refuses_features_beyond_the_f32_range() {
+    // ±1e308 become ±inf as f32: the split between them had a NaN
+    // threshold, and the exact splitter grew without end.
+    let x = ndarray::array![[-1e308], [-1e300], [1e300], [1e308]];
+    let y = [0, 0, 1, 1];
+    for splitter in [
+        CartSplitter::Exact,
+        CartSplitter::Histogram { max_bins: 255 },
+    ] {
+        let e = Cart::classifier()
+            .splitter(splitter)
+            .check()
+            .unwrap()
+            .fit_classifier(x.view(), &y, 2, None)
+            .unwrap_err();
+        assert!(
+            matches!(e, CiblageError::ValueOutOfRange { row: 0, .. }),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("X column 0: value -1e308 at row 0"),
+            "{e}"
+        );
+    }
+    // f32::MAX itself is a feature value: the tree splits at its midpoint
+    // with 1 (as f32 sums, the threshold is finite).
+    let x = ndarray::array![[1.0], [2.0], [3.0e38], [f64::from(f32::MAX)]];
+    let t = Cart::classifier()
+        .check()
+        .unwrap()
+        .fit_classifier(x.view(), &y, 2, None)
+        .unwrap();
+    assert!(t.threshold[0].is_finite() && t.threshold[0] > 2.0);
+}
+
+#[test]
+fn huge_minimums_forbid_every_split() {
+    // 2 · min_samples_leaf overflowed usize (a panic); now no split is
+    // allowed, as with any minimum above the row count.
+    let x = matrix(&[
+        (0.0, 0.0, 0.0),
+        (1.0, 1.0, 1.0),
+        (2.0, 2.0, 2.0),
+        (3.0, 3.0, 3.0),
+    ]);
+    for (leaf, split) in [(usize::MAX, 2), (1 << 63, 2), (1, usize::MAX)] {
+        let t = Cart::classifier()
+            .min_samples_leaf(leaf)
+            .min_samples_split(split)
+            .check()
+            .unwrap()
+            .fit_classifier(x.view(), &[0, 0, 1, 1], 2, None)
+            .unwrap();
+        assert_eq!(t.node_count(), 1);
+    }
+}
+
+#[test]
+fn regression_sums_out_of_range_are_refused() {
+    // (1e200)² overflows: node impurities were NaN and the root's value inf.
+    let x = ndarray::array![[0.0], [1.0], [2.0]];
+    let e = Cart::regressor()
+        .check()
+        .unwrap()
+        .fit_regressor(x.view(), &[1e200, -1e200, 1.0], None)
+        .unwrap_err();
+    assert!(matches!(e, CiblageError::SumOverflow { .. }), "{e}");
+    let e = Cart::classifier()
+        .check()
+        .unwrap()
+        .fit_classifier(x.view(), &[0, 1, 1], 2, Some(&[1e308, 1e308, 1.0]))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("sample_weight: the sum of the weights"),
+        "{e}"
+    );
 }
 
 proptest! {

@@ -212,13 +212,18 @@ impl ChaidModel {
                     s.ln_p_adjusted.exp()
                 ));
             }
-            let text = label.join("\\n").replace('"', "\\\"");
+            let text = label
+                .iter()
+                .map(String::as_str)
+                .map(crate::tree::dot_text)
+                .collect::<Vec<_>>()
+                .join("\\n");
             out.push_str(&format!("{} [label=\"{text}\"] ;\n", node.id));
         }
         for node in &self.nodes {
             let Some(parent) = node.parent else { continue };
             let (_, cats) = self.branch_labels(node.id, parent);
-            let text = cats.join(", ").replace('"', "\\\"");
+            let text = crate::tree::dot_text(&cats.join(", "));
             out.push_str(&format!("{parent} -> {} [label=\"{text}\"] ;\n", node.id));
         }
         out.push_str("}\n");

@@ -16,7 +16,8 @@ use crate::tree::chaid::tables::{
     TargetRef,
 };
 use crate::tree::inputs::{
-    check_class_codes, check_finite_target, check_sample_weight, check_training_shape,
+    check_class_codes, check_finite_target, check_sample_weight, check_target_sums,
+    check_training_shape,
 };
 
 impl ChaidValidParams {
@@ -108,6 +109,7 @@ impl ChaidValidParams {
     ) -> Result<ChaidModel> {
         check_inputs(&predictors, target.len(), weights)?;
         check_finite_target(target)?;
+        check_target_sums(target, weights)?;
         self.unless_interrupted(self.grow(
             predictors,
             TargetRef::Values(target),
@@ -412,8 +414,36 @@ fn check_inputs(predictors: &[Predictor], n: usize, weights: Option<&[f64]>) -> 
                 got: p.codes.len(),
             });
         }
+        check_category_count(p)?;
     }
     check_sample_weight(weights, n)
+}
+
+/// Most categories of a nominal predictor: merging tests every pair of
+/// groups at each step (about k³/6 tests for k categories, with a table of
+/// k² pairs); 20,000 categories took minutes and gigabytes.
+pub const MAX_NOMINAL_CATEGORIES: usize = 1_000;
+
+/// Most categories of an ordinal or binned predictor: merging tests every
+/// adjacent pair at each step (about k²/2 tests).
+pub const MAX_ORDINAL_CATEGORIES: usize = 5_000;
+
+/// Refuses a predictor with more categories than its kind's limit.
+fn check_category_count(p: &Predictor) -> Result<()> {
+    let (limit, kind) = match p.kind {
+        PredictorKind::Nominal => (MAX_NOMINAL_CATEGORIES, "nominal"),
+        PredictorKind::Ordinal => (MAX_ORDINAL_CATEGORIES, "ordinal"),
+        PredictorKind::Continuous => (MAX_ORDINAL_CATEGORIES, "binned"),
+    };
+    if p.labels.len() <= limit {
+        return Ok(());
+    }
+    Err(CiblageError::TooManyCategories {
+        argument: format!("X column {:?}", p.name),
+        found: p.labels.len(),
+        limit,
+        kind,
+    })
 }
 
 /// Index of the best candidate under the tie rule.

@@ -1,6 +1,7 @@
 //! Using a tree: gains, rules, SQL, DOT, weights, continuous targets.
 
 use super::*;
+use crate::error::CiblageError;
 
 #[test]
 fn gains_table_by_hand() {
@@ -305,4 +306,54 @@ fn split_merged_resplits_a_heterogeneous_group() {
     assert_eq!(fit(None), [vec![0], vec![1, 2, 3]]);
     assert_eq!(fit(Some(0.05)), [vec![0, 3], vec![1, 2]]);
     assert!(Chaid::params().split_merged(Some(0.0)).check().is_err());
+}
+
+#[test]
+fn predictors_with_too_many_categories_are_refused_before_growing() {
+    // 1,001 nominal categories (an id column): merging would test about
+    // k³/6 pairs; refused at once, naming the column.
+    let n = 1_001;
+    let ids: Vec<u32> = (0..n as u32).collect();
+    let y: Vec<u32> = (0..n as u32).map(|i| i % 2).collect();
+    let params = Chaid::params().check().unwrap();
+    let e = params
+        .fit(
+            vec![Predictor::nominal("id", &labels(&ids))],
+            &y,
+            classes(2),
+            None,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            CiblageError::TooManyCategories {
+                found: 1_001,
+                limit: 1_000,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("X column \"id\": 1001 categories"),
+        "{e}"
+    );
+    // 5,001 ordinal values: the adjacent-pair limit.
+    let n = 5_001;
+    let values: Vec<f64> = (0..n).map(f64::from).collect();
+    let y: Vec<u32> = (0..n as u32).map(|i| i % 2).collect();
+    let e = params
+        .fit(
+            vec![Predictor::ordinal("v", &values).unwrap()],
+            &y,
+            classes(2),
+            None,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(e, CiblageError::TooManyCategories { limit: 5_000, .. }),
+        "{e}"
+    );
 }
