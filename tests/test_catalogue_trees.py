@@ -591,3 +591,29 @@ def test_polars_lazy_frames_are_read_by_both_families() -> None:
 def test_native_pruning_refuses_nan() -> None:
     with pytest.raises(InvalidParameterError, match="ccp_alpha"):
         _cart().tree_.pruned(float("nan"))
+
+
+# ------------------------------------------- predict follows fit's rules
+
+
+@pytest.mark.parametrize("family", ["cart", "chaid"])
+def test_predict_refuses_what_fit_refuses(family: str) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 2))
+    y = (X[:, 0] > 0.5).astype(int)
+    model = (ciblage.CartClassifier() if family == "cart" else ciblage.ChaidClassifier()).fit(X, y)
+    with pytest.raises(InvalidInputError, match=r"^X: found array with 0 sample\(s\)"):
+        model.predict(np.zeros((0, 2)))
+    with pytest.raises(InvalidInputError, match=r"non-finite value -?inf at row 1$"):
+        model.predict(np.array([[0.2, 0.5], [-np.inf, 0.5]]))
+    # NaN is a missing value for both families, not an error; rows away
+    # from the cut keep the class of their side (x0 > 0.5 is class 1).
+    assert list(model.predict(np.array([[0.9, 0.5], [0.1, 0.5]]))) == [1, 0]
+
+
+def test_cart_does_not_parse_text_arrays_into_numbers() -> None:
+    """As scikit-learn: a numpy array of text is refused by CART rather than
+    parsed ("1" read as 1.0); a DataFrame's text columns are categories."""
+    X = np.array([["1", "2"], ["3", "4"], ["5", "6"], ["7", "8"]])
+    with pytest.raises(ColumnTypeError, match=r"^X: dtype='numeric' is not compatible with arrays of bytes/strings"):
+        ciblage.CartClassifier().fit(X, [0, 1, 0, 1])

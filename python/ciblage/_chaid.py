@@ -260,10 +260,22 @@ class ChaidClassifier:
         cols = self._columns(X, fitting=False)
         import pandas as pd
 
+        rows = len(cols[0]) if cols else 0
+        if rows == 0:
+            # As at fit, and as CART and scikit-learn: no rows is an error.
+            raise InvalidInputError(
+                f"X: found array with 0 sample(s) (shape=(0, {len(cols)})) while a minimum of 1 is required."
+            )
         coded = []
         for (name, kind, labels, edges), c in zip(self._predictors, cols):
             if edges is not None:
-                coded.append(est.numeric_column(c, " for a continuous predictor"))
+                values = est.numeric_column(c, " for a continuous predictor")
+                # NaN is a missing value; an infinity is refused, as at fit.
+                infinite = np.flatnonzero(np.isinf(values))
+                if infinite.size:
+                    row = int(infinite[0])
+                    raise InvalidInputError(f"{name}: non-finite value {values[row]} at row {row}")
+                coded.append(values)
                 continue
             if isinstance(c.dtype, pd.CategoricalDtype):
                 c = c.astype(object)

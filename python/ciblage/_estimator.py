@@ -82,6 +82,14 @@ def check_matrix(X: Any, estimator: Any, *, fitting: bool, allow_nan: bool = Fal
         raise InvalidInputError(f"X: cannot be read as an array: {e}") from e
     if raw.dtype.kind == "c":
         raise InvalidInputError("X: Complex data not supported")
+    if raw.dtype.kind in "US":
+        # As scikit-learn: text is not parsed into numbers behind the
+        # caller's back (a DataFrame's string columns are categories).
+        raise ColumnTypeError(
+            f"X: dtype='numeric' is not compatible with arrays of bytes/strings ({raw.dtype}); "
+            "convert your data to numeric values explicitly, or pass a DataFrame whose text "
+            "columns are categorical features"
+        )
     if raw.dtype.kind in "mM":
         raise ColumnTypeError(
             f"X: cannot be read as numbers: dates or times ({raw.dtype}); convert them to numbers "
