@@ -11,7 +11,8 @@ from . import _cart_input as cin
 from . import _estimator as est
 from . import _native
 from ._params import as_choice, as_float, as_int
-from .exceptions import ColumnTypeError, InvalidParameterError, ModelFileError
+from ._base import ClassifierScore, RegressorScore, TreeEstimator
+from .exceptions import InvalidParameterError, ModelFileError
 
 __all__ = ["CartClassifier", "CartRegressor"]
 
@@ -108,8 +109,8 @@ def _max_features(value: Any, d: int) -> int | None:
     raise InvalidParameterError(f"invalid parameter max_features: got {value!r}")
 
 
-class _CartBase:
-    _estimator_type = ""
+class _CartBase(TreeEstimator):
+    """What the CART classifier and regressor share."""
 
     def __init__(self, *, criterion: str, max_depth: int | None = None, min_samples_split: int = 2,
                  min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0, max_features: Any = None,
@@ -133,29 +134,6 @@ class _CartBase:
 
     def _param_names(self) -> tuple[str, ...]:
         return _PARAMS
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor's parameters (scikit-learn convention)."""
-        return {k: getattr(self, k) for k in self._param_names()}
-
-    def set_params(self, **params: Any) -> Any:
-        """Sets constructor parameters; unknown names raise InvalidParameterError."""
-        for k, v in params.items():
-            if k not in self._param_names():
-                raise InvalidParameterError(f"invalid parameter {k}: {type(self).__name__} has no such parameter")
-            setattr(self, k, v)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = type(self)().get_params()
-        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
-        return f"{type(self).__name__}({', '.join(changed)})"
-
-    def __sklearn_tags__(self) -> Any:
-        return est.sklearn_tags(self._estimator_type, allow_nan=True)
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "tree_")
 
     def _checked_params(self, n: int, d: int) -> dict[str, Any]:
         """Every parameter converted and checked (numpy scalars accepted,
@@ -185,11 +163,6 @@ class _CartBase:
         self._full_tree = tree
         self.tree_ = tree.pruned(ccp_alpha) if ccp_alpha > 0 else tree
         return self
-
-    def _fitted(self) -> Any:
-        if not hasattr(self, "tree_"):
-            raise est.not_fitted(self)
-        return self.tree_
 
     def _check(self, X: Any) -> np.ndarray:
         self._fitted()
@@ -439,14 +412,7 @@ def _check_fitted_state(name: str, state: dict[str, Any]) -> None:
         raise bad("classes_", "missing for a classification tree")
 
 
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b) and type(a) is type(b)
-    except (TypeError, ValueError):
-        return False
-
-
-class CartClassifier(_CartBase):
+class CartClassifier(ClassifierScore, _CartBase):
     """CART classification tree reproducing scikit-learn's
     ``DecisionTreeClassifier`` (same thresholds, impurities, node order and,
     through ``random_state``, the same feature order at ties).
@@ -532,13 +498,8 @@ class CartClassifier(_CartBase):
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
-    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
-        """Accuracy of :meth:`predict` on ``X`` against ``y``."""
-        pred = self.predict(X)
-        return est.accuracy(est.class_labels(y, len(pred)), pred, est.checked_weights(sample_weight, len(pred)))
 
-
-class CartRegressor(_CartBase):
+class CartRegressor(RegressorScore, _CartBase):
     """CART regression tree reproducing scikit-learn's ``DecisionTreeRegressor``
     (``criterion="squared_error"``, ``"poisson"`` for counts, or
     ``"absolute_error"`` for weighted medians, exact splitter only)."""
@@ -568,19 +529,3 @@ class CartRegressor(_CartBase):
         with ``criterion="absolute_error"``)."""
         leaves = self.apply(X)
         return self.tree_.value()[leaves, 0]
-
-    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
-        """Coefficient of determination R² of :meth:`predict` on ``X``."""
-        pred = self.predict(X)
-        raw = est.target_length(y, len(pred))
-        try:
-            est._check_real(raw, "y")
-            yy = np.asarray(raw, dtype=np.float64)
-        except (TypeError, ValueError) as e:
-            if isinstance(e, est.InvalidInputError):
-                raise
-            if isinstance(e, ColumnTypeError):
-                raise est.InvalidInputError(str(e)) from None
-            raise est.InvalidInputError(f"y: cannot be read as numbers ({e})") from e
-        est._check_finite_target(yy)
-        return est.r2(yy, pred, est.checked_weights(sample_weight, len(pred)))

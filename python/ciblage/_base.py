@@ -1,0 +1,125 @@
+"""The one estimator base of ciblage's trees (CART and CHAID): scikit-learn's
+parameter protocol, representation, tags, fitted check and scores, without
+importing scikit-learn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _estimator as est
+from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except (TypeError, ValueError):
+        return False
+
+
+class TreeEstimator:
+    """What every tree estimator shares: ``get_params``/``set_params`` over
+    the constructor's parameters, a ``repr`` showing the changed ones,
+    scikit-learn's tags (built only when scikit-learn asks) and
+    ``NotFittedError`` before ``fit``."""
+
+    _estimator_type = ""
+    # Whether NaN in X is read as a missing value (scikit-learn's tag).
+    _allow_nan = True
+    # scikit-learn's regressor tag poor_score: the default parameters are
+    # not meant to fit its small test sets well.
+    _poor_score = False
+
+    def _param_names(self) -> tuple[str, ...]:
+        """The constructor's parameter names (each estimator's own)."""
+        raise NotImplementedError
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's parameters (scikit-learn convention)."""
+        return {k: getattr(self, k) for k in self._param_names()}
+
+    def set_params(self, **params: Any) -> Any:
+        """Sets constructor parameters; unknown names raise InvalidParameterError."""
+        for k, v in params.items():
+            if k not in self._param_names():
+                raise InvalidParameterError(f"invalid parameter {k}: {type(self).__name__} has no such parameter")
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = type(self)().get_params()
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def __sklearn_tags__(self) -> Any:
+        tags = est.sklearn_tags(self._estimator_type, allow_nan=self._allow_nan)
+        if tags.regressor_tags is not None:
+            tags.regressor_tags.poor_score = self._poor_score
+        return tags
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "tree_")
+
+    def _fitted(self) -> Any:
+        """The fitted tree, or ``NotFittedError``."""
+        if not hasattr(self, "tree_"):
+            raise est.not_fitted(self)
+        return self.tree_
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+        """Grows the tree (each estimator's own)."""
+        raise NotImplementedError
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predictions of every row (each estimator's own)."""
+        raise NotImplementedError
+
+
+class ClassifierScore:
+    """``score`` of a classifier: weighted accuracy."""
+
+    def score(self: Any, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Accuracy of :meth:`predict` on ``X`` against ``y`` (weighted by
+        ``sample_weight``)."""
+        pred = self.predict(X)
+        return est.accuracy(est.class_labels(y, len(pred)), pred, est.checked_weights(sample_weight, len(pred)))
+
+
+class RegressorScore:
+    """``score`` of a regressor: weighted coefficient of determination."""
+
+    def score(self: Any, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Coefficient of determination R² of :meth:`predict` on ``X``
+        against ``y`` (weighted by ``sample_weight``)."""
+        pred = self.predict(X)
+        raw = est.target_length(y, len(pred))
+        try:
+            est._check_real(raw, "y")
+            yy = np.asarray(raw, dtype=np.float64)
+        except ColumnTypeError as e:
+            raise InvalidInputError(str(e)) from None
+        except (TypeError, ValueError) as e:
+            raise InvalidInputError(f"y: cannot be read as numbers ({e})") from e
+        est._check_finite_target(yy)
+        return est.r2(yy, pred, est.checked_weights(sample_weight, len(pred)))
+
+
+class _UnavailableError(InvalidParameterError, AttributeError):
+    """A method that does not exist for this kind of estimator: an
+    :class:`InvalidParameterError` naming it, and an ``AttributeError`` so
+    that ``hasattr`` (and scikit-learn's duck typing) sees it absent."""
+
+
+class unavailable:
+    """A class attribute standing for a method the estimator does not have
+    (as scikit-learn's ``available_if``): reading it raises an error that
+    names the method and says why."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        raise _UnavailableError(f"invalid parameter {self.name}: {self.reason}")
