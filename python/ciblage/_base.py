@@ -122,4 +122,6 @@ class unavailable:
         self.reason = reason
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self  # read on the class (documentation tools)
         raise _UnavailableError(f"invalid parameter {self.name}: {self.reason}")

@@ -126,6 +126,31 @@ class _ChaidBase(TreeEstimator):
         return tree_svg(nodes)
 
 
+    def segments(self) -> Any:
+        """One row per leaf, as CART's ``segments``: node, rule, n (training
+        cases, weighted by ``sample_weight``), share, and the class
+        proportions with their lift against the root (classification) or the
+        mean and its ratio to the overall mean (regression); pandas."""
+        import pandas as pd
+
+        table = self.nodes()
+        leaves = table[table["split"] == ""]
+        ids = leaves["node"].to_numpy(dtype=np.int64)
+        n = leaves["n"].to_numpy(dtype=np.float64)
+        out = pd.DataFrame({"node": ids, "rule": leaves["rule"].to_numpy(), "n": n,
+                            "share": n / float(table["n"].iloc[0])})
+        classes = getattr(self, "classes_", None)
+        if classes is not None:
+            proba = np.asarray(self.tree_.node_proba())
+            for k, c in enumerate(classes):
+                out[f"p_{c}"] = proba[ids, k]
+                out[f"lift_{c}"] = proba[ids, k] / proba[0, k] if proba[0, k] > 0 else np.nan
+        else:
+            mean = np.asarray(self.tree_.node_mean())
+            out["mean"] = mean[ids]
+            out["ratio_to_mean"] = mean[ids] / mean[0] if mean[0] != 0 else np.nan
+        return out
+
     def export_graphviz(self) -> str:
         """The tree in Graphviz DOT (render with any DOT tool)."""
         return str(self._fitted().to_dot())
@@ -155,7 +180,10 @@ class _ChaidBase(TreeEstimator):
         def walk(node: int, depth: int) -> None:
             children = kids.get(node, [])
             if not children:
-                leaf = f"class: {classes[outcome[node]]}" if classes is not None else f"value: [{outcome[node]:.{digits}f}]"
+                if classes is not None:
+                    leaf = f"class: {classes[outcome[node]]}"
+                else:
+                    leaf = f"value: [{outcome[node]:.{digits}f}]"
                 lines.append("|   " * depth + "|--- " + leaf)
                 return
             for kid, cats in zip(children, groups[node] or []):

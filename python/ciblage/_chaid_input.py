@@ -139,7 +139,8 @@ def columns(estimator: Any, X: Any, fitting: bool) -> list[Any]:
         width = ""
         if len(names) != len(seen):
             # scikit-learn's wording for a matrix of another width.
-            width = f"X has {len(names)} features, but {type(estimator).__name__} is expecting {len(seen)} features as input: "
+            width = (f"X has {len(names)} features, but {type(estimator).__name__} is expecting "
+                     f"{len(seen)} features as input: ")
         raise InvalidInputError(f"{width}X: columns {names} differ from those seen in fit {seen}")
     return [df[c] for c in df.columns]
 
