@@ -383,3 +383,25 @@ def test_regressor_class_still_documents_its_missing_methods() -> None:
     # Read on the class, the placeholder is there (help() and documentation tools work).
     assert "predict_proba" in dict(inspect.getmembers(ChaidRegressor))
     assert not hasattr(ChaidRegressor(), "predict_proba")
+
+
+@pytest.mark.parametrize("cls", [ChaidClassifier, ciblage.CartClassifier])
+def test_score_refuses_labels_of_another_kind(cls, iris) -> None:
+    X, y = iris
+    m = cls(**(SMALL if cls is ChaidClassifier else {"max_depth": 2})).fit(X, y)
+    # scikit-learn's accuracy_score refuses the mix too (no label could match).
+    from sklearn.metrics import accuracy_score
+
+    with pytest.raises(ValueError):
+        accuracy_score(y.astype(str), m.predict(X))
+    with pytest.raises(InvalidInputError, match=r"^y: labels are text but the classes seen in fit are numbers"):
+        m.score(X, y.astype(str))
+    with pytest.raises(InvalidInputError, match=r"^y: labels are text"):
+        m.score(X, y.astype(str).astype(object))
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    m2 = cls(**(SMALL if cls is ChaidClassifier else {"max_depth": 2})).fit(X, names)
+    with pytest.raises(InvalidInputError, match=r"^y: labels are numbers but the classes seen in fit are text"):
+        m2.score(X, y)
+    # Same kind: scored, and as scikit-learn scores it.
+    assert m2.score(X, names) == pytest.approx(accuracy_score(names, m2.predict(X)))
+    assert m.score(X, y.astype(float)) == pytest.approx(accuracy_score(y, m.predict(X)))

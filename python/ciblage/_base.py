@@ -84,7 +84,28 @@ class ClassifierScore:
         """Accuracy of :meth:`predict` on ``X`` against ``y`` (weighted by
         ``sample_weight``)."""
         pred = self.predict(X)
-        return est.accuracy(est.class_labels(y, len(pred)), pred, est.checked_weights(sample_weight, len(pred)))
+        yy = est.class_labels(y, len(pred))
+        _check_label_kind(yy, self.classes_)
+        return est.accuracy(yy, pred, est.checked_weights(sample_weight, len(pred)))
+
+
+def _is_text(labels: np.ndarray) -> bool:
+    kind = labels.dtype.kind
+    if kind in "US":
+        return True
+    return kind == "O" and est._object_kind(labels) in ("string", "bytes")
+
+
+def _check_label_kind(y: np.ndarray, classes: np.ndarray) -> None:
+    """Text labels scored against numeric classes (or the reverse) would
+    match no row and give an accuracy of 0: refused, as scikit-learn's
+    ``accuracy_score`` refuses a mix of label types."""
+    if len(y) and _is_text(y) != _is_text(classes):
+        what = ("text", "numbers") if _is_text(y) else ("numbers", "text")
+        raise InvalidInputError(
+            f"y: labels are {what[0]} but the classes seen in fit are {what[1]} "
+            f"({list(classes[:5])}{', ...' if len(classes) > 5 else ''}): no label can match a class"
+        )
 
 
 class RegressorScore:
