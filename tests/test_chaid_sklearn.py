@@ -211,6 +211,7 @@ _METHODS = {
     "get_depth": lambda m, X, y: m.get_depth(),
     "get_n_leaves": lambda m, X, y: m.get_n_leaves(),
     "segments": lambda m, X, y: m.segments(),
+    "decision_path": lambda m, X, y: m.decision_path(X),
 }
 
 
@@ -405,3 +406,20 @@ def test_score_refuses_labels_of_another_kind(cls, iris) -> None:
     # Same kind: scored, and as scikit-learn scores it.
     assert m2.score(X, names) == pytest.approx(accuracy_score(names, m2.predict(X)))
     assert m.score(X, y.astype(float)) == pytest.approx(accuracy_score(y, m.predict(X)))
+
+
+@pytest.mark.parametrize("cls", [ChaidClassifier, ChaidRegressor])
+def test_decision_path_counts_the_nodes(cls, iris) -> None:
+    X, y = iris
+    m = cls(max_depth=3, min_parent=10, min_child=5).fit(X, y)
+    path = m.decision_path(X)
+    nodes = m.nodes()
+    assert path.shape == (len(X), len(nodes)) and nodes["depth"].max() >= 2
+    # Every node's column counts the training rows that reach it: its n (unweighted fit).
+    np.testing.assert_array_equal(np.asarray(path.sum(axis=0)).ravel(), nodes["n"].to_numpy())
+    # Each row's path: the root, then one node per level, down to its leaf.
+    leaf = m.apply(X)
+    depth = nodes.set_index("node")["depth"]
+    for row in (0, 60, 149):
+        on = path[row].indices
+        assert on[0] == 0 and on[-1] == leaf[row] and len(on) == depth[leaf[row]] + 1

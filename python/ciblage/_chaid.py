@@ -83,6 +83,32 @@ class _ChaidBase(TreeEstimator):
         cols = cin.columns(self, X, fitting=False)
         return self.tree_.apply(cin.apply_codes(self._predictors, cols))
 
+    def decision_path(self, X: Any) -> Any:
+        """Indicator of the nodes each row passes through, as CART's: a
+        ``scipy.sparse.csr_matrix`` (rows × nodes) when scipy is installed,
+        else the ``(indptr, indices)`` arrays."""
+        leaves = self.apply(X)
+        parents = self.nodes()["parent"].to_numpy()
+        paths: list[list[int]] = []
+        for node in range(len(parents)):
+            up = [node]
+            while parents[up[-1]] == parents[up[-1]]:  # not NaN: below the root
+                up.append(int(parents[up[-1]]))
+            paths.append(up[::-1])
+        lengths = np.array([len(p) for p in paths], dtype=np.int64)
+        indptr = np.concatenate([[0], np.cumsum(lengths[leaves])])
+        flat = np.concatenate([np.asarray(p, dtype=np.int64) for p in paths])
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        take = (starts[leaves][:, None] + np.arange(lengths.max())[None, :])
+        keep = np.arange(lengths.max())[None, :] < lengths[leaves][:, None]
+        indices = flat[take[keep]]
+        try:
+            from scipy.sparse import csr_matrix
+        except ImportError:
+            return indptr, indices
+        data = np.ones(len(indices), dtype=np.int64)
+        return csr_matrix((data, indices, indptr), shape=(len(leaves), len(parents)))
+
     def nodes(self) -> Any:
         """One row per node: id, parent, depth, n, split, statistic, df, p,
         adjusted p (and their logarithms), stop reason, rule as text and as a
