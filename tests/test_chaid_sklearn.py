@@ -423,3 +423,15 @@ def test_decision_path_counts_the_nodes(cls, iris) -> None:
     for row in (0, 60, 149):
         on = path[row].indices
         assert on[0] == 0 and on[-1] == leaf[row] and len(on) == depth[leaf[row]] + 1
+
+
+def test_chaid_does_not_import_sklearn() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, ciblage, pandas as pd; "
+            "m = ciblage.ChaidClassifier(min_parent=2, min_child=1); "
+            "m.fit(pd.DataFrame({'a': list('xyxy')}), [0, 1, 0, 1]); "
+            "m.score(pd.DataFrame({'a': list('xy')}), [0, 1]); print('sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
