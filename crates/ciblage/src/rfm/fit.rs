@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::activity::CustomerActivity;
 use crate::customers::CustomerIndex;
 use crate::error::{CiblageError, Result};
-use crate::rfm::binning::{classify, Classes};
+use crate::rfm::binning::{classify, Binning, Classes};
 use crate::rfm::params::{
     FrequencyMeasure, MonetaryMeasure, RfmParams, RfmValidParams, RfmVariant,
 };
@@ -161,7 +161,7 @@ fn score(
     // Ties of equal-count classes are broken by customer id, i.e. row order here.
     let needs_ties = [&params.recency, &params.frequency, &params.monetary]
         .iter()
-        .any(|b| **b == crate::rfm::Binning::EqualCount);
+        .any(|b| **b == Binning::EqualCount);
     let tie_order: Vec<u32> = if needs_ties {
         (0..order.len() as u32).collect()
     } else {
@@ -270,7 +270,7 @@ pub(crate) fn check_segment_sums(scores: &RfmScores) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use crate::error::CiblageError;
-    use crate::rfm::Rfm;
+    use crate::rfm::params::{MonetaryMeasure, Rfm};
     use crate::time::MICROS_PER_DAY as DAY;
     use crate::transactions::Transactions;
 
@@ -299,7 +299,7 @@ mod tests {
             .with_costs(vec![-1e308, 0.0])
             .unwrap();
         let e = Rfm::params()
-            .monetary(crate::rfm::MonetaryMeasure::Margin)
+            .monetary(MonetaryMeasure::Margin)
             .fit(&tx)
             .unwrap_err();
         assert!(e.to_string().contains("margin"), "{e}");
