@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
 
+from . import _cart_cv, _cart_state
 from . import _cart_input as cin
+from . import _cart_params as cp
 from . import _estimator as est
 from . import _native
 from ._params import as_choice, as_float, as_int
@@ -15,98 +16,6 @@ from ._base import ClassifierScore, RegressorScore, TreeEstimator
 from .exceptions import InvalidParameterError, ModelFileError
 
 __all__ = ["CartClassifier", "CartRegressor"]
-
-_PARAMS = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf", "min_weight_fraction_leaf",
-           "max_features", "max_leaf_nodes", "min_impurity_decrease", "ccp_alpha", "random_state", "splitter",
-           "max_bins", "n_threads", "categorical_features")
-
-
-def random_state_of(random_state: Any, name: str = "random_state") -> np.random.RandomState:
-    """A ``RandomState`` for ``None``, an integer seed in [0, 2**32 − 1]
-    (numpy integers too) or a ``RandomState``."""
-    if isinstance(random_state, np.random.RandomState):
-        return random_state
-    if random_state is None:
-        return np.random.mtrand._rand
-    return np.random.RandomState(as_int(random_state, name, 0, 2**32 - 1))
-
-
-def _seed(random_state: Any) -> int:
-    """scikit-learn's internal tree seed for a `random_state`."""
-    return int(random_state_of(random_state).randint(0, np.iinfo(np.int32).max))
-
-
-def _criterion(value: Any, estimator_type: str) -> str:
-    """The criterion of a classifier or a regressor, exactly as spelled."""
-    choices = (("gini", "entropy", "log_loss") if estimator_type == "classifier"
-               else ("squared_error", "poisson", "absolute_error"))
-    return as_choice(value, "criterion", choices)
-
-
-def _count(name: str, value: Any, minimum: int, optional: bool, maximum: int = 2**63 - 1) -> int | None:
-    """An integer parameter from ``minimum`` to ``maximum`` (``None`` when
-    optional); numpy integers are accepted, bools and floats refused. The
-    default maximum, 2**63 − 1, is the native side's largest size."""
-    if value is None and optional:
-        return None
-    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum
-            or (maximum is not None and value > maximum)):
-        # The native limit is named only when it is the one exceeded.
-        named = maximum != 2**63 - 1 or (isinstance(value, (int, np.integer)) and value > maximum)
-        expected = f"an integer >= {minimum}" + (f" and <= {maximum}" if named else "")
-        expected += " or None" if optional else ""
-        raise InvalidParameterError(f"invalid parameter {name}: expected {expected}, got {value!r}")
-    return int(value)
-
-
-def _threads(value: Any) -> int | None:
-    """``n_threads``: ``None`` or 1 to 4096, used up to the number of CPUs
-    (trees do not depend on the thread count; a pool of thousands of
-    threads took seconds to start and stayed alive)."""
-    n = _count("n_threads", value, 1, True, 4096)
-    return None if n is None else min(n, os.cpu_count() or 1)
-
-
-def _ccp_alpha(value: Any) -> float:
-    """``ccp_alpha``: a number >= 0 (``inf`` prunes to the root)."""
-    if isinstance(value, (float, np.floating)) and value == np.inf:
-        return float("inf")
-    return as_float(value, "ccp_alpha", 0.0)
-
-
-def _samples(name: str, value: Any, minimum: int, n: int) -> int:
-    """``min_samples_split``/``min_samples_leaf``: an integer, or as in
-    scikit-learn a fraction of the rows (rounded up)."""
-    if isinstance(value, (float, np.floating)) and not isinstance(value, bool):
-        if not 0.0 < value <= 1.0:
-            raise InvalidParameterError(f"invalid parameter {name}: a fraction must be in (0, 1], got {value}")
-        return max(minimum, int(np.ceil(value * n)))
-    return _count(name, value, minimum, False)  # type: ignore[return-value]
-
-
-def _max_features(value: Any, d: int) -> int | None:
-    """The number of features to search at each node, as scikit-learn reads
-    ``max_features``: ``None`` (all), an int, a fraction, ``"sqrt"``, ``"log2"``."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if value not in ("sqrt", "log2"):
-            raise InvalidParameterError(
-                f'invalid parameter max_features: expected None, an int, a float in (0, 1], "sqrt" or '
-                f'"log2", got {value!r}'
-            )
-        return max(1, int(np.sqrt(d) if value == "sqrt" else np.log2(d)))
-    if isinstance(value, (bool, np.bool_)):
-        raise InvalidParameterError(f"invalid parameter max_features: got {value!r}")
-    if isinstance(value, (int, np.integer)):
-        if not 0 < value <= d:
-            raise InvalidParameterError(f"invalid parameter max_features: must be in [1, {d}], got {value}")
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        if not 0.0 < value <= 1.0:
-            raise InvalidParameterError(f"invalid parameter max_features: a fraction must be in (0, 1], got {value}")
-        return max(1, int(value * d))
-    raise InvalidParameterError(f"invalid parameter max_features: got {value!r}")
 
 
 class _CartBase(TreeEstimator):
@@ -133,28 +42,28 @@ class _CartBase(TreeEstimator):
         self.categorical_features = categorical_features
 
     def _param_names(self) -> tuple[str, ...]:
-        return _PARAMS
+        return cp.PARAMS
 
     def _checked_params(self, n: int, d: int) -> dict[str, Any]:
         """Every parameter converted and checked (numpy scalars accepted,
         nothing truncated), as the native fit takes them."""
         return dict(
-            criterion=_criterion(self.criterion, self._estimator_type),
-            max_depth=_count("max_depth", self.max_depth, 1, True),
-            min_samples_split=_samples("min_samples_split", self.min_samples_split, 2, n),
-            min_samples_leaf=_samples("min_samples_leaf", self.min_samples_leaf, 1, n),
+            criterion=cp.criterion(self.criterion, self._estimator_type),
+            max_depth=cp.count("max_depth", self.max_depth, 1, True),
+            min_samples_split=cp.samples("min_samples_split", self.min_samples_split, 2, n),
+            min_samples_leaf=cp.samples("min_samples_leaf", self.min_samples_leaf, 1, n),
             min_weight_fraction_leaf=as_float(self.min_weight_fraction_leaf, "min_weight_fraction_leaf", 0.0, 0.5),
             min_impurity_decrease=as_float(self.min_impurity_decrease, "min_impurity_decrease", 0.0),
-            max_features=_max_features(self.max_features, d),
-            max_leaf_nodes=_count("max_leaf_nodes", self.max_leaf_nodes, 2, True),
+            max_features=cp.max_features(self.max_features, d),
+            max_leaf_nodes=cp.count("max_leaf_nodes", self.max_leaf_nodes, 2, True),
             splitter=as_choice(self.splitter, "splitter", ("best", "hist")),
-            max_bins=_count("max_bins", self.max_bins, 2, False, 255),
-            n_threads=_threads(self.n_threads),
-            seed=_seed(self.random_state),
+            max_bins=cp.count("max_bins", self.max_bins, 2, False, 255),
+            n_threads=cp.threads(self.n_threads),
+            seed=cp.seed(self.random_state),
         )
 
     def _fit(self, x: np.ndarray, w: np.ndarray | None, categorical: list[int], **target: Any) -> Any:
-        ccp_alpha = _ccp_alpha(self.ccp_alpha)
+        ccp_alpha = cp.ccp_alpha(self.ccp_alpha)
         params = self._checked_params(len(x), x.shape[1])
         tree = _native.cart_fit(x, sample_weight=w, categorical_features=categorical, **params, **target)
         if categorical:
@@ -287,66 +196,8 @@ class _CartBase(TreeEstimator):
         of it (the 1-SE rule). Fit with ``ccp_alpha`` set to the chosen row's
         ``ccp_alpha`` to use it.
         """
-        import pandas as pd
-
-        x, chosen = cin.encode_fit(type(self)(**self.get_params()), X)
-        k = _count("cv", cv, 2, False)
-        assert k is not None
-        rng = random_state_of(random_state)
-        n = len(x)
-        if k > n:
-            raise InvalidParameterError(f"invalid parameter cv: {k} folds for {n} rows")
-        yy = est.target_length(y, n)
-        w = est.sample_weights(sample_weight, n)
-        weights = np.ones(n) if w is None else w
-        # Sub-models read the coded matrix, its categorical columns named.
-        params = {**self.get_params(), "ccp_alpha": 0.0, "categorical_features": chosen}
-        full = type(self)(**params).fit(x, yy, w)
-        alphas, impurities = (np.asarray(v) for v in full.tree_.cost_complexity_pruning_path())
-        reps = np.append(np.sqrt(alphas[:-1] * alphas[1:]), alphas[-1])
-        classifier = self._estimator_type == "classifier"
-        yv = yy if classifier else np.asarray(yy, dtype=np.float64)
-
-        def loss(truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
-            return (truth != pred).astype(float) if classifier else (truth - pred) ** 2
-
-        if classifier:
-            values, counts = np.unique(yv, return_inverse=True)
-            majority = values[np.argmax(np.bincount(counts, weights=weights))]
-            root_loss = float(np.sum(weights * loss(yv, np.full(n, majority))))
-        else:
-            root_loss = float(np.sum(weights * loss(yv, np.full(n, np.average(yv, weights=weights)))))
-        order = rng.permutation(n)
-        folds = np.array_split(order, k)
-        losses = np.zeros((len(reps), n))
-        for fold, held in enumerate(folds):
-            train = np.setdiff1d(order, held)
-            if w is not None and not (w[train] > 0).any():
-                raise InvalidParameterError(
-                    f"invalid parameter sample_weight: the rows outside fold {fold} all weigh zero: no tree can be "
-                    f"grown to score it (use fewer folds or more rows of positive weight)"
-                )
-            tree = type(self)(**params).fit(x[train], yv[train], None if w is None else w[train])
-            for j, a in enumerate(reps):
-                pruned = tree.tree_.pruned(float(a))
-                value = pruned.value()[pruned.apply(cin.encode_predict(tree, x[held]))]
-                pred = tree.classes_[np.argmax(value, axis=1)] if classifier else value[:, 0]
-                losses[j, held] = weights[held] * loss(yv[held], pred)
-        root_loss = root_loss if root_loss > 0 else 1.0
-        xerror = losses.sum(axis=1) / root_loss
-        # Standard error of the total loss, by rows (rpart's xstd).
-        xstd = np.sqrt(((losses - losses.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)) / root_loss
-        leaves = [full.tree_.pruned(float(a)).n_leaves for a in alphas]
-        root_imp = float(impurities[-1]) if impurities[-1] > 0 else 1.0
-        table = pd.DataFrame({
-            "ccp_alpha": alphas, "cp": alphas / root_imp, "n_leaves": leaves,
-            "rel_error": impurities / root_imp, "xerror": xerror, "xstd": xstd,
-        })
-        best = int(np.argmin(xerror))
-        within = np.flatnonzero(xerror <= xerror[best] + xstd[best])
-        table["min"] = np.arange(len(table)) == best
-        table["one_se"] = np.arange(len(table)) == int(within.max())
-        return table
+        return _cart_cv.cost_complexity_cv(self, X, y, cv=cv, random_state=random_state,
+                                           sample_weight=sample_weight)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -365,51 +216,8 @@ class _CartBase(TreeEstimator):
                     raise ModelFileError(f"{type(self).__name__} pickle: {k}: expected the tree's JSON text")
                 state[k] = _native.CartTree.from_json(est.model_text(state[k], f"{type(self).__name__} pickle: {k}"))
         if "tree_" in state:
-            _check_fitted_state(type(self).__name__, state)
+            _cart_state.check_fitted_state(type(self).__name__, state)
         self.__dict__.update(state)
-
-
-def _check_fitted_state(name: str, state: dict[str, Any]) -> None:
-    """The attributes of a fitted CART estimator agree with its tree."""
-    tree = state["tree_"]
-    d = len(tree.feature_importances())
-
-    def bad(field: str, reason: str) -> ModelFileError:
-        return ModelFileError(f"{name} pickle: {field}: {reason}")
-
-    if state.get("n_features_in_") != d:
-        raise bad("n_features_in_", f"{state.get('n_features_in_')!r} where the tree has {d} features")
-    full = state.get("_full_tree")
-    if full is not None and len(full.feature_importances()) != d:
-        raise bad("_full_tree", "another number of features than tree_")
-    names = state.get("feature_names_in_")
-    if names is not None:
-        if not isinstance(names, (list, tuple, np.ndarray)) or np.ndim(names) != 1:
-            raise bad("feature_names_in_", f"expected a list of {d} names, got {type(names).__name__}")
-        if len(names) != d:
-            raise bad("feature_names_in_", f"{len(names)} names for {d} features")
-        state["feature_names_in_"] = np.array([str(v) for v in names], dtype=object)
-    cats = state.get("categories_")
-    if cats is not None:
-        if not isinstance(cats, list):
-            raise bad("categories_", f"expected a list of {d} entries, got {type(cats).__name__}")
-        if len(cats) != d:
-            raise bad("categories_", f"{len(cats)} entries for {d} features")
-        for j, c in enumerate(cats):
-            if c is not None and not isinstance(c, list):
-                raise bad(f"categories_[{j}]", f"expected None or a list of labels, got {type(c).__name__}")
-    width = tree.value().shape[1]
-    if "classes_" in state:
-        classes = state["classes_"]
-        if not isinstance(classes, (list, tuple, np.ndarray)) or np.ndim(classes) != 1:
-            raise bad("classes_", f"expected an array of {width} labels, got {type(classes).__name__}")
-        if len(classes) != width:
-            raise bad("classes_", f"{len(classes)} classes where the tree has {width}")
-        state["classes_"] = np.asarray(classes)
-        if state.get("n_classes_", width) != width:
-            raise bad("n_classes_", f"{state.get('n_classes_')!r} where the tree has {width} classes")
-    elif width != 1:
-        raise bad("classes_", "missing for a classification tree")
 
 
 class CartClassifier(ClassifierScore, _CartBase):
@@ -437,7 +245,7 @@ class CartClassifier(ClassifierScore, _CartBase):
         self.class_weight = class_weight
 
     def _param_names(self) -> tuple[str, ...]:
-        return (*_PARAMS, "class_weight")
+        return (*cp.PARAMS, "class_weight")
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CartClassifier:
         """Grows the tree on ``X`` (rows × features) and class labels ``y``."""

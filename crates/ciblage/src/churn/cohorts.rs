@@ -4,7 +4,8 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::churn::scan::{triangle_offset, ActiveBits, SetBits, CUSTOMER_TASK};
+use crate::churn::scan::{ActiveBits, SetBits, CUSTOMER_TASK};
+use crate::churn::tasks::triangle_offset;
 
 /// One acquisition cohort: the customers whose first purchase falls in the
 /// same period. Every vector has one entry per period observed since the

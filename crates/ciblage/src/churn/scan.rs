@@ -80,10 +80,10 @@ impl Iterator for SetBits {
 
 /// What the second pass gives: the active bitmaps, the revenue of each
 /// period and of each cohort in each period since acquisition (triangular
-/// layout of [`triangle_offset`]). A row counts in its own period; rows of
-/// a customer dated before his cohort period (returns, zero rows) count in
-/// `before_cohort` of his cohort; rows of customers who never bought count
-/// in the periods, not in the cohorts.
+/// layout of [`triangle_offset`](super::tasks::triangle_offset)). A row
+/// counts in its own period; rows of a customer dated before his cohort
+/// period (returns, zero rows) count in `before_cohort` of his cohort; rows
+/// of customers who never bought count in the periods, not in the cohorts.
 pub(crate) struct RowScan {
     pub bits: ActiveBits,
     pub revenue: Vec<f64>,
@@ -304,26 +304,9 @@ fn packed_shared<F: Fn(i64) -> Option<i64> + Sync>(
     (sums, bits)
 }
 
-/// Offset of cohort `c0` in a triangular layout of `n` cohorts, cohort
-/// `c0` having `n − c0` cells.
-#[inline]
-pub(crate) fn triangle_offset(c0: usize, n: usize) -> usize {
-    // Σ_{j < c0} (n − j) = c0·n − c0·(c0 − 1)/2.
-    c0 * n - c0 * c0.saturating_sub(1) / 2
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn triangle_offsets_pack_rows() {
-        // n = 4: rows of 4, 3, 2, 1 cells start at 0, 4, 7, 9; 10 in all.
-        let n = 4;
-        let starts: Vec<usize> = (0..n).map(|c| triangle_offset(c, n)).collect();
-        assert_eq!(starts, [0, 4, 7, 9]);
-        assert_eq!(triangle_offset(n - 1, n) + 1, n * (n + 1) / 2);
-    }
 
     #[test]
     fn packed_and_word_scans_agree_private_or_shared() {

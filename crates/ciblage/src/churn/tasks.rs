@@ -10,12 +10,14 @@
 //! updated without atomics or branches and merged at the end (a minimum or
 //! a bitwise or, whose result does not depend on the order); otherwise one
 //! shared copy is updated with atomics.
+//!
+//! Cohort cells are laid out in one triangle ([`triangle_offset`]), shared
+//! by the row scan, the task sums and the cohort tables.
 
 use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::scan::triangle_offset;
 use crate::interrupt::Interrupt;
 
 /// Rows per task.
@@ -161,9 +163,26 @@ fn add_to(total: &mut [f64], part: &[f64]) {
     total.iter_mut().zip(part).for_each(|(t, v)| *t += v);
 }
 
+/// Offset of cohort `c0` in a triangular layout of `n` cohorts, cohort
+/// `c0` having `n − c0` cells.
+#[inline]
+pub(crate) fn triangle_offset(c0: usize, n: usize) -> usize {
+    // Σ_{j < c0} (n − j) = c0·n − c0·(c0 − 1)/2.
+    c0 * n - c0 * c0.saturating_sub(1) / 2
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn triangle_offsets_pack_rows() {
+        // n = 4: rows of 4, 3, 2, 1 cells start at 0, 4, 7, 9; 10 in all.
+        let n = 4;
+        let starts: Vec<usize> = (0..n).map(|c| triangle_offset(c, n)).collect();
+        assert_eq!(starts, [0, 4, 7, 9]);
+        assert_eq!(triangle_offset(n - 1, n) + 1, n * (n + 1) / 2);
+    }
 
     #[test]
     fn tasks_cover_rows_once_in_order_for_any_piece_count() {

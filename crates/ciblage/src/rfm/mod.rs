@@ -8,6 +8,7 @@
 //! `lifetimes` and pymc-marketing.
 
 mod binning;
+mod fit;
 mod order_stats;
 mod params;
 mod scores;

@@ -3,15 +3,13 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::activity::{ActivityOptions, CustomerActivity};
-use crate::customers::CustomerIndex;
+use crate::activity::ActivityOptions;
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 use crate::rfm::binning::Binning;
-use crate::rfm::scores::RfmScores;
 use crate::rfm::segments::SegmentTable;
 use crate::time::{day_from_date, Zone};
-use crate::transactions::{NegativeAmounts, Transactions};
+use crate::transactions::NegativeAmounts;
 
 /// What "frequency" counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -284,14 +282,6 @@ impl RfmParams {
         }
         Ok(p)
     }
-
-    /// Validates, then scores `transactions`.
-    ///
-    /// # Errors
-    /// Invalid parameters, or see [`RfmValidParams::fit`].
-    pub fn fit(self, transactions: &Transactions) -> Result<RfmScores> {
-        self.check()?.fit(transactions)
-    }
 }
 
 impl RfmValidParams {
@@ -332,35 +322,6 @@ impl RfmValidParams {
             last_day: self.as_of.map(day_from_date),
             distinct_days: self.frequency_measure == FrequencyMeasure::PurchaseDays,
         }
-    }
-
-    /// Aggregates and scores `transactions`.
-    ///
-    /// # Errors
-    /// Margin asked without costs, negative amounts under the `Reject`
-    /// policy, or no transaction left on or before the reference date.
-    pub fn fit(&self, transactions: &Transactions) -> Result<RfmScores> {
-        let activity = CustomerActivity::from_transactions(
-            transactions,
-            self.activity_options(transactions.zone()),
-        )?;
-        self.score(&activity, transactions.customers())
-    }
-
-    /// Scores aggregated activity (see [`crate::ActivityAccumulator`]);
-    /// `customers` is the index whose codes the activity uses.
-    ///
-    /// # Errors
-    /// As [`RfmValidParams::fit`].
-    pub fn score(
-        &self,
-        activity: &CustomerActivity,
-        customers: &CustomerIndex,
-    ) -> Result<RfmScores> {
-        self.interrupt.check()?;
-        let scores = crate::rfm::scores::score(self, activity, customers)?;
-        self.interrupt.check()?;
-        Ok(scores)
     }
 }
 

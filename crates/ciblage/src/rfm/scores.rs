@@ -1,17 +1,13 @@
-//! The scoring pipeline and its result, [`RfmScores`].
+//! The result of a scoring, [`RfmScores`]: per-customer values, scores
+//! and segments, and the per-segment summary.
 
 use chrono::NaiveDate;
-use rayon::prelude::*;
 
-use crate::activity::{CustomerActivity, InputReport};
-use crate::customers::{CustomerIds, CustomerIndex};
-use crate::error::{CiblageError, Result};
-use crate::rfm::binning::{classify, Classes};
-use crate::rfm::params::{FrequencyMeasure, MonetaryMeasure, RfmValidParams, RfmVariant};
-use crate::rfm::summary::{
-    check_customer_sums, check_segment_sums, Criterion, CriterionReport, SegmentSummary,
-};
-use crate::time::{date_from_day, day_from_date, iso_day, Zone};
+use crate::activity::InputReport;
+use crate::customers::CustomerIds;
+use crate::rfm::params::RfmValidParams;
+use crate::rfm::summary::{CriterionReport, SegmentSummary};
+use crate::time::Zone;
 
 /// Per-customer RFM values, scores and segments, one row per customer that
 /// has at least one counted transaction, ordered by customer id.
@@ -32,174 +28,6 @@ pub struct RfmScores {
     pub(crate) segment: Vec<u16>,
     pub(crate) criteria: [CriterionReport; 3],
     pub(crate) report: InputReport,
-}
-
-/// Runs the whole pipeline; see [`RfmValidParams::score`].
-pub(crate) fn score(
-    params: &RfmValidParams,
-    activity: &CustomerActivity,
-    customers: &CustomerIndex,
-) -> Result<RfmScores> {
-    if activity.len() != customers.len() {
-        return Err(CiblageError::LengthMismatch {
-            argument: "activity".into(),
-            expected: customers.len(),
-            got: activity.len(),
-        });
-    }
-    let revenue = &activity.revenue;
-    let cost = match (params.monetary_measure, &activity.cost) {
-        (MonetaryMeasure::Margin, None) => {
-            return Err(CiblageError::param(
-                "monetary",
-                "\"margin\" needs a cost column (amount minus cost)",
-            ))
-        }
-        (MonetaryMeasure::Margin, Some(c)) => Some(c),
-        (MonetaryMeasure::Revenue, _) => None,
-    };
-    let counts = match params.frequency_measure {
-        FrequencyMeasure::Transactions => &activity.transactions,
-        FrequencyMeasure::PurchaseDays => activity
-            .purchase_days
-            .as_ref()
-            .unwrap_or(&activity.transactions),
-    };
-    let zone = activity.zone;
-    // Scored customers, in id order.
-    let mut order = customers.sorted_codes();
-    // A sequential scan first: usually every customer has a counted row,
-    // and the filter's reads in id order would be random.
-    if !(0..activity.len()).all(|c| activity.is_active(c)) {
-        order = order
-            .into_par_iter()
-            .filter(|&c| activity.is_active(c as usize))
-            .collect();
-    }
-    let as_of_day = match params.as_of {
-        Some(d) => day_from_date(d),
-        None => match order.iter().map(|&c| activity.last[c as usize]).max() {
-            Some(last) => zone.day_of(last) + 1,
-            None => 0,
-        },
-    };
-    let as_of = date_from_day(as_of_day)
-        .ok_or_else(|| CiblageError::param("as_of", format!("day {as_of_day} is out of range")))?;
-    if order.is_empty() {
-        let r = &activity.report;
-        return Err(CiblageError::NothingToScore {
-            // Without rows there is no default date (the day after the
-            // last row): say so rather than show day 0, 1970-01-01.
-            as_of: match params.as_of {
-                Some(_) => iso_day(as_of_day),
-                None => "the default reference date".into(),
-            },
-            reason: format!(
-                "{} rows read, {} after the reference date, {} negative rows excluded",
-                r.rows, r.rows_after_as_of, r.negative_rows_excluded
-            ),
-        });
-    }
-    let pick = |v: &[i64]| -> Vec<i64> { order.par_iter().map(|&c| v[c as usize]).collect() };
-    let first_purchase = pick(&activity.first);
-    let last_purchase = pick(&activity.last);
-    let day = |t: &i64| zone.day_of(*t);
-    let recency_days: Vec<i64> = last_purchase
-        .par_iter()
-        .map(|t| as_of_day - day(t))
-        .collect();
-    let tenure_days: Vec<i64> = first_purchase
-        .par_iter()
-        .map(|t| as_of_day - day(t))
-        .collect();
-    let frequency: Vec<u32> = order.par_iter().map(|&c| counts[c as usize]).collect();
-    let monetary: Vec<f64> = order
-        .par_iter()
-        .map(|&c| {
-            let c = c as usize;
-            revenue[c] - cost.map_or(0.0, |k| k[c])
-        })
-        .collect();
-    check_customer_sums(
-        activity,
-        cost.map(Vec::as_slice),
-        &order,
-        &monetary,
-        customers,
-    )?;
-    let average: Vec<f64> = monetary
-        .iter()
-        .zip(&frequency)
-        .map(|(&m, &f)| m / f64::from(f.max(1)))
-        .collect();
-
-    let ids = customers.ids().gather(&order);
-    // Ties of equal-count classes are broken by customer id, i.e. row order here.
-    let needs_ties = [&params.recency, &params.frequency, &params.monetary]
-        .iter()
-        .any(|b| **b == crate::rfm::Binning::EqualCount);
-    let tie_order: Vec<u32> = if needs_ties {
-        (0..order.len() as u32).collect()
-    } else {
-        Vec::new()
-    };
-    let [kr, kf, km] = params.classes();
-    let values_r: Vec<f64> = recency_days.iter().map(|&d| d as f64).collect();
-    let values_f: Vec<f64> = frequency.iter().map(|&f| f64::from(f)).collect();
-    let values_m = match params.variant {
-        RfmVariant::Rfm => &monetary,
-        RfmVariant::Rfa => &average,
-    };
-    let ((cr, cf), cm) = rayon::join(
-        || {
-            rayon::join(
-                || classify(&values_r, &params.recency, kr, &tie_order),
-                || classify(&values_f, &params.frequency, kf, &tie_order),
-            )
-        },
-        || classify(values_m, &params.monetary, km, &tie_order),
-    );
-    let reverse = |c: Classes| -> Classes {
-        let classes = c.classes.iter().map(|&x| kr + 1 - x).collect();
-        Classes { classes, ..c }
-    };
-    let cr = reverse(cr);
-    let m_criterion = match params.variant {
-        RfmVariant::Rfm => Criterion::Monetary,
-        RfmVariant::Rfa => Criterion::Average,
-    };
-    let criteria = [
-        CriterionReport::new(Criterion::Recency, &params.recency, kr, &cr),
-        CriterionReport::new(Criterion::Frequency, &params.frequency, kf, &cf),
-        CriterionReport::new(m_criterion, &params.monetary, km, &cm),
-    ];
-    let scores = [cr.classes, cf.classes, cm.classes];
-    let segment = (0..order.len())
-        .map(|i| {
-            params
-                .segments
-                .index_of(scores[0][i], scores[1][i], scores[2][i]) as u16
-        })
-        .collect();
-    let scores = RfmScores {
-        params: params.clone(),
-        as_of,
-        zone,
-        ids,
-        first_purchase,
-        last_purchase,
-        recency_days,
-        tenure_days,
-        frequency,
-        monetary,
-        average,
-        scores,
-        segment,
-        criteria,
-        report: activity.report,
-    };
-    check_segment_sums(&scores)?;
-    Ok(scores)
 }
 
 impl RfmScores {
@@ -351,8 +179,59 @@ impl RfmScores {
 
     /// One row per segment (table order, fallback last), empty segments included.
     pub fn segment_summary(&self) -> Vec<SegmentSummary> {
-        SegmentSummary::compute(self)
+        summarize(self)
     }
+}
+
+/// One row per segment of `s` (table order, fallback last).
+fn summarize(s: &RfmScores) -> Vec<SegmentSummary> {
+    let names = s.segment_names();
+    let g = names.len();
+    let mut n = vec![0u64; g];
+    let mut orders = vec![0u64; g];
+    let mut revenue = vec![0.0; g];
+    let mut recency = vec![0.0; g];
+    let mut score_sums = vec![[0u64; 3]; g];
+    for i in 0..s.len() {
+        let k = usize::from(s.segment[i]);
+        n[k] += 1;
+        orders[k] += u64::from(s.frequency[i]);
+        revenue[k] += s.monetary[i];
+        recency[k] += s.recency_days[i] as f64;
+        for (acc, scores) in score_sums[k].iter_mut().zip(&s.scores) {
+            *acc += u64::from(scores[i]);
+        }
+    }
+    let total_n = s.len() as f64;
+    let total_rev: f64 = revenue.iter().sum();
+    let mean = |sum: f64, count: u64| {
+        if count == 0 {
+            f64::NAN
+        } else {
+            sum / count as f64
+        }
+    };
+    (0..g)
+        .map(|k| SegmentSummary {
+            segment: names[k].to_owned(),
+            customers: n[k],
+            customer_share: n[k] as f64 / total_n,
+            orders: orders[k],
+            revenue: revenue[k],
+            revenue_share: if total_rev == 0.0 {
+                f64::NAN
+            } else {
+                revenue[k] / total_rev
+            },
+            average_order_value: mean(revenue[k], orders[k]),
+            mean_recency_days: mean(recency[k], n[k]),
+            mean_frequency: mean(orders[k] as f64, n[k]),
+            mean_monetary: mean(revenue[k], n[k]),
+            mean_r_score: mean(score_sums[k][0] as f64, n[k]),
+            mean_f_score: mean(score_sums[k][1] as f64, n[k]),
+            mean_m_score: mean(score_sums[k][2] as f64, n[k]),
+        })
+        .collect()
 }
 
 #[cfg(test)]

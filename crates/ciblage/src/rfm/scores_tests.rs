@@ -1,6 +1,7 @@
 //! Tests of [`super`].
 use super::*;
-use crate::rfm::params::Rfm;
+use crate::rfm::params::{FrequencyMeasure, MonetaryMeasure, Rfm, RfmVariant};
+use crate::rfm::summary::Criterion;
 use crate::rfm::Binning;
 use crate::time::MICROS_PER_DAY as DAY;
 use crate::transactions::{NegativeAmounts, Transactions};

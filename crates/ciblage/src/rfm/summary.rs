@@ -1,13 +1,10 @@
 //! Reports on a scoring: per-criterion cut points and degeneracy, and the
-//! per-segment summary table.
+//! rows of the per-segment summary table (computed by
+//! [`super::RfmScores::segment_summary`]).
 
 use serde::{Deserialize, Serialize};
 
-use crate::activity::CustomerActivity;
-use crate::customers::CustomerIndex;
-use crate::error::{CiblageError, Result};
 use crate::rfm::binning::{Binning, Classes};
-use crate::rfm::scores::RfmScores;
 
 /// One of the scored criteria.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,102 +120,8 @@ pub struct SegmentSummary {
     pub mean_m_score: f64,
 }
 
-impl SegmentSummary {
-    pub(crate) fn compute(s: &RfmScores) -> Vec<Self> {
-        let names = s.segment_names();
-        let g = names.len();
-        let mut n = vec![0u64; g];
-        let mut orders = vec![0u64; g];
-        let mut revenue = vec![0.0; g];
-        let mut recency = vec![0.0; g];
-        let mut score_sums = vec![[0u64; 3]; g];
-        for i in 0..s.len() {
-            let k = usize::from(s.segment[i]);
-            n[k] += 1;
-            orders[k] += u64::from(s.frequency[i]);
-            revenue[k] += s.monetary[i];
-            recency[k] += s.recency_days[i] as f64;
-            for (acc, scores) in score_sums[k].iter_mut().zip(&s.scores) {
-                *acc += u64::from(scores[i]);
-            }
-        }
-        let total_n = s.len() as f64;
-        let total_rev: f64 = revenue.iter().sum();
-        let mean = |sum: f64, count: u64| {
-            if count == 0 {
-                f64::NAN
-            } else {
-                sum / count as f64
-            }
-        };
-        (0..g)
-            .map(|k| Self {
-                segment: names[k].to_owned(),
-                customers: n[k],
-                customer_share: n[k] as f64 / total_n,
-                orders: orders[k],
-                revenue: revenue[k],
-                revenue_share: if total_rev == 0.0 {
-                    f64::NAN
-                } else {
-                    revenue[k] / total_rev
-                },
-                average_order_value: mean(revenue[k], orders[k]),
-                mean_recency_days: mean(recency[k], n[k]),
-                mean_frequency: mean(orders[k] as f64, n[k]),
-                mean_monetary: mean(revenue[k], n[k]),
-                mean_r_score: mean(score_sums[k][0] as f64, n[k]),
-                mean_f_score: mean(score_sums[k][1] as f64, n[k]),
-                mean_m_score: mean(score_sums[k][2] as f64, n[k]),
-            })
-            .collect()
-    }
-}
-
-/// Refuses per-customer sums (revenue, cost, margin) that overflow to ±inf
-/// although every row is finite; the customer is named. One pass over the
-/// scored customers.
-pub(crate) fn check_customer_sums(
-    activity: &CustomerActivity,
-    cost: Option<&[f64]>,
-    order: &[u32],
-    monetary: &[f64],
-    customers: &CustomerIndex,
-) -> Result<()> {
-    if monetary.iter().all(|m| m.is_finite()) {
-        return Ok(());
-    }
-    let Some(&c) = order
-        .iter()
-        .zip(monetary)
-        .find_map(|(c, m)| (!m.is_finite()).then_some(c))
-    else {
-        return Ok(());
-    };
-    let id = customers.id(c);
-    let (argument, what) = if !activity.revenue[c as usize].is_finite() {
-        ("amount", "sum of amounts")
-    } else if cost.is_some_and(|k| !k[c as usize].is_finite()) {
-        ("cost", "sum of costs")
-    } else {
-        ("amount", "margin (sum of amounts minus sum of costs)")
-    };
-    CiblageError::check_sum(argument, || format!("{what} of customer {id}"), f64::NAN).map(|_| ())
-}
-
-/// Refuses a per-segment total of monetary values that leaves the float
-/// range (customers' values are finite, their sum need not be).
-pub(crate) fn check_segment_sums(scores: &RfmScores) -> Result<()> {
-    for row in scores.segment_summary() {
-        let what = || format!("total of segment {:?}", row.segment);
-        CiblageError::check_sum("amount", what, row.revenue)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
-    use crate::error::CiblageError;
     use crate::rfm::Rfm;
     use crate::time::MICROS_PER_DAY as DAY;
     use crate::transactions::Transactions;
@@ -260,37 +163,6 @@ mod tests {
         assert!((rows.iter().map(|r| r.revenue).sum::<f64>() - total).abs() < 1e-9);
         assert!((rows.iter().map(|r| r.customer_share).sum::<f64>() - 1.0).abs() < 1e-12);
         assert_eq!(rows.last().unwrap().segment, "Others");
-    }
-
-    #[test]
-    fn sums_beyond_the_float_range_are_refused() {
-        // Customer 1 buys 1e308 twice: every row is finite, the total
-        // (2e308 > f64::MAX ≈ 1.797e308) is not.
-        let tx = Transactions::from_int_ids(&[1, 1, 2], vec![0, DAY, DAY], vec![1e308, 1e308, 1.0])
-            .unwrap();
-        let e = Rfm::params().fit(&tx).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "amount: the sum of amounts of customer 1 overflows the range of 64-bit floats (about ±1.8e308)"
-        );
-        // Two customers of 1e308 each are finite; the segment holding both
-        // is not (bins 2 with equal values: both land in one segment).
-        let tx = Transactions::from_int_ids(&[1, 2], vec![0, 0], vec![1e308, 1e308]).unwrap();
-        let e = Rfm::params().bins(2).fit(&tx).unwrap_err();
-        assert!(
-            matches!(&e, CiblageError::SumOverflow { what, .. } if what.starts_with("total of segment")),
-            "{e}"
-        );
-        // Margin: revenue 1e308 and cost −1e308 are finite, their difference is not.
-        let tx = Transactions::from_int_ids(&[1, 2], vec![0, 0], vec![1e308, 1.0])
-            .unwrap()
-            .with_costs(vec![-1e308, 0.0])
-            .unwrap();
-        let e = Rfm::params()
-            .monetary(crate::rfm::MonetaryMeasure::Margin)
-            .fit(&tx)
-            .unwrap_err();
-        assert!(e.to_string().contains("margin"), "{e}");
     }
 
     #[test]

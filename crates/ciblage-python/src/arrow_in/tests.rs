@@ -2,12 +2,15 @@
 use std::sync::Arc;
 
 use arrow_array::{
-    ArrayRef, DictionaryArray, Float64Array, Int64Array, StringArray, TimestampNanosecondArray,
-    TimestampSecondArray,
+    Array, ArrayRef, ArrowPrimitiveType, DictionaryArray, Float64Array, Int64Array, StringArray,
+    TimestampNanosecondArray, TimestampSecondArray,
 };
-use arrow_schema::{Field, Schema};
+use arrow_schema::{DataType, Field, Schema};
+use ciblage::CustomerIndex;
 
+use super::ids::encode_ids;
 use super::*;
+use crate::error::BindError;
 
 fn message(e: BindError) -> String {
     match e {

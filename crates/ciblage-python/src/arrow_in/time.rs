@@ -1,0 +1,163 @@
+//! Time columns: timestamps of any unit, or dates, read as µs since the
+//! epoch within the range every computation accepts, and the zone of day
+//! boundaries they imply.
+
+use std::borrow::Cow;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Date64Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType,
+};
+use arrow_array::Array;
+use arrow_schema::{DataType, TimeUnit};
+use ciblage::time::MICROS_PER_DAY;
+use ciblage::{CiblageError, Zone};
+
+use super::columns::{all_null, first_null, null_error, type_error};
+use crate::error::{BindError, BindResult};
+use crate::scratch;
+
+const TIME_TYPES: &str = "timestamps (any unit, with or without time zone) or dates";
+
+/// How the timestamp column encodes time, kept to write results back alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeKind {
+    /// Instants or wall-clock times; the column's zone, if any.
+    Timestamp(Option<String>),
+    /// Calendar dates.
+    Date,
+}
+
+/// Reads the time encoding of the timestamp column and the zone it implies.
+pub fn time_kind(argument: &'static str, column: &str, dt: &DataType) -> BindResult<TimeKind> {
+    match dt {
+        DataType::Timestamp(_, tz) => Ok(TimeKind::Timestamp(tz.as_ref().map(ToString::to_string))),
+        DataType::Date32 | DataType::Date64 => Ok(TimeKind::Date),
+        DataType::Null => Err(all_null(argument, column)),
+        _ => Err(type_error(argument, column, dt, TIME_TYPES)),
+    }
+}
+
+/// Zone of day boundaries: the one asked for, else the column's, else UTC
+/// (wall-clock times). Dates are calendar days already: UTC, whatever is
+/// asked (a zone would move each date to the day before or after). A zone
+/// asked for is still checked.
+pub fn zone_for(kind: &TimeKind, asked: Option<&str>) -> BindResult<Zone> {
+    let name = match (asked, kind) {
+        (Some(name), TimeKind::Date) => {
+            Zone::parse(name)?;
+            return Ok(Zone::Utc);
+        }
+        (Some(name), _) => name,
+        (None, TimeKind::Timestamp(Some(tz))) => tz.as_str(),
+        (None, _) => return Ok(Zone::Utc),
+    };
+    Ok(Zone::parse(name)?)
+}
+
+/// Timestamps of one batch column as µs since the epoch.
+pub fn micros<'a>(
+    array: &'a dyn Array,
+    argument: &'static str,
+    column: &str,
+    row0: usize,
+) -> BindResult<Cow<'a, [i64]>> {
+    if let Some(i) = first_null(array) {
+        return Err(null_error(argument, column, row0 + i));
+    }
+    // numpy's NaT (the smallest i64) is a missing value too.
+    let out_of_range = |i: usize| {
+        BindError::Core(CiblageError::TimestampOutOfRange {
+            argument: argument.to_owned(),
+            row: row0 + i,
+        })
+    };
+    let raw: Option<&[i64]> = match array.data_type() {
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+            Some(array.as_primitive::<TimestampNanosecondType>().values())
+        }
+        DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            Some(array.as_primitive::<TimestampMillisecondType>().values())
+        }
+        DataType::Timestamp(TimeUnit::Second, _) => {
+            Some(array.as_primitive::<TimestampSecondType>().values())
+        }
+        _ => None,
+    };
+    if let Some(i) = raw.and_then(|v| v.iter().position(|&t| t == i64::MIN)) {
+        return Err(null_error(argument, column, row0 + i));
+    }
+    // Instants must lie within the range every computation accepts
+    // (`ciblage::time::instant_range`, about ±262,000 years): one pass, at
+    // the boundary, so that no day computation overflows later.
+    let checked = |values: Cow<'static, [i64]>| -> BindResult<Cow<'static, [i64]>> {
+        match ciblage::time::check_instants(&values, argument, row0) {
+            Ok(()) => Ok(values),
+            Err(e) => {
+                give_back(values);
+                Err(e.into())
+            }
+        }
+    };
+    let scaled = |values: &[i64], factor: i64| -> BindResult<Cow<'static, [i64]>> {
+        if let Some(i) = values.iter().position(|v| v.checked_mul(factor).is_none()) {
+            return Err(out_of_range(i));
+        }
+        checked(converted(values.iter().map(|v| v * factor)))
+    };
+    let dt = array.data_type();
+    Ok(match dt {
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            let values = &array.as_primitive::<TimestampMicrosecondType>().values()[..];
+            let (first, last) = ciblage::time::instant_range();
+            if let Some(i) = values.iter().position(|&t| t < first || t > last) {
+                return Err(if values[i] == i64::MIN {
+                    null_error(argument, column, row0 + i)
+                } else {
+                    out_of_range(i)
+                });
+            }
+            Cow::Borrowed(values)
+        }
+        // Every i64 of nanoseconds (±292 years) lies within the range.
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+            let values = array.as_primitive::<TimestampNanosecondType>().values();
+            converted(values.iter().map(|v| v.div_euclid(1_000)))
+        }
+        DataType::Timestamp(TimeUnit::Millisecond, _) => scaled(
+            array.as_primitive::<TimestampMillisecondType>().values(),
+            1_000,
+        )?,
+        DataType::Timestamp(TimeUnit::Second, _) => scaled(
+            array.as_primitive::<TimestampSecondType>().values(),
+            1_000_000,
+        )?,
+        DataType::Date32 => {
+            let values = array.as_primitive::<Date32Type>().values();
+            if let Some(i) = values
+                .iter()
+                .position(|&d| !ciblage::time::day_in_range(i64::from(d)))
+            {
+                return Err(out_of_range(i));
+            }
+            converted(values.iter().map(|&d| i64::from(d) * MICROS_PER_DAY))
+        }
+        DataType::Date64 => scaled(array.as_primitive::<Date64Type>().values(), 1_000)?,
+        _ => return Err(type_error(argument, column, dt, TIME_TYPES)),
+    })
+}
+
+/// Instants converted to µs, in the kept buffer (see `scratch`).
+fn converted(values: impl ExactSizeIterator<Item = i64>) -> Cow<'static, [i64]> {
+    let mut out = scratch::take_instants(values.len());
+    out.extend(values);
+    Cow::Owned(out)
+}
+
+/// Gives converted instants back to the kept buffer.
+pub fn give_back(instants: Cow<'_, [i64]>) {
+    if let Cow::Owned(v) = instants {
+        scratch::give_instants(v);
+    }
+}

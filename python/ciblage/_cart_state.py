@@ -1,0 +1,52 @@
+"""Checks of the attributes a pickled CART estimator brings back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .exceptions import ModelFileError
+
+
+def check_fitted_state(name: str, state: dict[str, Any]) -> None:
+    """The attributes of a fitted CART estimator agree with its tree."""
+    tree = state["tree_"]
+    d = len(tree.feature_importances())
+
+    def bad(field: str, reason: str) -> ModelFileError:
+        return ModelFileError(f"{name} pickle: {field}: {reason}")
+
+    if state.get("n_features_in_") != d:
+        raise bad("n_features_in_", f"{state.get('n_features_in_')!r} where the tree has {d} features")
+    full = state.get("_full_tree")
+    if full is not None and len(full.feature_importances()) != d:
+        raise bad("_full_tree", "another number of features than tree_")
+    names = state.get("feature_names_in_")
+    if names is not None:
+        if not isinstance(names, (list, tuple, np.ndarray)) or np.ndim(names) != 1:
+            raise bad("feature_names_in_", f"expected a list of {d} names, got {type(names).__name__}")
+        if len(names) != d:
+            raise bad("feature_names_in_", f"{len(names)} names for {d} features")
+        state["feature_names_in_"] = np.array([str(v) for v in names], dtype=object)
+    cats = state.get("categories_")
+    if cats is not None:
+        if not isinstance(cats, list):
+            raise bad("categories_", f"expected a list of {d} entries, got {type(cats).__name__}")
+        if len(cats) != d:
+            raise bad("categories_", f"{len(cats)} entries for {d} features")
+        for j, c in enumerate(cats):
+            if c is not None and not isinstance(c, list):
+                raise bad(f"categories_[{j}]", f"expected None or a list of labels, got {type(c).__name__}")
+    width = tree.value().shape[1]
+    if "classes_" in state:
+        classes = state["classes_"]
+        if not isinstance(classes, (list, tuple, np.ndarray)) or np.ndim(classes) != 1:
+            raise bad("classes_", f"expected an array of {width} labels, got {type(classes).__name__}")
+        if len(classes) != width:
+            raise bad("classes_", f"{len(classes)} classes where the tree has {width}")
+        state["classes_"] = np.asarray(classes)
+        if state.get("n_classes_", width) != width:
+            raise bad("n_classes_", f"{state.get('n_classes_')!r} where the tree has {width} classes")
+    elif width != 1:
+        raise bad("classes_", "missing for a classification tree")
