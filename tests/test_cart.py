@@ -520,7 +520,7 @@ def test_categorical_with_best_first_pruning_and_paths(params: dict) -> None:
     rng = np.random.default_rng(1)
     region = rng.choice(list("abcdefg"), 3000)
     age = rng.uniform(18, 80, 3000)
-    rate = pd.Series(region).map(dict(zip("abcdefg", [.1, .9, .2, .8, .3, .7, .5]))).to_numpy()
+    rate = pd.Series(region).map(dict(zip("abcdefg", [.1, .9, .2, .8, .3, .7, .5], strict=True))).to_numpy()
     y = (rng.random(3000) < rate * age / 80).astype(int)
     X = pd.DataFrame({"region": region, "age": age})
     m = ciblage.CartClassifier(**params).fit(X, y)

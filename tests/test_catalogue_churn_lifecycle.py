@@ -428,8 +428,8 @@ def test_retention_memory_is_bounded() -> None:
         from ciblage.exceptions import InvalidParameterError
         def table(n):
             days = np.arange(n)
-            return pa.table({"customer_id": days, "timestamp": pa.array((days * 86_400_000_000).astype("datetime64[us]")),
-                             "amount": np.ones(n)})
+            stamps = pa.array((days * 86_400_000_000).astype("datetime64[us]"))
+            return pa.table({"customer_id": days, "timestamp": stamps, "amount": np.ones(n)})
         big, ok = table(5_000), table(2_000)
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         try:
@@ -487,7 +487,7 @@ def test_evaluate_matches_history_of_any_string_type(customers_type: str, histor
                                           ["2024-05-30", "2024-05-31", "2024-04-01", "2024-06-01"]])})
     out = ciblage.lifecycle.evaluate(customers, history=history, today=TODAY)
     got = dict(zip(out.customers.column("customer_id").to_pylist(), out.customers.column("contacts_in_window")
-                   .to_pylist()))
+                   .to_pylist(), strict=True))
     # By hand: the 30 days ending 2024-06-01 hold a (05-30), b (05-31), c (06-01).
     assert got == {"a": 1, "b": 1, "c": 1}
     assert out.input_report["history"]["left_out"]["before_window"] == 1
@@ -762,7 +762,7 @@ def test_retention_reads_polars_enum_ids_and_a_numpy_origin() -> None:
     start = (tx["timestamp"] - pd.Timestamp("2024-01-01")).dt.days // 7
     active = tx[tx["amount"] > 0].groupby(start[tx["amount"] > 0])["customer_id"].nunique()
     blocks = (pd.to_datetime(base["start"]) - pd.Timestamp("2024-01-01")).dt.days // 7
-    assert dict(zip(blocks, base["active"])) == {b: int(active.get(b, 0)) for b in blocks}
+    assert dict(zip(blocks, base["active"], strict=True)) == {b: int(active.get(b, 0)) for b in blocks}
 
 
 def test_timezone_as_tzinfo_is_read_as_its_name_everywhere() -> None:

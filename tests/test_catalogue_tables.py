@@ -772,7 +772,7 @@ def test_value_tiers_against_numpy_with_ties_zeros_and_negative_zero(seed) -> No
     ends = np.ceil(np.cumsum([0.05, 0.15, 0.80]) * positive.sum() - 1e-9)
     names = ["Best", "Standard", "Small"]
     expected = ["No value" if not p else names[int(np.searchsorted(ends, r, side="left"))]
-                for p, r in zip(positive, expected_rank)]
+                for p, r in zip(positive, expected_rank, strict=True)]
     assert counted.customers.column("tier").to_pylist() == expected
     # ABC: a customer's class is set by the value share held before him.
     abc = ciblage.value_tiers(v, method="abc")

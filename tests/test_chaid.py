@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import pickle
-from pathlib import Path
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -71,7 +71,7 @@ def test_matches_the_chaid_package_under_its_preset(seed: int) -> None:
     nodes = ours.nodes()
     groups = ours.tree_.groups()
     assert len(nodes) == len(theirs.tree_store)
-    for node, row, g in zip(theirs.tree_store, nodes.itertuples(), groups):
+    for node, row, g in zip(theirs.tree_store, nodes.itertuples(), groups, strict=True):
         assert sum(node.members.values()) == row.n
         if node.split is None or node.split.column is None:
             assert row.split == ""
@@ -134,7 +134,7 @@ def test_gains_table_against_pandas(iris) -> None:
     # The SQL of each leaf selects exactly its rows (evaluated with pandas.query
     # after turning SQL into a pandas expression for these simple ranges).
     nodes = m.nodes()
-    for leaf, sql in zip(nodes["node"], nodes["sql"]):
+    for leaf, sql in zip(nodes["node"], nodes["sql"], strict=True):
         if leaf == 0 or nodes.loc[nodes["node"] == leaf, "split"].iloc[0] != "":
             continue
         expr = sql.replace('"', "`").replace(" AND ", " and ")

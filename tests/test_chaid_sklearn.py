@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import re
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -123,11 +124,11 @@ def test_grid_search_as_a_manual_loop(iris) -> None:
     means = {}
     for depth in grid["max_depth"]:
         for alpha in grid["alpha_merge"]:
-            scores = _manual_cv(lambda: ChaidClassifier(max_depth=depth, alpha_merge=alpha, **SMALL),
+            scores = _manual_cv(partial(ChaidClassifier, max_depth=depth, alpha_merge=alpha, **SMALL),
                                 X, y, folds, _accuracy)
             means[(depth, alpha)] = scores.mean()
     got = {(p["max_depth"], p["alpha_merge"]): s
-           for p, s in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"])}
+           for p, s in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"], strict=True)}
     assert got.keys() == means.keys()
     for key in means:
         assert got[key] == pytest.approx(means[key], abs=1e-15)
@@ -142,8 +143,8 @@ def test_grid_search_regressor_over_depth(diabetes) -> None:
     X, y = diabetes
     folds = KFold(n_splits=3, shuffle=True, random_state=2)
     search = GridSearchCV(ChaidRegressor(**SMALL), {"max_depth": [1, 2]}, cv=folds).fit(X, y)
-    for p, s in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"]):
-        expected = _manual_cv(lambda: ChaidRegressor(max_depth=p["max_depth"], **SMALL), X, y, folds, _r2)
+    for p, s in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"], strict=True):
+        expected = _manual_cv(partial(ChaidRegressor, max_depth=p["max_depth"], **SMALL), X, y, folds, _r2)
         assert s == pytest.approx(expected.mean(), rel=1e-12)
 
 

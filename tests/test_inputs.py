@@ -179,7 +179,7 @@ def test_gil_is_released_for_concurrent_calls(synthetic: pd.DataFrame) -> None:
     seed=st.integers(0, 2**32 - 1),
 )
 def test_invariants(rows, k, method, seed) -> None:
-    ids, days, cents = zip(*rows)
+    ids, days, cents = zip(*rows, strict=True)
     tx = pd.DataFrame(
         {
             "customer_id": list(ids),

@@ -9,7 +9,6 @@ parent's signal to that time.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

@@ -250,7 +250,7 @@ def test_a_hand_edited_cycle_never_hangs(cart: Any, chaid: Any) -> None:
 
 
 def test_native_trees_pickle_through_validation(cart: Any, chaid: Any) -> None:
-    for model, X in (cart, chaid):
+    for model, _X in (cart, chaid):
         tree = pickle.loads(pickle.dumps(model.tree_))
         assert tree.to_json() == model.tree_.to_json()
     # A pickle of a native tree whose JSON was edited is refused on load.

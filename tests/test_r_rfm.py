@@ -122,5 +122,5 @@ def test_segment_sizes(orders: pd.DataFrame, table: list, sizes: dict[str, int])
 def test_same_numbers_from_polars(orders: pd.DataFrame) -> None:
     res = analyse(pl.from_pandas(orders), TEST_TABLE)
     assert isinstance(res.segments, pl.DataFrame)
-    seg = dict(zip(*res.segments.select("segment", "customers").to_dict(as_series=False).values()))
+    seg = dict(zip(*res.segments.select("segment", "customers").to_dict(as_series=False).values(), strict=True))
     assert {k: v for k, v in seg.items() if v > 0} == TEST_TABLE_SIZES

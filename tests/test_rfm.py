@@ -92,7 +92,7 @@ def test_value_quantile_methods_match_numpy(synthetic: pd.DataFrame, k: int, met
     np.testing.assert_array_equal(got["m_score"], m)
     np.testing.assert_array_equal(got["rfm_code"], 100 * r + 10 * f + m)
     if k == 5:
-        segments = [classic_segment(*t) for t in zip(r, f, m)]
+        segments = [classic_segment(*t) for t in zip(r, f, m, strict=True)]
         assert list(got["segment"].astype(str)) == segments
 
 

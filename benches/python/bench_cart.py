@@ -26,7 +26,6 @@ import subprocess
 import sys
 import time
 
-
 TOOLS = {
     "scikit-learn": {},
     "ciblage exact, 1 thread": {"n_threads": 1},

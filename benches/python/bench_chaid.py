@@ -98,7 +98,8 @@ def main() -> None:
         assert c["root"][0] == p["root"][0] and abs(c["root"][1] - p["root"][1]) <= 1e-6 * abs(p["root"][1])
         for tool, r in res.items():
             t = sorted(r["times"])
-            print(f"| {workload} | {tool} | {len(t)} | {t[0]:.3f} | {t[len(t) // 2]:.3f} | {r['peak_rss_mib']:,.0f} | {r['nodes']} "
+            print(f"| {workload} | {tool} | {len(t)} | {t[0]:.3f} | {t[len(t) // 2]:.3f} "
+                  f"| {r['peak_rss_mib']:,.0f} | {r['nodes']} "
                   f"| {r['root'][0]} ({r['root'][1]:.2f}) | {min(r['times']) / min(c['times']):.1f}× |")
 
 

@@ -141,8 +141,9 @@ def child(tool: str, path: str, repeat: int) -> None:
 
 def generate(path: str, rows: int, customers: int, string_ids: bool) -> None:
     """Runs in its own process, so that the parent's peak RSS stays small."""
-    import ciblage
     import pyarrow.parquet as pq
+
+    import ciblage
 
     table = ciblage.datasets.transactions(customers=customers, transactions=rows, seed=42,
                                           string_ids=string_ids, return_rate=0.0)

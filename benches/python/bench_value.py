@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_rfm import RESULTS, generate, machine_info, native_build  # noqa: E402
+from bench_rfm import RESULTS, machine_info, native_build  # noqa: E402 - found only once the line above puts this folder on sys.path
 
 TOOLS = ("ciblage", "pandas")
 SHARES = (0.05, 0.15, 0.80)

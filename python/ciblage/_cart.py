@@ -6,13 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from . import _cart_cv, _cart_state
+from . import _cart_cv, _cart_state, _native
 from . import _cart_input as cin
 from . import _cart_params as cp
 from . import _estimator as est
-from . import _native
-from ._params import as_choice, as_float, as_int
 from ._base import ClassifierScore, RegressorScore, TreeEstimator
+from ._params import as_choice, as_float, as_int
 from .exceptions import InvalidParameterError, ModelFileError
 
 __all__ = ["CartClassifier", "CartRegressor"]

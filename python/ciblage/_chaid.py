@@ -134,7 +134,7 @@ class _ChaidBase(TreeEstimator):
             if g is None:
                 continue
             kids = table.loc[table["parent"] == parent, "node"].tolist()
-            for kid, cats in zip(kids, g):
+            for kid, cats in zip(kids, g, strict=True):
                 branch[int(kid)] = ", ".join("<missing>" if c is None else c for c in cats)
         nodes = []
         for row in table.itertuples():
@@ -197,10 +197,10 @@ class _ChaidBase(TreeEstimator):
         classes = getattr(self, "classes_", None)
         outcome = np.asarray(self.tree_.node_class()) if classes is not None else np.asarray(self.tree_.node_mean())
         kids: dict[int, list[int]] = {}
-        for node, parent in zip(table["node"], table["parent"]):
+        for node, parent in zip(table["node"], table["parent"], strict=True):
             if parent == parent:  # not NaN: the root has no parent
                 kids.setdefault(int(parent), []).append(int(node))
-        split = dict(zip(table["node"].astype(int), table["split"]))
+        split = dict(zip(table["node"].astype(int), table["split"], strict=True))
         lines: list[str] = []
 
         def walk(node: int, depth: int) -> None:
@@ -212,7 +212,7 @@ class _ChaidBase(TreeEstimator):
                     leaf = f"value: [{outcome[node]:.{digits}f}]"
                 lines.append("|   " * depth + "|--- " + leaf)
                 return
-            for kid, cats in zip(children, groups[node] or []):
+            for kid, cats in zip(children, groups[node] or [], strict=True):
                 shown = ", ".join("<missing>" if c is None else str(c) for c in cats)
                 lines.append("|   " * depth + f"|--- {split[node]} in {{{shown}}}")
                 walk(kid, depth + 1)
@@ -224,7 +224,7 @@ class _ChaidBase(TreeEstimator):
         """The rule of every leaf, as text."""
         n = self.nodes()
         leaves = n[n["split"] == ""]
-        return [f"node {i}: {r}" for i, r in zip(leaves["node"], leaves["rule"])]
+        return [f"node {i}: {r}" for i, r in zip(leaves["node"], leaves["rule"], strict=True)]
 
     def sql_rules(self) -> list[str]:
         """The SQL WHERE condition of every node (leaves included), in node order."""

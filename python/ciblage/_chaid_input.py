@@ -174,7 +174,7 @@ def apply_codes(predictors: list[Any], cols: list[Any]) -> list[np.ndarray]:
     import pandas as pd
 
     coded = []
-    for (name, _kind, labels, edges), c in zip(predictors, cols):
+    for (name, _kind, labels, edges), c in zip(predictors, cols, strict=True):
         if edges is not None:
             values = est.numeric_column(c, " for a continuous predictor")
             # NaN is a missing value; an infinity is refused, as at fit.

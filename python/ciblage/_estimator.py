@@ -157,7 +157,7 @@ def is_time_column(col: Any) -> bool:
         return False
     if dtype.kind in "mM" or isinstance(dtype, (pd.PeriodDtype, pd.DatetimeTZDtype)):
         return True
-    if dtype == object:
+    if dtype == np.dtype(object):
         return pd.api.types.infer_dtype(col, skipna=True) in _TIME_KINDS
     return False
 

@@ -12,10 +12,10 @@ from . import _native
 from ._params import as_float, as_int, as_str
 from ._report import make_report, warn_left_out
 from ._tables import (
+    as_timezone,
     attach_report,
     column_arg,
     float_list,
-    as_timezone,
     from_arrow,
     html_summary,
     iso_date,

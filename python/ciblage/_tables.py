@@ -20,7 +20,6 @@ from .exceptions import (
     InvalidParameterError,
 )
 
-
 _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError,
                  OverflowError)
 
