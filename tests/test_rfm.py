@@ -13,7 +13,11 @@ K = 5
 
 def pandas_rfm_values(tx: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Recency (calendar days), frequency (rows), monetary (sum), per customer."""
-    days = tx["timestamp"].dt.tz_convert(None).dt.normalize() if tx["timestamp"].dt.tz is not None else tx["timestamp"].dt.normalize()
+    days = (
+        tx["timestamp"].dt.tz_convert(None).dt.normalize()
+        if tx["timestamp"].dt.tz is not None
+        else tx["timestamp"].dt.normalize()
+    )
     g = tx.assign(day=days).groupby("customer_id")
     out = g.agg(last=("day", "max"), first=("day", "min"), frequency=("amount", "size"), monetary=("amount", "sum"))
     out["recency_days"] = (as_of - out["last"]).dt.days
@@ -238,11 +242,13 @@ def test_lifetimes_mapping_in_docs(synthetic: pd.DataFrame) -> None:
     tx = synthetic[synthetic["timestamp"].dt.tz_convert(None).dt.normalize() <= end]
     day = tx["timestamp"].dt.tz_convert(None).dt.normalize()
     g = tx.assign(day=day).groupby("customer_id")["day"]
-    ref = pd.DataFrame({
-        "frequency": g.nunique() - 1,
-        "recency": (g.max() - g.min()).dt.days,
-        "T": (end - g.min()).dt.days,
-    }).sort_index()
+    ref = pd.DataFrame(
+        {
+            "frequency": g.nunique() - 1,
+            "recency": (g.max() - g.min()).dt.days,
+            "T": (end - g.min()).dt.days,
+        }
+    ).sort_index()
     np.testing.assert_array_equal(out["frequency"] - 1, ref["frequency"])
     np.testing.assert_array_equal(out["tenure_days"] - out["recency_days"], ref["recency"])
     np.testing.assert_array_equal(out["tenure_days"], ref["T"])

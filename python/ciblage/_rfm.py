@@ -37,9 +37,7 @@ def _segment_table(segments: Any) -> Any:
     if isinstance(segments, (str, os.PathLike)):
         path = os.fspath(segments)
         if not path.lower().endswith((".toml", ".json")):
-            raise InvalidParameterError(
-                f"invalid parameter segments: expected a .json or .toml file, got {path!r}"
-            )
+            raise InvalidParameterError(f"invalid parameter segments: expected a .json or .toml file, got {path!r}")
         text = read_text(path, "segments", SegmentTableError)
         try:
             if path.lower().endswith(".toml"):
