@@ -4,13 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MATURIN := VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin
 export CARGO_TERM_COLOR := never
+# Python sources that ruff lints and checks the formatting of.
+PY_SRC := python tests benches/python examples
 
 .PHONY: demo test lint rust-test python-test develop develop-release bench fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "maturin>=1.9,<2" "pytest>=8" "hypothesis>=6.100" "pandas>=2.2" "polars>=1.0" "pyarrow>=15" "numpy>=1.24" "mypy>=1.10" "scikit-learn>=1.5" "CHAID==5.5.1"
+	$(PY) -m pip install -q "maturin>=1.9,<2" "pytest>=8" "hypothesis>=6.100" "pandas>=2.2" "polars>=1.0" "pyarrow>=15" "numpy>=1.24" "mypy>=1.10" "scikit-learn>=1.5" "CHAID==5.5.1" "ruff>=0.17,<0.18"
 	touch $@
 
 develop: $(VENV)/.installed
@@ -22,9 +24,11 @@ develop-release: $(VENV)/.installed
 demo: develop-release
 	$(PY) examples/tour.py
 
-lint:
+lint: $(VENV)/.installed
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	$(VENV)/bin/ruff check $(PY_SRC)
+	$(VENV)/bin/ruff format --check $(PY_SRC)
 
 rust-test:
 	cargo test --workspace

@@ -16,8 +16,10 @@ def main() -> None:
     print(f"ciblage {ciblage.__version__}\n")
     t0 = time.perf_counter()
     tx = ciblage.datasets.transactions(customers=20_000, transactions=200_000, library="pandas")
-    print(f"Bundled synthetic data: {len(tx):,} transactions of {tx['customer_id'].nunique():,} customers "
-          f"({time.perf_counter() - t0:.2f} s to generate)")
+    print(
+        f"Bundled synthetic data: {len(tx):,} transactions of {tx['customer_id'].nunique():,} customers "
+        f"({time.perf_counter() - t0:.2f} s to generate)"
+    )
     print(tx.head(), "\n")
 
     t0 = time.perf_counter()
@@ -27,8 +29,18 @@ def main() -> None:
     print("Customers (first rows):")
     print(result.customers.head(8), "\n")
     print("Segments:")
-    seg = result.segments[["segment", "customers", "customer_share", "orders", "revenue",
-                           "revenue_share", "average_order_value", "mean_recency_days"]]
+    seg = result.segments[
+        [
+            "segment",
+            "customers",
+            "customer_share",
+            "orders",
+            "revenue",
+            "revenue_share",
+            "average_order_value",
+            "mean_recency_days",
+        ]
+    ]
     print(seg.round(3).to_string(index=False), "\n")
     print("Thresholds (R rfm style):")
     print(result.thresholds.to_string(index=False), "\n")
@@ -40,8 +52,9 @@ def main() -> None:
     print(rfa.segments[["segment", "customers", "revenue"]].to_string(index=False), "\n")
 
     coverage = ciblage.SegmentTable.classic().coverage(5)
-    print("The classic table's rules that never win (shadowed by earlier ones):",
-          ", ".join(coverage["unreachable"]), "\n")
+    print(
+        "The classic table's rules that never win (shadowed by earlier ones):", ", ".join(coverage["unreachable"]), "\n"
+    )
 
     print("Value tiers, Pareto style (5 % best, 15 % standard, 80 % small):")
     tiers = ciblage.value_tiers(result.customers, value="monetary")
@@ -50,8 +63,10 @@ def main() -> None:
     print("ABC classes by cumulative revenue (80 % / 95 %):")
     print(abc.summary[["tier", "customers", "share_of_customers", "share_of_value"]].round(3).to_string(index=False))
     conc = ciblage.concentration(result.customers)
-    print(f"Gini {conc.gini:.3f}; the top 20 % of customers make {conc.top_share(0.2):.1%} of revenue; "
-          f"80 % of revenue comes from {conc.customers_for_value(0.8):.1%} of customers\n")
+    print(
+        f"Gini {conc.gini:.3f}; the top 20 % of customers make {conc.top_share(0.2):.1%} of revenue; "
+        f"80 % of revenue comes from {conc.customers_for_value(0.8):.1%} of customers\n"
+    )
 
     t0 = time.perf_counter()
     # The data end on 2024-01-01: analyse whole quarters only.
@@ -64,8 +79,10 @@ def main() -> None:
     print(ret.cohorts("survival").round(2).to_string(index=False, na_rep=""), "\n")
 
     flags = ciblage.churn_flags(tx, rule="median_gap", multiple=3.0, fallback_days=365)
-    print(f"Churn flags (silence > 3 x own median gap): {int(flags['churned'].sum()):,} of {len(flags):,} "
-          "customers churned\n")
+    print(
+        f"Churn flags (silence > 3 x own median gap): {int(flags['churned'].sum()):,} of {len(flags):,} "
+        "customers churned\n"
+    )
 
     earlier = ciblage.rfm(tx, as_of="2023-06-30")
     moves = ciblage.migration(earlier, result.customers)
@@ -78,10 +95,12 @@ def main() -> None:
     # of the last 90 days against the 90 before.
     customers = ciblage.lifecycle.customer_state(tx, today="2024-01-01", window_days=90)
     # Past contacts: every customer reached a few times over the last 40 days.
-    history = pd.DataFrame({
-        "customer_id": customers["customer_id"].sample(30_000, replace=True, random_state=1).to_numpy(),
-        "date": pd.Timestamp("2024-01-01") - pd.to_timedelta(range(30_000), unit="D") % pd.Timedelta(days=40),
-    })
+    history = pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"].sample(30_000, replace=True, random_state=1).to_numpy(),
+            "date": pd.Timestamp("2024-01-01") - pd.to_timedelta(range(30_000), unit="D") % pd.Timedelta(days=40),
+        }
+    )
     t0 = time.perf_counter()
     life = ciblage.lifecycle.evaluate(customers, history=history, today="2024-01-01")
     print(f"Lifecycle stages and actions, default rules ({(time.perf_counter() - t0) * 1000:.0f} ms):")
@@ -101,15 +120,19 @@ def main() -> None:
     X = before[["r_score", "f_score", "m_score"]]
     y = before["customer_id"].isin(later).map({True: "buys again", False: "silent"})
     t0 = time.perf_counter()
-    tree = ciblage.ChaidClassifier(max_depth=2, min_parent=1000, min_child=300,
-                                   column_types={c: "ordinal" for c in X.columns}).fit(X, y)
+    tree = ciblage.ChaidClassifier(
+        max_depth=2, min_parent=1000, min_child=300, column_types={c: "ordinal" for c in X.columns}
+    ).fit(X, y)
     print(f"CHAID: who buys again next quarter ({(time.perf_counter() - t0) * 1000:.0f} ms):")
     nodes = tree.nodes()
     rate = tree.predict_proba(X)[:, list(tree.classes_).index("buys again")]
     leaves = pd.DataFrame({"node": tree.apply(X), "rate": rate}).groupby("node")["rate"].first()
     nodes["response"] = nodes["node"].map(leaves)
-    print(nodes[["node", "depth", "n", "split", "ln_p_adjusted", "response", "rule"]]
-          .to_string(index=False, na_rep="", float_format=lambda v: f"{v:.3g}"))
+    print(
+        nodes[["node", "depth", "n", "split", "ln_p_adjusted", "response", "rule"]].to_string(
+            index=False, na_rep="", float_format=lambda v: f"{v:.3g}"
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -11,9 +11,7 @@ from hypothesis import HealthCheck, settings
 import ciblage
 
 settings.register_profile("fast", max_examples=25, deadline=None)
-settings.register_profile(
-    "slow", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+settings.register_profile("slow", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
 
 

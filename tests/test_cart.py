@@ -51,14 +51,29 @@ def test_iris_reference_numbers() -> None:
     assert (m.tree_.feature[0], m.tree_.threshold[0]) == (3, 0.800000011920929)
     assert m.tree_.impurity[0] == 0.6666666666666667
     path = m.cost_complexity_pruning_path(X, y)["ccp_alphas"]
-    assert list(path) == [0, 0.006521739130434777, 0.008888888888888889, 0.013055555555555572,
-                          0.02966049382716049, 0.25979602791196993, 0.3333333333333334]
+    assert list(path) == [
+        0,
+        0.006521739130434777,
+        0.008888888888888889,
+        0.013055555555555572,
+        0.02966049382716049,
+        0.25979602791196993,
+        0.3333333333333334,
+    ]
 
 
-@pytest.mark.parametrize("params", [
-    {}, {"max_depth": 3}, {"min_samples_leaf": 5}, {"min_samples_split": 20},
-    {"min_impurity_decrease": 0.01}, {"min_weight_fraction_leaf": 0.05}, {"criterion": "entropy"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"max_depth": 3},
+        {"min_samples_leaf": 5},
+        {"min_samples_split": 20},
+        {"min_impurity_decrease": 0.01},
+        {"min_weight_fraction_leaf": 0.05},
+        {"criterion": "entropy"},
+    ],
+)
 def test_breast_cancer_parameters_and_pruning_path(params: dict) -> None:
     X, y = load_breast_cancer(return_X_y=True)
     Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=0)
@@ -99,8 +114,10 @@ def test_diabetes_regression_and_weights() -> None:
     # Integer sample weights: identical to sklearn's weighted tree.
     Xc, yc = make_classification(n_samples=400, n_features=6, random_state=1)
     w = np.random.default_rng(0).integers(1, 4, len(yc)).astype(float)
-    assert_same_tree(ciblage.CartClassifier(random_state=3).fit(Xc, yc, sample_weight=w),
-                     DecisionTreeClassifier(random_state=3).fit(Xc, yc, sample_weight=w))
+    assert_same_tree(
+        ciblage.CartClassifier(random_state=3).fit(Xc, yc, sample_weight=w),
+        DecisionTreeClassifier(random_state=3).fit(Xc, yc, sample_weight=w),
+    )
 
 
 def test_pickle_and_errors() -> None:
@@ -258,8 +275,10 @@ def test_sklearn_conventions_without_importing_sklearn() -> None:
 
 
 @pytest.mark.parametrize("max_leaf_nodes", [2, 3, 8, 25])
-@pytest.mark.parametrize("extra", [{}, {"max_depth": 3}, {"max_features": 0.5, "random_state": 4},
-                                   {"min_samples_leaf": 5, "criterion": "entropy"}])
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"max_depth": 3}, {"max_features": 0.5, "random_state": 4}, {"min_samples_leaf": 5, "criterion": "entropy"}],
+)
 def test_max_leaf_nodes_grows_best_first_as_sklearn(max_leaf_nodes: int, extra: dict) -> None:
     X, y = load_breast_cancer(return_X_y=True)
     params = {"random_state": 0, **extra, "max_leaf_nodes": max_leaf_nodes}
@@ -297,8 +316,9 @@ def _with_missing(X: np.ndarray, share: float, seed: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("share", [0.05, 0.3])
-@pytest.mark.parametrize("params", [{}, {"max_depth": 4, "criterion": "entropy"}, {"min_samples_leaf": 7},
-                                    {"max_leaf_nodes": 12}])
+@pytest.mark.parametrize(
+    "params", [{}, {"max_depth": 4, "criterion": "entropy"}, {"min_samples_leaf": 7}, {"max_leaf_nodes": 12}]
+)
 def test_missing_values_as_sklearn(share: float, params: dict) -> None:
     # Missing values (NaN): the direction learned per split, as scikit-learn ≥ 1.3.
     X, y = load_breast_cancer(return_X_y=True)
@@ -379,7 +399,10 @@ def test_cost_complexity_cv_against_sklearn_folds(task: str) -> None:
         ours, theirs = ciblage.CartClassifier(random_state=0), DecisionTreeClassifier(random_state=0)
     else:
         X, y = load_diabetes(return_X_y=True)
-        ours, theirs = ciblage.CartRegressor(random_state=0, max_depth=6), DecisionTreeRegressor(random_state=0, max_depth=6)
+        ours, theirs = (
+            ciblage.CartRegressor(random_state=0, max_depth=6),
+            DecisionTreeRegressor(random_state=0, max_depth=6),
+        )
     table = ours.cost_complexity_cv(X, y, cv=5, random_state=3)
     path = theirs.cost_complexity_pruning_path(X, y)
     alphas = path["ccp_alphas"]
@@ -394,7 +417,7 @@ def test_cost_complexity_cv_against_sklearn_folds(task: str) -> None:
             m = type(theirs)(**{**theirs.get_params(), "ccp_alpha": a}).fit(X[train], y[train])
             pred = m.predict(X[held])
             losses[j, held] = (pred != y[held]) if task == "classifier" else (pred - y[held]) ** 2
-    root = (np.sum(y != np.bincount(y).argmax()) if task == "classifier" else np.sum((y - y.mean()) ** 2))
+    root = np.sum(y != np.bincount(y).argmax()) if task == "classifier" else np.sum((y - y.mean()) ** 2)
     np.testing.assert_allclose(table["xerror"], losses.sum(axis=1) / root, rtol=1e-9)
     # The 1-SE row: the smallest tree within one standard error of the minimum.
     best = table["xerror"].idxmin()
@@ -443,7 +466,7 @@ def test_categorical_columns_split_by_subsets() -> None:
 
     def gini(rows: list[str]) -> float:
         c = counts.loc[rows].sum()
-        return float(c.sum() - (c ** 2).sum() / c.sum())
+        return float(c.sum() - (c**2).sum() / c.sum())
 
     splits = [set(s) for k in range(1, 5) for s in combinations(names, k)]
     best = min(splits, key=lambda s: gini(sorted(s)) + gini(sorted(set(names) - s)))
@@ -520,7 +543,7 @@ def test_categorical_with_best_first_pruning_and_paths(params: dict) -> None:
     rng = np.random.default_rng(1)
     region = rng.choice(list("abcdefg"), 3000)
     age = rng.uniform(18, 80, 3000)
-    rate = pd.Series(region).map(dict(zip("abcdefg", [.1, .9, .2, .8, .3, .7, .5]))).to_numpy()
+    rate = pd.Series(region).map(dict(zip("abcdefg", [0.1, 0.9, 0.2, 0.8, 0.3, 0.7, 0.5], strict=True))).to_numpy()
     y = (rng.random(3000) < rate * age / 80).astype(int)
     X = pd.DataFrame({"region": region, "age": age})
     m = ciblage.CartClassifier(**params).fit(X, y)

@@ -25,8 +25,10 @@ def assert_same_tree(ours, theirs, *, exact: bool = True) -> None:
         np.testing.assert_allclose(values, theirs.tree_.value[:, 0, 0], rtol=1e-12)
 
 
-@pytest.mark.parametrize("params", [{}, {"max_depth": 3}, {"min_samples_leaf": 5},
-                                    {"max_leaf_nodes": 12}, {"max_features": 4, "random_state": 2}])
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"max_depth": 3}, {"min_samples_leaf": 5}, {"max_leaf_nodes": 12}, {"max_features": 4, "random_state": 2}],
+)
 def test_diabetes_trees_are_sklearns(params: dict) -> None:
     # Integer targets (25..346) and unit weights: every sum is exact in both
     # tools, so ties between candidates break the same way.

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import pickle
-from pathlib import Path
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -66,12 +66,18 @@ def test_matches_the_chaid_package_under_its_preset(seed: int) -> None:
     df["y"] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
     cols = ["a", "b", "c"]
     theirs = package_tree(df, cols, alpha_merge=0.05, max_depth=2, min_parent_node_size=30, min_child_node_size=30)
-    ours = ciblage.ChaidClassifier(preset="chaid_package", alpha_merge=0.05, max_depth=2, min_parent=30,
-                                   min_child=30, column_types={c: "nominal" for c in cols}).fit(df[cols], df["y"])
+    ours = ciblage.ChaidClassifier(
+        preset="chaid_package",
+        alpha_merge=0.05,
+        max_depth=2,
+        min_parent=30,
+        min_child=30,
+        column_types={c: "nominal" for c in cols},
+    ).fit(df[cols], df["y"])
     nodes = ours.nodes()
     groups = ours.tree_.groups()
     assert len(nodes) == len(theirs.tree_store)
-    for node, row, g in zip(theirs.tree_store, nodes.itertuples(), groups):
+    for node, row, g in zip(theirs.tree_store, nodes.itertuples(), groups, strict=True):
         assert sum(node.members.values()) == row.n
         if node.split is None or node.split.column is None:
             assert row.split == ""
@@ -134,7 +140,7 @@ def test_gains_table_against_pandas(iris) -> None:
     # The SQL of each leaf selects exactly its rows (evaluated with pandas.query
     # after turning SQL into a pandas expression for these simple ranges).
     nodes = m.nodes()
-    for leaf, sql in zip(nodes["node"], nodes["sql"]):
+    for leaf, sql in zip(nodes["node"], nodes["sql"], strict=True):
         if leaf == 0 or nodes.loc[nodes["node"] == leaf, "split"].iloc[0] != "":
             continue
         expr = sql.replace('"', "`").replace(" AND ", " and ")
@@ -151,8 +157,9 @@ def test_regressor_anova_against_scipy() -> None:
     n = 900
     df = pd.DataFrame({"region": rng.choice(["north", "south", "east"], n), "age": rng.uniform(18, 80, n)})
     spend = 50 + 30 * (df["region"] == "east") + 0.5 * df["age"] + rng.normal(0, 10, n)
-    m = ciblage.ChaidRegressor(min_parent=50, min_child=20, max_depth=1,
-                               column_types={"region": "nominal"}).fit(df[["region"]], spend)
+    m = ciblage.ChaidRegressor(min_parent=50, min_child=20, max_depth=1, column_types={"region": "nominal"}).fit(
+        df[["region"]], spend
+    )
     root = m.nodes().iloc[0]
     groups = m.tree_.groups()[0]
     samples = [spend[df["region"].isin([g for g in grp if g is not None])] for grp in groups]
@@ -219,8 +226,9 @@ def test_c7_weighted_min_child_as_the_chaid_package(min_child: float) -> None:
         theirs = Tree.from_numpy(ndarr, y, alpha_merge=0.999, max_depth=5, min_child_node_size=min_child, weights=w)
         store = theirs.tree_store
     X = pd.DataFrame(ndarr, columns=["0", "1", "2", "3"]).astype(str)
-    ours = ciblage.ChaidClassifier(preset="chaid_package", alpha_merge=0.999, max_depth=5,
-                                   min_child=min_child).fit(X, y, sample_weight=w)
+    ours = ciblage.ChaidClassifier(preset="chaid_package", alpha_merge=0.999, max_depth=5, min_child=min_child).fit(
+        X, y, sample_weight=w
+    )
     nodes = ours.nodes()
     expected_nodes = {10.7: 4, 11.5: 3, 5: 4, 31: 1}[min_child]
     assert len(nodes) == len(store) == expected_nodes

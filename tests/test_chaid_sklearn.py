@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import re
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -123,11 +124,14 @@ def test_grid_search_as_a_manual_loop(iris) -> None:
     means = {}
     for depth in grid["max_depth"]:
         for alpha in grid["alpha_merge"]:
-            scores = _manual_cv(lambda: ChaidClassifier(max_depth=depth, alpha_merge=alpha, **SMALL),
-                                X, y, folds, _accuracy)
+            scores = _manual_cv(
+                partial(ChaidClassifier, max_depth=depth, alpha_merge=alpha, **SMALL), X, y, folds, _accuracy
+            )
             means[(depth, alpha)] = scores.mean()
-    got = {(p["max_depth"], p["alpha_merge"]): s
-           for p, s in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"])}
+    got = {
+        (p["max_depth"], p["alpha_merge"]): s
+        for p, s in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"], strict=True)
+    }
     assert got.keys() == means.keys()
     for key in means:
         assert got[key] == pytest.approx(means[key], abs=1e-15)
@@ -142,8 +146,8 @@ def test_grid_search_regressor_over_depth(diabetes) -> None:
     X, y = diabetes
     folds = KFold(n_splits=3, shuffle=True, random_state=2)
     search = GridSearchCV(ChaidRegressor(**SMALL), {"max_depth": [1, 2]}, cv=folds).fit(X, y)
-    for p, s in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"]):
-        expected = _manual_cv(lambda: ChaidRegressor(max_depth=p["max_depth"], **SMALL), X, y, folds, _r2)
+    for p, s in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"], strict=True):
+        expected = _manual_cv(partial(ChaidRegressor, max_depth=p["max_depth"], **SMALL), X, y, folds, _r2)
         assert s == pytest.approx(expected.mean(), rel=1e-12)
 
 
@@ -193,6 +197,7 @@ def test_pickle_keeps_scores(iris) -> None:
 
 # ---- errors: typed, naming the argument, for both estimators --------------------
 
+
 def _fitted(cls):
     X, y = load_iris(as_frame=True, return_X_y=True)
     return cls(**SMALL).fit(X, y), X, y.to_numpy()
@@ -235,40 +240,98 @@ def test_classifier_only_methods_not_fitted(method) -> None:
 CASES = [
     (ChaidClassifier, lambda m, X, y: m.score(X, y[:-1]), InvalidInputError, r"^y: expected 150 values"),
     (ChaidRegressor, lambda m, X, y: m.score(X, y[:-1]), InvalidInputError, r"^y: expected 150 values"),
-    (ChaidClassifier, lambda m, X, y: m.score(X, y, sample_weight=-np.ones(len(y))), InvalidParameterError,
-     r"sample_weight: negative weight"),
-    (ChaidRegressor, lambda m, X, y: m.score(X, y, sample_weight=np.zeros(len(y))), InvalidParameterError,
-     r"sample_weight: every weight is zero"),
-    (ChaidClassifier, lambda m, X, y: m.score(X, y, sample_weight=np.ones(3)), InvalidInputError,
-     r"^sample_weight: expected a 1-D array of 150 weights"),
-    (ChaidRegressor, lambda m, X, y: m.score(X, y, sample_weight=np.full(len(y), np.nan)), InvalidInputError,
-     r"^sample_weight: non-finite value NaN at row 0"),
-    (ChaidRegressor, lambda m, X, y: m.score(X, np.array(["a"] * len(y))), InvalidInputError,
-     r"^y: cannot be read as numbers: text"),
-    (ChaidRegressor, lambda m, X, y: m.score(X, np.full(len(y), np.inf)), InvalidInputError,
-     r"^y: non-finite value inf at row 0"),
-    (ChaidClassifier, lambda m, X, y: m.score(X, np.array([None] * len(y), dtype=object)), InvalidInputError,
-     r"^y: missing class label"),
-    (ChaidClassifier, lambda m, X, y: m.predict(X.iloc[:, :2]), InvalidInputError,
-     r"X has 2 features, but ChaidClassifier is expecting 4 features as input"),
-    (ChaidRegressor, lambda m, X, y: m.predict(X.to_numpy()[:, :3]), InvalidInputError,
-     r"X has 3 features, but ChaidRegressor is expecting 4 features as input"),
-    (ChaidRegressor, lambda m, X, y: m.predict_proba(X), InvalidParameterError,
-     r"invalid parameter predict_proba: a regression tree has no class probabilities"),
-    (ChaidRegressor, lambda m, X, y: m.predict_log_proba(X), InvalidParameterError,
-     r"invalid parameter predict_log_proba"),
-    (ChaidClassifier, lambda m, X, y: m.set_params(depth=3), InvalidParameterError,
-     r"invalid parameter depth: ChaidClassifier has no such parameter"),
-    (ChaidRegressor, lambda m, X, y: m.set_params(criterion="gini"), InvalidParameterError,
-     r"invalid parameter criterion: ChaidRegressor has no such parameter"),
-    (ChaidClassifier, lambda m, X, y: m.export_text(decimals=-1), InvalidParameterError,
-     r"invalid parameter decimals"),
-    (ChaidRegressor, lambda m, X, y: m.export_text(decimals="2"), InvalidParameterError,
-     r"invalid parameter decimals"),
-    (ChaidClassifier, lambda m, X, y: clone(m).set_params(max_depth=-1).fit(X, y), InvalidParameterError,
-     r"invalid parameter max_depth"),
-    (ChaidClassifier, lambda m, X, y: clone(m).set_params(alpha_merge=1.5).fit(X, y), InvalidParameterError,
-     r"invalid parameter alpha_merge"),
+    (
+        ChaidClassifier,
+        lambda m, X, y: m.score(X, y, sample_weight=-np.ones(len(y))),
+        InvalidParameterError,
+        r"sample_weight: negative weight",
+    ),
+    (
+        ChaidRegressor,
+        lambda m, X, y: m.score(X, y, sample_weight=np.zeros(len(y))),
+        InvalidParameterError,
+        r"sample_weight: every weight is zero",
+    ),
+    (
+        ChaidClassifier,
+        lambda m, X, y: m.score(X, y, sample_weight=np.ones(3)),
+        InvalidInputError,
+        r"^sample_weight: expected a 1-D array of 150 weights",
+    ),
+    (
+        ChaidRegressor,
+        lambda m, X, y: m.score(X, y, sample_weight=np.full(len(y), np.nan)),
+        InvalidInputError,
+        r"^sample_weight: non-finite value NaN at row 0",
+    ),
+    (
+        ChaidRegressor,
+        lambda m, X, y: m.score(X, np.array(["a"] * len(y))),
+        InvalidInputError,
+        r"^y: cannot be read as numbers: text",
+    ),
+    (
+        ChaidRegressor,
+        lambda m, X, y: m.score(X, np.full(len(y), np.inf)),
+        InvalidInputError,
+        r"^y: non-finite value inf at row 0",
+    ),
+    (
+        ChaidClassifier,
+        lambda m, X, y: m.score(X, np.array([None] * len(y), dtype=object)),
+        InvalidInputError,
+        r"^y: missing class label",
+    ),
+    (
+        ChaidClassifier,
+        lambda m, X, y: m.predict(X.iloc[:, :2]),
+        InvalidInputError,
+        r"X has 2 features, but ChaidClassifier is expecting 4 features as input",
+    ),
+    (
+        ChaidRegressor,
+        lambda m, X, y: m.predict(X.to_numpy()[:, :3]),
+        InvalidInputError,
+        r"X has 3 features, but ChaidRegressor is expecting 4 features as input",
+    ),
+    (
+        ChaidRegressor,
+        lambda m, X, y: m.predict_proba(X),
+        InvalidParameterError,
+        r"invalid parameter predict_proba: a regression tree has no class probabilities",
+    ),
+    (
+        ChaidRegressor,
+        lambda m, X, y: m.predict_log_proba(X),
+        InvalidParameterError,
+        r"invalid parameter predict_log_proba",
+    ),
+    (
+        ChaidClassifier,
+        lambda m, X, y: m.set_params(depth=3),
+        InvalidParameterError,
+        r"invalid parameter depth: ChaidClassifier has no such parameter",
+    ),
+    (
+        ChaidRegressor,
+        lambda m, X, y: m.set_params(criterion="gini"),
+        InvalidParameterError,
+        r"invalid parameter criterion: ChaidRegressor has no such parameter",
+    ),
+    (ChaidClassifier, lambda m, X, y: m.export_text(decimals=-1), InvalidParameterError, r"invalid parameter decimals"),
+    (ChaidRegressor, lambda m, X, y: m.export_text(decimals="2"), InvalidParameterError, r"invalid parameter decimals"),
+    (
+        ChaidClassifier,
+        lambda m, X, y: clone(m).set_params(max_depth=-1).fit(X, y),
+        InvalidParameterError,
+        r"invalid parameter max_depth",
+    ),
+    (
+        ChaidClassifier,
+        lambda m, X, y: clone(m).set_params(alpha_merge=1.5).fit(X, y),
+        InvalidParameterError,
+        r"invalid parameter alpha_merge",
+    ),
 ]
 
 
@@ -429,9 +492,11 @@ def test_chaid_does_not_import_sklearn() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, ciblage, pandas as pd; "
-            "m = ciblage.ChaidClassifier(min_parent=2, min_child=1); "
-            "m.fit(pd.DataFrame({'a': list('xyxy')}), [0, 1, 0, 1]); "
-            "m.score(pd.DataFrame({'a': list('xy')}), [0, 1]); print('sklearn' in sys.modules)")
+    code = (
+        "import sys, ciblage, pandas as pd; "
+        "m = ciblage.ChaidClassifier(min_parent=2, min_child=1); "
+        "m.fit(pd.DataFrame({'a': list('xyxy')}), [0, 1, 0, 1]); "
+        "m.score(pd.DataFrame({'a': list('xy')}), [0, 1]); print('sklearn' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -105,7 +105,7 @@ def test_survival_matches_textbook_kaplan_meier(synthetic: pd.DataFrame) -> None
     g = buys.groupby("customer_id")["q"]
     first, last = g.min(), g.max()
     end = tx["timestamp"].max().to_period("Q")
-    life = np.array([(b - a).n + 1 for a, b in zip(first, last)])
+    life = np.array([(b - a).n + 1 for a, b in zip(first, last, strict=True)])
     churned = np.array([(end - b).n >= 2 for b in last])
     expected = kaplan_meier(life, churned, len(r.periods))
     np.testing.assert_allclose(r.survival["survival"].to_numpy(dtype=float), expected, equal_nan=True)

@@ -42,8 +42,11 @@ def test_empty_input() -> None:
 
 
 def test_mismatched_lengths() -> None:
-    data = {"customer_id": np.array([1, 2]), "timestamp": np.array(["2024-01-01"], "datetime64[us]"),
-            "amount": np.array([1.0, 2.0])}
+    data = {
+        "customer_id": np.array([1, 2]),
+        "timestamp": np.array(["2024-01-01"], "datetime64[us]"),
+        "amount": np.array([1.0, 2.0]),
+    }
     with pytest.raises(ColumnTypeError, match="cannot read the mapping as columns"):
         ciblage.rfm(data)
 
@@ -82,14 +85,19 @@ def test_negative_amounts_rejected_by_policy() -> None:
 
 
 def test_missing_column_lists_the_columns() -> None:
-    with pytest.raises(ColumnNotFoundError, match=r'^amount: column "price" not found; the table has \["customer_id", "timestamp", "amount"\]$'):
+    with pytest.raises(
+        ColumnNotFoundError,
+        match=r'^amount: column "price" not found; the table has \["customer_id", "timestamp", "amount"\]$',
+    ):
         ciblage.rfm(tx(), amount="price")
     with pytest.raises(KeyError):
         ciblage.rfm(pa.Table.from_pandas(tx()), customer="client")
 
 
 def test_column_types() -> None:
-    with pytest.raises(ColumnTypeError, match=r'^amount: column "amount" has type (Large)?Utf8(View)?, expected numbers'):
+    with pytest.raises(
+        ColumnTypeError, match=r'^amount: column "amount" has type (Large)?Utf8(View)?, expected numbers'
+    ):
         ciblage.rfm(tx(amount=["1", "2", "3"]))
     with pytest.raises(ColumnTypeError, match=r'^timestamp: column "timestamp" has type .*, expected timestamps'):
         ciblage.rfm(tx(timestamp=["2024-01-01", "2024-01-02", "2024-01-03"]))
@@ -105,7 +113,10 @@ def test_column_types() -> None:
         ({"bins": 12}, r"^invalid parameter bins: expected an integer from 2 to 9, got 12$"),
         ({"bins": 1}, r"^invalid parameter bins: expected an integer from 2 to 9, got 1$"),
         ({"bins": 2.5}, r"^invalid parameter bins: expected an integer"),
-        ({"method": "jenks"}, r'^invalid parameter method: expected "quantile", "rfm_compat" or "equal_count", got "jenks"$'),
+        (
+            {"method": "jenks"},
+            r'^invalid parameter method: expected "quantile", "rfm_compat" or "equal_count", got "jenks"$',
+        ),
         ({"frequency": "weekly"}, r"^invalid parameter frequency"),
         ({"monetary": "profit"}, r"^invalid parameter monetary"),
         ({"monetary": "margin"}, r'^invalid parameter monetary: "margin" needs a cost column'),
@@ -127,25 +138,32 @@ def test_bad_parameters(kwargs, message) -> None:
 
 
 def test_nothing_to_score() -> None:
-    with pytest.raises(InvalidInputError, match=r"^as_of: no transaction left to score on or before 2023-01-01 \(3 rows read, 3 after the reference date"):
+    with pytest.raises(
+        InvalidInputError,
+        match=r"^as_of: no transaction left to score on or before 2023-01-01 \(3 rows read, 3 after the reference date",
+    ):
         ciblage.rfm(tx(), as_of="2023-01-01")
 
 
 def test_segment_tables() -> None:
     with pytest.raises(SegmentTableError, match="unknown field `colour`.*line 1"):
-        ciblage.SegmentTable.from_json('{"segment": [{"name": "A", "recency": [1, 5], "frequency": [1, 5], "monetary": [1, 5], "colour": 1}]}')
+        ciblage.SegmentTable.from_json(
+            '{"segment": [{"name": "A", "recency": [1, 5], "frequency": [1, 5], "monetary": [1, 5], "colour": 1}]}'
+        )
     with pytest.raises(SegmentTableError, match=r"score range \[5, 1\] must satisfy 1 <= low <= high <= 9"):
         ciblage.SegmentTable([("A", (5, 1), (1, 5), (1, 5))])
     with pytest.raises(SegmentTableError, match='segment name "A" is used twice'):
         ciblage.SegmentTable([("A", (1, 5), (1, 5), (1, 5)), ("A", (1, 5), (1, 5), (1, 5))])
     with pytest.raises(SegmentTableError, match="line 2"):
-        ciblage.SegmentTable.from_toml('[[segment]]\nname = 3\n')
+        ciblage.SegmentTable.from_toml("[[segment]]\nname = 3\n")
     with pytest.raises(InvalidParameterError, match="expected a .json or .toml file"):
         ciblage.rfm(tx(), segments=__file__)
 
 
 def test_synthetic_parameters() -> None:
-    with pytest.raises(InvalidParameterError, match="^invalid parameter transactions: must be at least the number of customers"):
+    with pytest.raises(
+        InvalidParameterError, match="^invalid parameter transactions: must be at least the number of customers"
+    ):
         ciblage.datasets.transactions(customers=10, transactions=5)
     with pytest.raises(InvalidParameterError, match="^invalid parameter library"):
         ciblage.datasets.transactions(library="excel")

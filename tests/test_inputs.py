@@ -140,8 +140,13 @@ def test_time_zone_sets_day_boundaries() -> None:
 
 
 def test_as_of_accepts_dates_datetimes_and_strings(small: pd.DataFrame) -> None:
-    for as_of in ["2024-01-20", dt.date(2024, 1, 20), dt.datetime(2024, 1, 20, 15), pd.Timestamp("2024-01-20"),
-                  np.datetime64("2024-01-20")]:
+    for as_of in [
+        "2024-01-20",
+        dt.date(2024, 1, 20),
+        dt.datetime(2024, 1, 20, 15),
+        pd.Timestamp("2024-01-20"),
+        np.datetime64("2024-01-20"),
+    ]:
         result = ciblage.rfm_analysis(small, bins=3, as_of=as_of)
         assert result.as_of == dt.date(2024, 1, 20)
         assert list(result.customers["recency_days"]) == [10, 14, 16]
@@ -171,15 +176,13 @@ def test_gil_is_released_for_concurrent_calls(synthetic: pd.DataFrame) -> None:
 
 
 @given(
-    rows=st.lists(
-        st.tuples(st.integers(0, 30), st.integers(0, 400), st.integers(0, 4000)), min_size=1, max_size=80
-    ),
+    rows=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 400), st.integers(0, 4000)), min_size=1, max_size=80),
     k=st.integers(2, 9),
     method=st.sampled_from(["quantile", "rfm_compat", "equal_count"]),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_invariants(rows, k, method, seed) -> None:
-    ids, days, cents = zip(*rows)
+    ids, days, cents = zip(*rows, strict=True)
     tx = pd.DataFrame(
         {
             "customer_id": list(ids),

@@ -9,7 +9,6 @@ parent's signal to that time.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -84,13 +83,11 @@ CASES = {
         f"for _ in range(1000): ciblage.lifecycle.customer_state(table, today='2024-06-01', {TX})",
     ),
     "lifecycle_evaluate": (
-        SETUP_TRANSACTIONS
-        + f"state = ciblage.lifecycle.customer_state(table, today='2024-06-01', {TX})\n",
+        SETUP_TRANSACTIONS + f"state = ciblage.lifecycle.customer_state(table, today='2024-06-01', {TX})\n",
         "for _ in range(1000): ciblage.lifecycle.evaluate(state, today='2024-06-01')",
     ),
     "value_tiers": (
-        SETUP_TRANSACTIONS
-        + "totals = ciblage.customer_totals(table, customer='customer_id', amount='amount')\n",
+        SETUP_TRANSACTIONS + "totals = ciblage.customer_totals(table, customer='customer_id', amount='amount')\n",
         "for _ in range(1000): ciblage.value_tiers(totals, value='revenue', customer='customer_id')",
     ),
     "customer_totals": (

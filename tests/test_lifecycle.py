@@ -22,8 +22,18 @@ def hand_built() -> pd.DataFrame:
     # One customer per default stage, in the documented test order.
     return pd.DataFrame(
         {
-            "customer_id": ["friend", "former", "unhappy", "sleeper", "silent", "newbie", "star", "leader",
-                            "rising", "regular"],
+            "customer_id": [
+                "friend",
+                "former",
+                "unhappy",
+                "sleeper",
+                "silent",
+                "newbie",
+                "star",
+                "leader",
+                "rising",
+                "regular",
+            ],
             "frequency": [0, 4, 9, 6, 3, 1, 20, 5, 7, 2],
             "recency_days": [np.nan, 731, 10, 20, 181, 5, 3, 30, 15, 100],
             "tenure_days": [np.nan, 1500, 800, 600, 400, 90, 1000, 500, 300, 200],
@@ -38,10 +48,30 @@ def hand_built() -> pd.DataFrame:
 def test_every_default_stage_and_its_action() -> None:
     out = ciblage.lifecycle.evaluate(hand_built(), today=TODAY)
     c = out.customers.set_index("customer_id")
-    assert list(c["stage"]) == ["friends_of_customers", "former", "dissatisfied", "sleepwalker", "inactive",
-                                "new", "best", "lead", "high_potential", "active"]
-    assert list(c["moment"]) == ["recruitment", "win_back", "retention", "retention", "win_back",
-                                 "recruitment", "retention", "development", "development", "retention"]
+    assert list(c["stage"]) == [
+        "friends_of_customers",
+        "former",
+        "dissatisfied",
+        "sleepwalker",
+        "inactive",
+        "new",
+        "best",
+        "lead",
+        "high_potential",
+        "active",
+    ]
+    assert list(c["moment"]) == [
+        "recruitment",
+        "win_back",
+        "retention",
+        "retention",
+        "win_back",
+        "recruitment",
+        "retention",
+        "development",
+        "development",
+        "retention",
+    ]
     assert c.loc["star", "channel"] == "personal" and c.loc["rising", "channel"] == "semi_personal"
     assert c.loc["silent", "actions"] == "reactivation offer"
     assert c.loc["regular", "actions"] == ""
@@ -70,20 +100,24 @@ when = [{ field = "frequency", op = ">=", value = 1 }]
 action = "B"
 """
     )
-    customers = pd.DataFrame({"customer_id": [1, 2, 3], "frequency": [3, 3, 3], "recency_days": [1, 1, 1],
-                              "tenure_days": [500, 500, 500]})
+    customers = pd.DataFrame(
+        {"customer_id": [1, 2, 3], "frequency": [3, 3, 3], "recency_days": [1, 1, 1], "tenure_days": [500, 500, 500]}
+    )
     # Window of 7 days ending 2024-06-30: 06-24 ..= 06-30.
-    history = pd.DataFrame({
-        "customer_id": [1, 2, 2, 3, 99],
-        "date": pd.to_datetime(["2024-06-23", "2024-06-24", "2024-06-30", "2024-07-01", "2024-06-30"]),
-    })
+    history = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 2, 3, 99],
+            "date": pd.to_datetime(["2024-06-23", "2024-06-24", "2024-06-30", "2024-07-01", "2024-06-30"]),
+        }
+    )
     # Customer 99 is not evaluated: his contact is left out, with a warning.
     with pytest.warns(ciblage.exceptions.RowsLeftOutWarning, match="1 customer not evaluated"):
         out = ciblage.lifecycle.evaluate(customers, rules=rules, history=history, today=TODAY)
     # By hand: 06-23 before the window, 06-24 and 06-30 (customer 2) in it,
     # 07-01 after today, customer 99 not evaluated.
     assert out.input_report["history"] == {
-        "rows_read": 5, "rows_used": 2,
+        "rows_read": 5,
+        "rows_used": 2,
         "left_out": {"before_window": 1, "after_today": 1, "customer_not_evaluated": 1},
     }
     c = out.customers.set_index("customer_id")
@@ -97,11 +131,15 @@ action = "B"
 
 
 def test_contract_end_event_from_a_date_column() -> None:
-    customers = pd.DataFrame({
-        "customer_id": [1, 2, 3],
-        "frequency": [5, 5, 5], "recency_days": [10, 10, 10], "tenure_days": [400, 400, 400],
-        "contract_end": pd.to_datetime(["2024-07-30", "2024-07-31", "2024-06-29"]),
-    })
+    customers = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3],
+            "frequency": [5, 5, 5],
+            "recency_days": [10, 10, 10],
+            "tenure_days": [400, 400, 400],
+            "contract_end": pd.to_datetime(["2024-07-30", "2024-07-31", "2024-06-29"]),
+        }
+    )
     d = ciblage.lifecycle.evaluate(customers, today=TODAY).decisions
     # 30 days ahead fires, 31 does not, yesterday does not.
     assert list(d.loc[d["rule"] == "renewal", "customer_id"]) == [1]
@@ -113,7 +151,9 @@ def test_rule_files_rejected_with_line_and_field(tmp_path) -> None:
     with pytest.raises(RuleFileError, match=r"line 5.*unknown field `priorty`"):
         ciblage.lifecycle.evaluate(hand_built(), rules=bad, today=TODAY)
     with pytest.raises(RuleFileError, match=r'rule "x" \(#1, line 2\): when\[0\]: unknown stage'):
-        ciblage.lifecycle.RuleSet.from_toml('version = 1\n[[rule]]\nname = "x"\naction = "y"\nwhen = [{ stage = ["vip"] }]\n')
+        ciblage.lifecycle.RuleSet.from_toml(
+            'version = 1\n[[rule]]\nname = "x"\naction = "y"\nwhen = [{ stage = ["vip"] }]\n'
+        )
     with pytest.raises(RuleFileError, match="unknown field `colour`"):
         ciblage.lifecycle.RuleSet.from_json('{"version": 1, "colour": "red"}')
     with pytest.raises(InvalidParameterError, match="invalid parameter rules"):
@@ -139,18 +179,25 @@ def test_polars_and_errors() -> None:
         ciblage.lifecycle.evaluate(hand_built(), today="someday")
 
 
-@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 900), st.integers(0, 2000), st.integers(0, 2)),
-                min_size=1, max_size=40),
-       st.lists(st.tuples(st.integers(0, 39), st.integers(-40, 3)), max_size=80),
-       st.randoms())
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 900), st.integers(0, 2000), st.integers(0, 2)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.lists(st.tuples(st.integers(0, 39), st.integers(-40, 3)), max_size=80),
+    st.randoms(),
+)
 def test_order_independence_everyone_once_and_cap(rows, contacts, rnd) -> None:
     df = pd.DataFrame(rows, columns=["frequency", "recency_days", "tenure_days", "complaints"])
     df.insert(0, "customer_id", range(len(df)))
     df["tier"] = ["Best", "Standard", "Small"] * (len(df) // 3) + ["Small"] * (len(df) % 3)
-    history = pd.DataFrame({
-        "customer_id": [c for c, _ in contacts],
-        "date": pd.Timestamp(TODAY) + pd.to_timedelta([d for _, d in contacts], unit="D"),
-    })
+    history = pd.DataFrame(
+        {
+            "customer_id": [c for c, _ in contacts],
+            "date": pd.Timestamp(TODAY) + pd.to_timedelta([d for _, d in contacts], unit="D"),
+        }
+    )
     with warnings.catch_warnings():
         # Contacts of ids past the table are left out, with a warning.
         warnings.simplefilter("ignore", ciblage.exceptions.RowsLeftOutWarning)
@@ -167,8 +214,9 @@ def test_order_independence_everyone_once_and_cap(rows, contacts, rnd) -> None:
     }
     assert a.input_report["history"]["rows_used"] == sum(-29 <= d <= 0 for d in known)
     assert sorted(a.customers["customer_id"]) == list(range(len(df)))
-    pd.testing.assert_frame_equal(a.customers.set_index("customer_id").sort_index(),
-                                  b.customers.set_index("customer_id").sort_index())
+    pd.testing.assert_frame_equal(
+        a.customers.set_index("customer_id").sort_index(), b.customers.set_index("customer_id").sort_index()
+    )
     caps = {"sleepwalker": 1, "dissatisfied": 1, "former": 1}
     for _, row in a.customers.iterrows():
         kept = len([x for x in row["actions"].split("; ") if x])

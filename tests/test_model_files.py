@@ -76,7 +76,11 @@ def _pop(key: str) -> Callable[[dict[str, Any]], None]:
 
 
 CART_CASES = [
-    ("child out of range", _set("children_left/0", 17), r"CART model: children_left\[0\]: child index 17 out of range \(\d+ nodes\)"),
+    (
+        "child out of range",
+        _set("children_left/0", 17),
+        r"CART model: children_left\[0\]: child index 17 out of range \(\d+ nodes\)",
+    ),
     ("negative child", _set("children_right/0", -5), r"children_right\[0\]: child index -5 out of range"),
     ("own child", _set("children_left/1", 1), r"children_left\[1\]: child index 1 does not come after"),
     ("cycle to the root", _set("children_right/1", 0), r"children_right\[1\]: child index 0 does not come after"),
@@ -92,10 +96,27 @@ CART_CASES = [
     ("missing key", lambda d: d.pop("feature"), r"feature: missing field"),
     ("unknown key", _set("colour", "red"), r"colour: unknown field"),
     ("negative weight", _set("weighted_n_node_samples/1", -3.0), r"weighted_n_node_samples\[1\]: negative weight"),
-    ("no nodes", lambda d: d.update({k: [] for k in ("children_left", "children_right", "feature", "threshold",
-                                                     "missing_go_to_left", "categories", "impurity",
-                                                     "n_node_samples", "weighted_n_node_samples", "value")}),
-     r"no node"),
+    (
+        "no nodes",
+        lambda d: d.update(
+            {
+                k: []
+                for k in (
+                    "children_left",
+                    "children_right",
+                    "feature",
+                    "threshold",
+                    "missing_go_to_left",
+                    "categories",
+                    "impurity",
+                    "n_node_samples",
+                    "weighted_n_node_samples",
+                    "value",
+                )
+            }
+        ),
+        r"no node",
+    ),
 ]
 
 
@@ -112,12 +133,28 @@ def test_cart_json_and_pickle_edits_are_refused(cart: Any, label: str, change: A
 
 
 CHAID_CASES = [
-    ("child out of range", _set("nodes/0/children/0", 99), r"CHAID model: nodes\[0\]\.children\[0\]: child index 99 out of range"),
+    (
+        "child out of range",
+        _set("nodes/0/children/0", 99),
+        r"CHAID model: nodes\[0\]\.children\[0\]: child index 99 out of range",
+    ),
     ("negative child", _set("nodes/0/children/0", -1), r"nodes\[0\]\.children\[0\]: invalid value"),
     ("own child", _set("nodes/0/children/0", 0), r"nodes\[0\]\.children\[0\]: node 0 names parent"),
-    ("split predictor", _set("nodes/0/split/predictor", 5), r"nodes\[0\]\.split\.predictor: predictor index 5 out of range \(2 predictors\)"),
-    ("group code", _set("nodes/0/split/groups/0/0", 40), r"nodes\[0\]\.split\.groups\[0\]: category code 40 out of range"),
-    ("empty bins", lambda d: d["predictors"][1].update({"encoder": {"bins": []}}), r"predictors\[1\]\.encoder: 0 entries for \d+ labels"),
+    (
+        "split predictor",
+        _set("nodes/0/split/predictor", 5),
+        r"nodes\[0\]\.split\.predictor: predictor index 5 out of range \(2 predictors\)",
+    ),
+    (
+        "group code",
+        _set("nodes/0/split/groups/0/0", 40),
+        r"nodes\[0\]\.split\.groups\[0\]: category code 40 out of range",
+    ),
+    (
+        "empty bins",
+        lambda d: d["predictors"][1].update({"encoder": {"bins": []}}),
+        r"predictors\[1\]\.encoder: 0 entries for \d+ labels",
+    ),
     ("short labels", lambda d: d["predictors"][0]["labels"].pop(), r"predictors\[0\]\.encoder: 4 entries for 3 labels"),
     ("short counts", lambda d: d["nodes"][2]["counts"].pop(), r"nodes\[2\]\.counts: 1 numbers, expected 2"),
     ("depth", _set("nodes/1/depth", 5), r"nodes\[1\]\.depth: 5 under a parent of depth 0"),
@@ -143,8 +180,10 @@ def test_chaid_json_and_pickle_edits_are_refused(chaid: Any, label: str, change:
 
 @pytest.mark.parametrize("cut", [0, 1, 10, 0.5, -1])
 def test_truncated_text_is_refused(cart: Any, chaid: Any, cut: float) -> None:
-    for text, load in ((cart[0].tree_.to_json(), _native.CartTree.from_json),
-                       (chaid[0].tree_.to_json(), _native.ChaidModel.from_json)):
+    for text, load in (
+        (cart[0].tree_.to_json(), _native.CartTree.from_json),
+        (chaid[0].tree_.to_json(), _native.ChaidModel.from_json),
+    ):
         end = int(len(text) * cut) if isinstance(cut, float) else cut
         with pytest.raises(ModelFileError, match="not readable as JSON"):
             load(text[:end])
@@ -190,8 +229,7 @@ def test_edge_models_round_trip() -> None:
     # Columns missing on every row (no bin edge, no label), a one-row CART
     # regressor, a stump: valid models, so they load back.
     rng = np.random.RandomState(1)
-    df = pd.DataFrame({"a": rng.choice(list("wxyz"), 200), "b": np.nan,
-                       "c": pd.Series([None] * 200, dtype=object)})
+    df = pd.DataFrame({"a": rng.choice(list("wxyz"), 200), "b": np.nan, "c": pd.Series([None] * 200, dtype=object)})
     y = df.a.isin(["x"]).to_numpy().astype(int)
     chaid = ciblage.ChaidClassifier(min_parent=20, min_child=5).fit(df, y)
     assert [p[3] for p in chaid.tree_.predictors()] == [None, [], None]
@@ -250,7 +288,7 @@ def test_a_hand_edited_cycle_never_hangs(cart: Any, chaid: Any) -> None:
 
 
 def test_native_trees_pickle_through_validation(cart: Any, chaid: Any) -> None:
-    for model, X in (cart, chaid):
+    for model, _X in (cart, chaid):
         tree = pickle.loads(pickle.dumps(model.tree_))
         assert tree.to_json() == model.tree_.to_json()
     # A pickle of a native tree whose JSON was edited is refused on load.

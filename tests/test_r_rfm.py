@@ -110,9 +110,7 @@ def test_thresholds_and_frequency_counts(orders: pd.DataFrame) -> None:
     assert counts == [268, 187, 176, 244, 120]
 
 
-@pytest.mark.parametrize(
-    ("table", "sizes"), [(TEST_TABLE, TEST_TABLE_SIZES), (README_TABLE, README_TABLE_SIZES)]
-)
+@pytest.mark.parametrize(("table", "sizes"), [(TEST_TABLE, TEST_TABLE_SIZES), (README_TABLE, README_TABLE_SIZES)])
 def test_segment_sizes(orders: pd.DataFrame, table: list, sizes: dict[str, int]) -> None:
     got = analyse(orders, table).segments.set_index("segment")["customers"]
     got = got[got > 0].to_dict()
@@ -122,5 +120,5 @@ def test_segment_sizes(orders: pd.DataFrame, table: list, sizes: dict[str, int])
 def test_same_numbers_from_polars(orders: pd.DataFrame) -> None:
     res = analyse(pl.from_pandas(orders), TEST_TABLE)
     assert isinstance(res.segments, pl.DataFrame)
-    seg = dict(zip(*res.segments.select("segment", "customers").to_dict(as_series=False).values()))
+    seg = dict(zip(*res.segments.select("segment", "customers").to_dict(as_series=False).values(), strict=True))
     assert {k: v for k, v in seg.items() if v > 0} == TEST_TABLE_SIZES

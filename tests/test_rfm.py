@@ -13,7 +13,11 @@ K = 5
 
 def pandas_rfm_values(tx: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Recency (calendar days), frequency (rows), monetary (sum), per customer."""
-    days = tx["timestamp"].dt.tz_convert(None).dt.normalize() if tx["timestamp"].dt.tz is not None else tx["timestamp"].dt.normalize()
+    days = (
+        tx["timestamp"].dt.tz_convert(None).dt.normalize()
+        if tx["timestamp"].dt.tz is not None
+        else tx["timestamp"].dt.normalize()
+    )
     g = tx.assign(day=days).groupby("customer_id")
     out = g.agg(last=("day", "max"), first=("day", "min"), frequency=("amount", "size"), monetary=("amount", "sum"))
     out["recency_days"] = (as_of - out["last"]).dt.days
@@ -92,7 +96,7 @@ def test_value_quantile_methods_match_numpy(synthetic: pd.DataFrame, k: int, met
     np.testing.assert_array_equal(got["m_score"], m)
     np.testing.assert_array_equal(got["rfm_code"], 100 * r + 10 * f + m)
     if k == 5:
-        segments = [classic_segment(*t) for t in zip(r, f, m)]
+        segments = [classic_segment(*t) for t in zip(r, f, m, strict=True)]
         assert list(got["segment"].astype(str)) == segments
 
 
@@ -238,11 +242,13 @@ def test_lifetimes_mapping_in_docs(synthetic: pd.DataFrame) -> None:
     tx = synthetic[synthetic["timestamp"].dt.tz_convert(None).dt.normalize() <= end]
     day = tx["timestamp"].dt.tz_convert(None).dt.normalize()
     g = tx.assign(day=day).groupby("customer_id")["day"]
-    ref = pd.DataFrame({
-        "frequency": g.nunique() - 1,
-        "recency": (g.max() - g.min()).dt.days,
-        "T": (end - g.min()).dt.days,
-    }).sort_index()
+    ref = pd.DataFrame(
+        {
+            "frequency": g.nunique() - 1,
+            "recency": (g.max() - g.min()).dt.days,
+            "T": (end - g.min()).dt.days,
+        }
+    ).sort_index()
     np.testing.assert_array_equal(out["frequency"] - 1, ref["frequency"])
     np.testing.assert_array_equal(out["tenure_days"] - out["recency_days"], ref["recency"])
     np.testing.assert_array_equal(out["tenure_days"], ref["T"])

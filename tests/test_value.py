@@ -113,7 +113,9 @@ def test_concentration_against_numpy(customers: pd.DataFrame) -> None:
     assert c.top_share(0.1) == pytest.approx(x[: n // 10].sum() / x.sum(), rel=1e-12)
     lorenz = c.lorenz(11)
     assert lorenz["share_of_value"].iloc[-1] == pytest.approx(1.0)
-    assert lorenz["share_of_value"].iloc[5] == pytest.approx(np.sort(np.clip(values, 0, None))[: n // 2].sum() / x.sum())
+    assert lorenz["share_of_value"].iloc[5] == pytest.approx(
+        np.sort(np.clip(values, 0, None))[: n // 2].sum() / x.sum()
+    )
 
 
 def test_concentration_hand_case() -> None:
@@ -184,8 +186,11 @@ def test_customer_totals_hand_case_and_libraries() -> None:
     # Customer "b": 10 + 30 = 40 over 2 rows; "a": 5 − 5 = 0 (a return).
     # String ids come out in order of first appearance.
     rows = {"customer_id": ["b", "a", "b", "a"], "amount": [10.0, 5.0, 30.0, -5.0]}
-    for data, kind in ((pd.DataFrame(rows), pd.DataFrame), (pl.DataFrame(rows), pl.DataFrame),
-                       (pa.table(rows), pa.Table)):
+    for data, kind in (
+        (pd.DataFrame(rows), pd.DataFrame),
+        (pl.DataFrame(rows), pl.DataFrame),
+        (pa.table(rows), pa.Table),
+    ):
         t = ciblage.customer_totals(data)
         assert isinstance(t, kind)
         d = pa.table(t).to_pydict() if kind is not pd.DataFrame else t.to_dict("list")
@@ -207,5 +212,6 @@ def test_customer_totals_errors_name_the_column() -> None:
     with pytest.raises(InvalidInputError, match="null value at row 1"):
         ciblage.customer_totals(pa.table({"customer_id": [1, None], "amount": [1.0, 2.0]}))
     with pytest.raises(InvalidInputError, match="transactions: input is empty"):
-        ciblage.customer_totals(pd.DataFrame({"customer_id": pd.Series([], dtype="int64"),
-                                              "amount": pd.Series([], dtype="float64")}))
+        ciblage.customer_totals(
+            pd.DataFrame({"customer_id": pd.Series([], dtype="int64"), "amount": pd.Series([], dtype="float64")})
+        )

@@ -26,7 +26,6 @@ import subprocess
 import sys
 import time
 
-
 TOOLS = {
     "scikit-learn": {},
     "ciblage exact, 1 thread": {"n_threads": 1},
@@ -66,8 +65,11 @@ def child(tool: str, task: str, rows: int, depth: int | None) -> None:
     m = est.fit(Xtr, ytr)
     fit = time.perf_counter() - t0
     fit_peak = hwm_mib()
-    print(json.dumps({"fit": fit, "fit_peak": fit_peak, "nodes": int(m.tree_.node_count),
-                      "score": float(m.score(Xte, yte))}))
+    print(
+        json.dumps(
+            {"fit": fit, "fit_peak": fit_peak, "nodes": int(m.tree_.node_count), "score": float(m.score(Xte, yte))}
+        )
+    )
 
 
 def hwm_mib() -> float:
@@ -92,10 +94,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", default="100000,1000000")
     ap.add_argument("--depths", default="8,none")
-    ap.add_argument("--tasks", default="classifier,regressor",
-                    help="classifier, regressor (squared error), absolute_error (regressor)")
-    ap.add_argument("--rounds", type=int, default=1,
-                    help="fits per tool, the tools taking turns; the best time and peak memory of each are shown")
+    ap.add_argument(
+        "--tasks",
+        default="classifier,regressor",
+        help="classifier, regressor (squared error), absolute_error (regressor)",
+    )
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="fits per tool, the tools taking turns; the best time and peak memory of each are shown",
+    )
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -121,8 +130,11 @@ def main() -> None:
                 sk = res["scikit-learn"]
                 assert res["ciblage exact, 1 thread"]["nodes"] == sk["nodes"]
                 for tool, r in res.items():
-                    print(f"| {task} | {rows:,} | {depth} | {tool} | {r['fit']:.3f} | {r['fit_peak']:,.0f} "
-                          f"| {r['nodes']:,} | {r['score']:.4f} | {sk['fit'] / r['fit']:.2f}× |", flush=True)
+                    print(
+                        f"| {task} | {rows:,} | {depth} | {tool} | {r['fit']:.3f} | {r['fit_peak']:,.0f} "
+                        f"| {r['nodes']:,} | {r['score']:.4f} | {sk['fit'] / r['fit']:.2f}× |",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

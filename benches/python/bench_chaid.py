@@ -49,16 +49,28 @@ def child(tool: str, workload: str, rows: int, repeat: int) -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 from CHAID import Tree
-            tree = Tree.from_pandas_df(df, {c: "nominal" for c in cols}, "y", alpha_merge=0.05,
-                                       max_depth=depth, min_parent_node_size=30, min_child_node_size=30)
+            tree = Tree.from_pandas_df(
+                df,
+                {c: "nominal" for c in cols},
+                "y",
+                alpha_merge=0.05,
+                max_depth=depth,
+                min_parent_node_size=30,
+                min_child_node_size=30,
+            )
             nodes = len(tree.tree_store)
             root = (tree.tree_store[0].split.column, tree.tree_store[0].split.score)
         else:
             import ciblage
 
-            m = ciblage.ChaidClassifier(preset="chaid_package", alpha_merge=0.05, max_depth=depth,
-                                        min_parent=30, min_child=30,
-                                        column_types={c: "nominal" for c in cols}).fit(df[cols], df["y"])
+            m = ciblage.ChaidClassifier(
+                preset="chaid_package",
+                alpha_merge=0.05,
+                max_depth=depth,
+                min_parent=30,
+                min_child=30,
+                column_types={c: "nominal" for c in cols},
+            ).fit(df[cols], df["y"])
             n = m.nodes()
             nodes = len(n)
             root = (n["split"].iloc[0], float(n["statistic"].iloc[0]))
@@ -98,8 +110,11 @@ def main() -> None:
         assert c["root"][0] == p["root"][0] and abs(c["root"][1] - p["root"][1]) <= 1e-6 * abs(p["root"][1])
         for tool, r in res.items():
             t = sorted(r["times"])
-            print(f"| {workload} | {tool} | {len(t)} | {t[0]:.3f} | {t[len(t) // 2]:.3f} | {r['peak_rss_mib']:,.0f} | {r['nodes']} "
-                  f"| {r['root'][0]} ({r['root'][1]:.2f}) | {min(r['times']) / min(c['times']):.1f}× |")
+            print(
+                f"| {workload} | {tool} | {len(t)} | {t[0]:.3f} | {t[len(t) // 2]:.3f} "
+                f"| {r['peak_rss_mib']:,.0f} | {r['nodes']} "
+                f"| {r['root'][0]} ({r['root'][1]:.2f}) | {min(r['times']) / min(c['times']):.1f}× |"
+            )
 
 
 if __name__ == "__main__":

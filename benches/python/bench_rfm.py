@@ -112,6 +112,7 @@ def child(tool: str, path: str, repeat: int) -> None:
         def compute(d):
             r = ciblage.rfm_analysis(d, customer="customer_id", timestamp="timestamp", amount="amount")
             return r.customers
+
         code = "rfm_code"
     else:
         compute, code = (rfm_pandas if lib == "pandas" else rfm_polars), "rfm_score"
@@ -128,24 +129,36 @@ def child(tool: str, path: str, repeat: int) -> None:
         t0 = time.perf_counter()
         out = compute(df)
         times.append(time.perf_counter() - t0)
-    res = {"customers": len(out), "sum_frequency": int(out["frequency"].sum()),
-           "sum_monetary": float(out["monetary"].sum()), "rfm_codes": len(set(out[code].to_list())),
-           "times": times, "load": load, "start_rss_mib": start_rss,
-           "work_peak_mib": _status_mib("VmHWM") if start_rss is not None else None}
+    res = {
+        "customers": len(out),
+        "sum_frequency": int(out["frequency"].sum()),
+        "sum_monetary": float(out["monetary"].sum()),
+        "rfm_codes": len(set(out[code].to_list())),
+        "times": times,
+        "load": load,
+        "start_rss_mib": start_rss,
+        "work_peak_mib": _status_mib("VmHWM") if start_rss is not None else None,
+    }
     res["work_adds_mib"] = None if start_rss is None else max(0.0, res["work_peak_mib"] - start_rss)
-    print(f"    {tool}: customers={res['customers']:,} sum_frequency={res['sum_frequency']:,} "
-          f"sum_monetary={res['sum_monetary']:,.2f} distinct_codes={res['rfm_codes']} "
-          f"times={' '.join(f'{t:.3f}' for t in times)}", file=sys.stderr, flush=True)
+    print(
+        f"    {tool}: customers={res['customers']:,} sum_frequency={res['sum_frequency']:,} "
+        f"sum_monetary={res['sum_monetary']:,.2f} distinct_codes={res['rfm_codes']} "
+        f"times={' '.join(f'{t:.3f}' for t in times)}",
+        file=sys.stderr,
+        flush=True,
+    )
     print(json.dumps(res))
 
 
 def generate(path: str, rows: int, customers: int, string_ids: bool) -> None:
     """Runs in its own process, so that the parent's peak RSS stays small."""
-    import ciblage
     import pyarrow.parquet as pq
 
-    table = ciblage.datasets.transactions(customers=customers, transactions=rows, seed=42,
-                                          string_ids=string_ids, return_rate=0.0)
+    import ciblage
+
+    table = ciblage.datasets.transactions(
+        customers=customers, transactions=rows, seed=42, string_ids=string_ids, return_rate=0.0
+    )
     pq.write_table(table, path)
 
 
@@ -168,7 +181,7 @@ def native_build() -> tuple[str, float]:
     so = next(Path(find_spec("ciblage").submodule_search_locations[0]).glob("_native*.so"))
     with open(so, "rb") as f:  # ELF64: section header table -> section name string table
         head = f.read(64)
-        shoff, = struct.unpack_from("<Q", head, 0x28)
+        (shoff,) = struct.unpack_from("<Q", head, 0x28)
         entsize, _, strndx = struct.unpack_from("<HHH", head, 0x3A)
         f.seek(shoff + strndx * entsize + 0x18)
         off, size = struct.unpack("<QQ", f.read(16))
@@ -178,11 +191,22 @@ def native_build() -> tuple[str, float]:
 
 
 def machine_info() -> dict:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor())
-    return {"nproc": len(os.sched_getaffinity(0)), "cpu": cpu, "python": platform.python_version(),
-            **{m: version(m) for m in ("pandas", "polars", "pyarrow", "ciblage")},
-            "date": dt.datetime.now().isoformat(timespec="seconds"), "loadavg": os.getloadavg()}
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        **{m: version(m) for m in ("pandas", "polars", "pyarrow", "ciblage")},
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "loadavg": os.getloadavg(),
+    }
 
 
 def main() -> None:
@@ -216,18 +240,32 @@ def main() -> None:
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench_rfm_") as tmp:
-        for ids in (("int", "str") if a.ids == "both" else (a.ids,)):
+        for ids in ("int", "str") if a.ids == "both" else (a.ids,):
             path = Path(tmp) / f"tx_{ids}.parquet"
             print(f"generating {a.rows:,} rows / {a.customers:,} customers, {ids} ids ...", file=sys.stderr)
-            subprocess.run([sys.executable, __file__, "--gen", str(path), "--ids", ids,
-                            "--rows", str(a.rows), "--customers", str(a.customers)], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--gen",
+                    str(path),
+                    "--ids",
+                    ids,
+                    "--rows",
+                    str(a.rows),
+                    "--customers",
+                    str(a.customers),
+                ],
+                check=True,
+            )
             results = {}
             # The tools take turns, one child process each per round, so that
             # a noisy spell of the machine falls on all of them, not on one.
             for round_ in range(a.rounds):
                 for tool in tools:
-                    print(f"  round {round_ + 1}/{a.rounds}: running {tool} ({ids} ids) ...",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"  round {round_ + 1}/{a.rounds}: running {tool} ({ids} ids) ...", file=sys.stderr, flush=True
+                    )
                     r = run_child(tool, path, a.repeat, env)
                     assert (r["customers"], r["sum_frequency"]) == (a.customers, a.rows), (tool, r)
                     if tool in results:
@@ -245,32 +283,48 @@ def main() -> None:
             for tool, r in results.items():
                 assert abs(r["sum_monetary"] - ref) <= 1e-9 * abs(ref), (tool, r["sum_monetary"], ref)
                 base = results.get("ciblage-" + tool.removeprefix("ciblage-"))
-                rows.append({"tool": tool, "ids": ids, "rows": a.rows, "customers": a.customers,
-                             "best": min(r["times"]), "median": statistics.median(r["times"]),
-                             "ratio": min(r["times"]) / min(base["times"]) if base else None, **r})
+                rows.append(
+                    {
+                        "tool": tool,
+                        "ids": ids,
+                        "rows": a.rows,
+                        "customers": a.customers,
+                        "best": min(r["times"]),
+                        "median": statistics.median(r["times"]),
+                        "ratio": min(r["times"]) / min(base["times"]) if base else None,
+                        **r,
+                    }
+                )
 
     if native_build() != build:
         print("WARNING: ciblage's extension was rebuilt during the run: mixed results", file=sys.stderr)
         info["ciblage_build"] += " (rebuilt during the run!)"
-    print("| tool | ids | rows | best s | median s | load s | peak RSS MiB | RSS before MiB "
-          "| work peak MiB | work adds MiB | ratio vs ciblage |")
+    print(
+        "| tool | ids | rows | best s | median s | load s | peak RSS MiB | RSS before MiB "
+        "| work peak MiB | work adds MiB | ratio vs ciblage |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+
     def mib(v: float | None) -> str:
         return "–" if v is None else f"{v:,.0f}"
 
     for r in rows:
         name = f"{r['tool']} {info[r['tool'].split('-')[0]]}"
         ratio = f"{r['ratio']:.2f}×" if r["ratio"] is not None else "–"
-        print(f"| {name} | {r['ids']} | {r['rows']:,} | {r['best']:.3f} | {r['median']:.3f} "
-              f"| {r['load']:.3f} | {r['peak_rss_mib']:,.0f} | {mib(r['start_rss_mib'])} "
-              f"| {mib(r['work_peak_mib'])} | {mib(r['work_adds_mib'])} | {ratio} |")
+        print(
+            f"| {name} | {r['ids']} | {r['rows']:,} | {r['best']:.3f} | {r['median']:.3f} "
+            f"| {r['load']:.3f} | {r['peak_rss_mib']:,.0f} | {mib(r['start_rss_mib'])} "
+            f"| {mib(r['work_peak_mib'])} | {mib(r['work_adds_mib'])} | {ratio} |"
+        )
     i = info
-    print(f"\n{i['nproc']} cores ({i['cpu']}), Python {i['python']}, pandas {i['pandas']}, polars "
-          f"{i['polars']}, pyarrow {i['pyarrow']}, ciblage {i['ciblage']} ({i['ciblage_build']} build), "
-          f"{i['date']}, load average at start {i['loadavg'][0]:.2f}; {a.customers:,} customers, "
-          f"best/median of {a.rounds} round(s) × {a.repeat} calls (tools taking turns), "
-          f"threads={a.threads or 'default'}; ratio = best s / best s "
-          "of ciblage on the same library.")
+    print(
+        f"\n{i['nproc']} cores ({i['cpu']}), Python {i['python']}, pandas {i['pandas']}, polars "
+        f"{i['polars']}, pyarrow {i['pyarrow']}, ciblage {i['ciblage']} ({i['ciblage_build']} build), "
+        f"{i['date']}, load average at start {i['loadavg'][0]:.2f}; {a.customers:,} customers, "
+        f"best/median of {a.rounds} round(s) × {a.repeat} calls (tools taking turns), "
+        f"threads={a.threads or 'default'}; ratio = best s / best s "
+        "of ciblage on the same library."
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"rfm_{a.rows}_{dt.datetime.now():%Y%m%dT%H%M%S}.json"
     out.write_text(json.dumps({"machine": info, "args": vars(a), "results": rows}, indent=1))

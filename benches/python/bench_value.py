@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_rfm import RESULTS, generate, machine_info, native_build  # noqa: E402
+from bench_rfm import RESULTS, machine_info, native_build  # noqa: E402 - found only once the line above puts this folder on sys.path
 
 TOOLS = ("ciblage", "pandas")
 SHARES = (0.05, 0.15, 0.80)
@@ -89,8 +89,12 @@ def child(tool: str, path: str, repeat: int) -> None:
         out = compute(df)
         times.append(time.perf_counter() - t0)
     sizes, gini, cells = out
-    print(f"    {tool}: tiers={sizes} gini={gini:.12f} cohort_total={cells:,} "
-          f"times={' '.join(f'{t:.3f}' for t in times)}", file=sys.stderr, flush=True)
+    print(
+        f"    {tool}: tiers={sizes} gini={gini:.12f} cohort_total={cells:,} "
+        f"times={' '.join(f'{t:.3f}' for t in times)}",
+        file=sys.stderr,
+        flush=True,
+    )
     print(json.dumps({"sizes": sizes, "gini": gini, "cohort_total": cells, "times": times, "load": load}))
 
 
@@ -122,8 +126,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_value_") as tmp:
         path = Path(tmp) / "tx.parquet"
         print(f"generating {a.rows:,} rows / {a.customers:,} customers ...", file=sys.stderr)
-        subprocess.run([sys.executable, str(Path(__file__).with_name("bench_rfm.py")), "--gen", str(path),
-                        "--ids", "int", "--rows", str(a.rows), "--customers", str(a.customers)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).with_name("bench_rfm.py")),
+                "--gen",
+                str(path),
+                "--ids",
+                "int",
+                "--rows",
+                str(a.rows),
+                "--customers",
+                str(a.customers),
+            ],
+            check=True,
+        )
         # The tools take turns, one child process each per round, so that a
         # noisy spell of the machine falls on both rather than on one.
         for round_ in range(a.rounds):
@@ -145,14 +162,18 @@ def main() -> None:
     print("| tool | rows | best s | median s | load s | peak RSS MiB | ratio vs ciblage |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for tool, r in results.items():
-        print(f"| {tool} {info[tool]} | {a.rows:,} | {min(r['times']):.3f} | {statistics.median(r['times']):.3f} "
-              f"| {r['load']:.3f} | {r['peak_rss_mib']:,.0f} | {min(r['times']) / base:.2f}× |")
+        print(
+            f"| {tool} {info[tool]} | {a.rows:,} | {min(r['times']):.3f} | {statistics.median(r['times']):.3f} "
+            f"| {r['load']:.3f} | {r['peak_rss_mib']:,.0f} | {min(r['times']) / base:.2f}× |"
+        )
     i = info
-    print(f"\n{i['nproc']} cores ({i['cpu']}), Python {i['python']}, pandas {i['pandas']}, pyarrow "
-          f"{i['pyarrow']}, ciblage {i['ciblage']} ({i['ciblage_build']} build), {i['date']}, load average "
-          f"at start {i['loadavg'][0]:.2f}; {a.customers:,} customers, best/median of {a.rounds} rounds × "
-          f"{a.repeat} calls, the tools taking turns; "
-          f"tiers {c['sizes']}, Gini {c['gini']:.6f}, {c['cohort_total']:,} active cohort cells.")
+    print(
+        f"\n{i['nproc']} cores ({i['cpu']}), Python {i['python']}, pandas {i['pandas']}, pyarrow "
+        f"{i['pyarrow']}, ciblage {i['ciblage']} ({i['ciblage_build']} build), {i['date']}, load average "
+        f"at start {i['loadavg'][0]:.2f}; {a.customers:,} customers, best/median of {a.rounds} rounds × "
+        f"{a.repeat} calls, the tools taking turns; "
+        f"tiers {c['sizes']}, Gini {c['gini']:.6f}, {c['cohort_total']:,} active cohort cells."
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"value_{a.rows}_{dt.datetime.now():%Y%m%dT%H%M%S}.json"
     out.write_text(json.dumps({"machine": info, "args": vars(a), "results": results}, indent=1))

@@ -9,10 +9,10 @@
 from __future__ import annotations
 
 from . import datasets, exceptions, lifecycle
-from ._native import __version__, release_buffers
 from ._cart import CartClassifier, CartRegressor
 from ._chaid import ChaidClassifier, ChaidRegressor
 from ._churn import Migration, RetentionResult, churn_flags, migration, retention
+from ._native import __version__, release_buffers
 from ._rfm import RfmResult, SegmentTable, rfm, rfm_analysis
 from ._value import Concentration, ValueTiers, concentration, customer_totals, value_tiers
 from .exceptions import (

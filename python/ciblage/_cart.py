@@ -6,13 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from . import _cart_cv, _cart_state
+from . import _cart_cv, _cart_state, _native
 from . import _cart_input as cin
 from . import _cart_params as cp
 from . import _estimator as est
-from . import _native
-from ._params import as_choice, as_float, as_int
 from ._base import ClassifierScore, RegressorScore, TreeEstimator
+from ._params import as_choice, as_float, as_int
 from .exceptions import InvalidParameterError, ModelFileError
 
 __all__ = ["CartClassifier", "CartRegressor"]
@@ -21,11 +20,24 @@ __all__ = ["CartClassifier", "CartRegressor"]
 class _CartBase(TreeEstimator):
     """What the CART classifier and regressor share."""
 
-    def __init__(self, *, criterion: str, max_depth: int | None = None, min_samples_split: int = 2,
-                 min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0, max_features: Any = None,
-                 max_leaf_nodes: int | None = None, min_impurity_decrease: float = 0.0, ccp_alpha: float = 0.0,
-                 random_state: Any = None, splitter: str = "best", max_bins: int = 255,
-                 n_threads: int | None = None, categorical_features: Any = "from_dtype") -> None:
+    def __init__(
+        self,
+        *,
+        criterion: str,
+        max_depth: int | None = None,
+        min_samples_split: int = 2,
+        min_samples_leaf: int = 1,
+        min_weight_fraction_leaf: float = 0.0,
+        max_features: Any = None,
+        max_leaf_nodes: int | None = None,
+        min_impurity_decrease: float = 0.0,
+        ccp_alpha: float = 0.0,
+        random_state: Any = None,
+        splitter: str = "best",
+        max_bins: int = 255,
+        n_threads: int | None = None,
+        categorical_features: Any = "from_dtype",
+    ) -> None:
         self.criterion = criterion
         self.max_depth = max_depth
         self.min_samples_split = min_samples_split
@@ -107,9 +119,7 @@ class _CartBase(TreeEstimator):
             )
         names = [str(f) for f in feature_names]
         if len(names) != d:
-            raise InvalidParameterError(
-                f"invalid parameter feature_names: {len(names)} names for {d} features"
-            )
+            raise InvalidParameterError(f"invalid parameter feature_names: {len(names)} names for {d} features")
         return names
 
     def export_text(self, feature_names: Any = None, decimals: int = 2) -> str:
@@ -157,8 +167,9 @@ class _CartBase(TreeEstimator):
         value = t.value()
         n = np.asarray(t.n_node_samples)
         rules = t.rules(self._feature_names(feature_names))
-        table = pd.DataFrame({"node": leaves, "rule": [rules[i] for i in leaves], "n": n[leaves],
-                              "share": n[leaves] / n[0]})
+        table = pd.DataFrame(
+            {"node": leaves, "rule": [rules[i] for i in leaves], "n": n[leaves], "share": n[leaves] / n[0]}
+        )
         if hasattr(self, "classes_"):
             for k, c in enumerate(self.classes_):
                 table[f"p_{c}"] = value[leaves, k]
@@ -175,8 +186,9 @@ class _CartBase(TreeEstimator):
         alphas, impurities = full.tree_.cost_complexity_pruning_path()
         return {"ccp_alphas": np.asarray(alphas), "impurities": np.asarray(impurities)}
 
-    def cost_complexity_cv(self, X: Any, y: Any, *, cv: int = 10, random_state: Any = 0,
-                           sample_weight: Any = None) -> Any:
+    def cost_complexity_cv(
+        self, X: Any, y: Any, *, cv: int = 10, random_state: Any = 0, sample_weight: Any = None
+    ) -> Any:
         """rpart-style choice of the pruning level by k-fold cross-validation.
 
         The full tree's pruning path gives alphas a_0 = 0 < a_1 < … ; each
@@ -196,8 +208,7 @@ class _CartBase(TreeEstimator):
         of it (the 1-SE rule). Fit with ``ccp_alpha`` set to the chosen row's
         ``ccp_alpha`` to use it.
         """
-        return _cart_cv.cost_complexity_cv(self, X, y, cv=cv, random_state=random_state,
-                                           sample_weight=sample_weight)
+        return _cart_cv.cost_complexity_cv(self, X, y, cv=cv, random_state=random_state, sample_weight=sample_weight)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -208,7 +219,9 @@ class _CartBase(TreeEstimator):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         if not isinstance(state, dict):
-            raise ModelFileError(f"{type(self).__name__} pickle: expected a dict of attributes, got {type(state).__name__}")
+            raise ModelFileError(
+                f"{type(self).__name__} pickle: expected a dict of attributes, got {type(state).__name__}"
+            )
         state = dict(state)
         for k in ("tree_", "_full_tree"):
             if k in state:
@@ -231,17 +244,41 @@ class CartClassifier(ClassifierScore, _CartBase):
 
     _estimator_type = "classifier"
 
-    def __init__(self, *, criterion: str = "gini", max_depth: int | None = None, min_samples_split: int = 2,
-                 min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0, max_features: Any = None,
-                 max_leaf_nodes: int | None = None, min_impurity_decrease: float = 0.0, class_weight: Any = None,
-                 ccp_alpha: float = 0.0, random_state: Any = None, splitter: str = "best", max_bins: int = 255,
-                 n_threads: int | None = None, categorical_features: Any = "from_dtype") -> None:
-        super().__init__(criterion=criterion, max_depth=max_depth, min_samples_split=min_samples_split,
-                         min_samples_leaf=min_samples_leaf, min_weight_fraction_leaf=min_weight_fraction_leaf,
-                         max_features=max_features, max_leaf_nodes=max_leaf_nodes,
-                         min_impurity_decrease=min_impurity_decrease,
-                         ccp_alpha=ccp_alpha, random_state=random_state, splitter=splitter, max_bins=max_bins,
-                         n_threads=n_threads, categorical_features=categorical_features)
+    def __init__(
+        self,
+        *,
+        criterion: str = "gini",
+        max_depth: int | None = None,
+        min_samples_split: int = 2,
+        min_samples_leaf: int = 1,
+        min_weight_fraction_leaf: float = 0.0,
+        max_features: Any = None,
+        max_leaf_nodes: int | None = None,
+        min_impurity_decrease: float = 0.0,
+        class_weight: Any = None,
+        ccp_alpha: float = 0.0,
+        random_state: Any = None,
+        splitter: str = "best",
+        max_bins: int = 255,
+        n_threads: int | None = None,
+        categorical_features: Any = "from_dtype",
+    ) -> None:
+        super().__init__(
+            criterion=criterion,
+            max_depth=max_depth,
+            min_samples_split=min_samples_split,
+            min_samples_leaf=min_samples_leaf,
+            min_weight_fraction_leaf=min_weight_fraction_leaf,
+            max_features=max_features,
+            max_leaf_nodes=max_leaf_nodes,
+            min_impurity_decrease=min_impurity_decrease,
+            ccp_alpha=ccp_alpha,
+            random_state=random_state,
+            splitter=splitter,
+            max_bins=max_bins,
+            n_threads=n_threads,
+            categorical_features=categorical_features,
+        )
         self.class_weight = class_weight
 
     def _param_names(self) -> tuple[str, ...]:
@@ -274,9 +311,7 @@ class CartClassifier(ClassifierScore, _CartBase):
         if isinstance(cw, dict):
             unknown = [k for k in cw if k not in set(classes.tolist())]
             if unknown:
-                raise InvalidParameterError(
-                    f"invalid parameter class_weight: labels {unknown!r} are not classes of y"
-                )
+                raise InvalidParameterError(f"invalid parameter class_weight: labels {unknown!r} are not classes of y")
             for label, v in cw.items():
                 as_float(v, f"class_weight[{label!r}]", 0.0)
             weights = np.array([float(cw.get(c, 1.0)) for c in classes.tolist()])
@@ -289,7 +324,9 @@ class CartClassifier(ClassifierScore, _CartBase):
                     "invalid parameter class_weight: the total weight of the rows overflows the range of 64-bit floats"
                 )
             return weights
-        raise InvalidParameterError(f'invalid parameter class_weight: expected None, "balanced" or a mapping, got {cw!r}')
+        raise InvalidParameterError(
+            f'invalid parameter class_weight: expected None, "balanced" or a mapping, got {cw!r}'
+        )
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities of every row: the class shares of its leaf."""
@@ -314,17 +351,40 @@ class CartRegressor(RegressorScore, _CartBase):
 
     _estimator_type = "regressor"
 
-    def __init__(self, *, criterion: str = "squared_error", max_depth: int | None = None,
-                 min_samples_split: int = 2, min_samples_leaf: int = 1, min_weight_fraction_leaf: float = 0.0,
-                 max_features: Any = None, max_leaf_nodes: int | None = None, min_impurity_decrease: float = 0.0,
-                 ccp_alpha: float = 0.0, random_state: Any = None, splitter: str = "best", max_bins: int = 255,
-                 n_threads: int | None = None, categorical_features: Any = "from_dtype") -> None:
-        super().__init__(criterion=criterion, max_depth=max_depth, min_samples_split=min_samples_split,
-                         min_samples_leaf=min_samples_leaf, min_weight_fraction_leaf=min_weight_fraction_leaf,
-                         max_features=max_features, max_leaf_nodes=max_leaf_nodes,
-                         min_impurity_decrease=min_impurity_decrease,
-                         ccp_alpha=ccp_alpha, random_state=random_state, splitter=splitter, max_bins=max_bins,
-                         n_threads=n_threads, categorical_features=categorical_features)
+    def __init__(
+        self,
+        *,
+        criterion: str = "squared_error",
+        max_depth: int | None = None,
+        min_samples_split: int = 2,
+        min_samples_leaf: int = 1,
+        min_weight_fraction_leaf: float = 0.0,
+        max_features: Any = None,
+        max_leaf_nodes: int | None = None,
+        min_impurity_decrease: float = 0.0,
+        ccp_alpha: float = 0.0,
+        random_state: Any = None,
+        splitter: str = "best",
+        max_bins: int = 255,
+        n_threads: int | None = None,
+        categorical_features: Any = "from_dtype",
+    ) -> None:
+        super().__init__(
+            criterion=criterion,
+            max_depth=max_depth,
+            min_samples_split=min_samples_split,
+            min_samples_leaf=min_samples_leaf,
+            min_weight_fraction_leaf=min_weight_fraction_leaf,
+            max_features=max_features,
+            max_leaf_nodes=max_leaf_nodes,
+            min_impurity_decrease=min_impurity_decrease,
+            ccp_alpha=ccp_alpha,
+            random_state=random_state,
+            splitter=splitter,
+            max_bins=max_bins,
+            n_threads=n_threads,
+            categorical_features=categorical_features,
+        )
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CartRegressor:
         """Grows the tree on ``X`` (rows × features) and targets ``y``."""

@@ -68,10 +68,16 @@ def cost_complexity_cv(model: Any, X: Any, y: Any, *, cv: Any, random_state: Any
     xstd = np.sqrt(((losses - losses.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)) / root_loss
     leaves = [full.tree_.pruned(float(a)).n_leaves for a in alphas]
     root_imp = float(impurities[-1]) if impurities[-1] > 0 else 1.0
-    table = pd.DataFrame({
-        "ccp_alpha": alphas, "cp": alphas / root_imp, "n_leaves": leaves,
-        "rel_error": impurities / root_imp, "xerror": xerror, "xstd": xstd,
-    })
+    table = pd.DataFrame(
+        {
+            "ccp_alpha": alphas,
+            "cp": alphas / root_imp,
+            "n_leaves": leaves,
+            "rel_error": impurities / root_imp,
+            "xerror": xerror,
+            "xstd": xstd,
+        }
+    )
     best = int(np.argmin(xerror))
     within = np.flatnonzero(xerror <= xerror[best] + xstd[best])
     table["min"] = np.arange(len(table)) == best

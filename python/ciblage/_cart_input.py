@@ -16,8 +16,11 @@ def _is_categorical(col: Any) -> bool:
     import pandas as pd
 
     dtype = col.dtype
-    return (isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype)
-            or not pd.api.types.is_numeric_dtype(dtype))
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or not pd.api.types.is_numeric_dtype(dtype)
+    )
 
 
 def _as_pandas(X: Any) -> Any:
@@ -111,8 +114,11 @@ def encode_fit(model: Any, X: Any) -> tuple[np.ndarray, list[int]]:
                 import pandas as pd
 
                 try:
-                    cats = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
-                            else _sorted_labels(col.dropna().unique()))
+                    cats = (
+                        list(col.cat.categories)
+                        if isinstance(col.dtype, pd.CategoricalDtype)
+                        else _sorted_labels(col.dropna().unique())
+                    )
                     codes = _category_codes(col, cats)
                 except TypeError as e:
                     raise est.category_error(c, e) from e
@@ -120,8 +126,9 @@ def encode_fit(model: Any, X: Any) -> tuple[np.ndarray, list[int]]:
                 columns.append(codes)
             else:
                 columns.append(est.numeric_column(col))
-        x = est.check_matrix(np.column_stack(columns) if columns else np.empty((len(frame), 0)), model,
-                             fitting=True, allow_nan=True)
+        x = est.check_matrix(
+            np.column_stack(columns) if columns else np.empty((len(frame), 0)), model, fitting=True, allow_nan=True
+        )
         model.feature_names_in_ = np.array(names, dtype=object)
         model.categories_ = categories
         return x, chosen

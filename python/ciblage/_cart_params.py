@@ -13,9 +13,22 @@ from ._params import as_choice, as_float, as_int
 from .exceptions import InvalidParameterError
 
 # The parameters both estimators take (the classifier adds class_weight).
-PARAMS = ("criterion", "max_depth", "min_samples_split", "min_samples_leaf", "min_weight_fraction_leaf",
-          "max_features", "max_leaf_nodes", "min_impurity_decrease", "ccp_alpha", "random_state", "splitter",
-          "max_bins", "n_threads", "categorical_features")
+PARAMS = (
+    "criterion",
+    "max_depth",
+    "min_samples_split",
+    "min_samples_leaf",
+    "min_weight_fraction_leaf",
+    "max_features",
+    "max_leaf_nodes",
+    "min_impurity_decrease",
+    "ccp_alpha",
+    "random_state",
+    "splitter",
+    "max_bins",
+    "n_threads",
+    "categorical_features",
+)
 
 
 def random_state_of(random_state: Any, name: str = "random_state") -> np.random.RandomState:
@@ -35,8 +48,11 @@ def seed(random_state: Any) -> int:
 
 def criterion(value: Any, estimator_type: str) -> str:
     """The criterion of a classifier or a regressor, exactly as spelled."""
-    choices = (("gini", "entropy", "log_loss") if estimator_type == "classifier"
-               else ("squared_error", "poisson", "absolute_error"))
+    choices = (
+        ("gini", "entropy", "log_loss")
+        if estimator_type == "classifier"
+        else ("squared_error", "poisson", "absolute_error")
+    )
     return as_choice(value, "criterion", choices)
 
 
@@ -46,8 +62,12 @@ def count(name: str, value: Any, minimum: int, optional: bool, maximum: int = 2*
     default maximum, 2**63 − 1, is the native side's largest size."""
     if value is None and optional:
         return None
-    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum
-            or (maximum is not None and value > maximum)):
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, (int, np.integer))
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
         # The native limit is named only when it is the one exceeded.
         named = maximum != 2**63 - 1 or (isinstance(value, (int, np.integer)) and value > maximum)
         expected = f"an integer >= {minimum}" + (f" and <= {maximum}" if named else "")

@@ -16,20 +16,42 @@ from .exceptions import InvalidParameterError, ModelFileError
 
 __all__ = ["ChaidClassifier", "ChaidRegressor"]
 
-_PARAMS = ("alpha_merge", "alpha_split", "max_depth", "min_parent", "min_child", "exhaustive",
-           "bonferroni", "bins", "preset", "column_types", "statistic", "split_merged")
+_PARAMS = (
+    "alpha_merge",
+    "alpha_split",
+    "max_depth",
+    "min_parent",
+    "min_child",
+    "exhaustive",
+    "bonferroni",
+    "bins",
+    "preset",
+    "column_types",
+    "statistic",
+    "split_merged",
+)
 
 
 class _ChaidBase(TreeEstimator):
     """What the CHAID classifier and regressor share: parameters, input
     coding, ``apply``, the node table and the exports."""
 
-    def __init__(self, *, alpha_merge: float | None = None, alpha_split: float | None = None,
-                 max_depth: int | None = None, min_parent: float | None = None, min_child: float | None = None,
-                 exhaustive: bool = False,
-                 bonferroni: bool = True, bins: int = 10, preset: str = "spss",
-                 column_types: dict[str, str] | None = None, statistic: str = "pearson",
-                 split_merged: float | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        alpha_merge: float | None = None,
+        alpha_split: float | None = None,
+        max_depth: int | None = None,
+        min_parent: float | None = None,
+        min_child: float | None = None,
+        exhaustive: bool = False,
+        bonferroni: bool = True,
+        bins: int = 10,
+        preset: str = "spss",
+        column_types: dict[str, str] | None = None,
+        statistic: str = "pearson",
+        split_merged: float | None = None,
+    ) -> None:
         self.alpha_merge = alpha_merge
         self.alpha_split = alpha_split
         self.max_depth = max_depth
@@ -65,13 +87,26 @@ class _ChaidBase(TreeEstimator):
             split_merged=cin.opt_probability("split_merged", self.split_merged),
         )
 
-    def _fit(self, cols: list[Any], params: dict[str, Any], y_codes: np.ndarray, class_names: list[str],
-             y_values: Any, sample_weight: Any, case_weight: Any = None) -> Any:
+    def _fit(
+        self,
+        cols: list[Any],
+        params: dict[str, Any],
+        y_codes: np.ndarray,
+        class_names: list[str],
+        y_values: Any,
+        sample_weight: Any,
+        case_weight: Any = None,
+    ) -> Any:
         w = est.sample_weights(sample_weight, len(y_codes))
         spec = cin.fit_spec(cols, self.column_types)
         self.tree_ = _native.chaid_fit(
-            spec, np.ascontiguousarray(y_codes, dtype=np.uint32), class_names, y_values=y_values,
-            sample_weight=w, case_weight=case_weight, **params,
+            spec,
+            np.ascontiguousarray(y_codes, dtype=np.uint32),
+            class_names,
+            y_values=y_values,
+            sample_weight=w,
+            case_weight=case_weight,
+            **params,
         )
         self._predictors = self.tree_.predictors()
         return self
@@ -99,7 +134,7 @@ class _ChaidBase(TreeEstimator):
         indptr = np.concatenate([[0], np.cumsum(lengths[leaves])])
         flat = np.concatenate([np.asarray(p, dtype=np.int64) for p in paths])
         starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        take = (starts[leaves][:, None] + np.arange(lengths.max())[None, :])
+        take = starts[leaves][:, None] + np.arange(lengths.max())[None, :]
         keep = np.arange(lengths.max())[None, :] < lengths[leaves][:, None]
         indices = flat[take[keep]]
         try:
@@ -134,7 +169,7 @@ class _ChaidBase(TreeEstimator):
             if g is None:
                 continue
             kids = table.loc[table["parent"] == parent, "node"].tolist()
-            for kid, cats in zip(kids, g):
+            for kid, cats in zip(kids, g, strict=True):
                 branch[int(kid)] = ", ".join("<missing>" if c is None else c for c in cats)
         nodes = []
         for row in table.itertuples():
@@ -147,10 +182,15 @@ class _ChaidBase(TreeEstimator):
             if row.split:
                 lines.append(f"{row.split}")
                 lines.append(f"adj. p = {row.p_adjusted:.2e}")
-            nodes.append({"id": int(row.node), "parent": None if row.parent != row.parent else int(row.parent),
-                          "lines": lines, "edge": branch.get(int(row.node), "")})
+            nodes.append(
+                {
+                    "id": int(row.node),
+                    "parent": None if row.parent != row.parent else int(row.parent),
+                    "lines": lines,
+                    "edge": branch.get(int(row.node), ""),
+                }
+            )
         return tree_svg(nodes)
-
 
     def segments(self) -> Any:
         """One row per leaf, as CART's ``segments``: node, rule, n (training
@@ -163,8 +203,9 @@ class _ChaidBase(TreeEstimator):
         leaves = table[table["split"] == ""]
         ids = leaves["node"].to_numpy(dtype=np.int64)
         n = leaves["n"].to_numpy(dtype=np.float64)
-        out = pd.DataFrame({"node": ids, "rule": leaves["rule"].to_numpy(), "n": n,
-                            "share": n / float(table["n"].iloc[0])})
+        out = pd.DataFrame(
+            {"node": ids, "rule": leaves["rule"].to_numpy(), "n": n, "share": n / float(table["n"].iloc[0])}
+        )
         classes = getattr(self, "classes_", None)
         if classes is not None:
             proba = np.asarray(self.tree_.node_proba())
@@ -197,10 +238,10 @@ class _ChaidBase(TreeEstimator):
         classes = getattr(self, "classes_", None)
         outcome = np.asarray(self.tree_.node_class()) if classes is not None else np.asarray(self.tree_.node_mean())
         kids: dict[int, list[int]] = {}
-        for node, parent in zip(table["node"], table["parent"]):
+        for node, parent in zip(table["node"], table["parent"], strict=True):
             if parent == parent:  # not NaN: the root has no parent
                 kids.setdefault(int(parent), []).append(int(node))
-        split = dict(zip(table["node"].astype(int), table["split"]))
+        split = dict(zip(table["node"].astype(int), table["split"], strict=True))
         lines: list[str] = []
 
         def walk(node: int, depth: int) -> None:
@@ -212,7 +253,7 @@ class _ChaidBase(TreeEstimator):
                     leaf = f"value: [{outcome[node]:.{digits}f}]"
                 lines.append("|   " * depth + "|--- " + leaf)
                 return
-            for kid, cats in zip(children, groups[node] or []):
+            for kid, cats in zip(children, groups[node] or [], strict=True):
                 shown = ", ".join("<missing>" if c is None else str(c) for c in cats)
                 lines.append("|   " * depth + f"|--- {split[node]} in {{{shown}}}")
                 walk(kid, depth + 1)
@@ -224,7 +265,7 @@ class _ChaidBase(TreeEstimator):
         """The rule of every leaf, as text."""
         n = self.nodes()
         leaves = n[n["split"] == ""]
-        return [f"node {i}: {r}" for i, r in zip(leaves["node"], leaves["rule"])]
+        return [f"node {i}: {r}" for i, r in zip(leaves["node"], leaves["rule"], strict=True)]
 
     def sql_rules(self) -> list[str]:
         """The SQL WHERE condition of every node (leaves included), in node order."""
@@ -259,13 +300,17 @@ class _ChaidBase(TreeEstimator):
             names = [p[0] for p in state["_predictors"]]
             seen = state.get("feature_names_in_", [])
             if not isinstance(seen, (list, tuple, np.ndarray)) or np.ndim(seen) != 1:
-                raise ModelFileError(f"{name} pickle: feature_names_in_: expected a list of names, got {type(seen).__name__}")
+                raise ModelFileError(
+                    f"{name} pickle: feature_names_in_: expected a list of names, got {type(seen).__name__}"
+                )
             if [str(c) for c in seen] != names:
                 raise ModelFileError(f"{name} pickle: feature_names_in_: differs from the model's predictors {names}")
             state["n_features_in_"] = len(names)
             classes = state.get("classes_")
             if classes is not None and (not isinstance(classes, (list, tuple, np.ndarray)) or np.ndim(classes) != 1):
-                raise ModelFileError(f"{name} pickle: classes_: expected an array of labels, got {type(classes).__name__}")
+                raise ModelFileError(
+                    f"{name} pickle: classes_: expected an array of labels, got {type(classes).__name__}"
+                )
             if tree.classes and (classes is None or [str(c) for c in classes] != list(tree.classes)):
                 raise ModelFileError(f"{name} pickle: classes_: differs from the model's classes {tree.classes}")
         self.__dict__.update(state)
@@ -369,4 +414,3 @@ class ChaidRegressor(RegressorScore, _ChaidBase):
     def gains(self, target: Any) -> Any:
         """Gains tables are for classification trees: always an InvalidParameterError."""
         raise InvalidParameterError("invalid parameter target: gains tables are for classification trees")
-

@@ -109,9 +109,7 @@ def column_types(value: Any, names: list[str]) -> dict[str, str]:
         )
     unknown = [k for k in value if str(k) not in names]
     if unknown:
-        raise InvalidParameterError(
-            f"invalid parameter column_types: no column {unknown[0]!r} in X (columns: {names})"
-        )
+        raise InvalidParameterError(f"invalid parameter column_types: no column {unknown[0]!r} in X (columns: {names})")
     return {str(k): v for k, v in value.items()}
 
 
@@ -121,9 +119,7 @@ def columns(estimator: Any, X: Any, fitting: bool) -> list[Any]:
     df = frame(X)
     # The messages of CART's matrix check.
     if df.shape[0] == 0:
-        raise InvalidInputError(
-            f"X: found array with 0 sample(s) (shape={df.shape}) while a minimum of 1 is required."
-        )
+        raise InvalidInputError(f"X: found array with 0 sample(s) (shape={df.shape}) while a minimum of 1 is required.")
     if df.shape[1] == 0:
         raise InvalidInputError(
             f"X: found array with 0 feature(s) (shape={df.shape}) while a minimum of 1 is required."
@@ -139,8 +135,10 @@ def columns(estimator: Any, X: Any, fitting: bool) -> list[Any]:
         width = ""
         if len(names) != len(seen):
             # scikit-learn's wording for a matrix of another width.
-            width = (f"X has {len(names)} features, but {type(estimator).__name__} is expecting "
-                     f"{len(seen)} features as input: ")
+            width = (
+                f"X has {len(names)} features, but {type(estimator).__name__} is expecting "
+                f"{len(seen)} features as input: "
+            )
         raise InvalidInputError(f"{width}X: columns {names} differ from those seen in fit {seen}")
     return [df[c] for c in df.columns]
 
@@ -174,7 +172,7 @@ def apply_codes(predictors: list[Any], cols: list[Any]) -> list[np.ndarray]:
     import pandas as pd
 
     coded = []
-    for (name, _kind, labels, edges), c in zip(predictors, cols):
+    for (name, _kind, labels, edges), c in zip(predictors, cols, strict=True):
         if edges is not None:
             values = est.numeric_column(c, " for a continuous predictor")
             # NaN is a missing value; an infinity is refused, as at fit.

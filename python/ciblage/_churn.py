@@ -274,8 +274,9 @@ def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[pa.T
     if pa.types.is_dictionary(labels.type):
         if labels.num_chunks:
             order = [str(v) for v in labels.chunk(0).dictionary.to_pylist()]
-        labels = pa.chunked_array([c.dictionary.cast(pa.large_string()).take(c.indices) for c in labels.chunks],
-                                  type=pa.large_string())
+        labels = pa.chunked_array(
+            [c.dictionary.cast(pa.large_string()).take(c.indices) for c in labels.chunks], type=pa.large_string()
+        )
     else:
         try:
             labels = labels.cast(pa.large_string())
@@ -340,7 +341,7 @@ def migration(
             "column; rename that label"
         )
     k = len(names)
-    rows = [counts[i * k:(i + 1) * k] for i in range(k)]
+    rows = [counts[i * k : (i + 1) * k] for i in range(k)]
     count_cols: dict[str, Any] = {"before": names}
     share_cols: dict[str, Any] = {"before": names}
     for j, name in enumerate(names):

@@ -38,8 +38,10 @@ def tree_svg(nodes: list[dict[str, Any]]) -> str:
     height = (max(depth.values(), default=0) + 1) * (BOX_H + GAP_Y) + GAP_Y
     cx = {i: GAP_X + x[i] * (BOX_W + GAP_X) for i in x}
     cy = {i: GAP_Y / 2 + depth[i] * (BOX_H + GAP_Y) for i in x}
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-           'font-family="Helvetica, Arial, sans-serif" font-size="11">']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        'font-family="Helvetica, Arial, sans-serif" font-size="11">'
+    ]
     for n in nodes:
         if n["parent"] is None:
             continue
@@ -49,14 +51,17 @@ def tree_svg(nodes: list[dict[str, Any]]) -> str:
         out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#888"/>')
         raw = str(n.get("edge", ""))
         label = escape(raw if len(raw) <= 28 else raw[:27] + "…")
-        out.append(f'<text x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2:.1f}" text-anchor="middle" '
-                   f'fill="#335">{label}</text>')
+        out.append(
+            f'<text x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2:.1f}" text-anchor="middle" fill="#335">{label}</text>'
+        )
     for n in nodes:
         i = n["id"]
         leaf = not children.get(i)
         fill = "#eef5ee" if leaf else "#eef0f8"
-        out.append(f'<rect x="{cx[i]:.1f}" y="{cy[i]:.1f}" width="{BOX_W}" height="{BOX_H}" rx="4" '
-                   f'fill="{fill}" stroke="#667"/>')
+        out.append(
+            f'<rect x="{cx[i]:.1f}" y="{cy[i]:.1f}" width="{BOX_W}" height="{BOX_H}" rx="4" '
+            f'fill="{fill}" stroke="#667"/>'
+        )
         for k, line in enumerate(n["lines"][:4]):
             out.append(f'<text x="{cx[i] + 6:.1f}" y="{cy[i] + 15 + 14 * k:.1f}">{escape(str(line))}</text>')
     out.append("</svg>")

@@ -108,7 +108,9 @@ def check_matrix(X: Any, estimator: Any, *, fitting: bool, allow_nan: bool = Fal
         )
     n, d = arr.shape
     if n == 0:
-        raise InvalidInputError(f"X: found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required.")
+        raise InvalidInputError(
+            f"X: found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required."
+        )
     if d == 0:
         raise InvalidInputError(
             f"X: found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required."
@@ -157,7 +159,7 @@ def is_time_column(col: Any) -> bool:
         return False
     if dtype.kind in "mM" or isinstance(dtype, (pd.PeriodDtype, pd.DatetimeTZDtype)):
         return True
-    if dtype == object:
+    if dtype == np.dtype(object):
         return pd.api.types.infer_dtype(col, skipna=True) in _TIME_KINDS
     return False
 
@@ -183,9 +185,7 @@ def category_error(name: Any, e: Exception) -> ColumnTypeError:
 
 def _column(y: Any, estimator: Any, n: int) -> np.ndarray:
     if y is None:
-        raise InvalidInputError(
-            f"y: {type(estimator).__name__} requires y to be passed, but the target y is None"
-        )
+        raise InvalidInputError(f"y: {type(estimator).__name__} requires y to be passed, but the target y is None")
     yy = np.asarray(y)
     if yy.ndim == 2 and yy.shape[1] == 1:
         warnings.warn(
@@ -234,8 +234,7 @@ def _check_labels_present(yy: np.ndarray) -> None:
 
         missing = np.asarray(pd.isna(yy), dtype=bool)
     except ImportError:
-        missing = np.fromiter((v is None or (isinstance(v, float) and v != v) for v in yy), dtype=bool,
-                              count=len(yy))
+        missing = np.fromiter((v is None or (isinstance(v, float) and v != v) for v in yy), dtype=bool, count=len(yy))
     if missing.any():
         row = int(np.flatnonzero(missing)[0])
         raise InvalidInputError(f"y: missing class label ({yy[row]!r}) at row {row}: every row needs a label")
@@ -326,9 +325,7 @@ def sample_weights(sample_weight: Any, n: int, name: str = "sample_weight") -> n
     if w.ndim == 0:
         return np.full(n, float(w))
     if w.ndim != 1 or len(w) != n:
-        raise InvalidInputError(
-            f"{name}: expected a 1-D array of {n} weights (one per row), got shape {w.shape}"
-        )
+        raise InvalidInputError(f"{name}: expected a 1-D array of {n} weights (one per row), got shape {w.shape}")
     return np.ascontiguousarray(w)
 
 

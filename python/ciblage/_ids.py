@@ -37,8 +37,9 @@ def normalize(col: Any, where: str) -> pa.ChunkedArray:
         nan = pc.fill_null(pc.is_nan(col), False)
         whole = pc.fill_null(pc.equal(pc.floor(col), col), True)
         if not pc.all(pc.or_(nan, whole)).as_py():
-            raise ColumnTypeError(f"{where}: has type {col.type} with values that are not whole numbers; "
-                                  "expected integer or string ids")
+            raise ColumnTypeError(
+                f"{where}: has type {col.type} with values that are not whole numbers; expected integer or string ids"
+            )
         col = pc.if_else(nan, pa.scalar(None, col.type), col)
     try:
         if pa.types.is_dictionary(col.type):

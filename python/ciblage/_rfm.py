@@ -12,10 +12,10 @@ from . import _native
 from ._params import as_float, as_int, as_str
 from ._report import make_report, warn_left_out
 from ._tables import (
+    as_timezone,
     attach_report,
     column_arg,
     float_list,
-    as_timezone,
     from_arrow,
     html_summary,
     iso_date,
@@ -37,9 +37,7 @@ def _segment_table(segments: Any) -> Any:
     if isinstance(segments, (str, os.PathLike)):
         path = os.fspath(segments)
         if not path.lower().endswith((".toml", ".json")):
-            raise InvalidParameterError(
-                f"invalid parameter segments: expected a .json or .toml file, got {path!r}"
-            )
+            raise InvalidParameterError(f"invalid parameter segments: expected a .json or .toml file, got {path!r}")
         text = read_text(path, "segments", SegmentTableError)
         try:
             if path.lower().endswith(".toml"):

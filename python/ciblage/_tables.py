@@ -20,9 +20,7 @@ from .exceptions import (
     InvalidParameterError,
 )
 
-
-_ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError,
-                 OverflowError)
+_ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError, OverflowError)
 
 
 def _module_of(obj: Any) -> str:
@@ -165,8 +163,7 @@ def _check_columns(columns: Mapping[str, str], available: list[str]) -> None:
 
 def _unreadable(argument: str, column: str, e: Exception) -> ColumnTypeError:
     return ColumnTypeError(
-        f"{argument}: column {json.dumps(column)} cannot be read as one type (mixed types in an object "
-        f"column?): {e}"
+        f"{argument}: column {json.dumps(column)} cannot be read as one type (mixed types in an object column?): {e}"
     )
 
 
@@ -367,8 +364,9 @@ def float_list(values: Any, name: str) -> list[float] | None:
     return [float(v) for v in items]
 
 
-def read_text(path: str | os.PathLike[str], argument: str = "path",
-              error: type[InvalidParameterError] = InvalidParameterError) -> str:
+def read_text(
+    path: str | os.PathLike[str], argument: str = "path", error: type[InvalidParameterError] = InvalidParameterError
+) -> str:
     """The UTF-8 text of a file; a missing file, a directory, an unreadable
     or non-UTF-8 file raise ``error`` naming the argument and the file."""
     try:

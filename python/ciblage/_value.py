@@ -60,8 +60,12 @@ def customer_totals(
     customer = column_arg(customer, "customer")
     amount = column_arg(amount, "amount")
     cost = opt_column_arg(cost, "cost")
-    _check_output_names("customer", customer, ("transactions", "revenue") + (() if cost is None else ("cost", "margin")),
-                        "customer_totals")
+    _check_output_names(
+        "customer",
+        customer,
+        ("transactions", "revenue") + (() if cost is None else ("cost", "margin")),
+        "customer_totals",
+    )
     columns = {"customer": customer, "amount": amount}
     if cost is not None:
         columns["cost"] = cost
@@ -92,12 +96,15 @@ def _check_output_names(argument: str, column: str, taken: tuple[str, ...], what
 def _is_table(data: Any) -> bool:
     """False for a 1-D array of values (numpy, list, Series, Arrow array)."""
     kind = table_kind(data)
-    return not (isinstance(data, (np.ndarray, list, tuple, range, pa.Array, pa.ChunkedArray))
-                or (kind in ("pandas", "polars") and data.__class__.__name__ == "Series"))
+    return not (
+        isinstance(data, (np.ndarray, list, tuple, range, pa.Array, pa.ChunkedArray))
+        or (kind in ("pandas", "polars") and data.__class__.__name__ == "Series")
+    )
 
 
-def _id_and_values(data: Any, customer: str | None, value: str,
-                   argument: str = "customers") -> tuple[pa.Table | None, np.ndarray, str]:
+def _id_and_values(
+    data: Any, customer: str | None, value: str, argument: str = "customers"
+) -> tuple[pa.Table | None, np.ndarray, str]:
     """The customer id column (if any) and the value column as float64."""
     kind = table_kind(data)
     if not _is_table(data):
@@ -110,8 +117,14 @@ def _id_and_values(data: Any, customer: str | None, value: str,
         else:
             try:
                 array = data if isinstance(data, pa.Array) else pa.array(data)
-            except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError,
-                    OverflowError) as e:
+            except (
+                pa.ArrowInvalid,
+                pa.ArrowTypeError,
+                pa.ArrowNotImplementedError,
+                TypeError,
+                ValueError,
+                OverflowError,
+            ) as e:
                 raise ColumnTypeError(f"{argument}: cannot read the values as one numeric type: {e}") from e
             column = pa.chunked_array([array])
         return None, _floats(column, "value"), kind
@@ -157,8 +170,7 @@ def _floats(column: pa.ChunkedArray, name: str) -> np.ndarray:
         raise InvalidInputError(f"{label}: input is empty")
     if pa.types.is_null(column.type):  # every value missing: no type inferred
         raise InvalidInputError(f"{label}: null value at row 0")
-    if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
-            or pa.types.is_decimal(column.type)):
+    if not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type) or pa.types.is_decimal(column.type)):
         raise ColumnTypeError(f"{label}: has type {column.type}, expected numbers")
     if column.null_count:
         row = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
@@ -305,8 +317,7 @@ class Concentration:
         return from_arrow(self._native.lorenz(as_int(points, "points", 2, 10_000_000)), self._kind)
 
     def __repr__(self) -> str:
-        return (f"Concentration(customers={self.customers}, gini={self.gini:.4f}, "
-                f"top_20%={self.top_share(0.2):.1%})")
+        return f"Concentration(customers={self.customers}, gini={self.gini:.4f}, top_20%={self.top_share(0.2):.1%})"
 
     def _repr_html_(self) -> str:
         return html_summary(repr(self))

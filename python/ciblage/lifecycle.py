@@ -29,9 +29,21 @@ __all__ = ["FIELDS", "RuleSet", "LifecycleResult", "evaluate", "default_rules", 
 
 #: Numeric customer columns the rules can read (missing ones are simply absent).
 FIELDS = (
-    "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "tenure_days",
-    "complaints", "satisfaction", "referrals", "opinion_leader", "contract_end_days",
-    "frequency_change", "spend_change", "reactivated",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "r_score",
+    "f_score",
+    "m_score",
+    "tenure_days",
+    "complaints",
+    "satisfaction",
+    "referrals",
+    "opinion_leader",
+    "contract_end_days",
+    "frequency_change",
+    "spend_change",
+    "reactivated",
 )
 
 RuleSet = _native.RuleSet
@@ -209,8 +221,7 @@ def evaluate(
                 raise InvalidParameterError(
                     f"invalid parameter {name}: {value!r} names a column of history, but no history was given"
                 )
-    history_customer = as_str("customer_id" if history_customer is None else history_customer,
-                              "history_customer")
+    history_customer = as_str("customer_id" if history_customer is None else history_customer, "history_customer")
     history_date = as_str("date" if history_date is None else history_date, "history_date")
     rule_set = _rules(rules)
     t = _day(today if today is not None else _dt.date.today(), "today")
@@ -222,9 +233,7 @@ def evaluate(
             wanted[name] = name
     for name, value, default in (("tier", tier, "tier"), ("contract_end", contract_end, "contract_end")):
         if value is not None and value != default and value not in present:
-            raise ColumnNotFoundError(
-                f"{name}: column {value!r} not found; the table has {present}"
-            )
+            raise ColumnNotFoundError(f"{name}: column {value!r} not found; the table has {present}")
     if contract_end and contract_end in present and "contract_end_days" in present:
         raise InvalidInputError(
             f"contract_end: customers have both a {contract_end!r} column and a 'contract_end_days' column; "
@@ -243,8 +252,12 @@ def evaluate(
             col = table.column(name)
             if pa.types.is_dictionary(col.type):
                 col = _decoded(col)
-            if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_boolean(col.type)
-                    or pa.types.is_decimal(col.type)):
+            if not (
+                pa.types.is_integer(col.type)
+                or pa.types.is_floating(col.type)
+                or pa.types.is_boolean(col.type)
+                or pa.types.is_decimal(col.type)
+            ):
                 raise ColumnTypeError(f"{name}: has type {col.type}, expected numbers")
             # Integers beyond 2**53 become the nearest float (the rules
             # compare them with float thresholds): not an error.
@@ -276,8 +289,9 @@ def evaluate(
         ids = ids.cast(pa.large_string())
     h = None
     if history is not None:
-        h = pa.table(to_arrow(history, {"history_customer": history_customer, "history_date": history_date},
-                              argument="history"))
+        h = pa.table(
+            to_arrow(history, {"history_customer": history_customer, "history_date": history_date}, argument="history")
+        )
     if h is None or h.num_rows == 0:
         # No contact (an empty table's columns may have any type).
         rows, days = np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
@@ -353,13 +367,24 @@ def customer_state(
     tiers = value_tiers(scores, value="monetary", customer="customer_id")
     change, (rows_read, after_today) = _native.behaviour_change(
         arrow_tx,
-        customer=customer, timestamp=timestamp, amount=amount, today=day, window_days=window_days,
+        customer=customer,
+        timestamp=timestamp,
+        amount=amount,
+        today=day,
+        window_days=window_days,
         timezone=timezone,
     )
     out = kind if kind in ("pandas", "polars") else "pyarrow"
-    base = pa.table(scores) if out == "pyarrow" else pa.Table.from_pandas(scores) if out == "pandas" else scores.to_arrow()
-    tier_col = (pa.table(tiers.customers) if out == "pyarrow" else pa.Table.from_pandas(tiers.customers)
-                if out == "pandas" else tiers.customers.to_arrow()).column("tier")
+    base = (
+        pa.table(scores) if out == "pyarrow" else pa.Table.from_pandas(scores) if out == "pandas" else scores.to_arrow()
+    )
+    tier_col = (
+        pa.table(tiers.customers)
+        if out == "pyarrow"
+        else pa.Table.from_pandas(tiers.customers)
+        if out == "pandas"
+        else tiers.customers.to_arrow()
+    ).column("tier")
     joined = base.append_column("tier", tier_col.cast(pa.string()))
     change = pa.table(change)
     # Matched through normalised ids, not a join: the two tables may hold the
