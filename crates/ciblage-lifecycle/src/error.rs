@@ -2,7 +2,6 @@
 
 /// Everything that can go wrong when loading or evaluating lifecycle rules.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
 pub enum LifecycleError {
     /// A rule file that does not parse (syntax, unknown or missing field,
     /// wrong type): the parser's message names the line, column and field.

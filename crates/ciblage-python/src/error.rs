@@ -4,6 +4,7 @@
 //! that they can derive from both `CiblageError` and `ValueError`/`TypeError`.
 
 use ciblage::CiblageError;
+use ciblage_lifecycle::LifecycleError;
 use pyo3::prelude::*;
 
 pyo3::import_exception!(ciblage.exceptions, InvalidInputError);
@@ -97,8 +98,22 @@ pub fn core_to_py(e: &CiblageError) -> PyErr {
         // Raised with the signal's own exception by `run::run`; this is the
         // fallback of a token set by other means.
         CiblageError::Interrupted => pyo3::exceptions::PyKeyboardInterrupt::new_err(msg),
-        // The core enum is non-exhaustive: a future variant is still a ValueError.
-        _ => InvalidInputError::new_err(msg),
+    }
+}
+
+/// Maps every lifecycle error variant to its documented Python class (the
+/// same table as [`core_to_py`], which its `Core` variant goes through).
+pub fn lifecycle_to_py(e: LifecycleError) -> PyErr {
+    let msg = e.to_string();
+    match e {
+        LifecycleError::RuleFileSyntax { .. } | LifecycleError::InvalidRule { .. } => {
+            RuleFileError::new_err(msg)
+        }
+        LifecycleError::InvalidParameter { .. } => InvalidParameterError::new_err(msg),
+        LifecycleError::LengthMismatch { .. } | LifecycleError::UnknownCustomer { .. } => {
+            InvalidInputError::new_err(msg)
+        }
+        LifecycleError::Core(c) => core_to_py(&c),
     }
 }
 

@@ -2,26 +2,14 @@
 
 use std::collections::HashMap;
 
-use ciblage_lifecycle::{ContactHistory, CustomerStates, Field, LifecycleError, RuleSet};
+use ciblage_lifecycle::{ContactHistory, CustomerStates, Field, RuleSet};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
 use crate::arrow_out::{self as out, TableBuilder};
-use crate::error::{core_to_py, InvalidInputError, InvalidParameterError, RuleFileError};
+use crate::error::{core_to_py, lifecycle_to_py, InvalidParameterError, RuleFileError};
 use crate::run::{guard, run};
-
-fn to_py(e: LifecycleError) -> PyErr {
-    let msg = e.to_string();
-    match e {
-        LifecycleError::RuleFileSyntax { .. } | LifecycleError::InvalidRule { .. } => {
-            RuleFileError::new_err(msg)
-        }
-        LifecycleError::InvalidParameter { .. } => InvalidParameterError::new_err(msg),
-        LifecycleError::Core(c) => crate::error::core_to_py(&c),
-        _ => InvalidInputError::new_err(msg),
-    }
-}
 
 /// History rows in the window, before it, after today, and of customers
 /// not evaluated.
@@ -51,7 +39,7 @@ impl PyRuleSet {
         guard(|| -> PyResult<_> {
             RuleSet::from_toml(&rule_text(text, "toml")?)
                 .map(|inner| Self { inner })
-                .map_err(to_py)
+                .map_err(lifecycle_to_py)
         })
     }
 
@@ -61,7 +49,7 @@ impl PyRuleSet {
         guard(|| -> PyResult<_> {
             RuleSet::from_json(&rule_text(text, "json")?)
                 .map(|inner| Self { inner })
-                .map_err(to_py)
+                .map_err(lifecycle_to_py)
         })
     }
 
@@ -154,23 +142,23 @@ pub fn lifecycle_evaluate(
             })?;
             states = states
                 .with(field, values.as_slice()?.to_vec())
-                .map_err(to_py)?;
+                .map_err(lifecycle_to_py)?;
         }
         if let Some(t) = &tiers {
-            states = states.with_tiers(t).map_err(to_py)?;
+            states = states.with_tiers(t).map_err(lifecycle_to_py)?;
         }
         let history = ContactHistory::new(
             history_rows.as_slice()?.to_vec(),
             history_days.as_slice()?.to_vec(),
         )
-        .map_err(to_py)?;
+        .map_err(lifecycle_to_py)?;
         let rules = &rules.inner;
         // The tables are built without the GIL too: explanations of millions
         // of decisions take a while.
         let (cust, dec, counts) = run(py, |token| {
             let decisions = rules
                 .evaluate_interruptible(&states, &history, today, token)
-                .map_err(to_py)?;
+                .map_err(lifecycle_to_py)?;
             let mut cust = TableBuilder::default();
             let stage_names: Vec<&str> = (0..n).map(|i| decisions.stage(i).name()).collect();
             cust.push("stage", out::strings_from(stage_names.iter().copied()));

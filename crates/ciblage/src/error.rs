@@ -6,7 +6,6 @@
 /// where (row index) when a single value is at fault, so that nothing has to
 /// be guessed from a stack trace.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
 pub enum CiblageError {
     /// An input that must hold at least one row holds none.
     #[error("{argument}: input is empty")]
