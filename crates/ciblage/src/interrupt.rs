@@ -85,8 +85,9 @@ pub(crate) const CHECK_ROWS: usize = 1 << 20;
 
 /// Sorts `keys` whose high 32 bits are a customer code below `customers`,
 /// checking `interrupt` every [`CHECK_ROWS`] keys: the keys are distributed
-/// into ranges of customers of about 64k keys (two passes), and the ranges
-/// sorted apart in parallel, the token checked before each. The result is
+/// into ranges of customers of about 64k keys (pieces of [`CHECK_ROWS`] keys
+/// counted, then scattered, in parallel), and the ranges sorted apart in
+/// parallel, the token checked before each. The result is
 /// `keys.sort_unstable()`'s.
 ///
 /// # Errors
@@ -108,29 +109,47 @@ pub(crate) fn sort_customer_keys(
     }
     let width = customers.div_ceil(ranges);
     let range_of = |k: u64| (k >> 32) as usize / width;
-    let mut ends = vec![0usize; ranges];
-    for part in keys.chunks(CHECK_ROWS) {
-        interrupt.check()?;
-        for &k in part {
-            ends[range_of(k)] += 1;
-        }
-    }
-    let mut at = Vec::with_capacity(ranges);
-    let mut total = 0;
-    for end in &mut ends {
-        at.push(total);
-        total += *end;
-        *end = total;
-    }
+    // Keys of each range in each piece.
+    let counts: Vec<Vec<usize>> = keys
+        .par_chunks(CHECK_ROWS)
+        .map(|part| {
+            interrupt.check()?;
+            let mut c = vec![0usize; ranges];
+            for &k in part {
+                c[range_of(k)] += 1;
+            }
+            Ok(c)
+        })
+        .collect::<Result<_>>()?;
+    // The output cut into one slice per (piece, range), ranges in order and,
+    // within a range, pieces in order: each piece writes only its own slices.
     let mut out = vec![0u64; keys.len()];
-    for part in keys.chunks(CHECK_ROWS) {
-        interrupt.check()?;
-        for &k in part {
-            let r = range_of(k);
-            out[at[r]] = k;
-            at[r] += 1;
+    let mut slices: Vec<Vec<&mut [u64]>> =
+        counts.iter().map(|_| Vec::with_capacity(ranges)).collect();
+    let mut ends = Vec::with_capacity(ranges);
+    let mut rest = &mut out[..];
+    let mut total = 0;
+    for r in 0..ranges {
+        for (p, c) in counts.iter().enumerate() {
+            let (slice, tail) = std::mem::take(&mut rest).split_at_mut(c[r]);
+            slices[p].push(slice);
+            rest = tail;
+            total += c[r];
         }
+        ends.push(total);
     }
+    keys.par_chunks(CHECK_ROWS)
+        .zip(slices.into_par_iter())
+        .try_for_each(|(part, mut own)| {
+            interrupt.check()?;
+            let mut at = vec![0usize; ranges];
+            for &k in part {
+                let r = range_of(k);
+                own[r][at[r]] = k;
+                at[r] += 1;
+            }
+            Ok::<_, CiblageError>(())
+        })?;
     drop(keys);
     let mut pieces = Vec::with_capacity(ranges);
     let mut rest = &mut out[..];

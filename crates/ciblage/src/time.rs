@@ -208,14 +208,35 @@ pub fn instant_range() -> (i64, i64) {
 /// assert!(check_instants(&[0, i64::MAX], "timestamp", 10).is_err());
 /// ```
 pub fn check_instants(values: &[i64], argument: &str, row0: usize) -> Result<()> {
-    let (first, last) = instant_range();
-    match values.iter().position(|&t| t < first || t > last) {
+    match first_instant_out_of_range(values) {
         Some(i) => Err(CiblageError::TimestampOutOfRange {
             argument: argument.to_owned(),
             row: row0 + i,
         }),
         None => Ok(()),
     }
+}
+
+/// Index of the first instant outside [`instant_range`], if any: a
+/// branch-free pass on all threads, the index searched only on failure (as
+/// the other column checks of [`crate::transactions`]).
+///
+/// ```
+/// use ciblage::time::first_instant_out_of_range;
+/// assert_eq!(first_instant_out_of_range(&[0, i64::MIN, i64::MAX]), Some(1));
+/// assert_eq!(first_instant_out_of_range(&[0, 1]), None);
+/// ```
+pub fn first_instant_out_of_range(values: &[i64]) -> Option<usize> {
+    use rayon::prelude::*;
+    let (first, last) = instant_range();
+    let inside = |t: i64| (first <= t) & (t <= last);
+    if values
+        .par_chunks(1 << 16)
+        .all(|c| c.iter().fold(true, |ok, &t| ok & inside(t)))
+    {
+        return None;
+    }
+    values.iter().position(|&t| !inside(t))
 }
 
 /// Whether a day number lies within [`instant_range`].

@@ -110,8 +110,7 @@ pub fn micros<'a>(
     Ok(match dt {
         DataType::Timestamp(TimeUnit::Microsecond, _) => {
             let values = &array.as_primitive::<TimestampMicrosecondType>().values()[..];
-            let (first, last) = ciblage::time::instant_range();
-            if let Some(i) = values.iter().position(|&t| t < first || t > last) {
+            if let Some(i) = ciblage::time::first_instant_out_of_range(values) {
                 return Err(if values[i] == i64::MIN {
                     null_error(argument, column, row0 + i)
                 } else {

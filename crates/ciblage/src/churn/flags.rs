@@ -129,25 +129,25 @@ impl ChurnFlags {
             }
         };
         let cutoff = zone.day_start(as_of_day);
-        let rows_after_as_of = ts.iter().filter(|&&t| t >= cutoff).count() as u64;
-        let rows_not_purchases = ts
-            .iter()
-            .zip(amounts)
-            .filter(|&(&t, &a)| t < cutoff && a <= 0.0)
-            .count() as u64;
-        // Distinct (customer, day) purchase keys, days offset to stay positive.
+        // Distinct (customer, day) purchase keys, days offset to stay positive;
+        // the rows left out are counted in the same pass.
         const SHIFT: i64 = 1 << 31;
         let mut keys: Vec<u64> = Vec::new();
+        let mut rows_after_as_of = 0u64;
         for lo in (0..ts.len()).step_by(CHUNK) {
             interrupt.check()?;
+            let hi = (lo + CHUNK).min(ts.len());
+            rows_after_as_of += ts[lo..hi].iter().filter(|&&t| t >= cutoff).count() as u64;
             keys.extend(
-                (lo..(lo + CHUNK).min(ts.len()))
+                (lo..hi)
                     .filter(|&i| ts[i] < cutoff && amounts[i] > 0.0)
                     .map(|i| {
                         (u64::from(codes[i]) << 32) | (zone.day_of(ts[i]) + SHIFT) as u32 as u64
                     }),
             );
         }
+        // Rows on or before `as_of` that are not purchases (returns, zeros).
+        let rows_not_purchases = ts.len() as u64 - rows_after_as_of - keys.len() as u64;
         let mut keys = crate::interrupt::sort_customer_keys(keys, n, interrupt)?;
         keys.dedup();
         let mut days_since_last = vec![None; n];
