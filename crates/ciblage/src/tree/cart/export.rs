@@ -1,11 +1,64 @@
-//! Readable forms of a CART tree: text (as scikit-learn's `export_text`)
-//! and SQL conditions per node.
+//! Readable forms of a CART tree through the shared tree layer: rules as
+//! [`Condition`]s (text and SQL), leaf tables, the drawing (DOT); and the
+//! indented text of scikit-learn's `export_text`.
 
+use crate::error::{CiblageError, Result};
+use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::tree::{CartTree, LEAF};
+use crate::tree::{
+    leaf_table, rule_path, sql_where, text_rules, Category, Condition, DrawEdge, DrawNode, Drawing,
+    EdgeLabel, LeafOrder, LeafRow, LeafSource, Missing, Outcome, RuleTree, Test,
+};
 
 enum Item {
     Node(usize, usize),
     Line(String),
+}
+
+/// A CART tree with the names of its features, as the shared rule walk
+/// reads it (see [`CartTree::named`]).
+pub struct NamedCartTree<'a> {
+    tree: &'a CartTree,
+    names: &'a [String],
+}
+
+impl RuleTree for NamedCartTree<'_> {
+    fn parents(&self) -> Vec<Option<usize>> {
+        self.tree
+            .parents()
+            .into_iter()
+            .map(|p| (p != usize::MAX).then_some(p))
+            .collect()
+    }
+
+    fn branch(&self, parent: usize, node: usize) -> Condition {
+        let left = self.tree.children_left[parent] == node as i64;
+        self.tree.condition(parent, left, self.names)
+    }
+}
+
+impl LeafSource for CartTree {
+    fn node_count(&self) -> usize {
+        CartTree::node_count(self)
+    }
+    fn is_leaf(&self, i: usize) -> bool {
+        self.children_left[i] == LEAF
+    }
+    fn size(&self, i: usize) -> f64 {
+        self.n_node_samples[i] as f64
+    }
+    fn weight(&self, i: usize) -> f64 {
+        self.weighted_n_node_samples[i]
+    }
+    fn response(&self, i: usize, outcome: Outcome) -> f64 {
+        match outcome {
+            Outcome::Class(k) => self.value.node(i)[k],
+            Outcome::Value => self.value.node(i)[0],
+        }
+    }
+    fn responses(&self, i: usize, outcome: Outcome) -> f64 {
+        self.weighted_n_node_samples[i] * self.response(i, outcome)
+    }
 }
 
 impl CartTree {
@@ -16,87 +69,133 @@ impl CartTree {
             .unwrap_or_else(|| format!("feature_{f}"))
     }
 
-    /// A category of feature `f` as shown in rules: its name when known.
-    fn category(&self, f: usize, code: u32) -> String {
-        self.category_names
+    /// The tree with the names of its features (`feature_<i>` where none is
+    /// given), as the shared rule walk ([`crate::tree::rule_path`]) reads it.
+    pub fn named<'a>(&'a self, feature_names: &'a [String]) -> NamedCartTree<'a> {
+        NamedCartTree {
+            tree: self,
+            names: feature_names,
+        }
+    }
+
+    /// A category of feature `f` as rules show it: its name when known,
+    /// else its code.
+    fn category(&self, f: usize, code: u32) -> Category {
+        match self
+            .category_names
             .get(f)
             .and_then(|n| n.get(code as usize))
-            .cloned()
-            .unwrap_or_else(|| code.to_string())
+        {
+            Some(name) => Category::Label(name.clone()),
+            None => Category::Code(code),
+        }
     }
 
-    /// The categories of a categorical split as `{a, b}`.
-    fn category_set(&self, f: usize, codes: &[u32]) -> String {
-        let names: Vec<String> = codes.iter().map(|&c| self.category(f, c)).collect();
-        format!("{{{}}}", names.join(", "))
-    }
-
-    /// Readable condition for the child of split node `p` on side `left`:
-    /// `name <= t` / `name > t` (present values), or `name in {a, b}` for a
-    /// categorical split, whose missing side says `or missing or other`.
-    /// SQL conditions ([`CartTree::sql_rule`]) route missing values too.
-    fn condition(&self, p: usize, left: bool, names: &[String]) -> String {
+    /// The condition of the child of split node `p` on side `left`:
+    /// `name <= t` / `name > t`, or `name in {a, b}` for a categorical
+    /// split, whose missing side also takes the other categories.
+    fn condition(&self, p: usize, left: bool, names: &[String]) -> Condition {
         let f = self.feature[p] as usize;
-        let name = Self::name(names, f);
-        let missing = self.goes_left_if_missing(p) == left;
+        let column = Self::name(names, f);
+        let missing_here = self.goes_left_if_missing(p) == left;
         match self.categories.get(p) {
             Some(Some(split)) => {
                 let (l, r) = &**split;
-                let set = self.category_set(f, if left { l } else { r });
-                let extra = if missing { " or missing or other" } else { "" };
-                format!("{name} in {set}{extra}")
+                let side = if left { l } else { r };
+                let missing = if missing_here {
+                    Missing::WithOthers {
+                        known: l.iter().chain(r).map(|&c| self.category(f, c)).collect(),
+                    }
+                } else {
+                    Missing::Excluded
+                };
+                Condition {
+                    column,
+                    test: Test::In(side.iter().map(|&c| self.category(f, c)).collect()),
+                    missing,
+                }
             }
             _ => {
-                let op = if left { "<=" } else { ">" };
-                format!("{name} {op} {}", self.threshold[p])
+                let t = self.threshold[p];
+                Condition {
+                    column,
+                    test: if left {
+                        Test::AtMost(t)
+                    } else {
+                        Test::Above(t)
+                    },
+                    missing: if missing_here {
+                        Missing::Included
+                    } else {
+                        Missing::Excluded
+                    },
+                }
             }
         }
     }
 
-    /// SQL condition for the child of split node `p` on side `left`.
-    fn sql_condition(&self, p: usize, left: bool, names: &[String]) -> String {
-        let f = self.feature[p] as usize;
-        let col = format!("\"{}\"", Self::name(names, f).replace('"', "\"\""));
-        let missing = self.goes_left_if_missing(p) == left;
-        let literal = |c: u32| match self.category_names.get(f).and_then(|n| n.get(c as usize)) {
-            Some(n) => format!("'{}'", n.replace('\'', "''")),
-            None => c.to_string(),
-        };
-        match self.categories.get(p) {
-            Some(Some(split)) => {
-                let (l, r) = &**split;
-                let list = |codes: &[u32]| {
-                    codes
-                        .iter()
-                        .map(|&c| literal(c))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                let side = if left { l } else { r };
-                let base = if side.is_empty() {
-                    "FALSE".to_string()
-                } else {
-                    format!("{col} IN ({})", list(side))
-                };
-                if missing {
-                    let known: Vec<u32> = l.iter().chain(r).copied().collect();
-                    format!(
-                        "({base} OR {col} IS NULL OR {col} NOT IN ({}))",
-                        list(&known)
-                    )
-                } else {
-                    base
-                }
+    /// The conditions from the root to node `id`.
+    pub fn conditions(&self, id: usize, feature_names: &[String]) -> Vec<Condition> {
+        let named = self.named(feature_names);
+        rule_path(&named, &named.parents(), id)
+    }
+
+    /// The path to node `id` as readable conditions (`name <= t`,
+    /// `name > t`, `name in {a, b}`), root first.
+    pub fn rule(&self, id: usize, feature_names: &[String]) -> Vec<String> {
+        self.conditions(id, feature_names)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// The path to node `id` as a SQL `WHERE` condition on the feature
+    /// columns (`"name" <= t AND "name" > t …`; `TRUE` for the root).
+    /// Thresholds are printed in full so that the condition selects exactly
+    /// the rows the tree routes there (values compared as stored).
+    pub fn sql_rule(&self, id: usize, feature_names: &[String]) -> String {
+        sql_where(&self.conditions(id, feature_names))
+    }
+
+    /// The leaf table for `outcome` (a class, or the node value for a
+    /// regression tree), rules named by `feature_names`: sizes are training
+    /// rows, responses weighted.
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidParameter`] (`target`) for a class out of
+    /// range or a class of a regression tree.
+    pub fn leaf_table(
+        &self,
+        feature_names: &[String],
+        outcome: Outcome,
+        order: LeafOrder,
+    ) -> Result<Vec<LeafRow>> {
+        match outcome {
+            Outcome::Class(k) if k >= self.n_classes => {
+                return Err(CiblageError::param(
+                    "target",
+                    format!("class {k} is not below {}", self.n_classes),
+                ))
             }
-            _ => {
-                let op = if left { "<=" } else { ">" };
-                let base = format!("{col} {op} {}", self.threshold[p]);
-                if missing {
-                    format!("({base} OR {col} IS NULL)")
-                } else {
-                    base
-                }
+            Outcome::Value if self.n_classes > 0 => {
+                return Err(CiblageError::param(
+                    "target",
+                    "a classification tree's leaf tables are per class",
+                ))
             }
+            _ => {}
+        }
+        let rules = text_rules(&self.named(feature_names));
+        Ok(leaf_table(self, &rules, outcome, order))
+    }
+
+    /// The name of the value a regression tree's leaves hold: `median`
+    /// under the absolute error criterion, else `mean`.
+    pub fn value_name(&self) -> &'static str {
+        if self.criterion == CartCriterion::AbsoluteError {
+            "median"
+        } else {
+            "mean"
         }
     }
 
@@ -121,21 +220,21 @@ impl CartTree {
             };
             let indent = "|   ".repeat(depth);
             if self.children_left[i] == LEAF {
-                let v = self.value.node(i);
-                if self.n_classes > 0 {
-                    let k = (0..v.len()).fold(0, |b, k| if v[k] > v[b] { k } else { b });
-                    let name = class_names.get(k).cloned().unwrap_or_else(|| k.to_string());
-                    out.push_str(&format!("{indent}|--- class: {name}\n"));
-                } else {
-                    out.push_str(&format!("{indent}|--- value: [{:.*}]\n", decimals, v[0]));
+                match self.class_name(i, class_names) {
+                    Some(name) => out.push_str(&format!("{indent}|--- class: {name}\n")),
+                    None => out.push_str(&format!(
+                        "{indent}|--- value: [{:.*}]\n",
+                        decimals,
+                        self.value.node(i)[0]
+                    )),
                 }
                 continue;
             }
             let name = Self::name(feature_names, self.feature[i] as usize);
             let (left, right) = match self.categories.get(i) {
                 Some(Some(_)) => (
-                    self.condition(i, true, feature_names),
-                    self.condition(i, false, feature_names),
+                    self.condition(i, true, feature_names).to_string(),
+                    self.condition(i, false, feature_names).to_string(),
                 ),
                 _ => {
                     let t = self.threshold[i];
@@ -153,32 +252,23 @@ impl CartTree {
         out
     }
 
-    /// The path to node `id` as a SQL `WHERE` condition on the feature
-    /// columns (`"name" <= t AND "name" > t …`; `TRUE` for the root).
-    /// Thresholds are printed in full so that the condition selects exactly
-    /// the rows the tree routes there (values compared as stored).
-    pub fn sql_rule(&self, id: usize, feature_names: &[String]) -> String {
-        let parent = self.parents();
-        let mut parts = Vec::new();
-        let mut node = id;
-        while parent[node] != usize::MAX {
-            let p = parent[node];
-            let left = self.children_left[p] == node as i64;
-            parts.push(self.sql_condition(p, left, feature_names));
-            node = p;
+    /// The name of node `i`'s predicted class (the largest share, ties to
+    /// the first; its index where no name is given); `None` for a
+    /// regression tree.
+    fn class_name(&self, i: usize, class_names: &[String]) -> Option<String> {
+        if self.n_classes == 0 {
+            return None;
         }
-        parts.reverse();
-        if parts.is_empty() {
-            "TRUE".into()
-        } else {
-            parts.join(" AND ")
-        }
+        let v = self.value.node(i);
+        let k = (0..v.len()).fold(0, |b, k| if v[k] > v[b] { k } else { b });
+        Some(class_names.get(k).cloned().unwrap_or_else(|| k.to_string()))
     }
-}
 
-impl CartTree {
-    /// Nodes each row passes through, as a compressed sparse row indicator
-    /// (`indptr`, `indices`), as scikit-learn's `decision_path`.
+    /// The nodes each row passes through, appended to `indices` (a row of
+    /// scikit-learn's `decision_path`).
+    ///
+    /// # Panics
+    /// If `row` holds fewer than `n_features` values.
     pub fn decision_path_row(&self, row: &[f64], indices: &mut Vec<usize>) {
         let mut i = 0usize;
         loop {
@@ -190,74 +280,65 @@ impl CartTree {
         }
     }
 
-    /// The path of every node as readable conditions (`name <= t`,
-    /// `name > t`), root to node.
-    pub fn rule(&self, id: usize, feature_names: &[String]) -> Vec<String> {
-        let parent = self.parents();
-        let mut parts = Vec::new();
-        let mut node = id;
-        while parent[node] != usize::MAX {
-            let p = parent[node];
-            let left = self.children_left[p] == node as i64;
-            parts.push(self.condition(p, left, feature_names));
-            node = p;
-        }
-        parts.reverse();
-        parts
-    }
-}
-
-impl CartTree {
-    /// The tree in Graphviz DOT: one box per node (split or class/value,
-    /// samples), edges labelled True/False from the root as scikit-learn's
-    /// `export_graphviz`.
-    pub fn to_dot(&self, feature_names: &[String], class_names: &[String]) -> String {
-        let mut out = String::from("digraph Tree {\nnode [shape=box, fontname=\"helvetica\"] ;\n");
+    /// The drawing of the tree: per node its split (or nothing for a
+    /// leaf), impurity, samples and class or value; edges labelled
+    /// True/False from the root as scikit-learn's `export_graphviz`.
+    pub fn drawing(&self, feature_names: &[String], class_names: &[String]) -> Drawing {
+        let parents = self.named(feature_names).parents();
+        let mut depth = vec![0usize; self.node_count()];
+        let mut nodes = Vec::with_capacity(self.node_count());
         for i in 0..self.node_count() {
-            let mut label = Vec::new();
+            if let Some(p) = parents[i] {
+                depth[i] = depth[p] + 1;
+            }
+            let mut lines = Vec::new();
             if self.children_left[i] != LEAF {
                 match self.categories.get(i) {
-                    Some(Some(_)) => label.push(self.condition(i, true, feature_names)),
+                    Some(Some(_)) => lines.push(self.condition(i, true, feature_names).to_string()),
                     _ => {
                         let name = Self::name(feature_names, self.feature[i] as usize);
-                        label.push(format!("{name} <= {:.3}", self.threshold[i]));
+                        lines.push(format!("{name} <= {:.3}", self.threshold[i]));
                     }
                 }
             }
-            label.push(format!("impurity = {:.3}", self.impurity[i]));
-            label.push(format!("samples = {}", self.n_node_samples[i]));
-            let v = self.value.node(i);
-            if self.n_classes > 0 {
-                let k = (0..v.len()).fold(0, |b, k| if v[k] > v[b] { k } else { b });
-                let name = class_names.get(k).cloned().unwrap_or_else(|| k.to_string());
-                label.push(format!("class = {name}"));
-            } else {
-                label.push(format!("value = {:.3}", v[0]));
-            }
-            let text = label
-                .iter()
-                .map(String::as_str)
-                .map(crate::tree::dot_text)
-                .collect::<Vec<_>>()
-                .join("\\n");
-            out.push_str(&format!("{i} [label=\"{text}\"] ;\n"));
+            lines.push(format!("impurity = {:.3}", self.impurity[i]));
+            lines.push(format!("samples = {}", self.n_node_samples[i]));
+            lines.push(match self.class_name(i, class_names) {
+                Some(name) => format!("class = {name}"),
+                None => format!("value = {:.3}", self.value.node(i)[0]),
+            });
+            nodes.push(DrawNode {
+                id: i,
+                parent: parents[i],
+                depth: depth[i],
+                size: self.n_node_samples[i] as f64,
+                lines,
+            });
         }
+        let mut edges = Vec::new();
         for i in 0..self.node_count() {
             for (c, side) in [
                 (self.children_left[i], "True"),
                 (self.children_right[i], "False"),
             ] {
-                if c == LEAF {
-                    continue;
-                }
-                if i == 0 {
-                    out.push_str(&format!("{i} -> {c} [headlabel=\"{side}\"] ;\n"));
-                } else {
-                    out.push_str(&format!("{i} -> {c} ;\n"));
+                if c != LEAF {
+                    edges.push(DrawEdge {
+                        from: i,
+                        to: c as usize,
+                        label: (i == 0).then(|| EdgeLabel::Head(side.into())),
+                    });
                 }
             }
         }
-        out.push_str("}\n");
-        out
+        Drawing {
+            name: "Tree".into(),
+            nodes,
+            edges,
+        }
+    }
+
+    /// The tree in Graphviz DOT (see [`CartTree::drawing`]).
+    pub fn to_dot(&self, feature_names: &[String], class_names: &[String]) -> String {
+        self.drawing(feature_names, class_names).to_dot()
     }
 }
