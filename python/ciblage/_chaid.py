@@ -197,26 +197,10 @@ class _ChaidBase(TreeEstimator):
         cases, weighted by ``sample_weight``), share, and the class
         proportions with their lift against the root (classification) or the
         mean and its ratio to the overall mean (regression); pandas."""
-        import pandas as pd
-
-        table = self.nodes()
-        leaves = table[table["split"] == ""]
-        ids = leaves["node"].to_numpy(dtype=np.int64)
-        n = leaves["n"].to_numpy(dtype=np.float64)
-        out = pd.DataFrame(
-            {"node": ids, "rule": leaves["rule"].to_numpy(), "n": n, "share": n / float(table["n"].iloc[0])}
-        )
+        self._fitted()
         classes = getattr(self, "classes_", None)
-        if classes is not None:
-            proba = np.asarray(self.tree_.node_proba())
-            for k, c in enumerate(classes):
-                out[f"p_{c}"] = proba[ids, k]
-                out[f"lift_{c}"] = proba[ids, k] / proba[0, k] if proba[0, k] > 0 else np.nan
-        else:
-            mean = np.asarray(self.tree_.node_mean())
-            out["mean"] = mean[ids]
-            out["ratio_to_mean"] = mean[ids] / mean[0] if mean[0] != 0 else np.nan
-        return out
+        names = [] if classes is None else [f"{c}" for c in classes]
+        return from_arrow(self.tree_.segments(names), "pandas")
 
     def export_graphviz(self) -> str:
         """The tree in Graphviz DOT (render with any DOT tool)."""
@@ -377,10 +361,7 @@ class ChaidClassifier(ClassifierScore, _ChaidBase):
         matches = np.flatnonzero(self.classes_ == target)
         if len(matches) == 0:
             raise InvalidParameterError(f"invalid parameter target: {target!r} is not a class ({list(self.classes_)})")
-        table = from_arrow(self.tree_.gains(int(matches[0])), "pandas")
-        leaf_rules = self.nodes().set_index("node")["rule"]
-        table["rule"] = table["node"].map(leaf_rules)
-        return table
+        return from_arrow(self.tree_.gains(int(matches[0])), "pandas")
 
 
 class ChaidRegressor(RegressorScore, _ChaidBase):
