@@ -5,10 +5,10 @@
 use crate::error::{CiblageError, Result};
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::tree::{CartTree, LEAF};
-use crate::tree::{
-    leaf_table, rule_path, sql_where, text_rules, Category, Condition, DrawEdge, DrawNode, Drawing,
-    EdgeLabel, LeafOrder, LeafRow, LeafSource, Missing, Outcome, RuleTree, Test,
-};
+use crate::tree::drawing::{DrawEdge, DrawNode, Drawing, EdgeLabel};
+use crate::tree::gains::{leaf_table, LeafOrder, LeafRow, LeafSource, Outcome};
+use crate::tree::rules::{rule_path, text_rules, Category, Condition, Missing, RuleTree, Test};
+use crate::tree::sql::sql_where;
 
 enum Item {
     Node(usize, usize),
@@ -340,5 +340,121 @@ impl CartTree {
     /// The tree in Graphviz DOT (see [`CartTree::drawing`]).
     pub fn to_dot(&self, feature_names: &[String], class_names: &[String]) -> String {
         self.drawing(feature_names, class_names).to_dot()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array2;
+
+    use super::*;
+    use crate::tree::cart::Cart;
+
+    /// Categories 0..4 with class-1 rates 9, 1, 8, 2 of 10, and one missing
+    /// row of class 1: {1, 3} left (20 rows, 3 of class 1), {0, 2} and the
+    /// missing row right (21 rows, 18 of class 1).
+    fn stump() -> CartTree {
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        for (c, ones) in [9u32, 1, 8, 2].into_iter().enumerate() {
+            for k in 0..10 {
+                x.push(c as f64);
+                y.push(u32::from(k < ones));
+            }
+        }
+        x.push(f64::NAN);
+        y.push(1);
+        let x = Array2::from_shape_vec((x.len(), 1), x).unwrap();
+        let mut t = Cart::classifier()
+            .max_depth(Some(1))
+            .categorical_features(vec![0])
+            .check()
+            .unwrap()
+            .fit_classifier(x.view(), &y, 2, None)
+            .unwrap();
+        t.category_names = vec![vec!["a".into(), "b".into(), "c".into(), "d".into()]];
+        t
+    }
+
+    #[test]
+    fn categorical_branches_are_shared_conditions() {
+        let t = stump();
+        let names = ["region".to_string()];
+        let label = |s: &str| Category::Label(s.into());
+        assert_eq!(
+            t.conditions(1, &names),
+            [Condition {
+                column: "region".into(),
+                test: Test::In(vec![label("b"), label("d")]),
+                missing: Missing::Excluded,
+            }]
+        );
+        // The right side takes the missing values and the unseen categories.
+        let right = &t.conditions(2, &names)[0];
+        assert_eq!(
+            right.missing,
+            Missing::WithOthers {
+                known: vec![label("b"), label("d"), label("a"), label("c")]
+            }
+        );
+        assert_eq!(right.to_string(), "region in {a, c} or missing or other");
+        assert_eq!(
+            t.sql_rule(2, &names),
+            "(\"region\" IN ('a', 'c') OR \"region\" IS NULL OR \"region\" NOT IN ('b', 'd', 'a', 'c'))"
+        );
+        assert_eq!(t.sql_rule(0, &names), "TRUE");
+        assert_eq!(
+            text_rules(&t.named(&names)),
+            [
+                "",
+                "region in {b, d}",
+                "region in {a, c} or missing or other"
+            ]
+        );
+    }
+
+    #[test]
+    fn leaf_tables_by_hand() {
+        let t = stump();
+        let root = 21.0 / 41.0;
+        let seg = t
+            .leaf_table(&[], Outcome::Class(1), LeafOrder::Node)
+            .unwrap();
+        assert_eq!([seg[0].node, seg[1].node], [1, 2]);
+        assert_eq!([seg[0].size, seg[1].size], [20.0, 21.0]);
+        assert_eq!(seg[0].rule, "feature_0 in {b, d}");
+        assert!((seg[0].share - 20.0 / 41.0).abs() < 1e-15);
+        assert!((seg[0].response - 0.15).abs() < 1e-15);
+        assert!((seg[0].lift - 0.15 / root).abs() < 1e-12);
+        let gains = t
+            .leaf_table(&[], Outcome::Class(1), LeafOrder::Response)
+            .unwrap();
+        assert_eq!(gains[0].node, 2);
+        assert!((gains[0].gain - 18.0 / 21.0).abs() < 1e-12);
+        assert!((gains[0].index - 100.0 * (18.0 / 21.0) / root).abs() < 1e-9);
+        assert!((gains[1].cumulative_gain - 1.0).abs() < 1e-12);
+        assert!((gains[1].cumulative_index - 100.0).abs() < 1e-9);
+        assert!(t
+            .leaf_table(&[], Outcome::Class(2), LeafOrder::Node)
+            .is_err());
+        assert!(t.leaf_table(&[], Outcome::Value, LeafOrder::Node).is_err());
+        assert_eq!(t.value_name(), "mean");
+    }
+
+    #[test]
+    fn the_drawing_labels_the_root_edges() {
+        let t = stump();
+        let d = t.drawing(&[], &["no".into(), "yes".into()]);
+        assert_eq!(d.nodes[2].depth, 1);
+        assert_eq!(d.nodes[2].parent, Some(0));
+        assert_eq!(d.nodes[1].lines.last().unwrap(), "class = no");
+        assert_eq!(
+            d.edges[1],
+            DrawEdge {
+                from: 0,
+                to: 2,
+                label: Some(EdgeLabel::Head("False".into()))
+            }
+        );
+        assert!(t.to_dot(&[], &[]).starts_with("digraph Tree {"));
     }
 }

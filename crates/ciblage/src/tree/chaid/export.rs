@@ -5,10 +5,10 @@
 use crate::error::{CiblageError, Result};
 use crate::tree::chaid::data::{Encoder, MISSING};
 use crate::tree::chaid::model::ChaidModel;
-use crate::tree::{
-    leaf_table, rule_path, sql_where, text_rules, Category, Condition, DrawEdge, DrawNode, Drawing,
-    EdgeLabel, LeafOrder, LeafRow, LeafSource, Missing, Outcome, RuleTree, Test,
-};
+use crate::tree::drawing::{DrawEdge, DrawNode, Drawing, EdgeLabel};
+use crate::tree::gains::{leaf_table, LeafOrder, LeafRow, LeafSource, Outcome};
+use crate::tree::rules::{rule_path, text_rules, Category, Condition, Missing, RuleTree, Test};
+use crate::tree::sql::sql_where;
 
 impl RuleTree for ChaidModel {
     fn parents(&self) -> Vec<Option<usize>> {

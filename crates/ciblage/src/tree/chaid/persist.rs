@@ -355,6 +355,19 @@ fn validate_predictor(k: usize, p: &Predictor) -> Result<()> {
             format!("{size} entries for {n_labels} labels"),
         ));
     }
+    // Rules show the labels and route by the encoder's: they are one list.
+    if let Encoder::Labels(l) = &p.encoder {
+        if let Some(c) = (0..n_labels).find(|&c| l[c] != p.labels[c]) {
+            return Err(fault(
+                WHAT,
+                &at("encoder"),
+                format!(
+                    "label {c} is {:?} where the predictor's labels say {:?}",
+                    l[c], p.labels[c]
+                ),
+            ));
+        }
+    }
     if let Some(values) = ordered_numbers {
         // No edge (a column missing on every row) goes with no label: no
         // split can hold its codes.
