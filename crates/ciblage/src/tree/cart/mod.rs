@@ -34,6 +34,7 @@ mod top;
 mod tree;
 mod values;
 
+pub use export::NamedCartTree;
 pub use params::{Cart, CartCriterion, CartParams, CartSplitter, CartValidParams};
 pub use tree::{CartTree, CategorySplit, CART_MODEL_VERSION, LEAF};
 pub use values::NodeValues;
