@@ -184,6 +184,14 @@ mod tests {
             cond(Test::In(Vec::new()), Missing::WithOthers { known }),
             "(FALSE OR \"x\"\"y\" IS NULL OR \"x\"\"y\" NOT IN (1))"
         );
+        let number = |value| Category::Number {
+            label: format!("{value}"),
+            value,
+        };
+        assert_eq!(
+            cond(Test::In(vec![number(1.5), number(-2.0)]), Missing::Included),
+            "(\"x\"\"y\" IN (1.5, -2) OR \"x\"\"y\" IS NULL)"
+        );
         assert_eq!(
             cond(Test::In(Vec::new()), Missing::Included),
             "\"x\"\"y\" IS NULL"

@@ -17,7 +17,7 @@ enum Item {
 
 /// A CART tree with the names of its features, as the shared rule walk
 /// reads it (see [`CartTree::named`]).
-pub struct NamedCartTree<'a> {
+struct NamedCartTree<'a> {
     tree: &'a CartTree,
     names: &'a [String],
 }
@@ -71,7 +71,7 @@ impl CartTree {
 
     /// The tree with the names of its features (`feature_<i>` where none is
     /// given), as the shared rule walk ([`crate::tree::rule_path`]) reads it.
-    pub fn named<'a>(&'a self, feature_names: &'a [String]) -> NamedCartTree<'a> {
+    pub fn named<'a>(&'a self, feature_names: &'a [String]) -> impl RuleTree + 'a {
         NamedCartTree {
             tree: self,
             names: feature_names,
@@ -345,33 +345,20 @@ impl CartTree {
 
 #[cfg(test)]
 mod tests {
-    use ndarray::Array2;
-
     use super::*;
-    use crate::tree::cart::Cart;
 
-    /// Categories 0..4 with class-1 rates 9, 1, 8, 2 of 10, and one missing
-    /// row of class 1: {1, 3} left (20 rows, 3 of class 1), {0, 2} and the
-    /// missing row right (21 rows, 18 of class 1).
+    /// A categorical stump by hand: 41 rows, 21 of class 1; categories
+    /// {1, 3} left (20 rows, 3 of class 1), {0, 2} and the missing values
+    /// right (21 rows, 18 of class 1).
     fn stump() -> CartTree {
-        let (mut x, mut y) = (Vec::new(), Vec::new());
-        for (c, ones) in [9u32, 1, 8, 2].into_iter().enumerate() {
-            for k in 0..10 {
-                x.push(c as f64);
-                y.push(u32::from(k < ones));
-            }
-        }
-        x.push(f64::NAN);
-        y.push(1);
-        let x = Array2::from_shape_vec((x.len(), 1), x).unwrap();
-        let mut t = Cart::classifier()
-            .max_depth(Some(1))
-            .categorical_features(vec![0])
-            .check()
-            .unwrap()
-            .fit_classifier(x.view(), &y, 2, None)
-            .unwrap();
+        let mut t = CartTree::empty(CartCriterion::Gini, 1, 2);
+        t.push_node(LEAF, false, 0.5, 41, 41.0, &[20.0 / 41.0, 21.0 / 41.0]);
+        t.push_node(0, true, 0.3, 20, 20.0, &[17.0 / 20.0, 3.0 / 20.0]);
+        t.push_node(0, false, 0.2, 21, 21.0, &[3.0 / 21.0, 18.0 / 21.0]);
+        t.feature[0] = 0;
+        t.categories[0] = Some(Box::new((vec![1, 3], vec![0, 2])));
         t.category_names = vec![vec!["a".into(), "b".into(), "c".into(), "d".into()]];
+        t.validate().unwrap();
         t
     }
 

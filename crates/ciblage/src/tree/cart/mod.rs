@@ -34,7 +34,6 @@ mod top;
 mod tree;
 mod values;
 
-pub use export::NamedCartTree;
 pub use params::{Cart, CartCriterion, CartParams, CartSplitter, CartValidParams};
 pub use tree::{CartTree, CategorySplit, CART_MODEL_VERSION, LEAF};
 pub use values::NodeValues;

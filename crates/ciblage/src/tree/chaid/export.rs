@@ -10,6 +10,9 @@ use crate::tree::gains::{leaf_table, LeafOrder, LeafRow, LeafSource, Outcome};
 use crate::tree::rules::{rule_path, text_rules, Category, Condition, Missing, RuleTree, Test};
 use crate::tree::sql::sql_where;
 
+/// One row of a gains table: the leaf row both tree kinds share.
+pub type GainsRow = LeafRow;
+
 impl RuleTree for ChaidModel {
     fn parents(&self) -> Vec<Option<usize>> {
         self.nodes.iter().map(|n| n.parent).collect()
@@ -139,7 +142,7 @@ impl ChaidModel {
     ///
     /// # Errors
     /// [`CiblageError::InvalidParameter`] (`target`) for a class out of range.
-    pub fn gains(&self, target: usize) -> Result<Vec<LeafRow>> {
+    pub fn gains(&self, target: usize) -> Result<Vec<GainsRow>> {
         self.leaf_table(Outcome::Class(target), LeafOrder::Response)
     }
 
@@ -207,5 +210,124 @@ impl ChaidModel {
     /// The tree in Graphviz DOT (see [`ChaidModel::drawing`]).
     pub fn to_dot(&self) -> String {
         self.drawing().to_dot()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::fuzz_tests::chaid_files;
+
+    fn models() -> (ChaidModel, ChaidModel) {
+        let files = chaid_files();
+        (
+            ChaidModel::from_json(&files[0]).unwrap(),
+            ChaidModel::from_json(&files[1]).unwrap(),
+        )
+    }
+
+    #[test]
+    fn each_branch_is_one_condition_of_its_predictor() {
+        let (clf, reg) = models();
+        let mut kinds = [false; 3];
+        for m in [&clf, &reg] {
+            for node in &m.nodes[1..] {
+                let parent = node.parent.unwrap();
+                let p = &m.predictors[m.nodes[parent].split.as_ref().unwrap().predictor];
+                let rule = m.conditions(node.id);
+                assert_eq!(rule.len(), node.depth);
+                let c = rule.last().unwrap();
+                assert_eq!(c.column, p.name);
+                let codes: Vec<usize> = node
+                    .branch
+                    .iter()
+                    .filter(|&&c| c != MISSING)
+                    .map(|&c| c as usize)
+                    .collect();
+                let Test::In(cats) = &c.test else {
+                    panic!("CHAID branches list categories")
+                };
+                assert_eq!(cats.len(), codes.len());
+                for (cat, &code) in cats.iter().zip(&codes) {
+                    assert_eq!(cat.label(), p.labels[code]);
+                    match (&p.encoder, cat) {
+                        (Encoder::Labels(_), Category::Label(_)) => kinds[0] = true,
+                        (Encoder::Values(v), Category::Number { value, .. }) => {
+                            assert_eq!(*value, v[code]);
+                            kinds[1] = true;
+                        }
+                        (Encoder::Bins(e), Category::Bin { above, at_most, .. }) => {
+                            assert_eq!(*above, code.checked_sub(1).map(|k| e[k]));
+                            assert_eq!(
+                                *at_most,
+                                e.get(code).filter(|_| code + 1 < e.len()).copied()
+                            );
+                            kinds[2] = true;
+                        }
+                        other => panic!("{other:?}"),
+                    }
+                }
+                assert_eq!(
+                    c.missing == Missing::Included,
+                    node.branch.contains(&MISSING)
+                );
+                assert_eq!(m.rule(node.id).last().unwrap(), &c.to_string());
+                assert!(m.sql_rule(node.id).ends_with(&c.to_sql()));
+            }
+        }
+        // The saved models split on a nominal and a binned predictor (the
+        // numeric ordinal one is rendered in the SQL tests).
+        assert!(kinds[0] && kinds[2], "labels and bins seen");
+    }
+
+    #[test]
+    fn leaf_tables_from_the_node_counts() {
+        let (clf, reg) = models();
+        let root = &clf.nodes[0];
+        for k in 0..2 {
+            let seg = clf.leaf_table(Outcome::Class(k), LeafOrder::Node).unwrap();
+            let leaves: Vec<_> = clf.nodes.iter().filter(|n| n.split.is_none()).collect();
+            assert_eq!(seg.len(), leaves.len());
+            for (row, leaf) in seg.iter().zip(&leaves) {
+                assert_eq!(row.node, leaf.id);
+                assert_eq!(row.size, leaf.n);
+                assert_eq!(row.share, leaf.n / root.n);
+                let rate = leaf.counts[k] / leaf.n;
+                assert_eq!(row.response, rate);
+                assert_eq!(row.lift, rate / (root.counts[k] / root.n));
+                assert_eq!(row.rule, clf.rule(leaf.id).join(" and "));
+            }
+            let gains = clf.gains(k).unwrap();
+            assert!(gains.windows(2).all(|w| w[0].response >= w[1].response));
+            let last = gains.last().unwrap();
+            assert!((last.cumulative_share - 1.0).abs() < 1e-12);
+            assert!((last.cumulative_gain - 1.0).abs() < 1e-12);
+            assert!((last.cumulative_index - 100.0).abs() < 1e-9);
+        }
+        assert!(clf.gains(2).is_err() && reg.gains(0).is_err());
+        let seg = reg.leaf_table(Outcome::Value, LeafOrder::Node).unwrap();
+        let mean = |n: &crate::tree::chaid::ChaidNode| n.counts[1] / n.counts[0];
+        for row in &seg {
+            let leaf = &reg.nodes[row.node];
+            assert_eq!(row.response, mean(leaf));
+            assert_eq!(row.lift, mean(leaf) / mean(&reg.nodes[0]));
+        }
+    }
+
+    #[test]
+    fn the_drawing_follows_the_nodes() {
+        let (clf, _) = models();
+        let d = clf.drawing();
+        assert_eq!(d.nodes.len(), clf.nodes.len());
+        assert_eq!(d.edges.len(), clf.nodes.len() - 1);
+        for (dn, n) in d.nodes.iter().zip(&clf.nodes) {
+            assert_eq!((dn.parent, dn.depth, dn.size), (n.parent, n.depth, n.n));
+        }
+        let e = &d.edges[0];
+        assert_eq!(
+            e.label,
+            Some(EdgeLabel::Middle(clf.branch_text(e.from, e.to)))
+        );
+        assert!(clf.to_dot().starts_with("digraph CHAID {"));
     }
 }

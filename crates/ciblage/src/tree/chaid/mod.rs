@@ -32,6 +32,7 @@ mod stats;
 mod tables;
 
 pub use data::{Encoder, Predictor, PredictorColumn, PredictorKind, MISSING, UNSEEN};
+pub use export::GainsRow;
 pub use grow::{MAX_NOMINAL_CATEGORIES, MAX_ORDINAL_CATEGORIES};
 pub use model::{ChaidModel, ChaidNode, ChaidSplit, CHAID_MODEL_VERSION};
 pub use params::{Chaid, ChaidParams, ChaidStatistic, ChaidValidParams, TieRule};
