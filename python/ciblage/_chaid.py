@@ -217,33 +217,9 @@ class _ChaidBase(TreeEstimator):
         or value."""
         self._fitted()
         digits = as_int(decimals, "decimals", 0, 100)
-        table = self.nodes()
-        groups = self.tree_.groups()
         classes = getattr(self, "classes_", None)
-        outcome = np.asarray(self.tree_.node_class()) if classes is not None else np.asarray(self.tree_.node_mean())
-        kids: dict[int, list[int]] = {}
-        for node, parent in zip(table["node"], table["parent"], strict=True):
-            if parent == parent:  # not NaN: the root has no parent
-                kids.setdefault(int(parent), []).append(int(node))
-        split = dict(zip(table["node"].astype(int), table["split"], strict=True))
-        lines: list[str] = []
-
-        def walk(node: int, depth: int) -> None:
-            children = kids.get(node, [])
-            if not children:
-                if classes is not None:
-                    leaf = f"class: {classes[outcome[node]]}"
-                else:
-                    leaf = f"value: [{outcome[node]:.{digits}f}]"
-                lines.append("|   " * depth + "|--- " + leaf)
-                return
-            for kid, cats in zip(children, groups[node] or [], strict=True):
-                shown = ", ".join("<missing>" if c is None else str(c) for c in cats)
-                lines.append("|   " * depth + f"|--- {split[node]} in {{{shown}}}")
-                walk(kid, depth + 1)
-
-        walk(0, 0)
-        return "\n".join(lines) + "\n"
+        names = [] if classes is None else [f"{c}" for c in classes]
+        return str(self.tree_.to_text(names, digits))
 
     def rules(self) -> list[str]:
         """The rule of every leaf, as text."""

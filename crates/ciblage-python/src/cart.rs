@@ -1,7 +1,6 @@
 //! `ciblage._native.cart_fit` and `CartTree`.
 
 use ciblage::tree::cart::{Cart, CartCriterion, CartSplitter, CartTree};
-use ciblage::tree::{sql_rules, text_rules};
 use ciblage::CiblageError;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -237,7 +236,7 @@ impl PyCartTree {
     fn rules(&self, feature_names: Vec<String>) -> PyResult<Vec<String>> {
         guard(|| -> BindResult<_> {
             let names = self.names(feature_names)?;
-            Ok(text_rules(&self.inner.named(&names)))
+            Ok(self.inner.rules(&names))
         })
     }
 
@@ -406,7 +405,7 @@ impl PyCartTree {
     fn sql_rules(&self, feature_names: Vec<String>) -> PyResult<Vec<String>> {
         guard(|| -> BindResult<_> {
             let names = self.names(feature_names)?;
-            Ok(sql_rules(&self.inner.named(&names)))
+            Ok(self.inner.sql_rules(&names))
         })
     }
 

@@ -4,7 +4,6 @@ use ciblage::tree::chaid::{
     Chaid, ChaidModel, ChaidStatistic, Encoder, Predictor, PredictorColumn, PredictorKind, TieRule,
     MISSING, UNSEEN,
 };
-use ciblage::tree::{sql_rules, text_rules};
 use ciblage::CiblageError;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
@@ -357,9 +356,9 @@ impl PyChaidModel {
                 .map(|n| n.stop.clone().unwrap_or_default())
                 .collect();
             t.push("stop", out::strings_from(stops.iter().map(String::as_str)));
-            let rules = text_rules(&self.inner);
+            let rules = self.inner.rules();
             t.push("rule", out::strings_from(rules.iter().map(String::as_str)));
-            let sql = sql_rules(&self.inner);
+            let sql = self.inner.sql_rules();
             t.push("sql", out::strings_from(sql.iter().map(String::as_str)));
             t.into_py_table()
         })
@@ -442,6 +441,13 @@ impl PyChaidModel {
                 self.inner.leaf_table(o, order)
             })
         })
+    }
+
+    /// The tree as indented text (scikit-learn's `export_text` layout),
+    /// leaves' classes named by `class_names` (the model's own if empty).
+    #[pyo3(signature = (class_names, decimals = 2))]
+    fn to_text(&self, class_names: Vec<String>, decimals: usize) -> PyResult<String> {
+        guard(|| Ok::<_, PyErr>(self.inner.to_text(&class_names, decimals)))
     }
 
     /// The tree in Graphviz DOT.

@@ -25,5 +25,7 @@ pub use inputs::{
     check_class_codes, check_finite_target, check_sample_weight, check_target_sums,
     check_training_shape,
 };
-pub use rules::{join_text, rule_path, text_rules, Category, Condition, Missing, RuleTree, Test};
+pub use rules::{
+    indented_text, join_text, rule_path, text_rules, Category, Condition, Missing, RuleTree, Test,
+};
 pub use sql::{sql_rules, sql_where};

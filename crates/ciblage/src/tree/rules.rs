@@ -175,6 +175,42 @@ pub fn join_text(conditions: &[Condition]) -> String {
         .join(" and ")
 }
 
+/// A tree as indented text, in the layout of scikit-learn's
+/// `export_text`: from the root, each branch of a node as a `|--- text`
+/// line followed by the child's subtree one level deeper (`|   `), a leaf
+/// as one `|--- text` line. `branches` gives a node's children with the
+/// text of each branch (none for a leaf), `leaf` a leaf's text.
+pub fn indented_text(
+    branches: impl Fn(usize) -> Vec<(usize, String)>,
+    leaf: impl Fn(usize) -> String,
+) -> String {
+    enum Item {
+        Node(usize, usize),
+        Line(String),
+    }
+    let mut out = String::new();
+    let mut stack = vec![Item::Node(0, 0)];
+    while let Some(item) = stack.pop() {
+        let (i, depth) = match item {
+            Item::Line(s) => {
+                out.push_str(&s);
+                continue;
+            }
+            Item::Node(i, depth) => (i, depth),
+        };
+        let indent = "|   ".repeat(depth);
+        let children = branches(i);
+        if children.is_empty() {
+            out.push_str(&format!("{indent}|--- {}\n", leaf(i)));
+        }
+        for (child, text) in children.into_iter().rev() {
+            stack.push(Item::Node(child, depth + 1));
+            stack.push(Item::Line(format!("{indent}|--- {text}\n")));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +268,19 @@ mod tests {
             };
             cond(test, Missing::Excluded)
         }
+    }
+
+    #[test]
+    fn indented_text_nests_each_branch() {
+        let kids = |i: usize| match i {
+            0 => vec![(1, "a".to_owned()), (2, "b".to_owned())],
+            2 => vec![(3, "c".to_owned())],
+            _ => Vec::new(),
+        };
+        assert_eq!(
+            indented_text(kids, |i| format!("leaf {i}")),
+            "|--- a\n|   |--- leaf 1\n|--- b\n|   |--- c\n|   |   |--- leaf 3\n"
+        );
     }
 
     #[test]

@@ -7,13 +7,10 @@ use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::tree::{CartTree, LEAF};
 use crate::tree::drawing::{DrawEdge, DrawNode, Drawing, EdgeLabel};
 use crate::tree::gains::{leaf_table, LeafOrder, LeafRow, LeafSource, Outcome};
-use crate::tree::rules::{rule_path, text_rules, Category, Condition, Missing, RuleTree, Test};
-use crate::tree::sql::sql_where;
-
-enum Item {
-    Node(usize, usize),
-    Line(String),
-}
+use crate::tree::rules::{
+    indented_text, rule_path, text_rules, Category, Condition, Missing, RuleTree, Test,
+};
+use crate::tree::sql::{sql_rules, sql_where};
 
 /// A CART tree with the names of its features, as the shared rule walk
 /// reads it (see [`CartTree::named`]).
@@ -157,6 +154,17 @@ impl CartTree {
         sql_where(&self.conditions(id, feature_names))
     }
 
+    /// The rule of every node as text, conditions joined by ` and ` (empty
+    /// for the root).
+    pub fn rules(&self, feature_names: &[String]) -> Vec<String> {
+        text_rules(&self.named(feature_names))
+    }
+
+    /// The SQL `WHERE` condition of every node (`TRUE` for the root).
+    pub fn sql_rules(&self, feature_names: &[String]) -> Vec<String> {
+        sql_rules(&self.named(feature_names))
+    }
+
     /// The leaf table for `outcome` (a class, or the node value for a
     /// regression tree), rules named by `feature_names`: sizes are training
     /// rows, responses weighted.
@@ -185,8 +193,7 @@ impl CartTree {
             }
             _ => {}
         }
-        let rules = text_rules(&self.named(feature_names));
-        Ok(leaf_table(self, &rules, outcome, order))
+        Ok(leaf_table(self, &self.rules(feature_names), outcome, order))
     }
 
     /// The name of the value a regression tree's leaves hold: `median`
@@ -208,27 +215,9 @@ impl CartTree {
         class_names: &[String],
         decimals: usize,
     ) -> String {
-        let mut out = String::new();
-        let mut stack = vec![Item::Node(0, 0)];
-        while let Some(item) = stack.pop() {
-            let (i, depth) = match item {
-                Item::Line(s) => {
-                    out.push_str(&s);
-                    continue;
-                }
-                Item::Node(i, depth) => (i, depth),
-            };
-            let indent = "|   ".repeat(depth);
+        let branches = |i: usize| {
             if self.children_left[i] == LEAF {
-                match self.class_name(i, class_names) {
-                    Some(name) => out.push_str(&format!("{indent}|--- class: {name}\n")),
-                    None => out.push_str(&format!(
-                        "{indent}|--- value: [{:.*}]\n",
-                        decimals,
-                        self.value.node(i)[0]
-                    )),
-                }
-                continue;
+                return Vec::new();
             }
             let name = Self::name(feature_names, self.feature[i] as usize);
             let (left, right) = match self.categories.get(i) {
@@ -244,12 +233,16 @@ impl CartTree {
                     )
                 }
             };
-            out.push_str(&format!("{indent}|--- {left}\n"));
-            stack.push(Item::Node(self.children_right[i] as usize, depth + 1));
-            stack.push(Item::Line(format!("{indent}|--- {right}\n")));
-            stack.push(Item::Node(self.children_left[i] as usize, depth + 1));
-        }
-        out
+            vec![
+                (self.children_left[i] as usize, left),
+                (self.children_right[i] as usize, right),
+            ]
+        };
+        let leaf = |i: usize| match self.class_name(i, class_names) {
+            Some(name) => format!("class: {name}"),
+            None => format!("value: [{:.*}]", decimals, self.value.node(i)[0]),
+        };
+        indented_text(branches, leaf)
     }
 
     /// The name of node `i`'s predicted class (the largest share, ties to

@@ -7,8 +7,10 @@ use crate::tree::chaid::data::{Encoder, MISSING};
 use crate::tree::chaid::model::ChaidModel;
 use crate::tree::drawing::{DrawEdge, DrawNode, Drawing, EdgeLabel};
 use crate::tree::gains::{leaf_table, LeafOrder, LeafRow, LeafSource, Outcome};
-use crate::tree::rules::{rule_path, text_rules, Category, Condition, Missing, RuleTree, Test};
-use crate::tree::sql::sql_where;
+use crate::tree::rules::{
+    indented_text, rule_path, text_rules, Category, Condition, Missing, RuleTree, Test,
+};
+use crate::tree::sql::{sql_rules, sql_where};
 
 /// One row of a gains table: the leaf row both tree kinds share.
 pub type GainsRow = LeafRow;
@@ -110,6 +112,17 @@ impl ChaidModel {
         sql_where(&self.conditions(node))
     }
 
+    /// The rule of every node as text, conditions joined by ` and ` (empty
+    /// for the root).
+    pub fn rules(&self) -> Vec<String> {
+        text_rules(self)
+    }
+
+    /// The SQL `WHERE` condition of every node (`TRUE` for the root).
+    pub fn sql_rules(&self) -> Vec<String> {
+        sql_rules(self)
+    }
+
     /// The leaf table for `outcome` (a class, or the mean of a continuous
     /// target), in the order asked for.
     ///
@@ -133,7 +146,7 @@ impl ChaidModel {
             }
             _ => {}
         }
-        Ok(leaf_table(self, &text_rules(self), outcome, order))
+        Ok(leaf_table(self, &self.rules(), outcome, order))
     }
 
     /// The gains table for class `target`: leaves by decreasing response
@@ -205,6 +218,35 @@ impl ChaidModel {
             labels.push("<missing>".into());
         }
         labels.join(", ")
+    }
+
+    /// The tree as indented text, in the layout of scikit-learn's
+    /// `export_text`: one `|--- name in {a, b}` line per branch, each leaf's
+    /// class (named by `class_names`, else by the model's classes) or mean
+    /// (`value: [v]`, `decimals` digits).
+    pub fn to_text(&self, class_names: &[String], decimals: usize) -> String {
+        let branches = |i: usize| {
+            self.nodes[i]
+                .children
+                .iter()
+                .map(|&c| (c, self.branch(i, c).to_string()))
+                .collect()
+        };
+        let leaf = |i: usize| {
+            if self.is_regression() {
+                let mean = self.mean(i);
+                if mean.is_nan() {
+                    "value: [nan]".to_owned()
+                } else {
+                    format!("value: [{mean:.decimals$}]")
+                }
+            } else {
+                let k = self.class_of(i);
+                let name = class_names.get(k).unwrap_or(&self.classes[k]);
+                format!("class: {name}")
+            }
+        };
+        indented_text(branches, leaf)
     }
 
     /// The tree in Graphviz DOT (see [`ChaidModel::drawing`]).
