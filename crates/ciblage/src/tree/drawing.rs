@@ -12,6 +12,9 @@ pub struct DrawNode {
     pub depth: usize,
     /// Training cases in the node.
     pub size: f64,
+    /// Training weight of each class in the node (empty for a regression
+    /// tree).
+    pub counts: Vec<f64>,
     /// The lines of its label, top to bottom.
     pub lines: Vec<String>,
 }
@@ -58,6 +61,7 @@ impl Drawing {
     ///     parent,
     ///     depth: usize::from(parent.is_some()),
     ///     size: 1.0,
+    ///     counts: vec![1.0, 0.0],
     ///     lines: vec![line.into()],
     /// };
     /// let d = Drawing {

@@ -305,6 +305,9 @@ impl CartTree {
                 parent: parents[i],
                 depth: depth[i],
                 size: self.n_node_samples[i] as f64,
+                counts: (0..self.n_classes)
+                    .map(|k| self.responses(i, Outcome::Class(k)))
+                    .collect(),
                 lines,
             });
         }
@@ -426,6 +429,9 @@ mod tests {
         let d = t.drawing(&[], &["no".into(), "yes".into()]);
         assert_eq!(d.nodes[2].depth, 1);
         assert_eq!(d.nodes[2].parent, Some(0));
+        // 21 rows of weight 1, 3/21 and 18/21 of them by class.
+        let counts = &d.nodes[2].counts;
+        assert!((counts[0] - 3.0).abs() < 1e-12 && (counts[1] - 18.0).abs() < 1e-12);
         assert_eq!(d.nodes[1].lines.last().unwrap(), "class = no");
         assert_eq!(
             d.edges[1],

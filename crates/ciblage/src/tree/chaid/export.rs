@@ -189,6 +189,11 @@ impl ChaidModel {
                 parent: node.parent,
                 depth: node.depth,
                 size: node.n,
+                counts: if self.is_regression() {
+                    Vec::new()
+                } else {
+                    node.counts.clone()
+                },
                 lines,
             });
             if let Some(parent) = node.parent {
@@ -364,6 +369,7 @@ mod tests {
         assert_eq!(d.edges.len(), clf.nodes.len() - 1);
         for (dn, n) in d.nodes.iter().zip(&clf.nodes) {
             assert_eq!((dn.parent, dn.depth, dn.size), (n.parent, n.depth, n.n));
+            assert_eq!(dn.counts, n.counts);
         }
         let e = &d.edges[0];
         assert_eq!(
