@@ -8,7 +8,7 @@ use pyo3_arrow::PyTable;
 
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run};
-use crate::tree_tables::segments_table;
+use crate::tree_tables::{segments_table, text_decimals};
 
 /// (indptr, indices) of a CSR indicator matrix.
 type CsrArrays<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
@@ -395,7 +395,8 @@ impl PyCartTree {
         class_names: Vec<String>,
         decimals: usize,
     ) -> PyResult<String> {
-        guard(|| -> BindResult<_> {
+        guard(|| -> PyResult<_> {
+            let decimals = text_decimals(decimals)?;
             let names = self.names(feature_names)?;
             Ok(self.inner.to_text(&names, &class_names, decimals))
         })

@@ -13,7 +13,7 @@ use pyo3_arrow::PyTable;
 use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run};
-use crate::tree_tables::{gains_table, segments_table};
+use crate::tree_tables::{gains_table, segments_table, text_decimals};
 
 fn kind_of(name: &str) -> Result<PredictorKind, CiblageError> {
     match name {
@@ -447,7 +447,7 @@ impl PyChaidModel {
     /// leaves' classes named by `class_names` (the model's own if empty).
     #[pyo3(signature = (class_names, decimals = 2))]
     fn to_text(&self, class_names: Vec<String>, decimals: usize) -> PyResult<String> {
-        guard(|| Ok::<_, PyErr>(self.inner.to_text(&class_names, decimals)))
+        guard(|| -> PyResult<_> { Ok(self.inner.to_text(&class_names, text_decimals(decimals)?)) })
     }
 
     /// The tree in Graphviz DOT.

@@ -78,6 +78,22 @@ pub(crate) fn gains_table(rows: &[LeafRow]) -> PyResult<PyTable> {
     t.into_py_table()
 }
 
+/// The digits of an indented-text export, as the Python estimators allow
+/// them (0 to 100).
+///
+/// # Errors
+/// `InvalidParameterError` naming `decimals` above 100.
+pub(crate) fn text_decimals(decimals: usize) -> PyResult<usize> {
+    if decimals > 100 {
+        return Err(BindError::from(ciblage::CiblageError::param(
+            "decimals",
+            format!("expected an integer from 0 to 100, got {decimals}"),
+        ))
+        .into());
+    }
+    Ok(decimals)
+}
+
 /// One number per row.
 fn column(rows: &[LeafRow], f: impl Fn(&LeafRow) -> f64) -> arrow_array::ArrayRef {
     out::f64_array(&rows.iter().map(f).collect::<Vec<_>>())
