@@ -209,6 +209,9 @@ impl CartTree {
     /// The tree as indented text, in the layout of scikit-learn's
     /// `export_text`: `|--- name <= t` / `|--- name >  t` lines, leaves as
     /// `class: label` (classification) or `value: [v]` (regression).
+    ///
+    /// # Panics
+    /// If `decimals` is above 65,535 (the formatter's limit).
     pub fn to_text(
         &self,
         feature_names: &[String],

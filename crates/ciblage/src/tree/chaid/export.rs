@@ -229,6 +229,9 @@ impl ChaidModel {
     /// `export_text`: one `|--- name in {a, b}` line per branch, each leaf's
     /// class (named by `class_names`, else by the model's classes) or mean
     /// (`value: [v]`, `decimals` digits).
+    ///
+    /// # Panics
+    /// If `decimals` is above 65,535 (the formatter's limit).
     pub fn to_text(&self, class_names: &[String], decimals: usize) -> String {
         let branches = |i: usize| {
             self.nodes[i]
