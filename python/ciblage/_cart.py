@@ -12,7 +12,6 @@ from . import _cart_params as cp
 from . import _estimator as est
 from ._base import ClassifierScore, RegressorScore, TreeEstimator
 from ._params import as_choice, as_float, as_int
-from ._tables import from_arrow
 from .exceptions import InvalidParameterError, ModelFileError
 
 __all__ = ["CartClassifier", "CartRegressor"]
@@ -159,6 +158,8 @@ class _CartBase(TreeEstimator):
         or the mean and its ratio to the overall mean (regression; the median
         and its ratio to the overall median with ``criterion="absolute_error"``);
         pandas."""
+        from ._tables import from_arrow
+
         self._fitted()
         names = self._feature_names(feature_names)
         classes = [f"{c}" for c in self.classes_] if hasattr(self, "classes_") else []
