@@ -158,27 +158,12 @@ class _CartBase(TreeEstimator):
         or the mean and its ratio to the overall mean (regression; the median
         and its ratio to the overall median with ``criterion="absolute_error"``);
         pandas."""
-        import pandas as pd
+        from ._tables import from_arrow
 
         self._fitted()
-        t = self.tree_
-        left = np.asarray(t.children_left)
-        leaves = np.flatnonzero(left == -1)
-        value = t.value()
-        n = np.asarray(t.n_node_samples)
-        rules = t.rules(self._feature_names(feature_names))
-        table = pd.DataFrame(
-            {"node": leaves, "rule": [rules[i] for i in leaves], "n": n[leaves], "share": n[leaves] / n[0]}
-        )
-        if hasattr(self, "classes_"):
-            for k, c in enumerate(self.classes_):
-                table[f"p_{c}"] = value[leaves, k]
-                table[f"lift_{c}"] = value[leaves, k] / value[0, k] if value[0, k] > 0 else np.nan
-        else:
-            stat = "median" if self.criterion == "absolute_error" else "mean"
-            table[stat] = value[leaves, 0]
-            table[f"ratio_to_{stat}"] = value[leaves, 0] / value[0, 0] if value[0, 0] != 0 else np.nan
-        return table
+        names = self._feature_names(feature_names)
+        classes = [f"{c}" for c in self.classes_] if hasattr(self, "classes_") else []
+        return from_arrow(self.tree_.segments(names, classes), "pandas")
 
     def cost_complexity_pruning_path(self, X: Any, y: Any, sample_weight: Any = None) -> dict[str, np.ndarray]:
         """Effective alphas and total leaf impurities of minimal cost-complexity pruning."""

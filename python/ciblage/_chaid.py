@@ -197,26 +197,10 @@ class _ChaidBase(TreeEstimator):
         cases, weighted by ``sample_weight``), share, and the class
         proportions with their lift against the root (classification) or the
         mean and its ratio to the overall mean (regression); pandas."""
-        import pandas as pd
-
-        table = self.nodes()
-        leaves = table[table["split"] == ""]
-        ids = leaves["node"].to_numpy(dtype=np.int64)
-        n = leaves["n"].to_numpy(dtype=np.float64)
-        out = pd.DataFrame(
-            {"node": ids, "rule": leaves["rule"].to_numpy(), "n": n, "share": n / float(table["n"].iloc[0])}
-        )
+        self._fitted()
         classes = getattr(self, "classes_", None)
-        if classes is not None:
-            proba = np.asarray(self.tree_.node_proba())
-            for k, c in enumerate(classes):
-                out[f"p_{c}"] = proba[ids, k]
-                out[f"lift_{c}"] = proba[ids, k] / proba[0, k] if proba[0, k] > 0 else np.nan
-        else:
-            mean = np.asarray(self.tree_.node_mean())
-            out["mean"] = mean[ids]
-            out["ratio_to_mean"] = mean[ids] / mean[0] if mean[0] != 0 else np.nan
-        return out
+        names = [] if classes is None else [f"{c}" for c in classes]
+        return from_arrow(self.tree_.segments(names), "pandas")
 
     def export_graphviz(self) -> str:
         """The tree in Graphviz DOT (render with any DOT tool)."""
@@ -233,33 +217,9 @@ class _ChaidBase(TreeEstimator):
         or value."""
         self._fitted()
         digits = as_int(decimals, "decimals", 0, 100)
-        table = self.nodes()
-        groups = self.tree_.groups()
         classes = getattr(self, "classes_", None)
-        outcome = np.asarray(self.tree_.node_class()) if classes is not None else np.asarray(self.tree_.node_mean())
-        kids: dict[int, list[int]] = {}
-        for node, parent in zip(table["node"], table["parent"], strict=True):
-            if parent == parent:  # not NaN: the root has no parent
-                kids.setdefault(int(parent), []).append(int(node))
-        split = dict(zip(table["node"].astype(int), table["split"], strict=True))
-        lines: list[str] = []
-
-        def walk(node: int, depth: int) -> None:
-            children = kids.get(node, [])
-            if not children:
-                if classes is not None:
-                    leaf = f"class: {classes[outcome[node]]}"
-                else:
-                    leaf = f"value: [{outcome[node]:.{digits}f}]"
-                lines.append("|   " * depth + "|--- " + leaf)
-                return
-            for kid, cats in zip(children, groups[node] or [], strict=True):
-                shown = ", ".join("<missing>" if c is None else str(c) for c in cats)
-                lines.append("|   " * depth + f"|--- {split[node]} in {{{shown}}}")
-                walk(kid, depth + 1)
-
-        walk(0, 0)
-        return "\n".join(lines) + "\n"
+        names = [] if classes is None else [f"{c}" for c in classes]
+        return str(self.tree_.to_text(names, digits))
 
     def rules(self) -> list[str]:
         """The rule of every leaf, as text."""
@@ -377,10 +337,7 @@ class ChaidClassifier(ClassifierScore, _ChaidBase):
         matches = np.flatnonzero(self.classes_ == target)
         if len(matches) == 0:
             raise InvalidParameterError(f"invalid parameter target: {target!r} is not a class ({list(self.classes_)})")
-        table = from_arrow(self.tree_.gains(int(matches[0])), "pandas")
-        leaf_rules = self.nodes().set_index("node")["rule"]
-        table["rule"] = table["node"].map(leaf_rules)
-        return table
+        return from_arrow(self.tree_.gains(int(matches[0])), "pandas")
 
 
 class ChaidRegressor(RegressorScore, _ChaidBase):

@@ -13,6 +13,7 @@ use pyo3_arrow::PyTable;
 use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run};
+use crate::tree_tables::{gains_table, segments_table, text_decimals};
 
 fn kind_of(name: &str) -> Result<PredictorKind, CiblageError> {
     match name {
@@ -355,11 +356,9 @@ impl PyChaidModel {
                 .map(|n| n.stop.clone().unwrap_or_default())
                 .collect();
             t.push("stop", out::strings_from(stops.iter().map(String::as_str)));
-            let rules: Vec<String> = (0..nodes.len())
-                .map(|i| self.inner.rule(i).join(" and "))
-                .collect();
+            let rules = self.inner.rules();
             t.push("rule", out::strings_from(rules.iter().map(String::as_str)));
-            let sql: Vec<String> = (0..nodes.len()).map(|i| self.inner.sql_rule(i)).collect();
+            let sql = self.inner.sql_rules();
             t.push("sql", out::strings_from(sql.iter().map(String::as_str)));
             t.into_py_table()
         })
@@ -421,23 +420,34 @@ impl PyChaidModel {
     /// Gains table for class index `target` (leaves by response rate).
     fn gains(&self, target: usize) -> PyResult<PyTable> {
         guard(|| -> PyResult<_> {
-            let g = self.inner.gains(target).map_err(BindError::from)?;
-            let mut t = TableBuilder::default();
-            t.push("node", out::i64_array(g.iter().map(|r| r.node as i64)));
-            let col = |f: fn(&ciblage::tree::chaid::GainsRow) -> f64| {
-                out::f64_array(&g.iter().map(f).collect::<Vec<_>>())
-            };
-            t.push("n", col(|r| r.n));
-            t.push("share", col(|r| r.share));
-            t.push("responses", col(|r| r.responses));
-            t.push("response_rate", col(|r| r.response_rate));
-            t.push("gain", col(|r| r.gain));
-            t.push("index", col(|r| r.index));
-            t.push("cumulative_share", col(|r| r.cumulative_share));
-            t.push("cumulative_gain", col(|r| r.cumulative_gain));
-            t.push("cumulative_index", col(|r| r.cumulative_index));
-            t.into_py_table()
+            gains_table(&self.inner.gains(target).map_err(BindError::from)?)
         })
+    }
+
+    /// One row per leaf: node, rule, n, share, and per class (named by
+    /// `class_names`; none for a regression tree) its share and lift, or
+    /// the mean and its ratio to the root's.
+    fn segments(&self, class_names: Vec<String>) -> PyResult<PyTable> {
+        guard(|| -> PyResult<_> {
+            let k = self.inner.classes().len();
+            if class_names.len() != k {
+                return Err(BindError::from(CiblageError::param(
+                    "class_names",
+                    format!("{} names for {k} classes", class_names.len()),
+                ))
+                .into());
+            }
+            segments_table(&class_names, "mean", false, |o, order| {
+                self.inner.leaf_table(o, order)
+            })
+        })
+    }
+
+    /// The tree as indented text (scikit-learn's `export_text` layout),
+    /// leaves' classes named by `class_names` (the model's own if empty).
+    #[pyo3(signature = (class_names, decimals = 2))]
+    fn to_text(&self, class_names: Vec<String>, decimals: usize) -> PyResult<String> {
+        guard(|| -> PyResult<_> { Ok(self.inner.to_text(&class_names, text_decimals(decimals)?)) })
     }
 
     /// The tree in Graphviz DOT.

@@ -14,6 +14,7 @@ mod run;
 mod scratch;
 mod segments;
 mod synth;
+mod tree_tables;
 mod tx_in;
 mod value;
 

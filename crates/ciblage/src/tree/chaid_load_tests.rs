@@ -52,6 +52,11 @@ fn every_chaid_field_is_checked() {
             "predictors[0].encoder:".into(),
         ),
         (
+            "labels unlike the encoder's",
+            Box::new(|v| set(v, "/predictors/0/labels/1", json!("renamed"))),
+            "predictors[0].encoder: label 1 is".into(),
+        ),
+        (
             "empty bins",
             Box::new(|v| {
                 set(v, "/predictors/1/encoder", json!({"bins": []}));

@@ -1,9 +1,13 @@
-//! Reading saved tree models field by field, so that a corrupt or
-//! hand-edited file is refused with the field at fault named
-//! (`nodes[3].left: …`) instead of loading and failing on use.
+//! Versioned persistence of both tree kinds: one envelope (a format name
+//! for messages, a `version` field, the body's fields beside it) written
+//! and read by [`write_model`] / [`read_model`], and the field readers
+//! with which each body is read, so that a corrupt or hand-edited file is
+//! refused with the field at fault named (`nodes[3].left: …`) instead of
+//! loading and failing on use. The whole model is validated before it is
+//! returned.
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::error::{CiblageError, Result};
@@ -205,8 +209,49 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// A model saved as one JSON object: its body's fields with a `version`
+/// field beside them.
+pub(crate) trait ModelFile: Serialize + Sized {
+    /// What messages call a file of this format (`CART model`).
+    const FORMAT: &'static str;
+    /// The format version this build writes and reads.
+    const VERSION: u32;
+    /// The body's fields (all but `version`).
+    const BODY: &'static [&'static str];
+
+    /// Reads the body from the top-level object of a file of `text_len`
+    /// bytes (the bound on the sizes it may declare, see [`size_bound`]).
+    fn read_body(fields: &Fields<'_>, text_len: usize) -> Result<Self>;
+
+    /// Checks that the whole model can be used.
+    fn validate(&self) -> Result<()>;
+}
+
+/// The model as JSON text (its `version` field among the body's).
+pub(crate) fn write_model<M: ModelFile>(model: &M) -> String {
+    serde_json::to_string(model).expect("tree models serialize")
+}
+
+/// Reads a model written by [`write_model`]: one JSON object, no field
+/// but `version` and the body's, the version this build reads, the body,
+/// then the whole model validated.
+pub(crate) fn read_model<M: ModelFile>(text: &str) -> Result<M> {
+    let map = parse_object(M::FORMAT, text)?;
+    let fields = Fields::top(M::FORMAT, &map);
+    if let Some(k) = map
+        .keys()
+        .find(|k| k.as_str() != "version" && !M::BODY.contains(&k.as_str()))
+    {
+        return Err(fields.fault(k, "unknown field"));
+    }
+    check_version(&fields, M::VERSION)?;
+    let model = M::read_body(&fields, text.len())?;
+    model.validate()?;
+    Ok(model)
+}
+
 /// Checks a format version tag.
-pub(crate) fn check_version(fields: &Fields<'_>, known: u32) -> Result<()> {
+fn check_version(fields: &Fields<'_>, known: u32) -> Result<()> {
     let version: u64 = fields.get("version")?;
     if version != u64::from(known) {
         return Err(fields.fault(

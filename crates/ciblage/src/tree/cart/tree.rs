@@ -410,20 +410,4 @@ impl CartTree {
             .map(|i| is_leaf[i] && self.children_left[i] != LEAF)
             .collect()
     }
-
-    /// Serializes the tree (JSON, with a format version).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("trees serialize")
-    }
-
-    /// Reads a tree written by [`CartTree::to_json`], checking every
-    /// field (see [`CartTree::validate`]) before anything is allocated from
-    /// the sizes it declares.
-    ///
-    /// # Errors
-    /// [`CiblageError::InvalidModelFile`] naming the field at fault, for
-    /// corrupt text, another version, or a tree that cannot be used.
-    pub fn from_json(text: &str) -> Result<Self> {
-        crate::tree::cart::load::read(text)
-    }
 }

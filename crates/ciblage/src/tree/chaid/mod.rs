@@ -23,11 +23,11 @@
 mod data;
 mod export;
 mod grow;
-mod load;
 mod merge;
 mod model;
 mod package;
 mod params;
+mod persist;
 mod stats;
 mod tables;
 

@@ -1,8 +1,7 @@
-//! A fitted CHAID tree and its use: nodes, prediction, persistence.
+//! A fitted CHAID tree and its use: nodes and prediction.
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
 use crate::tree::chaid::data::{Predictor, PredictorKind, MISSING, UNSEEN};
 use crate::tree::chaid::params::ChaidParams;
 
@@ -153,53 +152,6 @@ impl ChaidModel {
                 self.apply_codes(&codes)
             })
             .collect()
-    }
-
-    /// The path to `leaf` as readable conditions, one per split.
-    pub fn rule(&self, leaf: usize) -> Vec<String> {
-        let mut parts = Vec::new();
-        let mut id = leaf;
-        while let Some(parent) = self.nodes[id].parent {
-            let (name, labels) = self.branch_labels(id, parent);
-            parts.push(format!("{name} in {{{}}}", labels.join(", ")));
-            id = parent;
-        }
-        parts.reverse();
-        parts
-    }
-
-    /// The split predictor's name at `parent` and the labels of the
-    /// categories leading to its child `id` (`<missing>` for missing).
-    pub(crate) fn branch_labels(&self, id: usize, parent: usize) -> (&str, Vec<String>) {
-        let split = self.nodes[parent].split.as_ref().expect("parent splits");
-        let p = &self.predictors[split.predictor];
-        let labels = self.nodes[id]
-            .branch
-            .iter()
-            .map(|&c| {
-                if c == MISSING {
-                    "<missing>".to_owned()
-                } else {
-                    p.labels[c as usize].clone()
-                }
-            })
-            .collect();
-        (&p.name, labels)
-    }
-
-    /// Serializes the model (JSON, with a format version).
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("models serialize")
-    }
-
-    /// Reads a model written by [`ChaidModel::to_json`], checking every
-    /// field (see [`ChaidModel::validate`]).
-    ///
-    /// # Errors
-    /// [`crate::CiblageError::InvalidModelFile`] naming the field at fault, for
-    /// corrupt text, another version, or a model that cannot be used.
-    pub fn from_json(text: &str) -> Result<Self> {
-        crate::tree::chaid::load::read(text)
     }
 }
 

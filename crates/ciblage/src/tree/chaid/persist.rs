@@ -1,4 +1,5 @@
-//! Reading a saved CHAID model: every field read and checked before the
+//! Saving and reading a CHAID model: JSON through the shared envelope
+//! ([`crate::tree::model_file`]), every field read and checked before the
 //! model is used, so that a corrupt or hand-edited file cannot make
 //! `predict` panic, loop or index out of range.
 
@@ -6,73 +7,96 @@ use crate::error::{CiblageError, Result};
 use crate::tree::chaid::data::{Encoder, Predictor, PredictorKind, MISSING, UNSEEN};
 use crate::tree::chaid::model::{ChaidModel, ChaidNode, ChaidSplit, CHAID_MODEL_VERSION};
 use crate::tree::chaid::params::ChaidParams;
-use crate::tree::model_file::{check_version, fault, parse_object, Fields};
+use crate::tree::model_file::{fault, read_model, write_model, Fields, ModelFile};
 
 /// What error messages call a CHAID model file.
 const WHAT: &str = "CHAID model";
 
-/// Reads and checks a model written by [`ChaidModel::to_json`].
-pub(crate) fn read(text: &str) -> Result<ChaidModel> {
-    let map = parse_object(WHAT, text)?;
-    let f = Fields::top(WHAT, &map);
-    f.deny_unknown(&["version", "params", "predictors", "classes", "nodes"])?;
-    check_version(&f, CHAID_MODEL_VERSION)?;
-    let params: ChaidParams = f.get("params")?;
-    let predictors = f.objects("predictors", |_, p| {
-        p.deny_unknown(&["name", "kind", "labels", "encoder"])?;
-        Ok(Predictor {
-            name: p.get("name")?,
-            kind: p.get("kind")?,
-            codes: Vec::new(),
-            labels: p.list("labels", false)?,
-            encoder: p.get("encoder")?,
+impl ChaidModel {
+    /// Serializes the model (JSON, with a format version).
+    pub fn to_json(&self) -> String {
+        write_model(self)
+    }
+
+    /// Reads a model written by [`ChaidModel::to_json`], checking every
+    /// field (see [`ChaidModel::validate`]).
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidModelFile`] naming the field at fault, for
+    /// corrupt text, another version, or a model that cannot be used.
+    pub fn from_json(text: &str) -> Result<Self> {
+        read_model(text)
+    }
+}
+
+impl ModelFile for ChaidModel {
+    const FORMAT: &'static str = WHAT;
+    const VERSION: u32 = CHAID_MODEL_VERSION;
+    const BODY: &'static [&'static str] = &["params", "predictors", "classes", "nodes"];
+
+    fn read_body(f: &Fields<'_>, _text_len: usize) -> Result<Self> {
+        let params: ChaidParams = f.get("params")?;
+        let predictors = f.objects("predictors", |_, p| {
+            p.deny_unknown(&["name", "kind", "labels", "encoder"])?;
+            Ok(Predictor {
+                name: p.get("name")?,
+                kind: p.get("kind")?,
+                codes: Vec::new(),
+                labels: p.list("labels", false)?,
+                encoder: p.get("encoder")?,
+            })
+        })?;
+        let classes: Vec<String> = f.list("classes", false)?;
+        let nodes = f.objects("nodes", |_, n| read_node(&n))?;
+        Ok(ChaidModel {
+            version: CHAID_MODEL_VERSION,
+            params,
+            predictors,
+            classes,
+            nodes,
         })
-    })?;
-    let classes: Vec<String> = f.list("classes", false)?;
-    let nodes = f.objects("nodes", |_, n| {
-        n.deny_unknown(&[
-            "id", "parent", "depth", "branch", "n", "counts", "split", "children", "stop",
-        ])?;
-        Ok(ChaidNode {
-            id: n.get("id")?,
-            parent: n.get_or_default("parent")?,
-            depth: n.get("depth")?,
-            branch: n.list("branch", false)?,
-            n: n.get("n")?,
-            counts: n.list("counts", false)?,
-            split: n.object("split", |s| {
-                s.deny_unknown(&[
-                    "predictor",
-                    "groups",
-                    "statistic",
-                    "df",
-                    "ln_p",
-                    "ln_bonferroni",
-                    "ln_p_adjusted",
-                ])?;
-                Ok(ChaidSplit {
-                    predictor: s.get("predictor")?,
-                    groups: s.list("groups", false)?,
-                    statistic: s.shown_number("statistic")?,
-                    df: s.shown_number("df")?,
-                    ln_p: s.shown_number("ln_p")?,
-                    ln_bonferroni: s.shown_number("ln_bonferroni")?,
-                    ln_p_adjusted: s.shown_number("ln_p_adjusted")?,
-                })
-            })?,
-            children: n.list("children", false)?,
-            stop: n.get_or_default("stop")?,
-        })
-    })?;
-    let model = ChaidModel {
-        version: CHAID_MODEL_VERSION,
-        params,
-        predictors,
-        classes,
-        nodes,
-    };
-    model.validate()?;
-    Ok(model)
+    }
+
+    fn validate(&self) -> Result<()> {
+        ChaidModel::validate(self)
+    }
+}
+
+/// Reads one node of the `nodes` list.
+fn read_node(n: &Fields<'_>) -> Result<ChaidNode> {
+    n.deny_unknown(&[
+        "id", "parent", "depth", "branch", "n", "counts", "split", "children", "stop",
+    ])?;
+    Ok(ChaidNode {
+        id: n.get("id")?,
+        parent: n.get_or_default("parent")?,
+        depth: n.get("depth")?,
+        branch: n.list("branch", false)?,
+        n: n.get("n")?,
+        counts: n.list("counts", false)?,
+        split: n.object("split", |s| {
+            s.deny_unknown(&[
+                "predictor",
+                "groups",
+                "statistic",
+                "df",
+                "ln_p",
+                "ln_bonferroni",
+                "ln_p_adjusted",
+            ])?;
+            Ok(ChaidSplit {
+                predictor: s.get("predictor")?,
+                groups: s.list("groups", false)?,
+                statistic: s.shown_number("statistic")?,
+                df: s.shown_number("df")?,
+                ln_p: s.shown_number("ln_p")?,
+                ln_bonferroni: s.shown_number("ln_bonferroni")?,
+                ln_p_adjusted: s.shown_number("ln_p_adjusted")?,
+            })
+        })?,
+        children: n.list("children", false)?,
+        stop: n.get_or_default("stop")?,
+    })
 }
 
 impl ChaidModel {
@@ -330,6 +354,19 @@ fn validate_predictor(k: usize, p: &Predictor) -> Result<()> {
             &at("encoder"),
             format!("{size} entries for {n_labels} labels"),
         ));
+    }
+    // Rules show the labels and route by the encoder's: they are one list.
+    if let Encoder::Labels(l) = &p.encoder {
+        if let Some(c) = (0..n_labels).find(|&c| l[c] != p.labels[c]) {
+            return Err(fault(
+                WHAT,
+                &at("encoder"),
+                format!(
+                    "label {c} is {:?} where the predictor's labels say {:?}",
+                    l[c], p.labels[c]
+                ),
+            ));
+        }
     }
     if let Some(values) = ordered_numbers {
         // No edge (a column missing on every row) goes with no label: no

@@ -1,110 +1,124 @@
-//! Reading a saved CART tree: every field read and checked before the tree
-//! is used, so that a corrupt or hand-edited file cannot make `predict`
-//! panic, loop or allocate without bound.
+//! Saving and reading a CART tree: JSON through the shared envelope
+//! ([`crate::tree::model_file`]), every field read and checked before the
+//! tree is used, so that a corrupt or hand-edited file cannot make
+//! `predict` panic, loop or allocate without bound.
 
 use crate::error::Result;
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::tree::{CartTree, CategorySplit, CART_MODEL_VERSION, LEAF};
 use crate::tree::cart::values::NodeValues;
-use crate::tree::model_file::{check_version, fault, parse_object, size_bound, Fields};
+use crate::tree::model_file::{fault, read_model, size_bound, write_model, Fields, ModelFile};
 
 /// What error messages call a CART model file.
 const WHAT: &str = "CART model";
 
-/// The fields of the serialized tree.
-const FIELDS: [&str; 15] = [
-    "version",
-    "criterion",
-    "n_features",
-    "n_classes",
-    "children_left",
-    "children_right",
-    "feature",
-    "threshold",
-    "missing_go_to_left",
-    "categories",
-    "category_names",
-    "impurity",
-    "n_node_samples",
-    "weighted_n_node_samples",
-    "value",
-];
-
 /// Largest category code a categorical split may hold (as at fit: 2^24 − 1).
 const MAX_CATEGORY: u32 = (1 << 24) - 1;
 
-/// Reads and checks a tree written by [`CartTree::to_json`].
-pub(crate) fn read(text: &str) -> Result<CartTree> {
-    let map = parse_object(WHAT, text)?;
-    let f = Fields::top(WHAT, &map);
-    f.deny_unknown(&FIELDS)?;
-    check_version(&f, CART_MODEL_VERSION)?;
-    let bound = size_bound(text.len());
-    let n_features: u64 = f.get("n_features")?;
-    if n_features == 0 || n_features > bound as u64 {
-        return Err(f.fault(
-            "n_features",
-            format!(
-                "{n_features} is not between 1 and {bound} (the bound for a file of {} bytes)",
-                text.len()
-            ),
-        ));
+impl CartTree {
+    /// Serializes the tree (JSON, with a format version).
+    pub fn to_json(&self) -> String {
+        write_model(self)
     }
-    let n_classes: u64 = f.get("n_classes")?;
-    if n_classes > bound as u64 {
-        return Err(f.fault(
-            "n_classes",
-            format!(
-                "{n_classes} is above {bound} (the bound for a file of {} bytes)",
-                text.len()
-            ),
-        ));
+
+    /// Reads a tree written by [`CartTree::to_json`], checking every
+    /// field (see [`CartTree::validate`]) before anything is allocated from
+    /// the sizes it declares.
+    ///
+    /// # Errors
+    /// [`crate::CiblageError::InvalidModelFile`] naming the field at fault,
+    /// for corrupt text, another version, or a tree that cannot be used.
+    pub fn from_json(text: &str) -> Result<Self> {
+        read_model(text)
     }
-    let criterion: CartCriterion = f.get("criterion")?;
-    if criterion.is_regression() != (n_classes == 0) {
-        return Err(f.fault(
-            "n_classes",
-            format!("{n_classes} with criterion {criterion:?} (classification criteria need at least one class, regression ones none)"),
-        ));
-    }
-    // One number per class (the mean for regression) in every node value.
-    let width = (n_classes as usize).max(1);
-    let rows: Vec<Vec<f64>> = f.list("value", false)?;
-    let mut value = NodeValues::new(width);
-    for (i, row) in rows.iter().enumerate() {
-        if row.len() != width || width == 0 {
+}
+
+impl ModelFile for CartTree {
+    const FORMAT: &'static str = WHAT;
+    const VERSION: u32 = CART_MODEL_VERSION;
+    const BODY: &'static [&'static str] = &[
+        "criterion",
+        "n_features",
+        "n_classes",
+        "children_left",
+        "children_right",
+        "feature",
+        "threshold",
+        "missing_go_to_left",
+        "categories",
+        "category_names",
+        "impurity",
+        "n_node_samples",
+        "weighted_n_node_samples",
+        "value",
+    ];
+
+    fn read_body(f: &Fields<'_>, text_len: usize) -> Result<Self> {
+        let bound = size_bound(text_len);
+        let n_features: u64 = f.get("n_features")?;
+        if n_features == 0 || n_features > bound as u64 {
             return Err(f.fault(
-                &format!("value[{i}]"),
-                format!("{} numbers where {} were expected", row.len(), width.max(1)),
+                "n_features",
+                format!(
+                    "{n_features} is not between 1 and {bound} (the bound for a file of {text_len} bytes)"
+                ),
             ));
         }
-        value.push(row);
+        let n_classes: u64 = f.get("n_classes")?;
+        if n_classes > bound as u64 {
+            return Err(f.fault(
+                "n_classes",
+                format!("{n_classes} is above {bound} (the bound for a file of {text_len} bytes)"),
+            ));
+        }
+        let criterion: CartCriterion = f.get("criterion")?;
+        if criterion.is_regression() != (n_classes == 0) {
+            return Err(f.fault(
+                "n_classes",
+                format!("{n_classes} with criterion {criterion:?} (classification criteria need at least one class, regression ones none)"),
+            ));
+        }
+        // One number per class (the mean for regression) in every node value.
+        let width = (n_classes as usize).max(1);
+        let rows: Vec<Vec<f64>> = f.list("value", false)?;
+        let mut value = NodeValues::new(width);
+        for (i, row) in rows.iter().enumerate() {
+            if row.len() != width {
+                return Err(f.fault(
+                    &format!("value[{i}]"),
+                    format!("{} numbers where {width} were expected", row.len()),
+                ));
+            }
+            value.push(row);
+        }
+        Ok(CartTree {
+            version: CART_MODEL_VERSION,
+            criterion,
+            n_features: n_features as usize,
+            n_classes: n_classes as usize,
+            children_left: f.list("children_left", false)?,
+            children_right: f.list("children_right", false)?,
+            feature: f.list("feature", false)?,
+            // A split of missing values from all present ones has threshold
+            // +inf, which JSON writes as null.
+            threshold: f
+                .list::<Option<f64>>("threshold", false)?
+                .into_iter()
+                .map(|t| t.unwrap_or(f64::INFINITY))
+                .collect(),
+            missing_go_to_left: f.list("missing_go_to_left", true)?,
+            categories: f.list::<Option<Box<CategorySplit>>>("categories", true)?,
+            category_names: f.list("category_names", true)?,
+            impurity: f.list("impurity", false)?,
+            n_node_samples: f.list("n_node_samples", false)?,
+            weighted_n_node_samples: f.list("weighted_n_node_samples", false)?,
+            value,
+        })
     }
-    let tree = CartTree {
-        version: CART_MODEL_VERSION,
-        criterion,
-        n_features: n_features as usize,
-        n_classes: n_classes as usize,
-        children_left: f.list("children_left", false)?,
-        children_right: f.list("children_right", false)?,
-        feature: f.list("feature", false)?,
-        // A split of missing values from all present ones has threshold
-        // +inf, which JSON writes as null.
-        threshold: f
-            .list::<Option<f64>>("threshold", false)?
-            .into_iter()
-            .map(|t| t.unwrap_or(f64::INFINITY))
-            .collect(),
-        missing_go_to_left: f.list("missing_go_to_left", true)?,
-        categories: f.list::<Option<Box<CategorySplit>>>("categories", true)?,
-        category_names: f.list("category_names", true)?,
-        impurity: f.list("impurity", false)?,
-        n_node_samples: f.list("n_node_samples", false)?,
-        weighted_n_node_samples: f.list("weighted_n_node_samples", false)?,
-        value,
-    };
-    tree.validate()?;
-    Ok(tree)
+
+    fn validate(&self) -> Result<()> {
+        CartTree::validate(self)
+    }
 }
 
 impl CartTree {
