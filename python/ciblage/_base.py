@@ -4,12 +4,82 @@ importing scikit-learn."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import _estimator as est
+from ._params import as_bool, as_choice, as_float, as_int, as_opt_int
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
+
+
+@dataclass(frozen=True)
+class Param:
+    """One constructor parameter of an estimator: the single statement of
+    its type, range and default.
+
+    ``kind`` names the conversion: ``"int"``, ``"opt_int"`` (``None`` or an
+    int), ``"float"``, ``"opt_float"``, ``"bool"``, ``"choice"`` (one of
+    ``choices``), or a kind of the estimator's own, converted by
+    ``convert(value, param, context)``. ``low``/``high`` bound numbers
+    (``low_open``/``high_open``: excluded). ``native`` names the argument
+    of the native fit the value goes to (``None``: read in Python only),
+    and ``native_checks`` the bounds (``"low"``, ``"high"``) or
+    ``"choices"`` that the native side checks as well, with the same
+    range (tests/test_params_table.py holds both sides to it). ``at_fit``
+    is false for parameters checked with the data elsewhere
+    (``categorical_features``, ``class_weight``, ``column_types``)."""
+
+    name: str
+    kind: str
+    default: Any
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+    native: str | None = None
+    native_checks: tuple[str, ...] = ()
+    convert: Callable[[Any, Param, dict[str, Any]], Any] | None = None
+    at_fit: bool = True
+
+
+def _as_float_param(value: Any, p: Param) -> float:
+    return as_float(value, p.name, p.low, p.high, low_open=p.low_open, high_open=p.high_open)
+
+
+def convert(p: Param, value: Any, context: dict[str, Any]) -> Any:
+    """``value`` of parameter ``p`` converted and checked against its
+    table entry (``InvalidParameterError`` naming it)."""
+    if p.convert is not None:
+        return p.convert(value, p, context)
+    low = None if p.low is None else int(p.low)
+    high = None if p.high is None else int(p.high)
+    if p.kind == "int":
+        return as_int(value, p.name, low, high)
+    if p.kind == "opt_int":
+        return as_opt_int(value, p.name, low, high)
+    if p.kind == "float":
+        return _as_float_param(value, p)
+    if p.kind == "opt_float":
+        return None if value is None else _as_float_param(value, p)
+    if p.kind == "bool":
+        return as_bool(value, p.name)
+    if p.kind == "choice":
+        return as_choice(value, p.name, p.choices)
+    raise NotImplementedError(f"parameter kind {p.kind!r} of {p.name} has no conversion")
+
+
+def check_params(estimator: Any, **context: Any) -> dict[str, Any]:
+    """Every parameter of ``estimator`` checked at fit, in table order: the
+    one validation of the constructor parameters. Returns the converted
+    values by parameter name (``context``: what some conversions depend
+    on, e.g. the number of rows ``n`` and of features ``d``)."""
+    return {p.name: convert(p, getattr(estimator, p.name), context) for p in type(estimator)._params if p.at_fit}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -19,6 +89,21 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
+def needs_fit(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks a method that needs a fitted estimator: before ``fit`` it
+    raises :class:`~ciblage.exceptions.NotFittedError` naming the
+    estimator and the method."""
+
+    @functools.wraps(method)
+    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not hasattr(self, "tree_"):
+            raise est.not_fitted(self, method.__name__)
+        return method(self, *args, **kwargs)
+
+    checked.needs_fit = True  # type: ignore[attr-defined]
+    return checked
+
+
 class TreeEstimator:
     """What every tree estimator shares: ``get_params``/``set_params`` over
     the constructor's parameters, a ``repr`` showing the changed ones,
@@ -26,6 +111,8 @@ class TreeEstimator:
     ``NotFittedError`` before ``fit``."""
 
     _estimator_type = ""
+    # The constructor's parameters (each estimator's own table).
+    _params: tuple[Param, ...] = ()
     # Whether NaN in X is read as a missing value (scikit-learn's tag).
     _allow_nan = True
     # scikit-learn's regressor tag poor_score: the default parameters are
@@ -33,8 +120,8 @@ class TreeEstimator:
     _poor_score = False
 
     def _param_names(self) -> tuple[str, ...]:
-        """The constructor's parameter names (each estimator's own)."""
-        raise NotImplementedError
+        """The constructor's parameter names, from the estimator's table."""
+        return tuple(p.name for p in type(self)._params)
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor's parameters (scikit-learn convention)."""
@@ -62,10 +149,10 @@ class TreeEstimator:
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "tree_")
 
-    def _fitted(self) -> Any:
-        """The fitted tree, or ``NotFittedError``."""
+    def _fitted(self, method: str = "") -> Any:
+        """The fitted tree, or ``NotFittedError`` naming ``method``."""
         if not hasattr(self, "tree_"):
-            raise est.not_fitted(self)
+            raise est.not_fitted(self, method)
         return self.tree_
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
@@ -80,6 +167,7 @@ class TreeEstimator:
 class ClassifierScore:
     """``score`` of a classifier: weighted accuracy."""
 
+    @needs_fit
     def score(self: Any, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy of :meth:`predict` on ``X`` against ``y`` (weighted by
         ``sample_weight``)."""
@@ -111,6 +199,7 @@ def _check_label_kind(y: np.ndarray, classes: np.ndarray) -> None:
 class RegressorScore:
     """``score`` of a regressor: weighted coefficient of determination."""
 
+    @needs_fit
     def score(self: Any, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Coefficient of determination R² of :meth:`predict` on ``X``
         against ``y`` (weighted by ``sample_weight``)."""

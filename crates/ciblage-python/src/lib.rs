@@ -23,7 +23,7 @@ use pyo3::prelude::*;
 #[pymodule]
 mod _native {
     #[pymodule_export]
-    use crate::cart::{cart_fit, PyCartTree};
+    use crate::cart::{cart_cost_complexity_cv, cart_fit, PyCartTree};
     #[pymodule_export]
     use crate::chaid::{chaid_fit, small_int_codes, PyChaidModel};
     #[pymodule_export]

@@ -20,6 +20,7 @@ mod bins;
 mod build;
 mod categorical;
 mod criterion;
+mod cv;
 mod depth_first;
 mod export;
 mod fit;
@@ -34,6 +35,10 @@ mod top;
 mod tree;
 mod values;
 
+pub use cv::{
+    CartCv, CartCvParams, CartCvValidParams, CostComplexityCv, CvClassWeight, CvFit, CvTarget,
+    FoldOrder,
+};
 pub use params::{Cart, CartCriterion, CartParams, CartSplitter, CartValidParams};
 pub use tree::{CartTree, CategorySplit, CART_MODEL_VERSION, LEAF};
 pub use values::NodeValues;
