@@ -193,3 +193,64 @@ def test_fit_validates_through_the_table(make: Any, match: str) -> None:
 def test_chaid_fit_validates_through_the_table(make: Any, match: str) -> None:
     with pytest.raises(InvalidParameterError, match=match):
         make().fit(FRAME, np.arange(100) % 2)
+
+
+# --- Parameters of the public functions -----------------------------------
+# Each function's ranges are stated once, as a Param of its module; the
+# native checks of the same parameters are held to them here.
+
+from ciblage import _churn, _rfm, _value, datasets, lifecycle  # noqa: E402
+
+TX = datasets.transactions(customers=40, transactions=300, seed=3)
+COLUMNS = {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount"}
+VALUES_40 = np.arange(1.0, 41.0)
+
+FUNCTION_PARAMS: list[tuple[Param, Any]] = [
+    (_rfm.BINS, lambda v: _native.rfm_scores(TX, bins=v, **COLUMNS)),
+    (_value.SHARE, lambda v: _native.Concentration(VALUES_40).top_share(v)),
+    (_value.SHARE, lambda v: _native.Concentration(VALUES_40).customers_for_value(v)),
+    (_value.LORENZ_POINTS, lambda v: _native.Concentration(VALUES_40).lorenz(v)),
+    (
+        _churn.CHURN_AFTER,
+        lambda v: _native.retention(TX, period="month", week_start="monday", churn_after=v, **COLUMNS),
+    ),
+    (_churn.DAYS, lambda v: _native.churn_flags(TX, rule="days", days=v, multiple=3.0, fallback_days=365, **COLUMNS)),
+    (
+        _churn.FALLBACK_DAYS,
+        lambda v: _native.churn_flags(TX, rule="median_gap", days=365, multiple=3.0, fallback_days=v, **COLUMNS),
+    ),
+    (
+        _churn.MULTIPLE,
+        lambda v: _native.churn_flags(TX, rule="median_gap", days=365, multiple=v, fallback_days=365, **COLUMNS),
+    ),
+    (lifecycle.WINDOW_DAYS, lambda v: _native.behaviour_change(TX, today="2024-01-01", window_days=v, **COLUMNS)),
+    (datasets.CUSTOMERS, lambda v: _native.synthetic_transactions(customers=v, transactions=max(v, 1))),
+    (datasets.TRANSACTIONS, lambda v: _native.synthetic_transactions(customers=1, transactions=v)),
+    (datasets.SEED, lambda v: _native.synthetic_transactions(customers=1, transactions=2, seed=v)),
+    (datasets.RETURN_RATE, lambda v: _native.synthetic_transactions(customers=1, transactions=2, return_rate=v)),
+]
+# Bounds whose acceptance is too costly to try (10 GB of rows each).
+COSTLY = {("transactions", "high"), ("customers", "high")}
+
+
+def _function_cases() -> list[Any]:
+    return [pytest.param(p, call, id=f"{p.name}-{i}") for i, (p, call) in enumerate(FUNCTION_PARAMS)]
+
+
+@pytest.mark.parametrize(("p", "call"), _function_cases())
+def test_function_parameter_ranges(p: Param, call: Any) -> None:
+    # Python: the bounds accepted, just outside refused, naming the parameter.
+    for _which, value, accepted in _bounds(p):
+        if accepted:
+            convert(p, value)
+        else:
+            with pytest.raises(InvalidParameterError, match=rf"^invalid parameter {p.name}\b"):
+                convert(p, value)
+    # Native: the same at the bounds it checks; every bound Python accepts
+    # is one the native side takes (no narrower native range).
+    for which, value, accepted in _bounds(p):
+        if accepted and (p.name, which) not in COSTLY:
+            call(value)
+        elif not accepted and which in p.native_checks:
+            with pytest.raises(InvalidParameterError, match=rf"^invalid parameter {p.name}\b"):
+                call(value)

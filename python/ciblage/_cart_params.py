@@ -9,8 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ._base import Param
-from ._params import as_float, as_int
+from ._params import Param, as_float, as_int
 from .exceptions import InvalidParameterError
 
 

@@ -9,8 +9,8 @@ import numpy as np
 from . import _chaid_input as cin
 from . import _estimator as est
 from . import _native
-from ._base import ClassifierScore, Param, RegressorScore, TreeEstimator, check_params, needs_fit, unavailable
-from ._params import as_int
+from ._base import ClassifierScore, RegressorScore, TreeEstimator, check_params, needs_fit, unavailable
+from ._params import Param, as_int
 from ._tables import from_arrow
 from .exceptions import InvalidParameterError, ModelFileError
 

@@ -14,7 +14,7 @@
 //! tree within one standard error of the smallest error.
 //!
 //! ```
-//! use ciblage::ndarray::array;
+//! use ndarray::array;
 //! use ciblage::tree::cart::{Cart, CartCv, CvTarget, FoldOrder};
 //!
 //! let x = array![[0.0], [1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0]];
@@ -30,13 +30,13 @@
 //! # Ok::<(), ciblage::CiblageError>(())
 //! ```
 
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::ArrayView2;
 use rayon::prelude::*;
 
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
+use crate::tree::cart::cv_shuffle::{checked_order, numpy_permutation};
 use crate::tree::cart::params::CartValidParams;
-use crate::tree::cart::tree::CartTree;
 use crate::tree::inputs::check_sample_weight;
 
 /// The target of a cross-validation: class codes below `n_classes`, or
@@ -117,10 +117,10 @@ impl CartCv {
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct CartCvParams {
-    folds: usize,
-    order: FoldOrder,
-    class_weight: CvClassWeight,
-    interrupt: Interrupt,
+    pub(super) folds: usize,
+    pub(super) order: FoldOrder,
+    pub(super) class_weight: CvClassWeight,
+    pub(super) interrupt: Interrupt,
 }
 
 impl CartCvParams {
@@ -182,12 +182,29 @@ impl CartCvParams {
     ) -> Result<CostComplexityCv> {
         self.check()?.score(x, y, sample_weight, tree)
     }
+
+    /// Shortcut for `self.check()?.score_each(..)`.
+    ///
+    /// # Errors
+    /// As [`CartCvParams::check`] and [`CartCvValidParams::score_each`].
+    pub fn score_each<F>(
+        self,
+        x: ArrayView2<'_, f64>,
+        y: CvTarget<'_>,
+        sample_weight: Option<&[f64]>,
+        tree: F,
+    ) -> Result<CostComplexityCv>
+    where
+        F: Fn(CvFit) -> Result<CartValidParams> + Sync,
+    {
+        self.check()?.score_each(x, y, sample_weight, tree)
+    }
 }
 
 /// Validated cross-validation parameters.
 #[derive(Debug, Clone)]
 pub struct CartCvValidParams {
-    p: CartCvParams,
+    pub(super) p: CartCvParams,
 }
 
 /// The cp table: one entry per subtree of the full tree's pruning path,
@@ -215,7 +232,7 @@ pub struct CostComplexityCv {
 
 /// Per representative alpha, the summed loss of a fold's rows and the sum
 /// of their squared deviations from the fold's mean loss.
-type FoldLoss = Vec<(f64, f64)>;
+pub(super) type FoldLoss = Vec<(f64, f64)>;
 
 impl CartCvValidParams {
     /// The cp table of trees grown with `tree` (every fit uses it).
@@ -390,132 +407,12 @@ impl CartCvValidParams {
             one_se,
         })
     }
-
-    /// A tree grown on `rows` (ascending), with the class weights.
-    fn fit(
-        &self,
-        params: CartValidParams,
-        x: ArrayView2<'_, f64>,
-        y: CvTarget<'_>,
-        sample_weight: Option<&[f64]>,
-        rows: &[usize],
-    ) -> Result<CartTree> {
-        let all = rows.len() == x.nrows();
-        let xs: Array2<f64>;
-        let xv = if all {
-            x
-        } else {
-            xs = x.select(Axis(0), rows);
-            xs.view()
-        };
-        let w: Option<Vec<f64>> = sample_weight.map(|w| rows.iter().map(|&r| w[r]).collect());
-        match y {
-            CvTarget::Classes { codes, n_classes } => {
-                let c: Vec<u32> = rows.iter().map(|&r| codes[r]).collect();
-                let w = self.class_weighted(w, &c, n_classes);
-                params.fit_classifier(xv, &c, n_classes, w.as_deref())
-            }
-            CvTarget::Values(values) => {
-                let v: Vec<f64> = rows.iter().map(|&r| values[r]).collect();
-                params.fit_regressor(xv, &v, w.as_deref())
-            }
-        }
-    }
-
-    /// The sample weights of a fit times its class weights.
-    fn class_weighted(
-        &self,
-        w: Option<Vec<f64>>,
-        codes: &[u32],
-        n_classes: usize,
-    ) -> Option<Vec<f64>> {
-        let per_class = match &self.p.class_weight {
-            CvClassWeight::None => return w,
-            CvClassWeight::PerClass(cw) => cw.clone(),
-            CvClassWeight::Balanced => {
-                let mut counts = vec![0usize; n_classes];
-                codes.iter().for_each(|&c| counts[c as usize] += 1);
-                let present = counts.iter().filter(|&&c| c > 0).count() as f64;
-                counts
-                    .iter()
-                    .map(|&c| {
-                        if c > 0 {
-                            codes.len() as f64 / (present * c as f64)
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect()
-            }
-        };
-        let class = |c: u32| per_class.get(c as usize).copied().unwrap_or(1.0);
-        Some(match w {
-            None => codes.iter().map(|&c| class(c)).collect(),
-            Some(w) => w.iter().zip(codes).map(|(w, &c)| w * class(c)).collect(),
-        })
-    }
-
-    /// Per representative alpha, the loss of the held-out rows (sum, and
-    /// squared deviations from their mean). Alphas between the same two
-    /// steps of the fold tree's pruning path prune it alike: their losses
-    /// are computed once.
-    fn fold_losses(
-        &self,
-        model: &CartTree,
-        x: ArrayView2<'_, f64>,
-        y: CvTarget<'_>,
-        sample_weight: Option<&[f64]>,
-        held: &[usize],
-        reps: &[f64],
-    ) -> Result<FoldLoss> {
-        let xh = x.select(Axis(0), held);
-        let weight = |r: usize| sample_weight.map_or(1.0, |w| w[r]);
-        let limits = running_max(&model.cost_complexity_pruning_path().0);
-        let mut out = Vec::with_capacity(reps.len());
-        let mut last: Option<(usize, (f64, f64))> = None;
-        let mut losses = vec![0.0; held.len()];
-        for &a in reps {
-            self.p.interrupt.check()?;
-            let key = limits.partition_point(|&m| m <= a);
-            if let Some((k, loss)) = last {
-                if k == key {
-                    out.push(loss);
-                    continue;
-                }
-            }
-            let pruned = model.pruned(a);
-            let leaves = pruned.apply(xh.view())?;
-            for ((loss, &r), &leaf) in losses.iter_mut().zip(held).zip(&leaves) {
-                let value = pruned.value.node(leaf);
-                *loss = weight(r)
-                    * match y {
-                        CvTarget::Classes { codes, .. } => {
-                            let best =
-                                (0..value.len())
-                                    .fold(0, |b, i| if value[i] > value[b] { i } else { b });
-                            f64::from(u8::from(best != codes[r] as usize))
-                        }
-                        CvTarget::Values(v) => (v[r] - value[0]).powi(2),
-                    };
-            }
-            let sum: f64 = losses.iter().sum();
-            let mean = if held.is_empty() {
-                0.0
-            } else {
-                sum / held.len() as f64
-            };
-            let m2: f64 = losses.iter().map(|l| (l - mean).powi(2)).sum();
-            last = Some((key, (sum, m2)));
-            out.push((sum, m2));
-        }
-        Ok(out)
-    }
 }
 
 /// The running maximum of a pruning path's alphas: `pruned(a)` takes the
 /// steps before the first alpha above `a`, i.e. those whose running
 /// maximum is at most `a`.
-fn running_max(alphas: &[f64]) -> Vec<f64> {
+pub(super) fn running_max(alphas: &[f64]) -> Vec<f64> {
     alphas
         .iter()
         .scan(f64::NEG_INFINITY, |m, &a| {
@@ -550,92 +447,6 @@ fn root_loss(y: CvTarget<'_>, sample_weight: Option<&[f64]>) -> f64 {
             (0..v.len())
                 .map(|r| weight(r) * (v[r] - mean).powi(2))
                 .sum()
-        }
-    }
-}
-
-/// `rows` checked to be a permutation of `0..n`.
-fn checked_order(rows: &[usize], n: usize) -> Result<Vec<usize>> {
-    let mut seen = vec![false; n];
-    let bad = rows.len() != n
-        || rows
-            .iter()
-            .any(|&r| r >= n || std::mem::replace(&mut seen[r], true));
-    if bad {
-        return Err(CiblageError::param(
-            "order",
-            format!("expected a permutation of the {n} rows"),
-        ));
-    }
-    Ok(rows.to_vec())
-}
-
-/// numpy's `RandomState(seed).permutation(n)`: a Fisher–Yates shuffle of
-/// `0..n` drawing from the Mersenne Twister MT19937 by masked rejection.
-fn numpy_permutation(n: usize, seed: u32) -> Vec<usize> {
-    let mut rng = Mt19937::new(seed);
-    let mut out: Vec<usize> = (0..n).collect();
-    for i in (1..n).rev() {
-        let j = rng.interval(i as u64) as usize;
-        out.swap(i, j);
-    }
-    out
-}
-
-/// The Mersenne Twister MT19937, seeded as numpy's legacy `RandomState`.
-struct Mt19937 {
-    key: [u32; 624],
-    pos: usize,
-}
-
-impl Mt19937 {
-    fn new(seed: u32) -> Self {
-        let mut key = [0u32; 624];
-        key[0] = seed;
-        for i in 1..624 {
-            let prev = key[i - 1];
-            key[i] = 1_812_433_253u32
-                .wrapping_mul(prev ^ (prev >> 30))
-                .wrapping_add(i as u32);
-        }
-        Self { key, pos: 624 }
-    }
-
-    fn next_u32(&mut self) -> u32 {
-        const UPPER: u32 = 0x8000_0000;
-        const LOWER: u32 = 0x7fff_ffff;
-        const MATRIX_A: u32 = 0x9908_b0df;
-        if self.pos == 624 {
-            for i in 0..624 {
-                let y = (self.key[i] & UPPER) | (self.key[(i + 1) % 624] & LOWER);
-                let mag = if y & 1 == 1 { MATRIX_A } else { 0 };
-                self.key[i] = self.key[(i + 397) % 624] ^ (y >> 1) ^ mag;
-            }
-            self.pos = 0;
-        }
-        let mut y = self.key[self.pos];
-        self.pos += 1;
-        y ^= y >> 11;
-        y ^= (y << 7) & 0x9d2c_5680;
-        y ^= (y << 15) & 0xefc6_0000;
-        y ^ (y >> 18)
-    }
-
-    /// A number in `0..=max` (numpy's `random_interval`).
-    fn interval(&mut self, max: u64) -> u64 {
-        if max == 0 {
-            return 0;
-        }
-        let mask = u64::MAX >> max.leading_zeros();
-        loop {
-            let v = if max <= u64::from(u32::MAX) {
-                u64::from(self.next_u32()) & mask
-            } else {
-                ((u64::from(self.next_u32()) << 32) | u64::from(self.next_u32())) & mask
-            };
-            if v <= max {
-                return v;
-            }
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Tests of the cp table by cross-validation.
 
-use ndarray::array;
+use ndarray::Array2;
 
 use super::*;
+use crate::tree::cart::cv_shuffle::{numpy_permutation, Mt19937};
 use crate::tree::cart::Cart;
 
 /// Eight rows, one feature 0 1 2 3 10 11 12 13, classes 0 0 0 0 1 1 1 1;

@@ -21,6 +21,8 @@ mod build;
 mod categorical;
 mod criterion;
 mod cv;
+mod cv_fold;
+mod cv_shuffle;
 mod depth_first;
 mod export;
 mod fit;
