@@ -17,7 +17,7 @@
 //! use ndarray::array;
 //! use ciblage::tree::cart::{Cart, CartCv, CvTarget, FoldOrder};
 //!
-//! let x = array![[0.0], [1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0]];
+//! let x = array![[0.0], [1.0], [2.0], [3.0], [10.0], [11.0], [12.0], [13.0]];
 //! let y = [0, 0, 0, 0, 1, 1, 1, 1];
 //! let tree = Cart::classifier().check()?;
 //! let table = CartCv::params()
