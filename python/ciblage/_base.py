@@ -41,7 +41,6 @@ def needs_fit(method: Callable[..., Any]) -> Callable[..., Any]:
             raise est.not_fitted(self, method.__name__)
         return method(self, *args, **kwargs)
 
-    checked.needs_fit = True  # type: ignore[attr-defined]
     return checked
 
 
