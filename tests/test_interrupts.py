@@ -70,6 +70,10 @@ CASES = {
         SETUP_MATRIX.replace(str(ROWS), str(ROWS // 4)),
         "ciblage.CartRegressor(criterion='absolute_error').fit(X, y)",
     ),
+    "cart_cost_complexity_cv": (
+        SETUP_MATRIX,
+        "ciblage.CartRegressor(max_depth=8).cost_complexity_cv(X, y, cv=5)",
+    ),
     "chaid": (
         SETUP_CHAID,
         "ciblage.ChaidClassifier(exhaustive=True, max_depth=30, min_parent=4, min_child=2,"

@@ -4,12 +4,23 @@ importing scikit-learn."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from . import _estimator as est
+from ._params import Param, convert
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
+
+
+def check_params(estimator: Any, **context: Any) -> dict[str, Any]:
+    """Every parameter of ``estimator`` checked at fit, in table order: the
+    one validation of the constructor parameters. Returns the converted
+    values by parameter name (``context``: what some conversions depend
+    on, e.g. the number of rows ``n`` and of features ``d``)."""
+    return {p.name: convert(p, getattr(estimator, p.name), context) for p in type(estimator)._params if p.at_fit}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -19,6 +30,20 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
+def needs_fit(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks a method that needs a fitted estimator: before ``fit`` it
+    raises :class:`~ciblage.exceptions.NotFittedError` naming the
+    estimator and the method."""
+
+    @functools.wraps(method)
+    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not hasattr(self, "tree_"):
+            raise est.not_fitted(self, method.__name__)
+        return method(self, *args, **kwargs)
+
+    return checked
+
+
 class TreeEstimator:
     """What every tree estimator shares: ``get_params``/``set_params`` over
     the constructor's parameters, a ``repr`` showing the changed ones,
@@ -26,6 +51,8 @@ class TreeEstimator:
     ``NotFittedError`` before ``fit``."""
 
     _estimator_type = ""
+    # The constructor's parameters (each estimator's own table).
+    _params: tuple[Param, ...] = ()
     # Whether NaN in X is read as a missing value (scikit-learn's tag).
     _allow_nan = True
     # scikit-learn's regressor tag poor_score: the default parameters are
@@ -33,8 +60,8 @@ class TreeEstimator:
     _poor_score = False
 
     def _param_names(self) -> tuple[str, ...]:
-        """The constructor's parameter names (each estimator's own)."""
-        raise NotImplementedError
+        """The constructor's parameter names, from the estimator's table."""
+        return tuple(p.name for p in type(self)._params)
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor's parameters (scikit-learn convention)."""
@@ -62,10 +89,10 @@ class TreeEstimator:
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "tree_")
 
-    def _fitted(self) -> Any:
-        """The fitted tree, or ``NotFittedError``."""
+    def _fitted(self, method: str = "") -> Any:
+        """The fitted tree, or ``NotFittedError`` naming ``method``."""
         if not hasattr(self, "tree_"):
-            raise est.not_fitted(self)
+            raise est.not_fitted(self, method)
         return self.tree_
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
@@ -80,6 +107,7 @@ class TreeEstimator:
 class ClassifierScore:
     """``score`` of a classifier: weighted accuracy."""
 
+    @needs_fit
     def score(self: Any, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy of :meth:`predict` on ``X`` against ``y`` (weighted by
         ``sample_weight``)."""
@@ -111,6 +139,7 @@ def _check_label_kind(y: np.ndarray, classes: np.ndarray) -> None:
 class RegressorScore:
     """``score`` of a regressor: weighted coefficient of determination."""
 
+    @needs_fit
     def score(self: Any, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Coefficient of determination R² of :meth:`predict` on ``X``
         against ``y`` (weighted by ``sample_weight``)."""

@@ -10,8 +10,8 @@ from . import _cart_cv, _cart_state, _native
 from . import _cart_input as cin
 from . import _cart_params as cp
 from . import _estimator as est
-from ._base import ClassifierScore, RegressorScore, TreeEstimator
-from ._params import as_choice, as_float, as_int
+from ._base import ClassifierScore, RegressorScore, TreeEstimator, check_params, needs_fit
+from ._params import as_float, as_int
 from .exceptions import InvalidParameterError, ModelFileError
 
 __all__ = ["CartClassifier", "CartRegressor"]
@@ -53,30 +53,18 @@ class _CartBase(TreeEstimator):
         self.n_threads = n_threads
         self.categorical_features = categorical_features
 
-    def _param_names(self) -> tuple[str, ...]:
-        return cp.PARAMS
-
     def _checked_params(self, n: int, d: int) -> dict[str, Any]:
-        """Every parameter converted and checked (numpy scalars accepted,
-        nothing truncated), as the native fit takes them."""
-        return dict(
-            criterion=cp.criterion(self.criterion, self._estimator_type),
-            max_depth=cp.count("max_depth", self.max_depth, 1, True),
-            min_samples_split=cp.samples("min_samples_split", self.min_samples_split, 2, n),
-            min_samples_leaf=cp.samples("min_samples_leaf", self.min_samples_leaf, 1, n),
-            min_weight_fraction_leaf=as_float(self.min_weight_fraction_leaf, "min_weight_fraction_leaf", 0.0, 0.5),
-            min_impurity_decrease=as_float(self.min_impurity_decrease, "min_impurity_decrease", 0.0),
-            max_features=cp.max_features(self.max_features, d),
-            max_leaf_nodes=cp.count("max_leaf_nodes", self.max_leaf_nodes, 2, True),
-            splitter=as_choice(self.splitter, "splitter", ("best", "hist")),
-            max_bins=cp.count("max_bins", self.max_bins, 2, False, 255),
-            n_threads=cp.threads(self.n_threads),
-            seed=cp.seed(self.random_state),
-        )
+        """Every parameter checked by the table (numpy scalars accepted,
+        nothing truncated), as the native fit takes them (``random_state``
+        as scikit-learn's internal ``seed``), with ``ccp_alpha``."""
+        values = check_params(self, n=n, d=d)
+        params = {p.native: values[p.name] for p in type(self)._params if p.at_fit and p.native}
+        params["seed"] = values["random_state"]
+        return params
 
     def _fit(self, x: np.ndarray, w: np.ndarray | None, categorical: list[int], **target: Any) -> Any:
-        ccp_alpha = cp.ccp_alpha(self.ccp_alpha)
         params = self._checked_params(len(x), x.shape[1])
+        ccp_alpha = params.pop("ccp_alpha")
         tree = _native.cart_fit(x, sample_weight=w, categorical_features=categorical, **params, **target)
         if categorical:
             tree = tree.with_category_names(cin.category_names(self))
@@ -89,20 +77,24 @@ class _CartBase(TreeEstimator):
         self._fitted()
         return cin.encode_predict(self, X)
 
+    @needs_fit
     def apply(self, X: Any) -> np.ndarray:
         """Leaf id of every row."""
         x = self._check(X)
         return self.tree_.apply(x)
 
     @property
+    @needs_fit
     def feature_importances_(self) -> np.ndarray:
         """Normalised total impurity decrease brought by each feature."""
         return np.asarray(self._fitted().feature_importances())
 
+    @needs_fit
     def get_depth(self) -> int:
         """Depth of the tree (the root alone: 0)."""
         return int(self._fitted().max_depth)
 
+    @needs_fit
     def get_n_leaves(self) -> int:
         """Number of leaves."""
         return int(self._fitted().n_leaves)
@@ -122,23 +114,27 @@ class _CartBase(TreeEstimator):
             raise InvalidParameterError(f"invalid parameter feature_names: {len(names)} names for {d} features")
         return names
 
+    @needs_fit
     def export_text(self, feature_names: Any = None, decimals: int = 2) -> str:
         """The tree as indented text, as ``sklearn.tree.export_text``."""
         self._fitted()
         classes = [str(c) for c in getattr(self, "classes_", [])]
         return self.tree_.to_text(self._feature_names(feature_names), classes, as_int(decimals, "decimals", 0, 100))
 
+    @needs_fit
     def export_graphviz(self, feature_names: Any = None) -> str:
         """The tree in Graphviz DOT (render with any DOT tool)."""
         self._fitted()
         classes = [str(c) for c in getattr(self, "classes_", [])]
         return self.tree_.to_dot(self._feature_names(feature_names), classes)
 
+    @needs_fit
     def sql_rules(self, feature_names: Any = None) -> list[str]:
         """The SQL WHERE condition of every node (leaves included)."""
         self._fitted()
         return self.tree_.sql_rules(self._feature_names(feature_names))
 
+    @needs_fit
     def decision_path(self, X: Any) -> Any:
         """Indicator of the nodes each row passes through: a
         ``scipy.sparse.csr_matrix`` (rows × nodes) when scipy is installed,
@@ -152,6 +148,7 @@ class _CartBase(TreeEstimator):
         data = np.ones(len(indices), dtype=np.int64)
         return csr_matrix((data, indices, indptr), shape=(x.shape[0], self.tree_.node_count))
 
+    @needs_fit
     def segments(self, feature_names: Any = None) -> Any:
         """One row per leaf: node, rule, n (training samples), share, and the
         class proportions with their lift against the root (classification)
@@ -228,6 +225,7 @@ class CartClassifier(ClassifierScore, _CartBase):
     """
 
     _estimator_type = "classifier"
+    _params = cp.CLASSIFIER_PARAMS
 
     def __init__(
         self,
@@ -265,9 +263,6 @@ class CartClassifier(ClassifierScore, _CartBase):
             categorical_features=categorical_features,
         )
         self.class_weight = class_weight
-
-    def _param_names(self) -> tuple[str, ...]:
-        return (*cp.PARAMS, "class_weight")
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CartClassifier:
         """Grows the tree on ``X`` (rows × features) and class labels ``y``."""
@@ -313,16 +308,19 @@ class CartClassifier(ClassifierScore, _CartBase):
             f'invalid parameter class_weight: expected None, "balanced" or a mapping, got {cw!r}'
         )
 
+    @needs_fit
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities of every row: the class shares of its leaf."""
         leaves = self.apply(X)
         return self.tree_.value()[leaves]
 
+    @needs_fit
     def predict(self, X: Any) -> np.ndarray:
         """The most likely class of every row (ties: the first class)."""
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
+    @needs_fit
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """Natural logarithm of :meth:`predict_proba` (−inf for zero)."""
         with np.errstate(divide="ignore"):
@@ -335,6 +333,7 @@ class CartRegressor(RegressorScore, _CartBase):
     ``"absolute_error"`` for weighted medians, exact splitter only)."""
 
     _estimator_type = "regressor"
+    _params = cp.REGRESSOR_PARAMS
 
     def __init__(
         self,
@@ -377,6 +376,7 @@ class CartRegressor(RegressorScore, _CartBase):
         yy = est.value_target(y, self, len(x))
         return self._fit(x, est.sample_weights(sample_weight, len(x)), categorical, y_values=yy)
 
+    @needs_fit
     def predict(self, X: Any) -> np.ndarray:
         """The value of each row's leaf: its mean target (its weighted median
         with ``criterion="absolute_error"``)."""

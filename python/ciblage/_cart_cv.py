@@ -1,5 +1,6 @@
 """rpart-style cross-validation of CART's pruning level
-(``cost_complexity_cv``)."""
+(``cost_complexity_cv``): the parameters read here, the computation in the
+native module (folds grown in parallel)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,20 @@ from typing import Any
 import numpy as np
 
 from . import _cart_input as cin
+from . import _cart_params as cp
 from . import _estimator as est
-from ._cart_params import count, random_state_of
+from . import _native
 from .exceptions import InvalidParameterError
+
+
+def _fixed_seed(random_state: Any) -> int | None:
+    """The seed of an integer ``random_state`` (its folds are shuffled
+    natively as numpy would); ``None`` for a ``RandomState`` or ``None``
+    (whose permutation numpy draws)."""
+    if random_state is None or isinstance(random_state, np.random.RandomState):
+        return None
+    cp.random_state_of(random_state)  # checks the range, names the parameter
+    return int(random_state)
 
 
 def cost_complexity_cv(model: Any, X: Any, y: Any, *, cv: Any, random_state: Any, sample_weight: Any) -> Any:
@@ -19,67 +31,64 @@ def cost_complexity_cv(model: Any, X: Any, y: Any, *, cv: Any, random_state: Any
     (which is left unfitted)."""
     import pandas as pd
 
-    x, chosen = cin.encode_fit(type(model)(**model.get_params()), X)
-    k = count("cv", cv, 2, False)
+    probe = type(model)(**model.get_params())
+    x, chosen = cin.encode_fit(probe, X)
+    k = cp.count("cv", cv, 2, False)
     assert k is not None
-    rng = random_state_of(random_state)
+    seed = _fixed_seed(random_state)
+    rng = None if seed is not None else cp.random_state_of(random_state)
     n = len(x)
     if k > n:
         raise InvalidParameterError(f"invalid parameter cv: {k} folds for {n} rows")
     yy = est.target_length(y, n)
     w = est.sample_weights(sample_weight, n)
-    weights = np.ones(n) if w is None else w
-    # Sub-models read the coded matrix, its categorical columns named.
-    params = {**model.get_params(), "ccp_alpha": 0.0, "categorical_features": chosen}
-    full = type(model)(**params).fit(x, yy, w)
-    alphas, impurities = (np.asarray(v) for v in full.tree_.cost_complexity_pruning_path())
-    reps = np.append(np.sqrt(alphas[:-1] * alphas[1:]), alphas[-1])
-    classifier = model._estimator_type == "classifier"
-    yv = yy if classifier else np.asarray(yy, dtype=np.float64)
-
-    def loss(truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
-        return (truth != pred).astype(float) if classifier else (truth - pred) ** 2
-
-    if classifier:
-        values, counts = np.unique(yv, return_inverse=True)
-        majority = values[np.argmax(np.bincount(counts, weights=weights))]
-        root_loss = float(np.sum(weights * loss(yv, np.full(n, majority))))
+    target: dict[str, Any]
+    class_weight: dict[str, Any] = {}
+    if model._estimator_type == "classifier":
+        classes, codes = est.class_target(yy, probe, n)
+        target = {"y_codes": codes, "n_classes": len(classes)}
+        if isinstance(model.class_weight, str) and model.class_weight == "balanced":
+            class_weight = {"balanced": True}
+        elif model.class_weight is not None:
+            per_class = model._class_weights(classes, codes)
+            class_weight = {"class_weight": [float(v) for v in per_class]}
     else:
-        root_loss = float(np.sum(weights * loss(yv, np.full(n, np.average(yv, weights=weights)))))
-    order = rng.permutation(n)
-    folds = np.array_split(order, k)
-    losses = np.zeros((len(reps), n))
-    for fold, held in enumerate(folds):
-        train = np.setdiff1d(order, held)
-        if w is not None and not (w[train] > 0).any():
-            raise InvalidParameterError(
-                f"invalid parameter sample_weight: the rows outside fold {fold} all weigh zero: no tree can be "
-                f"grown to score it (use fewer folds or more rows of positive weight)"
-            )
-        tree = type(model)(**params).fit(x[train], yv[train], None if w is None else w[train])
-        for j, a in enumerate(reps):
-            pruned = tree.tree_.pruned(float(a))
-            value = pruned.value()[pruned.apply(cin.encode_predict(tree, x[held]))]
-            pred = tree.classes_[np.argmax(value, axis=1)] if classifier else value[:, 0]
-            losses[j, held] = weights[held] * loss(yv[held], pred)
-    root_loss = root_loss if root_loss > 0 else 1.0
-    xerror = losses.sum(axis=1) / root_loss
-    # Standard error of the total loss, by rows (rpart's xstd).
-    xstd = np.sqrt(((losses - losses.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)) / root_loss
-    leaves = [full.tree_.pruned(float(a)).n_leaves for a in alphas]
-    root_imp = float(impurities[-1]) if impurities[-1] > 0 else 1.0
+        target = {"y_values": est.value_target(yy, probe, n)}
+    # The parameters of each tree as its own fit would read them: the
+    # full tree first, then (after the shuffle draws from a shared
+    # generator, as before) each fold's, with fractions of its rows.
+    d = x.shape[1]
+    params = model._checked_params(n, d)
+    fits = [(params["min_samples_split"], params["min_samples_leaf"], params["seed"])]
+    order = None if rng is None else [int(i) for i in rng.permutation(n)]
+    sizes = [len(f) for f in np.array_split(np.arange(n), k)]
+    for size in sizes:
+        p = model._checked_params(n - size, d)
+        fits.append((p["min_samples_split"], p["min_samples_leaf"], p["seed"]))
+    for name in ("min_samples_split", "min_samples_leaf", "seed", "ccp_alpha"):
+        del params[name]
+    alphas, cps, leaves, rel, xerror, xstd, best, one_se = _native.cart_cost_complexity_cv(
+        x,
+        **target,
+        sample_weight=w,
+        folds=k,
+        seed=seed,
+        order=order,
+        fits=fits,
+        categorical_features=chosen,
+        **class_weight,
+        **params,
+    )
     table = pd.DataFrame(
         {
-            "ccp_alpha": alphas,
-            "cp": alphas / root_imp,
-            "n_leaves": leaves,
-            "rel_error": impurities / root_imp,
-            "xerror": xerror,
-            "xstd": xstd,
+            "ccp_alpha": np.asarray(alphas, dtype=np.float64),
+            "cp": np.asarray(cps, dtype=np.float64),
+            "n_leaves": np.asarray(leaves, dtype=np.int64),
+            "rel_error": np.asarray(rel, dtype=np.float64),
+            "xerror": np.asarray(xerror, dtype=np.float64),
+            "xstd": np.asarray(xstd, dtype=np.float64),
         }
     )
-    best = int(np.argmin(xerror))
-    within = np.flatnonzero(xerror <= xerror[best] + xstd[best])
     table["min"] = np.arange(len(table)) == best
-    table["one_se"] = np.arange(len(table)) == int(within.max())
+    table["one_se"] = np.arange(len(table)) == one_se
     return table

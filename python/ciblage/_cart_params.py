@@ -1,6 +1,6 @@
-"""CART's constructor parameters: their names, and their conversion and
-checks as scikit-learn reads them (numpy scalars accepted, nothing
-truncated)."""
+"""CART's constructor parameters: their table (name, kind, range, default)
+and the conversions of CART's own kinds, as scikit-learn reads them (numpy
+scalars accepted, nothing truncated)."""
 
 from __future__ import annotations
 
@@ -9,26 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from ._params import as_choice, as_float, as_int
+from ._params import Param, as_float, as_int
 from .exceptions import InvalidParameterError
-
-# The parameters both estimators take (the classifier adds class_weight).
-PARAMS = (
-    "criterion",
-    "max_depth",
-    "min_samples_split",
-    "min_samples_leaf",
-    "min_weight_fraction_leaf",
-    "max_features",
-    "max_leaf_nodes",
-    "min_impurity_decrease",
-    "ccp_alpha",
-    "random_state",
-    "splitter",
-    "max_bins",
-    "n_threads",
-    "categorical_features",
-)
 
 
 def random_state_of(random_state: Any, name: str = "random_state") -> np.random.RandomState:
@@ -44,16 +26,6 @@ def random_state_of(random_state: Any, name: str = "random_state") -> np.random.
 def seed(random_state: Any) -> int:
     """scikit-learn's internal tree seed for a `random_state`."""
     return int(random_state_of(random_state).randint(0, np.iinfo(np.int32).max))
-
-
-def criterion(value: Any, estimator_type: str) -> str:
-    """The criterion of a classifier or a regressor, exactly as spelled."""
-    choices = (
-        ("gini", "entropy", "log_loss")
-        if estimator_type == "classifier"
-        else ("squared_error", "poisson", "absolute_error")
-    )
-    return as_choice(value, "criterion", choices)
 
 
 def count(name: str, value: Any, minimum: int, optional: bool, maximum: int = 2**63 - 1) -> int | None:
@@ -76,11 +48,11 @@ def count(name: str, value: Any, minimum: int, optional: bool, maximum: int = 2*
     return int(value)
 
 
-def threads(value: Any) -> int | None:
-    """``n_threads``: ``None`` or 1 to 4096, used up to the number of CPUs
-    (trees do not depend on the thread count; a pool of thousands of
-    threads took seconds to start and stayed alive)."""
-    n = count("n_threads", value, 1, True, 4096)
+def threads(value: Any, maximum: int) -> int | None:
+    """``n_threads``: ``None`` or 1 to ``maximum`` (the table's 4096), used
+    up to the number of CPUs (trees do not depend on the thread count; a
+    pool of thousands of threads took seconds to start and stayed alive)."""
+    n = count("n_threads", value, 1, True, maximum)
     return None if n is None else min(n, os.cpu_count() or 1)
 
 
@@ -124,3 +96,177 @@ def max_features(value: Any, d: int) -> int | None:
             raise InvalidParameterError(f"invalid parameter max_features: a fraction must be in (0, 1], got {value}")
         return max(1, int(value * d))
     raise InvalidParameterError(f"invalid parameter max_features: got {value!r}")
+
+
+def _count(value: Any, p: Param, context: dict[str, Any]) -> int | None:
+    low = int(p.low) if p.low is not None else 0
+    return count(p.name, value, low, p.kind == "opt_int", int(p.high) if p.high is not None else 2**63 - 1)
+
+
+def _samples(value: Any, p: Param, context: dict[str, Any]) -> int:
+    return samples(p.name, value, int(p.low or 0), context["n"])
+
+
+def _criterion(choices: tuple[str, ...], default: str) -> Param:
+    return Param(
+        "criterion",
+        "choice",
+        default,
+        "the split quality measure",
+        choices=choices,
+        native="criterion",
+        native_checks=("choices",),
+    )
+
+
+# The parameters both estimators take, after the criterion, in the
+# constructors' order (the classifier adds class_weight before ccp_alpha).
+_COMMON_HEAD = (
+    Param(
+        "max_depth",
+        "opt_int",
+        None,
+        "maximum depth (None: unlimited)",
+        low=1,
+        native="max_depth",
+        native_checks=("low",),
+        convert=_count,
+    ),
+    Param(
+        "min_samples_split",
+        "samples",
+        2,
+        "minimum rows to split a node: an integer >= 2, or a fraction of the rows in (0, 1]",
+        low=2,
+        native="min_samples_split",
+        native_checks=("low",),
+        convert=_samples,
+    ),
+    Param(
+        "min_samples_leaf",
+        "samples",
+        1,
+        "minimum rows in a leaf: an integer >= 1, or a fraction of the rows in (0, 1]",
+        low=1,
+        native="min_samples_leaf",
+        native_checks=("low",),
+        convert=_samples,
+    ),
+    Param(
+        "min_weight_fraction_leaf",
+        "float",
+        0.0,
+        "minimum share of the total weight in a leaf",
+        low=0.0,
+        high=0.5,
+        native="min_weight_fraction_leaf",
+        native_checks=("low", "high"),
+    ),
+    Param(
+        "max_features",
+        "max_features",
+        None,
+        'features searched per node: None (all), an integer in [1, d], a fraction in (0, 1], "sqrt" or "log2"',
+        low=1,
+        native="max_features",
+        native_checks=("low",),
+        convert=lambda v, p, c: max_features(v, c["d"]),
+    ),
+    Param(
+        "max_leaf_nodes",
+        "opt_int",
+        None,
+        "grow best first up to this many leaves (None: depth first, unlimited)",
+        low=2,
+        native="max_leaf_nodes",
+        native_checks=("low",),
+        convert=_count,
+    ),
+    Param(
+        "min_impurity_decrease",
+        "float",
+        0.0,
+        "a split must decrease the weighted impurity by at least this",
+        low=0.0,
+        native="min_impurity_decrease",
+        native_checks=("low",),
+    ),
+)
+_COMMON_TAIL = (
+    Param(
+        "ccp_alpha",
+        "ccp_alpha",
+        0.0,
+        "minimal cost-complexity pruning level (inf: the root)",
+        low=0.0,
+        native="ccp_alpha",
+        native_checks=("low",),
+        convert=lambda v, p, c: ccp_alpha(v),
+    ),
+    Param(
+        "random_state",
+        "random_state",
+        None,
+        "None, an integer seed in [0, 2**32 - 1] or a RandomState: the order of features at ties",
+        low=0,
+        high=2**32 - 1,
+        convert=lambda v, p, c: seed(v),
+    ),
+    Param(
+        "splitter",
+        "choice",
+        "best",
+        '"best" (exact thresholds) or "hist" (thresholds between bins)',
+        choices=("best", "hist"),
+        native="splitter",
+        native_checks=("choices",),
+    ),
+    Param(
+        "max_bins",
+        "int",
+        255,
+        'bins per feature of the "hist" splitter',
+        low=2,
+        high=255,
+        native="max_bins",
+        native_checks=("low", "high"),
+        convert=_count,
+    ),
+    Param(
+        "n_threads",
+        "opt_int",
+        None,
+        "threads of the fit (None: all cores), at most 4096, used up to the number of CPUs",
+        low=1,
+        high=4096,
+        native="n_threads",
+        native_checks=("low",),
+        convert=lambda v, p, c: threads(v, int(p.high or 4096)),
+    ),
+    Param(
+        "categorical_features",
+        "columns",
+        "from_dtype",
+        '"from_dtype", None, or the names or positions of the categorical columns',
+        at_fit=False,
+    ),
+)
+_CLASS_WEIGHT = Param(
+    "class_weight",
+    "class_weight",
+    None,
+    'None, "balanced" or a mapping {label: weight >= 0}, multiplied into sample_weight',
+    at_fit=False,
+)
+
+CLASSIFIER_PARAMS = (
+    _criterion(("gini", "entropy", "log_loss"), "gini"),
+    *_COMMON_HEAD,
+    _CLASS_WEIGHT,
+    *_COMMON_TAIL,
+)
+REGRESSOR_PARAMS = (
+    _criterion(("squared_error", "poisson", "absolute_error"), "squared_error"),
+    *_COMMON_HEAD,
+    *_COMMON_TAIL,
+)

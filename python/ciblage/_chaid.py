@@ -9,32 +9,96 @@ import numpy as np
 from . import _chaid_input as cin
 from . import _estimator as est
 from . import _native
-from ._base import ClassifierScore, RegressorScore, TreeEstimator, unavailable
-from ._params import as_bool, as_choice, as_int, as_opt_int
+from ._base import ClassifierScore, RegressorScore, TreeEstimator, check_params, needs_fit, unavailable
+from ._params import Param, as_int
 from ._tables import from_arrow
 from .exceptions import InvalidParameterError, ModelFileError
 
 __all__ = ["ChaidClassifier", "ChaidRegressor"]
 
+
+def _probability(name: str, doc: str) -> Param:
+    return Param(
+        name,
+        "opt_float",
+        None,
+        doc,
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        native=name,
+        native_checks=("low", "high"),
+    )
+
+
+def _cases(name: str, doc: str) -> Param:
+    return Param(name, "opt_float", None, doc, low=0.0, native=name, native_checks=("low",))
+
+
+# The constructor's parameters, in its order. The upper limits of bins and
+# max_depth are Python's (more bins than an ordinal predictor may have
+# categories could only be refused after binning; depths beyond 2**31 − 1
+# are no limit at all).
 _PARAMS = (
-    "alpha_merge",
-    "alpha_split",
-    "max_depth",
-    "min_parent",
-    "min_child",
-    "exhaustive",
-    "bonferroni",
-    "bins",
-    "preset",
-    "column_types",
-    "statistic",
-    "split_merged",
+    _probability("alpha_merge", "p-value above which categories merge (None: the preset's)"),
+    _probability("alpha_split", "p-value below which a node splits (None: the preset's)"),
+    Param(
+        "max_depth",
+        "opt_int",
+        None,
+        "maximum depth (None: the preset's: 3 for spss, 2 for chaid_package)",
+        low=0,
+        high=2**31 - 1,
+        native="max_depth",
+    ),
+    _cases("min_parent", "minimum (weighted) cases to split a node (None: the preset's)"),
+    _cases("min_child", "minimum (weighted) cases in a child (None: the preset's)"),
+    Param("exhaustive", "bool", False, "Exhaustive CHAID (every merge sequence)", native="exhaustive"),
+    Param("bonferroni", "bool", True, "Bonferroni-adjusted p-values (preset spss)", native="bonferroni"),
+    Param(
+        "bins",
+        "int",
+        10,
+        "quantile bins of each continuous predictor",
+        low=2,
+        high=5_000,
+        native="bins",
+        native_checks=("low",),
+    ),
+    Param(
+        "preset",
+        "choice",
+        "spss",
+        'the defaults: "spss" or "chaid_package"',
+        choices=("spss", "chaid_package"),
+        native="preset",
+        native_checks=("choices",),
+    ),
+    Param(
+        "column_types",
+        "column_types",
+        None,
+        "None or {column: kind} overriding the kinds read from the dtypes",
+        at_fit=False,
+    ),
+    Param(
+        "statistic",
+        "choice",
+        "pearson",
+        'the test statistic: "pearson" or "likelihood_ratio"',
+        choices=("pearson", "likelihood_ratio"),
+        native="statistic",
+        native_checks=("choices",),
+    ),
+    _probability("split_merged", "p-value to split merged groups back (None: never)"),
 )
 
 
 class _ChaidBase(TreeEstimator):
     """What the CHAID classifier and regressor share: parameters, input
     coding, ``apply``, the node table and the exports."""
+
+    _params = _PARAMS
 
     def __init__(
         self,
@@ -65,27 +129,11 @@ class _ChaidBase(TreeEstimator):
         self.statistic = statistic
         self.split_merged = split_merged
 
-    def _param_names(self) -> tuple[str, ...]:
-        return _PARAMS
-
     def _checked_params(self) -> dict[str, Any]:
-        """Every parameter converted and checked (numpy scalars accepted,
+        """Every parameter checked by the table (numpy scalars accepted,
         nothing truncated), as the native fit takes them."""
-        return dict(
-            alpha_merge=cin.opt_probability("alpha_merge", self.alpha_merge),
-            alpha_split=cin.opt_probability("alpha_split", self.alpha_split),
-            max_depth=as_opt_int(self.max_depth, "max_depth", 0, 2**31 - 1),
-            min_parent=cin.opt_count("min_parent", self.min_parent),
-            min_child=cin.opt_count("min_child", self.min_child),
-            exhaustive=as_bool(self.exhaustive, "exhaustive"),
-            bonferroni=as_bool(self.bonferroni, "bonferroni"),
-            # More bins than an ordinal predictor may have categories
-            # could only be refused later, after binning.
-            bins=as_int(self.bins, "bins", 2, 5_000),
-            preset=as_choice(self.preset, "preset", ("spss", "chaid_package")),
-            statistic=as_choice(self.statistic, "statistic", ("pearson", "likelihood_ratio")),
-            split_merged=cin.opt_probability("split_merged", self.split_merged),
-        )
+        values = check_params(self)
+        return {p.native: values[p.name] for p in _PARAMS if p.at_fit and p.native}
 
     def _fit(
         self,
@@ -111,6 +159,7 @@ class _ChaidBase(TreeEstimator):
         self._predictors = self.tree_.predictors()
         return self
 
+    @needs_fit
     def apply(self, X: Any) -> np.ndarray:
         """Leaf id of every row. Levels unseen in training go to the largest
         child (nominal) or the nearest group (ordinal codes absent from a node)."""
@@ -118,6 +167,7 @@ class _ChaidBase(TreeEstimator):
         cols = cin.columns(self, X, fitting=False)
         return self.tree_.apply(cin.apply_codes(self._predictors, cols))
 
+    @needs_fit
     def decision_path(self, X: Any) -> Any:
         """Indicator of the nodes each row passes through, as CART's: a
         ``scipy.sparse.csr_matrix`` (rows × nodes) when scipy is installed,
@@ -144,6 +194,7 @@ class _ChaidBase(TreeEstimator):
         data = np.ones(len(indices), dtype=np.int64)
         return csr_matrix((data, indices, indptr), shape=(len(leaves), len(parents)))
 
+    @needs_fit
     def nodes(self) -> Any:
         """One row per node: id, parent, depth, n, split, statistic, df, p,
         adjusted p (and their logarithms), stop reason, rule as text and as a
@@ -192,6 +243,7 @@ class _ChaidBase(TreeEstimator):
             )
         return tree_svg(nodes)
 
+    @needs_fit
     def segments(self) -> Any:
         """One row per leaf, as CART's ``segments``: node, rule, n (training
         cases, weighted by ``sample_weight``), share, and the class
@@ -202,14 +254,17 @@ class _ChaidBase(TreeEstimator):
         names = [] if classes is None else [f"{c}" for c in classes]
         return from_arrow(self.tree_.segments(names), "pandas")
 
+    @needs_fit
     def export_graphviz(self) -> str:
         """The tree in Graphviz DOT (render with any DOT tool)."""
         return str(self._fitted().to_dot())
 
+    @needs_fit
     def to_dot(self) -> str:
         """The tree in Graphviz DOT (the same as :meth:`export_graphviz`)."""
         return self.export_graphviz()
 
+    @needs_fit
     def export_text(self, decimals: int = 2) -> str:
         """The tree as indented text, in the layout of
         ``sklearn.tree.export_text``: one line per branch (the parent's
@@ -221,20 +276,24 @@ class _ChaidBase(TreeEstimator):
         names = [] if classes is None else [f"{c}" for c in classes]
         return str(self.tree_.to_text(names, digits))
 
+    @needs_fit
     def rules(self) -> list[str]:
         """The rule of every leaf, as text."""
         n = self.nodes()
         leaves = n[n["split"] == ""]
         return [f"node {i}: {r}" for i, r in zip(leaves["node"], leaves["rule"], strict=True)]
 
+    @needs_fit
     def sql_rules(self) -> list[str]:
         """The SQL WHERE condition of every node (leaves included), in node order."""
         return [str(s) for s in self.nodes()["sql"]]
 
+    @needs_fit
     def get_depth(self) -> int:
         """Depth of the tree (the root alone: 0)."""
         return int(self.nodes()["depth"].max())
 
+    @needs_fit
     def get_n_leaves(self) -> int:
         """Number of leaves."""
         return int((self.nodes()["split"] == "").sum())
@@ -312,21 +371,25 @@ class ChaidClassifier(ClassifierScore, _ChaidBase):
         self.n_classes_ = len(classes)
         return self
 
+    @needs_fit
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities of every row: the class shares of its leaf."""
         proba = np.asarray(self._fitted().node_proba())
         return proba[self.apply(X)]
 
+    @needs_fit
     def predict_log_proba(self, X: Any) -> np.ndarray:
         """Natural logarithm of :meth:`predict_proba` (−inf for zero)."""
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
+    @needs_fit
     def predict(self, X: Any) -> np.ndarray:
         """The most likely class of every row."""
         classes = np.asarray(self._fitted().node_class())
         return self.classes_[classes[self.apply(X)]]
 
+    @needs_fit
     def gains(self, target: Any) -> Any:
         """Gains table for the class ``target``: leaves by decreasing
         response rate with n, share, responses, response_rate, gain, index
@@ -364,6 +427,7 @@ class ChaidRegressor(RegressorScore, _ChaidBase):
         yy = est.value_target(y, self, len(cols[0]))
         return self._fit(cols, params, np.zeros(len(yy), dtype=np.uint32), [], yy, sample_weight)
 
+    @needs_fit
     def predict(self, X: Any) -> np.ndarray:
         """The weighted mean target of each row's leaf."""
         return np.asarray(self._fitted().node_mean())[self.apply(X)]

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _estimator as est
 from ._estimator import small_int_codes
-from ._params import as_choice, as_float
+from ._params import as_choice
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
 
 
@@ -87,16 +87,6 @@ def label(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         return f"{value:g}"
     return str(value)
-
-
-def opt_probability(name: str, value: Any) -> float | None:
-    """``None``, or a probability in (0, 1]."""
-    return None if value is None else as_float(value, name, 0.0, 1.0, low_open=True)
-
-
-def opt_count(name: str, value: Any) -> float | None:
-    """``None``, or a (weighted) case count >= 0."""
-    return None if value is None else as_float(value, name, 0.0)
 
 
 def column_types(value: Any, names: list[str]) -> dict[str, str]:

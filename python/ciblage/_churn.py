@@ -9,13 +9,47 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _ids, _native
-from ._params import as_bool, as_choice, as_float, as_int, as_str
+from ._params import Param, as_bool, as_choice, as_str, convert
 from ._report import make_report, warn_left_out
 from ._tables import as_timezone, attach_report, from_arrow, iso_date, table_kind, to_arrow
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
 
 #: Largest count parameter (days, periods) the native layer takes.
 _MAX_U32 = 2**32 - 1
+
+# Ranges of the churn parameters. The native checks share the lower
+# bounds of churn_after and multiple; the upper bounds are the native
+# integer type's (tests/test_params_table.py).
+CHURN_AFTER = Param(
+    "churn_after",
+    "int",
+    3,
+    "periods without a purchase after which a customer has churned",
+    low=1,
+    high=_MAX_U32,
+    native="churn_after",
+    native_checks=("low",),
+)
+DAYS = Param("days", "int", 365, "days without a purchase (rule days)", low=0, high=_MAX_U32, native="days")
+FALLBACK_DAYS = Param(
+    "fallback_days",
+    "int",
+    365,
+    "days of the customers with one purchase (rule median_gap)",
+    low=0,
+    high=_MAX_U32,
+    native="fallback_days",
+)
+MULTIPLE = Param(
+    "multiple",
+    "float",
+    3.0,
+    "multiple of the median gap (rule median_gap)",
+    low=0.0,
+    low_open=True,
+    native="multiple",
+    native_checks=("low",),
+)
 
 __all__ = ["retention", "RetentionResult", "churn_flags", "migration", "Migration"]
 
@@ -132,7 +166,7 @@ def retention(
             f"does not apply to period={period!r}"
         )
     week_start = "monday" if week_start is None else as_str(week_start, "week_start")
-    churn_after = as_int(churn_after, "churn_after", 1, _MAX_U32)
+    churn_after = convert(CHURN_AFTER, churn_after)
     timezone = as_timezone(timezone)
     as_of_text = iso_date(as_of)
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
@@ -201,9 +235,9 @@ def churn_flags(
                 f"invalid parameter {name}: {name}={given[name]!r} does not apply to rule={rule!r} "
                 "(days goes with rule='days'; multiple and fallback_days with rule='median_gap')"
             )
-    days = as_int(365 if days is None else days, "days", 0, _MAX_U32)
-    fallback_days = as_int(365 if fallback_days is None else fallback_days, "fallback_days", 0, _MAX_U32)
-    multiple = as_float(3.0 if multiple is None else multiple, "multiple", 0.0, low_open=True)
+    days = convert(DAYS, 365 if days is None else days)
+    fallback_days = convert(FALLBACK_DAYS, 365 if fallback_days is None else fallback_days)
+    multiple = convert(MULTIPLE, 3.0 if multiple is None else multiple)
     timezone = as_timezone(timezone)
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
     table, (rows_read, after_as_of, not_purchases) = _native.churn_flags(

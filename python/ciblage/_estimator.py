@@ -24,12 +24,27 @@ from .exceptions import (
 _SKLEARN_TWINS: dict[type, type] = {}
 
 
-def not_fitted(estimator: Any) -> Exception:
+def _sklearn_exceptions() -> Any:
+    """scikit-learn's ``exceptions`` module when scikit-learn is installed
+    (imported at the first error that needs it), else ``None``."""
+    loaded = sys.modules.get("sklearn.exceptions")
+    if loaded is not None:
+        return loaded
+    try:
+        import sklearn.exceptions
+    except ImportError:
+        return None
+    return sklearn.exceptions
+
+
+def not_fitted(estimator: Any, method: str = "") -> Exception:
     """The error for a method called before ``fit``: ciblage's
-    :class:`NotFittedError`, and scikit-learn's too when scikit-learn is
-    loaded (so that its tools recognise it)."""
-    message = f"this {type(estimator).__name__} is not fitted yet: call fit first"
-    sk = sys.modules.get("sklearn.exceptions")
+    :class:`NotFittedError` naming the estimator and the method, and
+    scikit-learn's ``NotFittedError`` too when scikit-learn is installed
+    (so that its tools recognise it)."""
+    then = f"call fit before {method}" if method else "call fit first"
+    message = f"this {type(estimator).__name__} is not fitted yet: {then}"
+    sk = _sklearn_exceptions()
     if sk is None:
         return NotFittedError(message)
     base = sk.NotFittedError

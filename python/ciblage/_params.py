@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from .exceptions import InvalidParameterError
@@ -98,3 +99,61 @@ def as_str(value: Any, name: str) -> str:
     if not isinstance(value, str):
         raise _bad(name, "a string", value)
     return value
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of an estimator's constructor or of a public function:
+    the single statement of its type, range and default.
+
+    ``kind`` names the conversion: ``"int"``, ``"opt_int"`` (``None`` or an
+    int), ``"float"``, ``"opt_float"``, ``"bool"``, ``"choice"`` (one of
+    ``choices``), or a kind of the estimator's own, converted by
+    ``convert(value, param, context)``. ``low``/``high`` bound numbers
+    (``low_open``/``high_open``: excluded). ``native`` names the argument
+    of the native fit the value goes to (``None``: read in Python only),
+    and ``native_checks`` the bounds (``"low"``, ``"high"``) or
+    ``"choices"`` that the native side checks as well, with the same
+    range (tests/test_params_table.py holds both sides to it). ``at_fit``
+    is false for parameters checked with the data elsewhere
+    (``categorical_features``, ``class_weight``, ``column_types``)."""
+
+    name: str
+    kind: str
+    default: Any
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+    native: str | None = None
+    native_checks: tuple[str, ...] = ()
+    convert: Callable[[Any, Param, dict[str, Any]], Any] | None = None
+    at_fit: bool = True
+
+
+def _as_float_param(value: Any, p: Param) -> float:
+    return as_float(value, p.name, p.low, p.high, low_open=p.low_open, high_open=p.high_open)
+
+
+def convert(p: Param, value: Any, context: dict[str, Any] | None = None) -> Any:
+    """``value`` of parameter ``p`` converted and checked against its
+    table entry (``InvalidParameterError`` naming it)."""
+    if p.convert is not None:
+        return p.convert(value, p, context or {})
+    low = None if p.low is None else int(p.low)
+    high = None if p.high is None else int(p.high)
+    if p.kind == "int":
+        return as_int(value, p.name, low, high)
+    if p.kind == "opt_int":
+        return as_opt_int(value, p.name, low, high)
+    if p.kind == "float":
+        return _as_float_param(value, p)
+    if p.kind == "opt_float":
+        return None if value is None else _as_float_param(value, p)
+    if p.kind == "bool":
+        return as_bool(value, p.name)
+    if p.kind == "choice":
+        return as_choice(value, p.name, p.choices)
+    raise NotImplementedError(f"parameter kind {p.kind!r} of {p.name} has no conversion")

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import _native
-from ._params import as_float, as_int, as_str
+from ._params import Param, as_float, as_str, convert
 from ._report import make_report, warn_left_out
 from ._tables import (
     as_timezone,
@@ -29,6 +29,10 @@ from .exceptions import DegenerateCriterionWarning, InvalidParameterError, Segme
 SegmentTable = _native.SegmentTable
 
 __all__ = ["rfm", "rfm_analysis", "RfmResult", "SegmentTable"]
+
+# Score classes per criterion; the native check has the same range
+# (tests/test_params_table.py).
+BINS = Param("bins", "int", 5, "classes per criterion", low=2, high=9, native="bins", native_checks=("low", "high"))
 
 
 def _segment_table(segments: Any) -> Any:
@@ -219,7 +223,7 @@ def _analyse(transactions: Any, args: dict[str, Any], stacklevel: int) -> RfmRes
     as_of = iso_date(args["as_of"])
     params = dict(
         as_of=as_of,
-        bins=as_int(args["bins"], "bins", 2, 9),
+        bins=convert(BINS, args["bins"]),
         method=as_str(args["method"], "method"),
         recency_cuts=float_list(args["recency_cuts"], "recency_cuts"),
         frequency_cuts=float_list(args["frequency_cuts"], "frequency_cuts"),

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _native
-from ._params import as_choice, as_float, as_int, as_str
+from ._params import Param, as_choice, as_str, convert
 from ._report import make_report
 from ._tables import (
     attach_report,
@@ -27,6 +27,29 @@ from ._tables import (
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
 
 __all__ = ["customer_totals", "value_tiers", "ValueTiers", "concentration", "Concentration"]
+
+# Ranges of the concentration methods; the native checks have the same
+# (tests/test_params_table.py).
+SHARE = Param(
+    "share",
+    "float",
+    None,
+    "a share of customers or of value",
+    low=0.0,
+    high=1.0,
+    native="share",
+    native_checks=("low", "high"),
+)
+LORENZ_POINTS = Param(
+    "points",
+    "int",
+    101,
+    "points of the Lorenz curve",
+    low=2,
+    high=10_000_000,
+    native="points",
+    native_checks=("low", "high"),
+)
 
 
 def customer_totals(
@@ -305,16 +328,16 @@ class Concentration:
 
     def top_share(self, share: float) -> float:
         """Share of value made by the top ``share`` of customers (e.g. 0.2)."""
-        return float(self._native.top_share(as_float(share, "share", 0.0, 1.0)))
+        return float(self._native.top_share(convert(SHARE, share)))
 
     def customers_for_value(self, share: float) -> float:
         """Smallest share of (best) customers that make ``share`` of value."""
-        return float(self._native.customers_for_value(as_float(share, "share", 0.0, 1.0)))
+        return float(self._native.customers_for_value(convert(SHARE, share)))
 
     def lorenz(self, points: int = 101) -> Any:
         """Lorenz curve: share_of_customers (poorest first), share_of_value,
         at ``points`` evenly spaced shares of customers (2 to 10,000,000)."""
-        return from_arrow(self._native.lorenz(as_int(points, "points", 2, 10_000_000)), self._kind)
+        return from_arrow(self._native.lorenz(convert(LORENZ_POINTS, points)), self._kind)
 
     def __repr__(self) -> str:
         return f"Concentration(customers={self.customers}, gini={self.gini:.4f}, top_20%={self.top_share(0.2):.1%})"

@@ -5,10 +5,49 @@ from __future__ import annotations
 from typing import Any
 
 from . import _native
-from ._params import as_bool, as_choice, as_float, as_int
+from ._params import Param, as_bool, as_choice, convert
 from ._tables import from_arrow
 
 __all__ = ["transactions"]
+
+# The generator's ranges. The native checks share the lower bound of
+# customers, the upper bound of transactions (its MAX_TRANSACTIONS) and
+# both of return_rate; customers' upper bound follows from transactions'
+# (at most one customer per row), transactions' lower one is relational
+# (at least the customers, checked natively), seed's are the native type's
+# (tests/test_params_table.py).
+CUSTOMERS = Param(
+    "customers",
+    "int",
+    10_000,
+    "number of customers",
+    low=1,
+    high=100_000_000,
+    native="customers",
+    native_checks=("low",),
+)
+TRANSACTIONS = Param(
+    "transactions",
+    "int",
+    100_000,
+    "number of rows",
+    low=1,
+    high=100_000_000,
+    native="transactions",
+    native_checks=("high",),
+)
+SEED = Param("seed", "int", 42, "seed of the generator", low=0, high=2**64 - 1, native="seed")
+RETURN_RATE = Param(
+    "return_rate",
+    "float",
+    0.02,
+    "share of rows that are returns",
+    low=0.0,
+    high=1.0,
+    high_open=True,
+    native="return_rate",
+    native_checks=("low", "high"),
+)
 
 
 def transactions(
@@ -43,10 +82,10 @@ def transactions(
     """
     library = as_choice(library, "library", ("pyarrow", "pandas", "polars"))
     table = _native.synthetic_transactions(
-        customers=as_int(customers, "customers", 1, 100_000_000),
-        transactions=as_int(transactions, "transactions", 1, 100_000_000),
-        seed=as_int(seed, "seed", 0, 2**64 - 1),
+        customers=convert(CUSTOMERS, customers),
+        transactions=convert(TRANSACTIONS, transactions),
+        seed=convert(SEED, seed),
         string_ids=as_bool(string_ids, "string_ids"),
-        return_rate=as_float(return_rate, "return_rate", 0.0, 1.0, high_open=True),
+        return_rate=convert(RETURN_RATE, return_rate),
     )
     return from_arrow(table, library)

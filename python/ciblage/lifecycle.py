@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _ids, _native
-from ._params import as_int, as_str
+from ._params import Param, as_str, convert
 from ._report import make_report, warn_left_out
 from ._tables import as_timezone, attach_report, from_arrow, iso_date, table_kind, to_arrow
 from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError, InvalidParameterError, RuleFileError
@@ -47,6 +47,19 @@ FIELDS = (
 )
 
 RuleSet = _native.RuleSet
+
+# The window of behaviour_change; the native check shares the lower bound,
+# the upper one is the native integer type's (tests/test_params_table.py).
+WINDOW_DAYS = Param(
+    "window_days",
+    "int",
+    90,
+    "days of each window compared",
+    low=1,
+    high=2**32 - 1,
+    native="window_days",
+    native_checks=("low",),
+)
 
 
 def default_rules() -> Any:
@@ -351,7 +364,7 @@ def customer_state(
     customer = as_str(customer, "customer")
     timestamp = as_str(timestamp, "timestamp")
     amount = as_str(amount, "amount")
-    window_days = as_int(window_days, "window_days", 1, 2**32 - 1)
+    window_days = convert(WINDOW_DAYS, window_days)
     timezone = as_timezone(timezone)
     day = iso_date(today, "today")
     if day is None:

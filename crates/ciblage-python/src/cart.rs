@@ -1,6 +1,6 @@
 //! `ciblage._native.cart_fit` and `CartTree`.
 
-use ciblage::tree::cart::{Cart, CartCriterion, CartSplitter, CartTree};
+use ciblage::tree::cart::{Cart, CartCriterion, CartParams, CartSplitter, CartTree};
 use ciblage::CiblageError;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -53,40 +53,8 @@ pub fn cart_fit(
     seed: u32,
 ) -> PyResult<PyCartTree> {
     guard(|| -> PyResult<_> {
-        let splitter = match splitter {
-            "best" => CartSplitter::Exact,
-            "hist" => CartSplitter::Histogram { max_bins },
-            other => {
-                return Err(BindError::from(CiblageError::param(
-                    "splitter",
-                    format!("expected \"best\" or \"hist\", got {other:?}"),
-                ))
-                .into())
-            }
-        };
-        let crit = match criterion {
-        "gini" => CartCriterion::Gini,
-        "entropy" | "log_loss" => CartCriterion::Entropy,
-        "squared_error" => CartCriterion::SquaredError,
-        "poisson" => CartCriterion::Poisson,
-        "absolute_error" => CartCriterion::AbsoluteError,
-        other => {
-            return Err(BindError::from(CiblageError::param(
-                "criterion",
-                format!(
-                "expected \"gini\", \"entropy\", \"log_loss\", \"squared_error\", \"poisson\" or \"absolute_error\", got {other:?}"
-            ),
-            ))
-            .into())
-        }
-    };
-        let base = if crit.is_regression() {
-            Cart::regressor()
-        } else {
-            Cart::classifier()
-        };
+        let base = base_params(criterion, splitter, max_bins)?;
         let params = base
-            .criterion(crit)
             .max_depth(max_depth)
             .min_samples_split(min_samples_split)
             .min_samples_leaf(min_samples_leaf)
@@ -94,7 +62,6 @@ pub fn cart_fit(
             .min_impurity_decrease(min_impurity_decrease)
             .max_features(max_features)
             .max_leaf_nodes(max_leaf_nodes)
-            .splitter(splitter)
             .n_threads(n_threads)
             .categorical_features(categorical_features)
             .seed(seed);
@@ -127,6 +94,43 @@ pub fn cart_fit(
         }?;
         Ok(PyCartTree { inner })
     })
+}
+
+/// The builder for a criterion and a splitter named as in scikit-learn.
+pub(crate) fn base_params(criterion: &str, splitter: &str, max_bins: u16) -> PyResult<CartParams> {
+    let splitter = match splitter {
+        "best" => CartSplitter::Exact,
+        "hist" => CartSplitter::Histogram { max_bins },
+        other => {
+            return Err(BindError::from(CiblageError::param(
+                "splitter",
+                format!("expected \"best\" or \"hist\", got {other:?}"),
+            ))
+            .into())
+        }
+    };
+    let crit = match criterion {
+        "gini" => CartCriterion::Gini,
+        "entropy" | "log_loss" => CartCriterion::Entropy,
+        "squared_error" => CartCriterion::SquaredError,
+        "poisson" => CartCriterion::Poisson,
+        "absolute_error" => CartCriterion::AbsoluteError,
+        other => {
+            return Err(BindError::from(CiblageError::param(
+                "criterion",
+                format!(
+                "expected \"gini\", \"entropy\", \"log_loss\", \"squared_error\", \"poisson\" or \"absolute_error\", got {other:?}"
+            ),
+            ))
+            .into())
+        }
+    };
+    let base = if crit.is_regression() {
+        Cart::regressor()
+    } else {
+        Cart::classifier()
+    };
+    Ok(base.criterion(crit).splitter(splitter))
 }
 
 /// The text of a saved model: a `str`, or `bytes` of UTF-8; anything else

@@ -4,6 +4,7 @@
 mod arrow_in;
 mod arrow_out;
 mod cart;
+mod cart_cv;
 mod chaid;
 mod churn;
 mod days_in;
@@ -25,6 +26,8 @@ use pyo3::prelude::*;
 mod _native {
     #[pymodule_export]
     use crate::cart::{cart_fit, PyCartTree};
+    #[pymodule_export]
+    use crate::cart_cv::cart_cost_complexity_cv;
     #[pymodule_export]
     use crate::chaid::{chaid_fit, small_int_codes, PyChaidModel};
     #[pymodule_export]

@@ -20,6 +20,9 @@ mod bins;
 mod build;
 mod categorical;
 mod criterion;
+mod cv;
+mod cv_fold;
+mod cv_shuffle;
 mod depth_first;
 mod export;
 mod fit;
@@ -34,6 +37,10 @@ mod top;
 mod tree;
 mod values;
 
+pub use cv::{
+    CartCv, CartCvParams, CartCvValidParams, CostComplexityCv, CvClassWeight, CvFit, CvTarget,
+    FoldOrder,
+};
 pub use params::{Cart, CartCriterion, CartParams, CartSplitter, CartValidParams};
 pub use tree::{CartTree, CategorySplit, CART_MODEL_VERSION, LEAF};
 pub use values::NodeValues;
