@@ -22,6 +22,8 @@
 //! ```
 
 pub mod activity;
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod churn;
 pub mod customers;
 pub mod error;
@@ -48,6 +50,26 @@ pub use rfm::{
 pub use synth::{IdKind, SyntheticParams, SyntheticTransactions};
 pub use time::Zone;
 pub use transactions::{NegativeAmounts, TransactionView, Transactions};
+
+/// The `ndarray` crate this one is built on: matrix inputs are
+/// `ndarray::ArrayView2<f64>` and matrix outputs `ndarray::Array2`. Name its
+/// types as `ciblage::ndarray::…` so that a different `ndarray` version in
+/// your own dependencies does not clash with ours.
+pub use ndarray;
+
+/// The `chrono` crate of the dates in signatures and results
+/// (`ciblage::chrono::NaiveDate`).
+pub use chrono;
+
+/// The `arrow-array` crate whose [`arrow_array::RecordBatch`] the core reads
+/// ([`Transactions::from_record_batch`]); feature `arrow`.
+#[cfg(feature = "arrow")]
+pub use arrow_array;
+
+/// The `arrow-schema` crate of the schemas and types the Arrow readers
+/// check; feature `arrow`.
+#[cfg(feature = "arrow")]
+pub use arrow_schema;
 
 /// The README's Rust example, compiled and run as a doctest.
 #[cfg(doctest)]

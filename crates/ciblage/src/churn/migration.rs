@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
@@ -18,8 +19,10 @@ use crate::error::{CiblageError, Result};
 /// use ciblage::churn::Migration;
 /// let before = ["A", "A", "B", "B", "B"];
 /// let after = ["A", "B", "B", "B", "A"];
-/// let m = Migration::between(&before, &after, &["A", "B"])?;
+/// let m = Migration::params().order(["A", "B"]).score(&before, &after)?;
 /// assert_eq!(m.count("A", "B"), 1);
+/// // Rows = before, columns = after, in label order.
+/// assert_eq!(m.counts_matrix(), ciblage::ndarray::array![[1, 1], [1, 2]]);
 /// // 2 of the 3 B customers stayed B.
 /// assert!((m.share("B", "B").unwrap() - 2.0 / 3.0).abs() < 1e-12);
 /// # Ok::<(), ciblage::CiblageError>(())
@@ -30,18 +33,61 @@ pub struct Migration {
     counts: Vec<u64>,
 }
 
+/// Builder for [`Migration`]. Start from [`Migration::params`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MigrationParams {
+    order: Vec<String>,
+}
+
+/// Validated parameters: call [`MigrationValidParams::score`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationValidParams {
+    params: MigrationParams,
+}
+
+impl MigrationParams {
+    /// The order of labels in the matrix (default none: every label
+    /// sorted); labels not in it follow, sorted. A label repeated counts
+    /// at its first place.
+    #[must_use]
+    pub fn order<S: AsRef<str>>(mut self, labels: impl IntoIterator<Item = S>) -> Self {
+        self.order = labels.into_iter().map(|l| l.as_ref().to_owned()).collect();
+        self
+    }
+
+    /// Validates the parameters (every order is valid).
+    ///
+    /// # Errors
+    /// None today; the signature is the one of every builder.
+    pub fn check(self) -> Result<MigrationValidParams> {
+        Ok(MigrationValidParams { params: self })
+    }
+
+    /// `self.check()?.score(before, after)`.
+    ///
+    /// # Errors
+    /// As [`MigrationValidParams::score`].
+    pub fn score<S: AsRef<str>>(self, before: &[S], after: &[S]) -> Result<Migration> {
+        self.check()?.score(before, after)
+    }
+}
+
 impl Migration {
-    /// Counts transitions between `before` and `after` labels. `order` gives
-    /// the order of labels in the matrix; labels not in it follow, sorted.
+    /// Default parameters: labels sorted.
+    pub fn params() -> MigrationParams {
+        MigrationParams::default()
+    }
+}
+
+impl MigrationValidParams {
+    /// Counts transitions between `before` and `after` labels (`before[i]`
+    /// and `after[i]` are the same customer).
     ///
     /// # Errors
     /// [`CiblageError::EmptyInput`] (`before`) or
     /// [`CiblageError::LengthMismatch`] (`after`).
-    pub fn between<S: AsRef<str>, T: AsRef<str>>(
-        before: &[S],
-        after: &[S],
-        order: &[T],
-    ) -> Result<Self> {
+    pub fn score<S: AsRef<str>>(&self, before: &[S], after: &[S]) -> Result<Migration> {
+        let order = &self.params.order;
         if before.is_empty() {
             return Err(CiblageError::EmptyInput {
                 argument: "before".into(),
@@ -57,7 +103,7 @@ impl Migration {
         let mut labels: Vec<String> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         for l in order {
-            let l = l.as_ref();
+            let l = l.as_str();
             if !index.contains_key(l) {
                 index.insert(l.to_owned(), labels.len());
                 labels.push(l.to_owned());
@@ -80,9 +126,11 @@ impl Migration {
         for (b, a) in before.iter().zip(after) {
             counts[index[b.as_ref()] * k + index[a.as_ref()]] += 1;
         }
-        Ok(Self { labels, counts })
+        Ok(Migration { labels, counts })
     }
+}
 
+impl Migration {
     /// Labels, in matrix order (rows = before, columns = after).
     pub fn labels(&self) -> &[String] {
         &self.labels
@@ -91,6 +139,14 @@ impl Migration {
     /// Count matrix, row-major (`labels().len()`² entries).
     pub fn counts(&self) -> &[u64] {
         &self.counts
+    }
+
+    /// The count matrix: rows = label before, columns = label after, in
+    /// [`Migration::labels`] order.
+    pub fn counts_matrix(&self) -> Array2<u64> {
+        let k = self.labels.len();
+        Array2::from_shape_vec((k, k), self.counts.clone())
+            .unwrap_or_else(|_| Array2::zeros((k, k)))
     }
 
     fn pos(&self, label: &str) -> Option<usize> {
@@ -122,11 +178,17 @@ mod tests {
 
     #[test]
     fn errors_and_label_order() {
-        let e = Migration::between::<&str, &str>(&[], &[], &[]).unwrap_err();
+        let e = Migration::params().score::<&str>(&[], &[]).unwrap_err();
         assert_eq!(e.to_string(), "before: input is empty");
-        let e = Migration::between(&["a"], &["a", "b"], &["a"]).unwrap_err();
+        let e = Migration::params()
+            .order(["a"])
+            .score(&["a"], &["a", "b"])
+            .unwrap_err();
         assert!(e.to_string().starts_with("after: has 2 rows"), "{e}");
-        let m = Migration::between(&["z", "b"], &["(gone)", "b"], &["b"]).unwrap();
+        let m = Migration::params()
+            .order(["b"])
+            .score(&["z", "b"], &["(gone)", "b"])
+            .unwrap();
         assert_eq!(m.labels(), &["b", "(gone)", "z"]);
         assert_eq!(m.share("c", "b"), None);
     }
@@ -136,7 +198,7 @@ mod tests {
         fn rows_add_up_to_customers(pairs in proptest::collection::vec((0u8..4, 0u8..4), 1..100)) {
             let before: Vec<String> = pairs.iter().map(|p| p.0.to_string()).collect();
             let after: Vec<String> = pairs.iter().map(|p| p.1.to_string()).collect();
-            let m = Migration::between(&before, &after, &["3", "2"]).unwrap();
+            let m = Migration::params().order(["3", "2"]).score(&before, &after).unwrap();
             prop_assert_eq!(m.counts().iter().sum::<u64>() as usize, pairs.len());
             for l in m.labels() {
                 let shares: f64 = m.labels().iter().filter_map(|t| m.share(l, t)).sum();

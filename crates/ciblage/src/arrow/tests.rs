@@ -1,36 +1,19 @@
 //! Tests of [`super`].
 use std::sync::Arc;
 
+use crate::customers::CustomerIndex;
+use crate::error::CiblageError;
 use arrow_array::{
     Array, ArrayRef, ArrowPrimitiveType, DictionaryArray, Float64Array, Int64Array, StringArray,
     TimestampNanosecondArray, TimestampSecondArray,
 };
 use arrow_schema::{DataType, Field, Schema};
-use ciblage::CustomerIndex;
 
 use super::ids::encode_ids;
 use super::*;
-use crate::error::BindError;
 
-fn message(e: BindError) -> String {
-    match e {
-        BindError::Core(c) => c.to_string(),
-        BindError::ColumnNotFound {
-            argument,
-            column,
-            available,
-        } => {
-            format!("{argument}: {column} not in {available:?}")
-        }
-        BindError::ColumnType {
-            argument,
-            column,
-            found,
-            expected,
-        } => {
-            format!("{argument}: {column} is {found}, expected {expected}")
-        }
-    }
+fn message(e: CiblageError) -> String {
+    e.to_string()
 }
 
 #[test]
@@ -78,12 +61,12 @@ fn missing_columns_and_wrong_types_are_named() {
     let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Float64, false)]));
     assert_eq!(
         message(column_index(&schema, "amount", "price").unwrap_err()),
-        "amount: price not in [\"a\"]"
+        "amount: column \"price\" not found; the table has [\"a\"]"
     );
     let err = check_number_type("amount", "a", &DataType::Utf8).unwrap_err();
-    assert!(message(err).starts_with("amount: a is Utf8, expected numbers"));
+    assert!(message(err).starts_with("amount: column \"a\" has type Utf8, expected numbers"));
     let err = check_id_type("customer", "c", &DataType::Float64).unwrap_err();
-    assert!(message(err).starts_with("customer: c is Float64, expected integers"));
+    assert!(message(err).starts_with("customer: column \"c\" has type Float64, expected integers"));
     assert!(time_kind("timestamp", "t", &DataType::Int64).is_err());
 }
 
@@ -140,7 +123,7 @@ fn timestamps_outside_the_supported_range_are_refused_with_their_row() {
     // NaT stays a null.
     let us = TimestampMicrosecondArray::from(vec![i64::MIN]);
     assert!(message(micros(&us, "timestamp", "ts", 0).unwrap_err()).contains("null value at row 0"));
-    let (first, last) = ciblage::time::instant_range();
+    let (first, last) = crate::time::instant_range();
     let us = TimestampMicrosecondArray::from(vec![first, last]);
     assert_eq!(
         &micros(&us, "timestamp", "ts", 0).unwrap()[..],
