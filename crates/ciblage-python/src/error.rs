@@ -54,12 +54,15 @@ pub fn core_to_py(e: &CiblageError) -> PyErr {
         | CiblageError::TimestampOutOfRange { .. }
         | CiblageError::MixedIdKinds { .. }
         | CiblageError::SumOverflow { .. }
-        | CiblageError::NothingToScore { .. } => InvalidInputError::new_err(msg),
+        | CiblageError::NothingToScore { .. }
+        | CiblageError::InvalidIds { .. } => InvalidInputError::new_err(msg),
         CiblageError::InvalidParameter { .. } | CiblageError::UnknownTimeZone(_) => {
             InvalidParameterError::new_err(msg)
         }
         CiblageError::ColumnNotFound { .. } => ColumnNotFoundError::new_err(msg),
-        CiblageError::ColumnType { .. } => ColumnTypeError::new_err(msg),
+        CiblageError::ColumnType { .. } | CiblageError::IdColumnType { .. } => {
+            ColumnTypeError::new_err(msg)
+        }
         CiblageError::InvalidSegmentTable(_) => SegmentTableError::new_err(msg),
         CiblageError::InvalidModelFile { .. } => ModelFileError::new_err(msg),
         // Raised with the signal's own exception by `run::run`; this is the

@@ -121,6 +121,24 @@ pub enum CiblageError {
         /// What is accepted.
         expected: &'static str,
     },
+    /// Customer ids that cannot identify customers: a missing id, or an id
+    /// repeated where one row per customer is expected.
+    #[error("{argument}: {reason}")]
+    InvalidIds {
+        /// Where the ids are (`before column 'customer_id'`).
+        argument: String,
+        /// What is wrong, with an example.
+        reason: String,
+    },
+    /// A customer id column of a type that cannot hold ids (neither
+    /// integers nor strings), or whose values cannot be read as ids.
+    #[error("{argument}: {reason}")]
+    IdColumnType {
+        /// Where the ids are.
+        argument: String,
+        /// What is wrong and what is accepted.
+        reason: String,
+    },
     /// A parameter value outside its domain.
     #[error("invalid parameter {name}: {reason}")]
     InvalidParameter {
