@@ -141,14 +141,20 @@ fn arrow_select_take(values: &ArrayRef, keys: &[usize], rows: &dyn Array) -> Res
             append_floats(values.as_ref(), &mut v);
             let mut b = Float64Builder::with_capacity(keys.len());
             for (i, &k) in keys.iter().enumerate() {
-                b.append_option(if present(i) && values.is_valid(k) { Some(v[k]) } else { None });
+                b.append_option(if present(i) && values.is_valid(k) {
+                    Some(v[k])
+                } else {
+                    None
+                });
             }
             std::sync::Arc::new(b.finish())
         }
         dt if id_kind(dt) == Some("integer") => {
             let mut v = IdColumn::Int(Vec::new());
-            append(values.as_ref(), &mut v, 0, "", &|_| CiblageError::Interrupted)
-                .map_err(|_| ())?;
+            append(values.as_ref(), &mut v, 0, "", &|_| {
+                CiblageError::Interrupted
+            })
+            .map_err(|_| ())?;
             let IdColumn::Int(v) = v else { return Err(()) };
             let mut b = Int64Builder::with_capacity(keys.len());
             for (i, &k) in keys.iter().enumerate() {
@@ -294,10 +300,17 @@ mod tests {
         let big: ArrayRef = Arc::new(UInt64Array::from(vec![1, u64::MAX]));
         let e = id_column(&[big], "before column 'id'", "uint64").unwrap_err();
         assert!(matches!(e, CiblageError::IdColumnType { .. }));
-        assert!(e.to_string().contains("value 18446744073709551615 at row 1"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("value 18446744073709551615 at row 1"),
+            "{e}"
+        );
         let b: ArrayRef = Arc::new(arrow_array::BooleanArray::from(vec![true]));
         let e = id_column(&[b], "ids", "bool").unwrap_err();
-        assert_eq!(e.to_string(), "ids: has type bool, expected integer or string ids");
+        assert_eq!(
+            e.to_string(),
+            "ids: has type bool, expected integer or string ids"
+        );
         let ints: ArrayRef = Arc::new(Int32Array::from(vec![Some(4), None]));
         let more: ArrayRef = Arc::new(Int32Array::from(vec![5]));
         assert_eq!(

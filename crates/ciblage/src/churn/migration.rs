@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+use crate::customers::IdColumn;
 use crate::error::{CiblageError, Result};
 
 /// Transition matrix: how many customers labelled `from` before are
@@ -127,6 +128,88 @@ impl MigrationValidParams {
             counts[index[b.as_ref()] * k + index[a.as_ref()]] += 1;
         }
         Ok(Migration { labels, counts })
+    }
+}
+
+/// How the customers of two tables matched ([`MigrationValidParams::score_matched`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MatchedCustomers {
+    /// Customers in either table.
+    pub customers: u64,
+    /// Customers in both tables.
+    pub in_both: u64,
+    /// Customers only in the table before (labelled absent after).
+    pub only_before: u64,
+    /// Customers only in the table after (labelled absent before).
+    pub only_after: u64,
+}
+
+impl MigrationValidParams {
+    /// Counts transitions between two tables of one row per customer,
+    /// matched on the customer ids: `before_ids[i]` has label `before[i]`,
+    /// likewise after. A customer in one table only gets the label `absent`
+    /// on the other side, so nobody is dropped.
+    ///
+    /// ```
+    /// use ciblage::churn::Migration;
+    /// use ciblage::customers::IdColumn;
+    /// let before_ids = IdColumn::Int(vec![Some(1), Some(2), Some(3)]);
+    /// let after_ids = IdColumn::Int(vec![Some(3), Some(1), Some(4)]);
+    /// let (m, matched) = Migration::params().order(["A", "B"]).check()?.score_matched(
+    ///     (&before_ids, &["A", "A", "B"]), (&after_ids, &["A", "B", "B"]), "(absent)")?;
+    /// // 1: A → B, 2: A → (absent), 3: B → A, 4: (absent) → B.
+    /// assert_eq!((m.count("A", "B"), m.count("A", "(absent)"), m.count("(absent)", "B")), (1, 1, 1));
+    /// assert_eq!((matched.in_both, matched.only_before, matched.only_after), (2, 1, 1));
+    /// # Ok::<(), ciblage::CiblageError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`CiblageError::EmptyInput`] (`before`) when both tables are empty;
+    /// [`CiblageError::LengthMismatch`] when labels and ids differ in length;
+    /// [`CiblageError::InvalidIds`] for a missing or repeated id.
+    pub fn score_matched<S: AsRef<str>>(
+        &self,
+        before: (&IdColumn, &[S]),
+        after: (&IdColumn, &[S]),
+        absent: &str,
+    ) -> Result<(Migration, MatchedCustomers)> {
+        for (side, (ids, labels)) in [("before", before), ("after", after)] {
+            if ids.len() != labels.len() {
+                return Err(CiblageError::LengthMismatch {
+                    argument: format!("{side} labels"),
+                    expected: ids.len(),
+                    got: labels.len(),
+                });
+            }
+            ids.refuse_nulls(side)?;
+            ids.refuse_duplicates(side)?;
+        }
+        let to_after = before.0.positions_in(after.0);
+        let mut matched_after = vec![false; after.0.len()];
+        let mut left: Vec<&str> = Vec::with_capacity(before.0.len() + after.0.len());
+        let mut right: Vec<&str> = Vec::with_capacity(left.capacity());
+        for (i, pos) in to_after.iter().enumerate() {
+            left.push(before.1[i].as_ref());
+            right.push(match *pos {
+                Some(j) => {
+                    matched_after[j] = true;
+                    after.1[j].as_ref()
+                }
+                None => absent,
+            });
+        }
+        let in_both = matched_after.iter().filter(|&&m| m).count();
+        for (j, _) in matched_after.iter().enumerate().filter(|(_, &m)| !m) {
+            left.push(absent);
+            right.push(after.1[j].as_ref());
+        }
+        let matched = MatchedCustomers {
+            customers: left.len() as u64,
+            in_both: in_both as u64,
+            only_before: (before.0.len() - in_both) as u64,
+            only_after: (after.0.len() - in_both) as u64,
+        };
+        Ok((self.score(&left, &right)?, matched))
     }
 }
 

@@ -16,7 +16,7 @@ mod tasks;
 pub use cohorts::CohortRow;
 pub use flags::{ChurnFlags, ChurnFlagsParams, ChurnFlagsValidParams, ChurnRule, ChurnRuleKind};
 pub use matrix::CohortMeasure;
-pub use migration::{Migration, MigrationParams, MigrationValidParams};
+pub use migration::{MatchedCustomers, Migration, MigrationParams, MigrationValidParams};
 pub use period::Period;
 pub use retention::{
     PeriodRow, Retention, RetentionAnalysis, RetentionParams, RetentionValidParams, MAX_PERIODS,

@@ -92,9 +92,7 @@ impl IdColumn {
     pub fn refuse_duplicates(&self, place: &str) -> Result<()> {
         let found = match self {
             Self::Int(v) => first_repeated(v).map(|(i, n, k)| (v[i].map(|x| x.to_string()), n, k)),
-            Self::Str(v) => {
-                first_repeated(v).map(|(i, n, k)| (v[i].as_deref().map(py_repr), n, k))
-            }
+            Self::Str(v) => first_repeated(v).map(|(i, n, k)| (v[i].as_deref().map(py_repr), n, k)),
         };
         match found {
             None => Ok(()),
@@ -229,14 +227,7 @@ mod tests {
     fn the_first_repeated_id_in_order_of_appearance_is_the_example() {
         // 5 appears first among the repeated ids (rows 1 and 4); 9 is
         // repeated too: 2 repeated ids.
-        let ids = IdColumn::Int(vec![
-            Some(1),
-            Some(5),
-            Some(9),
-            Some(9),
-            Some(5),
-            Some(9),
-        ]);
+        let ids = IdColumn::Int(vec![Some(1), Some(5), Some(9), Some(9), Some(5), Some(9)]);
         let e = ids.refuse_duplicates("before column 'id'").unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -251,10 +242,7 @@ mod tests {
         let b = IdColumn::Str(vec![Some("a".into()), Some("b".into())]);
         assert_eq!(a.positions_in(&b), vec![Some(1), None, Some(0)]);
         assert_eq!(a.sort_indices(), vec![2, 0, 1]);
-        assert_eq!(
-            a.positions_in(&IdColumn::Int(vec![Some(1)])),
-            vec![None; 3]
-        );
+        assert_eq!(a.positions_in(&IdColumn::Int(vec![Some(1)])), vec![None; 3]);
     }
 
     #[test]
