@@ -26,6 +26,7 @@
 
 mod buffers;
 mod columns;
+mod dates;
 mod id_column;
 mod ids;
 mod numbers;
@@ -34,6 +35,7 @@ mod transactions;
 
 pub use buffers::{give_codes, give_instants, release_buffers, take_codes, take_instants};
 pub use columns::column_index;
+pub use dates::{append_local_days, local_dates};
 pub use id_column::{id_column, id_kind};
 pub use ids::{check_id_type, customer_codes, encode_all_ids, encode_ids};
 pub use numbers::{check_number_type, floats};
