@@ -104,6 +104,10 @@ impl PyIdColumn {
     }
 }
 
+/// Labels, row-major counts, and (customers, in both, only before, only
+/// after).
+type MatchedCounts = (Vec<String>, Vec<u64>, (u64, u64, u64, u64));
+
 /// Transition counts between two one-row-per-customer tables matched on
 /// their ids; `absent` labels a customer missing from one side. Returns the
 /// labels, the row-major counts and (customers, in both, only before, only
@@ -117,7 +121,7 @@ pub fn migration_matched(
     after: Vec<String>,
     order: Vec<String>,
     absent: &str,
-) -> PyResult<(Vec<String>, Vec<u64>, (u64, u64, u64, u64))> {
+) -> PyResult<MatchedCounts> {
     guard(|| -> Result<_, BindError> {
         let (m, matched) = Migration::params().order(&order).check()?.score_matched(
             (&before_ids.inner, &before),

@@ -53,7 +53,7 @@ pub fn zone_for(kind: &TimeKind, asked: Option<&str>) -> Result<Zone> {
         (None, TimeKind::Timestamp(Some(tz))) => tz.as_str(),
         (None, _) => return Ok(Zone::Utc),
     };
-    Ok(Zone::parse(name)?)
+    Zone::parse(name)
 }
 
 /// Timestamps of one batch column as µs since the epoch.
