@@ -316,9 +316,7 @@ def migration(
         )
     left_ids, left, left_original, left_order = _labels(before, customer, segment, "before")
     right_ids, right, right_original, right_order = _labels(after, customer, segment, "after")
-    _ids.check_same_kind(
-        left_original, f"before column {customer!r}", right_original, f"after column {customer!r}"
-    )
+    _ids.check_same_kind(left_original, f"before column {customer!r}", right_original, f"after column {customer!r}")
     order = left_order + right_order
     for side, labels in (("before", left), ("after", right)):
         if absent in labels:
