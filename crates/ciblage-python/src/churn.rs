@@ -55,7 +55,9 @@ pub fn retention(
     guard(|| -> PyResult<_> {
         let build = || -> Result<_, CiblageError> {
             let period = Period::parse(period, Period::parse_weekday(week_start)?)?;
-            let mut p = Retention::params().period(period).churn_after(churn_after);
+            let mut p = Retention::params()
+                .period(period)
+                .churn_after(churn_after as usize);
             if let Some(d) = date_param("as_of", as_of)? {
                 p = p.as_of(d);
             }

@@ -161,3 +161,90 @@ fn all_null_columns_are_nulls_not_types() {
         "timestamp (column \"when\"): null value at row 0"
     );
 }
+
+fn batch(
+    ids: Vec<&str>,
+    ts: Vec<i64>,
+    amounts: Vec<i32>,
+    costs: Vec<f64>,
+) -> arrow_array::RecordBatch {
+    use arrow_array::{Int32Array, TimestampMillisecondArray};
+    arrow_array::RecordBatch::try_from_iter([
+        ("client", Arc::new(StringArray::from(ids)) as ArrayRef),
+        (
+            "when",
+            Arc::new(TimestampMillisecondArray::from(ts).with_timezone("Asia/Tokyo")) as ArrayRef,
+        ),
+        ("price", Arc::new(Int32Array::from(amounts)) as ArrayRef),
+        ("cost", Arc::new(Float64Array::from(costs)) as ArrayRef),
+    ])
+    .unwrap()
+}
+
+const NAMES: TransactionColumns<'static> = TransactionColumns {
+    customer: "client",
+    timestamp: "when",
+    amount: "price",
+    cost: Some("cost"),
+};
+
+#[test]
+fn batches_read_into_one_table_with_costs_and_the_column_zone() {
+    use crate::Transactions;
+    // Two batches: ids coded in order of first appearance across them,
+    // milliseconds as µs, integer prices as floats, Tokyo's day boundaries.
+    let a = batch(
+        vec!["x", "y"],
+        vec![1_000, 2_000],
+        vec![10, 20],
+        vec![1.0, 2.0],
+    );
+    let b = batch(
+        vec!["y", "z"],
+        vec![3_000, 4_000],
+        vec![30, 40],
+        vec![3.0, 4.0],
+    );
+    let tx = Transactions::from_record_batches(&[a, b], &NAMES, None).unwrap();
+    assert_eq!(tx.codes(), &[0, 1, 1, 2]);
+    assert_eq!(
+        tx.timestamps(),
+        &[1_000_000, 2_000_000, 3_000_000, 4_000_000]
+    );
+    assert_eq!(tx.amounts(), &[10.0, 20.0, 30.0, 40.0]);
+    assert_eq!(tx.costs(), Some(&[1.0, 2.0, 3.0, 4.0][..]));
+    assert_eq!(tx.zone(), crate::Zone::parse("Asia/Tokyo").unwrap());
+    // A zone asked for wins over the column's.
+    let a = batch(vec!["x"], vec![0], vec![1], vec![0.0]);
+    let tx = Transactions::from_record_batches(&[a], &NAMES, Some("UTC")).unwrap();
+    assert_eq!(tx.zone(), crate::Zone::Utc);
+}
+
+#[test]
+fn record_batch_errors_name_the_argument_and_the_column() {
+    use crate::Transactions;
+    let a = batch(vec!["x", "y"], vec![0, 0], vec![1, 2], vec![1.0, f64::NAN]);
+    let e = Transactions::from_record_batch(&a, &NAMES).unwrap_err();
+    assert_eq!(e.to_string(), "cost: non-finite value NaN at row 1");
+    let missing = TransactionColumns {
+        amount: "amount",
+        ..NAMES
+    };
+    let e = Transactions::from_record_batch(&a, &missing).unwrap_err();
+    assert!(matches!(e, CiblageError::ColumnNotFound { .. }));
+    assert_eq!(
+        e.to_string(),
+        "amount: column \"amount\" not found; the table has [\"client\", \"when\", \"price\", \"cost\"]"
+    );
+    let wrong = TransactionColumns {
+        timestamp: "client",
+        ..NAMES
+    };
+    let e = Transactions::from_record_batch(&a, &wrong).unwrap_err();
+    assert!(matches!(e, CiblageError::ColumnType { .. }));
+    assert!(e
+        .to_string()
+        .starts_with("timestamp: column \"client\" has type Utf8, expected timestamps"));
+    let e = Transactions::from_record_batches(&[], &NAMES, None).unwrap_err();
+    assert_eq!(e.to_string(), "transactions: input is empty");
+}

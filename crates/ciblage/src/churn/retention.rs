@@ -26,7 +26,7 @@ pub struct RetentionParams {
     period: Period,
     as_of: Option<NaiveDate>,
     origin: Option<NaiveDate>,
-    churn_after: u32,
+    churn_after: usize,
     #[serde(skip)]
     interrupt: Interrupt,
 }
@@ -120,7 +120,7 @@ impl RetentionParams {
     /// after which a customer counts as churned in the survival curves
     /// (default 3, at least 1).
     #[must_use]
-    pub fn churn_after(mut self, periods: u32) -> Self {
+    pub fn churn_after(mut self, periods: usize) -> Self {
         self.churn_after = periods;
         self
     }
@@ -212,7 +212,7 @@ pub struct RetentionAnalysis {
     periods: Vec<PeriodRow>,
     cohorts: Vec<CohortRow>,
     pooled_survival: Vec<f64>,
-    churn_after: u32,
+    churn_after: usize,
     zone: Zone,
     rows_read: u64,
     rows_after_as_of: u64,
@@ -460,7 +460,7 @@ impl RetentionAnalysis {
     }
 
     /// Periods without purchase after which a customer counts as churned.
-    pub fn churn_after(&self) -> u32 {
+    pub fn churn_after(&self) -> usize {
         self.churn_after
     }
 
