@@ -50,7 +50,7 @@ fn bench_value_churn(c: &mut Criterion) {
         .check()
         .expect("valid params");
     group.bench_function("retention_monthly_cohorts", |b| {
-        b.iter(|| retention.fit(&tx).expect("retention").cohorts().len())
+        b.iter(|| retention.score(&tx).expect("retention").cohorts().len())
     });
     group.finish();
 }

@@ -275,10 +275,10 @@ class Migration:
         self.input_report: dict[str, Any] = input_report if input_report is not None else make_report(0, {})
 
 
-def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[pa.Table, Any, list[str]]:
-    """The ids (normalised, checked: no null, no duplicate) and the labels
-    (no null, as strings) of one side, the original id column, and the
-    label order of a categorical column."""
+def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[Any, list[str], Any, list[str]]:
+    """The ids (read by the core, checked: no null, no duplicate) and the
+    labels (no null, as strings) of one side, the original id column, and
+    the label order of a categorical column."""
     if customer == segment:
         raise InvalidParameterError(
             f"invalid parameter segment: the same column {customer!r} cannot be both the customer id and the "
@@ -301,7 +301,7 @@ def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[pa.T
         row = pc.index(missing, True).as_py()
         raise InvalidInputError(
             f"{argument} column {segment!r}: null segment label at row {row} (customer "
-            f"{ids[row].as_py()!r}; {n_missing:,} in all); label every customer, or leave the "
+            f"{ids.id_at(row)!r}; {n_missing:,} in all); label every customer, or leave the "
             "customer out of the table to have him reported as absent"
         )
     order: list[str] = []
@@ -319,7 +319,7 @@ def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[pa.T
                 f"{argument} column {segment!r}: labels of type {labels.type} cannot be read as text; expected "
                 "strings, integers, booleans or dates"
             ) from e
-    return pa.table({customer: ids, segment: labels}), original, order
+    return ids, labels.to_pylist(), original, order
 
 
 def migration(
@@ -348,28 +348,24 @@ def migration(
         raise InvalidParameterError(
             "invalid parameter absent: 'before' is the name of the matrices' row-label column; choose another label"
         )
-    left, left_ids, left_order = _labels(before, customer, segment, "before")
-    right, right_ids, right_order = _labels(after, customer, segment, "after")
-    _ids.check_same_kind(left_ids, f"before column {customer!r}", right_ids, f"after column {customer!r}")
+    left_ids, left, left_original, left_order = _labels(before, customer, segment, "before")
+    right_ids, right, right_original, right_order = _labels(after, customer, segment, "after")
+    _ids.check_same_kind(left_original, f"before column {customer!r}", right_original, f"after column {customer!r}")
     order = left_order + right_order
-    left = left.rename_columns([customer, "before"])
-    right = right.rename_columns([customer, "after"])
-    for side, t in (("before", left), ("after", right)):
-        if pc.any(pc.equal(t.column(side), absent)).as_py():
+    for side, labels in (("before", left), ("after", right)):
+        if absent in labels:
             raise InvalidParameterError(
                 f"invalid parameter absent: {absent!r} is a segment label of {side}; choose another "
                 "label for customers missing from one side"
             )
-    joined = left.join(right, keys=customer, join_type="full outer", coalesce_keys=True)
-
-    def labels_of(name: str) -> list[str]:
-        return [absent if v is None else v for v in joined.column(name).to_pylist()]
-
-    before_labels, after_labels = labels_of("before"), labels_of("after")
-    names, counts = _native.migration(before_labels, after_labels, order)
+    # Matched on the ids in the core: a customer on one side only is
+    # labelled ``absent`` on the other.
+    names, counts, (customers, in_both, only_before, only_after) = _native.migration_matched(
+        left_ids, left, right_ids, right, order=order, absent=absent
+    )
     if "before" in names:
         # The matrix's first column holds the row labels under that name.
-        side = "before" if "before" in before_labels else "after"
+        side = "before" if "before" in left else "after"
         raise InvalidInputError(
             f"{side} column {segment!r}: the segment label 'before' is the name of the matrices' row-label "
             "column; rename that label"
@@ -381,13 +377,11 @@ def migration(
     for j, name in enumerate(names):
         count_cols[name] = [r[j] for r in rows]
         share_cols[name] = [r[j] / sum(r) if sum(r) else None for r in rows]
-    only_before = pc.sum(pc.is_null(joined.column("after"))).as_py() or 0
-    only_after = pc.sum(pc.is_null(joined.column("before"))).as_py() or 0
     report = make_report(
-        left.num_rows + right.num_rows,
+        len(left) + len(right),
         {},
-        customers=joined.num_rows,
-        in_both=joined.num_rows - only_before - only_after,
+        customers=customers,
+        in_both=in_both,
         only_before=only_before,
         only_after=only_after,
     )

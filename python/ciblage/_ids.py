@@ -1,16 +1,17 @@
-"""Customer id columns: checked (no null, no duplicate where one row per
-customer is expected) and brought to one type so that two tables can be
-matched: integers of any width as int64; string, large_string, string_view
-and dictionary (categorical) columns as large_string."""
+"""Customer id columns of tables with one row per customer: read, checked
+(no null, no duplicate where one row per customer is expected) and matched
+by the core (``ciblage::customers::IdColumn``); integers of any width and
+whole floats are integer ids, string, large_string, string_view and
+dictionary (categorical) columns string ids."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from .exceptions import ColumnTypeError, InvalidInputError
+from . import _native
+from .exceptions import ColumnTypeError
 
 
 def _kind(t: Any) -> str | None:
@@ -24,35 +25,17 @@ def _kind(t: Any) -> str | None:
     return None
 
 
-def normalize(col: Any, where: str) -> pa.ChunkedArray:
-    """The ids as int64 or large_string; ``where`` names the column in
-    errors (``"customers column 'customer_id'"``)."""
+def normalize(col: Any, where: str) -> Any:
+    """The ids read by the core (a ``_native.CustomerIdColumn``); ``where``
+    names the column in errors (``"customers column 'customer_id'"``)."""
     if isinstance(col, pa.Array):
         col = pa.chunked_array([col])
-    kind = _kind(col.type)
-    if kind is None:
-        raise ColumnTypeError(f"{where}: has type {col.type}, expected integer or string ids")
-    target = pa.int64() if kind == "integer" else pa.large_string()
-    if pa.types.is_floating(col.type):
-        nan = pc.fill_null(pc.is_nan(col), False)
-        whole = pc.fill_null(pc.equal(pc.floor(col), col), True)
-        if not pc.all(pc.or_(nan, whole)).as_py():
-            raise ColumnTypeError(
-                f"{where}: has type {col.type} with values that are not whole numbers; expected integer or string ids"
-            )
-        col = pc.if_else(nan, pa.scalar(None, col.type), col)
-    try:
-        if pa.types.is_dictionary(col.type):
-            # Decoded through the target type: pyarrow cannot take from
-            # every value type (string_view) directly.
-            return pa.chunked_array([c.dictionary.cast(target).take(c.indices) for c in col.chunks], type=target)
-        return col.cast(target)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-        raise ColumnTypeError(f"{where}: ids of type {col.type} cannot be read as {kind}s: {e}") from e
+    return _native.customer_id_column(col, place=where, type_name=str(col.type))
 
 
 def check_same_kind(a: Any, a_where: str, b: Any, b_where: str) -> None:
-    """Refuses to match integer ids with string ids."""
+    """Refuses to match integer ids with string ids (read from the column
+    types, named as the caller's library names them)."""
     ka, kb = _kind(a.type), _kind(b.type)
     if ka != kb:
         raise ColumnTypeError(
@@ -61,21 +44,11 @@ def check_same_kind(a: Any, a_where: str, b: Any, b_where: str) -> None:
         )
 
 
-def refuse_nulls(col: pa.ChunkedArray, where: str) -> None:
+def refuse_nulls(ids: Any, where: str) -> None:
     """A null id is nobody: refused, with its row."""
-    if col.null_count:
-        row = pc.index(pc.is_null(col), True).as_py()
-        raise InvalidInputError(f"{where}: null id at row {row} ({col.null_count:,} null ids in all)")
+    ids.refuse_nulls(where)
 
 
-def refuse_duplicates(col: pa.ChunkedArray, where: str) -> None:
+def refuse_duplicates(ids: Any, where: str) -> None:
     """One row per customer: a repeated id is refused, with an example."""
-    if len(col) == 0 or pc.count_distinct(col, mode="all").as_py() == len(col):
-        return
-    counts = pc.value_counts(col)
-    repeated = counts.filter(pc.greater(counts.field("counts"), 1))
-    example = repeated[0]["values"].as_py()
-    raise InvalidInputError(
-        f"{where}: customer id {example!r} appears {repeated[0]['counts'].as_py()} times "
-        f"({len(repeated):,} repeated ids in all); one row per customer is expected"
-    )
+    ids.refuse_duplicates(where)

@@ -16,6 +16,9 @@ __all__ = [
     "RetentionResult",
     "churn_flags",
     "migration",
+    "CustomerIdColumn",
+    "customer_id_column",
+    "migration_matched",
     "RuleSet",
     "lifecycle_evaluate",
     "behaviour_change",
@@ -170,6 +173,27 @@ def churn_flags(
     timezone: str | None = None,
 ) -> tuple[Any, tuple[int, int, int]]: ...
 def migration(before: list[str], after: list[str], order: list[str]) -> tuple[list[str], list[int]]: ...
+
+@final
+class CustomerIdColumn:
+    def __len__(self) -> int: ...
+    def kind(self) -> str: ...
+    def refuse_nulls(self, place: str) -> None: ...
+    def refuse_duplicates(self, place: str) -> None: ...
+    def id_at(self, row: int) -> int | str | None: ...
+    def positions_in(self, other: CustomerIdColumn) -> npt.NDArray[np.int64]: ...
+    def sort_indices(self) -> npt.NDArray[np.int64]: ...
+
+def customer_id_column(column: Any, *, place: str, type_name: str) -> CustomerIdColumn: ...
+def migration_matched(
+    before_ids: CustomerIdColumn,
+    before: list[str],
+    after_ids: CustomerIdColumn,
+    after: list[str],
+    *,
+    order: list[str],
+    absent: str,
+) -> tuple[list[str], list[int], tuple[int, int, int, int]]: ...
 
 @final
 class RuleSet:

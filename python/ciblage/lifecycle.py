@@ -314,10 +314,10 @@ def evaluate(
         hid = _ids.normalize(h.column(history_customer), hwhere)
         _ids.refuse_nulls(hid, hwhere)
         days = _days_of(h.column(history_date), f"history_date: column {history_date!r}")
-        index = pc.index_in(hid, value_set=key.combine_chunks())
-        # Contacts of customers not evaluated are counted apart (u32::MAX).
-        index = pc.fill_null(pc.cast(index, pa.int64()), _NOT_EVALUATED)
-        rows = index.to_numpy(zero_copy_only=False).astype(np.uint32)
+        # Matched on the ids in the core; contacts of customers not
+        # evaluated are counted apart (u32::MAX).
+        index = hid.positions_in(key)
+        rows = np.where(index < 0, _NOT_EVALUATED, index).astype(np.uint32)
     cust, dec, counts = _native.lifecycle_evaluate(rule_set, table.num_rows, columns, tiers, rows, days, t)
     in_window, before_window, after_today, not_evaluated = counts
     history_report = make_report(
@@ -405,9 +405,10 @@ def customer_state(
     where = "customer_state: customer_id"
     left = _ids.normalize(joined.column("customer_id"), where)
     right = _ids.normalize(change.column("customer_id"), where)
-    pos = pc.index_in(left, value_set=right.combine_chunks())
+    index = left.positions_in(right)
+    pos = pa.array(index, mask=index < 0)
     for name in ("frequency_change", "spend_change", "reactivated"):
         joined = joined.append_column(name, pc.take(change.column(name), pos))
-    joined = joined.take(pc.sort_indices(left))
+    joined = joined.take(pa.array(left.sort_indices()))
     report = make_report(rows_read, {"after_today": after_today})
     return attach_report(from_arrow(joined, out), report)

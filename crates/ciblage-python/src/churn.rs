@@ -5,8 +5,10 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, Date32Array};
 use chrono::NaiveDate;
 use ciblage::churn::{
-    ChurnFlags, ChurnRule, CohortRow, Migration, Period, Retention, RetentionAnalysis,
+    ChurnFlags, ChurnRule, ChurnRuleKind, CohortMeasure, Migration, Period, Retention,
+    RetentionAnalysis,
 };
+use ciblage::time::day_from_date;
 use ciblage::CiblageError;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
@@ -53,7 +55,9 @@ pub fn retention(
     guard(|| -> PyResult<_> {
         let build = || -> Result<_, CiblageError> {
             let period = Period::parse(period, Period::parse_weekday(week_start)?)?;
-            let mut p = Retention::params().period(period).churn_after(churn_after);
+            let mut p = Retention::params()
+                .period(period)
+                .churn_after(churn_after as usize);
             if let Some(d) = date_param("as_of", as_of)? {
                 p = p.as_of(d);
             }
@@ -75,7 +79,7 @@ pub fn retention(
                 let params = params.interrupt(token.clone()).check()?;
                 let tx = read_transactions(&batches, &schema, &names, timezone, token)?;
                 token.check()?;
-                Ok(params.fit_view(tx.view()?)?)
+                Ok(params.score(tx.view()?)?)
             })()
             .map_err(|e| names.name(e))
         })?;
@@ -83,12 +87,13 @@ pub fn retention(
     })
 }
 
-fn matrix(
-    cohorts: &[CohortRow],
-    width: usize,
-    first_k: usize,
-    cell: impl Fn(&CohortRow, usize) -> Option<f64>,
-) -> PyResult<PyTable> {
+/// A wide cohort table: cohort label and size, then one column per
+/// period since acquisition (`first_k` names the first); NaN cells of the
+/// core's matrix (unobserved) are nulls.
+fn matrix(r: &RetentionAnalysis, measure: CohortMeasure, shares: bool) -> PyResult<PyTable> {
+    let cohorts = r.cohorts();
+    let m = r.cohort_matrix(measure, shares);
+    let first_k = usize::from(measure == CohortMeasure::Survival);
     let mut t = TableBuilder::default();
     t.push(
         "cohort",
@@ -98,10 +103,10 @@ fn matrix(
         "size",
         out::i64_array(cohorts.iter().map(|c| c.size as i64)),
     );
-    for k in first_k..width + first_k {
+    for (j, column) in m.columns().into_iter().enumerate() {
         t.push(
-            &k.to_string(),
-            out::opt_f64_array(cohorts.iter().map(|c| cell(c, k))),
+            &(j + first_k).to_string(),
+            out::opt_f64_array(column.iter().map(|&v| (!v.is_nan()).then_some(v))),
         );
     }
     t.into_py_table()
@@ -119,7 +124,7 @@ impl PyRetention {
                 out::strings_from(p.iter().map(|r| r.label.as_str())),
             );
             let starts: ArrayRef = Arc::new(Date32Array::from_iter_values(
-                p.iter().map(|r| r.start_day as i32),
+                p.iter().map(|r| day_from_date(r.start) as i32),
             ));
             t.push("start", starts);
             let count = |f: fn(&ciblage::churn::PeriodRow) -> u64| {
@@ -156,34 +161,8 @@ impl PyRetention {
     #[pyo3(signature = (kind = "classic", shares = true))]
     fn cohorts(&self, kind: &str, shares: bool) -> PyResult<PyTable> {
         guard(|| -> PyResult<_> {
-            let c = self.inner.cohorts();
-            let width = self.inner.periods().len();
-            let size = |r: &CohortRow| if shares { r.size as f64 } else { 1.0 };
-            match kind {
-                "classic" => matrix(c, width, 0, |r, k| {
-                    r.active.get(k).map(|&a| a as f64 / size(r))
-                }),
-                "rolling" => matrix(c, width, 0, |r, k| {
-                    r.rolling.get(k).map(|&a| a as f64 / size(r))
-                }),
-                "revenue" => matrix(c, width, 0, |r, k| {
-                    if shares {
-                        r.revenue_retention(k)
-                    } else {
-                        r.revenue.get(k).copied()
-                    }
-                }),
-                "survival" => matrix(c, width, 1, |r, k| {
-                    r.survival.get(k - 1).copied().filter(|s| !s.is_nan())
-                }),
-                other => Err(BindError::from(CiblageError::param(
-                    "kind",
-                    format!(
-                    "expected \"classic\", \"rolling\", \"revenue\" or \"survival\", got {other:?}"
-                ),
-                ))
-                .into()),
-            }
+            let measure = kind.parse::<CohortMeasure>().map_err(BindError::from)?;
+            matrix(&self.inner, measure, shares)
         })
     }
 
@@ -261,20 +240,8 @@ pub fn churn_flags(
     timezone: Option<&str>,
 ) -> PyResult<(PyTable, (u64, u64, u64))> {
     guard(|| -> PyResult<_> {
-        let rule = match rule {
-            "days" => ChurnRule::Days { days },
-            "median_gap" => ChurnRule::MedianGap {
-                multiple,
-                fallback_days,
-            },
-            other => {
-                return Err(BindError::from(CiblageError::param(
-                    "rule",
-                    format!("expected \"days\" or \"median_gap\", got {other:?}"),
-                ))
-                .into())
-            }
-        };
+        let kind = rule.parse::<ChurnRuleKind>().map_err(BindError::from)?;
+        let rule = ChurnRule::of_kind(kind, days, multiple, fallback_days);
         let as_of = date_param("as_of", as_of).map_err(BindError::from)?;
         let names = TransactionColumns {
             customer,
@@ -286,7 +253,11 @@ pub fn churn_flags(
             (|| -> BindResult<_> {
                 let mut tx = read_transactions(&batches, &schema, &names, timezone, token)?;
                 token.check()?;
-                let flags = ChurnFlags::compute_view_interruptible(tx.view()?, rule, as_of, token)?;
+                let mut params = ChurnFlags::params().rule(rule).interrupt(token.clone());
+                if let Some(d) = as_of {
+                    params = params.as_of(d);
+                }
+                let flags = params.score(tx.view()?)?;
                 Ok((std::mem::take(&mut tx.index), flags))
             })()
             .map_err(|e| names.name(e))
@@ -329,7 +300,7 @@ pub fn migration(
     order: Vec<String>,
 ) -> PyResult<(Vec<String>, Vec<u64>)> {
     guard(|| -> BindResult<_> {
-        let m = Migration::between(&before, &after, &order)?;
+        let m = Migration::params().order(&order).score(&before, &after)?;
         Ok((m.labels().to_vec(), m.counts().to_vec()))
     })
 }

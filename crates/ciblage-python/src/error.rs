@@ -21,26 +21,6 @@ pyo3::import_exception!(ciblage.exceptions, InternalError);
 pub enum BindError {
     /// An error of the core crate.
     Core(CiblageError),
-    /// A column named by an argument is not in the table.
-    ColumnNotFound {
-        /// The argument that names the column (`amount`, …).
-        argument: &'static str,
-        /// The column name asked for.
-        column: String,
-        /// The columns the table has.
-        available: Vec<String>,
-    },
-    /// A column of a type the argument cannot take.
-    ColumnType {
-        /// The argument that names the column.
-        argument: &'static str,
-        /// The column name.
-        column: String,
-        /// The Arrow type found.
-        found: String,
-        /// What is accepted.
-        expected: &'static str,
-    },
 }
 
 impl From<CiblageError> for BindError {
@@ -56,21 +36,6 @@ impl From<BindError> for PyErr {
     fn from(e: BindError) -> Self {
         match e {
             BindError::Core(e) => core_to_py(&e),
-            BindError::ColumnNotFound {
-                argument,
-                column,
-                available,
-            } => ColumnNotFoundError::new_err(format!(
-                "{argument}: column {column:?} not found; the table has {available:?}"
-            )),
-            BindError::ColumnType {
-                argument,
-                column,
-                found,
-                expected,
-            } => ColumnTypeError::new_err(format!(
-                "{argument}: column {column:?} has type {found}, expected {expected}"
-            )),
         }
     }
 }
@@ -89,9 +54,14 @@ pub fn core_to_py(e: &CiblageError) -> PyErr {
         | CiblageError::TimestampOutOfRange { .. }
         | CiblageError::MixedIdKinds { .. }
         | CiblageError::SumOverflow { .. }
-        | CiblageError::NothingToScore { .. } => InvalidInputError::new_err(msg),
+        | CiblageError::NothingToScore { .. }
+        | CiblageError::InvalidIds { .. } => InvalidInputError::new_err(msg),
         CiblageError::InvalidParameter { .. } | CiblageError::UnknownTimeZone(_) => {
             InvalidParameterError::new_err(msg)
+        }
+        CiblageError::ColumnNotFound { .. } => ColumnNotFoundError::new_err(msg),
+        CiblageError::ColumnType { .. } | CiblageError::IdColumnType { .. } => {
+            ColumnTypeError::new_err(msg)
         }
         CiblageError::InvalidSegmentTable(_) => SegmentTableError::new_err(msg),
         CiblageError::InvalidModelFile { .. } => ModelFileError::new_err(msg),
@@ -117,54 +87,8 @@ pub fn lifecycle_to_py(e: LifecycleError) -> PyErr {
     }
 }
 
-/// Core errors name arguments generically (`amount`); say which column too.
+/// Core errors name arguments generically (`amount`); say which column too
+/// (see [`CiblageError::naming_columns`]).
 pub fn name_columns(e: CiblageError, columns: &[(&str, &str)]) -> CiblageError {
-    let rename = |argument: String| -> String {
-        columns
-            .iter()
-            .find(|(arg, _)| *arg == argument)
-            .map_or(argument.clone(), |(arg, col)| {
-                if arg == col {
-                    argument.clone()
-                } else {
-                    format!("{arg} (column {col:?})")
-                }
-            })
-    };
-    match e {
-        CiblageError::NonFinite {
-            argument,
-            row,
-            value,
-        } => CiblageError::NonFinite {
-            argument: rename(argument),
-            row,
-            value,
-        },
-        CiblageError::NegativeAmount {
-            argument,
-            row,
-            value,
-        } => CiblageError::NegativeAmount {
-            argument: rename(argument),
-            row,
-            value,
-        },
-        CiblageError::NullValue { argument, row } => CiblageError::NullValue {
-            argument: rename(argument),
-            row,
-        },
-        CiblageError::MixedIdKinds { argument } => CiblageError::MixedIdKinds {
-            argument: rename(argument),
-        },
-        CiblageError::SumOverflow { argument, what } => CiblageError::SumOverflow {
-            argument: rename(argument),
-            what,
-        },
-        CiblageError::TimestampOutOfRange { argument, row } => CiblageError::TimestampOutOfRange {
-            argument: rename(argument),
-            row,
-        },
-        other => other,
-    }
+    e.naming_columns(columns)
 }

@@ -9,6 +9,7 @@ mod chaid;
 mod churn;
 mod days_in;
 mod error;
+mod ids_in;
 mod lifecycle;
 mod rfm;
 mod run;
@@ -34,6 +35,8 @@ mod _native {
     use crate::churn::{churn_flags, migration, retention, PyRetention};
     #[pymodule_export]
     use crate::days_in::local_days;
+    #[pymodule_export]
+    use crate::ids_in::{customer_id_column, migration_matched, PyIdColumn};
     #[pymodule_export]
     use crate::lifecycle::{behaviour_change, lifecycle_evaluate, PyRuleSet};
     #[pymodule_export]

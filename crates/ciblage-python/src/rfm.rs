@@ -234,7 +234,6 @@ pub fn rfm_scores(
         let (scores, time_kind) = run(py, |token| {
             score_batches(&batches, &schema, &names, params, timezone, token).map_err(|e| match e {
                 BindError::Core(c) => BindError::Core(name_columns(c, &columns)),
-                other => other,
             })
         })?;
         Ok(PyRfmResult { scores, time_kind })

@@ -24,7 +24,7 @@ fn main() -> Result<(), ciblage::CiblageError> {
     for _ in 0..5 {
         let t0 = Instant::now();
         let r = if dense {
-            params.fit_view(TransactionView::new(
+            params.score(TransactionView::new(
                 &codes,
                 &data.timestamps,
                 &data.amounts,
@@ -32,7 +32,7 @@ fn main() -> Result<(), ciblage::CiblageError> {
                 Zone::Utc,
             )?)?
         } else {
-            params.fit(&tx)?
+            params.score(&tx)?
         };
         println!(
             "monthly retention + cohorts: {:.3} s ({} periods, {} cohorts)",
@@ -41,7 +41,7 @@ fn main() -> Result<(), ciblage::CiblageError> {
             r.cohorts().len()
         );
     }
-    let r = params.fit(&tx)?;
+    let r = params.score(&tx)?;
     let moves: Vec<(u64, u64, u64, u64, u64)> = r
         .periods()
         .iter()

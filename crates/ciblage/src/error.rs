@@ -99,6 +99,46 @@ pub enum CiblageError {
         /// Which sum overflows (e.g. "revenue of customer 17").
         what: String,
     },
+    /// A column named by an argument is not in the table.
+    #[error("{argument}: column {column:?} not found; the table has {available:?}")]
+    ColumnNotFound {
+        /// The argument that names the column (`amount`, …).
+        argument: String,
+        /// The column name asked for.
+        column: String,
+        /// The columns the table has.
+        available: Vec<String>,
+    },
+    /// A column of a type the argument cannot take.
+    #[error("{argument}: column {column:?} has type {found}, expected {expected}")]
+    ColumnType {
+        /// The argument that names the column.
+        argument: String,
+        /// The column name.
+        column: String,
+        /// The type found (Arrow's name of it).
+        found: String,
+        /// What is accepted.
+        expected: &'static str,
+    },
+    /// Customer ids that cannot identify customers: a missing id, or an id
+    /// repeated where one row per customer is expected.
+    #[error("{argument}: {reason}")]
+    InvalidIds {
+        /// Where the ids are (`before column 'customer_id'`).
+        argument: String,
+        /// What is wrong, with an example.
+        reason: String,
+    },
+    /// A customer id column of a type that cannot hold ids (neither
+    /// integers nor strings), or whose values cannot be read as ids.
+    #[error("{argument}: {reason}")]
+    IdColumnType {
+        /// Where the ids are.
+        argument: String,
+        /// What is wrong and what is accepted.
+        reason: String,
+    },
     /// A parameter value outside its domain.
     #[error("invalid parameter {name}: {reason}")]
     InvalidParameter {
@@ -139,6 +179,63 @@ pub enum CiblageError {
 pub type Result<T, E = CiblageError> = std::result::Result<T, E>;
 
 impl CiblageError {
+    /// The error with its generic argument name (`amount`) followed by the
+    /// column it was read from (`amount (column "price")`), for the errors
+    /// that name a column's values; `columns` pairs arguments with column
+    /// names. An argument named as its column is left as it is.
+    ///
+    /// ```
+    /// use ciblage::CiblageError;
+    /// let e = CiblageError::NullValue { argument: "amount".into(), row: 3 };
+    /// let named = e.naming_columns(&[("amount", "price")]);
+    /// assert_eq!(named.to_string(), "amount (column \"price\"): null value at row 3");
+    /// ```
+    #[must_use]
+    pub fn naming_columns(self, columns: &[(&str, &str)]) -> Self {
+        let rename = |argument: String| -> String {
+            match columns.iter().find(|(arg, _)| *arg == argument) {
+                Some((arg, col)) if arg != col => format!("{arg} (column {col:?})"),
+                _ => argument,
+            }
+        };
+        match self {
+            Self::NonFinite {
+                argument,
+                row,
+                value,
+            } => Self::NonFinite {
+                argument: rename(argument),
+                row,
+                value,
+            },
+            Self::NegativeAmount {
+                argument,
+                row,
+                value,
+            } => Self::NegativeAmount {
+                argument: rename(argument),
+                row,
+                value,
+            },
+            Self::NullValue { argument, row } => Self::NullValue {
+                argument: rename(argument),
+                row,
+            },
+            Self::MixedIdKinds { argument } => Self::MixedIdKinds {
+                argument: rename(argument),
+            },
+            Self::SumOverflow { argument, what } => Self::SumOverflow {
+                argument: rename(argument),
+                what,
+            },
+            Self::TimestampOutOfRange { argument, row } => Self::TimestampOutOfRange {
+                argument: rename(argument),
+                row,
+            },
+            other => other,
+        }
+    }
+
     /// Refuses a sum that is not finite (its terms are): a
     /// [`CiblageError::SumOverflow`] naming `argument` and `what`.
     pub fn check_sum(argument: &str, what: impl FnOnce() -> String, sum: f64) -> Result<f64> {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use ndarray::Array2;
 
-use crate::churn::{ChurnFlags, ChurnRule, Retention};
+use crate::churn::{ChurnFlags, Retention};
 use crate::tree::cart::{Cart, CartCriterion, CartSplitter};
 use crate::tree::chaid::{Chaid, Predictor, PredictorKind};
 use crate::value::{CustomerTotals, ValueTiers};
@@ -167,20 +167,11 @@ fn rfm_and_its_accumulator_stop() {
 fn churn_analyses_stop() {
     let tx = transactions();
     let retention = Retention::params().interrupt(set()).check().unwrap();
-    assert_eq!(retention.fit(&tx).err(), Some(CiblageError::Interrupted));
-    let flags =
-        ChurnFlags::compute_view_interruptible(tx.view(), ChurnRule::default(), None, &set());
+    assert_eq!(retention.score(&tx).err(), Some(CiblageError::Interrupted));
+    let flags = ChurnFlags::params().interrupt(set()).score(tx.view());
     assert_eq!(flags.err(), Some(CiblageError::Interrupted));
-    let free = ChurnFlags::compute_view_interruptible(
-        tx.view(),
-        ChurnRule::default(),
-        None,
-        &Interrupt::new(),
-    );
-    assert_eq!(
-        free.unwrap(),
-        ChurnFlags::compute(&tx, ChurnRule::default(), None).unwrap()
-    );
+    let free = ChurnFlags::params().interrupt(Interrupt::new()).score(&tx);
+    assert_eq!(free.unwrap(), ChurnFlags::params().score(&tx).unwrap());
 }
 
 #[test]

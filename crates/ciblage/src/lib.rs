@@ -20,8 +20,38 @@
 //! }
 //! # Ok::<(), ciblage::CiblageError>(())
 //! ```
+//!
+//! # Data in and out
+//!
+//! Columnar tables are [`Transactions`], built from slices or, with the
+//! default cargo feature `arrow`, from Arrow record batches
+//! ([`Transactions::from_record_batch`], the same checks and errors as the
+//! Python binding; see [`arrow`]). Dates are [`chrono::NaiveDate`],
+//! instants `i64` µs since 1970 UTC as columns only (see [`time`]); matrices
+//! are [`ndarray`] arrays. The crates whose types you name are re-exported:
+//! depend on `ciblage` alone and write `ciblage::ndarray::Array2`,
+//! `ciblage::chrono::NaiveDate`, `ciblage::arrow_array::RecordBatch`, so
+//! that another version of them in your own dependencies (an `ndarray`
+//! 0.16, say) does not clash with ours.
+//!
+//! ```
+//! use ciblage::chrono::NaiveDate;
+//! use ciblage::churn::{CohortMeasure, Retention};
+//! use ciblage::ndarray::Array2;
+//! use ciblage::SyntheticTransactions;
+//!
+//! let tx = SyntheticTransactions::params().customers(200).transactions(2_000).generate()?
+//!     .to_transactions()?;
+//! let as_of = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+//! let cohorts: Array2<f64> = Retention::params().as_of(as_of).score(&tx)?
+//!     .cohort_matrix(CohortMeasure::Classic, true);
+//! assert!(cohorts.nrows() >= 1);
+//! # Ok::<(), ciblage::CiblageError>(())
+//! ```
 
 pub mod activity;
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod churn;
 pub mod customers;
 pub mod error;
@@ -48,6 +78,31 @@ pub use rfm::{
 pub use synth::{IdKind, SyntheticParams, SyntheticTransactions};
 pub use time::Zone;
 pub use transactions::{NegativeAmounts, TransactionView, Transactions};
+
+/// The `ndarray` crate this one is built on: matrix inputs are
+/// `ndarray::ArrayView2<f64>` and matrix outputs `ndarray::Array2`. Name its
+/// types as `ciblage::ndarray::…` so that a different `ndarray` version in
+/// your own dependencies does not clash with ours.
+pub use ndarray;
+
+/// The `chrono` crate of the dates in signatures and results
+/// (`ciblage::chrono::NaiveDate`).
+pub use chrono;
+
+/// The `arrow-array` crate whose [`arrow_array::RecordBatch`] the core reads
+/// ([`Transactions::from_record_batch`]); feature `arrow`.
+#[cfg(feature = "arrow")]
+pub use arrow_array;
+
+/// The `arrow-schema` crate of the schemas and types the Arrow readers
+/// check; feature `arrow`.
+#[cfg(feature = "arrow")]
+pub use arrow_schema;
+
+/// The Rust example of docs/churn.md, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/churn.md")]
+pub struct ChurnDocDoctests;
 
 /// The README's Rust example, compiled and run as a doctest.
 #[cfg(doctest)]

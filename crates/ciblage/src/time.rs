@@ -1,11 +1,23 @@
 //! Instants, calendar days and the time zone that sets day boundaries.
 //!
-//! Timestamps are `i64` microseconds since 1970-01-01T00:00:00 UTC. A
-//! [`Zone`] turns an instant into a local calendar day (days since
-//! 1970-01-01), which is what recency, tenure and "distinct purchase days"
-//! count. Naive (zone-less) timestamps are wall-clock times: store them as if
-//! they were UTC and use [`Zone::Utc`], and their calendar dates are used as
-//! they are.
+//! # One representation of time in the public API
+//! - A **calendar date** in a signature or a result (a reference date
+//!   `as_of`, an origin, the first day of a period) is a
+//!   [`chrono::NaiveDate`] (`ciblage::chrono::NaiveDate`).
+//! - A **transaction instant** is an `i64` of microseconds since
+//!   1970-01-01T00:00:00 UTC, and only as the columnar representation of
+//!   instants (a column of [`crate::Transactions`], Arrow's
+//!   `timestamp[us]`); results that hold instants per customer use it too.
+//! - **Day numbers** (days since 1970-01-01) never appear in the public API:
+//!   they are how the computations count days inside, through the helpers
+//!   below that are hidden from the documentation ([`day_from_date`],
+//!   [`Zone::day_of`], …), kept callable for the crates of this workspace.
+//!
+//! A [`Zone`] turns an instant into a local calendar date
+//! ([`Zone::date_of`]), which is what recency, tenure and "distinct purchase
+//! days" count. Naive (zone-less) timestamps are wall-clock times: store
+//! them as if they were UTC and use [`Zone::Utc`], and their calendar dates
+//! are used as they are.
 
 use chrono::{DateTime, Duration, NaiveDate, Offset, TimeZone};
 use chrono_tz::Tz;
@@ -70,7 +82,46 @@ impl Zone {
         }
     }
 
-    /// Local calendar day (days since 1970-01-01) of an instant.
+    /// Local calendar date of an instant (µs since 1970-01-01 UTC); the
+    /// earliest or latest date chrono represents for an instant beyond them.
+    ///
+    /// ```
+    /// use ciblage::chrono::NaiveDate;
+    /// use ciblage::Zone;
+    /// // 2024-03-01T23:30:00Z is already 2 March in Paris (UTC+1).
+    /// let t = 1_709_335_800_000_000;
+    /// assert_eq!(Zone::Utc.date_of(t), NaiveDate::from_ymd_opt(2024, 3, 1).unwrap());
+    /// assert_eq!(Zone::parse("Europe/Paris")?.date_of(t), NaiveDate::from_ymd_opt(2024, 3, 2).unwrap());
+    /// # Ok::<(), ciblage::CiblageError>(())
+    /// ```
+    pub fn date_of(&self, micros: i64) -> NaiveDate {
+        let day = self.day_of(micros);
+        date_from_day(day).unwrap_or(if day < 0 {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        })
+    }
+
+    /// First instant (µs since 1970-01-01 UTC) of a local calendar date:
+    /// its midnight, or the first instant after a daylight-saving gap that
+    /// swallows midnight.
+    ///
+    /// ```
+    /// use ciblage::chrono::NaiveDate;
+    /// use ciblage::Zone;
+    /// let d = NaiveDate::from_ymd_opt(2024, 7, 2).unwrap();
+    /// // Midnight of 2 July in Paris (UTC+2 in summer) is 1 July, 22:00 UTC.
+    /// assert_eq!(Zone::parse("Europe/Paris")?.start_of(d), 1_719_871_200_000_000);
+    /// # Ok::<(), ciblage::CiblageError>(())
+    /// ```
+    pub fn start_of(&self, date: NaiveDate) -> i64 {
+        self.day_start(day_from_date(date))
+    }
+
+    /// Local calendar day (days since 1970-01-01) of an instant: the day
+    /// number behind [`Zone::date_of`], for the computations of this
+    /// workspace (day numbers are not part of the public API).
     ///
     /// ```
     /// use ciblage::Zone;
@@ -79,6 +130,7 @@ impl Zone {
     /// assert_eq!(Zone::Utc.day_of(t), 19_783);
     /// assert_eq!(Zone::parse("Europe/Paris").unwrap().day_of(t), 19_784);
     /// ```
+    #[doc(hidden)]
     #[inline]
     pub fn day_of(&self, micros: i64) -> i64 {
         match self {
@@ -106,8 +158,9 @@ impl Zone {
         }
     }
 
-    /// First instant of a local calendar day (its midnight, or the first
-    /// instant after a daylight-saving gap that swallows midnight).
+    /// [`Zone::start_of`] on a day number (days since 1970-01-01), for the
+    /// computations of this workspace.
+    #[doc(hidden)]
     pub fn day_start(&self, day: i64) -> i64 {
         match self {
             Self::Utc => day * MICROS_PER_DAY,
@@ -176,11 +229,13 @@ impl TryFrom<String> for Zone {
 /// let d = NaiveDate::from_ymd_opt(2006, 12, 31).unwrap();
 /// assert_eq!(ciblage::time::day_from_date(d), 13_513);
 /// ```
+#[doc(hidden)]
 pub fn day_from_date(date: NaiveDate) -> i64 {
     i64::from(date.signed_duration_since(NaiveDate::default()).num_days() as i32)
 }
 
 /// The calendar date of a day number, if representable.
+#[doc(hidden)]
 pub fn date_from_day(day: i64) -> Option<NaiveDate> {
     NaiveDate::default().checked_add_signed(Duration::try_days(day)?)
 }
@@ -240,12 +295,14 @@ pub fn first_instant_out_of_range(values: &[i64]) -> Option<usize> {
 }
 
 /// Whether a day number lies within [`instant_range`].
+#[doc(hidden)]
 pub fn day_in_range(day: i64) -> bool {
     let (first, last) = instant_range();
     (first.div_euclid(MICROS_PER_DAY)..=last.div_euclid(MICROS_PER_DAY)).contains(&day)
 }
 
 /// ISO form (`2006-12-31`) of a day number, for messages.
+#[doc(hidden)]
 pub fn iso_day(day: i64) -> String {
     date_from_day(day).map_or_else(|| format!("day {day}"), |d| d.to_string())
 }

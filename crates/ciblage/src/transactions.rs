@@ -284,6 +284,14 @@ impl<'a> TransactionView<'a> {
     }
 }
 
+impl<'a> From<&'a Transactions> for TransactionView<'a> {
+    /// [`Transactions::view`]: the verbs that read transactions take either
+    /// form (`impl Into<TransactionView<'_>>`).
+    fn from(tx: &'a Transactions) -> Self {
+        tx.view()
+    }
+}
+
 fn check_lengths(n: usize, timestamps: &[i64], amounts: &[f64]) -> Result<()> {
     if n == 0 {
         return Err(CiblageError::EmptyInput {

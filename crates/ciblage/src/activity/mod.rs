@@ -4,12 +4,13 @@
 //! batches, say) and keeps a partial state that can be merged with another
 //! one, so the same code serves one thread, many threads and many machines.
 
+use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
-use crate::time::Zone;
+use crate::time::{day_from_date, Zone};
 use crate::transactions::{NegativeAmounts, Transactions};
 
 /// Chunks of at least this many rows are absorbed by several threads.
@@ -48,8 +49,8 @@ pub struct ActivityOptions {
     pub zone: Zone,
     /// Policy for negative amounts.
     pub negative_amounts: NegativeAmounts,
-    /// Rows on local days after this day (days since 1970-01-01) are left out.
-    pub last_day: Option<i64>,
+    /// Rows on local dates after this one are left out (none when `None`).
+    pub last_date: Option<NaiveDate>,
     /// Also count distinct purchase days per customer.
     pub distinct_days: bool,
 }
@@ -161,9 +162,9 @@ impl ActivityAccumulator {
         // The last instant counted, inclusive: without a reference date
         // every instant is (`i64::MAX` included, which an exclusive bound
         // of `i64::MAX` left out as "after the reference date").
-        let cutoff = options
-            .last_day
-            .map_or(i64::MAX, |day| options.zone.day_start(day + 1) - 1);
+        let cutoff = options.last_date.map_or(i64::MAX, |date| {
+            options.zone.day_start(day_from_date(date) + 1) - 1
+        });
         Self {
             options,
             has_cost,

@@ -53,7 +53,7 @@ fn negative_policy_exclude_and_reject() {
 fn rows_after_the_last_day_are_left_out_and_counted() {
     let tx = Transactions::from_int_ids(&[1, 1], vec![DAY + 5, 2 * DAY], vec![1.0, 2.0]).unwrap();
     let o = ActivityOptions {
-        last_day: Some(1),
+        last_date: chrono::NaiveDate::from_ymd_opt(1970, 1, 2),
         ..opts()
     };
     let a = CustomerActivity::from_transactions(&tx, o).unwrap();
@@ -205,7 +205,7 @@ fn row_numbers_in_errors_count_from_the_first_push() {
 fn the_reference_day_ends_at_its_last_instant_and_without_one_every_instant_counts() {
     // Last day 1: its last microsecond counts, the next day's first does not.
     let o = ActivityOptions {
-        last_day: Some(1),
+        last_date: chrono::NaiveDate::from_ymd_opt(1970, 1, 2),
         ..opts()
     };
     let mut acc = ActivityAccumulator::new(o, false);

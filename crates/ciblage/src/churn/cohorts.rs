@@ -211,11 +211,10 @@ pub(crate) struct CohortTables {
 pub(crate) fn build(
     bits: &ActiveBits,
     n: usize,
-    churn_after: u32,
+    churn_after: usize,
     revenue: &[f64],
     before: &[f64],
 ) -> CohortTables {
-    let churn_after = churn_after as usize;
     let customers = bits.customers();
     let t = if bits.words() == 1 && Tally::bytes(n) <= 4 << 20 {
         // One word per customer: customers sharing a pattern of active

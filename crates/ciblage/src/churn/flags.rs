@@ -1,13 +1,15 @@
 //! Churn flags: a customer has churned when his silence exceeds a threshold,
 //! fixed or relative to his own rhythm of purchase.
 
+use std::str::FromStr;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 use crate::time::day_from_date;
-use crate::transactions::{TransactionView, Transactions};
+use crate::transactions::TransactionView;
 
 /// When silence means churn.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -36,6 +38,128 @@ impl Default for ChurnRule {
     }
 }
 
+/// The kind of a [`ChurnRule`], as named in text (`"days"`,
+/// `"median_gap"`).
+///
+/// ```
+/// use ciblage::churn::{ChurnRule, ChurnRuleKind};
+/// let kind: ChurnRuleKind = "median_gap".parse()?;
+/// let rule = ChurnRule::of_kind(kind, 365, 3.0, 90);
+/// assert_eq!(rule, ChurnRule::MedianGap { multiple: 3.0, fallback_days: 90 });
+/// let e = "weeks".parse::<ChurnRuleKind>().unwrap_err();
+/// assert_eq!(e.to_string(),
+///            "invalid parameter rule: expected \"days\" or \"median_gap\", got \"weeks\"");
+/// # Ok::<(), ciblage::CiblageError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChurnRuleKind {
+    /// [`ChurnRule::Days`].
+    #[default]
+    Days,
+    /// [`ChurnRule::MedianGap`].
+    MedianGap,
+}
+
+impl FromStr for ChurnRuleKind {
+    type Err = CiblageError;
+
+    /// Parses `"days"` or `"median_gap"`.
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidParameter`] naming `rule` and the choices.
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "days" => Ok(Self::Days),
+            "median_gap" => Ok(Self::MedianGap),
+            other => Err(CiblageError::param(
+                "rule",
+                format!("expected \"days\" or \"median_gap\", got {other:?}"),
+            )),
+        }
+    }
+}
+
+impl ChurnRule {
+    /// The rule of `kind` with its options: `days` for
+    /// [`ChurnRuleKind::Days`], `multiple` and `fallback_days` for
+    /// [`ChurnRuleKind::MedianGap`] (the others are not read).
+    pub fn of_kind(kind: ChurnRuleKind, days: u32, multiple: f64, fallback_days: u32) -> Self {
+        match kind {
+            ChurnRuleKind::Days => Self::Days { days },
+            ChurnRuleKind::MedianGap => Self::MedianGap {
+                multiple,
+                fallback_days,
+            },
+        }
+    }
+}
+
+/// Builder for [`ChurnFlags`]. Start from [`ChurnFlags::params`].
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ChurnFlagsParams {
+    rule: ChurnRule,
+    as_of: Option<NaiveDate>,
+    #[serde(skip)]
+    interrupt: Interrupt,
+}
+
+/// Validated parameters: call [`ChurnFlagsValidParams::score`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChurnFlagsValidParams {
+    params: ChurnFlagsParams,
+}
+
+impl ChurnFlagsParams {
+    /// When silence means churn (default [`ChurnRule::Days`] of 365 days).
+    #[must_use]
+    pub fn rule(mut self, rule: ChurnRule) -> Self {
+        self.rule = rule;
+        self
+    }
+
+    /// Reference date (default: the day after the last transaction); rows on
+    /// or after it are left out.
+    #[must_use]
+    pub fn as_of(mut self, date: NaiveDate) -> Self {
+        self.as_of = Some(date);
+        self
+    }
+
+    /// The token that stops the computation ([`CiblageError::Interrupted`]);
+    /// checked between its passes over the rows (see [`Interrupt`]).
+    #[must_use]
+    pub fn interrupt(mut self, token: Interrupt) -> Self {
+        self.interrupt = token;
+        self
+    }
+
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidParameter`] naming `multiple` for a multiple
+    /// that is not a positive number.
+    pub fn check(self) -> Result<ChurnFlagsValidParams> {
+        if let ChurnRule::MedianGap { multiple, .. } = self.rule {
+            if !(multiple.is_finite() && multiple > 0.0) {
+                return Err(CiblageError::param(
+                    "multiple",
+                    format!("expected a positive number, got {multiple}"),
+                ));
+            }
+        }
+        Ok(ChurnFlagsValidParams { params: self })
+    }
+
+    /// `self.check()?.score(tx)`.
+    ///
+    /// # Errors
+    /// As [`ChurnFlagsParams::check`] and [`ChurnFlagsValidParams::score`].
+    pub fn score<'a>(self, tx: impl Into<TransactionView<'a>>) -> Result<ChurnFlags> {
+        self.check()?.score(tx)
+    }
+}
+
 /// Churn flag per customer (by customer code).
 ///
 /// A purchase is a row with a positive amount; days are local days of the
@@ -44,6 +168,7 @@ impl Default for ChurnRule {
 ///
 /// ```
 /// use ciblage::churn::{ChurnFlags, ChurnRule};
+/// use ciblage::chrono::NaiveDate;
 /// use ciblage::Transactions;
 /// let day = 86_400_000_000i64;
 /// // Customer 7 buys on days 0, 10, 20 (median gap 10), customer 8 on
@@ -51,8 +176,8 @@ impl Default for ChurnRule {
 /// let tx = Transactions::from_int_ids(&[7, 7, 7, 8], vec![0, 10 * day, 20 * day, 5 * day],
 ///                                     vec![1.0; 4])?;
 /// let rule = ChurnRule::MedianGap { multiple: 3.0, fallback_days: 30 };
-/// let as_of = chrono::NaiveDate::from_ymd_opt(1970, 3, 2).unwrap(); // day 60
-/// let f = ChurnFlags::compute(&tx, rule, Some(as_of))?;
+/// let as_of = NaiveDate::from_ymd_opt(1970, 3, 2).unwrap(); // day 60
+/// let f = ChurnFlags::params().rule(rule).as_of(as_of).check()?.score(&tx)?;
 /// // Customer 7: 40 days of silence > 3 × 10 → churned; customer 8: 55 > 30.
 /// assert_eq!(f.days_since_last(), &[Some(40), Some(55)]);
 /// assert_eq!(f.threshold_days(), &[Some(30.0), Some(30.0)]);
@@ -71,47 +196,27 @@ pub struct ChurnFlags {
 }
 
 impl ChurnFlags {
-    /// Flags every customer of `tx` as of `as_of` (default: the day after
-    /// the last transaction; rows on or after it are left out).
-    ///
-    /// # Errors
-    /// [`CiblageError::InvalidParameter`] naming `multiple` for a multiple
-    /// that is not a positive number.
-    pub fn compute(tx: &Transactions, rule: ChurnRule, as_of: Option<NaiveDate>) -> Result<Self> {
-        Self::compute_view(tx.view(), rule, as_of)
+    /// Default parameters: 365 days without purchase, as of the day after
+    /// the last transaction.
+    pub fn params() -> ChurnFlagsParams {
+        ChurnFlagsParams::default()
     }
+}
 
-    /// [`ChurnFlags::compute`] on borrowed columns.
+impl ChurnFlagsValidParams {
+    /// Flags every customer of `tx` (a [`&Transactions`](crate::Transactions) or
+    /// a [`TransactionView`]) as of `as_of` (default: the day after the last
+    /// transaction; rows on or after it are left out).
     ///
     /// # Errors
-    /// As [`ChurnFlags::compute`].
-    pub fn compute_view(
-        tx: TransactionView<'_>,
-        rule: ChurnRule,
-        as_of: Option<NaiveDate>,
-    ) -> Result<Self> {
-        Self::compute_view_interruptible(tx, rule, as_of, &Interrupt::default())
-    }
-
-    /// [`ChurnFlags::compute_view`], stopped by `interrupt` between its
-    /// passes over the rows (see [`Interrupt`]).
-    ///
-    /// # Errors
-    /// As [`ChurnFlags::compute`]; [`CiblageError::Interrupted`].
-    pub fn compute_view_interruptible(
-        tx: TransactionView<'_>,
-        rule: ChurnRule,
-        as_of: Option<NaiveDate>,
-        interrupt: &Interrupt,
-    ) -> Result<Self> {
-        if let ChurnRule::MedianGap { multiple, .. } = rule {
-            if !(multiple.is_finite() && multiple > 0.0) {
-                return Err(CiblageError::param(
-                    "multiple",
-                    format!("expected a positive number, got {multiple}"),
-                ));
-            }
-        }
+    /// [`CiblageError::Interrupted`].
+    pub fn score<'a>(&self, tx: impl Into<TransactionView<'a>>) -> Result<ChurnFlags> {
+        let tx: TransactionView<'a> = tx.into();
+        let ChurnFlagsParams {
+            rule,
+            as_of,
+            ref interrupt,
+        } = self.params;
         let zone = tx.zone();
         let (ts, amounts, codes) = (tx.timestamps(), tx.amounts(), tx.codes());
         let n = tx.customers();
@@ -186,7 +291,7 @@ impl ChurnFlags {
             churned[code] = Some(silence as f64 > threshold);
             start = end;
         }
-        Ok(Self {
+        Ok(ChurnFlags {
             days_since_last,
             median_gap,
             threshold_days,
@@ -196,7 +301,9 @@ impl ChurnFlags {
             rows_not_purchases,
         })
     }
+}
 
+impl ChurnFlags {
     /// Rows of the transactions read.
     pub fn rows_read(&self) -> u64 {
         self.rows_read
@@ -251,6 +358,7 @@ fn median_of(v: &mut [i64]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Transactions;
 
     const DAY: i64 = 86_400_000_000;
 
@@ -264,7 +372,8 @@ mod tests {
             vec![5.0, 5.0, 5.0, -5.0],
         )
         .unwrap();
-        let f = ChurnFlags::compute(&tx, ChurnRule::Days { days: 1 }, None).unwrap();
+        let params = ChurnFlags::params().rule(ChurnRule::Days { days: 1 });
+        let f = params.clone().score(&tx).unwrap();
         // as_of = day after the last row (day 4) = 5: silence 1, not > 1.
         assert_eq!(f.days_since_last(), &[Some(1), None]);
         assert_eq!(f.median_gap(), &[Some(4.0), None]);
@@ -276,8 +385,8 @@ mod tests {
         );
         // As of day 1 (1970-01-02): the rows of days 3 and 4 are left out,
         // the return on day 3 among them.
-        let as_of = NaiveDate::from_ymd_opt(1970, 1, 2);
-        let f = ChurnFlags::compute(&tx, ChurnRule::Days { days: 1 }, as_of).unwrap();
+        let as_of = NaiveDate::from_ymd_opt(1970, 1, 2).unwrap();
+        let f = params.as_of(as_of).score(&tx).unwrap();
         assert_eq!((f.rows_after_as_of(), f.rows_not_purchases()), (2, 0));
         // Even count of gaps: days 0, 1, 4, 10 → gaps 1, 3, 6 → median 3;
         // days 0, 2, 3, 7, 8 → gaps 2, 1, 4, 1 → sorted 1 1 2 4 → 1.5.
@@ -292,7 +401,7 @@ mod tests {
             multiple: f64::NAN,
             fallback_days: 3,
         };
-        let e = ChurnFlags::compute(&tx, rule, None).unwrap_err();
+        let e = ChurnFlags::params().rule(rule).score(&tx).unwrap_err();
         assert!(
             e.to_string().starts_with("invalid parameter multiple"),
             "{e}"

@@ -5,6 +5,7 @@
 
 mod cohorts;
 mod flags;
+mod matrix;
 mod migration;
 mod period;
 mod retention;
@@ -13,8 +14,9 @@ mod span;
 mod tasks;
 
 pub use cohorts::CohortRow;
-pub use flags::{ChurnFlags, ChurnRule};
-pub use migration::Migration;
+pub use flags::{ChurnFlags, ChurnFlagsParams, ChurnFlagsValidParams, ChurnRule, ChurnRuleKind};
+pub use matrix::CohortMeasure;
+pub use migration::{MatchedCustomers, Migration, MigrationParams, MigrationValidParams};
 pub use period::Period;
 pub use retention::{
     PeriodRow, Retention, RetentionAnalysis, RetentionParams, RetentionValidParams, MAX_PERIODS,

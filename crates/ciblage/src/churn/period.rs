@@ -9,18 +9,18 @@ use crate::time::{date_from_day, day_from_date, iso_day};
 
 /// A calendar period, in the local days of the analysis' time zone.
 ///
-/// Periods are numbered (`index_of_day`) so that consecutive periods have
-/// consecutive numbers; [`Period::label`] names them for output.
+/// Periods are numbered ([`Period::index_of`]) so that consecutive periods
+/// have consecutive numbers; [`Period::label`] names them for output.
 ///
 /// ```
-/// use chrono::{NaiveDate, Weekday};
+/// use ciblage::chrono::{NaiveDate, Weekday};
 /// use ciblage::churn::Period;
-/// use ciblage::time::day_from_date;
-/// let d = day_from_date(NaiveDate::from_ymd_opt(2024, 3, 6).unwrap()); // a Wednesday
+/// let d = NaiveDate::from_ymd_opt(2024, 3, 6).unwrap(); // a Wednesday
 /// let week = Period::Week { start: Weekday::Mon };
-/// assert_eq!(week.label(week.index_of_day(d, 0)), "2024-03-04");
-/// assert_eq!(Period::Month.label(Period::Month.index_of_day(d, 0)), "2024-03");
-/// assert_eq!(Period::Quarter.label(Period::Quarter.index_of_day(d, 0)), "2024-Q1");
+/// assert_eq!(week.label(week.index_of(d, d)), "2024-03-04");
+/// assert_eq!(week.start(week.index_of(d, d), d), NaiveDate::from_ymd_opt(2024, 3, 4).unwrap());
+/// assert_eq!(Period::Month.label(Period::Month.index_of(d, d)), "2024-03");
+/// assert_eq!(Period::Quarter.label(Period::Quarter.index_of(d, d)), "2024-Q1");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -92,9 +92,21 @@ impl Period {
         })
     }
 
-    /// Number of the period holding local day `day` (days since
-    /// 1970-01-01); `origin` is the origin day of [`Period::Days`].
-    pub fn index_of_day(&self, day: i64, origin: i64) -> i64 {
+    /// Number of the period holding the local date `date`; `origin` is the
+    /// first day of block 0 of [`Period::Days`] (not read otherwise).
+    pub fn index_of(&self, date: NaiveDate, origin: NaiveDate) -> i64 {
+        self.index_of_day(day_from_date(date), day_from_date(origin))
+    }
+
+    /// First local date of period `index` (`origin` as in
+    /// [`Period::index_of`]); the earliest date chrono represents for an
+    /// index beyond its range.
+    pub fn start(&self, index: i64, origin: NaiveDate) -> NaiveDate {
+        date_from_day(self.start_day(index, day_from_date(origin))).unwrap_or(NaiveDate::MIN)
+    }
+
+    /// [`Period::index_of`] on day numbers (days since 1970-01-01).
+    pub(crate) fn index_of_day(&self, day: i64, origin: i64) -> i64 {
         match self {
             Self::Day => day,
             // 1970-01-01 is a Thursday (Monday-based number 3).
@@ -114,8 +126,8 @@ impl Period {
         }
     }
 
-    /// First local day of period `index`.
-    pub fn start_day(&self, index: i64, origin: i64) -> i64 {
+    /// [`Period::start`] on day numbers.
+    pub(crate) fn start_day(&self, index: i64, origin: i64) -> i64 {
         let ymd = |y: i64, m: u32| {
             let y = i32::try_from(y).unwrap_or(i32::MAX);
             NaiveDate::from_ymd_opt(y, m, 1).map_or(0, day_from_date)
@@ -134,11 +146,16 @@ impl Period {
     /// `2024` (year), the first day `2024-03-04` otherwise. For
     /// [`Period::Days`] use [`Period::label_from`] with the origin.
     pub fn label(&self, index: i64) -> String {
-        self.label_from(index, 0)
+        self.label_from_day(index, 0)
     }
 
-    /// [`Period::label`] with the origin day of [`Period::Days`].
-    pub fn label_from(&self, index: i64, origin: i64) -> String {
+    /// [`Period::label`] with the origin of [`Period::Days`].
+    pub fn label_from(&self, index: i64, origin: NaiveDate) -> String {
+        self.label_from_day(index, day_from_date(origin))
+    }
+
+    /// [`Period::label_from`] with the origin as a day number.
+    pub(crate) fn label_from_day(&self, index: i64, origin: i64) -> String {
         match self {
             Self::Month => format!(
                 "{:04}-{:02}",
@@ -211,7 +228,7 @@ mod tests {
         assert_eq!(p.index_of_day(day(2024, 1, 30), origin), 0);
         assert_eq!(p.index_of_day(day(2024, 1, 31), origin), 1);
         assert_eq!(p.index_of_day(day(2023, 12, 31), origin), -1);
-        assert_eq!(p.label_from(1, origin), "2024-01-31");
+        assert_eq!(p.label_from_day(1, origin), "2024-01-31");
         assert_eq!(
             Period::parse("7d", Weekday::Mon).unwrap(),
             Period::Days { days: 7 }

@@ -11,8 +11,8 @@ use crate::churn::scan::{self, ActiveBits, Rows};
 use crate::churn::span;
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
-use crate::time::{day_from_date, Zone};
-use crate::transactions::{TransactionView, Transactions};
+use crate::time::{date_from_day, day_from_date, Zone};
+use crate::transactions::TransactionView;
 
 /// Most periods an analysis may span. The cohort tables are triangular in
 /// the number of periods (`n·(n + 1)/2` cells, eight of them per cell in
@@ -26,7 +26,7 @@ pub struct RetentionParams {
     period: Period,
     as_of: Option<NaiveDate>,
     origin: Option<NaiveDate>,
-    churn_after: u32,
+    churn_after: usize,
     #[serde(skip)]
     interrupt: Interrupt,
 }
@@ -43,13 +43,13 @@ impl Default for RetentionParams {
     }
 }
 
-/// Validated parameters: call [`RetentionValidParams::fit`].
+/// Validated parameters: call [`RetentionValidParams::score`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetentionValidParams {
     params: RetentionParams,
 }
 
-/// Entry point: `Retention::params().period(Period::Month)…check()?.fit(&tx)?`.
+/// Entry point: `Retention::params().period(Period::Month)…check()?.score(&tx)?`.
 ///
 /// A customer is **active** in a period when he made at least one purchase
 /// (a row with a positive amount) in it, in the local days of the
@@ -74,7 +74,7 @@ pub struct RetentionValidParams {
 ///     vec![jan, jan, jan + 31 * day, jan + 60 * day],
 ///     vec![10.0, 5.0, 20.0, 7.0],
 /// )?;
-/// let r = Retention::params().period(Period::Month).check()?.fit(&tx)?;
+/// let r = Retention::params().period(Period::Month).check()?.score(&tx)?;
 /// let feb = &r.periods()[1];
 /// assert_eq!((feb.active, feb.repeating, feb.lapsed), (1, 1, 1));
 /// assert_eq!(feb.retention, Some(0.5));
@@ -95,6 +95,7 @@ impl Retention {
 
 impl RetentionParams {
     /// The period (default [`Period::Month`]).
+    #[must_use]
     pub fn period(mut self, period: Period) -> Self {
         self.period = period;
         self
@@ -102,12 +103,14 @@ impl RetentionParams {
 
     /// Reference date: rows on or after it are left out, and the last period
     /// is the one holding the day before it.
+    #[must_use]
     pub fn as_of(mut self, date: NaiveDate) -> Self {
         self.as_of = Some(date);
         self
     }
 
     /// Origin of [`Period::Days`] blocks (default: the first purchase day).
+    #[must_use]
     pub fn origin(mut self, date: NaiveDate) -> Self {
         self.origin = Some(date);
         self
@@ -116,13 +119,15 @@ impl RetentionParams {
     /// Number of whole periods without purchase, up to the last period,
     /// after which a customer counts as churned in the survival curves
     /// (default 3, at least 1).
-    pub fn churn_after(mut self, periods: u32) -> Self {
+    #[must_use]
+    pub fn churn_after(mut self, periods: usize) -> Self {
         self.churn_after = periods;
         self
     }
 
     /// The token that stops the analysis ([`CiblageError::Interrupted`]);
     /// checked between its passes over the rows (see [`Interrupt`]).
+    #[must_use]
     pub fn interrupt(mut self, token: Interrupt) -> Self {
         self.interrupt = token;
         self
@@ -156,6 +161,14 @@ impl RetentionParams {
         }
         Ok(RetentionValidParams { params: self })
     }
+
+    /// `self.check()?.score(tx)`.
+    ///
+    /// # Errors
+    /// As [`RetentionParams::check`] and [`RetentionValidParams::score`].
+    pub fn score<'a>(self, tx: impl Into<TransactionView<'a>>) -> Result<RetentionAnalysis> {
+        self.check()?.score(tx)
+    }
 }
 
 /// Figures of one period.
@@ -165,8 +178,8 @@ pub struct PeriodRow {
     pub index: i64,
     /// Readable label (`2024-03`, `2024-Q1`, first day otherwise).
     pub label: String,
-    /// First local day of the period (days since 1970-01-01).
-    pub start_day: i64,
+    /// First local day of the period.
+    pub start: NaiveDate,
     /// Customers with a purchase in the period.
     pub active: u64,
     /// Active customers whose first purchase is in the period.
@@ -199,7 +212,7 @@ pub struct RetentionAnalysis {
     periods: Vec<PeriodRow>,
     cohorts: Vec<CohortRow>,
     pooled_survival: Vec<f64>,
-    churn_after: u32,
+    churn_after: usize,
     zone: Zone,
     rows_read: u64,
     rows_after_as_of: u64,
@@ -207,21 +220,15 @@ pub struct RetentionAnalysis {
 }
 
 impl RetentionValidParams {
-    /// Computes activity per period from transactions.
+    /// Computes activity per period from transactions (a
+    /// [`&Transactions`](crate::Transactions) or a [`TransactionView`]).
     ///
     /// # Errors
     /// [`CiblageError::NothingToScore`] when no purchase falls before
     /// `as_of`; [`CiblageError::InvalidParameter`] (`period`) past
-    /// [`MAX_PERIODS`] periods.
-    pub fn fit(&self, tx: &Transactions) -> Result<RetentionAnalysis> {
-        self.fit_view(tx.view())
-    }
-
-    /// [`RetentionValidParams::fit`] on borrowed columns.
-    ///
-    /// # Errors
-    /// As [`RetentionValidParams::fit`].
-    pub fn fit_view(&self, tx: TransactionView<'_>) -> Result<RetentionAnalysis> {
+    /// [`MAX_PERIODS`] periods; [`CiblageError::Interrupted`].
+    pub fn score<'a>(&self, tx: impl Into<TransactionView<'a>>) -> Result<RetentionAnalysis> {
+        let tx: TransactionView<'a> = tx.into();
         let p = &self.params;
         let zone = tx.zone();
         let (ts, amounts) = (tx.timestamps(), tx.amounts());
@@ -303,7 +310,7 @@ impl RetentionValidParams {
             .into_iter()
             .map(|mut c| {
                 c.index += first;
-                c.label = period.label_from(c.index, origin);
+                c.label = period.label_from_day(c.index, origin);
                 c
             })
             .collect();
@@ -387,8 +394,8 @@ fn period_rows(period: Period, origin: i64, first: i64, n: usize) -> Vec<PeriodR
             let index = first + k as i64;
             PeriodRow {
                 index,
-                label: period.label_from(index, origin),
-                start_day: period.start_day(index, origin),
+                label: period.label_from_day(index, origin),
+                start: date_from_day(period.start_day(index, origin)).unwrap_or_default(),
                 active: 0,
                 new: 0,
                 repeating: 0,
@@ -453,7 +460,7 @@ impl RetentionAnalysis {
     }
 
     /// Periods without purchase after which a customer counts as churned.
-    pub fn churn_after(&self) -> u32 {
+    pub fn churn_after(&self) -> usize {
         self.churn_after
     }
 
@@ -466,7 +473,7 @@ impl RetentionAnalysis {
 
     /// Label of period number `index`.
     pub fn label(&self, index: i64) -> String {
-        self.period.label_from(index, self.origin)
+        self.period.label_from_day(index, self.origin)
     }
 
     /// Rows of the transactions read.

@@ -48,7 +48,7 @@ fn periods_by_hand() {
     let r = Retention::params()
         .check()
         .unwrap()
-        .fit(&five_customers())
+        .score(&five_customers())
         .unwrap();
     let p = r.periods();
     let labels: Vec<&str> = p.iter().map(|x| x.label.as_str()).collect();
@@ -88,7 +88,7 @@ fn cohorts_censoring_and_survival_by_hand() {
         .churn_after(2)
         .check()
         .unwrap()
-        .fit(&five_customers())
+        .score(&five_customers())
         .unwrap();
     let c = r.cohorts();
     // Cohorts: Jan {1, 2}, Feb {3}, Mar {4}; customer 5 never purchased.
@@ -132,7 +132,7 @@ fn as_of_weeks_and_one_customer() {
         .as_of(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap())
         .check()
         .unwrap()
-        .fit(&tx)
+        .score(&tx)
         .unwrap();
     assert_eq!(r.periods().len(), 2);
     assert!(r.periods()[1].complete);
@@ -143,16 +143,20 @@ fn as_of_weeks_and_one_customer() {
         })
         .check()
         .unwrap()
-        .fit(&tx)
+        .score(&tx)
         .unwrap();
     assert_eq!(r.periods()[0].label, "2023-12-31");
     let one = Transactions::from_int_ids(&[9], vec![at(2024, 1, 1)], vec![1.0]).unwrap();
-    let r = Retention::params().check().unwrap().fit(&one).unwrap();
+    let r = Retention::params().check().unwrap().score(&one).unwrap();
     assert_eq!(r.periods().len(), 1);
     assert_eq!(r.cohorts()[0].active, [1]);
     // Only returns: nothing to analyse, named.
     let none = Transactions::from_int_ids(&[9], vec![0], vec![-1.0]).unwrap();
-    let e = Retention::params().check().unwrap().fit(&none).unwrap_err();
+    let e = Retention::params()
+        .check()
+        .unwrap()
+        .score(&none)
+        .unwrap_err();
     assert!(e.to_string().contains("no purchase"), "{e}");
     let e = Retention::params().churn_after(0).check().unwrap_err();
     assert!(e.to_string().starts_with("invalid parameter churn_after"));
@@ -172,7 +176,7 @@ proptest! {
             rows.iter().map(|r| r.1 * DAY).collect(),
             rows.iter().map(|r| r.2).collect(),
         ).unwrap();
-        let Ok(r) = Retention::params().period(period).check().unwrap().fit(&tx) else {
+        let Ok(r) = Retention::params().period(period).check().unwrap().score(&tx) else {
             // Only when no row is a purchase.
             prop_assert!(rows.iter().all(|r| r.2 <= 0.0));
             return Ok(());
@@ -217,7 +221,7 @@ fn same_result_for_any_thread_count() {
         .unwrap();
     let tx = data.to_transactions().unwrap();
     let params = Retention::params().period(Period::Month).check().unwrap();
-    let fit = |threads: usize| crate::testing::on_threads(threads, || params.fit(&tx).unwrap());
+    let fit = |threads: usize| crate::testing::on_threads(threads, || params.score(&tx).unwrap());
     let one = fit(1);
     assert!(one.cohorts().len() > 1 && one.periods().iter().any(|p| p.reactivated > 0));
     // Survival holds NaN where nobody is at risk (NaN ≠ NaN): compare the
@@ -252,7 +256,7 @@ fn every_row_is_booked_in_its_own_period_or_counted_out() {
         .as_of(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap())
         .check()
         .unwrap()
-        .fit(&tx)
+        .score(&tx)
         .unwrap();
     let labels: Vec<&str> = r.periods().iter().map(|p| p.label.as_str()).collect();
     assert_eq!(labels, ["2023-12", "2024-01", "2024-02"]);
@@ -276,12 +280,12 @@ fn too_many_periods_are_refused_before_allocating() {
     // 2,001 daily periods: refused, naming the period.
     let tx = Transactions::from_int_ids(&[1, 2], vec![0, 2_000 * DAY], vec![1.0, 1.0]).unwrap();
     let p = Retention::params().period(Period::Day).check().unwrap();
-    let e = p.fit(&tx).unwrap_err().to_string();
+    let e = p.score(&tx).unwrap_err().to_string();
     assert!(e.starts_with("invalid parameter period"), "{e}");
     assert!(e.contains("2001 periods"), "{e}");
     // 2,000 are fine.
     let tx = Transactions::from_int_ids(&[1, 2], vec![0, 1_999 * DAY], vec![1.0, 1.0]).unwrap();
-    assert_eq!(p.fit(&tx).unwrap().periods().len(), 2_000);
+    assert_eq!(p.score(&tx).unwrap().periods().len(), 2_000);
 }
 
 #[test]

@@ -7,11 +7,13 @@
 
 mod ids;
 mod keys;
+mod matching;
 mod pieces;
 mod slots;
 mod strings;
 
 pub use ids::{CustomerId, CustomerIds, StringIds};
+pub use matching::IdColumn;
 
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;

@@ -8,7 +8,7 @@ use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 use crate::rfm::binning::Binning;
 use crate::rfm::segments::SegmentTable;
-use crate::time::{day_from_date, Zone};
+use crate::time::Zone;
 use crate::transactions::NegativeAmounts;
 
 /// What "frequency" counts.
@@ -319,7 +319,7 @@ impl RfmValidParams {
         ActivityOptions {
             zone,
             negative_amounts: self.negative_amounts,
-            last_day: self.as_of.map(day_from_date),
+            last_date: self.as_of,
             distinct_days: self.frequency_measure == FrequencyMeasure::PurchaseDays,
         }
     }

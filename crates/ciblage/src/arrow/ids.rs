@@ -1,22 +1,23 @@
 //! Customer id columns: type check and coding of the ids of all batches
 //! into one [`CustomerIndex`].
 
+use crate::customers::CustomerIndex;
+use crate::error::CiblageError;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{Array, ArrowPrimitiveType, PrimitiveArray, RecordBatch};
 use arrow_schema::DataType;
-use ciblage::{CiblageError, CustomerIndex};
 
+use super::buffers;
 use super::columns::{all_null, first_null, null_error, type_error};
-use crate::error::BindResult;
-use crate::scratch;
+use crate::error::Result;
 
 const ID_TYPES: &str = "integers, strings or a dictionary (categorical) of strings";
 
 /// Checks the id column's type before any work.
-pub fn check_id_type(argument: &'static str, column: &str, dt: &DataType) -> BindResult<()> {
+pub fn check_id_type(argument: &str, column: &str, dt: &DataType) -> Result<()> {
     match dt {
         DataType::Int8
         | DataType::Int16
@@ -42,12 +43,12 @@ pub fn customer_codes(
     batches: &[RecordBatch],
     col: usize,
     column: &str,
-) -> BindResult<(CustomerIndex, Vec<u32>)> {
+) -> Result<(CustomerIndex, Vec<u32>)> {
     let total = batches.iter().map(RecordBatch::num_rows).sum();
     let mut index = CustomerIndex::named("customer");
-    let mut codes = scratch::take_codes(total);
+    let mut codes = buffers::take_codes(total);
     if let Err(e) = encode_all_ids(&mut index, batches, col, "customer", column, &mut codes) {
-        scratch::give_codes(codes);
+        buffers::give_codes(codes);
         return Err(e);
     }
     // Every id is coded: the hash table is no longer needed.
@@ -62,10 +63,10 @@ pub fn encode_all_ids(
     index: &mut CustomerIndex,
     batches: &[RecordBatch],
     col: usize,
-    argument: &'static str,
+    argument: &str,
     column: &str,
     out: &mut Vec<u32>,
-) -> BindResult<()> {
+) -> Result<()> {
     let all_int64 = batches
         .iter()
         .all(|b| b.column(col).data_type() == &DataType::Int64 && b.column(col).null_count() == 0);
@@ -103,7 +104,7 @@ fn encode_all_strings(
     batches: &[RecordBatch],
     col: usize,
     out: &mut Vec<u32>,
-) -> BindResult<bool> {
+) -> Result<bool> {
     let Some(first) = batches.first() else {
         return Ok(false);
     };
@@ -146,11 +147,11 @@ fn encode_all_strings(
 pub fn encode_ids(
     index: &mut CustomerIndex,
     array: &dyn Array,
-    argument: &'static str,
+    argument: &str,
     column: &str,
     row0: usize,
     out: &mut Vec<u32>,
-) -> BindResult<()> {
+) -> Result<()> {
     if let Some(i) = first_null(array) {
         return Err(null_error(argument, column, row0 + i));
     }

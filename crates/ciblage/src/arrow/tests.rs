@@ -1,36 +1,19 @@
 //! Tests of [`super`].
 use std::sync::Arc;
 
+use crate::customers::CustomerIndex;
+use crate::error::CiblageError;
 use arrow_array::{
     Array, ArrayRef, ArrowPrimitiveType, DictionaryArray, Float64Array, Int64Array, StringArray,
     TimestampNanosecondArray, TimestampSecondArray,
 };
 use arrow_schema::{DataType, Field, Schema};
-use ciblage::CustomerIndex;
 
 use super::ids::encode_ids;
 use super::*;
-use crate::error::BindError;
 
-fn message(e: BindError) -> String {
-    match e {
-        BindError::Core(c) => c.to_string(),
-        BindError::ColumnNotFound {
-            argument,
-            column,
-            available,
-        } => {
-            format!("{argument}: {column} not in {available:?}")
-        }
-        BindError::ColumnType {
-            argument,
-            column,
-            found,
-            expected,
-        } => {
-            format!("{argument}: {column} is {found}, expected {expected}")
-        }
-    }
+fn message(e: CiblageError) -> String {
+    e.to_string()
 }
 
 #[test]
@@ -78,12 +61,12 @@ fn missing_columns_and_wrong_types_are_named() {
     let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Float64, false)]));
     assert_eq!(
         message(column_index(&schema, "amount", "price").unwrap_err()),
-        "amount: price not in [\"a\"]"
+        "amount: column \"price\" not found; the table has [\"a\"]"
     );
     let err = check_number_type("amount", "a", &DataType::Utf8).unwrap_err();
-    assert!(message(err).starts_with("amount: a is Utf8, expected numbers"));
+    assert!(message(err).starts_with("amount: column \"a\" has type Utf8, expected numbers"));
     let err = check_id_type("customer", "c", &DataType::Float64).unwrap_err();
-    assert!(message(err).starts_with("customer: c is Float64, expected integers"));
+    assert!(message(err).starts_with("customer: column \"c\" has type Float64, expected integers"));
     assert!(time_kind("timestamp", "t", &DataType::Int64).is_err());
 }
 
@@ -140,7 +123,7 @@ fn timestamps_outside_the_supported_range_are_refused_with_their_row() {
     // NaT stays a null.
     let us = TimestampMicrosecondArray::from(vec![i64::MIN]);
     assert!(message(micros(&us, "timestamp", "ts", 0).unwrap_err()).contains("null value at row 0"));
-    let (first, last) = ciblage::time::instant_range();
+    let (first, last) = crate::time::instant_range();
     let us = TimestampMicrosecondArray::from(vec![first, last]);
     assert_eq!(
         &micros(&us, "timestamp", "ts", 0).unwrap()[..],
@@ -177,4 +160,91 @@ fn all_null_columns_are_nulls_not_types() {
         message(e),
         "timestamp (column \"when\"): null value at row 0"
     );
+}
+
+fn batch(
+    ids: Vec<&str>,
+    ts: Vec<i64>,
+    amounts: Vec<i32>,
+    costs: Vec<f64>,
+) -> arrow_array::RecordBatch {
+    use arrow_array::{Int32Array, TimestampMillisecondArray};
+    arrow_array::RecordBatch::try_from_iter([
+        ("client", Arc::new(StringArray::from(ids)) as ArrayRef),
+        (
+            "when",
+            Arc::new(TimestampMillisecondArray::from(ts).with_timezone("Asia/Tokyo")) as ArrayRef,
+        ),
+        ("price", Arc::new(Int32Array::from(amounts)) as ArrayRef),
+        ("cost", Arc::new(Float64Array::from(costs)) as ArrayRef),
+    ])
+    .unwrap()
+}
+
+const NAMES: TransactionColumns<'static> = TransactionColumns {
+    customer: "client",
+    timestamp: "when",
+    amount: "price",
+    cost: Some("cost"),
+};
+
+#[test]
+fn batches_read_into_one_table_with_costs_and_the_column_zone() {
+    use crate::Transactions;
+    // Two batches: ids coded in order of first appearance across them,
+    // milliseconds as µs, integer prices as floats, Tokyo's day boundaries.
+    let a = batch(
+        vec!["x", "y"],
+        vec![1_000, 2_000],
+        vec![10, 20],
+        vec![1.0, 2.0],
+    );
+    let b = batch(
+        vec!["y", "z"],
+        vec![3_000, 4_000],
+        vec![30, 40],
+        vec![3.0, 4.0],
+    );
+    let tx = Transactions::from_record_batches(&[a, b], &NAMES, None).unwrap();
+    assert_eq!(tx.codes(), &[0, 1, 1, 2]);
+    assert_eq!(
+        tx.timestamps(),
+        &[1_000_000, 2_000_000, 3_000_000, 4_000_000]
+    );
+    assert_eq!(tx.amounts(), &[10.0, 20.0, 30.0, 40.0]);
+    assert_eq!(tx.costs(), Some(&[1.0, 2.0, 3.0, 4.0][..]));
+    assert_eq!(tx.zone(), crate::Zone::parse("Asia/Tokyo").unwrap());
+    // A zone asked for wins over the column's.
+    let a = batch(vec!["x"], vec![0], vec![1], vec![0.0]);
+    let tx = Transactions::from_record_batches(&[a], &NAMES, Some("UTC")).unwrap();
+    assert_eq!(tx.zone(), crate::Zone::Utc);
+}
+
+#[test]
+fn record_batch_errors_name_the_argument_and_the_column() {
+    use crate::Transactions;
+    let a = batch(vec!["x", "y"], vec![0, 0], vec![1, 2], vec![1.0, f64::NAN]);
+    let e = Transactions::from_record_batch(&a, &NAMES).unwrap_err();
+    assert_eq!(e.to_string(), "cost: non-finite value NaN at row 1");
+    let missing = TransactionColumns {
+        amount: "amount",
+        ..NAMES
+    };
+    let e = Transactions::from_record_batch(&a, &missing).unwrap_err();
+    assert!(matches!(e, CiblageError::ColumnNotFound { .. }));
+    assert_eq!(
+        e.to_string(),
+        "amount: column \"amount\" not found; the table has [\"client\", \"when\", \"price\", \"cost\"]"
+    );
+    let wrong = TransactionColumns {
+        timestamp: "client",
+        ..NAMES
+    };
+    let e = Transactions::from_record_batch(&a, &wrong).unwrap_err();
+    assert!(matches!(e, CiblageError::ColumnType { .. }));
+    assert!(e
+        .to_string()
+        .starts_with("timestamp: column \"client\" has type Utf8, expected timestamps"));
+    let e = Transactions::from_record_batches(&[], &NAMES, None).unwrap_err();
+    assert_eq!(e.to_string(), "transactions: input is empty");
 }

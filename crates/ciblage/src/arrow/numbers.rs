@@ -12,12 +12,12 @@ use arrow_array::{Array, ArrowPrimitiveType};
 use arrow_schema::DataType;
 
 use super::columns::{all_null, first_null, null_error, type_error};
-use crate::error::BindResult;
+use crate::error::Result;
 
 const NUMBER_TYPES: &str = "numbers (float, integer or decimal)";
 
 /// Checks a numeric column's type before any work.
-pub fn check_number_type(argument: &'static str, column: &str, dt: &DataType) -> BindResult<()> {
+pub fn check_number_type(argument: &str, column: &str, dt: &DataType) -> Result<()> {
     match dt {
         DataType::Float64
         | DataType::Float32
@@ -42,10 +42,10 @@ pub fn check_number_type(argument: &'static str, column: &str, dt: &DataType) ->
 /// Numbers of one batch column as f64.
 pub fn floats<'a>(
     array: &'a dyn Array,
-    argument: &'static str,
+    argument: &str,
     column: &str,
     row0: usize,
-) -> BindResult<Cow<'a, [f64]>> {
+) -> Result<Cow<'a, [f64]>> {
     if let Some(i) = first_null(array) {
         return Err(null_error(argument, column, row0 + i));
     }

@@ -4,6 +4,8 @@
 
 use std::borrow::Cow;
 
+use crate::time::Zone;
+use crate::time::MICROS_PER_DAY;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Date64Type, TimestampMicrosecondType, TimestampMillisecondType,
@@ -11,12 +13,10 @@ use arrow_array::types::{
 };
 use arrow_array::Array;
 use arrow_schema::{DataType, TimeUnit};
-use ciblage::time::MICROS_PER_DAY;
-use ciblage::{CiblageError, Zone};
 
+use super::buffers;
 use super::columns::{all_null, first_null, null_error, type_error};
-use crate::error::{BindError, BindResult};
-use crate::scratch;
+use crate::error::{CiblageError, Result};
 
 const TIME_TYPES: &str = "timestamps (any unit, with or without time zone) or dates";
 
@@ -30,7 +30,7 @@ pub enum TimeKind {
 }
 
 /// Reads the time encoding of the timestamp column and the zone it implies.
-pub fn time_kind(argument: &'static str, column: &str, dt: &DataType) -> BindResult<TimeKind> {
+pub fn time_kind(argument: &str, column: &str, dt: &DataType) -> Result<TimeKind> {
     match dt {
         DataType::Timestamp(_, tz) => Ok(TimeKind::Timestamp(tz.as_ref().map(ToString::to_string))),
         DataType::Date32 | DataType::Date64 => Ok(TimeKind::Date),
@@ -43,7 +43,7 @@ pub fn time_kind(argument: &'static str, column: &str, dt: &DataType) -> BindRes
 /// (wall-clock times). Dates are calendar days already: UTC, whatever is
 /// asked (a zone would move each date to the day before or after). A zone
 /// asked for is still checked.
-pub fn zone_for(kind: &TimeKind, asked: Option<&str>) -> BindResult<Zone> {
+pub fn zone_for(kind: &TimeKind, asked: Option<&str>) -> Result<Zone> {
     let name = match (asked, kind) {
         (Some(name), TimeKind::Date) => {
             Zone::parse(name)?;
@@ -53,25 +53,23 @@ pub fn zone_for(kind: &TimeKind, asked: Option<&str>) -> BindResult<Zone> {
         (None, TimeKind::Timestamp(Some(tz))) => tz.as_str(),
         (None, _) => return Ok(Zone::Utc),
     };
-    Ok(Zone::parse(name)?)
+    Zone::parse(name)
 }
 
 /// Timestamps of one batch column as µs since the epoch.
 pub fn micros<'a>(
     array: &'a dyn Array,
-    argument: &'static str,
+    argument: &str,
     column: &str,
     row0: usize,
-) -> BindResult<Cow<'a, [i64]>> {
+) -> Result<Cow<'a, [i64]>> {
     if let Some(i) = first_null(array) {
         return Err(null_error(argument, column, row0 + i));
     }
     // numpy's NaT (the smallest i64) is a missing value too.
-    let out_of_range = |i: usize| {
-        BindError::Core(CiblageError::TimestampOutOfRange {
-            argument: argument.to_owned(),
-            row: row0 + i,
-        })
+    let out_of_range = |i: usize| CiblageError::TimestampOutOfRange {
+        argument: argument.to_owned(),
+        row: row0 + i,
     };
     let raw: Option<&[i64]> = match array.data_type() {
         DataType::Timestamp(TimeUnit::Nanosecond, _) => {
@@ -89,18 +87,18 @@ pub fn micros<'a>(
         return Err(null_error(argument, column, row0 + i));
     }
     // Instants must lie within the range every computation accepts
-    // (`ciblage::time::instant_range`, about ±262,000 years): one pass, at
+    // (`crate::time::instant_range`, about ±262,000 years): one pass, at
     // the boundary, so that no day computation overflows later.
-    let checked = |values: Cow<'static, [i64]>| -> BindResult<Cow<'static, [i64]>> {
-        match ciblage::time::check_instants(&values, argument, row0) {
+    let checked = |values: Cow<'static, [i64]>| -> Result<Cow<'static, [i64]>> {
+        match crate::time::check_instants(&values, argument, row0) {
             Ok(()) => Ok(values),
             Err(e) => {
                 give_back(values);
-                Err(e.into())
+                Err(e)
             }
         }
     };
-    let scaled = |values: &[i64], factor: i64| -> BindResult<Cow<'static, [i64]>> {
+    let scaled = |values: &[i64], factor: i64| -> Result<Cow<'static, [i64]>> {
         if let Some(i) = values.iter().position(|v| v.checked_mul(factor).is_none()) {
             return Err(out_of_range(i));
         }
@@ -110,7 +108,7 @@ pub fn micros<'a>(
     Ok(match dt {
         DataType::Timestamp(TimeUnit::Microsecond, _) => {
             let values = &array.as_primitive::<TimestampMicrosecondType>().values()[..];
-            if let Some(i) = ciblage::time::first_instant_out_of_range(values) {
+            if let Some(i) = crate::time::first_instant_out_of_range(values) {
                 return Err(if values[i] == i64::MIN {
                     null_error(argument, column, row0 + i)
                 } else {
@@ -136,7 +134,7 @@ pub fn micros<'a>(
             let values = array.as_primitive::<Date32Type>().values();
             if let Some(i) = values
                 .iter()
-                .position(|&d| !ciblage::time::day_in_range(i64::from(d)))
+                .position(|&d| !crate::time::day_in_range(i64::from(d)))
             {
                 return Err(out_of_range(i));
             }
@@ -149,7 +147,7 @@ pub fn micros<'a>(
 
 /// Instants converted to µs, in the kept buffer (see `scratch`).
 fn converted(values: impl ExactSizeIterator<Item = i64>) -> Cow<'static, [i64]> {
-    let mut out = scratch::take_instants(values.len());
+    let mut out = buffers::take_instants(values.len());
     out.extend(values);
     Cow::Owned(out)
 }
@@ -157,6 +155,6 @@ fn converted(values: impl ExactSizeIterator<Item = i64>) -> Cow<'static, [i64]> 
 /// Gives converted instants back to the kept buffer.
 pub fn give_back(instants: Cow<'_, [i64]>) {
     if let Cow::Owned(v) = instants {
-        scratch::give_instants(v);
+        buffers::give_instants(v);
     }
 }
