@@ -14,23 +14,14 @@
 //! # Ok::<(), ciblage::CiblageError>(())
 //! ```
 
-mod absolute;
-mod best_first;
-mod bins;
-mod build;
-mod categorical;
-mod criterion;
-mod depth_first;
+mod exact;
 mod export;
 mod fit;
+mod growth;
 mod hist;
 mod load;
 mod params;
-mod partition;
-mod piece;
-mod scan;
-mod splitter;
-mod top;
+mod shared;
 mod tree;
 mod values;
 

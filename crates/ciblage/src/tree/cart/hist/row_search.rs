@@ -167,7 +167,7 @@ impl HistSplitter<'_> {
             return false;
         }
         let (w_a, w_b) = (self.small.w[row(a)], self.small.w[row(b)]);
-        if self.min_samples_leaf > 1 || w_a < self.min_weight_leaf || w_b < self.min_weight_leaf {
+        if self.leaf.min_samples > 1 || w_a < self.leaf.min_weight || w_b < self.leaf.min_weight {
             return true;
         }
         let s = &node.sums;
@@ -252,7 +252,7 @@ impl HistSplitter<'_> {
         } else {
             0
         };
-        let (min_leaf, min_weight) = (self.min_samples_leaf, self.min_weight_leaf);
+        let (min_leaf, min_weight) = (self.leaf.min_samples, self.leaf.min_weight);
         let mut found = None;
         for j in 0..p.n_present {
             let (left, w_left) = take(j);
@@ -325,7 +325,7 @@ impl HistSplitter<'_> {
         } else {
             0
         };
-        let (min_leaf, min_weight) = (self.min_samples_leaf, self.min_weight_leaf);
+        let (min_leaf, min_weight) = (self.leaf.min_samples, self.leaf.min_weight);
         // Candidates leave at least `min_leaf` rows on each side: the one
         // after key j has j + 1 + n_missing_left rows left.
         let first = (min_leaf.max(1) - 1).saturating_sub(n_missing_left);

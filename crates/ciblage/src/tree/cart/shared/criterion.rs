@@ -1,6 +1,6 @@
 //! The split criteria shared by the exact and histogram splitters: node
-//! impurity, children impurities, the proxy compared between candidate
-//! splits, and scikit-learn's feature-drawing generator.
+//! impurity, children impurities and the proxy compared between candidate
+//! splits.
 
 use smallvec::SmallVec;
 
@@ -260,18 +260,4 @@ pub(crate) fn poisson_loss(pairs: impl Iterator<Item = (f64, f64)>, sum: f64, w_
 pub(crate) fn poisson_children(s: &Sums, loss_left: f64, loss_right: f64) -> (f64, f64) {
     let w_right = s.w_node - s.w_left;
     (loss_left / s.w_left, loss_right / w_right)
-}
-
-/// scikit-learn's `rand_int(low, high)` on its xorshift state.
-pub(crate) fn rand_int(state: &mut u32, low: usize, high: usize) -> usize {
-    if *state == 0 {
-        *state = 1;
-    }
-    *state ^= *state << 13;
-    *state ^= *state >> 17;
-    *state ^= *state << 5;
-    let r = *state % (i32::MAX as u32 + 1);
-    // Features number fewer than 2^32: a 32-bit remainder.
-    let span = u32::try_from(high - low).unwrap_or(u32::MAX);
-    low + (r % span) as usize
 }

@@ -20,6 +20,7 @@ use hashbrown::HashMap;
 
 use rayon::prelude::*;
 
+mod bins;
 mod build;
 mod categorical;
 mod row_search;
@@ -27,13 +28,17 @@ mod rows;
 mod search;
 mod small;
 
-use crate::tree::cart::bins::{FeatureBins, MISSING};
-use crate::tree::cart::criterion::{self, ClassSums, Sums};
-use crate::tree::cart::depth_first::Pending;
+use crate::tree::cart::growth::subtrees::SubtreeSplitter;
+use crate::tree::cart::growth::{NodeSplitter, NodeToSplit};
 use crate::tree::cart::params::CartCriterion;
-use crate::tree::cart::splitter::{threshold_between, NodeSplitter, NodeSummary, Split, TrainSet};
+use crate::tree::cart::shared::criterion::{self, ClassSums, Sums};
+use crate::tree::cart::shared::data::{threshold_between, NodeSummary, Split, TrainSet};
+use crate::tree::cart::shared::draw::FeatureDraw;
+use crate::tree::cart::shared::limits::{LeafLimits, Limits};
+pub(crate) use bins::bin_features;
+use bins::{FeatureBins, MISSING};
 pub(crate) use rows::NodeRows;
-pub(crate) use small::SMALL_ROWS;
+use small::SMALL_ROWS;
 
 /// Rows × features from which a node's histograms are built on all threads.
 const PARALLEL_CELLS: usize = 1 << 16;
@@ -165,13 +170,8 @@ pub(crate) struct HistSplitter<'a> {
     spare: Vec<NodeHist>,
     /// Sorted keys of the small nodes.
     small: small::SmallKeys,
-    features: Vec<usize>,
-    constant_features: Vec<usize>,
-    rand: u32,
-    min_samples_leaf: usize,
-    min_samples_split: usize,
-    min_weight_leaf: f64,
-    max_features: usize,
+    draw: FeatureDraw,
+    leaf: LeafLimits,
     w_total: f64,
     /// Whether every row weighs 1.
     unit_weights: bool,
@@ -192,9 +192,8 @@ impl<'a> HistSplitter<'a> {
         data: &'a TrainSet<'a>,
         (rows, bins): (NodeRows, &'a [FeatureBins]),
         criterion: CartCriterion,
-        seed: u32,
-        (min_samples_split, min_samples_leaf, min_weight_leaf): (usize, usize, f64),
-        (max_features, depth_first): (usize, bool),
+        (leaf, draw): (LeafLimits, FeatureDraw),
+        depth_first: bool,
     ) -> Self {
         let w_total = rows.w.iter().sum();
         let unit_weights = rows.w.iter().all(|&w| w == 1.0);
@@ -211,47 +210,14 @@ impl<'a> HistSplitter<'a> {
             hists: HashMap::default(),
             spare: Vec::new(),
             small: small::SmallKeys::default(),
-            features: (0..data.d).collect(),
-            constant_features: vec![0; data.d],
-            rand: seed,
-            min_samples_leaf,
-            min_samples_split,
-            min_weight_leaf,
-            max_features,
+            draw,
+            leaf,
             w_total,
             unit_weights,
             depth_first,
             width,
             scratch: HistScratch::default(),
             sums: Sums::zero(width),
-        }
-    }
-
-    /// A splitter for the subtree of the small node `node` alone (its rows
-    /// copied, numbered from 0), drawing features from the generator state
-    /// `seed`; the features known constant are those of this splitter.
-    pub(crate) fn subtree(&self, node: &Pending, seed: u32) -> HistSplitter<'a> {
-        HistSplitter {
-            data: self.data,
-            criterion: self.criterion,
-            bins: self.bins,
-            rows: self.rows.subset(node.start, node.end),
-            hists: HashMap::default(),
-            spare: Vec::new(),
-            small: small::SmallKeys::default(),
-            features: self.features.clone(),
-            constant_features: self.constant_features.clone(),
-            rand: seed,
-            min_samples_leaf: self.min_samples_leaf,
-            min_samples_split: self.min_samples_split,
-            min_weight_leaf: self.min_weight_leaf,
-            max_features: self.max_features,
-            w_total: self.w_total,
-            unit_weights: self.unit_weights,
-            depth_first: true,
-            width: self.width,
-            scratch: HistScratch::default(),
-            sums: Sums::zero(self.width),
         }
     }
 
@@ -271,6 +237,34 @@ impl<'a> HistSplitter<'a> {
         let mut pairs = Vec::with_capacity(range.1 - range.0);
         self.for_each_row(range, |wi, y| pairs.push((wi, y)));
         criterion::poisson_loss(pairs.into_iter(), sum, w)
+    }
+}
+
+impl SubtreeSplitter for HistSplitter<'_> {
+    const SMALL: usize = SMALL_ROWS;
+
+    /// A splitter for the subtree of the small node `start..end` alone
+    /// (its rows copied, numbered from 0), drawing features from the
+    /// generator state `seed`; the features known constant are those of
+    /// this splitter.
+    fn subtree(&self, start: usize, end: usize, seed: u32) -> Self {
+        HistSplitter {
+            data: self.data,
+            criterion: self.criterion,
+            bins: self.bins,
+            rows: self.rows.subset(start, end),
+            hists: HashMap::default(),
+            spare: Vec::new(),
+            small: small::SmallKeys::default(),
+            draw: self.draw.fork(seed),
+            leaf: self.leaf,
+            w_total: self.w_total,
+            unit_weights: self.unit_weights,
+            depth_first: true,
+            width: self.width,
+            scratch: HistScratch::default(),
+            sums: Sums::zero(self.width),
+        }
     }
 }
 
@@ -319,12 +313,11 @@ impl NodeSplitter for HistSplitter<'_> {
 
     fn node_split(
         &mut self,
-        start: usize,
-        end: usize,
-        (impurity, children_may_split): (f64, bool),
-        node: &NodeSummary,
+        at: &NodeToSplit<'_>,
+        lim: &Limits,
         n_constant: &mut usize,
     ) -> Option<Split> {
+        let (start, end, impurity, node) = (at.start, at.end, at.impurity, at.summary);
         let n_node = end - start;
         // Small nodes are searched from their rows; the others from their
         // histograms (kept by the parent, or built now).
@@ -343,10 +336,6 @@ impl NodeSplitter for HistSplitter<'_> {
             })
         };
         let mut sums = std::mem::replace(&mut self.sums, Sums::zero(0));
-        let d = self.data.d;
-        let (mut f_i, mut n_visited, mut n_found, mut n_drawn) = (d, 0usize, 0usize, 0usize);
-        let n_known = *n_constant;
-        let mut n_total = n_known;
         let mut best: Option<Best> = None;
         // Tiny nodes (squared error): the best any split can do, when one
         // split alone does it (with the rounding of another order of sums
@@ -360,49 +349,24 @@ impl NodeSplitter for HistSplitter<'_> {
         } else {
             f64::INFINITY
         };
-        while f_i > n_total && (n_visited < self.max_features || n_visited <= n_found + n_drawn) {
-            if self.data.interrupt.is_set() {
-                // The fit returns `Interrupted`: this node's split is moot.
-                break;
+        let mut draw = std::mem::take(&mut self.draw);
+        draw.draw(n_constant, &self.data.interrupt, |feature| match &hist {
+            Some(h) => self.search(
+                feature,
+                (&h.e, h.range(feature)),
+                node,
+                n_node,
+                (&mut sums, &mut best),
+            ),
+            None if !self.data.categorical[feature]
+                && best.as_ref().is_some_and(|b| b.proxy >= ceiling) =>
+            {
+                self.varies_in_rows(feature, (start, end))
             }
-            n_visited += 1;
-            let mut f_j = criterion::rand_int(&mut self.rand, n_drawn, f_i - n_found);
-            if f_j < n_known {
-                self.features.swap(n_drawn, f_j);
-                n_drawn += 1;
-                continue;
-            }
-            f_j += n_found;
-            let feature = self.features[f_j];
-            let varies = match &hist {
-                Some(h) => self.search(
-                    feature,
-                    (&h.e, h.range(feature)),
-                    node,
-                    n_node,
-                    (&mut sums, &mut best),
-                ),
-                None if !self.data.categorical[feature]
-                    && best.as_ref().is_some_and(|b| b.proxy >= ceiling) =>
-                {
-                    self.varies_in_rows(feature, (start, end))
-                }
-                None => self.search_rows(feature, (start, end), node, (&mut sums, &mut best)),
-            };
-            if !varies {
-                self.features.swap(f_j, n_total);
-                n_found += 1;
-                n_total += 1;
-                continue;
-            }
-            f_i -= 1;
-            self.features.swap(f_i, f_j);
-        }
+            None => self.search_rows(feature, (start, end), node, (&mut sums, &mut best)),
+        });
+        self.draw = draw;
         self.sums = sums;
-        self.features[..n_known].copy_from_slice(&self.constant_features[..n_known]);
-        self.constant_features[n_known..n_known + n_found]
-            .copy_from_slice(&self.features[n_known..n_known + n_found]);
-        *n_constant = n_total;
         let Some(b) = best else {
             self.scratch = scratch;
             if let Some(h) = hist {
@@ -455,13 +419,7 @@ impl NodeSplitter for HistSplitter<'_> {
         // Histograms for the children that may be split: the smaller
         // child's from its rows, the larger's by subtraction.
         let w_left = s.w_left;
-        let may_split = |n: usize, w: f64, imp: f64| {
-            children_may_split
-                && n >= self.min_samples_split
-                && n >= 2 * self.min_samples_leaf
-                && w >= 2.0 * self.min_weight_leaf
-                && imp > f64::EPSILON
-        };
+        let may_split = |n: usize, w: f64, imp: f64| !lim.stops(at.depth + 1, n, w, imp);
         let left_splits = may_split(pos - start, w_left, impurity_left);
         let right_splits = may_split(end - pos, w_right, impurity_right);
         let ((small, small_splits), (large, large_splits)) = if pos - start <= end - pos {

@@ -17,7 +17,8 @@
 //! scikit-learn's Fenwick tree takes O(n log n).
 
 use crate::prefetch::{prefetch, LOOKAHEAD};
-use crate::tree::cart::build::{Best, Layout, Splitter};
+use crate::tree::cart::exact::candidate::{Best, Layout};
+use crate::tree::cart::exact::ExactSplitter;
 
 /// Per-node ranks and the buffers of the two passes.
 #[derive(Debug, Default)]
@@ -181,7 +182,7 @@ pub(crate) fn median_and_error(pairs: &mut [(f64, f64)]) -> (f64, f64) {
     (f64::NAN, 0.0)
 }
 
-impl Splitter<'_> {
+impl ExactSplitter<'_> {
     /// Weighted median and absolute error of `rows`.
     pub(super) fn absolute_error_of(&self, rows: impl Iterator<Item = u32>) -> (f64, f64) {
         let t = self.data.targets.expect("regression");
@@ -228,7 +229,7 @@ impl Splitter<'_> {
         lay: &Layout,
         end: usize,
     ) {
-        let order = &self.sorted[feature];
+        let order = &self.orders.sorted[feature];
         let m = end - lay.start;
         let sample = |k: usize| order[lay.at(lay.start + k)] as usize;
         let weight = |smp: usize| if UNIT { 1.0 } else { self.data.weights[smp] };
@@ -277,7 +278,7 @@ impl Splitter<'_> {
     /// Searches `feature` (numeric, its order shown) in the node
     /// `start..end` whose samples missing it sit at `end_nm..end`, by the
     /// absolute error; the candidates and kept best of
-    /// [`Splitter::scan_present`] and [`Splitter::scan_missing`].
+    /// [`ExactSplitter::scan_present`] and [`ExactSplitter::scan_missing`].
     pub(super) fn scan_absolute(
         &mut self,
         feature: usize,
@@ -304,7 +305,7 @@ impl Splitter<'_> {
                 let k = p - start;
                 let w_left = s.prefix_w[k - 1];
                 let w_right = w_node - w_left;
-                if w_left < self.min_weight_leaf || w_right < self.min_weight_leaf {
+                if w_left < self.leaf.min_weight || w_right < self.leaf.min_weight {
                     continue;
                 }
                 // scikit-learn's proxy: −w_R·impurity_R − w_L·impurity_L.
