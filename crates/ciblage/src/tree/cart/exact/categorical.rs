@@ -124,7 +124,8 @@ impl ExactSplitter<'_> {
         } else {
             criterion::children_impurity(self.criterion, &s, sq_left)
         };
-        let improvement = self.improvement(&s, impurity, (impurity_left, impurity_right));
+        let improvement =
+            criterion::improvement(&s, self.w_total, impurity, (impurity_left, impurity_right));
         Split {
             feature,
             threshold: -2.0,

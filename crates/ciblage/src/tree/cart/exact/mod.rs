@@ -22,7 +22,7 @@ mod split;
 mod top;
 
 use crate::prefetch::prefetch;
-use crate::tree::cart::exact::absolute::AbsoluteScratch;
+use crate::tree::cart::exact::absolute::{median_error_of, AbsoluteScratch};
 use crate::tree::cart::exact::orders::Orders;
 use crate::tree::cart::exact::top::TopRows;
 use crate::tree::cart::growth::{depth_first, NodeSplitter, NodeToSplit, Pending};
@@ -279,6 +279,19 @@ impl<'a> ExactSplitter<'a> {
             value,
             sums,
         }
+    }
+
+    /// Weighted median and absolute error of `rows`.
+    fn absolute_error_of(&self, rows: impl Iterator<Item = u32>) -> (f64, f64) {
+        median_error_of(self.data, rows)
+    }
+
+    /// Ranks the targets of the node `start..end` (before its features are
+    /// searched by the absolute error).
+    fn rank_node(&mut self, start: usize, end: usize) {
+        let mut scratch = std::mem::take(&mut self.absolute);
+        scratch.rank(self.data, self.node_samples(start, end));
+        self.absolute = scratch;
     }
 
     /// Asks for the weight and label of `sample` ahead of their use.

@@ -403,4 +403,64 @@ impl ExactSplitter<'_> {
         let proxy = criterion::proxy(self.criterion, s);
         best.is_none_or(|b| proxy > b.proxy).then_some(proxy)
     }
+
+    /// Searches `feature` (numeric, its order shown) in the node
+    /// `start..end` whose samples missing it sit at `end_nm..end`, by the
+    /// absolute error; the candidates and kept best of
+    /// [`ExactSplitter::scan_present`] and [`ExactSplitter::scan_missing`].
+    pub(super) fn scan_absolute(
+        &mut self,
+        feature: usize,
+        (start, end_nm, end): (usize, usize, usize),
+        w_node: f64,
+        best: &mut Option<Best>,
+    ) {
+        let mut s = std::mem::take(&mut self.absolute);
+        let n_missing = end - end_nm;
+        let passes: &[bool] = if n_missing == 0 {
+            &[false]
+        } else {
+            &[false, true]
+        };
+        for &missing_first in passes {
+            let lay = Layout {
+                start,
+                end_nm,
+                n_missing,
+                missing_first,
+            };
+            s.passes(
+                self.data,
+                &self.orders.sorted[feature],
+                self.unit_weights,
+                (&lay, end),
+            );
+            for (p, threshold) in self.layout_candidates(feature, lay, end) {
+                let k = p - start;
+                let w_left = s.prefix_w[k - 1];
+                let w_right = w_node - w_left;
+                if w_left < self.leaf.min_weight || w_right < self.leaf.min_weight {
+                    continue;
+                }
+                // scikit-learn's proxy: −w_R·impurity_R − w_L·impurity_L.
+                let proxy =
+                    -w_right * (s.suffix[k] / w_right) - w_left * (s.prefix[k - 1] / w_left);
+                if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+                    *best = Some(Best {
+                        proxy,
+                        feature,
+                        threshold,
+                        // Without missing samples, scikit-learn's flag.
+                        missing_left: if n_missing == 0 {
+                            k > end - p
+                        } else {
+                            missing_first
+                        },
+                        categories: None,
+                    });
+                }
+            }
+        }
+        self.absolute = s;
+    }
 }

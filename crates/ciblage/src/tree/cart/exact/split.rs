@@ -93,7 +93,12 @@ impl ExactSplitter<'_> {
             }
             _ => criterion::children_impurity(self.criterion, &sums, 0.0),
         };
-        let improvement = self.improvement(&sums, impurity, (impurity_left, impurity_right));
+        let improvement = criterion::improvement(
+            &sums,
+            self.w_total,
+            impurity,
+            (impurity_left, impurity_right),
+        );
         self.partition(feature, start, start + below, (end_nm, moved), end);
         self.hide(feature);
         Some(Split {
@@ -106,19 +111,6 @@ impl ExactSplitter<'_> {
             impurity_right,
             improvement,
         })
-    }
-
-    /// The weighted impurity decrease of a split of the node summed in `s`
-    /// (whose impurity is `impurity`), its children's impurities given.
-    pub(super) fn improvement(
-        &self,
-        s: &Sums,
-        impurity: f64,
-        (impurity_left, impurity_right): (f64, f64),
-    ) -> f64 {
-        let w_right = s.w_node - s.w_left;
-        (s.w_node / self.w_total)
-            * (impurity - w_right / s.w_node * impurity_right - s.w_left / s.w_node * impurity_left)
     }
 
     /// Σ w·y² of the samples read at positions `start..pos` (regression).

@@ -412,10 +412,8 @@ impl NodeSplitter for HistSplitter<'_> {
         } else {
             criterion::children_impurity(self.criterion, &s, sq_left)
         };
-        let improvement = (s.w_node / self.w_total)
-            * (impurity
-                - w_right / s.w_node * impurity_right
-                - s.w_left / s.w_node * impurity_left);
+        let improvement =
+            criterion::improvement(&s, self.w_total, impurity, (impurity_left, impurity_right));
         // Histograms for the children that may be split: the smaller
         // child's from its rows, the larger's by subtraction.
         let w_left = s.w_left;

@@ -256,6 +256,21 @@ pub(crate) fn poisson_loss(pairs: impl Iterator<Item = (f64, f64)>, sum: f64, w_
         .sum()
 }
 
+/// The weighted impurity decrease of a split (scikit-learn's
+/// `impurity_improvement`): the node summed in `s`, of impurity
+/// `impurity`, its children of impurities `(impurity_left,
+/// impurity_right)`, all samples weighing `w_total`.
+pub(crate) fn improvement(
+    s: &Sums,
+    w_total: f64,
+    impurity: f64,
+    (impurity_left, impurity_right): (f64, f64),
+) -> f64 {
+    let w_right = s.w_node - s.w_left;
+    (s.w_node / w_total)
+        * (impurity - w_right / s.w_node * impurity_right - s.w_left / s.w_node * impurity_left)
+}
+
 /// Poisson impurities of two children from their losses.
 pub(crate) fn poisson_children(s: &Sums, loss_left: f64, loss_right: f64) -> (f64, f64) {
     let w_right = s.w_node - s.w_left;
