@@ -14,6 +14,13 @@
 //! (up to the rounding of regression sums). Histograms are built feature by
 //! feature on all threads; each sum runs in row order, so results do not
 //! depend on the number of threads.
+//!
+//! Its parts: the binning ([`bins`]), the rows in node order ([`rows`]),
+//! the histograms' building ([`build`]), the search on bins ([`search`])
+//! or, in small nodes, on rows ([`small`], [`row_search`]), and
+//! categorical features ([`categorical`]). It depends on the shared pieces
+//! and implements the growth's splitter interfaces: the subtrees of its
+//! small nodes grow apart (see `growth::subtrees`).
 
 use foldhash::fast::FixedState;
 use hashbrown::HashMap;

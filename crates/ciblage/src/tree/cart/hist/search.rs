@@ -66,8 +66,7 @@ impl HistSplitter<'_> {
         current: &mut Option<f64>,
         found: &mut Option<(usize, f64, usize)>,
     ) {
-        let limits = (self.leaf.min_samples, self.leaf.min_weight);
-        let Some(proxy) = criterion::limited_proxy(self.criterion, s, (n_left, n_right), limits)
+        let Some(proxy) = criterion::limited_proxy(self.criterion, s, (n_left, n_right), self.leaf)
         else {
             return;
         };

@@ -83,7 +83,6 @@ pub(crate) fn best_subset(
     s.left.iter_mut().for_each(|v| *v = 0.0);
     s.w_left = 0.0;
     let mut n_left = 0;
-    let limits = (leaf.min_samples, leaf.min_weight);
     let mut best: Option<(f64, usize, usize)> = None; // proxy, prefix length, n_left
     for (j, &i) in order.iter().enumerate().take(n - 1) {
         n_left += cats.count[i] as usize;
@@ -95,7 +94,7 @@ pub(crate) fn best_subset(
         {
             *l += v;
         }
-        let Some(proxy) = criterion::limited_proxy(c, &s, (n_left, n_node - n_left), limits) else {
+        let Some(proxy) = criterion::limited_proxy(c, &s, (n_left, n_node - n_left), leaf) else {
             continue;
         };
         if best.is_none_or(|b| proxy > b.0) {

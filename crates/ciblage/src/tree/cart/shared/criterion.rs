@@ -5,6 +5,7 @@
 use smallvec::SmallVec;
 
 use crate::tree::cart::params::CartCriterion;
+use crate::tree::cart::shared::limits::LeafLimits;
 
 /// Per-class weights (classification) or Σwy (regression) of a node: held
 /// inline for up to four classes, so that no node allocates for them.
@@ -192,18 +193,18 @@ pub(crate) fn may_beat_squared(
     !(products < bound * (1.0 - 1e-12) && bound >= 1e-200)
 }
 
-/// The proxy of a candidate split, or `None` when a child would hold fewer
-/// than `min_samples_leaf` samples or less than `min_weight_leaf` weight.
+/// The proxy of a candidate split, or `None` when a child would be
+/// smaller than the leaf limits allow.
 pub(crate) fn limited_proxy(
     c: CartCriterion,
     s: &Sums,
     (n_left, n_right): (usize, usize),
-    (min_samples_leaf, min_weight_leaf): (usize, f64),
+    leaf: LeafLimits,
 ) -> Option<f64> {
-    let too_small = n_left < min_samples_leaf
-        || n_right < min_samples_leaf
-        || s.w_left < min_weight_leaf
-        || s.w_node - s.w_left < min_weight_leaf;
+    let too_small = n_left < leaf.min_samples
+        || n_right < leaf.min_samples
+        || s.w_left < leaf.min_weight
+        || s.w_node - s.w_left < leaf.min_weight;
     (!too_small).then(|| proxy(c, s))
 }
 
