@@ -108,7 +108,7 @@ pub(crate) fn evaluate<S: NodeSplitter>(
             summary: &summary,
         };
         match sp.node_split(&at, lim, &mut node.n_constant) {
-            Some(s) if lim.refuses(&s, end) => {
+            Some(s) if lim.refuses((s.pos, s.improvement), end) => {
                 for (a, b) in sp.children(start, end, s.pos) {
                     sp.forget(a, b);
                 }

@@ -1,7 +1,7 @@
 //! The histogram splitter: every feature is cut once into at most
 //! `max_bins` bins (its distinct values when there are few, else quantiles
 //! of a sample of up to 200,000 rows; missing values in a bin of their
-//! own), and each node of [`small::SMALL_ROWS`] rows or more is searched
+//! own), and each node of [`SMALL_ROWS`] rows or more is searched
 //! on per-bin sums instead of sorted samples. A node's histograms are built
 //! from its rows for the smaller child only; the larger child's are the
 //! parent's minus the smaller's. Smaller nodes are searched from their rows,
@@ -22,14 +22,13 @@
 //! and implements the growth's splitter interfaces: the subtrees of its
 //! small nodes grow apart (see `growth::subtrees`).
 
-use foldhash::fast::FixedState;
-use hashbrown::HashMap;
-
 use rayon::prelude::*;
 
 mod bins;
 mod build;
 mod categorical;
+mod hists;
+mod keys;
 mod row_search;
 mod rows;
 mod search;
@@ -44,113 +43,12 @@ use crate::tree::cart::shared::draw::FeatureDraw;
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
 pub(crate) use bins::bin_features;
 use bins::{FeatureBins, MISSING};
+use hists::{FeatureHist, HistScratch, HistStore, NodeHist};
+use keys::{SmallKeys, SMALL_ROWS};
 pub(crate) use rows::NodeRows;
-use small::SMALL_ROWS;
 
 /// Rows × features from which a node's histograms are built on all threads.
 const PARALLEL_CELLS: usize = 1 << 16;
-
-/// Per-bin sums of one feature in one node, for the bins holding rows
-/// only, ascending (the missing-value bin, numbered after the others,
-/// last): bin number, rows, weight and criterion sums (`width` per bin).
-#[derive(Clone, Default)]
-struct FeatureHist {
-    bin: Vec<u16>,
-    count: Vec<u32>,
-    w: Vec<f64>,
-    stat: Vec<f64>,
-}
-
-impl FeatureHist {
-    fn len(&self) -> usize {
-        self.bin.len()
-    }
-
-    fn push(&mut self, bin: u16, count: u32, w: f64, stat: &[f64]) {
-        self.bin.push(bin);
-        self.count.push(count);
-        self.w.push(w);
-        self.stat.extend_from_slice(stat);
-    }
-}
-
-/// The histograms of every feature in one node, back to back: feature
-/// `f`'s entries are `start[f]..start[f + 1]`.
-#[derive(Clone, Default)]
-struct NodeHist {
-    start: Vec<usize>,
-    e: FeatureHist,
-}
-
-/// Buffers reused from node to node: dense per-bin sums (zero between
-/// uses).
-#[derive(Default)]
-struct HistScratch {
-    count: Vec<u32>,
-    w: Vec<f64>,
-    stat: Vec<f64>,
-}
-
-impl NodeHist {
-    fn clear(&mut self) {
-        self.start.clear();
-        self.start.push(0);
-        self.e.bin.clear();
-        self.e.count.clear();
-        self.e.w.clear();
-        self.e.stat.clear();
-    }
-
-    fn range(&self, f: usize) -> std::ops::Range<usize> {
-        self.start[f]..self.start[f + 1]
-    }
-
-    /// Becomes `self − small`, where `small` holds a subset of the rows;
-    /// bins left without rows are dropped (entries move down in place).
-    fn subtract(&mut self, small: &Self, width: usize) {
-        let (a, b) = (&mut self.e, &small.e);
-        let mut to = 0;
-        let mut from = 0;
-        for f in 0..self.start.len() - 1 {
-            let mut j = small.start[f];
-            let j_end = small.start[f + 1];
-            let end = self.start[f + 1];
-            self.start[f] = to;
-            while from < end {
-                let (mut count, mut w) = (a.count[from], a.w[from]);
-                let matched = j < j_end && b.bin[j] == a.bin[from];
-                if matched {
-                    count -= b.count[j];
-                    w -= b.w[j];
-                }
-                if count > 0 {
-                    a.bin[to] = a.bin[from];
-                    a.count[to] = count;
-                    a.w[to] = w;
-                    for k in 0..width {
-                        let v = a.stat[from * width + k];
-                        a.stat[to * width + k] = if matched {
-                            v - b.stat[j * width + k]
-                        } else {
-                            v
-                        };
-                    }
-                    to += 1;
-                }
-                j += usize::from(matched);
-                from += 1;
-            }
-        }
-        *self
-            .start
-            .last_mut()
-            .expect("one end per feature and one start") = to;
-        a.bin.truncate(to);
-        a.count.truncate(to);
-        a.w.truncate(to);
-        a.stat.truncate(to * width);
-    }
-}
 
 /// The best split found so far in a node.
 struct Best {
@@ -171,12 +69,10 @@ pub(crate) struct HistSplitter<'a> {
     criterion: CartCriterion,
     bins: &'a [FeatureBins],
     rows: NodeRows,
-    /// Histograms kept for nodes waiting to be split, by their range.
-    hists: HashMap<(usize, usize), NodeHist, FixedState>,
-    /// Histogram buffers no longer in use.
-    spare: Vec<NodeHist>,
+    /// Histograms kept for nodes waiting to be split, and buffers.
+    hists: HistStore,
     /// Sorted keys of the small nodes.
-    small: small::SmallKeys,
+    small: SmallKeys,
     draw: FeatureDraw,
     leaf: LeafLimits,
     w_total: f64,
@@ -187,7 +83,6 @@ pub(crate) struct HistSplitter<'a> {
     /// its keys and not moved.
     depth_first: bool,
     width: usize,
-    scratch: HistScratch,
     /// Running sums of the split search.
     sums: Sums,
 }
@@ -214,16 +109,14 @@ impl<'a> HistSplitter<'a> {
             criterion,
             bins,
             rows,
-            hists: HashMap::default(),
-            spare: Vec::new(),
-            small: small::SmallKeys::default(),
+            hists: HistStore::default(),
+            small: SmallKeys::default(),
             draw,
             leaf,
             w_total,
             unit_weights,
             depth_first,
             width,
-            scratch: HistScratch::default(),
             sums: Sums::zero(width),
         }
     }
@@ -260,16 +153,14 @@ impl SubtreeSplitter for HistSplitter<'_> {
             criterion: self.criterion,
             bins: self.bins,
             rows: self.rows.subset(start, end),
-            hists: HashMap::default(),
-            spare: Vec::new(),
-            small: small::SmallKeys::default(),
+            hists: HistStore::default(),
+            small: SmallKeys::default(),
             draw: self.draw.fork(seed),
             leaf: self.leaf,
             w_total: self.w_total,
             unit_weights: self.unit_weights,
             depth_first: true,
             width: self.width,
-            scratch: HistScratch::default(),
             sums: Sums::zero(self.width),
         }
     }
@@ -313,9 +204,7 @@ impl NodeSplitter for HistSplitter<'_> {
         if end - start < SMALL_ROWS {
             return;
         }
-        if let Some(h) = self.hists.remove(&(start, end)) {
-            self.spare.push(h);
-        }
+        self.hists.forget((start, end));
     }
 
     fn node_split(
@@ -328,15 +217,15 @@ impl NodeSplitter for HistSplitter<'_> {
         let n_node = end - start;
         // Small nodes are searched from their rows; the others from their
         // histograms (kept by the parent, or built now).
-        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut scratch = std::mem::take(&mut self.hists.scratch);
         let hist = if n_node < SMALL_ROWS {
             self.small_keys_for((start, end));
             None
         } else {
-            Some(match self.hists.remove(&(start, end)) {
+            Some(match self.hists.take((start, end)) {
                 Some(h) => h,
                 None => {
-                    let mut h = self.spare.pop().unwrap_or_default();
+                    let mut h = self.hists.buffer();
                     self.build_into((start, end), &mut h, &mut scratch);
                     h
                 }
@@ -347,12 +236,8 @@ impl NodeSplitter for HistSplitter<'_> {
         // Tiny nodes (squared error): the best any split can do, when one
         // split alone does it (with the rounding of another order of sums
         // allowed for).
-        let ceiling = if hist.is_none()
-            && self.criterion == CartCriterion::SquaredError
-            && n_node <= row_search::BOUNDED_ROWS
-        {
-            self.best_possible_squared((start, end))
-                .map_or(f64::INFINITY, |u| u * (1.0 - 1e-12))
+        let ceiling = if hist.is_none() {
+            self.ceiling((start, end))
         } else {
             f64::INFINITY
         };
@@ -375,9 +260,9 @@ impl NodeSplitter for HistSplitter<'_> {
         self.draw = draw;
         self.sums = sums;
         let Some(b) = best else {
-            self.scratch = scratch;
+            self.hists.scratch = scratch;
             if let Some(h) = hist {
-                self.spare.push(h);
+                self.hists.give_back(h);
             }
             return None;
         };
@@ -436,24 +321,24 @@ impl NodeSplitter for HistSplitter<'_> {
         let keep_small = small_splits && small.1 - small.0 >= SMALL_ROWS;
         if let Some(mut hist) = hist {
             if keep_small || keep_large {
-                let mut small_hist = self.spare.pop().unwrap_or_default();
+                let mut small_hist = self.hists.buffer();
                 self.build_into(small, &mut small_hist, &mut scratch);
                 if keep_large {
                     hist.subtract(&small_hist, self.width);
-                    self.hists.insert(large, hist);
+                    self.hists.keep(large, hist);
                 } else {
-                    self.spare.push(hist);
+                    self.hists.give_back(hist);
                 }
                 if keep_small {
-                    self.hists.insert(small, small_hist);
+                    self.hists.keep(small, small_hist);
                 } else {
-                    self.spare.push(small_hist);
+                    self.hists.give_back(small_hist);
                 }
             } else {
-                self.spare.push(hist);
+                self.hists.give_back(hist);
             }
         }
-        self.scratch = scratch;
+        self.hists.scratch = scratch;
         Some(Split {
             feature: b.feature,
             threshold: b.threshold,

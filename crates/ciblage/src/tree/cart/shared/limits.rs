@@ -3,7 +3,6 @@
 //! histogram splitter of the children whose histograms it may keep.
 
 use crate::interrupt::Interrupt;
-use crate::tree::cart::shared::data::Split;
 
 /// Smallest children a split may make (read in the splitters' inner
 /// loops: a copy each).
@@ -46,10 +45,12 @@ impl Limits {
             || impurity <= f64::EPSILON
     }
 
-    /// Whether the best split found for the node ending at `end` is refused
-    /// (it moves nothing, or improves too little).
-    pub(crate) fn refuses(&self, split: &Split, end: usize) -> bool {
-        split.pos >= end || split.improvement + f64::EPSILON < self.min_impurity_decrease
+    /// Whether the best split found for the node ending at `end`, sending
+    /// the samples before `pos` left and improving the weighted impurity
+    /// by `improvement`, is refused (it moves nothing, or improves too
+    /// little).
+    pub(crate) fn refuses(&self, (pos, improvement): (usize, f64), end: usize) -> bool {
+        pos >= end || improvement + f64::EPSILON < self.min_impurity_decrease
     }
 }
 
