@@ -27,7 +27,7 @@ use crate::tree::cart::exact::orders::Orders;
 use crate::tree::cart::exact::top::TopRows;
 use crate::tree::cart::growth::{depth_first, NodeSplitter, NodeToSplit, Pending};
 use crate::tree::cart::params::CartCriterion;
-use crate::tree::cart::shared::criterion::{ClassSums, Sums};
+use crate::tree::cart::shared::criterion::{self, ClassSums, Sums};
 use crate::tree::cart::shared::data::{NodeSummary, Split, TrainSet};
 use crate::tree::cart::shared::draw::FeatureDraw;
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
@@ -270,12 +270,7 @@ impl<'a> ExactSplitter<'a> {
         }
         NodeSummary {
             w: sums.w_node,
-            impurity: crate::tree::cart::shared::criterion::impurity(
-                self.criterion,
-                &sums.total,
-                sums.sq_total,
-                sums.w_node,
-            ),
+            impurity: criterion::impurity(self.criterion, &sums.total, sums.sq_total, sums.w_node),
             value,
             sums,
         }
@@ -312,7 +307,7 @@ impl<'a> ExactSplitter<'a> {
     /// Σ w·y·ln(y/ȳ) of `samples`, ȳ = `sum / w` (Poisson).
     fn poisson_loss(&self, samples: &[u32], sum: f64, w: f64) -> f64 {
         let t = self.data.targets.expect("regression");
-        crate::tree::cart::shared::criterion::poisson_loss(
+        criterion::poisson_loss(
             samples
                 .iter()
                 .map(|&s| (self.data.weights[s as usize], t[s as usize])),
