@@ -7,14 +7,13 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use ndarray::ArrayView2;
 
 use crate::error::{CiblageError, Result};
-use crate::tree::cart::best_first;
-use crate::tree::cart::bins::bin_features;
-use crate::tree::cart::build::Splitter;
-use crate::tree::cart::depth_first;
-use crate::tree::cart::hist::{HistSplitter, NodeRows};
+use crate::tree::cart::exact::{worth_releasing, ExactSplitter};
+use crate::tree::cart::growth::{best_first, depth_first, subtrees, NodeSplitter, Pending};
+use crate::tree::cart::hist::{bin_features, HistSplitter, NodeRows};
 use crate::tree::cart::params::{CartCriterion, CartSplitter, CartValidParams};
-use crate::tree::cart::partition::worth_releasing;
-use crate::tree::cart::splitter::{NodeSplitter, TrainSet};
+use crate::tree::cart::shared::data::TrainSet;
+use crate::tree::cart::shared::draw::FeatureDraw;
+use crate::tree::cart::shared::limits::{LeafLimits, Limits};
 use crate::tree::cart::tree::CartTree;
 use crate::tree::inputs::{
     check_class_codes, check_finite_target, check_sample_weight, check_target_sums,
@@ -290,98 +289,75 @@ impl CartValidParams {
         let mut data = data.reborrow();
         let p = &self.params;
         let w_total: f64 = data.weights.iter().sum();
-        let min_weight_leaf = p.min_weight_fraction_leaf * w_total;
-        let max_features = p.max_features.unwrap_or(data.d);
+        let lim = self.limits(p.min_weight_fraction_leaf * w_total);
+        let draw = FeatureDraw::new(data.d, p.max_features.unwrap_or(data.d), p.seed);
+        let mut t = CartTree::empty(p.criterion, data.d, data.n_classes);
         match p.splitter {
             CartSplitter::Exact if p.max_leaf_nodes.is_none() && !self.presort_whole => {
                 // Depth first: from the top, presorting only subtrees of at
                 // most a quarter of the samples.
-                let mut sp = Splitter::from_top(
-                    &data,
-                    p.criterion,
-                    p.seed,
-                    (p.min_samples_leaf, min_weight_leaf),
-                    max_features,
-                );
-                let mut t = CartTree::empty(p.criterion, data.d, data.n_classes);
-                let limits = self.depth_first_limits(min_weight_leaf);
-                let root = depth_first::Pending::root(sp.samples());
-                depth_first::grow(&mut sp, &mut t, &limits, root, |sp, t, node| {
-                    sp.grow_presorted(t, &limits, node)
+                let mut sp = ExactSplitter::from_top(&data, p.criterion, (lim.leaf, draw));
+                let root = Pending::root(sp.samples());
+                depth_first::grow(&mut sp, &mut t, &lim, root, |sp, t, node| {
+                    sp.grow_presorted(t, &lim, node)
                 });
-                t
             }
             CartSplitter::Exact => {
-                let mut sp = Splitter::new(
-                    &data,
-                    p.criterion,
-                    p.seed,
-                    p.min_samples_leaf,
-                    min_weight_leaf,
-                    max_features,
-                    p.max_leaf_nodes.is_none() && worth_releasing(data.n, data.d, p.max_depth),
-                );
                 // Grown depth first, finished subtrees free their part of
                 // the sorted orders.
-                sp.mirror = p.max_leaf_nodes.is_none();
-                self.grow_with(&mut sp, &data, min_weight_leaf)
+                let depth_first = p.max_leaf_nodes.is_none();
+                let releasing = depth_first && worth_releasing(data.n, data.d, p.max_depth);
+                let mut sp = ExactSplitter::presorted(
+                    &data,
+                    p.criterion,
+                    (lim.leaf, draw),
+                    (depth_first, releasing),
+                );
+                self.grow_with(&mut sp, &mut t, &lim);
             }
             CartSplitter::Histogram { max_bins } => {
                 let (codes, bins) = bin_features(&data, usize::from(max_bins));
                 let rows = NodeRows::new(&data, codes);
                 // The rows hold their weights from now on.
                 data.weights = Vec::new();
+                let depth_first = p.max_leaf_nodes.is_none();
                 let mut sp = HistSplitter::new(
                     &data,
                     (rows, &bins),
                     p.criterion,
-                    p.seed,
-                    (p.min_samples_split, p.min_samples_leaf, min_weight_leaf),
-                    (max_features, p.max_leaf_nodes.is_none()),
+                    (lim.leaf, draw),
+                    depth_first,
                 );
-                if p.max_leaf_nodes.is_some() || self.single_stream {
-                    return self.grow_with(&mut sp, &data, min_weight_leaf);
+                if depth_first && !self.single_stream {
+                    subtrees::grow(sp, &mut t, &lim, p.seed);
+                } else {
+                    self.grow_with(&mut sp, &mut t, &lim);
                 }
-                let mut t = CartTree::empty(p.criterion, data.d, data.n_classes);
-                let limits = self.depth_first_limits(min_weight_leaf);
-                depth_first::grow_hist(sp, &mut t, &limits, p.seed);
-                t
             }
         }
-    }
-
-    fn grow_with(
-        &self,
-        sp: &mut impl NodeSplitter,
-        data: &TrainSet<'_>,
-        min_weight_leaf: f64,
-    ) -> CartTree {
-        let p = &self.params;
-        let mut t = CartTree::empty(p.criterion, data.d, data.n_classes);
-        if let Some(max_leaf_nodes) = p.max_leaf_nodes {
-            let limits = self.depth_first_limits(min_weight_leaf);
-            let n = sp.samples();
-            best_first::grow(sp, &mut t, (&limits, max_leaf_nodes), n);
-            return t;
-        }
-        let root = depth_first::Pending::root(sp.samples());
-        depth_first::grow(
-            sp,
-            &mut t,
-            &self.depth_first_limits(min_weight_leaf),
-            root,
-            |_, _, _| false,
-        );
         t
     }
 
-    fn depth_first_limits(&self, min_weight_leaf: f64) -> depth_first::Limits {
+    /// Grows `t` (empty) best first under `max_leaf_nodes`, else depth
+    /// first.
+    fn grow_with(&self, sp: &mut impl NodeSplitter, t: &mut CartTree, lim: &Limits) {
+        let n = sp.samples();
+        match self.params.max_leaf_nodes {
+            Some(max_leaf_nodes) => best_first::grow(sp, t, (lim, max_leaf_nodes), n),
+            None => depth_first::grow(sp, t, lim, Pending::root(n), |_, _, _| false),
+        }
+    }
+
+    /// The growth limits, the leaves' least weight being `min_weight_leaf`.
+    fn limits(&self, min_weight_leaf: f64) -> Limits {
         let p = &self.params;
-        depth_first::Limits {
-            max_depth: p.max_depth.unwrap_or(usize::MAX),
+        Limits {
+            max_depth: p.max_depth,
             min_samples_split: p.min_samples_split,
-            min_samples_leaf: p.min_samples_leaf,
-            min_weight_leaf,
+            leaf: LeafLimits {
+                min_samples: p.min_samples_leaf,
+                min_weight: min_weight_leaf,
+            },
             min_impurity_decrease: p.min_impurity_decrease,
             interrupt: p.interrupt.clone(),
         }

@@ -14,26 +14,17 @@
 //! # Ok::<(), ciblage::CiblageError>(())
 //! ```
 
-mod absolute;
-mod best_first;
-mod bins;
-mod build;
-mod categorical;
-mod criterion;
 mod cv;
 mod cv_fold;
 mod cv_shuffle;
-mod depth_first;
+mod exact;
 mod export;
 mod fit;
+mod growth;
 mod hist;
 mod params;
-mod partition;
 mod persist;
-mod piece;
-mod scan;
-mod splitter;
-mod top;
+mod shared;
 mod tree;
 mod values;
 

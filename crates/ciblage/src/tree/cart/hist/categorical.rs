@@ -1,12 +1,14 @@
-//! Categorical splits in the histogram splitter: bins of categories ordered
-//! as the exact splitter orders categories, the best prefix taken.
+//! Categorical features in the histogram splitter: a feature's bins are its
+//! categories (the missing values' bin last), searched by the shared subset
+//! search (see [`crate::tree::cart::shared::categorical`]).
 
 use super::*;
+use crate::tree::cart::shared::categorical::{best_subset, CategoryStats};
 
 impl HistSplitter<'_> {
-    /// Categorical feature: bins (categories, missing values as one more)
-    /// ordered by mean target, the best prefix kept — the exact splitter's
-    /// rule (see the `categorical` module).
+    /// Searches categorical feature `f` on its histogram entries `range`
+    /// (bin order: category codes ascending, missing last); updates `best`.
+    /// Returns false when the feature is constant in the node.
     pub(super) fn search_categorical(
         &self,
         f: usize,
@@ -15,83 +17,47 @@ impl HistSplitter<'_> {
         n_node: usize,
         best: &mut Option<Best>,
     ) -> bool {
-        if range.len() < 2 {
-            return false;
-        }
         let nb = self.bins[f].len();
         let k = self.width;
-        let class = match (self.criterion, k) {
-            (c, _) if c.is_regression() => 0,
-            (_, 2) => 1,
-            _ => (0..k).fold(0, |b, j| {
-                if node.sums.total[j] > node.sums.total[b] {
-                    j
-                } else {
-                    b
-                }
-            }),
+        let is_missing = |i: usize| usize::from(h.bin[i]) == nb;
+        let cats = CategoryStats {
+            count: &h.count[range.clone()],
+            w: &h.w[range.clone()],
+            stat: &h.stat[range.start * k..range.end * k],
+            has_missing: !range.is_empty() && is_missing(range.end - 1),
         };
-        let key = |i: usize| {
-            if h.w[i] > 0.0 {
-                h.stat[i * k + class] / h.w[i]
-            } else {
-                0.0
+        let Some(found) = best_subset(self.criterion, self.leaf, &node.sums, &cats, n_node) else {
+            return false;
+        };
+        let Some(c) = found else {
+            return true;
+        };
+        if best.as_ref().is_none_or(|x| c.proxy > x.proxy) {
+            let (left, right) = c.sides();
+            let entry = |j: usize| range.start + j;
+            let mut left_bins = vec![false; nb + 1];
+            for &j in &left {
+                left_bins[usize::from(h.bin[entry(j)])] = true;
             }
-        };
-        let mut order: Vec<usize> = range.clone().collect();
-        // Entries are in bin order (category codes ascending, missing last).
-        order.sort_by(|&a, &b| key(a).total_cmp(&key(b)).then(a.cmp(&b)));
-        let mut s = node.sums.clone();
-        let mut n_left = 0;
-        let mut found: Option<(f64, usize, usize)> = None;
-        for (j, &i) in order.iter().enumerate().take(order.len() - 1) {
-            self.take_bin(&mut s, &mut n_left, h, i);
-            let limits = (self.min_samples_leaf, self.min_weight_leaf);
-            let Some(proxy) =
-                criterion::limited_proxy(self.criterion, &s, (n_left, n_node - n_left), limits)
-            else {
-                continue;
+            left_bins[nb] = c.missing_left;
+            let codes = |side: Vec<usize>| -> Vec<u32> {
+                let mut codes: Vec<u32> = side
+                    .into_iter()
+                    .map(entry)
+                    .filter(|&i| !is_missing(i))
+                    .map(|i| self.bins[f].lo[usize::from(h.bin[i])] as u32)
+                    .collect();
+                codes.sort_unstable();
+                codes
             };
-            if found.is_none_or(|x| proxy > x.0) {
-                found = Some((proxy, j + 1, n_left));
-            }
-        }
-        if let Some((proxy, prefix, n_left)) = found {
-            if best.as_ref().is_none_or(|x| proxy > x.proxy) {
-                let code = |i: usize| self.bins[f].lo[usize::from(h.bin[i])] as u32;
-                let is_missing = |i: usize| usize::from(h.bin[i]) == nb;
-                let mut left_bins = vec![false; nb + 1];
-                let (mut left, mut right) = (Vec::new(), Vec::new());
-                for (j, &i) in order.iter().enumerate() {
-                    if j < prefix {
-                        left_bins[usize::from(h.bin[i])] = true;
-                    }
-                    if !is_missing(i) {
-                        if j < prefix {
-                            left.push(code(i))
-                        } else {
-                            right.push(code(i))
-                        }
-                    }
-                }
-                left.sort_unstable();
-                right.sort_unstable();
-                let has_missing = order.iter().any(|&i| is_missing(i));
-                let missing_left = if has_missing {
-                    left_bins[nb]
-                } else {
-                    n_left > n_node - n_left
-                };
-                left_bins[nb] = missing_left;
-                *best = Some(Best {
-                    proxy,
-                    feature: f,
-                    threshold: -2.0,
-                    missing_left,
-                    bin: 0,
-                    categorical: Some((left_bins, left, right)),
-                });
-            }
+            *best = Some(Best {
+                proxy: c.proxy,
+                feature: f,
+                threshold: -2.0,
+                missing_left: c.missing_left,
+                bin: 0,
+                categorical: Some((left_bins, codes(left), codes(right))),
+            });
         }
         true
     }

@@ -3,8 +3,8 @@
 //! taken at the end of each bin. The candidates, their order and their
 //! thresholds are those of the histogram search (see [`super::search`]).
 
+use super::keys::{code, row};
 use super::search::missing_side;
-use super::small::{code, row};
 use super::*;
 
 /// One pass over a feature's sorted keys.
@@ -30,7 +30,7 @@ impl RowPass<'_> {
 /// Nodes of at most this many rows bound the squared-error proxy of any
 /// split before their features are searched (see
 /// [`HistSplitter::best_possible_squared`]).
-pub(super) const BOUNDED_ROWS: usize = 8;
+const BOUNDED_ROWS: usize = 8;
 
 /// The largest squared-error proxy (`L²/w_L + R²/w_R`) of any partition of
 /// `rows` (target, weight; at least two, weights positive) into two
@@ -84,6 +84,17 @@ impl HistSplitter<'_> {
             m += 1;
         });
         best_partition_squared(&mut rows[..m])
+    }
+
+    /// Tiny nodes (squared error, at most [`BOUNDED_ROWS`] rows): the
+    /// best proxy any split can reach, when one split alone reaches it,
+    /// less the rounding of another order of sums; else infinity.
+    pub(super) fn ceiling(&self, (start, end): (usize, usize)) -> f64 {
+        if self.criterion != CartCriterion::SquaredError || end - start > BOUNDED_ROWS {
+            return f64::INFINITY;
+        }
+        self.best_possible_squared((start, end))
+            .map_or(f64::INFINITY, |u| u * (1.0 - 1e-12))
     }
 
     /// Whether numeric feature `f` varies in the node `start..end` (keys
@@ -167,7 +178,7 @@ impl HistSplitter<'_> {
             return false;
         }
         let (w_a, w_b) = (self.small.w[row(a)], self.small.w[row(b)]);
-        if self.min_samples_leaf > 1 || w_a < self.min_weight_leaf || w_b < self.min_weight_leaf {
+        if self.leaf.min_samples > 1 || w_a < self.leaf.min_weight || w_b < self.leaf.min_weight {
             return true;
         }
         let s = &node.sums;
@@ -252,7 +263,7 @@ impl HistSplitter<'_> {
         } else {
             0
         };
-        let (min_leaf, min_weight) = (self.min_samples_leaf, self.min_weight_leaf);
+        let (min_leaf, min_weight) = (self.leaf.min_samples, self.leaf.min_weight);
         let mut found = None;
         for j in 0..p.n_present {
             let (left, w_left) = take(j);
@@ -325,7 +336,7 @@ impl HistSplitter<'_> {
         } else {
             0
         };
-        let (min_leaf, min_weight) = (self.min_samples_leaf, self.min_weight_leaf);
+        let (min_leaf, min_weight) = (self.leaf.min_samples, self.leaf.min_weight);
         // Candidates leave at least `min_leaf` rows on each side: the one
         // after key j has j + 1 + n_missing_left rows left.
         let first = (min_leaf.max(1) - 1).saturating_sub(n_missing_left);

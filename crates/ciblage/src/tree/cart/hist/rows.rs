@@ -5,8 +5,8 @@
 //! child first, each side in its former order), so every pass over a node
 //! reads contiguous memory.
 
-use crate::tree::cart::bins::row_stride;
-use crate::tree::cart::splitter::TrainSet;
+use crate::tree::cart::hist::bins::row_stride;
+use crate::tree::cart::shared::data::TrainSet;
 
 /// Copies the `N`-byte row `from` to row `to` of `codes` (a fixed size: a
 /// few moves, no call).

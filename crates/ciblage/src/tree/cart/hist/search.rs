@@ -66,8 +66,7 @@ impl HistSplitter<'_> {
         current: &mut Option<f64>,
         found: &mut Option<(usize, f64, usize)>,
     ) {
-        let limits = (self.min_samples_leaf, self.min_weight_leaf);
-        let Some(proxy) = criterion::limited_proxy(self.criterion, s, (n_left, n_right), limits)
+        let Some(proxy) = criterion::limited_proxy(self.criterion, s, (n_left, n_right), self.leaf)
         else {
             return;
         };
@@ -144,7 +143,7 @@ impl HistSplitter<'_> {
         if p.missing_first {
             take(p.first + p.n_present, &mut left, &mut w_left, &mut n_left);
         }
-        let (min_leaf, min_weight) = (self.min_samples_leaf, self.min_weight_leaf);
+        let (min_leaf, min_weight) = (self.leaf.min_samples, self.leaf.min_weight);
         let mut found = None;
         for i in 0..p.n_present {
             take(p.first + i, &mut left, &mut w_left, &mut n_left);

@@ -1,4 +1,4 @@
-//! A subtree grown apart (see [`crate::tree::cart::depth_first`]), held
+//! A subtree grown apart (see [`super::subtrees`]), held
 //! compactly until it is put in its place: its nodes in preorder, the
 //! children implied by the order (a split node's left child follows it, its
 //! right child follows the left child's subtree), the split of split nodes

@@ -1,184 +1,48 @@
-//! Depth-first growth (no `max_leaf_nodes`): each node's subtree is grown
-//! before the next node, left child first, nodes numbered in preorder (as
-//! scikit-learn's depth-first builder).
-//!
-//! With the histogram splitter, the subtrees under nodes of fewer than
-//! [`SMALL_ROWS`] rows depend on nothing but their own rows: the tree above
-//! them is grown first, on the calling thread, and each of these subtrees
-//! is grown as a task of its own, on any thread, with its own feature
-//! draws (a generator seeded from the seed and the subtree's place), then
-//! put in its place. The tree is the same for any number of threads. A
-//! tree whose root is such a node grows in place, drawing features as the
-//! exact splitter does.
+//! Depth-first growth with the subtrees of small nodes grown apart: the
+//! subtrees under nodes of fewer than [`SubtreeSplitter::SMALL`] samples
+//! depend on nothing but their own samples. The tree above them is grown
+//! first, on the calling thread, and each of these subtrees is grown as a
+//! task of its own, on any thread, with its own feature draws (a generator
+//! seeded from the seed and the subtree's place), held compactly (see
+//! [`Piece`]), then put in its place. The tree is the same for any number
+//! of threads. A tree whose root is such a node grows in place, drawing
+//! features as the exact splitter does.
 
 use std::sync::Mutex;
 
-use crate::interrupt::Interrupt;
-
-use crate::tree::cart::hist::{HistSplitter, SMALL_ROWS};
-use crate::tree::cart::piece::Piece;
-use crate::tree::cart::splitter::{NodeSplitter, Split};
+use crate::tree::cart::growth::depth_first;
+use crate::tree::cart::growth::piece::Piece;
+use crate::tree::cart::growth::{NodeSplitter, Pending};
+use crate::tree::cart::shared::limits::Limits;
 use crate::tree::cart::tree::{CartTree, LEAF};
 
-/// Limits of the growth.
-pub(crate) struct Limits {
-    pub max_depth: usize,
-    pub min_samples_split: usize,
-    pub min_samples_leaf: usize,
-    pub min_weight_leaf: f64,
-    pub min_impurity_decrease: f64,
-    /// Once set, every node is a leaf: the growth ends fast and the fit
-    /// returns an error instead of the tree.
-    pub interrupt: Interrupt,
+/// A splitter whose small nodes' subtrees can grow apart.
+pub(crate) trait SubtreeSplitter: NodeSplitter + Send {
+    /// Nodes of fewer samples have their subtrees grown apart.
+    const SMALL: usize;
+    /// A splitter for the subtree of the node `start..end` alone (its
+    /// samples numbered from 0), drawing features from the generator
+    /// state `seed`.
+    fn subtree(&self, start: usize, end: usize, seed: u32) -> Self;
 }
 
-impl Limits {
-    /// Whether a node of `n` samples, weight `w` and `impurity` at `depth`
-    /// is a leaf before any split is searched.
-    pub(crate) fn stops(&self, depth: usize, n: usize, w: f64, impurity: f64) -> bool {
-        depth >= self.max_depth
-            || n < self.min_samples_split
-            || self.interrupt.is_set()
-            || n < 2 * self.min_samples_leaf
-            || w < 2.0 * self.min_weight_leaf
-            || impurity <= f64::EPSILON
-    }
-
-    /// Whether the best split found for the node ending at `end` is refused
-    /// (it moves nothing, or improves too little).
-    pub(crate) fn refuses(&self, split: &Split, end: usize) -> bool {
-        split.pos >= end || split.improvement + f64::EPSILON < self.min_impurity_decrease
-    }
-}
-
-/// A node waiting to be grown: its positions, depth, parent (and side),
-/// the impurity its parent computed for it and the number of features
-/// known constant in it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Pending {
-    pub start: usize,
-    pub end: usize,
-    pub depth: usize,
-    pub parent: i64,
-    pub is_left: bool,
-    pub impurity: f64,
-    pub n_constant: usize,
-}
-
-impl Pending {
-    /// The root of a tree over `n` samples.
-    pub fn root(n: usize) -> Self {
-        Self {
-            start: 0,
-            end: n,
-            depth: 0,
-            parent: LEAF,
-            is_left: false,
-            impurity: f64::INFINITY,
-            n_constant: 0,
-        }
-    }
-}
-
-/// Grows the subtree of `root` into `t`, depth first. Every node is first
-/// offered to `defer`, which may take it (and number it in `t`) to be grown
-/// elsewhere: then its subtree is not grown here.
-pub(crate) fn grow<S: NodeSplitter>(
-    sp: &mut S,
-    t: &mut CartTree,
-    lim: &Limits,
-    root: Pending,
-    mut defer: impl FnMut(&mut S, &mut CartTree, &Pending) -> bool,
-) {
-    // Samples of zero weight take no part (as in scikit-learn): the
-    // splitter holds the others only.
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        if defer(sp, t, &node) {
-            continue;
-        }
-        let Pending {
-            start,
-            end,
-            depth,
-            parent,
-            is_left,
-            mut impurity,
-            mut n_constant,
-        } = node;
-        // The nodes left on the stack all lie below this one.
-        sp.release_above(end);
-        let n_node = end - start;
-        let summary = sp.summarise(start, end);
-        let (w_node, imp) = (summary.w, summary.impurity);
-        // The tree's root (depth 0): its impurity is its own.
-        if depth == 0 {
-            impurity = imp;
-        }
-        let mut is_leaf = lim.stops(depth, n_node, w_node, impurity);
-        let mut split = None;
-        if is_leaf {
-            sp.forget(start, end);
-        } else {
-            split = sp.node_split(
-                start,
-                end,
-                (impurity, depth + 1 < lim.max_depth),
-                &summary,
-                &mut n_constant,
-            );
-            is_leaf = match &split {
-                None => true,
-                Some(s) => {
-                    let rejected = lim.refuses(s, end);
-                    if rejected {
-                        for (a, b) in sp.children(start, end, s) {
-                            sp.forget(a, b);
-                        }
-                    }
-                    rejected
-                }
-            };
-        }
-        let id = t.push_node(parent, is_left, impurity, n_node, w_node, &summary.value);
-        if let (false, Some(s)) = (is_leaf, split) {
-            let [(left_start, left_end), (right_start, right_end)] = sp.children(start, end, &s);
-            t.feature[id as usize] = s.feature as i64;
-            t.threshold[id as usize] = s.threshold;
-            t.missing_go_to_left[id as usize] = s.missing_left;
-            t.categories[id as usize] = s.categories.map(Box::new);
-            let child = |start, end, is_left, impurity| Pending {
-                start,
-                end,
-                depth: depth + 1,
-                parent: id,
-                is_left,
-                impurity,
-                n_constant,
-            };
-            stack.push(child(right_start, right_end, false, s.impurity_right));
-            stack.push(child(left_start, left_end, true, s.impurity_left));
-        }
-    }
-}
-
-/// Grows a tree with the histogram splitter, the subtrees of small nodes
-/// as tasks of their own (see the module documentation).
-pub(crate) fn grow_hist(mut sp: HistSplitter<'_>, t: &mut CartTree, lim: &Limits, seed: u32) {
+/// Grows a tree depth first, the subtrees of small nodes as tasks of their
+/// own (see the module documentation).
+pub(crate) fn grow<S: SubtreeSplitter>(mut sp: S, t: &mut CartTree, lim: &Limits, seed: u32) {
     let n = sp.samples();
     let grown: Mutex<Vec<(i64, Piece)>> = Mutex::new(Vec::new());
     let empty = t.clone();
     rayon::scope(|scope| {
         let grown = &grown;
         let empty = &empty;
-        grow(&mut sp, t, lim, Pending::root(n), |sp, t, node| {
+        depth_first::grow(&mut sp, t, lim, Pending::root(n), |sp, t, node| {
             // A small root is the whole tree: grown here, it draws as the
             // exact splitter does. Otherwise the first small nodes met
             // are children of large ones, whose rows are in node order.
-            if n < SMALL_ROWS || node.end - node.start >= SMALL_ROWS {
+            if n < S::SMALL || node.end - node.start >= S::SMALL {
                 return false;
             }
-            let mut sub = sp.subtree(node, subtree_seed(seed, node.start));
+            let mut sub = sp.subtree(node.start, node.end, subtree_seed(seed, node.start));
             let id = t.push_placeholder(node.parent, node.is_left);
             let local = Pending {
                 start: 0,
@@ -188,7 +52,7 @@ pub(crate) fn grow_hist(mut sp: HistSplitter<'_>, t: &mut CartTree, lim: &Limits
             };
             scope.spawn(move |_| {
                 let mut part = empty.clone();
-                grow(&mut sub, &mut part, lim, local, |_, _, _| false);
+                depth_first::grow(&mut sub, &mut part, lim, local, |_, _, _| false);
                 let piece = Piece::from_tree(&part);
                 drop(part);
                 grown

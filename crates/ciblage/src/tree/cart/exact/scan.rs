@@ -5,12 +5,13 @@
 //! passes of scikit-learn (missing samples right, then left) when some do.
 
 use crate::prefetch::LOOKAHEAD;
-use crate::tree::cart::build::{Best, Layout, Splitter, FEATURE_THRESHOLD};
-use crate::tree::cart::criterion::{self, Sums};
+use crate::tree::cart::exact::candidate::{Best, Layout};
+use crate::tree::cart::exact::ExactSplitter;
 use crate::tree::cart::params::CartCriterion;
-use crate::tree::cart::splitter::threshold_between;
+use crate::tree::cart::shared::criterion::{self, Sums};
+use crate::tree::cart::shared::data::{threshold_between, FEATURE_THRESHOLD};
 
-impl Splitter<'_> {
+impl ExactSplitter<'_> {
     /// Searches `feature` in the node `start..end` (its order and values
     /// shown), updating `best`; false when the feature is constant there.
     pub(super) fn search_feature(
@@ -21,26 +22,12 @@ impl Splitter<'_> {
         best: &mut Option<Best>,
     ) -> bool {
         if self.data.categorical[feature] {
-            let Some(candidate) = self.categorical_split(feature, start, end, base) else {
-                return false;
-            };
-            if let Some(c) = candidate {
-                if best.as_ref().is_none_or(|b| c.proxy > b.proxy) {
-                    *best = Some(Best {
-                        proxy: c.proxy,
-                        feature,
-                        threshold: -2.0,
-                        missing_left: c.missing_left,
-                        categories: Some((c.left, c.right)),
-                    });
-                }
-            }
-            return true;
+            return self.search_categorical(feature, (start, end), base, best);
         }
         // The node's samples, already sorted by this feature, those
         // missing it (NaN) last.
         self.cur = feature;
-        let vals = &self.sorted_values[feature];
+        let vals = &self.orders.values[feature];
         let n_missing = vals[start..end]
             .iter()
             .rev()
@@ -83,8 +70,8 @@ impl Splitter<'_> {
             }
             _ => {}
         }
-        let order = &self.sorted[feature];
-        let vals = &self.sorted_values[feature];
+        let order = &self.orders.sorted[feature];
+        let vals = &self.orders.values[feature];
         let (classes, targets) = (self.data.classes, self.data.targets);
         let weights = &self.data.weights;
         let unit = self.unit_weights;
@@ -113,7 +100,7 @@ impl Splitter<'_> {
                 break;
             }
             let (n_left, n_right) = (p - start, end - p);
-            if n_left < self.min_samples_leaf || n_right < self.min_samples_leaf {
+            if n_left < self.leaf.min_samples || n_right < self.leaf.min_samples {
                 continue;
             }
             if p - sums.pos <= end - p {
@@ -131,8 +118,8 @@ impl Splitter<'_> {
                 }
             }
             sums.pos = p;
-            if sums.w_left < self.min_weight_leaf
-                || sums.w_node - sums.w_left < self.min_weight_leaf
+            if sums.w_left < self.leaf.min_weight
+                || sums.w_node - sums.w_left < self.leaf.min_weight
             {
                 continue;
             }
@@ -149,7 +136,7 @@ impl Splitter<'_> {
         }
     }
 
-    /// [`Splitter::scan_present`] for squared error: the left sum of
+    /// [`ExactSplitter::scan_present`] for squared error: the left sum of
     /// `w·y` in a scalar; candidates screened with products first.
     fn scan_present_squared(
         &self,
@@ -169,7 +156,7 @@ impl Splitter<'_> {
         );
     }
 
-    /// [`Splitter::scan_present`] for Gini with two classes: the left
+    /// [`ExactSplitter::scan_present`] for Gini with two classes: the left
     /// weight of each class in a scalar.
     fn scan_present_gini2(
         &self,
@@ -196,7 +183,7 @@ impl Splitter<'_> {
         );
     }
 
-    /// [`Splitter::scan_present`] with the left sums in `K` scalars: `add`
+    /// [`ExactSplitter::scan_present`] with the left sums in `K` scalars: `add`
     /// adds a sample's weight `w` (signed) to them, `proxy` gives a
     /// candidate's proxy from (left, total, (w_left, w_right), best proxy
     /// so far), or `None` when it cannot beat it. The same candidates, sums
@@ -211,8 +198,8 @@ impl Splitter<'_> {
         proxy_of: impl Fn(&[f64; K], &[f64; K], (f64, f64), Option<f64>) -> Option<f64>,
         best: &mut Option<Best>,
     ) {
-        let order = &self.sorted[feature][..end];
-        let vals = &self.sorted_values[feature][..end];
+        let order = &self.orders.sorted[feature][..end];
+        let vals = &self.orders.values[feature][..end];
         let weights = &self.data.weights;
         let unit = self.unit_weights;
         let take = |left: &mut [f64; K], w_left: &mut f64, q: usize, sign: f64| {
@@ -232,7 +219,7 @@ impl Splitter<'_> {
                 break;
             }
             let (n_left, n_right) = (p - start, end - p);
-            if n_left < self.min_samples_leaf || n_right < self.min_samples_leaf {
+            if n_left < self.leaf.min_samples || n_right < self.leaf.min_samples {
                 continue;
             }
             if p - pos <= end - p {
@@ -251,7 +238,7 @@ impl Splitter<'_> {
             }
             pos = p;
             let w_right = w_node - w_left;
-            if w_left < self.min_weight_leaf || w_right < self.min_weight_leaf {
+            if w_left < self.leaf.min_weight || w_right < self.leaf.min_weight {
                 continue;
             }
             let current = best.as_ref().map(|b| b.proxy);
@@ -268,6 +255,49 @@ impl Splitter<'_> {
                 });
             }
         }
+    }
+
+    /// Moves the samples read at positions `pos..new_pos` to the left
+    /// child: forward from `pos`, or backward from `end` after putting every
+    /// sample left, whichever reads fewer samples (scikit-learn's order).
+    pub(super) fn update(&self, s: &mut Sums, lay: &Layout, end: usize, new_pos: usize) {
+        let order = &self.orders.sorted[self.cur];
+        let weights = &self.data.weights;
+        let (range, sign) = if new_pos - s.pos <= end - new_pos {
+            (s.pos..new_pos, 1.0)
+        } else {
+            criterion::copy_sums(&mut s.left, &s.total);
+            s.w_left = s.w_node;
+            (new_pos..end, -1.0)
+        };
+        let forward = sign > 0.0;
+        let mut step = |q: usize| {
+            if forward {
+                // The samples read next are at random rows: ask for their
+                // weight and target ahead.
+                if let Some(&ahead) = order.get(lay.at(q + LOOKAHEAD)) {
+                    self.prefetch_sample(ahead as usize);
+                }
+            }
+            let smp = order[lay.at(q)] as usize;
+            let w = if self.unit_weights {
+                sign
+            } else {
+                sign * weights[smp]
+            };
+            match (self.data.classes, self.data.targets) {
+                (Some(c), _) => s.left[c[smp] as usize] += w,
+                (_, Some(t)) => s.left[0] += w * t[smp],
+                _ => unreachable!("a target is set"),
+            }
+            s.w_left += w;
+        };
+        if forward {
+            range.for_each(&mut step);
+        } else {
+            range.rev().for_each(&mut step);
+        }
+        s.pos = new_pos;
     }
 
     /// Searches `feature` in the node `start..end` whose samples missing it
@@ -296,8 +326,8 @@ impl Splitter<'_> {
             sums.pos = start;
             for (p, threshold) in self.layout_candidates(feature, lay, end) {
                 self.update(&mut sums, &lay, end, p);
-                if sums.w_left < self.min_weight_leaf
-                    || sums.w_node - sums.w_left < self.min_weight_leaf
+                if sums.w_left < self.leaf.min_weight
+                    || sums.w_node - sums.w_left < self.leaf.min_weight
                 {
                     continue;
                 }
@@ -327,7 +357,7 @@ impl Splitter<'_> {
         end: usize,
     ) -> impl Iterator<Item = (usize, f64)> + '_ {
         let (start, end_nm, n_missing) = (lay.start, lay.end_nm, lay.n_missing);
-        let (values, min_leaf) = (&self.sorted_values[feature][..], self.min_samples_leaf);
+        let (values, min_leaf) = (&self.orders.values[feature][..], self.leaf.min_samples);
         let value = move |q: usize| values[lay.at(q)];
         let stop = if lay.missing_first { end } else { end_nm };
         let mut p = start;
@@ -370,7 +400,67 @@ impl Splitter<'_> {
                 return None;
             }
         }
-        let proxy = self.proxy(s);
+        let proxy = criterion::proxy(self.criterion, s);
         best.is_none_or(|b| proxy > b.proxy).then_some(proxy)
+    }
+
+    /// Searches `feature` (numeric, its order shown) in the node
+    /// `start..end` whose samples missing it sit at `end_nm..end`, by the
+    /// absolute error; the candidates and kept best of
+    /// [`ExactSplitter::scan_present`] and [`ExactSplitter::scan_missing`].
+    pub(super) fn scan_absolute(
+        &mut self,
+        feature: usize,
+        (start, end_nm, end): (usize, usize, usize),
+        w_node: f64,
+        best: &mut Option<Best>,
+    ) {
+        let mut s = std::mem::take(&mut self.absolute);
+        let n_missing = end - end_nm;
+        let passes: &[bool] = if n_missing == 0 {
+            &[false]
+        } else {
+            &[false, true]
+        };
+        for &missing_first in passes {
+            let lay = Layout {
+                start,
+                end_nm,
+                n_missing,
+                missing_first,
+            };
+            s.passes(
+                self.data,
+                &self.orders.sorted[feature],
+                self.unit_weights,
+                (&lay, end),
+            );
+            for (p, threshold) in self.layout_candidates(feature, lay, end) {
+                let k = p - start;
+                let w_left = s.prefix_w[k - 1];
+                let w_right = w_node - w_left;
+                if w_left < self.leaf.min_weight || w_right < self.leaf.min_weight {
+                    continue;
+                }
+                // scikit-learn's proxy: −w_R·impurity_R − w_L·impurity_L.
+                let proxy =
+                    -w_right * (s.suffix[k] / w_right) - w_left * (s.prefix[k - 1] / w_left);
+                if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+                    *best = Some(Best {
+                        proxy,
+                        feature,
+                        threshold,
+                        // Without missing samples, scikit-learn's flag.
+                        missing_left: if n_missing == 0 {
+                            k > end - p
+                        } else {
+                            missing_first
+                        },
+                        categories: None,
+                    });
+                }
+            }
+        }
+        self.absolute = s;
     }
 }

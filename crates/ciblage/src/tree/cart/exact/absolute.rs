@@ -17,7 +17,8 @@
 //! scikit-learn's Fenwick tree takes O(n log n).
 
 use crate::prefetch::{prefetch, LOOKAHEAD};
-use crate::tree::cart::build::{Best, Layout, Splitter};
+use crate::tree::cart::exact::candidate::Layout;
+use crate::tree::cart::shared::data::TrainSet;
 
 /// Per-node ranks and the buffers of the two passes.
 #[derive(Debug, Default)]
@@ -29,11 +30,11 @@ pub(crate) struct AbsoluteScratch {
     sorted_y: Vec<f64>,
     sums: RankedMedian,
     /// Absolute error of the first k + 1 samples read (forward pass).
-    prefix: Vec<f64>,
+    pub prefix: Vec<f64>,
     /// Weight of the first k + 1 samples read, summed in reading order.
-    prefix_w: Vec<f64>,
+    pub prefix_w: Vec<f64>,
     /// Absolute error of the samples read from position k on.
-    suffix: Vec<f64>,
+    pub suffix: Vec<f64>,
 }
 
 /// The samples added so far, by target rank: each rank's weight, a bit per
@@ -181,57 +182,57 @@ pub(crate) fn median_and_error(pairs: &mut [(f64, f64)]) -> (f64, f64) {
     (f64::NAN, 0.0)
 }
 
-impl Splitter<'_> {
-    /// Weighted median and absolute error of `rows`.
-    pub(super) fn absolute_error_of(&self, rows: impl Iterator<Item = u32>) -> (f64, f64) {
-        let t = self.data.targets.expect("regression");
-        let mut pairs: Vec<(f64, f64)> = rows
-            .map(|r| (t[r as usize], self.data.weights[r as usize]))
-            .collect();
-        median_and_error(&mut pairs)
-    }
+/// Weighted median and absolute error of the targets of `rows`.
+pub(crate) fn median_error_of(data: &TrainSet<'_>, rows: impl Iterator<Item = u32>) -> (f64, f64) {
+    let t = data.targets.expect("regression");
+    let mut pairs: Vec<(f64, f64)> = rows
+        .map(|r| (t[r as usize], data.weights[r as usize]))
+        .collect();
+    median_and_error(&mut pairs)
+}
 
-    /// Ranks the targets of the node `start..end` (before its features are
+impl AbsoluteScratch {
+    /// Ranks the targets of a node's `rows` (before its features are
     /// searched).
-    pub(super) fn rank_node(&mut self, start: usize, end: usize) {
-        let t = self.data.targets.expect("regression");
-        let mut scratch = std::mem::take(&mut self.absolute);
-        scratch.key_of.resize(self.data.n, (0.0, 0));
-        let mut keyed: Vec<(f64, u32)> = self
-            .node_samples(start, end)
-            .iter()
-            .map(|&r| (t[r as usize], r))
-            .collect();
+    pub(crate) fn rank(&mut self, data: &TrainSet<'_>, rows: &[u32]) {
+        let t = data.targets.expect("regression");
+        self.key_of.resize(data.n, (0.0, 0));
+        let mut keyed: Vec<(f64, u32)> = rows.iter().map(|&r| (t[r as usize], r)).collect();
         keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        scratch.sorted_y.clear();
+        self.sorted_y.clear();
         for (k, &(y, r)) in keyed.iter().enumerate() {
-            scratch.key_of[r as usize] = (y, k as u32);
-            scratch.sorted_y.push(y);
+            self.key_of[r as usize] = (y, k as u32);
+            self.sorted_y.push(y);
         }
-        self.absolute = scratch;
     }
 
-    /// Fills the prefix and suffix errors of the samples read in `lay`'s
-    /// order over `start..end` of `feature`.
-    fn absolute_passes(&self, s: &mut AbsoluteScratch, feature: usize, lay: &Layout, end: usize) {
-        if self.unit_weights {
-            self.absolute_passes_with::<true>(s, feature, lay, end);
+    /// Fills the prefix and suffix errors of the samples of `order` read
+    /// in `lay`'s order up to `end` (`unit`: every weight is 1).
+    pub(crate) fn passes(
+        &mut self,
+        data: &TrainSet<'_>,
+        order: &[u32],
+        unit: bool,
+        (lay, end): (&Layout, usize),
+    ) {
+        if unit {
+            self.passes_with::<true>(data, order, lay, end);
         } else {
-            self.absolute_passes_with::<false>(s, feature, lay, end);
+            self.passes_with::<false>(data, order, lay, end);
         }
     }
 
-    fn absolute_passes_with<const UNIT: bool>(
-        &self,
-        s: &mut AbsoluteScratch,
-        feature: usize,
+    fn passes_with<const UNIT: bool>(
+        &mut self,
+        data: &TrainSet<'_>,
+        order: &[u32],
         lay: &Layout,
         end: usize,
     ) {
-        let order = &self.sorted[feature];
+        let s = self;
         let m = end - lay.start;
         let sample = |k: usize| order[lay.at(lay.start + k)] as usize;
-        let weight = |smp: usize| if UNIT { 1.0 } else { self.data.weights[smp] };
+        let weight = |smp: usize| if UNIT { 1.0 } else { data.weights[smp] };
         s.prefix.resize(m, 0.0);
         s.prefix_w.resize(m, 0.0);
         s.suffix.resize(m, 0.0);
@@ -272,61 +273,6 @@ impl Splitter<'_> {
             sums.add::<UNIT>(rank as usize, y, weight(smp), sorted_y);
             suffix[k] = sums.error(sorted_y);
         }
-    }
-
-    /// Searches `feature` (numeric, its order shown) in the node
-    /// `start..end` whose samples missing it sit at `end_nm..end`, by the
-    /// absolute error; the candidates and kept best of
-    /// [`Splitter::scan_present`] and [`Splitter::scan_missing`].
-    pub(super) fn scan_absolute(
-        &mut self,
-        feature: usize,
-        (start, end_nm, end): (usize, usize, usize),
-        w_node: f64,
-        best: &mut Option<Best>,
-    ) {
-        let mut s = std::mem::take(&mut self.absolute);
-        let n_missing = end - end_nm;
-        let passes: &[bool] = if n_missing == 0 {
-            &[false]
-        } else {
-            &[false, true]
-        };
-        for &missing_first in passes {
-            let lay = Layout {
-                start,
-                end_nm,
-                n_missing,
-                missing_first,
-            };
-            self.absolute_passes(&mut s, feature, &lay, end);
-            for (p, threshold) in self.layout_candidates(feature, lay, end) {
-                let k = p - start;
-                let w_left = s.prefix_w[k - 1];
-                let w_right = w_node - w_left;
-                if w_left < self.min_weight_leaf || w_right < self.min_weight_leaf {
-                    continue;
-                }
-                // scikit-learn's proxy: −w_R·impurity_R − w_L·impurity_L.
-                let proxy =
-                    -w_right * (s.suffix[k] / w_right) - w_left * (s.prefix[k - 1] / w_left);
-                if best.as_ref().is_none_or(|b| proxy > b.proxy) {
-                    *best = Some(Best {
-                        proxy,
-                        feature,
-                        threshold,
-                        // Without missing samples, scikit-learn's flag.
-                        missing_left: if n_missing == 0 {
-                            k > end - p
-                        } else {
-                            missing_first
-                        },
-                        categories: None,
-                    });
-                }
-            }
-        }
-        self.absolute = s;
     }
 }
 

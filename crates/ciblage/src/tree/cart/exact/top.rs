@@ -5,7 +5,8 @@
 //! presorted orders would hold (they are stable partitions of the root's).
 //! The first node of at most a quarter of the samples met presorts its own
 //! rows and grows its whole subtree from them, drawing features from the
-//! same generator; the buffers of the top are given back meanwhile.
+//! same generator; the buffers of the top are given back meanwhile (see
+//! `ExactSplitter::grow_presorted`).
 //!
 //! Memory: the top holds 4 bytes per sample for the rows, and, while a node
 //! is searched, one feature's order and values and its sort (about 24 bytes
@@ -13,158 +14,97 @@
 //! most a quarter of all. Presorting everything would take 8 bytes per
 //! value of all rows.
 
-use crate::tree::cart::build::{sorted_by_value, Splitter};
-use crate::tree::cart::depth_first::{self, Limits, Pending};
-use crate::tree::cart::partition::worth_releasing;
-use crate::tree::cart::splitter::TrainSet;
-use crate::tree::cart::tree::CartTree;
+use crate::tree::cart::exact::orders::{sorted_by_value, Orders};
+use crate::tree::cart::shared::data::TrainSet;
 
 /// See the module documentation.
 #[derive(Debug, Default)]
 pub(crate) struct TopRows {
     /// The rows of every node not yet grown, ascending within each node.
-    pub(super) rows: Vec<u32>,
+    pub rows: Vec<u32>,
     /// Nodes of at most this many samples presort their rows.
-    pub(super) most: usize,
-    /// Buffers of the feature shown (moved into `sorted[f]` and
-    /// `sorted_values[f]` while it is).
+    most: usize,
+    /// Buffers of the feature shown (moved into the orders of that
+    /// feature while it is).
     order: Vec<u32>,
     values: Vec<f32>,
 }
 
-impl<'a> Splitter<'a> {
-    /// A splitter growing from the top (see the module documentation).
-    pub fn from_top(
-        data: &'a TrainSet<'a>,
-        criterion: crate::tree::cart::params::CartCriterion,
-        seed: u32,
-        (min_samples_leaf, min_weight_leaf): (usize, f64),
-        max_features: usize,
-    ) -> Self {
-        let mut sp = Self::unsorted(data, criterion, seed, (min_samples_leaf, min_weight_leaf));
-        sp.max_features = max_features;
-        let rows: Vec<u32> = (0..data.n as u32)
-            .filter(|&i| data.weights[i as usize] != 0.0)
-            .collect();
-        sp.n_samples = rows.len();
-        sp.goes_left = vec![false; data.n];
-        sp.top = Some(TopRows {
+impl TopRows {
+    /// The top over `rows` (ascending): the root.
+    pub(crate) fn new(rows: Vec<u32>) -> Self {
+        Self {
             most: rows.len() / 4,
             rows,
             order: Vec::new(),
             values: Vec::new(),
-        });
-        sp
+        }
     }
 
-    /// Fills `sorted[feature]` and `sorted_values[feature]` at the
-    /// positions of the node `start..end` (growing from the top only).
-    pub(super) fn show(&mut self, feature: usize, start: usize, end: usize) {
-        let Some(top) = &mut self.top else {
-            return;
-        };
-        let n = top.rows.len();
+    /// Fills the order and values of `feature` in `orders` at the
+    /// positions of the node `start..end`.
+    pub(crate) fn show(
+        &mut self,
+        orders: &mut Orders,
+        data: &TrainSet<'_>,
+        feature: usize,
+        (start, end): (usize, usize),
+    ) {
+        let n = self.rows.len();
         let (mut order, mut values) = (
-            std::mem::take(&mut top.order),
-            std::mem::take(&mut top.values),
+            std::mem::take(&mut self.order),
+            std::mem::take(&mut self.values),
         );
         order.resize(n, 0);
         values.resize(n, 0.0);
-        if self.buf.len() < n {
-            self.buf.resize(n, 0);
-            self.vbuf.resize(n, 0.0);
+        if orders.buf.len() < n {
+            orders.buf.resize(n, 0);
+            orders.vbuf.resize(n, 0.0);
         }
-        let keyed = sorted_by_value(self.data, feature, &top.rows[start..end]);
+        let keyed = sorted_by_value(data, feature, &self.rows[start..end]);
         for (k, &(v, r)) in keyed.iter().enumerate() {
             order[start + k] = r;
             values[start + k] = v;
         }
-        self.sorted[feature] = order;
-        self.sorted_values[feature] = values;
+        orders.sorted[feature] = order;
+        orders.values[feature] = values;
     }
 
     /// Takes back the buffers `show` filled.
-    pub(super) fn hide(&mut self, feature: usize) {
-        if let Some(top) = &mut self.top {
-            top.order = std::mem::take(&mut self.sorted[feature]);
-            top.values = std::mem::take(&mut self.sorted_values[feature]);
-        }
+    pub(crate) fn hide(&mut self, orders: &mut Orders, feature: usize) {
+        self.order = std::mem::take(&mut orders.sorted[feature]);
+        self.values = std::mem::take(&mut orders.values[feature]);
     }
 
     /// Splits the rows of the node `start..end` into those flagged in
-    /// `goes_left` and the others, each side ascending.
-    pub(super) fn partition_top_rows(&mut self, (start, end): (usize, usize)) {
-        let Some(top) = &mut self.top else {
-            return;
-        };
-        let rows = &mut top.rows;
+    /// `orders.goes_left` and the others, each side ascending.
+    pub(crate) fn partition(&mut self, orders: &mut Orders, (start, end): (usize, usize)) {
+        let rows = &mut self.rows;
         let (mut l, mut r) = (start, 0);
         for k in start..end {
             let smp = rows[k];
-            let left = usize::from(self.goes_left[smp as usize]);
+            let left = usize::from(orders.goes_left[smp as usize]);
             rows[l] = smp;
-            self.buf[r] = smp;
+            orders.buf[r] = smp;
             l += left;
             r += 1 - left;
         }
-        rows[l..end].copy_from_slice(&self.buf[..r]);
+        rows[l..end].copy_from_slice(&orders.buf[..r]);
     }
 
-    /// Grows the subtree of `node` into `t` when it is small enough:
-    /// presorts its rows and grows it from them, with this splitter's
-    /// generator and known constant features, which it then takes back.
-    /// False (nothing done) for a larger node or when not growing from the
-    /// top.
-    pub(crate) fn grow_presorted(
-        &mut self,
-        t: &mut CartTree,
-        lim: &Limits,
-        node: &Pending,
-    ) -> bool {
-        let Some(top) = &mut self.top else {
-            return false;
-        };
-        let m = node.end - node.start;
-        if m > top.most {
+    /// Whether a node of `m` samples presorts its own rows; if so, the
+    /// top's buffers are given back while its subtree grows.
+    pub(crate) fn hands_over(&mut self, m: usize, orders: &mut Orders) -> bool {
+        if m > self.most {
             return false;
         }
-        // The top's buffers are given back while the subtree grows.
-        top.order = Vec::new();
-        top.values = Vec::new();
-        self.buf = Vec::new();
-        self.vbuf = Vec::new();
-        let data = self.data;
-        let mut sub = Splitter::unsorted(
-            data,
-            self.criterion,
-            self.rand,
-            (self.min_samples_leaf, self.min_weight_leaf),
-        );
-        sub.max_features = self.max_features;
-        sub.w_total = self.w_total;
-        sub.unit_weights = self.unit_weights;
-        let depth_left = lim.max_depth.saturating_sub(node.depth);
-        let releasing =
-            worth_releasing(m, data.d, Some(depth_left).filter(|&k| k < usize::MAX / 2));
-        sub.presort(&top.rows[node.start..node.end], releasing);
-        sub.mirror = true;
-        sub.features = std::mem::take(&mut self.features);
-        sub.constant_features = std::mem::take(&mut self.constant_features);
-        sub.goes_left = std::mem::take(&mut self.goes_left);
-        let root = Pending {
-            start: 0,
-            end: m,
-            ..*node
-        };
-        depth_first::grow(&mut sub, t, lim, root, |_, _, _| false);
-        self.rand = sub.rand;
-        self.features = std::mem::take(&mut sub.features);
-        self.constant_features = std::mem::take(&mut sub.constant_features);
-        self.goes_left = std::mem::take(&mut sub.goes_left);
+        self.order = Vec::new();
+        self.values = Vec::new();
+        orders.buf = Vec::new();
+        orders.vbuf = Vec::new();
         true
     }
 }
-
 #[cfg(test)]
 mod tests {
     use ndarray::Array2;

@@ -8,22 +8,19 @@
 //! `push_heap`/`pop_heap`, so that equal improvements come out in the same
 //! order.
 
-use crate::tree::cart::depth_first::Limits;
-use crate::tree::cart::splitter::NodeSplitter;
+use crate::tree::cart::growth::{evaluate, NodeSplitter, Pending};
+use crate::tree::cart::shared::limits::Limits;
 use crate::tree::cart::tree::{CartTree, LEAF};
 
-/// A node waiting in the frontier.
+/// A node waiting in the frontier: its id, depth, the improvement of its
+/// split (0 for a leaf), and, when it was split, its children's ranges
+/// with the impurities the split gave them.
 #[derive(Debug, Clone, Copy)]
 struct Record {
     node: i64,
-    start: usize,
-    end: usize,
-    pos: usize,
     depth: usize,
-    is_leaf: bool,
-    impurity_left: f64,
-    impurity_right: f64,
     improvement: f64,
+    children: Option<[(usize, usize, f64); 2]>,
 }
 
 /// Max-heap on `improvement`, laid out and moved as libstdc++'s heap
@@ -93,68 +90,34 @@ impl Frontier {
 }
 
 /// Creates the node `start..end` (numbered now, its best split searched
-/// now) and returns its frontier record.
+/// now, no feature known constant) and returns its frontier record.
 fn add_node(
     sp: &mut impl NodeSplitter,
     t: &mut CartTree,
     lim: &Limits,
     (start, end, depth): (usize, usize, usize),
     (parent, is_left): (i64, bool),
-    parent_view: Option<f64>,
+    impurity: Option<f64>,
 ) -> Record {
-    let summary = sp.summarise(start, end);
-    let impurity = parent_view.unwrap_or(summary.impurity);
-    let n = end - start;
-    let mut is_leaf = lim.stops(depth, n, summary.w, impurity);
-    let mut split = None;
-    if !is_leaf {
-        let mut n_constant = 0;
-        split = sp.node_split(
-            start,
-            end,
-            (impurity, depth + 1 < lim.max_depth),
-            &summary,
-            &mut n_constant,
-        );
-        is_leaf = match &split {
-            None => true,
-            Some(s) => lim.refuses(s, end),
-        };
-    }
-    let (w, value) = (summary.w, summary.value);
-    let node = t.push_node(parent, is_left, impurity, n, w, &value);
-    match split {
-        Some(s) if !is_leaf => {
-            t.feature[node as usize] = s.feature as i64;
-            t.threshold[node as usize] = s.threshold;
-            t.missing_go_to_left[node as usize] = s.missing_left;
-            t.categories[node as usize] = s.categories.map(Box::new);
-            Record {
-                node,
-                start,
-                end,
-                pos: s.pos,
-                depth,
-                is_leaf: false,
-                impurity_left: s.impurity_left,
-                impurity_right: s.impurity_right,
-                improvement: s.improvement,
-            }
-        }
-        _ => {
-            sp.forget(start, end);
-            Record {
-                node,
-                start,
-                end,
-                pos: end,
-                depth,
-                is_leaf: true,
-                impurity_left: impurity,
-                impurity_right: impurity,
-                improvement: 0.0,
-            }
-        }
+    let mut node = Pending {
+        start,
+        end,
+        depth,
+        parent,
+        is_left,
+        impurity,
+        n_constant: 0,
+    };
+    let (id, split) = evaluate(sp, t, lim, &mut node);
+    let children = split.as_ref().map(|s| {
+        let [(a, b), (c, d)] = sp.children(start, end, s.pos);
+        [(a, b, s.impurity_left), (c, d, s.impurity_right)]
+    });
+    Record {
+        node: id,
+        depth,
+        improvement: split.map_or(0.0, |s| s.improvement),
+        children,
     }
 }
 
@@ -170,36 +133,32 @@ pub(crate) fn grow(
     frontier.push(root);
     let mut splits_left = max_leaf_nodes.saturating_sub(1);
     while let Some(r) = frontier.pop() {
-        if r.is_leaf || splits_left == 0 {
-            // Not expanded: a leaf (its split, searched at creation, is dropped).
-            if !r.is_leaf {
-                sp.forget(r.start, r.pos);
-                sp.forget(r.pos, r.end);
+        let children = match r.children {
+            Some(children) if splits_left > 0 => children,
+            children => {
+                // Not expanded: a leaf (its split, searched at creation,
+                // is dropped).
+                for (start, end, _) in children.into_iter().flatten() {
+                    sp.forget(start, end);
+                }
+                t.feature[r.node as usize] = LEAF;
+                t.categories[r.node as usize] = None;
+                t.threshold[r.node as usize] = -2.0;
+                continue;
             }
-            t.feature[r.node as usize] = LEAF;
-            t.categories[r.node as usize] = None;
-            t.threshold[r.node as usize] = -2.0;
-            continue;
-        }
+        };
         splits_left -= 1;
-        let left = add_node(
-            sp,
-            t,
-            lim,
-            (r.start, r.pos, r.depth + 1),
-            (r.node, true),
-            Some(r.impurity_left),
-        );
-        let right = add_node(
-            sp,
-            t,
-            lim,
-            (r.pos, r.end, r.depth + 1),
-            (r.node, false),
-            Some(r.impurity_right),
-        );
-        frontier.push(left);
-        frontier.push(right);
+        for ((start, end, impurity), is_left) in children.into_iter().zip([true, false]) {
+            let child = add_node(
+                sp,
+                t,
+                lim,
+                (start, end, r.depth + 1),
+                (r.node, is_left),
+                Some(impurity),
+            );
+            frontier.push(child);
+        }
     }
 }
 
@@ -210,14 +169,9 @@ mod tests {
     fn rec(improvement: f64, node: i64) -> Record {
         Record {
             node,
-            start: 0,
-            end: 0,
-            pos: 0,
             depth: 0,
-            is_leaf: false,
-            impurity_left: 0.0,
-            impurity_right: 0.0,
             improvement,
+            children: None,
         }
     }
 

@@ -1,10 +1,11 @@
 //! The split criteria shared by the exact and histogram splitters: node
-//! impurity, children impurities, the proxy compared between candidate
-//! splits, and scikit-learn's feature-drawing generator.
+//! impurity, children impurities and the proxy compared between candidate
+//! splits.
 
 use smallvec::SmallVec;
 
 use crate::tree::cart::params::CartCriterion;
+use crate::tree::cart::shared::limits::LeafLimits;
 
 /// Per-class weights (classification) or Σwy (regression) of a node: held
 /// inline for up to four classes, so that no node allocates for them.
@@ -192,18 +193,18 @@ pub(crate) fn may_beat_squared(
     !(products < bound * (1.0 - 1e-12) && bound >= 1e-200)
 }
 
-/// The proxy of a candidate split, or `None` when a child would hold fewer
-/// than `min_samples_leaf` samples or less than `min_weight_leaf` weight.
+/// The proxy of a candidate split, or `None` when a child would be
+/// smaller than the leaf limits allow.
 pub(crate) fn limited_proxy(
     c: CartCriterion,
     s: &Sums,
     (n_left, n_right): (usize, usize),
-    (min_samples_leaf, min_weight_leaf): (usize, f64),
+    leaf: LeafLimits,
 ) -> Option<f64> {
-    let too_small = n_left < min_samples_leaf
-        || n_right < min_samples_leaf
-        || s.w_left < min_weight_leaf
-        || s.w_node - s.w_left < min_weight_leaf;
+    let too_small = n_left < leaf.min_samples
+        || n_right < leaf.min_samples
+        || s.w_left < leaf.min_weight
+        || s.w_node - s.w_left < leaf.min_weight;
     (!too_small).then(|| proxy(c, s))
 }
 
@@ -256,22 +257,23 @@ pub(crate) fn poisson_loss(pairs: impl Iterator<Item = (f64, f64)>, sum: f64, w_
         .sum()
 }
 
+/// The weighted impurity decrease of a split (scikit-learn's
+/// `impurity_improvement`): the node summed in `s`, of impurity
+/// `impurity`, its children of impurities `(impurity_left,
+/// impurity_right)`, all samples weighing `w_total`.
+pub(crate) fn improvement(
+    s: &Sums,
+    w_total: f64,
+    impurity: f64,
+    (impurity_left, impurity_right): (f64, f64),
+) -> f64 {
+    let w_right = s.w_node - s.w_left;
+    (s.w_node / w_total)
+        * (impurity - w_right / s.w_node * impurity_right - s.w_left / s.w_node * impurity_left)
+}
+
 /// Poisson impurities of two children from their losses.
 pub(crate) fn poisson_children(s: &Sums, loss_left: f64, loss_right: f64) -> (f64, f64) {
     let w_right = s.w_node - s.w_left;
     (loss_left / s.w_left, loss_right / w_right)
-}
-
-/// scikit-learn's `rand_int(low, high)` on its xorshift state.
-pub(crate) fn rand_int(state: &mut u32, low: usize, high: usize) -> usize {
-    if *state == 0 {
-        *state = 1;
-    }
-    *state ^= *state << 13;
-    *state ^= *state >> 17;
-    *state ^= *state << 5;
-    let r = *state % (i32::MAX as u32 + 1);
-    // Features number fewer than 2^32: a 32-bit remainder.
-    let span = u32::try_from(high - low).unwrap_or(u32::MAX);
-    low + (r % span) as usize
 }

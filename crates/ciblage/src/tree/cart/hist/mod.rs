@@ -1,7 +1,7 @@
 //! The histogram splitter: every feature is cut once into at most
 //! `max_bins` bins (its distinct values when there are few, else quantiles
 //! of a sample of up to 200,000 rows; missing values in a bin of their
-//! own), and each node of [`small::SMALL_ROWS`] rows or more is searched
+//! own), and each node of [`SMALL_ROWS`] rows or more is searched
 //! on per-bin sums instead of sorted samples. A node's histograms are built
 //! from its rows for the smaller child only; the larger child's are the
 //! parent's minus the smaller's. Smaller nodes are searched from their rows,
@@ -14,131 +14,41 @@
 //! (up to the rounding of regression sums). Histograms are built feature by
 //! feature on all threads; each sum runs in row order, so results do not
 //! depend on the number of threads.
-
-use foldhash::fast::FixedState;
-use hashbrown::HashMap;
+//!
+//! Its parts: the binning ([`bins`]), the rows in node order ([`rows`]),
+//! the histograms' building ([`build`]), the search on bins ([`search`])
+//! or, in small nodes, on rows ([`small`], [`row_search`]), and
+//! categorical features ([`categorical`]). It depends on the shared pieces
+//! and implements the growth's splitter interfaces: the subtrees of its
+//! small nodes grow apart (see `growth::subtrees`).
 
 use rayon::prelude::*;
 
+mod bins;
 mod build;
 mod categorical;
+mod hists;
+mod keys;
 mod row_search;
 mod rows;
 mod search;
 mod small;
 
-use crate::tree::cart::bins::{FeatureBins, MISSING};
-use crate::tree::cart::criterion::{self, ClassSums, Sums};
-use crate::tree::cart::depth_first::Pending;
+use crate::tree::cart::growth::subtrees::SubtreeSplitter;
+use crate::tree::cart::growth::{NodeSplitter, NodeToSplit};
 use crate::tree::cart::params::CartCriterion;
-use crate::tree::cart::splitter::{threshold_between, NodeSplitter, NodeSummary, Split, TrainSet};
+use crate::tree::cart::shared::criterion::{self, ClassSums, Sums};
+use crate::tree::cart::shared::data::{threshold_between, NodeSummary, Split, TrainSet};
+use crate::tree::cart::shared::draw::FeatureDraw;
+use crate::tree::cart::shared::limits::{LeafLimits, Limits};
+pub(crate) use bins::bin_features;
+use bins::{FeatureBins, MISSING};
+use hists::{FeatureHist, HistScratch, HistStore, NodeHist};
+use keys::{SmallKeys, SMALL_ROWS};
 pub(crate) use rows::NodeRows;
-pub(crate) use small::SMALL_ROWS;
 
 /// Rows × features from which a node's histograms are built on all threads.
 const PARALLEL_CELLS: usize = 1 << 16;
-
-/// Per-bin sums of one feature in one node, for the bins holding rows
-/// only, ascending (the missing-value bin, numbered after the others,
-/// last): bin number, rows, weight and criterion sums (`width` per bin).
-#[derive(Clone, Default)]
-struct FeatureHist {
-    bin: Vec<u16>,
-    count: Vec<u32>,
-    w: Vec<f64>,
-    stat: Vec<f64>,
-}
-
-impl FeatureHist {
-    fn len(&self) -> usize {
-        self.bin.len()
-    }
-
-    fn push(&mut self, bin: u16, count: u32, w: f64, stat: &[f64]) {
-        self.bin.push(bin);
-        self.count.push(count);
-        self.w.push(w);
-        self.stat.extend_from_slice(stat);
-    }
-}
-
-/// The histograms of every feature in one node, back to back: feature
-/// `f`'s entries are `start[f]..start[f + 1]`.
-#[derive(Clone, Default)]
-struct NodeHist {
-    start: Vec<usize>,
-    e: FeatureHist,
-}
-
-/// Buffers reused from node to node: dense per-bin sums (zero between
-/// uses).
-#[derive(Default)]
-struct HistScratch {
-    count: Vec<u32>,
-    w: Vec<f64>,
-    stat: Vec<f64>,
-}
-
-impl NodeHist {
-    fn clear(&mut self) {
-        self.start.clear();
-        self.start.push(0);
-        self.e.bin.clear();
-        self.e.count.clear();
-        self.e.w.clear();
-        self.e.stat.clear();
-    }
-
-    fn range(&self, f: usize) -> std::ops::Range<usize> {
-        self.start[f]..self.start[f + 1]
-    }
-
-    /// Becomes `self − small`, where `small` holds a subset of the rows;
-    /// bins left without rows are dropped (entries move down in place).
-    fn subtract(&mut self, small: &Self, width: usize) {
-        let (a, b) = (&mut self.e, &small.e);
-        let mut to = 0;
-        let mut from = 0;
-        for f in 0..self.start.len() - 1 {
-            let mut j = small.start[f];
-            let j_end = small.start[f + 1];
-            let end = self.start[f + 1];
-            self.start[f] = to;
-            while from < end {
-                let (mut count, mut w) = (a.count[from], a.w[from]);
-                let matched = j < j_end && b.bin[j] == a.bin[from];
-                if matched {
-                    count -= b.count[j];
-                    w -= b.w[j];
-                }
-                if count > 0 {
-                    a.bin[to] = a.bin[from];
-                    a.count[to] = count;
-                    a.w[to] = w;
-                    for k in 0..width {
-                        let v = a.stat[from * width + k];
-                        a.stat[to * width + k] = if matched {
-                            v - b.stat[j * width + k]
-                        } else {
-                            v
-                        };
-                    }
-                    to += 1;
-                }
-                j += usize::from(matched);
-                from += 1;
-            }
-        }
-        *self
-            .start
-            .last_mut()
-            .expect("one end per feature and one start") = to;
-        a.bin.truncate(to);
-        a.count.truncate(to);
-        a.w.truncate(to);
-        a.stat.truncate(to * width);
-    }
-}
 
 /// The best split found so far in a node.
 struct Best {
@@ -159,19 +69,12 @@ pub(crate) struct HistSplitter<'a> {
     criterion: CartCriterion,
     bins: &'a [FeatureBins],
     rows: NodeRows,
-    /// Histograms kept for nodes waiting to be split, by their range.
-    hists: HashMap<(usize, usize), NodeHist, FixedState>,
-    /// Histogram buffers no longer in use.
-    spare: Vec<NodeHist>,
+    /// Histograms kept for nodes waiting to be split, and buffers.
+    hists: HistStore,
     /// Sorted keys of the small nodes.
-    small: small::SmallKeys,
-    features: Vec<usize>,
-    constant_features: Vec<usize>,
-    rand: u32,
-    min_samples_leaf: usize,
-    min_samples_split: usize,
-    min_weight_leaf: f64,
-    max_features: usize,
+    small: SmallKeys,
+    draw: FeatureDraw,
+    leaf: LeafLimits,
     w_total: f64,
     /// Whether every row weighs 1.
     unit_weights: bool,
@@ -180,7 +83,6 @@ pub(crate) struct HistSplitter<'a> {
     /// its keys and not moved.
     depth_first: bool,
     width: usize,
-    scratch: HistScratch,
     /// Running sums of the split search.
     sums: Sums,
 }
@@ -192,9 +94,8 @@ impl<'a> HistSplitter<'a> {
         data: &'a TrainSet<'a>,
         (rows, bins): (NodeRows, &'a [FeatureBins]),
         criterion: CartCriterion,
-        seed: u32,
-        (min_samples_split, min_samples_leaf, min_weight_leaf): (usize, usize, f64),
-        (max_features, depth_first): (usize, bool),
+        (leaf, draw): (LeafLimits, FeatureDraw),
+        depth_first: bool,
     ) -> Self {
         let w_total = rows.w.iter().sum();
         let unit_weights = rows.w.iter().all(|&w| w == 1.0);
@@ -208,50 +109,15 @@ impl<'a> HistSplitter<'a> {
             criterion,
             bins,
             rows,
-            hists: HashMap::default(),
-            spare: Vec::new(),
-            small: small::SmallKeys::default(),
-            features: (0..data.d).collect(),
-            constant_features: vec![0; data.d],
-            rand: seed,
-            min_samples_leaf,
-            min_samples_split,
-            min_weight_leaf,
-            max_features,
+            hists: HistStore::default(),
+            small: SmallKeys::default(),
+            draw,
+            leaf,
             w_total,
             unit_weights,
             depth_first,
             width,
-            scratch: HistScratch::default(),
             sums: Sums::zero(width),
-        }
-    }
-
-    /// A splitter for the subtree of the small node `node` alone (its rows
-    /// copied, numbered from 0), drawing features from the generator state
-    /// `seed`; the features known constant are those of this splitter.
-    pub(crate) fn subtree(&self, node: &Pending, seed: u32) -> HistSplitter<'a> {
-        HistSplitter {
-            data: self.data,
-            criterion: self.criterion,
-            bins: self.bins,
-            rows: self.rows.subset(node.start, node.end),
-            hists: HashMap::default(),
-            spare: Vec::new(),
-            small: small::SmallKeys::default(),
-            features: self.features.clone(),
-            constant_features: self.constant_features.clone(),
-            rand: seed,
-            min_samples_leaf: self.min_samples_leaf,
-            min_samples_split: self.min_samples_split,
-            min_weight_leaf: self.min_weight_leaf,
-            max_features: self.max_features,
-            w_total: self.w_total,
-            unit_weights: self.unit_weights,
-            depth_first: true,
-            width: self.width,
-            scratch: HistScratch::default(),
-            sums: Sums::zero(self.width),
         }
     }
 
@@ -271,6 +137,32 @@ impl<'a> HistSplitter<'a> {
         let mut pairs = Vec::with_capacity(range.1 - range.0);
         self.for_each_row(range, |wi, y| pairs.push((wi, y)));
         criterion::poisson_loss(pairs.into_iter(), sum, w)
+    }
+}
+
+impl SubtreeSplitter for HistSplitter<'_> {
+    const SMALL: usize = SMALL_ROWS;
+
+    /// A splitter for the subtree of the small node `start..end` alone
+    /// (its rows copied, numbered from 0), drawing features from the
+    /// generator state `seed`; the features known constant are those of
+    /// this splitter.
+    fn subtree(&self, start: usize, end: usize, seed: u32) -> Self {
+        HistSplitter {
+            data: self.data,
+            criterion: self.criterion,
+            bins: self.bins,
+            rows: self.rows.subset(start, end),
+            hists: HistStore::default(),
+            small: SmallKeys::default(),
+            draw: self.draw.fork(seed),
+            leaf: self.leaf,
+            w_total: self.w_total,
+            unit_weights: self.unit_weights,
+            depth_first: true,
+            width: self.width,
+            sums: Sums::zero(self.width),
+        }
     }
 }
 
@@ -312,101 +204,65 @@ impl NodeSplitter for HistSplitter<'_> {
         if end - start < SMALL_ROWS {
             return;
         }
-        if let Some(h) = self.hists.remove(&(start, end)) {
-            self.spare.push(h);
-        }
+        self.hists.forget((start, end));
     }
 
     fn node_split(
         &mut self,
-        start: usize,
-        end: usize,
-        (impurity, children_may_split): (f64, bool),
-        node: &NodeSummary,
+        at: &NodeToSplit<'_>,
+        lim: &Limits,
         n_constant: &mut usize,
     ) -> Option<Split> {
+        let (start, end, impurity, node) = (at.start, at.end, at.impurity, at.summary);
         let n_node = end - start;
         // Small nodes are searched from their rows; the others from their
         // histograms (kept by the parent, or built now).
-        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut scratch = std::mem::take(&mut self.hists.scratch);
         let hist = if n_node < SMALL_ROWS {
             self.small_keys_for((start, end));
             None
         } else {
-            Some(match self.hists.remove(&(start, end)) {
+            Some(match self.hists.take((start, end)) {
                 Some(h) => h,
                 None => {
-                    let mut h = self.spare.pop().unwrap_or_default();
+                    let mut h = self.hists.buffer();
                     self.build_into((start, end), &mut h, &mut scratch);
                     h
                 }
             })
         };
         let mut sums = std::mem::replace(&mut self.sums, Sums::zero(0));
-        let d = self.data.d;
-        let (mut f_i, mut n_visited, mut n_found, mut n_drawn) = (d, 0usize, 0usize, 0usize);
-        let n_known = *n_constant;
-        let mut n_total = n_known;
         let mut best: Option<Best> = None;
         // Tiny nodes (squared error): the best any split can do, when one
         // split alone does it (with the rounding of another order of sums
         // allowed for).
-        let ceiling = if hist.is_none()
-            && self.criterion == CartCriterion::SquaredError
-            && n_node <= row_search::BOUNDED_ROWS
-        {
-            self.best_possible_squared((start, end))
-                .map_or(f64::INFINITY, |u| u * (1.0 - 1e-12))
+        let ceiling = if hist.is_none() {
+            self.ceiling((start, end))
         } else {
             f64::INFINITY
         };
-        while f_i > n_total && (n_visited < self.max_features || n_visited <= n_found + n_drawn) {
-            if self.data.interrupt.is_set() {
-                // The fit returns `Interrupted`: this node's split is moot.
-                break;
+        let mut draw = std::mem::take(&mut self.draw);
+        draw.draw(n_constant, &self.data.interrupt, |feature| match &hist {
+            Some(h) => self.search(
+                feature,
+                (&h.e, h.range(feature)),
+                node,
+                n_node,
+                (&mut sums, &mut best),
+            ),
+            None if !self.data.categorical[feature]
+                && best.as_ref().is_some_and(|b| b.proxy >= ceiling) =>
+            {
+                self.varies_in_rows(feature, (start, end))
             }
-            n_visited += 1;
-            let mut f_j = criterion::rand_int(&mut self.rand, n_drawn, f_i - n_found);
-            if f_j < n_known {
-                self.features.swap(n_drawn, f_j);
-                n_drawn += 1;
-                continue;
-            }
-            f_j += n_found;
-            let feature = self.features[f_j];
-            let varies = match &hist {
-                Some(h) => self.search(
-                    feature,
-                    (&h.e, h.range(feature)),
-                    node,
-                    n_node,
-                    (&mut sums, &mut best),
-                ),
-                None if !self.data.categorical[feature]
-                    && best.as_ref().is_some_and(|b| b.proxy >= ceiling) =>
-                {
-                    self.varies_in_rows(feature, (start, end))
-                }
-                None => self.search_rows(feature, (start, end), node, (&mut sums, &mut best)),
-            };
-            if !varies {
-                self.features.swap(f_j, n_total);
-                n_found += 1;
-                n_total += 1;
-                continue;
-            }
-            f_i -= 1;
-            self.features.swap(f_i, f_j);
-        }
+            None => self.search_rows(feature, (start, end), node, (&mut sums, &mut best)),
+        });
+        self.draw = draw;
         self.sums = sums;
-        self.features[..n_known].copy_from_slice(&self.constant_features[..n_known]);
-        self.constant_features[n_known..n_known + n_found]
-            .copy_from_slice(&self.features[n_known..n_known + n_found]);
-        *n_constant = n_total;
         let Some(b) = best else {
-            self.scratch = scratch;
+            self.hists.scratch = scratch;
             if let Some(h) = hist {
-                self.spare.push(h);
+                self.hists.give_back(h);
             }
             return None;
         };
@@ -448,20 +304,12 @@ impl NodeSplitter for HistSplitter<'_> {
         } else {
             criterion::children_impurity(self.criterion, &s, sq_left)
         };
-        let improvement = (s.w_node / self.w_total)
-            * (impurity
-                - w_right / s.w_node * impurity_right
-                - s.w_left / s.w_node * impurity_left);
+        let improvement =
+            criterion::improvement(&s, self.w_total, impurity, (impurity_left, impurity_right));
         // Histograms for the children that may be split: the smaller
         // child's from its rows, the larger's by subtraction.
         let w_left = s.w_left;
-        let may_split = |n: usize, w: f64, imp: f64| {
-            children_may_split
-                && n >= self.min_samples_split
-                && n >= 2 * self.min_samples_leaf
-                && w >= 2.0 * self.min_weight_leaf
-                && imp > f64::EPSILON
-        };
+        let may_split = |n: usize, w: f64, imp: f64| !lim.stops(at.depth + 1, n, w, imp);
         let left_splits = may_split(pos - start, w_left, impurity_left);
         let right_splits = may_split(end - pos, w_right, impurity_right);
         let ((small, small_splits), (large, large_splits)) = if pos - start <= end - pos {
@@ -473,24 +321,24 @@ impl NodeSplitter for HistSplitter<'_> {
         let keep_small = small_splits && small.1 - small.0 >= SMALL_ROWS;
         if let Some(mut hist) = hist {
             if keep_small || keep_large {
-                let mut small_hist = self.spare.pop().unwrap_or_default();
+                let mut small_hist = self.hists.buffer();
                 self.build_into(small, &mut small_hist, &mut scratch);
                 if keep_large {
                     hist.subtract(&small_hist, self.width);
-                    self.hists.insert(large, hist);
+                    self.hists.keep(large, hist);
                 } else {
-                    self.spare.push(hist);
+                    self.hists.give_back(hist);
                 }
                 if keep_small {
-                    self.hists.insert(small, small_hist);
+                    self.hists.keep(small, small_hist);
                 } else {
-                    self.spare.push(small_hist);
+                    self.hists.give_back(small_hist);
                 }
             } else {
-                self.spare.push(hist);
+                self.hists.give_back(hist);
             }
         }
-        self.scratch = scratch;
+        self.hists.scratch = scratch;
         Some(Split {
             feature: b.feature,
             threshold: b.threshold,

@@ -4,12 +4,10 @@
 
 use rayon::prelude::*;
 
-use crate::tree::cart::splitter::TrainSet;
+use crate::tree::cart::shared::data::{TrainSet, FEATURE_THRESHOLD};
 
 /// Rows sampled to place quantile bin bounds.
 const BIN_SAMPLE: usize = 200_000;
-/// Distance under which two values share a bin (the exact splitter's tie).
-const FEATURE_THRESHOLD: f32 = 1e-7;
 /// Bin code of a missing value.
 pub(super) const MISSING: u8 = u8::MAX;
 /// Rows coded together when features are cut from a sample.
@@ -18,7 +16,7 @@ const BLOCK_ROWS: usize = 4096;
 /// The bins of one feature: bin `k` holds the values in
 /// (`upper[k − 1]`, `upper[k]`], the last one everything above; `lo`/`hi`
 /// are the smallest and largest training values in each bin.
-pub(super) struct FeatureBins {
+pub(crate) struct FeatureBins {
     pub(super) lo: Vec<f32>,
     pub(super) hi: Vec<f32>,
 }
@@ -74,7 +72,7 @@ pub(super) const fn row_stride(d: usize) -> usize {
 
 /// Bins every feature of `data` (in parallel): the bin codes, row-major
 /// (`codes[row * row_stride(d) + feature]`), and each feature's bins.
-pub(super) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Vec<FeatureBins>) {
+pub(crate) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Vec<FeatureBins>) {
     let (n, d) = (data.n, data.d);
     let step = n.div_ceil(BIN_SAMPLE).max(1);
     // Numeric features are cut from a sample (every row up to

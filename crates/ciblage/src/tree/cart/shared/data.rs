@@ -1,7 +1,11 @@
-//! What the tree builders share with the splitters: the training data, a
-//! node's summary, a split, and the splitter interface.
+//! What the growth shares with the splitters: the training data, a node's
+//! summary, a split, and scikit-learn's rules for thresholds.
 
-use crate::tree::cart::criterion::{ClassSums, Sums};
+use crate::tree::cart::shared::criterion::{ClassSums, Sums};
+
+/// Distance under which two f32 feature values count as equal (no split
+/// between them; the histogram splitter puts them in one bin).
+pub(crate) const FEATURE_THRESHOLD: f32 = 1e-7;
 
 /// The training data, read once.
 pub(crate) struct TrainSet<'a> {
@@ -60,40 +64,11 @@ pub(crate) struct NodeSummary {
     pub sums: Sums,
 }
 
-/// What a tree builder asks of a splitter.
-pub(crate) trait NodeSplitter {
-    /// Number of samples taking part (those of non-zero weight).
-    fn samples(&self) -> usize;
-    /// Weight, impurity, value and sums of the node `start..end`.
-    fn summarise(&self, start: usize, end: usize) -> NodeSummary;
-    /// The best split of the node `start..end`, whose samples it partitions
-    /// (left child first); `n_constant` is the number of features known
-    /// constant in the parent, updated in place; `children_may_split` is
-    /// false when the depth limit makes both children leaves.
-    fn node_split(
-        &mut self,
-        start: usize,
-        end: usize,
-        impurity_and_children_may_split: (f64, bool),
-        node: &NodeSummary,
-        n_constant: &mut usize,
-    ) -> Option<Split>;
-    /// The node `start..end` will not be split: drop what was kept for it.
-    fn forget(&mut self, _start: usize, _end: usize) {}
-    /// The ranges of the left and right children of `start..end` once
-    /// `split` has partitioned it (by default left first, then right).
-    fn children(&self, start: usize, end: usize, split: &Split) -> [(usize, usize); 2] {
-        [(start, split.pos), (split.pos, end)]
-    }
-    /// Every node still to grow lies below position `end`: what is held
-    /// for the positions above may be freed.
-    fn release_above(&mut self, _end: usize) {}
-}
-
+/// A node's best split, as a splitter found it.
 pub(crate) struct Split {
     pub feature: usize,
     pub threshold: f64,
-    /// `pos - start` samples go left (see [`NodeSplitter::children`]).
+    /// `pos - start` samples go left (see the splitters' `children`).
     pub pos: usize,
     /// Where samples missing the feature go (learned when the node had
     /// some; otherwise towards the larger child).
