@@ -55,9 +55,7 @@ fn bench_cart(c: &mut Criterion) {
             .expect("valid");
         group.bench_function(format!("classifier_{name}"), |b| {
             b.iter(|| {
-                let tree = clf
-                    .fit_classifier(x.view(), &classes, 2, None)
-                    .expect("fit");
+                let tree = clf.fit(x.view(), &classes, 2, None).expect("fit");
                 tree.node_count()
             })
         });
@@ -66,7 +64,7 @@ fn bench_cart(c: &mut Criterion) {
             .expect("valid");
         group.bench_function(format!("regressor_{name}"), |b| {
             b.iter(|| {
-                let tree = reg.fit_regressor(x.view(), &values, None).expect("fit");
+                let tree = reg.fit(x.view(), &values, None).expect("fit");
                 tree.node_count()
             })
         });

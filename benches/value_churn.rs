@@ -40,7 +40,7 @@ fn bench_value_churn(c: &mut Criterion) {
     });
     let tiers = ValueTiers::params().check().expect("valid defaults");
     group.bench_function("tiers_5_15_80", |b| {
-        b.iter(|| tiers.assign(&revenue).expect("tiers").summary().len())
+        b.iter(|| tiers.score(&revenue).expect("tiers").summary().len())
     });
     group.bench_function("gini", |b| {
         b.iter(|| Concentration::of(&revenue).expect("concentration").gini())

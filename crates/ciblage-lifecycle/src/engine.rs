@@ -1,9 +1,11 @@
 //! Evaluation: stage, channel and actions per customer, then the pressure cap.
 
+use chrono::NaiveDate;
 use ciblage::Interrupt;
 use rayon::prelude::*;
 
 use crate::error::{LifecycleError, Result};
+use crate::params::day_number;
 use crate::ruleset::{Condition, Rule, RuleSet, Trigger};
 use crate::stages::{self, Moment, Stage, TierSets};
 use crate::state::{CustomerStates, Field};
@@ -103,8 +105,8 @@ pub struct Decision {
     pub kept: bool,
 }
 
-/// The outcome of [`RuleSet::evaluate`], customer by customer (row order of
-/// the state table).
+/// The outcome of the lifecycle evaluation ([`crate::Lifecycle`]), customer
+/// by customer (row order of the state table).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decisions {
     stages: Vec<Stage>,
@@ -113,7 +115,7 @@ pub struct Decisions {
     offsets: Vec<usize>,
     entries: Vec<Decision>,
     contacts: Vec<u32>,
-    today: i64,
+    today: NaiveDate,
     history: HistoryCounts,
 }
 
@@ -154,7 +156,7 @@ impl Decisions {
     }
 
     /// The evaluation day.
-    pub fn today(&self) -> i64 {
+    pub fn today(&self) -> NaiveDate {
         self.today
     }
 
@@ -236,40 +238,17 @@ impl Decisions {
 }
 
 impl RuleSet {
-    /// Evaluates every customer on day `today` (days since 1970-01-01):
-    /// stage, channel, fired rules in priority order, then the pressure cap
-    /// (the highest-priority contacts are kept up to the stage's cap minus the
-    /// contacts already in the window; the others are suppressed, with their
-    /// reason available from [`Decisions::explain`]). Actions that are not
-    /// contacts are always kept. Customers are independent, so results do
-    /// not depend on row order or threads.
-    ///
-    /// # Errors
-    /// [`LifecycleError::UnknownCustomer`] for a history row out of range.
-    pub fn evaluate(
+    /// Evaluates every customer on `today`; see [`crate::LifecycleValidParams::score`].
+    pub(crate) fn evaluate(
         &self,
         states: &CustomerStates,
         history: &ContactHistory,
-        today: i64,
-    ) -> Result<Decisions> {
-        self.evaluate_interruptible(states, history, today, &Interrupt::default())
-    }
-
-    /// [`RuleSet::evaluate`], stopped by `interrupt` (checked per customer,
-    /// a relaxed load; see [`ciblage::Interrupt`]).
-    ///
-    /// # Errors
-    /// As [`RuleSet::evaluate`]; [`ciblage::CiblageError::Interrupted`]
-    /// (as [`LifecycleError::Core`]).
-    pub fn evaluate_interruptible(
-        &self,
-        states: &CustomerStates,
-        history: &ContactHistory,
-        today: i64,
+        today: NaiveDate,
         interrupt: &Interrupt,
     ) -> Result<Decisions> {
         let n = states.len();
-        let (contacts, history) = history.counts(n, today, self.spec.pressure.window_days)?;
+        let day = day_number(today);
+        let (contacts, history) = history.counts(n, day, self.spec.pressure.window_days)?;
         let tiers = TierSets::new(states, &self.spec.stages);
         let mut channel_names: Vec<String> = self.spec.channels.by_tier.values().cloned().collect();
         channel_names.push(self.spec.channels.default.clone());

@@ -51,73 +51,54 @@ pub fn cart_fit(
     seed: u32,
 ) -> PyResult<PyCartTree> {
     guard(|| -> PyResult<_> {
-        let splitter = match splitter {
-            "best" => CartSplitter::Exact,
-            "hist" => CartSplitter::Histogram { max_bins },
-            other => {
-                return Err(BindError::from(CiblageError::param(
-                    "splitter",
-                    format!("expected \"best\" or \"hist\", got {other:?}"),
-                ))
-                .into())
-            }
-        };
-        let crit = match criterion {
-        "gini" => CartCriterion::Gini,
-        "entropy" | "log_loss" => CartCriterion::Entropy,
-        "squared_error" => CartCriterion::SquaredError,
-        "poisson" => CartCriterion::Poisson,
-        "absolute_error" => CartCriterion::AbsoluteError,
-        other => {
-            return Err(BindError::from(CiblageError::param(
-                "criterion",
-                format!(
-                "expected \"gini\", \"entropy\", \"log_loss\", \"squared_error\", \"poisson\" or \"absolute_error\", got {other:?}"
-            ),
-            ))
-            .into())
+        let splitter = splitter
+            .parse::<CartSplitter>()
+            .map_err(BindError::from)?
+            .with_max_bins(max_bins);
+        let crit = criterion
+            .parse::<CartCriterion>()
+            .map_err(BindError::from)?;
+        // The same options for either task; the task follows from the target.
+        macro_rules! configured {
+            ($base:expr) => {
+                $base
+                    .criterion(crit)
+                    .max_depth(max_depth)
+                    .min_samples_split(min_samples_split)
+                    .min_samples_leaf(min_samples_leaf)
+                    .min_weight_fraction_leaf(min_weight_fraction_leaf)
+                    .min_impurity_decrease(min_impurity_decrease)
+                    .max_features(max_features)
+                    .max_leaf_nodes(max_leaf_nodes)
+                    .splitter(splitter)
+                    .n_threads(n_threads)
+                    .categorical_features(categorical_features)
+                    .seed(seed)
+            };
         }
-    };
-        let base = if crit.is_regression() {
-            Cart::regressor()
-        } else {
-            Cart::classifier()
-        };
-        let params = base
-            .criterion(crit)
-            .max_depth(max_depth)
-            .min_samples_split(min_samples_split)
-            .min_samples_leaf(min_samples_leaf)
-            .min_weight_fraction_leaf(min_weight_fraction_leaf)
-            .min_impurity_decrease(min_impurity_decrease)
-            .max_features(max_features)
-            .max_leaf_nodes(max_leaf_nodes)
-            .splitter(splitter)
-            .n_threads(n_threads)
-            .categorical_features(categorical_features)
-            .seed(seed);
-        // Validated now, and again with the call's token inside `run`.
-        params.clone().check().map_err(BindError::from)?;
         let xv = x.as_array();
         let w = sample_weight.as_ref().map(|w| w.as_slice()).transpose()?;
         let inner = match (&y_codes, &y_values) {
             (Some(c), _) => {
+                let params = configured!(Cart::classifier());
+                // Validated now, and again with the call's token inside `run`.
+                params.clone().check().map_err(BindError::from)?;
                 let c = c.as_slice()?;
                 run(py, |token| {
                     params
                         .interrupt(token.clone())
-                        .check()?
-                        .fit_classifier(xv, c, n_classes, w)
+                        .fit(xv, c, n_classes, w)
                         .map_err(BindError::from)
                 })
             }
             (_, Some(v)) => {
+                let params = configured!(Cart::regressor());
+                params.clone().check().map_err(BindError::from)?;
                 let v = v.as_slice()?;
                 run(py, |token| {
                     params
                         .interrupt(token.clone())
-                        .check()?
-                        .fit_regressor(xv, v, w)
+                        .fit(xv, v, w)
                         .map_err(BindError::from)
                 })
             }

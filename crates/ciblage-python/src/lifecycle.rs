@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use ciblage_lifecycle::{ContactHistory, CustomerStates, Field, RuleSet};
+use ciblage_lifecycle::{ContactHistory, CustomerStates, Field, Lifecycle, RuleSet};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
@@ -152,12 +152,21 @@ pub fn lifecycle_evaluate(
             history_days.as_slice()?.to_vec(),
         )
         .map_err(lifecycle_to_py)?;
+        let today = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+            .and_then(|epoch| epoch.checked_add_signed(chrono::TimeDelta::try_days(today)?))
+            .ok_or_else(|| {
+                InvalidParameterError::new_err(format!(
+                    "invalid parameter today: day {today} (days since 1970-01-01) is out of range"
+                ))
+            })?;
         let rules = &rules.inner;
         // The tables are built without the GIL too: explanations of millions
         // of decisions take a while.
         let (cust, dec, counts) = run(py, |token| {
-            let decisions = rules
-                .evaluate_interruptible(&states, &history, today, token)
+            let decisions = Lifecycle::params()
+                .rules(rules.clone())
+                .interrupt(token.clone())
+                .score(&states, &history, today)
                 .map_err(lifecycle_to_py)?;
             let mut cust = TableBuilder::default();
             let stage_names: Vec<&str> = (0..n).map(|i| decisions.stage(i).name()).collect();
@@ -276,19 +285,17 @@ pub fn behaviour_change(
                     crate::tx_in::read_transactions(&batches, &schema, &names, timezone, token)?;
                 token.check()?;
                 let view = tx.view()?;
-                let change = ciblage_lifecycle::BehaviourChange::compute_interruptible(
-                    view,
-                    day,
-                    window_days,
-                    token,
-                )
-                .map_err(|e| match e {
-                    ciblage_lifecycle::LifecycleError::Core(c) => c,
-                    e => ciblage::CiblageError::InvalidParameter {
-                        name: "window_days",
-                        reason: e.to_string(),
-                    },
-                })?;
+                let change = ciblage_lifecycle::Behaviour::params()
+                    .window_days(window_days)
+                    .interrupt(token.clone())
+                    .score(view, day)
+                    .map_err(|e| match e {
+                        ciblage_lifecycle::LifecycleError::Core(c) => c,
+                        e => ciblage::CiblageError::InvalidParameter {
+                            name: "window_days",
+                            reason: e.to_string(),
+                        },
+                    })?;
                 Ok((std::mem::take(&mut tx.index), change))
             })()
             .map_err(|e| names.name(e))

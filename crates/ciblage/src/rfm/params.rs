@@ -1,5 +1,7 @@
 //! RFM/RFA parameters: builder, validation, defaults.
 
+use std::str::FromStr;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -23,9 +25,11 @@ pub enum FrequencyMeasure {
     PurchaseDays,
 }
 
-impl FrequencyMeasure {
+impl FromStr for FrequencyMeasure {
+    type Err = CiblageError;
+
     /// Parses `"transactions"` or `"purchase_days"`.
-    pub fn parse(name: &str) -> Result<Self> {
+    fn from_str(name: &str) -> Result<Self> {
         match name {
             "transactions" => Ok(Self::Transactions),
             "purchase_days" => Ok(Self::PurchaseDays),
@@ -48,9 +52,11 @@ pub enum MonetaryMeasure {
     Margin,
 }
 
-impl MonetaryMeasure {
+impl FromStr for MonetaryMeasure {
+    type Err = CiblageError;
+
     /// Parses `"revenue"` or `"margin"`.
-    pub fn parse(name: &str) -> Result<Self> {
+    fn from_str(name: &str) -> Result<Self> {
         match name {
             "revenue" => Ok(Self::Revenue),
             "margin" => Ok(Self::Margin),
@@ -73,9 +79,11 @@ pub enum RfmVariant {
     Rfa,
 }
 
-impl RfmVariant {
+impl FromStr for RfmVariant {
+    type Err = CiblageError;
+
     /// Parses `"rfm"` or `"rfa"`.
-    pub fn parse(name: &str) -> Result<Self> {
+    fn from_str(name: &str) -> Result<Self> {
         match name {
             "rfm" => Ok(Self::Rfm),
             "rfa" => Ok(Self::Rfa),
@@ -97,7 +105,7 @@ impl RfmVariant {
 ///     vec![0, 9 * day, 5 * day, 1 * day, 2 * day, 3 * day],
 ///     vec![10.0, 20.0, 5.0, 50.0, 50.0, 50.0],
 /// )?;
-/// let scores = Rfm::params().bins(3).fit(&tx)?;
+/// let scores = Rfm::params().bins(3).score(&tx)?;
 /// assert_eq!(scores.len(), 3);
 /// assert_eq!(scores.recency_days(), [1, 5, 7]); // as of day 10
 /// assert_eq!(scores.r_scores(), [3, 2, 1]);
@@ -375,14 +383,14 @@ mod tests {
     #[test]
     fn names_parse() {
         assert_eq!(
-            FrequencyMeasure::parse("purchase_days").unwrap(),
+            "purchase_days".parse::<FrequencyMeasure>().unwrap(),
             FrequencyMeasure::PurchaseDays
         );
         assert_eq!(
-            MonetaryMeasure::parse("margin").unwrap(),
+            "margin".parse::<MonetaryMeasure>().unwrap(),
             MonetaryMeasure::Margin
         );
-        assert_eq!(RfmVariant::parse("rfa").unwrap(), RfmVariant::Rfa);
-        assert!(RfmVariant::parse("rfx").is_err());
+        assert_eq!("rfa".parse::<RfmVariant>().unwrap(), RfmVariant::Rfa);
+        assert!("rfx".parse::<RfmVariant>().is_err());
     }
 }

@@ -11,12 +11,14 @@ mod inputs;
 #[cfg(test)]
 mod load_tests;
 mod model_file;
+mod task;
 
 pub use codes::small_int_codes;
 pub use inputs::{
     check_class_codes, check_finite_target, check_sample_weight, check_target_sums,
     check_training_shape,
 };
+pub use task::{AnyTask, Classification, Regression, TreeTask};
 
 /// Text as it may stand inside a quoted Graphviz DOT string: backslashes
 /// and quotes escaped, line breaks as `\n` (in DOT only `\"` is an escape:

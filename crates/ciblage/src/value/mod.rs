@@ -14,7 +14,7 @@ use rayon::slice::ParallelSliceMut;
 
 pub use concentration::{Concentration, LorenzPoint};
 pub use tiers::{
-    TierMethod, TierSummary, ValueTierAssignment, ValueTierParams, ValueTierValidParams, ValueTiers,
+    CustomerTiers, TierMethod, TierSummary, ValueTierParams, ValueTierValidParams, ValueTiers,
 };
 pub use totals::CustomerTotals;
 

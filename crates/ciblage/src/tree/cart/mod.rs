@@ -7,7 +7,7 @@
 //! use ciblage::tree::cart::Cart;
 //! use ndarray::array;
 //! let x = array![[0.0], [1.0], [2.0], [3.0]];
-//! let tree = Cart::classifier().check()?.fit_classifier(x.view(), &[0, 0, 1, 1], 2, None)?;
+//! let tree = Cart::classifier().check()?.fit(x.view(), &[0, 0, 1, 1], 2, None)?;
 //! assert_eq!(tree.node_count(), 3);
 //! assert_eq!(tree.threshold[0], 1.5);
 //! assert_eq!(tree.apply(x.view())?, [1, 1, 2, 2]);
@@ -28,6 +28,7 @@ mod load;
 mod params;
 mod partition;
 mod piece;
+mod predict;
 mod scan;
 mod splitter;
 mod top;

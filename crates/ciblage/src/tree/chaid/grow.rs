@@ -10,7 +10,7 @@ use crate::tree::chaid::merge::{
 };
 use crate::tree::chaid::model::{ChaidModel, ChaidNode, ChaidSplit, CHAID_MODEL_VERSION};
 use crate::tree::chaid::package::{package_merge, PackageRule};
-use crate::tree::chaid::params::{ChaidStatistic, ChaidValidParams, TieRule};
+use crate::tree::chaid::params::{ChaidParams, ChaidStatistic, ChaidValidParams, TieRule};
 use crate::tree::chaid::tables::{
     cell_tables, fast_children, node_table, CellColumn, ChosenSplit, PendingNode, PredictorTable,
     TargetRef,
@@ -19,55 +19,98 @@ use crate::tree::inputs::{
     check_class_codes, check_finite_target, check_sample_weight, check_target_sums,
     check_training_shape,
 };
+use crate::tree::task::{Classification, Regression, TreeTask};
 
-impl ChaidValidParams {
+/// Row weights of a CHAID fit, one per row each: optional `frequency`
+/// weights count cases (node counts and predictions are weighted by them),
+/// optional SPSS `case` weights (classification only, each > 0) enter the
+/// χ² tests through expected counts fitted by iterative proportional
+/// fitting.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ChaidWeights<'a> {
+    /// Frequency weights (`sample_weight`), ≥ 0 and finite.
+    pub frequency: Option<&'a [f64]>,
+    /// Case weights (`case_weight`), > 0 and finite.
+    pub case: Option<&'a [f64]>,
+}
+
+impl<'a> ChaidWeights<'a> {
+    /// Frequency weights only (`None`: every row counts once).
+    pub fn frequency(frequency: Option<&'a [f64]>) -> Self {
+        Self {
+            frequency,
+            case: None,
+        }
+    }
+}
+
+impl ChaidParams<Classification> {
+    /// Validates, then fits: `self.check()?.fit(..)`.
+    ///
+    /// # Errors
+    /// Invalid parameters, or see [`ChaidValidParams::<Classification>::fit`].
+    pub fn fit(
+        self,
+        predictors: Vec<Predictor>,
+        target: &[u32],
+        classes: Vec<String>,
+        weights: ChaidWeights<'_>,
+    ) -> Result<ChaidModel> {
+        self.check()?.fit(predictors, target, classes, weights)
+    }
+}
+
+impl ChaidParams<Regression> {
+    /// Validates, then fits: `self.check()?.fit(..)`.
+    ///
+    /// # Errors
+    /// Invalid parameters, or see [`ChaidValidParams::<Regression>::fit`].
+    pub fn fit(
+        self,
+        predictors: Vec<Predictor>,
+        target: &[f64],
+        weights: ChaidWeights<'_>,
+    ) -> Result<ChaidModel> {
+        self.check()?.fit(predictors, target, weights)
+    }
+}
+
+impl ChaidValidParams<Classification> {
     /// Grows a tree predicting `target` (class codes into `classes`) from
-    /// `predictors`, with optional frequency `weights`.
+    /// `predictors`, with optional frequency and case weights (see
+    /// [`ChaidWeights`]).
     ///
     /// # Errors
     /// Empty input, columns of different lengths, a class code out of range,
-    /// negative or non-finite weights.
+    /// negative or non-finite frequency weights; case weights of the wrong
+    /// length, not finite or not positive, or with the `chaid` package
+    /// preset (which has no case weights).
     pub fn fit(
         &self,
         predictors: Vec<Predictor>,
         target: &[u32],
         classes: Vec<String>,
-        weights: Option<&[f64]>,
+        weights: ChaidWeights<'_>,
     ) -> Result<ChaidModel> {
-        check_inputs(&predictors, target.len(), weights)?;
+        let ChaidWeights { frequency, case } = weights;
+        check_inputs(&predictors, target.len(), frequency)?;
+        if let Some(case) = case {
+            self.check_case_weights(case, target.len())?;
+        }
         check_classes(target, &classes)?;
         let j = classes.len();
-        self.unless_interrupted(self.grow(
-            predictors,
-            TargetRef::Classes(target, j),
-            classes,
-            weights,
-        ))
+        let target = match case {
+            Some(case) => TargetRef::CaseWeighted(target, j, case),
+            None => TargetRef::Classes(target, j),
+        };
+        self.unless_interrupted(self.grow(predictors, target, classes, frequency))
     }
 
-    /// Grows a classification tree with SPSS case weights: `frequency`
-    /// weights (optional) count cases, `case` weights (one per row, > 0)
-    /// enter the χ² tests through expected counts fitted by iterative
-    /// proportional fitting (see the docs of `statistic`); node counts and
-    /// predictions are frequency counts.
-    ///
-    /// # Errors
-    /// As [`ChaidValidParams::fit`]; case weights of the wrong length, not
-    /// finite or not positive; the `chaid` package preset (which has no case
-    /// weights).
-    pub fn fit_case_weighted(
-        &self,
-        predictors: Vec<Predictor>,
-        target: &[u32],
-        classes: Vec<String>,
-        frequency: Option<&[f64]>,
-        case: &[f64],
-    ) -> Result<ChaidModel> {
-        check_inputs(&predictors, target.len(), frequency)?;
-        if case.len() != target.len() {
+    fn check_case_weights(&self, case: &[f64], n: usize) -> Result<()> {
+        if case.len() != n {
             return Err(CiblageError::LengthMismatch {
                 argument: "case_weight".into(),
-                expected: target.len(),
+                expected: n,
                 got: case.len(),
             });
         }
@@ -86,38 +129,44 @@ impl ChaidValidParams {
                 "the chaid package preset has no case weights",
             ));
         }
-        check_classes(target, &classes)?;
-        let j = classes.len();
-        self.unless_interrupted(self.grow(
-            predictors,
-            TargetRef::CaseWeighted(target, j, case),
-            classes,
-            frequency,
-        ))
+        Ok(())
     }
+}
 
+impl ChaidValidParams<Regression> {
     /// Grows a tree predicting a continuous `target` (ANOVA F tests; leaves
-    /// predict the weighted mean), e.g. monetary value.
+    /// predict the weighted mean), e.g. monetary value, with optional
+    /// frequency weights.
     ///
     /// # Errors
-    /// Empty input, columns of different lengths, non-finite targets or weights.
-    pub fn fit_regressor(
+    /// Empty input, columns of different lengths, non-finite targets or
+    /// weights; case weights (they are for categorical targets).
+    pub fn fit(
         &self,
         predictors: Vec<Predictor>,
         target: &[f64],
-        weights: Option<&[f64]>,
+        weights: ChaidWeights<'_>,
     ) -> Result<ChaidModel> {
-        check_inputs(&predictors, target.len(), weights)?;
+        let ChaidWeights { frequency, case } = weights;
+        if case.is_some() {
+            return Err(CiblageError::param(
+                "case_weight",
+                "case weights are for categorical targets; use sample_weight",
+            ));
+        }
+        check_inputs(&predictors, target.len(), frequency)?;
         check_finite_target(target)?;
-        check_target_sums(target, weights)?;
+        check_target_sums(target, frequency)?;
         self.unless_interrupted(self.grow(
             predictors,
             TargetRef::Values(target),
             Vec::new(),
-            weights,
+            frequency,
         ))
     }
+}
 
+impl<T: TreeTask> ChaidValidParams<T> {
     /// `model`, unless the growth was interrupted (it then stopped early).
     fn unless_interrupted(&self, model: ChaidModel) -> Result<ChaidModel> {
         self.params.interrupt.check()?;
@@ -235,7 +284,7 @@ impl ChaidValidParams {
             };
             let stop = if pure {
                 Some("pure")
-            } else if depth >= p.max_depth {
+            } else if p.max_depth.is_some_and(|m| depth >= m) {
                 Some("max_depth")
             } else if total < p.min_parent && !(p.root_always_split && id == 0) {
                 Some("min_parent")
@@ -344,7 +393,10 @@ impl ChaidValidParams {
                         depth,
                         parent: id,
                     };
-                    fast_children(&predictors, cells, j, &tables, sel, &split, p.max_depth)
+                    // The children's own limit check reads a depth: no
+                    // limit is the largest one.
+                    let max_depth = p.max_depth.unwrap_or(usize::MAX);
+                    fast_children(&predictors, cells, j, &tables, sel, &split, max_depth)
                 }
                 None => {
                     let mut parts: Vec<Vec<u32>> = vec![Vec::new(); cand.groups.len()];
@@ -389,7 +441,7 @@ impl ChaidValidParams {
         }
         ChaidModel {
             version: CHAID_MODEL_VERSION,
-            params: p.clone(),
+            params: p.retask(),
             predictors,
             classes,
             nodes,
