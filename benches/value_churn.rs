@@ -33,7 +33,8 @@ fn bench_value_churn(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("customer_totals", |b| {
         b.iter(|| {
-            CustomerTotals::from_codes(tx.codes(), tx.customers().len(), tx.amounts(), None)
+            CustomerTotals::params()
+                .score_codes(tx.codes(), tx.customers().len(), tx.amounts(), None)
                 .expect("totals")
                 .len()
         })

@@ -196,13 +196,14 @@ pub fn customer_totals(
             }
             token.check()?;
             let (index, codes) = arrow_in::customer_codes(&batches, ci, customer)?;
-            let totals = CustomerTotals::from_codes_interruptible(
-                &codes,
-                index.len(),
-                &columns[0],
-                columns.get(1).map(|c| &c[..]),
-                token,
-            );
+            let totals = CustomerTotals::params()
+                .interrupt(token.clone())
+                .score_codes(
+                    &codes,
+                    index.len(),
+                    &columns[0],
+                    columns.get(1).map(|c| &c[..]),
+                );
             crate::scratch::give_codes(codes);
             let totals = totals.map_err(|e| {
                 crate::error::name_columns(

@@ -13,12 +13,11 @@
 //! its token from the builder, `.interrupt(token)` before `check()`
 //! ([`crate::RfmParams`], [`crate::tree::cart::CartParams`],
 //! [`crate::tree::chaid::ChaidParams`], [`crate::churn::RetentionParams`],
-//! [`crate::value::ValueTierParams`]; and the builder-like
-//! [`crate::ActivityAccumulator`]); a computation without one has an
-//! `…_interruptible` twin taking `&Interrupt` as its last argument
-//! ([`crate::churn::ChurnFlags::compute_view_interruptible`],
-//! [`crate::value::CustomerTotals::from_codes_interruptible`], and
-//! `RuleSet::evaluate_interruptible` in `ciblage-lifecycle`). Without a
+//! [`crate::value::ValueTierParams`], [`crate::value::CustomerTotalsParams`],
+//! `LifecycleParams` and `BehaviourParams` in `ciblage-lifecycle`; and the
+//! builder-like [`crate::ActivityAccumulator`]); a computation without one
+//! has an `…_interruptible` twin taking `&Interrupt` as its last argument
+//! ([`crate::churn::ChurnFlags::compute_view_interruptible`]). Without a
 //! token, or with [`Interrupt::default`], a computation is never
 //! interrupted.
 //!

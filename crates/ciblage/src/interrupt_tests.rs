@@ -191,13 +191,18 @@ fn value_tiers_and_totals_stop() {
     let tiers = ValueTiers::params().interrupt(set()).check().unwrap();
     assert_eq!(tiers.score(&values).err(), Some(CiblageError::Interrupted));
     let codes: Vec<u32> = (0..1_000).map(|i| i % 10).collect();
-    let totals = CustomerTotals::from_codes_interruptible(&codes, 10, &values, None, &set());
+    let totals = CustomerTotals::params()
+        .interrupt(set())
+        .score_codes(&codes, 10, &values, None);
     assert_eq!(totals.err(), Some(CiblageError::Interrupted));
-    let free =
-        CustomerTotals::from_codes_interruptible(&codes, 10, &values, None, &Interrupt::new());
+    let free = CustomerTotals::params()
+        .interrupt(Interrupt::new())
+        .score_codes(&codes, 10, &values, None);
     assert_eq!(
         free.unwrap(),
-        CustomerTotals::from_codes(&codes, 10, &values, None).unwrap()
+        CustomerTotals::params()
+            .score_codes(&codes, 10, &values, None)
+            .unwrap()
     );
 }
 

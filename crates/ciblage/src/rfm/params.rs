@@ -170,6 +170,7 @@ pub struct RfmParams(RfmValidParams);
 impl RfmParams {
     /// The token that stops the aggregation and scoring
     /// ([`CiblageError::Interrupted`]); see [`Interrupt`].
+    #[must_use]
     pub fn interrupt(mut self, token: Interrupt) -> Self {
         self.0.interrupt = token;
         self

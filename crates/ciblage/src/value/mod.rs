@@ -16,7 +16,7 @@ pub use concentration::{Concentration, LorenzPoint};
 pub use tiers::{
     CustomerTiers, TierMethod, TierSummary, ValueTierParams, ValueTierValidParams, ValueTiers,
 };
-pub use totals::CustomerTotals;
+pub use totals::{CustomerTotals, CustomerTotalsParams, CustomerTotalsValidParams};
 
 use crate::error::{CiblageError, Result};
 

@@ -18,7 +18,10 @@ impl CartTree {
     /// let x = array![[0.0], [1.0], [2.0], [3.0]];
     /// let tree = Cart::classifier().fit(x.view(), &[0, 0, 1, 1], 2, None)?;
     /// assert_eq!(tree.predict(array![[0.5], [2.5]].view())?.to_vec(), [0.0, 1.0]);
-    /// let tree = Cart::regressor().fit(x.view(), &[1.0, 1.0, 3.0, 5.0], None)?;
+    /// // One split, at 1.5 (squared errors 0 + 2, against 8 at 0.5 and 8/3 at 2.5).
+    /// let tree = Cart::regressor()
+    ///     .max_depth(Some(1))
+    ///     .fit(x.view(), &[1.0, 1.0, 3.0, 5.0], None)?;
     /// assert_eq!(tree.predict(array![[0.5], [2.5]].view())?.to_vec(), [1.0, 4.0]);
     /// # Ok::<(), ciblage::CiblageError>(())
     /// ```
