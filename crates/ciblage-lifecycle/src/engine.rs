@@ -5,10 +5,16 @@ use ciblage::Interrupt;
 use rayon::prelude::*;
 
 use crate::error::{LifecycleError, Result};
-use crate::params::day_number;
 use crate::ruleset::{Condition, Rule, RuleSet, Trigger};
 use crate::stages::{self, Moment, Stage, TierSets};
 use crate::state::{CustomerStates, Field};
+
+/// Days from 1970-01-01 to `date` (the engine's day numbers, as the
+/// contact history's).
+pub(crate) fn day_number(date: NaiveDate) -> i64 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    (date - epoch).num_days()
+}
 
 /// Past contacts: customer index (row of the state table) and local day
 /// (days since 1970-01-01) of each contact. A contact of a customer who is

@@ -7,16 +7,10 @@ use chrono::NaiveDate;
 use ciblage::{Interrupt, TransactionView};
 
 use crate::behaviour::BehaviourChange;
-use crate::engine::{ContactHistory, Decisions};
+use crate::engine::{day_number, ContactHistory, Decisions};
 use crate::error::{LifecycleError, Result};
 use crate::ruleset::RuleSet;
 use crate::state::CustomerStates;
-
-/// Days from 1970-01-01 to `date` (the engine's day numbers).
-pub(crate) fn day_number(date: NaiveDate) -> i64 {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-    (date - epoch).num_days()
-}
 
 /// Entry point of the lifecycle evaluation: stage, channel and actions per
 /// customer, then the pressure cap.

@@ -23,7 +23,7 @@ fn the_evaluation_day_is_a_date() {
     // (1972…2020) make 19,723 days to 2024-01-01, then 277 days (Jan 31,
     // Feb 29, Mar 31, Apr 30, May 31, Jun 30, Jul 31, Aug 31, Sep 30 = 274,
     // + 3) to October 4.
-    assert_eq!(crate::params::day_number(today()), TODAY);
+    assert_eq!(crate::engine::day_number(today()), TODAY);
     let d = Lifecycle::params()
         .score(&one_per_stage(), &ContactHistory::empty(), today())
         .unwrap();

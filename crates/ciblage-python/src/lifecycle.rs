@@ -135,7 +135,7 @@ pub fn lifecycle_evaluate(
     guard(|| -> PyResult<_> {
         let mut states = CustomerStates::new(n);
         for (name, values) in &columns {
-            let field = Field::parse(name).ok_or_else(|| {
+            let field = name.parse::<Field>().map_err(|_| {
                 InvalidParameterError::new_err(format!(
                     "invalid parameter columns: unknown field {name:?}"
                 ))

@@ -22,6 +22,7 @@
 
 mod data;
 mod export;
+mod fit;
 mod grow;
 mod load;
 mod merge;
@@ -33,7 +34,8 @@ mod tables;
 
 pub use data::{Encoder, Predictor, PredictorColumn, PredictorKind, MISSING, UNSEEN};
 pub use export::GainsRow;
-pub use grow::{ChaidWeights, MAX_NOMINAL_CATEGORIES, MAX_ORDINAL_CATEGORIES};
+pub use fit::ChaidWeights;
+pub use grow::{MAX_NOMINAL_CATEGORIES, MAX_ORDINAL_CATEGORIES};
 pub use model::{ChaidModel, ChaidNode, ChaidSplit, CHAID_MODEL_VERSION};
 pub use params::{Chaid, ChaidParams, ChaidPreset, ChaidStatistic, ChaidValidParams, TieRule};
 
