@@ -11,6 +11,7 @@
 #![allow(missing_docs)]
 
 use ciblage::tree::cart::{Cart, CartParams, CartSplitter};
+use ciblage::tree::TreeTask;
 use criterion::{criterion_group, criterion_main, Criterion};
 use ndarray::Array2;
 use rand::{RngExt, SeedableRng};
@@ -40,7 +41,7 @@ fn data() -> (Array2<f64>, Vec<u32>, Vec<f64>) {
     (x, classes, values)
 }
 
-fn one_thread(p: CartParams, splitter: CartSplitter) -> CartParams {
+fn one_thread<T: TreeTask>(p: CartParams<T>, splitter: CartSplitter) -> CartParams<T> {
     p.max_depth(Some(8)).n_threads(Some(1)).splitter(splitter)
 }
 
