@@ -16,13 +16,14 @@ pub(crate) fn day_number(date: NaiveDate) -> i64 {
     (date - epoch).num_days()
 }
 
-/// Past contacts: customer index (row of the state table) and local day
-/// (days since 1970-01-01) of each contact. A contact of a customer who is
-/// not evaluated carries [`ContactHistory::NOT_EVALUATED`]: it is counted in
-/// [`HistoryCounts`], never against anybody's cap.
+/// Past contacts: customer index (row of the state table) and local date
+/// of each contact. A contact of a customer who is not evaluated carries
+/// [`ContactHistory::NOT_EVALUATED`]: it is counted in [`HistoryCounts`],
+/// never against anybody's cap.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContactHistory {
     customers: Vec<u32>,
+    /// Day numbers ([`day_number`]) of the dates.
     days: Vec<i64>,
 }
 
@@ -56,19 +57,40 @@ impl ContactHistory {
         Self::default()
     }
 
-    /// A history of contacts.
+    /// A history of contacts: the customer index and the date of each.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use ciblage_lifecycle::ContactHistory;
+    /// let day = |d| NaiveDate::from_ymd_opt(2024, 1, d).unwrap();
+    /// let h = ContactHistory::new(vec![0, 1], vec![day(2), day(9)])?;
+    /// assert_eq!(h.len(), 2);
+    /// assert!(ContactHistory::new(vec![0], vec![]).is_err());
+    /// # Ok::<(), ciblage_lifecycle::LifecycleError>(())
+    /// ```
     ///
     /// # Errors
     /// [`LifecycleError::LengthMismatch`] unless both columns have the same length.
-    pub fn new(customers: Vec<u32>, days: Vec<i64>) -> Result<Self> {
-        if customers.len() != days.len() {
+    pub fn new(customers: Vec<u32>, dates: Vec<NaiveDate>) -> Result<Self> {
+        if customers.len() != dates.len() {
             return Err(LifecycleError::LengthMismatch {
                 argument: "history day".into(),
                 expected: customers.len(),
-                got: days.len(),
+                got: dates.len(),
             });
         }
+        let days = dates.into_iter().map(day_number).collect();
         Ok(Self { customers, days })
+    }
+
+    /// Number of contacts.
+    pub fn len(&self) -> usize {
+        self.customers.len()
+    }
+
+    /// Whether there is no contact.
+    pub fn is_empty(&self) -> bool {
+        self.customers.is_empty()
     }
 
     /// Contacts per customer in the `window` days ending on `today`

@@ -283,7 +283,7 @@ fn tiny() -> (CustomerStates, ContactHistory) {
     let states = states.with_tiers(&["Best", "", "Standard"]).expect("tiers");
     let history = ContactHistory::new(
         vec![0, 0, 2, ContactHistory::NOT_EVALUATED],
-        vec![20_000, 19_990, 20_001, 20_000],
+        [20_000, 19_990, 20_001, 20_000].map(date_of_day).to_vec(),
     )
     .expect("same lengths");
     (states, history)

@@ -17,6 +17,14 @@ fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2024, 10, 4).unwrap()
 }
 
+/// The dates of day numbers (days after 1970-01-01).
+fn dates(days: &[i64]) -> Vec<NaiveDate> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+    days.iter()
+        .map(|&d| epoch + chrono::TimeDelta::try_days(d).unwrap())
+        .collect()
+}
+
 #[test]
 fn the_evaluation_day_is_a_date() {
     // 1970-01-01 + 20,000 days: 54 years of 365 days and 13 leap days
@@ -185,7 +193,7 @@ fn pressure_window_boundaries() {
     // Customer 1: a contact on TODAY − 9 (inside): cap reached, both suppressed.
     // Customer 2: a contact after TODAY (planned): not counted.
     let history =
-        ContactHistory::new(vec![0, 1, 2], vec![TODAY - 10, TODAY - 9, TODAY + 1]).unwrap();
+        ContactHistory::new(vec![0, 1, 2], dates(&[TODAY - 10, TODAY - 9, TODAY + 1])).unwrap();
     let d = Lifecycle::params()
         .rules(rules.clone())
         .score(&states, &history, today())
@@ -210,7 +218,7 @@ fn pressure_window_boundaries() {
     // weighs on nobody's cap.
     let history = ContactHistory::new(
         vec![ContactHistory::NOT_EVALUATED, 1],
-        vec![TODAY, TODAY - 20],
+        dates(&[TODAY, TODAY - 20]),
     )
     .unwrap();
     let d = Lifecycle::params()
@@ -224,7 +232,7 @@ fn pressure_window_boundaries() {
         .rules(rules.clone())
         .score(
             &states,
-            &ContactHistory::new(vec![3], vec![TODAY]).unwrap(),
+            &ContactHistory::new(vec![3], dates(&[TODAY])).unwrap(),
             today(),
         )
         .unwrap_err();
@@ -385,7 +393,7 @@ proptest! {
         let hist_of = |order: &[usize]| {
             let pos: Vec<usize> = { let mut p = vec![0; n]; for (k, &i) in order.iter().enumerate() { p[i] = k; } p };
             let rows: Vec<(u32, i64)> = history.iter().filter(|h| h.0 < n).map(|h| (pos[h.0] as u32, TODAY + h.1)).collect();
-            ContactHistory::new(rows.iter().map(|r| r.0).collect(), rows.iter().map(|r| r.1).collect()).unwrap()
+            ContactHistory::new(rows.iter().map(|r| r.0).collect(), dates(&rows.iter().map(|r| r.1).collect::<Vec<_>>())).unwrap()
         };
         let a = Lifecycle::params()
         .rules(rules.clone())

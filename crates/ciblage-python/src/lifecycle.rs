@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
+
 use ciblage_lifecycle::{ContactHistory, CustomerStates, Field, Lifecycle, RuleSet};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
@@ -114,6 +116,11 @@ fn rule_text(text: &Bound<'_, PyAny>, format: &str) -> PyResult<String> {
     )))
 }
 
+/// The date `day` days after 1970-01-01, if chrono holds it.
+fn date_of_day(day: i64) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::TimeDelta::try_days(day)?)
+}
+
 /// Evaluates `rules` over `n` customers whose fields are `columns` (name →
 /// float64 array, NaN = missing) and tiers; history rows are customer row
 /// indices (`u32::MAX`: a customer not evaluated) and local days. Returns
@@ -147,18 +154,31 @@ pub fn lifecycle_evaluate(
         if let Some(t) = &tiers {
             states = states.with_tiers(t).map_err(lifecycle_to_py)?;
         }
+        // Day numbers beyond the dates chrono holds (about ±262,000 years)
+        // are clamped to its first or last date: still after `today` (a
+        // date of years 1 to 9999), or before it and before the window,
+        // as they were, unless the window reaches back beyond chrono's
+        // first date (a window of more than 95 million days).
         let history = ContactHistory::new(
             history_rows.as_slice()?.to_vec(),
-            history_days.as_slice()?.to_vec(),
+            history_days
+                .as_slice()?
+                .iter()
+                .map(|&d| {
+                    date_of_day(d).unwrap_or(if d < 0 {
+                        NaiveDate::MIN
+                    } else {
+                        NaiveDate::MAX
+                    })
+                })
+                .collect(),
         )
         .map_err(lifecycle_to_py)?;
-        let today = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
-            .and_then(|epoch| epoch.checked_add_signed(chrono::TimeDelta::try_days(today)?))
-            .ok_or_else(|| {
-                InvalidParameterError::new_err(format!(
-                    "invalid parameter today: day {today} (days since 1970-01-01) is out of range"
-                ))
-            })?;
+        let today = date_of_day(today).ok_or_else(|| {
+            InvalidParameterError::new_err(format!(
+                "invalid parameter today: day {today} (days since 1970-01-01) is out of range"
+            ))
+        })?;
         let rules = &rules.inner;
         // The tables are built without the GIL too: explanations of millions
         // of decisions take a while.
