@@ -60,7 +60,7 @@ fn build_params(
 ) -> Result<RfmParams, CiblageError> {
     let [rc, fc, mc] = cuts;
     let mut p = Rfm::params()
-        .bins(bins)
+        .bins(usize::from(bins))
         .recency_binning(binning(method, rc)?)
         .frequency_binning(binning(method, fc)?)
         .monetary_binning(binning(method, mc)?)

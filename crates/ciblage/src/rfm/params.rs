@@ -128,7 +128,7 @@ impl Rfm {
 /// Validated RFM parameters; see [`Rfm::params`] for the defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RfmValidParams {
-    pub(crate) bins: u8,
+    pub(crate) bins: usize,
     pub(crate) recency: Binning,
     pub(crate) frequency: Binning,
     pub(crate) monetary: Binning,
@@ -179,7 +179,7 @@ impl RfmParams {
     /// Number of classes per criterion, 2 to 9 (default 5; the domain's
     /// flash cards use 4). Fixed cut points set their own number.
     #[must_use]
-    pub fn bins(mut self, k: u8) -> Self {
+    pub fn bins(mut self, k: usize) -> Self {
         self.0.bins = k;
         self
     }
@@ -294,12 +294,17 @@ impl RfmParams {
 }
 
 impl RfmValidParams {
+    /// `bins`, 2 to 9 once checked.
+    fn bins_u8(&self) -> u8 {
+        u8::try_from(self.bins).unwrap_or(u8::MAX)
+    }
+
     /// Number of classes of the recency, frequency and monetary scores.
     pub fn classes(&self) -> [u8; 3] {
         [
-            self.recency.classes(self.bins),
-            self.frequency.classes(self.bins),
-            self.monetary.classes(self.bins),
+            self.recency.classes(self.bins_u8()),
+            self.frequency.classes(self.bins_u8()),
+            self.monetary.classes(self.bins_u8()),
         ]
     }
 
@@ -347,7 +352,7 @@ mod tests {
 
     #[test]
     fn bins_out_of_range_are_rejected() {
-        for k in [0, 1, 10] {
+        for k in [0, 1, 10, 300] {
             let err = Rfm::params().bins(k).check().unwrap_err();
             assert_eq!(
                 err.to_string(),

@@ -153,7 +153,7 @@ proptest! {
     #[test]
     fn scores_in_range_monotone_and_order_free((ids, ts, amounts) in arb_transactions(), k in 2u8..10, m in 0usize..3, seed in any::<u64>()) {
         let binning = [Binning::Quantile, Binning::RfmCompat, Binning::EqualCount][m].clone();
-        let params = Rfm::params().bins(k).method(binning.clone());
+        let params = Rfm::params().bins(usize::from(k)).method(binning.clone());
         let tx = Transactions::from_int_ids(&ids, ts.clone(), amounts.clone()).unwrap();
         let s = params.clone().score(&tx).unwrap();
         for scores in [s.r_scores(), s.f_scores(), s.m_scores()] {
