@@ -11,6 +11,7 @@
 #![allow(missing_docs)]
 
 use ciblage::tree::cart::{Cart, CartParams, CartSplitter};
+use ciblage::tree::TreeTask;
 use criterion::{criterion_group, criterion_main, Criterion};
 use ndarray::Array2;
 use rand::{RngExt, SeedableRng};
@@ -40,7 +41,7 @@ fn data() -> (Array2<f64>, Vec<u32>, Vec<f64>) {
     (x, classes, values)
 }
 
-fn one_thread(p: CartParams, splitter: CartSplitter) -> CartParams {
+fn one_thread<T: TreeTask>(p: CartParams<T>, splitter: CartSplitter) -> CartParams<T> {
     p.max_depth(Some(8)).n_threads(Some(1)).splitter(splitter)
 }
 
@@ -55,9 +56,7 @@ fn bench_cart(c: &mut Criterion) {
             .expect("valid");
         group.bench_function(format!("classifier_{name}"), |b| {
             b.iter(|| {
-                let tree = clf
-                    .fit_classifier(x.view(), &classes, 2, None)
-                    .expect("fit");
+                let tree = clf.fit(x.view(), &classes, 2, None).expect("fit");
                 tree.node_count()
             })
         });
@@ -66,7 +65,7 @@ fn bench_cart(c: &mut Criterion) {
             .expect("valid");
         group.bench_function(format!("regressor_{name}"), |b| {
             b.iter(|| {
-                let tree = reg.fit_regressor(x.view(), &values, None).expect("fit");
+                let tree = reg.fit(x.view(), &values, None).expect("fit");
                 tree.node_count()
             })
         });

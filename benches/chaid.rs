@@ -8,7 +8,9 @@
 // criterion_group!/criterion_main! generate undocumented public items.
 #![allow(missing_docs)]
 
-use ciblage::tree::chaid::{Chaid, Predictor, PredictorColumn, PredictorKind};
+use ciblage::tree::chaid::{
+    Chaid, ChaidPreset, ChaidWeights, Predictor, PredictorColumn, PredictorKind,
+};
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -58,12 +60,14 @@ fn bench_chaid(c: &mut Criterion) {
             - 0.2 * f64::from(u8::from(r[9] < 3))
     });
     let (many, many_y) = workload(&[100], |r| (f64::from(r[0] % 7) - 3.0) / 6.0);
-    let wide_params = Chaid::chaid_package_params()
-        .max_depth(3)
+    let wide_params = Chaid::classifier()
+        .preset(ChaidPreset::ChaidPackage)
+        .max_depth(Some(3))
         .check()
         .expect("valid");
-    let many_params = Chaid::chaid_package_params()
-        .max_depth(1)
+    let many_params = Chaid::classifier()
+        .preset(ChaidPreset::ChaidPackage)
+        .max_depth(Some(1))
         .check()
         .expect("valid");
     let mut group = c.benchmark_group("chaid_1M_rows");
@@ -71,7 +75,12 @@ fn bench_chaid(c: &mut Criterion) {
     group.bench_function("10_nominal_predictors_depth_3", |b| {
         b.iter(|| {
             let model = wide_params
-                .fit(predictors(&wide), &wide_y, classes.clone(), None)
+                .fit(
+                    predictors(&wide),
+                    &wide_y,
+                    classes.clone(),
+                    ChaidWeights::default(),
+                )
                 .expect("fit");
             model.nodes().len()
         })
@@ -79,7 +88,12 @@ fn bench_chaid(c: &mut Criterion) {
     group.bench_function("one_100_level_predictor", |b| {
         b.iter(|| {
             let model = many_params
-                .fit(predictors(&many), &many_y, classes.clone(), None)
+                .fit(
+                    predictors(&many),
+                    &many_y,
+                    classes.clone(),
+                    ChaidWeights::default(),
+                )
                 .expect("fit");
             model.nodes().len()
         })

@@ -6,7 +6,7 @@
 // criterion_group!/criterion_main! generate undocumented public items.
 #![allow(missing_docs)]
 
-use ciblage_lifecycle::{ContactHistory, CustomerStates, Field, RuleSet, DEFAULT_RULES};
+use ciblage_lifecycle::{ContactHistory, CustomerStates, Field, Lifecycle, RuleSet, DEFAULT_RULES};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 const N: usize = 1_000_000;
@@ -73,13 +73,21 @@ fn bench_lifecycle(c: &mut Criterion) {
     let mut r = stream(7);
     let customers: Vec<u32> = (0..2 * N).map(|_| (r() * N as f64) as u32).collect();
     let days: Vec<i64> = (0..2 * N).map(|_| TODAY - (r() * 90.0) as i64).collect();
-    let history = ContactHistory::new(customers, days).expect("history");
+    // Day numbers as dates.
+    let date = |d: i64| {
+        chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()
+            + chrono::TimeDelta::try_days(d).unwrap()
+    };
+    let history =
+        ContactHistory::new(customers, days.into_iter().map(date).collect()).expect("history");
+    let today = date(TODAY);
     let mut group = c.benchmark_group("lifecycle");
     group.sample_size(10);
     group.bench_function("1M_customers_30_rules_2M_contacts", |b| {
         b.iter(|| {
-            rules
-                .evaluate(&states, &history, TODAY)
+            Lifecycle::params()
+                .rules(rules.clone())
+                .score(&states, &history, today)
                 .expect("decisions")
                 .len()
         })

@@ -26,7 +26,9 @@ fn rfm_from_columns(ids: &CustomerIds, ts: &[i64], amounts: &[f64]) -> usize {
     let mut acc = ActivityAccumulator::new(params.activity_options(ciblage::Zone::Utc), false);
     acc.push(&codes, ts, amounts, None, index.len())
         .expect("valid rows");
-    let scores = params.score(&acc.finish(), &index).expect("scores");
+    let scores = params
+        .score_activity(&acc.finish(), &index)
+        .expect("scores");
     scores.len()
 }
 

@@ -33,14 +33,15 @@ fn bench_value_churn(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("customer_totals", |b| {
         b.iter(|| {
-            CustomerTotals::from_codes(tx.codes(), tx.customers().len(), tx.amounts(), None)
+            CustomerTotals::params()
+                .score_codes(tx.codes(), tx.customers().len(), tx.amounts(), None)
                 .expect("totals")
                 .len()
         })
     });
     let tiers = ValueTiers::params().check().expect("valid defaults");
     group.bench_function("tiers_5_15_80", |b| {
-        b.iter(|| tiers.assign(&revenue).expect("tiers").summary().len())
+        b.iter(|| tiers.score(&revenue).expect("tiers").summary().len())
     });
     group.bench_function("gini", |b| {
         b.iter(|| Concentration::of(&revenue).expect("concentration").gini())

@@ -1,12 +1,12 @@
 //! Behaviour change per customer: this window against the previous one.
 
-use ciblage::time::day_from_date;
 use ciblage::{Interrupt, TransactionView};
 
-use crate::error::{LifecycleError, Result};
+use crate::error::Result;
 
 /// Change of each customer's buying between the `window_days` days before
-/// the evaluation day and the `window_days` days before those.
+/// the evaluation day and the `window_days` days before those: the result
+/// of [`crate::Behaviour`]'s `score`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BehaviourChange {
     /// Relative change of purchases (rows with a positive amount):
@@ -23,57 +23,17 @@ pub struct BehaviourChange {
 }
 
 impl BehaviourChange {
-    /// Computes the change for every customer code of `tx`; `today` is the
-    /// evaluation day (rows on or after it are left out).
-    ///
-    /// ```
-    /// use ciblage::{Transactions};
-    /// use ciblage_lifecycle::BehaviourChange;
-    /// let day = 86_400_000_000i64;
-    /// // Customer 1: 4 purchases in days 0–29, 2 in days 30–59 → −50 %.
-    /// let tx = Transactions::from_int_ids(
-    ///     &[1, 1, 1, 1, 1, 1],
-    ///     vec![day, 2 * day, 3 * day, 4 * day, 40 * day, 50 * day],
-    ///     vec![10.0; 6],
-    /// )?;
-    /// let today = chrono::NaiveDate::from_ymd_opt(1970, 3, 2).unwrap(); // day 60
-    /// let b = BehaviourChange::compute(tx.view(), today, 30)?;
-    /// assert_eq!(b.frequency_change, [-0.5]);
-    /// assert_eq!(b.spend_change, [-0.5]);
-    /// # Ok::<(), ciblage_lifecycle::LifecycleError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`LifecycleError::InvalidParameter`] for a window of 0 days.
-    pub fn compute(
+    /// The change for every customer code of `tx`, on day number `t` (days
+    /// since 1970-01-01), windows of `window_days` ≥ 1 days; see
+    /// [`crate::Behaviour`].
+    pub(crate) fn of(
         tx: TransactionView<'_>,
-        today: chrono::NaiveDate,
-        window_days: u32,
-    ) -> Result<Self> {
-        Self::compute_interruptible(tx, today, window_days, &Interrupt::default())
-    }
-
-    /// [`BehaviourChange::compute`], stopped by `interrupt` (checked every
-    /// 2^20 rows; see [`ciblage::Interrupt`]).
-    ///
-    /// # Errors
-    /// As [`BehaviourChange::compute`]; [`ciblage::CiblageError::Interrupted`]
-    /// (as [`LifecycleError::Core`]).
-    pub fn compute_interruptible(
-        tx: TransactionView<'_>,
-        today: chrono::NaiveDate,
+        t: i64,
         window_days: u32,
         interrupt: &Interrupt,
     ) -> Result<Self> {
-        if window_days == 0 {
-            return Err(LifecycleError::InvalidParameter {
-                name: "window_days",
-                reason: "must be at least 1 day".into(),
-            });
-        }
         let n = tx.customers();
         let zone = tx.zone();
-        let t = day_from_date(today);
         let w = i64::from(window_days);
         let (mut cur_n, mut prev_n) = (vec![0u32; n], vec![0u32; n]);
         let (mut cur_s, mut prev_s) = (vec![0.0; n], vec![0.0; n]);
@@ -128,7 +88,7 @@ impl BehaviourChange {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::Behaviour;
     use ciblage::Transactions;
 
     const DAY: i64 = 86_400_000_000;
@@ -154,12 +114,19 @@ mod tests {
         )
         .unwrap();
         let today = chrono::NaiveDate::from_ymd_opt(1970, 4, 11).unwrap(); // day 100
-        let b = BehaviourChange::compute(tx.view(), today, 30).unwrap();
+        let b = Behaviour::params()
+            .window_days(30)
+            .score(tx.view(), today)
+            .unwrap();
         assert_eq!(b.reactivated, [1.0, 0.0, 0.0]);
         assert!(b.frequency_change[1].is_nan());
         assert_eq!(b.frequency_change[2], -0.5); // 1 vs 2
         assert_eq!(b.spend_change[2], 0.5); // 30 vs 20
         assert_eq!(b.rows_after_today, 1); // the row on day 100
-        assert!(BehaviourChange::compute(tx.view(), today, 0).is_err());
+        let e = Behaviour::params().window_days(0).check().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid parameter window_days: must be at least 1 day"
+        );
     }
 }

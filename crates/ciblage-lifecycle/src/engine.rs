@@ -1,5 +1,6 @@
 //! Evaluation: stage, channel and actions per customer, then the pressure cap.
 
+use chrono::NaiveDate;
 use ciblage::Interrupt;
 use rayon::prelude::*;
 
@@ -8,13 +9,21 @@ use crate::ruleset::{Condition, Rule, RuleSet, Trigger};
 use crate::stages::{self, Moment, Stage, TierSets};
 use crate::state::{CustomerStates, Field};
 
-/// Past contacts: customer index (row of the state table) and local day
-/// (days since 1970-01-01) of each contact. A contact of a customer who is
-/// not evaluated carries [`ContactHistory::NOT_EVALUATED`]: it is counted in
-/// [`HistoryCounts`], never against anybody's cap.
+/// Days from 1970-01-01 to `date` (the engine's day numbers, as the
+/// contact history's).
+pub(crate) fn day_number(date: NaiveDate) -> i64 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    (date - epoch).num_days()
+}
+
+/// Past contacts: customer index (row of the state table) and local date
+/// of each contact. A contact of a customer who is not evaluated carries
+/// [`ContactHistory::NOT_EVALUATED`]: it is counted in [`HistoryCounts`],
+/// never against anybody's cap.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ContactHistory {
     customers: Vec<u32>,
+    /// Day numbers ([`day_number`]) of the dates.
     days: Vec<i64>,
 }
 
@@ -48,19 +57,40 @@ impl ContactHistory {
         Self::default()
     }
 
-    /// A history of contacts.
+    /// A history of contacts: the customer index and the date of each.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use ciblage_lifecycle::ContactHistory;
+    /// let day = |d| NaiveDate::from_ymd_opt(2024, 1, d).unwrap();
+    /// let h = ContactHistory::new(vec![0, 1], vec![day(2), day(9)])?;
+    /// assert_eq!(h.len(), 2);
+    /// assert!(ContactHistory::new(vec![0], vec![]).is_err());
+    /// # Ok::<(), ciblage_lifecycle::LifecycleError>(())
+    /// ```
     ///
     /// # Errors
     /// [`LifecycleError::LengthMismatch`] unless both columns have the same length.
-    pub fn new(customers: Vec<u32>, days: Vec<i64>) -> Result<Self> {
-        if customers.len() != days.len() {
+    pub fn new(customers: Vec<u32>, dates: Vec<NaiveDate>) -> Result<Self> {
+        if customers.len() != dates.len() {
             return Err(LifecycleError::LengthMismatch {
                 argument: "history day".into(),
                 expected: customers.len(),
-                got: days.len(),
+                got: dates.len(),
             });
         }
+        let days = dates.into_iter().map(day_number).collect();
         Ok(Self { customers, days })
+    }
+
+    /// Number of contacts.
+    pub fn len(&self) -> usize {
+        self.customers.len()
+    }
+
+    /// Whether there is no contact.
+    pub fn is_empty(&self) -> bool {
+        self.customers.is_empty()
     }
 
     /// Contacts per customer in the `window` days ending on `today`
@@ -103,8 +133,8 @@ pub struct Decision {
     pub kept: bool,
 }
 
-/// The outcome of [`RuleSet::evaluate`], customer by customer (row order of
-/// the state table).
+/// The outcome of the lifecycle evaluation ([`crate::Lifecycle`]), customer
+/// by customer (row order of the state table).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decisions {
     stages: Vec<Stage>,
@@ -113,7 +143,7 @@ pub struct Decisions {
     offsets: Vec<usize>,
     entries: Vec<Decision>,
     contacts: Vec<u32>,
-    today: i64,
+    today: NaiveDate,
     history: HistoryCounts,
 }
 
@@ -154,7 +184,7 @@ impl Decisions {
     }
 
     /// The evaluation day.
-    pub fn today(&self) -> i64 {
+    pub fn today(&self) -> NaiveDate {
         self.today
     }
 
@@ -236,40 +266,17 @@ impl Decisions {
 }
 
 impl RuleSet {
-    /// Evaluates every customer on day `today` (days since 1970-01-01):
-    /// stage, channel, fired rules in priority order, then the pressure cap
-    /// (the highest-priority contacts are kept up to the stage's cap minus the
-    /// contacts already in the window; the others are suppressed, with their
-    /// reason available from [`Decisions::explain`]). Actions that are not
-    /// contacts are always kept. Customers are independent, so results do
-    /// not depend on row order or threads.
-    ///
-    /// # Errors
-    /// [`LifecycleError::UnknownCustomer`] for a history row out of range.
-    pub fn evaluate(
+    /// Evaluates every customer on `today`; see [`crate::LifecycleValidParams::score`].
+    pub(crate) fn evaluate(
         &self,
         states: &CustomerStates,
         history: &ContactHistory,
-        today: i64,
-    ) -> Result<Decisions> {
-        self.evaluate_interruptible(states, history, today, &Interrupt::default())
-    }
-
-    /// [`RuleSet::evaluate`], stopped by `interrupt` (checked per customer,
-    /// a relaxed load; see [`ciblage::Interrupt`]).
-    ///
-    /// # Errors
-    /// As [`RuleSet::evaluate`]; [`ciblage::CiblageError::Interrupted`]
-    /// (as [`LifecycleError::Core`]).
-    pub fn evaluate_interruptible(
-        &self,
-        states: &CustomerStates,
-        history: &ContactHistory,
-        today: i64,
+        today: NaiveDate,
         interrupt: &Interrupt,
     ) -> Result<Decisions> {
         let n = states.len();
-        let (contacts, history) = history.counts(n, today, self.spec.pressure.window_days)?;
+        let day = day_number(today);
+        let (contacts, history) = history.counts(n, day, self.spec.pressure.window_days)?;
         let tiers = TierSets::new(states, &self.spec.stages);
         let mut channel_names: Vec<String> = self.spec.channels.by_tier.values().cloned().collect();
         channel_names.push(self.spec.channels.default.clone());

@@ -4,10 +4,11 @@
 //!
 //! The number of fuzz cases comes from `CIBLAGE_FUZZ_CASES` (default 256).
 
+use chrono::NaiveDate;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
-use crate::{ContactHistory, CustomerStates, Field, LifecycleError, RuleSet};
+use crate::{ContactHistory, CustomerStates, Field, Lifecycle, LifecycleError, RuleSet};
 
 /// The message of a rule file's error, which must be an `InvalidRule` or a
 /// syntax error (never anything else).
@@ -259,6 +260,18 @@ fn apply(text: &str, m: &Mutation, toml: bool) -> String {
     lines.join("\n")
 }
 
+/// The date `day` days after 1970-01-01, clamped to the dates there are.
+fn date_of_day(day: i64) -> NaiveDate {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    chrono::TimeDelta::try_days(day)
+        .and_then(|d| epoch.checked_add_signed(d))
+        .unwrap_or(if day < 0 {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        })
+}
+
 /// Three customers with every field, missing values and tiers included,
 /// and a history with a contact of a customer not evaluated.
 fn tiny() -> (CustomerStates, ContactHistory) {
@@ -270,7 +283,7 @@ fn tiny() -> (CustomerStates, ContactHistory) {
     let states = states.with_tiers(&["Best", "", "Standard"]).expect("tiers");
     let history = ContactHistory::new(
         vec![0, 0, 2, ContactHistory::NOT_EVALUATED],
-        vec![20_000, 19_990, 20_001, 20_000],
+        [20_000, 19_990, 20_001, 20_000].map(date_of_day).to_vec(),
     )
     .expect("same lengths");
     (states, history)
@@ -283,7 +296,13 @@ proptest! {
     fn mutated_rule_files_load_or_fail_cleanly(
         seed in 0usize..3,
         edits in proptest::collection::vec(mutation(), 1..4),
-        today in prop_oneof![Just(20_000i64), Just(i64::MIN), Just(i64::MAX), -1_000_000i64..1_000_000],
+        today in prop_oneof![
+            Just(20_000i64),
+            Just(i64::MIN),
+            Just(i64::MAX),
+            -1_000_000i64..1_000_000,
+        ]
+        .prop_map(date_of_day),
     ) {
         let (text, toml) = seeds().swap_remove(seed);
         let text = edits.iter().fold(text, |t, m| apply(&t, m, toml));
@@ -293,7 +312,10 @@ proptest! {
                 prop_assert!(RuleSet::from_toml(&rules.to_toml()).is_ok());
                 prop_assert!(RuleSet::from_json(&rules.to_json()).is_ok());
                 let (states, history) = tiny();
-                let d = rules.evaluate(&states, &history, today).expect("valid input");
+                let d = Lifecycle::params()
+                    .rules(rules.clone())
+                    .score(&states, &history, today)
+                    .expect("valid input");
                 prop_assert_eq!(d.history_counts().rows(), 4);
                 for i in 0..d.len() {
                     for &x in d.decisions(i) {

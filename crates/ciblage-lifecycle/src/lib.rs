@@ -11,14 +11,18 @@
 //! suppression with its reason.
 //!
 //! ```
-//! use ciblage_lifecycle::{ContactHistory, CustomerStates, Field, RuleSet, Stage};
+//! use ciblage_lifecycle::{ContactHistory, CustomerStates, Field, Lifecycle, RuleSet, Stage};
 //! let states = CustomerStates::new(3)
 //!     .with(Field::Frequency, vec![12.0, 3.0, 5.0])?
 //!     .with(Field::RecencyDays, vec![5.0, 250.0, 20.0])?
 //!     .with(Field::TenureDays, vec![900.0, 700.0, 30.0])?
 //!     .with_tiers(&["Best", "Small", "Small"])?;
 //! let rules = RuleSet::default_rules();
-//! let d = rules.evaluate(&states, &ContactHistory::empty(), 20_000)?;
+//! let today = chrono::NaiveDate::from_ymd_opt(2024, 10, 4).unwrap();
+//! let d = Lifecycle::params()
+//!     .rules(rules.clone())
+//!     .check()?
+//!     .score(&states, &ContactHistory::empty(), today)?;
 //! assert_eq!([d.stage(0), d.stage(1), d.stage(2)], [Stage::Best, Stage::Inactive, Stage::New]);
 //! assert_eq!(d.channel(0), "personal");
 //! let first = d.decisions(1)[0];
@@ -30,6 +34,7 @@ mod behaviour;
 mod defaults;
 mod engine;
 mod error;
+mod params;
 mod ruleset;
 mod spec;
 mod stages;
@@ -39,6 +44,10 @@ pub use behaviour::BehaviourChange;
 pub use defaults::DEFAULT_RULES;
 pub use engine::{ContactHistory, Decision, Decisions, HistoryCounts};
 pub use error::{LifecycleError, Result};
+pub use params::{
+    Behaviour, BehaviourParams, BehaviourValidParams, Lifecycle, LifecycleParams,
+    LifecycleValidParams,
+};
 pub use ruleset::RuleSet;
 pub use spec::{
     ChannelSpec, ConditionSpec, Op, PressureSpec, RuleSetSpec, RuleSpec, StageThresholds,

@@ -157,7 +157,7 @@ impl RuleSet {
         }
         let mut per_stage_cap = [spec.pressure.max_contacts; Stage::ALL.len()];
         for (name, cap) in &spec.pressure.per_stage {
-            let stage = Stage::parse(name).ok_or_else(|| {
+            let stage = name.parse::<Stage>().map_err(|_| {
                 let err = top(
                     "pressure.per_stage",
                     format!("unknown stage {name:?}; stages are {}", stage_list()),
@@ -303,8 +303,8 @@ fn condition(c: &ConditionSpec) -> std::result::Result<Condition, String> {
         (None, None, None, None, Some(stages)) => stages
             .iter()
             .map(|s| {
-                Stage::parse(s)
-                    .ok_or_else(|| format!("unknown stage {s:?}; stages are {}", stage_list()))
+                s.parse::<Stage>()
+                    .map_err(|_| format!("unknown stage {s:?}; stages are {}", stage_list()))
             })
             .collect::<std::result::Result<Vec<_>, _>>()
             .map(Condition::Stage),

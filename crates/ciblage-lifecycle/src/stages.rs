@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::LifecycleError;
 use crate::spec::StageThresholds;
 use crate::state::{CustomerStates, Field};
 
@@ -60,6 +61,25 @@ pub enum Stage {
     Active,
 }
 
+impl std::str::FromStr for Stage {
+    type Err = LifecycleError;
+
+    /// The stage called `name` ([`Stage::name`]); the error names the
+    /// parameter `stage` and lists the stages.
+    fn from_str(name: &str) -> Result<Self, LifecycleError> {
+        Stage::ALL
+            .into_iter()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| LifecycleError::InvalidParameter {
+                name: "stage",
+                reason: format!(
+                    "expected one of {}, got {name:?}",
+                    Stage::ALL.map(Stage::name).join(", ")
+                ),
+            })
+    }
+}
+
 impl Stage {
     /// Every stage, in test order.
     pub const ALL: [Stage; 10] = [
@@ -89,11 +109,6 @@ impl Stage {
             Stage::HighPotential => "high_potential",
             Stage::Active => "active",
         }
-    }
-
-    /// The stage called `name`.
-    pub fn parse(name: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|s| s.name() == name)
     }
 
     /// The moment of the relationship the stage belongs to.

@@ -83,13 +83,27 @@ impl Field {
         }
     }
 
-    /// The field called `name`, if any.
-    pub fn parse(name: &str) -> Option<Field> {
-        Field::ALL.into_iter().find(|f| f.name() == name)
-    }
-
     fn slot(self) -> usize {
         self as usize
+    }
+}
+
+impl std::str::FromStr for Field {
+    type Err = LifecycleError;
+
+    /// The field called `name` ([`Field::name`]); the error names the
+    /// parameter `field` and lists the fields.
+    fn from_str(name: &str) -> Result<Self> {
+        Field::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| LifecycleError::InvalidParameter {
+                name: "field",
+                reason: format!(
+                    "expected one of {}, got {name:?}",
+                    Field::ALL.map(Field::name).join(", ")
+                ),
+            })
     }
 }
 

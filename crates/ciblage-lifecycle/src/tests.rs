@@ -3,9 +3,40 @@
 
 use proptest::prelude::*;
 
-use crate::{ContactHistory, CustomerStates, Field, HistoryCounts, LifecycleError, RuleSet, Stage};
+use chrono::NaiveDate;
 
+use crate::{
+    ContactHistory, CustomerStates, Field, HistoryCounts, Lifecycle, LifecycleError, RuleSet, Stage,
+};
+
+/// The evaluation day as a day number (history days are day numbers).
 const TODAY: i64 = 20_000;
+
+/// The evaluation day: 20,000 days after 1970-01-01 is 2024-10-04.
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 10, 4).unwrap()
+}
+
+/// The dates of day numbers (days after 1970-01-01).
+fn dates(days: &[i64]) -> Vec<NaiveDate> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+    days.iter()
+        .map(|&d| epoch + chrono::TimeDelta::try_days(d).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_evaluation_day_is_a_date() {
+    // 1970-01-01 + 20,000 days: 54 years of 365 days and 13 leap days
+    // (1972…2020) make 19,723 days to 2024-01-01, then 277 days (Jan 31,
+    // Feb 29, Mar 31, Apr 30, May 31, Jun 30, Jul 31, Aug 31, Sep 30 = 274,
+    // + 3) to October 4.
+    assert_eq!(crate::engine::day_number(today()), TODAY);
+    let d = Lifecycle::params()
+        .score(&one_per_stage(), &ContactHistory::empty(), today())
+        .unwrap();
+    assert_eq!(d.today(), today());
+}
 
 /// frequency, recency, tenure, complaints, satisfaction, referrals,
 /// opinion_leader, tier.
@@ -43,8 +74,9 @@ fn one_per_stage() -> CustomerStates {
 #[test]
 fn every_default_stage_on_hand_built_customers() {
     let rules = RuleSet::default_rules();
-    let d = rules
-        .evaluate(&one_per_stage(), &ContactHistory::empty(), TODAY)
+    let d = Lifecycle::params()
+        .rules(rules.clone())
+        .score(&one_per_stage(), &ContactHistory::empty(), today())
         .unwrap();
     let stages: Vec<Stage> = (0..10).map(|i| d.stage(i)).collect();
     assert_eq!(stages, Stage::ALL);
@@ -85,8 +117,9 @@ fn every_default_stage_on_hand_built_customers() {
 fn thresholds_are_overridable() {
     let text = crate::DEFAULT_RULES.replace("inactive_days = 180.0", "inactive_days = 300.0");
     let rules = RuleSet::from_toml(&text).unwrap();
-    let d = rules
-        .evaluate(&one_per_stage(), &ContactHistory::empty(), TODAY)
+    let d = Lifecycle::params()
+        .rules(rules.clone())
+        .score(&one_per_stage(), &ContactHistory::empty(), today())
         .unwrap();
     // 181 days of silence is no longer inactive: tenure 400 → active (Small).
     assert_eq!(d.stage(4), Stage::Active);
@@ -128,8 +161,9 @@ fn priority_then_file_order_and_cap_keeps_the_first() {
     // Equal priorities: file order, "a" kept, "b" suppressed (cap 1).
     let rules = two_rules(0);
     assert_eq!(rules.rule_names(), ["a", "b"]);
-    let d = rules
-        .evaluate(&buyers(1), &ContactHistory::empty(), TODAY)
+    let d = Lifecycle::params()
+        .rules(rules.clone())
+        .score(&buyers(1), &ContactHistory::empty(), today())
         .unwrap();
     let kept: Vec<(&str, bool)> = d
         .decisions(0)
@@ -159,8 +193,11 @@ fn pressure_window_boundaries() {
     // Customer 1: a contact on TODAY − 9 (inside): cap reached, both suppressed.
     // Customer 2: a contact after TODAY (planned): not counted.
     let history =
-        ContactHistory::new(vec![0, 1, 2], vec![TODAY - 10, TODAY - 9, TODAY + 1]).unwrap();
-    let d = rules.evaluate(&states, &history, TODAY).unwrap();
+        ContactHistory::new(vec![0, 1, 2], dates(&[TODAY - 10, TODAY - 9, TODAY + 1])).unwrap();
+    let d = Lifecycle::params()
+        .rules(rules.clone())
+        .score(&states, &history, today())
+        .unwrap();
     assert_eq!(d.contacts_in_window(0), 0);
     assert_eq!(d.contacts_in_window(1), 1);
     assert_eq!(d.contacts_in_window(2), 0);
@@ -181,18 +218,22 @@ fn pressure_window_boundaries() {
     // weighs on nobody's cap.
     let history = ContactHistory::new(
         vec![ContactHistory::NOT_EVALUATED, 1],
-        vec![TODAY, TODAY - 20],
+        dates(&[TODAY, TODAY - 20]),
     )
     .unwrap();
-    let d = rules.evaluate(&states, &history, TODAY).unwrap();
+    let d = Lifecycle::params()
+        .rules(rules.clone())
+        .score(&states, &history, today())
+        .unwrap();
     assert_eq!((0..3).map(|i| d.contacts_in_window(i)).sum::<u32>(), 0);
     assert_eq!(d.history_counts().not_evaluated, 1);
     assert_eq!(d.history_counts().rows(), 2);
-    let e = rules
-        .evaluate(
+    let e = Lifecycle::params()
+        .rules(rules.clone())
+        .score(
             &states,
-            &ContactHistory::new(vec![3], vec![TODAY]).unwrap(),
-            TODAY,
+            &ContactHistory::new(vec![3], dates(&[TODAY])).unwrap(),
+            today(),
         )
         .unwrap_err();
     assert!(matches!(
@@ -212,8 +253,9 @@ fn events_fire_on_the_right_day() {
     let states = buyers(4)
         .with(Field::ContractEndDays, vec![31.0, 30.0, 0.0, -1.0])
         .unwrap();
-    let d = rules
-        .evaluate(&states, &ContactHistory::empty(), TODAY)
+    let d = Lifecycle::params()
+        .rules(rules.clone())
+        .score(&states, &ContactHistory::empty(), today())
         .unwrap();
     let renewal = |i: usize| {
         d.decisions(i)
@@ -228,8 +270,9 @@ fn events_fire_on_the_right_day() {
     let states = buyers(2)
         .with(Field::SpendChange, vec![-0.5, -0.49])
         .unwrap();
-    let d = rules
-        .evaluate(&states, &ContactHistory::empty(), TODAY)
+    let d = Lifecycle::params()
+        .rules(rules.clone())
+        .score(&states, &ContactHistory::empty(), today())
         .unwrap();
     let names = |i: usize| -> Vec<String> {
         d.decisions(i)
@@ -350,10 +393,14 @@ proptest! {
         let hist_of = |order: &[usize]| {
             let pos: Vec<usize> = { let mut p = vec![0; n]; for (k, &i) in order.iter().enumerate() { p[i] = k; } p };
             let rows: Vec<(u32, i64)> = history.iter().filter(|h| h.0 < n).map(|h| (pos[h.0] as u32, TODAY + h.1)).collect();
-            ContactHistory::new(rows.iter().map(|r| r.0).collect(), rows.iter().map(|r| r.1).collect()).unwrap()
+            ContactHistory::new(rows.iter().map(|r| r.0).collect(), dates(&rows.iter().map(|r| r.1).collect::<Vec<_>>())).unwrap()
         };
-        let a = rules.evaluate(&build(&identity), &hist_of(&identity), TODAY).unwrap();
-        let b = rules.evaluate(&build(&perm), &hist_of(&perm), TODAY).unwrap();
+        let a = Lifecycle::params()
+        .rules(rules.clone())
+        .score(&build(&identity), &hist_of(&identity), today()).unwrap();
+        let b = Lifecycle::params()
+        .rules(rules.clone())
+        .score(&build(&perm), &hist_of(&perm), today()).unwrap();
         prop_assert_eq!(a.len(), n);
         for (k, &i) in perm.iter().enumerate() {
             prop_assert_eq!(a.stage(i), b.stage(k));
@@ -393,18 +440,24 @@ fn an_interrupted_evaluation_returns_the_core_error() {
     let rules = RuleSet::default_rules();
     let token = ciblage::Interrupt::new();
     let states = one_per_stage();
-    let free = rules
-        .evaluate_interruptible(&states, &ContactHistory::empty(), TODAY, &token)
+    let free = Lifecycle::params()
+        .rules(rules.clone())
+        .interrupt(token.clone())
+        .score(&states, &ContactHistory::empty(), today())
         .unwrap();
-    let plain = rules
-        .evaluate(&states, &ContactHistory::empty(), TODAY)
+    let plain = Lifecycle::params()
+        .rules(rules.clone())
+        .score(&states, &ContactHistory::empty(), today())
         .unwrap();
     assert_eq!(
         (0..10).map(|i| free.stage(i)).collect::<Vec<_>>(),
         (0..10).map(|i| plain.stage(i)).collect::<Vec<_>>()
     );
     token.set();
-    let stopped = rules.evaluate_interruptible(&states, &ContactHistory::empty(), TODAY, &token);
+    let stopped = Lifecycle::params()
+        .rules(rules.clone())
+        .interrupt(token.clone())
+        .score(&states, &ContactHistory::empty(), today());
     assert_eq!(
         stopped.err(),
         Some(LifecycleError::Core(ciblage::CiblageError::Interrupted))

@@ -1,14 +1,12 @@
 //! `ciblage._native.cart_fit` and `CartTree`.
 
-use ciblage::tree::cart::{Cart, CartCriterion, CartParams, CartSplitter, CartTree};
+use ciblage::tree::cart::{Cart, CartCriterion, CartSplitter, CartTree};
 use ciblage::CiblageError;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3_arrow::PyTable;
 
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run};
-use crate::tree_tables::{segments_table, text_decimals};
 
 /// (indptr, indices) of a CSR indicator matrix.
 type CsrArrays<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
@@ -53,40 +51,54 @@ pub fn cart_fit(
     seed: u32,
 ) -> PyResult<PyCartTree> {
     guard(|| -> PyResult<_> {
-        let base = base_params(criterion, splitter, max_bins)?;
-        let params = base
-            .max_depth(max_depth)
-            .min_samples_split(min_samples_split)
-            .min_samples_leaf(min_samples_leaf)
-            .min_weight_fraction_leaf(min_weight_fraction_leaf)
-            .min_impurity_decrease(min_impurity_decrease)
-            .max_features(max_features)
-            .max_leaf_nodes(max_leaf_nodes)
-            .n_threads(n_threads)
-            .categorical_features(categorical_features)
-            .seed(seed);
-        // Validated now, and again with the call's token inside `run`.
-        params.clone().check().map_err(BindError::from)?;
+        let splitter = splitter
+            .parse::<CartSplitter>()
+            .map_err(BindError::from)?
+            .with_max_bins(max_bins);
+        let crit = criterion
+            .parse::<CartCriterion>()
+            .map_err(BindError::from)?;
+        // The same options for either task; the task follows from the target.
+        macro_rules! configured {
+            ($base:expr) => {
+                $base
+                    .criterion(crit)
+                    .max_depth(max_depth)
+                    .min_samples_split(min_samples_split)
+                    .min_samples_leaf(min_samples_leaf)
+                    .min_weight_fraction_leaf(min_weight_fraction_leaf)
+                    .min_impurity_decrease(min_impurity_decrease)
+                    .max_features(max_features)
+                    .max_leaf_nodes(max_leaf_nodes)
+                    .splitter(splitter)
+                    .n_threads(n_threads)
+                    .categorical_features(categorical_features)
+                    .seed(seed)
+            };
+        }
         let xv = x.as_array();
         let w = sample_weight.as_ref().map(|w| w.as_slice()).transpose()?;
         let inner = match (&y_codes, &y_values) {
             (Some(c), _) => {
+                let params = configured!(Cart::classifier());
+                // Validated now, and again with the call's token inside `run`.
+                params.clone().check().map_err(BindError::from)?;
                 let c = c.as_slice()?;
                 run(py, |token| {
                     params
                         .interrupt(token.clone())
-                        .check()?
-                        .fit_classifier(xv, c, n_classes, w)
+                        .fit(xv, c, n_classes, w)
                         .map_err(BindError::from)
                 })
             }
             (_, Some(v)) => {
+                let params = configured!(Cart::regressor());
+                params.clone().check().map_err(BindError::from)?;
                 let v = v.as_slice()?;
                 run(py, |token| {
                     params
                         .interrupt(token.clone())
-                        .check()?
-                        .fit_regressor(xv, v, w)
+                        .fit(xv, v, w)
                         .map_err(BindError::from)
                 })
             }
@@ -94,43 +106,6 @@ pub fn cart_fit(
         }?;
         Ok(PyCartTree { inner })
     })
-}
-
-/// The builder for a criterion and a splitter named as in scikit-learn.
-pub(crate) fn base_params(criterion: &str, splitter: &str, max_bins: u16) -> PyResult<CartParams> {
-    let splitter = match splitter {
-        "best" => CartSplitter::Exact,
-        "hist" => CartSplitter::Histogram { max_bins },
-        other => {
-            return Err(BindError::from(CiblageError::param(
-                "splitter",
-                format!("expected \"best\" or \"hist\", got {other:?}"),
-            ))
-            .into())
-        }
-    };
-    let crit = match criterion {
-        "gini" => CartCriterion::Gini,
-        "entropy" | "log_loss" => CartCriterion::Entropy,
-        "squared_error" => CartCriterion::SquaredError,
-        "poisson" => CartCriterion::Poisson,
-        "absolute_error" => CartCriterion::AbsoluteError,
-        other => {
-            return Err(BindError::from(CiblageError::param(
-                "criterion",
-                format!(
-                "expected \"gini\", \"entropy\", \"log_loss\", \"squared_error\", \"poisson\" or \"absolute_error\", got {other:?}"
-            ),
-            ))
-            .into())
-        }
-    };
-    let base = if crit.is_regression() {
-        Cart::regressor()
-    } else {
-        Cart::classifier()
-    };
-    Ok(base.criterion(crit).splitter(splitter))
 }
 
 /// The text of a saved model: a `str`, or `bytes` of UTF-8; anything else
@@ -240,30 +215,9 @@ impl PyCartTree {
     fn rules(&self, feature_names: Vec<String>) -> PyResult<Vec<String>> {
         guard(|| -> BindResult<_> {
             let names = self.names(feature_names)?;
-            Ok(self.inner.rules(&names))
-        })
-    }
-
-    /// One row per leaf: node, rule, n, share, and per class (named by
-    /// `class_names`; none for a regression tree) its share and lift, or
-    /// the leaf value and its ratio to the root's.
-    fn segments(&self, feature_names: Vec<String>, class_names: Vec<String>) -> PyResult<PyTable> {
-        guard(|| -> PyResult<_> {
-            let names = self.names(feature_names)?;
-            if !class_names.is_empty() && class_names.len() != self.inner.n_classes {
-                return Err(BindError::from(CiblageError::param(
-                    "class_names",
-                    format!(
-                        "{} names for {} classes",
-                        class_names.len(),
-                        self.inner.n_classes
-                    ),
-                ))
-                .into());
-            }
-            segments_table(&class_names, self.inner.value_name(), true, |o, order| {
-                self.inner.leaf_table(&names, o, order)
-            })
+            Ok((0..self.inner.node_count())
+                .map(|i| self.inner.rule(i, &names).join(" and "))
+                .collect())
         })
     }
 
@@ -399,8 +353,7 @@ impl PyCartTree {
         class_names: Vec<String>,
         decimals: usize,
     ) -> PyResult<String> {
-        guard(|| -> PyResult<_> {
-            let decimals = text_decimals(decimals)?;
+        guard(|| -> BindResult<_> {
             let names = self.names(feature_names)?;
             Ok(self.inner.to_text(&names, &class_names, decimals))
         })
@@ -410,7 +363,9 @@ impl PyCartTree {
     fn sql_rules(&self, feature_names: Vec<String>) -> PyResult<Vec<String>> {
         guard(|| -> BindResult<_> {
             let names = self.names(feature_names)?;
-            Ok(self.inner.sql_rules(&names))
+            Ok((0..self.inner.node_count())
+                .map(|i| self.inner.sql_rule(i, &names))
+                .collect())
         })
     }
 

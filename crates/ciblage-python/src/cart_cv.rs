@@ -1,12 +1,13 @@
 //! `ciblage._native.cart_cost_complexity_cv`: the computation of
 //! `CartClassifier.cost_complexity_cv` / `CartRegressor.cost_complexity_cv`.
 
-use ciblage::tree::cart::{CartCv, CvClassWeight, CvFit, CvTarget, FoldOrder};
+use ciblage::tree::cart::{
+    Cart, CartCriterion, CartCv, CartSplitter, CvClassWeight, CvFit, CvTarget, CvTree, FoldOrder,
+};
 use ciblage::CiblageError;
 use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use crate::cart::base_params;
 use crate::error::BindError;
 use crate::run::{guard, run};
 
@@ -62,14 +63,28 @@ pub fn cart_cost_complexity_cv(
     categorical_features: Vec<usize>,
 ) -> PyResult<CvTable> {
     guard(|| -> PyResult<_> {
-        let params = base_params(criterion, splitter, max_bins)?
-            .max_depth(max_depth)
-            .min_weight_fraction_leaf(min_weight_fraction_leaf)
-            .min_impurity_decrease(min_impurity_decrease)
-            .max_features(max_features)
-            .max_leaf_nodes(max_leaf_nodes)
-            .n_threads(n_threads)
-            .categorical_features(categorical_features);
+        let splitter = splitter
+            .parse::<CartSplitter>()
+            .map_err(BindError::from)?
+            .with_max_bins(max_bins);
+        let crit = criterion
+            .parse::<CartCriterion>()
+            .map_err(BindError::from)?;
+        // The same options for either task; the task follows from the target.
+        macro_rules! configured {
+            ($base:expr) => {
+                $base
+                    .criterion(crit)
+                    .splitter(splitter)
+                    .max_depth(max_depth)
+                    .min_weight_fraction_leaf(min_weight_fraction_leaf)
+                    .min_impurity_decrease(min_impurity_decrease)
+                    .max_features(max_features)
+                    .max_leaf_nodes(max_leaf_nodes)
+                    .n_threads(n_threads)
+                    .categorical_features(categorical_features.clone())
+            };
+        }
         if fits.len() != folds + 1 {
             return Err(BindError::from(CiblageError::param(
                 "fits",
@@ -92,14 +107,19 @@ pub fn cart_cost_complexity_cv(
                 (Some(w), false) => CvClassWeight::PerClass(w),
                 (None, false) => CvClassWeight::None,
             });
-        let tree = |fit: CvFit| {
-            let (split, leaf, seed) = fits[fit.fold.map_or(0, |j| j + 1)];
-            params
-                .clone()
-                .min_samples_split(split)
-                .min_samples_leaf(leaf)
-                .seed(seed)
-                .check()
+        let fit_of = |fit: CvFit| fits[fit.fold.map_or(0, |j| j + 1)];
+        let classifier = configured!(Cart::classifier());
+        let regressor = configured!(Cart::regressor());
+        let is_classifier = y_codes.is_some();
+        let tree = |fit: CvFit| -> ciblage::Result<CvTree> {
+            let (split, leaf, seed) = fit_of(fit);
+            if is_classifier {
+                let p = classifier.clone().min_samples_split(split);
+                Ok(p.min_samples_leaf(leaf).seed(seed).check()?.into())
+            } else {
+                let p = regressor.clone().min_samples_split(split);
+                Ok(p.min_samples_leaf(leaf).seed(seed).check()?.into())
+            }
         };
         // The tree's parameters are validated once before the work starts.
         tree(CvFit {

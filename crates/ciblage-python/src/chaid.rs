@@ -1,8 +1,8 @@
 //! `ciblage._native.chaid_fit` and `ChaidModel`.
 
 use ciblage::tree::chaid::{
-    Chaid, ChaidModel, ChaidStatistic, Encoder, Predictor, PredictorColumn, PredictorKind, TieRule,
-    MISSING, UNSEEN,
+    Chaid, ChaidModel, ChaidPreset, ChaidStatistic, ChaidWeights, Encoder, Predictor,
+    PredictorColumn, PredictorKind, TieRule, MISSING, UNSEEN,
 };
 use ciblage::CiblageError;
 use numpy::{PyArray1, PyReadonlyArray1};
@@ -14,18 +14,6 @@ use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run};
 use crate::tree_tables::{gains_table, segments_table, text_decimals};
-
-fn kind_of(name: &str) -> Result<PredictorKind, CiblageError> {
-    match name {
-        "nominal" => Ok(PredictorKind::Nominal),
-        "ordinal" => Ok(PredictorKind::Ordinal),
-        "continuous" => Ok(PredictorKind::Continuous),
-        other => Err(CiblageError::param(
-            "column_types",
-            format!("expected \"nominal\", \"ordinal\" or \"continuous\", got {other:?}"),
-        )),
-    }
-}
 
 fn codes_of(a: &[i64]) -> Vec<u32> {
     a.iter()
@@ -111,17 +99,9 @@ pub fn chaid_fit(
     split_merged: Option<f64>,
 ) -> PyResult<PyChaidModel> {
     guard(|| -> PyResult<_> {
-        let statistic = match statistic {
-            "pearson" => ChaidStatistic::Pearson,
-            "likelihood_ratio" => ChaidStatistic::LikelihoodRatio,
-            other => {
-                return Err(BindError::from(CiblageError::param(
-                    "statistic",
-                    format!("expected \"pearson\" or \"likelihood_ratio\", got {other:?}"),
-                ))
-                .into())
-            }
-        };
+        let statistic = statistic
+            .parse::<ChaidStatistic>()
+            .map_err(BindError::from)?;
         let weights: Option<Vec<f64>> = sample_weight
             .map(|w| w.as_slice().map(<[f64]>::to_vec))
             .transpose()?;
@@ -143,7 +123,7 @@ pub fn chaid_fit(
             .collect::<PyResult<_>>()?;
         let mut sources = Vec::with_capacity(columns.len());
         for ((name, kind, codes, labels, values), raw) in columns.iter().zip(&ints) {
-            let kind = kind_of(kind).map_err(BindError::from)?;
+            let kind = kind.parse::<PredictorKind>().map_err(BindError::from)?;
             let source = match (kind, codes, labels, values, raw) {
                 (PredictorKind::Continuous, _, _, Some(v), _) => {
                     PredictorColumn::Values(v.as_slice()?)
@@ -165,57 +145,54 @@ pub fn chaid_fit(
         let predictors = run(py, |_| {
             Predictor::build_all(sources, weights.as_deref(), bins).map_err(BindError::from)
         })?;
-        let base = match preset {
-            "spss" => Chaid::params(),
-            "chaid_package" => Chaid::chaid_package_params(),
-            other => {
-                return Err(BindError::from(CiblageError::param(
-                    "preset",
-                    format!("expected \"spss\" or \"chaid_package\", got {other:?}"),
-                ))
-                .into())
-            }
-        };
-        // Parameters left unset keep the preset's defaults.
-        let mut params = base
-            .exhaustive(exhaustive)
-            .statistic(statistic)
-            .split_merged(split_merged);
-        if let Some(v) = alpha_merge {
-            params = params.alpha_merge(v);
-        }
-        if let Some(v) = alpha_split {
-            params = params.alpha_split(v);
-        }
-        if let Some(v) = max_depth {
-            params = params.max_depth(v);
-        }
-        if let Some(v) = min_parent {
-            params = params.min_parent(v);
-        }
-        if let Some(v) = min_child {
-            params = params.min_child(v);
-        }
-        if preset == "spss" {
-            params = params
-                .bonferroni(bonferroni)
-                .tie_rule(TieRule::LogP { tolerance: 1e-9 });
+        let preset = preset.parse::<ChaidPreset>().map_err(BindError::from)?;
+        // The same options for either task; parameters left unset keep the
+        // preset's defaults.
+        macro_rules! configured {
+            ($base:expr) => {{
+                let mut params = $base
+                    .preset(preset)
+                    .exhaustive(exhaustive)
+                    .statistic(statistic)
+                    .split_merged(split_merged);
+                if let Some(v) = alpha_merge {
+                    params = params.alpha_merge(v);
+                }
+                if let Some(v) = alpha_split {
+                    params = params.alpha_split(v);
+                }
+                if let Some(v) = max_depth {
+                    params = params.max_depth(Some(v));
+                }
+                if let Some(v) = min_parent {
+                    params = params.min_parent(v);
+                }
+                if let Some(v) = min_child {
+                    params = params.min_child(v);
+                }
+                if preset == ChaidPreset::Spss {
+                    params = params
+                        .bonferroni(bonferroni)
+                        .tie_rule(TieRule::LogP { tolerance: 1e-9 });
+                }
+                params
+            }};
         }
         let y = y.as_slice()?;
         let values = y_values.as_ref().map(|v| v.as_slice()).transpose()?;
         let case = case_weight.as_ref().map(|v| v.as_slice()).transpose()?;
+        let weights = ChaidWeights {
+            frequency: weights.as_deref(),
+            case,
+        };
         let inner = run(py, |token| {
-            let params = params.interrupt(token.clone()).check()?;
-            match (values, case) {
-                (Some(_), Some(_)) => Err(CiblageError::param(
-                    "case_weight",
-                    "case weights are for categorical targets; use sample_weight",
-                )),
-                (Some(v), None) => params.fit_regressor(predictors, v, weights.as_deref()),
-                (None, Some(c)) => {
-                    params.fit_case_weighted(predictors, y, classes, weights.as_deref(), c)
-                }
-                (None, None) => params.fit(predictors, y, classes, weights.as_deref()),
+            match values {
+                Some(v) => configured!(Chaid::regressor())
+                    .interrupt(token.clone())
+                    .fit(predictors, v, weights),
+                None => configured!(Chaid::classifier())
+                    .interrupt(token.clone())
+                    .fit(predictors, y, classes, weights),
             }
             .map_err(BindError::from)
         })?;
@@ -401,11 +378,7 @@ impl PyChaidModel {
                     .predictors()
                     .iter()
                     .map(|p| {
-                        let kind = match p.kind {
-                            PredictorKind::Nominal => "nominal",
-                            PredictorKind::Ordinal => "ordinal",
-                            PredictorKind::Continuous => "continuous",
-                        };
+                        let kind = p.kind.name();
                         let edges = match &p.encoder {
                             Encoder::Bins(e) => Some(e.clone()),
                             _ => None,

@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use ciblage_lifecycle::{ContactHistory, CustomerStates, Field, RuleSet};
+use chrono::NaiveDate;
+
+use ciblage_lifecycle::{ContactHistory, CustomerStates, Field, Lifecycle, RuleSet};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
@@ -114,6 +116,11 @@ fn rule_text(text: &Bound<'_, PyAny>, format: &str) -> PyResult<String> {
     )))
 }
 
+/// The date `day` days after 1970-01-01, if chrono holds it.
+fn date_of_day(day: i64) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::TimeDelta::try_days(day)?)
+}
+
 /// Evaluates `rules` over `n` customers whose fields are `columns` (name →
 /// float64 array, NaN = missing) and tiers; history rows are customer row
 /// indices (`u32::MAX`: a customer not evaluated) and local days. Returns
@@ -135,7 +142,7 @@ pub fn lifecycle_evaluate(
     guard(|| -> PyResult<_> {
         let mut states = CustomerStates::new(n);
         for (name, values) in &columns {
-            let field = Field::parse(name).ok_or_else(|| {
+            let field = name.parse::<Field>().map_err(|_| {
                 InvalidParameterError::new_err(format!(
                     "invalid parameter columns: unknown field {name:?}"
                 ))
@@ -147,17 +154,39 @@ pub fn lifecycle_evaluate(
         if let Some(t) = &tiers {
             states = states.with_tiers(t).map_err(lifecycle_to_py)?;
         }
+        // Day numbers beyond the dates chrono holds (about ±262,000 years)
+        // are clamped to its first or last date: still after `today` (a
+        // date of years 1 to 9999), or before it and before the window,
+        // as they were, unless the window reaches back beyond chrono's
+        // first date (a window of more than 95 million days).
         let history = ContactHistory::new(
             history_rows.as_slice()?.to_vec(),
-            history_days.as_slice()?.to_vec(),
+            history_days
+                .as_slice()?
+                .iter()
+                .map(|&d| {
+                    date_of_day(d).unwrap_or(if d < 0 {
+                        NaiveDate::MIN
+                    } else {
+                        NaiveDate::MAX
+                    })
+                })
+                .collect(),
         )
         .map_err(lifecycle_to_py)?;
+        let today = date_of_day(today).ok_or_else(|| {
+            InvalidParameterError::new_err(format!(
+                "invalid parameter today: day {today} (days since 1970-01-01) is out of range"
+            ))
+        })?;
         let rules = &rules.inner;
         // The tables are built without the GIL too: explanations of millions
         // of decisions take a while.
         let (cust, dec, counts) = run(py, |token| {
-            let decisions = rules
-                .evaluate_interruptible(&states, &history, today, token)
+            let decisions = Lifecycle::params()
+                .rules(rules.clone())
+                .interrupt(token.clone())
+                .score(&states, &history, today)
                 .map_err(lifecycle_to_py)?;
             let mut cust = TableBuilder::default();
             let stage_names: Vec<&str> = (0..n).map(|i| decisions.stage(i).name()).collect();
@@ -276,19 +305,17 @@ pub fn behaviour_change(
                     crate::tx_in::read_transactions(&batches, &schema, &names, timezone, token)?;
                 token.check()?;
                 let view = tx.view()?;
-                let change = ciblage_lifecycle::BehaviourChange::compute_interruptible(
-                    view,
-                    day,
-                    window_days,
-                    token,
-                )
-                .map_err(|e| match e {
-                    ciblage_lifecycle::LifecycleError::Core(c) => c,
-                    e => ciblage::CiblageError::InvalidParameter {
-                        name: "window_days",
-                        reason: e.to_string(),
-                    },
-                })?;
+                let change = ciblage_lifecycle::Behaviour::params()
+                    .window_days(window_days)
+                    .interrupt(token.clone())
+                    .score(view, day)
+                    .map_err(|e| match e {
+                        ciblage_lifecycle::LifecycleError::Core(c) => c,
+                        e => ciblage::CiblageError::InvalidParameter {
+                            name: "window_days",
+                            reason: e.to_string(),
+                        },
+                    })?;
                 Ok((std::mem::take(&mut tx.index), change))
             })()
             .map_err(|e| names.name(e))

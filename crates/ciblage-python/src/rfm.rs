@@ -41,7 +41,7 @@ pub struct PyRfmResult {
 fn binning(method: &str, cuts: Option<Vec<f64>>) -> Result<Binning, CiblageError> {
     match cuts {
         Some(c) => Ok(Binning::Fixed(c)),
-        None => Binning::parse(method),
+        None => method.parse(),
     }
 }
 
@@ -60,13 +60,13 @@ fn build_params(
 ) -> Result<RfmParams, CiblageError> {
     let [rc, fc, mc] = cuts;
     let mut p = Rfm::params()
-        .bins(bins)
+        .bins(usize::from(bins))
         .recency_binning(binning(method, rc)?)
         .frequency_binning(binning(method, fc)?)
         .monetary_binning(binning(method, mc)?)
-        .frequency(FrequencyMeasure::parse(frequency)?)
-        .monetary(MonetaryMeasure::parse(monetary)?)
-        .variant(RfmVariant::parse(variant)?)
+        .frequency(frequency.parse::<FrequencyMeasure>()?)
+        .monetary(monetary.parse::<MonetaryMeasure>()?)
+        .variant(variant.parse::<RfmVariant>()?)
         .weights(weights.0, weights.1, weights.2)
         .negative_amounts(NegativeAmounts::parse(negative_amounts)?);
     if let Some(text) = as_of {
@@ -168,7 +168,7 @@ fn score_batches(
     crate::scratch::give_codes(codes);
     pushed?;
     let activity = acc.finish();
-    let scores = params.score(&activity, &index)?;
+    let scores = params.score_activity(&activity, &index)?;
     Ok((scores, kind))
 }
 
@@ -246,7 +246,7 @@ impl PyRfmResult {
     fn customers(&self, py: Python<'_>) -> PyResult<PyTable> {
         guard(|| -> PyResult<_> {
             let s = &self.scores;
-            let names = s.segment_names();
+            let names = s.segment_table_names();
             let kind = &self.time_kind;
             // The columns are built side by side: most of the time goes into
             // fresh memory, whose pages every thread can take at once.

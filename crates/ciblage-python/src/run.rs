@@ -124,7 +124,7 @@ impl SignalWatch {
 
 /// Runs `work` without the GIL, stopping it on Ctrl-C (see the module
 /// documentation). The work gets the call's token, to hand to the core's
-/// `.interrupt(token)` setters and `…_interruptible` functions, and may
+/// `.interrupt(token)` setters, and may
 /// check it itself between its steps.
 ///
 /// # Errors

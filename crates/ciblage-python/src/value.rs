@@ -40,21 +40,10 @@ pub fn value_tiers<'py>(
     PyTable,
 )> {
     guard(|| -> PyResult<_> {
-        let method = match method {
-            "count" => TierMethod::Count {
-                shares: shares.unwrap_or_else(|| vec![0.05, 0.15, 0.80]),
-            },
-            "abc" => TierMethod::Cumulative {
-                bounds: bounds.unwrap_or_else(|| vec![0.80, 0.95]),
-            },
-            other => {
-                return Err(BindError::from(ciblage::CiblageError::param(
-                    "method",
-                    format!("expected \"count\" or \"abc\", got {other:?}"),
-                ))
-                .into())
-            }
-        };
+        let method = method
+            .parse::<TierMethod>()
+            .map_err(BindError::from)?
+            .with_cuts(shares, bounds);
         let mut params = ValueTiers::params()
             .method(method)
             .no_value_name(no_value_name);
@@ -67,7 +56,7 @@ pub fn value_tiers<'py>(
             params
                 .interrupt(token.clone())
                 .check()
-                .and_then(|p| p.assign(slice))
+                .and_then(|p| p.score(slice))
                 .map_err(|e| rename(e, column))
         })?;
         let mut t = TableBuilder::default();
@@ -207,13 +196,14 @@ pub fn customer_totals(
             }
             token.check()?;
             let (index, codes) = arrow_in::customer_codes(&batches, ci, customer)?;
-            let totals = CustomerTotals::from_codes_interruptible(
-                &codes,
-                index.len(),
-                &columns[0],
-                columns.get(1).map(|c| &c[..]),
-                token,
-            );
+            let totals = CustomerTotals::params()
+                .interrupt(token.clone())
+                .score_codes(
+                    &codes,
+                    index.len(),
+                    &columns[0],
+                    columns.get(1).map(|c| &c[..]),
+                );
             crate::scratch::give_codes(codes);
             let totals = totals.map_err(|e| {
                 crate::error::name_columns(

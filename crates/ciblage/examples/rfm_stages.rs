@@ -32,7 +32,7 @@ fn main() -> Result<(), ciblage::CiblageError> {
         acc.push(&codes, &data.timestamps, &data.amounts, None, index.len())?;
         let activity = acc.finish();
         let t2 = Instant::now();
-        let scores = params.score(&activity, &index)?;
+        let scores = params.score_activity(&activity, &index)?;
         let t3 = Instant::now();
         println!(
             "encode {:.3} s, aggregate {:.3} s, score {:.3} s, total {:.3} s ({} customers)",

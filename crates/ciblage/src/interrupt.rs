@@ -13,11 +13,10 @@
 //! its token from the builder, `.interrupt(token)` before `check()`
 //! ([`crate::RfmParams`], [`crate::tree::cart::CartParams`],
 //! [`crate::tree::chaid::ChaidParams`], [`crate::churn::RetentionParams`],
-//! [`crate::churn::ChurnFlagsParams`], [`crate::value::ValueTierParams`];
-//! and the builder-like [`crate::ActivityAccumulator`]); a computation
-//! without one has an `…_interruptible` twin taking `&Interrupt` as its
-//! last argument ([`crate::value::CustomerTotals::from_codes_interruptible`], and
-//! `RuleSet::evaluate_interruptible` in `ciblage-lifecycle`). Without a
+//! [`crate::churn::ChurnFlagsParams`], [`crate::value::ValueTierParams`],
+//! [`crate::value::CustomerTotalsParams`], `LifecycleParams` and
+//! `BehaviourParams` in `ciblage-lifecycle`; and the builder-like
+//! [`crate::ActivityAccumulator`]). Without a
 //! token, or with [`Interrupt::default`], a computation is never
 //! interrupted.
 //!

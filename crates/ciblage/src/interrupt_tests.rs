@@ -8,7 +8,7 @@ use ndarray::Array2;
 
 use crate::churn::{ChurnFlags, Retention};
 use crate::tree::cart::{Cart, CartCriterion, CartSplitter};
-use crate::tree::chaid::{Chaid, Predictor, PredictorKind};
+use crate::tree::chaid::{Chaid, ChaidWeights, Predictor, PredictorKind};
 use crate::value::{CustomerTotals, ValueTiers};
 use crate::{
     ActivityAccumulator, ActivityOptions, CiblageError, Interrupt, Rfm, SyntheticTransactions,
@@ -64,7 +64,7 @@ fn cart_fits_of_every_growth_stop() {
                 .interrupt(token)
                 .check()
                 .unwrap()
-                .fit_regressor(x.view(), &y, None)
+                .fit(x.view(), &y, None)
         };
         assert_eq!(fit(set()), Err(CiblageError::Interrupted), "{params:?}");
         // A token not set changes nothing.
@@ -75,7 +75,7 @@ fn cart_fits_of_every_growth_stop() {
     }
     let classifier = Cart::classifier().interrupt(set()).check().unwrap();
     assert_eq!(
-        classifier.fit_classifier(x.view(), &codes, 3, None),
+        classifier.fit(x.view(), &codes, 3, None),
         Err(CiblageError::Interrupted)
     );
 }
@@ -97,7 +97,7 @@ fn a_cart_fit_stops_soon_after_its_token_is_set() {
         token.set();
         Instant::now()
     });
-    let result = params.fit_regressor(x.view(), &y, None);
+    let result = params.fit(x.view(), &y, None);
     let returned = Instant::now();
     let set_at = setter.join().unwrap();
     assert_eq!(result, Err(CiblageError::Interrupted));
@@ -120,19 +120,21 @@ fn chaid_fits_stop() {
     };
     let classes = vec!["no".to_string(), "yes".to_string()];
     let fit = |token: Interrupt| {
-        Chaid::params()
+        Chaid::classifier()
             .min_parent(10.0)
             .min_child(5.0)
             .interrupt(token)
             .check()
             .unwrap()
-            .fit(predictors(), &y, classes.clone(), None)
+            .fit(predictors(), &y, classes.clone(), ChaidWeights::default())
     };
     assert_eq!(fit(set()).err(), Some(CiblageError::Interrupted));
     let values: Vec<f64> = y.iter().map(|&v| f64::from(v)).collect();
-    let regressor = Chaid::params().interrupt(set()).check().unwrap();
+    let regressor = Chaid::regressor().interrupt(set()).check().unwrap();
     assert_eq!(
-        regressor.fit_regressor(predictors(), &values, None).err(),
+        regressor
+            .fit(predictors(), &values, ChaidWeights::default())
+            .err(),
         Some(CiblageError::Interrupted)
     );
     let plain = fit(Interrupt::default()).unwrap();
@@ -145,7 +147,7 @@ fn chaid_fits_stop() {
 #[test]
 fn rfm_and_its_accumulator_stop() {
     let tx = transactions();
-    let fit = |token: Interrupt| Rfm::params().interrupt(token).check().unwrap().fit(&tx);
+    let fit = |token: Interrupt| Rfm::params().interrupt(token).check().unwrap().score(&tx);
     assert_eq!(fit(set()).err(), Some(CiblageError::Interrupted));
     assert_eq!(
         fit(Interrupt::new()).unwrap().r_scores(),
@@ -178,15 +180,20 @@ fn churn_analyses_stop() {
 fn value_tiers_and_totals_stop() {
     let values: Vec<f64> = (0..1_000).map(f64::from).collect();
     let tiers = ValueTiers::params().interrupt(set()).check().unwrap();
-    assert_eq!(tiers.assign(&values).err(), Some(CiblageError::Interrupted));
+    assert_eq!(tiers.score(&values).err(), Some(CiblageError::Interrupted));
     let codes: Vec<u32> = (0..1_000).map(|i| i % 10).collect();
-    let totals = CustomerTotals::from_codes_interruptible(&codes, 10, &values, None, &set());
+    let totals = CustomerTotals::params()
+        .interrupt(set())
+        .score_codes(&codes, 10, &values, None);
     assert_eq!(totals.err(), Some(CiblageError::Interrupted));
-    let free =
-        CustomerTotals::from_codes_interruptible(&codes, 10, &values, None, &Interrupt::new());
+    let free = CustomerTotals::params()
+        .interrupt(Interrupt::new())
+        .score_codes(&codes, 10, &values, None);
     assert_eq!(
         free.unwrap(),
-        CustomerTotals::from_codes(&codes, 10, &values, None).unwrap()
+        CustomerTotals::params()
+            .score_codes(&codes, 10, &values, None)
+            .unwrap()
     );
 }
 
@@ -201,8 +208,8 @@ fn tokens_of_two_computations_are_apart() {
         .check()
         .unwrap();
     let (a, b) = rayon::join(
-        || stopped.fit_regressor(x.view(), &y, None),
-        || free.fit_regressor(x.view(), &y, None),
+        || stopped.fit(x.view(), &y, None),
+        || free.fit(x.view(), &y, None),
     );
     assert_eq!(a, Err(CiblageError::Interrupted));
     assert!(b.is_ok());

@@ -13,7 +13,7 @@
 //! use ciblage::{Rfm, SyntheticTransactions};
 //!
 //! let data = SyntheticTransactions::params().customers(1_000).transactions(10_000).generate()?;
-//! let scores = Rfm::params().bins(5).fit(&data.to_transactions()?)?;
+//! let scores = Rfm::params().bins(5).score(&data.to_transactions()?)?;
 //! assert_eq!(scores.len(), 1_000);
 //! for row in scores.segment_summary() {
 //!     println!("{:<20} {:>5} customers {:>10.2} revenue", row.segment, row.customers, row.revenue);
@@ -75,7 +75,7 @@ pub use rfm::{
     RfmScores, RfmValidParams, RfmVariant, ScoreRange, SegmentCoverage, SegmentRule,
     SegmentSummary, SegmentTable,
 };
-pub use synth::{IdKind, SyntheticParams, SyntheticTransactions};
+pub use synth::{IdKind, SyntheticParams, SyntheticTransactions, SyntheticValidParams};
 pub use time::Zone;
 pub use transactions::{NegativeAmounts, TransactionView, Transactions};
 

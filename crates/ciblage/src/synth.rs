@@ -162,24 +162,50 @@ impl SyntheticParams {
         self
     }
 
+    /// Validates, then generates the rows: `self.check()?.generate()`.
+    ///
+    /// # Errors
+    /// See [`SyntheticParams::check`].
+    pub fn generate(self) -> Result<SyntheticTransactions> {
+        self.check()?.generate()
+    }
+
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidParameter`] naming `customers` (zero, or more
+    /// than 2^32 − 100,001), `transactions` (fewer than the customers, more
+    /// than [`SyntheticTransactions::MAX_TRANSACTIONS`]), `days` (zero) or
+    /// `return_rate` (outside `[0, 1)`).
+    pub fn check(self) -> Result<SyntheticValidParams> {
+        self.validate()?;
+        Ok(SyntheticValidParams(self))
+    }
+}
+
+/// Validated parameters of [`SyntheticTransactions`]
+/// (see [`SyntheticParams::check`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyntheticValidParams(SyntheticParams);
+
+impl SyntheticValidParams {
     /// Generates the rows.
     ///
     /// # Errors
-    /// Zero customers, fewer rows than customers, more than 2^32 − 1
-    /// customers, zero days, a return rate outside `[0, 1)`.
+    /// None in practice: the parameters are valid.
     pub fn generate(&self) -> Result<SyntheticTransactions> {
-        self.check()?;
-        let n = self.customers;
-        let extra = self.transactions - n;
-        let start_day = day_from_date(self.start);
-        let days = f64::from(self.days);
+        let p = &self.0;
+        let n = p.customers;
+        let extra = p.transactions - n;
+        let start_day = day_from_date(p.start);
+        let days = f64::from(p.days);
         // Orders per customer: 1 + a Pareto-weighted share of the extra rows.
         let blocks = n.div_ceil(BLOCK);
         let weights: Vec<(f64, f64)> = (0..blocks)
             .into_par_iter()
             .flat_map_iter(|b| {
                 let mut rng =
-                    ChaCha8Rng::seed_from_u64(self.seed ^ (b as u64).wrapping_mul(0x9e37_79b9));
+                    ChaCha8Rng::seed_from_u64(p.seed ^ (b as u64).wrapping_mul(0x9e37_79b9));
                 // Lomax (Pareto minus its scale): most customers get few or
                 // no extra orders, a heavy tail of loyal buyers, capped.
                 let pareto = Pareto::new(1.0, 1.5).expect("valid Pareto");
@@ -210,8 +236,8 @@ impl SyntheticParams {
             .iter()
             .map(|w| 1 + (w / total * extra as f64).floor() as usize)
             .collect();
-        let mut missing = self.transactions - orders.iter().sum::<usize>();
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed.wrapping_add(1));
+        let mut missing = p.transactions - orders.iter().sum::<usize>();
+        let mut rng = ChaCha8Rng::seed_from_u64(p.seed.wrapping_add(1));
         while missing > 0 {
             orders[rng.random_range(0..n)] += 1;
             missing -= 1;
@@ -225,7 +251,7 @@ impl SyntheticParams {
             .into_par_iter()
             .flat_map_iter(|b| {
                 let mut rng = ChaCha8Rng::seed_from_u64(
-                    self.seed.wrapping_add(0x5151) ^ (b as u64).wrapping_mul(0x2545_f491),
+                    p.seed.wrapping_add(0x5151) ^ (b as u64).wrapping_mul(0x2545_f491),
                 );
                 let lo = b * BLOCK;
                 let hi = (lo + BLOCK).min(n);
@@ -248,7 +274,7 @@ impl SyntheticParams {
                         let ts = (start_day + day as i64) * MICROS_PER_DAY
                             + i64::from(second) * 1_000_000;
                         let mut a = cents(amount.sample(&mut rng));
-                        if k > 0 && rng.random_bool(self.return_rate) {
+                        if k > 0 && rng.random_bool(p.return_rate) {
                             a = -a;
                         }
                         let cost = cents(a * rng.random_range(0.5..0.8));
@@ -259,7 +285,7 @@ impl SyntheticParams {
             })
             .collect();
         rows.par_sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(a.2.total_cmp(&b.2)));
-        let ids = match self.ids {
+        let ids = match p.ids {
             IdKind::Int => {
                 CustomerIds::Int(rows.iter().map(|r| 100_000 + i64::from(r.1)).collect())
             }
@@ -278,8 +304,10 @@ impl SyntheticParams {
             costs: rows.iter().map(|r| r.3).collect(),
         })
     }
+}
 
-    fn check(&self) -> Result<()> {
+impl SyntheticParams {
+    fn validate(&self) -> Result<()> {
         if self.customers == 0 || self.customers > u32::MAX as usize - 100_000 {
             return Err(CiblageError::param(
                 "customers",
@@ -347,13 +375,15 @@ mod tests {
             .customers(500)
             .transactions(5_000)
             .seed(7);
-        let a = p.generate().unwrap();
+        let valid = p.clone().check().unwrap();
+        let a = valid.generate().unwrap();
         assert_eq!(a.amounts.len(), 5_000);
         assert!(a.timestamps.windows(2).all(|w| w[0] <= w[1]));
         let tx = a.to_transactions().unwrap();
         assert_eq!(tx.customers().len(), 500);
-        assert_eq!(a, p.generate().unwrap());
-        let b = p.clone().seed(8).generate().unwrap();
+        assert_eq!(a, valid.generate().unwrap());
+        assert_eq!(a, p.clone().generate().unwrap());
+        let b = p.seed(8).generate().unwrap();
         assert_ne!(a.amounts, b.amounts);
     }
 
@@ -365,7 +395,7 @@ mod tests {
             .generate()
             .unwrap();
         let tx = data.to_transactions().unwrap();
-        let s = crate::Rfm::params().fit(&tx).unwrap();
+        let s = crate::Rfm::params().score(&tx).unwrap();
         let mut m: Vec<f64> = s.monetary().to_vec();
         m.sort_by(|a, b| b.total_cmp(a));
         let top: f64 = m[..400].iter().sum();

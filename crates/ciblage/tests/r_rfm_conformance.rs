@@ -45,7 +45,7 @@ fn scored(rules: &[Rule]) -> RfmScores {
         .method(Binning::RfmCompat)
         .as_of(NaiveDate::from_ymd_opt(2006, 12, 31).unwrap())
         .segments(SegmentTable::new(rules, "Others").unwrap())
-        .fit(&orders())
+        .score(&orders())
         .unwrap()
 }
 

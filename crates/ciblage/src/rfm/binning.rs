@@ -4,6 +4,8 @@
 //! recency score reverses them afterwards. Every method returns the cut
 //! points it used, so that results can be explained and reproduced.
 
+use std::str::FromStr;
+
 use serde::{Deserialize, Serialize};
 
 use super::order_stats::order_statistics;
@@ -33,6 +35,24 @@ pub enum Binning {
     Fixed(Vec<f64>),
 }
 
+impl FromStr for Binning {
+    type Err = CiblageError;
+
+    /// Parses a method name (the `method` option); `fixed` needs cut points
+    /// and is built with [`Binning::Fixed`] instead.
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "quantile" => Ok(Self::Quantile),
+            "rfm_compat" => Ok(Self::RfmCompat),
+            "equal_count" => Ok(Self::EqualCount),
+            other => Err(CiblageError::param(
+                "method",
+                format!("expected \"quantile\", \"rfm_compat\" or \"equal_count\", got {other:?}"),
+            )),
+        }
+    }
+}
+
 impl Binning {
     /// Number of classes this binning produces given the default `bins`.
     pub fn classes(&self, bins: u8) -> u8 {
@@ -49,20 +69,6 @@ impl Binning {
             Self::RfmCompat => "rfm_compat",
             Self::EqualCount => "equal_count",
             Self::Fixed(_) => "fixed",
-        }
-    }
-
-    /// Parses a method name; `fixed` needs cut points and is built with
-    /// [`Binning::Fixed`] instead.
-    pub fn parse(name: &str) -> Result<Self> {
-        match name {
-            "quantile" => Ok(Self::Quantile),
-            "rfm_compat" => Ok(Self::RfmCompat),
-            "equal_count" => Ok(Self::EqualCount),
-            other => Err(CiblageError::param(
-                "method",
-                format!("expected \"quantile\", \"rfm_compat\" or \"equal_count\", got {other:?}"),
-            )),
         }
     }
 

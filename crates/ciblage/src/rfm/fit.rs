@@ -1,4 +1,4 @@
-//! Fitting: transactions → activity per customer → values → classes per
+//! Scoring: transactions → activity per customer → values → classes per
 //! criterion → segments, checked for sums beyond the float range. The
 //! verbs of [`RfmParams`] and [`RfmValidParams`] live here, beside the
 //! pipeline they run.
@@ -18,12 +18,25 @@ use crate::time::{date_from_day, day_from_date, iso_day};
 use crate::transactions::Transactions;
 
 impl RfmParams {
-    /// Validates, then scores `transactions`.
+    /// Validates, then scores `transactions`: `self.check()?.score(..)`.
     ///
     /// # Errors
-    /// Invalid parameters, or see [`RfmValidParams::fit`].
-    pub fn fit(self, transactions: &Transactions) -> Result<RfmScores> {
-        self.check()?.fit(transactions)
+    /// Invalid parameters, or see [`RfmValidParams::score`].
+    pub fn score(self, transactions: &Transactions) -> Result<RfmScores> {
+        self.check()?.score(transactions)
+    }
+
+    /// Validates, then scores aggregated activity:
+    /// `self.check()?.score_activity(..)`.
+    ///
+    /// # Errors
+    /// Invalid parameters, or see [`RfmValidParams::score_activity`].
+    pub fn score_activity(
+        self,
+        activity: &CustomerActivity,
+        customers: &CustomerIndex,
+    ) -> Result<RfmScores> {
+        self.check()?.score_activity(activity, customers)
     }
 }
 
@@ -33,33 +46,33 @@ impl RfmValidParams {
     /// # Errors
     /// Margin asked without costs, negative amounts under the `Reject`
     /// policy, or no transaction left on or before the reference date.
-    pub fn fit(&self, transactions: &Transactions) -> Result<RfmScores> {
+    pub fn score(&self, transactions: &Transactions) -> Result<RfmScores> {
         let activity = CustomerActivity::from_transactions(
             transactions,
             self.activity_options(transactions.zone()),
         )?;
-        self.score(&activity, transactions.customers())
+        self.score_activity(&activity, transactions.customers())
     }
 
     /// Scores aggregated activity (see [`crate::ActivityAccumulator`]);
     /// `customers` is the index whose codes the activity uses.
     ///
     /// # Errors
-    /// As [`RfmValidParams::fit`].
-    pub fn score(
+    /// As [`RfmValidParams::score`].
+    pub fn score_activity(
         &self,
         activity: &CustomerActivity,
         customers: &CustomerIndex,
     ) -> Result<RfmScores> {
         self.interrupt.check()?;
-        let scores = score(self, activity, customers)?;
+        let scores = run(self, activity, customers)?;
         self.interrupt.check()?;
         Ok(scores)
     }
 }
 
-/// Runs the whole pipeline; see [`RfmValidParams::score`].
-fn score(
+/// Runs the whole pipeline; see [`RfmValidParams::score_activity`].
+fn run(
     params: &RfmValidParams,
     activity: &CustomerActivity,
     customers: &CustomerIndex,
@@ -280,7 +293,7 @@ mod tests {
         // (2e308 > f64::MAX ≈ 1.797e308) is not.
         let tx = Transactions::from_int_ids(&[1, 1, 2], vec![0, DAY, DAY], vec![1e308, 1e308, 1.0])
             .unwrap();
-        let e = Rfm::params().fit(&tx).unwrap_err();
+        let e = Rfm::params().score(&tx).unwrap_err();
         assert_eq!(
             e.to_string(),
             "amount: the sum of amounts of customer 1 overflows the range of 64-bit floats (about ±1.8e308)"
@@ -288,7 +301,7 @@ mod tests {
         // Two customers of 1e308 each are finite; the segment holding both
         // is not (bins 2 with equal values: both land in one segment).
         let tx = Transactions::from_int_ids(&[1, 2], vec![0, 0], vec![1e308, 1e308]).unwrap();
-        let e = Rfm::params().bins(2).fit(&tx).unwrap_err();
+        let e = Rfm::params().bins(2).score(&tx).unwrap_err();
         assert!(
             matches!(&e, CiblageError::SumOverflow { what, .. } if what.starts_with("total of segment")),
             "{e}"
@@ -300,7 +313,7 @@ mod tests {
             .unwrap();
         let e = Rfm::params()
             .monetary(MonetaryMeasure::Margin)
-            .fit(&tx)
+            .score(&tx)
             .unwrap_err();
         assert!(e.to_string().contains("margin"), "{e}");
     }

@@ -1,5 +1,7 @@
 //! RFM/RFA parameters: builder, validation, defaults.
 
+use std::str::FromStr;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -23,9 +25,11 @@ pub enum FrequencyMeasure {
     PurchaseDays,
 }
 
-impl FrequencyMeasure {
+impl FromStr for FrequencyMeasure {
+    type Err = CiblageError;
+
     /// Parses `"transactions"` or `"purchase_days"`.
-    pub fn parse(name: &str) -> Result<Self> {
+    fn from_str(name: &str) -> Result<Self> {
         match name {
             "transactions" => Ok(Self::Transactions),
             "purchase_days" => Ok(Self::PurchaseDays),
@@ -48,9 +52,11 @@ pub enum MonetaryMeasure {
     Margin,
 }
 
-impl MonetaryMeasure {
+impl FromStr for MonetaryMeasure {
+    type Err = CiblageError;
+
     /// Parses `"revenue"` or `"margin"`.
-    pub fn parse(name: &str) -> Result<Self> {
+    fn from_str(name: &str) -> Result<Self> {
         match name {
             "revenue" => Ok(Self::Revenue),
             "margin" => Ok(Self::Margin),
@@ -73,9 +79,11 @@ pub enum RfmVariant {
     Rfa,
 }
 
-impl RfmVariant {
+impl FromStr for RfmVariant {
+    type Err = CiblageError;
+
     /// Parses `"rfm"` or `"rfa"`.
-    pub fn parse(name: &str) -> Result<Self> {
+    fn from_str(name: &str) -> Result<Self> {
         match name {
             "rfm" => Ok(Self::Rfm),
             "rfa" => Ok(Self::Rfa),
@@ -97,7 +105,7 @@ impl RfmVariant {
 ///     vec![0, 9 * day, 5 * day, 1 * day, 2 * day, 3 * day],
 ///     vec![10.0, 20.0, 5.0, 50.0, 50.0, 50.0],
 /// )?;
-/// let scores = Rfm::params().bins(3).fit(&tx)?;
+/// let scores = Rfm::params().bins(3).score(&tx)?;
 /// assert_eq!(scores.len(), 3);
 /// assert_eq!(scores.recency_days(), [1, 5, 7]); // as of day 10
 /// assert_eq!(scores.r_scores(), [3, 2, 1]);
@@ -120,7 +128,7 @@ impl Rfm {
 /// Validated RFM parameters; see [`Rfm::params`] for the defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RfmValidParams {
-    pub(crate) bins: u8,
+    pub(crate) bins: usize,
     pub(crate) recency: Binning,
     pub(crate) frequency: Binning,
     pub(crate) monetary: Binning,
@@ -162,6 +170,7 @@ pub struct RfmParams(RfmValidParams);
 impl RfmParams {
     /// The token that stops the aggregation and scoring
     /// ([`CiblageError::Interrupted`]); see [`Interrupt`].
+    #[must_use]
     pub fn interrupt(mut self, token: Interrupt) -> Self {
         self.0.interrupt = token;
         self
@@ -170,7 +179,7 @@ impl RfmParams {
     /// Number of classes per criterion, 2 to 9 (default 5; the domain's
     /// flash cards use 4). Fixed cut points set their own number.
     #[must_use]
-    pub fn bins(mut self, k: u8) -> Self {
+    pub fn bins(mut self, k: usize) -> Self {
         self.0.bins = k;
         self
     }
@@ -285,12 +294,17 @@ impl RfmParams {
 }
 
 impl RfmValidParams {
+    /// `bins`, 2 to 9 once checked.
+    fn bins_u8(&self) -> u8 {
+        u8::try_from(self.bins).unwrap_or(u8::MAX)
+    }
+
     /// Number of classes of the recency, frequency and monetary scores.
     pub fn classes(&self) -> [u8; 3] {
         [
-            self.recency.classes(self.bins),
-            self.frequency.classes(self.bins),
-            self.monetary.classes(self.bins),
+            self.recency.classes(self.bins_u8()),
+            self.frequency.classes(self.bins_u8()),
+            self.monetary.classes(self.bins_u8()),
         ]
     }
 
@@ -338,7 +352,7 @@ mod tests {
 
     #[test]
     fn bins_out_of_range_are_rejected() {
-        for k in [0, 1, 10] {
+        for k in [0, 1, 10, 300] {
             let err = Rfm::params().bins(k).check().unwrap_err();
             assert_eq!(
                 err.to_string(),
@@ -375,14 +389,14 @@ mod tests {
     #[test]
     fn names_parse() {
         assert_eq!(
-            FrequencyMeasure::parse("purchase_days").unwrap(),
+            "purchase_days".parse::<FrequencyMeasure>().unwrap(),
             FrequencyMeasure::PurchaseDays
         );
         assert_eq!(
-            MonetaryMeasure::parse("margin").unwrap(),
+            "margin".parse::<MonetaryMeasure>().unwrap(),
             MonetaryMeasure::Margin
         );
-        assert_eq!(RfmVariant::parse("rfa").unwrap(), RfmVariant::Rfa);
-        assert!(RfmVariant::parse("rfx").is_err());
+        assert_eq!("rfa".parse::<RfmVariant>().unwrap(), RfmVariant::Rfa);
+        assert!("rfx".parse::<RfmVariant>().is_err());
     }
 }

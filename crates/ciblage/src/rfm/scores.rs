@@ -150,14 +150,24 @@ impl RfmScores {
             .collect()
     }
 
-    /// Segment index per customer, into [`RfmScores::segment_names`].
+    /// Segment index per customer, into [`RfmScores::segment_table_names`].
     pub fn segment_indices(&self) -> &[u16] {
         &self.segment
     }
 
-    /// Segment names: the table's rules in order, then the fallback.
-    pub fn segment_names(&self) -> Vec<&str> {
+    /// The names of the segment table (not of each customer): its rules in
+    /// order, then the fallback. [`RfmScores::segment_indices`] index it.
+    pub fn segment_table_names(&self) -> Vec<&str> {
         self.params.segments.names()
+    }
+
+    /// The segment name of every customer, in row order (customer id order).
+    pub fn customer_segments(&self) -> Vec<&str> {
+        let names = self.params.segments.names();
+        self.segment
+            .iter()
+            .map(|&k| names[usize::from(k)])
+            .collect()
     }
 
     /// Segment name of customer row `i`.
@@ -185,7 +195,7 @@ impl RfmScores {
 
 /// One row per segment of `s` (table order, fallback last).
 fn summarize(s: &RfmScores) -> Vec<SegmentSummary> {
-    let names = s.segment_names();
+    let names = s.segment_table_names();
     let g = names.len();
     let mut n = vec![0u64; g];
     let mut orders = vec![0u64; g];

@@ -133,7 +133,7 @@ mod tests {
         let ts: Vec<i64> = (0..50).map(|i| i * DAY).collect();
         let amounts: Vec<f64> = (0..50).map(|i| f64::from(i as u8) + 1.0).collect();
         let tx = Transactions::from_int_ids(&ids, ts, amounts).unwrap();
-        let s = Rfm::params().fit(&tx).unwrap();
+        let s = Rfm::params().score(&tx).unwrap();
         let [r, f, m] = s.criteria();
         assert!(!r.degenerate && !m.degenerate);
         assert!(f.degenerate);
@@ -154,7 +154,7 @@ mod tests {
             .map(|i| f64::from((i * 37 % 11) as u8) * 2.5)
             .collect();
         let tx = Transactions::from_int_ids(&ids, ts, amounts.clone()).unwrap();
-        let s = Rfm::params().fit(&tx).unwrap();
+        let s = Rfm::params().score(&tx).unwrap();
         let rows = s.segment_summary();
         assert_eq!(rows.len(), 12);
         assert_eq!(rows.iter().map(|r| r.customers).sum::<u64>(), 13);
@@ -172,12 +172,12 @@ mod tests {
         let small = Rfm::params()
             .bins(3)
             .weights(1.0, 0.0, 1.0)
-            .fit(&tx)
+            .score(&tx)
             .unwrap();
         let huge = Rfm::params()
             .bins(3)
             .weights(1e308, 0.0, 1e308)
-            .fit(&tx)
+            .score(&tx)
             .unwrap();
         // (R + M) / 2 in both cases: customer 3 has R = 3, M = 3 → 3.
         assert_eq!(small.weighted_scores(), huge.weighted_scores());
@@ -185,7 +185,7 @@ mod tests {
         let one = Rfm::params()
             .bins(3)
             .weights(f64::MAX, 0.0, 0.0)
-            .fit(&tx)
+            .score(&tx)
             .unwrap();
         let r: Vec<f64> = one.r_scores().iter().map(|&s| f64::from(s)).collect();
         assert_eq!(one.weighted_scores(), r);

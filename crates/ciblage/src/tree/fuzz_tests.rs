@@ -18,7 +18,7 @@ use crate::error::CiblageError;
 use crate::rfm::SegmentTable;
 use crate::testing::fuzz_cases;
 use crate::tree::cart::{Cart, CartTree};
-use crate::tree::chaid::{Chaid, ChaidModel, Predictor, MISSING, UNSEEN};
+use crate::tree::chaid::{Chaid, ChaidModel, ChaidWeights, Predictor, MISSING, UNSEEN};
 
 /// A small matrix: 3 numeric-or-code columns with missing values.
 fn matrix() -> Array2<f64> {
@@ -40,13 +40,13 @@ pub(super) fn cart_files() -> Vec<String> {
         .categorical_features(vec![1])
         .check()
         .unwrap()
-        .fit_classifier(x.view(), &y, 3, None)
+        .fit(x.view(), &y, 3, None)
         .unwrap();
     let reg = Cart::regressor()
         .max_depth(Some(3))
         .check()
         .unwrap()
-        .fit_regressor(x.view(), &yv, None)
+        .fit(x.view(), &yv, None)
         .unwrap();
     // Best-first growth, missing values split from present ones (an
     // infinite threshold, null in JSON).
@@ -60,7 +60,7 @@ pub(super) fn cart_files() -> Vec<String> {
         .max_leaf_nodes(Some(5))
         .check()
         .unwrap()
-        .fit_classifier(xm.view(), &ym, 2, None)
+        .fit(xm.view(), &ym, 2, None)
         .unwrap();
     assert!(best.threshold.contains(&f64::INFINITY));
     vec![clf.to_json(), reg.to_json(), best.to_json()]
@@ -86,19 +86,28 @@ pub(super) fn chaid_files() -> Vec<String> {
             Predictor::ordinal("c", &c).unwrap(),
         ]
     };
-    let params = || {
-        Chaid::params()
-            .min_parent(20.0)
-            .min_child(5.0)
-            .alpha_merge(0.2)
-            .alpha_split(0.5)
-            .check()
-            .unwrap()
-    };
-    let clf = params()
-        .fit(preds(), &y, vec!["no".into(), "yes".into()], None)
+    macro_rules! params {
+        ($base:expr) => {
+            $base
+                .min_parent(20.0)
+                .min_child(5.0)
+                .alpha_merge(0.2)
+                .alpha_split(0.5)
+                .check()
+                .unwrap()
+        };
+    }
+    let clf = params!(Chaid::classifier())
+        .fit(
+            preds(),
+            &y,
+            vec!["no".into(), "yes".into()],
+            ChaidWeights::default(),
+        )
         .unwrap();
-    let reg = params().fit_regressor(preds(), &yv, None).unwrap();
+    let reg = params!(Chaid::regressor())
+        .fit(preds(), &yv, ChaidWeights::default())
+        .unwrap();
     assert!(clf.nodes().len() > 2 && reg.nodes().len() > 2);
     vec![clf.to_json(), reg.to_json()]
 }

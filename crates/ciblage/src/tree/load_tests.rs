@@ -308,7 +308,7 @@ fn a_threshold_of_infinity_reads_back() {
     let t = crate::tree::cart::Cart::classifier()
         .check()
         .unwrap()
-        .fit_classifier(x.view(), &y, 2, None)
+        .fit(x.view(), &y, 2, None)
         .unwrap();
     assert_eq!(t.threshold[0], f64::INFINITY);
     let back = CartTree::from_json(&t.to_json()).unwrap();

@@ -17,6 +17,7 @@ mod load_tests;
 mod model_file;
 mod rules;
 mod sql;
+mod task;
 
 pub use codes::small_int_codes;
 pub use drawing::{DrawEdge, DrawNode, Drawing, EdgeLabel};
@@ -29,3 +30,4 @@ pub use rules::{
     indented_text, join_text, rule_path, text_rules, Category, Condition, Missing, RuleTree, Test,
 };
 pub use sql::{sql_rules, sql_where};
+pub use task::{AnyTask, Classification, Regression, TreeTask};

@@ -14,9 +14,9 @@ use rayon::slice::ParallelSliceMut;
 
 pub use concentration::{Concentration, LorenzPoint};
 pub use tiers::{
-    TierMethod, TierSummary, ValueTierAssignment, ValueTierParams, ValueTierValidParams, ValueTiers,
+    CustomerTiers, TierMethod, TierSummary, ValueTierParams, ValueTierValidParams, ValueTiers,
 };
-pub use totals::CustomerTotals;
+pub use totals::{CustomerTotals, CustomerTotalsParams, CustomerTotalsValidParams};
 
 use crate::error::{CiblageError, Result};
 

@@ -1,5 +1,7 @@
 //! Pareto value tiers: count-based tiers and value-based ABC classes.
 
+use std::str::FromStr;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +35,42 @@ pub enum TierMethod {
     },
 }
 
+impl FromStr for TierMethod {
+    type Err = CiblageError;
+
+    /// Parses the `method` option: `"count"` (count tiers, default shares
+    /// 5/15/80 %) or `"abc"` (cumulative classes, default bounds 80/95 %);
+    /// set other shares or bounds with [`TierMethod::with_cuts`].
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "count" => Ok(Self::default()),
+            "abc" => Ok(Self::Cumulative {
+                bounds: vec![0.80, 0.95],
+            }),
+            other => Err(CiblageError::param(
+                "method",
+                format!("expected \"count\" or \"abc\", got {other:?}"),
+            )),
+        }
+    }
+}
+
+impl TierMethod {
+    /// The same method with other cuts, when given: `shares` for count
+    /// tiers, `bounds` for cumulative classes (the other is ignored).
+    #[must_use]
+    pub fn with_cuts(self, shares: Option<Vec<f64>>, bounds: Option<Vec<f64>>) -> Self {
+        match self {
+            Self::Count { shares: s } => Self::Count {
+                shares: shares.unwrap_or(s),
+            },
+            Self::Cumulative { bounds: b } => Self::Cumulative {
+                bounds: bounds.unwrap_or(b),
+            },
+        }
+    }
+}
+
 impl Default for TierMethod {
     /// 5 % best, 15 % standard, 80 % small, as the domain's Pareto tiers.
     fn default() -> Self {
@@ -63,7 +101,7 @@ impl Default for ValueTierParams {
     }
 }
 
-/// Validated tier parameters: call [`ValueTierValidParams::assign`].
+/// Validated tier parameters: call [`ValueTierValidParams::score`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValueTierValidParams {
     method: TierMethod,
@@ -72,7 +110,7 @@ pub struct ValueTierValidParams {
     interrupt: Interrupt,
 }
 
-/// Entry point: `ValueTiers::params()…check()?.assign(&values)`.
+/// Entry point: `ValueTiers::params()…check()?.score(&values)`.
 ///
 /// Customers are ranked by value, highest first; ties keep their input
 /// order (ciblage's per-customer outputs are ordered by customer id, so the
@@ -86,7 +124,7 @@ pub struct ValueTierValidParams {
 /// let tiers = ValueTiers::params()
 ///     .method(TierMethod::Cumulative { bounds: vec![0.5, 0.8] })
 ///     .check()?
-///     .assign(&values)?;
+///     .score(&values)?;
 /// // Cumulative shares before each customer: 0, 10/55, 19/55, 27/55 = 0.49
 /// // (all < 0.5: A), 34/55 = 0.62, 40/55 = 0.73 (< 0.8: B), 45/55 = 0.82 … (C).
 /// assert_eq!(tiers.tier_of(), &[0, 0, 0, 0, 1, 1, 2, 2, 2, 2]);
@@ -105,6 +143,7 @@ impl ValueTiers {
 
 impl ValueTierParams {
     /// How to cut the ranking (default: count tiers 5/15/80).
+    #[must_use]
     pub fn method(mut self, method: TierMethod) -> Self {
         self.method = method;
         self
@@ -112,6 +151,7 @@ impl ValueTierParams {
 
     /// Names of the tiers, best first (default: Best/Standard/Small for
     /// three count tiers, A/B/C… for cumulative classes, "Tier 1"… else).
+    #[must_use]
     pub fn names<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
         self.names = Some(names.into_iter().map(Into::into).collect());
         self
@@ -119,13 +159,15 @@ impl ValueTierParams {
 
     /// Name of the tier of customers with zero or negative value (default
     /// "No value").
+    #[must_use]
     pub fn no_value_name(mut self, name: impl Into<String>) -> Self {
         self.no_value_name = name.into();
         self
     }
 
-    /// The token that stops the assignment ([`CiblageError::Interrupted`]);
+    /// The token that stops the scoring ([`CiblageError::Interrupted`]);
     /// checked around the ranking (see [`Interrupt`]).
+    #[must_use]
     pub fn interrupt(mut self, token: Interrupt) -> Self {
         self.interrupt = token;
         self
@@ -204,6 +246,16 @@ impl ValueTierParams {
     }
 }
 
+impl ValueTierParams {
+    /// Validates, then scores `values`: `self.check()?.score(values)`.
+    ///
+    /// # Errors
+    /// Invalid parameters, or see [`ValueTierValidParams::score`].
+    pub fn score(self, values: &[f64]) -> Result<CustomerTiers> {
+        self.check()?.score(values)
+    }
+}
+
 fn default_names(method: &TierMethod, tiers: usize) -> Vec<String> {
     match method {
         TierMethod::Count { .. } if tiers == 3 => {
@@ -217,11 +269,11 @@ fn default_names(method: &TierMethod, tiers: usize) -> Vec<String> {
 }
 
 impl ValueTierValidParams {
-    /// Ranks `values` (one per customer) and assigns each customer a tier.
+    /// Ranks `values` (one per customer) and gives each customer a tier.
     ///
     /// # Errors
     /// [`CiblageError::EmptyInput`] or [`CiblageError::NonFinite`] on `value`.
-    pub fn assign(&self, values: &[f64]) -> Result<ValueTierAssignment> {
+    pub fn score(&self, values: &[f64]) -> Result<CustomerTiers> {
         check_values(values, "value")?;
         if values.len() > u32::MAX as usize {
             return Err(CiblageError::param(
@@ -298,7 +350,7 @@ impl ValueTierValidParams {
             CiblageError::check_sum("value", what, row.value)?;
         }
         CiblageError::check_sum("value", || "sum of values".into(), values.iter().sum())?;
-        Ok(ValueTierAssignment {
+        Ok(CustomerTiers {
             tier_of,
             rank,
             names,
@@ -309,14 +361,14 @@ impl ValueTierValidParams {
 
 /// Tiers of every customer, with the per-tier summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ValueTierAssignment {
+pub struct CustomerTiers {
     tier_of: Vec<u32>,
     rank: Vec<u32>,
     names: Vec<String>,
     summary: Vec<TierSummary>,
 }
 
-impl ValueTierAssignment {
+impl CustomerTiers {
     /// Tier index per customer (input order): an index into [`Self::names`];
     /// the last index is the zero/negative-value tier.
     pub fn tier_of(&self) -> &[u32] {

@@ -20,7 +20,7 @@ fn default_is_5_15_80_with_boundary_customer_upward() {
     let t = ValueTiers::params()
         .check()
         .unwrap()
-        .assign(&values)
+        .score(&values)
         .unwrap();
     let sizes: Vec<u64> = t.summary().iter().map(|r| r.customers).collect();
     assert_eq!(sizes, [1, 3, 16, 0]);
@@ -31,7 +31,7 @@ fn default_is_5_15_80_with_boundary_customer_upward() {
     assert!((t.summary()[0].share_of_value - 20.0 / 210.0).abs() < 1e-12);
     assert!((t.summary()[1].share_of_value - 54.0 / 210.0).abs() < 1e-12);
     // 7 customers, 5 %: 0.35 of a customer straddles the boundary: 1.
-    let t7 = count(&[0.05, 0.15, 0.80]).assign(&[1.0; 7]).unwrap();
+    let t7 = count(&[0.05, 0.15, 0.80]).score(&[1.0; 7]).unwrap();
     let sizes: Vec<u64> = t7.summary().iter().map(|r| r.customers).collect();
     // ceil(0.35) = 1, ceil(1.4) = 2 → 1 more, rest 5.
     assert_eq!(sizes, [1, 1, 5, 0]);
@@ -40,7 +40,7 @@ fn default_is_5_15_80_with_boundary_customer_upward() {
 #[test]
 fn ties_keep_input_order_and_zero_negative_go_to_no_value() {
     let values = [5.0, 0.0, 5.0, -3.0, 5.0, 1.0];
-    let t = count(&[0.2, 0.3, 0.5]).assign(&values).unwrap();
+    let t = count(&[0.2, 0.3, 0.5]).score(&values).unwrap();
     // Ranked: 0 (5), 2 (5), 4 (5), 5 (1); n = 4: ceil(0.8) = 1, ceil(2) = 2.
     assert_eq!(t.rank(), &[1, 5, 2, 6, 3, 4]);
     assert_eq!(t.tier_of(), &[0, 3, 1, 3, 2, 2]);
@@ -61,11 +61,11 @@ fn abc_boundary_customer_goes_up_and_exact_bound_does_not() {
         })
         .check()
         .unwrap();
-    let t = p.assign(&[8.0, 2.0]).unwrap();
+    let t = p.score(&[8.0, 2.0]).unwrap();
     assert_eq!(t.tier_of(), &[0, 1]);
     // 7 + 2 + 1: customer 2 starts at 0.7 < 0.8 and crosses: A.
     // Customer 3 starts at 0.9 (≥ 0.8, < 0.95): B. C stays empty.
-    let t = p.assign(&[7.0, 2.0, 1.0]).unwrap();
+    let t = p.score(&[7.0, 2.0, 1.0]).unwrap();
     assert_eq!(t.tier_of(), &[0, 0, 1]);
     assert_eq!(t.summary()[2].customers, 0);
     assert!(t.summary()[2].mean_value.is_nan());
@@ -73,16 +73,12 @@ fn abc_boundary_customer_goes_up_and_exact_bound_does_not() {
 
 #[test]
 fn one_customer_and_all_zero() {
-    let t = ValueTiers::params()
-        .check()
-        .unwrap()
-        .assign(&[3.0])
-        .unwrap();
+    let t = ValueTiers::params().check().unwrap().score(&[3.0]).unwrap();
     assert_eq!(t.tier_of(), &[0]);
     let t = ValueTiers::params()
         .check()
         .unwrap()
-        .assign(&[0.0, 0.0])
+        .score(&[0.0, 0.0])
         .unwrap();
     assert_eq!(t.tier_of(), &[3, 3]);
     assert!(t.summary()[3].share_of_value.is_nan());
@@ -114,13 +110,13 @@ fn bad_parameters_and_values_are_named() {
     assert!(e.to_string().contains("distinct"), "{e}");
     let p = ValueTiers::params().check().unwrap();
     assert_eq!(
-        p.assign(&[]).unwrap_err(),
+        p.score(&[]).unwrap_err(),
         CiblageError::EmptyInput {
             argument: "value".into()
         }
     );
     assert!(p
-        .assign(&[1.0, f64::NAN])
+        .score(&[1.0, f64::NAN])
         .unwrap_err()
         .to_string()
         .starts_with("value: non-finite value NaN at row 1"));
@@ -137,7 +133,7 @@ proptest! {
         } else {
             TierMethod::Count { shares: vec![0.05, 0.15, 0.8] }
         };
-        let t = ValueTiers::params().method(method).check().unwrap().assign(&values).unwrap();
+        let t = ValueTiers::params().method(method).check().unwrap().score(&values).unwrap();
         let total: u64 = t.summary().iter().map(|r| r.customers).sum();
         prop_assert_eq!(total as usize, values.len());
         let share: f64 = t.summary().iter().map(|r| r.share_of_customers).sum();
@@ -166,7 +162,7 @@ proptest! {
 #[test]
 fn sums_beyond_the_float_range_are_refused() {
     // Two customers of 1e308: each is finite, their total (2e308) is not.
-    let e = count(&[0.5, 0.5]).assign(&[1e308, 1e308]).unwrap_err();
+    let e = count(&[0.5, 0.5]).score(&[1e308, 1e308]).unwrap_err();
     assert!(
         matches!(&e, CiblageError::SumOverflow { argument, .. } if argument == "value"),
         "{e}"
@@ -175,8 +171,40 @@ fn sums_beyond_the_float_range_are_refused() {
         .method(TierMethod::Cumulative { bounds: vec![0.8] })
         .check()
         .unwrap();
-    assert!(abc.assign(&[1e308, 1e308, 1.0]).is_err());
+    assert!(abc.score(&[1e308, 1e308, 1.0]).is_err());
     // A total just inside the range is kept: 4 × 4e307 = 1.6e308.
-    let t = count(&[0.5, 0.5]).assign(&[4e307; 4]).unwrap();
+    let t = count(&[0.5, 0.5]).score(&[4e307; 4]).unwrap();
     assert_eq!(t.summary()[0].value, 8e307);
+}
+
+#[test]
+fn methods_parse_by_name() {
+    assert_eq!(
+        "count".parse::<TierMethod>().unwrap(),
+        TierMethod::Count {
+            shares: vec![0.05, 0.15, 0.80]
+        }
+    );
+    assert_eq!(
+        "abc"
+            .parse::<TierMethod>()
+            .unwrap()
+            .with_cuts(None, Some(vec![0.5])),
+        TierMethod::Cumulative { bounds: vec![0.5] }
+    );
+    // Shares do not apply to cumulative classes.
+    assert_eq!(
+        "abc"
+            .parse::<TierMethod>()
+            .unwrap()
+            .with_cuts(Some(vec![1.0]), None),
+        TierMethod::Cumulative {
+            bounds: vec![0.80, 0.95]
+        }
+    );
+    let e = "pareto".parse::<TierMethod>().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid parameter method: expected \"count\" or \"abc\", got \"pareto\""
+    );
 }

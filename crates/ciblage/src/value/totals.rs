@@ -29,7 +29,7 @@ const PIECE_BUDGET: usize = 256 << 20;
 /// use ciblage::value::CustomerTotals;
 /// // Customer 0 buys 10 and 30 (cost 4 and 12), customer 1 buys 5 then
 /// // returns 5 (cost 2, then −2).
-/// let t = CustomerTotals::from_codes(
+/// let t = CustomerTotals::params().score_codes(
 ///     &[0, 1, 0, 1],
 ///     2,
 ///     &[10.0, 5.0, 30.0, -5.0],
@@ -48,12 +48,74 @@ pub struct CustomerTotals {
 }
 
 impl CustomerTotals {
+    /// Parameters with their defaults (no interrupt token).
+    pub fn params() -> CustomerTotalsParams {
+        CustomerTotalsParams::default()
+    }
+}
+
+/// Builder of [`CustomerTotals`]; [`CustomerTotalsParams::check`] validates it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomerTotalsParams {
+    interrupt: Interrupt,
+}
+
+impl CustomerTotalsParams {
+    /// The token that stops the sums (checked once per piece of rows, see
+    /// [`Interrupt`]).
+    #[must_use]
+    pub fn interrupt(mut self, token: Interrupt) -> Self {
+        self.interrupt = token;
+        self
+    }
+
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    /// None today; kept so that every transformation validates the same way.
+    pub fn check(self) -> Result<CustomerTotalsValidParams> {
+        Ok(CustomerTotalsValidParams {
+            interrupt: self.interrupt,
+        })
+    }
+
+    /// Validates, then sums `tx`: `self.check()?.score(tx)`.
+    ///
+    /// # Errors
+    /// See [`CustomerTotalsValidParams::score`].
+    pub fn score(self, tx: &Transactions) -> Result<CustomerTotals> {
+        self.check()?.score(tx)
+    }
+
+    /// Validates, then sums coded rows: `self.check()?.score_codes(..)`.
+    ///
+    /// # Errors
+    /// See [`CustomerTotalsValidParams::score_codes`].
+    pub fn score_codes(
+        self,
+        codes: &[u32],
+        customers: usize,
+        amounts: &[f64],
+        costs: Option<&[f64]>,
+    ) -> Result<CustomerTotals> {
+        self.check()?.score_codes(codes, customers, amounts, costs)
+    }
+}
+
+/// Validated parameters of [`CustomerTotals`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerTotalsValidParams {
+    interrupt: Interrupt,
+}
+
+impl CustomerTotalsValidParams {
     /// Totals of the rows of `tx` (with its costs, if any).
     ///
     /// # Errors
-    /// None in practice: `tx` is already validated.
-    pub fn of(tx: &Transactions) -> Result<Self> {
-        Self::from_codes(tx.codes(), tx.customers().len(), tx.amounts(), tx.costs())
+    /// [`CiblageError::Interrupted`]; nothing else in practice: `tx` is
+    /// already validated.
+    pub fn score(&self, tx: &Transactions) -> Result<CustomerTotals> {
+        self.score_codes(tx.codes(), tx.customers().len(), tx.amounts(), tx.costs())
     }
 
     /// Totals from one customer code per row (each below `customers`), the
@@ -62,29 +124,17 @@ impl CustomerTotals {
     /// # Errors
     /// [`CiblageError::EmptyInput`] for no rows,
     /// [`CiblageError::LengthMismatch`] naming `amount` or `cost`,
-    /// [`CiblageError::NonFinite`] naming `amount` or `cost`, and
-    /// [`CiblageError::InvalidParameter`] (`codes`) for a code out of range.
-    pub fn from_codes(
+    /// [`CiblageError::NonFinite`] naming `amount` or `cost`,
+    /// [`CiblageError::InvalidParameter`] (`codes`) for a code out of range,
+    /// and [`CiblageError::Interrupted`].
+    pub fn score_codes(
+        &self,
         codes: &[u32],
         customers: usize,
         amounts: &[f64],
         costs: Option<&[f64]>,
-    ) -> Result<Self> {
-        Self::from_codes_interruptible(codes, customers, amounts, costs, &Interrupt::default())
-    }
-
-    /// [`CustomerTotals::from_codes`], stopped by `interrupt` (checked once
-    /// per piece of rows, see [`Interrupt`]).
-    ///
-    /// # Errors
-    /// As [`CustomerTotals::from_codes`]; [`CiblageError::Interrupted`].
-    pub fn from_codes_interruptible(
-        codes: &[u32],
-        customers: usize,
-        amounts: &[f64],
-        costs: Option<&[f64]>,
-        interrupt: &Interrupt,
-    ) -> Result<Self> {
+    ) -> Result<CustomerTotals> {
+        let interrupt = &self.interrupt;
         let n = codes.len();
         if n == 0 {
             return Err(CiblageError::EmptyInput {
@@ -134,7 +184,7 @@ impl CustomerTotals {
         let transactions = total.slots.iter().map(|s| s.0).collect();
         let revenue = total.slots.iter().map(|s| s.1).collect();
         let cost = total.cost;
-        let totals = Self {
+        let totals = CustomerTotals {
             transactions,
             revenue,
             cost,
@@ -142,7 +192,9 @@ impl CustomerTotals {
         totals.check_sums()?;
         Ok(totals)
     }
+}
 
+impl CustomerTotals {
     /// Refuses sums of finite rows that overflow to ±inf (amounts near
     /// 1e308): revenue, cost and margin of every customer. The error names
     /// the column and the customer's code (its position in the output).
@@ -251,45 +303,61 @@ mod tests {
 
     #[test]
     fn bad_input_is_refused_with_the_column_named() {
-        let e = CustomerTotals::from_codes(&[], 0, &[], None).unwrap_err();
+        let e = CustomerTotals::params()
+            .score_codes(&[], 0, &[], None)
+            .unwrap_err();
         assert!(matches!(e, CiblageError::EmptyInput { .. }), "{e}");
-        let e = CustomerTotals::from_codes(&[0, 0], 1, &[1.0], None).unwrap_err();
+        let e = CustomerTotals::params()
+            .score_codes(&[0, 0], 1, &[1.0], None)
+            .unwrap_err();
         assert!(e.to_string().contains("amount"), "{e}");
-        let e = CustomerTotals::from_codes(&[0], 1, &[1.0], Some(&[f64::NAN])).unwrap_err();
+        let e = CustomerTotals::params()
+            .score_codes(&[0], 1, &[1.0], Some(&[f64::NAN]))
+            .unwrap_err();
         assert!(
             matches!(&e, CiblageError::NonFinite { argument, row: 0, .. } if argument == "cost"),
             "{e}"
         );
-        let e = CustomerTotals::from_codes(&[0, 3], 2, &[1.0, 2.0], None).unwrap_err();
+        let e = CustomerTotals::params()
+            .score_codes(&[0, 3], 2, &[1.0, 2.0], None)
+            .unwrap_err();
         assert!(e.to_string().contains("code 3 at row 1"), "{e}");
     }
 
     #[test]
     fn sums_beyond_the_float_range_are_refused() {
         // 1e308 + 1e308 = 2e308 > f64::MAX ≈ 1.797e308.
-        let e = CustomerTotals::from_codes(&[0, 1, 1], 2, &[1.0, 1e308, 1e308], None).unwrap_err();
+        let e = CustomerTotals::params()
+            .score_codes(&[0, 1, 1], 2, &[1.0, 1e308, 1e308], None)
+            .unwrap_err();
         assert!(
             matches!(&e, CiblageError::SumOverflow { argument, what } if argument == "amount" && what.contains("#1")),
             "{e}"
         );
-        let e = CustomerTotals::from_codes(&[0, 0], 1, &[1.0, 1.0], Some(&[-1e308, -1e308]))
+        let e = CustomerTotals::params()
+            .score_codes(&[0, 0], 1, &[1.0, 1.0], Some(&[-1e308, -1e308]))
             .unwrap_err();
         assert!(
             matches!(&e, CiblageError::SumOverflow { argument, .. } if argument == "cost"),
             "{e}"
         );
         // Revenue 1e308 and cost −1e308 are finite, their difference is not.
-        let e = CustomerTotals::from_codes(&[0], 1, &[1e308], Some(&[-1e308])).unwrap_err();
+        let e = CustomerTotals::params()
+            .score_codes(&[0], 1, &[1e308], Some(&[-1e308]))
+            .unwrap_err();
         assert!(e.to_string().contains("margin"), "{e}");
         // Right at the edge, still finite: accepted.
-        let t = CustomerTotals::from_codes(&[0, 0], 1, &[f64::MAX / 2.0, f64::MAX / 2.0], None)
+        let t = CustomerTotals::params()
+            .score_codes(&[0, 0], 1, &[f64::MAX / 2.0, f64::MAX / 2.0], None)
             .unwrap();
         assert_eq!(t.revenue(), &[f64::MAX]);
     }
 
     #[test]
     fn customers_without_rows_have_zero_totals() {
-        let t = CustomerTotals::from_codes(&[2, 2], 3, &[1.5, 2.5], None).unwrap();
+        let t = CustomerTotals::params()
+            .score_codes(&[2, 2], 3, &[1.5, 2.5], None)
+            .unwrap();
         assert_eq!(t.transactions(), &[0, 0, 2]);
         assert_eq!(t.revenue(), &[0.0, 0.0, 4.0]);
         assert!(t.cost().is_none() && t.margin().is_none());
@@ -305,7 +373,9 @@ mod tests {
         let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() * 0.1).collect();
         let run = |threads: usize| {
             crate::testing::on_threads(threads, || {
-                CustomerTotals::from_codes(&codes, 9_973, &amounts, Some(&amounts)).unwrap()
+                CustomerTotals::params()
+                    .score_codes(&codes, 9_973, &amounts, Some(&amounts))
+                    .unwrap()
             })
         };
         let one = run(1);
@@ -330,7 +400,7 @@ mod tests {
         fn totals_add_up(rows in prop::collection::vec((0u32..20, -100i32..1000), 1..200)) {
             let codes: Vec<u32> = rows.iter().map(|r| r.0).collect();
             let amounts: Vec<f64> = rows.iter().map(|r| f64::from(r.1)).collect();
-            let t = CustomerTotals::from_codes(&codes, 20, &amounts, Some(&amounts)).unwrap();
+            let t = CustomerTotals::params().score_codes(&codes, 20, &amounts, Some(&amounts)).unwrap();
             prop_assert_eq!(t.transactions().iter().sum::<u64>(), rows.len() as u64);
             // Integer amounts: sums are exact in any order.
             prop_assert_eq!(t.revenue().iter().sum::<f64>(), amounts.iter().sum::<f64>());

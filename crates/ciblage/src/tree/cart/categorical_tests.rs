@@ -27,7 +27,7 @@ fn categorical_split_groups_categories_by_rate() {
         .categorical_features(vec![0])
         .check()
         .unwrap()
-        .fit_classifier(x.view(), &y, 2, None)
+        .fit(x.view(), &y, 2, None)
         .unwrap();
     let (left, right) = *t.categories[0].clone().unwrap();
     assert_eq!((left, right), (vec![1, 3], vec![0, 2]));
@@ -50,7 +50,7 @@ fn categorical_split_groups_categories_by_rate() {
         .categorical_features(vec![0])
         .check()
         .unwrap()
-        .fit_classifier(bad.view(), &[0, 1], 2, None)
+        .fit(bad.view(), &[0, 1], 2, None)
         .is_err());
     // The histogram splitter finds the same split; too many categories for
     // its bins are refused.
@@ -60,7 +60,7 @@ fn categorical_split_groups_categories_by_rate() {
         .splitter(CartSplitter::Histogram { max_bins: 8 })
         .check()
         .unwrap()
-        .fit_classifier(x.view(), &y, 2, None)
+        .fit(x.view(), &y, 2, None)
         .unwrap();
     assert_eq!(h.categories, t.categories);
     assert_eq!(h.n_node_samples, t.n_node_samples);
@@ -69,7 +69,7 @@ fn categorical_split_groups_categories_by_rate() {
         .splitter(CartSplitter::Histogram { max_bins: 3 })
         .check()
         .unwrap()
-        .fit_classifier(x.view(), &y, 2, None);
+        .fit(x.view(), &y, 2, None);
     assert!(few.unwrap_err().to_string().contains("max_bins"));
 }
 
@@ -88,7 +88,7 @@ proptest! {
         let y: Vec<u32> = rows.iter().map(|r| r.2).collect();
         let fit = |s: CartSplitter| {
             Cart::classifier().max_depth(Some(depth)).categorical_features(vec![0]).splitter(s)
-                .seed(3).check().unwrap().with_single_stream().fit_classifier(x.view(), &y, 3, None).unwrap()
+                .seed(3).check().unwrap().with_single_stream().fit(x.view(), &y, 3, None).unwrap()
         };
         let exact = fit(CartSplitter::Exact);
         let hist = fit(CartSplitter::Histogram { max_bins: 16 });
@@ -117,7 +117,7 @@ proptest! {
         let n = x.len();
         let x = Array2::from_shape_vec((n, 1), x).unwrap();
         let t = Cart::classifier().max_depth(Some(1)).categorical_features(vec![0]).check().unwrap()
-            .fit_classifier(x.view(), &y, 2, None).unwrap();
+            .fit(x.view(), &y, 2, None).unwrap();
         // Weighted Gini of the children, brute force over bipartitions.
         let gini = |z: f64, o: f64| if z + o == 0.0 { 0.0 } else { (z + o) * (1.0 - (z * z + o * o) / ((z + o) * (z + o))) };
         let m = present.len();
@@ -151,7 +151,7 @@ fn poisson_leaves_are_means_and_counts_are_required() {
         .max_depth(Some(1))
         .check()
         .unwrap()
-        .fit_regressor(x.view(), &y, None)
+        .fit(x.view(), &y, None)
         .unwrap();
     assert_eq!(t.threshold[0], 5.0);
     assert_eq!((t.value.node(1)[0], t.value.node(2)[0]), (0.5, 7.0));
@@ -160,7 +160,7 @@ fn poisson_leaves_are_means_and_counts_are_required() {
         .criterion(CartCriterion::Poisson)
         .check()
         .unwrap()
-        .fit_regressor(x.view(), &[0.0, -1.0, 2.0, 3.0], None);
+        .fit(x.view(), &[0.0, -1.0, 2.0, 3.0], None);
     assert!(bad
         .unwrap_err()
         .to_string()
@@ -198,7 +198,7 @@ fn poisson_categorical_leaves_have_their_own_losses() {
             .splitter(splitter)
             .check()
             .unwrap()
-            .fit_regressor(x.view(), &y, None)
+            .fit(x.view(), &y, None)
             .unwrap();
         assert_eq!(t.feature[0], 1);
         let (l, r) = (t.children_left[0] as usize, t.children_right[0] as usize);

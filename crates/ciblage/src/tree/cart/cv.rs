@@ -38,6 +38,53 @@ use crate::interrupt::Interrupt;
 use crate::tree::cart::cv_shuffle::{checked_order, numpy_permutation};
 use crate::tree::cart::params::CartValidParams;
 use crate::tree::inputs::check_sample_weight;
+use crate::tree::task::{Classification, Regression};
+
+/// The parameters of the trees a cross-validation grows: a classifier's,
+/// fitted to [`CvTarget::Classes`], or a regressor's, fitted to
+/// [`CvTarget::Values`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum CvTree {
+    /// Classification trees.
+    Classifier(CartValidParams<Classification>),
+    /// Regression trees.
+    Regressor(CartValidParams<Regression>),
+}
+
+impl CvTree {
+    /// The same parameters, the trees grown with `token`.
+    fn with_interrupt(mut self, token: &Interrupt) -> Self {
+        match &mut self {
+            Self::Classifier(p) => p.params.interrupt = token.clone(),
+            Self::Regressor(p) => p.params.interrupt = token.clone(),
+        }
+        self
+    }
+}
+
+impl From<CartValidParams<Classification>> for CvTree {
+    fn from(p: CartValidParams<Classification>) -> Self {
+        Self::Classifier(p)
+    }
+}
+
+impl From<CartValidParams<Regression>> for CvTree {
+    fn from(p: CartValidParams<Regression>) -> Self {
+        Self::Regressor(p)
+    }
+}
+
+impl From<&CartValidParams<Classification>> for CvTree {
+    fn from(p: &CartValidParams<Classification>) -> Self {
+        Self::Classifier(p.clone())
+    }
+}
+
+impl From<&CartValidParams<Regression>> for CvTree {
+    fn from(p: &CartValidParams<Regression>) -> Self {
+        Self::Regressor(p.clone())
+    }
+}
 
 /// The target of a cross-validation: class codes below `n_classes`, or
 /// values.
@@ -178,7 +225,7 @@ impl CartCvParams {
         x: ArrayView2<'_, f64>,
         y: CvTarget<'_>,
         sample_weight: Option<&[f64]>,
-        tree: &CartValidParams,
+        tree: impl Into<CvTree>,
     ) -> Result<CostComplexityCv> {
         self.check()?.score(x, y, sample_weight, tree)
     }
@@ -195,7 +242,7 @@ impl CartCvParams {
         tree: F,
     ) -> Result<CostComplexityCv>
     where
-        F: Fn(CvFit) -> Result<CartValidParams> + Sync,
+        F: Fn(CvFit) -> Result<CvTree> + Sync,
     {
         self.check()?.score_each(x, y, sample_weight, tree)
     }
@@ -244,8 +291,9 @@ impl CartCvValidParams {
         x: ArrayView2<'_, f64>,
         y: CvTarget<'_>,
         sample_weight: Option<&[f64]>,
-        tree: &CartValidParams,
+        tree: impl Into<CvTree>,
     ) -> Result<CostComplexityCv> {
+        let tree = tree.into();
         self.score_each(x, y, sample_weight, |_| Ok(tree.clone()))
     }
 
@@ -267,7 +315,7 @@ impl CartCvValidParams {
         tree: F,
     ) -> Result<CostComplexityCv>
     where
-        F: Fn(CvFit) -> Result<CartValidParams> + Sync,
+        F: Fn(CvFit) -> Result<CvTree> + Sync,
     {
         let n = x.nrows();
         if y.len() != n {
@@ -290,11 +338,7 @@ impl CartCvValidParams {
             FoldOrder::Rows(rows) => checked_order(rows, n)?,
         };
         let interrupt = &self.p.interrupt;
-        let params_of = |fit: CvFit| -> Result<CartValidParams> {
-            let mut p = tree(fit)?;
-            p.params.interrupt = interrupt.clone();
-            Ok(p)
-        };
+        let params_of = |fit: CvFit| -> Result<CvTree> { Ok(tree(fit)?.with_interrupt(interrupt)) };
         let all: Vec<usize> = (0..n).collect();
         let full = self.fit(
             params_of(CvFit {

@@ -4,16 +4,18 @@
 
 use ndarray::{Array2, ArrayView2, Axis};
 
+use crate::error::CiblageError;
 use crate::error::Result;
-use crate::tree::cart::cv::{running_max, CartCvValidParams, CvClassWeight, CvTarget, FoldLoss};
-use crate::tree::cart::params::CartValidParams;
+use crate::tree::cart::cv::{
+    running_max, CartCvValidParams, CvClassWeight, CvTarget, CvTree, FoldLoss,
+};
 use crate::tree::cart::tree::CartTree;
 
 impl CartCvValidParams {
     /// A tree grown on `rows` (ascending), with the class weights.
     pub(super) fn fit(
         &self,
-        params: CartValidParams,
+        params: CvTree,
         x: ArrayView2<'_, f64>,
         y: CvTarget<'_>,
         sample_weight: Option<&[f64]>,
@@ -28,16 +30,24 @@ impl CartCvValidParams {
             xs.view()
         };
         let w: Option<Vec<f64>> = sample_weight.map(|w| rows.iter().map(|&r| w[r]).collect());
-        match y {
-            CvTarget::Classes { codes, n_classes } => {
+        match (params, y) {
+            (CvTree::Classifier(params), CvTarget::Classes { codes, n_classes }) => {
                 let c: Vec<u32> = rows.iter().map(|&r| codes[r]).collect();
                 let w = self.class_weighted(w, &c, n_classes);
-                params.fit_classifier(xv, &c, n_classes, w.as_deref())
+                params.fit(xv, &c, n_classes, w.as_deref())
             }
-            CvTarget::Values(values) => {
+            (CvTree::Regressor(params), CvTarget::Values(values)) => {
                 let v: Vec<f64> = rows.iter().map(|&r| values[r]).collect();
-                params.fit_regressor(xv, &v, w.as_deref())
+                params.fit(xv, &v, w.as_deref())
             }
+            (CvTree::Classifier(_), CvTarget::Values(_)) => Err(CiblageError::param(
+                "y",
+                "a classifier's cross-validation needs class codes, got values",
+            )),
+            (CvTree::Regressor(_), CvTarget::Classes { .. }) => Err(CiblageError::param(
+                "y",
+                "a regressor's cross-validation needs values, got class codes",
+            )),
         }
     }
 

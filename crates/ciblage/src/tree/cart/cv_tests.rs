@@ -126,7 +126,7 @@ fn folds_cut_as_numpy_array_split() {
         .unwrap()
         .score_each(x.view(), CvTarget::Values(&y), None, |fit| {
             seen.lock().unwrap().push((fit.fold, fit.n_rows));
-            Ok(tree.clone())
+            Ok(tree.clone().into())
         })
         .unwrap();
     let mut seen = seen.into_inner().unwrap();

@@ -10,7 +10,7 @@ use crate::error::{CiblageError, Result};
 use crate::tree::cart::exact::{worth_releasing, ExactSplitter};
 use crate::tree::cart::growth::{best_first, depth_first, subtrees, NodeSplitter, Pending};
 use crate::tree::cart::hist::{bin_features, HistSplitter, NodeRows};
-use crate::tree::cart::params::{CartCriterion, CartSplitter, CartValidParams};
+use crate::tree::cart::params::{CartCriterion, CartParams, CartSplitter, CartValidParams};
 use crate::tree::cart::shared::data::TrainSet;
 use crate::tree::cart::shared::draw::FeatureDraw;
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
@@ -19,6 +19,7 @@ use crate::tree::inputs::{
     check_class_codes, check_finite_target, check_sample_weight, check_target_sums,
     check_training_shape,
 };
+use crate::tree::task::{Classification, Regression, TreeTask};
 
 /// Largest magnitude of a feature value: features are read as `f32` (as
 /// scikit-learn does), and a finite value beyond `f32::MAX` would become
@@ -130,13 +131,44 @@ fn pool_of(k: usize) -> Result<Arc<rayon::ThreadPool>> {
     Ok(pool)
 }
 
-impl CartValidParams {
-    /// Fits a classification tree; `y` holds class codes below `n_classes`.
+impl CartParams<Classification> {
+    /// Validates, then fits: `self.check()?.fit(..)`.
     ///
     /// # Errors
-    /// Empty or non-finite input, mismatched lengths, a code out of range, a
-    /// regression criterion.
-    pub fn fit_classifier(
+    /// Invalid parameters, or see [`CartValidParams::<Classification>::fit`].
+    pub fn fit(
+        self,
+        x: ArrayView2<'_, f64>,
+        y: &[u32],
+        n_classes: usize,
+        weights: Option<&[f64]>,
+    ) -> Result<CartTree> {
+        self.check()?.fit(x, y, n_classes, weights)
+    }
+}
+
+impl CartParams<Regression> {
+    /// Validates, then fits: `self.check()?.fit(..)`.
+    ///
+    /// # Errors
+    /// Invalid parameters, or see [`CartValidParams::<Regression>::fit`].
+    pub fn fit(
+        self,
+        x: ArrayView2<'_, f64>,
+        y: &[f64],
+        weights: Option<&[f64]>,
+    ) -> Result<CartTree> {
+        self.check()?.fit(x, y, weights)
+    }
+}
+
+impl CartValidParams<Classification> {
+    /// Fits a classification tree: `x` has one row per sample, `y` holds
+    /// class codes below `n_classes`, `weights` are optional sample weights.
+    ///
+    /// # Errors
+    /// Empty or non-finite input, mismatched lengths, a code out of range.
+    pub fn fit(
         &self,
         x: ArrayView2<'_, f64>,
         y: &[u32],
@@ -145,12 +177,6 @@ impl CartValidParams {
     ) -> Result<CartTree> {
         check_x(&x, y.len())?;
         self.check_max_features(x.ncols())?;
-        if self.params.criterion.is_regression() {
-            return Err(CiblageError::param(
-                "criterion",
-                "squared_error and poisson are for regression; use gini or entropy",
-            ));
-        }
         check_class_codes(y, n_classes)?;
         let data = TrainSet {
             x,
@@ -165,12 +191,16 @@ impl CartValidParams {
         };
         self.grow(data)
     }
+}
 
-    /// Fits a regression tree.
+impl CartValidParams<Regression> {
+    /// Fits a regression tree: `x` has one row per sample, `y` one target
+    /// value per row, `weights` are optional sample weights.
     ///
     /// # Errors
-    /// Empty or non-finite input, mismatched lengths, a classification criterion.
-    pub fn fit_regressor(
+    /// Empty or non-finite input, mismatched lengths, negative targets or a
+    /// zero sum under the Poisson criterion.
+    pub fn fit(
         &self,
         x: ArrayView2<'_, f64>,
         y: &[f64],
@@ -178,12 +208,6 @@ impl CartValidParams {
     ) -> Result<CartTree> {
         check_x(&x, y.len())?;
         self.check_max_features(x.ncols())?;
-        if !self.params.criterion.is_regression() {
-            return Err(CiblageError::param(
-                "criterion",
-                "gini and entropy are for classification; use squared_error or poisson",
-            ));
-        }
         check_finite_target(y)?;
         check_target_sums(y, weights)?;
         if self.params.criterion == CartCriterion::Poisson {
@@ -216,7 +240,9 @@ impl CartValidParams {
         };
         self.grow(data)
     }
+}
 
+impl<T: TreeTask> CartValidParams<T> {
     /// Which features are categorical, after checking their values are
     /// category codes (integers in 0..2^24, or NaN).
     fn categorical_mask(&self, x: &ArrayView2<'_, f64>) -> Result<Vec<bool>> {

@@ -7,7 +7,7 @@
 //! use ciblage::tree::cart::Cart;
 //! use ndarray::array;
 //! let x = array![[0.0], [1.0], [2.0], [3.0]];
-//! let tree = Cart::classifier().check()?.fit_classifier(x.view(), &[0, 0, 1, 1], 2, None)?;
+//! let tree = Cart::classifier().check()?.fit(x.view(), &[0, 0, 1, 1], 2, None)?;
 //! assert_eq!(tree.node_count(), 3);
 //! assert_eq!(tree.threshold[0], 1.5);
 //! assert_eq!(tree.apply(x.view())?, [1, 1, 2, 2]);
@@ -24,13 +24,14 @@ mod growth;
 mod hist;
 mod params;
 mod persist;
+mod predict;
 mod shared;
 mod tree;
 mod values;
 
 pub use cv::{
     CartCv, CartCvParams, CartCvValidParams, CostComplexityCv, CvClassWeight, CvFit, CvTarget,
-    FoldOrder,
+    CvTree, FoldOrder,
 };
 pub use params::{Cart, CartCriterion, CartParams, CartSplitter, CartValidParams};
 pub use tree::{CartTree, CategorySplit, CART_MODEL_VERSION, LEAF};

@@ -1,9 +1,13 @@
 //! CART parameters: builder, validation, defaults (scikit-learn's).
 
+use std::marker::PhantomData;
+use std::str::FromStr;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
+use crate::tree::task::{Classification, Regression, TreeTask};
 
 /// Split quality measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +34,40 @@ impl CartCriterion {
             Self::SquaredError | Self::Poisson | Self::AbsoluteError
         )
     }
+
+    /// The name `from_str` reads (`"gini"`, `"squared_error"`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Gini => "gini",
+            Self::Entropy => "entropy",
+            Self::SquaredError => "squared_error",
+            Self::Poisson => "poisson",
+            Self::AbsoluteError => "absolute_error",
+        }
+    }
+}
+
+impl FromStr for CartCriterion {
+    type Err = CiblageError;
+
+    /// Parses the `criterion` option: `"gini"`, `"entropy"` (or its
+    /// scikit-learn alias `"log_loss"`), `"squared_error"`, `"poisson"`,
+    /// `"absolute_error"`.
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "gini" => Ok(Self::Gini),
+            "entropy" | "log_loss" => Ok(Self::Entropy),
+            "squared_error" => Ok(Self::SquaredError),
+            "poisson" => Ok(Self::Poisson),
+            "absolute_error" => Ok(Self::AbsoluteError),
+            other => Err(CiblageError::param(
+                "criterion",
+                format!(
+                    "expected \"gini\", \"entropy\", \"log_loss\", \"squared_error\", \"poisson\" or \"absolute_error\", got {other:?}"
+                ),
+            )),
+        }
+    }
 }
 
 /// How split points are searched.
@@ -51,9 +89,41 @@ pub enum CartSplitter {
     },
 }
 
-/// Builder for CART trees. Start from [`Cart::classifier`] or [`Cart::regressor`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CartParams {
+impl FromStr for CartSplitter {
+    type Err = CiblageError;
+
+    /// Parses the `splitter` option, with scikit-learn's names: `"best"`
+    /// ([`CartSplitter::Exact`]) or `"hist"` ([`CartSplitter::Histogram`]
+    /// with 255 bins; see [`CartSplitter::with_max_bins`]).
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "best" => Ok(Self::Exact),
+            "hist" => Ok(Self::Histogram { max_bins: 255 }),
+            other => Err(CiblageError::param(
+                "splitter",
+                format!("expected \"best\" or \"hist\", got {other:?}"),
+            )),
+        }
+    }
+}
+
+impl CartSplitter {
+    /// The histogram splitter with `max_bins` bins per feature; the exact
+    /// splitter unchanged (it has no bins).
+    #[must_use]
+    pub fn with_max_bins(self, max_bins: u16) -> Self {
+        match self {
+            Self::Exact => Self::Exact,
+            Self::Histogram { .. } => Self::Histogram { max_bins },
+        }
+    }
+}
+
+/// Builder for CART trees of task `T` ([`Classification`] or
+/// [`Regression`]). Start from [`Cart::classifier`] or [`Cart::regressor`]:
+/// the task is picked there, once, and decides what `fit` takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CartParams<T: TreeTask> {
     pub(crate) criterion: CartCriterion,
     pub(crate) max_depth: Option<usize>,
     pub(crate) min_samples_split: usize,
@@ -62,27 +132,34 @@ pub struct CartParams {
     pub(crate) min_impurity_decrease: f64,
     pub(crate) max_features: Option<usize>,
     pub(crate) max_leaf_nodes: Option<usize>,
-    #[serde(default)]
     pub(crate) splitter: CartSplitter,
-    #[serde(default)]
     pub(crate) n_threads: Option<usize>,
-    #[serde(default)]
     pub(crate) categorical: Vec<usize>,
     pub(crate) seed: u32,
-    #[serde(skip)]
     pub(crate) interrupt: Interrupt,
+    pub(crate) task: PhantomData<T>,
 }
 
-/// Entry point: `Cart::classifier().max_depth(3).check()?.fit_classifier(...)`.
+/// Entry point: `Cart::classifier().max_depth(Some(3)).check()?.fit(...)`,
+/// `Cart::regressor()...fit(...)`.
 #[derive(Debug, Clone, Copy)]
 pub struct Cart;
 
 impl Cart {
     /// Classification defaults (Gini, unlimited depth, min_samples_split 2,
     /// min_samples_leaf 1), as scikit-learn's `DecisionTreeClassifier`.
-    pub fn classifier() -> CartParams {
+    pub fn classifier() -> CartParams<Classification> {
+        Self::defaults(CartCriterion::Gini)
+    }
+
+    /// Regression defaults (squared error), as `DecisionTreeRegressor`.
+    pub fn regressor() -> CartParams<Regression> {
+        Self::defaults(CartCriterion::SquaredError)
+    }
+
+    fn defaults<T: TreeTask>(criterion: CartCriterion) -> CartParams<T> {
         CartParams {
-            criterion: CartCriterion::Gini,
+            criterion,
             max_depth: None,
             min_samples_split: 2,
             min_samples_leaf: 1,
@@ -95,14 +172,7 @@ impl Cart {
             categorical: Vec::new(),
             seed: 1,
             interrupt: Interrupt::default(),
-        }
-    }
-
-    /// Regression defaults (squared error), as `DecisionTreeRegressor`.
-    pub fn regressor() -> CartParams {
-        CartParams {
-            criterion: CartCriterion::SquaredError,
-            ..Self::classifier()
+            task: PhantomData,
         }
     }
 
@@ -113,33 +183,41 @@ impl Cart {
     pub const SKLEARN_SEED_OF_RANDOM_STATE_0: u32 = 209_652_396;
 }
 
-impl CartParams {
-    /// The criterion.
+impl<T: TreeTask> CartParams<T> {
+    /// The criterion (parsed from its name with `str::parse`); it must be
+    /// one of the task's: gini or entropy for a classifier, squared_error,
+    /// poisson or absolute_error for a regressor.
+    #[must_use]
     pub fn criterion(mut self, c: CartCriterion) -> Self {
         self.criterion = c;
         self
     }
     /// Maximum depth (`None`: unlimited).
+    #[must_use]
     pub fn max_depth(mut self, d: Option<usize>) -> Self {
         self.max_depth = d;
         self
     }
     /// Minimum samples to split a node (≥ 2).
+    #[must_use]
     pub fn min_samples_split(mut self, n: usize) -> Self {
         self.min_samples_split = n;
         self
     }
     /// Minimum samples in each leaf (≥ 1).
+    #[must_use]
     pub fn min_samples_leaf(mut self, n: usize) -> Self {
         self.min_samples_leaf = n;
         self
     }
     /// Minimum share of the total weight in each leaf, in [0, 0.5].
+    #[must_use]
     pub fn min_weight_fraction_leaf(mut self, f: f64) -> Self {
         self.min_weight_fraction_leaf = f;
         self
     }
     /// A split must decrease the weighted impurity by at least this.
+    #[must_use]
     pub fn min_impurity_decrease(mut self, v: f64) -> Self {
         self.min_impurity_decrease = v;
         self
@@ -147,6 +225,7 @@ impl CartParams {
     /// Features drawn (without replacement, from the seeded generator) and
     /// searched at each node (`None`: all). As in scikit-learn, the search
     /// goes on past this number while only constant features were drawn.
+    #[must_use]
     pub fn max_features(mut self, n: Option<usize>) -> Self {
         self.max_features = n;
         self
@@ -154,17 +233,20 @@ impl CartParams {
     /// Grow best first (largest impurity decrease first) up to this many
     /// leaves (`None`: depth first, unlimited), as scikit-learn's
     /// `max_leaf_nodes`; at least 2.
+    #[must_use]
     pub fn max_leaf_nodes(mut self, n: Option<usize>) -> Self {
         self.max_leaf_nodes = n;
         self
     }
     /// How split points are searched (default [`CartSplitter::Exact`]).
+    #[must_use]
     pub fn splitter(mut self, s: CartSplitter) -> Self {
         self.splitter = s;
         self
     }
     /// Threads used to fit (`None`: rayon's default, all cores). Trees do
     /// not depend on it.
+    #[must_use]
     pub fn n_threads(mut self, n: Option<usize>) -> Self {
         self.n_threads = n;
         self
@@ -172,12 +254,14 @@ impl CartParams {
     /// Features holding category codes (non-negative integers, NaN for
     /// missing), split by subsets of categories instead of thresholds (with
     /// the histogram splitter, at most `max_bins` categories each).
+    #[must_use]
     pub fn categorical_features(mut self, features: Vec<usize>) -> Self {
         self.categorical = features;
         self
     }
     /// Seed of the feature visiting order (scikit-learn's xorshift); the
     /// order only matters between features giving exactly equal splits.
+    #[must_use]
     pub fn seed(mut self, s: u32) -> Self {
         self.seed = s;
         self
@@ -185,6 +269,7 @@ impl CartParams {
 
     /// The token that stops the fit ([`CiblageError::Interrupted`]); checked
     /// once per node (see [`Interrupt`]).
+    #[must_use]
     pub fn interrupt(mut self, token: Interrupt) -> Self {
         self.interrupt = token;
         self
@@ -194,7 +279,7 @@ impl CartParams {
     ///
     /// # Errors
     /// [`CiblageError::InvalidParameter`] naming the parameter.
-    pub fn check(mut self) -> Result<CartValidParams> {
+    pub fn check(mut self) -> Result<CartValidParams<T>> {
         // No node holds a quarter of the address space: larger minimums
         // forbid every split as these do, and `2 * min_samples_leaf`
         // stays in range.
@@ -273,6 +358,22 @@ impl CartParams {
                 "must be at least 1 (or None)",
             ));
         }
+        // Last: the other messages come first, as when fit checked it.
+        if T::REGRESSION.is_some_and(|r| r != self.criterion.is_regression()) {
+            let choices = if self.criterion.is_regression() {
+                "\"gini\" or \"entropy\""
+            } else {
+                "\"squared_error\", \"poisson\" or \"absolute_error\""
+            };
+            return Err(CiblageError::param(
+                "criterion",
+                format!(
+                    "expected {choices} for a {}, got {:?}",
+                    T::NAME,
+                    self.criterion.name()
+                ),
+            ));
+        }
         Ok(CartValidParams {
             params: self,
             single_stream: false,
@@ -281,10 +382,10 @@ impl CartParams {
     }
 }
 
-/// Validated CART parameters.
+/// Validated CART parameters of task `T`: call `fit`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CartValidParams {
-    pub(crate) params: CartParams,
+pub struct CartValidParams<T: TreeTask> {
+    pub(crate) params: CartParams<T>,
     /// Histogram splitter, depth first: every node draws its features
     /// from the one generator, in node order (the exact splitter's draws),
     /// so the subtrees of small nodes grow one after the other. Tests
@@ -296,7 +397,7 @@ pub struct CartValidParams {
 }
 
 #[cfg(test)]
-impl CartValidParams {
+impl<T: TreeTask> CartValidParams<T> {
     /// The same parameters, every node drawing from the one generator.
     pub(crate) fn with_single_stream(mut self) -> Self {
         self.single_stream = true;
@@ -308,5 +409,65 @@ impl CartValidParams {
     pub(crate) fn with_whole_presort(mut self) -> Self {
         self.presort_whole = true;
         self
+    }
+}
+
+#[cfg(test)]
+mod option_tests {
+    use super::*;
+
+    #[test]
+    fn options_parse_by_name() {
+        assert_eq!(
+            "log_loss".parse::<CartCriterion>().unwrap(),
+            CartCriterion::Entropy
+        );
+        assert_eq!(
+            "absolute_error".parse::<CartCriterion>().unwrap(),
+            CartCriterion::AbsoluteError
+        );
+        let e = "mae".parse::<CartCriterion>().unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("invalid parameter criterion: expected \"gini\""),
+            "{e}"
+        );
+        assert_eq!(
+            "hist".parse::<CartSplitter>().unwrap().with_max_bins(16),
+            CartSplitter::Histogram { max_bins: 16 }
+        );
+        assert_eq!(
+            "best".parse::<CartSplitter>().unwrap().with_max_bins(16),
+            CartSplitter::Exact
+        );
+        let e = "random".parse::<CartSplitter>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid parameter splitter: expected \"best\" or \"hist\", got \"random\""
+        );
+    }
+
+    #[test]
+    fn the_criterion_must_be_the_tasks() {
+        let e = Cart::classifier()
+            .criterion(CartCriterion::Poisson)
+            .check()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid parameter criterion: expected \"gini\" or \"entropy\" for a classifier, got \"poisson\""
+        );
+        let e = Cart::regressor()
+            .criterion(CartCriterion::Gini)
+            .check()
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("for a regressor, got \"gini\""),
+            "{e}"
+        );
+        assert!(Cart::regressor()
+            .criterion(CartCriterion::Poisson)
+            .check()
+            .is_ok());
     }
 }

@@ -27,7 +27,7 @@ fn toy_classification_as_sklearn() {
     let t = Cart::classifier()
         .check()
         .unwrap()
-        .fit_classifier(x.view(), &[0, 0, 0, 1, 1, 1], 2, None)
+        .fit(x.view(), &[0, 0, 0, 1, 1, 1], 2, None)
         .unwrap();
     let leaves = t
         .apply(ndarray::array![[-1., -1.], [2., 2.], [3., 2.]].view())
@@ -61,7 +61,7 @@ proptest! {
         let pts: Vec<(f64, f64, f64)> = rows.iter().map(|r| (r.0, f64::from(r.1), r.2)).collect();
         let x = matrix(&pts);
         let y: Vec<u32> = labels[..pts.len()].to_vec();
-        let tree = Cart::classifier().seed(seed).check().unwrap().fit_classifier(x.view(), &y, 3, None).unwrap();
+        let tree = Cart::classifier().seed(seed).check().unwrap().fit(x.view(), &y, 3, None).unwrap();
         let leaves = tree.apply(x.view()).unwrap();
         // A full tree's leaf gives each training row a class seen in that leaf.
         for (r, &l) in leaves.iter().enumerate() {
@@ -71,7 +71,7 @@ proptest! {
         let target: Vec<f64> = pts.iter().map(|p| p.0 * 2.0 + p.2).collect();
         let w = &weights[..pts.len()];
         let reg = Cart::regressor().max_depth(Some(3)).check().unwrap()
-            .fit_regressor(x.view(), &target, Some(w)).unwrap();
+            .fit(x.view(), &target, Some(w)).unwrap();
         let leaves = reg.apply(x.view()).unwrap();
         for l in 0..reg.node_count() {
             let (mut sum, mut total) = (0.0, 0.0);
@@ -111,7 +111,7 @@ fn dot_lists_nodes_and_edges() {
     let t = Cart::classifier()
         .check()
         .unwrap()
-        .fit_classifier(x.view(), &[0, 0, 1, 1], 2, None)
+        .fit(x.view(), &[0, 0, 1, 1], 2, None)
         .unwrap();
     let dot = t.to_dot(&["x".into()], &["no".into(), "yes".into()]);
     assert!(
@@ -134,7 +134,7 @@ proptest! {
         let x = matrix(&rows);
         let y: Vec<f64> = rows.iter().map(|r| r.2.floor()).collect();
         let fit = |b: usize| {
-            Cart::regressor().max_leaf_nodes(Some(b)).check().unwrap().fit_regressor(x.view(), &y, None).unwrap()
+            Cart::regressor().max_leaf_nodes(Some(b)).check().unwrap().fit(x.view(), &y, None).unwrap()
         };
         let (small, large) = (fit(budget), fit(budget + 3));
         prop_assert!(small.n_leaves() <= budget);
@@ -172,7 +172,7 @@ fn missing_values_learn_their_direction() {
         Cart::classifier()
             .check()
             .unwrap()
-            .fit_classifier(x.view(), y, 2, None)
+            .fit(x.view(), y, 2, None)
             .unwrap()
     };
     let t = fit(&[0, 0, 1, 1, 1, 1]);
@@ -206,7 +206,7 @@ fn fit_names_the_row_of_an_infinity() {
         let e = Cart::classifier()
             .check()
             .unwrap()
-            .fit_classifier(view, &y, 2, None)
+            .fit(view, &y, 2, None)
             .unwrap_err();
         assert!(e.to_string().contains("row 2"), "{e}");
     }
@@ -214,7 +214,7 @@ fn fit_names_the_row_of_an_infinity() {
     assert!(Cart::classifier()
         .check()
         .unwrap()
-        .fit_classifier(finite.view(), &y, 2, None)
+        .fit(finite.view(), &y, 2, None)
         .is_ok());
 }
 
@@ -232,7 +232,7 @@ fn fit_refuses_features_beyond_the_f32_range() {
             .splitter(splitter)
             .check()
             .unwrap()
-            .fit_classifier(x.view(), &y, 2, None)
+            .fit(x.view(), &y, 2, None)
             .unwrap_err();
         assert!(
             matches!(e, CiblageError::ValueOutOfRange { row: 0, .. }),
@@ -250,7 +250,7 @@ fn fit_refuses_features_beyond_the_f32_range() {
     let t = Cart::classifier()
         .check()
         .unwrap()
-        .fit_classifier(x.view(), &y, 2, None)
+        .fit(x.view(), &y, 2, None)
         .unwrap();
     assert!(t.threshold[0].is_finite() && t.threshold[0] > 2.0);
 }
@@ -271,7 +271,7 @@ fn huge_minimums_forbid_every_split() {
             .min_samples_split(split)
             .check()
             .unwrap()
-            .fit_classifier(x.view(), &[0, 0, 1, 1], 2, None)
+            .fit(x.view(), &[0, 0, 1, 1], 2, None)
             .unwrap();
         assert_eq!(t.node_count(), 1);
     }
@@ -284,13 +284,13 @@ fn regression_sums_out_of_range_are_refused() {
     let e = Cart::regressor()
         .check()
         .unwrap()
-        .fit_regressor(x.view(), &[1e200, -1e200, 1.0], None)
+        .fit(x.view(), &[1e200, -1e200, 1.0], None)
         .unwrap_err();
     assert!(matches!(e, CiblageError::SumOverflow { .. }), "{e}");
     let e = Cart::classifier()
         .check()
         .unwrap()
-        .fit_classifier(x.view(), &[0, 1, 1], 2, Some(&[1e308, 1e308, 1.0]))
+        .fit(x.view(), &[0, 1, 1], 2, Some(&[1e308, 1e308, 1.0]))
         .unwrap_err();
     assert!(
         e.to_string()
@@ -315,7 +315,7 @@ proptest! {
         let y: Vec<u32> = rows.iter().map(|r| r.3).collect();
         let fit = |s: CartSplitter| {
             Cart::classifier().max_depth(Some(depth)).splitter(s).seed(7).check().unwrap()
-                .with_single_stream().fit_classifier(x.view(), &y, 3, None).unwrap()
+                .with_single_stream().fit(x.view(), &y, 3, None).unwrap()
         };
         let exact = fit(CartSplitter::Exact);
         let hist = fit(CartSplitter::Histogram { max_bins: 16 });
@@ -356,7 +356,7 @@ proptest! {
                     .seed(3)
                     .check()
                     .unwrap()
-                    .fit_classifier(x.view(), &y, n_classes, weighted.then_some(&w[..]))
+                    .fit(x.view(), &y, n_classes, weighted.then_some(&w[..]))
                     .unwrap()
             };
             let (two, general) = (fit(2), fit(3));
@@ -392,7 +392,7 @@ proptest! {
         let w: Vec<f64> = rows.iter().map(|r| f64::from(r.4)).collect();
         let fit = |s: CartSplitter| {
             Cart::regressor().min_samples_leaf(min_leaf).max_leaf_nodes(leaves).splitter(s).seed(5)
-                .check().unwrap().with_single_stream().fit_regressor(x.view(), &y, Some(&w)).unwrap()
+                .check().unwrap().with_single_stream().fit(x.view(), &y, Some(&w)).unwrap()
         };
         let exact = fit(CartSplitter::Exact);
         let hist = fit(CartSplitter::Histogram { max_bins: 64 });
@@ -422,7 +422,7 @@ fn histogram_trees_do_not_depend_on_threads() {
             .n_threads(Some(threads))
             .check()
             .unwrap()
-            .fit_regressor(x.view(), &y, None)
+            .fit(x.view(), &y, None)
             .unwrap()
     };
     let one = fit(1);

@@ -15,116 +15,17 @@ use crate::tree::chaid::tables::{
     cell_tables, fast_children, node_table, CellColumn, ChosenSplit, PendingNode, PredictorTable,
     TargetRef,
 };
-use crate::tree::inputs::{
-    check_class_codes, check_finite_target, check_sample_weight, check_target_sums,
-    check_training_shape,
-};
+use crate::tree::inputs::{check_class_codes, check_sample_weight, check_training_shape};
+use crate::tree::task::TreeTask;
 
-impl ChaidValidParams {
-    /// Grows a tree predicting `target` (class codes into `classes`) from
-    /// `predictors`, with optional frequency `weights`.
-    ///
-    /// # Errors
-    /// Empty input, columns of different lengths, a class code out of range,
-    /// negative or non-finite weights.
-    pub fn fit(
-        &self,
-        predictors: Vec<Predictor>,
-        target: &[u32],
-        classes: Vec<String>,
-        weights: Option<&[f64]>,
-    ) -> Result<ChaidModel> {
-        check_inputs(&predictors, target.len(), weights)?;
-        check_classes(target, &classes)?;
-        let j = classes.len();
-        self.unless_interrupted(self.grow(
-            predictors,
-            TargetRef::Classes(target, j),
-            classes,
-            weights,
-        ))
-    }
-
-    /// Grows a classification tree with SPSS case weights: `frequency`
-    /// weights (optional) count cases, `case` weights (one per row, > 0)
-    /// enter the χ² tests through expected counts fitted by iterative
-    /// proportional fitting (see the docs of `statistic`); node counts and
-    /// predictions are frequency counts.
-    ///
-    /// # Errors
-    /// As [`ChaidValidParams::fit`]; case weights of the wrong length, not
-    /// finite or not positive; the `chaid` package preset (which has no case
-    /// weights).
-    pub fn fit_case_weighted(
-        &self,
-        predictors: Vec<Predictor>,
-        target: &[u32],
-        classes: Vec<String>,
-        frequency: Option<&[f64]>,
-        case: &[f64],
-    ) -> Result<ChaidModel> {
-        check_inputs(&predictors, target.len(), frequency)?;
-        if case.len() != target.len() {
-            return Err(CiblageError::LengthMismatch {
-                argument: "case_weight".into(),
-                expected: target.len(),
-                got: case.len(),
-            });
-        }
-        if let Some(row) = case.iter().position(|x| !(x.is_finite() && *x > 0.0)) {
-            return Err(CiblageError::param(
-                "case_weight",
-                format!(
-                    "must be positive and finite, got {} at row {row}",
-                    case[row]
-                ),
-            ));
-        }
-        if self.params.package_merging {
-            return Err(CiblageError::param(
-                "case_weight",
-                "the chaid package preset has no case weights",
-            ));
-        }
-        check_classes(target, &classes)?;
-        let j = classes.len();
-        self.unless_interrupted(self.grow(
-            predictors,
-            TargetRef::CaseWeighted(target, j, case),
-            classes,
-            frequency,
-        ))
-    }
-
-    /// Grows a tree predicting a continuous `target` (ANOVA F tests; leaves
-    /// predict the weighted mean), e.g. monetary value.
-    ///
-    /// # Errors
-    /// Empty input, columns of different lengths, non-finite targets or weights.
-    pub fn fit_regressor(
-        &self,
-        predictors: Vec<Predictor>,
-        target: &[f64],
-        weights: Option<&[f64]>,
-    ) -> Result<ChaidModel> {
-        check_inputs(&predictors, target.len(), weights)?;
-        check_finite_target(target)?;
-        check_target_sums(target, weights)?;
-        self.unless_interrupted(self.grow(
-            predictors,
-            TargetRef::Values(target),
-            Vec::new(),
-            weights,
-        ))
-    }
-
+impl<T: TreeTask> ChaidValidParams<T> {
     /// `model`, unless the growth was interrupted (it then stopped early).
-    fn unless_interrupted(&self, model: ChaidModel) -> Result<ChaidModel> {
+    pub(crate) fn unless_interrupted(&self, model: ChaidModel) -> Result<ChaidModel> {
         self.params.interrupt.check()?;
         Ok(model)
     }
 
-    fn grow(
+    pub(crate) fn grow(
         &self,
         predictors: Vec<Predictor>,
         target: TargetRef<'_>,
@@ -235,7 +136,7 @@ impl ChaidValidParams {
             };
             let stop = if pure {
                 Some("pure")
-            } else if depth >= p.max_depth {
+            } else if p.max_depth.is_some_and(|m| depth >= m) {
                 Some("max_depth")
             } else if total < p.min_parent && !(p.root_always_split && id == 0) {
                 Some("min_parent")
@@ -344,7 +245,10 @@ impl ChaidValidParams {
                         depth,
                         parent: id,
                     };
-                    fast_children(&predictors, cells, j, &tables, sel, &split, p.max_depth)
+                    // The children's own limit check reads a depth: no
+                    // limit is the largest one.
+                    let max_depth = p.max_depth.unwrap_or(usize::MAX);
+                    fast_children(&predictors, cells, j, &tables, sel, &split, max_depth)
                 }
                 None => {
                     let mut parts: Vec<Vec<u32>> = vec![Vec::new(); cand.groups.len()];
@@ -389,7 +293,7 @@ impl ChaidValidParams {
         }
         ChaidModel {
             version: CHAID_MODEL_VERSION,
-            params: p.clone(),
+            params: p.retask(),
             predictors,
             classes,
             nodes,
@@ -398,12 +302,16 @@ impl ChaidValidParams {
 }
 
 /// Every class code must be below the number of classes.
-fn check_classes(target: &[u32], classes: &[String]) -> Result<()> {
+pub(crate) fn check_classes(target: &[u32], classes: &[String]) -> Result<()> {
     check_class_codes(target, classes.len())
 }
 
 /// The shared tree input check, with every predictor one row per case.
-fn check_inputs(predictors: &[Predictor], n: usize, weights: Option<&[f64]>) -> Result<()> {
+pub(crate) fn check_inputs(
+    predictors: &[Predictor],
+    n: usize,
+    weights: Option<&[f64]>,
+) -> Result<()> {
     let rows = predictors.first().map_or(n, |p| p.codes.len());
     check_training_shape(rows, predictors.len(), n)?;
     for p in predictors {

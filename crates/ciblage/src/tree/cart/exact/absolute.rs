@@ -379,7 +379,7 @@ mod split_tests {
                 .max_depth(Some(1))
                 .check()
                 .unwrap()
-                .fit_regressor(x.view(), &y, Some(&w))
+                .fit(x.view(), &y, Some(&w))
                 .unwrap();
             let mut best = f64::INFINITY;
             for f in 0..2 {

@@ -146,28 +146,33 @@ mod tests {
             ][criterion];
             // The absolute error splits numeric features only.
             let categorical = categorical && crit != CartCriterion::AbsoluteError;
-            let base = if crit.is_regression() { Cart::regressor() } else { Cart::classifier() };
-            let params = base
-                .criterion(crit)
-                .max_depth(depth)
-                .min_samples_leaf(min_leaf)
-                .max_features(max_features)
-                .categorical_features(if categorical { vec![1] } else { vec![] })
-                .splitter(CartSplitter::Exact)
-                .seed(seed)
-                .check()
-                .unwrap();
+            macro_rules! configured {
+                ($base:expr) => {
+                    $base
+                        .criterion(crit)
+                        .max_depth(depth)
+                        .min_samples_leaf(min_leaf)
+                        .max_features(max_features)
+                        .categorical_features(if categorical { vec![1] } else { vec![] })
+                        .splitter(CartSplitter::Exact)
+                        .seed(seed)
+                        .check()
+                        .unwrap()
+                };
+            }
             let (top, whole) = if crit.is_regression() {
+                let params = configured!(Cart::regressor());
                 let y: Vec<f64> = rows.iter().map(|r| f64::from(r.5)).collect();
                 (
-                    params.fit_regressor(x.view(), &y, w).unwrap(),
-                    params.clone().with_whole_presort().fit_regressor(x.view(), &y, w).unwrap(),
+                    params.fit(x.view(), &y, w).unwrap(),
+                    params.clone().with_whole_presort().fit(x.view(), &y, w).unwrap(),
                 )
             } else {
+                let params = configured!(Cart::classifier());
                 let y: Vec<u32> = rows.iter().map(|r| u32::from(r.3)).collect();
                 (
-                    params.fit_classifier(x.view(), &y, 4, w).unwrap(),
-                    params.clone().with_whole_presort().fit_classifier(x.view(), &y, 4, w).unwrap(),
+                    params.fit(x.view(), &y, 4, w).unwrap(),
+                    params.clone().with_whole_presort().fit(x.view(), &y, 4, w).unwrap(),
                 )
             };
             prop_assert_eq!(&top.children_left, &whole.children_left);

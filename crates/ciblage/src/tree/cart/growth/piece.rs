@@ -146,7 +146,7 @@ mod tests {
             .splitter(CartSplitter::Exact)
             .check()
             .unwrap()
-            .fit_classifier(x.view(), &y, 3, None)
+            .fit(x.view(), &y, 3, None)
             .unwrap();
         assert!(t.categories.iter().any(Option::is_some));
         assert!(t.missing_go_to_left.iter().any(|&m| m));

@@ -213,8 +213,8 @@ mod tests {
                 .check()
                 .unwrap();
             let w = weighted.then_some(&w[..]);
-            let apart = params.fit_regressor(x.view(), &y, w).unwrap();
-            let one = params.clone().with_single_stream().fit_regressor(x.view(), &y, w).unwrap();
+            let apart = params.fit(x.view(), &y, w).unwrap();
+            let one = params.clone().with_single_stream().fit(x.view(), &y, w).unwrap();
             assert_consistent(&apart);
             let (mut a, mut b) = (Vec::new(), Vec::new());
             canonical(&apart, 0, &mut a);
@@ -246,13 +246,13 @@ mod tests {
             let classes: Vec<u32> = rows.iter().map(|r| u32::from(r.1)).collect();
             let targets: Vec<f64> = rows.iter().map(|r| f64::from(r.1) * 2.0 + f64::from(r.0 % 3)).collect();
             let classify = |s| Cart::classifier().max_depth(depth).splitter(s).check().unwrap()
-                .fit_classifier(x.view(), &classes, 3, None).unwrap();
+                .fit(x.view(), &classes, 3, None).unwrap();
             prop_assert_eq!(
                 classify(CartSplitter::Exact),
                 classify(CartSplitter::Histogram { max_bins: 64 })
             );
             let regress = |s| Cart::regressor().max_depth(depth).splitter(s).check().unwrap()
-                .fit_regressor(x.view(), &targets, None).unwrap();
+                .fit(x.view(), &targets, None).unwrap();
             let (exact, hist) = (regress(CartSplitter::Exact), regress(CartSplitter::Histogram { max_bins: 64 }));
             prop_assert_eq!(&exact.children_left, &hist.children_left);
             prop_assert_eq!(&exact.threshold, &hist.threshold);
@@ -274,11 +274,11 @@ mod tests {
             .splitter(CartSplitter::Histogram { max_bins: 255 })
             .check()
             .unwrap();
-        let hist = params.fit_classifier(x.view(), &y, 2, None).unwrap();
+        let hist = params.fit(x.view(), &y, 2, None).unwrap();
         let exact = Cart::classifier()
             .check()
             .unwrap()
-            .fit_classifier(x.view(), &y, 2, None)
+            .fit(x.view(), &y, 2, None)
             .unwrap();
         assert_consistent(&hist);
         assert!(hist.node_count() > 1);

@@ -13,7 +13,8 @@ fn c4_ordinal_predictors_package_rules() {
         0., 1., 1., 0., 2., 2., 2., 2., 1., 1., 1., 0., 0., 0., 0., 0., 0., 0., 0., 0.,
     ];
     let y = [0, 0, 1, 1, 2, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    let m = Chaid::chaid_package_params()
+    let m = Chaid::classifier()
+        .preset(ChaidPreset::ChaidPackage)
         .min_child(1.0)
         .check()
         .unwrap()
@@ -24,7 +25,7 @@ fn c4_ordinal_predictors_package_rules() {
             ],
             &y,
             classes(3),
-            None,
+            ChaidWeights::default(),
         )
         .unwrap();
     let s = m.nodes()[0].split.as_ref().unwrap();
@@ -41,7 +42,8 @@ fn c5_min_child_forces_a_merge() {
     // alpha 0.055: [[1], [2, 3]], χ² = 8.57143, p = 0.003415.
     let col: Vec<u32> = [vec![1; 5], vec![2; 3], vec![3; 5], vec![1; 2]].concat();
     let y: Vec<u32> = [vec![0; 5], vec![1; 10]].concat();
-    let m = Chaid::chaid_package_params()
+    let m = Chaid::classifier()
+        .preset(ChaidPreset::ChaidPackage)
         .alpha_merge(0.055)
         .min_child(5.0)
         .min_parent(1.0)
@@ -51,7 +53,7 @@ fn c5_min_child_forces_a_merge() {
             vec![Predictor::nominal("c", &labels(&col))],
             &y,
             classes(2),
-            None,
+            ChaidWeights::default(),
         )
         .unwrap();
     assert_eq!(group_labels(&m, 0), [vec!["1"], vec!["2", "3"]]);
@@ -60,7 +62,8 @@ fn c5_min_child_forces_a_merge() {
     assert!((s.ln_p.exp() - 0.003415).abs() < 1e-5);
     // Related: 1 ×5, 2 ×5, 3 ×5, min_child 0 → three groups, χ² = 15, df 2, p = 5.53e-4.
     let col: Vec<u32> = [vec![1; 5], vec![2; 5], vec![3; 5]].concat();
-    let m = Chaid::chaid_package_params()
+    let m = Chaid::classifier()
+        .preset(ChaidPreset::ChaidPackage)
         .min_child(0.0)
         .min_parent(1.0)
         .check()
@@ -69,7 +72,7 @@ fn c5_min_child_forces_a_merge() {
             vec![Predictor::nominal("c", &labels(&col))],
             &y,
             classes(2),
-            None,
+            ChaidWeights::default(),
         )
         .unwrap();
     let s = m.nodes()[0].split.as_ref().unwrap();
@@ -85,7 +88,8 @@ fn c6_node_ids_and_accuracy() {
     // df 4; accuracy 0.85; leaves per row as the package's node_predictions.
     let gender = [0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 1];
     let y = [0, 0, 1, 1, 2, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    let m = Chaid::chaid_package_params()
+    let m = Chaid::classifier()
+        .preset(ChaidPreset::ChaidPackage)
         .alpha_merge(0.9)
         .min_child(1.0)
         .min_parent(1.0)
@@ -95,7 +99,7 @@ fn c6_node_ids_and_accuracy() {
             vec![Predictor::nominal("gender", &labels(&gender))],
             &y,
             classes(3),
-            None,
+            ChaidWeights::default(),
         )
         .unwrap();
     let s = m.nodes()[0].split.as_ref().unwrap();
@@ -122,13 +126,18 @@ fn bonferroni_and_alpha_split_decide_the_split() {
     let x = labels(&[1, 1, 1, 1, 2, 2, 2]);
     let y = [0, 0, 0, 1, 1, 1, 1];
     let fit = |alpha: f64| {
-        Chaid::params()
+        Chaid::classifier()
             .alpha_split(alpha)
             .min_parent(1.0)
             .min_child(1.0)
             .check()
             .unwrap()
-            .fit(vec![Predictor::nominal("x", &x)], &y, classes(2), None)
+            .fit(
+                vec![Predictor::nominal("x", &x)],
+                &y,
+                classes(2),
+                ChaidWeights::default(),
+            )
             .unwrap()
     };
     assert!(fit(0.05).nodes()[0].split.is_some());
@@ -156,17 +165,17 @@ fn floating_missing_and_prediction_of_unseen_levels() {
             y.push(cls);
         }
     }
-    let m = Chaid::params()
+    let m = Chaid::classifier()
         .min_parent(10.0)
         .min_child(5.0)
-        .max_depth(1)
+        .max_depth(Some(1))
         .check()
         .unwrap()
         .fit(
             vec![Predictor::ordinal("x", &x).unwrap()],
             &y,
             classes(2),
-            None,
+            ChaidWeights::default(),
         )
         .unwrap();
     let s = m.nodes()[0].split.as_ref().unwrap();
@@ -197,8 +206,8 @@ fn huge_samples_keep_distinct_log_p() {
     let weak: Vec<Option<String>> = (0..n)
         .map(|i| Some(if i % 2 == 0 || i % 4 == 1 { "a" } else { "b" }.to_owned()))
         .collect();
-    let m = Chaid::params()
-        .max_depth(1)
+    let m = Chaid::classifier()
+        .max_depth(Some(1))
         .check()
         .unwrap()
         .fit(
@@ -208,7 +217,7 @@ fn huge_samples_keep_distinct_log_p() {
             ],
             &y,
             classes(2),
-            None,
+            ChaidWeights::default(),
         )
         .unwrap();
     let s = m.nodes()[0].split.as_ref().unwrap();
@@ -223,7 +232,8 @@ fn c2_weighted_pearson() {
     let gender = [0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1];
     let income = [0, 0, 1, 0, 2, 0, 1, 2, 1, 0, 1];
     let w = [0.9, 0.8, 0.9, 1.1, 1.2, 0.8, 1.3, 0.2, 0.5, 0.7, 1.1];
-    let m = Chaid::chaid_package_params()
+    let m = Chaid::classifier()
+        .preset(ChaidPreset::ChaidPackage)
         .alpha_merge(0.9)
         .min_child(0.0)
         .check()
@@ -232,7 +242,7 @@ fn c2_weighted_pearson() {
             vec![Predictor::nominal("gender", &labels(&gender))],
             &income,
             classes(3),
-            Some(&w),
+            ChaidWeights::frequency(Some(&w)),
         )
         .unwrap();
     let s = m.nodes()[0].split.as_ref().unwrap();
@@ -268,13 +278,19 @@ fn c7_stopping_unweighted() {
     // The unweighted cases of C7.
     let (cols, y) = c7_data();
     let fit = |min_child: f64, weights: Option<&[f64]>| {
-        Chaid::chaid_package_params()
+        Chaid::classifier()
+            .preset(ChaidPreset::ChaidPackage)
             .alpha_merge(0.999)
-            .max_depth(5)
+            .max_depth(Some(5))
             .min_child(min_child)
             .check()
             .unwrap()
-            .fit(cols.clone(), &y, classes(2), weights)
+            .fit(
+                cols.clone(),
+                &y,
+                classes(2),
+                ChaidWeights::frequency(weights),
+            )
             .unwrap()
     };
     let u = fit(5.0, None);
@@ -293,13 +309,19 @@ fn c7_stopping_weighted_as_the_package() {
     let (cols, y) = c7_data();
     let w: Vec<f64> = [vec![1.0; 15], vec![1.2; 15]].concat();
     let fit = |min_child: f64| {
-        Chaid::chaid_package_params()
+        Chaid::classifier()
+            .preset(ChaidPreset::ChaidPackage)
             .alpha_merge(0.999)
-            .max_depth(5)
+            .max_depth(Some(5))
             .min_child(min_child)
             .check()
             .unwrap()
-            .fit(cols.clone(), &y, classes(2), Some(&w))
+            .fit(
+                cols.clone(),
+                &y,
+                classes(2),
+                ChaidWeights::frequency(Some(&w)),
+            )
             .unwrap()
     };
     let m = fit(10.7);
@@ -327,14 +349,14 @@ fn root_split(x: &[Option<u32>], y: &[u32], kind: PredictorKind, exhaustive: boo
         )
         .unwrap(),
     };
-    let m = Chaid::params()
+    let m = Chaid::classifier()
         .min_parent(1.0)
         .min_child(1.0)
-        .max_depth(1)
+        .max_depth(Some(1))
         .exhaustive(exhaustive)
         .check()
         .unwrap()
-        .fit(vec![p], y, classes(2), None)
+        .fit(vec![p], y, classes(2), ChaidWeights::default())
         .unwrap();
     m.nodes()[0].split.clone().unwrap()
 }
@@ -413,14 +435,14 @@ fn c12_likelihood_ratio_statistic() {
             .map(|c| c.map(|c| c.to_string()))
             .collect::<Vec<_>>(),
     );
-    let m = Chaid::params()
+    let m = Chaid::classifier()
         .min_parent(1.0)
         .min_child(1.0)
-        .max_depth(1)
+        .max_depth(Some(1))
         .statistic(ChaidStatistic::LikelihoodRatio)
         .check()
         .unwrap()
-        .fit(vec![p], &y, classes(2), None)
+        .fit(vec![p], &y, classes(2), ChaidWeights::default())
         .unwrap();
     let s = m.nodes()[0].split.clone().unwrap();
     assert_eq!(s.groups, [vec![0, 1], vec![2]]);

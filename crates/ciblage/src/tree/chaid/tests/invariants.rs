@@ -27,11 +27,11 @@ proptest! {
             Predictor::ordinal("c", &c).unwrap(),
         ];
         // (The package preset weighs differently once weights are given.)
-        let params = Chaid::params().exhaustive(exhaustive).alpha_merge(0.3).alpha_split(0.6).min_parent(8.0).min_child(2.0)
-            .max_depth(depth).check().unwrap();
-        let fast = params.fit(predictors(), &y, classes(3), None).unwrap();
+        let params = Chaid::classifier().exhaustive(exhaustive).alpha_merge(0.3).alpha_split(0.6).min_parent(8.0).min_child(2.0)
+            .max_depth(Some(depth)).check().unwrap();
+        let fast = params.fit(predictors(), &y, classes(3), ChaidWeights::default()).unwrap();
         let ones = vec![1.0; y.len()];
-        let general = params.fit(predictors(), &y, classes(3), Some(&ones)).unwrap();
+        let general = params.fit(predictors(), &y, classes(3), ChaidWeights::frequency(Some(&ones))).unwrap();
         prop_assert_eq!(fast.nodes(), general.nodes());
     }
 }
@@ -46,7 +46,7 @@ proptest! {
         let nom: Vec<Option<String>> = rows.iter().map(|r| Some(r.0.to_string())).collect();
         let ord: Vec<f64> = rows.iter().map(|r| if r.3 { f64::NAN } else { f64::from(r.1) }).collect();
         let y: Vec<u32> = rows.iter().map(|r| r.2).collect();
-        let m = Chaid::params()
+        let m = Chaid::classifier()
             .alpha_merge(0.2)
             .alpha_split(0.5)
             .min_parent(10.0)
@@ -54,7 +54,7 @@ proptest! {
             .exhaustive(exhaustive)
             .check()
             .unwrap()
-            .fit(vec![Predictor::nominal("n", &nom), Predictor::ordinal("o", &ord).unwrap()], &y, classes(3), None)
+            .fit(vec![Predictor::nominal("n", &nom), Predictor::ordinal("o", &ord).unwrap()], &y, classes(3), ChaidWeights::default())
             .unwrap();
         let leaves = m.apply_training();
         for node in m.nodes() {

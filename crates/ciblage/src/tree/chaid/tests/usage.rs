@@ -11,7 +11,8 @@ fn gains_table_by_hand() {
     // 0,0,2,0,1,0) has 1 of 6; leaf 3 (gender 2, 8 rows) none.
     let gender = [0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 1];
     let y = [0, 0, 1, 1, 2, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    let m = Chaid::chaid_package_params()
+    let m = Chaid::classifier()
+        .preset(ChaidPreset::ChaidPackage)
         .alpha_merge(0.9)
         .min_child(1.0)
         .min_parent(1.0)
@@ -21,7 +22,7 @@ fn gains_table_by_hand() {
             vec![Predictor::nominal("gender", &labels(&gender))],
             &y,
             classes(3),
-            None,
+            ChaidWeights::default(),
         )
         .unwrap();
     let g = m.gains(1).unwrap();
@@ -58,7 +59,7 @@ fn frequency_weights_equal_expanded_rows() {
                 .map(|c| c.map(|c| c.to_string()))
                 .collect::<Vec<_>>()
         };
-        Chaid::params()
+        Chaid::classifier()
             .min_parent(20.0)
             .min_child(10.0)
             .check()
@@ -70,7 +71,7 @@ fn frequency_weights_equal_expanded_rows() {
                 ],
                 &y,
                 classes(2),
-                w.as_deref(),
+                ChaidWeights::frequency(w.as_deref()),
             )
             .unwrap()
     };
@@ -121,17 +122,17 @@ fn sql_rules_select_exactly_the_leaf_rows() {
             y.push(cls);
         }
     }
-    let m = Chaid::params()
+    let m = Chaid::classifier()
         .min_parent(10.0)
         .min_child(5.0)
-        .max_depth(1)
+        .max_depth(Some(1))
         .check()
         .unwrap()
         .fit(
             vec![Predictor::ordinal("x", &x).unwrap()],
             &y,
             classes(2),
-            None,
+            ChaidWeights::default(),
         )
         .unwrap();
     assert_eq!(m.sql_rule(1), "\"x\" IN (1, 2)");
@@ -141,17 +142,17 @@ fn sql_rules_select_exactly_the_leaf_rows() {
     // split at 6: the leaves are ranges.
     let v: Vec<f64> = (1..=100).map(|i| f64::from((i - 1) % 10 + 1)).collect();
     let y: Vec<u32> = v.iter().map(|&x| u32::from(x > 6.0)).collect();
-    let m = Chaid::params()
+    let m = Chaid::classifier()
         .min_parent(10.0)
         .min_child(5.0)
-        .max_depth(1)
+        .max_depth(Some(1))
         .check()
         .unwrap()
         .fit(
             vec![Predictor::continuous("amount", &v, None, 5).unwrap()],
             &y,
             classes(2),
-            None,
+            ChaidWeights::default(),
         )
         .unwrap();
     let rules: Vec<String> = (1..m.nodes().len()).map(|i| m.sql_rule(i)).collect();
@@ -169,13 +170,17 @@ fn continuous_target_uses_anova_and_predicts_means() {
             spend.push(base + f64::from(k % 5) - 2.0);
         }
     }
-    let m = Chaid::params()
+    let m = Chaid::regressor()
         .min_parent(10.0)
         .min_child(5.0)
-        .max_depth(1)
+        .max_depth(Some(1))
         .check()
         .unwrap()
-        .fit_regressor(vec![Predictor::nominal("region", &region)], &spend, None)
+        .fit(
+            vec![Predictor::nominal("region", &region)],
+            &spend,
+            ChaidWeights::default(),
+        )
         .unwrap();
     let s = m.nodes()[0].split.as_ref().unwrap();
     assert_eq!(s.groups, [vec![0, 1], vec![2]]);
@@ -190,10 +195,10 @@ fn continuous_target_uses_anova_and_predicts_means() {
     assert_eq!(s.df, 1.0);
     assert!((m.mean(1) - 10.0).abs() < 1e-12 && (m.mean(2) - 20.0).abs() < 1e-12);
     assert!(m.is_regression() && m.gains(0).is_err());
-    let bad = Chaid::params().check().unwrap().fit_regressor(
+    let bad = Chaid::regressor().check().unwrap().fit(
         vec![Predictor::nominal("region", &region)],
         &vec![f64::NAN; region.len()],
-        None,
+        ChaidWeights::default(),
     );
     assert!(bad
         .unwrap_err()
@@ -205,7 +210,8 @@ fn continuous_target_uses_anova_and_predicts_means() {
 fn dot_has_every_node_and_edge() {
     let gender = [0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 1];
     let y = [0, 0, 1, 1, 2, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    let m = Chaid::chaid_package_params()
+    let m = Chaid::classifier()
+        .preset(ChaidPreset::ChaidPackage)
         .alpha_merge(0.9)
         .min_child(1.0)
         .min_parent(1.0)
@@ -215,7 +221,7 @@ fn dot_has_every_node_and_edge() {
             vec![Predictor::nominal("gender", &labels(&gender))],
             &y,
             classes(3),
-            None,
+            ChaidWeights::default(),
         )
         .unwrap();
     let dot = m.to_dot();
@@ -235,15 +241,25 @@ fn case_weights_equal_everywhere_change_nothing() {
                 .collect::<Vec<_>>(),
         )]
     };
-    let params = Chaid::params()
+    let params = Chaid::classifier()
         .min_parent(1.0)
         .min_child(1.0)
         .check()
         .unwrap();
-    let plain = params.fit(p(), &y, classes(2), None).unwrap();
+    let plain = params
+        .fit(p(), &y, classes(2), ChaidWeights::default())
+        .unwrap();
     let case = vec![2.5; y.len()];
     let weighted = params
-        .fit_case_weighted(p(), &y, classes(2), None, &case)
+        .fit(
+            p(),
+            &y,
+            classes(2),
+            ChaidWeights {
+                frequency: None,
+                case: Some(&case),
+            },
+        )
         .unwrap();
     let (a, b) = (
         plain.nodes()[0].split.as_ref().unwrap(),
@@ -255,13 +271,30 @@ fn case_weights_equal_everywhere_change_nothing() {
     // Case weights do not count cases: node sizes are frequencies.
     assert_eq!(weighted.nodes()[0].n, y.len() as f64);
     let e = params
-        .fit_case_weighted(p(), &y, classes(2), None, &vec![0.0; y.len()])
+        .fit(
+            p(),
+            &y,
+            classes(2),
+            ChaidWeights {
+                frequency: None,
+                case: Some(&vec![0.0; y.len()]),
+            },
+        )
         .unwrap_err();
     assert!(e.to_string().contains("case_weight"), "{e}");
-    let e = Chaid::chaid_package_params()
+    let e = Chaid::classifier()
+        .preset(ChaidPreset::ChaidPackage)
         .check()
         .unwrap()
-        .fit_case_weighted(p(), &y, classes(2), None, &case)
+        .fit(
+            p(),
+            &y,
+            classes(2),
+            ChaidWeights {
+                frequency: None,
+                case: Some(&case),
+            },
+        )
         .unwrap_err();
     assert!(e.to_string().contains("no case weights"), "{e}");
 }
@@ -287,17 +320,17 @@ fn split_merged_resplits_a_heterogeneous_group() {
         )]
     };
     let fit = |resplit: Option<f64>| {
-        let m = Chaid::params()
+        let m = Chaid::classifier()
             .min_parent(1.0)
             .min_child(1.0)
-            .max_depth(1)
+            .max_depth(Some(1))
             .alpha_merge(0.001)
             .alpha_split(1.0)
             .bonferroni(false)
             .split_merged(resplit)
             .check()
             .unwrap()
-            .fit(p(), &y, classes(2), None)
+            .fit(p(), &y, classes(2), ChaidWeights::default())
             .unwrap();
         let mut g = m.nodes()[0].split.clone().unwrap().groups;
         g.sort();
@@ -305,7 +338,7 @@ fn split_merged_resplits_a_heterogeneous_group() {
     };
     assert_eq!(fit(None), [vec![0], vec![1, 2, 3]]);
     assert_eq!(fit(Some(0.05)), [vec![0, 3], vec![1, 2]]);
-    assert!(Chaid::params().split_merged(Some(0.0)).check().is_err());
+    assert!(Chaid::classifier().split_merged(Some(0.0)).check().is_err());
 }
 
 #[test]
@@ -315,13 +348,13 @@ fn predictors_with_too_many_categories_are_refused_before_growing() {
     let n = 1_001;
     let ids: Vec<u32> = (0..n as u32).collect();
     let y: Vec<u32> = (0..n as u32).map(|i| i % 2).collect();
-    let params = Chaid::params().check().unwrap();
+    let params = Chaid::classifier().check().unwrap();
     let e = params
         .fit(
             vec![Predictor::nominal("id", &labels(&ids))],
             &y,
             classes(2),
-            None,
+            ChaidWeights::default(),
         )
         .unwrap_err();
     assert!(
@@ -349,11 +382,73 @@ fn predictors_with_too_many_categories_are_refused_before_growing() {
             vec![Predictor::ordinal("v", &values).unwrap()],
             &y,
             classes(2),
-            None,
+            ChaidWeights::default(),
         )
         .unwrap_err();
     assert!(
         matches!(e, CiblageError::TooManyCategories { limit: 5_000, .. }),
         "{e}"
     );
+}
+
+#[test]
+fn options_parse_by_name_and_presets_reset_every_option() {
+    assert_eq!(
+        "likelihood_ratio".parse::<ChaidStatistic>().unwrap(),
+        ChaidStatistic::LikelihoodRatio
+    );
+    assert_eq!(
+        "ordinal".parse::<PredictorKind>().unwrap(),
+        PredictorKind::Ordinal
+    );
+    let e = "g".parse::<ChaidStatistic>().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid parameter statistic: expected \"pearson\" or \"likelihood_ratio\", got \"g\""
+    );
+    assert!("spss ".parse::<ChaidPreset>().is_err());
+    // The package's defaults (chaid.md): max_depth 2, min_parent/min_child 30.
+    let p = Chaid::classifier()
+        .max_depth(None)
+        .preset("chaid_package".parse().unwrap());
+    assert_eq!(
+        (p.max_depth, p.min_parent, p.min_child, p.bonferroni),
+        (Some(2), 30.0, 30.0, false)
+    );
+    let back = p.preset(ChaidPreset::Spss);
+    assert_eq!(back, Chaid::classifier());
+}
+
+#[test]
+fn regression_refuses_case_weights_and_depth_none_has_no_limit() {
+    // y = x: a perfect split at every level while rows remain.
+    let y: Vec<f64> = (0..64).map(|i| f64::from(i % 8)).collect();
+    let p = || vec![Predictor::ordinal("x", &y).unwrap()];
+    let case = vec![1.0; y.len()];
+    let e = Chaid::regressor()
+        .fit(
+            p(),
+            &y,
+            ChaidWeights {
+                frequency: None,
+                case: Some(&case),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid parameter case_weight: case weights are for categorical targets; use sample_weight"
+    );
+    let depth = |d: Option<usize>| {
+        let m = Chaid::regressor()
+            .min_parent(2.0)
+            .min_child(1.0)
+            .max_depth(d)
+            .fit(p(), &y, ChaidWeights::default())
+            .unwrap();
+        m.nodes().iter().map(|n| n.depth).max().unwrap()
+    };
+    assert_eq!(depth(Some(1)), 1);
+    // Without a limit the tree goes at least as deep as with the default 3.
+    assert!(depth(None) >= depth(Some(3)));
 }
