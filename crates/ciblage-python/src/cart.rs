@@ -4,9 +4,11 @@ use ciblage::tree::cart::{Cart, CartCriterion, CartSplitter, CartTree};
 use ciblage::CiblageError;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
+use pyo3_arrow::PyTable;
 
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run};
+use crate::tree_tables::{segments_table, text_decimals};
 
 /// (indptr, indices) of a CSR indicator matrix.
 type CsrArrays<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
@@ -215,9 +217,30 @@ impl PyCartTree {
     fn rules(&self, feature_names: Vec<String>) -> PyResult<Vec<String>> {
         guard(|| -> BindResult<_> {
             let names = self.names(feature_names)?;
-            Ok((0..self.inner.node_count())
-                .map(|i| self.inner.rule(i, &names).join(" and "))
-                .collect())
+            Ok(self.inner.rules(&names))
+        })
+    }
+
+    /// One row per leaf: node, rule, n, share, and per class (named by
+    /// `class_names`; none for a regression tree) its share and lift, or
+    /// the leaf value and its ratio to the root's.
+    fn segments(&self, feature_names: Vec<String>, class_names: Vec<String>) -> PyResult<PyTable> {
+        guard(|| -> PyResult<_> {
+            let names = self.names(feature_names)?;
+            if !class_names.is_empty() && class_names.len() != self.inner.n_classes {
+                return Err(BindError::from(CiblageError::param(
+                    "class_names",
+                    format!(
+                        "{} names for {} classes",
+                        class_names.len(),
+                        self.inner.n_classes
+                    ),
+                ))
+                .into());
+            }
+            segments_table(&class_names, self.inner.value_name(), true, |o, order| {
+                self.inner.leaf_table(&names, o, order)
+            })
         })
     }
 
@@ -353,7 +376,8 @@ impl PyCartTree {
         class_names: Vec<String>,
         decimals: usize,
     ) -> PyResult<String> {
-        guard(|| -> BindResult<_> {
+        guard(|| -> PyResult<_> {
+            let decimals = text_decimals(decimals)?;
             let names = self.names(feature_names)?;
             Ok(self.inner.to_text(&names, &class_names, decimals))
         })
@@ -363,9 +387,7 @@ impl PyCartTree {
     fn sql_rules(&self, feature_names: Vec<String>) -> PyResult<Vec<String>> {
         guard(|| -> BindResult<_> {
             let names = self.names(feature_names)?;
-            Ok((0..self.inner.node_count())
-                .map(|i| self.inner.sql_rule(i, &names))
-                .collect())
+            Ok(self.inner.sql_rules(&names))
         })
     }
 
