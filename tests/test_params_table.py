@@ -24,9 +24,7 @@ CONTEXT = {"n": 100, "d": 3}
 
 
 def _specs(keep: Any = lambda p: True) -> list[Any]:
-    return [
-        pytest.param(cls, p, id=f"{cls.__name__}-{p.name}") for cls in ESTIMATORS for p in cls._params if keep(p)
-    ]
+    return [pytest.param(cls, p, id=f"{cls.__name__}-{p.name}") for cls in ESTIMATORS for p in cls._params if keep(p)]
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
