@@ -23,6 +23,7 @@
 
 pub mod activity;
 pub mod churn;
+pub mod clv;
 pub mod customers;
 pub mod error;
 pub mod interrupt;
