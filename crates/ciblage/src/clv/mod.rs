@@ -20,6 +20,8 @@ mod bgnbd;
 mod histories;
 mod model;
 mod optim;
+#[cfg(test)]
+mod properties;
 mod special;
 mod summary;
 #[cfg(test)]

@@ -175,3 +175,18 @@ fn bg_nbd_reproduces_the_published_cdnow_fit() {
     let back = BgNbdModel::from_json(&m.to_json()).unwrap();
     assert_eq!(back, m);
 }
+
+#[test]
+fn bg_nbd_penalty_matches_lifetimes() {
+    // lifetimes 0.11.3, penalizer_coef 0.001 (times scaled so max T = 1):
+    // r 0.242776, alpha 4.405278, a 0.498446, b 1.323244.
+    let m = BgNbd::params()
+        .penalizer(0.001)
+        .fit(&cdnow_histories())
+        .unwrap();
+    let [r, alpha, a, b] = m.params();
+    assert!((r - 0.242776).abs() < 1e-5, "r {r}");
+    assert!((alpha - 4.405278).abs() < 1e-4, "alpha {alpha}");
+    assert!((a - 0.498446).abs() < 1e-4, "a {a}");
+    assert!((b - 1.323244).abs() < 1e-4, "b {b}");
+}

@@ -1,0 +1,115 @@
+//! Properties of the models: analytic gradients against finite
+//! differences, predictions against their definitions, invariance of the
+//! fits to row order, weights and threads.
+
+use proptest::prelude::*;
+
+use crate::clv::bgnbd::ll_one;
+use crate::clv::tests::cdnow_histories;
+use crate::clv::{BgNbd, BgNbdModel, Histories};
+
+/// Central difference of `f` in parameter `k`.
+fn numeric<const N: usize>(f: impl Fn([f64; N]) -> f64, p: [f64; N], k: usize) -> f64 {
+    let h = 1e-6 * p[k].max(1e-3);
+    let (mut up, mut down) = (p, p);
+    up[k] += h;
+    down[k] -= h;
+    (f(up) - f(down)) / (2.0 * h)
+}
+
+proptest! {
+    #[test]
+    fn bg_nbd_gradient_matches_finite_differences(
+        r in 0.05f64..5.0, alpha in 0.1f64..50.0, a in 0.05f64..5.0, b in 0.05f64..10.0,
+        x in 0u32..50, tx_share in 0.0f64..1.0, t in 0.5f64..200.0,
+    ) {
+        let x = f64::from(x);
+        let t_x = if x == 0.0 { 0.0 } else { (tx_share * t).max(1e-3) };
+        let p = [r, alpha, a, b];
+        let (_, g) = ll_one(p, x, t_x, t);
+        for k in 0..4 {
+            let n = numeric(|q| ll_one(q, x, t_x, t).0, p, k);
+            prop_assert!((g[k] - n).abs() <= 1e-5 * (1.0 + n.abs()), "k {} analytic {} numeric {}", k, g[k], n);
+        }
+    }
+
+    #[test]
+    fn bg_nbd_p_alive_is_a_probability_and_purchases_grow_with_the_horizon(
+        x in 0u32..10_000, tx_share in 0.0f64..1.0, t in 0.5f64..10_000.0, h in 0.1f64..100.0,
+    ) {
+        let m = BgNbdModel::from_params(0.2426, 4.414, 0.7929, 2.426).unwrap();
+        let x = f64::from(x);
+        let t_x = if x == 0.0 { 0.0 } else { tx_share * t };
+        let p = m.p_alive_one(x, t_x, t);
+        prop_assert!((0.0..=1.0).contains(&p));
+        let (e1, e2) = (m.expected_purchases_one(h, x, t_x, t), m.expected_purchases_one(2.0 * h, x, t_x, t));
+        prop_assert!(e1.is_finite() && e1 >= 0.0 && e2 >= e1, "{} {}", e1, e2);
+    }
+}
+
+#[test]
+fn purchase_probabilities_sum_to_one_and_to_the_expected_count() {
+    let m = BgNbdModel::from_params(0.2426, 4.414, 0.7929, 2.426).unwrap();
+    let t = 39.0;
+    let probs: Vec<f64> = (0..400).map(|n| m.prob_n_purchases(n, t)).collect();
+    let total: f64 = probs.iter().sum();
+    let mean: f64 = probs.iter().enumerate().map(|(n, p)| n as f64 * p).sum();
+    assert!((total - 1.0).abs() < 1e-6, "{total}");
+    assert!((mean - m.expected_purchases_new(t)).abs() < 1e-4, "{mean}");
+}
+
+#[test]
+fn weights_equal_repeated_rows_and_order_does_not_matter() {
+    let h = cdnow_histories();
+    let base = BgNbd::params().fit(&h).unwrap();
+    // Reversed rows, and the first 100 rows doubled by weight 2 versus repeated.
+    let rev = |v: &[f64]| v.iter().rev().copied().collect::<Vec<_>>();
+    let hr = Histories::new(rev(h.frequency()), rev(h.recency()), rev(h.t())).unwrap();
+    assert_eq!(BgNbd::params().fit(&hr).unwrap().params(), base.params());
+    let mut w = vec![1.0; h.len()];
+    w[..100].fill(2.0);
+    let hw = Histories::new(h.frequency().to_vec(), h.recency().to_vec(), h.t().to_vec())
+        .unwrap()
+        .with_weights(w)
+        .unwrap();
+    let rep = |v: &[f64]| v.iter().chain(&v[..100]).copied().collect::<Vec<_>>();
+    let hd = Histories::new(rep(h.frequency()), rep(h.recency()), rep(h.t())).unwrap();
+    let (mw, md) = (
+        BgNbd::params().fit(&hw).unwrap(),
+        BgNbd::params().fit(&hd).unwrap(),
+    );
+    assert_eq!(mw.params(), md.params());
+}
+
+#[test]
+fn fits_do_not_depend_on_the_number_of_threads() {
+    let h = cdnow_histories();
+    let fit = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| BgNbd::params().fit(&h).unwrap())
+    };
+    assert_eq!(fit(1), fit(3));
+}
+
+#[test]
+fn fit_errors_are_typed() {
+    let h = cdnow_histories();
+    let e = BgNbd::params().max_iterations(2).fit(&h).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            crate::CiblageError::FitFailed {
+                model: "BG/NBD",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = BgNbd::params().penalizer(-1.0).check().unwrap_err();
+    assert!(e.to_string().contains("penalizer"), "{e}");
+    let e = BgNbdModel::from_json("{\"model\": \"bg_nbd\"}").unwrap_err();
+    assert!(e.to_string().starts_with("BG/NBD model:"), "{e}");
+}
