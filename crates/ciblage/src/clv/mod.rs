@@ -17,6 +17,7 @@
 //! ```
 
 mod bgnbd;
+mod gamma_gamma;
 mod histories;
 mod model;
 mod optim;
@@ -28,6 +29,10 @@ mod summary;
 mod tests;
 
 pub use bgnbd::{BgNbd, BgNbdModel, BgNbdParams, BgNbdValidParams, BG_NBD_PARAMS};
+pub use gamma_gamma::{
+    GammaGamma, GammaGammaModel, GammaGammaParams, GammaGammaValidParams, PurchaseModel,
+    GAMMA_GAMMA_PARAMS,
+};
 pub use histories::{Histories, Patterns};
 pub use model::{ClvInput, FitReport};
 pub use optim::Convergence;

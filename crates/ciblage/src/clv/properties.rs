@@ -34,6 +34,19 @@ proptest! {
     }
 
     #[test]
+    fn gamma_gamma_gradient_matches_finite_differences(
+        p in 0.1f64..20.0, q in 0.5f64..20.0, v in 0.1f64..100.0, x in 1u32..1000, m in 0.01f64..1e4,
+    ) {
+        let par = [p, q, v];
+        let x = f64::from(x);
+        let (_, g) = crate::clv::gamma_gamma::ll_one(par, x, m);
+        for k in 0..3 {
+            let n = numeric(|c| crate::clv::gamma_gamma::ll_one(c, x, m).0, par, k);
+            prop_assert!((g[k] - n).abs() <= 1e-4 * (1.0 + n.abs()), "k {} analytic {} numeric {}", k, g[k], n);
+        }
+    }
+
+    #[test]
     fn bg_nbd_p_alive_is_a_probability_and_purchases_grow_with_the_horizon(
         x in 0u32..10_000, tx_share in 0.0f64..1.0, t in 0.5f64..10_000.0, h in 0.1f64..100.0,
     ) {

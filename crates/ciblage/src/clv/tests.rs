@@ -190,3 +190,69 @@ fn bg_nbd_penalty_matches_lifetimes() {
     assert!((a - 0.498446).abs() < 1e-4, "a {a}");
     assert!((b - 1.323244).abs() < 1e-4, "b {b}");
 }
+
+#[test]
+fn gamma_gamma_reproduces_the_published_cdnow_fit_and_clv() {
+    use crate::clv::{Freq, GammaGamma, GammaGammaModel};
+    let h = cdnow_histories();
+    let gg = GammaGamma::params().fit(&h).unwrap();
+    let [p, q, v] = gg.params();
+    // lifetimes 0.11.3 on the 946 repeat buyers: p 6.248802, q 3.744588, v 15.447748.
+    assert!((p - 6.248802).abs() < 1e-4, "p {p}");
+    assert!((q - 3.744588).abs() < 1e-4, "q {q}");
+    assert!((v - 15.447748).abs() < 1e-3, "v {v}");
+    assert_eq!(gg.report().unwrap().customers, 946.0);
+    let spend = gg.expected_average_spend(&h).unwrap();
+    // lifetimes: customer 1 24.658616, customer 2 18.911480, one-time 35.171002.
+    assert!((spend[0] - 24.658616).abs() < 1e-4);
+    assert!((spend[1] - 18.911480).abs() < 1e-4);
+    let one_time = h.frequency().iter().position(|&x| x == 0.0).unwrap();
+    assert!((spend[one_time] - 35.171002).abs() < 1e-4);
+    // CDNOW's frequency and spend are weakly correlated: no warning.
+    assert!(gg.correlation().unwrap().abs() < 0.3 && gg.warning().is_none());
+    let bg = BgNbd::params().fit(&h).unwrap();
+    let clv = gg
+        .clv(&bg, &h, 12, 0.01, Freq::Week.units_per_month())
+        .unwrap();
+    // lifetimes (time=12, discount_rate=0.01, freq="W"): 36.278496, 4.637466, one-time 8.344093, sum 71,509.90.
+    assert!((clv[0] - 36.278496).abs() < 1e-3, "{}", clv[0]);
+    assert!((clv[1] - 4.637466).abs() < 1e-3, "{}", clv[1]);
+    assert!((clv[one_time] - 8.344093).abs() < 1e-3);
+    assert!((clv.iter().sum::<f64>() - 71_509.90).abs() < 0.5);
+    assert_eq!(
+        GammaGammaModel::from_json(&gg.to_json()).unwrap().params(),
+        gg.params()
+    );
+}
+
+#[test]
+fn gamma_gamma_warns_when_spend_follows_frequency() {
+    use crate::clv::GammaGamma;
+    let x: Vec<f64> = (1..=40).map(|i| f64::from(i % 8 + 1)).collect();
+    let m: Vec<f64> = x
+        .iter()
+        .enumerate()
+        .map(|(i, x)| 10.0 * x + (i % 3) as f64)
+        .collect();
+    let h = Histories::new(x.clone(), x.clone(), vec![50.0; 40])
+        .unwrap()
+        .with_monetary_value(m)
+        .unwrap();
+    let gg = GammaGamma::params().penalizer(0.01).fit(&h).unwrap();
+    assert!(gg.correlation().unwrap() > 0.9);
+    assert!(
+        gg.warning().unwrap().contains("correlated"),
+        "{:?}",
+        gg.warning()
+    );
+    let bad = Histories::new(vec![1.0], vec![1.0], vec![2.0])
+        .unwrap()
+        .with_monetary_value(vec![-5.0])
+        .unwrap();
+    let e = GammaGamma::params().fit(&bad).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("monetary_value: value -5e0 at row 0"),
+        "{e}"
+    );
+}
