@@ -21,6 +21,8 @@ mod gamma_gamma;
 mod histories;
 mod model;
 mod optim;
+mod pareto_nbd;
+mod pareto_special;
 #[cfg(test)]
 mod properties;
 mod special;
@@ -36,6 +38,9 @@ pub use gamma_gamma::{
 pub use histories::{Histories, Patterns};
 pub use model::{ClvInput, FitReport};
 pub use optim::Convergence;
+pub use pareto_nbd::{
+    ParetoNbd, ParetoNbdModel, ParetoNbdParams, ParetoNbdValidParams, PARETO_NBD_PARAMS,
+};
 pub use summary::{
     ClvSummary, ClvSummaryParams, ClvSummaryValidParams, Freq, Holdout, PurchaseSummary,
 };

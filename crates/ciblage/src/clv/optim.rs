@@ -135,6 +135,12 @@ pub(crate) fn minimise<O: Objective>(
             "the log-likelihood is not finite at the optimum".into(),
         ));
     }
+    // A line search that gives up at the optimum (rounding) is a success.
+    let reason = if gradient_norm < 1e-8 {
+        "converged".to_owned()
+    } else {
+        reason
+    };
     if gradient_norm > ACCEPT_GRADIENT {
         return Err(failed(format!(
             "no optimum found after {iterations} iterations ({reason}); gradient norm {gradient_norm:.3e} \

@@ -47,6 +47,22 @@ proptest! {
     }
 
     #[test]
+    fn pareto_nbd_gradient_matches_finite_differences(
+        r in 0.05f64..5.0, alpha in 0.1f64..50.0, s in 0.05f64..5.0, beta in 0.1f64..50.0,
+        x in 0u32..200, tx_share in 0.0f64..1.0, t in 0.5f64..200.0,
+    ) {
+        let x = f64::from(x);
+        let t_x = if x == 0.0 { 0.0 } else { tx_share * t };
+        let p = [r, alpha, s, beta];
+        let (v, g) = crate::clv::pareto_nbd::ll_one(p, x, t_x, t);
+        prop_assert!(v.is_finite());
+        for k in 0..4 {
+            let n = numeric(|q| crate::clv::pareto_nbd::ll_one(q, x, t_x, t).0, p, k);
+            prop_assert!((g[k] - n).abs() <= 1e-4 * (1.0 + n.abs()), "k {} analytic {} numeric {}", k, g[k], n);
+        }
+    }
+
+    #[test]
     fn bg_nbd_p_alive_is_a_probability_and_purchases_grow_with_the_horizon(
         x in 0u32..10_000, tx_share in 0.0f64..1.0, t in 0.5f64..10_000.0, h in 0.1f64..100.0,
     ) {
@@ -125,4 +141,39 @@ fn fit_errors_are_typed() {
     assert!(e.to_string().contains("penalizer"), "{e}");
     let e = BgNbdModel::from_json("{\"model\": \"bg_nbd\"}").unwrap_err();
     assert!(e.to_string().starts_with("BG/NBD model:"), "{e}");
+}
+
+/// The Pareto/NBD likelihood by its defining integral (Simpson's rule on
+/// a fine grid): alive at T, or dead at y in (t_x, T].
+fn pareto_by_quadrature(p: [f64; 4], x: f64, t_x: f64, t: f64) -> f64 {
+    use crate::clv::special::ln_gamma;
+    let [r, alpha, s, beta] = p;
+    let c = (ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln()).exp();
+    let f = |y: f64| s * (alpha + y).powf(-(r + x)) * (beta + y).powf(-(s + 1.0));
+    let n = 20_000;
+    let h = (t - t_x) / n as f64;
+    let mut integral = f(t_x) + f(t);
+    for i in 1..n {
+        integral += if i % 2 == 1 { 4.0 } else { 2.0 } * f(t_x + i as f64 * h);
+    }
+    integral *= h / 3.0;
+    (c * ((alpha + t).powf(-(r + x)) * (beta + t).powf(-s) + integral)).ln()
+}
+
+#[test]
+fn pareto_nbd_likelihood_matches_its_integral_on_both_branches() {
+    for p in [
+        [0.55, 10.58, 0.61, 11.67],
+        [0.55, 30.0, 0.61, 2.0],
+        [2.0, 1.0, 0.3, 5.0],
+    ] {
+        for (x, t_x, t) in [(0.0, 0.0, 38.0), (2.0, 30.43, 38.86), (7.0, 12.0, 20.0)] {
+            let (closed, _) = crate::clv::pareto_nbd::ll_one(p, x, t_x, t);
+            let quad = pareto_by_quadrature(p, x, t_x, t);
+            assert!(
+                (closed - quad).abs() < 1e-8,
+                "{p:?} {x}: {closed} vs {quad}"
+            );
+        }
+    }
 }

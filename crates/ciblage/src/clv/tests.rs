@@ -256,3 +256,45 @@ fn gamma_gamma_warns_when_spend_follows_frequency() {
         "{e}"
     );
 }
+
+#[test]
+fn pareto_nbd_reproduces_the_published_cdnow_fit() {
+    use crate::clv::{ParetoNbd, ParetoNbdModel};
+    let h = cdnow_histories();
+    let m = ParetoNbd::params().fit(&h).unwrap();
+    let [r, alpha, s, beta] = m.params();
+    let ll = m.report().unwrap().log_likelihood;
+    // Published (Fader-Hardie): r 0.55, alpha 10.58, s 0.61, beta 11.67, LL −9595.0;
+    // lifetimes: r 0.5533, alpha 10.578, s 0.6062, beta 11.667.
+    assert!((r - 0.5533).abs() < 5e-4, "r {r}");
+    assert!((alpha - 10.578).abs() < 5e-3, "alpha {alpha}");
+    assert!((s - 0.6062).abs() < 5e-4, "s {s}");
+    assert!((beta - 11.667).abs() < 5e-3, "beta {beta}");
+    assert!((ll - (-9595.0)).abs() < 0.05, "{ll}");
+    assert_eq!(ParetoNbdModel::from_json(&m.to_json()).unwrap(), m);
+}
+
+#[test]
+fn pareto_nbd_stays_finite_for_heavy_buyers_and_long_histories() {
+    use crate::clv::ParetoNbdModel;
+    let m = ParetoNbdModel::from_params(0.5533, 10.578, 0.6062, 11.667).unwrap();
+    // Frequencies and T up to 10^4, one-time buyers, last purchase at T.
+    for (x, t_x, t) in [
+        (1e4, 9_000.0, 1e4),
+        (1e4, 1e4, 1e4),
+        (0.0, 0.0, 1e4),
+        (3.0, 20.0, 20.0),
+        (1.0, 1e-3, 1e4),
+    ] {
+        let h = Histories::new(vec![x], vec![t_x], vec![t]).unwrap();
+        let ll = m.log_likelihood(&h);
+        let p = m.p_alive_one(x, t_x, t);
+        let e = m.expected_purchases_one(52.0, x, t_x, t);
+        assert!(
+            ll.is_finite() && (0.0..=1.0).contains(&p) && e.is_finite() && e >= 0.0,
+            "{x} {t_x} {t}: {ll} {p} {e}"
+        );
+    }
+    // Last purchase at T: alive for sure.
+    assert_eq!(m.p_alive_one(3.0, 20.0, 20.0), 1.0);
+}
