@@ -36,7 +36,7 @@ impl PurchaseModel for crate::clv::BgNbdModel {
 ///     .with_monetary_value(vec![20.0, 35.0, 18.0, 40.0, 0.0])?;
 /// let model = GammaGamma::params().penalizer(0.1).fit(&h)?;
 /// let spend = model.expected_average_spend(&h)?;
-/// assert!(spend.iter().all(|s| *s > 0.0));
+/// assert!(spend[..4].iter().all(|s| *s > 0.0)); // the repeat buyers
 /// # Ok::<(), ciblage::CiblageError>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
@@ -155,19 +155,18 @@ fn repeat_buyers(h: &Histories) -> Result<Vec<(f64, f64, f64)>> {
         )
     })?;
     let mut rows = Vec::new();
-    for i in 0..h.len() {
-        let x = h.frequency[i];
+    for (i, (&x, &mi)) in h.frequency.iter().zip(m).enumerate() {
         if x > 0.0 {
-            if m[i] <= 0.0 {
+            if mi <= 0.0 {
                 return Err(CiblageError::ValueOutOfRange {
                     argument: "monetary_value".into(),
                     row: i,
-                    value: m[i],
+                    value: mi,
                     range: "positive for customers with a repeat purchase (the Gamma-Gamma model is of positive spend: \
                             leave returns out with negative_amounts=\"exclude\")",
                 });
             }
-            rows.push((x, m[i], h.weight(i)));
+            rows.push((x, mi, h.weight(i)));
         }
     }
     if rows.is_empty() {
@@ -334,13 +333,18 @@ impl GammaGammaModel {
         self.warning.as_deref()
     }
     /// Expected mean spend per purchase of a customer with `x` repeat
-    /// purchases of mean `m` (for `x = 0`, the population mean `v p / (q - 1)`).
+    /// purchases of mean `m` (for `x = 0`, the population mean `v p / (q - 1)`);
+    /// `NaN` where that mean does not exist (`p x + q <= 1`).
     pub fn expected_average_spend_one(&self, x: f64, m: f64) -> f64 {
         let (p, q, v) = (self.p, self.q, self.v);
+        let denominator = p * x + q - 1.0;
+        if denominator <= 0.0 {
+            return f64::NAN;
+        }
         if x == 0.0 {
             return v * p / (q - 1.0);
         }
-        p * (v + x * m) / (p * x + q - 1.0)
+        p * (v + x * m) / denominator
     }
     /// Expected mean spend per purchase of every history.
     ///

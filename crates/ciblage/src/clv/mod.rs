@@ -44,3 +44,8 @@ pub use pareto_nbd::{
 pub use summary::{
     ClvSummary, ClvSummaryParams, ClvSummaryValidParams, Freq, Holdout, PurchaseSummary,
 };
+
+/// `docs/clv.md`'s Rust example (the CDNOW fit), compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../../docs/clv.md")]
+pub struct ClvDocDoctests;

@@ -67,8 +67,8 @@ pub(crate) fn sum_terms<const N: usize>(
             for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
                 let (v, g) = f(i);
                 acc.0 += v;
-                for k in 0..N {
-                    acc.1[k] += g[k];
+                for (a, d) in acc.1.iter_mut().zip(g) {
+                    *a += d;
                 }
             }
             acc
@@ -77,8 +77,8 @@ pub(crate) fn sum_terms<const N: usize>(
     let mut total = (0.0, [0.0; N]);
     for (v, g) in parts {
         total.0 += v;
-        for k in 0..N {
-            total.1[k] += g[k];
+        for (a, d) in total.1.iter_mut().zip(g) {
+            *a += d;
         }
     }
     total

@@ -34,11 +34,14 @@ pub(crate) trait Objective: Sync {
     fn eval(&self, theta: &[f64]) -> (f64, Vec<f64>);
 }
 
+/// A point, the objective's value and its gradient there.
+type Evaluation = (Vec<f64>, f64, Vec<f64>);
+
 /// The argmin problem: one evaluation serves the cost and the gradient at
 /// the same point.
 struct Problem<'a, O: Objective> {
     objective: &'a O,
-    last: Mutex<Option<(Vec<f64>, f64, Vec<f64>)>>,
+    last: Mutex<Option<Evaluation>>,
     interrupt: &'a Interrupt,
 }
 
@@ -162,6 +165,7 @@ pub(crate) fn minimise<O: Objective>(
 /// the total negative log-likelihood in natural parameters), by central
 /// differences of the analytic gradient; `NaN` where the Hessian is not
 /// positive definite.
+#[allow(clippy::needless_range_loop)] // a small dense matrix, indexed as in the formulas
 pub(crate) fn standard_errors(
     params: &[f64],
     neg_ll_gradient: impl Fn(&[f64]) -> Vec<f64>,

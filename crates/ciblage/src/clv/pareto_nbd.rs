@@ -138,10 +138,13 @@ fn branch(p: [f64; 4], x: f64, t: f64) -> Option<(f64, [f64; 4])> {
     }
 }
 
+/// A log term and its derivatives in `(r, alpha, s, beta)`.
+type Term = (f64, [f64; 4]);
+
 /// The two log terms of the likelihood bracket: alive at `T`
 /// (`L1`), and dead between `t_x` and `T` (`L2`, `-inf` when `t_x = T`),
 /// with their derivatives.
-fn terms(p: [f64; 4], x: f64, t_x: f64, t: f64) -> Option<((f64, [f64; 4]), (f64, [f64; 4]))> {
+fn terms(p: [f64; 4], x: f64, t_x: f64, t: f64) -> Option<(Term, Term)> {
     let [r, alpha, s, beta] = p;
     let l1 = -(r + x) * (alpha + t).ln() - s * (beta + t).ln();
     let d1 = [

@@ -2,6 +2,8 @@
 //! differences, predictions against their definitions, invariance of the
 //! fits to row order, weights and threads.
 
+#![allow(clippy::needless_range_loop)] // parameters k of analytic and numeric gradients side by side
+
 use proptest::prelude::*;
 
 use crate::clv::bgnbd::ll_one;
