@@ -218,5 +218,28 @@ def test_model_errors_are_ours(cdnow: pd.DataFrame) -> None:
         clv.GammaGamma().fit(cdnow).clv("bg", cdnow)  # type: ignore[arg-type]
 
 
+def test_models_pickle_and_check_their_arguments(cdnow: pd.DataFrame) -> None:
+    import pickle
+
+    m = clv.BgNbd().fit(cdnow)
+    back = pickle.loads(pickle.dumps(m))
+    assert back.params_ == m.params_
+    assert (back.p_alive(cdnow) == m.p_alive(cdnow)).all()
+    with pytest.raises(InvalidParameterError, match="t"):
+        m.expected_purchases(float("nan"), cdnow)
+    with pytest.raises(InvalidParameterError, match="n"):
+        m.prob_n_purchases(-1, 10)
+    with pytest.raises(InvalidInputError, match="frequency: input is empty"):
+        clv.BgNbd().fit(cdnow.iloc[:0])
+    with pytest.raises(InvalidInputError, match="T"):
+        m.p_alive({"frequency": [1.0, 2.0], "recency": [1.0, 2.0], "T": [3.0]})
+    with pytest.raises(ModelFileError, match="model"):
+        clv.ParetoNbd.from_json(m.to_json())
+    # P(exactly n) of a new customer sums to 1 and to the expected count.
+    probs = np.array([m.prob_n_purchases(n, 39) for n in range(300)])
+    assert abs(probs.sum() - 1) < 1e-6
+    assert abs((np.arange(300) * probs).sum() - m.expected_purchases_new(39)) < 1e-4
+
+
 def test_package_exposes_the_module() -> None:
     assert ciblage.clv is clv

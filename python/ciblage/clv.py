@@ -216,6 +216,19 @@ class _Model:
         self.n_customers_ = fit.get("customers")
         return self
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled through the JSON form of the native model.
+        state = self.__dict__.copy()
+        if "_model" in state:
+            state["_model"] = state["_model"].to_json()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        model = state.pop("_model", None)
+        self.__dict__.update(state)
+        if model is not None:
+            self._model = _native.ClvModel.from_json(self._kind, model)
+
     def to_json(self) -> str:
         """The fitted model as versioned JSON."""
         return self._fitted().to_json()
@@ -318,7 +331,7 @@ class BgNbd(_PurchaseModel):
 
     def prob_n_purchases(self, n: int, t: float) -> float:
         """Probability that a new customer makes exactly ``n`` purchases within ``t``."""
-        return self._fitted().prob_n_purchases(as_int(n, "n", 0, 2**32 - 1), as_float(t, "t", 0.0))
+        return self._fitted().prob_n_purchases(as_int(n, "n", 0, 10_000_000), as_float(t, "t", 0.0))
 
 
 class ParetoNbd(_PurchaseModel):

@@ -17,6 +17,7 @@
 //! ```
 
 mod bgnbd;
+mod freq;
 mod gamma_gamma;
 mod histories;
 mod model;
@@ -31,6 +32,7 @@ mod summary;
 mod tests;
 
 pub use bgnbd::{BgNbd, BgNbdModel, BgNbdParams, BgNbdValidParams, BG_NBD_PARAMS};
+pub use freq::Freq;
 pub use gamma_gamma::{
     GammaGamma, GammaGammaModel, GammaGammaParams, GammaGammaValidParams, PurchaseModel,
     GAMMA_GAMMA_PARAMS,
@@ -41,9 +43,7 @@ pub use optim::Convergence;
 pub use pareto_nbd::{
     ParetoNbd, ParetoNbdModel, ParetoNbdParams, ParetoNbdValidParams, PARETO_NBD_PARAMS,
 };
-pub use summary::{
-    ClvSummary, ClvSummaryParams, ClvSummaryValidParams, Freq, Holdout, PurchaseSummary,
-};
+pub use summary::{ClvSummary, ClvSummaryParams, ClvSummaryValidParams, Holdout, PurchaseSummary};
 
 /// `docs/clv.md`'s Rust example (the CDNOW fit), compiled and run as a doctest.
 #[cfg(doctest)]
