@@ -279,10 +279,25 @@ impl BgNbdModel {
     /// Expected purchases of one history in the next `horizon` units of
     /// time (conditional on the history).
     pub fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
         if horizon <= 0.0 {
             return 0.0;
         }
+        // At a = 1 the closed form is 0/0 (a removable singularity): the
+        // mean of the values on either side.
+        let alive_rate = if (self.a - 1.0).abs() < 1e-6 {
+            0.5 * (self.if_alive(self.a + 1e-6, horizon, x, t)
+                + self.if_alive(self.a - 1e-6, horizon, x, t))
+        } else {
+            self.if_alive(self.a, horizon, x, t)
+        };
+        // Divided by 1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x): P(alive).
+        alive_rate * self.p_alive_one(x, t_x, t)
+    }
+
+    /// `(a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x;
+    /// a+b+x-1; t/(alpha+T+t))]`: expected purchases of a customer alive at `T`.
+    fn if_alive(&self, a: f64, horizon: f64, x: f64, t: f64) -> f64 {
+        let (r, alpha, b) = (self.r, self.alpha, self.b);
         let z = horizon / (alpha + t + horizon);
         let Some((ln_f, sign)) = ln_hyp2f1(r + x, b + x, a + b + x - 1.0, z) else {
             return f64::NAN;
@@ -294,29 +309,14 @@ impl BgNbdModel {
         } else {
             1.0 + ln_term.exp()
         };
-        let numerator = (a + b + x - 1.0) / (a - 1.0) * bracket;
-        // Divided by 1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x): P(alive).
-        numerator * self.p_alive_one(x, t_x, t)
+        (a + b + x - 1.0) / (a - 1.0) * bracket
     }
 
     /// Expected purchases of a new customer in `horizon` units of time from
-    /// the first purchase, E\[X(t)\].
+    /// the first purchase, E\[X(t)\] (the conditional expectation of a
+    /// history with `x = t_x = T = 0`).
     pub fn expected_purchases_new(&self, horizon: f64) -> f64 {
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        if horizon <= 0.0 {
-            return 0.0;
-        }
-        let z = horizon / (alpha + horizon);
-        let Some((ln_f, sign)) = ln_hyp2f1(r, b, a + b - 1.0, z) else {
-            return f64::NAN;
-        };
-        let ln_term = r * (alpha.ln() - (alpha + horizon).ln()) + ln_f;
-        let bracket = if sign > 0.0 {
-            -ln_term.exp_m1()
-        } else {
-            1.0 + ln_term.exp()
-        };
-        (a + b - 1.0) / (a - 1.0) * bracket
+        self.expected_purchases_one(horizon, 0.0, 0.0, 0.0)
     }
 
     /// Probability that a new customer makes exactly `n` purchases in

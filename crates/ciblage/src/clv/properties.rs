@@ -79,6 +79,20 @@ proptest! {
 }
 
 #[test]
+fn bg_nbd_expectations_are_continuous_through_a_equal_one() {
+    let at = |a: f64| BgNbdModel::from_params(0.25, 4.4, a, 2.4).unwrap();
+    let (below, one, above) = (at(0.999), at(1.0), at(1.001));
+    for m in [&below, &one, &above] {
+        assert!(m.expected_purchases_new(39.0).is_finite());
+    }
+    let mid = 0.5 * (below.expected_purchases_new(39.0) + above.expected_purchases_new(39.0));
+    assert!((one.expected_purchases_new(39.0) - mid).abs() < 1e-4);
+    assert!(one
+        .expected_purchases_one(10.0, 3.0, 20.0, 30.0)
+        .is_finite());
+}
+
+#[test]
 fn purchase_probabilities_sum_to_one_and_to_the_expected_count() {
     let m = BgNbdModel::from_params(0.2426, 4.414, 0.7929, 2.426).unwrap();
     let t = 39.0;
