@@ -243,3 +243,16 @@ def test_models_pickle_and_check_their_arguments(cdnow: pd.DataFrame) -> None:
 
 def test_package_exposes_the_module() -> None:
     assert ciblage.clv is clv
+
+
+def test_synthetic_transactions_fit_end_to_end() -> None:
+    # Customers first seen in the last week have T = 0 and must not stop the fit.
+    tx = ciblage.datasets.transactions(customers=300, transactions=3_000, library="pandas")
+    s = clv.summary(tx, freq="W")
+    assert (s["T"] == 0).any() or len(s) == 300
+    for model in (clv.BgNbd(),):
+        model.fit(s)
+        p = model.p_alive(s)
+        assert ((p >= 0) & (p <= 1)).all()
+        e13, e26 = model.expected_purchases(13, s), model.expected_purchases(26, s)
+        assert (e26 >= e13).all() and np.isfinite(e13).all()

@@ -177,7 +177,7 @@ impl BgNbdValidParams {
             weights: Some(patterns.weight.clone()),
         };
         // Times rescaled so that the largest T is 1, as lifetimes does.
-        let scale = 1.0 / patterns.max_t();
+        let scale = patterns.time_scale()?;
         let objective = Mean {
             h: &h,
             scale,

@@ -62,7 +62,7 @@ impl Histories {
     ///
     /// # Errors
     /// Empty or unequal columns; a frequency that is negative, not whole or
-    /// not finite; `recency` outside `[0, T]`; `T` not positive or not
+    /// not finite; `recency` outside `[0, T]`; `T` negative or not
     /// finite; a positive recency with frequency 0.
     pub fn new(frequency: Vec<f64>, recency: Vec<f64>, t: Vec<f64>) -> Result<Self> {
         if frequency.is_empty() {
@@ -81,12 +81,12 @@ impl Histories {
                     "a whole number of repeat purchases, 0 or more",
                 ));
             }
-            if !(tt.is_finite() && tt > 0.0) {
+            if !(tt.is_finite() && tt >= 0.0) {
                 return Err(bad(
                     "T",
                     row,
                     tt,
-                    "positive (time from the first purchase to the end)",
+                    "0 or more (time from the first purchase to the end)",
                 ));
             }
             if !(tx.is_finite() && tx >= 0.0 && tx <= tt) {
@@ -234,6 +234,23 @@ impl Patterns {
     /// The largest `T`.
     pub fn max_t(&self) -> f64 {
         self.t.iter().copied().fold(0.0, f64::max)
+    }
+
+    /// `1 / max T`, the time scale of the fits.
+    ///
+    /// # Errors
+    /// Every `T` is 0: no customer was observed for any time.
+    pub(crate) fn time_scale(&self) -> Result<f64> {
+        let max_t = self.max_t();
+        if max_t > 0.0 {
+            Ok(1.0 / max_t)
+        } else {
+            Err(CiblageError::EmptyInput {
+                argument:
+                    "T (every customer has T = 0: none was observed after the first purchase)"
+                        .into(),
+            })
+        }
     }
 }
 

@@ -101,36 +101,29 @@ pub(crate) fn minimise<O: Objective>(
     max_iterations: usize,
     interrupt: &Interrupt,
 ) -> Result<(Vec<f64>, f64, Convergence)> {
-    let problem = Problem {
-        objective,
-        last: Mutex::new(None),
-        interrupt,
-    };
     let failed = |reason: String| CiblageError::FitFailed { model, reason };
-    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
-        .with_tolerance_grad(1e-10)
-        .and_then(|s| s.with_tolerance_cost(0.0))
-        .map_err(|e| failed(e.to_string()))?;
-    let run = Executor::new(problem, solver)
-        .configure(|state| state.param(start.clone()).max_iters(max_iterations as u64))
-        .run();
-    interrupt.check()?;
-    let (theta, reason, iterations) = match run {
-        Ok(res) => {
-            let state = res.state();
-            let theta = state
-                .get_best_param()
-                .cloned()
-                .unwrap_or_else(|| start.clone());
-            let reason = state
-                .get_termination_reason()
-                .map_or(TerminationReason::SolverConverged.text().to_owned(), |r| {
-                    r.text().to_owned()
-                });
-            (theta, reason, state.get_iter())
+    // A line search that gives up away from the optimum (a step into
+    // overflow, say) restarts L-BFGS from the best point, its curvature
+    // memory cleared; a few restarts at most.
+    let (mut theta, mut reason, mut iterations) = (start, String::new(), 0u64);
+    for _ in 0..RESTARTS {
+        let (t, r, i) = run_once(
+            model,
+            objective,
+            theta.clone(),
+            max_iterations as u64 - iterations,
+            interrupt,
+        )?;
+        theta = t;
+        reason = r;
+        iterations += i;
+        let (_, g) = objective.eval(&theta);
+        if g.iter().map(|v| v * v).sum::<f64>().sqrt() < ACCEPT_GRADIENT
+            || iterations >= max_iterations as u64
+        {
+            break;
         }
-        Err(e) => return Err(failed(format!("the optimiser stopped: {e}"))),
-    };
+    }
     let (value, gradient) = objective.eval(&theta);
     let gradient_norm = gradient.iter().map(|g| g * g).sum::<f64>().sqrt();
     if !value.is_finite() || !gradient_norm.is_finite() {
@@ -159,6 +152,46 @@ pub(crate) fn minimise<O: Objective>(
             reason,
         },
     ))
+}
+
+/// L-BFGS runs at most (the first and the restarts).
+const RESTARTS: usize = 4;
+
+/// One L-BFGS run from `start`: the best point, why it stopped, iterations.
+fn run_once<O: Objective>(
+    model: &'static str,
+    objective: &O,
+    start: Vec<f64>,
+    max_iterations: u64,
+    interrupt: &Interrupt,
+) -> Result<(Vec<f64>, String, u64)> {
+    let problem = Problem {
+        objective,
+        last: Mutex::new(None),
+        interrupt,
+    };
+    let failed = |reason: String| CiblageError::FitFailed { model, reason };
+    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
+        .with_tolerance_grad(1e-10)
+        .and_then(|s| s.with_tolerance_cost(0.0))
+        .map_err(|e| failed(e.to_string()))?;
+    let run = Executor::new(problem, solver)
+        .configure(|state| state.param(start.clone()).max_iters(max_iterations))
+        .run();
+    interrupt.check()?;
+    match run {
+        Ok(res) => {
+            let state = res.state();
+            let theta = state.get_best_param().cloned().unwrap_or(start);
+            let reason = state
+                .get_termination_reason()
+                .map_or(TerminationReason::SolverConverged.text().to_owned(), |r| {
+                    r.text().to_owned()
+                });
+            Ok((theta, reason, state.get_iter()))
+        }
+        Err(e) => Err(failed(format!("the optimiser stopped: {e}"))),
+    }
 }
 
 /// Standard errors from the Hessian of `neg_ll_gradient` (the gradient of

@@ -232,7 +232,7 @@ impl ParetoNbdValidParams {
             monetary_value: None,
             weights: Some(patterns.weight.clone()),
         };
-        let scale = 1.0 / patterns.max_t();
+        let scale = patterns.time_scale()?;
         let objective = Mean {
             h: &h,
             scale,

@@ -298,3 +298,47 @@ fn pareto_nbd_stays_finite_for_heavy_buyers_and_long_histories() {
     // Last purchase at T: alive for sure.
     assert_eq!(m.p_alive_one(3.0, 20.0, 20.0), 1.0);
 }
+
+#[test]
+fn customers_first_seen_in_the_last_period_have_t_zero_and_fit() {
+    use crate::clv::ParetoNbd;
+    // Customers first seen on the end day have T = 0: valid, they carry no
+    // information on the rates but must not stop the fit.
+    let h = cdnow_histories();
+    let mut f = h.frequency().to_vec();
+    let mut r = h.recency().to_vec();
+    let mut t = h.t().to_vec();
+    f.push(0.0);
+    r.push(0.0);
+    t.push(0.0);
+    let with_zero = Histories::new(f, r, t).unwrap();
+    let m = BgNbd::params().fit(&with_zero).unwrap();
+    assert_eq!(m.p_alive_one(0.0, 0.0, 0.0), 1.0);
+    // A history with T = 0 has likelihood 1: the estimates do not move.
+    let base = BgNbd::params().fit(&h).unwrap();
+    for (a, b) in m.params().iter().zip(base.params()) {
+        assert!((a / b - 1.0).abs() < 1e-6);
+    }
+    assert!(ParetoNbd::params().fit(&with_zero).is_ok());
+    let all_zero = Histories::new(vec![0.0], vec![0.0], vec![0.0]).unwrap();
+    let e = BgNbd::params().fit(&all_zero).unwrap_err();
+    assert!(
+        e.to_string().starts_with("T (every customer has T = 0"),
+        "{e}"
+    );
+}
+
+#[test]
+fn synthetic_transactions_fit_bg_nbd() {
+    use crate::SyntheticTransactions;
+    let tx = SyntheticTransactions::params()
+        .customers(300)
+        .transactions(3_000)
+        .generate()
+        .unwrap()
+        .to_transactions()
+        .unwrap();
+    let s = ClvSummary::params().freq(Freq::Week).score(&tx).unwrap();
+    let bg = BgNbd::params().fit(&s).unwrap();
+    assert!(bg.report().unwrap().convergence.gradient_norm < 1e-5);
+}
