@@ -2,6 +2,7 @@
 and Pareto/NBD models of repeat buying, the Gamma-Gamma spend model and
 discounted CLV (see ``docs/clv.md``).
 
+>>> import ciblage
 >>> import ciblage.clv as clv
 >>> tx = ciblage.datasets.transactions(customers=300, transactions=3_000, library="pandas")
 >>> s = clv.summary(tx, freq="W")
