@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import datasets, exceptions, lifecycle
+from . import clv, datasets, exceptions, lifecycle
 from ._cart import CartClassifier, CartRegressor
 from ._chaid import ChaidClassifier, ChaidRegressor
 from ._churn import Migration, RetentionResult, churn_flags, migration, retention
@@ -31,6 +31,7 @@ from .exceptions import (
 
 __all__ = [
     "__version__",
+    "clv",
     "datasets",
     "exceptions",
     "lifecycle",

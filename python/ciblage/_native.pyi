@@ -30,6 +30,10 @@ __all__ = [
     "cart_fit",
     "CartTree",
     "release_buffers",
+    "clv_summary",
+    "clv_fit",
+    "clv_units_per_month",
+    "ClvModel",
     "__version__",
     "_debug_build",
     "_panic_for_test",
@@ -394,3 +398,54 @@ def _wait_for_test(seconds: float) -> float:
     """Test hook, not public API: works ``seconds`` without the GIL as a long
     call does (stopped by Ctrl-C); returns the seconds waited."""
     ...
+
+@final
+class ClvModel:
+    @staticmethod
+    def from_json(kind: str, text: str) -> ClvModel: ...
+    def to_json(self) -> str: ...
+    def correlation(self) -> tuple[float | None, str | None]: ...
+    def p_alive(self, frequency: np.ndarray, recency: np.ndarray, t: np.ndarray) -> np.ndarray: ...
+    def expected_purchases(
+        self, horizon: float, frequency: np.ndarray, recency: np.ndarray, t: np.ndarray
+    ) -> np.ndarray: ...
+    def expected_purchases_new(self, horizons: np.ndarray) -> np.ndarray: ...
+    def prob_n_purchases(self, n: int, horizon: float) -> float: ...
+    def expected_average_spend(self, frequency: np.ndarray, monetary_value: np.ndarray) -> np.ndarray: ...
+    def clv(
+        self,
+        purchases: ClvModel,
+        frequency: np.ndarray,
+        recency: np.ndarray,
+        t: np.ndarray,
+        monetary_value: np.ndarray,
+        months: int,
+        discount_rate: float,
+        units_per_month: float,
+    ) -> np.ndarray: ...
+
+def clv_summary(
+    table: Any,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    freq: str = "D",
+    observation_end: str | None = None,
+    calibration_end: str | None = None,
+    negative_amounts: str = "keep",
+    timezone: str | None = None,
+) -> tuple[Any, tuple[int, int, int, int], str]: ...
+def clv_fit(
+    kind: str,
+    frequency: np.ndarray,
+    recency: np.ndarray,
+    t: np.ndarray,
+    *,
+    monetary_value: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    penalizer: float = 0.0,
+    max_iterations: int = 1000,
+    correlation_threshold: float = 0.3,
+) -> ClvModel: ...
+def clv_units_per_month(freq: str) -> float: ...

@@ -8,7 +8,7 @@ from . import _native
 from ._params import Param, as_bool, as_choice, convert
 from ._tables import from_arrow
 
-__all__ = ["transactions"]
+__all__ = ["transactions", "cdnow"]
 
 # The generator's ranges. The native checks share the lower bound of
 # customers, the upper bound of transactions (its MAX_TRANSACTIONS) and
@@ -89,3 +89,38 @@ def transactions(
         return_rate=convert(RETURN_RATE, return_rate),
     )
     return from_arrow(table, library)
+
+
+def cdnow(*, library: str = "pyarrow") -> Any:
+    """The CDNOW sample of Fader, Hardie & Lee (2005): 6,919 purchases of
+    2,357 customers between 1997-01-01 and 1998-06-30, as customer_id (the
+    sample index, 1 to 2,357), timestamp (the purchase date), cds (number of
+    CDs) and amount (dollars). From the ``lifetimes`` package (MIT licence,
+    kept beside the file in ``ciblage/data/``).
+
+    Args:
+        library: ``"pyarrow"``, ``"pandas"`` or ``"polars"``.
+    """
+    import datetime
+    import pathlib
+
+    import pyarrow as pa
+
+    library = as_choice(library, "library", ("pyarrow", "pandas", "polars"))
+    ids, dates, cds, amounts = [], [], [], []
+    text = (pathlib.Path(__file__).parent / "data" / "CDNOW_sample.txt").read_text(encoding="ascii")
+    for line in text.splitlines():
+        fields = line.split()
+        if fields:
+            ids.append(int(fields[1]))
+            dates.append(datetime.date(int(fields[2][:4]), int(fields[2][4:6]), int(fields[2][6:])))
+            cds.append(int(fields[3]))
+            amounts.append(float(fields[4]))
+    table = pa.table({"customer_id": ids, "timestamp": pa.array(dates, pa.date32()), "cds": cds, "amount": amounts})
+    if library == "pandas":
+        return table.to_pandas()
+    if library == "polars":
+        import polars as pl
+
+        return pl.from_arrow(table)
+    return table

@@ -19,6 +19,8 @@ __all__ = [
     "RuleFileError",
     "NotFittedError",
     "InternalError",
+    "FitError",
+    "SpendFrequencyCorrelationWarning",
     "DegenerateCriterionWarning",
     "RowsLeftOutWarning",
     "DataConversionWarning",
@@ -73,6 +75,12 @@ class InternalError(CiblageError, RuntimeError):
     always a bug: please report it with the message and the input's shape."""
 
 
+class FitError(CiblageError, ValueError):
+    """A model fitted by maximum likelihood found no optimum (the data do
+    not identify the parameters, or the optimiser ran out of iterations);
+    the message names the model and the gradient norm reached."""
+
+
 class DegenerateCriterionWarning(UserWarning):
     """A criterion's scores collapse to one or two classes: it has little
     discriminating power (most customers share the same value)."""
@@ -87,3 +95,10 @@ class RowsLeftOutWarning(UserWarning):
     """Rows of the input were left out for a reason the caller did not ask
     for by a parameter (null dates, returns booked before a first purchase,
     …). The result's ``input_report`` counts them by reason."""
+
+
+class SpendFrequencyCorrelationWarning(UserWarning):
+    """The Gamma-Gamma spend model assumes that how much customers spend
+    per purchase does not depend on how often they buy; the repeat buyers'
+    frequency and mean spend are correlated beyond the threshold (the
+    message gives the correlation)."""

@@ -15,6 +15,7 @@ pyo3::import_exception!(ciblage.exceptions, ColumnTypeError);
 pyo3::import_exception!(ciblage.exceptions, ModelFileError);
 pyo3::import_exception!(ciblage.exceptions, RuleFileError);
 pyo3::import_exception!(ciblage.exceptions, InternalError);
+pyo3::import_exception!(ciblage.exceptions, FitError);
 
 /// Errors of the binding layer; `Send`, so they can leave `py.detach`.
 #[derive(Debug)]
@@ -65,6 +66,7 @@ pub fn core_to_py(e: &CiblageError) -> PyErr {
         }
         CiblageError::InvalidSegmentTable(_) => SegmentTableError::new_err(msg),
         CiblageError::InvalidModelFile { .. } => ModelFileError::new_err(msg),
+        CiblageError::FitFailed { .. } => FitError::new_err(msg),
         // Raised with the signal's own exception by `run::run`; this is the
         // fallback of a token set by other means.
         CiblageError::Interrupted => pyo3::exceptions::PyKeyboardInterrupt::new_err(msg),

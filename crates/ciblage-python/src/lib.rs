@@ -7,6 +7,7 @@ mod cart;
 mod cart_cv;
 mod chaid;
 mod churn;
+mod clv;
 mod days_in;
 mod error;
 mod ids_in;
@@ -33,6 +34,8 @@ mod _native {
     use crate::chaid::{chaid_fit, small_int_codes, PyChaidModel};
     #[pymodule_export]
     use crate::churn::{churn_flags, migration, retention, PyRetention};
+    #[pymodule_export]
+    use crate::clv::{clv_fit, clv_summary, clv_units_per_month, PyClvModel};
     #[pymodule_export]
     use crate::days_in::local_days;
     #[pymodule_export]

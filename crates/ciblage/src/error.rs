@@ -169,6 +169,14 @@ pub enum CiblageError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A model fit by maximum likelihood that found no optimum.
+    #[error("{model}: the fit failed: {reason}")]
+    FitFailed {
+        /// The model (`"BG/NBD"`, `"Pareto/NBD"`, …).
+        model: &'static str,
+        /// What went wrong and what may help.
+        reason: String,
+    },
     /// The computation was stopped by its [`crate::Interrupt`] token
     /// (Ctrl-C in Python); nothing it built is kept.
     #[error("interrupted")]

@@ -53,6 +53,7 @@ pub mod activity;
 #[cfg(feature = "arrow")]
 pub mod arrow;
 pub mod churn;
+pub mod clv;
 pub mod customers;
 pub mod error;
 pub mod interrupt;

@@ -1,0 +1,397 @@
+//! `ciblage._native` CLV functions: the purchase summary of a transaction
+//! table and the fitted models (conversion only; see `ciblage.clv`).
+
+use chrono::NaiveDate;
+use ciblage::clv::{
+    BgNbd, BgNbdModel, ClvSummary, Freq, GammaGamma, GammaGammaModel, Histories, ParetoNbd,
+    ParetoNbdModel, PurchaseModel,
+};
+use ciblage::{CiblageError, NegativeAmounts, Transactions};
+use numpy::{PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3_arrow::PyTable;
+
+use crate::arrow_out::{self as out, TableBuilder};
+use crate::error::{BindError, BindResult};
+use crate::run::{guard, run};
+use crate::tx_in::{read_transactions, TransactionColumns};
+
+/// Runs a short core call with the GIL, its error becoming our exception.
+fn core<T>(work: impl FnOnce() -> Result<T, CiblageError>) -> PyResult<T> {
+    guard(|| work().map_err(BindError::from))
+}
+
+fn date_param(name: &'static str, text: Option<&str>) -> Result<Option<NaiveDate>, CiblageError> {
+    text.map(|t| {
+        NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| CiblageError::InvalidParameter {
+            name,
+            reason: format!("expected a date (YYYY-MM-DD), got {t:?}"),
+        })
+    })
+    .transpose()
+}
+
+/// Counts of the input report: rows read, after the end, negative rows
+/// excluded, rows of customers first seen after the calibration end.
+type ReportCounts = (u64, u64, u64, u64);
+
+/// The CLV summary of a transaction table: the per-customer table, the
+/// report counts, the end of observation (ISO) and the period name.
+#[pyfunction]
+#[pyo3(signature = (table, *, customer, timestamp, amount, freq = "D", observation_end = None,
+                    calibration_end = None, negative_amounts = "keep", timezone = None))]
+#[allow(clippy::too_many_arguments)]
+pub fn clv_summary(
+    py: Python<'_>,
+    table: PyTable,
+    customer: &str,
+    timestamp: &str,
+    amount: &str,
+    freq: &str,
+    observation_end: Option<&str>,
+    calibration_end: Option<&str>,
+    negative_amounts: &str,
+    timezone: Option<&str>,
+) -> PyResult<(PyTable, ReportCounts, String)> {
+    let names = TransactionColumns {
+        customer,
+        timestamp,
+        amount,
+    };
+    let mut params = ClvSummary::params()
+        .freq(core(|| freq.parse::<Freq>())?)
+        .negative_amounts(core(|| NegativeAmounts::parse(negative_amounts))?);
+    if let Some(d) = core(|| date_param("observation_end", observation_end))? {
+        params = params.observation_end(d);
+    }
+    if let Some(d) = core(|| date_param("calibration_end", calibration_end))? {
+        params = params.calibration_end(d);
+    }
+    let (batches, schema) = table.into_inner();
+    let summary = run(py, |token| {
+        (|| -> BindResult<_> {
+            let params = params.interrupt(token.clone()).check()?;
+            let mut read = read_transactions(&batches, &schema, &names, timezone, token)?;
+            let index = std::mem::take(&mut read.index);
+            let codes = read.codes.clone();
+            let tx =
+                Transactions::from_codes(index, codes, read.ts.to_vec(), read.amounts.to_vec())?
+                    .with_zone(read.zone);
+            drop(read);
+            Ok(params.score(&tx)?)
+        })()
+        .map_err(|e| names.name(e))
+    })?;
+    let mut t = TableBuilder::default();
+    t.push("customer_id", out::ids_array(summary.ids()));
+    t.push(
+        "frequency",
+        out::i64_array(summary.frequency().iter().map(|&x| i64::from(x))),
+    );
+    t.push("recency", out::f64_array(summary.recency()));
+    t.push("T", out::f64_array(summary.t()));
+    t.push("monetary_value", out::f64_array(summary.monetary_value()));
+    if let Some(h) = summary.holdout() {
+        t.push(
+            "frequency_holdout",
+            out::i64_array(h.frequency.iter().map(|&x| i64::from(x))),
+        );
+        t.push("monetary_value_holdout", out::f64_array(&h.monetary_value));
+        t.push(
+            "duration_holdout",
+            out::f64_array(&vec![h.duration; summary.len()]),
+        );
+    }
+    let r = summary.report();
+    let counts = (
+        r.rows,
+        r.rows_after_as_of,
+        r.negative_rows_excluded,
+        summary.holdout_only_rows(),
+    );
+    Ok((
+        t.into_py_table()?,
+        counts,
+        summary.observation_end().to_string(),
+    ))
+}
+
+/// A fitted CLV model of any kind.
+#[derive(Clone)]
+enum Model {
+    BgNbd(BgNbdModel),
+    ParetoNbd(ParetoNbdModel),
+    GammaGamma(GammaGammaModel),
+}
+
+/// A fitted CLV model (see `ciblage.clv`).
+#[pyclass(module = "ciblage._native", name = "ClvModel", frozen)]
+pub struct PyClvModel {
+    inner: Model,
+}
+
+fn histories(
+    frequency: PyReadonlyArray1<'_, f64>,
+    recency: PyReadonlyArray1<'_, f64>,
+    t: PyReadonlyArray1<'_, f64>,
+) -> PyResult<Histories> {
+    let f = frequency.as_array().to_vec();
+    let r = recency.as_array().to_vec();
+    let t = t.as_array().to_vec();
+    core(|| Histories::new(f, r, t))
+}
+
+fn array<'py>(py: Python<'py>, v: Vec<f64>) -> Bound<'py, PyArray1<f64>> {
+    PyArray1::from_vec(py, v)
+}
+
+/// Fits a model: `kind` is `"bg_nbd"`, `"pareto_nbd"` or `"gamma_gamma"`.
+#[pyfunction]
+#[pyo3(signature = (kind, frequency, recency, t, *, monetary_value = None, weights = None,
+                    penalizer = 0.0, max_iterations = 1000, correlation_threshold = 0.3))]
+#[allow(clippy::too_many_arguments)]
+pub fn clv_fit(
+    py: Python<'_>,
+    kind: &str,
+    frequency: PyReadonlyArray1<'_, f64>,
+    recency: PyReadonlyArray1<'_, f64>,
+    t: PyReadonlyArray1<'_, f64>,
+    monetary_value: Option<PyReadonlyArray1<'_, f64>>,
+    weights: Option<PyReadonlyArray1<'_, f64>>,
+    penalizer: f64,
+    max_iterations: usize,
+    correlation_threshold: f64,
+) -> PyResult<PyClvModel> {
+    let mut h = histories(frequency, recency, t)?;
+    if let Some(m) = monetary_value {
+        let m = m.as_array().to_vec();
+        h = core(|| h.with_monetary_value(m))?;
+    }
+    if let Some(w) = weights {
+        let w = w.as_array().to_vec();
+        h = core(|| h.with_weights(w))?;
+    }
+    let kind = kind.to_owned();
+    let inner = run(py, move |token| -> BindResult<Model> {
+        Ok(match kind.as_str() {
+            "bg_nbd" => Model::BgNbd(
+                BgNbd::params()
+                    .penalizer(penalizer)
+                    .max_iterations(max_iterations)
+                    .interrupt(token.clone())
+                    .fit(&h)?,
+            ),
+            "pareto_nbd" => Model::ParetoNbd(
+                ParetoNbd::params()
+                    .penalizer(penalizer)
+                    .max_iterations(max_iterations)
+                    .interrupt(token.clone())
+                    .fit(&h)?,
+            ),
+            "gamma_gamma" => Model::GammaGamma(
+                GammaGamma::params()
+                    .penalizer(penalizer)
+                    .max_iterations(max_iterations)
+                    .correlation_threshold(correlation_threshold)
+                    .interrupt(token.clone())
+                    .fit(&h)?,
+            ),
+            other => {
+                return Err(BindError::Core(CiblageError::param(
+                    "kind",
+                    format!(
+                        "expected \"bg_nbd\", \"pareto_nbd\" or \"gamma_gamma\", got {other:?}"
+                    ),
+                )))
+            }
+        })
+    })?;
+    Ok(PyClvModel { inner })
+}
+
+impl PyClvModel {
+    fn purchases(&self) -> PyResult<&dyn PurchaseModel> {
+        match &self.inner {
+            Model::BgNbd(m) => Ok(m),
+            Model::ParetoNbd(m) => Ok(m),
+            Model::GammaGamma(_) => Err(BindError::Core(CiblageError::param(
+                "model",
+                "a purchase model (BG/NBD or Pareto/NBD) is needed, not Gamma-Gamma",
+            ))
+            .into()),
+        }
+    }
+    fn spend(&self) -> PyResult<&GammaGammaModel> {
+        match &self.inner {
+            Model::GammaGamma(m) => Ok(m),
+            _ => Err(BindError::Core(CiblageError::param(
+                "model",
+                "only the Gamma-Gamma model predicts spend",
+            ))
+            .into()),
+        }
+    }
+}
+
+#[pymethods]
+impl PyClvModel {
+    /// Reads a model saved by `to_json`.
+    #[staticmethod]
+    fn from_json(kind: &str, text: &str) -> PyResult<Self> {
+        let inner = core(|| -> Result<Model, CiblageError> {
+            Ok(match kind {
+                "bg_nbd" => Model::BgNbd(BgNbdModel::from_json(text)?),
+                "pareto_nbd" => Model::ParetoNbd(ParetoNbdModel::from_json(text)?),
+                "gamma_gamma" => Model::GammaGamma(GammaGammaModel::from_json(text)?),
+                other => {
+                    return Err(CiblageError::param(
+                        "kind",
+                        format!("unknown model {other:?}"),
+                    ))
+                }
+            })
+        })?;
+        Ok(Self { inner })
+    }
+
+    /// The model as versioned JSON (parameters and fit report).
+    fn to_json(&self) -> String {
+        match &self.inner {
+            Model::BgNbd(m) => m.to_json(),
+            Model::ParetoNbd(m) => m.to_json(),
+            Model::GammaGamma(m) => m.to_json(),
+        }
+    }
+
+    /// The Gamma-Gamma correlation warning, if any, and the correlation.
+    fn correlation(&self) -> (Option<f64>, Option<String>) {
+        match &self.inner {
+            Model::GammaGamma(m) => (m.correlation(), m.warning().map(str::to_owned)),
+            _ => (None, None),
+        }
+    }
+
+    /// P(alive) of every history.
+    fn p_alive<'py>(
+        &self,
+        py: Python<'py>,
+        frequency: PyReadonlyArray1<'_, f64>,
+        recency: PyReadonlyArray1<'_, f64>,
+        t: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let h = histories(frequency, recency, t)?;
+        let v = match &self.inner {
+            Model::BgNbd(m) => m.p_alive(&h),
+            Model::ParetoNbd(m) => m.p_alive(&h),
+            Model::GammaGamma(_) => {
+                self.purchases()?;
+                unreachable!()
+            }
+        };
+        Ok(array(py, v))
+    }
+
+    /// Conditional expected purchases over `horizon`.
+    fn expected_purchases<'py>(
+        &self,
+        py: Python<'py>,
+        horizon: f64,
+        frequency: PyReadonlyArray1<'_, f64>,
+        recency: PyReadonlyArray1<'_, f64>,
+        t: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let h = histories(frequency, recency, t)?;
+        let m = self.purchases()?;
+        let v = (0..h.len())
+            .map(|i| m.expected_purchases_one(horizon, h.frequency()[i], h.recency()[i], h.t()[i]))
+            .collect();
+        Ok(array(py, v))
+    }
+
+    /// Expected purchases of a new customer over each horizon.
+    fn expected_purchases_new<'py>(
+        &self,
+        py: Python<'py>,
+        horizons: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let hs = horizons.as_array().to_vec();
+        let v = match &self.inner {
+            Model::BgNbd(m) => hs.iter().map(|&t| m.expected_purchases_new(t)).collect(),
+            Model::ParetoNbd(m) => hs.iter().map(|&t| m.expected_purchases_new(t)).collect(),
+            Model::GammaGamma(_) => {
+                self.purchases()?;
+                unreachable!()
+            }
+        };
+        Ok(array(py, v))
+    }
+
+    /// P(X(horizon) = n) of a new customer (BG/NBD).
+    fn prob_n_purchases(&self, n: u32, horizon: f64) -> PyResult<f64> {
+        match &self.inner {
+            Model::BgNbd(m) => Ok(m.prob_n_purchases(n, horizon)),
+            _ => Err(BindError::Core(CiblageError::param(
+                "model",
+                "prob_n_purchases is a BG/NBD prediction",
+            ))
+            .into()),
+        }
+    }
+
+    /// Gamma-Gamma expected mean spend per purchase.
+    fn expected_average_spend<'py>(
+        &self,
+        py: Python<'py>,
+        frequency: PyReadonlyArray1<'_, f64>,
+        monetary_value: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let m = self.spend()?;
+        let f = frequency.as_array();
+        let v = monetary_value.as_array();
+        Ok(array(
+            py,
+            f.iter()
+                .zip(v.iter())
+                .map(|(&x, &mv)| m.expected_average_spend_one(x, mv))
+                .collect(),
+        ))
+    }
+
+    /// Discounted CLV (Gamma-Gamma spend times `purchases`' expected purchases).
+    #[allow(clippy::too_many_arguments)]
+    fn clv<'py>(
+        &self,
+        py: Python<'py>,
+        purchases: &PyClvModel,
+        frequency: PyReadonlyArray1<'_, f64>,
+        recency: PyReadonlyArray1<'_, f64>,
+        t: PyReadonlyArray1<'_, f64>,
+        monetary_value: PyReadonlyArray1<'_, f64>,
+        months: usize,
+        discount_rate: f64,
+        units_per_month: f64,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let spend = self.spend()?;
+        let pm = purchases.purchases()?;
+        let m = monetary_value.as_array().to_vec();
+        let h = histories(frequency, recency, t)?;
+        let h = core(|| h.with_monetary_value(m))?;
+        let v = core(|| spend.clv(&Dyn(pm), &h, months, discount_rate, units_per_month))?;
+        Ok(array(py, v))
+    }
+}
+
+/// A purchase model behind a reference to the trait.
+struct Dyn<'a>(&'a dyn PurchaseModel);
+
+impl PurchaseModel for Dyn<'_> {
+    fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        self.0.expected_purchases_one(horizon, x, t_x, t)
+    }
+}
+
+/// `Freq`'s months-to-units factor, for the Python side.
+#[pyfunction]
+pub fn clv_units_per_month(freq: &str) -> PyResult<f64> {
+    core(|| freq.parse::<Freq>().map(Freq::units_per_month))
+}

@@ -1,0 +1,398 @@
+//! BG/NBD (Fader, Hardie & Lee 2005): purchases at a gamma-Poisson rate,
+//! dropout after any purchase with a beta-distributed probability.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clv::histories::Histories;
+use crate::clv::model::{
+    check_fit_params, from_json, optional, sum_terms, to_json, ClvInput, FitReport,
+};
+use crate::clv::optim::{minimise, standard_errors, Objective};
+use crate::clv::special::{
+    digamma, ln_beta, ln_gamma, ln_hyp2f1, ln_one_minus_exp, log_add_exp, logistic_of_neg,
+};
+use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
+
+/// Entry point of the BG/NBD model (a learner: [`BgNbdValidParams::fit`]).
+///
+/// ```
+/// use ciblage::clv::{BgNbd, Histories};
+/// let h = Histories::new(
+///     vec![0.0, 1.0, 4.0, 0.0, 2.0, 7.0, 0.0, 1.0],
+///     vec![0.0, 10.0, 30.0, 0.0, 5.0, 35.0, 0.0, 38.0],
+///     vec![39.0, 39.0, 39.0, 20.0, 30.0, 39.0, 10.0, 39.0],
+/// )?;
+/// let model = BgNbd::params().penalizer(0.01).fit(&h)?;
+/// let p = model.p_alive(&h);
+/// assert!(p.iter().all(|p| (0.0..=1.0).contains(p)));
+/// assert!(model.expected_purchases_new(10.0) < model.expected_purchases_new(20.0));
+/// # Ok::<(), ciblage::CiblageError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BgNbd;
+
+impl BgNbd {
+    /// Parameters with their defaults: no penalty, at most 1000 iterations.
+    pub fn params() -> BgNbdParams {
+        BgNbdParams(BgNbdValidParams::default())
+    }
+}
+
+/// Validated BG/NBD fitting parameters.
+#[derive(Debug, Clone)]
+pub struct BgNbdValidParams {
+    penalizer: f64,
+    max_iterations: usize,
+    interrupt: Interrupt,
+}
+
+impl Default for BgNbdValidParams {
+    fn default() -> Self {
+        Self {
+            penalizer: 0.0,
+            max_iterations: 1000,
+            interrupt: Interrupt::default(),
+        }
+    }
+}
+
+/// Builder of [`BgNbdValidParams`].
+#[derive(Debug, Clone, Default)]
+pub struct BgNbdParams(BgNbdValidParams);
+
+impl BgNbdParams {
+    /// L2 penalty on the parameters (with times rescaled so that the
+    /// largest `T` is 1, as `lifetimes`), added to the mean negative
+    /// log-likelihood. Default 0.
+    #[must_use]
+    pub fn penalizer(mut self, coefficient: f64) -> Self {
+        self.0.penalizer = coefficient;
+        self
+    }
+    /// Most L-BFGS iterations (default 1000).
+    #[must_use]
+    pub fn max_iterations(mut self, n: usize) -> Self {
+        self.0.max_iterations = n;
+        self
+    }
+    /// Token that stops the fit ([`CiblageError::Interrupted`]).
+    #[must_use]
+    pub fn interrupt(mut self, token: Interrupt) -> Self {
+        self.0.interrupt = token;
+        self
+    }
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    /// A negative or non-finite penalizer, zero iterations.
+    pub fn check(self) -> Result<BgNbdValidParams> {
+        check_fit_params(self.0.penalizer, self.0.max_iterations)?;
+        Ok(self.0)
+    }
+    /// Validates, then fits.
+    ///
+    /// # Errors
+    /// See [`BgNbdParams::check`] and [`BgNbdValidParams::fit`].
+    pub fn fit<D: ClvInput + ?Sized>(self, data: &D) -> Result<BgNbdModel> {
+        self.check()?.fit(data)
+    }
+}
+
+/// Log-likelihood of one history and its derivatives in `(r, alpha, a, b)`.
+pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
+    let [r, alpha, a, b] = p;
+    let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
+    let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
+    let a3 = -(r + x) * (alpha + t).ln();
+    let d1 = [
+        digamma(r + x) - digamma(r) + alpha.ln(),
+        r / alpha,
+        0.0,
+        0.0,
+    ];
+    let psi_ab = digamma(a + b) - digamma(a + b + x);
+    let d2 = [0.0, 0.0, psi_ab, psi_ab + digamma(b + x) - digamma(b)];
+    let d3 = [-(alpha + t).ln(), -(r + x) / (alpha + t), 0.0, 0.0];
+    if x > 0.0 {
+        let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + t_x).ln();
+        let d4 = [
+            -(alpha + t_x).ln(),
+            -(r + x) / (alpha + t_x),
+            1.0 / a,
+            -1.0 / (b + x - 1.0),
+        ];
+        let l = log_add_exp(a3, a4);
+        let (w3, w4) = ((a3 - l).exp(), (a4 - l).exp());
+        let g = std::array::from_fn(|k| d1[k] + d2[k] + w3 * d3[k] + w4 * d4[k]);
+        (a1 + a2 + l, g)
+    } else {
+        (a1 + a2 + a3, std::array::from_fn(|k| d1[k] + d2[k] + d3[k]))
+    }
+}
+
+/// Total weighted log-likelihood and gradient over `h` at natural parameters.
+fn total(h: &Histories, p: [f64; 4], scale: f64) -> (f64, [f64; 4]) {
+    sum_terms(h.len(), |i| {
+        let (v, g) = ll_one(p, h.frequency[i], h.recency[i] * scale, h.t[i] * scale);
+        let w = h.weight(i);
+        (w * v, g.map(|d| w * d))
+    })
+}
+
+/// Mean negative log-likelihood plus penalty in log-parameters.
+struct Mean<'a> {
+    h: &'a Histories,
+    scale: f64,
+    total_weight: f64,
+    penalizer: f64,
+}
+
+impl Objective for Mean<'_> {
+    fn eval(&self, theta: &[f64]) -> (f64, Vec<f64>) {
+        let p: [f64; 4] = std::array::from_fn(|k| theta[k].exp());
+        let (ll, g) = total(self.h, p, self.scale);
+        let value = -ll / self.total_weight + self.penalizer * p.iter().map(|v| v * v).sum::<f64>();
+        let grad = (0..4)
+            .map(|k| -g[k] * p[k] / self.total_weight + self.penalizer * 2.0 * p[k] * p[k])
+            .collect();
+        (value, grad)
+    }
+}
+
+impl BgNbdValidParams {
+    /// Fits the model by maximum likelihood.
+    ///
+    /// # Errors
+    /// [`CiblageError::FitFailed`] when no optimum is found;
+    /// [`CiblageError::Interrupted`].
+    pub fn fit<D: ClvInput + ?Sized>(&self, data: &D) -> Result<BgNbdModel> {
+        let input = data.histories();
+        let patterns = input.patterns();
+        let h = Histories {
+            frequency: patterns.x.clone(),
+            recency: patterns.t_x.clone(),
+            t: patterns.t.clone(),
+            monetary_value: None,
+            weights: Some(patterns.weight.clone()),
+        };
+        // Times rescaled so that the largest T is 1, as lifetimes does.
+        let scale = patterns.time_scale()?;
+        let objective = Mean {
+            h: &h,
+            scale,
+            total_weight: patterns.total_weight(),
+            penalizer: self.penalizer,
+        };
+        let (theta, _, convergence) = minimise(
+            "BG/NBD",
+            &objective,
+            vec![0.0; 4],
+            self.max_iterations,
+            &self.interrupt,
+        )?;
+        let mut p: [f64; 4] = std::array::from_fn(|k| theta[k].exp());
+        p[1] /= scale;
+        let (ll, _) = total(&h, p, 1.0);
+        let se = standard_errors(&p, |q| {
+            let (_, g) = total(&h, [q[0], q[1], q[2], q[3]], 1.0);
+            g.iter().map(|d| -d).collect()
+        });
+        Ok(BgNbdModel {
+            r: p[0],
+            alpha: p[1],
+            a: p[2],
+            b: p[3],
+            report: Some(FitReport {
+                log_likelihood: ll,
+                standard_errors: optional(se),
+                customers: patterns.total_weight(),
+                patterns: patterns.len(),
+                penalizer: self.penalizer,
+                convergence,
+            }),
+        })
+    }
+}
+
+/// A fitted BG/NBD model. Times are in the unit of the histories fitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BgNbdModel {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    report: Option<FitReport>,
+}
+
+/// Names of the parameters, in the order of [`BgNbdModel::params`].
+pub const BG_NBD_PARAMS: [&str; 4] = ["r", "alpha", "a", "b"];
+
+impl BgNbdModel {
+    /// A model with given parameters (all positive and finite), for
+    /// predictions from published or saved values.
+    ///
+    /// # Errors
+    /// A parameter that is not positive and finite, named.
+    pub fn from_params(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self> {
+        for (name, v) in BG_NBD_PARAMS.iter().zip([r, alpha, a, b]) {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(CiblageError::param(
+                    "params",
+                    format!("{name} must be positive and finite, got {v}"),
+                ));
+            }
+        }
+        Ok(Self {
+            r,
+            alpha,
+            a,
+            b,
+            report: None,
+        })
+    }
+
+    /// `[r, alpha, a, b]`.
+    pub fn params(&self) -> [f64; 4] {
+        [self.r, self.alpha, self.a, self.b]
+    }
+    /// The fit report (log-likelihood, standard errors, convergence);
+    /// `None` for a model built by [`BgNbdModel::from_params`].
+    pub fn report(&self) -> Option<&FitReport> {
+        self.report.as_ref()
+    }
+    /// Log-likelihood of `data` under the model (weighted sum).
+    pub fn log_likelihood<D: ClvInput + ?Sized>(&self, data: &D) -> f64 {
+        total(&data.histories(), self.params(), 1.0).0
+    }
+
+    /// P(alive) of one history at its end `T`.
+    pub fn p_alive_one(&self, x: f64, t_x: f64, t: f64) -> f64 {
+        if x == 0.0 {
+            return 1.0;
+        }
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let lr = a.ln() - (b + x - 1.0).ln() + (r + x) * ((alpha + t).ln() - (alpha + t_x).ln());
+        logistic_of_neg(lr)
+    }
+
+    /// Expected purchases of one history in the next `horizon` units of
+    /// time (conditional on the history).
+    pub fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        if horizon <= 0.0 {
+            return 0.0;
+        }
+        // At a = 1 the closed form is 0/0 (a removable singularity): the
+        // mean of the values on either side.
+        let alive_rate = if (self.a - 1.0).abs() < 1e-6 {
+            0.5 * (self.if_alive(self.a + 1e-6, horizon, x, t)
+                + self.if_alive(self.a - 1e-6, horizon, x, t))
+        } else {
+            self.if_alive(self.a, horizon, x, t)
+        };
+        // Divided by 1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x): P(alive).
+        alive_rate * self.p_alive_one(x, t_x, t)
+    }
+
+    /// `(a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x;
+    /// a+b+x-1; t/(alpha+T+t))]`: expected purchases of a customer alive at `T`.
+    fn if_alive(&self, a: f64, horizon: f64, x: f64, t: f64) -> f64 {
+        let (r, alpha, b) = (self.r, self.alpha, self.b);
+        let z = horizon / (alpha + t + horizon);
+        let Some((ln_f, sign)) = ln_hyp2f1(r + x, b + x, a + b + x - 1.0, z) else {
+            return f64::NAN;
+        };
+        // 1 - ((alpha+T)/(alpha+T+t))^(r+x) * 2F1, computed as -expm1 of its log.
+        let ln_term = (r + x) * ((alpha + t).ln() - (alpha + t + horizon).ln()) + ln_f;
+        let bracket = if sign > 0.0 {
+            -ln_term.exp_m1()
+        } else {
+            1.0 + ln_term.exp()
+        };
+        (a + b + x - 1.0) / (a - 1.0) * bracket
+    }
+
+    /// Expected purchases of a new customer in `horizon` units of time from
+    /// the first purchase, E\[X(t)\] (the conditional expectation of a
+    /// history with `x = t_x = T = 0`).
+    pub fn expected_purchases_new(&self, horizon: f64) -> f64 {
+        self.expected_purchases_one(horizon, 0.0, 0.0, 0.0)
+    }
+
+    /// Probability that a new customer makes exactly `n` purchases in
+    /// `horizon` units of time, P(X(t) = n).
+    pub fn prob_n_purchases(&self, n: u32, horizon: f64) -> f64 {
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let nf = f64::from(n);
+        let ln_p = alpha.ln() - (alpha + horizon).ln();
+        let ln_q = if horizon > 0.0 {
+            horizon.ln() - (alpha + horizon).ln()
+        } else {
+            f64::NEG_INFINITY
+        };
+        let ln_nb = |j: f64| {
+            ln_gamma(r + j) - ln_gamma(r) - ln_gamma(j + 1.0)
+                + r * ln_p
+                + if j > 0.0 { j * ln_q } else { 0.0 }
+        };
+        let first = (ln_beta(a, b + nf) - ln_beta(a, b) + ln_nb(nf)).exp();
+        if n == 0 {
+            return first;
+        }
+        // 1 - P(NB <= n-1), as the log of the upper tail.
+        let mut ln_cdf = f64::NEG_INFINITY;
+        for j in 0..n {
+            ln_cdf = log_add_exp(ln_cdf, ln_nb(f64::from(j)));
+        }
+        let tail = ln_one_minus_exp(ln_cdf.min(0.0));
+        first + (ln_beta(a + 1.0, b + nf - 1.0) - ln_beta(a, b) + tail).exp()
+    }
+
+    /// P(alive) of every history, in parallel.
+    pub fn p_alive<D: ClvInput + ?Sized>(&self, data: &D) -> Vec<f64> {
+        let h = data.histories();
+        each(&h, |x, tx, t| self.p_alive_one(x, tx, t))
+    }
+
+    /// Conditional expected purchases of every history over `horizon`.
+    pub fn expected_purchases<D: ClvInput + ?Sized>(&self, horizon: f64, data: &D) -> Vec<f64> {
+        let h = data.histories();
+        each(&h, |x, tx, t| {
+            self.expected_purchases_one(horizon, x, tx, t)
+        })
+    }
+
+    /// The model as versioned JSON.
+    pub fn to_json(&self) -> String {
+        to_json(
+            "bg_nbd",
+            &BG_NBD_PARAMS,
+            &self.params(),
+            self.report.as_ref(),
+        )
+    }
+
+    /// Reads a model written by [`BgNbdModel::to_json`], checked whole.
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidModelFile`] naming the field at fault.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let (p, report) = from_json("BG/NBD model", "bg_nbd", &BG_NBD_PARAMS, text)?;
+        Ok(Self {
+            r: p[0],
+            alpha: p[1],
+            a: p[2],
+            b: p[3],
+            report,
+        })
+    }
+}
+
+/// `f(x, t_x, T)` of every row of `h`, in parallel, in row order.
+pub(crate) fn each(h: &Histories, f: impl Fn(f64, f64, f64) -> f64 + Sync) -> Vec<f64> {
+    use rayon::prelude::*;
+    (0..h.len())
+        .into_par_iter()
+        .map(|i| f(h.frequency[i], h.recency[i], h.t[i]))
+        .collect()
+}

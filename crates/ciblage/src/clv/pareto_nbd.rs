@@ -1,0 +1,399 @@
+//! Pareto/NBD (Schmittlein, Morrison & Colombo 1987): purchases at a
+//! gamma-Poisson rate, an exponential lifetime with a gamma-distributed
+//! rate. The likelihood is Fader & Hardie's closed form ("A note on
+//! deriving the Pareto/NBD model", 2005), both branches (`alpha >= beta`
+//! and `alpha < beta`) evaluated in log space with a hypergeometric series
+//! of positive terms, so that no term overflows (the failure of
+//! `lifetimes` #25/#262/#419 for large frequencies).
+
+use serde::{Deserialize, Serialize};
+
+use crate::clv::bgnbd::each;
+use crate::clv::gamma_gamma::PurchaseModel;
+use crate::clv::histories::Histories;
+use crate::clv::model::{
+    check_fit_params, from_json, optional, sum_terms, to_json, ClvInput, FitReport,
+};
+use crate::clv::optim::{minimise, standard_errors, Objective};
+use crate::clv::pareto_special::ln_f;
+use crate::clv::special::{digamma, ln_gamma, ln_one_minus_exp, log_add_exp, logistic_of_neg};
+use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
+
+/// Entry point of the Pareto/NBD model (a learner: [`ParetoNbdValidParams::fit`]).
+///
+/// ```
+/// use ciblage::clv::{Histories, ParetoNbd};
+/// let h = Histories::new(
+///     vec![0.0, 1.0, 4.0, 0.0, 2.0, 7.0, 0.0, 1.0],
+///     vec![0.0, 10.0, 30.0, 0.0, 5.0, 35.0, 0.0, 38.0],
+///     vec![39.0, 39.0, 39.0, 20.0, 30.0, 39.0, 10.0, 39.0],
+/// )?;
+/// let model = ParetoNbd::params().penalizer(0.01).fit(&h)?;
+/// assert!(model.p_alive(&h).iter().all(|p| (0.0..=1.0).contains(p)));
+/// # Ok::<(), ciblage::CiblageError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ParetoNbd;
+
+impl ParetoNbd {
+    /// Parameters with their defaults: no penalty, at most 1000 iterations.
+    pub fn params() -> ParetoNbdParams {
+        ParetoNbdParams(ParetoNbdValidParams::default())
+    }
+}
+
+/// Validated Pareto/NBD fitting parameters.
+#[derive(Debug, Clone)]
+pub struct ParetoNbdValidParams {
+    penalizer: f64,
+    max_iterations: usize,
+    interrupt: Interrupt,
+}
+
+impl Default for ParetoNbdValidParams {
+    fn default() -> Self {
+        Self {
+            penalizer: 0.0,
+            max_iterations: 1000,
+            interrupt: Interrupt::default(),
+        }
+    }
+}
+
+/// Builder of [`ParetoNbdValidParams`].
+#[derive(Debug, Clone, Default)]
+pub struct ParetoNbdParams(ParetoNbdValidParams);
+
+impl ParetoNbdParams {
+    /// L2 penalty on the parameters (times rescaled so that the largest
+    /// `T` is 1), added to the mean negative log-likelihood. Default 0.
+    #[must_use]
+    pub fn penalizer(mut self, coefficient: f64) -> Self {
+        self.0.penalizer = coefficient;
+        self
+    }
+    /// Most L-BFGS iterations (default 1000).
+    #[must_use]
+    pub fn max_iterations(mut self, n: usize) -> Self {
+        self.0.max_iterations = n;
+        self
+    }
+    /// Token that stops the fit ([`CiblageError::Interrupted`]).
+    #[must_use]
+    pub fn interrupt(mut self, token: Interrupt) -> Self {
+        self.0.interrupt = token;
+        self
+    }
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    /// A negative or non-finite penalizer, zero iterations.
+    pub fn check(self) -> Result<ParetoNbdValidParams> {
+        check_fit_params(self.0.penalizer, self.0.max_iterations)?;
+        Ok(self.0)
+    }
+    /// Validates, then fits.
+    ///
+    /// # Errors
+    /// See [`ParetoNbdParams::check`] and [`ParetoNbdValidParams::fit`].
+    pub fn fit<D: ClvInput + ?Sized>(self, data: &D) -> Result<ParetoNbdModel> {
+        self.check()?.fit(data)
+    }
+}
+
+/// `ln(2F1(...) / den^(r+s+x))` at time `t` and its derivatives in
+/// `(r, alpha, s, beta)`, on the branch that keeps `z` in `[0, 1)`.
+fn branch(p: [f64; 4], x: f64, t: f64) -> Option<(f64, [f64; 4])> {
+    let [r, alpha, s, beta] = p;
+    let a = r + s + x;
+    if alpha >= beta {
+        let den = alpha + t;
+        let z = (alpha - beta) / den;
+        let (lf, [fa, fb, fz]) = ln_f(a, s + 1.0, z)?;
+        let l = den.ln();
+        Some((
+            lf - a * l,
+            [
+                fa - l,
+                fz * (beta + t) / (den * den) - a / den,
+                fa + fb - l,
+                -fz / den,
+            ],
+        ))
+    } else {
+        let den = beta + t;
+        let z = (beta - alpha) / den;
+        let (lf, [fa, fb, fz]) = ln_f(a, r + x, z)?;
+        let l = den.ln();
+        Some((
+            lf - a * l,
+            [
+                fa + fb - l,
+                -fz / den,
+                fa - l,
+                fz * (alpha + t) / (den * den) - a / den,
+            ],
+        ))
+    }
+}
+
+/// A log term and its derivatives in `(r, alpha, s, beta)`.
+type Term = (f64, [f64; 4]);
+
+/// The two log terms of the likelihood bracket: alive at `T`
+/// (`L1`), and dead between `t_x` and `T` (`L2`, `-inf` when `t_x = T`),
+/// with their derivatives.
+fn terms(p: [f64; 4], x: f64, t_x: f64, t: f64) -> Option<(Term, Term)> {
+    let [r, alpha, s, beta] = p;
+    let l1 = -(r + x) * (alpha + t).ln() - s * (beta + t).ln();
+    let d1 = [
+        -(alpha + t).ln(),
+        -(r + x) / (alpha + t),
+        -(beta + t).ln(),
+        -s / (beta + t),
+    ];
+    let (u1, g1) = branch(p, x, t_x)?;
+    let (u2, g2) = branch(p, x, t)?;
+    let delta = u2 - u1;
+    let a = r + s + x;
+    let (l2, d2) = if delta >= 0.0 {
+        (f64::NEG_INFINITY, [0.0; 4])
+    } else {
+        let e = delta.exp();
+        let ln_a0 = u1 + ln_one_minus_exp(delta);
+        let d: [f64; 4] = std::array::from_fn(|k| (g1[k] - e * g2[k]) / (1.0 - e));
+        let l2 = s.ln() - a.ln() + ln_a0;
+        (l2, [d[0] - 1.0 / a, d[1], d[2] + 1.0 / s - 1.0 / a, d[3]])
+    };
+    Some(((l1, d1), (l2, d2)))
+}
+
+/// Log-likelihood of one history and its derivatives in `(r, alpha, s, beta)`.
+pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
+    let [r, alpha, s, beta] = p;
+    let Some(((l1, d1), (l2, d2))) = terms(p, x, t_x, t) else {
+        return (f64::NAN, [f64::NAN; 4]);
+    };
+    let base = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln();
+    let db = [
+        digamma(r + x) - digamma(r) + alpha.ln(),
+        r / alpha,
+        beta.ln(),
+        s / beta,
+    ];
+    let l = log_add_exp(l1, l2);
+    let (w1, w2) = ((l1 - l).exp(), (l2 - l).exp());
+    (
+        base + l,
+        std::array::from_fn(|k| db[k] + w1 * d1[k] + if w2 > 0.0 { w2 * d2[k] } else { 0.0 }),
+    )
+}
+
+fn total(h: &Histories, p: [f64; 4], scale: f64) -> (f64, [f64; 4]) {
+    sum_terms(h.len(), |i| {
+        let (v, g) = ll_one(p, h.frequency[i], h.recency[i] * scale, h.t[i] * scale);
+        let w = h.weight(i);
+        (w * v, g.map(|d| w * d))
+    })
+}
+
+struct Mean<'a> {
+    h: &'a Histories,
+    scale: f64,
+    total_weight: f64,
+    penalizer: f64,
+}
+
+impl Objective for Mean<'_> {
+    fn eval(&self, theta: &[f64]) -> (f64, Vec<f64>) {
+        let p: [f64; 4] = std::array::from_fn(|k| theta[k].exp());
+        let (ll, g) = total(self.h, p, self.scale);
+        let value = -ll / self.total_weight + self.penalizer * p.iter().map(|v| v * v).sum::<f64>();
+        let grad = (0..4)
+            .map(|k| -g[k] * p[k] / self.total_weight + self.penalizer * 2.0 * p[k] * p[k])
+            .collect();
+        (value, grad)
+    }
+}
+
+impl ParetoNbdValidParams {
+    /// Fits the model by maximum likelihood.
+    ///
+    /// # Errors
+    /// [`CiblageError::FitFailed`] when no optimum is found;
+    /// [`CiblageError::Interrupted`].
+    pub fn fit<D: ClvInput + ?Sized>(&self, data: &D) -> Result<ParetoNbdModel> {
+        let patterns = data.histories().patterns();
+        let h = Histories {
+            frequency: patterns.x.clone(),
+            recency: patterns.t_x.clone(),
+            t: patterns.t.clone(),
+            monetary_value: None,
+            weights: Some(patterns.weight.clone()),
+        };
+        let scale = patterns.time_scale()?;
+        let objective = Mean {
+            h: &h,
+            scale,
+            total_weight: patterns.total_weight(),
+            penalizer: self.penalizer,
+        };
+        let (theta, _, convergence) = minimise(
+            "Pareto/NBD",
+            &objective,
+            vec![0.0; 4],
+            self.max_iterations,
+            &self.interrupt,
+        )?;
+        let mut p: [f64; 4] = std::array::from_fn(|k| theta[k].exp());
+        p[1] /= scale;
+        p[3] /= scale;
+        let (ll, _) = total(&h, p, 1.0);
+        let se = standard_errors(&p, |q| {
+            total(&h, [q[0], q[1], q[2], q[3]], 1.0)
+                .1
+                .iter()
+                .map(|d| -d)
+                .collect()
+        });
+        Ok(ParetoNbdModel {
+            r: p[0],
+            alpha: p[1],
+            s: p[2],
+            beta: p[3],
+            report: Some(FitReport {
+                log_likelihood: ll,
+                standard_errors: optional(se),
+                customers: patterns.total_weight(),
+                patterns: patterns.len(),
+                penalizer: self.penalizer,
+                convergence,
+            }),
+        })
+    }
+}
+
+/// Names of the parameters, in the order of [`ParetoNbdModel::params`].
+pub const PARETO_NBD_PARAMS: [&str; 4] = ["r", "alpha", "s", "beta"];
+
+/// A fitted Pareto/NBD model. Times are in the unit of the histories fitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParetoNbdModel {
+    r: f64,
+    alpha: f64,
+    s: f64,
+    beta: f64,
+    report: Option<FitReport>,
+}
+
+impl ParetoNbdModel {
+    /// A model with given parameters (all positive and finite).
+    ///
+    /// # Errors
+    /// A parameter that is not positive and finite, named.
+    pub fn from_params(r: f64, alpha: f64, s: f64, beta: f64) -> Result<Self> {
+        for (name, v) in PARETO_NBD_PARAMS.iter().zip([r, alpha, s, beta]) {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(CiblageError::param(
+                    "params",
+                    format!("{name} must be positive and finite, got {v}"),
+                ));
+            }
+        }
+        Ok(Self {
+            r,
+            alpha,
+            s,
+            beta,
+            report: None,
+        })
+    }
+    /// `[r, alpha, s, beta]`.
+    pub fn params(&self) -> [f64; 4] {
+        [self.r, self.alpha, self.s, self.beta]
+    }
+    /// The fit report, `None` for a model built from parameters.
+    pub fn report(&self) -> Option<&FitReport> {
+        self.report.as_ref()
+    }
+    /// Log-likelihood of `data` under the model (weighted sum).
+    pub fn log_likelihood<D: ClvInput + ?Sized>(&self, data: &D) -> f64 {
+        total(&data.histories(), self.params(), 1.0).0
+    }
+    /// P(alive) of one history at its end `T`.
+    pub fn p_alive_one(&self, x: f64, t_x: f64, t: f64) -> f64 {
+        match terms(self.params(), x, t_x, t) {
+            // 1 / (1 + exp(L2 - L1)).
+            Some(((l1, _), (l2, _))) => logistic_of_neg(l2 - l1),
+            None => f64::NAN,
+        }
+    }
+    /// Expected purchases of one history in the next `horizon` units of
+    /// time (conditional on the history).
+    pub fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
+        if horizon <= 0.0 {
+            return 0.0;
+        }
+        let k = ((beta + t + horizon) / (beta + t)).ln();
+        (r + x) * (beta + t) / (alpha + t) * lifetime_factor(s, k) * self.p_alive_one(x, t_x, t)
+    }
+    /// Expected purchases of a new customer in `horizon` units of time.
+    pub fn expected_purchases_new(&self, horizon: f64) -> f64 {
+        let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
+        if horizon <= 0.0 {
+            return 0.0;
+        }
+        r * beta / alpha * lifetime_factor(s, ((beta + horizon) / beta).ln())
+    }
+    /// P(alive) of every history, in parallel.
+    pub fn p_alive<D: ClvInput + ?Sized>(&self, data: &D) -> Vec<f64> {
+        each(&data.histories(), |x, tx, t| self.p_alive_one(x, tx, t))
+    }
+    /// Conditional expected purchases of every history over `horizon`.
+    pub fn expected_purchases<D: ClvInput + ?Sized>(&self, horizon: f64, data: &D) -> Vec<f64> {
+        each(&data.histories(), |x, tx, t| {
+            self.expected_purchases_one(horizon, x, tx, t)
+        })
+    }
+    /// The model as versioned JSON.
+    pub fn to_json(&self) -> String {
+        to_json(
+            "pareto_nbd",
+            &PARETO_NBD_PARAMS,
+            &self.params(),
+            self.report.as_ref(),
+        )
+    }
+    /// Reads a model written by [`ParetoNbdModel::to_json`], checked whole.
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidModelFile`] naming the field at fault.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let (p, report) = from_json("Pareto/NBD model", "pareto_nbd", &PARETO_NBD_PARAMS, text)?;
+        Ok(Self {
+            r: p[0],
+            alpha: p[1],
+            s: p[2],
+            beta: p[3],
+            report,
+        })
+    }
+}
+
+/// `(1 - exp(-(s-1) k)) / (s - 1)`, its limit `k` at `s = 1`.
+fn lifetime_factor(s: f64, k: f64) -> f64 {
+    let c = s - 1.0;
+    if c.abs() < 1e-12 {
+        k
+    } else {
+        -(-c * k).exp_m1() / c
+    }
+}
+
+impl PurchaseModel for ParetoNbdModel {
+    fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        Self::expected_purchases_one(self, horizon, x, t_x, t)
+    }
+}

@@ -1,0 +1,195 @@
+//! Properties of the models: analytic gradients against finite
+//! differences, predictions against their definitions, invariance of the
+//! fits to row order, weights and threads.
+
+#![allow(clippy::needless_range_loop)] // parameters k of analytic and numeric gradients side by side
+
+use proptest::prelude::*;
+
+use crate::clv::bgnbd::ll_one;
+use crate::clv::tests::cdnow_histories;
+use crate::clv::{BgNbd, BgNbdModel, Histories};
+
+/// Central difference of `f` in parameter `k`.
+fn numeric<const N: usize>(f: impl Fn([f64; N]) -> f64, p: [f64; N], k: usize) -> f64 {
+    let h = 1e-6 * p[k].max(1e-3);
+    let (mut up, mut down) = (p, p);
+    up[k] += h;
+    down[k] -= h;
+    (f(up) - f(down)) / (2.0 * h)
+}
+
+proptest! {
+    #[test]
+    fn bg_nbd_gradient_matches_finite_differences(
+        r in 0.05f64..5.0, alpha in 0.1f64..50.0, a in 0.05f64..5.0, b in 0.05f64..10.0,
+        x in 0u32..50, tx_share in 0.0f64..1.0, t in 0.5f64..200.0,
+    ) {
+        let x = f64::from(x);
+        let t_x = if x == 0.0 { 0.0 } else { (tx_share * t).max(1e-3) };
+        let p = [r, alpha, a, b];
+        let (_, g) = ll_one(p, x, t_x, t);
+        for k in 0..4 {
+            let n = numeric(|q| ll_one(q, x, t_x, t).0, p, k);
+            prop_assert!((g[k] - n).abs() <= 1e-5 * (1.0 + n.abs()), "k {} analytic {} numeric {}", k, g[k], n);
+        }
+    }
+
+    #[test]
+    fn gamma_gamma_gradient_matches_finite_differences(
+        p in 0.1f64..20.0, q in 0.5f64..20.0, v in 0.1f64..100.0, x in 1u32..1000, m in 0.01f64..1e4,
+    ) {
+        let par = [p, q, v];
+        let x = f64::from(x);
+        let (_, g) = crate::clv::gamma_gamma::ll_one(par, x, m);
+        for k in 0..3 {
+            let n = numeric(|c| crate::clv::gamma_gamma::ll_one(c, x, m).0, par, k);
+            prop_assert!((g[k] - n).abs() <= 1e-4 * (1.0 + n.abs()), "k {} analytic {} numeric {}", k, g[k], n);
+        }
+    }
+
+    #[test]
+    fn pareto_nbd_gradient_matches_finite_differences(
+        r in 0.05f64..5.0, alpha in 0.1f64..50.0, s in 0.05f64..5.0, beta in 0.1f64..50.0,
+        x in 0u32..200, tx_share in 0.0f64..1.0, t in 0.5f64..200.0,
+    ) {
+        let x = f64::from(x);
+        let t_x = if x == 0.0 { 0.0 } else { tx_share * t };
+        let p = [r, alpha, s, beta];
+        let (v, g) = crate::clv::pareto_nbd::ll_one(p, x, t_x, t);
+        prop_assert!(v.is_finite());
+        for k in 0..4 {
+            let n = numeric(|q| crate::clv::pareto_nbd::ll_one(q, x, t_x, t).0, p, k);
+            prop_assert!((g[k] - n).abs() <= 1e-4 * (1.0 + n.abs()), "k {} analytic {} numeric {}", k, g[k], n);
+        }
+    }
+
+    #[test]
+    fn bg_nbd_p_alive_is_a_probability_and_purchases_grow_with_the_horizon(
+        x in 0u32..10_000, tx_share in 0.0f64..1.0, t in 0.5f64..10_000.0, h in 0.1f64..100.0,
+    ) {
+        let m = BgNbdModel::from_params(0.2426, 4.414, 0.7929, 2.426).unwrap();
+        let x = f64::from(x);
+        let t_x = if x == 0.0 { 0.0 } else { tx_share * t };
+        let p = m.p_alive_one(x, t_x, t);
+        prop_assert!((0.0..=1.0).contains(&p));
+        let (e1, e2) = (m.expected_purchases_one(h, x, t_x, t), m.expected_purchases_one(2.0 * h, x, t_x, t));
+        prop_assert!(e1.is_finite() && e1 >= 0.0 && e2 >= e1, "{} {}", e1, e2);
+    }
+}
+
+#[test]
+fn bg_nbd_expectations_are_continuous_through_a_equal_one() {
+    let at = |a: f64| BgNbdModel::from_params(0.25, 4.4, a, 2.4).unwrap();
+    let (below, one, above) = (at(0.999), at(1.0), at(1.001));
+    for m in [&below, &one, &above] {
+        assert!(m.expected_purchases_new(39.0).is_finite());
+    }
+    let mid = 0.5 * (below.expected_purchases_new(39.0) + above.expected_purchases_new(39.0));
+    assert!((one.expected_purchases_new(39.0) - mid).abs() < 1e-4);
+    assert!(one
+        .expected_purchases_one(10.0, 3.0, 20.0, 30.0)
+        .is_finite());
+}
+
+#[test]
+fn purchase_probabilities_sum_to_one_and_to_the_expected_count() {
+    let m = BgNbdModel::from_params(0.2426, 4.414, 0.7929, 2.426).unwrap();
+    let t = 39.0;
+    let probs: Vec<f64> = (0..400).map(|n| m.prob_n_purchases(n, t)).collect();
+    let total: f64 = probs.iter().sum();
+    let mean: f64 = probs.iter().enumerate().map(|(n, p)| n as f64 * p).sum();
+    assert!((total - 1.0).abs() < 1e-6, "{total}");
+    assert!((mean - m.expected_purchases_new(t)).abs() < 1e-4, "{mean}");
+}
+
+#[test]
+fn weights_equal_repeated_rows_and_order_does_not_matter() {
+    let h = cdnow_histories();
+    let base = BgNbd::params().fit(&h).unwrap();
+    // Reversed rows, and the first 100 rows doubled by weight 2 versus repeated.
+    let rev = |v: &[f64]| v.iter().rev().copied().collect::<Vec<_>>();
+    let hr = Histories::new(rev(h.frequency()), rev(h.recency()), rev(h.t())).unwrap();
+    assert_eq!(BgNbd::params().fit(&hr).unwrap().params(), base.params());
+    let mut w = vec![1.0; h.len()];
+    w[..100].fill(2.0);
+    let hw = Histories::new(h.frequency().to_vec(), h.recency().to_vec(), h.t().to_vec())
+        .unwrap()
+        .with_weights(w)
+        .unwrap();
+    let rep = |v: &[f64]| v.iter().chain(&v[..100]).copied().collect::<Vec<_>>();
+    let hd = Histories::new(rep(h.frequency()), rep(h.recency()), rep(h.t())).unwrap();
+    let (mw, md) = (
+        BgNbd::params().fit(&hw).unwrap(),
+        BgNbd::params().fit(&hd).unwrap(),
+    );
+    assert_eq!(mw.params(), md.params());
+}
+
+#[test]
+fn fits_do_not_depend_on_the_number_of_threads() {
+    let h = cdnow_histories();
+    let fit = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| BgNbd::params().fit(&h).unwrap())
+    };
+    assert_eq!(fit(1), fit(3));
+}
+
+#[test]
+fn fit_errors_are_typed() {
+    let h = cdnow_histories();
+    let e = BgNbd::params().max_iterations(2).fit(&h).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            crate::CiblageError::FitFailed {
+                model: "BG/NBD",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = BgNbd::params().penalizer(-1.0).check().unwrap_err();
+    assert!(e.to_string().contains("penalizer"), "{e}");
+    let e = BgNbdModel::from_json("{\"model\": \"bg_nbd\"}").unwrap_err();
+    assert!(e.to_string().starts_with("BG/NBD model:"), "{e}");
+}
+
+/// The Pareto/NBD likelihood by its defining integral (Simpson's rule on
+/// a fine grid): alive at T, or dead at y in (t_x, T].
+fn pareto_by_quadrature(p: [f64; 4], x: f64, t_x: f64, t: f64) -> f64 {
+    use crate::clv::special::ln_gamma;
+    let [r, alpha, s, beta] = p;
+    let c = (ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln()).exp();
+    let f = |y: f64| s * (alpha + y).powf(-(r + x)) * (beta + y).powf(-(s + 1.0));
+    let n = 20_000;
+    let h = (t - t_x) / n as f64;
+    let mut integral = f(t_x) + f(t);
+    for i in 1..n {
+        integral += if i % 2 == 1 { 4.0 } else { 2.0 } * f(t_x + i as f64 * h);
+    }
+    integral *= h / 3.0;
+    (c * ((alpha + t).powf(-(r + x)) * (beta + t).powf(-s) + integral)).ln()
+}
+
+#[test]
+fn pareto_nbd_likelihood_matches_its_integral_on_both_branches() {
+    for p in [
+        [0.55, 10.58, 0.61, 11.67],
+        [0.55, 30.0, 0.61, 2.0],
+        [2.0, 1.0, 0.3, 5.0],
+    ] {
+        for (x, t_x, t) in [(0.0, 0.0, 38.0), (2.0, 30.43, 38.86), (7.0, 12.0, 20.0)] {
+            let (closed, _) = crate::clv::pareto_nbd::ll_one(p, x, t_x, t);
+            let quad = pareto_by_quadrature(p, x, t_x, t);
+            assert!(
+                (closed - quad).abs() < 1e-8,
+                "{p:?} {x}: {closed} vs {quad}"
+            );
+        }
+    }
+}

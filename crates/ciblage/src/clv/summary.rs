@@ -1,0 +1,451 @@
+//! From transactions to the per-customer purchase histories the CLV
+//! models read: repeat purchase periods (`frequency`), age at the last
+//! purchase (`recency`), age at the end of observation (`T`) and mean spend
+//! of the repeat periods (`monetary_value`), with `lifetimes`' semantics
+//! (`summary_data_from_transaction_data`, `calibration_and_holdout_data`).
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+
+use crate::activity::InputReport;
+use crate::clv::freq::Freq;
+use crate::customers::CustomerIds;
+use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
+use crate::time::{date_from_day, day_from_date, iso_day};
+use crate::transactions::{NegativeAmounts, Transactions};
+
+/// Entry point of the CLV summary (a transformation: [`ClvSummaryValidParams::score`]).
+///
+/// ```
+/// use ciblage::clv::ClvSummary;
+/// use ciblage::Transactions;
+/// let day = 86_400_000_000_i64;
+/// // Customer 1 buys on days 0, 0, 3 and 10; customer 2 on day 5.
+/// let tx = Transactions::from_int_ids(
+///     &[1, 1, 1, 1, 2],
+///     vec![0, 0, 3 * day, 10 * day, 5 * day],
+///     vec![10.0, 5.0, 20.0, 40.0, 7.0],
+/// )?;
+/// let s = ClvSummary::params().score(&tx)?;
+/// assert_eq!(s.frequency(), [2, 0]); // same-day purchases count once
+/// assert_eq!(s.recency(), [10.0, 0.0]);
+/// assert_eq!(s.t(), [10.0, 5.0]); // the end is the last purchase's day
+/// assert_eq!(s.monetary_value(), [30.0, 0.0]); // mean of the repeat days
+/// # Ok::<(), ciblage::CiblageError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClvSummary;
+
+impl ClvSummary {
+    /// Parameters with their defaults: daily periods, the end of
+    /// observation on the day of the last purchase, no holdout, negative
+    /// amounts kept (netted within their period, as `lifetimes`).
+    pub fn params() -> ClvSummaryParams {
+        ClvSummaryParams(ClvSummaryValidParams::default())
+    }
+}
+
+/// Validated parameters of the CLV summary.
+#[derive(Debug, Clone, Default)]
+pub struct ClvSummaryValidParams {
+    freq: Freq,
+    observation_end: Option<NaiveDate>,
+    calibration_end: Option<NaiveDate>,
+    negative_amounts: NegativeAmounts,
+    interrupt: Interrupt,
+}
+
+/// Builder of [`ClvSummaryValidParams`].
+#[derive(Debug, Clone, Default)]
+pub struct ClvSummaryParams(ClvSummaryValidParams);
+
+impl ClvSummaryParams {
+    /// Period of grouping and unit of time (default [`Freq::Day`]).
+    #[must_use]
+    pub fn freq(mut self, freq: Freq) -> Self {
+        self.0.freq = freq;
+        self
+    }
+
+    /// Last day observed (local, inclusive; its whole period is included,
+    /// as `lifetimes` snaps it to its period). Default: the day of the
+    /// last purchase.
+    #[must_use]
+    pub fn observation_end(mut self, date: NaiveDate) -> Self {
+        self.0.observation_end = Some(date);
+        self
+    }
+
+    /// End of the calibration period: the histories stop there and the
+    /// purchases after it, up to the end of observation, fill the holdout
+    /// columns. Default: none.
+    #[must_use]
+    pub fn calibration_end(mut self, date: NaiveDate) -> Self {
+        self.0.calibration_end = Some(date);
+        self
+    }
+
+    /// Policy for negative amounts (default keep: netted in their period).
+    #[must_use]
+    pub fn negative_amounts(mut self, policy: NegativeAmounts) -> Self {
+        self.0.negative_amounts = policy;
+        self
+    }
+
+    /// Token that stops the summary ([`CiblageError::Interrupted`]).
+    #[must_use]
+    pub fn interrupt(mut self, token: Interrupt) -> Self {
+        self.0.interrupt = token;
+        self
+    }
+
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    /// `freq` of zero days; a calibration end on or after the end of
+    /// observation (or in the same period).
+    pub fn check(self) -> Result<ClvSummaryValidParams> {
+        let p = self.0;
+        if p.freq == Freq::Days(0) {
+            return Err(CiblageError::param(
+                "freq",
+                "a number of days must be at least 1",
+            ));
+        }
+        if let (Some(cal), Some(end)) = (p.calibration_end, p.observation_end) {
+            let (c, e) = (day_from_date(cal), day_from_date(end));
+            if p.freq.period_of_day(c) >= p.freq.period_of_day(e) {
+                return Err(CiblageError::param(
+                    "calibration_end",
+                    format!("{cal} must fall in a period before the end of observation {end}"),
+                ));
+            }
+        }
+        Ok(p)
+    }
+
+    /// Validates, then summarises `transactions`.
+    ///
+    /// # Errors
+    /// Invalid parameters, or see [`ClvSummaryValidParams::score`].
+    pub fn score(self, transactions: &Transactions) -> Result<PurchaseSummary> {
+        self.check()?.score(transactions)
+    }
+}
+
+/// Purchases after the calibration period, per customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holdout {
+    /// Distinct periods with a purchase in the holdout period (every one
+    /// counts, unlike the calibration's first).
+    pub frequency: Vec<u32>,
+    /// Mean of the per-period sums of the holdout periods (0 if none).
+    pub monetary_value: Vec<f64>,
+    /// Length of the holdout period, in units of time.
+    pub duration: f64,
+}
+
+/// Per-customer purchase histories, in customer-id order: the input of
+/// the CLV models (see [`crate::clv::Histories`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurchaseSummary {
+    pub(crate) ids: CustomerIds,
+    pub(crate) frequency: Vec<u32>,
+    pub(crate) recency: Vec<f64>,
+    pub(crate) t: Vec<f64>,
+    pub(crate) monetary_value: Vec<f64>,
+    pub(crate) holdout: Option<Holdout>,
+    pub(crate) freq: Freq,
+    pub(crate) observation_end: NaiveDate,
+    pub(crate) calibration_end: Option<NaiveDate>,
+    pub(crate) report: InputReport,
+    pub(crate) holdout_only_customers: u64,
+    pub(crate) holdout_only_rows: u64,
+}
+
+impl PurchaseSummary {
+    /// Number of customers.
+    pub fn len(&self) -> usize {
+        self.frequency.len()
+    }
+    /// True when there is no customer.
+    pub fn is_empty(&self) -> bool {
+        self.frequency.is_empty()
+    }
+    /// Customer ids, in output order (sorted).
+    pub fn ids(&self) -> &CustomerIds {
+        &self.ids
+    }
+    /// Repeat purchase periods: distinct periods with a purchase, less one.
+    pub fn frequency(&self) -> &[u32] {
+        &self.frequency
+    }
+    /// Time from the first purchase period to the last (0 for one-time buyers).
+    pub fn recency(&self) -> &[f64] {
+        &self.recency
+    }
+    /// Time from the first purchase period to the end (of calibration if any).
+    pub fn t(&self) -> &[f64] {
+        &self.t
+    }
+    /// Mean of the per-period sums of amounts of the repeat periods (0 if none).
+    pub fn monetary_value(&self) -> &[f64] {
+        &self.monetary_value
+    }
+    /// The holdout columns, with a calibration end.
+    pub fn holdout(&self) -> Option<&Holdout> {
+        self.holdout.as_ref()
+    }
+    /// Period and unit of time.
+    pub fn freq(&self) -> Freq {
+        self.freq
+    }
+    /// Last day observed.
+    pub fn observation_end(&self) -> NaiveDate {
+        self.observation_end
+    }
+    /// End of the calibration period, if any.
+    pub fn calibration_end(&self) -> Option<NaiveDate> {
+        self.calibration_end
+    }
+    /// What reading the transactions left out (`rows_after_as_of` counts
+    /// the rows after the end of observation).
+    pub fn report(&self) -> &InputReport {
+        &self.report
+    }
+    /// Customers whose first purchase falls in the holdout period: left
+    /// out, as `lifetimes` does, with their rows counted by
+    /// [`PurchaseSummary::holdout_only_rows`].
+    pub fn holdout_only_customers(&self) -> u64 {
+        self.holdout_only_customers
+    }
+    /// Rows of the customers of [`PurchaseSummary::holdout_only_customers`].
+    pub fn holdout_only_rows(&self) -> u64 {
+        self.holdout_only_rows
+    }
+    /// The histories the models fit, with `monetary_value`.
+    pub fn histories(&self) -> crate::clv::Histories {
+        crate::clv::Histories::from_summary(self)
+    }
+}
+
+/// One kept row: (customer code << 32 | period offset, row index).
+type Key = (u64, u32);
+
+impl ClvSummaryValidParams {
+    /// Summarises `transactions`.
+    ///
+    /// # Errors
+    /// Negative amounts under the `Reject` policy; no customer with a
+    /// purchase on or before the end; more than 2^32 rows; a per-customer
+    /// sum of amounts beyond the float range.
+    pub fn score(&self, transactions: &Transactions) -> Result<PurchaseSummary> {
+        self.interrupt.check()?;
+        let tx = transactions;
+        if u32::try_from(tx.len()).is_err() {
+            return Err(CiblageError::param("transactions", "more than 2^32 rows"));
+        }
+        let (freq, zone) = (self.freq, tx.zone());
+        let periods: Vec<i64> = tx
+            .timestamps()
+            .par_iter()
+            .map(|&t| freq.period_of_day(zone.day_of(t)))
+            .collect();
+        let end_day = match self.observation_end {
+            Some(d) => day_from_date(d),
+            None => tx
+                .timestamps()
+                .par_iter()
+                .map(|&t| zone.day_of(t))
+                .max()
+                .ok_or_else(|| CiblageError::EmptyInput {
+                    argument: "transactions".into(),
+                })?,
+        };
+        let end = freq.period_of_day(end_day);
+        let cal = match self.calibration_end {
+            Some(d) => {
+                let c = freq.period_of_day(day_from_date(d));
+                if c >= end {
+                    return Err(CiblageError::param(
+                        "calibration_end",
+                        format!(
+                            "{d} must fall in a period before the end of observation {}",
+                            iso_day(end_day)
+                        ),
+                    ));
+                }
+                c
+            }
+            None => end,
+        };
+        let mut report = InputReport {
+            rows: tx.len() as u64,
+            ..InputReport::default()
+        };
+        let amounts = tx.amounts();
+        let p_min = periods.par_iter().copied().min().unwrap_or(0);
+        let mut keys: Vec<Key> = Vec::with_capacity(tx.len());
+        for (row, (&code, &p)) in tx.codes().iter().zip(&periods).enumerate() {
+            if p > end {
+                report.rows_after_as_of += 1;
+                continue;
+            }
+            let a = amounts[row];
+            if a < 0.0 {
+                report.negative_rows += 1;
+                match self.negative_amounts {
+                    NegativeAmounts::Keep => {}
+                    NegativeAmounts::Exclude => {
+                        report.negative_rows_excluded += 1;
+                        continue;
+                    }
+                    NegativeAmounts::Reject => {
+                        return Err(CiblageError::NegativeAmount {
+                            argument: "amount".into(),
+                            row,
+                            value: a,
+                        })
+                    }
+                }
+            }
+            keys.push(((u64::from(code) << 32) | (p - p_min) as u64, row as u32));
+        }
+        drop(periods);
+        self.interrupt.check()?;
+        keys.par_sort_unstable();
+        self.interrupt.check()?;
+        let n_customers = tx.customers().len();
+        let per = scan(&keys, amounts, p_min, cal, n_customers);
+        let unit = freq.periods_per_unit();
+        let mut order = tx.customers().sorted_codes();
+        let mut holdout_only_customers = 0u64;
+        let mut holdout_only_rows = 0u64;
+        for s in &per {
+            if s.rows > 0 && s.periods == 0 {
+                holdout_only_customers += 1;
+                holdout_only_rows += s.rows;
+            }
+        }
+        report.customers_without_rows = per.iter().filter(|s| s.rows == 0).count() as u64;
+        order.retain(|&c| per[c as usize].periods > 0);
+        if order.is_empty() {
+            return Err(CiblageError::NothingToScore {
+                as_of: iso_day(end_day),
+                reason: format!(
+                    "{} rows read, {} after the end of observation, {} negative rows excluded, {} rows of customers first seen after the calibration end",
+                    report.rows, report.rows_after_as_of, report.negative_rows_excluded, holdout_only_rows
+                ),
+            });
+        }
+        let pick = |f: &dyn Fn(&CustomerPeriods) -> f64| -> Vec<f64> {
+            order.iter().map(|&c| f(&per[c as usize])).collect()
+        };
+        let frequency: Vec<u32> = order.iter().map(|&c| per[c as usize].periods - 1).collect();
+        let recency = pick(&|s| (s.last - s.first) as f64 / unit);
+        let t = pick(&|s| (cal - p_min - s.first) as f64 / unit);
+        let monetary_value = pick(&|s| {
+            if s.periods > 1 {
+                s.repeat_sum / f64::from(s.periods - 1)
+            } else {
+                0.0
+            }
+        });
+        let holdout = self.calibration_end.map(|_| Holdout {
+            frequency: order
+                .iter()
+                .map(|&c| per[c as usize].holdout_periods)
+                .collect(),
+            monetary_value: pick(&|s| {
+                if s.holdout_periods > 0 {
+                    s.holdout_sum / f64::from(s.holdout_periods)
+                } else {
+                    0.0
+                }
+            }),
+            duration: (end - cal) as f64 / unit,
+        });
+        let ids = tx.customers().ids().gather(&order);
+        if let Some(i) = monetary_value
+            .iter()
+            .chain(holdout.iter().flat_map(|h| &h.monetary_value))
+            .position(|m| !m.is_finite())
+        {
+            let id = ids.get((i % order.len()) as u32);
+            CiblageError::check_sum(
+                "amount",
+                || format!("sum of amounts of customer {id}"),
+                f64::NAN,
+            )?;
+        }
+        let observation_end = date_from_day(end_day).ok_or_else(|| {
+            CiblageError::param("observation_end", format!("day {end_day} is out of range"))
+        })?;
+        Ok(PurchaseSummary {
+            ids,
+            frequency,
+            recency,
+            t,
+            monetary_value,
+            holdout,
+            freq,
+            observation_end,
+            calibration_end: self.calibration_end,
+            report,
+            holdout_only_customers,
+            holdout_only_rows,
+        })
+    }
+}
+
+/// One customer's periods, read from the sorted keys.
+#[derive(Debug, Clone, Copy, Default)]
+struct CustomerPeriods {
+    /// Kept rows (calibration and holdout).
+    rows: u64,
+    /// Distinct calibration periods.
+    periods: u32,
+    /// First and last calibration period (offsets from the smallest).
+    first: i64,
+    last: i64,
+    /// Sum of the per-period sums of the calibration periods after the first.
+    repeat_sum: f64,
+    /// Distinct holdout periods and their sum of amounts.
+    holdout_periods: u32,
+    holdout_sum: f64,
+}
+
+/// One pass over the rows sorted by (customer, period, row): the periods
+/// of each customer, amounts summed in row order within a period.
+fn scan(keys: &[Key], amounts: &[f64], p_min: i64, cal: i64, n: usize) -> Vec<CustomerPeriods> {
+    let mut out = vec![CustomerPeriods::default(); n];
+    let cal_off = cal - p_min;
+    let mut i = 0;
+    while i < keys.len() {
+        let key = keys[i].0;
+        let mut sum = 0.0;
+        let mut rows = 0;
+        while i < keys.len() && keys[i].0 == key {
+            sum += amounts[keys[i].1 as usize];
+            rows += 1;
+            i += 1;
+        }
+        let s = &mut out[(key >> 32) as usize];
+        s.rows += rows;
+        let p = (key & 0xFFFF_FFFF) as i64;
+        if p <= cal_off {
+            if s.periods == 0 {
+                s.first = p;
+            } else {
+                s.repeat_sum += sum;
+            }
+            s.last = p;
+            s.periods += 1;
+        } else if s.periods > 0 {
+            s.holdout_periods += 1;
+            s.holdout_sum += sum;
+        }
+    }
+    out
+}
