@@ -74,9 +74,13 @@ pub fn clv_summary(
             let mut read = read_transactions(&batches, &schema, &names, timezone, token)?;
             let index = std::mem::take(&mut read.index);
             let codes = read.codes.clone();
-            let tx =
-                Transactions::from_codes(index, codes, read.ts.to_vec(), read.amounts.to_vec())?
-                    .with_zone(read.zone);
+            let tx = Transactions::from_codes(
+                index,
+                codes,
+                read.timestamps.to_vec(),
+                read.amounts.to_vec(),
+            )?
+            .with_zone(read.zone);
             drop(read);
             Ok(params.score(&tx)?)
         })()
