@@ -109,3 +109,36 @@ def test_cart_segments_refuse_wrong_feature_names(names: list[str]) -> None:
     m = ciblage.CartClassifier(max_depth=2).fit(X, y)
     with pytest.raises(ciblage.InvalidParameterError, match=r"feature_names"):
         m.segments(feature_names=names)
+
+
+def test_cart_and_chaid_share_their_export_names() -> None:
+    # The same export methods on both trees (CHAID's nodes() table with its
+    # test statistics is CHAID's own).
+    names = ("export_text", "export_graphviz", "to_dot", "rules", "sql_rules", "segments", "gains")
+    for cls in (ciblage.CartClassifier, ciblage.ChaidClassifier, ciblage.CartRegressor, ciblage.ChaidRegressor):
+        missing = [n for n in names if not callable(getattr(cls, n, None))]
+        assert not missing, (cls.__name__, missing)
+
+
+def test_cart_gains_against_pandas() -> None:
+    # Gains for class 1 of a depth-2 tree, recomputed from the leaves with
+    # pandas: leaves by decreasing response rate, gain = share of all class-1
+    # rows, index = 100 × response rate / overall rate.
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(400, 3))
+    y = (X[:, 0] + 0.5 * X[:, 1] + rng.normal(scale=0.5, size=400) > 0).astype(int)
+    model = ciblage.CartClassifier(max_depth=2, random_state=0).fit(X, y)
+    g = model.gains(1)
+    frame = pd.DataFrame({"leaf": model.apply(X), "y": y})
+    per = frame.groupby("leaf")["y"].agg(["size", "sum"])
+    per["rate"] = per["sum"] / per["size"]
+    per = per.sort_values("rate", ascending=False, kind="stable")
+    assert list(g["node"]) == list(per.index)
+    np.testing.assert_allclose(g["n"], per["size"])
+    np.testing.assert_allclose(g["response_rate"], per["rate"])
+    np.testing.assert_allclose(g["gain"], per["sum"] / y.sum())
+    np.testing.assert_allclose(g["index"], 100 * per["rate"] / y.mean())
+    assert len(model.rules()) == model.tree_.node_count
+    assert model.to_dot() == model.export_graphviz()
+    with pytest.raises(ciblage.exceptions.InvalidParameterError, match="target"):
+        model.gains(7)

@@ -129,6 +129,19 @@ class _CartBase(TreeEstimator):
         return self.tree_.to_dot(self._feature_names(feature_names), classes)
 
     @needs_fit
+    def to_dot(self, feature_names: Any = None) -> str:
+        """The tree in Graphviz DOT: the same text as ``export_graphviz``
+        (CHAID's name for it)."""
+        return self.export_graphviz(feature_names)
+
+    @needs_fit
+    def rules(self, feature_names: Any = None) -> list[str]:
+        """The readable rule of every node (leaves included), conditions
+        joined by ``AND``, as CHAID's ``rules()``."""
+        self._fitted()
+        return self.tree_.rules(self._feature_names(feature_names))
+
+    @needs_fit
     def sql_rules(self, feature_names: Any = None) -> list[str]:
         """The SQL WHERE condition of every node (leaves included)."""
         self._fitted()
@@ -326,6 +339,22 @@ class CartClassifier(ClassifierScore, _CartBase):
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
+    @needs_fit
+    def gains(self, target: Any, feature_names: Any = None) -> Any:
+        """Gains table for the class ``target``, as CHAID's: leaves by
+        decreasing response rate with their rule, n, share, responses,
+        response_rate, gain, index (lift × 100) and their cumulative values
+        (pandas)."""
+        from ._tables import from_arrow
+
+        self._fitted()
+        if np.ndim(target) != 0:
+            raise InvalidParameterError(f"invalid parameter target: expected one class label, got {target!r}")
+        matches = np.flatnonzero(self.classes_ == target)
+        if len(matches) == 0:
+            raise InvalidParameterError(f"invalid parameter target: {target!r} is not a class ({list(self.classes_)})")
+        return from_arrow(self.tree_.gains(self._feature_names(feature_names), int(matches[0])), "pandas")
+
 
 class CartRegressor(RegressorScore, _CartBase):
     """CART regression tree reproducing scikit-learn's ``DecisionTreeRegressor``
@@ -382,3 +411,7 @@ class CartRegressor(RegressorScore, _CartBase):
         with ``criterion="absolute_error"``)."""
         leaves = self.apply(X)
         return self.tree_.value()[leaves, 0]
+
+    def gains(self, target: Any, feature_names: Any = None) -> Any:
+        """Gains tables are for classification trees: always an InvalidParameterError."""
+        raise InvalidParameterError("invalid parameter target: gains tables are for classification trees")

@@ -1,6 +1,7 @@
 //! `ciblage._native.cart_fit` and `CartTree`.
 
 use ciblage::tree::cart::{Cart, CartCriterion, CartSplitter, CartTree};
+use ciblage::tree::{LeafOrder, Outcome};
 use ciblage::CiblageError;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -8,7 +9,7 @@ use pyo3_arrow::PyTable;
 
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run};
-use crate::tree_tables::{segments_table, text_decimals};
+use crate::tree_tables::{gains_table, segments_table, text_decimals};
 
 /// (indptr, indices) of a CSR indicator matrix.
 type CsrArrays<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
@@ -218,6 +219,19 @@ impl PyCartTree {
         guard(|| -> BindResult<_> {
             let names = self.names(feature_names)?;
             Ok(self.inner.rules(&names))
+        })
+    }
+
+    /// Gains table for class index `target` (leaves by response rate), as
+    /// CHAID's.
+    fn gains(&self, feature_names: Vec<String>, target: usize) -> PyResult<PyTable> {
+        guard(|| -> PyResult<_> {
+            let names = self.names(feature_names)?;
+            let rows = self
+                .inner
+                .leaf_table(&names, Outcome::Class(target), LeafOrder::Response)
+                .map_err(BindError::from)?;
+            gains_table(&rows)
         })
     }
 
