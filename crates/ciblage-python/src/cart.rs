@@ -1,6 +1,6 @@
 //! `ciblage._native.cart_fit` and `CartTree`.
 
-use ciblage::tree::cart::{Cart, CartCriterion, CartSplitter, CartTree};
+use ciblage::tree::cart::{Cart, CartCriterion, CartModel, CartSplitter};
 use ciblage::tree::{LeafOrder, Outcome};
 use ciblage::CiblageError;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
@@ -20,7 +20,7 @@ type NodeCategories = Vec<Option<(Vec<u32>, Vec<u32>)>>;
 /// A fitted CART tree (see `ciblage.CartClassifier` / `CartRegressor`).
 #[pyclass(module = "ciblage._native", name = "CartTree", frozen)]
 pub struct PyCartTree {
-    inner: CartTree,
+    inner: CartModel,
 }
 
 /// Fits a tree. `y_codes` + `n_classes` for classification, `y_values` for
@@ -426,7 +426,7 @@ impl PyCartTree {
     fn from_json(text: &Bound<'_, PyAny>) -> PyResult<Self> {
         guard(|| -> BindResult<_> {
             Ok(Self {
-                inner: CartTree::from_json(&model_json(text, "CART model")?)?,
+                inner: CartModel::from_json(&model_json(text, "CART model")?)?,
             })
         })
     }

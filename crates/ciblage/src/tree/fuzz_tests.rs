@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::error::CiblageError;
 use crate::rfm::SegmentTable;
 use crate::testing::fuzz_cases;
-use crate::tree::cart::{Cart, CartTree};
+use crate::tree::cart::{Cart, CartModel};
 use crate::tree::chaid::{Chaid, ChaidModel, ChaidWeights, Predictor, MISSING, UNSEEN};
 
 /// A small matrix: 3 numeric-or-code columns with missing values.
@@ -263,7 +263,7 @@ fn mutate_toml(text: &str, rng: &mut ChaCha8Rng) -> String {
 }
 
 /// Everything a user can do with a loaded CART tree.
-fn use_cart(t: &CartTree) {
+fn use_cart(t: &CartModel) {
     let n_features = t.n_features.min(8);
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let x = Array2::from_shape_fn((20, t.n_features.min(8)), |(r, _)| match r % 5 {
@@ -294,7 +294,7 @@ fn use_cart(t: &CartTree) {
     }
     let _ = (t.max_depth(), t.n_leaves());
     // What it writes reads back.
-    assert_eq!(&CartTree::from_json(&t.to_json()).unwrap(), t);
+    assert_eq!(&CartModel::from_json(&t.to_json()).unwrap(), t);
 }
 
 /// Everything a user can do with a loaded CHAID model.
@@ -357,7 +357,7 @@ proptest! {
     #[test]
     fn mutated_cart_files_load_or_fail_cleanly(seed in any::<u64>(), which in 0usize..3) {
         let text = mutate_json(&cart_files()[which], &mut ChaCha8Rng::seed_from_u64(seed));
-        bounded(move || match CartTree::from_json(&text) {
+        bounded(move || match CartModel::from_json(&text) {
             Ok(t) => use_cart(&t),
             Err(e) => assert!(is_model_error(&e), "{e:?}"),
         });

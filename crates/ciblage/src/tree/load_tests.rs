@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::error::CiblageError;
-use crate::tree::cart::CartTree;
+use crate::tree::cart::CartModel;
 use crate::tree::fuzz_tests::cart_files;
 
 /// The message of a refused load; panics when the load succeeds or fails
@@ -281,7 +281,7 @@ fn every_cart_field_is_checked() {
     for (label, mutate, expected) in cases {
         let mut v = base.clone();
         mutate(&mut v);
-        let msg = refused(CartTree::from_json(&v.to_string()));
+        let msg = refused(CartModel::from_json(&v.to_string()));
         assert!(msg.starts_with("CART model: "), "{label}: {msg}");
         assert!(
             msg.contains(&expected),
@@ -289,11 +289,11 @@ fn every_cart_field_is_checked() {
         );
     }
     let text = cart_files()[0].clone();
-    assert!(refused(CartTree::from_json(&text[..text.len() / 2])).contains("not readable as JSON"));
-    assert!(refused(CartTree::from_json("[1, 2]")).contains("expected a JSON object"));
+    assert!(refused(CartModel::from_json(&text[..text.len() / 2])).contains("not readable as JSON"));
+    assert!(refused(CartModel::from_json("[1, 2]")).contains("expected a JSON object"));
     // The file as written loads back unchanged.
     for text in cart_files() {
-        let t = CartTree::from_json(&text).unwrap();
+        let t = CartModel::from_json(&text).unwrap();
         assert_eq!(t.to_json(), text);
     }
 }
@@ -311,7 +311,7 @@ fn a_threshold_of_infinity_reads_back() {
         .fit(x.view(), &y, 2, None)
         .unwrap();
     assert_eq!(t.threshold[0], f64::INFINITY);
-    let back = CartTree::from_json(&t.to_json()).unwrap();
+    let back = CartModel::from_json(&t.to_json()).unwrap();
     assert_eq!(back, t);
     assert_eq!(back.apply(x.view()).unwrap(), t.apply(x.view()).unwrap());
 }

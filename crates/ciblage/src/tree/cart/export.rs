@@ -4,7 +4,7 @@
 
 use crate::error::{CiblageError, Result};
 use crate::tree::cart::params::CartCriterion;
-use crate::tree::cart::tree::{CartTree, LEAF};
+use crate::tree::cart::tree::{CartModel, LEAF};
 use crate::tree::drawing::{DrawEdge, DrawNode, Drawing, EdgeLabel};
 use crate::tree::gains::{leaf_table, LeafOrder, LeafRow, LeafSource, Outcome};
 use crate::tree::rules::{
@@ -13,9 +13,9 @@ use crate::tree::rules::{
 use crate::tree::sql::{sql_rules, sql_where};
 
 /// A CART tree with the names of its features, as the shared rule walk
-/// reads it (see [`CartTree::named`]).
+/// reads it (see [`CartModel::named`]).
 struct NamedCartTree<'a> {
-    tree: &'a CartTree,
+    tree: &'a CartModel,
     names: &'a [String],
 }
 
@@ -34,9 +34,9 @@ impl RuleTree for NamedCartTree<'_> {
     }
 }
 
-impl LeafSource for CartTree {
+impl LeafSource for CartModel {
     fn node_count(&self) -> usize {
-        CartTree::node_count(self)
+        CartModel::node_count(self)
     }
     fn is_leaf(&self, i: usize) -> bool {
         self.children_left[i] == LEAF
@@ -58,7 +58,7 @@ impl LeafSource for CartTree {
     }
 }
 
-impl CartTree {
+impl CartModel {
     fn name(names: &[String], f: usize) -> String {
         names
             .get(f)
@@ -336,7 +336,7 @@ impl CartTree {
         }
     }
 
-    /// The tree in Graphviz DOT (see [`CartTree::drawing`]).
+    /// The tree in Graphviz DOT (see [`CartModel::drawing`]).
     pub fn to_dot(&self, feature_names: &[String], class_names: &[String]) -> String {
         self.drawing(feature_names, class_names).to_dot()
     }
@@ -349,8 +349,8 @@ mod tests {
     /// A categorical stump by hand: 41 rows, 21 of class 1; categories
     /// {1, 3} left (20 rows, 3 of class 1), {0, 2} and the missing values
     /// right (21 rows, 18 of class 1).
-    fn stump() -> CartTree {
-        let mut t = CartTree::empty(CartCriterion::Gini, 1, 2);
+    fn stump() -> CartModel {
+        let mut t = CartModel::empty(CartCriterion::Gini, 1, 2);
         t.push_node(LEAF, false, 0.5, 41, 41.0, &[20.0 / 41.0, 21.0 / 41.0]);
         t.push_node(0, true, 0.3, 20, 20.0, &[17.0 / 20.0, 3.0 / 20.0]);
         t.push_node(0, false, 0.2, 21, 21.0, &[3.0 / 21.0, 18.0 / 21.0]);

@@ -14,7 +14,7 @@ use crate::tree::cart::params::{CartCriterion, CartParams, CartSplitter, CartVal
 use crate::tree::cart::shared::data::TrainSet;
 use crate::tree::cart::shared::draw::FeatureDraw;
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
-use crate::tree::cart::tree::CartTree;
+use crate::tree::cart::tree::CartModel;
 use crate::tree::inputs::{
     check_class_codes, check_finite_target, check_sample_weight, check_target_sums,
     check_training_shape,
@@ -142,7 +142,7 @@ impl CartParams<Classification> {
         y: &[u32],
         n_classes: usize,
         weights: Option<&[f64]>,
-    ) -> Result<CartTree> {
+    ) -> Result<CartModel> {
         self.check()?.fit(x, y, n_classes, weights)
     }
 }
@@ -157,7 +157,7 @@ impl CartParams<Regression> {
         x: ArrayView2<'_, f64>,
         y: &[f64],
         weights: Option<&[f64]>,
-    ) -> Result<CartTree> {
+    ) -> Result<CartModel> {
         self.check()?.fit(x, y, weights)
     }
 }
@@ -174,7 +174,7 @@ impl CartValidParams<Classification> {
         y: &[u32],
         n_classes: usize,
         weights: Option<&[f64]>,
-    ) -> Result<CartTree> {
+    ) -> Result<CartModel> {
         check_x(&x, y.len())?;
         self.check_max_features(x.ncols())?;
         check_class_codes(y, n_classes)?;
@@ -205,7 +205,7 @@ impl CartValidParams<Regression> {
         x: ArrayView2<'_, f64>,
         y: &[f64],
         weights: Option<&[f64]>,
-    ) -> Result<CartTree> {
+    ) -> Result<CartModel> {
         check_x(&x, y.len())?;
         self.check_max_features(x.ncols())?;
         check_finite_target(y)?;
@@ -304,20 +304,20 @@ impl<T: TreeTask> CartValidParams<T> {
     }
 
     /// Grows the tree on `n_threads` threads (see [`run_on_threads`]).
-    fn grow(&self, data: TrainSet<'_>) -> Result<CartTree> {
+    fn grow(&self, data: TrainSet<'_>) -> Result<CartModel> {
         let tree = run_on_threads(self.params.n_threads, || self.grow_here(data))?;
         // An interrupted growth made leaves of the nodes left: not the tree.
         self.params.interrupt.check()?;
         Ok(tree)
     }
 
-    fn grow_here(&self, data: TrainSet<'_>) -> CartTree {
+    fn grow_here(&self, data: TrainSet<'_>) -> CartModel {
         let mut data = data.reborrow();
         let p = &self.params;
         let w_total: f64 = data.weights.iter().sum();
         let lim = self.limits(p.min_weight_fraction_leaf * w_total);
         let draw = FeatureDraw::new(data.d, p.max_features.unwrap_or(data.d), p.seed);
-        let mut t = CartTree::empty(p.criterion, data.d, data.n_classes);
+        let mut t = CartModel::empty(p.criterion, data.d, data.n_classes);
         match p.splitter {
             CartSplitter::Exact if p.max_leaf_nodes.is_none() && !self.presort_whole => {
                 // Depth first: from the top, presorting only subtrees of at
@@ -366,7 +366,7 @@ impl<T: TreeTask> CartValidParams<T> {
 
     /// Grows `t` (empty) best first under `max_leaf_nodes`, else depth
     /// first.
-    fn grow_with(&self, sp: &mut impl NodeSplitter, t: &mut CartTree, lim: &Limits) {
+    fn grow_with(&self, sp: &mut impl NodeSplitter, t: &mut CartModel, lim: &Limits) {
         let n = sp.samples();
         match self.params.max_leaf_nodes {
             Some(max_leaf_nodes) => best_first::grow(sp, t, (lim, max_leaf_nodes), n),

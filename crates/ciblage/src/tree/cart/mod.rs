@@ -15,8 +15,6 @@
 //! ```
 
 mod cv;
-mod cv_fold;
-mod cv_shuffle;
 mod exact;
 mod export;
 mod fit;
@@ -34,7 +32,7 @@ pub use cv::{
     CvTree, FoldOrder,
 };
 pub use params::{Cart, CartCriterion, CartParams, CartSplitter, CartValidParams};
-pub use tree::{CartTree, CategorySplit, CART_MODEL_VERSION, LEAF};
+pub use tree::{CartModel, CategorySplit, CART_MODEL_VERSION, LEAF};
 pub use values::NodeValues;
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use crate::error::Result;
 use crate::tree::cart::params::CartCriterion;
-use crate::tree::cart::tree::{CartTree, CategorySplit, CART_MODEL_VERSION, LEAF};
+use crate::tree::cart::tree::{CartModel, CategorySplit, CART_MODEL_VERSION, LEAF};
 use crate::tree::cart::values::NodeValues;
 use crate::tree::model_file::{fault, read_model, size_bound, write_model, Fields, ModelFile};
 
@@ -15,14 +15,14 @@ const WHAT: &str = "CART model";
 /// Largest category code a categorical split may hold (as at fit: 2^24 − 1).
 const MAX_CATEGORY: u32 = (1 << 24) - 1;
 
-impl CartTree {
+impl CartModel {
     /// Serializes the tree (JSON, with a format version).
     pub fn to_json(&self) -> String {
         write_model(self)
     }
 
-    /// Reads a tree written by [`CartTree::to_json`], checking every
-    /// field (see [`CartTree::validate`]) before anything is allocated from
+    /// Reads a tree written by [`CartModel::to_json`], checking every
+    /// field (see [`CartModel::validate`]) before anything is allocated from
     /// the sizes it declares.
     ///
     /// # Errors
@@ -33,7 +33,7 @@ impl CartTree {
     }
 }
 
-impl ModelFile for CartTree {
+impl ModelFile for CartModel {
     const FORMAT: &'static str = WHAT;
     const VERSION: u32 = CART_MODEL_VERSION;
     const BODY: &'static [&'static str] = &[
@@ -91,7 +91,7 @@ impl ModelFile for CartTree {
             }
             value.push(row);
         }
-        Ok(CartTree {
+        Ok(CartModel {
             version: CART_MODEL_VERSION,
             criterion,
             n_features: n_features as usize,
@@ -117,11 +117,11 @@ impl ModelFile for CartTree {
     }
 
     fn validate(&self) -> Result<()> {
-        CartTree::validate(self)
+        CartModel::validate(self)
     }
 }
 
-impl CartTree {
+impl CartModel {
     /// Checks that the tree can be used: every array of one length per
     /// node (at least one node), children forming one tree from the root
     /// 0 (each child after its parent, no node shared), split features

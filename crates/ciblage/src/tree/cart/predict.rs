@@ -4,9 +4,9 @@
 use ndarray::{Array1, Array2, ArrayView2};
 
 use crate::error::{CiblageError, Result};
-use crate::tree::cart::tree::CartTree;
+use crate::tree::cart::tree::CartModel;
 
-impl CartTree {
+impl CartModel {
     /// The prediction of every row of `x` (one row per sample): for a
     /// classification tree the code of its leaf's most frequent class (ties:
     /// the smallest code), as a number; for a regression tree its leaf's
@@ -27,7 +27,7 @@ impl CartTree {
     /// ```
     ///
     /// # Errors
-    /// As [`CartTree::apply`]: a column count other than the training one,
+    /// As [`CartModel::apply`]: a column count other than the training one,
     /// infinite values.
     pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
         let leaves = self.apply(x)?;
@@ -50,7 +50,7 @@ impl CartTree {
     ///
     /// # Errors
     /// A regression tree ([`CiblageError::InvalidParameter`] naming
-    /// `predict_proba`), or as [`CartTree::apply`].
+    /// `predict_proba`), or as [`CartModel::apply`].
     pub fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         if self.n_classes == 0 {
             return Err(CiblageError::param(

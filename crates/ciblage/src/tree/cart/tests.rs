@@ -100,7 +100,7 @@ proptest! {
             prop_assert!(leaves <= last);
             last = leaves;
         }
-        let back = CartTree::from_json(&tree.to_json()).unwrap();
+        let back = CartModel::from_json(&tree.to_json()).unwrap();
         prop_assert_eq!(&back, &tree);
     }
 }
@@ -138,7 +138,7 @@ proptest! {
         };
         let (small, large) = (fit(budget), fit(budget + 3));
         prop_assert!(small.n_leaves() <= budget);
-        let leaf_error = |t: &CartTree| -> f64 {
+        let leaf_error = |t: &CartModel| -> f64 {
             (0..t.node_count())
                 .filter(|&i| t.children_left[i] == LEAF)
                 .map(|i| t.impurity[i] * t.weighted_n_node_samples[i])

@@ -20,7 +20,7 @@ pub const LEAF: i64 = -1;
 
 /// A fitted CART tree, node arrays in depth-first preorder (root 0).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CartTree {
+pub struct CartModel {
     pub(crate) version: u32,
     /// The criterion used.
     pub criterion: CartCriterion,
@@ -61,7 +61,7 @@ pub struct CartTree {
     pub value: NodeValues,
 }
 
-impl CartTree {
+impl CartModel {
     /// A tree without nodes.
     pub(crate) fn empty(criterion: CartCriterion, n_features: usize, n_classes: usize) -> Self {
         Self {
@@ -116,7 +116,7 @@ impl CartTree {
     }
 
     /// Appends a node standing for a subtree grown elsewhere (see
-    /// [`CartTree::append_tree`]) and returns its id.
+    /// [`CartModel::append_tree`]) and returns its id.
     pub(crate) fn push_placeholder(&mut self, parent: i64, is_left: bool) -> i64 {
         let zeros = vec![0.0; self.value.width()];
         self.push_node(parent, is_left, f64::NAN, 0, 0.0, &zeros)
@@ -204,7 +204,7 @@ impl CartTree {
     /// Leaf reached by one row (features read as f32, `x <= threshold` left).
     ///
     /// # Panics
-    /// If `row` holds fewer than `n_features` values ([`CartTree::apply`]
+    /// If `row` holds fewer than `n_features` values ([`CartModel::apply`]
     /// checks its matrix).
     pub fn apply_row(&self, row: &[f64]) -> usize {
         let mut i = 0usize;
@@ -315,9 +315,9 @@ impl CartTree {
 
     /// The subtree pruned at `ccp_alpha` (branches whose effective alpha is
     /// at most `ccp_alpha` become leaves), renumbered in preorder.
-    pub fn pruned(&self, ccp_alpha: f64) -> CartTree {
+    pub fn pruned(&self, ccp_alpha: f64) -> CartModel {
         let leaf = self.prune_steps(ccp_alpha, &mut Vec::new());
-        let mut out = CartTree::empty(self.criterion, self.n_features, self.n_classes);
+        let mut out = CartModel::empty(self.criterion, self.n_features, self.n_classes);
         out.category_names.clone_from(&self.category_names);
         let mut stack = vec![(0usize, LEAF, false)];
         while let Some((i, parent, is_left)) = stack.pop() {

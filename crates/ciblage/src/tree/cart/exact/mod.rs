@@ -31,7 +31,7 @@ use crate::tree::cart::shared::criterion::{self, ClassSums, Sums};
 use crate::tree::cart::shared::data::{NodeSummary, Split, TrainSet};
 use crate::tree::cart::shared::draw::FeatureDraw;
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
-use crate::tree::cart::tree::CartTree;
+use crate::tree::cart::tree::CartModel;
 
 /// Best splits searched on every distinct value of the features, read in
 /// sorted orders.
@@ -155,7 +155,7 @@ impl<'a> ExactSplitter<'a> {
     /// back. False (nothing done) otherwise.
     pub(crate) fn grow_presorted(
         &mut self,
-        t: &mut CartTree,
+        t: &mut CartModel,
         lim: &Limits,
         node: &Pending,
     ) -> bool {

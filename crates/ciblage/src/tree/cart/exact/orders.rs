@@ -43,7 +43,7 @@ pub(crate) fn reserved<T>(n: usize, releasing: bool) -> Vec<T> {
     }
 }
 
-/// Bytes a fitted tree takes per node (see `CartTree`), near enough.
+/// Bytes a fitted tree takes per node (see `CartModel`), near enough.
 const NODE_BYTES: usize = 81;
 
 /// Whether the sorted orders of `n` rows × `d` features are worth

@@ -10,7 +10,7 @@
 
 use crate::tree::cart::growth::{evaluate, NodeSplitter, Pending};
 use crate::tree::cart::shared::limits::Limits;
-use crate::tree::cart::tree::{CartTree, LEAF};
+use crate::tree::cart::tree::{CartModel, LEAF};
 
 /// A node waiting in the frontier: its id, depth, the improvement of its
 /// split (0 for a leaf), and, when it was split, its children's ranges
@@ -93,7 +93,7 @@ impl Frontier {
 /// now, no feature known constant) and returns its frontier record.
 fn add_node(
     sp: &mut impl NodeSplitter,
-    t: &mut CartTree,
+    t: &mut CartModel,
     lim: &Limits,
     (start, end, depth): (usize, usize, usize),
     (parent, is_left): (i64, bool),
@@ -124,7 +124,7 @@ fn add_node(
 /// Grows `t` (empty) best first, with at most `max_leaf_nodes` leaves.
 pub(crate) fn grow(
     sp: &mut impl NodeSplitter,
-    t: &mut CartTree,
+    t: &mut CartModel,
     (lim, max_leaf_nodes): (&Limits, usize),
     n_samples: usize,
 ) {

@@ -4,17 +4,17 @@
 
 use crate::tree::cart::growth::{evaluate, NodeSplitter, Pending};
 use crate::tree::cart::shared::limits::Limits;
-use crate::tree::cart::tree::CartTree;
+use crate::tree::cart::tree::CartModel;
 
 /// Grows the subtree of `root` into `t`, depth first. Every node is first
 /// offered to `defer`, which may take it (and number it in `t`) to be grown
 /// elsewhere: then its subtree is not grown here.
 pub(crate) fn grow<S: NodeSplitter>(
     sp: &mut S,
-    t: &mut CartTree,
+    t: &mut CartModel,
     lim: &Limits,
     root: Pending,
-    mut defer: impl FnMut(&mut S, &mut CartTree, &Pending) -> bool,
+    mut defer: impl FnMut(&mut S, &mut CartModel, &Pending) -> bool,
 ) {
     // Samples of zero weight take no part (as in scikit-learn): the
     // splitter holds the others only.

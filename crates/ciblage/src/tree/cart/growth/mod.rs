@@ -13,7 +13,7 @@ pub(crate) mod subtrees;
 
 use crate::tree::cart::shared::data::{NodeSummary, Split};
 use crate::tree::cart::shared::limits::Limits;
-use crate::tree::cart::tree::{CartTree, LEAF};
+use crate::tree::cart::tree::{CartModel, LEAF};
 
 /// The node a splitter is asked to split.
 pub(crate) struct NodeToSplit<'n> {
@@ -88,7 +88,7 @@ impl Pending {
 /// accepted split (`None`: a leaf); `node.n_constant` is updated.
 pub(crate) fn evaluate<S: NodeSplitter>(
     sp: &mut S,
-    t: &mut CartTree,
+    t: &mut CartModel,
     lim: &Limits,
     node: &mut Pending,
 ) -> (i64, Option<Split>) {

@@ -4,7 +4,7 @@
 //! right child follows the left child's subtree), the split of split nodes
 //! only, counts of samples in 16 bits.
 
-use crate::tree::cart::tree::{CartTree, CategorySplit, LEAF};
+use crate::tree::cart::tree::{CartModel, CategorySplit, LEAF};
 
 /// See the module documentation.
 #[derive(Debug, Default)]
@@ -29,7 +29,7 @@ const MISSING_LEFT: u8 = 2;
 
 impl Piece {
     /// The nodes of `t` (a tree of fewer than 65,536 samples, in preorder).
-    pub fn from_tree(t: &CartTree) -> Self {
+    pub fn from_tree(t: &CartModel) -> Self {
         let mut p = Self {
             n: t.n_node_samples
                 .iter()
@@ -70,7 +70,7 @@ impl Piece {
 
     /// Appends the nodes to `out`, the root under `parent` (on the left
     /// when `is_left`); returns the root's id there.
-    pub fn append_to(self, out: &mut CartTree, parent: i64, is_left: bool) -> i64 {
+    pub fn append_to(self, out: &mut CartModel, parent: i64, is_left: bool) -> i64 {
         let base = out.node_count();
         let end = base + self.n.len();
         out.impurity.extend_from_slice(&self.impurity);

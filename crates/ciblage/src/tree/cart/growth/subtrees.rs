@@ -14,7 +14,7 @@ use crate::tree::cart::growth::depth_first;
 use crate::tree::cart::growth::piece::Piece;
 use crate::tree::cart::growth::{NodeSplitter, Pending};
 use crate::tree::cart::shared::limits::Limits;
-use crate::tree::cart::tree::{CartTree, LEAF};
+use crate::tree::cart::tree::{CartModel, LEAF};
 
 /// A splitter whose small nodes' subtrees can grow apart.
 pub(crate) trait SubtreeSplitter: NodeSplitter + Send {
@@ -28,7 +28,7 @@ pub(crate) trait SubtreeSplitter: NodeSplitter + Send {
 
 /// Grows a tree depth first, the subtrees of small nodes as tasks of their
 /// own (see the module documentation).
-pub(crate) fn grow<S: SubtreeSplitter>(mut sp: S, t: &mut CartTree, lim: &Limits, seed: u32) {
+pub(crate) fn grow<S: SubtreeSplitter>(mut sp: S, t: &mut CartModel, lim: &Limits, seed: u32) {
     let n = sp.samples();
     let grown: Mutex<Vec<(i64, Piece)>> = Mutex::new(Vec::new());
     let empty = t.clone();
@@ -76,7 +76,7 @@ pub(crate) fn grow<S: SubtreeSplitter>(mut sp: S, t: &mut CartTree, lim: &Limits
 
 /// The tree `top` with each placeholder replaced by its subtree (given by
 /// placeholder id, ascending), in preorder.
-fn splice(top: &CartTree, pieces: Vec<(i64, Piece)>) -> CartTree {
+fn splice(top: &CartModel, pieces: Vec<(i64, Piece)>) -> CartModel {
     let parents = top.parents();
     let mut out = top.without_nodes();
     let total: usize =
@@ -116,7 +116,7 @@ mod tests {
     use ndarray::Array2;
     use proptest::prelude::*;
 
-    use crate::tree::cart::{Cart, CartSplitter, CartTree, LEAF};
+    use crate::tree::cart::{Cart, CartModel, CartSplitter, LEAF};
 
     /// A pseudo-random number in [0, 1) from `k`, of 53 random bits (the
     /// finaliser of SplitMix64), so that two sums of different values
@@ -131,7 +131,7 @@ mod tests {
     /// Every node's samples are those of its children together, and the
     /// nodes are numbered in preorder (a depth-first walk, left first,
     /// meets them in id order).
-    fn assert_consistent(t: &CartTree) {
+    fn assert_consistent(t: &CartModel) {
         let mut next = 0;
         let mut stack = vec![0usize];
         while let Some(i) = stack.pop() {
@@ -156,7 +156,7 @@ mod tests {
     /// The nodes of the subtree of `i` in preorder, each child pair
     /// ordered by mean (then weight): samples, weight, mean and impurity.
     /// Trees that differ only by mirrored splits read the same.
-    fn canonical(t: &CartTree, i: usize, out: &mut Vec<(usize, f64, f64, f64)>) {
+    fn canonical(t: &CartModel, i: usize, out: &mut Vec<(usize, f64, f64, f64)>) {
         out.push((
             t.n_node_samples[i],
             t.weighted_n_node_samples[i],

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::tree::cart::cv::{
     running_max, CartCvValidParams, CvClassWeight, CvTarget, CvTree, FoldLoss,
 };
-use crate::tree::cart::tree::CartTree;
+use crate::tree::cart::tree::CartModel;
 
 impl CartCvValidParams {
     /// A tree grown on `rows` (ascending), with the class weights.
@@ -20,7 +20,7 @@ impl CartCvValidParams {
         y: CvTarget<'_>,
         sample_weight: Option<&[f64]>,
         rows: &[usize],
-    ) -> Result<CartTree> {
+    ) -> Result<CartModel> {
         let all = rows.len() == x.nrows();
         let xs: Array2<f64>;
         let xv = if all {
@@ -90,7 +90,7 @@ impl CartCvValidParams {
     /// are computed once.
     pub(super) fn fold_losses(
         &self,
-        model: &CartTree,
+        model: &CartModel,
         x: ArrayView2<'_, f64>,
         y: CvTarget<'_>,
         sample_weight: Option<&[f64]>,

@@ -30,15 +30,18 @@
 //! # Ok::<(), ciblage::CiblageError>(())
 //! ```
 
+mod fold;
+mod shuffle;
+
 use ndarray::ArrayView2;
 use rayon::prelude::*;
 
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
-use crate::tree::cart::cv_shuffle::{checked_order, numpy_permutation};
 use crate::tree::cart::params::CartValidParams;
 use crate::tree::inputs::check_sample_weight;
 use crate::tree::task::{Classification, Regression};
+use shuffle::{checked_order, numpy_permutation};
 
 /// The parameters of the trees a cross-validation grows: a classifier's,
 /// fitted to [`CvTarget::Classes`], or a regressor's, fitted to
@@ -496,5 +499,4 @@ fn root_loss(y: CvTarget<'_>, sample_weight: Option<&[f64]>) -> f64 {
 }
 
 #[cfg(test)]
-#[path = "cv_tests.rs"]
 mod tests;

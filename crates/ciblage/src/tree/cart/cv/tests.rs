@@ -3,7 +3,7 @@
 use ndarray::Array2;
 
 use super::*;
-use crate::tree::cart::cv_shuffle::{numpy_permutation, Mt19937};
+use crate::tree::cart::cv::shuffle::{numpy_permutation, Mt19937};
 use crate::tree::cart::Cart;
 
 /// Eight rows, one feature 0 1 2 3 10 11 12 13, classes 0 0 0 0 1 1 1 1;
