@@ -1,6 +1,7 @@
 //! `ciblage._native.cart_fit` and `CartTree`.
 
-use ciblage::tree::cart::{Cart, CartCriterion, CartModel, CartSplitter};
+use ciblage::tree::cart::{Cart, CartCriterion, CartModel, CartParams, CartSplitter};
+use ciblage::tree::TreeTask;
 use ciblage::tree::{LeafOrder, Outcome};
 use ciblage::CiblageError;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
@@ -54,36 +55,29 @@ pub fn cart_fit(
     seed: u32,
 ) -> PyResult<PyCartTree> {
     guard(|| -> PyResult<_> {
-        let splitter = splitter
-            .parse::<CartSplitter>()
-            .map_err(BindError::from)?
-            .with_max_bins(max_bins);
-        let crit = criterion
-            .parse::<CartCriterion>()
-            .map_err(BindError::from)?;
-        // The same options for either task; the task follows from the target.
-        macro_rules! configured {
-            ($base:expr) => {
-                $base
-                    .criterion(crit)
-                    .max_depth(max_depth)
-                    .min_samples_split(min_samples_split)
-                    .min_samples_leaf(min_samples_leaf)
-                    .min_weight_fraction_leaf(min_weight_fraction_leaf)
-                    .min_impurity_decrease(min_impurity_decrease)
-                    .max_features(max_features)
-                    .max_leaf_nodes(max_leaf_nodes)
-                    .splitter(splitter)
-                    .n_threads(n_threads)
-                    .categorical_features(categorical_features)
-                    .seed(seed)
-            };
-        }
+        let options = CartOptions {
+            criterion: criterion.parse().map_err(BindError::from)?,
+            splitter: splitter
+                .parse::<CartSplitter>()
+                .map_err(BindError::from)?
+                .with_max_bins(max_bins),
+            max_depth,
+            min_weight_fraction_leaf,
+            min_impurity_decrease,
+            max_features,
+            max_leaf_nodes,
+            n_threads,
+            categorical_features,
+        };
         let xv = x.as_array();
         let w = sample_weight.as_ref().map(|w| w.as_slice()).transpose()?;
         let inner = match (&y_codes, &y_values) {
             (Some(c), _) => {
-                let params = configured!(Cart::classifier());
+                let params = options
+                    .apply(Cart::classifier())
+                    .min_samples_split(min_samples_split)
+                    .min_samples_leaf(min_samples_leaf)
+                    .seed(seed);
                 // Validated now, and again with the call's token inside `run`.
                 params.clone().check().map_err(BindError::from)?;
                 let c = c.as_slice()?;
@@ -95,7 +89,11 @@ pub fn cart_fit(
                 })
             }
             (_, Some(v)) => {
-                let params = configured!(Cart::regressor());
+                let params = options
+                    .apply(Cart::regressor())
+                    .min_samples_split(min_samples_split)
+                    .min_samples_leaf(min_samples_leaf)
+                    .seed(seed);
                 params.clone().check().map_err(BindError::from)?;
                 let v = v.as_slice()?;
                 run(py, |token| {
@@ -109,6 +107,36 @@ pub fn cart_fit(
         }?;
         Ok(PyCartTree { inner })
     })
+}
+
+/// The options a CART fit and its cross-validation share, parsed once and
+/// given to a classifier's or a regressor's builder alike.
+pub(crate) struct CartOptions {
+    pub(crate) criterion: CartCriterion,
+    pub(crate) splitter: CartSplitter,
+    pub(crate) max_depth: Option<usize>,
+    pub(crate) min_weight_fraction_leaf: f64,
+    pub(crate) min_impurity_decrease: f64,
+    pub(crate) max_features: Option<usize>,
+    pub(crate) max_leaf_nodes: Option<usize>,
+    pub(crate) n_threads: Option<usize>,
+    pub(crate) categorical_features: Vec<usize>,
+}
+
+impl CartOptions {
+    /// `params` with these options set.
+    pub(crate) fn apply<T: TreeTask>(&self, params: CartParams<T>) -> CartParams<T> {
+        params
+            .criterion(self.criterion)
+            .splitter(self.splitter)
+            .max_depth(self.max_depth)
+            .min_weight_fraction_leaf(self.min_weight_fraction_leaf)
+            .min_impurity_decrease(self.min_impurity_decrease)
+            .max_features(self.max_features)
+            .max_leaf_nodes(self.max_leaf_nodes)
+            .n_threads(self.n_threads)
+            .categorical_features(self.categorical_features.clone())
+    }
 }
 
 /// The text of a saved model: a `str`, or `bytes` of UTF-8; anything else

@@ -2,12 +2,13 @@
 //! `CartClassifier.cost_complexity_cv` / `CartRegressor.cost_complexity_cv`.
 
 use ciblage::tree::cart::{
-    Cart, CartCriterion, CartCv, CartSplitter, CvClassWeight, CvFit, CvTarget, CvTree, FoldOrder,
+    Cart, CartCv, CartSplitter, CvClassWeight, CvFit, CvTarget, CvTree, FoldOrder,
 };
 use ciblage::CiblageError;
 use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
+use crate::cart::CartOptions;
 use crate::error::BindError;
 use crate::run::{guard, run};
 
@@ -63,28 +64,20 @@ pub fn cart_cost_complexity_cv(
     categorical_features: Vec<usize>,
 ) -> PyResult<CvTable> {
     guard(|| -> PyResult<_> {
-        let splitter = splitter
-            .parse::<CartSplitter>()
-            .map_err(BindError::from)?
-            .with_max_bins(max_bins);
-        let crit = criterion
-            .parse::<CartCriterion>()
-            .map_err(BindError::from)?;
-        // The same options for either task; the task follows from the target.
-        macro_rules! configured {
-            ($base:expr) => {
-                $base
-                    .criterion(crit)
-                    .splitter(splitter)
-                    .max_depth(max_depth)
-                    .min_weight_fraction_leaf(min_weight_fraction_leaf)
-                    .min_impurity_decrease(min_impurity_decrease)
-                    .max_features(max_features)
-                    .max_leaf_nodes(max_leaf_nodes)
-                    .n_threads(n_threads)
-                    .categorical_features(categorical_features.clone())
-            };
-        }
+        let options = CartOptions {
+            criterion: criterion.parse().map_err(BindError::from)?,
+            splitter: splitter
+                .parse::<CartSplitter>()
+                .map_err(BindError::from)?
+                .with_max_bins(max_bins),
+            max_depth,
+            min_weight_fraction_leaf,
+            min_impurity_decrease,
+            max_features,
+            max_leaf_nodes,
+            n_threads,
+            categorical_features,
+        };
         if fits.len() != folds + 1 {
             return Err(BindError::from(CiblageError::param(
                 "fits",
@@ -108,8 +101,8 @@ pub fn cart_cost_complexity_cv(
                 (None, false) => CvClassWeight::None,
             });
         let fit_of = |fit: CvFit| fits[fit.fold.map_or(0, |j| j + 1)];
-        let classifier = configured!(Cart::classifier());
-        let regressor = configured!(Cart::regressor());
+        let classifier = options.apply(Cart::classifier());
+        let regressor = options.apply(Cart::regressor());
         let is_classifier = y_codes.is_some();
         let tree = |fit: CvFit| -> ciblage::Result<CvTree> {
             let (split, leaf, seed) = fit_of(fit);

@@ -4,10 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clv::histories::Histories;
-use crate::clv::model::{
-    check_fit_params, from_json, optional, sum_terms, to_json, ClvInput, FitReport,
-};
-use crate::clv::optim::{minimise, standard_errors, Objective};
+use crate::clv::likelihood::{total, LikelihoodFit};
+use crate::clv::model::{check_fit_params, from_json, to_json, ClvInput, FitReport};
 use crate::clv::special::{
     digamma, ln_beta, ln_gamma, ln_hyp2f1, ln_one_minus_exp, log_add_exp, logistic_of_neg,
 };
@@ -131,35 +129,6 @@ pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
     }
 }
 
-/// Total weighted log-likelihood and gradient over `h` at natural parameters.
-fn total(h: &Histories, p: [f64; 4], scale: f64) -> (f64, [f64; 4]) {
-    sum_terms(h.len(), |i| {
-        let (v, g) = ll_one(p, h.frequency[i], h.recency[i] * scale, h.t[i] * scale);
-        let w = h.weight(i);
-        (w * v, g.map(|d| w * d))
-    })
-}
-
-/// Mean negative log-likelihood plus penalty in log-parameters.
-struct Mean<'a> {
-    h: &'a Histories,
-    scale: f64,
-    total_weight: f64,
-    penalizer: f64,
-}
-
-impl Objective for Mean<'_> {
-    fn eval(&self, theta: &[f64]) -> (f64, Vec<f64>) {
-        let p: [f64; 4] = std::array::from_fn(|k| theta[k].exp());
-        let (ll, g) = total(self.h, p, self.scale);
-        let value = -ll / self.total_weight + self.penalizer * p.iter().map(|v| v * v).sum::<f64>();
-        let grad = (0..4)
-            .map(|k| -g[k] * p[k] / self.total_weight + self.penalizer * 2.0 * p[k] * p[k])
-            .collect();
-        (value, grad)
-    }
-}
-
 impl BgNbdValidParams {
     /// Fits the model by maximum likelihood.
     ///
@@ -167,50 +136,21 @@ impl BgNbdValidParams {
     /// [`CiblageError::FitFailed`] when no optimum is found;
     /// [`CiblageError::Interrupted`].
     pub fn fit<D: ClvInput + ?Sized>(&self, data: &D) -> Result<BgNbdModel> {
-        let input = data.histories();
-        let patterns = input.patterns();
-        let h = Histories {
-            frequency: patterns.x.clone(),
-            recency: patterns.t_x.clone(),
-            t: patterns.t.clone(),
-            monetary_value: None,
-            weights: Some(patterns.weight.clone()),
-        };
-        // Times rescaled so that the largest T is 1, as lifetimes does.
-        let scale = patterns.time_scale()?;
-        let objective = Mean {
-            h: &h,
-            scale,
-            total_weight: patterns.total_weight(),
+        let (p, report) = LikelihoodFit {
+            model: "BG/NBD",
+            ll_one,
+            time_params: &[1],
             penalizer: self.penalizer,
-        };
-        let (theta, _, convergence) = minimise(
-            "BG/NBD",
-            &objective,
-            vec![0.0; 4],
-            self.max_iterations,
-            &self.interrupt,
-        )?;
-        let mut p: [f64; 4] = std::array::from_fn(|k| theta[k].exp());
-        p[1] /= scale;
-        let (ll, _) = total(&h, p, 1.0);
-        let se = standard_errors(&p, |q| {
-            let (_, g) = total(&h, [q[0], q[1], q[2], q[3]], 1.0);
-            g.iter().map(|d| -d).collect()
-        });
+            max_iterations: self.max_iterations,
+            interrupt: &self.interrupt,
+        }
+        .run(data.histories().patterns())?;
         Ok(BgNbdModel {
             r: p[0],
             alpha: p[1],
             a: p[2],
             b: p[3],
-            report: Some(FitReport {
-                log_likelihood: ll,
-                standard_errors: optional(se),
-                customers: patterns.total_weight(),
-                patterns: patterns.len(),
-                penalizer: self.penalizer,
-                convergence,
-            }),
+            report: Some(report),
         })
     }
 }
@@ -263,7 +203,7 @@ impl BgNbdModel {
     }
     /// Log-likelihood of `data` under the model (weighted sum).
     pub fn log_likelihood<D: ClvInput + ?Sized>(&self, data: &D) -> f64 {
-        total(&data.histories(), self.params(), 1.0).0
+        total(&ll_one, &data.histories(), self.params(), 1.0).0
     }
 
     /// P(alive) of one history at its end `T`.

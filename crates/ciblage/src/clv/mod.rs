@@ -20,6 +20,7 @@ mod bgnbd;
 mod freq;
 mod gamma_gamma;
 mod histories;
+mod likelihood;
 mod model;
 mod optim;
 mod pareto_nbd;

@@ -10,11 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::clv::bgnbd::each;
 use crate::clv::gamma_gamma::PurchaseModel;
-use crate::clv::histories::Histories;
-use crate::clv::model::{
-    check_fit_params, from_json, optional, sum_terms, to_json, ClvInput, FitReport,
-};
-use crate::clv::optim::{minimise, standard_errors, Objective};
+use crate::clv::likelihood::{total, LikelihoodFit};
+use crate::clv::model::{check_fit_params, from_json, to_json, ClvInput, FitReport};
 use crate::clv::pareto_special::ln_f;
 use crate::clv::special::{digamma, ln_gamma, ln_one_minus_exp, log_add_exp, logistic_of_neg};
 use crate::error::{CiblageError, Result};
@@ -190,33 +187,6 @@ pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
     )
 }
 
-fn total(h: &Histories, p: [f64; 4], scale: f64) -> (f64, [f64; 4]) {
-    sum_terms(h.len(), |i| {
-        let (v, g) = ll_one(p, h.frequency[i], h.recency[i] * scale, h.t[i] * scale);
-        let w = h.weight(i);
-        (w * v, g.map(|d| w * d))
-    })
-}
-
-struct Mean<'a> {
-    h: &'a Histories,
-    scale: f64,
-    total_weight: f64,
-    penalizer: f64,
-}
-
-impl Objective for Mean<'_> {
-    fn eval(&self, theta: &[f64]) -> (f64, Vec<f64>) {
-        let p: [f64; 4] = std::array::from_fn(|k| theta[k].exp());
-        let (ll, g) = total(self.h, p, self.scale);
-        let value = -ll / self.total_weight + self.penalizer * p.iter().map(|v| v * v).sum::<f64>();
-        let grad = (0..4)
-            .map(|k| -g[k] * p[k] / self.total_weight + self.penalizer * 2.0 * p[k] * p[k])
-            .collect();
-        (value, grad)
-    }
-}
-
 impl ParetoNbdValidParams {
     /// Fits the model by maximum likelihood.
     ///
@@ -224,52 +194,21 @@ impl ParetoNbdValidParams {
     /// [`CiblageError::FitFailed`] when no optimum is found;
     /// [`CiblageError::Interrupted`].
     pub fn fit<D: ClvInput + ?Sized>(&self, data: &D) -> Result<ParetoNbdModel> {
-        let patterns = data.histories().patterns();
-        let h = Histories {
-            frequency: patterns.x.clone(),
-            recency: patterns.t_x.clone(),
-            t: patterns.t.clone(),
-            monetary_value: None,
-            weights: Some(patterns.weight.clone()),
-        };
-        let scale = patterns.time_scale()?;
-        let objective = Mean {
-            h: &h,
-            scale,
-            total_weight: patterns.total_weight(),
+        let (p, report) = LikelihoodFit {
+            model: "Pareto/NBD",
+            ll_one,
+            time_params: &[1, 3],
             penalizer: self.penalizer,
-        };
-        let (theta, _, convergence) = minimise(
-            "Pareto/NBD",
-            &objective,
-            vec![0.0; 4],
-            self.max_iterations,
-            &self.interrupt,
-        )?;
-        let mut p: [f64; 4] = std::array::from_fn(|k| theta[k].exp());
-        p[1] /= scale;
-        p[3] /= scale;
-        let (ll, _) = total(&h, p, 1.0);
-        let se = standard_errors(&p, |q| {
-            total(&h, [q[0], q[1], q[2], q[3]], 1.0)
-                .1
-                .iter()
-                .map(|d| -d)
-                .collect()
-        });
+            max_iterations: self.max_iterations,
+            interrupt: &self.interrupt,
+        }
+        .run(data.histories().patterns())?;
         Ok(ParetoNbdModel {
             r: p[0],
             alpha: p[1],
             s: p[2],
             beta: p[3],
-            report: Some(FitReport {
-                log_likelihood: ll,
-                standard_errors: optional(se),
-                customers: patterns.total_weight(),
-                patterns: patterns.len(),
-                penalizer: self.penalizer,
-                convergence,
-            }),
+            report: Some(report),
         })
     }
 }
@@ -319,7 +258,7 @@ impl ParetoNbdModel {
     }
     /// Log-likelihood of `data` under the model (weighted sum).
     pub fn log_likelihood<D: ClvInput + ?Sized>(&self, data: &D) -> f64 {
-        total(&data.histories(), self.params(), 1.0).0
+        total(&ll_one, &data.histories(), self.params(), 1.0).0
     }
     /// P(alive) of one history at its end `T`.
     pub fn p_alive_one(&self, x: f64, t_x: f64, t: f64) -> f64 {
