@@ -110,6 +110,30 @@ class RetentionResult:
     def __repr__(self) -> str:
         return f"RetentionResult(periods={len(self.periods)})"
 
+    def plot(self, kind: str = "retention", ax: Any = None, **kwargs: Any) -> Any:
+        """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
+        extra) and returns its Display (see :mod:`ciblage.plot`).
+
+        Args:
+            kind: ``"retention"`` (retention and attrition by period,
+                :class:`~ciblage.plot.RetentionDisplay`), ``"classic"``,
+                ``"rolling"`` or ``"revenue"`` (cohort heatmaps, censored
+                cells hatched, :class:`~ciblage.plot.CohortHeatmapDisplay`;
+                ``shares=False`` for counts and amounts) or ``"survival"``
+                (survival per cohort and pooled,
+                :class:`~ciblage.plot.SurvivalDisplay`).
+            ax: matplotlib Axes to draw on (default: a new figure).
+            **kwargs: options of the chart, then matplotlib keyword
+                arguments, ``title``, ``xlabel``, ``ylabel``, ``figsize``.
+
+        Raises:
+            InvalidParameterError: an unknown ``kind``.
+            ImportError: matplotlib is not installed.
+        """
+        from .plot._churn import plot_retention
+
+        return plot_retention(self, kind, ax, kwargs)
+
 
 def retention(
     transactions: Any,
@@ -273,6 +297,26 @@ class Migration:
         self.shares = shares
         self.labels = labels
         self.input_report: dict[str, Any] = input_report if input_report is not None else make_report(0, {})
+
+    def plot(self, kind: str = "shares", ax: Any = None, **kwargs: Any) -> Any:
+        """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
+        extra) and returns its Display (see :mod:`ciblage.plot`).
+
+        Args:
+            kind: ``"shares"`` (each row's shares, counts written in the
+                cells) or ``"counts"``: the migration matrix heatmap,
+                :class:`~ciblage.plot.MigrationDisplay`.
+            ax: matplotlib Axes to draw on (default: a new figure).
+            **kwargs: options of the chart, then matplotlib keyword
+                arguments, ``title``, ``xlabel``, ``ylabel``, ``figsize``.
+
+        Raises:
+            InvalidParameterError: an unknown ``kind``.
+            ImportError: matplotlib is not installed.
+        """
+        from .plot._churn import plot_migration
+
+        return plot_migration(self, kind, ax, kwargs)
 
 
 def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[Any, list[str], Any, list[str]]:

@@ -146,6 +146,29 @@ class RfmResult:
     def _repr_html_(self) -> str:
         return html_summary(repr(self), self.segments)
 
+    def plot(self, kind: str = "heatmap", ax: Any = None, **kwargs: Any) -> Any:
+        """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
+        extra) and returns its Display (see :mod:`ciblage.plot`).
+
+        Args:
+            kind: ``"heatmap"`` (R × F mean monetary with counts,
+                :class:`~ciblage.plot.RfmHeatmapDisplay`; ``value=`` picks
+                the column averaged), ``"segments"`` (segment sizes and
+                revenue shares, :class:`~ciblage.plot.RfmSegmentsDisplay`)
+                or ``"scores"`` (score histograms,
+                :class:`~ciblage.plot.RfmScoresDisplay`).
+            ax: matplotlib Axes to draw on (default: a new figure).
+            **kwargs: options of the chart, then matplotlib keyword
+                arguments, ``title``, ``xlabel``, ``ylabel``, ``figsize``.
+
+        Raises:
+            InvalidParameterError: an unknown ``kind``.
+            ImportError: matplotlib is not installed.
+        """
+        from .plot._rfm import plot_result
+
+        return plot_result(self, kind, ax, kwargs)
+
 
 def rfm_analysis(
     transactions: Any,

@@ -229,6 +229,25 @@ class ValueTiers:
     def _repr_html_(self) -> str:
         return html_summary(repr(self), self.summary)
 
+    def plot(self, kind: str = "pareto", ax: Any = None, **kwargs: Any) -> Any:
+        """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
+        extra) and returns its Display (see :mod:`ciblage.plot`).
+
+        Args:
+            kind: ``"pareto"`` (cumulative share of value by customer
+                rank over the tier bands, :class:`~ciblage.plot.ParetoDisplay`).
+            ax: matplotlib Axes to draw on (default: a new figure).
+            **kwargs: options of the chart, then matplotlib keyword
+                arguments, ``title``, ``xlabel``, ``ylabel``, ``figsize``.
+
+        Raises:
+            InvalidParameterError: an unknown ``kind``.
+            ImportError: matplotlib is not installed.
+        """
+        from .plot._value import plot_tiers
+
+        return plot_tiers(self, kind, ax, kwargs)
+
 
 def value_tiers(
     customers: Any,
@@ -361,6 +380,26 @@ class Concentration:
         if values.ndim != 1:
             raise InvalidInputError("Concentration: the pickled values are not 1-D")
         self.__init__(_native.Concentration(values, column=column), kind, values, column)  # type: ignore[misc]
+
+    def plot(self, kind: str = "lorenz", ax: Any = None, **kwargs: Any) -> Any:
+        """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
+        extra) and returns its Display (see :mod:`ciblage.plot`).
+
+        Args:
+            kind: ``"lorenz"`` (Lorenz curve with the Gini coefficient,
+                :class:`~ciblage.plot.LorenzDisplay`; ``points=`` sets its
+                resolution, default 101).
+            ax: matplotlib Axes to draw on (default: a new figure).
+            **kwargs: options of the chart, then matplotlib keyword
+                arguments, ``title``, ``xlabel``, ``ylabel``, ``figsize``.
+
+        Raises:
+            InvalidParameterError: an unknown ``kind``.
+            ImportError: matplotlib is not installed.
+        """
+        from .plot._value import plot_concentration
+
+        return plot_concentration(self, kind, ax, kwargs)
 
 
 def concentration(customers: Any, *, value: str = "monetary") -> Concentration:

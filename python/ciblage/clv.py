@@ -309,6 +309,30 @@ class _PurchaseModel(_Model):
         out = self._fitted().expected_purchases_new(np.ascontiguousarray(ts))
         return float(out[0]) if scalar else out
 
+    def plot(self, kind: str = "frequency_recency", ax: Any = None, data: Any = None, **kwargs: Any) -> Any:
+        """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
+        extra) and returns its Display (see :mod:`ciblage.plot`).
+
+        Args:
+            kind: ``"frequency_recency"`` (expected purchases in the next
+                ``t`` periods, default 1, by frequency and recency) or
+                ``"p_alive"`` (probability of being alive), as
+                :class:`~ciblage.plot.FrequencyRecencyDisplay`.
+            data: the summary the model was fitted on (its largest
+                frequency and T bound the grid), or give ``max_frequency``
+                and ``max_recency``.
+            ax: matplotlib Axes to draw on (default: a new figure).
+            **kwargs: options of the chart, then matplotlib keyword
+                arguments, ``title``, ``xlabel``, ``ylabel``, ``figsize``.
+
+        Raises:
+            InvalidParameterError: an unknown ``kind``.
+            ImportError: matplotlib is not installed.
+        """
+        from .plot._clv import plot_model
+
+        return plot_model(self, kind, data, ax, kwargs)
+
 
 class BgNbd(_PurchaseModel):
     """BG/NBD model (Fader, Hardie & Lee 2005) of repeat purchases:

@@ -172,6 +172,28 @@ class LifecycleResult:
         self.decisions = decisions
         self.input_report: dict[str, Any] = input_report if input_report is not None else make_report(0, {})
 
+    def plot(self, kind: str = "stages", ax: Any = None, **kwargs: Any) -> Any:
+        """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
+        extra) and returns its Display (see :mod:`ciblage.plot`).
+
+        Args:
+            kind: ``"stages"`` (customers per stage and moment,
+                :class:`~ciblage.plot.LifecycleStagesDisplay`) or
+                ``"contacts"`` (contacts kept and suppressed by rule;
+                ``by="action"`` or ``"channel"`` groups otherwise,
+                :class:`~ciblage.plot.LifecycleContactsDisplay`).
+            ax: matplotlib Axes to draw on (default: a new figure).
+            **kwargs: options of the chart, then matplotlib keyword
+                arguments, ``title``, ``xlabel``, ``ylabel``, ``figsize``.
+
+        Raises:
+            InvalidParameterError: an unknown ``kind``.
+            ImportError: matplotlib is not installed.
+        """
+        from .plot._lifecycle import plot_result
+
+        return plot_result(self, kind, ax, kwargs)
+
 
 def evaluate(
     customers: Any,

@@ -2,10 +2,41 @@
 ``ciblage[plot]``).
 
 Every chart is a ``…Display`` object built with ``from_result(result)``
-and drawn with ``.plot(ax=None, **kwargs)``; the numbers drawn are in its
-``data`` table. Result objects have a ``.plot()`` shortcut.
+(``from_estimator`` for a fitted CLV model, ``from_table`` for a plain
+table) and drawn with ``.plot(ax=None, **kwargs)``; the numbers drawn are
+in its ``data`` table. Result objects have a ``.plot(kind=...)`` shortcut.
+See ``docs/plots.md``.
 """
 
+from ciblage.plot._churn import (
+    ChurnFlagsDisplay,
+    CohortHeatmapDisplay,
+    MigrationDisplay,
+    RetentionDisplay,
+    SurvivalDisplay,
+)
+from ciblage.plot._clv import CalibrationHoldoutDisplay, FrequencyRecencyDisplay, TrackingDisplay
 from ciblage.plot._display import Display, MissingExtraError
+from ciblage.plot._lifecycle import LifecycleContactsDisplay, LifecycleStagesDisplay
+from ciblage.plot._rfm import RfmHeatmapDisplay, RfmScoresDisplay, RfmSegmentsDisplay
+from ciblage.plot._value import LorenzDisplay, ParetoDisplay
 
-__all__ = ["Display", "MissingExtraError"]
+__all__ = [
+    "Display",
+    "MissingExtraError",
+    "RfmHeatmapDisplay",
+    "RfmSegmentsDisplay",
+    "RfmScoresDisplay",
+    "ParetoDisplay",
+    "LorenzDisplay",
+    "RetentionDisplay",
+    "CohortHeatmapDisplay",
+    "SurvivalDisplay",
+    "MigrationDisplay",
+    "ChurnFlagsDisplay",
+    "LifecycleStagesDisplay",
+    "LifecycleContactsDisplay",
+    "FrequencyRecencyDisplay",
+    "CalibrationHoldoutDisplay",
+    "TrackingDisplay",
+]

@@ -14,7 +14,17 @@ from typing import Any
 
 from ciblage.exceptions import InvalidParameterError
 
-__all__ = ["Display", "require_matplotlib", "new_axes", "as_table"]
+__all__ = [
+    "Display",
+    "require_matplotlib",
+    "require_pandas",
+    "new_axes",
+    "as_table",
+    "frame",
+    "heatmap",
+    "colormap",
+    "percent_axis",
+]
 
 
 class MissingExtraError(ImportError):
@@ -31,6 +41,33 @@ def require_matplotlib() -> Any:
             "ciblage's charts need matplotlib: pip install 'ciblage[plot]' (or pip install matplotlib)"
         ) from e
     return plt
+
+
+def require_pandas() -> Any:
+    """Returns ``pandas``, or raises an ``ImportError`` that names the extra
+    (the charts' ``data`` tables are pandas DataFrames)."""
+    try:
+        import pandas as pd
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise MissingExtraError(
+            "ciblage's charts need pandas for their data tables: pip install 'ciblage[plot]' (or pip install pandas)"
+        ) from e
+    return pd
+
+
+def frame(table: Any, argument: str) -> Any:
+    """``table`` (pandas, polars, pyarrow or a dict of columns) as a pandas
+    DataFrame; anything else raises InvalidParameterError naming ``argument``."""
+    pd = require_pandas()
+    if isinstance(table, pd.DataFrame):
+        return table
+    if hasattr(table, "to_pandas"):  # polars, pyarrow
+        return table.to_pandas()
+    if isinstance(table, dict):
+        return pd.DataFrame(table)
+    raise InvalidParameterError(
+        f"invalid parameter {argument}: expected a pandas, polars or pyarrow table, got {type(table).__name__}"
+    )
 
 
 def new_axes(ax: Any = None, figsize: tuple[float, float] | None = None) -> Any:
@@ -54,6 +91,73 @@ def as_table(columns: dict[str, list[Any]]) -> Any:
     return pd.DataFrame(columns)
 
 
+def colormap(cmap: Any) -> Any:
+    """The matplotlib colour map ``cmap`` (a name or a Colormap)."""
+    require_matplotlib()
+    import matplotlib
+
+    return matplotlib.colormaps.get_cmap(cmap)
+
+
+def percent_axis(axis: Any) -> None:
+    """Shows the shares on ``axis`` (``ax.xaxis`` or ``ax.yaxis``) as percents."""
+    from matplotlib.ticker import PercentFormatter
+
+    axis.set_major_formatter(PercentFormatter(1.0))
+
+
+def heatmap(
+    ax: Any,
+    values: Any,
+    xlabels: list[Any],
+    ylabels: list[Any],
+    *,
+    annotations: Any = None,
+    colorbar: str | None = None,
+    percent: bool = False,
+    **kwargs: Any,
+) -> Any:
+    """Draws the matrix ``values`` (NaN cells masked, shown hatched: no value,
+    never a zero) with one tick per row and column, ``annotations`` (a matrix
+    of strings, "" for none) written in the cells and a colour bar titled
+    ``colorbar``. Keyword arguments go to ``imshow``; returns the image."""
+    import numpy as np
+    from matplotlib.patches import Rectangle
+
+    z = np.ma.masked_invalid(np.asarray(values, dtype=np.float64))
+    # Masked cells transparent over the hatching.
+    cmap = colormap(kwargs.pop("cmap", "viridis")).with_extremes(bad=(0, 0, 0, 0))
+    kwargs.setdefault("aspect", "auto")
+    kwargs.setdefault("interpolation", "nearest")
+    rows, cols = z.shape
+    if np.ma.count_masked(z):
+        ax.add_patch(
+            Rectangle((-0.5, -0.5), cols, rows, facecolor="white", edgecolor="0.75", hatch="//", linewidth=0, zorder=0)
+        )
+    image = ax.imshow(z, cmap=cmap, zorder=1, **kwargs)
+    ax.set_xticks(range(cols), [str(x) for x in xlabels])
+    ax.set_yticks(range(rows), [str(y) for y in ylabels])
+    if annotations is not None:
+        norm, colours = image.norm, image.cmap
+        for i in range(rows):
+            for j in range(cols):
+                text = annotations[i][j]
+                if not text:
+                    continue
+                if z.mask is not np.ma.nomask and z.mask[i, j]:
+                    colour = "black"
+                else:
+                    r, g, b, _ = colours(norm(z[i, j]))
+                    colour = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+                ax.text(j, i, text, ha="center", va="center", color=colour, fontsize="small", zorder=2)
+    if colorbar is not None:
+        bar = ax.figure.colorbar(image, ax=ax)
+        bar.set_label(colorbar)
+        if percent:
+            percent_axis(bar.ax.yaxis)
+    return image
+
+
 class Display:
     """Base of every chart: ``data`` (the plotted numbers), ``plot(ax=None,
     **kwargs)`` and, once drawn, ``ax_`` and ``figure_``.
@@ -70,11 +174,20 @@ class Display:
     def plot(self, ax: Any = None, **kwargs: Any) -> Display:
         """Draws the chart on ``ax`` (new axes when None) and returns self.
 
-        Keyword arguments go to the underlying matplotlib call.
+        Keyword arguments go to the underlying matplotlib call, except
+        ``figsize`` (of the new figure when ``ax`` is None) and ``title``,
+        ``xlabel``, ``ylabel``, which replace the chart's own.
         """
         figsize = kwargs.pop("figsize", None)
+        labels = {k: kwargs.pop(k) for k in ("title", "xlabel", "ylabel") if k in kwargs}
         ax = new_axes(ax, figsize)
         self._draw(ax, **kwargs)
+        if "title" in labels:
+            ax.set_title(labels["title"])
+        if "xlabel" in labels:
+            ax.set_xlabel(labels["xlabel"])
+        if "ylabel" in labels:
+            ax.set_ylabel(labels["ylabel"])
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
