@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 
+# Charts draw headless: the backend is chosen before pyplot is imported.
+os.environ.setdefault("MPLBACKEND", "Agg")
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, settings
@@ -33,3 +36,14 @@ def small() -> pd.DataFrame:
             "amount": [10.0, 20.0, 5.0, 50.0, 50.0, 50.0],
         }
     )
+
+
+@pytest.fixture()
+def close_figures():
+    """Closes every matplotlib figure a test opened (memory stays low)."""
+    yield
+    import sys
+
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
