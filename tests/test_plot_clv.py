@@ -117,3 +117,13 @@ def test_tracking_cumulative_and_incremental() -> None:
     assert len(inc.ax_.lines) == 2
     with pytest.raises(ciblage.ColumnNotFoundError, match="cumulative_actual"):
         TrackingDisplay.from_table(table[["period", "actual", "expected"]])
+
+
+def test_bad_tables_and_grids(fitted) -> None:
+    model, _ = fitted
+    with pytest.raises(ciblage.InvalidParameterError, match="max_frequency"):
+        model.plot(max_frequency=5_000, max_recency=5_000)
+    with pytest.raises(ciblage.InvalidInputError, match="frequency"):
+        model.plot(data=pd.DataFrame({"frequency": [np.nan], "T": [3.0]}))
+    with pytest.raises(ciblage.ColumnTypeError, match="actual"):
+        CalibrationHoldoutDisplay.from_table(pd.DataFrame({"frequency": [0], "actual": ["x"], "expected": [1.0]}))

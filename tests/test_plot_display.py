@@ -66,8 +66,9 @@ def test_keyword_arguments_reach_matplotlib(results) -> None:
     d = LorenzDisplay.from_result(conc).plot(linewidth=5, color="green", title="T", xlabel="X", ylabel="Y")
     assert d.ax_.lines[-1].get_linewidth() == 5 and d.ax_.lines[-1].get_color() == "green"
     assert (d.ax_.get_title(), d.ax_.get_xlabel(), d.ax_.get_ylabel()) == ("T", "X", "Y")
-    with pytest.raises(AttributeError):  # an unknown matplotlib property is matplotlib's error
-        LorenzDisplay.from_result(conc).plot(no_such_property=1)
+    for display in (LorenzDisplay.from_result(conc), RfmHeatmapDisplay.from_result(rfm)):
+        with pytest.raises(ciblage.InvalidParameterError, match="no_such_property"):
+            display.plot(no_such_property=1)
 
 
 def test_bad_axes_and_tables(results) -> None:
@@ -96,3 +97,41 @@ def test_missing_matplotlib_names_the_extra(results, monkeypatch) -> None:
 
 def test_repr(results) -> None:
     assert repr(RfmHeatmapDisplay.from_result(results[0][0])).startswith("RfmHeatmapDisplay(")
+
+
+def test_wrong_result_type_names_the_argument() -> None:
+    from ciblage import plot as P
+
+    for make in (
+        P.RfmHeatmapDisplay.from_result,
+        P.RfmSegmentsDisplay.from_result,
+        P.RfmScoresDisplay.from_result,
+        P.ParetoDisplay.from_result,
+        P.LorenzDisplay.from_result,
+        P.RetentionDisplay.from_result,
+        P.CohortHeatmapDisplay.from_result,
+        P.SurvivalDisplay.from_result,
+        P.MigrationDisplay.from_result,
+        P.LifecycleStagesDisplay.from_result,
+        P.LifecycleContactsDisplay.from_result,
+    ):
+        with pytest.raises(ciblage.InvalidParameterError, match="invalid parameter result"):
+            make(3)
+    with pytest.raises(ciblage.InvalidParameterError, match="invalid parameter model"):
+        P.FrequencyRecencyDisplay.from_estimator(object(), max_frequency=1, max_recency=1)
+
+
+def test_one_customer_draws_every_chart() -> None:
+    import pandas as pd
+
+    tx = pd.DataFrame({"customer_id": [1], "timestamp": pd.to_datetime(["2024-01-01"]), "amount": [10.0]})
+    rfm = ciblage.rfm_analysis(tx)
+    ret = ciblage.retention(tx)
+    lifecycle = ciblage.lifecycle.evaluate(rfm.customers, today="2024-06-01")
+    charts = [rfm.plot(k) for k in ("heatmap", "segments", "scores")]
+    charts += [ret.plot(k) for k in ("retention", "classic", "rolling", "revenue", "survival")]
+    charts += [lifecycle.plot(k) for k in ("stages", "contacts")]
+    charts += [ciblage.value_tiers(rfm.customers).plot(), ciblage.concentration(rfm.customers).plot()]
+    for d in charts:
+        d.figure_.canvas.draw()
+    assert charts[3].data["retention"].isna().all()  # one period: no retention, NaN not 0

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ciblage._churn import Migration, RetentionResult
 from ciblage._params import as_bool, as_choice, as_int
 from ciblage.exceptions import ColumnNotFoundError
-from ciblage.plot._display import Display, colormap, frame, heatmap, percent_axis, require_pandas
+from ciblage.plot._display import Display, check_result, colormap, frame, heatmap, numeric, percent_axis, require_pandas
 
 __all__ = ["RetentionDisplay", "CohortHeatmapDisplay", "SurvivalDisplay", "MigrationDisplay", "ChurnFlagsDisplay"]
 
@@ -43,6 +44,7 @@ class RetentionDisplay(Display):
     @classmethod
     def from_result(cls, result: Any) -> RetentionDisplay:
         """The chart of a :class:`~ciblage.RetentionResult`'s ``periods``."""
+        check_result(result, RetentionResult, "a RetentionResult (ciblage.retention)")
         periods = frame(result.periods, "result")
         data = periods[["period", "retention", "attrition", "active", "complete"]].copy()
         data["period"] = data["period"].astype(str)
@@ -105,6 +107,7 @@ class CohortHeatmapDisplay(Display):
         """The heatmap of ``result.cohorts(kind, shares=shares)`` for a
         :class:`~ciblage.RetentionResult`; ``kind`` is ``"classic"``,
         ``"rolling"`` or ``"revenue"`` (survival: :class:`SurvivalDisplay`)."""
+        check_result(result, RetentionResult, "a RetentionResult (ciblage.retention)")
         kind = as_choice(kind, "kind", ("classic", "rolling", "revenue"))
         shares = as_bool(shares, "shares")
         table = frame(result.cohorts(kind, shares=shares), "result")
@@ -167,6 +170,7 @@ class SurvivalDisplay(Display):
     @classmethod
     def from_result(cls, result: Any) -> SurvivalDisplay:
         """The curves of a :class:`~ciblage.RetentionResult`."""
+        check_result(result, RetentionResult, "a RetentionResult (ciblage.retention)")
         pd = require_pandas()
         pooled = frame(result.survival, "result")
         cohorts = frame(result.cohorts("survival"), "result")
@@ -228,6 +232,7 @@ class MigrationDisplay(Display):
     def from_result(cls, result: Any, *, values: str = "shares") -> MigrationDisplay:
         """The heatmap of a :class:`~ciblage.Migration`; ``values`` is
         ``"shares"`` (of each row) or ``"counts"``."""
+        check_result(result, Migration, "a Migration (ciblage.migration)")
         values = as_choice(values, "values", ("shares", "counts"))
         counts = frame(result.counts, "result").copy()
         data = frame(result.shares if values == "shares" else result.counts, "result").copy()
@@ -308,7 +313,7 @@ class ChurnFlagsDisplay(Display):
             if column not in table.columns:
                 raise ColumnNotFoundError(f"flags: column {column!r} not found; expected a churn_flags table")
         known = table[table["churned"].notna()]
-        days = known["days_since_last"].to_numpy(dtype="float64")
+        days = numeric(known, "days_since_last", "flags")
         churned = known["churned"].to_numpy(dtype=bool)
         top = float(days.max()) if len(days) else 1.0
         edges = np.linspace(0.0, max(top, 1.0), bins + 1)

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ciblage._params import as_bool, as_choice, as_float, as_int, as_str
-from ciblage.exceptions import ColumnNotFoundError, InvalidParameterError
-from ciblage.plot._display import Display, frame, heatmap, require_pandas
+from ciblage.clv import _PurchaseModel
+from ciblage.exceptions import ColumnNotFoundError, InvalidInputError, InvalidParameterError
+from ciblage.plot._display import Display, check_result, frame, heatmap, numeric, require_pandas
 
 __all__ = [
     "FrequencyRecencyDisplay",
@@ -17,9 +20,14 @@ __all__ = [
 ]
 
 
+#: Most cells of a frequency-recency matrix (each is a model evaluation and
+#: an image pixel).
+MAX_CELLS = 1_000_000
+
+
 def _maximum(data: Any, column: str, given: int | None, name: str) -> int:
     if given is not None:
-        return as_int(given, name, 0, 10_000)
+        return as_int(given, name, 0, MAX_CELLS)
     if data is None:
         raise InvalidParameterError(
             f"invalid parameter {name}: give {name}, or data (the summary the model was fitted on) to take "
@@ -28,7 +36,10 @@ def _maximum(data: Any, column: str, given: int | None, name: str) -> int:
     table = frame(data, "data")
     if column not in table.columns:
         raise ColumnNotFoundError(f"data: column {column!r} not found")
-    return min(int(table[column].max()), 10_000)
+    values = numeric(table, column, "data")
+    if len(values) == 0 or not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise InvalidInputError(f"data: column {column!r} must hold finite numbers >= 0 (and at least one row)")
+    return int(values.max())
 
 
 class FrequencyRecencyDisplay(Display):
@@ -75,10 +86,16 @@ class FrequencyRecencyDisplay(Display):
         import numpy as np
 
         pd = require_pandas()
+        check_result(model, _PurchaseModel, "a fitted BgNbd or ParetoNbd (ciblage.clv)", "model")
         what = as_choice(what, "what", ("expected_purchases", "p_alive"))
         t = as_float(t, "t", 0.0)
         top_f = _maximum(data, "frequency", max_frequency, "max_frequency")
         top_r = _maximum(data, "T", max_recency, "max_recency")
+        if (top_f + 1) * (top_r + 1) > MAX_CELLS:
+            raise InvalidParameterError(
+                f"invalid parameter max_frequency: a grid of {top_f + 1:,} frequencies by {top_r + 1:,} recencies "
+                f"has more than {MAX_CELLS:,} cells; give smaller max_frequency and max_recency"
+            )
         f, r = np.meshgrid(np.arange(top_f + 1, dtype=np.float64), np.arange(top_r + 1, dtype=np.float64))
         f, r = f.ravel(), r.ravel()
         possible = (f > 0) | (r == 0)
@@ -156,8 +173,8 @@ class CalibrationHoldoutDisplay(Display):
         data = require_pandas().DataFrame(
             {
                 "frequency": t[frequency].astype(str).to_numpy(),
-                "actual": t[actual].to_numpy(dtype="float64"),
-                "expected": t[expected].to_numpy(dtype="float64"),
+                "actual": numeric(t, actual, "actual"),
+                "expected": numeric(t, expected, "expected"),
             }
         )
         return cls(data)
@@ -219,8 +236,8 @@ class TrackingDisplay(Display):
         data = require_pandas().DataFrame(
             {
                 "period": t[names["period"]].to_numpy(),
-                "actual": t[names["actual"]].to_numpy(dtype="float64"),
-                "expected": t[names["expected"]].to_numpy(dtype="float64"),
+                "actual": numeric(t, names["actual"], "actual"),
+                "expected": numeric(t, names["expected"], "expected"),
             }
         )
         return cls(data, cumulative, calibration_end)

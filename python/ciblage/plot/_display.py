@@ -10,9 +10,10 @@ imported only when a chart is drawn.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from ciblage.exceptions import InvalidParameterError
+from ciblage.exceptions import ColumnTypeError, InvalidParameterError
 
 __all__ = [
     "Display",
@@ -23,6 +24,8 @@ __all__ = [
     "frame",
     "heatmap",
     "colormap",
+    "check_result",
+    "numeric",
     "percent_axis",
 ]
 
@@ -68,6 +71,22 @@ def frame(table: Any, argument: str) -> Any:
     raise InvalidParameterError(
         f"invalid parameter {argument}: expected a pandas, polars or pyarrow table, got {type(table).__name__}"
     )
+
+
+def check_result(result: Any, kind: type | tuple[type, ...], what: str, argument: str = "result") -> None:
+    """Refuses a ``result`` that is not a ``kind`` (``what`` says which
+    result is expected and where it comes from)."""
+    if not isinstance(result, kind):
+        raise InvalidParameterError(f"invalid parameter {argument}: expected {what}, got {type(result).__name__}")
+
+
+def numeric(table: Any, column: str, argument: str) -> Any:
+    """The column ``column`` of a pandas DataFrame as float64 values, or a
+    ColumnTypeError naming ``argument`` and the column."""
+    try:
+        return table[column].to_numpy(dtype="float64")
+    except (TypeError, ValueError) as e:
+        raise ColumnTypeError(f"{argument}: column {column!r} is not numeric ({e})") from None
 
 
 def new_axes(ax: Any = None, figsize: tuple[float, float] | None = None) -> Any:
@@ -181,7 +200,17 @@ class Display:
         figsize = kwargs.pop("figsize", None)
         labels = {k: kwargs.pop(k) for k in ("title", "xlabel", "ylabel") if k in kwargs}
         ax = new_axes(ax, figsize)
-        self._draw(ax, **kwargs)
+        try:
+            self._draw(ax, **kwargs)
+        except (AttributeError, TypeError) as e:
+            # matplotlib's word for a keyword no artist takes, said as ours.
+            match = re.search(r"unexpected keyword argument '(\w+)'", str(e))
+            if match is None:
+                raise
+            raise InvalidParameterError(
+                f"invalid parameter {match.group(1)}: {type(self).__name__}.plot passes it to matplotlib, "
+                f"which does not take it ({e})"
+            ) from e
         if "title" in labels:
             ax.set_title(labels["title"])
         if "xlabel" in labels:

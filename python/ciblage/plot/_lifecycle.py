@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ciblage._params import as_choice
-from ciblage.plot._display import Display, colormap, frame
+from ciblage.lifecycle import LifecycleResult
+from ciblage.plot._display import Display, check_result, colormap, frame
 
 __all__ = ["LifecycleStagesDisplay", "LifecycleContactsDisplay"]
 
@@ -25,6 +26,7 @@ class LifecycleStagesDisplay(Display):
     @classmethod
     def from_result(cls, result: Any) -> LifecycleStagesDisplay:
         """The bars of a :class:`~ciblage.lifecycle.LifecycleResult`."""
+        check_result(result, LifecycleResult, "a LifecycleResult (ciblage.lifecycle.evaluate)")
         customers = frame(result.customers, "result")
         table = customers.groupby(["stage", "moment"], observed=True).size().unstack("moment", fill_value=0)
         table = table.loc[table.sum(axis=1).sort_values(ascending=False, kind="stable").index]
@@ -69,6 +71,7 @@ class LifecycleContactsDisplay(Display):
     def from_result(cls, result: Any, *, by: str = "rule") -> LifecycleContactsDisplay:
         """The bars of a :class:`~ciblage.lifecycle.LifecycleResult`'s
         ``decisions``; ``by`` is ``"rule"``, ``"action"`` or ``"channel"``."""
+        check_result(result, LifecycleResult, "a LifecycleResult (ciblage.lifecycle.evaluate)")
         by = as_choice(by, "by", ("rule", "action", "channel"))
         decisions = frame(result.decisions, "result")
         kept = decisions["kept"].astype(bool)
