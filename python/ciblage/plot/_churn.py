@@ -6,26 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from ciblage._churn import Migration, RetentionResult
 from ciblage._params import as_bool, as_choice, as_int
 from ciblage.exceptions import ColumnNotFoundError
-from ciblage.plot._display import Display, check_result, colormap, frame, heatmap, numeric, percent_axis, require_pandas
+from ciblage.plot._display import (
+    Display,
+    check_result,
+    colormap,
+    frame,
+    heatmap,
+    numeric,
+    percent_axis,
+    require_pandas,
+    ticks,
+)
 
 __all__ = ["RetentionDisplay", "CohortHeatmapDisplay", "SurvivalDisplay", "MigrationDisplay", "ChurnFlagsDisplay"]
 
-
-def _ticks(ax: Any, labels: list[str], axis: str = "x", most: int = 12, rotate: bool = False) -> None:
-    """One tick per label, thinned to at most ``most`` labels."""
-    step = max(1, -(-len(labels) // most))
-    positions = list(range(0, len(labels), step))
-    if axis == "x":
-        ax.set_xticks(positions, [labels[i] for i in positions])
-        if rotate:
-            ax.tick_params(axis="x", labelrotation=45)
-            for label in ax.get_xticklabels():
-                label.set_horizontalalignment("right")
-    else:
-        ax.set_yticks(positions, [labels[i] for i in positions])
+#: The attributes the charts read from the result.
+_RETENTION = ("periods", "survival", "cohorts")
 
 
 class RetentionDisplay(Display):
@@ -44,7 +42,7 @@ class RetentionDisplay(Display):
     @classmethod
     def from_result(cls, result: Any) -> RetentionDisplay:
         """The chart of a :class:`~ciblage.RetentionResult`'s ``periods``."""
-        check_result(result, RetentionResult, "a RetentionResult (ciblage.retention)")
+        check_result(result, _RETENTION, "a RetentionResult (ciblage.retention)")
         periods = frame(result.periods, "result")
         data = periods[["period", "retention", "attrition", "active", "complete"]].copy()
         data["period"] = data["period"].astype(str)
@@ -72,7 +70,7 @@ class RetentionDisplay(Display):
                     markeredgecolor=line.get_color(),
                     label=f"{column} (incomplete period)",
                 )
-        _ticks(ax, list(self.data["period"]), rotate=True)
+        ticks(ax, list(self.data["period"]), rotate=True)
         ax.set_ylim(0, 1)
         percent_axis(ax.yaxis)
         ax.set_xlabel("period")
@@ -107,7 +105,7 @@ class CohortHeatmapDisplay(Display):
         """The heatmap of ``result.cohorts(kind, shares=shares)`` for a
         :class:`~ciblage.RetentionResult`; ``kind`` is ``"classic"``,
         ``"rolling"`` or ``"revenue"`` (survival: :class:`SurvivalDisplay`)."""
-        check_result(result, RetentionResult, "a RetentionResult (ciblage.retention)")
+        check_result(result, _RETENTION, "a RetentionResult (ciblage.retention)")
         kind = as_choice(kind, "kind", ("classic", "rolling", "revenue"))
         shares = as_bool(shares, "shares")
         table = frame(result.cohorts(kind, shares=shares), "result")
@@ -147,8 +145,8 @@ class CohortHeatmapDisplay(Display):
             percent=self.shares,
             **kwargs,
         )
-        _ticks(ax, periods, "x", 12)
-        _ticks(ax, cohorts, "y", 30)
+        ticks(ax, periods, "x", 12)
+        ticks(ax, cohorts, "y", 30)
         ax.set_xlabel("periods since acquisition")
         ax.set_ylabel("acquisition cohort (size)")
         ax.set_title(f"Cohorts: {what} (hatched: not observed yet)")
@@ -170,7 +168,7 @@ class SurvivalDisplay(Display):
     @classmethod
     def from_result(cls, result: Any) -> SurvivalDisplay:
         """The curves of a :class:`~ciblage.RetentionResult`."""
-        check_result(result, RetentionResult, "a RetentionResult (ciblage.retention)")
+        check_result(result, _RETENTION, "a RetentionResult (ciblage.retention)")
         pd = require_pandas()
         pooled = frame(result.survival, "result")
         cohorts = frame(result.cohorts("survival"), "result")
@@ -232,7 +230,7 @@ class MigrationDisplay(Display):
     def from_result(cls, result: Any, *, values: str = "shares") -> MigrationDisplay:
         """The heatmap of a :class:`~ciblage.Migration`; ``values`` is
         ``"shares"`` (of each row) or ``"counts"``."""
-        check_result(result, Migration, "a Migration (ciblage.migration)")
+        check_result(result, ("counts", "shares", "labels"), "a Migration (ciblage.migration)")
         values = as_choice(values, "values", ("shares", "counts"))
         counts = frame(result.counts, "result").copy()
         data = frame(result.shares if values == "shares" else result.counts, "result").copy()

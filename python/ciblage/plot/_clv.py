@@ -9,9 +9,8 @@ from typing import Any
 import numpy as np
 
 from ciblage._params import as_bool, as_choice, as_float, as_int, as_str
-from ciblage.clv import _PurchaseModel
 from ciblage.exceptions import ColumnNotFoundError, InvalidInputError, InvalidParameterError
-from ciblage.plot._display import Display, check_result, frame, heatmap, numeric, require_pandas
+from ciblage.plot._display import Display, check_result, frame, heatmap, numeric, require_pandas, ticks
 
 __all__ = [
     "FrequencyRecencyDisplay",
@@ -86,7 +85,7 @@ class FrequencyRecencyDisplay(Display):
         import numpy as np
 
         pd = require_pandas()
-        check_result(model, _PurchaseModel, "a fitted BgNbd or ParetoNbd (ciblage.clv)", "model")
+        check_result(model, ("p_alive", "expected_purchases"), "a fitted BgNbd or ParetoNbd (ciblage.clv)", "model")
         what = as_choice(what, "what", ("expected_purchases", "p_alive"))
         t = as_float(t, "t", 0.0)
         top_f = _maximum(data, "frequency", max_frequency, "max_frequency")
@@ -126,17 +125,11 @@ class FrequencyRecencyDisplay(Display):
             label = f"expected purchases in the next {self.t:g} periods"
             title = f"Expected purchases (next t = {self.t:g})"
         heatmap(ax, z, frequencies, recencies, colorbar=label, percent=self.what == "p_alive", **kwargs)
-        _thin(ax.xaxis, frequencies)
-        _thin(ax.yaxis, recencies)
+        ticks(ax, [str(f) for f in frequencies], "x")
+        ticks(ax, [str(r) for r in recencies], "y")
         ax.set_xlabel("frequency (repeat purchases)")
         ax.set_ylabel("recency (period of the last purchase)")
         ax.set_title(f"{title} by frequency and recency, T = {self.T:g}")
-
-
-def _thin(axis: Any, labels: list[Any], most: int = 12) -> None:
-    step = max(1, -(-len(labels) // most))
-    positions = list(range(0, len(labels), step))
-    axis.set_ticks(positions, [str(labels[i]) for i in positions])
 
 
 def _columns(table: Any, names: dict[str, str]) -> Any:

@@ -26,6 +26,7 @@ __all__ = [
     "colormap",
     "check_result",
     "numeric",
+    "ticks",
     "percent_axis",
 ]
 
@@ -73,10 +74,12 @@ def frame(table: Any, argument: str) -> Any:
     )
 
 
-def check_result(result: Any, kind: type | tuple[type, ...], what: str, argument: str = "result") -> None:
-    """Refuses a ``result`` that is not a ``kind`` (``what`` says which
-    result is expected and where it comes from)."""
-    if not isinstance(result, kind):
+def check_result(result: Any, needs: tuple[str, ...], what: str, argument: str = "result") -> None:
+    """Refuses a ``result`` without the attributes ``needs`` (``what`` says
+    which result is expected and where it comes from). The charts read
+    results by their attributes: they import no result class, so the result
+    modules can import the charts for their ``plot`` shortcut."""
+    if isinstance(result, type) or not all(hasattr(result, name) for name in needs):
         raise InvalidParameterError(f"invalid parameter {argument}: expected {what}, got {type(result).__name__}")
 
 
@@ -175,6 +178,20 @@ def heatmap(
         if percent:
             percent_axis(bar.ax.yaxis)
     return image
+
+
+def ticks(ax: Any, labels: list[str], axis: str = "x", most: int = 12, rotate: bool = False) -> None:
+    """One tick per label, thinned to at most ``most`` labels."""
+    step = max(1, -(-len(labels) // most))
+    positions = list(range(0, len(labels), step))
+    if axis == "x":
+        ax.set_xticks(positions, [labels[i] for i in positions])
+        if rotate:
+            ax.tick_params(axis="x", labelrotation=45)
+            for label in ax.get_xticklabels():
+                label.set_horizontalalignment("right")
+    else:
+        ax.set_yticks(positions, [labels[i] for i in positions])
 
 
 class Display:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from ciblage._params import as_choice
-from ciblage.lifecycle import LifecycleResult
 from ciblage.plot._display import Display, check_result, colormap, frame
 
 __all__ = ["LifecycleStagesDisplay", "LifecycleContactsDisplay"]
+
+#: The attributes the charts read from the result.
+_LIFECYCLE = ("customers", "decisions")
 
 
 class LifecycleStagesDisplay(Display):
@@ -26,7 +28,7 @@ class LifecycleStagesDisplay(Display):
     @classmethod
     def from_result(cls, result: Any) -> LifecycleStagesDisplay:
         """The bars of a :class:`~ciblage.lifecycle.LifecycleResult`."""
-        check_result(result, LifecycleResult, "a LifecycleResult (ciblage.lifecycle.evaluate)")
+        check_result(result, _LIFECYCLE, "a LifecycleResult (ciblage.lifecycle.evaluate)")
         customers = frame(result.customers, "result")
         table = customers.groupby(["stage", "moment"], observed=True).size().unstack("moment", fill_value=0)
         table = table.loc[table.sum(axis=1).sort_values(ascending=False, kind="stable").index]
@@ -71,7 +73,7 @@ class LifecycleContactsDisplay(Display):
     def from_result(cls, result: Any, *, by: str = "rule") -> LifecycleContactsDisplay:
         """The bars of a :class:`~ciblage.lifecycle.LifecycleResult`'s
         ``decisions``; ``by`` is ``"rule"``, ``"action"`` or ``"channel"``."""
-        check_result(result, LifecycleResult, "a LifecycleResult (ciblage.lifecycle.evaluate)")
+        check_result(result, _LIFECYCLE, "a LifecycleResult (ciblage.lifecycle.evaluate)")
         by = as_choice(by, "by", ("rule", "action", "channel"))
         decisions = frame(result.decisions, "result")
         kept = decisions["kept"].astype(bool)

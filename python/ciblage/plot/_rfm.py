@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from ciblage._params import as_choice
-from ciblage._rfm import RfmResult
 from ciblage.exceptions import InvalidParameterError
 from ciblage.plot._display import Display, check_result, frame, heatmap, percent_axis, require_pandas
 
 __all__ = ["RfmHeatmapDisplay", "RfmSegmentsDisplay", "RfmScoresDisplay"]
+
+#: The attributes the charts read from the result.
+_RFM = ("customers", "segments", "criteria")
 
 
 class RfmHeatmapDisplay(Display):
@@ -35,7 +37,7 @@ class RfmHeatmapDisplay(Display):
         """The heatmap of an :class:`~ciblage.RfmResult` (``value``: any
         numeric column of ``result.customers``, e.g. ``"monetary"``,
         ``"average_amount"``, ``"recency_days"``)."""
-        check_result(result, RfmResult, "an RfmResult (ciblage.rfm_analysis)")
+        check_result(result, _RFM, "an RfmResult (ciblage.rfm_analysis)")
         customers = frame(result.customers, "result")
         if value not in customers.columns or value in ("r_score", "f_score"):
             raise InvalidParameterError(
@@ -105,7 +107,7 @@ class RfmSegmentsDisplay(Display):
     def from_result(cls, result: Any, *, empty: bool = False) -> RfmSegmentsDisplay:
         """The bars of an :class:`~ciblage.RfmResult`'s ``segments`` table;
         ``empty=True`` keeps the segments of no customer."""
-        check_result(result, RfmResult, "an RfmResult (ciblage.rfm_analysis)")
+        check_result(result, _RFM, "an RfmResult (ciblage.rfm_analysis)")
         segments = frame(result.segments, "result")
         columns = ["segment", "customers", "customer_share", "revenue", "revenue_share"]
         data = segments[columns]
@@ -144,7 +146,7 @@ class RfmScoresDisplay(Display):
     @classmethod
     def from_result(cls, result: Any) -> RfmScoresDisplay:
         """The histograms of an :class:`~ciblage.RfmResult`'s scores."""
-        check_result(result, RfmResult, "an RfmResult (ciblage.rfm_analysis)")
+        check_result(result, _RFM, "an RfmResult (ciblage.rfm_analysis)")
         pd = require_pandas()
         customers = frame(result.customers, "result")
         top = max(_bins(result), *(int(customers[f"{c}_score"].max()) for c in "rfm"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from ciblage._params import as_choice
-from ciblage._value import Concentration, ValueTiers
 from ciblage.plot._display import Display, check_result, colormap, frame, percent_axis, require_pandas
 
 __all__ = ["ParetoDisplay", "LorenzDisplay"]
@@ -34,7 +33,7 @@ class ParetoDisplay(Display):
     @classmethod
     def from_result(cls, result: Any) -> ParetoDisplay:
         """The chart of a :class:`~ciblage.ValueTiers`."""
-        check_result(result, ValueTiers, "a ValueTiers (ciblage.value_tiers)")
+        check_result(result, ("customers", "summary", "names"), "a ValueTiers (ciblage.value_tiers)")
         customers = frame(result.customers, "result")
         value = [c for c in customers.columns if c not in ("rank", "tier")][-1]
         ordered = customers.sort_values("rank", kind="stable")
@@ -99,7 +98,7 @@ class LorenzDisplay(Display):
     def from_result(cls, result: Any, *, points: int = 101) -> LorenzDisplay:
         """The curve of a :class:`~ciblage.Concentration` at ``points``
         evenly spaced shares of customers."""
-        check_result(result, Concentration, "a Concentration (ciblage.concentration)")
+        check_result(result, ("lorenz", "gini"), "a Concentration (ciblage.concentration)")
         return cls(frame(result.lorenz(points), "result"), result.gini)
 
     def _draw(self, ax: Any, **kwargs: Any) -> None:
