@@ -95,8 +95,8 @@ class FrequencyRecencyDisplay(Display):
                 f"invalid parameter max_frequency: a grid of {top_f + 1:,} frequencies by {top_r + 1:,} recencies "
                 f"has more than {MAX_CELLS:,} cells; give smaller max_frequency and max_recency"
             )
-        f, r = np.meshgrid(np.arange(top_f + 1, dtype=np.float64), np.arange(top_r + 1, dtype=np.float64))
-        f, r = f.ravel(), r.ravel()
+        fs, rs = np.meshgrid(np.arange(top_f + 1, dtype=np.float64), np.arange(top_r + 1, dtype=np.float64))
+        f, r = fs.ravel(), rs.ravel()
         possible = (f > 0) | (r == 0)
         grid = pd.DataFrame({"frequency": f[possible], "recency": r[possible], "T": float(top_r)})
         values = np.full(len(f), np.nan)

@@ -161,12 +161,13 @@ def heatmap(
     ax.set_yticks(range(rows), [str(y) for y in ylabels])
     if annotations is not None:
         norm, colours = image.norm, image.cmap
+        masked = np.ma.getmaskarray(z)
         for i in range(rows):
             for j in range(cols):
                 text = annotations[i][j]
                 if not text:
                     continue
-                if z.mask is not np.ma.nomask and z.mask[i, j]:
+                if masked[i, j]:
                     colour = "black"
                 else:
                     r, g, b, _ = colours(norm(z[i, j]))

@@ -171,7 +171,7 @@ class RfmScoresDisplay(Display):
         ax.legend()
 
 
-KINDS = {"heatmap": RfmHeatmapDisplay, "segments": RfmSegmentsDisplay, "scores": RfmScoresDisplay}
+KINDS: dict[str, Any] = {"heatmap": RfmHeatmapDisplay, "segments": RfmSegmentsDisplay, "scores": RfmScoresDisplay}
 
 
 def plot_result(result: Any, kind: str, ax: Any, kwargs: dict[str, Any]) -> Display:
