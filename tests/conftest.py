@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 # Charts draw headless: the backend is chosen before pyplot is imported.
-os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ["MPLBACKEND"] = "Agg"
 
 import pandas as pd
 import pytest
