@@ -183,3 +183,11 @@ def test_shortcut_kinds(result, migrated) -> None:
     for bad, obj in (("pie", result), ("survival", migrated)):
         with pytest.raises(ciblage.InvalidParameterError, match="kind"):
             obj.plot(bad)
+
+
+def test_hundreds_of_daily_cohorts_draw_without_warning(tx) -> None:
+    # Hundreds of daily cohorts: no legend placement search, no slow per-cohort filtering.
+    daily = ciblage.retention(tx, period="day")
+    for kind in ("survival", "classic"):
+        d = drawn(daily.plot(kind))
+        assert d.data["cohort"].nunique() >= 200

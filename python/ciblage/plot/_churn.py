@@ -76,7 +76,7 @@ class RetentionDisplay(Display):
         ax.set_xlabel("period")
         ax.set_ylabel("share of the previous period's active customers")
         ax.set_title("Retention and attrition by period")
-        ax.legend()
+        ax.legend(loc="upper right")
 
 
 class CohortHeatmapDisplay(Display):
@@ -168,26 +168,34 @@ class SurvivalDisplay(Display):
     @classmethod
     def from_result(cls, result: Any) -> SurvivalDisplay:
         """The curves of a :class:`~ciblage.RetentionResult`."""
+        import numpy as np
+
         check_result(result, _RETENTION, "a RetentionResult (ciblage.retention)")
         pd = require_pandas()
         pooled = frame(result.survival, "result")
         cohorts = frame(result.cohorts("survival"), "result")
         periods = [c for c in cohorts.columns if c not in ("cohort", "size")]
-        rows: list[tuple[str, int, float]] = [("all", 0, 1.0)]
-        rows += [("all", int(p), float(s)) for p, s in zip(pooled["periods"], pooled["survival"], strict=True)]
-        for _, row in cohorts.iterrows():
-            name = str(row["cohort"])
-            rows.append((name, 0, 1.0))
-            rows += [(name, int(p), float(row[p])) for p in periods]
-        data = pd.DataFrame(rows, columns=["cohort", "periods", "survival"])
+        # Every curve starts at 1 in period 0: the pooled curve first, then
+        # the cohorts in order, each by period.
+        pooled_periods = np.concatenate([[0], pooled["periods"].to_numpy(dtype="int64")])
+        steps = np.array([0] + [int(p) for p in periods], dtype="int64")
+        matrix = np.hstack([np.ones((len(cohorts), 1)), cohorts[periods].to_numpy(dtype="float64")])
+        data = pd.DataFrame(
+            {
+                "cohort": ["all"] * len(pooled_periods)
+                + list(np.repeat([str(c) for c in cohorts["cohort"]], len(steps))),
+                "periods": np.concatenate([pooled_periods, np.tile(steps, len(cohorts))]),
+                "survival": np.concatenate([[1.0], pooled["survival"].to_numpy(dtype="float64"), matrix.ravel()]),
+            }
+        )
         return cls(data)
 
     def _draw(self, ax: Any, **kwargs: Any) -> None:
-        names = [c for c in dict.fromkeys(self.data["cohort"]) if c != "all"]
+        curves = {name: part for name, part in self.data.groupby("cohort", sort=False) if name != "all"}
+        names = list(curves)
         colours = colormap(kwargs.pop("cmap", "viridis"))
         legend_cohorts = len(names) <= 12
-        for k, name in enumerate(names):
-            part = self.data[self.data["cohort"] == name]
+        for k, (name, part) in enumerate(curves.items()):
             ax.step(
                 part["periods"],
                 part["survival"],
@@ -206,7 +214,7 @@ class SurvivalDisplay(Display):
         ax.set_xlabel("periods since acquisition")
         ax.set_ylabel("share not churned (Kaplan–Meier)")
         ax.set_title(f"Survival by cohort ({len(names)} cohorts)")
-        ax.legend(fontsize="small", ncol=2 if len(names) > 6 else 1)
+        ax.legend(loc="upper right", fontsize="small", ncol=2 if len(names) > 6 else 1)
 
 
 class MigrationDisplay(Display):
@@ -341,7 +349,7 @@ class ChurnFlagsDisplay(Display):
         ax.set_xlabel("days since the last purchase")
         ax.set_ylabel("customers")
         ax.set_title("Churn flags by days since the last purchase")
-        ax.legend()
+        ax.legend(loc="upper right")
 
 
 def plot_retention(result: Any, kind: str, ax: Any, kwargs: dict[str, Any]) -> Display:

@@ -183,7 +183,7 @@ class CalibrationHoldoutDisplay(Display):
         ax.set_xlabel("purchases in the calibration period")
         ax.set_ylabel("mean purchases in the holdout period")
         ax.set_title("Actual against predicted purchases in the holdout period")
-        ax.legend()
+        ax.legend(loc="upper left")
 
 
 class TrackingDisplay(Display):
@@ -244,7 +244,7 @@ class TrackingDisplay(Display):
         ax.set_xlabel("period")
         ax.set_ylabel(what)
         ax.set_title(f"Tracking: {what}, actual and predicted")
-        ax.legend()
+        ax.legend(loc="upper left")
 
 
 def plot_model(model: Any, kind: str, data: Any, ax: Any, kwargs: dict[str, Any]) -> Display:

@@ -168,7 +168,7 @@ class RfmScoresDisplay(Display):
         ax.set_xlabel("score")
         ax.set_ylabel("customers")
         ax.set_title("Customers per score")
-        ax.legend()
+        ax.legend(loc="upper right")
 
 
 KINDS: dict[str, Any] = {"heatmap": RfmHeatmapDisplay, "segments": RfmSegmentsDisplay, "scores": RfmScoresDisplay}
