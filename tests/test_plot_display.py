@@ -75,6 +75,9 @@ def test_bad_axes_and_tables(results) -> None:
     rfm = results[0][0]
     with pytest.raises(ciblage.InvalidParameterError, match="ax"):
         rfm.plot(ax="left")
+    _, ax = plt.subplots()
+    with pytest.raises(ciblage.InvalidParameterError, match="figsize"):
+        rfm.plot(ax=ax, figsize=(3, 3))
     from ciblage.plot import ParetoDisplay
 
     class Fake:

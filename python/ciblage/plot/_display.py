@@ -216,6 +216,11 @@ class Display:
         ``xlabel``, ``ylabel``, which replace the chart's own.
         """
         figsize = kwargs.pop("figsize", None)
+        if figsize is not None and ax is not None:
+            raise InvalidParameterError(
+                "invalid parameter figsize: it sizes the new figure drawn when ax is None; with ax given it "
+                "would be ignored (size the axes' figure instead)"
+            )
         labels = {k: kwargs.pop(k) for k in ("title", "xlabel", "ylabel") if k in kwargs}
         ax = new_axes(ax, figsize)
         try:
