@@ -7,5 +7,15 @@ and drawn with ``.plot(ax=None, **kwargs)``; the numbers drawn are in its
 """
 
 from ciblage.plot._display import Display, MissingExtraError
+from ciblage.plot._gains import CumulativeResponseDisplay, GainsDisplay, LiftDisplay, gains_table
+from ciblage.plot._trees import TreeDisplay
 
-__all__ = ["Display", "MissingExtraError"]
+__all__ = [
+    "CumulativeResponseDisplay",
+    "Display",
+    "GainsDisplay",
+    "LiftDisplay",
+    "MissingExtraError",
+    "TreeDisplay",
+    "gains_table",
+]

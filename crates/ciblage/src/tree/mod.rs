@@ -20,14 +20,15 @@ mod sql;
 mod task;
 
 pub use codes::small_int_codes;
-pub use drawing::{DrawEdge, DrawNode, Drawing, EdgeLabel};
+pub use drawing::{p_value_text, DrawEdge, DrawNode, Drawing, EdgeLabel, SMALLEST_SHOWN_P};
 pub use gains::{leaf_table, LeafOrder, LeafRow, LeafSource, Outcome};
 pub use inputs::{
     check_class_codes, check_finite_target, check_sample_weight, check_target_sums,
     check_training_shape,
 };
 pub use rules::{
-    indented_text, join_text, rule_path, text_rules, Category, Condition, Missing, RuleTree, Test,
+    indented_text, join_text, merge_conditions, rule_path, text_rules, Category, Condition,
+    Missing, RuleTree, Test,
 };
 pub use sql::{sql_rules, sql_where};
 pub use task::{AnyTask, Classification, Regression, TreeTask};
