@@ -4,6 +4,7 @@ shared by the SVG of notebooks and the matplotlib chart, and the SVG."""
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -24,6 +25,16 @@ MIN_CHARS, MAX_CHARS, MAX_LINES = 16, 40, 6
 # regression scale (low to high).
 CLASS_FILLS = ("#dbe9f6", "#fde2c8", "#d6f0d6", "#f7d4d4", "#e6dcf2", "#f2e6d0", "#f9dcee", "#e0e0e0")
 SPLIT_FILL = "#f4f5f9"
+
+
+_LONG_NUMBER = re.compile(r"-?\d+\.\d{5,}(?:e[-+]?\d+)?")
+
+
+def short_numbers(text: str) -> str:
+    """``text`` with numbers of more than four decimals shown to six
+    significant digits (bin bounds of continuous predictors are printed in
+    full in rules; a drawing only needs to tell them apart)."""
+    return _LONG_NUMBER.sub(lambda m: f"{float(m.group()):.6g}", text)
 
 
 def drawing_nodes(rows: list[Any], classes: Any, values: Any, family: str) -> list[dict[str, Any]]:
@@ -53,7 +64,7 @@ def drawing_nodes(rows: list[Any], classes: Any, values: Any, family: str) -> li
                 "n": float(size),
                 "counts": list(counts),
                 "lines": list(lines),
-                "edge": "" if edge is None else str(edge),
+                "edge": "" if edge is None else short_numbers(str(edge)),
                 "prediction": prediction.item() if hasattr(prediction, "item") else prediction,
                 "klass": klass,
             }

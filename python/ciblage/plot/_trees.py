@@ -106,10 +106,12 @@ class TreeDisplay(Display):
                 (x1, y1), (x2, y2) = where[p], where[n["id"]]
                 ax.plot([x1, x2], [y1, y2], color="#889", linewidth=0.8, zorder=1)
                 if n["edge"]:
-                    edge = n["edge"] if len(n["edge"]) <= 30 else n["edge"][:29] + "…"
+                    edge = n["edge"] if len(n["edge"]) <= 24 else n["edge"][:23] + "…"
+                    # Nearer the child than the parent: siblings' labels
+                    # stand a column apart.
                     ax.text(
-                        (x1 + x2) / 2,
-                        (y1 + y2) / 2,
+                        x1 + 0.7 * (x2 - x1),
+                        y1 + 0.7 * (y2 - y1),
                         edge,
                         fontsize=fontsize * 0.85,
                         color="#335",
