@@ -54,8 +54,14 @@ def _check_boxes_inside(svg: str) -> int:
     root = _svg_root(svg)
     x0, y0, w, h = (float(v) for v in root.attrib["viewBox"].split())
     assert (x0, y0) == (0.0, 0.0) and w > 0 and h > 0
-    assert root.attrib["width"] == "100%"
-    assert f"max-width:{w:.0f}px" in root.attrib["style"]
+    if root.attrib["width"] == "100%":
+        # In HTML: as wide as the page up to its natural width, the height
+        # following (the container scrolls below 60 % of it).
+        style = root.attrib["style"]
+        assert f"max-width:{w:.0f}px" in style and f"min-width:{0.6 * w:.0f}px" in style and "height:auto" in style
+    else:
+        # Standalone: its natural size, which every SVG reader honours.
+        assert (float(root.attrib["width"]), float(root.attrib["height"])) == (w, h)
     rects = root.findall(f"{NS}rect")
     for r in rects:
         x, y = float(r.attrib["x"]), float(r.attrib["y"])
@@ -81,14 +87,16 @@ def test_svg_has_a_viewbox_holding_every_node(kind: str) -> None:
     else:
         m = ciblage.ChaidRegressor(max_depth=4, min_parent=40, min_child=20).fit(X, X["spend"] + 50 * y)
     n_nodes = len(m.drawing_nodes())
-    assert _check_boxes_inside(m.to_svg()) == n_nodes
+    svg = m.to_svg()
+    assert _check_boxes_inside(svg) == n_nodes
+    assert _svg_root(svg).attrib["width"] != "100%"
     # The notebook's HTML: the SVG, collapsed below the default depth, in a
     # horizontally scrolling container.
     html = ET.fromstring(m._repr_html_())
     assert html.tag == "div" and "overflow-x:auto" in html.attrib["style"]
-    svg = html.find(f"{NS}svg")
-    assert svg is not None
-    shown = _check_boxes_inside(ET.tostring(svg, encoding="unicode"))
+    fluid = html.find(f"{NS}svg")
+    assert fluid is not None and fluid.attrib["width"] == "100%"
+    shown = _check_boxes_inside(ET.tostring(fluid, encoding="unicode"))
     depth = m.get_depth()
     if depth > 4:
         assert shown < n_nodes
@@ -131,7 +139,10 @@ def test_draw_returns_an_object_the_notebook_shows() -> None:
     m = ciblage.ChaidClassifier(min_parent=50, min_child=20).fit(X, y)
     d = m.draw(max_depth=1)
     assert d.svg == m.to_svg(max_depth=1)
-    assert d._repr_html_().startswith('<div style="overflow-x:auto') and d.svg in d._repr_html_()
+    html = d._repr_html_()
+    assert html.startswith('<div style="overflow-x:auto') and 'width="100%"' in html
+    # The same boxes and texts, only the size differs.
+    assert re.findall(r"<(?:rect|text) [^>]*>[^<]*", html) == re.findall(r"<(?:rect|text) [^>]*>[^<]*", d.svg)
     assert ciblage.CartClassifier()._repr_html_().startswith("<pre>")
 
 

@@ -228,8 +228,9 @@ class _CartBase(TreeEstimator):
         """The tree as a self-contained SVG (no graphviz): boxes with the
         split, samples and class or value, leaves coloured by prediction;
         nodes deeper than ``max_depth`` collapsed into their ancestor (None:
-        the whole tree). It has a ``viewBox`` and scales to its container up
-        to its natural width, scrolling when the tree is wider."""
+        the whole tree). It has a ``viewBox`` and its natural size in pixels;
+        the notebook's drawing (:meth:`draw`, ``_repr_html_``) scales to its
+        container up to that width, scrolling when the tree is wider."""
         from ._draw import tree_svg
 
         return tree_svg(self.drawing_nodes(feature_names), max_depth)
@@ -239,18 +240,18 @@ class _CartBase(TreeEstimator):
         """The SVG drawing (:meth:`to_svg`) as an object a notebook shows."""
         from ._draw import SvgDrawing
 
-        return SvgDrawing(self.to_svg(max_depth, feature_names))
+        return SvgDrawing(self.drawing_nodes(feature_names), max_depth)
 
     def _repr_html_(self) -> str:
         """The fitted tree as an SVG drawing, collapsed below depth
         ``ciblage._draw.DEFAULT_HTML_DEPTH`` (Jupyter shows it)."""
         from html import escape
 
-        from ._draw import DEFAULT_HTML_DEPTH, scrolling
+        from ._draw import DEFAULT_HTML_DEPTH, SvgDrawing
 
         if not hasattr(self, "tree_"):
             return f"<pre>{escape(repr(self))}</pre>"
-        return scrolling(self.to_svg(DEFAULT_HTML_DEPTH))
+        return SvgDrawing(self.drawing_nodes(), DEFAULT_HTML_DEPTH)._repr_html_()
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

@@ -149,12 +149,15 @@ def box_lines(node: dict[str, Any]) -> list[str]:
     return lines
 
 
-def tree_svg(nodes: list[dict[str, Any]], max_depth: Any = None) -> str:
+def tree_svg(nodes: list[dict[str, Any]], max_depth: Any = None, fluid: bool = False) -> str:
     """A self-contained SVG of the tree (see :func:`layout` for
-    ``max_depth``), scaled to the width of its container up to its natural
-    size, in a container that scrolls horizontally rather than crop a wide
-    tree (see :func:`scrolling`). Collapsed nodes have a dashed border; leaves are coloured by their
-    predicted class (or value)."""
+    ``max_depth``) with a ``viewBox``. Standalone (``fluid=False``) it has
+    its natural size in pixels (``width``/``height``), which every SVG
+    reader honours. ``fluid=True`` is for HTML: ``width="100%"`` with its
+    natural width as ``max-width`` (and 60 % of it as ``min-width``, below
+    which a :func:`scrolling` container scrolls rather than shrink the
+    text), height following the width. Collapsed nodes have a dashed
+    border; leaves are coloured by their predicted class (or value)."""
     drawn = layout(nodes, max_depth)
     texts = {n["id"]: box_lines(n) for n in drawn}
     longest = max((len(t) for ls in texts.values() for t in ls), default=MIN_CHARS)
@@ -170,13 +173,14 @@ def tree_svg(nodes: list[dict[str, Any]], max_depth: Any = None) -> str:
     top = {n["id"]: GAP_X + n["y"] * (box_h + GAP_Y) for n in drawn}
     values = [n["prediction"] for n in drawn if n["klass"] is None and n["leaf"]]
     lo, hi = (min(values), max(values)) if values else (0.0, 0.0)
-    # Readable text wins over fitting the container: below 60 % of its
-    # natural size the drawing scrolls.
-    style = f"width:100%;max-width:{width:.0f}px;min-width:{min(width, 0.6 * width):.0f}px;height:auto"
+    if fluid:
+        style = f"width:100%;max-width:{width:.0f}px;min-width:{0.6 * width:.0f}px;height:auto"
+        size = f'width="100%" style="{style}"'
+    else:
+        size = f'width="{width:.0f}" height="{height:.0f}"'
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'width="100%" preserveAspectRatio="xMinYMin meet" style="{style}" '
-        'font-family="Helvetica, Arial, sans-serif" font-size="11">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" {size} '
+        'preserveAspectRatio="xMinYMin meet" font-family="Helvetica, Arial, sans-serif" font-size="11">',
     ]
     for n in drawn:
         p = n["parent"]
@@ -209,14 +213,16 @@ def scrolling(svg: str) -> str:
 
 
 class SvgDrawing:
-    """An SVG drawing that a notebook shows (``_repr_html_``) and that
-    ``svg`` holds as text (write it to a ``.svg`` file)."""
+    """An SVG drawing that a notebook shows (``_repr_html_``: the fluid SVG
+    in a scrolling container) and that ``svg`` holds as a standalone
+    document (write it to a ``.svg`` file)."""
 
-    def __init__(self, svg: str) -> None:
-        self.svg = svg
+    def __init__(self, nodes: list[dict[str, Any]], max_depth: Any = None) -> None:
+        self.svg = tree_svg(nodes, max_depth)
+        self._html = scrolling(tree_svg(nodes, max_depth, fluid=True))
 
     def _repr_html_(self) -> str:
-        return scrolling(self.svg)
+        return self._html
 
     def __repr__(self) -> str:
         return f"SvgDrawing({len(self.svg)} characters of SVG)"
