@@ -14,6 +14,7 @@ mod gains;
 mod inputs;
 #[cfg(test)]
 mod load_tests;
+mod merge;
 mod model_file;
 mod rules;
 mod sql;
@@ -26,9 +27,9 @@ pub use inputs::{
     check_class_codes, check_finite_target, check_sample_weight, check_target_sums,
     check_training_shape,
 };
+pub use merge::merge_conditions;
 pub use rules::{
-    indented_text, join_text, merge_conditions, rule_path, text_rules, Category, Condition,
-    Missing, RuleTree, Test,
+    indented_text, join_text, rule_path, text_rules, Category, Condition, Missing, RuleTree, Test,
 };
 pub use sql::{sql_rules, sql_where};
 pub use task::{AnyTask, Classification, Regression, TreeTask};
