@@ -268,3 +268,26 @@ def test_gains_charts_refuse_bad_input() -> None:
         GainsDisplay.from_estimator(_models()[2], X, y)
     with pytest.raises(InvalidInputError, match="y"):
         GainsDisplay.from_estimator(m, X, y[:10])
+
+
+def test_unknown_style_keywords_name_themselves() -> None:
+    m = _models()[0]
+    with pytest.raises(InvalidParameterError, match="no_such_style"):
+        m.plot(kind="gains", target=1, no_such_style=3)
+    with pytest.raises(InvalidParameterError, match="no_such_style"):
+        TreeDisplay.from_estimator(m, max_depth=1).plot(no_such_style=3)
+    d = GainsDisplay.from_result(m.gains(1)).plot(color="red", marker="s")
+    assert d.ax_.get_lines()[-1].get_color() == "red"
+
+
+def test_a_tree_that_is_only_its_root_draws() -> None:
+    X, _ = _data(200)
+    m = ciblage.CartClassifier().fit(X, np.zeros(200, dtype=int))
+    assert m.get_n_leaves() == 1
+    d = m.plot()
+    assert len(d.data) == 1 and d.data["x"].tolist() == [0.0]
+    assert m.to_svg().count("<rect") == 1
+    g = m.plot(kind="gains", target=0)
+    assert g.data["cumulative_gain"].tolist() == [1.0]
+    c = ciblage.ChaidClassifier().fit(X, np.arange(200) % 2)
+    assert c.get_n_leaves() == 1 and len(c.plot().data) == 1 and c.to_svg().count("<rect") == 1

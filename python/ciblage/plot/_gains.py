@@ -11,7 +11,7 @@ import numpy as np
 from ciblage.exceptions import InvalidInputError, InvalidParameterError
 from ciblage.plot._display import Display, as_table
 
-__all__ = ["CumulativeResponseDisplay", "GainsDisplay", "LiftDisplay", "gains_table"]
+__all__ = ["CumulativeResponseDisplay", "GainsDisplay", "LiftDisplay", "gains_table", "styled"]
 
 _COLUMNS = (
     "n",
@@ -86,6 +86,16 @@ def gains_table(y_true: Any, y_score: Any, pos_label: Any = None) -> Any:
     )
 
 
+def styled(draw: Any, *args: Any, **kwargs: Any) -> Any:
+    """``draw(*args, **kwargs)``, a matplotlib call given the caller's
+    keyword arguments: one it does not know is an InvalidParameterError
+    naming it (not matplotlib's AttributeError)."""
+    try:
+        return draw(*args, **kwargs)
+    except (AttributeError, TypeError) as e:
+        raise InvalidParameterError(f"invalid parameter {', '.join(sorted(kwargs))}: {e}") from None
+
+
 def _column(data: Any, name: str) -> np.ndarray:
     return np.asarray(data[name], dtype=np.float64)
 
@@ -156,7 +166,7 @@ class GainsDisplay(_GainsChart):
         ax.plot([0, 1], [0, 1], linestyle="--", color="#999", label="random")
         kwargs.setdefault("marker", "o")
         kwargs.setdefault("label", "model")
-        ax.plot(self._x(), y, **kwargs)
+        styled(ax.plot, self._x(), y, **kwargs)
         ax.set_ylim(0, 1.02)
         self._finish(ax, "share of responses (cumulative gain)")
         ax.legend(loc="lower right")
@@ -173,7 +183,7 @@ class LiftDisplay(_GainsChart):
         ax.axhline(1.0, linestyle="--", color="#999", label="random")
         kwargs.setdefault("marker", "o")
         kwargs.setdefault("label", "model")
-        ax.plot(x, y, **kwargs)
+        styled(ax.plot, x, y, **kwargs)
         ax.set_ylim(0, max(1.1, float(np.nanmax(y)) * 1.05) if len(y) else 1.1)
         self._finish(ax, "cumulative lift")
         ax.legend(loc="upper right")
@@ -199,7 +209,7 @@ class CumulativeResponseDisplay(_GainsChart):
         ax.axhline(overall, linestyle="--", color="#999", label="overall rate")
         kwargs.setdefault("marker", "o")
         kwargs.setdefault("label", "model")
-        ax.plot(x, y, **kwargs)
+        styled(ax.plot, x, y, **kwargs)
         ax.set_ylim(0, 1.02 if overall <= 1 else float(np.nanmax(y)) * 1.05)
         self._finish(ax, "response rate (cumulative)")
         ax.legend(loc="upper right")

@@ -9,6 +9,7 @@ from ciblage._draw import box_lines, layout
 from ciblage._params import as_choice
 from ciblage.exceptions import InvalidParameterError
 from ciblage.plot._display import Display, as_table, new_axes
+from ciblage.plot._gains import styled
 
 __all__ = ["TreeDisplay", "plot_model"]
 
@@ -130,7 +131,8 @@ class TreeDisplay(Display):
                 colour = (1 - 0.6 * t, 1 - 0.35 * t, 1 - 0.15 * t)
             text = "\n".join(s if len(s) <= 34 else s[:33] + "…" for s in box_lines(n))
             x, y = where[n["id"]]
-            ax.text(
+            styled(
+                ax.text,
                 x,
                 y,
                 text,
