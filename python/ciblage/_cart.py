@@ -275,6 +275,7 @@ class _CartBase(TreeEstimator):
             _cart_state.check_fitted_state(type(self).__name__, state)
         self.__dict__.update(state)
 
+    @needs_fit
     def plot(self, kind: str = "tree", **kwargs: Any) -> Any:
         """Draws the tree (``kind="tree"``: :class:`ciblage.plot.TreeDisplay`)
         or a classification tree's gains, lift or cumulative response chart

@@ -336,6 +336,7 @@ class _ChaidBase(TreeEstimator):
                 raise ModelFileError(f"{name} pickle: classes_: differs from the model's classes {tree.classes}")
         self.__dict__.update(state)
 
+    @needs_fit
     def plot(self, kind: str = "tree", **kwargs: Any) -> Any:
         """Draws the tree (``kind="tree"``: :class:`ciblage.plot.TreeDisplay`)
         or a classification tree's gains, lift or cumulative response chart
