@@ -256,6 +256,12 @@ def test_gains_charts_refuse_bad_input() -> None:
         GainsDisplay.from_predictions([0, 1], [0.1, np.nan])
     with pytest.raises(InvalidParameterError, match="pos_label"):
         GainsDisplay.from_predictions(["a", "b"], [0.1, 0.2])
+    with pytest.raises(InvalidInputError, match="y_true: missing outcome .* at row 2"):
+        GainsDisplay.from_predictions([0, 1, np.nan], [0.1, 0.2, 0.3])
+    with pytest.raises(InvalidInputError, match="y_true: missing outcome"):
+        GainsDisplay.from_predictions(pd.Series([True, None], dtype="boolean"), [0.1, 0.2])
+    with pytest.raises(InvalidInputError, match="y_true"):
+        GainsDisplay.from_predictions([], [])
     with pytest.raises(InvalidParameterError, match="result"):
         LiftDisplay.from_result(pd.DataFrame({"n": [1]}))
     with pytest.raises(InvalidParameterError, match="result"):

@@ -26,6 +26,15 @@ _COLUMNS = (
 )
 
 
+def pd_isna(values: np.ndarray) -> Any:
+    """Where ``values`` are missing (None, NaN, pandas' NA)."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is optional
+        return np.array([v is None or v != v for v in values.tolist()], dtype=bool)
+    return pd.isna(values)
+
+
 def gains_table(y_true: Any, y_score: Any, pos_label: Any = None) -> Any:
     """The gains table of scores, as the trees' ``gains()``: one row per
     distinct score, highest first, with ``score``, n, share, responses,
@@ -46,6 +55,10 @@ def gains_table(y_true: Any, y_score: Any, pos_label: Any = None) -> Any:
     if not np.isfinite(score).all():
         row = int(np.flatnonzero(~np.isfinite(score))[0])
         raise InvalidInputError(f"y_score: non-finite value {score[row]} at row {row}")
+    missing = np.asarray(pd_isna(yt), dtype=bool)
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise InvalidInputError(f"y_true: missing outcome ({yt[row]!r}) at row {row}: every row needs one")
     if pos_label is not None:
         hit = yt == pos_label
     elif yt.dtype.kind == "b":
