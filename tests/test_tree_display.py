@@ -304,3 +304,15 @@ def test_merged_text_rules_select_the_rows_of_their_node() -> None:
     # splits bounded the same column on the same side.
     depth = [row[2] for row in m.tree_.drawing([], [])]
     assert any(depth[i] >= 3 and r and " and " not in r for i, r in enumerate(m.rules()))
+
+
+def test_cart_boxes_show_the_class_distribution_of_their_rows() -> None:
+    X, y = _wide_data(1000)
+    m = ciblage.CartClassifier(max_depth=3, random_state=0).fit(X, y)
+    path = m.decision_path(X).toarray().astype(bool)
+    for node in m.drawing_nodes():
+        rows = y[path[:, node["id"]]]
+        shares = ", ".join(f"{c}: {100 * np.mean(rows == c):.1f}%" for c in (0, 1))
+        assert node["lines"][-2] == shares, node["lines"]
+        assert node["lines"][-1] == f"class = {node['prediction']}"
+        assert node["n"] == len(rows)

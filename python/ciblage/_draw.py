@@ -42,7 +42,8 @@ def drawing_nodes(rows: list[Any], classes: Any, values: Any, family: str) -> li
     ``n``, ``counts``, ``lines``, ``edge`` (label of the branch from the
     parent), ``prediction`` (class label or value) and ``klass`` (index of
     the predicted class, None for a regression tree). CART's branches are
-    labelled True (left child) and False (right child) as under its root."""
+    labelled True (left child) and False (right child) as under its root,
+    and its classifiers' boxes get the class distribution."""
     out: list[dict[str, Any]] = []
     seen_parents: set[int] = set()
     for node_id, parent, depth, size, counts, lines, edge in rows:
@@ -52,6 +53,13 @@ def drawing_nodes(rows: list[Any], classes: Any, values: Any, family: str) -> li
             prediction: Any = classes[klass]
         else:
             prediction = float(values[node_id])
+        lines = list(lines)
+        total = sum(counts)
+        if family == "cart" and klass is not None and total > 0 and classes is not None:
+            # CART's label (as scikit-learn's) names the class only: the
+            # drawing adds the class distribution before it.
+            shares = ", ".join(f"{c}: {100 * k / total:.1f}%" for c, k in zip(classes, counts, strict=True))
+            lines.insert(len(lines) - 1, shares)
         if family == "cart" and parent is not None and edge is None:
             edge = "False" if parent in seen_parents else "True"
         if parent is not None:
