@@ -186,8 +186,11 @@ def test_svg_drawing_for_notebooks(iris) -> None:
     X, y = iris
     m = ciblage.ChaidClassifier(min_parent=30, min_child=10).fit(X, y)
     svg = m._repr_html_()
-    root = ET.fromstring(svg)  # well-formed XML
+    html = ET.fromstring(svg)  # well-formed XML: a scrolling div around the SVG
+    assert html.tag == "div" and "overflow-x:auto" in html.attrib["style"]
     ns = "{http://www.w3.org/2000/svg}"
+    root = html.find(f"{ns}svg")
+    assert root is not None
     assert len(root.findall(f"{ns}rect")) == len(m.nodes())
     assert len(root.findall(f"{ns}line")) == len(m.nodes()) - 1
     assert "Petal.Width" in svg and "setosa: 100.0%" in svg

@@ -101,9 +101,13 @@ class _CartBase(TreeEstimator):
 
     def _feature_names(self, feature_names: Any) -> list[str]:
         """Names of the features in exports: the given ones (one per
-        feature), else ``feature_<i>`` (as scikit-learn)."""
+        feature), else the DataFrame's columns seen at fit
+        (``feature_names_in_``), else ``feature_<i>`` (as scikit-learn)."""
         d = self.n_features_in_
         if feature_names is None:
+            seen = getattr(self, "feature_names_in_", None)
+            if seen is not None and len(seen) == d:
+                return [str(f) for f in seen]
             return [f"feature_{i}" for i in range(d)]
         if isinstance(feature_names, (str, bytes)) or not hasattr(feature_names, "__iter__"):
             raise InvalidParameterError(
@@ -205,6 +209,50 @@ class _CartBase(TreeEstimator):
         """
         return _cart_cv.cost_complexity_cv(self, X, y, cv=cv, random_state=random_state, sample_weight=sample_weight)
 
+    @needs_fit
+    def drawing_nodes(self, feature_names: Any = None) -> list[dict[str, Any]]:
+        """The nodes as drawn: ``id``, ``parent``, ``depth``, ``n``
+        (training samples), ``counts`` (class weights), ``lines`` (label of
+        the box: split, impurity, samples, class or value), ``edge`` (True:
+        left child, False: right child) and ``prediction``."""
+        from ._draw import drawing_nodes
+
+        self._fitted()
+        classes = [str(c) for c in getattr(self, "classes_", [])]
+        rows = self.tree_.drawing(self._feature_names(feature_names), classes)
+        values = None if classes else self.tree_.value()[:, 0]
+        return drawing_nodes(rows, getattr(self, "classes_", None), values, "cart")
+
+    @needs_fit
+    def to_svg(self, max_depth: Any = None, feature_names: Any = None) -> str:
+        """The tree as a self-contained SVG (no graphviz): boxes with the
+        split, samples and class or value, leaves coloured by prediction;
+        nodes deeper than ``max_depth`` collapsed into their ancestor (None:
+        the whole tree). It has a ``viewBox`` and its natural size in pixels;
+        the notebook's drawing (:meth:`draw`, ``_repr_html_``) scales to its
+        container up to that width, scrolling when the tree is wider."""
+        from ._draw import tree_svg
+
+        return tree_svg(self.drawing_nodes(feature_names), max_depth)
+
+    @needs_fit
+    def draw(self, max_depth: Any = None, feature_names: Any = None) -> Any:
+        """The SVG drawing (:meth:`to_svg`) as an object a notebook shows."""
+        from ._draw import SvgDrawing
+
+        return SvgDrawing(self.drawing_nodes(feature_names), max_depth)
+
+    def _repr_html_(self) -> str:
+        """The fitted tree as an SVG drawing, collapsed below depth
+        ``ciblage._draw.DEFAULT_HTML_DEPTH`` (Jupyter shows it)."""
+        from html import escape
+
+        from ._draw import DEFAULT_HTML_DEPTH, SvgDrawing
+
+        if not hasattr(self, "tree_"):
+            return f"<pre>{escape(repr(self))}</pre>"
+        return SvgDrawing(self.drawing_nodes(), DEFAULT_HTML_DEPTH)._repr_html_()
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         for k in ("tree_", "_full_tree"):
@@ -226,6 +274,18 @@ class _CartBase(TreeEstimator):
         if "tree_" in state:
             _cart_state.check_fitted_state(type(self).__name__, state)
         self.__dict__.update(state)
+
+    @needs_fit
+    def plot(self, kind: str = "tree", **kwargs: Any) -> Any:
+        """Draws the tree (``kind="tree"``: :class:`ciblage.plot.TreeDisplay`)
+        or a classification tree's gains, lift or cumulative response chart
+        (``"gains"``, ``"lift"``, ``"response"``: ``target=`` the class, and
+        ``X=``, ``y=`` for other data than the training set's gains table);
+        other keyword arguments go to the display's ``plot``. Returns the
+        display."""
+        from .plot._trees import plot_model
+
+        return plot_model(self, kind, **kwargs)
 
 
 class CartClassifier(ClassifierScore, _CartBase):

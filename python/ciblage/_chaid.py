@@ -202,46 +202,48 @@ class _ChaidBase(TreeEstimator):
         self._fitted()
         return from_arrow(self.tree_.nodes(), "pandas")
 
+    @needs_fit
+    def drawing_nodes(self) -> list[dict[str, Any]]:
+        """The nodes as drawn: ``id``, ``parent``, ``depth``, ``n`` (cases),
+        ``counts`` (class counts), ``lines`` (label of the box: id, n, class
+        shares or mean, split predictor and adjusted p), ``edge`` (the
+        branch's categories) and ``prediction``."""
+        from ._draw import drawing_nodes
+
+        tree = self._fitted()
+        classes = getattr(self, "classes_", None)
+        return drawing_nodes(tree.drawing(), classes, tree.node_mean(), "chaid")
+
+    @needs_fit
+    def to_svg(self, max_depth: Any = None) -> str:
+        """The tree as a self-contained SVG (no graphviz): boxes with n,
+        class shares or mean and the split with its adjusted p-value (shown
+        by its logarithm below 1e-300), leaves coloured by prediction; nodes
+        deeper than ``max_depth`` collapsed into their ancestor (None: the
+        whole tree). It has a ``viewBox`` and its natural size in pixels;
+        the notebook's drawing (:meth:`draw`, ``_repr_html_``) scales to its
+        container up to that width, scrolling when the tree is wider."""
+        from ._draw import tree_svg
+
+        return tree_svg(self.drawing_nodes(), max_depth)
+
+    @needs_fit
+    def draw(self, max_depth: Any = None) -> Any:
+        """The SVG drawing (:meth:`to_svg`) as an object a notebook shows."""
+        from ._draw import SvgDrawing
+
+        return SvgDrawing(self.drawing_nodes(), max_depth)
+
     def _repr_html_(self) -> str:
-        """The fitted tree as an SVG drawing (Jupyter shows it; no graphviz)."""
+        """The fitted tree as an SVG drawing, collapsed below depth
+        ``ciblage._draw.DEFAULT_HTML_DEPTH`` (Jupyter shows it; no graphviz)."""
         from html import escape
 
-        from ._draw import tree_svg
+        from ._draw import DEFAULT_HTML_DEPTH, SvgDrawing
 
         if not hasattr(self, "tree_"):
             return f"<pre>{escape(repr(self))}</pre>"
-        table = self.nodes()
-        groups = self.tree_.groups()
-        classes = getattr(self, "classes_", None)
-        proba = None if classes is None else self.tree_.node_proba()
-        means = self.tree_.node_mean()
-        branch: dict[int, str] = {}
-        for parent, g in enumerate(groups):
-            if g is None:
-                continue
-            kids = table.loc[table["parent"] == parent, "node"].tolist()
-            for kid, cats in zip(kids, g, strict=True):
-                branch[int(kid)] = ", ".join("<missing>" if c is None else c for c in cats)
-        nodes = []
-        for row in table.itertuples():
-            lines = [f"node {row.node}  n = {row.n:g}"]
-            if proba is not None and classes is not None:
-                k = max(range(len(proba[row.node])), key=lambda j: proba[row.node][j])
-                lines.append(f"{classes[k]}: {100 * proba[row.node][k]:.1f}%")
-            else:
-                lines.append(f"mean = {means[row.node]:.4g}")
-            if row.split:
-                lines.append(f"{row.split}")
-                lines.append(f"adj. p = {row.p_adjusted:.2e}")
-            nodes.append(
-                {
-                    "id": int(row.node),
-                    "parent": None if row.parent != row.parent else int(row.parent),
-                    "lines": lines,
-                    "edge": branch.get(int(row.node), ""),
-                }
-            )
-        return tree_svg(nodes)
+        return SvgDrawing(self.drawing_nodes(), DEFAULT_HTML_DEPTH)._repr_html_()
 
     @needs_fit
     def segments(self) -> Any:
@@ -333,6 +335,18 @@ class _ChaidBase(TreeEstimator):
             if tree.classes and (classes is None or [str(c) for c in classes] != list(tree.classes)):
                 raise ModelFileError(f"{name} pickle: classes_: differs from the model's classes {tree.classes}")
         self.__dict__.update(state)
+
+    @needs_fit
+    def plot(self, kind: str = "tree", **kwargs: Any) -> Any:
+        """Draws the tree (``kind="tree"``: :class:`ciblage.plot.TreeDisplay`)
+        or a classification tree's gains, lift or cumulative response chart
+        (``"gains"``, ``"lift"``, ``"response"``: ``target=`` the class, and
+        ``X=``, ``y=`` for other data than the training set's gains table);
+        other keyword arguments go to the display's ``plot``. Returns the
+        display."""
+        from .plot._trees import plot_model
+
+        return plot_model(self, kind, **kwargs)
 
 
 class ChaidClassifier(ClassifierScore, _ChaidBase):

@@ -10,7 +10,7 @@ use pyo3_arrow::PyTable;
 
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run};
-use crate::tree_tables::{gains_table, segments_table, text_decimals};
+use crate::tree_tables::{drawing_rows, gains_table, segments_table, text_decimals, DrawRow};
 
 /// (indptr, indices) of a CSR indicator matrix.
 type CsrArrays<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
@@ -239,6 +239,19 @@ impl PyCartTree {
         guard(|| -> BindResult<_> {
             let names = self.names(feature_names)?;
             Ok(self.inner.to_dot(&names, &class_names))
+        })
+    }
+
+    /// The drawing's nodes: (id, parent, depth, samples, class weights,
+    /// label lines, edge label).
+    fn drawing(
+        &self,
+        feature_names: Vec<String>,
+        class_names: Vec<String>,
+    ) -> PyResult<Vec<DrawRow>> {
+        guard(|| -> BindResult<_> {
+            let names = self.names(feature_names)?;
+            Ok(drawing_rows(self.inner.drawing(&names, &class_names)))
         })
     }
 

@@ -13,7 +13,7 @@ use pyo3_arrow::PyTable;
 use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run};
-use crate::tree_tables::{gains_table, segments_table, text_decimals};
+use crate::tree_tables::{drawing_rows, gains_table, segments_table, text_decimals, DrawRow};
 
 fn codes_of(a: &[i64]) -> Vec<u32> {
     a.iter()
@@ -426,6 +426,12 @@ impl PyChaidModel {
     /// The tree in Graphviz DOT.
     fn to_dot(&self) -> PyResult<String> {
         guard(|| Ok::<_, PyErr>(self.inner.to_dot()))
+    }
+
+    /// The drawing's nodes: (id, parent, depth, cases, class counts, label
+    /// lines, edge label).
+    fn drawing(&self) -> PyResult<Vec<DrawRow>> {
+        guard(|| Ok::<_, PyErr>(drawing_rows(self.inner.drawing())))
     }
 
     /// Class labels.

@@ -98,3 +98,36 @@ pub(crate) fn text_decimals(decimals: usize) -> PyResult<usize> {
 fn column(rows: &[LeafRow], f: impl Fn(&LeafRow) -> f64) -> arrow_array::ArrayRef {
     out::f64_array(&rows.iter().map(f).collect::<Vec<_>>())
 }
+
+/// One node of a drawing as Python reads it: id, parent, depth, size,
+/// class weights, label lines, and the label of the edge from its parent.
+pub type DrawRow = (
+    usize,
+    Option<usize>,
+    usize,
+    f64,
+    Vec<f64>,
+    Vec<String>,
+    Option<String>,
+);
+
+/// The nodes of a drawing, each with the label of the edge leading to it.
+pub fn drawing_rows(d: ciblage::tree::Drawing) -> Vec<DrawRow> {
+    use ciblage::tree::EdgeLabel;
+    let mut label: std::collections::HashMap<usize, String> = d
+        .edges
+        .into_iter()
+        .filter_map(|e| {
+            e.label.map(|l| match l {
+                EdgeLabel::Head(t) | EdgeLabel::Middle(t) => (e.to, t),
+            })
+        })
+        .collect();
+    d.nodes
+        .into_iter()
+        .map(|n| {
+            let edge = label.remove(&n.id);
+            (n.id, n.parent, n.depth, n.size, n.counts, n.lines, edge)
+        })
+        .collect()
+}

@@ -17,8 +17,10 @@ from ciblage.plot._churn import (
 )
 from ciblage.plot._clv import CalibrationHoldoutDisplay, FrequencyRecencyDisplay, TrackingDisplay
 from ciblage.plot._display import Display, MissingExtraError
+from ciblage.plot._gains import CumulativeResponseDisplay, GainsDisplay, LiftDisplay, gains_table
 from ciblage.plot._lifecycle import LifecycleContactsDisplay, LifecycleStagesDisplay
 from ciblage.plot._rfm import RfmHeatmapDisplay, RfmScoresDisplay, RfmSegmentsDisplay
+from ciblage.plot._trees import TreeDisplay
 from ciblage.plot._value import LorenzDisplay, ParetoDisplay
 
 __all__ = [
@@ -39,4 +41,9 @@ __all__ = [
     "FrequencyRecencyDisplay",
     "CalibrationHoldoutDisplay",
     "TrackingDisplay",
+    "CumulativeResponseDisplay",
+    "GainsDisplay",
+    "LiftDisplay",
+    "TreeDisplay",
+    "gains_table",
 ]

@@ -112,6 +112,28 @@ impl Drawing {
     }
 }
 
+/// Below this p-value a p-value is shown by its natural logarithm (its
+/// `f64` value would be subnormal or zero).
+pub const SMALLEST_SHOWN_P: f64 = 1e-300;
+
+/// A p-value given by its natural logarithm, as drawings and text show it:
+/// `p = 1.234e-5`, or `ln p = -1771.8` when it is below
+/// [`SMALLEST_SHOWN_P`] (where `exp` would print `0.000e0`).
+///
+/// ```
+/// use ciblage::tree::p_value_text;
+/// assert_eq!(p_value_text(0.01_f64.ln()), "p = 1.000e-2");
+/// assert_eq!(p_value_text(-1771.84), "ln p = -1771.8");
+/// assert_eq!(p_value_text(f64::NAN), "p = NaN");
+/// ```
+pub fn p_value_text(ln_p: f64) -> String {
+    if ln_p < SMALLEST_SHOWN_P.ln() {
+        format!("ln p = {ln_p:.1}")
+    } else {
+        format!("p = {:.3e}", ln_p.exp())
+    }
+}
+
 /// Text as it may stand inside a quoted Graphviz DOT string: backslashes
 /// and quotes escaped, line breaks as `\n` (in DOT only `\"` is an escape:
 /// a name ending in a backslash escaped the closing quote).
@@ -131,6 +153,14 @@ fn dot_text(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn p_values_underflowing_are_shown_by_their_logarithm() {
+        assert_eq!(p_value_text(0.0), "p = 1.000e0");
+        assert_eq!(p_value_text(1e-300_f64.ln() + 1e-9), "p = 1.000e-300");
+        assert_eq!(p_value_text(-700.0), "ln p = -700.0");
+        assert_eq!(p_value_text(f64::NEG_INFINITY), "ln p = -inf");
+    }
 
     #[test]
     fn dot_text_escapes_what_would_end_the_string() {

@@ -23,6 +23,8 @@
 
 use std::fmt;
 
+use crate::tree::merge::merge_conditions;
+
 /// One value a categorical condition lists.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Category {
@@ -138,7 +140,8 @@ pub trait RuleTree {
 
 /// The conditions from the root to `node`, root first, given every
 /// node's parent (from [`RuleTree::parents`], computed once for many
-/// rules).
+/// rules); those of one column merged where one condition says the same
+/// ([`merge_conditions`]: `x <= 96.5 and x <= 30.5` is `x <= 30.5`).
 ///
 /// # Panics
 /// If `node` or a parent is not a node of `tree`.
@@ -154,7 +157,7 @@ pub fn rule_path<T: RuleTree + ?Sized>(
         id = p;
     }
     parts.reverse();
-    parts
+    merge_conditions(parts)
 }
 
 /// The rule of every node as text, conditions joined by ` and ` (empty
@@ -287,7 +290,8 @@ mod tests {
     fn the_walk_goes_root_first() {
         assert_eq!(
             text_rules(&Chain),
-            ["", "x <= 0", "x > 0", "x > 0 and x <= 2", "x > 0 and x > 2"]
+            // Node 4's `x > 0 and x > 2` is merged into its tighter bound.
+            ["", "x <= 0", "x > 0", "x > 0 and x <= 2", "x > 2"]
         );
     }
 }

@@ -81,6 +81,11 @@ impl Condition {
     pub fn to_sql(&self) -> String {
         let col = sql_ident(&self.column);
         let base = match &self.test {
+            // An infinite threshold (CART's split of present values from
+            // missing ones) has no SQL literal: it takes every present
+            // value or none.
+            Test::AtMost(t) if t.is_infinite() => bound_all_or_none(&col, *t > 0.0),
+            Test::Above(t) if t.is_infinite() => bound_all_or_none(&col, *t < 0.0),
             Test::AtMost(t) => format!("{col} <= {t}"),
             Test::Above(t) => format!("{col} > {t}"),
             Test::In(cats) => {
@@ -107,6 +112,16 @@ impl Condition {
                 )
             }
         }
+    }
+}
+
+/// A bound that every present value meets (`col IS NOT NULL`) or none
+/// does (`FALSE`).
+fn bound_all_or_none(col: &str, all: bool) -> String {
+    if all {
+        format!("{col} IS NOT NULL")
+    } else {
+        "FALSE".to_owned()
     }
 }
 
@@ -160,6 +175,24 @@ mod tests {
         assert_eq!(
             cond(Test::Above(0.5), Missing::Included),
             "(\"x\"\"y\" > 0.5 OR \"x\"\"y\" IS NULL)"
+        );
+    }
+
+    #[test]
+    fn infinite_thresholds_take_every_present_value_or_none() {
+        let inf = f64::INFINITY;
+        assert_eq!(
+            cond(Test::AtMost(inf), Missing::Excluded),
+            "\"x\"\"y\" IS NOT NULL"
+        );
+        assert_eq!(
+            cond(Test::Above(inf), Missing::Included),
+            "(FALSE OR \"x\"\"y\" IS NULL)"
+        );
+        assert_eq!(cond(Test::AtMost(-inf), Missing::Excluded), "FALSE");
+        assert_eq!(
+            cond(Test::Above(-inf), Missing::Excluded),
+            "\"x\"\"y\" IS NOT NULL"
         );
     }
 

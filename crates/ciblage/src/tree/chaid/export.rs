@@ -5,7 +5,7 @@
 use crate::error::{CiblageError, Result};
 use crate::tree::chaid::data::{Encoder, MISSING};
 use crate::tree::chaid::model::ChaidModel;
-use crate::tree::drawing::{DrawEdge, DrawNode, Drawing, EdgeLabel};
+use crate::tree::drawing::{p_value_text, DrawEdge, DrawNode, Drawing, EdgeLabel};
 use crate::tree::gains::{leaf_table, LeafOrder, LeafRow, LeafSource, Outcome};
 use crate::tree::rules::{
     indented_text, rule_path, text_rules, Category, Condition, Missing, RuleTree, Test,
@@ -179,9 +179,9 @@ impl ChaidModel {
             }
             if let Some(s) = &node.split {
                 lines.push(format!(
-                    "{} (adj. p = {:.3e})",
+                    "{} (adj. {})",
                     self.predictors[s.predictor].name,
-                    s.ln_p_adjusted.exp()
+                    p_value_text(s.ln_p_adjusted)
                 ));
             }
             nodes.push(DrawNode {
@@ -284,9 +284,11 @@ mod tests {
             for node in &m.nodes[1..] {
                 let parent = node.parent.unwrap();
                 let p = &m.predictors[m.nodes[parent].split.as_ref().unwrap().predictor];
+                // The path holds one condition per split, those on one
+                // predictor merged.
                 let rule = m.conditions(node.id);
-                assert_eq!(rule.len(), node.depth);
-                let c = rule.last().unwrap();
+                assert!(rule.len() <= node.depth);
+                let c = &m.branch(parent, node.id);
                 assert_eq!(c.column, p.name);
                 let codes: Vec<usize> = node
                     .branch
@@ -321,8 +323,20 @@ mod tests {
                     c.missing == Missing::Included,
                     node.branch.contains(&MISSING)
                 );
-                assert_eq!(m.rule(node.id).last().unwrap(), &c.to_string());
-                assert!(m.sql_rule(node.id).ends_with(&c.to_sql()));
+                let parents = RuleTree::parents(m);
+                let mut raw = vec![c.clone()];
+                let mut id = parent;
+                while let Some(up) = parents[id] {
+                    raw.push(m.branch(up, id));
+                    id = up;
+                }
+                raw.reverse();
+                if raw.iter().filter(|r| r.column == c.column).count() == 1 {
+                    assert_eq!(rule.len(), node.depth);
+                    assert_eq!(m.rule(node.id).last().unwrap(), &c.to_string());
+                    assert!(m.sql_rule(node.id).ends_with(&c.to_sql()));
+                }
+                assert_eq!(rule, crate::tree::merge_conditions(raw));
             }
         }
         // The saved models split on a nominal and a binned predictor (the
