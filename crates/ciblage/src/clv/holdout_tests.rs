@@ -65,11 +65,11 @@ fn cdnow_tables_match_plain_recomputations() {
         .collect();
     // Bins 0..5 and "6+".
     let mut groups: BTreeMap<u32, (f64, f64, f64)> = BTreeMap::new();
-    for i in 0..s.len() {
+    for (i, p) in pred.iter().enumerate() {
         let g = groups.entry(s.frequency()[i].min(6)).or_default();
         g.0 += 1.0;
         g.1 += f64::from(h.frequency[i]);
-        g.2 += pred[i];
+        g.2 += p;
     }
     assert_eq!(e.by_frequency().len(), groups.len());
     for (bin, (k, g)) in e.by_frequency().iter().zip(&groups) {
