@@ -343,6 +343,14 @@ fn tracking(
         .calibration_end()
         .map(|d| freq.period_of_day(crate::time::day_from_date(d)));
     let periods = span.div_ceil(m);
+    // The periods with first purchases (few, whatever the span) and their counts.
+    let cohorts: Vec<(usize, f64)> = c
+        .first
+        .iter()
+        .enumerate()
+        .filter(|(_, &n)| n > 0)
+        .map(|(f, &n)| (f, n as f64))
+        .collect();
     let mut out = TrackingSeries::default();
     let (mut cum_a, mut prev_e) = (0.0, 0.0);
     for k in 0..periods {
@@ -354,7 +362,11 @@ fn tracking(
         out.holdout.push(cal.is_some_and(|cal| p0 > cal));
         let a: u64 = c.repeat[lo..=hi].iter().sum();
         cum_a += a as f64;
-        let e: f64 = (0..=hi).map(|f| c.first[f] as f64 * by_age[hi - f]).sum();
+        let e: f64 = cohorts
+            .iter()
+            .take_while(|(f, _)| *f <= hi)
+            .map(|&(f, n)| n * by_age[hi - f])
+            .sum();
         out.actual.push(a as f64);
         out.cumulative_actual.push(cum_a);
         out.expected.push(e - prev_e);
