@@ -9,11 +9,12 @@ import pathlib
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from scipy.special import hyp2f1
 
 from ciblage import clv
-from ciblage.exceptions import InvalidParameterError, NotFittedError
+from ciblage.exceptions import InvalidInputError, InvalidParameterError, NotFittedError
 
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "clv"
 CAL, END = "1997-09-30", "1998-06-30"
@@ -162,3 +163,21 @@ def test_bad_arguments_are_named(raw: pd.DataFrame, fitted: tuple) -> None:
     gg = clv.GammaGamma().fit(s[s["frequency"] > 0])
     with pytest.raises(InvalidParameterError, match="model"):
         clv.evaluate_holdout(gg, raw, calibration_end=CAL)
+
+
+def test_bad_tables_and_dates_raise_our_errors(raw: pd.DataFrame, fitted: tuple) -> None:
+    _, model, _ = fitted
+    with pytest.raises(InvalidParameterError, match="calibration_end"):
+        clv.evaluate_holdout(model, raw, calibration_end="1999-01-01", observation_end=END)
+    with pytest.raises(InvalidParameterError, match="max_frequency"):
+        clv.evaluate_holdout(model, raw, calibration_end=CAL, max_frequency=True)
+    with pytest.raises(InvalidInputError):
+        clv.evaluate_holdout(model, raw.iloc[:0], calibration_end=CAL)
+    late = raw.assign(timestamp=raw["timestamp"] + pd.Timedelta(days=3650))
+    with pytest.raises(InvalidInputError):
+        clv.evaluate_holdout(model, late, calibration_end=CAL, observation_end="2010-01-01")
+    with pytest.raises(InvalidParameterError, match="model"):
+        clv.evaluate_holdout("BgNbd", raw, calibration_end=CAL)
+    ev = clv.evaluate_holdout(model, pa.Table.from_pandas(raw), calibration_end=CAL, observation_end=END, freq="W")
+    assert isinstance(ev.tracking, pa.Table)
+    assert "rmse" in ev._repr_html_()

@@ -122,11 +122,11 @@ def evaluate_holdout(
         library (pandas, polars, else pyarrow).
     """
     native_model = getattr(model, "_fitted", None)
-    if native_model is None:
+    fitted = native_model() if callable(native_model) and hasattr(model, "_kind") else None
+    if not isinstance(fitted, _native.ClvModel):
         raise InvalidParameterError(
             f"invalid parameter model: expected a fitted BgNbd or ParetoNbd, got {type(model).__name__}"
         )
-    fitted = native_model()
     if calibration_end is None:
         raise InvalidParameterError("invalid parameter calibration_end: a date is needed to split the transactions")
     columns, native = _summary_args(locals())

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::clv::freq::Freq;
 use crate::clv::summary::PurchaseSummary;
-use crate::clv::PurchaseModel;
+use crate::clv::gamma_gamma::PurchaseModel;
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 use crate::time::date_from_day;
