@@ -8,8 +8,8 @@ use chrono::{Months, NaiveDate};
 use rayon::prelude::*;
 
 use crate::clv::freq::Freq;
-use crate::clv::summary::PurchaseSummary;
 use crate::clv::gamma_gamma::PurchaseModel;
+use crate::clv::summary::PurchaseSummary;
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 use crate::time::date_from_day;

@@ -10,7 +10,8 @@ use rayon::prelude::*;
 use crate::activity::InputReport;
 use crate::clv::freq::Freq;
 use crate::clv::summary_scan::{
-    keep_rows, key_period, scan, CustomerPeriods, KeptRows, PeriodCounts, SummaryInput,
+    group_by_customer, keep_rows, key_period, scan, CustomerPeriods, KeptRows, PeriodCounts,
+    SummaryInput,
 };
 use crate::customers::CustomerIds;
 use crate::error::{CiblageError, Result};
@@ -280,13 +281,13 @@ impl ClvSummaryValidParams {
             None => end,
         };
         let KeptRows {
-            mut keys,
-            mut report,
-            ..
+            keys, mut report, ..
         } = kept;
         self.interrupt.check()?;
         // Stable: the amounts of a period are summed in row order.
-        keys.par_sort_by_key(|k| k.0);
+        let grouped = group_by_customer(&keys, input.customers.len());
+        drop(keys);
+        let mut keys = grouped;
         self.interrupt.check()?;
         let counts = match self.calibration_end {
             Some(_) => keys
@@ -297,7 +298,7 @@ impl ClvSummaryValidParams {
             None => None,
         };
         let n_customers = input.customers.len();
-        let (per, period_counts) = scan(&keys, cal, n_customers, counts);
+        let (per, period_counts) = scan(&mut keys, cal, n_customers, counts);
         drop(keys);
         let unit = freq.periods_per_unit();
         let mut order = input.customers.sorted_codes();

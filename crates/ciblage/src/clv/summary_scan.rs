@@ -190,6 +190,52 @@ pub(crate) fn keep_rows(
     })
 }
 
+/// Groups the keys by customer: a stable counting sort (customers in code
+/// order, rows in row order within a customer), linear in the rows. Each
+/// task owns a range of customers and their part of the output, and reads
+/// every key, so the result does not depend on the number of threads.
+pub(crate) fn group_by_customer(keys: &[Key], n: usize) -> Vec<Key> {
+    let step = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
+    let code = |k: &Key| (k.0 >> 32) as usize;
+    // Rows per customer, branch-free (rows of other ranges add 0).
+    let mut start = vec![0usize; n + 1];
+    start[1..]
+        .par_chunks_mut(step)
+        .enumerate()
+        .for_each(|(t, c)| {
+            let (lo, len) = (t * step, c.len());
+            for k in keys {
+                let i = code(k).wrapping_sub(lo);
+                let inside = i < len;
+                c[if inside { i } else { 0 }] += usize::from(inside);
+            }
+        });
+    for i in 1..=n {
+        start[i] += start[i - 1];
+    }
+    let mut out = vec![(0u64, 0.0); keys.len()];
+    let mut regions = Vec::new();
+    let mut rest = &mut out[..];
+    for lo in (0..n).step_by(step) {
+        let hi = (lo + step).min(n);
+        let (region, tail) = rest.split_at_mut(start[hi] - start[lo]);
+        regions.push((lo, hi, region));
+        rest = tail;
+    }
+    regions.into_par_iter().for_each(|(lo, hi, region)| {
+        let base = start[lo];
+        let mut at: Vec<usize> = start[lo..hi].iter().map(|s| s - base).collect();
+        for k in keys {
+            let i = code(k).wrapping_sub(lo);
+            if i < hi - lo {
+                region[at[i]] = *k;
+                at[i] += 1;
+            }
+        }
+    });
+    out
+}
+
 /// Period of a key.
 #[inline]
 pub(crate) fn key_period(key: u64) -> i64 {
@@ -224,12 +270,13 @@ pub(crate) struct PeriodCounts {
     pub repeat: Vec<u64>,
 }
 
-/// The second pass over keys sorted by (customer, period), stable in row
-/// order: per-customer periods (amounts summed in row order within a
-/// period), and with `counts` (`start..=end`) the per-period counts of
-/// the customers first seen up to `cal`.
+/// The second pass over keys grouped by customer in row order
+/// ([`group_by_customer`]): each customer's rows sorted by period (stable),
+/// then its periods (amounts summed in row order within a period), and
+/// with `counts` (`start..=end`) the per-period counts of the customers
+/// first seen up to `cal`.
 pub(crate) fn scan(
-    keys: &[Key],
+    keys: &mut [Key],
     cal: i64,
     n: usize,
     counts: Option<(i64, i64)>,
@@ -254,15 +301,26 @@ pub(crate) fn scan(
     bounds.push(keys.len());
     let start = counts.map_or(0, |c| c.0);
     type Piece = (Vec<(u32, CustomerPeriods)>, Vec<u64>, Vec<u64>);
-    let parts: Vec<Piece> = bounds
-        .par_windows(2)
-        .map(|w| {
-            let keys = &keys[w[0]..w[1]];
+    let mut slices = Vec::with_capacity(pieces);
+    let mut rest = keys;
+    for w in bounds.windows(2) {
+        let (piece, tail) = rest.split_at_mut(w[1] - w[0]);
+        slices.push(piece);
+        rest = tail;
+    }
+    let parts: Vec<Piece> = slices
+        .into_par_iter()
+        .map(|keys| {
             let mut out = Vec::new();
             let (mut first, mut repeat) = (vec![0u64; span], vec![0u64; span]);
             let mut i = 0;
             while i < keys.len() {
                 let code = (keys[i].0 >> 32) as u32;
+                let len = keys[i..]
+                    .iter()
+                    .take_while(|k| (k.0 >> 32) as u32 == code)
+                    .count();
+                keys[i..i + len].sort_by_key(|k| k.0);
                 let mut s = CustomerPeriods::default();
                 while i < keys.len() && (keys[i].0 >> 32) as u32 == code {
                     let key = keys[i].0;

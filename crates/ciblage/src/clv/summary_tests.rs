@@ -234,3 +234,27 @@ fn large_inputs_match_a_plain_recomputation() {
         );
     }
 }
+
+#[test]
+fn results_do_not_depend_on_the_number_of_threads() {
+    let n = 100_000_i64;
+    let ids: Vec<i64> = (0..n).map(|i| i * 7919 % 5003).collect();
+    let ts: Vec<i64> = (0..n).map(|i| (i * 104_729 % 500) * DAY / 3).collect();
+    let amounts: Vec<f64> = (0..n).map(|i| 0.1 * (i % 97) as f64 - 1.0).collect();
+    let tx = Transactions::from_int_ids(&ids, ts, amounts).unwrap();
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                ClvSummary::params()
+                    .calibration_end(date(1970, 3, 1))
+                    .score(&tx)
+                    .unwrap()
+            })
+    };
+    let one = run(1);
+    assert_eq!(one, run(3));
+    assert_eq!(one, run(8));
+}
