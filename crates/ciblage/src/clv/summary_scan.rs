@@ -1,8 +1,8 @@
 //! The input of the CLV summary (borrowed columns, as RFM reads them) and
 //! its two passes: one over the rows, on all threads, keeping the rows up
 //! to the end as `(customer, period)` keys with their amount (or margin);
-//! one over the keys sorted by customer and period, on all threads, into
-//! per-customer periods.
+//! after a counting sort by customer, one over each customer's keys sorted
+//! by period, on all threads, into per-customer periods.
 
 use rayon::prelude::*;
 
