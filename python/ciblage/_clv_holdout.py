@@ -127,14 +127,15 @@ def evaluate_holdout(
         raise InvalidParameterError(
             f"invalid parameter model: expected a fitted BgNbd or ParetoNbd, got {type(model).__name__}"
         )
-    if calibration_end is None:
-        raise InvalidParameterError("invalid parameter calibration_end: a date is needed to split the transactions")
     columns, native = _summary_args(locals())
+    cal = iso_date(calibration_end, "calibration_end")
+    if cal is None:
+        raise InvalidParameterError("invalid parameter calibration_end: a date is needed to split the transactions")
     k = as_int(max_frequency, "max_frequency", 1, 1_000_000)
     customers, by, tracking, metrics, counts, end = _native.clv_holdout(
         to_arrow(transactions, columns, argument="transactions"),
         fitted,
-        calibration_end=iso_date(calibration_end, "calibration_end"),
+        calibration_end=cal,
         max_frequency=k,
         **native,
     )
