@@ -121,6 +121,13 @@ def summary(
         ``margin``: whether the spend columns are margins) is in
         ``df.attrs["input_report"]`` (pandas) or the schema metadata
         (pyarrow).
+
+    Example:
+        >>> import ciblage
+        >>> cd = ciblage.datasets.cdnow(library="pandas")
+        >>> s = ciblage.clv.summary(cd, freq="W", observation_end="1998-06-30")
+        >>> list(s.columns), len(s)
+        (['customer_id', 'frequency', 'recency', 'T', 'monetary_value'], 2357)
     """
     columns, native = _summary_args(locals())
     table, counts, end, margin = _native.clv_summary(
