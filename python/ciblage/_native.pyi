@@ -31,6 +31,7 @@ __all__ = [
     "CartTree",
     "release_buffers",
     "clv_summary",
+    "clv_holdout",
     "clv_fit",
     "clv_units_per_month",
     "ClvModel",
@@ -436,12 +437,30 @@ def clv_summary(
     customer: str,
     timestamp: str,
     amount: str,
+    cost: str | None = None,
     freq: str = "D",
     observation_end: str | None = None,
     calibration_end: str | None = None,
     negative_amounts: str = "keep",
     timezone: str | None = None,
-) -> tuple[Any, tuple[int, int, int, int], str]: ...
+) -> tuple[Any, tuple[int, int, int, int], str, bool]: ...
+def clv_holdout(
+    table: Any,
+    model: ClvModel,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    calibration_end: str,
+    cost: str | None = None,
+    freq: str = "D",
+    observation_end: str | None = None,
+    negative_amounts: str = "keep",
+    timezone: str | None = None,
+    max_frequency: int = 6,
+) -> tuple[
+    Any, Any, Any, tuple[int, float, float, float, float, float, float, float], tuple[int, int, int, int], str
+]: ...
 def clv_fit(
     kind: str,
     frequency: np.ndarray,

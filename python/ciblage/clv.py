@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from ._params import as_choice, as_float, as_int, as_str
-from ._report import make_report, warn_left_out
-from ._tables import as_timezone, attach_report, from_arrow, iso_date, table_kind, to_arrow
+from ._clv_holdout import HoldoutEvaluation, evaluate_holdout
+from ._clv_summary import _freq, summary
+from ._params import as_float, as_int, as_str
 from .exceptions import (
     ColumnNotFoundError,
     ColumnTypeError,
@@ -36,99 +36,7 @@ from .exceptions import (
     SpendFrequencyCorrelationWarning,
 )
 
-__all__ = ["summary", "BgNbd", "ParetoNbd", "GammaGamma"]
-
-
-def _freq(value: Any) -> str:
-    if isinstance(value, bool):
-        raise InvalidParameterError(
-            f"invalid parameter freq: expected 'D', 'W', 'M' or a number of days, got {value!r}"
-        )
-    if isinstance(value, int):
-        if value < 1:
-            raise InvalidParameterError(f"invalid parameter freq: a number of days must be at least 1, got {value}")
-        return f"{value}D"
-    freq = as_str(value, "freq")
-    _native.clv_units_per_month(freq)  # checks the name
-    return freq
-
-
-def summary(
-    transactions: Any,
-    *,
-    customer: str = "customer_id",
-    timestamp: str = "timestamp",
-    amount: str = "amount",
-    freq: Any = "D",
-    observation_end: Any = None,
-    calibration_end: Any = None,
-    negative_amounts: str = "keep",
-    timezone: Any = None,
-) -> Any:
-    """Per-customer purchase histories for the CLV models, as ``lifetimes``'
-    ``summary_data_from_transaction_data`` (and, with ``calibration_end``,
-    ``calibration_and_holdout_data``): several purchases in one period count
-    once.
-
-    Args:
-        freq: the period purchases are grouped by and the unit of time:
-            ``"D"`` (days), ``"W"`` (Monday-to-Sunday weeks), ``"M"``
-            (calendar months), or a number of days ``n`` / ``"nD"``
-            (grouped by day, times in units of ``n`` days: ``"7D"`` gives
-            fractional weeks, ``lifetimes``' ``freq="D", freq_multiplier=7``).
-        observation_end: last day observed (its whole period counts);
-            default the day of the last purchase.
-        calibration_end: end of the calibration period; the purchases after
-            it fill ``frequency_holdout``, ``monetary_value_holdout`` (mean
-            of the per-period sums) and ``duration_holdout``. Customers first
-            seen after it are left out (counted in the report).
-        negative_amounts: ``"keep"`` (netted within their period, as
-            ``lifetimes``), ``"exclude"`` or ``"reject"``.
-        timezone: zone of day boundaries (default the column's own, else UTC).
-
-    Returns:
-        customer_id, frequency (repeat periods), recency (first to last
-        purchase), T (first purchase to the end), monetary_value (mean
-        per-period sum of the repeat periods, 0 without one), in the
-        caller's library; the input report (``after_observation_end``,
-        ``negative_excluded``, ``customer_first_seen_in_holdout``) is in
-        ``df.attrs["input_report"]`` (pandas) or the schema metadata
-        (pyarrow).
-    """
-    customer = as_str(customer, "customer")
-    timestamp = as_str(timestamp, "timestamp")
-    amount = as_str(amount, "amount")
-    freq = _freq(freq)
-    negative_amounts = as_choice(negative_amounts, "negative_amounts", ("keep", "exclude", "reject"))
-    columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
-    table, (rows, after, negative, holdout_only), end = _native.clv_summary(
-        to_arrow(transactions, columns, argument="transactions"),
-        customer=customer,
-        timestamp=timestamp,
-        amount=amount,
-        freq=freq,
-        observation_end=iso_date(observation_end, "observation_end"),
-        calibration_end=iso_date(calibration_end, "calibration_end"),
-        negative_amounts=negative_amounts,
-        timezone=as_timezone(timezone),
-    )
-    report = make_report(
-        rows,
-        {
-            "after_observation_end": after,
-            "negative_excluded": negative,
-            "customer_first_seen_in_holdout": holdout_only,
-        },
-        observation_end=end,
-        freq=freq,
-    )
-    # Every reason follows from a parameter (observation_end, negative_amounts,
-    # calibration_end): counted, not warned about.
-    warn_left_out(
-        report, "clv.summary", expected=("after_observation_end", "negative_excluded", "customer_first_seen_in_holdout")
-    )
-    kind = table_kind(transactions)
-    return attach_report(from_arrow(table, kind if kind in ("pandas", "polars") else "pyarrow"), report)
+__all__ = ["summary", "evaluate_holdout", "HoldoutEvaluation", "BgNbd", "ParetoNbd", "GammaGamma"]
 
 
 def _column(data: Any, name: str, argument: str) -> np.ndarray:

@@ -3,25 +3,26 @@
 
 use chrono::NaiveDate;
 use ciblage::clv::{
-    BgNbd, BgNbdModel, ClvSummary, Freq, GammaGamma, GammaGammaModel, Histories, ParetoNbd,
-    ParetoNbdModel, PurchaseModel,
+    BgNbd, BgNbdModel, Freq, GammaGamma, GammaGammaModel, Histories, ParetoNbd, ParetoNbdModel,
+    PurchaseModel,
 };
-use ciblage::{CiblageError, NegativeAmounts, Transactions};
+use ciblage::CiblageError;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3_arrow::PyTable;
 
-use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run};
-use crate::tx_in::{read_transactions, TransactionColumns};
 
 /// Runs a short core call with the GIL, its error becoming our exception.
 fn core<T>(work: impl FnOnce() -> Result<T, CiblageError>) -> PyResult<T> {
     guard(|| work().map_err(BindError::from))
 }
 
-fn date_param(name: &'static str, text: Option<&str>) -> Result<Option<NaiveDate>, CiblageError> {
+/// A `YYYY-MM-DD` parameter, its error naming it.
+pub(crate) fn date_param(
+    name: &'static str,
+    text: Option<&str>,
+) -> Result<Option<NaiveDate>, CiblageError> {
     text.map(|t| {
         NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| CiblageError::InvalidParameter {
             name,
@@ -29,95 +30,6 @@ fn date_param(name: &'static str, text: Option<&str>) -> Result<Option<NaiveDate
         })
     })
     .transpose()
-}
-
-/// Counts of the input report: rows read, after the end, negative rows
-/// excluded, rows of customers first seen after the calibration end.
-type ReportCounts = (u64, u64, u64, u64);
-
-/// The CLV summary of a transaction table: the per-customer table, the
-/// report counts, the end of observation (ISO) and the period name.
-#[pyfunction]
-#[pyo3(signature = (table, *, customer, timestamp, amount, freq = "D", observation_end = None,
-                    calibration_end = None, negative_amounts = "keep", timezone = None))]
-#[allow(clippy::too_many_arguments)]
-pub fn clv_summary(
-    py: Python<'_>,
-    table: PyTable,
-    customer: &str,
-    timestamp: &str,
-    amount: &str,
-    freq: &str,
-    observation_end: Option<&str>,
-    calibration_end: Option<&str>,
-    negative_amounts: &str,
-    timezone: Option<&str>,
-) -> PyResult<(PyTable, ReportCounts, String)> {
-    let names = TransactionColumns {
-        customer,
-        timestamp,
-        amount,
-    };
-    let mut params = ClvSummary::params()
-        .freq(core(|| freq.parse::<Freq>())?)
-        .negative_amounts(core(|| NegativeAmounts::parse(negative_amounts))?);
-    if let Some(d) = core(|| date_param("observation_end", observation_end))? {
-        params = params.observation_end(d);
-    }
-    if let Some(d) = core(|| date_param("calibration_end", calibration_end))? {
-        params = params.calibration_end(d);
-    }
-    let (batches, schema) = table.into_inner();
-    let summary = run(py, |token| {
-        (|| -> BindResult<_> {
-            let params = params.interrupt(token.clone()).check()?;
-            let mut read = read_transactions(&batches, &schema, &names, timezone, token)?;
-            let index = std::mem::take(&mut read.index);
-            let codes = read.codes.clone();
-            let tx = Transactions::from_codes(
-                index,
-                codes,
-                read.timestamps.to_vec(),
-                read.amounts.to_vec(),
-            )?
-            .with_zone(read.zone);
-            drop(read);
-            Ok(params.score(&tx)?)
-        })()
-        .map_err(|e| names.name(e))
-    })?;
-    let mut t = TableBuilder::default();
-    t.push("customer_id", out::ids_array(summary.ids()));
-    t.push(
-        "frequency",
-        out::i64_array(summary.frequency().iter().map(|&x| i64::from(x))),
-    );
-    t.push("recency", out::f64_array(summary.recency()));
-    t.push("T", out::f64_array(summary.t()));
-    t.push("monetary_value", out::f64_array(summary.monetary_value()));
-    if let Some(h) = summary.holdout() {
-        t.push(
-            "frequency_holdout",
-            out::i64_array(h.frequency.iter().map(|&x| i64::from(x))),
-        );
-        t.push("monetary_value_holdout", out::f64_array(&h.monetary_value));
-        t.push(
-            "duration_holdout",
-            out::f64_array(&vec![h.duration; summary.len()]),
-        );
-    }
-    let r = summary.report();
-    let counts = (
-        r.rows,
-        r.rows_after_as_of,
-        r.negative_rows_excluded,
-        summary.holdout_only_rows(),
-    );
-    Ok((
-        t.into_py_table()?,
-        counts,
-        summary.observation_end().to_string(),
-    ))
 }
 
 /// A fitted CLV model of any kind.
@@ -214,7 +126,8 @@ pub fn clv_fit(
 }
 
 impl PyClvModel {
-    fn purchases(&self) -> PyResult<&dyn PurchaseModel> {
+    /// The purchase model, or an error naming `model` for Gamma-Gamma.
+    pub(crate) fn purchases(&self) -> PyResult<&dyn PurchaseModel> {
         match &self.inner {
             Model::BgNbd(m) => Ok(m),
             Model::ParetoNbd(m) => Ok(m),

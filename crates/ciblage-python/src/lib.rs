@@ -8,6 +8,7 @@ mod cart_cv;
 mod chaid;
 mod churn;
 mod clv;
+mod clv_summary;
 mod days_in;
 mod error;
 mod ids_in;
@@ -35,7 +36,9 @@ mod _native {
     #[pymodule_export]
     use crate::churn::{churn_flags, migration, retention, PyRetention};
     #[pymodule_export]
-    use crate::clv::{clv_fit, clv_summary, clv_units_per_month, PyClvModel};
+    use crate::clv::{clv_fit, clv_units_per_month, PyClvModel};
+    #[pymodule_export]
+    use crate::clv_summary::{clv_holdout, clv_summary};
     #[pymodule_export]
     use crate::days_in::local_days;
     #[pymodule_export]

@@ -20,6 +20,7 @@ mod bgnbd;
 mod freq;
 mod gamma_gamma;
 mod histories;
+mod holdout;
 mod likelihood;
 mod model;
 mod optim;
@@ -29,6 +30,7 @@ mod pareto_special;
 mod properties;
 mod special;
 mod summary;
+mod summary_scan;
 #[cfg(test)]
 mod tests;
 
@@ -39,12 +41,17 @@ pub use gamma_gamma::{
     GAMMA_GAMMA_PARAMS,
 };
 pub use histories::{Histories, Patterns};
+pub use holdout::{
+    FrequencyBin, HoldoutDiagnostics, HoldoutEvaluation, HoldoutEvaluationParams,
+    HoldoutEvaluationValidParams, HoldoutMetrics, TrackingSeries,
+};
 pub use model::{ClvInput, FitReport};
 pub use optim::Convergence;
 pub use pareto_nbd::{
     ParetoNbd, ParetoNbdModel, ParetoNbdParams, ParetoNbdValidParams, PARETO_NBD_PARAMS,
 };
 pub use summary::{ClvSummary, ClvSummaryParams, ClvSummaryValidParams, Holdout, PurchaseSummary};
+pub use summary_scan::SummaryInput;
 
 /// `docs/clv.md`'s Rust example (the CDNOW fit), compiled and run as a doctest.
 #[cfg(doctest)]

@@ -9,11 +9,15 @@ use rayon::prelude::*;
 
 use crate::activity::InputReport;
 use crate::clv::freq::Freq;
+use crate::clv::summary_scan::{
+    group_by_customer, keep_rows, key_period, scan, CustomerPeriods, KeptRows, PeriodCounts,
+    SummaryInput,
+};
 use crate::customers::CustomerIds;
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 use crate::time::{date_from_day, day_from_date, iso_day};
-use crate::transactions::{NegativeAmounts, Transactions};
+use crate::transactions::NegativeAmounts;
 
 /// Entry point of the CLV summary (a transformation: [`ClvSummaryValidParams::score`]).
 ///
@@ -129,8 +133,8 @@ impl ClvSummaryParams {
     ///
     /// # Errors
     /// Invalid parameters, or see [`ClvSummaryValidParams::score`].
-    pub fn score(self, transactions: &Transactions) -> Result<PurchaseSummary> {
-        self.check()?.score(transactions)
+    pub fn score<'a>(self, input: impl Into<SummaryInput<'a>>) -> Result<PurchaseSummary> {
+        self.check()?.score(input)
     }
 }
 
@@ -162,6 +166,10 @@ pub struct PurchaseSummary {
     pub(crate) report: InputReport,
     pub(crate) holdout_only_customers: u64,
     pub(crate) holdout_only_rows: u64,
+    pub(crate) margin: bool,
+    /// Per-period first and repeat purchases of the customers (with a
+    /// calibration end), behind the holdout evaluation's tracking series.
+    pub(crate) period_counts: Option<PeriodCounts>,
 }
 
 impl PurchaseSummary {
@@ -189,7 +197,8 @@ impl PurchaseSummary {
     pub fn t(&self) -> &[f64] {
         &self.t
     }
-    /// Mean of the per-period sums of amounts of the repeat periods (0 if none).
+    /// Mean of the per-period sums of amounts (margins, with costs) of the
+    /// repeat periods (0 if none).
     pub fn monetary_value(&self) -> &[f64] {
         &self.monetary_value
     }
@@ -224,45 +233,36 @@ impl PurchaseSummary {
     pub fn holdout_only_rows(&self) -> u64 {
         self.holdout_only_rows
     }
+    /// True when the spend columns are margins (amount less cost).
+    pub fn is_margin(&self) -> bool {
+        self.margin
+    }
     /// The histories the models fit, with `monetary_value`.
     pub fn histories(&self) -> crate::clv::Histories {
         crate::clv::Histories::from_summary(self)
     }
 }
 
-/// One kept row: (customer code << 32 | period offset, row index).
-type Key = (u64, u32);
-
 impl ClvSummaryValidParams {
-    /// Summarises `transactions`.
+    /// Summarises transactions: a [`Transactions`] table, or borrowed
+    /// columns ([`SummaryInput`], with costs for margins).
     ///
     /// # Errors
     /// Negative amounts under the `Reject` policy; no customer with a
-    /// purchase on or before the end; more than 2^32 rows; a per-customer
-    /// sum of amounts beyond the float range.
-    pub fn score(&self, transactions: &Transactions) -> Result<PurchaseSummary> {
+    /// purchase on or before the end; a per-customer sum of amounts beyond
+    /// the float range.
+    pub fn score<'a>(&self, input: impl Into<SummaryInput<'a>>) -> Result<PurchaseSummary> {
+        let input = input.into();
         self.interrupt.check()?;
-        let tx = transactions;
-        if u32::try_from(tx.len()).is_err() {
-            return Err(CiblageError::param("transactions", "more than 2^32 rows"));
-        }
-        let (freq, zone) = (self.freq, tx.zone());
-        let periods: Vec<i64> = tx
-            .timestamps()
-            .par_iter()
-            .map(|&t| freq.period_of_day(zone.day_of(t)))
-            .collect();
-        let end_day = match self.observation_end {
-            Some(d) => day_from_date(d),
-            None => tx
-                .timestamps()
-                .par_iter()
-                .map(|&t| zone.day_of(t))
-                .max()
-                .ok_or_else(|| CiblageError::EmptyInput {
-                    argument: "transactions".into(),
-                })?,
-        };
+        let freq = self.freq;
+        let end_day = self.observation_end.map(day_from_date);
+        let kept = keep_rows(
+            &input,
+            freq,
+            end_day.map(|d| freq.period_of_day(d)),
+            self.negative_amounts,
+        )?;
+        let end_day = end_day.unwrap_or(kept.max_day);
         let end = freq.period_of_day(end_day);
         let cal = match self.calibration_end {
             Some(d) => {
@@ -280,46 +280,28 @@ impl ClvSummaryValidParams {
             }
             None => end,
         };
-        let mut report = InputReport {
-            rows: tx.len() as u64,
-            ..InputReport::default()
+        let KeptRows {
+            keys, mut report, ..
+        } = kept;
+        self.interrupt.check()?;
+        // Stable: the amounts of a period are summed in row order.
+        let grouped = group_by_customer(&keys, input.customers.len());
+        drop(keys);
+        let mut keys = grouped;
+        self.interrupt.check()?;
+        let counts = match self.calibration_end {
+            Some(_) => keys
+                .par_iter()
+                .map(|k| key_period(k.0))
+                .min()
+                .map(|start| (start, end)),
+            None => None,
         };
-        let amounts = tx.amounts();
-        let p_min = periods.par_iter().copied().min().unwrap_or(0);
-        let mut keys: Vec<Key> = Vec::with_capacity(tx.len());
-        for (row, (&code, &p)) in tx.codes().iter().zip(&periods).enumerate() {
-            if p > end {
-                report.rows_after_as_of += 1;
-                continue;
-            }
-            let a = amounts[row];
-            if a < 0.0 {
-                report.negative_rows += 1;
-                match self.negative_amounts {
-                    NegativeAmounts::Keep => {}
-                    NegativeAmounts::Exclude => {
-                        report.negative_rows_excluded += 1;
-                        continue;
-                    }
-                    NegativeAmounts::Reject => {
-                        return Err(CiblageError::NegativeAmount {
-                            argument: "amount".into(),
-                            row,
-                            value: a,
-                        })
-                    }
-                }
-            }
-            keys.push(((u64::from(code) << 32) | (p - p_min) as u64, row as u32));
-        }
-        drop(periods);
-        self.interrupt.check()?;
-        keys.par_sort_unstable();
-        self.interrupt.check()?;
-        let n_customers = tx.customers().len();
-        let per = scan(&keys, amounts, p_min, cal, n_customers);
+        let n_customers = input.customers.len();
+        let (per, period_counts) = scan(&mut keys, cal, n_customers, counts);
+        drop(keys);
         let unit = freq.periods_per_unit();
-        let mut order = tx.customers().sorted_codes();
+        let mut order = input.customers.sorted_codes();
         let mut holdout_only_customers = 0u64;
         let mut holdout_only_rows = 0u64;
         for s in &per {
@@ -339,12 +321,12 @@ impl ClvSummaryValidParams {
                 ),
             });
         }
-        let pick = |f: &dyn Fn(&CustomerPeriods) -> f64| -> Vec<f64> {
-            order.iter().map(|&c| f(&per[c as usize])).collect()
+        let pick = |f: &(dyn Fn(&CustomerPeriods) -> f64 + Sync)| -> Vec<f64> {
+            order.par_iter().map(|&c| f(&per[c as usize])).collect()
         };
         let frequency: Vec<u32> = order.iter().map(|&c| per[c as usize].periods - 1).collect();
         let recency = pick(&|s| (s.last - s.first) as f64 / unit);
-        let t = pick(&|s| (cal - p_min - s.first) as f64 / unit);
+        let t = pick(&|s| (cal - s.first) as f64 / unit);
         let monetary_value = pick(&|s| {
             if s.periods > 1 {
                 s.repeat_sum / f64::from(s.periods - 1)
@@ -366,7 +348,12 @@ impl ClvSummaryValidParams {
             }),
             duration: (end - cal) as f64 / unit,
         });
-        let ids = tx.customers().ids().gather(&order);
+        let argument = if input.costs.is_some() {
+            "amount less cost"
+        } else {
+            "amount"
+        };
+        let ids = input.customers.ids().gather(&order);
         if let Some(i) = monetary_value
             .iter()
             .chain(holdout.iter().flat_map(|h| &h.monetary_value))
@@ -374,8 +361,8 @@ impl ClvSummaryValidParams {
         {
             let id = ids.get((i % order.len()) as u32);
             CiblageError::check_sum(
-                "amount",
-                || format!("sum of amounts of customer {id}"),
+                argument,
+                || format!("sum of {argument} of customer {id}"),
                 f64::NAN,
             )?;
         }
@@ -395,57 +382,12 @@ impl ClvSummaryValidParams {
             report,
             holdout_only_customers,
             holdout_only_rows,
+            margin: input.costs.is_some(),
+            period_counts,
         })
     }
 }
 
-/// One customer's periods, read from the sorted keys.
-#[derive(Debug, Clone, Copy, Default)]
-struct CustomerPeriods {
-    /// Kept rows (calibration and holdout).
-    rows: u64,
-    /// Distinct calibration periods.
-    periods: u32,
-    /// First and last calibration period (offsets from the smallest).
-    first: i64,
-    last: i64,
-    /// Sum of the per-period sums of the calibration periods after the first.
-    repeat_sum: f64,
-    /// Distinct holdout periods and their sum of amounts.
-    holdout_periods: u32,
-    holdout_sum: f64,
-}
-
-/// One pass over the rows sorted by (customer, period, row): the periods
-/// of each customer, amounts summed in row order within a period.
-fn scan(keys: &[Key], amounts: &[f64], p_min: i64, cal: i64, n: usize) -> Vec<CustomerPeriods> {
-    let mut out = vec![CustomerPeriods::default(); n];
-    let cal_off = cal - p_min;
-    let mut i = 0;
-    while i < keys.len() {
-        let key = keys[i].0;
-        let mut sum = 0.0;
-        let mut rows = 0;
-        while i < keys.len() && keys[i].0 == key {
-            sum += amounts[keys[i].1 as usize];
-            rows += 1;
-            i += 1;
-        }
-        let s = &mut out[(key >> 32) as usize];
-        s.rows += rows;
-        let p = (key & 0xFFFF_FFFF) as i64;
-        if p <= cal_off {
-            if s.periods == 0 {
-                s.first = p;
-            } else {
-                s.repeat_sum += sum;
-            }
-            s.last = p;
-            s.periods += 1;
-        } else if s.periods > 0 {
-            s.holdout_periods += 1;
-            s.holdout_sum += sum;
-        }
-    }
-    out
-}
+#[cfg(test)]
+#[path = "summary_tests.rs"]
+mod tests;

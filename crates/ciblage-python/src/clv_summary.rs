@@ -1,0 +1,283 @@
+//! `ciblage._native` CLV summary and holdout evaluation of a transaction
+//! table (conversion only; see `ciblage.clv`). The columns are read as RFM
+//! reads them: borrowed from the Arrow buffers where their types allow.
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, BooleanArray, Date32Array, RecordBatch};
+use arrow_schema::Schema;
+use ciblage::arrow::{ArrowTransactions, TransactionColumns};
+use ciblage::clv::{
+    ClvSummary, ClvSummaryParams, Freq, HoldoutDiagnostics, HoldoutEvaluation, PurchaseSummary,
+    SummaryInput,
+};
+use ciblage::time::day_from_date;
+use ciblage::{CiblageError, Interrupt, NegativeAmounts};
+use pyo3::prelude::*;
+use pyo3_arrow::PyTable;
+
+use crate::arrow_out::{self as out, TableBuilder};
+use crate::clv::{date_param, PyClvModel};
+use crate::error::{BindError, BindResult};
+use crate::run::{guard, run};
+
+/// Runs a short core call with the GIL, its error becoming our exception.
+fn core<T>(work: impl FnOnce() -> Result<T, CiblageError>) -> PyResult<T> {
+    guard(|| work().map_err(BindError::from))
+}
+
+/// Counts of the input report: rows read, after the end, negative rows
+/// excluded, rows of customers first seen after the calibration end.
+type ReportCounts = (u64, u64, u64, u64);
+
+/// The summary's parameters from the Python arguments.
+fn summary_params(
+    freq: &str,
+    observation_end: Option<&str>,
+    calibration_end: Option<&str>,
+    negative_amounts: &str,
+) -> PyResult<ClvSummaryParams> {
+    let mut params = ClvSummary::params()
+        .freq(core(|| freq.parse::<Freq>())?)
+        .negative_amounts(core(|| NegativeAmounts::parse(negative_amounts))?);
+    if let Some(d) = core(|| date_param("observation_end", observation_end))? {
+        params = params.observation_end(d);
+    }
+    if let Some(d) = core(|| date_param("calibration_end", calibration_end))? {
+        params = params.calibration_end(d);
+    }
+    Ok(params)
+}
+
+/// Reads the columns (borrowed where their types allow) and summarises
+/// them; runs without the GIL.
+fn summarise(
+    batches: &[RecordBatch],
+    schema: &Schema,
+    names: &TransactionColumns<'_>,
+    params: ClvSummaryParams,
+    timezone: Option<&str>,
+    token: &Interrupt,
+) -> BindResult<PurchaseSummary> {
+    (|| -> BindResult<_> {
+        let params = params.interrupt(token.clone()).check()?;
+        let read = ArrowTransactions::read(batches, schema, names, timezone, token)?;
+        let mut input = SummaryInput::new(read.view()?, &read.index)?;
+        if let Some(costs) = read.costs.as_deref() {
+            input = input.with_costs(costs)?;
+        }
+        Ok(params.score(input)?)
+    })()
+    .map_err(|e| match e {
+        BindError::Core(c) => BindError::Core(names.name(c)),
+    })
+}
+
+/// The per-customer table of a summary.
+fn summary_table(summary: &PurchaseSummary) -> TableBuilder {
+    let mut t = TableBuilder::default();
+    t.push("customer_id", out::ids_array(summary.ids()));
+    t.push(
+        "frequency",
+        out::i64_array(summary.frequency().iter().map(|&x| i64::from(x))),
+    );
+    t.push("recency", out::f64_array(summary.recency()));
+    t.push("T", out::f64_array(summary.t()));
+    t.push("monetary_value", out::f64_array(summary.monetary_value()));
+    if let Some(h) = summary.holdout() {
+        t.push(
+            "frequency_holdout",
+            out::i64_array(h.frequency.iter().map(|&x| i64::from(x))),
+        );
+        t.push("monetary_value_holdout", out::f64_array(&h.monetary_value));
+        t.push(
+            "duration_holdout",
+            out::f64_array(&vec![h.duration; summary.len()]),
+        );
+    }
+    t
+}
+
+fn counts(summary: &PurchaseSummary) -> ReportCounts {
+    let r = summary.report();
+    (
+        r.rows,
+        r.rows_after_as_of,
+        r.negative_rows_excluded,
+        summary.holdout_only_rows(),
+    )
+}
+
+/// The CLV summary of a transaction table: the per-customer table, the
+/// report counts, the end of observation (ISO) and whether the spend
+/// columns are margins.
+#[pyfunction]
+#[pyo3(signature = (table, *, customer, timestamp, amount, cost = None, freq = "D",
+                    observation_end = None, calibration_end = None, negative_amounts = "keep",
+                    timezone = None))]
+#[allow(clippy::too_many_arguments)]
+pub fn clv_summary(
+    py: Python<'_>,
+    table: PyTable,
+    customer: &str,
+    timestamp: &str,
+    amount: &str,
+    cost: Option<&str>,
+    freq: &str,
+    observation_end: Option<&str>,
+    calibration_end: Option<&str>,
+    negative_amounts: &str,
+    timezone: Option<&str>,
+) -> PyResult<(PyTable, ReportCounts, String, bool)> {
+    let names = TransactionColumns {
+        customer,
+        timestamp,
+        amount,
+        cost,
+    };
+    let params = summary_params(freq, observation_end, calibration_end, negative_amounts)?;
+    let (batches, schema) = table.into_inner();
+    let summary = run(py, |token| {
+        summarise(&batches, &schema, &names, params, timezone, token)
+    })?;
+    Ok((
+        summary_table(&summary).into_py_table()?,
+        counts(&summary),
+        summary.observation_end().to_string(),
+        summary.is_margin(),
+    ))
+}
+
+/// Metrics of a holdout evaluation: customers, MAE, RMSE, correlation,
+/// actual and expected totals, aggregate error in %, holdout duration.
+type Metrics = (u64, f64, f64, f64, f64, f64, f64, f64);
+
+/// The tables of a holdout evaluation.
+fn holdout_tables(
+    summary: &PurchaseSummary,
+    e: &HoldoutDiagnostics,
+) -> PyResult<(PyTable, PyTable, PyTable, Metrics)> {
+    let mut customers = summary_table(summary);
+    customers.push("expected_holdout", out::f64_array(e.expected()));
+    let bins = e.by_frequency();
+    let mut by = TableBuilder::default();
+    by.push(
+        "frequency",
+        out::i64_array(bins.iter().map(|b| i64::from(b.frequency))),
+    );
+    let labels: Vec<String> = bins.iter().map(|b| b.label()).collect();
+    by.push(
+        "label",
+        out::strings_from(labels.iter().map(String::as_str)),
+    );
+    by.push(
+        "customers",
+        out::i64_array(bins.iter().map(|b| b.customers as i64)),
+    );
+    by.push(
+        "actual",
+        out::f64_array(&bins.iter().map(|b| b.actual).collect::<Vec<_>>()),
+    );
+    by.push(
+        "expected",
+        out::f64_array(&bins.iter().map(|b| b.expected).collect::<Vec<_>>()),
+    );
+    let t = e.tracking();
+    let mut tr = TableBuilder::default();
+    tr.push("period", out::i64_array(0..t.start.len() as i64));
+    let days: Vec<i32> = t
+        .start
+        .iter()
+        .map(|d| i32::try_from(day_from_date(*d)).unwrap_or(i32::MAX))
+        .collect();
+    tr.push("start", Arc::new(Date32Array::from(days)) as ArrayRef);
+    tr.push(
+        "holdout",
+        Arc::new(BooleanArray::from(t.holdout.clone())) as ArrayRef,
+    );
+    tr.push("actual", out::f64_array(&t.actual));
+    tr.push("expected", out::f64_array(&t.expected));
+    tr.push("cumulative_actual", out::f64_array(&t.cumulative_actual));
+    tr.push(
+        "cumulative_expected",
+        out::f64_array(&t.cumulative_expected),
+    );
+    let m = e.metrics();
+    Ok((
+        customers.into_py_table()?,
+        by.into_py_table()?,
+        tr.into_py_table()?,
+        (
+            m.customers,
+            m.mae,
+            m.rmse,
+            m.correlation,
+            m.actual_total,
+            m.expected_total,
+            m.aggregate_error_pct,
+            e.duration(),
+        ),
+    ))
+}
+
+/// Result of [`clv_holdout`]: the customer table (summary and expected
+/// holdout purchases), the by-frequency table, the tracking table, the
+/// metrics, the report counts and the end of observation (ISO).
+type HoldoutOutput = (PyTable, PyTable, PyTable, Metrics, ReportCounts, String);
+
+/// The holdout evaluation of a purchase model on a transaction table (see
+/// `ciblage.clv.evaluate_holdout`).
+#[pyfunction]
+#[pyo3(signature = (table, model, *, customer, timestamp, amount, calibration_end, cost = None,
+                    freq = "D", observation_end = None, negative_amounts = "keep",
+                    timezone = None, max_frequency = 6))]
+#[allow(clippy::too_many_arguments)]
+pub fn clv_holdout(
+    py: Python<'_>,
+    table: PyTable,
+    model: &PyClvModel,
+    customer: &str,
+    timestamp: &str,
+    amount: &str,
+    calibration_end: &str,
+    cost: Option<&str>,
+    freq: &str,
+    observation_end: Option<&str>,
+    negative_amounts: &str,
+    timezone: Option<&str>,
+    max_frequency: usize,
+) -> PyResult<HoldoutOutput> {
+    let names = TransactionColumns {
+        customer,
+        timestamp,
+        amount,
+        cost,
+    };
+    let purchases = model.purchases()?;
+    let params = summary_params(
+        freq,
+        observation_end,
+        Some(calibration_end),
+        negative_amounts,
+    )?;
+    let holdout = HoldoutEvaluation::params().max_frequency(max_frequency);
+    core(|| holdout.clone().check())?;
+    let (batches, schema) = table.into_inner();
+    let (summary, e) = run(py, |token| {
+        let summary = summarise(&batches, &schema, &names, params, timezone, token)?;
+        let e = holdout
+            .clone()
+            .interrupt(token.clone())
+            .score(&summary, purchases)?;
+        Ok::<_, BindError>((summary, e))
+    })?;
+    let (customers, by, tracking, metrics) = holdout_tables(&summary, &e)?;
+    Ok((
+        customers,
+        by,
+        tracking,
+        metrics,
+        counts(&summary),
+        summary.observation_end().to_string(),
+    ))
+}

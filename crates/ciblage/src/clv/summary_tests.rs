@@ -1,0 +1,260 @@
+//! Edge cases of the CLV summary, each checked against numbers worked out
+//! by hand (in the comments) or a plain per-customer recomputation.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+
+use super::*;
+use crate::clv::SummaryInput;
+use crate::time::{day_from_date, Zone, MICROS_PER_DAY};
+use crate::transactions::Transactions;
+
+const DAY: i64 = MICROS_PER_DAY;
+const HOUR: i64 = DAY / 24;
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn at(y: i32, m: u32, d: u32) -> i64 {
+    day_from_date(date(y, m, d)) * DAY
+}
+
+#[test]
+fn purchases_in_one_period_count_once_at_every_freq() {
+    // 2024-01-07 is a Sunday, 2024-01-08 a Monday.
+    let ts = vec![
+        at(2024, 1, 1),
+        at(2024, 1, 1) + 23 * HOUR,
+        at(2024, 1, 7),
+        at(2024, 1, 8),
+        at(2024, 1, 31),
+        at(2024, 2, 1),
+    ];
+    let tx = Transactions::from_int_ids(&[1; 6], ts, vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0]).unwrap();
+    let run = |f: Freq| ClvSummary::params().freq(f).score(&tx).unwrap();
+    // Days: 01-01 (twice), 01-07, 01-08, 01-31, 02-01 → 5 days, 4 repeats;
+    // recency = T = 31 days; repeat spend (4 + 8 + 16 + 32) / 4 = 15.
+    let d = run(Freq::Day);
+    assert_eq!(
+        (d.frequency()[0], d.recency()[0], d.t()[0]),
+        (4, 31.0, 31.0)
+    );
+    assert_eq!(d.monetary_value(), [15.0]);
+    // Weeks from Monday: {01-01, 01-07}, {01-08}, {01-29..02-04: 01-31, 02-01}:
+    // 3 weeks, 2 repeats, recency 4 weeks, spend (8 + 48) / 2 = 28.
+    let w = run(Freq::Week);
+    assert_eq!((w.frequency()[0], w.recency()[0]), (2, 4.0));
+    assert_eq!(w.monetary_value(), [28.0]);
+    // Months: January (1 + 2 + 4 + 8 + 16), February (32): 1 repeat.
+    let m = run(Freq::Month);
+    assert_eq!((m.frequency()[0], m.recency()[0]), (1, 1.0));
+    assert_eq!(m.monetary_value(), [32.0]);
+    // 7D: grouped by day, times in weeks: recency 31 / 7.
+    let n = run(Freq::Days(7));
+    assert_eq!(n.frequency()[0], 4);
+    assert!((n.recency()[0] - 31.0 / 7.0).abs() < 1e-12);
+}
+
+#[test]
+fn rows_after_the_end_and_returns_are_reported() {
+    let ts = vec![
+        at(2024, 1, 1),
+        at(2024, 1, 3),
+        at(2024, 1, 3),
+        at(2024, 1, 10),
+        at(2024, 1, 11),
+    ];
+    let amounts = vec![10.0, 20.0, -5.0, -1.0, 7.0];
+    let tx = Transactions::from_int_ids(&[1, 1, 1, 1, 2], ts, amounts).unwrap();
+    let params = || ClvSummary::params().observation_end(date(2024, 1, 10));
+    let kept = params().score(&tx).unwrap();
+    // Customer 2's only row is after the end: left out and counted.
+    assert_eq!(kept.len(), 1);
+    let r = kept.report();
+    assert_eq!((r.rows, r.rows_after_as_of, r.negative_rows), (5, 1, 2));
+    assert_eq!(r.customers_without_rows, 1);
+    // Kept returns net within their day: (20 − 5) and −1 → mean 7.
+    assert_eq!(kept.monetary_value(), [7.0]);
+    let excluded = params()
+        .negative_amounts(NegativeAmounts::Exclude)
+        .score(&tx)
+        .unwrap();
+    assert_eq!(excluded.report().negative_rows_excluded, 2);
+    // Without the returns: days 01-01 and 01-03 (20): one repeat of 20.
+    assert_eq!(
+        (excluded.frequency()[0], excluded.monetary_value()[0]),
+        (1, 20.0)
+    );
+    let e = params()
+        .negative_amounts(NegativeAmounts::Reject)
+        .score(&tx)
+        .unwrap_err();
+    assert!(
+        matches!(e, CiblageError::NegativeAmount { row: 2, .. }),
+        "{e}"
+    );
+}
+
+#[test]
+fn days_follow_the_zone_of_the_table() {
+    // 2024-01-01 23:30 UTC is 2024-01-02 00:30 in Paris (UTC+1 in winter).
+    let ts = vec![
+        at(2024, 1, 1) + 2 * HOUR,
+        at(2024, 1, 1) + 23 * HOUR + HOUR / 2,
+    ];
+    let utc = Transactions::from_int_ids(&[1, 1], ts.clone(), vec![1.0, 2.0]).unwrap();
+    assert_eq!(ClvSummary::params().score(&utc).unwrap().frequency(), [0]);
+    for zone in [Zone::parse("Europe/Paris").unwrap(), Zone::Fixed(3600)] {
+        let tx = Transactions::from_int_ids(&[1, 1], ts.clone(), vec![1.0, 2.0])
+            .unwrap()
+            .with_zone(zone);
+        let s = ClvSummary::params().score(&tx).unwrap();
+        assert_eq!((s.frequency()[0], s.recency()[0]), (1, 1.0), "{zone:?}");
+        assert_eq!(s.observation_end(), date(2024, 1, 2));
+    }
+}
+
+#[test]
+fn costs_make_the_spend_a_margin() {
+    let ts = vec![
+        at(2024, 1, 1),
+        at(2024, 1, 2),
+        at(2024, 1, 2),
+        at(2024, 1, 5),
+    ];
+    let tx = Transactions::from_int_ids(&[1; 4], ts, vec![10.0, 20.0, 30.0, 40.0]).unwrap();
+    let costs = [1.0, 5.0, 15.0, -2.0];
+    let input = SummaryInput::new(tx.view(), tx.customers())
+        .unwrap()
+        .with_costs(&costs)
+        .unwrap();
+    let s = ClvSummary::params().score(input).unwrap();
+    // Repeat days 01-02 (20 − 5 + 30 − 15 = 30) and 01-05 (40 + 2 = 42).
+    assert_eq!(s.monetary_value(), [36.0]);
+    assert!(s.is_margin());
+    let short = SummaryInput::new(tx.view(), tx.customers())
+        .unwrap()
+        .with_costs(&costs[..3]);
+    assert!(matches!(short, Err(CiblageError::LengthMismatch { .. })));
+    let nan = [1.0, f64::NAN, 0.0, 0.0];
+    let e = SummaryInput::new(tx.view(), tx.customers())
+        .unwrap()
+        .with_costs(&nan)
+        .unwrap_err();
+    assert_eq!(e.to_string(), "cost: non-finite value NaN at row 1");
+    // A table's own costs are read too.
+    let owned = tx.clone().with_costs(costs.to_vec()).unwrap();
+    assert_eq!(
+        ClvSummary::params().score(&owned).unwrap().monetary_value(),
+        [36.0]
+    );
+}
+
+/// Many rows in random order (several tasks of each pass) against a plain
+/// recomputation with maps.
+#[test]
+fn large_inputs_match_a_plain_recomputation() {
+    let n = 300_000;
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut ids, mut ts, mut amounts) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..n {
+        ids.push((next() % 20_000) as i64);
+        ts.push((next() % (400 * DAY as u64)) as i64);
+        amounts.push((next() % 1000) as f64 / 8.0);
+    }
+    let tx = Transactions::from_int_ids(&ids, ts.clone(), amounts.clone()).unwrap();
+    let cal = date(1970, 10, 1);
+    let s = ClvSummary::params()
+        .freq(Freq::Week)
+        .calibration_end(cal)
+        .observation_end(date(1971, 1, 31))
+        .score(&tx)
+        .unwrap();
+    let week = |t: i64| (t.div_euclid(DAY) + 3).div_euclid(7);
+    let cal_week = week(day_from_date(cal) * DAY);
+    let end_week = week(day_from_date(date(1971, 1, 31)) * DAY);
+    // Per customer, per week, the amounts in row order.
+    let mut by: BTreeMap<i64, BTreeMap<i64, f64>> = BTreeMap::new();
+    for i in (0..n).filter(|&i| week(ts[i]) <= end_week) {
+        *by.entry(ids[i])
+            .or_default()
+            .entry(week(ts[i]))
+            .or_insert(0.0) += amounts[i];
+    }
+    let mut out = 0;
+    let (mut first_weeks, mut repeat_weeks) = (BTreeMap::new(), BTreeMap::new());
+    for (id, weeks) in &by {
+        let cal_weeks: Vec<(&i64, &f64)> = weeks.iter().filter(|(w, _)| **w <= cal_week).collect();
+        if cal_weeks.is_empty() {
+            continue;
+        }
+        let crate::CustomerIds::Int(got) = s.ids() else {
+            panic!()
+        };
+        assert_eq!(got[out], *id);
+        let first = *cal_weeks[0].0;
+        assert_eq!(s.frequency()[out] as usize, cal_weeks.len() - 1);
+        assert_eq!(s.t()[out], (cal_week - first) as f64);
+        let repeat: f64 = cal_weeks[1..].iter().map(|(_, v)| **v).sum();
+        let mean = if cal_weeks.len() > 1 {
+            repeat / (cal_weeks.len() - 1) as f64
+        } else {
+            0.0
+        };
+        assert!((s.monetary_value()[out] - mean).abs() < 1e-9);
+        let holdout: BTreeSet<&i64> = weeks.keys().filter(|w| **w > cal_week).collect();
+        assert_eq!(s.holdout().unwrap().frequency[out] as usize, holdout.len());
+        *first_weeks.entry(first).or_insert(0u64) += 1;
+        for w in weeks.keys().skip(1) {
+            *repeat_weeks.entry(*w).or_insert(0u64) += 1;
+        }
+        out += 1;
+    }
+    assert_eq!(out, s.len());
+    let c = s.period_counts.as_ref().unwrap();
+    for (i, (&f, &r)) in c.first.iter().zip(&c.repeat).enumerate() {
+        let w = c.start + i as i64;
+        assert_eq!(
+            f,
+            first_weeks.get(&w).copied().unwrap_or(0),
+            "first, week {w}"
+        );
+        assert_eq!(
+            r,
+            repeat_weeks.get(&w).copied().unwrap_or(0),
+            "repeat, week {w}"
+        );
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_the_number_of_threads() {
+    let n = 100_000_i64;
+    let ids: Vec<i64> = (0..n).map(|i| i * 7919 % 5003).collect();
+    let ts: Vec<i64> = (0..n).map(|i| (i * 104_729 % 500) * DAY / 3).collect();
+    let amounts: Vec<f64> = (0..n).map(|i| 0.1 * (i % 97) as f64 - 1.0).collect();
+    let tx = Transactions::from_int_ids(&ids, ts, amounts).unwrap();
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                ClvSummary::params()
+                    .calibration_end(date(1970, 3, 1))
+                    .score(&tx)
+                    .unwrap()
+            })
+    };
+    let one = run(1);
+    assert_eq!(one, run(3));
+    assert_eq!(one, run(8));
+}
