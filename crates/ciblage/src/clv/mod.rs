@@ -21,6 +21,7 @@ mod freq;
 mod gamma_gamma;
 mod histories;
 mod likelihood;
+mod mbgnbd;
 mod model;
 mod optim;
 mod pareto_nbd;
@@ -39,6 +40,7 @@ pub use gamma_gamma::{
     GAMMA_GAMMA_PARAMS,
 };
 pub use histories::{Histories, Patterns};
+pub use mbgnbd::{MbgNbd, MbgNbdModel, MbgNbdParams, MbgNbdValidParams, MBG_NBD_PARAMS};
 pub use model::{ClvInput, FitReport};
 pub use optim::Convergence;
 pub use pareto_nbd::{
