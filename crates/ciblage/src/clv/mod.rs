@@ -28,6 +28,7 @@ mod pareto_nbd;
 mod pareto_special;
 #[cfg(test)]
 mod properties;
+mod sbg;
 mod special;
 mod summary;
 #[cfg(test)]
@@ -45,6 +46,10 @@ pub use model::{ClvInput, FitReport};
 pub use optim::Convergence;
 pub use pareto_nbd::{
     ParetoNbd, ParetoNbdModel, ParetoNbdParams, ParetoNbdValidParams, PARETO_NBD_PARAMS,
+};
+pub use sbg::{
+    ShiftedBetaGeo, ShiftedBetaGeoModel, ShiftedBetaGeoParams, ShiftedBetaGeoValidParams,
+    SurvivalCounts, SurvivalInput, SHIFTED_BETA_GEO_PARAMS,
 };
 pub use summary::{ClvSummary, ClvSummaryParams, ClvSummaryValidParams, Holdout, PurchaseSummary};
 

@@ -1,0 +1,593 @@
+//! Shifted-beta-geometric model of contractual retention (Fader & Hardie
+//! 2007, "How to project customer retention"): each customer renews at the
+//! end of every period with a constant probability `1 − θ`, `θ` beta(α, β)
+//! across customers, so that the retention rate of a cohort rises with
+//! tenure.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use crate::churn::RetentionAnalysis;
+use crate::clv::model::{check_fit_params, from_json, optional, sum_terms, to_json, FitReport};
+use crate::clv::optim::{minimise, standard_errors, Objective};
+use crate::clv::special::{digamma, ln_beta};
+use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
+
+/// Lifetimes in whole periods, as the model reads them: `events[ℓ − 1]`
+/// customers were customers for exactly `ℓ` periods (they did not renew at
+/// the end of period `ℓ`), `censored[ℓ − 1]` customers were customers for
+/// `ℓ` periods and their outcome of period `ℓ` is not yet known (they
+/// contribute `S(ℓ − 1)`). Counts may be fractional (weights).
+///
+/// ```
+/// use ciblage::clv::SurvivalCounts;
+/// // Alive at the start of each year (Fader & Hardie 2007, "regular").
+/// let s = SurvivalCounts::from_survivors(&[vec![1000.0, 631.0, 468.0, 382.0, 326.0, 289.0, 262.0, 241.0]])?;
+/// assert_eq!(s.events()[0], 369.0);
+/// assert_eq!(s.censored()[7], 241.0);
+/// # Ok::<(), ciblage::CiblageError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SurvivalCounts {
+    events: Vec<f64>,
+    censored: Vec<f64>,
+}
+
+fn bad(argument: &str, row: usize, value: f64, range: &'static str) -> CiblageError {
+    if value.is_finite() {
+        CiblageError::ValueOutOfRange {
+            argument: argument.into(),
+            row,
+            value,
+            range,
+        }
+    } else {
+        CiblageError::NonFinite {
+            argument: argument.into(),
+            row,
+            value,
+        }
+    }
+}
+
+impl SurvivalCounts {
+    fn add(&mut self, lifetime: usize, count: f64, censored: bool) {
+        if self.events.len() < lifetime {
+            self.events.resize(lifetime, 0.0);
+            self.censored.resize(lifetime, 0.0);
+        }
+        if censored {
+            self.censored[lifetime - 1] += count;
+        } else {
+            self.events[lifetime - 1] += count;
+        }
+    }
+
+    /// From cohort survivor tables: per cohort, the customers alive at the
+    /// start of each period (entry 0 = the cohort size), non-increasing.
+    /// A cohort observed for fewer periods (a later one) contributes fewer
+    /// terms: its last count is right-censored.
+    ///
+    /// # Errors
+    /// No cohort; a count that is negative or not finite, a first count of
+    /// 0, a count larger than the one before (`survivors`, row = cohort).
+    pub fn from_survivors(cohorts: &[Vec<f64>]) -> Result<Self> {
+        if cohorts.iter().all(Vec::is_empty) {
+            return Err(CiblageError::EmptyInput {
+                argument: "survivors".into(),
+            });
+        }
+        let mut out = Self::default();
+        for (row, counts) in cohorts.iter().enumerate() {
+            let Some(&first) = counts.first() else {
+                continue;
+            };
+            if !(first.is_finite() && first > 0.0) {
+                return Err(bad("survivors", row, first, "a cohort size above 0"));
+            }
+            for (k, w) in counts.windows(2).enumerate() {
+                if !(w[1].is_finite() && w[1] >= 0.0 && w[1] <= w[0]) {
+                    return Err(bad(
+                        "survivors",
+                        row,
+                        w[1],
+                        "0 or more and at most the count of the period before",
+                    ));
+                }
+                if w[0] > w[1] {
+                    out.add(k + 1, w[0] - w[1], false);
+                }
+            }
+            let last = counts[counts.len() - 1];
+            if last > 0.0 {
+                out.add(counts.len(), last, true);
+            }
+        }
+        Ok(out)
+    }
+
+    /// From one row per customer: `lifetime` = periods as a customer (1 or
+    /// more, the acquisition period included), `censored` = still a
+    /// customer at the end of observation.
+    ///
+    /// # Errors
+    /// Empty or unequal columns; a lifetime that is not a whole number of
+    /// at least 1 (`lifetime`, row).
+    pub fn from_lifetimes(lifetime: &[f64], censored: &[bool]) -> Result<Self> {
+        if lifetime.is_empty() {
+            return Err(CiblageError::EmptyInput {
+                argument: "lifetime".into(),
+            });
+        }
+        if lifetime.len() != censored.len() {
+            return Err(CiblageError::LengthMismatch {
+                argument: "censored".into(),
+                expected: lifetime.len(),
+                got: censored.len(),
+            });
+        }
+        let mut out = Self::default();
+        for (row, (&l, &c)) in lifetime.iter().zip(censored).enumerate() {
+            if !(l.is_finite() && l >= 1.0 && l.fract() == 0.0 && l <= 1e7) {
+                return Err(bad(
+                    "lifetime",
+                    row,
+                    l,
+                    "a whole number of periods from 1 to 10^7",
+                ));
+            }
+            out.add(l as usize, 1.0, c);
+        }
+        Ok(out)
+    }
+
+    /// The lifetimes of one retention cohort: its rolling counts (active in
+    /// period `k` or later ⇔ lifetime > `k`) with the churn rule of the
+    /// analysis: a customer whose last active period is followed by at
+    /// least `churn_after` observed periods churned; the others are
+    /// right-censored at their last active period.
+    fn from_rolling(rolling: &[u64], churn_after: usize) -> Self {
+        let mut out = Self::default();
+        let m = rolling.len();
+        for l in 1..=m {
+            let n = rolling[l - 1] - rolling.get(l).copied().unwrap_or(0);
+            if n > 0 {
+                out.add(l, n as f64, l + churn_after > m);
+            }
+        }
+        out
+    }
+
+    /// The lifetimes of every customer of a retention analysis (all cohorts
+    /// pooled, each observed for as many periods as it has).
+    pub fn from_retention(analysis: &RetentionAnalysis) -> Self {
+        let mut out = Self::default();
+        for c in analysis.cohorts() {
+            let one = Self::from_rolling(&c.rolling, analysis.churn_after());
+            for (l, (&e, &s)) in one.events.iter().zip(&one.censored).enumerate() {
+                if e > 0.0 {
+                    out.add(l + 1, e, false);
+                }
+                if s > 0.0 {
+                    out.add(l + 1, s, true);
+                }
+            }
+        }
+        out
+    }
+
+    /// The lifetimes of each cohort of a retention analysis, with the
+    /// cohort's label, oldest first.
+    pub fn by_cohort(analysis: &RetentionAnalysis) -> Vec<(String, Self)> {
+        analysis
+            .cohorts()
+            .iter()
+            .map(|c| {
+                (
+                    c.label.clone(),
+                    Self::from_rolling(&c.rolling, analysis.churn_after()),
+                )
+            })
+            .collect()
+    }
+
+    /// Customers with an observed end, by lifetime.
+    pub fn events(&self) -> &[f64] {
+        &self.events
+    }
+    /// Customers still active at the end, by periods observed.
+    pub fn censored(&self) -> &[f64] {
+        &self.censored
+    }
+    /// All customers.
+    pub fn total(&self) -> f64 {
+        self.events.iter().sum::<f64>() + self.censored.iter().sum::<f64>()
+    }
+
+    /// Why the two parameters cannot both be estimated, if so: the data
+    /// must hold at least one observed churn and one renewal, and tell
+    /// about at least two periods.
+    fn unidentified(&self) -> Option<&'static str> {
+        let events: f64 = self.events.iter().sum();
+        // Renewals known: lifetimes of 2 or more.
+        let renewed: f64 =
+            self.events.iter().skip(1).sum::<f64>() + self.censored.iter().skip(1).sum::<f64>();
+        // Known to have faced period 2's renewal: churned at 2 or later, or
+        // censored at 3 or later.
+        let second: f64 =
+            self.events.iter().skip(1).sum::<f64>() + self.censored.iter().skip(2).sum::<f64>();
+        if events == 0.0 {
+            Some("no customer churned: retention cannot be estimated (every lifetime is censored)")
+        } else if renewed == 0.0 {
+            Some("no customer renewed: every customer churned after the first period")
+        } else if second == 0.0 {
+            Some("only one renewal period is observed: alpha and beta cannot be told apart (observe at least two periods)")
+        } else {
+            None
+        }
+    }
+}
+
+/// Input of [`ShiftedBetaGeoValidParams::fit`]: [`SurvivalCounts`], or a
+/// [`RetentionAnalysis`] (all its cohorts pooled).
+pub trait SurvivalInput {
+    /// The lifetimes to fit.
+    fn survival_counts(&self) -> Cow<'_, SurvivalCounts>;
+}
+
+impl SurvivalInput for SurvivalCounts {
+    fn survival_counts(&self) -> Cow<'_, SurvivalCounts> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl SurvivalInput for RetentionAnalysis {
+    fn survival_counts(&self) -> Cow<'_, SurvivalCounts> {
+        Cow::Owned(SurvivalCounts::from_retention(self))
+    }
+}
+
+/// Entry point of the shifted-beta-geometric retention model (a learner:
+/// [`ShiftedBetaGeoValidParams::fit`]).
+///
+/// ```
+/// use ciblage::clv::{ShiftedBetaGeo, SurvivalCounts};
+/// let s = SurvivalCounts::from_survivors(&[vec![1000.0, 631.0, 468.0, 382.0, 326.0, 289.0, 262.0, 241.0]])?;
+/// let model = ShiftedBetaGeo::params().fit(&s)?;
+/// let [alpha, beta] = model.params();
+/// assert!((alpha - 0.7041).abs() < 1e-3 && (beta - 1.1820).abs() < 1e-3);
+/// assert!((1000.0 * model.survival(8) - 220.1).abs() < 0.1);
+/// # Ok::<(), ciblage::CiblageError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ShiftedBetaGeo;
+
+impl ShiftedBetaGeo {
+    /// Parameters with their defaults: no penalty, at most 1000 iterations.
+    pub fn params() -> ShiftedBetaGeoParams {
+        ShiftedBetaGeoParams(ShiftedBetaGeoValidParams::default())
+    }
+}
+
+/// Validated shifted-BG fitting parameters.
+#[derive(Debug, Clone)]
+pub struct ShiftedBetaGeoValidParams {
+    penalizer: f64,
+    max_iterations: usize,
+    interrupt: Interrupt,
+}
+
+impl Default for ShiftedBetaGeoValidParams {
+    fn default() -> Self {
+        Self {
+            penalizer: 0.0,
+            max_iterations: 1000,
+            interrupt: Interrupt::default(),
+        }
+    }
+}
+
+/// Builder of [`ShiftedBetaGeoValidParams`].
+#[derive(Debug, Clone, Default)]
+pub struct ShiftedBetaGeoParams(ShiftedBetaGeoValidParams);
+
+impl ShiftedBetaGeoParams {
+    /// L2 penalty on `(alpha, beta)` added to the mean negative
+    /// log-likelihood (default 0).
+    #[must_use]
+    pub fn penalizer(mut self, coefficient: f64) -> Self {
+        self.0.penalizer = coefficient;
+        self
+    }
+    /// Most L-BFGS iterations (default 1000).
+    #[must_use]
+    pub fn max_iterations(mut self, n: usize) -> Self {
+        self.0.max_iterations = n;
+        self
+    }
+    /// Token that stops the fit ([`CiblageError::Interrupted`]).
+    #[must_use]
+    pub fn interrupt(mut self, token: Interrupt) -> Self {
+        self.0.interrupt = token;
+        self
+    }
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    /// A negative or non-finite penalizer, zero iterations.
+    pub fn check(self) -> Result<ShiftedBetaGeoValidParams> {
+        check_fit_params(self.0.penalizer, self.0.max_iterations)?;
+        Ok(self.0)
+    }
+    /// Validates, then fits.
+    ///
+    /// # Errors
+    /// See [`ShiftedBetaGeoParams::check`] and [`ShiftedBetaGeoValidParams::fit`].
+    pub fn fit<D: SurvivalInput + ?Sized>(self, data: &D) -> Result<ShiftedBetaGeoModel> {
+        self.check()?.fit(data)
+    }
+}
+
+/// `Σ events ln P(T = ℓ) + Σ censored ln S(ℓ − 1)` and its gradient in
+/// `(α, β)`, with `P(T = t) = B(α+1, β+t−1)/B(α, β)` and
+/// `S(t) = B(α, β+t)/B(α, β)`.
+fn log_likelihood(s: &SurvivalCounts, p: [f64; 2]) -> (f64, [f64; 2]) {
+    let [a, b] = p;
+    let base = ln_beta(a, b);
+    let (pa, pb) = (digamma(a), digamma(b));
+    let pab = digamma(a + b);
+    sum_terms(s.events.len(), |i| {
+        let t = (i + 1) as f64;
+        let (e, c) = (s.events[i], s.censored[i]);
+        let mut v = 0.0;
+        let mut g = [0.0; 2];
+        if e > 0.0 {
+            // ln B(α+1, β+t−1) − ln B(α, β).
+            let d = digamma(a + b + t);
+            v += e * (ln_beta(a + 1.0, b + t - 1.0) - base);
+            g[0] += e * ((digamma(a + 1.0) - d) - (pa - pab));
+            g[1] += e * ((digamma(b + t - 1.0) - d) - (pb - pab));
+        }
+        if c > 0.0 {
+            // ln B(α, β+t−1) − ln B(α, β).
+            let d = digamma(a + b + t - 1.0);
+            v += c * (ln_beta(a, b + t - 1.0) - base);
+            g[0] += c * ((pa - d) - (pa - pab));
+            g[1] += c * ((digamma(b + t - 1.0) - d) - (pb - pab));
+        }
+        (v, g)
+    })
+}
+
+struct Mean<'a> {
+    s: &'a SurvivalCounts,
+    total: f64,
+    penalizer: f64,
+}
+
+impl Objective for Mean<'_> {
+    fn eval(&self, theta: &[f64]) -> (f64, Vec<f64>) {
+        let p = [theta[0].exp(), theta[1].exp()];
+        let (ll, g) = log_likelihood(self.s, p);
+        let value = -ll / self.total + self.penalizer * (p[0] * p[0] + p[1] * p[1]);
+        let grad = (0..2)
+            .map(|k| -g[k] * p[k] / self.total + self.penalizer * 2.0 * p[k] * p[k])
+            .collect();
+        (value, grad)
+    }
+}
+
+impl ShiftedBetaGeoValidParams {
+    /// Fits `alpha` and `beta` by maximum likelihood.
+    ///
+    /// # Errors
+    /// [`CiblageError::FitFailed`] when the data cannot tell the two
+    /// parameters apart (no churn, no renewal, a single period) or no
+    /// optimum is found; [`CiblageError::Interrupted`].
+    pub fn fit<D: SurvivalInput + ?Sized>(&self, data: &D) -> Result<ShiftedBetaGeoModel> {
+        let s = data.survival_counts();
+        let model = "shifted-BG";
+        if let Some(reason) = s.unidentified() {
+            return Err(CiblageError::FitFailed {
+                model,
+                reason: reason.into(),
+            });
+        }
+        let total = s.total();
+        let objective = Mean {
+            s: &s,
+            total,
+            penalizer: self.penalizer,
+        };
+        let (theta, _, convergence) = minimise(
+            model,
+            &objective,
+            vec![0.0; 2],
+            self.max_iterations,
+            &self.interrupt,
+        )?;
+        let p = [theta[0].exp(), theta[1].exp()];
+        let (ll, _) = log_likelihood(&s, p);
+        let se = standard_errors(&p, |q| {
+            let (_, g) = log_likelihood(&s, [q[0], q[1]]);
+            g.iter().map(|d| -d).collect()
+        });
+        let patterns = s
+            .events
+            .iter()
+            .chain(&s.censored)
+            .filter(|c| **c > 0.0)
+            .count();
+        Ok(ShiftedBetaGeoModel {
+            alpha: p[0],
+            beta: p[1],
+            report: Some(FitReport {
+                log_likelihood: ll,
+                standard_errors: optional(se),
+                customers: total,
+                patterns,
+                penalizer: self.penalizer,
+                convergence,
+            }),
+        })
+    }
+
+    /// Fits one model per cohort of a retention analysis: the cohort's
+    /// label with its model, or why it could not be fitted (too few
+    /// periods observed, no churn yet, …).
+    pub fn fit_cohorts(
+        &self,
+        analysis: &RetentionAnalysis,
+    ) -> Vec<(String, Result<ShiftedBetaGeoModel>)> {
+        SurvivalCounts::by_cohort(analysis)
+            .into_iter()
+            .map(|(label, s)| {
+                let fit = self.fit(&s);
+                (label, fit)
+            })
+            .collect()
+    }
+}
+
+/// A fitted shifted-BG model. Periods are those of the data fitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShiftedBetaGeoModel {
+    alpha: f64,
+    beta: f64,
+    report: Option<FitReport>,
+}
+
+/// Names of the parameters, in the order of [`ShiftedBetaGeoModel::params`].
+pub const SHIFTED_BETA_GEO_PARAMS: [&str; 2] = ["alpha", "beta"];
+
+/// Most terms of the discounted sums (reached only for a tiny discount
+/// rate with `alpha` <= 1).
+const MAX_TERMS: usize = 10_000_000;
+
+impl ShiftedBetaGeoModel {
+    /// A model with given parameters (both positive and finite).
+    ///
+    /// # Errors
+    /// A parameter that is not positive and finite, named.
+    pub fn from_params(alpha: f64, beta: f64) -> Result<Self> {
+        for (name, v) in SHIFTED_BETA_GEO_PARAMS.iter().zip([alpha, beta]) {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(CiblageError::param(
+                    "params",
+                    format!("{name} must be positive and finite, got {v}"),
+                ));
+            }
+        }
+        Ok(Self {
+            alpha,
+            beta,
+            report: None,
+        })
+    }
+    /// `[alpha, beta]`.
+    pub fn params(&self) -> [f64; 2] {
+        [self.alpha, self.beta]
+    }
+    /// The fit report; `None` for a model built by [`ShiftedBetaGeoModel::from_params`].
+    pub fn report(&self) -> Option<&FitReport> {
+        self.report.as_ref()
+    }
+    /// Log-likelihood of `data` under the model.
+    pub fn log_likelihood<D: SurvivalInput + ?Sized>(&self, data: &D) -> f64 {
+        log_likelihood(&data.survival_counts(), self.params()).0
+    }
+    /// Retention rate of period `t` (1 or more): the share of the
+    /// customers alive in period `t` who renew, `(β+t−1)/(α+β+t−1)`.
+    pub fn retention_rate(&self, t: u32) -> f64 {
+        let t = f64::from(t.max(1));
+        (self.beta + t - 1.0) / (self.alpha + self.beta + t - 1.0)
+    }
+    /// Survival `S(t)`: the share of a cohort still customers after `t`
+    /// renewals (`S(0) = 1`), `B(α, β+t)/B(α, β)`.
+    pub fn survival(&self, t: u32) -> f64 {
+        (ln_beta(self.alpha, self.beta + f64::from(t)) - ln_beta(self.alpha, self.beta)).exp()
+    }
+    /// `P(T = t)`: the share of a cohort that churns at the end of period
+    /// `t` (1 or more; 0 for `t = 0`).
+    pub fn churn_probability(&self, t: u32) -> f64 {
+        if t == 0 {
+            return 0.0;
+        }
+        let t = f64::from(t);
+        (ln_beta(self.alpha + 1.0, self.beta + t - 1.0) - ln_beta(self.alpha, self.beta)).exp()
+    }
+    /// Expected lifetime of a new customer in periods, `E[T] =
+    /// (α+β−1)/(α−1)`; infinite when `α <= 1`.
+    pub fn expected_lifetime(&self) -> f64 {
+        if self.alpha <= 1.0 {
+            f64::INFINITY
+        } else {
+            (self.alpha + self.beta - 1.0) / (self.alpha - 1.0)
+        }
+    }
+    /// Discounted expected residual lifetime (Fader & Hardie 2010) of a
+    /// customer who has renewed `renewals` times, in periods: `Σ_{k ≥ 1}
+    /// P(T > n + k − 1 | T > n) / (1 + d)^(k − 1)` with `n = renewals`,
+    /// i.e. `(β+n)/(α+β+n) 2F1(1, β+n+1; α+β+n+1; 1/(1+d))` (the periods
+    /// still paid for, the next one undiscounted). Multiply by the margin
+    /// per period for the residual value.
+    ///
+    /// # Errors
+    /// A discount rate that is not positive and finite.
+    pub fn derl(&self, discount_rate: f64, renewals: u32) -> Result<f64> {
+        if !(discount_rate.is_finite() && discount_rate > 0.0) {
+            return Err(CiblageError::param(
+                "discount_rate",
+                format!("must be a positive number, got {discount_rate}"),
+            ));
+        }
+        let (a, b, n) = (self.alpha, self.beta, f64::from(renewals));
+        let z = 1.0 / (1.0 + discount_rate);
+        // term_k = Π_{j=0..k} (β+n+j)/(α+β+n+j) z^k.
+        let mut term = (b + n) / (a + b + n);
+        let mut sum = term;
+        for j in 1..MAX_TERMS {
+            let jf = j as f64;
+            term *= (b + n + jf) / (a + b + n + jf) * z;
+            sum += term;
+            if term < 1e-16 * sum {
+                break;
+            }
+        }
+        Ok(sum)
+    }
+
+    /// The model as versioned JSON.
+    pub fn to_json(&self) -> String {
+        to_json(
+            "shifted_beta_geo",
+            &SHIFTED_BETA_GEO_PARAMS,
+            &self.params(),
+            self.report.as_ref(),
+        )
+    }
+
+    /// Reads a model written by [`ShiftedBetaGeoModel::to_json`], checked whole.
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidModelFile`] naming the field at fault.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let (p, report) = from_json(
+            "shifted-BG model",
+            "shifted_beta_geo",
+            &SHIFTED_BETA_GEO_PARAMS,
+            text,
+        )?;
+        Ok(Self {
+            alpha: p[0],
+            beta: p[1],
+            report,
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "sbg_tests.rs"]
+mod tests;
