@@ -1,6 +1,7 @@
 //! Customer lifetime value: purchase histories from transactions, the
-//! probabilistic models of repeat buying (BG/NBD, Pareto/NBD), the
-//! Gamma-Gamma spend model and discounted CLV.
+//! probabilistic models of repeat buying (BG/NBD, MBG/NBD, Pareto/NBD;
+//! BG/BB for discrete opportunities), the Gamma-Gamma spend model,
+//! discounted CLV, and the shifted-BG model of contractual retention.
 //!
 //! ```
 //! use ciblage::clv::{BgNbd, ClvSummary, Freq};
@@ -16,6 +17,8 @@
 //! # Ok::<(), ciblage::CiblageError>(())
 //! ```
 
+mod bgbb;
+mod bgbb_data;
 mod bgnbd;
 mod freq;
 mod gamma_gamma;
@@ -34,6 +37,8 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
+pub use bgbb::{BgBb, BgBbModel, BgBbParams, BgBbValidParams, BG_BB_PARAMS};
+pub use bgbb_data::{BgBbHistories, BgBbInput, MAX_OPPORTUNITIES};
 pub use bgnbd::{BgNbd, BgNbdModel, BgNbdParams, BgNbdValidParams, BG_NBD_PARAMS};
 pub use freq::Freq;
 pub use gamma_gamma::{
