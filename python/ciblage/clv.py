@@ -36,7 +36,7 @@ from .exceptions import (
     SpendFrequencyCorrelationWarning,
 )
 
-__all__ = ["summary", "BgNbd", "ParetoNbd", "GammaGamma"]
+__all__ = ["summary", "BgNbd", "ParetoNbd", "GammaGamma", "MbgNbd", "BgBb", "ShiftedBetaGeo"]
 
 
 def _freq(value: Any) -> str:
@@ -437,18 +437,19 @@ class GammaGamma(_Model):
         ``freq``): a month is 30 days, 4.345 weeks or 1 month."""
         if not isinstance(purchases, _PurchaseModel):
             raise InvalidParameterError(
-                f"invalid parameter purchases: expected a fitted BgNbd or ParetoNbd, got {type(purchases).__name__}"
+                "invalid parameter purchases: expected a fitted BgNbd, MbgNbd or ParetoNbd, "
+                f"got {type(purchases).__name__}"
             )
         units = _native.clv_units_per_month(_freq(freq))
         f, r, t = _histories(data, frequency, recency, T)
         m = _column(data, as_str(monetary_value, "monetary_value"), "monetary_value")
-        return self._fitted().clv(
-            purchases._fitted(),
-            f,
-            r,
-            t,
-            m,
-            as_int(months, "months", 1, 12_000),
-            as_float(discount_rate, "discount_rate", 0.0),
-            units,
-        )
+        args = (f, r, t, m, as_int(months, "months", 1, 12_000), as_float(discount_rate, "discount_rate", 0.0), units)
+        native = purchases._fitted()
+        if isinstance(native, _native.ClvModel):
+            return self._fitted().clv(native, *args)
+        # MBG/NBD (ciblage._clv_models): the spend model travels as JSON.
+        return native.clv(self.to_json(), *args)
+
+
+# The models of ciblage._clv_models build on _Model and _PurchaseModel above.
+from ._clv_models import BgBb, MbgNbd, ShiftedBetaGeo  # noqa: E402

@@ -8,6 +8,7 @@ mod cart_cv;
 mod chaid;
 mod churn;
 mod clv;
+mod clv_models;
 mod days_in;
 mod error;
 mod ids_in;
@@ -36,6 +37,11 @@ mod _native {
     use crate::churn::{churn_flags, migration, retention, PyRetention};
     #[pymodule_export]
     use crate::clv::{clv_fit, clv_summary, clv_units_per_month, PyClvModel};
+    #[pymodule_export]
+    use crate::clv_models::{
+        bg_bb_fit, mbg_nbd_fit, sbg_fit_lifetimes, sbg_fit_retention, sbg_fit_retention_cohorts,
+        sbg_fit_survivors, PyBgBbModel, PyMbgNbdModel, PyShiftedBetaGeoModel,
+    };
     #[pymodule_export]
     use crate::days_in::local_days;
     #[pymodule_export]
