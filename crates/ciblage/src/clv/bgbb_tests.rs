@@ -150,3 +150,34 @@ fn json_round_trip() {
     let m = BgBbModel::from_params(1.2, 0.75, 0.66, 2.8).unwrap();
     assert_eq!(BgBbModel::from_json(&m.to_json()).unwrap(), m);
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::super::*;
+
+    proptest! {
+        #[test]
+        fn gradient_matches_finite_differences(
+            a in 0.05f64..10.0, b in 0.05f64..10.0, g in 0.05f64..10.0, d in 0.05f64..10.0,
+            n in 0u32..30, tx_share in 0.0f64..=1.0, x_share in 0.0f64..=1.0,
+        ) {
+            let tx = (f64::from(n) * tx_share).floor();
+            let x = if tx == 0.0 { 0.0 } else { (tx * x_share).floor().max(1.0) };
+            let p = [a, b, g, d];
+            let (_, grad) = ll_one(p, x, tx, f64::from(n));
+            for k in 0..4 {
+                let h = 1e-6 * p[k].max(1e-3);
+                let (mut up, mut down) = (p, p);
+                up[k] += h;
+                down[k] -= h;
+                let num = (ll_one(up, x, tx, f64::from(n)).0 - ll_one(down, x, tx, f64::from(n)).0) / (2.0 * h);
+                prop_assert!((grad[k] - num).abs() <= 1e-5 * (1.0 + num.abs()), "k {} {} {}", k, grad[k], num);
+            }
+            let m = BgBbModel::from_params(a, b, g, d).unwrap();
+            let alive = m.p_alive_one(x, tx, f64::from(n));
+            prop_assert!((0.0..=1.0).contains(&alive));
+            prop_assert!(m.expected_purchases_one(4, x, tx, f64::from(n)) >= m.expected_purchases_one(2, x, tx, f64::from(n)));
+        }
+    }
+}

@@ -428,3 +428,45 @@ mod tests {
         assert!(MbgNbdModel::from_json(&bg.to_json()).is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn gradient_matches_finite_differences(
+            r in 0.05f64..5.0, alpha in 0.1f64..50.0, a in 0.05f64..5.0, b in 0.05f64..10.0,
+            x in 0u32..50, tx_share in 0.0f64..1.0, t in 0.5f64..200.0,
+        ) {
+            let x = f64::from(x);
+            let t_x = if x == 0.0 { 0.0 } else { (tx_share * t).max(1e-3) };
+            let p = [r, alpha, a, b];
+            let (_, g) = ll_one(p, x, t_x, t);
+            for k in 0..4 {
+                let h = 1e-6 * p[k].max(1e-3);
+                let (mut up, mut down) = (p, p);
+                up[k] += h;
+                down[k] -= h;
+                let n = (ll_one(up, x, t_x, t).0 - ll_one(down, x, t_x, t).0) / (2.0 * h);
+                prop_assert!((g[k] - n).abs() <= 1e-5 * (1.0 + n.abs()), "k {} {} {}", k, g[k], n);
+            }
+        }
+
+        #[test]
+        fn predictions_are_probabilities_and_grow(
+            r in 0.05f64..5.0, alpha in 0.1f64..50.0, a in 0.05f64..5.0, b in 0.05f64..10.0,
+            x in 0u32..50, tx_share in 0.0f64..1.0, t in 0.5f64..200.0, h in 0.1f64..100.0,
+        ) {
+            let m = MbgNbdModel::from_params(r, alpha, a, b).unwrap();
+            let x = f64::from(x);
+            let t_x = if x == 0.0 { 0.0 } else { tx_share * t };
+            let p = m.p_alive_one(x, t_x, t);
+            prop_assert!((0.0..=1.0).contains(&p));
+            let (e1, e2) = (m.expected_purchases_one(h, x, t_x, t), m.expected_purchases_one(2.0 * h, x, t_x, t));
+            prop_assert!(e1 >= 0.0 && e2 >= e1 * (1.0 - 1e-9), "{} {}", e1, e2);
+        }
+    }
+}

@@ -167,3 +167,38 @@ fn json_round_trip() {
     assert_eq!(ShiftedBetaGeoModel::from_json(&m.to_json()).unwrap(), m);
     assert!(ShiftedBetaGeoModel::from_json("{}").is_err());
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::super::*;
+
+    proptest! {
+        #[test]
+        fn gradient_matches_finite_differences(
+            a in 0.05f64..20.0, b in 0.05f64..20.0,
+            counts in proptest::collection::vec(0.0f64..100.0, 1..12), first in 1.0f64..1000.0,
+        ) {
+            // A non-increasing survivor table from the drops.
+            let mut s = vec![first + counts.iter().sum::<f64>()];
+            for c in &counts {
+                let last = s[s.len() - 1];
+                s.push(last - c);
+            }
+            let data = SurvivalCounts::from_survivors(&[s]).unwrap();
+            let p = [a, b];
+            let (_, g) = log_likelihood(&data, p);
+            for k in 0..2 {
+                let h = 1e-6 * p[k].max(1e-3);
+                let (mut up, mut down) = (p, p);
+                up[k] += h;
+                down[k] -= h;
+                let n = (log_likelihood(&data, up).0 - log_likelihood(&data, down).0) / (2.0 * h);
+                prop_assert!((g[k] - n).abs() <= 1e-5 * (1.0 + n.abs()), "k {} {} {}", k, g[k], n);
+            }
+            let m = ShiftedBetaGeoModel::from_params(a, b).unwrap();
+            prop_assert!(m.retention_rate(2) >= m.retention_rate(1));
+            prop_assert!(m.survival(3) <= m.survival(2));
+        }
+    }
+}
