@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::clv::bgbb_data::BgBbInput;
 use crate::clv::model::{check_fit_params, from_json, optional, sum_terms, to_json, FitReport};
 use crate::clv::optim::{minimise, standard_errors, Objective};
-use crate::clv::special::{digamma, ln_beta, log_add_exp};
+use crate::clv::special::{digamma, ln_beta};
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 
@@ -107,9 +107,46 @@ fn ln_beta_ratio(u: f64, v: f64, i: f64, j: f64) -> (f64, [f64; 2]) {
     )
 }
 
+/// A sum of terms `exp(v_i)` with gradients `exp(v_i) dv_i`, kept in log
+/// space: `exp(max) * (sum, grad)`.
+struct LogSum {
+    max: f64,
+    sum: f64,
+    grad: [f64; 4],
+}
+
+impl LogSum {
+    fn new() -> Self {
+        Self {
+            max: f64::NEG_INFINITY,
+            sum: 0.0,
+            grad: [0.0; 4],
+        }
+    }
+    fn add(&mut self, v: f64, dv: [f64; 4]) {
+        if v > self.max {
+            let scale = (self.max - v).exp();
+            self.sum *= scale;
+            self.grad.iter_mut().for_each(|g| *g *= scale);
+            self.max = v;
+        }
+        let w = (v - self.max).exp();
+        self.sum += w;
+        for (g, d) in self.grad.iter_mut().zip(dv) {
+            *g += w * d;
+        }
+    }
+    /// `ln Σ exp(v_i)` and the gradient of it.
+    fn finish(self) -> (f64, [f64; 4]) {
+        (self.max + self.sum.ln(), self.grad.map(|g| g / self.sum))
+    }
+}
+
 /// Log-likelihood of one history `(x, t_x, n)` and its gradient in
 /// `(α, β, γ, δ)`: `ln[B(α+x, β+n−x)/B(α,β) B(γ, δ+n)/B(γ,δ) +
 /// Σ_{i=0}^{n−t_x−1} B(α+x, β+t_x−x+i)/B(α,β) B(γ+1, δ+t_x+i)/B(γ,δ)]`.
+/// The terms of the sum follow each other by rational factors, so that a
+/// history costs a few special functions whatever its `n`.
 pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, n: f64) -> (f64, [f64; 4]) {
     let [a, b, g, d] = p;
     let term = |i: f64, j: f64, k: f64, l: f64| {
@@ -117,23 +154,28 @@ pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, n: f64) -> (f64, [f64; 4]) {
         let (v, dv) = ln_beta_ratio(g, d, k, l);
         (u + v, [du[0], du[1], dv[0], dv[1]])
     };
-    let mut terms = vec![term(x, n - x, 0.0, n)];
+    let mut acc = LogSum::new();
+    let (v, dv) = term(x, n - x, 0.0, n);
+    acc.add(v, dv);
     let extra = (n - t_x) as usize;
-    for i in 0..extra {
-        let i = i as f64;
-        terms.push(term(x, t_x - x + i, 1.0, t_x + i));
-    }
-    let l = terms
-        .iter()
-        .fold(f64::NEG_INFINITY, |acc, t| log_add_exp(acc, t.0));
-    let mut grad = [0.0; 4];
-    for (v, dv) in &terms {
-        let w = (v - l).exp();
-        for k in 0..4 {
-            grad[k] += w * dv[k];
+    if extra > 0 {
+        let (mut v, mut dv) = term(x, t_x - x, 1.0, t_x);
+        acc.add(v, dv);
+        for j in 0..extra - 1 {
+            // B(α+x, β+m+1)/B(α+x, β+m) = (β+m)/(α+β+x+m), m = t_x−x+j;
+            // B(γ+1, δ+q+1)/B(γ+1, δ+q) = (δ+q)/(γ+δ+1+q), q = t_x+j.
+            let jf = j as f64;
+            let (bm, abm) = (b + t_x - x + jf, a + b + t_x + jf);
+            let (dq, gdq) = (d + t_x + jf, g + d + 1.0 + t_x + jf);
+            v += bm.ln() - abm.ln() + dq.ln() - gdq.ln();
+            dv[0] -= 1.0 / abm;
+            dv[1] += 1.0 / bm - 1.0 / abm;
+            dv[2] -= 1.0 / gdq;
+            dv[3] += 1.0 / dq - 1.0 / gdq;
+            acc.add(v, dv);
         }
     }
-    (l, grad)
+    acc.finish()
 }
 
 /// The weighted log-likelihood of distinct patterns and its gradient.
@@ -294,19 +336,36 @@ impl BgBbModel {
         if horizon == 0 {
             return 0.0;
         }
-        let f = self.ln_factor(x, t_x, n);
-        (1..=horizon)
-            .map(|k| (f + self.ln_alive(n + f64::from(k))).exp())
-            .sum()
+        (self.ln_factor(x, t_x, n) + self.ln_alive(n + 1.0)).exp()
+            * self.alive_sum(n + 1.0, horizon, 1.0)
+    }
+
+    /// `Σ_{k=0}^{count−1} z^k P(alive at t+k) / P(alive at t)`, by the
+    /// ratio `P(alive at m+1) / P(alive at m) = (δ+m)/(γ+δ+m)`.
+    fn alive_sum(&self, t: f64, count: u32, z: f64) -> f64 {
+        let (g, d) = (self.gamma, self.delta);
+        let (mut term, mut sum) = (1.0, 0.0);
+        for k in 0..count {
+            if k > 0 {
+                let m = t + f64::from(k - 1);
+                term *= (d + m) / (g + d + m) * z;
+            }
+            sum += term;
+            if term < 1e-17 * sum && z < 1.0 {
+                break;
+            }
+        }
+        sum
     }
 
     /// Expected transactions of a new customer in the first `horizon`
     /// opportunities, `α/(α+β) Σ_{t=1}^{horizon} B(γ, δ+t)/B(γ, δ)`.
     pub fn expected_purchases_new(&self, horizon: u32) -> f64 {
+        if horizon == 0 {
+            return 0.0;
+        }
         let p = self.alpha / (self.alpha + self.beta);
-        (1..=horizon)
-            .map(|t| p * self.ln_alive(f64::from(t)).exp())
-            .sum()
+        p * self.ln_alive(1.0).exp() * self.alive_sum(1.0, horizon, 1.0)
     }
 
     /// Discounted expected residual transactions (Fader, Hardie & Shang

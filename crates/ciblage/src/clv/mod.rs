@@ -32,6 +32,7 @@ mod pareto_special;
 #[cfg(test)]
 mod properties;
 mod sbg;
+mod sbg_data;
 mod special;
 mod summary;
 #[cfg(test)]
