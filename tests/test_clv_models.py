@@ -344,8 +344,15 @@ def test_sbg_bad_input() -> None:
         clv.ShiftedBetaGeo().fit("100, 50")
     with pytest.raises(InvalidInputError, match="survivors"):
         clv.ShiftedBetaGeo().fit([[100, "a"]])
+    with pytest.raises(InvalidInputError, match="survivors"):
+        clv.ShiftedBetaGeo().fit([np.nan, 60, 30])
+    with pytest.raises(InvalidInputError, match="survivors"):
+        clv.ShiftedBetaGeo().fit([True, False])
     with pytest.raises(FitError):
         clv.ShiftedBetaGeo().fit([100, 100, 100])  # nobody churned
+    # A cohort matrix's trailing nulls are the unobserved periods.
+    padded = clv.ShiftedBetaGeo().fit([REGULAR, [500, 320, 240, None, np.nan, None, None, None]])
+    assert padded.params_ == clv.ShiftedBetaGeo().fit([REGULAR, [500, 320, 240]]).params_
     with pytest.raises(InvalidInputError, match="lifetime"):
         clv.ShiftedBetaGeo().fit_lifetimes({"lifetime": [0.0, 2.0], "censored": [False, True]})
     with pytest.raises(InvalidInputError, match="censored"):
@@ -357,6 +364,8 @@ def test_sbg_bad_input() -> None:
         m.retention_rate(0)
     with pytest.raises(InvalidParameterError, match="discount_rate"):
         m.derl(-0.1)
+    with pytest.raises(InvalidParameterError, match="discount_rate"):
+        m.derl(1e-300)  # too small for the sum to converge (alpha < 1: it diverges)
     with pytest.raises(InvalidParameterError, match="max_iterations"):
         clv.ShiftedBetaGeo(max_iterations=0).fit(REGULAR)
     with pytest.raises(ModelFileError):

@@ -227,10 +227,20 @@ def _survivors(survivors: Any) -> list[list[float]]:
     for i, row in enumerate(rows):
         if isinstance(row, (str, bytes)) or np.ndim(row) != 1:
             raise InvalidInputError(f"survivors: cohort {i} is not a list of counts")
-        try:
-            values = [float(v) for v in row if not (v is None or (isinstance(v, float) and math.isnan(v)))]
-        except (TypeError, ValueError):
-            raise InvalidInputError(f"survivors: cohort {i} holds a value that is not a number") from None
+        values = []
+        for v in row:
+            if isinstance(v, (bool, np.bool_, str, bytes)):
+                raise InvalidInputError(f"survivors: cohort {i} holds {v!r}, not a count")
+            try:
+                values.append(math.nan if v is None else float(v))
+            except (TypeError, ValueError):
+                raise InvalidInputError(f"survivors: cohort {i} holds a value that is not a number") from None
+        # Unobserved periods at the end of a later cohort (None/NaN, as a
+        # cohort matrix has them) are dropped; a gap before them is an error.
+        while values and math.isnan(values[-1]):
+            values.pop()
+        if any(math.isnan(v) for v in values):
+            raise InvalidInputError(f"survivors: cohort {i} has a missing count before its last observed period")
         out.append(values)
     return out
 

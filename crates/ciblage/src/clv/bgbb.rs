@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::clv::bgbb_data::BgBbInput;
 use crate::clv::model::{check_fit_params, from_json, optional, sum_terms, to_json, FitReport};
 use crate::clv::optim::{minimise, standard_errors, Objective};
+use crate::clv::sbg::{discounted_sum, rate_too_small};
 use crate::clv::special::{digamma, ln_beta};
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
@@ -268,9 +269,6 @@ pub struct BgBbModel {
 /// Names of the parameters, in the order of [`BgBbModel::params`].
 pub const BG_BB_PARAMS: [&str; 4] = ["alpha", "beta", "gamma", "delta"];
 
-/// Most terms of the discounted sum of [`BgBbModel::dert_one`].
-const MAX_TERMS: usize = 10_000_000;
-
 impl BgBbModel {
     /// A model with given parameters (all positive and finite).
     ///
@@ -371,22 +369,25 @@ impl BgBbModel {
     /// Discounted expected residual transactions (Fader, Hardie & Shang
     /// 2010, eq. 14) of one history: `Σ_{k ≥ 1} E[transaction at n+k] /
     /// (1+d)^k`, with `d` the discount rate per opportunity.
-    pub fn dert_one(&self, discount_rate: f64, x: f64, t_x: f64, n: f64) -> f64 {
+    ///
+    /// # Errors
+    /// A discount rate that is not positive and finite, or too small (below
+    /// about 1e-6) for the sum to converge.
+    pub fn dert_one(&self, discount_rate: f64, x: f64, t_x: f64, n: f64) -> Result<f64> {
+        if !(discount_rate.is_finite() && discount_rate > 0.0) {
+            return Err(CiblageError::param(
+                "discount_rate",
+                format!("must be a positive number, got {discount_rate}"),
+            ));
+        }
         let (g, d) = (self.gamma, self.delta);
         let z = 1.0 / (1.0 + discount_rate);
-        // term_k = B(γ, δ+n+k)/B(γ, δ) z^k, by the ratio (δ+m)/(γ+δ+m).
+        // Σ_{k≥1} B(γ, δ+n+k)/B(γ, δ) z^k = B(γ, δ+n+1)/B(γ, δ) z
+        // 2F1(1, δ+n+1; γ+δ+n+1; z).
         let first = self.ln_factor(x, t_x, n) + self.ln_alive(n + 1.0);
-        let mut term = z;
-        let mut sum = term;
-        for k in 1..MAX_TERMS {
-            let m = n + k as f64;
-            term *= (d + m) / (g + d + m) * z;
-            sum += term;
-            if term < 1e-16 * sum {
-                break;
-            }
-        }
-        first.exp() * sum
+        let sum = discounted_sum(d + n + 1.0, g + d + n + 1.0, z)
+            .ok_or_else(|| rate_too_small(discount_rate))?;
+        Ok(first.exp() * z * sum)
     }
 
     fn each(
@@ -430,16 +431,21 @@ impl BgBbModel {
     ///
     /// # Errors
     /// Input that is not whole opportunities; a discount rate that is not
-    /// positive and finite.
+    /// positive and finite, or too small for the sum to converge.
     pub fn dert<D: BgBbInput + ?Sized>(&self, discount_rate: f64, data: &D) -> Result<Vec<f64>> {
-        if !(discount_rate.is_finite() && discount_rate > 0.0) {
-            return Err(CiblageError::param(
-                "discount_rate",
-                format!("must be a positive number, got {discount_rate}"),
-            ));
-        }
         let h = data.bgbb_histories()?;
-        Ok(self.each(&h, |x, tx, n| self.dert_one(discount_rate, x, tx, n)))
+        use rayon::prelude::*;
+        (0..h.len())
+            .into_par_iter()
+            .map(|i| {
+                self.dert_one(
+                    discount_rate,
+                    h.frequency[i],
+                    h.recency[i],
+                    h.opportunities[i],
+                )
+            })
+            .collect()
     }
 
     /// The model as versioned JSON.

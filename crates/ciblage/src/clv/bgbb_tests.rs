@@ -108,12 +108,13 @@ fn predictions_are_consistent() {
         })
         .sum();
     assert!(
-        (m.dert_one(0.1, x, tx, nn) - direct).abs() < 1e-8,
+        (m.dert_one(0.1, x, tx, nn).unwrap() - direct).abs() < 1e-8,
         "{direct}"
     );
     let p = m.p_alive_one(6.0, 6.0, 6.0);
     assert!(p > m.p_alive_one(1.0, 1.0, 6.0) && p <= 1.0);
     assert!(m.dert(0.0, &donations()).is_err());
+    assert!(m.dert_one(1e-300, x, tx, nn).is_err());
 }
 
 #[test]

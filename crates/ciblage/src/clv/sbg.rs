@@ -227,9 +227,38 @@ pub struct ShiftedBetaGeoModel {
 /// Names of the parameters, in the order of [`ShiftedBetaGeoModel::params`].
 pub const SHIFTED_BETA_GEO_PARAMS: [&str; 2] = ["alpha", "beta"];
 
-/// Most terms of the discounted sums (reached only for a tiny discount
-/// rate with `alpha` <= 1).
-const MAX_TERMS: usize = 10_000_000;
+/// Most terms of the discounted sums (a discount rate of about 1e-6 per
+/// period needs them all).
+const MAX_TERMS: usize = 50_000_000;
+
+/// `2F1(1, u; v; z) = Σ_k z^k Π_{j<k} (u+j)/(v+j)` for `0 < u <= v`,
+/// `0 < z < 1`, summed until the tail (at most `term z / (1 − z)`, every
+/// ratio being below `z`) is below 1e-13 of the sum; `None` past
+/// [`MAX_TERMS`] terms (`z` within about 1e-6 of 1).
+pub(crate) fn discounted_sum(u: f64, v: f64, z: f64) -> Option<f64> {
+    if z >= 1.0 {
+        return None;
+    }
+    let tail_factor = z / (1.0 - z);
+    let (mut term, mut sum) = (1.0_f64, 1.0_f64);
+    for j in 0..MAX_TERMS {
+        let jf = j as f64;
+        term *= (u + jf) / (v + jf) * z;
+        sum += term;
+        if term * tail_factor < 1e-13 * sum {
+            return Some(sum);
+        }
+    }
+    None
+}
+
+/// The error of a discount rate too small for the discounted sums.
+pub(crate) fn rate_too_small(discount_rate: f64) -> CiblageError {
+    CiblageError::param(
+        "discount_rate",
+        format!("{discount_rate} is too small for the discounted sum to converge (use 1e-6 or more per period)"),
+    )
+}
 
 impl ShiftedBetaGeoModel {
     /// A model with given parameters (both positive and finite).
@@ -310,18 +339,10 @@ impl ShiftedBetaGeoModel {
         }
         let (a, b, n) = (self.alpha, self.beta, f64::from(renewals));
         let z = 1.0 / (1.0 + discount_rate);
-        // term_k = Π_{j=0..k} (β+n+j)/(α+β+n+j) z^k.
-        let mut term = (b + n) / (a + b + n);
-        let mut sum = term;
-        for j in 1..MAX_TERMS {
-            let jf = j as f64;
-            term *= (b + n + jf) / (a + b + n + jf) * z;
-            sum += term;
-            if term < 1e-16 * sum {
-                break;
-            }
-        }
-        Ok(sum)
+        // (β+n)/(α+β+n) Σ_k z^k Π_{j<k} (β+n+1+j)/(α+β+n+1+j).
+        discounted_sum(b + n + 1.0, a + b + n + 1.0, z)
+            .map(|s| (b + n) / (a + b + n) * s)
+            .ok_or_else(|| rate_too_small(discount_rate))
     }
 
     /// The model as versioned JSON.

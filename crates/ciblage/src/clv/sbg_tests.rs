@@ -80,6 +80,9 @@ fn expected_lifetime_and_derl() {
         .sum();
     assert!((m.derl(d, n).unwrap() - direct).abs() < 1e-9);
     assert!(m.derl(0.0, 1).is_err());
+    assert!(m.derl(1e-300, 1).is_err());
+    // A small rate still converges: alpha > 1 bounds it by E[T − n | T > n].
+    assert!(m.derl(1e-5, 0).unwrap() < m.expected_lifetime());
     assert_eq!(
         ShiftedBetaGeoModel::from_params(0.7, 1.2)
             .unwrap()
