@@ -1,6 +1,7 @@
-"""Customer lifetime value: purchase histories from transactions, the BG/NBD
-and Pareto/NBD models of repeat buying, the Gamma-Gamma spend model and
-discounted CLV (see ``docs/clv.md``).
+"""Customer lifetime value: purchase histories from transactions, the BG/NBD,
+MBG/NBD and Pareto/NBD models of repeat buying, BG/BB for discrete
+opportunities, the Gamma-Gamma spend model and discounted CLV, and the
+shifted-BG model of contractual retention (see ``docs/clv.md``).
 
 >>> import ciblage
 >>> import ciblage.clv as clv

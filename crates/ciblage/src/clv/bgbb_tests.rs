@@ -182,3 +182,28 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_summary_in_whole_periods_is_an_input() {
+    use crate::clv::{ClvSummary, Freq};
+    let tx = crate::SyntheticTransactions::params()
+        .customers(300)
+        .transactions(3_000)
+        .generate()
+        .unwrap()
+        .to_transactions()
+        .unwrap();
+    let weeks = ClvSummary::params().freq(Freq::Week).score(&tx).unwrap();
+    let h = BgBbHistories::from_summary(&weeks).unwrap();
+    assert_eq!(h.len(), weeks.len());
+    assert_eq!(h.opportunities(), weeks.t());
+    let m = BgBb::params().fit(&weeks).unwrap();
+    assert_eq!(m.report().unwrap().customers, weeks.len() as f64);
+    // Fractional weeks (days in units of 7) are not whole opportunities.
+    let fractional = ClvSummary::params().freq(Freq::Days(7)).score(&tx).unwrap();
+    let e = BgBb::params().fit(&fractional).unwrap_err();
+    assert!(
+        e.to_string().starts_with("recency:") || e.to_string().starts_with("opportunities:"),
+        "{e}"
+    );
+}
