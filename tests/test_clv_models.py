@@ -374,3 +374,11 @@ def test_sbg_bad_input() -> None:
     assert again.survival(5) == m.survival(5)
     assert "retention" in m._repr_html_()
     assert "not fitted" in clv.ShiftedBetaGeo()._repr_html_()
+
+
+@pytest.mark.parametrize("library", ["pyarrow", "polars"])
+def test_every_table_library_gives_the_same_fit(library: str, bgbb: clv.BgBb) -> None:
+    donors = ciblage.datasets.donations(library=library)
+    m = clv.BgBb().fit(donors, weights="weights")
+    assert m.params_ == pytest.approx(bgbb.params_, rel=1e-12)
+    assert len(m.p_alive(donors)) == 22
