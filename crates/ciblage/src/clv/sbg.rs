@@ -126,6 +126,26 @@ fn log_likelihood(s: &SurvivalCounts, p: [f64; 2]) -> (f64, [f64; 2]) {
     })
 }
 
+/// The churn rate per period when the likelihood keeps rising towards a
+/// homogeneous base (alpha and beta scaled up together around the
+/// geometric estimate): the case with no finite optimum. `None` with a
+/// penalty (which bounds the parameters) or when it does not rise.
+fn homogeneous(s: &SurvivalCounts, penalizer: f64) -> Option<f64> {
+    if penalizer > 0.0 {
+        return None;
+    }
+    let events: f64 = s.events.iter().sum();
+    let exposure: f64 = (0..s.events.len())
+        .map(|i| s.events[i] * (i + 1) as f64 + s.censored[i] * i as f64)
+        .sum();
+    let rate = events / exposure;
+    if !(rate > 0.0 && rate < 1.0) {
+        return None;
+    }
+    let at = |c: f64| log_likelihood(s, [c * rate, c * (1.0 - rate)]).0;
+    (at(1e6) > at(1e4) && at(1e4) > at(1e2)).then_some(rate)
+}
+
 struct Mean<'a> {
     s: &'a SurvivalCounts,
     total: f64,
@@ -172,7 +192,18 @@ impl ShiftedBetaGeoValidParams {
             vec![0.0; 2],
             self.max_iterations,
             &self.interrupt,
-        )?;
+        )
+        .map_err(|e| match (e, homogeneous(&s, self.penalizer)) {
+            (CiblageError::FitFailed { model, .. }, Some(rate)) => CiblageError::FitFailed {
+                model,
+                reason: format!(
+                    "every customer seems to churn at the same rate ({rate:.4} per period): \
+                     alpha and beta grow without bound, the beta mixture reducing to one \
+                     geometric lifetime; set a small penalizer for a finite fit"
+                ),
+            },
+            (e, _) => e,
+        })?;
         let p = [theta[0].exp(), theta[1].exp()];
         let (ll, _) = log_likelihood(&s, p);
         let se = standard_errors(&p, |q| {

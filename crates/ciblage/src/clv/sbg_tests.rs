@@ -205,3 +205,26 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_homogeneous_base_is_explained() {
+    // Exactly geometric: half of the survivors leave every period.
+    let s =
+        SurvivalCounts::from_survivors(&[vec![1024.0, 512.0, 256.0, 128.0, 64.0, 32.0, 16.0, 8.0]])
+            .unwrap();
+    match ShiftedBetaGeo::params().fit(&s) {
+        Err(CiblageError::FitFailed { reason, .. }) => {
+            assert!(reason.contains("same rate (0.5000"), "{reason}")
+        }
+        Ok(m) => {
+            // An optimiser may stop far out on the ridge: then retention is flat.
+            assert!(
+                (m.retention_rate(1) - 0.5).abs() < 1e-3
+                    && (m.retention_rate(7) - 0.5).abs() < 1e-3
+            );
+        }
+        Err(e) => panic!("{e}"),
+    }
+    let m = ShiftedBetaGeo::params().penalizer(0.01).fit(&s).unwrap();
+    assert!(m.params().iter().all(|p| p.is_finite()));
+}
