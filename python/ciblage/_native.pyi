@@ -34,6 +34,15 @@ __all__ = [
     "clv_holdout",
     "clv_fit",
     "clv_units_per_month",
+    "mbg_nbd_fit",
+    "bg_bb_fit",
+    "sbg_fit_survivors",
+    "sbg_fit_lifetimes",
+    "sbg_fit_retention",
+    "sbg_fit_retention_cohorts",
+    "MbgNbdModel",
+    "BgBbModel",
+    "ShiftedBetaGeoModel",
     "ClvModel",
     "__version__",
     "_debug_build",
@@ -474,3 +483,82 @@ def clv_fit(
     correlation_threshold: float = 0.3,
 ) -> ClvModel: ...
 def clv_units_per_month(freq: str) -> float: ...
+
+@final
+class MbgNbdModel:
+    @staticmethod
+    def from_json(text: str) -> MbgNbdModel: ...
+    def to_json(self) -> str: ...
+    def p_alive(self, frequency: np.ndarray, recency: np.ndarray, t: np.ndarray) -> np.ndarray: ...
+    def expected_purchases(
+        self, horizon: float, frequency: np.ndarray, recency: np.ndarray, t: np.ndarray
+    ) -> np.ndarray: ...
+    def expected_purchases_new(self, horizons: np.ndarray) -> np.ndarray: ...
+    def prob_n_purchases(self, n: int, horizon: float) -> float: ...
+    def clv(
+        self,
+        spend_json: str,
+        frequency: np.ndarray,
+        recency: np.ndarray,
+        t: np.ndarray,
+        monetary_value: np.ndarray,
+        months: int,
+        discount_rate: float,
+        units_per_month: float,
+    ) -> np.ndarray: ...
+
+@final
+class BgBbModel:
+    @staticmethod
+    def from_json(text: str) -> BgBbModel: ...
+    def to_json(self) -> str: ...
+    def p_alive(self, frequency: np.ndarray, recency: np.ndarray, opportunities: np.ndarray) -> np.ndarray: ...
+    def expected_purchases(
+        self, horizon: int, frequency: np.ndarray, recency: np.ndarray, opportunities: np.ndarray
+    ) -> np.ndarray: ...
+    def expected_purchases_new(self, horizons: list[int]) -> np.ndarray: ...
+    def dert(
+        self, discount_rate: float, frequency: np.ndarray, recency: np.ndarray, opportunities: np.ndarray
+    ) -> np.ndarray: ...
+
+@final
+class ShiftedBetaGeoModel:
+    @staticmethod
+    def from_json(text: str) -> ShiftedBetaGeoModel: ...
+    def to_json(self) -> str: ...
+    def retention_rate(self, t: list[int]) -> np.ndarray: ...
+    def survival(self, t: list[int]) -> np.ndarray: ...
+    def churn_probability(self, t: list[int]) -> np.ndarray: ...
+    def expected_lifetime(self) -> float: ...
+    def derl(self, discount_rate: float, renewals: list[int]) -> np.ndarray: ...
+
+def mbg_nbd_fit(
+    frequency: np.ndarray,
+    recency: np.ndarray,
+    t: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+    penalizer: float = 0.0,
+    max_iterations: int = 1000,
+) -> MbgNbdModel: ...
+def bg_bb_fit(
+    frequency: np.ndarray,
+    recency: np.ndarray,
+    opportunities: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+    penalizer: float = 0.0,
+    max_iterations: int = 1000,
+) -> BgBbModel: ...
+def sbg_fit_survivors(
+    survivors: list[list[float]], *, penalizer: float = 0.0, max_iterations: int = 1000
+) -> ShiftedBetaGeoModel: ...
+def sbg_fit_lifetimes(
+    lifetime: np.ndarray, censored: list[bool], *, penalizer: float = 0.0, max_iterations: int = 1000
+) -> ShiftedBetaGeoModel: ...
+def sbg_fit_retention(
+    result: RetentionResult, *, penalizer: float = 0.0, max_iterations: int = 1000
+) -> ShiftedBetaGeoModel: ...
+def sbg_fit_retention_cohorts(
+    result: RetentionResult, *, penalizer: float = 0.0, max_iterations: int = 1000
+) -> list[tuple[str, ShiftedBetaGeoModel | None, str | None]]: ...

@@ -1,6 +1,7 @@
-"""Customer lifetime value: purchase histories from transactions, the BG/NBD
-and Pareto/NBD models of repeat buying, the Gamma-Gamma spend model and
-discounted CLV (see ``docs/clv.md``).
+"""Customer lifetime value: purchase histories from transactions, the BG/NBD,
+MBG/NBD and Pareto/NBD models of repeat buying, BG/BB for discrete
+opportunities, the Gamma-Gamma spend model and discounted CLV, and the
+shifted-BG model of contractual retention (see ``docs/clv.md``).
 
 >>> import ciblage
 >>> import ciblage.clv as clv
@@ -36,7 +37,17 @@ from .exceptions import (
     SpendFrequencyCorrelationWarning,
 )
 
-__all__ = ["summary", "evaluate_holdout", "HoldoutEvaluation", "BgNbd", "ParetoNbd", "GammaGamma"]
+__all__ = [
+    "summary",
+    "evaluate_holdout",
+    "HoldoutEvaluation",
+    "BgNbd",
+    "ParetoNbd",
+    "GammaGamma",
+    "MbgNbd",
+    "BgBb",
+    "ShiftedBetaGeo",
+]
 
 
 def _column(data: Any, name: str, argument: str) -> np.ndarray:
@@ -369,18 +380,19 @@ class GammaGamma(_Model):
         ``freq``): a month is 30 days, 4.345 weeks or 1 month."""
         if not isinstance(purchases, _PurchaseModel):
             raise InvalidParameterError(
-                f"invalid parameter purchases: expected a fitted BgNbd or ParetoNbd, got {type(purchases).__name__}"
+                "invalid parameter purchases: expected a fitted BgNbd, MbgNbd or ParetoNbd, "
+                f"got {type(purchases).__name__}"
             )
         units = _native.clv_units_per_month(_freq(freq))
         f, r, t = _histories(data, frequency, recency, T)
         m = _column(data, as_str(monetary_value, "monetary_value"), "monetary_value")
-        return self._fitted().clv(
-            purchases._fitted(),
-            f,
-            r,
-            t,
-            m,
-            as_int(months, "months", 1, 12_000),
-            as_float(discount_rate, "discount_rate", 0.0),
-            units,
-        )
+        args = (f, r, t, m, as_int(months, "months", 1, 12_000), as_float(discount_rate, "discount_rate", 0.0), units)
+        native = purchases._fitted()
+        if isinstance(native, _native.ClvModel):
+            return self._fitted().clv(native, *args)
+        # MBG/NBD (ciblage._clv_models): the spend model travels as JSON.
+        return native.clv(self.to_json(), *args)
+
+
+# The models of ciblage._clv_models build on _Model and _PurchaseModel above.
+from ._clv_models import BgBb, MbgNbd, ShiftedBetaGeo  # noqa: E402

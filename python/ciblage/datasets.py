@@ -8,7 +8,7 @@ from . import _native
 from ._params import Param, as_bool, as_choice, convert
 from ._tables import from_arrow
 
-__all__ = ["transactions", "cdnow"]
+__all__ = ["transactions", "cdnow", "donations"]
 
 # The generator's ranges. The native checks share the lower bound of
 # customers, the upper bound of transactions (its MAX_TRANSACTIONS) and
@@ -117,6 +117,35 @@ def cdnow(*, library: str = "pyarrow") -> Any:
             cds.append(int(fields[3]))
             amounts.append(float(fields[4]))
     table = pa.table({"customer_id": ids, "timestamp": pa.array(dates, pa.date32()), "cds": cds, "amount": amounts})
+    if library == "pandas":
+        return table.to_pandas()
+    if library == "polars":
+        import polars as pl
+
+        return pl.from_arrow(table)
+    return table
+
+
+def donations(*, library: str = "pyarrow") -> Any:
+    """The donations data of Fader, Hardie & Shang (2010) for the BG/BB
+    model: 11,104 donors over 6 yearly opportunities after their first
+    donation, as 22 distinct histories: frequency (years with a donation),
+    recency (the last of them, 0 without one), periods (6) and weights
+    (donors with the history). From the ``lifetimes`` package (MIT
+    licence, kept beside the file in ``ciblage/data/``).
+
+    Args:
+        library: ``"pyarrow"``, ``"pandas"`` or ``"polars"``.
+    """
+    import pathlib
+
+    import pyarrow as pa
+
+    library = as_choice(library, "library", ("pyarrow", "pandas", "polars"))
+    text = (pathlib.Path(__file__).parent / "data" / "donations.csv").read_text(encoding="ascii")
+    lines = [line.split(",") for line in text.splitlines() if line.strip()]
+    names = [n.strip() for n in lines[0]]
+    table = pa.table({n: [int(row[i]) for row in lines[1:]] for i, n in enumerate(names)})
     if library == "pandas":
         return table.to_pandas()
     if library == "polars":

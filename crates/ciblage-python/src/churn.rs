@@ -31,7 +31,7 @@ fn date_param(name: &'static str, text: Option<&str>) -> Result<Option<NaiveDate
 /// Activity per period, cohorts and survival (see `ciblage.retention`).
 #[pyclass(module = "ciblage._native", name = "RetentionResult", frozen)]
 pub struct PyRetention {
-    inner: RetentionAnalysis,
+    pub(crate) inner: RetentionAnalysis,
 }
 
 /// Computes the retention analysis of a transaction table.

@@ -9,6 +9,7 @@ mod chaid;
 mod churn;
 mod clv;
 mod clv_summary;
+mod clv_models;
 mod days_in;
 mod error;
 mod ids_in;
@@ -39,6 +40,11 @@ mod _native {
     use crate::clv::{clv_fit, clv_units_per_month, PyClvModel};
     #[pymodule_export]
     use crate::clv_summary::{clv_holdout, clv_summary};
+    #[pymodule_export]
+    use crate::clv_models::{
+        bg_bb_fit, mbg_nbd_fit, sbg_fit_lifetimes, sbg_fit_retention, sbg_fit_retention_cohorts,
+        sbg_fit_survivors, PyBgBbModel, PyMbgNbdModel, PyShiftedBetaGeoModel,
+    };
     #[pymodule_export]
     use crate::days_in::local_days;
     #[pymodule_export]

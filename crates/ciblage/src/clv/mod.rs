@@ -1,6 +1,7 @@
 //! Customer lifetime value: purchase histories from transactions, the
-//! probabilistic models of repeat buying (BG/NBD, Pareto/NBD), the
-//! Gamma-Gamma spend model and discounted CLV.
+//! probabilistic models of repeat buying (BG/NBD, MBG/NBD, Pareto/NBD;
+//! BG/BB for discrete opportunities), the Gamma-Gamma spend model,
+//! discounted CLV, and the shifted-BG model of contractual retention.
 //!
 //! ```
 //! use ciblage::clv::{BgNbd, ClvSummary, Freq};
@@ -16,24 +17,31 @@
 //! # Ok::<(), ciblage::CiblageError>(())
 //! ```
 
+mod bgbb;
+mod bgbb_data;
 mod bgnbd;
 mod freq;
 mod gamma_gamma;
 mod histories;
 mod holdout;
 mod likelihood;
+mod mbgnbd;
 mod model;
 mod optim;
 mod pareto_nbd;
 mod pareto_special;
 #[cfg(test)]
 mod properties;
+mod sbg;
+mod sbg_data;
 mod special;
 mod summary;
 mod summary_scan;
 #[cfg(test)]
 mod tests;
 
+pub use bgbb::{BgBb, BgBbModel, BgBbParams, BgBbValidParams, BG_BB_PARAMS};
+pub use bgbb_data::{BgBbHistories, BgBbInput, MAX_OPPORTUNITIES};
 pub use bgnbd::{BgNbd, BgNbdModel, BgNbdParams, BgNbdValidParams, BG_NBD_PARAMS};
 pub use freq::Freq;
 pub use gamma_gamma::{
@@ -45,10 +53,15 @@ pub use holdout::{
     FrequencyBin, HoldoutDiagnostics, HoldoutEvaluation, HoldoutEvaluationParams,
     HoldoutEvaluationValidParams, HoldoutMetrics, TrackingSeries,
 };
+pub use mbgnbd::{MbgNbd, MbgNbdModel, MbgNbdParams, MbgNbdValidParams, MBG_NBD_PARAMS};
 pub use model::{ClvInput, FitReport};
 pub use optim::Convergence;
 pub use pareto_nbd::{
     ParetoNbd, ParetoNbdModel, ParetoNbdParams, ParetoNbdValidParams, PARETO_NBD_PARAMS,
+};
+pub use sbg::{
+    ShiftedBetaGeo, ShiftedBetaGeoModel, ShiftedBetaGeoParams, ShiftedBetaGeoValidParams,
+    SurvivalCounts, SurvivalInput, SHIFTED_BETA_GEO_PARAMS,
 };
 pub use summary::{ClvSummary, ClvSummaryParams, ClvSummaryValidParams, Holdout, PurchaseSummary};
 pub use summary_scan::SummaryInput;

@@ -1,0 +1,472 @@
+//! MBG/NBD (Batislam, Denizel & Filiztekin 2007; `lifetimes`'
+//! `ModifiedBetaGeoFitter`): BG/NBD where a customer can also drop out at
+//! time 0, right after the first purchase, so that a customer without a
+//! repeat purchase is not certainly alive.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clv::bgnbd::each;
+use crate::clv::gamma_gamma::PurchaseModel;
+use crate::clv::likelihood::{total, LikelihoodFit};
+use crate::clv::model::{check_fit_params, from_json, to_json, ClvInput, FitReport};
+use crate::clv::special::{
+    digamma, ln_beta, ln_gamma, ln_hyp2f1, ln_one_minus_exp, log_add_exp, logistic_of_neg,
+};
+use crate::error::{CiblageError, Result};
+use crate::interrupt::Interrupt;
+
+/// Entry point of the MBG/NBD model (a learner: [`MbgNbdValidParams::fit`]).
+///
+/// ```
+/// use ciblage::clv::{Histories, MbgNbd};
+/// let h = Histories::new(
+///     vec![0.0, 1.0, 4.0, 0.0, 2.0, 7.0, 0.0, 1.0],
+///     vec![0.0, 10.0, 30.0, 0.0, 5.0, 35.0, 0.0, 38.0],
+///     vec![39.0, 39.0, 39.0, 20.0, 30.0, 39.0, 10.0, 39.0],
+/// )?;
+/// let model = MbgNbd::params().penalizer(0.01).fit(&h)?;
+/// let p = model.p_alive(&h);
+/// assert!(p.iter().all(|p| (0.0..=1.0).contains(p)));
+/// assert!(model.expected_purchases_new(10.0) < model.expected_purchases_new(20.0));
+/// # Ok::<(), ciblage::CiblageError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MbgNbd;
+
+impl MbgNbd {
+    /// Parameters with their defaults: no penalty, at most 1000 iterations.
+    pub fn params() -> MbgNbdParams {
+        MbgNbdParams(MbgNbdValidParams::default())
+    }
+}
+
+/// Validated MBG/NBD fitting parameters.
+#[derive(Debug, Clone)]
+pub struct MbgNbdValidParams {
+    penalizer: f64,
+    max_iterations: usize,
+    interrupt: Interrupt,
+}
+
+impl Default for MbgNbdValidParams {
+    fn default() -> Self {
+        Self {
+            penalizer: 0.0,
+            max_iterations: 1000,
+            interrupt: Interrupt::default(),
+        }
+    }
+}
+
+/// Builder of [`MbgNbdValidParams`].
+#[derive(Debug, Clone, Default)]
+pub struct MbgNbdParams(MbgNbdValidParams);
+
+impl MbgNbdParams {
+    /// L2 penalty on the parameters (times rescaled so that the largest
+    /// `T` is 1, as `lifetimes`), added to the mean negative
+    /// log-likelihood. Default 0.
+    #[must_use]
+    pub fn penalizer(mut self, coefficient: f64) -> Self {
+        self.0.penalizer = coefficient;
+        self
+    }
+    /// Most L-BFGS iterations (default 1000).
+    #[must_use]
+    pub fn max_iterations(mut self, n: usize) -> Self {
+        self.0.max_iterations = n;
+        self
+    }
+    /// Token that stops the fit ([`CiblageError::Interrupted`]).
+    #[must_use]
+    pub fn interrupt(mut self, token: Interrupt) -> Self {
+        self.0.interrupt = token;
+        self
+    }
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    /// A negative or non-finite penalizer, zero iterations.
+    pub fn check(self) -> Result<MbgNbdValidParams> {
+        check_fit_params(self.0.penalizer, self.0.max_iterations)?;
+        Ok(self.0)
+    }
+    /// Validates, then fits.
+    ///
+    /// # Errors
+    /// See [`MbgNbdParams::check`] and [`MbgNbdValidParams::fit`].
+    pub fn fit<D: ClvInput + ?Sized>(self, data: &D) -> Result<MbgNbdModel> {
+        self.check()?.fit(data)
+    }
+}
+
+/// Log-likelihood of one history and its derivatives in `(r, alpha, a, b)`:
+/// `A1 + A2 + ln(exp(A3) + exp(A4))` with
+/// `A1 = lnΓ(r+x) − lnΓ(r) + r ln α`,
+/// `A2 = lnΓ(a+b) + lnΓ(b+x+1) − lnΓ(b) − lnΓ(a+b+x+1)`,
+/// `A3 = −(r+x) ln(α+T)`, `A4 = ln a − ln(b+x) − (r+x) ln(α+t_x)`
+/// (for every `x`, 0 included).
+pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
+    let [r, alpha, a, b] = p;
+    let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
+    let a2 = ln_gamma(a + b) + ln_gamma(b + x + 1.0) - ln_gamma(b) - ln_gamma(a + b + x + 1.0);
+    let a3 = -(r + x) * (alpha + t).ln();
+    let a4 = a.ln() - (b + x).ln() - (r + x) * (alpha + t_x).ln();
+    let d1 = [
+        digamma(r + x) - digamma(r) + alpha.ln(),
+        r / alpha,
+        0.0,
+        0.0,
+    ];
+    let psi_ab = digamma(a + b) - digamma(a + b + x + 1.0);
+    let d2 = [0.0, 0.0, psi_ab, psi_ab + digamma(b + x + 1.0) - digamma(b)];
+    let d3 = [-(alpha + t).ln(), -(r + x) / (alpha + t), 0.0, 0.0];
+    let d4 = [
+        -(alpha + t_x).ln(),
+        -(r + x) / (alpha + t_x),
+        1.0 / a,
+        -1.0 / (b + x),
+    ];
+    let l = log_add_exp(a3, a4);
+    let (w3, w4) = ((a3 - l).exp(), (a4 - l).exp());
+    let g = std::array::from_fn(|k| d1[k] + d2[k] + w3 * d3[k] + w4 * d4[k]);
+    (a1 + a2 + l, g)
+}
+
+impl MbgNbdValidParams {
+    /// Fits the model by maximum likelihood.
+    ///
+    /// # Errors
+    /// [`CiblageError::FitFailed`] when no optimum is found;
+    /// [`CiblageError::Interrupted`]; every `T` is 0.
+    pub fn fit<D: ClvInput + ?Sized>(&self, data: &D) -> Result<MbgNbdModel> {
+        let (p, report) = LikelihoodFit {
+            model: "MBG/NBD",
+            ll_one,
+            time_params: &[1],
+            penalizer: self.penalizer,
+            max_iterations: self.max_iterations,
+            interrupt: &self.interrupt,
+        }
+        .run(data.histories().patterns())?;
+        Ok(MbgNbdModel {
+            r: p[0],
+            alpha: p[1],
+            a: p[2],
+            b: p[3],
+            report: Some(report),
+        })
+    }
+}
+
+/// A fitted MBG/NBD model. Times are in the unit of the histories fitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MbgNbdModel {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    report: Option<FitReport>,
+}
+
+/// Names of the parameters, in the order of [`MbgNbdModel::params`].
+pub const MBG_NBD_PARAMS: [&str; 4] = ["r", "alpha", "a", "b"];
+
+impl MbgNbdModel {
+    /// A model with given parameters (all positive and finite).
+    ///
+    /// # Errors
+    /// A parameter that is not positive and finite, named.
+    pub fn from_params(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self> {
+        for (name, v) in MBG_NBD_PARAMS.iter().zip([r, alpha, a, b]) {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(CiblageError::param(
+                    "params",
+                    format!("{name} must be positive and finite, got {v}"),
+                ));
+            }
+        }
+        Ok(Self {
+            r,
+            alpha,
+            a,
+            b,
+            report: None,
+        })
+    }
+
+    /// `[r, alpha, a, b]`.
+    pub fn params(&self) -> [f64; 4] {
+        [self.r, self.alpha, self.a, self.b]
+    }
+    /// The fit report; `None` for a model built by [`MbgNbdModel::from_params`].
+    pub fn report(&self) -> Option<&FitReport> {
+        self.report.as_ref()
+    }
+    /// Log-likelihood of `data` under the model (weighted sum).
+    pub fn log_likelihood<D: ClvInput + ?Sized>(&self, data: &D) -> f64 {
+        total(&ll_one, &data.histories(), self.params(), 1.0).0
+    }
+
+    /// P(alive) of one history at its end `T`:
+    /// `1 / (1 + a/(b+x) ((α+T)/(α+t_x))^(r+x))`.
+    pub fn p_alive_one(&self, x: f64, t_x: f64, t: f64) -> f64 {
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let lr = a.ln() - (b + x).ln() + (r + x) * ((alpha + t).ln() - (alpha + t_x).ln());
+        logistic_of_neg(lr)
+    }
+
+    /// Expected purchases of one history in the next `horizon` units of
+    /// time (conditional on the history).
+    pub fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        if horizon <= 0.0 {
+            return 0.0;
+        }
+        let alive_rate = self.at_a(|a| self.if_alive(a, horizon, x, t));
+        alive_rate * self.p_alive_one(x, t_x, t)
+    }
+
+    /// `f(a)`, or at `a = 1` (a removable singularity of the closed forms)
+    /// the mean of the values on either side.
+    fn at_a(&self, f: impl Fn(f64) -> f64) -> f64 {
+        if (self.a - 1.0).abs() < 1e-6 {
+            0.5 * (f(self.a + 1e-6) + f(self.a - 1e-6))
+        } else {
+            f(self.a)
+        }
+    }
+
+    /// `(a+b+x)/(a-1) [1 - ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x;
+    /// t/(α+T+t))]`: expected purchases of a customer alive at `T`.
+    fn if_alive(&self, a: f64, horizon: f64, x: f64, t: f64) -> f64 {
+        let (r, alpha, b) = (self.r, self.alpha, self.b);
+        let z = horizon / (alpha + t + horizon);
+        let Some((ln_f, sign)) = ln_hyp2f1(r + x, b + x + 1.0, a + b + x, z) else {
+            return f64::NAN;
+        };
+        let ln_term = (r + x) * ((alpha + t).ln() - (alpha + t + horizon).ln()) + ln_f;
+        let bracket = if sign > 0.0 {
+            -ln_term.exp_m1()
+        } else {
+            1.0 + ln_term.exp()
+        };
+        (a + b + x) / (a - 1.0) * bracket
+    }
+
+    /// Expected purchases of a new customer in `horizon` units of time from
+    /// the first purchase: `b/(a-1) [1 - (α/(α+t))^r 2F1(r, b+1; a+b;
+    /// t/(α+t))]` (dropout at time 0 included).
+    pub fn expected_purchases_new(&self, horizon: f64) -> f64 {
+        if horizon <= 0.0 {
+            return 0.0;
+        }
+        let (r, alpha, b) = (self.r, self.alpha, self.b);
+        self.at_a(|a| {
+            let z = horizon / (alpha + horizon);
+            let Some((ln_f, sign)) = ln_hyp2f1(r, b + 1.0, a + b, z) else {
+                return f64::NAN;
+            };
+            let ln_term = r * (alpha.ln() - (alpha + horizon).ln()) + ln_f;
+            let bracket = if sign > 0.0 {
+                -ln_term.exp_m1()
+            } else {
+                1.0 + ln_term.exp()
+            };
+            b / (a - 1.0) * bracket
+        })
+    }
+
+    /// Probability that a new customer makes exactly `n` purchases in
+    /// `horizon` units of time, P(X(t) = n): alive after the `n` purchases
+    /// with `n` Poisson-gamma purchases, or dropped out right after the
+    /// `n`-th (at time 0 for `n = 0`) with at least `n` of them.
+    pub fn prob_n_purchases(&self, n: u32, horizon: f64) -> f64 {
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let nf = f64::from(n);
+        let ln_p = alpha.ln() - (alpha + horizon).ln();
+        let ln_q = if horizon > 0.0 {
+            horizon.ln() - (alpha + horizon).ln()
+        } else {
+            f64::NEG_INFINITY
+        };
+        let ln_nb = |j: f64| {
+            ln_gamma(r + j) - ln_gamma(r) - ln_gamma(j + 1.0)
+                + r * ln_p
+                + if j > 0.0 { j * ln_q } else { 0.0 }
+        };
+        let first = (ln_beta(a, b + nf + 1.0) - ln_beta(a, b) + ln_nb(nf)).exp();
+        let mut ln_cdf = f64::NEG_INFINITY;
+        for j in 0..n {
+            ln_cdf = log_add_exp(ln_cdf, ln_nb(f64::from(j)));
+        }
+        let tail = ln_one_minus_exp(ln_cdf.min(0.0));
+        first + (ln_beta(a + 1.0, b + nf) - ln_beta(a, b) + tail).exp()
+    }
+
+    /// P(alive) of every history, in parallel.
+    pub fn p_alive<D: ClvInput + ?Sized>(&self, data: &D) -> Vec<f64> {
+        let h = data.histories();
+        each(&h, |x, tx, t| self.p_alive_one(x, tx, t))
+    }
+
+    /// Conditional expected purchases of every history over `horizon`.
+    pub fn expected_purchases<D: ClvInput + ?Sized>(&self, horizon: f64, data: &D) -> Vec<f64> {
+        let h = data.histories();
+        each(&h, |x, tx, t| {
+            self.expected_purchases_one(horizon, x, tx, t)
+        })
+    }
+
+    /// The model as versioned JSON.
+    pub fn to_json(&self) -> String {
+        to_json(
+            "mbg_nbd",
+            &MBG_NBD_PARAMS,
+            &self.params(),
+            self.report.as_ref(),
+        )
+    }
+
+    /// Reads a model written by [`MbgNbdModel::to_json`], checked whole.
+    ///
+    /// # Errors
+    /// [`CiblageError::InvalidModelFile`] naming the field at fault.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let (p, report) = from_json("MBG/NBD model", "mbg_nbd", &MBG_NBD_PARAMS, text)?;
+        Ok(Self {
+            r: p[0],
+            alpha: p[1],
+            a: p[2],
+            b: p[3],
+            report,
+        })
+    }
+}
+
+impl PurchaseModel for MbgNbdModel {
+    fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        Self::expected_purchases_one(self, horizon, x, t_x, t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clv::Histories;
+
+    fn cdnow() -> Histories {
+        let text = include_str!("../../../../tests/data/clv/cdnow_customers_summary.csv");
+        let (mut f, mut r, mut t) = (vec![], vec![], vec![]);
+        for line in text.lines().skip(1) {
+            let v: Vec<f64> = line.split(',').map(|s| s.trim().parse().unwrap()).collect();
+            f.push(v[1]);
+            r.push(v[2]);
+            t.push(v[3]);
+        }
+        Histories::new(f, r, t).unwrap()
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let p = [0.5, 6.0, 0.9, 1.6];
+        for (x, tx, t) in [(0.0, 0.0, 30.0), (3.0, 20.0, 38.0), (12.0, 1.0, 2.0)] {
+            let (_, g) = ll_one(p, x, tx, t);
+            for k in 0..4 {
+                let h = 1e-6 * p[k];
+                let (mut up, mut down) = (p, p);
+                up[k] += h;
+                down[k] -= h;
+                let fd = (ll_one(up, x, tx, t).0 - ll_one(down, x, tx, t).0) / (2.0 * h);
+                assert!(
+                    (fd - g[k]).abs() < 1e-6 * (1.0 + fd.abs()),
+                    "{k}: {fd} vs {}",
+                    g[k]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cdnow_matches_lifetimes() {
+        let h = cdnow();
+        let m = MbgNbd::params().fit(&h).unwrap();
+        let expected = [0.524838, 6.182988, 0.891356, 1.614];
+        for (got, want) in m.params().iter().zip(expected) {
+            assert!((got / want - 1.0).abs() < 2e-4, "{got} vs {want}");
+        }
+        let at = MbgNbdModel::from_params(0.524838, 6.182988, 0.891356, 1.614).unwrap();
+        let ll = m.report().unwrap().log_likelihood;
+        assert!(ll >= at.log_likelihood(&h) - 1e-6, "{ll}");
+        assert!((ll - at.log_likelihood(&h)).abs() < 0.01);
+    }
+
+    #[test]
+    fn probabilities_of_n_purchases_sum_to_one() {
+        let m = MbgNbdModel::from_params(0.52, 6.2, 0.89, 1.6).unwrap();
+        let s: f64 = (0..400).map(|n| m.prob_n_purchases(n, 39.0)).sum();
+        assert!((s - 1.0).abs() < 1e-9, "{s}");
+        // E[X(t)] from the distribution equals the closed form.
+        let mean: f64 = (0..400)
+            .map(|n| f64::from(n) * m.prob_n_purchases(n, 39.0))
+            .sum();
+        assert!((mean / m.expected_purchases_new(39.0) - 1.0).abs() < 1e-6);
+        // a = 1 is the limit of its neighbours.
+        let one = MbgNbdModel::from_params(0.52, 6.2, 1.0, 1.6).unwrap();
+        let near = MbgNbdModel::from_params(0.52, 6.2, 1.0 + 1e-4, 1.6).unwrap();
+        let (u, v) = (
+            one.expected_purchases_new(10.0),
+            near.expected_purchases_new(10.0),
+        );
+        assert!((u / v - 1.0).abs() < 1e-3, "{u} {v}");
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let m = MbgNbdModel::from_params(0.52, 6.2, 0.89, 1.6).unwrap();
+        assert_eq!(MbgNbdModel::from_json(&m.to_json()).unwrap(), m);
+        let bg = crate::clv::BgNbdModel::from_params(0.52, 6.2, 0.89, 1.6).unwrap();
+        assert!(MbgNbdModel::from_json(&bg.to_json()).is_err());
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn gradient_matches_finite_differences(
+            r in 0.05f64..5.0, alpha in 0.1f64..50.0, a in 0.05f64..5.0, b in 0.05f64..10.0,
+            x in 0u32..50, tx_share in 0.0f64..1.0, t in 0.5f64..200.0,
+        ) {
+            let x = f64::from(x);
+            let t_x = if x == 0.0 { 0.0 } else { (tx_share * t).max(1e-3) };
+            let p = [r, alpha, a, b];
+            let (_, g) = ll_one(p, x, t_x, t);
+            for k in 0..4 {
+                let h = 1e-6 * p[k].max(1e-3);
+                let (mut up, mut down) = (p, p);
+                up[k] += h;
+                down[k] -= h;
+                let n = (ll_one(up, x, t_x, t).0 - ll_one(down, x, t_x, t).0) / (2.0 * h);
+                prop_assert!((g[k] - n).abs() <= 1e-5 * (1.0 + n.abs()), "k {} {} {}", k, g[k], n);
+            }
+        }
+
+        #[test]
+        fn predictions_are_probabilities_and_grow(
+            r in 0.05f64..5.0, alpha in 0.1f64..50.0, a in 0.05f64..5.0, b in 0.05f64..10.0,
+            x in 0u32..50, tx_share in 0.0f64..1.0, t in 0.5f64..200.0, h in 0.1f64..100.0,
+        ) {
+            let m = MbgNbdModel::from_params(r, alpha, a, b).unwrap();
+            let x = f64::from(x);
+            let t_x = if x == 0.0 { 0.0 } else { tx_share * t };
+            let p = m.p_alive_one(x, t_x, t);
+            prop_assert!((0.0..=1.0).contains(&p));
+            let (e1, e2) = (m.expected_purchases_one(h, x, t_x, t), m.expected_purchases_one(2.0 * h, x, t_x, t));
+            prop_assert!(e1 >= 0.0 && e2 >= e1 * (1.0 - 1e-9), "{} {}", e1, e2);
+        }
+    }
+}
