@@ -32,8 +32,9 @@ TOLERANCE = 0.5  # pixels (sub-pixel rounding of strokes)
 
 # Runs at `load`: for every top-level SVG in an output area that holds boxes,
 # its viewBox, its box, the part of it left visible by the ancestors that
-# clip (overflow hidden/clip; a scroll container scrolls and does not hide),
-# and the box of every node (<rect>).
+# clip (overflow hidden/clip) up to the first scroll container (overflow
+# auto/scroll: what overflows it is reached by scrolling, not hidden), and
+# the box of every node (<rect>).
 PROBE = """
 <script>
 window.addEventListener("load", function () {
@@ -45,14 +46,18 @@ window.addEventListener("load", function () {
     if (!rects.length) { return; }
     var own = box(svg.getBoundingClientRect());
     var visible = box(svg.getBoundingClientRect());
+    var scrollsX = false, scrollsY = false;
     for (var el = svg.parentElement; el && el !== document.documentElement; el = el.parentElement) {
       var cs = getComputedStyle(el), r = el.getBoundingClientRect();
-      if (cs.overflowX === "hidden" || cs.overflowX === "clip") {
+      if (!scrollsX && (cs.overflowX === "hidden" || cs.overflowX === "clip")) {
         visible.left = Math.max(visible.left, r.left); visible.right = Math.min(visible.right, r.right);
       }
-      if (cs.overflowY === "hidden" || cs.overflowY === "clip") {
+      if (!scrollsY && (cs.overflowY === "hidden" || cs.overflowY === "clip")) {
         visible.top = Math.max(visible.top, r.top); visible.bottom = Math.min(visible.bottom, r.bottom);
       }
+      // Past a scroll container, the drawing is reached by scrolling it.
+      scrollsX = scrollsX || cs.overflowX === "auto" || cs.overflowX === "scroll";
+      scrollsY = scrollsY || cs.overflowY === "auto" || cs.overflowY === "scroll";
     }
     out.push({
       viewBox: svg.getAttribute("viewBox"),
