@@ -122,7 +122,7 @@ def inside(inner: dict, outer: dict) -> bool:
 @pytest.fixture(scope="module")
 def tree_boxes(tmp_path_factory):
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package to check the notebook's HTML")
+        pytest.skip(f"headless Chromium not found at {CHROMIUM}: this check needs Debian's chromium package")
     run_notebooks = _runner()
     tmp = tmp_path_factory.mktemp("html")
     nb = run_notebooks.execute(TOUR, timeout=120)
