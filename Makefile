@@ -5,14 +5,15 @@ PY := $(VENV)/bin/python
 MATURIN := VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin
 export CARGO_TERM_COLOR := never
 # Python sources that ruff lints and checks the formatting of.
-PY_SRC := python tests benches/python examples
+PY_SRC := python tests benches/python examples scripts
 
-.PHONY: demo test lint rust-test python-test develop develop-release bench fuzz clean
+.PHONY: demo test lint rust-test python-test develop develop-release bench fuzz clean notebooks docs
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "maturin>=1.9,<2" "pytest>=8" "hypothesis>=6.100" "pandas>=2.2" "polars>=1.0" "pyarrow>=15" "numpy>=1.24" "mypy>=1.10" "scikit-learn>=1.5" "CHAID==5.5.1" "ruff>=0.17,<0.18" "matplotlib>=3.7" "scipy>=1.10" "mpmath>=1.3"
+	$(PY) -m pip install -q "maturin>=1.9,<2" "pytest>=8" "hypothesis>=6.100" "pandas>=2.2" "polars>=1.0" "pyarrow>=15" "numpy>=1.24" "mypy>=1.10" "scikit-learn>=1.5" "CHAID==5.5.1" "ruff>=0.17,<0.18" "matplotlib>=3.7" "scipy>=1.10" "mpmath>=1.3" \
+		"nbclient>=0.10" "nbformat>=5.9" "nbconvert>=7.16" "ipykernel>=6.29"
 	touch $@
 
 develop: $(VENV)/.installed
@@ -50,6 +51,15 @@ fuzz:
 bench: develop-release
 	cargo bench
 	$(PY) benches/python/bench_rfm.py
+
+# The notebooks of docs/notebooks/ executed in place (outputs committed,
+# volatile metadata stripped so that a re-run diffs cleanly).
+notebooks: develop
+	$(PY) scripts/run_notebooks.py
+
+# The notebooks rendered to HTML as committed (no execution) into target/docs-html/.
+docs: $(VENV)/.installed
+	$(PY) scripts/run_notebooks.py --html target/docs-html --no-execute
 
 clean:
 	rm -rf $(VENV) target
