@@ -17,10 +17,13 @@
 //! ```
 
 mod bgnbd;
+mod covariates;
 mod freq;
 mod gamma_gamma;
 mod histories;
+mod intervals;
 mod likelihood;
+mod linalg;
 mod model;
 mod optim;
 mod pareto_nbd;
@@ -33,12 +36,19 @@ mod summary;
 mod tests;
 
 pub use bgnbd::{BgNbd, BgNbdModel, BgNbdParams, BgNbdValidParams, BG_NBD_PARAMS};
+pub use covariates::{
+    BoundCovariates, ClvCovariates, CovariateClv, CovariateClvModel, CovariateClvParams,
+    CovariateClvValidParams, CovariateKind, CustomerModel,
+};
 pub use freq::Freq;
 pub use gamma_gamma::{
     GammaGamma, GammaGammaModel, GammaGammaParams, GammaGammaValidParams, PurchaseModel,
     GAMMA_GAMMA_PARAMS,
 };
 pub use histories::{Histories, Patterns};
+pub use intervals::{
+    block_diagonal, Bootstrap, BootstrapParams, BootstrapValidParams, Intervals, Perturb,
+};
 pub use model::{ClvInput, FitReport};
 pub use optim::Convergence;
 pub use pareto_nbd::{
