@@ -405,3 +405,7 @@ impl BootstrapValidParams {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+#[path = "intervals_tests.rs"]
+mod tests;
