@@ -36,7 +36,7 @@ from .exceptions import (
     SpendFrequencyCorrelationWarning,
 )
 
-__all__ = ["summary", "BgNbd", "ParetoNbd", "GammaGamma"]
+__all__ = ["summary", "BgNbd", "ParetoNbd", "GammaGamma", "BgNbdCov", "ParetoNbdCov", "Interval"]
 
 
 def _freq(value: Any) -> str:
@@ -286,18 +286,61 @@ class _PurchaseModel(_Model):
         model = _native.clv_fit(
             self._kind, f, r, t, weights=w, penalizer=p["penalizer"], max_iterations=p["max_iterations"]
         )
+        self._covariance = _clv_cov.log_covariance(model, (f, r, t), weights=w)
         return self._set_model(model)
 
-    def p_alive(self, data: Any, *, frequency: str = "frequency", recency: str = "recency", T: str = "T") -> np.ndarray:
-        """Probability that each customer is still active at the end of observation."""
-        return self._fitted().p_alive(*_histories(data, frequency, recency, T))
+    def p_alive(
+        self,
+        data: Any,
+        *,
+        frequency: str = "frequency",
+        recency: str = "recency",
+        T: str = "T",
+        interval: float | None = None,
+        draws: int = 1000,
+        seed: int = 0,
+    ) -> Any:
+        """Probability that each customer is still active at the end of
+        observation. With ``interval`` (a level such as 0.9): an
+        ``Interval`` (estimate, low, high) by parametric bootstrap from
+        ``draws`` parameter draws seeded by ``seed`` (see ``docs/clv.md``)."""
+        cols = _histories(data, frequency, recency, T)
+        if interval is not None:
+            self._fitted()
+            return _clv_cov.interval(
+                "p_alive", purchases=self, spend=None, columns=cols, interval=interval, draws=draws, seed=seed
+            )
+        return self._fitted().p_alive(*cols)
 
     def expected_purchases(
-        self, t: float, data: Any, *, frequency: str = "frequency", recency: str = "recency", T: str = "T"
-    ) -> np.ndarray:
-        """Expected purchases of each customer in the next ``t`` units of time."""
+        self,
+        t: float,
+        data: Any,
+        *,
+        frequency: str = "frequency",
+        recency: str = "recency",
+        T: str = "T",
+        interval: float | None = None,
+        draws: int = 1000,
+        seed: int = 0,
+    ) -> Any:
+        """Expected purchases of each customer in the next ``t`` units of
+        time; ``interval``, ``draws``, ``seed`` as :meth:`p_alive`."""
         t = as_float(t, "t", 0.0)
-        return self._fitted().expected_purchases(t, *_histories(data, frequency, recency, T))
+        cols = _histories(data, frequency, recency, T)
+        if interval is not None:
+            self._fitted()
+            return _clv_cov.interval(
+                "expected_purchases",
+                purchases=self,
+                spend=None,
+                columns=cols,
+                horizon=t,
+                interval=interval,
+                draws=draws,
+                seed=seed,
+            )
+        return self._fitted().expected_purchases(t, *cols)
 
     def expected_purchases_new(self, t: Any) -> Any:
         """Expected purchases of a new customer within ``t`` units of time of
@@ -404,17 +447,39 @@ class GammaGamma(_Model):
             correlation_threshold=p["correlation_threshold"],
         )
         self._set_model(model)
+        self._covariance = _clv_cov.log_covariance(model, (f, r, np.ones_like(f)), monetary_value=m, weights=w)
         self.correlation_, warning = model.correlation()
         if warning:
             warnings.warn(warning, SpendFrequencyCorrelationWarning, stacklevel=2)
         return self
 
     def expected_average_spend(
-        self, data: Any, *, frequency: str = "frequency", monetary_value: str = "monetary_value"
-    ) -> np.ndarray:
-        """Expected mean spend per purchase of each customer."""
+        self,
+        data: Any,
+        *,
+        frequency: str = "frequency",
+        monetary_value: str = "monetary_value",
+        interval: float | None = None,
+        draws: int = 1000,
+        seed: int = 0,
+    ) -> Any:
+        """Expected mean spend per purchase of each customer; with
+        ``interval``, an ``Interval`` as :meth:`BgNbd.p_alive`."""
         f = _column(data, as_str(frequency, "frequency"), "frequency")
         m = _column(data, as_str(monetary_value, "monetary_value"), "monetary_value")
+        if interval is not None:
+            self._fitted()
+            cols = (f, np.where(f > 0, 1.0, 0.0), np.ones_like(f))
+            return _clv_cov.interval(
+                "expected_average_spend",
+                purchases=None,
+                spend=self,
+                columns=cols,
+                monetary_value=m,
+                interval=interval,
+                draws=draws,
+                seed=seed,
+            )
         return self._fitted().expected_average_spend(f, m)
 
     def clv(
@@ -429,12 +494,17 @@ class GammaGamma(_Model):
         recency: str = "recency",
         T: str = "T",
         monetary_value: str = "monetary_value",
-    ) -> np.ndarray:
+        interval: float | None = None,
+        draws: int = 1000,
+        seed: int = 0,
+    ) -> Any:
         """Discounted CLV over ``months`` months as ``lifetimes``'
         ``customer_lifetime_value``: expected spend times each month's
         expected purchases, discounted by ``(1 + discount_rate)^month``.
         ``freq`` is the unit of time of the histories (the summary's
-        ``freq``): a month is 30 days, 4.345 weeks or 1 month."""
+        ``freq``): a month is 30 days, 4.345 weeks or 1 month. With
+        ``interval``, an ``Interval`` drawing both models' parameters
+        (as :meth:`BgNbd.p_alive`)."""
         if not isinstance(purchases, _PurchaseModel):
             raise InvalidParameterError(
                 f"invalid parameter purchases: expected a fitted BgNbd or ParetoNbd, got {type(purchases).__name__}"
@@ -442,6 +512,22 @@ class GammaGamma(_Model):
         units = _native.clv_units_per_month(_freq(freq))
         f, r, t = _histories(data, frequency, recency, T)
         m = _column(data, as_str(monetary_value, "monetary_value"), "monetary_value")
+        if interval is not None:
+            self._fitted()
+            purchases._fitted()
+            return _clv_cov.interval(
+                "clv",
+                purchases=purchases,
+                spend=self,
+                columns=(f, r, t),
+                monetary_value=m,
+                months=as_int(months, "months", 1, 12_000),
+                discount_rate=as_float(discount_rate, "discount_rate", 0.0),
+                units_per_month=units,
+                interval=interval,
+                draws=draws,
+                seed=seed,
+            )
         return self._fitted().clv(
             purchases._fitted(),
             f,
@@ -452,3 +538,7 @@ class GammaGamma(_Model):
             as_float(discount_rate, "discount_rate", 0.0),
             units,
         )
+
+
+from . import _clv_cov  # noqa: E402  (it builds on the classes above)
+from ._clv_cov import BgNbdCov, Interval, ParetoNbdCov  # noqa: E402

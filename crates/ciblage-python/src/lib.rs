@@ -8,6 +8,7 @@ mod cart_cv;
 mod chaid;
 mod churn;
 mod clv;
+mod clv_cov;
 mod days_in;
 mod error;
 mod ids_in;
@@ -36,6 +37,8 @@ mod _native {
     use crate::churn::{churn_flags, migration, retention, PyRetention};
     #[pymodule_export]
     use crate::clv::{clv_fit, clv_summary, clv_units_per_month, PyClvModel};
+    #[pymodule_export]
+    use crate::clv_cov::{clv_cov_fit, clv_interval, clv_log_covariance, PyClvCovModel};
     #[pymodule_export]
     use crate::days_in::local_days;
     #[pymodule_export]
