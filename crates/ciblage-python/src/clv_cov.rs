@@ -283,6 +283,13 @@ fn purchase_interval<P: Purchases>(
     }
 }
 
+/// Estimate, low and high bound per customer.
+type Triple<'py> = (
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+);
+
 /// Interval of a per-customer prediction (`what`: `"p_alive"`,
 /// `"expected_purchases"`, `"expected_average_spend"`, `"clv"`) by
 /// parametric bootstrap: returns (estimate, low, high).
@@ -311,11 +318,7 @@ pub fn clv_interval<'py>(
     draws: usize,
     level: f64,
     seed: u64,
-) -> PyResult<(
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-)> {
+) -> PyResult<Triple<'py>> {
     let mut h = histories(frequency, recency, t)?;
     if let Some(m) = monetary_value {
         let m = m.as_array().to_vec();

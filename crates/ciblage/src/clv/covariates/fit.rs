@@ -59,7 +59,7 @@ fn standardise(
         let mut col = z.column_mut(j);
         let mean = col.sum() / n;
         let sd = (col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
-        if !(sd > 1e-12 * mean.abs().max(1.0)) || !sd.is_finite() {
+        if !(sd.is_finite() && sd > 1e-12 * mean.abs().max(1.0)) {
             return Err(fault(
                 argument,
                 format!("column {name:?} is constant: its effect is the base parameter's (leave it out)"),

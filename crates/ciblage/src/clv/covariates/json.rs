@@ -96,7 +96,7 @@ impl CovariateClvModel {
                     "fit.standard_errors: expected numbers >= 0 or null".into(),
                 ));
             }
-            if !r.log_likelihood.is_finite() || !(r.customers.is_finite() && r.customers > 0.0) {
+            if !(r.log_likelihood.is_finite() && r.customers.is_finite() && r.customers > 0.0) {
                 return Err(fault(
                     "fit: log_likelihood and customers must be finite".into(),
                 ));
