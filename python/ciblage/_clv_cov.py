@@ -6,84 +6,18 @@ predictions by parametric bootstrap (see ``docs/clv.md``, "Covariates" and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from . import _native
+from ._clv_intervals import Interval
+from ._clv_intervals import interval as _interval
 from ._params import as_float, as_int, as_str
 from .clv import _column, _freq, _histories, _Model
-from .exceptions import FitError, InvalidInputError, InvalidParameterError, ModelFileError
+from .exceptions import InvalidInputError, InvalidParameterError, ModelFileError
 
 __all__ = ["BgNbdCov", "ParetoNbdCov", "Interval"]
-
-
-class Interval(NamedTuple):
-    """A per-customer prediction with its confidence interval (arrays of
-    one value per customer)."""
-
-    estimate: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
-
-
-def _bootstrap(interval: Any, draws: Any, seed: Any) -> dict[str, Any]:
-    return {
-        "level": as_float(interval, "interval", 0.0, 1.0, low_open=True, high_open=True),
-        "draws": as_int(draws, "draws", 2, 1_000_000),
-        "seed": as_int(seed, "seed", 0, 2**64 - 1),
-    }
-
-
-def log_covariance(native: Any, columns: tuple[np.ndarray, ...], **kw: Any) -> np.ndarray | None:
-    """Covariance of the log-parameters of a model fitted on ``columns``;
-    ``None`` where the Hessian is not positive definite."""
-    try:
-        return _native.clv_log_covariance(native, *columns, **kw)
-    except FitError:
-        return None
-
-
-def _covariance(model: _Model) -> np.ndarray:
-    cov = getattr(model, "_covariance", None)
-    if cov is None:
-        raise InvalidParameterError(
-            f"invalid parameter interval: this {type(model).__name__} has no covariance of its estimates "
-            "(read from JSON, or the Hessian is not positive definite at the fit): refit it to get intervals"
-        )
-    return np.ascontiguousarray(cov)
-
-
-def interval(
-    what: str,
-    *,
-    purchases: _Model | None,
-    spend: _Model | None,
-    columns: tuple[np.ndarray, np.ndarray, np.ndarray],
-    monetary_value: np.ndarray | None = None,
-    covariates: tuple[np.ndarray, list[str]] | None = None,
-    interval: Any,
-    draws: Any,
-    seed: Any,
-    **options: Any,
-) -> Interval:
-    """The parametric-bootstrap interval of one prediction (``what``)."""
-    boot = _bootstrap(interval, draws, seed)
-    z, names = covariates if covariates is not None else (None, None)
-    estimate, low, high = _native.clv_interval(
-        what,
-        None if purchases is None else purchases._fitted(),
-        None if purchases is None else _covariance(purchases),
-        None if spend is None else spend._fitted(),
-        None if spend is None else _covariance(spend),
-        *columns,
-        monetary_value=monetary_value,
-        covariates=z,
-        names=names,
-        **options,
-        **boot,
-    )
-    return Interval(estimate, low, high)
 
 
 def _names(value: Any, name: str) -> tuple[str, ...]:
@@ -324,9 +258,6 @@ class _CovariateModel(_Model):
             value += avg * (now - before) / (1.0 + rate) ** month
             before = now
         return value
-
-
-_interval = interval
 
 
 def json_kind(text: str) -> str:

@@ -454,6 +454,7 @@ def clv_fit(
     correlation_threshold: float = 0.3,
 ) -> ClvModel: ...
 def clv_units_per_month(freq: str) -> float: ...
+
 @final
 class ClvCovModel:
     @staticmethod

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _native
+from . import _clv_intervals, _native
+from ._clv_intervals import Interval
 from ._params import as_choice, as_float, as_int, as_str
 from ._report import make_report, warn_left_out
 from ._tables import as_timezone, attach_report, from_arrow, iso_date, table_kind, to_arrow
@@ -36,7 +37,7 @@ from .exceptions import (
     SpendFrequencyCorrelationWarning,
 )
 
-__all__ = ["summary", "BgNbd", "ParetoNbd", "GammaGamma", "BgNbdCov", "ParetoNbdCov", "Interval"]
+__all__ = ["summary", "BgNbd", "ParetoNbd", "GammaGamma", "BgNbdCov", "ParetoNbdCov", "Interval"]  # noqa: F822
 
 
 def _freq(value: Any) -> str:
@@ -286,7 +287,7 @@ class _PurchaseModel(_Model):
         model = _native.clv_fit(
             self._kind, f, r, t, weights=w, penalizer=p["penalizer"], max_iterations=p["max_iterations"]
         )
-        self._covariance = _clv_cov.log_covariance(model, (f, r, t), weights=w)
+        self._covariance = _clv_intervals.log_covariance(model, (f, r, t), weights=w)
         return self._set_model(model)
 
     def p_alive(
@@ -307,7 +308,7 @@ class _PurchaseModel(_Model):
         cols = _histories(data, frequency, recency, T)
         if interval is not None:
             self._fitted()
-            return _clv_cov.interval(
+            return _clv_intervals.interval(
                 "p_alive", purchases=self, spend=None, columns=cols, interval=interval, draws=draws, seed=seed
             )
         return self._fitted().p_alive(*cols)
@@ -330,7 +331,7 @@ class _PurchaseModel(_Model):
         cols = _histories(data, frequency, recency, T)
         if interval is not None:
             self._fitted()
-            return _clv_cov.interval(
+            return _clv_intervals.interval(
                 "expected_purchases",
                 purchases=self,
                 spend=None,
@@ -447,7 +448,7 @@ class GammaGamma(_Model):
             correlation_threshold=p["correlation_threshold"],
         )
         self._set_model(model)
-        self._covariance = _clv_cov.log_covariance(model, (f, r, np.ones_like(f)), monetary_value=m, weights=w)
+        self._covariance = _clv_intervals.log_covariance(model, (f, r, np.ones_like(f)), monetary_value=m, weights=w)
         self.correlation_, warning = model.correlation()
         if warning:
             warnings.warn(warning, SpendFrequencyCorrelationWarning, stacklevel=2)
@@ -470,7 +471,7 @@ class GammaGamma(_Model):
         if interval is not None:
             self._fitted()
             cols = (f, np.where(f > 0, 1.0, 0.0), np.ones_like(f))
-            return _clv_cov.interval(
+            return _clv_intervals.interval(
                 "expected_average_spend",
                 purchases=None,
                 spend=self,
@@ -515,7 +516,7 @@ class GammaGamma(_Model):
         if interval is not None:
             self._fitted()
             purchases._fitted()
-            return _clv_cov.interval(
+            return _clv_intervals.interval(
                 "clv",
                 purchases=purchases,
                 spend=self,
@@ -540,5 +541,10 @@ class GammaGamma(_Model):
         )
 
 
-from . import _clv_cov  # noqa: E402  (it builds on the classes above)
-from ._clv_cov import BgNbdCov, Interval, ParetoNbdCov  # noqa: E402
+def __getattr__(name: str) -> Any:
+    # The covariate models build on the classes above: loaded on first use.
+    if name in ("BgNbdCov", "ParetoNbdCov"):
+        from . import _clv_cov
+
+        return getattr(_clv_cov, name)
+    raise AttributeError(f"module 'ciblage.clv' has no attribute {name!r}")
