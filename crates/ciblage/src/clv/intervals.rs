@@ -332,15 +332,17 @@ impl BootstrapValidParams {
         let l = cholesky(&covariance.to_owned())
             .ok_or_else(|| CiblageError::param("covariance", "not positive definite"))?;
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        (0..self.draws)
-            .map(|_| {
+        // A draw out of the parameters' range (an overflowing exponent) is
+        // left out, as a prediction that is not finite would be.
+        Ok((0..self.draws)
+            .filter_map(|_| {
                 let eps: Vec<f64> = (0..k).map(|_| StandardNormal.sample(&mut rng)).collect();
                 let t: Vec<f64> = (0..k)
                     .map(|i| theta[i] + (0..=i).map(|j| l[[i, j]] * eps[j]).sum::<f64>())
                     .collect();
-                model.with_log_params(&t)
+                model.with_log_params(&t).ok()
             })
-            .collect()
+            .collect())
     }
 
     /// Intervals of `predict(model, customer)` for customers

@@ -282,3 +282,44 @@ fn json_round_trip_and_validation() {
     let other = ClvCovariates::new(cov.values(), &["x"]).unwrap();
     assert!(back.p_alive(&h, &other).is_err());
 }
+
+#[test]
+fn damaged_files_fail_with_a_typed_error() {
+    let (h, cov) = simulate(300, 0.5, 8);
+    let text = CovariateClv::bg_nbd()
+        .trans(&["group"])
+        .life(&["group"])
+        .fit(&h, &cov)
+        .unwrap()
+        .to_json();
+    for cut in (0..text.len()).step_by(5) {
+        assert!(CovariateClvModel::from_json(&text[..cut]).is_err());
+    }
+    // Every number replaced by a negative, a huge or a non-number value.
+    let numbers: Vec<(usize, usize)> = {
+        let b = text.as_bytes();
+        let mut out = vec![];
+        let mut i = 0;
+        while i < b.len() {
+            if b[i].is_ascii_digit() || b[i] == b'-' {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_digit() || b"-+.eE".contains(&b[i])) {
+                    i += 1;
+                }
+                out.push((start, i));
+            } else {
+                i += 1;
+            }
+        }
+        out
+    };
+    for &(a, b) in &numbers {
+        for bad in ["-1", "1e308", "null", "\"x\""] {
+            let damaged = format!("{}{}{}", &text[..a], bad, &text[b..]);
+            if let Ok(m) = CovariateClvModel::from_json(&damaged) {
+                // Loaded: it predicts without panicking.
+                let _ = m.p_alive(&h, &cov).unwrap();
+            }
+        }
+    }
+}
