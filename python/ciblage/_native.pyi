@@ -44,6 +44,10 @@ __all__ = [
     "BgBbModel",
     "ShiftedBetaGeoModel",
     "ClvModel",
+    "clv_cov_fit",
+    "clv_interval",
+    "clv_log_covariance",
+    "ClvCovModel",
     "__version__",
     "_debug_build",
     "_panic_for_test",
@@ -533,6 +537,42 @@ class ShiftedBetaGeoModel:
     def derl(self, discount_rate: float, renewals: list[int]) -> np.ndarray: ...
 
 def mbg_nbd_fit(
+
+class ClvCovModel:
+    @staticmethod
+    def from_json(text: str) -> ClvCovModel: ...
+    def to_json(self) -> str: ...
+    def covariance(self) -> np.ndarray | None: ...
+    def p_alive(
+        self, frequency: np.ndarray, recency: np.ndarray, t: np.ndarray, covariates: np.ndarray, names: list[str]
+    ) -> np.ndarray: ...
+    def expected_purchases(
+        self,
+        horizon: float,
+        frequency: np.ndarray,
+        recency: np.ndarray,
+        t: np.ndarray,
+        covariates: np.ndarray,
+        names: list[str],
+    ) -> np.ndarray: ...
+    def expected_purchases_new(self, horizon: float, covariates: np.ndarray, names: list[str]) -> np.ndarray: ...
+
+def clv_cov_fit(
+    kind: str,
+    frequency: np.ndarray,
+    recency: np.ndarray,
+    t: np.ndarray,
+    covariates: np.ndarray,
+    names: list[str],
+    *,
+    trans: list[str],
+    life: list[str],
+    weights: np.ndarray | None = None,
+    penalizer: float = 0.0,
+    max_iterations: int = 1000,
+) -> ClvCovModel: ...
+def clv_log_covariance(
+    model: ClvModel,
     frequency: np.ndarray,
     recency: np.ndarray,
     t: np.ndarray,
@@ -562,3 +602,28 @@ def sbg_fit_retention(
 def sbg_fit_retention_cohorts(
     result: RetentionResult, *, penalizer: float = 0.0, max_iterations: int = 1000
 ) -> list[tuple[str, ShiftedBetaGeoModel | None, str | None]]: ...
+
+    monetary_value: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+) -> np.ndarray: ...
+def clv_interval(
+    what: str,
+    purchases: ClvModel | ClvCovModel | None,
+    purchases_covariance: np.ndarray | None,
+    spend: ClvModel | None,
+    spend_covariance: np.ndarray | None,
+    frequency: np.ndarray,
+    recency: np.ndarray,
+    t: np.ndarray,
+    *,
+    monetary_value: np.ndarray | None = None,
+    covariates: np.ndarray | None = None,
+    names: list[str] | None = None,
+    horizon: float = 0.0,
+    months: int = 12,
+    discount_rate: float = 0.0,
+    units_per_month: float = 1.0,
+    draws: int = 1000,
+    level: float = 0.9,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...

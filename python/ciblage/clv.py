@@ -24,8 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from . import _native
+from . import _clv_intervals, _native
 from ._clv_holdout import HoldoutEvaluation, evaluate_holdout
+from ._clv_intervals import Interval
 from ._clv_summary import _freq, summary
 from ._params import as_float, as_int, as_str
 from .exceptions import (
@@ -37,7 +38,7 @@ from .exceptions import (
     SpendFrequencyCorrelationWarning,
 )
 
-__all__ = [
+__all__ = [  # noqa: F822 (BgNbdCov and ParetoNbdCov are loaded on first use)
     "summary",
     "evaluate_holdout",
     "HoldoutEvaluation",
@@ -47,6 +48,9 @@ __all__ = [
     "MbgNbd",
     "BgBb",
     "ShiftedBetaGeo",
+    "BgNbdCov",
+    "ParetoNbdCov",
+    "Interval",
 ]
 
 
@@ -205,18 +209,61 @@ class _PurchaseModel(_Model):
         model = _native.clv_fit(
             self._kind, f, r, t, weights=w, penalizer=p["penalizer"], max_iterations=p["max_iterations"]
         )
+        self._covariance = _clv_intervals.log_covariance(model, (f, r, t), weights=w)
         return self._set_model(model)
 
-    def p_alive(self, data: Any, *, frequency: str = "frequency", recency: str = "recency", T: str = "T") -> np.ndarray:
-        """Probability that each customer is still active at the end of observation."""
-        return self._fitted().p_alive(*_histories(data, frequency, recency, T))
+    def p_alive(
+        self,
+        data: Any,
+        *,
+        frequency: str = "frequency",
+        recency: str = "recency",
+        T: str = "T",
+        interval: float | None = None,
+        draws: int = 1000,
+        seed: int = 0,
+    ) -> Any:
+        """Probability that each customer is still active at the end of
+        observation. With ``interval`` (a level such as 0.9): an
+        ``Interval`` (estimate, low, high) by parametric bootstrap from
+        ``draws`` parameter draws seeded by ``seed`` (see ``docs/clv.md``)."""
+        cols = _histories(data, frequency, recency, T)
+        if interval is not None:
+            self._fitted()
+            return _clv_intervals.interval(
+                "p_alive", purchases=self, spend=None, columns=cols, interval=interval, draws=draws, seed=seed
+            )
+        return self._fitted().p_alive(*cols)
 
     def expected_purchases(
-        self, t: float, data: Any, *, frequency: str = "frequency", recency: str = "recency", T: str = "T"
-    ) -> np.ndarray:
-        """Expected purchases of each customer in the next ``t`` units of time."""
+        self,
+        t: float,
+        data: Any,
+        *,
+        frequency: str = "frequency",
+        recency: str = "recency",
+        T: str = "T",
+        interval: float | None = None,
+        draws: int = 1000,
+        seed: int = 0,
+    ) -> Any:
+        """Expected purchases of each customer in the next ``t`` units of
+        time; ``interval``, ``draws``, ``seed`` as :meth:`p_alive`."""
         t = as_float(t, "t", 0.0)
-        return self._fitted().expected_purchases(t, *_histories(data, frequency, recency, T))
+        cols = _histories(data, frequency, recency, T)
+        if interval is not None:
+            self._fitted()
+            return _clv_intervals.interval(
+                "expected_purchases",
+                purchases=self,
+                spend=None,
+                columns=cols,
+                horizon=t,
+                interval=interval,
+                draws=draws,
+                seed=seed,
+            )
+        return self._fitted().expected_purchases(t, *cols)
 
     def expected_purchases_new(self, t: Any) -> Any:
         """Expected purchases of a new customer within ``t`` units of time of
@@ -347,17 +394,39 @@ class GammaGamma(_Model):
             correlation_threshold=p["correlation_threshold"],
         )
         self._set_model(model)
+        self._covariance = _clv_intervals.log_covariance(model, (f, r, np.ones_like(f)), monetary_value=m, weights=w)
         self.correlation_, warning = model.correlation()
         if warning:
             warnings.warn(warning, SpendFrequencyCorrelationWarning, stacklevel=2)
         return self
 
     def expected_average_spend(
-        self, data: Any, *, frequency: str = "frequency", monetary_value: str = "monetary_value"
-    ) -> np.ndarray:
-        """Expected mean spend per purchase of each customer."""
+        self,
+        data: Any,
+        *,
+        frequency: str = "frequency",
+        monetary_value: str = "monetary_value",
+        interval: float | None = None,
+        draws: int = 1000,
+        seed: int = 0,
+    ) -> Any:
+        """Expected mean spend per purchase of each customer; with
+        ``interval``, an ``Interval`` as :meth:`BgNbd.p_alive`."""
         f = _column(data, as_str(frequency, "frequency"), "frequency")
         m = _column(data, as_str(monetary_value, "monetary_value"), "monetary_value")
+        if interval is not None:
+            self._fitted()
+            cols = (f, np.where(f > 0, 1.0, 0.0), np.ones_like(f))
+            return _clv_intervals.interval(
+                "expected_average_spend",
+                purchases=None,
+                spend=self,
+                columns=cols,
+                monetary_value=m,
+                interval=interval,
+                draws=draws,
+                seed=seed,
+            )
         return self._fitted().expected_average_spend(f, m)
 
     def clv(
@@ -372,12 +441,17 @@ class GammaGamma(_Model):
         recency: str = "recency",
         T: str = "T",
         monetary_value: str = "monetary_value",
-    ) -> np.ndarray:
+        interval: float | None = None,
+        draws: int = 1000,
+        seed: int = 0,
+    ) -> Any:
         """Discounted CLV over ``months`` months as ``lifetimes``'
         ``customer_lifetime_value``: expected spend times each month's
         expected purchases, discounted by ``(1 + discount_rate)^month``.
         ``freq`` is the unit of time of the histories (the summary's
-        ``freq``): a month is 30 days, 4.345 weeks or 1 month."""
+        ``freq``): a month is 30 days, 4.345 weeks or 1 month. With
+        ``interval``, an ``Interval`` drawing both models' parameters
+        (as :meth:`BgNbd.p_alive`)."""
         if not isinstance(purchases, _PurchaseModel):
             raise InvalidParameterError(
                 "invalid parameter purchases: expected a fitted BgNbd, MbgNbd or ParetoNbd, "
@@ -386,8 +460,28 @@ class GammaGamma(_Model):
         units = _native.clv_units_per_month(_freq(freq))
         f, r, t = _histories(data, frequency, recency, T)
         m = _column(data, as_str(monetary_value, "monetary_value"), "monetary_value")
-        args = (f, r, t, m, as_int(months, "months", 1, 12_000), as_float(discount_rate, "discount_rate", 0.0), units)
         native = purchases._fitted()
+        if interval is not None:
+            self._fitted()
+            if not isinstance(native, _native.ClvModel):
+                raise InvalidParameterError(
+                    "invalid parameter interval: intervals are computed for BgNbd and ParetoNbd, "
+                    f"not {type(purchases).__name__}"
+                )
+            return _clv_intervals.interval(
+                "clv",
+                purchases=purchases,
+                spend=self,
+                columns=(f, r, t),
+                monetary_value=m,
+                months=as_int(months, "months", 1, 12_000),
+                discount_rate=as_float(discount_rate, "discount_rate", 0.0),
+                units_per_month=units,
+                interval=interval,
+                draws=draws,
+                seed=seed,
+            )
+        args = (f, r, t, m, as_int(months, "months", 1, 12_000), as_float(discount_rate, "discount_rate", 0.0), units)
         if isinstance(native, _native.ClvModel):
             return self._fitted().clv(native, *args)
         # MBG/NBD (ciblage._clv_models): the spend model travels as JSON.
@@ -396,3 +490,12 @@ class GammaGamma(_Model):
 
 # The models of ciblage._clv_models build on _Model and _PurchaseModel above.
 from ._clv_models import BgBb, MbgNbd, ShiftedBetaGeo  # noqa: E402
+
+
+def __getattr__(name: str) -> Any:
+    # The covariate models build on the classes above: loaded on first use.
+    if name in ("BgNbdCov", "ParetoNbdCov"):
+        from . import _clv_cov
+
+        return getattr(_clv_cov, name)
+    raise AttributeError(f"module 'ciblage.clv' has no attribute {name!r}")

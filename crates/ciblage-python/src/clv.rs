@@ -14,7 +14,7 @@ use crate::error::{BindError, BindResult};
 use crate::run::{guard, run};
 
 /// Runs a short core call with the GIL, its error becoming our exception.
-fn core<T>(work: impl FnOnce() -> Result<T, CiblageError>) -> PyResult<T> {
+pub(crate) fn core<T>(work: impl FnOnce() -> Result<T, CiblageError>) -> PyResult<T> {
     guard(|| work().map_err(BindError::from))
 }
 
@@ -34,7 +34,7 @@ pub(crate) fn date_param(
 
 /// A fitted CLV model of any kind.
 #[derive(Clone)]
-enum Model {
+pub(crate) enum Model {
     BgNbd(BgNbdModel),
     ParetoNbd(ParetoNbdModel),
     GammaGamma(GammaGammaModel),
@@ -43,10 +43,10 @@ enum Model {
 /// A fitted CLV model (see `ciblage.clv`).
 #[pyclass(module = "ciblage._native", name = "ClvModel", frozen)]
 pub struct PyClvModel {
-    inner: Model,
+    pub(crate) inner: Model,
 }
 
-fn histories(
+pub(crate) fn histories(
     frequency: PyReadonlyArray1<'_, f64>,
     recency: PyReadonlyArray1<'_, f64>,
     t: PyReadonlyArray1<'_, f64>,
@@ -57,7 +57,7 @@ fn histories(
     core(|| Histories::new(f, r, t))
 }
 
-fn array<'py>(py: Python<'py>, v: Vec<f64>) -> Bound<'py, PyArray1<f64>> {
+pub(crate) fn array<'py>(py: Python<'py>, v: Vec<f64>) -> Bound<'py, PyArray1<f64>> {
     PyArray1::from_vec(py, v)
 }
 

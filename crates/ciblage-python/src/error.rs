@@ -56,7 +56,8 @@ pub fn core_to_py(e: &CiblageError) -> PyErr {
         | CiblageError::MixedIdKinds { .. }
         | CiblageError::SumOverflow { .. }
         | CiblageError::NothingToScore { .. }
-        | CiblageError::InvalidIds { .. } => InvalidInputError::new_err(msg),
+        | CiblageError::InvalidIds { .. }
+        | CiblageError::InvalidCovariates { .. } => InvalidInputError::new_err(msg),
         CiblageError::InvalidParameter { .. } | CiblageError::UnknownTimeZone(_) => {
             InvalidParameterError::new_err(msg)
         }

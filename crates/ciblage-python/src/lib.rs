@@ -9,6 +9,7 @@ mod chaid;
 mod churn;
 mod clv;
 mod clv_summary;
+mod clv_cov;
 mod clv_models;
 mod days_in;
 mod error;
@@ -45,6 +46,8 @@ mod _native {
         bg_bb_fit, mbg_nbd_fit, sbg_fit_lifetimes, sbg_fit_retention, sbg_fit_retention_cohorts,
         sbg_fit_survivors, PyBgBbModel, PyMbgNbdModel, PyShiftedBetaGeoModel,
     };
+    #[pymodule_export]
+    use crate::clv_cov::{clv_cov_fit, clv_interval, clv_log_covariance, PyClvCovModel};
     #[pymodule_export]
     use crate::days_in::local_days;
     #[pymodule_export]

@@ -177,6 +177,15 @@ pub enum CiblageError {
         /// What went wrong and what may help.
         reason: String,
     },
+    /// A covariate matrix that cannot be fitted: a constant or collinear
+    /// column, an unknown or repeated name.
+    #[error("{argument}: {reason}")]
+    InvalidCovariates {
+        /// The argument (`covariates`, `trans`, `life`).
+        argument: String,
+        /// What is wrong and with which columns.
+        reason: String,
+    },
     /// The computation was stopped by its [`crate::Interrupt`] token
     /// (Ctrl-C in Python); nothing it built is kept.
     #[error("interrupted")]

@@ -20,12 +20,15 @@
 mod bgbb;
 mod bgbb_data;
 mod bgnbd;
+mod covariates;
 mod freq;
 mod gamma_gamma;
 mod histories;
 mod holdout;
 mod likelihood;
 mod mbgnbd;
+mod intervals;
+mod linalg;
 mod model;
 mod optim;
 mod pareto_nbd;
@@ -43,6 +46,10 @@ mod tests;
 pub use bgbb::{BgBb, BgBbModel, BgBbParams, BgBbValidParams, BG_BB_PARAMS};
 pub use bgbb_data::{BgBbHistories, BgBbInput, MAX_OPPORTUNITIES};
 pub use bgnbd::{BgNbd, BgNbdModel, BgNbdParams, BgNbdValidParams, BG_NBD_PARAMS};
+pub use covariates::{
+    BoundCovariates, ClvCovariates, CovariateClv, CovariateClvModel, CovariateClvParams,
+    CovariateClvValidParams, CovariateKind, CustomerModel,
+};
 pub use freq::Freq;
 pub use gamma_gamma::{
     GammaGamma, GammaGammaModel, GammaGammaParams, GammaGammaValidParams, PurchaseModel,
@@ -54,6 +61,10 @@ pub use holdout::{
     HoldoutEvaluationValidParams, HoldoutMetrics, TrackingSeries,
 };
 pub use mbgnbd::{MbgNbd, MbgNbdModel, MbgNbdParams, MbgNbdValidParams, MBG_NBD_PARAMS};
+
+pub use intervals::{
+    block_diagonal, Bootstrap, BootstrapParams, BootstrapValidParams, Intervals, Perturb,
+};
 pub use model::{ClvInput, FitReport};
 pub use optim::Convergence;
 pub use pareto_nbd::{
