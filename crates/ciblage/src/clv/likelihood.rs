@@ -6,7 +6,7 @@
 //! standard errors computed there.
 
 use crate::clv::histories::{Histories, Patterns};
-use crate::clv::model::{optional, sum_terms, FitReport};
+use crate::clv::model::{optional, sum_chunks, sum_terms, FitReport};
 use crate::clv::optim::{minimise, standard_errors, Objective};
 use crate::error::Result;
 use crate::interrupt::Interrupt;
@@ -20,10 +20,81 @@ pub(crate) trait HistoryLikelihood:
 
 impl<F: Fn([f64; 4], f64, f64, f64) -> (f64, [f64; 4]) + Sync> HistoryLikelihood for F {}
 
+/// The weighted log-likelihood of many histories and its gradient, at
+/// natural parameters `p`, times multiplied by `scale`: every
+/// [`HistoryLikelihood`] sums its per-history values; [`Staged`] models
+/// also share the work that depends on the parameters only, or on them and
+/// the frequency only.
+pub(crate) trait PatternLikelihood: Sync {
+    /// Weighted total log-likelihood and gradient of `h`.
+    fn total(&self, h: &Histories, p: [f64; 4], scale: f64) -> (f64, [f64; 4]);
+}
+
+impl<F: HistoryLikelihood> PatternLikelihood for F {
+    fn total(&self, h: &Histories, p: [f64; 4], scale: f64) -> (f64, [f64; 4]) {
+        total(self, h, p, scale)
+    }
+}
+
+/// A per-history log-likelihood in three stages: what depends on the
+/// parameters only (`Shared`, once per evaluation), on them and the
+/// frequency (`PerX`, once per run of equal frequencies: the patterns are
+/// sorted by frequency), and the rest (once per history).
+pub(crate) trait StagedLikelihood: Sync {
+    /// The parameter-only terms.
+    type Shared: Sync;
+    /// The terms of one frequency.
+    type PerX;
+    /// Parameter-only terms at natural parameters `p`.
+    fn shared(&self, p: [f64; 4]) -> Self::Shared;
+    /// Terms of frequency `x`.
+    fn per_x(&self, shared: &Self::Shared, x: f64) -> Self::PerX;
+    /// Log-likelihood of `(x, t_x, T)` and its gradient.
+    fn one(
+        &self,
+        shared: &Self::Shared,
+        per_x: &Self::PerX,
+        x: f64,
+        t_x: f64,
+        t: f64,
+    ) -> (f64, [f64; 4]);
+}
+
+/// A [`StagedLikelihood`] summed over histories (see [`PatternLikelihood`]).
+pub(crate) struct Staged<S>(pub(crate) S);
+
+impl<S: StagedLikelihood> PatternLikelihood for Staged<S> {
+    fn total(&self, h: &Histories, p: [f64; 4], scale: f64) -> (f64, [f64; 4]) {
+        let shared = self.0.shared(p);
+        sum_chunks(h.len(), |range| {
+            let mut acc = (0.0, [0.0; 4]);
+            let mut cached: Option<(f64, S::PerX)> = None;
+            for i in range {
+                let x = h.frequency[i];
+                if cached.as_ref().is_none_or(|c| c.0 != x) {
+                    cached = Some((x, self.0.per_x(&shared, x)));
+                }
+                let Some((_, per_x)) = cached.as_ref() else {
+                    continue;
+                };
+                let (v, g) = self
+                    .0
+                    .one(&shared, per_x, x, h.recency[i] * scale, h.t[i] * scale);
+                let w = h.weight(i);
+                acc.0 += w * v;
+                for (a, d) in acc.1.iter_mut().zip(g) {
+                    *a += w * d;
+                }
+            }
+            acc
+        })
+    }
+}
+
 /// How a model is fitted: its name in messages, its per-history
 /// likelihood, which parameters are rates per unit of time (divided by the
 /// time scale once fitted), and the fit options.
-pub(crate) struct LikelihoodFit<'a, L: HistoryLikelihood> {
+pub(crate) struct LikelihoodFit<'a, L: PatternLikelihood> {
     pub(crate) model: &'static str,
     pub(crate) ll_one: L,
     pub(crate) time_params: &'a [usize],
@@ -48,7 +119,7 @@ pub(crate) fn total<L: HistoryLikelihood>(
 }
 
 /// Mean negative log-likelihood plus the L2 penalty, in log-parameters.
-struct Mean<'a, L: HistoryLikelihood> {
+struct Mean<'a, L: PatternLikelihood> {
     ll_one: &'a L,
     h: &'a Histories,
     scale: f64,
@@ -56,10 +127,10 @@ struct Mean<'a, L: HistoryLikelihood> {
     penalizer: f64,
 }
 
-impl<L: HistoryLikelihood> Objective for Mean<'_, L> {
+impl<L: PatternLikelihood> Objective for Mean<'_, L> {
     fn eval(&self, theta: &[f64]) -> (f64, Vec<f64>) {
         let p: [f64; 4] = std::array::from_fn(|k| theta[k].exp());
-        let (ll, g) = total(self.ll_one, self.h, p, self.scale);
+        let (ll, g) = self.ll_one.total(self.h, p, self.scale);
         let value = -ll / self.total_weight + self.penalizer * p.iter().map(|v| v * v).sum::<f64>();
         let grad = (0..4)
             .map(|k| -g[k] * p[k] / self.total_weight + self.penalizer * 2.0 * p[k] * p[k])
@@ -68,7 +139,7 @@ impl<L: HistoryLikelihood> Objective for Mean<'_, L> {
     }
 }
 
-impl<L: HistoryLikelihood> LikelihoodFit<'_, L> {
+impl<L: PatternLikelihood> LikelihoodFit<'_, L> {
     /// The fitted parameters (in the data's time unit) and the fit report.
     ///
     /// # Errors
@@ -103,9 +174,9 @@ impl<L: HistoryLikelihood> LikelihoodFit<'_, L> {
         for &k in self.time_params {
             p[k] /= scale;
         }
-        let (log_likelihood, _) = total(&self.ll_one, &h, p, 1.0);
+        let (log_likelihood, _) = self.ll_one.total(&h, p, 1.0);
         let se = standard_errors(&p, |q| {
-            let (_, g) = total(&self.ll_one, &h, [q[0], q[1], q[2], q[3]], 1.0);
+            let (_, g) = self.ll_one.total(&h, [q[0], q[1], q[2], q[3]], 1.0);
             g.iter().map(|d| -d).collect()
         });
         let report = FitReport {

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::clv::bgnbd::each;
 use crate::clv::gamma_gamma::PurchaseModel;
-use crate::clv::likelihood::{total, LikelihoodFit};
+use crate::clv::likelihood::{LikelihoodFit, PatternLikelihood, Staged, StagedLikelihood};
 use crate::clv::model::{check_fit_params, from_json, to_json, ClvInput, FitReport};
-use crate::clv::pareto_special::ln_f;
+use crate::clv::pareto_special::{ln_dead_between, ln_f, series_is_cheap};
 use crate::clv::special::{digamma, ln_gamma, ln_one_minus_exp, log_add_exp, logistic_of_neg};
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
@@ -140,8 +140,10 @@ type Term = (f64, [f64; 4]);
 
 /// The two log terms of the likelihood bracket: alive at `T`
 /// (`L1`), and dead between `t_x` and `T` (`L2`, `-inf` when `t_x = T`),
-/// with their derivatives.
-fn terms(p: [f64; 4], x: f64, t_x: f64, t: f64) -> Option<(Term, Term)> {
+/// with their derivatives. `L2` is the difference of the hypergeometric
+/// terms at `t_x` and `T` where their series is short, else the integral
+/// they stand for, by quadrature: finite for every positive parameter.
+fn terms(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (Term, Term) {
     let [r, alpha, s, beta] = p;
     let l1 = -(r + x) * (alpha + t).ln() - s * (beta + t).ln();
     let d1 = [
@@ -150,41 +152,106 @@ fn terms(p: [f64; 4], x: f64, t_x: f64, t: f64) -> Option<(Term, Term)> {
         -(beta + t).ln(),
         -s / (beta + t),
     ];
+    if t_x >= t {
+        return ((l1, d1), (f64::NEG_INFINITY, [0.0; 4]));
+    }
+    // The series' largest argument is at t_x.
+    let (b, z) = if alpha >= beta {
+        (s + 1.0, (alpha - beta) / (alpha + t_x))
+    } else {
+        (r + x, (beta - alpha) / (beta + t_x))
+    };
+    let by_series = if series_is_cheap(b, z) {
+        dead_by_series(p, x, t_x, t)
+    } else {
+        None
+    };
+    let l2 = by_series.unwrap_or_else(|| ln_dead_between(p, x, t_x, t));
+    ((l1, d1), l2)
+}
+
+/// `L2` as the difference of the hypergeometric terms at `t_x` and `T`;
+/// `None` if a series does not settle.
+pub(crate) fn dead_by_series(p: [f64; 4], x: f64, t_x: f64, t: f64) -> Option<Term> {
+    let [r, _, s, _] = p;
     let (u1, g1) = branch(p, x, t_x)?;
     let (u2, g2) = branch(p, x, t)?;
     let delta = u2 - u1;
     let a = r + s + x;
-    let (l2, d2) = if delta >= 0.0 {
-        (f64::NEG_INFINITY, [0.0; 4])
-    } else {
-        let e = delta.exp();
-        let ln_a0 = u1 + ln_one_minus_exp(delta);
-        let d: [f64; 4] = std::array::from_fn(|k| (g1[k] - e * g2[k]) / (1.0 - e));
-        let l2 = s.ln() - a.ln() + ln_a0;
-        (l2, [d[0] - 1.0 / a, d[1], d[2] + 1.0 / s - 1.0 / a, d[3]])
-    };
-    Some(((l1, d1), (l2, d2)))
+    if delta >= 0.0 {
+        // t_x and T too close to tell apart: nothing dies in between.
+        return Some((f64::NEG_INFINITY, [0.0; 4]));
+    }
+    let e = delta.exp();
+    let ln_a0 = u1 + ln_one_minus_exp(delta);
+    let d: [f64; 4] = std::array::from_fn(|k| (g1[k] - e * g2[k]) / (1.0 - e));
+    let l2 = s.ln() - a.ln() + ln_a0;
+    Some((l2, [d[0] - 1.0 / a, d[1], d[2] + 1.0 / s - 1.0 / a, d[3]]))
 }
 
 /// Log-likelihood of one history and its derivatives in `(r, alpha, s, beta)`.
 pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
-    let [r, alpha, s, beta] = p;
-    let Some(((l1, d1), (l2, d2))) = terms(p, x, t_x, t) else {
-        return (f64::NAN, [f64::NAN; 4]);
-    };
-    let base = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln();
-    let db = [
-        digamma(r + x) - digamma(r) + alpha.ln(),
-        r / alpha,
-        beta.ln(),
-        s / beta,
-    ];
-    let l = log_add_exp(l1, l2);
-    let (w1, w2) = ((l1 - l).exp(), (l2 - l).exp());
-    (
-        base + l,
-        std::array::from_fn(|k| db[k] + w1 * d1[k] + if w2 > 0.0 { w2 * d2[k] } else { 0.0 }),
-    )
+    let shared = Stages.shared(p);
+    Stages.one(&shared, &Stages.per_x(&shared, x), x, t_x, t)
+}
+
+/// The Pareto/NBD likelihood in stages (see [`StagedLikelihood`]).
+pub(crate) struct Stages;
+
+/// Parameter-only terms: the parameters, `ln Γ(r)`, `ψ(r)`, `ln alpha`,
+/// `ln beta`.
+pub(crate) struct Shared {
+    p: [f64; 4],
+    lg_r: f64,
+    dg_r: f64,
+    ln_alpha: f64,
+    ln_beta: f64,
+}
+
+impl StagedLikelihood for Stages {
+    type Shared = Shared;
+    /// `ln(Γ(r+x) alpha^r beta^s / Γ(r))` and its derivatives.
+    type PerX = (f64, [f64; 4]);
+
+    fn shared(&self, p: [f64; 4]) -> Shared {
+        Shared {
+            p,
+            lg_r: ln_gamma(p[0]),
+            dg_r: digamma(p[0]),
+            ln_alpha: p[1].ln(),
+            ln_beta: p[3].ln(),
+        }
+    }
+
+    fn per_x(&self, sh: &Shared, x: f64) -> (f64, [f64; 4]) {
+        let [r, alpha, s, beta] = sh.p;
+        let (lg, dg) = if x == 0.0 {
+            (0.0, 0.0)
+        } else {
+            (ln_gamma(r + x) - sh.lg_r, digamma(r + x) - sh.dg_r)
+        };
+        (
+            lg + r * sh.ln_alpha + s * sh.ln_beta,
+            [dg + sh.ln_alpha, r / alpha, sh.ln_beta, s / beta],
+        )
+    }
+
+    fn one(
+        &self,
+        sh: &Shared,
+        &(base, db): &(f64, [f64; 4]),
+        x: f64,
+        t_x: f64,
+        t: f64,
+    ) -> (f64, [f64; 4]) {
+        let ((l1, d1), (l2, d2)) = terms(sh.p, x, t_x, t);
+        let l = log_add_exp(l1, l2);
+        let (w1, w2) = ((l1 - l).exp(), (l2 - l).exp());
+        (
+            base + l,
+            std::array::from_fn(|k| db[k] + w1 * d1[k] + if w2 > 0.0 { w2 * d2[k] } else { 0.0 }),
+        )
+    }
 }
 
 impl ParetoNbdValidParams {
@@ -196,7 +263,7 @@ impl ParetoNbdValidParams {
     pub fn fit<D: ClvInput + ?Sized>(&self, data: &D) -> Result<ParetoNbdModel> {
         let (p, report) = LikelihoodFit {
             model: "Pareto/NBD",
-            ll_one,
+            ll_one: Staged(Stages),
             time_params: &[1, 3],
             penalizer: self.penalizer,
             max_iterations: self.max_iterations,
@@ -258,15 +325,15 @@ impl ParetoNbdModel {
     }
     /// Log-likelihood of `data` under the model (weighted sum).
     pub fn log_likelihood<D: ClvInput + ?Sized>(&self, data: &D) -> f64 {
-        total(&ll_one, &data.histories(), self.params(), 1.0).0
+        Staged(Stages)
+            .total(&data.histories(), self.params(), 1.0)
+            .0
     }
     /// P(alive) of one history at its end `T`.
     pub fn p_alive_one(&self, x: f64, t_x: f64, t: f64) -> f64 {
-        match terms(self.params(), x, t_x, t) {
-            // 1 / (1 + exp(L2 - L1)).
-            Some(((l1, _), (l2, _))) => logistic_of_neg(l2 - l1),
-            None => f64::NAN,
-        }
+        // 1 / (1 + exp(L2 - L1)).
+        let ((l1, _), (l2, _)) = terms(self.params(), x, t_x, t);
+        logistic_of_neg(l2 - l1)
     }
     /// Expected purchases of one history in the next `horizon` units of
     /// time (conditional on the history).

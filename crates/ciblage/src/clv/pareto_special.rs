@@ -1,7 +1,11 @@
 //! The Gauss hypergeometric function of the Pareto/NBD likelihood,
 //! `2F1(a, b; a + 1; z)` for `a, b > 0` and `0 <= z < 1`, in log space with
 //! its derivatives in `a`, `b` and `z` (term by term: every term is
-//! positive, so nothing cancels and nothing overflows).
+//! positive, so nothing cancels and nothing overflows); and, where that
+//! series would need too many terms (`z` close to 1), the integral it
+//! stands for, `s ∫ (α+y)^-(r+x) (β+y)^-(s+1) dy`, by adaptive quadrature.
+
+use crate::clv::special::integrate;
 
 /// Most terms summed: enough for `1 - z` down to about 2e-4 (the terms
 /// shrink like `z^n`); closer to 1 the series is not used (see [`ln_f`]).
@@ -55,6 +59,68 @@ pub(crate) fn ln_f(a: f64, b: f64, z: f64) -> Option<(f64, [f64; 3])> {
         }
     }
     None
+}
+
+/// Terms of the series of [`ln_f`] the likelihood spends at most before
+/// the quadrature of [`ln_dead_between`] is cheaper.
+const SERIES_BUDGET: f64 = 4_000.0;
+
+/// Whether [`ln_f`]`(a, b, z)` settles within [`SERIES_BUDGET`] terms: its
+/// terms grow while `(b + n) z > n + 1`, then shrink like `z^n`.
+pub(crate) fn series_is_cheap(b: f64, z: f64) -> bool {
+    z < 1.0 && ((b - 1.0).max(0.0) * z + 40.0) / (1.0 - z) < SERIES_BUDGET
+}
+
+/// `ln(s ∫_{t1}^{t2} (α+y)^-(r+x) (β+y)^-(s+1) dy)` for `t1 < t2` (the
+/// Pareto/NBD likelihood of having dropped out between the last purchase
+/// and the end) and its derivatives in `(r, α, s, β)`, by quadrature in
+/// `v = ln(min(α, β) + y)`: the integrand, relative to its value at `t1`,
+/// is smooth, at most 1 and free of overflow for any parameters.
+pub(crate) fn ln_dead_between(p: [f64; 4], x: f64, t1: f64, t2: f64) -> (f64, [f64; 4]) {
+    let [r, alpha, s, beta] = p;
+    let (m, sp1) = (r + x, s + 1.0);
+    let kappa = alpha.min(beta);
+    let gap = (alpha - beta).abs();
+    // (ln(α+y), ln(β+y)) at v = ln(κ+y), without forming y (no cancellation).
+    let logs = |v: f64| {
+        let other = (v.exp() + gap).ln();
+        if alpha <= beta {
+            (v, other)
+        } else {
+            (other, v)
+        }
+    };
+    let (v1, v2) = ((kappa + t1).ln(), (kappa + t2).ln());
+    let (la1, lb1) = logs(v1);
+    // ln of g(y) (κ+y) = (α+y)^-(r+x) (β+y)^-(s+1) dy/dv.
+    let ln_g = |v: f64, la: f64, lb: f64| -m * la - sp1 * lb + v;
+    let g1 = ln_g(v1, la1, lb1);
+    let q = integrate(
+        |v| {
+            let (la, lb) = logs(v);
+            let w = (ln_g(v, la, lb) - g1).exp();
+            [
+                w,
+                w * (la - la1),
+                w * (-la).exp(),
+                w * (lb - lb1),
+                w * (-lb).exp(),
+            ]
+        },
+        v1,
+        v2,
+        1e-10,
+    );
+    let value = s.ln() + g1 + q[0].ln();
+    (
+        value,
+        [
+            -(la1 + q[1] / q[0]),
+            -m * q[2] / q[0],
+            1.0 / s - (lb1 + q[3] / q[0]),
+            -sp1 * q[4] / q[0],
+        ],
+    )
 }
 
 #[cfg(test)]
