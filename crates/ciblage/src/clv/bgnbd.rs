@@ -98,10 +98,13 @@ impl BgNbdParams {
     }
 }
 
-/// Log-likelihood of one history and its derivatives in `(r, alpha, a, b)`.
+/// Log-likelihood of one history and its derivatives in `(r, alpha, a, b)`
+/// (the fits sum [`Stages`] over patterns).
+#[cfg(test)]
 pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
     let shared = Stages.shared(p);
-    Stages.one(&shared, &Stages.per_x(&shared, x), x, t_x, t)
+    let (ptx, pt) = (Stages.per_time(&shared, t_x), Stages.per_time(&shared, t));
+    Stages.one(&shared, &Stages.per_x(&shared, x), x, ptx, pt)
 }
 
 /// The BG/NBD likelihood in stages (see [`StagedLikelihood`]).
@@ -112,6 +115,7 @@ pub(crate) struct Shared {
     p: [f64; 4],
     ln_alpha: f64,
     ln_a: f64,
+    inv_a: f64,
     lg_r: f64,
     dg_r: f64,
     lg_ab_b: f64,
@@ -120,16 +124,19 @@ pub(crate) struct Shared {
 }
 
 /// Terms of one frequency: `ln Γ` ratios of the likelihood and their
-/// derivatives, and `ln(b + x - 1)`.
+/// derivatives, `ln(b + x - 1)` and `1 / (b + x - 1)`.
 pub(crate) struct PerX {
     base: f64,
     d_base: [f64; 4],
     ln_bx1: f64,
+    inv_bx1: f64,
 }
 
 impl StagedLikelihood for Stages {
     type Shared = Shared;
     type PerX = PerX;
+    /// `ln(alpha + t)` and `1 / (alpha + t)`.
+    type PerTime = (f64, f64);
 
     fn shared(&self, p: [f64; 4]) -> Shared {
         let [r, alpha, a, b] = p;
@@ -137,6 +144,7 @@ impl StagedLikelihood for Stages {
             p,
             ln_alpha: alpha.ln(),
             ln_a: a.ln(),
+            inv_a: 1.0 / a,
             lg_r: ln_gamma(r),
             dg_r: digamma(r),
             lg_ab_b: ln_gamma(a + b) - ln_gamma(b),
@@ -152,6 +160,7 @@ impl StagedLikelihood for Stages {
                 base: r * sh.ln_alpha,
                 d_base: [sh.ln_alpha, r / alpha, 0.0, 0.0],
                 ln_bx1: 0.0,
+                inv_bx1: 0.0,
             };
         }
         let psi_ab = sh.dg_ab - digamma(a + b + x);
@@ -165,19 +174,29 @@ impl StagedLikelihood for Stages {
                 psi_ab + digamma(b + x) - sh.dg_b,
             ],
             ln_bx1: (b + x - 1.0).ln(),
+            inv_bx1: 1.0 / (b + x - 1.0),
         }
     }
 
-    fn one(&self, sh: &Shared, px: &PerX, x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
-        let [r, alpha, a, b] = sh.p;
-        let rx = r + x;
-        let ln_at = (alpha + t).ln();
+    fn per_time(&self, sh: &Shared, t: f64) -> (f64, f64) {
+        let at = sh.p[1] + t;
+        (at.ln(), 1.0 / at)
+    }
+
+    fn one(
+        &self,
+        sh: &Shared,
+        px: &PerX,
+        x: f64,
+        (ln_atx, inv_atx): (f64, f64),
+        (ln_at, inv_at): (f64, f64),
+    ) -> (f64, [f64; 4]) {
+        let rx = sh.p[0] + x;
         let a3 = -rx * ln_at;
-        let d3 = [-ln_at, -rx / (alpha + t), 0.0, 0.0];
+        let d3 = [-ln_at, -rx * inv_at, 0.0, 0.0];
         if x > 0.0 {
-            let ln_atx = (alpha + t_x).ln();
             let a4 = sh.ln_a - px.ln_bx1 - rx * ln_atx;
-            let d4 = [-ln_atx, -rx / (alpha + t_x), 1.0 / a, -1.0 / (b + x - 1.0)];
+            let d4 = [-ln_atx, -rx * inv_atx, sh.inv_a, -px.inv_bx1];
             let l = log_add_exp(a3, a4);
             let (w3, w4) = ((a3 - l).exp(), (a4 - l).exp());
             let g = std::array::from_fn(|k| px.d_base[k] + w3 * d3[k] + w4 * d4[k]);
@@ -197,7 +216,7 @@ impl BgNbdValidParams {
     pub fn fit<D: ClvInput + ?Sized>(&self, data: &D) -> Result<BgNbdModel> {
         let (p, report) = LikelihoodFit {
             model: "BG/NBD",
-            ll_one: Staged(Stages),
+            ll_one: Staged::new(Stages),
             time_params: &[1],
             penalizer: self.penalizer,
             max_iterations: self.max_iterations,
@@ -262,7 +281,7 @@ impl BgNbdModel {
     }
     /// Log-likelihood of `data` under the model (weighted sum).
     pub fn log_likelihood<D: ClvInput + ?Sized>(&self, data: &D) -> f64 {
-        Staged(Stages)
+        Staged::new(Stages)
             .total(&data.histories(), self.params(), 1.0)
             .0
     }

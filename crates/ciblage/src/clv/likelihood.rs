@@ -36,50 +36,105 @@ impl<F: HistoryLikelihood> PatternLikelihood for F {
     }
 }
 
-/// A per-history log-likelihood in three stages: what depends on the
-/// parameters only (`Shared`, once per evaluation), on them and the
-/// frequency (`PerX`, once per run of equal frequencies: the patterns are
-/// sorted by frequency), and the rest (once per history).
+/// A per-history log-likelihood in stages: what depends on the parameters
+/// only (`Shared`, once per evaluation), on them and the frequency (`PerX`,
+/// once per run of equal frequencies: the patterns are sorted by
+/// frequency), on them and one time value (`PerTime`, once per distinct
+/// `t_x` or `T` value when there are few), and the rest (once per history).
 pub(crate) trait StagedLikelihood: Sync {
     /// The parameter-only terms.
     type Shared: Sync;
     /// The terms of one frequency.
     type PerX;
+    /// The terms of one time value.
+    type PerTime: Copy + Send + Sync;
     /// Parameter-only terms at natural parameters `p`.
     fn shared(&self, p: [f64; 4]) -> Self::Shared;
     /// Terms of frequency `x`.
     fn per_x(&self, shared: &Self::Shared, x: f64) -> Self::PerX;
-    /// Log-likelihood of `(x, t_x, T)` and its gradient.
+    /// Terms of the time value `t`.
+    fn per_time(&self, shared: &Self::Shared, t: f64) -> Self::PerTime;
+    /// Log-likelihood of `(x, t_x, T)` and its gradient, from the terms of
+    /// `t_x` and of `T`.
     fn one(
         &self,
         shared: &Self::Shared,
         per_x: &Self::PerX,
         x: f64,
-        t_x: f64,
-        t: f64,
+        t_x: Self::PerTime,
+        t: Self::PerTime,
     ) -> (f64, [f64; 4]);
 }
 
-/// A [`StagedLikelihood`] summed over histories (see [`PatternLikelihood`]).
-pub(crate) struct Staged<S>(pub(crate) S);
+/// The distinct time values (`t_x` and `T`) of some histories and, per
+/// history, the positions of its `t_x` and `T` among them; `key` (address
+/// and length of the `T` column) tells which histories, every lookup is
+/// checked against the row's values all the same.
+struct TimeIndex {
+    key: (usize, usize),
+    times: Vec<f64>,
+    index: Vec<[u32; 2]>,
+}
 
-impl<S: StagedLikelihood> PatternLikelihood for Staged<S> {
-    fn total(&self, h: &Histories, p: [f64; 4], scale: f64) -> (f64, [f64; 4]) {
-        let shared = self.0.shared(p);
+impl TimeIndex {
+    fn of(h: &Histories) -> Self {
+        use rayon::prelude::*;
+        let mut times: Vec<f64> = h.recency.iter().chain(&h.t).copied().collect();
+        times.par_sort_unstable_by(f64::total_cmp);
+        times.dedup_by(|a, b| a.total_cmp(b).is_eq());
+        let find = |v: f64| times.binary_search_by(|p| p.total_cmp(&v)).unwrap_or(0) as u32;
+        let index = (0..h.len())
+            .into_par_iter()
+            .map(|i| [find(h.recency[i]), find(h.t[i])])
+            .collect();
+        Self {
+            key: (h.t.as_ptr() as usize, h.len()),
+            times,
+            index,
+        }
+    }
+}
+
+/// A [`StagedLikelihood`] summed over histories (see [`PatternLikelihood`]);
+/// the distinct time values of the histories it sums most often are indexed
+/// once.
+pub(crate) struct Staged<S> {
+    stages: S,
+    times: std::sync::OnceLock<TimeIndex>,
+}
+
+impl<S> Staged<S> {
+    /// `stages` summed over histories.
+    pub(crate) fn new(stages: S) -> Self {
+        Self {
+            stages,
+            times: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl<S: StagedLikelihood> Staged<S> {
+    /// The weighted sum over `h`, with `times(i)` the terms of row `i`'s
+    /// `t_x` and `T`.
+    fn sum(
+        &self,
+        h: &Histories,
+        shared: &S::Shared,
+        times: impl Fn(usize) -> (S::PerTime, S::PerTime) + Sync,
+    ) -> (f64, [f64; 4]) {
         sum_chunks(h.len(), |range| {
             let mut acc = (0.0, [0.0; 4]);
             let mut cached: Option<(f64, S::PerX)> = None;
             for i in range {
                 let x = h.frequency[i];
                 if cached.as_ref().is_none_or(|c| c.0 != x) {
-                    cached = Some((x, self.0.per_x(&shared, x)));
+                    cached = Some((x, self.stages.per_x(shared, x)));
                 }
                 let Some((_, per_x)) = cached.as_ref() else {
                     continue;
                 };
-                let (v, g) = self
-                    .0
-                    .one(&shared, per_x, x, h.recency[i] * scale, h.t[i] * scale);
+                let (t_x, t) = times(i);
+                let (v, g) = self.stages.one(shared, per_x, x, t_x, t);
                 let w = h.weight(i);
                 acc.0 += w * v;
                 for (a, d) in acc.1.iter_mut().zip(g) {
@@ -88,6 +143,42 @@ impl<S: StagedLikelihood> PatternLikelihood for Staged<S> {
             }
             acc
         })
+    }
+}
+
+impl<S: StagedLikelihood> PatternLikelihood for Staged<S> {
+    fn total(&self, h: &Histories, p: [f64; 4], scale: f64) -> (f64, [f64; 4]) {
+        use rayon::prelude::*;
+        let shared = self.stages.shared(p);
+        let index = self.times.get_or_init(|| TimeIndex::of(h));
+        // The table pays when the time values repeat (whole days or weeks).
+        if index.key == (h.t.as_ptr() as usize, h.len()) && index.times.len() < h.len() {
+            let terms: Vec<S::PerTime> = index
+                .times
+                .par_iter()
+                .map(|&t| self.stages.per_time(&shared, t * scale))
+                .collect();
+            let direct = |v: f64| self.stages.per_time(&shared, v * scale);
+            self.sum(h, &shared, |i| {
+                let [a, b] = index.index[i].map(|k| k as usize);
+                // Checked per row (a cheap comparison): a table built for
+                // other histories is never used by mistake.
+                if index.times[a].to_bits() == h.recency[i].to_bits()
+                    && index.times[b].to_bits() == h.t[i].to_bits()
+                {
+                    (terms[a], terms[b])
+                } else {
+                    (direct(h.recency[i]), direct(h.t[i]))
+                }
+            })
+        } else {
+            self.sum(h, &shared, |i| {
+                (
+                    self.stages.per_time(&shared, h.recency[i] * scale),
+                    self.stages.per_time(&shared, h.t[i] * scale),
+                )
+            })
+        }
     }
 }
 

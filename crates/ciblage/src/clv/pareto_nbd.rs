@@ -189,7 +189,9 @@ pub(crate) fn dead_by_series(p: [f64; 4], x: f64, t_x: f64, t: f64) -> Option<Te
     Some((l2, [d[0] - 1.0 / a, d[1], d[2] + 1.0 / s - 1.0 / a, d[3]]))
 }
 
-/// Log-likelihood of one history and its derivatives in `(r, alpha, s, beta)`.
+/// Log-likelihood of one history and its derivatives in `(r, alpha, s, beta)`
+/// (the fits sum [`Stages`] over patterns).
+#[cfg(test)]
 pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
     let shared = Stages.shared(p);
     Stages.one(&shared, &Stages.per_x(&shared, x), x, t_x, t)
@@ -212,6 +214,12 @@ impl StagedLikelihood for Stages {
     type Shared = Shared;
     /// `ln(Γ(r+x) alpha^r beta^s / Γ(r))` and its derivatives.
     type PerX = (f64, [f64; 4]);
+    /// The time itself (the hypergeometric terms depend on `x` too).
+    type PerTime = f64;
+
+    fn per_time(&self, _: &Shared, t: f64) -> f64 {
+        t
+    }
 
     fn shared(&self, p: [f64; 4]) -> Shared {
         Shared {
@@ -263,7 +271,7 @@ impl ParetoNbdValidParams {
     pub fn fit<D: ClvInput + ?Sized>(&self, data: &D) -> Result<ParetoNbdModel> {
         let (p, report) = LikelihoodFit {
             model: "Pareto/NBD",
-            ll_one: Staged(Stages),
+            ll_one: Staged::new(Stages),
             time_params: &[1, 3],
             penalizer: self.penalizer,
             max_iterations: self.max_iterations,
@@ -325,7 +333,7 @@ impl ParetoNbdModel {
     }
     /// Log-likelihood of `data` under the model (weighted sum).
     pub fn log_likelihood<D: ClvInput + ?Sized>(&self, data: &D) -> f64 {
-        Staged(Stages)
+        Staged::new(Stages)
             .total(&data.histories(), self.params(), 1.0)
             .0
     }

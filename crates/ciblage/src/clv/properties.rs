@@ -406,3 +406,83 @@ fn pareto_nbd_weights_equal_repeated_rows() {
     let fit = |d: &Histories| ParetoNbd::params().penalizer(0.01).fit(d).unwrap().params();
     assert_eq!(fit(&hw), fit(&hd));
 }
+
+/// Wall time of the fits and predictions on `CIBLAGE_CLV_TIMING` (default
+/// 1,000,000) simulated BG/NBD customers in days, with the number of
+/// likelihood evaluations. A measurement, not a check: run by hand in a
+/// release build (`cargo test --release -p ciblage --lib clv_timing --
+/// --ignored --nocapture`).
+#[test]
+#[ignore = "a timing, run by hand in a release build"]
+fn clv_timing() {
+    use rand::{RngExt, SeedableRng};
+    use rand_distr::{Beta, Distribution, Exp, Gamma};
+    use std::time::Instant;
+    let n: usize = std::env::var("CIBLAGE_CLV_TIMING")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
+    let (rate, dropout) = (
+        Gamma::<f64>::new(0.25, 1.0 / 30.0).unwrap(),
+        Beta::<f64>::new(0.8, 2.4).unwrap(),
+    );
+    let (mut f, mut r, mut t) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..n {
+        let end = f64::from(rng.random_range(1..=730u32));
+        let (lambda, p): (f64, f64) = (rate.sample(&mut rng).max(1e-12), dropout.sample(&mut rng));
+        let gap = Exp::new(lambda).unwrap();
+        let (mut now, mut x, mut last) = (0.0, 0.0, 0.0);
+        loop {
+            now += gap.sample(&mut rng);
+            if now > end {
+                break;
+            }
+            x += 1.0;
+            last = f64::floor(now).max(last);
+            if rng.random::<f64>() < p {
+                break;
+            }
+        }
+        f.push(x);
+        r.push(if x == 0.0 { 0.0 } else { last });
+        t.push(end);
+    }
+    let h = Histories::new(f, r, t).unwrap();
+    let clock = Instant::now();
+    let patterns = h.patterns().len();
+    println!(
+        "{n} customers, {patterns} patterns: {:.3} s",
+        clock.elapsed().as_secs_f64()
+    );
+    let clock = Instant::now();
+    let bg = BgNbd::params().fit(&h).unwrap();
+    println!(
+        "BG/NBD fit {:.3} s, {:?}, {:?}",
+        clock.elapsed().as_secs_f64(),
+        bg.params(),
+        bg.report().unwrap().convergence
+    );
+    let clock = Instant::now();
+    let pn = crate::clv::ParetoNbd::params().fit(&h).unwrap();
+    println!(
+        "Pareto/NBD fit {:.3} s, {:?}, {:?}",
+        clock.elapsed().as_secs_f64(),
+        pn.params(),
+        pn.report().unwrap().convergence
+    );
+    let clock = Instant::now();
+    let (a, e) = (bg.p_alive(&h), bg.expected_purchases(30.0, &h));
+    println!(
+        "BG/NBD predictions {:.3} s ({})",
+        clock.elapsed().as_secs_f64(),
+        a.len() + e.len()
+    );
+    let clock = Instant::now();
+    let (a, e) = (pn.p_alive(&h), pn.expected_purchases(30.0, &h));
+    println!(
+        "Pareto/NBD predictions {:.3} s ({})",
+        clock.elapsed().as_secs_f64(),
+        a.len() + e.len()
+    );
+}
