@@ -228,16 +228,22 @@ def main() -> None:
             for tool, r in results.items():
                 if r is None:
                     continue
-                agree = "" if tool == "ciblage" or ref is None else (
-                    f"{rel_diff(r['bg_params'], ref['bg_params']):.1e} / "
-                    f"{rel_diff(r['pareto_params'], ref['pareto_params']):.1e}"
+                agree = (
+                    ""
+                    if tool == "ciblage" or ref is None
+                    else (
+                        f"{rel_diff(r['bg_params'], ref['bg_params']):.1e} / "
+                        f"{rel_diff(r['pareto_params'], ref['pareto_params']):.1e}"
+                    )
                 )
                 rows.append(
                     f"| {n:,} | {tool} | {r['summary']:.3f} | {r['bg_nbd']:.3f} | {r['pareto_nbd']:.3f} "
                     f"| {r['predict']:.3f} | {agree} |"
                 )
-    print("| customers | tool | summary (s) | BG/NBD fit (s) | Pareto/NBD fit (s) | predictions (s) "
-          "| parameters vs ciblage, largest relative difference (BG/NBD / Pareto/NBD) |")
+    print(
+        "| customers | tool | summary (s) | BG/NBD fit (s) | Pareto/NBD fit (s) | predictions (s) "
+        "| parameters vs ciblage, largest relative difference (BG/NBD / Pareto/NBD) |"
+    )
     print("|---|---|---|---|---|---|---|")
     print("\n".join(rows))
 
