@@ -169,7 +169,8 @@ def worker_pymc(df) -> dict:
     _, t_pred = timed(lambda: (bg.expected_probability_alive(data), bg.expected_purchases(data, future_t=30)))
 
     def point(m, names):
-        post = m.fit_result.posterior
+        # MAP results are the posterior group itself in recent versions.
+        post = getattr(m.fit_result, "posterior", m.fit_result)
         return [float(post[k].mean()) for k in names]
 
     return {
