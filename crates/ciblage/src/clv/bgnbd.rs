@@ -104,7 +104,7 @@ impl BgNbdParams {
 pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
     let shared = Stages.shared(p);
     let (ptx, pt) = (Stages.per_time(&shared, t_x), Stages.per_time(&shared, t));
-    Stages.one(&shared, &Stages.per_x(&shared, x), x, ptx, pt)
+    Stages.one(&shared, &mut Stages.per_x(&shared, x), x, ptx, pt)
 }
 
 /// The BG/NBD likelihood in stages (see [`StagedLikelihood`]).
@@ -186,7 +186,7 @@ impl StagedLikelihood for Stages {
     fn one(
         &self,
         sh: &Shared,
-        px: &PerX,
+        px: &mut PerX,
         x: f64,
         (ln_atx, inv_atx): (f64, f64),
         (ln_at, inv_at): (f64, f64),

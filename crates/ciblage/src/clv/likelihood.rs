@@ -55,11 +55,12 @@ pub(crate) trait StagedLikelihood: Sync {
     /// Terms of the time value `t`.
     fn per_time(&self, shared: &Self::Shared, t: f64) -> Self::PerTime;
     /// Log-likelihood of `(x, t_x, T)` and its gradient, from the terms of
-    /// `t_x` and of `T`.
+    /// `t_x` and of `T` (`per_x` may keep what it computes for the next
+    /// histories of the same frequency).
     fn one(
         &self,
         shared: &Self::Shared,
-        per_x: &Self::PerX,
+        per_x: &mut Self::PerX,
         x: f64,
         t_x: Self::PerTime,
         t: Self::PerTime,
@@ -130,7 +131,7 @@ impl<S: StagedLikelihood> Staged<S> {
                 if cached.as_ref().is_none_or(|c| c.0 != x) {
                     cached = Some((x, self.stages.per_x(shared, x)));
                 }
-                let Some((_, per_x)) = cached.as_ref() else {
+                let Some((_, per_x)) = cached.as_mut() else {
                     continue;
                 };
                 let (t_x, t) = times(i);

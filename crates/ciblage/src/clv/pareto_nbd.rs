@@ -6,6 +6,7 @@
 //! of positive terms, so that no term overflows (the failure of
 //! `lifetimes` #25/#262/#419 for large frequencies).
 
+use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::clv::bgnbd::each;
@@ -143,7 +144,7 @@ type Term = (f64, [f64; 4]);
 /// with their derivatives. `L2` is the difference of the hypergeometric
 /// terms at `t_x` and `T` where their series is short, else the integral
 /// they stand for, by quadrature: finite for every positive parameter.
-fn terms(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (Term, Term) {
+fn terms(p: [f64; 4], x: f64, t_x: f64, t: f64, cache: Option<&mut Branches>) -> (Term, Term) {
     let [r, alpha, s, beta] = p;
     let l1 = -(r + x) * (alpha + t).ln() - s * (beta + t).ln();
     let d1 = [
@@ -161,10 +162,13 @@ fn terms(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (Term, Term) {
     } else {
         (r + x, (beta - alpha) / (beta + t_x))
     };
-    let by_series = if series_is_cheap(b, z) {
-        dead_by_series(p, x, t_x, t)
-    } else {
-        None
+    let by_series = match (series_is_cheap(b, z), cache) {
+        (false, _) => None,
+        (true, None) => dead_by_series(p, x, t_x, t),
+        (true, Some(c)) => {
+            let (b1, b2) = (c.at_tx(p, x, t_x), c.at_t(p, x, t));
+            b1.zip(b2).map(|(u, v)| combine(p, x, u, v))
+        }
     };
     let l2 = by_series.unwrap_or_else(|| ln_dead_between(p, x, t_x, t));
     ((l1, d1), l2)
@@ -173,20 +177,59 @@ fn terms(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (Term, Term) {
 /// `L2` as the difference of the hypergeometric terms at `t_x` and `T`;
 /// `None` if a series does not settle.
 pub(crate) fn dead_by_series(p: [f64; 4], x: f64, t_x: f64, t: f64) -> Option<Term> {
+    Some(combine(p, x, branch(p, x, t_x)?, branch(p, x, t)?))
+}
+
+/// `L2` from the hypergeometric terms at `t_x` and at `T`.
+fn combine(p: [f64; 4], x: f64, (u1, g1): Term, (u2, g2): Term) -> Term {
     let [r, _, s, _] = p;
-    let (u1, g1) = branch(p, x, t_x)?;
-    let (u2, g2) = branch(p, x, t)?;
     let delta = u2 - u1;
     let a = r + s + x;
     if delta >= 0.0 {
         // t_x and T too close to tell apart: nothing dies in between.
-        return Some((f64::NEG_INFINITY, [0.0; 4]));
+        return (f64::NEG_INFINITY, [0.0; 4]);
     }
     let e = delta.exp();
     let ln_a0 = u1 + ln_one_minus_exp(delta);
     let d: [f64; 4] = std::array::from_fn(|k| (g1[k] - e * g2[k]) / (1.0 - e));
     let l2 = s.ln() - a.ln() + ln_a0;
-    Some((l2, [d[0] - 1.0 / a, d[1], d[2] + 1.0 / s - 1.0 / a, d[3]]))
+    (l2, [d[0] - 1.0 / a, d[1], d[2] + 1.0 / s - 1.0 / a, d[3]])
+}
+
+/// The hypergeometric terms of one frequency already computed: at the
+/// last `t_x` (the patterns come sorted by `t_x` within a frequency) and at
+/// every `T` met.
+#[derive(Default)]
+pub(crate) struct Branches {
+    last: Option<(u64, Option<Term>)>,
+    by_t: HashMap<u64, Option<Term>, foldhash::fast::FixedState>,
+}
+
+impl Branches {
+    fn at_tx(&mut self, p: [f64; 4], x: f64, t_x: f64) -> Option<Term> {
+        match self.last {
+            Some((key, v)) if key == t_x.to_bits() => v,
+            _ => {
+                let v = branch(p, x, t_x);
+                self.last = Some((t_x.to_bits(), v));
+                v
+            }
+        }
+    }
+    fn at_t(&mut self, p: [f64; 4], x: f64, t: f64) -> Option<Term> {
+        *self
+            .by_t
+            .entry(t.to_bits())
+            .or_insert_with(|| branch(p, x, t))
+    }
+}
+
+/// Terms of one frequency: `ln(Γ(r+x) alpha^r beta^s / Γ(r))`, its
+/// derivatives, and the hypergeometric terms met so far.
+pub(crate) struct PerX {
+    base: f64,
+    d_base: [f64; 4],
+    branches: Branches,
 }
 
 /// Log-likelihood of one history and its derivatives in `(r, alpha, s, beta)`
@@ -194,7 +237,7 @@ pub(crate) fn dead_by_series(p: [f64; 4], x: f64, t_x: f64, t: f64) -> Option<Te
 #[cfg(test)]
 pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
     let shared = Stages.shared(p);
-    Stages.one(&shared, &Stages.per_x(&shared, x), x, t_x, t)
+    Stages.one(&shared, &mut Stages.per_x(&shared, x), x, t_x, t)
 }
 
 /// The Pareto/NBD likelihood in stages (see [`StagedLikelihood`]).
@@ -212,8 +255,7 @@ pub(crate) struct Shared {
 
 impl StagedLikelihood for Stages {
     type Shared = Shared;
-    /// `ln(Γ(r+x) alpha^r beta^s / Γ(r))` and its derivatives.
-    type PerX = (f64, [f64; 4]);
+    type PerX = PerX;
     /// The time itself (the hypergeometric terms depend on `x` too).
     type PerTime = f64;
 
@@ -231,28 +273,23 @@ impl StagedLikelihood for Stages {
         }
     }
 
-    fn per_x(&self, sh: &Shared, x: f64) -> (f64, [f64; 4]) {
+    fn per_x(&self, sh: &Shared, x: f64) -> PerX {
         let [r, alpha, s, beta] = sh.p;
         let (lg, dg) = if x == 0.0 {
             (0.0, 0.0)
         } else {
             (ln_gamma(r + x) - sh.lg_r, digamma(r + x) - sh.dg_r)
         };
-        (
-            lg + r * sh.ln_alpha + s * sh.ln_beta,
-            [dg + sh.ln_alpha, r / alpha, sh.ln_beta, s / beta],
-        )
+        PerX {
+            base: lg + r * sh.ln_alpha + s * sh.ln_beta,
+            d_base: [dg + sh.ln_alpha, r / alpha, sh.ln_beta, s / beta],
+            branches: Branches::default(),
+        }
     }
 
-    fn one(
-        &self,
-        sh: &Shared,
-        &(base, db): &(f64, [f64; 4]),
-        x: f64,
-        t_x: f64,
-        t: f64,
-    ) -> (f64, [f64; 4]) {
-        let ((l1, d1), (l2, d2)) = terms(sh.p, x, t_x, t);
+    fn one(&self, sh: &Shared, px: &mut PerX, x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
+        let ((l1, d1), (l2, d2)) = terms(sh.p, x, t_x, t, Some(&mut px.branches));
+        let (base, db) = (px.base, px.d_base);
         let l = log_add_exp(l1, l2);
         let (w1, w2) = ((l1 - l).exp(), (l2 - l).exp());
         (
@@ -340,7 +377,7 @@ impl ParetoNbdModel {
     /// P(alive) of one history at its end `T`.
     pub fn p_alive_one(&self, x: f64, t_x: f64, t: f64) -> f64 {
         // 1 / (1 + exp(L2 - L1)).
-        let ((l1, _), (l2, _)) = terms(self.params(), x, t_x, t);
+        let ((l1, _), (l2, _)) = terms(self.params(), x, t_x, t, None);
         logistic_of_neg(l2 - l1)
     }
     /// Expected purchases of one history in the next `horizon` units of
