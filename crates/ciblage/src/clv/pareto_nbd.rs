@@ -157,11 +157,14 @@ fn terms(p: [f64; 4], x: f64, t_x: f64, t: f64, cache: Option<&mut Branches>) ->
         return ((l1, d1), (f64::NEG_INFINITY, [0.0; 4]));
     }
     // The series' largest argument is at t_x.
-    let (b, z) = if alpha >= beta {
-        (s + 1.0, (alpha - beta) / (alpha + t_x))
+    let z = if alpha >= beta {
+        (alpha - beta) / (alpha + t_x)
     } else {
-        (r + x, (beta - alpha) / (beta + t_x))
+        (beta - alpha) / (beta + t_x)
     };
+    // ln_f sums the series whose second parameter is the smaller of s + 1
+    // and r + x (directly or in Euler's form).
+    let b = (s + 1.0).min(r + x);
     let by_series = match (series_is_cheap(b, z), cache) {
         (false, _) => None,
         (true, None) => dead_by_series(p, x, t_x, t),

@@ -17,6 +17,11 @@ pub(crate) fn ln_f(a: f64, b: f64, z: f64) -> Option<(f64, [f64; 3])> {
     if z == 0.0 {
         return Some((0.0, [0.0, 0.0, a * b / (a + 1.0)]));
     }
+    // Euler's form where its second parameter is the smaller and positive
+    // (always so for the likelihood: a + 1 - b is s + 1 or r + x).
+    if b > a + 1.0 - b && a + 1.0 - b > 0.0 {
+        return ln_f_euler(a, b, z);
+    }
     // Σ T_n, Σ T_n ∂a ln T_n, Σ T_n ∂b ln T_n, Σ T_n n, all times exp(-scale);
     // the current term is `t` times exp(-scale) as well. Ratios are
     // multiplied, not exponentiated: no logarithm per term.
@@ -53,6 +58,43 @@ pub(crate) fn ln_f(a: f64, b: f64, z: f64) -> Option<(f64, [f64; 3])> {
             if tail < 1e-17 * s0 && n > 2 {
                 return Some((scale + s0.ln(), [sa / s0, sb / s0, sz / (s0 * z)]));
             }
+        }
+        if !t.is_finite() {
+            return None;
+        }
+    }
+    None
+}
+
+/// [`ln_f`] through Euler's transformation, `2F1(a, b; a+1; z) = (1-z)^(1-b)
+/// 2F1(1, a+1-b; a+1; z)`: positive terms whose ratios `(a+1-b+n)/(a+1+n) z`
+/// stay below `z`, so that a large `b` (a heavy buyer's `r + x`) costs no
+/// more terms than a small one.
+fn ln_f_euler(a: f64, b: f64, z: f64) -> Option<(f64, [f64; 3])> {
+    let (p, c) = (a + 1.0 - b, a + 1.0);
+    // Σ T_n, Σ T_n ∂p ln T_n, Σ T_n ∂c ln T_n, Σ T_n n (T_0 = 1).
+    let (mut s0, mut sp, mut sc, mut sz) = (1.0_f64, 0.0_f64, 0.0_f64, 0.0_f64);
+    let (mut t, mut dp, mut dc) = (1.0_f64, 0.0_f64, 0.0_f64);
+    for n in 0..MAX_TERMS {
+        let k = n as f64;
+        t *= (p + k) / (c + k) * z;
+        dp += 1.0 / (p + k);
+        dc -= 1.0 / (c + k);
+        s0 += t;
+        sp += t * dp;
+        sc += t * dc;
+        sz += t * (k + 1.0);
+        // The ratios rise towards z: the tail is below t z / (1 - z)
+        // (and its n-weighted sum below that times (n + 1/(1-z))).
+        let tail = t * z / (1.0 - z) * (k + 2.0 + 1.0 / (1.0 - z));
+        if tail < 1e-17 * s0 && n > 2 {
+            let (ln_h, h_p, h_c, h_z) = (s0.ln(), sp / s0, sc / s0, sz / (s0 * z));
+            let ln_1mz = (-z).ln_1p();
+            return Some((
+                (1.0 - b) * ln_1mz + ln_h,
+                // p = a + 1 - b and c = a + 1.
+                [h_p + h_c, -ln_1mz - h_p, (b - 1.0) / (1.0 - z) + h_z],
+            ));
         }
         if !t.is_finite() {
             return None;
@@ -135,7 +177,23 @@ mod tests {
         // 2F1(a, b; a+1; z) with a = 1e4 stays finite (b = 1: (a / z^a) B_z(a, 0)).
         let (v, d) = ln_f(1e4, 1.5, 0.9).unwrap();
         assert!(v.is_finite() && d.iter().all(|x| x.is_finite()));
-        for (a, b, z) in [(2.5, 1.7, 0.3), (30.0, 0.6, 0.95), (0.8, 12.0, 0.5)] {
+        // Euler's form (b > a + 1 - b) against the direct sum
+        // Σ a/(a+n) (b)_n/n! z^n.
+        let (a, b, z) = (100.3, 99.5, 0.6);
+        let (mut sum, mut poch) = (1.0_f64, 1.0_f64);
+        for n in 1..2_000 {
+            let k = f64::from(n);
+            poch *= (b + k - 1.0) / k * z;
+            sum += a / (a + k) * poch;
+        }
+        let (v, _) = ln_f(a, b, z).unwrap();
+        assert!((v - sum.ln()).abs() < 1e-12 * sum.ln(), "{v} {}", sum.ln());
+        for (a, b, z) in [
+            (2.5, 1.7, 0.3),
+            (30.0, 0.6, 0.95),
+            (0.8, 12.0, 0.5),
+            (100.3, 99.5, 0.6),
+        ] {
             let (_, d) = ln_f(a, b, z).unwrap();
             let h = 1e-6;
             let num = [
