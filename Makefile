@@ -61,5 +61,13 @@ notebooks: develop
 docs: $(VENV)/.installed
 	$(PY) scripts/run_notebooks.py --html target/docs-html --no-execute
 
+# CLV side by side with lifetimes and pymc-marketing, each peer in its own virtual
+# environment under benches/python/.venv-peers/ (git-ignored; a peer that cannot be
+# installed is reported and left out). Figures for docs/benchmarks.md.
+.PHONY: bench-clv
+bench-clv: develop-release
+	$(PY) benches/python/bench_clv.py --setup
+	$(PY) benches/python/bench_clv.py
+
 clean:
 	rm -rf $(VENV) target

@@ -4,10 +4,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clv::histories::Histories;
-use crate::clv::likelihood::{total, LikelihoodFit};
+use crate::clv::likelihood::{LikelihoodFit, PatternLikelihood, Staged, StagedLikelihood};
 use crate::clv::model::{check_fit_params, from_json, to_json, ClvInput, FitReport};
 use crate::clv::special::{
-    digamma, ln_beta, ln_gamma, ln_hyp2f1, ln_one_minus_exp, log_add_exp, logistic_of_neg,
+    digamma, integrate, ln_beta, ln_gamma, ln_hyp2f1_within, ln_one_minus_exp, log_add_exp,
+    logistic_of_neg,
 };
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
@@ -97,35 +98,112 @@ impl BgNbdParams {
     }
 }
 
-/// Log-likelihood of one history and its derivatives in `(r, alpha, a, b)`.
+/// Log-likelihood of one history and its derivatives in `(r, alpha, a, b)`
+/// (the fits sum [`Stages`] over patterns).
+#[cfg(test)]
 pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
-    let [r, alpha, a, b] = p;
-    let a1 = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln();
-    let a2 = ln_gamma(a + b) + ln_gamma(b + x) - ln_gamma(b) - ln_gamma(a + b + x);
-    let a3 = -(r + x) * (alpha + t).ln();
-    let d1 = [
-        digamma(r + x) - digamma(r) + alpha.ln(),
-        r / alpha,
-        0.0,
-        0.0,
-    ];
-    let psi_ab = digamma(a + b) - digamma(a + b + x);
-    let d2 = [0.0, 0.0, psi_ab, psi_ab + digamma(b + x) - digamma(b)];
-    let d3 = [-(alpha + t).ln(), -(r + x) / (alpha + t), 0.0, 0.0];
-    if x > 0.0 {
-        let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + t_x).ln();
-        let d4 = [
-            -(alpha + t_x).ln(),
-            -(r + x) / (alpha + t_x),
-            1.0 / a,
-            -1.0 / (b + x - 1.0),
-        ];
-        let l = log_add_exp(a3, a4);
-        let (w3, w4) = ((a3 - l).exp(), (a4 - l).exp());
-        let g = std::array::from_fn(|k| d1[k] + d2[k] + w3 * d3[k] + w4 * d4[k]);
-        (a1 + a2 + l, g)
-    } else {
-        (a1 + a2 + a3, std::array::from_fn(|k| d1[k] + d2[k] + d3[k]))
+    let shared = Stages.shared(p);
+    let (ptx, pt) = (Stages.per_time(&shared, t_x), Stages.per_time(&shared, t));
+    Stages.one(&shared, &mut Stages.per_x(&shared, x), x, ptx, pt)
+}
+
+/// The BG/NBD likelihood in stages (see [`StagedLikelihood`]).
+pub(crate) struct Stages;
+
+/// Parameter-only terms of the BG/NBD likelihood.
+pub(crate) struct Shared {
+    p: [f64; 4],
+    ln_alpha: f64,
+    ln_a: f64,
+    inv_a: f64,
+    lg_r: f64,
+    dg_r: f64,
+    lg_ab_b: f64,
+    dg_ab: f64,
+    dg_b: f64,
+}
+
+/// Terms of one frequency: `ln Γ` ratios of the likelihood and their
+/// derivatives, `ln(b + x - 1)` and `1 / (b + x - 1)`.
+pub(crate) struct PerX {
+    base: f64,
+    d_base: [f64; 4],
+    ln_bx1: f64,
+    inv_bx1: f64,
+}
+
+impl StagedLikelihood for Stages {
+    type Shared = Shared;
+    type PerX = PerX;
+    /// `ln(alpha + t)` and `1 / (alpha + t)`.
+    type PerTime = (f64, f64);
+
+    fn shared(&self, p: [f64; 4]) -> Shared {
+        let [r, alpha, a, b] = p;
+        Shared {
+            p,
+            ln_alpha: alpha.ln(),
+            ln_a: a.ln(),
+            inv_a: 1.0 / a,
+            lg_r: ln_gamma(r),
+            dg_r: digamma(r),
+            lg_ab_b: ln_gamma(a + b) - ln_gamma(b),
+            dg_ab: digamma(a + b),
+            dg_b: digamma(b),
+        }
+    }
+
+    fn per_x(&self, sh: &Shared, x: f64) -> PerX {
+        let [r, alpha, a, b] = sh.p;
+        if x == 0.0 {
+            return PerX {
+                base: r * sh.ln_alpha,
+                d_base: [sh.ln_alpha, r / alpha, 0.0, 0.0],
+                ln_bx1: 0.0,
+                inv_bx1: 0.0,
+            };
+        }
+        let psi_ab = sh.dg_ab - digamma(a + b + x);
+        PerX {
+            base: ln_gamma(r + x) - sh.lg_r + r * sh.ln_alpha + sh.lg_ab_b + ln_gamma(b + x)
+                - ln_gamma(a + b + x),
+            d_base: [
+                digamma(r + x) - sh.dg_r + sh.ln_alpha,
+                r / alpha,
+                psi_ab,
+                psi_ab + digamma(b + x) - sh.dg_b,
+            ],
+            ln_bx1: (b + x - 1.0).ln(),
+            inv_bx1: 1.0 / (b + x - 1.0),
+        }
+    }
+
+    fn per_time(&self, sh: &Shared, t: f64) -> (f64, f64) {
+        let at = sh.p[1] + t;
+        (at.ln(), 1.0 / at)
+    }
+
+    fn one(
+        &self,
+        sh: &Shared,
+        px: &mut PerX,
+        x: f64,
+        (ln_atx, inv_atx): (f64, f64),
+        (ln_at, inv_at): (f64, f64),
+    ) -> (f64, [f64; 4]) {
+        let rx = sh.p[0] + x;
+        let a3 = -rx * ln_at;
+        let d3 = [-ln_at, -rx * inv_at, 0.0, 0.0];
+        if x > 0.0 {
+            let a4 = sh.ln_a - px.ln_bx1 - rx * ln_atx;
+            let d4 = [-ln_atx, -rx * inv_atx, sh.inv_a, -px.inv_bx1];
+            let l = log_add_exp(a3, a4);
+            let (w3, w4) = ((a3 - l).exp(), (a4 - l).exp());
+            let g = std::array::from_fn(|k| px.d_base[k] + w3 * d3[k] + w4 * d4[k]);
+            (px.base + l, g)
+        } else {
+            (px.base + a3, std::array::from_fn(|k| px.d_base[k] + d3[k]))
+        }
     }
 }
 
@@ -138,7 +216,7 @@ impl BgNbdValidParams {
     pub fn fit<D: ClvInput + ?Sized>(&self, data: &D) -> Result<BgNbdModel> {
         let (p, report) = LikelihoodFit {
             model: "BG/NBD",
-            ll_one,
+            ll_one: Staged::new(Stages),
             time_params: &[1],
             penalizer: self.penalizer,
             max_iterations: self.max_iterations,
@@ -203,7 +281,9 @@ impl BgNbdModel {
     }
     /// Log-likelihood of `data` under the model (weighted sum).
     pub fn log_likelihood<D: ClvInput + ?Sized>(&self, data: &D) -> f64 {
-        total(&ll_one, &data.histories(), self.params(), 1.0).0
+        Staged::new(Stages)
+            .total(&data.histories(), self.params(), 1.0)
+            .0
     }
 
     /// P(alive) of one history at its end `T`.
@@ -222,34 +302,65 @@ impl BgNbdModel {
         if horizon <= 0.0 {
             return 0.0;
         }
-        // At a = 1 the closed form is 0/0 (a removable singularity): the
-        // mean of the values on either side.
-        let alive_rate = if (self.a - 1.0).abs() < 1e-6 {
-            0.5 * (self.if_alive(self.a + 1e-6, horizon, x, t)
-                + self.if_alive(self.a - 1e-6, horizon, x, t))
-        } else {
-            self.if_alive(self.a, horizon, x, t)
-        };
         // Divided by 1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x): P(alive).
-        alive_rate * self.p_alive_one(x, t_x, t)
+        self.if_alive(horizon, x, t) * self.p_alive_one(x, t_x, t)
     }
 
-    /// `(a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x;
-    /// a+b+x-1; t/(alpha+T+t))]`: expected purchases of a customer alive at `T`.
-    fn if_alive(&self, a: f64, horizon: f64, x: f64, t: f64) -> f64 {
-        let (r, alpha, b) = (self.r, self.alpha, self.b);
+    /// Expected purchases in the next `horizon` of a customer alive at `T`
+    /// after `x` repeat purchases: `(a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x)
+    /// 2F1(r+x, b+x; a+b+x-1; z)]`, `z = t/(alpha+T+t)`. The bracket is
+    /// taken in Euler's form `1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)`
+    /// (its parameters do not grow with `x`: short and without cancellation
+    /// for heavy buyers), else in the direct form; where both series are long
+    /// (`z` close to 1) or near the removable singularity `a = 1`, as the
+    /// defining integral over the dropout probability.
+    pub(crate) fn if_alive(&self, horizon: f64, x: f64, t: f64) -> f64 {
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
         let z = horizon / (alpha + t + horizon);
-        let Some((ln_f, sign)) = ln_hyp2f1(r + x, b + x, a + b + x - 1.0, z) else {
-            return f64::NAN;
-        };
-        // 1 - ((alpha+T)/(alpha+T+t))^(r+x) * 2F1, computed as -expm1 of its log.
-        let ln_term = (r + x) * ((alpha + t).ln() - (alpha + t + horizon).ln()) + ln_f;
-        let bracket = if sign > 0.0 {
-            -ln_term.exp_m1()
-        } else {
-            1.0 + ln_term.exp()
-        };
-        (a + b + x - 1.0) / (a - 1.0) * bracket
+        let ln_1mz = (alpha + t).ln() - (alpha + t + horizon).ln();
+        let c = a + b + x - 1.0;
+        if (a - 1.0).abs() > 1e-3 {
+            let euler = ln_hyp2f1_within(a + b - 1.0 - r, a - 1.0, c, z, SERIES_BUDGET)
+                .map(|(ln_f, sign)| ((a - 1.0) * ln_1mz + ln_f, sign));
+            let direct = || {
+                ln_hyp2f1_within(r + x, b + x, c, z, SERIES_BUDGET)
+                    .map(|(ln_f, sign)| ((r + x) * ln_1mz + ln_f, sign))
+            };
+            if let Some((ln_term, sign)) = euler.or_else(direct) {
+                // 1 - sign exp(ln_term), as -expm1 when it is near 1.
+                let bracket = if sign > 0.0 {
+                    -ln_term.exp_m1()
+                } else {
+                    1.0 + ln_term.exp()
+                };
+                return c / (a - 1.0) * bracket;
+            }
+        }
+        self.if_alive_by_quadrature(horizon, x, t)
+    }
+
+    /// `E[(1 - (1 + p t/(alpha+T))^-(r+x)) / p]` over the dropout
+    /// probability `p ~ Beta(a, b+x)` (the purchase rate integrated out), by
+    /// quadrature in `u = logit(p)` where the density is smooth and unimodal.
+    pub(crate) fn if_alive_by_quadrature(&self, horizon: f64, x: f64, t: f64) -> f64 {
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let (bx, m, c) = (b + x, r + x, horizon / (alpha + t));
+        // ln of p^a (1-p)^(b+x) at p = logistic(u) (dp = p (1-p) du).
+        let softplus = |u: f64| u.max(0.0) + (-u.abs()).exp().ln_1p();
+        let ln_density = |u: f64| -a * softplus(-u) - bx * softplus(u);
+        let mode = (a / bx).ln();
+        let top = ln_density(mode);
+        let q = integrate(
+            |u| {
+                let p = logistic_of_neg(-u);
+                let f = -(-m * (p * c).ln_1p()).exp_m1() / p;
+                [f * (ln_density(u) - top).exp()]
+            },
+            mode - 40.0 / a - 40.0,
+            mode + 40.0 / bx + 40.0,
+            1e-10,
+        );
+        q[0] * (top - ln_beta(a, bx)).exp()
     }
 
     /// Expected purchases of a new customer in `horizon` units of time from
@@ -327,6 +438,10 @@ impl BgNbdModel {
         })
     }
 }
+
+/// Terms of a hypergeometric series the predictions spend at most before
+/// turning to quadrature.
+const SERIES_BUDGET: usize = 20_000;
 
 /// `f(x, t_x, T)` of every row of `h`, in parallel, in row order.
 pub(crate) fn each(h: &Histories, f: impl Fn(f64, f64, f64) -> f64 + Sync) -> Vec<f64> {

@@ -6,7 +6,7 @@
 //! standard errors computed there.
 
 use crate::clv::histories::{Histories, Patterns};
-use crate::clv::model::{optional, sum_terms, FitReport};
+use crate::clv::model::{optional, sum_chunks, sum_terms, FitReport};
 use crate::clv::optim::{minimise, standard_errors, Objective};
 use crate::error::Result;
 use crate::interrupt::Interrupt;
@@ -20,10 +20,173 @@ pub(crate) trait HistoryLikelihood:
 
 impl<F: Fn([f64; 4], f64, f64, f64) -> (f64, [f64; 4]) + Sync> HistoryLikelihood for F {}
 
+/// The weighted log-likelihood of many histories and its gradient, at
+/// natural parameters `p`, times multiplied by `scale`: every
+/// [`HistoryLikelihood`] sums its per-history values; [`Staged`] models
+/// also share the work that depends on the parameters only, or on them and
+/// the frequency only.
+pub(crate) trait PatternLikelihood: Sync {
+    /// Weighted total log-likelihood and gradient of `h`.
+    fn total(&self, h: &Histories, p: [f64; 4], scale: f64) -> (f64, [f64; 4]);
+}
+
+impl<F: HistoryLikelihood> PatternLikelihood for F {
+    fn total(&self, h: &Histories, p: [f64; 4], scale: f64) -> (f64, [f64; 4]) {
+        total(self, h, p, scale)
+    }
+}
+
+/// A per-history log-likelihood in stages: what depends on the parameters
+/// only (`Shared`, once per evaluation), on them and the frequency (`PerX`,
+/// once per run of equal frequencies: the patterns are sorted by
+/// frequency), on them and one time value (`PerTime`, once per distinct
+/// `t_x` or `T` value when there are few), and the rest (once per history).
+pub(crate) trait StagedLikelihood: Sync {
+    /// The parameter-only terms.
+    type Shared: Sync;
+    /// The terms of one frequency.
+    type PerX;
+    /// The terms of one time value.
+    type PerTime: Copy + Send + Sync;
+    /// Parameter-only terms at natural parameters `p`.
+    fn shared(&self, p: [f64; 4]) -> Self::Shared;
+    /// Terms of frequency `x`.
+    fn per_x(&self, shared: &Self::Shared, x: f64) -> Self::PerX;
+    /// Terms of the time value `t`.
+    fn per_time(&self, shared: &Self::Shared, t: f64) -> Self::PerTime;
+    /// Log-likelihood of `(x, t_x, T)` and its gradient, from the terms of
+    /// `t_x` and of `T` (`per_x` may keep what it computes for the next
+    /// histories of the same frequency).
+    fn one(
+        &self,
+        shared: &Self::Shared,
+        per_x: &mut Self::PerX,
+        x: f64,
+        t_x: Self::PerTime,
+        t: Self::PerTime,
+    ) -> (f64, [f64; 4]);
+}
+
+/// The distinct time values (`t_x` and `T`) of some histories and, per
+/// history, the positions of its `t_x` and `T` among them; `key` (address
+/// and length of the `T` column) tells which histories, every lookup is
+/// checked against the row's values all the same.
+struct TimeIndex {
+    key: (usize, usize),
+    times: Vec<f64>,
+    index: Vec<[u32; 2]>,
+}
+
+impl TimeIndex {
+    fn of(h: &Histories) -> Self {
+        use rayon::prelude::*;
+        let mut times: Vec<f64> = h.recency.iter().chain(&h.t).copied().collect();
+        times.par_sort_unstable_by(f64::total_cmp);
+        times.dedup_by(|a, b| a.total_cmp(b).is_eq());
+        let find = |v: f64| times.binary_search_by(|p| p.total_cmp(&v)).unwrap_or(0) as u32;
+        let index = (0..h.len())
+            .into_par_iter()
+            .map(|i| [find(h.recency[i]), find(h.t[i])])
+            .collect();
+        Self {
+            key: (h.t.as_ptr() as usize, h.len()),
+            times,
+            index,
+        }
+    }
+}
+
+/// A [`StagedLikelihood`] summed over histories (see [`PatternLikelihood`]);
+/// the distinct time values of the histories it sums most often are indexed
+/// once.
+pub(crate) struct Staged<S> {
+    stages: S,
+    times: std::sync::OnceLock<TimeIndex>,
+}
+
+impl<S> Staged<S> {
+    /// `stages` summed over histories.
+    pub(crate) fn new(stages: S) -> Self {
+        Self {
+            stages,
+            times: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl<S: StagedLikelihood> Staged<S> {
+    /// The weighted sum over `h`, with `times(i)` the terms of row `i`'s
+    /// `t_x` and `T`.
+    fn sum(
+        &self,
+        h: &Histories,
+        shared: &S::Shared,
+        times: impl Fn(usize) -> (S::PerTime, S::PerTime) + Sync,
+    ) -> (f64, [f64; 4]) {
+        sum_chunks(h.len(), |range| {
+            let mut acc = (0.0, [0.0; 4]);
+            let mut cached: Option<(f64, S::PerX)> = None;
+            for i in range {
+                let x = h.frequency[i];
+                if cached.as_ref().is_none_or(|c| c.0 != x) {
+                    cached = Some((x, self.stages.per_x(shared, x)));
+                }
+                let Some((_, per_x)) = cached.as_mut() else {
+                    continue;
+                };
+                let (t_x, t) = times(i);
+                let (v, g) = self.stages.one(shared, per_x, x, t_x, t);
+                let w = h.weight(i);
+                acc.0 += w * v;
+                for (a, d) in acc.1.iter_mut().zip(g) {
+                    *a += w * d;
+                }
+            }
+            acc
+        })
+    }
+}
+
+impl<S: StagedLikelihood> PatternLikelihood for Staged<S> {
+    fn total(&self, h: &Histories, p: [f64; 4], scale: f64) -> (f64, [f64; 4]) {
+        use rayon::prelude::*;
+        let shared = self.stages.shared(p);
+        let index = self.times.get_or_init(|| TimeIndex::of(h));
+        // The table pays when the time values repeat (whole days or weeks).
+        if index.key == (h.t.as_ptr() as usize, h.len()) && index.times.len() < h.len() {
+            let terms: Vec<S::PerTime> = index
+                .times
+                .par_iter()
+                .map(|&t| self.stages.per_time(&shared, t * scale))
+                .collect();
+            let direct = |v: f64| self.stages.per_time(&shared, v * scale);
+            self.sum(h, &shared, |i| {
+                let [a, b] = index.index[i].map(|k| k as usize);
+                // Checked per row (a cheap comparison): a table built for
+                // other histories is never used by mistake.
+                if index.times[a].to_bits() == h.recency[i].to_bits()
+                    && index.times[b].to_bits() == h.t[i].to_bits()
+                {
+                    (terms[a], terms[b])
+                } else {
+                    (direct(h.recency[i]), direct(h.t[i]))
+                }
+            })
+        } else {
+            self.sum(h, &shared, |i| {
+                (
+                    self.stages.per_time(&shared, h.recency[i] * scale),
+                    self.stages.per_time(&shared, h.t[i] * scale),
+                )
+            })
+        }
+    }
+}
+
 /// How a model is fitted: its name in messages, its per-history
 /// likelihood, which parameters are rates per unit of time (divided by the
 /// time scale once fitted), and the fit options.
-pub(crate) struct LikelihoodFit<'a, L: HistoryLikelihood> {
+pub(crate) struct LikelihoodFit<'a, L: PatternLikelihood> {
     pub(crate) model: &'static str,
     pub(crate) ll_one: L,
     pub(crate) time_params: &'a [usize],
@@ -48,7 +211,7 @@ pub(crate) fn total<L: HistoryLikelihood>(
 }
 
 /// Mean negative log-likelihood plus the L2 penalty, in log-parameters.
-struct Mean<'a, L: HistoryLikelihood> {
+struct Mean<'a, L: PatternLikelihood> {
     ll_one: &'a L,
     h: &'a Histories,
     scale: f64,
@@ -56,10 +219,10 @@ struct Mean<'a, L: HistoryLikelihood> {
     penalizer: f64,
 }
 
-impl<L: HistoryLikelihood> Objective for Mean<'_, L> {
+impl<L: PatternLikelihood> Objective for Mean<'_, L> {
     fn eval(&self, theta: &[f64]) -> (f64, Vec<f64>) {
         let p: [f64; 4] = std::array::from_fn(|k| theta[k].exp());
-        let (ll, g) = total(self.ll_one, self.h, p, self.scale);
+        let (ll, g) = self.ll_one.total(self.h, p, self.scale);
         let value = -ll / self.total_weight + self.penalizer * p.iter().map(|v| v * v).sum::<f64>();
         let grad = (0..4)
             .map(|k| -g[k] * p[k] / self.total_weight + self.penalizer * 2.0 * p[k] * p[k])
@@ -68,7 +231,7 @@ impl<L: HistoryLikelihood> Objective for Mean<'_, L> {
     }
 }
 
-impl<L: HistoryLikelihood> LikelihoodFit<'_, L> {
+impl<L: PatternLikelihood> LikelihoodFit<'_, L> {
     /// The fitted parameters (in the data's time unit) and the fit report.
     ///
     /// # Errors
@@ -103,9 +266,9 @@ impl<L: HistoryLikelihood> LikelihoodFit<'_, L> {
         for &k in self.time_params {
             p[k] /= scale;
         }
-        let (log_likelihood, _) = total(&self.ll_one, &h, p, 1.0);
+        let (log_likelihood, _) = self.ll_one.total(&h, p, 1.0);
         let se = standard_errors(&p, |q| {
-            let (_, g) = total(&self.ll_one, &h, [q[0], q[1], q[2], q[3]], 1.0);
+            let (_, g) = self.ll_one.total(&h, [q[0], q[1], q[2], q[3]], 1.0);
             g.iter().map(|d| -d).collect()
         });
         let report = FitReport {

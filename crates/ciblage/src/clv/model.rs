@@ -60,19 +60,28 @@ pub(crate) fn sum_terms<const N: usize>(
     n: usize,
     f: impl Fn(usize) -> (f64, [f64; N]) + Sync,
 ) -> (f64, [f64; N]) {
+    sum_chunks(n, |range| {
+        let mut acc = (0.0, [0.0; N]);
+        for i in range {
+            let (v, g) = f(i);
+            acc.0 += v;
+            for (a, d) in acc.1.iter_mut().zip(g) {
+                *a += d;
+            }
+        }
+        acc
+    })
+}
+
+/// The sum of `f(range)` over consecutive ranges of [`CHUNK`] items, in
+/// parallel, the range sums added in range order (deterministic).
+pub(crate) fn sum_chunks<const N: usize>(
+    n: usize,
+    f: impl Fn(std::ops::Range<usize>) -> (f64, [f64; N]) + Sync,
+) -> (f64, [f64; N]) {
     let parts: Vec<(f64, [f64; N])> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
-        .map(|c| {
-            let mut acc = (0.0, [0.0; N]);
-            for i in c * CHUNK..((c + 1) * CHUNK).min(n) {
-                let (v, g) = f(i);
-                acc.0 += v;
-                for (a, d) in acc.1.iter_mut().zip(g) {
-                    *a += d;
-                }
-            }
-            acc
-        })
+        .map(|c| f(c * CHUNK..((c + 1) * CHUNK).min(n)))
         .collect();
     let mut total = (0.0, [0.0; N]);
     for (v, g) in parts {

@@ -6,13 +6,14 @@
 //! of positive terms, so that no term overflows (the failure of
 //! `lifetimes` #25/#262/#419 for large frequencies).
 
+use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::clv::bgnbd::each;
 use crate::clv::gamma_gamma::PurchaseModel;
-use crate::clv::likelihood::{total, LikelihoodFit};
+use crate::clv::likelihood::{LikelihoodFit, PatternLikelihood, Staged, StagedLikelihood};
 use crate::clv::model::{check_fit_params, from_json, to_json, ClvInput, FitReport};
-use crate::clv::pareto_special::ln_f;
+use crate::clv::pareto_special::{ln_dead_between, ln_f, series_is_cheap};
 use crate::clv::special::{digamma, ln_gamma, ln_one_minus_exp, log_add_exp, logistic_of_neg};
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
@@ -140,8 +141,10 @@ type Term = (f64, [f64; 4]);
 
 /// The two log terms of the likelihood bracket: alive at `T`
 /// (`L1`), and dead between `t_x` and `T` (`L2`, `-inf` when `t_x = T`),
-/// with their derivatives.
-fn terms(p: [f64; 4], x: f64, t_x: f64, t: f64) -> Option<(Term, Term)> {
+/// with their derivatives. `L2` is the difference of the hypergeometric
+/// terms at `t_x` and `T` where their series is short, else the integral
+/// they stand for, by quadrature: finite for every positive parameter.
+fn terms(p: [f64; 4], x: f64, t_x: f64, t: f64, cache: Option<&mut Branches>) -> (Term, Term) {
     let [r, alpha, s, beta] = p;
     let l1 = -(r + x) * (alpha + t).ln() - s * (beta + t).ln();
     let d1 = [
@@ -150,41 +153,153 @@ fn terms(p: [f64; 4], x: f64, t_x: f64, t: f64) -> Option<(Term, Term)> {
         -(beta + t).ln(),
         -s / (beta + t),
     ];
-    let (u1, g1) = branch(p, x, t_x)?;
-    let (u2, g2) = branch(p, x, t)?;
-    let delta = u2 - u1;
-    let a = r + s + x;
-    let (l2, d2) = if delta >= 0.0 {
-        (f64::NEG_INFINITY, [0.0; 4])
+    if t_x >= t {
+        return ((l1, d1), (f64::NEG_INFINITY, [0.0; 4]));
+    }
+    // The series' largest argument is at t_x.
+    let z = if alpha >= beta {
+        (alpha - beta) / (alpha + t_x)
     } else {
-        let e = delta.exp();
-        let ln_a0 = u1 + ln_one_minus_exp(delta);
-        let d: [f64; 4] = std::array::from_fn(|k| (g1[k] - e * g2[k]) / (1.0 - e));
-        let l2 = s.ln() - a.ln() + ln_a0;
-        (l2, [d[0] - 1.0 / a, d[1], d[2] + 1.0 / s - 1.0 / a, d[3]])
+        (beta - alpha) / (beta + t_x)
     };
-    Some(((l1, d1), (l2, d2)))
+    // ln_f sums the series whose second parameter is the smaller of s + 1
+    // and r + x (directly or in Euler's form).
+    let b = (s + 1.0).min(r + x);
+    let by_series = match (series_is_cheap(b, z), cache) {
+        (false, _) => None,
+        (true, None) => dead_by_series(p, x, t_x, t),
+        (true, Some(c)) => {
+            let (b1, b2) = (c.at_tx(p, x, t_x), c.at_t(p, x, t));
+            b1.zip(b2).map(|(u, v)| combine(p, x, u, v))
+        }
+    };
+    let l2 = by_series.unwrap_or_else(|| ln_dead_between(p, x, t_x, t));
+    ((l1, d1), l2)
 }
 
-/// Log-likelihood of one history and its derivatives in `(r, alpha, s, beta)`.
+/// `L2` as the difference of the hypergeometric terms at `t_x` and `T`;
+/// `None` if a series does not settle.
+pub(crate) fn dead_by_series(p: [f64; 4], x: f64, t_x: f64, t: f64) -> Option<Term> {
+    Some(combine(p, x, branch(p, x, t_x)?, branch(p, x, t)?))
+}
+
+/// `L2` from the hypergeometric terms at `t_x` and at `T`.
+fn combine(p: [f64; 4], x: f64, (u1, g1): Term, (u2, g2): Term) -> Term {
+    let [r, _, s, _] = p;
+    let delta = u2 - u1;
+    let a = r + s + x;
+    if delta >= 0.0 {
+        // t_x and T too close to tell apart: nothing dies in between.
+        return (f64::NEG_INFINITY, [0.0; 4]);
+    }
+    let e = delta.exp();
+    let ln_a0 = u1 + ln_one_minus_exp(delta);
+    let d: [f64; 4] = std::array::from_fn(|k| (g1[k] - e * g2[k]) / (1.0 - e));
+    let l2 = s.ln() - a.ln() + ln_a0;
+    (l2, [d[0] - 1.0 / a, d[1], d[2] + 1.0 / s - 1.0 / a, d[3]])
+}
+
+/// The hypergeometric terms of one frequency already computed: at the
+/// last `t_x` (the patterns come sorted by `t_x` within a frequency) and at
+/// every `T` met.
+#[derive(Default)]
+pub(crate) struct Branches {
+    last: Option<(u64, Option<Term>)>,
+    by_t: HashMap<u64, Option<Term>, foldhash::fast::FixedState>,
+}
+
+impl Branches {
+    fn at_tx(&mut self, p: [f64; 4], x: f64, t_x: f64) -> Option<Term> {
+        match self.last {
+            Some((key, v)) if key == t_x.to_bits() => v,
+            _ => {
+                let v = branch(p, x, t_x);
+                self.last = Some((t_x.to_bits(), v));
+                v
+            }
+        }
+    }
+    fn at_t(&mut self, p: [f64; 4], x: f64, t: f64) -> Option<Term> {
+        *self
+            .by_t
+            .entry(t.to_bits())
+            .or_insert_with(|| branch(p, x, t))
+    }
+}
+
+/// Terms of one frequency: `ln(Γ(r+x) alpha^r beta^s / Γ(r))`, its
+/// derivatives, and the hypergeometric terms met so far.
+pub(crate) struct PerX {
+    base: f64,
+    d_base: [f64; 4],
+    branches: Branches,
+}
+
+/// Log-likelihood of one history and its derivatives in `(r, alpha, s, beta)`
+/// (the fits sum [`Stages`] over patterns).
+#[cfg(test)]
 pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
-    let [r, alpha, s, beta] = p;
-    let Some(((l1, d1), (l2, d2))) = terms(p, x, t_x, t) else {
-        return (f64::NAN, [f64::NAN; 4]);
-    };
-    let base = ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln();
-    let db = [
-        digamma(r + x) - digamma(r) + alpha.ln(),
-        r / alpha,
-        beta.ln(),
-        s / beta,
-    ];
-    let l = log_add_exp(l1, l2);
-    let (w1, w2) = ((l1 - l).exp(), (l2 - l).exp());
-    (
-        base + l,
-        std::array::from_fn(|k| db[k] + w1 * d1[k] + if w2 > 0.0 { w2 * d2[k] } else { 0.0 }),
-    )
+    let shared = Stages.shared(p);
+    Stages.one(&shared, &mut Stages.per_x(&shared, x), x, t_x, t)
+}
+
+/// The Pareto/NBD likelihood in stages (see [`StagedLikelihood`]).
+pub(crate) struct Stages;
+
+/// Parameter-only terms: the parameters, `ln Γ(r)`, `ψ(r)`, `ln alpha`,
+/// `ln beta`.
+pub(crate) struct Shared {
+    p: [f64; 4],
+    lg_r: f64,
+    dg_r: f64,
+    ln_alpha: f64,
+    ln_beta: f64,
+}
+
+impl StagedLikelihood for Stages {
+    type Shared = Shared;
+    type PerX = PerX;
+    /// The time itself (the hypergeometric terms depend on `x` too).
+    type PerTime = f64;
+
+    fn per_time(&self, _: &Shared, t: f64) -> f64 {
+        t
+    }
+
+    fn shared(&self, p: [f64; 4]) -> Shared {
+        Shared {
+            p,
+            lg_r: ln_gamma(p[0]),
+            dg_r: digamma(p[0]),
+            ln_alpha: p[1].ln(),
+            ln_beta: p[3].ln(),
+        }
+    }
+
+    fn per_x(&self, sh: &Shared, x: f64) -> PerX {
+        let [r, alpha, s, beta] = sh.p;
+        let (lg, dg) = if x == 0.0 {
+            (0.0, 0.0)
+        } else {
+            (ln_gamma(r + x) - sh.lg_r, digamma(r + x) - sh.dg_r)
+        };
+        PerX {
+            base: lg + r * sh.ln_alpha + s * sh.ln_beta,
+            d_base: [dg + sh.ln_alpha, r / alpha, sh.ln_beta, s / beta],
+            branches: Branches::default(),
+        }
+    }
+
+    fn one(&self, sh: &Shared, px: &mut PerX, x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
+        let ((l1, d1), (l2, d2)) = terms(sh.p, x, t_x, t, Some(&mut px.branches));
+        let (base, db) = (px.base, px.d_base);
+        let l = log_add_exp(l1, l2);
+        let (w1, w2) = ((l1 - l).exp(), (l2 - l).exp());
+        (
+            base + l,
+            std::array::from_fn(|k| db[k] + w1 * d1[k] + if w2 > 0.0 { w2 * d2[k] } else { 0.0 }),
+        )
+    }
 }
 
 impl ParetoNbdValidParams {
@@ -196,7 +311,7 @@ impl ParetoNbdValidParams {
     pub fn fit<D: ClvInput + ?Sized>(&self, data: &D) -> Result<ParetoNbdModel> {
         let (p, report) = LikelihoodFit {
             model: "Pareto/NBD",
-            ll_one,
+            ll_one: Staged::new(Stages),
             time_params: &[1, 3],
             penalizer: self.penalizer,
             max_iterations: self.max_iterations,
@@ -258,15 +373,15 @@ impl ParetoNbdModel {
     }
     /// Log-likelihood of `data` under the model (weighted sum).
     pub fn log_likelihood<D: ClvInput + ?Sized>(&self, data: &D) -> f64 {
-        total(&ll_one, &data.histories(), self.params(), 1.0).0
+        Staged::new(Stages)
+            .total(&data.histories(), self.params(), 1.0)
+            .0
     }
     /// P(alive) of one history at its end `T`.
     pub fn p_alive_one(&self, x: f64, t_x: f64, t: f64) -> f64 {
-        match terms(self.params(), x, t_x, t) {
-            // 1 / (1 + exp(L2 - L1)).
-            Some(((l1, _), (l2, _))) => logistic_of_neg(l2 - l1),
-            None => f64::NAN,
-        }
+        // 1 / (1 + exp(L2 - L1)).
+        let ((l1, _), (l2, _)) = terms(self.params(), x, t_x, t, None);
+        logistic_of_neg(l2 - l1)
     }
     /// Expected purchases of one history in the next `horizon` units of
     /// time (conditional on the history).

@@ -1,7 +1,11 @@
 //! The Gauss hypergeometric function of the Pareto/NBD likelihood,
 //! `2F1(a, b; a + 1; z)` for `a, b > 0` and `0 <= z < 1`, in log space with
 //! its derivatives in `a`, `b` and `z` (term by term: every term is
-//! positive, so nothing cancels and nothing overflows).
+//! positive, so nothing cancels and nothing overflows); and, where that
+//! series would need too many terms (`z` close to 1), the integral it
+//! stands for, `s ∫ (α+y)^-(r+x) (β+y)^-(s+1) dy`, by adaptive quadrature.
+
+use crate::clv::special::integrate;
 
 /// Most terms summed: enough for `1 - z` down to about 2e-4 (the terms
 /// shrink like `z^n`); closer to 1 the series is not used (see [`ln_f`]).
@@ -12,6 +16,11 @@ const MAX_TERMS: usize = 200_000;
 pub(crate) fn ln_f(a: f64, b: f64, z: f64) -> Option<(f64, [f64; 3])> {
     if z == 0.0 {
         return Some((0.0, [0.0, 0.0, a * b / (a + 1.0)]));
+    }
+    // Euler's form where its second parameter is the smaller and positive
+    // (always so for the likelihood: a + 1 - b is s + 1 or r + x).
+    if b > a + 1.0 - b && a + 1.0 - b > 0.0 {
+        return ln_f_euler(a, b, z);
     }
     // Σ T_n, Σ T_n ∂a ln T_n, Σ T_n ∂b ln T_n, Σ T_n n, all times exp(-scale);
     // the current term is `t` times exp(-scale) as well. Ratios are
@@ -57,6 +66,105 @@ pub(crate) fn ln_f(a: f64, b: f64, z: f64) -> Option<(f64, [f64; 3])> {
     None
 }
 
+/// [`ln_f`] through Euler's transformation, `2F1(a, b; a+1; z) = (1-z)^(1-b)
+/// 2F1(1, a+1-b; a+1; z)`: positive terms whose ratios `(a+1-b+n)/(a+1+n) z`
+/// stay below `z`, so that a large `b` (a heavy buyer's `r + x`) costs no
+/// more terms than a small one.
+fn ln_f_euler(a: f64, b: f64, z: f64) -> Option<(f64, [f64; 3])> {
+    let (p, c) = (a + 1.0 - b, a + 1.0);
+    // Σ T_n, Σ T_n ∂p ln T_n, Σ T_n ∂c ln T_n, Σ T_n n (T_0 = 1).
+    let (mut s0, mut sp, mut sc, mut sz) = (1.0_f64, 0.0_f64, 0.0_f64, 0.0_f64);
+    let (mut t, mut dp, mut dc) = (1.0_f64, 0.0_f64, 0.0_f64);
+    for n in 0..MAX_TERMS {
+        let k = n as f64;
+        t *= (p + k) / (c + k) * z;
+        dp += 1.0 / (p + k);
+        dc -= 1.0 / (c + k);
+        s0 += t;
+        sp += t * dp;
+        sc += t * dc;
+        sz += t * (k + 1.0);
+        // The ratios rise towards z: the tail is below t z / (1 - z)
+        // (and its n-weighted sum below that times (n + 1/(1-z))).
+        let tail = t * z / (1.0 - z) * (k + 2.0 + 1.0 / (1.0 - z));
+        if tail < 1e-17 * s0 && n > 2 {
+            let (ln_h, h_p, h_c, h_z) = (s0.ln(), sp / s0, sc / s0, sz / (s0 * z));
+            let ln_1mz = (-z).ln_1p();
+            return Some((
+                (1.0 - b) * ln_1mz + ln_h,
+                // p = a + 1 - b and c = a + 1.
+                [h_p + h_c, -ln_1mz - h_p, (b - 1.0) / (1.0 - z) + h_z],
+            ));
+        }
+        if !t.is_finite() {
+            return None;
+        }
+    }
+    None
+}
+
+/// Terms of the series of [`ln_f`] the likelihood spends at most before
+/// the quadrature of [`ln_dead_between`] is cheaper.
+const SERIES_BUDGET: f64 = 4_000.0;
+
+/// Whether [`ln_f`]`(a, b, z)` settles within [`SERIES_BUDGET`] terms: its
+/// terms grow while `(b + n) z > n + 1`, then shrink like `z^n`.
+pub(crate) fn series_is_cheap(b: f64, z: f64) -> bool {
+    z < 1.0 && ((b - 1.0).max(0.0) * z + 40.0) / (1.0 - z) < SERIES_BUDGET
+}
+
+/// `ln(s ∫_{t1}^{t2} (α+y)^-(r+x) (β+y)^-(s+1) dy)` for `t1 < t2` (the
+/// Pareto/NBD likelihood of having dropped out between the last purchase
+/// and the end) and its derivatives in `(r, α, s, β)`, by quadrature in
+/// `v = ln(min(α, β) + y)`: the integrand, relative to its value at `t1`,
+/// is smooth, at most 1 and free of overflow for any parameters.
+pub(crate) fn ln_dead_between(p: [f64; 4], x: f64, t1: f64, t2: f64) -> (f64, [f64; 4]) {
+    let [r, alpha, s, beta] = p;
+    let (m, sp1) = (r + x, s + 1.0);
+    let kappa = alpha.min(beta);
+    let gap = (alpha - beta).abs();
+    // (ln(α+y), ln(β+y)) at v = ln(κ+y), without forming y (no cancellation).
+    let logs = |v: f64| {
+        let other = (v.exp() + gap).ln();
+        if alpha <= beta {
+            (v, other)
+        } else {
+            (other, v)
+        }
+    };
+    let (v1, v2) = ((kappa + t1).ln(), (kappa + t2).ln());
+    let (la1, lb1) = logs(v1);
+    // ln of g(y) (κ+y) = (α+y)^-(r+x) (β+y)^-(s+1) dy/dv.
+    let ln_g = |v: f64, la: f64, lb: f64| -m * la - sp1 * lb + v;
+    let g1 = ln_g(v1, la1, lb1);
+    let q = integrate(
+        |v| {
+            let (la, lb) = logs(v);
+            let w = (ln_g(v, la, lb) - g1).exp();
+            [
+                w,
+                w * (la - la1),
+                w * (-la).exp(),
+                w * (lb - lb1),
+                w * (-lb).exp(),
+            ]
+        },
+        v1,
+        v2,
+        1e-10,
+    );
+    let value = s.ln() + g1 + q[0].ln();
+    (
+        value,
+        [
+            -(la1 + q[1] / q[0]),
+            -m * q[2] / q[0],
+            1.0 / s - (lb1 + q[3] / q[0]),
+            -sp1 * q[4] / q[0],
+        ],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,7 +177,23 @@ mod tests {
         // 2F1(a, b; a+1; z) with a = 1e4 stays finite (b = 1: (a / z^a) B_z(a, 0)).
         let (v, d) = ln_f(1e4, 1.5, 0.9).unwrap();
         assert!(v.is_finite() && d.iter().all(|x| x.is_finite()));
-        for (a, b, z) in [(2.5, 1.7, 0.3), (30.0, 0.6, 0.95), (0.8, 12.0, 0.5)] {
+        // Euler's form (b > a + 1 - b) against the direct sum
+        // Σ a/(a+n) (b)_n/n! z^n.
+        let (a, b, z) = (100.3, 99.5, 0.6);
+        let (mut sum, mut poch) = (1.0_f64, 1.0_f64);
+        for n in 1..2_000 {
+            let k = f64::from(n);
+            poch *= (b + k - 1.0) / k * z;
+            sum += a / (a + k) * poch;
+        }
+        let (v, _) = ln_f(a, b, z).unwrap();
+        assert!((v - sum.ln()).abs() < 1e-12 * sum.ln(), "{v} {}", sum.ln());
+        for (a, b, z) in [
+            (2.5, 1.7, 0.3),
+            (30.0, 0.6, 0.95),
+            (0.8, 12.0, 0.5),
+            (100.3, 99.5, 0.6),
+        ] {
             let (_, d) = ln_f(a, b, z).unwrap();
             let h = 1e-6;
             let num = [

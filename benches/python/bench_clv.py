@@ -1,0 +1,253 @@
+"""Customer lifetime value side by side: ciblage vs lifetimes vs pymc-marketing.
+
+Setup (once; `make bench-clv` does it): each peer in its own virtual environment under
+benches/python/.venv-peers/ (git-ignored), as their dependency pins conflict with ours:
+    .venv/bin/python benches/python/bench_clv.py --setup
+    (lifetimes: `pip install lifetimes "pandas<3" "setuptools<82"`; pymc-marketing:
+    `pip install pymc-marketing`). A peer that cannot be installed is reported and left out.
+Run from the repository root, after `make develop-release`:
+    .venv/bin/python benches/python/bench_clv.py [--customers 10000,100000,1000000] [--tools ...]
+Output: a Markdown table on stdout (for docs/benchmarks.md), progress on stderr.
+
+Data (seeded, numpy): `N` customers whose purchases follow a BG/NBD process in days (rate
+Gamma(r 0.25, alpha 30 days), dropout after a purchase with probability Beta(0.8, 2.4), first
+purchase uniform over two years, observation ending 2023-12-31), as transactions with an amount.
+Each tool, in a fresh child process of its own environment, times:
+  * summary: transactions -> (frequency, recency, T, monetary_value) in days (lifetimes'
+    `summary_data_from_transaction_data`, pymc-marketing's `rfm_summary`, `ciblage.clv.summary`);
+  * BG/NBD fit and Pareto/NBD fit on that summary (maximum likelihood; pymc-marketing: MAP);
+  * predictions: P(alive) and expected purchases in the next 30 days for every customer.
+The fitted parameters are compared with ciblage's (largest relative difference; lifetimes
+should agree to 1e-6 for BG/NBD; pymc-marketing's MAP has priors and does not).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PEERS = HERE / ".venv-peers"
+INSTALL = {
+    "lifetimes": ["lifetimes", "pandas<3", "setuptools<82", "numpy"],
+    "pymc-marketing": ["pymc-marketing"],
+}
+TOOLS = ("ciblage", "lifetimes", "pymc-marketing")
+END = "2023-12-31"
+
+
+def peer_python(tool: str) -> Path:
+    return PEERS / tool / "bin" / "python"
+
+
+def setup() -> None:
+    """Creates one virtual environment per peer; reports those that fail."""
+    for tool, packages in INSTALL.items():
+        env = PEERS / tool
+        try:
+            if not peer_python(tool).exists():
+                subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
+            subprocess.run([str(peer_python(tool)), "-m", "pip", "install", "-q", *packages], check=True)
+            print(f"{tool}: installed in {env}", file=sys.stderr)
+        except (subprocess.CalledProcessError, OSError) as e:
+            print(f"{tool}: could not be installed ({e}); the benchmark runs without it", file=sys.stderr)
+
+
+def generate(customers: int, path: Path, seed: int = 42) -> None:
+    """Seeded BG/NBD transactions, saved as .npz (readable by every environment)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    days = 730
+    first = rng.integers(0, days, customers)
+    lam = rng.gamma(0.25, 1 / 30.0, customers)
+    p = rng.beta(0.8, 2.4, customers)
+    ids, stamps = [np.arange(customers)], [first.astype(np.float64)]
+    t = first.astype(np.float64)
+    active = np.ones(customers, dtype=bool)
+    while active.any():
+        idx = np.flatnonzero(active)
+        t[idx] += rng.exponential(1.0, idx.size) / np.maximum(lam[idx], 1e-12)
+        ok = t[idx] < days
+        buy = idx[ok]
+        ids.append(buy)
+        stamps.append(t[buy].copy())
+        active[idx[~ok]] = False
+        active[buy[rng.random(buy.size) < p[buy]]] = False
+    customer = np.concatenate(ids)
+    day = np.floor(np.concatenate(stamps)).astype(np.int64)
+    amount = np.round(rng.lognormal(3.5, 1.0, customer.size), 2)
+    np.savez(path, customer=customer, day=day, amount=amount)
+
+
+def load(path: str):
+    import numpy as np
+    import pandas as pd
+
+    d = np.load(path)
+    ts = pd.Timestamp("2022-01-01") + pd.to_timedelta(d["day"], unit="D")
+    return pd.DataFrame({"customer_id": d["customer"], "timestamp": ts, "amount": d["amount"]})
+
+
+def timed(f):
+    start = time.perf_counter()
+    out = f()
+    return out, time.perf_counter() - start
+
+
+def worker_ciblage(df) -> dict:
+    from ciblage import clv
+
+    s, t_summary = timed(lambda: clv.summary(df, freq="D", observation_end=END))
+    bg, t_bg = timed(lambda: clv.BgNbd().fit(s))
+    pn, t_pn = timed(lambda: clv.ParetoNbd().fit(s))
+    _, t_pred = timed(lambda: (bg.p_alive(s), bg.expected_purchases(30.0, s)))
+    return {
+        "summary": t_summary,
+        "bg_nbd": t_bg,
+        "pareto_nbd": t_pn,
+        "predict": t_pred,
+        "bg_params": [bg.params_[k] for k in ("r", "alpha", "a", "b")],
+        "pareto_params": [pn.params_[k] for k in ("r", "alpha", "s", "beta")],
+        "customers": len(s),
+    }
+
+
+def worker_lifetimes(df) -> dict:
+    from lifetimes import BetaGeoFitter, ParetoNBDFitter
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    s, t_summary = timed(
+        lambda: summary_data_from_transaction_data(
+            df, "customer_id", "timestamp", monetary_value_col="amount", observation_period_end=END, freq="D"
+        )
+    )
+    f, r, t = s["frequency"], s["recency"], s["T"]
+    bg, t_bg = timed(lambda: BetaGeoFitter().fit(f, r, t))
+    pn, t_pn = timed(lambda: ParetoNBDFitter().fit(f, r, t))
+    _, t_pred = timed(
+        lambda: (
+            bg.conditional_probability_alive(f, r, t),
+            bg.conditional_expected_number_of_purchases_up_to_time(30.0, f, r, t),
+        )
+    )
+    return {
+        "summary": t_summary,
+        "bg_nbd": t_bg,
+        "pareto_nbd": t_pn,
+        "predict": t_pred,
+        "bg_params": [float(bg.params_[k]) for k in ("r", "alpha", "a", "b")],
+        "pareto_params": [float(pn.params_[k]) for k in ("r", "alpha", "s", "beta")],
+        "customers": len(s),
+    }
+
+
+def worker_pymc(df) -> dict:
+    from pymc_marketing.clv import BetaGeoModel, ParetoNBDModel
+    from pymc_marketing.clv.utils import rfm_summary
+
+    s, t_summary = timed(
+        lambda: rfm_summary(
+            df, "customer_id", "timestamp", monetary_value_col="amount", observation_period_end=END, time_unit="D"
+        )
+    )
+    data = s[["customer_id", "frequency", "recency", "T"]]
+
+    def fit(cls):
+        m = cls(data=data)
+        m.fit(method="map")
+        return m
+
+    bg, t_bg = timed(lambda: fit(BetaGeoModel))
+    pn, t_pn = timed(lambda: fit(ParetoNBDModel))
+    _, t_pred = timed(lambda: (bg.expected_probability_alive(data), bg.expected_purchases(data, future_t=30)))
+
+    def point(m, names):
+        # MAP results are the posterior group itself in recent versions.
+        post = getattr(m.fit_result, "posterior", m.fit_result)
+        return [float(post[k].mean()) for k in names]
+
+    return {
+        "summary": t_summary,
+        "bg_nbd": t_bg,
+        "pareto_nbd": t_pn,
+        "predict": t_pred,
+        "bg_params": point(bg, ("r", "alpha", "a", "b")),
+        "pareto_params": point(pn, ("r", "alpha", "s", "beta")),
+        "customers": len(s),
+    }
+
+
+WORKERS = {"ciblage": worker_ciblage, "lifetimes": worker_lifetimes, "pymc-marketing": worker_pymc}
+
+
+def run_tool(tool: str, data: Path) -> dict | None:
+    python = sys.executable if tool == "ciblage" else str(peer_python(tool))
+    if not Path(python).exists():
+        print(f"{tool}: no environment at {PEERS / tool} (run with --setup); left out", file=sys.stderr)
+        return None
+    cmd = [python, str(Path(__file__).resolve()), "--worker", tool, "--data", str(data)]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if p.returncode != 0:
+        print(f"{tool}: failed (exit {p.returncode}); left out", file=sys.stderr)
+        return None
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def rel_diff(a: list[float], b: list[float]) -> float:
+    return max(abs(x - y) / abs(y) for x, y in zip(a, b, strict=True))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--setup", action="store_true", help="create the peers' environments, then exit")
+    ap.add_argument("--customers", default="10000,100000,1000000")
+    ap.add_argument("--tools", default=",".join(TOOLS))
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--data", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        print(json.dumps(WORKERS[args.worker](load(args.data))))
+        return
+    if args.setup:
+        setup()
+        return
+    rows = []
+    with tempfile.TemporaryDirectory(dir=HERE) as tmp:
+        for n in (int(v) for v in args.customers.split(",")):
+            data = Path(tmp) / f"tx_{n}.npz"
+            generate(n, data)
+            print(f"{n} customers: data ready", file=sys.stderr)
+            results = {t: run_tool(t, data) for t in args.tools.split(",")}
+            ref = results.get("ciblage")
+            for tool, r in results.items():
+                if r is None:
+                    continue
+                agree = (
+                    ""
+                    if tool == "ciblage" or ref is None
+                    else (
+                        f"{rel_diff(r['bg_params'], ref['bg_params']):.1e} / "
+                        f"{rel_diff(r['pareto_params'], ref['pareto_params']):.1e}"
+                    )
+                )
+                rows.append(
+                    f"| {n:,} | {tool} | {r['summary']:.3f} | {r['bg_nbd']:.3f} | {r['pareto_nbd']:.3f} "
+                    f"| {r['predict']:.3f} | {agree} |"
+                )
+    print(
+        "| customers | tool | summary (s) | BG/NBD fit (s) | Pareto/NBD fit (s) | predictions (s) "
+        "| parameters vs ciblage, largest relative difference (BG/NBD / Pareto/NBD) |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
