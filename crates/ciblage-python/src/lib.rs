@@ -8,9 +8,9 @@ mod cart_cv;
 mod chaid;
 mod churn;
 mod clv;
-mod clv_summary;
 mod clv_cov;
 mod clv_models;
+mod clv_summary;
 mod days_in;
 mod error;
 mod ids_in;
@@ -40,14 +40,14 @@ mod _native {
     #[pymodule_export]
     use crate::clv::{clv_fit, clv_units_per_month, PyClvModel};
     #[pymodule_export]
-    use crate::clv_summary::{clv_holdout, clv_summary};
+    use crate::clv_cov::{clv_cov_fit, clv_interval, clv_log_covariance, PyClvCovModel};
     #[pymodule_export]
     use crate::clv_models::{
         bg_bb_fit, mbg_nbd_fit, sbg_fit_lifetimes, sbg_fit_retention, sbg_fit_retention_cohorts,
         sbg_fit_survivors, PyBgBbModel, PyMbgNbdModel, PyShiftedBetaGeoModel,
     };
     #[pymodule_export]
-    use crate::clv_cov::{clv_cov_fit, clv_interval, clv_log_covariance, PyClvCovModel};
+    use crate::clv_summary::{clv_holdout, clv_summary};
     #[pymodule_export]
     use crate::days_in::local_days;
     #[pymodule_export]

@@ -100,7 +100,6 @@ impl BgNbdParams {
 
 /// Log-likelihood of one history and its derivatives in `(r, alpha, a, b)`
 /// (the fits sum [`Stages`] over patterns).
-#[cfg(test)]
 pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
     let shared = Stages.shared(p);
     let (ptx, pt) = (Stages.per_time(&shared, t_x), Stages.per_time(&shared, t));

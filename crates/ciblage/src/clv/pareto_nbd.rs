@@ -237,7 +237,6 @@ pub(crate) struct PerX {
 
 /// Log-likelihood of one history and its derivatives in `(r, alpha, s, beta)`
 /// (the fits sum [`Stages`] over patterns).
-#[cfg(test)]
 pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
     let shared = Stages.shared(p);
     Stages.one(&shared, &mut Stages.per_x(&shared, x), x, t_x, t)

@@ -43,6 +43,12 @@ pub(crate) fn ln_beta(a: f64, b: f64) -> f64 {
     ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
 }
 
+/// [`ln_hyp2f1_within`] with a budget of 20 million terms (reached only for
+/// `z` within about 1e-6 of 1).
+pub(crate) fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Option<(f64, f64)> {
+    ln_hyp2f1_within(a, b, c, z, 20_000_000)
+}
+
 /// `ln |2F1(a, b; c; z)|` and the sign of `2F1`, for `0 <= z < 1`, by the
 /// power series summed with rescaling, so that parameters of 10^4 and more
 /// (a frequency of 10^4 purchases) do not overflow; at most `max_terms`
