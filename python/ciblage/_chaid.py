@@ -11,6 +11,7 @@ from . import _estimator as est
 from . import _native
 from ._base import ClassifierScore, RegressorScore, TreeEstimator, check_params, needs_fit, unavailable
 from ._params import Param, as_int
+from ._progress import reporter
 from ._tables import from_arrow
 from .exceptions import InvalidParameterError, ModelFileError
 
@@ -144,6 +145,7 @@ class _ChaidBase(TreeEstimator):
         y_values: Any,
         sample_weight: Any,
         case_weight: Any = None,
+        progress: Any = False,
     ) -> Any:
         w = est.sample_weights(sample_weight, len(y_codes))
         spec = cin.fit_spec(cols, self.column_types)
@@ -154,6 +156,7 @@ class _ChaidBase(TreeEstimator):
             y_values=y_values,
             sample_weight=w,
             case_weight=case_weight,
+            progress=reporter(progress, f"{type(self).__name__}.fit"),
             **params,
         )
         self._predictors = self.tree_.predictors()
@@ -356,17 +359,20 @@ class ChaidClassifier(ClassifierScore, _ChaidBase):
 
     _estimator_type = "classifier"
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None, case_weight: Any = None) -> ChaidClassifier:
+    def fit(
+        self, X: Any, y: Any, sample_weight: Any = None, case_weight: Any = None, *, progress: Any = False
+    ) -> ChaidClassifier:
         """Grows the tree. ``sample_weight``: frequency weights (a row
         counts as that many cases). ``case_weight``: SPSS case weights, one
         positive weight per row, entering the χ² tests through expected
         counts fitted by iterative proportional fitting; node counts stay
-        frequency counts."""
+        frequency counts. ``progress``: ``True`` for a progress bar, or a
+        callable receiving ``(done, total)`` (rows placed in leaves)."""
         params = self._checked_params()
         cols = cin.columns(self, X, fitting=True)
         classes, y_codes = est.class_target(y, self, len(cols[0]))
         cw = est.sample_weights(case_weight, len(y_codes), "case_weight")
-        self._fit(cols, params, y_codes, [str(c) for c in classes.tolist()], None, sample_weight, cw)
+        self._fit(cols, params, y_codes, [str(c) for c in classes.tolist()], None, sample_weight, cw, progress)
         self.classes_ = classes
         self.n_classes_ = len(classes)
         return self
@@ -419,13 +425,14 @@ class ChaidRegressor(RegressorScore, _ChaidBase):
     predict_proba = unavailable("predict_proba", "a regression tree has no class probabilities")
     predict_log_proba = unavailable("predict_log_proba", "a regression tree has no class probabilities")
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ChaidRegressor:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, *, progress: Any = False) -> ChaidRegressor:
         """Grows the tree on the columns of ``X`` and the values ``y``
-        (``sample_weight``: frequency weights)."""
+        (``sample_weight``: frequency weights; ``progress`` as in
+        :meth:`ChaidClassifier.fit`)."""
         params = self._checked_params()
         cols = cin.columns(self, X, fitting=True)
         yy = est.value_target(y, self, len(cols[0]))
-        return self._fit(cols, params, np.zeros(len(yy), dtype=np.uint32), [], yy, sample_weight)
+        return self._fit(cols, params, np.zeros(len(yy), dtype=np.uint32), [], yy, sample_weight, None, progress)
 
     @needs_fit
     def predict(self, X: Any) -> np.ndarray:

@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 
 from . import _ids, _native
 from ._params import Param, as_bool, as_choice, as_str, convert
+from ._progress import reporter
 from ._report import make_report, warn_left_out
 from ._tables import as_timezone, attach_report, from_arrow, iso_date, table_kind, to_arrow
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
@@ -123,6 +124,7 @@ def retention(
     origin: Any = None,
     churn_after: int = 3,
     timezone: Any = None,
+    progress: Any = False,
 ) -> RetentionResult:
     """Active customers per period, retention and attrition, acquisition
     cohorts and survival from raw transactions.
@@ -144,6 +146,8 @@ def retention(
             which a customer counts as churned in the survival curves.
         timezone: IANA zone of day boundaries, a name or a ``tzinfo``
             (default: the column's zone).
+        progress: ``True`` for a progress bar, or a callable receiving
+            ``(done, total)`` (the passes over the rows); default ``False``.
 
     Every row before ``as_of`` counts in the revenue of its own period: the
     periods start at the first row's period when a return precedes the first
@@ -181,6 +185,7 @@ def retention(
         origin=iso_date(origin, "origin"),
         churn_after=churn_after,
         timezone=timezone,
+        progress=reporter(progress, "retention"),
     )
     rows_read, after_as_of, without_purchase = native.input_report()
     report = make_report(rows_read, {"after_as_of": after_as_of}, customers_without_purchase=without_purchase)

@@ -1,4 +1,5 @@
 # Stubs of the native module; checked by `python -m mypy.stubtest ciblage._native`.
+from collections.abc import Callable
 from typing import Any, final
 
 import numpy as np
@@ -106,6 +107,7 @@ def rfm_scores(
     negative_amounts: str = "keep",
     segments: SegmentTable | None = None,
     timezone: str | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> RfmResult: ...
 def synthetic_transactions(
     *,
@@ -162,6 +164,7 @@ def retention(
     origin: str | None = None,
     churn_after: int = 3,
     timezone: str | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> RetentionResult: ...
 def churn_flags(
     table: Any,
@@ -277,6 +280,7 @@ def chaid_fit(
     preset: str = "spss",
     statistic: str = "pearson",
     split_merged: float | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> ChaidModel: ...
 
 @final
@@ -343,6 +347,7 @@ def cart_fit(
     n_threads: int | None = None,
     categorical_features: list[int] = ...,
     seed: int = 1,
+    progress: Callable[[int, int], object] | None = None,
 ) -> CartTree: ...
 def cart_cost_complexity_cv(
     x: npt.NDArray[np.float64],
@@ -367,6 +372,7 @@ def cart_cost_complexity_cv(
     max_bins: int = 255,
     n_threads: int | None = None,
     categorical_features: list[int] = ...,
+    progress: Callable[[int, int], object] | None = None,
 ) -> tuple[list[float], list[float], list[int], list[float], list[float], list[float], int, int]: ...
 def behaviour_change(
     table: Any,
@@ -395,7 +401,7 @@ def _panic_for_test(where_: str = "run") -> None:
     (``"rayon"``); the panic arrives as ``ciblage.exceptions.InternalError``."""
     ...
 
-def _wait_for_test(seconds: float) -> float:
+def _wait_for_test(seconds: float, progress: Callable[[int, int], object] | None = None) -> float:
     """Test hook, not public API: works ``seconds`` without the GIL as a long
     call does (stopped by Ctrl-C); returns the seconds waited."""
     ...
@@ -448,5 +454,6 @@ def clv_fit(
     penalizer: float = 0.0,
     max_iterations: int = 1000,
     correlation_threshold: float = 0.3,
+    progress: Callable[[int, int], object] | None = None,
 ) -> ClvModel: ...
 def clv_units_per_month(freq: str) -> float: ...

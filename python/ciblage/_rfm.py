@@ -10,6 +10,7 @@ from typing import Any
 
 from . import _native
 from ._params import Param, as_float, as_str, convert
+from ._progress import reporter
 from ._report import make_report, warn_left_out
 from ._tables import (
     as_timezone,
@@ -167,6 +168,7 @@ def rfm_analysis(
     negative_amounts: str = "keep",
     segments: Any = None,
     timezone: str | None = None,
+    progress: Any = False,
 ) -> RfmResult:
     """Scores customers by recency, frequency and monetary value (or average
     amount, ``variant="rfa"``) from raw transactions.
@@ -196,6 +198,9 @@ def rfm_analysis(
         timezone: IANA zone of day boundaries (a name, or a ``tzinfo`` such
             as ``zoneinfo.ZoneInfo``); default the column's zone, or the
             wall clock for naive timestamps.
+        progress: ``True`` for a progress bar (tqdm when installed, else a
+            line on stderr), or a callable receiving ``(done, total)``
+            (rows read, then the scoring); default ``False``.
 
     Returns:
         An :class:`RfmResult` whose tables are of the caller's library. A
@@ -238,7 +243,10 @@ def _analyse(transactions: Any, args: dict[str, Any], stacklevel: int) -> RfmRes
     )
     kind = table_kind(transactions)
     table = to_arrow(transactions, columns)
-    native = _native.rfm_scores(table, customer=customer, timestamp=timestamp, amount=amount, cost=cost, **params)
+    report = reporter(args.get("progress", False), "rfm")
+    native = _native.rfm_scores(
+        table, customer=customer, timestamp=timestamp, amount=amount, cost=cost, progress=report, **params
+    )
     result = RfmResult(native, kind)
     expected = ["negative_amount"] if params["negative_amounts"] == "exclude" else []
     if as_of is not None:
@@ -261,8 +269,30 @@ def _weights(weights: Any) -> tuple[float, float, float]:
     return (r, f, m)
 
 
-def rfm(transactions: Any, **kwargs: Any) -> Any:
-    """Per-customer RFM table (see :func:`rfm_analysis` for the arguments).
+def rfm(
+    transactions: Any,
+    *,
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    amount: str = "amount",
+    cost: str | None = None,
+    as_of: Any = None,
+    bins: int = 5,
+    method: str = "quantile",
+    recency_cuts: Sequence[float] | None = None,
+    frequency_cuts: Sequence[float] | None = None,
+    monetary_cuts: Sequence[float] | None = None,
+    frequency: str = "transactions",
+    monetary: str = "revenue",
+    variant: str = "rfm",
+    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    negative_amounts: str = "keep",
+    segments: Any = None,
+    timezone: str | None = None,
+    progress: Any = False,
+) -> Any:
+    """Per-customer RFM table: :func:`rfm_analysis`'s ``customers`` (see it
+    for the arguments, which are the same with the same defaults).
 
     Emits a :class:`DegenerateCriterionWarning` for each criterion whose
     scores collapse to one or two classes. The input report (rows read,
@@ -278,11 +308,7 @@ def rfm(transactions: Any, **kwargs: Any) -> Any:
         >>> table.num_rows
         200
     """
-    import inspect
-
-    bound = inspect.signature(rfm_analysis).bind(transactions, **kwargs)
-    bound.apply_defaults()
-    args = dict(bound.arguments)
+    args = dict(locals())
     del args["transactions"]
     result = _analyse(transactions, args, stacklevel=4)
     for c in result.criteria:

@@ -25,6 +25,7 @@ import numpy as np
 
 from . import _native
 from ._params import as_choice, as_float, as_int, as_str
+from ._progress import reporter
 from ._report import make_report, warn_left_out
 from ._tables import as_timezone, attach_report, from_arrow, iso_date, table_kind, to_arrow
 from .exceptions import (
@@ -276,15 +277,24 @@ class _PurchaseModel(_Model):
         recency: str = "recency",
         T: str = "T",
         weights: str | None = None,
+        progress: Any = False,
     ) -> Any:
         """Fits by maximum likelihood on a summary (see :func:`summary`) or any
         table with the three columns; ``weights`` names a column of
-        customer counts per row. Returns the model."""
+        customer counts per row; ``progress``: ``True`` for a progress bar
+        or a callable receiving ``(done, total)``. Returns the model."""
         p = self._checked()
         f, r, t = _histories(data, frequency, recency, T)
         w = None if weights is None else _column(data, as_str(weights, "weights"), "weights")
         model = _native.clv_fit(
-            self._kind, f, r, t, weights=w, penalizer=p["penalizer"], max_iterations=p["max_iterations"]
+            self._kind,
+            f,
+            r,
+            t,
+            weights=w,
+            penalizer=p["penalizer"],
+            max_iterations=p["max_iterations"],
+            progress=reporter(progress, f"{type(self).__name__}.fit"),
         )
         return self._set_model(model)
 
@@ -382,10 +392,12 @@ class GammaGamma(_Model):
         frequency: str = "frequency",
         monetary_value: str = "monetary_value",
         weights: str | None = None,
+        progress: Any = False,
     ) -> Any:
         """Fits on the rows with ``frequency > 0``; their ``monetary_value``
         must be positive. Returns the model; ``correlation_`` is the
-        frequency/spend correlation of the repeat buyers."""
+        frequency/spend correlation of the repeat buyers. ``progress`` as in
+        :meth:`BgNbd.fit`."""
         p = self._checked()
         f = _column(data, as_str(frequency, "frequency"), "frequency")
         m = _column(data, as_str(monetary_value, "monetary_value"), "monetary_value")
@@ -402,6 +414,7 @@ class GammaGamma(_Model):
             penalizer=p["penalizer"],
             max_iterations=p["max_iterations"],
             correlation_threshold=p["correlation_threshold"],
+            progress=reporter(progress, "GammaGamma.fit"),
         )
         self._set_model(model)
         self.correlation_, warning = model.correlation()
