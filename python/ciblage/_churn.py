@@ -12,7 +12,7 @@ from . import _ids, _native
 from ._params import Param, as_bool, as_choice, as_str, convert
 from ._progress import reporter
 from ._report import make_report, warn_left_out
-from ._tables import as_timezone, attach_report, from_arrow, iso_date, table_kind, to_arrow
+from ._tables import as_timezone, attach_report, from_arrow, html_summary, iso_date, table_kind, to_arrow
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
 
 #: Largest count parameter (days, periods) the native layer takes.
@@ -109,7 +109,17 @@ class RetentionResult:
         return from_arrow(self._native.cohorts(kind, flag), self._kind)
 
     def __repr__(self) -> str:
-        return f"RetentionResult(periods={len(self.periods)})"
+        return f"RetentionResult(periods={len(self.periods)}, cohorts={len(self.cohort_sizes)})"
+
+    def _repr_html_(self) -> str:
+        return html_summary(
+            repr(self),
+            figures={
+                "rows read": self.input_report.get("rows_read", 0),
+                "rows used": self.input_report.get("rows_used", 0),
+            },
+            tables={"periods": self.periods, "cohort sizes": self.cohort_sizes},
+        )
 
 
 def retention(
@@ -278,6 +288,15 @@ class Migration:
         self.shares = shares
         self.labels = labels
         self.input_report: dict[str, Any] = input_report if input_report is not None else make_report(0, {})
+
+    def __repr__(self) -> str:
+        both = self.input_report.get("in_both", 0)
+        return f"Migration(labels={len(self.labels)}, customers_in_both={both})"
+
+    def _repr_html_(self) -> str:
+        keys = ("customers", "in_both", "only_before", "only_after")
+        figures = {k.replace("_", " "): self.input_report[k] for k in keys if k in self.input_report}
+        return html_summary(repr(self), figures=figures, tables={"counts (rows: before)": self.counts}, rows=20)
 
 
 def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[Any, list[str], Any, list[str]]:

@@ -145,7 +145,16 @@ class RfmResult:
         return f"RfmResult({len(self)} customers, as_of={self.as_of.isoformat()})"
 
     def _repr_html_(self) -> str:
-        return html_summary(repr(self), self.segments)
+        figures = {
+            "customers": len(self),
+            "as of": self.as_of.isoformat(),
+            "time zone": self.timezone,
+            "rows read": self.input_report["rows_read"],
+            "rows used": self.input_report["rows_used"],
+        }
+        if self.degenerate:
+            figures["degenerate criteria"] = ", ".join(self.degenerate)
+        return html_summary(repr(self), self.segments, figures=figures, rows=20)
 
 
 def rfm_analysis(

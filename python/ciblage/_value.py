@@ -227,7 +227,8 @@ class ValueTiers:
         return f"ValueTiers(tiers={self.names!r}, customers={len(self.customers)})"
 
     def _repr_html_(self) -> str:
-        return html_summary(repr(self), self.summary)
+        figures = {"customers": len(self.customers), "tiers": len(self.names)}
+        return html_summary(repr(self), self.summary, figures=figures)
 
 
 def value_tiers(
@@ -343,7 +344,15 @@ class Concentration:
         return f"Concentration(customers={self.customers}, gini={self.gini:.4f}, top_20%={self.top_share(0.2):.1%})"
 
     def _repr_html_(self) -> str:
-        return html_summary(repr(self))
+        figures = {
+            "customers": self.customers,
+            "Gini": round(self.gini, 4),
+            "total value": self.total,
+            "share of the top 20%": f"{self.top_share(0.2):.1%}",
+            "customers making 80% of value": f"{self.customers_for_value(0.8):.1%}",
+            "negative values counted as 0": self.clipped,
+        }
+        return html_summary(repr(self), figures=figures)
 
     def __getstate__(self) -> dict[str, Any]:
         # Pickled as the values it was computed from; the native state is

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from . import _ids, _native
 from ._params import Param, as_str, convert
 from ._report import make_report, warn_left_out
-from ._tables import as_timezone, attach_report, from_arrow, iso_date, table_kind, to_arrow
+from ._tables import as_timezone, attach_report, from_arrow, html_summary, iso_date, table_kind, to_arrow
 from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError, InvalidParameterError, RuleFileError
 
 __all__ = ["FIELDS", "RuleSet", "LifecycleResult", "evaluate", "default_rules", "customer_state"]
@@ -171,6 +171,12 @@ class LifecycleResult:
         self.customers = customers
         self.decisions = decisions
         self.input_report: dict[str, Any] = input_report if input_report is not None else make_report(0, {})
+
+    def __repr__(self) -> str:
+        return f"LifecycleResult(customers={len(self.customers)}, decisions={len(self.decisions)})"
+
+    def _repr_html_(self) -> str:
+        return html_summary(repr(self), tables={"customers": self.customers, "decisions": self.decisions})
 
 
 def evaluate(
