@@ -101,7 +101,7 @@ def test_rfm_html_shows_the_counts_and_the_segments(tx: pd.DataFrame) -> None:
     result = ciblage.rfm_analysis(tx)
     page = result._repr_html_()
     customers = tx["customer_id"].nunique()
-    assert f'<td style="padding:2px 8px;border-bottom:1px solid #ddd;text-align:right">{customers}</td>' in page
+    assert f'<td style="padding:2px 8px;border-bottom:1px solid #ddd;text-align:right">{customers:,}</td>' in page
     assert f"{len(tx):,}" in page or str(len(tx)) in page
     # Every segment of the classic table is a row (20 rows shown at most).
     for segment in pd.Series(result.customers["segment"]).unique():

@@ -393,6 +393,8 @@ def _cell(value: Any) -> str:
 
     if value is None:
         text = "null"
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = f"{value:,}"
     elif isinstance(value, float):
         text = f"{value:,.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3g}"
     else:
@@ -423,7 +425,7 @@ def table_head(table: Any, rows: int = 10) -> tuple[list[str], list[list[Any]], 
         data = [[None if _missing(v) else v for v in r] for r in head.itertuples(index=False, name=None)]
         if not isinstance(table.index, pd.RangeIndex):
             names = [str(table.index.name or "")] + names
-            data = [[i, *r] for i, r in zip(head.index, data)]
+            data = [[i, *r] for i, r in zip(head.index, data, strict=True)]
         return names, data, len(table)
     if kind == "polars":
         head = table.head(rows)
@@ -471,7 +473,8 @@ def html_summary(
     out = [f'<div style="font-family:sans-serif"><p style="margin:2px 0"><b>{html.escape(title)}</b></p>']
     if figures:
         items = "".join(
-            f'<tr><th style="{_HEAD};text-align:left">{html.escape(str(k))}</th><td style="{_CELL}">{_cell(v)}</td></tr>'
+            f'<tr><th style="{_HEAD};text-align:left">{html.escape(str(k))}</th>'
+            f'<td style="{_CELL}">{_cell(v)}</td></tr>'
             for k, v in figures.items()
         )
         out.append(f'<table style="border-collapse:collapse;font-size:12px;margin:4px 0">{items}</table>')
