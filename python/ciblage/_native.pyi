@@ -35,6 +35,7 @@ __all__ = [
     "clv_fit",
     "clv_units_per_month",
     "ClvModel",
+    "__build__",
     "__version__",
     "_debug_build",
     "_panic_for_test",
@@ -43,6 +44,8 @@ __all__ = [
 __version__: str
 #: Test hook, not public API: whether the module is an unoptimised build.
 _debug_build: bool
+#: "debug" (unoptimised, ``make develop``/``make test``) or "release".
+__build__: str
 
 @final
 class SegmentTable:
