@@ -250,6 +250,12 @@ class CartClassifier(ClassifierScore, _CartBase):
 
     ``class_weight``: ``None``, ``"balanced"`` (weights ``n / (k · n_c)``)
     or a mapping ``{label: weight}``; multiplied into ``sample_weight``.
+
+    Example:
+        >>> import ciblage
+        >>> model = ciblage.CartClassifier(max_depth=2).fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
+        >>> model.predict([[0.5], [2.5]]).tolist()
+        [0, 1]
     """
 
     _estimator_type = "classifier"
@@ -376,7 +382,14 @@ class CartClassifier(ClassifierScore, _CartBase):
 class CartRegressor(RegressorScore, _CartBase):
     """CART regression tree reproducing scikit-learn's ``DecisionTreeRegressor``
     (``criterion="squared_error"``, ``"poisson"`` for counts, or
-    ``"absolute_error"`` for weighted medians, exact splitter only)."""
+    ``"absolute_error"`` for weighted medians, exact splitter only).
+
+    Example:
+        >>> import ciblage
+        >>> model = ciblage.CartRegressor(max_depth=1).fit([[0.0], [1.0], [2.0], [3.0]], [1.0, 1.0, 5.0, 5.0])
+        >>> model.predict([[0.0], [3.0]]).tolist()
+        [1.0, 5.0]
+    """
 
     _estimator_type = "regressor"
     _params = cp.REGRESSOR_PARAMS

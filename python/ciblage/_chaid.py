@@ -355,6 +355,14 @@ class ChaidClassifier(ClassifierScore, _ChaidBase):
     ``statistic="likelihood_ratio"`` uses G² instead of Pearson's χ².
     ``split_merged=0.05`` splits merged groups of three or more categories
     back when their best binary split is that significant (SPSS).
+
+    Example:
+        >>> import pandas as pd
+        >>> import ciblage
+        >>> X = pd.DataFrame({"channel": ["web", "web", "shop", "shop"] * 50})
+        >>> model = ciblage.ChaidClassifier().fit(X, [0, 0, 1, 1] * 50)
+        >>> model.predict(pd.DataFrame({"channel": ["web", "shop"]})).tolist()
+        [0, 1]
     """
 
     _estimator_type = "classifier"
@@ -412,7 +420,16 @@ class ChaidClassifier(ClassifierScore, _ChaidBase):
 class ChaidRegressor(RegressorScore, _ChaidBase):
     """CHAID regression tree: a continuous target (e.g. monetary value),
     categories merged and predictors chosen by one-way ANOVA F tests with
-    Bonferroni adjustment; leaves predict the weighted mean."""
+    Bonferroni adjustment; leaves predict the weighted mean.
+
+    Example:
+        >>> import pandas as pd
+        >>> import ciblage
+        >>> X = pd.DataFrame({"channel": ["web", "web", "shop", "shop"] * 50})
+        >>> model = ciblage.ChaidRegressor().fit(X, [1.0, 1.0, 5.0, 5.0] * 50)
+        >>> model.predict(pd.DataFrame({"channel": ["web", "shop"]})).tolist()
+        [1.0, 5.0]
+    """
 
     _estimator_type = "regressor"
     # SPSS's defaults (min_parent=100, min_child=50) are made for marketing

@@ -74,6 +74,12 @@ class RetentionResult:
         input_report: rows read, used and left out (``after_as_of``: rows on
             or after ``as_of``), and ``customers_without_purchase`` (their
             rows count in the period revenue, in no cohort).
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=100, transactions=1_000, library="pandas")
+        >>> ciblage.retention(tx).cohorts("classic").shape[0] > 0
+        True
     """
 
     def __init__(self, native: Any, kind: str, input_report: dict[str, Any] | None = None) -> None:
@@ -168,6 +174,15 @@ def retention(
     ``period`` before anything is allocated. The result's ``input_report``
     counts the rows left out (``after_as_of``); a
     :class:`RowsLeftOutWarning` is issued only for reasons not asked for.
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> result = ciblage.retention(tx, period="quarter")
+        >>> result
+        RetentionResult(periods=8, cohorts=8)
+        >>> int(result.cohort_sizes["size"].sum())
+        200
     """
     customer = as_str(customer, "customer")
     timestamp = as_str(timestamp, "timestamp")
@@ -237,6 +252,15 @@ def churn_flags(
         ``not_a_purchase`` for returns and zero rows, which never count by
         definition) is in ``df.attrs["input_report"]`` (pandas) or the schema
         metadata ``b"ciblage.input_report"`` (pyarrow).
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> flags = ciblage.churn_flags(tx, days=180)
+        >>> list(flags.columns)
+        ['customer_id', 'days_since_last', 'median_gap_days', 'threshold_days', 'churned']
+        >>> bool((flags["churned"] == (flags["days_since_last"] > 180)).all())
+        True
     """
     customer = as_str(customer, "customer")
     timestamp = as_str(timestamp, "timestamp")
@@ -281,6 +305,13 @@ class Migration:
         labels: labels in matrix order.
         input_report: rows read from ``before`` and ``after`` (all used), and
             the customers in both, only before, only after.
+
+    Example:
+        >>> import pandas as pd
+        >>> import ciblage
+        >>> t = pd.DataFrame({"customer_id": [1, 2], "segment": ["x", "y"]})
+        >>> ciblage.migration(t, t).input_report["in_both"]
+        2
     """
 
     def __init__(self, counts: Any, shares: Any, labels: list[str], input_report: dict[str, Any] | None = None) -> None:
@@ -364,6 +395,17 @@ def migration(
     label, raises :class:`InvalidInputError` naming the argument; integer
     ids cannot match string ids (:class:`ColumnTypeError`); ``absent`` must
     not be one of the labels (:class:`InvalidParameterError`).
+
+    Example:
+        >>> import pandas as pd
+        >>> import ciblage
+        >>> before = pd.DataFrame({"customer_id": [1, 2, 3], "segment": ["a", "a", "b"]})
+        >>> after = pd.DataFrame({"customer_id": [1, 2, 4], "segment": ["a", "b", "b"]})
+        >>> m = ciblage.migration(before, after)
+        >>> m.labels
+        ['(absent)', 'a', 'b']
+        >>> m
+        Migration(labels=3, customers_in_both=2)
     """
     customer = as_str(customer, "customer")
     segment = as_str(segment, "segment")

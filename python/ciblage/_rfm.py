@@ -97,6 +97,13 @@ class RfmResult:
             schema metadata ``ciblage.input_report``).
         as_of: the reference date.
         timezone: the zone whose midnights are the day boundaries.
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=100, transactions=1_000)
+        >>> result = ciblage.rfm_analysis(tx)
+        >>> len(result), result.segments.num_rows > 0
+        (100, True)
     """
 
     def __init__(self, native: Any, kind: str) -> None:
@@ -221,6 +228,15 @@ def rfm_analysis(
             amounts under ``"reject"``, nothing left to score.
         InvalidParameterError: a parameter outside its domain.
         ColumnNotFoundError, ColumnTypeError: a missing or ill-typed column.
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> result = ciblage.rfm_analysis(tx, bins=4)
+        >>> result
+        RfmResult(200 customers, as_of=2024-01-01)
+        >>> int(result.customers["r_score"].max()), result.input_report["rows_used"]
+        (4, 2000)
     """
     return _analyse(transactions, locals(), stacklevel=4)
 

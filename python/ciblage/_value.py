@@ -78,6 +78,13 @@ def customer_totals(
             or costs, a customer's total beyond the float range (±1.8e308).
         ColumnNotFoundError, ColumnTypeError: a missing column or one of the
             wrong type.
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> totals = ciblage.customer_totals(tx)
+        >>> list(totals.columns), len(totals), int(totals["transactions"].sum())
+        (['customer_id', 'transactions', 'revenue'], 200, 2000)
     """
     labels = {"customer": customer, "amount": amount}
     customer = column_arg(customer, "customer")
@@ -215,6 +222,13 @@ class ValueTiers:
         names: tier names in that order.
         input_report: rows read and used (every row is used: zero and
             negative values form the no-value tier).
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=100, transactions=1_000, library="pandas")
+        >>> tiers = ciblage.value_tiers(ciblage.rfm(tx))
+        >>> int(tiers.summary["customers"].sum())
+        100
     """
 
     def __init__(self, customers: Any, summary: Any, names: list[str], input_report: dict[str, Any]) -> None:
@@ -263,6 +277,13 @@ def value_tiers(
         InvalidParameterError: shares not summing to 1, bounds not
             increasing in (0, 1), wrong number of names.
         ColumnNotFoundError, ColumnTypeError: a missing or non-numeric column.
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> tiers = ciblage.value_tiers(ciblage.rfm(tx))
+        >>> tiers
+        ValueTiers(tiers=['Best', 'Standard', 'Small', 'No value'], customers=200)
     """
     labels = {column_arg(value, "value"): value}
     if customer is not None:
@@ -314,6 +335,12 @@ class Concentration:
         clipped: customers whose negative value was counted as zero.
         input_report: rows read and used (every row is used; ``clipped``
             repeated).
+
+    Example:
+        >>> import ciblage
+        >>> c = ciblage.concentration([1.0, 1.0, 1.0, 1.0])
+        >>> c.gini, c.top_share(0.5)
+        (0.0, 0.5)
     """
 
     def __init__(self, native: Any, kind: str, values: np.ndarray | None = None, column: str = "value") -> None:
@@ -378,6 +405,13 @@ def concentration(customers: Any, *, value: str = "monetary") -> Concentration:
 
     Values are sorted ascending; negative values count as zero. Shares
     between customers are linear interpolations of the Lorenz curve.
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> c = ciblage.concentration(ciblage.rfm(tx))
+        >>> 0.0 <= c.gini <= 1.0, c.customers, c.top_share(1.0)
+        (True, 200, 1.0)
     """
     value = column_arg(value, "value")
     _, values, kind = _id_and_values(customers, None, value)

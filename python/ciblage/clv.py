@@ -95,6 +95,13 @@ def summary(
         ``negative_excluded``, ``customer_first_seen_in_holdout``) is in
         ``df.attrs["input_report"]`` (pandas) or the schema metadata
         (pyarrow).
+
+    Example:
+        >>> import ciblage
+        >>> cd = ciblage.datasets.cdnow(library="pandas")
+        >>> s = ciblage.clv.summary(cd, freq="W", observation_end="1998-06-30")
+        >>> list(s.columns), len(s)
+        (['customer_id', 'frequency', 'recency', 'T', 'monetary_value'], 2357)
     """
     customer = as_str(customer, "customer")
     timestamp = as_str(timestamp, "timestamp")
@@ -332,6 +339,13 @@ class BgNbd(_PurchaseModel):
 
     Attributes (after ``fit``): ``params_`` (r, alpha, a, b),
     ``standard_errors_``, ``log_likelihood_``, ``convergence_``.
+
+    Example:
+        >>> import ciblage
+        >>> s = ciblage.clv.summary(ciblage.datasets.cdnow(), freq="W", observation_end="1998-06-30")
+        >>> model = ciblage.clv.BgNbd().fit(s)
+        >>> sorted(model.params_), bool((model.p_alive(s) <= 1.0).all())
+        (['a', 'alpha', 'b', 'r'], True)
     """
 
     _kind = "bg_nbd"
@@ -349,7 +363,14 @@ class ParetoNbd(_PurchaseModel):
     """Pareto/NBD model (Schmittlein, Morrison & Colombo 1987) with an
     overflow-free likelihood: ``lifetimes``' ``ParetoNBDFitter``,
     pymc-marketing's ``ParetoNBDModel``, CLVTools' ``pnbd``. Parameters as
-    :class:`BgNbd`; ``params_`` holds r, alpha, s, beta."""
+    :class:`BgNbd`; ``params_`` holds r, alpha, s, beta.
+
+    Example:
+        >>> import ciblage
+        >>> s = ciblage.clv.summary(ciblage.datasets.cdnow(), freq="W", observation_end="1998-06-30")
+        >>> sorted(ciblage.clv.ParetoNbd().fit(s).params_)
+        ['alpha', 'beta', 'r', 's']
+    """
 
     _kind = "pareto_nbd"
     _title = "Pareto/NBD model"
@@ -370,6 +391,16 @@ class GammaGamma(_Model):
             the repeat buyers beyond which ``fit`` warns
             (:class:`SpendFrequencyCorrelationWarning`): the model assumes
             they are independent.
+
+    Example:
+        >>> import warnings
+        >>> import ciblage
+        >>> s = ciblage.clv.summary(ciblage.datasets.cdnow(), freq="W", observation_end="1998-06-30")
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     model = ciblage.clv.GammaGamma().fit(s)
+        >>> sorted(model.params_)
+        ['p', 'q', 'v']
     """
 
     _kind = "gamma_gamma"

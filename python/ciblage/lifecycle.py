@@ -63,7 +63,13 @@ WINDOW_DAYS = Param(
 
 
 def default_rules() -> Any:
-    """The default rule set (written out in docs/lifecycle.md)."""
+    """The default rule set (written out in docs/lifecycle.md).
+
+    Example:
+        >>> from ciblage import lifecycle
+        >>> lifecycle.default_rules()
+        RuleSet(12 rules: apologise, renewal, spend_drop, welcome, ...)
+    """
     return RuleSet.default()
 
 
@@ -165,6 +171,14 @@ class LifecycleResult:
             under ``"history"`` the report of the contact history: rows in
             the window are used; rows ``before_window``, ``after_today`` and
             of a ``customer_not_evaluated`` are left out.
+
+    Example:
+        >>> import ciblage
+        >>> from ciblage import lifecycle
+        >>> tx = ciblage.datasets.transactions(customers=50, transactions=500, library="pandas")
+        >>> result = lifecycle.evaluate(lifecycle.customer_state(tx, today="2024-07-01"), today="2024-07-01")
+        >>> result.input_report["rows_read"]
+        50
     """
 
     def __init__(self, customers: Any, decisions: Any, input_report: dict[str, Any] | None = None) -> None:
@@ -230,6 +244,15 @@ def evaluate(
     :class:`InvalidInputError` naming the column. Ids match across integer
     widths and string, large string, string view and categorical columns;
     integer against string ids raise :class:`ColumnTypeError`.
+
+    Example:
+        >>> import ciblage
+        >>> from ciblage import lifecycle
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> state = lifecycle.customer_state(tx, today="2024-07-01")
+        >>> result = lifecycle.evaluate(state, today="2024-07-01")
+        >>> len(result.customers)
+        200
     """
     customer = as_str(customer, "customer")
     tier = None if tier is None else as_str(tier, "tier")
@@ -363,6 +386,14 @@ def customer_state(
     as columns before :func:`evaluate`. Returns the caller's library, with
     the input report (rows on or after ``today`` left out) in
     ``attrs["input_report"]`` (pandas) or the schema metadata (pyarrow).
+
+    Example:
+        >>> import ciblage
+        >>> from ciblage import lifecycle
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> state = lifecycle.customer_state(tx, today="2024-07-01", window_days=60)
+        >>> len(state), "r_score" in state.columns
+        (200, True)
     """
     from ._rfm import rfm
     from ._value import value_tiers
