@@ -65,7 +65,7 @@ def reporter(progress: Any, what: str) -> Report | None:
         return None
     if progress is True:
         try:
-            from tqdm.auto import tqdm
+            from tqdm.auto import tqdm  # type: ignore[import-untyped]
         except ImportError:
             return _Line(what)
         return _Bar(tqdm, what)
