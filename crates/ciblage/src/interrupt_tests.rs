@@ -215,8 +215,11 @@ fn tokens_of_two_computations_are_apart() {
     assert!(b.is_ok());
 }
 
+/// Every call of a progress sink.
+type SinkCalls = std::sync::Arc<std::sync::Mutex<Vec<(u64, u64)>>>;
+
 /// A token with a progress sink: the counters and every call of the sink.
-fn counting() -> (Interrupt, std::sync::Arc<std::sync::Mutex<Vec<(u64, u64)>>>) {
+fn counting() -> (Interrupt, SinkCalls) {
     let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = std::sync::Arc::clone(&calls);
     let token = Interrupt::with_progress(move |d, t| sink.lock().unwrap().push((d, t)));
