@@ -13,14 +13,19 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "maturin>=1.9,<2" "pytest>=8" "hypothesis>=6.100" "pandas>=2.2" "polars>=1.0" "pyarrow>=15" "numpy>=1.24" "mypy>=1.10" "scikit-learn>=1.5" "CHAID==5.5.1" "ruff>=0.17,<0.18" "matplotlib>=3.7" "scipy>=1.10" "mpmath>=1.3" \
-		"nbclient>=0.10" "nbformat>=5.9" "nbconvert>=7.16" "ipykernel>=6.29"
+		"nbclient>=0.10" "nbformat>=5.9" "nbconvert>=7.16" "ipykernel>=6.29" "tqdm>=4.60"
 	touch $@
+
+# The build the venv holds ("debug", "release", or "none").
+INSTALLED = $$($(PY) -c "import ciblage; print(ciblage.build_info()['build'])" 2>/dev/null || echo none)
 
 develop: $(VENV)/.installed
 	$(MATURIN) develop -q
+	@echo "ciblage installed in $(VENV): $(INSTALLED) build"
 
 develop-release: $(VENV)/.installed
 	$(MATURIN) develop -q --release
+	@echo "ciblage installed in $(VENV): $(INSTALLED) build"
 
 demo: develop-release
 	$(PY) examples/tour.py
@@ -31,13 +36,22 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check $(PY_SRC)
 	$(VENV)/bin/ruff format --check $(PY_SRC)
 
+# The benches are compiled (not run) with the test build's profile: they
+# reuse its compiled dependencies instead of a whole optimised build.
 rust-test:
 	cargo test --workspace
-	cargo bench --no-run
+	cargo test --workspace --benches --no-run
 
-python-test: develop
-	$(PY) -m pytest -q
-	$(PY) -m mypy.stubtest ciblage._native --allowlist .stubtest-allowlist
+# Tests run on a debug build; a release build found installed (`make demo`)
+# is put back afterwards (cargo keeps its artefacts: a relink).
+python-test: $(VENV)/.installed
+	@before=$(INSTALLED); \
+	$(MATURIN) develop -q && $(PY) -m pytest -q && \
+	$(PY) -m mypy.stubtest ciblage._native --allowlist .stubtest-allowlist; \
+	status=$$?; \
+	if [ "$$before" = release ]; then $(MATURIN) develop -q --release; fi; \
+	echo "ciblage installed in $(VENV): $(INSTALLED) build"; \
+	exit $$status
 
 test: lint rust-test python-test
 

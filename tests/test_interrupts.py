@@ -58,6 +58,9 @@ TX = "customer='customer_id', timestamp='timestamp', amount='amount'"
 CASES = {
     "cart_exact": (SETUP_MATRIX, "ciblage.CartRegressor().fit(X, y)"),
     "cart_hist": (SETUP_MATRIX, "ciblage.CartRegressor(splitter='hist').fit(X, y)"),
+    # With progress on, the work runs on a thread of its own while the
+    # calling thread reports: Ctrl-C stops it as promptly.
+    "cart_exact_progress": (SETUP_MATRIX, "ciblage.CartRegressor().fit(X, y, progress=lambda d, t: None)"),
     "cart_best_first": (
         SETUP_MATRIX,
         f"ciblage.CartRegressor(max_leaf_nodes={ROWS}).fit(X, y)",
@@ -80,6 +83,7 @@ CASES = {
         " alpha_merge=0.5, alpha_split=0.5, bonferroni=False).fit(X, y)",
     ),
     "rfm": (SETUP_TRANSACTIONS, f"for _ in range(1000): ciblage.rfm(table, {TX})"),
+    "rfm_progress": (SETUP_TRANSACTIONS, f"for _ in range(1000): ciblage.rfm(table, {TX}, progress=lambda d, t: None)"),
     "retention": (SETUP_TRANSACTIONS, f"for _ in range(1000): ciblage.retention(table, {TX})"),
     "churn_flags": (SETUP_TRANSACTIONS, f"for _ in range(1000): ciblage.churn_flags(table, {TX})"),
     "customer_state": (

@@ -9,10 +9,11 @@
 from __future__ import annotations
 
 from . import clv, datasets, exceptions, lifecycle
+from ._build import build_info
 from ._cart import CartClassifier, CartRegressor
 from ._chaid import ChaidClassifier, ChaidRegressor
 from ._churn import Migration, RetentionResult, churn_flags, migration, retention
-from ._native import __version__, release_buffers
+from ._native import __build__, __version__, release_buffers
 from ._rfm import RfmResult, SegmentTable, rfm, rfm_analysis
 from ._value import Concentration, ValueTiers, concentration, customer_totals, value_tiers
 from .exceptions import (
@@ -31,6 +32,8 @@ from .exceptions import (
 
 __all__ = [
     "__version__",
+    "__build__",
+    "build_info",
     "clv",
     "datasets",
     "exceptions",

@@ -12,6 +12,7 @@ from . import _cart_params as cp
 from . import _estimator as est
 from ._base import ClassifierScore, RegressorScore, TreeEstimator, check_params, needs_fit
 from ._params import as_float, as_int
+from ._progress import reporter
 from .exceptions import InvalidParameterError, ModelFileError
 
 __all__ = ["CartClassifier", "CartRegressor"]
@@ -62,10 +63,15 @@ class _CartBase(TreeEstimator):
         params["seed"] = values["random_state"]
         return params
 
-    def _fit(self, x: np.ndarray, w: np.ndarray | None, categorical: list[int], **target: Any) -> Any:
+    def _fit(
+        self, x: np.ndarray, w: np.ndarray | None, categorical: list[int], progress: Any = False, **target: Any
+    ) -> Any:
         params = self._checked_params(len(x), x.shape[1])
         ccp_alpha = params.pop("ccp_alpha")
-        tree = _native.cart_fit(x, sample_weight=w, categorical_features=categorical, **params, **target)
+        report = reporter(progress, f"{type(self).__name__}.fit")
+        tree = _native.cart_fit(
+            x, sample_weight=w, categorical_features=categorical, progress=report, **params, **target
+        )
         if categorical:
             tree = tree.with_category_names(cin.category_names(self))
         self.n_features_in_ = x.shape[1]
@@ -186,7 +192,14 @@ class _CartBase(TreeEstimator):
         return {"ccp_alphas": np.asarray(alphas), "impurities": np.asarray(impurities)}
 
     def cost_complexity_cv(
-        self, X: Any, y: Any, *, cv: int = 10, random_state: Any = 0, sample_weight: Any = None
+        self,
+        X: Any,
+        y: Any,
+        *,
+        cv: int = 10,
+        random_state: Any = 0,
+        sample_weight: Any = None,
+        progress: Any = False,
     ) -> Any:
         """rpart-style choice of the pruning level by k-fold cross-validation.
 
@@ -207,7 +220,9 @@ class _CartBase(TreeEstimator):
         of it (the 1-SE rule). Fit with ``ccp_alpha`` set to the chosen row's
         ``ccp_alpha`` to use it.
         """
-        return _cart_cv.cost_complexity_cv(self, X, y, cv=cv, random_state=random_state, sample_weight=sample_weight)
+        return _cart_cv.cost_complexity_cv(
+            self, X, y, cv=cv, random_state=random_state, sample_weight=sample_weight, progress=progress
+        )
 
     @needs_fit
     def drawing_nodes(self, feature_names: Any = None) -> list[dict[str, Any]]:
@@ -295,6 +310,12 @@ class CartClassifier(ClassifierScore, _CartBase):
 
     ``class_weight``: ``None``, ``"balanced"`` (weights ``n / (k · n_c)``)
     or a mapping ``{label: weight}``; multiplied into ``sample_weight``.
+
+    Example:
+        >>> import ciblage
+        >>> model = ciblage.CartClassifier(max_depth=2).fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
+        >>> model.predict([[0.5], [2.5]]).tolist()
+        [0, 1]
     """
 
     _estimator_type = "classifier"
@@ -337,15 +358,17 @@ class CartClassifier(ClassifierScore, _CartBase):
         )
         self.class_weight = class_weight
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CartClassifier:
-        """Grows the tree on ``X`` (rows × features) and class labels ``y``."""
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, *, progress: Any = False) -> CartClassifier:
+        """Grows the tree on ``X`` (rows × features) and class labels ``y``;
+        ``progress``: ``True`` for a progress bar, or a callable receiving
+        ``(done, total)`` (samples placed in leaves)."""
         x, categorical = cin.encode_fit(self, X)
         classes, codes = est.class_target(y, self, len(x))
         w = est.sample_weights(sample_weight, len(x))
         cw = self._class_weights(classes, codes)
         if cw is not None:
             w = cw[codes] if w is None else w * cw[codes]
-        self._fit(x, w, categorical, y_codes=codes, n_classes=len(classes))
+        self._fit(x, w, categorical, progress, y_codes=codes, n_classes=len(classes))
         self.classes_ = classes
         self.n_classes_ = len(classes)
         return self
@@ -419,7 +442,14 @@ class CartClassifier(ClassifierScore, _CartBase):
 class CartRegressor(RegressorScore, _CartBase):
     """CART regression tree reproducing scikit-learn's ``DecisionTreeRegressor``
     (``criterion="squared_error"``, ``"poisson"`` for counts, or
-    ``"absolute_error"`` for weighted medians, exact splitter only)."""
+    ``"absolute_error"`` for weighted medians, exact splitter only).
+
+    Example:
+        >>> import ciblage
+        >>> model = ciblage.CartRegressor(max_depth=1).fit([[0.0], [1.0], [2.0], [3.0]], [1.0, 1.0, 5.0, 5.0])
+        >>> model.predict([[0.0], [3.0]]).tolist()
+        [1.0, 5.0]
+    """
 
     _estimator_type = "regressor"
     _params = cp.REGRESSOR_PARAMS
@@ -459,11 +489,12 @@ class CartRegressor(RegressorScore, _CartBase):
             categorical_features=categorical_features,
         )
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> CartRegressor:
-        """Grows the tree on ``X`` (rows × features) and targets ``y``."""
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, *, progress: Any = False) -> CartRegressor:
+        """Grows the tree on ``X`` (rows × features) and targets ``y``;
+        ``progress`` as in :meth:`CartClassifier.fit`."""
         x, categorical = cin.encode_fit(self, X)
         yy = est.value_target(y, self, len(x))
-        return self._fit(x, est.sample_weights(sample_weight, len(x)), categorical, y_values=yy)
+        return self._fit(x, est.sample_weights(sample_weight, len(x)), categorical, progress, y_values=yy)
 
     @needs_fit
     def predict(self, X: Any) -> np.ndarray:

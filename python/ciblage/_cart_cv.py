@@ -12,6 +12,7 @@ from . import _cart_input as cin
 from . import _cart_params as cp
 from . import _estimator as est
 from . import _native
+from ._progress import reporter
 from .exceptions import InvalidParameterError
 
 
@@ -25,7 +26,9 @@ def _fixed_seed(random_state: Any) -> int | None:
     return int(random_state)
 
 
-def cost_complexity_cv(model: Any, X: Any, y: Any, *, cv: Any, random_state: Any, sample_weight: Any) -> Any:
+def cost_complexity_cv(
+    model: Any, X: Any, y: Any, *, cv: Any, random_state: Any, sample_weight: Any, progress: Any = False
+) -> Any:
     """The table of ``CartClassifier.cost_complexity_cv`` /
     ``CartRegressor.cost_complexity_cv`` for the parameters of ``model``
     (which is left unfitted)."""
@@ -76,6 +79,7 @@ def cost_complexity_cv(model: Any, X: Any, y: Any, *, cv: Any, random_state: Any
         order=order,
         fits=fits,
         categorical_features=chosen,
+        progress=reporter(progress, f"{type(model).__name__}.cost_complexity_cv"),
         **class_weight,
         **params,
     )

@@ -11,6 +11,7 @@ from . import _estimator as est
 from . import _native
 from ._base import ClassifierScore, RegressorScore, TreeEstimator, check_params, needs_fit, unavailable
 from ._params import Param, as_int
+from ._progress import reporter
 from ._tables import from_arrow
 from .exceptions import InvalidParameterError, ModelFileError
 
@@ -144,6 +145,7 @@ class _ChaidBase(TreeEstimator):
         y_values: Any,
         sample_weight: Any,
         case_weight: Any = None,
+        progress: Any = False,
     ) -> Any:
         w = est.sample_weights(sample_weight, len(y_codes))
         spec = cin.fit_spec(cols, self.column_types)
@@ -154,6 +156,7 @@ class _ChaidBase(TreeEstimator):
             y_values=y_values,
             sample_weight=w,
             case_weight=case_weight,
+            progress=reporter(progress, f"{type(self).__name__}.fit"),
             **params,
         )
         self._predictors = self.tree_.predictors()
@@ -366,21 +369,32 @@ class ChaidClassifier(ClassifierScore, _ChaidBase):
     ``statistic="likelihood_ratio"`` uses G² instead of Pearson's χ².
     ``split_merged=0.05`` splits merged groups of three or more categories
     back when their best binary split is that significant (SPSS).
+
+    Example:
+        >>> import pandas as pd
+        >>> import ciblage
+        >>> X = pd.DataFrame({"channel": ["web", "web", "shop", "shop"] * 50})
+        >>> model = ciblage.ChaidClassifier().fit(X, [0, 0, 1, 1] * 50)
+        >>> model.predict(pd.DataFrame({"channel": ["web", "shop"]})).tolist()
+        [0, 1]
     """
 
     _estimator_type = "classifier"
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None, case_weight: Any = None) -> ChaidClassifier:
+    def fit(
+        self, X: Any, y: Any, sample_weight: Any = None, case_weight: Any = None, *, progress: Any = False
+    ) -> ChaidClassifier:
         """Grows the tree. ``sample_weight``: frequency weights (a row
         counts as that many cases). ``case_weight``: SPSS case weights, one
         positive weight per row, entering the χ² tests through expected
         counts fitted by iterative proportional fitting; node counts stay
-        frequency counts."""
+        frequency counts. ``progress``: ``True`` for a progress bar, or a
+        callable receiving ``(done, total)`` (rows placed in leaves)."""
         params = self._checked_params()
         cols = cin.columns(self, X, fitting=True)
         classes, y_codes = est.class_target(y, self, len(cols[0]))
         cw = est.sample_weights(case_weight, len(y_codes), "case_weight")
-        self._fit(cols, params, y_codes, [str(c) for c in classes.tolist()], None, sample_weight, cw)
+        self._fit(cols, params, y_codes, [str(c) for c in classes.tolist()], None, sample_weight, cw, progress)
         self.classes_ = classes
         self.n_classes_ = len(classes)
         return self
@@ -420,7 +434,16 @@ class ChaidClassifier(ClassifierScore, _ChaidBase):
 class ChaidRegressor(RegressorScore, _ChaidBase):
     """CHAID regression tree: a continuous target (e.g. monetary value),
     categories merged and predictors chosen by one-way ANOVA F tests with
-    Bonferroni adjustment; leaves predict the weighted mean."""
+    Bonferroni adjustment; leaves predict the weighted mean.
+
+    Example:
+        >>> import pandas as pd
+        >>> import ciblage
+        >>> X = pd.DataFrame({"channel": ["web", "web", "shop", "shop"] * 50})
+        >>> model = ciblage.ChaidRegressor().fit(X, [1.0, 1.0, 5.0, 5.0] * 50)
+        >>> model.predict(pd.DataFrame({"channel": ["web", "shop"]})).tolist()
+        [1.0, 5.0]
+    """
 
     _estimator_type = "regressor"
     # SPSS's defaults (min_parent=100, min_child=50) are made for marketing
@@ -433,13 +456,14 @@ class ChaidRegressor(RegressorScore, _ChaidBase):
     predict_proba = unavailable("predict_proba", "a regression tree has no class probabilities")
     predict_log_proba = unavailable("predict_log_proba", "a regression tree has no class probabilities")
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> ChaidRegressor:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, *, progress: Any = False) -> ChaidRegressor:
         """Grows the tree on the columns of ``X`` and the values ``y``
-        (``sample_weight``: frequency weights)."""
+        (``sample_weight``: frequency weights; ``progress`` as in
+        :meth:`ChaidClassifier.fit`)."""
         params = self._checked_params()
         cols = cin.columns(self, X, fitting=True)
         yy = est.value_target(y, self, len(cols[0]))
-        return self._fit(cols, params, np.zeros(len(yy), dtype=np.uint32), [], yy, sample_weight)
+        return self._fit(cols, params, np.zeros(len(yy), dtype=np.uint32), [], yy, sample_weight, None, progress)
 
     @needs_fit
     def predict(self, X: Any) -> np.ndarray:

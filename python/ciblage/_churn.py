@@ -10,8 +10,9 @@ import pyarrow.compute as pc
 
 from . import _ids, _native
 from ._params import Param, as_bool, as_choice, as_str, convert
+from ._progress import reporter
 from ._report import make_report, warn_left_out
-from ._tables import as_timezone, attach_report, from_arrow, iso_date, table_kind, to_arrow
+from ._tables import as_timezone, attach_report, from_arrow, html_summary, iso_date, table_kind, to_arrow
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
 
 #: Largest count parameter (days, periods) the native layer takes.
@@ -73,6 +74,12 @@ class RetentionResult:
         input_report: rows read, used and left out (``after_as_of``: rows on
             or after ``as_of``), and ``customers_without_purchase`` (their
             rows count in the period revenue, in no cohort).
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=100, transactions=1_000, library="pandas")
+        >>> ciblage.retention(tx).cohorts("classic").shape[0] > 0
+        True
     """
 
     def __init__(self, native: Any, kind: str, input_report: dict[str, Any] | None = None) -> None:
@@ -108,7 +115,17 @@ class RetentionResult:
         return from_arrow(self._native.cohorts(kind, flag), self._kind)
 
     def __repr__(self) -> str:
-        return f"RetentionResult(periods={len(self.periods)})"
+        return f"RetentionResult(periods={len(self.periods)}, cohorts={len(self.cohort_sizes)})"
+
+    def _repr_html_(self) -> str:
+        return html_summary(
+            repr(self),
+            figures={
+                "rows read": self.input_report.get("rows_read", 0),
+                "rows used": self.input_report.get("rows_used", 0),
+            },
+            tables={"periods": self.periods, "cohort sizes": self.cohort_sizes},
+        )
 
     def plot(self, kind: str = "retention", ax: Any = None, **kwargs: Any) -> Any:
         """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
@@ -147,6 +164,7 @@ def retention(
     origin: Any = None,
     churn_after: int = 3,
     timezone: Any = None,
+    progress: Any = False,
 ) -> RetentionResult:
     """Active customers per period, retention and attrition, acquisition
     cohorts and survival from raw transactions.
@@ -168,6 +186,8 @@ def retention(
             which a customer counts as churned in the survival curves.
         timezone: IANA zone of day boundaries, a name or a ``tzinfo``
             (default: the column's zone).
+        progress: ``True`` for a progress bar, or a callable receiving
+            ``(done, total)`` (the passes over the rows); default ``False``.
 
     Every row before ``as_of`` counts in the revenue of its own period: the
     periods start at the first row's period when a return precedes the first
@@ -178,6 +198,15 @@ def retention(
     ``period`` before anything is allocated. The result's ``input_report``
     counts the rows left out (``after_as_of``); a
     :class:`RowsLeftOutWarning` is issued only for reasons not asked for.
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> result = ciblage.retention(tx, period="quarter")
+        >>> result
+        RetentionResult(periods=8, cohorts=8)
+        >>> int(result.cohort_sizes["size"].sum())
+        200
     """
     customer = as_str(customer, "customer")
     timestamp = as_str(timestamp, "timestamp")
@@ -205,6 +234,7 @@ def retention(
         origin=iso_date(origin, "origin"),
         churn_after=churn_after,
         timezone=timezone,
+        progress=reporter(progress, "retention"),
     )
     rows_read, after_as_of, without_purchase = native.input_report()
     report = make_report(rows_read, {"after_as_of": after_as_of}, customers_without_purchase=without_purchase)
@@ -246,6 +276,15 @@ def churn_flags(
         ``not_a_purchase`` for returns and zero rows, which never count by
         definition) is in ``df.attrs["input_report"]`` (pandas) or the schema
         metadata ``b"ciblage.input_report"`` (pyarrow).
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> flags = ciblage.churn_flags(tx, days=180)
+        >>> list(flags.columns)
+        ['customer_id', 'days_since_last', 'median_gap_days', 'threshold_days', 'churned']
+        >>> bool((flags["churned"] == (flags["days_since_last"] > 180)).all())
+        True
     """
     customer = as_str(customer, "customer")
     timestamp = as_str(timestamp, "timestamp")
@@ -290,6 +329,13 @@ class Migration:
         labels: labels in matrix order.
         input_report: rows read from ``before`` and ``after`` (all used), and
             the customers in both, only before, only after.
+
+    Example:
+        >>> import pandas as pd
+        >>> import ciblage
+        >>> t = pd.DataFrame({"customer_id": [1, 2], "segment": ["x", "y"]})
+        >>> ciblage.migration(t, t).input_report["in_both"]
+        2
     """
 
     def __init__(self, counts: Any, shares: Any, labels: list[str], input_report: dict[str, Any] | None = None) -> None:
@@ -297,6 +343,15 @@ class Migration:
         self.shares = shares
         self.labels = labels
         self.input_report: dict[str, Any] = input_report if input_report is not None else make_report(0, {})
+
+    def __repr__(self) -> str:
+        both = self.input_report.get("in_both", 0)
+        return f"Migration(labels={len(self.labels)}, customers_in_both={both})"
+
+    def _repr_html_(self) -> str:
+        keys = ("customers", "in_both", "only_before", "only_after")
+        figures = {k.replace("_", " "): self.input_report[k] for k in keys if k in self.input_report}
+        return html_summary(repr(self), figures=figures, tables={"counts (rows: before)": self.counts}, rows=20)
 
     def plot(self, kind: str = "shares", ax: Any = None, **kwargs: Any) -> Any:
         """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
@@ -384,6 +439,17 @@ def migration(
     label, raises :class:`InvalidInputError` naming the argument; integer
     ids cannot match string ids (:class:`ColumnTypeError`); ``absent`` must
     not be one of the labels (:class:`InvalidParameterError`).
+
+    Example:
+        >>> import pandas as pd
+        >>> import ciblage
+        >>> before = pd.DataFrame({"customer_id": [1, 2, 3], "segment": ["a", "a", "b"]})
+        >>> after = pd.DataFrame({"customer_id": [1, 2, 4], "segment": ["a", "b", "b"]})
+        >>> m = ciblage.migration(before, after)
+        >>> m.labels
+        ['(absent)', 'a', 'b']
+        >>> m
+        Migration(labels=3, customers_in_both=2)
     """
     customer = as_str(customer, "customer")
     segment = as_str(segment, "segment")

@@ -10,6 +10,7 @@ from typing import Any
 
 from . import _native
 from ._params import Param, as_float, as_str, convert
+from ._progress import reporter
 from ._report import make_report, warn_left_out
 from ._tables import (
     as_timezone,
@@ -96,6 +97,13 @@ class RfmResult:
             schema metadata ``ciblage.input_report``).
         as_of: the reference date.
         timezone: the zone whose midnights are the day boundaries.
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=100, transactions=1_000)
+        >>> result = ciblage.rfm_analysis(tx)
+        >>> len(result), result.segments.num_rows > 0
+        (100, True)
     """
 
     def __init__(self, native: Any, kind: str) -> None:
@@ -144,7 +152,16 @@ class RfmResult:
         return f"RfmResult({len(self)} customers, as_of={self.as_of.isoformat()})"
 
     def _repr_html_(self) -> str:
-        return html_summary(repr(self), self.segments)
+        figures = {
+            "customers": len(self),
+            "as of": self.as_of.isoformat(),
+            "time zone": self.timezone,
+            "rows read": self.input_report["rows_read"],
+            "rows used": self.input_report["rows_used"],
+        }
+        if self.degenerate:
+            figures["degenerate criteria"] = ", ".join(self.degenerate)
+        return html_summary(repr(self), self.segments, figures=figures, rows=20)
 
     def plot(self, kind: str = "heatmap", ax: Any = None, **kwargs: Any) -> Any:
         """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
@@ -190,6 +207,7 @@ def rfm_analysis(
     negative_amounts: str = "keep",
     segments: Any = None,
     timezone: str | None = None,
+    progress: Any = False,
 ) -> RfmResult:
     """Scores customers by recency, frequency and monetary value (or average
     amount, ``variant="rfa"``) from raw transactions.
@@ -219,6 +237,9 @@ def rfm_analysis(
         timezone: IANA zone of day boundaries (a name, or a ``tzinfo`` such
             as ``zoneinfo.ZoneInfo``); default the column's zone, or the
             wall clock for naive timestamps.
+        progress: ``True`` for a progress bar (tqdm when installed, else a
+            line on stderr), or a callable receiving ``(done, total)``
+            (rows read, then the scoring); default ``False``.
 
     Returns:
         An :class:`RfmResult` whose tables are of the caller's library. A
@@ -230,6 +251,15 @@ def rfm_analysis(
             amounts under ``"reject"``, nothing left to score.
         InvalidParameterError: a parameter outside its domain.
         ColumnNotFoundError, ColumnTypeError: a missing or ill-typed column.
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> result = ciblage.rfm_analysis(tx, bins=4)
+        >>> result
+        RfmResult(200 customers, as_of=2024-01-01)
+        >>> int(result.customers["r_score"].max()), result.input_report["rows_used"]
+        (4, 2000)
     """
     return _analyse(transactions, locals(), stacklevel=4)
 
@@ -261,7 +291,10 @@ def _analyse(transactions: Any, args: dict[str, Any], stacklevel: int) -> RfmRes
     )
     kind = table_kind(transactions)
     table = to_arrow(transactions, columns)
-    native = _native.rfm_scores(table, customer=customer, timestamp=timestamp, amount=amount, cost=cost, **params)
+    report = reporter(args.get("progress", False), "rfm")
+    native = _native.rfm_scores(
+        table, customer=customer, timestamp=timestamp, amount=amount, cost=cost, progress=report, **params
+    )
     result = RfmResult(native, kind)
     expected = ["negative_amount"] if params["negative_amounts"] == "exclude" else []
     if as_of is not None:
@@ -284,8 +317,30 @@ def _weights(weights: Any) -> tuple[float, float, float]:
     return (r, f, m)
 
 
-def rfm(transactions: Any, **kwargs: Any) -> Any:
-    """Per-customer RFM table (see :func:`rfm_analysis` for the arguments).
+def rfm(
+    transactions: Any,
+    *,
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    amount: str = "amount",
+    cost: str | None = None,
+    as_of: Any = None,
+    bins: int = 5,
+    method: str = "quantile",
+    recency_cuts: Sequence[float] | None = None,
+    frequency_cuts: Sequence[float] | None = None,
+    monetary_cuts: Sequence[float] | None = None,
+    frequency: str = "transactions",
+    monetary: str = "revenue",
+    variant: str = "rfm",
+    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    negative_amounts: str = "keep",
+    segments: Any = None,
+    timezone: str | None = None,
+    progress: Any = False,
+) -> Any:
+    """Per-customer RFM table: :func:`rfm_analysis`'s ``customers`` (see it
+    for the arguments, which are the same with the same defaults).
 
     Emits a :class:`DegenerateCriterionWarning` for each criterion whose
     scores collapse to one or two classes. The input report (rows read,
@@ -301,11 +356,7 @@ def rfm(transactions: Any, **kwargs: Any) -> Any:
         >>> table.num_rows
         200
     """
-    import inspect
-
-    bound = inspect.signature(rfm_analysis).bind(transactions, **kwargs)
-    bound.apply_defaults()
-    args = dict(bound.arguments)
+    args = dict(locals())
     del args["transactions"]
     result = _analyse(transactions, args, stacklevel=4)
     for c in result.criteria:

@@ -78,6 +78,13 @@ def customer_totals(
             or costs, a customer's total beyond the float range (±1.8e308).
         ColumnNotFoundError, ColumnTypeError: a missing column or one of the
             wrong type.
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> totals = ciblage.customer_totals(tx)
+        >>> list(totals.columns), len(totals), int(totals["transactions"].sum())
+        (['customer_id', 'transactions', 'revenue'], 200, 2000)
     """
     labels = {"customer": customer, "amount": amount}
     customer = column_arg(customer, "customer")
@@ -215,6 +222,13 @@ class ValueTiers:
         names: tier names in that order.
         input_report: rows read and used (every row is used: zero and
             negative values form the no-value tier).
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=100, transactions=1_000, library="pandas")
+        >>> tiers = ciblage.value_tiers(ciblage.rfm(tx))
+        >>> int(tiers.summary["customers"].sum())
+        100
     """
 
     def __init__(self, customers: Any, summary: Any, names: list[str], input_report: dict[str, Any]) -> None:
@@ -227,7 +241,8 @@ class ValueTiers:
         return f"ValueTiers(tiers={self.names!r}, customers={len(self.customers)})"
 
     def _repr_html_(self) -> str:
-        return html_summary(repr(self), self.summary)
+        figures = {"customers": len(self.customers), "tiers": len(self.names)}
+        return html_summary(repr(self), self.summary, figures=figures)
 
     def plot(self, kind: str = "pareto", ax: Any = None, **kwargs: Any) -> Any:
         """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
@@ -281,6 +296,13 @@ def value_tiers(
         InvalidParameterError: shares not summing to 1, bounds not
             increasing in (0, 1), wrong number of names.
         ColumnNotFoundError, ColumnTypeError: a missing or non-numeric column.
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> tiers = ciblage.value_tiers(ciblage.rfm(tx))
+        >>> tiers
+        ValueTiers(tiers=['Best', 'Standard', 'Small', 'No value'], customers=200)
     """
     labels = {column_arg(value, "value"): value}
     if customer is not None:
@@ -332,6 +354,12 @@ class Concentration:
         clipped: customers whose negative value was counted as zero.
         input_report: rows read and used (every row is used; ``clipped``
             repeated).
+
+    Example:
+        >>> import ciblage
+        >>> c = ciblage.concentration([1.0, 1.0, 1.0, 1.0])
+        >>> c.gini, c.top_share(0.5)
+        (0.0, 0.5)
     """
 
     def __init__(self, native: Any, kind: str, values: np.ndarray | None = None, column: str = "value") -> None:
@@ -362,7 +390,15 @@ class Concentration:
         return f"Concentration(customers={self.customers}, gini={self.gini:.4f}, top_20%={self.top_share(0.2):.1%})"
 
     def _repr_html_(self) -> str:
-        return html_summary(repr(self))
+        figures = {
+            "customers": self.customers,
+            "Gini": round(self.gini, 4),
+            "total value": self.total,
+            "share of the top 20%": f"{self.top_share(0.2):.1%}",
+            "customers making 80% of value": f"{self.customers_for_value(0.8):.1%}",
+            "negative values counted as 0": self.clipped,
+        }
+        return html_summary(repr(self), figures=figures)
 
     def __getstate__(self) -> dict[str, Any]:
         # Pickled as the values it was computed from; the native state is
@@ -408,6 +444,13 @@ def concentration(customers: Any, *, value: str = "monetary") -> Concentration:
 
     Values are sorted ascending; negative values count as zero. Shares
     between customers are linear interpolations of the Lorenz curve.
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> c = ciblage.concentration(ciblage.rfm(tx))
+        >>> 0.0 <= c.gini <= 1.0, c.customers, c.top_share(1.0)
+        (True, 200, 1.0)
     """
     value = column_arg(value, "value")
     _, values, kind = _id_and_values(customers, None, value)

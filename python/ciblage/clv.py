@@ -29,6 +29,7 @@ from ._clv_holdout import HoldoutEvaluation, evaluate_holdout
 from ._clv_intervals import Interval
 from ._clv_summary import _freq, summary
 from ._params import as_float, as_int, as_str
+from ._progress import reporter
 from .exceptions import (
     ColumnNotFoundError,
     ColumnTypeError,
@@ -199,15 +200,24 @@ class _PurchaseModel(_Model):
         recency: str = "recency",
         T: str = "T",
         weights: str | None = None,
+        progress: Any = False,
     ) -> Any:
         """Fits by maximum likelihood on a summary (see :func:`summary`) or any
         table with the three columns; ``weights`` names a column of
-        customer counts per row. Returns the model."""
+        customer counts per row; ``progress``: ``True`` for a progress bar
+        or a callable receiving ``(done, total)``. Returns the model."""
         p = self._checked()
         f, r, t = _histories(data, frequency, recency, T)
         w = None if weights is None else _column(data, as_str(weights, "weights"), "weights")
         model = _native.clv_fit(
-            self._kind, f, r, t, weights=w, penalizer=p["penalizer"], max_iterations=p["max_iterations"]
+            self._kind,
+            f,
+            r,
+            t,
+            weights=w,
+            penalizer=p["penalizer"],
+            max_iterations=p["max_iterations"],
+            progress=reporter(progress, f"{type(self).__name__}.fit"),
         )
         self._covariance = _clv_intervals.log_covariance(model, (f, r, t), weights=w)
         return self._set_model(model)
@@ -312,6 +322,13 @@ class BgNbd(_PurchaseModel):
 
     Attributes (after ``fit``): ``params_`` (r, alpha, a, b),
     ``standard_errors_``, ``log_likelihood_``, ``convergence_``.
+
+    Example:
+        >>> import ciblage
+        >>> s = ciblage.clv.summary(ciblage.datasets.cdnow(), freq="W", observation_end="1998-06-30")
+        >>> model = ciblage.clv.BgNbd().fit(s)
+        >>> sorted(model.params_), bool((model.p_alive(s) <= 1.0).all())
+        (['a', 'alpha', 'b', 'r'], True)
     """
 
     _kind = "bg_nbd"
@@ -329,7 +346,14 @@ class ParetoNbd(_PurchaseModel):
     """Pareto/NBD model (Schmittlein, Morrison & Colombo 1987) with an
     overflow-free likelihood: ``lifetimes``' ``ParetoNBDFitter``,
     pymc-marketing's ``ParetoNBDModel``, CLVTools' ``pnbd``. Parameters as
-    :class:`BgNbd`; ``params_`` holds r, alpha, s, beta."""
+    :class:`BgNbd`; ``params_`` holds r, alpha, s, beta.
+
+    Example:
+        >>> import ciblage
+        >>> s = ciblage.clv.summary(ciblage.datasets.cdnow(), freq="W", observation_end="1998-06-30")
+        >>> sorted(ciblage.clv.ParetoNbd().fit(s).params_)
+        ['alpha', 'beta', 'r', 's']
+    """
 
     _kind = "pareto_nbd"
     _title = "Pareto/NBD model"
@@ -350,6 +374,16 @@ class GammaGamma(_Model):
             the repeat buyers beyond which ``fit`` warns
             (:class:`SpendFrequencyCorrelationWarning`): the model assumes
             they are independent.
+
+    Example:
+        >>> import warnings
+        >>> import ciblage
+        >>> s = ciblage.clv.summary(ciblage.datasets.cdnow(), freq="W", observation_end="1998-06-30")
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     model = ciblage.clv.GammaGamma().fit(s)
+        >>> sorted(model.params_)
+        ['p', 'q', 'v']
     """
 
     _kind = "gamma_gamma"
@@ -372,10 +406,12 @@ class GammaGamma(_Model):
         frequency: str = "frequency",
         monetary_value: str = "monetary_value",
         weights: str | None = None,
+        progress: Any = False,
     ) -> Any:
         """Fits on the rows with ``frequency > 0``; their ``monetary_value``
         must be positive. Returns the model; ``correlation_`` is the
-        frequency/spend correlation of the repeat buyers."""
+        frequency/spend correlation of the repeat buyers. ``progress`` as in
+        :meth:`BgNbd.fit`."""
         p = self._checked()
         f = _column(data, as_str(frequency, "frequency"), "frequency")
         m = _column(data, as_str(monetary_value, "monetary_value"), "monetary_value")
@@ -392,6 +428,7 @@ class GammaGamma(_Model):
             penalizer=p["penalizer"],
             max_iterations=p["max_iterations"],
             correlation_threshold=p["correlation_threshold"],
+            progress=reporter(progress, "GammaGamma.fit"),
         )
         self._set_model(model)
         self._covariance = _clv_intervals.log_covariance(model, (f, r, np.ones_like(f)), monetary_value=m, weights=w)

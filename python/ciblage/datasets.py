@@ -79,6 +79,12 @@ def transactions(
     Raises:
         InvalidParameterError: a parameter of the wrong type or outside
             its range, named in the message.
+
+    Example:
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=50, transactions=400, library="pandas")
+        >>> list(tx.columns), len(tx), tx["customer_id"].nunique()
+        (['customer_id', 'timestamp', 'amount', 'cost'], 400, 50)
     """
     library = as_choice(library, "library", ("pyarrow", "pandas", "polars"))
     table = _native.synthetic_transactions(
@@ -100,6 +106,12 @@ def cdnow(*, library: str = "pyarrow") -> Any:
 
     Args:
         library: ``"pyarrow"``, ``"pandas"`` or ``"polars"``.
+
+    Example:
+        >>> import ciblage
+        >>> cd = ciblage.datasets.cdnow(library="pandas")
+        >>> len(cd), cd["customer_id"].nunique()
+        (6919, 2357)
     """
     import datetime
     import pathlib

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from . import _ids, _native
 from ._params import Param, as_str, convert
 from ._report import make_report, warn_left_out
-from ._tables import as_timezone, attach_report, from_arrow, iso_date, table_kind, to_arrow
+from ._tables import as_timezone, attach_report, from_arrow, html_summary, iso_date, table_kind, to_arrow
 from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError, InvalidParameterError, RuleFileError
 
 __all__ = ["FIELDS", "RuleSet", "LifecycleResult", "evaluate", "default_rules", "customer_state"]
@@ -63,7 +63,13 @@ WINDOW_DAYS = Param(
 
 
 def default_rules() -> Any:
-    """The default rule set (written out in docs/lifecycle.md)."""
+    """The default rule set (written out in docs/lifecycle.md).
+
+    Example:
+        >>> from ciblage import lifecycle
+        >>> lifecycle.default_rules()
+        RuleSet(12 rules: apologise, renewal, spend_drop, welcome, ...)
+    """
     return RuleSet.default()
 
 
@@ -165,12 +171,26 @@ class LifecycleResult:
             under ``"history"`` the report of the contact history: rows in
             the window are used; rows ``before_window``, ``after_today`` and
             of a ``customer_not_evaluated`` are left out.
+
+    Example:
+        >>> import ciblage
+        >>> from ciblage import lifecycle
+        >>> tx = ciblage.datasets.transactions(customers=50, transactions=500, library="pandas")
+        >>> result = lifecycle.evaluate(lifecycle.customer_state(tx, today="2024-07-01"), today="2024-07-01")
+        >>> result.input_report["rows_read"]
+        50
     """
 
     def __init__(self, customers: Any, decisions: Any, input_report: dict[str, Any] | None = None) -> None:
         self.customers = customers
         self.decisions = decisions
         self.input_report: dict[str, Any] = input_report if input_report is not None else make_report(0, {})
+
+    def __repr__(self) -> str:
+        return f"LifecycleResult(customers={len(self.customers)}, decisions={len(self.decisions)})"
+
+    def _repr_html_(self) -> str:
+        return html_summary(repr(self), tables={"customers": self.customers, "decisions": self.decisions})
 
     def plot(self, kind: str = "stages", ax: Any = None, **kwargs: Any) -> Any:
         """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
@@ -246,6 +266,15 @@ def evaluate(
     :class:`InvalidInputError` naming the column. Ids match across integer
     widths and string, large string, string view and categorical columns;
     integer against string ids raise :class:`ColumnTypeError`.
+
+    Example:
+        >>> import ciblage
+        >>> from ciblage import lifecycle
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> state = lifecycle.customer_state(tx, today="2024-07-01")
+        >>> result = lifecycle.evaluate(state, today="2024-07-01")
+        >>> len(result.customers)
+        200
     """
     customer = as_str(customer, "customer")
     tier = None if tier is None else as_str(tier, "tier")
@@ -379,6 +408,14 @@ def customer_state(
     as columns before :func:`evaluate`. Returns the caller's library, with
     the input report (rows on or after ``today`` left out) in
     ``attrs["input_report"]`` (pandas) or the schema metadata (pyarrow).
+
+    Example:
+        >>> import ciblage
+        >>> from ciblage import lifecycle
+        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
+        >>> state = lifecycle.customer_state(tx, today="2024-07-01", window_days=60)
+        >>> len(state), "r_score" in state.columns
+        (200, True)
     """
     from ._rfm import rfm
     from ._value import value_tiers

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
 use crate::error::{BindError, BindResult};
-use crate::run::{guard, run};
+use crate::run::{guard, run, run_reporting};
 use crate::tree_tables::{drawing_rows, gains_table, segments_table, text_decimals, DrawRow};
 
 /// (indptr, indices) of a CSR indicator matrix.
@@ -31,7 +31,7 @@ pub struct PyCartTree {
                     criterion = "gini", max_depth = None, min_samples_split = 2, min_samples_leaf = 1,
                     min_weight_fraction_leaf = 0.0, min_impurity_decrease = 0.0, max_features = None,
                     max_leaf_nodes = None, splitter = "best", max_bins = 255, n_threads = None,
-                    categorical_features = Vec::new(), seed = 1))]
+                    categorical_features = Vec::new(), seed = 1, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn cart_fit(
     py: Python<'_>,
@@ -53,6 +53,7 @@ pub fn cart_fit(
     n_threads: Option<usize>,
     categorical_features: Vec<usize>,
     seed: u32,
+    progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyCartTree> {
     guard(|| -> PyResult<_> {
         let options = CartOptions {
@@ -81,7 +82,7 @@ pub fn cart_fit(
                 // Validated now, and again with the call's token inside `run`.
                 params.clone().check().map_err(BindError::from)?;
                 let c = c.as_slice()?;
-                run(py, |token| {
+                run_reporting(py, progress.as_ref(), |token| {
                     params
                         .interrupt(token.clone())
                         .fit(xv, c, n_classes, w)
@@ -96,7 +97,7 @@ pub fn cart_fit(
                     .seed(seed);
                 params.clone().check().map_err(BindError::from)?;
                 let v = v.as_slice()?;
-                run(py, |token| {
+                run_reporting(py, progress.as_ref(), |token| {
                     params
                         .interrupt(token.clone())
                         .fit(xv, v, w)

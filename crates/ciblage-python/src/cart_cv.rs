@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 
 use crate::cart::CartOptions;
 use crate::error::BindError;
-use crate::run::{guard, run};
+use crate::run::{guard, run_reporting};
 
 /// The cp table of `cost_complexity_cv`: alphas, cp, leaves, rel_error,
 /// xerror, xstd, and the rows of the smallest xerror and of the 1-SE rule.
@@ -37,7 +37,7 @@ type CvTable = (
                     fits = Vec::new(), criterion = "gini", max_depth = None,
                     min_weight_fraction_leaf = 0.0, min_impurity_decrease = 0.0, max_features = None,
                     max_leaf_nodes = None, splitter = "best", max_bins = 255, n_threads = None,
-                    categorical_features = Vec::new()))]
+                    categorical_features = Vec::new(), progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn cart_cost_complexity_cv(
     py: Python<'_>,
@@ -62,6 +62,7 @@ pub fn cart_cost_complexity_cv(
     max_bins: u16,
     n_threads: Option<usize>,
     categorical_features: Vec<usize>,
+    progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<CvTable> {
     guard(|| -> PyResult<_> {
         let options = CartOptions {
@@ -129,7 +130,7 @@ pub fn cart_cost_complexity_cv(
             (_, Some(v)) => CvTarget::Values(v),
             _ => return Err(BindError::from(CiblageError::param("y", "no target given")).into()),
         };
-        let t = run(py, |token| {
+        let t = run_reporting(py, progress.as_ref(), |token| {
             cv.clone()
                 .interrupt(token.clone())
                 .check()?

@@ -12,7 +12,7 @@ use pyo3_arrow::PyTable;
 
 use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{BindError, BindResult};
-use crate::run::{guard, run};
+use crate::run::{guard, run, run_reporting};
 use crate::tree_tables::{drawing_rows, gains_table, segments_table, text_decimals, DrawRow};
 
 fn codes_of(a: &[i64]) -> Vec<u32> {
@@ -70,7 +70,7 @@ pub struct PyChaidModel {
 #[pyfunction]
 #[pyo3(signature = (columns, y, classes, *, y_values = None, sample_weight = None, case_weight = None, alpha_merge = None, alpha_split = None,
                     max_depth = None, min_parent = None, min_child = None, exhaustive = false,
-                    bonferroni = true, bins = 10, preset = "spss", statistic = "pearson", split_merged = None))]
+                    bonferroni = true, bins = 10, preset = "spss", statistic = "pearson", split_merged = None, progress = None))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
 pub fn chaid_fit(
     py: Python<'_>,
@@ -97,6 +97,7 @@ pub fn chaid_fit(
     preset: &str,
     statistic: &str,
     split_merged: Option<f64>,
+    progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyChaidModel> {
     guard(|| -> PyResult<_> {
         let statistic = statistic
@@ -185,7 +186,7 @@ pub fn chaid_fit(
             frequency: weights.as_deref(),
             case,
         };
-        let inner = run(py, |token| {
+        let inner = run_reporting(py, progress.as_ref(), |token| {
             match values {
                 Some(v) => configured!(Chaid::regressor())
                     .interrupt(token.clone())

@@ -15,7 +15,7 @@ use pyo3_arrow::PyTable;
 
 use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{BindError, BindResult};
-use crate::run::{guard, run};
+use crate::run::{guard, run, run_reporting};
 use crate::tx_in::{read_transactions, TransactionColumns};
 
 fn date_param(name: &'static str, text: Option<&str>) -> Result<Option<NaiveDate>, CiblageError> {
@@ -37,7 +37,7 @@ pub struct PyRetention {
 /// Computes the retention analysis of a transaction table.
 #[pyfunction]
 #[pyo3(signature = (table, *, customer, timestamp, amount, period = "month", week_start = "monday",
-                    as_of = None, origin = None, churn_after = 3, timezone = None))]
+                    as_of = None, origin = None, churn_after = 3, timezone = None, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn retention(
     py: Python<'_>,
@@ -51,6 +51,7 @@ pub fn retention(
     origin: Option<&str>,
     churn_after: u32,
     timezone: Option<&str>,
+    progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyRetention> {
     guard(|| -> PyResult<_> {
         let build = || -> Result<_, CiblageError> {
@@ -74,7 +75,7 @@ pub fn retention(
             amount,
         };
         let (batches, schema) = table.into_inner();
-        let inner = run(py, |token| {
+        let inner = run_reporting(py, progress.as_ref(), |token| {
             (|| -> BindResult<_> {
                 let params = params.interrupt(token.clone()).check()?;
                 let tx = read_transactions(&batches, &schema, &names, timezone, token)?;

@@ -11,7 +11,7 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use crate::error::{BindError, BindResult};
-use crate::run::{guard, run};
+use crate::run::{guard, run, run_reporting};
 
 /// Runs a short core call with the GIL, its error becoming our exception.
 pub(crate) fn core<T>(work: impl FnOnce() -> Result<T, CiblageError>) -> PyResult<T> {
@@ -64,7 +64,7 @@ pub(crate) fn array<'py>(py: Python<'py>, v: Vec<f64>) -> Bound<'py, PyArray1<f6
 /// Fits a model: `kind` is `"bg_nbd"`, `"pareto_nbd"` or `"gamma_gamma"`.
 #[pyfunction]
 #[pyo3(signature = (kind, frequency, recency, t, *, monetary_value = None, weights = None,
-                    penalizer = 0.0, max_iterations = 1000, correlation_threshold = 0.3))]
+                    penalizer = 0.0, max_iterations = 1000, correlation_threshold = 0.3, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn clv_fit(
     py: Python<'_>,
@@ -77,6 +77,7 @@ pub fn clv_fit(
     penalizer: f64,
     max_iterations: usize,
     correlation_threshold: f64,
+    progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyClvModel> {
     let mut h = histories(frequency, recency, t)?;
     if let Some(m) = monetary_value {
@@ -88,7 +89,7 @@ pub fn clv_fit(
         h = core(|| h.with_weights(w))?;
     }
     let kind = kind.to_owned();
-    let inner = run(py, move |token| -> BindResult<Model> {
+    let inner = run_reporting(py, progress.as_ref(), move |token| -> BindResult<Model> {
         Ok(match kind.as_str() {
             "bg_nbd" => Model::BgNbd(
                 BgNbd::params()

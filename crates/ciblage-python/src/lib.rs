@@ -74,6 +74,15 @@ mod _native {
         // Tests size their long inputs by it (an unoptimised build is
         // about ten times slower).
         m.add("_debug_build", cfg!(debug_assertions))?;
+        // `ciblage.build_info()`: which build `make` installed.
+        m.add(
+            "__build__",
+            if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            },
+        )?;
         m.add("__version__", env!("CARGO_PKG_VERSION"))
     }
 }

@@ -75,6 +75,18 @@ impl PyRuleSet {
             .collect()
     }
 
+    fn __repr__(&self) -> String {
+        let names = self.inner.rule_names();
+        let shown: Vec<&str> = names.iter().take(4).copied().collect();
+        let more = if names.len() > 4 { ", ..." } else { "" };
+        format!("RuleSet({} rules: {}{more})", names.len(), shown.join(", "))
+    }
+
+    /// Notebook display (`ciblage._tables.native_html`).
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        crate::segments::native_html(slf.as_any())
+    }
+
     fn __eq__(&self, other: &Self) -> bool {
         self.inner == other.inner
     }

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::arrow_in::{self, TimeKind};
 use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{name_columns, BindError, BindResult};
-use crate::run::{guard, run};
+use crate::run::{guard, run, run_reporting};
 use crate::segments::PySegmentTable;
 use crate::tx_in::{resolve, Resolved, TransactionColumns};
 
@@ -178,7 +178,8 @@ fn score_batches(
     table, *, customer, timestamp, amount, cost = None, as_of = None, bins = 5,
     method = "quantile", recency_cuts = None, frequency_cuts = None, monetary_cuts = None,
     frequency = "transactions", monetary = "revenue", variant = "rfm",
-    weights = (1.0, 1.0, 1.0), negative_amounts = "keep", segments = None, timezone = None
+    weights = (1.0, 1.0, 1.0), negative_amounts = "keep", segments = None, timezone = None,
+    progress = None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn rfm_scores(
@@ -201,6 +202,7 @@ pub fn rfm_scores(
     negative_amounts: &str,
     segments: Option<PyRef<'_, PySegmentTable>>,
     timezone: Option<&str>,
+    progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyRfmResult> {
     guard(|| -> PyResult<_> {
         let params = build_params(
@@ -231,7 +233,7 @@ pub fn rfm_scores(
         if let Some(c) = cost {
             columns.push(("cost", c));
         }
-        let (scores, time_kind) = run(py, |token| {
+        let (scores, time_kind) = run_reporting(py, progress.as_ref(), |token| {
             score_batches(&batches, &schema, &names, params, timezone, token).map_err(|e| match e {
                 BindError::Core(c) => BindError::Core(name_columns(c, &columns)),
             })

@@ -151,6 +151,82 @@ where
     }
 }
 
+/// Least time between two calls of a progress callback.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// [`run`], reporting progress to the Python callable `progress` (called
+/// with `(done, total)`) when one is given. The work then runs on a thread
+/// of its own, its token carrying a progress sink
+/// ([`Interrupt::with_progress`]), while the calling thread, which holds
+/// the GIL between its waits, reads the counters every 100 ms and calls
+/// `progress` when they moved: the callable always runs on the thread that
+/// called, with the GIL. Ctrl-C stops the work as in [`run`]; an exception
+/// raised by the callable stops it too and is raised. Once the work
+/// succeeded the callable gets `(total, total)` (`(1, 1)` when the work
+/// counted nothing: the whole call is one unit).
+///
+/// # Errors
+/// As [`run`]; the exception the callable raised.
+pub fn run_reporting<T, E>(
+    py: Python<'_>,
+    progress: Option<&Bound<'_, PyAny>>,
+    work: impl FnOnce(&Interrupt) -> Result<T, E> + Send,
+) -> PyResult<T>
+where
+    T: Send,
+    E: Send + Into<PyErr>,
+{
+    let Some(callback) = progress.filter(|p| !p.is_none()) else {
+        return run(py, work);
+    };
+    let token = Interrupt::with_progress(|_, _| {});
+    let watch = SignalWatch::start(py, &token);
+    let mut shown = (0u64, 0u64);
+    let mut raised: Option<PyErr> = None;
+    let outcome = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| catch_unwind(AssertUnwindSafe(|| work(&token))));
+        loop {
+            let finished = py.detach(|| {
+                let since = std::time::Instant::now();
+                while !worker.is_finished() && since.elapsed() < PROGRESS_EVERY {
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+                worker.is_finished()
+            });
+            if finished {
+                break;
+            }
+            let now = token.progress().unwrap_or_default();
+            if raised.is_none() && now != shown && now.1 > 0 {
+                shown = now;
+                if let Err(e) = callback.call1(now) {
+                    raised = Some(e);
+                    token.set();
+                }
+            }
+        }
+        worker.join()
+    });
+    let signalled = watch.is_some_and(|w| w.stop(py));
+    if let Some(e) = raised {
+        return Err(e);
+    }
+    if signalled {
+        py.check_signals()?;
+    }
+    // A panic is caught in the worker; `join` fails only if that failed.
+    match outcome.unwrap_or_else(Err) {
+        Ok(Ok(result)) => {
+            let (_, total) = token.progress().unwrap_or_default();
+            let total = total.max(1);
+            callback.call1((total, total))?;
+            Ok(result)
+        }
+        Ok(Err(e)) => Err(e.into()),
+        Err(payload) => Err(internal_error(payload.as_ref())),
+    }
+}
+
 /// Runs the short `work` of a method that keeps the GIL, a panic becoming
 /// `InternalError`.
 ///
@@ -187,17 +263,29 @@ pub fn panic_for_test(py: Python<'_>, where_: &str) -> PyResult<()> {
 }
 
 /// Test hook (not public API): works for `seconds` without the GIL, checking
-/// its token every millisecond, as the core's long loops do; returns the
-/// seconds waited. Tests time Ctrl-C on it, and run it on two threads at once.
+/// its token every millisecond, as the core's long loops do, and reporting
+/// one unit of progress per millisecond to `progress` (see
+/// [`run_reporting`]); returns the seconds waited. Tests time Ctrl-C on it,
+/// and run it on two threads at once.
 #[pyfunction]
-#[pyo3(name = "_wait_for_test")]
-pub fn wait_for_test(py: Python<'_>, seconds: f64) -> PyResult<f64> {
+#[pyo3(name = "_wait_for_test", signature = (seconds, progress = None))]
+pub fn wait_for_test(
+    py: Python<'_>,
+    seconds: f64,
+    progress: Option<Bound<'_, PyAny>>,
+) -> PyResult<f64> {
     let start = std::time::Instant::now();
-    run(py, |token| -> Result<f64, crate::error::BindError> {
-        while start.elapsed().as_secs_f64() < seconds {
-            token.check()?;
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-        Ok(start.elapsed().as_secs_f64())
-    })
+    run_reporting(
+        py,
+        progress.as_ref(),
+        |token| -> Result<f64, crate::error::BindError> {
+            token.add_total((seconds * 1000.0) as u64);
+            while start.elapsed().as_secs_f64() < seconds {
+                token.check()?;
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                token.advance(1);
+            }
+            Ok(start.elapsed().as_secs_f64())
+        },
+    )
 }

@@ -261,10 +261,27 @@ impl PySegmentTable {
         })
     }
 
+    /// Notebook display (`ciblage._tables.native_html`).
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        native_html(slf.as_any())
+    }
+
     #[allow(clippy::type_complexity)]
     fn __getnewargs_ex__(&self) -> ((Vec<RuleTuple>,), std::collections::HashMap<String, String>) {
         let mut kw = std::collections::HashMap::new();
         kw.insert("fallback".to_owned(), self.table.fallback().to_owned());
         ((self.rules(),), kw)
     }
+}
+
+/// The notebook HTML of a native object, made by the Python helper
+/// `ciblage._tables.native_html` (one shared look for every result).
+///
+/// # Errors
+/// Whatever the helper raises.
+pub(crate) fn native_html(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    obj.py()
+        .import("ciblage._tables")?
+        .call_method1("native_html", (obj,))?
+        .extract()
 }

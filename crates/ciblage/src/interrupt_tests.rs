@@ -214,3 +214,93 @@ fn tokens_of_two_computations_are_apart() {
     assert_eq!(a, Err(CiblageError::Interrupted));
     assert!(b.is_ok());
 }
+
+/// Every call of a progress sink.
+type SinkCalls = std::sync::Arc<std::sync::Mutex<Vec<(u64, u64)>>>;
+
+/// A token with a progress sink: the counters and every call of the sink.
+fn counting() -> (Interrupt, SinkCalls) {
+    let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&calls);
+    let token = Interrupt::with_progress(move |d, t| sink.lock().unwrap().push((d, t)));
+    (token, calls)
+}
+
+#[test]
+fn tree_fits_count_every_sample_once_and_compute_the_same() {
+    let (x, y) = regression_data(3_000);
+    let exact = Cart::regressor().max_depth(Some(12));
+    let hist = exact
+        .clone()
+        .splitter(CartSplitter::Histogram { max_bins: 64 });
+    let variants = [
+        exact.clone(),
+        hist.clone(),
+        exact.clone().max_leaf_nodes(Some(50)),
+        hist.max_leaf_nodes(Some(50)),
+    ];
+    for params in variants {
+        let (token, calls) = counting();
+        let with = params
+            .clone()
+            .interrupt(token.clone())
+            .fit(x.view(), &y, None);
+        let without = params.clone().fit(x.view(), &y, None);
+        assert_eq!(with.unwrap(), without.unwrap(), "{params:?}");
+        // Each of the 3,000 samples ends in exactly one leaf.
+        assert_eq!(token.progress(), Some((3_000, 3_000)), "{params:?}");
+        assert!(calls.lock().unwrap().iter().all(|&(d, t)| d <= t));
+    }
+    // Zero weights take no part: they are not counted.
+    let weights: Vec<f64> = (0..3_000)
+        .map(|i| f64::from(u8::from(i % 3 != 0)))
+        .collect();
+    let (token, _) = counting();
+    Cart::regressor()
+        .interrupt(token.clone())
+        .fit(x.view(), &y, Some(&weights))
+        .unwrap();
+    assert_eq!(token.progress(), Some((2_000, 2_000)));
+
+    let n = 600;
+    let a: Vec<i64> = (0..n).map(|i| (i % 5) as i64).collect();
+    let y: Vec<u32> = (0..n).map(|i| u32::from(i % 5 < 2)).collect();
+    let fit = |token: Interrupt| {
+        Chaid::classifier()
+            .min_parent(10.0)
+            .min_child(5.0)
+            .interrupt(token)
+            .fit(
+                vec![Predictor::from_ints("a", PredictorKind::Nominal, &a).unwrap()],
+                &y,
+                vec!["no".to_string(), "yes".to_string()],
+                ChaidWeights::default(),
+            )
+            .unwrap()
+    };
+    let (token, _) = counting();
+    assert_eq!(
+        fit(token.clone()).nodes().len(),
+        fit(Interrupt::default()).nodes().len()
+    );
+    assert_eq!(token.progress(), Some((600, 600)));
+}
+
+#[test]
+fn rfm_and_retention_report_their_passes() {
+    let tx = transactions();
+    let (token, _) = counting();
+    let with = Rfm::params().interrupt(token.clone()).score(&tx).unwrap();
+    assert_eq!(
+        with.r_scores(),
+        Rfm::params().score(&tx).unwrap().r_scores()
+    );
+    let (done, total) = token.progress().unwrap();
+    assert!(total > 0 && done == total, "{done} of {total}");
+    let (token, _) = counting();
+    Retention::params()
+        .interrupt(token.clone())
+        .score(&tx)
+        .unwrap();
+    assert_eq!(token.progress(), Some((3, 3)));
+}

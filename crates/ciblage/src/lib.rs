@@ -1,13 +1,19 @@
 //! # ciblage
 //!
-//! A customer-segmentation engine: RFM/RFA scoring from raw transactions,
-//! with value tiers, churn, CHAID and CART trees to come on the same
-//! foundations.
+//! A customer-segmentation engine, from raw transactions: RFM/RFA scoring
+//! ([`Rfm`]), value tiers, ABC classes and concentration ([`value`]),
+//! retention, cohorts, survival, churn flags and migration ([`churn`]),
+//! CART and CHAID segmentation trees ([`tree::cart`], [`tree::chaid`]), and
+//! customer lifetime value: BG/NBD, Pareto/NBD and Gamma-Gamma ([`clv`]).
+//! Lifecycle rules are in the `ciblage-lifecycle` crate; the Python package
+//! wraps both.
 //!
 //! Customer ids (integer or string) are factorised once into dense codes
 //! ([`CustomerIndex`]); transactions are aggregated per customer in one pass
 //! ([`CustomerActivity`], mergeable for chunked or distributed input); RFM
-//! scores are computed by [`Rfm`].
+//! scores are computed by [`Rfm`]. Every long computation takes an
+//! [`Interrupt`] token from its parameter builder, which stops it and may
+//! report its progress.
 //!
 //! ```
 //! use ciblage::{Rfm, SyntheticTransactions};

@@ -294,12 +294,15 @@ impl ActivityAccumulator {
         {
             tasks.extend(part.ranges(ranges).into_iter().map(|r| (r, piece_rows(p))));
         }
+        // Progress: every task reads all the rows of its piece.
+        interrupt.add_total((n * ranges) as u64);
         let outputs: Vec<Result<TaskOutput>> = tasks
             .into_par_iter()
             .map(|(mut range, rows)| {
                 let mut out = TaskOutput::default();
                 for part in rows {
                     interrupt.check()?;
+                    interrupt.advance(part.codes.len() as u64);
                     let o = range.absorb(&opts, cutoff, part)?;
                     out.report.merge(&o.report);
                     out.day_keys.extend_from_slice(&o.day_keys);

@@ -242,9 +242,12 @@ impl RetentionValidParams {
             amounts,
             interrupt: &p.interrupt,
         };
+        // Progress in passes: the span, the scan, the cohort tables.
+        p.interrupt.add_total(3);
         p.interrupt.check()?;
         let (span, first_days) = span::day_span(rows, tx.customers(), zone, cutoff);
         p.interrupt.check()?;
+        p.interrupt.advance(1);
         if span.first_purchase == i64::MAX {
             return Err(CiblageError::NothingToScore {
                 as_of: p
@@ -291,6 +294,7 @@ impl RetentionValidParams {
             cohort_of.iter().filter(|&&c| c == scan::NO_PERIOD).count() as u64;
         let scanned = scan::scan_rows(rows, &cohort_of, n_periods, |t| periods_of.of(t));
         p.interrupt.check()?;
+        p.interrupt.advance(1);
         let tables = cohorts::build(
             &scanned.bits,
             n_periods,
@@ -299,6 +303,7 @@ impl RetentionValidParams {
             &scanned.before_cohort,
         );
         p.interrupt.check()?;
+        p.interrupt.advance(1);
         let mut periods = period_rows(period, origin, first, n_periods);
         fill_moves(&mut periods, &tables.moves, &scanned.revenue);
         let next_start = period.start_day(last + 1, origin);

@@ -57,6 +57,9 @@ impl<O: Objective> Problem<'_, O> {
         if self.interrupt.check().is_err() {
             return Err(argmin::core::Error::msg("interrupted"));
         }
+        // Progress: one unit per evaluation, against the iteration limit
+        // (a fit that converges sooner jumps to the end).
+        self.interrupt.advance(1);
         let (f, g) = self.objective.eval(theta);
         // Outside the domain (overflowing parameters): a large value with a
         // gradient pointing back, so that the line search shrinks its step.
@@ -105,6 +108,7 @@ pub(crate) fn minimise<O: Objective>(
     // A line search that gives up away from the optimum (a step into
     // overflow, say) restarts L-BFGS from the best point, its curvature
     // memory cleared; a few restarts at most.
+    interrupt.add_total(max_iterations as u64);
     let (mut theta, mut reason, mut iterations) = (start, String::new(), 0u64);
     for _ in 0..RESTARTS {
         let (t, r, i) = run_once(

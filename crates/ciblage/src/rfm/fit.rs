@@ -64,9 +64,13 @@ impl RfmValidParams {
         activity: &CustomerActivity,
         customers: &CustomerIndex,
     ) -> Result<RfmScores> {
+        // Progress: the scoring is one unit (the accumulation, when an
+        // accumulator shares the token, counts its rows).
+        self.interrupt.add_total(1);
         self.interrupt.check()?;
         let scores = run(self, activity, customers)?;
         self.interrupt.check()?;
+        self.interrupt.advance(1);
         Ok(scores)
     }
 }

@@ -71,8 +71,10 @@ fn without_covariates_the_fit_is_the_base_fit() {
         .penalizer(0.01)
         .fit(&h, &none)
         .unwrap();
+    // Both stop where the gradient norm is below the same tolerance; the
+    // two likelihoods sum the same terms in another order.
     for (u, v) in bg.params().iter().zip(cov.base_params()) {
-        assert!((u - v).abs() < 1e-8 * u, "{u} {v}");
+        assert!((u - v).abs() < 1e-6 * u, "{u} {v}");
     }
     let pn = ParetoNbd::params().penalizer(0.01).fit(&h).unwrap();
     let cov = CovariateClv::pareto_nbd()

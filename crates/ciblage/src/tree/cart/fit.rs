@@ -315,6 +315,10 @@ impl<T: TreeTask> CartValidParams<T> {
         let mut data = data.reborrow();
         let p = &self.params;
         let w_total: f64 = data.weights.iter().sum();
+        // Progress: each sample that takes part (positive weight) once, as
+        // its leaf is made.
+        let taking_part = data.weights.iter().filter(|&&w| w > 0.0).count();
+        p.interrupt.add_total(taking_part as u64);
         let lim = self.limits(p.min_weight_fraction_leaf * w_total);
         let draw = FeatureDraw::new(data.d, p.max_features.unwrap_or(data.d), p.seed);
         let mut t = CartModel::empty(p.criterion, data.d, data.n_classes);

@@ -34,6 +34,7 @@ impl<T: TreeTask> ChaidValidParams<T> {
     ) -> ChaidModel {
         let n = target.len();
         let p = &self.params;
+        p.interrupt.add_total(n as u64);
         let rules = MergeRules {
             ln_alpha_merge: p.alpha_merge.ln(),
             exhaustive: p.exhaustive,
@@ -117,6 +118,13 @@ impl<T: TreeTask> ChaidValidParams<T> {
             if let Some(pid) = parent {
                 nodes[pid].children.push(id);
             }
+            // Progress: the rows of every leaf, once (the unweighted fast
+            // path counts them in `total`).
+            let leaf_rows = if cells.is_some() {
+                total as u64
+            } else {
+                rows.len() as u64
+            };
             let mut node = ChaidNode {
                 id,
                 parent,
@@ -146,6 +154,7 @@ impl<T: TreeTask> ChaidValidParams<T> {
             if let Some(s) = stop {
                 node.stop = Some(s.into());
                 nodes.push(node);
+                p.interrupt.advance(leaf_rows);
                 continue;
             }
             let tables: Vec<PredictorTable> = match (known_tables, &cells) {
@@ -165,6 +174,7 @@ impl<T: TreeTask> ChaidValidParams<T> {
             if p.package_merging && n_rows < p.min_child {
                 node.stop = Some("min_child".into());
                 nodes.push(node);
+                p.interrupt.advance(leaf_rows);
                 continue;
             }
             let package_rule = PackageRule {
@@ -195,12 +205,14 @@ impl<T: TreeTask> ChaidValidParams<T> {
             let Some(best) = choose(&candidates, p.tie_rule) else {
                 node.stop = Some("no_predictor".into());
                 nodes.push(node);
+                p.interrupt.advance(leaf_rows);
                 continue;
             };
             let cand = candidates[best].as_ref().expect("chosen");
             if cand.ln_p_adjusted > p.alpha_split.ln() || cand.groups.len() < 2 {
                 node.stop = Some("not_significant".into());
                 nodes.push(node);
+                p.interrupt.advance(leaf_rows);
                 continue;
             }
             let table = NodeTable {
@@ -220,6 +232,7 @@ impl<T: TreeTask> ChaidValidParams<T> {
             if groups.len() < 2 {
                 node.stop = Some("min_child".into());
                 nodes.push(node);
+                p.interrupt.advance(leaf_rows);
                 continue;
             }
             let cand = if groups == cand.groups {

@@ -144,6 +144,9 @@ pub(crate) fn grow(
                 t.feature[r.node as usize] = LEAF;
                 t.categories[r.node as usize] = None;
                 t.threshold[r.node as usize] = -2.0;
+                // Progress: the samples of every leaf, once.
+                lim.interrupt
+                    .advance(t.n_node_samples[r.node as usize] as u64);
                 continue;
             }
         };

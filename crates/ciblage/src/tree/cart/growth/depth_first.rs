@@ -26,6 +26,10 @@ pub(crate) fn grow<S: NodeSplitter>(
         // The nodes left on the stack all lie below this one.
         sp.release_above(node.end);
         let (id, split) = evaluate(sp, t, lim, &mut node);
+        if split.is_none() {
+            // Progress: the samples of every leaf, once.
+            lim.interrupt.advance((node.end - node.start) as u64);
+        }
         if let Some(s) = split {
             let [(left_start, left_end), (right_start, right_end)] =
                 sp.children(node.start, node.end, s.pos);
