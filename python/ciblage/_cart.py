@@ -325,7 +325,7 @@ class CartClassifier(ClassifierScore, _CartBase):
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities of every row: the class shares of its leaf."""
         leaves = self.apply(X)
-        return self.tree_.value()[leaves]
+        return self.tree_.value[leaves, 0]
 
     @needs_fit
     def predict(self, X: Any) -> np.ndarray:
@@ -410,7 +410,7 @@ class CartRegressor(RegressorScore, _CartBase):
         """The value of each row's leaf: its mean target (its weighted median
         with ``criterion="absolute_error"``)."""
         leaves = self.apply(X)
-        return self.tree_.value()[leaves, 0]
+        return self.tree_.value[leaves, 0, 0]
 
     def gains(self, target: Any, feature_names: Any = None) -> Any:
         """Gains tables are for classification trees: always an InvalidParameterError."""

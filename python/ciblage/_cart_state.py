@@ -38,7 +38,7 @@ def check_fitted_state(name: str, state: dict[str, Any]) -> None:
         for j, c in enumerate(cats):
             if c is not None and not isinstance(c, list):
                 raise bad(f"categories_[{j}]", f"expected None or a list of labels, got {type(c).__name__}")
-    width = tree.value().shape[1]
+    width = tree.value.shape[2]
     if "classes_" in state:
         classes = state["classes_"]
         if not isinstance(classes, (list, tuple, np.ndarray)) or np.ndim(classes) != 1:
