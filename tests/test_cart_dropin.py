@@ -171,3 +171,14 @@ def test_tree_arrays_are_scikit_learns(ours, theirs, load) -> None:
     assert (t.feature[leaves] == TREE_UNDEFINED).all()
     assert (t.n_outputs, t.max_n_classes, t.n_features) == (s.n_outputs, s.max_n_classes, s.n_features)
     np.testing.assert_array_equal(t.n_classes, s.n_classes)
+
+
+def test_pruning_path_reads_as_scikit_learns_bunch() -> None:
+    X, y = load_iris(return_X_y=True)
+    ours = ciblage.CartClassifier(random_state=0).cost_complexity_pruning_path(X, y)
+    theirs = DecisionTreeClassifier(random_state=0).cost_complexity_pruning_path(X, y)
+    np.testing.assert_allclose(ours.ccp_alphas, theirs.ccp_alphas, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(ours.impurities, theirs["impurities"], rtol=1e-12, atol=1e-15)
+    assert ours["ccp_alphas"] is ours.ccp_alphas
+    with pytest.raises(AttributeError, match="nothing"):
+        _ = ours.nothing

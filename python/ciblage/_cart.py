@@ -176,10 +176,11 @@ class _CartBase(TreeEstimator):
         return from_arrow(self.tree_.segments(names, classes), "pandas")
 
     def cost_complexity_pruning_path(self, X: Any, y: Any, sample_weight: Any = None) -> dict[str, np.ndarray]:
-        """Effective alphas and total leaf impurities of minimal cost-complexity pruning."""
+        """Effective alphas and total leaf impurities of minimal cost-complexity
+        pruning: a dict whose keys are also attributes (``path.ccp_alphas``)."""
         full = type(self)(**{**self.get_params(), "ccp_alpha": 0.0}).fit(X, y, sample_weight)
         alphas, impurities = full.tree_.cost_complexity_pruning_path()
-        return {"ccp_alphas": np.asarray(alphas), "impurities": np.asarray(impurities)}
+        return _cart_state.Bunch(ccp_alphas=np.asarray(alphas), impurities=np.asarray(impurities))
 
     def cost_complexity_cv(
         self, X: Any, y: Any, *, cv: int = 10, random_state: Any = 0, sample_weight: Any = None

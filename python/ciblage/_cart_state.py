@@ -1,4 +1,5 @@
-"""Checks of the attributes a pickled CART estimator brings back."""
+"""The fitted state of CART estimators: checks of the attributes a pickled
+estimator brings back, and the container of the pruning path."""
 
 from __future__ import annotations
 
@@ -50,3 +51,17 @@ def check_fitted_state(name: str, state: dict[str, Any]) -> None:
             raise bad("n_classes_", f"{state.get('n_classes_')!r} where the tree has {width} classes")
     elif width != 1:
         raise bad("classes_", "missing for a classification tree")
+
+
+class Bunch(dict):  # type: ignore[type-arg]
+    """A dict whose keys are also attributes, as scikit-learn's ``Bunch``
+    (``path.ccp_alphas`` and ``path["ccp_alphas"]``)."""
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __dir__(self) -> list[str]:
+        return [*super().__dir__(), *self.keys()]
