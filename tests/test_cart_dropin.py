@@ -182,3 +182,17 @@ def test_pruning_path_reads_as_scikit_learns_bunch() -> None:
     assert ours["ccp_alphas"] is ours.ccp_alphas
     with pytest.raises(AttributeError, match="nothing"):
         _ = ours.nothing
+
+
+def test_n_outputs_is_one_also_from_older_pickles() -> None:
+    import pickle
+
+    X, y = load_iris(return_X_y=True)
+    m = ciblage.CartClassifier(random_state=0).fit(X, y)
+    assert m.n_outputs_ == DecisionTreeClassifier(random_state=0).fit(X, y).n_outputs_ == 1
+    state = m.__getstate__()
+    del state["n_outputs_"]
+    old = ciblage.CartClassifier.__new__(ciblage.CartClassifier)
+    old.__setstate__(state)
+    assert old.n_outputs_ == 1
+    assert pickle.loads(pickle.dumps(m)).n_outputs_ == 1

@@ -69,6 +69,7 @@ class _CartBase(TreeEstimator):
         if categorical:
             tree = tree.with_category_names(cin.category_names(self))
         self.n_features_in_ = x.shape[1]
+        self.n_outputs_ = 1
         self._full_tree = tree
         self.tree_ = tree.pruned(ccp_alpha) if ccp_alpha > 0 else tree
         return self

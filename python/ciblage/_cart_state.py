@@ -18,6 +18,9 @@ def check_fitted_state(name: str, state: dict[str, Any]) -> None:
     def bad(field: str, reason: str) -> ModelFileError:
         return ModelFileError(f"{name} pickle: {field}: {reason}")
 
+    # One output (scikit-learn's n_outputs_), also in pickles older than it.
+    if state.setdefault("n_outputs_", 1) != 1:
+        raise bad("n_outputs_", f"{state['n_outputs_']!r} where the tree has one output")
     if state.get("n_features_in_") != d:
         raise bad("n_features_in_", f"{state.get('n_features_in_')!r} where the tree has {d} features")
     full = state.get("_full_tree")
