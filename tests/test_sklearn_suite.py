@@ -25,7 +25,8 @@ RUNNER = Path(__file__).parent / "sklearn_tree" / "run_suite.py"
 
 # Measured with scikit-learn 1.9.1 (test_tree.py + test_monotonic_tree.py,
 # the forest-only cases deselected: 671 tests).
-PASSED_AT_LEAST = 66
+MEASURED_WITH = "1.9.1"
+PASSED_AT_LEAST = 120
 TESTS_AT_LEAST = 671
 
 
@@ -44,6 +45,10 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_pass_count_does_not_go_down(outcomes: dict) -> None:
     counts = outcomes["counts"]
+    if outcomes["sklearn"] != MEASURED_WITH:
+        # Another scikit-learn has other tests: only that they ran.
+        assert counts.get("passed", 0) > 0, counts
+        return
     assert sum(counts.values()) >= TESTS_AT_LEAST, counts
     assert counts.get("passed", 0) >= PASSED_AT_LEAST, counts
 

@@ -4,14 +4,11 @@ use ciblage::tree::cart::{Cart, CartCriterion, CartModel, CartParams, CartSplitt
 use ciblage::tree::TreeTask;
 use ciblage::tree::{LeafOrder, Outcome};
 use ciblage::CiblageError;
-use numpy::ndarray::{CowArray, Ix2};
-use numpy::{
-    Element, PyArray1, PyArray3, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
-    PyUntypedArrayMethods,
-};
+use numpy::{PyArray1, PyArray3, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
+use crate::cart_arrays::{features, frozen, intp};
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run};
 use crate::tree_tables::{gains_table, segments_table, text_decimals};
@@ -21,53 +18,6 @@ type CsrArrays<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>);
 
 /// Per node, the categories going left and right of a categorical split.
 type NodeCategories = Vec<Option<(Vec<u32>, Vec<u32>)>>;
-
-/// A matrix of features as `CartTree.apply` / `decision_path` take it:
-/// float64, or float32 (what scikit-learn's `Tree.apply` takes), read as
-/// float64 exactly.
-#[derive(FromPyObject)]
-enum Features<'py> {
-    /// float64, read in place.
-    F64(PyReadonlyArray2<'py, f64>),
-    /// float32, widened (exactly) to float64.
-    F32(PyReadonlyArray2<'py, f32>),
-}
-
-impl Features<'_> {
-    /// The matrix as float64 (a view of float64 input, a copy of float32).
-    fn view(&self) -> CowArray<'_, f64, Ix2> {
-        match self {
-            Self::F64(a) => CowArray::from(a.as_array()),
-            Self::F32(a) => CowArray::from(a.as_array().mapv(f64::from)),
-        }
-    }
-}
-
-/// `x` as a float64/float32 matrix, else a `ColumnTypeError` naming `X`.
-fn features<'py>(x: &Bound<'py, PyAny>) -> PyResult<Features<'py>> {
-    x.extract::<Features<'py>>().map_err(|_| {
-        let what = x
-            .cast::<numpy::PyUntypedArray>()
-            .map(|a| format!("a {}-D array of {}", a.ndim(), a.dtype()))
-            .unwrap_or_else(|_| x.get_type().to_string());
-        crate::error::ColumnTypeError::new_err(format!(
-            "X: expected a 2-D array of float64 or float32, got {what}"
-        ))
-    })
-}
-
-/// A read-only 1-D numpy array of `values` (as scikit-learn's `tree_`
-/// arrays: writing into them would not change the tree).
-fn frozen<'py, T: Element>(py: Python<'py>, values: Vec<T>) -> PyResult<Bound<'py, PyArray1<T>>> {
-    let a = PyArray1::from_vec(py, values);
-    a.getattr("flags")?.setattr("writeable", false)?;
-    Ok(a)
-}
-
-/// Node indices (`LEAF` = -1 for none) as numpy's `intp`.
-fn intp(v: &[i64]) -> Vec<isize> {
-    v.iter().map(|&i| i as isize).collect()
-}
 
 /// A fitted CART tree (see `ciblage.CartClassifier` / `CartRegressor`).
 #[pyclass(module = "ciblage._native", name = "CartTree", frozen)]
