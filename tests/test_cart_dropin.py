@@ -10,7 +10,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.tree._tree import TREE_LEAF, TREE_UNDEFINED
 
 import ciblage
-from ciblage.exceptions import ColumnTypeError
+from ciblage.exceptions import ColumnTypeError, InvalidInputError
 
 DTYPES = [
     np.float16,
@@ -72,10 +72,12 @@ def test_tree_apply_takes_float32_as_scikit_learns() -> None:
     np.testing.assert_array_equal(m.tree_.apply(X32), m.apply(X32))
     indptr, indices = m.tree_.decision_path(X32)
     assert indptr[-1] == len(indices) and len(indptr) == len(X) + 1
-    with pytest.raises(ColumnTypeError, match=r"X: expected a 2-D array of float64 or float32, got .*int32"):
+    with pytest.raises(ColumnTypeError, match=r"X: expected a 2-D array of float64 or float32, got int32"):
         m.tree_.apply(X.astype(np.int32))
-    with pytest.raises(ColumnTypeError, match="X: expected a 2-D array"):
-        m.tree_.apply([[1.0, 2.0, 3.0, 4.0]])
+    with pytest.raises(ColumnTypeError, match="X: expected a 2-D numpy array of float64 or float32, got .*list"):
+        m.tree_.decision_path([[1.0, 2.0, 3.0, 4.0]])
+    with pytest.raises(InvalidInputError, match=r"X: expected a 2-D array, got 1 dimension\(s\)"):
+        m.tree_.apply(X[0])
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:

@@ -26,17 +26,24 @@ impl Features<'_> {
     }
 }
 
-/// `x` as a float64/float32 matrix, else a `ColumnTypeError` naming `X`.
+/// `x` as a float64/float32 matrix; else an `InvalidInputError` (an array
+/// that is not 2-D) or a `ColumnTypeError` (another dtype or type), naming `X`.
 pub(crate) fn features<'py>(x: &Bound<'py, PyAny>) -> PyResult<Features<'py>> {
-    x.extract::<Features<'py>>().map_err(|_| {
-        let what = x
-            .cast::<numpy::PyUntypedArray>()
-            .map(|a| format!("a {}-D array of {}", a.ndim(), a.dtype()))
-            .unwrap_or_else(|_| x.get_type().to_string());
-        crate::error::ColumnTypeError::new_err(format!(
-            "X: expected a 2-D array of float64 or float32, got {what}"
-        ))
-    })
+    x.extract::<Features<'py>>()
+        .map_err(|_| match x.cast::<numpy::PyUntypedArray>() {
+            Ok(a) if a.ndim() != 2 => crate::error::InvalidInputError::new_err(format!(
+                "X: expected a 2-D array, got {} dimension(s)",
+                a.ndim()
+            )),
+            Ok(a) => crate::error::ColumnTypeError::new_err(format!(
+                "X: expected a 2-D array of float64 or float32, got {}",
+                a.dtype()
+            )),
+            Err(_) => crate::error::ColumnTypeError::new_err(format!(
+                "X: expected a 2-D numpy array of float64 or float32, got {}",
+                x.get_type()
+            )),
+        })
 }
 
 /// A read-only 1-D numpy array of `values` (as scikit-learn's `tree_`
