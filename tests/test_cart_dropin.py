@@ -198,3 +198,17 @@ def test_n_outputs_is_one_also_from_older_pickles() -> None:
     old.__setstate__(state)
     assert old.n_outputs_ == 1
     assert pickle.loads(pickle.dumps(m)).n_outputs_ == 1
+
+
+@pytest.mark.parametrize("max_features", ["sqrt", "log2", 1, 3, 0.01, 0.5, 1.0, None])
+def test_max_features_is_scikit_learns(max_features) -> None:
+    X, y = load_iris(return_X_y=True)
+    ours = ciblage.CartClassifier(max_features=max_features, random_state=0).fit(X, y)
+    theirs = DecisionTreeClassifier(max_features=max_features, random_state=0).fit(X, y)
+    assert ours.max_features_ == theirs.max_features_
+    # A pickle from before the attribute gets it back from max_features.
+    state = ours.__getstate__()
+    del state["max_features_"]
+    old = ciblage.CartClassifier.__new__(ciblage.CartClassifier)
+    old.__setstate__(state)
+    assert old.max_features_ == theirs.max_features_

@@ -70,6 +70,7 @@ class _CartBase(TreeEstimator):
             tree = tree.with_category_names(cin.category_names(self))
         self.n_features_in_ = x.shape[1]
         self.n_outputs_ = 1
+        self.max_features_ = params["max_features"] or x.shape[1]
         self._full_tree = tree
         self.tree_ = tree.pruned(ccp_alpha) if ccp_alpha > 0 else tree
         return self

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .exceptions import ModelFileError
+from ._cart_params import max_features
+from .exceptions import InvalidParameterError, ModelFileError
 
 
 def check_fitted_state(name: str, state: dict[str, Any]) -> None:
@@ -23,6 +24,12 @@ def check_fitted_state(name: str, state: dict[str, Any]) -> None:
         raise bad("n_outputs_", f"{state['n_outputs_']!r} where the tree has one output")
     if state.get("n_features_in_") != d:
         raise bad("n_features_in_", f"{state.get('n_features_in_')!r} where the tree has {d} features")
+    if "max_features_" not in state:
+        # Pickles older than the attribute: as fit resolves max_features.
+        try:
+            state["max_features_"] = max_features(state.get("max_features"), d) or d
+        except InvalidParameterError as e:
+            raise bad("max_features", str(e)) from e
     full = state.get("_full_tree")
     if full is not None and len(full.feature_importances()) != d:
         raise bad("_full_tree", "another number of features than tree_")
