@@ -7,7 +7,7 @@ export CARGO_TERM_COLOR := never
 # Python sources that ruff lints and checks the formatting of.
 PY_SRC := python tests benches/python examples scripts
 
-.PHONY: demo test lint rust-test python-test develop develop-release bench fuzz clean notebooks docs
+.PHONY: demo test lint rust-test python-test develop develop-release bench fuzz clean notebooks docs sklearn-suite
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -85,3 +85,11 @@ bench-clv: develop-release
 
 clean:
 	rm -rf $(VENV) target
+
+# scikit-learn's tree test suite with ciblage's CART substituted: counts and
+# every failure with its first line (tests/test_sklearn_suite.py asserts the count).
+sklearn-suite: develop
+	$(PY) tests/sklearn_tree/run_suite.py $(VENV)/sklearn-suite.json
+	$(PY) -c "import json; d = json.load(open('$(VENV)/sklearn-suite.json')); \
+	[print(k, '|', m.splitlines()[0] if m else '') for k, m in sorted(d['messages'].items())]; \
+	print('scikit-learn', d['sklearn'], d['counts'])"

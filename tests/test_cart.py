@@ -20,12 +20,12 @@ from ciblage.exceptions import InvalidInputError, InvalidParameterError
 def assert_same_tree(ours, theirs, *, exact: bool = True) -> None:
     t, s = ours.tree_, theirs.tree_
     assert t.node_count == s.node_count
-    assert t.children_left == [c if c >= 0 else -1 for c in s.children_left]
-    assert t.children_right == [c if c >= 0 else -1 for c in s.children_right]
-    assert t.feature == [f if f >= 0 else -1 for f in s.feature]
+    np.testing.assert_array_equal(t.children_left, s.children_left)
+    np.testing.assert_array_equal(t.children_right, s.children_right)
+    np.testing.assert_array_equal(t.feature, s.feature)
     inner = s.feature >= 0
     np.testing.assert_array_equal(np.array(t.threshold)[inner], s.threshold[inner])
-    assert t.n_node_samples == list(s.n_node_samples)
+    np.testing.assert_array_equal(t.n_node_samples, s.n_node_samples)
     if exact:
         np.testing.assert_array_equal(t.impurity, s.impurity)
     else:
@@ -110,7 +110,7 @@ def test_diabetes_regression_and_weights() -> None:
     # Depth 3: root f8 <= -0.0037611760199069977, value 152.13348416289594.
     d3 = ciblage.CartRegressor(max_depth=3, random_state=0).fit(X, y)
     assert (d3.tree_.feature[0], d3.tree_.threshold[0]) == (8, -0.0037611760199069977)
-    assert d3.tree_.value()[0, 0] == pytest.approx(152.13348416289594, rel=1e-14)
+    assert d3.tree_.value[0, 0, 0] == pytest.approx(152.13348416289594, rel=1e-14)
     # Integer sample weights: identical to sklearn's weighted tree.
     Xc, yc = make_classification(n_samples=400, n_features=6, random_state=1)
     w = np.random.default_rng(0).integers(1, 4, len(yc)).astype(float)
@@ -239,7 +239,7 @@ def test_zero_weights_drop_rows_as_sklearn() -> None:
     assert_same_tree(ours, DecisionTreeClassifier(random_state=0).fit(X, y, w))
     kept = w > 0
     alone = ciblage.CartClassifier(random_state=0).fit(X[kept], y[kept])
-    assert ours.tree_.n_node_samples == alone.tree_.n_node_samples
+    np.testing.assert_array_equal(ours.tree_.n_node_samples, alone.tree_.n_node_samples)
     with pytest.raises(InvalidParameterError, match="sample_weight: every weight is zero"):
         ciblage.CartClassifier().fit(X, y, np.zeros(len(y)))
     with pytest.raises(InvalidParameterError, match="sample_weight: negative weight -1"):
@@ -357,11 +357,11 @@ def test_missing_values_hand_case() -> None:
     y = np.array([0, 0, 1, 1, 1, 1])
     m = ciblage.CartClassifier().fit(X, y)
     assert m.tree_.threshold[0] == 2.5 and m.tree_.missing_go_to_left[0] is False
-    assert m.tree_.n_node_samples == [6, 2, 4]
+    assert m.tree_.n_node_samples.tolist() == [6, 2, 4]
     # With the missing rows of class 0 instead, they go left.
     m = ciblage.CartClassifier().fit(X, np.array([0, 0, 1, 1, 0, 0]))
     assert m.tree_.missing_go_to_left[0] is True
-    assert m.tree_.n_node_samples == [6, 4, 2]
+    assert m.tree_.n_node_samples.tolist() == [6, 4, 2]
     assert list(m.predict(np.array([[np.nan], [1.5], [3.5]]))) == [0, 0, 1]
 
 
@@ -481,7 +481,7 @@ def test_categorical_columns_split_by_subsets() -> None:
     new = pd.DataFrame({"region": pd.Categorical(["north", "south", "mars", None]), "age": [30.0] * 4})
     proba = m.predict_proba(new)
     side_missing = 1 if m.tree_.missing_go_to_left[0] else 2
-    expected = m.tree_.value()[[2, 1, side_missing, side_missing]]
+    expected = m.tree_.value[[2, 1, side_missing, side_missing], 0]
     np.testing.assert_array_equal(proba, expected)
     # Held-out accuracy beats the same tree on the alphabetical codes, in
     # which high and low rates alternate (no threshold separates them).

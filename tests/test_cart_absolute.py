@@ -18,7 +18,7 @@ def assert_same_tree(ours, theirs, *, exact: bool = True) -> None:
     """The structure, thresholds and impurities (`test_cart`), and the leaf
     values, the medians."""
     assert_same_structure(ours, theirs, exact=exact)
-    values = np.asarray(ours.tree_.value())[:, 0]
+    values = np.asarray(ours.tree_.value)[:, 0, 0]
     if exact:
         np.testing.assert_array_equal(values, theirs.tree_.value[:, 0, 0])
     else:
@@ -84,10 +84,10 @@ def test_leaves_are_weighted_medians_and_missing_values_are_split() -> None:
         ys = np.sort(y[leaves == leaf])
         n = len(ys)
         median = ys[n // 2] if n % 2 else (ys[n // 2 - 1] + ys[n // 2]) / 2
-        assert m.tree_.value()[leaf, 0] == median
+        assert m.tree_.value[leaf, 0, 0] == median
         assert m.tree_.impurity[leaf] == pytest.approx(np.abs(ys - median).mean(), rel=1e-12)
     table = m.segments()
-    assert list(table["median"]) == [m.tree_.value()[leaf, 0] for leaf in table["node"]]
+    assert list(table["median"]) == [m.tree_.value[leaf, 0, 0] for leaf in table["node"]]
     assert "mean" not in table
     # The missing rows (all 100) join the high side at the root.
     assert m.tree_.feature[0] == 0

@@ -1006,7 +1006,7 @@ def _cart_class_weight_zero_drops_a_class() -> None:
     y3 = np.r_[Y, np.full(10, 2)]
     x3 = np.r_[X, _rng.rand(10, 3)]
     m = CC(max_depth=1, class_weight={2: 0.0}, random_state=0).fit(x3, y3)
-    root = m.tree_.value()[0]
+    root = m.tree_.value[0, 0]
     counts = np.bincount(y3[y3 != 2], minlength=3).astype(float)
     np.testing.assert_allclose(root, counts / counts.sum())
 

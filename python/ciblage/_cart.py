@@ -75,6 +75,8 @@ class _CartBase(TreeEstimator):
         if categorical:
             tree = tree.with_category_names(cin.category_names(self))
         self.n_features_in_ = x.shape[1]
+        self.n_outputs_ = 1
+        self.max_features_ = params["max_features"] or x.shape[1]
         self._full_tree = tree
         self.tree_ = tree.pruned(ccp_alpha) if ccp_alpha > 0 else tree
         return self
@@ -186,10 +188,11 @@ class _CartBase(TreeEstimator):
         return from_arrow(self.tree_.segments(names, classes), "pandas")
 
     def cost_complexity_pruning_path(self, X: Any, y: Any, sample_weight: Any = None) -> dict[str, np.ndarray]:
-        """Effective alphas and total leaf impurities of minimal cost-complexity pruning."""
+        """Effective alphas and total leaf impurities of minimal cost-complexity
+        pruning: a dict whose keys are also attributes (``path.ccp_alphas``)."""
         full = type(self)(**{**self.get_params(), "ccp_alpha": 0.0}).fit(X, y, sample_weight)
         alphas, impurities = full.tree_.cost_complexity_pruning_path()
-        return {"ccp_alphas": np.asarray(alphas), "impurities": np.asarray(impurities)}
+        return _cart_state.Bunch(ccp_alphas=np.asarray(alphas), impurities=np.asarray(impurities))
 
     def cost_complexity_cv(
         self,
@@ -235,7 +238,7 @@ class _CartBase(TreeEstimator):
         self._fitted()
         classes = [str(c) for c in getattr(self, "classes_", [])]
         rows = self.tree_.drawing(self._feature_names(feature_names), classes)
-        values = None if classes else self.tree_.value()[:, 0]
+        values = None if classes else self.tree_.value[:, 0, 0]
         return drawing_nodes(rows, getattr(self, "classes_", None), values, "cart")
 
     @needs_fit
@@ -408,7 +411,7 @@ class CartClassifier(ClassifierScore, _CartBase):
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities of every row: the class shares of its leaf."""
         leaves = self.apply(X)
-        return self.tree_.value()[leaves]
+        return self.tree_.value[leaves, 0]
 
     @needs_fit
     def predict(self, X: Any) -> np.ndarray:
@@ -501,7 +504,7 @@ class CartRegressor(RegressorScore, _CartBase):
         """The value of each row's leaf: its mean target (its weighted median
         with ``criterion="absolute_error"``)."""
         leaves = self.apply(X)
-        return self.tree_.value()[leaves, 0]
+        return self.tree_.value[leaves, 0, 0]
 
     def gains(self, target: Any, feature_names: Any = None) -> Any:
         """Gains tables are for classification trees: always an InvalidParameterError."""

@@ -136,6 +136,10 @@ def encode_fit(model: Any, X: Any) -> tuple[np.ndarray, list[int]]:
     if hasattr(model, "feature_names_in_"):
         del model.feature_names_in_
     chosen = [] if spec is None or _is_from_dtype(spec) else _selected(spec, [], x.shape[1])
+    if chosen and (x is X or x.base is not None or not x.flags.writeable):
+        # The columns are recoded in place: never in the caller's array
+        # (which may be read-only or memory-mapped).
+        x = x.copy()
     categories = [None] * x.shape[1]
     for j in chosen:
         col = x[:, j]

@@ -1,4 +1,5 @@
-"""Checks of the attributes a pickled CART estimator brings back."""
+"""The fitted state of CART estimators: checks of the attributes a pickled
+estimator brings back, and the container of the pruning path."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .exceptions import ModelFileError
+from ._cart_params import max_features
+from .exceptions import InvalidParameterError, ModelFileError
 
 
 def check_fitted_state(name: str, state: dict[str, Any]) -> None:
@@ -17,8 +19,17 @@ def check_fitted_state(name: str, state: dict[str, Any]) -> None:
     def bad(field: str, reason: str) -> ModelFileError:
         return ModelFileError(f"{name} pickle: {field}: {reason}")
 
+    # One output (scikit-learn's n_outputs_), also in pickles older than it.
+    if state.setdefault("n_outputs_", 1) != 1:
+        raise bad("n_outputs_", f"{state['n_outputs_']!r} where the tree has one output")
     if state.get("n_features_in_") != d:
         raise bad("n_features_in_", f"{state.get('n_features_in_')!r} where the tree has {d} features")
+    if "max_features_" not in state:
+        # Pickles older than the attribute: as fit resolves max_features.
+        try:
+            state["max_features_"] = max_features(state.get("max_features"), d) or d
+        except InvalidParameterError as e:
+            raise bad("max_features", str(e)) from e
     full = state.get("_full_tree")
     if full is not None and len(full.feature_importances()) != d:
         raise bad("_full_tree", "another number of features than tree_")
@@ -38,7 +49,7 @@ def check_fitted_state(name: str, state: dict[str, Any]) -> None:
         for j, c in enumerate(cats):
             if c is not None and not isinstance(c, list):
                 raise bad(f"categories_[{j}]", f"expected None or a list of labels, got {type(c).__name__}")
-    width = tree.value().shape[1]
+    width = tree.value.shape[2]
     if "classes_" in state:
         classes = state["classes_"]
         if not isinstance(classes, (list, tuple, np.ndarray)) or np.ndim(classes) != 1:
@@ -50,3 +61,17 @@ def check_fitted_state(name: str, state: dict[str, Any]) -> None:
             raise bad("n_classes_", f"{state.get('n_classes_')!r} where the tree has {width} classes")
     elif width != 1:
         raise bad("classes_", "missing for a classification tree")
+
+
+class Bunch(dict):  # type: ignore[type-arg]
+    """A dict whose keys are also attributes, as scikit-learn's ``Bunch``
+    (``path.ccp_alphas`` and ``path["ccp_alphas"]``)."""
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __dir__(self) -> list[str]:
+        return [*super().__dir__(), *self.keys()]

@@ -4,12 +4,13 @@ use ciblage::tree::cart::{Cart, CartCriterion, CartModel, CartParams, CartSplitt
 use ciblage::tree::TreeTask;
 use ciblage::tree::{LeafOrder, Outcome};
 use ciblage::CiblageError;
-use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{PyArray1, PyArray3, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
+use crate::cart_arrays::{features, frozen, intp};
 use crate::error::{BindError, BindResult};
-use crate::run::{guard, run, run_reporting};
+use crate::run::{guard, run_reporting};
 use crate::tree_tables::{drawing_rows, gains_table, segments_table, text_decimals, DrawRow};
 
 /// (indptr, indices) of a CSR indicator matrix.
@@ -186,10 +187,11 @@ impl PyCartTree {
     fn apply<'py>(
         &self,
         py: Python<'py>,
-        x: PyReadonlyArray2<'py, f64>,
+        x: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray1<i64>>> {
+        let x = features(x)?;
         guard(|| -> BindResult<_> {
-            let leaves = self.inner.apply(x.as_array())?;
+            let leaves = self.inner.apply(x.view().view())?;
             Ok(PyArray1::from_vec(
                 py,
                 leaves.into_iter().map(|l| l as i64).collect(),
@@ -201,10 +203,11 @@ impl PyCartTree {
     fn decision_path<'py>(
         &self,
         py: Python<'py>,
-        x: PyReadonlyArray2<'py, f64>,
+        x: &Bound<'py, PyAny>,
     ) -> PyResult<CsrArrays<'py>> {
+        let x = features(x)?;
         guard(|| -> BindResult<_> {
-            let x = x.as_array();
+            let x = x.view();
             if x.ncols() != self.inner.n_features {
                 return Err(CiblageError::LengthMismatch {
                     argument: "X columns".into(),
@@ -300,12 +303,38 @@ impl PyCartTree {
         })
     }
 
-    /// Node values (rows = nodes).
-    fn value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        guard(|| -> PyResult<_> {
-            let v = &self.inner.value;
-            PyArray1::from_slice(py, v.as_flat()).reshape([v.len(), v.width()])
-        })
+    /// Node values, shaped (nodes, outputs = 1, classes) as scikit-learn's
+    /// `tree_.value` (class shares, or the regression value); read-only.
+    #[getter]
+    fn value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray3<f64>>> {
+        let v = &self.inner.value;
+        let a = PyArray1::from_slice(py, v.as_flat()).reshape([v.len(), 1, v.width()])?;
+        a.getattr("flags")?.setattr("writeable", false)?;
+        Ok(a)
+    }
+
+    /// Number of features the tree was grown on.
+    #[getter]
+    fn n_features(&self) -> usize {
+        self.inner.n_features
+    }
+
+    /// Number of outputs (always 1).
+    #[getter]
+    fn n_outputs(&self) -> usize {
+        1
+    }
+
+    /// Number of classes per output (`[1]` for regression).
+    #[getter]
+    fn n_classes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<isize>>> {
+        frozen(py, vec![self.inner.value.width() as isize])
+    }
+
+    /// Largest number of classes of an output (1 for regression).
+    #[getter]
+    fn max_n_classes(&self) -> usize {
+        self.inner.value.width()
     }
 
     #[getter]
@@ -320,17 +349,30 @@ impl PyCartTree {
     fn max_depth(&self) -> PyResult<usize> {
         guard(|| Ok::<_, PyErr>(self.inner.max_depth()))
     }
+    /// Left child of every node (`-1`, scikit-learn's TREE_LEAF, for leaves); numpy intp, read-only.
     #[getter]
-    fn children_left(&self) -> Vec<i64> {
-        self.inner.children_left.clone()
+    fn children_left<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<isize>>> {
+        frozen(py, intp(&self.inner.children_left))
     }
+    /// Right child of every node (`-1` for leaves); numpy intp, read-only.
     #[getter]
-    fn children_right(&self) -> Vec<i64> {
-        self.inner.children_right.clone()
+    fn children_right<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<isize>>> {
+        frozen(py, intp(&self.inner.children_right))
     }
+    /// Feature split at every node (`-2`, scikit-learn's TREE_UNDEFINED, for leaves); numpy intp, read-only.
     #[getter]
-    fn feature(&self) -> Vec<i64> {
-        self.inner.feature.clone()
+    fn feature<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<isize>>> {
+        // Leaves split no feature: scikit-learn's TREE_UNDEFINED (-2).
+        let feature = (self.inner.feature.iter().zip(&self.inner.children_left))
+            .map(|(&f, &left)| {
+                if left == ciblage::tree::cart::LEAF {
+                    -2
+                } else {
+                    f as isize
+                }
+            })
+            .collect();
+        frozen(py, feature)
     }
     /// Per node, the categories going left and right of a categorical
     /// split (`None` otherwise).
@@ -360,21 +402,32 @@ impl PyCartTree {
         })
     }
 
+    /// Threshold of every split (`-2.0` for leaves); float64, read-only.
     #[getter]
-    fn threshold(&self) -> Vec<f64> {
-        self.inner.threshold.clone()
+    fn threshold<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        frozen(py, self.inner.threshold.clone())
     }
+    /// Impurity of every node; float64, read-only.
     #[getter]
-    fn impurity(&self) -> Vec<f64> {
-        self.inner.impurity.clone()
+    fn impurity<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        frozen(py, self.inner.impurity.clone())
     }
+    /// Training rows reaching every node; numpy intp, read-only.
     #[getter]
-    fn n_node_samples(&self) -> Vec<usize> {
-        self.inner.n_node_samples.clone()
+    fn n_node_samples<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<isize>>> {
+        frozen(
+            py,
+            self.inner
+                .n_node_samples
+                .iter()
+                .map(|&n| n as isize)
+                .collect(),
+        )
     }
+    /// Total sample weight reaching every node; float64, read-only.
     #[getter]
-    fn weighted_n_node_samples(&self) -> Vec<f64> {
-        self.inner.weighted_n_node_samples.clone()
+    fn weighted_n_node_samples<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        frozen(py, self.inner.weighted_n_node_samples.clone())
     }
 
     /// Normalized impurity decrease per feature.

@@ -11,7 +11,7 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use crate::error::{BindError, BindResult};
-use crate::run::{guard, run, run_reporting};
+use crate::run::{guard, run_reporting};
 
 /// Runs a short core call with the GIL, its error becoming our exception.
 pub(crate) fn core<T>(work: impl FnOnce() -> Result<T, CiblageError>) -> PyResult<T> {

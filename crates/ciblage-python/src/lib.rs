@@ -4,6 +4,7 @@
 mod arrow_in;
 mod arrow_out;
 mod cart;
+mod cart_arrays;
 mod cart_cv;
 mod chaid;
 mod churn;
