@@ -17,6 +17,7 @@
 //! ```
 
 mod bgnbd;
+pub(crate) mod dert;
 mod freq;
 mod gamma_gamma;
 mod histories;
@@ -31,6 +32,7 @@ mod special;
 mod summary;
 #[cfg(test)]
 mod tests;
+mod value;
 
 pub use bgnbd::{BgNbd, BgNbdModel, BgNbdParams, BgNbdValidParams, BG_NBD_PARAMS};
 pub use freq::Freq;
@@ -45,6 +47,10 @@ pub use pareto_nbd::{
     ParetoNbd, ParetoNbdModel, ParetoNbdParams, ParetoNbdValidParams, PARETO_NBD_PARAMS,
 };
 pub use summary::{ClvSummary, ClvSummaryParams, ClvSummaryValidParams, Holdout, PurchaseSummary};
+pub use value::{
+    CustomerValue, CustomerValueParams, CustomerValueValidParams, Discounting, FittedPurchaseModel,
+    LifetimeValues, PurchaseModelKind,
+};
 
 /// `docs/clv.md`'s Rust example (the CDNOW fit), compiled and run as a doctest.
 #[cfg(doctest)]
