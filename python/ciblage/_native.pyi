@@ -450,3 +450,24 @@ def clv_fit(
     correlation_threshold: float = 0.3,
 ) -> ClvModel: ...
 def clv_units_per_month(freq: str) -> float: ...
+def clv_customer_value(
+    frequency: np.ndarray,
+    recency: np.ndarray,
+    t: np.ndarray,
+    monetary_value: np.ndarray,
+    *,
+    freq: str,
+    model: str = "bgnbd",
+    horizon: int = 12,
+    discount_rate: float = 0.01,
+    discounting: str = "monthly",
+    penalizer: float = 0.0,
+    spend_penalizer: float = 0.0,
+    max_iterations: int = 1000,
+) -> tuple[dict[str, Any], ClvModel, ClvModel]: ...
+def clv_p_alive_at(
+    model: ClvModel, t_ahead: float, frequency: np.ndarray, recency: np.ndarray, t: np.ndarray
+) -> np.ndarray: ...
+def clv_dert(
+    model: ClvModel, delta: float, horizon: float | None, frequency: np.ndarray, recency: np.ndarray, t: np.ndarray
+) -> np.ndarray: ...

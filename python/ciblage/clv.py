@@ -36,7 +36,7 @@ from .exceptions import (
     SpendFrequencyCorrelationWarning,
 )
 
-__all__ = ["summary", "BgNbd", "ParetoNbd", "GammaGamma"]
+__all__ = ["summary", "BgNbd", "ParetoNbd", "GammaGamma", "customer_value", "CustomerValue"]
 
 
 def _freq(value: Any) -> str:
@@ -309,6 +309,43 @@ class _PurchaseModel(_Model):
         out = self._fitted().expected_purchases_new(np.ascontiguousarray(ts))
         return float(out[0]) if scalar else out
 
+    def p_alive_at(
+        self, t: float, data: Any, *, frequency: str = "frequency", recency: str = "recency", T: str = "T"
+    ) -> np.ndarray:
+        """P(alive) ``t`` units of time after the end of observation, given no
+        purchase meanwhile (``lifetimes``' ``conditional_probability_alive``
+        with ``m_periods_in_future``)."""
+        t = as_float(t, "t", 0.0)
+        return _native.clv_p_alive_at(self._fitted(), t, *_histories(data, frequency, recency, T))
+
+    def dert(
+        self,
+        data: Any,
+        *,
+        discount_rate: float = 0.01,
+        freq: Any = "D",
+        horizon: float | None = None,
+        frequency: str = "frequency",
+        recency: str = "recency",
+        T: str = "T",
+    ) -> np.ndarray:
+        """Discounted expected residual transactions (CLVTools' DERT): the
+        expected purchases after the end of observation weighted by
+        ``exp(-δ t)``, ``δ = ln(1 + discount_rate)`` per month (``freq`` is
+        the unit of time of the histories, as in :meth:`GammaGamma.clv`),
+        over ``horizon`` months (``None``: no end, which needs a rate > 0).
+        Pareto/NBD in closed form, BG/NBD by numerical integration; times
+        the expected margin per purchase, it is the continuously discounted CLV."""
+        rate = as_float(discount_rate, "discount_rate", 0.0)
+        units = _native.clv_units_per_month(_freq(freq))
+        months = None if horizon is None else as_float(horizon, "horizon", 0.0, low_open=True)
+        return _native.clv_dert(
+            self._fitted(),
+            float(np.log1p(rate)) / units,
+            None if months is None else months * units,
+            *_histories(data, frequency, recency, T),
+        )
+
 
 class BgNbd(_PurchaseModel):
     """BG/NBD model (Fader, Hardie & Lee 2005) of repeat purchases:
@@ -452,3 +489,6 @@ class GammaGamma(_Model):
             as_float(discount_rate, "discount_rate", 0.0),
             units,
         )
+
+
+from ._clv_value import CustomerValue, customer_value  # noqa: E402  (it reads this module's models)

@@ -17,7 +17,7 @@ use crate::run::{guard, run};
 use crate::tx_in::{read_transactions, TransactionColumns};
 
 /// Runs a short core call with the GIL, its error becoming our exception.
-fn core<T>(work: impl FnOnce() -> Result<T, CiblageError>) -> PyResult<T> {
+pub(crate) fn core<T>(work: impl FnOnce() -> Result<T, CiblageError>) -> PyResult<T> {
     guard(|| work().map_err(BindError::from))
 }
 
@@ -122,7 +122,7 @@ pub fn clv_summary(
 
 /// A fitted CLV model of any kind.
 #[derive(Clone)]
-enum Model {
+pub(crate) enum Model {
     BgNbd(BgNbdModel),
     ParetoNbd(ParetoNbdModel),
     GammaGamma(GammaGammaModel),
@@ -131,10 +131,10 @@ enum Model {
 /// A fitted CLV model (see `ciblage.clv`).
 #[pyclass(module = "ciblage._native", name = "ClvModel", frozen)]
 pub struct PyClvModel {
-    inner: Model,
+    pub(crate) inner: Model,
 }
 
-fn histories(
+pub(crate) fn histories(
     frequency: PyReadonlyArray1<'_, f64>,
     recency: PyReadonlyArray1<'_, f64>,
     t: PyReadonlyArray1<'_, f64>,
@@ -145,7 +145,7 @@ fn histories(
     core(|| Histories::new(f, r, t))
 }
 
-fn array<'py>(py: Python<'py>, v: Vec<f64>) -> Bound<'py, PyArray1<f64>> {
+pub(crate) fn array<'py>(py: Python<'py>, v: Vec<f64>) -> Bound<'py, PyArray1<f64>> {
     PyArray1::from_vec(py, v)
 }
 
@@ -214,7 +214,7 @@ pub fn clv_fit(
 }
 
 impl PyClvModel {
-    fn purchases(&self) -> PyResult<&dyn PurchaseModel> {
+    pub(crate) fn purchases(&self) -> PyResult<&dyn PurchaseModel> {
         match &self.inner {
             Model::BgNbd(m) => Ok(m),
             Model::ParetoNbd(m) => Ok(m),
@@ -391,6 +391,9 @@ struct Dyn<'a>(&'a dyn PurchaseModel);
 impl PurchaseModel for Dyn<'_> {
     fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
         self.0.expected_purchases_one(horizon, x, t_x, t)
+    }
+    fn dert_one(&self, delta: f64, horizon: Option<f64>, x: f64, t_x: f64, t: f64) -> f64 {
+        self.0.dert_one(delta, horizon, x, t_x, t)
     }
 }
 

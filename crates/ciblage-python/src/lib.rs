@@ -8,6 +8,7 @@ mod cart_cv;
 mod chaid;
 mod churn;
 mod clv;
+mod clv_value;
 mod days_in;
 mod error;
 mod ids_in;
@@ -36,6 +37,8 @@ mod _native {
     use crate::churn::{churn_flags, migration, retention, PyRetention};
     #[pymodule_export]
     use crate::clv::{clv_fit, clv_summary, clv_units_per_month, PyClvModel};
+    #[pymodule_export]
+    use crate::clv_value::{clv_customer_value, clv_dert, clv_p_alive_at};
     #[pymodule_export]
     use crate::days_in::local_days;
     #[pymodule_export]
