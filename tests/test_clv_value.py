@@ -21,7 +21,9 @@ from ciblage.exceptions import ColumnNotFoundError, InvalidInputError, InvalidPa
 
 BG = {"r": 0.242593, "alpha": 4.413532, "a": 0.792886, "b": 2.425752}
 PN = {"r": 0.5533, "alpha": 10.578, "s": 0.6062, "beta": 11.667}
-HIST = pd.DataFrame({"frequency": [2.0, 0.0, 6.0, 1.0], "recency": [30.43, 0.0, 38.0, 1.0], "T": [38.86, 38.86, 38.0, 10.0]})
+HIST = pd.DataFrame(
+    {"frequency": [2.0, 0.0, 6.0, 1.0], "recency": [30.43, 0.0, 38.0, 1.0], "T": [38.86, 38.86, 38.0, 10.0]}
+)
 
 
 def _model(cls, kind: str, params: dict) -> object:
@@ -56,7 +58,11 @@ def _bg_expected(t: float, x: float, tx_: float, T: float) -> float:
 
     r, alpha, a, b = BG.values()
     z = t / (alpha + T + t)
-    alive = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
+    alive = (
+        (a + b + x - 1)
+        / (a - 1)
+        * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
+    )
     p_alive = 1.0 if x == 0 else 1.0 / (1.0 + a / (b + x - 1) * ((alpha + T) / (alpha + tx_)) ** (r + x))
     return alive * p_alive
 
@@ -72,11 +78,15 @@ def test_bg_nbd_dert_is_the_integral_of_discounted_expected_purchases() -> None:
     got = m.dert(HIST, discount_rate=rate, freq="W", horizon=24)
     for i, (x, tx_, T) in enumerate(HIST.itertuples(index=False)):
         # ∫_0^H e^{-δt} dE[X(t)] = e^{-δH} E[X(H)] + δ ∫_0^H e^{-δt} E[X(t)] dt.
-        inner, _ = integrate.quad(lambda t: math.exp(-delta * t) * _bg_expected(t, x, tx_, T), 0, horizon, epsabs=1e-12)
+        inner, _ = integrate.quad(
+            lambda t, x=x, tx_=tx_, T=T: math.exp(-delta * t) * _bg_expected(t, x, tx_, T), 0, horizon, epsabs=1e-12
+        )
         want = math.exp(-delta * horizon) * _bg_expected(horizon, x, tx_, T) + delta * inner
         assert got[i] == pytest.approx(want, rel=1e-7)
     # Without a discount it is the expected purchases over the horizon.
-    assert m.dert(HIST, discount_rate=0.0, freq="W", horizon=24) == pytest.approx(m.expected_purchases(horizon, HIST), rel=1e-12)
+    assert m.dert(HIST, discount_rate=0.0, freq="W", horizon=24) == pytest.approx(
+        m.expected_purchases(horizon, HIST), rel=1e-12
+    )
     with pytest.raises(InvalidParameterError, match="horizon"):
         m.dert(HIST, discount_rate=0.0, horizon=None)
     with pytest.raises(InvalidParameterError, match="horizon"):
@@ -99,12 +109,15 @@ def test_pareto_nbd_dert_matches_the_defining_double_integral() -> None:
 
     def likelihood(lam, mu):
         return lam**x * (
-            mpmath.exp(-(lam + mu) * T) + mu / (lam + mu) * (mpmath.exp(-(lam + mu) * tx_) - mpmath.exp(-(lam + mu) * T))
+            mpmath.exp(-(lam + mu) * T)
+            + mu / (lam + mu) * (mpmath.exp(-(lam + mu) * tx_) - mpmath.exp(-(lam + mu) * T))
         )
 
     # DERT = E[λ ∫_0^H e^{-δt} 1{alive at T+t} dt | data]: the λ and μ parts of
     # the alive branch separate; the evidence is the double integral.
-    evidence = mpmath.quad(lambda lam: g(lam) * mpmath.quad(lambda mu: h(mu) * likelihood(lam, mu), [0, 1, mpmath.inf]), [0, 1, mpmath.inf])
+    evidence = mpmath.quad(
+        lambda lam: g(lam) * mpmath.quad(lambda mu: h(mu) * likelihood(lam, mu), [0, 1, mpmath.inf]), [0, 1, mpmath.inf]
+    )
     lam_part = mpmath.quad(lambda lam: g(lam) * lam ** (x + 1) * mpmath.exp(-lam * T), [0, 1, mpmath.inf])
     for horizon in (None, 52.0):
 
@@ -125,8 +138,15 @@ def test_customer_value_matches_the_models_fitted_apart_and_joins_rfm(tx: pd.Dat
     t = cv.customers
     assert cv.input_report["spend_left_out"] == 0
     assert list(t.columns) == [
-        "customer_id", "frequency", "recency", "T", "monetary_value",
-        "p_alive", "expected_purchases", "expected_spend", "clv",
+        "customer_id",
+        "frequency",
+        "recency",
+        "T",
+        "monetary_value",
+        "p_alive",
+        "expected_purchases",
+        "expected_spend",
+        "clv",
     ]
     s = clv.summary(tx, freq="W", negative_amounts="exclude")
     bg = clv.BgNbd().fit(s)
@@ -143,7 +163,9 @@ def test_customer_value_matches_the_models_fitted_apart_and_joins_rfm(tx: pd.Dat
     m = kept.customers["monetary_value"]
     out = (kept.customers["frequency"] > 0) & (m <= 0)
     assert kept.input_report["spend_left_out"] == int(out.sum()) > 0
-    np.testing.assert_allclose(kept.customers.loc[out, "expected_spend"], kept.customers.loc[out, "expected_purchases"] * m[out])
+    np.testing.assert_allclose(
+        kept.customers.loc[out, "expected_spend"], kept.customers.loc[out, "expected_purchases"] * m[out]
+    )
     # The table joins RFM's with a plain merge: same ids, same dtype.
     scores = ciblage.rfm(tx)
     assert t["customer_id"].dtype == scores["customer_id"].dtype
@@ -154,7 +176,12 @@ def test_customer_value_matches_the_models_fitted_apart_and_joins_rfm(tx: pd.Dat
 
 def test_continuous_discounting_is_dert_times_the_expected_spend(tx: pd.DataFrame) -> None:
     cv = clv.customer_value(
-        tx, model="paretonbd", penalizer=0.01, discounting="continuous", discount_rate=0.02, horizon=6,
+        tx,
+        model="paretonbd",
+        penalizer=0.01,
+        discounting="continuous",
+        discount_rate=0.02,
+        horizon=6,
         negative_amounts="exclude",
     )
     t = cv.customers

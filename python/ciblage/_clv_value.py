@@ -223,4 +223,6 @@ def customer_value(
     spend_model.correlation_, warning = spend.correlation()
     if warning:
         warnings.warn(warning, SpendFrequencyCorrelationWarning, stacklevel=2)
-    return CustomerValue(attach_report(table, report), purchase_model._set_model(purchases), spend_model, params, report)
+    return CustomerValue(
+        attach_report(table, report), purchase_model._set_model(purchases), spend_model, params, report
+    )

@@ -1,3 +1,6 @@
+// The mpmath reference values are written with all the digits printed.
+#![allow(clippy::excessive_precision)]
+
 use super::*;
 use crate::clv::{BgNbdModel, ParetoNbdModel, PurchaseModel};
 
