@@ -25,7 +25,11 @@ pub trait PurchaseModel: Sync {
     /// integrated numerically by parts (see `clv/dert.rs`); models
     /// with a closed form override it.
     fn dert_one(&self, delta: f64, horizon: Option<f64>, x: f64, t_x: f64, t: f64) -> f64 {
-        crate::clv::dert::dert_by_parts(self, delta, horizon, x, t_x, t)
+        crate::clv::quadrature::dert_by_parts(
+            |h| self.expected_purchases_one(h, x, t_x, t),
+            delta,
+            horizon,
+        )
     }
 }
 

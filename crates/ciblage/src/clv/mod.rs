@@ -28,6 +28,7 @@ mod pareto_nbd;
 mod pareto_special;
 #[cfg(test)]
 mod properties;
+mod quadrature;
 mod special;
 mod summary;
 #[cfg(test)]
