@@ -54,6 +54,9 @@ __all__ = [
     "MbgNbdModel",
     "BgBbModel",
     "ShiftedBetaGeoModel",
+    "clv_customer_value",
+    "clv_p_alive_at",
+    "clv_dert",
     "ClvModel",
     "clv_cov_fit",
     "clv_interval",
@@ -662,3 +665,24 @@ def clv_interval(
     level: float = 0.9,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+def clv_customer_value(
+    frequency: np.ndarray,
+    recency: np.ndarray,
+    t: np.ndarray,
+    monetary_value: np.ndarray,
+    *,
+    freq: str,
+    model: str = "bgnbd",
+    horizon: int = 12,
+    discount_rate: float = 0.01,
+    discounting: str = "monthly",
+    penalizer: float = 0.0,
+    spend_penalizer: float = 0.0,
+    max_iterations: int = 1000,
+) -> tuple[dict[str, Any], ClvModel, ClvModel]: ...
+def clv_p_alive_at(
+    model: ClvModel, t_ahead: float, frequency: np.ndarray, recency: np.ndarray, t: np.ndarray
+) -> np.ndarray: ...
+def clv_dert(
+    model: ClvModel, delta: float, horizon: float | None, frequency: np.ndarray, recency: np.ndarray, t: np.ndarray
+) -> np.ndarray: ...

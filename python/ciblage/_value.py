@@ -123,6 +123,16 @@ def _check_output_names(argument: str, column: str, taken: tuple[str, ...], what
         )
 
 
+def _value_source(customers: Any, value: Any) -> tuple[Any, Any]:
+    """The table and value column: a ``CustomerValue``'s ``customers`` table
+    and ``"clv"`` by default, else the input and ``"monetary"``."""
+    from ._clv_value import CustomerValue
+
+    if isinstance(customers, CustomerValue):
+        return customers.customers, "clv" if value is None else value
+    return customers, "monetary" if value is None else value
+
+
 def _is_table(data: Any) -> bool:
     """False for a 1-D array of values (numpy, list, Series, Arrow array)."""
     kind = table_kind(data)
@@ -267,7 +277,7 @@ class ValueTiers:
 def value_tiers(
     customers: Any,
     *,
-    value: str = "monetary",
+    value: str | None = None,
     customer: str | None = "customer_id",
     method: str = "count",
     shares: Sequence[float] | None = None,
@@ -279,8 +289,12 @@ def value_tiers(
 
     Args:
         customers: one row per customer (pandas, polars or pyarrow table, such
-            as :func:`ciblage.rfm`'s output), or a 1-D array of values.
-        value: the value column (revenue, margin, …).
+            as :func:`ciblage.rfm`'s output), a
+            :class:`ciblage.clv.CustomerValue` (its ``customers`` table), or a
+            1-D array of values.
+        value: the value column (revenue, margin, clv, …); default
+            ``"clv"`` for a :class:`ciblage.clv.CustomerValue`, else
+            ``"monetary"``.
         customer: the id column kept in the output (``None``: no id).
         method: ``"count"``: tiers of ``shares`` of the customers (default
             5 % / 15 % / 80 %: Best, Standard, Small); ``"abc"``: classes by
@@ -304,6 +318,7 @@ def value_tiers(
         >>> tiers
         ValueTiers(tiers=['Best', 'Standard', 'Small', 'No value'], customers=200)
     """
+    customers, value = _value_source(customers, value)
     labels = {column_arg(value, "value"): value}
     if customer is not None:
         labels[column_arg(customer, "customer")] = customer
@@ -438,9 +453,10 @@ class Concentration:
         return plot_concentration(self, kind, ax, kwargs)
 
 
-def concentration(customers: Any, *, value: str = "monetary") -> Concentration:
+def concentration(customers: Any, *, value: str | None = None) -> Concentration:
     """Lorenz curve, Gini coefficient and "x % of customers make y % of
-    value" for one value per customer (a table column or a 1-D array).
+    value" for one value per customer (a table column, a 1-D array, or a
+    :class:`ciblage.clv.CustomerValue`; ``value`` as in :func:`value_tiers`).
 
     Values are sorted ascending; negative values count as zero. Shares
     between customers are linear interpolations of the Lorenz curve.
@@ -452,6 +468,7 @@ def concentration(customers: Any, *, value: str = "monetary") -> Concentration:
         >>> 0.0 <= c.gini <= 1.0, c.customers, c.top_share(1.0)
         (True, 200, 1.0)
     """
+    customers, value = _value_source(customers, value)
     value = column_arg(value, "value")
     _, values, kind = _id_and_values(customers, None, value)
     column = value if _is_table(customers) else "value"

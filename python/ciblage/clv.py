@@ -52,6 +52,8 @@ __all__ = [  # noqa: F822 (BgNbdCov and ParetoNbdCov are loaded on first use)
     "BgNbdCov",
     "ParetoNbdCov",
     "Interval",
+    "customer_value",
+    "CustomerValue",
 ]
 
 
@@ -309,6 +311,43 @@ class _PurchaseModel(_Model):
 
         return plot_model(self, kind, data, ax, kwargs)
 
+    def p_alive_at(
+        self, t: float, data: Any, *, frequency: str = "frequency", recency: str = "recency", T: str = "T"
+    ) -> np.ndarray:
+        """P(alive) ``t`` units of time after the end of observation, given no
+        purchase meanwhile (``lifetimes``' ``conditional_probability_alive``
+        with ``m_periods_in_future``)."""
+        t = as_float(t, "t", 0.0)
+        return _native.clv_p_alive_at(self._fitted(), t, *_histories(data, frequency, recency, T))
+
+    def dert(
+        self,
+        data: Any,
+        *,
+        discount_rate: float = 0.01,
+        freq: Any = "D",
+        horizon: float | None = None,
+        frequency: str = "frequency",
+        recency: str = "recency",
+        T: str = "T",
+    ) -> np.ndarray:
+        """Discounted expected residual transactions (CLVTools' DERT): the
+        expected purchases after the end of observation weighted by
+        ``exp(-δ t)``, ``δ = ln(1 + discount_rate)`` per month (``freq`` is
+        the unit of time of the histories, as in :meth:`GammaGamma.clv`),
+        over ``horizon`` months (``None``: no end, which needs a rate > 0).
+        Pareto/NBD in closed form, BG/NBD by numerical integration; times
+        the expected margin per purchase, it is the continuously discounted CLV."""
+        rate = as_float(discount_rate, "discount_rate", 0.0)
+        units = _native.clv_units_per_month(_freq(freq))
+        months = None if horizon is None else as_float(horizon, "horizon", 0.0, low_open=True)
+        return _native.clv_dert(
+            self._fitted(),
+            float(np.log1p(rate)) / units,
+            None if months is None else months * units,
+            *_histories(data, frequency, recency, T),
+        )
+
 
 class BgNbd(_PurchaseModel):
     """BG/NBD model (Fader, Hardie & Lee 2005) of repeat purchases:
@@ -527,6 +566,7 @@ class GammaGamma(_Model):
 
 # The models of ciblage._clv_models build on _Model and _PurchaseModel above.
 from ._clv_models import BgBb, MbgNbd, ShiftedBetaGeo  # noqa: E402
+from ._clv_value import CustomerValue, customer_value  # noqa: E402  (it reads this module's models)
 
 
 def __getattr__(name: str) -> Any:

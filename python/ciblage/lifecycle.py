@@ -25,7 +25,7 @@ from ._report import make_report, warn_left_out
 from ._tables import as_timezone, attach_report, from_arrow, html_summary, iso_date, table_kind, to_arrow
 from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError, InvalidParameterError, RuleFileError
 
-__all__ = ["FIELDS", "RuleSet", "LifecycleResult", "evaluate", "default_rules", "customer_state"]
+__all__ = ["FIELDS", "VALUE_FIELDS", "RuleSet", "LifecycleResult", "evaluate", "default_rules", "customer_state"]
 
 #: Numeric customer columns the rules can read (missing ones are simply absent).
 FIELDS = (
@@ -44,7 +44,13 @@ FIELDS = (
     "frequency_change",
     "spend_change",
     "reactivated",
+    "p_alive",
+    "clv",
 )
+
+#: The fields :func:`evaluate` takes from a ``value`` table (a
+#: :func:`ciblage.clv.customer_value` result).
+VALUE_FIELDS = ("p_alive", "clv")
 
 RuleSet = _native.RuleSet
 
@@ -226,6 +232,7 @@ def evaluate(
     contract_end: str | None = "contract_end",
     history_customer: str | None = None,
     history_date: str | None = None,
+    value: Any = None,
 ) -> LifecycleResult:
     """Assigns stages, moments, channels and actions to every customer.
 
@@ -251,6 +258,16 @@ def evaluate(
             an object column of datetimes of several zones raises
             :class:`ColumnTypeError`.
         today: the evaluation day (default: today's date).
+        value: P(alive) and CLV per customer for rules on ``p_alive`` and
+            ``clv``: a :class:`ciblage.clv.CustomerValue` (its
+            ``customer_id`` column), or a table with the ``customer`` id
+            column and a ``p_alive`` and/or ``clv`` column. Matched on the
+            ids; a customer absent from it (or with NaN/null there) has no
+            value, and no condition on that field holds for him (neither
+            ``>`` nor ``<=``). Rows of customers not evaluated are unused
+            (counted in ``input_report["value"]``). Refused beside
+            ``customers`` columns of the same names (one would be ignored);
+            ``p_alive`` outside [0, 1] raises :class:`InvalidInputError`.
         tier, contract_end: optional columns, read when present; a name
             other than the default that is not a column raises
             :class:`ColumnNotFoundError` (it would be ignored). A
@@ -276,6 +293,7 @@ def evaluate(
         >>> len(result.customers)
         200
     """
+    value_table = value  # `value` is reused below
     customer = as_str(customer, "customer")
     tier = None if tier is None else as_str(tier, "tier")
     contract_end = None if contract_end is None else as_str(contract_end, "contract_end")
@@ -369,6 +387,9 @@ def evaluate(
         # evaluated are counted apart (u32::MAX).
         index = hid.positions_in(key)
         rows = np.where(index < 0, _NOT_EVALUATED, index).astype(np.uint32)
+    value_report = None
+    if value_table is not None:
+        value_report = _value_fields(value_table, customer, table, key, where, columns)
     cust, dec, counts = _native.lifecycle_evaluate(rule_set, table.num_rows, columns, tiers, rows, days, t)
     in_window, before_window, after_today, not_evaluated = counts
     history_report = make_report(
@@ -376,6 +397,8 @@ def evaluate(
         {"before_window": before_window, "after_today": after_today, "customer_not_evaluated": not_evaluated},
     )
     report = make_report(table.num_rows, {}, history=history_report)
+    if value_report is not None:
+        report["value"] = value_report
     warn_left_out(history_report, "lifecycle.evaluate: history", expected=("before_window", "after_today"))
     cust = pa.table(cust)
     cust = cust.add_column(0, customer, ids)
@@ -388,6 +411,48 @@ def evaluate(
 
 
 _NOT_EVALUATED = 2**32 - 1
+
+
+def _value_fields(
+    value: Any, customer: str, table: Any, key: Any, where: str, columns: dict[str, np.ndarray]
+) -> dict[str, Any]:
+    """Adds ``p_alive`` and ``clv`` of a value table to ``columns``, matched on
+    the customer ids (NaN for a customer without a row); returns its report."""
+    from ._clv_value import CustomerValue
+
+    if isinstance(value, CustomerValue):
+        data, id_name = value.customers, "customer_id"
+    else:
+        data, id_name = value, customer
+    present = _column_names(data)
+    fields = [f for f in VALUE_FIELDS if f in present]
+    if not fields:
+        raise ColumnNotFoundError(f"value: no column {' or '.join(map(repr, VALUE_FIELDS))}; the table has {present}")
+    for f in fields:
+        if f in table.column_names:
+            raise InvalidInputError(
+                f"value: customers already have a {f!r} column, and value has one too; keep one of them"
+            )
+    v = pa.table(to_arrow(data, {"customer": id_name, **{f: f for f in fields}}, argument="value"))
+    vwhere = f"value column {id_name!r}"
+    _ids.check_same_kind(table.column(customer), where, v.column(id_name), vwhere)
+    vkey = _ids.normalize(v.column(id_name), vwhere)
+    _ids.refuse_nulls(vkey, vwhere)
+    _ids.refuse_duplicates(vkey, vwhere)
+    index = key.positions_in(vkey)
+    found = index >= 0
+    for f in fields:
+        col = v.column(f)
+        if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_decimal(col.type)):
+            raise ColumnTypeError(f"value: column {f!r} has type {col.type}, expected numbers")
+        values = pc.cast(col, pa.float64(), safe=False).to_numpy(zero_copy_only=False).astype(np.float64)
+        out = np.full(len(index), np.nan)
+        out[found] = values[index[found]]
+        columns[f] = np.ascontiguousarray(out)
+    used = int(np.unique(index[found]).size)
+    return make_report(
+        v.num_rows, {"customer_not_evaluated": v.num_rows - used}, customers_without_value=int((~found).sum())
+    )
 
 
 def customer_state(

@@ -277,7 +277,11 @@ fn date_of_day(day: i64) -> NaiveDate {
 fn tiny() -> (CustomerStates, ContactHistory) {
     let mut states = CustomerStates::new(3);
     for (k, f) in Field::ALL.into_iter().enumerate() {
-        let v = vec![k as f64, f64::NAN, -(k as f64) * 100.0];
+        let v = if f == Field::PAlive {
+            vec![0.4, f64::NAN, 1.0] // a probability
+        } else {
+            vec![k as f64, f64::NAN, -(k as f64) * 100.0]
+        };
         states = states.with(f, v).expect("one value per customer");
     }
     let states = states.with_tiers(&["Best", "", "Standard"]).expect("tiers");

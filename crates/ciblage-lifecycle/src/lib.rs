@@ -60,3 +60,5 @@ pub use state::{CustomerStates, Field};
 mod fuzz;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod value_fields_tests;

@@ -40,11 +40,17 @@ pub enum Field {
     SpendChange,
     /// 1 when the customer came back this period after a silence.
     Reactivated,
+    /// Probability that the customer is still active (a CLV purchase
+    /// model's P(alive), in `[0, 1]`); missing for a customer without one.
+    PAlive,
+    /// Customer lifetime value (discounted, over the CLV horizon); missing
+    /// for a customer without one.
+    Clv,
 }
 
 impl Field {
     /// Every field, in declaration order.
-    pub const ALL: [Field; 15] = [
+    pub const ALL: [Field; 17] = [
         Field::RecencyDays,
         Field::Frequency,
         Field::Monetary,
@@ -60,6 +66,8 @@ impl Field {
         Field::FrequencyChange,
         Field::SpendChange,
         Field::Reactivated,
+        Field::PAlive,
+        Field::Clv,
     ];
 
     /// The snake-case name used in rule files and tables.
@@ -80,6 +88,8 @@ impl Field {
             Field::FrequencyChange => "frequency_change",
             Field::SpendChange => "spend_change",
             Field::Reactivated => "reactivated",
+            Field::PAlive => "p_alive",
+            Field::Clv => "clv",
         }
     }
 
@@ -144,7 +154,9 @@ impl CustomerStates {
     /// # Errors
     /// [`LifecycleError::LengthMismatch`] unless there is one value per
     /// customer; [`ciblage::CiblageError::NonFinite`] (naming the field and
-    /// the row) for an infinite value, which no threshold can be meant for.
+    /// the row) for an infinite value, which no threshold can be meant for;
+    /// [`ciblage::CiblageError::ValueOutOfRange`] for a `p_alive` outside
+    /// `[0, 1]`.
     pub fn with(mut self, field: Field, values: Vec<f64>) -> Result<Self> {
         if values.len() != self.n {
             return Err(LifecycleError::LengthMismatch {
@@ -160,6 +172,20 @@ impl CustomerStates {
                 value: values[row],
             }
             .into());
+        }
+        if field == Field::PAlive {
+            if let Some(row) = values
+                .iter()
+                .position(|v| !(0.0..=1.0).contains(v) && !v.is_nan())
+            {
+                return Err(ciblage::CiblageError::ValueOutOfRange {
+                    argument: field.name().into(),
+                    row,
+                    value: values[row],
+                    range: "[0, 1] (a probability; NaN for a customer without one)",
+                }
+                .into());
+            }
         }
         self.numeric[field.slot()] = Some(values);
         Ok(self)

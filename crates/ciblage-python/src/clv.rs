@@ -306,6 +306,9 @@ impl PurchaseModel for Dyn<'_> {
     fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
         self.0.expected_purchases_one(horizon, x, t_x, t)
     }
+    fn dert_one(&self, delta: f64, horizon: Option<f64>, x: f64, t_x: f64, t: f64) -> f64 {
+        self.0.dert_one(delta, horizon, x, t_x, t)
+    }
 }
 
 /// `Freq`'s months-to-units factor, for the Python side.

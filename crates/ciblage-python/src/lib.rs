@@ -12,6 +12,7 @@ mod clv;
 mod clv_cov;
 mod clv_models;
 mod clv_summary;
+mod clv_value;
 mod days_in;
 mod error;
 mod ids_in;
@@ -49,6 +50,8 @@ mod _native {
     };
     #[pymodule_export]
     use crate::clv_summary::{clv_holdout, clv_summary};
+    #[pymodule_export]
+    use crate::clv_value::{clv_customer_value, clv_dert, clv_p_alive_at};
     #[pymodule_export]
     use crate::days_in::local_days;
     #[pymodule_export]

@@ -18,6 +18,19 @@ pub trait PurchaseModel: Sync {
     /// Expected purchases in the next `horizon` units of time of a
     /// customer with history `(x, t_x, T)`.
     fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64;
+
+    /// Discounted expected residual transactions (DERT) of one history:
+    /// continuous discount rate `delta` per unit of time, over `horizon`
+    /// units of time (`None`: no end, which needs `delta > 0`). By default
+    /// integrated numerically by parts (see `clv/dert.rs`); models
+    /// with a closed form override it.
+    fn dert_one(&self, delta: f64, horizon: Option<f64>, x: f64, t_x: f64, t: f64) -> f64 {
+        crate::clv::quadrature::dert_by_parts(
+            |h| self.expected_purchases_one(h, x, t_x, t),
+            delta,
+            horizon,
+        )
+    }
 }
 
 impl PurchaseModel for crate::clv::BgNbdModel {

@@ -21,6 +21,7 @@ mod bgbb;
 mod bgbb_data;
 mod bgnbd;
 mod covariates;
+pub(crate) mod dert;
 mod freq;
 mod gamma_gamma;
 mod histories;
@@ -37,11 +38,13 @@ mod pareto_special;
 mod properties;
 mod sbg;
 mod sbg_data;
+mod quadrature;
 mod special;
 mod summary;
 mod summary_scan;
 #[cfg(test)]
 mod tests;
+mod value;
 
 pub use bgbb::{BgBb, BgBbModel, BgBbParams, BgBbValidParams, BG_BB_PARAMS};
 pub use bgbb_data::{BgBbHistories, BgBbInput, MAX_OPPORTUNITIES};
@@ -76,6 +79,10 @@ pub use sbg::{
 };
 pub use summary::{ClvSummary, ClvSummaryParams, ClvSummaryValidParams, Holdout, PurchaseSummary};
 pub use summary_scan::SummaryInput;
+pub use value::{
+    CustomerValue, CustomerValueParams, CustomerValueValidParams, Discounting, FittedPurchaseModel,
+    LifetimeValues, PurchaseModelKind,
+};
 
 /// `docs/clv.md`'s Rust example (the CDNOW fit), compiled and run as a doctest.
 #[cfg(doctest)]

@@ -449,4 +449,7 @@ impl PurchaseModel for ParetoNbdModel {
     fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> f64 {
         Self::expected_purchases_one(self, horizon, x, t_x, t)
     }
+    fn dert_one(&self, delta: f64, horizon: Option<f64>, x: f64, t_x: f64, t: f64) -> f64 {
+        Self::dert_one(self, delta, horizon, x, t_x, t)
+    }
 }
