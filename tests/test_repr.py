@@ -43,7 +43,72 @@ FACTORIES: dict[str, Callable[[pd.DataFrame], Any]] = {
     "BgNbd": lambda tx: clv.BgNbd(),
     "ParetoNbd": lambda tx: clv.ParetoNbd(),
     "GammaGamma": lambda tx: clv.GammaGamma(),
+    "MbgNbd": lambda tx: clv.MbgNbd(),
+    "BgBb": lambda tx: clv.BgBb(),
+    "ShiftedBetaGeo": lambda tx: clv.ShiftedBetaGeo(),
+    "BgNbdCov": lambda tx: clv.BgNbdCov(trans=["x"]),
+    "ParetoNbdCov": lambda tx: clv.ParetoNbdCov(life=["x"]),
+    "CustomerValue": lambda tx: _customer_value(tx),
+    "HoldoutEvaluation": lambda tx: _holdout(tx),
+    "Interval": lambda tx: clv.BgNbd(penalizer=0.01).fit(_summary(tx)).p_alive(_summary(tx), interval=0.8, draws=20),
+    "RfmHeatmapDisplay": lambda tx: ciblage.plot.RfmHeatmapDisplay.from_result(ciblage.rfm_analysis(tx)),
+    "RfmSegmentsDisplay": lambda tx: ciblage.plot.RfmSegmentsDisplay.from_result(ciblage.rfm_analysis(tx)),
+    "RfmScoresDisplay": lambda tx: ciblage.plot.RfmScoresDisplay.from_result(ciblage.rfm_analysis(tx)),
+    "ParetoDisplay": lambda tx: ciblage.plot.ParetoDisplay.from_result(ciblage.value_tiers(ciblage.rfm(tx))),
+    "LorenzDisplay": lambda tx: ciblage.plot.LorenzDisplay.from_result(ciblage.concentration(ciblage.rfm(tx))),
+    "RetentionDisplay": lambda tx: ciblage.plot.RetentionDisplay.from_result(ciblage.retention(tx)),
+    "CohortHeatmapDisplay": lambda tx: ciblage.plot.CohortHeatmapDisplay.from_result(ciblage.retention(tx)),
+    "SurvivalDisplay": lambda tx: ciblage.plot.SurvivalDisplay.from_result(ciblage.retention(tx)),
+    "MigrationDisplay": lambda tx: ciblage.plot.MigrationDisplay.from_result(
+        ciblage.migration(ciblage.rfm(tx), ciblage.rfm(tx, bins=3))
+    ),
+    "ChurnFlagsDisplay": lambda tx: ciblage.plot.ChurnFlagsDisplay.from_table(ciblage.churn_flags(tx, days=180)),
+    "LifecycleStagesDisplay": lambda tx: ciblage.plot.LifecycleStagesDisplay.from_result(
+        lifecycle.evaluate(_state(tx), today="2024-07-01")
+    ),
+    "LifecycleContactsDisplay": lambda tx: ciblage.plot.LifecycleContactsDisplay.from_result(
+        lifecycle.evaluate(_state(tx), today="2024-07-01")
+    ),
+    "FrequencyRecencyDisplay": lambda tx: ciblage.plot.FrequencyRecencyDisplay.from_estimator(
+        clv.BgNbd(penalizer=0.01).fit(_summary(tx)), _summary(tx)
+    ),
+    "CalibrationHoldoutDisplay": lambda tx: ciblage.plot.CalibrationHoldoutDisplay.from_result(_holdout(tx)),
+    "TrackingDisplay": lambda tx: ciblage.plot.TrackingDisplay.from_result(_holdout(tx)),
+    "TreeDisplay": lambda tx: ciblage.plot.TreeDisplay.from_estimator(_tree()),
+    "GainsDisplay": lambda tx: ciblage.plot.GainsDisplay.from_estimator(_tree(), *_xy()),
+    "LiftDisplay": lambda tx: ciblage.plot.LiftDisplay.from_estimator(_tree(), *_xy()),
+    "CumulativeResponseDisplay": lambda tx: ciblage.plot.CumulativeResponseDisplay.from_estimator(_tree(), *_xy()),
 }
+
+
+def _customer_value(tx: pd.DataFrame) -> Any:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ciblage.exceptions.SpendFrequencyCorrelationWarning)
+        return clv.customer_value(tx, penalizer=0.01)
+
+
+def _summary(tx: pd.DataFrame) -> Any:
+    return clv.summary(tx, freq="W")
+
+
+def _holdout(tx: pd.DataFrame) -> Any:
+    end = tx["timestamp"].min() + (tx["timestamp"].max() - tx["timestamp"].min()) / 2
+    calibration = clv.summary(tx, freq="W", observation_end=end.date())
+    return clv.evaluate_holdout(clv.BgNbd(penalizer=0.01).fit(calibration), tx, calibration_end=end.date(), freq="W")
+
+
+def _xy() -> tuple[Any, Any]:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    return X, (X[:, 0] + rng.normal(scale=0.5, size=200) > 0).astype(int)
+
+
+def _tree() -> Any:
+    return ciblage.CartClassifier(max_depth=3).fit(*_xy())
 
 
 def public_classes() -> dict[str, type]:

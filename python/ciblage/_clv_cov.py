@@ -283,6 +283,15 @@ class BgNbdCov(_CovariateModel):
     ``trans.<column>`` and ``life.<column>``), ``standard_errors_``,
     ``covariance_`` (of the log base parameters and the coefficients),
     ``log_likelihood_``, ``convergence_``.
+
+    Example:
+        >>> import ciblage
+        >>> s = ciblage.clv.summary(ciblage.datasets.cdnow(), freq="7D", observation_end="1997-09-30")
+        >>> import numpy as np
+        >>> group = (np.arange(len(s)) % 2).astype(float)  # any numeric customer attribute
+        >>> model = ciblage.clv.BgNbdCov(trans=["group"]).fit(s, covariates={"group": group})
+        >>> sorted(model.params_)
+        ['a', 'alpha', 'b', 'r', 'trans.group']
     """
 
     _kind = "bg_nbd"
@@ -293,7 +302,17 @@ class ParetoNbdCov(_CovariateModel):
     """Pareto/NBD with fixed customer covariates, as CLVTools' ``pnbd`` on
     static covariates: ``alpha_i = alpha exp(-gamma_trans . z)``,
     ``beta_i = beta exp(-gamma_life . z)``. Parameters as :class:`BgNbdCov`;
-    ``params_`` holds r, alpha, s, beta and the coefficients."""
+    ``params_`` holds r, alpha, s, beta and the coefficients.
+
+    Example:
+        >>> import numpy as np
+        >>> import ciblage
+        >>> s = ciblage.clv.summary(ciblage.datasets.cdnow(), freq="7D", observation_end="1997-09-30")
+        >>> group = (np.arange(len(s)) % 2).astype(float)
+        >>> model = ciblage.clv.ParetoNbdCov(life=["group"]).fit(s, covariates={"group": group})
+        >>> sorted(model.params_)
+        ['alpha', 'beta', 'life.group', 'r', 's']
+    """
 
     _kind = "pareto_nbd"
     _title = "Pareto/NBD model with covariates"

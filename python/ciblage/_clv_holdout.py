@@ -12,7 +12,7 @@ from typing import Any
 
 from . import _native
 from ._clv_summary import _report, _summary_args
-from ._params import as_int
+from ._params import as_choice, as_int
 from ._tables import from_arrow, iso_date, table_kind, to_arrow
 from .exceptions import InvalidParameterError
 
@@ -37,6 +37,16 @@ class HoldoutEvaluation:
             ``expected_total``, ``aggregate_error_pct`` (100 · (expected −
             actual) / actual, NaN without an actual purchase).
         input_report: what was read and left out (as :func:`summary`).
+
+    Example:
+        >>> import ciblage
+        >>> cd = ciblage.datasets.cdnow(library="pandas")
+        >>> cal = ciblage.clv.summary(cd, freq="W", observation_end="1997-09-30")
+        >>> ev = ciblage.clv.evaluate_holdout(
+        ...     ciblage.clv.BgNbd().fit(cal), cd, calibration_end="1997-09-30", observation_end="1998-06-30", freq="W"
+        ... )
+        >>> list(ev.by_frequency["label"])[-1], sorted(ev.metrics)[:3]
+        ('6+', ['actual_total', 'aggregate_error_pct', 'correlation'])
     """
 
     def __init__(self, customers: Any, by_frequency: Any, tracking: Any, metrics: dict[str, float], report: Any):
@@ -73,6 +83,31 @@ class HoldoutEvaluation:
             "<table><tr><th>calibration frequency</th><th>customers</th><th>actual</th><th>expected</th></tr>"
             f"{bins}</table></div>"
         )
+
+    def plot(self, kind: str = "calibration", ax: Any = None, **kwargs: Any) -> Any:
+        """Draws a chart of this evaluation with matplotlib (the
+        ``ciblage[plot]`` extra) and returns its Display.
+
+        Args:
+            kind: ``"calibration"`` (mean holdout purchases, actual against
+                predicted, by calibration frequency:
+                :class:`~ciblage.plot.CalibrationHoldoutDisplay`),
+                ``"tracking"`` (cumulative repeat purchases per period) or
+                ``"incremental"`` (per period), both
+                :class:`~ciblage.plot.TrackingDisplay` with the end of the
+                calibration period marked.
+            ax: matplotlib Axes to draw on (default: a new figure).
+            **kwargs: matplotlib keyword arguments, ``title``, ``figsize``.
+
+        Raises:
+            InvalidParameterError: an unknown ``kind``.
+        """
+        from .plot._clv import CalibrationHoldoutDisplay, TrackingDisplay
+
+        kind = as_choice(kind, "kind", ("calibration", "tracking", "incremental"))
+        if kind == "calibration":
+            return CalibrationHoldoutDisplay.from_result(self).plot(ax=ax, **kwargs)
+        return TrackingDisplay.from_result(self, cumulative=kind == "tracking").plot(ax=ax, **kwargs)
 
 
 def _rows(table: Any) -> list[dict[str, Any]]:
@@ -120,6 +155,16 @@ def evaluate_holdout(
     Returns:
         A :class:`HoldoutEvaluation` whose tables come in the caller's
         library (pandas, polars, else pyarrow).
+
+    Example:
+        >>> import ciblage
+        >>> cd = ciblage.datasets.cdnow(library="pandas")
+        >>> cal = ciblage.clv.summary(cd, freq="W", observation_end="1997-09-30")
+        >>> ev = ciblage.clv.evaluate_holdout(
+        ...     ciblage.clv.BgNbd().fit(cal), cd, calibration_end="1997-09-30", observation_end="1998-06-30", freq="W"
+        ... )
+        >>> list(ev.by_frequency["label"])[-1], sorted(ev.metrics)[:3]
+        ('6+', ['actual_total', 'aggregate_error_pct', 'correlation'])
     """
     native_model = getattr(model, "_fitted", None)
     fitted = native_model() if callable(native_model) and hasattr(model, "_kind") else None

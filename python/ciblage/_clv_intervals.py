@@ -17,11 +17,24 @@ __all__ = ["Interval"]
 
 class Interval(NamedTuple):
     """A per-customer prediction with its confidence interval (arrays of
-    one value per customer)."""
+    one value per customer).
+
+    Example:
+        >>> import ciblage
+        >>> s = ciblage.clv.summary(ciblage.datasets.cdnow(), freq="7D", observation_end="1997-09-30")
+        >>> est, low, high = ciblage.clv.BgNbd().fit(s).p_alive(s, interval=0.9, draws=50, seed=1)
+        >>> bool(((low <= est) & (est <= high)).all())
+        True
+    """
 
     estimate: np.ndarray
     low: np.ndarray
     high: np.ndarray
+
+    def __repr__(self) -> str:
+        n = len(self.estimate)
+        inside = float(np.nanmean(self.high - self.low)) if n else float("nan")
+        return f"Interval({n} customers, mean width {inside:.4g})"
 
 
 def _bootstrap(interval: Any, draws: Any, seed: Any) -> dict[str, Any]:

@@ -61,6 +61,13 @@ class MbgNbd(_PurchaseModel):
 
     Attributes (after ``fit``): ``params_`` (r, alpha, a, b),
     ``standard_errors_``, ``log_likelihood_``, ``convergence_``.
+
+    Example:
+        >>> import ciblage
+        >>> s = ciblage.clv.summary(ciblage.datasets.cdnow(), freq="7D", observation_end="1997-09-30")
+        >>> model = ciblage.clv.MbgNbd().fit(s)
+        >>> round(model.params_["r"], 3), bool(model.p_alive(s).max() < 1.0)
+        (0.525, True)
     """
 
     _kind = "mbg_nbd"
@@ -124,6 +131,13 @@ class BgBb(_Model):
 
     Attributes (after ``fit``): ``params_`` (alpha, beta, gamma, delta),
     ``standard_errors_``, ``log_likelihood_``, ``convergence_``.
+
+    Example:
+        >>> import ciblage
+        >>> donors = ciblage.datasets.donations(library="pandas")
+        >>> model = ciblage.clv.BgBb().fit(donors, weights="weights")
+        >>> round(model.params_["alpha"], 3), round(model.params_["delta"], 3)
+        (1.204, 2.783)
     """
 
     _kind = "bg_bb"
@@ -265,6 +279,12 @@ class ShiftedBetaGeo(_Model):
     Attributes (after fitting): ``params_`` (alpha, beta),
     ``standard_errors_``, ``log_likelihood_``, ``convergence_``,
     ``n_customers_``.
+
+    Example:
+        >>> import ciblage
+        >>> model = ciblage.clv.ShiftedBetaGeo().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        >>> round(model.params_["alpha"], 4), round(model.params_["beta"], 4)
+        (0.7041, 1.182)
     """
 
     _kind = "shifted_beta_geo"

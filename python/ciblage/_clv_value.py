@@ -55,6 +55,18 @@ class CustomerValue:
             not positive, left out of the Gamma-Gamma fit (a model of
             positive amounts); their expected spend per purchase is their
             own mean.
+
+    Example:
+        >>> import warnings
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=300, transactions=3_000, library="pandas", seed=1)
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")  # the spend/frequency correlation check
+        ...     cv = ciblage.clv.customer_value(tx, freq="W", penalizer=0.01)
+        >>> list(cv.customers.columns)[-4:]
+        ['p_alive', 'expected_purchases', 'expected_spend', 'clv']
+        >>> len(ciblage.rfm(tx).merge(cv.customers, on="customer_id")) == len(cv.customers)
+        True
     """
 
     def __init__(
@@ -154,6 +166,18 @@ def customer_value(
             (or margin) is not positive (the Gamma-Gamma model is of positive
             amounts), and the summary's errors.
         FitFailedError: a model without an optimum.
+
+    Example:
+        >>> import warnings
+        >>> import ciblage
+        >>> tx = ciblage.datasets.transactions(customers=300, transactions=3_000, library="pandas", seed=1)
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")  # the spend/frequency correlation check
+        ...     cv = ciblage.clv.customer_value(tx, freq="W", penalizer=0.01)
+        >>> list(cv.customers.columns)[-4:]
+        ['p_alive', 'expected_purchases', 'expected_spend', 'clv']
+        >>> len(ciblage.rfm(tx).merge(cv.customers, on="customer_id")) == len(cv.customers)
+        True
     """
     model = as_choice(model, "model", MODELS)
     horizon = as_int(horizon, "horizon", 1, 12_000)

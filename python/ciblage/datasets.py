@@ -148,6 +148,12 @@ def donations(*, library: str = "pyarrow") -> Any:
 
     Args:
         library: ``"pyarrow"``, ``"pandas"`` or ``"polars"``.
+
+    Example:
+        >>> import ciblage
+        >>> donors = ciblage.datasets.donations(library="pandas")
+        >>> len(donors), int(donors["weights"].sum())
+        (22, 11104)
     """
     import pathlib
 

@@ -172,6 +172,16 @@ class CalibrationHoldoutDisplay(Display):
         )
         return cls(data)
 
+    @classmethod
+    def from_result(cls, result: Any) -> CalibrationHoldoutDisplay:
+        """The chart of a :class:`~ciblage.clv.HoldoutEvaluation`'s
+        ``by_frequency`` table (labelled ``0``, ``1``, …, ``6+``)."""
+        if not hasattr(result, "by_frequency"):
+            raise InvalidParameterError(
+                f"invalid parameter result: expected a HoldoutEvaluation, got {type(result).__name__}"
+            )
+        return cls.from_table(result.by_frequency, frequency="label")
+
     def _draw(self, ax: Any, **kwargs: Any) -> None:
         import numpy as np
 
@@ -234,6 +244,19 @@ class TrackingDisplay(Display):
             }
         )
         return cls(data, cumulative, calibration_end)
+
+    @classmethod
+    def from_result(cls, result: Any, *, cumulative: bool = True) -> TrackingDisplay:
+        """The chart of a :class:`~ciblage.clv.HoldoutEvaluation`'s
+        ``tracking`` table, the last calibration period marked."""
+        if not hasattr(result, "tracking"):
+            raise InvalidParameterError(
+                f"invalid parameter result: expected a HoldoutEvaluation, got {type(result).__name__}"
+            )
+        t = frame(result.tracking, "result")
+        calibration = t.loc[~t["holdout"].astype(bool), "period"]
+        end = calibration.max() if len(calibration) else None
+        return cls.from_table(t, cumulative=cumulative, calibration_end=end)
 
     def _draw(self, ax: Any, **kwargs: Any) -> None:
         ax.plot(self.data["period"], self.data["actual"], label="actual", color="#4c72b0", **kwargs)

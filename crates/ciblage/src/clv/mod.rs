@@ -36,9 +36,9 @@ mod pareto_nbd;
 mod pareto_special;
 #[cfg(test)]
 mod properties;
+mod quadrature;
 mod sbg;
 mod sbg_data;
-mod quadrature;
 mod special;
 mod summary;
 mod summary_scan;
