@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 
 from . import _native
+from ._clv_base import _column, _histories, _Model
 from ._clv_intervals import Interval
 from ._clv_intervals import interval as _interval
+from ._clv_summary import _freq
 from ._params import as_float, as_int, as_str
-from .clv import _column, _freq, _histories, _Model
 from .exceptions import InvalidInputError, InvalidParameterError, ModelFileError
 
 __all__ = ["BgNbdCov", "ParetoNbdCov", "Interval"]
@@ -223,7 +224,7 @@ class _CovariateModel(_Model):
     ) -> Any:
         """Discounted CLV with this model's purchases and ``spend``'s
         (a fitted :class:`GammaGamma`) mean spend, as :meth:`GammaGamma.clv`."""
-        from .clv import GammaGamma
+        from ._clv_nbd import GammaGamma
 
         if not isinstance(spend, GammaGamma):
             raise InvalidParameterError(

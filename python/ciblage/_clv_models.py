@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from . import _native
+from ._clv_base import _column, _histories, _Model, _PurchaseModel
 from ._params import as_float, as_int, as_str
-from .clv import _column, _histories, _Model, _PurchaseModel
 from .exceptions import InvalidInputError, InvalidParameterError
 
 __all__ = ["MbgNbd", "BgBb", "ShiftedBetaGeo"]

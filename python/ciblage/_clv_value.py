@@ -186,7 +186,9 @@ def customer_value(
     penalizer = as_float(penalizer, "penalizer", 0.0)
     spend_penalizer = as_float(spend_penalizer, "spend_penalizer", 0.0)
     max_iterations = as_int(max_iterations, "max_iterations", 1, 1_000_000)
-    from .clv import BgNbd, GammaGamma, ParetoNbd, _column, _freq, summary
+    from ._clv_base import _column
+    from ._clv_nbd import BgNbd, GammaGamma, ParetoNbd
+    from ._clv_summary import _freq, summary
 
     freq = _freq(freq)
     kind = table_kind(transactions)

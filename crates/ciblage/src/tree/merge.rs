@@ -3,7 +3,7 @@
 //! [`crate::tree::rule_path`], so text and SQL rules, segments and gains
 //! tables all read merged rules).
 
-use crate::tree::rules::{Category, Condition, Missing, Test};
+use crate::tree::condition::{Category, Condition, Missing, Test};
 
 /// The conditions with redundant ones on the same column merged: two
 /// upper bounds into the smaller one (`x <= 96.5 and x <= 30.5` is

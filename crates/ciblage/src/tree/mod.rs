@@ -7,6 +7,7 @@ pub mod chaid;
 #[cfg(test)]
 mod chaid_load_tests;
 mod codes;
+mod condition;
 mod drawing;
 #[cfg(test)]
 mod fuzz_tests;
