@@ -491,12 +491,6 @@ BAD: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         r"^invalid parameter no_value_name",
     ),
     (
-        "tiers-value-none",
-        lambda: ciblage.value_tiers(CUSTOMERS, value=None),
-        InvalidParameterError,
-        r"^invalid parameter value",
-    ),
-    (
         "tiers-2d",
         lambda: ciblage.value_tiers(np.ones((2, 2))),
         ColumnTypeError,
@@ -1348,3 +1342,11 @@ def test_dates_before_year_1_come_back_to_pandas_as_datetime64() -> None:
     assert out["recency_days"].tolist() == [int(as_of + 800_000), int(as_of)]
     assert out["first_purchase"].dtype == np.dtype("datetime64[ms]")
     assert out["first_purchase"].iloc[0] == pd.Timestamp(np.datetime64(-800_000, "D"))
+
+
+def test_value_none_is_the_default_column() -> None:
+    # value=None names the default column: "monetary" (or "clv" for a
+    # customer_value result), as if value were not given.
+    a = ciblage.value_tiers(CUSTOMERS, value=None)
+    b = ciblage.value_tiers(CUSTOMERS)
+    assert a.customers.equals(b.customers)
