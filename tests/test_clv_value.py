@@ -313,3 +313,19 @@ def test_lifecycle_rules_read_p_alive_and_clv(tx: pd.DataFrame, tmp_path) -> Non
     bad = cv.customers[["customer_id"]].assign(p_alive=1.5)
     with pytest.raises(InvalidInputError, match="p_alive"):
         ciblage.lifecycle.evaluate(customers, value=bad, today="2026-01-15")
+
+
+def test_mbgnbd_value_table_is_its_models_monthly_clv(tx: pd.DataFrame) -> None:
+    # The table's CLV equals GammaGamma.clv with the fitted MBG/NBD (the
+    # lifetimes formula, computed by the models' own methods), and the
+    # model is the one MbgNbd fits on the same summary.
+    cv = clv.customer_value(tx, model="mbgnbd", penalizer=0.01, negative_amounts="exclude")
+    assert isinstance(cv.purchase_model, clv.MbgNbd)
+    t = cv.customers
+    alone = clv.MbgNbd(penalizer=0.01).fit(t)
+    for k, v in alone.params_.items():
+        assert abs(cv.purchase_model.params_[k] - v) <= 1e-9 * abs(v)
+    np.testing.assert_allclose(t["p_alive"], alone.p_alive(t), rtol=1e-12)
+    repeat = t["frequency"].to_numpy() > 0
+    want = cv.spend_model.clv(cv.purchase_model, t, months=12, discount_rate=0.01, freq="W")
+    np.testing.assert_allclose(t["clv"].to_numpy()[repeat], np.asarray(want)[repeat], rtol=1e-9)

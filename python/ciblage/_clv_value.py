@@ -21,7 +21,7 @@ from .exceptions import SpendFrequencyCorrelationWarning
 __all__ = ["CustomerValue", "customer_value", "MODELS", "TABLE_COLUMNS"]
 
 #: Purchase models of :func:`customer_value`.
-MODELS = ("bgnbd", "paretonbd")
+MODELS = ("bgnbd", "paretonbd", "mbgnbd")
 
 #: The columns of :attr:`CustomerValue.customers` after the summary's
 #: ``customer_id``, ``frequency``, ``recency``, ``T`` and ``monetary_value``:
@@ -46,8 +46,8 @@ class CustomerValue:
             merge), frequency, recency, T, monetary_value (mean repeat spend,
             or margin with ``cost``), p_alive (now), expected_purchases and
             expected_spend over the horizon (not discounted), clv (discounted).
-        purchase_model: the fitted :class:`~ciblage.clv.BgNbd` or
-            :class:`~ciblage.clv.ParetoNbd`.
+        purchase_model: the fitted :class:`~ciblage.clv.BgNbd`,
+            :class:`~ciblage.clv.ParetoNbd` or :class:`~ciblage.clv.MbgNbd`.
         spend_model: the fitted :class:`~ciblage.clv.GammaGamma`.
         params: the parameters the table was computed with.
         input_report: the summary's report (rows read, used, left out), and
@@ -144,7 +144,7 @@ def customer_value(
             it gives margin CLV.
         observation_end, freq, negative_amounts, timezone: as
             :func:`ciblage.clv.summary` (``freq`` default weekly).
-        model: ``"bgnbd"`` or ``"paretonbd"``.
+        model: ``"bgnbd"``, ``"paretonbd"`` or ``"mbgnbd"``.
         horizon: months predicted (1 to 12,000); a month is 30 days, 4.345
             weeks or 1 month as ``freq`` is days, weeks or months.
         discount_rate: per month, >= 0.
@@ -187,6 +187,7 @@ def customer_value(
     spend_penalizer = as_float(spend_penalizer, "spend_penalizer", 0.0)
     max_iterations = as_int(max_iterations, "max_iterations", 1, 1_000_000)
     from ._clv_base import _column
+    from ._clv_models import MbgNbd
     from ._clv_nbd import BgNbd, GammaGamma, ParetoNbd
     from ._clv_summary import _freq, summary
 
@@ -232,7 +233,9 @@ def customer_value(
     table = _with_columns(s, {name: read(native) for name, read in TABLE_COLUMNS.items()})
     if kind == "polars":
         table = from_arrow(table, "polars")
-    purchase_model = (BgNbd if model == "bgnbd" else ParetoNbd)(penalizer=penalizer, max_iterations=max_iterations)
+    purchase_class = {"bgnbd": BgNbd, "paretonbd": ParetoNbd, "mbgnbd": MbgNbd}[model]
+    purchase_model = purchase_class.from_json(purchases)
+    purchase_model.set_params(penalizer=penalizer, max_iterations=max_iterations)
     spend_model = GammaGamma(penalizer=spend_penalizer, max_iterations=max_iterations)
     params = {
         "model": model,
@@ -249,6 +252,4 @@ def customer_value(
     spend_model.correlation_, warning = spend.correlation()
     if warning:
         warnings.warn(warning, SpendFrequencyCorrelationWarning, stacklevel=2)
-    return CustomerValue(
-        attach_report(table, report), purchase_model._set_model(purchases), spend_model, params, report
-    )
+    return CustomerValue(attach_report(table, report), purchase_model, spend_model, params, report)

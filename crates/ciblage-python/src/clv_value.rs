@@ -14,7 +14,7 @@ use crate::run::run;
 
 /// The per-customer value table of histories with monetary values: a dict
 /// of columns (and `spend_left_out`, a count), the fitted purchase model
-/// and the fitted spend model.
+/// (its JSON form) and the fitted spend model.
 #[pyfunction]
 #[pyo3(signature = (frequency, recency, t, monetary_value, *, freq, model = "bgnbd", horizon = 12,
                     discount_rate = 0.01, discounting = "monthly", penalizer = 0.0,
@@ -34,7 +34,7 @@ pub fn clv_customer_value<'py>(
     penalizer: f64,
     spend_penalizer: f64,
     max_iterations: usize,
-) -> PyResult<(Bound<'py, PyDict>, PyClvModel, PyClvModel)> {
+) -> PyResult<(Bound<'py, PyDict>, String, PyClvModel)> {
     let freq = core(|| freq.parse::<Freq>())?;
     let kind = core(|| model.parse::<PurchaseModelKind>())?;
     let discounting = core(|| discounting.parse::<Discounting>())?;
@@ -65,13 +65,16 @@ pub fn clv_customer_value<'py>(
         out.set_item(name, array(py, column.to_vec()))?;
     }
     out.set_item("spend_left_out", values.spend_left_out())?;
+    // The purchase model as its JSON form: each kind has its own Python
+    // class, which reads it back (validated) with `from_json`.
     let purchases = match values.purchase_model() {
-        FittedPurchaseModel::BgNbd(m) => Model::BgNbd(m.clone()),
-        FittedPurchaseModel::ParetoNbd(m) => Model::ParetoNbd(m.clone()),
+        FittedPurchaseModel::BgNbd(m) => m.to_json(),
+        FittedPurchaseModel::ParetoNbd(m) => m.to_json(),
+        FittedPurchaseModel::MbgNbd(m) => m.to_json(),
     };
     Ok((
         out,
-        PyClvModel { inner: purchases },
+        purchases,
         PyClvModel {
             inner: Model::GammaGamma(values.spend_model().clone()),
         },

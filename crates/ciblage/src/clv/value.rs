@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::clv::gamma_gamma::PurchaseModel;
 use crate::clv::{
     BgNbd, BgNbdModel, ClvSummary, ClvSummaryParams, Freq, GammaGamma, GammaGammaModel, Histories,
-    ParetoNbd, ParetoNbdModel, PurchaseSummary,
+    MbgNbd, MbgNbdModel, ParetoNbd, ParetoNbdModel, PurchaseSummary,
 };
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
@@ -55,18 +55,21 @@ pub enum PurchaseModelKind {
     BgNbd,
     /// Pareto/NBD (`"paretonbd"`).
     ParetoNbd,
+    /// MBG/NBD (`"mbgnbd"`).
+    MbgNbd,
 }
 
 impl FromStr for PurchaseModelKind {
     type Err = CiblageError;
-    /// `"bgnbd"` or `"paretonbd"`; the error names `model`.
+    /// `"bgnbd"`, `"paretonbd"` or `"mbgnbd"`; the error names `model`.
     fn from_str(s: &str) -> Result<Self> {
         match s {
             "bgnbd" => Ok(Self::BgNbd),
             "paretonbd" => Ok(Self::ParetoNbd),
+            "mbgnbd" => Ok(Self::MbgNbd),
             _ => Err(CiblageError::param(
                 "model",
-                format!("expected one of bgnbd, paretonbd, got {s:?}"),
+                format!("expected one of bgnbd, paretonbd, mbgnbd, got {s:?}"),
             )),
         }
     }
@@ -79,6 +82,8 @@ pub enum FittedPurchaseModel {
     BgNbd(BgNbdModel),
     /// A Pareto/NBD model.
     ParetoNbd(ParetoNbdModel),
+    /// An MBG/NBD model.
+    MbgNbd(MbgNbdModel),
 }
 
 impl FittedPurchaseModel {
@@ -87,6 +92,7 @@ impl FittedPurchaseModel {
         match self {
             Self::BgNbd(m) => m.p_alive_one(x, t_x, t),
             Self::ParetoNbd(m) => m.p_alive_one(x, t_x, t),
+            Self::MbgNbd(m) => m.p_alive_one(x, t_x, t),
         }
     }
 }
@@ -96,12 +102,14 @@ impl PurchaseModel for FittedPurchaseModel {
         match self {
             Self::BgNbd(m) => m.expected_purchases_one(horizon, x, t_x, t),
             Self::ParetoNbd(m) => m.expected_purchases_one(horizon, x, t_x, t),
+            Self::MbgNbd(m) => m.expected_purchases_one(horizon, x, t_x, t),
         }
     }
     fn dert_one(&self, delta: f64, horizon: Option<f64>, x: f64, t_x: f64, t: f64) -> f64 {
         match self {
             Self::BgNbd(m) => PurchaseModel::dert_one(m, delta, horizon, x, t_x, t),
             Self::ParetoNbd(m) => m.dert_one(delta, horizon, x, t_x, t),
+            Self::MbgNbd(m) => PurchaseModel::dert_one(m, delta, horizon, x, t_x, t),
         }
     }
 }
@@ -315,6 +323,13 @@ impl CustomerValueValidParams {
             ),
             PurchaseModelKind::ParetoNbd => FittedPurchaseModel::ParetoNbd(
                 ParetoNbd::params()
+                    .penalizer(self.penalizer)
+                    .max_iterations(self.max_iterations)
+                    .interrupt(self.interrupt.clone())
+                    .fit(h)?,
+            ),
+            PurchaseModelKind::MbgNbd => FittedPurchaseModel::MbgNbd(
+                MbgNbd::params()
                     .penalizer(self.penalizer)
                     .max_iterations(self.max_iterations)
                     .interrupt(self.interrupt.clone())

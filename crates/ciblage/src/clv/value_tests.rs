@@ -155,3 +155,27 @@ fn value_tiers_take_clv_as_their_value() {
     let top = (0..values.len()).find(|&i| tiers.rank()[i] == 1).unwrap();
     assert_eq!(values.clv()[top], best);
 }
+
+#[test]
+fn mbgnbd_is_a_value_table_model() {
+    let tx = transactions();
+    assert_eq!(
+        "mbgnbd".parse::<PurchaseModelKind>().unwrap(),
+        PurchaseModelKind::MbgNbd
+    );
+    let values = CustomerValue::params()
+        .model(PurchaseModelKind::MbgNbd)
+        .penalizer(0.01)
+        .score(&tx)
+        .unwrap();
+    let FittedPurchaseModel::MbgNbd(m) = values.purchase_model() else {
+        panic!("not MBG/NBD")
+    };
+    for i in 0..values.len() {
+        let (x, tx, t) = (values.frequency()[i], values.recency()[i], values.t()[i]);
+        assert_eq!(values.p_alive()[i], m.p_alive_one(x, tx, t));
+        // Under MBG/NBD a customer without a repeat purchase may have left.
+        assert!(values.p_alive()[i] <= 1.0);
+    }
+    assert!(values.p_alive().iter().any(|&p| p < 1.0));
+}
