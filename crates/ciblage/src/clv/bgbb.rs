@@ -3,15 +3,15 @@
 //! `p` ~ beta(α, β) and drops out before the next with probability `θ` ~
 //! beta(γ, δ).
 
+use crate::clv::fit_params::clv_fit_params;
 use serde::{Deserialize, Serialize};
 
 use crate::clv::bgbb_data::BgBbInput;
-use crate::clv::model::{check_fit_params, from_json, optional, sum_terms, to_json, FitReport};
+use crate::clv::model::{from_json, optional, sum_terms, to_json, FitReport};
 use crate::clv::optim::{minimise, standard_errors, Objective};
 use crate::clv::sbg::{discounted_sum, rate_too_small};
 use crate::clv::special::{digamma, ln_beta};
 use crate::error::{CiblageError, Result};
-use crate::interrupt::Interrupt;
 
 /// Entry point of the BG/BB model (a learner: [`BgBbValidParams::fit`]).
 ///
@@ -28,71 +28,15 @@ use crate::interrupt::Interrupt;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BgBb;
 
-impl BgBb {
-    /// Parameters with their defaults: no penalty, at most 1000 iterations.
-    pub fn params() -> BgBbParams {
-        BgBbParams(BgBbValidParams::default())
-    }
-}
-
-/// Validated BG/BB fitting parameters.
-#[derive(Debug, Clone)]
-pub struct BgBbValidParams {
-    penalizer: f64,
-    max_iterations: usize,
-    interrupt: Interrupt,
-}
-
-impl Default for BgBbValidParams {
-    fn default() -> Self {
-        Self {
-            penalizer: 0.0,
-            max_iterations: 1000,
-            interrupt: Interrupt::default(),
-        }
-    }
-}
-
-/// Builder of [`BgBbValidParams`].
-#[derive(Debug, Clone, Default)]
-pub struct BgBbParams(BgBbValidParams);
-
-impl BgBbParams {
-    /// L2 penalty on `(alpha, beta, gamma, delta)` added to the mean
-    /// negative log-likelihood (default 0).
-    #[must_use]
-    pub fn penalizer(mut self, coefficient: f64) -> Self {
-        self.0.penalizer = coefficient;
-        self
-    }
-    /// Most L-BFGS iterations (default 1000).
-    #[must_use]
-    pub fn max_iterations(mut self, n: usize) -> Self {
-        self.0.max_iterations = n;
-        self
-    }
-    /// Token that stops the fit ([`CiblageError::Interrupted`]).
-    #[must_use]
-    pub fn interrupt(mut self, token: Interrupt) -> Self {
-        self.0.interrupt = token;
-        self
-    }
-    /// Validates the parameters.
-    ///
-    /// # Errors
-    /// A negative or non-finite penalizer, zero iterations.
-    pub fn check(self) -> Result<BgBbValidParams> {
-        check_fit_params(self.0.penalizer, self.0.max_iterations)?;
-        Ok(self.0)
-    }
-    /// Validates, then fits.
-    ///
-    /// # Errors
-    /// See [`BgBbParams::check`] and [`BgBbValidParams::fit`].
-    pub fn fit<D: BgBbInput + ?Sized>(self, data: &D) -> Result<BgBbModel> {
-        self.check()?.fit(data)
-    }
-}
+clv_fit_params!(
+    BgBb,
+    BgBbParams,
+    BgBbValidParams,
+    BgBbInput,
+    BgBbModel,
+    "BG/BB",
+    "L2 penalty on `(alpha, beta, gamma, delta)` added to the mean negative log-likelihood (default 0)."
+);
 
 /// `ln B(u + i, v + j) − ln B(u, v)` and its derivatives in `(u, v)`.
 #[inline]

@@ -1,17 +1,17 @@
 //! BG/NBD (Fader, Hardie & Lee 2005): purchases at a gamma-Poisson rate,
 //! dropout after any purchase with a beta-distributed probability.
 
+use crate::clv::fit_params::clv_fit_params;
 use serde::{Deserialize, Serialize};
 
 use crate::clv::histories::Histories;
 use crate::clv::likelihood::{LikelihoodFit, PatternLikelihood, Staged, StagedLikelihood};
-use crate::clv::model::{check_fit_params, from_json, to_json, ClvInput, FitReport};
+use crate::clv::model::{from_json, to_json, ClvInput, FitReport};
 use crate::clv::special::{
     digamma, integrate, ln_beta, ln_gamma, ln_hyp2f1_within, ln_one_minus_exp, log_add_exp,
     logistic_of_neg,
 };
 use crate::error::{CiblageError, Result};
-use crate::interrupt::Interrupt;
 
 /// Entry point of the BG/NBD model (a learner: [`BgNbdValidParams::fit`]).
 ///
@@ -31,72 +31,15 @@ use crate::interrupt::Interrupt;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BgNbd;
 
-impl BgNbd {
-    /// Parameters with their defaults: no penalty, at most 1000 iterations.
-    pub fn params() -> BgNbdParams {
-        BgNbdParams(BgNbdValidParams::default())
-    }
-}
-
-/// Validated BG/NBD fitting parameters.
-#[derive(Debug, Clone)]
-pub struct BgNbdValidParams {
-    penalizer: f64,
-    max_iterations: usize,
-    interrupt: Interrupt,
-}
-
-impl Default for BgNbdValidParams {
-    fn default() -> Self {
-        Self {
-            penalizer: 0.0,
-            max_iterations: 1000,
-            interrupt: Interrupt::default(),
-        }
-    }
-}
-
-/// Builder of [`BgNbdValidParams`].
-#[derive(Debug, Clone, Default)]
-pub struct BgNbdParams(BgNbdValidParams);
-
-impl BgNbdParams {
-    /// L2 penalty on the parameters (with times rescaled so that the
-    /// largest `T` is 1, as `lifetimes`), added to the mean negative
-    /// log-likelihood. Default 0.
-    #[must_use]
-    pub fn penalizer(mut self, coefficient: f64) -> Self {
-        self.0.penalizer = coefficient;
-        self
-    }
-    /// Most L-BFGS iterations (default 1000).
-    #[must_use]
-    pub fn max_iterations(mut self, n: usize) -> Self {
-        self.0.max_iterations = n;
-        self
-    }
-    /// Token that stops the fit ([`CiblageError::Interrupted`]).
-    #[must_use]
-    pub fn interrupt(mut self, token: Interrupt) -> Self {
-        self.0.interrupt = token;
-        self
-    }
-    /// Validates the parameters.
-    ///
-    /// # Errors
-    /// A negative or non-finite penalizer, zero iterations.
-    pub fn check(self) -> Result<BgNbdValidParams> {
-        check_fit_params(self.0.penalizer, self.0.max_iterations)?;
-        Ok(self.0)
-    }
-    /// Validates, then fits.
-    ///
-    /// # Errors
-    /// See [`BgNbdParams::check`] and [`BgNbdValidParams::fit`].
-    pub fn fit<D: ClvInput + ?Sized>(self, data: &D) -> Result<BgNbdModel> {
-        self.check()?.fit(data)
-    }
-}
+clv_fit_params!(
+    BgNbd,
+    BgNbdParams,
+    BgNbdValidParams,
+    ClvInput,
+    BgNbdModel,
+    "BG/NBD",
+    "L2 penalty on the parameters (with times rescaled so that the largest `T` is 1, as `lifetimes`), added to the mean negative log-likelihood. Default 0."
+);
 
 /// Log-likelihood of one history and its derivatives in `(r, alpha, a, b)`
 /// (the fits sum [`Stages`] over patterns).

@@ -3,17 +3,17 @@
 //! time 0, right after the first purchase, so that a customer without a
 //! repeat purchase is not certainly alive.
 
+use crate::clv::fit_params::clv_fit_params;
 use serde::{Deserialize, Serialize};
 
 use crate::clv::bgnbd::each;
 use crate::clv::gamma_gamma::PurchaseModel;
 use crate::clv::likelihood::{total, LikelihoodFit};
-use crate::clv::model::{check_fit_params, from_json, to_json, ClvInput, FitReport};
+use crate::clv::model::{from_json, to_json, ClvInput, FitReport};
 use crate::clv::special::{
     digamma, ln_beta, ln_gamma, ln_hyp2f1, ln_one_minus_exp, log_add_exp, logistic_of_neg,
 };
 use crate::error::{CiblageError, Result};
-use crate::interrupt::Interrupt;
 
 /// Entry point of the MBG/NBD model (a learner: [`MbgNbdValidParams::fit`]).
 ///
@@ -33,72 +33,15 @@ use crate::interrupt::Interrupt;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MbgNbd;
 
-impl MbgNbd {
-    /// Parameters with their defaults: no penalty, at most 1000 iterations.
-    pub fn params() -> MbgNbdParams {
-        MbgNbdParams(MbgNbdValidParams::default())
-    }
-}
-
-/// Validated MBG/NBD fitting parameters.
-#[derive(Debug, Clone)]
-pub struct MbgNbdValidParams {
-    penalizer: f64,
-    max_iterations: usize,
-    interrupt: Interrupt,
-}
-
-impl Default for MbgNbdValidParams {
-    fn default() -> Self {
-        Self {
-            penalizer: 0.0,
-            max_iterations: 1000,
-            interrupt: Interrupt::default(),
-        }
-    }
-}
-
-/// Builder of [`MbgNbdValidParams`].
-#[derive(Debug, Clone, Default)]
-pub struct MbgNbdParams(MbgNbdValidParams);
-
-impl MbgNbdParams {
-    /// L2 penalty on the parameters (times rescaled so that the largest
-    /// `T` is 1, as `lifetimes`), added to the mean negative
-    /// log-likelihood. Default 0.
-    #[must_use]
-    pub fn penalizer(mut self, coefficient: f64) -> Self {
-        self.0.penalizer = coefficient;
-        self
-    }
-    /// Most L-BFGS iterations (default 1000).
-    #[must_use]
-    pub fn max_iterations(mut self, n: usize) -> Self {
-        self.0.max_iterations = n;
-        self
-    }
-    /// Token that stops the fit ([`CiblageError::Interrupted`]).
-    #[must_use]
-    pub fn interrupt(mut self, token: Interrupt) -> Self {
-        self.0.interrupt = token;
-        self
-    }
-    /// Validates the parameters.
-    ///
-    /// # Errors
-    /// A negative or non-finite penalizer, zero iterations.
-    pub fn check(self) -> Result<MbgNbdValidParams> {
-        check_fit_params(self.0.penalizer, self.0.max_iterations)?;
-        Ok(self.0)
-    }
-    /// Validates, then fits.
-    ///
-    /// # Errors
-    /// See [`MbgNbdParams::check`] and [`MbgNbdValidParams::fit`].
-    pub fn fit<D: ClvInput + ?Sized>(self, data: &D) -> Result<MbgNbdModel> {
-        self.check()?.fit(data)
-    }
-}
+clv_fit_params!(
+    MbgNbd,
+    MbgNbdParams,
+    MbgNbdValidParams,
+    ClvInput,
+    MbgNbdModel,
+    "MBG/NBD",
+    "L2 penalty on the parameters (times rescaled so that the largest `T` is 1, as `lifetimes`), added to the mean negative log-likelihood. Default 0."
+);
 
 /// Log-likelihood of one history and its derivatives in `(r, alpha, a, b)`:
 /// `A1 + A2 + ln(exp(A3) + exp(A4))` with

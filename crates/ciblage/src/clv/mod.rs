@@ -22,6 +22,7 @@ mod bgbb_data;
 mod bgnbd;
 mod covariates;
 pub(crate) mod dert;
+mod fit_params;
 mod freq;
 mod gamma_gamma;
 mod histories;

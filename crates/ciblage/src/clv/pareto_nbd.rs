@@ -6,17 +6,17 @@
 //! of positive terms, so that no term overflows (the failure of
 //! `lifetimes` #25/#262/#419 for large frequencies).
 
+use crate::clv::fit_params::clv_fit_params;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::clv::bgnbd::each;
 use crate::clv::gamma_gamma::PurchaseModel;
 use crate::clv::likelihood::{LikelihoodFit, PatternLikelihood, Staged, StagedLikelihood};
-use crate::clv::model::{check_fit_params, from_json, to_json, ClvInput, FitReport};
+use crate::clv::model::{from_json, to_json, ClvInput, FitReport};
 use crate::clv::pareto_special::{ln_dead_between, ln_f, series_is_cheap};
 use crate::clv::special::{digamma, ln_gamma, ln_one_minus_exp, log_add_exp, logistic_of_neg};
 use crate::error::{CiblageError, Result};
-use crate::interrupt::Interrupt;
 
 /// Entry point of the Pareto/NBD model (a learner: [`ParetoNbdValidParams::fit`]).
 ///
@@ -34,71 +34,15 @@ use crate::interrupt::Interrupt;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ParetoNbd;
 
-impl ParetoNbd {
-    /// Parameters with their defaults: no penalty, at most 1000 iterations.
-    pub fn params() -> ParetoNbdParams {
-        ParetoNbdParams(ParetoNbdValidParams::default())
-    }
-}
-
-/// Validated Pareto/NBD fitting parameters.
-#[derive(Debug, Clone)]
-pub struct ParetoNbdValidParams {
-    penalizer: f64,
-    max_iterations: usize,
-    interrupt: Interrupt,
-}
-
-impl Default for ParetoNbdValidParams {
-    fn default() -> Self {
-        Self {
-            penalizer: 0.0,
-            max_iterations: 1000,
-            interrupt: Interrupt::default(),
-        }
-    }
-}
-
-/// Builder of [`ParetoNbdValidParams`].
-#[derive(Debug, Clone, Default)]
-pub struct ParetoNbdParams(ParetoNbdValidParams);
-
-impl ParetoNbdParams {
-    /// L2 penalty on the parameters (times rescaled so that the largest
-    /// `T` is 1), added to the mean negative log-likelihood. Default 0.
-    #[must_use]
-    pub fn penalizer(mut self, coefficient: f64) -> Self {
-        self.0.penalizer = coefficient;
-        self
-    }
-    /// Most L-BFGS iterations (default 1000).
-    #[must_use]
-    pub fn max_iterations(mut self, n: usize) -> Self {
-        self.0.max_iterations = n;
-        self
-    }
-    /// Token that stops the fit ([`CiblageError::Interrupted`]).
-    #[must_use]
-    pub fn interrupt(mut self, token: Interrupt) -> Self {
-        self.0.interrupt = token;
-        self
-    }
-    /// Validates the parameters.
-    ///
-    /// # Errors
-    /// A negative or non-finite penalizer, zero iterations.
-    pub fn check(self) -> Result<ParetoNbdValidParams> {
-        check_fit_params(self.0.penalizer, self.0.max_iterations)?;
-        Ok(self.0)
-    }
-    /// Validates, then fits.
-    ///
-    /// # Errors
-    /// See [`ParetoNbdParams::check`] and [`ParetoNbdValidParams::fit`].
-    pub fn fit<D: ClvInput + ?Sized>(self, data: &D) -> Result<ParetoNbdModel> {
-        self.check()?.fit(data)
-    }
-}
+clv_fit_params!(
+    ParetoNbd,
+    ParetoNbdParams,
+    ParetoNbdValidParams,
+    ClvInput,
+    ParetoNbdModel,
+    "Pareto/NBD",
+    "L2 penalty on the parameters (times rescaled so that the largest `T` is 1), added to the mean negative log-likelihood. Default 0."
+);
 
 /// `ln(2F1(...) / den^(r+s+x))` at time `t` and its derivatives in
 /// `(r, alpha, s, beta)`, on the branch that keeps `z` in `[0, 1)`.

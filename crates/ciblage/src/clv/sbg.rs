@@ -4,15 +4,15 @@
 //! across customers, so that the retention rate of a cohort rises with
 //! tenure.
 
+use crate::clv::fit_params::clv_fit_params;
 use serde::{Deserialize, Serialize};
 
 use crate::churn::RetentionAnalysis;
-use crate::clv::model::{check_fit_params, from_json, optional, sum_terms, to_json, FitReport};
+use crate::clv::model::{from_json, optional, sum_terms, to_json, FitReport};
 use crate::clv::optim::{minimise, standard_errors, Objective};
 pub use crate::clv::sbg_data::{SurvivalCounts, SurvivalInput};
 use crate::clv::special::{digamma, ln_beta};
 use crate::error::{CiblageError, Result};
-use crate::interrupt::Interrupt;
 
 /// Entry point of the shifted-beta-geometric retention model (a learner:
 /// [`ShiftedBetaGeoValidParams::fit`]).
@@ -29,71 +29,15 @@ use crate::interrupt::Interrupt;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ShiftedBetaGeo;
 
-impl ShiftedBetaGeo {
-    /// Parameters with their defaults: no penalty, at most 1000 iterations.
-    pub fn params() -> ShiftedBetaGeoParams {
-        ShiftedBetaGeoParams(ShiftedBetaGeoValidParams::default())
-    }
-}
-
-/// Validated shifted-BG fitting parameters.
-#[derive(Debug, Clone)]
-pub struct ShiftedBetaGeoValidParams {
-    penalizer: f64,
-    max_iterations: usize,
-    interrupt: Interrupt,
-}
-
-impl Default for ShiftedBetaGeoValidParams {
-    fn default() -> Self {
-        Self {
-            penalizer: 0.0,
-            max_iterations: 1000,
-            interrupt: Interrupt::default(),
-        }
-    }
-}
-
-/// Builder of [`ShiftedBetaGeoValidParams`].
-#[derive(Debug, Clone, Default)]
-pub struct ShiftedBetaGeoParams(ShiftedBetaGeoValidParams);
-
-impl ShiftedBetaGeoParams {
-    /// L2 penalty on `(alpha, beta)` added to the mean negative
-    /// log-likelihood (default 0).
-    #[must_use]
-    pub fn penalizer(mut self, coefficient: f64) -> Self {
-        self.0.penalizer = coefficient;
-        self
-    }
-    /// Most L-BFGS iterations (default 1000).
-    #[must_use]
-    pub fn max_iterations(mut self, n: usize) -> Self {
-        self.0.max_iterations = n;
-        self
-    }
-    /// Token that stops the fit ([`CiblageError::Interrupted`]).
-    #[must_use]
-    pub fn interrupt(mut self, token: Interrupt) -> Self {
-        self.0.interrupt = token;
-        self
-    }
-    /// Validates the parameters.
-    ///
-    /// # Errors
-    /// A negative or non-finite penalizer, zero iterations.
-    pub fn check(self) -> Result<ShiftedBetaGeoValidParams> {
-        check_fit_params(self.0.penalizer, self.0.max_iterations)?;
-        Ok(self.0)
-    }
-    /// Validates, then fits.
-    ///
-    /// # Errors
-    /// See [`ShiftedBetaGeoParams::check`] and [`ShiftedBetaGeoValidParams::fit`].
-    pub fn fit<D: SurvivalInput + ?Sized>(self, data: &D) -> Result<ShiftedBetaGeoModel> {
-        self.check()?.fit(data)
-    }
-}
+clv_fit_params!(
+    ShiftedBetaGeo,
+    ShiftedBetaGeoParams,
+    ShiftedBetaGeoValidParams,
+    SurvivalInput,
+    ShiftedBetaGeoModel,
+    "shifted-BG",
+    "L2 penalty on `(alpha, beta)` added to the mean negative log-likelihood (default 0)."
+);
 
 /// `Σ events ln P(T = ℓ) + Σ censored ln S(ℓ − 1)` and its gradient in
 /// `(α, β)`, with `P(T = t) = B(α+1, β+t−1)/B(α, β)` and
