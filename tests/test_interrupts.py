@@ -169,6 +169,17 @@ def test_ctrl_c_stops_the_call(case: str, transactions_file: str) -> None:
 # (works for the given seconds, checking its token as the core does).
 
 
+@pytest.fixture(autouse=True)
+def python_handles_sigint():
+    """Python's own SIGINT handler (KeyboardInterrupt), as in any Python
+    started from a terminal: a runner started in the background by a
+    non-interactive shell inherits SIGINT ignored, and then
+    ``_thread.interrupt_main`` does nothing."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def interrupt_main_after(seconds: float) -> threading.Timer:
     import _thread
 
