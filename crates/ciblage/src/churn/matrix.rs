@@ -5,8 +5,8 @@ use std::str::FromStr;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+use crate::churn::analysis::RetentionAnalysis;
 use crate::churn::cohorts::CohortRow;
-use crate::churn::retention::RetentionAnalysis;
 use crate::error::{CiblageError, Result};
 
 /// What the cells of a cohort matrix hold ([`RetentionAnalysis::cohort_matrix`]).

@@ -3,6 +3,7 @@
 //! Kaplan–Meier survival, churn flags by inactivity, and migration between
 //! segments.
 
+mod analysis;
 mod cohorts;
 mod flags;
 mod matrix;
@@ -13,14 +14,13 @@ mod scan;
 mod span;
 mod tasks;
 
+pub use analysis::{PeriodRow, RetentionAnalysis};
 pub use cohorts::CohortRow;
 pub use flags::{ChurnFlags, ChurnFlagsParams, ChurnFlagsValidParams, ChurnRule, ChurnRuleKind};
 pub use matrix::CohortMeasure;
 pub use migration::{MatchedCustomers, Migration, MigrationParams, MigrationValidParams};
 pub use period::Period;
-pub use retention::{
-    PeriodRow, Retention, RetentionAnalysis, RetentionParams, RetentionValidParams, MAX_PERIODS,
-};
+pub use retention::{Retention, RetentionParams, RetentionValidParams, MAX_PERIODS};
 
 #[cfg(test)]
 mod tests;
