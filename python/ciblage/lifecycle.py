@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import os
 from typing import Any
 
 import numpy as np
@@ -20,10 +19,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _ids, _native
-from ._params import Param, as_str, convert
+from ._lifecycle_rules import RuleSet, _rules, default_rules
+from ._lifecycle_state import WINDOW_DAYS as WINDOW_DAYS  # re-exported: the parameter table
+from ._lifecycle_state import customer_state
+from ._params import as_str
 from ._report import make_report, warn_left_out
-from ._tables import as_timezone, attach_report, from_arrow, html_summary, iso_date, table_kind, to_arrow
-from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError, InvalidParameterError, RuleFileError
+from ._tables import attach_report, from_arrow, html_summary, iso_date, table_kind, to_arrow
+from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError, InvalidParameterError
 
 __all__ = ["FIELDS", "VALUE_FIELDS", "RuleSet", "LifecycleResult", "evaluate", "default_rules", "customer_state"]
 
@@ -51,69 +53,6 @@ FIELDS = (
 #: The fields :func:`evaluate` takes from a ``value`` table (a
 #: :func:`ciblage.clv.customer_value` result).
 VALUE_FIELDS = ("p_alive", "clv")
-
-RuleSet = _native.RuleSet
-
-# The window of behaviour_change; the native check shares the lower bound,
-# the upper one is the native integer type's (tests/test_params_table.py).
-WINDOW_DAYS = Param(
-    "window_days",
-    "int",
-    90,
-    "days of each window compared",
-    low=1,
-    high=2**32 - 1,
-    native="window_days",
-    native_checks=("low",),
-)
-
-
-def default_rules() -> Any:
-    """The default rule set (written out in docs/lifecycle.md).
-
-    Example:
-        >>> from ciblage import lifecycle
-        >>> lifecycle.default_rules()
-        RuleSet(12 rules: apologise, renewal, spend_drop, welcome, ...)
-    """
-    return RuleSet.default()
-
-
-def _rules(rules: Any) -> Any:
-    if rules is None:
-        return RuleSet.default()
-    if isinstance(rules, RuleSet):
-        return rules
-    if isinstance(rules, (str, os.PathLike)):
-        path = os.fspath(rules)
-        if isinstance(path, str) and path.lower().endswith((".toml", ".json")):
-            return _read_rules(path)
-    raise InvalidParameterError(
-        f"invalid parameter rules: expected a RuleSet or a path to a .toml/.json file, got {rules!r}"
-    )
-
-
-def _read_rules(path: str) -> Any:
-    """A rule file, every error naming the file."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise RuleFileError(f"rule file {path!r}: cannot be read: {e.strerror or e}") from e
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise RuleFileError(
-            f"rule file {path!r}: line {line}: not UTF-8 text (byte {data[e.start]:#04x} at offset {e.start})"
-        ) from e
-    text = text.removeprefix("\ufeff")
-    try:
-        if path.lower().endswith(".toml"):
-            return RuleSet.from_toml(text)
-        return RuleSet.from_json(text)
-    except RuleFileError as e:
-        raise RuleFileError(f"rule file {path!r}: {e}") from e
 
 
 def _day(value: Any, argument: str) -> int:
@@ -453,86 +392,3 @@ def _value_fields(
     return make_report(
         v.num_rows, {"customer_not_evaluated": v.num_rows - used}, customers_without_value=int((~found).sum())
     )
-
-
-def customer_state(
-    transactions: Any,
-    *,
-    today: Any,
-    customer: str = "customer_id",
-    timestamp: str = "timestamp",
-    amount: str = "amount",
-    window_days: int = 90,
-    timezone: Any = None,
-) -> Any:
-    """The state rules read, built from transactions as of ``today``: RFM
-    values and scores (``ciblage.rfm``), the value tier (5/15/80), and the
-    behaviour change of the last ``window_days`` days against the
-    ``window_days`` before (``frequency_change``, ``spend_change``,
-    ``reactivated``). Add complaints, satisfaction, referrals or contract ends
-    as columns before :func:`evaluate`. Returns the caller's library, with
-    the input report (rows on or after ``today`` left out) in
-    ``attrs["input_report"]`` (pandas) or the schema metadata (pyarrow).
-
-    Example:
-        >>> import ciblage
-        >>> from ciblage import lifecycle
-        >>> tx = ciblage.datasets.transactions(customers=200, transactions=2_000, library="pandas")
-        >>> state = lifecycle.customer_state(tx, today="2024-07-01", window_days=60)
-        >>> len(state), "r_score" in state.columns
-        (200, True)
-    """
-    from ._rfm import rfm
-    from ._value import value_tiers
-
-    customer = as_str(customer, "customer")
-    timestamp = as_str(timestamp, "timestamp")
-    amount = as_str(amount, "amount")
-    window_days = convert(WINDOW_DAYS, window_days)
-    timezone = as_timezone(timezone)
-    day = iso_date(today, "today")
-    if day is None:
-        raise InvalidParameterError("invalid parameter today: expected a date, got None")
-    columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
-    arrow_tx = to_arrow(transactions, columns, argument="transactions")
-    kind = table_kind(transactions)
-    if kind not in ("pandas", "polars"):
-        # A stream can be read once: both readers below take the table.
-        arrow_tx = arrow_tx if isinstance(arrow_tx, pa.Table) else pa.RecordBatchReader.from_stream(arrow_tx).read_all()
-        transactions = arrow_tx
-    scores = rfm(transactions, customer=customer, timestamp=timestamp, amount=amount, as_of=day, timezone=timezone)
-    tiers = value_tiers(scores, value="monetary", customer="customer_id")
-    change, (rows_read, after_today) = _native.behaviour_change(
-        arrow_tx,
-        customer=customer,
-        timestamp=timestamp,
-        amount=amount,
-        today=day,
-        window_days=window_days,
-        timezone=timezone,
-    )
-    out = kind if kind in ("pandas", "polars") else "pyarrow"
-    base = (
-        pa.table(scores) if out == "pyarrow" else pa.Table.from_pandas(scores) if out == "pandas" else scores.to_arrow()
-    )
-    tier_col = (
-        pa.table(tiers.customers)
-        if out == "pyarrow"
-        else pa.Table.from_pandas(tiers.customers)
-        if out == "pandas"
-        else tiers.customers.to_arrow()
-    ).column("tier")
-    joined = base.append_column("tier", tier_col.cast(pa.string()))
-    change = pa.table(change)
-    # Matched through normalised ids, not a join: the two tables may hold the
-    # same ids as string, large_string, string_view or dictionary columns.
-    where = "customer_state: customer_id"
-    left = _ids.normalize(joined.column("customer_id"), where)
-    right = _ids.normalize(change.column("customer_id"), where)
-    index = left.positions_in(right)
-    pos = pa.array(index, mask=index < 0)
-    for name in ("frequency_change", "spend_change", "reactivated"):
-        joined = joined.append_column(name, pc.take(change.column(name), pos))
-    joined = joined.take(pa.array(left.sort_indices()))
-    report = make_report(rows_read, {"after_today": after_today})
-    return attach_report(from_arrow(joined, out), report)
