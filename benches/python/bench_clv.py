@@ -4,7 +4,8 @@ Setup (once; `make bench-clv` does it): each peer in its own virtual environment
 benches/python/.venv-peers/ (git-ignored), as their dependency pins conflict with ours:
     .venv/bin/python benches/python/bench_clv.py --setup
     (lifetimes: `pip install lifetimes "pandas<3" "setuptools<82"`; pymc-marketing:
-    `pip install pymc-marketing`). A peer that cannot be installed is reported and left out.
+    `pip install pymc-marketing`, which compiles its models with the system C compiler). A peer that
+    cannot be installed is reported and left out.
 Run from the repository root, after `make develop-release`:
     .venv/bin/python benches/python/bench_clv.py [--customers 10000,100000,1000000] [--tools ...]
 Output: a Markdown table on stdout (for docs/benchmarks.md), progress on stderr.
@@ -15,10 +16,11 @@ purchase uniform over two years, observation ending 2023-12-31), as transactions
 Each tool, in a fresh child process of its own environment, times:
   * summary: transactions -> (frequency, recency, T, monetary_value) in days (lifetimes'
     `summary_data_from_transaction_data`, pymc-marketing's `rfm_summary`, `ciblage.clv.summary`);
-  * BG/NBD fit and Pareto/NBD fit on that summary (maximum likelihood; pymc-marketing: MAP);
+  * BG/NBD fit and Pareto/NBD fit on that summary (maximum likelihood; pymc-marketing: MAP with flat
+    priors on the four parameters, which is the maximum likelihood too);
   * predictions: P(alive) and expected purchases in the next 30 days for every customer.
 The fitted parameters are compared with ciblage's (largest relative difference; lifetimes
-should agree to 1e-6 for BG/NBD; pymc-marketing's MAP has priors and does not).
+should agree to 1e-6 for BG/NBD; pymc-marketing's optimiser stops on its own tolerance).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ INSTALL = {
     "pymc-marketing": ["pymc-marketing"],
 }
 TOOLS = ("ciblage", "lifetimes", "pymc-marketing")
+#: Short names accepted by --tools.
+ALIASES = {"pymc": "pymc-marketing"}
 END = "2023-12-31"
 
 
@@ -149,6 +153,10 @@ def worker_lifetimes(df) -> dict:
 
 
 def worker_pymc(df) -> dict:
+    """pymc-marketing's MAP fits with flat priors on the four parameters: the
+    posterior mode is then the maximum of the likelihood, as ours and
+    lifetimes' (its default priors would pull the estimates toward them)."""
+    from pymc_extras.prior import Prior
     from pymc_marketing.clv import BetaGeoModel, ParetoNBDModel
     from pymc_marketing.clv.utils import rfm_summary
 
@@ -158,28 +166,29 @@ def worker_pymc(df) -> dict:
         )
     )
     data = s[["customer_id", "frequency", "recency", "T"]]
+    bg_names, pn_names = ("r", "alpha", "a", "b"), ("r", "alpha", "s", "beta")
 
-    def fit(cls):
-        m = cls(data=data)
-        m.fit(method="map")
+    def fit(cls, names):
+        m = cls(data=data, model_config={k: Prior("HalfFlat") for k in names})
+        m.fit(method="map", progressbar=False)
         return m
 
-    bg, t_bg = timed(lambda: fit(BetaGeoModel))
-    pn, t_pn = timed(lambda: fit(ParetoNBDModel))
+    bg, t_bg = timed(lambda: fit(BetaGeoModel, bg_names))
+    pn, t_pn = timed(lambda: fit(ParetoNBDModel, pn_names))
     _, t_pred = timed(lambda: (bg.expected_probability_alive(data), bg.expected_purchases(data, future_t=30)))
 
     def point(m, names):
-        # MAP results are the posterior group itself in recent versions.
-        post = getattr(m.fit_result, "posterior", m.fit_result)
-        return [float(post[k].mean()) for k in names]
+        # A MAP fit holds one draw of one chain: the mode.
+        post = m.fit_result
+        return [float(post[k].values.ravel()[0]) for k in names]
 
     return {
         "summary": t_summary,
         "bg_nbd": t_bg,
         "pareto_nbd": t_pn,
         "predict": t_pred,
-        "bg_params": point(bg, ("r", "alpha", "a", "b")),
-        "pareto_params": point(pn, ("r", "alpha", "s", "beta")),
+        "bg_params": point(bg, bg_names),
+        "pareto_params": point(pn, pn_names),
         "customers": len(s),
     }
 
@@ -208,7 +217,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--setup", action="store_true", help="create the peers' environments, then exit")
     ap.add_argument("--customers", default="10000,100000,1000000")
-    ap.add_argument("--tools", default=",".join(TOOLS))
+    ap.add_argument("--tools", default=",".join(TOOLS), help="comma-separated; pymc is pymc-marketing")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -224,7 +233,8 @@ def main() -> None:
             data = Path(tmp) / f"tx_{n}.npz"
             generate(n, data)
             print(f"{n} customers: data ready", file=sys.stderr)
-            results = {t: run_tool(t, data) for t in args.tools.split(",")}
+            tools = [ALIASES.get(t, t) for t in args.tools.split(",")]
+            results = {t: run_tool(t, data) for t in tools}
             ref = results.get("ciblage")
             for tool, r in results.items():
                 if r is None:
