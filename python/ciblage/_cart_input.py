@@ -143,9 +143,9 @@ def encode_fit(model: Any, X: Any) -> tuple[np.ndarray, list[int]]:
     categories = [None] * x.shape[1]
     for j in chosen:
         col = x[:, j]
-        cats = np.unique(col[~np.isnan(col)])
-        categories[j] = cats.tolist()
-        x[:, j] = _codes(col, cats)
+        seen = np.unique(col[~np.isnan(col)])
+        categories[j] = seen.tolist()
+        x[:, j] = _codes(col, seen)
     model.categories_ = categories
     return x, chosen
 

@@ -63,7 +63,7 @@ def check_fitted_state(name: str, state: dict[str, Any]) -> None:
         raise bad("classes_", "missing for a classification tree")
 
 
-class Bunch(dict):  # type: ignore[type-arg]
+class Bunch(dict[str, Any]):
     """A dict whose keys are also attributes, as scikit-learn's ``Bunch``
     (``path.ccp_alphas`` and ``path["ccp_alphas"]``)."""
 

@@ -1,6 +1,6 @@
 # Stubs of the native module; checked by `python -m mypy.stubtest ciblage._native`.
 from collections.abc import Callable
-from typing import Any, Protocol, final
+from typing import Any, Protocol, TypedDict, final
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +14,32 @@ class _ArrowTable(Protocol):
     @property
     def column_names(self) -> list[str]: ...
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+
+class _Coverage(TypedDict):
+    """What :meth:`SegmentTable.coverage` finds."""
+
+    uncovered: list[tuple[int, int, int]]
+    unreachable: list[str]
+
+class _Criterion(TypedDict):
+    """How one RFM criterion was scored."""
+
+    criterion: str
+    method: str
+    classes: int
+    classes_used: int
+    counts: list[int]
+    degenerate: bool
+    warning: str
+
+class _RfmInputReport(TypedDict):
+    """What reading the transactions of an RFM analysis left out."""
+
+    rows: int
+    rows_after_as_of: int
+    negative_rows: int
+    negative_rows_excluded: int
+    customers_without_rows: int
 
 __all__ = [
     "rfm_scores",
@@ -97,7 +123,7 @@ class SegmentTable:
     @property
     def fallback(self) -> str: ...
     def name_of(self, r: int, f: int, m: int) -> str: ...
-    def coverage(self, bins: int = 5) -> dict[str, list[Any]]: ...
+    def coverage(self, bins: int = 5) -> _Coverage: ...
     def _repr_html_(self) -> str: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
@@ -110,8 +136,8 @@ class RfmResult:
     def customers(self) -> _ArrowTable: ...
     def segments(self) -> _ArrowTable: ...
     def thresholds(self) -> _ArrowTable: ...
-    def criteria(self) -> list[dict[str, Any]]: ...
-    def input_report(self) -> dict[str, int]: ...
+    def criteria(self) -> list[_Criterion]: ...
+    def input_report(self) -> _RfmInputReport: ...
     @property
     def as_of(self) -> str: ...
     @property
@@ -147,7 +173,7 @@ def synthetic_transactions(
     seed: int = 42,
     string_ids: bool = False,
     return_rate: float = 0.02,
-) -> Any: ...
+) -> _ArrowTable: ...
 def customer_totals(table: Any, *, customer: str, amount: str, cost: str | None = None) -> _ArrowTable: ...
 def value_tiers(
     values: npt.NDArray[np.float64],
@@ -158,7 +184,7 @@ def value_tiers(
     bounds: list[float] | None = None,
     names: list[str] | None = None,
     no_value_name: str = "No value",
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], list[str], Any]: ...
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], list[str], _ArrowTable]: ...
 
 @final
 class Concentration:
@@ -209,7 +235,7 @@ def churn_flags(
     fallback_days: int = 365,
     as_of: str | None = None,
     timezone: str | None = None,
-) -> tuple[Any, tuple[int, int, int]]: ...
+) -> tuple[_ArrowTable, tuple[int, int, int]]: ...
 def migration(before: list[str], after: list[str], order: list[str]) -> tuple[list[str], list[int]]: ...
 
 @final
@@ -258,7 +284,7 @@ def lifecycle_evaluate(
     history_rows: npt.NDArray[np.uint32],
     history_days: npt.NDArray[np.int64],
     today: int,
-) -> tuple[Any, Any, tuple[int, int, int, int]]: ...
+) -> tuple[_ArrowTable, _ArrowTable, tuple[int, int, int, int]]: ...
 
 # A drawn node: id, parent, depth, size, class weights, label lines, edge label.
 _DrawRow = tuple[int, int | None, int, float, list[float], list[str], str | None]
@@ -282,7 +308,7 @@ class ChaidModel:
     def to_json(self) -> str: ...
     @staticmethod
     def from_json(text: str | bytes) -> ChaidModel: ...
-    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+    def __reduce__(self) -> tuple[Callable[[str], ChaidModel], tuple[str]]: ...
 
 def small_int_codes(
     values: npt.NDArray[np.int64],
@@ -373,7 +399,7 @@ class CartTree:
     def to_json(self) -> str: ...
     @staticmethod
     def from_json(text: str | bytes) -> CartTree: ...
-    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+    def __reduce__(self) -> tuple[Callable[[str], CartTree], tuple[str]]: ...
 
 def cart_fit(
     x: npt.NDArray[np.float64],
@@ -431,7 +457,7 @@ def behaviour_change(
     today: str,
     window_days: int = 90,
     timezone: str | None = None,
-) -> tuple[Any, tuple[int, int]]: ...
+) -> tuple[_ArrowTable, tuple[int, int]]: ...
 def local_days(
     table: Any,
     *,

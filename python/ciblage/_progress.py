@@ -65,12 +65,12 @@ def reporter(progress: Any, what: str) -> Report | None:
         return None
     if progress is True:
         try:
-            from tqdm.auto import tqdm  # type: ignore[import-untyped]
+            from tqdm.auto import tqdm
         except ImportError:
             return _Line(what)
         return _Bar(tqdm, what)
     if callable(progress) and not isinstance(progress, (bool, int, float, str)):
-        return progress  # type: ignore[no-any-return]
+        return progress
     raise InvalidParameterError(
         f"invalid parameter progress: expected True, False or a callable taking (done, total), got {progress!r}"
     )

@@ -171,7 +171,7 @@ def _id_and_values(
     columns = {"value": value} if customer is None else {"customer": customer, "value": value}
     table = pa.table(to_arrow(data, columns, argument=argument))
     ids = None if customer is None else table.select([customer])
-    if ids is not None:
+    if ids is not None and customer is not None:
         _check_ids(ids.column(0), customer)
     return ids, _floats(table.column(value), value), kind
 

@@ -249,12 +249,12 @@ def evaluate(
     kind = table_kind(customers)
     present = _column_names(customers)
     wanted = {"customer": customer}
-    for name in (*FIELDS, tier, contract_end):
-        if name and name in present:
-            wanted[name] = name
-    for name, value, default in (("tier", tier, "tier"), ("contract_end", contract_end, "contract_end")):
+    for wanted_name in (*FIELDS, tier, contract_end):
+        if wanted_name and wanted_name in present:
+            wanted[wanted_name] = wanted_name
+    for argument, value, default in (("tier", tier, "tier"), ("contract_end", contract_end, "contract_end")):
         if value is not None and value != default and value not in present:
-            raise ColumnNotFoundError(f"{name}: column {value!r} not found; the table has {present}")
+            raise ColumnNotFoundError(f"{argument}: column {value!r} not found; the table has {present}")
     if contract_end and contract_end in present and "contract_end_days" in present:
         raise InvalidInputError(
             f"contract_end: customers have both a {contract_end!r} column and a 'contract_end_days' column; "

@@ -122,6 +122,7 @@ class TreeDisplay(Display):
                         bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
                     )
         for n in drawn:
+            colour: str | tuple[float, float, float]
             if not n["leaf"]:
                 colour = _SPLIT_COLOUR
             elif n["klass"] is not None:
