@@ -3,7 +3,7 @@ migration between segments."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -13,7 +13,13 @@ from ._params import Param, as_bool, as_choice, as_str, convert
 from ._progress import reporter
 from ._report import make_report, warn_left_out
 from ._tables import as_timezone, attach_report, from_arrow, html_summary, iso_date, table_kind, to_arrow
+from ._typing import Table
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow
 
 #: Largest count parameter (days, periods) the native layer takes.
 _MAX_U32 = 2**32 - 1
@@ -244,6 +250,54 @@ def retention(
     return RetentionResult(native, _out_kind(transactions), report)
 
 
+@overload
+def churn_flags(
+    transactions: polars.DataFrame | polars.LazyFrame,
+    *,
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    amount: str = "amount",
+    rule: str = "days",
+    days: int | None = None,
+    multiple: float | None = None,
+    fallback_days: int | None = None,
+    as_of: Any = None,
+    timezone: Any = None,
+) -> polars.DataFrame: ...
+
+
+@overload
+def churn_flags(
+    transactions: pandas.DataFrame,
+    *,
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    amount: str = "amount",
+    rule: str = "days",
+    days: int | None = None,
+    multiple: float | None = None,
+    fallback_days: int | None = None,
+    as_of: Any = None,
+    timezone: Any = None,
+) -> pandas.DataFrame: ...
+
+
+@overload
+def churn_flags(  # type: ignore[overload-cannot-match]
+    transactions: object,
+    *,
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    amount: str = "amount",
+    rule: str = "days",
+    days: int | None = None,
+    multiple: float | None = None,
+    fallback_days: int | None = None,
+    as_of: Any = None,
+    timezone: Any = None,
+) -> pyarrow.Table: ...
+
+
 def churn_flags(
     transactions: Any,
     *,
@@ -256,7 +310,7 @@ def churn_flags(
     fallback_days: int | None = None,
     as_of: Any = None,
     timezone: Any = None,
-) -> Any:
+) -> Table:
     """Churn flag per customer by inactivity, ordered by customer id.
 
     Args:

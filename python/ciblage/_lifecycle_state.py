@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -11,7 +11,13 @@ from . import _ids, _native
 from ._params import Param, as_str, convert
 from ._report import make_report
 from ._tables import as_timezone, attach_report, from_arrow, iso_date, table_kind, to_arrow
+from ._typing import Table
 from .exceptions import InvalidParameterError
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow
 
 # The window of behaviour_change; the native check shares the lower bound,
 # the upper one is the native integer type's (tests/test_params_table.py).
@@ -27,6 +33,45 @@ WINDOW_DAYS = Param(
 )
 
 
+@overload
+def customer_state(
+    transactions: polars.DataFrame | polars.LazyFrame,
+    *,
+    today: Any,
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    amount: str = "amount",
+    window_days: int = 90,
+    timezone: Any = None,
+) -> polars.DataFrame: ...
+
+
+@overload
+def customer_state(
+    transactions: pandas.DataFrame,
+    *,
+    today: Any,
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    amount: str = "amount",
+    window_days: int = 90,
+    timezone: Any = None,
+) -> pandas.DataFrame: ...
+
+
+@overload
+def customer_state(  # type: ignore[overload-cannot-match]
+    transactions: object,
+    *,
+    today: Any,
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    amount: str = "amount",
+    window_days: int = 90,
+    timezone: Any = None,
+) -> pyarrow.Table: ...
+
+
 def customer_state(
     transactions: Any,
     *,
@@ -36,7 +81,7 @@ def customer_state(
     amount: str = "amount",
     window_days: int = 90,
     timezone: Any = None,
-) -> Any:
+) -> Table:
     """The state rules read, built from transactions as of ``today``: RFM
     values and scores (``ciblage.rfm``), the value tier (5/15/80), and the
     behaviour change of the last ``window_days`` days against the

@@ -6,7 +6,7 @@ import datetime as _dt
 import os
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from . import _native
 from ._params import Param, as_float, as_str, convert
@@ -25,7 +25,13 @@ from ._tables import (
     table_kind,
     to_arrow,
 )
+from ._typing import Table
 from .exceptions import DegenerateCriterionWarning, InvalidParameterError, SegmentTableError
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow
 
 SegmentTable = _native.SegmentTable
 
@@ -317,6 +323,81 @@ def _weights(weights: Any) -> tuple[float, float, float]:
     return (r, f, m)
 
 
+@overload
+def rfm(
+    transactions: polars.DataFrame | polars.LazyFrame,
+    *,
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    amount: str = "amount",
+    cost: str | None = None,
+    as_of: Any = None,
+    bins: int = 5,
+    method: str = "quantile",
+    recency_cuts: Sequence[float] | None = None,
+    frequency_cuts: Sequence[float] | None = None,
+    monetary_cuts: Sequence[float] | None = None,
+    frequency: str = "transactions",
+    monetary: str = "revenue",
+    variant: str = "rfm",
+    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    negative_amounts: str = "keep",
+    segments: Any = None,
+    timezone: str | None = None,
+    progress: Any = False,
+) -> polars.DataFrame: ...
+
+
+@overload
+def rfm(
+    transactions: pandas.DataFrame,
+    *,
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    amount: str = "amount",
+    cost: str | None = None,
+    as_of: Any = None,
+    bins: int = 5,
+    method: str = "quantile",
+    recency_cuts: Sequence[float] | None = None,
+    frequency_cuts: Sequence[float] | None = None,
+    monetary_cuts: Sequence[float] | None = None,
+    frequency: str = "transactions",
+    monetary: str = "revenue",
+    variant: str = "rfm",
+    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    negative_amounts: str = "keep",
+    segments: Any = None,
+    timezone: str | None = None,
+    progress: Any = False,
+) -> pandas.DataFrame: ...
+
+
+@overload
+def rfm(  # type: ignore[overload-cannot-match]
+    transactions: object,
+    *,
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    amount: str = "amount",
+    cost: str | None = None,
+    as_of: Any = None,
+    bins: int = 5,
+    method: str = "quantile",
+    recency_cuts: Sequence[float] | None = None,
+    frequency_cuts: Sequence[float] | None = None,
+    monetary_cuts: Sequence[float] | None = None,
+    frequency: str = "transactions",
+    monetary: str = "revenue",
+    variant: str = "rfm",
+    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    negative_amounts: str = "keep",
+    segments: Any = None,
+    timezone: str | None = None,
+    progress: Any = False,
+) -> pyarrow.Table: ...
+
+
 def rfm(
     transactions: Any,
     *,
@@ -338,7 +419,7 @@ def rfm(
     segments: Any = None,
     timezone: str | None = None,
     progress: Any = False,
-) -> Any:
+) -> Table:
     """Per-customer RFM table: :func:`rfm_analysis`'s ``customers`` (see it
     for the arguments, which are the same with the same defaults).
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import pyarrow as pa
@@ -24,7 +24,13 @@ from ._tables import (
     table_kind,
     to_arrow,
 )
+from ._typing import Table
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow
 
 __all__ = ["customer_totals", "value_tiers", "ValueTiers", "concentration", "Concentration"]
 
@@ -52,13 +58,43 @@ LORENZ_POINTS = Param(
 )
 
 
+@overload
+def customer_totals(
+    transactions: polars.DataFrame | polars.LazyFrame,
+    *,
+    customer: str = "customer_id",
+    amount: str = "amount",
+    cost: str | None = None,
+) -> polars.DataFrame: ...
+
+
+@overload
+def customer_totals(
+    transactions: pandas.DataFrame,
+    *,
+    customer: str = "customer_id",
+    amount: str = "amount",
+    cost: str | None = None,
+) -> pandas.DataFrame: ...
+
+
+@overload
+def customer_totals(  # type: ignore[overload-cannot-match]
+    transactions: object,
+    *,
+    customer: str = "customer_id",
+    amount: str = "amount",
+    cost: str | None = None,
+) -> pyarrow.Table: ...
+
+
 def customer_totals(
     transactions: Any,
     *,
     customer: str = "customer_id",
     amount: str = "amount",
     cost: str | None = None,
-) -> Any:
+) -> Table:
     """Totals per customer, the customer's income statement: number of
     transactions, revenue (net sum of amounts, returns included) and, with
     ``cost``, cost and margin (revenue minus cost).

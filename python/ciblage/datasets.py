@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Literal, overload
 
 from . import _native
 from ._params import Param, as_bool, as_choice, convert
 from ._tables import from_arrow
+from ._typing import Table
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow
 
 __all__ = ["transactions", "cdnow", "donations"]
 
@@ -50,6 +56,54 @@ RETURN_RATE = Param(
 )
 
 
+@overload
+def transactions(
+    *,
+    customers: int = 10_000,
+    transactions: int = 100_000,
+    seed: int = 42,
+    string_ids: bool = False,
+    return_rate: float = 0.02,
+    library: Literal["pyarrow"] = ...,
+) -> pyarrow.Table: ...
+
+
+@overload
+def transactions(
+    *,
+    customers: int = 10_000,
+    transactions: int = 100_000,
+    seed: int = 42,
+    string_ids: bool = False,
+    return_rate: float = 0.02,
+    library: Literal["pandas"],
+) -> pandas.DataFrame: ...
+
+
+@overload
+def transactions(
+    *,
+    customers: int = 10_000,
+    transactions: int = 100_000,
+    seed: int = 42,
+    string_ids: bool = False,
+    return_rate: float = 0.02,
+    library: Literal["polars"],
+) -> polars.DataFrame: ...
+
+
+@overload
+def transactions(
+    *,
+    customers: int = 10_000,
+    transactions: int = 100_000,
+    seed: int = 42,
+    string_ids: bool = False,
+    return_rate: float = 0.02,
+    library: str,
+) -> Table: ...
+
+
 def transactions(
     *,
     customers: int = 10_000,
@@ -58,7 +112,7 @@ def transactions(
     string_ids: bool = False,
     return_rate: float = 0.02,
     library: str = "pyarrow",
-) -> Any:
+) -> Table:
     """Synthetic transactions: customer_id, timestamp (UTC), amount, cost.
 
     Pareto-distributed orders per customer, customers acquired over two years
@@ -97,7 +151,23 @@ def transactions(
     return from_arrow(table, library)
 
 
-def cdnow(*, library: str = "pyarrow") -> Any:
+@overload
+def cdnow(*, library: Literal["pyarrow"] = ...) -> pyarrow.Table: ...
+
+
+@overload
+def cdnow(*, library: Literal["pandas"]) -> pandas.DataFrame: ...
+
+
+@overload
+def cdnow(*, library: Literal["polars"]) -> polars.DataFrame: ...
+
+
+@overload
+def cdnow(*, library: str) -> Table: ...
+
+
+def cdnow(*, library: str = "pyarrow") -> Table:
     """The CDNOW sample of Fader, Hardie & Lee (2005): 6,919 purchases of
     2,357 customers between 1997-01-01 and 1998-06-30, as customer_id (the
     sample index, 1 to 2,357), timestamp (the purchase date), cds (number of
@@ -138,7 +208,23 @@ def cdnow(*, library: str = "pyarrow") -> Any:
     return table
 
 
-def donations(*, library: str = "pyarrow") -> Any:
+@overload
+def donations(*, library: Literal["pyarrow"] = ...) -> pyarrow.Table: ...
+
+
+@overload
+def donations(*, library: Literal["pandas"]) -> pandas.DataFrame: ...
+
+
+@overload
+def donations(*, library: Literal["polars"]) -> polars.DataFrame: ...
+
+
+@overload
+def donations(*, library: str) -> Table: ...
+
+
+def donations(*, library: str = "pyarrow") -> Table:
     """The donations data of Fader, Hardie & Shang (2010) for the BG/BB
     model: 11,104 donors over 6 yearly opportunities after their first
     donation, as 22 distinct histories: frequency (years with a donation),
