@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -30,10 +30,14 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def needs_fit(method: Callable[..., Any]) -> Callable[..., Any]:
+#: A method, whose signature a decorator keeps.
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def needs_fit(method: _Method) -> _Method:
     """Marks a method that needs a fitted estimator: before ``fit`` it
     raises :class:`~ciblage.exceptions.NotFittedError` naming the
-    estimator and the method."""
+    estimator and the method (its signature and return type kept)."""
 
     @functools.wraps(method)
     def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -41,7 +45,11 @@ def needs_fit(method: Callable[..., Any]) -> Callable[..., Any]:
             raise est.not_fitted(self, method.__name__)
         return method(self, *args, **kwargs)
 
-    return checked
+    return cast(_Method, checked)
+
+
+#: A tree estimator's own class: ``fit`` and ``set_params`` return the estimator.
+_Estimator = TypeVar("_Estimator", bound="TreeEstimator")
 
 
 class TreeEstimator:
@@ -67,7 +75,7 @@ class TreeEstimator:
         """The constructor's parameters (scikit-learn convention)."""
         return {k: getattr(self, k) for k in self._param_names()}
 
-    def set_params(self, **params: Any) -> Any:
+    def set_params(self: _Estimator, **params: Any) -> _Estimator:
         """Sets constructor parameters; unknown names raise InvalidParameterError."""
         for k, v in params.items():
             if k not in self._param_names():
@@ -95,7 +103,7 @@ class TreeEstimator:
             raise est.not_fitted(self, method)
         return self.tree_
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> Any:
+    def fit(self: _Estimator, X: Any, y: Any, sample_weight: Any = None) -> _Estimator:
         """Grows the tree (each estimator's own)."""
         raise NotImplementedError
 

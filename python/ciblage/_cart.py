@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +13,11 @@ from . import _estimator as est
 from ._base import ClassifierScore, RegressorScore, TreeEstimator, check_params, needs_fit
 from ._params import as_float, as_int
 from ._progress import reporter
+
+if TYPE_CHECKING:
+    import pandas
+
+    from .plot._display import Display
 from .exceptions import InvalidParameterError, ModelFileError
 
 __all__ = ["CartClassifier", "CartRegressor"]
@@ -294,7 +299,7 @@ class _CartBase(TreeEstimator):
         self.__dict__.update(state)
 
     @needs_fit
-    def plot(self, kind: str = "tree", **kwargs: Any) -> Any:
+    def plot(self, kind: str = "tree", **kwargs: Any) -> Display:
         """Draws the tree (``kind="tree"``: :class:`ciblage.plot.TreeDisplay`)
         or a classification tree's gains, lift or cumulative response chart
         (``"gains"``, ``"lift"``, ``"response"``: ``target=`` the class, and
@@ -426,7 +431,7 @@ class CartClassifier(ClassifierScore, _CartBase):
             return np.log(self.predict_proba(X))
 
     @needs_fit
-    def gains(self, target: Any, feature_names: Any = None) -> Any:
+    def gains(self, target: Any, feature_names: Any = None) -> pandas.DataFrame:
         """Gains table for the class ``target``, as CHAID's: leaves by
         decreasing response rate with their rule, n, share, responses,
         response_rate, gain, index (lift × 100) and their cumulative values
@@ -506,6 +511,6 @@ class CartRegressor(RegressorScore, _CartBase):
         leaves = self.apply(X)
         return self.tree_.value[leaves, 0, 0]
 
-    def gains(self, target: Any, feature_names: Any = None) -> Any:
+    def gains(self, target: Any, feature_names: Any = None) -> pandas.DataFrame:
         """Gains tables are for classification trees: always an InvalidParameterError."""
         raise InvalidParameterError("invalid parameter target: gains tables are for classification trees")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +13,11 @@ from ._base import ClassifierScore, RegressorScore, TreeEstimator, check_params,
 from ._params import Param, as_int
 from ._progress import reporter
 from ._tables import from_arrow
+
+if TYPE_CHECKING:
+    import pandas
+
+    from .plot._display import Display
 from .exceptions import InvalidParameterError, ModelFileError
 
 __all__ = ["ChaidClassifier", "ChaidRegressor"]
@@ -340,7 +345,7 @@ class _ChaidBase(TreeEstimator):
         self.__dict__.update(state)
 
     @needs_fit
-    def plot(self, kind: str = "tree", **kwargs: Any) -> Any:
+    def plot(self, kind: str = "tree", **kwargs: Any) -> Display:
         """Draws the tree (``kind="tree"``: :class:`ciblage.plot.TreeDisplay`)
         or a classification tree's gains, lift or cumulative response chart
         (``"gains"``, ``"lift"``, ``"response"``: ``target=`` the class, and
@@ -418,7 +423,7 @@ class ChaidClassifier(ClassifierScore, _ChaidBase):
         return self.classes_[classes[self.apply(X)]]
 
     @needs_fit
-    def gains(self, target: Any) -> Any:
+    def gains(self, target: Any) -> pandas.DataFrame:
         """Gains table for the class ``target``: leaves by decreasing
         response rate with n, share, responses, response_rate, gain, index
         (lift × 100) and their cumulative values (pandas)."""
@@ -470,6 +475,6 @@ class ChaidRegressor(RegressorScore, _ChaidBase):
         """The weighted mean target of each row's leaf."""
         return np.asarray(self._fitted().node_mean())[self.apply(X)]
 
-    def gains(self, target: Any) -> Any:
+    def gains(self, target: Any) -> pandas.DataFrame:
         """Gains tables are for classification trees: always an InvalidParameterError."""
         raise InvalidParameterError("invalid parameter target: gains tables are for classification trees")

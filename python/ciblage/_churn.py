@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     import polars
     import pyarrow
 
+    from .plot._display import Display
+
 #: Largest count parameter (days, periods) the native layer takes.
 _MAX_U32 = 2**32 - 1
 
@@ -92,11 +94,11 @@ class RetentionResult:
         self._native = native
         self._kind = kind
         self.input_report: dict[str, Any] = input_report if input_report is not None else make_report(0, {})
-        self.periods = from_arrow(native.periods(), kind)
-        self.cohort_sizes = from_arrow(native.cohort_sizes(), kind)
-        self.survival = from_arrow(native.survival(), kind)
+        self.periods: Table = from_arrow(native.periods(), kind)
+        self.cohort_sizes: Table = from_arrow(native.cohort_sizes(), kind)
+        self.survival: Table = from_arrow(native.survival(), kind)
 
-    def cohorts(self, kind: str = "classic", *, shares: bool | None = None) -> Any:
+    def cohorts(self, kind: str = "classic", *, shares: bool | None = None) -> Table:
         """Cohort matrix, one row per acquisition cohort, one column per
         period since acquisition (``"0"``, ``"1"``, …); unobserved cells are
         null (right-censoring), never zero.
@@ -133,7 +135,7 @@ class RetentionResult:
             tables={"periods": self.periods, "cohort sizes": self.cohort_sizes},
         )
 
-    def plot(self, kind: str = "retention", ax: Any = None, **kwargs: Any) -> Any:
+    def plot(self, kind: str = "retention", ax: Any = None, **kwargs: Any) -> Display:
         """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
         extra) and returns its Display (see :mod:`ciblage.plot`).
 
@@ -392,7 +394,9 @@ class Migration:
         2
     """
 
-    def __init__(self, counts: Any, shares: Any, labels: list[str], input_report: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, counts: Table, shares: Table, labels: list[str], input_report: dict[str, Any] | None = None
+    ) -> None:
         self.counts = counts
         self.shares = shares
         self.labels = labels
@@ -407,7 +411,7 @@ class Migration:
         figures = {k.replace("_", " "): self.input_report[k] for k in keys if k in self.input_report}
         return html_summary(repr(self), figures=figures, tables={"counts (rows: before)": self.counts}, rows=20)
 
-    def plot(self, kind: str = "shares", ax: Any = None, **kwargs: Any) -> Any:
+    def plot(self, kind: str = "shares", ax: Any = None, **kwargs: Any) -> Display:
         """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
         extra) and returns its Display (see :mod:`ciblage.plot`).
 

@@ -11,7 +11,7 @@ from .exceptions import InvalidParameterError, RuleFileError
 RuleSet = _native.RuleSet
 
 
-def default_rules() -> Any:
+def default_rules() -> RuleSet:
     """The default rule set (written out in docs/lifecycle.md).
 
     Example:

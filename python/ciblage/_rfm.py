@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     import polars
     import pyarrow
 
+    from .plot._display import Display
+
 SegmentTable = _native.SegmentTable
 
 __all__ = ["rfm", "rfm_analysis", "RfmResult", "SegmentTable"]
@@ -132,9 +134,9 @@ class RfmResult:
             {"after_as_of": raw["rows_after_as_of"], "negative_amount": raw["negative_rows_excluded"]},
             **raw,
         )
-        self.customers = attach_report(from_arrow(native.customers(), kind), self.input_report)
-        self.segments = from_arrow(native.segments(), kind)
-        self.thresholds = from_arrow(native.thresholds(), kind)
+        self.customers: Table = attach_report(from_arrow(native.customers(), kind), self.input_report)
+        self.segments: Table = from_arrow(native.segments(), kind)
+        self.thresholds: Table = from_arrow(native.thresholds(), kind)
         self.criteria: list[dict[str, Any]] = native.criteria()
         self.timezone: str = native.timezone
         self._len = len(native)
@@ -169,7 +171,7 @@ class RfmResult:
             figures["degenerate criteria"] = ", ".join(self.degenerate)
         return html_summary(repr(self), self.segments, figures=figures, rows=20)
 
-    def plot(self, kind: str = "heatmap", ax: Any = None, **kwargs: Any) -> Any:
+    def plot(self, kind: str = "heatmap", ax: Any = None, **kwargs: Any) -> Display:
         """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
         extra) and returns its Display (see :mod:`ciblage.plot`).
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     import polars
     import pyarrow
 
+    from .plot._display import Display
+
 __all__ = ["customer_totals", "value_tiers", "ValueTiers", "concentration", "Concentration"]
 
 # Ranges of the concentration methods; the native checks have the same
@@ -277,7 +279,7 @@ class ValueTiers:
         100
     """
 
-    def __init__(self, customers: Any, summary: Any, names: list[str], input_report: dict[str, Any]) -> None:
+    def __init__(self, customers: Table, summary: Table, names: list[str], input_report: dict[str, Any]) -> None:
         self.customers = customers
         self.summary = summary
         self.names = names
@@ -290,7 +292,7 @@ class ValueTiers:
         figures = {"customers": len(self.customers), "tiers": len(self.names)}
         return html_summary(repr(self), self.summary, figures=figures)
 
-    def plot(self, kind: str = "pareto", ax: Any = None, **kwargs: Any) -> Any:
+    def plot(self, kind: str = "pareto", ax: Any = None, **kwargs: Any) -> Display:
         """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
         extra) and returns its Display (see :mod:`ciblage.plot`).
 
@@ -432,7 +434,7 @@ class Concentration:
         """Smallest share of (best) customers that make ``share`` of value."""
         return float(self._native.customers_for_value(convert(SHARE, share)))
 
-    def lorenz(self, points: int = 101) -> Any:
+    def lorenz(self, points: int = 101) -> Table:
         """Lorenz curve: share_of_customers (poorest first), share_of_value,
         at ``points`` evenly spaced shares of customers (2 to 10,000,000)."""
         return from_arrow(self._native.lorenz(convert(LORENZ_POINTS, points)), self._kind)
@@ -468,7 +470,7 @@ class Concentration:
             raise InvalidInputError("Concentration: the pickled values are not 1-D")
         self.__init__(_native.Concentration(values, column=column), kind, values, column)  # type: ignore[misc]
 
-    def plot(self, kind: str = "lorenz", ax: Any = None, **kwargs: Any) -> Any:
+    def plot(self, kind: str = "lorenz", ax: Any = None, **kwargs: Any) -> Display:
         """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
         extra) and returns its Display (see :mod:`ciblage.plot`).
 

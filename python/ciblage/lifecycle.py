@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -25,6 +25,10 @@ from ._lifecycle_state import customer_state
 from ._params import as_str
 from ._report import make_report, warn_left_out
 from ._tables import attach_report, from_arrow, html_summary, iso_date, table_kind, to_arrow
+from ._typing import Table
+
+if TYPE_CHECKING:
+    from .plot._display import Display
 from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError, InvalidParameterError
 
 __all__ = ["FIELDS", "VALUE_FIELDS", "RuleSet", "LifecycleResult", "evaluate", "default_rules", "customer_state"]
@@ -126,7 +130,7 @@ class LifecycleResult:
         50
     """
 
-    def __init__(self, customers: Any, decisions: Any, input_report: dict[str, Any] | None = None) -> None:
+    def __init__(self, customers: Table, decisions: Table, input_report: dict[str, Any] | None = None) -> None:
         self.customers = customers
         self.decisions = decisions
         self.input_report: dict[str, Any] = input_report if input_report is not None else make_report(0, {})
@@ -137,7 +141,7 @@ class LifecycleResult:
     def _repr_html_(self) -> str:
         return html_summary(repr(self), tables={"customers": self.customers, "decisions": self.decisions})
 
-    def plot(self, kind: str = "stages", ax: Any = None, **kwargs: Any) -> Any:
+    def plot(self, kind: str = "stages", ax: Any = None, **kwargs: Any) -> Display:
         """Draws a chart of this result with matplotlib (the ``ciblage[plot]``
         extra) and returns its Display (see :mod:`ciblage.plot`).
 

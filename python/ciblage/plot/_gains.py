@@ -4,12 +4,15 @@ of any scores): their ``data`` is the gains table, one row per segment
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from ciblage.exceptions import InvalidInputError, InvalidParameterError
 from ciblage.plot._display import Display, as_table
+
+if TYPE_CHECKING:
+    import pandas
 
 __all__ = ["CumulativeResponseDisplay", "GainsDisplay", "LiftDisplay", "gains_table", "styled"]
 
@@ -35,7 +38,7 @@ def pd_isna(values: np.ndarray) -> Any:
     return pd.isna(values)
 
 
-def gains_table(y_true: Any, y_score: Any, pos_label: Any = None) -> Any:
+def gains_table(y_true: Any, y_score: Any, pos_label: Any = None) -> pandas.DataFrame:
     """The gains table of scores, as the trees' ``gains()``: one row per
     distinct score, highest first, with ``score``, n, share, responses,
     response_rate, gain, index (lift × 100) and their cumulative values.
@@ -113,6 +116,10 @@ def _column(data: Any, name: str) -> np.ndarray:
     return np.asarray(data[name], dtype=np.float64)
 
 
+#: The chart class a ``from_...`` constructor is called on.
+_Chart = TypeVar("_Chart", bound="_GainsChart")
+
+
 class _GainsChart(Display):
     """A chart of a gains table (``data``: the table itself)."""
 
@@ -126,18 +133,18 @@ class _GainsChart(Display):
         self.data = table
 
     @classmethod
-    def from_result(cls, result: Any) -> Any:
+    def from_result(cls: type[_Chart], result: Any) -> _Chart:
         """The chart of a gains table: ``model.gains(target)`` of a CART or
         CHAID classifier (the training leaves), or :func:`gains_table`."""
         return cls(result)
 
     @classmethod
-    def from_predictions(cls, y_true: Any, y_score: Any, pos_label: Any = None) -> Any:
+    def from_predictions(cls: type[_Chart], y_true: Any, y_score: Any, pos_label: Any = None) -> _Chart:
         """The chart of scores against outcomes (see :func:`gains_table`)."""
         return cls(gains_table(y_true, y_score, pos_label))
 
     @classmethod
-    def from_estimator(cls, model: Any, X: Any, y: Any, target: Any = None) -> Any:
+    def from_estimator(cls: type[_Chart], model: Any, X: Any, y: Any, target: Any = None) -> _Chart:
         """The chart of a fitted classifier on data ``X``, ``y``: rows
         ranked by the predicted probability of class ``target`` (default:
         the last class, the positive one of a binary tree)."""
