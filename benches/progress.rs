@@ -37,8 +37,11 @@ use rand_distr::{Beta, Distribution, Exp, Gamma, StandardNormal};
 /// Divides the sizes in a debug build (the `cargo test` run).
 const SCALE: usize = if cfg!(debug_assertions) { 10 } else { 1 };
 
+/// A named way of making a token.
+type Token = (&'static str, fn() -> Interrupt);
+
 /// The three tokens every group compares.
-fn tokens() -> [(&'static str, fn() -> Interrupt); 3] {
+fn tokens() -> [Token; 3] {
     [
         ("no_token", Interrupt::default),
         ("cancel_token", Interrupt::new),
