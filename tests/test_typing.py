@@ -60,6 +60,7 @@ assert_type(ciblage.CartRegressor().fit(X, y.astype(float)), ciblage.CartRegress
 assert_type(ciblage.ChaidClassifier().fit(X, y), ciblage.ChaidClassifier)
 assert_type(GainsDisplay.from_estimator(model, X, y), GainsDisplay)
 assert_type(model.plot(), Display)
+assert_type(GainsDisplay.from_estimator(model, X, y).plot(), GainsDisplay)
 
 report: dict[str, Any] = analysis.input_report
 """

@@ -11,7 +11,7 @@ imported only when a chart is drawn.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from ciblage.exceptions import ColumnTypeError, InvalidParameterError
 
@@ -195,6 +195,10 @@ def ticks(ax: Any, labels: list[str], axis: str = "x", most: int = 12, rotate: b
         ax.set_yticks(positions, [labels[i] for i in positions])
 
 
+#: A Display's own class: ``plot`` returns the Display it is called on.
+_Display = TypeVar("_Display", bound="Display")
+
+
 class Display:
     """Base of every chart: ``data`` (the plotted numbers), ``plot(ax=None,
     **kwargs)`` and, once drawn, ``ax_`` and ``figure_``.
@@ -208,7 +212,7 @@ class Display:
     ax_: Any = None
     figure_: Any = None
 
-    def plot(self, ax: Any = None, **kwargs: Any) -> Display:
+    def plot(self: _Display, ax: Any = None, **kwargs: Any) -> _Display:
         """Draws the chart on ``ax`` (new axes when None) and returns self.
 
         Keyword arguments go to the underlying matplotlib call, except
