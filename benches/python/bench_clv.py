@@ -105,54 +105,89 @@ def timed(f):
     return out, time.perf_counter() - start
 
 
-def worker_ciblage(df) -> dict:
+STEPS = ("summary", "bg_nbd", "pareto_nbd", "predict")
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB (Linux: ru_maxrss in kB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_plan(df, steps: list[str], plan: dict) -> dict:
+    """Runs `plan`'s steps that are in `steps`, in order, each given the state
+    the earlier ones left (a step needs the summary: it is computed untimed when
+    the summary step itself is not asked for). Returns times, parameters and memory."""
+    out: dict = {"input_mb": float(df.memory_usage(deep=True).sum()) / 2**20, "loaded_mb": peak_rss_mb()}
+    state: dict = {}
+    for name in STEPS:
+        if name == "summary" or name in steps:
+            _, t = timed(lambda name=name: plan[name](state))
+            if name in steps:
+                out[name] = t
+    out["peak_mb"] = peak_rss_mb()
+    out["customers"] = len(state["s"])
+    out["rows"] = len(df)
+    for key in ("bg_params", "pareto_params"):
+        if key in state:
+            out[key] = state[key]
+    return out
+
+
+def worker_ciblage(df, steps: list[str]) -> dict:
     from ciblage import clv
 
-    s, t_summary = timed(lambda: clv.summary(df, freq="D", observation_end=END))
-    bg, t_bg = timed(lambda: clv.BgNbd().fit(s))
-    pn, t_pn = timed(lambda: clv.ParetoNbd().fit(s))
-    _, t_pred = timed(lambda: (bg.p_alive(s), bg.expected_purchases(30.0, s)))
-    return {
-        "summary": t_summary,
-        "bg_nbd": t_bg,
-        "pareto_nbd": t_pn,
-        "predict": t_pred,
-        "bg_params": [bg.params_[k] for k in ("r", "alpha", "a", "b")],
-        "pareto_params": [pn.params_[k] for k in ("r", "alpha", "s", "beta")],
-        "customers": len(s),
-    }
+    def summary(st):
+        st["s"] = clv.summary(df, freq="D", observation_end=END)
+
+    def bg_nbd(st):
+        st["bg"] = clv.BgNbd().fit(st["s"])
+        st["bg_params"] = [st["bg"].params_[k] for k in ("r", "alpha", "a", "b")]
+
+    def pareto_nbd(st):
+        pn = clv.ParetoNbd().fit(st["s"])
+        st["pareto_params"] = [pn.params_[k] for k in ("r", "alpha", "s", "beta")]
+
+    def predict(st):
+        bg = st.get("bg") or clv.BgNbd().fit(st["s"])
+        bg.p_alive(st["s"]), bg.expected_purchases(30.0, st["s"])
+
+    plan = {"summary": summary, "bg_nbd": bg_nbd, "pareto_nbd": pareto_nbd, "predict": predict}
+    return run_plan(df, steps, plan)
 
 
-def worker_lifetimes(df) -> dict:
+def worker_lifetimes(df, steps: list[str]) -> dict:
     from lifetimes import BetaGeoFitter, ParetoNBDFitter
     from lifetimes.utils import summary_data_from_transaction_data
 
-    s, t_summary = timed(
-        lambda: summary_data_from_transaction_data(
+    def summary(st):
+        st["s"] = summary_data_from_transaction_data(
             df, "customer_id", "timestamp", monetary_value_col="amount", observation_period_end=END, freq="D"
         )
-    )
-    f, r, t = s["frequency"], s["recency"], s["T"]
-    bg, t_bg = timed(lambda: BetaGeoFitter().fit(f, r, t))
-    pn, t_pn = timed(lambda: ParetoNBDFitter().fit(f, r, t))
-    _, t_pred = timed(
-        lambda: (
-            bg.conditional_probability_alive(f, r, t),
-            bg.conditional_expected_number_of_purchases_up_to_time(30.0, f, r, t),
-        )
-    )
-    return {
-        "summary": t_summary,
-        "bg_nbd": t_bg,
-        "pareto_nbd": t_pn,
-        "predict": t_pred,
-        "bg_params": [float(bg.params_[k]) for k in ("r", "alpha", "a", "b")],
-        "pareto_params": [float(pn.params_[k]) for k in ("r", "alpha", "s", "beta")],
-        "customers": len(s),
-    }
+
+    def frt(st):
+        s = st["s"]
+        return s["frequency"], s["recency"], s["T"]
+
+    def bg_nbd(st):
+        st["bg"] = BetaGeoFitter().fit(*frt(st))
+        st["bg_params"] = [float(st["bg"].params_[k]) for k in ("r", "alpha", "a", "b")]
+
+    def pareto_nbd(st):
+        pn = ParetoNBDFitter().fit(*frt(st))
+        st["pareto_params"] = [float(pn.params_[k]) for k in ("r", "alpha", "s", "beta")]
+
+    def predict(st):
+        bg = st.get("bg") or BetaGeoFitter().fit(*frt(st))
+        bg.conditional_probability_alive(*frt(st))
+        bg.conditional_expected_number_of_purchases_up_to_time(30.0, *frt(st))
+
+    plan = {"summary": summary, "bg_nbd": bg_nbd, "pareto_nbd": pareto_nbd, "predict": predict}
+    return run_plan(df, steps, plan)
 
 
-def worker_pymc(df) -> dict:
+def worker_pymc(df, steps: list[str]) -> dict:
     """pymc-marketing's MAP fits with flat priors on the four parameters: the
     posterior mode is then the maximum of the likelihood, as ours and
     lifetimes' (its default priors would pull the estimates toward them)."""
@@ -160,48 +195,49 @@ def worker_pymc(df) -> dict:
     from pymc_marketing.clv import BetaGeoModel, ParetoNBDModel
     from pymc_marketing.clv.utils import rfm_summary
 
-    s, t_summary = timed(
-        lambda: rfm_summary(
-            df, "customer_id", "timestamp", monetary_value_col="amount", observation_period_end=END, time_unit="D"
-        )
-    )
-    data = s[["customer_id", "frequency", "recency", "T"]]
     bg_names, pn_names = ("r", "alpha", "a", "b"), ("r", "alpha", "s", "beta")
 
-    def fit(cls, names):
-        m = cls(data=data, model_config={k: Prior("HalfFlat") for k in names})
+    def summary(st):
+        s = rfm_summary(
+            df, "customer_id", "timestamp", monetary_value_col="amount", observation_period_end=END, time_unit="D"
+        )
+        st["s"] = s
+        st["data"] = s[["customer_id", "frequency", "recency", "T"]]
+
+    def fit(st, cls, names):
+        m = cls(data=st["data"], model_config={k: Prior("HalfFlat") for k in names})
         m.fit(method="map", progressbar=False)
         return m
-
-    bg, t_bg = timed(lambda: fit(BetaGeoModel, bg_names))
-    pn, t_pn = timed(lambda: fit(ParetoNBDModel, pn_names))
-    _, t_pred = timed(lambda: (bg.expected_probability_alive(data), bg.expected_purchases(data, future_t=30)))
 
     def point(m, names):
         # A MAP fit holds one draw of one chain: the mode.
         post = m.fit_result
         return [float(post[k].values.ravel()[0]) for k in names]
 
-    return {
-        "summary": t_summary,
-        "bg_nbd": t_bg,
-        "pareto_nbd": t_pn,
-        "predict": t_pred,
-        "bg_params": point(bg, bg_names),
-        "pareto_params": point(pn, pn_names),
-        "customers": len(s),
-    }
+    def bg_nbd(st):
+        st["bg"] = fit(st, BetaGeoModel, bg_names)
+        st["bg_params"] = point(st["bg"], bg_names)
+
+    def pareto_nbd(st):
+        st["pareto_params"] = point(fit(st, ParetoNBDModel, pn_names), pn_names)
+
+    def predict(st):
+        bg = st.get("bg") or fit(st, BetaGeoModel, bg_names)
+        bg.expected_probability_alive(st["data"]), bg.expected_purchases(st["data"], future_t=30)
+
+    plan = {"summary": summary, "bg_nbd": bg_nbd, "pareto_nbd": pareto_nbd, "predict": predict}
+    return run_plan(df, steps, plan)
 
 
 WORKERS = {"ciblage": worker_ciblage, "lifetimes": worker_lifetimes, "pymc-marketing": worker_pymc}
 
 
-def run_tool(tool: str, data: Path) -> dict | None:
+def run_tool(tool: str, data: Path, steps: list[str]) -> dict | None:
     python = sys.executable if tool == "ciblage" else str(peer_python(tool))
     if not Path(python).exists():
         print(f"{tool}: no environment at {PEERS / tool} (run with --setup); left out", file=sys.stderr)
         return None
-    cmd = [python, str(Path(__file__).resolve()), "--worker", tool, "--data", str(data)]
+    cmd = [python, str(Path(__file__).resolve()), "--worker", tool, "--data", str(data), "--steps", ",".join(steps)]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     if p.returncode != 0:
         print(f"{tool}: failed (exit {p.returncode}); left out", file=sys.stderr)
@@ -213,20 +249,43 @@ def rel_diff(a: list[float], b: list[float]) -> float:
     return max(abs(x - y) / abs(y) for x, y in zip(a, b, strict=True))
 
 
+def cell(r: dict, step: str) -> str:
+    return f"{r[step]:.3f}" if step in r else "–"
+
+
+def agreement(r: dict, ref: dict | None, tool: str) -> str:
+    if tool == "ciblage" or ref is None:
+        return ""
+    return " / ".join(
+        f"{rel_diff(r[k], ref[k]):.1e}" if k in r and k in ref else "–" for k in ("bg_params", "pareto_params")
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--setup", action="store_true", help="create the peers' environments, then exit")
     ap.add_argument("--customers", default="10000,100000,1000000")
     ap.add_argument("--tools", default=",".join(TOOLS), help="comma-separated; pymc is pymc-marketing")
+    ap.add_argument("--steps", default=",".join(STEPS), help="comma-separated subset of " + ",".join(STEPS))
+    ap.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated tool:step pairs left out (e.g. lifetimes:pareto_nbd, whose fit takes minutes at 1M)",
+    )
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    steps = [v for v in args.steps.split(",") if v]
+    unknown = set(steps) - set(STEPS)
+    if unknown:
+        ap.error(f"--steps: unknown {sorted(unknown)}; choose among {STEPS}")
     if args.worker:
-        print(json.dumps(WORKERS[args.worker](load(args.data))))
+        print(json.dumps(WORKERS[args.worker](load(args.data), steps)))
         return
     if args.setup:
         setup()
         return
+    skip = {tuple(v.split(":", 1)) for v in args.skip.split(",") if ":" in v}
     rows = []
     with tempfile.TemporaryDirectory(dir=HERE) as tmp:
         for n in (int(v) for v in args.customers.split(",")):
@@ -234,28 +293,23 @@ def main() -> None:
             generate(n, data)
             print(f"{n} customers: data ready", file=sys.stderr)
             tools = [ALIASES.get(t, t) for t in args.tools.split(",")]
-            results = {t: run_tool(t, data) for t in tools}
+            results = {t: run_tool(t, data, [s for s in steps if (t, s) not in skip]) for t in tools}
             ref = results.get("ciblage")
             for tool, r in results.items():
                 if r is None:
                     continue
-                agree = (
-                    ""
-                    if tool == "ciblage" or ref is None
-                    else (
-                        f"{rel_diff(r['bg_params'], ref['bg_params']):.1e} / "
-                        f"{rel_diff(r['pareto_params'], ref['pareto_params']):.1e}"
-                    )
-                )
+                extra = r["peak_mb"] - r["loaded_mb"]
                 rows.append(
-                    f"| {n:,} | {tool} | {r['summary']:.3f} | {r['bg_nbd']:.3f} | {r['pareto_nbd']:.3f} "
-                    f"| {r['predict']:.3f} | {agree} |"
+                    f"| {n:,} | {r['rows']:,} | {tool} | "
+                    + " | ".join(cell(r, s) for s in STEPS)
+                    + f" | {r['input_mb']:.0f} | {extra:.0f} | {agreement(r, ref, tool)} |"
                 )
     print(
-        "| customers | tool | summary (s) | BG/NBD fit (s) | Pareto/NBD fit (s) | predictions (s) "
+        "| customers | transactions | tool | summary (s) | BG/NBD fit (s) | Pareto/NBD fit (s) | predictions (s) "
+        "| input (MB) | memory beyond the loaded input (MB) "
         "| parameters vs ciblage, largest relative difference (BG/NBD / Pareto/NBD) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
 
 
