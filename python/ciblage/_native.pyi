@@ -394,6 +394,7 @@ def cart_fit(
     max_bins: int = 255,
     n_threads: int | None = None,
     categorical_features: list[int] = ...,
+    monotonic_cst: list[int] | None = None,
     seed: int = 1,
     progress: Callable[[int, int], object] | None = None,
 ) -> CartTree: ...

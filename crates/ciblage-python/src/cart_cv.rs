@@ -78,6 +78,7 @@ pub fn cart_cost_complexity_cv(
             max_leaf_nodes,
             n_threads,
             categorical_features,
+            monotonic_cst: None,
         };
         if fits.len() != folds + 1 {
             return Err(BindError::from(CiblageError::param(

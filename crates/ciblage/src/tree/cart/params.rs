@@ -135,6 +135,7 @@ pub struct CartParams<T: TreeTask> {
     pub(crate) splitter: CartSplitter,
     pub(crate) n_threads: Option<usize>,
     pub(crate) categorical: Vec<usize>,
+    pub(crate) monotonic_cst: Option<Vec<i8>>,
     pub(crate) seed: u32,
     pub(crate) interrupt: Interrupt,
     pub(crate) task: PhantomData<T>,
@@ -170,6 +171,7 @@ impl Cart {
             splitter: CartSplitter::Exact,
             n_threads: None,
             categorical: Vec::new(),
+            monotonic_cst: None,
             seed: 1,
             interrupt: Interrupt::default(),
             task: PhantomData,
@@ -259,6 +261,18 @@ impl<T: TreeTask> CartParams<T> {
         self.categorical = features;
         self
     }
+    /// Monotonic constraints, one per feature (scikit-learn's
+    /// `monotonic_cst`): 1, the prediction never falls as the feature
+    /// rises; −1, it never rises; 0, free (`None`: no constraint). A
+    /// classifier (two classes only) constrains the share of class 1.
+    /// Splits on a constrained feature whose children break the order are
+    /// refused, and every node's value is clipped into the bounds its
+    /// ancestors' splits set. Categorical features cannot be constrained.
+    #[must_use]
+    pub fn monotonic_cst(mut self, cst: Option<Vec<i8>>) -> Self {
+        self.monotonic_cst = cst;
+        self
+    }
     /// Seed of the feature visiting order (scikit-learn's xorshift); the
     /// order only matters between features giving exactly equal splits.
     #[must_use]
@@ -340,6 +354,7 @@ impl<T: TreeTask> CartParams<T> {
                 ));
             }
         }
+        self.check_monotonic()?;
         if self.n_threads == Some(0) {
             return Err(CiblageError::param(
                 "n_threads",
@@ -379,6 +394,33 @@ impl<T: TreeTask> CartParams<T> {
             single_stream: false,
             presort_whole: false,
         })
+    }
+}
+
+impl<T: TreeTask> CartParams<T> {
+    /// The constraints' values (−1, 0 or 1), and none on a categorical
+    /// feature.
+    fn check_monotonic(&self) -> Result<()> {
+        let Some(cst) = &self.monotonic_cst else {
+            return Ok(());
+        };
+        if let Some((f, c)) = cst.iter().enumerate().find(|(_, c)| !(-1..=1).contains(*c)) {
+            return Err(CiblageError::param(
+                "monotonic_cst",
+                format!("expected -1, 0 or 1 for each feature, got {c} for feature {f}"),
+            ));
+        }
+        if let Some(f) = self
+            .categorical
+            .iter()
+            .find(|&&f| cst.get(f).is_some_and(|&c| c != 0))
+        {
+            return Err(CiblageError::param(
+                "monotonic_cst",
+                format!("feature {f} is categorical: its categories have no order to constrain"),
+            ));
+        }
+        Ok(())
     }
 }
 
