@@ -38,4 +38,6 @@ pub use values::NodeValues;
 #[cfg(test)]
 mod categorical_tests;
 #[cfg(test)]
+mod monotonic_tests;
+#[cfg(test)]
 mod tests;
