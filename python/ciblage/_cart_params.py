@@ -282,6 +282,13 @@ _COMMON_TAIL = (
         convert=lambda v, p, c: threads(v, int(p.high or 4096)),
     ),
     Param(
+        "categorical_features",
+        "columns",
+        "from_dtype",
+        '"from_dtype", None, or the names or positions of the categorical columns',
+        at_fit=False,
+    ),
+    Param(
         "monotonic_cst",
         "monotonic_cst",
         None,
@@ -289,13 +296,6 @@ _COMMON_TAIL = (
         "(a classifier's probability of its second class) is monotone in each constrained feature",
         native="monotonic_cst",
         convert=lambda v, p, c: monotonic_cst(v, c["d"]),
-    ),
-    Param(
-        "categorical_features",
-        "columns",
-        "from_dtype",
-        '"from_dtype", None, or the names or positions of the categorical columns',
-        at_fit=False,
     ),
 )
 _CLASS_WEIGHT = Param(

@@ -421,6 +421,7 @@ def cart_cost_complexity_cv(
     max_bins: int = 255,
     n_threads: int | None = None,
     categorical_features: list[int] = ...,
+    monotonic_cst: list[int] | None = None,
     progress: Callable[[int, int], object] | None = None,
 ) -> tuple[list[float], list[float], list[int], list[float], list[float], list[float], int, int]: ...
 def behaviour_change(
