@@ -10,6 +10,7 @@ use crate::error::{CiblageError, Result};
 use crate::tree::cart::exact::{worth_releasing, ExactSplitter};
 use crate::tree::cart::growth::{best_first, depth_first, subtrees, NodeSplitter, Pending};
 use crate::tree::cart::hist::{bin_features, HistSplitter, NodeRows};
+use crate::tree::cart::monotonic_cst;
 use crate::tree::cart::params::{CartCriterion, CartParams, CartSplitter, CartValidParams};
 use crate::tree::cart::shared::data::TrainSet;
 use crate::tree::cart::shared::draw::FeatureDraw;
@@ -179,7 +180,11 @@ impl CartValidParams<Classification> {
         check_x(&x, y.len())?;
         self.check_max_features(x.ncols())?;
         check_class_codes(y, n_classes)?;
-        self.check_monotonic_fit(x.ncols(), Some(n_classes))?;
+        monotonic_cst::check_data(
+            self.params.monotonic_cst.as_deref(),
+            x.ncols(),
+            Some(n_classes),
+        )?;
         let data = TrainSet {
             x,
             n: x.nrows(),
@@ -210,7 +215,7 @@ impl CartValidParams<Regression> {
     ) -> Result<CartModel> {
         check_x(&x, y.len())?;
         self.check_max_features(x.ncols())?;
-        self.check_monotonic_fit(x.ncols(), None)?;
+        monotonic_cst::check_data(self.params.monotonic_cst.as_deref(), x.ncols(), None)?;
         check_finite_target(y)?;
         check_target_sums(y, weights)?;
         if self.params.criterion == CartCriterion::Poisson {
@@ -294,34 +299,6 @@ impl<T: TreeTask> CartValidParams<T> {
             }
         }
         Ok(mask)
-    }
-
-    /// The monotonic constraints against the data: one per feature, and
-    /// a classifier of at most two classes (`n_classes`; `None`: a
-    /// regressor).
-    fn check_monotonic_fit(&self, d: usize, n_classes: Option<usize>) -> Result<()> {
-        let Some(cst) = &self.params.monotonic_cst else {
-            return Ok(());
-        };
-        if cst.len() != d {
-            return Err(CiblageError::param(
-                "monotonic_cst",
-                format!(
-                    "monotonic_cst has shape {} but the input data X has {d} features.",
-                    cst.len()
-                ),
-            ));
-        }
-        if n_classes.is_some_and(|k| k > 2) {
-            return Err(CiblageError::param(
-                "monotonic_cst",
-                format!(
-                    "Monotonicity constraints are not supported with multiclass classification ({} classes)",
-                    n_classes.unwrap_or(0)
-                ),
-            ));
-        }
-        Ok(())
     }
 
     /// The monotonic constraints of the fit, in the search's signs.

@@ -20,6 +20,7 @@ mod export;
 mod fit;
 mod growth;
 mod hist;
+mod monotonic_cst;
 mod params;
 mod persist;
 mod predict;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
+use crate::tree::cart::monotonic_cst;
 use crate::tree::task::{Classification, Regression, TreeTask};
 
 /// Split quality measure.
@@ -354,7 +355,9 @@ impl<T: TreeTask> CartParams<T> {
                 ));
             }
         }
-        self.check_monotonic()?;
+        if let Some(cst) = &self.monotonic_cst {
+            monotonic_cst::check(cst, &self.categorical)?;
+        }
         if self.n_threads == Some(0) {
             return Err(CiblageError::param(
                 "n_threads",
@@ -394,33 +397,6 @@ impl<T: TreeTask> CartParams<T> {
             single_stream: false,
             presort_whole: false,
         })
-    }
-}
-
-impl<T: TreeTask> CartParams<T> {
-    /// The constraints' values (−1, 0 or 1), and none on a categorical
-    /// feature.
-    fn check_monotonic(&self) -> Result<()> {
-        let Some(cst) = &self.monotonic_cst else {
-            return Ok(());
-        };
-        if let Some((f, c)) = cst.iter().enumerate().find(|(_, c)| !(-1..=1).contains(*c)) {
-            return Err(CiblageError::param(
-                "monotonic_cst",
-                format!("expected -1, 0 or 1 for each feature, got {c} for feature {f}"),
-            ));
-        }
-        if let Some(f) = self
-            .categorical
-            .iter()
-            .find(|&&f| cst.get(f).is_some_and(|&c| c != 0))
-        {
-            return Err(CiblageError::param(
-                "monotonic_cst",
-                format!("feature {f} is categorical: its categories have no order to constrain"),
-            ));
-        }
-        Ok(())
     }
 }
 

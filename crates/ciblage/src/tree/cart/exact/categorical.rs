@@ -136,7 +136,7 @@ impl ExactSplitter<'_> {
             impurity_left,
             impurity_right,
             improvement,
-            middle: monotonic::middle(&s),
+            middle: monotonic::middle(s.first()),
         }
     }
 }

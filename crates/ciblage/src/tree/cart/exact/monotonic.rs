@@ -63,7 +63,7 @@ impl ExactSplitter<'_> {
             sums.pos = start;
             for (p, threshold) in self.layout_candidates(feature, lay, end) {
                 self.update(&mut sums, &lay, end, p);
-                let (left, right) = monotonic::side_values(&sums);
+                let (left, right) = monotonic::side_values(sums.first());
                 if !Monotonic::admits(sign, bounds, left, right) {
                     continue;
                 }

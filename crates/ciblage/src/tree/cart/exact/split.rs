@@ -83,7 +83,7 @@ impl ExactSplitter<'_> {
         self.update(&mut sums, &lay, end, pos);
         // The middle of the children's values: of their means or shares,
         // of their medians for the absolute error.
-        let mut middle = monotonic::middle(&sums);
+        let mut middle = monotonic::middle(sums.first());
         let (impurity_left, impurity_right) = match self.criterion {
             CartCriterion::Poisson => {
                 let order = &self.orders.sorted[feature];

@@ -364,7 +364,7 @@ impl NodeSplitter for HistSplitter<'_> {
             impurity_left,
             impurity_right,
             improvement,
-            middle: monotonic::middle(&s),
+            middle: monotonic::middle(s.first()),
         })
     }
 }

@@ -258,7 +258,7 @@ impl HistSplitter<'_> {
 /// `(sign, bounds)` of its feature.
 #[inline]
 pub(super) fn admitted((sign, bounds): (i8, Bounds), s: &Sums) -> bool {
-    let (left, right) = monotonic::side_values(s);
+    let (left, right) = monotonic::side_values(s.first());
     Monotonic::admits(sign, bounds, left, right)
 }
 

@@ -16,8 +16,6 @@
 //! scikit-learn), so its signs are stored flipped. The checks run per
 //! candidate of constrained features only, and per node.
 
-use crate::tree::cart::shared::criterion::Sums;
-
 /// A node's bounds on its value: (lower, upper).
 pub(crate) type Bounds = (f64, f64);
 
@@ -95,19 +93,22 @@ pub(crate) fn clip(value: &mut [f64], (lower, upper): Bounds, classification: bo
     }
 }
 
-/// The values of the left and right children of the candidate summed in
-/// `s` (their first class's share, or their mean).
+/// The first sums of a candidate split: its left child's and its node's
+/// first class weight (or Σwy), then their weights.
+pub(crate) type FirstSums = ((f64, f64), (f64, f64));
+
+/// The values of the left and right children of a candidate of sums
+/// `((left, total), (w_left, w_node))` (their first class's share, or
+/// their mean).
 #[inline]
-pub(crate) fn side_values(s: &Sums) -> (f64, f64) {
-    let w_right = s.w_node - s.w_left;
-    (s.left[0] / s.w_left, (s.total[0] - s.left[0]) / w_right)
+pub(crate) fn side_values(((left, total), (w_left, w_node)): FirstSums) -> (f64, f64) {
+    (left / w_left, (total - left) / (w_node - w_left))
 }
 
-/// The middle of the children's values of the split summed in `s`
-/// (scikit-learn's `middle_value`).
-pub(crate) fn middle(s: &Sums) -> f64 {
-    let w_right = s.w_node - s.w_left;
-    s.left[0] / (2.0 * s.w_left) + (s.total[0] - s.left[0]) / (2.0 * w_right)
+/// The middle of the children's values of a split of sums
+/// `((left, total), (w_left, w_node))` (scikit-learn's `middle_value`).
+pub(crate) fn middle(((left, total), (w_left, w_node)): FirstSums) -> f64 {
+    left / (2.0 * w_left) + (total - left) / (2.0 * (w_node - w_left))
 }
 
 #[cfg(test)]
@@ -157,12 +158,8 @@ mod tests {
     #[test]
     fn middle_and_sides_read_the_sums() {
         // Left: weight 2, Σ 3 (mean 1.5); right: weight 4, Σ 10 (mean 2.5).
-        let mut s = Sums::zero(1);
-        s.total[0] = 13.0;
-        s.left[0] = 3.0;
-        s.w_node = 6.0;
-        s.w_left = 2.0;
-        assert_eq!(side_values(&s), (1.5, 2.5));
-        assert_eq!(middle(&s), 2.0);
+        let s = ((3.0, 13.0), (2.0, 6.0));
+        assert_eq!(side_values(s), (1.5, 2.5));
+        assert_eq!(middle(s), 2.0);
     }
 }
