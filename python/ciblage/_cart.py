@@ -23,6 +23,21 @@ from .exceptions import InvalidParameterError, ModelFileError
 __all__ = ["CartClassifier", "CartRegressor"]
 
 
+def _single_output(model: Any, y: Any) -> None:
+    """Monotonic constraints hold for one target: a 2-D ``y`` of several
+    columns is refused with scikit-learn's message."""
+    if model.monotonic_cst is None:
+        return
+    try:
+        shape = np.shape(y)
+    except (TypeError, ValueError):
+        return
+    if len(shape) == 2 and shape[1] > 1:
+        raise InvalidParameterError(
+            "invalid parameter monotonic_cst: Monotonicity constraints are not supported with multiple outputs"
+        )
+
+
 class _CartBase(TreeEstimator):
     """What the CART classifier and regressor share."""
 
@@ -43,6 +58,7 @@ class _CartBase(TreeEstimator):
         max_bins: int = 255,
         n_threads: int | None = None,
         categorical_features: Any = "from_dtype",
+        monotonic_cst: Any = None,
     ) -> None:
         self.criterion = criterion
         self.max_depth = max_depth
@@ -58,6 +74,7 @@ class _CartBase(TreeEstimator):
         self.max_bins = max_bins
         self.n_threads = n_threads
         self.categorical_features = categorical_features
+        self.monotonic_cst = monotonic_cst
 
     def _checked_params(self, n: int, d: int) -> dict[str, Any]:
         """Every parameter checked by the table (numpy scalars accepted,
@@ -347,6 +364,7 @@ class CartClassifier(ClassifierScore, _CartBase):
         max_bins: int = 255,
         n_threads: int | None = None,
         categorical_features: Any = "from_dtype",
+        monotonic_cst: Any = None,
     ) -> None:
         super().__init__(
             criterion=criterion,
@@ -363,6 +381,7 @@ class CartClassifier(ClassifierScore, _CartBase):
             max_bins=max_bins,
             n_threads=n_threads,
             categorical_features=categorical_features,
+            monotonic_cst=monotonic_cst,
         )
         self.class_weight = class_weight
 
@@ -371,6 +390,7 @@ class CartClassifier(ClassifierScore, _CartBase):
         ``progress``: ``True`` for a progress bar, or a callable receiving
         ``(done, total)`` (samples placed in leaves)."""
         x, categorical = cin.encode_fit(self, X)
+        _single_output(self, y)
         classes, codes = est.class_target(y, self, len(x))
         w = est.sample_weights(sample_weight, len(x))
         cw = self._class_weights(classes, codes)
@@ -479,6 +499,7 @@ class CartRegressor(RegressorScore, _CartBase):
         max_bins: int = 255,
         n_threads: int | None = None,
         categorical_features: Any = "from_dtype",
+        monotonic_cst: Any = None,
     ) -> None:
         super().__init__(
             criterion=criterion,
@@ -495,12 +516,14 @@ class CartRegressor(RegressorScore, _CartBase):
             max_bins=max_bins,
             n_threads=n_threads,
             categorical_features=categorical_features,
+            monotonic_cst=monotonic_cst,
         )
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, *, progress: Any = False) -> CartRegressor:
         """Grows the tree on ``X`` (rows × features) and targets ``y``;
         ``progress`` as in :meth:`CartClassifier.fit`."""
         x, categorical = cin.encode_fit(self, X)
+        _single_output(self, y)
         yy = est.value_target(y, self, len(x))
         return self._fit(x, est.sample_weights(sample_weight, len(x)), categorical, progress, y_values=yy)
 

@@ -98,6 +98,44 @@ def max_features(value: Any, d: int) -> int | None:
     raise InvalidParameterError(f"invalid parameter max_features: got {value!r}")
 
 
+def monotonic_cst(value: Any, d: int) -> list[int] | None:
+    """``monotonic_cst`` checked against the ``d`` features: None, or one
+    of -1, 0, 1 per feature (scikit-learn's messages)."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes, dict)):
+        raise InvalidParameterError(
+            f"invalid parameter monotonic_cst: expected None or an array-like of -1, 0 or 1, got {value!r}"
+        )
+    try:
+        cst = np.asarray(value)
+    except (TypeError, ValueError) as e:
+        raise InvalidParameterError(f"invalid parameter monotonic_cst: not an array-like ({e})") from None
+    if cst.ndim != 1:
+        raise InvalidParameterError(
+            f"invalid parameter monotonic_cst: expected one constraint per feature (1-D), got shape {cst.shape}"
+        )
+    if cst.shape[0] != d:
+        raise InvalidParameterError(
+            f"invalid parameter monotonic_cst: monotonic_cst has shape {cst.shape[0]} but the input data "
+            f"X has {d} features."
+        )
+    try:
+        valid = np.isin(cst, (-1, 0, 1)) if cst.dtype.kind in "biuf" else np.zeros(cst.shape, bool)
+    except TypeError:
+        valid = np.zeros(cst.shape, bool)
+    if not valid.all():
+        try:
+            shown: Any = np.unique(cst)
+        except TypeError:
+            shown = cst
+        raise InvalidParameterError(
+            "invalid parameter monotonic_cst: monotonic_cst must be None or an array-like of -1, 0 or 1, "
+            f"but got {shown}"
+        )
+    return [int(c) for c in cst]
+
+
 def _count(value: Any, p: Param, context: dict[str, Any]) -> int | None:
     low = int(p.low) if p.low is not None else 0
     return count(p.name, value, low, p.kind == "opt_int", int(p.high) if p.high is not None else 2**63 - 1)
@@ -249,6 +287,15 @@ _COMMON_TAIL = (
         "from_dtype",
         '"from_dtype", None, or the names or positions of the categorical columns',
         at_fit=False,
+    ),
+    Param(
+        "monotonic_cst",
+        "monotonic_cst",
+        None,
+        "None, or one of -1 (falling), 0 (free), 1 (rising) per feature: the prediction "
+        "(a classifier's probability of its second class) is monotone in each constrained feature",
+        native="monotonic_cst",
+        convert=lambda v, p, c: monotonic_cst(v, c["d"]),
     ),
 )
 _CLASS_WEIGHT = Param(

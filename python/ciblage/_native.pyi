@@ -420,6 +420,7 @@ def cart_fit(
     max_bins: int = 255,
     n_threads: int | None = None,
     categorical_features: list[int] = ...,
+    monotonic_cst: list[int] | None = None,
     seed: int = 1,
     progress: Callable[[int, int], object] | None = None,
 ) -> CartTree: ...
@@ -446,6 +447,7 @@ def cart_cost_complexity_cv(
     max_bins: int = 255,
     n_threads: int | None = None,
     categorical_features: list[int] = ...,
+    monotonic_cst: list[int] | None = None,
     progress: Callable[[int, int], object] | None = None,
 ) -> tuple[list[float], list[float], list[int], list[float], list[float], list[float], int, int]: ...
 def behaviour_change(

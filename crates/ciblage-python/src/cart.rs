@@ -32,7 +32,8 @@ pub struct PyCartTree {
                     criterion = "gini", max_depth = None, min_samples_split = 2, min_samples_leaf = 1,
                     min_weight_fraction_leaf = 0.0, min_impurity_decrease = 0.0, max_features = None,
                     max_leaf_nodes = None, splitter = "best", max_bins = 255, n_threads = None,
-                    categorical_features = Vec::new(), seed = 1, progress = None))]
+                    categorical_features = Vec::new(), monotonic_cst = None, seed = 1,
+                    progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn cart_fit(
     py: Python<'_>,
@@ -53,6 +54,7 @@ pub fn cart_fit(
     max_bins: u16,
     n_threads: Option<usize>,
     categorical_features: Vec<usize>,
+    monotonic_cst: Option<Vec<i8>>,
     seed: u32,
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyCartTree> {
@@ -70,6 +72,7 @@ pub fn cart_fit(
             max_leaf_nodes,
             n_threads,
             categorical_features,
+            monotonic_cst,
         };
         let xv = x.as_array();
         let w = sample_weight.as_ref().map(|w| w.as_slice()).transpose()?;
@@ -123,6 +126,8 @@ pub(crate) struct CartOptions {
     pub(crate) max_leaf_nodes: Option<usize>,
     pub(crate) n_threads: Option<usize>,
     pub(crate) categorical_features: Vec<usize>,
+    /// Monotonic constraints, one per feature (`None`: none).
+    pub(crate) monotonic_cst: Option<Vec<i8>>,
 }
 
 impl CartOptions {
@@ -138,6 +143,7 @@ impl CartOptions {
             .max_leaf_nodes(self.max_leaf_nodes)
             .n_threads(self.n_threads)
             .categorical_features(self.categorical_features.clone())
+            .monotonic_cst(self.monotonic_cst.clone())
     }
 }
 

@@ -37,7 +37,7 @@ type CvTable = (
                     fits = Vec::new(), criterion = "gini", max_depth = None,
                     min_weight_fraction_leaf = 0.0, min_impurity_decrease = 0.0, max_features = None,
                     max_leaf_nodes = None, splitter = "best", max_bins = 255, n_threads = None,
-                    categorical_features = Vec::new(), progress = None))]
+                    categorical_features = Vec::new(), monotonic_cst = None, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn cart_cost_complexity_cv(
     py: Python<'_>,
@@ -62,6 +62,7 @@ pub fn cart_cost_complexity_cv(
     max_bins: u16,
     n_threads: Option<usize>,
     categorical_features: Vec<usize>,
+    monotonic_cst: Option<Vec<i8>>,
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<CvTable> {
     guard(|| -> PyResult<_> {
@@ -78,6 +79,7 @@ pub fn cart_cost_complexity_cv(
             max_leaf_nodes,
             n_threads,
             categorical_features,
+            monotonic_cst,
         };
         if fits.len() != folds + 1 {
             return Err(BindError::from(CiblageError::param(

@@ -10,10 +10,12 @@ use crate::error::{CiblageError, Result};
 use crate::tree::cart::exact::{worth_releasing, ExactSplitter};
 use crate::tree::cart::growth::{best_first, depth_first, subtrees, NodeSplitter, Pending};
 use crate::tree::cart::hist::{bin_features, HistSplitter, NodeRows};
+use crate::tree::cart::monotonic_cst;
 use crate::tree::cart::params::{CartCriterion, CartParams, CartSplitter, CartValidParams};
 use crate::tree::cart::shared::data::TrainSet;
 use crate::tree::cart::shared::draw::FeatureDraw;
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
+use crate::tree::cart::shared::monotonic::Monotonic;
 use crate::tree::cart::tree::CartModel;
 use crate::tree::inputs::{
     check_class_codes, check_finite_target, check_sample_weight, check_target_sums,
@@ -178,6 +180,11 @@ impl CartValidParams<Classification> {
         check_x(&x, y.len())?;
         self.check_max_features(x.ncols())?;
         check_class_codes(y, n_classes)?;
+        monotonic_cst::check_data(
+            self.params.monotonic_cst.as_deref(),
+            x.ncols(),
+            Some(n_classes),
+        )?;
         let data = TrainSet {
             x,
             n: x.nrows(),
@@ -208,6 +215,7 @@ impl CartValidParams<Regression> {
     ) -> Result<CartModel> {
         check_x(&x, y.len())?;
         self.check_max_features(x.ncols())?;
+        monotonic_cst::check_data(self.params.monotonic_cst.as_deref(), x.ncols(), None)?;
         check_finite_target(y)?;
         check_target_sums(y, weights)?;
         if self.params.criterion == CartCriterion::Poisson {
@@ -293,6 +301,14 @@ impl<T: TreeTask> CartValidParams<T> {
         Ok(mask)
     }
 
+    /// The monotonic constraints of the fit, in the search's signs.
+    fn monotonic(&self) -> Option<Monotonic> {
+        self.params
+            .monotonic_cst
+            .as_ref()
+            .map(|cst| Monotonic::new(cst, !self.params.criterion.is_regression()))
+    }
+
     fn check_max_features(&self, d: usize) -> Result<()> {
         match self.params.max_features {
             Some(m) if m > d => Err(CiblageError::param(
@@ -322,6 +338,7 @@ impl<T: TreeTask> CartValidParams<T> {
         let lim = self.limits(p.min_weight_fraction_leaf * w_total);
         let draw = FeatureDraw::new(data.d, p.max_features.unwrap_or(data.d), p.seed);
         let mut t = CartModel::empty(p.criterion, data.d, data.n_classes);
+        t.monotonic_cst = p.monotonic_cst.clone().unwrap_or_default();
         match p.splitter {
             CartSplitter::Exact if p.max_leaf_nodes.is_none() && !self.presort_whole => {
                 // Depth first: from the top, presorting only subtrees of at
@@ -358,6 +375,7 @@ impl<T: TreeTask> CartValidParams<T> {
                     (lim.leaf, draw),
                     depth_first,
                 );
+                sp.monotonic.clone_from(&lim.monotonic);
                 if depth_first && !self.single_stream {
                     subtrees::grow(sp, &mut t, &lim, p.seed);
                 } else {
@@ -390,6 +408,7 @@ impl<T: TreeTask> CartValidParams<T> {
             },
             min_impurity_decrease: p.min_impurity_decrease,
             interrupt: p.interrupt.clone(),
+            monotonic: self.monotonic(),
         }
     }
 }

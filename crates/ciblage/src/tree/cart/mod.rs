@@ -20,6 +20,7 @@ mod export;
 mod fit;
 mod growth;
 mod hist;
+mod monotonic_cst;
 mod params;
 mod persist;
 mod predict;
@@ -37,5 +38,7 @@ pub use values::NodeValues;
 
 #[cfg(test)]
 mod categorical_tests;
+#[cfg(test)]
+mod monotonic_tests;
 #[cfg(test)]
 mod tests;

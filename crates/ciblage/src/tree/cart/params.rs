@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
+use crate::tree::cart::monotonic_cst;
 use crate::tree::task::{Classification, Regression, TreeTask};
 
 /// Split quality measure.
@@ -135,6 +136,7 @@ pub struct CartParams<T: TreeTask> {
     pub(crate) splitter: CartSplitter,
     pub(crate) n_threads: Option<usize>,
     pub(crate) categorical: Vec<usize>,
+    pub(crate) monotonic_cst: Option<Vec<i8>>,
     pub(crate) seed: u32,
     pub(crate) interrupt: Interrupt,
     pub(crate) task: PhantomData<T>,
@@ -170,6 +172,7 @@ impl Cart {
             splitter: CartSplitter::Exact,
             n_threads: None,
             categorical: Vec::new(),
+            monotonic_cst: None,
             seed: 1,
             interrupt: Interrupt::default(),
             task: PhantomData,
@@ -259,6 +262,18 @@ impl<T: TreeTask> CartParams<T> {
         self.categorical = features;
         self
     }
+    /// Monotonic constraints, one per feature (scikit-learn's
+    /// `monotonic_cst`): 1, the prediction never falls as the feature
+    /// rises; −1, it never rises; 0, free (`None`: no constraint). A
+    /// classifier (two classes only) constrains the share of class 1.
+    /// Splits on a constrained feature whose children break the order are
+    /// refused, and every node's value is clipped into the bounds its
+    /// ancestors' splits set. Categorical features cannot be constrained.
+    #[must_use]
+    pub fn monotonic_cst(mut self, cst: Option<Vec<i8>>) -> Self {
+        self.monotonic_cst = cst;
+        self
+    }
     /// Seed of the feature visiting order (scikit-learn's xorshift); the
     /// order only matters between features giving exactly equal splits.
     #[must_use]
@@ -339,6 +354,9 @@ impl<T: TreeTask> CartParams<T> {
                     "absolute_error splits numeric features only",
                 ));
             }
+        }
+        if let Some(cst) = &self.monotonic_cst {
+            monotonic_cst::check(cst, &self.categorical)?;
         }
         if self.n_threads == Some(0) {
             return Err(CiblageError::param(

@@ -51,6 +51,7 @@ impl ModelFile for CartModel {
         "n_node_samples",
         "weighted_n_node_samples",
         "value",
+        "monotonic_cst",
     ];
 
     fn read_body(f: &Fields<'_>, text_len: usize) -> Result<Self> {
@@ -113,6 +114,8 @@ impl ModelFile for CartModel {
             n_node_samples: f.list("n_node_samples", false)?,
             weighted_n_node_samples: f.list("weighted_n_node_samples", false)?,
             value,
+            // Optional: files saved before constraints existed have none.
+            monotonic_cst: f.list("monotonic_cst", true)?,
         })
     }
 
@@ -195,6 +198,7 @@ impl CartModel {
                 ),
             ));
         }
+        self.validate_monotonic()?;
         let mut has_parent = vec![false; n];
         for i in 0..n {
             self.validate_node(i, &mut has_parent)?;
@@ -207,6 +211,37 @@ impl CartModel {
                     "the root's weight must be positive, got {}",
                     self.weighted_n_node_samples[0]
                 ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks the monotonic constraints: none, or one of −1, 0, 1 per
+    /// feature, and a classifier's on two classes at most.
+    fn validate_monotonic(&self) -> Result<()> {
+        let cst = &self.monotonic_cst;
+        if cst.is_empty() {
+            return Ok(());
+        }
+        if cst.len() != self.n_features {
+            return Err(fault(
+                WHAT,
+                "monotonic_cst",
+                format!("{} constraints for {} features", cst.len(), self.n_features),
+            ));
+        }
+        if let Some((f, c)) = cst.iter().enumerate().find(|(_, c)| !(-1..=1).contains(*c)) {
+            return Err(fault(
+                WHAT,
+                &format!("monotonic_cst[{f}]"),
+                format!("{c} is not -1, 0 or 1"),
+            ));
+        }
+        if self.n_classes > 2 {
+            return Err(fault(
+                WHAT,
+                "monotonic_cst",
+                format!("constraints with {} classes (at most 2)", self.n_classes),
             ));
         }
         Ok(())

@@ -59,6 +59,12 @@ pub struct CartModel {
     pub weighted_n_node_samples: Vec<f64>,
     /// Class proportions (classification) or mean (regression) per node.
     pub value: NodeValues,
+    /// The monotonic constraints of the fit, one per feature (1: rising,
+    /// −1: falling, 0: free; a classifier's on the share of class 1);
+    /// empty when none were given (and in models saved before they
+    /// existed).
+    #[serde(default)]
+    pub monotonic_cst: Vec<i8>,
 }
 
 impl CartModel {
@@ -80,6 +86,7 @@ impl CartModel {
             n_node_samples: Vec::new(),
             weighted_n_node_samples: Vec::new(),
             value: NodeValues::new(n_classes.max(1)),
+            monotonic_cst: Vec::new(),
         }
     }
 
@@ -126,6 +133,7 @@ impl CartModel {
     pub(crate) fn without_nodes(&self) -> Self {
         Self {
             category_names: self.category_names.clone(),
+            monotonic_cst: self.monotonic_cst.clone(),
             ..Self::empty(self.criterion, self.n_features, self.n_classes)
         }
     }
@@ -319,6 +327,7 @@ impl CartModel {
         let leaf = self.prune_steps(ccp_alpha, &mut Vec::new());
         let mut out = CartModel::empty(self.criterion, self.n_features, self.n_classes);
         out.category_names.clone_from(&self.category_names);
+        out.monotonic_cst.clone_from(&self.monotonic_cst);
         let mut stack = vec![(0usize, LEAF, false)];
         while let Some((i, parent, is_left)) = stack.pop() {
             let id = out.push_node(

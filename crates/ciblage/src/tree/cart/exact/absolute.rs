@@ -35,6 +35,10 @@ pub(crate) struct AbsoluteScratch {
     pub prefix_w: Vec<f64>,
     /// Absolute error of the samples read from position k on.
     pub suffix: Vec<f64>,
+    /// Medians of the same prefixes and suffixes (filled by
+    /// [`AbsoluteScratch::passes_with_medians`] only).
+    pub prefix_median: Vec<f64>,
+    pub suffix_median: Vec<f64>,
 }
 
 /// The samples added so far, by target rank: each rank's weight, a bit per
@@ -131,17 +135,23 @@ impl RankedMedian {
         }
     }
 
-    /// Absolute error of the samples added so far about their median.
+    /// Median of the samples added so far.
     #[inline(always)]
-    fn error(&self, sorted_y: &[f64]) -> f64 {
+    fn median(&self, sorted_y: &[f64]) -> f64 {
         let half = 0.5 * self.total_w;
-        let median = if self.w_below == half {
+        if self.w_below == half {
             // Half the weight exactly below the median's rank: the
             // midpoint of the last rank below and the median's.
             0.5 * (sorted_y[self.prev_held(self.median)] + sorted_y[self.median])
         } else {
             sorted_y[self.median]
-        };
+        }
+    }
+
+    /// Absolute error of the samples added so far about their median.
+    #[inline(always)]
+    fn error(&self, sorted_y: &[f64]) -> f64 {
+        let median = self.median(sorted_y);
         pinball(
             median,
             (self.w_below, self.wy_below),
@@ -216,13 +226,32 @@ impl AbsoluteScratch {
         (lay, end): (&Layout, usize),
     ) {
         if unit {
-            self.passes_with::<true>(data, order, lay, end);
+            self.passes_with::<true, false>(data, order, lay, end);
         } else {
-            self.passes_with::<false>(data, order, lay, end);
+            self.passes_with::<false, false>(data, order, lay, end);
         }
     }
 
-    fn passes_with<const UNIT: bool>(
+    /// [`AbsoluteScratch::passes`], also filling the prefixes' and
+    /// suffixes' medians (for monotonic constraints).
+    pub(crate) fn passes_with_medians(
+        &mut self,
+        data: &TrainSet<'_>,
+        order: &[u32],
+        unit: bool,
+        (lay, end): (&Layout, usize),
+    ) {
+        let m = end - lay.start;
+        self.prefix_median.resize(m, 0.0);
+        self.suffix_median.resize(m, 0.0);
+        if unit {
+            self.passes_with::<true, true>(data, order, lay, end);
+        } else {
+            self.passes_with::<false, true>(data, order, lay, end);
+        }
+    }
+
+    fn passes_with<const UNIT: bool, const MEDIANS: bool>(
         &mut self,
         data: &TrainSet<'_>,
         order: &[u32],
@@ -243,6 +272,8 @@ impl AbsoluteScratch {
             prefix,
             prefix_w,
             suffix,
+            prefix_median,
+            suffix_median,
         } = s;
         // The samples come in the feature's order, at random rows: their
         // keys are asked for ahead.
@@ -262,6 +293,9 @@ impl AbsoluteScratch {
             w_run += w;
             prefix[k] = sums.error(sorted_y);
             prefix_w[k] = w_run;
+            if MEDIANS {
+                prefix_median[k] = sums.median(sorted_y);
+            }
         }
         sums.reset(m, UNIT);
         for k in (0..m).rev() {
@@ -272,6 +306,9 @@ impl AbsoluteScratch {
             let (y, rank) = key_of[smp];
             sums.add::<UNIT>(rank as usize, y, weight(smp), sorted_y);
             suffix[k] = sums.error(sorted_y);
+            if MEDIANS {
+                suffix_median[k] = sums.median(sorted_y);
+            }
         }
     }
 }

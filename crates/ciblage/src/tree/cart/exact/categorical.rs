@@ -10,6 +10,7 @@ use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::shared::categorical::{best_subset, CategoryStats};
 use crate::tree::cart::shared::criterion::{self, Sums};
 use crate::tree::cart::shared::data::Split;
+use crate::tree::cart::shared::monotonic;
 
 impl ExactSplitter<'_> {
     /// Searches categorical `feature` in the node `start..end` (its order
@@ -135,6 +136,7 @@ impl ExactSplitter<'_> {
             impurity_left,
             impurity_right,
             improvement,
+            middle: monotonic::middle(s.first()),
         }
     }
 }

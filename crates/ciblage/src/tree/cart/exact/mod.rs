@@ -14,6 +14,7 @@
 mod absolute;
 mod candidate;
 mod categorical;
+mod monotonic;
 mod orders;
 pub(crate) use orders::worth_releasing;
 mod partition;
@@ -74,7 +75,7 @@ impl NodeSplitter for ExactSplitter<'_> {
         n_constant: &mut usize,
     ) -> Option<Split> {
         self.children_split = lim.below_max_depth(node.depth + 1);
-        ExactSplitter::node_split(self, node, n_constant)
+        ExactSplitter::node_split(self, node, n_constant, lim.monotonic.as_ref())
     }
 
     fn children(&self, start: usize, end: usize, pos: usize) -> [(usize, usize); 2] {

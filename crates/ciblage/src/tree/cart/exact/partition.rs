@@ -133,8 +133,9 @@ mod tests {
             depth: 0,
             impurity: root.impurity,
             summary: &root,
+            bounds: crate::tree::cart::shared::monotonic::UNBOUNDED,
         };
-        let split = sp.node_split(&node, &mut 0).unwrap();
+        let split = sp.node_split(&node, &mut 0, None).unwrap();
         assert_eq!((split.feature, split.threshold), (0, 19.5));
         let [left, right] = sp.children(0, n, split.pos);
         // 20 samples go left: the top 20 positions.

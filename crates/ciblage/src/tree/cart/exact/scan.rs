@@ -392,7 +392,7 @@ impl ExactSplitter<'_> {
     /// `criterion::may_beat_squared`), without the proxy's divisions: the
     /// candidate kept is the same.
     #[inline]
-    fn proxy_if_better(&self, s: &Sums, best: Option<&Best>) -> Option<f64> {
+    pub(super) fn proxy_if_better(&self, s: &Sums, best: Option<&Best>) -> Option<f64> {
         if let (CartCriterion::SquaredError, Some(b)) = (self.criterion, best) {
             let right = s.total[0] - s.left[0];
             let w_right = s.w_node - s.w_left;

@@ -8,14 +8,17 @@ use crate::tree::cart::growth::NodeToSplit;
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::shared::criterion::{self, Sums};
 use crate::tree::cart::shared::data::Split;
+use crate::tree::cart::shared::monotonic::{self, Monotonic};
 
 impl ExactSplitter<'_> {
     /// The best split of `node`; `n_constant` is the number of features
-    /// known constant in the parent, updated in place.
+    /// known constant in the parent, updated in place; candidates on
+    /// features constrained by `monotonic` must keep their constraint.
     pub(super) fn node_split(
         &mut self,
         node: &NodeToSplit<'_>,
         n_constant: &mut usize,
+        monotonic: Option<&Monotonic>,
     ) -> Option<Split> {
         let (start, end, impurity) = (node.start, node.end, node.impurity);
         let mut best: Option<Best> = None;
@@ -27,8 +30,18 @@ impl ExactSplitter<'_> {
         let mut draw = std::mem::take(&mut self.draw);
         draw.draw(n_constant, &self.data.interrupt, |feature| {
             self.show(feature, start, end);
-            let varies =
-                self.search_feature(feature, (start, end), (&base, &mut scratch), &mut best);
+            let sign = monotonic.map_or(0, |m| m.sign(feature));
+            let varies = if sign == 0 {
+                self.search_feature(feature, (start, end), (&base, &mut scratch), &mut best)
+            } else {
+                self.search_constrained(
+                    feature,
+                    (start, end),
+                    &base,
+                    (sign, node.bounds),
+                    &mut best,
+                )
+            };
             self.hide(feature);
             varies
         });
@@ -68,6 +81,9 @@ impl ExactSplitter<'_> {
         let mut sums = base;
         sums.pos = start;
         self.update(&mut sums, &lay, end, pos);
+        // The middle of the children's values: of their means or shares,
+        // of their medians for the absolute error.
+        let mut middle = monotonic::middle(sums.first());
         let (impurity_left, impurity_right) = match self.criterion {
             CartCriterion::Poisson => {
                 let order = &self.orders.sorted[feature];
@@ -83,8 +99,11 @@ impl ExactSplitter<'_> {
             }
             CartCriterion::AbsoluteError => {
                 let order = &self.orders.sorted[feature];
-                let (_, left) = self.absolute_error_of((start..pos).map(|q| order[lay.at(q)]));
-                let (_, right) = self.absolute_error_of((pos..end).map(|q| order[lay.at(q)]));
+                let (median_left, left) =
+                    self.absolute_error_of((start..pos).map(|q| order[lay.at(q)]));
+                let (median_right, right) =
+                    self.absolute_error_of((pos..end).map(|q| order[lay.at(q)]));
+                middle = (median_left + median_right) / 2.0;
                 (left / sums.w_left, right / (sums.w_node - sums.w_left))
             }
             CartCriterion::SquaredError => {
@@ -110,6 +129,7 @@ impl ExactSplitter<'_> {
             impurity_left,
             impurity_right,
             improvement,
+            middle,
         })
     }
 

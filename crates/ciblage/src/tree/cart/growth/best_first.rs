@@ -10,17 +10,19 @@
 
 use crate::tree::cart::growth::{evaluate, NodeSplitter, Pending};
 use crate::tree::cart::shared::limits::Limits;
+use crate::tree::cart::shared::monotonic::{Bounds, UNBOUNDED};
 use crate::tree::cart::tree::{CartModel, LEAF};
 
 /// A node waiting in the frontier: its id, depth, the improvement of its
 /// split (0 for a leaf), and, when it was split, its children's ranges
-/// with the impurities the split gave them.
+/// with the impurities the split gave them and their bounds under
+/// monotonic constraints.
 #[derive(Debug, Clone, Copy)]
 struct Record {
     node: i64,
     depth: usize,
     improvement: f64,
-    children: Option<[(usize, usize, f64); 2]>,
+    children: Option<[(usize, usize, f64, Bounds); 2]>,
 }
 
 /// Max-heap on `improvement`, laid out and moved as libstdc++'s heap
@@ -97,7 +99,7 @@ fn add_node(
     lim: &Limits,
     (start, end, depth): (usize, usize, usize),
     (parent, is_left): (i64, bool),
-    impurity: Option<f64>,
+    (impurity, bounds): (Option<f64>, Bounds),
 ) -> Record {
     let mut node = Pending {
         start,
@@ -107,11 +109,15 @@ fn add_node(
         is_left,
         impurity,
         n_constant: 0,
+        bounds,
     };
     let (id, split) = evaluate(sp, t, lim, &mut node);
     let children = split.as_ref().map(|s| {
         let [(a, b), (c, d)] = sp.children(start, end, s.pos);
-        [(a, b, s.impurity_left), (c, d, s.impurity_right)]
+        let [lb, rb] = lim.monotonic.as_ref().map_or([bounds, bounds], |m| {
+            m.child_bounds(s.feature, bounds, s.middle)
+        });
+        [(a, b, s.impurity_left, lb), (c, d, s.impurity_right, rb)]
     });
     Record {
         node: id,
@@ -129,7 +135,14 @@ pub(crate) fn grow(
     n_samples: usize,
 ) {
     let mut frontier = Frontier::default();
-    let root = add_node(sp, t, lim, (0, n_samples, 0), (LEAF, false), None);
+    let root = add_node(
+        sp,
+        t,
+        lim,
+        (0, n_samples, 0),
+        (LEAF, false),
+        (None, UNBOUNDED),
+    );
     frontier.push(root);
     let mut splits_left = max_leaf_nodes.saturating_sub(1);
     while let Some(r) = frontier.pop() {
@@ -138,7 +151,7 @@ pub(crate) fn grow(
             children => {
                 // Not expanded: a leaf (its split, searched at creation,
                 // is dropped).
-                for (start, end, _) in children.into_iter().flatten() {
+                for (start, end, _, _) in children.into_iter().flatten() {
                     sp.forget(start, end);
                 }
                 t.feature[r.node as usize] = LEAF;
@@ -151,14 +164,14 @@ pub(crate) fn grow(
             }
         };
         splits_left -= 1;
-        for ((start, end, impurity), is_left) in children.into_iter().zip([true, false]) {
+        for ((start, end, impurity, bounds), is_left) in children.into_iter().zip([true, false]) {
             let child = add_node(
                 sp,
                 t,
                 lim,
                 (start, end, r.depth + 1),
                 (r.node, is_left),
-                Some(impurity),
+                (Some(impurity), bounds),
             );
             frontier.push(child);
         }

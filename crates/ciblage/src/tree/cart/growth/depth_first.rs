@@ -33,7 +33,13 @@ pub(crate) fn grow<S: NodeSplitter>(
         if let Some(s) = split {
             let [(left_start, left_end), (right_start, right_end)] =
                 sp.children(node.start, node.end, s.pos);
-            let child = |start, end, is_left, impurity| Pending {
+            let [left_bounds, right_bounds] = lim
+                .monotonic
+                .as_ref()
+                .map_or([node.bounds, node.bounds], |m| {
+                    m.child_bounds(s.feature, node.bounds, s.middle)
+                });
+            let child = |start, end, is_left, impurity, bounds| Pending {
                 start,
                 end,
                 depth: node.depth + 1,
@@ -41,9 +47,22 @@ pub(crate) fn grow<S: NodeSplitter>(
                 is_left,
                 impurity: Some(impurity),
                 n_constant: node.n_constant,
+                bounds,
             };
-            stack.push(child(right_start, right_end, false, s.impurity_right));
-            stack.push(child(left_start, left_end, true, s.impurity_left));
+            stack.push(child(
+                right_start,
+                right_end,
+                false,
+                s.impurity_right,
+                right_bounds,
+            ));
+            stack.push(child(
+                left_start,
+                left_end,
+                true,
+                s.impurity_left,
+                left_bounds,
+            ));
         }
     }
 }

@@ -13,6 +13,7 @@ pub(crate) mod subtrees;
 
 use crate::tree::cart::shared::data::{NodeSummary, Split};
 use crate::tree::cart::shared::limits::Limits;
+use crate::tree::cart::shared::monotonic::{Bounds, UNBOUNDED};
 use crate::tree::cart::tree::{CartModel, LEAF};
 
 /// The node a splitter is asked to split.
@@ -23,6 +24,8 @@ pub(crate) struct NodeToSplit<'n> {
     /// The node's impurity as its parent computed it (its own at the root).
     pub impurity: f64,
     pub summary: &'n NodeSummary,
+    /// Bounds of the node's value under monotonic constraints.
+    pub bounds: Bounds,
 }
 
 /// What the growth asks of a splitter.
@@ -55,7 +58,8 @@ pub(crate) trait NodeSplitter {
 
 /// A node waiting to be grown: its positions, depth, parent (and side),
 /// the impurity its parent computed for it (`None` at the root: its own)
-/// and the number of features known constant in it.
+/// the number of features known constant in it, and the bounds of its
+/// value under monotonic constraints.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Pending {
     pub start: usize,
@@ -65,6 +69,7 @@ pub(crate) struct Pending {
     pub is_left: bool,
     pub impurity: Option<f64>,
     pub n_constant: usize,
+    pub bounds: Bounds,
 }
 
 impl Pending {
@@ -78,6 +83,7 @@ impl Pending {
             is_left: false,
             impurity: None,
             n_constant: 0,
+            bounds: UNBOUNDED,
         }
     }
 }
@@ -94,7 +100,11 @@ pub(crate) fn evaluate<S: NodeSplitter>(
 ) -> (i64, Option<Split>) {
     let (start, end, depth) = (node.start, node.end, node.depth);
     let n_node = end - start;
-    let summary = sp.summarise(start, end);
+    let mut summary = sp.summarise(start, end);
+    if let Some(m) = &lim.monotonic {
+        // The value stored is the one clipped into the node's bounds.
+        m.clip(&mut summary.value, node.bounds);
+    }
     let impurity = node.impurity.unwrap_or(summary.impurity);
     let mut split = if lim.stops(depth, n_node, summary.w, impurity) {
         sp.forget(start, end);
@@ -106,6 +116,7 @@ pub(crate) fn evaluate<S: NodeSplitter>(
             depth,
             impurity,
             summary: &summary,
+            bounds: node.bounds,
         };
         match sp.node_split(&at, lim, &mut node.n_constant) {
             Some(s) if lim.refuses((s.pos, s.improvement), end) => {

@@ -41,6 +41,7 @@ use crate::tree::cart::shared::criterion::{self, ClassSums, Sums};
 use crate::tree::cart::shared::data::{threshold_between, NodeSummary, Split, TrainSet};
 use crate::tree::cart::shared::draw::FeatureDraw;
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
+use crate::tree::cart::shared::monotonic;
 pub(crate) use bins::bin_features;
 use bins::{FeatureBins, MISSING};
 use hists::{FeatureHist, HistScratch, HistStore, NodeHist};
@@ -85,6 +86,8 @@ pub(crate) struct HistSplitter<'a> {
     width: usize,
     /// Running sums of the split search.
     sums: Sums,
+    /// The monotonic constraints of the fit, if any.
+    pub(crate) monotonic: Option<monotonic::Monotonic>,
 }
 
 impl<'a> HistSplitter<'a> {
@@ -118,6 +121,7 @@ impl<'a> HistSplitter<'a> {
             depth_first,
             width,
             sums: Sums::zero(width),
+            monotonic: None,
         }
     }
 
@@ -162,6 +166,7 @@ impl SubtreeSplitter for HistSplitter<'_> {
             depth_first: true,
             width: self.width,
             sums: Sums::zero(self.width),
+            monotonic: self.monotonic.clone(),
         }
     }
 }
@@ -242,12 +247,17 @@ impl NodeSplitter for HistSplitter<'_> {
             f64::INFINITY
         };
         let mut draw = std::mem::take(&mut self.draw);
+        let monotonic = self.monotonic.take();
+        let constraint = |f: usize| {
+            let sign = monotonic.as_ref().map_or(0, |m| m.sign(f));
+            (sign != 0).then_some((sign, at.bounds))
+        };
         draw.draw(n_constant, &self.data.interrupt, |feature| match &hist {
             Some(h) => self.search(
                 feature,
                 (&h.e, h.range(feature)),
                 node,
-                n_node,
+                (n_node, constraint(feature)),
                 (&mut sums, &mut best),
             ),
             None if !self.data.categorical[feature]
@@ -255,9 +265,15 @@ impl NodeSplitter for HistSplitter<'_> {
             {
                 self.varies_in_rows(feature, (start, end))
             }
-            None => self.search_rows(feature, (start, end), node, (&mut sums, &mut best)),
+            None => self.search_rows(
+                feature,
+                (start, end),
+                (node, constraint(feature)),
+                (&mut sums, &mut best),
+            ),
         });
         self.draw = draw;
+        self.monotonic = monotonic;
         self.sums = sums;
         let Some(b) = best else {
             self.hists.scratch = scratch;
@@ -348,6 +364,7 @@ impl NodeSplitter for HistSplitter<'_> {
             impurity_left,
             impurity_right,
             improvement,
+            middle: monotonic::middle(s.first()),
         })
     }
 }

@@ -4,8 +4,9 @@
 //! thresholds are those of the histogram search (see [`super::search`]).
 
 use super::keys::{code, row};
-use super::search::missing_side;
+use super::search::{admitted, missing_side};
 use super::*;
+use crate::tree::cart::shared::monotonic::Bounds;
 
 /// One pass over a feature's sorted keys.
 struct RowPass<'k> {
@@ -13,6 +14,8 @@ struct RowPass<'k> {
     n_present: usize,
     has_missing: bool,
     missing_first: bool,
+    /// A monotonic constraint on the feature (sign, node's bounds).
+    constraint: Option<(i8, Bounds)>,
 }
 
 impl RowPass<'_> {
@@ -111,7 +114,7 @@ impl HistSplitter<'_> {
         &self,
         f: usize,
         (start, end): (usize, usize),
-        node: &NodeSummary,
+        (node, constraint): (&NodeSummary, Option<(i8, Bounds)>),
         (s, best): (&mut Sums, &mut Option<Best>),
     ) -> bool {
         let m = end - start;
@@ -120,7 +123,7 @@ impl HistSplitter<'_> {
             return self.search_categorical(f, (&h.e, h.range(0)), node, m, best);
         }
         let keys = self.small.of(f, (start, end));
-        if m == 2 && self.criterion == CartCriterion::SquaredError {
+        if m == 2 && self.criterion == CartCriterion::SquaredError && constraint.is_none() {
             return self.search_pair(f, keys, node, best);
         }
         let n_missing = keys
@@ -139,9 +142,11 @@ impl HistSplitter<'_> {
                 n_present,
                 has_missing,
                 missing_first,
+                constraint,
             };
             let current = best.as_ref().map(|b| b.proxy);
             let found = match self.criterion {
+                _ if constraint.is_some() => self.scan_rows(&pass, (&node.sums, s), current),
                 CartCriterion::SquaredError => self.scan_rows_squared(&pass, &node.sums, current),
                 CartCriterion::Gini if self.width == 2 => {
                     self.scan_rows_gini2(&pass, &node.sums, current)
@@ -230,6 +235,9 @@ impl HistSplitter<'_> {
                 continue;
             }
             let n_left = j + 1 + n_missing_left;
+            if p.constraint.is_some_and(|c| !admitted(c, s)) {
+                continue;
+            }
             self.offer(s, (j, n_left, n_node - n_left), &mut current, &mut found);
         }
         found

@@ -4,6 +4,7 @@
 //! splitter.
 
 use super::*;
+use crate::tree::cart::shared::monotonic::{Bounds, Monotonic};
 
 /// What one pass of a split search over a feature's bins needs to know.
 struct ScanPass {
@@ -15,6 +16,8 @@ struct ScanPass {
     /// Whether the missing rows go left (read first).
     missing_first: bool,
     n_node: usize,
+    /// A monotonic constraint on the feature (sign, node's bounds).
+    constraint: Option<(i8, Bounds)>,
 }
 
 impl HistSplitter<'_> {
@@ -48,6 +51,9 @@ impl HistSplitter<'_> {
             self.take_bin(s, &mut n_left, h, p.first + i);
             if i + 1 == p.n_present && (p.missing_first || !p.has_missing) {
                 break;
+            }
+            if p.constraint.is_some_and(|c| !admitted(c, s)) {
+                continue;
             }
             self.offer(s, (i, n_left, p.n_node - n_left), &mut current, &mut found);
         }
@@ -202,7 +208,7 @@ impl HistSplitter<'_> {
         f: usize,
         (h, range): (&FeatureHist, std::ops::Range<usize>),
         node: &NodeSummary,
-        n_node: usize,
+        (n_node, constraint): (usize, Option<(i8, Bounds)>),
         (s, best): (&mut Sums, &mut Option<Best>),
     ) -> bool {
         let nb = self.bins[f].len();
@@ -222,9 +228,11 @@ impl HistSplitter<'_> {
                 has_missing,
                 missing_first,
                 n_node,
+                constraint,
             };
             let current = best.as_ref().map(|b| b.proxy);
             let found = match self.criterion {
+                _ if constraint.is_some() => self.scan(h, &pass, (&node.sums, s), current),
                 CartCriterion::SquaredError => self.scan_squared(h, &pass, &node.sums, current),
                 CartCriterion::Gini if self.width == 2 => {
                     self.scan_gini2(h, &pass, &node.sums, current)
@@ -244,6 +252,14 @@ impl HistSplitter<'_> {
         }
         true
     }
+}
+
+/// Whether the candidate summed in `s` keeps the monotonic constraint
+/// `(sign, bounds)` of its feature.
+#[inline]
+pub(super) fn admitted((sign, bounds): (i8, Bounds), s: &Sums) -> bool {
+    let (left, right) = monotonic::side_values(s.first());
+    Monotonic::admits(sign, bounds, left, right)
 }
 
 /// Where the missing values of a split feature go: the side they were read

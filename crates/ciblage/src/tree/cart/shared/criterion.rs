@@ -36,6 +36,13 @@ impl Sums {
         }
     }
 
+    /// The first sums of the left child and the node, and their weights
+    /// (what monotonic constraints read).
+    #[inline]
+    pub(crate) fn first(&self) -> ((f64, f64), (f64, f64)) {
+        ((self.left[0], self.total[0]), (self.w_left, self.w_node))
+    }
+
     /// Becomes a copy of `other`, reusing its buffers.
     pub(crate) fn reset_from(&mut self, other: &Self) {
         copy_sums(&mut self.total, &other.total);

@@ -79,6 +79,10 @@ pub(crate) struct Split {
     pub impurity_left: f64,
     pub impurity_right: f64,
     pub improvement: f64,
+    /// The middle of the children's values (their first class's share,
+    /// or their mean): the bound between them under a monotonic
+    /// constraint.
+    pub middle: f64,
 }
 
 /// Threshold between the largest value `a` on the left and the smallest `b`

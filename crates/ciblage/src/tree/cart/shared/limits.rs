@@ -3,6 +3,7 @@
 //! histogram splitter of the children whose histograms it may keep.
 
 use crate::interrupt::Interrupt;
+use crate::tree::cart::shared::monotonic::Monotonic;
 
 /// Smallest children a split may make (read in the splitters' inner
 /// loops: a copy each).
@@ -25,6 +26,9 @@ pub(crate) struct Limits {
     /// Once set, every node is a leaf: the growth ends fast and the fit
     /// returns an error instead of the tree.
     pub interrupt: Interrupt,
+    /// The monotonic constraints (`None`: none given; node values are
+    /// then stored as computed).
+    pub monotonic: Option<Monotonic>,
 }
 
 impl Limits {
@@ -68,6 +72,7 @@ mod tests {
             },
             min_impurity_decrease: 0.0,
             interrupt: Interrupt::default(),
+            monotonic: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! What both splitters and both growth orders share: the training data and
 //! a node's split ([`data`]), the split criteria ([`criterion`]),
 //! scikit-learn's feature draw ([`draw`]), the growth limits and the one
-//! stop rule ([`limits`]), and the categorical subset search
+//! stop rule ([`limits`]), the monotonic constraints ([`monotonic`]), and the categorical subset search
 //! ([`categorical`]). Nothing here depends on a splitter or on the growth.
 
 pub(crate) mod categorical;
@@ -9,3 +9,4 @@ pub(crate) mod criterion;
 pub(crate) mod data;
 pub(crate) mod draw;
 pub(crate) mod limits;
+pub(crate) mod monotonic;
