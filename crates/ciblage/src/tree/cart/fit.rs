@@ -11,6 +11,7 @@ use crate::tree::cart::exact::{worth_releasing, ExactSplitter};
 use crate::tree::cart::growth::{best_first, depth_first, subtrees, NodeSplitter, Pending};
 use crate::tree::cart::hist::{bin_features, HistSplitter, NodeRows};
 use crate::tree::cart::params::{CartCriterion, CartParams, CartSplitter, CartValidParams};
+use crate::tree::cart::random::RandomSplitter;
 use crate::tree::cart::shared::data::TrainSet;
 use crate::tree::cart::shared::draw::FeatureDraw;
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
@@ -343,6 +344,12 @@ impl<T: TreeTask> CartValidParams<T> {
                     (lim.leaf, draw),
                     (depth_first, releasing),
                 );
+                self.grow_with(&mut sp, &mut t, &lim);
+            }
+            CartSplitter::Random => {
+                // One generator for the features and thresholds of every
+                // node, in node order: the tree depends on the seed only.
+                let mut sp = RandomSplitter::new(&data, p.criterion, (lim.leaf, draw));
                 self.grow_with(&mut sp, &mut t, &lim);
             }
             CartSplitter::Histogram { max_bins } => {

@@ -23,6 +23,7 @@ mod hist;
 mod params;
 mod persist;
 mod predict;
+mod random;
 mod shared;
 mod tree;
 mod values;
