@@ -50,7 +50,7 @@ fn check_x(x: &ArrayView2<'_, f64>, n: usize) -> Result<()> {
             argument: format!("X column {col}"),
             row,
             value: *v,
-            range: "features are read as 32-bit floats, at most about ±3.4e38 (as scikit-learn)",
+            range: "features are read as float32 (32-bit floats, as scikit-learn reads them), at most about ±3.4e38",
         });
     }
     Ok(())
@@ -216,7 +216,7 @@ impl CartValidParams<Regression> {
                 return Err(CiblageError::param(
                     "y",
                     format!(
-                        "negative value {} at row {row}: poisson needs counts (y >= 0)",
+                        "Some value(s) of y are negative which is not allowed for Poisson regression: value {} at row {row} (poisson needs counts, y >= 0)",
                         y[row]
                     ),
                 ));
@@ -224,7 +224,7 @@ impl CartValidParams<Regression> {
             if y.iter().sum::<f64>() <= 0.0 {
                 return Err(CiblageError::param(
                     "y",
-                    "the sum of y must be positive for poisson",
+                    "Sum of y is not positive which is necessary for Poisson regression",
                 ));
             }
         }
