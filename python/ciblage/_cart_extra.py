@@ -17,9 +17,8 @@ class ExtraCartClassifier(CartClassifier):
     ``splitter="random"`` (at each node, one threshold drawn uniformly
     between the node's smallest and largest value of each drawn feature,
     the best of those kept) and ``max_features="sqrt"``. The draws come from
-    ``random_state``: the same seed gives the same tree, on any number of
-    threads. Its trees are not scikit-learn's node for node (another
-    sequence of draws), but follow the same rules.
+    scikit-learn's generator seeded by ``random_state``: the same trees as
+    scikit-learn's, node for node, on any number of threads.
 
     Example:
         >>> import ciblage

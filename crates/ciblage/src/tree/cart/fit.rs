@@ -425,6 +425,30 @@ mod tests {
     }
 
     #[test]
+    fn range_and_poisson_errors_use_scikit_learns_words() {
+        use crate::tree::cart::Cart;
+        let x = ndarray::array![[1e40], [0.0]];
+        let e = Cart::classifier()
+            .fit(x.view(), &[0, 1], 2, None)
+            .unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "X column 0: value 1e40 at row 0 is out of range: features are read as float32"
+            ),
+            "{e}"
+        );
+        let x = ndarray::array![[0.0], [1.0]];
+        let poisson = || Cart::regressor().criterion(CartCriterion::Poisson);
+        let e = poisson().fit(x.view(), &[0.0, 0.0], None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid parameter y: Sum of y is not positive which is necessary for Poisson regression"
+        );
+        let e = poisson().fit(x.view(), &[1.0, -0.5], None).unwrap_err();
+        assert!(e.to_string().starts_with("invalid parameter y: Some value(s) of y are negative which is not allowed for Poisson regression: value -0.5 at row 1"), "{e}");
+    }
+
+    #[test]
     fn every_fit_of_a_thread_gets_its_threads() {
         // On a thread of its own (outside any pool), as a caller's: the
         // first call makes it the first thread of a pool, later calls work

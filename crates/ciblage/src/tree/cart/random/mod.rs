@@ -6,7 +6,9 @@
 //! value of it (missing values left out) from the same generator; the best
 //! of those candidates is kept, by strict improvement of the criterion's
 //! proxy. Samples missing the feature go left or right by a coin drawn
-//! from the generator too, as in scikit-learn 1.9.
+//! from the generator too, as in scikit-learn 1.9. The draws are
+//! scikit-learn's, in its order, from its generator seeded the same way:
+//! the trees are scikit-learn's node for node.
 //!
 //! The node's samples are held in one array partitioned in place; a
 //! candidate costs one pass over the node's samples (its minimum and
@@ -151,15 +153,19 @@ impl<'a> RandomSplitter<'a> {
             return None;
         }
         if self.criterion == CartCriterion::AbsoluteError {
-            // −w_L·I_L − w_R·I_R, from the children's medians.
-            let side = |left: bool| {
+            // −w_R·I_R − w_L·I_L (scikit-learn's terms, in its order: ties
+            // between candidates round as there), the children's
+            // impurities from their medians.
+            let impurity_of = |left: bool, w: f64| {
                 let rows = self.samples[start..end]
                     .iter()
                     .copied()
                     .filter(|&s| self.goes_left(s, feature, threshold, missing_left) == left);
-                median_error_of(self.data, rows).1
+                median_error_of(self.data, rows).1 / w
             };
-            return Some(-side(true) - side(false));
+            let w_right = sums.w_node - sums.w_left;
+            let (il, ir) = (impurity_of(true, sums.w_left), impurity_of(false, w_right));
+            return Some(-w_right * ir - sums.w_left * il);
         }
         Some(criterion::proxy(self.criterion, sums))
     }
