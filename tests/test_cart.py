@@ -373,7 +373,7 @@ def test_histogram_splitter_is_exact_with_few_distinct_values() -> None:
         ours = ciblage.CartClassifier(splitter="hist", random_state=rs).fit(X, y)
         assert_same_tree(ours, DecisionTreeClassifier(random_state=rs).fit(X, y))
     with pytest.raises(InvalidParameterError, match="invalid parameter splitter"):
-        ciblage.CartClassifier(splitter="random").fit(X, y)
+        ciblage.CartClassifier(splitter="extra").fit(X, y)
     with pytest.raises(InvalidParameterError, match="max_bins"):
         ciblage.CartClassifier(splitter="hist", max_bins=300).fit(X, y)
 

@@ -389,7 +389,7 @@ ERROR_CASES = [
         id="cart-ccp-alpha-bool",
     ),
     E(
-        lambda: CC(splitter="random").fit(X, Y),
+        lambda: CC(splitter="extra").fit(X, Y),
         InvalidParameterError,
         r"invalid parameter splitter",
         id="cart-splitter",

@@ -32,6 +32,8 @@ FACTORIES: dict[str, Callable[[pd.DataFrame], Any]] = {
     "SegmentTable": lambda tx: ciblage.SegmentTable.classic(),
     "CartClassifier": lambda tx: ciblage.CartClassifier(max_depth=3),
     "CartRegressor": lambda tx: ciblage.CartRegressor(),
+    "ExtraCartClassifier": lambda tx: ciblage.ExtraCartClassifier(max_depth=3),
+    "ExtraCartRegressor": lambda tx: ciblage.ExtraCartRegressor(),
     "ChaidClassifier": lambda tx: ciblage.ChaidClassifier(),
     "ChaidRegressor": lambda tx: ciblage.ChaidRegressor(),
     "ValueTiers": lambda tx: ciblage.value_tiers(ciblage.rfm(tx)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from . import clv, datasets, exceptions, lifecycle
 from ._build import build_info
 from ._cart import CartClassifier, CartRegressor
+from ._cart_extra import ExtraCartClassifier, ExtraCartRegressor
 from ._chaid import ChaidClassifier, ChaidRegressor
 from ._churn import Migration, RetentionResult, churn_flags, migration, retention
 from ._native import __build__, __version__, release_buffers
@@ -45,6 +46,8 @@ __all__ = [
     "SegmentTable",
     "CartClassifier",
     "CartRegressor",
+    "ExtraCartClassifier",
+    "ExtraCartRegressor",
     "ChaidClassifier",
     "ChaidRegressor",
     "customer_totals",

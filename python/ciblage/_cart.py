@@ -392,7 +392,7 @@ class CartClassifier(ClassifierScore, _CartBase):
         x, categorical = cin.encode_fit(self, X)
         _single_output(self, y)
         classes, codes = est.class_target(y, self, len(x))
-        w = est.sample_weights(sample_weight, len(x))
+        w = cin.sample_weights(sample_weight, len(x))
         cw = self._class_weights(classes, codes)
         if cw is not None:
             w = cw[codes] if w is None else w * cw[codes]
@@ -502,7 +502,7 @@ class CartRegressor(RegressorScore, _CartBase):
         monotonic_cst: Any = None,
     ) -> None:
         super().__init__(
-            criterion=criterion,
+            criterion=cp.regression_criterion(criterion),
             max_depth=max_depth,
             min_samples_split=min_samples_split,
             min_samples_leaf=min_samples_leaf,
@@ -522,10 +522,12 @@ class CartRegressor(RegressorScore, _CartBase):
     def fit(self, X: Any, y: Any, sample_weight: Any = None, *, progress: Any = False) -> CartRegressor:
         """Grows the tree on ``X`` (rows × features) and targets ``y``;
         ``progress`` as in :meth:`CartClassifier.fit`."""
+        if isinstance(self.criterion, str) and self.criterion == "poisson":
+            cin.check_poisson_target(y)
         x, categorical = cin.encode_fit(self, X)
         _single_output(self, y)
         yy = est.value_target(y, self, len(x))
-        return self._fit(x, est.sample_weights(sample_weight, len(x)), categorical, progress, y_values=yy)
+        return self._fit(x, cin.sample_weights(sample_weight, len(x)), categorical, progress, y_values=yy)
 
     @needs_fit
     def predict(self, X: Any) -> np.ndarray:

@@ -44,7 +44,7 @@ def cost_complexity_cv(
     if k > n:
         raise InvalidParameterError(f"invalid parameter cv: {k} folds for {n} rows")
     yy = est.target_length(y, n)
-    w = est.sample_weights(sample_weight, n)
+    w = cin.sample_weights(sample_weight, n)
     target: dict[str, Any]
     class_weight: dict[str, Any] = {}
     if model._estimator_type == "classifier":

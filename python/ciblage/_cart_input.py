@@ -9,7 +9,44 @@ import numpy as np
 
 from . import _estimator as est
 from ._tables import table_kind
-from .exceptions import InvalidParameterError
+from .exceptions import ColumnTypeError, InvalidParameterError
+
+
+def sample_weights(sample_weight: Any, n: int) -> np.ndarray | None:
+    """The weights of a CART fit, by scikit-learn's rule: ``None``, one
+    weight per row, or a number (Python or numpy scalar) repeated to every
+    row; a 0-d array is refused with scikit-learn's ``TypeError`` wording."""
+    if isinstance(sample_weight, np.ndarray) and sample_weight.ndim == 0:
+        shown = sample_weight.astype(np.float64) if sample_weight.dtype.kind in "biuf" else sample_weight
+        raise ColumnTypeError(
+            "sample_weight: Input should have at least 1 dimension i.e. satisfy `len(x.shape) > 0`, "
+            f"got scalar `{shown!r}` instead."
+        )
+    return est.sample_weights(sample_weight, n)
+
+
+def check_poisson_target(y: Any) -> None:
+    """Poisson targets (counts) before any other check of ``y``, as
+    scikit-learn orders them and with its wording: no negative value, a
+    positive sum. A ``y`` not read as a 1-D array of numbers is left to
+    the other checks."""
+    try:
+        v = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        return
+    if v.ndim != 1:
+        return
+    negative = np.flatnonzero(v < 0)
+    if len(negative):
+        row = int(negative[0])
+        raise InvalidParameterError(
+            "invalid parameter y: Some value(s) of y are negative which is not allowed for Poisson regression: "
+            f"value {v[row]:g} at row {row} (poisson needs counts, y >= 0)"
+        )
+    if v.sum() <= 0:
+        raise InvalidParameterError(
+            "invalid parameter y: Sum of y is not positive which is necessary for Poisson regression"
+        )
 
 
 def _is_categorical(col: Any) -> bool:

@@ -4,7 +4,9 @@ scalars accepted, nothing truncated)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import warnings
 from typing import Any
 
 import numpy as np
@@ -26,6 +28,24 @@ def random_state_of(random_state: Any, name: str = "random_state") -> np.random.
 def seed(random_state: Any) -> int:
     """scikit-learn's internal tree seed for a `random_state`."""
     return int(random_state_of(random_state).randint(0, np.iinfo(np.int32).max))
+
+
+def regression_criterion(criterion: Any) -> Any:
+    """scikit-learn 1.9's deprecated ``"friedman_mse"``: mapped to
+    ``"squared_error"`` when the regressor is made, with scikit-learn's
+    ``FutureWarning`` and wording (both give the same splits); any other
+    value unchanged."""
+    if isinstance(criterion, str) and criterion == "friedman_mse":
+        warnings.warn(
+            'Value `"friedman_mse"` for `criterion` is deprecated and will be '
+            'removed in 1.11. It maps to `"squared_error"` as both '
+            'were always equivalent. Use `criterion="squared_error"` '
+            "to remove this warning.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        return "squared_error"
+    return criterion
 
 
 def count(name: str, value: Any, minimum: int, optional: bool, maximum: int = 2**63 - 1) -> int | None:
@@ -65,12 +85,18 @@ def ccp_alpha(value: Any) -> float:
 
 def samples(name: str, value: Any, minimum: int, n: int) -> int:
     """``min_samples_split``/``min_samples_leaf``: an integer, or as in
-    scikit-learn a fraction of the rows (rounded up)."""
+    scikit-learn a fraction of the rows (rounded up). A bad value gets
+    scikit-learn's wording, after the parameter's name."""
     if isinstance(value, (float, np.floating)) and not isinstance(value, bool):
-        if not 0.0 < value <= 1.0:
-            raise InvalidParameterError(f"invalid parameter {name}: a fraction must be in (0, 1], got {value}")
-        return max(minimum, int(np.ceil(value * n)))
-    return count(name, value, minimum, False)  # type: ignore[return-value]
+        if 0.0 < value <= 1.0:
+            return max(minimum, int(np.ceil(value * n)))
+    elif isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and value >= minimum:
+        # Past the native side's largest size: refused, naming that limit.
+        return count(name, value, minimum, False)  # type: ignore[return-value]
+    raise InvalidParameterError(
+        f"invalid parameter {name}: the '{name}' parameter must be an int in the range [{minimum}, inf) "
+        f"or a float in the range (0.0, 1.0], got {value!r}"
+    )
 
 
 def max_features(value: Any, d: int) -> int | None:
@@ -254,8 +280,9 @@ _COMMON_TAIL = (
         "splitter",
         "choice",
         "best",
-        '"best" (exact thresholds) or "hist" (thresholds between bins)',
-        choices=("best", "hist"),
+        '"best" (exact thresholds), "random" (one random threshold per drawn feature) or "hist" '
+        "(thresholds between bins)",
+        choices=("best", "random", "hist"),
         native="splitter",
         native_checks=("choices",),
     ),
@@ -306,14 +333,24 @@ _CLASS_WEIGHT = Param(
     at_fit=False,
 )
 
-CLASSIFIER_PARAMS = (
+CLASSIFIER_PARAMS: tuple[Param, ...] = (
     _criterion(("gini", "entropy", "log_loss"), "gini"),
     *_COMMON_HEAD,
     _CLASS_WEIGHT,
     *_COMMON_TAIL,
 )
-REGRESSOR_PARAMS = (
+REGRESSOR_PARAMS: tuple[Param, ...] = (
     _criterion(("squared_error", "poisson", "absolute_error"), "squared_error"),
     *_COMMON_HEAD,
     *_COMMON_TAIL,
 )
+
+
+def _with_defaults(params: tuple[Param, ...], **defaults: Any) -> tuple[Param, ...]:
+    """``params`` with other defaults for the parameters named."""
+    return tuple(dataclasses.replace(p, default=defaults[p.name]) if p.name in defaults else p for p in params)
+
+
+# scikit-learn's ExtraTreeClassifier / ExtraTreeRegressor defaults.
+EXTRA_CLASSIFIER_PARAMS = _with_defaults(CLASSIFIER_PARAMS, splitter="random", max_features="sqrt")
+EXTRA_REGRESSOR_PARAMS = _with_defaults(REGRESSOR_PARAMS, splitter="random", max_features=1.0)

@@ -10,9 +10,9 @@ hold ciblage's classes. The modules that scikit-learn builds on trees
 forests the monotonic tests also parametrize over are scikit-learn's code,
 so those tests are deselected (they measure scikit-learn, not ciblage).
 
-``ExtraTreeClassifier`` / ``ExtraTreeRegressor`` become ciblage's estimators
-with ``splitter="random"`` by default, as scikit-learn's; until that splitter
-exists their tests fail, and count as failures.
+``ExtraTreeClassifier`` / ``ExtraTreeRegressor`` become ciblage's
+``ExtraCartClassifier`` / ``ExtraCartRegressor`` (the random splitter, with
+scikit-learn's defaults).
 """
 
 from __future__ import annotations
@@ -23,25 +23,10 @@ from typing import Any
 import sklearn.ensemble  # noqa: F401
 import sklearn.tree
 
-from ciblage import CartClassifier, CartRegressor
+from ciblage import CartClassifier, CartRegressor, ExtraCartClassifier, ExtraCartRegressor
 
 # Forest classes the monotonic tests parametrize over (not ciblage's code).
 FOREST_IDS = ("RandomForest", "ExtraTrees")
-
-
-class ExtraCartClassifier(CartClassifier):
-    """``CartClassifier`` with scikit-learn's ``ExtraTreeClassifier`` defaults."""
-
-    def __init__(self, *, splitter: str = "random", max_features: Any = "sqrt", **kwargs: Any) -> None:
-        super().__init__(splitter=splitter, max_features=max_features, **kwargs)
-
-
-class ExtraCartRegressor(CartRegressor):
-    """``CartRegressor`` with scikit-learn's ``ExtraTreeRegressor`` defaults."""
-
-    def __init__(self, *, splitter: str = "random", max_features: Any = 1.0, **kwargs: Any) -> None:
-        super().__init__(splitter=splitter, max_features=max_features, **kwargs)
-
 
 SUBSTITUTES = {
     "DecisionTreeClassifier": CartClassifier,

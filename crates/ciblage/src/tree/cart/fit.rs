@@ -12,6 +12,7 @@ use crate::tree::cart::growth::{best_first, depth_first, subtrees, NodeSplitter,
 use crate::tree::cart::hist::{bin_features, HistSplitter, NodeRows};
 use crate::tree::cart::monotonic_cst;
 use crate::tree::cart::params::{CartCriterion, CartParams, CartSplitter, CartValidParams};
+use crate::tree::cart::random::RandomSplitter;
 use crate::tree::cart::shared::data::TrainSet;
 use crate::tree::cart::shared::draw::FeatureDraw;
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
@@ -51,7 +52,7 @@ fn check_x(x: &ArrayView2<'_, f64>, n: usize) -> Result<()> {
             argument: format!("X column {col}"),
             row,
             value: *v,
-            range: "features are read as 32-bit floats, at most about ±3.4e38 (as scikit-learn)",
+            range: "features are read as float32 (32-bit floats, as scikit-learn reads them), at most about ±3.4e38",
         });
     }
     Ok(())
@@ -223,7 +224,7 @@ impl CartValidParams<Regression> {
                 return Err(CiblageError::param(
                     "y",
                     format!(
-                        "negative value {} at row {row}: poisson needs counts (y >= 0)",
+                        "Some value(s) of y are negative which is not allowed for Poisson regression: value {} at row {row} (poisson needs counts, y >= 0)",
                         y[row]
                     ),
                 ));
@@ -231,7 +232,7 @@ impl CartValidParams<Regression> {
             if y.iter().sum::<f64>() <= 0.0 {
                 return Err(CiblageError::param(
                     "y",
-                    "the sum of y must be positive for poisson",
+                    "Sum of y is not positive which is necessary for Poisson regression",
                 ));
             }
         }
@@ -362,6 +363,12 @@ impl<T: TreeTask> CartValidParams<T> {
                 );
                 self.grow_with(&mut sp, &mut t, &lim);
             }
+            CartSplitter::Random => {
+                // One generator for the features and thresholds of every
+                // node, in node order: the tree depends on the seed only.
+                let mut sp = RandomSplitter::new(&data, p.criterion, (lim.leaf, draw));
+                self.grow_with(&mut sp, &mut t, &lim);
+            }
             CartSplitter::Histogram { max_bins } => {
                 let (codes, bins) = bin_features(&data, usize::from(max_bins));
                 let rows = NodeRows::new(&data, codes);
@@ -434,6 +441,30 @@ mod tests {
                 .len()
         })
         .unwrap()
+    }
+
+    #[test]
+    fn range_and_poisson_errors_use_scikit_learns_words() {
+        use crate::tree::cart::Cart;
+        let x = ndarray::array![[1e40], [0.0]];
+        let e = Cart::classifier()
+            .fit(x.view(), &[0, 1], 2, None)
+            .unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "X column 0: value 1e40 at row 0 is out of range: features are read as float32"
+            ),
+            "{e}"
+        );
+        let x = ndarray::array![[0.0], [1.0]];
+        let poisson = || Cart::regressor().criterion(CartCriterion::Poisson);
+        let e = poisson().fit(x.view(), &[0.0, 0.0], None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid parameter y: Sum of y is not positive which is necessary for Poisson regression"
+        );
+        let e = poisson().fit(x.view(), &[1.0, -0.5], None).unwrap_err();
+        assert!(e.to_string().starts_with("invalid parameter y: Some value(s) of y are negative which is not allowed for Poisson regression: value -0.5 at row 1"), "{e}");
     }
 
     #[test]

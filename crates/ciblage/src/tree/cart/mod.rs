@@ -24,6 +24,7 @@ mod monotonic_cst;
 mod params;
 mod persist;
 mod predict;
+mod random;
 mod shared;
 mod tree;
 mod values;

@@ -88,21 +88,28 @@ pub enum CartSplitter {
         /// Bins per feature (missing values get one more).
         max_bins: u16,
     },
+    /// One threshold per drawn feature, drawn uniformly between the
+    /// node's smallest and largest value of it; the best of those kept
+    /// (scikit-learn's `splitter="random"`, its extra trees). Numeric
+    /// features only.
+    Random,
 }
 
 impl FromStr for CartSplitter {
     type Err = CiblageError;
 
     /// Parses the `splitter` option, with scikit-learn's names: `"best"`
-    /// ([`CartSplitter::Exact`]) or `"hist"` ([`CartSplitter::Histogram`]
-    /// with 255 bins; see [`CartSplitter::with_max_bins`]).
+    /// ([`CartSplitter::Exact`]), `"random"` ([`CartSplitter::Random`]) or
+    /// `"hist"` ([`CartSplitter::Histogram`] with 255 bins; see
+    /// [`CartSplitter::with_max_bins`]).
     fn from_str(name: &str) -> Result<Self> {
         match name {
             "best" => Ok(Self::Exact),
             "hist" => Ok(Self::Histogram { max_bins: 255 }),
+            "random" => Ok(Self::Random),
             other => Err(CiblageError::param(
                 "splitter",
-                format!("expected \"best\" or \"hist\", got {other:?}"),
+                format!("expected \"best\", \"random\" or \"hist\", got {other:?}"),
             )),
         }
     }
@@ -110,11 +117,12 @@ impl FromStr for CartSplitter {
 
 impl CartSplitter {
     /// The histogram splitter with `max_bins` bins per feature; the exact
-    /// splitter unchanged (it has no bins).
+    /// and random splitters unchanged (they have no bins).
     #[must_use]
     pub fn with_max_bins(self, max_bins: u16) -> Self {
         match self {
             Self::Exact => Self::Exact,
+            Self::Random => Self::Random,
             Self::Histogram { .. } => Self::Histogram { max_bins },
         }
     }
@@ -276,6 +284,7 @@ impl<T: TreeTask> CartParams<T> {
     }
     /// Seed of the feature visiting order (scikit-learn's xorshift); the
     /// order only matters between features giving exactly equal splits.
+    /// The random splitter draws its thresholds from it too.
     #[must_use]
     pub fn seed(mut self, s: u32) -> Self {
         self.seed = s;
@@ -357,6 +366,12 @@ impl<T: TreeTask> CartParams<T> {
         }
         if let Some(cst) = &self.monotonic_cst {
             monotonic_cst::check(cst, &self.categorical)?;
+        }
+        if self.splitter == CartSplitter::Random && !self.categorical.is_empty() {
+            return Err(CiblageError::param(
+                "categorical_features",
+                "the random splitter splits numeric features only (use splitter=\"best\" or \"hist\")",
+            ));
         }
         if self.n_threads == Some(0) {
             return Err(CiblageError::param(
@@ -458,10 +473,14 @@ mod option_tests {
             "best".parse::<CartSplitter>().unwrap().with_max_bins(16),
             CartSplitter::Exact
         );
-        let e = "random".parse::<CartSplitter>().unwrap_err();
+        assert_eq!(
+            "random".parse::<CartSplitter>().unwrap().with_max_bins(16),
+            CartSplitter::Random
+        );
+        let e = "extra".parse::<CartSplitter>().unwrap_err();
         assert_eq!(
             e.to_string(),
-            "invalid parameter splitter: expected \"best\" or \"hist\", got \"random\""
+            "invalid parameter splitter: expected \"best\", \"random\" or \"hist\", got \"extra\""
         );
     }
 

@@ -12,6 +12,7 @@
 //! growth's splitter interface.
 
 mod absolute;
+pub(crate) use absolute::median_error_of;
 mod candidate;
 mod categorical;
 mod monotonic;
@@ -23,7 +24,7 @@ mod split;
 mod top;
 
 use crate::prefetch::prefetch;
-use crate::tree::cart::exact::absolute::{median_error_of, AbsoluteScratch};
+use crate::tree::cart::exact::absolute::AbsoluteScratch;
 use crate::tree::cart::exact::orders::Orders;
 use crate::tree::cart::exact::top::TopRows;
 use crate::tree::cart::growth::{depth_first, NodeSplitter, NodeToSplit, Pending};

@@ -52,6 +52,19 @@ impl FeatureDraw {
         interrupt: &Interrupt,
         mut search: impl FnMut(usize) -> bool,
     ) {
+        self.draw_with(n_constant, interrupt, |feature, _| search(feature));
+    }
+
+    /// [`FeatureDraw::draw`], `search` also given the generator's state:
+    /// the random splitter draws its thresholds from the same stream, as
+    /// scikit-learn's does.
+    #[inline]
+    pub(crate) fn draw_with(
+        &mut self,
+        n_constant: &mut usize,
+        interrupt: &Interrupt,
+        mut search: impl FnMut(usize, &mut u32) -> bool,
+    ) {
         let mut f_i = self.features.len();
         let (mut n_visited, mut n_found, mut n_drawn) = (0usize, 0usize, 0usize);
         let n_known = *n_constant;
@@ -70,7 +83,7 @@ impl FeatureDraw {
             }
             f_j += n_found;
             let feature = self.features[f_j];
-            if !search(feature) {
+            if !search(feature, &mut self.rand) {
                 self.features.swap(f_j, n_total);
                 n_found += 1;
                 n_total += 1;
@@ -88,15 +101,26 @@ impl FeatureDraw {
     }
 }
 
-/// scikit-learn's `rand_int(low, high)` on its xorshift state.
-fn rand_int(state: &mut u32, low: usize, high: usize) -> usize {
+/// scikit-learn's `rand_uniform(low, high)`: a value in `[low, high)`
+/// from its xorshift state.
+pub(crate) fn rand_uniform(state: &mut u32, low: f64, high: f64) -> f64 {
+    (high - low) * f64::from(next_u31(state)) / f64::from(i32::MAX as u32) + low
+}
+
+/// scikit-learn's `our_rand_r`: the next state, reduced to 0..=2^31 - 1.
+fn next_u31(state: &mut u32) -> u32 {
     if *state == 0 {
         *state = 1;
     }
     *state ^= *state << 13;
     *state ^= *state >> 17;
     *state ^= *state << 5;
-    let r = *state % (i32::MAX as u32 + 1);
+    *state % (i32::MAX as u32 + 1)
+}
+
+/// scikit-learn's `rand_int(low, high)` on its xorshift state.
+pub(crate) fn rand_int(state: &mut u32, low: usize, high: usize) -> usize {
+    let r = next_u31(state);
     // Features number fewer than 2^32: a 32-bit remainder.
     let span = u32::try_from(high - low).unwrap_or(u32::MAX);
     low + (r % span) as usize
