@@ -24,6 +24,7 @@ mod params;
 mod persist;
 mod predict;
 mod shared;
+mod sparse;
 mod tree;
 mod values;
 
@@ -32,6 +33,7 @@ pub use cv::{
     CvTree, FoldOrder,
 };
 pub use params::{Cart, CartCriterion, CartParams, CartSplitter, CartValidParams};
+pub use sparse::{CscView, CsrView, Features, SparseIndex};
 pub use tree::{CartModel, CategorySplit, CART_MODEL_VERSION, LEAF};
 pub use values::NodeValues;
 

@@ -15,6 +15,8 @@ mod absolute;
 mod candidate;
 mod categorical;
 mod orders;
+#[cfg(test)]
+pub(crate) use orders::sorted_by_value;
 pub(crate) use orders::worth_releasing;
 mod partition;
 mod scan;
