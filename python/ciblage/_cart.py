@@ -66,7 +66,7 @@ class _CartBase(TreeEstimator):
     def _fit(
         self, x: np.ndarray, w: np.ndarray | None, categorical: list[int], progress: Any = False, **target: Any
     ) -> Any:
-        params = self._checked_params(len(x), x.shape[1])
+        params = self._checked_params(x.shape[0], x.shape[1])
         ccp_alpha = params.pop("ccp_alpha")
         report = reporter(progress, f"{type(self).__name__}.fit")
         tree = _native.cart_fit(
@@ -81,7 +81,7 @@ class _CartBase(TreeEstimator):
         self.tree_ = tree.pruned(ccp_alpha) if ccp_alpha > 0 else tree
         return self
 
-    def _check(self, X: Any) -> np.ndarray:
+    def _check(self, X: Any) -> Any:
         self._fitted()
         return cin.encode_predict(self, X)
 
@@ -366,8 +366,8 @@ class CartClassifier(ClassifierScore, _CartBase):
         ``progress``: ``True`` for a progress bar, or a callable receiving
         ``(done, total)`` (samples placed in leaves)."""
         x, categorical = cin.encode_fit(self, X)
-        classes, codes = est.class_target(y, self, len(x))
-        w = est.sample_weights(sample_weight, len(x))
+        classes, codes = est.class_target(y, self, x.shape[0])
+        w = est.sample_weights(sample_weight, x.shape[0])
         cw = self._class_weights(classes, codes)
         if cw is not None:
             w = cw[codes] if w is None else w * cw[codes]
@@ -496,8 +496,8 @@ class CartRegressor(RegressorScore, _CartBase):
         """Grows the tree on ``X`` (rows × features) and targets ``y``;
         ``progress`` as in :meth:`CartClassifier.fit`."""
         x, categorical = cin.encode_fit(self, X)
-        yy = est.value_target(y, self, len(x))
-        return self._fit(x, est.sample_weights(sample_weight, len(x)), categorical, progress, y_values=yy)
+        yy = est.value_target(y, self, x.shape[0])
+        return self._fit(x, est.sample_weights(sample_weight, x.shape[0]), categorical, progress, y_values=yy)
 
     @needs_fit
     def predict(self, X: Any) -> np.ndarray:

@@ -187,7 +187,7 @@ impl<'a> Compressed<'a> {
     }
 
     /// The same matrix compressed along the other axis (CSC ↔ CSR), owned.
-    pub fn transposed(&self) -> Transposed {
+    pub fn transposed(&self) -> OwnedCompressed {
         let mut counts = vec![0usize; self.n_minor + 1];
         for j in 0..self.n_major {
             self.for_each(j, |i, _| counts[i + 1] += 1);
@@ -207,7 +207,7 @@ impl<'a> Compressed<'a> {
                 next[i] += 1;
             });
         }
-        Transposed {
+        OwnedCompressed {
             n_major: self.n_minor,
             n_minor: self.n_major,
             indptr,
@@ -215,10 +215,54 @@ impl<'a> Compressed<'a> {
             data,
         }
     }
+
+    /// The major lines `lines` (any order, repeats allowed), in that order.
+    pub fn select_major(&self, lines: &[usize]) -> OwnedCompressed {
+        let mut out = OwnedCompressed {
+            n_major: lines.len(),
+            n_minor: self.n_minor,
+            indptr: vec![0],
+            indices: Vec::new(),
+            data: Vec::new(),
+        };
+        for &j in lines {
+            self.for_each(j, |i, v| {
+                out.indices.push(i as i64);
+                out.data.push(v);
+            });
+            out.indptr.push(out.indices.len() as i64);
+        }
+        out
+    }
+
+    /// The minor positions `keep` (ascending), renumbered `0..keep.len()`.
+    pub fn select_minor(&self, keep: &[usize]) -> OwnedCompressed {
+        let mut new_of = vec![usize::MAX; self.n_minor];
+        for (k, &i) in keep.iter().enumerate() {
+            new_of[i] = k;
+        }
+        let mut out = OwnedCompressed {
+            n_major: self.n_major,
+            n_minor: keep.len(),
+            indptr: vec![0],
+            indices: Vec::new(),
+            data: Vec::new(),
+        };
+        for j in 0..self.n_major {
+            self.for_each(j, |i, v| {
+                if new_of[i] != usize::MAX {
+                    out.indices.push(new_of[i] as i64);
+                    out.data.push(v);
+                }
+            });
+            out.indptr.push(out.indices.len() as i64);
+        }
+        out
+    }
 }
 
-/// A compressed matrix built by [`Compressed::transposed`].
-pub(crate) struct Transposed {
+/// A compressed matrix built here (transposed, or rows selected).
+pub(crate) struct OwnedCompressed {
     n_major: usize,
     n_minor: usize,
     indptr: Vec<i64>,
@@ -226,7 +270,7 @@ pub(crate) struct Transposed {
     data: Vec<f64>,
 }
 
-impl Transposed {
+impl OwnedCompressed {
     /// A view of it (valid by construction).
     pub fn view(&self) -> Compressed<'_> {
         Compressed {
@@ -465,6 +509,54 @@ impl<'a> Columns<'a> {
         match self {
             Self::Dense(x) => Columns::Dense(x.reborrow()),
             Self::Sparse(c) => Columns::Sparse(c),
+        }
+    }
+}
+
+/// A feature matrix owned here: rows selected from a [`Features`] (the
+/// folds of a cross-validation), in the same layout.
+pub(crate) enum OwnedFeatures {
+    Dense(ndarray::Array2<f64>),
+    Csc(OwnedCompressed),
+    Csr(OwnedCompressed),
+}
+
+impl OwnedFeatures {
+    /// A view of it.
+    pub fn view(&self) -> Features<'_> {
+        match self {
+            Self::Dense(x) => Features::Dense(x.view()),
+            Self::Csc(c) => Features::Csc(CscView(c.view())),
+            Self::Csr(c) => Features::Csr(CsrView(c.view())),
+        }
+    }
+}
+
+impl Features<'_> {
+    /// Rows `rows` of the matrix, in that order; with a CSC matrix, `rows`
+    /// must ascend (else it is given as CSR).
+    pub(crate) fn select_rows(&self, rows: &[usize]) -> OwnedFeatures {
+        match self {
+            Self::Dense(x) => OwnedFeatures::Dense(x.select(ndarray::Axis(0), rows)),
+            Self::Csc(x) if rows.windows(2).all(|w| w[0] < w[1]) => {
+                OwnedFeatures::Csc(x.0.select_minor(rows))
+            }
+            Self::Csc(x) => OwnedFeatures::Csr(x.0.transposed().view().select_major(rows)),
+            Self::Csr(x) => OwnedFeatures::Csr(x.0.select_major(rows)),
+        }
+    }
+}
+
+impl<'a> Features<'a> {
+    /// The same matrix, borrowed for a shorter time.
+    pub fn reborrow<'b>(self) -> Features<'b>
+    where
+        'a: 'b,
+    {
+        match self {
+            Self::Dense(x) => Features::Dense(x.reborrow()),
+            Self::Csc(x) => Features::Csc(x),
+            Self::Csr(x) => Features::Csr(x),
         }
     }
 }

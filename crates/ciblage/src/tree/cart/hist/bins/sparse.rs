@@ -106,3 +106,60 @@ pub(crate) fn bin_features(x: &Compressed<'_>, max_bins: usize) -> (Vec<u8>, Vec
     }
     (binned, bins)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::cart::shared::data::{Columns, TrainSet};
+    use crate::tree::cart::sparse::CscView;
+
+    fn data_of(x: Columns<'_>, n: usize) -> TrainSet<'_> {
+        TrainSet {
+            x,
+            n,
+            d: 3,
+            classes: None,
+            n_classes: 0,
+            targets: None,
+            weights: Vec::new(),
+            categorical: vec![false; 3],
+            interrupt: Default::default(),
+        }
+    }
+
+    /// Over `BIN_SAMPLE` rows (bounds from a sample, bins' ranges tracked
+    /// while coding) and under it: the codes and bins of the dense matrix.
+    #[test]
+    fn sparse_bins_are_the_dense_bins() {
+        for n in [BIN_SAMPLE + 3_001, 5_003] {
+            let x =
+                ndarray::Array2::from_shape_fn((n, 3), |(r, c)| match (r * 7_919 + c * 13) % 10 {
+                    0 if c == 1 => f64::NAN,
+                    1 => ((r * 104_729) % 1_009) as f64 - 500.0,
+                    2 if c == 2 => -0.0,
+                    3 => (r % 300) as f64 / 7.0,
+                    _ => 0.0,
+                });
+            let (mut indptr, mut indices, mut data) = (vec![0i64], Vec::new(), Vec::new());
+            for f in 0..3 {
+                for r in 0..n {
+                    if x[[r, f]].to_bits() != 0 || r % 97 == 0 {
+                        indices.push(r as i64);
+                        data.push(x[[r, f]]);
+                    }
+                }
+                indptr.push(indices.len() as i64);
+            }
+            let csc = CscView::new(n, 3, &indptr[..], &indices[..], &data).unwrap();
+            let (dense_codes, dense_bins) =
+                super::super::bin_features(&data_of(Columns::Dense(x.view()), n), 64);
+            let (codes, bins) = super::super::bin_features(&data_of(Columns::Sparse(csc.0), n), 64);
+            assert!(codes == dense_codes, "{n} rows: codes differ");
+            for f in 0..3 {
+                assert!(dense_bins[f].len() > 3);
+                assert_eq!(bins[f].lo, dense_bins[f].lo, "{n} rows, feature {f}");
+                assert_eq!(bins[f].hi, dense_bins[f].hi, "{n} rows, feature {f}");
+            }
+        }
+    }
+}
