@@ -99,6 +99,8 @@ def encode_fit(model: Any, X: Any) -> tuple[Any, list[int]]:
     spec = model.categorical_features
     if sparse.is_sparse(X):
         xs = sparse.fit_columns(X, model)
+        if not (spec is None or _is_from_dtype(spec)) and _selected(spec, [], xs.n_cols):
+            sparse.refuse_categories()
         if hasattr(model, "feature_names_in_"):
             del model.feature_names_in_
         model.categories_ = [None] * xs.n_cols

@@ -82,14 +82,15 @@ def _arrays(X: Any, layout: str, estimator: Any, fitting: bool) -> SparseX:
 
 def fit_columns(X: Any, estimator: Any) -> SparseX:
     """``X`` (sparse) as CSC arrays for a fit."""
-    spec = estimator.categorical_features
-    if spec is not None and not (isinstance(spec, str) and spec == "from_dtype"):
-        if isinstance(spec, (str, bytes)) or not hasattr(spec, "__iter__") or len(list(spec)) > 0:
-            raise InvalidParameterError(
-                "invalid parameter categorical_features: categorical features need a dense X "
-                "(a sparse X is numeric only); pass a DataFrame or a dense array"
-            )
     return _arrays(X, "csc", estimator, fitting=True)
+
+
+def refuse_categories() -> None:
+    """Categorical features were chosen for a sparse ``X``."""
+    raise InvalidParameterError(
+        "invalid parameter categorical_features: categorical features need a dense X "
+        "(a sparse X is numeric only); pass a DataFrame or a dense array"
+    )
 
 
 def predict_rows(X: Any, estimator: Any) -> SparseX:
