@@ -88,7 +88,7 @@ class _CartBase(TreeEstimator):
     def _fit(
         self, x: np.ndarray, w: np.ndarray | None, categorical: list[int], progress: Any = False, **target: Any
     ) -> Any:
-        params = self._checked_params(len(x), x.shape[1])
+        params = self._checked_params(x.shape[0], x.shape[1])
         ccp_alpha = params.pop("ccp_alpha")
         report = reporter(progress, f"{type(self).__name__}.fit")
         tree = _native.cart_fit(
@@ -103,7 +103,7 @@ class _CartBase(TreeEstimator):
         self.tree_ = tree.pruned(ccp_alpha) if ccp_alpha > 0 else tree
         return self
 
-    def _check(self, X: Any) -> np.ndarray:
+    def _check(self, X: Any) -> Any:
         self._fitted()
         return cin.encode_predict(self, X)
 
@@ -391,8 +391,8 @@ class CartClassifier(ClassifierScore, _CartBase):
         ``(done, total)`` (samples placed in leaves)."""
         x, categorical = cin.encode_fit(self, X)
         _single_output(self, y)
-        classes, codes = est.class_target(y, self, len(x))
-        w = cin.sample_weights(sample_weight, len(x))
+        classes, codes = est.class_target(y, self, x.shape[0])
+        w = cin.sample_weights(sample_weight, x.shape[0])
         cw = self._class_weights(classes, codes)
         if cw is not None:
             w = cw[codes] if w is None else w * cw[codes]
@@ -526,8 +526,8 @@ class CartRegressor(RegressorScore, _CartBase):
             cin.check_poisson_target(y)
         x, categorical = cin.encode_fit(self, X)
         _single_output(self, y)
-        yy = est.value_target(y, self, len(x))
-        return self._fit(x, cin.sample_weights(sample_weight, len(x)), categorical, progress, y_values=yy)
+        yy = est.value_target(y, self, x.shape[0])
+        return self._fit(x, cin.sample_weights(sample_weight, x.shape[0]), categorical, progress, y_values=yy)
 
     @needs_fit
     def predict(self, X: Any) -> np.ndarray:

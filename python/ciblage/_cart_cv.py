@@ -40,7 +40,7 @@ def cost_complexity_cv(
     assert k is not None
     seed = _fixed_seed(random_state)
     rng = None if seed is not None else cp.random_state_of(random_state)
-    n = len(x)
+    n = x.shape[0]
     if k > n:
         raise InvalidParameterError(f"invalid parameter cv: {k} folds for {n} rows")
     yy = est.target_length(y, n)

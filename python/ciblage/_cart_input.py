@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _cart_sparse as sparse
 from . import _estimator as est
 from ._tables import table_kind
 from .exceptions import ColumnTypeError, InvalidParameterError
@@ -128,10 +129,19 @@ def _is_from_dtype(spec: Any) -> bool:
     return isinstance(spec, str) and spec == "from_dtype"
 
 
-def encode_fit(model: Any, X: Any) -> tuple[np.ndarray, list[int]]:
-    """The training matrix with categorical columns coded; sets
-    ``feature_names_in_`` (DataFrames) and ``categories_`` on ``model``."""
+def encode_fit(model: Any, X: Any) -> tuple[Any, list[int]]:
+    """The training matrix with categorical columns coded (a sparse matrix:
+    its CSC arrays, numeric only); sets ``feature_names_in_`` (DataFrames)
+    and ``categories_`` on ``model``."""
     spec = model.categorical_features
+    if sparse.is_sparse(X):
+        xs = sparse.fit_columns(X, model)
+        if not (spec is None or _is_from_dtype(spec)) and _selected(spec, [], xs.n_cols):
+            sparse.refuse_categories()
+        if hasattr(model, "feature_names_in_"):
+            del model.feature_names_in_
+        model.categories_ = [None] * xs.n_cols
+        return xs, []
     frame = _as_pandas(X)
     if frame is not None:
         names = _unique_names(frame)
@@ -195,9 +205,16 @@ def _codes(col: np.ndarray, cats: np.ndarray) -> np.ndarray:
     return np.where(found, pos_c, np.nan).astype(np.float64)
 
 
-def encode_predict(model: Any, X: Any) -> np.ndarray:
-    """A matrix to predict, coded as at fit (unseen categories: NaN)."""
+def encode_predict(model: Any, X: Any) -> Any:
+    """A matrix to predict, coded as at fit (unseen categories: NaN); a
+    sparse matrix: its CSR arrays."""
     categories = getattr(model, "categories_", None) or []
+    if sparse.is_sparse(X):
+        if any(c is not None for c in categories):
+            raise est.InvalidInputError(
+                "X: the model was fitted with categorical features: predict from a dense array or a DataFrame"
+            )
+        return sparse.predict_rows(X, model)
     frame = _as_pandas(X)
     if frame is not None and hasattr(model, "feature_names_in_"):
         names = _unique_names(frame)

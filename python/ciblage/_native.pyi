@@ -347,7 +347,7 @@ def chaid_fit(
 
 @final
 class CartTree:
-    def apply(self, x: npt.NDArray[np.float64] | npt.NDArray[np.float32]) -> npt.NDArray[np.int64]: ...
+    def apply(self, x: npt.NDArray[np.float64] | npt.NDArray[np.float32] | Any) -> npt.NDArray[np.int64]: ...
     def with_category_names(self, names: list[list[str]]) -> CartTree: ...
     @property
     def value(self) -> npt.NDArray[np.float64]: ...
@@ -389,7 +389,7 @@ class CartTree:
     def to_text(self, feature_names: list[str], class_names: list[str], decimals: int = 2) -> str: ...
     def sql_rules(self, feature_names: list[str]) -> list[str]: ...
     def decision_path(
-        self, x: npt.NDArray[np.float64] | npt.NDArray[np.float32]
+        self, x: npt.NDArray[np.float64] | npt.NDArray[np.float32] | Any
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
     def rules(self, feature_names: list[str]) -> list[str]: ...
     def gains(self, feature_names: list[str], target: int) -> _ArrowTable: ...
@@ -401,8 +401,12 @@ class CartTree:
     def from_json(text: str | bytes) -> CartTree: ...
     def __reduce__(self) -> tuple[Callable[[str], CartTree], tuple[str]]: ...
 
+# A sparse matrix's arrays (ciblage._cart_sparse.SparseX): layout ("csc" or
+# "csr"), rows, columns, indptr, indices (int32 or int64), data.
+_SparseArrays = tuple[str, int, int, npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.float64]]
+
 def cart_fit(
-    x: npt.NDArray[np.float64],
+    x: npt.NDArray[np.float64] | _SparseArrays,
     *,
     y_codes: npt.NDArray[np.uint32] | None = None,
     n_classes: int = 0,
@@ -425,7 +429,7 @@ def cart_fit(
     progress: Callable[[int, int], object] | None = None,
 ) -> CartTree: ...
 def cart_cost_complexity_cv(
-    x: npt.NDArray[np.float64],
+    x: npt.NDArray[np.float64] | _SparseArrays,
     *,
     y_codes: npt.NDArray[np.uint32] | None = None,
     n_classes: int = 0,

@@ -4,11 +4,11 @@ use ciblage::tree::cart::{Cart, CartCriterion, CartModel, CartParams, CartSplitt
 use ciblage::tree::TreeTask;
 use ciblage::tree::{LeafOrder, Outcome};
 use ciblage::CiblageError;
-use numpy::{PyArray1, PyArray3, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{PyArray1, PyArray3, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
-use crate::cart_arrays::{features, frozen, intp};
+use crate::cart_arrays::{features, frozen, intp, Features};
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run_reporting};
 use crate::tree_tables::{drawing_rows, gains_table, segments_table, text_decimals, DrawRow};
@@ -37,7 +37,7 @@ pub struct PyCartTree {
 #[allow(clippy::too_many_arguments)]
 pub fn cart_fit(
     py: Python<'_>,
-    x: PyReadonlyArray2<'_, f64>,
+    x: Features<'_>,
     y_codes: Option<PyReadonlyArray1<'_, u32>>,
     n_classes: usize,
     y_values: Option<PyReadonlyArray1<'_, f64>>,
@@ -74,9 +74,8 @@ pub fn cart_fit(
             categorical_features,
             monotonic_cst,
         };
-        let xv = x.as_array();
         let w = sample_weight.as_ref().map(|w| w.as_slice()).transpose()?;
-        let inner = match (&y_codes, &y_values) {
+        let inner = x.with_core(|xv| match (&y_codes, &y_values) {
             (Some(c), _) => {
                 let params = options
                     .apply(Cart::classifier())
@@ -109,7 +108,7 @@ pub fn cart_fit(
                 })
             }
             _ => Err(BindError::from(CiblageError::param("y", "no target given")).into()),
-        }?;
+        })?;
         Ok(PyCartTree { inner })
     })
 }
@@ -196,12 +195,14 @@ impl PyCartTree {
         x: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray1<i64>>> {
         let x = features(x)?;
-        guard(|| -> BindResult<_> {
-            let leaves = self.inner.apply(x.view().view())?;
-            Ok(PyArray1::from_vec(
-                py,
-                leaves.into_iter().map(|l| l as i64).collect(),
-            ))
+        guard(|| {
+            x.with_core(|x| {
+                let leaves = self.inner.apply(x).map_err(BindError::from)?;
+                Ok(PyArray1::from_vec(
+                    py,
+                    leaves.into_iter().map(|l| l as i64).collect(),
+                ))
+            })
         })
     }
 
@@ -212,35 +213,15 @@ impl PyCartTree {
         x: &Bound<'py, PyAny>,
     ) -> PyResult<CsrArrays<'py>> {
         let x = features(x)?;
-        guard(|| -> BindResult<_> {
-            let x = x.view();
-            if x.ncols() != self.inner.n_features {
-                return Err(CiblageError::LengthMismatch {
-                    argument: "X columns".into(),
-                    expected: self.inner.n_features,
-                    got: x.ncols(),
-                }
-                .into());
-            }
-            if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| v.is_infinite()) {
-                return Err(CiblageError::NonFinite {
-                    argument: "X".into(),
-                    row,
-                    value: *v,
-                }
-                .into());
-            }
-            let mut indptr = vec![0i64];
-            let mut indices = Vec::new();
-            for r in x.rows() {
-                self.inner.decision_path_row(&r.to_vec(), &mut indices);
-                indptr.push(indices.len() as i64);
-            }
-            let indices: Vec<i64> = indices.into_iter().map(|i| i as i64).collect();
-            Ok((
-                PyArray1::from_vec(py, indptr),
-                PyArray1::from_vec(py, indices),
-            ))
+        guard(|| {
+            x.with_core(|x| {
+                let (indptr, indices) = self.inner.decision_path(x).map_err(BindError::from)?;
+                let as_i64 = |v: Vec<usize>| v.into_iter().map(|i| i as i64).collect::<Vec<_>>();
+                Ok((
+                    PyArray1::from_vec(py, as_i64(indptr)),
+                    PyArray1::from_vec(py, as_i64(indices)),
+                ))
+            })
         })
     }
 

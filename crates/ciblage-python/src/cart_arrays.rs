@@ -1,34 +1,101 @@
 //! The numpy side of `CartTree`: the feature matrices its `apply` /
 //! `decision_path` take, and the read-only arrays its node getters give.
 
-use numpy::ndarray::{CowArray, Ix2};
-use numpy::{Element, PyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use ciblage::tree::cart::{CscView, CsrView, Features as CoreFeatures, SparseIndex};
+use ciblage::CiblageError;
+use numpy::{Element, PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 
-/// A matrix of features as `CartTree.apply` / `decision_path` take it:
-/// float64, or float32 (what scikit-learn's `Tree.apply` takes), read as
-/// float64 exactly.
+use crate::error::BindError;
+
+/// An index array of a sparse matrix, 32- or 64-bit as scipy holds it.
+#[derive(FromPyObject)]
+pub(crate) enum IndexArray<'py> {
+    /// int32 (scipy's default).
+    I32(PyReadonlyArray1<'py, i32>),
+    /// int64.
+    I64(PyReadonlyArray1<'py, i64>),
+}
+
+impl IndexArray<'_> {
+    fn index(&self) -> PyResult<SparseIndex<'_>> {
+        Ok(match self {
+            Self::I32(a) => SparseIndex::I32(a.as_slice()?),
+            Self::I64(a) => SparseIndex::I64(a.as_slice()?),
+        })
+    }
+}
+
+/// A sparse matrix as `ciblage._cart_sparse.SparseX` passes it: its
+/// layout (`"csc"` or `"csr"`), rows, columns and its three arrays, read in
+/// place.
+#[derive(FromPyObject)]
+pub(crate) struct SparseArrays<'py>(
+    String,
+    usize,
+    usize,
+    IndexArray<'py>,
+    IndexArray<'py>,
+    PyReadonlyArray1<'py, f64>,
+);
+
+/// A feature matrix given to the native module: dense (float64; float32
+/// for `CartTree.apply` / `decision_path`, as scikit-learn's `Tree.apply`
+/// takes) or sparse.
 #[derive(FromPyObject)]
 pub(crate) enum Features<'py> {
     /// float64, read in place.
     F64(PyReadonlyArray2<'py, f64>),
     /// float32, widened (exactly) to float64.
     F32(PyReadonlyArray2<'py, f32>),
+    /// A sparse matrix's arrays, read in place.
+    Sparse(SparseArrays<'py>),
 }
 
 impl Features<'_> {
-    /// The matrix as float64 (a view of float64 input, a copy of float32).
-    pub(crate) fn view(&self) -> CowArray<'_, f64, Ix2> {
+    /// Calls `g` with the matrix as the core reads it (a view of float64
+    /// and sparse input, a float64 copy of float32).
+    pub(crate) fn with_core<T>(
+        &self,
+        g: impl FnOnce(CoreFeatures<'_>) -> PyResult<T>,
+    ) -> PyResult<T> {
+        let bad = |e: CiblageError| PyErr::from(BindError::from(e));
         match self {
-            Self::F64(a) => CowArray::from(a.as_array()),
-            Self::F32(a) => CowArray::from(a.as_array().mapv(f64::from)),
+            Self::F64(a) => g(a.as_array().into()),
+            Self::F32(a) => g(a.as_array().mapv(f64::from).view().into()),
+            Self::Sparse(SparseArrays(layout, n, d, indptr, indices, data)) => {
+                let (p, i) = (indptr.index()?, indices.index()?);
+                let data = data.as_slice()?;
+                match layout.as_str() {
+                    "csc" => g(CscView::new(*n, *d, p, i, data).map_err(bad)?.into()),
+                    "csr" => g(CsrView::new(*n, *d, p, i, data).map_err(bad)?.into()),
+                    other => Err(bad(CiblageError::param(
+                        "X",
+                        format!("unknown sparse layout {other:?} (expected \"csc\" or \"csr\")"),
+                    ))),
+                }
+            }
         }
     }
 }
 
-/// `x` as a float64/float32 matrix; else an `InvalidInputError` (an array
-/// that is not 2-D) or a `ColumnTypeError` (another dtype or type), naming `X`.
+/// `x` as a float64/float32 matrix, or a sparse matrix (a scipy.sparse
+/// matrix or array is read as CSR by `ciblage._cart_sparse.native_rows`);
+/// else an `InvalidInputError` (an array that is not 2-D) or a
+/// `ColumnTypeError` (another dtype or type), naming `X`.
 pub(crate) fn features<'py>(x: &Bound<'py, PyAny>) -> PyResult<Features<'py>> {
+    let module = x
+        .get_type()
+        .module()
+        .map(|m| m.to_string())
+        .unwrap_or_default();
+    if module.starts_with("scipy.sparse") {
+        let rows = x
+            .py()
+            .import("ciblage._cart_sparse")?
+            .call_method1("native_rows", (x,))?;
+        return Ok(rows.extract::<Features<'py>>()?);
+    }
     x.extract::<Features<'py>>()
         .map_err(|_| match x.cast::<numpy::PyUntypedArray>() {
             Ok(a) if a.ndim() != 2 => crate::error::InvalidInputError::new_err(format!(

@@ -5,10 +5,11 @@ use ciblage::tree::cart::{
     Cart, CartCv, CartSplitter, CvClassWeight, CvFit, CvTarget, CvTree, FoldOrder,
 };
 use ciblage::CiblageError;
-use numpy::{PyReadonlyArray1, PyReadonlyArray2};
+use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 
 use crate::cart::CartOptions;
+use crate::cart_arrays::Features;
 use crate::error::BindError;
 use crate::run::{guard, run_reporting};
 
@@ -41,7 +42,7 @@ type CvTable = (
 #[allow(clippy::too_many_arguments)]
 pub fn cart_cost_complexity_cv(
     py: Python<'_>,
-    x: PyReadonlyArray2<'_, f64>,
+    x: Features<'_>,
     y_codes: Option<PyReadonlyArray1<'_, u32>>,
     n_classes: usize,
     y_values: Option<PyReadonlyArray1<'_, f64>>,
@@ -123,7 +124,6 @@ pub fn cart_cost_complexity_cv(
             n_rows: 0,
         })
         .map_err(BindError::from)?;
-        let xv = x.as_array();
         let w = sample_weight.as_ref().map(|w| w.as_slice()).transpose()?;
         let codes = y_codes.as_ref().map(|c| c.as_slice()).transpose()?;
         let values = y_values.as_ref().map(|v| v.as_slice()).transpose()?;
@@ -132,12 +132,14 @@ pub fn cart_cost_complexity_cv(
             (_, Some(v)) => CvTarget::Values(v),
             _ => return Err(BindError::from(CiblageError::param("y", "no target given")).into()),
         };
-        let t = run_reporting(py, progress.as_ref(), |token| {
-            cv.clone()
-                .interrupt(token.clone())
-                .check()?
-                .score_each(xv, target, w, tree)
-                .map_err(BindError::from)
+        let t = x.with_core(|xv| {
+            run_reporting(py, progress.as_ref(), |token| {
+                cv.clone()
+                    .interrupt(token.clone())
+                    .check()?
+                    .score_each(xv, target, w, tree)
+                    .map_err(BindError::from)
+            })
         })?;
         Ok((
             t.ccp_alpha,

@@ -4,8 +4,6 @@
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use ndarray::ArrayView2;
-
 use crate::error::{CiblageError, Result};
 use crate::tree::cart::exact::{worth_releasing, ExactSplitter};
 use crate::tree::cart::growth::{best_first, depth_first, subtrees, NodeSplitter, Pending};
@@ -13,10 +11,11 @@ use crate::tree::cart::hist::{bin_features, HistSplitter, NodeRows};
 use crate::tree::cart::monotonic_cst;
 use crate::tree::cart::params::{CartCriterion, CartParams, CartSplitter, CartValidParams};
 use crate::tree::cart::random::RandomSplitter;
-use crate::tree::cart::shared::data::TrainSet;
+use crate::tree::cart::shared::data::{Columns, TrainSet};
 use crate::tree::cart::shared::draw::FeatureDraw;
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
 use crate::tree::cart::shared::monotonic::Monotonic;
+use crate::tree::cart::sparse::{with_columns, Features};
 use crate::tree::cart::tree::CartModel;
 use crate::tree::inputs::{
     check_class_codes, check_finite_target, check_sample_weight, check_target_sums,
@@ -29,29 +28,24 @@ use crate::tree::task::{Classification, Regression, TreeTask};
 /// an infinity there (splits between ±inf have NaN thresholds).
 const FEATURE_MAX: f64 = f32::MAX as f64;
 
-fn check_x(x: &ArrayView2<'_, f64>, n: usize) -> Result<()> {
+fn check_x(x: &Columns<'_>, n: usize) -> Result<()> {
     check_training_shape(x.nrows(), x.ncols(), n)?;
     // NaN is a missing value; infinities and values beyond the f32 range
     // are refused. A contiguous array is first checked as one slice
     // (vector compares); the row of a bad value is looked for only when
     // there is one.
-    if x.as_slice_memory_order()
-        .is_some_and(|s| !s.iter().any(|v| v.abs() > FEATURE_MAX))
-    {
-        return Ok(());
-    }
-    if let Some(((row, col), v)) = x.indexed_iter().find(|(_, v)| v.abs() > FEATURE_MAX) {
+    if let Some((row, col, v)) = x.first_beyond(FEATURE_MAX) {
         if v.is_infinite() {
             return Err(CiblageError::NonFinite {
                 argument: "X".into(),
                 row,
-                value: *v,
+                value: v,
             });
         }
         return Err(CiblageError::ValueOutOfRange {
             argument: format!("X column {col}"),
             row,
-            value: *v,
+            value: v,
             range: "features are read as float32 (32-bit floats, as scikit-learn reads them), at most about ±3.4e38",
         });
     }
@@ -139,9 +133,9 @@ impl CartParams<Classification> {
     ///
     /// # Errors
     /// Invalid parameters, or see [`CartValidParams::<Classification>::fit`].
-    pub fn fit(
+    pub fn fit<'x>(
         self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: &[u32],
         n_classes: usize,
         weights: Option<&[f64]>,
@@ -155,9 +149,9 @@ impl CartParams<Regression> {
     ///
     /// # Errors
     /// Invalid parameters, or see [`CartValidParams::<Regression>::fit`].
-    pub fn fit(
+    pub fn fit<'x>(
         self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: &[f64],
         weights: Option<&[f64]>,
     ) -> Result<CartModel> {
@@ -166,14 +160,26 @@ impl CartParams<Regression> {
 }
 
 impl CartValidParams<Classification> {
-    /// Fits a classification tree: `x` has one row per sample, `y` holds
-    /// class codes below `n_classes`, `weights` are optional sample weights.
+    /// Fits a classification tree: `x` has one row per sample (dense, or
+    /// sparse: [`crate::tree::cart::CscView`] read in place, a
+    /// [`crate::tree::cart::CsrView`] converted once), `y` holds class
+    /// codes below `n_classes`, `weights` are optional sample weights.
     ///
     /// # Errors
     /// Empty or non-finite input, mismatched lengths, a code out of range.
-    pub fn fit(
+    pub fn fit<'x>(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
+        y: &[u32],
+        n_classes: usize,
+        weights: Option<&[f64]>,
+    ) -> Result<CartModel> {
+        with_columns(x.into(), |x| self.fit_classes(x, y, n_classes, weights))
+    }
+
+    fn fit_classes(
+        &self,
+        x: Columns<'_>,
         y: &[u32],
         n_classes: usize,
         weights: Option<&[f64]>,
@@ -187,7 +193,7 @@ impl CartValidParams<Classification> {
             Some(n_classes),
         )?;
         let data = TrainSet {
-            x,
+            x: x.reborrow(),
             n: x.nrows(),
             d: x.ncols(),
             classes: Some(y),
@@ -202,18 +208,23 @@ impl CartValidParams<Classification> {
 }
 
 impl CartValidParams<Regression> {
-    /// Fits a regression tree: `x` has one row per sample, `y` one target
-    /// value per row, `weights` are optional sample weights.
+    /// Fits a regression tree: `x` has one row per sample (dense or
+    /// sparse, as for classification), `y` one target value per row,
+    /// `weights` are optional sample weights.
     ///
     /// # Errors
     /// Empty or non-finite input, mismatched lengths, negative targets or a
     /// zero sum under the Poisson criterion.
-    pub fn fit(
+    pub fn fit<'x>(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: &[f64],
         weights: Option<&[f64]>,
     ) -> Result<CartModel> {
+        with_columns(x.into(), |x| self.fit_values(x, y, weights))
+    }
+
+    fn fit_values(&self, x: Columns<'_>, y: &[f64], weights: Option<&[f64]>) -> Result<CartModel> {
         check_x(&x, y.len())?;
         self.check_max_features(x.ncols())?;
         monotonic_cst::check_data(self.params.monotonic_cst.as_deref(), x.ncols(), None)?;
@@ -237,7 +248,7 @@ impl CartValidParams<Regression> {
             }
         }
         let data = TrainSet {
-            x,
+            x: x.reborrow(),
             n: x.nrows(),
             d: x.ncols(),
             classes: None,
@@ -254,8 +265,18 @@ impl CartValidParams<Regression> {
 impl<T: TreeTask> CartValidParams<T> {
     /// Which features are categorical, after checking their values are
     /// category codes (integers in 0..2^24, or NaN).
-    fn categorical_mask(&self, x: &ArrayView2<'_, f64>) -> Result<Vec<bool>> {
+    fn categorical_mask(&self, x: &Columns<'_>) -> Result<Vec<bool>> {
         let mut mask = vec![false; x.ncols()];
+        let x = match x {
+            Columns::Dense(x) => x,
+            Columns::Sparse(_) if self.params.categorical.is_empty() => return Ok(mask),
+            Columns::Sparse(_) => {
+                return Err(CiblageError::param(
+                    "categorical_features",
+                    "categorical features need a dense X (a sparse X is numeric only)",
+                ))
+            }
+        };
         for &f in &self.params.categorical {
             if f >= x.ncols() {
                 return Err(CiblageError::param(

@@ -26,6 +26,7 @@ mod persist;
 mod predict;
 mod random;
 mod shared;
+mod sparse;
 mod tree;
 mod values;
 
@@ -34,6 +35,7 @@ pub use cv::{
     CvTree, FoldOrder,
 };
 pub use params::{Cart, CartCriterion, CartParams, CartSplitter, CartValidParams};
+pub use sparse::{CscView, CsrView, Features, SparseIndex};
 pub use tree::{CartModel, CategorySplit, CART_MODEL_VERSION, LEAF};
 pub use values::NodeValues;
 

@@ -1,9 +1,10 @@
 //! Predictions of a fitted CART tree: the class code (classification) or
 //! value (regression) of every row's leaf, and class probabilities.
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array1, Array2};
 
 use crate::error::{CiblageError, Result};
+use crate::tree::cart::sparse::Features;
 use crate::tree::cart::tree::CartModel;
 
 impl CartModel {
@@ -29,7 +30,7 @@ impl CartModel {
     /// # Errors
     /// As [`CartModel::apply`]: a column count other than the training one,
     /// infinite values.
-    pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
+    pub fn predict<'x>(&self, x: impl Into<Features<'x>>) -> Result<Array1<f64>> {
         let leaves = self.apply(x)?;
         let classification = self.n_classes > 0;
         Ok(leaves
@@ -51,7 +52,7 @@ impl CartModel {
     /// # Errors
     /// A regression tree ([`CiblageError::InvalidParameter`] naming
     /// `predict_proba`), or as [`CartModel::apply`].
-    pub fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+    pub fn predict_proba<'x>(&self, x: impl Into<Features<'x>>) -> Result<Array2<f64>> {
         if self.n_classes == 0 {
             return Err(CiblageError::param(
                 "predict_proba",

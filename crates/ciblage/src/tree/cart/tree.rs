@@ -1,10 +1,8 @@
 //! A fitted CART tree: arrays as scikit-learn's `tree_`, prediction,
 //! importances and minimal cost-complexity pruning.
 
-use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{CiblageError, Result};
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::values::NodeValues;
 
@@ -260,31 +258,6 @@ impl CartModel {
                 self.n_node_samples[l as usize] > self.n_node_samples[r as usize]
             }
         }
-    }
-
-    /// Leaf of every row.
-    ///
-    /// # Errors
-    /// A column count other than the training one, non-finite values.
-    pub fn apply(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>> {
-        if x.ncols() != self.n_features {
-            return Err(CiblageError::LengthMismatch {
-                argument: "X columns".into(),
-                expected: self.n_features,
-                got: x.ncols(),
-            });
-        }
-        if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| v.is_infinite()) {
-            return Err(CiblageError::NonFinite {
-                argument: "X".into(),
-                row,
-                value: *v,
-            });
-        }
-        Ok(x.rows()
-            .into_iter()
-            .map(|r| self.apply_row(&r.to_vec()))
-            .collect())
     }
 
     /// Normalized total impurity decrease per feature (scikit-learn's

@@ -2,13 +2,12 @@
 //! grown on the other rows, and the losses of the held-out rows at every
 //! representative alpha.
 
-use ndarray::{Array2, ArrayView2, Axis};
-
 use crate::error::CiblageError;
 use crate::error::Result;
 use crate::tree::cart::cv::{
     running_max, CartCvValidParams, CvClassWeight, CvTarget, CvTree, FoldLoss,
 };
+use crate::tree::cart::sparse::{Features, OwnedFeatures};
 use crate::tree::cart::tree::CartModel;
 
 impl CartCvValidParams {
@@ -16,17 +15,17 @@ impl CartCvValidParams {
     pub(super) fn fit(
         &self,
         params: CvTree,
-        x: ArrayView2<'_, f64>,
+        x: Features<'_>,
         y: CvTarget<'_>,
         sample_weight: Option<&[f64]>,
         rows: &[usize],
     ) -> Result<CartModel> {
         let all = rows.len() == x.nrows();
-        let xs: Array2<f64>;
+        let xs: OwnedFeatures;
         let xv = if all {
-            x
+            x.reborrow()
         } else {
-            xs = x.select(Axis(0), rows);
+            xs = x.select_rows(rows);
             xs.view()
         };
         let w: Option<Vec<f64>> = sample_weight.map(|w| rows.iter().map(|&r| w[r]).collect());
@@ -91,13 +90,13 @@ impl CartCvValidParams {
     pub(super) fn fold_losses(
         &self,
         model: &CartModel,
-        x: ArrayView2<'_, f64>,
+        x: Features<'_>,
         y: CvTarget<'_>,
         sample_weight: Option<&[f64]>,
         held: &[usize],
         reps: &[f64],
     ) -> Result<FoldLoss> {
-        let xh = x.select(Axis(0), held);
+        let xh = x.select_rows(held);
         let weight = |r: usize| sample_weight.map_or(1.0, |w| w[r]);
         let limits = running_max(&model.cost_complexity_pruning_path().0);
         let mut out = Vec::with_capacity(reps.len());

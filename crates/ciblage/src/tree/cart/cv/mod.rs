@@ -33,7 +33,7 @@
 mod fold;
 mod shuffle;
 
-use ndarray::ArrayView2;
+use crate::tree::cart::sparse::Features;
 use rayon::prelude::*;
 
 use crate::error::{CiblageError, Result};
@@ -223,9 +223,9 @@ impl CartCvParams {
     ///
     /// # Errors
     /// As [`CartCvParams::check`] and [`CartCvValidParams::score`].
-    pub fn score(
+    pub fn score<'x>(
         self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: CvTarget<'_>,
         sample_weight: Option<&[f64]>,
         tree: impl Into<CvTree>,
@@ -237,9 +237,9 @@ impl CartCvParams {
     ///
     /// # Errors
     /// As [`CartCvParams::check`] and [`CartCvValidParams::score_each`].
-    pub fn score_each<F>(
+    pub fn score_each<'x, F>(
         self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: CvTarget<'_>,
         sample_weight: Option<&[f64]>,
         tree: F,
@@ -289,9 +289,9 @@ impl CartCvValidParams {
     ///
     /// # Errors
     /// As [`CartCvValidParams::score_each`].
-    pub fn score(
+    pub fn score<'x>(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: CvTarget<'_>,
         sample_weight: Option<&[f64]>,
         tree: impl Into<CvTree>,
@@ -310,9 +310,9 @@ impl CartCvValidParams {
     /// folds than rows, an order that is not a permutation of the rows,
     /// held-out rows whose complement weighs zero, the errors of the fits,
     /// [`CiblageError::Interrupted`].
-    pub fn score_each<F>(
+    pub fn score_each<'x, F>(
         &self,
-        x: ArrayView2<'_, f64>,
+        x: impl Into<Features<'x>>,
         y: CvTarget<'_>,
         sample_weight: Option<&[f64]>,
         tree: F,
@@ -320,6 +320,7 @@ impl CartCvValidParams {
     where
         F: Fn(CvFit) -> Result<CvTree> + Sync,
     {
+        let x: Features<'x> = x.into();
         let n = x.nrows();
         if y.len() != n {
             return Err(CiblageError::LengthMismatch {

@@ -17,6 +17,8 @@ mod candidate;
 mod categorical;
 mod monotonic;
 mod orders;
+#[cfg(test)]
+pub(crate) use orders::sorted_by_value;
 pub(crate) use orders::worth_releasing;
 mod partition;
 mod scan;

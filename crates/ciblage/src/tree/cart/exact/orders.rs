@@ -11,7 +11,8 @@
 
 use rayon::prelude::*;
 
-use crate::tree::cart::shared::data::TrainSet;
+use crate::tree::cart::shared::data::{Columns, TrainSet};
+use crate::tree::cart::sparse;
 
 /// Bytes from which the system allocator maps a block on its own (glibc's
 /// largest automatic threshold is 32 MiB); such a block shrunk in place
@@ -64,7 +65,10 @@ pub(crate) fn worth_releasing(n: usize, d: usize, max_depth: Option<usize>) -> b
 /// value (the order of `f32::total_cmp`, missing values last); ties keep
 /// ascending rows (a stable radix sort).
 pub(crate) fn sorted_by_value(data: &TrainSet<'_>, f: usize, rows: &[u32]) -> Vec<(f32, u32)> {
-    let column = data.x.column(f);
+    let column = match &data.x {
+        Columns::Dense(x) => x.column(f),
+        Columns::Sparse(x) => return sparse::orders::sorted_by_value(x, f, rows),
+    };
     let mut keyed: Vec<(f32, u32)> = rows
         .iter()
         .map(|&r| {

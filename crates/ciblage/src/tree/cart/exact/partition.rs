@@ -105,7 +105,7 @@ mod tests {
         });
         let y: Vec<f64> = (0..n).map(|i| if i < 20 { 1.0 } else { 5.0 }).collect();
         let data = TrainSet {
-            x: x.view(),
+            x: x.view().into(),
             n,
             d: 2,
             classes: None,

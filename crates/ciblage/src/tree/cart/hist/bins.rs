@@ -4,7 +4,9 @@
 
 use rayon::prelude::*;
 
-use crate::tree::cart::shared::data::{TrainSet, FEATURE_THRESHOLD};
+use crate::tree::cart::shared::data::{Columns, TrainSet, FEATURE_THRESHOLD};
+
+mod sparse;
 
 /// Rows sampled to place quantile bin bounds.
 const BIN_SAMPLE: usize = 200_000;
@@ -73,6 +75,11 @@ pub(super) const fn row_stride(d: usize) -> usize {
 /// Bins every feature of `data` (in parallel): the bin codes, row-major
 /// (`codes[row * row_stride(d) + feature]`), and each feature's bins.
 pub(crate) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Vec<FeatureBins>) {
+    let x = match data.x {
+        Columns::Dense(x) => x,
+        // Sparse columns are never categorical (refused at fit).
+        Columns::Sparse(x) => return sparse::bin_features(&x, max_bins),
+    };
     let (n, d) = (data.n, data.d);
     let step = n.div_ceil(BIN_SAMPLE).max(1);
     // Numeric features are cut from a sample (every row up to
@@ -89,7 +96,7 @@ pub(crate) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
         })
         .collect();
     if (0..d).any(sampled_feature) {
-        for row in data.x.outer_iter().step_by(step) {
+        for row in x.outer_iter().step_by(step) {
             for (f, sample) in samples.iter_mut().enumerate() {
                 let v = row[f];
                 if sampled_feature(f) && !v.is_nan() {
@@ -141,9 +148,7 @@ pub(crate) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
                 || vec![(f32::INFINITY, f32::NEG_INFINITY); if track { d * 256 } else { 0 }],
                 |mut acc, (block, out): (usize, &mut [u8])| {
                     let first = block * BLOCK_ROWS;
-                    let rows = data
-                        .x
-                        .slice(ndarray::s![first..first + out.len() / stride, ..]);
+                    let rows = x.slice(ndarray::s![first..first + out.len() / stride, ..]);
                     for (codes, row) in out.chunks_exact_mut(stride).zip(rows.outer_iter()) {
                         for &(f, upper, k) in &sampled {
                             let v = row[f];
@@ -300,7 +305,7 @@ mod tests {
             _ => (r % 7) as f64,
         });
         let data = TrainSet {
-            x: x.view(),
+            x: x.view().into(),
             n,
             d: 3,
             classes: None,

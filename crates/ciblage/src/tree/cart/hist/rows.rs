@@ -223,7 +223,7 @@ mod tests {
             let x = ndarray::Array2::<f64>::zeros((n, d));
             let y: Vec<f64> = (0..n).map(|r| r as f64).collect();
             let data = TrainSet {
-                x: x.view(),
+                x: x.view().into(),
                 n,
                 d,
                 classes: None,

@@ -2,6 +2,7 @@
 //! summary, a split, and scikit-learn's rules for thresholds.
 
 use crate::tree::cart::shared::criterion::{ClassSums, Sums};
+pub(crate) use crate::tree::cart::sparse::Columns;
 
 /// Distance under which two f32 feature values count as equal (no split
 /// between them; the histogram splitter puts them in one bin).
@@ -9,8 +10,9 @@ pub(crate) const FEATURE_THRESHOLD: f32 = 1e-7;
 
 /// The training data, read once.
 pub(crate) struct TrainSet<'a> {
-    /// The features, read as f32 (see [`TrainSet::column_f32`]).
-    pub x: ndarray::ArrayView2<'a, f64>,
+    /// The features (dense, or CSC), read as f32 (see
+    /// [`TrainSet::column_f32`]).
+    pub x: Columns<'a>,
     pub n: usize,
     pub d: usize,
     /// Class codes (classification) …
@@ -48,11 +50,7 @@ impl<'a> TrainSet<'a> {
     /// Feature `f` as f32 (one NaN, positive, for every missing value, so
     /// that missing values sort last).
     pub fn column_f32(&self, f: usize) -> Vec<f32> {
-        self.x
-            .column(f)
-            .iter()
-            .map(|v| if v.is_nan() { f32::NAN } else { *v as f32 })
-            .collect()
+        self.x.column_f32(f)
     }
 }
 
