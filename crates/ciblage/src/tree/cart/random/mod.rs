@@ -72,7 +72,7 @@ impl<'a> RandomSplitter<'a> {
     /// Feature `f` of sample `s`, read as f32 (as scikit-learn reads it).
     #[inline]
     fn value(&self, s: u32, f: usize) -> f32 {
-        self.data.x[[s as usize, f]] as f32
+        self.data.x.get(s as usize, f) as f32
     }
 
     /// Whether sample `s` goes left: `x <= threshold`, or the side of the
@@ -266,6 +266,9 @@ impl NodeSplitter for RandomSplitter<'_> {
             impurity_left: left.impurity,
             impurity_right: right.impurity,
             improvement,
+            // Only monotonic constraints read the middle of the children's
+            // values, and they are refused with the random splitter.
+            middle: f64::NAN,
         })
     }
 }

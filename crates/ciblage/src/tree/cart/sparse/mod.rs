@@ -159,6 +159,18 @@ impl<'a> Compressed<'a> {
         self.indptr.at(j)..self.indptr.at(j + 1)
     }
 
+    /// Entry (`j`, `i`): line `j`, minor index `i`; an implicit entry is 0
+    /// (a binary search in the line's sorted indices).
+    #[inline]
+    pub fn get(&self, j: usize, i: usize) -> f64 {
+        let r = self.range(j);
+        let found = match self.indices {
+            SparseIndex::I32(s) => s[r.clone()].binary_search_by(|&k| (k as usize).cmp(&i)),
+            SparseIndex::I64(s) => s[r.clone()].binary_search_by(|&k| (k as usize).cmp(&i)),
+        };
+        found.map_or(0.0, |k| self.data[r.start + k])
+    }
+
     /// Calls `g(minor, value)` for every entry of line `j`, in ascending
     /// minor order.
     #[inline]
@@ -486,6 +498,16 @@ impl Columns<'_> {
         match self {
             Self::Dense(x) => x.ncols(),
             Self::Sparse(c) => c.n_major,
+        }
+    }
+
+    /// The value of feature `f` for sample `row` (an implicit sparse entry
+    /// is 0).
+    #[inline]
+    pub fn get(&self, row: usize, f: usize) -> f64 {
+        match self {
+            Self::Dense(x) => x[[row, f]],
+            Self::Sparse(c) => c.get(f, row),
         }
     }
 }
