@@ -112,6 +112,11 @@ pub use arrow_schema;
 #[doc = include_str!("../../../docs/churn.md")]
 pub struct ChurnDocDoctests;
 
+/// The Rust example of docs/cluster.md, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/cluster.md")]
+pub struct ClusterDocDoctests;
+
 /// The README's Rust example, compiled and run as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
