@@ -5,6 +5,7 @@ bad input refused with our exception classes."""
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -263,3 +264,37 @@ def test_bad_input_is_refused_with_our_classes() -> None:
         log_km.predict(np.array([[-3.0]]))
     with pytest.raises(NotFittedError, match="predict"):
         KMeans().predict(X)
+
+
+@pytest.mark.parametrize("cls", [KMeans, MiniBatchKMeans])
+def test_scikit_learn_estimator_checks(cls: type) -> None:
+    from sklearn.utils.estimator_checks import check_estimator
+
+    est = cls(n_clusters=3, random_state=0, **({"batch_size": 64} if cls is MiniBatchKMeans else {}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(est, on_fail=None)
+    failed = {r["check_name"] for r in results if r["status"] == "failed"}
+    assert len(results) > 40
+    # As scikit-learn's own KMeans (an expected failure there): a weight of
+    # 2 is not the same random draws as a repeated row.
+    assert failed <= {"check_sample_weight_equivalence_on_dense_data"}, failed
+
+
+def test_html_and_plot_show_the_clusters() -> None:
+    frame = pd.DataFrame({"recency": [1.0, 2.0, 30.0, 31.0, 32.0], "spend": [5.0, 6.0, 100.0, 90.0, 95.0]})
+    km = KMeans(2, random_state=0).fit(frame)
+    page = km._repr_html_()
+    assert page.startswith("<div") and "<script" not in page
+    sizes = sorted(np.bincount(km.labels_).tolist())
+    assert sizes == [2, 3]
+    assert "recency" in page and "<td>3</td>" in page and "<td>2</td>" in page
+    assert "not fitted" in KMeans()._repr_html_()
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    display = km.plot()
+    assert list(display.data["rows"]) == np.bincount(km.labels_).tolist()
+    np.testing.assert_allclose(display.data[["recency", "spend"]].to_numpy(), km.cluster_centers_)
+    assert display.figure_ is not None

@@ -5,7 +5,7 @@ Run from the repository root, after `make develop-release`:
         [--iterations 20] [--algorithms lloyd,elkan] [--mini-batch]
 Output: a Markdown table on stdout (for docs/benchmarks.md), progress on stderr.
 
-Data (seeded, numpy): `rows` × 8 features, `k` Gaussian blobs of spread 2 around centres drawn
+Data (seeded, numpy): `rows` × 8 features, `k` Gaussian blobs of spread 5 (overlapping, so that the fits run many iterations) around centres drawn
 uniformly in [-10, 10]^8. Both tools start from the same centres (scikit-learn's
 `kmeans_plusplus` on the first 100,000 rows), with n_init=1, tol=0 and max_iter = --iterations,
 so that both run the same iterations (the number each ran is printed; the labels agree). Times
@@ -28,7 +28,7 @@ def data(rows: int, k: int, seed: int = 0) -> np.ndarray:
     centres = rng.uniform(-10.0, 10.0, size=(k, 8))
     which = rng.integers(0, k, size=rows)
     x = rng.standard_normal(size=(rows, 8))
-    x *= 2.0
+    x *= 5.0
     x += centres[which]
     return x
 

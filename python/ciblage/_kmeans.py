@@ -175,11 +175,12 @@ class _KMeansBase(TreeEstimator):
     _allow_nan = False
 
     def __sklearn_tags__(self) -> Any:
-        from sklearn.utils import InputTags, Tags, TargetTags
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
 
         return Tags(
             estimator_type="clusterer",
             target_tags=TargetTags(required=False),
+            transformer_tags=TransformerTags(preserves_dtype=["float64"]),
             input_tags=InputTags(allow_nan=False),
         )
 
