@@ -231,7 +231,11 @@ def test_bad_parameters_name_themselves(params: dict, name: str) -> None:
 
 @pytest.mark.parametrize(
     ("params", "name"),
-    [({"batch_size": 0}, "batch_size"), ({"max_no_improvement": 0}, "max_no_improvement"), ({"init_size": 0}, "init_size")],
+    [
+        ({"batch_size": 0}, "batch_size"),
+        ({"max_no_improvement": 0}, "max_no_improvement"),
+        ({"init_size": 0}, "init_size"),
+    ],
 )
 def test_bad_mini_batch_parameters(params: dict, name: str) -> None:
     with pytest.raises(InvalidParameterError, match=rf"invalid parameter {name}\b"):
@@ -264,6 +268,9 @@ def test_bad_input_is_refused_with_our_classes() -> None:
         log_km.predict(np.array([[-3.0]]))
     with pytest.raises(NotFittedError, match="predict"):
         KMeans().predict(X)
+    # Values whose squares overflow 64-bit floats are refused, not clustered.
+    with pytest.raises(InvalidInputError, match="row 1.*1e150"):
+        KMeans(1).fit(np.array([[0.0], [1e200]]))
 
 
 @pytest.mark.parametrize("cls", [KMeans, MiniBatchKMeans])

@@ -105,7 +105,9 @@ def _prepare(value: Any, p: Param, context: dict[str, Any]) -> dict[str, Any]:
         )
     unknown = [k for k in value if k not in _PREPARE_KEYS]
     if unknown:
-        raise InvalidParameterError(f"invalid parameter prepare: unknown key(s) {unknown}; known: {list(_PREPARE_KEYS)}")
+        raise InvalidParameterError(
+            f"invalid parameter prepare: unknown key(s) {unknown}; known: {list(_PREPARE_KEYS)}"
+        )
     names, d = context.get("names"), context.get("d", 0)
     for key in ("log1p", "rank"):
         if value.get(key) is not None:
@@ -121,9 +123,7 @@ def _prepare(value: Any, p: Param, context: dict[str, Any]) -> dict[str, Any]:
         lo = as_float(lo, "prepare.winsorize", 0.0, 1.0)
         hi = as_float(hi, "prepare.winsorize", 0.0, 1.0)
         if not lo < hi:
-            raise InvalidParameterError(
-                f"invalid parameter prepare.winsorize: expected low < high, got ({lo}, {hi})"
-            )
+            raise InvalidParameterError(f"invalid parameter prepare.winsorize: expected low < high, got ({lo}, {hi})")
         out["winsorize"] = (lo, hi)
     if "standardize" in value:
         out["standardize"] = as_bool(value["standardize"], "prepare.standardize")

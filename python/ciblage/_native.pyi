@@ -726,7 +726,7 @@ def kmeans_fit(
     seed: int = 0,
     n_threads: int | None = None,
     batch_size: int | None = None,
-    max_no_improvement: int | None = 10,
+    max_no_improvement: int | None = ...,
     init_size: int | None = None,
     log1p: list[int] = ...,
     rank: list[int] = ...,

@@ -57,7 +57,9 @@ class ClusterDisplay(Display):
         text = [[f"{v:.3g}" for v in row] for row in values]
         ylabels = [f"{c} ({n})" for c, n in zip(self.data["cluster"], self.data["rows"], strict=True)]
         kwargs.setdefault("cmap", "RdBu_r")
-        heatmap(ax, z, self.features, ylabels, annotations=text, colorbar="centre (standardised across clusters)", **kwargs)
+        heatmap(
+            ax, z, self.features, ylabels, annotations=text, colorbar="centre (standardised across clusters)", **kwargs
+        )
         ax.set_xlabel("feature")
         ax.set_ylabel("cluster (rows)")
         ax.set_title("Cluster centres")

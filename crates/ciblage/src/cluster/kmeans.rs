@@ -343,7 +343,7 @@ impl KMeansValidParams {
         if d == 0 {
             return Err(CiblageError::param("x", "has no column"));
         }
-        check_finite(x)?;
+        check_finite(x, "x")?;
         check_weights(weights, n)?;
         if p.n_clusters > n {
             return Err(CiblageError::param(
@@ -363,6 +363,9 @@ impl KMeansValidParams {
             }
         }
         let (prepared, data) = p.prepare.fit(x)?;
+        if let Some(data) = &data {
+            check_finite(data.view(), "x (prepared)")?;
+        }
         let owned;
         let rows: &[f64] = match data.as_ref().map(|a| a.as_slice()) {
             Some(Some(s)) => s,
@@ -390,6 +393,11 @@ impl KMeansValidParams {
                 .map_err(|e| CiblageError::param("n_threads", e.to_string()))?
                 .install(run),
         }?;
+        CiblageError::check_sum(
+            "x",
+            || "inertia (weighted sum of squared distances)".into(),
+            best.inertia,
+        )?;
         Ok(KMeansModel::new(
             best.centers,
             d,
@@ -435,14 +443,27 @@ impl KMeansValidParams {
     }
 }
 
-/// Refuses NaN and infinities in `x`, naming the first row holding one.
-pub(crate) fn check_finite(x: ArrayView2<'_, f64>) -> Result<()> {
+/// Largest magnitude of a feature value: squared distances of values up to
+/// this stay far from the range of `f64`.
+pub(crate) const MAX_VALUE: f64 = 1e150;
+
+/// Refuses NaN, infinities and values beyond ±[`MAX_VALUE`] in `x`
+/// (`argument`), naming the first row holding one.
+pub(crate) fn check_finite(x: ArrayView2<'_, f64>, argument: &str) -> Result<()> {
     for (row, r) in x.rows().into_iter().enumerate() {
         if let Some(&value) = r.iter().find(|v| !v.is_finite()) {
             return Err(CiblageError::NonFinite {
-                argument: "x".into(),
+                argument: argument.into(),
                 row,
                 value,
+            });
+        }
+        if let Some(&value) = r.iter().find(|v| v.abs() > MAX_VALUE) {
+            return Err(CiblageError::ValueOutOfRange {
+                argument: argument.into(),
+                row,
+                value,
+                range: "k-means squares the features: their magnitude must be at most 1e150",
             });
         }
     }

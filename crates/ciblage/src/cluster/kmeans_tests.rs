@@ -164,6 +164,35 @@ fn bad_parameters_and_inputs_are_named() {
 }
 
 #[test]
+fn values_whose_squares_overflow_are_refused() {
+    let x = array![[0.0], [1e200]];
+    let e = KMeans::params()
+        .n_clusters(1)
+        .fit(x.view(), None)
+        .unwrap_err();
+    assert!(
+        matches!(e, CiblageError::ValueOutOfRange { row: 1, .. }),
+        "{e}"
+    );
+    let m = KMeans::params()
+        .n_clusters(1)
+        .fit(array![[0.0], [1.0]].view(), None)
+        .unwrap();
+    let e = m.predict(array![[-1e151]].view()).unwrap_err();
+    assert!(
+        matches!(e, CiblageError::ValueOutOfRange { row: 0, .. }),
+        "{e}"
+    );
+    // Weights large enough for the inertia to overflow.
+    let x = array![[0.0], [1e150]];
+    let e = KMeans::params()
+        .n_clusters(1)
+        .fit(x.view(), Some(&[1e300, 1e300]))
+        .unwrap_err();
+    assert!(matches!(e, CiblageError::SumOverflow { .. }), "{e}");
+}
+
+#[test]
 fn interrupted_fits_stop() {
     let token = Interrupt::new();
     token.set();

@@ -94,9 +94,13 @@ impl KMeansModel {
                 ),
             ));
         }
-        check_finite(x)?;
+        check_finite(x, "x")?;
         match &self.prepare {
-            Some(p) => p.apply(x),
+            Some(p) => {
+                let out = p.apply(x)?;
+                check_finite(out.view(), "x (prepared)")?;
+                Ok(out)
+            }
             None => Ok(x.as_standard_layout().into_owned()),
         }
     }
