@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use crate::cluster::kmeans::KMeansAlgorithm;
+use crate::cluster::kmeans_options::KMeansAlgorithm;
 use crate::error::Result;
 use crate::interrupt::Interrupt;
 

@@ -7,10 +7,11 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use crate::cluster::kmeans::{KMeansParams, MiniBatch};
 use crate::cluster::kmeans_init::{initial_centers, InitKind};
-use crate::cluster::kmeans_iter::{inertia, labels_of, nearest, sq_dist, Data, Run};
+use crate::cluster::kmeans_iter::{inertia, labels_of, nearest, sq_dist, Data, Run, CHUNK};
+use crate::cluster::kmeans_options::MiniBatch;
 use crate::error::Result;
+use crate::interrupt::Interrupt;
 
 /// Rows of a batch per parallel task.
 const BATCH_CHUNK: usize = 1024;
@@ -27,17 +28,20 @@ fn subset(data: &Data<'_>, rows: &[usize]) -> (Vec<f64>, Option<Vec<f64>>) {
 
 /// Fits in mini-batch mode: `n_init` initialisations on a drawn subset,
 /// the one of least inertia on it kept, then the mini-batch steps, then the
-/// labels and inertia of every row.
+/// labels and inertia of every row. `(k, max_iter)`: clusters and most
+/// passes over the data.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn fit_mini_batch(
     data: &Data<'_>,
-    p: &KMeansParams,
+    (k, max_iter): (usize, usize),
     m: &MiniBatch,
     kind: &InitKind,
     n_init: usize,
     tol: f64,
     rng: &mut ChaCha8Rng,
+    interrupt: &Interrupt,
 ) -> Result<Run> {
-    let (n, d, k) = (data.n, data.d, p.n_clusters);
+    let (n, d) = (data.n, data.d);
     let batch = m.batch_size.min(n);
     let init_size = m
         .init_size
@@ -46,7 +50,7 @@ pub(crate) fn fit_mini_batch(
         .min(n);
     let mut best: Option<(f64, Vec<f64>)> = None;
     for _ in 0..n_init {
-        p.interrupt.check()?;
+        interrupt.check()?;
         let rows: Vec<usize> = (0..init_size).map(|_| rng.random_range(0..n)).collect();
         let (x, w) = subset(data, &rows);
         let sub = Data {
@@ -55,7 +59,7 @@ pub(crate) fn fit_mini_batch(
             d,
             w: w.as_deref(),
         };
-        let centers = initial_centers(&sub, k, kind, rng, &p.interrupt)?;
+        let centers = initial_centers(&sub, k, kind, rng, &interrupt)?;
         let (labels, _) = labels_of(&sub, &centers);
         let score = inertia(&sub, &centers, &labels);
         if best.as_ref().is_none_or(|b| score < b.0) {
@@ -64,14 +68,14 @@ pub(crate) fn fit_mini_batch(
     }
     let mut centers = best.map(|b| b.1).unwrap_or_default();
     let mut counts = vec![0.0; k];
-    let steps = (p.max_iter * n) / batch;
+    let steps = (max_iter * n) / batch;
     let alpha = (batch as f64 * 2.0 / (n as f64 + 1.0)).min(1.0);
     let (mut ewa, mut ewa_min, mut no_improvement) = (f64::NAN, f64::INFINITY, 0usize);
     let mut done = 0;
-    p.interrupt.add_total(steps as u64);
+    interrupt.add_total(steps as u64);
     for step in 0..steps {
         if step % 64 == 0 {
-            p.interrupt.check()?;
+            interrupt.check()?;
         }
         done = step + 1;
         let rows: Vec<usize> = (0..batch).map(|_| rng.random_range(0..n)).collect();
@@ -116,7 +120,7 @@ pub(crate) fn fit_mini_batch(
                 moved += sq_dist(&old, &centers[j * d..(j + 1) * d]);
             }
         }
-        p.interrupt.advance(1);
+        interrupt.advance(1);
         // Convergence, as scikit-learn: the first step is ignored.
         let batch_inertia = batch_inertia / batch as f64;
         if step == 0 {
@@ -141,12 +145,12 @@ pub(crate) fn fit_mini_batch(
     }
     let (labels, dists) = labels_of(data, &centers);
     let inertia: f64 = dists
-        .par_chunks(crate::cluster::kmeans_iter::CHUNK)
+        .par_chunks(CHUNK)
         .enumerate()
         .map(|(c, ch)| {
             ch.iter()
                 .enumerate()
-                .map(|(o, v)| v * data.weight(c * crate::cluster::kmeans_iter::CHUNK + o))
+                .map(|(o, v)| v * data.weight(c * CHUNK + o))
                 .sum::<f64>()
         })
         .collect::<Vec<f64>>()

@@ -29,11 +29,13 @@ mod kmeans;
 mod kmeans_init;
 mod kmeans_iter;
 mod kmeans_minibatch;
+mod kmeans_options;
 #[cfg(test)]
 mod kmeans_tests;
 mod model;
 pub mod prepare;
 
-pub use kmeans::{KMeans, KMeansAlgorithm, KMeansInit, KMeansParams, KMeansValidParams, MiniBatch};
+pub use kmeans::{KMeans, KMeansParams, KMeansValidParams};
+pub use kmeans_options::{KMeansAlgorithm, KMeansInit, MiniBatch};
 pub use model::{KMeansModel, KMEANS_MODEL_VERSION};
 pub use prepare::{FittedPreparation, Preparation};

@@ -5,8 +5,8 @@ use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::cluster::kmeans::{check_finite, check_weights};
 use crate::cluster::kmeans_iter::{labels_of, sq_dist, Data, CHUNK};
+use crate::cluster::kmeans_options::{check_finite, check_weights};
 use crate::cluster::prepare::FittedPreparation;
 use crate::error::{CiblageError, Result};
 use crate::tree::model_file::{read_model, size_bound, write_model, Fields, ModelFile};
