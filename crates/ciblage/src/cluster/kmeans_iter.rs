@@ -54,13 +54,40 @@ pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 
-/// The nearest centre of `row` (the first of equal distances) and its
-/// squared distance.
+/// The centres transposed (`d × k`, feature by feature), so that the
+/// distances of a row to every centre are summed side by side.
+pub(crate) fn transpose(centers: &[f64], k: usize, d: usize) -> Vec<f64> {
+    let mut t = vec![0.0; k * d];
+    for j in 0..k {
+        for f in 0..d {
+            t[f * k + j] = centers[j * d + f];
+        }
+    }
+    t
+}
+
+/// Squared distances of `row` to every centre (`centers_t` from
+/// [`transpose`]) into `out` (`k` values). Each distance is summed over the
+/// features in order, as [`sq_dist`]; the centres are independent sums, so
+/// they run side by side.
 #[inline]
-pub(crate) fn nearest(row: &[f64], centers: &[f64], d: usize) -> (u32, f64) {
+pub(crate) fn distances(row: &[f64], centers_t: &[f64], out: &mut [f64]) {
+    let k = out.len();
+    out.fill(0.0);
+    for (f, &x) in row.iter().enumerate() {
+        for (acc, &c) in out.iter_mut().zip(&centers_t[f * k..(f + 1) * k]) {
+            let t = x - c;
+            *acc += t * t;
+        }
+    }
+}
+
+/// The nearest centre (the first of equal distances) and its squared
+/// distance, from the distances to every centre.
+#[inline]
+pub(crate) fn argmin(dists: &[f64]) -> (u32, f64) {
     let mut best = (0u32, f64::INFINITY);
-    for (j, c) in centers.chunks_exact(d).enumerate() {
-        let dist = sq_dist(row, c);
+    for (j, &dist) in dists.iter().enumerate() {
         if dist < best.1 {
             best = (j as u32, dist);
         }
@@ -166,6 +193,7 @@ fn assign(
 ) -> Partial {
     let d = data.d;
     let width = if sums { k * d } else { 0 };
+    let centers_t = transpose(centers, k, d);
     let parts: Vec<Partial> = match bounds {
         None => labels
             .par_chunks_mut(CHUNK)
@@ -176,10 +204,12 @@ fn assign(
                     weights: vec![0.0; k],
                     changed: 0,
                 };
+                let mut buf = vec![0.0; k];
                 for (o, l) in ls.iter_mut().enumerate() {
                     let i = c * CHUNK + o;
                     let row = data.row(i);
-                    let (j, _) = nearest(row, centers, d);
+                    distances(row, &centers_t, &mut buf);
+                    let (j, _) = argmin(&buf);
                     p.record(sums, l, j, row, data.weight(i), d);
                 }
                 p
@@ -200,12 +230,13 @@ fn assign(
                         weights: vec![0.0; k],
                         changed: 0,
                     };
+                    let mut buf = vec![0.0; k];
                     for (o, ((l, u), low)) in ls.iter_mut().zip(us).zip(lows).enumerate() {
                         let i = c * CHUNK + o;
                         let row = data.row(i);
                         let mut j = *l;
                         if j == u32::MAX {
-                            let (a, du, dl) = two_nearest(row, centers, d);
+                            let (a, du, dl) = two_nearest(row, &centers_t, &mut buf);
                             (j, *u, *low) = (a, du, dl);
                         } else {
                             let a = j as usize;
@@ -215,7 +246,7 @@ fn assign(
                             if *u > m {
                                 *u = sq_dist(row, &centers[a * d..(a + 1) * d]).sqrt();
                                 if *u > m {
-                                    let (a, du, dl) = two_nearest(row, centers, d);
+                                    let (a, du, dl) = two_nearest(row, &centers_t, &mut buf);
                                     (j, *u, *low) = (a, du, dl);
                                 }
                             }
@@ -263,10 +294,10 @@ impl Partial {
 }
 
 /// The nearest centre, its distance and the distance to the second nearest.
-fn two_nearest(row: &[f64], centers: &[f64], d: usize) -> (u32, f64, f64) {
+fn two_nearest(row: &[f64], centers_t: &[f64], buf: &mut [f64]) -> (u32, f64, f64) {
+    distances(row, centers_t, buf);
     let (mut a, mut d1, mut d2) = (0u32, f64::INFINITY, f64::INFINITY);
-    for (j, c) in centers.chunks_exact(d).enumerate() {
-        let dist = sq_dist(row, c);
+    for (j, &dist) in buf.iter().enumerate() {
         if dist < d1 {
             d2 = d1;
             d1 = dist;
@@ -422,9 +453,15 @@ pub(crate) fn fit_once(
 /// Labels and squared distances of every row against `centers`.
 pub(crate) fn labels_of(data: &Data<'_>, centers: &[f64]) -> (Vec<u32>, Vec<f64>) {
     let d = data.d;
+    let k = centers.len() / d;
+    let centers_t = transpose(centers, k, d);
     let parts = chunked(data, |lo, hi| {
+        let mut buf = vec![0.0; k];
         (lo..hi)
-            .map(|i| nearest(data.row(i), centers, d))
+            .map(|i| {
+                distances(data.row(i), &centers_t, &mut buf);
+                argmin(&buf)
+            })
             .collect::<Vec<_>>()
     });
     parts.into_iter().flatten().unzip()

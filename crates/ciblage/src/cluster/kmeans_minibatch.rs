@@ -8,7 +8,9 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use crate::cluster::kmeans_init::{initial_centers, InitKind};
-use crate::cluster::kmeans_iter::{inertia, labels_of, nearest, sq_dist, Data, Run, CHUNK};
+use crate::cluster::kmeans_iter::{
+    argmin, distances, inertia, labels_of, sq_dist, transpose, Data, Run, CHUNK,
+};
 use crate::cluster::kmeans_options::MiniBatch;
 use crate::error::Result;
 use crate::interrupt::Interrupt;
@@ -79,16 +81,19 @@ pub(crate) fn fit_mini_batch(
         }
         done = step + 1;
         let rows: Vec<usize> = (0..batch).map(|_| rng.random_range(0..n)).collect();
+        let centers_t = transpose(&centers, k, d);
         // Per task: labels' sums, weights and inertia, added in task order.
         let parts: Vec<(Vec<f64>, Vec<f64>, f64)> = rows
             .par_chunks(BATCH_CHUNK)
             .map(|chunk| {
+                let mut buf = vec![0.0; k];
                 let mut sums = vec![0.0; k * d];
                 let mut ws = vec![0.0; k];
                 let mut inert = 0.0;
                 for &i in chunk {
                     let row = data.row(i);
-                    let (j, dist) = nearest(row, &centers, d);
+                    distances(row, &centers_t, &mut buf);
+                    let (j, dist) = argmin(&buf);
                     let w = data.weight(i);
                     let j = j as usize;
                     inert += w * dist;
