@@ -61,7 +61,7 @@ pub(crate) fn fit_mini_batch(
             d,
             w: w.as_deref(),
         };
-        let centers = initial_centers(&sub, k, kind, rng, &interrupt)?;
+        let centers = initial_centers(&sub, k, kind, rng, interrupt)?;
         let (labels, _) = labels_of(&sub, &centers);
         let score = inertia(&sub, &centers, &labels);
         if best.as_ref().is_none_or(|b| score < b.0) {
