@@ -15,7 +15,7 @@ import pytest
 
 import ciblage
 import ciblage.plot
-from ciblage import clv, lifecycle
+from ciblage import cluster, clv, lifecycle
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,11 @@ FACTORIES: dict[str, Callable[[pd.DataFrame], Any]] = {
     "Migration": lambda tx: ciblage.migration(ciblage.rfm(tx), ciblage.rfm(tx, bins=3)),
     "RuleSet": lambda tx: lifecycle.default_rules(),
     "LifecycleResult": lambda tx: lifecycle.evaluate(_state(tx), today="2024-07-01"),
+    "KMeans": lambda tx: cluster.KMeans(n_clusters=3),
+    "MiniBatchKMeans": lambda tx: cluster.MiniBatchKMeans(),
+    "ClusterDisplay": lambda tx: ciblage.plot.ClusterDisplay.from_estimator(
+        cluster.KMeans(n_clusters=3, random_state=0).fit(ciblage.customer_totals(tx)[["transactions", "revenue"]])
+    ),
     "BgNbd": lambda tx: clv.BgNbd(),
     "ParetoNbd": lambda tx: clv.ParetoNbd(),
     "GammaGamma": lambda tx: clv.GammaGamma(),
@@ -117,7 +122,7 @@ def public_classes() -> dict[str, type]:
     """The classes the package's public modules export, exceptions and
     warnings aside."""
     found: dict[str, type] = {}
-    for module in (ciblage, lifecycle, clv, ciblage.plot):
+    for module in (ciblage, lifecycle, clv, cluster, ciblage.plot):
         for name in module.__all__:
             obj = getattr(module, name)
             if inspect.isclass(obj) and not issubclass(obj, BaseException | Warning):

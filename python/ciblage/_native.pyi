@@ -72,6 +72,8 @@ __all__ = [
     "clv_fit",
     "clv_units_per_month",
     "mbg_nbd_fit",
+    "kmeans_fit",
+    "KMeansModel",
     "bg_bb_fit",
     "sbg_fit_survivors",
     "sbg_fit_lifetimes",
@@ -719,3 +721,48 @@ def clv_p_alive_at(
 def clv_dert(
     model: ClvModel, delta: float, horizon: float | None, frequency: np.ndarray, recency: np.ndarray, t: np.ndarray
 ) -> np.ndarray: ...
+
+@final
+class KMeansModel:
+    @staticmethod
+    def from_json(text: str) -> KMeansModel: ...
+    def to_json(self) -> str: ...
+    def labels(self) -> npt.NDArray[np.int32]: ...
+    def centers(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def inertia(self) -> float: ...
+    @property
+    def n_iter(self) -> int: ...
+    @property
+    def n_features(self) -> int: ...
+    @property
+    def n_clusters(self) -> int: ...
+    @property
+    def has_preparation(self) -> bool: ...
+    def predict(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.int32]: ...
+    def transform(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+    def inertia_of(self, x: npt.NDArray[np.float64], sample_weight: npt.NDArray[np.float64] | None = None) -> float: ...
+    def prepare(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+
+def kmeans_fit(
+    x: npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None = None,
+    *,
+    n_clusters: int = 8,
+    init: str = "k-means++",
+    init_centers: npt.NDArray[np.float64] | None = None,
+    n_init: int | None = None,
+    max_iter: int = 300,
+    tol: float = 1e-4,
+    algorithm: str = "lloyd",
+    seed: int = 0,
+    n_threads: int | None = None,
+    batch_size: int | None = None,
+    max_no_improvement: int | None = ...,
+    init_size: int | None = None,
+    log1p: list[int] = ...,
+    rank: list[int] = ...,
+    winsorize: tuple[float, float] | None = None,
+    standardize: bool = False,
+    progress: Callable[[int, int], object] | None = None,
+) -> KMeansModel: ...

@@ -59,6 +59,7 @@ pub mod activity;
 #[cfg(feature = "arrow")]
 pub mod arrow;
 pub mod churn;
+pub mod cluster;
 pub mod clv;
 pub mod customers;
 pub mod error;
@@ -110,6 +111,11 @@ pub use arrow_schema;
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/churn.md")]
 pub struct ChurnDocDoctests;
+
+/// The Rust example of docs/cluster.md, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/cluster.md")]
+pub struct ClusterDocDoctests;
 
 /// The README's Rust example, compiled and run as a doctest.
 #[cfg(doctest)]

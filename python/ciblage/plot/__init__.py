@@ -15,6 +15,7 @@ from ciblage.plot._churn import (
     RetentionDisplay,
     SurvivalDisplay,
 )
+from ciblage.plot._cluster import ClusterDisplay
 from ciblage.plot._clv import CalibrationHoldoutDisplay, FrequencyRecencyDisplay, TrackingDisplay
 from ciblage.plot._display import Display, MissingExtraError
 from ciblage.plot._gains import CumulativeResponseDisplay, GainsDisplay, LiftDisplay, gains_table
@@ -45,5 +46,6 @@ __all__ = [
     "GainsDisplay",
     "LiftDisplay",
     "TreeDisplay",
+    "ClusterDisplay",
     "gains_table",
 ]

@@ -16,7 +16,7 @@ mod inputs;
 #[cfg(test)]
 mod load_tests;
 mod merge;
-mod model_file;
+pub(crate) mod model_file;
 mod rules;
 mod sql;
 mod task;
