@@ -470,7 +470,7 @@ class CartClassifier(ClassifierScore, _CartBase):
 class CartRegressor(RegressorScore, _CartBase):
     """CART regression tree reproducing scikit-learn's ``DecisionTreeRegressor``
     (``criterion="squared_error"``, ``"poisson"`` for counts, or
-    ``"absolute_error"`` for weighted medians, exact splitter only).
+    ``"absolute_error"`` for weighted medians, exact or random splitter).
 
     Example:
         >>> import ciblage

@@ -354,7 +354,7 @@ impl<T: TreeTask> CartParams<T> {
             if let CartSplitter::Histogram { .. } = self.splitter {
                 return Err(CiblageError::param(
                     "splitter",
-                    "absolute_error needs the exact splitter (bins' sums give no medians)",
+                    "absolute_error needs the exact or random splitter (bins' sums give no medians)",
                 ));
             }
             if !self.categorical.is_empty() {
