@@ -59,6 +59,7 @@ pub mod activity;
 #[cfg(feature = "arrow")]
 pub mod arrow;
 pub mod churn;
+pub mod cluster;
 pub mod clv;
 pub mod customers;
 pub mod error;

@@ -1,0 +1,635 @@
+//! The k-prototypes runs: input checks, initialisation, Huang's passes with
+//! immediate updates, and the choice of the best run.
+
+use std::collections::HashSet;
+
+use ndarray::{Array2, ArrayView2};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+
+use crate::cluster::kprototypes::{KPrototypesInit, KPrototypesValidParams};
+use crate::cluster::kprototypes_model::KPrototypesModel;
+use crate::error::{CiblageError, Result};
+
+/// Rows per parallel task when assigning rows to prototypes.
+const CHUNK: usize = 4096;
+/// Draws of an initialisation method before random rows are used instead
+/// (as `kmodes`).
+const MAX_INIT_TRIES: usize = 20;
+/// Draws before the fit gives up.
+const RAISE_INIT_TRIES: usize = 100;
+/// A categorical prototype value found in no row.
+const UNSEEN: u32 = u32::MAX;
+
+/// The rows, checked, with categories recoded per feature to `0..levels`
+/// (in the order of their codes, so that the smallest-code tie rule holds).
+pub(crate) struct Data {
+    pub(crate) n: usize,
+    pub(crate) p: usize,
+    pub(crate) q: usize,
+    /// Numeric features, row-major (n × p).
+    pub(crate) num: Vec<f64>,
+    /// Recoded categories, row-major (n × q).
+    pub(crate) cat: Vec<u32>,
+    /// Per categorical feature, the codes in ascending order.
+    pub(crate) codes: Vec<Vec<u32>>,
+    pub(crate) weights: Vec<f64>,
+    pub(crate) gamma: f64,
+}
+
+impl Data {
+    /// Checks and recodes the input.
+    pub(crate) fn new(
+        numeric: ArrayView2<'_, f64>,
+        categorical: ArrayView2<'_, u32>,
+        weights: Option<&[f64]>,
+        params: &KPrototypesValidParams,
+    ) -> Result<Self> {
+        let n = categorical.nrows();
+        if n == 0 {
+            return Err(CiblageError::EmptyInput {
+                argument: "categorical".into(),
+            });
+        }
+        if numeric.nrows() != n {
+            return Err(CiblageError::LengthMismatch {
+                argument: "numeric".into(),
+                expected: n,
+                got: numeric.nrows(),
+            });
+        }
+        let (p, q) = (numeric.ncols(), categorical.ncols());
+        let num: Vec<f64> = numeric.iter().copied().collect();
+        if let Some(i) = num.iter().position(|v| !v.is_finite()) {
+            return Err(CiblageError::NonFinite {
+                argument: "numeric".into(),
+                row: i / p.max(1),
+                value: num[i],
+            });
+        }
+        let weights = match weights {
+            None => vec![1.0; n],
+            Some(w) => {
+                if w.len() != n {
+                    return Err(CiblageError::LengthMismatch {
+                        argument: "weights".into(),
+                        expected: n,
+                        got: w.len(),
+                    });
+                }
+                if let Some(row) = w.iter().position(|v| !v.is_finite()) {
+                    return Err(CiblageError::NonFinite {
+                        argument: "weights".into(),
+                        row,
+                        value: w[row],
+                    });
+                }
+                if let Some(row) = w.iter().position(|v| *v < 0.0) {
+                    return Err(CiblageError::ValueOutOfRange {
+                        argument: "weights".into(),
+                        row,
+                        value: w[row],
+                        range: "weights must be >= 0",
+                    });
+                }
+                w.to_vec()
+            }
+        };
+        let mut codes = Vec::with_capacity(q);
+        let mut cat = vec![0u32; n * q];
+        for (j, column) in categorical.columns().into_iter().enumerate() {
+            let mut seen: Vec<u32> = column.iter().copied().collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for (i, v) in column.iter().enumerate() {
+                // `seen` holds every value of the column.
+                cat[i * q + j] = seen.binary_search(v).unwrap_or(0) as u32;
+            }
+            codes.push(seen);
+        }
+        let k = params.n_clusters;
+        let mut distinct: HashSet<(Vec<u64>, &[u32])> = HashSet::new();
+        for i in 0..n {
+            if weights[i] > 0.0 {
+                let key = num[i * p..(i + 1) * p]
+                    .iter()
+                    .map(|v| v.to_bits())
+                    .collect();
+                distinct.insert((key, &cat[i * q..(i + 1) * q]));
+                if distinct.len() >= k {
+                    break;
+                }
+            }
+        }
+        if distinct.len() < k {
+            return Err(CiblageError::InvalidParameter {
+                name: "n_clusters",
+                reason: format!(
+                    "{k} clusters asked for but the input has only {} distinct rows of positive weight",
+                    distinct.len()
+                ),
+            });
+        }
+        if let KPrototypesInit::Given {
+            numeric: gn,
+            categorical: gc,
+        } = &params.init
+        {
+            if gn.ncols() != p || gc.ncols() != q {
+                return Err(CiblageError::InvalidParameter {
+                    name: "init",
+                    reason: format!(
+                        "prototypes have {} numeric and {} categorical features, the input {p} and {q}",
+                        gn.ncols(),
+                        gc.ncols()
+                    ),
+                });
+            }
+        }
+        let gamma = match params.gamma {
+            Some(g) => g,
+            None if p == 0 => 1.0,
+            None => 0.5 * column_std(&num, n, p).iter().sum::<f64>() / p as f64,
+        };
+        Ok(Self {
+            n,
+            p,
+            q,
+            num,
+            cat,
+            codes,
+            weights,
+            gamma,
+        })
+    }
+
+    fn row_num(&self, i: usize) -> &[f64] {
+        &self.num[i * self.p..(i + 1) * self.p]
+    }
+
+    fn row_cat(&self, i: usize) -> &[u32] {
+        &self.cat[i * self.q..(i + 1) * self.q]
+    }
+}
+
+/// Population standard deviation of each column (unweighted, as `kmodes`).
+fn column_std(num: &[f64], n: usize, p: usize) -> Vec<f64> {
+    (0..p)
+        .map(|j| {
+            let mean = (0..n).map(|i| num[i * p + j]).sum::<f64>() / n as f64;
+            let var = (0..n).map(|i| (num[i * p + j] - mean).powi(2)).sum::<f64>() / n as f64;
+            var.sqrt()
+        })
+        .collect()
+}
+
+/// Prototypes of one run: means (k × p) and recoded modes (k × q).
+#[derive(Clone)]
+struct Centers {
+    num: Vec<f64>,
+    cat: Vec<u32>,
+}
+
+/// The cost of row `i` against prototype `c`.
+fn cost(d: &Data, c: &Centers, i: usize, k: usize) -> f64 {
+    let x = d.row_num(i);
+    let m = &c.num[k * d.p..(k + 1) * d.p];
+    let mut num = 0.0;
+    for (a, b) in m.iter().zip(x) {
+        num += (a - b) * (a - b);
+    }
+    let mut mismatches = 0u32;
+    for (a, b) in c.cat[k * d.q..(k + 1) * d.q].iter().zip(d.row_cat(i)) {
+        mismatches += u32::from(a != b);
+    }
+    num + d.gamma * f64::from(mismatches)
+}
+
+/// The nearest prototype of row `i` (the first among equal costs) and its cost.
+fn nearest(d: &Data, c: &Centers, i: usize, k: usize) -> (usize, f64) {
+    let mut best = (0, cost(d, c, i, 0));
+    for kk in 1..k {
+        let v = cost(d, c, i, kk);
+        if v < best.1 {
+            best = (kk, v);
+        }
+    }
+    best
+}
+
+/// Labels of every row and the weighted cost, summed in fixed chunk order.
+fn labels_cost(d: &Data, c: &Centers, k: usize) -> (Vec<u32>, f64) {
+    let parts: Vec<(Vec<u32>, f64)> = (0..d.n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|t| {
+            let rows = t * CHUNK..((t + 1) * CHUNK).min(d.n);
+            let mut labels = Vec::with_capacity(rows.len());
+            let mut total = 0.0;
+            for i in rows {
+                let (l, v) = nearest(d, c, i, k);
+                labels.push(l as u32);
+                total += v * d.weights[i];
+            }
+            (labels, total)
+        })
+        .collect();
+    let mut labels = Vec::with_capacity(d.n);
+    let mut total = 0.0;
+    for (l, v) in parts {
+        labels.extend(l);
+        total += v;
+    }
+    (labels, total)
+}
+
+/// One finished run.
+struct Run {
+    centers: Centers,
+    labels: Vec<u32>,
+    cost: f64,
+    n_iter: usize,
+}
+
+/// Runs `n_init` fits in parallel and keeps the cheapest (the first among
+/// equal costs).
+pub(crate) fn fit_runs(d: &Data, params: &KPrototypesValidParams) -> Result<KPrototypesModel> {
+    let mut master = ChaCha8Rng::seed_from_u64(params.seed);
+    let seeds: Vec<u64> = (0..params.n_init).map(|_| master.random()).collect();
+    let runs: Vec<Run> = seeds
+        .par_iter()
+        .map(|&s| run(d, params, s))
+        .collect::<Result<_>>()?;
+    let mut best = 0;
+    for (r, run) in runs.iter().enumerate() {
+        if run.cost < runs[best].cost {
+            best = r;
+        }
+    }
+    let run = runs.into_iter().nth(best).unwrap_or_else(|| unreachable!());
+    let k = params.n_clusters;
+    let cat = Array2::from_shape_fn((k, d.q), |(c, j)| match run.centers.cat[c * d.q + j] {
+        UNSEEN => UNSEEN,
+        v => d.codes[j][v as usize],
+    });
+    let num = Array2::from_shape_vec((k, d.p), run.centers.num).unwrap_or_else(|_| unreachable!());
+    Ok(KPrototypesModel::new(
+        num, cat, d.gamma, run.labels, run.cost, run.n_iter,
+    ))
+}
+
+/// The initial prototypes of a method.
+fn init_centers(d: &Data, init: &KPrototypesInit, k: usize, rng: &mut ChaCha8Rng) -> Centers {
+    let cat = match init {
+        KPrototypesInit::Huang => init_huang(d, k, rng),
+        KPrototypesInit::Cao => init_cao(d, k),
+        KPrototypesInit::Given {
+            numeric,
+            categorical,
+        } => {
+            let cat = (0..k * d.q)
+                .map(|t| {
+                    let j = t % d.q;
+                    let v = categorical[(t / d.q, j)];
+                    d.codes[j].binary_search(&v).map_or(UNSEEN, |c| c as u32)
+                })
+                .collect();
+            return Centers {
+                num: numeric.iter().copied().collect(),
+                cat,
+            };
+        }
+    };
+    Centers {
+        num: random_numeric(d, k, rng),
+        cat,
+    }
+}
+
+/// Numeric prototypes drawn from a normal law per feature (mean and
+/// population standard deviation of the feature), as `kmodes`.
+fn random_numeric(d: &Data, k: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
+    let std = column_std(&d.num, d.n, d.p);
+    let mean: Vec<f64> = (0..d.p)
+        .map(|j| (0..d.n).map(|i| d.num[i * d.p + j]).sum::<f64>() / d.n as f64)
+        .collect();
+    let mut out = Vec::with_capacity(k * d.p);
+    for _ in 0..k {
+        for j in 0..d.p {
+            let z: f64 = StandardNormal.sample(rng);
+            out.push(mean[j] + z * std[j]);
+        }
+    }
+    out
+}
+
+/// Huang's initialisation of the modes: each feature drawn by weighted
+/// frequency, then each prototype replaced by its nearest row (the first
+/// among equals) that is not already a prototype, if there is one.
+fn init_huang(d: &Data, k: usize, rng: &mut ChaCha8Rng) -> Vec<u32> {
+    let q = d.q;
+    let mut centers = vec![0u32; k * q];
+    for j in 0..q {
+        let mut cum = vec![0.0; d.codes[j].len()];
+        for i in 0..d.n {
+            cum[d.cat[i * q + j] as usize] += d.weights[i];
+        }
+        for l in 1..cum.len() {
+            cum[l] += cum[l - 1];
+        }
+        let total = cum.last().copied().unwrap_or(0.0);
+        for c in 0..k {
+            let u = rng.random::<f64>() * total;
+            let level = cum.partition_point(|&s| s <= u).min(cum.len() - 1);
+            centers[c * q + j] = level as u32;
+        }
+    }
+    for c in 0..k {
+        let target = centers[c * q..(c + 1) * q].to_vec();
+        let mut best: Option<(u32, usize)> = None;
+        let mut fallback: Option<(u32, usize)> = None;
+        for i in 0..d.n {
+            if d.weights[i] <= 0.0 {
+                continue;
+            }
+            let row = d.row_cat(i);
+            let dist: u32 = row
+                .iter()
+                .zip(&target)
+                .map(|(a, b)| u32::from(a != b))
+                .sum();
+            if fallback.is_none_or(|(b, _)| dist < b) {
+                fallback = Some((dist, i));
+            }
+            let taken = (0..k).any(|cc| &centers[cc * q..(cc + 1) * q] == row);
+            if !taken && best.is_none_or(|(b, _)| dist < b) {
+                best = Some((dist, i));
+            }
+        }
+        if let Some((_, i)) = best.or(fallback) {
+            let row = d.row_cat(i).to_vec();
+            centers[c * q..(c + 1) * q].copy_from_slice(&row);
+        }
+    }
+    centers
+}
+
+/// Cao's initialisation of the modes: the densest row first, then each
+/// time the row maximising density × distance to its nearest chosen mode.
+fn init_cao(d: &Data, k: usize) -> Vec<u32> {
+    let q = d.q;
+    let total: f64 = d.weights.iter().sum();
+    let mut freq: Vec<Vec<f64>> = d.codes.iter().map(|c| vec![0.0; c.len()]).collect();
+    for i in 0..d.n {
+        for j in 0..q {
+            freq[j][d.cat[i * q + j] as usize] += d.weights[i];
+        }
+    }
+    let dens: Vec<f64> = (0..d.n)
+        .into_par_iter()
+        .map(|i| {
+            if d.weights[i] <= 0.0 {
+                return -1.0;
+            }
+            let mut s = 0.0;
+            for j in 0..q {
+                s += freq[j][d.cat[i * q + j] as usize] / total / q as f64;
+            }
+            s
+        })
+        .collect();
+    let first = argmax(&dens);
+    let mut centers = d.row_cat(first).to_vec();
+    let mut score = vec![f64::INFINITY; d.n];
+    for c in 1..k {
+        let last = centers[(c - 1) * q..c * q].to_vec();
+        score.par_iter_mut().enumerate().for_each(|(i, s)| {
+            let dist: u32 = d
+                .row_cat(i)
+                .iter()
+                .zip(&last)
+                .map(|(a, b)| u32::from(a != b))
+                .sum();
+            *s = s.min(f64::from(dist) * dens[i]);
+        });
+        let pick = argmax(&score);
+        centers.extend_from_slice(d.row_cat(pick));
+    }
+    centers
+}
+
+/// Index of the largest value (the first among equals).
+fn argmax(v: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, x) in v.iter().enumerate() {
+        if *x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Random rows (with replacement), numeric part drawn as for the methods:
+/// the fallback when a method keeps leaving a cluster empty (as `kmodes`).
+fn init_random(d: &Data, k: usize, rng: &mut ChaCha8Rng) -> Centers {
+    let mut cat = Vec::with_capacity(k * d.q);
+    for _ in 0..k {
+        let i = rng.random_range(0..d.n);
+        cat.extend_from_slice(d.row_cat(i));
+    }
+    Centers {
+        num: random_numeric(d, k, rng),
+        cat,
+    }
+}
+
+/// Running sums of a run: per cluster, rows, weight, weighted numeric sums
+/// and weighted category counts.
+struct Sums {
+    rows: Vec<usize>,
+    weight: Vec<f64>,
+    num: Vec<f64>,
+    /// Per cluster and feature, the counts of each level (offsets below).
+    counts: Vec<f64>,
+    /// Start of each feature's levels within a cluster's counts.
+    offset: Vec<usize>,
+    width: usize,
+}
+
+impl Sums {
+    fn new(d: &Data, k: usize) -> Self {
+        let mut offset = Vec::with_capacity(d.q);
+        let mut width = 0;
+        for c in &d.codes {
+            offset.push(width);
+            width += c.len();
+        }
+        Self {
+            rows: vec![0; k],
+            weight: vec![0.0; k],
+            num: vec![0.0; k * d.p],
+            counts: vec![0.0; k * width],
+            offset,
+            width,
+        }
+    }
+
+    fn count(&self, c: usize, j: usize, level: u32) -> f64 {
+        if level == UNSEEN {
+            0.0
+        } else {
+            self.counts[c * self.width + self.offset[j] + level as usize]
+        }
+    }
+
+    /// The most frequent level of feature `j` in cluster `c` (smallest code
+    /// among equal counts).
+    fn mode(&self, d: &Data, c: usize, j: usize) -> u32 {
+        let start = c * self.width + self.offset[j];
+        let counts = &self.counts[start..start + d.codes[j].len()];
+        let mut best = 0;
+        for (l, v) in counts.iter().enumerate() {
+            if *v > counts[best] {
+                best = l;
+            }
+        }
+        best as u32
+    }
+
+    fn mean(&self, d: &Data, centers: &mut Centers, c: usize) {
+        for j in 0..d.p {
+            centers.num[c * d.p + j] = if self.weight[c] != 0.0 {
+                self.num[c * d.p + j] / self.weight[c]
+            } else {
+                0.0
+            };
+        }
+    }
+
+    /// Moves row `i` from cluster `from` to `to`, updating the modes of both.
+    fn move_row(&mut self, d: &Data, centers: &mut Centers, i: usize, to: usize, from: usize) {
+        let w = d.weights[i];
+        for (j, x) in d.row_num(i).iter().enumerate() {
+            self.num[to * d.p + j] += x * w;
+            self.num[from * d.p + j] -= x * w;
+        }
+        self.rows[to] += 1;
+        self.rows[from] -= 1;
+        self.weight[to] += w;
+        self.weight[from] -= w;
+        for (j, &level) in d.row_cat(i).iter().enumerate() {
+            let base = self.offset[j] + level as usize;
+            self.counts[to * self.width + base] += w;
+            let mode_to = centers.cat[to * d.q + j];
+            if self.count(to, j, mode_to) < self.counts[to * self.width + base] {
+                centers.cat[to * d.q + j] = level;
+            }
+            self.counts[from * self.width + base] -= w;
+            if centers.cat[from * d.q + j] == level {
+                centers.cat[from * d.q + j] = self.mode(d, from, j);
+            }
+        }
+        self.mean(d, centers, to);
+        self.mean(d, centers, from);
+    }
+}
+
+/// One run from the random stream `seed`.
+fn run(d: &Data, params: &KPrototypesValidParams, seed: u64) -> Result<Run> {
+    let k = params.n_clusters;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut tries = 0;
+    let (mut centers, mut member) = loop {
+        tries += 1;
+        params.interrupt.check()?;
+        let centers = if tries > MAX_INIT_TRIES {
+            init_random(d, k, &mut rng)
+        } else {
+            init_centers(d, &params.init, k, &mut rng)
+        };
+        let (labels, _) = labels_cost(d, &centers, k);
+        let mut rows = vec![0usize; k];
+        for &l in &labels {
+            rows[l as usize] += 1;
+        }
+        if let Some(empty) = rows.iter().position(|&r| r == 0) {
+            if matches!(params.init, KPrototypesInit::Given { .. }) {
+                return Err(CiblageError::InvalidParameter {
+                    name: "init",
+                    reason: format!("the given prototype {empty} is the nearest of no row"),
+                });
+            }
+            if tries >= RAISE_INIT_TRIES {
+                return Err(CiblageError::FitFailed {
+                    model: "k-prototypes",
+                    reason: format!(
+                        "every one of {tries} initialisations left a cluster empty: give the initial prototypes"
+                    ),
+                });
+            }
+            continue;
+        }
+        break (centers, labels);
+    };
+    let mut sums = Sums::new(d, k);
+    for i in 0..d.n {
+        let (c, w) = (member[i] as usize, d.weights[i]);
+        sums.rows[c] += 1;
+        sums.weight[c] += w;
+        for (j, x) in d.row_num(i).iter().enumerate() {
+            sums.num[c * d.p + j] += x * w;
+        }
+        for (j, &level) in d.row_cat(i).iter().enumerate() {
+            sums.counts[c * sums.width + sums.offset[j] + level as usize] += w;
+        }
+    }
+    for c in 0..k {
+        sums.mean(d, &mut centers, c);
+        for j in 0..d.q {
+            centers.cat[c * d.q + j] = sums.mode(d, c, j);
+        }
+    }
+    let (mut labels, mut cost) = labels_cost(d, &centers, k);
+    let mut n_iter = 0;
+    while n_iter < params.max_iter {
+        params.interrupt.check()?;
+        n_iter += 1;
+        let mut moves = 0usize;
+        for i in 0..d.n {
+            let (to, _) = nearest(d, &centers, i, k);
+            let from = member[i] as usize;
+            if to == from {
+                continue;
+            }
+            moves += 1;
+            sums.move_row(d, &mut centers, i, to, from);
+            member[i] = to as u32;
+            if sums.rows[from] == 0 {
+                // A random row of the largest cluster (the first of equal size).
+                let largest =
+                    (0..k).fold(0, |b, c| if sums.rows[c] > sums.rows[b] { c } else { b });
+                let pick = rng.random_range(0..sums.rows[largest]);
+                let r = (0..d.n)
+                    .filter(|&r| member[r] as usize == largest)
+                    .nth(pick)
+                    .unwrap_or_else(|| unreachable!());
+                sums.move_row(d, &mut centers, r, from, largest);
+                member[r] = from as u32;
+            }
+        }
+        let (new_labels, new_cost) = labels_cost(d, &centers, k);
+        labels = new_labels;
+        let converged = moves == 0 || new_cost >= cost;
+        cost = new_cost;
+        if converged {
+            break;
+        }
+    }
+    Ok(Run {
+        centers,
+        labels,
+        cost,
+        n_iter,
+    })
+}
