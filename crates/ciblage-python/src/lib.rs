@@ -8,6 +8,7 @@ mod cart_arrays;
 mod cart_cv;
 mod chaid;
 mod churn;
+mod cluster_kproto;
 mod clv;
 mod clv_cov;
 mod clv_models;
@@ -39,6 +40,11 @@ mod _native {
     use crate::chaid::{chaid_fit, small_int_codes, PyChaidModel};
     #[pymodule_export]
     use crate::churn::{churn_flags, migration, retention, PyRetention};
+    #[pymodule_export]
+    use crate::cluster_kproto::{
+        adjusted_rand, calinski_harabasz, davies_bouldin, kmodes_fit, kprototypes_fit, silhouette,
+        PyKPrototypesModel,
+    };
     #[pymodule_export]
     use crate::clv::{clv_fit, clv_units_per_month, PyClvModel};
     #[pymodule_export]

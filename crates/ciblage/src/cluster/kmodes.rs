@@ -196,6 +196,11 @@ impl KModesModel {
         self.inner.predict(numeric.view(), categorical)
     }
 
+    /// The model as a k-prototypes model without numeric features.
+    pub fn as_prototypes(&self) -> &KPrototypesModel {
+        &self.inner
+    }
+
     /// The JSON form (that of a k-prototypes model without numeric features).
     pub fn to_json(&self) -> String {
         self.inner.to_json()
