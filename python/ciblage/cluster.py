@@ -9,14 +9,17 @@ from ._cluster_metrics import (
     davies_bouldin_score,
     silhouette_score,
 )
+from ._cluster_profile import SegmentProfile, profile
 from ._kprototypes import KModes, KPrototypes
 
 __all__ = [
     "KModes",
     "KPrototypes",
+    "SegmentProfile",
     "SilhouetteScore",
     "adjusted_rand_score",
     "calinski_harabasz_score",
     "davies_bouldin_score",
+    "profile",
     "silhouette_score",
 ]
