@@ -33,11 +33,21 @@ class SegmentProfile:
         self.input_report = input_report
 
     def __repr__(self) -> str:
-        return f"SegmentProfile({len(self.table)} segments)\n{self.table!r}"
+        return f"SegmentProfile(segments={len(self.table)}, rows={self.input_report['rows_used']})"
 
     def _repr_html_(self) -> str:
-        head = f"<p><b>Segment profile</b>: {len(self.table)} segments, {self.input_report['rows_used']:,} rows</p>"
-        return head + self.table.to_html(float_format=lambda v: f"{v:,.3g}", index=False, escape=True)
+        from ._tables import html_summary
+
+        figures = {"segments": len(self.table), "rows": self.input_report["rows_used"]}
+        return html_summary(repr(self), self.table, figures=figures, tables={"dominant categories": self.categories})
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draws the lift of each numeric feature in each segment with
+        matplotlib (the ``ciblage[plot]`` extra) and returns its Display
+        (:class:`ciblage.plot.SegmentProfileDisplay`)."""
+        from .plot import SegmentProfileDisplay
+
+        return SegmentProfileDisplay.from_result(self).plot(ax=ax, **kwargs)
 
 
 def _vector(values: Any, n: int, name: str) -> np.ndarray | None:

@@ -254,6 +254,35 @@ class _Clusterer(TreeEstimator):
             raise InvalidInputError(f"sample_weight: value {w[at]} at row {at}: weights must be finite and >= 0")
         return np.ascontiguousarray(w, dtype=np.float64)
 
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        if not hasattr(self, "model_"):
+            return f"<div><pre>{escape(repr(self))}</pre></div>"
+        from ._tables import html_summary
+
+        sizes = np.bincount(self.labels_, minlength=len(self.cluster_centers_))
+        figures = {"rows": len(self.labels_), "cost": round(self.cost_, 6), "passes": self.n_iter_}
+        import pandas as pd
+
+        centers = pd.DataFrame(self.cluster_centers_, columns=[str(c) for c in self._feature_labels()])
+        centers.insert(0, "size", sizes)
+        return html_summary(repr(self), centers, figures=figures)
+
+    def _feature_labels(self) -> list[Any]:
+        if hasattr(self, "feature_names_in_"):
+            return list(self.feature_names_in_)
+        return [f"x{j}" for j in range(self.n_features_in_)]
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draws the share of rows in each cluster with matplotlib (the
+        ``ciblage[plot]`` extra) and returns its Display
+        (:class:`ciblage.plot.ClusterSizesDisplay`)."""
+        self._model("plot")
+        from .plot import ClusterSizesDisplay
+
+        return ClusterSizesDisplay.from_estimator(self).plot(ax=ax, **kwargs)
+
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None, **kwargs: Any) -> np.ndarray:
         """Fits and returns ``labels_``."""
         return self.fit(X, y, sample_weight=sample_weight, **kwargs).labels_

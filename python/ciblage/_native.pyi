@@ -16,6 +16,13 @@ class _ArrowTable(Protocol):
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
 
 __all__ = [
+    "KPrototypesModel",
+    "adjusted_rand",
+    "calinski_harabasz",
+    "davies_bouldin",
+    "kmodes_fit",
+    "kprototypes_fit",
+    "silhouette",
     "rfm_scores",
     "RfmResult",
     "SegmentTable",
@@ -687,3 +694,62 @@ def clv_p_alive_at(
 def clv_dert(
     model: ClvModel, delta: float, horizon: float | None, frequency: np.ndarray, recency: np.ndarray, t: np.ndarray
 ) -> np.ndarray: ...
+
+# Clustering: k-prototypes, k-modes and metrics (ciblage.cluster).
+@final
+class KPrototypesModel:
+    @property
+    def labels(self) -> npt.NDArray[np.uint32]: ...
+    @property
+    def numeric_centers(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def categorical_centers(self) -> npt.NDArray[np.uint32]: ...
+    @property
+    def gamma(self) -> float: ...
+    @property
+    def inertia(self) -> float: ...
+    @property
+    def n_iter(self) -> int: ...
+    def predict(
+        self, numeric: npt.NDArray[np.float64], categorical: npt.NDArray[np.uint32]
+    ) -> npt.NDArray[np.uint32]: ...
+    def to_json(self) -> str: ...
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+    @staticmethod
+    def from_json(text: str | bytes) -> KPrototypesModel: ...
+
+def kprototypes_fit(
+    numeric: npt.NDArray[np.float64],
+    categorical: npt.NDArray[np.uint32],
+    *,
+    sample_weight: npt.NDArray[np.float64] | None = None,
+    n_clusters: int = 8,
+    init: str = "Cao",
+    init_numeric: npt.NDArray[np.float64] | None = None,
+    init_categorical: npt.NDArray[np.uint32] | None = None,
+    n_init: int = 10,
+    max_iter: int = 100,
+    gamma: float | None = None,
+    seed: int = 0,
+) -> KPrototypesModel: ...
+def kmodes_fit(
+    categorical: npt.NDArray[np.uint32],
+    *,
+    sample_weight: npt.NDArray[np.float64] | None = None,
+    n_clusters: int = 8,
+    init: str = "Cao",
+    init_modes: npt.NDArray[np.uint32] | None = None,
+    n_init: int = 10,
+    max_iter: int = 100,
+    seed: int = 0,
+) -> KPrototypesModel: ...
+def silhouette(
+    x: npt.NDArray[np.float64],
+    labels: npt.NDArray[np.uint32],
+    *,
+    sample_size: int | None = ...,
+    seed: int = 0,
+) -> tuple[float, int, bool]: ...
+def calinski_harabasz(x: npt.NDArray[np.float64], labels: npt.NDArray[np.uint32]) -> float: ...
+def davies_bouldin(x: npt.NDArray[np.float64], labels: npt.NDArray[np.uint32]) -> float: ...
+def adjusted_rand(labels_true: npt.NDArray[np.uint32], labels_pred: npt.NDArray[np.uint32]) -> float: ...
