@@ -44,7 +44,9 @@ def test_special_cases_as_scikit_learn() -> None:
     x = np.array([[0.0], [0.0], [1.0], [5.0], [5.0], [9.0]])
     for labels in ([0, 0, 1, 2, 2, 3], ["a", "a", "b", "c", "c", "d"]):
         assert silhouette_score(x, labels) == pytest.approx(metrics.silhouette_score(x, labels), abs=1e-12)
-        assert calinski_harabasz_score(x, labels) == pytest.approx(metrics.calinski_harabasz_score(x, labels), rel=1e-12)
+        assert calinski_harabasz_score(x, labels) == pytest.approx(
+            metrics.calinski_harabasz_score(x, labels), rel=1e-12
+        )
         assert davies_bouldin_score(x, labels) == pytest.approx(metrics.davies_bouldin_score(x, labels), rel=1e-12)
     same = np.array([[1.0], [1.0], [2.0], [2.0]])
     assert calinski_harabasz_score(same, [0, 0, 1, 1]) == metrics.calinski_harabasz_score(same, [0, 0, 1, 1])

@@ -78,3 +78,21 @@ def test_bad_input() -> None:
     withnan.loc[3, "monetary"] = np.nan
     with pytest.raises(InvalidInputError, match="'monetary'.*row 3"):
         profile(withnan, labels)
+
+
+@pytest.mark.usefixtures("close_figures")
+def test_plots_draw_the_numbers_of_the_result() -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ciblage.cluster import KPrototypes
+
+    df, labels, _, _ = _customers()
+    p = profile(df, labels)
+    d = p.plot()
+    lifts = d.data.pivot(index="segment", columns="feature", values="lift")
+    np.testing.assert_allclose(lifts["monetary"], p.table.set_index("segment")["monetary_lift"])
+    km = KPrototypes(n_clusters=3, random_state=0).fit(df)
+    sizes = km.plot().data
+    np.testing.assert_array_equal(sizes["size"], np.bincount(km.labels_, minlength=3))

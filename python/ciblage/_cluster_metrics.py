@@ -55,7 +55,9 @@ def _x(X: Any) -> np.ndarray:
     return est.check_matrix(X, None, fitting=True)
 
 
-def silhouette_score(X: Any, labels: Any, *, sample_size: int | None = 20_000, random_state: int = 0) -> SilhouetteScore:
+def silhouette_score(
+    X: Any, labels: Any, *, sample_size: int | None = 20_000, random_state: int = 0
+) -> SilhouetteScore:
     """The mean silhouette coefficient of the rows of ``X`` (Euclidean
     distance), equal to scikit-learn's ``silhouette_score``. Up to
     ``sample_size`` rows it is exact; above, it is computed on a sample of

@@ -21,7 +21,9 @@ def _init(value: Any, p: Param, context: dict[str, Any]) -> Any:
     if isinstance(value, str):
         if value.lower() in ("huang", "cao"):
             return value
-        raise InvalidParameterError(f"invalid parameter init: expected 'Huang', 'Cao' or initial prototypes, got {value!r}")
+        raise InvalidParameterError(
+            f"invalid parameter init: expected 'Huang', 'Cao' or initial prototypes, got {value!r}"
+        )
     if context.get("kmodes"):
         try:
             arr = np.asarray(value)
@@ -55,7 +57,9 @@ def _seed(value: Any, p: Param, context: dict[str, Any]) -> int:
 _COMMON = (
     Param("n_clusters", "int", 8, "number of clusters", low=1, native="n_clusters", native_checks=("low",)),
     Param("init", "init", "Cao", "'Huang', 'Cao' or the initial prototypes", convert=_init),
-    Param("n_init", "int", 10, "runs from different initial prototypes", low=1, native="n_init", native_checks=("low",)),
+    Param(
+        "n_init", "int", 10, "runs from different initial prototypes", low=1, native="n_init", native_checks=("low",)
+    ),
     Param("max_iter", "int", 100, "most passes per run", low=1, native="max_iter", native_checks=("low",)),
     Param("random_state", "random_state", None, "seed of the random draws", convert=_seed),
 )
@@ -78,7 +82,10 @@ def _columns(X: Any) -> tuple[list[Any] | None, list[np.ndarray]]:
     if frame is not None:
         names, cols = frame
         if not cols or len(cols[0]) == 0:
-            raise InvalidInputError(f"X: found {len(cols[0]) if cols else 0} row(s) and {len(cols)} column(s): at least one of each is required")
+            raise InvalidInputError(
+                f"X: found {len(cols[0]) if cols else 0} row(s) and {len(cols)} column(s): "
+                "at least one of each is required"
+            )
         return names, cols
     try:
         arr = np.asarray(X)
@@ -124,7 +131,9 @@ def _missing(col: np.ndarray) -> np.ndarray:
 def _categories(col: np.ndarray, what: str) -> np.ndarray:
     miss = _missing(col)
     if miss.any():
-        raise InvalidInputError(f"X: {what}: missing value at row {int(np.flatnonzero(miss)[0])} (replace it by a category of its own)")
+        raise InvalidInputError(
+            f"X: {what}: missing value at row {int(np.flatnonzero(miss)[0])} (replace it by a category of its own)"
+        )
     try:
         return np.unique(col)
     except TypeError as e:
@@ -159,7 +168,9 @@ class _Clusterer(TreeEstimator):
     def __sklearn_tags__(self) -> Any:
         from sklearn.utils import InputTags, Tags, TargetTags
 
-        return Tags(estimator_type="clusterer", target_tags=TargetTags(required=False), input_tags=InputTags(allow_nan=False))
+        return Tags(
+            estimator_type="clusterer", target_tags=TargetTags(required=False), input_tags=InputTags(allow_nan=False)
+        )
 
     def _model(self, method: str) -> Any:
         if not hasattr(self, "model_"):
@@ -176,22 +187,33 @@ class _Clusterer(TreeEstimator):
         try:
             items = list(items)
         except TypeError:
-            raise InvalidParameterError(f"invalid parameter categorical: expected column indices or names, got {categorical!r}") from None
+            raise InvalidParameterError(
+                f"invalid parameter categorical: expected column indices or names, got {categorical!r}"
+            ) from None
         out = []
         for c in items:
             if isinstance(c, (bool, np.bool_)):
-                raise InvalidParameterError(f"invalid parameter categorical: expected column indices or names, got {c!r}")
+                raise InvalidParameterError(
+                    f"invalid parameter categorical: expected column indices or names, got {c!r}"
+                )
             if isinstance(c, numbers.Integral):
                 j = int(c)
                 if not -d <= j < d:
-                    raise InvalidParameterError(f"invalid parameter categorical: column index {j} out of range for {d} columns")
+                    raise InvalidParameterError(
+                        f"invalid parameter categorical: column index {j} out of range for {d} columns"
+                    )
                 out.append(j % d)
             elif names is not None and c in names:
                 out.append(names.index(c))
             elif isinstance(c, str):
-                raise ColumnNotFoundError(f"categorical: column {c!r} not found in X" + ("" if names is not None else " (X has no column names)"))
+                raise ColumnNotFoundError(
+                    f"categorical: column {c!r} not found in X"
+                    + ("" if names is not None else " (X has no column names)")
+                )
             else:
-                raise InvalidParameterError(f"invalid parameter categorical: expected column indices or names, got {c!r}")
+                raise InvalidParameterError(
+                    f"invalid parameter categorical: expected column indices or names, got {c!r}"
+                )
         if len(set(out)) != len(out):
             raise InvalidParameterError(f"invalid parameter categorical: a column is named twice in {categorical!r}")
         return sorted(out)
@@ -212,7 +234,10 @@ class _Clusterer(TreeEstimator):
             self._categorical = cat_idx
             self.categories_ = [_categories(cols[j], _label(names, j)) for j in cat_idx]
         elif len(cols) != self.n_features_in_:
-            raise InvalidInputError(f"X has {len(cols)} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input")
+            raise InvalidInputError(
+                f"X has {len(cols)} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input"
+            )
         n = len(cols[0])
         cat_set = set(self._categorical)
         num_idx = [j for j in range(len(cols)) if j not in cat_set]
@@ -227,14 +252,19 @@ class _Clusterer(TreeEstimator):
     def _encode_modes(self, modes: np.ndarray) -> np.ndarray:
         q = len(self.categories_)
         if modes.ndim != 2 or modes.shape[1] != q:
-            raise InvalidParameterError(f"invalid parameter init: categorical prototypes must have {q} columns, got shape {modes.shape}")
+            raise InvalidParameterError(
+                f"invalid parameter init: categorical prototypes must have {q} columns, got shape {modes.shape}"
+            )
         out = np.empty(modes.shape, dtype=np.uint32)
         for j in range(q):
             out[:, j] = _codes(modes[:, j], self.categories_[j], f"init column {j}")
         return out
 
     def _decode_modes(self, codes: np.ndarray) -> np.ndarray:
-        cols = [np.asarray(self.categories_[j])[np.minimum(codes[:, j], len(self.categories_[j]) - 1)] for j in range(codes.shape[1])]
+        cols = [
+            np.asarray(self.categories_[j])[np.minimum(codes[:, j], len(self.categories_[j]) - 1)]
+            for j in range(codes.shape[1])
+        ]
         return np.column_stack(cols) if cols else np.empty((codes.shape[0], 0), dtype=object)
 
     def _set_fitted(self, model: Any) -> None:
@@ -322,7 +352,15 @@ class KPrototypes(_Clusterer):
 
     _params = (
         *_COMMON,
-        Param("gamma", "opt_float", None, "weight of a categorical mismatch", low=0.0, native="gamma", native_checks=("low",)),
+        Param(
+            "gamma",
+            "opt_float",
+            None,
+            "weight of a categorical mismatch",
+            low=0.0,
+            native="gamma",
+            native_checks=("low",),
+        ),
         Param("categorical", "categorical", None, "indices or names of the categorical columns", at_fit=False),
     )
 
@@ -354,13 +392,22 @@ class KPrototypes(_Clusterer):
         if isinstance(p["init"], tuple):
             gn, gc = p["init"]
             if gn.shape[1] != num.shape[1]:
-                raise InvalidParameterError(f"invalid parameter init: numeric prototypes must have {num.shape[1]} columns, got shape {gn.shape}")
+                raise InvalidParameterError(
+                    f"invalid parameter init: numeric prototypes must have {num.shape[1]} columns, got shape {gn.shape}"
+                )
             kwargs = {"init_numeric": np.ascontiguousarray(gn), "init_categorical": self._encode_modes(gc)}
         else:
             kwargs = {"init": p["init"]}
         model = _native.kprototypes_fit(
-            num, cat, sample_weight=w, n_clusters=p["n_clusters"], n_init=p["n_init"], max_iter=p["max_iter"],
-            gamma=p["gamma"], seed=p["random_state"], **kwargs,
+            num,
+            cat,
+            sample_weight=w,
+            n_clusters=p["n_clusters"],
+            n_init=p["n_init"],
+            max_iter=p["max_iter"],
+            gamma=p["gamma"],
+            seed=p["random_state"],
+            **kwargs,
         )
         self._set_fitted(model)
         self.gamma_ = float(model.gamma)
@@ -419,8 +466,13 @@ class KModes(_Clusterer):
         else:
             kwargs = {"init": p["init"]}
         model = _native.kmodes_fit(
-            cat, sample_weight=w, n_clusters=p["n_clusters"], n_init=p["n_init"], max_iter=p["max_iter"],
-            seed=p["random_state"], **kwargs,
+            cat,
+            sample_weight=w,
+            n_clusters=p["n_clusters"],
+            n_init=p["n_init"],
+            max_iter=p["max_iter"],
+            seed=p["random_state"],
+            **kwargs,
         )
         self._set_fitted(model)
         self.cluster_centers_ = self._decode_modes(np.asarray(model.categorical_centers))
