@@ -188,10 +188,16 @@ pub fn davies_bouldin_score(x: ArrayView2<'_, f64>, labels: &[u32]) -> Result<f6
         .into_par_iter()
         .map(|t| {
             let mut s = vec![0.0; k];
-            for i in t * CHUNK..((t + 1) * CHUNK).min(n) {
-                let c = codes[i];
-                let row: Vec<f64> = x.row(i).to_vec();
-                s[c] += dist(&row, &mean_k[c * d..(c + 1) * d]);
+            let end = ((t + 1) * CHUNK).min(n);
+            for (i, &c) in codes.iter().enumerate().take(end).skip(t * CHUNK) {
+                let centre = &mean_k[c * d..(c + 1) * d];
+                s[c] += x
+                    .row(i)
+                    .iter()
+                    .zip(centre)
+                    .map(|(u, v)| (u - v).powi(2))
+                    .sum::<f64>()
+                    .sqrt();
             }
             s
         })

@@ -5,6 +5,7 @@
 pub mod kmodes;
 pub mod kprototypes;
 mod kprototypes_fit;
+mod kprototypes_init;
 mod kprototypes_model;
 pub mod metrics;
 
