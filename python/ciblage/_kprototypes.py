@@ -69,7 +69,17 @@ def _frame_columns(X: Any) -> tuple[list[Any], list[np.ndarray]] | None:
     """Column names and values of a pandas or polars DataFrame."""
     mod = type(X).__module__
     if mod.startswith("pandas") and hasattr(X, "columns") and hasattr(X, "iloc"):
-        return list(X.columns), [X.iloc[:, j].to_numpy() for j in range(X.shape[1])]
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+        cols = []
+        for j in range(X.shape[1]):
+            s = X.iloc[:, j]
+            if is_numeric_dtype(s.dtype) and not is_bool_dtype(s.dtype):
+                # Nullable integer and float columns: their missing values as NaN.
+                cols.append(s.to_numpy(dtype=np.float64, na_value=np.nan))
+            else:
+                cols.append(s.to_numpy())
+        return list(X.columns), cols
     if mod.startswith("polars") and hasattr(X, "get_columns"):
         return list(X.columns), [c.to_numpy() for c in X.get_columns()]
     return None
@@ -124,7 +134,12 @@ def _missing(col: np.ndarray) -> np.ndarray:
     if col.dtype.kind == "f":
         return np.isnan(col)
     if col.dtype.kind == "O":
-        return np.array([v is None or (isinstance(v, float) and v != v) for v in col], dtype=bool)
+        try:
+            import pandas as pd
+
+            return np.asarray(pd.isna(col), dtype=bool)
+        except ImportError:
+            return np.array([v is None or (isinstance(v, float) and v != v) for v in col], dtype=bool)
     return np.zeros(len(col), dtype=bool)
 
 
