@@ -235,3 +235,35 @@ fn kmodes_by_hand() {
     let back = crate::cluster::KModesModel::from_json(&model.to_json()).unwrap();
     assert_eq!(back, model);
 }
+
+#[test]
+fn a_set_token_stops_the_fit_and_zero_weights_are_ignored() {
+    let (num, cat) = groups();
+    let token = crate::Interrupt::new();
+    token.set();
+    let r = KPrototypes::params()
+        .n_clusters(2)
+        .interrupt(token)
+        .fit(num.view(), cat.view(), None);
+    assert_eq!(r, Err(CiblageError::Interrupted));
+    // Rows of weight 0 take no part in the means (but get a label).
+    let mut w = vec![1.0; 40];
+    w[0] = 0.0;
+    let mut far = num.clone();
+    far[(0, 0)] = 1e6;
+    let init = || KPrototypesInit::Given {
+        numeric: array![[0.2, 0.2], [10.2, 10.2]],
+        categorical: array![[0u32, 0], [1, 1]],
+    };
+    let a = KPrototypes::params()
+        .n_clusters(2)
+        .init(init())
+        .fit(far.view(), cat.view(), Some(&w))
+        .unwrap();
+    let b = KPrototypes::params()
+        .n_clusters(2)
+        .init(init())
+        .fit(num.view(), cat.view(), Some(&w))
+        .unwrap();
+    assert_eq!(a.centers().0, b.centers().0);
+}
