@@ -137,8 +137,14 @@ def test_pickle_and_params() -> None:
     np.testing.assert_array_equal(back.predict(X), km.predict(X))
     assert km.get_params()["n_clusters"] == k
     assert repr(KModes(n_clusters=3)) == "KModes(n_clusters=3)"
-    with pytest.raises(NotFittedError):
-        KModes().predict([["a"]])
+    for cls in (KModes, KPrototypes):
+        with pytest.raises(NotFittedError, match="call fit before predict"):
+            cls().predict([["a"]])
+        with pytest.raises(NotFittedError, match="call fit before plot"):
+            cls().plot()
+        with pytest.raises(NotFittedError, match="labels_"):
+            _ = cls().labels_
+        assert not hasattr(cls(), "cluster_centers_")
 
 
 @pytest.mark.parametrize(

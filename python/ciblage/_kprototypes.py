@@ -177,8 +177,31 @@ class _Clusterer(TreeEstimator):
     _allow_nan = False
     _kmodes = False
 
+    # The attributes set by fit: read before it, NotFittedError names them
+    # (an AttributeError too, so hasattr stays False).
+    _FITTED = frozenset(
+        {
+            "model_",
+            "labels_",
+            "cluster_centers_",
+            "inertia_",
+            "cost_",
+            "n_iter_",
+            "n_features_in_",
+            "categories_",
+            "gamma_",
+            "numeric_centers_",
+            "categorical_centers_",
+        }
+    )
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _Clusterer._FITTED:
+            raise est.not_fitted(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "model_")
+        return "model_" in self.__dict__
 
     def __sklearn_tags__(self) -> Any:
         from sklearn.utils import InputTags, Tags, TargetTags
@@ -188,7 +211,7 @@ class _Clusterer(TreeEstimator):
         )
 
     def _model(self, method: str) -> Any:
-        if not hasattr(self, "model_"):
+        if "model_" not in self.__dict__:
             raise est.not_fitted(self, method)
         return self.model_
 
@@ -302,7 +325,7 @@ class _Clusterer(TreeEstimator):
     def _repr_html_(self) -> str:
         from html import escape
 
-        if not hasattr(self, "model_"):
+        if "model_" not in self.__dict__:
             return f"<div><pre>{escape(repr(self))}</pre></div>"
         from ._tables import html_summary
 
