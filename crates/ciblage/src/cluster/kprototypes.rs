@@ -50,7 +50,6 @@ use std::str::FromStr;
 
 use ndarray::{Array2, ArrayView2};
 
-use crate::cluster::kprototypes_fit::{fit_runs, Data};
 use crate::cluster::kprototypes_model::KPrototypesModel;
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
@@ -268,53 +267,6 @@ impl KPrototypesParams {
         weights: Option<&[f64]>,
     ) -> Result<KPrototypesModel> {
         self.check()?.fit(numeric, categorical, weights)
-    }
-}
-
-impl KPrototypesValidParams {
-    /// Clusters the rows: `numeric` (rows × numeric features, finite) and
-    /// `categorical` (rows × categorical features, category codes) describe
-    /// the same rows; `weights` (one per row, finite, >= 0) weigh the means,
-    /// the mode counts and the cost.
-    ///
-    /// # Errors
-    /// [`CiblageError::EmptyInput`] without rows,
-    /// [`CiblageError::LengthMismatch`] for inputs of different lengths,
-    /// [`CiblageError::NonFinite`]/[`CiblageError::ValueOutOfRange`] for a
-    /// bad value, [`CiblageError::InvalidParameter`] when there is no
-    /// categorical or no numeric feature (use k-modes or k-means), for more
-    /// clusters than distinct rows of positive weight, or given prototypes
-    /// of the wrong width; [`CiblageError::Interrupted`].
-    pub fn fit(
-        &self,
-        numeric: ArrayView2<'_, f64>,
-        categorical: ArrayView2<'_, u32>,
-        weights: Option<&[f64]>,
-    ) -> Result<KPrototypesModel> {
-        if categorical.ncols() == 0 {
-            return Err(CiblageError::InvalidParameter {
-                name: "categorical",
-                reason: "no categorical feature: use k-means".into(),
-            });
-        }
-        if numeric.ncols() == 0 {
-            return Err(CiblageError::InvalidParameter {
-                name: "categorical",
-                reason: "every feature is categorical: use k-modes".into(),
-            });
-        }
-        self.fit_any(numeric, categorical, weights)
-    }
-
-    /// The fit with any number of numeric features (none: k-modes).
-    pub(crate) fn fit_any(
-        &self,
-        numeric: ArrayView2<'_, f64>,
-        categorical: ArrayView2<'_, u32>,
-        weights: Option<&[f64]>,
-    ) -> Result<KPrototypesModel> {
-        let data = Data::new(numeric, categorical, weights, self)?;
-        fit_runs(&data, self)
     }
 }
 

@@ -7,7 +7,7 @@ use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
 use crate::cluster::kprototypes::KPrototypesInit;
-use crate::cluster::kprototypes_fit::{column_std, Centers, Data, UNSEEN};
+use crate::cluster::kprototypes_data::{column_std, Centers, Data, UNSEEN};
 
 /// The initial prototypes of a method.
 pub(crate) fn init_centers(

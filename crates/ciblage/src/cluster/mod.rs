@@ -4,6 +4,7 @@
 
 pub mod kmodes;
 pub mod kprototypes;
+mod kprototypes_data;
 mod kprototypes_fit;
 mod kprototypes_init;
 mod kprototypes_model;
