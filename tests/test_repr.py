@@ -31,6 +31,11 @@ FACTORIES: dict[str, Callable[[pd.DataFrame], Any]] = {
     "RfmResult": lambda tx: ciblage.rfm_analysis(tx),
     "SegmentTable": lambda tx: ciblage.SegmentTable.classic(),
     "CartClassifier": lambda tx: ciblage.CartClassifier(max_depth=3),
+    "KPrototypes": lambda tx: _kprototypes(),
+    "KModes": lambda tx: ciblage.cluster.KModes(n_clusters=3),
+    "SegmentProfile": lambda tx: _segment_profile(),
+    "ClusterSizesDisplay": lambda tx: ciblage.plot.ClusterSizesDisplay.from_estimator(_kprototypes()),
+    "SegmentProfileDisplay": lambda tx: ciblage.plot.SegmentProfileDisplay.from_result(_segment_profile()),
     "CartRegressor": lambda tx: ciblage.CartRegressor(),
     "ExtraCartClassifier": lambda tx: ciblage.ExtraCartClassifier(max_depth=3),
     "ExtraCartRegressor": lambda tx: ciblage.ExtraCartRegressor(),
@@ -106,6 +111,26 @@ def _holdout(tx: pd.DataFrame) -> Any:
     return clv.evaluate_holdout(clv.BgNbd(penalizer=0.01).fit(calibration), tx, calibration_end=end.date(), freq="W")
 
 
+def _mixed() -> pd.DataFrame:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"spend": rng.gamma(2.0, 50.0, 120), "channel": rng.choice(["web", "shop", "<app>"], 120)})
+
+
+def _kprototypes() -> Any:
+    import ciblage.cluster
+
+    return ciblage.cluster.KPrototypes(n_clusters=3, random_state=0).fit(_mixed())
+
+
+def _segment_profile() -> Any:
+    import ciblage.cluster
+
+    X = _mixed()
+    return ciblage.cluster.profile(X, _kprototypes().labels_, revenue=X["spend"])
+
+
 def _xy() -> tuple[Any, Any]:
     import numpy as np
 
@@ -154,6 +179,8 @@ RESULTS = [
     "Migration",
     "RuleSet",
     "LifecycleResult",
+    "SegmentProfile",
+    "KPrototypes",
 ]
 
 

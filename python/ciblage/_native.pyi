@@ -42,6 +42,13 @@ class _RfmInputReport(TypedDict):
     customers_without_rows: int
 
 __all__ = [
+    "KPrototypesModel",
+    "adjusted_rand",
+    "calinski_harabasz",
+    "davies_bouldin",
+    "kmodes_fit",
+    "kprototypes_fit",
+    "silhouette",
     "rfm_scores",
     "RfmResult",
     "SegmentTable",
@@ -766,3 +773,62 @@ def kmeans_fit(
     standardize: bool = False,
     progress: Callable[[int, int], object] | None = None,
 ) -> KMeansModel: ...
+
+# Clustering: k-prototypes, k-modes and metrics (ciblage.cluster).
+@final
+class KPrototypesModel:
+    @property
+    def labels(self) -> npt.NDArray[np.uint32]: ...
+    @property
+    def numeric_centers(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def categorical_centers(self) -> npt.NDArray[np.uint32]: ...
+    @property
+    def gamma(self) -> float: ...
+    @property
+    def inertia(self) -> float: ...
+    @property
+    def n_iter(self) -> int: ...
+    def predict(
+        self, numeric: npt.NDArray[np.float64], categorical: npt.NDArray[np.uint32]
+    ) -> npt.NDArray[np.uint32]: ...
+    def to_json(self) -> str: ...
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+    @staticmethod
+    def from_json(text: str | bytes) -> KPrototypesModel: ...
+
+def kprototypes_fit(
+    numeric: npt.NDArray[np.float64],
+    categorical: npt.NDArray[np.uint32],
+    *,
+    sample_weight: npt.NDArray[np.float64] | None = None,
+    n_clusters: int = 8,
+    init: str = "Cao",
+    init_numeric: npt.NDArray[np.float64] | None = None,
+    init_categorical: npt.NDArray[np.uint32] | None = None,
+    n_init: int = 10,
+    max_iter: int = 100,
+    gamma: float | None = None,
+    seed: int = 0,
+) -> KPrototypesModel: ...
+def kmodes_fit(
+    categorical: npt.NDArray[np.uint32],
+    *,
+    sample_weight: npt.NDArray[np.float64] | None = None,
+    n_clusters: int = 8,
+    init: str = "Cao",
+    init_modes: npt.NDArray[np.uint32] | None = None,
+    n_init: int = 10,
+    max_iter: int = 100,
+    seed: int = 0,
+) -> KPrototypesModel: ...
+def silhouette(
+    x: npt.NDArray[np.float64],
+    labels: npt.NDArray[np.uint32],
+    *,
+    sample_size: int | None = ...,
+    seed: int = 0,
+) -> tuple[float, int, bool]: ...
+def calinski_harabasz(x: npt.NDArray[np.float64], labels: npt.NDArray[np.uint32]) -> float: ...
+def davies_bouldin(x: npt.NDArray[np.float64], labels: npt.NDArray[np.uint32]) -> float: ...
+def adjusted_rand(labels_true: npt.NDArray[np.uint32], labels_pred: npt.NDArray[np.uint32]) -> float: ...

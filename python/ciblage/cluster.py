@@ -1,9 +1,11 @@
-"""Clustering of customers on their features (issue 26).
+"""Clustering of customers on their features.
 
 k-means (:class:`KMeans`, :class:`MiniBatchKMeans`) with scikit-learn's
 parameters, plus a ``prepare=`` option (log1p, rank, winsorising,
-standardisation) fitted once and applied again by ``predict``. See
-``docs/cluster.md``.
+standardisation) fitted once and applied again by ``predict``;
+k-prototypes and k-modes (:class:`KPrototypes`, :class:`KModes`) for mixed
+and categorical features; the metrics that help choose the number of
+clusters; and the profile of the segments found. See ``docs/cluster.md``.
 
 >>> import numpy as np
 >>> from ciblage.cluster import KMeans
@@ -13,6 +15,27 @@ True
 
 from __future__ import annotations
 
+from ._cluster_metrics import (
+    SilhouetteScore,
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_score,
+)
+from ._cluster_profile import SegmentProfile, profile
 from ._kmeans import KMeans, MiniBatchKMeans
+from ._kprototypes import KModes, KPrototypes
 
-__all__ = ["KMeans", "MiniBatchKMeans"]
+__all__ = [
+    "KMeans",
+    "MiniBatchKMeans",
+    "KModes",
+    "KPrototypes",
+    "SegmentProfile",
+    "SilhouetteScore",
+    "adjusted_rand_score",
+    "calinski_harabasz_score",
+    "davies_bouldin_score",
+    "profile",
+    "silhouette_score",
+]

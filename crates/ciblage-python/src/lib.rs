@@ -9,6 +9,7 @@ mod cart_cv;
 mod chaid;
 mod churn;
 mod cluster_kmeans;
+mod cluster_kproto;
 mod clv;
 mod clv_cov;
 mod clv_models;
@@ -42,6 +43,10 @@ mod _native {
     use crate::churn::{churn_flags, migration, retention, PyRetention};
     #[pymodule_export]
     use crate::cluster_kmeans::{kmeans_fit, PyKMeansModel};
+    use crate::cluster_kproto::{
+        adjusted_rand, calinski_harabasz, davies_bouldin, kmodes_fit, kprototypes_fit, silhouette,
+        PyKPrototypesModel,
+    };
     #[pymodule_export]
     use crate::clv::{clv_fit, clv_units_per_month, PyClvModel};
     #[pymodule_export]

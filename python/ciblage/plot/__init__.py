@@ -16,6 +16,7 @@ from ciblage.plot._churn import (
     SurvivalDisplay,
 )
 from ciblage.plot._cluster import ClusterDisplay
+from ciblage.plot._cluster_sizes import ClusterSizesDisplay, SegmentProfileDisplay
 from ciblage.plot._clv import CalibrationHoldoutDisplay, FrequencyRecencyDisplay, TrackingDisplay
 from ciblage.plot._display import Display, MissingExtraError
 from ciblage.plot._gains import CumulativeResponseDisplay, GainsDisplay, LiftDisplay, gains_table
@@ -26,6 +27,8 @@ from ciblage.plot._value import LorenzDisplay, ParetoDisplay
 
 __all__ = [
     "Display",
+    "ClusterSizesDisplay",
+    "SegmentProfileDisplay",
     "MissingExtraError",
     "RfmHeatmapDisplay",
     "RfmSegmentsDisplay",

@@ -9,6 +9,10 @@
 //! `log1p`, rank, winsorising, standardisation); the fitted preparation is
 //! kept in the model ([`KMeansModel`]) and applied again by `predict`.
 //!
+//! k-prototypes ([`KPrototypes`]) for mixed numeric and categorical
+//! features and k-modes ([`KModes`]) for categorical ones, the metrics that
+//! help choose the number of clusters ([`metrics`]).
+//!
 //! Work is split into fixed chunks of rows and the partial sums are added in
 //! chunk order, so that a fit gives the same result for any number of
 //! threads.
@@ -39,3 +43,19 @@ pub use kmeans::{KMeans, KMeansParams, KMeansValidParams};
 pub use kmeans_options::{KMeansAlgorithm, KMeansInit, MiniBatch};
 pub use model::{KMeansModel, KMEANS_MODEL_VERSION};
 pub use prepare::{FittedPreparation, Preparation};
+
+pub mod kmodes;
+pub mod kprototypes;
+mod kprototypes_data;
+mod kprototypes_fit;
+mod kprototypes_init;
+mod kprototypes_model;
+pub mod metrics;
+
+pub use kmodes::{KModes, KModesModel, KModesParams, KModesValidParams};
+pub use kprototypes::{KPrototypes, KPrototypesInit, KPrototypesParams, KPrototypesValidParams};
+pub use kprototypes_model::{KPrototypesModel, KPROTOTYPES_MODEL_VERSION};
+pub use metrics::{
+    adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, Silhouette,
+    SilhouetteParams, SilhouetteScore, SilhouetteValidParams,
+};
