@@ -79,10 +79,10 @@ proptest! {
         let h = histories(&rows);
         let m = BgNbdModel::from_params(p.0, p.1, p.2, p.3).unwrap();
         let expected = m.expected_purchases(horizon, &h);
-        for i in 0..h.len() {
+        for (i, e) in expected.iter().enumerate() {
             let (x, tx, t) = (h.frequency()[i], h.recency()[i], h.t()[i]);
             prop_assert_eq!(
-                expected[i].to_bits(),
+                e.to_bits(),
                 m.expected_purchases_one(horizon, x, tx, t).to_bits()
             );
         }
