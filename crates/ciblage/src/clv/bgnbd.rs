@@ -4,7 +4,7 @@
 use crate::clv::fit_params::clv_fit_params;
 use serde::{Deserialize, Serialize};
 
-use crate::clv::histories::Histories;
+use crate::clv::histories::{per_distinct, Histories};
 use crate::clv::likelihood::{LikelihoodFit, PatternLikelihood, Staged, StagedLikelihood};
 use crate::clv::model::{from_json, to_json, ClvInput, FitReport};
 use crate::clv::special::{
@@ -139,8 +139,16 @@ impl StagedLikelihood for Stages {
         if x > 0.0 {
             let a4 = sh.ln_a - px.ln_bx1 - rx * ln_atx;
             let d4 = [-ln_atx, -rx * inv_atx, sh.inv_a, -px.inv_bx1];
-            let l = log_add_exp(a3, a4);
-            let (w3, w4) = ((a3 - l).exp(), (a4 - l).exp());
+            // ln(e^a3 + e^a4) and the weights e^a3, e^a4 over that sum,
+            // from one exponential (of the smaller minus the larger).
+            let (hi, e, hi_is_a3) = if a3 >= a4 {
+                (a3, (a4 - a3).exp(), true)
+            } else {
+                (a4, (a3 - a4).exp(), false)
+            };
+            let l = hi + e.ln_1p();
+            let (w_hi, w_lo) = (1.0 / (1.0 + e), e / (1.0 + e));
+            let (w3, w4) = if hi_is_a3 { (w_hi, w_lo) } else { (w_lo, w_hi) };
             let g = std::array::from_fn(|k| px.d_base[k] + w3 * d3[k] + w4 * d4[k]);
             (px.base + l, g)
         } else {
@@ -347,12 +355,25 @@ impl BgNbdModel {
         each(&h, |x, tx, t| self.p_alive_one(x, tx, t))
     }
 
-    /// Conditional expected purchases of every history over `horizon`.
+    /// Conditional expected purchases of every history over `horizon`
+    /// (as [`BgNbdModel::expected_purchases_one`]): the expectation if alive
+    /// depends on `x` and `T` only and is computed once per distinct pair,
+    /// P(alive) per history.
     pub fn expected_purchases<D: ClvInput + ?Sized>(&self, horizon: f64, data: &D) -> Vec<f64> {
+        use rayon::prelude::*;
         let h = data.histories();
-        each(&h, |x, tx, t| {
-            self.expected_purchases_one(horizon, x, tx, t)
-        })
+        if horizon <= 0.0 {
+            return vec![0.0; h.len()];
+        }
+        let mut out = per_distinct(
+            h.len(),
+            |i| [h.frequency[i].to_bits(), h.t[i].to_bits()],
+            |[x, t]| self.if_alive(horizon, f64::from_bits(x), f64::from_bits(t)),
+        );
+        out.par_iter_mut().enumerate().for_each(|(i, v)| {
+            *v *= self.p_alive_one(h.frequency[i], h.recency[i], h.t[i]);
+        });
+        out
     }
 
     /// The model as versioned JSON.

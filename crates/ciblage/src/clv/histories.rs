@@ -187,15 +187,36 @@ impl Histories {
     /// Distinct `(x, t_x, T)` patterns with their summed weights, in a
     /// fixed order (by `x`, then `t_x`, then `T`): the likelihood is
     /// evaluated once per pattern.
+    ///
+    /// The rows are grouped per block of rows in parallel (a hash table the
+    /// size of a block), the blocks' groups then sorted together (in
+    /// parallel, stable: equal patterns keep their block order) and
+    /// merged, their weights summed in block order.
     pub fn patterns(&self) -> Patterns {
-        let mut map: HashMap<[u64; 3], f64, foldhash::fast::FixedState> = HashMap::default();
-        for i in 0..self.len() {
-            let key = [self.frequency[i], self.recency[i], self.t[i]].map(f64::to_bits);
-            *map.entry(key).or_insert(0.0) += self.weight(i);
-        }
-        let mut rows: Vec<([u64; 3], f64)> = map.into_iter().collect();
+        use rayon::prelude::*;
+        type Map = HashMap<[u64; 3], f64, foldhash::fast::FixedState>;
+        let n = self.len();
+        let mut rows: Vec<([u64; 3], f64)> = (0..n.div_ceil(DISTINCT_ROWS))
+            .into_par_iter()
+            .flat_map_iter(|b| {
+                let block = b * DISTINCT_ROWS..((b + 1) * DISTINCT_ROWS).min(n);
+                let mut map = Map::with_capacity_and_hasher(block.len(), Default::default());
+                for i in block {
+                    let key = [self.frequency[i], self.recency[i], self.t[i]].map(f64::to_bits);
+                    *map.entry(key).or_insert(0.0) += self.weight(i);
+                }
+                map.into_iter()
+            })
+            .collect();
         // Non-negative floats order as their bits do.
-        rows.sort_unstable_by_key(|r| r.0);
+        rows.par_sort_by_key(|r| r.0);
+        rows.dedup_by(|later, first| {
+            let same = later.0 == first.0;
+            if same {
+                first.1 += later.1;
+            }
+            same
+        });
         Patterns {
             x: rows.iter().map(|r| f64::from_bits(r.0[0])).collect(),
             t_x: rows.iter().map(|r| f64::from_bits(r.0[1])).collect(),
@@ -203,6 +224,66 @@ impl Histories {
             weight: rows.iter().map(|r| r.1).collect(),
         }
     }
+}
+
+/// Rows per parallel task of [`per_distinct`].
+const DISTINCT_ROWS: usize = 1 << 16;
+
+/// `value(k)` for every row `i < n` at its key `k = key(i)`, computed once
+/// per distinct key: the keys are collected per block of rows (in
+/// parallel), merged, the values computed in parallel and copied back to
+/// the rows in row order. A prediction over a million customers costs one
+/// evaluation per distinct history (or per distinct part of one) and a hash
+/// lookup per customer.
+pub(crate) fn per_distinct<K, V>(
+    n: usize,
+    key: impl Fn(usize) -> K + Sync,
+    value: impl Fn(K) -> V + Sync,
+) -> Vec<V>
+where
+    K: Copy + Eq + std::hash::Hash + Send + Sync,
+    V: Copy + Send + Sync,
+{
+    use rayon::prelude::*;
+    type Map<K> = HashMap<K, u32, foldhash::fast::FixedState>;
+    // Each key's position in `keys`, inserted the first time it is met.
+    fn position<K: Copy + Eq + std::hash::Hash>(map: &mut Map<K>, keys: &mut Vec<K>, k: K) -> u32 {
+        *map.entry(k).or_insert_with(|| {
+            keys.push(k);
+            // Fewer keys than rows, and the rows of one call fit in memory.
+            (keys.len() - 1) as u32
+        })
+    }
+    let blocks: Vec<(Vec<K>, Vec<u32>)> = (0..n.div_ceil(DISTINCT_ROWS))
+        .into_par_iter()
+        .map(|b| {
+            let rows = b * DISTINCT_ROWS..((b + 1) * DISTINCT_ROWS).min(n);
+            let (mut map, mut keys) = (Map::default(), Vec::new());
+            let local = rows
+                .map(|i| position(&mut map, &mut keys, key(i)))
+                .collect();
+            (keys, local)
+        })
+        .collect();
+    let (mut map, mut keys) = (Map::default(), Vec::new());
+    let global: Vec<Vec<u32>> = blocks
+        .iter()
+        .map(|(local_keys, _)| {
+            local_keys
+                .iter()
+                .map(|&k| position(&mut map, &mut keys, k))
+                .collect()
+        })
+        .collect();
+    drop(map);
+    let values: Vec<V> = keys.par_iter().map(|&k| value(k)).collect();
+    (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let b = i / DISTINCT_ROWS;
+            values[global[b][blocks[b].1[i % DISTINCT_ROWS] as usize] as usize]
+        })
+        .collect()
 }
 
 /// Distinct purchase patterns with weights (see [`Histories::patterns`]).
@@ -230,6 +311,16 @@ impl Patterns {
     /// Total weight (customers).
     pub fn total_weight(&self) -> f64 {
         self.weight.iter().sum()
+    }
+    /// The patterns as weighted histories.
+    pub(crate) fn into_histories(self) -> Histories {
+        Histories {
+            frequency: self.x,
+            recency: self.t_x,
+            t: self.t,
+            monetary_value: None,
+            weights: Some(self.weight),
+        }
     }
     /// The largest `T`.
     pub fn max_t(&self) -> f64 {

@@ -101,16 +101,40 @@ impl TimeIndex {
 /// once.
 pub(crate) struct Staged<S> {
     stages: S,
-    times: std::sync::OnceLock<TimeIndex>,
+    times: std::sync::Mutex<Vec<std::sync::Arc<TimeIndex>>>,
 }
+
+/// Time indices a [`Staged`] keeps (the fit's subsample and all patterns,
+/// and the histories of a standard-error or log-likelihood evaluation).
+const TIME_INDICES: usize = 3;
 
 impl<S> Staged<S> {
     /// `stages` summed over histories.
     pub(crate) fn new(stages: S) -> Self {
         Self {
             stages,
-            times: std::sync::OnceLock::new(),
+            times: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// The time index of `h`, built the first time `h` is met.
+    fn index_of(&self, h: &Histories) -> std::sync::Arc<TimeIndex> {
+        let key = (h.t.as_ptr() as usize, h.len());
+        let found = self.times.lock().ok().and_then(|list| {
+            list.iter()
+                .find(|index| index.key == key)
+                .map(std::sync::Arc::clone)
+        });
+        found.unwrap_or_else(|| {
+            let index = std::sync::Arc::new(TimeIndex::of(h));
+            if let Ok(mut list) = self.times.lock() {
+                if list.len() == TIME_INDICES {
+                    list.remove(0);
+                }
+                list.push(std::sync::Arc::clone(&index));
+            }
+            index
+        })
     }
 }
 
@@ -151,9 +175,9 @@ impl<S: StagedLikelihood> PatternLikelihood for Staged<S> {
     fn total(&self, h: &Histories, p: [f64; 4], scale: f64) -> (f64, [f64; 4]) {
         use rayon::prelude::*;
         let shared = self.stages.shared(p);
-        let index = self.times.get_or_init(|| TimeIndex::of(h));
+        let index = self.index_of(h);
         // The table pays when the time values repeat (whole days or weeks).
-        if index.key == (h.t.as_ptr() as usize, h.len()) && index.times.len() < h.len() {
+        if index.times.len() < h.len() {
             let terms: Vec<S::PerTime> = index
                 .times
                 .par_iter()
@@ -231,7 +255,67 @@ impl<L: PatternLikelihood> Objective for Mean<'_, L> {
     }
 }
 
+/// Patterns above which a fit starts from the optimum of a subsample.
+const SUBSAMPLE_ABOVE: usize = 40_000;
+/// Patterns in that subsample (about).
+const SUBSAMPLE: usize = 10_000;
+
+/// About [`SUBSAMPLE`] of the patterns `h`, picked by a hash of their
+/// position (spread over every frequency), with their weights.
+fn subsample(h: &Histories) -> Histories {
+    let every = (h.len() / SUBSAMPLE).max(1) as u64;
+    let keep: Vec<usize> = (0..h.len())
+        .filter(|&i| {
+            // splitmix64 of the position.
+            let mut z = (i as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) % every == 0
+        })
+        .collect();
+    let pick = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+    Histories {
+        frequency: pick(&h.frequency),
+        recency: pick(&h.recency),
+        t: pick(&h.t),
+        monetary_value: None,
+        weights: Some(keep.iter().map(|&i| h.weight(i)).collect()),
+    }
+}
+
 impl<L: PatternLikelihood> LikelihoodFit<'_, L> {
+    /// The log-parameters the fit of `h` starts from: the optimum of a
+    /// subsample of the patterns when there are many (a few iterations
+    /// of the full fit then reach its own optimum), else all 0.
+    ///
+    /// # Errors
+    /// [`crate::CiblageError::Interrupted`].
+    fn start(&self, h: &Histories, scale: f64) -> Result<Vec<f64>> {
+        if h.len() <= SUBSAMPLE_ABOVE {
+            return Ok(vec![0.0; 4]);
+        }
+        let sub = subsample(h);
+        let objective = Mean {
+            ll_one: &self.ll_one,
+            h: &sub,
+            scale,
+            total_weight: (0..sub.len()).map(|i| sub.weight(i)).sum(),
+            penalizer: self.penalizer,
+        };
+        match minimise(
+            self.model,
+            &objective,
+            vec![0.0; 4],
+            self.max_iterations,
+            self.interrupt,
+        ) {
+            Ok((theta, _, _)) => Ok(theta),
+            Err(e @ crate::CiblageError::Interrupted) => Err(e),
+            // The full fit decides (and reports) whether there is an optimum.
+            Err(_) => Ok(vec![0.0; 4]),
+        }
+    }
+
     /// The fitted parameters (in the data's time unit) and the fit report.
     ///
     /// # Errors
@@ -241,13 +325,7 @@ impl<L: PatternLikelihood> LikelihoodFit<'_, L> {
         let scale = patterns.time_scale()?;
         let customers = patterns.total_weight();
         let n_patterns = patterns.len();
-        let h = Histories {
-            frequency: patterns.x,
-            recency: patterns.t_x,
-            t: patterns.t,
-            monetary_value: None,
-            weights: Some(patterns.weight),
-        };
+        let h = patterns.into_histories();
         let objective = Mean {
             ll_one: &self.ll_one,
             h: &h,
@@ -255,10 +333,11 @@ impl<L: PatternLikelihood> LikelihoodFit<'_, L> {
             total_weight: customers,
             penalizer: self.penalizer,
         };
+        let start = self.start(&h, scale)?;
         let (theta, _, convergence) = minimise(
             self.model,
             &objective,
-            vec![0.0; 4],
+            start,
             self.max_iterations,
             self.interrupt,
         )?;
@@ -280,5 +359,68 @@ impl<L: PatternLikelihood> LikelihoodFit<'_, L> {
             convergence,
         };
         Ok((p, report))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clv::bgnbd;
+    use rand::{RngExt, SeedableRng};
+
+    /// `n` distinct BG/NBD-like patterns (continuous times).
+    fn patterns(n: usize) -> Patterns {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let (mut x, mut tx, mut t) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..n {
+            let tt: f64 = rng.random_range(1.0..100.0);
+            let xi = f64::from(rng.random_range(0..6u32));
+            x.push(xi);
+            t.push(tt);
+            tx.push(if xi == 0.0 {
+                0.0
+            } else {
+                rng.random_range(0.0..tt)
+            });
+        }
+        Histories::new(x, tx, t).unwrap().patterns()
+    }
+
+    /// (With a small penalty: the random patterns are not drawn from the
+    /// model, and the unpenalised optimum may lie at infinity.)
+    #[test]
+    fn a_fit_started_from_a_subsample_reaches_the_full_optimum() {
+        let patterns = patterns(SUBSAMPLE_ABOVE + 5_000);
+        assert!(patterns.len() > SUBSAMPLE_ABOVE);
+        let interrupt = Interrupt::default();
+        let fit = LikelihoodFit {
+            model: "BG/NBD",
+            ll_one: Staged::new(bgnbd::Stages),
+            time_params: &[1],
+            penalizer: 0.01,
+            max_iterations: 1000,
+            interrupt: &interrupt,
+        };
+        let (fast, _) = fit.run(patterns.clone()).unwrap();
+        // The same objective minimised from the all-0 start.
+        let scale = patterns.time_scale().unwrap();
+        let total_weight = patterns.total_weight();
+        let h = patterns.into_histories();
+        let objective = Mean {
+            ll_one: &bgnbd::ll_one,
+            h: &h,
+            scale,
+            total_weight,
+            penalizer: 0.01,
+        };
+        let (theta, _, _) = minimise("BG/NBD", &objective, vec![0.0; 4], 1000, &interrupt).unwrap();
+        let mut plain: [f64; 4] = std::array::from_fn(|k| theta[k].exp());
+        plain[1] /= scale;
+        for k in 0..4 {
+            assert!(
+                (fast[k] - plain[k]).abs() < 1e-6 * plain[k],
+                "{fast:?} {plain:?}"
+            );
+        }
     }
 }

@@ -33,6 +33,7 @@ mod linalg;
 mod mbgnbd;
 mod model;
 mod optim;
+mod pareto_likelihood;
 mod pareto_nbd;
 mod pareto_special;
 #[cfg(test)]

@@ -110,8 +110,9 @@ pub(crate) fn minimise<O: Objective>(
     // memory cleared; a few restarts at most.
     interrupt.add_total(max_iterations as u64);
     let (mut theta, mut reason, mut iterations) = (start, String::new(), 0u64);
+    let mut at_theta = None;
     for _ in 0..RESTARTS {
-        let (t, r, i) = run_once(
+        let (t, r, i, known) = run_once(
             model,
             objective,
             theta.clone(),
@@ -121,14 +122,15 @@ pub(crate) fn minimise<O: Objective>(
         theta = t;
         reason = r;
         iterations += i;
-        let (_, g) = objective.eval(&theta);
-        if g.iter().map(|v| v * v).sum::<f64>().sqrt() < ACCEPT_GRADIENT
-            || iterations >= max_iterations as u64
-        {
+        // The optimiser's own evaluation of its best point when it kept it.
+        let (v, g) = known.unwrap_or_else(|| objective.eval(&theta));
+        let norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+        at_theta = Some((v, g));
+        if norm < ACCEPT_GRADIENT || iterations >= max_iterations as u64 {
             break;
         }
     }
-    let (value, gradient) = objective.eval(&theta);
+    let (value, gradient) = at_theta.unwrap_or_else(|| objective.eval(&theta));
     let gradient_norm = gradient.iter().map(|g| g * g).sum::<f64>().sqrt();
     if !value.is_finite() || !gradient_norm.is_finite() {
         return Err(failed(
@@ -161,14 +163,17 @@ pub(crate) fn minimise<O: Objective>(
 /// L-BFGS runs at most (the first and the restarts).
 const RESTARTS: usize = 4;
 
-/// One L-BFGS run from `start`: the best point, why it stopped, iterations.
+/// One L-BFGS run from `start`: the best point, why it stopped, iterations,
+/// and the objective's value and gradient there when its last evaluation
+/// was at that point.
+#[allow(clippy::type_complexity)] // a private tuple read once by `minimise`
 fn run_once<O: Objective>(
     model: &'static str,
     objective: &O,
     start: Vec<f64>,
     max_iterations: u64,
     interrupt: &Interrupt,
-) -> Result<(Vec<f64>, String, u64)> {
+) -> Result<(Vec<f64>, String, u64, Option<(f64, Vec<f64>)>)> {
     let problem = Problem {
         objective,
         last: Mutex::new(None),
@@ -192,7 +197,13 @@ fn run_once<O: Objective>(
                 .map_or(TerminationReason::SolverConverged.text().to_owned(), |r| {
                     r.text().to_owned()
                 });
-            Ok((theta, reason, state.get_iter()))
+            // Only a finite evaluation is the objective's own (see `Problem::eval`).
+            let known = res.problem.problem.as_ref().and_then(|p| {
+                let last = p.last.lock().ok()?;
+                let (at, f, g) = last.as_ref()?;
+                (at == &theta && f.is_finite() && *f < 1e300).then(|| (*f, g.clone()))
+            });
+            Ok((theta, reason, state.get_iter(), known))
         }
         Err(e) => Err(failed(format!("the optimiser stopped: {e}"))),
     }

@@ -10,10 +10,11 @@ use crate::clv::fit_params::clv_fit_params;
 use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::clv::bgnbd::each;
 use crate::clv::gamma_gamma::PurchaseModel;
-use crate::clv::likelihood::{LikelihoodFit, PatternLikelihood, Staged, StagedLikelihood};
+use crate::clv::histories::{per_distinct, Histories};
+use crate::clv::likelihood::{LikelihoodFit, PatternLikelihood, StagedLikelihood};
 use crate::clv::model::{from_json, to_json, ClvInput, FitReport};
+use crate::clv::pareto_likelihood::ParetoLikelihood;
 use crate::clv::pareto_special::{ln_dead_between, ln_f, series_is_cheap};
 use crate::clv::special::{digamma, ln_gamma, ln_one_minus_exp, log_add_exp, logistic_of_neg};
 use crate::error::{CiblageError, Result};
@@ -46,7 +47,7 @@ clv_fit_params!(
 
 /// `ln(2F1(...) / den^(r+s+x))` at time `t` and its derivatives in
 /// `(r, alpha, s, beta)`, on the branch that keeps `z` in `[0, 1)`.
-fn branch(p: [f64; 4], x: f64, t: f64) -> Option<(f64, [f64; 4])> {
+pub(crate) fn branch(p: [f64; 4], x: f64, t: f64) -> Option<(f64, [f64; 4])> {
     let [r, alpha, s, beta] = p;
     let a = r + s + x;
     if alpha >= beta {
@@ -81,7 +82,7 @@ fn branch(p: [f64; 4], x: f64, t: f64) -> Option<(f64, [f64; 4])> {
 }
 
 /// A log term and its derivatives in `(r, alpha, s, beta)`.
-type Term = (f64, [f64; 4]);
+pub(crate) type Term = (f64, [f64; 4]);
 
 /// The two log terms of the likelihood bracket: alive at `T`
 /// (`L1`), and dead between `t_x` and `T` (`L2`, `-inf` when `t_x = T`),
@@ -128,7 +129,7 @@ pub(crate) fn dead_by_series(p: [f64; 4], x: f64, t_x: f64, t: f64) -> Option<Te
 }
 
 /// `L2` from the hypergeometric terms at `t_x` and at `T`.
-fn combine(p: [f64; 4], x: f64, (u1, g1): Term, (u2, g2): Term) -> Term {
+pub(crate) fn combine(p: [f64; 4], x: f64, (u1, g1): Term, (u2, g2): Term) -> Term {
     let [r, _, s, _] = p;
     let delta = u2 - u1;
     let a = r + s + x;
@@ -141,6 +142,28 @@ fn combine(p: [f64; 4], x: f64, (u1, g1): Term, (u2, g2): Term) -> Term {
     let d: [f64; 4] = std::array::from_fn(|k| (g1[k] - e * g2[k]) / (1.0 - e));
     let l2 = s.ln() - a.ln() + ln_a0;
     (l2, [d[0] - 1.0 / a, d[1], d[2] + 1.0 / s - 1.0 / a, d[3]])
+}
+
+/// The value of [`combine`] from the values of the hypergeometric terms.
+fn combine_value(p: [f64; 4], x: f64, u1: f64, u2: f64) -> f64 {
+    let [r, _, s, _] = p;
+    let delta = u2 - u1;
+    if delta >= 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    s.ln() - (r + s + x).ln() + (u1 + ln_one_minus_exp(delta))
+}
+
+/// The log-likelihood of a history and its gradient from the terms of its
+/// frequency (`base`) and its two bracket terms (alive at `T`, dead
+/// between `t_x` and `T`).
+pub(crate) fn join((base, db): Term, (l1, d1): Term, (l2, d2): Term) -> Term {
+    let l = log_add_exp(l1, l2);
+    let (w1, w2) = ((l1 - l).exp(), (l2 - l).exp());
+    (
+        base + l,
+        std::array::from_fn(|k| db[k] + w1 * d1[k] + if w2 > 0.0 { w2 * d2[k] } else { 0.0 }),
+    )
 }
 
 /// The hypergeometric terms of one frequency already computed: at the
@@ -174,8 +197,8 @@ impl Branches {
 /// Terms of one frequency: `ln(Γ(r+x) alpha^r beta^s / Γ(r))`, its
 /// derivatives, and the hypergeometric terms met so far.
 pub(crate) struct PerX {
-    base: f64,
-    d_base: [f64; 4],
+    pub(crate) base: f64,
+    pub(crate) d_base: [f64; 4],
     branches: Branches,
 }
 
@@ -234,14 +257,8 @@ impl StagedLikelihood for Stages {
     }
 
     fn one(&self, sh: &Shared, px: &mut PerX, x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
-        let ((l1, d1), (l2, d2)) = terms(sh.p, x, t_x, t, Some(&mut px.branches));
-        let (base, db) = (px.base, px.d_base);
-        let l = log_add_exp(l1, l2);
-        let (w1, w2) = ((l1 - l).exp(), (l2 - l).exp());
-        (
-            base + l,
-            std::array::from_fn(|k| db[k] + w1 * d1[k] + if w2 > 0.0 { w2 * d2[k] } else { 0.0 }),
-        )
+        let (l1, l2) = terms(sh.p, x, t_x, t, Some(&mut px.branches));
+        join((px.base, px.d_base), l1, l2)
     }
 }
 
@@ -254,7 +271,7 @@ impl ParetoNbdValidParams {
     pub fn fit<D: ClvInput + ?Sized>(&self, data: &D) -> Result<ParetoNbdModel> {
         let (p, report) = LikelihoodFit {
             model: "Pareto/NBD",
-            ll_one: Staged::new(Stages),
+            ll_one: ParetoLikelihood::default(),
             time_params: &[1, 3],
             penalizer: self.penalizer,
             max_iterations: self.max_iterations,
@@ -316,7 +333,7 @@ impl ParetoNbdModel {
     }
     /// Log-likelihood of `data` under the model (weighted sum).
     pub fn log_likelihood<D: ClvInput + ?Sized>(&self, data: &D) -> f64 {
-        Staged::new(Stages)
+        ParetoLikelihood::default()
             .total(&data.histories(), self.params(), 1.0)
             .0
     }
@@ -344,15 +361,84 @@ impl ParetoNbdModel {
         }
         r * beta / alpha * lifetime_factor(s, ((beta + horizon) / beta).ln())
     }
-    /// P(alive) of every history, in parallel.
+    /// P(alive) of every history (as [`ParetoNbdModel::p_alive_one`]), in
+    /// parallel: the hypergeometric terms once per distinct `(x, t_x)` and
+    /// `(x, T)`, the quadrature (where the series is long) once per distinct
+    /// history, the rest per history.
     pub fn p_alive<D: ClvInput + ?Sized>(&self, data: &D) -> Vec<f64> {
-        each(&data.histories(), |x, tx, t| self.p_alive_one(x, tx, t))
+        self.p_alive_all(&data.histories())
     }
-    /// Conditional expected purchases of every history over `horizon`.
+
+    fn p_alive_all(&self, h: &Histories) -> Vec<f64> {
+        use rayon::prelude::*;
+        let p = self.params();
+        let [r, alpha, s, beta] = p;
+        let n = h.len();
+        let (x, t_x, t) = (&h.frequency, &h.recency, &h.t);
+        // The hypergeometric term at time `u` where `terms` sums its series
+        // (NaN where it does not).
+        let at = |[xb, ub]: [u64; 2]| {
+            let (xv, u) = (f64::from_bits(xb), f64::from_bits(ub));
+            let z = if alpha >= beta {
+                (alpha - beta) / (alpha + u)
+            } else {
+                (beta - alpha) / (beta + u)
+            };
+            if series_is_cheap((s + 1.0).min(r + xv), z) {
+                branch(p, xv, u).map_or(f64::NAN, |b| b.0)
+            } else {
+                f64::NAN
+            }
+        };
+        let at_tx = per_distinct(n, |i| [x[i].to_bits(), t_x[i].to_bits()], at);
+        let at_t = per_distinct(n, |i| [x[i].to_bits(), t[i].to_bits()], at);
+        let slow: Vec<usize> = (0..n)
+            .into_par_iter()
+            .filter(|&i| t_x[i] < t[i] && (at_tx[i].is_nan() || at_t[i].is_nan()))
+            .collect();
+        let slow_l2 = per_distinct(
+            slow.len(),
+            |j| [x[slow[j]], t_x[slow[j]], t[slow[j]]].map(f64::to_bits),
+            |k| {
+                let [xv, u1, u2] = k.map(f64::from_bits);
+                ln_dead_between(p, xv, u1, u2).0
+            },
+        );
+        (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let l2 = if t_x[i] >= t[i] {
+                    f64::NEG_INFINITY
+                } else if at_tx[i].is_nan() || at_t[i].is_nan() {
+                    // A row of `slow` (they are in row order).
+                    slow.binary_search(&i)
+                        .map_or_else(|_| ln_dead_between(p, x[i], t_x[i], t[i]).0, |j| slow_l2[j])
+                } else {
+                    combine_value(p, x[i], at_tx[i], at_t[i])
+                };
+                let l1 = -(r + x[i]) * (alpha + t[i]).ln() - s * (beta + t[i]).ln();
+                logistic_of_neg(l2 - l1)
+            })
+            .collect()
+    }
+
+    /// Conditional expected purchases of every history over `horizon` (as
+    /// [`ParetoNbdModel::expected_purchases_one`]; P(alive) as in
+    /// [`ParetoNbdModel::p_alive`]).
     pub fn expected_purchases<D: ClvInput + ?Sized>(&self, horizon: f64, data: &D) -> Vec<f64> {
-        each(&data.histories(), |x, tx, t| {
-            self.expected_purchases_one(horizon, x, tx, t)
-        })
+        use rayon::prelude::*;
+        let h = data.histories();
+        if horizon <= 0.0 {
+            return vec![0.0; h.len()];
+        }
+        let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
+        let mut out = self.p_alive_all(&h);
+        out.par_iter_mut().enumerate().for_each(|(i, v)| {
+            let (x, t) = (h.frequency[i], h.t[i]);
+            let k = ((beta + t + horizon) / (beta + t)).ln();
+            *v *= (r + x) * (beta + t) / (alpha + t) * lifetime_factor(s, k);
+        });
+        out
     }
     /// The model as versioned JSON.
     pub fn to_json(&self) -> String {
@@ -397,3 +483,7 @@ impl PurchaseModel for ParetoNbdModel {
         Self::dert_one(self, delta, horizon, x, t_x, t)
     }
 }
+
+#[cfg(test)]
+#[path = "pareto_nbd_tests.rs"]
+mod tests;
