@@ -365,6 +365,7 @@ class CartClassifier(ClassifierScore, _CartBase):
         """Grows the tree on ``X`` (rows × features) and class labels ``y``;
         ``progress``: ``True`` for a progress bar, or a callable receiving
         ``(done, total)`` (samples placed in leaves)."""
+        cin.sparse.refuse_sparse_y(y)
         x, categorical = cin.encode_fit(self, X)
         classes, codes = est.class_target(y, self, x.shape[0])
         w = est.sample_weights(sample_weight, x.shape[0])
@@ -495,6 +496,7 @@ class CartRegressor(RegressorScore, _CartBase):
     def fit(self, X: Any, y: Any, sample_weight: Any = None, *, progress: Any = False) -> CartRegressor:
         """Grows the tree on ``X`` (rows × features) and targets ``y``;
         ``progress`` as in :meth:`CartClassifier.fit`."""
+        cin.sparse.refuse_sparse_y(y)
         x, categorical = cin.encode_fit(self, X)
         yy = est.value_target(y, self, x.shape[0])
         return self._fit(x, est.sample_weights(sample_weight, x.shape[0]), categorical, progress, y_values=yy)
