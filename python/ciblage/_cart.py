@@ -54,6 +54,12 @@ class _CartBase(TreeEstimator):
         self.n_threads = n_threads
         self.categorical_features = categorical_features
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        # scipy.sparse X is read (tests/test_cart_sparse.py).
+        tags.input_tags.sparse = True
+        return tags
+
     def _checked_params(self, n: int, d: int) -> dict[str, Any]:
         """Every parameter checked by the table (numpy scalars accepted,
         nothing truncated), as the native fit takes them (``random_state``
