@@ -216,6 +216,10 @@ def test_bad_sparse_input_names_x() -> None:
             model.predict(one_d)
     with pytest.raises(InvalidInputError, match="non-finite"):
         model.predict(bad)
+    from ciblage.exceptions import ColumnTypeError
+
+    with pytest.raises(ColumnTypeError, match="y: a sparse y is not supported"):
+        ciblage.CartRegressor().fit(X, sp.csr_matrix(y.reshape(-1, 1).astype(float)))
     # A model fitted with categorical features predicts from dense input only.
     cat = ciblage.CartClassifier(categorical_features=[0]).fit(np.column_stack([y, X[:, 1]]), y)
     with pytest.raises(InvalidInputError, match="categorical"):

@@ -76,6 +76,12 @@ class _CartBase(TreeEstimator):
         self.categorical_features = categorical_features
         self.monotonic_cst = monotonic_cst
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        # scipy.sparse X is read (tests/test_cart_sparse.py).
+        tags.input_tags.sparse = True
+        return tags
+
     def _checked_params(self, n: int, d: int) -> dict[str, Any]:
         """Every parameter checked by the table (numpy scalars accepted,
         nothing truncated), as the native fit takes them (``random_state``
@@ -389,6 +395,7 @@ class CartClassifier(ClassifierScore, _CartBase):
         """Grows the tree on ``X`` (rows × features) and class labels ``y``;
         ``progress``: ``True`` for a progress bar, or a callable receiving
         ``(done, total)`` (samples placed in leaves)."""
+        cin.sparse.refuse_sparse_y(y)
         x, categorical = cin.encode_fit(self, X)
         _single_output(self, y)
         classes, codes = est.class_target(y, self, x.shape[0])
@@ -522,6 +529,7 @@ class CartRegressor(RegressorScore, _CartBase):
     def fit(self, X: Any, y: Any, sample_weight: Any = None, *, progress: Any = False) -> CartRegressor:
         """Grows the tree on ``X`` (rows × features) and targets ``y``;
         ``progress`` as in :meth:`CartClassifier.fit`."""
+        cin.sparse.refuse_sparse_y(y)
         if isinstance(self.criterion, str) and self.criterion == "poisson":
             cin.check_poisson_target(y)
         x, categorical = cin.encode_fit(self, X)

@@ -102,3 +102,12 @@ def native_rows(X: Any) -> SparseX:
     """``X`` (sparse) as CSR arrays, for ``CartTree.apply`` /
     ``decision_path`` called directly (the tree checks the columns)."""
     return _arrays(X, "csr", None, fitting=False)
+
+
+def refuse_sparse_y(y: Any) -> None:
+    """A sparse ``y`` is a ``ColumnTypeError`` (a TypeError) naming it:
+    targets are one dense column."""
+    if is_sparse(y):
+        raise ColumnTypeError(
+            "y: a sparse y is not supported (targets are one dense column): convert it with y.toarray()"
+        )

@@ -94,7 +94,7 @@ pub(crate) fn features<'py>(x: &Bound<'py, PyAny>) -> PyResult<Features<'py>> {
             .py()
             .import("ciblage._cart_sparse")?
             .call_method1("native_rows", (x,))?;
-        return Ok(rows.extract::<Features<'py>>()?);
+        return rows.extract::<Features<'py>>();
     }
     x.extract::<Features<'py>>()
         .map_err(|_| match x.cast::<numpy::PyUntypedArray>() {

@@ -25,6 +25,7 @@
 //! # Ok::<(), ciblage::CiblageError>(())
 //! ```
 
+mod columns;
 pub(crate) mod orders;
 mod predict;
 #[cfg(test)]
@@ -33,6 +34,7 @@ mod tests;
 use ndarray::ArrayView2;
 
 use crate::error::{CiblageError, Result};
+pub(crate) use columns::{with_columns, Columns};
 
 /// An index array of a compressed sparse matrix (`indptr` or `indices`),
 /// 32- or 64-bit as the caller holds it.
@@ -415,122 +417,6 @@ impl Features<'_> {
             Self::Dense(x) => x.ncols(),
             Self::Csc(x) => x.ncols(),
             Self::Csr(x) => x.ncols(),
-        }
-    }
-}
-
-/// The training features as the splitters read them: the caller's dense
-/// matrix, or its CSC arrays.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Columns<'a> {
-    Dense(ArrayView2<'a, f64>),
-    Sparse(Compressed<'a>),
-}
-
-impl Columns<'_> {
-    /// Feature `f` of every row as f32 (NaN for a missing value).
-    pub fn column_f32(&self, f: usize) -> Vec<f32> {
-        match self {
-            Self::Dense(x) => x
-                .column(f)
-                .iter()
-                .map(|v| if v.is_nan() { f32::NAN } else { *v as f32 })
-                .collect(),
-            Self::Sparse(c) => {
-                let mut out = vec![0.0f32; c.n_minor];
-                c.for_each(f, |r, v| {
-                    out[r] = if v.is_nan() { f32::NAN } else { v as f32 }
-                });
-                out
-            }
-        }
-    }
-
-    /// The first value (row, column, value) that is infinite or beyond the
-    /// f32 range, if any.
-    pub fn first_beyond(&self, limit: f64) -> Option<(usize, usize, f64)> {
-        match self {
-            Self::Dense(x) => {
-                if x.as_slice_memory_order()
-                    .is_some_and(|s| !s.iter().any(|v| v.abs() > limit))
-                {
-                    return None;
-                }
-                x.indexed_iter()
-                    .find(|(_, v)| v.abs() > limit)
-                    .map(|((r, c), v)| (r, c, *v))
-            }
-            Self::Sparse(c) => {
-                if !c.data.iter().any(|v| v.abs() > limit) {
-                    return None;
-                }
-                let mut found: Option<(usize, usize, f64)> = None;
-                for f in 0..c.n_major {
-                    c.for_each(f, |r, v| {
-                        if v.abs() > limit && found.is_none_or(|b| r < b.0) {
-                            found = Some((r, f, v));
-                        }
-                    });
-                }
-                found
-            }
-        }
-    }
-}
-
-impl<'a> From<ArrayView2<'a, f64>> for Columns<'a> {
-    fn from(x: ArrayView2<'a, f64>) -> Self {
-        Self::Dense(x)
-    }
-}
-
-impl Columns<'_> {
-    /// Number of rows (samples).
-    pub fn nrows(&self) -> usize {
-        match self {
-            Self::Dense(x) => x.nrows(),
-            Self::Sparse(c) => c.n_minor,
-        }
-    }
-
-    /// Number of columns (features).
-    pub fn ncols(&self) -> usize {
-        match self {
-            Self::Dense(x) => x.ncols(),
-            Self::Sparse(c) => c.n_major,
-        }
-    }
-
-    /// The value of feature `f` for sample `row` (an implicit sparse entry
-    /// is 0).
-    #[inline]
-    pub fn get(&self, row: usize, f: usize) -> f64 {
-        match self {
-            Self::Dense(x) => x[[row, f]],
-            Self::Sparse(c) => c.get(f, row),
-        }
-    }
-}
-
-/// Calls `g` with `x` as training columns: dense or CSC as they are, a CSR
-/// matrix converted to CSC for the call.
-pub(crate) fn with_columns<T>(x: Features<'_>, g: impl FnOnce(Columns<'_>) -> T) -> T {
-    match x {
-        Features::Dense(x) => g(Columns::Dense(x)),
-        Features::Csc(x) => g(Columns::Sparse(x.0)),
-        Features::Csr(x) => g(Columns::Sparse(x.0.transposed().view())),
-    }
-}
-
-impl<'a> Columns<'a> {
-    /// The same columns, borrowed for a shorter time.
-    pub fn reborrow<'b>(self) -> Columns<'b>
-    where
-        'a: 'b,
-    {
-        match self {
-            Self::Dense(x) => Columns::Dense(x.reborrow()),
-            Self::Sparse(c) => Columns::Sparse(c),
         }
     }
 }
