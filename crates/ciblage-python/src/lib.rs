@@ -43,6 +43,7 @@ mod _native {
     use crate::churn::{churn_flags, migration, retention, PyRetention};
     #[pymodule_export]
     use crate::cluster_kmeans::{kmeans_fit, PyKMeansModel};
+    #[pymodule_export]
     use crate::cluster_kproto::{
         adjusted_rand, calinski_harabasz, davies_bouldin, kmodes_fit, kprototypes_fit, silhouette,
         PyKPrototypesModel,
