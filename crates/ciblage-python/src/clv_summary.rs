@@ -12,19 +12,14 @@ use ciblage::clv::{
     SummaryInput,
 };
 use ciblage::time::day_from_date;
-use ciblage::{CiblageError, Interrupt, NegativeAmounts};
+use ciblage::{Interrupt, NegativeAmounts};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
 use crate::arrow_out::{self as out, TableBuilder};
-use crate::clv::{date_param, PyClvModel};
+use crate::clv::{core, date_param, PyClvModel};
 use crate::error::{BindError, BindResult};
-use crate::run::{guard, run};
-
-/// Runs a short core call with the GIL, its error becoming our exception.
-fn core<T>(work: impl FnOnce() -> Result<T, CiblageError>) -> PyResult<T> {
-    guard(|| work().map_err(BindError::from))
-}
+use crate::run::run;
 
 /// Counts of the input report: rows read, after the end, negative rows
 /// excluded, rows of customers first seen after the calibration end.
