@@ -302,7 +302,7 @@ pub struct Intervals {
 const CUSTOMERS: usize = 256;
 
 /// Draws evaluated between two checks of the token (and progress reports).
-const DRAW_BLOCK: usize = 32;
+const DRAW_BLOCK: usize = 8;
 
 /// The `q` quantile of sorted values (linear interpolation, R's type 7).
 fn quantile(sorted: &[f64], q: f64) -> f64 {
@@ -352,7 +352,7 @@ impl BootstrapValidParams {
     /// fixed chunks, in parallel, each chunk holding its customers' values
     /// over the draws only (memory `threads × 256 × draws`). Draws whose
     /// prediction is not finite are left out of the quantiles. The token
-    /// is checked every 32 draws of a chunk, which also report their
+    /// is checked every 8 draws of a chunk, which also report their
     /// predictions done as progress (`customers × (draws + 1)` in all,
     /// the estimates included).
     ///
