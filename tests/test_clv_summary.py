@@ -141,3 +141,56 @@ def test_returns_and_late_rows_are_counted() -> None:
     assert r["rows_used"] == 500 - late - negative
     with pytest.raises(InvalidInputError, match="amount"):
         clv.summary(tx, negative_amounts="reject")
+
+
+def test_many_batches_read_in_place_give_the_identical_summary() -> None:
+    tx = _tx(5000, seed=13)
+    table = pa.Table.from_pandas(tx, preserve_index=False)
+    # 50 record batches of 100 rows, and batches of uneven sizes with an empty one.
+    many = pa.Table.from_batches(table.to_batches(max_chunksize=100))
+    cuts = [0, 1, 1, 777, 2500, 4999, 5000]
+    uneven = pa.Table.from_batches(
+        [
+            pa.RecordBatch.from_pylist(table.slice(a, b - a).to_pylist(), schema=table.schema)
+            for a, b in zip(cuts, cuts[1:], strict=False)
+        ]
+    )
+    assert [b.num_rows for b in uneven.to_batches()] == [1, 0, 776, 1723, 2499, 1]
+    assert many.to_batches()[0].num_rows == 100 and len(many.to_batches()) == 50
+    for kw in (
+        {"freq": "W"},
+        {"freq": "D", "cost": "cost"},
+        {"freq": "W", "calibration_end": "2023-09-30", "observation_end": "2023-12-31"},
+    ):
+        one = clv.summary(table, **kw)
+        assert clv.summary(many, **kw).equals(one), kw
+        assert clv.summary(uneven, **kw).equals(one), kw
+    # The independent pandas computation on the many-batch table.
+    s = clv.summary(many, cost="cost").to_pandas()
+    ref = _pandas_summary(tx, tx["amount"] - tx["cost"], str(tx["timestamp"].max().date()))
+    assert s["frequency"].tolist() == ref["frequency"].tolist()
+    np.testing.assert_allclose(s["monetary_value"], ref["monetary_value"], rtol=1e-12, atol=1e-9)
+
+
+def test_many_batch_polars_frame_and_errors_name_the_table_row() -> None:
+    pl = pytest.importorskip("polars")
+    tx = _tx(3000, seed=17)
+    frame = pl.concat([pl.from_pandas(tx.iloc[i : i + 300]) for i in range(0, 3000, 300)], rechunk=False)
+    assert frame.n_chunks() > 1
+    got = clv.summary(frame, freq="W").to_pandas()
+    want = clv.summary(tx, freq="W")
+    np.testing.assert_array_equal(got["frequency"].to_numpy(), want["frequency"].to_numpy())
+    np.testing.assert_allclose(got["monetary_value"], want["monetary_value"], rtol=1e-12)
+    # A bad value in the 8th batch is named by its row in the whole table.
+    bad = tx.copy()
+    bad.loc[2345, "amount"] = np.inf
+    table = pa.Table.from_batches(pa.Table.from_pandas(bad, preserve_index=False).to_batches(max_chunksize=300))
+    with pytest.raises(InvalidInputError, match="row 2345"):
+        clv.summary(table)
+    bad_cost = tx.copy()
+    bad_cost.loc[1234, "cost"] = np.nan
+    table = pa.Table.from_batches(
+        pa.Table.from_pandas(bad_cost, preserve_index=False).to_batches(max_chunksize=300)
+    )
+    with pytest.raises(InvalidInputError, match="row 1234"):
+        clv.summary(table, cost="cost")

@@ -201,16 +201,26 @@ class _PurchaseModel(_Model):
         interval: float | None = None,
         draws: int = 1000,
         seed: int = 0,
+        progress: Any = False,
     ) -> Any:
         """Probability that each customer is still active at the end of
         observation. With ``interval`` (a level such as 0.9): an
         ``Interval`` (estimate, low, high) by parametric bootstrap from
-        ``draws`` parameter draws seeded by ``seed`` (see ``docs/clv.md``)."""
+        ``draws`` parameter draws seeded by ``seed`` (see ``docs/clv.md``);
+        ``progress``: ``True`` for a progress bar of the bootstrap or a
+        callable receiving ``(done, total)``."""
         cols = _histories(data, frequency, recency, T)
         if interval is not None:
             self._fitted()
             return _clv_intervals.interval(
-                "p_alive", purchases=self, spend=None, columns=cols, interval=interval, draws=draws, seed=seed
+                "p_alive",
+                purchases=self,
+                spend=None,
+                columns=cols,
+                interval=interval,
+                draws=draws,
+                seed=seed,
+                progress=progress,
             )
         return self._fitted().p_alive(*cols)
 
@@ -225,9 +235,10 @@ class _PurchaseModel(_Model):
         interval: float | None = None,
         draws: int = 1000,
         seed: int = 0,
+        progress: Any = False,
     ) -> Any:
         """Expected purchases of each customer in the next ``t`` units of
-        time; ``interval``, ``draws``, ``seed`` as :meth:`p_alive`."""
+        time; ``interval``, ``draws``, ``seed``, ``progress`` as :meth:`p_alive`."""
         t = as_float(t, "t", 0.0)
         cols = _histories(data, frequency, recency, T)
         if interval is not None:
@@ -241,6 +252,7 @@ class _PurchaseModel(_Model):
                 interval=interval,
                 draws=draws,
                 seed=seed,
+                progress=progress,
             )
         return self._fitted().expected_purchases(t, *cols)
 

@@ -146,11 +146,13 @@ class _CovariateModel(_Model):
         interval: float | None = None,
         draws: int = 1000,
         seed: int = 0,
+        progress: Any = False,
     ) -> Any:
         """Probability that each customer is still active at the end of
         observation; with ``interval`` (a level such as 0.9), an
         :class:`Interval` (estimate, low, high) from ``draws`` parameter
-        draws seeded by ``seed``."""
+        draws seeded by ``seed``; ``progress``: ``True`` for a progress bar
+        of the bootstrap or a callable receiving ``(done, total)``."""
         cols, cov = self._inputs(data, covariates, frequency, recency, T)
         if interval is not None:
             return _interval(
@@ -162,6 +164,7 @@ class _CovariateModel(_Model):
                 interval=interval,
                 draws=draws,
                 seed=seed,
+                progress=progress,
             )
         return self._fitted().p_alive(*cols, *cov)
 
@@ -177,9 +180,10 @@ class _CovariateModel(_Model):
         interval: float | None = None,
         draws: int = 1000,
         seed: int = 0,
+        progress: Any = False,
     ) -> Any:
         """Expected purchases of each customer in the next ``t`` units of
-        time; ``interval``, ``draws``, ``seed`` as :meth:`p_alive`."""
+        time; ``interval``, ``draws``, ``seed``, ``progress`` as :meth:`p_alive`."""
         t = as_float(t, "t", 0.0)
         cols, cov = self._inputs(data, covariates, frequency, recency, T)
         if interval is not None:
@@ -193,6 +197,7 @@ class _CovariateModel(_Model):
                 interval=interval,
                 draws=draws,
                 seed=seed,
+                progress=progress,
             )
         return self._fitted().expected_purchases(t, *cols, *cov)
 
@@ -221,9 +226,11 @@ class _CovariateModel(_Model):
         interval: float | None = None,
         draws: int = 1000,
         seed: int = 0,
+        progress: Any = False,
     ) -> Any:
         """Discounted CLV with this model's purchases and ``spend``'s
-        (a fitted :class:`GammaGamma`) mean spend, as :meth:`GammaGamma.clv`."""
+        (a fitted :class:`GammaGamma`) mean spend, as :meth:`GammaGamma.clv`
+        (``interval``, ``draws``, ``seed``, ``progress`` as :meth:`p_alive`)."""
         from ._clv_nbd import GammaGamma
 
         if not isinstance(spend, GammaGamma):
@@ -250,6 +257,7 @@ class _CovariateModel(_Model):
                 interval=interval,
                 draws=draws,
                 seed=seed,
+                progress=progress,
             )
         avg = spend._fitted().expected_average_spend(cols[0], m)
         value = np.zeros(len(cols[0]))

@@ -170,7 +170,7 @@ def evaluate_holdout(
     fitted = native_model() if callable(native_model) and hasattr(model, "_kind") else None
     if not isinstance(fitted, _native.ClvModel):
         raise InvalidParameterError(
-            f"invalid parameter model: expected a fitted BgNbd or ParetoNbd, got {type(model).__name__}"
+            f"invalid parameter model: expected a fitted BgNbd, MbgNbd or ParetoNbd, got {type(model).__name__}"
         )
     columns, native = _summary_args(locals())
     cal = iso_date(calibration_end, "calibration_end")

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _native
 from ._params import as_float, as_int
+from ._progress import reporter
 from .exceptions import FitError, InvalidParameterError
 
 __all__ = ["Interval"]
@@ -75,10 +76,14 @@ def interval(
     interval: Any,
     draws: Any,
     seed: Any,
+    progress: Any = False,
     **options: Any,
 ) -> Interval:
-    """The parametric-bootstrap interval of one prediction (``what``)."""
+    """The parametric-bootstrap interval of one prediction (``what``);
+    ``progress`` (True, False or a callable taking ``(done, total)``)
+    follows the predictions made, one per customer and draw."""
     boot = _bootstrap(interval, draws, seed)
+    report = reporter(progress, f"interval of {what}")
     z, names = covariates if covariates is not None else (None, None)
     estimate, low, high = _native.clv_interval(
         what,
@@ -92,5 +97,6 @@ def interval(
         names=names,
         **options,
         **boot,
+        progress=report,
     )
     return Interval(estimate, low, high)

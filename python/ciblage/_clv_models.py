@@ -1,5 +1,4 @@
-"""The MBG/NBD, BG/BB and shifted-BG models of ``ciblage.clv`` (see
-``docs/clv.md``)."""
+"""The BG/BB and shifted-BG models of ``ciblage.clv`` (see ``docs/clv.md``)."""
 
 from __future__ import annotations
 
@@ -11,11 +10,11 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from ._clv_base import _column, _histories, _Model, _PurchaseModel
+from ._clv_base import _column, _Model
 from ._params import as_float, as_int, as_str
 from .exceptions import InvalidInputError, InvalidParameterError
 
-__all__ = ["MbgNbd", "BgBb", "ShiftedBetaGeo"]
+__all__ = ["BgBb", "ShiftedBetaGeo"]
 
 # Largest number of periods or opportunities a prediction takes.
 _MAX_PERIODS = 10_000_000
@@ -42,71 +41,6 @@ def _whole(value: Any, name: str, low: int) -> tuple[list[int], bool]:
 
 def _out(values: np.ndarray, scalar: bool) -> Any:
     return float(values[0]) if scalar else values
-
-
-class MbgNbd(_PurchaseModel):
-    """MBG/NBD model (Batislam, Denizel & Filiztekin 2007): BG/NBD where a
-    customer may also drop out right after the first purchase, so that a
-    customer without a repeat purchase is not certainly alive.
-    ``lifetimes``' ``ModifiedBetaGeoFitter``, pymc-marketing's
-    ``ModifiedBetaGeoModel``. Same use as :class:`~ciblage.clv.BgNbd`
-    (``fit`` on a :func:`~ciblage.clv.summary`, ``p_alive``,
-    ``expected_purchases``, ``expected_purchases_new``,
-    ``prob_n_purchases``; works with ``GammaGamma.clv``).
-
-    Args:
-        penalizer: L2 penalty on the parameters (times rescaled so that the
-            largest T is 1, as ``lifetimes``), >= 0.
-        max_iterations: most L-BFGS iterations.
-
-    Attributes (after ``fit``): ``params_`` (r, alpha, a, b),
-    ``standard_errors_``, ``log_likelihood_``, ``convergence_``.
-
-    Example:
-        >>> import ciblage
-        >>> s = ciblage.clv.summary(ciblage.datasets.cdnow(), freq="7D", observation_end="1997-09-30")
-        >>> model = ciblage.clv.MbgNbd().fit(s)
-        >>> round(model.params_["r"], 3), bool(model.p_alive(s).max() < 1.0)
-        (0.525, True)
-    """
-
-    _kind = "mbg_nbd"
-    _title = "MBG/NBD model"
-
-    def __init__(self, penalizer: float = 0.0, max_iterations: int = 1000) -> None:
-        super().__init__(penalizer=penalizer, max_iterations=max_iterations)
-
-    def fit(
-        self,
-        data: Any,
-        *,
-        frequency: str = "frequency",
-        recency: str = "recency",
-        T: str = "T",
-        weights: str | None = None,
-    ) -> Any:
-        """Fits by maximum likelihood on a summary or any table with the
-        three columns; ``weights`` names a column of customer counts."""
-        p = self._checked()
-        f, r, t = _histories(data, frequency, recency, T)
-        w = None if weights is None else _column(data, as_str(weights, "weights"), "weights")
-        model = _native.mbg_nbd_fit(f, r, t, weights=w, penalizer=p["penalizer"], max_iterations=p["max_iterations"])
-        return self._set_model(model)
-
-    def prob_n_purchases(self, n: int, t: float) -> float:
-        """Probability that a new customer makes exactly ``n`` purchases within ``t``."""
-        return self._fitted().prob_n_purchases(as_int(n, "n", 0, 10_000_000), as_float(t, "t", 0.0))
-
-    @classmethod
-    def from_json(cls, text: str) -> Any:
-        """A fitted model from :meth:`to_json`'s text (``ModelFileError`` if corrupt)."""
-        return cls()._set_model(_native.MbgNbdModel.from_json(as_str(text, "text")))
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        model = state.pop("_model", None)
-        self.__dict__.update(state)
-        if model is not None:
-            self._model = _native.MbgNbdModel.from_json(model)
 
 
 class BgBb(_Model):

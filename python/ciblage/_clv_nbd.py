@@ -51,6 +51,45 @@ class BgNbd(_PurchaseModel):
         return self._fitted().prob_n_purchases(as_int(n, "n", 0, 10_000_000), as_float(t, "t", 0.0))
 
 
+class MbgNbd(_PurchaseModel):
+    """MBG/NBD model (Batislam, Denizel & Filiztekin 2007): BG/NBD where a
+    customer may also drop out right after the first purchase, so that a
+    customer without a repeat purchase is not certainly alive.
+    ``lifetimes``' ``ModifiedBetaGeoFitter``, pymc-marketing's
+    ``ModifiedBetaGeoModel``. Everything :class:`BgNbd` has: ``fit`` on a
+    :func:`~ciblage.clv.summary`, ``p_alive`` (and its ``interval``),
+    ``p_alive_at``, ``expected_purchases``, ``expected_purchases_new``,
+    ``prob_n_purchases``, ``dert``, ``plot``; the purchase model of
+    ``GammaGamma.clv``, :func:`~ciblage.clv.customer_value` and
+    :func:`~ciblage.clv.evaluate_holdout`.
+
+    Args:
+        penalizer: L2 penalty on the parameters (times rescaled so that the
+            largest T is 1, as ``lifetimes``), >= 0.
+        max_iterations: most L-BFGS iterations.
+
+    Attributes (after ``fit``): ``params_`` (r, alpha, a, b),
+    ``standard_errors_``, ``log_likelihood_``, ``convergence_``.
+
+    Example:
+        >>> import ciblage
+        >>> s = ciblage.clv.summary(ciblage.datasets.cdnow(), freq="7D", observation_end="1997-09-30")
+        >>> model = ciblage.clv.MbgNbd().fit(s)
+        >>> round(model.params_["r"], 3), bool(model.p_alive(s).max() < 1.0)
+        (0.525, True)
+    """
+
+    _kind = "mbg_nbd"
+    _title = "MBG/NBD model"
+
+    def __init__(self, penalizer: float = 0.0, max_iterations: int = 1000) -> None:
+        super().__init__(penalizer=penalizer, max_iterations=max_iterations)
+
+    def prob_n_purchases(self, n: int, t: float) -> float:
+        """Probability that a new customer makes exactly ``n`` purchases within ``t``."""
+        return self._fitted().prob_n_purchases(as_int(n, "n", 0, 10_000_000), as_float(t, "t", 0.0))
+
+
 class ParetoNbd(_PurchaseModel):
     """Pareto/NBD model (Schmittlein, Morrison & Colombo 1987) with an
     overflow-free likelihood: ``lifetimes``' ``ParetoNBDFitter``,
@@ -155,9 +194,11 @@ class GammaGamma(_Model):
         interval: float | None = None,
         draws: int = 1000,
         seed: int = 0,
+        progress: Any = False,
     ) -> Any:
         """Expected mean spend per purchase of each customer; with
-        ``interval``, an ``Interval`` as :meth:`BgNbd.p_alive`."""
+        ``interval``, an ``Interval`` as :meth:`BgNbd.p_alive` (``progress``
+        as there)."""
         f = _column(data, as_str(frequency, "frequency"), "frequency")
         m = _column(data, as_str(monetary_value, "monetary_value"), "monetary_value")
         if interval is not None:
@@ -172,6 +213,7 @@ class GammaGamma(_Model):
                 interval=interval,
                 draws=draws,
                 seed=seed,
+                progress=progress,
             )
         return self._fitted().expected_average_spend(f, m)
 
@@ -190,6 +232,7 @@ class GammaGamma(_Model):
         interval: float | None = None,
         draws: int = 1000,
         seed: int = 0,
+        progress: Any = False,
     ) -> Any:
         """Discounted CLV over ``months`` months as ``lifetimes``'
         ``customer_lifetime_value``: expected spend times each month's
@@ -197,7 +240,7 @@ class GammaGamma(_Model):
         ``freq`` is the unit of time of the histories (the summary's
         ``freq``): a month is 30 days, 4.345 weeks or 1 month. With
         ``interval``, an ``Interval`` drawing both models' parameters
-        (as :meth:`BgNbd.p_alive`)."""
+        (as :meth:`BgNbd.p_alive`, ``progress`` as there)."""
         if not isinstance(purchases, _PurchaseModel):
             raise InvalidParameterError(
                 "invalid parameter purchases: expected a fitted BgNbd, MbgNbd or ParetoNbd, "
@@ -209,11 +252,6 @@ class GammaGamma(_Model):
         native = purchases._fitted()
         if interval is not None:
             self._fitted()
-            if not isinstance(native, _native.ClvModel):
-                raise InvalidParameterError(
-                    "invalid parameter interval: intervals are computed for BgNbd and ParetoNbd, "
-                    f"not {type(purchases).__name__}"
-                )
             return _clv_intervals.interval(
                 "clv",
                 purchases=purchases,
@@ -226,9 +264,7 @@ class GammaGamma(_Model):
                 interval=interval,
                 draws=draws,
                 seed=seed,
+                progress=progress,
             )
         args = (f, r, t, m, as_int(months, "months", 1, 12_000), as_float(discount_rate, "discount_rate", 0.0), units)
-        if isinstance(native, _native.ClvModel):
-            return self._fitted().clv(native, *args)
-        # MBG/NBD (ciblage._clv_models): the spend model travels as JSON.
-        return native.clv(self.to_json(), *args)
+        return self._fitted().clv(native, *args)

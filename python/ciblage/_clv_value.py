@@ -187,8 +187,7 @@ def customer_value(
     spend_penalizer = as_float(spend_penalizer, "spend_penalizer", 0.0)
     max_iterations = as_int(max_iterations, "max_iterations", 1, 1_000_000)
     from ._clv_base import _column
-    from ._clv_models import MbgNbd
-    from ._clv_nbd import BgNbd, GammaGamma, ParetoNbd
+    from ._clv_nbd import BgNbd, GammaGamma, MbgNbd, ParetoNbd
     from ._clv_summary import _freq, summary
 
     freq = _freq(freq)
@@ -234,7 +233,7 @@ def customer_value(
     if kind == "polars":
         table = from_arrow(table, "polars")
     purchase_class = {"bgnbd": BgNbd, "paretonbd": ParetoNbd, "mbgnbd": MbgNbd}[model]
-    purchase_model = purchase_class.from_json(purchases)
+    purchase_model = purchase_class()._set_model(purchases)
     purchase_model.set_params(penalizer=penalizer, max_iterations=max_iterations)
     spend_model = GammaGamma(penalizer=spend_penalizer, max_iterations=max_iterations)
     params = {

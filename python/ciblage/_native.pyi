@@ -78,7 +78,6 @@ __all__ = [
     "clv_holdout",
     "clv_fit",
     "clv_units_per_month",
-    "mbg_nbd_fit",
     "kmeans_fit",
     "KMeansModel",
     "bg_bb_fit",
@@ -86,7 +85,6 @@ __all__ = [
     "sbg_fit_lifetimes",
     "sbg_fit_retention",
     "sbg_fit_retention_cohorts",
-    "MbgNbdModel",
     "BgBbModel",
     "ShiftedBetaGeoModel",
     "clv_customer_value",
@@ -566,29 +564,6 @@ def clv_fit(
 def clv_units_per_month(freq: str) -> float: ...
 
 @final
-class MbgNbdModel:
-    @staticmethod
-    def from_json(text: str) -> MbgNbdModel: ...
-    def to_json(self) -> str: ...
-    def p_alive(self, frequency: np.ndarray, recency: np.ndarray, t: np.ndarray) -> np.ndarray: ...
-    def expected_purchases(
-        self, horizon: float, frequency: np.ndarray, recency: np.ndarray, t: np.ndarray
-    ) -> np.ndarray: ...
-    def expected_purchases_new(self, horizons: np.ndarray) -> np.ndarray: ...
-    def prob_n_purchases(self, n: int, horizon: float) -> float: ...
-    def clv(
-        self,
-        spend_json: str,
-        frequency: np.ndarray,
-        recency: np.ndarray,
-        t: np.ndarray,
-        monetary_value: np.ndarray,
-        months: int,
-        discount_rate: float,
-        units_per_month: float,
-    ) -> np.ndarray: ...
-
-@final
 class BgBbModel:
     @staticmethod
     def from_json(text: str) -> BgBbModel: ...
@@ -656,15 +631,6 @@ def clv_log_covariance(
     monetary_value: np.ndarray | None = None,
     weights: np.ndarray | None = None,
 ) -> np.ndarray: ...
-def mbg_nbd_fit(
-    frequency: np.ndarray,
-    recency: np.ndarray,
-    t: np.ndarray,
-    *,
-    weights: np.ndarray | None = None,
-    penalizer: float = 0.0,
-    max_iterations: int = 1000,
-) -> MbgNbdModel: ...
 def bg_bb_fit(
     frequency: np.ndarray,
     recency: np.ndarray,
@@ -706,6 +672,7 @@ def clv_interval(
     draws: int = 1000,
     level: float = 0.9,
     seed: int = 0,
+    progress: Callable[[int, int], object] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
 def clv_customer_value(
     frequency: np.ndarray,
@@ -721,7 +688,7 @@ def clv_customer_value(
     penalizer: float = 0.0,
     spend_penalizer: float = 0.0,
     max_iterations: int = 1000,
-) -> tuple[dict[str, Any], str, ClvModel]: ...
+) -> tuple[dict[str, Any], ClvModel, ClvModel]: ...
 def clv_p_alive_at(
     model: ClvModel, t_ahead: float, frequency: np.ndarray, recency: np.ndarray, t: np.ndarray
 ) -> np.ndarray: ...

@@ -19,8 +19,8 @@ from __future__ import annotations
 from ._clv_cov import BgNbdCov, ParetoNbdCov
 from ._clv_holdout import HoldoutEvaluation, evaluate_holdout
 from ._clv_intervals import Interval
-from ._clv_models import BgBb, MbgNbd, ShiftedBetaGeo
-from ._clv_nbd import BgNbd, GammaGamma, ParetoNbd
+from ._clv_models import BgBb, ShiftedBetaGeo
+from ._clv_nbd import BgNbd, GammaGamma, MbgNbd, ParetoNbd
 from ._clv_summary import summary
 from ._clv_value import CustomerValue, customer_value
 

@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use ciblage::clv::{
-    BgNbd, BgNbdModel, Freq, GammaGamma, GammaGammaModel, Histories, ParetoNbd, ParetoNbdModel,
-    PurchaseModel,
+    BgNbd, BgNbdModel, Freq, GammaGamma, GammaGammaModel, Histories, MbgNbd, MbgNbdModel,
+    ParetoNbd, ParetoNbdModel, PurchaseModel,
 };
 use ciblage::CiblageError;
 use numpy::{PyArray1, PyReadonlyArray1};
@@ -36,9 +36,34 @@ pub(crate) fn date_param(
 #[derive(Clone)]
 pub(crate) enum Model {
     BgNbd(BgNbdModel),
+    MbgNbd(MbgNbdModel),
     ParetoNbd(ParetoNbdModel),
     GammaGamma(GammaGammaModel),
 }
+
+/// The error of a purchase-model method called on the spend model.
+pub(crate) fn not_purchases() -> PyErr {
+    BindError::Core(CiblageError::param(
+        "model",
+        "a purchase model (BG/NBD, MBG/NBD or Pareto/NBD) is needed, not Gamma-Gamma",
+    ))
+    .into()
+}
+
+/// Evaluates `$e` with `$m` bound to the purchase model of a [`Model`]
+/// (BG/NBD, MBG/NBD or Pareto/NBD, each with its own concrete type), or
+/// returns the error of [`not_purchases`] for Gamma-Gamma.
+macro_rules! with_purchases {
+    ($model:expr, $m:ident => $e:expr) => {
+        match $model {
+            $crate::clv::Model::BgNbd($m) => $e,
+            $crate::clv::Model::MbgNbd($m) => $e,
+            $crate::clv::Model::ParetoNbd($m) => $e,
+            $crate::clv::Model::GammaGamma(_) => return Err($crate::clv::not_purchases().into()),
+        }
+    };
+}
+pub(crate) use with_purchases;
 
 /// A fitted CLV model (see `ciblage.clv`).
 #[pyclass(module = "ciblage._native", name = "ClvModel", frozen)]
@@ -46,22 +71,49 @@ pub struct PyClvModel {
     pub(crate) inner: Model,
 }
 
+/// Histories `(frequency, recency, T)` read from numpy arrays.
 pub(crate) fn histories(
     frequency: PyReadonlyArray1<'_, f64>,
     recency: PyReadonlyArray1<'_, f64>,
     t: PyReadonlyArray1<'_, f64>,
 ) -> PyResult<Histories> {
-    let f = frequency.as_array().to_vec();
-    let r = recency.as_array().to_vec();
-    let t = t.as_array().to_vec();
-    core(|| Histories::new(f, r, t))
+    histories_with(frequency, recency, t, None, None)
 }
 
+/// Histories with, when given, their mean spend and their weights.
+pub(crate) fn histories_with(
+    frequency: PyReadonlyArray1<'_, f64>,
+    recency: PyReadonlyArray1<'_, f64>,
+    t: PyReadonlyArray1<'_, f64>,
+    monetary_value: Option<PyReadonlyArray1<'_, f64>>,
+    weights: Option<PyReadonlyArray1<'_, f64>>,
+) -> PyResult<Histories> {
+    let (f, r, t) = (vec(frequency), vec(recency), vec(t));
+    let (m, w) = (monetary_value.map(vec), weights.map(vec));
+    core(|| {
+        let mut h = Histories::new(f, r, t)?;
+        if let Some(m) = m {
+            h = h.with_monetary_value(m)?;
+        }
+        if let Some(w) = w {
+            h = h.with_weights(w)?;
+        }
+        Ok(h)
+    })
+}
+
+/// A numpy array's values.
+pub(crate) fn vec(a: PyReadonlyArray1<'_, f64>) -> Vec<f64> {
+    a.as_array().to_vec()
+}
+
+/// A numpy array of `v`.
 pub(crate) fn array<'py>(py: Python<'py>, v: Vec<f64>) -> Bound<'py, PyArray1<f64>> {
     PyArray1::from_vec(py, v)
 }
 
-/// Fits a model: `kind` is `"bg_nbd"`, `"pareto_nbd"` or `"gamma_gamma"`.
+/// Fits a model: `kind` is `"bg_nbd"`, `"mbg_nbd"`, `"pareto_nbd"` or
+/// `"gamma_gamma"`.
 #[pyfunction]
 #[pyo3(signature = (kind, frequency, recency, t, *, monetary_value = None, weights = None,
                     penalizer = 0.0, max_iterations = 1000, correlation_threshold = 0.3, progress = None))]
@@ -79,30 +131,30 @@ pub fn clv_fit(
     correlation_threshold: f64,
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyClvModel> {
-    let mut h = histories(frequency, recency, t)?;
-    if let Some(m) = monetary_value {
-        let m = m.as_array().to_vec();
-        h = core(|| h.with_monetary_value(m))?;
-    }
-    if let Some(w) = weights {
-        let w = w.as_array().to_vec();
-        h = core(|| h.with_weights(w))?;
-    }
+    let h = histories_with(frequency, recency, t, monetary_value, weights)?;
     let kind = kind.to_owned();
     let inner = run_reporting(py, progress.as_ref(), move |token| -> BindResult<Model> {
+        let token = token.clone();
         Ok(match kind.as_str() {
             "bg_nbd" => Model::BgNbd(
                 BgNbd::params()
                     .penalizer(penalizer)
                     .max_iterations(max_iterations)
-                    .interrupt(token.clone())
+                    .interrupt(token)
+                    .fit(&h)?,
+            ),
+            "mbg_nbd" => Model::MbgNbd(
+                MbgNbd::params()
+                    .penalizer(penalizer)
+                    .max_iterations(max_iterations)
+                    .interrupt(token)
                     .fit(&h)?,
             ),
             "pareto_nbd" => Model::ParetoNbd(
                 ParetoNbd::params()
                     .penalizer(penalizer)
                     .max_iterations(max_iterations)
-                    .interrupt(token.clone())
+                    .interrupt(token)
                     .fit(&h)?,
             ),
             "gamma_gamma" => Model::GammaGamma(
@@ -110,34 +162,29 @@ pub fn clv_fit(
                     .penalizer(penalizer)
                     .max_iterations(max_iterations)
                     .correlation_threshold(correlation_threshold)
-                    .interrupt(token.clone())
+                    .interrupt(token)
                     .fit(&h)?,
             ),
-            other => {
-                return Err(BindError::Core(CiblageError::param(
-                    "kind",
-                    format!(
-                        "expected \"bg_nbd\", \"pareto_nbd\" or \"gamma_gamma\", got {other:?}"
-                    ),
-                )))
-            }
+            other => return Err(BindError::Core(unknown_kind(other))),
         })
     })?;
     Ok(PyClvModel { inner })
 }
 
+/// The error of an unknown model kind.
+fn unknown_kind(kind: &str) -> CiblageError {
+    CiblageError::param(
+        "kind",
+        format!(
+            "expected \"bg_nbd\", \"mbg_nbd\", \"pareto_nbd\" or \"gamma_gamma\", got {kind:?}"
+        ),
+    )
+}
+
 impl PyClvModel {
     /// The purchase model, or an error naming `model` for Gamma-Gamma.
     pub(crate) fn purchases(&self) -> PyResult<&dyn PurchaseModel> {
-        match &self.inner {
-            Model::BgNbd(m) => Ok(m),
-            Model::ParetoNbd(m) => Ok(m),
-            Model::GammaGamma(_) => Err(BindError::Core(CiblageError::param(
-                "model",
-                "a purchase model (BG/NBD or Pareto/NBD) is needed, not Gamma-Gamma",
-            ))
-            .into()),
-        }
+        Ok(with_purchases!(&self.inner, m => m as &dyn PurchaseModel))
     }
     fn spend(&self) -> PyResult<&GammaGammaModel> {
         match &self.inner {
@@ -159,14 +206,10 @@ impl PyClvModel {
         let inner = core(|| -> Result<Model, CiblageError> {
             Ok(match kind {
                 "bg_nbd" => Model::BgNbd(BgNbdModel::from_json(text)?),
+                "mbg_nbd" => Model::MbgNbd(MbgNbdModel::from_json(text)?),
                 "pareto_nbd" => Model::ParetoNbd(ParetoNbdModel::from_json(text)?),
                 "gamma_gamma" => Model::GammaGamma(GammaGammaModel::from_json(text)?),
-                other => {
-                    return Err(CiblageError::param(
-                        "kind",
-                        format!("unknown model {other:?}"),
-                    ))
-                }
+                other => return Err(unknown_kind(other)),
             })
         })?;
         Ok(Self { inner })
@@ -176,6 +219,7 @@ impl PyClvModel {
     fn to_json(&self) -> String {
         match &self.inner {
             Model::BgNbd(m) => m.to_json(),
+            Model::MbgNbd(m) => m.to_json(),
             Model::ParetoNbd(m) => m.to_json(),
             Model::GammaGamma(m) => m.to_json(),
         }
@@ -198,15 +242,7 @@ impl PyClvModel {
         t: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let h = histories(frequency, recency, t)?;
-        let v = match &self.inner {
-            Model::BgNbd(m) => m.p_alive(&h),
-            Model::ParetoNbd(m) => m.p_alive(&h),
-            Model::GammaGamma(_) => {
-                self.purchases()?;
-                unreachable!()
-            }
-        };
-        Ok(array(py, v))
+        Ok(array(py, with_purchases!(&self.inner, m => m.p_alive(&h))))
     }
 
     /// Conditional expected purchases over `horizon`.
@@ -232,25 +268,19 @@ impl PyClvModel {
         py: Python<'py>,
         horizons: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let hs = horizons.as_array().to_vec();
-        let v = match &self.inner {
-            Model::BgNbd(m) => hs.iter().map(|&t| m.expected_purchases_new(t)).collect(),
-            Model::ParetoNbd(m) => hs.iter().map(|&t| m.expected_purchases_new(t)).collect(),
-            Model::GammaGamma(_) => {
-                self.purchases()?;
-                unreachable!()
-            }
-        };
+        let hs = horizons.as_array();
+        let v = with_purchases!(&self.inner, m => hs.iter().map(|&t| m.expected_purchases_new(t)).collect());
         Ok(array(py, v))
     }
 
-    /// P(X(horizon) = n) of a new customer (BG/NBD).
+    /// P(X(horizon) = n) of a new customer (BG/NBD and MBG/NBD).
     fn prob_n_purchases(&self, n: u32, horizon: f64) -> PyResult<f64> {
         match &self.inner {
             Model::BgNbd(m) => Ok(m.prob_n_purchases(n, horizon)),
+            Model::MbgNbd(m) => Ok(m.prob_n_purchases(n, horizon)),
             _ => Err(BindError::Core(CiblageError::param(
                 "model",
-                "prob_n_purchases is a BG/NBD prediction",
+                "prob_n_purchases is a BG/NBD and MBG/NBD prediction",
             ))
             .into()),
         }
@@ -291,9 +321,7 @@ impl PyClvModel {
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let spend = self.spend()?;
         let pm = purchases.purchases()?;
-        let m = monetary_value.as_array().to_vec();
-        let h = histories(frequency, recency, t)?;
-        let h = core(|| h.with_monetary_value(m))?;
+        let h = histories_with(frequency, recency, t, Some(monetary_value), None)?;
         let v = core(|| spend.clv(&Dyn(pm), &h, months, discount_rate, units_per_month))?;
         Ok(array(py, v))
     }

@@ -3,16 +3,16 @@
 
 use ciblage::clv::{
     block_diagonal, BgNbdModel, Bootstrap, BoundCovariates, ClvCovariates, CovariateClv,
-    CovariateClvModel, GammaGammaModel, Histories, Intervals, ParetoNbdModel, Perturb,
+    CovariateClvModel, GammaGammaModel, Histories, Intervals, MbgNbdModel, ParetoNbdModel, Perturb,
 };
 use ciblage::ndarray::{Array2, ArrayView2};
 use ciblage::CiblageError;
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
 use pyo3::prelude::*;
 
-use crate::clv::{array, core, histories, Model, PyClvModel};
+use crate::clv::{array, core, histories, histories_with, Model, PyClvModel};
 use crate::error::{BindError, BindResult};
-use crate::run::run;
+use crate::run::{run, run_reporting};
 
 /// A covariate table from a matrix and its column names.
 fn covariates(values: PyReadonlyArray2<'_, f64>, names: Vec<String>) -> PyResult<ClvCovariates> {
@@ -46,11 +46,7 @@ pub fn clv_cov_fit(
     penalizer: f64,
     max_iterations: usize,
 ) -> PyResult<PyClvCovModel> {
-    let mut h = histories(frequency, recency, t)?;
-    if let Some(w) = weights {
-        let w = w.as_array().to_vec();
-        h = core(|| h.with_weights(w))?;
-    }
+    let h = histories_with(frequency, recency, t, None, weights)?;
     let cov = self::covariates(covariates, names)?;
     let params = match kind {
         "bg_nbd" => CovariateClv::bg_nbd(),
@@ -153,17 +149,10 @@ pub fn clv_log_covariance<'py>(
     monetary_value: Option<PyReadonlyArray1<'_, f64>>,
     weights: Option<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let mut h = histories(frequency, recency, t)?;
-    if let Some(m) = monetary_value {
-        let m = m.as_array().to_vec();
-        h = core(|| h.with_monetary_value(m))?;
-    }
-    if let Some(w) = weights {
-        let w = w.as_array().to_vec();
-        h = core(|| h.with_weights(w))?;
-    }
+    let h = histories_with(frequency, recency, t, monetary_value, weights)?;
     let c = core(|| match &model.inner {
         Model::BgNbd(m) => m.log_covariance(&h),
+        Model::MbgNbd(m) => m.log_covariance(&h),
         Model::ParetoNbd(m) => m.log_covariance(&h),
         Model::GammaGamma(m) => m.log_covariance(&h),
     })?;
@@ -197,6 +186,7 @@ macro_rules! base_purchases {
     };
 }
 base_purchases!(BgNbdModel);
+base_purchases!(MbgNbdModel);
 base_purchases!(ParetoNbdModel);
 
 impl Purchases for CovariateClvModel {
@@ -292,11 +282,13 @@ type Triple<'py> = (
 
 /// Interval of a per-customer prediction (`what`: `"p_alive"`,
 /// `"expected_purchases"`, `"expected_average_spend"`, `"clv"`) by
-/// parametric bootstrap: returns (estimate, low, high).
+/// parametric bootstrap: returns (estimate, low, high). `progress` (a
+/// callable taking `(done, total)`, or None) follows the predictions made.
 #[pyfunction]
 #[pyo3(signature = (what, purchases, purchases_covariance, spend, spend_covariance, frequency, recency, t, *,
                     monetary_value = None, covariates = None, names = None, horizon = 0.0, months = 12,
-                    discount_rate = 0.0, units_per_month = 1.0, draws = 1000, level = 0.9, seed = 0))]
+                    discount_rate = 0.0, units_per_month = 1.0, draws = 1000, level = 0.9, seed = 0,
+                    progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn clv_interval<'py>(
     py: Python<'py>,
@@ -318,12 +310,9 @@ pub fn clv_interval<'py>(
     draws: usize,
     level: f64,
     seed: u64,
+    progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Triple<'py>> {
-    let mut h = histories(frequency, recency, t)?;
-    if let Some(m) = monetary_value {
-        let m = m.as_array().to_vec();
-        h = core(|| h.with_monetary_value(m))?;
-    }
+    let h = histories_with(frequency, recency, t, monetary_value, None)?;
     let pcov: Option<Array2<f64>> = purchases_covariance.map(|c| c.as_array().to_owned());
     let gcov: Option<Array2<f64>> = spend_covariance.map(|c| c.as_array().to_owned());
     let cov_table = match (covariates, names) {
@@ -345,6 +334,7 @@ pub fn clv_interval<'py>(
     };
     enum Purchase {
         Bg(BgNbdModel),
+        Mbg(MbgNbdModel),
         Pn(ParetoNbdModel),
         Cov(CovariateClvModel),
     }
@@ -356,6 +346,7 @@ pub fn clv_interval<'py>(
             } else if let Ok(m) = obj.cast::<PyClvModel>() {
                 match &m.get().inner {
                     Model::BgNbd(b) => Some(Purchase::Bg(b.clone())),
+                    Model::MbgNbd(b) => Some(Purchase::Mbg(b.clone())),
                     Model::ParetoNbd(p) => Some(Purchase::Pn(p.clone())),
                     Model::GammaGamma(_) => None,
                 }
@@ -373,52 +364,58 @@ pub fn clv_interval<'py>(
             .check()
     })?;
     let what = what.to_owned();
-    let out = run(py, move |token| -> BindResult<Intervals> {
-        let ask = Ask {
-            what: &what,
-            horizon,
-            months,
-            discount_rate,
-            units_per_month,
-            bootstrap: Bootstrap::params()
-                .draws(draws)
-                .level(level)
-                .seed(seed)
-                .interrupt(token.clone())
-                .check()?,
-        };
-        let missing =
-            |name: &'static str| CiblageError::param(name, "not available: fit the model first");
-        let spend = match (&spend_model, &gcov) {
-            (Some(g), Some(c)) => Some((g, c.view())),
-            _ => None,
-        };
-        if ask.what == "expected_average_spend" {
-            let (g, c) = spend.ok_or_else(|| missing("spend_covariance"))?;
-            let m = h
-                .monetary_value()
-                .ok_or_else(|| CiblageError::param("monetary_value", "needed for spend"))?;
-            return Ok(ask.bootstrap.score(g, c, h.len(), |g, i| {
-                g.expected_average_spend_one(h.frequency()[i], m[i])
-            })?);
-        }
-        let pcov = pcov
-            .as_ref()
-            .ok_or_else(|| missing("purchases_covariance"))?;
-        Ok(
-            match purchase.as_ref().ok_or_else(|| missing("purchases"))? {
-                Purchase::Bg(m) => purchase_interval(m, pcov.view(), spend, None, &h, &ask)?,
-                Purchase::Pn(m) => purchase_interval(m, pcov.view(), spend, None, &h, &ask)?,
-                Purchase::Cov(m) => {
-                    let table = cov_table.as_ref().ok_or_else(|| {
-                        CiblageError::param("covariates", "the model has covariates: give them")
-                    })?;
-                    let z = m.bind(table, h.len())?;
-                    purchase_interval(m, pcov.view(), spend, Some(&z), &h, &ask)?
-                }
-            },
-        )
-    })?;
+    let out = run_reporting(
+        py,
+        progress.as_ref(),
+        move |token| -> BindResult<Intervals> {
+            let ask = Ask {
+                what: &what,
+                horizon,
+                months,
+                discount_rate,
+                units_per_month,
+                bootstrap: Bootstrap::params()
+                    .draws(draws)
+                    .level(level)
+                    .seed(seed)
+                    .interrupt(token.clone())
+                    .check()?,
+            };
+            let missing = |name: &'static str| {
+                CiblageError::param(name, "not available: fit the model first")
+            };
+            let spend = match (&spend_model, &gcov) {
+                (Some(g), Some(c)) => Some((g, c.view())),
+                _ => None,
+            };
+            if ask.what == "expected_average_spend" {
+                let (g, c) = spend.ok_or_else(|| missing("spend_covariance"))?;
+                let m = h
+                    .monetary_value()
+                    .ok_or_else(|| CiblageError::param("monetary_value", "needed for spend"))?;
+                return Ok(ask.bootstrap.score(g, c, h.len(), |g, i| {
+                    g.expected_average_spend_one(h.frequency()[i], m[i])
+                })?);
+            }
+            let pcov = pcov
+                .as_ref()
+                .ok_or_else(|| missing("purchases_covariance"))?;
+            Ok(
+                match purchase.as_ref().ok_or_else(|| missing("purchases"))? {
+                    Purchase::Bg(m) => purchase_interval(m, pcov.view(), spend, None, &h, &ask)?,
+                    Purchase::Mbg(m) => purchase_interval(m, pcov.view(), spend, None, &h, &ask)?,
+                    Purchase::Pn(m) => purchase_interval(m, pcov.view(), spend, None, &h, &ask)?,
+                    Purchase::Cov(m) => {
+                        let table = cov_table.as_ref().ok_or_else(|| {
+                            CiblageError::param("covariates", "the model has covariates: give them")
+                        })?;
+                        let z = m.bind(table, h.len())?;
+                        purchase_interval(m, pcov.view(), spend, Some(&z), &h, &ask)?
+                    }
+                },
+            )
+        },
+    )?;
     Ok((
         PyArray1::from_vec(py, out.estimate),
         PyArray1::from_vec(py, out.low),

@@ -1,156 +1,35 @@
-//! `ciblage._native` MBG/NBD, BG/BB and shifted-BG models (conversion
-//! only; see `ciblage._clv_models`).
+//! `ciblage._native` BG/BB and shifted-BG models (conversion only; see
+//! `ciblage._clv_models`).
 
 use ciblage::clv::{
-    BgBb, BgBbHistories, BgBbModel, GammaGammaModel, Histories, MbgNbd, MbgNbdModel,
-    ShiftedBetaGeo, ShiftedBetaGeoModel, SurvivalCounts,
+    BgBb, BgBbHistories, BgBbModel, ShiftedBetaGeo, ShiftedBetaGeoModel, SurvivalCounts,
 };
 use ciblage::CiblageError;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
 use crate::churn::PyRetention;
-use crate::error::{BindError, BindResult};
-use crate::run::{guard, run};
+use crate::clv::{array, core, vec};
+use crate::error::BindResult;
+use crate::run::run;
 
-/// Runs a short core call with the GIL, its error becoming our exception.
-fn core<T>(work: impl FnOnce() -> Result<T, CiblageError>) -> PyResult<T> {
-    guard(|| work().map_err(BindError::from))
-}
-
-fn vec(a: PyReadonlyArray1<'_, f64>) -> Vec<f64> {
-    a.as_array().to_vec()
-}
-
-fn array(py: Python<'_>, v: Vec<f64>) -> Bound<'_, PyArray1<f64>> {
-    PyArray1::from_vec(py, v)
-}
-
-fn histories(
-    frequency: PyReadonlyArray1<'_, f64>,
-    recency: PyReadonlyArray1<'_, f64>,
-    t: PyReadonlyArray1<'_, f64>,
-) -> PyResult<Histories> {
-    let (f, r, t) = (vec(frequency), vec(recency), vec(t));
-    core(|| Histories::new(f, r, t))
-}
-
+/// Discrete histories `(frequency, recency, opportunities)`, with their
+/// weights when given.
 fn discrete(
     frequency: PyReadonlyArray1<'_, f64>,
     recency: PyReadonlyArray1<'_, f64>,
     opportunities: PyReadonlyArray1<'_, f64>,
+    weights: Option<PyReadonlyArray1<'_, f64>>,
 ) -> PyResult<BgBbHistories> {
     let (f, r, n) = (vec(frequency), vec(recency), vec(opportunities));
-    core(|| BgBbHistories::new(f, r, n))
-}
-
-/// A fitted MBG/NBD model (see `ciblage.clv.MbgNbd`).
-#[pyclass(module = "ciblage._native", name = "MbgNbdModel", frozen)]
-pub struct PyMbgNbdModel {
-    inner: MbgNbdModel,
-}
-
-/// Fits MBG/NBD on histories `(frequency, recency, T)`.
-#[pyfunction]
-#[pyo3(signature = (frequency, recency, t, *, weights = None, penalizer = 0.0, max_iterations = 1000))]
-pub fn mbg_nbd_fit(
-    py: Python<'_>,
-    frequency: PyReadonlyArray1<'_, f64>,
-    recency: PyReadonlyArray1<'_, f64>,
-    t: PyReadonlyArray1<'_, f64>,
-    weights: Option<PyReadonlyArray1<'_, f64>>,
-    penalizer: f64,
-    max_iterations: usize,
-) -> PyResult<PyMbgNbdModel> {
-    let mut h = histories(frequency, recency, t)?;
-    if let Some(w) = weights {
-        let w = vec(w);
-        h = core(|| h.with_weights(w))?;
-    }
-    let inner = run(py, move |token| -> BindResult<MbgNbdModel> {
-        Ok(MbgNbd::params()
-            .penalizer(penalizer)
-            .max_iterations(max_iterations)
-            .interrupt(token.clone())
-            .fit(&h)?)
-    })?;
-    Ok(PyMbgNbdModel { inner })
-}
-
-#[pymethods]
-impl PyMbgNbdModel {
-    /// Reads a model saved by `to_json`.
-    #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
-        Ok(Self {
-            inner: core(|| MbgNbdModel::from_json(text))?,
-        })
-    }
-    /// The model as versioned JSON.
-    fn to_json(&self) -> String {
-        self.inner.to_json()
-    }
-    /// P(alive) of every history.
-    fn p_alive<'py>(
-        &self,
-        py: Python<'py>,
-        frequency: PyReadonlyArray1<'_, f64>,
-        recency: PyReadonlyArray1<'_, f64>,
-        t: PyReadonlyArray1<'_, f64>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let h = histories(frequency, recency, t)?;
-        Ok(array(py, self.inner.p_alive(&h)))
-    }
-    /// Conditional expected purchases over `horizon`.
-    fn expected_purchases<'py>(
-        &self,
-        py: Python<'py>,
-        horizon: f64,
-        frequency: PyReadonlyArray1<'_, f64>,
-        recency: PyReadonlyArray1<'_, f64>,
-        t: PyReadonlyArray1<'_, f64>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let h = histories(frequency, recency, t)?;
-        Ok(array(py, self.inner.expected_purchases(horizon, &h)))
-    }
-    /// Expected purchases of a new customer over each horizon.
-    fn expected_purchases_new<'py>(
-        &self,
-        py: Python<'py>,
-        horizons: PyReadonlyArray1<'_, f64>,
-    ) -> Bound<'py, PyArray1<f64>> {
-        let v = horizons
-            .as_array()
-            .iter()
-            .map(|&t| self.inner.expected_purchases_new(t))
-            .collect();
-        array(py, v)
-    }
-    /// P(X(horizon) = n) of a new customer.
-    fn prob_n_purchases(&self, n: u32, horizon: f64) -> f64 {
-        self.inner.prob_n_purchases(n, horizon)
-    }
-    /// Discounted CLV with the Gamma-Gamma model saved as `spend_json`.
-    #[allow(clippy::too_many_arguments)]
-    fn clv<'py>(
-        &self,
-        py: Python<'py>,
-        spend_json: &str,
-        frequency: PyReadonlyArray1<'_, f64>,
-        recency: PyReadonlyArray1<'_, f64>,
-        t: PyReadonlyArray1<'_, f64>,
-        monetary_value: PyReadonlyArray1<'_, f64>,
-        months: usize,
-        discount_rate: f64,
-        units_per_month: f64,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let spend = core(|| GammaGammaModel::from_json(spend_json))?;
-        let m = vec(monetary_value);
-        let h = histories(frequency, recency, t)?;
-        let h = core(|| h.with_monetary_value(m))?;
-        let v = core(|| spend.clv(&self.inner, &h, months, discount_rate, units_per_month))?;
-        Ok(array(py, v))
-    }
+    let w = weights.map(vec);
+    core(|| {
+        let h = BgBbHistories::new(f, r, n)?;
+        match w {
+            Some(w) => h.with_weights(w),
+            None => Ok(h),
+        }
+    })
 }
 
 /// A fitted BG/BB model (see `ciblage.clv.BgBb`).
@@ -172,11 +51,7 @@ pub fn bg_bb_fit(
     penalizer: f64,
     max_iterations: usize,
 ) -> PyResult<PyBgBbModel> {
-    let mut h = discrete(frequency, recency, opportunities)?;
-    if let Some(w) = weights {
-        let w = vec(w);
-        h = core(|| h.with_weights(w))?;
-    }
+    let h = discrete(frequency, recency, opportunities, weights)?;
     let inner = run(py, move |token| -> BindResult<BgBbModel> {
         Ok(BgBb::params()
             .penalizer(penalizer)
@@ -208,7 +83,7 @@ impl PyBgBbModel {
         recency: PyReadonlyArray1<'_, f64>,
         opportunities: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let h = discrete(frequency, recency, opportunities)?;
+        let h = discrete(frequency, recency, opportunities, None)?;
         Ok(array(py, core(|| self.inner.p_alive(&h))?))
     }
     /// Expected transactions in the next `horizon` opportunities.
@@ -220,7 +95,7 @@ impl PyBgBbModel {
         recency: PyReadonlyArray1<'_, f64>,
         opportunities: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let h = discrete(frequency, recency, opportunities)?;
+        let h = discrete(frequency, recency, opportunities, None)?;
         Ok(array(
             py,
             core(|| self.inner.expected_purchases(horizon, &h))?,
@@ -247,7 +122,7 @@ impl PyBgBbModel {
         recency: PyReadonlyArray1<'_, f64>,
         opportunities: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let h = discrete(frequency, recency, opportunities)?;
+        let h = discrete(frequency, recency, opportunities, None)?;
         Ok(array(py, core(|| self.inner.dert(discount_rate, &h))?))
     }
 }

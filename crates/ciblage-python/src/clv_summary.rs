@@ -2,29 +2,27 @@
 //! table (conversion only; see `ciblage.clv`). The columns are read as RFM
 //! reads them: borrowed from the Arrow buffers where their types allow.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, BooleanArray, Date32Array, RecordBatch};
 use arrow_schema::Schema;
-use ciblage::arrow::{ArrowTransactions, TransactionColumns};
+use ciblage::arrow::{
+    customer_codes, floats, give_codes, micros, ResolvedColumns, TransactionColumns,
+};
 use ciblage::clv::{
     ClvSummary, ClvSummaryParams, Freq, HoldoutDiagnostics, HoldoutEvaluation, PurchaseSummary,
-    SummaryInput,
+    SummaryBatches, SummaryInput,
 };
 use ciblage::time::day_from_date;
-use ciblage::{CiblageError, Interrupt, NegativeAmounts};
+use ciblage::{CiblageError, Interrupt, NegativeAmounts, TransactionView};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
 use crate::arrow_out::{self as out, TableBuilder};
-use crate::clv::{date_param, PyClvModel};
+use crate::clv::{core, date_param, PyClvModel};
 use crate::error::{BindError, BindResult};
-use crate::run::{guard, run};
-
-/// Runs a short core call with the GIL, its error becoming our exception.
-fn core<T>(work: impl FnOnce() -> Result<T, CiblageError>) -> PyResult<T> {
-    guard(|| work().map_err(BindError::from))
-}
+use crate::run::run;
 
 /// Counts of the input report: rows read, after the end, negative rows
 /// excluded, rows of customers first seen after the calibration end.
@@ -49,8 +47,37 @@ fn summary_params(
     Ok(params)
 }
 
-/// Reads the columns (borrowed where their types allow) and summarises
-/// them; runs without the GIL.
+/// Moves the row numbers of a per-batch error to the whole table's.
+fn shift_row(e: CiblageError, row0: usize) -> CiblageError {
+    match e {
+        CiblageError::NonFinite {
+            argument,
+            value,
+            row,
+        } => CiblageError::NonFinite {
+            argument,
+            value,
+            row: row0 + row,
+        },
+        CiblageError::TimestampOutOfRange { argument, row } => CiblageError::TimestampOutOfRange {
+            argument,
+            row: row0 + row,
+        },
+        CiblageError::NullValue { argument, row } => CiblageError::NullValue {
+            argument,
+            row: row0 + row,
+        },
+        other => other,
+    }
+}
+
+/// One batch's columns: instants, amounts, costs (borrowed from the Arrow
+/// buffers where their types allow).
+type BatchColumns<'b> = (Cow<'b, [i64]>, Cow<'b, [f64]>, Option<Cow<'b, [f64]>>);
+
+/// Reads the columns batch by batch, each borrowed in place where its
+/// types allow (never concatenated), and summarises them; runs without
+/// the GIL.
 fn summarise(
     batches: &[RecordBatch],
     schema: &Schema,
@@ -61,12 +88,57 @@ fn summarise(
 ) -> BindResult<PurchaseSummary> {
     (|| -> BindResult<_> {
         let params = params.interrupt(token.clone()).check()?;
-        let read = ArrowTransactions::read(batches, schema, names, timezone, token)?;
-        let mut input = SummaryInput::new(read.view()?, &read.index)?;
-        if let Some(costs) = read.costs.as_deref() {
-            input = input.with_costs(costs)?;
-        }
-        Ok(params.score(input)?)
+        let r = ResolvedColumns::resolve(batches, schema, names, timezone)?;
+        let (index, codes) = customer_codes(batches, r.customer, names.customer)?;
+        let result = (|| -> BindResult<_> {
+            let cost = r.cost.zip(names.cost);
+            let mut columns: Vec<BatchColumns<'_>> = Vec::with_capacity(batches.len());
+            let mut row0 = 0;
+            for batch in batches {
+                token.check()?;
+                let ts = micros(
+                    batch.column(r.timestamp).as_ref(),
+                    "timestamp",
+                    names.timestamp,
+                    row0,
+                )?;
+                let amounts = floats(
+                    batch.column(r.amount).as_ref(),
+                    "amount",
+                    names.amount,
+                    row0,
+                )?;
+                let costs = cost
+                    .map(|(k, c)| floats(batch.column(k).as_ref(), "cost", c, row0))
+                    .transpose()?;
+                columns.push((ts, amounts, costs));
+                row0 += batch.num_rows();
+            }
+            let mut input = SummaryBatches::new(&index);
+            let mut row0 = 0;
+            for (ts, amounts, costs) in &columns {
+                let n = ts.len();
+                if n > 0 {
+                    let view = TransactionView::new(
+                        &codes[row0..row0 + n],
+                        ts,
+                        amounts,
+                        index.len(),
+                        r.zone,
+                    )
+                    .map_err(|e| shift_row(e, row0))?;
+                    let mut part = SummaryInput::new(view, &index)?;
+                    if let Some(k) = costs.as_deref() {
+                        part = part.with_costs(k).map_err(|e| shift_row(e, row0))?;
+                    }
+                    input.push(part)?;
+                }
+                row0 += n;
+            }
+            Ok(params.score(input)?)
+        })();
+        give_codes(codes);
+        result
     })()
     .map_err(|e| match e {
         BindError::Core(c) => BindError::Core(names.name(c)),

@@ -8,13 +8,13 @@ use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::clv::{array, core, histories, Model, PyClvModel};
+use crate::clv::{array, core, histories, histories_with, with_purchases, Model, PyClvModel};
 use crate::error::BindResult;
 use crate::run::run;
 
 /// The per-customer value table of histories with monetary values: a dict
 /// of columns (and `spend_left_out`, a count), the fitted purchase model
-/// (its JSON form) and the fitted spend model.
+/// and the fitted spend model.
 #[pyfunction]
 #[pyo3(signature = (frequency, recency, t, monetary_value, *, freq, model = "bgnbd", horizon = 12,
                     discount_rate = 0.01, discounting = "monthly", penalizer = 0.0,
@@ -34,13 +34,11 @@ pub fn clv_customer_value<'py>(
     penalizer: f64,
     spend_penalizer: f64,
     max_iterations: usize,
-) -> PyResult<(Bound<'py, PyDict>, String, PyClvModel)> {
+) -> PyResult<(Bound<'py, PyDict>, PyClvModel, PyClvModel)> {
     let freq = core(|| freq.parse::<Freq>())?;
     let kind = core(|| model.parse::<PurchaseModelKind>())?;
     let discounting = core(|| discounting.parse::<Discounting>())?;
-    let m = monetary_value.as_array().to_vec();
-    let h = histories(frequency, recency, t)?;
-    let h = core(|| h.with_monetary_value(m))?;
+    let h = histories_with(frequency, recency, t, Some(monetary_value), None)?;
     let params = CustomerValue::params()
         .model(kind)
         .horizon(horizon)
@@ -65,16 +63,14 @@ pub fn clv_customer_value<'py>(
         out.set_item(name, array(py, column.to_vec()))?;
     }
     out.set_item("spend_left_out", values.spend_left_out())?;
-    // The purchase model as its JSON form: each kind has its own Python
-    // class, which reads it back (validated) with `from_json`.
     let purchases = match values.purchase_model() {
-        FittedPurchaseModel::BgNbd(m) => m.to_json(),
-        FittedPurchaseModel::ParetoNbd(m) => m.to_json(),
-        FittedPurchaseModel::MbgNbd(m) => m.to_json(),
+        FittedPurchaseModel::BgNbd(m) => Model::BgNbd(m.clone()),
+        FittedPurchaseModel::ParetoNbd(m) => Model::ParetoNbd(m.clone()),
+        FittedPurchaseModel::MbgNbd(m) => Model::MbgNbd(m.clone()),
     };
     Ok((
         out,
-        purchases,
+        PyClvModel { inner: purchases },
         PyClvModel {
             inner: Model::GammaGamma(values.spend_model().clone()),
         },
@@ -93,14 +89,7 @@ pub fn clv_p_alive_at<'py>(
     t: PyReadonlyArray1<'_, f64>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let h = histories(frequency, recency, t)?;
-    let v = match &model.inner {
-        Model::BgNbd(m) => core(|| m.p_alive_at(t_ahead, &h))?,
-        Model::ParetoNbd(m) => core(|| m.p_alive_at(t_ahead, &h))?,
-        Model::GammaGamma(_) => {
-            model.purchases()?;
-            Vec::new()
-        }
-    };
+    let v = with_purchases!(&model.inner, m => core(|| m.p_alive_at(t_ahead, &h))?);
     Ok(array(py, v))
 }
 
@@ -118,13 +107,15 @@ pub fn clv_dert<'py>(
     t: PyReadonlyArray1<'_, f64>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let h = histories(frequency, recency, t)?;
-    let v = py.detach(|| match &model.inner {
-        Model::BgNbd(m) => m.dert(delta, horizon, &h),
-        Model::ParetoNbd(m) => m.dert(delta, horizon, &h),
-        Model::GammaGamma(_) => Err(CiblageError::param(
-            "model",
-            "a purchase model (BG/NBD or Pareto/NBD) is needed, not Gamma-Gamma",
-        )),
+    let inner = &model.inner;
+    model.purchases()?;
+    let v = py.detach(|| -> Result<Vec<f64>, CiblageError> {
+        match inner {
+            Model::BgNbd(m) => m.dert(delta, horizon, &h),
+            Model::MbgNbd(m) => m.dert(delta, horizon, &h),
+            Model::ParetoNbd(m) => m.dert(delta, horizon, &h),
+            Model::GammaGamma(_) => Ok(Vec::new()),
+        }
     });
     Ok(array(py, core(|| v)?))
 }

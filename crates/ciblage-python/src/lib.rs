@@ -54,8 +54,8 @@ mod _native {
     use crate::clv_cov::{clv_cov_fit, clv_interval, clv_log_covariance, PyClvCovModel};
     #[pymodule_export]
     use crate::clv_models::{
-        bg_bb_fit, mbg_nbd_fit, sbg_fit_lifetimes, sbg_fit_retention, sbg_fit_retention_cohorts,
-        sbg_fit_survivors, PyBgBbModel, PyMbgNbdModel, PyShiftedBetaGeoModel,
+        bg_bb_fit, sbg_fit_lifetimes, sbg_fit_retention, sbg_fit_retention_cohorts,
+        sbg_fit_survivors, PyBgBbModel, PyShiftedBetaGeoModel,
     };
     #[pymodule_export]
     use crate::clv_summary::{clv_holdout, clv_summary};

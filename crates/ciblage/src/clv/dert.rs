@@ -21,7 +21,7 @@ use crate::clv::gamma_gamma::PurchaseModel;
 #[cfg(test)]
 pub(crate) use crate::clv::quadrature::dert_by_parts;
 use crate::clv::special::ln_gamma;
-use crate::clv::{BgNbdModel, ClvInput, ParetoNbdModel};
+use crate::clv::{BgNbdModel, ClvInput, MbgNbdModel, ParetoNbdModel};
 use crate::error::{CiblageError, Result};
 
 /// Checks a continuous discount rate and a horizon: `δ >= 0` finite, a
@@ -111,6 +111,7 @@ macro_rules! future_predictions {
 
 future_predictions!(BgNbdModel);
 future_predictions!(ParetoNbdModel);
+future_predictions!(MbgNbdModel);
 
 /// `ln(e^z Γ(a, z))` for `z > 0` and `a < 1` (the upper incomplete gamma
 /// function, so that `ln U(s, s; z) = ln_scaled_upper_gamma(1 - s, z)`).
@@ -192,6 +193,16 @@ impl BgNbdModel {
     /// P(alive) of one history `t_ahead` units of time after its end,
     /// given no purchase meanwhile: the P(alive) of `(x, t_x, T + t_ahead)`
     /// (`lifetimes`' `conditional_probability_alive(m_periods_in_future)`).
+    pub fn p_alive_at_one(&self, t_ahead: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        self.p_alive_one(x, t_x, t + t_ahead.max(0.0))
+    }
+}
+
+impl MbgNbdModel {
+    /// P(alive) of one history `t_ahead` units of time after its end,
+    /// given no purchase meanwhile: the P(alive) of `(x, t_x, T + t_ahead)`
+    /// (the likelihood of a history without purchases after `T` is that of
+    /// the history ending at `T + t_ahead`).
     pub fn p_alive_at_one(&self, t_ahead: f64, x: f64, t_x: f64, t: f64) -> f64 {
         self.p_alive_one(x, t_x, t + t_ahead.max(0.0))
     }

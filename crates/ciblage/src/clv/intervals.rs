@@ -28,9 +28,10 @@ use rayon::prelude::*;
 
 use crate::clv::linalg::{cholesky, hessian};
 use crate::clv::model::ClvInput;
-use crate::clv::{bgnbd, pareto_nbd};
+use crate::clv::{bgnbd, mbgnbd, pareto_nbd};
 use crate::clv::{
-    gamma_gamma, likelihood, BgNbdModel, CovariateClvModel, GammaGammaModel, ParetoNbdModel,
+    gamma_gamma, likelihood, BgNbdModel, CovariateClvModel, GammaGammaModel, MbgNbdModel,
+    ParetoNbdModel,
 };
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
@@ -69,6 +70,9 @@ macro_rules! perturb_positive {
 }
 
 perturb_positive!(BgNbdModel, 4, |p: [f64; 4]| BgNbdModel::from_params(
+    p[0], p[1], p[2], p[3]
+));
+perturb_positive!(MbgNbdModel, 4, |p: [f64; 4]| MbgNbdModel::from_params(
     p[0], p[1], p[2], p[3]
 ));
 perturb_positive!(
@@ -136,38 +140,32 @@ fn log_covariance_of(p: &[f64], grad: impl Fn(&[f64]) -> Vec<f64>) -> Result<Arr
     })
 }
 
-impl BgNbdModel {
-    /// Covariance of the log-parameters `ln (r, alpha, a, b)` of a fit on
-    /// `data` (the data fitted): the inverse Hessian of the negative
-    /// log-likelihood there.
-    ///
-    /// # Errors
-    /// [`CiblageError::FitFailed`] when that Hessian is not positive definite.
-    pub fn log_covariance<D: ClvInput + ?Sized>(&self, data: &D) -> Result<Array2<f64>> {
-        let h = data.histories();
-        log_covariance_of(&self.params(), |q| {
-            likelihood::total(&bgnbd::ll_one, &h, [q[0], q[1], q[2], q[3]], 1.0)
-                .1
-                .to_vec()
-        })
-    }
+/// Implements `log_covariance` of a four-parameter purchase model from
+/// its per-history log-likelihood (value and gradient).
+macro_rules! purchase_log_covariance {
+    ($model:ty, $ll:path, $names:literal) => {
+        impl $model {
+            #[doc = concat!("Covariance of the log-parameters `ln ", $names, "` of a fit on")]
+            /// `data` (the data fitted): the inverse Hessian of the negative
+            /// log-likelihood there.
+            ///
+            /// # Errors
+            /// [`CiblageError::FitFailed`] when that Hessian is not positive definite.
+            pub fn log_covariance<D: ClvInput + ?Sized>(&self, data: &D) -> Result<Array2<f64>> {
+                let h = data.histories();
+                log_covariance_of(&self.params(), |q| {
+                    likelihood::total(&$ll, &h, [q[0], q[1], q[2], q[3]], 1.0)
+                        .1
+                        .to_vec()
+                })
+            }
+        }
+    };
 }
 
-impl ParetoNbdModel {
-    /// Covariance of the log-parameters `ln (r, alpha, s, beta)` of a fit
-    /// on `data` (the data fitted).
-    ///
-    /// # Errors
-    /// [`CiblageError::FitFailed`] when the Hessian is not positive definite.
-    pub fn log_covariance<D: ClvInput + ?Sized>(&self, data: &D) -> Result<Array2<f64>> {
-        let h = data.histories();
-        log_covariance_of(&self.params(), |q| {
-            likelihood::total(&pareto_nbd::ll_one, &h, [q[0], q[1], q[2], q[3]], 1.0)
-                .1
-                .to_vec()
-        })
-    }
-}
+purchase_log_covariance!(BgNbdModel, bgnbd::ll_one, "(r, alpha, a, b)");
+purchase_log_covariance!(MbgNbdModel, mbgnbd::ll_one, "(r, alpha, a, b)");
+purchase_log_covariance!(ParetoNbdModel, pareto_nbd::ll_one, "(r, alpha, s, beta)");
 
 impl GammaGammaModel {
     /// Covariance of the log-parameters `ln (p, q, v)` of a fit on `data`
@@ -303,6 +301,9 @@ pub struct Intervals {
 /// Customers per parallel task: a task holds `CUSTOMERS × draws` values.
 const CUSTOMERS: usize = 256;
 
+/// Draws evaluated between two checks of the token (and progress reports).
+const DRAW_BLOCK: usize = 8;
+
 /// The `q` quantile of sorted values (linear interpolation, R's type 7).
 fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
@@ -350,7 +351,10 @@ impl BootstrapValidParams {
     /// [`Perturb::log_params`]) give the draws; customers are processed in
     /// fixed chunks, in parallel, each chunk holding its customers' values
     /// over the draws only (memory `threads × 256 × draws`). Draws whose
-    /// prediction is not finite are left out of the quantiles.
+    /// prediction is not finite are left out of the quantiles. The token
+    /// is checked every 8 draws of a chunk, which also report their
+    /// predictions done as progress (`customers × (draws + 1)` in all,
+    /// the estimates included).
     ///
     /// # Errors
     /// A covariance of the wrong shape, not finite or not positive
@@ -364,18 +368,27 @@ impl BootstrapValidParams {
     ) -> Result<Intervals> {
         let draws = self.draws(model, covariance)?;
         let (q_low, q_high) = ((1.0 - self.level) / 2.0, (1.0 + self.level) / 2.0);
+        self.interrupt
+            .add_total((customers as u64).saturating_mul(draws.len() as u64 + 1));
         let chunks: Vec<Result<Vec<(f64, f64, f64)>>> = (0..customers.div_ceil(CUSTOMERS))
             .into_par_iter()
             .map(|c| {
-                self.interrupt.check()?;
                 let range = c * CUSTOMERS..((c + 1) * CUSTOMERS).min(customers);
                 let mut values = vec![0.0; range.len() * draws.len()];
-                for (d, m) in draws.iter().enumerate() {
-                    for (j, i) in range.clone().enumerate() {
-                        values[j * draws.len() + d] = predict(m, i);
+                // The token is checked and the progress counted per block
+                // of draws: a few thousand predictions, never one.
+                for (b, block) in draws.chunks(DRAW_BLOCK).enumerate() {
+                    self.interrupt.check()?;
+                    for (k, m) in block.iter().enumerate() {
+                        let d = b * DRAW_BLOCK + k;
+                        for (j, i) in range.clone().enumerate() {
+                            values[j * draws.len() + d] = predict(m, i);
+                        }
                     }
+                    self.interrupt.advance((block.len() * range.len()) as u64);
                 }
-                Ok(range
+                self.interrupt.check()?;
+                let out: Vec<(f64, f64, f64)> = range
                     .clone()
                     .enumerate()
                     .map(|(j, i)| {
@@ -389,7 +402,9 @@ impl BootstrapValidParams {
                             quantile(&finite, q_high),
                         )
                     })
-                    .collect())
+                    .collect();
+                self.interrupt.advance(range.len() as u64);
+                Ok(out)
             })
             .collect();
         let mut out = Intervals {

@@ -80,7 +80,7 @@ pub use sbg::{
     SurvivalCounts, SurvivalInput, SHIFTED_BETA_GEO_PARAMS,
 };
 pub use summary::{ClvSummary, ClvSummaryParams, ClvSummaryValidParams, Holdout, PurchaseSummary};
-pub use summary_scan::SummaryInput;
+pub use summary_scan::{SummaryBatches, SummaryInput};
 pub use value::{
     CustomerValue, CustomerValueParams, CustomerValueValidParams, Discounting, FittedPurchaseModel,
     LifetimeValues, PurchaseModelKind,

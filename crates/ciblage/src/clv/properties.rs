@@ -2,7 +2,7 @@
 //! differences, predictions against their definitions, invariance of the
 //! fits to row order, weights and threads.
 
-#![allow(clippy::needless_range_loop)] // parameters k of analytic and numeric gradients side by side
+#![allow(clippy::needless_range_loop)] // gradients of two computations compared side by side
 
 use proptest::prelude::*;
 
@@ -19,6 +19,31 @@ fn numeric<const N: usize>(f: impl Fn([f64; N]) -> f64, p: [f64; N], k: usize) -
     (f(up) - f(down)) / (2.0 * h)
 }
 
+/// Checks the analytic gradient of a log-likelihood `ll` (value and
+/// gradient) at `p` against central differences of its value, each
+/// parameter within `tol` relative (plus `tol` absolute); the value must
+/// be finite.
+fn check_gradient<const N: usize>(
+    ll: impl Fn([f64; N]) -> (f64, [f64; N]),
+    p: [f64; N],
+    tol: f64,
+) -> Result<(), TestCaseError> {
+    let (v, g) = ll(p);
+    prop_assert!(v.is_finite(), "value {} at {:?}", v, p);
+    for (k, &analytic) in g.iter().enumerate() {
+        let n = numeric(|q| ll(q).0, p, k);
+        prop_assert!(
+            (analytic - n).abs() <= tol * (1.0 + n.abs()),
+            "k {} analytic {} numeric {} at {:?}",
+            k,
+            analytic,
+            n,
+            p
+        );
+    }
+    Ok(())
+}
+
 proptest! {
     #[test]
     fn bg_nbd_gradient_matches_finite_differences(
@@ -27,25 +52,25 @@ proptest! {
     ) {
         let x = f64::from(x);
         let t_x = if x == 0.0 { 0.0 } else { (tx_share * t).max(1e-3) };
-        let p = [r, alpha, a, b];
-        let (_, g) = ll_one(p, x, t_x, t);
-        for k in 0..4 {
-            let n = numeric(|q| ll_one(q, x, t_x, t).0, p, k);
-            prop_assert!((g[k] - n).abs() <= 1e-5 * (1.0 + n.abs()), "k {} analytic {} numeric {}", k, g[k], n);
-        }
+        check_gradient(|q| ll_one(q, x, t_x, t), [r, alpha, a, b], 1e-5)?;
+    }
+
+    #[test]
+    fn mbg_nbd_gradient_matches_finite_differences(
+        r in 0.05f64..5.0, alpha in 0.1f64..50.0, a in 0.05f64..5.0, b in 0.05f64..10.0,
+        x in 0u32..50, tx_share in 0.0f64..1.0, t in 0.5f64..200.0,
+    ) {
+        let x = f64::from(x);
+        let t_x = if x == 0.0 { 0.0 } else { (tx_share * t).max(1e-3) };
+        check_gradient(|q| crate::clv::mbgnbd::ll_one(q, x, t_x, t), [r, alpha, a, b], 1e-5)?;
     }
 
     #[test]
     fn gamma_gamma_gradient_matches_finite_differences(
         p in 0.1f64..20.0, q in 0.5f64..20.0, v in 0.1f64..100.0, x in 1u32..1000, m in 0.01f64..1e4,
     ) {
-        let par = [p, q, v];
         let x = f64::from(x);
-        let (_, g) = crate::clv::gamma_gamma::ll_one(par, x, m);
-        for k in 0..3 {
-            let n = numeric(|c| crate::clv::gamma_gamma::ll_one(c, x, m).0, par, k);
-            prop_assert!((g[k] - n).abs() <= 1e-4 * (1.0 + n.abs()), "k {} analytic {} numeric {}", k, g[k], n);
-        }
+        check_gradient(|c| crate::clv::gamma_gamma::ll_one(c, x, m), [p, q, v], 1e-4)?;
     }
 
     #[test]
@@ -55,13 +80,7 @@ proptest! {
     ) {
         let x = f64::from(x);
         let t_x = if x == 0.0 { 0.0 } else { tx_share * t };
-        let p = [r, alpha, s, beta];
-        let (v, g) = crate::clv::pareto_nbd::ll_one(p, x, t_x, t);
-        prop_assert!(v.is_finite());
-        for k in 0..4 {
-            let n = numeric(|q| crate::clv::pareto_nbd::ll_one(q, x, t_x, t).0, p, k);
-            prop_assert!((g[k] - n).abs() <= 1e-4 * (1.0 + n.abs()), "k {} analytic {} numeric {}", k, g[k], n);
-        }
+        check_gradient(|q| crate::clv::pareto_nbd::ll_one(q, x, t_x, t), [r, alpha, s, beta], 1e-4)?;
     }
 
     #[test]
@@ -360,13 +379,7 @@ proptest! {
         let (alpha, beta) = if swap { (small, big) } else { (big, small) };
         let x = f64::from(x);
         let t_x = if x == 0.0 { 0.0 } else { tx_share * t };
-        let p = [r, alpha, s, beta];
-        let (v, g) = crate::clv::pareto_nbd::ll_one(p, x, t_x, t);
-        prop_assert!(v.is_finite());
-        for k in 0..4 {
-            let n = numeric(|q| crate::clv::pareto_nbd::ll_one(q, x, t_x, t).0, p, k);
-            prop_assert!((g[k] - n).abs() <= 1e-4 * (1.0 + n.abs()), "k {} analytic {} numeric {}", k, g[k], n);
-        }
+        check_gradient(|q| crate::clv::pareto_nbd::ll_one(q, x, t_x, t), [r, alpha, s, beta], 1e-4)?;
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::activity::InputReport;
 use crate::clv::freq::Freq;
 use crate::clv::summary_scan::{
     group_by_customer, keep_rows, key_period, scan, CustomerPeriods, KeptRows, PeriodCounts,
-    SummaryInput,
+    SummaryBatches,
 };
 use crate::customers::CustomerIds;
 use crate::error::{CiblageError, Result};
@@ -133,7 +133,7 @@ impl ClvSummaryParams {
     ///
     /// # Errors
     /// Invalid parameters, or see [`ClvSummaryValidParams::score`].
-    pub fn score<'a>(self, input: impl Into<SummaryInput<'a>>) -> Result<PurchaseSummary> {
+    pub fn score<'a>(self, input: impl Into<SummaryBatches<'a>>) -> Result<PurchaseSummary> {
         self.check()?.score(input)
     }
 }
@@ -245,13 +245,14 @@ impl PurchaseSummary {
 
 impl ClvSummaryValidParams {
     /// Summarises transactions: a [`Transactions`] table, or borrowed
-    /// columns ([`SummaryInput`], with costs for margins).
+    /// columns ([`SummaryInput`](crate::clv::SummaryInput), with costs for margins), or several
+    /// batches of them read in place ([`SummaryBatches`]).
     ///
     /// # Errors
     /// Negative amounts under the `Reject` policy; no customer with a
     /// purchase on or before the end; a per-customer sum of amounts beyond
     /// the float range.
-    pub fn score<'a>(&self, input: impl Into<SummaryInput<'a>>) -> Result<PurchaseSummary> {
+    pub fn score<'a>(&self, input: impl Into<SummaryBatches<'a>>) -> Result<PurchaseSummary> {
         let input = input.into();
         self.interrupt.check()?;
         let freq = self.freq;
@@ -348,7 +349,7 @@ impl ClvSummaryValidParams {
             }),
             duration: (end - cal) as f64 / unit,
         });
-        let argument = if input.costs.is_some() {
+        let argument = if input.has_costs() {
             "amount less cost"
         } else {
             "amount"
@@ -382,7 +383,7 @@ impl ClvSummaryValidParams {
             report,
             holdout_only_customers,
             holdout_only_rows,
-            margin: input.costs.is_some(),
+            margin: input.has_costs(),
             period_counts,
         })
     }

@@ -79,6 +79,104 @@ impl<'a> SummaryInput<'a> {
     }
 }
 
+/// Transactions read in several pieces (the record batches of an Arrow
+/// table, each borrowed in place), their codes indexing one
+/// [`CustomerIndex`]: the summary reads them in order, as one table.
+///
+/// ```
+/// use ciblage::clv::{ClvSummary, SummaryBatches, SummaryInput};
+/// use ciblage::Transactions;
+/// let day = 86_400_000_000_i64;
+/// let tx = Transactions::from_int_ids(&[1, 2, 1], vec![0, day, 3 * day], vec![10.0, 5.0, 30.0])?;
+/// let (codes, ts, amounts) = (tx.view().codes(), tx.view().timestamps(), tx.view().amounts());
+/// let zone = tx.view().zone();
+/// let mut batches = SummaryBatches::new(tx.customers());
+/// for rows in [0..2, 2..3] {
+///     let view = ciblage::TransactionView::new(
+///         &codes[rows.clone()], &ts[rows.clone()], &amounts[rows], tx.customers().len(), zone,
+///     )?;
+///     batches.push(SummaryInput::new(view, tx.customers())?)?;
+/// }
+/// let whole = ClvSummary::params().score(&tx)?;
+/// let pieces = ClvSummary::params().score(batches)?;
+/// assert_eq!((pieces.frequency(), pieces.t()), (whole.frequency(), whole.t()));
+/// # Ok::<(), ciblage::CiblageError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SummaryBatches<'a> {
+    pub(crate) customers: &'a CustomerIndex,
+    pub(crate) parts: Vec<SummaryInput<'a>>,
+}
+
+impl<'a> SummaryBatches<'a> {
+    /// No batch yet; codes index `customers`.
+    pub fn new(customers: &'a CustomerIndex) -> Self {
+        Self {
+            customers,
+            parts: Vec::new(),
+        }
+    }
+
+    /// Appends the next batch (its rows follow the rows pushed before).
+    ///
+    /// # Errors
+    /// A batch whose codes index another customer table, or whose zone of
+    /// day boundaries differs from the first batch's, or with costs when
+    /// the first batch had none (or the reverse).
+    pub fn push(&mut self, part: SummaryInput<'a>) -> Result<()> {
+        if !std::ptr::eq(part.customers, self.customers) {
+            return Err(CiblageError::param(
+                "batches",
+                "every batch must index the same customer table",
+            ));
+        }
+        if let Some(first) = self.parts.first() {
+            if first.view.zone() != part.view.zone()
+                || first.costs.is_some() != part.costs.is_some()
+            {
+                return Err(CiblageError::param(
+                    "batches",
+                    "every batch must have the same zone and the same columns",
+                ));
+            }
+        }
+        self.parts.push(part);
+        Ok(())
+    }
+
+    /// Rows of all batches.
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(|p| p.view.len()).sum()
+    }
+
+    /// Whether no batch holds a row.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the batches have costs (the spend is then a margin).
+    pub fn has_costs(&self) -> bool {
+        self.parts.first().is_some_and(|p| p.costs.is_some())
+    }
+}
+
+impl<'a> From<SummaryInput<'a>> for SummaryBatches<'a> {
+    /// One batch.
+    fn from(input: SummaryInput<'a>) -> Self {
+        Self {
+            customers: input.customers,
+            parts: vec![input],
+        }
+    }
+}
+
+impl<'a> From<&'a Transactions> for SummaryBatches<'a> {
+    /// The table as one batch, with its costs when it has some.
+    fn from(tx: &'a Transactions) -> Self {
+        SummaryInput::from(tx).into()
+    }
+}
+
 impl<'a> From<&'a Transactions> for SummaryInput<'a> {
     /// The table's columns, with its costs when it has some.
     fn from(tx: &'a Transactions) -> Self {
@@ -114,18 +212,31 @@ struct ChunkRows {
 /// up to `end` (all rows when `None`) kept under the negative-amount
 /// policy, in row order.
 pub(crate) fn keep_rows(
-    input: &SummaryInput<'_>,
+    input: &SummaryBatches<'_>,
     freq: Freq,
     end: Option<i64>,
     negative: NegativeAmounts,
 ) -> Result<KeptRows> {
-    let view = &input.view;
-    let zone = view.zone();
-    let (codes, ts, amounts) = (view.codes(), view.timestamps(), view.amounts());
-    let parts: Vec<ChunkRows> = (0..codes.len().div_ceil(ROW_CHUNK))
+    // Tasks of up to ROW_CHUNK rows within one batch: (batch, first row of
+    // the batch in the whole table, rows of the task in the batch).
+    let mut tasks = Vec::new();
+    let mut row0 = 0;
+    for (b, part) in input.parts.iter().enumerate() {
+        let n = part.view.len();
+        for c in 0..n.div_ceil(ROW_CHUNK) {
+            tasks.push((b, row0, c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(n)));
+        }
+        row0 += n;
+    }
+    let total_rows = row0;
+    let parts: Vec<ChunkRows> = tasks
         .into_par_iter()
-        .map(|c| {
-            let (lo, hi) = (c * ROW_CHUNK, ((c + 1) * ROW_CHUNK).min(codes.len()));
+        .map(|(b, row0, range)| {
+            let part = &input.parts[b];
+            let view = &part.view;
+            let zone = view.zone();
+            let (codes, ts, amounts) = (view.codes(), view.timestamps(), view.amounts());
+            let (lo, hi) = (range.start, range.end);
             let mut out = ChunkRows {
                 keys: Vec::with_capacity(hi - lo),
                 report: InputReport::default(),
@@ -150,12 +261,12 @@ pub(crate) fn keep_rows(
                             continue;
                         }
                         NegativeAmounts::Reject => {
-                            out.rejected = Some((row, a));
+                            out.rejected = Some((row0 + row, a));
                             break;
                         }
                     }
                 }
-                let m = input.costs.map_or(a, |k| a - k[row]);
+                let m = part.costs.map_or(a, |k| a - k[row]);
                 let key = (u64::from(codes[row]) << 32) | (p + PERIOD_BIAS) as u64;
                 out.keys.push((key, m));
             }
@@ -170,7 +281,7 @@ pub(crate) fn keep_rows(
         });
     }
     let mut report = InputReport {
-        rows: codes.len() as u64,
+        rows: total_rows as u64,
         ..InputReport::default()
     };
     let mut max_day = i64::MIN;
@@ -178,7 +289,7 @@ pub(crate) fn keep_rows(
         report.merge(&p.report);
         max_day = max_day.max(p.max_day);
     }
-    report.rows = codes.len() as u64;
+    report.rows = total_rows as u64;
     let mut keys = Vec::with_capacity(parts.iter().map(|p| p.keys.len()).sum());
     for p in parts {
         keys.extend_from_slice(&p.keys);
