@@ -129,9 +129,7 @@ def _assert_monotone(model: object, X: np.ndarray, cst: np.ndarray, proba: bool)
     leaves=st.sampled_from([None, 12]),
     missing=st.booleans(),
 )
-def test_predictions_are_monotone_along_constrained_features(
-    seed, n, cst, classify, splitter, leaves, missing
-) -> None:
+def test_predictions_are_monotone_along_constrained_features(seed, n, cst, classify, splitter, leaves, missing) -> None:
     rng = np.random.RandomState(seed)
     X = np.round(rng.rand(n, 3) * 8, 1)
     signal = X[:, 0] - X[:, 1] + rng.randn(n) * 2

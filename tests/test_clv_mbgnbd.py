@@ -137,7 +137,7 @@ def test_dert_matches_its_integral(mbg: clv.MbgNbd, months: float | None) -> Non
         else:
             h = months * 4.345
 
-            def g(lam: float, p: float) -> float:
+            def g(lam: float, p: float, h: float = h) -> float:
                 return lam * -math.expm1(-(delta + lam * p) * h) / (delta + lam * p)
 
         want = posterior(g, mbg.params_, x, tx, T)
@@ -153,10 +153,7 @@ def test_expected_purchases_match_their_integral(mbg: clv.MbgNbd) -> None:
 
 def test_the_interval_covers_the_true_prediction() -> None:
     truth = np.array(
-        [
-            posterior(purchases_if_alive(26.0), TRUE, x, tx, T)
-            for x, tx, T in PROBES.itertuples(index=False)
-        ]
+        [posterior(purchases_if_alive(26.0), TRUE, x, tx, T) for x, tx, T in PROBES.itertuples(index=False)]
     )
     covered = []
     for rep in range(15):

@@ -153,9 +153,7 @@ def test_ctrl_c_stops_the_bootstrap(case: str) -> None:
 
     model, call = CASES[case]
     code = textwrap.dedent(CHILD).format(here=os.path.dirname(__file__), model=model, call=call)
-    child = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
         line = child.stdout.readline()

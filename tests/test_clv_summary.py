@@ -189,8 +189,6 @@ def test_many_batch_polars_frame_and_errors_name_the_table_row() -> None:
         clv.summary(table)
     bad_cost = tx.copy()
     bad_cost.loc[1234, "cost"] = np.nan
-    table = pa.Table.from_batches(
-        pa.Table.from_pandas(bad_cost, preserve_index=False).to_batches(max_chunksize=300)
-    )
+    table = pa.Table.from_batches(pa.Table.from_pandas(bad_cost, preserve_index=False).to_batches(max_chunksize=300))
     with pytest.raises(InvalidInputError, match="row 1234"):
         clv.summary(table, cost="cost")
