@@ -31,6 +31,10 @@ def _names(value: Any, name: str) -> tuple[str, ...]:
 
 
 class _CovariateModel(_Model):
+    trans: Sequence[str]
+    life: Sequence[str]
+    penalizer: float
+    max_iterations: int
     _params = {
         "trans": ((), None, None),
         "life": ((), None, None),

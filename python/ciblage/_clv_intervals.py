@@ -85,18 +85,21 @@ def interval(
     boot = _bootstrap(interval, draws, seed)
     report = reporter(progress, f"interval of {what}")
     z, names = covariates if covariates is not None else (None, None)
+    frequency, recency, t = columns
     estimate, low, high = _native.clv_interval(
         what,
         None if purchases is None else purchases._fitted(),
         None if purchases is None else _covariance(purchases),
         None if spend is None else spend._fitted(),
         None if spend is None else _covariance(spend),
-        *columns,
+        frequency,
+        recency,
+        t,
         monetary_value=monetary_value,
         covariates=z,
         names=names,
+        progress=report,
         **options,
         **boot,
-        progress=report,
     )
     return Interval(estimate, low, high)
