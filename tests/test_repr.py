@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -34,6 +35,7 @@ FACTORIES: dict[str, Callable[[pd.DataFrame], Any]] = {
     "KPrototypes": lambda tx: _kprototypes(),
     "KModes": lambda tx: ciblage.cluster.KModes(n_clusters=3),
     "SegmentProfile": lambda tx: _segment_profile(),
+    "SilhouetteScore": lambda tx: ciblage.cluster.silhouette_score(_mixed_numeric(), [0, 0, 0, 1, 1, 1]),
     "ClusterSizesDisplay": lambda tx: ciblage.plot.ClusterSizesDisplay.from_estimator(_kprototypes()),
     "SegmentProfileDisplay": lambda tx: ciblage.plot.SegmentProfileDisplay.from_result(_segment_profile()),
     "CartRegressor": lambda tx: ciblage.CartRegressor(),
@@ -137,6 +139,10 @@ def _xy() -> tuple[Any, Any]:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 3))
     return X, (X[:, 0] + rng.normal(scale=0.5, size=200) > 0).astype(int)
+
+
+def _mixed_numeric() -> np.ndarray:
+    return np.array([[0.0, 0.1], [0.2, 0.0], [0.1, 0.2], [5.0, 5.1], [5.2, 5.0], [5.1, 5.2]])
 
 
 def _tree() -> Any:

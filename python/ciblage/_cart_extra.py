@@ -48,6 +48,7 @@ class ExtraCartClassifier(CartClassifier):
         max_bins: int = 255,
         n_threads: int | None = None,
         categorical_features: Any = "from_dtype",
+        monotonic_cst: Any = None,
     ) -> None:
         super().__init__(
             criterion=criterion,
@@ -65,6 +66,7 @@ class ExtraCartClassifier(CartClassifier):
             max_bins=max_bins,
             n_threads=n_threads,
             categorical_features=categorical_features,
+            monotonic_cst=monotonic_cst,
         )
 
 
@@ -101,6 +103,7 @@ class ExtraCartRegressor(CartRegressor):
         max_bins: int = 255,
         n_threads: int | None = None,
         categorical_features: Any = "from_dtype",
+        monotonic_cst: Any = None,
     ) -> None:
         super().__init__(
             criterion=criterion,
@@ -117,4 +120,5 @@ class ExtraCartRegressor(CartRegressor):
             max_bins=max_bins,
             n_threads=n_threads,
             categorical_features=categorical_features,
+            monotonic_cst=monotonic_cst,
         )

@@ -15,7 +15,14 @@ from .exceptions import InvalidInputError
 
 class SilhouetteScore(float):
     """The silhouette coefficient (a ``float``) with the rows it was
-    computed on: ``rows_used`` and ``sampled`` (whether they are a sample)."""
+    computed on: ``rows_used`` and ``sampled`` (whether they are a sample).
+
+    Example:
+        >>> from ciblage.cluster import silhouette_score
+        >>> s = silhouette_score([[0.0], [0.1], [5.0], [5.1]], [0, 0, 1, 1])
+        >>> round(float(s), 3), s.rows_used, s.sampled
+        (0.98, 4, False)
+    """
 
     rows_used: int
     sampled: bool

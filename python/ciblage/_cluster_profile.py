@@ -25,7 +25,16 @@ TRAIT_LIFT = 1.25
 class SegmentProfile:
     """The profile of segments: ``table`` (one row per segment, a pandas
     DataFrame), ``categories`` (the dominant categories of each segment and
-    categorical feature, with share and lift), ``input_report``."""
+    categorical feature, with share and lift), ``input_report``.
+
+    Example:
+        >>> import pandas as pd
+        >>> from ciblage.cluster import profile
+        >>> X = pd.DataFrame({"monetary": [10.0, 12.0, 200.0, 220.0], "channel": ["web", "web", "shop", "shop"]})
+        >>> p = profile(X, [0, 0, 1, 1])
+        >>> len(p.table), p.input_report["rows_used"]
+        (2, 4)
+    """
 
     def __init__(self, table: Any, categories: Any, input_report: dict[str, Any]) -> None:
         self.table = table
