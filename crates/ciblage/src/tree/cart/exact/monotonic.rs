@@ -38,11 +38,11 @@ impl ExactSplitter<'_> {
             return false;
         }
         if self.criterion == CartCriterion::AbsoluteError {
-            self.scan_absolute_constrained(
+            self.scan_absolute(
                 feature,
                 (start, end_nm, end),
                 base.w_node,
-                (sign, bounds),
+                Some((sign, bounds)),
                 best,
             );
             return true;
@@ -88,65 +88,5 @@ impl ExactSplitter<'_> {
             }
         }
         true
-    }
-
-    /// [`ExactSplitter::scan_absolute`] under a constraint: the children's
-    /// values compared are their medians.
-    fn scan_absolute_constrained(
-        &mut self,
-        feature: usize,
-        (start, end_nm, end): (usize, usize, usize),
-        w_node: f64,
-        (sign, bounds): (i8, Bounds),
-        best: &mut Option<Best>,
-    ) {
-        let mut s = std::mem::take(&mut self.absolute);
-        let n_missing = end - end_nm;
-        let passes: &[bool] = if n_missing == 0 {
-            &[false]
-        } else {
-            &[false, true]
-        };
-        for &missing_first in passes {
-            let lay = Layout {
-                start,
-                end_nm,
-                n_missing,
-                missing_first,
-            };
-            s.passes_with_medians(
-                self.data,
-                &self.orders.sorted[feature],
-                self.unit_weights,
-                (&lay, end),
-            );
-            for (p, threshold) in self.layout_candidates(feature, lay, end) {
-                let k = p - start;
-                if !Monotonic::admits(sign, bounds, s.prefix_median[k - 1], s.suffix_median[k]) {
-                    continue;
-                }
-                let w_left = s.prefix_w[k - 1];
-                let w_right = w_node - w_left;
-                if w_left < self.leaf.min_weight || w_right < self.leaf.min_weight {
-                    continue;
-                }
-                let proxy =
-                    -w_right * (s.suffix[k] / w_right) - w_left * (s.prefix[k - 1] / w_left);
-                if best.as_ref().is_none_or(|b| proxy > b.proxy) {
-                    *best = Some(Best {
-                        proxy,
-                        feature,
-                        threshold,
-                        missing_left: if n_missing == 0 {
-                            k > end - p
-                        } else {
-                            missing_first
-                        },
-                        categories: None,
-                    });
-                }
-            }
-        }
-        self.absolute = s;
     }
 }

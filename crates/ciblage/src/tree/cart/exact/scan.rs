@@ -10,6 +10,7 @@ use crate::tree::cart::exact::ExactSplitter;
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::shared::criterion::{self, Sums};
 use crate::tree::cart::shared::data::{threshold_between, FEATURE_THRESHOLD};
+use crate::tree::cart::shared::monotonic::{Bounds, Monotonic};
 
 impl ExactSplitter<'_> {
     /// Searches `feature` in the node `start..end` (its order and values
@@ -42,7 +43,7 @@ impl ExactSplitter<'_> {
             return false;
         }
         if self.criterion == CartCriterion::AbsoluteError {
-            self.scan_absolute(feature, (start, end_nm, end), base.w_node, best);
+            self.scan_absolute(feature, (start, end_nm, end), base.w_node, None, best);
         } else if n_missing == 0 {
             self.scan_present(feature, (start, end), (base, scratch), best);
         } else {
@@ -408,11 +409,15 @@ impl ExactSplitter<'_> {
     /// `start..end` whose samples missing it sit at `end_nm..end`, by the
     /// absolute error; the candidates and kept best of
     /// [`ExactSplitter::scan_present`] and [`ExactSplitter::scan_missing`].
+    /// Under a monotonic constraint (`sign`, the node's `bounds`) the
+    /// children's medians are computed too, and a candidate whose medians
+    /// break the order or the bounds is skipped.
     pub(super) fn scan_absolute(
         &mut self,
         feature: usize,
         (start, end_nm, end): (usize, usize, usize),
         w_node: f64,
+        constraint: Option<(i8, Bounds)>,
         best: &mut Option<Best>,
     ) {
         let mut s = std::mem::take(&mut self.absolute);
@@ -429,14 +434,20 @@ impl ExactSplitter<'_> {
                 n_missing,
                 missing_first,
             };
-            s.passes(
-                self.data,
-                &self.orders.sorted[feature],
-                self.unit_weights,
-                (&lay, end),
-            );
+            let order = &self.orders.sorted[feature];
+            if constraint.is_some() {
+                s.passes_with_medians(self.data, order, self.unit_weights, (&lay, end));
+            } else {
+                s.passes(self.data, order, self.unit_weights, (&lay, end));
+            }
             for (p, threshold) in self.layout_candidates(feature, lay, end) {
                 let k = p - start;
+                if let Some((sign, bounds)) = constraint {
+                    if !Monotonic::admits(sign, bounds, s.prefix_median[k - 1], s.suffix_median[k])
+                    {
+                        continue;
+                    }
+                }
                 let w_left = s.prefix_w[k - 1];
                 let w_right = w_node - w_left;
                 if w_left < self.leaf.min_weight || w_right < self.leaf.min_weight {
