@@ -58,7 +58,7 @@ fn monotone_on_grid(
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
     /// Every fitted tree (classifier on class 1's share, regressor on its
-    /// mean, each criterion, exact and histogram splitters, depth first
+    /// mean, each criterion, exact, histogram and random splitters, depth first
     /// and best first, with missing values and weights) predicts
     /// monotonically along each constrained feature, and its node values
     /// are those of its children's order.
@@ -66,8 +66,8 @@ proptest! {
     fn predictions_are_monotone_along_constrained_features(
         raw in prop::collection::vec((any::<u8>(), any::<u8>(), -60i16..60), 20..300),
         cst in prop::collection::vec(-1i8..=1, 3),
-        (kind, hist, best_first, missing, weighted) in
-            (0usize..5, any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+        (kind, which, best_first, missing, weighted) in
+            (0usize..5, 0usize..3, any::<bool>(), any::<bool>(), any::<bool>()),
         (min_leaf, noise) in (1usize..4, 0u32..1000),
     ) {
         let x = features(&raw, missing);
@@ -82,11 +82,12 @@ proptest! {
                 + f64::from(c) / 20.0
                 + f64::from(((r as u32).wrapping_mul(2_654_435_761) ^ noise) % 13) / 2.0
         };
-        let splitter = if hist {
-            CartSplitter::Histogram { max_bins: 8 }
-        } else {
-            CartSplitter::Exact
-        };
+        let splitter = [
+            CartSplitter::Exact,
+            CartSplitter::Histogram { max_bins: 8 },
+            CartSplitter::Random,
+        ][which];
+        let hist = which == 1;
         let leaves = best_first.then_some(25);
         macro_rules! configured {
             ($base:expr, $crit:expr) => {
@@ -96,6 +97,7 @@ proptest! {
                     .max_leaf_nodes(leaves)
                     .min_samples_leaf(min_leaf)
                     .monotonic_cst(Some(cst.clone()))
+                    .seed(noise)
             };
         }
         if kind < 2 {

@@ -367,12 +367,6 @@ impl<T: TreeTask> CartParams<T> {
         if let Some(cst) = &self.monotonic_cst {
             monotonic_cst::check(cst, &self.categorical)?;
         }
-        if self.splitter == CartSplitter::Random && self.monotonic_cst.is_some() {
-            return Err(CiblageError::param(
-                "monotonic_cst",
-                "monotonic constraints need splitter=\"best\" or \"hist\" (the random splitter does not keep them yet)",
-            ));
-        }
         if self.splitter == CartSplitter::Random && !self.categorical.is_empty() {
             return Err(CiblageError::param(
                 "categorical_features",

@@ -10,9 +10,19 @@
 //! scikit-learn's, in its order, from its generator seeded the same way:
 //! the trees are scikit-learn's node for node.
 //!
+//! Under monotonic constraints (scikit-learn's `monotonic_cst`), a drawn
+//! candidate on a constrained feature is admitted only when its children's
+//! values keep the constraint and the node's bounds, checked after the
+//! leaf limits and before its proxy, as scikit-learn's random splitter
+//! does; the split's children are then bounded by the middle of their
+//! values as under the exact splitter (see `shared::monotonic`).
+//!
 //! The node's samples are held in one array partitioned in place; a
-//! candidate costs one pass over the node's samples (its minimum and
-//! maximum) and one more (its left sums): no feature is sorted.
+//! drawn feature's values in the node are read once into a node-sized
+//! buffer (a sparse column by a binary search per sample in a small node,
+//! else by one walk over its stored entries); a candidate then costs one
+//! pass over that buffer (its minimum and maximum) and one more (its left
+//! sums): no feature is sorted.
 
 mod summary;
 #[cfg(test)]
@@ -25,6 +35,7 @@ use crate::tree::cart::shared::criterion::{self, Sums};
 use crate::tree::cart::shared::data::{NodeSummary, Split, TrainSet, FEATURE_THRESHOLD};
 use crate::tree::cart::shared::draw::{rand_int, rand_uniform, FeatureDraw};
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
+use crate::tree::cart::shared::monotonic::{self, Bounds, Monotonic};
 
 /// Splits on one random threshold per drawn feature.
 pub(crate) struct RandomSplitter<'a> {
@@ -38,6 +49,12 @@ pub(crate) struct RandomSplitter<'a> {
     samples: Vec<u32>,
     /// Scratch of the partition.
     right: Vec<u32>,
+    /// The values of the feature being read, one per sample of the node
+    /// (in the order of `samples`).
+    column: Vec<f32>,
+    /// Per sample, its position in `samples` (set per node, sparse
+    /// features only: see `Columns::node_column_f32`).
+    at: Vec<u32>,
 }
 
 /// The best candidate of a node so far.
@@ -64,22 +81,29 @@ impl<'a> RandomSplitter<'a> {
             w_total: data.weights.iter().sum(),
             leaf,
             draw,
+            at: if data.x.is_sparse() {
+                vec![u32::MAX; data.n]
+            } else {
+                Vec::new()
+            },
             samples,
             right: Vec::new(),
+            column: Vec::new(),
         }
     }
 
-    /// Feature `f` of sample `s`, read as f32 (as scikit-learn reads it).
-    #[inline]
-    fn value(&self, s: u32, f: usize) -> f32 {
-        self.data.x.get(s as usize, f) as f32
+    /// Reads feature `f` of the node `start..end` into `column` (its
+    /// values as f32, as scikit-learn reads them, in the samples' order).
+    fn read_column(&self, f: usize, (start, end): (usize, usize), column: &mut Vec<f32>) {
+        self.data
+            .x
+            .node_column_f32(f, &self.samples, (start, end), &self.at, column);
     }
 
-    /// Whether sample `s` goes left: `x <= threshold`, or the side of the
-    /// missing values.
+    /// Whether a sample of value `v` goes left: `v <= threshold`, or the
+    /// side of the missing values.
     #[inline]
-    fn goes_left(&self, s: u32, f: usize, threshold: f64, missing_left: bool) -> bool {
-        let v = self.value(s, f);
+    fn goes_left(v: f32, threshold: f64, missing_left: bool) -> bool {
         if v.is_nan() {
             missing_left
         } else {
@@ -87,19 +111,13 @@ impl<'a> RandomSplitter<'a> {
         }
     }
 
-    /// Draws the threshold of `feature` in the node `start..end` (and the
+    /// Draws the threshold of a feature of node values `column` (and the
     /// side of its missing values); `None` when the feature is constant
     /// there (every value missing, or the values spanning at most
     /// [`FEATURE_THRESHOLD`] with none missing).
-    fn draw_threshold(
-        &self,
-        feature: usize,
-        (start, end): (usize, usize),
-        rng: &mut u32,
-    ) -> Option<(f64, bool)> {
+    fn draw_threshold(column: &[f32], rng: &mut u32) -> Option<(f64, bool)> {
         let (mut lo, mut hi, mut n_missing) = (f32::INFINITY, f32::NEG_INFINITY, 0usize);
-        for &s in &self.samples[start..end] {
-            let v = self.value(s, feature);
+        for &v in column {
             if v.is_nan() {
                 n_missing += 1;
             } else {
@@ -107,7 +125,7 @@ impl<'a> RandomSplitter<'a> {
                 hi = hi.max(v);
             }
         }
-        if n_missing == end - start || (hi <= lo + FEATURE_THRESHOLD && n_missing == 0) {
+        if n_missing == column.len() || (hi <= lo + FEATURE_THRESHOLD && n_missing == 0) {
             return None;
         }
         let (lo, hi) = (f64::from(lo), f64::from(hi));
@@ -119,22 +137,26 @@ impl<'a> RandomSplitter<'a> {
         Some((threshold, missing_left))
     }
 
-    /// The proxy of the candidate (`feature`, `threshold`, `missing_left`)
-    /// of the node `start..end` summed in `base`; `None` when a child
-    /// would be smaller than the leaf limits allow.
+    /// The proxy of the candidate (`threshold`, `missing_left`) on the
+    /// feature of values `column` of the node `start..end` summed in
+    /// `base`; `None` when a child
+    /// would be smaller than the leaf limits allow, or when `cst` (the
+    /// feature's constraint, ±1, and the node's bounds) is given and the
+    /// children's values (means, first class's shares, or medians under
+    /// the absolute error) break it.
     fn candidate_proxy(
         &self,
-        (feature, threshold, missing_left): (usize, f64, bool),
-        (start, end): (usize, usize),
-        base: &Sums,
+        (threshold, missing_left): (f64, bool),
+        ((start, end), column): ((usize, usize), &[f32]),
+        (base, cst): (&Sums, Option<(i8, Bounds)>),
         sums: &mut Sums,
     ) -> Option<f64> {
         sums.reset_from(base);
         sums.left.iter_mut().for_each(|v| *v = 0.0);
         sums.w_left = 0.0;
         let mut n_left = 0usize;
-        for &s in &self.samples[start..end] {
-            if self.goes_left(s, feature, threshold, missing_left) {
+        for (&s, &v) in self.samples[start..end].iter().zip(column) {
+            if Self::goes_left(v, threshold, missing_left) {
                 n_left += 1;
                 let w = self.data.weights[s as usize];
                 sums.w_left += w;
@@ -159,31 +181,46 @@ impl<'a> RandomSplitter<'a> {
             let impurity_of = |left: bool, w: f64| {
                 let rows = self.samples[start..end]
                     .iter()
-                    .copied()
-                    .filter(|&s| self.goes_left(s, feature, threshold, missing_left) == left);
-                median_error_of(self.data, rows).1 / w
+                    .zip(column)
+                    .filter(|&(_, &v)| Self::goes_left(v, threshold, missing_left) == left)
+                    .map(|(&s, _)| s);
+                let (median, error) = median_error_of(self.data, rows);
+                (median, error / w)
             };
             let w_right = sums.w_node - sums.w_left;
-            let (il, ir) = (impurity_of(true, sums.w_left), impurity_of(false, w_right));
+            let ((ml, il), (mr, ir)) =
+                (impurity_of(true, sums.w_left), impurity_of(false, w_right));
+            if let Some((sign, bounds)) = cst {
+                if !Monotonic::admits(sign, bounds, ml, mr) {
+                    return None;
+                }
+            }
             return Some(-w_right * ir - sums.w_left * il);
+        }
+        if let Some((sign, bounds)) = cst {
+            let (left, right) = monotonic::side_values(sums.first());
+            if !Monotonic::admits(sign, bounds, left, right) {
+                return None;
+            }
         }
         Some(criterion::proxy(self.criterion, sums))
     }
 
     /// Moves the samples of `start..end` going left before those going
-    /// right (each side in its order); returns the first right position.
+    /// right (each side in its order), their values being `column`;
+    /// returns the first right position.
     fn partition(
         &mut self,
-        start: usize,
-        end: usize,
-        (feature, threshold, missing_left): (usize, f64, bool),
+        (start, end): (usize, usize),
+        column: &[f32],
+        (threshold, missing_left): (f64, bool),
     ) -> usize {
         let mut right = std::mem::take(&mut self.right);
         right.clear();
         let mut pos = start;
-        for q in start..end {
+        for (q, &v) in (start..end).zip(column) {
             let s = self.samples[q];
-            if self.goes_left(s, feature, threshold, missing_left) {
+            if Self::goes_left(v, threshold, missing_left) {
                 self.samples[pos] = s;
                 pos += 1;
             } else {
@@ -208,21 +245,35 @@ impl NodeSplitter for RandomSplitter<'_> {
     fn node_split(
         &mut self,
         node: &NodeToSplit<'_>,
-        _lim: &Limits,
+        lim: &Limits,
         n_constant: &mut usize,
     ) -> Option<Split> {
         let (start, end) = (node.start, node.end);
+        let monotonic = lim.monotonic.as_ref();
         let base = &node.summary.sums;
         let mut sums = base.clone();
         let mut best: Option<Candidate> = None;
+        if self.data.x.is_sparse() {
+            for q in start..end {
+                self.at[self.samples[q] as usize] = q as u32;
+            }
+        }
         let mut draw = std::mem::take(&mut self.draw);
+        let mut column = std::mem::take(&mut self.column);
+        let mut last = None;
         draw.draw_with(n_constant, &self.data.interrupt, |feature, rng| {
-            let Some((threshold, missing_left)) = self.draw_threshold(feature, (start, end), rng)
-            else {
+            self.read_column(feature, (start, end), &mut column);
+            last = Some(feature);
+            let Some((threshold, missing_left)) = Self::draw_threshold(&column, rng) else {
                 return false;
             };
-            let cand = (feature, threshold, missing_left);
-            if let Some(proxy) = self.candidate_proxy(cand, (start, end), base, &mut sums) {
+            let cand = (threshold, missing_left);
+            let cst = monotonic
+                .map(|m| m.sign(feature))
+                .filter(|&sign| sign != 0)
+                .map(|sign| (sign, node.bounds));
+            let node = ((start, end), column.as_slice());
+            if let Some(proxy) = self.candidate_proxy(cand, node, (base, cst), &mut sums) {
                 if best.as_ref().is_none_or(|b| proxy > b.proxy) {
                     best = Some(Candidate {
                         proxy,
@@ -235,9 +286,17 @@ impl NodeSplitter for RandomSplitter<'_> {
             true
         });
         self.draw = draw;
-        let best = best?;
-        let cand = (best.feature, best.threshold, best.missing_left);
-        let pos = self.partition(start, end, cand);
+        let Some(best) = best else {
+            self.column = column;
+            return None;
+        };
+        if last != Some(best.feature) {
+            self.read_column(best.feature, (start, end), &mut column);
+        }
+        let has_missing = column.iter().any(|v| v.is_nan());
+        let cand = (best.threshold, best.missing_left);
+        let pos = self.partition((start, end), &column, cand);
+        self.column = column;
         let left = self.summarise(start, pos);
         let right = self.summarise(pos, end);
         let mut sums = base.clone();
@@ -248,9 +307,6 @@ impl NodeSplitter for RandomSplitter<'_> {
             node.impurity,
             (left.impurity, right.impurity),
         );
-        let has_missing = self.samples[start..end]
-            .iter()
-            .any(|&s| self.value(s, best.feature).is_nan());
         Some(Split {
             feature: best.feature,
             threshold: best.threshold,
@@ -266,9 +322,17 @@ impl NodeSplitter for RandomSplitter<'_> {
             impurity_left: left.impurity,
             impurity_right: right.impurity,
             improvement,
-            // Only monotonic constraints read the middle of the children's
-            // values, and they are refused with the random splitter.
-            middle: f64::NAN,
+            middle: middle_of(self.criterion, &left, &right),
         })
     }
+}
+
+/// The middle of the values of the children summarised in `left` and
+/// `right` (scikit-learn's `middle_value`): of their means or first class's
+/// shares, of their medians under the absolute error.
+fn middle_of(c: CartCriterion, left: &NodeSummary, right: &NodeSummary) -> f64 {
+    if c == CartCriterion::AbsoluteError {
+        return (left.value[0] + right.value[0]) / 2.0;
+    }
+    left.sums.total[0] / (2.0 * left.w) + right.sums.total[0] / (2.0 * right.w)
 }

@@ -208,3 +208,89 @@ fn categorical_features_need_another_splitter() {
         "{e}"
     );
 }
+
+#[test]
+fn a_constraint_refuses_every_misordered_random_split() {
+    // y falls with x: every threshold puts the larger mean left, so a
+    // rising constraint admits no split at all. A falling one admits the
+    // root's candidates all (the root is unbounded): its split is the
+    // unconstrained tree's (same draws, same seed); deeper, the bounds
+    // may refuse some, and the predictions never rise with x.
+    let x = Array2::from_shape_fn((40, 1), |(r, _)| r as f64);
+    let y: Vec<f64> = (0..40).map(|r| 100.0 - (r * r) as f64).collect();
+    let fit = |cst: Option<Vec<i8>>| {
+        Cart::regressor()
+            .splitter(CartSplitter::Random)
+            .monotonic_cst(cst)
+            .seed(7)
+            .fit(x.view(), &y, None)
+            .unwrap()
+    };
+    assert_eq!(fit(Some(vec![1])).node_count(), 1);
+    let (falling, free) = (fit(Some(vec![-1])), fit(None));
+    assert!(falling.node_count() > 1);
+    assert_eq!(falling.threshold[0], free.threshold[0]);
+    let grid = Array2::from_shape_fn((90, 1), |(r, _)| r as f64 / 2.0 - 2.0);
+    let p = falling.predict(grid.view()).unwrap();
+    assert!(p.windows(2).into_iter().all(|w| w[1] <= w[0]), "{p:?}");
+}
+
+#[test]
+fn free_constraints_leave_the_random_tree_unchanged() {
+    let (x, y) = data(300, 4, 11);
+    let fit = |cst: Option<Vec<i8>>| {
+        Cart::classifier()
+            .splitter(CartSplitter::Random)
+            .monotonic_cst(cst)
+            .seed(3)
+            .fit(x.view(), &y, 2, None)
+            .unwrap()
+    };
+    let (zeros, none) = (fit(Some(vec![0; 4])), fit(None));
+    // Same splits; the values are the same shares, the second written
+    // 1 − the first under constraints (so equal to the last bit only).
+    assert_eq!(zeros.feature, none.feature);
+    assert_eq!(zeros.threshold, none.threshold);
+    for i in 0..none.node_count() {
+        let (a, b) = (zeros.value.node(i), none.value.node(i));
+        assert_eq!(a[0], b[0]);
+        assert!((a[1] - b[1]).abs() <= 1e-15);
+    }
+}
+
+#[test]
+fn children_of_a_constrained_random_split_are_bounded_by_its_middle() {
+    // Two groups along x0 (y = 0 for x0 < 10, y = 10 above, plus a small
+    // rise inside each): the root's split, wherever it falls between
+    // 0 and 19, has children means m_L < m_R and middle (m_L + m_R) / 2;
+    // every node of the left subtree then holds a value <= that middle and
+    // every node of the right one a value >= it.
+    let x = Array2::from_shape_fn((20, 1), |(r, _)| r as f64);
+    let y: Vec<f64> = (0..20)
+        .map(|r| if r < 10 { 0.0 } else { 10.0 } + r as f64 * 0.01)
+        .collect();
+    let t = Cart::regressor()
+        .splitter(CartSplitter::Random)
+        .monotonic_cst(Some(vec![1]))
+        .seed(5)
+        .fit(x.view(), &y, None)
+        .unwrap();
+    assert!(t.node_count() > 1);
+    let threshold = t.threshold[0];
+    let mean = |rows: &mut dyn Iterator<Item = usize>| {
+        let v: Vec<f64> = rows.map(|r| y[r]).collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    let m_left = mean(&mut (0..20).filter(|&r| (r as f64) <= threshold));
+    let m_right = mean(&mut (0..20).filter(|&r| (r as f64) > threshold));
+    let middle = m_left / 2.0 + m_right / 2.0;
+    let rows = rows_of_nodes(&t, &x);
+    for (i, node_rows) in rows.iter().enumerate().skip(1) {
+        let v = t.value.node(i)[0];
+        if node_rows.iter().all(|&r| (r as f64) <= threshold) {
+            assert!(v <= middle + 1e-12, "node {i}: {v} above {middle}");
+        } else {
+            assert!(v >= middle - 1e-12, "node {i}: {v} below {middle}");
+        }
+    }
+}

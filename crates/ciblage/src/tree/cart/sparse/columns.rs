@@ -32,6 +32,54 @@ impl Columns<'_> {
         }
     }
 
+    /// Whether the columns are sparse (CSC arrays).
+    #[inline]
+    pub fn is_sparse(&self) -> bool {
+        matches!(self, Self::Sparse(_))
+    }
+
+    /// Reads feature `f` of the samples `held[start..end]` (a node's) into
+    /// `out` (one value per sample, in their order, as f32; NaN for a
+    /// missing value): a node's column, read once for all the passes over
+    /// it. `at[r]` is row `r`'s position in `held` when it is one of the
+    /// node's (any value otherwise; only read for sparse columns). A sparse column
+    /// is read by a binary search per row when the node is small against
+    /// its stored entries, else by one walk over those entries (each kept
+    /// when its row is one of the node's): the same values either way.
+    pub fn node_column_f32(
+        &self,
+        f: usize,
+        held: &[u32],
+        (start, end): (usize, usize),
+        at: &[u32],
+        out: &mut Vec<f32>,
+    ) {
+        out.clear();
+        let rows = &held[start..end];
+        match self {
+            Self::Dense(x) => {
+                let col = x.column(f);
+                out.extend(rows.iter().map(|&r| col[r as usize] as f32));
+            }
+            Self::Sparse(c) => {
+                let n_stored = c.range(f).len();
+                // About log2(stored) steps per row against one per entry.
+                let search_cost = rows.len() * (n_stored.max(1).ilog2() as usize + 1);
+                if search_cost < n_stored {
+                    out.extend(rows.iter().map(|&r| c.get(f, r as usize) as f32));
+                    return;
+                }
+                out.resize(rows.len(), 0.0);
+                c.for_each(f, |r, v| {
+                    let p = at[r] as usize;
+                    if (start..end).contains(&p) && held[p] as usize == r {
+                        out[p - start] = v as f32;
+                    }
+                });
+            }
+        }
+    }
+
     /// The first value (row, column, value) that is infinite or beyond the
     /// f32 range, if any.
     pub fn first_beyond(&self, limit: f64) -> Option<(usize, usize, f64)> {
