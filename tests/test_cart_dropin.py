@@ -3,8 +3,11 @@ and memory-mapped inputs, and ``tree_`` arrays with scikit-learn's dtypes."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
+import scipy.sparse
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.tree._tree import TREE_LEAF, TREE_UNDEFINED
@@ -70,8 +73,13 @@ def test_tree_apply_takes_float32_as_scikit_learns() -> None:
     m = ciblage.CartClassifier(random_state=0).fit(X, y)
     X32 = X.astype(np.float32)
     np.testing.assert_array_equal(m.tree_.apply(X32), m.apply(X32))
-    indptr, indices = m.tree_.decision_path(X32)
-    assert indptr[-1] == len(indices) and len(indptr) == len(X) + 1
+    # A scipy CSR indicator, as scikit-learn's Tree.decision_path: the
+    # same matrix as scikit-learn's tree's (the trees are node for node).
+    path = m.tree_.decision_path(X32)
+    assert isinstance(path, scipy.sparse.csr_matrix)
+    ref = DecisionTreeClassifier(random_state=0).fit(X, y).tree_.decision_path(X32)
+    np.testing.assert_array_equal(path.toarray(), ref.toarray())
+    np.testing.assert_array_equal(m.decision_path(X).toarray(), ref.toarray())
     with pytest.raises(ColumnTypeError, match=r"X: expected a 2-D array of float64 or float32, got int32"):
         m.tree_.apply(X.astype(np.int32))
     with pytest.raises(ColumnTypeError, match="X: expected a 2-D numpy array of float64 or float32, got .*list"):
@@ -212,3 +220,14 @@ def test_max_features_is_scikit_learns(max_features) -> None:
     old = ciblage.CartClassifier.__new__(ciblage.CartClassifier)
     old.__setstate__(state)
     assert old.max_features_ == theirs.max_features_
+
+
+def test_decision_path_without_scipy_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    X, y = load_iris(return_X_y=True)
+    m = ciblage.CartClassifier(max_depth=2, random_state=0).fit(X, y)
+    # A None entry in sys.modules makes the import fail, as when scipy is
+    # not installed.
+    monkeypatch.setitem(sys.modules, "scipy.sparse", None)
+    for call in (m.decision_path, m.tree_.decision_path):
+        with pytest.raises(ImportError, match="scipy"):
+            call(X)

@@ -137,8 +137,7 @@ def test_predictions_on_every_format_equal_dense() -> None:
         np.testing.assert_array_equal(model.predict_proba(rows), model.predict_proba(Xt))
         np.testing.assert_array_equal(model.decision_path(rows).toarray(), path)
         np.testing.assert_array_equal(model.tree_.apply(rows), leaves)
-        indptr, indices = model.tree_.decision_path(rows)
-        np.testing.assert_array_equal(np.diff(indptr), path.sum(axis=1))
+        np.testing.assert_array_equal(model.tree_.decision_path(rows).toarray(), path)
     # float32 data and int64 indices, as scipy may hold them.
     rows = sp.csr_matrix(Xt.astype(np.float32))
     rows.indices = rows.indices.astype(np.int64)
@@ -168,15 +167,24 @@ def test_unsorted_and_duplicate_entries_read_as_scipy_sums_them() -> None:
     assert not csc.has_sorted_indices
 
 
-def test_explicit_nan_is_a_missing_value() -> None:
+def test_explicit_nan_is_refused_as_scikit_learn_does() -> None:
     X, y = sparse_iris()
     X = X.copy()
     X[::7, 2] = np.nan
-    a = ciblage.CartClassifier(random_state=0).fit(sp.csc_matrix(X), y)
-    b = ciblage.CartClassifier(random_state=0).fit(X, y)
-    assert_same_tree(a, b)
-    np.testing.assert_array_equal(a.tree_.missing_go_to_left, b.tree_.missing_go_to_left)
-    np.testing.assert_array_equal(a.predict(sp.csr_matrix(X)), b.predict(X))
+    # Row 0 is the first holding a NaN (in column 2).
+    message = r"Input X contains NaN \(row 0\): CartClassifier takes no missing values in a sparse X"
+    for fmt in FORMATS:
+        with pytest.raises(InvalidInputError, match=message):
+            ciblage.CartClassifier(random_state=0).fit(fmt(X), y)
+    model = ciblage.CartClassifier(random_state=0).fit(X, y)
+    for call in (model.predict, model.predict_proba, model.apply, model.decision_path):
+        with pytest.raises(InvalidInputError, match=message):
+            call(sp.csr_matrix(X))
+    with pytest.raises(InvalidInputError, match=r"Input X contains NaN \(row 0\)"):
+        model.tree_.apply(sp.csr_matrix(X))
+    # Dense, the same NaN are missing values.
+    dense = ciblage.CartClassifier(random_state=0).fit(X, y)
+    assert np.isfinite(dense.predict_proba(X)).all()
 
 
 def test_pruning_path_and_cross_validation_on_sparse_equal_dense() -> None:

@@ -190,16 +190,9 @@ class _CartBase(TreeEstimator):
     @needs_fit
     def decision_path(self, X: Any) -> Any:
         """Indicator of the nodes each row passes through: a
-        ``scipy.sparse.csr_matrix`` (rows × nodes) when scipy is installed,
-        else the ``(indptr, indices)`` arrays."""
-        x = self._check(X)
-        indptr, indices = self.tree_.decision_path(x)
-        try:
-            from scipy.sparse import csr_matrix
-        except ImportError:
-            return indptr, indices
-        data = np.ones(len(indices), dtype=np.int64)
-        return csr_matrix((data, indices, indptr), shape=(x.shape[0], self.tree_.node_count))
+        ``scipy.sparse.csr_matrix`` (rows × nodes), as ``tree_.decision_path``
+        (an ``ImportError`` naming scipy without it)."""
+        return self.tree_.decision_path(self._check(X))
 
     @needs_fit
     def segments(self, feature_names: Any = None) -> Any:

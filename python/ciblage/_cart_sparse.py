@@ -1,8 +1,9 @@
 """Sparse X for CART: scipy.sparse matrices and arrays (CSC, CSR, COO and
 the other formats), handed to the native module as the three arrays of a
 CSC matrix (fit) or a CSR matrix (prediction), as scikit-learn converts
-them; never a dense copy. Implicit entries are zeros; an explicit NaN is a
-missing value, as in a dense matrix."""
+them; never a dense copy. Implicit entries are zeros; an explicit NaN is
+refused (``InvalidInputError``, scikit-learn's "Input X contains NaN"), as
+scikit-learn refuses missing values in a sparse X: a dense X takes them."""
 
 from __future__ import annotations
 
@@ -68,11 +69,17 @@ def _arrays(X: Any, layout: str, estimator: Any, fitting: bool) -> SparseX:
         m = m.copy()
         m.sum_duplicates()
     data = np.ascontiguousarray(m.data, dtype=np.float64)
-    bad = np.isinf(data)
+    bad = ~np.isfinite(data)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         major = int(np.searchsorted(m.indptr, k, side="right") - 1)
         row = major if layout == "csr" else int(m.indices[k])
+        if np.isnan(data[k]):
+            # scikit-learn's wording (its trees take NaN in a dense X only).
+            raise InvalidInputError(
+                f"Input X contains NaN (row {row}): {name} takes no missing values in a sparse X; "
+                "pass a dense array to have NaN read as a missing value"
+            )
         raise InvalidInputError(f"X: non-finite value {float(data[k])} at row {row}")
     index_dtype = np.int32 if m.indices.dtype == np.int32 and m.indptr.dtype == np.int32 else np.int64
     indptr = np.ascontiguousarray(m.indptr, dtype=index_dtype)

@@ -75,3 +75,18 @@ class Bunch(dict[str, Any]):
 
     def __dir__(self) -> list[str]:
         return [*super().__dir__(), *self.keys()]
+
+
+def decision_path_matrix(indptr: np.ndarray, indices: np.ndarray, shape: tuple[int, int]) -> Any:
+    """The node indicator of ``decision_path`` (``CartTree.decision_path``
+    and the estimators'): a ``scipy.sparse.csr_matrix`` of ones, rows ×
+    nodes, as scikit-learn's ``Tree.decision_path``. scipy is an optional
+    dependency: without it, an ``ImportError`` naming it."""
+    try:
+        from scipy.sparse import csr_matrix
+    except ImportError as e:
+        raise ImportError(
+            "decision_path returns a scipy.sparse.csr_matrix and needs scipy: pip install scipy"
+        ) from e
+    data = np.ones(len(indices), dtype=np.intp)
+    return csr_matrix((data, indices.astype(np.intp), indptr.astype(np.intp)), shape=shape)

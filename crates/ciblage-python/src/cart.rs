@@ -206,23 +206,33 @@ impl PyCartTree {
         })
     }
 
-    /// Nodes each row passes through: (indptr, indices) of a CSR indicator.
+    /// Nodes each row passes through: a `scipy.sparse.csr_matrix` indicator
+    /// (rows × nodes), as scikit-learn's `Tree.decision_path`, built by
+    /// `ciblage._cart_state.decision_path_matrix` (an `ImportError` naming
+    /// scipy without it).
     fn decision_path<'py>(
         &self,
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
-    ) -> PyResult<CsrArrays<'py>> {
+    ) -> PyResult<Bound<'py, PyAny>> {
         let x = features(x)?;
-        guard(|| {
+        let (n_rows, (indptr, indices)): (usize, CsrArrays<'py>) = guard(|| {
             x.with_core(|x| {
                 let (indptr, indices) = self.inner.decision_path(x).map_err(BindError::from)?;
                 let as_i64 = |v: Vec<usize>| v.into_iter().map(|i| i as i64).collect::<Vec<_>>();
                 Ok((
-                    PyArray1::from_vec(py, as_i64(indptr)),
-                    PyArray1::from_vec(py, as_i64(indices)),
+                    indptr.len() - 1,
+                    (
+                        PyArray1::from_vec(py, as_i64(indptr)),
+                        PyArray1::from_vec(py, as_i64(indices)),
+                    ),
                 ))
             })
-        })
+        })?;
+        py.import("ciblage._cart_state")?.call_method1(
+            "decision_path_matrix",
+            (indptr, indices, (n_rows, self.inner.node_count())),
+        )
     }
 
     /// The tree in Graphviz DOT.

@@ -4,7 +4,8 @@
 //! and row readers the splitters and the prediction use.
 //!
 //! Implicit entries are zeros, as scikit-learn reads them; an explicit NaN
-//! is a missing value, as in a dense matrix. Trees fitted on a sparse
+//! is a missing value here, as in a dense matrix (the Python estimators
+//! refuse it at their boundary, as scikit-learn does). Trees fitted on a sparse
 //! matrix are the trees fitted on its dense equivalent, node for node: the
 //! exact splitter's sorted orders and the histogram splitter's bins are the
 //! dense ones, built from the explicit values with the zeros placed as one
