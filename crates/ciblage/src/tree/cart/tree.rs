@@ -331,9 +331,7 @@ impl CartModel {
     /// at most `ccp_alpha` become leaves), renumbered in preorder.
     pub fn pruned(&self, ccp_alpha: f64) -> CartModel {
         let leaf = self.prune_steps(ccp_alpha, &mut Vec::new());
-        let mut out = CartModel::empty(self.criterion, self.n_features, self.n_classes);
-        out.category_names.clone_from(&self.category_names);
-        out.monotonic_cst.clone_from(&self.monotonic_cst);
+        let mut out = self.without_nodes();
         let mut stack = vec![(0usize, LEAF, false)];
         while let Some((i, parent, is_left)) = stack.pop() {
             let id = out.push_node(

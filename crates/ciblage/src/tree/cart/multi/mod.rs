@@ -14,6 +14,7 @@
 //! [`crate::tree::cart::CartValidParams`].
 
 mod fit;
+mod order;
 mod stats;
 #[cfg(test)]
 mod tests;
@@ -58,9 +59,11 @@ pub(crate) struct MultiSplitter<'a> {
     draw: FeatureDraw,
     /// The samples taking part (non-zero weight), each node's contiguous.
     samples: Vec<u32>,
-    /// Scratch: a node's samples in a feature's order, and their values.
-    sorted: Vec<(f32, u32)>,
-    right: Vec<u32>,
+    /// Scratch: the values of a node's samples for one feature.
+    values: Vec<f32>,
+    /// The feature the node's samples were last ordered by (random
+    /// splitter: partitioned by).
+    last_feature: usize,
 }
 
 impl<'a> MultiSplitter<'a> {
@@ -83,8 +86,8 @@ impl<'a> MultiSplitter<'a> {
             leaf,
             draw,
             samples,
-            sorted: Vec::new(),
-            right: Vec::new(),
+            values: Vec::new(),
+            last_feature: usize::MAX,
         }
     }
 
@@ -142,9 +145,22 @@ impl<'a> MultiSplitter<'a> {
         ))
     }
 
+    /// The values of `feature` for the samples of `start..end`, in their
+    /// order, in the scratch buffer (taken: give it back).
+    fn take_values(&mut self, feature: usize, (start, end): (usize, usize)) -> Vec<f32> {
+        let mut values = std::mem::take(&mut self.values);
+        values.clear();
+        values.extend(
+            self.samples[start..end]
+                .iter()
+                .map(|&s| self.value(s, feature)),
+        );
+        values
+    }
+
     /// Searches every threshold of `feature` in the node `start..end`
-    /// (scikit-learn's best splitter); false when the feature is constant
-    /// there.
+    /// (scikit-learn's best splitter: the node's samples sorted in place by
+    /// the feature); false when the feature is constant there.
     fn search_all(
         &mut self,
         feature: usize,
@@ -152,24 +168,19 @@ impl<'a> MultiSplitter<'a> {
         (total, w_node): (&[f64], f64),
         best: &mut Candidate,
     ) -> bool {
-        let mut sorted = std::mem::take(&mut self.sorted);
-        sorted.clear();
-        sorted.extend(
-            self.samples[start..end]
-                .iter()
-                .map(|&s| (self.value(s, feature), s)),
-        );
-        sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let n = sorted.len();
-        if sorted[n - 1].0 <= sorted[0].0 + FEATURE_THRESHOLD {
-            self.sorted = sorted;
+        let mut xf = self.take_values(feature, (start, end));
+        order::sort(&mut xf, &mut self.samples[start..end]);
+        self.last_feature = feature;
+        let n = xf.len();
+        if xf[n - 1] <= xf[0] + FEATURE_THRESHOLD {
+            self.values = xf;
             return false;
         }
-        let order: Vec<u32> = sorted.iter().map(|p| p.1).collect();
         let mut run = self.running(total, w_node);
+        let order = &self.samples[start..end];
         let mut p = 0usize;
         while p < n {
-            while p + 1 < n && sorted[p + 1].0 <= sorted[p].0 + FEATURE_THRESHOLD {
+            while p + 1 < n && xf[p + 1] <= xf[p] + FEATURE_THRESHOLD {
                 p += 1;
             }
             let p_prev = p;
@@ -180,24 +191,25 @@ impl<'a> MultiSplitter<'a> {
             if p < self.leaf.min_samples || n - p < self.leaf.min_samples {
                 continue;
             }
-            self.update(&mut run, &order, p, (total, w_node));
+            self.update(&mut run, order, p, (total, w_node));
             if let Some(proxy) = self.proxy(&run) {
                 if proxy > best.proxy {
                     *best = Candidate {
                         proxy,
                         feature,
-                        threshold: threshold_between(sorted[p_prev].0, sorted[p].0),
+                        threshold: threshold_between(xf[p_prev], xf[p]),
                     };
                 }
             }
         }
-        self.sorted = sorted;
+        self.values = xf;
         true
     }
 
     /// Draws one threshold of `feature` in the node `start..end` and
-    /// evaluates it (scikit-learn's random splitter); false when the
-    /// feature is constant there.
+    /// evaluates it (scikit-learn's random splitter: the node's samples
+    /// partitioned in place by it); false when the feature is constant
+    /// there.
     fn search_random(
         &mut self,
         feature: usize,
@@ -206,13 +218,18 @@ impl<'a> MultiSplitter<'a> {
         best: &mut Candidate,
         rng: &mut u32,
     ) -> bool {
-        let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
-        for &s in &self.samples[start..end] {
-            let v = self.value(s, feature);
-            lo = lo.min(v);
-            hi = hi.max(v);
+        let mut xf = self.take_values(feature, (start, end));
+        self.last_feature = feature;
+        let (mut lo, mut hi) = (xf[0], xf[0]);
+        for &v in &xf[1..] {
+            if v < lo {
+                lo = v;
+            } else if v > hi {
+                hi = v;
+            }
         }
         if hi <= lo + FEATURE_THRESHOLD {
+            self.values = xf;
             return false;
         }
         let (lo, hi) = (f64::from(lo), f64::from(hi));
@@ -220,24 +237,14 @@ impl<'a> MultiSplitter<'a> {
         if threshold == hi {
             threshold = lo;
         }
-        let mut run = self.running(total, w_node);
-        let mut n_left = 0usize;
-        for &s in &self.samples[start..end] {
-            if f64::from(self.value(s, feature)) <= threshold {
-                let ws = self.data.weights[s as usize];
-                self.outputs.add(&mut run.left, s as usize, ws);
-                run.w_left += ws;
-                n_left += 1;
-            }
-        }
+        let n_left = order::partition(&mut xf, &mut self.samples[start..end], threshold);
+        self.values = xf;
         let n_right = end - start - n_left;
         if n_left < self.leaf.min_samples || n_right < self.leaf.min_samples {
             return true;
         }
-        run.w_right = w_node - run.w_left;
-        for ((r, t), l) in run.right.iter_mut().zip(total).zip(&run.left) {
-            *r = t - l;
-        }
+        let mut run = self.running(total, w_node);
+        self.update(&mut run, &self.samples[start..end], n_left, (total, w_node));
         if let Some(proxy) = self.proxy(&run) {
             if proxy > best.proxy {
                 *best = Candidate {
@@ -262,24 +269,21 @@ impl<'a> MultiSplitter<'a> {
     }
 
     /// Moves the samples of `start..end` with `feature <= threshold`
-    /// before the others (each side in its order); returns the first
-    /// right position.
+    /// first (scikit-learn's final partition; the random splitter's samples
+    /// are already partitioned when the best feature was the last drawn);
+    /// returns the first right position.
     fn partition(&mut self, (start, end): (usize, usize), feature: usize, threshold: f64) -> usize {
-        let mut right = std::mem::take(&mut self.right);
-        right.clear();
-        let mut pos = start;
-        for q in start..end {
-            let s = self.samples[q];
-            if f64::from(self.value(s, feature)) <= threshold {
-                self.samples[pos] = s;
-                pos += 1;
-            } else {
-                right.push(s);
-            }
+        let data = self.data;
+        let value = |s: u32| data.x.get(s as usize, feature) as f32;
+        if self.random && self.last_feature == feature {
+            // Already partitioned by this very split.
+            return start
+                + self.samples[start..end]
+                    .iter()
+                    .take_while(|&&s| f64::from(value(s)) <= threshold)
+                    .count();
         }
-        self.samples[pos..end].copy_from_slice(&right);
-        self.right = right;
-        pos
+        start + order::partition_final(&mut self.samples[start..end], threshold, value)
     }
 }
 
