@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _cart_cv, _cart_state, _native
 from . import _cart_input as cin
+from . import _cart_outputs as outs
 from . import _cart_params as cp
 from . import _estimator as est
 from ._base import ClassifierScore, RegressorScore, TreeEstimator, check_params, needs_fit
@@ -36,6 +37,37 @@ def _single_output(model: Any, y: Any) -> None:
         raise InvalidParameterError(
             "invalid parameter monotonic_cst: Monotonicity constraints are not supported with multiple outputs"
         )
+
+
+def _class_weight_table(cw: Any, classes: np.ndarray, codes: np.ndarray) -> np.ndarray | None:
+    """The weight of every class of one output under ``class_weight``
+    ``cw`` (``None``, ``"balanced"``: ``n / (k · n_c)``, or a mapping)."""
+    if cw is None:
+        return None
+    if isinstance(cw, str):
+        if cw != "balanced":
+            raise InvalidParameterError(
+                f'invalid parameter class_weight: expected None, "balanced" or a mapping, got {cw!r}'
+            )
+        counts = np.bincount(codes, minlength=len(classes)).astype(np.float64)
+        return len(codes) / (len(classes) * counts)
+    if isinstance(cw, dict):
+        unknown = [k for k in cw if k not in set(classes.tolist())]
+        if unknown:
+            raise InvalidParameterError(f"invalid parameter class_weight: labels {unknown!r} are not classes of y")
+        for label, v in cw.items():
+            as_float(v, f"class_weight[{label!r}]", 0.0)
+        weights = np.array([float(cw.get(c, 1.0)) for c in classes.tolist()])
+        if not (weights[codes] > 0).any():
+            raise InvalidParameterError("invalid parameter class_weight: every row gets weight zero")
+        with np.errstate(over="ignore"):
+            total = weights[codes].sum()
+        if not np.isfinite(total):
+            raise InvalidParameterError(
+                "invalid parameter class_weight: the total weight of the rows overflows the range of 64-bit floats"
+            )
+        return weights
+    raise InvalidParameterError(f'invalid parameter class_weight: expected None, "balanced" or a mapping, got {cw!r}')
 
 
 class _CartBase(TreeEstimator):
@@ -80,6 +112,8 @@ class _CartBase(TreeEstimator):
         tags = super().__sklearn_tags__()
         # scipy.sparse X is read (tests/test_cart_sparse.py).
         tags.input_tags.sparse = True
+        # A 2-D y of several columns grows one tree for every output.
+        tags.target_tags.multi_output = True
         return tags
 
     def _checked_params(self, n: int, d: int) -> dict[str, Any]:
@@ -103,7 +137,7 @@ class _CartBase(TreeEstimator):
         if categorical:
             tree = tree.with_category_names(cin.category_names(self))
         self.n_features_in_ = x.shape[1]
-        self.n_outputs_ = 1
+        self.n_outputs_ = int(tree.n_outputs)
         self.max_features_ = params["max_features"] or x.shape[1]
         self._full_tree = tree
         self.tree_ = tree.pruned(ccp_alpha) if ccp_alpha > 0 else tree
@@ -391,6 +425,9 @@ class CartClassifier(ClassifierScore, _CartBase):
         cin.sparse.refuse_sparse_y(y)
         x, categorical = cin.encode_fit(self, X)
         _single_output(self, y)
+        yy = outs.several(y)
+        if yy is not None:
+            return self._fit_outputs(x, yy, sample_weight, categorical, progress)
         classes, codes = est.class_target(y, self, x.shape[0])
         w = cin.sample_weights(sample_weight, x.shape[0])
         cw = self._class_weights(classes, codes)
@@ -401,54 +438,51 @@ class CartClassifier(ClassifierScore, _CartBase):
         self.n_classes_ = len(classes)
         return self
 
+    def _fit_outputs(
+        self, x: np.ndarray, yy: np.ndarray, sample_weight: Any, categorical: list[int], progress: Any
+    ) -> CartClassifier:
+        """Grows one tree for every column of ``yy`` (scikit-learn's
+        multi-output classification)."""
+        classes, codes = outs.class_outputs(yy, self, x.shape[0])
+        w = cin.sample_weights(sample_weight, x.shape[0])
+        cw = outs.class_weights(self, classes, codes, _class_weight_table)
+        if cw is not None:
+            w = cw if w is None else w * cw
+        n_classes = [len(c) for c in classes]
+        self._fit(x, w, categorical, progress, y_output_codes=codes, output_classes=n_classes)
+        self.classes_ = classes
+        self.n_classes_ = np.array(n_classes, dtype=np.intp)
+        return self
+
     def _class_weights(self, classes: np.ndarray, codes: np.ndarray) -> np.ndarray | None:
-        cw = self.class_weight
-        if cw is None:
-            return None
-        if isinstance(cw, str):
-            if cw != "balanced":
-                raise InvalidParameterError(
-                    f'invalid parameter class_weight: expected None, "balanced" or a mapping, got {cw!r}'
-                )
-            counts = np.bincount(codes, minlength=len(classes)).astype(np.float64)
-            return len(codes) / (len(classes) * counts)
-        if isinstance(cw, dict):
-            unknown = [k for k in cw if k not in set(classes.tolist())]
-            if unknown:
-                raise InvalidParameterError(f"invalid parameter class_weight: labels {unknown!r} are not classes of y")
-            for label, v in cw.items():
-                as_float(v, f"class_weight[{label!r}]", 0.0)
-            weights = np.array([float(cw.get(c, 1.0)) for c in classes.tolist()])
-            if not (weights[codes] > 0).any():
-                raise InvalidParameterError("invalid parameter class_weight: every row gets weight zero")
-            with np.errstate(over="ignore"):
-                total = weights[codes].sum()
-            if not np.isfinite(total):
-                raise InvalidParameterError(
-                    "invalid parameter class_weight: the total weight of the rows overflows the range of 64-bit floats"
-                )
-            return weights
-        raise InvalidParameterError(
-            f'invalid parameter class_weight: expected None, "balanced" or a mapping, got {cw!r}'
-        )
+        return _class_weight_table(self.class_weight, classes, codes)
 
     @needs_fit
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities of every row: the class shares of its leaf."""
+    def predict_proba(self, X: Any) -> Any:
+        """Class probabilities of every row: the class shares of its leaf
+        (a list of one array per output for a tree of several outputs)."""
         leaves = self.apply(X)
+        if self.n_outputs_ > 1:
+            return outs.predict_proba(self, leaves)
         return self.tree_.value[leaves, 0]
 
     @needs_fit
     def predict(self, X: Any) -> np.ndarray:
-        """The most likely class of every row (ties: the first class)."""
+        """The most likely class of every row (ties: the first class); one
+        column per output for a tree of several outputs."""
         proba = self.predict_proba(X)
+        if self.n_outputs_ > 1:
+            return outs.predict_classes(self, proba)
         return self.classes_[np.argmax(proba, axis=1)]
 
     @needs_fit
-    def predict_log_proba(self, X: Any) -> np.ndarray:
+    def predict_log_proba(self, X: Any) -> Any:
         """Natural logarithm of :meth:`predict_proba` (−inf for zero)."""
+        proba = self.predict_proba(X)
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+            if self.n_outputs_ > 1:
+                return [np.log(p) for p in proba]
+            return np.log(proba)
 
     @needs_fit
     def gains(self, target: Any, feature_names: Any = None) -> pandas.DataFrame:
@@ -459,6 +493,8 @@ class CartClassifier(ClassifierScore, _CartBase):
         from ._tables import from_arrow
 
         self._fitted()
+        if self.n_outputs_ > 1:
+            raise InvalidParameterError("invalid parameter target: gains tables are for trees of one output")
         if np.ndim(target) != 0:
             raise InvalidParameterError(f"invalid parameter target: expected one class label, got {target!r}")
         matches = np.flatnonzero(self.classes_ == target)
@@ -527,15 +563,32 @@ class CartRegressor(RegressorScore, _CartBase):
             cin.check_poisson_target(y)
         x, categorical = cin.encode_fit(self, X)
         _single_output(self, y)
+        w = cin.sample_weights(sample_weight, x.shape[0])
+        several = outs.several(y)
+        if several is not None:
+            values = outs.value_outputs(several, self, x.shape[0])
+            return self._fit(x, w, categorical, progress, y_output_values=values)
         yy = est.value_target(y, self, x.shape[0])
-        return self._fit(x, cin.sample_weights(sample_weight, x.shape[0]), categorical, progress, y_values=yy)
+        return self._fit(x, w, categorical, progress, y_values=yy)
 
     @needs_fit
     def predict(self, X: Any) -> np.ndarray:
         """The value of each row's leaf: its mean target (its weighted median
-        with ``criterion="absolute_error"``)."""
+        with ``criterion="absolute_error"``); one column per output for a
+        tree of several outputs."""
         leaves = self.apply(X)
+        if self.n_outputs_ > 1:
+            return self.tree_.value[leaves, :, 0]
         return self.tree_.value[leaves, 0, 0]
+
+    @needs_fit
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Coefficient of determination R² of :meth:`predict` on ``X``
+        against ``y`` (weighted by ``sample_weight``; averaged over outputs
+        for a tree of several outputs)."""
+        if self.n_outputs_ > 1:
+            return outs.r2_score(y, self.predict(X), sample_weight)
+        return super().score(X, y, sample_weight)
 
     def gains(self, target: Any, feature_names: Any = None) -> pandas.DataFrame:
         """Gains tables are for classification trees: always an InvalidParameterError."""

@@ -19,9 +19,10 @@ def check_fitted_state(name: str, state: dict[str, Any]) -> None:
     def bad(field: str, reason: str) -> ModelFileError:
         return ModelFileError(f"{name} pickle: {field}: {reason}")
 
-    # One output (scikit-learn's n_outputs_), also in pickles older than it.
-    if state.setdefault("n_outputs_", 1) != 1:
-        raise bad("n_outputs_", f"{state['n_outputs_']!r} where the tree has one output")
+    # scikit-learn's n_outputs_ (one in pickles older than it).
+    k = int(tree.n_outputs)
+    if state.setdefault("n_outputs_", 1) != k:
+        raise bad("n_outputs_", f"{state['n_outputs_']!r} where the tree has {k} output(s)")
     if state.get("n_features_in_") != d:
         raise bad("n_features_in_", f"{state.get('n_features_in_')!r} where the tree has {d} features")
     if "max_features_" not in state:
@@ -50,7 +51,9 @@ def check_fitted_state(name: str, state: dict[str, Any]) -> None:
             if c is not None and not isinstance(c, list):
                 raise bad(f"categories_[{j}]", f"expected None or a list of labels, got {type(c).__name__}")
     width = tree.value.shape[2]
-    if "classes_" in state:
+    if k > 1:
+        _check_output_classes(state, tree, bad)
+    elif "classes_" in state:
         classes = state["classes_"]
         if not isinstance(classes, (list, tuple, np.ndarray)) or np.ndim(classes) != 1:
             raise bad("classes_", f"expected an array of {width} labels, got {type(classes).__name__}")
@@ -61,6 +64,25 @@ def check_fitted_state(name: str, state: dict[str, Any]) -> None:
             raise bad("n_classes_", f"{state.get('n_classes_')!r} where the tree has {width} classes")
     elif width != 1:
         raise bad("classes_", "missing for a classification tree")
+
+
+def _check_output_classes(state: dict[str, Any], tree: Any, bad: Any) -> None:
+    """A tree of several outputs: a classifier's ``classes_`` hold one
+    array of labels per output, of the tree's numbers of classes."""
+    n_classes = [int(c) for c in tree.n_classes]
+    if "classes_" not in state:
+        if tree.value.shape[2] != 1:
+            raise bad("classes_", "missing for a classification tree")
+        return
+    classes = state["classes_"]
+    if not isinstance(classes, (list, tuple)) or len(classes) != len(n_classes):
+        raise bad("classes_", f"expected a list of {len(n_classes)} arrays of labels (one per output)")
+    for o, (c, n) in enumerate(zip(classes, n_classes, strict=True)):
+        if np.ndim(c) != 1 or len(c) != n:
+            raise bad(f"classes_[{o}]", f"expected {n} labels")
+    state["classes_"] = [np.asarray(c) for c in classes]
+    if list(np.ravel(state.get("n_classes_", n_classes))) != n_classes:
+        raise bad("n_classes_", f"{state.get('n_classes_')!r} where the tree has {n_classes} classes")
 
 
 class Bunch(dict[str, Any]):

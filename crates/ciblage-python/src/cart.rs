@@ -4,7 +4,7 @@ use ciblage::tree::cart::{Cart, CartCriterion, CartModel, CartParams, CartSplitt
 use ciblage::tree::TreeTask;
 use ciblage::tree::{LeafOrder, Outcome};
 use ciblage::CiblageError;
-use numpy::{PyArray1, PyArray3, PyArrayMethods, PyReadonlyArray1};
+use numpy::{PyArray1, PyArray3, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
@@ -29,6 +29,7 @@ pub struct PyCartTree {
 /// regression; `seed` is scikit-learn's internal seed for `random_state`.
 #[pyfunction]
 #[pyo3(signature = (x, *, y_codes = None, n_classes = 0, y_values = None, sample_weight = None,
+                    y_output_codes = None, output_classes = Vec::new(), y_output_values = None,
                     criterion = "gini", max_depth = None, min_samples_split = 2, min_samples_leaf = 1,
                     min_weight_fraction_leaf = 0.0, min_impurity_decrease = 0.0, max_features = None,
                     max_leaf_nodes = None, splitter = "best", max_bins = 255, n_threads = None,
@@ -42,6 +43,9 @@ pub fn cart_fit(
     n_classes: usize,
     y_values: Option<PyReadonlyArray1<'_, f64>>,
     sample_weight: Option<PyReadonlyArray1<'_, f64>>,
+    y_output_codes: Option<PyReadonlyArray2<'_, u32>>,
+    output_classes: Vec<usize>,
+    y_output_values: Option<PyReadonlyArray2<'_, f64>>,
     criterion: &str,
     max_depth: Option<usize>,
     min_samples_split: usize,
@@ -76,6 +80,18 @@ pub fn cart_fit(
         };
         let w = sample_weight.as_ref().map(|w| w.as_slice()).transpose()?;
         let inner = x.with_core(|xv| match (&y_codes, &y_values) {
+            _ if y_output_codes.is_some() || y_output_values.is_some() => fit_outputs(
+                py,
+                (&options, min_samples_split, min_samples_leaf, seed),
+                xv,
+                (
+                    y_output_codes.as_ref(),
+                    &output_classes,
+                    y_output_values.as_ref(),
+                ),
+                w,
+                progress.as_ref(),
+            ),
             (Some(c), _) => {
                 let params = options
                     .apply(Cart::classifier())
@@ -110,6 +126,52 @@ pub fn cart_fit(
             _ => Err(BindError::from(CiblageError::param("y", "no target given")).into()),
         })?;
         Ok(PyCartTree { inner })
+    })
+}
+
+/// Fits a tree of several outputs: class codes (one column per output,
+/// with `output_classes` classes each) or target values.
+fn fit_outputs(
+    py: Python<'_>,
+    (options, min_samples_split, min_samples_leaf, seed): (&CartOptions, usize, usize, u32),
+    xv: ciblage::tree::cart::Features<'_>,
+    (codes, output_classes, values): (
+        Option<&PyReadonlyArray2<'_, u32>>,
+        &[usize],
+        Option<&PyReadonlyArray2<'_, f64>>,
+    ),
+    w: Option<&[f64]>,
+    progress: Option<&Bound<'_, PyAny>>,
+) -> PyResult<CartModel> {
+    if let Some(c) = codes {
+        let params = options
+            .apply(Cart::classifier())
+            .min_samples_split(min_samples_split)
+            .min_samples_leaf(min_samples_leaf)
+            .seed(seed);
+        params.clone().check().map_err(BindError::from)?;
+        let c = c.as_array();
+        return run_reporting(py, progress, |token| {
+            params
+                .interrupt(token.clone())
+                .fit_outputs(xv, c, output_classes, w)
+                .map_err(BindError::from)
+        });
+    }
+    let params = options
+        .apply(Cart::regressor())
+        .min_samples_split(min_samples_split)
+        .min_samples_leaf(min_samples_leaf)
+        .seed(seed);
+    params.clone().check().map_err(BindError::from)?;
+    let v = values
+        .ok_or_else(|| BindError::from(CiblageError::param("y", "no target given")))?
+        .as_array();
+    run_reporting(py, progress, |token| {
+        params
+            .interrupt(token.clone())
+            .fit_outputs(xv, v, w)
+            .map_err(BindError::from)
     })
 }
 
@@ -238,6 +300,9 @@ impl PyCartTree {
     /// The tree in Graphviz DOT.
     fn to_dot(&self, feature_names: Vec<String>, class_names: Vec<String>) -> PyResult<String> {
         guard(|| -> BindResult<_> {
+            self.inner
+                .check_single_output("export_graphviz")
+                .map_err(BindError::from)?;
             let names = self.names(feature_names)?;
             Ok(self.inner.to_dot(&names, &class_names))
         })
@@ -251,6 +316,9 @@ impl PyCartTree {
         class_names: Vec<String>,
     ) -> PyResult<Vec<DrawRow>> {
         guard(|| -> BindResult<_> {
+            self.inner
+                .check_single_output("drawing")
+                .map_err(BindError::from)?;
             let names = self.names(feature_names)?;
             Ok(drawing_rows(self.inner.drawing(&names, &class_names)))
         })
@@ -268,6 +336,9 @@ impl PyCartTree {
     /// CHAID's.
     fn gains(&self, feature_names: Vec<String>, target: usize) -> PyResult<PyTable> {
         guard(|| -> PyResult<_> {
+            self.inner
+                .check_single_output("gains")
+                .map_err(BindError::from)?;
             let names = self.names(feature_names)?;
             let rows = self
                 .inner
@@ -282,6 +353,9 @@ impl PyCartTree {
     /// the leaf value and its ratio to the root's.
     fn segments(&self, feature_names: Vec<String>, class_names: Vec<String>) -> PyResult<PyTable> {
         guard(|| -> PyResult<_> {
+            self.inner
+                .check_single_output("segments")
+                .map_err(BindError::from)?;
             let names = self.names(feature_names)?;
             if !class_names.is_empty() && class_names.len() != self.inner.n_classes {
                 return Err(BindError::from(CiblageError::param(
@@ -300,12 +374,13 @@ impl PyCartTree {
         })
     }
 
-    /// Node values, shaped (nodes, outputs = 1, classes) as scikit-learn's
+    /// Node values, shaped (nodes, outputs, classes) as scikit-learn's
     /// `tree_.value` (class shares, or the regression value); read-only.
     #[getter]
     fn value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray3<f64>>> {
         let v = &self.inner.value;
-        let a = PyArray1::from_slice(py, v.as_flat()).reshape([v.len(), 1, v.width()])?;
+        let k = self.inner.n_outputs();
+        let a = PyArray1::from_slice(py, v.as_flat()).reshape([v.len(), k, v.width() / k])?;
         a.getattr("flags")?.setattr("writeable", false)?;
         Ok(a)
     }
@@ -316,22 +391,31 @@ impl PyCartTree {
         self.inner.n_features
     }
 
-    /// Number of outputs (always 1).
+    /// Number of outputs (columns of the `y` fitted).
     #[getter]
     fn n_outputs(&self) -> usize {
-        1
+        self.inner.n_outputs()
     }
 
-    /// Number of classes per output (`[1]` for regression).
+    /// Number of classes per output (1 per output for regression).
     #[getter]
     fn n_classes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<isize>>> {
-        frozen(py, vec![self.inner.value.width() as isize])
+        let per_output = if self.inner.output_classes.is_empty() {
+            vec![self.inner.value.width() as isize]
+        } else {
+            self.inner
+                .output_classes
+                .iter()
+                .map(|&c| c as isize)
+                .collect()
+        };
+        frozen(py, per_output)
     }
 
     /// Largest number of classes of an output (1 for regression).
     #[getter]
     fn max_n_classes(&self) -> usize {
-        self.inner.value.width()
+        self.inner.value.width() / self.inner.n_outputs()
     }
 
     #[getter]
@@ -483,6 +567,9 @@ impl PyCartTree {
         decimals: usize,
     ) -> PyResult<String> {
         guard(|| -> PyResult<_> {
+            self.inner
+                .check_single_output("export_text")
+                .map_err(BindError::from)?;
             let decimals = text_decimals(decimals)?;
             let names = self.names(feature_names)?;
             Ok(self.inner.to_text(&names, &class_names, decimals))

@@ -21,6 +21,7 @@ mod fit;
 mod growth;
 mod hist;
 mod monotonic_cst;
+mod multi;
 mod params;
 mod persist;
 mod predict;

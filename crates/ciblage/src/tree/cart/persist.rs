@@ -52,6 +52,7 @@ impl ModelFile for CartModel {
         "weighted_n_node_samples",
         "value",
         "monotonic_cst",
+        "output_classes",
     ];
 
     fn read_body(f: &Fields<'_>, text_len: usize) -> Result<Self> {
@@ -79,8 +80,20 @@ impl ModelFile for CartModel {
                 format!("{n_classes} with criterion {criterion:?} (classification criteria need at least one class, regression ones none)"),
             ));
         }
-        // One number per class (the mean for regression) in every node value.
-        let width = (n_classes as usize).max(1);
+        // Optional: one output when absent (files of one output).
+        let output_classes: Vec<usize> = f.list("output_classes", true)?;
+        if output_classes.len() == 1 || output_classes.len() > bound {
+            return Err(f.fault(
+                "output_classes",
+                format!(
+                    "{} outputs: a tree of several outputs lists 2 to {bound} of them (none for one output)",
+                    output_classes.len()
+                ),
+            ));
+        }
+        // One number per class (the mean for regression) and per output in
+        // every node value.
+        let width = (n_classes as usize).max(1) * output_classes.len().max(1);
         let rows: Vec<Vec<f64>> = f.list("value", false)?;
         let mut value = NodeValues::new(width);
         for (i, row) in rows.iter().enumerate() {
@@ -116,6 +129,7 @@ impl ModelFile for CartModel {
             value,
             // Optional: files saved before constraints existed have none.
             monotonic_cst: f.list("monotonic_cst", true)?,
+            output_classes,
         })
     }
 
@@ -152,15 +166,13 @@ impl CartModel {
                 ),
             ));
         }
-        if self.value.width() != self.n_classes.max(1) {
+        self.validate_outputs()?;
+        let width = self.n_classes.max(1) * self.n_outputs();
+        if self.value.width() != width {
             return Err(fault(
                 WHAT,
                 "value",
-                format!(
-                    "{} numbers per node, expected {}",
-                    self.value.width(),
-                    self.n_classes.max(1)
-                ),
+                format!("{} numbers per node, expected {width}", self.value.width()),
             ));
         }
         let lengths = [
@@ -211,6 +223,55 @@ impl CartModel {
                     "the root's weight must be positive, got {}",
                     self.weighted_n_node_samples[0]
                 ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks the outputs: none listed (one output), or at least two, each
+    /// of 1 to `n_classes` classes (the largest exactly `n_classes`) for
+    /// classification, of 1 "class" each for regression; no monotonic
+    /// constraints with several.
+    fn validate_outputs(&self) -> Result<()> {
+        let classes = &self.output_classes;
+        if classes.is_empty() {
+            return Ok(());
+        }
+        if classes.len() == 1 {
+            return Err(fault(
+                WHAT,
+                "output_classes",
+                "one output listed: a tree of one output lists none",
+            ));
+        }
+        let (lo, hi) = if self.criterion.is_regression() {
+            (1, 1)
+        } else {
+            (1, self.n_classes)
+        };
+        if let Some((o, c)) = classes
+            .iter()
+            .enumerate()
+            .find(|(_, c)| !(lo..=hi).contains(*c))
+        {
+            return Err(fault(
+                WHAT,
+                &format!("output_classes[{o}]"),
+                format!("{c} classes, expected {lo} to {hi}"),
+            ));
+        }
+        if !self.criterion.is_regression() && classes.iter().max() != Some(&self.n_classes) {
+            return Err(fault(
+                WHAT,
+                "output_classes",
+                format!("no output has n_classes ({}) classes", self.n_classes),
+            ));
+        }
+        if !self.monotonic_cst.is_empty() {
+            return Err(fault(
+                WHAT,
+                "monotonic_cst",
+                "constraints with several outputs",
             ));
         }
         Ok(())

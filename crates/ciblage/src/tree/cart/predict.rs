@@ -31,6 +31,7 @@ impl CartModel {
     /// As [`CartModel::apply`]: a column count other than the training one,
     /// infinite values.
     pub fn predict<'x>(&self, x: impl Into<Features<'x>>) -> Result<Array1<f64>> {
+        self.check_single_output("predict")?;
         let leaves = self.apply(x)?;
         let classification = self.n_classes > 0;
         Ok(leaves
@@ -53,6 +54,7 @@ impl CartModel {
     /// A regression tree ([`CiblageError::InvalidParameter`] naming
     /// `predict_proba`), or as [`CartModel::apply`].
     pub fn predict_proba<'x>(&self, x: impl Into<Features<'x>>) -> Result<Array2<f64>> {
+        self.check_single_output("predict_proba")?;
         if self.n_classes == 0 {
             return Err(CiblageError::param(
                 "predict_proba",
@@ -80,6 +82,35 @@ fn first_max(values: &[f64]) -> usize {
         }
     }
     best
+}
+
+impl CartModel {
+    /// Predictions of every output (a tree of any number of outputs): one
+    /// row per row of `x`, one column per output, holding the class code
+    /// of largest share in the leaf among the output's own classes (ties:
+    /// the first) or the leaf's value.
+    ///
+    /// # Errors
+    /// As [`CartModel::apply`].
+    pub fn predict_outputs<'x>(&self, x: impl Into<Features<'x>>) -> Result<Array2<f64>> {
+        let leaves = self.apply(x)?;
+        let k = self.n_outputs();
+        let stride = self.value.width() / k;
+        let own = |o: usize| self.output_classes.get(o).copied().unwrap_or(stride);
+        let mut out = Array2::zeros((leaves.len(), k));
+        for (row, &leaf) in leaves.iter().enumerate() {
+            let value = self.value.node(leaf);
+            for o in 0..k {
+                let v = &value[o * stride..o * stride + own(o)];
+                out[[row, o]] = if self.n_classes > 0 {
+                    first_max(v) as f64
+                } else {
+                    v[0]
+                };
+            }
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

@@ -63,6 +63,12 @@ pub struct CartModel {
     /// existed).
     #[serde(default)]
     pub monotonic_cst: Vec<i8>,
+    /// Per output, its number of classes (1 for regression), when the tree
+    /// predicts several outputs (a 2-D `y`); empty for one output. Node
+    /// values then hold `n_outputs() × max(n_classes, 1)` numbers: each
+    /// output's class shares (zeros past its own classes) or its mean.
+    #[serde(default)]
+    pub output_classes: Vec<usize>,
 }
 
 impl CartModel {
@@ -85,7 +91,32 @@ impl CartModel {
             weighted_n_node_samples: Vec::new(),
             value: NodeValues::new(n_classes.max(1)),
             monotonic_cst: Vec::new(),
+            output_classes: Vec::new(),
         }
+    }
+
+    /// Number of outputs the tree predicts (1 unless fitted on a 2-D `y`
+    /// of several columns).
+    pub fn n_outputs(&self) -> usize {
+        self.output_classes.len().max(1)
+    }
+
+    /// Refuses a tree of several outputs where `what` reads one output
+    /// only (rules, SQL, gains, ...).
+    ///
+    /// # Errors
+    /// [`crate::CiblageError::InvalidParameter`] naming `what`.
+    pub fn check_single_output(&self, what: &'static str) -> crate::error::Result<()> {
+        if self.n_outputs() > 1 {
+            return Err(crate::error::CiblageError::param(
+                what,
+                format!(
+                    "the tree predicts {} outputs: {what} reads trees of one output",
+                    self.n_outputs()
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Appends a node (a leaf until its children are attached) under
@@ -132,6 +163,8 @@ impl CartModel {
         Self {
             category_names: self.category_names.clone(),
             monotonic_cst: self.monotonic_cst.clone(),
+            output_classes: self.output_classes.clone(),
+            value: NodeValues::new(self.value.width()),
             ..Self::empty(self.criterion, self.n_features, self.n_classes)
         }
     }
@@ -298,9 +331,7 @@ impl CartModel {
     /// at most `ccp_alpha` become leaves), renumbered in preorder.
     pub fn pruned(&self, ccp_alpha: f64) -> CartModel {
         let leaf = self.prune_steps(ccp_alpha, &mut Vec::new());
-        let mut out = CartModel::empty(self.criterion, self.n_features, self.n_classes);
-        out.category_names.clone_from(&self.category_names);
-        out.monotonic_cst.clone_from(&self.monotonic_cst);
+        let mut out = self.without_nodes();
         let mut stack = vec![(0usize, LEAF, false)];
         while let Some((i, parent, is_left)) = stack.pop() {
             let id = out.push_node(

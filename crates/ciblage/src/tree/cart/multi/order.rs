@@ -1,0 +1,197 @@
+//! scikit-learn's in-place orders of a node's samples: its introsort of a
+//! feature's values (`simultaneous_sort` with the three-way partition:
+//! median-of-three pivot, heapsort past depth `2·log2(n)`, insertion sort
+//! below 16 values) and its swap partitions. The node's sums are
+//! added in the order of its samples, so keeping scikit-learn's order keeps
+//! its rounding: candidates equal in exact arithmetic compare as there.
+
+/// Swaps positions `i` and `j` of both arrays.
+#[inline]
+fn swap(values: &mut [f32], samples: &mut [u32], i: usize, j: usize) {
+    values.swap(i, j);
+    samples.swap(i, j);
+}
+
+/// Median of the first, middle and last values (Bentley and McIlroy).
+fn median3(v: &[f32]) -> f32 {
+    let n = v.len();
+    let (a, b, c) = (v[0], v[n / 2], v[n - 1]);
+    if a < b {
+        if b < c {
+            b
+        } else if a < c {
+            c
+        } else {
+            a
+        }
+    } else if b < c {
+        if a < c {
+            a
+        } else {
+            c
+        }
+    } else {
+        b
+    }
+}
+
+/// Sorts `values` ascending, moving `samples` alongside, exactly as
+/// scikit-learn's `sort` (so that ties end in its order).
+pub(crate) fn sort(values: &mut [f32], samples: &mut [u32]) {
+    let n = values.len();
+    if n == 0 {
+        return;
+    }
+    let maxd = 2 * ((n as f64).log2() as usize);
+    introsort(values, samples, maxd);
+}
+
+fn introsort(mut values: &mut [f32], mut samples: &mut [u32], mut maxd: usize) {
+    while values.len() > 15 {
+        if maxd == 0 {
+            heapsort(values, samples);
+            return;
+        }
+        maxd -= 1;
+        let pivot = median3(values);
+        let (mut i, mut l, mut r) = (0, 0, values.len());
+        while i < r {
+            if values[i] < pivot {
+                swap(values, samples, i, l);
+                i += 1;
+                l += 1;
+            } else if values[i] > pivot {
+                r -= 1;
+                swap(values, samples, i, r);
+            } else {
+                i += 1;
+            }
+        }
+        introsort(&mut values[..l], &mut samples[..l], maxd);
+        values = &mut values[r..];
+        samples = &mut samples[r..];
+    }
+    insertion_sort(values, samples);
+}
+
+/// Insertion sort (stable), moving `samples` alongside.
+fn insertion_sort(values: &mut [f32], samples: &mut [u32]) {
+    for i in 1..values.len() {
+        let (v, s) = (values[i], samples[i]);
+        let mut j = i;
+        while j > 0 && values[j - 1] > v {
+            values[j] = values[j - 1];
+            samples[j] = samples[j - 1];
+            j -= 1;
+        }
+        values[j] = v;
+        samples[j] = s;
+    }
+}
+
+/// Restores heap order in `start..end` by moving the largest down.
+fn sift_down(values: &mut [f32], samples: &mut [u32], start: usize, end: usize) {
+    let mut root = start;
+    loop {
+        let child = root * 2 + 1;
+        let mut maxind = root;
+        if child < end && values[maxind] < values[child] {
+            maxind = child;
+        }
+        if child + 1 < end && values[maxind] < values[child + 1] {
+            maxind = child + 1;
+        }
+        if maxind == root {
+            break;
+        }
+        swap(values, samples, root, maxind);
+        root = maxind;
+    }
+}
+
+fn heapsort(values: &mut [f32], samples: &mut [u32]) {
+    let n = values.len();
+    let mut start = (n - 2) / 2;
+    loop {
+        sift_down(values, samples, start, n);
+        if start == 0 {
+            break;
+        }
+        start -= 1;
+    }
+    let mut end = n - 1;
+    while end > 0 {
+        swap(values, samples, 0, end);
+        sift_down(values, samples, 0, end);
+        end -= 1;
+    }
+}
+
+/// scikit-learn's `partition_samples`: the samples whose value is at most
+/// `threshold` moved first by swaps (values moved alongside); returns how
+/// many.
+pub(crate) fn partition(values: &mut [f32], samples: &mut [u32], threshold: f64) -> usize {
+    let (mut p, mut end) = (0, values.len());
+    while p < end {
+        if f64::from(values[p]) <= threshold {
+            p += 1;
+        } else {
+            end -= 1;
+            swap(values, samples, p, end);
+        }
+    }
+    end
+}
+
+/// scikit-learn's `partition_samples_final` (no missing values): the
+/// samples whose value `value_of` is at most `threshold` moved first by
+/// swaps with the end; returns how many.
+pub(crate) fn partition_final(
+    samples: &mut [u32],
+    threshold: f64,
+    value_of: impl Fn(u32) -> f32,
+) -> usize {
+    let (mut p, mut end) = (0, samples.len());
+    while p < end {
+        if f64::from(value_of(samples[p])) <= threshold {
+            p += 1;
+        } else {
+            end -= 1;
+            samples.swap(p, end);
+        }
+    }
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_with_samples_alongside_and_partitions_by_swaps() {
+        // Long enough (and repetitive) for the three-way partition and the
+        // heapsort fallback to take part.
+        let mut values: Vec<f32> = (0..200).map(|i| ((i * 37) % 23) as f32).collect();
+        let mut samples: Vec<u32> = (0..200).collect();
+        let orig = values.clone();
+        sort(&mut values, &mut samples);
+        assert!(values.windows(2).all(|w| w[0] <= w[1]));
+        assert!(samples
+            .iter()
+            .zip(&values)
+            .all(|(&s, &v)| orig[s as usize] == v));
+        // Swap partition: [3, 1, 4, 1, 5] at 2 → 1 from the back swapped
+        // in, 4 and 5 out: [3?] ... samples ≤ 2 first.
+        let mut v = vec![3.0, 1.0, 4.0, 1.0, 5.0];
+        let mut s = vec![0, 1, 2, 3, 4];
+        assert_eq!(partition(&mut v, &mut s, 2.0), 2);
+        // p=0: 3 > 2, swap with 4 (5): [5,1,4,1,3]; 5 > 2, swap with 3
+        // (1): [1,1,4,5,3]; p=0,1 go left; p=2: 4 > 2, end 2: stop.
+        assert_eq!(s, [3, 1, 2, 4, 0]);
+        let vals = [3.0f32, 1.0, 4.0, 1.0, 5.0];
+        let mut s = vec![0, 1, 2, 3, 4];
+        // The same swaps, reading the values through the samples.
+        assert_eq!(partition_final(&mut s, 2.0, |i| vals[i as usize]), 2);
+        assert_eq!(s, [3, 1, 2, 4, 0]);
+    }
+}

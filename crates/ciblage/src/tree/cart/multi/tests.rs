@@ -1,0 +1,101 @@
+//! Trees of several outputs against hand-computed splits.
+
+use ndarray::array;
+
+use crate::tree::cart::{Cart, CartCriterion, CartModel, CartSplitter};
+
+#[test]
+fn the_split_minimises_the_mean_impurity_of_the_outputs() {
+    // Output 0 is split best at 0.5 (rows {0} | {1, 2, 3}), output 1 at
+    // 2.5 ({0, 1, 2} | {3}). Gini proxies −w_R·I_R − w_L·I_L, mean of the
+    // outputs: at 0.5, output 0 is pure on both sides, output 1 has [0]
+    // left and [0, 0, 1] right (Gini 4/9): I_L = 0, I_R = (0 + 4/9)/2;
+    // proxy −3·2/9 = −2/3. At 2.5: output 0 [0, 1, 1] | [1] (4/9), output
+    // 1 pure: the same −2/3; the first (0.5) is kept (strict improvement).
+    // At 1.5: output 0 [0, 1] | [1, 1] (1/2, 0), output 1 [0, 0] | [0, 1]
+    // (0, 1/2): I_L = I_R = 1/4, proxy −1: worse.
+    let x = array![[0.0], [1.0], [2.0], [3.0]];
+    let y = array![[0, 0], [1, 0], [1, 0], [1, 1]];
+    let t = Cart::classifier()
+        .fit_outputs(x.view(), y.view(), &[2, 2], None)
+        .unwrap();
+    assert_eq!(t.threshold[0], 0.5);
+    assert_eq!(t.n_outputs(), 2);
+    // Root impurity: output 0 Gini 3/8, output 1 3/8: mean 3/8.
+    assert!((t.impurity[0] - 0.375).abs() < 1e-15);
+    // The right child (node 2): output 0 all class 1, output 1 2/3, 1/3.
+    let right = t.value.node(2);
+    assert_eq!(&right[..2], &[0.0, 1.0]);
+    assert!((right[2] - 2.0 / 3.0).abs() < 1e-15);
+    // Predictions come back per output.
+    let p = t.predict_outputs(x.view()).unwrap();
+    assert_eq!(p.shape(), &[4, 2]);
+}
+
+#[test]
+fn regression_means_and_impurity_per_output() {
+    // Outputs [1, 1, 5, 5] and [10, 10, 0, 2]: the best split 1.5 (both
+    // outputs agree); the root's impurity is the mean of the variances
+    // (4 and 74.0 − 5.5² = 18.75... computed: mean 5.5, Σy² = 204,
+    // 204/4 − 30.25 = 20.75): (4 + 20.75)/2 = 12.375.
+    let x = array![[0.0], [1.0], [2.0], [3.0]];
+    let y = array![[1.0, 10.0], [1.0, 10.0], [5.0, 0.0], [5.0, 2.0]];
+    let t = Cart::regressor()
+        .fit_outputs(x.view(), y.view(), None)
+        .unwrap();
+    assert_eq!(t.threshold[0], 1.5);
+    assert!((t.impurity[0] - 12.375).abs() < 1e-12, "{}", t.impurity[0]);
+    assert_eq!(t.value.node(1), &[1.0, 10.0]);
+    // One column is the single-output fit, node for node.
+    let one = Cart::regressor()
+        .fit_outputs(x.view(), y.slice(ndarray::s![.., 0..1]), None)
+        .unwrap();
+    let single = Cart::regressor()
+        .fit(x.view(), &[1.0, 1.0, 5.0, 5.0], None)
+        .unwrap();
+    assert_eq!(one, single);
+}
+
+#[test]
+fn what_several_outputs_do_not_take_is_refused_by_name() {
+    let x = array![[0.0], [1.0], [2.0], [3.0]];
+    let y = array![[1.0, 10.0], [1.0, 10.0], [5.0, 0.0], [5.0, 2.0]];
+    let e = Cart::regressor()
+        .splitter(CartSplitter::Histogram { max_bins: 255 })
+        .fit_outputs(x.view(), y.view(), None)
+        .unwrap_err();
+    assert!(e.to_string().contains("splitter"), "{e}");
+    let e = Cart::regressor()
+        .criterion(CartCriterion::AbsoluteError)
+        .fit_outputs(x.view(), y.view(), None)
+        .unwrap_err();
+    assert!(e.to_string().contains("criterion"), "{e}");
+    let xn = array![[0.0], [f64::NAN], [2.0], [3.0]];
+    let e = Cart::regressor()
+        .fit_outputs(xn.view(), y.view(), None)
+        .unwrap_err();
+    assert!(e.to_string().contains("X"), "{e}");
+    let yc = array![[0u32, 1], [0, 2]];
+    let e = Cart::classifier()
+        .fit_outputs(x.slice(ndarray::s![..2, ..]), yc.view(), &[2, 2], None)
+        .unwrap_err();
+    assert!(e.to_string().contains("output 1"), "{e}");
+}
+
+#[test]
+fn several_outputs_are_saved_and_read_back_checked() {
+    let x = array![[0.0], [1.0], [2.0], [3.0]];
+    let y = array![[0u32, 1], [0, 1], [1, 0], [1, 2]];
+    let t = Cart::classifier()
+        .fit_outputs(x.view(), y.view(), &[2, 3], None)
+        .unwrap();
+    let back = CartModel::from_json(&t.to_json()).unwrap();
+    assert_eq!(back, t);
+    // An output of more classes than the tree's: refused at load.
+    let bad = t
+        .to_json()
+        .replace("\"output_classes\":[2,3]", "\"output_classes\":[2,4]");
+    assert_ne!(bad, t.to_json());
+    let e = CartModel::from_json(&bad).unwrap_err();
+    assert!(e.to_string().contains("output_classes"), "{e}");
+}
