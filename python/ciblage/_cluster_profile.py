@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from ._kprototypes import _categories, _codes, _columns, _is_numeric, _label, _numeric
+from ._cluster_input import categorical_indices
+from ._kprototypes import _categories, _codes, _columns, _label, _numeric
 from ._params import as_int
 from ._report import make_report
-from .exceptions import ColumnNotFoundError, InvalidInputError, InvalidParameterError
+from .exceptions import InvalidInputError
 
 # A numeric trait enters a name when the segment's mean is at least this
 # many overall standard deviations from the overall mean.
@@ -154,22 +155,7 @@ def profile(
     rev = _vector(revenue, n, "revenue")
     mar = _vector(margin, n, "margin")
     label_of = [str(names[j]) if names is not None else f"x{j}" for j in range(d)]
-    if categorical is None:
-        cat_idx = [j for j in range(d) if not _is_numeric(cols[j])]
-    else:
-        items = [categorical] if isinstance(categorical, (str, int, np.integer)) else list(categorical)
-        cat_idx = []
-        for c in items:
-            if isinstance(c, (int, np.integer)) and not isinstance(c, bool) and -d <= c < d:
-                cat_idx.append(int(c) % d)
-            elif names is not None and c in names:
-                cat_idx.append(names.index(c))
-            elif isinstance(c, str):
-                raise ColumnNotFoundError(f"categorical: column {c!r} not found in X")
-            else:
-                raise InvalidParameterError(
-                    f"invalid parameter categorical: expected column indices or names, got {c!r}"
-                )
+    cat_idx = categorical_indices(categorical, names, cols)
     size = np.bincount(seg, minlength=k)
     out: dict[str, Any] = {"segment": segments, "size": size, "share": size / n}
     for what, v in (("revenue", rev), ("margin", mar)):

@@ -798,5 +798,28 @@ def silhouette(
     seed: int = 0,
 ) -> tuple[float, int, bool]: ...
 def calinski_harabasz(x: npt.NDArray[np.float64], labels: npt.NDArray[np.uint32]) -> float: ...
+def choose_k(
+    x: npt.NDArray[np.float64],
+    *,
+    k_range: list[int],
+    n_init: int | None = ...,
+    max_iter: int = 300,
+    algorithm: str = "lloyd",
+    seed: int = 0,
+    sample_size: int | None = ...,
+    progress: Any = None,
+) -> dict[str, Any]: ...
+def choose_k_mixed(
+    numeric: npt.NDArray[np.float64],
+    categorical: npt.NDArray[np.uint32],
+    *,
+    k_range: list[int],
+    n_init: int = 10,
+    max_iter: int = 100,
+    gamma: float | None = None,
+    seed: int = 0,
+    sample_size: int | None = ...,
+    progress: Any = None,
+) -> dict[str, Any]: ...
 def davies_bouldin(x: npt.NDArray[np.float64], labels: npt.NDArray[np.uint32]) -> float: ...
 def adjusted_rand(labels_true: npt.NDArray[np.uint32], labels_pred: npt.NDArray[np.uint32]) -> float: ...

@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+from ._cluster_choose import ClusterCountChoice, choose_k
 from ._cluster_metrics import (
     SilhouetteScore,
     adjusted_rand_score,
@@ -27,6 +28,7 @@ from ._kmeans import KMeans, MiniBatchKMeans
 from ._kprototypes import KModes, KPrototypes
 
 __all__ = [
+    "ClusterCountChoice",
     "KMeans",
     "MiniBatchKMeans",
     "KModes",
@@ -35,6 +37,7 @@ __all__ = [
     "SilhouetteScore",
     "adjusted_rand_score",
     "calinski_harabasz_score",
+    "choose_k",
     "davies_bouldin_score",
     "profile",
     "silhouette_score",

@@ -8,6 +8,7 @@ mod cart_arrays;
 mod cart_cv;
 mod chaid;
 mod churn;
+mod cluster_choose;
 mod cluster_kmeans;
 mod cluster_kproto;
 mod clv;
@@ -41,6 +42,8 @@ mod _native {
     use crate::chaid::{chaid_fit, small_int_codes, PyChaidModel};
     #[pymodule_export]
     use crate::churn::{churn_flags, migration, retention, PyRetention};
+    #[pymodule_export]
+    use crate::cluster_choose::{choose_k, choose_k_mixed};
     #[pymodule_export]
     use crate::cluster_kmeans::{kmeans_fit, PyKMeansModel};
     #[pymodule_export]

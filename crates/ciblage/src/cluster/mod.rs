@@ -29,6 +29,7 @@
 //! # Ok::<(), ciblage::CiblageError>(())
 //! ```
 
+pub mod choose_k;
 mod kmeans;
 mod kmeans_init;
 mod kmeans_iter;
@@ -39,6 +40,7 @@ mod kmeans_tests;
 mod model;
 pub mod prepare;
 
+pub use choose_k::{ChooseK, ChooseKParams, ChooseKValidParams, ClusterCountChoice, KScore};
 pub use kmeans::{KMeans, KMeansParams, KMeansValidParams};
 pub use kmeans_options::{KMeansAlgorithm, KMeansInit, MiniBatch};
 pub use model::{KMeansModel, KMEANS_MODEL_VERSION};
