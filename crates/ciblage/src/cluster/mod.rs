@@ -32,6 +32,7 @@
 mod kmeans;
 mod kmeans_init;
 mod kmeans_iter;
+mod kmeans_lloyd;
 mod kmeans_minibatch;
 mod kmeans_options;
 #[cfg(test)]
