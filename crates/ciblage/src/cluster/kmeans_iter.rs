@@ -4,6 +4,7 @@
 
 use rayon::prelude::*;
 
+use crate::cluster::kmeans_lloyd::Lloyd;
 use crate::cluster::kmeans_options::KMeansAlgorithm;
 use crate::error::Result;
 use crate::interrupt::Interrupt;
@@ -180,83 +181,61 @@ struct Bounds {
     half_gap: Vec<f64>,
 }
 
-/// One assignment pass: labels of every row against `centers` (all
-/// distances, or those the bounds do not rule out), with the sums of the
-/// next centres when `sums` is set.
+/// One bounded assignment pass (Hamerly's): labels of every row against
+/// `centers`, computing only the distances the bounds do not rule out,
+/// with the sums of the next centres when `sums` is set.
 fn assign(
     data: &Data<'_>,
     centers: &[f64],
     k: usize,
     labels: &mut [u32],
-    bounds: Option<&mut Bounds>,
+    b: &mut Bounds,
     sums: bool,
 ) -> Partial {
     let d = data.d;
     let width = if sums { k * d } else { 0 };
     let centers_t = transpose(centers, k, d);
-    let parts: Vec<Partial> = match bounds {
-        None => labels
+    let parts: Vec<Partial> = {
+        let (max1, arg1, max2) = top_two(&b.shift);
+        let shift = &b.shift;
+        let half_gap = &b.half_gap;
+        labels
             .par_chunks_mut(CHUNK)
+            .zip(b.upper.par_chunks_mut(CHUNK))
+            .zip(b.lower.par_chunks_mut(CHUNK))
             .enumerate()
-            .map(|(c, ls)| {
+            .map(|(c, ((ls, us), lows))| {
                 let mut p = Partial {
                     sums: vec![0.0; width],
                     weights: vec![0.0; k],
                     changed: 0,
                 };
                 let mut buf = vec![0.0; k];
-                for (o, l) in ls.iter_mut().enumerate() {
+                for (o, ((l, u), low)) in ls.iter_mut().zip(us).zip(lows).enumerate() {
                     let i = c * CHUNK + o;
                     let row = data.row(i);
-                    distances(row, &centers_t, &mut buf);
-                    let (j, _) = argmin(&buf);
+                    let mut j = *l;
+                    if j == u32::MAX {
+                        let (a, du, dl) = two_nearest(row, &centers_t, &mut buf);
+                        (j, *u, *low) = (a, du, dl);
+                    } else {
+                        let a = j as usize;
+                        *u += shift[a];
+                        *low -= if a == arg1 { max2 } else { max1 };
+                        let m = half_gap[a].max(*low);
+                        if *u > m {
+                            *u = sq_dist(row, &centers[a * d..(a + 1) * d]).sqrt();
+                            if *u > m {
+                                let (a, du, dl) = two_nearest(row, &centers_t, &mut buf);
+                                (j, *u, *low) = (a, du, dl);
+                            }
+                        }
+                    }
                     p.record(sums, l, j, row, data.weight(i), d);
                 }
                 p
             })
-            .collect(),
-        Some(b) => {
-            let (max1, arg1, max2) = top_two(&b.shift);
-            let shift = &b.shift;
-            let half_gap = &b.half_gap;
-            labels
-                .par_chunks_mut(CHUNK)
-                .zip(b.upper.par_chunks_mut(CHUNK))
-                .zip(b.lower.par_chunks_mut(CHUNK))
-                .enumerate()
-                .map(|(c, ((ls, us), lows))| {
-                    let mut p = Partial {
-                        sums: vec![0.0; width],
-                        weights: vec![0.0; k],
-                        changed: 0,
-                    };
-                    let mut buf = vec![0.0; k];
-                    for (o, ((l, u), low)) in ls.iter_mut().zip(us).zip(lows).enumerate() {
-                        let i = c * CHUNK + o;
-                        let row = data.row(i);
-                        let mut j = *l;
-                        if j == u32::MAX {
-                            let (a, du, dl) = two_nearest(row, &centers_t, &mut buf);
-                            (j, *u, *low) = (a, du, dl);
-                        } else {
-                            let a = j as usize;
-                            *u += shift[a];
-                            *low -= if a == arg1 { max2 } else { max1 };
-                            let m = half_gap[a].max(*low);
-                            if *u > m {
-                                *u = sq_dist(row, &centers[a * d..(a + 1) * d]).sqrt();
-                                if *u > m {
-                                    let (a, du, dl) = two_nearest(row, &centers_t, &mut buf);
-                                    (j, *u, *low) = (a, du, dl);
-                                }
-                            }
-                        }
-                        p.record(sums, l, j, row, data.weight(i), d);
-                    }
-                    p
-                })
-                .collect()
-        }
+            .collect()
     };
     let mut total = Partial {
         sums: vec![0.0; width],
@@ -383,6 +362,40 @@ fn new_centers(data: &Data<'_>, old: &[f64], labels: &[u32], mut part: Partial) 
     centers
 }
 
+/// How the rows are assigned: Lloyd's full passes or Hamerly's bounds.
+enum Passes {
+    Lloyd(Lloyd),
+    Hamerly(Bounds),
+}
+
+impl Passes {
+    /// One assignment pass against `centers`, with the sums of the next
+    /// centres when `sums` is set.
+    fn assign(
+        &mut self,
+        data: &Data<'_>,
+        centers: &[f64],
+        labels: &mut [u32],
+        sums: bool,
+    ) -> Partial {
+        let k = centers.len() / data.d;
+        match self {
+            Self::Lloyd(l) => {
+                let s = l.pass(data, centers, labels, sums);
+                Partial {
+                    sums: s.sums,
+                    weights: s.weights,
+                    changed: s.changed,
+                }
+            }
+            Self::Hamerly(b) => {
+                b.half_gap = half_gaps(centers, k, data.d);
+                assign(data, centers, k, labels, b, sums)
+            }
+        }
+    }
+}
+
 /// One k-means run from `centers` (`k × d`): scikit-learn's loop (assign,
 /// move the centres; stop when no label changes, or when the squared moves
 /// add up to at most `tol`; a last assignment to the final centres if the
@@ -398,14 +411,14 @@ pub(crate) fn fit_once(
     let d = data.d;
     let k = centers.len() / d;
     let mut labels = vec![u32::MAX; data.n];
-    let mut bounds = match algorithm {
-        KMeansAlgorithm::Elkan if k > 1 => Some(Bounds {
+    let mut passes = match algorithm {
+        KMeansAlgorithm::Elkan if k > 1 => Passes::Hamerly(Bounds {
             upper: vec![0.0; data.n],
             lower: vec![0.0; data.n],
             shift: vec![0.0; k],
             half_gap: vec![0.0; k],
         }),
-        _ => None,
+        _ => Passes::Lloyd(Lloyd::new(data, k)),
     };
     interrupt.add_total(max_iter as u64);
     let mut strict = false;
@@ -413,17 +426,14 @@ pub(crate) fn fit_once(
     for it in 0..max_iter {
         interrupt.check()?;
         n_iter = it + 1;
-        if let Some(b) = bounds.as_mut() {
-            b.half_gap = half_gaps(&centers, k, d);
-        }
-        let part = assign(data, &centers, k, &mut labels, bounds.as_mut(), true);
+        let part = passes.assign(data, &centers, &mut labels, true);
         let changed = part.changed;
         let next = new_centers(data, &centers, &labels, part);
         let shift: Vec<f64> = (0..k)
             .map(|j| sq_dist(&centers[j * d..(j + 1) * d], &next[j * d..(j + 1) * d]).sqrt())
             .collect();
         centers = next;
-        if let Some(b) = bounds.as_mut() {
+        if let Passes::Hamerly(b) = &mut passes {
             b.shift.clone_from(&shift);
         }
         interrupt.advance(1);
@@ -436,10 +446,7 @@ pub(crate) fn fit_once(
         }
     }
     if !strict {
-        if let Some(b) = bounds.as_mut() {
-            b.half_gap = half_gaps(&centers, k, d);
-        }
-        assign(data, &centers, k, &mut labels, bounds.as_mut(), false);
+        passes.assign(data, &centers, &mut labels, false);
     }
     let inertia = inertia(data, &centers, &labels);
     Ok(Run {

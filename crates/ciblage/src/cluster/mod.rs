@@ -33,6 +33,7 @@ pub mod choose_k;
 mod kmeans;
 mod kmeans_init;
 mod kmeans_iter;
+mod kmeans_lloyd;
 mod kmeans_minibatch;
 mod kmeans_options;
 #[cfg(test)]
