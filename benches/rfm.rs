@@ -2,7 +2,9 @@
 //!
 //! `cargo bench -p ciblage-benches --bench rfm`; sizes 1M rows / 100k
 //! customers and 10M rows / 1M customers, integer and string ids; then
-//! coding 10M string ids of three lengths.
+//! the per-customer accumulation alone with 1 % and 10 % of the rows as
+//! customers (`cargo bench -p ciblage-benches --bench rfm -- accumulate`);
+//! then coding 10M string ids of three lengths.
 
 // criterion_group!/criterion_main! generate undocumented public items.
 #![allow(missing_docs)]
@@ -52,6 +54,47 @@ fn bench_rfm(c: &mut Criterion) {
     group.finish();
 }
 
+/// The per-customer accumulation alone (codes already dense), with few
+/// customers (1 % of the rows) and more (10 %): the cells where the rows
+/// per customer are many.
+fn bench_accumulate(c: &mut Criterion) {
+    let mut group = c.benchmark_group("accumulate");
+    group.sample_size(10);
+    let params = Rfm::params().check().expect("valid defaults");
+    for (rows, customers) in [
+        (1_000_000, 10_000),
+        (1_000_000, 100_000),
+        (5_000_000, 50_000),
+        (5_000_000, 500_000),
+    ] {
+        let data = SyntheticTransactions::params()
+            .customers(customers)
+            .transactions(rows)
+            .generate()
+            .expect("synthetic data");
+        let tx = data.to_transactions().expect("transactions");
+        let label = format!("{rows}rows_{customers}customers");
+        group.bench_with_input(BenchmarkId::new("activity", &label), &tx, |b, tx| {
+            b.iter(|| {
+                let mut acc = ActivityAccumulator::new(params.activity_options(tx.zone()), false);
+                acc.push(
+                    tx.codes(),
+                    tx.timestamps(),
+                    tx.amounts(),
+                    None,
+                    tx.customers().len(),
+                )
+                .expect("valid rows");
+                acc.finish().len()
+            });
+        });
+        group.bench_with_input(BenchmarkId::new("end_to_end_int", &label), &data, |b, d| {
+            b.iter(|| rfm_from_columns(&d.ids, &d.timestamps, &d.amounts));
+        });
+    }
+    group.finish();
+}
+
 /// Writes the id of customer `v`.
 type IdFormat = fn(u64) -> String;
 
@@ -96,5 +139,5 @@ fn bench_string_ids(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_rfm, bench_string_ids);
+criterion_group!(benches, bench_rfm, bench_accumulate, bench_string_ids);
 criterion_main!(benches);

@@ -23,6 +23,22 @@ const PIECE_ROWS: usize = 1 << 22;
 const PIECE_ROWS: usize = 1 << 17;
 /// Bytes of per-customer state of the pieces after the first allowed at once.
 const PIECE_BUDGET: usize = 256 << 20;
+/// Fewest rows per piece: below this, a piece's own per-customer state
+/// costs more to clear and merge than its rows to read.
+const MIN_PIECE_ROWS: usize = PIECE_ROWS >> 4;
+/// Rows per customer in a piece (within [`MIN_PIECE_ROWS`]..[`PIECE_ROWS`]):
+/// with few customers the pieces are small and many (their per-customer
+/// states are small and cheap to merge), so that every thread reads its
+/// own rows rather than every row of one piece.
+const PIECE_ROWS_PER_CUSTOMER: usize = 4;
+
+/// Rows per piece for `n_customers` customers; like the number of pieces,
+/// it depends on the data size alone, never on the number of threads.
+pub(crate) fn piece_rows(n_customers: usize) -> usize {
+    n_customers
+        .saturating_mul(PIECE_ROWS_PER_CUSTOMER)
+        .clamp(MIN_PIECE_ROWS, PIECE_ROWS)
+}
 mod partial;
 
 use partial::{Partial, Rows, TaskOutput, NO_ROW};
@@ -185,10 +201,10 @@ impl ActivityAccumulator {
 
     /// Absorbs one chunk of rows. `n_customers` is the number of codes known
     /// so far (every code in `codes` is below it). Large chunks are cut into
-    /// pieces of about 4M rows (their number set by the chunk's size), each
-    /// summed in row order, then added in piece order; within a piece each
-    /// thread owns a range of customers. The sums do not depend on the
-    /// number of threads.
+    /// pieces of 4 rows per customer, from 256k to 4M rows (their number set
+    /// by the chunk's size and the customer count), each summed in row
+    /// order, then added in piece order; within a piece each thread owns a
+    /// range of customers. The sums do not depend on the number of threads.
     ///
     /// # Errors
     /// Columns of different lengths, costs given or missing against
@@ -254,7 +270,7 @@ impl ActivityAccumulator {
             (1, 1)
         } else {
             let bytes = n_customers.max(1) * (32 + if has_cost { 8 } else { 0 });
-            let pieces = (n / PIECE_ROWS).clamp(1, (PIECE_BUDGET / bytes).max(1));
+            let pieces = (n / piece_rows(n_customers)).clamp(1, (PIECE_BUDGET / bytes).max(1));
             (pieces, rayon::current_num_threads().div_ceil(pieces))
         };
         let step = n.div_ceil(pieces).max(1);
@@ -281,6 +297,7 @@ impl ActivityAccumulator {
             out
         };
         let mut later: Vec<Partial> = (1..pieces)
+            .into_par_iter()
             .map(|_| {
                 let mut part = Partial::default();
                 part.grow(n_customers, has_cost);
@@ -332,9 +349,7 @@ impl ActivityAccumulator {
         if let Some(e) = first_error {
             return Err(e);
         }
-        for part in later {
-            self.state.add_sums(&part);
-        }
+        self.state.add_pieces(&later);
         self.state.report.rows += n as u64;
         Ok(())
     }

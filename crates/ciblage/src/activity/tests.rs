@@ -112,37 +112,44 @@ fn parallel_and_serial_agree() {
 
 #[test]
 fn pieces_give_the_same_sums_for_any_thread_count() {
-    // Four pieces of rows (in tests), costs and returns included.
+    // Few customers: many small pieces (4 rows per customer: 20,000 rows),
+    // one task each; many customers: 4 pieces of PIECE_ROWS rows, each read
+    // by several tasks owning ranges of customers (5 threads). Costs and
+    // returns included.
     let n = 4 * PIECE_ROWS + 777;
-    let codes: Vec<u32> = (0..n).map(|i| (i * 7919 % 5000) as u32).collect();
-    let ts: Vec<i64> = (0..n).map(|i| (i as i64 * 31) % 900_000).collect();
-    let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() - 20.0).collect();
-    let run = |threads: usize| {
-        crate::testing::on_threads(threads, || {
-            let mut acc = ActivityAccumulator::new(opts(), true);
-            acc.push(&codes, &ts, &amounts, Some(&amounts), 5000)
-                .unwrap();
-            acc.finish()
-        })
-    };
-    let one = run(1);
-    assert_eq!(one, run(2));
-    assert_eq!(one, run(5));
-    // By hand: each piece summed in row order, the pieces in order.
-    let step = n.div_ceil(4);
-    let mut pieces = vec![vec![0.0; 5000]; 4];
-    for (i, (&c, &a)) in codes.iter().zip(&amounts).enumerate() {
-        pieces[i / step][c as usize] += a;
+    for (customers, rows_per_piece) in [(5000, 20_000), (200_000, PIECE_ROWS)] {
+        let codes: Vec<u32> = (0..n).map(|i| (i * 7919 % customers) as u32).collect();
+        let ts: Vec<i64> = (0..n).map(|i| (i as i64 * 31) % 900_000).collect();
+        let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() - 20.0).collect();
+        let run = |threads: usize| {
+            crate::testing::on_threads(threads, || {
+                let mut acc = ActivityAccumulator::new(opts(), true);
+                acc.push(&codes, &ts, &amounts, Some(&amounts), customers)
+                    .unwrap();
+                acc.finish()
+            })
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        assert_eq!(one, run(5));
+        // By hand: each piece summed in row order, the pieces in order.
+        assert_eq!(super::piece_rows(customers), rows_per_piece);
+        let count = n / rows_per_piece;
+        let step = n.div_ceil(count);
+        let mut pieces = vec![vec![0.0; customers]; count];
+        for (i, (&c, &a)) in codes.iter().zip(&amounts).enumerate() {
+            pieces[i / step][c as usize] += a;
+        }
+        let expected: Vec<f64> = (0..customers)
+            .map(|c| pieces[1..].iter().fold(pieces[0][c], |sum, p| sum + p[c]))
+            .collect();
+        assert_eq!(one.revenue, expected);
+        assert_eq!(one.cost, Some(expected));
+        assert_eq!(
+            one.transactions.iter().map(|&t| t as usize).sum::<usize>(),
+            n
+        );
     }
-    let expected: Vec<f64> = (0..5000)
-        .map(|c| ((pieces[0][c] + pieces[1][c]) + pieces[2][c]) + pieces[3][c])
-        .collect();
-    assert_eq!(one.revenue, expected);
-    assert_eq!(one.cost, Some(expected));
-    assert_eq!(
-        one.transactions.iter().map(|&t| t as usize).sum::<usize>(),
-        n
-    );
 }
 
 #[test]

@@ -13,6 +13,17 @@ use crate::transactions::{check_codes, check_finite, Transactions};
 const PIECE_ROWS: usize = 1 << 22;
 /// Bytes of per-piece sums allowed at once.
 const PIECE_BUDGET: usize = 256 << 20;
+/// Rows per customer in a piece, within `PIECE_ROWS / 16..=PIECE_ROWS`:
+/// with few customers the pieces are many and small (so that every thread
+/// has its own), their sums cheap to add.
+const PIECE_ROWS_PER_CUSTOMER: usize = 4;
+
+/// Rows per piece for `customers` customers (the data size alone sets it).
+fn piece_rows(customers: usize) -> usize {
+    customers
+        .saturating_mul(PIECE_ROWS_PER_CUSTOMER)
+        .clamp(PIECE_ROWS >> 4, PIECE_ROWS)
+}
 
 /// Transactions, revenue and (when costs are given) cost and margin of
 /// every customer, indexed by customer code.
@@ -161,7 +172,7 @@ impl CustomerTotalsValidParams {
         // of threads.
         let slot_bytes = 16 + costs.map_or(0, |_| 8);
         let affordable = (PIECE_BUDGET / (customers.max(1) * slot_bytes)).max(1);
-        let pieces = (n / PIECE_ROWS).clamp(1, affordable);
+        let pieces = (n / piece_rows(customers)).clamp(1, affordable);
         let step = n.div_ceil(pieces);
         let sums: Vec<PieceSums> = (0..pieces)
             .into_par_iter()
@@ -178,9 +189,7 @@ impl CustomerTotalsValidParams {
             .collect::<Result<_>>()?;
         let mut sums = sums.into_iter();
         let mut total = sums.next().expect("at least one piece");
-        for piece in sums {
-            total.add(&piece);
-        }
+        total.add_all(&sums.collect::<Vec<_>>());
         let transactions = total.slots.iter().map(|s| s.0).collect();
         let revenue = total.slots.iter().map(|s| s.1).collect();
         let cost = total.cost;
@@ -279,19 +288,38 @@ impl PieceSums {
         Self { slots, cost }
     }
 
-    /// Adds the sums of the next piece.
-    fn add(&mut self, next: &Self) {
+    /// Adds the sums of the next pieces, in order: one pass over the
+    /// customers (by blocks, on all threads), each customer's sums taking
+    /// the pieces one after the other.
+    fn add_all(&mut self, next: &[Self]) {
+        const BLOCK: usize = 1 << 12;
+        if next.is_empty() {
+            return;
+        }
         self.slots
-            .par_iter_mut()
-            .zip(next.slots.par_iter())
-            .for_each(|(a, b)| {
-                a.0 += b.0;
-                a.1 += b.1;
+            .par_chunks_mut(BLOCK)
+            .enumerate()
+            .for_each(|(b, mine)| {
+                let at = b * BLOCK;
+                for piece in next {
+                    let theirs = &piece.slots[at..at + mine.len()];
+                    for (a, b) in mine.iter_mut().zip(theirs) {
+                        a.0 += b.0;
+                        a.1 += b.1;
+                    }
+                }
             });
-        if let (Some(a), Some(b)) = (self.cost.as_mut(), next.cost.as_ref()) {
-            a.par_iter_mut()
-                .zip(b.par_iter())
-                .for_each(|(a, b)| *a += b);
+        if let Some(cost) = self.cost.as_mut() {
+            cost.par_chunks_mut(BLOCK)
+                .enumerate()
+                .for_each(|(b, mine)| {
+                    let at = b * BLOCK;
+                    for piece in next {
+                        let theirs = &piece.cost.as_ref().expect("costs in every piece");
+                        let theirs = &theirs[at..at + mine.len()];
+                        mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
+                    }
+                });
         }
     }
 }
@@ -365,16 +393,19 @@ mod tests {
 
     #[test]
     fn same_sums_for_any_thread_count() {
-        // Two pieces of rows, amounts with many rounding steps.
+        // Two pieces of rows (many customers), amounts with many rounding
+        // steps.
         let n = 2 * PIECE_ROWS + 12_345;
+        let customers = 2_000_003;
+        assert_eq!(piece_rows(customers), PIECE_ROWS);
         let codes: Vec<u32> = (0..n as u32)
-            .map(|i| i.wrapping_mul(2_654_435_761) % 9_973)
+            .map(|i| i.wrapping_mul(2_654_435_761) % customers as u32)
             .collect();
         let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() * 0.1).collect();
         let run = |threads: usize| {
             crate::testing::on_threads(threads, || {
                 CustomerTotals::params()
-                    .score_codes(&codes, 9_973, &amounts, Some(&amounts))
+                    .score_codes(&codes, customers, &amounts, Some(&amounts))
                     .unwrap()
             })
         };
@@ -383,8 +414,8 @@ mod tests {
         assert_eq!(one, run(3));
         // Each piece summed in row order, the pieces added in order.
         let half = n.div_ceil(2);
-        let mut first = vec![0.0; 9_973];
-        let mut second = vec![0.0; 9_973];
+        let mut first = vec![0.0; customers];
+        let mut second = vec![0.0; customers];
         for (i, (&c, &a)) in codes.iter().zip(&amounts).enumerate() {
             let piece = if i < half { &mut first } else { &mut second };
             piece[c as usize] += a;
@@ -392,6 +423,40 @@ mod tests {
         let expected: Vec<f64> = first.iter().zip(&second).map(|(a, b)| a + b).collect();
         assert_eq!(one.revenue(), &expected[..]);
         assert_eq!(one.cost().unwrap(), &expected[..]);
+    }
+
+    #[test]
+    fn few_customers_take_many_pieces_added_in_order() {
+        // 50,000 rows of 1,000 customers: pieces of PIECE_ROWS / 16 rows
+        // (4 rows per customer is below that), one per task.
+        let (n, customers) = (3 * (PIECE_ROWS >> 4) + 777, 1_000);
+        assert_eq!(piece_rows(customers), PIECE_ROWS >> 4);
+        let codes: Vec<u32> = (0..n as u32)
+            .map(|i| i.wrapping_mul(2_654_435_761) % customers as u32)
+            .collect();
+        let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() * 0.1).collect();
+        let run = |threads: usize| {
+            crate::testing::on_threads(threads, || {
+                CustomerTotals::params()
+                    .score_codes(&codes, customers, &amounts, Some(&amounts))
+                    .unwrap()
+            })
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        assert_eq!(one, run(7));
+        // Three pieces, each summed in row order, added in order.
+        let step = n.div_ceil(3);
+        let mut pieces = vec![vec![0.0; customers]; 3];
+        for (i, (&c, &a)) in codes.iter().zip(&amounts).enumerate() {
+            pieces[i / step][c as usize] += a;
+        }
+        let expected: Vec<f64> = (0..customers)
+            .map(|c| (pieces[0][c] + pieces[1][c]) + pieces[2][c])
+            .collect();
+        assert_eq!(one.revenue(), &expected[..]);
+        assert_eq!(one.cost().unwrap(), &expected[..]);
+        assert_eq!(one.transactions().iter().sum::<u64>(), n as u64);
     }
 
     proptest! {
