@@ -12,7 +12,6 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, make_classificat
 from sklearn.tree import ExtraTreeClassifier, ExtraTreeRegressor
 
 import ciblage
-
 from test_cart_random import assert_same_tree
 
 

@@ -107,8 +107,6 @@ def decision_path_matrix(indptr: np.ndarray, indices: np.ndarray, shape: tuple[i
     try:
         from scipy.sparse import csr_matrix
     except ImportError as e:
-        raise ImportError(
-            "decision_path returns a scipy.sparse.csr_matrix and needs scipy: pip install scipy"
-        ) from e
+        raise ImportError("decision_path returns a scipy.sparse.csr_matrix and needs scipy: pip install scipy") from e
     data = np.ones(len(indices), dtype=np.intp)
     return csr_matrix((data, indices.astype(np.intp), indptr.astype(np.intp)), shape=shape)

@@ -134,16 +134,6 @@ impl Columns<'_> {
             Self::Sparse(c) => c.n_major,
         }
     }
-
-    /// The value of feature `f` for sample `row` (an implicit sparse entry
-    /// is 0).
-    #[inline]
-    pub fn get(&self, row: usize, f: usize) -> f64 {
-        match self {
-            Self::Dense(x) => x[[row, f]],
-            Self::Sparse(c) => c.get(f, row),
-        }
-    }
 }
 
 /// Calls `g` with `x` as training columns: dense or CSC as they are, a CSR
@@ -166,5 +156,56 @@ impl<'a> Columns<'a> {
             Self::Dense(x) => Columns::Dense(x.reborrow()),
             Self::Sparse(c) => Columns::Sparse(c),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::cart::sparse::CscView;
+    use ndarray::Array2;
+
+    #[test]
+    fn a_node_column_reads_the_same_values_by_either_path() {
+        // 40 rows, one column: rows divisible by 3 hold r + 0.5, row 7 NaN,
+        // the others implicit zeros.
+        let n = 40;
+        let dense = Array2::from_shape_fn((n, 1), |(r, _)| match r {
+            7 => f64::NAN,
+            r if r % 3 == 0 => r as f64 + 0.5,
+            _ => 0.0,
+        });
+        let rows: Vec<i64> = (0..n as i64).filter(|r| r % 3 == 0 || *r == 7).collect();
+        let data: Vec<f64> = rows.iter().map(|&r| dense[[r as usize, 0]]).collect();
+        let indptr = [0i64, rows.len() as i64];
+        let csc = CscView::new(n, 1, &indptr[..], &rows[..], &data).unwrap();
+        let sparse = Columns::Sparse(csc.0);
+        // The held samples, a node at positions 10..30 of them (rows in a
+        // shuffled order); `at` also holds stale positions of rows outside
+        // the node, which must not be read.
+        let held: Vec<u32> = (0..n as u32).map(|q| (q * 17) % n as u32).collect();
+        let mut at = vec![15u32; n];
+        for (q, &r) in held.iter().enumerate().take(30).skip(10) {
+            at[r as usize] = q as u32;
+        }
+        let expected: Vec<f32> = held[10..30]
+            .iter()
+            .map(|&r| dense[[r as usize, 0]] as f32)
+            .collect();
+        let same = |a: &[f32], b: &[f32]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+        };
+        let mut out = Vec::new();
+        // 20 rows against 14 entries: one walk over the entries.
+        sparse.node_column_f32(0, &held, (10, 30), &at, &mut out);
+        assert!(same(&out, &expected), "{out:?}");
+        // 2 rows: a binary search per row.
+        sparse.node_column_f32(0, &held, (10, 12), &at, &mut out);
+        assert!(same(&out, &expected[..2]), "{out:?}");
+        Columns::Dense(dense.view()).node_column_f32(0, &held, (10, 30), &[], &mut out);
+        assert!(same(&out, &expected), "{out:?}");
     }
 }

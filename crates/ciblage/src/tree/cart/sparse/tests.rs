@@ -93,11 +93,14 @@ fn targets(x: &Array2<f64>) -> Vec<f64> {
         .collect()
 }
 
-fn splitters() -> [CartSplitter; 3] {
+fn splitters() -> [CartSplitter; 4] {
     [
         CartSplitter::Exact,
         CartSplitter::Histogram { max_bins: 255 },
         CartSplitter::Histogram { max_bins: 8 },
+        // Its node columns are read by a walk over a column's entries in
+        // large nodes, by binary searches in small ones.
+        CartSplitter::Random,
     ]
 }
 
