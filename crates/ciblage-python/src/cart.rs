@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
 use crate::cart_arrays::{features, frozen, intp, Features};
+use crate::cart_outputs::fit_outputs;
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run_reporting};
 use crate::tree_tables::{drawing_rows, gains_table, segments_table, text_decimals, DrawRow};
@@ -126,52 +127,6 @@ pub fn cart_fit(
             _ => Err(BindError::from(CiblageError::param("y", "no target given")).into()),
         })?;
         Ok(PyCartTree { inner })
-    })
-}
-
-/// Fits a tree of several outputs: class codes (one column per output,
-/// with `output_classes` classes each) or target values.
-fn fit_outputs(
-    py: Python<'_>,
-    (options, min_samples_split, min_samples_leaf, seed): (&CartOptions, usize, usize, u32),
-    xv: ciblage::tree::cart::Features<'_>,
-    (codes, output_classes, values): (
-        Option<&PyReadonlyArray2<'_, u32>>,
-        &[usize],
-        Option<&PyReadonlyArray2<'_, f64>>,
-    ),
-    w: Option<&[f64]>,
-    progress: Option<&Bound<'_, PyAny>>,
-) -> PyResult<CartModel> {
-    if let Some(c) = codes {
-        let params = options
-            .apply(Cart::classifier())
-            .min_samples_split(min_samples_split)
-            .min_samples_leaf(min_samples_leaf)
-            .seed(seed);
-        params.clone().check().map_err(BindError::from)?;
-        let c = c.as_array();
-        return run_reporting(py, progress, |token| {
-            params
-                .interrupt(token.clone())
-                .fit_outputs(xv, c, output_classes, w)
-                .map_err(BindError::from)
-        });
-    }
-    let params = options
-        .apply(Cart::regressor())
-        .min_samples_split(min_samples_split)
-        .min_samples_leaf(min_samples_leaf)
-        .seed(seed);
-    params.clone().check().map_err(BindError::from)?;
-    let v = values
-        .ok_or_else(|| BindError::from(CiblageError::param("y", "no target given")))?
-        .as_array();
-    run_reporting(py, progress, |token| {
-        params
-            .interrupt(token.clone())
-            .fit_outputs(xv, v, w)
-            .map_err(BindError::from)
     })
 }
 

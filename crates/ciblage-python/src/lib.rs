@@ -6,6 +6,7 @@ mod arrow_out;
 mod cart;
 mod cart_arrays;
 mod cart_cv;
+mod cart_outputs;
 mod chaid;
 mod churn;
 mod cluster_choose;

@@ -218,8 +218,9 @@ impl Outputs {
                     if *l <= POISSON_EPSILON || *r <= POISSON_EPSILON {
                         return f64::NEG_INFINITY;
                     }
-                    pl -= l * (l / w_left).ln();
-                    pr -= r * (r / w_right).ln();
+                    // scikit-learn's `log` here is log2 (ln x / ln 2).
+                    pl -= l * ((l / w_left).ln() / std::f64::consts::LN_2);
+                    pr -= r * ((r / w_right).ln() / std::f64::consts::LN_2);
                 }
                 -pl - pr
             }
