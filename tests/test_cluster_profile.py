@@ -96,3 +96,16 @@ def test_plots_draw_the_numbers_of_the_result() -> None:
     km = KPrototypes(n_clusters=3, random_state=0).fit(df)
     sizes = km.plot().data
     np.testing.assert_array_equal(sizes["size"], np.bincount(km.labels_, minlength=3))
+
+
+def test_numeric_codes_as_categories_keep_their_values() -> None:
+    df = pd.DataFrame({"spend": [1.0, 2.0, 3.0, 50.0, 60.0, 70.0], "store": [7, 7, 9, 9, 9, 9]})
+    p = profile(df, ["a", "a", "a", "b", "b", "b"], categorical=["store"], top=1)
+    t = p.table.set_index("segment")
+    # Segment a: store 7 in 2 of 3 rows, 2 of 6 overall: lift (2/3) / (1/3) = 2.
+    assert t.loc["a", "store_top"] == 7
+    assert t.loc["a", "store_top_lift"] == pytest.approx(2.0)
+    assert t.loc["a", "name"] == "low spend, mostly store=7"
+    assert list(p.categories["rank"]) == [1, 1]
+    # Medians against numpy: 2 and 60.
+    assert list(t["spend_median"]) == [2.0, 60.0]

@@ -1,6 +1,7 @@
 """The profile of segments (``ciblage.cluster.profile``): per segment its
 size and shares, the mean, median and lift of each numeric feature, the
-dominant categories with their share and lift, and a suggested name."""
+dominant categories with their share and lift, and a suggested name, all
+computed by the native core (``ciblage::cluster::Profile``)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from ._cluster_input import categorical_indices
-from ._kprototypes import _categories, _codes, _columns, _label, _numeric
+from . import _native
+from ._cluster_input import Features
 from ._params import as_int
 from ._report import make_report
 from .exceptions import InvalidInputError
-
-# A numeric trait enters a name when the segment's mean is at least this
-# many overall standard deviations from the overall mean.
-TRAIT_Z = 0.5
-# A categorical trait enters a name when the dominant category holds at
-# more than this share of the segment and at least this lift against the whole base.
-TRAIT_SHARE = 0.5
-TRAIT_LIFT = 1.25
 
 
 class SegmentProfile:
@@ -76,26 +69,12 @@ def _vector(values: Any, n: int, name: str) -> np.ndarray | None:
     return arr
 
 
-def _medians(values: np.ndarray, seg: np.ndarray, k: int) -> np.ndarray:
-    """Median of ``values`` within each segment (sorted once)."""
-    order = np.lexsort((values, seg))
-    counts = np.bincount(seg, minlength=k)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    v = values[order]
-    lo = v[starts + (counts - 1) // 2]
-    hi = v[starts + counts // 2]
-    return (lo + hi) / 2.0
-
-
-def _name(num_names: list[str], z: np.ndarray, traits: list[tuple[str, str, float, float]]) -> str:
-    parts = []
-    for j in np.argsort(-np.abs(z), kind="stable")[:2]:
-        if np.isfinite(z[j]) and abs(z[j]) >= TRAIT_Z:
-            parts.append(f"{'high' if z[j] > 0 else 'low'} {num_names[j]}")
-    best = max((t for t in traits if t[2] > TRAIT_SHARE and t[3] >= TRAIT_LIFT), key=lambda t: t[3], default=None)
-    if best is not None:
-        parts.append(f"mostly {best[0]}={best[1]}")
-    return ", ".join(parts) if parts else "close to the average"
+def _text(category: Any) -> str:
+    """A category as text in a name: integral floats (integer columns read
+    as numbers) without their ``.0``."""
+    if isinstance(category, (float, np.floating)) and float(category).is_integer():
+        return str(int(category))
+    return str(category)
 
 
 def profile(
@@ -136,8 +115,8 @@ def profile(
     """
     import pandas as pd
 
-    names, cols = _columns(X)
-    n, d = len(cols[0]), len(cols)
+    f = Features(X, categorical)
+    n = f.n
     top = as_int(top, "top", 1)
     if labels is None:
         raise InvalidInputError("labels: expected one label per row, got None")
@@ -150,57 +129,38 @@ def profile(
         segments, seg = np.unique(lab, return_inverse=True)
     except TypeError as e:
         raise InvalidInputError(f"labels: labels of different types cannot be ordered ({e})") from None
-    seg = seg.reshape(-1)
+    seg = np.ascontiguousarray(seg.reshape(-1), dtype=np.uint32)
     k = len(segments)
     rev = _vector(revenue, n, "revenue")
     mar = _vector(margin, n, "margin")
-    label_of = [str(names[j]) if names is not None else f"x{j}" for j in range(d)]
-    cat_idx = categorical_indices(categorical, names, cols)
-    size = np.bincount(seg, minlength=k)
-    out: dict[str, Any] = {"segment": segments, "size": size, "share": size / n}
-    for what, v in (("revenue", rev), ("margin", mar)):
-        if v is not None:
-            total = v.sum()
-            out[f"{what}_share"] = (
-                np.bincount(seg, weights=v, minlength=k) / total if total != 0 else np.full(k, np.nan)
-            )
-    num_idx = [j for j in range(d) if j not in set(cat_idx)]
-    z = np.zeros((k, len(num_idx)))
-    for t, j in enumerate(num_idx):
-        v = _numeric(cols[j], _label(names, j))
-        mean = np.bincount(seg, weights=v, minlength=k) / size
-        overall, std = v.mean(), v.std()
-        out[f"{label_of[j]}_mean"] = mean
-        out[f"{label_of[j]}_median"] = _medians(v, seg, k)
-        out[f"{label_of[j]}_lift"] = mean / overall if overall != 0 else np.full(k, np.nan)
-        z[:, t] = (mean - overall) / std if std > 0 else 0.0
-    traits: list[list[tuple[str, str, float, float]]] = [[] for _ in range(k)]
+    p = _native.segment_profile(
+        f.numeric,
+        f.codes,
+        seg,
+        rev,
+        mar,
+        top=top,
+        numeric_names=f.numeric_labels,
+        categorical_names=f.categorical_labels,
+        category_names=[[_text(c) for c in cats] for cats in f.categories],
+    )
+    out: dict[str, Any] = {"segment": segments, "size": p["size"], "share": p["share"]}
+    for what in ("revenue", "margin"):
+        if p[f"{what}_share"] is not None:
+            out[f"{what}_share"] = p[f"{what}_share"]
+    for feat in p["numeric"]:
+        for stat in ("mean", "median", "lift"):
+            out[f"{feat['name']}_{stat}"] = feat[stat]
     rows = []
-    for j in cat_idx:
-        cats = _categories(cols[j], _label(names, j))
-        codes = _codes(cols[j], cats, _label(names, j)).astype(np.int64)
-        m = len(cats)
-        overall = np.bincount(codes, minlength=m) / n
-        table = np.bincount(seg * m + codes, minlength=k * m).reshape(k, m) / size[:, None]
-        # Most frequent first, the smallest category among equals.
-        order = np.argsort(-table, axis=1, kind="stable")
-        tops, shares, lifts = [], [], []
-        for s in range(k):
-            for rank, c in enumerate(order[s, :top]):
-                if table[s, c] == 0:
-                    break
-                lift = table[s, c] / overall[c]
-                rows.append((segments[s], label_of[j], cats[c], rank + 1, table[s, c], lift))
-                if rank == 0:
-                    tops.append(cats[c])
-                    shares.append(table[s, c])
-                    lifts.append(lift)
-                    traits[s].append((label_of[j], str(cats[c]), table[s, c], lift))
-        out[f"{label_of[j]}_top"] = tops
-        out[f"{label_of[j]}_top_share"] = shares
-        out[f"{label_of[j]}_top_lift"] = lifts
-    num_names = [label_of[j] for j in num_idx]
-    out["name"] = [_name(num_names, z[s], traits[s]) for s in range(k)]
+    for cats, feat in zip(f.categories, p["categorical"], strict=True):
+        name = feat["name"]
+        for s, tops in enumerate(feat["top"]):
+            for rank, (code, share, lift) in enumerate(tops):
+                rows.append((segments[s], name, cats[code], rank + 1, share, lift))
+        out[f"{name}_top"] = [cats[tops[0][0]] for tops in feat["top"]]
+        out[f"{name}_top_share"] = [tops[0][1] for tops in feat["top"]]
+        out[f"{name}_top_lift"] = [tops[0][2] for tops in feat["top"]]
+    out["name"] = p["names"]
     result = pd.DataFrame(out)
     categories = pd.DataFrame(rows, columns=["segment", "feature", "category", "rank", "share", "lift"])
     return SegmentProfile(result, categories, make_report(n, {}, segments=k))

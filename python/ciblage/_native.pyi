@@ -798,6 +798,18 @@ def silhouette(
     seed: int = 0,
 ) -> tuple[float, int, bool]: ...
 def calinski_harabasz(x: npt.NDArray[np.float64], labels: npt.NDArray[np.uint32]) -> float: ...
+def segment_profile(
+    numeric: npt.NDArray[np.float64],
+    categorical: npt.NDArray[np.uint32],
+    labels: npt.NDArray[np.uint32],
+    revenue: npt.NDArray[np.float64] | None = None,
+    margin: npt.NDArray[np.float64] | None = None,
+    *,
+    top: int = 3,
+    numeric_names: list[str] | None = None,
+    categorical_names: list[str] | None = None,
+    category_names: list[list[str]] | None = None,
+) -> dict[str, Any]: ...
 def choose_k(
     x: npt.NDArray[np.float64],
     *,

@@ -12,6 +12,7 @@ mod churn;
 mod cluster_choose;
 mod cluster_kmeans;
 mod cluster_kproto;
+mod cluster_profile;
 mod clv;
 mod clv_cov;
 mod clv_models;
@@ -52,6 +53,8 @@ mod _native {
         adjusted_rand, calinski_harabasz, davies_bouldin, kmodes_fit, kprototypes_fit, silhouette,
         PyKPrototypesModel,
     };
+    #[pymodule_export]
+    use crate::cluster_profile::segment_profile;
     #[pymodule_export]
     use crate::clv::{clv_fit, clv_units_per_month, PyClvModel};
     #[pymodule_export]

@@ -40,12 +40,17 @@ mod kmeans_options;
 mod kmeans_tests;
 mod model;
 pub mod prepare;
+pub mod profile;
 
 pub use choose_k::{ChooseK, ChooseKParams, ChooseKValidParams, ClusterCountChoice, KScore};
 pub use kmeans::{KMeans, KMeansParams, KMeansValidParams};
 pub use kmeans_options::{KMeansAlgorithm, KMeansInit, MiniBatch};
 pub use model::{KMeansModel, KMEANS_MODEL_VERSION};
 pub use prepare::{FittedPreparation, Preparation};
+pub use profile::{
+    CategoricalProfile, NumericProfile, Profile, ProfileData, ProfileParams, ProfileValidParams,
+    SegmentProfiles, TopCategory,
+};
 
 pub mod kmodes;
 pub mod kprototypes;
