@@ -16,8 +16,9 @@ use rayon::prelude::*;
 
 use crate::cluster::kmeans_iter::{Data, CHUNK};
 
-/// Centres per block (summed side by side).
-const LANES: usize = 4;
+/// Centres per block (summed side by side): the width of a vector
+/// register (two `f64` in the baseline x86-64 build, four with AVX).
+const LANES: usize = if cfg!(target_feature = "avx") { 4 } else { 2 };
 
 /// Buffers of Lloyd's passes for `k` centres of `d` features.
 #[derive(Debug)]
@@ -168,7 +169,7 @@ impl Chunk<'_> {
         for (i, (row, l)) in rows.chunks_exact(D).zip(ls.iter_mut()).enumerate() {
             let mut r = [0.0; D];
             r.copy_from_slice(row);
-            let mut best = (0usize, f64::INFINITY);
+            let mut best = Best::new();
             for (b, (m, cn)) in self
                 .m2c
                 .chunks_exact(D * LANES)
@@ -182,9 +183,10 @@ impl Chunk<'_> {
                         *acc += x * c;
                     }
                 }
-                best = nearer(best, &a, b);
+                best.update(&a, b);
             }
-            changed += self.record(l, best.0, &r, w.map_or(1.0, |w| w[i]), D, slot);
+            let j = best.nearest(self.k);
+            changed += self.record(l, j, &r, w.map_or(1.0, |w| w[i]), D, slot);
         }
         changed
     }
@@ -200,7 +202,7 @@ impl Chunk<'_> {
     ) -> usize {
         let mut changed = 0;
         for (i, (row, l)) in rows.chunks_exact(d).zip(ls.iter_mut()).enumerate() {
-            let mut best = (0usize, f64::INFINITY);
+            let mut best = Best::new();
             for (b, (m, cn)) in self
                 .m2c
                 .chunks_exact(d * LANES)
@@ -214,9 +216,10 @@ impl Chunk<'_> {
                         *acc += x * c;
                     }
                 }
-                best = nearer(best, &a, b);
+                best.update(&a, b);
             }
-            changed += self.record(l, best.0, row, w.map_or(1.0, |w| w[i]), d, slot);
+            let j = best.nearest(self.k);
+            changed += self.record(l, j, row, w.map_or(1.0, |w| w[i]), d, slot);
         }
         changed
     }
@@ -246,16 +249,47 @@ impl Chunk<'_> {
     }
 }
 
-/// The nearer of `best` (centre, distance) and the centres of block `b`
-/// (distances `a`), the first of equal distances.
-#[inline(always)]
-fn nearer(mut best: (usize, f64), a: &[f64; LANES], b: usize) -> (usize, f64) {
-    for (l, &v) in a.iter().enumerate() {
-        if v < best.1 {
-            best = (b * LANES + l, v);
+/// The nearest centre seen so far in each lane: per lane the least
+/// distance and its block (selects, not branches: which centre is nearest
+/// is not predictable).
+struct Best {
+    dist: [f64; LANES],
+    block: [usize; LANES],
+}
+
+impl Best {
+    #[inline(always)]
+    fn new() -> Self {
+        Self {
+            dist: [f64::INFINITY; LANES],
+            block: [0; LANES],
         }
     }
-    best
+
+    /// Takes in the distances `a` to the centres of block `b` (blocks in
+    /// increasing order, so a lane keeps its first least distance).
+    #[inline(always)]
+    fn update(&mut self, a: &[f64; LANES], b: usize) {
+        for ((v, i), &x) in self.dist.iter_mut().zip(&mut self.block).zip(a) {
+            let nearer = x < *v;
+            *v = if nearer { x } else { *v };
+            *i = if nearer { b } else { *i };
+        }
+    }
+
+    /// The nearest of the `k` centres: the least distance over the lanes,
+    /// the smallest centre among equal distances.
+    #[inline(always)]
+    fn nearest(&self, k: usize) -> usize {
+        let mut best = (0usize, f64::INFINITY);
+        for (l, (&v, &b)) in self.dist.iter().zip(&self.block).enumerate() {
+            let j = b * LANES + l;
+            if j < k && (v < best.1 || (v == best.1 && j < best.0)) {
+                best = (j, v);
+            }
+        }
+        best.0
+    }
 }
 
 #[cfg(test)]
@@ -318,5 +352,30 @@ mod tests {
             let again = Lloyd::new(&data, k).pass(&data, &centers, &mut labels, false);
             assert_eq!(again.changed, 0);
         }
+    }
+
+    /// Equal distances go to the first centre, whatever its lane or block;
+    /// a single centre takes every row.
+    #[test]
+    fn ties_go_to_the_first_centre() {
+        let x = [0.0, 0.0, 4.0, 0.0, 2.0, 0.0, 9.0, 9.0];
+        let data = Data {
+            x: &x,
+            n: 4,
+            d: 2,
+            w: None,
+        };
+        // Centres 1 and 4 equal, 2 and 3 equal; row (2, 0) is as far from
+        // centres 0 and 1 as from 4 (distance 2): centre 0.
+        let centers = [0.0, 0.0, 4.0, 0.0, 9.0, 9.0, 9.0, 9.0, 4.0, 0.0];
+        let mut labels = vec![u32::MAX; 4];
+        let out = Lloyd::new(&data, 5).pass(&data, &centers, &mut labels, true);
+        assert_eq!(labels, vec![0, 1, 0, 2]);
+        assert_eq!(out.weights, vec![2.0, 1.0, 1.0, 0.0, 0.0]);
+        assert_eq!(&out.sums[..4], &[2.0, 0.0, 4.0, 0.0]);
+        let out = Lloyd::new(&data, 1).pass(&data, &centers[..2], &mut labels, true);
+        assert_eq!(labels, vec![0; 4]);
+        assert_eq!(out.sums, vec![15.0, 9.0]);
+        assert_eq!(out.changed, 2);
     }
 }
