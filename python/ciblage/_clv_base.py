@@ -103,6 +103,7 @@ class _Model:
         saved = json.loads(model.to_json())
         self.params_ = dict(saved["params"])
         fit = saved.get("fit") or {}
+        self._fit_report = fit
         ses = fit.get("standard_errors") or [None] * len(self.params_)
         self.standard_errors_ = {k: (np.nan if s is None else s) for k, s in zip(self.params_, ses, strict=True)}
         self.log_likelihood_ = fit.get("log_likelihood")
@@ -188,8 +189,12 @@ class _PurchaseModel(_Model):
             max_iterations=p["max_iterations"],
             progress=reporter(progress, f"{type(self).__name__}.fit"),
         )
-        self._covariance = _clv_intervals.log_covariance(model, (f, r, t), weights=w)
-        return self._set_model(model)
+        self._set_model(model)
+        # The fit computed the covariance of its log-parameters with its
+        # standard errors (one Hessian, on the distinct patterns): read from
+        # the fit report, not recomputed over every customer.
+        self._covariance = _clv_intervals.fitted_covariance(self._fit_report, model, (f, r, t), weights=w)
+        return self
 
     def p_alive(
         self,

@@ -55,6 +55,16 @@ def log_covariance(native: Any, columns: tuple[np.ndarray, ...], **kw: Any) -> n
         return None
 
 
+def fitted_covariance(report: dict[str, Any], native: Any, columns: tuple[np.ndarray, ...], **kw: Any) -> np.ndarray | None:
+    """The covariance of the log-parameters that a fit's report holds
+    (``log_covariance``, left out where the Hessian is not positive
+    definite), else computed on ``columns`` (the data fitted); ``None``
+    where the Hessian is not positive definite."""
+    if report.get("log_covariance") is not None:
+        return np.array(report["log_covariance"], dtype=np.float64)
+    return log_covariance(native, columns, **kw)
+
+
 def _covariance(model: Any) -> np.ndarray:
     cov = getattr(model, "_covariance", None)
     if cov is None:

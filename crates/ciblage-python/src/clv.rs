@@ -255,10 +255,8 @@ impl PyClvModel {
         t: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let h = histories(frequency, recency, t)?;
-        let m = self.purchases()?;
-        let v = (0..h.len())
-            .map(|i| m.expected_purchases_one(horizon, h.frequency()[i], h.recency()[i], h.t()[i]))
-            .collect();
+        // The models' own vectorised form: once per distinct (x, T), in parallel.
+        let v = with_purchases!(&self.inner, m => m.expected_purchases(horizon, &h));
         Ok(array(py, v))
     }
 

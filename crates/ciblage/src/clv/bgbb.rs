@@ -191,6 +191,7 @@ impl BgBbValidParams {
             report: Some(FitReport {
                 log_likelihood,
                 standard_errors: optional(se),
+                log_covariance: None,
                 customers: total_weight,
                 patterns: patterns.len(),
                 penalizer: self.penalizer,

@@ -133,28 +133,55 @@ impl StagedLikelihood for Stages {
         (ln_atx, inv_atx): (f64, f64),
         (ln_at, inv_at): (f64, f64),
     ) -> (f64, [f64; 4]) {
-        let rx = sh.p[0] + x;
-        let a3 = -rx * ln_at;
-        let d3 = [-ln_at, -rx * inv_at, 0.0, 0.0];
         if x > 0.0 {
-            let a4 = sh.ln_a - px.ln_bx1 - rx * ln_atx;
-            let d4 = [-ln_atx, -rx * inv_atx, sh.inv_a, -px.inv_bx1];
-            // ln(e^a3 + e^a4) and the weights e^a3, e^a4 over that sum,
-            // from one exponential (of the smaller minus the larger).
-            let (hi, e, hi_is_a3) = if a3 >= a4 {
-                (a3, (a4 - a3).exp(), true)
-            } else {
-                (a4, (a3 - a4).exp(), false)
-            };
-            let l = hi + e.ln_1p();
-            let (w_hi, w_lo) = (1.0 / (1.0 + e), e / (1.0 + e));
-            let (w3, w4) = if hi_is_a3 { (w_hi, w_lo) } else { (w_lo, w_hi) };
-            let g = std::array::from_fn(|k| px.d_base[k] + w3 * d3[k] + w4 * d4[k]);
-            (px.base + l, g)
+            alive_or_dropped(
+                (px.base, &px.d_base),
+                sh.p[0] + x,
+                (sh.ln_a, sh.inv_a),
+                (px.ln_bx1, px.inv_bx1),
+                (ln_atx, inv_atx),
+                (ln_at, inv_at),
+            )
         } else {
+            let rx = sh.p[0] + x;
+            let a3 = -rx * ln_at;
+            let d3 = [-ln_at, -rx * inv_at, 0.0, 0.0];
             (px.base + a3, std::array::from_fn(|k| px.d_base[k] + d3[k]))
         }
     }
+}
+
+/// `base + ln(e^a3 + e^a4)` and its gradient, the per-history part of the
+/// BG/NBD and MBG/NBD likelihoods: `a3 = −(r+x) ln(α+T)` (alive at `T`),
+/// `a4 = ln a − ln b' − (r+x) ln(α+t_x)` (dropped out after the last
+/// purchase), `b' = b+x−1` (BG/NBD) or `b+x` (MBG/NBD); each log comes
+/// with its derivative's factor (`1/a`, `1/b'`, `1/(α+t)`). One
+/// exponential and one `ln_1p` per history.
+#[inline]
+pub(crate) fn alive_or_dropped(
+    (base, d_base): (f64, &[f64; 4]),
+    rx: f64,
+    (ln_a, inv_a): (f64, f64),
+    (ln_b, inv_b): (f64, f64),
+    (ln_atx, inv_atx): (f64, f64),
+    (ln_at, inv_at): (f64, f64),
+) -> (f64, [f64; 4]) {
+    let a3 = -rx * ln_at;
+    let d3 = [-ln_at, -rx * inv_at, 0.0, 0.0];
+    let a4 = ln_a - ln_b - rx * ln_atx;
+    let d4 = [-ln_atx, -rx * inv_atx, inv_a, -inv_b];
+    // ln(e^a3 + e^a4) and the weights e^a3, e^a4 over that sum,
+    // from one exponential (of the smaller minus the larger).
+    let (hi, e, hi_is_a3) = if a3 >= a4 {
+        (a3, (a4 - a3).exp(), true)
+    } else {
+        (a4, (a3 - a4).exp(), false)
+    };
+    let l = hi + e.ln_1p();
+    let (w_hi, w_lo) = (1.0 / (1.0 + e), e / (1.0 + e));
+    let (w3, w4) = if hi_is_a3 { (w_hi, w_lo) } else { (w_lo, w_hi) };
+    let g = std::array::from_fn(|k| d_base[k] + w3 * d3[k] + w4 * d4[k]);
+    (base + l, g)
 }
 
 impl BgNbdValidParams {

@@ -282,6 +282,7 @@ impl GammaGammaValidParams {
             report: Some(FitReport {
                 log_likelihood: ll,
                 standard_errors: optional(se),
+                log_covariance: None,
                 customers: total_weight,
                 patterns: rows.len(),
                 penalizer: self.penalizer,

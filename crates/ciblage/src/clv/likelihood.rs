@@ -6,8 +6,9 @@
 //! standard errors computed there.
 
 use crate::clv::histories::{Histories, Patterns};
+use crate::clv::linalg::{hessian, inverse_spd};
 use crate::clv::model::{optional, sum_chunks, sum_terms, FitReport};
-use crate::clv::optim::{minimise, standard_errors, Objective};
+use crate::clv::optim::{minimise, standard_errors_of, Objective};
 use crate::error::Result;
 use crate::interrupt::Interrupt;
 
@@ -234,6 +235,39 @@ pub(crate) fn total<L: HistoryLikelihood>(
     })
 }
 
+/// Standard errors of the natural parameters `p` and the covariance of
+/// their logarithms, from one Hessian: that of the negative
+/// log-likelihood in log-parameters, by central differences (steps 1e-5)
+/// of `gradient_at` (the log-likelihood's gradient in natural
+/// parameters), whose value at `p` is `gradient`. The Hessian in natural
+/// parameters follows from it exactly: with `D = diag(p)` and `g` the
+/// negative log-likelihood's gradient, `H_log = D H D + diag(g p)`.
+/// The covariance is `None` where `H_log` is not positive definite; a
+/// standard error `NaN` where the inverse's diagonal is not positive.
+#[allow(clippy::needless_range_loop)] // a 4 x 4 matrix, indexed as in the formula
+fn curvature(
+    p: &[f64; 4],
+    gradient: [f64; 4],
+    gradient_at: impl Fn([f64; 4]) -> [f64; 4],
+) -> (Vec<f64>, Option<Vec<Vec<f64>>>) {
+    let theta = p.map(f64::ln);
+    let h_log = hessian(&theta, &[1e-5; 4], |t| {
+        let q: [f64; 4] = std::array::from_fn(|k| t[k].exp());
+        let g = gradient_at(q);
+        (0..4).map(|k| -g[k] * q[k]).collect()
+    });
+    let log_covariance =
+        inverse_spd(&h_log).map(|c| c.outer_iter().map(|row| row.to_vec()).collect());
+    let mut h_nat = vec![vec![0.0; 4]; 4];
+    for i in 0..4 {
+        for j in 0..4 {
+            let diagonal = if i == j { -gradient[i] * p[i] } else { 0.0 };
+            h_nat[i][j] = (h_log[[i, j]] - diagonal) / (p[i] * p[j]);
+        }
+    }
+    (standard_errors_of(h_nat), log_covariance)
+}
+
 /// Mean negative log-likelihood plus the L2 penalty, in log-parameters.
 struct Mean<'a, L: PatternLikelihood> {
     ll_one: &'a L,
@@ -345,14 +379,12 @@ impl<L: PatternLikelihood> LikelihoodFit<'_, L> {
         for &k in self.time_params {
             p[k] /= scale;
         }
-        let (log_likelihood, _) = self.ll_one.total(&h, p, 1.0);
-        let se = standard_errors(&p, |q| {
-            let (_, g) = self.ll_one.total(&h, [q[0], q[1], q[2], q[3]], 1.0);
-            g.iter().map(|d| -d).collect()
-        });
+        let (log_likelihood, gradient) = self.ll_one.total(&h, p, 1.0);
+        let (se, log_covariance) = curvature(&p, gradient, |q| self.ll_one.total(&h, q, 1.0).1);
         let report = FitReport {
             log_likelihood,
             standard_errors: optional(se),
+            log_covariance,
             customers,
             patterns: n_patterns,
             penalizer: self.penalizer,
@@ -366,6 +398,7 @@ impl<L: PatternLikelihood> LikelihoodFit<'_, L> {
 mod tests {
     use super::*;
     use crate::clv::bgnbd;
+    use crate::clv::optim::standard_errors;
     use rand::{RngExt, SeedableRng};
 
     /// `n` distinct BG/NBD-like patterns (continuous times).
@@ -421,6 +454,35 @@ mod tests {
                 (fast[k] - plain[k]).abs() < 1e-6 * plain[k],
                 "{fast:?} {plain:?}"
             );
+        }
+    }
+
+    /// The fit's one Hessian gives the same standard errors as central
+    /// differences in natural parameters and the same log-covariance as
+    /// [`crate::clv::BgNbdModel::log_covariance`] (with a penalty: the
+    /// log-likelihood's gradient is not 0 at the estimates).
+    #[test]
+    fn one_hessian_gives_the_standard_errors_and_the_log_covariance() {
+        let h = patterns(3_000).into_histories();
+        let m = crate::clv::BgNbd::params().penalizer(0.05).fit(&h).unwrap();
+        let report = m.report().unwrap();
+        let p = m.params();
+        let staged = Staged::new(bgnbd::Stages);
+        let se = standard_errors(&p, |q| {
+            let (_, g) = staged.total(&h, [q[0], q[1], q[2], q[3]], 1.0);
+            g.iter().map(|d| -d).collect()
+        });
+        for k in 0..4 {
+            let got = report.standard_errors[k].unwrap();
+            assert!((got / se[k] - 1.0).abs() < 1e-5, "{k}: {got} {}", se[k]);
+        }
+        let cov = m.log_covariance(&h).unwrap();
+        let fitted = report.log_covariance.as_ref().unwrap();
+        for i in 0..4 {
+            for j in 0..4 {
+                let scale = (cov[[i, i]] * cov[[j, j]]).sqrt();
+                assert!((fitted[i][j] - cov[[i, j]]).abs() < 1e-6 * scale, "{i} {j}");
+            }
         }
     }
 }

@@ -6,9 +6,10 @@
 use crate::clv::fit_params::clv_fit_params;
 use serde::{Deserialize, Serialize};
 
-use crate::clv::bgnbd::each;
+use crate::clv::bgnbd::{alive_or_dropped, each};
 use crate::clv::gamma_gamma::PurchaseModel;
-use crate::clv::likelihood::{total, LikelihoodFit};
+use crate::clv::histories::per_distinct;
+use crate::clv::likelihood::{LikelihoodFit, PatternLikelihood, Staged, StagedLikelihood};
 use crate::clv::model::{from_json, to_json, ClvInput, FitReport};
 use crate::clv::special::{
     digamma, ln_beta, ln_gamma, ln_hyp2f1, ln_one_minus_exp, log_add_exp, logistic_of_neg,
@@ -76,6 +77,99 @@ pub(crate) fn ll_one(p: [f64; 4], x: f64, t_x: f64, t: f64) -> (f64, [f64; 4]) {
     (a1 + a2 + l, g)
 }
 
+/// The MBG/NBD likelihood in stages (see [`StagedLikelihood`]): the
+/// `ln Γ` and digamma terms once per frequency, the logs of `α + t` once
+/// per distinct time, one exponential and one `ln_1p` per history; the
+/// same terms as [`ll_one`].
+pub(crate) struct Stages;
+
+/// Parameter-only terms of the MBG/NBD likelihood.
+pub(crate) struct Shared {
+    p: [f64; 4],
+    ln_alpha: f64,
+    ln_a: f64,
+    inv_a: f64,
+    lg_r: f64,
+    dg_r: f64,
+    lg_ab: f64,
+    lg_b: f64,
+    dg_ab: f64,
+    dg_b: f64,
+}
+
+/// Terms of one frequency: `A1 + A2` and their derivatives, `ln(b + x)`
+/// and `1 / (b + x)`.
+pub(crate) struct PerX {
+    base: f64,
+    d_base: [f64; 4],
+    ln_bx: f64,
+    inv_bx: f64,
+}
+
+impl StagedLikelihood for Stages {
+    type Shared = Shared;
+    type PerX = PerX;
+    /// `ln(alpha + t)` and `1 / (alpha + t)`.
+    type PerTime = (f64, f64);
+
+    fn shared(&self, p: [f64; 4]) -> Shared {
+        let [r, alpha, a, b] = p;
+        Shared {
+            p,
+            ln_alpha: alpha.ln(),
+            ln_a: a.ln(),
+            inv_a: 1.0 / a,
+            lg_r: ln_gamma(r),
+            dg_r: digamma(r),
+            lg_ab: ln_gamma(a + b),
+            lg_b: ln_gamma(b),
+            dg_ab: digamma(a + b),
+            dg_b: digamma(b),
+        }
+    }
+
+    fn per_x(&self, sh: &Shared, x: f64) -> PerX {
+        let [r, alpha, a, b] = sh.p;
+        let a1 = ln_gamma(r + x) - sh.lg_r + r * sh.ln_alpha;
+        let a2 = sh.lg_ab + ln_gamma(b + x + 1.0) - sh.lg_b - ln_gamma(a + b + x + 1.0);
+        let psi_ab = sh.dg_ab - digamma(a + b + x + 1.0);
+        PerX {
+            base: a1 + a2,
+            d_base: [
+                digamma(r + x) - sh.dg_r + sh.ln_alpha,
+                r / alpha,
+                psi_ab,
+                psi_ab + digamma(b + x + 1.0) - sh.dg_b,
+            ],
+            ln_bx: (b + x).ln(),
+            inv_bx: 1.0 / (b + x),
+        }
+    }
+
+    fn per_time(&self, sh: &Shared, t: f64) -> (f64, f64) {
+        let at = sh.p[1] + t;
+        (at.ln(), 1.0 / at)
+    }
+
+    fn one(
+        &self,
+        sh: &Shared,
+        px: &mut PerX,
+        x: f64,
+        t_x: (f64, f64),
+        t: (f64, f64),
+    ) -> (f64, [f64; 4]) {
+        alive_or_dropped(
+            (px.base, &px.d_base),
+            sh.p[0] + x,
+            (sh.ln_a, sh.inv_a),
+            (px.ln_bx, px.inv_bx),
+            t_x,
+            t,
+        )
+    }
+}
+
 impl MbgNbdValidParams {
     /// Fits the model by maximum likelihood.
     ///
@@ -85,7 +179,7 @@ impl MbgNbdValidParams {
     pub fn fit<D: ClvInput + ?Sized>(&self, data: &D) -> Result<MbgNbdModel> {
         let (p, report) = LikelihoodFit {
             model: "MBG/NBD",
-            ll_one,
+            ll_one: Staged::new(Stages),
             time_params: &[1],
             penalizer: self.penalizer,
             max_iterations: self.max_iterations,
@@ -148,7 +242,9 @@ impl MbgNbdModel {
     }
     /// Log-likelihood of `data` under the model (weighted sum).
     pub fn log_likelihood<D: ClvInput + ?Sized>(&self, data: &D) -> f64 {
-        total(&ll_one, &data.histories(), self.params(), 1.0).0
+        Staged::new(Stages)
+            .total(&data.histories(), self.params(), 1.0)
+            .0
     }
 
     /// P(alive) of one history at its end `T`:
@@ -252,12 +348,28 @@ impl MbgNbdModel {
         each(&h, |x, tx, t| self.p_alive_one(x, tx, t))
     }
 
-    /// Conditional expected purchases of every history over `horizon`.
+    /// Conditional expected purchases of every history over `horizon` (as
+    /// [`MbgNbdModel::expected_purchases_one`]): the expectation if alive
+    /// depends on `x` and `T` only and is computed once per distinct pair,
+    /// P(alive) per history.
     pub fn expected_purchases<D: ClvInput + ?Sized>(&self, horizon: f64, data: &D) -> Vec<f64> {
+        use rayon::prelude::*;
         let h = data.histories();
-        each(&h, |x, tx, t| {
-            self.expected_purchases_one(horizon, x, tx, t)
-        })
+        if horizon <= 0.0 {
+            return vec![0.0; h.len()];
+        }
+        let mut out = per_distinct(
+            h.len(),
+            |i| [h.frequency[i].to_bits(), h.t[i].to_bits()],
+            |[x, t]| {
+                let (x, t) = (f64::from_bits(x), f64::from_bits(t));
+                self.at_a(|a| self.if_alive(a, horizon, x, t))
+            },
+        );
+        out.par_iter_mut().enumerate().for_each(|(i, v)| {
+            *v *= self.p_alive_one(h.frequency[i], h.recency[i], h.t[i]);
+        });
+        out
     }
 
     /// The model as versioned JSON.
@@ -293,123 +405,5 @@ impl PurchaseModel for MbgNbdModel {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::clv::Histories;
-
-    fn cdnow() -> Histories {
-        let text = include_str!("../../../../tests/data/clv/cdnow_customers_summary.csv");
-        let (mut f, mut r, mut t) = (vec![], vec![], vec![]);
-        for line in text.lines().skip(1) {
-            let v: Vec<f64> = line.split(',').map(|s| s.trim().parse().unwrap()).collect();
-            f.push(v[1]);
-            r.push(v[2]);
-            t.push(v[3]);
-        }
-        Histories::new(f, r, t).unwrap()
-    }
-
-    #[test]
-    fn gradient_matches_finite_differences() {
-        let p = [0.5, 6.0, 0.9, 1.6];
-        for (x, tx, t) in [(0.0, 0.0, 30.0), (3.0, 20.0, 38.0), (12.0, 1.0, 2.0)] {
-            let (_, g) = ll_one(p, x, tx, t);
-            for k in 0..4 {
-                let h = 1e-6 * p[k];
-                let (mut up, mut down) = (p, p);
-                up[k] += h;
-                down[k] -= h;
-                let fd = (ll_one(up, x, tx, t).0 - ll_one(down, x, tx, t).0) / (2.0 * h);
-                assert!(
-                    (fd - g[k]).abs() < 1e-6 * (1.0 + fd.abs()),
-                    "{k}: {fd} vs {}",
-                    g[k]
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn cdnow_matches_lifetimes() {
-        let h = cdnow();
-        let m = MbgNbd::params().fit(&h).unwrap();
-        let expected = [0.524838, 6.182988, 0.891356, 1.614];
-        for (got, want) in m.params().iter().zip(expected) {
-            assert!((got / want - 1.0).abs() < 2e-4, "{got} vs {want}");
-        }
-        let at = MbgNbdModel::from_params(0.524838, 6.182988, 0.891356, 1.614).unwrap();
-        let ll = m.report().unwrap().log_likelihood;
-        assert!(ll >= at.log_likelihood(&h) - 1e-6, "{ll}");
-        assert!((ll - at.log_likelihood(&h)).abs() < 0.01);
-    }
-
-    #[test]
-    fn probabilities_of_n_purchases_sum_to_one() {
-        let m = MbgNbdModel::from_params(0.52, 6.2, 0.89, 1.6).unwrap();
-        let s: f64 = (0..400).map(|n| m.prob_n_purchases(n, 39.0)).sum();
-        assert!((s - 1.0).abs() < 1e-9, "{s}");
-        // E[X(t)] from the distribution equals the closed form.
-        let mean: f64 = (0..400)
-            .map(|n| f64::from(n) * m.prob_n_purchases(n, 39.0))
-            .sum();
-        assert!((mean / m.expected_purchases_new(39.0) - 1.0).abs() < 1e-6);
-        // a = 1 is the limit of its neighbours.
-        let one = MbgNbdModel::from_params(0.52, 6.2, 1.0, 1.6).unwrap();
-        let near = MbgNbdModel::from_params(0.52, 6.2, 1.0 + 1e-4, 1.6).unwrap();
-        let (u, v) = (
-            one.expected_purchases_new(10.0),
-            near.expected_purchases_new(10.0),
-        );
-        assert!((u / v - 1.0).abs() < 1e-3, "{u} {v}");
-    }
-
-    #[test]
-    fn json_round_trip() {
-        let m = MbgNbdModel::from_params(0.52, 6.2, 0.89, 1.6).unwrap();
-        assert_eq!(MbgNbdModel::from_json(&m.to_json()).unwrap(), m);
-        let bg = crate::clv::BgNbdModel::from_params(0.52, 6.2, 0.89, 1.6).unwrap();
-        assert!(MbgNbdModel::from_json(&bg.to_json()).is_err());
-    }
-}
-
-#[cfg(test)]
-mod properties {
-    use proptest::prelude::*;
-
-    use super::*;
-
-    proptest! {
-        #[test]
-        fn gradient_matches_finite_differences(
-            r in 0.05f64..5.0, alpha in 0.1f64..50.0, a in 0.05f64..5.0, b in 0.05f64..10.0,
-            x in 0u32..50, tx_share in 0.0f64..1.0, t in 0.5f64..200.0,
-        ) {
-            let x = f64::from(x);
-            let t_x = if x == 0.0 { 0.0 } else { (tx_share * t).max(1e-3) };
-            let p = [r, alpha, a, b];
-            let (_, g) = ll_one(p, x, t_x, t);
-            for k in 0..4 {
-                let h = 1e-6 * p[k].max(1e-3);
-                let (mut up, mut down) = (p, p);
-                up[k] += h;
-                down[k] -= h;
-                let n = (ll_one(up, x, t_x, t).0 - ll_one(down, x, t_x, t).0) / (2.0 * h);
-                prop_assert!((g[k] - n).abs() <= 1e-5 * (1.0 + n.abs()), "k {} {} {}", k, g[k], n);
-            }
-        }
-
-        #[test]
-        fn predictions_are_probabilities_and_grow(
-            r in 0.05f64..5.0, alpha in 0.1f64..50.0, a in 0.05f64..5.0, b in 0.05f64..10.0,
-            x in 0u32..50, tx_share in 0.0f64..1.0, t in 0.5f64..200.0, h in 0.1f64..100.0,
-        ) {
-            let m = MbgNbdModel::from_params(r, alpha, a, b).unwrap();
-            let x = f64::from(x);
-            let t_x = if x == 0.0 { 0.0 } else { tx_share * t };
-            let p = m.p_alive_one(x, t_x, t);
-            prop_assert!((0.0..=1.0).contains(&p));
-            let (e1, e2) = (m.expected_purchases_one(h, x, t_x, t), m.expected_purchases_one(2.0 * h, x, t_x, t));
-            prop_assert!(e1 >= 0.0 && e2 >= e1 * (1.0 - 1e-9), "{} {}", e1, e2);
-        }
-    }
-}
+#[path = "mbgnbd_tests.rs"]
+mod tests;

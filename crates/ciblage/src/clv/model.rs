@@ -39,6 +39,12 @@ pub struct FitReport {
     /// `params()`, from the inverse Hessian of the negative
     /// log-likelihood (`None` where it is not positive definite).
     pub standard_errors: Vec<Option<f64>>,
+    /// Covariance of the logarithms of the parameters (same order), the
+    /// inverse Hessian of the negative log-likelihood in log-parameters
+    /// at the estimates, rows of the matrix; `None` where that Hessian is
+    /// not positive definite or the model does not compute it at the fit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_covariance: Option<Vec<Vec<f64>>>,
     /// Customers fitted (sum of the weights).
     pub customers: f64,
     /// Distinct patterns the likelihood was evaluated on.
@@ -174,6 +180,23 @@ pub(crate) fn from_json(
             return Err(fault(
                 "fit.standard_errors: expected numbers >= 0 or null".into(),
             ));
+        }
+        if let Some(c) = &r.log_covariance {
+            let n = names.len();
+            if c.len() != n || c.iter().any(|row| row.len() != n) {
+                return Err(fault(format!(
+                    "fit.log_covariance: expected a {n} x {n} matrix"
+                )));
+            }
+            let symmetric = (0..n).all(|i| (0..n).all(|j| c[i][j] == c[j][i]));
+            if !(symmetric && c.iter().flatten().all(|v| v.is_finite()))
+                || (0..n).any(|i| c[i][i] < 0.0)
+            {
+                return Err(fault(
+                    "fit.log_covariance: expected a finite symmetric matrix with a diagonal >= 0"
+                        .into(),
+                ));
+            }
         }
         if !r.log_likelihood.is_finite() {
             return Err(fault("fit.log_likelihood: expected a finite number".into()));

@@ -238,6 +238,14 @@ pub(crate) fn standard_errors(
             h[j][i] = m;
         }
     }
+    standard_errors_of(h)
+}
+
+/// Standard errors from a Hessian of the negative log-likelihood in
+/// natural parameters: the square roots of its inverse's diagonal, `NaN`
+/// where that is not positive (or everywhere when it is singular).
+pub(crate) fn standard_errors_of(h: Vec<Vec<f64>>) -> Vec<f64> {
+    let n = h.len();
     match invert(h) {
         Some(inv) => (0..n)
             .map(|i| {

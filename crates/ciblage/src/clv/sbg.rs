@@ -166,6 +166,7 @@ impl ShiftedBetaGeoValidParams {
             report: Some(FitReport {
                 log_likelihood: ll,
                 standard_errors: optional(se),
+                log_covariance: None,
                 customers: total,
                 patterns,
                 penalizer: self.penalizer,

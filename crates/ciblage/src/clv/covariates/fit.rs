@@ -155,6 +155,7 @@ impl CovariateClvValidParams {
         let report = FitReport {
             log_likelihood,
             standard_errors,
+            log_covariance: None,
             customers,
             patterns: raw.len(),
             penalizer: self.penalizer,
