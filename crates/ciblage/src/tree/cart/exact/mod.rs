@@ -13,7 +13,9 @@
 
 mod absolute;
 pub(crate) use absolute::median_error_of;
+pub(crate) use absolute::AbsoluteScratch;
 mod candidate;
+pub(crate) use candidate::Layout;
 mod categorical;
 mod monotonic;
 mod orders;
@@ -26,7 +28,6 @@ mod split;
 mod top;
 
 use crate::prefetch::prefetch;
-use crate::tree::cart::exact::absolute::AbsoluteScratch;
 use crate::tree::cart::exact::orders::Orders;
 use crate::tree::cart::exact::top::TopRows;
 use crate::tree::cart::growth::{depth_first, NodeSplitter, NodeToSplit, Pending};

@@ -5,6 +5,7 @@ use ndarray::ArrayView2;
 
 use crate::error::{CiblageError, Result};
 use crate::tree::cart::growth::{best_first, depth_first, NodeSplitter, Pending};
+use crate::tree::cart::multi::absolute::MedianOutputs;
 use crate::tree::cart::multi::stats::Outputs;
 use crate::tree::cart::multi::MultiSplitter;
 use crate::tree::cart::params::{CartCriterion, CartParams, CartSplitter, CartValidParams};
@@ -122,15 +123,17 @@ impl CartValidParams<Classification> {
 impl CartValidParams<Regression> {
     /// Fits one regression tree predicting every column of `y` (one row
     /// per sample, one column per output), as scikit-learn does for a 2-D
-    /// `y`: the impurity (squared error, or Poisson loss) is the mean over
+    /// `y`: the impurity (squared error, Poisson loss, absolute error) is the mean over
     /// outputs of each output's; node values hold each output's mean. One
     /// column is the single-output fit.
     ///
     /// Several outputs take the exact (`Exact`) and random splitters,
     /// numeric features without missing values and no monotonic
-    /// constraints; the histogram splitter, `AbsoluteError`, categorical
-    /// features and missing values are refused, naming the parameter or
-    /// `X`.
+    /// constraints; the histogram splitter, categorical features and
+    /// missing values are refused, naming the parameter or `X`. Under
+    /// `AbsoluteError` the impurity is the sum of the outputs' absolute
+    /// errors (about each output's weighted median) over `weight ×
+    /// outputs`, as scikit-learn's.
     ///
     /// ```
     /// use ciblage::ndarray::array;
@@ -219,12 +222,6 @@ impl<T: TreeTask> CartValidParams<T> {
                 "a y of several outputs (columns) needs splitter=\"best\" or \"random\" (the histogram splitter, max_bins, takes one output)",
             ));
         }
-        if p.criterion == CartCriterion::AbsoluteError {
-            return Err(CiblageError::param(
-                "criterion",
-                "\"absolute_error\" takes a y of one output; use \"squared_error\" or \"poisson\" for several outputs",
-            ));
-        }
         if p.monotonic_cst.is_some() {
             return Err(CiblageError::param(
                 "monotonic_cst",
@@ -306,7 +303,20 @@ impl<T: TreeTask> CartValidParams<T> {
         t.value = NodeValues::new(outputs.width());
         t.output_classes = classes;
         let random = p.splitter == CartSplitter::Random;
-        let mut sp = MultiSplitter::new(&data, outputs, (p.criterion, random), (lim.leaf, draw));
+        // The absolute error reads each output as a target of its own.
+        let columns: Vec<Vec<f64>> = match outputs {
+            Outputs::Values { y, k } if p.criterion == CartCriterion::AbsoluteError => (0..*k)
+                .map(|o| y.iter().skip(o).step_by(*k).copied().collect())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let medians = (!columns.is_empty()).then(|| MedianOutputs::new(&data, &columns));
+        let mut sp = MultiSplitter::new(
+            &data,
+            (outputs, medians),
+            (p.criterion, random),
+            (lim.leaf, draw),
+        );
         let n = sp.samples();
         match p.max_leaf_nodes {
             Some(max_leaf_nodes) => best_first::grow(&mut sp, &mut t, (&lim, max_leaf_nodes), n),

@@ -13,6 +13,7 @@
 //! scikit-learn's node for node. Entry points: `fit_outputs` of
 //! [`crate::tree::cart::CartValidParams`].
 
+mod absolute;
 mod fit;
 mod order;
 mod stats;
@@ -27,6 +28,7 @@ use crate::tree::cart::shared::data::{
 };
 use crate::tree::cart::shared::draw::{rand_uniform, FeatureDraw};
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
+use absolute::MedianOutputs;
 use stats::Outputs;
 
 /// The running sums of a scan: the left child's, the right child's and
@@ -64,13 +66,15 @@ pub(crate) struct MultiSplitter<'a> {
     /// The feature the node's samples were last ordered by (random
     /// splitter: partitioned by).
     last_feature: usize,
+    /// The absolute error's medians (that criterion only).
+    medians: Option<MedianOutputs<'a>>,
 }
 
 impl<'a> MultiSplitter<'a> {
     /// The splitter over the samples of non-zero weight of `data`.
     fn new(
         data: &'a TrainSet<'a>,
-        outputs: &'a Outputs,
+        (outputs, medians): (&'a Outputs, Option<MedianOutputs<'a>>),
         (criterion, random): (CartCriterion, bool),
         (leaf, draw): (LeafLimits, FeatureDraw),
     ) -> Self {
@@ -88,6 +92,7 @@ impl<'a> MultiSplitter<'a> {
             samples,
             values: Vec::new(),
             last_feature: usize::MAX,
+            medians,
         }
     }
 
@@ -138,6 +143,13 @@ impl<'a> MultiSplitter<'a> {
         if run.w_left < self.leaf.min_weight || run.w_right < self.leaf.min_weight {
             return None;
         }
+        if let Some(m) = &self.medians {
+            // −w_R·I_R − w_L·I_L, the impurities from the summed errors.
+            let (el, er) = m.split_errors(run.pos);
+            let il = el / (run.w_left * m.k());
+            let ir = er / (run.w_right * m.k());
+            return Some(-run.w_right * ir - run.w_left * il);
+        }
         Some(self.outputs.proxy(
             self.criterion,
             (&run.left, &run.right),
@@ -175,6 +187,9 @@ impl<'a> MultiSplitter<'a> {
         if xf[n - 1] <= xf[0] + FEATURE_THRESHOLD {
             self.values = xf;
             return false;
+        }
+        if let Some(m) = &mut self.medians {
+            m.passes(&self.samples[start..end]);
         }
         let mut run = self.running(total, w_node);
         let order = &self.samples[start..end];
@@ -243,6 +258,9 @@ impl<'a> MultiSplitter<'a> {
         if n_left < self.leaf.min_samples || n_right < self.leaf.min_samples {
             return true;
         }
+        if let Some(m) = &mut self.medians {
+            m.passes(&self.samples[start..end]);
+        }
         let mut run = self.running(total, w_node);
         self.update(&mut run, &self.samples[start..end], n_left, (total, w_node));
         if let Some(proxy) = self.proxy(&run) {
@@ -296,10 +314,17 @@ impl NodeSplitter for MultiSplitter<'_> {
         let rows = &self.samples[start..end];
         let w = &self.data.weights;
         let (total, sq, w_node) = self.outputs.node_sums(rows, w);
-        let impurity = self
-            .outputs
-            .impurity(self.criterion, (&total, sq, w_node), rows, w);
-        let value: ClassSums = self.outputs.value(&total, w_node).into_iter().collect();
+        let (impurity, value): (f64, ClassSums) = match &self.medians {
+            Some(m) => {
+                let (medians, error) = m.node(rows);
+                (error / (w_node * m.k()), medians.into_iter().collect())
+            }
+            None => (
+                self.outputs
+                    .impurity(self.criterion, (&total, sq, w_node), rows, w),
+                self.outputs.value(&total, w_node).into_iter().collect(),
+            ),
+        };
         NodeSummary {
             w: w_node,
             impurity,
@@ -349,13 +374,19 @@ impl NodeSplitter for MultiSplitter<'_> {
         let order = &self.samples[start..end];
         let mut run = self.running(&total, w_node);
         self.update(&mut run, order, pos - start, (&total, w_node));
-        let (impurity_left, impurity_right) = self.outputs.children_impurity(
-            self.criterion,
-            (&run.left, &run.right),
-            (run.w_left, run.w_right),
-            (&order[..pos - start], &order[pos - start..], base.sq_total),
-            &self.data.weights,
-        );
+        let (impurity_left, impurity_right) = match &self.medians {
+            Some(m) => (
+                m.node(&order[..pos - start]).1 / (run.w_left * m.k()),
+                m.node(&order[pos - start..]).1 / (run.w_right * m.k()),
+            ),
+            None => self.outputs.children_impurity(
+                self.criterion,
+                (&run.left, &run.right),
+                (run.w_left, run.w_right),
+                (&order[..pos - start], &order[pos - start..], base.sq_total),
+                &self.data.weights,
+            ),
+        };
         let mut sums = base.clone();
         sums.w_left = run.w_left;
         let improvement = crate::tree::cart::shared::criterion::improvement(

@@ -259,6 +259,9 @@ impl Outputs {
                 self.poisson_loss(left, w_left, rows_left, weights),
                 self.poisson_loss(right, w_right, rows_right, weights),
             ),
+            (Self::Values { .. }, CartCriterion::AbsoluteError) => {
+                unreachable!("absolute-error impurities come from the medians")
+            }
             (Self::Values { k, .. }, _) => {
                 let mut sq_left = 0.0;
                 for &r in rows_left {

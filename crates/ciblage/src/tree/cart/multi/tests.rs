@@ -57,6 +57,27 @@ fn regression_means_and_impurity_per_output() {
 }
 
 #[test]
+fn absolute_error_sums_the_outputs_errors_about_their_medians() {
+    // Output 0 [1, 1, 5, 5]: the cumulative weight reaches half (2) at the
+    // second 1, so the median is the midpoint 3, error 2·2 + 2·2 = 8.
+    // Output 1 [10, 10, 0, 2] sorted [0, 2, 10, 10]: median 6, error
+    // 6 + 4 + 4 + 4 = 18. Root impurity (8 + 18) / (4 weights × 2
+    // outputs) = 3.25.
+    let x = array![[0.0], [1.0], [2.0], [3.0]];
+    let y = array![[1.0, 10.0], [1.0, 10.0], [5.0, 0.0], [5.0, 2.0]];
+    let t = Cart::regressor()
+        .criterion(CartCriterion::AbsoluteError)
+        .fit_outputs(x.view(), y.view(), None)
+        .unwrap();
+    assert_eq!(t.impurity[0], 3.25);
+    assert_eq!(t.value.node(0), &[3.0, 6.0]);
+    assert_eq!(t.threshold[0], 1.5);
+    // Left child rows 0, 1: both outputs constant, impurity 0.
+    assert_eq!(t.value.node(1), &[1.0, 10.0]);
+    assert_eq!(t.impurity[1], 0.0);
+}
+
+#[test]
 fn what_several_outputs_do_not_take_is_refused_by_name() {
     let x = array![[0.0], [1.0], [2.0], [3.0]];
     let y = array![[1.0, 10.0], [1.0, 10.0], [5.0, 0.0], [5.0, 2.0]];
@@ -65,11 +86,6 @@ fn what_several_outputs_do_not_take_is_refused_by_name() {
         .fit_outputs(x.view(), y.view(), None)
         .unwrap_err();
     assert!(e.to_string().contains("splitter"), "{e}");
-    let e = Cart::regressor()
-        .criterion(CartCriterion::AbsoluteError)
-        .fit_outputs(x.view(), y.view(), None)
-        .unwrap_err();
-    assert!(e.to_string().contains("criterion"), "{e}");
     let xn = array![[0.0], [f64::NAN], [2.0], [3.0]];
     let e = Cart::regressor()
         .fit_outputs(xn.view(), y.view(), None)
