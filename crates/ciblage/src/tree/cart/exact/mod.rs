@@ -61,6 +61,12 @@ pub(crate) struct ExactSplitter<'a> {
     top: Option<TopRows>,
     /// Ranks and buffers of the absolute-error search.
     absolute: AbsoluteScratch,
+    /// Features known constant in the node being split (its draw's
+    /// `n_constant`): grown depth first, no node below it searches them.
+    n_constant: usize,
+    /// Per feature, whether the partition leaves its order as it is (see
+    /// `partition_marked`).
+    skip: Vec<bool>,
 }
 
 impl NodeSplitter for ExactSplitter<'_> {
@@ -110,7 +116,7 @@ impl<'a> ExactSplitter<'a> {
     ) -> Self {
         let rows = weighted_rows(data);
         let mut sp = Self::unsorted(data, criterion, leaf, draw);
-        sp.orders.presort(data, &rows, releasing);
+        sp.orders.presort(data, &rows, releasing, &[]);
         sp.orders.mirror = mirror;
         sp.n_samples = rows.len();
         sp.orders.goes_left = vec![false; data.n];
@@ -151,6 +157,8 @@ impl<'a> ExactSplitter<'a> {
             n_samples: 0,
             top: None,
             absolute: AbsoluteScratch::default(),
+            n_constant: 0,
+            skip: vec![false; data.d],
         }
     }
 
@@ -178,8 +186,11 @@ impl<'a> ExactSplitter<'a> {
         sub.unit_weights = self.unit_weights;
         let depth_left = lim.max_depth.map(|k| k.saturating_sub(node.depth));
         let releasing = worth_releasing(m, data.d, depth_left);
-        sub.orders
-            .presort(data, &top.rows[node.start..node.end], releasing);
+        // The features known constant in the node are never searched in
+        // its subtree: not sorted.
+        let rows = &top.rows[node.start..node.end];
+        let constant = sub.draw.constants(node.n_constant);
+        sub.orders.presort(data, rows, releasing, constant);
         sub.n_samples = m;
         sub.orders.mirror = true;
         sub.orders.goes_left = std::mem::take(&mut self.orders.goes_left);

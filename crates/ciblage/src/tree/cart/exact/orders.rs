@@ -112,11 +112,27 @@ impl Orders {
 
     /// Sorts `rows` (ascending) by every feature, on all threads: positions
     /// `0..rows.len()` are then the root's; the buffers take that many.
-    pub(crate) fn presort(&mut self, data: &TrainSet<'_>, rows: &[u32], releasing: bool) {
+    /// The features in `constant` (known constant in these rows: never
+    /// searched) get no order, except feature 0, whose order gives every
+    /// node's samples.
+    pub(crate) fn presort(
+        &mut self,
+        data: &TrainSet<'_>,
+        rows: &[u32],
+        releasing: bool,
+        constant: &[usize],
+    ) {
         let m = rows.len();
+        let mut unsorted = vec![false; data.d];
+        for &f in constant {
+            unsorted[f] = f != 0;
+        }
         (self.sorted, self.values) = (0..data.d)
             .into_par_iter()
             .map(|f| {
+                if unsorted[f] {
+                    return (Vec::new(), Vec::new());
+                }
                 let keyed = sorted_by_value(data, f, rows);
                 let mut order = reserved(m, releasing);
                 let mut values = reserved(m, releasing);

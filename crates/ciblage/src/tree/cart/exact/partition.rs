@@ -19,9 +19,21 @@ impl ExactSplitter<'_> {
         // Children that will not be split are only summarised, from the
         // first feature's order.
         let features = if self.children_split { self.data.d } else { 1 };
+        // Grown depth first (mirrored), no node below this one searches the
+        // features known constant here: their orders are left as they are
+        // (feature 0's, which gives the nodes' samples, is always kept).
+        let skipping = self.orders.mirror && features > 1;
+        if skipping {
+            for &f in self.draw.constants(self.n_constant) {
+                self.skip[f] = f != 0;
+            }
+        }
         // Samples whose flag equals `first` keep their place in front.
         let first = !self.orders.mirror;
         for f in 0..features {
+            if self.skip[f] {
+                continue;
+            }
             let orders = &mut self.orders;
             let (order, values) = (&mut orders.sorted[f], &mut orders.values[f]);
             // Growing from the top, only the feature shown has an order.
@@ -52,6 +64,11 @@ impl ExactSplitter<'_> {
             }
             order[l..end].copy_from_slice(&orders.buf[..r]);
             values[l..end].copy_from_slice(&orders.vbuf[..r]);
+        }
+        if skipping {
+            for &f in self.draw.constants(self.n_constant) {
+                self.skip[f] = false;
+            }
         }
         if let Some(top) = &mut self.top {
             top.partition(&mut self.orders, (start, end));
@@ -91,6 +108,54 @@ mod tests {
     use crate::tree::cart::shared::data::TrainSet;
     use crate::tree::cart::shared::draw::FeatureDraw;
     use crate::tree::cart::shared::limits::LeafLimits;
+
+    /// Features nonzero in one block of rows only (block = row % 4, also
+    /// feature 0): below a split on the block, the other blocks' features
+    /// are constant, so depth-first growth neither partitions nor presorts
+    /// them; growing from the top, the subtrees it hands over do not sort
+    /// the features known constant at their root either. Both must give
+    /// the tree of the whole presort (every feature sorted at the root),
+    /// node for node; tests/test_cart_sparse.py checks scikit-learn's.
+    #[test]
+    fn orders_of_constant_features_left_alone_give_the_same_tree() {
+        use crate::tree::cart::{Cart, CartSplitter};
+        let (n, d) = (2000usize, 24usize);
+        let hash = |i: usize, j: usize| (i * 2_654_435_761 + j * 40_503 + 12_345) % 1_000_003;
+        let x = ndarray::Array2::from_shape_fn((n, d), |(i, j)| match j {
+            0 => (i % 4) as f64,
+            _ if i % 4 == j % 4 && hash(i, j) % 3 != 0 => 1.0 + (hash(i, j) % 50) as f64,
+            _ => 0.0,
+        });
+        let y: Vec<u32> = (0..n)
+            .map(|i| {
+                let b = i % 4;
+                u32::from((x[[i, 4 + b]] > 25.0) ^ (x[[i, 8 + b]] > 10.0) ^ (hash(i, 99) % 5 == 0))
+            })
+            .collect();
+        let fit = |whole: bool| {
+            let params = Cart::classifier()
+                .min_samples_leaf(3)
+                .splitter(CartSplitter::Exact)
+                .check()
+                .unwrap();
+            let params = if whole {
+                params.with_whole_presort()
+            } else {
+                params
+            };
+            params.fit(x.view(), &y, 2, None).unwrap()
+        };
+        let top = fit(false);
+        let whole = fit(true);
+        // Deep enough to split below the blocks.
+        assert!(top.node_count() > 100, "{} nodes", top.node_count());
+        assert_eq!(top.children_left, whole.children_left);
+        assert_eq!(top.children_right, whole.children_right);
+        assert_eq!(top.feature, whole.feature);
+        assert_eq!(top.threshold, whole.threshold);
+        assert_eq!(top.n_node_samples, whole.n_node_samples);
+        assert_eq!(top.value, whole.value);
+    }
 
     #[test]
     fn mirrored_children_put_the_left_child_on_top_and_free_what_is_above() {

@@ -46,6 +46,7 @@ impl ExactSplitter<'_> {
             varies
         });
         self.draw = draw;
+        self.n_constant = *n_constant;
         let Best {
             feature,
             threshold,

@@ -55,6 +55,12 @@ impl FeatureDraw {
         self.draw_with(n_constant, interrupt, |feature, _| search(feature));
     }
 
+    /// The features known constant in the node whose draw set `n_constant`
+    /// to `n` (its ancestors' and those it found).
+    pub(crate) fn constants(&self, n: usize) -> &[usize] {
+        &self.constant_features[..n]
+    }
+
     /// [`FeatureDraw::draw`], `search` also given the generator's state:
     /// the random splitter draws its thresholds from the same stream, as
     /// scikit-learn's does.
