@@ -798,6 +798,20 @@ def silhouette(
     seed: int = 0,
 ) -> tuple[float, int, bool]: ...
 def calinski_harabasz(x: npt.NDArray[np.float64], labels: npt.NDArray[np.uint32]) -> float: ...
+def cluster_stability(
+    x: npt.NDArray[np.float64],
+    *,
+    n_clusters: int,
+    n_resamples: int = 20,
+    threshold: float = 0.6,
+    seed: int = 0,
+    kmeans_seed: int = 0,
+    n_init: int | None = ...,
+    max_iter: int = 300,
+    algorithm: str = "lloyd",
+    keep_resamples: bool = False,
+    progress: Any = None,
+) -> dict[str, Any]: ...
 def segment_profile(
     numeric: npt.NDArray[np.float64],
     categorical: npt.NDArray[np.uint32],

@@ -24,10 +24,12 @@ from ._cluster_metrics import (
     silhouette_score,
 )
 from ._cluster_profile import SegmentProfile, profile
+from ._cluster_stability import ClusterStability, stability
 from ._kmeans import KMeans, MiniBatchKMeans
 from ._kprototypes import KModes, KPrototypes
 
 __all__ = [
+    "ClusterStability",
     "ClusterCountChoice",
     "KMeans",
     "MiniBatchKMeans",
@@ -41,4 +43,5 @@ __all__ = [
     "davies_bouldin_score",
     "profile",
     "silhouette_score",
+    "stability",
 ]

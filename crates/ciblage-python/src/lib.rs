@@ -13,6 +13,7 @@ mod cluster_choose;
 mod cluster_kmeans;
 mod cluster_kproto;
 mod cluster_profile;
+mod cluster_stability;
 mod clv;
 mod clv_cov;
 mod clv_models;
@@ -55,6 +56,8 @@ mod _native {
     };
     #[pymodule_export]
     use crate::cluster_profile::segment_profile;
+    #[pymodule_export]
+    use crate::cluster_stability::cluster_stability;
     #[pymodule_export]
     use crate::clv::{clv_fit, clv_units_per_month, PyClvModel};
     #[pymodule_export]

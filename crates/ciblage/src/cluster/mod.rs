@@ -41,6 +41,7 @@ mod kmeans_tests;
 mod model;
 pub mod prepare;
 pub mod profile;
+pub mod stability;
 
 pub use choose_k::{ChooseK, ChooseKParams, ChooseKValidParams, ClusterCountChoice, KScore};
 pub use kmeans::{KMeans, KMeansParams, KMeansValidParams};
@@ -51,6 +52,7 @@ pub use profile::{
     CategoricalProfile, NumericProfile, Profile, ProfileData, ProfileParams, ProfileValidParams,
     SegmentProfiles, TopCategory,
 };
+pub use stability::{ClusterStability, Resample, Stability, StabilityParams, StabilityValidParams};
 
 pub mod kmodes;
 pub mod kprototypes;
