@@ -66,6 +66,15 @@ bench: develop-release
 	cargo bench
 	$(PY) benches/python/bench_rfm.py
 
+# The speed grid against pandas, polars and DuckDB (benches/python/bench_grid.py),
+# its 1M and 5M rows; DuckDB (the "bench" extra of pyproject.toml) is installed
+# into the venv first. The whole grid: `$(PY) benches/python/bench_grid.py`.
+BENCH_PEERS := "duckdb>=1.1"
+.PHONY: bench-grid
+bench-grid: develop-release
+	$(PY) -m pip install -q $(BENCH_PEERS)
+	$(PY) benches/python/bench_grid.py --rows 1M,5M
+
 # The notebooks of docs/notebooks/ executed in place (outputs committed,
 # volatile metadata stripped so that a re-run diffs cleanly).
 notebooks: develop
