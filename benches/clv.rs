@@ -1,6 +1,7 @@
 //! Customer lifetime value: the purchase summary of 1M transactions, the
 //! BG/NBD and Pareto/NBD fits at 10k, 100k and 1M customers, and the
-//! per-customer predictions (P(alive), expected purchases) at 1M.
+//! per-customer predictions (P(alive), expected purchases) at 1M; the
+//! pattern compression and the MBG/NBD fit and predictions at 1M.
 //!
 //! `cargo bench -p ciblage-benches --bench clv`. The histories are
 //! simulated from a BG/NBD process (seeded): T uniform over 1..730 days,
@@ -12,7 +13,7 @@
 // criterion_group!/criterion_main! generate undocumented public items.
 #![allow(missing_docs)]
 
-use ciblage::clv::{BgNbd, ClvSummary, Freq, Histories, ParetoNbd};
+use ciblage::clv::{BgNbd, ClvSummary, Freq, Histories, MbgNbd, ParetoNbd};
 use ciblage::SyntheticTransactions;
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand::{RngExt, SeedableRng};
@@ -81,6 +82,19 @@ fn bench_clv(c: &mut Criterion) {
     let pareto = ParetoNbd::params().fit(&h).expect("fit");
     group.bench_function("bg_nbd_predict_1M", |b| {
         b.iter(|| (bg.p_alive(&h).len(), bg.expected_purchases(30.0, &h).len()))
+    });
+    group.bench_function("patterns_1M", |b| b.iter(|| h.patterns().len()));
+    group.bench_function("mbg_nbd_fit_1M", |b| {
+        b.iter(|| MbgNbd::params().fit(&h).expect("fit").params())
+    });
+    let mbg = MbgNbd::params().fit(&h).expect("fit");
+    group.bench_function("mbg_nbd_predict_1M", |b| {
+        b.iter(|| {
+            (
+                mbg.p_alive(&h).len(),
+                mbg.expected_purchases(30.0, &h).len(),
+            )
+        })
     });
     group.bench_function("pareto_nbd_predict_1M", |b| {
         b.iter(|| {

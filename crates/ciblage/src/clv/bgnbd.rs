@@ -265,11 +265,17 @@ impl BgNbdModel {
 
     /// P(alive) of one history at its end `T`.
     pub fn p_alive_one(&self, x: f64, t_x: f64, t: f64) -> f64 {
+        self.p_alive_given(self.a.ln(), x, t_x, t)
+    }
+
+    /// [`BgNbdModel::p_alive_one`] with `ln a` computed once for many rows.
+    #[inline]
+    fn p_alive_given(&self, ln_a: f64, x: f64, t_x: f64, t: f64) -> f64 {
         if x == 0.0 {
             return 1.0;
         }
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let lr = a.ln() - (b + x - 1.0).ln() + (r + x) * ((alpha + t).ln() - (alpha + t_x).ln());
+        let (r, alpha, b) = (self.r, self.alpha, self.b);
+        let lr = ln_a - (b + x - 1.0).ln() + (r + x) * ((alpha + t).ln() - (alpha + t_x).ln());
         logistic_of_neg(lr)
     }
 
@@ -379,7 +385,8 @@ impl BgNbdModel {
     /// P(alive) of every history, in parallel.
     pub fn p_alive<D: ClvInput + ?Sized>(&self, data: &D) -> Vec<f64> {
         let h = data.histories();
-        each(&h, |x, tx, t| self.p_alive_one(x, tx, t))
+        let ln_a = self.a.ln();
+        each(&h, |x, tx, t| self.p_alive_given(ln_a, x, tx, t))
     }
 
     /// Conditional expected purchases of every history over `horizon`
@@ -397,8 +404,9 @@ impl BgNbdModel {
             |i| [h.frequency[i].to_bits(), h.t[i].to_bits()],
             |[x, t]| self.if_alive(horizon, f64::from_bits(x), f64::from_bits(t)),
         );
+        let ln_a = self.a.ln();
         out.par_iter_mut().enumerate().for_each(|(i, v)| {
-            *v *= self.p_alive_one(h.frequency[i], h.recency[i], h.t[i]);
+            *v *= self.p_alive_given(ln_a, h.frequency[i], h.recency[i], h.t[i]);
         });
         out
     }
@@ -440,4 +448,38 @@ pub(crate) fn each(h: &Histories, f: impl Fn(f64, f64, f64) -> f64 + Sync) -> Ve
         .into_par_iter()
         .map(|i| f(h.frequency[i], h.recency[i], h.t[i]))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Histories in whole days with repeated `(x, T)` pairs, in no order.
+    fn repeated() -> Histories {
+        let (mut x, mut tx, mut t) = (vec![], vec![], vec![]);
+        for i in 0..5_000u32 {
+            let tt = f64::from(1 + (i * 7919) % 90);
+            let xi = f64::from((i * 31) % 9);
+            x.push(xi);
+            t.push(tt);
+            tx.push(if xi == 0.0 {
+                0.0
+            } else {
+                f64::from((i * 13) % 91).min(tt)
+            });
+        }
+        Histories::new(x, tx, t).unwrap()
+    }
+
+    #[test]
+    fn predictions_per_distinct_history_are_the_per_customer_ones() {
+        let h = repeated();
+        let m = BgNbdModel::from_params(0.24, 4.4, 0.79, 2.43).unwrap();
+        let (all, alive) = (m.expected_purchases(20.0, &h), m.p_alive(&h));
+        for i in 0..h.len() {
+            let (x, tx, t) = (h.frequency[i], h.recency[i], h.t[i]);
+            assert_eq!(all[i], m.expected_purchases_one(20.0, x, tx, t), "row {i}");
+            assert_eq!(alive[i], m.p_alive_one(x, tx, t), "row {i}");
+        }
+    }
 }

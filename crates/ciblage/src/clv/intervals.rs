@@ -152,7 +152,9 @@ macro_rules! purchase_log_covariance {
             /// # Errors
             /// [`CiblageError::FitFailed`] when that Hessian is not positive definite.
             pub fn log_covariance<D: ClvInput + ?Sized>(&self, data: &D) -> Result<Array2<f64>> {
-                let h = data.histories();
+                // The sum over customers as a weighted sum over their
+                // distinct histories.
+                let h = data.histories().patterns().into_histories();
                 log_covariance_of(&self.params(), |q| {
                     likelihood::total(&$ll, &h, [q[0], q[1], q[2], q[3]], 1.0)
                         .1

@@ -472,9 +472,9 @@ mod tests {
             let (_, g) = staged.total(&h, [q[0], q[1], q[2], q[3]], 1.0);
             g.iter().map(|d| -d).collect()
         });
-        for k in 0..4 {
-            let got = report.standard_errors[k].unwrap();
-            assert!((got / se[k] - 1.0).abs() < 1e-5, "{k}: {got} {}", se[k]);
+        for (got, want) in report.standard_errors.iter().zip(&se) {
+            let got = got.unwrap();
+            assert!((got / want - 1.0).abs() < 1e-5, "{got} {want}");
         }
         let cov = m.log_covariance(&h).unwrap();
         let fitted = report.log_covariance.as_ref().unwrap();

@@ -250,8 +250,14 @@ impl MbgNbdModel {
     /// P(alive) of one history at its end `T`:
     /// `1 / (1 + a/(b+x) ((α+T)/(α+t_x))^(r+x))`.
     pub fn p_alive_one(&self, x: f64, t_x: f64, t: f64) -> f64 {
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let lr = a.ln() - (b + x).ln() + (r + x) * ((alpha + t).ln() - (alpha + t_x).ln());
+        self.p_alive_given(self.a.ln(), x, t_x, t)
+    }
+
+    /// [`MbgNbdModel::p_alive_one`] with `ln a` computed once for many rows.
+    #[inline]
+    fn p_alive_given(&self, ln_a: f64, x: f64, t_x: f64, t: f64) -> f64 {
+        let (r, alpha, b) = (self.r, self.alpha, self.b);
+        let lr = ln_a - (b + x).ln() + (r + x) * ((alpha + t).ln() - (alpha + t_x).ln());
         logistic_of_neg(lr)
     }
 
@@ -345,7 +351,8 @@ impl MbgNbdModel {
     /// P(alive) of every history, in parallel.
     pub fn p_alive<D: ClvInput + ?Sized>(&self, data: &D) -> Vec<f64> {
         let h = data.histories();
-        each(&h, |x, tx, t| self.p_alive_one(x, tx, t))
+        let ln_a = self.a.ln();
+        each(&h, |x, tx, t| self.p_alive_given(ln_a, x, tx, t))
     }
 
     /// Conditional expected purchases of every history over `horizon` (as
@@ -366,8 +373,9 @@ impl MbgNbdModel {
                 self.at_a(|a| self.if_alive(a, horizon, x, t))
             },
         );
+        let ln_a = self.a.ln();
         out.par_iter_mut().enumerate().for_each(|(i, v)| {
-            *v *= self.p_alive_one(h.frequency[i], h.recency[i], h.t[i]);
+            *v *= self.p_alive_given(ln_a, h.frequency[i], h.recency[i], h.t[i]);
         });
         out
     }
