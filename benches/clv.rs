@@ -1,7 +1,8 @@
 //! Customer lifetime value: the purchase summary of 1M transactions, the
-//! BG/NBD and Pareto/NBD fits at 10k, 100k and 1M customers, and the
-//! per-customer predictions (P(alive), expected purchases) at 1M; the
-//! pattern compression and the MBG/NBD fit and predictions at 1M.
+//! BG/NBD and Pareto/NBD fits at 10k, 100k and 1M customers (Pareto/NBD
+//! also at 300k, and on 10k histories without dropout), the per-customer
+//! predictions (P(alive), expected purchases) at 1M, and the pattern
+//! compression and the MBG/NBD fit and predictions at 1M.
 //!
 //! `cargo bench -p ciblage-benches --bench clv`. The histories are
 //! simulated from a BG/NBD process (seeded): T uniform over 1..730 days,
@@ -54,6 +55,32 @@ fn histories(n: usize) -> Histories {
     Histories::new(freq, rec, age).expect("valid histories")
 }
 
+/// `n` histories in days without any dropout: purchases at gamma-distributed
+/// Poisson rates (r 0.5, alpha 20 days) over 30 to 365 days (seed 3). The
+/// unpenalised Pareto/NBD optimum lies at the no-dropout boundary.
+fn no_dropout_histories(n: usize) -> Histories {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let rate = Gamma::<f64>::new(0.5, 1.0 / 20.0).expect("gamma");
+    let (mut freq, mut rec, mut age) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..n {
+        let end = f64::from(rng.random_range(30..=365u32));
+        let gap = Exp::new(rate.sample(&mut rng).max(1e-12)).expect("exp");
+        let (mut now, mut x, mut last) = (0.0, 0.0, 0.0);
+        loop {
+            now += gap.sample(&mut rng);
+            if now > end {
+                break;
+            }
+            x += 1.0;
+            last = f64::floor(now);
+        }
+        freq.push(x);
+        rec.push(last);
+        age.push(end);
+    }
+    Histories::new(freq, rec, age).expect("valid histories")
+}
+
 fn bench_clv(c: &mut Criterion) {
     let tx = SyntheticTransactions::params()
         .customers(100_000)
@@ -77,6 +104,14 @@ fn bench_clv(c: &mut Criterion) {
             b.iter(|| ParetoNbd::params().fit(&h).expect("fit").params())
         });
     }
+    let h = histories(300_000);
+    group.bench_function("pareto_nbd_fit_300000", |b| {
+        b.iter(|| ParetoNbd::params().fit(&h).expect("fit").params())
+    });
+    let h = no_dropout_histories(10_000);
+    group.bench_function("pareto_nbd_fit_no_dropout_10000", |b| {
+        b.iter(|| ParetoNbd::params().fit(&h).expect("fit").params())
+    });
     let h = histories(1_000_000);
     let bg = BgNbd::params().fit(&h).expect("fit");
     let pareto = ParetoNbd::params().fit(&h).expect("fit");

@@ -182,7 +182,13 @@ fn run_once<O: Objective>(
     let failed = |reason: String| CiblageError::FitFailed { model, reason };
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
         .with_tolerance_grad(1e-10)
-        .and_then(|s| s.with_tolerance_cost(0.0))
+        // An iteration that leaves the objective exactly where it was ends
+        // the run: the optimum is reached to rounding (the gradient of a sum
+        // over many customers is not 0 there), or the objective flattens out
+        // towards a boundary; line searches in rounding noise or along that
+        // flat direction would otherwise spend hundreds of evaluations.
+        // Away from a stationary point `minimise` restarts as before.
+        .and_then(|s| s.with_tolerance_cost(f64::EPSILON))
         .map_err(|e| failed(e.to_string()))?;
     let run = Executor::new(problem, solver)
         .configure(|state| state.param(start.clone()).max_iters(max_iterations))

@@ -268,8 +268,14 @@ impl ParetoNbdValidParams {
     /// # Errors
     /// [`CiblageError::FitFailed`] when no optimum is found;
     /// [`CiblageError::Interrupted`].
+    /// Data with no sign of dropout have their optimum at the boundary
+    /// `s / beta -> 0` (the NBD limit): the fit stops there within a few
+    /// dozen iterations and its report's `convergence.reason` says so (a
+    /// penalizer gives an interior estimate instead).
     pub fn fit<D: ClvInput + ?Sized>(&self, data: &D) -> Result<ParetoNbdModel> {
-        let (p, report) = LikelihoodFit {
+        let patterns = data.histories().patterns();
+        let max_t = patterns.max_t();
+        let (p, mut report) = LikelihoodFit {
             model: "Pareto/NBD",
             ll_one: ParetoLikelihood::default(),
             time_params: &[1, 3],
@@ -277,7 +283,10 @@ impl ParetoNbdValidParams {
             max_iterations: self.max_iterations,
             interrupt: &self.interrupt,
         }
-        .run(data.histories().patterns())?;
+        .run(patterns)?;
+        if let Some(status) = no_dropout_boundary(p, max_t) {
+            report.convergence.reason = status;
+        }
         Ok(ParetoNbdModel {
             r: p[0],
             alpha: p[1],
@@ -286,6 +295,24 @@ impl ParetoNbdValidParams {
             report: Some(report),
         })
     }
+}
+
+/// Below this probability that a new customer drops out within the longest
+/// `T` observed, a fit is reported as the no-dropout boundary.
+const NO_DROPOUT: f64 = 1e-6;
+
+/// The status of a fit at the no-dropout boundary (`None` elsewhere): the
+/// probability `1 - (beta / (beta + T))^s` that a new customer drops out
+/// within the longest `T`, `max_t`, is below [`NO_DROPOUT`].
+pub(crate) fn no_dropout_boundary([_, _, s, beta]: [f64; 4], max_t: f64) -> Option<String> {
+    let dropout = -(-s * (max_t / beta).ln_1p()).exp_m1();
+    (dropout < NO_DROPOUT).then(|| {
+        format!(
+            "converged to the no-dropout boundary (s/beta -> 0): P(a new customer drops out within \
+             the longest T) = {dropout:.1e}; the data show no sign of dropout, every customer is \
+             alive and the model is the NBD (use a penalizer for an interior estimate)"
+        )
+    })
 }
 
 /// Names of the parameters, in the order of [`ParetoNbdModel::params`].

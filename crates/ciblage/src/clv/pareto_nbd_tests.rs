@@ -119,3 +119,62 @@ proptest! {
         }
     }
 }
+
+/// Purchases at gamma-distributed Poisson rates and no dropout at all
+/// (`n` customers, whole days, observed 30 to 365 days).
+fn no_dropout_histories(n: usize) -> Histories {
+    use rand::{RngExt, SeedableRng};
+    use rand_distr::{Distribution, Exp, Gamma};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let rate = Gamma::<f64>::new(0.5, 1.0 / 20.0).unwrap();
+    let (mut x, mut tx, mut t) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..n {
+        let end = f64::from(rng.random_range(30..=365u32));
+        let gap = Exp::new(rate.sample(&mut rng).max(1e-12)).unwrap();
+        let (mut now, mut k, mut last) = (0.0, 0.0, 0.0);
+        loop {
+            now += gap.sample(&mut rng);
+            if now > end {
+                break;
+            }
+            k += 1.0;
+            last = f64::floor(now);
+        }
+        x.push(k);
+        tx.push(last);
+        t.push(end);
+    }
+    Histories::new(x, tx, t).unwrap()
+}
+
+/// Without dropout the unpenalised optimum lies at `s / beta -> 0`, where
+/// the dead-between term is computed by quadrature: the fit stops there
+/// after few evaluations (it used to spend minutes in line searches along
+/// the flat direction, each quadrature at its panel limit) and says why.
+#[test]
+fn a_fit_to_data_without_dropout_stops_at_the_boundary_and_says_so() {
+    use crate::clv::ParetoNbd;
+    use crate::interrupt::Interrupt;
+    let h = no_dropout_histories(300);
+    let token = Interrupt::with_progress(|_, _| {});
+    let m = ParetoNbd::params()
+        .interrupt(token.clone())
+        .fit(&h)
+        .unwrap();
+    let report = m.report().unwrap();
+    // One progress unit per evaluation of the objective.
+    let (evaluations, _) = token.progress().unwrap();
+    assert!(evaluations < 400, "{evaluations} evaluations");
+    assert!(
+        report.convergence.iterations < 200,
+        "{:?}",
+        report.convergence
+    );
+    assert!(
+        report.convergence.reason.contains("no-dropout boundary"),
+        "{:?}",
+        report.convergence
+    );
+    // At the boundary every customer is alive.
+    assert!(m.p_alive(&h).iter().all(|&p| p > 1.0 - 1e-6));
+}

@@ -122,31 +122,40 @@ pub(crate) fn ln_dead_between(p: [f64; 4], x: f64, t1: f64, t2: f64) -> (f64, [f
     let [r, alpha, s, beta] = p;
     let (m, sp1) = (r + x, s + 1.0);
     let kappa = alpha.min(beta);
-    let gap = (alpha - beta).abs();
-    // (ln(α+y), ln(β+y)) at v = ln(κ+y), without forming y (no cancellation).
-    let logs = |v: f64| {
-        let other = (v.exp() + gap).ln();
+    let (near, far) = (kappa + t1, alpha.max(beta) + t1);
+    let (v1, v2) = (near.ln(), (kappa + t2).ln());
+    let (la1, lb1) = if alpha <= beta {
+        (v1, far.ln())
+    } else {
+        (far.ln(), v1)
+    };
+    // (ln(α+y) - ln(α+t1), ln(β+y) - ln(β+t1)) at v = ln(κ+y): the
+    // difference of the larger rate's logarithm as ln_1p((y - t1) / (max + t1))
+    // with y - t1 = (κ + t1) expm1(v - v1), not as a difference of two
+    // logarithms, which would leave only rounding where that difference is
+    // tiny (a dropout rate far above the times) and keep the quadrature's
+    // relative error test from ever passing.
+    let diffs = |v: f64| {
+        let dv = v - v1;
+        let d_far = (near * dv.exp_m1() / far).ln_1p();
         if alpha <= beta {
-            (v, other)
+            (dv, d_far)
         } else {
-            (other, v)
+            (d_far, dv)
         }
     };
-    let (v1, v2) = ((kappa + t1).ln(), (kappa + t2).ln());
-    let (la1, lb1) = logs(v1);
     // ln of g(y) (κ+y) = (α+y)^-(r+x) (β+y)^-(s+1) dy/dv.
-    let ln_g = |v: f64, la: f64, lb: f64| -m * la - sp1 * lb + v;
-    let g1 = ln_g(v1, la1, lb1);
+    let g1 = -m * la1 - sp1 * lb1 + v1;
     let q = integrate(
         |v| {
-            let (la, lb) = logs(v);
-            let w = (ln_g(v, la, lb) - g1).exp();
+            let (da, db) = diffs(v);
+            let w = (-m * da - sp1 * db + (v - v1)).exp();
             [
                 w,
-                w * (la - la1),
-                w * (-la).exp(),
-                w * (lb - lb1),
-                w * (-lb).exp(),
+                w * da,
+                w * (-(la1 + da)).exp(),
+                w * db,
+                w * (-(lb1 + db)).exp(),
             ]
         },
         v1,
@@ -168,6 +177,46 @@ pub(crate) fn ln_dead_between(p: [f64; 4], x: f64, t1: f64, t2: f64) -> (f64, [f
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The dead-between term where the dropout rate is far above the
+    /// times (`beta` 1e6, `s` 1e-7: a fit to data without dropout) against
+    /// composite Simpson sums of its integral in `y` (an independent
+    /// computation; the integrand is smooth there).
+    #[test]
+    fn dead_between_is_accurate_for_a_dropout_rate_far_above_the_times() {
+        for (p, x, t1, t2) in [
+            ([0.52, 0.0558, 1e-7, 1e6], 3.0, 0.5, 1.0),
+            ([0.52, 0.0558, 1e-7, 1e6], 0.0, 0.0, 0.8),
+            ([1.3, 2e5, 0.4, 0.02], 7.0, 0.1, 0.9),
+        ] {
+            let [r, alpha, s, beta] = p;
+            // Σ w_i (f(y_i), f(y_i) ln(α+y_i), f(y_i) ln(β+y_i)) over Simpson nodes.
+            let steps = 200_000;
+            let h = (t2 - t1) / f64::from(steps);
+            let (mut i0, mut ia, mut ib) = (0.0, 0.0, 0.0);
+            for k in 0..=steps {
+                let y = t1 + h * f64::from(k);
+                let w = if k == 0 || k == steps {
+                    1.0
+                } else if k % 2 == 1 {
+                    4.0
+                } else {
+                    2.0
+                };
+                let f = ((alpha + y).ln() * -(r + x) + (beta + y).ln() * -(s + 1.0)).exp();
+                i0 += w * f;
+                ia += w * f * (alpha + y).ln();
+                ib += w * f * (beta + y).ln();
+            }
+            let value = s.ln() + (i0 * h / 3.0).ln();
+            // ∂r ln I = -∫ f ln(α+y) / ∫ f; ∂s ln I = 1/s - ∫ f ln(β+y) / ∫ f.
+            let (d_r, d_s) = (-ia / i0, 1.0 / s - ib / i0);
+            let (v, d) = ln_dead_between(p, x, t1, t2);
+            assert!((v - value).abs() < 1e-9 * value.abs(), "{p:?}: {v} {value}");
+            assert!((d[0] - d_r).abs() < 1e-8 * d_r.abs(), "{p:?}: {d:?} {d_r}");
+            assert!((d[2] - d_s).abs() < 1e-8 * d_s.abs(), "{p:?}: {d:?} {d_s}");
+        }
+    }
 
     #[test]
     fn matches_closed_forms_and_finite_differences() {
