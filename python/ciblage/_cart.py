@@ -329,7 +329,8 @@ class _CartBase(TreeEstimator):
 
         from ._draw import DEFAULT_HTML_DEPTH, SvgDrawing
 
-        if not hasattr(self, "tree_"):
+        if not hasattr(self, "tree_") or self.n_outputs_ > 1:
+            # The drawing shows trees of one output.
             return f"<pre>{escape(repr(self))}</pre>"
         return SvgDrawing(self.drawing_nodes(), DEFAULT_HTML_DEPTH)._repr_html_()
 
