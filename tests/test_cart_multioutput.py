@@ -141,7 +141,7 @@ def test_class_weight_per_output_multiplies() -> None:
     ours = ciblage.CartClassifier(class_weight=cw, max_depth=1).fit(X, Y)
     expected = sum(cw[0][a] * cw[1].get(b, 1.0) for a, b in Y)
     assert ours.tree_.weighted_n_node_samples[0] == pytest.approx(expected)
-    with pytest.raises(InvalidParameterError, match="number of elements in class_weight should match number of outputs"):
+    with pytest.raises(InvalidParameterError, match="elements in class_weight should match number of outputs"):
         ciblage.CartClassifier(class_weight=[{0: 1.0}]).fit(X, Y)
     with pytest.raises(InvalidParameterError, match="class_weight should be a list of dicts"):
         ciblage.CartClassifier(class_weight={0: 1.0}).fit(X, Y)

@@ -386,6 +386,10 @@ class CartClassifier(ClassifierScore, _CartBase):
 
     _estimator_type = "classifier"
     _params = cp.CLASSIFIER_PARAMS
+    # One array of labels (and a count) for one output; lists of them, one
+    # per output, for a 2-D y.
+    classes_: Any
+    n_classes_: Any
 
     def __init__(
         self,
