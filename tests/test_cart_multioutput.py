@@ -141,7 +141,7 @@ def test_class_weight_per_output_multiplies() -> None:
     ours = ciblage.CartClassifier(class_weight=cw, max_depth=1).fit(X, Y)
     expected = sum(cw[0][a] * cw[1].get(b, 1.0) for a, b in Y)
     assert ours.tree_.weighted_n_node_samples[0] == pytest.approx(expected)
-    with pytest.raises(InvalidParameterError, match="number of elements in class_weight should match number of outputs"):
+    with pytest.raises(InvalidParameterError, match="elements in class_weight should match number of outputs"):
         ciblage.CartClassifier(class_weight=[{0: 1.0}]).fit(X, Y)
     with pytest.raises(InvalidParameterError, match="class_weight should be a list of dicts"):
         ciblage.CartClassifier(class_weight={0: 1.0}).fit(X, Y)
@@ -191,6 +191,11 @@ def test_what_several_outputs_do_not_take_is_refused_by_name() -> None:
         ciblage.CartClassifier().fit(X, Y[:10])
     with pytest.raises(InvalidParameterError, match="negative"):
         ciblage.CartRegressor(criterion="poisson").fit(X, -Y.astype(float))
+    # An output summing to zero has no Poisson mean.
+    with pytest.raises(InvalidParameterError, match="output 1"):
+        ciblage.CartRegressor(criterion="poisson").fit(X, np.column_stack([Y[:, 0], np.zeros(150)]))
+    # A model of several outputs shows as text in a notebook.
+    assert ciblage.CartClassifier(max_depth=2).fit(X, Y)._repr_html_().startswith("<pre>")
     model = ciblage.CartClassifier(max_depth=2).fit(X, Y)
     for call in (model.export_text, model.export_graphviz, model.segments):
         with pytest.raises(InvalidParameterError, match="outputs"):

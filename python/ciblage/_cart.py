@@ -322,7 +322,8 @@ class _CartBase(TreeEstimator):
 
         from ._draw import DEFAULT_HTML_DEPTH, SvgDrawing
 
-        if not hasattr(self, "tree_"):
+        if not hasattr(self, "tree_") or self.n_outputs_ > 1:
+            # The drawing shows trees of one output.
             return f"<pre>{escape(repr(self))}</pre>"
         return SvgDrawing(self.drawing_nodes(), DEFAULT_HTML_DEPTH)._repr_html_()
 
@@ -378,6 +379,10 @@ class CartClassifier(ClassifierScore, _CartBase):
 
     _estimator_type = "classifier"
     _params = cp.CLASSIFIER_PARAMS
+    # One array of labels (and a count) for one output; lists of them, one
+    # per output, for a 2-D y.
+    classes_: Any
+    n_classes_: Any
 
     def __init__(
         self,

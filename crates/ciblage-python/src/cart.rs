@@ -83,7 +83,18 @@ pub fn cart_fit(
         let inner = x.with_core(|xv| match (&y_codes, &y_values) {
             _ if y_output_codes.is_some() || y_output_values.is_some() => fit_outputs(
                 py,
-                (&options, min_samples_split, min_samples_leaf, seed),
+                (
+                    options
+                        .apply(Cart::classifier())
+                        .min_samples_split(min_samples_split)
+                        .min_samples_leaf(min_samples_leaf)
+                        .seed(seed),
+                    options
+                        .apply(Cart::regressor())
+                        .min_samples_split(min_samples_split)
+                        .min_samples_leaf(min_samples_leaf)
+                        .seed(seed),
+                ),
                 xv,
                 (
                     y_output_codes.as_ref(),

@@ -1,20 +1,21 @@
 //! The fit of a CART tree of several outputs (a 2-D `y`), called by
 //! `cart_fit` when it is given `y_output_codes` or `y_output_values`.
 
-use ciblage::tree::cart::{Cart, CartModel, Features};
+use ciblage::tree::cart::{CartModel, CartParams, Features};
+use ciblage::tree::{Classification, Regression};
 use ciblage::CiblageError;
 use numpy::PyReadonlyArray2;
 use pyo3::prelude::*;
 
-use crate::cart::CartOptions;
 use crate::error::BindError;
 use crate::run::run_reporting;
 
 /// Fits a tree of several outputs: class codes (one column per output,
-/// with `output_classes` classes each) or target values.
+/// with `output_classes` classes each) with the `classifier` parameters,
+/// or target values with the `regressor` ones.
 pub(crate) fn fit_outputs(
     py: Python<'_>,
-    (options, min_samples_split, min_samples_leaf, seed): (&CartOptions, usize, usize, u32),
+    (classifier, regressor): (CartParams<Classification>, CartParams<Regression>),
     xv: Features<'_>,
     (codes, output_classes, values): (
         Option<&PyReadonlyArray2<'_, u32>>,
@@ -25,11 +26,7 @@ pub(crate) fn fit_outputs(
     progress: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<CartModel> {
     if let Some(c) = codes {
-        let params = options
-            .apply(Cart::classifier())
-            .min_samples_split(min_samples_split)
-            .min_samples_leaf(min_samples_leaf)
-            .seed(seed);
+        let params = classifier;
         params.clone().check().map_err(BindError::from)?;
         let c = c.as_array();
         return run_reporting(py, progress, |token| {
@@ -39,11 +36,7 @@ pub(crate) fn fit_outputs(
                 .map_err(BindError::from)
         });
     }
-    let params = options
-        .apply(Cart::regressor())
-        .min_samples_split(min_samples_split)
-        .min_samples_leaf(min_samples_leaf)
-        .seed(seed);
+    let params = regressor;
     params.clone().check().map_err(BindError::from)?;
     let v = values
         .ok_or_else(|| BindError::from(CiblageError::param("y", "no target given")))?

@@ -202,6 +202,16 @@ impl CartValidParams<Regression> {
                         "Sum of y is not positive which is necessary for Poisson regression",
                     ));
                 }
+                // An output summing to zero has no Poisson mean: its
+                // impurity would be infinite at every node.
+                for (o, col) in y.columns().into_iter().enumerate() {
+                    if col.sum() <= 0.0 {
+                        return Err(CiblageError::param(
+                            "y",
+                            format!("Sum of y is not positive which is necessary for Poisson regression: output {o} (column {o}) sums to 0"),
+                        ));
+                    }
+                }
             }
             let outputs = Outputs::Values {
                 y: flat,

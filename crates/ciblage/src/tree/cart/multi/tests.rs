@@ -91,6 +91,12 @@ fn what_several_outputs_do_not_take_is_refused_by_name() {
         .fit_outputs(xn.view(), y.view(), None)
         .unwrap_err();
     assert!(e.to_string().contains("X"), "{e}");
+    let zero = array![[1.0, 0.0], [2.0, 0.0], [1.0, 0.0], [3.0, 0.0]];
+    let e = Cart::regressor()
+        .criterion(CartCriterion::Poisson)
+        .fit_outputs(x.view(), zero.view(), None)
+        .unwrap_err();
+    assert!(e.to_string().contains("output 1"), "{e}");
     let yc = array![[0u32, 1], [0, 2]];
     let e = Cart::classifier()
         .fit_outputs(x.slice(ndarray::s![..2, ..]), yc.view(), &[2, 2], None)
