@@ -385,7 +385,7 @@ pub(crate) fn elbow(scores: &[KScore]) -> Option<usize> {
         .iter()
         .map(|s| s.inertia)
         .fold(f64::NEG_INFINITY, f64::max);
-    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    if hi <= lo || !lo.is_finite() || !hi.is_finite() {
         return None;
     }
     let mut best: Option<(usize, f64)> = None;
