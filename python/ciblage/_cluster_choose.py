@@ -150,7 +150,6 @@ def choose_k(
     size = as_opt_int(sample_size, "sample_size", 2)
     seed = as_int(random_state, "random_state", 0, 2**63 - 1)
     report = reporter(progress, "choose_k")
-    common = {"k_range": ks, "seed": seed, "sample_size": size, "progress": report}
     if f.cat_idx:
         g = None if gamma is None else as_float(gamma, "gamma", 0.0)
         out = _native.choose_k_mixed(
@@ -159,7 +158,10 @@ def choose_k(
             n_init=as_int(10 if n_init is None else n_init, "n_init", 1),
             max_iter=as_int(100 if max_iter is None else max_iter, "max_iter", 1),
             gamma=g,
-            **common,
+            k_range=ks,
+            seed=seed,
+            sample_size=size,
+            progress=report,
         )
         method = "kprototypes"
     else:
@@ -169,7 +171,10 @@ def choose_k(
             f.numeric,
             n_init=as_int(4 if n_init is None else n_init, "n_init", 1),
             max_iter=as_int(300 if max_iter is None else max_iter, "max_iter", 1),
-            **common,
+            k_range=ks,
+            seed=seed,
+            sample_size=size,
+            progress=report,
         )
         method = "kmeans"
     return ClusterCountChoice(out, method, f.kind, make_report(f.n, {}))

@@ -129,14 +129,14 @@ def profile(
         segments, seg = np.unique(lab, return_inverse=True)
     except TypeError as e:
         raise InvalidInputError(f"labels: labels of different types cannot be ordered ({e})") from None
-    seg = np.ascontiguousarray(seg.reshape(-1), dtype=np.uint32)
+    codes = np.ascontiguousarray(seg.reshape(-1), dtype=np.uint32)
     k = len(segments)
     rev = _vector(revenue, n, "revenue")
     mar = _vector(margin, n, "margin")
     p = _native.segment_profile(
         f.numeric,
         f.codes,
-        seg,
+        codes,
         rev,
         mar,
         top=top,
