@@ -117,7 +117,7 @@ def profile(
 
     f = Features(X, categorical)
     n = f.n
-    top = as_int(top, "top", 1)
+    top = as_int(top, "top", 1, 2**63 - 1)
     if labels is None:
         raise InvalidInputError("labels: expected one label per row, got None")
     lab = np.asarray(labels)
