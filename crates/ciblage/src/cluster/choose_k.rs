@@ -34,8 +34,10 @@
 
 use ndarray::{Array2, ArrayView2};
 
+use crate::cluster::kmeans::{KMeans, KMeansParams};
+use crate::cluster::kmodes::{KModes, KModesParams};
+use crate::cluster::kprototypes::{KPrototypes, KPrototypesParams};
 use crate::cluster::metrics::{calinski_harabasz_score, davies_bouldin_score, Silhouette};
-use crate::cluster::{KMeans, KMeansParams, KModes, KModesParams, KPrototypes, KPrototypesParams};
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 

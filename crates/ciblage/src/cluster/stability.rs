@@ -39,8 +39,8 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use crate::cluster::kmeans::{KMeans, KMeansParams};
 use crate::cluster::metrics::adjusted_rand_score;
-use crate::cluster::{KMeans, KMeansParams};
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 
