@@ -143,3 +143,26 @@ def test_plot_draws_the_four_curves_and_marks_k() -> None:
     assert len(axes) == 4
     np.testing.assert_allclose(axes[1].lines[0].get_ydata(), c.table["silhouette"])
     assert axes[0].lines[1].get_xdata()[0] == 3
+
+
+def test_only_categorical_features_use_k_modes() -> None:
+    df = pd.DataFrame({"channel": ["web", "shop", "app"] * 20, "plan": ["a", "b", "c"] * 20})
+    c = choose_k(df, range(2, 5))
+    assert c.method == "kmodes"
+    # Three distinct rows: k = 3 puts each in its own segment.
+    assert c.recommended == 3, c.reason
+    # No k-modes fit finds 4 distinct modes among 3 distinct rows.
+    assert np.isnan(c.table.set_index("k").loc[4, "silhouette"])
+
+
+def test_huge_counts_are_refused_by_name() -> None:
+    X = _blobs(3, per=5)
+    for kwargs, name in (
+        ({"sample_size": 10**30}, "sample_size"),
+        ({"n_init": 10**30}, "n_init"),
+        ({"max_iter": 10**30}, "max_iter"),
+    ):
+        with pytest.raises(InvalidParameterError, match=name):
+            choose_k(X, [2], **kwargs)
+    with pytest.raises(InvalidParameterError, match="k_range"):
+        choose_k(X, [10**30])

@@ -105,3 +105,13 @@ def test_progress_callback_error_stops_it() -> None:
 
     with pytest.raises(RuntimeError, match="stop here"):
         stability(X, 8, n_resamples=200, progress=stop)
+
+
+def test_huge_counts_are_refused_by_name() -> None:
+    X = _data()
+    with pytest.raises(InvalidParameterError, match="n_resamples"):
+        stability(X, 2, n_resamples=10**30)
+    with pytest.raises(InvalidParameterError, match="n_clusters"):
+        stability(X, 10**30)
+    with pytest.raises(InvalidParameterError, match="n_init"):
+        stability(X, 2, n_init=10**30)

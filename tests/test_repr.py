@@ -35,6 +35,8 @@ FACTORIES: dict[str, Callable[[pd.DataFrame], Any]] = {
     "KPrototypes": lambda tx: _kprototypes(),
     "KModes": lambda tx: ciblage.cluster.KModes(n_clusters=3),
     "SegmentProfile": lambda tx: _segment_profile(),
+    "ClusterCountChoice": lambda tx: ciblage.cluster.choose_k(_mixed_numeric(), [2, 3]),
+    "ClusterStability": lambda tx: ciblage.cluster.stability(_mixed_numeric(), 2, n_resamples=3),
     "SilhouetteScore": lambda tx: ciblage.cluster.silhouette_score(_mixed_numeric(), [0, 0, 0, 1, 1, 1]),
     "ClusterSizesDisplay": lambda tx: ciblage.plot.ClusterSizesDisplay.from_estimator(_kprototypes()),
     "SegmentProfileDisplay": lambda tx: ciblage.plot.SegmentProfileDisplay.from_result(_segment_profile()),
@@ -187,6 +189,8 @@ RESULTS = [
     "LifecycleResult",
     "SegmentProfile",
     "KPrototypes",
+    "ClusterCountChoice",
+    "ClusterStability",
 ]
 
 

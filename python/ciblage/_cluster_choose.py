@@ -16,13 +16,16 @@ from ._progress import reporter
 from ._report import make_report
 from .exceptions import InvalidParameterError
 
+#: The largest count the native side takes.
+_BIG = 2**63 - 1
+
 
 class ClusterCountChoice:
     """The measures of every candidate number of clusters and the
     recommended one: ``table`` (``k``, ``inertia``, ``silhouette``,
     ``calinski_harabasz``, ``davies_bouldin``; a table of the caller's
     library), ``recommended``, ``reason``, ``elbow``, ``method``
-    (``"kmeans"`` or ``"kprototypes"``), ``silhouette_rows`` and
+    (``"kmeans"``, ``"kprototypes"`` or ``"kmodes"``), ``silhouette_rows`` and
     ``silhouette_sampled`` (whether the silhouette was computed on a seeded
     sample), ``input_report``.
 
@@ -102,7 +105,7 @@ def _k_range(value: Any, n: int) -> list[int]:
         items = [value]
     if not items:
         raise InvalidParameterError("invalid parameter k_range: expected at least one number of clusters")
-    ks = sorted({as_int(k, "k_range", 2) for k in items})
+    ks = sorted({as_int(k, "k_range", 2, _BIG) for k in items})
     if ks[-1] >= n:
         raise InvalidParameterError(f"invalid parameter k_range: k = {ks[-1]} needs more than {ks[-1]} rows, X has {n}")
     return ks
@@ -122,7 +125,7 @@ def choose_k(
 ) -> ClusterCountChoice:
     """Fits k-means for each ``k`` of ``k_range`` (k-prototypes when ``X``
     has categorical columns: ``categorical``, by default its non-numeric
-    columns) and measures each fit: inertia, silhouette (exact up to
+    columns; k-modes when every column is categorical) and measures each fit: inertia, silhouette (exact up to
     ``sample_size`` rows, above on a sample of that many rows drawn with
     ``random_state``; ``None``: always exact), Calinski–Harabasz and
     Davies–Bouldin.
@@ -147,29 +150,34 @@ def choose_k(
     """
     f = Features(X, categorical)
     ks = _k_range(k_range, f.n)
-    size = as_opt_int(sample_size, "sample_size", 2)
+    size = as_opt_int(sample_size, "sample_size", 2, _BIG)
     seed = as_int(random_state, "random_state", 0, 2**63 - 1)
     report = reporter(progress, "choose_k")
-    common = {"k_range": ks, "seed": seed, "sample_size": size, "progress": report}
     if f.cat_idx:
         g = None if gamma is None else as_float(gamma, "gamma", 0.0)
         out = _native.choose_k_mixed(
             f.numeric,
             f.codes,
-            n_init=as_int(10 if n_init is None else n_init, "n_init", 1),
-            max_iter=as_int(100 if max_iter is None else max_iter, "max_iter", 1),
+            n_init=as_int(10 if n_init is None else n_init, "n_init", 1, _BIG),
+            max_iter=as_int(100 if max_iter is None else max_iter, "max_iter", 1, _BIG),
             gamma=g,
-            **common,
+            k_range=ks,
+            seed=seed,
+            sample_size=size,
+            progress=report,
         )
-        method = "kprototypes"
+        method = "kprototypes" if f.num_idx else "kmodes"
     else:
         if gamma is not None:
             raise InvalidParameterError("invalid parameter gamma: only for mixed data (k-prototypes); X is numeric")
         out = _native.choose_k(
             f.numeric,
-            n_init=as_int(4 if n_init is None else n_init, "n_init", 1),
-            max_iter=as_int(300 if max_iter is None else max_iter, "max_iter", 1),
-            **common,
+            n_init=as_int(4 if n_init is None else n_init, "n_init", 1, _BIG),
+            max_iter=as_int(300 if max_iter is None else max_iter, "max_iter", 1, _BIG),
+            k_range=ks,
+            seed=seed,
+            sample_size=size,
+            progress=report,
         )
         method = "kmeans"
     return ClusterCountChoice(out, method, f.kind, make_report(f.n, {}))

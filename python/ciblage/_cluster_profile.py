@@ -117,7 +117,7 @@ def profile(
 
     f = Features(X, categorical)
     n = f.n
-    top = as_int(top, "top", 1)
+    top = as_int(top, "top", 1, 2**63 - 1)
     if labels is None:
         raise InvalidInputError("labels: expected one label per row, got None")
     lab = np.asarray(labels)
@@ -129,14 +129,14 @@ def profile(
         segments, seg = np.unique(lab, return_inverse=True)
     except TypeError as e:
         raise InvalidInputError(f"labels: labels of different types cannot be ordered ({e})") from None
-    seg = np.ascontiguousarray(seg.reshape(-1), dtype=np.uint32)
+    codes = np.ascontiguousarray(seg.reshape(-1), dtype=np.uint32)
     k = len(segments)
     rev = _vector(revenue, n, "revenue")
     mar = _vector(margin, n, "margin")
     p = _native.segment_profile(
         f.numeric,
         f.codes,
-        seg,
+        codes,
         rev,
         mar,
         top=top,

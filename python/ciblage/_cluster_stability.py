@@ -16,6 +16,11 @@ from ._params import as_bool, as_choice, as_float, as_int
 from ._progress import reporter
 from ._report import make_report
 
+#: The most resamples (each is a k-means fit kept in memory until the end).
+MAX_RESAMPLES = 1_000_000
+#: The largest count the native side takes.
+_BIG = 2**63 - 1
+
 #: Segments below this mean best Jaccard are flagged (Hennig: below 0.6 a
 #: cluster is unstable; from 0.75 it is stable).
 DEFAULT_THRESHOLD = 0.6
@@ -95,7 +100,7 @@ def stability(
     Jaccard index with a resample cluster among the resample's distinct
     rows, averaged over the resamples (Hennig's clusterwise stability).
     Segments below ``threshold`` (default 0.6) are listed in
-    ``unstable``. ``keep_resamples=True`` keeps each resample's rows and
+    ``unstable``. At most 1,000,000 resamples. ``keep_resamples=True`` keeps each resample's rows and
     labels. ``progress=True`` shows a bar; Ctrl-C stops the computation.
 
     >>> import numpy as np
@@ -107,7 +112,7 @@ def stability(
     (True, [])
     """
     x = est.check_matrix(X, None, fitting=True)
-    k = as_int(n_clusters, "n_clusters", 1)
+    k = as_int(n_clusters, "n_clusters", 1, _BIG)
     if k > x.shape[0]:
         from .exceptions import InvalidParameterError
 
@@ -119,12 +124,12 @@ def stability(
     out = _native.cluster_stability(
         x,
         n_clusters=k,
-        n_resamples=as_int(n_resamples, "n_resamples", 1),
+        n_resamples=as_int(n_resamples, "n_resamples", 1, MAX_RESAMPLES),
         threshold=t,
         seed=seed,
         kmeans_seed=seed,
-        n_init=as_int(n_init, "n_init", 1),
-        max_iter=as_int(max_iter, "max_iter", 1),
+        n_init=as_int(n_init, "n_init", 1, _BIG),
+        max_iter=as_int(max_iter, "max_iter", 1, _BIG),
         algorithm=as_choice(algorithm, "algorithm", ("lloyd", "elkan")),
         keep_resamples=as_bool(keep_resamples, "keep_resamples"),
         progress=reporter(progress, "stability"),

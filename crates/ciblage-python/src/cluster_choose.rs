@@ -1,7 +1,7 @@
 //! `ciblage._native` choice of the number of clusters (conversion only;
 //! see `ciblage._cluster_choose`).
 
-use ciblage::cluster::{ChooseK, ClusterCountChoice, KMeans, KPrototypes};
+use ciblage::cluster::{ChooseK, ClusterCountChoice, KMeans, KModes, KPrototypes};
 use numpy::{PyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -91,6 +91,12 @@ pub fn choose_k_mixed<'py>(
                 .n_init(n_init)
                 .max_iter(max_iter)
                 .gamma(gamma)
+                .seed(seed),
+        )
+        .kmodes(
+            KModes::params()
+                .n_init(n_init)
+                .max_iter(max_iter)
                 .seed(seed),
         )
         .sample_size(sample_size)

@@ -34,8 +34,10 @@
 
 use ndarray::{Array2, ArrayView2};
 
+use crate::cluster::kmeans::{KMeans, KMeansParams};
+use crate::cluster::kmodes::{KModes, KModesParams};
+use crate::cluster::kprototypes::{KPrototypes, KPrototypesParams};
 use crate::cluster::metrics::{calinski_harabasz_score, davies_bouldin_score, Silhouette};
-use crate::cluster::{KMeans, KMeansParams, KPrototypes, KPrototypesParams};
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 
@@ -53,6 +55,7 @@ impl ChooseK {
             k_range: (2..=10).collect(),
             kmeans: KMeans::params().n_init(Some(4)),
             kprototypes: KPrototypes::params(),
+            kmodes: KModes::params(),
             sample_size: Some(20_000),
             seed: 0,
             interrupt: Interrupt::default(),
@@ -66,6 +69,7 @@ pub struct ChooseKParams {
     k_range: Vec<usize>,
     kmeans: KMeansParams,
     kprototypes: KPrototypesParams,
+    kmodes: KModesParams,
     sample_size: Option<usize>,
     seed: u64,
     interrupt: Interrupt,
@@ -146,6 +150,14 @@ impl ChooseKParams {
         self
     }
 
+    /// The k-modes fitted for each `k` by [`ChooseKValidParams::score_mixed`]
+    /// when there is no numeric feature.
+    #[must_use]
+    pub fn kmodes(mut self, params: KModesParams) -> Self {
+        self.kmodes = params;
+        self
+    }
+
     /// Largest number of rows of an exact silhouette (`None`: always exact).
     #[must_use]
     pub fn sample_size(mut self, n: Option<usize>) -> Self {
@@ -190,6 +202,7 @@ impl ChooseKParams {
         Silhouette::params().sample_size(self.sample_size).check()?;
         self.kmeans.clone().n_clusters(2).check()?;
         self.kprototypes.clone().n_clusters(2).check()?;
+        self.kmodes.clone().n_clusters(2).check()?;
         Ok(ChooseKValidParams(self))
     }
 
@@ -258,8 +271,9 @@ impl ChooseKValidParams {
     }
 
     /// k-prototypes for every candidate `k` on mixed rows (`numeric` and
-    /// category codes, rows × features each); the measures in the space of
-    /// the k-prototypes cost (see the module's documentation).
+    /// category codes, rows × features each; k-modes when `numeric` has no
+    /// column); the measures in the space of the k-prototypes cost (see the
+    /// module's documentation).
     ///
     /// # Errors
     /// As [`ChooseKValidParams::score`], and the errors of the k-prototypes fit.
@@ -274,16 +288,30 @@ impl ChooseKValidParams {
         let mut fits = Vec::with_capacity(p.k_range.len());
         for &k in &p.k_range {
             p.interrupt.check()?;
-            let fitted = p
-                .kprototypes
-                .clone()
-                .n_clusters(k)
-                .interrupt(p.interrupt.clone())
-                .fit(numeric, categorical, None);
+            // Without numeric features, k-modes: k-prototypes' cost with γ = 1.
+            let fitted = if numeric.ncols() == 0 {
+                p.kmodes
+                    .clone()
+                    .n_clusters(k)
+                    .interrupt(p.interrupt.clone())
+                    .fit(categorical, None)
+                    .map(|m| m.as_prototypes().clone())
+            } else {
+                p.kprototypes
+                    .clone()
+                    .n_clusters(k)
+                    .interrupt(p.interrupt.clone())
+                    .fit(numeric, categorical, None)
+            };
             let model = match fitted {
                 Ok(m) => m,
                 // Too few distinct rows for k prototypes: no measure for this k.
-                Err(CiblageError::FitFailed { .. }) => {
+                Err(
+                    CiblageError::FitFailed { .. }
+                    | CiblageError::InvalidParameter {
+                        name: "n_clusters", ..
+                    },
+                ) => {
                     fits.push((KScore::missing(k), 0, false));
                     p.interrupt.advance(1);
                     continue;
@@ -385,7 +413,7 @@ pub(crate) fn elbow(scores: &[KScore]) -> Option<usize> {
         .iter()
         .map(|s| s.inertia)
         .fold(f64::NEG_INFINITY, f64::max);
-    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    if hi <= lo || !lo.is_finite() || !hi.is_finite() {
         return None;
     }
     let mut best: Option<(usize, f64)> = None;

@@ -122,3 +122,16 @@ fn bad_parameters_are_named() {
         Err(CiblageError::Interrupted)
     ));
 }
+
+#[test]
+fn categorical_only_data_uses_k_modes() {
+    // Three distinct rows repeated: k = 3 separates them, k = 4 has no fit.
+    let cat = Array2::from_shape_fn((30, 2), |(i, j)| ((i % 3) * (j + 1)) as u32);
+    let num = Array2::<f64>::zeros((30, 0));
+    let choice = ChooseK::params()
+        .k_range(vec![2, 3, 4])
+        .score_mixed(num.view(), cat.view())
+        .unwrap();
+    assert_eq!(choice.recommended, 3, "{}", choice.reason);
+    assert!(choice.scores[2].silhouette.is_nan());
+}

@@ -274,8 +274,8 @@ impl ProfileValidParams {
                 finite(name, v.iter())?;
             }
         }
-        for j in 0..dn {
-            finite(&num_names[j], data.numeric.column(j).iter())?;
+        for (name, column) in num_names.iter().zip(data.numeric.columns()) {
+            finite(name, column.iter())?;
         }
         let mut segments = data.labels.to_vec();
         segments.sort_unstable();

@@ -39,8 +39,8 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use crate::cluster::kmeans::{KMeans, KMeansParams};
 use crate::cluster::metrics::adjusted_rand_score;
-use crate::cluster::{KMeans, KMeansParams};
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 
@@ -183,6 +183,9 @@ impl StabilityParams {
     }
 }
 
+/// One resample's adjusted Rand index, best Jaccard per segment, rows and labels.
+type Run = (f64, Vec<Option<f64>>, Resample);
+
 /// Per segment of `full` (`0..k`), the best Jaccard index with a cluster
 /// of `part`, over the distinct rows of the resample (`None`: no row).
 fn best_jaccard(full: &[u32], rows: &[usize], part: &[u32], k: usize) -> Vec<Option<f64>> {
@@ -232,7 +235,7 @@ impl StabilityValidParams {
         let k = full.n_clusters();
         let labels = full.labels().to_vec();
         let base_seed = p.kmeans.seed;
-        let runs: Vec<Result<(f64, Vec<Option<f64>>, Resample)>> = (0..p.n_resamples)
+        let runs: Vec<Result<Run>> = (0..p.n_resamples)
             .into_par_iter()
             .map(|b| {
                 p.interrupt.check()?;
@@ -283,7 +286,7 @@ impl StabilityValidParams {
         let unstable = segment_jaccard
             .iter()
             .enumerate()
-            .filter(|(_, j)| !(**j >= p.threshold))
+            .filter(|(_, j)| j.is_nan() || **j < p.threshold)
             .map(|(c, _)| c as u32)
             .collect();
         Ok(ClusterStability {
