@@ -194,3 +194,28 @@ def test_bad_input_is_named() -> None:
     km = KPrototypes(n_clusters=2, categorical=[1], random_state=0).fit(X)
     with pytest.raises(InvalidInputError, match="3 features"):
         km.predict(np.zeros((2, 3)))
+
+
+def test_progress_is_reported_per_iteration_of_each_initialisation() -> None:
+    num, cat, k = _mixed(3)
+    X = np.hstack([num, cat])
+    q = cat.shape[1]
+    categorical = list(range(num.shape[1], num.shape[1] + q))
+    seen: list[tuple[int, int]] = []
+    KPrototypes(n_clusters=k, n_init=3, max_iter=7, categorical=categorical).fit(
+        X, progress=lambda done, total: seen.append((done, total))
+    )
+    # One unit per iteration a run may make: 3 initialisations x 7 iterations,
+    # all done at the end (runs that converge early count the rest as done).
+    assert seen and seen[-1] == (21, 21)
+    assert all(0 <= d <= t == 21 for d, t in seen)
+    seen.clear()
+    KModes(n_clusters=k, n_init=2, max_iter=4).fit(cat, progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1] == (8, 8)
+
+
+@pytest.mark.parametrize("est", [KPrototypes(n_clusters=2, categorical=[1]), KModes(n_clusters=2)])
+def test_a_bad_progress_is_named(est: KPrototypes | KModes) -> None:
+    X = np.array([[0.0, 1], [1.0, 2], [5.0, 1], [6.0, 2]])
+    with pytest.raises(InvalidParameterError, match="progress"):
+        est.fit(X, progress=5)

@@ -23,9 +23,10 @@ init "Cao", n_init = --kproto-n-init (the same for both), max_iter 100. `kmodes`
 measured at every size (give `--skip kmodes-tool` to time ciblage alone; nothing is scaled).
 
 Memory (--memory rows, 0 to skip): a fresh Python process builds a rows x 8 matrix in place
-(no temporary copy), reads its peak resident size (ru_maxrss), fits ciblage's KMeans (k=10,
-Lloyd, 5 iterations) and reads the peak again: the difference is what the fit held beyond the
-input (labels, centres, buffers), to be compared with the 8 bytes x rows x 8 of one copy.
+(no temporary copy), reads its resident size (/proc/self/statm), fits ciblage's KMeans (k=10,
+Lloyd, 5 iterations) and reads its peak resident size (ru_maxrss): the difference bounds what
+the fit held beyond the input (labels, centres, buffers; the labels returned to Python
+included), to be compared with the 8 bytes x rows x 8 of one copy.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def data(rows: int, k: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     centres = rng.uniform(-10.0, 10.0, size=(k, 8))
     x = np.empty((rows, 8))
-    step = 1 << 20
+    step = 1 << 16
     for lo in range(0, rows, step):
         hi = min(rows, lo + step)
         which = rng.integers(0, k, size=hi - lo)
@@ -180,7 +181,10 @@ sys.path.insert(0, "benches/python")
 from bench_cluster import data
 from ciblage.cluster import KMeans
 x = data({rows}, 10)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# Resident size now (KiB): the input and the interpreter, without the peaks
+# of building the input.
+with open("/proc/self/statm") as f:
+    before = int(f.read().split()[1]) * resource.getpagesize() // 1024
 KMeans(10, n_init=1, max_iter=5, tol=0.0, random_state=0, init="random").fit(x)
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(before, after)
@@ -194,7 +198,7 @@ def bench_memory(rows: int) -> None:
     before, after = (int(v) * 1024 for v in out[-2:])
     copy = rows * 8 * 8
     print()
-    print("| rows | input (MB) | peak before (MB) | peak after (MB) | fit beyond input (MB) | share of a copy |")
+    print("| rows | input (MB) | resident before (MB) | peak after (MB) | fit beyond input (MB) | share of a copy |")
     print("|---:|---:|---:|---:|---:|---:|")
     extra = after - before
     print(

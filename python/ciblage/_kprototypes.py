@@ -14,6 +14,7 @@ from . import _native
 from ._base import TreeEstimator, check_params
 from ._cart_params import random_state_of
 from ._params import Param
+from ._progress import reporter
 from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError, InvalidParameterError
 
 
@@ -420,9 +421,13 @@ class KPrototypes(_Clusterer):
         self.random_state = random_state
         self.categorical = categorical
 
-    def fit(self, X: Any, y: Any = None, sample_weight: Any = None, categorical: Any = None) -> KPrototypes:
+    def fit(
+        self, X: Any, y: Any = None, sample_weight: Any = None, categorical: Any = None, progress: Any = None
+    ) -> KPrototypes:
         """Clusters the rows of ``X`` (``categorical`` here overrides the
-        constructor's, as in ``kmodes``)."""
+        constructor's, as in ``kmodes``); ``progress``: True (a tqdm bar) or
+        a callable taking ``(done, total)`` (one unit per iteration of each
+        initialisation). Ctrl-C stops the fit."""
         p = check_params(self)
         num, cat = self._read(X, fitting=True, categorical=self.categorical if categorical is None else categorical)
         w = self._weights(sample_weight, num.shape[0])
@@ -445,6 +450,7 @@ class KPrototypes(_Clusterer):
             max_iter=p["max_iter"],
             gamma=p["gamma"],
             seed=p["random_state"],
+            progress=reporter(progress, type(self).__name__),
             **kwargs,
         )
         self._set_fitted(model)
@@ -494,8 +500,10 @@ class KModes(_Clusterer):
         self.max_iter = max_iter
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> KModes:
-        """Clusters the rows of ``X`` (every column categorical)."""
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None, progress: Any = None) -> KModes:
+        """Clusters the rows of ``X`` (every column categorical);
+        ``progress``: True (a tqdm bar) or a callable taking
+        ``(done, total)``. Ctrl-C stops the fit."""
         p = check_params(self, kmodes=True)
         _, cat = self._read(X, fitting=True)
         w = self._weights(sample_weight, cat.shape[0])
@@ -510,6 +518,7 @@ class KModes(_Clusterer):
             n_init=p["n_init"],
             max_iter=p["max_iter"],
             seed=p["random_state"],
+            progress=reporter(progress, type(self).__name__),
             **kwargs,
         )
         self._set_fitted(model)

@@ -782,6 +782,7 @@ def kprototypes_fit(
     max_iter: int = 100,
     gamma: float | None = None,
     seed: int = 0,
+    progress: Callable[[int, int], object] | None = None,
 ) -> KPrototypesModel: ...
 def kmodes_fit(
     categorical: npt.NDArray[np.uint32],
@@ -793,6 +794,7 @@ def kmodes_fit(
     n_init: int = 10,
     max_iter: int = 100,
     seed: int = 0,
+    progress: Callable[[int, int], object] | None = None,
 ) -> KPrototypesModel: ...
 def silhouette(
     x: npt.NDArray[np.float64],

@@ -83,9 +83,20 @@ pub fn kmeans_fit(
         );
     core(|| params.clone().check().map(|_| ()))?;
     let xv = x.as_array();
-    let w: Option<Vec<f64>> = sample_weight.map(|w| w.as_array().to_vec());
+    // Contiguous weights are read in place (as `x`), others copied once.
+    let copied: Option<Vec<f64>>;
+    let w: Option<&[f64]> = match &sample_weight {
+        None => None,
+        Some(a) => match a.as_slice() {
+            Ok(s) => Some(s),
+            Err(_) => {
+                copied = Some(a.as_array().to_vec());
+                copied.as_deref()
+            }
+        },
+    };
     let inner = run_reporting(py, progress.as_ref(), |token| -> BindResult<KMeansModel> {
-        Ok(params.interrupt(token.clone()).fit(xv, w.as_deref())?)
+        Ok(params.interrupt(token.clone()).fit(xv, w)?)
     })?;
     Ok(PyKMeansModel { inner })
 }

@@ -9,7 +9,7 @@ use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
 use pyo3::prelude::*;
 
 use crate::error::BindResult;
-use crate::run::{guard, run};
+use crate::run::{guard, run, run_reporting};
 
 /// A fitted k-prototypes or k-modes model (see `ciblage.cluster.KPrototypes`).
 #[pyclass(module = "ciblage._native", name = "KPrototypesModel", frozen)]
@@ -38,7 +38,7 @@ fn init_of(
 #[pyfunction]
 #[pyo3(signature = (numeric, categorical, *, sample_weight = None, n_clusters = 8, init = "Cao",
                     init_numeric = None, init_categorical = None, n_init = 10, max_iter = 100,
-                    gamma = None, seed = 0))]
+                    gamma = None, seed = 0, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn kprototypes_fit(
     py: Python<'_>,
@@ -53,6 +53,7 @@ pub fn kprototypes_fit(
     max_iter: usize,
     gamma: Option<f64>,
     seed: u64,
+    progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyKPrototypesModel> {
     guard(|| -> PyResult<_> {
         let params = KPrototypes::params()
@@ -64,7 +65,7 @@ pub fn kprototypes_fit(
             .seed(seed);
         let (num, cat) = (numeric.as_array(), categorical.as_array());
         let w = sample_weight.as_ref().map(|w| w.as_array().to_vec());
-        let inner = run(py, |token| -> BindResult<_> {
+        let inner = run_reporting(py, progress.as_ref(), |token| -> BindResult<_> {
             Ok(params
                 .interrupt(token.clone())
                 .fit(num, cat, w.as_deref())?)
@@ -76,7 +77,7 @@ pub fn kprototypes_fit(
 /// Fits k-modes (`categorical` rows × codes); given modes with `init_modes`.
 #[pyfunction]
 #[pyo3(signature = (categorical, *, sample_weight = None, n_clusters = 8, init = "Cao",
-                    init_modes = None, n_init = 10, max_iter = 100, seed = 0))]
+                    init_modes = None, n_init = 10, max_iter = 100, seed = 0, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn kmodes_fit(
     py: Python<'_>,
@@ -88,6 +89,7 @@ pub fn kmodes_fit(
     n_init: usize,
     max_iter: usize,
     seed: u64,
+    progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyKPrototypesModel> {
     guard(|| -> PyResult<_> {
         let mut params = KModes::params()
@@ -101,7 +103,7 @@ pub fn kmodes_fit(
         };
         let cat = categorical.as_array();
         let w = sample_weight.as_ref().map(|w| w.as_array().to_vec());
-        let model = run(py, |token| -> BindResult<_> {
+        let model = run_reporting(py, progress.as_ref(), |token| -> BindResult<_> {
             Ok(params.interrupt(token.clone()).fit(cat, w.as_deref())?)
         })?;
         Ok(PyKPrototypesModel {

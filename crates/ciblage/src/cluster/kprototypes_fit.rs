@@ -84,6 +84,11 @@ struct Run {
 pub(crate) fn fit_runs(d: &Data, params: &KPrototypesValidParams) -> Result<KPrototypesModel> {
     let mut master = ChaCha8Rng::seed_from_u64(params.seed);
     let seeds: Vec<u64> = (0..params.n_init).map(|_| master.random()).collect();
+    // Progress: one unit per iteration a run may make (a run that stops
+    // early counts the rest as done).
+    params
+        .interrupt
+        .add_total((params.n_init as u64).saturating_mul(params.max_iter as u64));
     let runs: Vec<Run> = seeds
         .par_iter()
         .map(|&s| run(d, params, s))
@@ -259,6 +264,9 @@ fn run(d: &Data, params: &KPrototypesValidParams, seed: u64) -> Result<Run> {
         n_iter += 1;
         let mut moves = 0usize;
         for i in 0..d.n {
+            if i % CHUNK == 0 {
+                params.interrupt.check()?;
+            }
             let (to, _) = nearest(d, &centers, i, k);
             let from = member[i] as usize;
             if to == from {
@@ -284,10 +292,12 @@ fn run(d: &Data, params: &KPrototypesValidParams, seed: u64) -> Result<Run> {
         labels = new_labels;
         let converged = moves == 0 || new_cost >= cost;
         cost = new_cost;
+        params.interrupt.advance(1);
         if converged {
             break;
         }
     }
+    params.interrupt.advance((params.max_iter - n_iter) as u64);
     Ok(Run {
         centers,
         labels,
