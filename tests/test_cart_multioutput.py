@@ -204,3 +204,16 @@ def test_what_several_outputs_do_not_take_is_refused_by_name() -> None:
         model.gains(1)
     # Rules are conditions only: they hold for any number of outputs.
     assert len(model.rules()) == model.tree_.node_count
+
+
+@pytest.mark.parametrize("seed", [0, 1, 5])
+def test_random_splitter_of_several_outputs_gives_sklearns_extra_tree(seed: int) -> None:
+    from sklearn.tree import ExtraTreeClassifier, ExtraTreeRegressor
+
+    X, Y = iris_two_labels()
+    ours = ciblage.ExtraCartClassifier(random_state=seed).fit(X, Y)
+    assert_same_tree(ours, ExtraTreeClassifier(random_state=seed).fit(X, Y))
+    Xd, yd = load_diabetes(return_X_y=True)
+    Yd = np.column_stack([yd, Xd[:, 2] * 100])
+    ours = ciblage.ExtraCartRegressor(random_state=seed, max_depth=6).fit(Xd, Yd)
+    assert_same_tree(ours, ExtraTreeRegressor(random_state=seed, max_depth=6).fit(Xd, Yd), rtol=1e-10, atol=1e-9)
