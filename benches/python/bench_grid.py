@@ -65,16 +65,23 @@ def _status_mib(key: str) -> float:
 
 
 def load(path: str, lib: str):
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
     if lib == "pyarrow":
         return table
     if lib == "pandas":
-        return table.to_pandas()
-    import polars as pl
+        out = table.to_pandas()
+    else:
+        import polars as pl
 
-    return pl.from_arrow(table)
+        out = pl.from_arrow(table)
+    # The Arrow copy is dropped and its pages given back, so that the work's
+    # memory is not hidden in pages the load freed.
+    del table
+    pa.default_memory_pool().release_unused()
+    return out
 
 
 # --------------------------------------------------------------------------- children
@@ -327,7 +334,8 @@ def report(cells: list[dict], peer_list: list[str], inputs: list[str], info: dic
         r = c["results"]
         c["ratios"] = {}
         for p in peer_list:
-            base = r.get(f"ciblage/{own[p]}") or r.get(f"ciblage/{inputs[0]}")
+            # ciblage from the peer's library, else from pyarrow (no conversion), else the first input.
+            base = r.get(f"ciblage/{own[p]}") or r.get("ciblage/pyarrow") or r[f"ciblage/{inputs[0]}"]
             c["ratios"][p] = r[f"{p}/{own[p]}"]["warm"] / base["warm"]
         arrow = r.get("ciblage/pyarrow") or r[f"ciblage/{inputs[0]}"]
         c["x_pass"] = arrow["warm"] / c["bandwidth"]["pass_s"]

@@ -32,9 +32,10 @@ fn piece_rows(customers: usize) -> usize {
 /// margin is revenue minus cost. Use [`crate::Rfm`]'s negative-amount
 /// policy first if returns must be left out.
 ///
-/// The rows are summed in pieces of about 4 million (their number set by
-/// the data size alone), each in row order, the pieces then added in
-/// order: the sums are the same for any number of threads.
+/// The rows are summed in pieces of 4 rows per customer, from 256k to 4
+/// million rows (their number set by the row and customer counts alone),
+/// each in row order, the pieces then added in order: the sums are the
+/// same for any number of threads.
 ///
 /// ```
 /// use ciblage::value::CustomerTotals;
@@ -166,7 +167,7 @@ impl CustomerTotalsValidParams {
         }
         check_codes(codes, customers)?;
         // The rows are cut into pieces whose number depends only on the
-        // data size; each piece sums its rows into its own copy of the
+        // row and customer counts; each piece sums its rows into its own copy of the
         // per-customer sums (no atomics, no branch per row), and the copies
         // are added in piece order: the sums are the same for any number
         // of threads.
