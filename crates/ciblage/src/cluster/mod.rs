@@ -30,6 +30,7 @@
 //! ```
 
 mod kmeans;
+mod kmeans_data;
 mod kmeans_init;
 mod kmeans_iter;
 mod kmeans_lloyd;
