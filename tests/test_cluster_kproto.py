@@ -14,6 +14,7 @@ import pytest
 from ciblage.cluster import KModes, KPrototypes
 from ciblage.exceptions import (
     ColumnNotFoundError,
+    ColumnTypeError,
     InvalidInputError,
     InvalidParameterError,
     NotFittedError,
@@ -219,3 +220,20 @@ def test_a_bad_progress_is_named(est: KPrototypes | KModes) -> None:
     X = np.array([[0.0, 1], [1.0, 2], [5.0, 1], [6.0, 2]])
     with pytest.raises(InvalidParameterError, match="progress"):
         est.fit(X, progress=5)
+
+
+def test_object_categories_are_sorted_and_coded_as_numpy_would() -> None:
+    rng = np.random.default_rng(5)
+    col = rng.choice(np.array(["pear", "apple", "fig", "kiwi"], dtype=object), 300)
+    other = rng.choice(np.array([3, 1, 2], dtype=object), 300)
+    X = np.column_stack([col, other])
+    km = KModes(n_clusters=3, n_init=1).fit(X)
+    # The categories are numpy's sorted distinct values of each column.
+    for got, c in zip(km.categories_, (col, other), strict=True):
+        assert list(got) == list(np.unique(c))
+    # Prototypes are rows of categories: predicting a prototype gives its cluster.
+    np.testing.assert_array_equal(km.predict(km.cluster_centers_), np.arange(3))
+    # An unseen category matches no mode; a value of another type is refused.
+    assert km.predict(np.array([["plum", 1]], dtype=object)).shape == (1,)
+    with pytest.raises(ColumnTypeError, match="column 0"):
+        km.predict(np.array([[7, 1]], dtype=object))

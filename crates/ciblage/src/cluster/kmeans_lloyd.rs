@@ -14,7 +14,7 @@
 
 use rayon::prelude::*;
 
-use crate::cluster::kmeans_iter::{Data, CHUNK};
+use crate::cluster::kmeans_data::{Data, CHUNK};
 
 /// Centres per block (summed side by side): the width of a vector
 /// register (two `f64` in the baseline x86-64 build, four with AVX).

@@ -31,6 +31,7 @@
 
 pub mod choose_k;
 mod kmeans;
+mod kmeans_data;
 mod kmeans_init;
 mod kmeans_iter;
 mod kmeans_lloyd;
