@@ -6,6 +6,8 @@ distinct history and scattered back equal the per-customer closed forms
 
 from __future__ import annotations
 
+import pathlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,20 +15,16 @@ from scipy.special import hyp2f1
 
 from ciblage import _native, clv
 
-
-def _histories(n: int, seed: int) -> pd.DataFrame:
-    """Histories in whole days with many repeated (x, t_x, T), shuffled."""
-    rng = np.random.default_rng(seed)
-    T = rng.integers(1, 60, n).astype(float)
-    x = np.minimum(rng.poisson(1.5, n), 12).astype(float)
-    tx = np.where(x > 0, np.floor(rng.random(n) * (T + 1)), 0.0)
-    tx = np.minimum(tx, T)
-    return pd.DataFrame({"frequency": x, "recency": tx, "T": T})
+DATA = pathlib.Path(__file__).resolve().parent / "data" / "clv"
 
 
 @pytest.fixture(scope="module")
 def data() -> pd.DataFrame:
-    return _histories(20_000, 3)
+    """CDNOW's histories twice over, shuffled: repeated (x, T) pairs and
+    repeated whole histories in no order."""
+    cdnow = pd.read_csv(DATA / "cdnow_customers_summary.csv")[["frequency", "recency", "T"]]
+    both = pd.concat([cdnow, cdnow], ignore_index=True)
+    return both.iloc[np.random.default_rng(3).permutation(len(both))].reset_index(drop=True)
 
 
 def _columns(df: pd.DataFrame) -> tuple[np.ndarray, ...]:

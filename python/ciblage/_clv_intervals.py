@@ -55,7 +55,9 @@ def log_covariance(native: Any, columns: tuple[np.ndarray, ...], **kw: Any) -> n
         return None
 
 
-def fitted_covariance(report: dict[str, Any], native: Any, columns: tuple[np.ndarray, ...], **kw: Any) -> np.ndarray | None:
+def fitted_covariance(
+    report: dict[str, Any], native: Any, columns: tuple[np.ndarray, ...], **kw: Any
+) -> np.ndarray | None:
     """The covariance of the log-parameters that a fit's report holds
     (``log_covariance``, left out where the Hessian is not positive
     definite), else computed on ``columns`` (the data fitted); ``None``
