@@ -90,6 +90,40 @@ def test_text_like_regression_gives_sklearns_tree() -> None:
         assert_same_tree(ours, theirs)
 
 
+def one_hot_blocks(n: int = 3000) -> tuple[object, np.ndarray, np.ndarray]:
+    # One-hot columns of categorical features, each present in one block of
+    # rows only (block = row % 3, also one-hot): below a split on a block,
+    # the other blocks' columns are constant, and are never searched again.
+    rng = np.random.RandomState(1)
+    block = np.arange(n) % 3
+    cols = [np.eye(3)[block]]
+    for card in (4, 7, 12, 30):
+        for b in range(3):
+            codes = rng.randint(0, card, n)
+            cols.append(np.where((block == b)[:, None], np.eye(card)[codes], 0.0))
+    X = np.hstack(cols)
+    effects = rng.randint(-2, 3, X.shape[1])
+    # Integer targets: exact sums in both tools (ties broken alike).
+    y_reg = X @ effects + rng.randint(0, 3, n)
+    y_class = (y_reg > np.median(y_reg)).astype(int) + (y_reg > np.quantile(y_reg, 0.9))
+    return sp.csc_matrix(X), y_class, y_reg
+
+
+@pytest.mark.parametrize("max_features", [None, 0.3])
+def test_one_hot_blocks_give_sklearns_tree(max_features) -> None:
+    X, y_class, y_reg = one_hot_blocks()
+    ours = ciblage.CartClassifier(random_state=0, max_features=max_features).fit(X, y_class)
+    theirs = sklearn_tree.DecisionTreeClassifier(random_state=0, max_features=max_features).fit(X, y_class)
+    assert ours.tree_.node_count > 100
+    assert_same_tree(ours, theirs)
+    ours = ciblage.CartRegressor(random_state=0, max_features=max_features).fit(X, y_reg)
+    theirs = sklearn_tree.DecisionTreeRegressor(random_state=0, max_features=max_features).fit(X, y_reg)
+    assert_same_tree(ours, theirs)
+    # The dense matrix grows the same tree.
+    dense = ciblage.CartRegressor(random_state=0, max_features=max_features).fit(X.toarray(), y_reg)
+    assert_same_tree(dense, theirs)
+
+
 def test_multilabel_data_set_gives_sklearns_tree() -> None:
     X, Y = datasets.make_multilabel_classification(n_samples=600, n_features=40, sparse=True, random_state=0)
     y = Y[:, 0]

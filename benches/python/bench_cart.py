@@ -334,7 +334,7 @@ def main_cells(cells: list[str], tasks: list[str], rows_list: list[int], depths:
                             best["fit_peak"] = max(best["fit_peak"], r["fit_peak"])
                     first = cell["tools"][0][0]
                     sk = res[first]
-                    notes = check_cell(name, cell, res)
+                    notes = check_cell(name, cell, task, res)
                     for tool, *_rest in cell["tools"]:
                         r = res[tool]
                         # float32: each tool's float32 fit against its own
@@ -364,16 +364,21 @@ def main_cells(cells: list[str], tasks: list[str], rows_list: list[int], depths:
         raise SystemExit("checks failed:\n" + "\n".join(failures))
 
 
-def check_cell(name: str, cell: dict, res: dict[str, dict]) -> list[str]:
-    """The cell's checks: same tree as scikit-learn's (exact splitters),
-    held-out scores within the cell's tolerance (random, hist); float32
-    fits give the float64 fits' trees. Returns the failures, also raised as
-    an error once the table is printed."""
+def check_cell(name: str, cell: dict, task: str, res: dict[str, dict]) -> list[str]:
+    """The cell's checks: same tree as scikit-learn's (exact splitters;
+    regressors: the same node count), held-out scores within the cell's
+    tolerance (random, hist); float32 fits give the float64 fits' trees.
+    Returns the failures, also raised as an error once the table is
+    printed."""
     first = cell["tools"][0][0]
     bad = []
     if "same_tree" in cell:
         ours = res[cell["same_tree"]]
-        if ours["nodes"] != res[first]["nodes"] or ours["tree"] != res[first]["tree"]:
+        # Regression sums round apart from scikit-learn's (another order of
+        # additions): near-equal splits may differ, the node count may not
+        # (as the main table checks).
+        same_shape = ours["tree"] == res[first]["tree"] or task != "classifier"
+        if ours["nodes"] != res[first]["nodes"] or not same_shape:
             bad.append(
                 f"{cell['same_tree']}: tree differs from {first}'s ({ours['nodes']} vs {res[first]['nodes']} nodes)"
             )

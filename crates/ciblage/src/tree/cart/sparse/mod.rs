@@ -194,13 +194,6 @@ impl<'a> Compressed<'a> {
         }
     }
 
-    /// The minor indices of line `j`, as positions.
-    pub fn minors(&self, j: usize) -> Vec<usize> {
-        let mut out = Vec::with_capacity(self.range(j).len());
-        self.for_each(j, |i, _| out.push(i));
-        out
-    }
-
     /// The same matrix compressed along the other axis (CSC ↔ CSR), owned.
     pub fn transposed(&self) -> OwnedCompressed {
         let mut counts = vec![0usize; self.n_minor + 1];
