@@ -177,6 +177,8 @@ class _Clusterer(TreeEstimator):
     _estimator_type = "clusterer"
     _allow_nan = False
     _kmodes = False
+    #: The name of the model in its JSON form.
+    _what = "kprototypes"
 
     # The attributes set by fit: read before it, NotFittedError names them
     # (an AttributeError too, so hasattr stays False).
@@ -312,6 +314,36 @@ class _Clusterer(TreeEstimator):
         self.inertia_ = float(model.inertia)
         self.cost_ = self.inertia_
         self.n_iter_ = int(model.n_iter)
+
+    def _finish(self, model: Any) -> None:
+        """Sets the fitted attributes from the native model."""
+        raise NotImplementedError
+
+    def to_json(self) -> str:
+        """The fitted model as versioned JSON: the native model (centres,
+        labels, cost) with the categorical columns, their categories and
+        the feature names (categories: strings, numbers, booleans or dates)."""
+        self._model("to_json")
+        from ._kprototypes_json import dumps
+
+        return dumps(self, self._what)
+
+    @classmethod
+    def from_json(cls, text: str) -> Any:
+        """A fitted estimator from :meth:`to_json`'s text, checked whole
+        (``ModelFileError`` naming what is wrong); its parameters are the
+        defaults."""
+        from ._kprototypes_json import loads
+
+        fields, model = loads(text, cls._what, _native.KPrototypesModel)
+        out = cls()
+        out.n_features_in_ = fields["n_features_in"]
+        if fields["feature_names_in"] is not None:
+            out.feature_names_in_ = np.asarray(fields["feature_names_in"], dtype=object)
+        out._categorical = fields["categorical"]
+        out.categories_ = fields["categories"]
+        out._finish(model)
+        return out
 
     def _weights(self, sample_weight: Any, n: int) -> np.ndarray | None:
         w = est.sample_weights(sample_weight, n)
@@ -453,6 +485,10 @@ class KPrototypes(_Clusterer):
             progress=reporter(progress, type(self).__name__),
             **kwargs,
         )
+        self._finish(model)
+        return self
+
+    def _finish(self, model: Any) -> None:
         self._set_fitted(model)
         self.gamma_ = float(model.gamma)
         self.numeric_centers_ = np.asarray(model.numeric_centers)
@@ -463,7 +499,6 @@ class KPrototypes(_Clusterer):
         centers[:, num_idx] = self.numeric_centers_
         centers[:, self._categorical] = self.categorical_centers_
         self.cluster_centers_ = centers
-        return self
 
 
 class KModes(_Clusterer):
@@ -485,6 +520,7 @@ class KModes(_Clusterer):
 
     _params = _COMMON
     _kmodes = True
+    _what = "kmodes"
 
     def __init__(
         self,
@@ -521,6 +557,9 @@ class KModes(_Clusterer):
             progress=reporter(progress, type(self).__name__),
             **kwargs,
         )
+        self._finish(model)
+        return self
+
+    def _finish(self, model: Any) -> None:
         self._set_fitted(model)
         self.cluster_centers_ = self._decode_modes(np.asarray(model.categorical_centers))
-        return self
