@@ -839,6 +839,10 @@ def choose_k(
     algorithm: str = "lloyd",
     seed: int = 0,
     sample_size: int | None = ...,
+    log1p: list[int] = ...,
+    rank: list[int] = ...,
+    winsorize: tuple[float, float] | None = None,
+    standardize: bool = False,
     progress: Any = None,
 ) -> dict[str, Any]: ...
 def choose_k_mixed(
