@@ -168,3 +168,46 @@ def test_categories_json_cannot_hold_are_refused_at_save() -> None:
     km = KPrototypes(n_clusters=2, random_state=0, categorical=["c"]).fit(X)
     with pytest.raises(InvalidInputError, match="JSON cannot hold"):
         km.to_json()
+
+
+def test_dates_and_booleans_as_categories_round_trip() -> None:
+    X = pd.DataFrame(
+        {
+            "v": [1.0, 1.5, 2.0, 30.0, 31.0, 32.0],
+            "day": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-02"] * 2),
+            "flag": [True, True, True, False, False, True],
+        }
+    )
+    km = KPrototypes(n_clusters=2, random_state=0, categorical=["day", "flag"]).fit(X)
+    back = KPrototypes.from_json(km.to_json())
+    np.testing.assert_array_equal(back.categories_[0], np.unique(X["day"].to_numpy()))
+    np.testing.assert_array_equal(back.categories_[1], [False, True])
+    np.testing.assert_array_equal(back.predict(X), km.predict(X))
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "match"),
+    [
+        (0, ["north", 3], "cannot be ordered"),  # a number among strings
+        (0, ["north", [1]], "not a string, number or boolean"),
+        (1, ["a", "b"], "not of dtype"),  # strings for a float column
+        (1, [True, False], "not of dtype"),
+        (2, [1, 2], "not of dtype"),  # numbers for a date column
+        (2, ["NaT", "2024-01-02T00:00:00"], "NaN"),
+    ],
+)
+def test_category_values_of_another_type_are_refused(column: int, values: list[Any], match: str) -> None:
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(
+        {
+            "v": rng.normal(size=20),
+            "s": rng.choice(["north", "south"], 20),
+            "i": rng.integers(0, 3, 20),
+            "d": pd.to_datetime(rng.choice(["2024-01-01", "2024-01-02"], 20)),
+        }
+    )
+    text = KPrototypes(n_clusters=2, random_state=0, categorical=["s", "i", "d"]).fit(X).to_json()
+    f = json.loads(text)
+    f["categories"][column]["values"] = values
+    with pytest.raises(ModelFileError, match=match):
+        KPrototypes.from_json(json.dumps(f))

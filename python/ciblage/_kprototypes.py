@@ -306,7 +306,14 @@ class _Clusterer(TreeEstimator):
             np.asarray(self.categories_[j])[np.minimum(codes[:, j], len(self.categories_[j]) - 1)]
             for j in range(codes.shape[1])
         ]
-        return np.column_stack(cols) if cols else np.empty((codes.shape[0], 0), dtype=object)
+        if not cols:
+            return np.empty((codes.shape[0], 0), dtype=object)
+        try:
+            return np.column_stack(cols)
+        except (TypeError, ValueError):
+            # Categories of types numpy cannot share (dates and booleans,
+            # say): the modes as objects.
+            return np.column_stack([c.astype(object) for c in cols])
 
     def _set_fitted(self, model: Any) -> None:
         self.model_ = model

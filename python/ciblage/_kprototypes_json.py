@@ -91,13 +91,27 @@ def _categories(spec: Any, t: int, bad: Any) -> np.ndarray:
             raise bad(f"{where}: unknown dtype {dtype!r}") from None
         if dt.kind not in _PLAIN_KINDS + "Mm":
             raise bad(f"{where}: dtype {dtype!r} is not one of a category column")
+        # Each value of the JSON type its dtype is written with (nothing
+        # truncated or rounded on the way in).
+        of_type = {
+            "i": lambda v: isinstance(v, int) and not isinstance(v, bool),
+            "u": lambda v: isinstance(v, int) and not isinstance(v, bool),
+            "f": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+            "b": lambda v: isinstance(v, bool),
+        }.get(dt.kind, lambda v: isinstance(v, str))
+        if not all(of_type(v) for v in values):
+            raise bad(f"{where}: a value is not of dtype {dtype!r}")
+        if dt.kind == "U":
+            dt = np.dtype(str)
         try:
             cats = np.asarray(values, dtype=dt)
         except (TypeError, ValueError, OverflowError) as e:
             raise bad(f"{where}: values cannot be read as {dtype}: {e}") from None
         if cats.ndim != 1:
             raise bad(f"{where}: expected a flat list of values")
-    if any(isinstance(v, float) and math.isnan(v) for v in cats.tolist()):
+    if any(isinstance(v, float) and math.isnan(v) for v in cats.tolist()) or (
+        cats.dtype.kind in "Mm" and np.isnat(cats).any()
+    ):
         raise bad(f"{where}: NaN is not a category")
     try:
         ordered = bool(np.all(cats[1:] > cats[:-1]))
