@@ -5,9 +5,11 @@ segment, and the clustering models saved and loaded."""
 from __future__ import annotations
 
 import pickle
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import ciblage
@@ -142,6 +144,8 @@ def test_numeric_labels_of_other_types_and_text_labels() -> None:
     floats = pd.DataFrame({"customer_id": ids, "segment": (ids % 12) / 2.0 + 0.5})
     m = ciblage.migration(floats, floats)
     assert [float(x) for x in m.labels] == sorted({x / 2.0 + 0.5 for x in range(12)})
+    dec = pa.table({"customer_id": ids, "segment": pa.array([Decimal(f"{i % 12}.5") for i in ids])})
+    assert ciblage.migration(dec, dec).labels == [f"{i}.5" for i in range(12)]
     unsigned = pd.DataFrame({"customer_id": ids, "segment": (ids % 12).astype(np.uint8)})
     assert ciblage.migration(unsigned, unsigned).labels == [str(i) for i in range(12)]
     # Text labels stay text, sorted as text even when they look like numbers.

@@ -473,7 +473,7 @@ def _labels(
             [c.dictionary.cast(pa.large_string()).take(c.indices) for c in labels.chunks], type=pa.large_string()
         )
     else:
-        if pa.types.is_integer(labels.type) or pa.types.is_floating(labels.type):
+        if pa.types.is_integer(labels.type) or pa.types.is_floating(labels.type) or pa.types.is_decimal(labels.type):
             # Numeric labels (cluster numbers...) in numeric order, each with
             # its text as the matrices name it: 2 before 10.
             values = pc.unique(labels)
