@@ -13,6 +13,7 @@ from . import _estimator as est
 from . import _native
 from ._base import TreeEstimator, check_params
 from ._cart_params import random_state_of
+from ._kprototypes_json import SavedAsJson
 from ._params import Param
 from ._progress import reporter
 from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError, InvalidParameterError
@@ -171,14 +172,12 @@ def _codes(col: np.ndarray, cats: np.ndarray, what: str) -> np.ndarray:
     return np.where(known, pos, len(cats)).astype(np.uint32)
 
 
-class _Clusterer(TreeEstimator):
+class _Clusterer(SavedAsJson, TreeEstimator):
     """What KPrototypes and KModes share: input reading, fitted check, tags."""
 
     _estimator_type = "clusterer"
     _allow_nan = False
     _kmodes = False
-    #: The name of the model in its JSON form.
-    _what = "kprototypes"
 
     # The attributes set by fit: read before it, NotFittedError names them
     # (an AttributeError too, so hasattr stays False).
@@ -321,36 +320,6 @@ class _Clusterer(TreeEstimator):
         self.inertia_ = float(model.inertia)
         self.cost_ = self.inertia_
         self.n_iter_ = int(model.n_iter)
-
-    def _finish(self, model: Any) -> None:
-        """Sets the fitted attributes from the native model."""
-        raise NotImplementedError
-
-    def to_json(self) -> str:
-        """The fitted model as versioned JSON: the native model (centres,
-        labels, cost) with the categorical columns, their categories and
-        the feature names (categories: strings, numbers, booleans or dates)."""
-        self._model("to_json")
-        from ._kprototypes_json import dumps
-
-        return dumps(self, self._what)
-
-    @classmethod
-    def from_json(cls, text: str) -> Any:
-        """A fitted estimator from :meth:`to_json`'s text, checked whole
-        (``ModelFileError`` naming what is wrong); its parameters are the
-        defaults."""
-        from ._kprototypes_json import loads
-
-        fields, model = loads(text, cls._what, _native.KPrototypesModel)
-        out = cls()
-        out.n_features_in_ = fields["n_features_in"]
-        if fields["feature_names_in"] is not None:
-            out.feature_names_in_ = np.asarray(fields["feature_names_in"], dtype=object)
-        out._categorical = fields["categorical"]
-        out.categories_ = fields["categories"]
-        out._finish(model)
-        return out
 
     def _weights(self, sample_weight: Any, n: int) -> np.ndarray | None:
         w = est.sample_weights(sample_weight, n)

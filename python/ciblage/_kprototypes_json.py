@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _native
 from ._params import as_str
 from .exceptions import InvalidInputError, ModelFileError
 
@@ -85,9 +86,11 @@ def _categories(spec: Any, t: int, bad: Any) -> np.ndarray:
         cats = np.empty(len(values), dtype=object)
         cats[:] = values
     else:
+        if not isinstance(dtype, str):
+            raise bad(f"{where}: dtype {dtype!r} is not a dtype name")
         try:
-            dt = np.dtype(dtype)
-        except TypeError:
+            dt: np.dtype[Any] = np.dtype(dtype)
+        except (TypeError, ValueError):
             raise bad(f"{where}: unknown dtype {dtype!r}") from None
         if dt.kind not in _PLAIN_KINDS + "Mm":
             raise bad(f"{where}: dtype {dtype!r} is not one of a category column")
@@ -191,3 +194,42 @@ def loads(text: Any, what: str, native: Any) -> tuple[dict[str, Any], Any]:
         if centers_cat.size and int(centers_cat[:, t].max()) >= len(cats):
             raise bad(f"model: a mode of categorical column {cat_idx[t]} is not one of its {len(cats)} categories")
     return {"n_features_in": d, "feature_names_in": names, "categorical": cat_idx, "categories": categories}, model
+
+
+class SavedAsJson:
+    """``to_json`` / ``from_json`` of the k-prototypes and k-modes
+    estimators (``_what`` names the model; ``_model`` and ``_finish`` are
+    the estimator's)."""
+
+    #: The name of the model in its JSON form.
+    _what = "kprototypes"
+    _categorical: list[int]
+
+    def _model(self, method: str) -> Any:
+        raise NotImplementedError
+
+    def _finish(self, model: Any) -> None:
+        """Sets the fitted attributes from the native model."""
+        raise NotImplementedError
+
+    def to_json(self) -> str:
+        """The fitted model as versioned JSON: the native model (centres,
+        labels, cost) with the categorical columns, their categories and
+        the feature names (categories: strings, numbers, booleans or dates)."""
+        self._model("to_json")
+        return dumps(self, self._what)
+
+    @classmethod
+    def from_json(cls, text: str) -> Any:
+        """A fitted estimator from :meth:`to_json`'s text, checked whole
+        (``ModelFileError`` naming what is wrong); its parameters are the
+        defaults."""
+        fields, model = loads(text, cls._what, _native.KPrototypesModel)
+        out: Any = cls()
+        out.n_features_in_ = fields["n_features_in"]
+        if fields["feature_names_in"] is not None:
+            out.feature_names_in_ = np.asarray(fields["feature_names_in"], dtype=object)
+        out._categorical = fields["categorical"]
+        out.categories_ = fields["categories"]
+        out._finish(model)
+        return out
