@@ -166,3 +166,73 @@ def test_huge_counts_are_refused_by_name() -> None:
             choose_k(X, [2], **kwargs)
     with pytest.raises(InvalidParameterError, match="k_range"):
         choose_k(X, [10**30])
+
+
+def _skewed(seed: int = 7) -> pd.DataFrame:
+    """Three groups on a log scale of spend (skewed) and on visits."""
+    rng = np.random.default_rng(seed)
+    g = np.arange(150) % 3
+    return pd.DataFrame(
+        {
+            "spend": np.exp(np.array([2.0, 4.0, 6.0])[g] + rng.normal(0, 0.2, 150)),
+            "visits": np.array([1.0, 2.0, 3.0])[g] + rng.normal(0, 0.2, 150),
+        }
+    )
+
+
+def test_prepare_as_kmeans_does() -> None:
+    from sklearn import metrics
+
+    X = _skewed()
+    prepare = {"log1p": ["spend"], "standardize": True}
+    c = choose_k(X, [2, 3, 4], n_init=4, random_state=5, prepare=prepare)
+    plain = choose_k(X, [2, 3, 4], n_init=4, random_state=5)
+    t = c.table.set_index("k")
+    # The prepared space computed independently: log(1 + spend), then each
+    # column centred and divided by its (population) standard deviation.
+    Z = np.column_stack([np.log1p(X["spend"].to_numpy()), X["visits"].to_numpy()])
+    Z = (Z - Z.mean(axis=0)) / Z.std(axis=0)
+    # Three well-separated groups there: the optimum for k = 3 is them.
+    g = np.arange(len(X)) % 3
+    inertia = sum(((Z[g == i] - Z[g == i].mean(axis=0)) ** 2).sum() for i in range(3))
+    assert t.loc[3, "inertia"] == pytest.approx(inertia, rel=1e-9)
+    assert t.loc[3, "silhouette"] == pytest.approx(metrics.silhouette_score(Z, g), rel=1e-9)
+    assert t.loc[3, "calinski_harabasz"] == pytest.approx(metrics.calinski_harabasz_score(Z, g), rel=1e-9)
+    assert t.loc[3, "davies_bouldin"] == pytest.approx(metrics.davies_bouldin_score(Z, g), rel=1e-9)
+    km = KMeans(n_clusters=3, n_init=4, random_state=5, prepare=prepare).fit(X)
+    assert km.inertia_ == pytest.approx(inertia, rel=1e-9)
+    assert c.recommended == 3
+    # Without preparation the measures are those of the raw space.
+    assert not np.allclose(plain.table["inertia"], c.table["inertia"])
+
+
+def test_prepare_by_position_and_none() -> None:
+    X = _skewed().to_numpy()
+    by_name = choose_k(
+        pd.DataFrame(X, columns=["spend", "visits"]), [2, 3], random_state=1, prepare={"rank": ["spend"]}
+    )
+    by_pos = choose_k(X, [2, 3], random_state=1, prepare={"rank": [0]})
+    np.testing.assert_array_equal(by_name.table["inertia"], by_pos.table["inertia"])
+    none = choose_k(X, [2, 3], random_state=1, prepare=None)
+    np.testing.assert_array_equal(none.table["inertia"], choose_k(X, [2, 3], random_state=1).table["inertia"])
+
+
+@pytest.mark.parametrize(
+    ("prepare", "match"),
+    [
+        ({"scale": True}, "unknown key"),
+        ({"log1p": ["nope"]}, "'nope'"),
+        ({"log1p": [5]}, "positions from 0 to 1"),
+        ({"winsorize": (0.9, 0.1)}, "low < high"),
+        ("standardize", "expected None or a dict"),
+    ],
+)
+def test_bad_prepare_is_named(prepare: object, match: str) -> None:
+    with pytest.raises(InvalidParameterError, match=match):
+        choose_k(_skewed(), [2, 3], prepare=prepare)  # type: ignore[arg-type]
+
+
+def test_prepare_is_refused_for_categorical_data() -> None:
+    X = _skewed().assign(channel=["web", "shop", "phone"] * 50)
+    with pytest.raises(InvalidParameterError, match="prepare.*categorical"):
+        choose_k(X, [2, 3], prepare={"standardize": True})

@@ -5,9 +5,11 @@ segment, and the clustering models saved and loaded."""
 from __future__ import annotations
 
 import pickle
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import ciblage
@@ -114,3 +116,42 @@ def test_models_round_trip_and_reject_damaged_files() -> None:
     kp = KPrototypes(n_clusters=2, random_state=0).fit(mixed)
     again = pickle.loads(pickle.dumps(kp))
     np.testing.assert_array_equal(again.predict(mixed), kp.predict(mixed))
+
+
+def test_twelve_cluster_labels_in_numeric_order() -> None:
+    n = 240
+    ids = np.arange(n)
+    a = pd.DataFrame({"customer_id": ids, "segment": ids % 12})
+    b = pd.DataFrame({"customer_id": ids[:200], "segment": (ids[:200] * 5 + 3) % 12})  # 40 gone
+    m = ciblage.migration(a, b)
+    assert m.labels == ["(absent)"] + [str(i) for i in range(12)]
+    assert list(m.counts.columns) == ["before", "(absent)"] + [str(i) for i in range(12)]
+    merged = a.merge(b, on="customer_id", how="left", suffixes=("_0", "_1"))
+    want = pd.crosstab(merged["segment_0"], merged["segment_1"].fillna(-1).astype(int))
+    for s0 in range(12):
+        for s1 in range(12):
+            assert _cell(m, s0, s1) == (want.loc[s0, s1] if s1 in want.columns else 0), (s0, s1)
+        assert _cell(m, s0, "(absent)") == want.loc[s0, -1]
+    assert _cell(m, "(absent)", "0") == 0
+    # Integer labels of both sides share one order: 11 only after.
+    m2 = ciblage.migration(a[a.segment < 10], b.assign(segment=b.segment.where(b.segment != 2, 11)))
+    assert m2.labels == ["(absent)"] + [str(i) for i in range(12)]
+
+
+def test_numeric_labels_of_other_types_and_text_labels() -> None:
+    ids = np.arange(24)
+    # Floats and unsigned integers in numeric order too.
+    floats = pd.DataFrame({"customer_id": ids, "segment": (ids % 12) / 2.0 + 0.5})
+    m = ciblage.migration(floats, floats)
+    assert [float(x) for x in m.labels] == sorted({x / 2.0 + 0.5 for x in range(12)})
+    dec = pa.table({"customer_id": ids, "segment": pa.array([Decimal(f"{i % 12}.5") for i in ids])})
+    assert ciblage.migration(dec, dec).labels == [f"{i}.5" for i in range(12)]
+    unsigned = pd.DataFrame({"customer_id": ids, "segment": (ids % 12).astype(np.uint8)})
+    assert ciblage.migration(unsigned, unsigned).labels == [str(i) for i in range(12)]
+    # Text labels stay text, sorted as text even when they look like numbers.
+    text = pd.DataFrame({"customer_id": ids, "segment": [str(i % 12) for i in ids]})
+    assert ciblage.migration(text, text).labels == sorted(str(i) for i in range(12))
+    # A categorical side keeps its categories' order first, absent last.
+    cat = text.assign(segment=pd.Categorical(text.segment, categories=[str(i) for i in range(11, -1, -1)]))
+    m = ciblage.migration(cat, unsigned.iloc[:20])
+    assert m.labels == [str(i) for i in range(11, -1, -1)] + ["(absent)"]

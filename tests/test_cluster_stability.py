@@ -115,3 +115,33 @@ def test_huge_counts_are_refused_by_name() -> None:
         stability(X, 10**30)
     with pytest.raises(InvalidParameterError, match="n_init"):
         stability(X, 2, n_init=10**30)
+
+
+def test_prepare_as_kmeans_does() -> None:
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(4)
+    g = np.arange(180) % 3
+    # A structureless wide column and three groups on two narrow ones: raw
+    # k-means cuts the wide column; standardized, the groups cost a
+    # within-row variance of about 1 against 1/9 + 2 for cutting it.
+    X = pd.DataFrame(
+        {
+            "wide": rng.uniform(0, 1000, 180),
+            "narrow": g * 10.0 + rng.normal(0, 0.5, 180),
+            "other": g * 3.0 + rng.normal(0, 0.1, 180),
+        }
+    )
+    prepared = stability(X, 3, n_resamples=5, random_state=1, prepare={"standardize": True})
+    plain = stability(X, 3, n_resamples=5, random_state=1)
+    assert adjusted_rand_score(g, prepared.labels) == 1.0
+    assert adjusted_rand_score(g, plain.labels) < 0.2
+    assert len(prepared.ari) == 5
+    by_name = stability(X, 3, n_resamples=3, random_state=1, prepare={"log1p": ["wide"], "standardize": True})
+    by_pos = stability(X.to_numpy(), 3, n_resamples=3, random_state=1, prepare={"log1p": [0], "standardize": True})
+    np.testing.assert_array_equal(by_name.labels, by_pos.labels)
+    np.testing.assert_array_equal(by_name.ari, by_pos.ari)
+    with pytest.raises(InvalidParameterError, match="unknown key"):
+        stability(X, 3, prepare={"scale": True})
+    with pytest.raises(InvalidParameterError, match="'nope'"):
+        stability(X, 3, prepare={"rank": ["nope"]})

@@ -98,6 +98,8 @@ CASES = {
         SETUP_TRANSACTIONS + "totals = ciblage.customer_totals(table, customer='customer_id', amount='amount')\n",
         "for _ in range(1000): ciblage.value_tiers(totals, value='revenue', customer='customer_id')",
     ),
+    "choose_k": (SETUP_MATRIX, "ciblage.cluster.choose_k(X, range(2, 60))"),
+    "stability": (SETUP_MATRIX, "ciblage.cluster.stability(X, 20, n_resamples=1000)"),
     "customer_totals": (
         SETUP_TRANSACTIONS,
         "for _ in range(1000): ciblage.customer_totals(table, customer='customer_id', amount='amount')",
@@ -108,6 +110,7 @@ CHILD = """
 import sys, time
 import numpy as np
 import ciblage
+import ciblage.cluster
 {setup}
 print("start", flush=True)
 try:

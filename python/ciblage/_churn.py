@@ -432,10 +432,13 @@ class Migration:
         return plot_migration(self, kind, ax, kwargs)
 
 
-def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[Any, list[str], Any, list[str]]:
+def _labels(
+    data: Any, customer: str, segment: str, argument: str
+) -> tuple[Any, list[str], Any, list[str], list[tuple[Any, str]] | None]:
     """The ids (read by the core, checked: no null, no duplicate) and the
-    labels (no null, as strings) of one side, the original id column, and
-    the label order of a categorical column."""
+    labels (no null, as strings) of one side, the original id column, the
+    label order of a categorical or numeric column, and for a numeric
+    column its sorted (value, text) pairs."""
     if customer == segment:
         raise InvalidParameterError(
             f"invalid parameter segment: the same column {customer!r} cannot be both the customer id and the "
@@ -462,6 +465,7 @@ def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[Any,
             "customer out of the table to have him reported as absent"
         )
     order: list[str] = []
+    numeric: list[tuple[Any, str]] | None = None
     if pa.types.is_dictionary(labels.type):
         if labels.num_chunks:
             order = [str(v) for v in labels.chunk(0).dictionary.to_pylist()]
@@ -469,6 +473,13 @@ def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[Any,
             [c.dictionary.cast(pa.large_string()).take(c.indices) for c in labels.chunks], type=pa.large_string()
         )
     else:
+        if pa.types.is_integer(labels.type) or pa.types.is_floating(labels.type) or pa.types.is_decimal(labels.type):
+            # Numeric labels (cluster numbers...) in numeric order, each with
+            # its text as the matrices name it: 2 before 10.
+            values = pc.unique(labels)
+            texts = values.cast(pa.large_string()).to_pylist()
+            numeric = sorted(zip(values.to_pylist(), texts, strict=True))
+            order = [t for _, t in numeric]
         try:
             labels = labels.cast(pa.large_string())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
@@ -476,7 +487,7 @@ def _labels(data: Any, customer: str, segment: str, argument: str) -> tuple[Any,
                 f"{argument} column {segment!r}: labels of type {labels.type} cannot be read as text; expected "
                 "strings, integers, booleans or dates"
             ) from e
-    return ids, labels.to_pylist(), original, order
+    return ids, labels.to_pylist(), original, order, numeric
 
 
 def migration(
@@ -491,7 +502,10 @@ def migration(
     table to the next, matched on ``customer``. A customer present in only
     one table gets the label ``absent`` on the other side, so nobody is
     dropped. Label order follows the categories of ``before`` (and then
-    ``after``) when they are categorical, then the other labels sorted.
+    ``after``) when they are categorical, numeric order when the labels are
+    numbers (cluster 2 before cluster 10), then the other labels sorted
+    (text labels as text, even when they look like numbers); ``absent``
+    comes after categorical labels, before numeric ones.
 
     Each table has one row per customer: a repeated or null id, or a null
     label, raises :class:`InvalidInputError` naming the argument; integer
@@ -516,10 +530,14 @@ def migration(
         raise InvalidParameterError(
             "invalid parameter absent: 'before' is the name of the matrices' row-label column; choose another label"
         )
-    left_ids, left, left_original, left_order = _labels(before, customer, segment, "before")
-    right_ids, right, right_original, right_order = _labels(after, customer, segment, "after")
+    left_ids, left, left_original, left_order, left_num = _labels(before, customer, segment, "before")
+    right_ids, right, right_original, right_order, right_num = _labels(after, customer, segment, "after")
     _ids.check_same_kind(left_original, f"before column {customer!r}", right_original, f"after column {customer!r}")
-    order = left_order + right_order
+    if left_num is not None and right_num is not None:
+        # Both sides numeric: one numeric order over the labels of both.
+        order = list(dict.fromkeys(t for _, t in sorted(set(left_num) | set(right_num))))
+    else:
+        order = left_order + right_order
     for side, labels in (("before", left), ("after", right)):
         if absent in labels:
             raise InvalidParameterError(
@@ -539,6 +557,17 @@ def migration(
             "column; rename that label"
         )
     k = len(names)
+    sides = ((left_num, left_order), (right_num, right_order))
+    if (
+        absent in names
+        and any(num is not None for num, _ in sides)
+        and all(num is not None or not order for num, order in sides)
+    ):
+        # Numeric labels without categorical ones: ``absent`` first, where
+        # sorting as text put it before the numbers.
+        perm = [names.index(absent)] + [i for i, name in enumerate(names) if name != absent]
+        names = [names[i] for i in perm]
+        counts = [counts[r * k + c] for r in perm for c in perm]
     rows = [counts[i * k : (i + 1) * k] for i in range(k)]
     count_cols: dict[str, Any] = {"before": names}
     share_cols: dict[str, Any] = {"before": names}

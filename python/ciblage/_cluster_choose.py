@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _native
 from ._cluster_input import Features, as_table
+from ._kmeans import _prepare
 from ._params import as_float, as_int, as_opt_int
 from ._progress import reporter
 from ._report import make_report
@@ -121,6 +122,7 @@ def choose_k(
     gamma: float | None = None,
     sample_size: int | None = 20_000,
     random_state: int = 0,
+    prepare: dict[str, Any] | None = None,
     progress: Any = None,
 ) -> ClusterCountChoice:
     """Fits k-means for each ``k`` of ``k_range`` (k-prototypes when ``X``
@@ -138,7 +140,11 @@ def choose_k(
     the squared Euclidean distance is the k-prototypes cost (categories
     one-hot, scaled by √(γ/2)). ``n_init`` runs per ``k`` (default 4 for
     k-means, 10 for k-prototypes), ``max_iter`` passes per run (default 300
-    and 100). ``progress=True`` shows a bar (or a callable receives
+    and 100). ``prepare`` prepares numeric data before k-means exactly as
+    :class:`~ciblage.cluster.KMeans`'s ``prepare=`` (``log1p`` / ``rank``
+    columns, ``winsorize`` quantiles, ``standardize``); the fits and the
+    measures are then in the prepared space. It is refused for data with
+    categorical columns. ``progress=True`` shows a bar (or a callable receives
     ``(done, total)``); Ctrl-C stops the computation.
 
     >>> import numpy as np
@@ -154,6 +160,11 @@ def choose_k(
     seed = as_int(random_state, "random_state", 0, 2**63 - 1)
     report = reporter(progress, "choose_k")
     if f.cat_idx:
+        if prepare is not None:
+            raise InvalidParameterError(
+                "invalid parameter prepare: only for numeric data (k-means); X has categorical columns "
+                f"{f.categorical_labels}"
+            )
         g = None if gamma is None else as_float(gamma, "gamma", 0.0)
         out = _native.choose_k_mixed(
             f.numeric,
@@ -170,6 +181,7 @@ def choose_k(
     else:
         if gamma is not None:
             raise InvalidParameterError("invalid parameter gamma: only for mixed data (k-prototypes); X is numeric")
+        prep = _prepare(prepare, None, {"names": f.names, "d": f.numeric.shape[1]})
         out = _native.choose_k(
             f.numeric,
             n_init=as_int(4 if n_init is None else n_init, "n_init", 1, _BIG),
@@ -177,6 +189,10 @@ def choose_k(
             k_range=ks,
             seed=seed,
             sample_size=size,
+            log1p=prep["log1p"],
+            rank=prep["rank"],
+            winsorize=prep["winsorize"],
+            standardize=prep["standardize"],
             progress=report,
         )
         method = "kmeans"

@@ -20,6 +20,10 @@ class Features:
         d = len(cols)
         self.n = len(cols[0])
         self.kind = type(X).__module__.split(".", 1)[0]
+        #: The column names when they are all strings (else None).
+        self.names: list[str] | None = (
+            [str(c) for c in names] if names is not None and all(isinstance(c, str) for c in names) else None
+        )
         self.labels = [str(names[j]) if names is not None else f"x{j}" for j in range(d)]
         cat_idx = categorical_indices(categorical, names, cols)
         self.cat_idx = cat_idx

@@ -12,6 +12,7 @@ import numpy as np
 from . import _estimator as est
 from . import _native
 from ._cluster_input import as_table
+from ._kmeans import _names_of, _prepare
 from ._params import as_bool, as_choice, as_float, as_int
 from ._progress import reporter
 from ._report import make_report
@@ -91,6 +92,7 @@ def stability(
     max_iter: int = 300,
     algorithm: str = "lloyd",
     keep_resamples: bool = False,
+    prepare: dict[str, Any] | None = None,
     progress: Any = None,
 ) -> ClusterStability:
     """Fits k-means with ``n_clusters`` on ``X`` and on ``n_resamples``
@@ -101,7 +103,10 @@ def stability(
     rows, averaged over the resamples (Hennig's clusterwise stability).
     Segments below ``threshold`` (default 0.6) are listed in
     ``unstable``. At most 1,000,000 resamples. ``keep_resamples=True`` keeps each resample's rows and
-    labels. ``progress=True`` shows a bar; Ctrl-C stops the computation.
+    labels. ``prepare`` prepares the rows of each fit as
+    :class:`~ciblage.cluster.KMeans`'s ``prepare=`` does (the preparation
+    fitted on the rows of that fit). ``progress=True`` shows a bar; Ctrl-C
+    stops the computation.
 
     >>> import numpy as np
     >>> from ciblage.cluster import stability
@@ -119,6 +124,7 @@ def stability(
         raise InvalidParameterError(
             f"invalid parameter n_clusters: {k} clusters need at least {k} rows, X has {x.shape[0]}"
         )
+    prep = _prepare(prepare, None, {"names": _names_of(X), "d": x.shape[1]})
     t = as_float(threshold, "threshold", 0.0, 1.0)
     seed = as_int(random_state, "random_state", 0, 2**63 - 1)
     out = _native.cluster_stability(
@@ -132,6 +138,10 @@ def stability(
         max_iter=as_int(max_iter, "max_iter", 1, _BIG),
         algorithm=as_choice(algorithm, "algorithm", ("lloyd", "elkan")),
         keep_resamples=as_bool(keep_resamples, "keep_resamples"),
+        log1p=prep["log1p"],
+        rank=prep["rank"],
+        winsorize=prep["winsorize"],
+        standardize=prep["standardize"],
         progress=reporter(progress, "stability"),
     )
     kind = type(X).__module__.split(".", 1)[0]

@@ -93,7 +93,7 @@ def _columns(spec: Any, key: str, names: list[str] | None, d: int) -> list[int]:
     return out
 
 
-def _prepare(value: Any, p: Param, context: dict[str, Any]) -> dict[str, Any]:
+def _prepare(value: Any, p: Param | None, context: dict[str, Any]) -> dict[str, Any]:
     """``None`` or a dict of ``log1p`` / ``rank`` (columns), ``winsorize``
     (``(low, high)`` quantiles) and ``standardize`` (bool)."""
     out: dict[str, Any] = {"log1p": [], "rank": [], "winsorize": None, "standardize": False}

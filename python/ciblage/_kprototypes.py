@@ -13,6 +13,7 @@ from . import _estimator as est
 from . import _native
 from ._base import TreeEstimator, check_params
 from ._cart_params import random_state_of
+from ._kprototypes_json import SavedAsJson
 from ._params import Param
 from ._progress import reporter
 from .exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError, InvalidParameterError
@@ -192,7 +193,7 @@ def _codes(col: np.ndarray, cats: np.ndarray, what: str) -> np.ndarray:
     return np.where(known, pos, len(cats)).astype(np.uint32)
 
 
-class _Clusterer(TreeEstimator):
+class _Clusterer(SavedAsJson, TreeEstimator):
     """What KPrototypes and KModes share: input reading, fitted check, tags."""
 
     _estimator_type = "clusterer"
@@ -325,7 +326,14 @@ class _Clusterer(TreeEstimator):
             np.asarray(self.categories_[j])[np.minimum(codes[:, j], len(self.categories_[j]) - 1)]
             for j in range(codes.shape[1])
         ]
-        return np.column_stack(cols) if cols else np.empty((codes.shape[0], 0), dtype=object)
+        if not cols:
+            return np.empty((codes.shape[0], 0), dtype=object)
+        try:
+            return np.column_stack(cols)
+        except (TypeError, ValueError):
+            # Categories of types numpy cannot share (dates and booleans,
+            # say): the modes as objects.
+            return np.column_stack([c.astype(object) for c in cols])
 
     def _set_fitted(self, model: Any) -> None:
         self.model_ = model
@@ -474,6 +482,10 @@ class KPrototypes(_Clusterer):
             progress=reporter(progress, type(self).__name__),
             **kwargs,
         )
+        self._finish(model)
+        return self
+
+    def _finish(self, model: Any) -> None:
         self._set_fitted(model)
         self.gamma_ = float(model.gamma)
         self.numeric_centers_ = np.asarray(model.numeric_centers)
@@ -484,7 +496,6 @@ class KPrototypes(_Clusterer):
         centers[:, num_idx] = self.numeric_centers_
         centers[:, self._categorical] = self.categorical_centers_
         self.cluster_centers_ = centers
-        return self
 
 
 class KModes(_Clusterer):
@@ -506,6 +517,7 @@ class KModes(_Clusterer):
 
     _params = _COMMON
     _kmodes = True
+    _what = "kmodes"
 
     def __init__(
         self,
@@ -542,6 +554,9 @@ class KModes(_Clusterer):
             progress=reporter(progress, type(self).__name__),
             **kwargs,
         )
+        self._finish(model)
+        return self
+
+    def _finish(self, model: Any) -> None:
         self._set_fitted(model)
         self.cluster_centers_ = self._decode_modes(np.asarray(model.categorical_centers))
-        return self

@@ -816,6 +816,10 @@ def cluster_stability(
     max_iter: int = 300,
     algorithm: str = "lloyd",
     keep_resamples: bool = False,
+    log1p: list[int] = ...,
+    rank: list[int] = ...,
+    winsorize: tuple[float, float] | None = None,
+    standardize: bool = False,
     progress: Any = None,
 ) -> dict[str, Any]: ...
 def segment_profile(
@@ -839,6 +843,10 @@ def choose_k(
     algorithm: str = "lloyd",
     seed: int = 0,
     sample_size: int | None = ...,
+    log1p: list[int] = ...,
+    rank: list[int] = ...,
+    winsorize: tuple[float, float] | None = None,
+    standardize: bool = False,
     progress: Any = None,
 ) -> dict[str, Any]: ...
 def choose_k_mixed(

@@ -1,7 +1,7 @@
 //! `ciblage._native` choice of the number of clusters (conversion only;
 //! see `ciblage._cluster_choose`).
 
-use ciblage::cluster::{ChooseK, ClusterCountChoice, KMeans, KModes, KPrototypes};
+use ciblage::cluster::{ChooseK, ClusterCountChoice, KMeans, KModes, KPrototypes, Preparation};
 use numpy::{PyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -31,11 +31,14 @@ fn to_dict<'py>(py: Python<'py>, c: &ClusterCountChoice) -> PyResult<Bound<'py, 
     Ok(out)
 }
 
-/// k-means for each `k` of `k_range` on `x`, with the measures and the
+/// k-means for each `k` of `k_range` on `x` (prepared as `KMeans`'s
+/// `prepare=`: `log1p`, `rank`, `winsorize`, `standardize`; the measures
+/// are taken in the prepared space), with the measures and the
 /// recommended `k`.
 #[pyfunction]
 #[pyo3(signature = (x, *, k_range, n_init = Some(4), max_iter = 300, algorithm = "lloyd",
-                    seed = 0, sample_size = Some(20_000), progress = None))]
+                    seed = 0, sample_size = Some(20_000), log1p = Vec::new(), rank = Vec::new(),
+                    winsorize = None, standardize = false, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn choose_k<'py>(
     py: Python<'py>,
@@ -46,6 +49,10 @@ pub fn choose_k<'py>(
     algorithm: &str,
     seed: u64,
     sample_size: Option<usize>,
+    log1p: Vec<usize>,
+    rank: Vec<usize>,
+    winsorize: Option<(f64, f64)>,
+    standardize: bool,
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let algorithm = algorithm.parse().map_err(crate::error::BindError::from)?;
@@ -56,7 +63,14 @@ pub fn choose_k<'py>(
                 .n_init(n_init)
                 .max_iter(max_iter)
                 .algorithm(algorithm)
-                .seed(seed),
+                .seed(seed)
+                .prepare(
+                    Preparation::new()
+                        .log1p(log1p)
+                        .rank(rank)
+                        .winsorize(winsorize)
+                        .standardize(standardize),
+                ),
         )
         .sample_size(sample_size)
         .seed(seed);

@@ -1,7 +1,7 @@
 //! `ciblage._native` segment stability (conversion only; see
 //! `ciblage._cluster_stability`).
 
-use ciblage::cluster::{KMeans, Stability};
+use ciblage::cluster::{KMeans, Preparation, Stability};
 use numpy::{PyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -11,11 +11,14 @@ use crate::run::run_reporting;
 
 /// k-means on `x` and on `n_resamples` bootstrap resamples, as a dict:
 /// `labels`, `ari`, `mean_ari`, `segment_jaccard`, `unstable`,
-/// `resamples` (`None`, or a list of `(rows, labels)`).
+/// `resamples` (`None`, or a list of `(rows, labels)`). Each k-means first
+/// prepares its rows as `KMeans`'s `prepare=` (`log1p`, `rank`,
+/// `winsorize`, `standardize`).
 #[pyfunction]
 #[pyo3(signature = (x, *, n_clusters, n_resamples = 20, threshold = 0.6, seed = 0,
                     kmeans_seed = 0, n_init = Some(4), max_iter = 300, algorithm = "lloyd",
-                    keep_resamples = false, progress = None))]
+                    keep_resamples = false, log1p = Vec::new(), rank = Vec::new(),
+                    winsorize = None, standardize = false, progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn cluster_stability<'py>(
     py: Python<'py>,
@@ -29,6 +32,10 @@ pub fn cluster_stability<'py>(
     max_iter: usize,
     algorithm: &str,
     keep_resamples: bool,
+    log1p: Vec<usize>,
+    rank: Vec<usize>,
+    winsorize: Option<(f64, f64)>,
+    standardize: bool,
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let algorithm = algorithm.parse().map_err(BindError::from)?;
@@ -39,7 +46,14 @@ pub fn cluster_stability<'py>(
                 .n_init(n_init)
                 .max_iter(max_iter)
                 .algorithm(algorithm)
-                .seed(kmeans_seed),
+                .seed(kmeans_seed)
+                .prepare(
+                    Preparation::new()
+                        .log1p(log1p)
+                        .rank(rank)
+                        .winsorize(winsorize)
+                        .standardize(standardize),
+                ),
         )
         .n_resamples(n_resamples)
         .threshold(threshold)
