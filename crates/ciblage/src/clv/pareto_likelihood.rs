@@ -229,3 +229,21 @@ fn join_fast((base, db): Term, (l1, d1): Term, (l2, d2): Term) -> Term {
         std::array::from_fn(|k| db[k] + w1 * d1[k] + w2 * d2[k]),
     )
 }
+
+/// Below this probability that a new customer drops out within the longest
+/// `T` observed, a fit is reported as the no-dropout boundary.
+const NO_DROPOUT: f64 = 1e-6;
+
+/// The status of a fit at the no-dropout boundary (`None` elsewhere): the
+/// probability `1 - (beta / (beta + T))^s` that a new customer drops out
+/// within the longest `T`, `max_t`, is below [`NO_DROPOUT`].
+pub(crate) fn no_dropout_boundary([_, _, s, beta]: [f64; 4], max_t: f64) -> Option<String> {
+    let dropout = -(-s * (max_t / beta).ln_1p()).exp_m1();
+    (dropout < NO_DROPOUT).then(|| {
+        format!(
+            "converged to the no-dropout boundary (s/beta -> 0): P(a new customer drops out within \
+             the longest T) = {dropout:.1e}; the data show no sign of dropout, every customer is \
+             alive and the model is the NBD (use a penalizer for an interior estimate)"
+        )
+    })
+}
