@@ -14,7 +14,7 @@ use crate::clv::gamma_gamma::PurchaseModel;
 use crate::clv::histories::{per_distinct, Histories};
 use crate::clv::likelihood::{LikelihoodFit, PatternLikelihood, StagedLikelihood};
 use crate::clv::model::{from_json, to_json, ClvInput, FitReport};
-use crate::clv::pareto_likelihood::{no_dropout_boundary, ParetoLikelihood};
+use crate::clv::pareto_likelihood::{boundary_status, ParetoLikelihood};
 use crate::clv::pareto_special::{ln_dead_between, ln_f, series_is_cheap};
 use crate::clv::special::{digamma, ln_gamma, ln_one_minus_exp, log_add_exp, logistic_of_neg};
 use crate::error::{CiblageError, Result};
@@ -284,7 +284,7 @@ impl ParetoNbdValidParams {
             interrupt: &self.interrupt,
         }
         .run(patterns)?;
-        if let Some(status) = no_dropout_boundary(p, max_t) {
+        if let Some(status) = boundary_status(p, max_t) {
             report.convergence.reason = status;
         }
         Ok(ParetoNbdModel {
