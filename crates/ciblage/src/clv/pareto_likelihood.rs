@@ -229,3 +229,62 @@ fn join_fast((base, db): Term, (l1, d1): Term, (l2, d2): Term) -> Term {
         std::array::from_fn(|k| db[k] + w1 * d1[k] + w2 * d2[k]),
     )
 }
+
+/// Below this probability that a new customer drops out within the longest
+/// `T` observed, a fit is reported as the no-dropout boundary.
+const NO_DROPOUT: f64 = 1e-6;
+
+/// Above this `s` (dropout rates' coefficient of variation `1/sqrt(s)`
+/// below 3%), a fit is reported as on the ridge of a common dropout rate.
+const COMMON_DROPOUT_RATE: f64 = 1e3;
+
+/// The status of a fit that ends on a boundary of the parameter space
+/// (`None` elsewhere): no dropout, when the probability `1 - (beta / (beta +
+/// T))^s` that a new customer drops out within the longest `T`, `max_t`, is
+/// below [`NO_DROPOUT`]; one dropout rate for every customer, when `s`
+/// (and with it `beta`) grows past [`COMMON_DROPOUT_RATE`].
+pub(crate) fn boundary_status([_, _, s, beta]: [f64; 4], max_t: f64) -> Option<String> {
+    let dropout = -(-s * (max_t / beta).ln_1p()).exp_m1();
+    if dropout < NO_DROPOUT {
+        Some(format!(
+            "converged to the no-dropout boundary (s/beta -> 0): P(a new customer drops out within \
+             the longest T) = {dropout:.1e}; the data show no sign of dropout, every customer is \
+             alive and the model is the NBD (use a penalizer for an interior estimate)"
+        ))
+    } else if s > COMMON_DROPOUT_RATE {
+        Some(format!(
+            "stopped on the ridge towards one dropout rate for every customer (s, beta -> \
+             infinity, s/beta = {:.3e} per unit of time): the data do not tell customers' dropout \
+             rates apart (use a penalizer for a bounded estimate)",
+            s / beta
+        ))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundary_status_names_the_boundary() {
+        // s 1e-7, beta 1e6, T 1: P(dropout) = 1 - (1 - 1e-6)^1e-7 ≈ 1e-13.
+        let none = boundary_status([0.5, 0.1, 1e-7, 1e6], 1.0).unwrap();
+        assert!(
+            none.starts_with("converged to the no-dropout boundary"),
+            "{none}"
+        );
+        // s 1379, beta 2.0e7: P(dropout within 365) ≈ 1 - e^(-1379 * 365 / 2e7) ≈ 0.025.
+        let common = boundary_status([0.46, 16.9, 1379.0, 2.0e7], 365.0).unwrap();
+        assert!(
+            common.contains("one dropout rate for every customer"),
+            "{common}"
+        );
+        // CDNOW's estimates (weeks, T up to 39): an interior optimum.
+        assert_eq!(
+            boundary_status([0.5533, 10.578, 0.6062, 11.667], 39.0),
+            None
+        );
+    }
+}

@@ -14,7 +14,7 @@ use crate::clv::gamma_gamma::PurchaseModel;
 use crate::clv::histories::{per_distinct, Histories};
 use crate::clv::likelihood::{LikelihoodFit, PatternLikelihood, StagedLikelihood};
 use crate::clv::model::{from_json, to_json, ClvInput, FitReport};
-use crate::clv::pareto_likelihood::ParetoLikelihood;
+use crate::clv::pareto_likelihood::{boundary_status, ParetoLikelihood};
 use crate::clv::pareto_special::{ln_dead_between, ln_f, series_is_cheap};
 use crate::clv::special::{digamma, ln_gamma, ln_one_minus_exp, log_add_exp, logistic_of_neg};
 use crate::error::{CiblageError, Result};
@@ -284,7 +284,7 @@ impl ParetoNbdValidParams {
             interrupt: &self.interrupt,
         }
         .run(patterns)?;
-        if let Some(status) = no_dropout_boundary(p, max_t) {
+        if let Some(status) = boundary_status(p, max_t) {
             report.convergence.reason = status;
         }
         Ok(ParetoNbdModel {
@@ -295,24 +295,6 @@ impl ParetoNbdValidParams {
             report: Some(report),
         })
     }
-}
-
-/// Below this probability that a new customer drops out within the longest
-/// `T` observed, a fit is reported as the no-dropout boundary.
-const NO_DROPOUT: f64 = 1e-6;
-
-/// The status of a fit at the no-dropout boundary (`None` elsewhere): the
-/// probability `1 - (beta / (beta + T))^s` that a new customer drops out
-/// within the longest `T`, `max_t`, is below [`NO_DROPOUT`].
-pub(crate) fn no_dropout_boundary([_, _, s, beta]: [f64; 4], max_t: f64) -> Option<String> {
-    let dropout = -(-s * (max_t / beta).ln_1p()).exp_m1();
-    (dropout < NO_DROPOUT).then(|| {
-        format!(
-            "converged to the no-dropout boundary (s/beta -> 0): P(a new customer drops out within \
-             the longest T) = {dropout:.1e}; the data show no sign of dropout, every customer is \
-             alive and the model is the NBD (use a penalizer for an interior estimate)"
-        )
-    })
 }
 
 /// Names of the parameters, in the order of [`ParetoNbdModel::params`].
