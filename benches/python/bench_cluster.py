@@ -24,7 +24,7 @@ measured at every size (give `--skip kmodes-tool` to time ciblage alone; nothing
 
 Memory (--memory rows, 0 to skip): a fresh Python process builds a rows x 8 matrix in place
 (no temporary copy), reads its resident size (/proc/self/statm), fits ciblage's KMeans (k=10,
-Lloyd, 5 iterations) and reads its peak resident size (ru_maxrss): the difference bounds what
+Lloyd, 5 iterations) and reads its peak resident size (VmHWM): the difference bounds what
 the fit held beyond the input (labels, centres, buffers; the labels returned to Python
 included), to be compared with the 8 bytes x rows x 8 of one copy.
 """
@@ -190,7 +190,11 @@ x = data({rows}, 10)
 with open("/proc/self/statm") as f:
     before = int(f.read().split()[1]) * resource.getpagesize() // 1024
 KMeans(10, n_init=1, max_iter=5, tol=0.0, random_state=0, init="random").fit(x)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# Peak resident size of this process's own memory (KiB): VmHWM, not ru_maxrss,
+# which Linux carries over from the parent across fork and exec (the parent
+# held the timing runs' data).
+with open("/proc/self/status") as f:
+    after = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
 print(before, after)
 """
 
