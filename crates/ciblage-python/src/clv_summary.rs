@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, BooleanArray, Date32Array, RecordBatch};
+use arrow_array::{ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch};
 use arrow_schema::Schema;
 use ciblage::arrow::{
     customer_codes, floats, give_codes, micros, ResolvedColumns, TransactionColumns,
@@ -15,7 +15,7 @@ use ciblage::clv::{
     SummaryBatches, SummaryInput,
 };
 use ciblage::time::day_from_date;
-use ciblage::{CiblageError, Interrupt, NegativeAmounts, TransactionView};
+use ciblage::{CiblageError, CustomerIds, Interrupt, NegativeAmounts, TransactionView};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
@@ -170,6 +170,49 @@ fn summary_table(summary: &PurchaseSummary) -> TableBuilder {
     t
 }
 
+/// The per-customer table of a summary, its columns moved into Arrow
+/// buffers (no second copy of the output).
+fn owned_summary_table(summary: PurchaseSummary) -> TableBuilder {
+    let n = summary.len();
+    let c = summary.into_columns();
+    let mut t = TableBuilder::default();
+    t.push(
+        "customer_id",
+        match c.ids {
+            CustomerIds::Int(v) => Arc::new(Int64Array::from(v)) as ArrayRef,
+            CustomerIds::Str(s) => out::strings_array(&s),
+        },
+    );
+    t.push(
+        "frequency",
+        out::i64_array(c.frequency.into_iter().map(i64::from)),
+    );
+    t.push(
+        "recency",
+        Arc::new(Float64Array::from(c.recency)) as ArrayRef,
+    );
+    t.push("T", Arc::new(Float64Array::from(c.t)) as ArrayRef);
+    t.push(
+        "monetary_value",
+        Arc::new(Float64Array::from(c.monetary_value)) as ArrayRef,
+    );
+    if let Some(h) = c.holdout {
+        t.push(
+            "frequency_holdout",
+            out::i64_array(h.frequency.into_iter().map(i64::from)),
+        );
+        t.push(
+            "monetary_value_holdout",
+            Arc::new(Float64Array::from(h.monetary_value)) as ArrayRef,
+        );
+        t.push(
+            "duration_holdout",
+            Arc::new(Float64Array::from(vec![h.duration; n])) as ArrayRef,
+        );
+    }
+    t
+}
+
 fn counts(summary: &PurchaseSummary) -> ReportCounts {
     let r = summary.report();
     (
@@ -212,11 +255,16 @@ pub fn clv_summary(
     let summary = run(py, |token| {
         summarise(&batches, &schema, &names, params, timezone, token)
     })?;
-    Ok((
-        summary_table(&summary).into_py_table()?,
+    let (report, end, margin) = (
         counts(&summary),
         summary.observation_end().to_string(),
         summary.is_margin(),
+    );
+    Ok((
+        owned_summary_table(summary).into_py_table()?,
+        report,
+        end,
+        margin,
     ))
 }
 

@@ -79,7 +79,9 @@ pub use sbg::{
     ShiftedBetaGeo, ShiftedBetaGeoModel, ShiftedBetaGeoParams, ShiftedBetaGeoValidParams,
     SurvivalCounts, SurvivalInput, SHIFTED_BETA_GEO_PARAMS,
 };
-pub use summary::{ClvSummary, ClvSummaryParams, ClvSummaryValidParams, Holdout, PurchaseSummary};
+pub use summary::{
+    ClvSummary, ClvSummaryParams, ClvSummaryValidParams, Holdout, PurchaseSummary, SummaryColumns,
+};
 pub use summary_scan::{SummaryBatches, SummaryInput};
 pub use value::{
     CustomerValue, CustomerValueParams, CustomerValueValidParams, Discounting, FittedPurchaseModel,

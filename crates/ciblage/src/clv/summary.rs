@@ -150,6 +150,24 @@ pub struct Holdout {
     pub duration: f64,
 }
 
+/// The per-customer columns of a [`PurchaseSummary`], owned (see
+/// [`PurchaseSummary::into_columns`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryColumns {
+    /// Customer ids, sorted.
+    pub ids: CustomerIds,
+    /// Repeat purchase periods.
+    pub frequency: Vec<u32>,
+    /// Time from the first purchase period to the last.
+    pub recency: Vec<f64>,
+    /// Time from the first purchase period to the end.
+    pub t: Vec<f64>,
+    /// Mean per-period spend of the repeat periods.
+    pub monetary_value: Vec<f64>,
+    /// The holdout columns, with a calibration end.
+    pub holdout: Option<Holdout>,
+}
+
 /// Per-customer purchase histories, in customer-id order: the input of
 /// the CLV models (see [`crate::clv::Histories`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -205,6 +223,28 @@ impl PurchaseSummary {
     /// The holdout columns, with a calibration end.
     pub fn holdout(&self) -> Option<&Holdout> {
         self.holdout.as_ref()
+    }
+    /// The per-customer columns, moved out without a copy (to hand them
+    /// to another table format; read the report and dates first).
+    ///
+    /// ```
+    /// use ciblage::clv::ClvSummary;
+    /// use ciblage::Transactions;
+    /// let day = 86_400_000_000_i64;
+    /// let tx = Transactions::from_int_ids(&[1, 1], vec![0, 2 * day], vec![10.0, 30.0])?;
+    /// let c = ClvSummary::params().score(&tx)?.into_columns();
+    /// assert_eq!((c.frequency, c.recency, c.monetary_value), (vec![1], vec![2.0], vec![30.0]));
+    /// # Ok::<(), ciblage::CiblageError>(())
+    /// ```
+    pub fn into_columns(self) -> SummaryColumns {
+        SummaryColumns {
+            ids: self.ids,
+            frequency: self.frequency,
+            recency: self.recency,
+            t: self.t,
+            monetary_value: self.monetary_value,
+            holdout: self.holdout,
+        }
     }
     /// Period and unit of time.
     pub fn freq(&self) -> Freq {
@@ -326,8 +366,8 @@ impl ClvSummaryValidParams {
             order.par_iter().map(|&c| f(&per[c as usize])).collect()
         };
         let frequency: Vec<u32> = order.iter().map(|&c| per[c as usize].periods - 1).collect();
-        let recency = pick(&|s| (s.last - s.first) as f64 / unit);
-        let t = pick(&|s| (cal - s.first) as f64 / unit);
+        let recency = pick(&|s| (i64::from(s.last) - i64::from(s.first)) as f64 / unit);
+        let t = pick(&|s| (cal - i64::from(s.first)) as f64 / unit);
         let monetary_value = pick(&|s| {
             if s.periods > 1 {
                 s.repeat_sum / f64::from(s.periods - 1)

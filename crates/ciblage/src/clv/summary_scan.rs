@@ -199,9 +199,10 @@ pub(crate) struct KeptRows {
     pub max_day: i64,
 }
 
-/// What one task of the first pass found.
+/// What one task of the first pass found (its keys are written at the
+/// start of its own range of the shared output).
 struct ChunkRows {
-    keys: Vec<Key>,
+    kept: usize,
     report: InputReport,
     max_day: i64,
     /// The first negative row under the `Reject` policy.
@@ -229,16 +230,29 @@ pub(crate) fn keep_rows(
         row0 += n;
     }
     let total_rows = row0;
+    // One output of a key per row, each task writing into its own rows'
+    // range; the kept keys are then moved together in place, so the pass
+    // needs no second copy of the keys.
+    let mut keys: Vec<Key> = vec![(0, 0.0); total_rows];
+    let lens: Vec<usize> = tasks.iter().map(|t| t.2.len()).collect();
+    let mut outs = Vec::with_capacity(tasks.len());
+    let mut rest = &mut keys[..];
+    for (_, _, range) in &tasks {
+        let (out, tail) = rest.split_at_mut(range.len());
+        outs.push(out);
+        rest = tail;
+    }
     let parts: Vec<ChunkRows> = tasks
         .into_par_iter()
-        .map(|(b, row0, range)| {
+        .zip(outs)
+        .map(|((b, row0, range), dst)| {
             let part = &input.parts[b];
             let view = &part.view;
             let zone = view.zone();
             let (codes, ts, amounts) = (view.codes(), view.timestamps(), view.amounts());
             let (lo, hi) = (range.start, range.end);
             let mut out = ChunkRows {
-                keys: Vec::with_capacity(hi - lo),
+                kept: 0,
                 report: InputReport::default(),
                 max_day: i64::MIN,
                 rejected: None,
@@ -268,7 +282,8 @@ pub(crate) fn keep_rows(
                 }
                 let m = part.costs.map_or(a, |k| a - k[row]);
                 let key = (u64::from(codes[row]) << 32) | (p + PERIOD_BIAS) as u64;
-                out.keys.push((key, m));
+                dst[out.kept] = (key, m);
+                out.kept += 1;
             }
             out
         })
@@ -290,10 +305,14 @@ pub(crate) fn keep_rows(
         max_day = max_day.max(p.max_day);
     }
     report.rows = total_rows as u64;
-    let mut keys = Vec::with_capacity(parts.iter().map(|p| p.keys.len()).sum());
-    for p in parts {
-        keys.extend_from_slice(&p.keys);
+    let (mut at, mut to) = (0, 0);
+    for (p, len) in parts.iter().zip(lens) {
+        keys.copy_within(at..at + p.kept, to);
+        to += p.kept;
+        at += len;
     }
+    keys.truncate(to);
+    keys.shrink_to_fit();
     Ok(KeptRows {
         keys,
         report,
@@ -360,9 +379,10 @@ pub(crate) struct CustomerPeriods {
     pub rows: u64,
     /// Distinct calibration periods.
     pub periods: u32,
-    /// First and last calibration period.
-    pub first: i64,
-    pub last: i64,
+    /// First and last calibration period (`i32`: a key holds a period
+    /// in 32 bits).
+    pub first: i32,
+    pub last: i32,
     /// Sum of the per-period sums of the calibration periods after the first.
     pub repeat_sum: f64,
     /// Distinct holdout periods and their sum of amounts.
@@ -411,18 +431,32 @@ pub(crate) fn scan(
     }
     bounds.push(keys.len());
     let start = counts.map_or(0, |c| c.0);
-    type Piece = (Vec<(u32, CustomerPeriods)>, Vec<u64>, Vec<u64>);
+    // Each piece writes its customers' entries in place: the keys are in
+    // code order and the pieces cut at customer boundaries, so the pieces
+    // own disjoint, increasing ranges of codes (no per-piece copies).
+    let code_at = |b: usize| {
+        if b == 0 {
+            0
+        } else if b < keys.len() {
+            (keys[b].0 >> 32) as usize
+        } else {
+            n
+        }
+    };
+    let code_bounds: Vec<usize> = bounds.iter().map(|&b| code_at(b)).collect();
+    let mut per = vec![CustomerPeriods::default(); n];
     let mut slices = Vec::with_capacity(pieces);
-    let mut rest = keys;
-    for w in bounds.windows(2) {
+    let (mut rest, mut per_rest) = (keys, &mut per[..]);
+    for (w, c) in bounds.windows(2).zip(code_bounds.windows(2)) {
         let (piece, tail) = rest.split_at_mut(w[1] - w[0]);
-        slices.push(piece);
+        let (out, per_tail) = per_rest.split_at_mut(c[1] - c[0]);
+        slices.push((piece, c[0], out));
         rest = tail;
+        per_rest = per_tail;
     }
-    let parts: Vec<Piece> = slices
+    let parts: Vec<(Vec<u64>, Vec<u64>)> = slices
         .into_par_iter()
-        .map(|keys| {
-            let mut out = Vec::new();
+        .map(|(keys, code0, out)| {
             let (mut first, mut repeat) = (vec![0u64; span], vec![0u64; span]);
             let mut i = 0;
             while i < keys.len() {
@@ -446,7 +480,7 @@ pub(crate) fn scan(
                     let p = key_period(key);
                     if p <= cal {
                         if s.periods == 0 {
-                            s.first = p;
+                            s.first = p as i32;
                             if span > 0 {
                                 first[(p - start) as usize] += 1;
                             }
@@ -456,7 +490,7 @@ pub(crate) fn scan(
                                 repeat[(p - start) as usize] += 1;
                             }
                         }
-                        s.last = p;
+                        s.last = p as i32;
                         s.periods += 1;
                     } else if s.periods > 0 {
                         s.holdout_periods += 1;
@@ -466,22 +500,18 @@ pub(crate) fn scan(
                         }
                     }
                 }
-                out.push((code, s));
+                out[code as usize - code0] = s;
             }
-            (out, first, repeat)
+            (first, repeat)
         })
         .collect();
-    let mut per = vec![CustomerPeriods::default(); n];
     let mut total = counts.map(|_| PeriodCounts {
         start,
         first: vec![0; span],
         repeat: vec![0; span],
     });
-    for (customers, first, repeat) in parts {
-        for (code, s) in customers {
-            per[code as usize] = s;
-        }
-        if let Some(t) = total.as_mut() {
+    if let Some(t) = total.as_mut() {
+        for (first, repeat) in parts {
             for (a, b) in t.first.iter_mut().zip(first) {
                 *a += b;
             }

@@ -203,6 +203,8 @@ fn large_inputs_match_a_plain_recomputation() {
         let first = *cal_weeks[0].0;
         assert_eq!(s.frequency()[out] as usize, cal_weeks.len() - 1);
         assert_eq!(s.t()[out], (cal_week - first) as f64);
+        let last = *cal_weeks[cal_weeks.len() - 1].0;
+        assert_eq!(s.recency()[out], (last - first) as f64);
         let repeat: f64 = cal_weeks[1..].iter().map(|(_, v)| **v).sum();
         let mean = if cal_weeks.len() > 1 {
             repeat / (cal_weeks.len() - 1) as f64
@@ -257,4 +259,36 @@ fn results_do_not_depend_on_the_number_of_threads() {
     let one = run(1);
     assert_eq!(one, run(3));
     assert_eq!(one, run(8));
+}
+
+/// Rows left out in every task of the first pass (after the end, negative
+/// under `Exclude`) give the summary of the rows kept, read alone.
+#[test]
+fn rows_left_out_in_every_task_match_the_kept_rows_alone() {
+    let n = 200_000_i64;
+    let ids: Vec<i64> = (0..n).map(|i| i * 7919 % 10_007).collect();
+    let ts: Vec<i64> = (0..n).map(|i| (i * 104_729 % 700) * DAY / 2).collect();
+    let amounts: Vec<f64> = (0..n).map(|i| 0.25 * (i % 41) as f64 - 2.0).collect();
+    let end = date(1970, 8, 31);
+    let end_day = day_from_date(end);
+    let keep: Vec<usize> = (0..n as usize)
+        .filter(|&i| amounts[i] >= 0.0 && ts[i].div_euclid(DAY) <= end_day)
+        .collect();
+    assert!(keep.len() < n as usize * 3 / 4 && keep.len() > n as usize / 4);
+    let all = Transactions::from_int_ids(&ids, ts.clone(), amounts.clone()).unwrap();
+    let kept = Transactions::from_int_ids(
+        &keep.iter().map(|&i| ids[i]).collect::<Vec<_>>(),
+        keep.iter().map(|&i| ts[i]).collect(),
+        keep.iter().map(|&i| amounts[i]).collect(),
+    )
+    .unwrap();
+    let run = |tx: &Transactions| {
+        ClvSummary::params()
+            .observation_end(end)
+            .negative_amounts(NegativeAmounts::Exclude)
+            .score(tx)
+            .unwrap()
+            .into_columns()
+    };
+    assert_eq!(run(&all), run(&kept));
 }
