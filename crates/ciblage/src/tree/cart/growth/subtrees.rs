@@ -128,6 +128,24 @@ mod tests {
         (z ^ (z >> 31)) as f64 / 2f64.powi(64)
     }
 
+    /// `y` with every two values at least `gap` apart (each value, in
+    /// increasing order, raised to `gap` above the one before). Two samples
+    /// whose targets differ by about 1e-8 make a node whose impurity is
+    /// below the rounding of the variance formula: the growth whose sums
+    /// were added in another order may then read it as pure and not split
+    /// it, a difference of rounding, not of the subtrees' placement.
+    fn at_least_apart(mut y: Vec<f64>, gap: f64) -> Vec<f64> {
+        let mut order: Vec<usize> = (0..y.len()).collect();
+        order.sort_by(|&a, &b| y[a].total_cmp(&y[b]));
+        for k in 1..order.len() {
+            let floor = y[order[k - 1]] + gap;
+            if y[order[k]] < floor {
+                y[order[k]] = floor;
+            }
+        }
+        y
+    }
+
     /// Every node's samples are those of its children together, and the
     /// nodes are numbered in preorder (a depth-first walk, left first,
     /// meets them in id order).
@@ -204,6 +222,7 @@ mod tests {
             let y: Vec<f64> = (0..n)
                 .map(|r| x[[r, 0]] * 3.0 + spread(salt ^ (r as u64 * 998_244_353)))
                 .collect();
+            let y = at_least_apart(y, 1e-6);
             let w: Vec<f64> = (0..n).map(|r| 1.0 + (r % 3) as f64).collect();
             let params = Cart::regressor()
                 .max_depth(max_depth)
