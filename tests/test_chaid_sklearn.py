@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import re
+import sys
 from functools import partial
 
 import numpy as np
@@ -504,3 +505,13 @@ def test_chaid_does_not_import_sklearn() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_chaid_decision_path_without_scipy_names_it(iris, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As CART's: without scipy (a None entry in sys.modules makes the import
+    # fail) an ImportError naming it, never a different return type.
+    X, y = iris
+    m = ChaidClassifier(max_depth=2, min_parent=10, min_child=5).fit(X, y)
+    monkeypatch.setitem(sys.modules, "scipy.sparse", None)
+    with pytest.raises(ImportError, match="scipy"):
+        m.decision_path(X)

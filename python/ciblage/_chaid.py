@@ -10,6 +10,7 @@ from . import _chaid_input as cin
 from . import _estimator as est
 from . import _native
 from ._base import ClassifierScore, RegressorScore, TreeEstimator, check_params, needs_fit, unavailable
+from ._cart_state import decision_path_matrix
 from ._params import Param, as_int
 from ._progress import reporter
 from ._tables import from_arrow
@@ -178,8 +179,8 @@ class _ChaidBase(TreeEstimator):
     @needs_fit
     def decision_path(self, X: Any) -> Any:
         """Indicator of the nodes each row passes through, as CART's: a
-        ``scipy.sparse.csr_matrix`` (rows × nodes) when scipy is installed,
-        else the ``(indptr, indices)`` arrays."""
+        ``scipy.sparse.csr_matrix`` of ones (rows × nodes). scipy is an
+        optional dependency: without it, an ``ImportError`` naming it."""
         leaves = self.apply(X)
         parents = self.nodes()["parent"].to_numpy()
         paths: list[list[int]] = []
@@ -195,12 +196,7 @@ class _ChaidBase(TreeEstimator):
         take = starts[leaves][:, None] + np.arange(lengths.max())[None, :]
         keep = np.arange(lengths.max())[None, :] < lengths[leaves][:, None]
         indices = flat[take[keep]]
-        try:
-            from scipy.sparse import csr_matrix
-        except ImportError:
-            return indptr, indices
-        data = np.ones(len(indices), dtype=np.int64)
-        return csr_matrix((data, indices, indptr), shape=(len(leaves), len(parents)))
+        return decision_path_matrix(indptr, indices, (len(leaves), len(parents)))
 
     @needs_fit
     def nodes(self) -> Any:
