@@ -13,7 +13,8 @@ from ._build import build_info
 from ._cart import CartClassifier, CartRegressor
 from ._cart_extra import ExtraCartClassifier, ExtraCartRegressor
 from ._chaid import ChaidClassifier, ChaidRegressor
-from ._churn import Migration, RetentionResult, churn_flags, migration, retention
+from ._churn import RetentionResult, churn_flags, retention
+from ._migration import Migration, migration
 from ._native import __build__, __version__, release_buffers
 from ._rfm import RfmResult, SegmentTable, rfm, rfm_analysis
 from ._value import Concentration, ValueTiers, concentration, customer_totals, value_tiers
