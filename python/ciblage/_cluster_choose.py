@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _native
 from ._cluster_input import Features, as_table
-from ._kmeans import _prepare
+from ._kmeans_params import _prepare
 from ._params import as_float, as_int, as_opt_int
 from ._progress import reporter
 from ._report import make_report

@@ -12,7 +12,7 @@ import numpy as np
 from . import _estimator as est
 from . import _native
 from ._cluster_input import as_table
-from ._kmeans import _names_of, _prepare
+from ._kmeans_params import _names_of, _prepare
 from ._params import as_bool, as_choice, as_float, as_int
 from ._progress import reporter
 from ._report import make_report
