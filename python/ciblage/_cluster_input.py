@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._kprototypes import _categories, _codes, _columns, _is_numeric, _label, _numeric
+from ._mixed_columns import _categories, _codes, _columns, _is_numeric, _label, _numeric
 from .exceptions import ColumnNotFoundError, InvalidParameterError
 
 
