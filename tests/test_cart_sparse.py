@@ -266,3 +266,31 @@ def test_bad_sparse_input_names_x() -> None:
     cat = ciblage.CartClassifier(categorical_features=[0]).fit(np.column_stack([y, X[:, 1]]), y)
     with pytest.raises(InvalidInputError, match="categorical"):
         cat.predict(sp.csr_matrix(np.column_stack([y, X[:, 1]])))
+
+
+def test_one_hot_columns_with_zero_weights_give_sklearns_tree() -> None:
+    # One-hot columns of 4 categorical columns (one 1 per column and row),
+    # weights 0, 1 and 2 (rows of weight 0 take no part), under each growth:
+    # depth first, best first (max_leaf_nodes) and the weight limit.
+    rng = np.random.RandomState(3)
+    n, cards = 1500, (3, 8, 20, 60)
+    codes = np.column_stack([rng.randint(0, c, n) for c in cards])
+    offsets = np.concatenate([[0], np.cumsum(cards)[:-1]])
+    X = sp.csr_matrix((np.ones(n * len(cards)), (np.repeat(np.arange(n), len(cards)), (codes + offsets).ravel())))
+    effects = rng.randint(-3, 4, X.shape[1])
+    score = X @ effects + rng.randint(0, 3, n)
+    y = (score > np.median(score)).astype(int)
+    w = (np.arange(n) % 3).astype(float)
+    for params in ({}, {"max_leaf_nodes": 50}, {"min_weight_fraction_leaf": 0.01, "criterion": "entropy"}):
+        ours = ciblage.CartClassifier(random_state=0, **params).fit(X, y, sample_weight=w)
+        theirs = sklearn_tree.DecisionTreeClassifier(random_state=0, **params).fit(X, y, sample_weight=w)
+        assert ours.tree_.node_count > 20
+        assert_same_tree(ours, theirs)
+        # Integer targets: exact sums in both tools.
+        ours = ciblage.CartRegressor(random_state=0, **{k: v for k, v in params.items() if k != "criterion"}).fit(
+            X, score
+        )
+        theirs = sklearn_tree.DecisionTreeRegressor(
+            random_state=0, **{k: v for k, v in params.items() if k != "criterion"}
+        ).fit(X, score)
+        assert_same_tree(ours, theirs)

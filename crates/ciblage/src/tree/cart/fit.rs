@@ -15,6 +15,7 @@ use crate::tree::cart::shared::data::{Columns, TrainSet};
 use crate::tree::cart::shared::draw::FeatureDraw;
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
 use crate::tree::cart::shared::monotonic::Monotonic;
+use crate::tree::cart::sparse::exact::SparseSplitter;
 use crate::tree::cart::sparse::{with_columns, Features};
 use crate::tree::cart::tree::CartModel;
 use crate::tree::inputs::{
@@ -361,7 +362,13 @@ impl<T: TreeTask> CartValidParams<T> {
         let draw = FeatureDraw::new(data.d, p.max_features.unwrap_or(data.d), p.seed);
         let mut t = CartModel::empty(p.criterion, data.d, data.n_classes);
         t.monotonic_cst = p.monotonic_cst.clone().unwrap_or_default();
+        let constrained = lim.monotonic.is_some();
         match p.splitter {
+            CartSplitter::Exact if SparseSplitter::applies(&data, p.criterion, constrained) => {
+                // Sparse columns: the splitter of the stored entries.
+                let mut sp = SparseSplitter::new(&data, p.criterion, (lim.leaf, draw));
+                self.grow_with(&mut sp, &mut t, &lim);
+            }
             CartSplitter::Exact if p.max_leaf_nodes.is_none() && !self.presort_whole => {
                 // Depth first: from the top, presorting only subtrees of at
                 // most a quarter of the samples.

@@ -27,6 +27,7 @@
 //! ```
 
 mod columns;
+pub(crate) mod exact;
 pub(crate) mod orders;
 mod predict;
 #[cfg(test)]
