@@ -47,7 +47,7 @@ use crate::tree::cart::shared::draw::{rand_int, rand_uniform, FeatureDraw};
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
 use crate::tree::cart::shared::monotonic::{self, Bounds, Monotonic};
 use features::{range_of, NodeFeatures, Range};
-use targets::{threshold_f32, NodeTargets};
+use targets::{goes_left, threshold_f32, NodeTargets};
 
 /// Children's summaries kept at most (the growth asks for them in the
 /// order they were made when it grows depth first; other orders clear
@@ -344,8 +344,8 @@ impl<'a> RandomSplitter<'a> {
     /// Marks in `mask` the positions of the node `start..end` going left
     /// under the best candidate.
     fn mark_left(&mut self, best: &Candidate, (start, end): (usize, usize)) {
-        let t = threshold_f32(best.threshold);
-        let goes = |v: f32| u8::from(if best.missing_left { !(v > t) } else { v <= t });
+        let t = (threshold_f32(best.threshold), best.missing_left);
+        let goes = |v: f32| u8::from(goes_left(v, t));
         self.mask.clear();
         match &self.x {
             NodeFeatures::Dense { .. } => {

@@ -14,9 +14,19 @@ const L: usize = 8;
 #[inline(always)]
 fn goes<const ML: bool>(v: f32, t: f32) -> bool {
     if ML {
-        !(v > t)
+        v <= t || v.is_nan()
     } else {
         v <= t
+    }
+}
+
+/// [`goes`] with the side of missing values chosen at run time.
+#[inline]
+pub(super) fn goes_left(v: f32, (t, missing_left): (f32, bool)) -> bool {
+    if missing_left {
+        goes::<true>(v, t)
+    } else {
+        goes::<false>(v, t)
     }
 }
 
@@ -25,10 +35,17 @@ fn goes<const ML: bool>(v: f32, t: f32) -> bool {
 /// f32.
 pub(super) fn threshold_f32(t: f64) -> f32 {
     let c = t as f32;
-    if f64::from(c) > t {
-        c.next_down()
+    if f64::from(c) <= t || c.is_nan() {
+        return c;
+    }
+    // The f32 just below c (c is finite: t lies between f32 values).
+    let bits = c.to_bits();
+    if c == 0.0 {
+        -f32::from_bits(1)
+    } else if c > 0.0 {
+        f32::from_bits(bits - 1)
     } else {
-        c
+        f32::from_bits(bits + 1)
     }
 }
 
@@ -178,7 +195,7 @@ impl NodeTargets {
         let unit = self.unit();
         for (&p, &v) in at.iter().zip(vals) {
             let i = start + p as usize;
-            let m = if missing_left { !(v > t) } else { v <= t };
+            let m = goes_left(v, (t, missing_left));
             let w = if unit { 1.0 } else { self.w[i] };
             let (k, add) = if self.n_classes == 0 {
                 (0, if unit { self.y[i] } else { self.wy[i] })
@@ -389,6 +406,13 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_threshold_just_below_zero_is_the_least_negative_f32() {
+        let t = threshold_f32(-1e-50);
+        assert_eq!(t, -f32::from_bits(1));
+        assert!(f64::from(t) <= -1e-50 && t < 0.0);
     }
 
     fn targets(codes: Vec<u32>, y: Vec<f64>, w: Vec<f64>, n_classes: usize) -> NodeTargets {
