@@ -1,8 +1,9 @@
 //! CART fitting on 100,000 rows × 20 features, depth 8, one thread.
 //!
 //! `cargo bench -p ciblage-benches --bench cart`: the exact splitter (trees
-//! identical to scikit-learn's) and the histogram splitter (255 bins), for a
-//! classifier and a regressor. The data are synthetic (seeded): 20 standard
+//! identical to scikit-learn's), the histogram splitter (255 bins) and the
+//! random splitter (scikit-learn's `splitter="random"`, every feature drawn
+//! at each node), for a classifier and a regressor. The data are synthetic (seeded): 20 standard
 //! normal features, of which 10 enter a linear score; the class is a
 //! logistic draw on that score, the regression target the score plus noise.
 //! `benches/python/bench_cart.py` compares with scikit-learn.
@@ -91,7 +92,11 @@ fn bench_cart(c: &mut Criterion) {
     let hist = CartSplitter::Histogram { max_bins: 255 };
     let mut group = c.benchmark_group("cart_100k_rows_20_features_depth_8_one_thread");
     group.sample_size(10);
-    for (name, splitter) in [("exact", CartSplitter::Exact), ("hist", hist)] {
+    for (name, splitter) in [
+        ("exact", CartSplitter::Exact),
+        ("hist", hist),
+        ("random", CartSplitter::Random),
+    ] {
         let clf = one_thread(Cart::classifier(), splitter)
             .check()
             .expect("valid");

@@ -17,25 +17,42 @@
 //! does; the split's children are then bounded by the middle of their
 //! values as under the exact splitter (see `shared::monotonic`).
 //!
-//! The node's samples are held in one array partitioned in place; a
-//! drawn feature's values in the node are read once into a node-sized
-//! buffer (a sparse column by a binary search per sample in a small node,
-//! else by one walk over its stored entries); a candidate then costs one
-//! pass over that buffer (its minimum and maximum) and one more (its left
-//! sums): no feature is sorted.
+//! The features are read once as f32 (see [`features`]): a dense matrix as
+//! one contiguous column per feature, a sparse one by rows. The node's
+//! samples, and their targets and weights (see [`targets`]), are held in
+//! one array each, partitioned in place, each node's contiguous. A drawn
+//! feature of a dense matrix is gathered into a node-sized buffer, then
+//! one vectorised pass finds its range and another, once the threshold is
+//! drawn, its left sums (compared in f32: no conversion per value); a
+//! sparse feature costs its stored entries in the node only (bucketed per
+//! feature once per node), the implicit zeros' sums being the node's
+//! minus the stored entries'. No feature is sorted. The children's
+//! summaries, computed by the split, are kept until the growth asks for
+//! them.
 
+mod features;
 mod summary;
+mod targets;
 #[cfg(test)]
 mod tests;
+
+use std::cell::RefCell;
 
 use crate::tree::cart::exact::median_error_of;
 use crate::tree::cart::growth::{NodeSplitter, NodeToSplit};
 use crate::tree::cart::params::CartCriterion;
-use crate::tree::cart::shared::criterion::{self, Sums};
+use crate::tree::cart::shared::criterion::{self, ClassSums, Sums};
 use crate::tree::cart::shared::data::{NodeSummary, Split, TrainSet, FEATURE_THRESHOLD};
 use crate::tree::cart::shared::draw::{rand_int, rand_uniform, FeatureDraw};
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
 use crate::tree::cart::shared::monotonic::{self, Bounds, Monotonic};
+use features::{range_of, NodeFeatures, Range};
+use targets::{goes_left, threshold_f32, NodeTargets};
+
+/// Children's summaries kept at most (the growth asks for them in the
+/// order they were made when it grows depth first; other orders clear
+/// them and summarise again).
+const KEPT: usize = 4096;
 
 /// Splits on one random threshold per drawn feature.
 pub(crate) struct RandomSplitter<'a> {
@@ -47,14 +64,23 @@ pub(crate) struct RandomSplitter<'a> {
     draw: FeatureDraw,
     /// The samples taking part (non-zero weight), each node's contiguous.
     samples: Vec<u32>,
-    /// Scratch of the partition.
-    right: Vec<u32>,
-    /// The values of the feature being read, one per sample of the node
-    /// (in the order of `samples`).
+    /// Their targets and weights, in the same order.
+    targets: NodeTargets,
+    /// The features, as f32.
+    x: NodeFeatures,
+    /// The values of the dense feature being searched, one per sample of
+    /// the node (in the order of `samples`) …
     column: Vec<f32>,
-    /// Per sample, its position in `samples` (set per node, sparse
-    /// features only: see `Columns::node_column_f32`).
+    /// … and those of the best candidate's feature so far.
+    best_column: Vec<f32>,
+    /// Per position of the node, 1 when its sample goes left.
+    mask: Vec<u8>,
+    /// Per sample, its position in `samples` (sparse features under the
+    /// absolute error only: see `Columns::node_column_f32`).
     at: Vec<u32>,
+    /// Summaries of children made by splits, not yet asked for: (start,
+    /// end, summary), the last made last.
+    kept: RefCell<Vec<(usize, usize, NodeSummary)>>,
 }
 
 /// The best candidate of a node so far.
@@ -63,6 +89,21 @@ struct Candidate {
     feature: usize,
     threshold: f64,
     missing_left: bool,
+    /// The node's samples missing the feature.
+    n_missing: usize,
+}
+
+/// What a node's candidates share: its positions, its sums (and the
+/// scratch sums of a candidate and of a sparse feature's stored entries),
+/// its bounds under monotonic constraints.
+struct NodeSearch<'n> {
+    start: usize,
+    end: usize,
+    base: &'n Sums,
+    sums: Sums,
+    stored: ClassSums,
+    bounds: Bounds,
+    monotonic: Option<&'n Monotonic>,
 }
 
 impl<'a> RandomSplitter<'a> {
@@ -75,29 +116,32 @@ impl<'a> RandomSplitter<'a> {
         let samples: Vec<u32> = (0..data.n as u32)
             .filter(|&i| data.weights[i as usize] != 0.0)
             .collect();
+        let sparse_median = data.x.is_sparse() && criterion == CartCriterion::AbsoluteError;
         Self {
             data,
             criterion,
             w_total: data.weights.iter().sum(),
             leaf,
             draw,
-            at: if data.x.is_sparse() {
+            targets: NodeTargets::new(data, &samples),
+            x: NodeFeatures::new(&data.x),
+            at: if sparse_median {
                 vec![u32::MAX; data.n]
             } else {
                 Vec::new()
             },
+            mask: Vec::with_capacity(samples.len()),
             samples,
-            right: Vec::new(),
             column: Vec::new(),
+            best_column: Vec::new(),
+            kept: RefCell::new(Vec::new()),
         }
     }
 
-    /// Reads feature `f` of the node `start..end` into `column` (its
-    /// values as f32, as scikit-learn reads them, in the samples' order).
-    fn read_column(&self, f: usize, (start, end): (usize, usize), column: &mut Vec<f32>) {
-        self.data
-            .x
-            .node_column_f32(f, &self.samples, (start, end), &self.at, column);
+    /// The summary of the node `start..end` from its samples.
+    fn summary_of(&self, start: usize, end: usize) -> NodeSummary {
+        let sums = self.targets.node_sums(start, end);
+        summary::summarise(self.data, self.criterion, &self.samples[start..end], sums)
     }
 
     /// Whether a sample of value `v` goes left: `v <= threshold`, or the
@@ -111,125 +155,210 @@ impl<'a> RandomSplitter<'a> {
         }
     }
 
-    /// Draws the threshold of a feature of node values `column` (and the
-    /// side of its missing values); `None` when the feature is constant
-    /// there (every value missing, or the values spanning at most
-    /// [`FEATURE_THRESHOLD`] with none missing).
-    fn draw_threshold(column: &[f32], rng: &mut u32) -> Option<(f64, bool)> {
-        let (mut lo, mut hi, mut n_missing) = (f32::INFINITY, f32::NEG_INFINITY, 0usize);
-        for &v in column {
-            if v.is_nan() {
-                n_missing += 1;
-            } else {
-                lo = lo.min(v);
-                hi = hi.max(v);
+    /// The range of feature `f` in the node (dense: its values read into
+    /// `column`), and the number of its implicit zeros (sparse).
+    fn feature_range(&mut self, f: usize, (start, end): (usize, usize)) -> (Range, usize) {
+        match &self.x {
+            NodeFeatures::Dense { cols, n } => {
+                let col = &cols[f * n..(f + 1) * n];
+                self.column.clear();
+                self.column
+                    .extend(self.samples[start..end].iter().map(|&s| col[s as usize]));
+                (range_of(&self.column), 0)
+            }
+            NodeFeatures::Sparse(rows) => {
+                let (_, vals) = rows.entries(f);
+                let mut r = range_of(vals);
+                let n_zero = end - start - vals.len();
+                if n_zero > 0 {
+                    r.lo = if 0.0 < r.lo { 0.0 } else { r.lo };
+                    r.hi = if 0.0 > r.hi { 0.0 } else { r.hi };
+                }
+                (r, n_zero)
             }
         }
-        if n_missing == column.len() || (hi <= lo + FEATURE_THRESHOLD && n_missing == 0) {
+    }
+
+    /// Draws the threshold of a feature of node range `r` over `n_node`
+    /// samples (and the side of its missing values); `None` when the
+    /// feature is constant there (every value missing, or the values
+    /// spanning at most [`FEATURE_THRESHOLD`] with none missing).
+    fn draw_threshold(r: Range, n_node: usize, rng: &mut u32) -> Option<(f64, bool)> {
+        if r.n_missing == n_node || (r.hi <= r.lo + FEATURE_THRESHOLD && r.n_missing == 0) {
             return None;
         }
-        let (lo, hi) = (f64::from(lo), f64::from(hi));
+        let (lo, hi) = (f64::from(r.lo), f64::from(r.hi));
         let mut threshold = rand_uniform(rng, lo, hi);
-        let missing_left = n_missing > 0 && rand_int(rng, 0, 2) == 1;
+        let missing_left = r.n_missing > 0 && rand_int(rng, 0, 2) == 1;
         if threshold == hi {
             threshold = lo;
         }
         Some((threshold, missing_left))
     }
 
-    /// The proxy of the candidate (`threshold`, `missing_left`) on the
-    /// feature of values `column` of the node `start..end` summed in
-    /// `base`; `None` when a child
-    /// would be smaller than the leaf limits allow, or when `cst` (the
-    /// feature's constraint, ±1, and the node's bounds) is given and the
-    /// children's values (means, first class's shares, or medians under
-    /// the absolute error) break it.
-    fn candidate_proxy(
+    /// Fills `node.sums` with the left sums of the candidate (`threshold`,
+    /// `missing_left`) on feature `f` (`n_zero` implicit zeros); returns
+    /// the number of samples going left.
+    fn left_sums(
         &self,
+        f: usize,
         (threshold, missing_left): (f64, bool),
-        ((start, end), column): ((usize, usize), &[f32]),
-        (base, cst): (&Sums, Option<(i8, Bounds)>),
-        sums: &mut Sums,
-    ) -> Option<f64> {
-        sums.reset_from(base);
-        sums.left.iter_mut().for_each(|v| *v = 0.0);
-        sums.w_left = 0.0;
-        let mut n_left = 0usize;
-        for (&s, &v) in self.samples[start..end].iter().zip(column) {
-            if Self::goes_left(v, threshold, missing_left) {
-                n_left += 1;
-                let w = self.data.weights[s as usize];
-                sums.w_left += w;
-                match (self.data.classes, self.data.targets) {
-                    (Some(c), _) => sums.left[c[s as usize] as usize] += w,
-                    (_, Some(t)) => sums.left[0] += w * t[s as usize],
-                    _ => unreachable!("a target is set"),
+        n_zero: usize,
+        node: &mut NodeSearch<'_>,
+    ) -> usize {
+        let t = (threshold_f32(threshold), missing_left);
+        let sums = &mut node.sums;
+        sums.reset_from(node.base);
+        match &self.x {
+            NodeFeatures::Dense { .. } => {
+                let l = self
+                    .targets
+                    .dense_left(node.start, &self.column, t, &mut sums.left);
+                sums.w_left = l.w;
+                l.n
+            }
+            NodeFeatures::Sparse(rows) => {
+                let (l, s) = self.targets.entries_left(
+                    node.start,
+                    rows.entries(f),
+                    t,
+                    (&mut sums.left, &mut node.stored),
+                );
+                sums.w_left = l.w;
+                if n_zero == 0 || 0.0 > t.0 {
+                    return l.n;
                 }
+                // The implicit zeros go left: their sums are the node's
+                // minus the stored entries'.
+                sums.w_left += sums.w_node - s.w;
+                for ((left, total), stored) in
+                    sums.left.iter_mut().zip(&sums.total).zip(&node.stored)
+                {
+                    *left += total - stored;
+                }
+                l.n + n_zero
             }
         }
+    }
+
+    /// Reads the values of sparse feature `f` in the node `start..end`
+    /// into `column` (the absolute error's medians read the samples of
+    /// each side).
+    fn sparse_column(&mut self, f: usize, (start, end): (usize, usize)) {
+        self.data
+            .x
+            .node_column_f32(f, &self.samples, (start, end), &self.at, &mut self.column);
+    }
+
+    /// Searches feature `f`: draws its threshold, sums its candidate and
+    /// keeps it in `best` when its proxy beats the best's. Returns false
+    /// when the feature is constant in the node.
+    fn search(
+        &mut self,
+        f: usize,
+        rng: &mut u32,
+        node: &mut NodeSearch<'_>,
+        best: &mut Option<Candidate>,
+    ) -> bool {
+        let (start, end) = (node.start, node.end);
+        let (range, n_zero) = self.feature_range(f, (start, end));
+        let Some(cand) = Self::draw_threshold(range, end - start, rng) else {
+            return false;
+        };
+        let n_left = self.left_sums(f, cand, n_zero, node);
         let n_right = end - start - n_left;
+        let sums = &node.sums;
         if n_left < self.leaf.min_samples || n_right < self.leaf.min_samples {
-            return None;
+            return true;
         }
         if sums.w_left < self.leaf.min_weight || sums.w_node - sums.w_left < self.leaf.min_weight {
-            return None;
+            return true;
         }
-        if self.criterion == CartCriterion::AbsoluteError {
-            // −w_R·I_R − w_L·I_L (scikit-learn's terms, in its order: ties
-            // between candidates round as there), the children's
-            // impurities from their medians.
-            let impurity_of = |left: bool, w: f64| {
-                let rows = self.samples[start..end]
-                    .iter()
-                    .zip(column)
-                    .filter(|&(_, &v)| Self::goes_left(v, threshold, missing_left) == left)
-                    .map(|(&s, _)| s);
-                let (median, error) = median_error_of(self.data, rows);
-                (median, error / w)
-            };
-            let w_right = sums.w_node - sums.w_left;
-            let ((ml, il), (mr, ir)) =
-                (impurity_of(true, sums.w_left), impurity_of(false, w_right));
+        let cst = node
+            .monotonic
+            .map(|m| m.sign(f))
+            .filter(|&sign| sign != 0)
+            .map(|sign| (sign, node.bounds));
+        let proxy = if self.criterion == CartCriterion::AbsoluteError {
+            if self.data.x.is_sparse() {
+                self.sparse_column(f, (start, end));
+            }
+            self.median_proxy(cand, (start, end), sums, cst)
+        } else {
             if let Some((sign, bounds)) = cst {
-                if !Monotonic::admits(sign, bounds, ml, mr) {
-                    return None;
+                let (left, right) = monotonic::side_values(sums.first());
+                if !Monotonic::admits(sign, bounds, left, right) {
+                    return true;
                 }
             }
-            return Some(-w_right * ir - sums.w_left * il);
+            Some(criterion::proxy(self.criterion, sums))
+        };
+        let Some(proxy) = proxy else {
+            return true;
+        };
+        if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+            *best = Some(Candidate {
+                proxy,
+                feature: f,
+                threshold: cand.0,
+                missing_left: cand.1,
+                n_missing: range.n_missing,
+            });
+            std::mem::swap(&mut self.column, &mut self.best_column);
         }
+        true
+    }
+
+    /// The absolute error's proxy of the candidate (`threshold`,
+    /// `missing_left`) of the node `start..end`, its values in `column`:
+    /// −w_R·I_R − w_L·I_L (scikit-learn's terms, in its order: ties between
+    /// candidates round as there), the children's impurities from their
+    /// medians; `None` when `cst` (the feature's constraint, ±1, and the
+    /// node's bounds) is given and the children's medians break it.
+    fn median_proxy(
+        &self,
+        (threshold, missing_left): (f64, bool),
+        (start, end): (usize, usize),
+        sums: &Sums,
+        cst: Option<(i8, Bounds)>,
+    ) -> Option<f64> {
+        let impurity_of = |left: bool, w: f64| {
+            let rows = self.samples[start..end]
+                .iter()
+                .zip(&self.column)
+                .filter(|&(_, &v)| Self::goes_left(v, threshold, missing_left) == left)
+                .map(|(&s, _)| s);
+            let (median, error) = median_error_of(self.data, rows);
+            (median, error / w)
+        };
+        let w_right = sums.w_node - sums.w_left;
+        let ((ml, il), (mr, ir)) = (impurity_of(true, sums.w_left), impurity_of(false, w_right));
         if let Some((sign, bounds)) = cst {
-            let (left, right) = monotonic::side_values(sums.first());
-            if !Monotonic::admits(sign, bounds, left, right) {
+            if !Monotonic::admits(sign, bounds, ml, mr) {
                 return None;
             }
         }
-        Some(criterion::proxy(self.criterion, sums))
+        Some(-w_right * ir - sums.w_left * il)
     }
 
-    /// Moves the samples of `start..end` going left before those going
-    /// right (each side in its order), their values being `column`;
-    /// returns the first right position.
-    fn partition(
-        &mut self,
-        (start, end): (usize, usize),
-        column: &[f32],
-        (threshold, missing_left): (f64, bool),
-    ) -> usize {
-        let mut right = std::mem::take(&mut self.right);
-        right.clear();
-        let mut pos = start;
-        for (q, &v) in (start..end).zip(column) {
-            let s = self.samples[q];
-            if Self::goes_left(v, threshold, missing_left) {
-                self.samples[pos] = s;
-                pos += 1;
-            } else {
-                right.push(s);
+    /// Marks in `mask` the positions of the node `start..end` going left
+    /// under the best candidate.
+    fn mark_left(&mut self, best: &Candidate, (start, end): (usize, usize)) {
+        let t = (threshold_f32(best.threshold), best.missing_left);
+        let goes = |v: f32| u8::from(goes_left(v, t));
+        self.mask.clear();
+        match &self.x {
+            NodeFeatures::Dense { .. } => {
+                self.mask.extend(self.best_column.iter().map(|&v| goes(v)));
+            }
+            NodeFeatures::Sparse(rows) => {
+                self.mask.resize(end - start, goes(0.0));
+                let (at, vals) = rows.entries(best.feature);
+                for (&p, &v) in at.iter().zip(vals) {
+                    self.mask[p as usize] = goes(v);
+                }
             }
         }
-        self.samples[pos..end].copy_from_slice(&right);
-        self.right = right;
-        pos
     }
 }
 
@@ -239,7 +368,22 @@ impl NodeSplitter for RandomSplitter<'_> {
     }
 
     fn summarise(&self, start: usize, end: usize) -> NodeSummary {
-        summary::summarise(self.data, self.criterion, &self.samples[start..end])
+        let mut kept = self.kept.borrow_mut();
+        if kept.last().is_some_and(|k| (k.0, k.1) == (start, end)) {
+            return kept.pop().expect("a summary kept").2;
+        }
+        // Asked out of the order the summaries were made: they are
+        // summarised again.
+        kept.clear();
+        drop(kept);
+        self.summary_of(start, end)
+    }
+
+    fn forget(&mut self, start: usize, end: usize) {
+        let kept = self.kept.get_mut();
+        if kept.last().is_some_and(|k| (k.0, k.1) == (start, end)) {
+            kept.pop();
+        }
     }
 
     fn node_split(
@@ -249,56 +393,35 @@ impl NodeSplitter for RandomSplitter<'_> {
         n_constant: &mut usize,
     ) -> Option<Split> {
         let (start, end) = (node.start, node.end);
-        let monotonic = lim.monotonic.as_ref();
         let base = &node.summary.sums;
-        let mut sums = base.clone();
-        let mut best: Option<Candidate> = None;
-        if self.data.x.is_sparse() {
+        let mut search = NodeSearch {
+            start,
+            end,
+            base,
+            sums: base.clone(),
+            stored: base.total.clone(),
+            bounds: node.bounds,
+            monotonic: lim.monotonic.as_ref(),
+        };
+        if let NodeFeatures::Sparse(rows) = &mut self.x {
+            rows.bucket(&self.samples[start..end]);
+        }
+        if !self.at.is_empty() {
             for q in start..end {
                 self.at[self.samples[q] as usize] = q as u32;
             }
         }
+        let mut best: Option<Candidate> = None;
         let mut draw = std::mem::take(&mut self.draw);
-        let mut column = std::mem::take(&mut self.column);
-        let mut last = None;
-        draw.draw_with(n_constant, &self.data.interrupt, |feature, rng| {
-            self.read_column(feature, (start, end), &mut column);
-            last = Some(feature);
-            let Some((threshold, missing_left)) = Self::draw_threshold(&column, rng) else {
-                return false;
-            };
-            let cand = (threshold, missing_left);
-            let cst = monotonic
-                .map(|m| m.sign(feature))
-                .filter(|&sign| sign != 0)
-                .map(|sign| (sign, node.bounds));
-            let node = ((start, end), column.as_slice());
-            if let Some(proxy) = self.candidate_proxy(cand, node, (base, cst), &mut sums) {
-                if best.as_ref().is_none_or(|b| proxy > b.proxy) {
-                    best = Some(Candidate {
-                        proxy,
-                        feature,
-                        threshold,
-                        missing_left,
-                    });
-                }
-            }
-            true
+        draw.draw_with(n_constant, &self.data.interrupt, |f, rng| {
+            self.search(f, rng, &mut search, &mut best)
         });
         self.draw = draw;
-        let Some(best) = best else {
-            self.column = column;
-            return None;
-        };
-        if last != Some(best.feature) {
-            self.read_column(best.feature, (start, end), &mut column);
-        }
-        let has_missing = column.iter().any(|v| v.is_nan());
-        let cand = (best.threshold, best.missing_left);
-        let pos = self.partition((start, end), &column, cand);
-        self.column = column;
-        let left = self.summarise(start, pos);
-        let right = self.summarise(pos, end);
+        let best = best?;
+        self.mark_left(&best, (start, end));
+        let pos = start + self.targets.partition(&mut self.samples, start, &self.mask);
+        let left = self.summary_of(start, pos);
+        let right = self.summary_of(pos, end);
         let mut sums = base.clone();
         sums.w_left = left.w;
         let improvement = criterion::improvement(
@@ -307,13 +430,13 @@ impl NodeSplitter for RandomSplitter<'_> {
             node.impurity,
             (left.impurity, right.impurity),
         );
-        Some(Split {
+        let split = Split {
             feature: best.feature,
             threshold: best.threshold,
             pos,
             // Without missing values in the node, they go to the larger
             // child at prediction (as scikit-learn sends them).
-            missing_left: if has_missing {
+            missing_left: if best.n_missing > 0 {
                 best.missing_left
             } else {
                 pos - start > end - pos
@@ -323,7 +446,15 @@ impl NodeSplitter for RandomSplitter<'_> {
             impurity_right: right.impurity,
             improvement,
             middle: middle_of(self.criterion, &left, &right),
-        })
+        };
+        let kept = self.kept.get_mut();
+        if kept.len() + 2 > KEPT {
+            kept.clear();
+        }
+        // The left child is grown first: its summary is asked for first.
+        kept.push((pos, end, right));
+        kept.push((start, pos, left));
+        Some(split)
     }
 }
 

@@ -1,6 +1,5 @@
-//! A node's summary (weight, impurity, value, sums) from its samples, for
-//! the random splitter: the exact splitter's rules, read from a list of
-//! samples.
+//! A node's summary (weight, impurity, value, sums) from its sums and
+//! samples, for the random splitter: the exact splitter's rules.
 
 use crate::tree::cart::exact::median_error_of;
 use crate::tree::cart::params::CartCriterion;
@@ -8,24 +7,15 @@ use crate::tree::cart::shared::criterion::{self, ClassSums, Sums};
 use crate::tree::cart::shared::data::{NodeSummary, TrainSet};
 
 /// Weight, impurity, value (class shares, mean, or median under the
-/// absolute error) and sums of the node holding `rows`.
-pub(super) fn summarise(data: &TrainSet<'_>, c: CartCriterion, rows: &[u32]) -> NodeSummary {
-    let width = if c.is_regression() { 1 } else { data.n_classes };
-    let mut total = ClassSums::from_elem(0.0, width);
-    let (mut sq, mut w) = (0.0, 0.0);
-    for &s in rows {
-        let ws = data.weights[s as usize];
-        match (data.classes, data.targets) {
-            (Some(k), _) => total[k[s as usize] as usize] += ws,
-            (_, Some(t)) => {
-                let y = t[s as usize];
-                total[0] += ws * y;
-                sq += ws * y * y;
-            }
-            _ => unreachable!("a target is set"),
-        }
-        w += ws;
-    }
+/// absolute error) and sums of the node holding `rows`, whose per class
+/// weights (or Σ w·y), Σ w·y² and weight are `(total, sq, w)` (summed in
+/// the rows' order).
+pub(super) fn summarise(
+    data: &TrainSet<'_>,
+    c: CartCriterion,
+    rows: &[u32],
+    (total, mut sq, w): (ClassSums, f64, f64),
+) -> NodeSummary {
     let mut value: ClassSums = total.iter().map(|v| v / w).collect();
     match c {
         CartCriterion::Poisson => {

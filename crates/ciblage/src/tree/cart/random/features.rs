@@ -1,0 +1,279 @@
+//! The features as the random splitter reads them, converted once to f32
+//! (as scikit-learn reads them): a dense matrix as one contiguous column
+//! per feature, a sparse one as rows (CSR) whose entries are sorted into
+//! one bucket per feature at each node searched, so that a feature costs
+//! its stored entries in the node and never the node's size.
+
+use ndarray::ArrayView2;
+
+use crate::tree::cart::shared::data::Columns;
+
+/// Rows of this many samples are transposed together (their values of
+/// every feature), the columns written in runs.
+const BLOCK: usize = 64;
+
+/// A node's smallest and largest value of a feature and its number of
+/// missing values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Range {
+    pub lo: f32,
+    pub hi: f32,
+    pub n_missing: usize,
+}
+
+/// The smallest and largest non-missing value of `values` and the number
+/// of missing (NaN) ones: comparisons in eight lanes (a NaN compares
+/// false, so it never becomes a bound), vectorised by the compiler.
+pub(super) fn range_of(values: &[f32]) -> Range {
+    const L: usize = 8;
+    let (mut lo, mut hi, mut nan) = ([f32::INFINITY; L], [f32::NEG_INFINITY; L], [0u32; L]);
+    let chunks = values.chunks_exact(L);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for j in 0..L {
+            let v = c[j];
+            lo[j] = if v < lo[j] { v } else { lo[j] };
+            hi[j] = if v > hi[j] { v } else { hi[j] };
+            nan[j] += u32::from(v.is_nan());
+        }
+    }
+    for (j, &v) in rest.iter().enumerate() {
+        lo[j] = if v < lo[j] { v } else { lo[j] };
+        hi[j] = if v > hi[j] { v } else { hi[j] };
+        nan[j] += u32::from(v.is_nan());
+    }
+    Range {
+        lo: lo
+            .iter()
+            .fold(f32::INFINITY, |a, &b| if b < a { b } else { a }),
+        hi: hi
+            .iter()
+            .fold(f32::NEG_INFINITY, |a, &b| if b > a { b } else { a }),
+        n_missing: nan.iter().map(|&k| k as usize).sum(),
+    }
+}
+
+/// The features of the training samples, as f32.
+pub(super) enum NodeFeatures {
+    /// Column `f` at `cols[f * n..(f + 1) * n]`, indexed by sample.
+    Dense { cols: Vec<f32>, n: usize },
+    /// The rows, and the buckets of the node last searched.
+    Sparse(SparseRows),
+}
+
+impl NodeFeatures {
+    /// The features of `x`, converted to f32 (NaN stays NaN: missing).
+    pub(super) fn new(x: &Columns<'_>) -> Self {
+        match x {
+            Columns::Dense(x) => Self::Dense {
+                cols: columns_f32(x),
+                n: x.nrows(),
+            },
+            Columns::Sparse(_) => Self::Sparse(SparseRows::new(x)),
+        }
+    }
+}
+
+/// The columns of `x` as f32, one after the other.
+fn columns_f32(x: &ArrayView2<'_, f64>) -> Vec<f32> {
+    let (n, d) = x.dim();
+    let mut cols = vec![0.0f32; n * d];
+    if n == 0 || d == 0 {
+        return cols;
+    }
+    if x.columns().into_iter().all(|c| c.as_slice().is_some()) {
+        // A column-major (Fortran) matrix: each column is contiguous.
+        for (col, src) in cols.chunks_exact_mut(n).zip(x.columns()) {
+            for (o, &v) in col.iter_mut().zip(src.iter()) {
+                *o = v as f32;
+            }
+        }
+        return cols;
+    }
+    // Row-major (or strided): blocks of rows, each block's values of a
+    // feature written as one run.
+    for r0 in (0..n).step_by(BLOCK) {
+        let r1 = (r0 + BLOCK).min(n);
+        let block = x.slice(ndarray::s![r0..r1, ..]);
+        for (col, src) in cols.chunks_exact_mut(n).zip(block.columns()) {
+            for (o, &v) in col[r0..r1].iter_mut().zip(src.iter()) {
+                *o = v as f32;
+            }
+        }
+    }
+    cols
+}
+
+/// A sparse matrix by rows (its stored entries, as f32), and the buckets
+/// of the node last searched: its entries sorted by feature, each with the
+/// sample's position in the node.
+pub(super) struct SparseRows {
+    d: usize,
+    /// Row `r`'s entries at `indptr[r]..indptr[r + 1]`.
+    indptr: Vec<usize>,
+    features: Vec<u32>,
+    values: Vec<f32>,
+    /// Feature `f`'s entries in the node at `offsets[f]..offsets[f + 1]`
+    /// of `at` / `vals`.
+    offsets: Vec<u32>,
+    /// Position in the node of each entry's sample.
+    at: Vec<u32>,
+    vals: Vec<f32>,
+}
+
+impl SparseRows {
+    fn new(x: &Columns<'_>) -> Self {
+        let (n, d) = (x.nrows(), x.ncols());
+        let Columns::Sparse(c) = x else {
+            unreachable!("sparse columns")
+        };
+        let mut indptr = vec![0usize; n + 1];
+        for f in 0..d {
+            c.for_each(f, |r, _| indptr[r + 1] += 1);
+        }
+        for r in 0..n {
+            indptr[r + 1] += indptr[r];
+        }
+        let nnz = indptr[n];
+        let mut next = indptr.clone();
+        let (mut features, mut values) = (vec![0u32; nnz], vec![0.0f32; nnz]);
+        // Features in ascending order: each row's entries ascend.
+        for f in 0..d {
+            c.for_each(f, |r, v| {
+                features[next[r]] = f as u32;
+                values[next[r]] = v as f32;
+                next[r] += 1;
+            });
+        }
+        Self {
+            d,
+            indptr,
+            features,
+            values,
+            offsets: vec![0; d + 1],
+            at: Vec::new(),
+            vals: Vec::new(),
+        }
+    }
+
+    /// Sorts the entries of the node holding `rows` into one bucket per
+    /// feature (each bucket in the rows' order).
+    pub(super) fn bucket(&mut self, rows: &[u32]) {
+        let offsets = &mut self.offsets;
+        offsets.fill(0);
+        for &r in rows {
+            let r = r as usize;
+            for &f in &self.features[self.indptr[r]..self.indptr[r + 1]] {
+                offsets[f as usize + 1] += 1;
+            }
+        }
+        for f in 0..self.d {
+            offsets[f + 1] += offsets[f];
+        }
+        let total = offsets[self.d] as usize;
+        self.at.resize(total, 0);
+        self.vals.resize(total, 0.0);
+        // Filled from the back, each bucket's last entry first: the
+        // offsets end up at the buckets' starts.
+        for (i, &r) in rows.iter().enumerate().rev() {
+            let e = self.indptr[r as usize]..self.indptr[r as usize + 1];
+            for (&f, &v) in self.features[e.clone()].iter().zip(&self.values[e]).rev() {
+                let k = &mut offsets[f as usize + 1];
+                *k -= 1;
+                self.at[*k as usize] = i as u32;
+                self.vals[*k as usize] = v;
+            }
+        }
+        // Bucket f now starts at offsets[f + 1]: shift them down.
+        offsets.copy_within(1.., 0);
+        offsets[self.d] = total as u32;
+    }
+
+    /// Feature `f`'s entries in the node last bucketed: the positions of
+    /// their samples in the node, and their values.
+    #[inline]
+    pub(super) fn entries(&self, f: usize) -> (&[u32], &[f32]) {
+        let r = self.offsets[f] as usize..self.offsets[f + 1] as usize;
+        (&self.at[r.clone()], &self.vals[r])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::cart::sparse::CscView;
+    use ndarray::Array2;
+
+    #[test]
+    fn a_range_skips_missing_values_and_counts_them() {
+        // 19 values (two chunks of eight and three more), NaN in each part.
+        let mut v: Vec<f32> = (0..19).map(|i| (i as f32 - 7.0) * 0.5).collect();
+        v[3] = f32::NAN;
+        v[17] = f32::NAN;
+        // Without 3 and 17: smallest (0 - 7)/2 = -3.5, largest (18 - 7)/2.
+        let r = range_of(&v);
+        assert_eq!(
+            r,
+            Range {
+                lo: -3.5,
+                hi: 5.5,
+                n_missing: 2
+            }
+        );
+        let all_missing = range_of(&[f32::NAN; 3]);
+        assert_eq!(all_missing.n_missing, 3);
+        assert!(all_missing.lo > all_missing.hi);
+    }
+
+    #[test]
+    fn columns_are_the_same_from_either_layout() {
+        let x = Array2::from_shape_fn((130, 3), |(r, c)| (r * 3 + c) as f64 + 0.1);
+        let fortran = x.t().as_standard_layout().into_owned().reversed_axes();
+        assert!(fortran.column(0).as_slice().is_some());
+        let a = columns_f32(&x.view());
+        let b = columns_f32(&fortran.view());
+        assert_eq!(a, b);
+        // Column 2, row 129: 129 · 3 + 2 + 0.1, as f32.
+        assert_eq!(a[2 * 130 + 129], 389.1f32);
+    }
+
+    #[test]
+    fn buckets_hold_each_features_entries_of_the_node() {
+        // 6 rows, 3 columns; the node holds rows 5, 1, 2 (in that order).
+        let dense = ndarray::array![
+            [0.0, 1.0, 0.0],
+            [2.0, 0.0, 3.0],
+            [0.0, 0.0, 4.0],
+            [5.0, 6.0, 0.0],
+            [0.0, 0.0, 0.0],
+            [7.0, 0.0, 8.0],
+        ];
+        let (mut indptr, mut indices, mut data) = (vec![0i64], Vec::new(), Vec::new());
+        for f in 0..3 {
+            for r in 0..6 {
+                if dense[[r, f]] != 0.0 {
+                    indices.push(r as i64);
+                    data.push(dense[[r, f]]);
+                }
+            }
+            indptr.push(indices.len() as i64);
+        }
+        let csc = CscView::new(6, 3, &indptr[..], &indices[..], &data).unwrap();
+        let NodeFeatures::Sparse(mut rows) = NodeFeatures::new(&Columns::Sparse(csc.0)) else {
+            panic!("sparse")
+        };
+        rows.bucket(&[5, 1, 2]);
+        // Feature 0: row 5 (position 0) holds 7, row 1 (position 1) 2.
+        assert_eq!(rows.entries(0), (&[0u32, 1][..], &[7.0f32, 2.0][..]));
+        assert_eq!(rows.entries(1), (&[][..], &[][..]));
+        assert_eq!(
+            rows.entries(2),
+            (&[0u32, 1, 2][..], &[8.0f32, 3.0, 4.0][..])
+        );
+        // Another node: rows 3, 0.
+        rows.bucket(&[3, 0]);
+        assert_eq!(rows.entries(0), (&[0u32][..], &[5.0f32][..]));
+        assert_eq!(rows.entries(1), (&[0u32, 1][..], &[6.0f32, 1.0][..]));
+        assert_eq!(rows.entries(2), (&[][..], &[][..]));
+    }
+}
