@@ -87,7 +87,7 @@ def _item_batches(item: Any, columns: Mapping[str, str], argument: str) -> Itera
 
 def _duckdb_reader(rel: Any, wanted: list[str]) -> Any:
     projected = rel.project(", ".join(json.dumps(c) for c in wanted))
-    for name in ("fetch_record_batch", "record_batch", "fetch_arrow_reader", "to_arrow_reader"):
+    for name in ("to_arrow_reader", "fetch_record_batch", "record_batch"):
         method = getattr(projected, name, None)
         if method is not None:
             return method(1 << 17)
