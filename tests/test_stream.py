@@ -38,7 +38,7 @@ def _transactions(n: int = 6_000, customers: int = 400, ids: str = "int", seed: 
 
 def _pieces(frame: pd.DataFrame) -> list[pd.DataFrame]:
     bounds = [*CUTS, len(frame)]
-    return [frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    return [frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=False)]
 
 
 def _reader(frame: pd.DataFrame) -> pa.RecordBatchReader:
@@ -72,7 +72,9 @@ STREAMS = {
     "reader": _reader,
     "pandas_list": _pieces,
     "generator_of_tables": lambda f: (pa.Table.from_pandas(p, preserve_index=False) for p in _pieces(f)),
-    "batches_list": lambda f: [b for p in _pieces(f) for b in pa.Table.from_pandas(p, preserve_index=False).to_batches()],
+    "batches_list": lambda f: [
+        b for p in _pieces(f) for b in pa.Table.from_pandas(p, preserve_index=False).to_batches()
+    ],
 }
 
 
@@ -204,7 +206,7 @@ def test_large_stream_over_several_blocks_is_bit_identical() -> None:
 
 def test_errors_of_a_stream_name_the_column_and_the_row() -> None:
     tx = _transactions()
-    with pytest.raises(ColumnNotFoundError, match="amount: column \"value\" not found"):
+    with pytest.raises(ColumnNotFoundError, match='amount: column "value" not found'):
         ciblage.rfm(_reader(tx), amount="value")
     bad = tx.copy()
     bad.loc[2_500, "amount"] = np.inf

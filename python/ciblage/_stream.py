@@ -209,4 +209,3 @@ def _cast_like(batch: pa.RecordBatch, schema: pa.Schema, argument: str) -> pa.Re
         raise ColumnTypeError(
             f"{argument}: the batches of the stream have different column types ({schema} then {batch.schema}): {e}"
         ) from e
-
