@@ -258,3 +258,14 @@ def test_duckdb_relation() -> None:
     con = duckdb.connect()
     con.register("tx", tx)
     _same(ciblage.rfm(tx), ciblage.rfm(con.sql("select * from tx")))
+
+
+def test_progress_counts_the_rows_of_every_batch() -> None:
+    tx = _transactions()
+    seen: list[tuple[int, int]] = []
+    ciblage.rfm(_pieces(tx), progress=lambda done, total: seen.append((done, total)))
+    # One report per batch (rows so far), then the end.
+    done = [d for d, _ in seen[:-1]]
+    assert done == sorted(done)
+    assert set(done) == set([*CUTS, len(tx)][1:]) - {0}
+    assert seen[-1] == (len(tx), len(tx))

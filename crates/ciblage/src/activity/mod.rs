@@ -14,22 +14,32 @@ use crate::time::{day_from_date, Zone};
 use crate::transactions::{NegativeAmounts, Transactions};
 
 /// Chunks of at least this many rows are absorbed by several threads.
+const PARALLEL_ROWS: usize = 1 << 18;
+/// Rows per piece of a large chunk (the last piece takes the rest); small
+/// in tests, so that they see several pieces.
 #[cfg(not(test))]
-const PARALLEL_ROWS: usize = 1 << 17;
+const PIECE_ROWS: usize = 1 << 22;
 #[cfg(test)]
-const PARALLEL_ROWS: usize = 1 << 12;
-/// Rows partitioned at once by customer range: bounds the scratch copy of
-/// the rows (about 20 bytes a row, 28 with costs).
-#[cfg(not(test))]
-const BLOCK_ROWS: usize = 1 << 20;
-#[cfg(test)]
-const BLOCK_ROWS: usize = 1 << 13;
-/// Day keys kept before they are sorted and deduplicated: distinct days are
-/// counted in memory proportional to the customer-days, not to the rows.
-const DAY_KEYS_COMPACT: usize = 1 << 20;
+const PIECE_ROWS: usize = 1 << 17;
+/// Bytes of per-customer state of the pieces after the first allowed at once.
+const PIECE_BUDGET: usize = 256 << 20;
+/// Fewest rows per piece: below this, a piece's own per-customer state
+/// costs more to clear and merge than its rows to read.
+const MIN_PIECE_ROWS: usize = PIECE_ROWS >> 4;
+/// Rows per customer in a piece (within [`MIN_PIECE_ROWS`]..[`PIECE_ROWS`]):
+/// with few customers the pieces are small and many (their per-customer
+/// states are small and cheap to merge), so that every thread reads its
+/// own rows rather than every row of one piece.
+const PIECE_ROWS_PER_CUSTOMER: usize = 4;
 
+/// Rows per piece for `n_customers` customers; like the number of pieces,
+/// it depends on the data size alone, never on the number of threads.
+pub(crate) fn piece_rows(n_customers: usize) -> usize {
+    n_customers
+        .saturating_mul(PIECE_ROWS_PER_CUSTOMER)
+        .clamp(MIN_PIECE_ROWS, PIECE_ROWS)
+}
 mod partial;
-mod scatter;
 
 use partial::{Partial, Rows, TaskOutput, NO_ROW};
 
@@ -143,9 +153,9 @@ impl CustomerActivity {
 /// Builds [`CustomerActivity`] from transactions given chunk by chunk.
 ///
 /// A stream of batches (of unknown total size) is absorbed batch by batch:
-/// a [`crate::CustomerIndex`] codes the ids as they come, the accumulator
-/// keeps per-customer state (memory proportional to the customers, not the
-/// rows), and the result is the one of the whole table, to the bit:
+/// a [`crate::CustomerIndex`] codes the ids as they come and the
+/// accumulator keeps per-customer state (memory proportional to the
+/// customers, not the rows):
 ///
 /// ```
 /// use ciblage::{ActivityAccumulator, CustomerIndex, Rfm};
@@ -188,8 +198,6 @@ pub struct ActivityAccumulator {
     cutoff: i64,
     state: Partial,
     interrupt: Interrupt,
-    /// Day keys left by the last compaction.
-    days_kept: usize,
 }
 
 impl ActivityAccumulator {
@@ -207,12 +215,11 @@ impl ActivityAccumulator {
             cutoff,
             state: Partial::default(),
             interrupt: Interrupt::default(),
-            days_kept: 0,
         }
     }
 
     /// The token that stops [`ActivityAccumulator::push_chunks`]
-    /// ([`CiblageError::Interrupted`]); checked once per block of about 1M
+    /// ([`CiblageError::Interrupted`]); checked once per piece of about 4M
     /// rows and task (see [`Interrupt`]). An interrupted accumulator is to
     /// be dropped.
     pub fn interrupt(mut self, token: Interrupt) -> Self {
@@ -221,22 +228,16 @@ impl ActivityAccumulator {
     }
 
     /// Absorbs one chunk of rows. `n_customers` is the number of codes known
-    /// so far (every code in `codes` is below it; it may grow from one push
-    /// to the next, as a stream meets new customers).
-    ///
-    /// Every customer's sums run over its rows in row order, from the first
-    /// push to the last, as a serial pass would: large chunks are cut into
-    /// blocks whose rows are partitioned by ranges of customers, one range a
-    /// thread, each range's rows kept in row order. So the results are the
-    /// same, to the bit, for any number of threads and however the rows are
-    /// cut into pushes and chunks (a table, or the same rows as a stream of
-    /// batches).
+    /// so far (every code in `codes` is below it). Large chunks are cut into
+    /// pieces of 4 rows per customer, from 256k to 4M rows (their number set
+    /// by the chunk's size and the customer count), each summed in row
+    /// order, then added in piece order; within a piece each thread owns a
+    /// range of customers. The sums do not depend on the number of threads.
     ///
     /// # Errors
     /// Columns of different lengths, costs given or missing against
     /// `has_cost`, non-finite amounts or costs, negative amounts under
     /// [`NegativeAmounts::Reject`]; rows are numbered from the first push.
-    /// After an error the accumulator is to be dropped.
     pub fn push(
         &mut self,
         codes: &[u32],
@@ -257,8 +258,9 @@ impl ActivityAccumulator {
     }
 
     /// Absorbs several chunks of rows as one sequence (the batches of one
-    /// table, say), without copying them; the sums are those of
-    /// [`ActivityAccumulator::push`] chunk after chunk.
+    /// table, say): the rows are cut into pieces as if the chunks were
+    /// concatenated, so the sums are those of [`ActivityAccumulator::push`]
+    /// on the whole sequence, without copying it.
     ///
     /// ```
     /// use ciblage::{ActivityAccumulator, ActivityOptions, RowChunk};
@@ -283,10 +285,26 @@ impl ActivityAccumulator {
         let n: usize = chunks.iter().map(|c| c.codes.len()).sum();
         let row0 = self.state.report.rows as usize;
         self.state.grow(n_customers, self.has_cost);
-        self.interrupt.add_total(n as u64);
-        let threads = rayon::current_num_threads().min(n_customers);
-        // The rows of the push from `lo` to `hi`: their part of every chunk.
-        let rows_between = |lo: usize, hi: usize| -> Vec<Rows<'_>> {
+        let (opts, cutoff, has_cost) = (self.options, self.cutoff, self.has_cost);
+        let interrupt = &self.interrupt;
+        // The rows are cut into pieces whose number depends only on the
+        // number of rows (and the memory a piece's sums take); the first
+        // piece adds to the accumulated state, the others to fresh states
+        // merged in piece order. Within a piece each task owns a range of
+        // customers and reads every row of the piece, so every customer's
+        // sums run in row order within the piece: results do not depend on
+        // the number of threads, nor on how the rows are cut into chunks.
+        let (pieces, ranges) = if n < PARALLEL_ROWS {
+            (1, 1)
+        } else {
+            let bytes = n_customers.max(1) * (32 + if has_cost { 8 } else { 0 });
+            let pieces = (n / piece_rows(n_customers)).clamp(1, (PIECE_BUDGET / bytes).max(1));
+            (pieces, rayon::current_num_threads().div_ceil(pieces))
+        };
+        let step = n.div_ceil(pieces).max(1);
+        // The rows of piece `p`: its part of every chunk it overlaps.
+        let piece_rows = |p: usize| -> Vec<Rows<'_>> {
+            let (lo, hi) = (p * step, ((p + 1) * step).min(n));
             let mut at = 0;
             let mut out = Vec::new();
             for c in chunks {
@@ -306,76 +324,62 @@ impl ActivityAccumulator {
             }
             out
         };
-        if n < PARALLEL_ROWS || threads < 2 {
-            let parts = rows_between(0, n);
-            let out = self.absorb_serial(&parts)?;
-            self.state.report.merge(&out.report);
-            self.state.day_keys.extend_from_slice(&out.day_keys);
-        } else {
-            for lo in (0..n).step_by(BLOCK_ROWS) {
-                let parts = rows_between(lo, (lo + BLOCK_ROWS).min(n));
-                let out = match scatter::absorb_block(
-                    &mut self.state,
-                    &parts,
-                    threads,
-                    &self.options,
-                    self.cutoff,
-                    &self.interrupt,
-                ) {
-                    Ok(out) => out,
-                    Err(CiblageError::Interrupted) => return Err(CiblageError::Interrupted),
-                    // Rows were partitioned: the serial pass over a scratch
-                    // state finds the error of the earliest row.
-                    Err(e) => return Err(self.first_error(&parts, n_customers).unwrap_or(e)),
-                };
-                self.state.report.merge(&out.report);
-                self.state.day_keys.extend_from_slice(&out.day_keys);
-                self.compact_days();
+        let mut later: Vec<Partial> = (1..pieces)
+            .into_par_iter()
+            .map(|_| {
+                let mut part = Partial::default();
+                part.grow(n_customers, has_cost);
+                part
+            })
+            .collect();
+        let mut tasks = Vec::with_capacity(pieces * ranges);
+        for (p, part) in std::iter::once(&mut self.state)
+            .chain(later.iter_mut())
+            .enumerate()
+        {
+            tasks.extend(part.ranges(ranges).into_iter().map(|r| (r, piece_rows(p))));
+        }
+        // Progress: every task reads all the rows of its piece.
+        interrupt.add_total((n * ranges) as u64);
+        let outputs: Vec<Result<TaskOutput>> = tasks
+            .into_par_iter()
+            .map(|(mut range, rows)| {
+                let mut out = TaskOutput::default();
+                for part in rows {
+                    interrupt.check()?;
+                    interrupt.advance(part.codes.len() as u64);
+                    let o = range.absorb(&opts, cutoff, part)?;
+                    out.report.merge(&o.report);
+                    out.day_keys.extend_from_slice(&o.day_keys);
+                }
+                Ok(out)
+            })
+            .collect();
+        self.interrupt.check()?;
+        // Report the error of the earliest row, as a serial pass would.
+        let mut first_error: Option<CiblageError> = None;
+        for out in outputs {
+            match out {
+                Ok(out) => {
+                    self.state.report.merge(&out.report);
+                    self.state.day_keys.extend_from_slice(&out.day_keys);
+                }
+                Err(e) => {
+                    if first_error
+                        .as_ref()
+                        .is_none_or(|f| error_row(&e) < error_row(f))
+                    {
+                        first_error = Some(e);
+                    }
+                }
             }
         }
-        self.interrupt.check()?;
-        self.compact_days();
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        self.state.add_pieces(&later);
         self.state.report.rows += n as u64;
         Ok(())
-    }
-
-    /// Absorbs rows on the calling thread, in row order.
-    fn absorb_serial(&mut self, parts: &[Rows<'_>]) -> Result<TaskOutput> {
-        let mut out = TaskOutput::default();
-        let mut ranges = self.state.ranges(1);
-        let Some(range) = ranges.first_mut() else {
-            return Ok(out);
-        };
-        for part in parts {
-            self.interrupt.check()?;
-            let o = range.absorb(&self.options, self.cutoff, *part)?;
-            self.interrupt.advance(part.codes.len() as u64);
-            out.report.merge(&o.report);
-            out.day_keys.extend_from_slice(&o.day_keys);
-        }
-        Ok(out)
-    }
-
-    /// The error a serial pass over `parts` meets first, on a scratch state.
-    fn first_error(&self, parts: &[Rows<'_>], n_customers: usize) -> Option<CiblageError> {
-        let mut scratch = Partial::default();
-        scratch.grow(n_customers, self.has_cost);
-        let mut ranges = scratch.ranges(1);
-        let range = ranges.first_mut()?;
-        parts
-            .iter()
-            .find_map(|part| range.absorb(&self.options, self.cutoff, *part).err())
-    }
-
-    /// Sorts and deduplicates the day keys once they have doubled since the
-    /// last time: their memory follows the customer-days, not the rows.
-    fn compact_days(&mut self) {
-        let keys = &mut self.state.day_keys;
-        if keys.len() >= DAY_KEYS_COMPACT.max(2 * self.days_kept) {
-            keys.par_sort_unstable();
-            keys.dedup();
-            self.days_kept = keys.len();
-        }
     }
 
     /// Checks one chunk's lengths, costs and codes.
@@ -426,7 +430,6 @@ impl ActivityAccumulator {
         }
         let state = std::mem::take(&mut self.state);
         self.state = state.merge(other.state);
-        self.compact_days();
         Ok(())
     }
 
@@ -478,6 +481,13 @@ impl ActivityAccumulator {
             report,
             zone: self.options.zone,
         }
+    }
+}
+
+fn error_row(e: &CiblageError) -> usize {
+    match e {
+        CiblageError::NonFinite { row, .. } | CiblageError::NegativeAmount { row, .. } => *row,
+        _ => usize::MAX,
     }
 }
 

@@ -210,6 +210,42 @@ impl Partial {
             .for_each(|(mine, theirs)| *mine += theirs);
     }
 
+    /// Adds the per-customer state of the `later` pieces, in order, to this
+    /// one: the sums of [`Partial::add_sums`] piece after piece, in one pass
+    /// over the customers (by blocks, on all threads) rather than one pass
+    /// per piece.
+    pub fn add_pieces(&mut self, later: &[Self]) {
+        const BLOCK: usize = 1 << 12;
+        if later.is_empty() {
+            return;
+        }
+        self.customers
+            .par_chunks_mut(BLOCK)
+            .enumerate()
+            .for_each(|(b, mine)| {
+                let at = b * BLOCK;
+                for piece in later {
+                    let theirs = &piece.customers[at..at + mine.len()];
+                    for (m, t) in mine.iter_mut().zip(theirs) {
+                        m.first = m.first.min(t.first);
+                        m.last = m.last.max(t.last);
+                        m.transactions += t.transactions;
+                        m.revenue += t.revenue;
+                    }
+                }
+            });
+        self.cost
+            .par_chunks_mut(BLOCK)
+            .enumerate()
+            .for_each(|(b, mine)| {
+                let at = b * BLOCK;
+                for piece in later {
+                    let theirs = &piece.cost[at..at + mine.len()];
+                    mine.iter_mut().zip(theirs).for_each(|(m, t)| *m += t);
+                }
+            });
+    }
+
     pub fn merge(mut self, other: Self) -> Self {
         if self.customers.len() < other.customers.len() {
             return other.merge(self);

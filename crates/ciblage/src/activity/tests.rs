@@ -111,12 +111,13 @@ fn parallel_and_serial_agree() {
 }
 
 #[test]
-fn sums_are_serial_sums_for_any_thread_count() {
-    // Few and many customers, over several blocks (in tests), each read
-    // by several threads owning ranges of customers. Costs and returns
-    // included.
-    let n = 4 * BLOCK_ROWS + 777;
-    for customers in [3, 5000, 200_000] {
+fn pieces_give_the_same_sums_for_any_thread_count() {
+    // Few customers: many small pieces (4 rows per customer: 20,000 rows),
+    // one task each; many customers: 4 pieces of PIECE_ROWS rows, each read
+    // by several tasks owning ranges of customers (5 threads). Costs and
+    // returns included.
+    let n = 4 * PIECE_ROWS + 777;
+    for (customers, rows_per_piece) in [(5000, 20_000), (200_000, PIECE_ROWS)] {
         let codes: Vec<u32> = (0..n).map(|i| (i * 7919 % customers) as u32).collect();
         let ts: Vec<i64> = (0..n).map(|i| (i as i64 * 31) % 900_000).collect();
         let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() - 20.0).collect();
@@ -131,11 +132,17 @@ fn sums_are_serial_sums_for_any_thread_count() {
         let one = run(1);
         assert_eq!(one, run(2));
         assert_eq!(one, run(5));
-        // By hand: every customer's rows summed in row order.
-        let mut expected = vec![0.0; customers];
-        for (&c, &a) in codes.iter().zip(&amounts) {
-            expected[c as usize] += a;
+        // By hand: each piece summed in row order, the pieces in order.
+        assert_eq!(super::piece_rows(customers), rows_per_piece);
+        let count = n / rows_per_piece;
+        let step = n.div_ceil(count);
+        let mut pieces = vec![vec![0.0; customers]; count];
+        for (i, (&c, &a)) in codes.iter().zip(&amounts).enumerate() {
+            pieces[i / step][c as usize] += a;
         }
+        let expected: Vec<f64> = (0..customers)
+            .map(|c| pieces[1..].iter().fold(pieces[0][c], |sum, p| sum + p[c]))
+            .collect();
         assert_eq!(one.revenue, expected);
         assert_eq!(one.cost, Some(expected));
         assert_eq!(
@@ -149,7 +156,7 @@ fn sums_are_serial_sums_for_any_thread_count() {
 fn chunks_give_the_sums_of_one_push() {
     // Rows over several pieces (in tests), cut into uneven chunks whose
     // ends fall inside pieces; distinct days counted too.
-    let n = 3 * BLOCK_ROWS + 501;
+    let n = 3 * PIECE_ROWS + 501;
     let codes: Vec<u32> = (0..n).map(|i| (i * 7919 % 3000) as u32).collect();
     let ts: Vec<i64> = (0..n)
         .map(|i| (i as i64 * 7_777_777) % (400 * DAY))
@@ -163,7 +170,7 @@ fn chunks_give_the_sums_of_one_push() {
     whole
         .push(&codes, &ts, &amounts, Some(&amounts), 3000)
         .unwrap();
-    let cuts = [0, 1, 7_000, 7_001, 20_000, n - 3, n];
+    let cuts = [0, 1, 70_000, 70_001, 200_000, n - 3, n];
     let chunks: Vec<RowChunk<'_>> = cuts
         .windows(2)
         .map(|w| RowChunk {
@@ -178,7 +185,7 @@ fn chunks_give_the_sums_of_one_push() {
     assert_eq!(split.finish(), whole.finish());
     // An error is reported with its row counted over all chunks.
     let mut bad = amounts.clone();
-    bad[7_000] = f64::INFINITY;
+    bad[70_000] = f64::INFINITY;
     let chunks: Vec<RowChunk<'_>> = cuts
         .windows(2)
         .map(|w| RowChunk {
@@ -190,7 +197,7 @@ fn chunks_give_the_sums_of_one_push() {
         .collect();
     let mut acc = ActivityAccumulator::new(options, true);
     let err = acc.push_chunks(&chunks, 3000).unwrap_err();
-    assert_eq!(err.to_string(), "amount: non-finite value inf at row 7000");
+    assert_eq!(err.to_string(), "amount: non-finite value inf at row 70000");
 }
 
 #[test]
@@ -225,58 +232,24 @@ mod stream {
     use super::*;
     use proptest::prelude::*;
 
-    /// Rows cut at `cuts` (sorted positions, repeats give empty batches),
-    /// pushed batch by batch with the customers known so far.
-    fn pushed(
-        codes: &[u32],
-        ts: &[i64],
-        amounts: &[f64],
-        cuts: &[usize],
-        options: ActivityOptions,
-    ) -> Result<CustomerActivity> {
-        let mut acc = ActivityAccumulator::new(options, true);
-        let mut bounds = vec![0];
-        bounds.extend(cuts.iter().map(|&c| c.min(codes.len())));
-        bounds.sort_unstable();
-        bounds.push(codes.len());
-        let mut known = 0;
-        for w in bounds.windows(2) {
-            let r = w[0]..w[1];
-            known = codes[r.clone()]
-                .iter()
-                .map(|&c| c as usize + 1)
-                .max()
-                .unwrap_or(0)
-                .max(known);
-            acc.push(
-                &codes[r.clone()],
-                &ts[r.clone()],
-                &amounts[r.clone()],
-                Some(&amounts[r]),
-                known,
-            )?;
-        }
-        acc.grow_to(codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0));
-        Ok(acc.finish())
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Rows of a table of one piece cut into batches of any sizes
+        /// (empty and one-row ones included), pushed with the customers
+        /// known so far: the bits of one push.
         #[test]
-        fn any_cut_into_batches_gives_the_bits_of_one_push(
+        fn batches_of_a_one_piece_table_give_the_bits_of_one_push(
             seed in 0u64..1000,
-            n in 0usize..(3 * BLOCK_ROWS),
-            customers in 1u32..3000,
-            cuts in proptest::collection::vec(0usize..(3 * BLOCK_ROWS), 0..12),
-            threads in 1usize..4,
+            n in 0usize..20_000,
+            customers in 1u64..3000,
+            mut cuts in proptest::collection::vec(0usize..20_000, 0..12),
         ) {
             // Codes in order of first appearance, as an incremental index
-            // gives them; amounts of mixed magnitudes, so that the order of
-            // the additions shows in the bits.
+            // gives them; amounts of mixed magnitudes.
             let mut next = 0u32;
             let codes: Vec<u32> = (0..n as u64)
                 .map(|i| {
-                    let c = ((i.wrapping_mul(2_654_435_761).wrapping_add(seed)) % u64::from(customers)) as u32;
+                    let c = (i.wrapping_mul(2_654_435_761).wrapping_add(seed) % customers) as u32;
                     if c >= next { next += 1; next - 1 } else { c }
                 })
                 .collect();
@@ -285,12 +258,20 @@ mod stream {
                 .map(|i| ((i as f64 + seed as f64) * 0.37).sin() * 10f64.powi((i % 7) as i32))
                 .collect();
             let options = ActivityOptions { distinct_days: true, ..opts() };
-            let whole = pushed(&codes, &ts, &amounts, &[], options).unwrap();
-            let split = crate::testing::on_threads(threads, || {
-                pushed(&codes, &ts, &amounts, &cuts, options).unwrap()
-            });
-            prop_assert_eq!(&whole.revenue, &split.revenue);
-            prop_assert_eq!(whole, split);
+            let mut whole = ActivityAccumulator::new(options, true);
+            whole.push(&codes, &ts, &amounts, Some(&amounts), next as usize).unwrap();
+            cuts.push(0);
+            cuts.push(n);
+            cuts.iter_mut().for_each(|c| *c = (*c).min(n));
+            cuts.sort_unstable();
+            let mut split = ActivityAccumulator::new(options, true);
+            for w in cuts.windows(2) {
+                let r = w[0]..w[1];
+                let known = codes[..w[1]].iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+                split.push(&codes[r.clone()], &ts[r.clone()], &amounts[r.clone()], Some(&amounts[r]), known).unwrap();
+            }
+            split.grow_to(next as usize);
+            prop_assert_eq!(whole.finish(), split.finish());
         }
     }
 }

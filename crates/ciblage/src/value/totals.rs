@@ -1,16 +1,30 @@
 //! Totals per customer: the customer's income statement (transactions,
 //! revenue, cost, margin), the usual value to rank customers by.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::activity::{ActivityAccumulator, ActivityOptions, CustomerActivity};
+use crate::activity::CustomerActivity;
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
+use crate::prefetch::{prefetch, LOOKAHEAD};
 use crate::transactions::{check_codes, check_finite, Transactions};
 
-/// Rows summed per push into the accumulator (bounds the zero instants
-/// the accumulator reads beside them).
-const BLOCK_ROWS: usize = 1 << 20;
+/// Rows per piece of the sums (the last piece takes the rest).
+const PIECE_ROWS: usize = 1 << 22;
+/// Bytes of per-piece sums allowed at once.
+const PIECE_BUDGET: usize = 256 << 20;
+/// Rows per customer in a piece, within `PIECE_ROWS / 16..=PIECE_ROWS`:
+/// with few customers the pieces are many and small (so that every thread
+/// has its own), their sums cheap to add.
+const PIECE_ROWS_PER_CUSTOMER: usize = 4;
+
+/// Rows per piece for `customers` customers (the data size alone sets it).
+fn piece_rows(customers: usize) -> usize {
+    customers
+        .saturating_mul(PIECE_ROWS_PER_CUSTOMER)
+        .clamp(PIECE_ROWS >> 4, PIECE_ROWS)
+}
 
 /// Transactions, revenue and (when costs are given) cost and margin of
 /// every customer, indexed by customer code.
@@ -19,10 +33,10 @@ const BLOCK_ROWS: usize = 1 << 20;
 /// margin is revenue minus cost. Use [`crate::Rfm`]'s negative-amount
 /// policy first if returns must be left out.
 ///
-/// Every customer's rows are summed in row order (by the
-/// [`crate::ActivityAccumulator`], on all threads): the sums are the same
-/// for any number of threads, and the same as those of a stream of the same
-/// rows cut into batches ([`CustomerTotals::from_activity`]).
+/// The rows are summed in pieces of 4 rows per customer, from 256k to 4
+/// million rows (their number set by the row and customer counts alone),
+/// each in row order, the pieces then added in order: the sums are the
+/// same for any number of threads.
 ///
 /// ```
 /// use ciblage::value::CustomerTotals;
@@ -153,28 +167,48 @@ impl CustomerTotalsValidParams {
             check_finite(argument, column)?;
         }
         check_codes(codes, customers)?;
-        // Totals are the activity's counts and sums, without instants.
-        let zeros = vec![0i64; n.min(BLOCK_ROWS)];
-        let mut acc = ActivityAccumulator::new(ActivityOptions::default(), costs.is_some())
-            .interrupt(interrupt.clone());
-        for lo in (0..n).step_by(BLOCK_ROWS) {
-            let hi = (lo + BLOCK_ROWS).min(n);
-            acc.push(
-                &codes[lo..hi],
-                &zeros[..hi - lo],
-                &amounts[lo..hi],
-                costs.map(|c| &c[lo..hi]),
-                customers,
-            )?;
-        }
-        CustomerTotals::from_activity(&acc.finish())
+        // The rows are cut into pieces whose number depends only on the
+        // row and customer counts; each piece sums its rows into its own copy of the
+        // per-customer sums (no atomics, no branch per row), and the copies
+        // are added in piece order: the sums are the same for any number
+        // of threads.
+        let slot_bytes = 16 + costs.map_or(0, |_| 8);
+        let affordable = (PIECE_BUDGET / (customers.max(1) * slot_bytes)).max(1);
+        let pieces = (n / piece_rows(customers)).clamp(1, affordable);
+        let step = n.div_ceil(pieces);
+        let sums: Vec<PieceSums> = (0..pieces)
+            .into_par_iter()
+            .map(|p| {
+                interrupt.check()?;
+                let rows = p * step..((p + 1) * step).min(n);
+                Ok(PieceSums::of(
+                    &codes[rows.clone()],
+                    &amounts[rows.clone()],
+                    costs.map(|c| &c[rows]),
+                    customers,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        let mut sums = sums.into_iter();
+        let mut total = sums.next().expect("at least one piece");
+        total.add_all(&sums.collect::<Vec<_>>());
+        let transactions = total.slots.iter().map(|s| s.0).collect();
+        let revenue = total.slots.iter().map(|s| s.1).collect();
+        let cost = total.cost;
+        let totals = CustomerTotals {
+            transactions,
+            revenue,
+            cost,
+        };
+        totals.check_sums()?;
+        Ok(totals)
     }
 }
 
 impl CustomerTotals {
-    /// Totals of per-customer activity (its counts and sums, every counted
-    /// row; aggregate with the default [`ActivityOptions`] to count every
-    /// row): the way to total a stream of batches.
+    /// Totals of per-customer activity (its counts and sums; aggregate with
+    /// the default [`crate::ActivityOptions`] to count every row): the way to total
+    /// a stream of batches.
     ///
     /// ```
     /// use ciblage::{ActivityAccumulator, ActivityOptions, CustomerIndex};
@@ -268,6 +302,70 @@ impl CustomerTotals {
     }
 }
 
+/// The sums of one piece of rows: count and revenue side by side (16
+/// bytes, one cache line per row), and the costs.
+struct PieceSums {
+    slots: Vec<(u64, f64)>,
+    cost: Option<Vec<f64>>,
+}
+
+impl PieceSums {
+    fn of(codes: &[u32], amounts: &[f64], costs: Option<&[f64]>, customers: usize) -> Self {
+        let mut slots = vec![(0u64, 0.0f64); customers];
+        for (i, (&c, &a)) in codes.iter().zip(amounts).enumerate() {
+            if let Some(&ahead) = codes.get(i + LOOKAHEAD) {
+                prefetch(&slots[ahead as usize]);
+            }
+            let slot = &mut slots[c as usize];
+            slot.0 += 1;
+            slot.1 += a;
+        }
+        let cost = costs.map(|costs| {
+            let mut cost = vec![0.0; customers];
+            for (&c, &k) in codes.iter().zip(costs) {
+                cost[c as usize] += k;
+            }
+            cost
+        });
+        Self { slots, cost }
+    }
+
+    /// Adds the sums of the next pieces, in order: one pass over the
+    /// customers (by blocks, on all threads), each customer's sums taking
+    /// the pieces one after the other.
+    fn add_all(&mut self, next: &[Self]) {
+        const BLOCK: usize = 1 << 12;
+        if next.is_empty() {
+            return;
+        }
+        self.slots
+            .par_chunks_mut(BLOCK)
+            .enumerate()
+            .for_each(|(b, mine)| {
+                let at = b * BLOCK;
+                for piece in next {
+                    let theirs = &piece.slots[at..at + mine.len()];
+                    for (a, b) in mine.iter_mut().zip(theirs) {
+                        a.0 += b.0;
+                        a.1 += b.1;
+                    }
+                }
+            });
+        if let Some(cost) = self.cost.as_mut() {
+            cost.par_chunks_mut(BLOCK)
+                .enumerate()
+                .for_each(|(b, mine)| {
+                    let at = b * BLOCK;
+                    for piece in next {
+                        let theirs = &piece.cost.as_ref().expect("costs in every piece");
+                        let theirs = &theirs[at..at + mine.len()];
+                        mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
+                    }
+                });
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,34 +434,71 @@ mod tests {
     }
 
     #[test]
-    fn sums_run_in_row_order_for_any_thread_count() {
-        // Rows over several blocks; many and few customers; amounts with
-        // many rounding steps.
-        let n = 2 * BLOCK_ROWS + 12_345;
-        for customers in [1_000, 2_000_003] {
-            let codes: Vec<u32> = (0..n as u32)
-                .map(|i| i.wrapping_mul(2_654_435_761) % customers as u32)
-                .collect();
-            let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() * 0.1).collect();
-            let run = |threads: usize| {
-                crate::testing::on_threads(threads, || {
-                    CustomerTotals::params()
-                        .score_codes(&codes, customers, &amounts, Some(&amounts))
-                        .unwrap()
-                })
-            };
-            let one = run(1);
-            assert_eq!(one, run(2));
-            assert_eq!(one, run(3));
-            // By hand: each customer's rows summed in row order.
-            let mut expected = vec![0.0; customers];
-            for (&c, &a) in codes.iter().zip(&amounts) {
-                expected[c as usize] += a;
-            }
-            assert_eq!(one.revenue(), &expected[..]);
-            assert_eq!(one.cost().unwrap(), &expected[..]);
-            assert_eq!(one.transactions().iter().sum::<u64>(), n as u64);
+    fn same_sums_for_any_thread_count() {
+        // Two pieces of rows (many customers), amounts with many rounding
+        // steps.
+        let n = 2 * PIECE_ROWS + 12_345;
+        let customers = 2_000_003;
+        assert_eq!(piece_rows(customers), PIECE_ROWS);
+        let codes: Vec<u32> = (0..n as u32)
+            .map(|i| i.wrapping_mul(2_654_435_761) % customers as u32)
+            .collect();
+        let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() * 0.1).collect();
+        let run = |threads: usize| {
+            crate::testing::on_threads(threads, || {
+                CustomerTotals::params()
+                    .score_codes(&codes, customers, &amounts, Some(&amounts))
+                    .unwrap()
+            })
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        assert_eq!(one, run(3));
+        // Each piece summed in row order, the pieces added in order.
+        let half = n.div_ceil(2);
+        let mut first = vec![0.0; customers];
+        let mut second = vec![0.0; customers];
+        for (i, (&c, &a)) in codes.iter().zip(&amounts).enumerate() {
+            let piece = if i < half { &mut first } else { &mut second };
+            piece[c as usize] += a;
         }
+        let expected: Vec<f64> = first.iter().zip(&second).map(|(a, b)| a + b).collect();
+        assert_eq!(one.revenue(), &expected[..]);
+        assert_eq!(one.cost().unwrap(), &expected[..]);
+    }
+
+    #[test]
+    fn few_customers_take_many_pieces_added_in_order() {
+        // 50,000 rows of 1,000 customers: pieces of PIECE_ROWS / 16 rows
+        // (4 rows per customer is below that), one per task.
+        let (n, customers) = (3 * (PIECE_ROWS >> 4) + 777, 1_000);
+        assert_eq!(piece_rows(customers), PIECE_ROWS >> 4);
+        let codes: Vec<u32> = (0..n as u32)
+            .map(|i| i.wrapping_mul(2_654_435_761) % customers as u32)
+            .collect();
+        let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() * 0.1).collect();
+        let run = |threads: usize| {
+            crate::testing::on_threads(threads, || {
+                CustomerTotals::params()
+                    .score_codes(&codes, customers, &amounts, Some(&amounts))
+                    .unwrap()
+            })
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        assert_eq!(one, run(7));
+        // Three pieces, each summed in row order, added in order.
+        let step = n.div_ceil(3);
+        let mut pieces = vec![vec![0.0; customers]; 3];
+        for (i, (&c, &a)) in codes.iter().zip(&amounts).enumerate() {
+            pieces[i / step][c as usize] += a;
+        }
+        let expected: Vec<f64> = (0..customers)
+            .map(|c| (pieces[0][c] + pieces[1][c]) + pieces[2][c])
+            .collect();
+        assert_eq!(one.revenue(), &expected[..]);
+        assert_eq!(one.cost().unwrap(), &expected[..]);
+        assert_eq!(one.transactions().iter().sum::<u64>(), n as u64);
     }
 
     proptest! {
