@@ -190,8 +190,8 @@ def test_dictionary_ids_whose_dictionaries_differ_per_batch() -> None:
     assert "unused" not in set(_as_pandas(streamed)["customer_id"])
 
 
-def test_large_stream_over_several_blocks_is_bit_identical() -> None:
-    # More rows than one parallel block of the in-memory path.
+def test_a_stream_of_a_table_read_in_parallel_is_bit_identical() -> None:
+    # More rows than the in-memory path reads on one thread (one piece).
     tx = _transactions(n=300_000, customers=20_000, ids="int", seed=3)
     table = pa.Table.from_pandas(tx, preserve_index=False)
     sizes = [1, 0, 65_537, 3, 100_000]
