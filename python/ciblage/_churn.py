@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, overload
 
-from . import _native
+from . import _native, _stream
 from ._params import Param, as_bool, as_choice, as_str, convert
 from ._progress import reporter
 from ._report import make_report, warn_left_out
@@ -228,6 +228,7 @@ def retention(
     timezone = as_timezone(timezone)
     as_of_text = iso_date(as_of)
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
+    transactions = _stream.materialized(transactions, columns)
     native = _native.retention(
         to_arrow(transactions, columns, argument="transactions"),
         customer=customer,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _native
+from . import _native, _stream
 from ._params import as_choice, as_str
 from ._report import make_report, warn_left_out
 from ._tables import as_timezone, attach_report, from_arrow, iso_date, opt_column_arg, table_kind, to_arrow
@@ -130,6 +130,7 @@ def summary(
         (['customer_id', 'frequency', 'recency', 'T', 'monetary_value'], 2357)
     """
     columns, native = _summary_args(locals())
+    transactions = _stream.materialized(transactions, columns)
     table, counts, end, margin = _native.clv_summary(
         to_arrow(transactions, columns, argument="transactions"),
         calibration_end=iso_date(calibration_end, "calibration_end"),

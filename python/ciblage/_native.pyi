@@ -58,6 +58,9 @@ __all__ = [
     "SegmentTable",
     "synthetic_transactions",
     "customer_totals",
+    "ActivityStream",
+    "rfm_stream",
+    "totals_stream",
     "value_tiers",
     "Concentration",
     "retention",
@@ -186,6 +189,37 @@ def synthetic_transactions(
     return_rate: float = 0.02,
 ) -> _ArrowTable: ...
 def customer_totals(table: Any, *, customer: str, amount: str, cost: str | None = None) -> _ArrowTable: ...
+
+@final
+class ActivityStream:
+    def absorb(self, batch: Any) -> None: ...
+    @property
+    def rows(self) -> int: ...
+    def rfm(self) -> RfmResult: ...
+    def totals(self) -> _ArrowTable: ...
+    def summary(self) -> dict[str, int]: ...
+
+def rfm_stream(
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    cost: str | None = None,
+    as_of: str | None = None,
+    bins: int = 5,
+    method: str = "quantile",
+    recency_cuts: list[float] | None = None,
+    frequency_cuts: list[float] | None = None,
+    monetary_cuts: list[float] | None = None,
+    frequency: str = "transactions",
+    monetary: str = "revenue",
+    variant: str = "rfm",
+    weights: tuple[float, float, float] = ...,
+    negative_amounts: str = "keep",
+    segments: SegmentTable | None = None,
+    timezone: str | None = None,
+) -> ActivityStream: ...
+def totals_stream(*, customer: str, amount: str, cost: str | None = None) -> ActivityStream: ...
 def value_tiers(
     values: npt.NDArray[np.float64],
     *,

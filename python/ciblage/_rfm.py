@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
-from . import _native
+from . import _native, _stream
 from ._params import Param, as_float, as_str, convert
 from ._progress import reporter
 from ._report import make_report, warn_left_out
@@ -297,12 +297,18 @@ def _analyse(transactions: Any, args: dict[str, Any], stacklevel: int) -> RfmRes
         segments=_segment_table(args["segments"]),
         timezone=as_timezone(args["timezone"]),
     )
-    kind = table_kind(transactions)
-    table = to_arrow(transactions, columns)
-    report = reporter(args.get("progress", False), "rfm")
-    native = _native.rfm_scores(
-        table, customer=customer, timestamp=timestamp, amount=amount, cost=cost, progress=report, **params
-    )
+    if _stream.is_stream(transactions):
+        kind = _stream.stream_kind(transactions)
+        stream = _native.rfm_stream(customer=customer, timestamp=timestamp, amount=amount, cost=cost, **params)
+        _stream.absorb(stream, transactions, columns, args.get("progress", False), "rfm")
+        native = stream.rfm()
+    else:
+        kind = table_kind(transactions)
+        table = to_arrow(transactions, columns)
+        report = reporter(args.get("progress", False), "rfm")
+        native = _native.rfm_scores(
+            table, customer=customer, timestamp=timestamp, amount=amount, cost=cost, progress=report, **params
+        )
     result = RfmResult(native, kind)
     expected = ["negative_amount"] if params["negative_amounts"] == "exclude" else []
     if as_of is not None:

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import _native
+from . import _native, _stream
 from ._params import Param, as_choice, as_str, convert
 from ._report import make_report
 from ._tables import (
@@ -137,12 +137,18 @@ def customer_totals(
     columns = {"customer": customer, "amount": amount}
     if cost is not None:
         columns["cost"] = cost
-    native = _native.customer_totals(to_arrow(transactions, columns), customer=customer, amount=amount, cost=cost)
-    table = pa.RecordBatchReader.from_stream(native).read_all()
+    if _stream.is_stream(transactions):
+        stream = _native.totals_stream(customer=customer, amount=amount, cost=cost)
+        _stream.absorb(stream, transactions, columns, False, "customer_totals")
+        table = pa.RecordBatchReader.from_stream(stream.totals()).read_all()
+        kind = _stream.stream_kind(transactions)
+    else:
+        native = _native.customer_totals(to_arrow(transactions, columns), customer=customer, amount=amount, cost=cost)
+        table = pa.RecordBatchReader.from_stream(native).read_all()
+        kind = table_kind(transactions)
     # Every row is counted in one customer's transactions (bad rows are
     # refused, none is left out): the rows read are their sum.
     rows = int(pc.sum(table.column("transactions")).as_py() or 0)
-    kind = table_kind(transactions)
     out = from_arrow(table, kind if kind in ("pandas", "polars") else "pyarrow")
     if kind == "pandas" and not isinstance(labels["customer"], str):
         out = out.rename(columns={customer: labels["customer"]})
@@ -184,6 +190,9 @@ def _id_and_values(
     data: Any, customer: str | None, value: str, argument: str = "customers"
 ) -> tuple[pa.Table | None, np.ndarray, str]:
     """The customer id column (if any) and the value column as float64."""
+    if _stream.is_stream(data):
+        wanted = {"value": value} if customer is None else {"customer": customer, "value": value}
+        data = _stream.materialized(data, wanted, argument)
     kind = table_kind(data)
     if not _is_table(data):
         if isinstance(data, np.ndarray) and data.ndim != 1:

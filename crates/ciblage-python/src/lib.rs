@@ -27,6 +27,7 @@ mod rfm;
 mod run;
 mod scratch;
 mod segments;
+mod stream;
 mod synth;
 mod tree_tables;
 mod tx_in;
@@ -85,6 +86,8 @@ mod _native {
     use crate::scratch::release_buffers;
     #[pymodule_export]
     use crate::segments::PySegmentTable;
+    #[pymodule_export]
+    use crate::stream::{rfm_stream, totals_stream, PyActivityStream};
     #[pymodule_export]
     use crate::synth::synthetic_transactions;
     #[pymodule_export]

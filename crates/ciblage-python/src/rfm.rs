@@ -46,7 +46,7 @@ fn binning(method: &str, cuts: Option<Vec<f64>>) -> Result<Binning, CiblageError
 }
 
 #[allow(clippy::too_many_arguments)]
-fn build_params(
+pub(crate) fn build_params(
     as_of: Option<&str>,
     bins: u8,
     method: &str,
@@ -240,6 +240,13 @@ pub fn rfm_scores(
         })?;
         Ok(PyRfmResult { scores, time_kind })
     })
+}
+
+impl PyRfmResult {
+    /// Wraps scores read from a table whose time column is `time_kind`.
+    pub(crate) fn new(scores: RfmScores, time_kind: TimeKind) -> Self {
+        Self { scores, time_kind }
+    }
 }
 
 #[pymethods]

@@ -152,6 +152,34 @@ impl CustomerActivity {
 
 /// Builds [`CustomerActivity`] from transactions given chunk by chunk.
 ///
+/// A stream of batches (of unknown total size) is absorbed batch by batch:
+/// a [`crate::CustomerIndex`] codes the ids as they come and the
+/// accumulator keeps per-customer state (memory proportional to the
+/// customers, not the rows):
+///
+/// ```
+/// use ciblage::{ActivityAccumulator, CustomerIndex, Rfm};
+/// let day = 86_400_000_000i64;
+/// let params = Rfm::params().bins(2).check()?;
+/// let mut index = CustomerIndex::new();
+/// let mut acc = ActivityAccumulator::new(params.activity_options(Default::default()), false);
+/// let batches: [(&[i64], &[i64], &[f64]); 3] = [
+///     (&[7, 8], &[0, day], &[10.0, 5.0]),
+///     (&[], &[], &[]),
+///     (&[7, 9], &[3 * day, 4 * day], &[2.5, 1.0]),
+/// ];
+/// let mut codes = Vec::new();
+/// for (ids, instants, amounts) in batches {
+///     codes.clear();
+///     index.encode_i64(ids, &mut codes)?;
+///     acc.push(&codes, instants, amounts, None, index.len())?;
+/// }
+/// let scores = params.score_activity(&acc.finish(), &index)?;
+/// assert_eq!(scores.len(), 3);
+/// assert_eq!(scores.monetary(), &[12.5, 5.0, 1.0]); // ids 7, 8, 9
+/// # Ok::<(), ciblage::CiblageError>(())
+/// ```
+///
 /// ```
 /// use ciblage::{ActivityAccumulator, ActivityOptions};
 /// let mut acc = ActivityAccumulator::new(ActivityOptions::default(), false);
@@ -403,6 +431,17 @@ impl ActivityAccumulator {
         let state = std::mem::take(&mut self.state);
         self.state = state.merge(other.state);
         Ok(())
+    }
+
+    /// Makes room for `n_customers` customers (codes met by an index but
+    /// none of whose rows was pushed yet keep an empty state).
+    pub fn grow_to(&mut self, n_customers: usize) {
+        self.state.grow(n_customers, self.has_cost);
+    }
+
+    /// Rows pushed so far.
+    pub fn rows(&self) -> u64 {
+        self.state.report.rows
     }
 
     /// The per-customer activity.

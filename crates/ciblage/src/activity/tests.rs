@@ -227,3 +227,51 @@ fn the_reference_day_ends_at_its_last_instant_and_without_one_every_instant_coun
     let a = acc.finish();
     assert_eq!((a.transactions[0], a.report.rows_after_as_of), (1, 0));
 }
+
+mod stream {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Rows of a table of one piece cut into batches of any sizes
+        /// (empty and one-row ones included), pushed with the customers
+        /// known so far: the bits of one push.
+        #[test]
+        fn batches_of_a_one_piece_table_give_the_bits_of_one_push(
+            seed in 0u64..1000,
+            n in 0usize..20_000,
+            customers in 1u64..3000,
+            mut cuts in proptest::collection::vec(0usize..20_000, 0..12),
+        ) {
+            // Codes in order of first appearance, as an incremental index
+            // gives them; amounts of mixed magnitudes.
+            let mut next = 0u32;
+            let codes: Vec<u32> = (0..n as u64)
+                .map(|i| {
+                    let c = (i.wrapping_mul(2_654_435_761).wrapping_add(seed) % customers) as u32;
+                    if c >= next { next += 1; next - 1 } else { c }
+                })
+                .collect();
+            let ts: Vec<i64> = (0..n as i64).map(|i| (i * 7_777_777 + seed as i64) % (90 * DAY)).collect();
+            let amounts: Vec<f64> = (0..n)
+                .map(|i| ((i as f64 + seed as f64) * 0.37).sin() * 10f64.powi((i % 7) as i32))
+                .collect();
+            let options = ActivityOptions { distinct_days: true, ..opts() };
+            let mut whole = ActivityAccumulator::new(options, true);
+            whole.push(&codes, &ts, &amounts, Some(&amounts), next as usize).unwrap();
+            cuts.push(0);
+            cuts.push(n);
+            cuts.iter_mut().for_each(|c| *c = (*c).min(n));
+            cuts.sort_unstable();
+            let mut split = ActivityAccumulator::new(options, true);
+            for w in cuts.windows(2) {
+                let r = w[0]..w[1];
+                let known = codes[..w[1]].iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+                split.push(&codes[r.clone()], &ts[r.clone()], &amounts[r.clone()], Some(&amounts[r]), known).unwrap();
+            }
+            split.grow_to(next as usize);
+            prop_assert_eq!(whole.finish(), split.finish());
+        }
+    }
+}

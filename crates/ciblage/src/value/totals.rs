@@ -4,6 +4,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::activity::CustomerActivity;
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 use crate::prefetch::{prefetch, LOOKAHEAD};
@@ -198,6 +199,46 @@ impl CustomerTotalsValidParams {
             transactions,
             revenue,
             cost,
+        };
+        totals.check_sums()?;
+        Ok(totals)
+    }
+}
+
+impl CustomerTotals {
+    /// Totals of per-customer activity (its counts and sums; aggregate with
+    /// the default [`crate::ActivityOptions`] to count every row): the way to total
+    /// a stream of batches.
+    ///
+    /// ```
+    /// use ciblage::{ActivityAccumulator, ActivityOptions, CustomerIndex};
+    /// use ciblage::value::CustomerTotals;
+    /// let mut index = CustomerIndex::new();
+    /// let mut acc = ActivityAccumulator::new(ActivityOptions::default(), false);
+    /// // Two batches; the index codes new customers as they come.
+    /// for (ids, amounts) in [(&["b", "a"][..], &[5.0, 7.0][..]), (&["a", "c"][..], &[1.0, 2.0][..])] {
+    ///     let mut codes = Vec::new();
+    ///     index.encode_str(ids.iter().copied(), &mut codes)?;
+    ///     acc.push(&codes, &vec![0; codes.len()], amounts, None, index.len())?;
+    /// }
+    /// let totals = CustomerTotals::from_activity(&acc.finish())?;
+    /// assert_eq!(totals.revenue(), &[5.0, 8.0, 2.0]); // b, a, c
+    /// assert_eq!(totals.transactions(), &[1, 2, 1]);
+    /// # Ok::<(), ciblage::CiblageError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A sum beyond the float range ([`CiblageError::SumOverflow`] naming
+    /// `amount` or `cost`).
+    pub fn from_activity(activity: &CustomerActivity) -> Result<Self> {
+        let totals = CustomerTotals {
+            transactions: activity
+                .transactions
+                .iter()
+                .map(|&t| u64::from(t))
+                .collect(),
+            revenue: activity.revenue.clone(),
+            cost: activity.cost.clone(),
         };
         totals.check_sums()?;
         Ok(totals)

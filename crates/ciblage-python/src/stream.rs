@@ -1,0 +1,355 @@
+//! `ciblage._native.ActivityStream`: transactions absorbed batch by batch
+//! (a stream of record batches), in memory proportional to the customers,
+//! then scored as RFM or summed as customer totals. The results are those
+//! of the whole table, to the bit (see [`ciblage::ActivityAccumulator`]).
+
+use std::sync::Mutex;
+
+use arrow_array::RecordBatch;
+use ciblage::arrow::{self as core_arrow, TimeKind};
+use ciblage::value::CustomerTotals;
+use ciblage::{
+    ActivityAccumulator, ActivityOptions, CiblageError, CustomerIndex, Interrupt, RfmValidParams,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use pyo3_arrow::{PyRecordBatch, PyTable};
+
+use crate::arrow_in;
+use crate::arrow_out::{self as out, TableBuilder};
+use crate::error::{name_columns, BindError, BindResult};
+use crate::rfm::PyRfmResult;
+use crate::run::{guard, run};
+use crate::segments::PySegmentTable;
+
+/// What a stream is absorbed for.
+enum Goal {
+    /// RFM scores with these parameters (they set the activity options).
+    Rfm(Box<RfmValidParams>),
+    /// Customer totals: every row counted, no timestamp.
+    Totals,
+}
+
+/// The state of one stream.
+struct StreamState {
+    customer: String,
+    timestamp: Option<String>,
+    amount: String,
+    cost: Option<String>,
+    timezone: Option<String>,
+    goal: Goal,
+    acc: Option<ActivityAccumulator>,
+    index: CustomerIndex,
+    kind: Option<TimeKind>,
+    rows: usize,
+    codes: Vec<u32>,
+}
+
+impl StreamState {
+    fn columns(&self) -> Vec<(&str, &str)> {
+        let mut columns = vec![("customer", self.customer.as_str())];
+        if let Some(t) = &self.timestamp {
+            columns.push(("timestamp", t.as_str()));
+        }
+        columns.push(("amount", self.amount.as_str()));
+        if let Some(c) = &self.cost {
+            columns.push(("cost", c.as_str()));
+        }
+        columns
+    }
+
+    /// Reads one batch's columns and pushes its rows.
+    fn absorb(&mut self, batch: &RecordBatch, token: &Interrupt) -> BindResult<()> {
+        let n = batch.num_rows();
+        if n == 0 {
+            return Ok(());
+        }
+        let schema = batch.schema();
+        let ci = arrow_in::column_index(&schema, "customer", &self.customer)?;
+        let ai = arrow_in::column_index(&schema, "amount", &self.amount)?;
+        let ki = self
+            .cost
+            .as_deref()
+            .map(|c| arrow_in::column_index(&schema, "cost", c))
+            .transpose()?;
+        let time = self
+            .timestamp
+            .as_deref()
+            .map(|t| -> BindResult<_> {
+                let ti = arrow_in::column_index(&schema, "timestamp", t)?;
+                let kind = core_arrow::time_kind("timestamp", t, schema.field(ti).data_type())?;
+                Ok((ti, kind))
+            })
+            .transpose()?;
+        arrow_in::check_id_type("customer", &self.customer, schema.field(ci).data_type())?;
+        arrow_in::check_number_type("amount", &self.amount, schema.field(ai).data_type())?;
+        if let (Some(k), Some(c)) = (ki, self.cost.as_deref()) {
+            arrow_in::check_number_type("cost", c, schema.field(k).data_type())?;
+        }
+        let kind = time.as_ref().map(|(_, k)| k.clone());
+        let acc = match self.acc.take() {
+            Some(acc) => {
+                if kind != self.kind {
+                    return Err(CiblageError::param(
+                        "timestamp",
+                        "the batches of a stream hold timestamps of several time zones or types",
+                    )
+                    .into());
+                }
+                acc
+            }
+            None => {
+                let zone = match &kind {
+                    Some(k) => arrow_in::zone_for(k, self.timezone.as_deref())?,
+                    None => ciblage::Zone::Utc,
+                };
+                let options = match &self.goal {
+                    Goal::Rfm(p) => p.activity_options(zone),
+                    Goal::Totals => ActivityOptions::default(),
+                };
+                self.kind = kind;
+                ActivityAccumulator::new(options, ki.is_some())
+            }
+        };
+        let mut acc = acc.interrupt(token.clone());
+        let pushed = (|| -> BindResult<()> {
+            self.codes.clear();
+            core_arrow::encode_ids(
+                &mut self.index,
+                batch.column(ci).as_ref(),
+                "customer",
+                &self.customer,
+                self.rows,
+                &mut self.codes,
+            )?;
+            let ts = match (&time, self.timestamp.as_deref()) {
+                (Some((ti, _)), Some(t)) => {
+                    arrow_in::micros(batch.column(*ti).as_ref(), "timestamp", t, self.rows)?
+                }
+                _ => std::borrow::Cow::Owned(vec![0; n]),
+            };
+            let amounts =
+                arrow_in::floats(batch.column(ai).as_ref(), "amount", &self.amount, self.rows)?;
+            let costs = match (ki, self.cost.as_deref()) {
+                (Some(k), Some(c)) => Some(arrow_in::floats(
+                    batch.column(k).as_ref(),
+                    "cost",
+                    c,
+                    self.rows,
+                )?),
+                _ => None,
+            };
+            let r = acc.push(
+                &self.codes,
+                &ts,
+                &amounts,
+                costs.as_deref(),
+                self.index.len(),
+            );
+            arrow_in::give_back(ts);
+            Ok(r?)
+        })();
+        self.acc = Some(acc);
+        pushed?;
+        self.rows += n;
+        Ok(())
+    }
+
+    /// The per-customer activity of every row absorbed.
+    fn finish(&mut self) -> BindResult<ciblage::CustomerActivity> {
+        match self.acc.take() {
+            Some(mut acc) if self.rows > 0 => {
+                acc.grow_to(self.index.len());
+                Ok(acc.finish())
+            }
+            _ => Err(CiblageError::EmptyInput {
+                argument: "transactions".into(),
+            }
+            .into()),
+        }
+    }
+}
+
+/// Transactions absorbed batch by batch; see the module documentation.
+#[pyclass(module = "ciblage._native", name = "ActivityStream", frozen)]
+pub struct PyActivityStream {
+    state: Mutex<StreamState>,
+}
+
+impl PyActivityStream {
+    fn with<T>(&self, work: impl FnOnce(&mut StreamState) -> PyResult<T>) -> PyResult<T> {
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| BindError::from(CiblageError::param("stream", "used after a failure")))?;
+        work(&mut state)
+    }
+}
+
+/// A stream scored as RFM (the parameters of `ciblage.rfm`).
+#[pyfunction]
+#[pyo3(signature = (
+    *, customer, timestamp, amount, cost = None, as_of = None, bins = 5,
+    method = "quantile", recency_cuts = None, frequency_cuts = None, monetary_cuts = None,
+    frequency = "transactions", monetary = "revenue", variant = "rfm",
+    weights = (1.0, 1.0, 1.0), negative_amounts = "keep", segments = None, timezone = None
+))]
+#[allow(clippy::too_many_arguments)]
+pub fn rfm_stream(
+    customer: &str,
+    timestamp: &str,
+    amount: &str,
+    cost: Option<&str>,
+    as_of: Option<&str>,
+    bins: u8,
+    method: &str,
+    recency_cuts: Option<Vec<f64>>,
+    frequency_cuts: Option<Vec<f64>>,
+    monetary_cuts: Option<Vec<f64>>,
+    frequency: &str,
+    monetary: &str,
+    variant: &str,
+    weights: (f64, f64, f64),
+    negative_amounts: &str,
+    segments: Option<PyRef<'_, PySegmentTable>>,
+    timezone: Option<&str>,
+) -> PyResult<PyActivityStream> {
+    guard(|| -> PyResult<_> {
+        let params = crate::rfm::build_params(
+            as_of,
+            bins,
+            method,
+            [recency_cuts, frequency_cuts, monetary_cuts],
+            frequency,
+            monetary,
+            variant,
+            weights,
+            negative_amounts,
+            segments.as_deref(),
+        )
+        .and_then(|p| p.check())
+        .map_err(BindError::from)?;
+        if let Some(z) = timezone {
+            ciblage::Zone::parse(z).map_err(BindError::from)?;
+        }
+        Ok(new_stream(
+            customer,
+            Some(timestamp),
+            amount,
+            cost,
+            timezone,
+            Goal::Rfm(Box::new(params)),
+        ))
+    })
+}
+
+/// A stream summed as customer totals (the columns of `ciblage.customer_totals`).
+#[pyfunction]
+#[pyo3(signature = (*, customer, amount, cost = None))]
+pub fn totals_stream(customer: &str, amount: &str, cost: Option<&str>) -> PyActivityStream {
+    new_stream(customer, None, amount, cost, None, Goal::Totals)
+}
+
+fn new_stream(
+    customer: &str,
+    timestamp: Option<&str>,
+    amount: &str,
+    cost: Option<&str>,
+    timezone: Option<&str>,
+    goal: Goal,
+) -> PyActivityStream {
+    PyActivityStream {
+        state: Mutex::new(StreamState {
+            customer: customer.into(),
+            timestamp: timestamp.map(Into::into),
+            amount: amount.into(),
+            cost: cost.map(Into::into),
+            timezone: timezone.map(Into::into),
+            goal,
+            acc: None,
+            index: CustomerIndex::named("customer"),
+            kind: None,
+            rows: 0,
+            codes: Vec::new(),
+        }),
+    }
+}
+
+#[pymethods]
+impl PyActivityStream {
+    /// Absorbs one record batch (any object with `__arrow_c_array__`).
+    fn absorb(&self, py: Python<'_>, batch: PyRecordBatch) -> PyResult<()> {
+        guard(|| {
+            let batch = batch.into_inner();
+            self.with(|state| {
+                run(py, |token| {
+                    state.absorb(&batch, token).map_err(|e| match e {
+                        BindError::Core(c) => BindError::Core(name_columns(c, &state.columns())),
+                    })
+                })
+            })
+        })
+    }
+
+    /// Rows absorbed so far.
+    #[getter]
+    fn rows(&self) -> PyResult<usize> {
+        self.with(|state| Ok(state.rows))
+    }
+
+    /// The RFM scores of every row absorbed (a stream opened by `rfm_stream`).
+    fn rfm(&self, py: Python<'_>) -> PyResult<PyRfmResult> {
+        guard(|| {
+            self.with(|state| {
+                run(py, |_| -> BindResult<_> {
+                    let activity = state.finish()?;
+                    let Goal::Rfm(params) = &state.goal else {
+                        return Err(CiblageError::param("stream", "not opened for RFM").into());
+                    };
+                    let scores = params.score_activity(&activity, &state.index)?;
+                    let kind = state.kind.clone().unwrap_or(TimeKind::Date);
+                    Ok(PyRfmResult::new(scores, kind))
+                })
+            })
+        })
+    }
+
+    /// Transactions, revenue and (with costs) cost and margin per customer,
+    /// in order of first appearance.
+    fn totals(&self, py: Python<'_>) -> PyResult<PyTable> {
+        guard(|| {
+            let batch = self.with(|state| {
+                run(py, |_| -> BindResult<_> {
+                    let activity = state.finish()?;
+                    let columns = state.columns();
+                    let totals = CustomerTotals::from_activity(&activity)
+                        .map_err(|e| name_columns(e, &columns))?;
+                    let mut t = TableBuilder::default();
+                    t.push(&state.customer, out::ids_array(state.index.ids()));
+                    t.push(
+                        "transactions",
+                        out::i64_array(totals.transactions().iter().map(|&n| n as i64)),
+                    );
+                    t.push("revenue", out::f64_array(totals.revenue()));
+                    if let (Some(c), Some(m)) = (totals.cost(), totals.margin()) {
+                        t.push("cost", out::f64_array(c));
+                        t.push("margin", out::f64_array(&m));
+                    }
+                    Ok(t.finish())
+                })
+            })?;
+            let schema = batch.schema();
+            PyTable::try_new(vec![batch], schema)
+        })
+    }
+
+    /// Rows and customers so far, as a dict.
+    fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.with(|state| {
+            let d = PyDict::new(py);
+            d.set_item("rows", state.rows)?;
+            d.set_item("customers", state.index.len())?;
+            Ok(d)
+        })
+    }
+}
