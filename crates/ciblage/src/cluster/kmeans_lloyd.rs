@@ -275,9 +275,10 @@ impl Chunk<'_> {
         {
             let mut a = [0.0; L];
             a.copy_from_slice(cn);
-            for (&x, m) in row.iter().zip(m.chunks_exact(L)) {
-                for (acc, &c) in a.iter_mut().zip(m) {
-                    *acc += x * c;
+            // Arrays of `L` (not slices): the lanes are one vector.
+            for (&x, m) in row.iter().zip(m.as_chunks::<L>().0) {
+                for l in 0..L {
+                    a[l] += x * m[l];
                 }
             }
             best.update(&a, b);
