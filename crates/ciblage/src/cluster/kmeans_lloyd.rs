@@ -275,10 +275,11 @@ impl Chunk<'_> {
         {
             let mut a = [0.0; L];
             a.copy_from_slice(cn);
-            // Arrays of `L` (not slices): the lanes are one vector.
-            for (&x, m) in row.iter().zip(m.as_chunks::<L>().0) {
-                for l in 0..L {
-                    a[l] += x * m[l];
+            // Ranges of a constant length `L` (not `chunks_exact`, whose
+            // length the compiler does not see): the lanes are one vector.
+            for (f, &x) in row.iter().enumerate() {
+                for (acc, &c) in a.iter_mut().zip(&m[f * L..(f + 1) * L]) {
+                    *acc += x * c;
                 }
             }
             best.update(&a, b);
