@@ -321,3 +321,27 @@ proptest! {
         prop_assert!((a.inertia() - b.inertia()).abs() <= 1e-9 * (1.0 + a.inertia()));
     }
 }
+
+/// The parallel screen of the finite check: a bad value far past the first
+/// screened block is still found, at its row, in a standard and in a
+/// transposed (non-contiguous) view.
+#[test]
+fn the_first_bad_row_is_named_past_the_first_block() {
+    use crate::cluster::kmeans_options::check_finite;
+    let mut x = Array2::from_shape_fn((30_000, 4), |(i, j)| (i + j) as f64);
+    assert!(check_finite(x.view(), "x").is_ok());
+    x[[25_001, 2]] = f64::NAN;
+    x[[29_000, 1]] = 2e150;
+    let columns = x.t().to_owned();
+    for view in [x.view(), columns.t()] {
+        match check_finite(view, "x") {
+            Err(CiblageError::NonFinite { row, .. }) => assert_eq!(row, 25_001),
+            other => panic!("{other:?}"),
+        }
+    }
+    x[[25_001, 2]] = 1.0;
+    assert!(matches!(
+        check_finite(x.view(), "x"),
+        Err(CiblageError::ValueOutOfRange { row: 29_000, .. })
+    ));
+}
