@@ -179,10 +179,6 @@ def test_what_several_outputs_do_not_take_is_refused_by_name() -> None:
     X, Y = iris_two_labels()
     with pytest.raises(InvalidParameterError, match="splitter"):
         ciblage.CartClassifier(splitter="hist").fit(X, Y)
-    Xn = X.copy()
-    Xn[3, 1] = np.nan
-    with pytest.raises(InvalidParameterError, match="X"):
-        ciblage.CartClassifier().fit(Xn, Y)
     with pytest.raises(InvalidParameterError, match="not supported with multiple outputs"):
         ciblage.CartClassifier(monotonic_cst=[1, 0, 0, 0]).fit(X, Y)
     with pytest.raises(InvalidInputError, match="output 1"):
