@@ -110,7 +110,7 @@ impl<'a> MultiSplitter<'a> {
         let has_missing = (0..data.d)
             .map(|f| data.x.column_f32(f).iter().any(|v| v.is_nan()))
             .collect();
-        let presorted = (!random).then(|| {
+        let presorted = (!random && presorted::presorting()).then(|| {
             Presorted::new(
                 data,
                 &samples,

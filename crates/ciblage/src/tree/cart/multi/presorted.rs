@@ -15,6 +15,22 @@ use crate::tree::cart::multi::stats::Outputs;
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::shared::data::TrainSet;
 
+#[cfg(test)]
+thread_local! {
+    /// Tests: the best splitter sorts every feature at every node as
+    /// scikit-learn does, reading no presorted order.
+    pub(crate) static SORT_EVERY_FEATURE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the best splitter reads presorted orders (always, outside
+/// tests).
+pub(crate) fn presorting() -> bool {
+    #[cfg(test)]
+    return !SORT_EVERY_FEATURE.with(std::cell::Cell::get);
+    #[cfg(not(test))]
+    true
+}
+
 /// Largest integer below which every integer is an f64 (2^53).
 const EXACT_LIMIT: f64 = 9_007_199_254_740_992.0;
 
