@@ -128,9 +128,10 @@ impl CartValidParams<Regression> {
     /// column is the single-output fit.
     ///
     /// Several outputs take the exact (`Exact`) and random splitters,
-    /// numeric features without missing values and no monotonic
-    /// constraints; the histogram splitter, categorical features and
-    /// missing values are refused, naming the parameter or `X`. Under
+    /// numeric features, missing values (NaN: sent right then left by the
+    /// search, as scikit-learn's) and no monotonic constraints; the
+    /// histogram splitter and categorical features are refused, naming
+    /// the parameter. Under
     /// `AbsoluteError` the impurity is the sum of the outputs' absolute
     /// errors (about each output's weighted median) over `weight ×
     /// outputs`, as scikit-learn's.
