@@ -33,6 +33,7 @@ mod stats;
 #[cfg(test)]
 mod tests;
 
+use crate::prefetch::LOOKAHEAD;
 use crate::tree::cart::growth::{NodeSplitter, NodeToSplit};
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::shared::criterion::{ClassSums, Sums};
@@ -165,20 +166,21 @@ impl<'a> MultiSplitter<'a> {
         let w = &self.data.weights;
         let end = order.len();
         if new_pos - run.pos <= end - new_pos {
-            for &s in &order[run.pos..new_pos] {
-                let ws = w[s as usize];
-                self.outputs.add(&mut run.left, s as usize, ws);
-                run.w_left += ws;
-            }
+            let ahead = order.get(run.pos + LOOKAHEAD..).unwrap_or_default();
+            self.outputs.move_rows(
+                &mut run.left,
+                &mut run.w_left,
+                (&order[run.pos..new_pos], ahead),
+                w,
+                1.0,
+            );
         } else {
             // Reverse reset: everything left, then the tail taken back.
             run.left.copy_from_slice(total);
             run.w_left = w_node;
-            for &s in order[new_pos..end].iter().rev() {
-                let ws = w[s as usize];
-                self.outputs.remove(&mut run.left, s as usize, ws);
-                run.w_left -= ws;
-            }
+            let tail = &order[new_pos..end];
+            self.outputs
+                .move_rows(&mut run.left, &mut run.w_left, (tail, &[]), w, -1.0);
         }
         run.w_right = w_node - run.w_left;
         for ((r, t), l) in run.right.iter_mut().zip(total).zip(&run.left) {
