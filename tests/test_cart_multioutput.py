@@ -179,10 +179,6 @@ def test_what_several_outputs_do_not_take_is_refused_by_name() -> None:
     X, Y = iris_two_labels()
     with pytest.raises(InvalidParameterError, match="splitter"):
         ciblage.CartClassifier(splitter="hist").fit(X, Y)
-    Xn = X.copy()
-    Xn[3, 1] = np.nan
-    with pytest.raises(InvalidParameterError, match="X"):
-        ciblage.CartClassifier().fit(Xn, Y)
     with pytest.raises(InvalidParameterError, match="not supported with multiple outputs"):
         ciblage.CartClassifier(monotonic_cst=[1, 0, 0, 0]).fit(X, Y)
     with pytest.raises(InvalidInputError, match="output 1"):
@@ -217,3 +213,74 @@ def test_random_splitter_of_several_outputs_gives_sklearns_extra_tree(seed: int)
     Yd = np.column_stack([yd, Xd[:, 2] * 100])
     ours = ciblage.ExtraCartRegressor(random_state=seed, max_depth=6).fit(Xd, Yd)
     assert_same_tree(ours, ExtraTreeRegressor(random_state=seed, max_depth=6).fit(Xd, Yd), rtol=1e-10, atol=1e-9)
+
+
+def _with_missing(seed: int, n: int = 300) -> tuple[np.ndarray, np.random.Generator]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 5))
+    X[:, 0] = np.round(X[:, 0], 1)  # ties
+    X[:, 1] = rng.integers(0, 3, n)  # few values
+    X[rng.random((n, 5)) < 0.15] = np.nan
+    X[:, 4][rng.random(n) < 0.5] = np.nan  # half missing
+    return X, rng
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("splitter", ["best", "random"])
+def test_missing_values_with_several_outputs_give_sklearns_tree(seed: int, splitter: str) -> None:
+    # scikit-learn sends a node's missing values right, then left, in the
+    # best search (a split sending only them right has threshold ∞), and
+    # to a drawn side in the random one; the trees must be its own.
+    X, rng = _with_missing(seed)
+    n = len(X)
+    Yc = np.column_stack([np.nan_to_num(X[:, 0]) > 0, rng.integers(0, 3, n), np.isnan(X[:, 4])]).astype(int)
+    Yr = np.column_stack([np.nan_to_num(X[:, 2]) * 3 + rng.normal(size=n), rng.normal(size=n)])
+    weights = [None, rng.uniform(0.2, 2.0, n)]
+    for w in weights:
+        for params in ({}, {"max_features": 2, "min_samples_leaf": 3}, {"max_leaf_nodes": 12}):
+            p = {"random_state": seed, "splitter": splitter, **params}
+            for crit in ("gini", "entropy"):
+                ours = ciblage.CartClassifier(criterion=crit, **p).fit(X, Yc, sample_weight=w)
+                theirs = DecisionTreeClassifier(criterion=crit, **p).fit(X, Yc, sample_weight=w)
+                assert_same_tree(ours, theirs)
+                np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+            for crit, Y in (("squared_error", Yr), ("poisson", np.abs(Yr))):
+                ours = ciblage.CartRegressor(criterion=crit, **p).fit(X, Y, sample_weight=w)
+                theirs = DecisionTreeRegressor(criterion=crit, **p).fit(X, Y, sample_weight=w)
+                assert_same_tree(ours, theirs, rtol=1e-9, atol=1e-12)
+                np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-12)
+    # Some split sends the missing values of its feature left.
+    tree = ciblage.CartClassifier(random_state=seed, splitter=splitter).fit(X, Yc).tree_
+    inner = np.asarray(tree.children_left) != -1
+    assert np.asarray(tree.missing_go_to_left)[inner].any()
+
+
+def test_missing_values_with_the_absolute_error_of_several_outputs() -> None:
+    # Integer targets: the error sums are exact, as in the test above.
+    X, rng = _with_missing(7, 150)
+    Y = np.column_stack([rng.integers(0, 20, 150), rng.integers(-5, 5, 150)]).astype(float)
+    for params in ({"max_depth": 4}, {"min_samples_leaf": 3}):
+        ours = ciblage.CartRegressor(criterion="absolute_error", random_state=0, **params).fit(X, Y)
+        theirs = DecisionTreeRegressor(criterion="absolute_error", random_state=0, **params).fit(X, Y)
+        assert_same_tree(ours, theirs)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_equal_values_with_sums_not_exact_give_sklearns_tree(seed: int) -> None:
+    # Features of few values and fractional weights and targets: the order
+    # of equal values (scikit-learn's introsort) sets how the sums round;
+    # integer weights and class targets: any order gives the same sums.
+    rng = np.random.default_rng(seed)
+    n = 2000
+    X = np.column_stack([rng.integers(0, 6, n), np.round(rng.normal(size=n), 1), rng.normal(size=n)])
+    Yr = np.column_stack([X[:, 0] * 0.1 + rng.normal(size=n) * 0.3, np.sin(X[:, 1]) + rng.normal(size=n) * 0.1])
+    w = rng.uniform(0.5, 1.5, n)
+    for params in ({"min_samples_leaf": 2}, {"max_depth": 6}, {"max_leaf_nodes": 50}):
+        ours = ciblage.CartRegressor(random_state=seed, **params).fit(X, Yr, sample_weight=w)
+        theirs = DecisionTreeRegressor(random_state=seed, **params).fit(X, Yr, sample_weight=w)
+        assert_same_tree(ours, theirs, rtol=1e-9, atol=1e-12)
+    Yc = np.column_stack([(X[:, 0] + rng.integers(0, 3, n)) % 3, X[:, 1] > 0]).astype(int)
+    for wc in (None, rng.integers(1, 4, n).astype(float), w):
+        ours = ciblage.CartClassifier(random_state=seed).fit(X, Yc, sample_weight=wc)
+        theirs = DecisionTreeClassifier(random_state=seed).fit(X, Yc, sample_weight=wc)
+        assert_same_tree(ours, theirs)

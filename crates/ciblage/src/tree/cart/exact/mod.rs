@@ -23,12 +23,13 @@ mod orders;
 pub(crate) use orders::sorted_by_value;
 pub(crate) use orders::worth_releasing;
 mod partition;
+pub(crate) use orders::Orders;
+pub(crate) use partition::partition_stable;
 mod scan;
 mod split;
 mod top;
 
 use crate::prefetch::prefetch;
-use crate::tree::cart::exact::orders::Orders;
 use crate::tree::cart::exact::top::TopRows;
 use crate::tree::cart::growth::{depth_first, NodeSplitter, NodeToSplit, Pending};
 use crate::tree::cart::params::CartCriterion;

@@ -5,6 +5,36 @@
 
 use crate::tree::cart::exact::ExactSplitter;
 
+/// Moves the samples of `order` whose flag in `goes_left` equals `first`
+/// to the front, the others after them, each side in its former order
+/// (`values` moved alongside; `buf`, `vbuf` hold at least as many items);
+/// returns how many went to the front.
+pub(crate) fn partition_stable(
+    (order, values): (&mut [u32], &mut [f32]),
+    (buf, vbuf): (&mut [u32], &mut [f32]),
+    goes_left: &[bool],
+    first: bool,
+) -> usize {
+    // Front samples move forward in place (never past one not yet read),
+    // the others wait in the buffers, then follow. Branch-free: each
+    // sample is written to both places, and only its side's cursor moves
+    // on.
+    let (mut l, mut r) = (0, 0);
+    for k in 0..order.len() {
+        let (smp, v) = (order[k], values[k]);
+        let front = usize::from(goes_left[smp as usize] == first);
+        order[l] = smp;
+        values[l] = v;
+        buf[r] = smp;
+        vbuf[r] = v;
+        l += front;
+        r += 1 - front;
+    }
+    order[l..].copy_from_slice(&buf[..r]);
+    values[l..].copy_from_slice(&vbuf[..r]);
+    l
+}
+
 impl ExactSplitter<'_> {
     /// Splits the range of every feature into the `n_left` samples flagged
     /// in `goes_left` and the others (the flagged ones first, or last with
@@ -47,23 +77,12 @@ impl ExactSplitter<'_> {
                 }
                 continue;
             }
-            // Front samples move forward in place (never past one not yet
-            // read), the others wait in the buffers, then follow.
-            // Branch-free: each sample is written to both places, and only
-            // its side's cursor moves on.
-            let (mut l, mut r) = (start, 0);
-            for k in start..end {
-                let (smp, v) = (order[k], values[k]);
-                let front = usize::from(orders.goes_left[smp as usize] == first);
-                order[l] = smp;
-                values[l] = v;
-                orders.buf[r] = smp;
-                orders.vbuf[r] = v;
-                l += front;
-                r += 1 - front;
-            }
-            order[l..end].copy_from_slice(&orders.buf[..r]);
-            values[l..end].copy_from_slice(&orders.vbuf[..r]);
+            partition_stable(
+                (&mut order[start..end], &mut values[start..end]),
+                (&mut orders.buf, &mut orders.vbuf),
+                &orders.goes_left,
+                first,
+            );
         }
         if skipping {
             for &f in self.draw.constants(self.n_constant) {

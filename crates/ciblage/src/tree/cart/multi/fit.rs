@@ -128,9 +128,10 @@ impl CartValidParams<Regression> {
     /// column is the single-output fit.
     ///
     /// Several outputs take the exact (`Exact`) and random splitters,
-    /// numeric features without missing values and no monotonic
-    /// constraints; the histogram splitter, categorical features and
-    /// missing values are refused, naming the parameter or `X`. Under
+    /// numeric features, missing values (NaN: sent right then left by the
+    /// search, as scikit-learn's) and no monotonic constraints; the
+    /// histogram splitter and categorical features are refused, naming
+    /// the parameter. Under
     /// `AbsoluteError` the impurity is the sum of the outputs' absolute
     /// errors (about each output's weighted median) over `weight ×
     /// outputs`, as scikit-learn's.
@@ -252,15 +253,6 @@ impl<T: TreeTask> CartValidParams<T> {
                     x.ncols()
                 ),
             ));
-        }
-        for f in 0..x.ncols() {
-            let col = x.column_f32(f);
-            if let Some(row) = col.iter().position(|v| v.is_nan()) {
-                return Err(CiblageError::param(
-                    "X",
-                    format!("missing value (NaN) in column {f} at row {row}: a y of several outputs (columns) needs X without missing values"),
-                ));
-            }
         }
         Ok(())
     }

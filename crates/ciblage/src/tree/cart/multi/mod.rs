@@ -5,37 +5,53 @@
 //! per node (classes past an output's own held at zero).
 //!
 //! A tree of one output never comes here: the single-output splitters keep
-//! their specialised loops. This splitter is scikit-learn's `BestSplitter`
-//! (or `RandomSplitter`) as written: at each node every drawn feature is
-//! sorted over the node's samples and scanned, the running sums updated
-//! from the nearer end, the best candidate kept by strict improvement of
-//! the proxy, features drawn by scikit-learn's generator. The trees are
-//! scikit-learn's node for node. Entry points: `fit_outputs` of
-//! [`crate::tree::cart::CartValidParams`].
+//! their specialised loops. The trees are scikit-learn's `BestSplitter` (or
+//! `RandomSplitter`) node for node: the candidates, the running sums
+//! updated from the nearer end, the best kept by strict improvement of the
+//! proxy, features drawn by scikit-learn's generator, missing values (NaN)
+//! sent right then left as there.
+//!
+//! scikit-learn sorts every drawn feature over the node's samples in place
+//! ([`order`]); the sums are added in the order it leaves, and that order
+//! only changes their rounding where a feature has equal values. The best
+//! splitter therefore reads each feature's samples from orders sorted once
+//! at the root and partitioned stably at each split ([`presorted`]), which
+//! are scikit-learn's orders wherever the values are distinct; it sorts a
+//! node's samples as scikit-learn does only for a feature with equal
+//! values (or missing ones) where the sums are not exact (see
+//! [`presorted::exact_sums`]). It keeps scikit-learn's order of every
+//! node's samples, in which the node's own sums are added. Entry points:
+//! `fit_outputs` of [`crate::tree::cart::CartValidParams`].
 
 mod absolute;
 mod fit;
 mod order;
+mod presorted;
+mod random;
+mod search;
 mod stats;
 #[cfg(test)]
 mod tests;
 
+use crate::prefetch::LOOKAHEAD;
 use crate::tree::cart::growth::{NodeSplitter, NodeToSplit};
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::shared::criterion::{ClassSums, Sums};
-use crate::tree::cart::shared::data::{
-    threshold_between, NodeSummary, Split, TrainSet, FEATURE_THRESHOLD,
-};
-use crate::tree::cart::shared::draw::{rand_uniform, FeatureDraw};
+use crate::tree::cart::shared::data::{NodeSummary, Split, TrainSet};
+use crate::tree::cart::shared::draw::FeatureDraw;
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
 use absolute::MedianOutputs;
+use presorted::Presorted;
 use stats::Outputs;
+
+/// Sums of every output (classes): on the stack up to 16 numbers.
+type Wide = smallvec::SmallVec<[f64; 16]>;
 
 /// The running sums of a scan: the left child's, the right child's and
 /// their weights.
 struct Running {
-    left: Vec<f64>,
-    right: Vec<f64>,
+    left: Wide,
+    right: Wide,
     w_left: f64,
     w_right: f64,
     pos: usize,
@@ -46,6 +62,9 @@ struct Candidate {
     proxy: f64,
     feature: usize,
     threshold: f64,
+    /// The side of the samples missing the feature (or, none missing in
+    /// the node, of those missing it at prediction).
+    missing_left: bool,
 }
 
 /// Splits nodes of several outputs (exact, or one random threshold per
@@ -59,10 +78,18 @@ pub(crate) struct MultiSplitter<'a> {
     w_total: f64,
     leaf: LeafLimits,
     draw: FeatureDraw,
-    /// The samples taking part (non-zero weight), each node's contiguous.
+    /// The samples taking part (non-zero weight), each node's contiguous,
+    /// in scikit-learn's order.
     samples: Vec<u32>,
+    /// Sparse features: the position of each sample in `samples` (read
+    /// when a node's column is gathered).
+    at: Vec<u32>,
     /// Scratch: the values of a node's samples for one feature.
     values: Vec<f32>,
+    /// Per feature, whether it misses a value (NaN) in some sample.
+    has_missing: Vec<bool>,
+    /// The best splitter's presorted orders (`None`: random splitter).
+    presorted: Option<Presorted>,
     /// The feature the node's samples were last ordered by (random
     /// splitter: partitioned by).
     last_feature: usize,
@@ -81,6 +108,20 @@ impl<'a> MultiSplitter<'a> {
         let samples: Vec<u32> = (0..data.n as u32)
             .filter(|&i| data.weights[i as usize] != 0.0)
             .collect();
+        let has_missing = (0..data.d)
+            .map(|f| data.x.column_f32(f).iter().any(|v| v.is_nan()))
+            .collect();
+        let presorted = (!random && presorted::presorting()).then(|| {
+            Presorted::new(
+                data,
+                &samples,
+                presorted::exact_sums(data, outputs, criterion),
+            )
+        });
+        let mut at = Vec::new();
+        if data.x.is_sparse() {
+            at = vec![u32::MAX; data.n];
+        }
         Self {
             data,
             outputs,
@@ -90,16 +131,26 @@ impl<'a> MultiSplitter<'a> {
             leaf,
             draw,
             samples,
+            at,
             values: Vec::new(),
+            has_missing,
+            presorted,
             last_feature: usize::MAX,
             medians,
         }
     }
 
-    /// Feature `f` of sample `s`, read as f32.
-    #[inline]
-    fn value(&self, s: u32, f: usize) -> f32 {
-        self.data.x.get(s as usize, f) as f32
+    /// The values of `feature` for the samples of `start..end`, in their
+    /// order, into `out` (a sparse column read once for the node).
+    fn read_column(&mut self, feature: usize, (start, end): (usize, usize), out: &mut Vec<f32>) {
+        if self.data.x.is_sparse() {
+            for q in start..end {
+                self.at[self.samples[q] as usize] = q as u32;
+            }
+        }
+        self.data
+            .x
+            .node_column_f32(feature, &self.samples, (start, end), &self.at, out);
     }
 
     /// Moves the running sums to position `new_pos` of `order` (the node's
@@ -115,20 +166,21 @@ impl<'a> MultiSplitter<'a> {
         let w = &self.data.weights;
         let end = order.len();
         if new_pos - run.pos <= end - new_pos {
-            for &s in &order[run.pos..new_pos] {
-                let ws = w[s as usize];
-                self.outputs.add(&mut run.left, s as usize, ws);
-                run.w_left += ws;
-            }
+            let ahead = order.get(run.pos + LOOKAHEAD..).unwrap_or_default();
+            self.outputs.move_rows(
+                &mut run.left,
+                &mut run.w_left,
+                (&order[run.pos..new_pos], ahead),
+                w,
+                1.0,
+            );
         } else {
             // Reverse reset: everything left, then the tail taken back.
             run.left.copy_from_slice(total);
             run.w_left = w_node;
-            for &s in order[new_pos..end].iter().rev() {
-                let ws = w[s as usize];
-                self.outputs.remove(&mut run.left, s as usize, ws);
-                run.w_left -= ws;
-            }
+            let tail = &order[new_pos..end];
+            self.outputs
+                .move_rows(&mut run.left, &mut run.w_left, (tail, &[]), w, -1.0);
         }
         run.w_right = w_node - run.w_left;
         for ((r, t), l) in run.right.iter_mut().zip(total).zip(&run.left) {
@@ -157,151 +209,39 @@ impl<'a> MultiSplitter<'a> {
         ))
     }
 
-    /// The values of `feature` for the samples of `start..end`, in their
-    /// order, in the scratch buffer (taken: give it back).
-    fn take_values(&mut self, feature: usize, (start, end): (usize, usize)) -> Vec<f32> {
-        let mut values = std::mem::take(&mut self.values);
-        values.clear();
-        values.extend(
-            self.samples[start..end]
-                .iter()
-                .map(|&s| self.value(s, feature)),
-        );
-        values
-    }
-
-    /// Searches every threshold of `feature` in the node `start..end`
-    /// (scikit-learn's best splitter: the node's samples sorted in place by
-    /// the feature); false when the feature is constant there.
-    fn search_all(
-        &mut self,
-        feature: usize,
-        (start, end): (usize, usize),
-        (total, w_node): (&[f64], f64),
-        best: &mut Candidate,
-    ) -> bool {
-        let mut xf = self.take_values(feature, (start, end));
-        order::sort(&mut xf, &mut self.samples[start..end]);
-        self.last_feature = feature;
-        let n = xf.len();
-        if xf[n - 1] <= xf[0] + FEATURE_THRESHOLD {
-            self.values = xf;
-            return false;
-        }
-        if let Some(m) = &mut self.medians {
-            m.passes(&self.samples[start..end]);
-        }
-        let mut run = self.running(total, w_node);
-        let order = &self.samples[start..end];
-        let mut p = 0usize;
-        while p < n {
-            while p + 1 < n && xf[p + 1] <= xf[p] + FEATURE_THRESHOLD {
-                p += 1;
-            }
-            let p_prev = p;
-            p += 1;
-            if p >= n {
-                break;
-            }
-            if p < self.leaf.min_samples || n - p < self.leaf.min_samples {
-                continue;
-            }
-            self.update(&mut run, order, p, (total, w_node));
-            if let Some(proxy) = self.proxy(&run) {
-                if proxy > best.proxy {
-                    *best = Candidate {
-                        proxy,
-                        feature,
-                        threshold: threshold_between(xf[p_prev], xf[p]),
-                    };
-                }
-            }
-        }
-        self.values = xf;
-        true
-    }
-
-    /// Draws one threshold of `feature` in the node `start..end` and
-    /// evaluates it (scikit-learn's random splitter: the node's samples
-    /// partitioned in place by it); false when the feature is constant
-    /// there.
-    fn search_random(
-        &mut self,
-        feature: usize,
-        (start, end): (usize, usize),
-        (total, w_node): (&[f64], f64),
-        best: &mut Candidate,
-        rng: &mut u32,
-    ) -> bool {
-        let mut xf = self.take_values(feature, (start, end));
-        self.last_feature = feature;
-        let (mut lo, mut hi) = (xf[0], xf[0]);
-        for &v in &xf[1..] {
-            if v < lo {
-                lo = v;
-            } else if v > hi {
-                hi = v;
-            }
-        }
-        if hi <= lo + FEATURE_THRESHOLD {
-            self.values = xf;
-            return false;
-        }
-        let (lo, hi) = (f64::from(lo), f64::from(hi));
-        let mut threshold = rand_uniform(rng, lo, hi);
-        if threshold == hi {
-            threshold = lo;
-        }
-        let n_left = order::partition(&mut xf, &mut self.samples[start..end], threshold);
-        self.values = xf;
-        let n_right = end - start - n_left;
-        if n_left < self.leaf.min_samples || n_right < self.leaf.min_samples {
-            return true;
-        }
-        if let Some(m) = &mut self.medians {
-            m.passes(&self.samples[start..end]);
-        }
-        let mut run = self.running(total, w_node);
-        self.update(&mut run, &self.samples[start..end], n_left, (total, w_node));
-        if let Some(proxy) = self.proxy(&run) {
-            if proxy > best.proxy {
-                *best = Candidate {
-                    proxy,
-                    feature,
-                    threshold,
-                };
-            }
-        }
-        true
-    }
-
     /// Sums at the start of a scan: nothing left.
     fn running(&self, total: &[f64], w_node: f64) -> Running {
         Running {
-            left: vec![0.0; total.len()],
-            right: total.to_vec(),
+            left: Wide::from_elem(0.0, total.len()),
+            right: Wide::from_slice(total),
             w_left: 0.0,
             w_right: w_node,
             pos: 0,
         }
     }
 
-    /// Moves the samples of `start..end` with `feature <= threshold`
-    /// first (scikit-learn's final partition; the random splitter's samples
-    /// are already partitioned when the best feature was the last drawn);
-    /// returns the first right position.
-    fn partition(&mut self, (start, end): (usize, usize), feature: usize, threshold: f64) -> usize {
-        let data = self.data;
-        let value = |s: u32| data.x.get(s as usize, feature) as f32;
-        if self.random && self.last_feature == feature {
+    /// Moves the samples of `start..end` going left by `best` first
+    /// (scikit-learn's final partition, by swaps, on the order the search
+    /// left; the random splitter's samples are already partitioned when the
+    /// best feature was the last drawn); returns the first right position.
+    fn partition(&mut self, (start, end): (usize, usize), best: &Candidate) -> usize {
+        let mut values = std::mem::take(&mut self.values);
+        self.read_column(best.feature, (start, end), &mut values);
+        let goes_left = |v: f32| {
+            if v.is_nan() {
+                best.missing_left
+            } else {
+                f64::from(v) <= best.threshold
+            }
+        };
+        let n_left = if self.random && self.last_feature == best.feature {
             // Already partitioned by this very split.
-            return start
-                + self.samples[start..end]
-                    .iter()
-                    .take_while(|&&s| f64::from(value(s)) <= threshold)
-                    .count();
-        }
-        start + order::partition_final(&mut self.samples[start..end], threshold, value)
+            values.iter().take_while(|&&v| goes_left(v)).count()
+        } else {
+            order::partition_by(&mut values, &mut self.samples[start..end], goes_left)
+        };
+        self.values = values;
+        start + n_left
     }
 }
 
@@ -343,32 +283,43 @@ impl NodeSplitter for MultiSplitter<'_> {
     fn node_split(
         &mut self,
         node: &NodeToSplit<'_>,
-        _lim: &Limits,
+        lim: &Limits,
         n_constant: &mut usize,
     ) -> Option<Split> {
         let (start, end) = (node.start, node.end);
         let base = &node.summary.sums;
-        let total: Vec<f64> = base.total.to_vec();
+        let total: ClassSums = base.total.clone();
         let w_node = base.w_node;
         let mut best = Candidate {
             proxy: f64::NEG_INFINITY,
             feature: usize::MAX,
             threshold: f64::NAN,
+            missing_left: false,
         };
         let mut draw = std::mem::take(&mut self.draw);
         let interrupt = self.data.interrupt.clone();
+        // scikit-learn's order of the node's samples: `samples` (`None`),
+        // or a presorted feature's order.
+        let mut sorted_by: Option<usize> = None;
         draw.draw_with(n_constant, &interrupt, |feature, rng| {
             if self.random {
                 self.search_random(feature, (start, end), (&total, w_node), &mut best, rng)
             } else {
-                self.search_all(feature, (start, end), (&total, w_node), &mut best)
+                self.search_best(
+                    feature,
+                    (start, end),
+                    (&total, w_node),
+                    &mut best,
+                    &mut sorted_by,
+                )
             }
         });
         self.draw = draw;
         if best.feature == usize::MAX {
             return None;
         }
-        let pos = self.partition((start, end), best.feature, best.threshold);
+        self.take_order(sorted_by, (start, end));
+        let pos = self.partition((start, end), &best);
         // The children's sums and impurities, from the partitioned samples
         // (as scikit-learn's reset and update to the best position).
         let order = &self.samples[start..end];
@@ -395,13 +346,17 @@ impl NodeSplitter for MultiSplitter<'_> {
             node.impurity,
             (impurity_left, impurity_right),
         );
+        // The presorted orders follow, unless the children are leaves.
+        if lim.below_max_depth(node.depth + 1) {
+            if let Some(p) = &mut self.presorted {
+                p.partition(&self.samples, (start, pos, end));
+            }
+        }
         Some(Split {
             feature: best.feature,
             threshold: best.threshold,
             pos,
-            // No missing values at fit: they go to the larger child at
-            // prediction (as scikit-learn sends them).
-            missing_left: pos - start > end - pos,
+            missing_left: best.missing_left,
             categories: None,
             impurity_left,
             impurity_right,

@@ -127,13 +127,18 @@ fn heapsort(values: &mut [f32], samples: &mut [u32]) {
     }
 }
 
-/// scikit-learn's `partition_samples`: the samples whose value is at most
-/// `threshold` moved first by swaps (values moved alongside); returns how
-/// many.
-pub(crate) fn partition(values: &mut [f32], samples: &mut [u32], threshold: f64) -> usize {
+/// scikit-learn's `partition_samples` (and `partition_samples_final`,
+/// which reads the same values): the samples whose value goes left by
+/// `goes_left` moved first by swaps with the end (values moved alongside);
+/// returns how many.
+pub(crate) fn partition_by(
+    values: &mut [f32],
+    samples: &mut [u32],
+    goes_left: impl Fn(f32) -> bool,
+) -> usize {
     let (mut p, mut end) = (0, values.len());
     while p < end {
-        if f64::from(values[p]) <= threshold {
+        if goes_left(values[p]) {
             p += 1;
         } else {
             end -= 1;
@@ -143,24 +148,28 @@ pub(crate) fn partition(values: &mut [f32], samples: &mut [u32], threshold: f64)
     end
 }
 
-/// scikit-learn's `partition_samples_final` (no missing values): the
-/// samples whose value `value_of` is at most `threshold` moved first by
-/// swaps with the end; returns how many.
-pub(crate) fn partition_final(
-    samples: &mut [u32],
-    threshold: f64,
-    value_of: impl Fn(u32) -> f32,
-) -> usize {
-    let (mut p, mut end) = (0, samples.len());
-    while p < end {
-        if f64::from(value_of(samples[p])) <= threshold {
-            p += 1;
-        } else {
-            end -= 1;
-            samples.swap(p, end);
+/// scikit-learn's move of the samples missing a feature (NaN) to the end
+/// before its sort (`sort_samples_and_feature_values` of a feature missing
+/// some value): the last present sample swapped in for each missing one
+/// met from the front; returns how many are missing.
+pub(crate) fn move_missing_last(values: &mut [f32], samples: &mut [u32]) -> usize {
+    let mut n_missing = 0;
+    let (mut i, mut last) = (0usize, values.len());
+    // `last` is one past scikit-learn's `current_end`.
+    while i < last {
+        if values[last - 1].is_nan() {
+            n_missing += 1;
+            last -= 1;
+            continue;
         }
+        if values[i].is_nan() {
+            swap(values, samples, i, last - 1);
+            n_missing += 1;
+            last -= 1;
+        }
+        i += 1;
     }
-    end
+    n_missing
 }
 
 #[cfg(test)]
@@ -180,18 +189,21 @@ mod tests {
             .iter()
             .zip(&values)
             .all(|(&s, &v)| orig[s as usize] == v));
-        // Swap partition: [3, 1, 4, 1, 5] at 2 → 1 from the back swapped
-        // in, 4 and 5 out: [3?] ... samples ≤ 2 first.
+        // Swap partition: [3, 1, 4, 1, 5] at 2: p=0: 3 > 2, swapped with
+        // the last (5): [5,1,4,1,3]; 5 > 2, swapped with 1: [1,1,4,5,3];
+        // p=0,1 go left; p=2: 4 > 2, end 2: stop.
         let mut v = vec![3.0, 1.0, 4.0, 1.0, 5.0];
         let mut s = vec![0, 1, 2, 3, 4];
-        assert_eq!(partition(&mut v, &mut s, 2.0), 2);
-        // p=0: 3 > 2, swap with 4 (5): [5,1,4,1,3]; 5 > 2, swap with 3
-        // (1): [1,1,4,5,3]; p=0,1 go left; p=2: 4 > 2, end 2: stop.
+        assert_eq!(partition_by(&mut v, &mut s, |x| f64::from(x) <= 2.0), 2);
         assert_eq!(s, [3, 1, 2, 4, 0]);
-        let vals = [3.0f32, 1.0, 4.0, 1.0, 5.0];
+        // Missing values moved last: [NaN, 1, NaN, 2, NaN]: the last is
+        // missing (end 4), the first swapped with position 3 (2):
+        // [2, 1, NaN, NaN, NaN], then i=1 present, i=2 ... end 2: stop.
+        let nan = f32::NAN;
+        let mut v = vec![nan, 1.0, nan, 2.0, nan];
         let mut s = vec![0, 1, 2, 3, 4];
-        // The same swaps, reading the values through the samples.
-        assert_eq!(partition_final(&mut s, 2.0, |i| vals[i as usize]), 2);
-        assert_eq!(s, [3, 1, 2, 4, 0]);
+        assert_eq!(move_missing_last(&mut v, &mut s), 3);
+        assert_eq!(&s[..2], &[3, 1]);
+        assert!(v[2..].iter().all(|x| x.is_nan()));
     }
 }

@@ -4,6 +4,7 @@
 //! proxy are the mean over outputs of each output's, in scikit-learn's
 //! order of operations (so that equal splits compare equal).
 
+use crate::prefetch::prefetch;
 use crate::tree::cart::params::CartCriterion;
 
 /// scikit-learn's `EPSILON` of the Poisson criterion (10 × machine
@@ -52,20 +53,69 @@ impl Outputs {
         }
     }
 
-    /// Subtracts `w` times sample `i` from `sums`.
+    /// Adds (`sign` 1) the samples `rows` in their order to `sums` and
+    /// their weights to `w_sum`, or takes them back (`sign` −1) in reverse
+    /// order, as scikit-learn's `update` does (`x + (−w)` is `x − w`
+    /// exactly); `ahead`: the samples read next, whose targets are asked
+    /// for ahead of use.
     #[inline]
-    pub(crate) fn remove(&self, sums: &mut [f64], i: usize, w: f64) {
+    pub(crate) fn move_rows(
+        &self,
+        sums: &mut [f64],
+        w_sum: &mut f64,
+        (rows, ahead): (&[u32], &[u32]),
+        weights: &[f64],
+        sign: f64,
+    ) {
         match self {
             Self::Classes {
                 codes, stride, k, ..
             } => {
-                for (o, &c) in codes[i * k..(i + 1) * k].iter().enumerate() {
-                    sums[o * stride + c as usize] -= w;
+                let (stride, k) = (*stride, *k);
+                let mut step = |j: usize, i: usize| {
+                    if let Some(&a) = ahead.get(j) {
+                        prefetch(&weights[a as usize]);
+                        prefetch(&codes[a as usize * k]);
+                    }
+                    let ws = sign * weights[i];
+                    for (o, &c) in codes[i * k..(i + 1) * k].iter().enumerate() {
+                        sums[o * stride + c as usize] += ws;
+                    }
+                    *w_sum += ws;
+                };
+                if sign > 0.0 {
+                    rows.iter()
+                        .enumerate()
+                        .for_each(|(j, &r)| step(j, r as usize));
+                } else {
+                    rows.iter()
+                        .rev()
+                        .enumerate()
+                        .for_each(|(j, &r)| step(j, r as usize));
                 }
             }
             Self::Values { y, k } => {
-                for (s, v) in sums.iter_mut().zip(&y[i * k..(i + 1) * k]) {
-                    *s -= w * v;
+                let k = *k;
+                let mut step = |j: usize, i: usize| {
+                    if let Some(&a) = ahead.get(j) {
+                        prefetch(&weights[a as usize]);
+                        prefetch(&y[a as usize * k]);
+                    }
+                    let ws = sign * weights[i];
+                    for (s, v) in sums.iter_mut().zip(&y[i * k..(i + 1) * k]) {
+                        *s += ws * v;
+                    }
+                    *w_sum += ws;
+                };
+                if sign > 0.0 {
+                    rows.iter()
+                        .enumerate()
+                        .for_each(|(j, &r)| step(j, r as usize));
+                } else {
+                    rows.iter()
+                        .rev()
+                        .enumerate()
+                        .for_each(|(j, &r)| step(j, r as usize));
                 }
             }
         }

@@ -86,11 +86,6 @@ fn what_several_outputs_do_not_take_is_refused_by_name() {
         .fit_outputs(x.view(), y.view(), None)
         .unwrap_err();
     assert!(e.to_string().contains("splitter"), "{e}");
-    let xn = array![[0.0], [f64::NAN], [2.0], [3.0]];
-    let e = Cart::regressor()
-        .fit_outputs(xn.view(), y.view(), None)
-        .unwrap_err();
-    assert!(e.to_string().contains("X"), "{e}");
     let zero = array![[1.0, 0.0], [2.0, 0.0], [1.0, 0.0], [3.0, 0.0]];
     let e = Cart::regressor()
         .criterion(CartCriterion::Poisson)
@@ -120,4 +115,101 @@ fn several_outputs_are_saved_and_read_back_checked() {
     assert_ne!(bad, t.to_json());
     let e = CartModel::from_json(&bad).unwrap_err();
     assert!(e.to_string().contains("output_classes"), "{e}");
+}
+
+#[test]
+fn missing_values_go_to_the_side_that_splits_best() {
+    // One feature [0, 1, NaN, 3]. Candidates with the missing sample sent
+    // right: {0} | {1, 3, NaN}, {0, 1} | {3, NaN} (threshold 2), and
+    // {0, 1, 3} | {NaN} (threshold ∞); sent left: {NaN, 0} | {1, 3} and
+    // {NaN, 0, 1} | {3} (threshold 2).
+    let x = array![[0.0], [1.0], [f64::NAN], [3.0]];
+    // The missing sample is like the last: {0, 1} | {3, NaN} is pure.
+    let y = array![[0.0, 1.0], [0.0, 1.0], [10.0, 5.0], [10.0, 5.0]];
+    let t = Cart::regressor()
+        .fit_outputs(x.view(), y.view(), None)
+        .unwrap();
+    assert_eq!((t.threshold[0], t.missing_go_to_left[0]), (2.0, false));
+    assert_eq!(t.value.node(2), &[10.0, 5.0]);
+    // Like the first two: {NaN, 0, 1} | {3} is pure, from the second pass.
+    let y = array![[0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [10.0, 5.0]];
+    let t = Cart::regressor()
+        .fit_outputs(x.view(), y.view(), None)
+        .unwrap();
+    assert_eq!((t.threshold[0], t.missing_go_to_left[0]), (2.0, true));
+    let p = t.predict_outputs(array![[f64::NAN], [2.5]].view()).unwrap();
+    assert_eq!(p.row(0).to_vec(), [0.0, 1.0]);
+    assert_eq!(p.row(1).to_vec(), [10.0, 5.0]);
+    // Unlike every other: only the missing sample goes right (∞).
+    let y = array![[0.0, 1.0], [0.0, 1.0], [10.0, 5.0], [0.0, 1.0]];
+    let t = Cart::classifier()
+        .fit_outputs(
+            x.view(),
+            y.mapv(|v| u32::from(v > 0.0)).view(),
+            &[2, 2],
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        (t.threshold[0], t.missing_go_to_left[0]),
+        (f64::INFINITY, false)
+    );
+}
+
+#[test]
+fn presorted_orders_give_the_trees_of_the_sorting_search() {
+    // A feature of many equal values, two of distinct ones, targets and
+    // weights whose sums are not exact (scikit-learn's sort then runs for
+    // the first feature where its values repeat, the presorted order is
+    // read for the others), with and without missing values: the tree is
+    // the one of scikit-learn's search sorting every feature at every node
+    // (checked against scikit-learn in tests/test_cart_multioutput.py),
+    // node for node. Integer targets and weights (exact sums) read every
+    // presorted order.
+    let n = 600usize;
+    let hash = |i: usize, j: usize| ((i * 2_654_435_761 + j * 40_503 + 7) % 1_000_003) as f64;
+    let x = ndarray::Array2::from_shape_fn((n, 3), |(i, j)| match j {
+        0 => (hash(i, 0) as usize % 5) as f64,
+        _ => hash(i, j) / 1000.0,
+    });
+    let mut xn = x.clone();
+    for i in (0..n).step_by(7) {
+        xn[[i, (i / 7) % 3]] = f64::NAN;
+    }
+    let y = ndarray::Array2::from_shape_fn((n, 2), |(i, o)| {
+        x[[i, 0]] * (o as f64 + 1.0) + hash(i, 9 + o) / 1e6
+    });
+    let yi = y.mapv(f64::round);
+    let codes = ndarray::Array2::from_shape_fn((n, 2), |(i, o)| {
+        (x[[i, 0]] as u32 + u32::from(hash(i, 20 + o) % 4.0 == 0.0)) % 3
+    });
+    let w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 3) as f64 * 0.25).collect();
+    let wi: Vec<f64> = (0..n).map(|i| (i % 3) as f64).collect();
+    let both = |fit: &dyn Fn() -> CartModel| {
+        let presorted = fit();
+        super::presorted::SORT_EVERY_FEATURE.with(|s| s.set(true));
+        let sorting = fit();
+        super::presorted::SORT_EVERY_FEATURE.with(|s| s.set(false));
+        assert!(presorted.node_count() > 30, "{}", presorted.node_count());
+        assert_eq!(presorted, sorting);
+    };
+    for x in [&x, &xn] {
+        for (y, w) in [(&y, &w), (&yi, &wi)] {
+            both(&|| {
+                Cart::regressor()
+                    .min_samples_leaf(3)
+                    .fit_outputs(x.view(), y.view(), Some(w))
+                    .unwrap()
+            });
+        }
+        for w in [&w, &wi] {
+            both(&|| {
+                Cart::classifier()
+                    .criterion(CartCriterion::Entropy)
+                    .max_leaf_nodes(Some(40))
+                    .fit_outputs(x.view(), codes.view(), &[3, 3], Some(w))
+                    .unwrap()
+            });
+        }
+    }
 }

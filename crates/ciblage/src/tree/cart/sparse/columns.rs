@@ -134,17 +134,6 @@ impl Columns<'_> {
             Self::Sparse(c) => c.n_major,
         }
     }
-
-    /// The value of feature `f` for sample `row` (an implicit sparse entry
-    /// is 0): a binary search in a sparse column, for the readers that
-    /// visit few values of a column (the several-output splitter).
-    #[inline]
-    pub fn get(&self, row: usize, f: usize) -> f64 {
-        match self {
-            Self::Dense(x) => x[[row, f]],
-            Self::Sparse(c) => c.get(f, row),
-        }
-    }
 }
 
 /// Calls `g` with `x` as training columns: dense or CSC as they are, a CSR
