@@ -124,7 +124,11 @@ impl OrderLines {
                 ),
             ));
         }
-        let grouped = self.items.iter().map(|&p| category_of[p as usize]).collect();
+        let grouped = self
+            .items
+            .iter()
+            .map(|&p| category_of[p as usize])
+            .collect();
         Ok(Self::from_groups(&self.offsets, grouped))
     }
 
@@ -190,7 +194,10 @@ mod tests {
         assert_eq!(up.basket(1), &[1]);
         assert!(matches!(
             a.to_level(&[0, 0]),
-            Err(CiblageError::InvalidParameter { name: "hierarchy", .. })
+            Err(CiblageError::InvalidParameter {
+                name: "hierarchy",
+                ..
+            })
         ));
     }
 
