@@ -50,6 +50,8 @@ def _id_column(column: pa.ChunkedArray, label: str) -> pa.ChunkedArray:
     they are; any other type but integers and strings refused."""
     t = column.type
     if pa.types.is_floating(t):
+        # NaN is pandas' missing value: a null id.
+        column = pc.if_else(pc.is_nan(column), pa.scalar(None, t), column)
         valid = column.drop_null()
         whole = pc.all(pc.equal(pc.floor(valid), valid)).as_py()
         if whole is False or (len(valid) and pc.max(pc.abs(valid)).as_py() >= 2.0**63):
@@ -137,6 +139,9 @@ def _read(lines: Any, order: str, product: str, hierarchy: Any, level: Any) -> t
     table = pa.table({"order": o, "product": p})
     if sum(left_out.values()):
         table = table.filter(pc.and_(o.is_valid(), p.is_valid()))
+    if table.num_rows == 0:
+        lost = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in left_out.items() if v)
+        raise InvalidInputError(f"lines: no line to mine ({t.num_rows:,} read" + (f"; {lost})" if lost else ")"))
     return table, left_out, kind if kind in ("pandas", "polars") else "pyarrow"
 
 
@@ -241,7 +246,10 @@ class FrequentItemsets(_Result):
         self.input_report = report
 
     def __repr__(self) -> str:
-        return f"FrequentItemsets(itemsets={len(self)}, baskets={self.n_baskets}, min_count={self.min_count}, kind={self.kind!r})"
+        return (
+            f"FrequentItemsets(itemsets={len(self)}, baskets={self.n_baskets}, "
+            f"min_count={self.min_count}, kind={self.kind!r})"
+        )
 
     def _repr_html_(self) -> str:
         figures = {
@@ -477,7 +485,8 @@ def association_rules(
     """
     if not isinstance(itemsets, FrequentItemsets):
         raise InvalidInputError(
-            f"itemsets: expected the FrequentItemsets of ciblage.basket.frequent_itemsets, got {type(itemsets).__name__}"
+            "itemsets: expected the FrequentItemsets of ciblage.basket.frequent_itemsets, "
+            f"got {type(itemsets).__name__}"
         )
     if itemsets.kind != "all":
         raise InvalidInputError(

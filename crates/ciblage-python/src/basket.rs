@@ -8,7 +8,7 @@ use ciblage::basket::{
     AssociationRules, Consequents, Correction, FpGrowth, FrequentItemsets, ItemsetKind, Metric,
     OrderLines, PValueTest,
 };
-use ciblage::{CiblageError, CustomerIndex, Interrupt};
+use ciblage::{CiblageError, CustomerIds, CustomerIndex, Interrupt};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3_arrow::{PyArray, PyTable};
@@ -25,23 +25,34 @@ pub struct PyOrderLines {
     products: ArrayRef,
 }
 
-/// Codes of the id column `name` (argument `argument`) of every batch.
+/// Codes of the id column `name` (argument `argument`) of every batch,
+/// numbered in the order of the ids (integers numerically, strings
+/// byte-wise), so that the codes, hence every output order, do not depend
+/// on the order of the rows; and the ids by code.
 fn codes(
     batches: &[RecordBatch],
     schema: &Schema,
     argument: &'static str,
     name: &str,
     token: &Interrupt,
-) -> BindResult<(CustomerIndex, Vec<u32>)> {
+) -> BindResult<(CustomerIds, Vec<u32>)> {
     let col = arrow_in::column_index(schema, argument, name)?;
     arrow_in::check_id_type(argument, name, schema.field(col).data_type())?;
     let total = batches.iter().map(RecordBatch::num_rows).sum();
     let mut index = CustomerIndex::named(argument);
     let mut out = Vec::with_capacity(total);
     ciblage::arrow::encode_all_ids(&mut index, batches, col, argument, name, &mut out)?;
+    let sorted = index.sorted_codes();
     index.release_lookup();
     token.check()?;
-    Ok((index, out))
+    let mut rank = vec![0u32; sorted.len()];
+    for (k, &c) in sorted.iter().enumerate() {
+        rank[c as usize] = k as u32;
+    }
+    for c in &mut out {
+        *c = rank[*c as usize];
+    }
+    Ok((index.ids().gather(&sorted), out))
 }
 
 /// Reads the order and product columns of `table` (no nulls: the glue
@@ -57,9 +68,9 @@ pub fn basket_lines(
     let (batches, schema) = table.into_inner();
     let (inner, products) = run(py, |token| -> BindResult<_> {
         let (_, orders) = codes(&batches, &schema, "order", order, token)?;
-        let (index, products) = codes(&batches, &schema, "product", product, token)?;
+        let (ids, products) = codes(&batches, &schema, "product", product, token)?;
         let lines = OrderLines::from_codes(&orders, &products)?;
-        Ok((lines, out::ids_array(index.ids())))
+        Ok((lines, out::ids_array(&ids)))
     })?;
     Ok(PyOrderLines { inner, products })
 }
