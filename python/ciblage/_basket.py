@@ -320,6 +320,14 @@ def frequent_itemsets(
         ColumnNotFoundError, ColumnTypeError: a missing or unreadable column.
         InvalidParameterError: a parameter out of range, names it.
         InvalidInputError: no line left to mine (after null rows).
+
+    Example:
+        >>> import polars as pl
+        >>> from ciblage.basket import frequent_itemsets
+        >>> lines = pl.DataFrame({"order_id": [1, 1, 2, 2, 2, 3], "product": [10, 20, 10, 20, 30, 10]})
+        >>> sets = frequent_itemsets(lines, min_support=2)  # an int: a count of baskets
+        >>> sets.itemsets.rows()
+        [([10], 1.0, 3), ([20], 0.6666666666666666, 2), ([10, 20], 0.6666666666666666, 2)]
     """
     order = column_arg(order, "order")
     product = column_arg(product, "product")
@@ -372,6 +380,14 @@ class AssociationRules(_Result):
             counts ``antecedent_count``, ``consequent_count``, ``count``.
         n_baskets: the number of baskets mined.
         input_report: the itemsets' input report.
+
+    Example:
+        >>> import pandas as pd
+        >>> from ciblage.basket import association_rules, frequent_itemsets
+        >>> lines = pd.DataFrame({"order_id": [1, 1, 2, 2, 3], "product": ["a", "b", "a", "b", "a"]})
+        >>> rules = association_rules(frequent_itemsets(lines, min_support=0.5), min_threshold=0.9)
+        >>> print(rules.to_text(("confidence", "lift")))
+        {b} => {a}  confidence=1  lift=1
     """
 
     def __init__(self, table: pa.Table, kind: str, n_baskets: int, report: dict[str, Any]) -> None:
@@ -482,6 +498,14 @@ def association_rules(
         InvalidInputError: ``itemsets`` is not a :class:`FrequentItemsets`
             of every itemset.
         InvalidParameterError: a parameter out of range, names it.
+
+    Example:
+        >>> import pandas as pd
+        >>> from ciblage.basket import association_rules, frequent_itemsets
+        >>> lines = pd.DataFrame({"order_id": [1, 1, 2, 2, 3, 4], "product": ["a", "b", "a", "b", "a", "c"]})
+        >>> rules = association_rules(frequent_itemsets(lines, min_support=0.5), metric="lift", min_threshold=1.0)
+        >>> rules.rules[["antecedents", "consequents", "confidence", "lift"]].to_dict("list")
+        {'antecedents': [array(['a'], dtype=object), array(['b'], dtype=object)], 'consequents': [array(['b'], dtype=object), array(['a'], dtype=object)], 'confidence': [0.6666666666666666, 1.0], 'lift': [1.3333333333333333, 1.3333333333333333]}
     """
     if not isinstance(itemsets, FrequentItemsets):
         raise InvalidInputError(

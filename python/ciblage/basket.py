@@ -6,12 +6,14 @@ one-hot frame.
 
 >>> import pandas as pd
 >>> from ciblage.basket import frequent_itemsets, association_rules
->>> lines = pd.DataFrame({"order_id": [1, 1, 2, 2, 3, 3, 4], "product": ["tea", "cake", "tea", "cake", "tea", "jam", "cake"]})
+>>> lines = pd.DataFrame(
+...     {"order_id": [1, 1, 2, 2, 3, 3, 4], "product": ["tea", "cake", "tea", "cake", "tea", "jam", "cake"]}
+... )
 >>> sets = frequent_itemsets(lines, min_support=0.5)
 >>> rules = association_rules(sets, metric="confidence", min_threshold=0.6)
 >>> print(rules.to_text())
-{tea} => {cake}  support=0.5  confidence=0.666667  lift=0.888889
 {cake} => {tea}  support=0.5  confidence=0.666667  lift=0.888889
+{tea} => {cake}  support=0.5  confidence=0.666667  lift=0.888889
 """
 
 from __future__ import annotations
