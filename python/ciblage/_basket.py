@@ -504,8 +504,10 @@ def association_rules(
         >>> from ciblage.basket import association_rules, frequent_itemsets
         >>> lines = pd.DataFrame({"order_id": [1, 1, 2, 2, 3, 4], "product": ["a", "b", "a", "b", "a", "c"]})
         >>> rules = association_rules(frequent_itemsets(lines, min_support=0.5), metric="lift", min_threshold=1.0)
-        >>> rules.rules[["antecedents", "consequents", "confidence", "lift"]].to_dict("list")
-        {'antecedents': [array(['a'], dtype=object), array(['b'], dtype=object)], 'consequents': [array(['b'], dtype=object), array(['a'], dtype=object)], 'confidence': [0.6666666666666666, 1.0], 'lift': [1.3333333333333333, 1.3333333333333333]}
+        >>> [(list(a), list(c)) for a, c in zip(rules.rules["antecedents"], rules.rules["consequents"])]
+        [(['a'], ['b']), (['b'], ['a'])]
+        >>> rules.rules["confidence"].tolist(), rules.rules["lift"].tolist()
+        ([0.6666666666666666, 1.0], [1.3333333333333333, 1.3333333333333333])
     """
     if not isinstance(itemsets, FrequentItemsets):
         raise InvalidInputError(
