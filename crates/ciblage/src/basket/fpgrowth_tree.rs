@@ -190,8 +190,7 @@ impl Miner<'_> {
         out.push(suffix, [], support);
         if suffix.len() < self.max_len {
             self.interrupt.check()?;
-            let (cond, cond_ranks) = self.conditional(tree, ranks, i);
-            if cond.n_items() > 0 {
+            if let Some((cond, cond_ranks)) = self.conditional(tree, ranks, i) {
                 self.mine(&cond, &cond_ranks, suffix, out)?;
             }
         }
@@ -200,24 +199,20 @@ impl Miner<'_> {
     }
 
     /// The conditional tree of local item `i`: the paths above its nodes,
-    /// restricted to the items frequent among them.
-    fn conditional(&self, tree: &Tree, ranks: &[u32], i: usize) -> (Tree, Vec<u32>) {
+    /// restricted to the items frequent among them (None when there is
+    /// none). The paths are walked twice, to count then to collect, so that
+    /// nothing is stored for the many items whose conditional base holds no
+    /// frequent item.
+    fn conditional(&self, tree: &Tree, ranks: &[u32], i: usize) -> Option<(Tree, Vec<u32>)> {
         let nodes = &tree.head[tree.head_start[i]..tree.head_start[i + 1]];
         let mut counts = vec![0u64; i];
-        let mut path = Vec::new();
-        let mut base = Paths::default();
         for &n in nodes {
             let w = tree.count[n as usize];
-            path.clear();
             let mut p = tree.parent[n as usize];
             while p != ROOT {
-                let it = tree.item[p as usize];
-                counts[it as usize] += w;
-                path.push(it);
+                counts[tree.item[p as usize] as usize] += w;
                 p = tree.parent[p as usize];
             }
-            path.reverse();
-            base.push(path.iter().copied(), w);
         }
         // Frequent items keep their order (ascending rank), recoded densely.
         let mut local = vec![u32::MAX; i];
@@ -228,16 +223,25 @@ impl Miner<'_> {
                 cond_ranks.push(ranks[it]);
             }
         }
-        let mut kept = Paths::default();
-        for k in 0..base.weights.len() {
-            let items = base
-                .path(k)
-                .iter()
-                .map(|&it| local[it as usize])
-                .filter(|&l| l != u32::MAX);
-            kept.push(items, base.weights[k]);
+        if cond_ranks.is_empty() {
+            return None;
         }
-        (Tree::build(&kept, cond_ranks.len()), cond_ranks)
+        let mut kept = Paths::default();
+        let mut path = Vec::new();
+        for &n in nodes {
+            path.clear();
+            let mut p = tree.parent[n as usize];
+            while p != ROOT {
+                let l = local[tree.item[p as usize] as usize];
+                if l != u32::MAX {
+                    path.push(l);
+                }
+                p = tree.parent[p as usize];
+            }
+            path.reverse();
+            kept.push(path.iter().copied(), tree.count[n as usize]);
+        }
+        Some((Tree::build(&kept, cond_ranks.len()), cond_ranks))
     }
 
     /// Every non-empty subset of a single-path tree's nodes (up to the size
