@@ -30,7 +30,9 @@ fn order_lines(baskets: u32, products: u32) -> (Vec<u32>, Vec<u32>) {
         let size = rng.random_range(1..=8);
         for _ in 0..size {
             let u: f64 = rng.random();
-            let p = cumulative.partition_point(|&c| c < u).min(products as usize - 1) as u32;
+            let p = cumulative
+                .partition_point(|&c| c < u)
+                .min(products as usize - 1) as u32;
             orders.push(o);
             items.push(p);
             // Every product's "partner" (p ^ 1) joins it a third of the time.
@@ -48,15 +50,25 @@ fn bench_basket(c: &mut Criterion) {
     let mut group = c.benchmark_group("basket_1Mbaskets_1000products");
     group.sample_size(10);
     group.bench_function("order_lines", |b| {
-        b.iter(|| OrderLines::from_codes(&orders, &products).expect("lines").len())
+        b.iter(|| {
+            OrderLines::from_codes(&orders, &products)
+                .expect("lines")
+                .len()
+        })
     });
     let lines = OrderLines::from_codes(&orders, &products).expect("lines");
-    let fp = FpGrowth::params().min_support(0.001).check().expect("valid params");
+    let fp = FpGrowth::params()
+        .min_support(0.001)
+        .check()
+        .expect("valid params");
     group.bench_function("fpgrowth_support_0.001", |b| {
         b.iter(|| fp.score(&lines).expect("itemsets").len())
     });
     let sets = fp.score(&lines).expect("itemsets");
-    let rules = AssociationRules::params().min_threshold(0.1).check().expect("valid params");
+    let rules = AssociationRules::params()
+        .min_threshold(0.1)
+        .check()
+        .expect("valid params");
     group.bench_function("rules_confidence_0.1", |b| {
         b.iter(|| rules.score(&sets).expect("rules").len())
     });

@@ -265,7 +265,8 @@ impl AssociationRulesValidParams {
         for (k, c) in candidates.into_iter().enumerate() {
             let m =
                 Measures::from_supports(c.n_a as f64 / nf, c.n_c as f64 / nf, c.n_ac as f64 / nf);
-            if !(p.metric.of(&m) >= p.min_threshold) {
+            // No measure is NaN: both sides of a rule have a positive support.
+            if p.metric.of(&m) < p.min_threshold {
                 continue;
             }
             rules.antecedents.extend_from_slice(&c.antecedent);
