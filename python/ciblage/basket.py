@@ -19,7 +19,8 @@ one-hot frame.
 from __future__ import annotations
 
 # --- Frequent itemsets and association rules --------------------------------
-from ._basket import MEASURES, AssociationRules, FrequentItemsets, association_rules, frequent_itemsets
+from ._basket import association_rules, frequent_itemsets
+from ._basket_results import MEASURES, AssociationRules, FrequentItemsets
 
 __all__ = ["frequent_itemsets", "association_rules", "FrequentItemsets", "AssociationRules", "MEASURES"]
 
