@@ -869,6 +869,7 @@ def adjusted_rand(labels_true: npt.NDArray[np.uint32], labels_pred: npt.NDArray[
 
 # Basket analysis (ciblage.basket): order lines, FP-growth itemsets, rules.
 def basket_lines(table: Any, *, order: str, product: str) -> OrderLines: ...
+
 @final
 class OrderLines:
     def __len__(self) -> int: ...

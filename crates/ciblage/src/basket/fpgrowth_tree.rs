@@ -7,6 +7,8 @@
 //! most frequent item overall), and every path lists them in ascending
 //! rank, from the root down.
 
+use rayon::slice::ParallelSliceMut;
+
 use crate::error::Result;
 use crate::interrupt::Interrupt;
 
@@ -55,7 +57,9 @@ impl Tree {
     /// The tree of `paths` (items below `n_items`, ascending in each path).
     pub(super) fn build(paths: &Paths, n_items: usize) -> Self {
         let mut order: Vec<u32> = (0..paths.weights.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| paths.path(a as usize).cmp(paths.path(b as usize)));
+        // Equal paths are interchangeable (their counts add up), so the
+        // unstable parallel sort gives the same tree on any thread count.
+        order.par_sort_unstable_by(|&a, &b| paths.path(a as usize).cmp(paths.path(b as usize)));
         let mut parent = Vec::new();
         let mut item = Vec::new();
         let mut count: Vec<u64> = Vec::new();
