@@ -314,3 +314,21 @@ def test_errors_name_the_argument():
         association_rules(sets.to_pandas())
     with pytest.raises(InvalidInputError, match="itemsets"):
         association_rules(frequent_itemsets(lines, min_support=0.1, closed=True))
+
+
+def test_streams_dicts_and_a_failing_progress_callback():
+    lines = order_lines(seed=11, orders=100)
+    base = ours_itemsets(frequent_itemsets(lines, min_support=0.05))
+    table = pa.Table.from_pandas(lines)
+    reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=37))
+    assert ours_itemsets(frequent_itemsets(reader, min_support=0.05)) == base
+    as_dict = {"order_id": lines["order_id"].to_numpy(), "product": lines["product"].tolist()}
+    assert ours_itemsets(frequent_itemsets(as_dict, min_support=0.05)) == base
+
+    def boom(done: int, total: int) -> None:
+        raise RuntimeError("stop mining")
+
+    with pytest.raises(RuntimeError, match="stop mining"):
+        frequent_itemsets(lines, min_support=0.05, progress=boom)
+    with pytest.raises(InvalidParameterError, match="progress"):
+        frequent_itemsets(lines, progress="yes")
