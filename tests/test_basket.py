@@ -223,6 +223,7 @@ def test_hierarchy_mines_categories():
     expected_lines = lines.assign(product=lines["product"].map(category))
     expected = ours_itemsets(frequent_itemsets(expected_lines, min_support=0.05))
     assert ours_itemsets(frequent_itemsets(lines, min_support=0.05, hierarchy=category)) == expected
+    assert ours_itemsets(frequent_itemsets(lines, min_support=0.05, hierarchy=pd.Series(category))) == expected
     table = pd.DataFrame({"product": list(category), "family": list(category.values())})
     assert ours_itemsets(frequent_itemsets(lines, min_support=0.05, hierarchy=table, level="family")) == expected
     # One product without a category: its lines are left out, reported.
@@ -234,6 +235,10 @@ def test_hierarchy_mines_categories():
         frequent_itemsets(lines, hierarchy=pd.concat([table, table.head(1).assign(family="x")]), level="family")
     with pytest.raises(InvalidParameterError, match="level"):
         frequent_itemsets(lines, hierarchy=table)
+    with pytest.raises(InvalidParameterError, match="level"):
+        frequent_itemsets(lines, level="family")
+    with pytest.raises(ColumnTypeError, match="hierarchy"):
+        frequent_itemsets(lines, hierarchy={"p00": "c0", 1: "c1"})
 
 
 def test_item_filters():

@@ -54,15 +54,23 @@ def _id_column(column: pa.ChunkedArray, label: str) -> pa.ChunkedArray:
 
 def _hierarchy_map(hierarchy: Any, level: Any, product: str) -> tuple[pa.Array, pa.Array]:
     """The (product, category) pairs of ``hierarchy``: a mapping product ->
-    category, or a table with the ``product`` column and the ``level``
-    column. A product given two categories is refused."""
-    if (
+    category (a dict, or a pandas Series indexed by product), or a table
+    with the ``product`` column and the ``level`` column. A product given
+    two categories is refused."""
+    is_series = table_kind(hierarchy) == "pandas" and type(hierarchy).__name__ == "Series"
+    if is_series or (
         isinstance(hierarchy, Mapping)
         and table_kind(hierarchy) == "arrow"
         and not _is_dict_of_columns(hierarchy, product)
     ):
-        keys = pa.array(list(hierarchy.keys()))
-        values = pa.array(list(hierarchy.values()))
+        pairs = list(hierarchy.items())
+        try:
+            keys = pa.array([k for k, _ in pairs])
+            values = pa.array([v for _, v in pairs])
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as e:
+            raise ColumnTypeError(f"hierarchy: products or categories of mixed types: {e}") from e
+        keys = _id_column(pa.chunked_array([keys]), "hierarchy products").combine_chunks()
+        values = _id_column(pa.chunked_array([values]), "hierarchy categories").combine_chunks()
     else:
         if level is None:
             raise InvalidParameterError(
@@ -71,8 +79,6 @@ def _hierarchy_map(hierarchy: Any, level: Any, product: str) -> tuple[pa.Array, 
         level_name = column_arg(level, "level")
         if level_name == product:
             raise InvalidParameterError(f"invalid parameter level: {level_name!r} is the product column")
-        if table_kind(hierarchy) == "pandas" and type(hierarchy).__name__ == "Series":
-            raise ColumnTypeError("hierarchy: expected a table with the product and level columns, or a dict")
         t = _as_table(to_arrow(hierarchy, {"product": product, "level": level_name}, "hierarchy"))
         keys = _id_column(t.column(product), f"hierarchy column {product!r}").combine_chunks()
         values = _id_column(t.column(level_name), f"hierarchy column {level_name!r}").combine_chunks()
