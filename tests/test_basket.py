@@ -337,3 +337,29 @@ def test_streams_dicts_and_a_failing_progress_callback():
         frequent_itemsets(lines, min_support=0.05, progress=boom)
     with pytest.raises(InvalidParameterError, match="progress"):
         frequent_itemsets(lines, progress="yes")
+
+
+@pytest.mark.parametrize(
+    "lines, error, message",
+    [
+        (pd.DataFrame({"order_id": [1, 1], "product": [True, False]}), ColumnTypeError, "product"),
+        (pa.table({"order_id": [1, 1], "product": [[1], [2]]}), ColumnTypeError, "product"),
+        (pd.DataFrame({"order_id": [1, 1], "product": ["a", 1]}), ColumnTypeError, "product"),
+        (pd.DataFrame({"order_id": [1.5, 2.0], "product": ["a", "b"]}), ColumnTypeError, "order_id"),
+        (
+            pa.table({"order_id": pa.array([2**64 - 1, 1], pa.uint64()), "product": ["a", "b"]}),
+            ColumnTypeError,
+            "order_id",
+        ),
+        (pd.DataFrame({"order_id": [], "product": []}), InvalidInputError, "lines"),
+    ],
+)
+def test_bad_columns_are_named(lines, error, message):
+    with pytest.raises(error, match=message):
+        frequent_itemsets(lines, min_support=0.5)
+
+
+def test_float16_and_dictionary_ids():
+    expected = {frozenset({5}): (1.0, 2), frozenset({6}): (0.5, 1), frozenset({5, 6}): (0.5, 1)}
+    half = pa.table({"order_id": pa.array([1, 1, 2], pa.float16()), "product": pa.array([5, 6, 5]).dictionary_encode()})
+    assert ours_itemsets(frequent_itemsets(half, min_support=0.5)) == expected

@@ -34,12 +34,14 @@ def _as_table(data: Any) -> pa.Table:
 
 def _id_column(column: pa.ChunkedArray, label: str) -> pa.ChunkedArray:
     """Ids as the native reader takes them: floats holding whole numbers
-    (pandas' integers with a missing value) as int64, dictionaries as
-    they are; any other type but integers and strings refused."""
+    (pandas' integers with a missing value) as int64, dictionaries
+    (categoricals) decoded; other types are left to the native reader,
+    which refuses them naming the column."""
     t = column.type
     if pa.types.is_floating(t):
+        column = column.cast(pa.float64())
         # NaN is pandas' missing value: a null id.
-        column = pc.if_else(pc.is_nan(column), pa.scalar(None, t), column)
+        column = pc.if_else(pc.is_nan(column), pa.scalar(None, pa.float64()), column)
         valid = column.drop_null()
         whole = pc.all(pc.equal(pc.floor(valid), valid)).as_py()
         if whole is False or (len(valid) and pc.max(pc.abs(valid)).as_py() >= 2.0**63):
@@ -130,7 +132,7 @@ def _read(lines: Any, order: str, product: str, hierarchy: Any, level: Any) -> t
         p = c
     elif level is not None:
         raise InvalidParameterError("invalid parameter level: needs a hierarchy")
-    table = pa.table({"order": o, "product": p})
+    table = pa.table({order: o, product: p})
     if sum(left_out.values()):
         table = table.filter(pc.and_(o.is_valid(), p.is_valid()))
     if table.num_rows == 0:
@@ -225,7 +227,7 @@ def frequent_itemsets(
     opt_column_arg(level, "level") if hierarchy is None else None
     report_progress = reporter(progress, "frequent itemsets")
     table, left_out, kind = _read(lines, order, product, hierarchy, level)
-    native_lines = _native.basket_lines(table, order="order", product="product")
+    native_lines = _native.basket_lines(table, order=order, product=product)
     products = native_lines.products()
     item_codes = None if items is None else _codes_of(products, items, "items")
     exclude_codes = None if exclude is None else _codes_of(products, exclude, "exclude")
