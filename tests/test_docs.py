@@ -27,7 +27,14 @@ def test_docs_python_examples_run() -> None:
 
 # The examples in the package's docstrings run as doctests.
 
-PUBLIC_MODULES = ("ciblage", "ciblage.lifecycle", "ciblage.clv", "ciblage.cluster", "ciblage.datasets")
+PUBLIC_MODULES = (
+    "ciblage",
+    "ciblage.lifecycle",
+    "ciblage.clv",
+    "ciblage.cluster",
+    "ciblage.datasets",
+    "ciblage.basket",
+)
 #: Public names whose docstrings come from elsewhere: the native classes
 #: (their documentation is the Rust side's and docs/*.md) and the
 #: release-buffers hook.

@@ -16,7 +16,7 @@ import pytest
 
 import ciblage
 import ciblage.plot
-from ciblage import cluster, clv, lifecycle
+from ciblage import basket, cluster, clv, lifecycle
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +70,12 @@ FACTORIES: dict[str, Callable[[pd.DataFrame], Any]] = {
     "RfmHeatmapDisplay": lambda tx: ciblage.plot.RfmHeatmapDisplay.from_result(ciblage.rfm_analysis(tx)),
     "RfmSegmentsDisplay": lambda tx: ciblage.plot.RfmSegmentsDisplay.from_result(ciblage.rfm_analysis(tx)),
     "RfmScoresDisplay": lambda tx: ciblage.plot.RfmScoresDisplay.from_result(ciblage.rfm_analysis(tx)),
+    "FrequentItemsets": lambda tx: _itemsets(tx),
+    "AssociationRules": lambda tx: basket.association_rules(_itemsets(tx), min_threshold=0.0),
+    "ItemsetsDisplay": lambda tx: ciblage.plot.ItemsetsDisplay.from_result(_itemsets(tx)),
+    "RulesDisplay": lambda tx: ciblage.plot.RulesDisplay.from_result(
+        basket.association_rules(_itemsets(tx), min_threshold=0.0)
+    ),
     "ParetoDisplay": lambda tx: ciblage.plot.ParetoDisplay.from_result(ciblage.value_tiers(ciblage.rfm(tx))),
     "LorenzDisplay": lambda tx: ciblage.plot.LorenzDisplay.from_result(ciblage.concentration(ciblage.rfm(tx))),
     "RetentionDisplay": lambda tx: ciblage.plot.RetentionDisplay.from_result(ciblage.retention(tx)),
@@ -151,11 +157,17 @@ def _tree() -> Any:
     return ciblage.CartClassifier(max_depth=3).fit(*_xy())
 
 
+def _itemsets(tx: pd.DataFrame) -> Any:
+    """Baskets of three rows each, products 0 to 5 from the customer codes."""
+    lines = pd.DataFrame({"order_id": np.arange(len(tx)) // 3, "product": pd.factorize(tx["customer_id"])[0] % 6})
+    return basket.frequent_itemsets(lines, min_support=0.02)
+
+
 def public_classes() -> dict[str, type]:
     """The classes the package's public modules export, exceptions and
     warnings aside."""
     found: dict[str, type] = {}
-    for module in (ciblage, lifecycle, clv, cluster, ciblage.plot):
+    for module in (ciblage, lifecycle, clv, cluster, basket, ciblage.plot):
         for name in module.__all__:
             obj = getattr(module, name)
             if inspect.isclass(obj) and not issubclass(obj, BaseException | Warning):
@@ -191,6 +203,8 @@ RESULTS = [
     "KPrototypes",
     "ClusterCountChoice",
     "ClusterStability",
+    "FrequentItemsets",
+    "AssociationRules",
 ]
 
 

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from . import cluster, clv, datasets, exceptions, lifecycle
+from . import basket, cluster, clv, datasets, exceptions, lifecycle
 from ._build import build_info
 from ._cart import CartClassifier, CartRegressor
 from ._cart_extra import ExtraCartClassifier, ExtraCartRegressor
@@ -36,6 +36,7 @@ __all__ = [
     "__version__",
     "__build__",
     "build_info",
+    "basket",
     "cluster",
     "clv",
     "datasets",

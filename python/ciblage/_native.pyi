@@ -42,6 +42,9 @@ class _RfmInputReport(TypedDict):
     customers_without_rows: int
 
 __all__ = [
+    "FrequentItemsets",
+    "OrderLines",
+    "basket_lines",
     "KPrototypesModel",
     "adjusted_rand",
     "calinski_harabasz",
@@ -897,3 +900,47 @@ def choose_k_mixed(
 ) -> dict[str, Any]: ...
 def davies_bouldin(x: npt.NDArray[np.float64], labels: npt.NDArray[np.uint32]) -> float: ...
 def adjusted_rand(labels_true: npt.NDArray[np.uint32], labels_pred: npt.NDArray[np.uint32]) -> float: ...
+
+# Basket analysis (ciblage.basket): order lines, FP-growth itemsets, rules.
+def basket_lines(table: Any, *, order: str, product: str) -> OrderLines: ...
+
+@final
+class OrderLines:
+    def __len__(self) -> int: ...
+    @property
+    def n_products(self) -> int: ...
+    def products(self) -> Any: ...
+    def fpgrowth(
+        self,
+        *,
+        min_support: float | None = None,
+        min_count: int | None = None,
+        max_len: int | None = None,
+        kind: str = "all",
+        items: list[int] | None = None,
+        exclude: list[int] | None = None,
+        progress: Callable[[int, int], Any] | None = None,
+    ) -> FrequentItemsets: ...
+
+@final
+class FrequentItemsets:
+    def __len__(self) -> int: ...
+    @property
+    def n_baskets(self) -> int: ...
+    @property
+    def min_count(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    def products(self) -> Any: ...
+    def parts(self) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.uint64]]: ...
+    def rules(
+        self,
+        *,
+        metric: str = "confidence",
+        min_threshold: float = 0.8,
+        consequents: str = "all",
+        p_value: str | None = None,
+        correction: str = "none",
+    ) -> tuple[
+        npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.int64], _ArrowTable
+    ]: ...

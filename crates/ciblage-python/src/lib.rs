@@ -3,6 +3,7 @@
 
 mod arrow_in;
 mod arrow_out;
+mod basket;
 mod cart;
 mod cart_arrays;
 mod cart_cv;
@@ -38,6 +39,8 @@ use pyo3::prelude::*;
 /// The native module behind `ciblage`.
 #[pymodule]
 mod _native {
+    #[pymodule_export]
+    use crate::basket::{basket_lines, PyItemsets, PyOrderLines};
     #[pymodule_export]
     use crate::cart::{cart_fit, PyCartTree};
     #[pymodule_export]

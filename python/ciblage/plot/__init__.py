@@ -8,6 +8,7 @@ in its ``data`` table. Result objects have a ``.plot(kind=...)`` shortcut.
 See ``docs/plots.md``.
 """
 
+from ciblage.plot._basket import ItemsetsDisplay, RulesDisplay
 from ciblage.plot._churn import (
     ChurnFlagsDisplay,
     CohortHeatmapDisplay,
@@ -27,6 +28,8 @@ from ciblage.plot._value import LorenzDisplay, ParetoDisplay
 
 __all__ = [
     "Display",
+    "ItemsetsDisplay",
+    "RulesDisplay",
     "ClusterSizesDisplay",
     "SegmentProfileDisplay",
     "MissingExtraError",

@@ -1,0 +1,272 @@
+//! `ciblage._native.basket_lines`, `OrderLines`, `FrequentItemsets`:
+//! order lines factorised and grouped into baskets, FP-growth itemsets and
+//! association rules, for the glue of `ciblage.basket`.
+
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::Schema;
+use ciblage::basket::{
+    AssociationRules, Consequents, Correction, FpGrowth, FrequentItemsets, ItemsetKind, Metric,
+    OrderLines, PValueTest,
+};
+use ciblage::{CiblageError, CustomerIds, CustomerIndex, Interrupt};
+use numpy::PyArray1;
+use pyo3::prelude::*;
+use pyo3_arrow::{PyArray, PyTable};
+
+use crate::arrow_in;
+use crate::arrow_out::{self as out, TableBuilder};
+use crate::error::{BindError, BindResult};
+use crate::run::{guard, run, run_reporting};
+
+/// Baskets of order lines, with the product ids by product code.
+#[pyclass(module = "ciblage._native", name = "OrderLines", frozen)]
+pub struct PyOrderLines {
+    inner: OrderLines,
+    products: ArrayRef,
+}
+
+/// Codes of the id column `name` (argument `argument`) of every batch,
+/// numbered in the order of the ids (integers numerically, strings
+/// byte-wise), so that the codes, hence every output order, do not depend
+/// on the order of the rows; and the ids by code.
+fn codes(
+    batches: &[RecordBatch],
+    schema: &Schema,
+    argument: &'static str,
+    name: &str,
+    token: &Interrupt,
+) -> BindResult<(CustomerIds, Vec<u32>)> {
+    let col = arrow_in::column_index(schema, argument, name)?;
+    arrow_in::check_id_type(argument, name, schema.field(col).data_type())?;
+    let total = batches.iter().map(RecordBatch::num_rows).sum();
+    let mut index = CustomerIndex::named(argument);
+    let mut out = Vec::with_capacity(total);
+    ciblage::arrow::encode_all_ids(&mut index, batches, col, argument, name, &mut out)?;
+    let sorted = index.sorted_codes();
+    index.release_lookup();
+    token.check()?;
+    let mut rank = vec![0u32; sorted.len()];
+    for (k, &c) in sorted.iter().enumerate() {
+        rank[c as usize] = k as u32;
+    }
+    for c in &mut out {
+        *c = rank[*c as usize];
+    }
+    Ok((index.ids().gather(&sorted), out))
+}
+
+/// Reads the order and product columns of `table` (no nulls: the glue
+/// drops them first) and groups the lines into baskets.
+#[pyfunction]
+#[pyo3(signature = (table, *, order, product))]
+pub fn basket_lines(
+    py: Python<'_>,
+    table: PyTable,
+    order: &str,
+    product: &str,
+) -> PyResult<PyOrderLines> {
+    let (batches, schema) = table.into_inner();
+    let (inner, products) = run(py, |token| -> BindResult<_> {
+        let (_, orders) = codes(&batches, &schema, "order", order, token)?;
+        let (ids, products) = codes(&batches, &schema, "product", product, token)?;
+        let lines = OrderLines::from_codes(&orders, &products)?;
+        Ok((lines, out::ids_array(&ids)))
+    })?;
+    Ok(PyOrderLines { inner, products })
+}
+
+fn parse<T: std::str::FromStr<Err = CiblageError>>(s: &str) -> BindResult<T> {
+    Ok(s.parse::<T>()?)
+}
+
+#[pymethods]
+impl PyOrderLines {
+    /// The number of baskets.
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// The number of distinct products.
+    #[getter]
+    fn n_products(&self) -> usize {
+        self.products.len()
+    }
+
+    /// The product ids, by product code.
+    fn products(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(PyArray::from_array_ref(self.products.clone())
+            .to_pyarrow(py)?
+            .unbind())
+    }
+
+    /// Frequent itemsets by FP-growth: a share (`min_support`) or a count
+    /// (`min_count`), `kind` "all", "closed" or "maximal", `items` /
+    /// `exclude` product codes.
+    #[pyo3(signature = (*, min_support = None, min_count = None, max_len = None, kind = "all",
+                        items = None, exclude = None, progress = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn fpgrowth(
+        &self,
+        py: Python<'_>,
+        min_support: Option<f64>,
+        min_count: Option<usize>,
+        max_len: Option<usize>,
+        kind: &str,
+        items: Option<Vec<u32>>,
+        exclude: Option<Vec<u32>>,
+        progress: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyItemsets> {
+        let mut params = FpGrowth::params()
+            .max_len(max_len)
+            .kind(parse::<ItemsetKind>(kind)?)
+            .items(items)
+            .exclude(exclude.unwrap_or_default());
+        params = match (min_support, min_count) {
+            (_, Some(c)) => params.min_count(c),
+            (Some(s), None) => params.min_support(s),
+            (None, None) => params,
+        };
+        params.clone().check().map_err(BindError::from)?;
+        let inner = run_reporting(py, progress, |token| -> BindResult<_> {
+            Ok(params.interrupt(token.clone()).score(&self.inner)?)
+        })?;
+        Ok(PyItemsets {
+            inner,
+            products: self.products.clone(),
+        })
+    }
+}
+
+/// Frequent itemsets with the product ids they are coded on.
+#[pyclass(module = "ciblage._native", name = "FrequentItemsets", frozen)]
+pub struct PyItemsets {
+    inner: FrequentItemsets,
+    products: ArrayRef,
+}
+
+/// Flat codes as a numpy array and the ends as offsets from 0 (for an
+/// Arrow list array).
+fn flat_arrays<'py>(
+    py: Python<'py>,
+    items: &[u32],
+    ends: &[usize],
+) -> (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<i64>>) {
+    let offsets: Vec<i64> = std::iter::once(0)
+        .chain(ends.iter().map(|&e| e as i64))
+        .collect();
+    (
+        PyArray1::from_slice(py, items),
+        PyArray1::from_vec(py, offsets),
+    )
+}
+
+/// The parts of a rules table: antecedent codes and offsets, consequent
+/// codes and offsets, the counts and measures.
+type RulesParts<'py> = (
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<i64>>,
+    PyTable,
+);
+
+#[pymethods]
+impl PyItemsets {
+    /// The number of itemsets.
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// The number of baskets mined.
+    #[getter]
+    fn n_baskets(&self) -> usize {
+        self.inner.n_baskets()
+    }
+
+    /// The least count of a frequent itemset.
+    #[getter]
+    fn min_count(&self) -> u64 {
+        self.inner.min_count()
+    }
+
+    /// "all", "closed" or "maximal".
+    #[getter]
+    fn kind(&self) -> &'static str {
+        match self.inner.kind() {
+            ItemsetKind::All => "all",
+            ItemsetKind::Closed => "closed",
+            ItemsetKind::Maximal => "maximal",
+        }
+    }
+
+    /// The product ids, by product code.
+    fn products(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(PyArray::from_array_ref(self.products.clone())
+            .to_pyarrow(py)?
+            .unbind())
+    }
+
+    /// Item codes (flat), list offsets, counts.
+    #[allow(clippy::type_complexity)]
+    fn parts<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (
+        Bound<'py, PyArray1<u32>>,
+        Bound<'py, PyArray1<i64>>,
+        Bound<'py, PyArray1<u64>>,
+    ) {
+        let (items, ends) = self.inner.flat();
+        let (codes, offsets) = flat_arrays(py, items, ends);
+        (
+            codes,
+            offsets,
+            PyArray1::from_slice(py, self.inner.counts()),
+        )
+    }
+
+    /// Association rules: antecedent and consequent codes with their
+    /// offsets, and a table of counts, measures and (when a test is given)
+    /// p-values.
+    #[pyo3(signature = (*, metric = "confidence", min_threshold = 0.8, consequents = "all",
+                        p_value = None, correction = "none"))]
+    fn rules<'py>(
+        &self,
+        py: Python<'py>,
+        metric: &str,
+        min_threshold: f64,
+        consequents: &str,
+        p_value: Option<&str>,
+        correction: &str,
+    ) -> PyResult<RulesParts<'py>> {
+        let params = AssociationRules::params()
+            .metric(parse::<Metric>(metric)?)
+            .min_threshold(min_threshold)
+            .consequents(parse::<Consequents>(consequents)?)
+            .p_value(p_value.map(parse::<PValueTest>).transpose()?)
+            .correction(parse::<Correction>(correction)?);
+        params.clone().check().map_err(BindError::from)?;
+        let rules = run(py, |token| -> BindResult<_> {
+            Ok(params.interrupt(token.clone()).score(&self.inner)?)
+        })?;
+        guard(|| -> PyResult<_> {
+            let (a, a_ends, c, c_ends) = rules.flat();
+            let (a, a_off) = flat_arrays(py, a, a_ends);
+            let (c, c_off) = flat_arrays(py, c, c_ends);
+            let mut t = TableBuilder::default();
+            for (m, name) in Metric::ALL {
+                t.push(name, out::f64_array(&rules.column(m)));
+            }
+            if let (Some(p), Some(adj)) = (rules.p_values(), rules.p_values_adjusted()) {
+                t.push("p_value", out::f64_array(p));
+                t.push("p_value_adjusted", out::f64_array(adj));
+            }
+            let count =
+                |k: usize| out::i64_array((0..rules.len()).map(|i| rules.counts(i)[k] as i64));
+            t.push("antecedent_count", count(0));
+            t.push("consequent_count", count(1));
+            t.push("count", count(2));
+            Ok((a, a_off, c, c_off, t.into_py_table()?))
+        })
+    }
+}
