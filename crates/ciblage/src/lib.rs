@@ -58,6 +58,7 @@
 pub mod activity;
 #[cfg(feature = "arrow")]
 pub mod arrow;
+pub mod basket;
 pub mod churn;
 pub mod cluster;
 pub mod clv;
