@@ -42,6 +42,9 @@ class _RfmInputReport(TypedDict):
     customers_without_rows: int
 
 __all__ = [
+    "AffinityTable",
+    "next_best_products",
+    "segment_affinity",
     "KPrototypesModel",
     "adjusted_rand",
     "calinski_harabasz",
@@ -863,3 +866,41 @@ def choose_k_mixed(
 ) -> dict[str, Any]: ...
 def davies_bouldin(x: npt.NDArray[np.float64], labels: npt.NDArray[np.uint32]) -> float: ...
 def adjusted_rand(labels_true: npt.NDArray[np.uint32], labels_pred: npt.NDArray[np.uint32]) -> float: ...
+
+# Affinity by segment, keep report, next-best product (ciblage._affinity).
+@final
+class AffinityTable:
+    def columns(self) -> dict[str, Any]: ...
+    def keep(
+        self,
+        *,
+        max_margin_rate: float,
+        min_lift: float,
+        alpha: float,
+        top_segments: int | None,
+        segment_value: list[float] | None = None,
+    ) -> dict[str, Any]: ...
+
+def segment_affinity(
+    customer: npt.NDArray[np.uint32],
+    product: npt.NDArray[np.uint32],
+    amount: npt.NDArray[np.float64],
+    segments: npt.NDArray[np.int64],
+    cost: npt.NDArray[np.float64] | None = None,
+    *,
+    correction: str = "none",
+    progress: Any = None,
+) -> AffinityTable: ...
+def next_best_products(
+    customer: npt.NDArray[np.uint32],
+    product: npt.NDArray[np.uint32],
+    antecedents: list[list[int]],
+    consequents: list[list[int]],
+    confidence: list[float],
+    lift: list[float],
+    *,
+    k: int = 3,
+    rank: str = "lift_confidence",
+    margins: list[float] | None = None,
+    progress: Any = None,
+) -> dict[str, Any]: ...
