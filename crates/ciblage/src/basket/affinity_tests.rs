@@ -10,9 +10,15 @@ use crate::error::CiblageError;
 use crate::interrupt::Interrupt;
 use crate::testing::{fuzz_cases, on_threads};
 
+/// Customer, product, amount, cost columns and the labelling.
+type Example = (Vec<u32>, Vec<u32>, Vec<f64>, Vec<f64>, Vec<Option<u32>>);
+
+/// Customer, product, amount columns, the labelling and a shuffling seed.
+type Generated = (Vec<u32>, Vec<u32>, Vec<f64>, Vec<Option<u32>>, u64);
+
 /// Lines and labelling of a small example: 6 customers, 2 segments, one
 /// unlabelled customer (5) and one labelled customer without lines (4).
-fn example() -> (Vec<u32>, Vec<u32>, Vec<f64>, Vec<f64>, Vec<Option<u32>>) {
+fn example() -> Example {
     let customer = vec![0, 0, 1, 2, 3, 3, 5, 1, 0];
     let product = vec![0, 1, 1, 0, 0, 2, 1, 1, 1];
     let amount = vec![10.0, 4.0, 6.0, 20.0, 8.0, 1.0, 9.0, 2.0, 3.0];
@@ -82,8 +88,7 @@ fn naive(c: &[u32], p: &[u32], a: &[f64], s: &[Option<u32>]) -> BTreeMap<(u32, u
         .collect()
 }
 
-fn lines_strategy() -> impl Strategy<Value = (Vec<u32>, Vec<u32>, Vec<f64>, Vec<Option<u32>>, u64)>
-{
+fn lines_strategy() -> impl Strategy<Value = Generated> {
     (1usize..12, 1u32..6, 1u32..4, 1usize..80).prop_flat_map(|(n_cust, n_prod, n_seg, n)| {
         (
             prop::collection::vec(0..n_cust as u32, n),
