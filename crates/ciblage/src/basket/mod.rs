@@ -24,3 +24,8 @@ pub use next_best::{
     CandidateRule, NextBest, NextBestParams, NextBestRank, NextBestTable, NextBestValidParams,
     PurchaseHistory, Recommendation,
 };
+
+/// The Rust example of docs/basket_affinity.md, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../../docs/basket_affinity.md")]
+pub struct AffinityDocDoctests;
