@@ -48,84 +48,13 @@ use std::cmp::Ordering;
 
 use rayon::prelude::*;
 
+use super::affinity_lines::AffinityLines;
 use super::affinity_stats::{fisher_greater, Correction};
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 
 /// Products aggregated between two looks at the interrupt token.
 const PRODUCTS_PER_CHECK: usize = 256;
-
-/// Order lines as columns: one entry per line.
-#[derive(Debug, Clone, Copy)]
-pub struct AffinityLines<'a> {
-    /// The customer of each line: a code indexing the labelling.
-    pub customer: &'a [u32],
-    /// The product (or category) of each line: codes `0..products`.
-    pub product: &'a [u32],
-    /// The amount (revenue) of each line.
-    pub amount: &'a [f64],
-    /// The cost of each line, for margins (amount − cost).
-    pub cost: Option<&'a [f64]>,
-}
-
-impl<'a> AffinityLines<'a> {
-    /// Lines without costs.
-    pub fn new(customer: &'a [u32], product: &'a [u32], amount: &'a [f64]) -> Self {
-        Self {
-            customer,
-            product,
-            amount,
-            cost: None,
-        }
-    }
-
-    /// The same lines with a cost per line.
-    #[must_use]
-    pub fn with_cost(mut self, cost: &'a [f64]) -> Self {
-        self.cost = Some(cost);
-        self
-    }
-
-    fn check(&self, customers: usize) -> Result<()> {
-        let n = self.customer.len();
-        if n == 0 {
-            return Err(CiblageError::EmptyInput {
-                argument: "lines".into(),
-            });
-        }
-        for (argument, len) in [
-            ("product", self.product.len()),
-            ("amount", self.amount.len()),
-            ("cost", self.cost.map_or(n, <[f64]>::len)),
-        ] {
-            if len != n {
-                return Err(CiblageError::LengthMismatch {
-                    argument: argument.into(),
-                    expected: n,
-                    got: len,
-                });
-            }
-        }
-        if let Some(row) = self.customer.iter().position(|&c| c as usize >= customers) {
-            return Err(CiblageError::ValueOutOfRange {
-                argument: "customer".into(),
-                row,
-                value: f64::from(self.customer[row]),
-                range: "customer codes index the segment labelling",
-            });
-        }
-        for (argument, values) in [("amount", Some(self.amount)), ("cost", self.cost)] {
-            if let Some(row) = values.and_then(|v| v.iter().position(|x| !x.is_finite())) {
-                return Err(CiblageError::NonFinite {
-                    argument: argument.into(),
-                    row,
-                    value: values.map_or(0.0, |v| v[row]),
-                });
-            }
-        }
-        Ok(())
-    }
-}
 
 /// Entry point of affinity by segment: [`SegmentAffinity::params`].
 #[derive(Debug, Clone, Copy)]

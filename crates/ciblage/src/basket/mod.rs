@@ -7,6 +7,7 @@
 
 mod affinity;
 mod affinity_keep;
+mod affinity_lines;
 mod affinity_stats;
 #[cfg(test)]
 mod affinity_tests;
@@ -15,10 +16,11 @@ mod next_best;
 mod next_best_tests;
 
 pub use affinity::{
-    AffinityCell, AffinityLines, AffinityReport, AffinityTable, ProductTotals, SegmentAffinity,
+    AffinityCell, AffinityReport, AffinityTable, ProductTotals, SegmentAffinity,
     SegmentAffinityParams, SegmentAffinityValidParams, SegmentTotals,
 };
 pub use affinity_keep::{Keep, KeepParams, KeepReport, KeepRow, KeepValidParams};
+pub use affinity_lines::AffinityLines;
 pub use affinity_stats::Correction;
 pub use next_best::{
     CandidateRule, NextBest, NextBestParams, NextBestRank, NextBestTable, NextBestValidParams,
