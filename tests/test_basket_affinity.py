@@ -246,6 +246,12 @@ def test_bad_input_is_refused_naming_the_argument() -> None:
         segment_affinity(lines.iloc[:0], segments)
     with pytest.raises(InvalidInputError, match="no customer has a segment"):
         segment_affinity(lines, segments.assign(segment=None))
+    with pytest.raises(InvalidParameterError, match="invalid parameter hierarchy: expected a dict"):
+        segment_affinity(lines, segments, hierarchy=[1, 2])
+    with pytest.raises(InvalidInputError, match="id 1.5 at row 0 is not a whole number"):
+        segment_affinity(lines.assign(customer_id=[1.5] + [1.0] * (len(lines) - 1)), segments)
+    with pytest.raises(ColumnTypeError, match="expected integer or string ids"):
+        segment_affinity(lines.assign(product=pd.Timestamp("2024-01-01")), segments)
     with pytest.raises(InvalidParameterError, match="progress"):
         segment_affinity(lines, segments, progress="yes")
 

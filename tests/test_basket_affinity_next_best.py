@@ -108,12 +108,18 @@ def test_bad_rules_are_refused_naming_the_column() -> None:
     with pytest.raises(InvalidInputError, match="list or set of product ids at row 0"):
         next_best_products(lines, bad)
     strs = rules.assign(consequents=[frozenset({"x"})] * len(rules))
-    with pytest.raises(ColumnTypeError, match="another type"):
+    with pytest.raises(ColumnTypeError, match="product id .x. is not of the kind"):
         next_best_products(lines, strs)
     with pytest.raises(InvalidParameterError, match="margins"):
         next_best_products(lines, rules, rank="expected_margin")
     with pytest.raises(InvalidParameterError, match="no margin for product"):
         next_best_products(lines, rules, rank="expected_margin", margins={0: 1.0})
+    with pytest.raises(ColumnTypeError, match="product id 1.5 is not of the kind"):
+        next_best_products(lines, rules.assign(antecedents=[[1.5]] * len(rules)))
+    with pytest.raises(ColumnTypeError, match="product id True"):
+        next_best_products(lines, rules.assign(consequents=[[True]] * len(rules)))
+    with pytest.raises(InvalidInputError, match="lines: input is empty"):
+        next_best_products(lines.iloc[:0], rules)
     with pytest.raises(InvalidParameterError, match="invalid parameter k"):
         next_best_products(lines, rules, k=0)
     with pytest.raises(InvalidParameterError, match="invalid parameter rank"):

@@ -163,6 +163,11 @@ def hierarchy_map(hierarchy: Any, level: Any, product: str) -> tuple[pa.Array, p
     elif table_kind(hierarchy) == "pandas" and type(hierarchy).__name__ == "Series":
         keys, values = list(hierarchy.index), list(hierarchy.to_numpy())
     else:
+        if not _is_table(hierarchy):
+            raise InvalidParameterError(
+                "invalid parameter hierarchy: expected a dict product -> category, a pandas Series or a table, "
+                f"got {type(hierarchy).__name__}"
+            )
         if not isinstance(level, str):
             raise InvalidParameterError(
                 f"invalid parameter level: a hierarchy table needs the name of its category column, got {level!r}"

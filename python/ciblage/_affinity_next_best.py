@@ -83,6 +83,8 @@ def next_best_products(
     report_to = reporter(progress, "next_best_products")
     t = read_table(lines, cols, "lines")
     n = t.num_rows
+    if n == 0:
+        raise InvalidInputError("lines: input is empty")
     cust = ids(t.column(cols["customer"]), "customer", cols["customer"])
     prod = ids(t.column(cols["product"]), "product", cols["product"])
     ante = item_sets(rule_column(rules, "antecedents"), "antecedents", allow_empty=True)
@@ -92,6 +94,7 @@ def next_best_products(
     if not (len(ante) == len(cons) == len(conf) == len(lift)):
         raise InvalidInputError("rules: columns of different lengths")
     flat = [x for s in ante for x in s] + [x for s in cons for x in s]
+    _check_items(flat, prod.type, cols["product"])
     try:
         items = pa.chunked_array([pa.array(flat, type=prod.type)]) if flat else pa.chunked_array([], prod.type)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as e:
@@ -178,3 +181,22 @@ def _margins(margins: Any, universe: pa.Array, cons: list[list[Any]], kind: pa.D
                     f"invalid parameter margins: no margin for product {x!r} (a consequent of rule {row})"
                 )
     return out
+
+
+def _check_items(items: list[Any], kind: pa.DataType, column: str) -> None:
+    """Rule items of the lines' id kind: whole numbers (not bools) for
+    integer ids, strings for string ids."""
+    import numbers
+
+    for x in items:
+        if kind == pa.int64():
+            ok = not isinstance(x, (bool, np.bool_)) and (
+                isinstance(x, numbers.Integral) or (isinstance(x, numbers.Real) and float(x).is_integer())
+            )
+        else:
+            ok = isinstance(x, str)
+        if not ok:
+            want = "whole numbers" if kind == pa.int64() else "strings"
+            raise ColumnTypeError(
+                f"rules: product id {x!r} is not of the kind of the lines' column {json.dumps(column)} ({want})"
+            )
