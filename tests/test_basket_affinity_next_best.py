@@ -136,6 +136,8 @@ def test_rfm_segments_and_cluster_labels_feed_segment_affinity() -> None:
     # The same labelling given as a plain frame: the same table.
     plain = rfm[["customer_id", "segment"]].copy()
     pd.testing.assert_frame_equal(a.to_pandas(), segment_affinity(lines, plain).to_pandas())
+    # The whole RFM result is read through its customers table.
+    pd.testing.assert_frame_equal(a.to_pandas(), segment_affinity(lines, ciblage.rfm_analysis(tx, bins=4)).to_pandas())
     # Independent check of one number: a segment's buyers of product 0.
     seg0 = a.to_pandas().iloc[0]
     members = set(plain.loc[plain.segment == seg0["segment"], "customer_id"])
