@@ -3,11 +3,15 @@ report, against an independent pandas/scipy computation."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import fisher_exact
 
 from ciblage.basket import segment_affinity
@@ -272,3 +276,40 @@ def test_progress_reaches_the_total() -> None:
     seen: list[tuple[int, int]] = []
     segment_affinity(lines, segments, progress=lambda d, t: seen.append((d, t)))
     assert seen and seen[-1][0] == seen[-1][1]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 9), st.integers(0, 4), st.integers(-5, 50)), min_size=1, max_size=60),
+    st.lists(st.sampled_from(["a", "b", "c", None]), min_size=10, max_size=10),
+)
+def test_random_tables_match_pandas(rows: list[tuple[int, int, int]], labels: list[str | None]) -> None:
+    lines = pd.DataFrame(rows, columns=["customer_id", "product", "amount"]).astype({"amount": "float64"})
+    lines["customer_id"] = "c" + lines["customer_id"].astype(str)
+    segments = pd.DataFrame({"customer_id": [f"c{i}" for i in range(10)], "segment": labels})
+    labelled = segments.dropna()
+    used = lines[lines.customer_id.isin(labelled.customer_id)]
+    if labelled.empty:
+        with pytest.raises(InvalidInputError, match="no customer has a segment"):
+            segment_affinity(lines, segments)
+        return
+    if used.empty:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RowsLeftOutWarning)
+        got = segment_affinity(lines, segments).to_pandas()
+    assert got.attrs["input_report"]["left_out"]["customer_without_segment"] == len(lines) - len(used)
+    merged = used.merge(labelled, on="customer_id")
+    buyers = merged.groupby(["segment", "product"])["customer_id"].nunique()
+    revenue = merged.groupby(["segment", "product"])["amount"].sum()
+    sizes = labelled.groupby("segment").size()
+    base_buyers = merged.groupby("product")["customer_id"].nunique()
+    for row in got.itertuples():
+        assert row.buyers == buyers.get((row.segment, row.product), 0)
+        assert row.revenue == pytest.approx(revenue.get((row.segment, row.product), 0.0))
+        n_s, k, a, n = int(sizes[row.segment]), int(base_buyers.get(row.product, 0)), int(row.buyers), len(labelled)
+        if n_s < n:
+            want = fisher_exact([[a, n_s - a], [k - a, n - n_s - k + a]], alternative="greater")[1]
+            assert row.p_value == pytest.approx(want, rel=1e-9, abs=1e-14)
+        else:
+            assert np.isnan(row.p_value)
