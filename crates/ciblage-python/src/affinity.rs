@@ -118,7 +118,6 @@ impl PyAffinityTable {
             f(t.cells.iter().map(|c| c.p_adjusted).collect()),
         )?;
         out.set_item("has_margin", t.has_margin)?;
-        out.set_item("correction", t.correction.name())?;
         let r = &t.report;
         out.set_item("lines_read", r.lines_read)?;
         out.set_item("lines_without_segment", r.lines_without_segment)?;

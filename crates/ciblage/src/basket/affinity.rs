@@ -49,7 +49,8 @@ use std::cmp::Ordering;
 use rayon::prelude::*;
 
 use super::affinity_lines::AffinityLines;
-use super::affinity_stats::{fisher_greater, Correction};
+use super::affinity_stats::{adjust, fisher_greater};
+use super::Correction;
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 
@@ -395,7 +396,7 @@ impl SegmentAffinityValidParams {
             }
         }
         let p_values: Vec<f64> = cells.iter().map(|c| c.p_value).collect();
-        for (cell, adjusted) in cells.iter_mut().zip(p.correction.adjust(&p_values)) {
+        for (cell, adjusted) in cells.iter_mut().zip(adjust(p.correction, &p_values)) {
             cell.p_adjusted = adjusted;
         }
         Ok(AffinityTable {

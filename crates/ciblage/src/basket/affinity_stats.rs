@@ -80,8 +80,9 @@ pub(crate) fn fisher_greater(hits: u64, draws: u64, successes: u64, population: 
     }
 }
 
-/// A multiple-testing correction of the p-values of a table (the family is
-/// every (segment, product) pair tested).
+/// A multiple-testing correction of p-values (for affinity, the family is
+/// every (segment, product) pair tested). The same enum as the association
+/// rules' correction: a merged module keeps a single definition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Correction {
     /// No correction: adjusted p-values are the p-values.
@@ -117,59 +118,38 @@ impl FromStr for Correction {
     }
 }
 
-impl Correction {
-    /// The option's name (`"none"`, `"bonferroni"`, `"holm"`, `"bh"`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Bonferroni => "bonferroni",
-            Self::Holm => "holm",
-            Self::BenjaminiHochberg => "bh",
-        }
-    }
-
-    /// The adjusted p-values of `p` (NaN entries are not tested: they stay
-    /// NaN and do not count in the family size). Ties are ordered by
-    /// position, so the result does not depend on anything else.
-    ///
-    /// ```
-    /// use ciblage::basket::Correction;
-    /// let p = [0.01, 0.04, f64::NAN, 0.03];
-    /// let holm = Correction::Holm.adjust(&p);
-    /// // m = 3: 3×0.01, max(0.03, 2×0.03), max(0.06, 1×0.04)
-    /// assert!((holm[0] - 0.03).abs() < 1e-15 && (holm[3] - 0.06).abs() < 1e-15);
-    /// assert!((holm[1] - 0.06).abs() < 1e-15 && holm[2].is_nan());
-    /// ```
-    pub fn adjust(self, p: &[f64]) -> Vec<f64> {
-        let mut order: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
-        let m = order.len() as f64;
-        let mut out = p.to_vec();
-        match self {
-            Self::None => {}
-            Self::Bonferroni => {
-                for &i in &order {
-                    out[i] = (p[i] * m).min(1.0);
-                }
-            }
-            Self::Holm => {
-                order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
-                let mut running = 0.0_f64;
-                for (j, &i) in order.iter().enumerate() {
-                    running = running.max(((m - j as f64) * p[i]).min(1.0));
-                    out[i] = running;
-                }
-            }
-            Self::BenjaminiHochberg => {
-                order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
-                let mut running = 1.0_f64;
-                for (j, &i) in order.iter().enumerate().rev() {
-                    running = running.min((p[i] * m / (j as f64 + 1.0)).min(1.0));
-                    out[i] = running;
-                }
+/// The adjusted p-values of `p` (NaN entries are not tested: they stay
+/// NaN and do not count in the family size). Ties are ordered by
+/// position, so the result does not depend on anything else.
+pub(crate) fn adjust(correction: Correction, p: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
+    let m = order.len() as f64;
+    let mut out = p.to_vec();
+    match correction {
+        Correction::None => {}
+        Correction::Bonferroni => {
+            for &i in &order {
+                out[i] = (p[i] * m).min(1.0);
             }
         }
-        out
+        Correction::Holm => {
+            order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
+            let mut running = 0.0_f64;
+            for (j, &i) in order.iter().enumerate() {
+                running = running.max(((m - j as f64) * p[i]).min(1.0));
+                out[i] = running;
+            }
+        }
+        Correction::BenjaminiHochberg => {
+            order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
+            let mut running = 1.0_f64;
+            for (j, &i) in order.iter().enumerate().rev() {
+                running = running.min((p[i] * m / (j as f64 + 1.0)).min(1.0));
+                out[i] = running;
+            }
+        }
     }
+    out
 }
 
 #[cfg(test)]
@@ -220,15 +200,19 @@ mod tests {
     #[test]
     fn corrections_follow_their_definitions() {
         let p = [0.01, 0.02, 0.03, 0.04, 0.5];
-        let b = Correction::Bonferroni.adjust(&p);
+        let b = adjust(Correction::Bonferroni, &p);
         assert!((b[0] - 0.05).abs() < 1e-15 && b[4] == 1.0);
         // BH: m p / rank, then the running minimum from the largest:
         // 0.05, 0.05, 0.05, 0.05, 0.5.
-        let bh = Correction::BenjaminiHochberg.adjust(&p);
+        let bh = adjust(Correction::BenjaminiHochberg, &p);
         for (got, want) in bh.iter().zip([0.05, 0.05, 0.05, 0.05, 0.5]) {
             assert!((got - want).abs() < 1e-15, "{bh:?}");
         }
-        assert_eq!(Correction::None.adjust(&p), p.to_vec());
+        assert_eq!(adjust(Correction::None, &p), p.to_vec());
+        // NaN entries are not tested: m = 3 for Holm here.
+        let holm = adjust(Correction::Holm, &[0.01, 0.04, f64::NAN, 0.03]);
+        assert!((holm[0] - 0.03).abs() < 1e-15 && (holm[3] - 0.06).abs() < 1e-15);
+        assert!((holm[1] - 0.06).abs() < 1e-15 && holm[2].is_nan());
         assert_eq!("holm".parse::<Correction>(), Ok(Correction::Holm));
         let e = "sidak".parse::<Correction>().unwrap_err().to_string();
         assert!(e.contains("correction") && e.contains("\"bh\""), "{e}");
