@@ -45,6 +45,10 @@ __all__ = [
     "FrequentItemsets",
     "OrderLines",
     "basket_lines",
+
+    "AffinityTable",
+    "next_best_products",
+    "segment_affinity",
     "KPrototypesModel",
     "adjusted_rand",
     "calinski_harabasz",
@@ -944,3 +948,41 @@ class FrequentItemsets:
     ) -> tuple[
         npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.int64], _ArrowTable
     ]: ...
+
+# Affinity by segment, keep report, next-best product (ciblage._affinity).
+@final
+class AffinityTable:
+    def columns(self) -> dict[str, Any]: ...
+    def keep(
+        self,
+        *,
+        max_margin_rate: float,
+        min_lift: float,
+        alpha: float,
+        top_segments: int | None,
+        segment_value: list[float] | None = None,
+    ) -> dict[str, Any]: ...
+
+def segment_affinity(
+    customer: npt.NDArray[np.uint32],
+    product: npt.NDArray[np.uint32],
+    amount: npt.NDArray[np.float64],
+    segments: npt.NDArray[np.int64],
+    cost: npt.NDArray[np.float64] | None = None,
+    *,
+    correction: str = "none",
+    progress: Any = None,
+) -> AffinityTable: ...
+def next_best_products(
+    customer: npt.NDArray[np.uint32],
+    product: npt.NDArray[np.uint32],
+    antecedents: list[list[int]],
+    consequents: list[list[int]],
+    confidence: list[float],
+    lift: list[float],
+    *,
+    k: int = 3,
+    rank: str = "lift_confidence",
+    margins: list[float] | None = None,
+    progress: Any = None,
+) -> dict[str, Any]: ...

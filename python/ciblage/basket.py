@@ -1,4 +1,5 @@
-"""Basket analysis: what is bought together (see ``docs/basket.md``).
+"""Basket and affinity analysis: what is bought together, and which products
+each segment loves (see ``docs/basket.md``).
 
 Frequent itemsets (FP-growth) and association rules are mined straight from
 order lines in long form (one row per order and product), never from a
@@ -18,11 +19,23 @@ one-hot frame.
 
 from __future__ import annotations
 
+# --- Affinity by segment, keep report, next-best product --------------------
+# (re-exported from ._affinity)
+from ._affinity import AffinityTable, KeepReport, NextBestProducts, next_best_products, segment_affinity
+
 # --- Frequent itemsets and association rules --------------------------------
 from ._basket import association_rules, frequent_itemsets
 from ._basket_results import MEASURES, AssociationRules, FrequentItemsets
 
-__all__ = ["frequent_itemsets", "association_rules", "FrequentItemsets", "AssociationRules", "MEASURES"]
-
-# --- Affinity by segment, keep report, next-best product --------------------
-# (re-exported from ._affinity)
+__all__ = [
+    "frequent_itemsets",
+    "association_rules",
+    "FrequentItemsets",
+    "AssociationRules",
+    "MEASURES",
+    "segment_affinity",
+    "next_best_products",
+    "AffinityTable",
+    "KeepReport",
+    "NextBestProducts",
+]

@@ -1,6 +1,7 @@
 //! Python bindings of ciblage: conversion only. The module is
 //! `ciblage._native`; users import `ciblage`.
 
+mod affinity;
 mod arrow_in;
 mod arrow_out;
 mod basket;
@@ -41,6 +42,8 @@ use pyo3::prelude::*;
 mod _native {
     #[pymodule_export]
     use crate::basket::{basket_lines, PyItemsets, PyOrderLines};
+
+    use crate::affinity::{next_best_products, segment_affinity, PyAffinityTable};
     #[pymodule_export]
     use crate::cart::{cart_fit, PyCartTree};
     #[pymodule_export]

@@ -140,38 +140,42 @@ pub(super) fn chi_squared(n: u64, n_a: u64, n_c: u64, n_ac: u64) -> f64 {
     }
 }
 
-/// `p` corrected for testing them all.
+/// `p` corrected for testing them all. NaN entries (pairs that could not
+/// be tested) stay NaN and do not count in the family size; ties are
+/// ordered by position, so the result depends on nothing else.
 pub(super) fn correct(p: &[f64], correction: Correction) -> Vec<f64> {
-    let m = p.len() as f64;
+    let order = ascending(p);
+    let m = order.len() as f64;
+    let mut out = p.to_vec();
     match correction {
-        Correction::None => p.to_vec(),
-        Correction::Bonferroni => p.iter().map(|&x| (x * m).min(1.0)).collect(),
+        Correction::None => {}
+        Correction::Bonferroni => {
+            for &i in &order {
+                out[i] = (p[i] * m).min(1.0);
+            }
+        }
         Correction::Holm => {
-            let order = ascending(p);
-            let mut out = vec![0.0; p.len()];
             let mut running: f64 = 0.0;
             for (rank, &i) in order.iter().enumerate() {
                 running = running.max(((m - rank as f64) * p[i]).min(1.0));
                 out[i] = running;
             }
-            out
         }
         Correction::BenjaminiHochberg => {
-            let order = ascending(p);
-            let mut out = vec![0.0; p.len()];
             let mut running: f64 = 1.0;
             for (rank, &i) in order.iter().enumerate().rev() {
                 running = running.min((p[i] * m / (rank + 1) as f64).min(1.0));
                 out[i] = running;
             }
-            out
         }
     }
+    out
 }
 
-/// Indices of `p` by ascending value (ties by index).
+/// Indices of the non-NaN entries of `p` by ascending value (ties by
+/// index).
 fn ascending(p: &[f64]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..p.len()).collect();
+    let mut order: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
     order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
     order
 }
@@ -237,5 +241,71 @@ mod tests {
             "bh".parse::<Correction>(),
             Ok(Correction::BenjaminiHochberg)
         );
+    }
+
+    /// `P(X ≥ hits)` by direct summation of the pmf over the whole support.
+    fn brute(hits: u64, draws: u64, successes: u64, population: u64) -> f64 {
+        let lo = (draws + successes).saturating_sub(population);
+        let hi = successes.min(draws);
+        (hits.max(lo)..=hi)
+            .map(|x| {
+                Hypergeometric::new(population, successes, draws)
+                    .unwrap()
+                    .pmf(x)
+            })
+            .sum::<f64>()
+            .min(1.0)
+    }
+
+    #[test]
+    fn fisher_matches_the_full_sum_of_the_pmf() {
+        for &(n, k, d) in &[
+            (20, 7, 5),
+            (50, 25, 25),
+            (100, 3, 60),
+            (13, 13, 4),
+            (40, 1, 1),
+        ] {
+            for hits in 0..=k.min(d) {
+                let (got, want) = (fisher_greater(n, d, k, hits), brute(hits, d, k, n));
+                assert!(
+                    (got - want).abs() < 1e-12 * want.max(1e-300) + 1e-14,
+                    "{n} {k} {d} {hits}: {got} vs {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fisher_known_values_by_hand() {
+        // 2×2 table [[3, 1], [1, 3]] (the tea-tasting lady): one-sided
+        // p = (C(4,3)C(4,1) + C(4,4)C(4,0)) / C(8,4) = 17/70.
+        assert!((fisher_greater(8, 4, 4, 3) - 17.0 / 70.0).abs() < 1e-14);
+        // The 500 buyers of a base of a million all in a segment of 500:
+        // P = 1/C(1e6, 500), below the smallest float: 0, not NaN.
+        let tiny = fisher_greater(1_000_000, 500, 500, 500);
+        assert!((0.0..1e-300).contains(&tiny));
+        assert_eq!(fisher_greater(100, 10, 5, 0), 1.0);
+    }
+
+    #[test]
+    fn corrections_follow_their_definitions_and_skip_nan() {
+        let p = [0.01, 0.02, 0.03, 0.04, 0.5];
+        let b = correct(&p, Correction::Bonferroni);
+        assert!((b[0] - 0.05).abs() < 1e-15 && b[4] == 1.0);
+        // BH: m p / rank, then the running minimum from the largest:
+        // 0.05, 0.05, 0.05, 0.05, 0.5.
+        let bh = correct(&p, Correction::BenjaminiHochberg);
+        for (got, want) in bh.iter().zip([0.05, 0.05, 0.05, 0.05, 0.5]) {
+            assert!((got - want).abs() < 1e-15, "{bh:?}");
+        }
+        assert_eq!(correct(&p, Correction::None), p.to_vec());
+        // NaN entries are not tested: m = 3 for Holm here.
+        let holm = correct(&[0.01, 0.04, f64::NAN, 0.03], Correction::Holm);
+        assert!((holm[0] - 0.03).abs() < 1e-15 && (holm[3] - 0.06).abs() < 1e-15);
+        assert!((holm[1] - 0.06).abs() < 1e-15 && holm[2].is_nan());
+        assert_eq!("holm".parse::<Correction>(), Ok(Correction::Holm));
+        let e = "sidak".parse::<Correction>().unwrap_err().to_string();
+        assert!(e.contains("correction") && e.contains("\"bh\""), "{e}");
     }
 }
