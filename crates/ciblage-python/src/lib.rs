@@ -41,9 +41,9 @@ use pyo3::prelude::*;
 #[pymodule]
 mod _native {
     #[pymodule_export]
-    use crate::basket::{basket_lines, PyItemsets, PyOrderLines};
-
     use crate::affinity::{next_best_products, segment_affinity, PyAffinityTable};
+    #[pymodule_export]
+    use crate::basket::{basket_lines, PyItemsets, PyOrderLines};
     #[pymodule_export]
     use crate::cart::{cart_fit, PyCartTree};
     #[pymodule_export]
