@@ -57,6 +57,16 @@ class AffinityTable(_Result):
             ``customers_without_segment``, ``customers_without_lines``,
             ``segments``, ``products``.
         correction: the multiple-testing correction of ``p_adjusted``.
+
+    Example:
+        >>> import pandas as pd
+        >>> from ciblage.basket import segment_affinity
+        >>> lines = pd.DataFrame({"customer_id": [1, 2, 3, 4, 1], "product": ["a", "a", "b", "b", "b"],
+        ...                       "amount": [5.0, 7.0, 2.0, 2.0, 1.0]})
+        >>> seg = pd.DataFrame({"customer_id": [1, 2, 3, 4], "segment": ["gold", "gold", "std", "std"]})
+        >>> table = segment_affinity(lines, seg)
+        >>> table.segments.column("revenue_per_customer").to_pylist()  # (5 + 7 + 1) / 2, (2 + 2) / 2
+        [6.5, 2.0]
     """
 
     def __init__(
@@ -200,6 +210,16 @@ class KeepReport(_Result):
             ``base_penetration``, ``lift``, ``p_adjusted``,
             ``revenue_share`` (of the segment's revenue).
         ranking: the segments, most valuable first.
+
+    Example:
+        >>> import pandas as pd
+        >>> from ciblage.basket import segment_affinity
+        >>> lines = pd.DataFrame({"customer_id": [1, 2, 3, 4, 1], "product": ["a", "a", "b", "b", "b"],
+        ...                       "amount": [5.0, 7.0, 2.0, 2.0, 1.0], "cost": [6.0, 8.0, 1.0, 1.0, 0.5]})
+        >>> seg = pd.DataFrame({"customer_id": [1, 2, 3, 4], "segment": ["gold", "gold", "std", "std"]})
+        >>> keep = segment_affinity(lines, seg, cost="cost").keep(alpha=1.0, top_segments=1)
+        >>> keep.table.column("product").to_pylist(), keep.ranking  # "a" loses money, gold buys it twice as often
+        (['a'], ['gold', 'std'])
     """
 
     def __init__(self, table: pa.Table, ranking: list[Any], report: dict[str, Any]) -> None:

@@ -33,6 +33,15 @@ class NextBestProducts(_Result):
         input_report: ``rows_read``, ``rows_used``, ``left_out``
             (``missing_customer``, ``missing_product``), ``customers``,
             ``customers_without_candidates``, ``rules``.
+
+    Example:
+        >>> import pandas as pd
+        >>> from ciblage.basket import next_best_products
+        >>> lines = pd.DataFrame({"customer_id": [1, 1, 2], "product": ["a", "b", "a"]})
+        >>> rules = pd.DataFrame({"antecedents": [["a"]], "consequents": [["b"]], "confidence": [0.5], "lift": [2.0]})
+        >>> best = next_best_products(lines, rules)
+        >>> best.table.column("customer").to_pylist(), best.input_report["customers_without_candidates"]
+        ([2], 1)
     """
 
     def __init__(self, table: pa.Table, report: dict[str, Any]) -> None:
