@@ -76,6 +76,11 @@ FACTORIES: dict[str, Callable[[pd.DataFrame], Any]] = {
     "RulesDisplay": lambda tx: ciblage.plot.RulesDisplay.from_result(
         basket.association_rules(_itemsets(tx), min_threshold=0.0)
     ),
+    "AffinityTable": lambda tx: _affinity(tx),
+    "KeepReport": lambda tx: _affinity(tx).keep(alpha=1.0, min_lift=0.0, max_margin_rate=1.0),
+    "NextBestProducts": lambda tx: basket.next_best_products(
+        _lines(tx), pd.DataFrame({"antecedents": [[0]], "consequents": [[1]], "confidence": [0.5], "lift": [2.0]})
+    ),
     "ParetoDisplay": lambda tx: ciblage.plot.ParetoDisplay.from_result(ciblage.value_tiers(ciblage.rfm(tx))),
     "LorenzDisplay": lambda tx: ciblage.plot.LorenzDisplay.from_result(ciblage.concentration(ciblage.rfm(tx))),
     "RetentionDisplay": lambda tx: ciblage.plot.RetentionDisplay.from_result(ciblage.retention(tx)),
@@ -163,6 +168,20 @@ def _itemsets(tx: pd.DataFrame) -> Any:
     return basket.frequent_itemsets(lines, min_support=0.02)
 
 
+def _lines(tx: pd.DataFrame) -> pd.DataFrame:
+    """Each transaction as an order line of its customer, products 0 to 5."""
+    return pd.DataFrame({"customer_id": tx["customer_id"], "product": np.arange(len(tx)) % 6})
+
+
+def _affinity(tx: pd.DataFrame) -> Any:
+    """Products 0 to 5 by two segments (even and odd customer codes), with
+    a cost of 90 % of the amount."""
+    lines = _lines(tx).assign(amount=tx["amount"].to_numpy(), cost=0.9 * tx["amount"].to_numpy())
+    ids = lines["customer_id"].drop_duplicates()
+    segments = pd.DataFrame({"customer_id": ids, "segment": np.where(pd.factorize(ids)[0] % 2 == 0, "even", "odd")})
+    return basket.segment_affinity(lines, segments, cost="cost")
+
+
 def public_classes() -> dict[str, type]:
     """The classes the package's public modules export, exceptions and
     warnings aside."""
@@ -205,6 +224,9 @@ RESULTS = [
     "ClusterStability",
     "FrequentItemsets",
     "AssociationRules",
+    "AffinityTable",
+    "KeepReport",
+    "NextBestProducts",
 ]
 
 
