@@ -99,7 +99,10 @@ if [ "$sdist" = 1 ]; then
     "$tools/bin/maturin" sdist --out "$out"
     sdists=("$out"/*.tar.gz)
     [ "${#sdists[@]}" = 1 ] || { say "expected one sdist" >&2; exit 1; }
-    tar -tzf "${sdists[0]}" | grep -q "ciblage-$version/crates/ciblage/src/lib.rs"
+    # (the listing read whole: `grep -q` closing the pipe early would fail it under pipefail)
+    listing=$(tar -tzf "${sdists[0]}")
+    grep -qx "ciblage-$version/crates/ciblage/src/lib.rs" <<<"$listing" \
+        || { say "the sdist lacks the core crate's sources" >&2; exit 1; }
     start=$(date +%s)
     "$venv/bin/python" -m pip wheel -q --no-deps "${sdists[0]}" -w "$out/from-sdist"
     built=("$out"/from-sdist/*.whl)
