@@ -103,8 +103,12 @@ if [ "$sdist" = 1 ]; then
     listing=$(tar -tzf "${sdists[0]}")
     grep -qx "ciblage-$version/crates/ciblage/src/lib.rs" <<<"$listing" \
         || { say "the sdist lacks the core crate's sources" >&2; exit 1; }
+    # With the shared target/, cargo reuses the wheel's artefacts when the
+    # sdist holds the same sources (a file missing from the sdist makes it
+    # rebuild, and fail); SDIST_CARGO_TARGET_DIR=<empty dir> builds it cold.
     start=$(date +%s)
-    "$venv/bin/python" -m pip wheel -q --no-deps "${sdists[0]}" -w "$out/from-sdist"
+    CARGO_TARGET_DIR=${SDIST_CARGO_TARGET_DIR:-$CARGO_TARGET_DIR} \
+        "$venv/bin/python" -m pip wheel -q --no-cache-dir --no-deps "${sdists[0]}" -w "$out/from-sdist"
     built=("$out"/from-sdist/*.whl)
     [ "${#built[@]}" = 1 ] || { say "the sdist built no wheel" >&2; exit 1; }
     say "sdist $(basename "${sdists[0]}") builds $(basename "${built[0]}") in $(( $(date +%s) - start )) s"
