@@ -79,7 +79,7 @@ for extra in "${extras[@]}"; do
     "$venv/bin/python" -m pip install -q "${wheel}[$extra]"
     (cd "$venv" && "$venv/bin/python" -c "
 import json, sys
-import ciblage, ciblage.cluster, ciblage.clv, ciblage.datasets, ciblage.lifecycle
+import ciblage, ciblage.cluster, ciblage.clv, ciblage.datasets, ciblage.lifecycle, ciblage.plot
 leaked = sorted(m for m in json.loads(sys.argv[1]) if m in sys.modules)
 assert not leaked, f'with extra $extra installed, import ciblage imported {leaked}'
 " "$optional")

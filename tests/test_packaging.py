@@ -78,7 +78,8 @@ def test_import_loads_no_optional_dependency() -> None:
     result = _run(
         f"""
         import sys
-        import ciblage, ciblage.cluster, ciblage.clv, ciblage.datasets, ciblage.exceptions, ciblage.lifecycle
+        import ciblage, ciblage.cluster, ciblage.clv, ciblage.datasets, ciblage.exceptions
+        import ciblage.lifecycle, ciblage.plot
         print(sorted(m for m in {OPTIONAL!r} if m in sys.modules))
         """
     )
