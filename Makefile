@@ -80,9 +80,28 @@ bench-grid: develop-release
 notebooks: develop
 	$(PY) scripts/run_notebooks.py
 
-# The notebooks rendered to HTML as committed (no execution) into target/docs-html/.
-docs: $(VENV)/.installed
+# The documentation site into target/site/ (mkdocs.yml): docs/*.md, the
+# notebooks as committed, the API reference from the docstrings, and the
+# crates' `cargo doc` under target/site/rust/. It fails on a broken internal
+# link (mkdocs --strict) and on a failing example (tests/test_docs.py runs
+# every example of the README, docs/*.md and the docstrings first). The
+# notebooks are also rendered to HTML as committed into target/docs-html/.
+# Tools: the `docs` extra of pyproject.toml, in their own venv.
+DOCS_VENV := target/docs-venv
+$(DOCS_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/python -m pip install -q --upgrade pip
+	$(DOCS_VENV)/bin/python -c "import tomllib; print(chr(10).join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['docs']))" > $(DOCS_VENV)/requirements.txt
+	$(DOCS_VENV)/bin/python -m pip install -q -r $(DOCS_VENV)/requirements.txt
+	touch $@
+
+docs: develop $(DOCS_VENV)/.installed
 	$(PY) scripts/run_notebooks.py --html target/docs-html --no-execute
+	$(PY) -m pytest -q tests/test_docs.py
+	$(DOCS_VENV)/bin/mkdocs build --strict
+	cargo doc --no-deps -p ciblage -p ciblage-lifecycle
+	rm -rf target/site/rust && cp -r target/doc target/site/rust
+	@echo "documentation site in target/site/ (index.html)"
 
 # CLV side by side with lifetimes and pymc-marketing, each peer in its own virtual
 # environment under benches/python/.venv-peers/ (git-ignored; a peer that cannot be
@@ -102,3 +121,20 @@ sklearn-suite: develop
 	$(PY) -c "import json; d = json.load(open('$(VENV)/sklearn-suite.json')); \
 	[print(k, '|', m.splitlines()[0] if m else '') for k, m in sorted(d['messages'].items())]; \
 	print('scikit-learn', d['sklearn'], d['counts'])"
+
+# Every published artefact built and checked as a user gets it (issue 27):
+# the two crates packaged and built alone, `cargo publish --dry-run`
+# (scripts/check_package.sh); the abi3 wheel (release build) installed in a
+# fresh venv with only its declared dependencies, then extra by extra, and
+# the sdist built by pip (scripts/check_wheel.sh). Minutes of optimised build:
+# not part of `make test`; `.ci/run` runs it when CI_FULL=1.
+.PHONY: package package-check crate-check wheel-check
+crate-check:
+	scripts/check_package.sh
+
+wheel-check:
+	PYTHON=$(PYTHON) scripts/check_wheel.sh
+
+package-check: crate-check wheel-check
+
+package: wheel-check

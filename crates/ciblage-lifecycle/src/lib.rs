@@ -62,3 +62,8 @@ mod fuzz;
 mod tests;
 #[cfg(test)]
 mod value_fields_tests;
+
+/// The crate's own README (the one published with it), run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
