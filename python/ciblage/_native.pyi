@@ -45,7 +45,6 @@ __all__ = [
     "FrequentItemsets",
     "OrderLines",
     "basket_lines",
-
     "AffinityTable",
     "next_best_products",
     "segment_affinity",
