@@ -23,7 +23,6 @@ import argparse
 import json
 import math
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,16 @@ def make_lines(baskets: int, products: int, seed: int = 42):
     orders = np.concatenate([orders, orders[partner]])
     items = np.concatenate([items, items[partner] ^ 1])
     return pd.DataFrame({"order_id": orders, "product": items.astype(np.int64)})
+
+
+def _peak_bytes() -> int:
+    """This process's peak resident memory (VmHWM: set afresh at exec,
+    where ``ru_maxrss`` keeps the parent's peak from before the exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("VmHWM not found in /proc/self/status")
 
 
 def run_tool(tool: str, path: str, support: float) -> dict:
@@ -71,7 +80,7 @@ def run_tool(tool: str, path: str, support: float) -> dict:
     else:
         raise ValueError(tool)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
+    peak = _peak_bytes() / 2**30
     return {"tool": tool, "seconds": seconds, "peak_gib": peak, "itemsets": found}
 
 
