@@ -290,7 +290,8 @@ impl ClvSummaryValidParams {
     /// purchase on or before the end; a per-customer sum of amounts beyond
     /// the float range.
     pub fn score<'a>(&self, input: impl Into<SummaryBatches<'a>>) -> Result<PurchaseSummary> {
-        let input = input.into();
+        let mut input = input.into();
+        input.check_codes()?;
         self.interrupt.check()?;
         let freq = self.freq;
         let end_day = self.observation_end.map(day_from_date);
@@ -341,9 +342,9 @@ impl ClvSummaryValidParams {
         let order = Some(input.customers.sorted_codes())
             .filter(|o| o.iter().enumerate().any(|(i, &c)| c as usize != i));
         let columns = if u32::try_from(input.len()).is_ok() {
-            self.summarise::<u32>(&input, order.as_deref(), frame)?
+            self.summarise::<u32>(&mut input, order.as_deref(), frame)?
         } else {
-            self.summarise::<u64>(&input, order.as_deref(), frame)?
+            self.summarise::<u64>(&mut input, order.as_deref(), frame)?
         };
         let CustomerColumns {
             mut periods,
@@ -425,17 +426,19 @@ impl ClvSummaryValidParams {
 }
 
 impl ClvSummaryValidParams {
-    /// Groups the rows by customer (row numbers of type `S`) and runs the
-    /// per-customer pass over `order`; the grouping is freed before the
-    /// output is compacted and the ids gathered.
+    /// Groups the rows by customer (row numbers of type `S`), frees the
+    /// codes given by value, and runs the per-customer pass over `order`;
+    /// the grouping is freed before the output is compacted and the ids
+    /// gathered.
     fn summarise<S: Slot>(
         &self,
-        input: &SummaryBatches<'_>,
+        input: &mut SummaryBatches<'_>,
         order: Option<&[u32]>,
         frame: Frame,
     ) -> Result<CustomerColumns> {
         let n = input.customers.len();
         let grouped = group_rows::<S>(input, n);
+        input.codes = None;
         self.interrupt.check()?;
         Ok(customer_pass(input, &grouped, order, n, frame))
     }

@@ -12,6 +12,7 @@ use crate::activity::InputReport;
 use crate::clv::freq::Freq;
 use crate::customers::CustomerIndex;
 use crate::error::{CiblageError, Result};
+use crate::time::Zone;
 use crate::transactions::{NegativeAmounts, TransactionView, Transactions};
 
 /// Rows per task of the pass over the rows.
@@ -106,6 +107,9 @@ impl<'a> SummaryInput<'a> {
 pub struct SummaryBatches<'a> {
     pub(crate) customers: &'a CustomerIndex,
     pub(crate) parts: Vec<SummaryInput<'a>>,
+    /// The codes of every row of every batch, owned
+    /// ([`SummaryBatches::with_codes`]; the parts then hold no codes).
+    pub(crate) codes: Option<Vec<u32>>,
 }
 
 impl<'a> SummaryBatches<'a> {
@@ -114,6 +118,89 @@ impl<'a> SummaryBatches<'a> {
         Self {
             customers,
             parts: Vec::new(),
+            codes: None,
+        }
+    }
+
+    /// No batch yet; `codes` holds the customer code of every row of the
+    /// batches to come ([`SummaryBatches::push_columns`]), in row order,
+    /// given by value: the summary frees them as soon as the rows are
+    /// grouped by customer, before its per-customer pass.
+    ///
+    /// ```
+    /// use ciblage::clv::{ClvSummary, SummaryBatches};
+    /// use ciblage::Transactions;
+    /// let day = 86_400_000_000_i64;
+    /// let tx = Transactions::from_int_ids(&[1, 2, 1], vec![0, day, 3 * day], vec![10.0, 5.0, 30.0])?;
+    /// let (ts, amounts, zone) = (tx.view().timestamps(), tx.view().amounts(), tx.view().zone());
+    /// let mut batches = SummaryBatches::with_codes(tx.customers(), tx.view().codes().to_vec());
+    /// batches.push_columns(&ts[..2], &amounts[..2], None, zone)?;
+    /// batches.push_columns(&ts[2..], &amounts[2..], None, zone)?;
+    /// let whole = ClvSummary::params().score(&tx)?;
+    /// let pieces = ClvSummary::params().score(batches)?;
+    /// assert_eq!((pieces.frequency(), pieces.t()), (whole.frequency(), whole.t()));
+    /// # Ok::<(), ciblage::CiblageError>(())
+    /// ```
+    pub fn with_codes(customers: &'a CustomerIndex, codes: Vec<u32>) -> Self {
+        Self {
+            customers,
+            parts: Vec::new(),
+            codes: Some(codes),
+        }
+    }
+
+    /// Appends the next batch's columns to batches built by
+    /// [`SummaryBatches::with_codes`]: its codes are the next
+    /// `timestamps.len()` of those codes. The columns are checked as
+    /// [`TransactionView::new`] and [`SummaryInput::with_costs`] check
+    /// them (rows numbered within the batch).
+    ///
+    /// # Errors
+    /// Those checks; more rows than codes; batches built by
+    /// [`SummaryBatches::new`]; a zone or costs differing from the first
+    /// batch's.
+    pub fn push_columns(
+        &mut self,
+        timestamps: &'a [i64],
+        amounts: &'a [f64],
+        costs: Option<&'a [f64]>,
+        zone: Zone,
+    ) -> Result<()> {
+        let Some(codes) = &self.codes else {
+            return Err(CiblageError::param(
+                "batches",
+                "batches built without their codes take them with each batch (push)",
+            ));
+        };
+        let (row0, n) = (self.len(), timestamps.len());
+        let mine = codes
+            .get(row0..row0 + n)
+            .ok_or_else(|| CiblageError::LengthMismatch {
+                argument: "customer codes".into(),
+                expected: row0 + n,
+                got: codes.len(),
+            })?;
+        let customers = self.customers.len();
+        let view = TransactionView::new(mine, timestamps, amounts, customers, zone)?;
+        if let Some(k) = costs {
+            SummaryInput::new(view, self.customers)?.with_costs(k)?;
+        }
+        self.add(SummaryInput {
+            view: TransactionView::rows_only(timestamps, amounts, customers, zone),
+            customers: self.customers,
+            costs,
+        })
+    }
+
+    /// The codes given by value, checked against the rows pushed.
+    pub(crate) fn check_codes(&self) -> Result<()> {
+        match &self.codes {
+            Some(codes) if codes.len() != self.len() => Err(CiblageError::LengthMismatch {
+                argument: "customer codes".into(),
+                expected: self.len(),
+                got: codes.len(),
+            }),
+            _ => Ok(()),
         }
     }
 
@@ -130,6 +217,17 @@ impl<'a> SummaryBatches<'a> {
                 "every batch must index the same customer table",
             ));
         }
+        if self.codes.is_some() {
+            return Err(CiblageError::param(
+                "batches",
+                "batches built with their codes take only columns (push_columns)",
+            ));
+        }
+        self.add(part)
+    }
+
+    /// Appends a checked batch of the same zone and columns as the first.
+    fn add(&mut self, part: SummaryInput<'a>) -> Result<()> {
         if let Some(first) = self.parts.first() {
             if first.view.zone() != part.view.zone()
                 || first.costs.is_some() != part.costs.is_some()
@@ -166,6 +264,7 @@ impl<'a> From<SummaryInput<'a>> for SummaryBatches<'a> {
         Self {
             customers: input.customers,
             parts: vec![input],
+            codes: None,
         }
     }
 }
@@ -364,7 +463,12 @@ impl<S: Slot> Grouped<S> {
 /// result does not depend on the number of threads.
 pub(crate) fn group_rows<S: Slot>(input: &SummaryBatches<'_>, n: usize) -> Grouped<S> {
     let step = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
-    let codes = || input.parts.iter().map(|p| p.view.codes());
+    // The codes given by value cover every row at once.
+    let slices: Vec<&[u32]> = match &input.codes {
+        Some(all) => vec![&all[..]],
+        None => input.parts.iter().map(|p| p.view.codes()).collect(),
+    };
+    let codes = || slices.iter().copied();
     // Rows per customer in start[c + 1], branch-free (rows of other
     // ranges add 0).
     let mut start = vec![S::default(); n + 1];

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::*;
 use crate::clv::SummaryInput;
 use crate::time::{day_from_date, Zone, MICROS_PER_DAY};
-use crate::transactions::Transactions;
+use crate::transactions::{TransactionView, Transactions};
 
 const DAY: i64 = MICROS_PER_DAY;
 const HOUR: i64 = DAY / 24;
@@ -381,4 +381,111 @@ fn rows_are_grouped_by_customer_in_row_order() {
         let got: Vec<usize> = large.of(c).iter().map(|&r| r as usize).collect();
         assert_eq!(got, want, "customer {c}");
     }
+}
+
+#[test]
+fn codes_given_by_value_give_the_result_of_borrowed_codes() {
+    // Ids coded out of order, rows of a customer spread over three batches,
+    // costs and a holdout period.
+    let ids = [30, 10, 30, 20, 10, 30, 20, 10];
+    let ts: Vec<i64> = [1, 2, 5, 9, 12, 20, 25, 28]
+        .iter()
+        .map(|d| at(2024, 1, *d))
+        .collect();
+    let amounts = vec![10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0];
+    let costs = vec![1.0; 8];
+    let tx = Transactions::from_int_ids(&ids, ts.clone(), amounts.clone()).unwrap();
+    let params = ClvSummary::params().calibration_end(date(2024, 1, 15));
+    let whole = params
+        .clone()
+        .score(
+            SummaryInput::new(tx.view(), tx.customers())
+                .unwrap()
+                .with_costs(&costs)
+                .unwrap(),
+        )
+        .unwrap();
+    let zone = tx.view().zone();
+    let mut batches = SummaryBatches::with_codes(tx.customers(), tx.view().codes().to_vec());
+    for rows in [0..3, 3..7, 7..8] {
+        let r = rows.clone();
+        batches
+            .push_columns(&ts[r.clone()], &amounts[r.clone()], Some(&costs[r]), zone)
+            .unwrap();
+    }
+    let pieces = params.score(batches).unwrap();
+    assert_eq!(pieces.ids(), whole.ids());
+    assert_eq!(pieces.frequency(), whole.frequency());
+    assert_eq!(pieces.recency(), whole.recency());
+    assert_eq!(pieces.t(), whole.t());
+    assert_eq!(pieces.monetary_value(), whole.monetary_value());
+    assert_eq!(pieces.holdout(), whole.holdout());
+    assert_eq!(pieces.report(), whole.report());
+    // Customer 30: days 1 and 5 in calibration (margin of the repeat
+    // 30 - 1 = 29), day 20 in the holdout (60 - 1 = 59).
+    assert_eq!(pieces.ids().get(2).to_string(), "30");
+    assert_eq!(pieces.monetary_value()[2], 29.0);
+    assert_eq!(pieces.holdout().unwrap().monetary_value[2], 59.0);
+}
+
+#[test]
+fn codes_given_by_value_must_match_the_rows() {
+    let tx = Transactions::from_int_ids(&[1, 2, 1], vec![0, DAY, 2 * DAY], vec![1.0; 3]).unwrap();
+    let (ts, amounts, zone) = (tx.view().timestamps(), tx.view().amounts(), zone_of(&tx));
+    let codes = || tx.view().codes().to_vec();
+    // More rows than codes.
+    let mut b = SummaryBatches::with_codes(tx.customers(), codes()[..2].to_vec());
+    let e = b.push_columns(ts, amounts, None, zone).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            CiblageError::LengthMismatch {
+                expected: 3,
+                got: 2,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // Fewer rows than codes: refused when scored.
+    let mut b = SummaryBatches::with_codes(tx.customers(), codes());
+    b.push_columns(&ts[..2], &amounts[..2], None, zone).unwrap();
+    let e = ClvSummary::params().score(b).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            CiblageError::LengthMismatch {
+                expected: 2,
+                got: 3,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // A code beyond the customers, as a borrowed view refuses it.
+    let mut b = SummaryBatches::with_codes(tx.customers(), vec![0, 1, 2]);
+    let e = b.push_columns(ts, amounts, None, zone).unwrap_err();
+    let borrowed = TransactionView::new(&[0, 1, 2], ts, amounts, 2, zone).unwrap_err();
+    assert_eq!(e.to_string(), borrowed.to_string());
+    // A non-finite amount, numbered within the batch.
+    let mut b = SummaryBatches::with_codes(tx.customers(), codes());
+    b.push_columns(&ts[..1], &amounts[..1], None, zone).unwrap();
+    let e = b
+        .push_columns(&ts[1..], &[1.0, f64::NAN], None, zone)
+        .unwrap_err();
+    assert!(matches!(e, CiblageError::NonFinite { row: 1, .. }), "{e}");
+    // The two ways of giving codes are not mixed.
+    let mut b = SummaryBatches::with_codes(tx.customers(), codes());
+    let part = SummaryInput::new(tx.view(), tx.customers()).unwrap();
+    assert!(matches!(
+        b.push(part),
+        Err(CiblageError::InvalidParameter { .. })
+    ));
+    let mut b = SummaryBatches::new(tx.customers());
+    let e = b.push_columns(ts, amounts, None, zone).unwrap_err();
+    assert!(matches!(e, CiblageError::InvalidParameter { .. }), "{e}");
+}
+
+fn zone_of(tx: &Transactions) -> Zone {
+    tx.view().zone()
 }
