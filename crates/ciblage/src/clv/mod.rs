@@ -44,6 +44,7 @@ mod sbg_data;
 mod special;
 mod summary;
 mod summary_customers;
+mod summary_group;
 mod summary_scan;
 #[cfg(test)]
 mod tests;

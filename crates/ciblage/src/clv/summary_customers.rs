@@ -1,12 +1,13 @@
 //! The per-customer pass of the CLV summary: each customer's rows, read
 //! from the input in place through the grouped row numbers
-//! ([`group_rows`](crate::clv::summary_scan::group_rows)), sorted by
+//! ([`group_rows`](crate::clv::summary_group::group_rows)), sorted by
 //! period, and its periods written straight into the output columns, in
 //! output order (no per-customer intermediate, no copy of the rows).
 
 use rayon::prelude::*;
 
-use crate::clv::summary_scan::{Grouped, RowFilter, Slot, SummaryBatches};
+use crate::clv::summary_group::{Grouped, Slot};
+use crate::clv::summary_scan::{RowFilter, SummaryBatches};
 
 /// One customer's periods, read from its kept rows sorted by period.
 #[derive(Debug, Clone, Copy, Default)]

@@ -347,7 +347,7 @@ fn ids_coded_out_of_order_give_the_columns_of_dense_ids() {
 /// row order, the same with 32- and 64-bit row numbers, over batches.
 #[test]
 fn rows_are_grouped_by_customer_in_row_order() {
-    use crate::clv::summary_scan::group_rows;
+    use crate::clv::summary_group::group_rows;
     let codes: Vec<u32> = (0..10_000u32)
         .map(|i| i * 7 % 13 + u32::from(i % 5 == 0))
         .collect();
