@@ -12,10 +12,10 @@ use ciblage::arrow::{
 };
 use ciblage::clv::{
     ClvSummary, ClvSummaryParams, Freq, HoldoutDiagnostics, HoldoutEvaluation, PurchaseSummary,
-    SummaryBatches, SummaryInput,
+    SummaryBatches,
 };
 use ciblage::time::day_from_date;
-use ciblage::{CiblageError, CustomerIds, Interrupt, NegativeAmounts, TransactionView};
+use ciblage::{CiblageError, CustomerIds, Interrupt, NegativeAmounts};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
@@ -90,11 +90,11 @@ fn summarise(
         let params = params.interrupt(token.clone()).check()?;
         let r = ResolvedColumns::resolve(batches, schema, names, timezone)?;
         let (index, codes) = customer_codes(batches, r.customer, names.customer)?;
-        let result = (|| -> BindResult<_> {
-            let cost = r.cost.zip(names.cost);
-            let mut columns: Vec<BatchColumns<'_>> = Vec::with_capacity(batches.len());
-            let mut row0 = 0;
-            for batch in batches {
+        let cost = r.cost.zip(names.cost);
+        let mut columns: Vec<BatchColumns<'_>> = Vec::with_capacity(batches.len());
+        let mut row0 = 0;
+        for batch in batches {
+            let read = (|| -> BindResult<_> {
                 token.check()?;
                 let ts = micros(
                     batch.column(r.timestamp).as_ref(),
@@ -111,34 +111,32 @@ fn summarise(
                 let costs = cost
                     .map(|(k, c)| floats(batch.column(k).as_ref(), "cost", c, row0))
                     .transpose()?;
-                columns.push((ts, amounts, costs));
-                row0 += batch.num_rows();
-            }
-            let mut input = SummaryBatches::new(&index);
-            let mut row0 = 0;
-            for (ts, amounts, costs) in &columns {
-                let n = ts.len();
-                if n > 0 {
-                    let view = TransactionView::new(
-                        &codes[row0..row0 + n],
-                        ts,
-                        amounts,
-                        index.len(),
-                        r.zone,
-                    )
-                    .map_err(|e| shift_row(e, row0))?;
-                    let mut part = SummaryInput::new(view, &index)?;
-                    if let Some(k) = costs.as_deref() {
-                        part = part.with_costs(k).map_err(|e| shift_row(e, row0))?;
-                    }
-                    input.push(part)?;
+                Ok((ts, amounts, costs))
+            })();
+            match read {
+                Ok(c) => columns.push(c),
+                Err(e) => {
+                    give_codes(codes);
+                    return Err(e);
                 }
-                row0 += n;
             }
-            Ok(params.score(input)?)
-        })();
-        give_codes(codes);
-        result
+            row0 += batch.num_rows();
+        }
+        // The codes are handed over: the summary frees them once it has
+        // grouped the rows by customer (they are not kept for the next
+        // call).
+        let mut input = SummaryBatches::with_codes(&index, codes);
+        let mut row0 = 0;
+        for (ts, amounts, costs) in &columns {
+            let n = ts.len();
+            if n > 0 {
+                input
+                    .push_columns(ts, amounts, costs.as_deref(), r.zone)
+                    .map_err(|e| shift_row(e, row0))?;
+            }
+            row0 += n;
+        }
+        Ok(params.score(input)?)
     })()
     .map_err(|e| match e {
         BindError::Core(c) => BindError::Core(names.name(c)),

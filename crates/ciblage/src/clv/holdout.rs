@@ -323,7 +323,7 @@ fn period_start(freq: Freq, p: i64) -> Option<NaiveDate> {
 /// `Σ_f first[f] · E[X((e_k − f) / m)]`, `E[X(t)]` evaluated once per age.
 fn tracking(
     summary: &PurchaseSummary,
-    c: &crate::clv::summary_scan::PeriodCounts,
+    c: &crate::clv::summary_customers::PeriodCounts,
     model: &dyn PurchaseModel,
 ) -> Result<TrackingSeries> {
     let freq = summary.freq();

@@ -43,6 +43,8 @@ mod sbg;
 mod sbg_data;
 mod special;
 mod summary;
+mod summary_customers;
+mod summary_group;
 mod summary_scan;
 #[cfg(test)]
 mod tests;

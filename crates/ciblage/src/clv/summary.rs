@@ -5,14 +5,12 @@
 //! (`summary_data_from_transaction_data`, `calibration_and_holdout_data`).
 
 use chrono::NaiveDate;
-use rayon::prelude::*;
 
 use crate::activity::InputReport;
 use crate::clv::freq::Freq;
-use crate::clv::summary_scan::{
-    group_by_customer, keep_rows, key_period, scan, CustomerPeriods, KeptRows, PeriodCounts,
-    SummaryBatches,
-};
+use crate::clv::summary_customers::{customer_pass, CustomerColumns, Frame, PeriodCounts};
+use crate::clv::summary_group::{group_rows, Slot};
+use crate::clv::summary_scan::{row_pass, RowFilter, RowPass, SummaryBatches};
 use crate::customers::CustomerIds;
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
@@ -293,18 +291,24 @@ impl ClvSummaryValidParams {
     /// purchase on or before the end; a per-customer sum of amounts beyond
     /// the float range.
     pub fn score<'a>(&self, input: impl Into<SummaryBatches<'a>>) -> Result<PurchaseSummary> {
-        let input = input.into();
+        let mut input = input.into();
+        input.check_codes()?;
         self.interrupt.check()?;
         let freq = self.freq;
         let end_day = self.observation_end.map(day_from_date);
-        let kept = keep_rows(
-            &input,
+        let mut filter = RowFilter {
             freq,
-            end_day.map(|d| freq.period_of_day(d)),
-            self.negative_amounts,
-        )?;
-        let end_day = end_day.unwrap_or(kept.max_day);
+            end: end_day.map(|d| freq.period_of_day(d)),
+            negative: self.negative_amounts,
+        };
+        let RowPass {
+            mut report,
+            max_day,
+            min_period,
+        } = row_pass(&input, filter)?;
+        let end_day = end_day.unwrap_or(max_day);
         let end = freq.period_of_day(end_day);
+        filter.end = Some(end);
         let cal = match self.calibration_end {
             Some(d) => {
                 let c = freq.period_of_day(day_from_date(d));
@@ -321,39 +325,52 @@ impl ClvSummaryValidParams {
             }
             None => end,
         };
-        let KeptRows {
-            keys, mut report, ..
-        } = kept;
         self.interrupt.check()?;
-        // Stable: the amounts of a period are summed in row order.
-        let grouped = group_by_customer(&keys, input.customers.len());
-        drop(keys);
-        let mut keys = grouped;
-        self.interrupt.check()?;
-        let counts = match self.calibration_end {
-            Some(_) => keys
-                .par_iter()
-                .map(|k| key_period(k.0))
-                .min()
-                .map(|start| (start, end)),
-            None => None,
-        };
-        let n_customers = input.customers.len();
-        let (per, period_counts) = scan(&mut keys, cal, n_customers, counts);
-        drop(keys);
         let unit = freq.periods_per_unit();
-        let mut order = input.customers.sorted_codes();
-        let mut holdout_only_customers = 0u64;
-        let mut holdout_only_rows = 0u64;
-        for s in &per {
-            if s.rows > 0 && s.periods == 0 {
-                holdout_only_customers += 1;
-                holdout_only_rows += s.rows;
+        let frame = Frame {
+            filter,
+            cal,
+            unit,
+            holdout: self.calibration_end.is_some(),
+            counts: self
+                .calibration_end
+                .and((min_period != i64::MAX).then_some((min_period, end))),
+        };
+        // Output order: customer ids sorted (`None`: codes in ascending
+        // order, as dense integer ids are coded, with no list of them); the
+        // customers without a calibration period are dropped after the
+        // pass, in place.
+        let order = Some(input.customers.sorted_codes())
+            .filter(|o| o.iter().enumerate().any(|(i, &c)| c as usize != i));
+        let columns = if u32::try_from(input.len()).is_ok() {
+            self.summarise::<u32>(&mut input, order.as_deref(), frame)?
+        } else {
+            self.summarise::<u64>(&mut input, order.as_deref(), frame)?
+        };
+        let CustomerColumns {
+            mut periods,
+            mut recency,
+            mut t,
+            mut monetary_value,
+            mut holdout,
+            holdout_only_customers,
+            holdout_only_rows,
+            customers_without_rows,
+            period_counts,
+        } = columns;
+        report.customers_without_rows = customers_without_rows;
+        let ids = kept_ids(input.customers.ids(), order, &periods);
+        if periods.contains(&0) {
+            compact(&mut recency, &periods);
+            compact(&mut t, &periods);
+            compact(&mut monetary_value, &periods);
+            if let Some((f, m)) = holdout.as_mut() {
+                compact(f, &periods);
+                compact(m, &periods);
             }
+            periods.retain(|&p| p > 0);
         }
-        report.customers_without_rows = per.iter().filter(|s| s.rows == 0).count() as u64;
-        order.retain(|&c| per[c as usize].periods > 0);
-        if order.is_empty() {
+        if periods.is_empty() {
             return Err(CiblageError::NothingToScore {
                 as_of: iso_day(end_day),
                 reason: format!(
@@ -362,31 +379,12 @@ impl ClvSummaryValidParams {
                 ),
             });
         }
-        let pick = |f: &(dyn Fn(&CustomerPeriods) -> f64 + Sync)| -> Vec<f64> {
-            order.par_iter().map(|&c| f(&per[c as usize])).collect()
-        };
-        let frequency: Vec<u32> = order.iter().map(|&c| per[c as usize].periods - 1).collect();
-        let recency = pick(&|s| (i64::from(s.last) - i64::from(s.first)) as f64 / unit);
-        let t = pick(&|s| (cal - i64::from(s.first)) as f64 / unit);
-        let monetary_value = pick(&|s| {
-            if s.periods > 1 {
-                s.repeat_sum / f64::from(s.periods - 1)
-            } else {
-                0.0
-            }
-        });
-        let holdout = self.calibration_end.map(|_| Holdout {
-            frequency: order
-                .iter()
-                .map(|&c| per[c as usize].holdout_periods)
-                .collect(),
-            monetary_value: pick(&|s| {
-                if s.holdout_periods > 0 {
-                    s.holdout_sum / f64::from(s.holdout_periods)
-                } else {
-                    0.0
-                }
-            }),
+        // Repeat periods: all periods but the first.
+        let mut frequency = periods;
+        frequency.iter_mut().for_each(|p| *p -= 1);
+        let holdout = holdout.map(|(frequency, monetary_value)| Holdout {
+            frequency,
+            monetary_value,
             duration: (end - cal) as f64 / unit,
         });
         let argument = if input.has_costs() {
@@ -394,13 +392,12 @@ impl ClvSummaryValidParams {
         } else {
             "amount"
         };
-        let ids = input.customers.ids().gather(&order);
         if let Some(i) = monetary_value
             .iter()
             .chain(holdout.iter().flat_map(|h| &h.monetary_value))
             .position(|m| !m.is_finite())
         {
-            let id = ids.get((i % order.len()) as u32);
+            let id = ids.get((i % frequency.len()) as u32);
             CiblageError::check_sum(
                 argument,
                 || format!("sum of {argument} of customer {id}"),
@@ -427,6 +424,60 @@ impl ClvSummaryValidParams {
             period_counts,
         })
     }
+}
+
+impl ClvSummaryValidParams {
+    /// Groups the rows by customer (row numbers of type `S`), frees the
+    /// codes given by value, and runs the per-customer pass over `order`;
+    /// the grouping is freed before the output is compacted and the ids
+    /// gathered.
+    fn summarise<S: Slot>(
+        &self,
+        input: &mut SummaryBatches<'_>,
+        order: Option<&[u32]>,
+        frame: Frame,
+    ) -> Result<CustomerColumns> {
+        let n = input.customers.len();
+        let grouped = group_rows::<S>(input, n);
+        input.codes = None;
+        self.interrupt.check()?;
+        Ok(customer_pass(input, &grouped, order, n, frame))
+    }
+}
+
+/// The ids of the customers in output order (`order`, or the codes in
+/// ascending order) whose `periods` is not 0.
+fn kept_ids(all: &CustomerIds, order: Option<Vec<u32>>, periods: &[u32]) -> CustomerIds {
+    let kept = periods.iter().filter(|&&p| p > 0).count();
+    match (all, order) {
+        (CustomerIds::Int(v), None) => {
+            let mut ids = Vec::with_capacity(kept);
+            ids.extend(v.iter().zip(periods).filter(|p| *p.1 > 0).map(|p| *p.0));
+            CustomerIds::Int(ids)
+        }
+        (all, order) => {
+            let mut codes = Vec::with_capacity(kept);
+            match order {
+                Some(o) => codes.extend(o.iter().zip(periods).filter(|p| *p.1 > 0).map(|p| *p.0)),
+                None => {
+                    codes.extend((0..periods.len() as u32).filter(|&c| periods[c as usize] > 0))
+                }
+            }
+            all.gather(&codes)
+        }
+    }
+}
+
+/// Keeps the entries of `v` whose `keep` entry is not 0, in order, in place.
+fn compact<T: Copy>(v: &mut Vec<T>, keep: &[u32]) {
+    let mut to = 0;
+    for i in 0..v.len() {
+        if keep[i] > 0 {
+            v[to] = v[i];
+            to += 1;
+        }
+    }
+    v.truncate(to);
 }
 
 #[cfg(test)]

@@ -1,8 +1,7 @@
 //! The input of the CLV summary (borrowed columns, as RFM reads them) and
-//! its two passes: one over the rows, on all threads, keeping the rows up
-//! to the end as `(customer, period)` keys with their amount (or margin);
-//! after a counting sort by customer, one over each customer's keys sorted
-//! by period, on all threads, into per-customer periods.
+//! the pass over the rows (on all threads: the input report, the default
+//! end); the rows are then grouped by customer
+//! ([`summary_group`](crate::clv::summary_group)).
 
 use rayon::prelude::*;
 
@@ -10,12 +9,11 @@ use crate::activity::InputReport;
 use crate::clv::freq::Freq;
 use crate::customers::CustomerIndex;
 use crate::error::{CiblageError, Result};
+use crate::time::Zone;
 use crate::transactions::{NegativeAmounts, TransactionView, Transactions};
 
 /// Rows per task of the pass over the rows.
 const ROW_CHUNK: usize = 1 << 16;
-/// Offset that makes a period (days since 1970, or a month ordinal) a `u32`.
-const PERIOD_BIAS: i64 = 1 << 31;
 
 /// The transactions a CLV summary reads: validated borrowed columns
 /// ([`TransactionView`]), the customer ids of their codes, and optionally a
@@ -106,6 +104,9 @@ impl<'a> SummaryInput<'a> {
 pub struct SummaryBatches<'a> {
     pub(crate) customers: &'a CustomerIndex,
     pub(crate) parts: Vec<SummaryInput<'a>>,
+    /// The codes of every row of every batch, owned
+    /// ([`SummaryBatches::with_codes`]; the parts then hold no codes).
+    pub(crate) codes: Option<Vec<u32>>,
 }
 
 impl<'a> SummaryBatches<'a> {
@@ -114,6 +115,89 @@ impl<'a> SummaryBatches<'a> {
         Self {
             customers,
             parts: Vec::new(),
+            codes: None,
+        }
+    }
+
+    /// No batch yet; `codes` holds the customer code of every row of the
+    /// batches to come ([`SummaryBatches::push_columns`]), in row order,
+    /// given by value: the summary frees them as soon as the rows are
+    /// grouped by customer, before its per-customer pass.
+    ///
+    /// ```
+    /// use ciblage::clv::{ClvSummary, SummaryBatches};
+    /// use ciblage::Transactions;
+    /// let day = 86_400_000_000_i64;
+    /// let tx = Transactions::from_int_ids(&[1, 2, 1], vec![0, day, 3 * day], vec![10.0, 5.0, 30.0])?;
+    /// let (ts, amounts, zone) = (tx.view().timestamps(), tx.view().amounts(), tx.view().zone());
+    /// let mut batches = SummaryBatches::with_codes(tx.customers(), tx.view().codes().to_vec());
+    /// batches.push_columns(&ts[..2], &amounts[..2], None, zone)?;
+    /// batches.push_columns(&ts[2..], &amounts[2..], None, zone)?;
+    /// let whole = ClvSummary::params().score(&tx)?;
+    /// let pieces = ClvSummary::params().score(batches)?;
+    /// assert_eq!((pieces.frequency(), pieces.t()), (whole.frequency(), whole.t()));
+    /// # Ok::<(), ciblage::CiblageError>(())
+    /// ```
+    pub fn with_codes(customers: &'a CustomerIndex, codes: Vec<u32>) -> Self {
+        Self {
+            customers,
+            parts: Vec::new(),
+            codes: Some(codes),
+        }
+    }
+
+    /// Appends the next batch's columns to batches built by
+    /// [`SummaryBatches::with_codes`]: its codes are the next
+    /// `timestamps.len()` of those codes. The columns are checked as
+    /// [`TransactionView::new`] and [`SummaryInput::with_costs`] check
+    /// them (rows numbered within the batch).
+    ///
+    /// # Errors
+    /// Those checks; more rows than codes; batches built by
+    /// [`SummaryBatches::new`]; a zone or costs differing from the first
+    /// batch's.
+    pub fn push_columns(
+        &mut self,
+        timestamps: &'a [i64],
+        amounts: &'a [f64],
+        costs: Option<&'a [f64]>,
+        zone: Zone,
+    ) -> Result<()> {
+        let Some(codes) = &self.codes else {
+            return Err(CiblageError::param(
+                "batches",
+                "batches built without their codes take them with each batch (push)",
+            ));
+        };
+        let (row0, n) = (self.len(), timestamps.len());
+        let mine = codes
+            .get(row0..row0 + n)
+            .ok_or_else(|| CiblageError::LengthMismatch {
+                argument: "customer codes".into(),
+                expected: row0 + n,
+                got: codes.len(),
+            })?;
+        let customers = self.customers.len();
+        let view = TransactionView::new(mine, timestamps, amounts, customers, zone)?;
+        if let Some(k) = costs {
+            SummaryInput::new(view, self.customers)?.with_costs(k)?;
+        }
+        self.add(SummaryInput {
+            view: TransactionView::rows_only(timestamps, amounts, customers, zone),
+            customers: self.customers,
+            costs,
+        })
+    }
+
+    /// The codes given by value, checked against the rows pushed.
+    pub(crate) fn check_codes(&self) -> Result<()> {
+        match &self.codes {
+            Some(codes) if codes.len() != self.len() => Err(CiblageError::LengthMismatch {
+                argument: "customer codes".into(),
+                expected: self.len(),
+                got: codes.len(),
+            }),
+            _ => Ok(()),
         }
     }
 
@@ -130,6 +214,17 @@ impl<'a> SummaryBatches<'a> {
                 "every batch must index the same customer table",
             ));
         }
+        if self.codes.is_some() {
+            return Err(CiblageError::param(
+                "batches",
+                "batches built with their codes take only columns (push_columns)",
+            ));
+        }
+        self.add(part)
+    }
+
+    /// Appends a checked batch of the same zone and columns as the first.
+    fn add(&mut self, part: SummaryInput<'a>) -> Result<()> {
         if let Some(first) = self.parts.first() {
             if first.view.zone() != part.view.zone()
                 || first.costs.is_some() != part.costs.is_some()
@@ -166,6 +261,7 @@ impl<'a> From<SummaryInput<'a>> for SummaryBatches<'a> {
         Self {
             customers: input.customers,
             parts: vec![input],
+            codes: None,
         }
     }
 }
@@ -188,36 +284,55 @@ impl<'a> From<&'a Transactions> for SummaryInput<'a> {
     }
 }
 
-/// A kept row: `code << 32 | biased period`, and its amount less cost.
-pub(crate) type Key = (u64, f64);
-
-/// The rows kept by the first pass, and what it saw.
-pub(crate) struct KeptRows {
-    pub keys: Vec<Key>,
+/// What the pass over the rows saw.
+pub(crate) struct RowPass {
     pub report: InputReport,
     /// Latest local day of any row (the default end of observation).
     pub max_day: i64,
+    /// Earliest period of a kept row (`i64::MAX` when none is kept).
+    pub min_period: i64,
 }
 
-/// What one task of the first pass found (its keys are written at the
-/// start of its own range of the shared output).
+/// What one task of the pass over the rows saw.
 struct ChunkRows {
-    kept: usize,
     report: InputReport,
     max_day: i64,
+    min_period: i64,
     /// The first negative row under the `Reject` policy.
     rejected: Option<(usize, f64)>,
 }
 
-/// The first pass: every row's local day and period; the rows of periods
-/// up to `end` (all rows when `None`) kept under the negative-amount
-/// policy, in row order.
-pub(crate) fn keep_rows(
-    input: &SummaryBatches<'_>,
-    freq: Freq,
-    end: Option<i64>,
-    negative: NegativeAmounts,
-) -> Result<KeptRows> {
+/// Which rows the summary keeps: those of periods up to `end` (all when
+/// `None`), under the negative-amount policy. The pass over the rows and
+/// the per-customer pass both ask it, so that they agree row by row.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowFilter {
+    pub freq: Freq,
+    pub end: Option<i64>,
+    pub negative: NegativeAmounts,
+}
+
+impl RowFilter {
+    /// The period of a row at local `day` with amount `amount`, if kept
+    /// (a negative amount under `Reject` is kept here: the pass over the
+    /// rows refuses it first).
+    #[inline]
+    pub(crate) fn period(&self, day: i64, amount: f64) -> Option<i64> {
+        let p = self.freq.period_of_day(day);
+        if self.end.is_some_and(|e| p > e)
+            || (amount < 0.0 && self.negative == NegativeAmounts::Exclude)
+        {
+            return None;
+        }
+        Some(p)
+    }
+}
+
+/// The pass over the rows: every row's local day and period, counted in
+/// the input report (rows after the end, negative rows), the latest day and
+/// the earliest kept period; the first negative row refused under the
+/// `Reject` policy.
+pub(crate) fn row_pass(input: &SummaryBatches<'_>, filter: RowFilter) -> Result<RowPass> {
     // Tasks of up to ROW_CHUNK rows within one batch: (batch, first row of
     // the batch in the whole table, rows of the task in the batch).
     let mut tasks = Vec::new();
@@ -230,45 +345,30 @@ pub(crate) fn keep_rows(
         row0 += n;
     }
     let total_rows = row0;
-    // One output of a key per row, each task writing into its own rows'
-    // range; the kept keys are then moved together in place, so the pass
-    // needs no second copy of the keys.
-    let mut keys: Vec<Key> = vec![(0, 0.0); total_rows];
-    let lens: Vec<usize> = tasks.iter().map(|t| t.2.len()).collect();
-    let mut outs = Vec::with_capacity(tasks.len());
-    let mut rest = &mut keys[..];
-    for (_, _, range) in &tasks {
-        let (out, tail) = rest.split_at_mut(range.len());
-        outs.push(out);
-        rest = tail;
-    }
     let parts: Vec<ChunkRows> = tasks
         .into_par_iter()
-        .zip(outs)
-        .map(|((b, row0, range), dst)| {
-            let part = &input.parts[b];
-            let view = &part.view;
+        .map(|(b, row0, range)| {
+            let view = &input.parts[b].view;
             let zone = view.zone();
-            let (codes, ts, amounts) = (view.codes(), view.timestamps(), view.amounts());
-            let (lo, hi) = (range.start, range.end);
+            let (ts, amounts) = (view.timestamps(), view.amounts());
             let mut out = ChunkRows {
-                kept: 0,
                 report: InputReport::default(),
                 max_day: i64::MIN,
+                min_period: i64::MAX,
                 rejected: None,
             };
-            for row in lo..hi {
+            for row in range {
                 let day = zone.day_of(ts[row]);
                 out.max_day = out.max_day.max(day);
-                let p = freq.period_of_day(day);
-                if end.is_some_and(|e| p > e) {
+                let p = filter.freq.period_of_day(day);
+                if filter.end.is_some_and(|e| p > e) {
                     out.report.rows_after_as_of += 1;
                     continue;
                 }
                 let a = amounts[row];
                 if a < 0.0 {
                     out.report.negative_rows += 1;
-                    match negative {
+                    match filter.negative {
                         NegativeAmounts::Keep => {}
                         NegativeAmounts::Exclude => {
                             out.report.negative_rows_excluded += 1;
@@ -280,10 +380,7 @@ pub(crate) fn keep_rows(
                         }
                     }
                 }
-                let m = part.costs.map_or(a, |k| a - k[row]);
-                let key = (u64::from(codes[row]) << 32) | (p + PERIOD_BIAS) as u64;
-                dst[out.kept] = (key, m);
-                out.kept += 1;
+                out.min_period = out.min_period.min(p);
             }
             out
         })
@@ -295,230 +392,16 @@ pub(crate) fn keep_rows(
             value,
         });
     }
-    let mut report = InputReport {
-        rows: total_rows as u64,
-        ..InputReport::default()
+    let mut pass = RowPass {
+        report: InputReport::default(),
+        max_day: i64::MIN,
+        min_period: i64::MAX,
     };
-    let mut max_day = i64::MIN;
     for p in &parts {
-        report.merge(&p.report);
-        max_day = max_day.max(p.max_day);
+        pass.report.merge(&p.report);
+        pass.max_day = pass.max_day.max(p.max_day);
+        pass.min_period = pass.min_period.min(p.min_period);
     }
-    report.rows = total_rows as u64;
-    let (mut at, mut to) = (0, 0);
-    for (p, len) in parts.iter().zip(lens) {
-        keys.copy_within(at..at + p.kept, to);
-        to += p.kept;
-        at += len;
-    }
-    keys.truncate(to);
-    keys.shrink_to_fit();
-    Ok(KeptRows {
-        keys,
-        report,
-        max_day,
-    })
-}
-
-/// Groups the keys by customer: a stable counting sort (customers in code
-/// order, rows in row order within a customer), linear in the rows. Each
-/// task owns a range of customers and their part of the output, and reads
-/// every key, so the result does not depend on the number of threads.
-pub(crate) fn group_by_customer(keys: &[Key], n: usize) -> Vec<Key> {
-    let step = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
-    let code = |k: &Key| (k.0 >> 32) as usize;
-    // Rows per customer, branch-free (rows of other ranges add 0).
-    let mut start = vec![0usize; n + 1];
-    start[1..]
-        .par_chunks_mut(step)
-        .enumerate()
-        .for_each(|(t, c)| {
-            let (lo, len) = (t * step, c.len());
-            for k in keys {
-                let i = code(k).wrapping_sub(lo);
-                let inside = i < len;
-                c[if inside { i } else { 0 }] += usize::from(inside);
-            }
-        });
-    for i in 1..=n {
-        start[i] += start[i - 1];
-    }
-    let mut out = vec![(0u64, 0.0); keys.len()];
-    let mut regions = Vec::new();
-    let mut rest = &mut out[..];
-    for lo in (0..n).step_by(step) {
-        let hi = (lo + step).min(n);
-        let (region, tail) = rest.split_at_mut(start[hi] - start[lo]);
-        regions.push((lo, hi, region));
-        rest = tail;
-    }
-    regions.into_par_iter().for_each(|(lo, hi, region)| {
-        let base = start[lo];
-        let mut at: Vec<usize> = start[lo..hi].iter().map(|s| s - base).collect();
-        for k in keys {
-            let i = code(k).wrapping_sub(lo);
-            if i < hi - lo {
-                region[at[i]] = *k;
-                at[i] += 1;
-            }
-        }
-    });
-    out
-}
-
-/// Period of a key.
-#[inline]
-pub(crate) fn key_period(key: u64) -> i64 {
-    (key & 0xFFFF_FFFF) as i64 - PERIOD_BIAS
-}
-
-/// One customer's periods, read from the sorted keys.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct CustomerPeriods {
-    /// Kept rows (calibration and holdout).
-    pub rows: u64,
-    /// Distinct calibration periods.
-    pub periods: u32,
-    /// First and last calibration period (`i32`: a key holds a period
-    /// in 32 bits).
-    pub first: i32,
-    pub last: i32,
-    /// Sum of the per-period sums of the calibration periods after the first.
-    pub repeat_sum: f64,
-    /// Distinct holdout periods and their sum of amounts.
-    pub holdout_periods: u32,
-    pub holdout_sum: f64,
-}
-
-/// Per-period counts of the customers first seen up to the calibration
-/// end: their first purchase periods and their repeat purchase periods
-/// (distinct periods after the first, calibration and holdout), indexed
-/// from period `start`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct PeriodCounts {
-    pub start: i64,
-    pub first: Vec<u64>,
-    pub repeat: Vec<u64>,
-}
-
-/// The second pass over keys grouped by customer in row order
-/// ([`group_by_customer`]): each customer's rows sorted by period (stable),
-/// then its periods (amounts summed in row order within a period), and
-/// with `counts` (`start..=end`) the per-period counts of the customers
-/// first seen up to `cal`.
-pub(crate) fn scan(
-    keys: &mut [Key],
-    cal: i64,
-    n: usize,
-    counts: Option<(i64, i64)>,
-) -> (Vec<CustomerPeriods>, Option<PeriodCounts>) {
-    // Pieces cut at customer boundaries, so that each customer is read by
-    // one task; the per-period counts of a piece are added up after.
-    let span = counts.map_or(0, |(s, e)| (e - s + 1).max(0) as usize);
-    let max_pieces = if span == 0 {
-        64
-    } else {
-        ((64 << 20) / (16 * span)).clamp(1, 64)
-    };
-    let pieces = (rayon::current_num_threads() * 4).min(max_pieces).max(1);
-    let mut bounds = vec![0usize];
-    for p in 1..pieces {
-        let mut at = (keys.len() * p / pieces).max(*bounds.last().unwrap_or(&0));
-        while at > 0 && at < keys.len() && keys[at].0 >> 32 == keys[at - 1].0 >> 32 {
-            at += 1;
-        }
-        bounds.push(at);
-    }
-    bounds.push(keys.len());
-    let start = counts.map_or(0, |c| c.0);
-    // Each piece writes its customers' entries in place: the keys are in
-    // code order and the pieces cut at customer boundaries, so the pieces
-    // own disjoint, increasing ranges of codes (no per-piece copies).
-    let code_at = |b: usize| {
-        if b == 0 {
-            0
-        } else if b < keys.len() {
-            (keys[b].0 >> 32) as usize
-        } else {
-            n
-        }
-    };
-    let code_bounds: Vec<usize> = bounds.iter().map(|&b| code_at(b)).collect();
-    let mut per = vec![CustomerPeriods::default(); n];
-    let mut slices = Vec::with_capacity(pieces);
-    let (mut rest, mut per_rest) = (keys, &mut per[..]);
-    for (w, c) in bounds.windows(2).zip(code_bounds.windows(2)) {
-        let (piece, tail) = rest.split_at_mut(w[1] - w[0]);
-        let (out, per_tail) = per_rest.split_at_mut(c[1] - c[0]);
-        slices.push((piece, c[0], out));
-        rest = tail;
-        per_rest = per_tail;
-    }
-    let parts: Vec<(Vec<u64>, Vec<u64>)> = slices
-        .into_par_iter()
-        .map(|(keys, code0, out)| {
-            let (mut first, mut repeat) = (vec![0u64; span], vec![0u64; span]);
-            let mut i = 0;
-            while i < keys.len() {
-                let code = (keys[i].0 >> 32) as u32;
-                let len = keys[i..]
-                    .iter()
-                    .take_while(|k| (k.0 >> 32) as u32 == code)
-                    .count();
-                keys[i..i + len].sort_by_key(|k| k.0);
-                let mut s = CustomerPeriods::default();
-                while i < keys.len() && (keys[i].0 >> 32) as u32 == code {
-                    let key = keys[i].0;
-                    let mut sum = 0.0;
-                    let mut rows = 0;
-                    while i < keys.len() && keys[i].0 == key {
-                        sum += keys[i].1;
-                        rows += 1;
-                        i += 1;
-                    }
-                    s.rows += rows;
-                    let p = key_period(key);
-                    if p <= cal {
-                        if s.periods == 0 {
-                            s.first = p as i32;
-                            if span > 0 {
-                                first[(p - start) as usize] += 1;
-                            }
-                        } else {
-                            s.repeat_sum += sum;
-                            if span > 0 {
-                                repeat[(p - start) as usize] += 1;
-                            }
-                        }
-                        s.last = p as i32;
-                        s.periods += 1;
-                    } else if s.periods > 0 {
-                        s.holdout_periods += 1;
-                        s.holdout_sum += sum;
-                        if span > 0 {
-                            repeat[(p - start) as usize] += 1;
-                        }
-                    }
-                }
-                out[code as usize - code0] = s;
-            }
-            (first, repeat)
-        })
-        .collect();
-    let mut total = counts.map(|_| PeriodCounts {
-        start,
-        first: vec![0; span],
-        repeat: vec![0; span],
-    });
-    if let Some(t) = total.as_mut() {
-        for (first, repeat) in parts {
-            for (a, b) in t.first.iter_mut().zip(first) {
-                *a += b;
-            }
-            for (a, b) in t.repeat.iter_mut().zip(repeat) {
-                *a += b;
-            }
-        }
-    }
-    (per, total)
+    pass.report.rows = total_rows as u64;
+    Ok(pass)
 }

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::*;
 use crate::clv::SummaryInput;
 use crate::time::{day_from_date, Zone, MICROS_PER_DAY};
-use crate::transactions::Transactions;
+use crate::transactions::{TransactionView, Transactions};
 
 const DAY: i64 = MICROS_PER_DAY;
 const HOUR: i64 = DAY / 24;
@@ -291,4 +291,201 @@ fn rows_left_out_in_every_task_match_the_kept_rows_alone() {
             .into_columns()
     };
     assert_eq!(run(&all), run(&kept));
+}
+
+/// Ids coded out of their sorted order (sparse integers coded by first
+/// appearance, strings) give the columns of the same customers with dense
+/// ids, in id order, with the customers first seen in the holdout period
+/// dropped alike.
+#[test]
+fn ids_coded_out_of_order_give_the_columns_of_dense_ids() {
+    let n = 50_000_i64;
+    let dense: Vec<i64> = (0..n).map(|i| i * 7919 % 3001).collect();
+    // Customers from 2900 on buy only from day 250.
+    let ts: Vec<i64> = (0..n)
+        .map(|i| (i * 104_729 % 300).max(if dense[i as usize] >= 2900 { 250 } else { 0 }) * DAY)
+        .collect();
+    let amounts: Vec<f64> = (0..n).map(|i| 0.5 * (i % 53) as f64).collect();
+    let run = |tx: &Transactions| {
+        ClvSummary::params()
+            .calibration_end(date(1970, 8, 1))
+            .score(tx)
+            .unwrap()
+    };
+    let d = run(&Transactions::from_int_ids(&dense, ts.clone(), amounts.clone()).unwrap());
+    // Some customers are first seen after the calibration end (day 212).
+    assert_eq!((d.holdout_only_customers(), d.len()), (101, 2900));
+    // Sparse ids decreasing with the dense id: the output is the reverse.
+    let sparse: Vec<i64> = dense
+        .iter()
+        .map(|&i| 1_000_000_000_000 - i * 1000)
+        .collect();
+    let s = run(&Transactions::from_int_ids(&sparse, ts.clone(), amounts.clone()).unwrap());
+    let rev = |v: &[f64]| v.iter().rev().copied().collect::<Vec<_>>();
+    assert_eq!(
+        s.frequency().iter().rev().copied().collect::<Vec<_>>(),
+        d.frequency()
+    );
+    assert_eq!(rev(s.recency()), d.recency());
+    assert_eq!(rev(s.t()), d.t());
+    assert_eq!(rev(s.monetary_value()), d.monetary_value());
+    let (sh, dh) = (s.holdout().unwrap(), d.holdout().unwrap());
+    assert_eq!(rev(&sh.monetary_value), dh.monetary_value);
+    assert_eq!(s.holdout_only_rows(), d.holdout_only_rows());
+    // Zero-padded strings sort as the dense ids.
+    let names: Vec<String> = dense.iter().map(|i| format!("c{i:05}")).collect();
+    let st = run(&Transactions::from_str_ids(&names, ts, amounts).unwrap());
+    assert_eq!((st.frequency(), st.t()), (d.frequency(), d.t()));
+    assert_eq!(st.monetary_value(), d.monetary_value());
+    let crate::CustomerIds::Int(want) = d.ids() else {
+        panic!()
+    };
+    assert_eq!(st.ids().get(0).to_string(), format!("c{:05}", want[0]));
+}
+
+/// The grouping of the rows by customer: each customer's row numbers, in
+/// row order, the same with 32- and 64-bit row numbers, over batches.
+#[test]
+fn rows_are_grouped_by_customer_in_row_order() {
+    use crate::clv::summary_group::group_rows;
+    let codes: Vec<u32> = (0..10_000u32)
+        .map(|i| i * 7 % 13 + u32::from(i % 5 == 0))
+        .collect();
+    let ts = vec![0_i64; codes.len()];
+    let amounts = vec![1.0; codes.len()];
+    let ids: Vec<i64> = codes.iter().map(|&c| i64::from(c)).collect();
+    let tx = Transactions::from_int_ids(&ids, ts, amounts).unwrap();
+    let view = tx.view();
+    // Dense ids are coded in ascending order: the codes are the ids.
+    assert_eq!(view.codes(), codes);
+    let mut batches = SummaryBatches::new(tx.customers());
+    for rows in [0..3_000, 3_000..3_001, 3_001..10_000] {
+        let v = crate::TransactionView::new(
+            &view.codes()[rows.clone()],
+            &view.timestamps()[rows.clone()],
+            &view.amounts()[rows],
+            tx.customers().len(),
+            view.zone(),
+        )
+        .unwrap();
+        batches
+            .push(SummaryInput::new(v, tx.customers()).unwrap())
+            .unwrap();
+    }
+    let small = group_rows::<u32>(&batches, 15);
+    let large = group_rows::<u64>(&batches, 15);
+    for c in 0..15u32 {
+        let want: Vec<usize> = (0..codes.len()).filter(|&r| codes[r] == c).collect();
+        let got: Vec<usize> = small.of(c).iter().map(|&r| r as usize).collect();
+        assert_eq!(got, want, "customer {c}");
+        let got: Vec<usize> = large.of(c).iter().map(|&r| r as usize).collect();
+        assert_eq!(got, want, "customer {c}");
+    }
+}
+
+#[test]
+fn codes_given_by_value_give_the_result_of_borrowed_codes() {
+    // Ids coded out of order, rows of a customer spread over three batches,
+    // costs and a holdout period.
+    let ids = [30, 10, 30, 20, 10, 30, 20, 10];
+    let ts: Vec<i64> = [1, 2, 5, 9, 12, 20, 25, 28]
+        .iter()
+        .map(|d| at(2024, 1, *d))
+        .collect();
+    let amounts = vec![10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0];
+    let costs = vec![1.0; 8];
+    let tx = Transactions::from_int_ids(&ids, ts.clone(), amounts.clone()).unwrap();
+    let params = ClvSummary::params().calibration_end(date(2024, 1, 15));
+    let whole = params
+        .clone()
+        .score(
+            SummaryInput::new(tx.view(), tx.customers())
+                .unwrap()
+                .with_costs(&costs)
+                .unwrap(),
+        )
+        .unwrap();
+    let zone = tx.view().zone();
+    let mut batches = SummaryBatches::with_codes(tx.customers(), tx.view().codes().to_vec());
+    for rows in [0..3, 3..7, 7..8] {
+        let r = rows.clone();
+        batches
+            .push_columns(&ts[r.clone()], &amounts[r.clone()], Some(&costs[r]), zone)
+            .unwrap();
+    }
+    let pieces = params.score(batches).unwrap();
+    assert_eq!(pieces.ids(), whole.ids());
+    assert_eq!(pieces.frequency(), whole.frequency());
+    assert_eq!(pieces.recency(), whole.recency());
+    assert_eq!(pieces.t(), whole.t());
+    assert_eq!(pieces.monetary_value(), whole.monetary_value());
+    assert_eq!(pieces.holdout(), whole.holdout());
+    assert_eq!(pieces.report(), whole.report());
+    // Customer 30: days 1 and 5 in calibration (margin of the repeat
+    // 30 - 1 = 29), day 20 in the holdout (60 - 1 = 59).
+    assert_eq!(pieces.ids().get(2).to_string(), "30");
+    assert_eq!(pieces.monetary_value()[2], 29.0);
+    assert_eq!(pieces.holdout().unwrap().monetary_value[2], 59.0);
+}
+
+#[test]
+fn codes_given_by_value_must_match_the_rows() {
+    let tx = Transactions::from_int_ids(&[1, 2, 1], vec![0, DAY, 2 * DAY], vec![1.0; 3]).unwrap();
+    let (ts, amounts, zone) = (tx.view().timestamps(), tx.view().amounts(), zone_of(&tx));
+    let codes = || tx.view().codes().to_vec();
+    // More rows than codes.
+    let mut b = SummaryBatches::with_codes(tx.customers(), codes()[..2].to_vec());
+    let e = b.push_columns(ts, amounts, None, zone).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            CiblageError::LengthMismatch {
+                expected: 3,
+                got: 2,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // Fewer rows than codes: refused when scored.
+    let mut b = SummaryBatches::with_codes(tx.customers(), codes());
+    b.push_columns(&ts[..2], &amounts[..2], None, zone).unwrap();
+    let e = ClvSummary::params().score(b).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            CiblageError::LengthMismatch {
+                expected: 2,
+                got: 3,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // A code beyond the customers, as a borrowed view refuses it.
+    let mut b = SummaryBatches::with_codes(tx.customers(), vec![0, 1, 2]);
+    let e = b.push_columns(ts, amounts, None, zone).unwrap_err();
+    let borrowed = TransactionView::new(&[0, 1, 2], ts, amounts, 2, zone).unwrap_err();
+    assert_eq!(e.to_string(), borrowed.to_string());
+    // A non-finite amount, numbered within the batch.
+    let mut b = SummaryBatches::with_codes(tx.customers(), codes());
+    b.push_columns(&ts[..1], &amounts[..1], None, zone).unwrap();
+    let e = b
+        .push_columns(&ts[1..], &[1.0, f64::NAN], None, zone)
+        .unwrap_err();
+    assert!(matches!(e, CiblageError::NonFinite { row: 1, .. }), "{e}");
+    // The two ways of giving codes are not mixed.
+    let mut b = SummaryBatches::with_codes(tx.customers(), codes());
+    let part = SummaryInput::new(tx.view(), tx.customers()).unwrap();
+    assert!(matches!(
+        b.push(part),
+        Err(CiblageError::InvalidParameter { .. })
+    ));
+    let mut b = SummaryBatches::new(tx.customers());
+    let e = b.push_columns(ts, amounts, None, zone).unwrap_err();
+    assert!(matches!(e, CiblageError::InvalidParameter { .. }), "{e}");
+}
+
+fn zone_of(tx: &Transactions) -> Zone {
+    tx.view().zone()
 }

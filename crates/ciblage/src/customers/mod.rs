@@ -120,8 +120,9 @@ impl CustomerIndex {
     }
 
     /// Frees the hash table behind the codes (string ids and sparse integer
-    /// ids; a dense integer table is kept, it orders the ids), keeping the
-    /// ids and their codes. Call it once every id is coded, before the
+    /// ids; a dense integer table too when the codes follow ascending ids,
+    /// as [`CustomerIndex::encode_i64_all`] gives them: otherwise it is kept,
+    /// it orders the ids), keeping the ids and their codes. Call it once every id is coded, before the
     /// per-customer work, to lower peak memory; a later `encode_*` call
     /// rebuilds the table from the ids and gives the same codes.
     ///
@@ -136,7 +137,12 @@ impl CustomerIndex {
     /// # Ok::<(), ciblage::CiblageError>(())
     /// ```
     pub fn release_lookup(&mut self) {
-        if matches!(self.lookup, Lookup::Str(_) | Lookup::IntHash(_)) {
+        let release = match (&self.lookup, &self.ids) {
+            (Lookup::Str(_) | Lookup::IntHash(_), _) => true,
+            (Lookup::Direct { .. }, CustomerIds::Int(v)) => ascending(v),
+            _ => false,
+        };
+        if release {
             self.lookup = Lookup::Released;
         }
     }
@@ -460,6 +466,7 @@ impl CustomerIndex {
             return codes;
         }
         match &self.ids {
+            CustomerIds::Int(v) if ascending(v) => (0..self.len() as u32).collect(),
             CustomerIds::Int(v) => {
                 let mut codes: Vec<u32> = (0..self.len() as u32).collect();
                 codes.par_sort_unstable_by_key(|&c| v[c as usize]);
@@ -474,6 +481,11 @@ impl CustomerIndex {
             argument: self.argument.clone(),
         }
     }
+}
+
+/// Whether the ids rise strictly with their codes (codes in id order).
+fn ascending(ids: &[i64]) -> bool {
+    ids.par_windows(2).all(|w| w[0] < w[1])
 }
 
 /// Largest integer-id span served by a lookup table after `rows` rows.

@@ -180,11 +180,27 @@ fn released_lookup_is_rebuilt_with_the_same_codes() {
 }
 
 #[test]
-fn dense_integer_table_is_kept_on_release() {
+fn dense_integer_table_is_released_when_codes_follow_the_ids() {
     let mut index = CustomerIndex::new();
     let mut codes = Vec::new();
-    index.encode_i64_all(&[&[12, 10, 11]], &mut codes).unwrap();
+    index.encode_i64_all(&[&[12, 10, 14]], &mut codes).unwrap();
+    assert_eq!(codes, [1, 0, 2]); // 10 < 12 < 14
+    index.release_lookup();
+    assert!(matches!(index.lookup, Lookup::Released));
+    assert_eq!(index.sorted_codes(), [0, 1, 2]);
+    // Rebuilt on demand: known ids keep their codes, new ones follow.
+    index.encode_i64(&[14, 9, 10], &mut codes).unwrap();
+    assert_eq!(codes[3..], [2, 3, 0]);
+    assert_eq!(index.sorted_codes(), [3, 0, 1, 2]); // 9 < 10 < 12 < 14
+}
+
+#[test]
+fn dense_integer_table_is_kept_when_it_orders_the_ids() {
+    let mut index = CustomerIndex::new();
+    let mut codes = Vec::new();
+    // First-appearance codes: the table is what sorts them.
+    index.encode_i64(&[12, 10, 11], &mut codes).unwrap();
     index.release_lookup();
     assert!(matches!(index.lookup, Lookup::Direct { .. }));
-    assert_eq!(index.sorted_codes(), [0, 1, 2]);
+    assert_eq!(index.sorted_codes(), [1, 2, 0]);
 }

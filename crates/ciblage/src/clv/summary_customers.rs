@@ -1,0 +1,296 @@
+//! The per-customer pass of the CLV summary: each customer's rows, read
+//! from the input in place through the grouped row numbers
+//! ([`group_rows`](crate::clv::summary_group::group_rows)), sorted by
+//! period, and its periods written straight into the output columns, in
+//! output order (no per-customer intermediate, no copy of the rows).
+
+use rayon::prelude::*;
+
+use crate::clv::summary_group::{Grouped, Slot};
+use crate::clv::summary_scan::{RowFilter, SummaryBatches};
+
+/// One customer's periods, read from its kept rows sorted by period.
+#[derive(Debug, Clone, Copy, Default)]
+struct CustomerPeriods {
+    /// Kept rows (calibration and holdout).
+    rows: u64,
+    /// Distinct calibration periods.
+    periods: u32,
+    /// First and last calibration period.
+    first: i64,
+    last: i64,
+    /// Sum of the per-period sums of the calibration periods after the first.
+    repeat_sum: f64,
+    /// Distinct holdout periods and their sum of amounts.
+    holdout_periods: u32,
+    holdout_sum: f64,
+}
+
+/// Per-period counts of the customers first seen up to the calibration
+/// end: their first purchase periods and their repeat purchase periods
+/// (distinct periods after the first, calibration and holdout), indexed
+/// from period `start`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct PeriodCounts {
+    pub start: i64,
+    pub first: Vec<u64>,
+    pub repeat: Vec<u64>,
+}
+
+/// The per-customer columns in output order, the customers without a
+/// calibration period still in (with `periods` 0), and what the pass
+/// counted.
+pub(crate) struct CustomerColumns {
+    /// Distinct calibration periods (0: no calibration period).
+    pub periods: Vec<u32>,
+    pub recency: Vec<f64>,
+    pub t: Vec<f64>,
+    pub monetary_value: Vec<f64>,
+    /// Holdout periods and mean holdout spend (with a calibration end).
+    pub holdout: Option<(Vec<u32>, Vec<f64>)>,
+    /// Customers with kept rows but no calibration period, and their rows.
+    pub holdout_only_customers: u64,
+    pub holdout_only_rows: u64,
+    /// Customers without a kept row.
+    pub customers_without_rows: u64,
+    pub period_counts: Option<PeriodCounts>,
+}
+
+/// Where the summary ends and how it counts time.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Frame {
+    /// Which rows are kept, and their periods.
+    pub filter: RowFilter,
+    /// Last calibration period (the end of observation without holdout).
+    pub cal: i64,
+    /// Periods per unit of time.
+    pub unit: f64,
+    /// With a calibration end: the holdout columns.
+    pub holdout: bool,
+    /// With a calibration end: the periods (`start..=end`) of the
+    /// per-period counts.
+    pub counts: Option<(i64, i64)>,
+}
+
+/// One task's share of the output columns, from output position `at`.
+struct Out<'a> {
+    at: usize,
+    periods: &'a mut [u32],
+    recency: &'a mut [f64],
+    t: &'a mut [f64],
+    monetary_value: &'a mut [f64],
+    holdout_periods: &'a mut [u32],
+    holdout_value: &'a mut [f64],
+}
+
+/// The first `len` entries of `rest` (all of it when shorter: the absent
+/// holdout columns are empty), the remainder left in `rest`.
+fn take<'a, T>(rest: &mut &'a mut [T], len: usize) -> &'a mut [T] {
+    let all = std::mem::take(rest);
+    let (head, tail) = all.split_at_mut(len.min(all.len()));
+    *rest = tail;
+    head
+}
+
+/// What one task counted.
+struct Tally {
+    first: Vec<u64>,
+    repeat: Vec<u64>,
+    holdout_only_customers: u64,
+    holdout_only_rows: u64,
+    without_rows: u64,
+}
+
+/// The per-customer pass over the `n` customers in output order (`order`:
+/// their codes; `None`: the codes in ascending order), on all threads: each customer's kept rows sorted by period
+/// (stable: the amounts of a period are summed in row order), its periods,
+/// and the output columns.
+pub(crate) fn customer_pass<S: Slot>(
+    input: &SummaryBatches<'_>,
+    grouped: &Grouped<S>,
+    order: Option<&[u32]>,
+    n: usize,
+    frame: Frame,
+) -> CustomerColumns {
+    let span = frame.counts.map_or(0, |(s, e)| (e - s + 1).max(0) as usize);
+    let start = frame.counts.map_or(0, |c| c.0);
+    // Each task counts periods in vectors of its own (2 x 8 bytes a
+    // period), added up after: at most 64 MiB of them.
+    let max_pieces = if span == 0 {
+        64
+    } else {
+        ((64 << 20) / (16 * span)).clamp(1, 64)
+    };
+    let pieces = (rayon::current_num_threads() * 4).min(max_pieces).max(1);
+    let step = n.div_ceil(pieces).max(1);
+    // Output columns touched only as they are written.
+    let mut periods = vec![0u32; n];
+    let mut recency = vec![0.0; n];
+    let mut t = vec![0.0; n];
+    let mut monetary_value = vec![0.0; n];
+    let h = if frame.holdout { n } else { 0 };
+    let (mut holdout_periods, mut holdout_value) = (vec![0u32; h], vec![0.0; h]);
+    let mut outs = Vec::with_capacity(pieces);
+    {
+        let mut rest = (
+            &mut periods[..],
+            &mut recency[..],
+            &mut t[..],
+            &mut monetary_value[..],
+            &mut holdout_periods[..],
+            &mut holdout_value[..],
+        );
+        for at in (0..n).step_by(step) {
+            let len = step.min(n - at);
+            outs.push(Out {
+                at,
+                periods: take(&mut rest.0, len),
+                recency: take(&mut rest.1, len),
+                t: take(&mut rest.2, len),
+                monetary_value: take(&mut rest.3, len),
+                holdout_periods: take(&mut rest.4, len),
+                holdout_value: take(&mut rest.5, len),
+            });
+        }
+    }
+    // First row of each batch in the whole table, and the total.
+    let mut bounds = Vec::with_capacity(input.parts.len() + 1);
+    let mut row0 = 0;
+    for part in &input.parts {
+        bounds.push(row0);
+        row0 += part.view.len();
+    }
+    bounds.push(row0);
+    let tallies: Vec<Tally> = outs
+        .into_par_iter()
+        .map(|out| {
+            let mut tally = Tally {
+                first: vec![0; span],
+                repeat: vec![0; span],
+                holdout_only_customers: 0,
+                holdout_only_rows: 0,
+                without_rows: 0,
+            };
+            let mut rows: Vec<(i64, f64)> = Vec::new();
+            for j in 0..out.periods.len() {
+                let at = out.at + j;
+                let code = order.map_or(at as u32, |o| o[at]);
+                rows.clear();
+                // A customer's rows are in row order: its batches follow.
+                let mut b = 0;
+                for &r in grouped.of(code) {
+                    let r = r.get();
+                    while r >= bounds[b + 1] {
+                        b += 1;
+                    }
+                    let (part, i) = (&input.parts[b], r - bounds[b]);
+                    let view = &part.view;
+                    let a = view.amounts()[i];
+                    let day = view.zone().day_of(view.timestamps()[i]);
+                    if let Some(p) = frame.filter.period(day, a) {
+                        rows.push((p, part.costs.map_or(a, |k| a - k[i])));
+                    }
+                }
+                rows.sort_by_key(|r| r.0);
+                let s = periods_of(&rows, frame.cal, start, span, &mut tally);
+                if s.rows == 0 {
+                    tally.without_rows += 1;
+                } else if s.periods == 0 {
+                    tally.holdout_only_customers += 1;
+                    tally.holdout_only_rows += s.rows;
+                }
+                out.periods[j] = s.periods;
+                if s.periods > 0 {
+                    out.recency[j] = (s.last - s.first) as f64 / frame.unit;
+                    out.t[j] = (frame.cal - s.first) as f64 / frame.unit;
+                    if s.periods > 1 {
+                        out.monetary_value[j] = s.repeat_sum / f64::from(s.periods - 1);
+                    }
+                }
+                if frame.holdout {
+                    out.holdout_periods[j] = s.holdout_periods;
+                    if s.holdout_periods > 0 {
+                        out.holdout_value[j] = s.holdout_sum / f64::from(s.holdout_periods);
+                    }
+                }
+            }
+            tally
+        })
+        .collect();
+    let mut columns = CustomerColumns {
+        periods,
+        recency,
+        t,
+        monetary_value,
+        holdout: frame.holdout.then_some((holdout_periods, holdout_value)),
+        holdout_only_customers: 0,
+        holdout_only_rows: 0,
+        customers_without_rows: 0,
+        period_counts: frame.counts.map(|_| PeriodCounts {
+            start,
+            first: vec![0; span],
+            repeat: vec![0; span],
+        }),
+    };
+    for tally in tallies {
+        columns.holdout_only_customers += tally.holdout_only_customers;
+        columns.holdout_only_rows += tally.holdout_only_rows;
+        columns.customers_without_rows += tally.without_rows;
+        if let Some(c) = columns.period_counts.as_mut() {
+            for (a, b) in c.first.iter_mut().zip(tally.first) {
+                *a += b;
+            }
+            for (a, b) in c.repeat.iter_mut().zip(tally.repeat) {
+                *a += b;
+            }
+        }
+    }
+    columns
+}
+
+/// One customer's periods from its kept rows sorted by period (amounts
+/// summed in row order within a period), counted in `tally` from period
+/// `start` when `span` is not 0.
+fn periods_of(
+    rows: &[(i64, f64)],
+    cal: i64,
+    start: i64,
+    span: usize,
+    tally: &mut Tally,
+) -> CustomerPeriods {
+    let mut s = CustomerPeriods {
+        rows: rows.len() as u64,
+        ..CustomerPeriods::default()
+    };
+    let mut i = 0;
+    while i < rows.len() {
+        let p = rows[i].0;
+        let mut sum = 0.0;
+        while i < rows.len() && rows[i].0 == p {
+            sum += rows[i].1;
+            i += 1;
+        }
+        if p <= cal {
+            if s.periods == 0 {
+                s.first = p;
+                if span > 0 {
+                    tally.first[(p - start) as usize] += 1;
+                }
+            } else {
+                s.repeat_sum += sum;
+                if span > 0 {
+                    tally.repeat[(p - start) as usize] += 1;
+                }
+            }
+            s.last = p;
+            s.periods += 1;
+        } else if s.periods > 0 {
+            s.holdout_periods += 1;
+            s.holdout_sum += sum;
+            if span > 0 {
+                tally.repeat[(p - start) as usize] += 1;
+            }
+        }
+    }
+    s
+}
