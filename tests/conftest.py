@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import os
+import signal
 
 # Charts draw headless: the backend is chosen before pyplot is imported.
 os.environ["MPLBACKEND"] = "Agg"
+
+# The Ctrl-C tests need SIGINT delivered as KeyboardInterrupt, as in a
+# terminal or a notebook. A shell that starts a job in the background
+# without job control has it ignored, and an ignored signal stays ignored
+# in every child process: Python then never raises KeyboardInterrupt. The
+# default handler is put back here, so that this process and the children
+# it starts (a handled signal is reset to the default at exec) behave as
+# they would for a user.
+if signal.getsignal(signal.SIGINT) in (signal.SIG_IGN, None):
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 import pandas as pd
 import pytest
