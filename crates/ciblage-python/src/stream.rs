@@ -16,7 +16,6 @@ use pyo3::types::PyDict;
 use pyo3_arrow::{PyRecordBatch, PyTable};
 
 use crate::arrow_in;
-use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{name_columns, BindError, BindResult};
 use crate::rfm::PyRfmResult;
 use crate::run::{guard, run};
@@ -324,18 +323,11 @@ impl PyActivityStream {
                     let columns = state.columns();
                     let totals = CustomerTotals::from_activity(&activity)
                         .map_err(|e| name_columns(e, &columns))?;
-                    let mut t = TableBuilder::default();
-                    t.push(&state.customer, out::ids_array(state.index.ids()));
-                    t.push(
-                        "transactions",
-                        out::i64_array(totals.transactions().iter().map(|&n| n as i64)),
-                    );
-                    t.push("revenue", out::f64_array(totals.revenue()));
-                    if let (Some(c), Some(m)) = (totals.cost(), totals.margin()) {
-                        t.push("cost", out::f64_array(c));
-                        t.push("margin", out::f64_array(&m));
-                    }
-                    Ok(t.finish())
+                    Ok(crate::value::totals_batch(
+                        &state.customer,
+                        state.index.ids(),
+                        &totals,
+                    ))
                 })
             })?;
             let schema = batch.schema();

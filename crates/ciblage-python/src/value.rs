@@ -211,18 +211,7 @@ pub fn customer_totals(
                     &[("amount", amount), ("cost", cost.unwrap_or("cost"))],
                 )
             })?;
-            let mut t = TableBuilder::default();
-            t.push(customer, out::ids_array(index.ids()));
-            t.push(
-                "transactions",
-                out::i64_array(totals.transactions().iter().map(|&n| n as i64)),
-            );
-            t.push("revenue", out::f64_array(totals.revenue()));
-            if let (Some(c), Some(m)) = (totals.cost(), totals.margin()) {
-                t.push("cost", out::f64_array(c));
-                t.push("margin", out::f64_array(&m));
-            }
-            Ok(t.finish())
+            Ok(totals_batch(customer, index.ids(), &totals))
         })?;
         let schema = batch.schema();
         PyTable::try_new(vec![batch], schema)
@@ -231,6 +220,28 @@ pub fn customer_totals(
 
 /// One numeric column of all batches as f64, borrowed when there is one
 /// f64 batch.
+/// The `customer_totals` table: the customer column (named as in the
+/// input), `transactions`, `revenue`, and with costs `cost` and `margin`;
+/// for a table and for a stream alike.
+pub(crate) fn totals_batch(
+    customer: &str,
+    ids: &ciblage::CustomerIds,
+    totals: &CustomerTotals,
+) -> RecordBatch {
+    let mut t = TableBuilder::default();
+    t.push(customer, out::ids_array(ids));
+    t.push(
+        "transactions",
+        out::i64_array(totals.transactions().iter().map(|&n| n as i64)),
+    );
+    t.push("revenue", out::f64_array(totals.revenue()));
+    if let (Some(c), Some(m)) = (totals.cost(), totals.margin()) {
+        t.push("cost", out::f64_array(c));
+        t.push("margin", out::f64_array(&m));
+    }
+    t.finish()
+}
+
 fn whole_column<'b>(
     batches: &'b [RecordBatch],
     col: usize,
