@@ -95,11 +95,13 @@ $(DOCS_VENV)/.installed: pyproject.toml
 	$(DOCS_VENV)/bin/python -m pip install -q -r $(DOCS_VENV)/requirements.txt
 	touch $@
 
+# (cargo doc with -D warnings: a broken intra-doc link, or a private item
+# linked from public docs, fails the build like a broken page link.)
 docs: develop $(DOCS_VENV)/.installed
 	$(PY) scripts/run_notebooks.py --html target/docs-html --no-execute
 	$(PY) -m pytest -q tests/test_docs.py
 	$(DOCS_VENV)/bin/mkdocs build --strict
-	cargo doc --no-deps -p ciblage -p ciblage-lifecycle
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p ciblage -p ciblage-lifecycle
 	rm -rf target/site/rust && cp -r target/doc target/site/rust
 	@echo "documentation site in target/site/ (index.html)"
 

@@ -181,7 +181,7 @@ pub struct AffinityReport {
     pub customers_without_lines: u64,
 }
 
-/// Affinity of every segment for every product (see the [module](self)).
+/// Affinity of every segment for every product (see the [`basket`](crate::basket) module).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AffinityTable {
     /// Totals per segment code.

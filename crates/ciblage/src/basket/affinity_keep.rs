@@ -188,7 +188,7 @@ pub struct KeepRow {
     pub revenue_share: f64,
 }
 
-/// The keep report (see the [module](self)).
+/// The keep report (see the [`basket`](crate::basket) module).
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeepReport {
     /// Segment codes, most valuable first (every segment, ranked).

@@ -12,7 +12,7 @@ use crate::time::{date_from_day, Zone};
 /// Figures of one period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeriodRow {
-    /// Period number (see [`Period::index_of_day`]).
+    /// Period number (see [`Period::index_of`]).
     pub index: i64,
     /// Readable label (`2024-03`, `2024-Q1`, first day otherwise).
     pub label: String,

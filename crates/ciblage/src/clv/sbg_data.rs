@@ -221,7 +221,7 @@ impl SurvivalCounts {
     }
 }
 
-/// Input of [`ShiftedBetaGeoValidParams::fit`]: [`SurvivalCounts`], or a
+/// Input of [`ShiftedBetaGeoValidParams::fit`](crate::clv::ShiftedBetaGeoValidParams::fit): [`SurvivalCounts`], or a
 /// [`RetentionAnalysis`] (all its cohorts pooled).
 pub trait SurvivalInput {
     /// The lifetimes to fit.

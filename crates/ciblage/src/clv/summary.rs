@@ -282,7 +282,7 @@ impl PurchaseSummary {
 }
 
 impl ClvSummaryValidParams {
-    /// Summarises transactions: a [`Transactions`] table, or borrowed
+    /// Summarises transactions: a [`Transactions`](crate::Transactions) table, or borrowed
     /// columns ([`SummaryInput`](crate::clv::SummaryInput), with costs for margins), or several
     /// batches of them read in place ([`SummaryBatches`]).
     ///
