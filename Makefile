@@ -129,7 +129,7 @@ sklearn-suite: develop
 # (scripts/check_package.sh); the abi3 wheel (release build) installed in a
 # fresh venv with only its declared dependencies, then extra by extra, and
 # the sdist built by pip (scripts/check_wheel.sh). Minutes of optimised build:
-# not part of `make test`; `.ci/run` runs it when CI_FULL=1.
+# not part of `make test`; `.ci/run` runs it after `make test` and `make docs`.
 .PHONY: package package-check crate-check wheel-check
 crate-check:
 	scripts/check_package.sh
