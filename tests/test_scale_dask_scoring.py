@@ -101,10 +101,20 @@ def test_missing_feature_raises_the_local_error_before_compute(frame, fitted) ->
 def test_feature_of_the_wrong_type_raises_the_local_error(frame, fitted) -> None:
     model = fitted["cart_regressor"]
     text = frame.assign(monetary=frame["monetary"].astype(str) + "€")
-    with pytest.raises(ColumnTypeError):
+    with pytest.raises((InvalidInputError, ColumnTypeError)) as local_error:
         model.predict(text[["recency_days", "frequency", "monetary"]].to_numpy())
-    with pytest.raises(ColumnTypeError, match="X: "):
+    with pytest.raises(type(local_error.value)) as engine_error:
         ciblage.dask.predict(model, partitioned(text), features=["recency_days", "frequency", "monetary"])
+    assert type(engine_error.value) is type(local_error.value)
+    # The same message, but for the value quoted (the check reads one made-up row).
+    head = "X: cannot be read as numbers: could not convert string to float"
+    assert str(local_error.value).startswith(head)
+    assert str(engine_error.value).startswith(head)
+    # A model fitted on a DataFrame names the column.
+    with pytest.raises(ColumnTypeError, match="X: column 'frequency' cannot be read as numbers"):
+        fitted["cart_classifier"].predict(frame.assign(frequency="often")[FEATURES])
+    with pytest.raises(ColumnTypeError, match="X: column 'frequency' cannot be read as numbers"):
+        ciblage.dask.predict(fitted["cart_classifier"], partitioned(frame.assign(frequency="often")))
 
 
 def test_error_from_the_rows_comes_back_with_its_class(dask_client, frame, fitted) -> None:

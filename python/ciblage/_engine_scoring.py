@@ -94,8 +94,10 @@ class Job:
                 )
             model._fitted()
             if kind == "predict_proba" and getattr(model, "_estimator_type", "") != "classifier":
-                # The local call's error (a regressor has no class probabilities).
-                model.predict_proba(np.zeros((1, model.n_features_in_)))
+                # The wording of ChaidRegressor.predict_proba's error.
+                raise InvalidParameterError(
+                    "invalid parameter predict_proba: a regression tree has no class probabilities"
+                )
             if int(getattr(model, "n_outputs_", 1)) != 1:
                 raise InvalidParameterError(
                     "invalid parameter model: a model of several outputs cannot be scored on an engine yet; "

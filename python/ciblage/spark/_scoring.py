@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import sys
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -125,7 +126,12 @@ def _run(job: Job, df: Any, *, whole_partitions: bool = False) -> Any:
 
     if whole_partitions:
         selected = selected.repartition(job.options["customer"])
-    return selected.mapInArrow(score, _spark_schema(out_schema))
+    with warnings.catch_warnings():
+        # mapInArrow goes through PySpark's pandas_udf, which checks the
+        # installed pandas and warns about pandas 3 although Arrow batches
+        # never become pandas here.
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        return selected.mapInArrow(score, _spark_schema(out_schema))
 
 
 def predict(model: Any, df: Any, *, keys: Any = "customer_id", features: Any = None) -> Any:
