@@ -216,7 +216,7 @@ def score_table(job: Job, model: Any, table: pa.Table) -> pa.Table:
         from .lifecycle import evaluate
 
         cols = [c for c in table.column_names if c not in job.keys or c == job.options["customer"]]
-        result = evaluate(table.select(cols), rules=model, **job.options).customers
+        result: Any = evaluate(table.select(cols), rules=model, **job.options).customers
         result = result.drop_columns([job.options["customer"]])
         for name in keys.column_names:
             if name in result.column_names:
@@ -291,7 +291,8 @@ def score_frame(job: Job, model: Any, frame: Any) -> Any:
 
         customer = job.options["customer"]
         cols = [c for c in frame.columns if c not in job.keys or c == customer]
-        result = evaluate(frame[cols], rules=model, **job.options).customers.drop(columns=[customer])
+        result: Any = evaluate(frame[cols], rules=model, **job.options).customers
+        result = result.drop(columns=[customer])
         clash = [n for n in result.columns if n in keys.columns]
         if clash:
             raise InvalidParameterError(

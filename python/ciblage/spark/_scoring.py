@@ -115,6 +115,7 @@ def _run(job: Job, df: Any, *, whole_partitions: bool = False) -> Any:
 
     def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         model = cached(key, blob if shipped is None else shipped.value)
+        groups: Any
         if whole_partitions:
             parts = list(batches)
             table = pa.Table.from_batches(parts) if parts else None
