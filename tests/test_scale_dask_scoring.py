@@ -4,6 +4,8 @@ LocalCluster of two worker processes; bad columns raise the local errors."""
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -86,6 +88,20 @@ def test_the_model_enters_the_graph_once(frame, fitted) -> None:
     graph = dict(result.__dask_graph__())
     model_keys = [k for k in graph if "ciblage-model-" in str(k)]
     assert len(model_keys) == 1, model_keys
+
+
+def test_each_worker_reads_the_model_once(dask_client, frame, fitted) -> None:
+    from ciblage._engine_scoring import Job
+
+    model = fitted["cart_classifier"]
+    key = Job("predict", model, keys="customer_id").key
+    data = partitioned(frame, [100] * 10)
+    for _ in range(2):
+        assert len(ciblage.dask.predict(model, data).compute()) == len(frame)
+    reads = dask_client.run(lambda: importlib.import_module("ciblage._engine_scoring").READS.get(key, 0))
+    # 20 partitions scored on 2 worker processes: one read per process that scored any.
+    assert sum(reads.values()) <= len(reads), reads
+    assert sum(reads.values()) >= 1, reads
 
 
 def test_missing_feature_raises_the_local_error_before_compute(frame, fitted) -> None:

@@ -21,6 +21,7 @@ import decimal
 import hashlib
 import pickle
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -35,13 +36,17 @@ KINDS = ("predict", "predict_proba", "apply", "evaluate")
 # last few kept: a worker serves the jobs of one session).
 _CACHE: OrderedDict[str, Any] = OrderedDict()
 _CACHE_SIZE = 8
+# How many times this process read each model's bytes (tests check: once).
+READS: dict[str, int] = {}
 
 
-def cached(key: str, blob: bytes) -> Any:
-    """The model whose bytes are ``blob``, read once per process."""
+def cached(key: str, blob: bytes | Callable[[], Any]) -> Any:
+    """The model whose bytes are ``blob`` (or returned by ``blob()``, only
+    called when this process has not read them yet), read once per process."""
     model = _CACHE.get(key)
     if model is None:
-        model = pickle.loads(blob)
+        model = pickle.loads(blob() if callable(blob) else blob)
+        READS[key] = READS.get(key, 0) + 1
         _CACHE[key] = model
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)

@@ -105,16 +105,19 @@ def _run(job: Job, df: Any, *, whole_partitions: bool = False) -> Any:
     cols = job.columns([str(c) for c in df.columns])
     selected = df.select(*cols)
     out_schema = job.dry_run(_arrow_schema(selected.schema))
-    blob, key = job.blob, job.key
+    key = job.key
+    # The function below captures either the broadcast or, where there is
+    # none (Spark Connect), the bytes themselves: never both.
+    inline: bytes | None = None
     try:
-        shipped = df.sparkSession.sparkContext.broadcast(blob)
-    except Exception:  # Spark Connect has no broadcast: the bytes go with the function
-        shipped = None
+        shipped = df.sparkSession.sparkContext.broadcast(job.blob)
+    except Exception:
+        shipped, inline = None, job.blob
     light = Job.__new__(Job)
     light.__dict__.update({k: v for k, v in job.__dict__.items() if k != "blob"})
 
     def score(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        model = cached(key, blob if shipped is None else shipped.value)
+        model = cached(key, (lambda: inline) if shipped is None else (lambda: shipped.value))
         groups: Any
         if whole_partitions:
             parts = list(batches)
