@@ -128,7 +128,15 @@ def dask_client():
 
     def start():
         cluster = distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            host="127.0.0.1",
+            # Without a dashboard the scheduler still serves its HTTP routes
+            # (health, metrics), by default on port 8787: on a free port
+            # instead, so that two runs on one machine do not collide.
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         )
         return cluster, distributed.Client(cluster, timeout="60s")
 

@@ -173,3 +173,12 @@ def test_evaluate_refuses_a_customer_in_two_partitions(dask_client, frame) -> No
         ciblage.lifecycle.evaluate(repeated, today=TODAY)
     with pytest.raises(InvalidInputError, match="customer_id"):
         ciblage.dask.evaluate(data, today=TODAY).compute()
+
+
+def test_empty_frame_gives_an_empty_result(dask_client, frame, fitted) -> None:
+    # The policy of the engines (docs/scale.md): no rows in, no rows out, the columns of the result.
+    model = fitted["chaid_classifier"]
+    empty = dd.from_pandas(frame.iloc[:0], npartitions=1)
+    out = ciblage.dask.predict_proba(model, empty).compute()
+    assert len(out) == 0
+    assert list(out.columns) == ["customer_id", *[f"proba_{c}" for c in model.classes_]]
