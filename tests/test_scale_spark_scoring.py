@@ -133,3 +133,12 @@ def test_evaluate_refuses_a_customer_in_two_partitions(spark, frame) -> None:
     data = partitioned(spark, repeated, [*SIZES[:-1], SIZES[-1] + 1])
     with pytest.raises(InvalidInputError, match="customer_id"), ciblage.spark.ciblage_errors():
         ciblage.spark.evaluate(data, today=TODAY).collect()
+
+
+def test_empty_frame_gives_an_empty_result(spark, frame, fitted) -> None:
+    # The policy of the engines (docs/scale.md): no rows in, no rows out, the columns of the result.
+    model = fitted["cart_classifier"]
+    empty = partitioned(spark, frame.iloc[:0], [0, 0])
+    out = ciblage.spark.predict_proba(model, empty)
+    assert out.columns == ["customer_id", *[f"proba_{c}" for c in model.classes_]]
+    assert out.count() == 0
