@@ -111,3 +111,70 @@ def test_works_with_no_optional_dependency_installed() -> None:
     assert result.returncode == 0, result.stderr
     # 50 customers asked for; the generator gives each at least one transaction.
     assert result.stdout.split() == ["pyarrow", "50"]
+
+
+def test_engine_packages_import_no_engine() -> None:
+    # ciblage.spark and ciblage.dask import PySpark and Dask at their first call only.
+    result = _run(
+        """
+        import sys
+        import ciblage, ciblage.spark, ciblage.dask
+        print(sorted(m for m in ("pyspark", "dask", "distributed", "py4j") if m in sys.modules))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_engine_extras_and_test_installs() -> None:
+    project = _toml(ROOT / "pyproject.toml")["project"]
+    extras = project["optional-dependencies"]
+    assert any(r.startswith("pyspark>=4.1") for r in extras["spark"])
+    assert any(r.startswith("dask[distributed]") for r in extras["dask"])
+    # `make test` on a fresh machine installs both (the test extra and the Makefile's list).
+    for requirement in ("pyspark>=4.1", "dask[distributed]"):
+        assert any(r.startswith(requirement) for r in extras["test"]), requirement
+        assert f'"{requirement}' in (ROOT / "Makefile").read_text(), requirement
+
+
+def test_engine_functions_without_the_engine_name_the_extra() -> None:
+    result = _run(
+        """
+        import importlib.abc, sys
+
+        class Absent(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("pyspark", "dask", "distributed"):
+                    raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+                return None
+
+        sys.meta_path.insert(0, Absent())
+        import ciblage.spark, ciblage.dask
+
+        for call in (lambda: ciblage.spark.session(), lambda: ciblage.dask.predict(None, None)):
+            try:
+                call()
+            except ImportError as e:
+                print(e)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2, result.stdout
+    assert "pip install 'ciblage[spark]'" in lines[0]
+    assert "pip install 'ciblage[dask]'" in lines[1]
+
+
+def test_spark_session_without_java_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pyspark")
+    import ciblage.spark
+    from ciblage.exceptions import CiblageError
+
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(ciblage.spark.JavaNotFoundError, match="Java 17 or later.*openjdk-17") as info:
+        ciblage.spark.session()
+    assert isinstance(info.value, CiblageError)
+    monkeypatch.setenv("JAVA_HOME", "/nonexistent-jdk")
+    with pytest.raises(ciblage.spark.JavaNotFoundError, match="JAVA_HOME='/nonexistent-jdk' holds no bin/java"):
+        ciblage.spark.session()
