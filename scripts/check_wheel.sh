@@ -5,7 +5,7 @@
 #   2. a FRESH virtual environment (target/wheel-venv) gets the wheel with only
 #      its declared dependencies: ciblage imports, reports the crates' version,
 #      scores a pyarrow table, and imports no optional package;
-#   3. each extra (pandas, polars, plot, notebook) is installed in turn: after
+#   3. each extra (pandas, polars, plot, notebook, spark, dask) is installed in turn: after
 #      each, `import ciblage` still imports none of the optional packages, and
 #      with pandas the README's Python example runs;
 #   4. `maturin sdist` gives a source distribution that pip builds into a wheel
@@ -23,7 +23,7 @@ export CARGO_TARGET_DIR="$root/target"
 out="$root/target/wheels-check"
 tools="$root/target/package-tools"
 venv="$root/target/wheel-venv"
-extras=(pandas polars plot notebook)
+extras=(pandas polars plot notebook spark dask)
 optional='["pandas", "polars", "matplotlib", "tqdm", "sklearn", "scipy", "IPython", "duckdb", "pyspark", "dask"]'
 say() { echo "check_wheel: $*"; }
 
@@ -79,7 +79,7 @@ for extra in "${extras[@]}"; do
     "$venv/bin/python" -m pip install -q "${wheel}[$extra]"
     (cd "$venv" && "$venv/bin/python" -c "
 import json, sys
-import ciblage, ciblage.cluster, ciblage.clv, ciblage.datasets, ciblage.lifecycle, ciblage.plot
+import ciblage, ciblage.cluster, ciblage.clv, ciblage.datasets, ciblage.lifecycle, ciblage.plot, ciblage.spark, ciblage.dask
 leaked = sorted(m for m in json.loads(sys.argv[1]) if m in sys.modules)
 assert not leaked, f'with extra $extra installed, import ciblage imported {leaked}'
 " "$optional")
