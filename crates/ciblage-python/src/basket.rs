@@ -6,7 +6,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::Schema;
 use ciblage::basket::{
     AssociationRules, Consequents, Correction, FpGrowth, FrequentItemsets, ItemsetKind, Metric,
-    OrderLines, PValueTest,
+    OrderLines, PValueTest, Rules,
 };
 use ciblage::{CiblageError, CustomerIds, CustomerIndex, Interrupt};
 use numpy::PyArray1;
@@ -77,6 +77,13 @@ pub fn basket_lines(
 
 fn parse<T: std::str::FromStr<Err = CiblageError>>(s: &str) -> BindResult<T> {
     Ok(s.parse::<T>()?)
+}
+
+impl PyOrderLines {
+    /// Baskets with the product ids by product code.
+    pub(crate) fn new(inner: OrderLines, products: ArrayRef) -> Self {
+        Self { inner, products }
+    }
 }
 
 #[pymethods]
@@ -162,7 +169,7 @@ fn flat_arrays<'py>(
 
 /// The parts of a rules table: antecedent codes and offsets, consequent
 /// codes and offsets, the counts and measures.
-type RulesParts<'py> = (
+pub(crate) type RulesParts<'py> = (
     Bound<'py, PyArray1<u32>>,
     Bound<'py, PyArray1<i64>>,
     Bound<'py, PyArray1<u32>>,
@@ -249,24 +256,52 @@ impl PyItemsets {
         let rules = run(py, |token| -> BindResult<_> {
             Ok(params.interrupt(token.clone()).score(&self.inner)?)
         })?;
-        guard(|| -> PyResult<_> {
-            let (a, a_ends, c, c_ends) = rules.flat();
-            let (a, a_off) = flat_arrays(py, a, a_ends);
-            let (c, c_off) = flat_arrays(py, c, c_ends);
-            let mut t = TableBuilder::default();
-            for (m, name) in Metric::ALL {
-                t.push(name, out::f64_array(&rules.column(m)));
-            }
-            if let (Some(p), Some(adj)) = (rules.p_values(), rules.p_values_adjusted()) {
-                t.push("p_value", out::f64_array(p));
-                t.push("p_value_adjusted", out::f64_array(adj));
-            }
-            let count =
-                |k: usize| out::i64_array((0..rules.len()).map(|i| rules.counts(i)[k] as i64));
-            t.push("antecedent_count", count(0));
-            t.push("consequent_count", count(1));
-            t.push("count", count(2));
-            Ok((a, a_off, c, c_off, t.into_py_table()?))
-        })
+        guard(|| rules_parts(py, std::slice::from_ref(&rules)))
     }
+}
+
+/// The parts of the table of several rule sets one after the other
+/// (one set: the rules of one mining; several: of each segment).
+pub(crate) fn rules_parts<'py>(py: Python<'py>, sets: &[Rules]) -> PyResult<RulesParts<'py>> {
+    let (mut a, mut a_ends, mut c, mut c_ends) = (vec![], vec![], vec![], vec![]);
+    for rules in sets {
+        let (ra, ra_ends, rc, rc_ends) = rules.flat();
+        let (a0, c0) = (a.len(), c.len());
+        a.extend_from_slice(ra);
+        a_ends.extend(ra_ends.iter().map(|&e| e + a0));
+        c.extend_from_slice(rc);
+        c_ends.extend(rc_ends.iter().map(|&e| e + c0));
+    }
+    let (a, a_off) = flat_arrays(py, &a, &a_ends);
+    let (c, c_off) = flat_arrays(py, &c, &c_ends);
+    let mut t = TableBuilder::default();
+    for (m, name) in Metric::ALL {
+        t.push(
+            name,
+            out::f64_array(&sets.iter().flat_map(|r| r.column(m)).collect::<Vec<_>>()),
+        );
+    }
+    let tested = sets.iter().all(|r| r.p_values().is_some());
+    if tested && !sets.is_empty() {
+        let p: Vec<f64> = sets
+            .iter()
+            .flat_map(|r| r.p_values().unwrap_or_default().to_vec())
+            .collect();
+        let adj: Vec<f64> = sets
+            .iter()
+            .flat_map(|r| r.p_values_adjusted().unwrap_or_default().to_vec())
+            .collect();
+        t.push("p_value", out::f64_array(&p));
+        t.push("p_value_adjusted", out::f64_array(&adj));
+    }
+    let count = |k: usize| {
+        out::i64_array(
+            sets.iter()
+                .flat_map(|r| (0..r.len()).map(move |i| r.counts(i)[k] as i64)),
+        )
+    };
+    t.push("antecedent_count", count(0));
+    t.push("consequent_count", count(1));
+    t.push("count", count(2));
+    Ok((a, a_off, c, c_off, t.into_py_table()?))
 }

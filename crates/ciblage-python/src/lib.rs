@@ -5,6 +5,7 @@ mod affinity;
 mod arrow_in;
 mod arrow_out;
 mod basket;
+mod basket_build;
 mod cart;
 mod cart_arrays;
 mod cart_cv;
@@ -44,6 +45,10 @@ mod _native {
     use crate::affinity::{next_best_products, segment_affinity, PyAffinityTable};
     #[pymodule_export]
     use crate::basket::{basket_lines, PyItemsets, PyOrderLines};
+    #[pymodule_export]
+    use crate::basket_build::{
+        basket_lines_builder, PyLinesBuilder, PySegmentItemsets, PySegmentLines,
+    };
     #[pymodule_export]
     use crate::cart::{cart_fit, PyCartTree};
     #[pymodule_export]
