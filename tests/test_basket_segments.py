@@ -183,3 +183,35 @@ def test_a_stream_whose_batches_change_type_is_refused_naming_the_column() -> No
     b = pa.record_batch({"order_id": ["3", "4"], "product": ["x", "y"]})
     with pytest.raises(ColumnTypeError, match="lines"):
         frequent_itemsets(iter([a, b]), min_support=1)
+
+
+def test_ctrl_c_stops_between_batches() -> None:
+    lines, segments = segmented_lines(seed=7, orders=200)
+    table = pa.Table.from_pandas(lines, preserve_index=False)
+    read = []
+
+    def batches():
+        for i, batch in enumerate(table.to_batches(max_chunksize=100)):
+            read.append(i)
+            if i == 2:
+                raise KeyboardInterrupt
+            yield batch
+
+    with pytest.raises(KeyboardInterrupt):
+        frequent_itemsets(batches(), min_support=0.05, segments=segments)
+    assert read == [0, 1, 2]
+    read.clear()
+    from ciblage.basket import segment_affinity
+
+    with pytest.raises(KeyboardInterrupt):
+        segment_affinity(batches(), segments, amount="order_id")
+    assert read == [0, 1, 2]
+
+
+def test_repr_names_the_segments() -> None:
+    lines, segments = segmented_lines(seed=8, orders=100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RowsLeftOutWarning)
+        sets = frequent_itemsets(lines, min_support=0.2, segments=segments)
+    assert "segments=3" in repr(sets)
+    assert "segment" in sets._repr_html_()

@@ -133,7 +133,9 @@ class FrequentItemsets(_Result):
     def __repr__(self) -> str:
         return (
             f"FrequentItemsets(itemsets={len(self)}, baskets={self.n_baskets}, "
-            f"min_count={self.min_count}, kind={self.kind!r})"
+            f"min_count={self.min_count}, kind={self.kind!r}"
+            + ("" if self.baskets_by_segment is None else f", segments={len(self.baskets_by_segment)}")
+            + ")"
         )
 
     def _repr_html_(self) -> str:
