@@ -12,6 +12,8 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ciblage.basket import MEASURES, association_rules, frequent_itemsets
 from ciblage.exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError, RowsLeftOutWarning
@@ -215,3 +217,37 @@ def test_repr_names_the_segments() -> None:
         sets = frequent_itemsets(lines, min_support=0.2, segments=segments)
     assert "segments=3" in repr(sets)
     assert "segment" in sets._repr_html_()
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 12), st.integers(0, 5), st.sampled_from("abcde")), min_size=1, max_size=60),
+    labels=st.lists(st.sampled_from(["s1", "s2", "s3", None]), min_size=6, max_size=6),
+    min_count=st.integers(1, 3),
+)
+def test_random_lines_equal_each_segment_mined_by_mlxtend(rows, labels, min_count) -> None:
+    lines = pd.DataFrame(rows, columns=["order_id", "customer_id", "product"])
+    segments = pd.DataFrame({"customer_id": range(6), "segment": labels})
+    labelled = lines.merge(segments.dropna(), on="customer_id")
+    if labelled.empty:
+        with pytest.raises(InvalidInputError):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RowsLeftOutWarning)
+                frequent_itemsets(lines, min_support=min_count, segments=segments)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RowsLeftOutWarning)
+        sets = frequent_itemsets(lines, min_support=min_count, segments=segments)
+    table = sets.to_pandas()
+    got = {(s, frozenset(i)): c for s, i, c in zip(table["segment"], table["itemset"], table["count"], strict=True)}
+    want = {}
+    for name, part in labelled.groupby("segment"):
+        hot = _one_hot(part)
+        if min_count > len(hot):
+            continue  # no itemset reaches the count
+        # mlxtend takes a share: min_count / baskets (a hair below, so that the
+        # float product does not round up past the count).
+        found = mlxtend.fpgrowth(hot, min_support=(min_count - 0.5) / len(hot), use_colnames=True)
+        for s, sup in zip(found["itemsets"], found["support"], strict=True):
+            want[(name, frozenset(s))] = round(sup * len(hot))
+    assert got == want

@@ -145,7 +145,8 @@ class _Segmenter:
     def __init__(self, segments: Any, customer: str, segment: str) -> None:
         seg_ids, seg_codes, labels = labelling(segments, customer, segment)
         if not (seg_codes >= 0).any():
-            raise InvalidInputError(f"segments: no customer has a segment (column {json.dumps(segment)} is all null)")
+            what = "the table is empty" if len(seg_codes) == 0 else f"column {json.dumps(segment)} is all null"
+            raise InvalidInputError(f"segments: no customer has a segment ({what})")
         self.customer = customer
         self.ids = seg_ids
         self.id_set = seg_ids.combine_chunks()
