@@ -44,7 +44,6 @@ class _RfmInputReport(TypedDict):
 __all__ = [
     "FrequentItemsets",
     "OrderLines",
-    "basket_lines",
     "BasketLinesBuilder",
     "basket_lines_builder",
     "SegmentLines",
@@ -909,7 +908,6 @@ def davies_bouldin(x: npt.NDArray[np.float64], labels: npt.NDArray[np.uint32]) -
 def adjusted_rand(labels_true: npt.NDArray[np.uint32], labels_pred: npt.NDArray[np.uint32]) -> float: ...
 
 # Basket analysis (ciblage.basket): order lines, FP-growth itemsets, rules.
-def basket_lines(table: Any, *, order: str, product: str) -> OrderLines: ...
 
 @final
 class OrderLines:

@@ -1,19 +1,18 @@
-//! `ciblage._native.basket_lines`, `OrderLines`, `FrequentItemsets`:
-//! order lines factorised and grouped into baskets, FP-growth itemsets and
-//! association rules, for the glue of `ciblage.basket`.
+//! `ciblage._native.OrderLines`, `FrequentItemsets`: order lines grouped
+//! into baskets (built by `basket_lines_builder`, see `basket_build`),
+//! FP-growth itemsets and association rules, for the glue of
+//! `ciblage.basket`.
 
-use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::Schema;
+use arrow_array::ArrayRef;
 use ciblage::basket::{
     AssociationRules, Consequents, Correction, FpGrowth, FrequentItemsets, ItemsetKind, Metric,
     OrderLines, PValueTest, Rules,
 };
-use ciblage::{CiblageError, CustomerIds, CustomerIndex, Interrupt};
+use ciblage::CiblageError;
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3_arrow::{PyArray, PyTable};
 
-use crate::arrow_in;
 use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run, run_reporting};
@@ -23,56 +22,6 @@ use crate::run::{guard, run, run_reporting};
 pub struct PyOrderLines {
     inner: OrderLines,
     products: ArrayRef,
-}
-
-/// Codes of the id column `name` (argument `argument`) of every batch,
-/// numbered in the order of the ids (integers numerically, strings
-/// byte-wise), so that the codes, hence every output order, do not depend
-/// on the order of the rows; and the ids by code.
-fn codes(
-    batches: &[RecordBatch],
-    schema: &Schema,
-    argument: &'static str,
-    name: &str,
-    token: &Interrupt,
-) -> BindResult<(CustomerIds, Vec<u32>)> {
-    let col = arrow_in::column_index(schema, argument, name)?;
-    arrow_in::check_id_type(argument, name, schema.field(col).data_type())?;
-    let total = batches.iter().map(RecordBatch::num_rows).sum();
-    let mut index = CustomerIndex::named(argument);
-    let mut out = Vec::with_capacity(total);
-    ciblage::arrow::encode_all_ids(&mut index, batches, col, argument, name, &mut out)?;
-    let sorted = index.sorted_codes();
-    index.release_lookup();
-    token.check()?;
-    let mut rank = vec![0u32; sorted.len()];
-    for (k, &c) in sorted.iter().enumerate() {
-        rank[c as usize] = k as u32;
-    }
-    for c in &mut out {
-        *c = rank[*c as usize];
-    }
-    Ok((index.ids().gather(&sorted), out))
-}
-
-/// Reads the order and product columns of `table` (no nulls: the glue
-/// drops them first) and groups the lines into baskets.
-#[pyfunction]
-#[pyo3(signature = (table, *, order, product))]
-pub fn basket_lines(
-    py: Python<'_>,
-    table: PyTable,
-    order: &str,
-    product: &str,
-) -> PyResult<PyOrderLines> {
-    let (batches, schema) = table.into_inner();
-    let (inner, products) = run(py, |token| -> BindResult<_> {
-        let (_, orders) = codes(&batches, &schema, "order", order, token)?;
-        let (ids, products) = codes(&batches, &schema, "product", product, token)?;
-        let lines = OrderLines::from_codes(&orders, &products)?;
-        Ok((lines, out::ids_array(&ids)))
-    })?;
-    Ok(PyOrderLines { inner, products })
 }
 
 fn parse<T: std::str::FromStr<Err = CiblageError>>(s: &str) -> BindResult<T> {

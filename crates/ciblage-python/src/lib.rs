@@ -44,7 +44,7 @@ mod _native {
     #[pymodule_export]
     use crate::affinity::{next_best_products, segment_affinity, PyAffinityTable};
     #[pymodule_export]
-    use crate::basket::{basket_lines, PyItemsets, PyOrderLines};
+    use crate::basket::{PyItemsets, PyOrderLines};
     #[pymodule_export]
     use crate::basket_build::{
         basket_lines_builder, PyLinesBuilder, PySegmentItemsets, PySegmentLines,
