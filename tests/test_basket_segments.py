@@ -251,3 +251,36 @@ def test_random_lines_equal_each_segment_mined_by_mlxtend(rows, labels, min_coun
         for s, sup in zip(found["itemsets"], found["support"], strict=True):
             want[(name, frozenset(s))] = round(sup * len(hot))
     assert got == want
+
+
+def test_a_stream_is_not_gathered_whole() -> None:
+    """Batches made fresh by a generator are released once coded: the
+    Arrow memory held while the last batch is read stays that of a few
+    batches, not of all of them (the coded lines live in the native
+    core, outside Arrow's pool)."""
+    rng = np.random.default_rng(0)
+    n_batches, size = 16, 40_000
+    held: list[int] = []
+
+    def gen():
+        for b in range(n_batches):
+            orders = np.arange(b * size, (b + 1) * size) // 3
+            products = pa.array([f"product-{p:06d}" for p in rng.integers(0, 500, size)])
+            customers = orders % 97
+            batch = pa.record_batch({"order_id": orders, "customer_id": customers, "product": products})
+            held.append(pa.total_allocated_bytes())
+            yield batch
+
+    one = pa.record_batch(
+        {"order_id": np.arange(size), "customer_id": np.arange(size), "product": [f"product-{0:06d}"] * size}
+    ).nbytes
+    from ciblage.basket import segment_affinity
+
+    base = pa.total_allocated_bytes()
+    frequent_itemsets(gen(), min_support=0.01)
+    assert held[-1] - base < 4 * one, (held, one)
+    held.clear()
+    segments = pd.DataFrame({"customer_id": range(97), "segment": [c % 4 for c in range(97)]})
+    base = pa.total_allocated_bytes()
+    segment_affinity(gen(), segments, amount="order_id")
+    assert held[-1] - base < 4 * one, (held, one)
