@@ -12,7 +12,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.stats import fisher_exact
+from scipy.stats import chi2_contingency, fisher_exact
 
 from ciblage.basket import segment_affinity
 from ciblage.exceptions import (
@@ -110,6 +110,32 @@ def test_matches_pandas_and_scipy() -> None:
     assert r["customers_without_lines"] == 5
     seg = result.segments.to_pandas().set_index("segment")
     assert seg.loc["gold", "customers"] == (segments.segment == "gold").sum()
+
+
+def test_chi2_matches_scipy_chi2_contingency() -> None:
+    lines, segments = _data(2)
+    lines = lines[lines.customer_id < 55]
+    result = segment_affinity(lines, segments, test="chi2", correction="bonferroni")
+    assert result.test == "chi2"
+    got = result.to_pandas()
+    lab = lines.merge(segments, on="customer_id", how="inner")
+    sizes = segments.groupby("segment").size()
+    base = len(segments)
+    buyers = lab.groupby(["segment", "product"])["customer_id"].nunique()
+    base_buyers = lab.groupby("product")["customer_id"].nunique()
+    want = []
+    for s in sorted(sizes.index):
+        for p in sorted(base_buyers.index):
+            a, n_s, k = int(buyers.get((s, p), 0)), int(sizes[s]), int(base_buyers[p])
+            table = np.array([[a, n_s - a], [k - a, base - n_s - (k - a)]])
+            want.append(chi2_contingency(table, correction=False)[1])
+    np.testing.assert_allclose(got["p_value"], want, rtol=1e-9, atol=1e-14)
+    np.testing.assert_allclose(got["p_adjusted"], np.minimum(1.0, np.array(want) * len(want)), rtol=1e-9)
+    # Fisher's one-sided test is the default and gives other p-values.
+    fisher = segment_affinity(lines, segments).to_pandas()
+    assert not np.allclose(fisher["p_value"], got["p_value"])
+    with pytest.raises(InvalidParameterError, match="test"):
+        segment_affinity(lines, segments, test="g")
 
 
 def _holm(p: np.ndarray) -> np.ndarray:
@@ -313,3 +339,32 @@ def test_random_tables_match_pandas(rows: list[tuple[int, int, int]], labels: li
             assert row.p_value == pytest.approx(want, rel=1e-9, abs=1e-14)
         else:
             assert np.isnan(row.p_value)
+
+
+def test_streams_are_read_batch_by_batch_with_the_results_of_a_table() -> None:
+    lines, segments = _data(4)
+    lines.loc[::23, "product"] = None
+    table = pa.Table.from_pandas(lines, preserve_index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RowsLeftOutWarning)
+        whole = segment_affinity(table, segments, cost="cost", test="chi2")
+        seen: list[int] = []
+
+        def gen():
+            for batch in table.to_batches(max_chunksize=47):
+                seen.append(batch.num_rows)
+                yield batch
+
+        reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=61))
+        frames = [lines[:250], lines[250:]]
+        for stream in (reader, gen(), pl.from_arrow(table).lazy(), frames):
+            got = segment_affinity(stream, segments, cost="cost", test="chi2")
+            assert got.table.equals(whole.table)
+            assert got.input_report == whole.input_report
+    assert sum(seen) == len(lines) and len(seen) > 1
+    assert whole.input_report["left_out"]["missing_product"] == int(lines["product"].isna().sum())
+    # A bad value is named with its row in the whole input, not in its batch.
+    bad = table.set_column(2, "amount", pa.array([1.0] * 99 + [None] + [1.0] * (len(lines) - 100)))
+    reader = pa.RecordBatchReader.from_batches(bad.schema, bad.to_batches(max_chunksize=30))
+    with pytest.raises(InvalidInputError, match="row 99"):
+        segment_affinity(reader, segments)

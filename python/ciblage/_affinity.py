@@ -13,16 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _native
-from ._affinity_input import (
-    codes_in,
-    floats,
-    hierarchy_map,
-    ids,
-    labelling,
-    read_table,
-    same_kind,
-    sorted_unique,
-)
+from ._affinity_input import labelling
+from ._affinity_lines import read_lines
 from ._affinity_next_best import NextBestProducts, next_best_products
 from ._affinity_result import _Result
 from ._params import as_choice, as_float, as_opt_int
@@ -46,8 +38,8 @@ class AffinityTable(_Result):
             ``base_penetration``, ``lift``, ``revenue``, ``revenue_share``,
             ``base_revenue``, ``base_revenue_share``; with costs also
             ``margin``, ``margin_share``, ``base_margin``,
-            ``base_margin_share``, ``margin_rate``; then ``p_value`` and
-            ``p_adjusted``.
+            ``base_margin_share``, ``margin_rate``; then ``p_value`` (of
+            :attr:`test`) and ``p_adjusted``.
         segments: one row per segment: ``segment``, ``customers``,
             ``buyers``, ``revenue``, ``revenue_per_customer`` (and
             ``margin``, ``margin_per_customer`` with costs).
@@ -56,6 +48,7 @@ class AffinityTable(_Result):
             ``product_not_in_hierarchy``, ``customer_without_segment``),
             ``customers_without_segment``, ``customers_without_lines``,
             ``segments``, ``products``.
+        test: ``"fisher"`` or ``"chi2"``, the test giving ``p_value``.
         correction: the multiple-testing correction of ``p_adjusted``.
 
     Example:
@@ -78,10 +71,12 @@ class AffinityTable(_Result):
         labels: list[Any],
         products: list[Any],
         correction: str,
+        test: str = "fisher",
     ) -> None:
         self.table = table
         self.segments = segments
         self.input_report = report
+        self.test = test
         self.correction = correction
         self._native = native
         self._labels = labels
@@ -101,6 +96,7 @@ class AffinityTable(_Result):
             "products": len(self._products),
             "rows read": self.input_report["rows_read"],
             "rows used": self.input_report["rows_used"],
+            "test": self.test,
             "correction": self.correction,
         }
         top = self.table.filter(pc.greater_equal(self.table.column("buyers"), 1))
@@ -246,6 +242,7 @@ def segment_affinity(
     segment: str = "segment",
     hierarchy: Any = None,
     level: str | None = None,
+    test: str = "fisher",
     correction: str | None = None,
     progress: Any = False,
 ) -> AffinityTable:
@@ -260,9 +257,13 @@ def segment_affinity(
     labelled customers without lines count in their segment as customers
     who bought nothing. With ``hierarchy`` (a dict or Series product →
     category, or a table with the ``product`` column and a ``level``
-    column) the analysis runs on categories. ``correction``: ``None``,
-    ``"bonferroni"``, ``"holm"`` or ``"bh"`` (Benjamini–Hochberg) over
-    every (segment, product) pair tested.
+    column) the analysis runs on categories. ``test``: ``"fisher"``
+    (default; Fisher's exact test, one-sided: the segment holds more buyers
+    than the rest of the base) or ``"chi2"`` (Pearson's χ² of the same 2×2
+    table of segment vs rest of the base by bought vs not, no continuity
+    correction, two-sided: scipy's ``chi2_contingency(correction=False)``).
+    ``correction``: ``None``, ``"bonferroni"``, ``"holm"`` or ``"bh"``
+    (Benjamini–Hochberg) over every (segment, product) pair tested.
 
     >>> import pandas as pd
     >>> from ciblage.basket import segment_affinity
@@ -283,63 +284,23 @@ def segment_affinity(
         cols["cost"] = cost_col
     seg_col = column_arg(segment, "segment")
     corr = "none" if correction is None else as_choice(correction, "correction", _CORRECTIONS)
+    test = as_choice(test, "test", ("fisher", "chi2"))
     report_to = reporter(progress, "segment_affinity")
-    t = read_table(lines, cols, "lines")
-    if t.num_rows == 0:
-        raise InvalidInputError("lines: input is empty")
-    n = t.num_rows
-    cust = ids(t.column(cols["customer"]), "customer", cols["customer"])
-    prod = ids(t.column(cols["product"]), "product", cols["product"])
-    amt = floats(t.column(cols["amount"]), "amount", cols["amount"])
-    cst = floats(t.column(cost_col), "cost", cost_col) if cost_col is not None else None
+    if lines is None:
+        raise InvalidInputError("lines: expected a table, got None")
     seg_ids, seg_codes, labels = labelling(segments, cols["customer"], seg_col)
-    same_kind(
-        seg_ids, f"segments column {json.dumps(cols['customer'])}", cust, f"lines column {json.dumps(cols['customer'])}"
-    )
-    keep_rows = np.asarray(pc.and_(cust.is_valid(), prod.is_valid()).to_numpy(zero_copy_only=False), dtype=bool)
-    # A line without customer is counted there, whatever its product.
-    left: dict[str, int] = {
-        "missing_customer": int(cust.null_count),
-        "missing_product": int((~keep_rows).sum()) - int(cust.null_count),
-    }
-    if hierarchy is not None:
-        keys, cats = hierarchy_map(hierarchy, level, cols["product"])
-        keys = ids(pa.chunked_array([keys]), "hierarchy: product", cols["product"])
-        same_kind(keys, "hierarchy", prod, f"lines column {json.dumps(cols['product'])}")
-        if pc.count_distinct(keys).as_py() != len(keys):
-            raise InvalidParameterError("invalid parameter hierarchy: a product appears twice")
-        where = codes_in(prod, keys.combine_chunks())
-        unmapped = keep_rows & (where < 0)
-        left["product_not_in_hierarchy"] = int(unmapped.sum())
-        keep_rows &= ~unmapped
-        cat_arr = cats if isinstance(cats, pa.Array) else pa.array(cats)
-        if cat_arr.null_count:
-            raise InvalidParameterError("invalid parameter hierarchy: a product has a null category")
-        prod = pa.chunked_array([cat_arr.take(pa.array(np.where(where < 0, 0, where)))]) if len(cat_arr) else prod
-    # Customer codes: the labelled customers first, then the others.
-    where = codes_in(cust, seg_ids.combine_chunks())
-    m = len(seg_ids)
-    codes = where.copy()
-    unknown = keep_rows & (where < 0)
-    extra = 0
-    if unknown.any():
-        enc = pc.dictionary_encode(cust.filter(pa.array(unknown)).combine_chunks())
-        codes[unknown] = m + np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        extra = len(enc.dictionary)
-    products = sorted_unique(prod.filter(pa.array(keep_rows)))
-    pcodes = codes_in(prod, products)
-    rows = np.flatnonzero(keep_rows)
-    if len(rows) == 0:
-        raise InvalidInputError("lines: no line with both a customer and a product")
+    coded = read_lines(lines, cols, seg_ids, hierarchy, level)
+    n, left, extra, products = coded.rows, coded.left, coded.extra, coded.products
     labels_by_code = np.concatenate([seg_codes, np.full(extra, -1, dtype=np.int64)])
     if not (labels_by_code >= 0).any():
         raise InvalidInputError(f"segments: no customer has a segment (column {json.dumps(seg_col)} is all null)")
     native = _native.segment_affinity(
-        np.ascontiguousarray(codes[rows], dtype=np.uint32),
-        np.ascontiguousarray(pcodes[rows], dtype=np.uint32),
-        np.ascontiguousarray(amt[rows]),
+        coded.customer,
+        coded.product,
+        coded.amount,
         labels_by_code,
-        None if cst is None else np.ascontiguousarray(cst[rows]),
+        coded.cost,
+        test=test,
         correction=corr,
         progress=report_to,
     )
@@ -356,7 +317,7 @@ def segment_affinity(
     )
     warn_left_out(report, "segment_affinity")
     table, seg_table = _tables(c, labels, products)
-    return AffinityTable(table, seg_table, report, native, labels, products.to_pylist(), corr)
+    return AffinityTable(table, seg_table, report, native, labels, products.to_pylist(), corr, test)
 
 
 def _tables(c: dict[str, Any], labels: list[Any], products: pa.Array) -> tuple[pa.Table, pa.Table]:

@@ -36,9 +36,10 @@ def _where(argument: str, column: str) -> str:
     return argument if argument == column else f"{argument} (column {json.dumps(column)})"
 
 
-def ids(col: pa.ChunkedArray, argument: str, column: str) -> pa.ChunkedArray:
+def ids(col: pa.ChunkedArray, argument: str, column: str, row0: int = 0) -> pa.ChunkedArray:
     """An id column as int64 (integers, whole floats) or large strings
-    (strings, dictionaries of them); nulls (and NaN) stay null."""
+    (strings, dictionaries of them); nulls (and NaN) stay null. ``row0``:
+    the row of the column's first value in the input (for messages)."""
     t = col.type
     if pa.types.is_dictionary(t):
         col = col.cast(t.value_type)
@@ -52,7 +53,7 @@ def ids(col: pa.ChunkedArray, argument: str, column: str) -> pa.ChunkedArray:
             if not pc.all(whole).as_py():
                 row = int(np.flatnonzero(~np.asarray(whole.to_numpy(zero_copy_only=False), dtype=bool))[0])
                 raise InvalidInputError(
-                    f"{_where(argument, column)}: id {values[row].as_py()!r} at row {row} is not a whole number"
+                    f"{_where(argument, column)}: id {values[row].as_py()!r} at row {row0 + row} is not a whole number"
                 )
             return values.cast(pa.int64())
         if pa.types.is_string(t) or pa.types.is_large_string(t) or str(t) == "string_view":
@@ -72,14 +73,15 @@ def same_kind(a: pa.ChunkedArray, a_where: str, b: pa.ChunkedArray, b_where: str
         )
 
 
-def floats(col: pa.ChunkedArray, argument: str, column: str) -> np.ndarray:
-    """A numeric column as float64, refusing nulls and NaN/inf (with the row)."""
+def floats(col: pa.ChunkedArray, argument: str, column: str, row0: int = 0) -> np.ndarray:
+    """A numeric column as float64, refusing nulls and NaN/inf (with the
+    row, counted from ``row0``)."""
     t = col.type
     if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
         raise ColumnTypeError(f"{argument}: column {json.dumps(column)} has type {t}, expected numbers")
     if col.null_count:
         row = int(np.flatnonzero(col.is_null().to_numpy(zero_copy_only=False))[0])
-        raise InvalidInputError(f"{_where(argument, column)}: null value at row {row}")
+        raise InvalidInputError(f"{_where(argument, column)}: null value at row {row0 + row}")
     try:
         values = np.ascontiguousarray(col.cast(pa.float64()).to_numpy(), dtype=np.float64)
     except _ARROW_ERRORS as e:
@@ -87,7 +89,7 @@ def floats(col: pa.ChunkedArray, argument: str, column: str) -> np.ndarray:
     bad = ~np.isfinite(values)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise InvalidInputError(f"{_where(argument, column)}: non-finite value {values[row]} at row {row}")
+        raise InvalidInputError(f"{_where(argument, column)}: non-finite value {values[row]} at row {row0 + row}")
     return values
 
 

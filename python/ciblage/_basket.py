@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -11,10 +12,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _native
+from ._affinity_input import codes_in, ids, labelling, same_kind
 from ._basket_results import MEASURES, AssociationRules, FrequentItemsets, _lists
 from ._params import as_bool, as_choice, as_float, as_int, as_opt_int
 from ._progress import reporter
 from ._report import make_report, warn_left_out
+from ._stream import batches as stream_batches
+from ._stream import is_stream, stream_kind
 from ._tables import column_arg, opt_column_arg, table_kind, to_arrow
 from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
 
@@ -114,31 +118,133 @@ def _to_level(products: pa.ChunkedArray, keys: pa.Array, values: pa.Array, produ
     return values.take(where)
 
 
-def _read(lines: Any, order: str, product: str, hierarchy: Any, level: Any) -> tuple[pa.Table, dict[str, int], str]:
-    """The order and product columns without null rows, the rows left out
-    by reason, and the caller's library."""
+def _batches(lines: Any, columns: dict[str, str]) -> tuple[Iterator[pa.RecordBatch], str]:
+    """The used columns of ``lines`` batch by batch (a stream is read one
+    batch at a time, never gathered whole), and the caller's library."""
+    if is_stream(lines):
+        kind = stream_kind(lines)
+        return stream_batches(lines, columns, "lines"), kind
     kind = table_kind(lines)
-    t = _as_table(to_arrow(lines, {"order": order, "product": product}, "lines"))
-    o = _id_column(t.column(order), f"lines column {order!r}")
-    p = _id_column(t.column(product), f"lines column {product!r}")
-    left_out = {"null_order": o.null_count}
-    left_out["null_product"] = int(pc.sum(pc.and_(o.is_valid(), p.is_null())).as_py() or 0)
-    if hierarchy is not None:
-        keys, values = _hierarchy_map(hierarchy, level, product)
-        c = _to_level(p, keys, values, product)
-        left_out["product_not_in_hierarchy"] = int(
-            pc.sum(pc.and_(pc.and_(o.is_valid(), p.is_valid()), c.is_null())).as_py() or 0
+    t = _as_table(to_arrow(lines, columns, "lines"))
+    return iter(t.to_batches()), kind if kind in ("pandas", "polars") else "pyarrow"
+
+
+def _filterable(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column ``filter`` can take: string views (polars' strings) as
+    large strings."""
+    if str(column.type) in ("string_view", "binary_view"):
+        return column.cast(pa.large_string())
+    return column
+
+
+class _Segmenter:
+    """Each line's customer code in a labelling (``ciblage.basket`` mines
+    each segment of it): the position of its customer among the labelled
+    customers, or one more for a customer without a segment."""
+
+    def __init__(self, segments: Any, customer: str, segment: str) -> None:
+        seg_ids, seg_codes, labels = labelling(segments, customer, segment)
+        if not (seg_codes >= 0).any():
+            what = "the table is empty" if len(seg_codes) == 0 else f"column {json.dumps(segment)} is all null"
+            raise InvalidInputError(f"segments: no customer has a segment ({what})")
+        self.customer = customer
+        self.ids = seg_ids
+        self.id_set = seg_ids.combine_chunks()
+        self.labels = labels
+        # The last code: customers absent from the labelling.
+        self.codes = np.concatenate([seg_codes, np.array([-1], dtype=np.int64)])
+
+    def of(self, column: pa.Array) -> tuple[pa.Array, np.ndarray]:
+        """The customer ids of one batch (nulls kept) and their codes."""
+        cust = ids(pa.chunked_array([column]), "lines: customer", self.customer)
+        same_kind(
+            self.ids,
+            f"segments column {json.dumps(self.customer)}",
+            cust,
+            f"lines column {json.dumps(self.customer)}",
         )
-        p = c
+        where = codes_in(cust, self.id_set)
+        where[where < 0] = len(self.ids)
+        return cust.combine_chunks(), where.astype(np.uint32)
+
+
+def _read(
+    lines: Any,
+    order: str,
+    product: str,
+    hierarchy: Any,
+    level: Any,
+    segmenter: _Segmenter | None = None,
+) -> tuple[Any, dict[str, int], str, int]:
+    """The native lines, coded batch by batch without null rows (the
+    baskets of each segment with a ``segmenter``), the rows left out by
+    reason, the caller's library and the rows read."""
+    columns = {"order": order, "product": product}
+    if segmenter is not None:
+        columns["customer"] = segmenter.customer
+    stream, kind = _batches(lines, columns)
+    mapping = None
+    if hierarchy is not None:
+        mapping = _hierarchy_map(hierarchy, level, product)
     elif level is not None:
         raise InvalidParameterError("invalid parameter level: needs a hierarchy")
-    table = pa.table({order: o, product: p})
-    if sum(left_out.values()):
-        table = table.filter(pc.and_(o.is_valid(), p.is_valid()))
-    if table.num_rows == 0:
+    builder = _native.basket_lines_builder(order=order, product=product)
+    left_out = {"null_order": 0, "null_product": 0}
+    if mapping is not None:
+        left_out["product_not_in_hierarchy"] = 0
+    if segmenter is not None:
+        left_out["null_customer"] = 0
+    read = used = 0
+    kinds: dict[str, str] = {}
+    for batch in stream:
+        read += batch.num_rows
+        o = _id_column(pa.chunked_array([batch.column(order)]), f"lines column {order!r}")
+        p = _id_column(pa.chunked_array([batch.column(product)]), f"lines column {product!r}")
+        keep = o.is_valid()
+        left_out["null_order"] += o.null_count
+        left_out["null_product"] += int(pc.sum(pc.and_(keep, p.is_null())).as_py() or 0)
+        keep = pc.and_(keep, p.is_valid())
+        if mapping is not None:
+            c = _to_level(p, mapping[0], mapping[1], product)
+            left_out["product_not_in_hierarchy"] += int(pc.sum(pc.and_(keep, c.is_null())).as_py() or 0)
+            keep = pc.and_(keep, c.is_valid())
+            p = c
+        customer_codes = None
+        if segmenter is not None:
+            cust, codes = segmenter.of(batch.column(segmenter.customer))
+            left_out["null_customer"] += int(pc.sum(pc.and_(keep, cust.is_null())).as_py() or 0)
+            keep = pc.and_(keep, cust.is_valid())
+            mask = np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)
+            customer_codes = np.ascontiguousarray(codes[mask])
+        part = pa.table({order: o, product: p})
+        if not pc.all(keep).as_py():
+            part = pa.table({k: _filterable(part.column(k)) for k in (order, product)}).filter(keep)
+        if part.num_rows == 0:
+            continue
+        part = part.combine_chunks().to_batches()[0]
+        for name in (order, product):
+            kind_of = "integer" if pa.types.is_integer(part.schema.field(name).type) else "string"
+            if kinds.setdefault(name, kind_of) != kind_of:
+                raise ColumnTypeError(
+                    f"lines: column {name!r} holds {kinds[name]} ids in one batch and {kind_of} ids in another; "
+                    "convert them to one type"
+                )
+        builder.absorb(part, customer_codes)
+        used += part.num_rows
+    if used == 0:
         lost = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in left_out.items() if v)
-        raise InvalidInputError(f"lines: no line to mine ({t.num_rows:,} read" + (f"; {lost})" if lost else ")"))
-    return table, left_out, kind if kind in ("pandas", "polars") else "pyarrow"
+        raise InvalidInputError(f"lines: no line to mine ({read:,} read" + (f"; {lost})" if lost else ")"))
+    native: Any
+    if segmenter is None:
+        native = builder.finish()
+    else:
+        native = builder.finish_segments(segmenter.codes)
+        left_out["customer_without_segment"] = int(native.lines_without_segment)
+        if int(native.lines_without_segment) == used:
+            raise InvalidInputError(
+                f"lines: no line of a customer with a segment ({read:,} read; {used:,} of customers without a segment)"
+            )
+    return native, left_out, kind, read
 
 
 def _codes_of(products: pa.Array, ids: Any, name: str) -> list[int]:
@@ -171,9 +277,13 @@ def frequent_itemsets(
     maximal: bool = False,
     items: Any = None,
     exclude: Any = None,
+    segments: Any = None,
+    customer: Any = "customer_id",
+    segment: Any = "segment",
     progress: Any = None,
 ) -> FrequentItemsets:
-    """Frequent itemsets of the baskets of order lines, by FP-growth.
+    """Frequent itemsets of the baskets of order lines, by FP-growth; with
+    ``segments``, of each customer segment's baskets.
 
     Args:
         lines: order lines in long form, one row per order and product
@@ -193,13 +303,31 @@ def frequent_itemsets(
         maximal: keep maximal itemsets only (no frequent superset).
         items: mine only these product (or category) ids.
         exclude: leave these ids out of every itemset.
+        segments: a customer labelling (as :func:`segment_affinity` takes:
+            a table with one row per customer, its ``customer`` id and
+            ``segment`` label, or a result of ours with a ``customers``
+            table). The lines (which then need the ``customer`` column)
+            are read once and split into each segment's baskets (a line
+            goes to its customer's segment; lines of customers without a
+            segment are left out and reported); each segment is then mined
+            on its own baskets, in parallel (``min_support`` is a share of
+            the segment's baskets). The result is that of mining each
+            segment's lines separately, with a ``segment`` column;
+            :func:`association_rules` then gives each segment's rules.
+        customer: the customer id column of ``lines`` and ``segments``.
+        segment: the label column of ``segments``.
         progress: True (a bar), a callable taking ``(done, total)``, or
             None.
+
+    Streams (a ``RecordBatchReader``, a dataset, a polars ``LazyFrame``, an
+    iterable of tables) are read batch by batch: only the coded lines are
+    kept, never a copy of the input.
 
     Raises:
         ColumnNotFoundError, ColumnTypeError: a missing or unreadable column.
         InvalidParameterError: a parameter out of range, names it.
-        InvalidInputError: no line left to mine (after null rows).
+        InvalidInputError: no line left to mine (after null rows), a
+            labelling without any labelled customer.
 
     Example:
         >>> import polars as pl
@@ -225,9 +353,15 @@ def frequent_itemsets(
     if closed and maximal:
         raise InvalidParameterError("invalid parameter maximal: closed and maximal cannot both be True")
     opt_column_arg(level, "level") if hierarchy is None else None
+    segmenter = None
+    if segments is not None:
+        customer = column_arg(customer, "customer")
+        segment = column_arg(segment, "segment")
+        if customer in (order, product):
+            raise InvalidParameterError(f"invalid parameter customer: {customer!r} is also the order or product column")
+        segmenter = _Segmenter(segments, customer, segment)
     report_progress = reporter(progress, "frequent itemsets")
-    table, left_out, kind = _read(lines, order, product, hierarchy, level)
-    native_lines = _native.basket_lines(table, order=order, product=product)
+    native_lines, left_out, kind, read = _read(lines, order, product, hierarchy, level, segmenter)
     products = native_lines.products()
     item_codes = None if items is None else _codes_of(products, items, "items")
     exclude_codes = None if exclude is None else _codes_of(products, exclude, "exclude")
@@ -240,10 +374,16 @@ def frequent_itemsets(
         exclude=exclude_codes,
         progress=report_progress,
     )
-    read = table.num_rows + sum(left_out.values())
-    report = make_report(read, left_out, baskets=len(native_lines), products=native_lines.n_products)
+    if segmenter is None:
+        report = make_report(read, left_out, baskets=len(native_lines), products=native_lines.n_products)
+        labels = None
+    else:
+        labels = segmenter.labels
+        report = make_report(
+            read, left_out, baskets=sum(native_lines.baskets()), products=len(products), segments=len(labels)
+        )
     warn_left_out(report, "frequent_itemsets")
-    return FrequentItemsets(native, kind, report)
+    return FrequentItemsets(native, kind, report, labels)
 
 
 def association_rules(
@@ -270,7 +410,8 @@ def association_rules(
             continuity correction).
         correction: ``None``, ``"bonferroni"``, ``"holm"`` or ``"bh"``
             (Benjamini–Hochberg; also ``"fdr_bh"``), over every rule the
-            itemsets give before the threshold.
+            itemsets give before the threshold (with segments: within each
+            segment, a family per segment).
 
     Raises:
         InvalidInputError: ``itemsets`` is not a :class:`FrequentItemsets`
@@ -304,12 +445,19 @@ def association_rules(
     fix = "none" if correction is None else as_choice(correction, "correction", _CORRECTIONS)
     if test is None and correction is not None:
         raise InvalidParameterError("invalid parameter correction: corrects p-values: set p_value too")
-    a, a_off, c, c_off, measures = itemsets._native.rules(
+    found = itemsets._native.rules(
         metric=metric, min_threshold=threshold, consequents=consequents, p_value=test, correction=fix
     )
+    columns = {}
+    if itemsets._labels is not None:
+        segs, found = found
+        columns["segment"] = pa.array(itemsets._labels).take(pa.array(segs, pa.uint32()))
+    a, a_off, c, c_off, measures = found
     m = _as_table(measures)
     products = itemsets._products
-    table = pa.table({"antecedents": _lists(a_off, a, products), "consequents": _lists(c_off, c, products)})
+    columns["antecedents"] = _lists(a_off, a, products)
+    columns["consequents"] = _lists(c_off, c, products)
+    table = pa.table(columns)
     for name in m.column_names:
         table = table.append_column(name, m.column(name))
     return AssociationRules(table, itemsets._kind, itemsets.n_baskets, itemsets.input_report)

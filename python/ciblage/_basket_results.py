@@ -78,9 +78,15 @@ class FrequentItemsets(_Result):
     Attributes:
         itemsets: one row per itemset (sorted by size, then product codes),
             in the caller's library: ``itemset`` (list of product ids),
-            ``support`` (share of baskets), ``count`` (baskets).
-        n_baskets: the number of baskets (orders with a line used).
-        min_count: the least count of a frequent itemset.
+            ``support`` (share of baskets), ``count`` (baskets); with
+            ``segments``, a first column ``segment`` (segments ascending,
+            each one's itemsets sorted as without segments).
+        n_baskets: the number of baskets (orders with a line used; with
+            ``segments``, summed over the segments).
+        min_count: the least count of a frequent itemset (with
+            ``segments``, the least over the segments).
+        baskets_by_segment: with ``segments``, each segment's number of
+            baskets (supports are shares of them); else None.
         kind: ``"all"``, ``"closed"`` or ``"maximal"``.
         input_report: lines read, used and left out (``null_order``,
             ``null_product``, with a hierarchy ``product_not_in_hierarchy``),
@@ -95,28 +101,41 @@ class FrequentItemsets(_Result):
         [(['a'], 3), (['b'], 2), (['a', 'b'], 2)]
     """
 
-    def __init__(self, native: Any, kind: str, report: dict[str, Any]) -> None:
+    def __init__(self, native: Any, kind: str, report: dict[str, Any], labels: list[Any] | None = None) -> None:
         self._native = native
         self._kind = kind
+        self._labels = labels
         self._products = native.products()
-        codes, offsets, counts = native.parts()
-        self.n_baskets: int = native.n_baskets
-        self.min_count: int = native.min_count
         self.kind: str = native.kind
-        self._table = pa.table(
-            {
-                "itemset": _lists(offsets, codes, self._products),
-                "support": pa.array(counts.astype(np.float64) / self.n_baskets, pa.float64()),
-                "count": pa.array(counts.astype(np.int64), pa.int64()),
-            }
-        )
+        if labels is None:
+            codes, offsets, counts = native.parts()
+            self.n_baskets: int = native.n_baskets
+            self.min_count: int = native.min_count
+            self.baskets_by_segment: dict[Any, int] | None = None
+            columns: dict[str, Any] = {}
+            baskets = np.full(len(counts), self.n_baskets, dtype=np.float64)
+        else:
+            segs, codes, offsets, counts, seg_baskets, seg_min = native.parts()
+            self.n_baskets = int(sum(seg_baskets))
+            # The least count over the segments mined (each has its own).
+            mined = [m for b, m in zip(seg_baskets, seg_min, strict=True) if b]
+            self.min_count = int(min(mined)) if mined else 0
+            self.baskets_by_segment = {label: int(b) for label, b in zip(labels, seg_baskets, strict=False)}
+            columns = {"segment": pa.array(labels).take(pa.array(segs, pa.uint32())) if labels else pa.nulls(0)}
+            baskets = np.asarray(seg_baskets, dtype=np.float64)[np.asarray(segs, dtype=np.int64)]
+        columns["itemset"] = _lists(offsets, codes, self._products)
+        columns["support"] = pa.array(counts.astype(np.float64) / baskets, pa.float64())
+        columns["count"] = pa.array(counts.astype(np.int64), pa.int64())
+        self._table = pa.table(columns)
         self.itemsets = _in_library(self._table, kind)
         self.input_report = report
 
     def __repr__(self) -> str:
         return (
             f"FrequentItemsets(itemsets={len(self)}, baskets={self.n_baskets}, "
-            f"min_count={self.min_count}, kind={self.kind!r})"
+            f"min_count={self.min_count}, kind={self.kind!r}"
+            + ("" if self.baskets_by_segment is None else f", segments={len(self.baskets_by_segment)}")
+            + ")"
         )
 
     def _repr_html_(self) -> str:
@@ -157,7 +176,9 @@ class AssociationRules(_Result):
             ``conviction``, ``zhangs_metric``, ``jaccard``, ``certainty``,
             ``kulczynski`` (see ``docs/basket.md``), ``p_value`` and
             ``p_value_adjusted`` when a test was asked for, then the basket
-            counts ``antecedent_count``, ``consequent_count``, ``count``.
+            counts ``antecedent_count``, ``consequent_count``, ``count``;
+            from itemsets mined with ``segments``, a first column
+            ``segment`` (each segment's rules from its own baskets).
         n_baskets: the number of baskets mined.
         input_report: the itemsets' input report.
 
@@ -197,10 +218,12 @@ class AssociationRules(_Result):
         """One line per rule: ``{a, b} => {c}  support=… confidence=… lift=…``."""
         chosen = [as_choice(m, "measures", (*MEASURES, "p_value", "p_value_adjusted")) for m in measures]
         columns = {m: self._table.column(m).to_pylist() for m in chosen}
+        segments = self._table.column("segment").to_pylist() if "segment" in self._table.column_names else None
         out = []
         for i, (a, c) in enumerate(self._sides()):
             figures = "  ".join(f"{m}={columns[m][i]:.6g}" for m in chosen)
-            out.append(f"{{{', '.join(map(str, a))}}} => {{{', '.join(map(str, c))}}}  {figures}")
+            prefix = "" if segments is None else f"[{segments[i]}] "
+            out.append(f"{prefix}{{{', '.join(map(str, a))}}} => {{{', '.join(map(str, c))}}}  {figures}")
         return "\n".join(out)
 
     def to_sql(self, table: str = "order_lines", order: str = "order_id", product: str = "product") -> str:

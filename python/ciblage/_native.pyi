@@ -44,7 +44,10 @@ class _RfmInputReport(TypedDict):
 __all__ = [
     "FrequentItemsets",
     "OrderLines",
-    "basket_lines",
+    "BasketLinesBuilder",
+    "basket_lines_builder",
+    "SegmentLines",
+    "SegmentItemsets",
     "AffinityTable",
     "next_best_products",
     "segment_affinity",
@@ -905,7 +908,6 @@ def davies_bouldin(x: npt.NDArray[np.float64], labels: npt.NDArray[np.uint32]) -
 def adjusted_rand(labels_true: npt.NDArray[np.uint32], labels_pred: npt.NDArray[np.uint32]) -> float: ...
 
 # Basket analysis (ciblage.basket): order lines, FP-growth itemsets, rules.
-def basket_lines(table: Any, *, order: str, product: str) -> OrderLines: ...
 
 @final
 class OrderLines:
@@ -948,6 +950,62 @@ class FrequentItemsets:
         npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.int64], _ArrowTable
     ]: ...
 
+def basket_lines_builder(*, order: str, product: str) -> BasketLinesBuilder: ...
+
+@final
+class BasketLinesBuilder:
+    def absorb(self, batch: Any, customer: npt.NDArray[np.uint32] | None = None) -> None: ...
+    def finish(self) -> OrderLines: ...
+    def finish_segments(self, segments: npt.NDArray[np.int64]) -> SegmentLines: ...
+
+@final
+class SegmentLines:
+    def baskets(self) -> list[int]: ...
+    @property
+    def lines_without_segment(self) -> int: ...
+    def products(self) -> Any: ...
+    def fpgrowth(
+        self,
+        *,
+        min_support: float | None = None,
+        min_count: int | None = None,
+        max_len: int | None = None,
+        kind: str = "all",
+        items: list[int] | None = None,
+        exclude: list[int] | None = None,
+        progress: Callable[[int, int], Any] | None = None,
+    ) -> SegmentItemsets: ...
+
+@final
+class SegmentItemsets:
+    @property
+    def kind(self) -> str: ...
+    def products(self) -> Any: ...
+    def parts(
+        self,
+    ) -> tuple[
+        npt.NDArray[np.uint32],
+        npt.NDArray[np.uint32],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.uint64],
+        list[int],
+        list[int],
+    ]: ...
+    def rules(
+        self,
+        *,
+        metric: str = "confidence",
+        min_threshold: float = 0.8,
+        consequents: str = "all",
+        p_value: str | None = None,
+        correction: str = "none",
+    ) -> tuple[
+        npt.NDArray[np.uint32],
+        tuple[
+            npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.int64], _ArrowTable
+        ],
+    ]: ...
+
 # Affinity by segment, keep report, next-best product (ciblage._affinity).
 @final
 class AffinityTable:
@@ -969,6 +1027,7 @@ def segment_affinity(
     segments: npt.NDArray[np.int64],
     cost: npt.NDArray[np.float64] | None = None,
     *,
+    test: str = "fisher",
     correction: str = "none",
     progress: Any = None,
 ) -> AffinityTable: ...

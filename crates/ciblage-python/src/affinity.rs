@@ -3,7 +3,7 @@
 
 use ciblage::basket::{
     AffinityLines, AffinityTable, CandidateRule, Correction, Keep, NextBest, NextBestRank,
-    PurchaseHistory, SegmentAffinity,
+    PValueTest, PurchaseHistory, SegmentAffinity,
 };
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
@@ -20,9 +20,9 @@ pub struct PyAffinityTable {
 
 /// Affinity of each segment for each product from order lines given as
 /// codes: `customer` indexes `segments` (a segment code per customer, -1
-/// for none), `product` codes `0..products`.
+/// for none), `product` codes `0..products`; `test` "fisher" or "chi2".
 #[pyfunction]
-#[pyo3(signature = (customer, product, amount, segments, cost = None, *, correction = "none", progress = None))]
+#[pyo3(signature = (customer, product, amount, segments, cost = None, *, test = "fisher", correction = "none", progress = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn segment_affinity(
     py: Python<'_>,
@@ -31,9 +31,11 @@ pub fn segment_affinity(
     amount: PyReadonlyArray1<'_, f64>,
     segments: PyReadonlyArray1<'_, i64>,
     cost: Option<PyReadonlyArray1<'_, f64>>,
+    test: &str,
     correction: &str,
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyAffinityTable> {
+    let test: PValueTest = test.parse().map_err(BindError::from)?;
     let correction: Correction = correction.parse().map_err(BindError::from)?;
     let labels: Vec<Option<u32>> = segments
         .as_array()
@@ -52,6 +54,7 @@ pub fn segment_affinity(
             lines = lines.with_cost(k);
         }
         Ok(SegmentAffinity::params()
+            .test(test)
             .correction(correction)
             .interrupt(token.clone())
             .score(&lines, &labels)?)

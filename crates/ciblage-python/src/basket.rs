@@ -1,19 +1,18 @@
-//! `ciblage._native.basket_lines`, `OrderLines`, `FrequentItemsets`:
-//! order lines factorised and grouped into baskets, FP-growth itemsets and
-//! association rules, for the glue of `ciblage.basket`.
+//! `ciblage._native.OrderLines`, `FrequentItemsets`: order lines grouped
+//! into baskets (built by `basket_lines_builder`, see `basket_build`),
+//! FP-growth itemsets and association rules, for the glue of
+//! `ciblage.basket`.
 
-use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::Schema;
+use arrow_array::ArrayRef;
 use ciblage::basket::{
     AssociationRules, Consequents, Correction, FpGrowth, FrequentItemsets, ItemsetKind, Metric,
-    OrderLines, PValueTest,
+    OrderLines, PValueTest, Rules,
 };
-use ciblage::{CiblageError, CustomerIds, CustomerIndex, Interrupt};
+use ciblage::CiblageError;
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3_arrow::{PyArray, PyTable};
 
-use crate::arrow_in;
 use crate::arrow_out::{self as out, TableBuilder};
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run, run_reporting};
@@ -25,58 +24,15 @@ pub struct PyOrderLines {
     products: ArrayRef,
 }
 
-/// Codes of the id column `name` (argument `argument`) of every batch,
-/// numbered in the order of the ids (integers numerically, strings
-/// byte-wise), so that the codes, hence every output order, do not depend
-/// on the order of the rows; and the ids by code.
-fn codes(
-    batches: &[RecordBatch],
-    schema: &Schema,
-    argument: &'static str,
-    name: &str,
-    token: &Interrupt,
-) -> BindResult<(CustomerIds, Vec<u32>)> {
-    let col = arrow_in::column_index(schema, argument, name)?;
-    arrow_in::check_id_type(argument, name, schema.field(col).data_type())?;
-    let total = batches.iter().map(RecordBatch::num_rows).sum();
-    let mut index = CustomerIndex::named(argument);
-    let mut out = Vec::with_capacity(total);
-    ciblage::arrow::encode_all_ids(&mut index, batches, col, argument, name, &mut out)?;
-    let sorted = index.sorted_codes();
-    index.release_lookup();
-    token.check()?;
-    let mut rank = vec![0u32; sorted.len()];
-    for (k, &c) in sorted.iter().enumerate() {
-        rank[c as usize] = k as u32;
-    }
-    for c in &mut out {
-        *c = rank[*c as usize];
-    }
-    Ok((index.ids().gather(&sorted), out))
-}
-
-/// Reads the order and product columns of `table` (no nulls: the glue
-/// drops them first) and groups the lines into baskets.
-#[pyfunction]
-#[pyo3(signature = (table, *, order, product))]
-pub fn basket_lines(
-    py: Python<'_>,
-    table: PyTable,
-    order: &str,
-    product: &str,
-) -> PyResult<PyOrderLines> {
-    let (batches, schema) = table.into_inner();
-    let (inner, products) = run(py, |token| -> BindResult<_> {
-        let (_, orders) = codes(&batches, &schema, "order", order, token)?;
-        let (ids, products) = codes(&batches, &schema, "product", product, token)?;
-        let lines = OrderLines::from_codes(&orders, &products)?;
-        Ok((lines, out::ids_array(&ids)))
-    })?;
-    Ok(PyOrderLines { inner, products })
-}
-
 fn parse<T: std::str::FromStr<Err = CiblageError>>(s: &str) -> BindResult<T> {
     Ok(s.parse::<T>()?)
+}
+
+impl PyOrderLines {
+    /// Baskets with the product ids by product code.
+    pub(crate) fn new(inner: OrderLines, products: ArrayRef) -> Self {
+        Self { inner, products }
+    }
 }
 
 #[pymethods]
@@ -162,7 +118,7 @@ fn flat_arrays<'py>(
 
 /// The parts of a rules table: antecedent codes and offsets, consequent
 /// codes and offsets, the counts and measures.
-type RulesParts<'py> = (
+pub(crate) type RulesParts<'py> = (
     Bound<'py, PyArray1<u32>>,
     Bound<'py, PyArray1<i64>>,
     Bound<'py, PyArray1<u32>>,
@@ -249,24 +205,52 @@ impl PyItemsets {
         let rules = run(py, |token| -> BindResult<_> {
             Ok(params.interrupt(token.clone()).score(&self.inner)?)
         })?;
-        guard(|| -> PyResult<_> {
-            let (a, a_ends, c, c_ends) = rules.flat();
-            let (a, a_off) = flat_arrays(py, a, a_ends);
-            let (c, c_off) = flat_arrays(py, c, c_ends);
-            let mut t = TableBuilder::default();
-            for (m, name) in Metric::ALL {
-                t.push(name, out::f64_array(&rules.column(m)));
-            }
-            if let (Some(p), Some(adj)) = (rules.p_values(), rules.p_values_adjusted()) {
-                t.push("p_value", out::f64_array(p));
-                t.push("p_value_adjusted", out::f64_array(adj));
-            }
-            let count =
-                |k: usize| out::i64_array((0..rules.len()).map(|i| rules.counts(i)[k] as i64));
-            t.push("antecedent_count", count(0));
-            t.push("consequent_count", count(1));
-            t.push("count", count(2));
-            Ok((a, a_off, c, c_off, t.into_py_table()?))
-        })
+        guard(|| rules_parts(py, std::slice::from_ref(&rules)))
     }
+}
+
+/// The parts of the table of several rule sets one after the other
+/// (one set: the rules of one mining; several: of each segment).
+pub(crate) fn rules_parts<'py>(py: Python<'py>, sets: &[Rules]) -> PyResult<RulesParts<'py>> {
+    let (mut a, mut a_ends, mut c, mut c_ends) = (vec![], vec![], vec![], vec![]);
+    for rules in sets {
+        let (ra, ra_ends, rc, rc_ends) = rules.flat();
+        let (a0, c0) = (a.len(), c.len());
+        a.extend_from_slice(ra);
+        a_ends.extend(ra_ends.iter().map(|&e| e + a0));
+        c.extend_from_slice(rc);
+        c_ends.extend(rc_ends.iter().map(|&e| e + c0));
+    }
+    let (a, a_off) = flat_arrays(py, &a, &a_ends);
+    let (c, c_off) = flat_arrays(py, &c, &c_ends);
+    let mut t = TableBuilder::default();
+    for (m, name) in Metric::ALL {
+        t.push(
+            name,
+            out::f64_array(&sets.iter().flat_map(|r| r.column(m)).collect::<Vec<_>>()),
+        );
+    }
+    let tested = sets.iter().all(|r| r.p_values().is_some());
+    if tested && !sets.is_empty() {
+        let p: Vec<f64> = sets
+            .iter()
+            .flat_map(|r| r.p_values().unwrap_or_default().to_vec())
+            .collect();
+        let adj: Vec<f64> = sets
+            .iter()
+            .flat_map(|r| r.p_values_adjusted().unwrap_or_default().to_vec())
+            .collect();
+        t.push("p_value", out::f64_array(&p));
+        t.push("p_value_adjusted", out::f64_array(&adj));
+    }
+    let count = |k: usize| {
+        out::i64_array(
+            sets.iter()
+                .flat_map(|r| (0..r.len()).map(move |i| r.counts(i)[k] as i64)),
+        )
+    };
+    t.push("antecedent_count", count(0));
+    t.push("consequent_count", count(1));
+    t.push("count", count(2));
+    Ok((a, a_off, c, c_off, t.into_py_table()?))
 }

@@ -5,6 +5,7 @@ mod affinity;
 mod arrow_in;
 mod arrow_out;
 mod basket;
+mod basket_build;
 mod cart;
 mod cart_arrays;
 mod cart_cv;
@@ -43,7 +44,11 @@ mod _native {
     #[pymodule_export]
     use crate::affinity::{next_best_products, segment_affinity, PyAffinityTable};
     #[pymodule_export]
-    use crate::basket::{basket_lines, PyItemsets, PyOrderLines};
+    use crate::basket::{PyItemsets, PyOrderLines};
+    #[pymodule_export]
+    use crate::basket_build::{
+        basket_lines_builder, PyLinesBuilder, PySegmentItemsets, PySegmentLines,
+    };
     #[pymodule_export]
     use crate::cart::{cart_fit, PyCartTree};
     #[pymodule_export]

@@ -15,7 +15,9 @@
 //!   (NaN when that total is 0), beside the product's shares of the base;
 //! - **p-value** of Fisher's exact test, one-sided: the segment holds more
 //!   buyers than customers drawn at random from the base would (segment vs
-//!   rest of the base), with an optional multiple-testing
+//!   rest of the base); or, with [`PValueTest::ChiSquared`], Pearson's χ²
+//!   test of the same 2×2 table (no continuity correction, two-sided, as
+//!   scipy's `chi2_contingency(correction=False)`); with an optional multiple-testing
 //!   [`Correction`] over every pair tested (a pair is tested when both the
 //!   segment and the rest of the base have customers).
 //!
@@ -49,8 +51,8 @@ use std::cmp::Ordering;
 use rayon::prelude::*;
 
 use super::affinity_lines::AffinityLines;
-use super::pvalue::{correct, fisher_greater};
-use super::Correction;
+use super::pvalue::{chi_squared, correct, fisher_greater};
+use super::{Correction, PValueTest};
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 
@@ -62,10 +64,12 @@ const PRODUCTS_PER_CHECK: usize = 256;
 pub struct SegmentAffinity;
 
 impl SegmentAffinity {
-    /// The parameter builder: no multiple-testing correction.
+    /// The parameter builder: Fisher's exact test, no multiple-testing
+    /// correction.
     #[must_use]
     pub fn params() -> SegmentAffinityParams {
         SegmentAffinityParams {
+            test: PValueTest::Fisher,
             correction: Correction::None,
             interrupt: Interrupt::default(),
         }
@@ -75,6 +79,7 @@ impl SegmentAffinity {
 /// The parameters of affinity by segment (a builder; see [`SegmentAffinity`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentAffinityParams {
+    test: PValueTest,
     correction: Correction,
     interrupt: Interrupt,
 }
@@ -84,6 +89,14 @@ pub struct SegmentAffinityParams {
 pub struct SegmentAffinityValidParams(SegmentAffinityParams);
 
 impl SegmentAffinityParams {
+    /// The test of each (segment, product) pair: Fisher's exact test
+    /// (default, one-sided) or Pearson's χ² (two-sided).
+    #[must_use]
+    pub fn test(mut self, test: PValueTest) -> Self {
+        self.test = test;
+        self
+    }
+
     /// The multiple-testing correction of the p-values.
     #[must_use]
     pub fn correction(mut self, correction: Correction) -> Self {
@@ -160,8 +173,9 @@ pub struct AffinityCell {
     pub revenue_share: f64,
     /// `margin` / the segment's margin (NaN when that is 0).
     pub margin_share: f64,
-    /// One-sided Fisher's exact test, segment vs rest of the base (NaN
-    /// when the segment or the rest of the base has no customer).
+    /// The table's test (one-sided Fisher's exact test by default),
+    /// segment vs rest of the base (NaN when the segment or the rest of
+    /// the base has no customer).
     pub p_value: f64,
     /// The p-value after the table's correction.
     pub p_adjusted: f64,
@@ -192,6 +206,8 @@ pub struct AffinityTable {
     pub cells: Vec<AffinityCell>,
     /// Whether margins were computed (costs given).
     pub has_margin: bool,
+    /// The test giving `p_value`.
+    pub test: PValueTest,
     /// The correction applied to `p_adjusted`.
     pub correction: Correction,
     /// What was read and left out.
@@ -391,7 +407,14 @@ impl SegmentAffinityValidParams {
                 cell.p_value = if seg.customers == 0 || seg.customers == base {
                     f64::NAN
                 } else {
-                    fisher_greater(base, seg.customers, total.buyers, cell.buyers)
+                    match p.test {
+                        PValueTest::Fisher => {
+                            fisher_greater(base, seg.customers, total.buyers, cell.buyers)
+                        }
+                        PValueTest::ChiSquared => {
+                            chi_squared(base, seg.customers, total.buyers, cell.buyers)
+                        }
+                    }
                 };
             }
         }
@@ -404,6 +427,7 @@ impl SegmentAffinityValidParams {
             products,
             cells,
             has_margin: lines.cost.is_some(),
+            test: p.test,
             correction: p.correction,
             report,
         })

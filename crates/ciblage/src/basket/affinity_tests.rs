@@ -308,3 +308,27 @@ fn keep_lists_loss_makers_loved_by_valuable_segments() {
         .unwrap();
     assert!(Keep::params().score(&no_cost).is_err());
 }
+
+#[test]
+fn chi_squared_test_by_hand() {
+    let (c, p, a, _, s) = example();
+    let lines = AffinityLines::new(&c, &p, &a);
+    let t = SegmentAffinity::params()
+        .test(PValueTest::ChiSquared)
+        .score(&lines, &s)
+        .unwrap();
+    assert_eq!(t.test, PValueTest::ChiSquared);
+    // Product 1: segment 0 (2 customers) has 2 buyers, the rest of the
+    // base (3 customers) none. χ² = 5 (2·3 − 0·0)² / (2·3·2·3) = 5, and
+    // with one degree of freedom P(χ² ≥ 5) = erfc(√(5/2)) (statrs' erfc
+    // is good to about 1e-12 here).
+    let expected = statrs::function::erf::erfc((2.5f64).sqrt());
+    let got = t.cell(0, 1).p_value;
+    assert!((got - expected).abs() < 1e-11, "{got} vs {expected}");
+    // The statistic is symmetric: segment 1 gets the same two-sided p.
+    assert!((t.cell(1, 1).p_value - expected).abs() < 1e-11);
+    // Fisher's one-sided test differs: P(X ≥ 2) = C(2,2) C(3,0) / C(5,2) = 0.1.
+    let f = SegmentAffinity::params().score(&lines, &s).unwrap();
+    assert_eq!(f.test, PValueTest::Fisher);
+    assert!((f.cell(0, 1).p_value - 0.1).abs() < 1e-12);
+}

@@ -10,7 +10,9 @@
 //! Affinity by segment ([`SegmentAffinity`]): each segment's penetration,
 //! lift, revenue and margin shares per product, with a significance test,
 //! and the "keep" report ([`Keep`]); next-best product per customer from
-//! association rules ([`NextBest`]).
+//! association rules ([`NextBest`]). Per-segment rule mining
+//! ([`SegmentRules`]) builds every segment's baskets in one scan of the
+//! order lines ([`SegmentBaskets`]) and mines the segments in parallel.
 
 mod affinity;
 mod affinity_keep;
@@ -27,6 +29,7 @@ mod next_best_tests;
 mod pvalue;
 mod rules;
 mod rules_measures;
+mod segments;
 
 pub use affinity::{
     AffinityCell, AffinityReport, AffinityTable, ProductTotals, SegmentAffinity,
@@ -46,6 +49,9 @@ pub use rules::{
     AssociationRules, AssociationRulesParams, AssociationRulesValidParams, Consequents, Rules,
 };
 pub use rules_measures::{Measures, Metric};
+pub use segments::{
+    SegmentBaskets, SegmentRules, SegmentRulesParams, SegmentRulesValidParams, SegmentedRules,
+};
 
 /// The Rust example of docs/basket_affinity.md, compiled and run as a doctest.
 #[cfg(doctest)]
