@@ -228,26 +228,26 @@ impl Part<'_, '_> {
         macro_rules! fixed {
             ($($n:literal)*) => {
                 match self.chunk.d {
-                    $($n => self.rows::<R>(&mut [[0.0; R]; $n]),)*
-                    d => self.rows::<R>(&mut vec![[0.0; R]; d]),
+                    $($n => self.rows::<R>($n),)*
+                    d => self.rows::<R>(d),
                 }
             };
         }
         fixed!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
     }
 
-    /// [`Part::run`] for rows of `xt.len()` features, `xt` the buffer of a
-    /// transposed group.
+    /// [`Part::run`] for rows of `d` features.
     #[inline(always)]
-    fn rows<const R: usize>(self, xt: &mut [[f64; R]]) -> usize {
+    fn rows<const R: usize>(self, d: usize) -> usize {
         let c = self.chunk;
-        let d = xt.len();
+        // The transposed group of more than 16 features (else on the stack).
+        let mut wide = vec![[0.0; R]; if d > 16 { d } else { 0 }];
         let mut changed = 0;
         let mut groups = self.rows.chunks_exact(R * d);
         let mut labels = self.ls.chunks_exact_mut(R);
         let mut i = 0;
         for (g, ls) in (&mut groups).zip(&mut labels) {
-            let near = c.nearest::<R>(g, xt);
+            let near = c.nearest::<R>(g, d, &mut wide);
             for ((l, &j), row) in ls.iter_mut().zip(&near).zip(g.chunks_exact(d)) {
                 changed += c.take(l, j, row, self.w.map(|w| w[i]), self.slot);
                 i += 1;
@@ -258,7 +258,7 @@ impl Part<'_, '_> {
             // The last rows, padded with zeros to a whole group.
             let mut pad = vec![0.0; R * d];
             pad[..g.len()].copy_from_slice(g);
-            let near = c.nearest::<R>(&pad, xt);
+            let near = c.nearest::<R>(&pad, d, &mut wide);
             for ((l, &j), row) in ls.iter_mut().zip(&near).zip(g.chunks_exact(d)) {
                 changed += c.take(l, j, row, self.w.map(|w| w[i]), self.slot);
                 i += 1;
@@ -269,32 +269,48 @@ impl Part<'_, '_> {
 }
 
 impl Chunk<'_> {
-    /// The nearest centre to every row of `rows` (`R` rows of `xt.len()`
-    /// features), as `f64`: the first of the least distances.
+    /// The nearest centre to every row of `rows` (`R` rows of `d`
+    /// features), as `f64`: the first of the least distances. The group is
+    /// transposed into a local array up to 16 features (kept in registers
+    /// when `d` is a constant), else into `wide` (`d` entries).
     #[inline(always)]
-    fn nearest<const R: usize>(&self, rows: &[f64], xt: &mut [[f64; R]]) -> [f64; R] {
-        let d = xt.len();
-        for (r, row) in rows.chunks_exact(d).enumerate() {
-            for (t, &v) in xt.iter_mut().zip(row) {
-                t[r] = v;
+    fn nearest<const R: usize>(&self, rows: &[f64], d: usize, wide: &mut [[f64; R]]) -> [f64; R] {
+        if d <= 16 {
+            self.nearest_in(rows, d, &mut [[0.0; R]; 16])
+        } else {
+            self.nearest_in(rows, d, wide)
+        }
+    }
+
+    /// [`Chunk::nearest`] with the transposed group in `xt` (at least `d`
+    /// entries). Loops by index: with `d` and `R` constants, the compiler
+    /// keeps the whole group in registers (the same loops over iterators
+    /// were measured a third slower).
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    fn nearest_in<const R: usize>(&self, rows: &[f64], d: usize, xt: &mut [[f64; R]]) -> [f64; R] {
+        for r in 0..R {
+            for f in 0..d {
+                xt[f][r] = rows[r * d + f];
             }
         }
         let mut best = [f64::INFINITY; R];
         let mut near = [0.0; R];
         for (j, (m, &cn)) in self.m2c.chunks_exact(d).zip(self.cnorm).enumerate() {
             let mut a = [cn; R];
-            for (x, &mf) in xt.iter().zip(m) {
-                for (acc, &v) in a.iter_mut().zip(x) {
-                    *acc += v * mf;
+            for f in 0..d {
+                let mf = m[f];
+                for r in 0..R {
+                    a[r] += xt[f][r] * mf;
                 }
             }
             // Selects, not branches: which centre is nearest is not
             // predictable.
             let j = j as f64;
-            for ((b, n), &v) in best.iter_mut().zip(&mut near).zip(&a) {
-                let nearer = v < *b;
-                *b = if nearer { v } else { *b };
-                *n = if nearer { j } else { *n };
+            for r in 0..R {
+                let nearer = a[r] < best[r];
+                best[r] = if nearer { a[r] } else { best[r] };
+                near[r] = if nearer { j } else { near[r] };
             }
         }
         near
