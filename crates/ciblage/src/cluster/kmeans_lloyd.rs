@@ -3,42 +3,68 @@
 //!
 //! As scikit-learn's Lloyd, the squared distance of row `x` to centre `c`
 //! is ranked as `‖c‖² − 2 x·c` (the row's own `‖x‖²` does not change which
-//! centre is nearest), with `‖c‖²` computed once per pass. The centres are
-//! laid out by blocks of `L` lanes (feature by feature inside a block), so
-//! that the distances to a block of centres are summed side by side in a
-//! vector register; `k` is padded to a whole number of blocks with centres
-//! at an infinite distance. Four lanes compiled for AVX2 (dispatched at
-//! run time) were measured no faster than the baseline's two on 8
-//! features, k = 5 and 10: the pass is not bound by its multiplies.
+//! centre is nearest), with `‖c‖²` and `−2 c` computed once per pass. Rows
+//! go by groups of [`ROWS`], transposed feature by feature into a local
+//! buffer, so that the distances of the group's rows to one centre are
+//! summed side by side in vector registers (one lane per row): the sums of
+//! the `k` centres are independent chains (their latencies overlap), the
+//! nearest centre of every row is kept by per-lane selects (no branch, no
+//! padding of `k`), and no lane is wasted whatever `k`. The code of the pass
+//! is compiled twice: for the build's target (SSE2 on the baseline x86-64)
+//! and for AVX2, picked at run time through `pulp`'s dispatch.
 //!
-//! The result does not depend on the width: each distance is summed lane
-//! by lane over the features in order (a multiply then an add, never a
-//! fused multiply-add, whose single rounding would differ), and the
-//! nearest centre is the first of the least distances whatever the lane.
-//! Rows go by fixed chunks of [`CHUNK`] rows, each chunk's sums and weights
-//! in its own slot of a buffer kept across the passes (nothing is
-//! allocated per pass but the `k × d` totals); the slots are added in chunk
-//! order, so the result does not depend on the threads either.
+//! The result does not depend on the width nor the instructions: each
+//! distance is summed in its own lane over the features in order (a
+//! multiply then an add, never a fused multiply-add, whose single rounding
+//! would differ), and the centres are taken in order with a strict `<`, so
+//! the nearest is the first of the least distances. Rows go by fixed
+//! chunks of [`CHUNK`] rows, each chunk's sums and weights in its own slot
+//! of a buffer kept across the passes (nothing is allocated per pass but
+//! the `k × d` totals); the slots are added in chunk order, so the result
+//! does not depend on the threads either.
 
+use pulp::NullaryFnOnce;
 use rayon::prelude::*;
 
 use crate::cluster::kmeans_data::{Data, CHUNK};
 
-/// Centres per block in the pass: the width of a vector register (two
-/// `f64` in the baseline x86-64 build, four with AVX); the tests run 2, 4
-/// and 8 for the same bits.
-const LANES: usize = if cfg!(target_feature = "avx") { 4 } else { 2 };
+/// Rows per group of the pass: the lanes of the distance sums (two AVX2
+/// registers, four SSE2 ones); the tests run 2, 4 and 8 for the same bits.
+const ROWS: usize = 8;
+
+/// The instructions a pass is compiled for.
+#[derive(Debug, Clone, Copy)]
+enum Isa {
+    /// The build's own target (SSE2 on the baseline x86-64).
+    Base,
+    /// AVX2 (and the rest of x86-64-v3), detected at run time.
+    #[cfg(target_arch = "x86_64")]
+    V3(pulp::x86::V3),
+}
+
+impl Isa {
+    /// The widest instructions available here.
+    fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = pulp::x86::V3::try_new() {
+            return Self::V3(simd);
+        }
+        Self::Base
+    }
+}
 
 /// Buffers of Lloyd's passes for `k` centres of `d` features.
 #[derive(Debug)]
 pub(crate) struct Lloyd {
     k: usize,
     d: usize,
-    /// Centres per block (2, 4 or 8).
-    lanes: usize,
-    /// `−2 c` by blocks: entry `(b·d + f)·lanes + l` is `−2 c[b·lanes + l][f]`.
+    /// Instructions of the pass.
+    isa: Isa,
+    /// Rows per group (2, 4 or 8).
+    rows: usize,
+    /// `−2 c` of every centre, `k × d`, row-major.
     m2c: Vec<f64>,
-    /// `‖c‖²` of every padded centre (`+∞` for the padding).
+    /// `‖c‖²` of every centre.
     cnorm: Vec<f64>,
     /// Per chunk: `k × d` weighted sums of its rows by cluster, then `k`
     /// weights.
@@ -58,36 +84,36 @@ pub(crate) struct Sums {
 }
 
 impl Lloyd {
-    /// Buffers for `k` centres on `data`.
+    /// Buffers for `k` centres on `data`, for the widest instructions here.
     pub fn new(data: &Data<'_>, k: usize) -> Self {
-        Self::with(data, k, LANES)
+        Self::with(data, k, Isa::detect(), ROWS)
     }
 
-    /// Buffers for `k` centres on `data`, `lanes` centres per block.
-    fn with(data: &Data<'_>, k: usize, lanes: usize) -> Self {
+    /// Buffers for `k` centres on `data`, `rows` rows per group.
+    fn with(data: &Data<'_>, k: usize, isa: Isa, rows: usize) -> Self {
         let d = data.d;
-        let blocks = k.div_ceil(lanes);
         Self {
             k,
             d,
-            lanes,
-            m2c: vec![0.0; blocks * lanes * d],
-            cnorm: vec![f64::INFINITY; blocks * lanes],
+            isa,
+            rows,
+            m2c: vec![0.0; k * d],
+            cnorm: vec![0.0; k],
             slots: vec![0.0; data.n.div_ceil(CHUNK) * (k * d + k)],
         }
     }
 
     /// Loads the centres (`k × d`, row-major) for the next pass.
     fn load(&mut self, centers: &[f64]) {
-        let (d, lanes) = (self.d, self.lanes);
-        for (j, c) in centers.chunks_exact(d).enumerate() {
-            let (b, l) = (j / lanes, j % lanes);
+        for (m, &c) in self.m2c.iter_mut().zip(centers) {
+            *m = -2.0 * c;
+        }
+        for (n, c) in self.cnorm.iter_mut().zip(centers.chunks_exact(self.d)) {
             let mut norm = 0.0;
-            for (f, &v) in c.iter().enumerate() {
-                self.m2c[(b * d + f) * lanes + l] = -2.0 * v;
+            for &v in c {
                 norm += v * v;
             }
-            self.cnorm[j] = norm;
+            *n = norm;
         }
     }
 
@@ -104,7 +130,7 @@ impl Lloyd {
         self.load(centers);
         let (k, d) = (self.k, self.d);
         let width = k * d + k;
-        let lanes = self.lanes;
+        let (isa, rows) = (self.isa, self.rows);
         let chunk = Chunk {
             m2c: &self.m2c,
             cnorm: &self.cnorm,
@@ -126,7 +152,7 @@ impl Lloyd {
                     ls,
                     slot,
                 };
-                part.dispatch(lanes)
+                part.dispatch(isa, rows)
             })
             .sum();
         let mut out = Sums {
@@ -167,28 +193,43 @@ struct Part<'a, 'c> {
     slot: &'c mut [f64],
 }
 
+/// [`Part`] run by groups of `R` rows, as a body for `pulp`'s dispatch
+/// (called inlined, so compiled for the dispatched instructions).
+struct Group<'a, 'c, const R: usize>(Part<'a, 'c>);
+
+impl<const R: usize> NullaryFnOnce for Group<'_, '_, R> {
+    type Output = usize;
+
+    #[inline(always)]
+    fn call(self) -> usize {
+        self.0.run::<R>()
+    }
+}
+
 impl Part<'_, '_> {
-    /// Assigns the chunk's rows with `lanes` centres per block; returns
-    /// the labels changed.
-    fn dispatch(self, lanes: usize) -> usize {
-        match lanes {
-            4 => self.run::<4>(),
-            8 => self.run::<8>(),
-            _ => self.run::<2>(),
+    /// Assigns the chunk's rows with the instructions and group of the
+    /// pass; returns the labels changed.
+    fn dispatch(self, isa: Isa, rows: usize) -> usize {
+        match (isa, rows) {
+            (_, 2) => self.run::<2>(),
+            (_, 4) => self.run::<4>(),
+            #[cfg(target_arch = "x86_64")]
+            (Isa::V3(simd), _) => simd.vectorize(Group::<ROWS>(self)),
+            _ => self.run::<ROWS>(),
         }
     }
 
-    /// Assigns the rows with `L` lanes, adding them to the slot; returns
-    /// the labels changed. Up to 16 features, the width is a constant of
-    /// the code ([`Part::rows`] is inlined for each), so that a row's
-    /// features stay in registers.
+    /// Assigns the rows by groups of `R`, adding them to the slot; returns
+    /// the labels changed. Up to 16 features, the width is a
+    /// constant of the code ([`Part::rows`] is inlined for each), so that
+    /// the loops over the features are unrolled.
     #[inline(always)]
-    fn run<const L: usize>(self) -> usize {
+    fn run<const R: usize>(self) -> usize {
         macro_rules! fixed {
             ($($n:literal)*) => {
                 match self.chunk.d {
-                    $($n => self.rows::<L>($n),)*
-                    d => self.rows::<L>(d),
+                    $($n => self.rows::<R>($n),)*
+                    d => self.rows::<R>(d),
                 }
             };
         }
@@ -197,24 +238,30 @@ impl Part<'_, '_> {
 
     /// [`Part::run`] for rows of `d` features.
     #[inline(always)]
-    fn rows<const L: usize>(self, d: usize) -> usize {
+    fn rows<const R: usize>(self, d: usize) -> usize {
         let c = self.chunk;
+        // The transposed group of more than 16 features (else on the stack).
+        let mut wide = vec![[0.0; R]; if d > 16 { d } else { 0 }];
         let mut changed = 0;
-        for (i, (row, l)) in self
-            .rows
-            .chunks_exact(d)
-            .zip(self.ls.iter_mut())
-            .enumerate()
-        {
-            let j = c.nearest::<L>(row);
-            changed += usize::from(*l != j as u32);
-            *l = j as u32;
-            if c.sums {
-                let w = self.w.map_or(1.0, |w| w[i]);
-                for (s, v) in self.slot[j * d..(j + 1) * d].iter_mut().zip(row) {
-                    *s += w * v;
-                }
-                self.slot[c.k * d + j] += w;
+        let mut groups = self.rows.chunks_exact(R * d);
+        let mut labels = self.ls.chunks_exact_mut(R);
+        let mut i = 0;
+        for (g, ls) in (&mut groups).zip(&mut labels) {
+            let near = c.nearest::<R>(g, d, &mut wide);
+            for ((l, &j), row) in ls.iter_mut().zip(&near).zip(g.chunks_exact(d)) {
+                changed += c.take(l, j, row, self.w.map(|w| w[i]), self.slot);
+                i += 1;
+            }
+        }
+        let (g, ls) = (groups.remainder(), labels.into_remainder());
+        if !ls.is_empty() {
+            // The last rows, padded with zeros to a whole group.
+            let mut pad = vec![0.0; R * d];
+            pad[..g.len()].copy_from_slice(g);
+            let near = c.nearest::<R>(&pad, d, &mut wide);
+            for ((l, &j), row) in ls.iter_mut().zip(&near).zip(g.chunks_exact(d)) {
+                changed += c.take(l, j, row, self.w.map(|w| w[i]), self.slot);
+                i += 1;
             }
         }
         changed
@@ -222,209 +269,75 @@ impl Part<'_, '_> {
 }
 
 impl Chunk<'_> {
-    /// The nearest centre to `row`, by blocks of `L` centres: the first of
-    /// the least distances.
+    /// The nearest centre to every row of `rows` (`R` rows of `d`
+    /// features), as `f64`: the first of the least distances. The group is
+    /// transposed into a local array up to 16 features (kept in registers
+    /// when `d` is a constant), else into `wide` (`d` entries).
     #[inline(always)]
-    fn nearest<const L: usize>(&self, row: &[f64]) -> usize {
-        let d = row.len();
-        let mut best = Best::<L>::new();
-        for (b, (m, cn)) in self
-            .m2c
-            .chunks_exact(d * L)
-            .zip(self.cnorm.chunks_exact(L))
-            .enumerate()
-        {
-            let mut a = [0.0; L];
-            a.copy_from_slice(cn);
-            // Ranges of a constant length `L` (not `chunks_exact`, whose
-            // length the compiler does not see): the lanes are one vector.
-            for (f, &x) in row.iter().enumerate() {
-                for (acc, &c) in a.iter_mut().zip(&m[f * L..(f + 1) * L]) {
-                    *acc += x * c;
+    fn nearest<const R: usize>(&self, rows: &[f64], d: usize, wide: &mut [[f64; R]]) -> [f64; R] {
+        if d <= 16 {
+            self.nearest_in(rows, d, &mut [[0.0; R]; 16])
+        } else {
+            self.nearest_in(rows, d, wide)
+        }
+    }
+
+    /// [`Chunk::nearest`] with the transposed group in `xt` (at least `d`
+    /// entries). Loops by index: with `d` and `R` constants, the compiler
+    /// keeps the whole group in registers (the same loops over iterators
+    /// were measured a third slower).
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    fn nearest_in<const R: usize>(&self, rows: &[f64], d: usize, xt: &mut [[f64; R]]) -> [f64; R] {
+        for r in 0..R {
+            for f in 0..d {
+                xt[f][r] = rows[r * d + f];
+            }
+        }
+        let mut best = [f64::INFINITY; R];
+        let mut near = [0.0; R];
+        for (j, (m, &cn)) in self.m2c.chunks_exact(d).zip(self.cnorm).enumerate() {
+            let mut a = [cn; R];
+            for f in 0..d {
+                let mf = m[f];
+                for r in 0..R {
+                    a[r] += xt[f][r] * mf;
                 }
             }
-            best.update(&a, b);
-        }
-        best.nearest(self.k)
-    }
-}
-
-/// The nearest centre seen so far in each lane: per lane the least
-/// distance and its block (selects, not branches: which centre is nearest
-/// is not predictable).
-struct Best<const L: usize> {
-    dist: [f64; L],
-    block: [usize; L],
-}
-
-impl<const L: usize> Best<L> {
-    #[inline(always)]
-    fn new() -> Self {
-        Self {
-            dist: [f64::INFINITY; L],
-            block: [0; L],
-        }
-    }
-
-    /// Takes in the distances `a` to the centres of block `b` (blocks in
-    /// increasing order, so a lane keeps its first least distance).
-    #[inline(always)]
-    fn update(&mut self, a: &[f64; L], b: usize) {
-        for ((v, i), &x) in self.dist.iter_mut().zip(&mut self.block).zip(a) {
-            let nearer = x < *v;
-            *v = if nearer { x } else { *v };
-            *i = if nearer { b } else { *i };
-        }
-    }
-
-    /// The nearest of the `k` centres: the least distance over the lanes,
-    /// the smallest centre among equal distances.
-    #[inline(always)]
-    fn nearest(&self, k: usize) -> usize {
-        let mut best = (0usize, f64::INFINITY);
-        for (l, (&v, &b)) in self.dist.iter().zip(&self.block).enumerate() {
-            let j = b * L + l;
-            if j < k && (v < best.1 || (v == best.1 && j < best.0)) {
-                best = (j, v);
+            // Selects, not branches: which centre is nearest is not
+            // predictable.
+            let j = j as f64;
+            for r in 0..R {
+                let nearer = a[r] < best[r];
+                best[r] = if nearer { a[r] } else { best[r] };
+                near[r] = if nearer { j } else { near[r] };
             }
         }
-        best.0
+        near
+    }
+
+    /// Sets label `l` to centre `j` and, when the pass sums, adds `row`
+    /// (weight `w`, `None`: 1) to the centre's sums in `slot`; returns 1 if
+    /// the label changed.
+    #[inline(always)]
+    fn take(&self, l: &mut u32, j: f64, row: &[f64], w: Option<f64>, slot: &mut [f64]) -> usize {
+        let j = j as usize;
+        let changed = usize::from(*l != j as u32);
+        *l = j as u32;
+        if self.sums {
+            let d = row.len();
+            let sums = &mut slot[j * d..(j + 1) * d];
+            // Without weights, `1 × v` is `v`: the multiply is left out.
+            match w {
+                Some(w) => sums.iter_mut().zip(row).for_each(|(s, v)| *s += w * v),
+                None => sums.iter_mut().zip(row).for_each(|(s, v)| *s += v),
+            }
+            slot[self.k * d + j] += w.unwrap_or(1.0);
+        }
+        changed
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Labels and sums against a direct computation, for widths with and
-    /// without a fixed-width path, with weights, several chunks.
-    #[test]
-    fn pass_matches_direct_distances() {
-        for d in [1usize, 3, 8, 17] {
-            let n = CHUNK + 123;
-            let k = 6;
-            // Values of a small linear congruential sequence in [-5, 5).
-            let mut s = 12345u64;
-            let mut next = || {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (s >> 11) as f64 / (1u64 << 53) as f64 * 10.0 - 5.0
-            };
-            let x: Vec<f64> = (0..n * d).map(|_| next()).collect();
-            let w: Vec<f64> = (0..n).map(|i| 1.0 + (i % 3) as f64).collect();
-            let centers: Vec<f64> = (0..k * d).map(|_| next()).collect();
-            let data = Data {
-                x: &x,
-                n,
-                d,
-                w: Some(&w),
-            };
-            let mut labels = vec![u32::MAX; n];
-            let out = Lloyd::new(&data, k).pass(&data, &centers, &mut labels, true);
-            assert_eq!(out.changed, n);
-            let mut sums = vec![0.0; k * d];
-            let mut weights = vec![0.0; k];
-            for i in 0..n {
-                let row = &x[i * d..(i + 1) * d];
-                let dist = |j: usize| -> f64 {
-                    row.iter()
-                        .zip(&centers[j * d..(j + 1) * d])
-                        .map(|(a, b)| (a - b) * (a - b))
-                        .sum()
-                };
-                let j = labels[i] as usize;
-                let dj = dist(j);
-                for other in 0..k {
-                    assert!(dj <= dist(other) + 1e-9, "d={d} row {i}");
-                }
-                weights[j] += w[i];
-                for f in 0..d {
-                    sums[j * d + f] += w[i] * row[f];
-                }
-            }
-            for (a, b) in out.weights.iter().zip(&weights) {
-                assert!((a - b).abs() < 1e-9);
-            }
-            for (a, b) in out.sums.iter().zip(&sums) {
-                assert!((a - b).abs() < 1e-7 * (1.0 + b.abs()));
-            }
-            let again = Lloyd::new(&data, k).pass(&data, &centers, &mut labels, false);
-            assert_eq!(again.changed, 0);
-        }
-    }
-
-    /// Equal distances go to the first centre, whatever its lane or block;
-    /// a single centre takes every row.
-    #[test]
-    fn ties_go_to_the_first_centre() {
-        let x = [0.0, 0.0, 4.0, 0.0, 2.0, 0.0, 9.0, 9.0];
-        let data = Data {
-            x: &x,
-            n: 4,
-            d: 2,
-            w: None,
-        };
-        // Centres 1 and 4 equal, 2 and 3 equal; row (2, 0) is as far from
-        // centres 0 and 1 as from 4 (distance 2): centre 0.
-        let centers = [0.0, 0.0, 4.0, 0.0, 9.0, 9.0, 9.0, 9.0, 4.0, 0.0];
-        let mut labels = vec![u32::MAX; 4];
-        let out = Lloyd::new(&data, 5).pass(&data, &centers, &mut labels, true);
-        assert_eq!(labels, vec![0, 1, 0, 2]);
-        assert_eq!(out.weights, vec![2.0, 1.0, 1.0, 0.0, 0.0]);
-        assert_eq!(&out.sums[..4], &[2.0, 0.0, 4.0, 0.0]);
-        let out = Lloyd::new(&data, 1).pass(&data, &centers[..2], &mut labels, true);
-        assert_eq!(labels, vec![0; 4]);
-        assert_eq!(out.sums, vec![15.0, 9.0]);
-        assert_eq!(out.changed, 2);
-    }
-
-    /// The labels and sums are the same bits whatever the width and the
-    /// instructions: on a grid of small integers (exact distances, many
-    /// ties) and on random values, for widths with and without a
-    /// fixed-width path, k below, at and above a block.
-    #[test]
-    fn every_width_gives_the_same_bits() {
-        let mut s = 987654321u64;
-        let mut next = || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
-        for grid in [true, false] {
-            for d in [1usize, 2, 8, 19] {
-                for k in [1usize, 3, 4, 5, 10, 13] {
-                    let n = CHUNK + 777;
-                    let mut value = || {
-                        let v = next() * 6.0 - 3.0;
-                        if grid {
-                            v.round()
-                        } else {
-                            v
-                        }
-                    };
-                    let x: Vec<f64> = (0..n * d).map(|_| value()).collect();
-                    let centers: Vec<f64> = (0..k * d).map(|_| value()).collect();
-                    let w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 4) as f64).collect();
-                    let data = Data {
-                        x: &x,
-                        n,
-                        d,
-                        w: Some(&w),
-                    };
-                    let run = |lanes: usize| {
-                        let mut labels = vec![u32::MAX; n];
-                        let out =
-                            Lloyd::with(&data, k, lanes).pass(&data, &centers, &mut labels, true);
-                        (labels, out.sums, out.weights, out.changed)
-                    };
-                    let base = run(2);
-                    for other in &[run(4), run(8)] {
-                        assert!(base == *other, "grid={grid} d={d} k={k}");
-                    }
-                }
-            }
-        }
-    }
-}
+#[path = "kmeans_lloyd_tests.rs"]
+mod tests;
