@@ -32,11 +32,20 @@ def status(key):
                 return int(line.split()[1]) * 1024
     raise RuntimeError(key)
 
-# 300,000 customers, 1 to 5 purchases each over two years (~900,000 rows).
-rng = np.random.default_rng(7)
-n = 300_000
-per = rng.integers(1, 6, n)
-ids = np.repeat(np.arange(n, dtype=np.int64) * 3 + 11, per)
+shape = sys.argv[1]
+if shape == "few":
+    # 300,000 customers, 1 to 5 purchases each over two years (~900,000
+    # rows), in customer order.
+    rng = np.random.default_rng(7)
+    n = 300_000
+    per = rng.integers(1, 6, n)
+    ids = np.repeat(np.arange(n, dtype=np.int64) * 3 + 11, per)
+else:
+    # 200,000 customers, 20 purchases each (4,000,000 rows), the rows
+    # shuffled.
+    rng = np.random.default_rng(11)
+    n = 200_000
+    ids = rng.permutation(np.repeat(np.arange(n, dtype=np.int64) * 7 + 5, 20))
 days = rng.integers(0, 730, ids.size)
 ts = np.datetime64("2022-01-01", "us") + days.astype("timedelta64[D]")
 amount = np.round(rng.lognormal(3.0, 1.0, ids.size), 2)
@@ -47,7 +56,7 @@ inputs = {
     "pyarrow": pa.Table.from_pandas(frame, preserve_index=False),
 }
 out = {}
-for case in sys.argv[1:]:
+for case in sys.argv[2:]:
     kind, _, holdout = case.partition("+")
     data = inputs[kind]
     kw = dict(freq="D", observation_end="2023-12-31")

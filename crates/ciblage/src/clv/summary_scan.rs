@@ -162,8 +162,9 @@ impl<'a> SummaryBatches<'a> {
     /// let mut index = CustomerIndex::new();
     /// let mut codes = Vec::new();
     /// index.encode_i64(&[30, 10, 30], &mut codes)?;
+    /// let (ts, amounts) = ([0, day, 3 * day], [10.0, 5.0, 30.0]);
     /// let mut batches = SummaryBatches::with_owned_index(index, codes);
-    /// batches.push_columns(&[0, day, 3 * day], &[10.0, 5.0, 30.0], None, ciblage::Zone::Utc)?;
+    /// batches.push_columns(&ts, &amounts, None, ciblage::Zone::Utc)?;
     /// let s = ClvSummary::params().score(batches)?;
     /// assert_eq!(s.ids(), &CustomerIds::Int(vec![10, 30]));
     /// assert_eq!(s.frequency(), [0, 1]);
