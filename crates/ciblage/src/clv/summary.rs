@@ -7,12 +7,13 @@
 use std::borrow::Cow;
 
 use chrono::NaiveDate;
-use rayon::prelude::*;
 
 use crate::activity::InputReport;
 use crate::clv::freq::Freq;
 use crate::clv::summary_customers::{customer_pass, CustomerColumns, Frame, PeriodCounts};
-use crate::clv::summary_group::{block_customers, group_rows, Slot};
+use crate::clv::summary_group::{
+    block_customers, compact, group_rows, kept_ids, ordered_ids, output_keys, Slot,
+};
 use crate::clv::summary_scan::{row_pass, RowFilter, RowPass, SummaryBatches};
 use crate::customers::{CustomerIds, CustomerIndex};
 use crate::error::{CiblageError, Result};
@@ -463,71 +464,6 @@ impl ClvSummaryValidParams {
         self.interrupt.check()?;
         Ok(customer_pass(input, blocks, n, frame))
     }
-}
-
-/// The output position of every row's customer (`order`: the codes in
-/// output order), in row order: the codes given by value are rewritten in
-/// place, borrowed codes are read into a new vector.
-fn output_keys(input: &mut SummaryBatches<'_>, order: &[u32]) -> Vec<u32> {
-    let mut rank = vec![0u32; order.len()];
-    for (at, &code) in order.iter().enumerate() {
-        rank[code as usize] = at as u32;
-    }
-    let mut keys = match input.codes.take() {
-        Some(codes) => codes,
-        None => {
-            let mut all = Vec::with_capacity(input.len());
-            for part in &input.parts {
-                all.extend_from_slice(part.view.codes());
-            }
-            all
-        }
-    };
-    keys.par_iter_mut().for_each(|k| *k = rank[*k as usize]);
-    keys
-}
-
-/// The customer ids in output order (`order`: the codes in that order;
-/// `None`: the codes in ascending order): moved out of a customer table
-/// given by value (integer ids without a copy when already in order),
-/// gathered from a borrowed one.
-fn ordered_ids(customers: Cow<'_, CustomerIndex>, order: Option<Vec<u32>>) -> CustomerIds {
-    match (customers, order) {
-        (Cow::Owned(index), None) => index.into_ids(),
-        (Cow::Borrowed(index), None) => index.ids().clone(),
-        (customers, Some(o)) => customers.ids().gather(&o),
-    }
-}
-
-/// The ids (in output order) whose `periods` is not 0: integer ids
-/// compacted in place, string ids gathered.
-fn kept_ids(ids: CustomerIds, periods: &[u32]) -> CustomerIds {
-    match ids {
-        CustomerIds::Int(mut v) => {
-            compact(&mut v, periods);
-            CustomerIds::Int(v)
-        }
-        CustomerIds::Str(s) => {
-            let codes: Vec<u32> = (0..periods.len() as u32)
-                .filter(|&c| periods[c as usize] > 0)
-                .collect();
-            CustomerIds::Str(s).gather(&codes)
-        }
-    }
-}
-
-/// Keeps the entries of `v` whose `keep` entry is not 0, in order, in
-/// place, and gives back the memory of the rest.
-fn compact<T: Copy>(v: &mut Vec<T>, keep: &[u32]) {
-    let mut to = 0;
-    for i in 0..v.len() {
-        if keep[i] > 0 {
-            v[to] = v[i];
-            to += 1;
-        }
-    }
-    v.truncate(to);
-    v.shrink_to_fit();
 }
 
 #[cfg(test)]

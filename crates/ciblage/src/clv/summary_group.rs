@@ -5,9 +5,15 @@
 //! customer's rows from the input in place. The grouped rows are held in
 //! blocks of consecutive customers (about [`ROWS_PER_BLOCK`] rows each),
 //! each freed by the pass as soon as its customers are written: the output
-//! columns fill while the grouping is given back.
+//! columns fill while the grouping is given back. Also the output order:
+//! the rows' keys and the customer ids in that order.
+
+use std::borrow::Cow;
 
 use rayon::prelude::*;
+
+use crate::clv::summary_scan::SummaryBatches;
+use crate::customers::{CustomerIds, CustomerIndex};
 
 /// Rows a block of the grouping aims at: 256 KiB of `u32` row numbers,
 /// large enough to be mapped by the allocator (and unmapped when freed),
@@ -156,4 +162,72 @@ pub(crate) fn group_rows<S: Slot>(keys: &[&[u32]], n: usize, k: usize) -> Vec<Bl
         block.start[0] = S::default();
     }
     out
+}
+
+/// The output position of every row's customer (`order`: the codes in
+/// output order), in row order: the codes given by value are rewritten in
+/// place, borrowed codes are read into a new vector.
+pub(crate) fn output_keys(input: &mut SummaryBatches<'_>, order: &[u32]) -> Vec<u32> {
+    let mut rank = vec![0u32; order.len()];
+    for (at, &code) in order.iter().enumerate() {
+        rank[code as usize] = at as u32;
+    }
+    let mut keys = match input.codes.take() {
+        Some(codes) => codes,
+        None => {
+            let mut all = Vec::with_capacity(input.len());
+            for part in &input.parts {
+                all.extend_from_slice(part.view.codes());
+            }
+            all
+        }
+    };
+    keys.par_iter_mut().for_each(|k| *k = rank[*k as usize]);
+    keys
+}
+
+/// The customer ids in output order (`order`: the codes in that order;
+/// `None`: the codes in ascending order): moved out of a customer table
+/// given by value (integer ids without a copy when already in order),
+/// gathered from a borrowed one.
+pub(crate) fn ordered_ids(
+    customers: Cow<'_, CustomerIndex>,
+    order: Option<Vec<u32>>,
+) -> CustomerIds {
+    match (customers, order) {
+        (Cow::Owned(index), None) => index.into_ids(),
+        (Cow::Borrowed(index), None) => index.ids().clone(),
+        (customers, Some(o)) => customers.ids().gather(&o),
+    }
+}
+
+/// The ids (in output order) whose `periods` is not 0: integer ids
+/// compacted in place, string ids gathered.
+pub(crate) fn kept_ids(ids: CustomerIds, periods: &[u32]) -> CustomerIds {
+    match ids {
+        CustomerIds::Int(mut v) => {
+            compact(&mut v, periods);
+            CustomerIds::Int(v)
+        }
+        CustomerIds::Str(s) => {
+            let codes: Vec<u32> = (0..periods.len() as u32)
+                .filter(|&c| periods[c as usize] > 0)
+                .collect();
+            CustomerIds::Str(s).gather(&codes)
+        }
+    }
+}
+
+/// Keeps the entries of `v` whose `keep` entry is not 0, in order, in
+/// place, and gives back the memory of the rest.
+pub(crate) fn compact<T: Copy>(v: &mut Vec<T>, keep: &[u32]) {
+    let mut to = 0;
+    for i in 0..v.len() {
+        if keep[i] > 0 {
+            v[to] = v[i];
+            to += 1;
+        }
+    }
+    v.truncate(to);
+    v.shrink_to_fit();
 }
