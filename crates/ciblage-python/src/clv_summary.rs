@@ -124,8 +124,8 @@ fn summarise(
         }
         // The codes are handed over: the summary frees them once it has
         // grouped the rows by customer (they are not kept for the next
-        // call).
-        let mut input = SummaryBatches::with_codes(&index, codes);
+        // call); the customer table too: its ids become the output's.
+        let mut input = SummaryBatches::with_owned_index(index, codes);
         let mut row0 = 0;
         for (ts, amounts, costs) in &columns {
             let n = ts.len();
@@ -183,7 +183,7 @@ fn owned_summary_table(summary: PurchaseSummary) -> TableBuilder {
     );
     t.push(
         "frequency",
-        out::i64_array(c.frequency.into_iter().map(i64::from)),
+        Arc::new(Int64Array::from(widened(c.frequency))) as ArrayRef,
     );
     t.push(
         "recency",
@@ -197,7 +197,7 @@ fn owned_summary_table(summary: PurchaseSummary) -> TableBuilder {
     if let Some(h) = c.holdout {
         t.push(
             "frequency_holdout",
-            out::i64_array(h.frequency.into_iter().map(i64::from)),
+            Arc::new(Int64Array::from(widened(h.frequency))) as ArrayRef,
         );
         t.push(
             "monetary_value_holdout",
@@ -209,6 +209,29 @@ fn owned_summary_table(summary: PurchaseSummary) -> TableBuilder {
         );
     }
     t
+}
+
+/// Entries widened per step of [`widened`] (128 KiB of `u32`).
+const WIDEN_STEP: usize = 1 << 15;
+
+/// The counts as `i64`, written from the end while the `u32` source is
+/// cut and shrunk behind them, step by step: the two are never both whole
+/// in memory (a large buffer is mapped by the allocator, and shrinking it
+/// gives its tail back), and the new column's pages are touched only as
+/// they are written.
+fn widened(mut v: Vec<u32>) -> Vec<i64> {
+    let mut out = vec![0i64; v.len()];
+    let mut end = v.len();
+    while end > 0 {
+        let lo = end.saturating_sub(WIDEN_STEP);
+        for (o, &x) in out[lo..end].iter_mut().zip(&v[lo..end]) {
+            *o = i64::from(x);
+        }
+        v.truncate(lo);
+        v.shrink_to_fit();
+        end = lo;
+    }
+    out
 }
 
 fn counts(summary: &PurchaseSummary) -> ReportCounts {

@@ -4,14 +4,18 @@
 //! of the repeat periods (`monetary_value`), with `lifetimes`' semantics
 //! (`summary_data_from_transaction_data`, `calibration_and_holdout_data`).
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 
 use crate::activity::InputReport;
 use crate::clv::freq::Freq;
 use crate::clv::summary_customers::{customer_pass, CustomerColumns, Frame, PeriodCounts};
-use crate::clv::summary_group::{group_rows, Slot};
+use crate::clv::summary_group::{
+    block_customers, compact, group_rows, kept_ids, ordered_ids, output_keys, Slot,
+};
 use crate::clv::summary_scan::{row_pass, RowFilter, RowPass, SummaryBatches};
-use crate::customers::CustomerIds;
+use crate::customers::{CustomerIds, CustomerIndex};
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
 use crate::time::{date_from_day, day_from_date, iso_day};
@@ -337,15 +341,21 @@ impl ClvSummaryValidParams {
                 .and((min_period != i64::MAX).then_some((min_period, end))),
         };
         // Output order: customer ids sorted (`None`: codes in ascending
-        // order, as dense integer ids are coded, with no list of them); the
+        // order, as dense integer ids are coded, with no list of them). The
+        // ids are put in that order now (moved out of a customer table
+        // given by value), and the rows grouped by output position; the
         // customers without a calibration period are dropped after the
         // pass, in place.
-        let order = Some(input.customers.sorted_codes())
+        let customers = std::mem::replace(&mut input.customers, Cow::Owned(CustomerIndex::new()));
+        let order = Some(customers.sorted_codes())
             .filter(|o| o.iter().enumerate().any(|(i, &c)| c as usize != i));
+        let n = customers.len();
+        let keys = order.as_deref().map(|o| output_keys(&mut input, o));
+        let mut ids = ordered_ids(customers, order);
         let columns = if u32::try_from(input.len()).is_ok() {
-            self.summarise::<u32>(&mut input, order.as_deref(), frame)?
+            self.summarise::<u32>(&mut input, keys, n, frame)?
         } else {
-            self.summarise::<u64>(&mut input, order.as_deref(), frame)?
+            self.summarise::<u64>(&mut input, keys, n, frame)?
         };
         let CustomerColumns {
             mut periods,
@@ -359,7 +369,6 @@ impl ClvSummaryValidParams {
             period_counts,
         } = columns;
         report.customers_without_rows = customers_without_rows;
-        let ids = kept_ids(input.customers.ids(), order, &periods);
         if periods.contains(&0) {
             compact(&mut recency, &periods);
             compact(&mut t, &periods);
@@ -368,7 +377,9 @@ impl ClvSummaryValidParams {
                 compact(f, &periods);
                 compact(m, &periods);
             }
+            ids = kept_ids(ids, &periods);
             periods.retain(|&p| p > 0);
+            periods.shrink_to_fit();
         }
         if periods.is_empty() {
             return Err(CiblageError::NothingToScore {
@@ -427,57 +438,32 @@ impl ClvSummaryValidParams {
 }
 
 impl ClvSummaryValidParams {
-    /// Groups the rows by customer (row numbers of type `S`), frees the
-    /// codes given by value, and runs the per-customer pass over `order`;
-    /// the grouping is freed before the output is compacted and the ids
-    /// gathered.
+    /// Groups the rows by output position (`keys`: the position of every
+    /// row's customer; `None`: the codes, which are then the positions),
+    /// frees the keys and the codes given by value, and runs the
+    /// per-customer pass over the `n` customers, which frees the grouping
+    /// block by block as it writes the output.
     fn summarise<S: Slot>(
         &self,
         input: &mut SummaryBatches<'_>,
-        order: Option<&[u32]>,
+        keys: Option<Vec<u32>>,
+        n: usize,
         frame: Frame,
     ) -> Result<CustomerColumns> {
-        let n = input.customers.len();
-        let grouped = group_rows::<S>(input, n);
+        let total = input.len();
+        let k = block_customers(n, total, rayon::current_num_threads());
+        let blocks = {
+            let slices: Vec<&[u32]> = match (&keys, &input.codes) {
+                (Some(all), _) | (None, Some(all)) => vec![&all[..]],
+                (None, None) => input.parts.iter().map(|p| p.view.codes()).collect(),
+            };
+            group_rows::<S>(&slices, n, k)
+        };
+        drop(keys);
         input.codes = None;
         self.interrupt.check()?;
-        Ok(customer_pass(input, &grouped, order, n, frame))
+        Ok(customer_pass(input, blocks, n, frame))
     }
-}
-
-/// The ids of the customers in output order (`order`, or the codes in
-/// ascending order) whose `periods` is not 0.
-fn kept_ids(all: &CustomerIds, order: Option<Vec<u32>>, periods: &[u32]) -> CustomerIds {
-    let kept = periods.iter().filter(|&&p| p > 0).count();
-    match (all, order) {
-        (CustomerIds::Int(v), None) => {
-            let mut ids = Vec::with_capacity(kept);
-            ids.extend(v.iter().zip(periods).filter(|p| *p.1 > 0).map(|p| *p.0));
-            CustomerIds::Int(ids)
-        }
-        (all, order) => {
-            let mut codes = Vec::with_capacity(kept);
-            match order {
-                Some(o) => codes.extend(o.iter().zip(periods).filter(|p| *p.1 > 0).map(|p| *p.0)),
-                None => {
-                    codes.extend((0..periods.len() as u32).filter(|&c| periods[c as usize] > 0))
-                }
-            }
-            all.gather(&codes)
-        }
-    }
-}
-
-/// Keeps the entries of `v` whose `keep` entry is not 0, in order, in place.
-fn compact<T: Copy>(v: &mut Vec<T>, keep: &[u32]) {
-    let mut to = 0;
-    for i in 0..v.len() {
-        if keep[i] > 0 {
-            v[to] = v[i];
-            to += 1;
-        }
-    }
-    v.truncate(to);
 }
 
 #[cfg(test)]

@@ -2,11 +2,12 @@
 //! from the input in place through the grouped row numbers
 //! ([`group_rows`](crate::clv::summary_group::group_rows)), sorted by
 //! period, and its periods written straight into the output columns, in
-//! output order (no per-customer intermediate, no copy of the rows).
+//! output order (no per-customer intermediate, no copy of the rows). Each
+//! block of grouped rows is freed as soon as its customers are written.
 
 use rayon::prelude::*;
 
-use crate::clv::summary_group::{Grouped, Slot};
+use crate::clv::summary_group::{Block, Slot};
 use crate::clv::summary_scan::{RowFilter, SummaryBatches};
 
 /// One customer's periods, read from its kept rows sorted by period.
@@ -72,9 +73,8 @@ pub(crate) struct Frame {
     pub counts: Option<(i64, i64)>,
 }
 
-/// One task's share of the output columns, from output position `at`.
+/// One block's share of the output columns.
 struct Out<'a> {
-    at: usize,
     periods: &'a mut [u32],
     recency: &'a mut [f64],
     t: &'a mut [f64],
@@ -101,14 +101,41 @@ struct Tally {
     without_rows: u64,
 }
 
-/// The per-customer pass over the `n` customers in output order (`order`:
-/// their codes; `None`: the codes in ascending order), on all threads: each customer's kept rows sorted by period
-/// (stable: the amounts of a period are summed in row order), its periods,
-/// and the output columns.
+impl Tally {
+    /// Nothing counted, over `span` periods.
+    fn new(span: usize) -> Self {
+        Self {
+            first: vec![0; span],
+            repeat: vec![0; span],
+            holdout_only_customers: 0,
+            holdout_only_rows: 0,
+            without_rows: 0,
+        }
+    }
+
+    /// Adds `other`'s counts (integers: in any order).
+    fn merge(mut self, other: Self) -> Self {
+        self.holdout_only_customers += other.holdout_only_customers;
+        self.holdout_only_rows += other.holdout_only_rows;
+        self.without_rows += other.without_rows;
+        for (a, b) in self.first.iter_mut().zip(other.first) {
+            *a += b;
+        }
+        for (a, b) in self.repeat.iter_mut().zip(other.repeat) {
+            *a += b;
+        }
+        self
+    }
+}
+
+/// The per-customer pass over the `n` customers in output order, whose
+/// grouped rows `blocks` holds in that order (taken by value: each block
+/// is freed once its customers are written), on all threads: each
+/// customer's kept rows sorted by period (stable: the amounts of a period
+/// are summed in row order), its periods, and the output columns.
 pub(crate) fn customer_pass<S: Slot>(
     input: &SummaryBatches<'_>,
-    grouped: &Grouped<S>,
-    order: Option<&[u32]>,
+    blocks: Vec<Block<S>>,
     n: usize,
     frame: Frame,
 ) -> CustomerColumns {
@@ -122,7 +149,6 @@ pub(crate) fn customer_pass<S: Slot>(
         ((64 << 20) / (16 * span)).clamp(1, 64)
     };
     let pieces = (rayon::current_num_threads() * 4).min(max_pieces).max(1);
-    let step = n.div_ceil(pieces).max(1);
     // Output columns touched only as they are written.
     let mut periods = vec![0u32; n];
     let mut recency = vec![0.0; n];
@@ -130,7 +156,7 @@ pub(crate) fn customer_pass<S: Slot>(
     let mut monetary_value = vec![0.0; n];
     let h = if frame.holdout { n } else { 0 };
     let (mut holdout_periods, mut holdout_value) = (vec![0u32; h], vec![0.0; h]);
-    let mut outs = Vec::with_capacity(pieces);
+    let mut outs = Vec::with_capacity(blocks.len());
     {
         let mut rest = (
             &mut periods[..],
@@ -140,10 +166,9 @@ pub(crate) fn customer_pass<S: Slot>(
             &mut holdout_periods[..],
             &mut holdout_value[..],
         );
-        for at in (0..n).step_by(step) {
-            let len = step.min(n - at);
+        for block in &blocks {
+            let len = block.len();
             outs.push(Out {
-                at,
                 periods: take(&mut rest.0, len),
                 recency: take(&mut rest.1, len),
                 t: take(&mut rest.2, len),
@@ -161,91 +186,77 @@ pub(crate) fn customer_pass<S: Slot>(
         row0 += part.view.len();
     }
     bounds.push(row0);
-    let tallies: Vec<Tally> = outs
+    // Consecutive blocks per task: at most `pieces` tallies at once.
+    let per_task = blocks.len().div_ceil(pieces).max(1);
+    let tally = blocks
         .into_par_iter()
-        .map(|out| {
-            let mut tally = Tally {
-                first: vec![0; span],
-                repeat: vec![0; span],
-                holdout_only_customers: 0,
-                holdout_only_rows: 0,
-                without_rows: 0,
-            };
-            let mut rows: Vec<(i64, f64)> = Vec::new();
-            for j in 0..out.periods.len() {
-                let at = out.at + j;
-                let code = order.map_or(at as u32, |o| o[at]);
-                rows.clear();
-                // A customer's rows are in row order: its batches follow.
-                let mut b = 0;
-                for &r in grouped.of(code) {
-                    let r = r.get();
-                    while r >= bounds[b + 1] {
-                        b += 1;
+        .zip(outs)
+        .with_min_len(per_task)
+        .fold(
+            || Tally::new(span),
+            |mut tally, (block, out)| {
+                let mut rows: Vec<(i64, f64)> = Vec::new();
+                for j in 0..block.len() {
+                    rows.clear();
+                    // A customer's rows are in row order: its batches follow.
+                    let mut b = 0;
+                    for &r in block.of(j) {
+                        let r = r.get();
+                        while r >= bounds[b + 1] {
+                            b += 1;
+                        }
+                        let (part, i) = (&input.parts[b], r - bounds[b]);
+                        let view = &part.view;
+                        let a = view.amounts()[i];
+                        let day = view.zone().day_of(view.timestamps()[i]);
+                        if let Some(p) = frame.filter.period(day, a) {
+                            rows.push((p, part.costs.map_or(a, |k| a - k[i])));
+                        }
                     }
-                    let (part, i) = (&input.parts[b], r - bounds[b]);
-                    let view = &part.view;
-                    let a = view.amounts()[i];
-                    let day = view.zone().day_of(view.timestamps()[i]);
-                    if let Some(p) = frame.filter.period(day, a) {
-                        rows.push((p, part.costs.map_or(a, |k| a - k[i])));
+                    rows.sort_by_key(|r| r.0);
+                    let s = periods_of(&rows, frame.cal, start, span, &mut tally);
+                    if s.rows == 0 {
+                        tally.without_rows += 1;
+                    } else if s.periods == 0 {
+                        tally.holdout_only_customers += 1;
+                        tally.holdout_only_rows += s.rows;
                     }
-                }
-                rows.sort_by_key(|r| r.0);
-                let s = periods_of(&rows, frame.cal, start, span, &mut tally);
-                if s.rows == 0 {
-                    tally.without_rows += 1;
-                } else if s.periods == 0 {
-                    tally.holdout_only_customers += 1;
-                    tally.holdout_only_rows += s.rows;
-                }
-                out.periods[j] = s.periods;
-                if s.periods > 0 {
-                    out.recency[j] = (s.last - s.first) as f64 / frame.unit;
-                    out.t[j] = (frame.cal - s.first) as f64 / frame.unit;
-                    if s.periods > 1 {
-                        out.monetary_value[j] = s.repeat_sum / f64::from(s.periods - 1);
+                    out.periods[j] = s.periods;
+                    if s.periods > 0 {
+                        out.recency[j] = (s.last - s.first) as f64 / frame.unit;
+                        out.t[j] = (frame.cal - s.first) as f64 / frame.unit;
+                        if s.periods > 1 {
+                            out.monetary_value[j] = s.repeat_sum / f64::from(s.periods - 1);
+                        }
                     }
-                }
-                if frame.holdout {
-                    out.holdout_periods[j] = s.holdout_periods;
-                    if s.holdout_periods > 0 {
-                        out.holdout_value[j] = s.holdout_sum / f64::from(s.holdout_periods);
+                    if frame.holdout {
+                        out.holdout_periods[j] = s.holdout_periods;
+                        if s.holdout_periods > 0 {
+                            out.holdout_value[j] = s.holdout_sum / f64::from(s.holdout_periods);
+                        }
                     }
                 }
-            }
-            tally
-        })
-        .collect();
-    let mut columns = CustomerColumns {
+                // The block's rows are given back here, its customers written.
+                drop(block);
+                tally
+            },
+        )
+        .reduce(|| Tally::new(span), Tally::merge);
+    CustomerColumns {
         periods,
         recency,
         t,
         monetary_value,
         holdout: frame.holdout.then_some((holdout_periods, holdout_value)),
-        holdout_only_customers: 0,
-        holdout_only_rows: 0,
-        customers_without_rows: 0,
+        holdout_only_customers: tally.holdout_only_customers,
+        holdout_only_rows: tally.holdout_only_rows,
+        customers_without_rows: tally.without_rows,
         period_counts: frame.counts.map(|_| PeriodCounts {
             start,
-            first: vec![0; span],
-            repeat: vec![0; span],
+            first: tally.first,
+            repeat: tally.repeat,
         }),
-    };
-    for tally in tallies {
-        columns.holdout_only_customers += tally.holdout_only_customers;
-        columns.holdout_only_rows += tally.holdout_only_rows;
-        columns.customers_without_rows += tally.without_rows;
-        if let Some(c) = columns.period_counts.as_mut() {
-            for (a, b) in c.first.iter_mut().zip(tally.first) {
-                *a += b;
-            }
-            for (a, b) in c.repeat.iter_mut().zip(tally.repeat) {
-                *a += b;
-            }
-        }
     }
-    columns
 }
 
 /// One customer's periods from its kept rows sorted by period (amounts

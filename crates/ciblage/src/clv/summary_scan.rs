@@ -3,6 +3,8 @@
 //! end); the rows are then grouped by customer
 //! ([`summary_group`](crate::clv::summary_group)).
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
 use crate::activity::InputReport;
@@ -102,8 +104,11 @@ impl<'a> SummaryInput<'a> {
 /// ```
 #[derive(Debug, Clone)]
 pub struct SummaryBatches<'a> {
-    pub(crate) customers: &'a CustomerIndex,
-    pub(crate) parts: Vec<SummaryInput<'a>>,
+    /// The customer table, borrowed, or given by value
+    /// ([`SummaryBatches::with_owned_index`]: its ids then become the
+    /// summary's, moved).
+    pub(crate) customers: Cow<'a, CustomerIndex>,
+    pub(crate) parts: Vec<Part<'a>>,
     /// The codes of every row of every batch, owned
     /// ([`SummaryBatches::with_codes`]; the parts then hold no codes).
     pub(crate) codes: Option<Vec<u32>>,
@@ -113,7 +118,7 @@ impl<'a> SummaryBatches<'a> {
     /// No batch yet; codes index `customers`.
     pub fn new(customers: &'a CustomerIndex) -> Self {
         Self {
-            customers,
+            customers: Cow::Borrowed(customers),
             parts: Vec::new(),
             codes: None,
         }
@@ -140,7 +145,34 @@ impl<'a> SummaryBatches<'a> {
     /// ```
     pub fn with_codes(customers: &'a CustomerIndex, codes: Vec<u32>) -> Self {
         Self {
-            customers,
+            customers: Cow::Borrowed(customers),
+            parts: Vec::new(),
+            codes: Some(codes),
+        }
+    }
+
+    /// As [`SummaryBatches::with_codes`], the customer table given by value
+    /// too: the summary moves its ids into its own (in output order,
+    /// without a copy of integer ids) instead of copying them.
+    ///
+    /// ```
+    /// use ciblage::clv::{ClvSummary, SummaryBatches};
+    /// use ciblage::{CustomerIds, CustomerIndex};
+    /// let day = 86_400_000_000_i64;
+    /// let mut index = CustomerIndex::new();
+    /// let mut codes = Vec::new();
+    /// index.encode_i64(&[30, 10, 30], &mut codes)?;
+    /// let (ts, amounts) = ([0, day, 3 * day], [10.0, 5.0, 30.0]);
+    /// let mut batches = SummaryBatches::with_owned_index(index, codes);
+    /// batches.push_columns(&ts, &amounts, None, ciblage::Zone::Utc)?;
+    /// let s = ClvSummary::params().score(batches)?;
+    /// assert_eq!(s.ids(), &CustomerIds::Int(vec![10, 30]));
+    /// assert_eq!(s.frequency(), [0, 1]);
+    /// # Ok::<(), ciblage::CiblageError>(())
+    /// ```
+    pub fn with_owned_index(customers: CustomerIndex, codes: Vec<u32>) -> Self {
+        Self {
+            customers: Cow::Owned(customers),
             parts: Vec::new(),
             codes: Some(codes),
         }
@@ -180,11 +212,10 @@ impl<'a> SummaryBatches<'a> {
         let customers = self.customers.len();
         let view = TransactionView::new(mine, timestamps, amounts, customers, zone)?;
         if let Some(k) = costs {
-            SummaryInput::new(view, self.customers)?.with_costs(k)?;
+            SummaryInput::new(view, &self.customers)?.with_costs(k)?;
         }
-        self.add(SummaryInput {
+        self.add(Part {
             view: TransactionView::rows_only(timestamps, amounts, customers, zone),
-            customers: self.customers,
             costs,
         })
     }
@@ -208,7 +239,7 @@ impl<'a> SummaryBatches<'a> {
     /// day boundaries differs from the first batch's, or with costs when
     /// the first batch had none (or the reverse).
     pub fn push(&mut self, part: SummaryInput<'a>) -> Result<()> {
-        if !std::ptr::eq(part.customers, self.customers) {
+        if !std::ptr::eq(part.customers, &*self.customers) {
             return Err(CiblageError::param(
                 "batches",
                 "every batch must index the same customer table",
@@ -220,11 +251,14 @@ impl<'a> SummaryBatches<'a> {
                 "batches built with their codes take only columns (push_columns)",
             ));
         }
-        self.add(part)
+        self.add(Part {
+            view: part.view,
+            costs: part.costs,
+        })
     }
 
     /// Appends a checked batch of the same zone and columns as the first.
-    fn add(&mut self, part: SummaryInput<'a>) -> Result<()> {
+    fn add(&mut self, part: Part<'a>) -> Result<()> {
         if let Some(first) = self.parts.first() {
             if first.view.zone() != part.view.zone()
                 || first.costs.is_some() != part.costs.is_some()
@@ -255,12 +289,23 @@ impl<'a> SummaryBatches<'a> {
     }
 }
 
+/// One batch's columns, checked: its rows (and codes, unless the batches
+/// hold them) and optional costs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Part<'a> {
+    pub view: TransactionView<'a>,
+    pub costs: Option<&'a [f64]>,
+}
+
 impl<'a> From<SummaryInput<'a>> for SummaryBatches<'a> {
     /// One batch.
     fn from(input: SummaryInput<'a>) -> Self {
         Self {
-            customers: input.customers,
-            parts: vec![input],
+            customers: Cow::Borrowed(input.customers),
+            parts: vec![Part {
+                view: input.view,
+                costs: input.costs,
+            }],
             codes: None,
         }
     }

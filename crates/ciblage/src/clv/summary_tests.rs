@@ -344,43 +344,43 @@ fn ids_coded_out_of_order_give_the_columns_of_dense_ids() {
 }
 
 /// The grouping of the rows by customer: each customer's row numbers, in
-/// row order, the same with 32- and 64-bit row numbers, over batches.
+/// row order, the same with 32- and 64-bit row numbers, over pieces of
+/// keys, whatever the number of customers per block.
 #[test]
 fn rows_are_grouped_by_customer_in_row_order() {
-    use crate::clv::summary_group::group_rows;
+    use crate::clv::summary_group::{block_customers, group_rows, Block};
     let codes: Vec<u32> = (0..10_000u32)
         .map(|i| i * 7 % 13 + u32::from(i % 5 == 0))
         .collect();
-    let ts = vec![0_i64; codes.len()];
-    let amounts = vec![1.0; codes.len()];
-    let ids: Vec<i64> = codes.iter().map(|&c| i64::from(c)).collect();
-    let tx = Transactions::from_int_ids(&ids, ts, amounts).unwrap();
-    let view = tx.view();
-    // Dense ids are coded in ascending order: the codes are the ids.
-    assert_eq!(view.codes(), codes);
-    let mut batches = SummaryBatches::new(tx.customers());
-    for rows in [0..3_000, 3_000..3_001, 3_001..10_000] {
-        let v = crate::TransactionView::new(
-            &view.codes()[rows.clone()],
-            &view.timestamps()[rows.clone()],
-            &view.amounts()[rows],
-            tx.customers().len(),
-            view.zone(),
-        )
-        .unwrap();
-        batches
-            .push(SummaryInput::new(v, tx.customers()).unwrap())
-            .unwrap();
+    let pieces = [&codes[..3_000], &codes[3_000..3_001], &codes[3_001..]];
+    // Customer c's rows: block c / k, customer c % k within it.
+    fn rows_of<S: crate::clv::summary_group::Slot>(
+        blocks: &[Block<S>],
+        k: usize,
+        c: usize,
+    ) -> Vec<usize> {
+        blocks[c / k].of(c % k).iter().map(|r| r.get()).collect()
     }
-    let small = group_rows::<u32>(&batches, 15);
-    let large = group_rows::<u64>(&batches, 15);
-    for c in 0..15u32 {
-        let want: Vec<usize> = (0..codes.len()).filter(|&r| codes[r] == c).collect();
-        let got: Vec<usize> = small.of(c).iter().map(|&r| r as usize).collect();
-        assert_eq!(got, want, "customer {c}");
-        let got: Vec<usize> = large.of(c).iter().map(|&r| r as usize).collect();
-        assert_eq!(got, want, "customer {c}");
+    for k in [1, 2, 4, 16, 64] {
+        let small = group_rows::<u32>(&pieces, 15, k);
+        let large = group_rows::<u64>(&pieces, 15, k);
+        assert_eq!(small.len(), 15usize.div_ceil(k));
+        assert_eq!(small.iter().map(Block::len).sum::<usize>(), 15);
+        for c in 0..15 {
+            let want: Vec<usize> = (0..codes.len())
+                .filter(|&r| codes[r] as usize == c)
+                .collect();
+            assert_eq!(rows_of(&small, k, c), want, "customer {c}, {k} a block");
+            assert_eq!(rows_of(&large, k, c), want, "customer {c}, {k} a block");
+        }
     }
+    // About 65,536 rows a block (a power of two of customers), at least 4
+    // blocks a thread.
+    assert_eq!(block_customers(1_000_000, 2_400_000, 1), 16_384);
+    assert_eq!(block_customers(200_000, 4_000_000, 2), 2_048);
+    assert_eq!(block_customers(100, 1_000, 2), 16);
+    assert_eq!(block_customers(10, 10_000_000, 2), 1);
+    assert_eq!(block_customers(0, 0, 2), 1);
 }
 
 #[test]

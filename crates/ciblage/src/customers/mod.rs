@@ -111,6 +111,11 @@ impl CustomerIndex {
         &self.ids
     }
 
+    /// The original ids, by code, moved out (the index is consumed).
+    pub fn into_ids(self) -> CustomerIds {
+        self.ids
+    }
+
     /// The original id of one code.
     ///
     /// # Panics
