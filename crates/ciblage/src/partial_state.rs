@@ -254,8 +254,9 @@ fn encode_ids(index: &mut CustomerIndex, ids: &CustomerIds, out: &mut Vec<u32>) 
     }
 }
 
-/// The error of a row counted from 0, its row counted from `row0`.
-fn shift_row(e: CiblageError, row0: usize) -> CiblageError {
+/// The error of a row counted from 0 (a non-finite or negative amount or
+/// cost), its row counted from `row0`; other errors as they are.
+pub fn shift_row(e: CiblageError, row0: usize) -> CiblageError {
     match e {
         CiblageError::NonFinite {
             argument,
