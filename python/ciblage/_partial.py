@@ -91,7 +91,8 @@ def partition_state(spec: Spec, data: Iterable[Any], partition: int, row0: int =
     ``row0`` in error messages."""
     stream = spec.reader()
     _native.stream_partition(stream, row0, partition * PARTITION_STRIDE)
-    _stream.absorb(stream, (d for d in data if len(d)), spec.columns, False, spec.goal)
+    batches = _stream.batches((d for d in data if len(d)), spec.columns)
+    _stream.absorb(stream, (aligned(b) for b in batches), spec.columns, False, spec.goal)
     return pa.record_batch(_native.stream_partial_state(stream))
 
 
@@ -124,7 +125,15 @@ def absorb_states(stream: Any, states: Iterable[pa.RecordBatch], schema: pa.Sche
         if state.num_rows:
             if schema is None:  # pragma: no cover - rows imply a schema
                 raise AssertionError("partial states without the schema of their rows")
-            _native.stream_absorb_partial_state(stream, state, schema)
+            _native.stream_absorb_partial_state(stream, aligned(state), schema)
+
+
+def aligned(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The batch in buffers of Arrow's own allocation (one copy): a batch
+    or frame unpickled from a message (Dask's transfers between processes)
+    may hold buffers at any address, which the Arrow C data interface does
+    not accept."""
+    return pa.ipc.read_record_batch(batch.serialize(), batch.schema)
 
 
 def first_failure(
