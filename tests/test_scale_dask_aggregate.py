@@ -45,7 +45,7 @@ def _transactions(n: int = 3_000, customers: int = 200, seed: int = 1) -> pd.Dat
 def _uneven(df: pd.DataFrame) -> dd.DataFrame:
     """Partitions of very different sizes, one of them empty."""
     cuts = [0, 5, 5, 1_400, 1_401, len(df)]
-    parts = [df.iloc[a:b] for a, b in zip(cuts, cuts[1:])]
+    parts = [df.iloc[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
     return dd.from_delayed([dask_delayed(p) for p in parts], meta=df.iloc[:0])
 
 

@@ -59,7 +59,7 @@ def _frame(spark, table: pa.Table, cuts: list[int]):
     """A DataFrame whose partitions are the slices at ``cuts`` (uneven, an
     empty one included), in order."""
     bounds = [0, *cuts, table.num_rows]
-    parts = [table.slice(a, b - a) for a, b in zip(bounds, bounds[1:])]
+    parts = [table.slice(a, b - a) for a, b in zip(bounds, bounds[1:], strict=False)]
     frames = [spark.createDataFrame(p) for p in parts]
     df = frames[0]
     for f in frames[1:]:

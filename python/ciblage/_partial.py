@@ -136,9 +136,7 @@ def aligned(batch: pa.RecordBatch) -> pa.RecordBatch:
     return pa.ipc.read_record_batch(batch.serialize(), batch.schema)
 
 
-def first_failure(
-    n_partitions: int, probe: Callable[[list[int]], list[tuple[int, bool]]]
-) -> tuple[int, int] | None:
+def first_failure(n_partitions: int, probe: Callable[[list[int]], list[tuple[int, bool]]]) -> tuple[int, int] | None:
     """After a failed job: ``probe`` reads every partition again and gives
     its rows and whether it fails; the first failing partition and the
     number of rows before it, or None when none fails alone."""

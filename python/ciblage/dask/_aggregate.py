@@ -37,7 +37,9 @@ def _dask() -> Any:
         import dask
         import dask.dataframe
     except ImportError as e:
-        raise ImportError("ciblage.dask needs Dask: pip install 'ciblage[dask]' (or pip install 'dask[dataframe]')") from e
+        raise ImportError(
+            "ciblage.dask needs Dask: pip install 'ciblage[dask]' (or pip install 'dask[dataframe]')"
+        ) from e
     return dask
 
 

@@ -94,6 +94,13 @@ def _cast(batch: pa.RecordBatch, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
     yield from pa.Table.from_batches([batch]).cast(schema).to_batches()
 
 
+def _partition_id(context: Any) -> int:
+    """The partition a worker function reads (it runs within a task)."""
+    if context is None:  # pragma: no cover - worker functions run in tasks
+        raise RuntimeError("no Spark task context")
+    return int(context.partitionId())
+
+
 _RAISED = re.compile(r"^ciblage\.exceptions\.(\w+): (.*)$", re.M)
 
 
@@ -136,7 +143,7 @@ def _merged_state(df: Any, spec: _partial.Spec) -> Any:
     def partial(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from pyspark import TaskContext
 
-        state = _partial.partition_state(spec, batches, TaskContext.get().partitionId())
+        state = _partial.partition_state(spec, batches, _partition_id(TaskContext.get()))
         yield from _cast(state, state_schema)
 
     def merge(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -169,7 +176,7 @@ def _raise_with_global_rows(selected: Any, spec: _partial.Spec, n: int) -> None:
         from pyspark import TaskContext
 
         rows, failed = _partial.probe_partition(spec, list(batches))
-        yield pa.record_batch([[TaskContext.get().partitionId()], [rows], [failed]], schema=probe_schema)
+        yield pa.record_batch([[_partition_id(TaskContext.get())], [rows], [failed]], schema=probe_schema)
 
     found = _collect(_map(selected, probe, probe_schema)).sort_by("partition").to_pylist()
     first = _partial.first_failure(len(found), lambda _: [(r["rows"], r["failed"]) for r in found])
@@ -180,7 +187,7 @@ def _raise_with_global_rows(selected: Any, spec: _partial.Spec, n: int) -> None:
     def rerun(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from pyspark import TaskContext
 
-        if TaskContext.get().partitionId() == failing:
+        if _partition_id(TaskContext.get()) == failing:
             _partial.partition_state(spec, batches, failing, row0)
         return iter(())
 
@@ -194,10 +201,19 @@ def _raise_with_global_rows(selected: Any, spec: _partial.Spec, n: int) -> None:
 
 
 def _to_spark(df: Any, table: pa.Table) -> Any:
-    """A Spark DataFrame of a result table (dictionary columns decoded)."""
-    columns = [
-        c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in table.columns
-    ]
+    """A Spark DataFrame of a result table: dictionary columns decoded,
+    unsigned integers (which Spark lacks) widened to signed ones."""
+
+    def spark_type(t: pa.DataType) -> pa.DataType:
+        if pa.types.is_dictionary(t):
+            return t.value_type
+        if pa.types.is_uint8(t) or pa.types.is_uint16(t):
+            return pa.int32()
+        if pa.types.is_unsigned_integer(t):
+            return pa.int64()
+        return t
+
+    columns = [c.cast(spark_type(c.type)) for c in table.columns]
     table = pa.table(columns, names=table.column_names)
     return df.sparkSession.createDataFrame(table)
 
@@ -257,7 +273,9 @@ def _totals(transactions: Any, customer: str, amount: str, cost: str | None) -> 
     return pa.RecordBatchReader.from_stream(stream.totals()).read_all()
 
 
-def customer_totals(transactions: Any, *, customer: str = "customer_id", amount: str = "amount", cost: str | None = None) -> Any:
+def customer_totals(
+    transactions: Any, *, customer: str = "customer_id", amount: str = "amount", cost: str | None = None
+) -> Any:
     """:func:`ciblage.customer_totals` on a PySpark DataFrame: the same rows
     (transactions, revenue, and with ``cost`` cost and margin per
     customer), as a Spark DataFrame."""
@@ -304,7 +322,12 @@ def value_tiers(
 
 
 def concentration(
-    transactions: Any, *, value: str = "revenue", customer: str = "customer_id", amount: str = "amount", cost: str | None = None
+    transactions: Any,
+    *,
+    value: str = "revenue",
+    customer: str = "customer_id",
+    amount: str = "amount",
+    cost: str | None = None,
 ) -> Concentration:
     """:func:`ciblage.concentration` of the customers' totals of a PySpark
     DataFrame of transactions (``value`` as in :func:`value_tiers`)."""
