@@ -78,3 +78,74 @@ impl ActivityAccumulator {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ActivityOptions;
+
+    fn part(has_cost: bool) -> CustomerActivity {
+        let mut acc = ActivityAccumulator::new(ActivityOptions::default(), has_cost);
+        let costs = has_cost.then_some(&[1.0, 2.0][..]);
+        acc.push(&[0, 0], &[5, 9], &[1.5, 2.0], costs, 1).unwrap();
+        acc.finish()
+    }
+
+    #[test]
+    fn customers_without_counted_rows_keep_no_dates() {
+        // A customer whose only row was after the reference date: counted
+        // nowhere, its dates stay unset after the merge.
+        let options = ActivityOptions {
+            last_date: chrono::NaiveDate::from_ymd_opt(1970, 1, 1),
+            ..Default::default()
+        };
+        let mut late = ActivityAccumulator::new(options, false);
+        late.push(&[0], &[10 * 86_400_000_000], &[4.0], None, 1)
+            .unwrap();
+        let late = late.finish();
+        let mut acc = ActivityAccumulator::new(options, false);
+        acc.push(&[0], &[7], &[1.0], None, 1).unwrap();
+        acc.push_activity(&[1, 0][..1], &late, 2).unwrap();
+        let a = acc.finish();
+        assert_eq!(a.transactions, [1, 0]);
+        assert_eq!((a.first[1], a.last[1]), (i64::MAX, i64::MAX));
+        assert_eq!((a.first[0], a.last[0]), (7, 7));
+        assert_eq!(a.report.rows, 2);
+        assert_eq!(a.report.rows_after_as_of, 1);
+        assert_eq!(a.report.customers_without_rows, 1);
+    }
+
+    #[test]
+    fn costs_add_and_mismatches_are_refused() {
+        let mut acc = ActivityAccumulator::new(ActivityOptions::default(), true);
+        acc.push_activity(&[0], &part(true), 1).unwrap();
+        acc.push_activity(&[0], &part(true), 1).unwrap();
+        let a = acc.finish();
+        // By hand: 2 x (1.5 + 2.0) and 2 x (1.0 + 2.0).
+        assert_eq!((a.revenue[0], a.cost.as_ref().unwrap()[0]), (7.0, 6.0));
+        assert_eq!(a.transactions, [4]);
+        let mut acc = ActivityAccumulator::new(ActivityOptions::default(), true);
+        let e = acc.push_activity(&[0], &part(false), 1).unwrap_err();
+        assert!(matches!(
+            e,
+            CiblageError::InvalidParameter { name: "cost", .. }
+        ));
+        let e = acc.push_activity(&[0, 1], &part(true), 2).unwrap_err();
+        assert!(matches!(e, CiblageError::LengthMismatch { .. }));
+        let e = acc.push_activity(&[3], &part(true), 1).unwrap_err();
+        assert!(e.to_string().contains('3'), "{e}");
+        let days = ActivityOptions {
+            distinct_days: true,
+            ..Default::default()
+        };
+        let mut acc = ActivityAccumulator::new(days, false);
+        let e = acc.push_activity(&[0], &part(false), 1).unwrap_err();
+        assert!(matches!(
+            e,
+            CiblageError::InvalidParameter {
+                name: "frequency",
+                ..
+            }
+        ));
+    }
+}
