@@ -134,3 +134,38 @@ def test_bad_input_raises_the_local_error(client):
         cdask.rfm(ddf, frequency="purchase_days")
     with pytest.raises(InvalidParameterError, match="Dask DataFrame"):
         cdask.rfm(tx)
+
+
+def test_deep_merge_tree_equals_local(client):
+    # 12 partitions merged two by two: four levels of merges.
+    tx = _transactions(n=1_200, seed=6)
+    ddf = dd.from_pandas(tx, npartitions=12, sort=False)
+    got = cdask.customer_totals(ddf, cost="cost", split_every=2)
+    pd.testing.assert_frame_equal(_sorted(got), _sorted(ciblage.customer_totals(tx, cost="cost")))
+    with pytest.raises(InvalidParameterError, match="split_every"):
+        cdask.customer_totals(ddf, split_every=1)
+
+
+def test_partial_states_are_checked_at_load():
+    import pyarrow as pa
+
+    from ciblage import _native, _partial
+    from ciblage.exceptions import ModelFileError
+
+    spec = _partial.totals_spec({"customer": "customer_id", "amount": "amount"})
+    part = pd.DataFrame({"customer_id": [1, 2, 1], "amount": [1.0, 2.0, 3.0]})
+    state = _partial.partition_state(spec, [part], 0)
+    schema = _partial.input_schema([part], spec)
+    assert state.column("revenue").to_pylist() == [4.0, 2.0]  # 1 + 3, 2
+    stream = spec.reader()
+    with pytest.raises(ModelFileError, match="partial_state"):
+        _native.stream_absorb_partial_state(stream, state.replace_schema_metadata({}), schema)
+    with pytest.raises(ModelFileError, match="version"):
+        _native.stream_absorb_partial_state(
+            stream, state.replace_schema_metadata({b"ciblage.partial_state": b"9"}), schema
+        )
+    bad = state.set_column(4, "transactions", pa.array([-1, 1]))
+    with pytest.raises(ModelFileError, match="transactions"):
+        _native.stream_absorb_partial_state(stream, bad, schema)
+    with pytest.raises(ModelFileError, match="columns"):
+        _native.stream_absorb_partial_state(stream, state.drop_columns(["first_seen"]), schema)
