@@ -126,6 +126,22 @@ def test_bad_input_raises_the_local_error(client):
         cdask.rfm(ddf)
     assert str(distributed_error.value) == str(local.value)
     assert "350" in str(local.value)
+    # A negative amount under "reject", in the second partition.
+    tx2 = _transactions(n=400, seed=5)
+    tx2.loc[300, "amount"] = -3.0
+    with pytest.raises(InvalidInputError) as local:
+        ciblage.rfm(tx2, negative_amounts="reject")
+    with pytest.raises(InvalidInputError) as distributed_error:
+        cdask.rfm(dd.from_pandas(tx2, npartitions=3, sort=False), negative_amounts="reject")
+    assert str(distributed_error.value) == str(local.value)
+    assert "row 300" in str(local.value)
+    # No row at all.
+    empty = tx2.iloc[:0]
+    with pytest.raises(InvalidInputError) as local:
+        ciblage.customer_totals(empty)
+    with pytest.raises(InvalidInputError) as distributed_error:
+        cdask.customer_totals(dd.from_pandas(empty, npartitions=2))
+    assert str(distributed_error.value) == str(local.value)
     with pytest.raises(ColumnNotFoundError, match="price"):
         cdask.customer_totals(ddf, amount="price")
     with pytest.raises(InvalidParameterError, match="bins"):
