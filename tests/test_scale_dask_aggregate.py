@@ -156,10 +156,19 @@ def test_deep_merge_tree_equals_local(client):
     # 12 partitions merged two by two: four levels of merges.
     tx = _transactions(n=1_200, seed=6)
     ddf = dd.from_pandas(tx, npartitions=12, sort=False)
+    want = _sorted(ciblage.customer_totals(tx, cost="cost"))
     got = cdask.customer_totals(ddf, cost="cost", split_every=2)
-    pd.testing.assert_frame_equal(_sorted(got), _sorted(ciblage.customer_totals(tx, cost="cost")))
+    pd.testing.assert_frame_equal(_sorted(got), want)
+    # Three groups by customer hash, each reduced on its own.
+    got = cdask.customer_totals(ddf, cost="cost", split_every=3, split_out=3)
+    pd.testing.assert_frame_equal(_sorted(got), want)
+    assert got.attrs["input_report"]["rows_read"] == len(tx)
+    table = cdask.rfm(ddf, split_out=2, as_of="2024-10-01")
+    pd.testing.assert_frame_equal(_sorted(table), _sorted(ciblage.rfm(tx, as_of="2024-10-01")))
     with pytest.raises(InvalidParameterError, match="split_every"):
         cdask.customer_totals(ddf, split_every=1)
+    with pytest.raises(InvalidParameterError, match="split_out"):
+        cdask.customer_totals(ddf, split_out=0)
 
 
 def test_partial_states_are_checked_at_load():

@@ -3,7 +3,8 @@
 
 Each partition becomes a per-customer partial state keyed by customer id
 (an Arrow batch built by the Rust core, one task per partition); the
-states are merged by a tree reduction (``split_every`` states per task,
+states are cut into ``split_out`` groups by customer hash, and each group
+is merged by its own tree reduction (``split_every`` states per task,
 customers found by id); the merged state comes to the client, which
 scores it with the code of the local call. The quantile cuts are exact:
 they are computed on the client from every customer's values, as the
@@ -51,8 +52,27 @@ def _check_frame(df: Any) -> None:
         )
 
 
-def _state(spec: _partial.Spec, part: pd.DataFrame, i: int) -> tuple[pa.RecordBatch, pa.Schema | None]:
-    return _partial.partition_state(spec, [part], i), _partial.input_schema([part], spec)
+def _state(
+    spec: _partial.Spec, part: pd.DataFrame, i: int, split_out: int
+) -> list[tuple[pa.RecordBatch, pa.Schema | None]]:
+    """The partition's state, cut into ``split_out`` states by customer hash."""
+    schema = _partial.input_schema([part], spec)
+    state = _partial.partition_state(spec, [part], i)
+    return [(s, schema) for s in _split_by_customer(state, split_out)]
+
+
+def _split_by_customer(state: pa.RecordBatch, k: int) -> list[pa.RecordBatch]:
+    """The customers of a state in ``k`` groups by a hash of their id (the
+    same group in every partition)."""
+    if k == 1:
+        return [state]
+    ids = state.column(0).to_numpy(zero_copy_only=False)
+    group = pd.util.hash_array(ids) % k
+    return [state.filter(pa.array(group == j)) for j in range(k)]
+
+
+def _pick(states: list[Any], k: int) -> Any:
+    return states[k]
 
 
 def _merge(spec: _partial.Spec, items: list[tuple[pa.RecordBatch, pa.Schema | None]]) -> tuple[Any, Any]:
@@ -64,7 +84,7 @@ def _probe(spec: _partial.Spec, part: pd.DataFrame) -> tuple[int, bool]:
     return _partial.probe_partition(spec, [part])
 
 
-def _merged_state(df: Any, spec: _partial.Spec, split_every: int) -> Any:
+def _merged_state(df: Any, spec: _partial.Spec, split_every: int, split_out: int = 1) -> Any:
     """The native stream holding the merged state of every partition."""
     dask = _dask()
     _check_frame(df)
@@ -72,18 +92,26 @@ def _merged_state(df: Any, spec: _partial.Spec, split_every: int) -> Any:
     split_every = int(split_every)
     if split_every < 2:
         raise InvalidParameterError(f"invalid parameter split_every: expected an integer >= 2, got {split_every}")
+    split_out = int(split_out)
+    if split_out < 1:
+        raise InvalidParameterError(f"invalid parameter split_out: expected an integer >= 1, got {split_out}")
     parts = df[spec.names].to_delayed()
     delayed = dask.delayed
-    states = [delayed(_state)(spec, p, i) for i, p in enumerate(parts)]
-    while len(states) > 1:
-        states = [delayed(_merge)(spec, states[j : j + split_every]) for j in range(0, len(states), split_every)]
+    cut = [delayed(_state)(spec, p, i, split_out) for i, p in enumerate(parts)]
+    roots = []
+    for k in range(split_out):
+        states = [delayed(_pick)(c, k) for c in cut]
+        while len(states) > 1:
+            states = [delayed(_merge)(spec, states[j : j + split_every]) for j in range(0, len(states), split_every)]
+        roots.append(states[0])
     try:
-        (batch, schema) = dask.compute(states[0])[0]
+        merged = dask.compute(*roots)
     except (ValueError, TypeError):
         _raise_with_global_rows(dask, spec, parts)
         raise
     stream = spec.scorer()
-    _partial.absorb_states(stream, [batch], schema)
+    for batch, schema in merged:
+        _partial.absorb_states(stream, [batch], schema)
     return stream
 
 
@@ -121,12 +149,15 @@ def rfm(
     segments: Any = None,
     timezone: str | None = None,
     split_every: int = 8,
+    split_out: int = 1,
 ) -> pd.DataFrame:
     """:func:`ciblage.rfm` on a Dask DataFrame of transactions: the same
     arguments and the same table (ids, scores, segments; sums to the bit
     when amounts are integers), as a pandas DataFrame with the input report
     in ``attrs["input_report"]``. ``split_every``: partial states merged
-    per task of the tree reduction. ``frequency="purchase_days"`` is not
+    per task of the tree reduction; ``split_out``: independent reductions,
+    each of the customers of one hash group (merges in parallel, smaller
+    states per task). ``frequency="purchase_days"`` is not
     available yet.
 
     Example:
@@ -140,7 +171,7 @@ def rfm(
     args = dict(locals())
     columns, params = stream_args(args)
     spec = _partial.rfm_spec(columns, params)
-    stream = _merged_state(transactions, spec, split_every)
+    stream = _merged_state(transactions, spec, split_every, split_out)
     result = RfmResult(stream.rfm(), "pandas")
     warn_left_out(result.input_report, "rfm", expected_left_out(params), stacklevel=3)
     for c in result.criteria:
@@ -149,7 +180,9 @@ def rfm(
     return result.customers
 
 
-def _totals(transactions: Any, customer: str, amount: str, cost: str | None, split_every: int) -> pd.DataFrame:
+def _totals(
+    transactions: Any, customer: str, amount: str, cost: str | None, split_every: int, split_out: int
+) -> pd.DataFrame:
     customer = column_arg(customer, "customer")
     amount = column_arg(amount, "amount")
     cost = opt_column_arg(cost, "cost")
@@ -162,7 +195,7 @@ def _totals(transactions: Any, customer: str, amount: str, cost: str | None, spl
     columns = {"customer": customer, "amount": amount}
     if cost is not None:
         columns["cost"] = cost
-    stream = _merged_state(transactions, _partial.totals_spec(columns), split_every)
+    stream = _merged_state(transactions, _partial.totals_spec(columns), split_every, split_out)
     table = pa.RecordBatchReader.from_stream(stream.totals()).read_all()
     rows = int(pa.compute.sum(table.column("transactions")).as_py() or 0)
     return attach_report(from_arrow(table, "pandas"), make_report(rows, {}))
@@ -175,11 +208,12 @@ def customer_totals(
     amount: str = "amount",
     cost: str | None = None,
     split_every: int = 8,
+    split_out: int = 1,
 ) -> pd.DataFrame:
     """:func:`ciblage.customer_totals` on a Dask DataFrame: the same table
     (transactions, revenue, and with ``cost`` cost and margin per customer),
     as a pandas DataFrame."""
-    return _totals(transactions, customer, amount, cost, split_every)
+    return _totals(transactions, customer, amount, cost, split_every, split_out)
 
 
 def value_tiers(
@@ -195,6 +229,7 @@ def value_tiers(
     names: Sequence[str] | None = None,
     no_value_name: str = "No value",
     split_every: int = 8,
+    split_out: int = 1,
 ) -> ValueTiers:
     """:func:`ciblage.value_tiers` of the customers' totals of a Dask
     DataFrame of transactions: ``value`` is ``"revenue"``, or ``"margin"``
@@ -204,7 +239,7 @@ def value_tiers(
         raise InvalidParameterError(
             f'invalid parameter value: expected "revenue", "margin", "cost" or "transactions", got {value!r}'
         )
-    totals = _totals(transactions, customer, amount, cost, split_every)
+    totals = _totals(transactions, customer, amount, cost, split_every, split_out)
     return _local_value_tiers(
         totals,
         value=value,
@@ -225,6 +260,7 @@ def concentration(
     amount: str = "amount",
     cost: str | None = None,
     split_every: int = 8,
+    split_out: int = 1,
 ) -> Concentration:
     """:func:`ciblage.concentration` of the customers' totals of a Dask
     DataFrame of transactions (``value`` as in :func:`value_tiers`)."""
@@ -233,4 +269,4 @@ def concentration(
         raise InvalidParameterError(
             f'invalid parameter value: expected "revenue", "margin", "cost" or "transactions", got {value!r}'
         )
-    return _local_concentration(_totals(transactions, customer, amount, cost, split_every), value=value)
+    return _local_concentration(_totals(transactions, customer, amount, cost, split_every, split_out), value=value)
