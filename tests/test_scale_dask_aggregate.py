@@ -165,6 +165,14 @@ def test_deep_merge_tree_equals_local(client):
     assert got.attrs["input_report"]["rows_read"] == len(tx)
     table = cdask.rfm(ddf, split_out=2, as_of="2024-10-01")
     pd.testing.assert_frame_equal(_sorted(table), _sorted(ciblage.rfm(tx, as_of="2024-10-01")))
+    # Custom segments (a native table on the client; workers never need it).
+    segments = {
+        "fallback": "Rest",
+        "segment": [{"name": "Recent", "recency": [3, 3], "frequency": [1, 3], "monetary": [1, 3]}],
+    }
+    table = cdask.rfm(ddf, bins=3, segments=segments)
+    pd.testing.assert_frame_equal(_sorted(table), _sorted(ciblage.rfm(tx, bins=3, segments=segments)))
+    assert set(table["segment"].astype(str)) <= {"Recent", "Rest"}
     with pytest.raises(InvalidParameterError, match="split_every"):
         cdask.customer_totals(ddf, split_every=1)
     with pytest.raises(InvalidParameterError, match="split_out"):

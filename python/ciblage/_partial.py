@@ -58,6 +58,11 @@ class Spec:
             )
         return _native.totals_stream(customer=c["customer"], amount=c["amount"], cost=c.get("cost"))
 
+    def shipped(self) -> Spec:
+        """The spec workers get: without the scoring parameters (native
+        objects such as a segment table need not travel)."""
+        return Spec(self.goal, self.columns, self.reading)
+
     def reader(self) -> Any:
         """A native stream that reads rows or merges states."""
         return self._stream(self.reading)

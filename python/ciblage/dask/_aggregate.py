@@ -97,6 +97,7 @@ def _merged_state(df: Any, spec: _partial.Spec, split_every: int, split_out: int
         raise InvalidParameterError(f"invalid parameter split_out: expected an integer >= 1, got {split_out}")
     parts = df[spec.names].to_delayed()
     delayed = dask.delayed
+    scorer, spec = spec, spec.shipped()
     cut = [delayed(_state)(spec, p, i, split_out) for i, p in enumerate(parts)]
     roots = []
     for k in range(split_out):
@@ -109,7 +110,7 @@ def _merged_state(df: Any, spec: _partial.Spec, split_every: int, split_out: int
     except (ValueError, TypeError):
         _raise_with_global_rows(dask, spec, parts)
         raise
-    stream = spec.scorer()
+    stream = scorer.scorer()
     for batch, schema in merged:
         _partial.absorb_states(stream, [batch], schema)
     return stream

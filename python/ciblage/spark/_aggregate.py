@@ -137,6 +137,7 @@ def _merged_state(df: Any, spec: _partial.Spec) -> Any:
     _check_frame(df)
     _check_columns(spec.columns, [str(c) for c in df.columns])
     selected = df.select(*spec.names)
+    scorer, spec = spec, spec.shipped()
     schema = _collect(selected.limit(0)).schema
     state_schema = _state_schema(schema.field(spec.columns["customer"]).type)
 
@@ -161,7 +162,7 @@ def _merged_state(df: Any, spec: _partial.Spec) -> Any:
             raise
         _raise_with_global_rows(selected, spec, n)
         raise local from None
-    stream = spec.scorer()
+    stream = scorer.scorer()
     states = [_partial.with_version(b) for b in table.combine_chunks().to_batches()]
     _partial.absorb_states(stream, states, schema)
     return stream
