@@ -70,6 +70,9 @@ __all__ = [
     "ActivityStream",
     "rfm_stream",
     "totals_stream",
+    "stream_partition",
+    "stream_partial_state",
+    "stream_absorb_partial_state",
     "value_tiers",
     "Concentration",
     "retention",
@@ -229,6 +232,9 @@ def rfm_stream(
     timezone: str | None = None,
 ) -> ActivityStream: ...
 def totals_stream(*, customer: str, amount: str, cost: str | None = None) -> ActivityStream: ...
+def stream_partition(stream: ActivityStream, row0: int, order0: int) -> None: ...
+def stream_partial_state(stream: ActivityStream) -> Any: ...
+def stream_absorb_partial_state(stream: ActivityStream, batch: Any, schema: Any) -> None: ...
 def value_tiers(
     values: npt.NDArray[np.float64],
     *,

@@ -272,7 +272,10 @@ def rfm_analysis(
     return _analyse(transactions, locals(), stacklevel=4)
 
 
-def _analyse(transactions: Any, args: dict[str, Any], stacklevel: int) -> RfmResult:
+def stream_args(args: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """The used columns (``{argument: column}``) and the parameters of
+    ``_native.rfm_stream`` (and ``rfm_scores``), checked and converted, from
+    the arguments of :func:`rfm`; shared by the engine adapters."""
     customer = column_arg(args["customer"], "customer")
     timestamp = column_arg(args["timestamp"], "timestamp")
     amount = column_arg(args["amount"], "amount")
@@ -297,6 +300,21 @@ def _analyse(transactions: Any, args: dict[str, Any], stacklevel: int) -> RfmRes
         segments=_segment_table(args["segments"]),
         timezone=as_timezone(args["timezone"]),
     )
+    return columns, params
+
+
+def expected_left_out(params: Mapping[str, Any]) -> list[str]:
+    """The reasons rows are left out because a parameter asked for it."""
+    expected = ["negative_amount"] if params["negative_amounts"] == "exclude" else []
+    if params["as_of"] is not None:
+        expected.append("after_as_of")
+    return expected
+
+
+def _analyse(transactions: Any, args: dict[str, Any], stacklevel: int) -> RfmResult:
+    columns, params = stream_args(args)
+    customer, timestamp, amount = columns["customer"], columns["timestamp"], columns["amount"]
+    cost = columns.get("cost")
     if _stream.is_stream(transactions):
         kind = _stream.stream_kind(transactions)
         stream = _native.rfm_stream(customer=customer, timestamp=timestamp, amount=amount, cost=cost, **params)
@@ -310,10 +328,7 @@ def _analyse(transactions: Any, args: dict[str, Any], stacklevel: int) -> RfmRes
             table, customer=customer, timestamp=timestamp, amount=amount, cost=cost, progress=report, **params
         )
     result = RfmResult(native, kind)
-    expected = ["negative_amount"] if params["negative_amounts"] == "exclude" else []
-    if as_of is not None:
-        expected.append("after_as_of")
-    warn_left_out(result.input_report, "rfm", expected, stacklevel=stacklevel)
+    warn_left_out(result.input_report, "rfm", expected_left_out(params), stacklevel=stacklevel)
     return result
 
 

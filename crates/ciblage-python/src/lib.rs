@@ -26,6 +26,7 @@ mod days_in;
 mod error;
 mod ids_in;
 mod lifecycle;
+mod partial;
 mod rfm;
 mod run;
 mod scratch;
@@ -89,6 +90,8 @@ mod _native {
     use crate::ids_in::{customer_id_column, migration_matched, PyIdColumn};
     #[pymodule_export]
     use crate::lifecycle::{behaviour_change, lifecycle_evaluate, PyRuleSet};
+    #[pymodule_export]
+    use crate::partial::{stream_absorb_partial_state, stream_partial_state, stream_partition};
     #[pymodule_export]
     use crate::rfm::{rfm_scores, PyRfmResult};
     #[pymodule_export]

@@ -22,7 +22,7 @@ use crate::run::{guard, run};
 use crate::segments::PySegmentTable;
 
 /// What a stream is absorbed for.
-enum Goal {
+pub(crate) enum Goal {
     /// RFM scores with these parameters (they set the activity options).
     Rfm(Box<RfmValidParams>),
     /// Customer totals: every row counted, no timestamp.
@@ -30,22 +30,29 @@ enum Goal {
 }
 
 /// The state of one stream.
-struct StreamState {
-    customer: String,
-    timestamp: Option<String>,
-    amount: String,
-    cost: Option<String>,
+pub(crate) struct StreamState {
+    pub(crate) customer: String,
+    pub(crate) timestamp: Option<String>,
+    pub(crate) amount: String,
+    pub(crate) cost: Option<String>,
     timezone: Option<String>,
     goal: Goal,
-    acc: Option<ActivityAccumulator>,
-    index: CustomerIndex,
-    kind: Option<TimeKind>,
-    rows: usize,
+    pub(crate) acc: Option<ActivityAccumulator>,
+    pub(crate) index: CustomerIndex,
+    pub(crate) kind: Option<TimeKind>,
+    pub(crate) rows: usize,
     codes: Vec<u32>,
+    /// Partitioned input (see `crate::partial`): row numbers in messages
+    /// start at `row0`, first rows are recorded from position `order0`,
+    /// and merged partial states wait here until scored.
+    pub(crate) row0: usize,
+    pub(crate) order0: i64,
+    pub(crate) first_seen: Option<Vec<i64>>,
+    pub(crate) partial: Option<ciblage::partial_state::PartialActivity>,
 }
 
 impl StreamState {
-    fn columns(&self) -> Vec<(&str, &str)> {
+    pub(crate) fn columns(&self) -> Vec<(&str, &str)> {
         let mut columns = vec![("customer", self.customer.as_str())];
         if let Some(t) = &self.timestamp {
             columns.push(("timestamp", t.as_str()));
@@ -98,14 +105,7 @@ impl StreamState {
                 acc
             }
             None => {
-                let zone = match &kind {
-                    Some(k) => arrow_in::zone_for(k, self.timezone.as_deref())?,
-                    None => ciblage::Zone::Utc,
-                };
-                let options = match &self.goal {
-                    Goal::Rfm(p) => p.activity_options(zone),
-                    Goal::Totals => ActivityOptions::default(),
-                };
+                let options = self.options(kind.as_ref())?;
                 self.kind = kind;
                 ActivityAccumulator::new(options, ki.is_some())
             }
@@ -121,6 +121,10 @@ impl StreamState {
                 self.rows,
                 &mut self.codes,
             )?;
+            if let Some(seen) = &mut self.first_seen {
+                let at = self.order0 + (self.rows - self.row0) as i64;
+                ciblage::partial_state::record_first_rows(&self.codes, at, seen);
+            }
             let ts = match (&time, self.timestamp.as_deref()) {
                 (Some((ti, _)), Some(t)) => {
                     arrow_in::micros(batch.column(*ti).as_ref(), "timestamp", t, self.rows)?
@@ -146,7 +150,7 @@ impl StreamState {
                 self.index.len(),
             );
             arrow_in::give_back(ts);
-            Ok(r?)
+            Ok(r.map_err(|e| ciblage::partial_state::shift_row(e, self.row0))?)
         })();
         self.acc = Some(acc);
         pushed?;
@@ -154,8 +158,25 @@ impl StreamState {
         Ok(())
     }
 
+    /// The activity options of the goal, for timestamps of `kind`.
+    pub(crate) fn options(&self, kind: Option<&TimeKind>) -> BindResult<ActivityOptions> {
+        let zone = match kind {
+            Some(k) => arrow_in::zone_for(k, self.timezone.as_deref())?,
+            None => ciblage::Zone::Utc,
+        };
+        Ok(match &self.goal {
+            Goal::Rfm(p) => p.activity_options(zone),
+            Goal::Totals => ActivityOptions::default(),
+        })
+    }
+
     /// The per-customer activity of every row absorbed.
     fn finish(&mut self) -> BindResult<ciblage::CustomerActivity> {
+        if let Some(partial) = self.partial.take() {
+            let (index, activity) = partial.into_activity()?;
+            self.index = index;
+            return Ok(activity);
+        }
         match self.acc.take() {
             Some(mut acc) if self.rows > 0 => {
                 acc.grow_to(self.index.len());
@@ -176,7 +197,10 @@ pub struct PyActivityStream {
 }
 
 impl PyActivityStream {
-    fn with<T>(&self, work: impl FnOnce(&mut StreamState) -> PyResult<T>) -> PyResult<T> {
+    pub(crate) fn with<T>(
+        &self,
+        work: impl FnOnce(&mut StreamState) -> PyResult<T>,
+    ) -> PyResult<T> {
         let mut state = self
             .state
             .lock()
@@ -270,6 +294,10 @@ fn new_stream(
             kind: None,
             rows: 0,
             codes: Vec::new(),
+            row0: 0,
+            order0: 0,
+            first_seen: None,
+            partial: None,
         }),
     }
 }

@@ -65,6 +65,7 @@ pub mod clv;
 pub mod customers;
 pub mod error;
 pub mod interrupt;
+pub mod partial_state;
 mod prefetch;
 pub mod rfm;
 pub mod synth;

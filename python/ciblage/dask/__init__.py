@@ -6,8 +6,13 @@ model entering the task graph once and read once per worker process. Every
 row gets exactly the local call's result. Importing ``ciblage`` does not
 import this package, nor Dask; Dask is imported by the first call. See
 docs/scale.md.
+
+Per-customer aggregations (``rfm``, ``customer_totals``, ``value_tiers``,
+``concentration``) build a partial state per partition in the Rust core,
+merge them by customer and score the merged state with the local code.
 """
 
+from ._aggregate import concentration, customer_totals, rfm, value_tiers
 from ._scoring import apply, evaluate, predict, predict_proba
 
-__all__ = ["apply", "evaluate", "predict", "predict_proba"]
+__all__ = ["concentration", "customer_totals", "rfm", "value_tiers", "apply", "evaluate", "predict", "predict_proba"]

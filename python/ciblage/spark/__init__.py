@@ -6,8 +6,25 @@ batches end to end, the model broadcast once and read once per Python
 worker. Every row gets exactly the local call's result. Importing
 ``ciblage`` does not import this package, nor PySpark; PySpark is imported
 by the first call. See docs/scale.md.
+
+Per-customer aggregations (``rfm``, ``customer_totals``, ``value_tiers``,
+``concentration``) build a partial state per partition in the Rust core,
+merge them by customer and score the merged state with the local code.
 """
 
+from ._aggregate import concentration, customer_totals, rfm, value_tiers
 from ._scoring import JavaNotFoundError, apply, ciblage_errors, evaluate, predict, predict_proba, session
 
-__all__ = ["JavaNotFoundError", "apply", "ciblage_errors", "evaluate", "predict", "predict_proba", "session"]
+__all__ = [
+    "concentration",
+    "customer_totals",
+    "rfm",
+    "value_tiers",
+    "JavaNotFoundError",
+    "apply",
+    "ciblage_errors",
+    "evaluate",
+    "predict",
+    "predict_proba",
+    "session",
+]

@@ -39,6 +39,7 @@ pub(crate) fn piece_rows(n_customers: usize) -> usize {
         .saturating_mul(PIECE_ROWS_PER_CUSTOMER)
         .clamp(MIN_PIECE_ROWS, PIECE_ROWS)
 }
+mod absorb;
 mod partial;
 
 use partial::{Partial, Rows, TaskOutput, NO_ROW};

@@ -1,0 +1,336 @@
+"""Per-customer aggregations on PySpark DataFrames: ``rfm``,
+``customer_totals``, ``value_tiers``, ``concentration``.
+
+Arrow batches end to end (``mapInArrow``, no pandas): each partition
+becomes a per-customer partial state keyed by customer id (built by the
+Rust core); the states are repartitioned by customer (Spark's hash
+shuffle) and merged per partition (``mapInArrow`` again: every customer's
+states meet in one partition); the merged states (one row per customer)
+come to the driver, which scores them with the code of the local call,
+so the quantile cuts are exact. The results are Spark DataFrames (one
+row per customer); ``value_tiers`` and ``concentration`` return the local
+result objects.
+
+A ciblage error raised in a worker comes back as the ciblage exception
+it was, its rows numbered as in the whole DataFrame (a second job finds
+the first failing partition and the rows before it).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from .. import _partial
+from .. import exceptions as _exceptions
+from .._report import warn_left_out
+from .._rfm import RfmResult, expected_left_out, stream_args
+from .._tables import _check_columns, column_arg, opt_column_arg
+from .._value import Concentration, ValueTiers, _check_output_names
+from .._value import concentration as _local_concentration
+from .._value import value_tiers as _local_value_tiers
+from ..exceptions import CiblageError, DegenerateCriterionWarning, InvalidParameterError
+
+__all__ = ["concentration", "customer_totals", "rfm", "value_tiers"]
+
+_VALUES = ("revenue", "margin", "cost", "transactions")
+
+
+def _pyspark() -> Any:
+    try:
+        import pyspark
+        import pyspark.sql
+    except ImportError as e:
+        raise ImportError("ciblage.spark needs PySpark: pip install 'ciblage[spark]' (or pip install pyspark)") from e
+    return pyspark
+
+
+def _check_frame(df: Any) -> None:
+    module = type(df).__module__
+    if not (module.startswith("pyspark.") and type(df).__name__ == "DataFrame"):
+        raise InvalidParameterError(
+            f"invalid parameter transactions: expected a PySpark DataFrame, got {module}.{type(df).__name__}"
+        )
+
+
+def _state_schema(customer_type: pa.DataType) -> pa.Schema:
+    """The partial-state columns as Spark carries them (no unsigned types,
+    no metadata)."""
+    ids = pa.string() if (pa.types.is_string(customer_type) or pa.types.is_large_string(customer_type)) else pa.int64()
+    fields = [pa.field("customer", ids, nullable=False)]
+    for name in _partial_columns()[1:]:
+        kind = pa.float64() if name in ("revenue", "cost") else pa.int64()
+        fields.append(pa.field(name, kind, nullable=name == "cost"))
+    return pa.schema(fields)
+
+
+def _partial_columns() -> list[str]:
+    return [
+        "customer",
+        "first_seen",
+        "first",
+        "last",
+        "transactions",
+        "revenue",
+        "cost",
+        "rows_read",
+        "rows_after_as_of",
+        "negative_rows",
+        "negative_rows_excluded",
+    ]
+
+
+def _spark_type(schema: pa.Schema) -> Any:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schema)
+
+
+def _cast(batch: pa.RecordBatch, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    yield from pa.Table.from_batches([batch]).cast(schema).to_batches()
+
+
+def _partition_id(context: Any) -> int:
+    """The partition a worker function reads (it runs within a task)."""
+    if context is None:  # pragma: no cover - worker functions run in tasks
+        raise RuntimeError("no Spark task context")
+    return int(context.partitionId())
+
+
+_RAISED = re.compile(r"^ciblage\.exceptions\.(\w+): (.*)$", re.M)
+
+
+def _local_error(e: BaseException) -> BaseException | None:
+    """The ciblage error a worker raised, from Spark's ``PythonException``."""
+    if type(e).__name__ != "PythonException":
+        return None
+    found = list(_RAISED.finditer(str(e)))
+    if not found:
+        return None
+    cls = getattr(_exceptions, found[-1].group(1), None)
+    if not (isinstance(cls, type) and issubclass(cls, CiblageError)):
+        return None
+    return cls(found[-1].group(2).strip())
+
+
+def _collect(frame: Any) -> pa.Table:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        return frame.toArrow()
+
+
+def _map(frame: Any, fn: Any, schema: pa.Schema) -> Any:
+    with warnings.catch_warnings():
+        # mapInArrow goes through PySpark's pandas_udf machinery, which warns
+        # about pandas 3 although no batch becomes pandas here.
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        return frame.mapInArrow(fn, _spark_type(schema))
+
+
+def _merged_state(df: Any, spec: _partial.Spec) -> Any:
+    """The native stream holding the merged state of every partition."""
+    _pyspark()
+    _check_frame(df)
+    _check_columns(spec.columns, [str(c) for c in df.columns])
+    selected = df.select(*spec.names)
+    scorer, spec = spec, spec.shipped()
+    schema = _collect(selected.limit(0)).schema
+    state_schema = _state_schema(schema.field(spec.columns["customer"]).type)
+
+    def partial(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from pyspark import TaskContext
+
+        state = _partial.partition_state(spec, batches, _partition_id(TaskContext.get()))
+        yield from _cast(state, state_schema)
+
+    def merge(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        states = [_partial.with_version(b) for b in batches if b.num_rows]
+        if states:
+            yield from _cast(_partial.merge_states(spec, states, schema), state_schema)
+
+    n = max(1, selected.rdd.getNumPartitions())
+    merged = _map(_map(selected, partial, state_schema).repartition(n, "customer"), merge, state_schema)
+    try:
+        table = _collect(merged)
+    except Exception as e:
+        local = _local_error(e)
+        if local is None:
+            raise
+        _raise_with_global_rows(selected, spec, n)
+        raise local from None
+    stream = scorer.scorer()
+    states = [_partial.with_version(b) for b in table.combine_chunks().to_batches()]
+    _partial.absorb_states(stream, states, schema)
+    return stream
+
+
+def _raise_with_global_rows(selected: Any, spec: _partial.Spec, n: int) -> None:
+    """Raises the error of the first failing partition, its rows numbered
+    as in the whole DataFrame (the error a local call gives)."""
+    probe_schema = pa.schema([("partition", pa.int64()), ("rows", pa.int64()), ("failed", pa.bool_())])
+
+    def probe(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from pyspark import TaskContext
+
+        rows, failed = _partial.probe_partition(spec, list(batches))
+        yield pa.record_batch([[_partition_id(TaskContext.get())], [rows], [failed]], schema=probe_schema)
+
+    found = _collect(_map(selected, probe, probe_schema)).sort_by("partition").to_pylist()
+    first = _partial.first_failure(len(found), lambda _: [(r["rows"], r["failed"]) for r in found])
+    if first is None:
+        return
+    failing, row0 = first
+
+    def rerun(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from pyspark import TaskContext
+
+        if _partition_id(TaskContext.get()) == failing:
+            _partial.partition_state(spec, batches, failing, row0)
+        return iter(())
+
+    try:
+        _collect(_map(selected, rerun, probe_schema))
+    except Exception as e:
+        local = _local_error(e)
+        if local is None:
+            raise
+        raise local from None
+
+
+def _to_spark(df: Any, table: pa.Table) -> Any:
+    """A Spark DataFrame of a result table: dictionary columns decoded,
+    unsigned integers (which Spark lacks) widened to signed ones."""
+
+    def spark_type(t: pa.DataType) -> pa.DataType:
+        if pa.types.is_dictionary(t):
+            return t.value_type
+        if pa.types.is_uint8(t) or pa.types.is_uint16(t):
+            return pa.int32()
+        if pa.types.is_unsigned_integer(t):
+            return pa.int64()
+        return t
+
+    columns = [c.cast(spark_type(c.type)) for c in table.columns]
+    table = pa.table(columns, names=table.column_names)
+    return df.sparkSession.createDataFrame(table)
+
+
+def rfm(
+    transactions: Any,
+    *,
+    customer: str = "customer_id",
+    timestamp: str = "timestamp",
+    amount: str = "amount",
+    cost: str | None = None,
+    as_of: Any = None,
+    bins: int = 5,
+    method: str = "quantile",
+    recency_cuts: Sequence[float] | None = None,
+    frequency_cuts: Sequence[float] | None = None,
+    monetary_cuts: Sequence[float] | None = None,
+    frequency: str = "transactions",
+    monetary: str = "revenue",
+    variant: str = "rfm",
+    weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    negative_amounts: str = "keep",
+    segments: Any = None,
+    timezone: str | None = None,
+) -> Any:
+    """:func:`ciblage.rfm` on a PySpark DataFrame of transactions: the same
+    arguments and the same rows (ids, scores, segments; sums to the bit
+    when amounts are integers), as a Spark DataFrame (segment and label
+    columns as strings). ``frequency="purchase_days"`` is not available
+    yet."""
+    args = dict(locals())
+    columns, params = stream_args(args)
+    spec = _partial.rfm_spec(columns, params)
+    stream = _merged_state(transactions, spec)
+    result = RfmResult(stream.rfm(), "pyarrow")
+    warn_left_out(result.input_report, "rfm", expected_left_out(params), stacklevel=3)
+    for c in result.criteria:
+        if c["degenerate"]:
+            warnings.warn(c["warning"], DegenerateCriterionWarning, stacklevel=2)
+    return _to_spark(transactions, result.customers)
+
+
+def _totals(transactions: Any, customer: str, amount: str, cost: str | None) -> pa.Table:
+    customer = column_arg(customer, "customer")
+    amount = column_arg(amount, "amount")
+    cost = opt_column_arg(cost, "cost")
+    _check_output_names(
+        "customer",
+        customer,
+        ("transactions", "revenue") + (() if cost is None else ("cost", "margin")),
+        "customer_totals",
+    )
+    columns = {"customer": customer, "amount": amount}
+    if cost is not None:
+        columns["cost"] = cost
+    stream = _merged_state(transactions, _partial.totals_spec(columns))
+    return pa.RecordBatchReader.from_stream(stream.totals()).read_all()
+
+
+def customer_totals(
+    transactions: Any, *, customer: str = "customer_id", amount: str = "amount", cost: str | None = None
+) -> Any:
+    """:func:`ciblage.customer_totals` on a PySpark DataFrame: the same rows
+    (transactions, revenue, and with ``cost`` cost and margin per
+    customer), as a Spark DataFrame."""
+    return _to_spark(transactions, _totals(transactions, customer, amount, cost))
+
+
+def _value_arg(value: Any) -> str:
+    value = column_arg(value, "value")
+    if value not in _VALUES:
+        raise InvalidParameterError(
+            f'invalid parameter value: expected "revenue", "margin", "cost" or "transactions", got {value!r}'
+        )
+    return value
+
+
+def value_tiers(
+    transactions: Any,
+    *,
+    value: str = "revenue",
+    customer: str = "customer_id",
+    amount: str = "amount",
+    cost: str | None = None,
+    method: str = "count",
+    shares: Sequence[float] | None = None,
+    bounds: Sequence[float] | None = None,
+    names: Sequence[str] | None = None,
+    no_value_name: str = "No value",
+) -> ValueTiers:
+    """:func:`ciblage.value_tiers` of the customers' totals of a PySpark
+    DataFrame of transactions (``value``: ``"revenue"``, or ``"margin"``
+    with ``cost``); its ``customers`` table is a pyarrow Table."""
+    value = _value_arg(value)
+    totals = _totals(transactions, customer, amount, cost)
+    return _local_value_tiers(
+        totals,
+        value=value,
+        customer=customer,
+        method=method,
+        shares=shares,
+        bounds=bounds,
+        names=names,
+        no_value_name=no_value_name,
+    )
+
+
+def concentration(
+    transactions: Any,
+    *,
+    value: str = "revenue",
+    customer: str = "customer_id",
+    amount: str = "amount",
+    cost: str | None = None,
+) -> Concentration:
+    """:func:`ciblage.concentration` of the customers' totals of a PySpark
+    DataFrame of transactions (``value`` as in :func:`value_tiers`)."""
+    value = _value_arg(value)
+    return _local_concentration(_totals(transactions, customer, amount, cost), value=value)
