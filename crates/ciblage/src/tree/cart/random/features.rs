@@ -1,6 +1,7 @@
 //! The features as the random splitter reads them, converted once to f32
 //! (as scikit-learn reads them): a dense matrix as one contiguous column
-//! per feature, a sparse one as rows (CSR) whose entries are sorted into
+//! per feature, in the splitter's node order (reordered with each split),
+//! a sparse one as rows (CSR) whose entries are sorted into
 //! one bucket per feature at each node searched, so that a feature costs
 //! its stored entries in the node and never the node's size.
 
@@ -55,21 +56,76 @@ pub(super) fn range_of(values: &[f32]) -> Range {
 
 /// The features of the training samples, as f32.
 pub(super) enum NodeFeatures {
-    /// Column `f` at `cols[f * n..(f + 1) * n]`, indexed by sample.
+    /// Column `f` at `cols[f * n..(f + 1) * n]`, indexed by position in
+    /// the splitter's samples (`n` of them), partitioned with them: a
+    /// node's values of a feature are contiguous.
     Dense { cols: Vec<f32>, n: usize },
     /// The rows, and the buckets of the node last searched.
     Sparse(SparseRows),
 }
 
 impl NodeFeatures {
-    /// The features of `x`, converted to f32 (NaN stays NaN: missing).
-    pub(super) fn new(x: &Columns<'_>) -> Self {
+    /// The features of `x`, converted to f32 (NaN stays NaN: missing);
+    /// dense columns hold the rows `samples` (ascending), in their order.
+    pub(super) fn new(x: &Columns<'_>, samples: &[u32]) -> Self {
         match x {
-            Columns::Dense(x) => Self::Dense {
-                cols: columns_f32(x),
-                n: x.nrows(),
-            },
+            Columns::Dense(x) => {
+                let n = x.nrows();
+                let mut cols = columns_f32(x);
+                if samples.len() < n {
+                    // Rows of zero weight take no part: left out, the
+                    // others moved up (a row never moves after itself).
+                    let m = samples.len();
+                    for f in 0..x.ncols() {
+                        for (p, &s) in samples.iter().enumerate() {
+                            cols[f * m + p] = cols[f * n + s as usize];
+                        }
+                    }
+                    cols.truncate(m * x.ncols());
+                }
+                Self::Dense {
+                    cols,
+                    n: samples.len(),
+                }
+            }
             Columns::Sparse(_) => Self::Sparse(SparseRows::new(x)),
+        }
+    }
+
+    /// The values of dense feature `f` at positions `start..end`.
+    #[inline]
+    pub(super) fn dense(&self, f: usize, (start, end): (usize, usize)) -> Option<&[f32]> {
+        match self {
+            Self::Dense { cols, n } => Some(&cols[f * n + start..f * n + end]),
+            Self::Sparse(_) => None,
+        }
+    }
+
+    /// Reorders the positions `start..start + order.len()` of every dense
+    /// column but those of `skip` (features constant there: never read
+    /// again below) as `order` lists them (positions relative to
+    /// `start`), through `scratch`.
+    pub(super) fn permute(
+        &mut self,
+        start: usize,
+        order: &[u32],
+        skip: &[bool],
+        scratch: &mut Vec<f32>,
+    ) {
+        let Self::Dense { cols, n } = self else {
+            return;
+        };
+        let k = order.len();
+        scratch.resize(k, 0.0);
+        for (f, col) in cols.chunks_exact_mut(*n).enumerate() {
+            if skip[f] {
+                continue;
+            }
+            let a = &mut col[start..start + k];
+            for (o, &p) in scratch.iter_mut().zip(order) {
+                *o = a[p as usize];
+            }
+            a.copy_from_slice(scratch);
         }
     }
 }
@@ -238,6 +294,22 @@ mod tests {
     }
 
     #[test]
+    fn dense_columns_hold_the_samples_taking_part_and_follow_their_order() {
+        // 5 rows × 2; rows 1 and 3 take no part: positions 0, 1, 2 hold
+        // rows 0, 2, 4 (row r, column c holds 10·r + c).
+        let x = Array2::from_shape_fn((5, 2), |(r, c)| (10 * r + c) as f64);
+        let mut f = NodeFeatures::new(&Columns::Dense(x.view()), &[0, 2, 4]);
+        assert_eq!(f.dense(0, (0, 3)), Some(&[0.0f32, 20.0, 40.0][..]));
+        assert_eq!(f.dense(1, (0, 3)), Some(&[1.0f32, 21.0, 41.0][..]));
+        // Positions 1..3 reordered as (2, 1) relative to 1: swapped, in
+        // column 0 only (column 1 skipped as constant).
+        let mut scratch = Vec::new();
+        f.permute(1, &[1, 0], &[false, true], &mut scratch);
+        assert_eq!(f.dense(0, (0, 3)), Some(&[0.0f32, 40.0, 20.0][..]));
+        assert_eq!(f.dense(1, (0, 3)), Some(&[1.0f32, 21.0, 41.0][..]));
+    }
+
+    #[test]
     fn buckets_hold_each_features_entries_of_the_node() {
         // 6 rows, 3 columns; the node holds rows 5, 1, 2 (in that order).
         let dense = ndarray::array![
@@ -259,7 +331,7 @@ mod tests {
             indptr.push(indices.len() as i64);
         }
         let csc = CscView::new(6, 3, &indptr[..], &indices[..], &data).unwrap();
-        let NodeFeatures::Sparse(mut rows) = NodeFeatures::new(&Columns::Sparse(csc.0)) else {
+        let NodeFeatures::Sparse(mut rows) = NodeFeatures::new(&Columns::Sparse(csc.0), &[]) else {
             panic!("sparse")
         };
         rows.bucket(&[5, 1, 2]);

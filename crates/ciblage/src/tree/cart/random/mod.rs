@@ -18,12 +18,15 @@
 //! values as under the exact splitter (see `shared::monotonic`).
 //!
 //! The features are read once as f32 (see [`features`]): a dense matrix as
-//! one contiguous column per feature, a sparse one by rows. The node's
-//! samples, and their targets and weights (see [`targets`]), are held in
-//! one array each, partitioned in place, each node's contiguous. A drawn
-//! feature of a dense matrix is gathered into a node-sized buffer, then
-//! one vectorised pass finds its range and another, once the threshold is
-//! drawn, its left sums (compared in f32: no conversion per value); a
+//! one contiguous column per feature, in the samples' node order, a sparse
+//! one by rows. The node's samples, their targets and weights (see
+//! [`targets`]) and the dense columns are held in one array each,
+//! partitioned in place by each split, each node's contiguous (the columns
+//! of features found constant are left as they are: never read again
+//! below). A drawn feature of a dense matrix is read where it lies, with
+//! no gather: one vectorised pass finds its range and another, once the
+//! threshold is drawn, its left sums (compared in f32: no conversion per
+//! value); a
 //! sparse feature costs its stored entries in the node only (bucketed per
 //! feature once per node), the implicit zeros' sums being the node's
 //! minus the stored entries'. No feature is sorted. The children's
@@ -66,15 +69,19 @@ pub(crate) struct RandomSplitter<'a> {
     samples: Vec<u32>,
     /// Their targets and weights, in the same order.
     targets: NodeTargets,
-    /// The features, as f32.
+    /// The features, as f32 (dense: in the order of `samples`).
     x: NodeFeatures,
-    /// The values of the dense feature being searched, one per sample of
-    /// the node (in the order of `samples`) …
+    /// The values of the sparse feature being searched, one per sample of
+    /// the node (in the order of `samples`; the absolute error only).
     column: Vec<f32>,
-    /// … and those of the best candidate's feature so far.
-    best_column: Vec<f32>,
     /// Per position of the node, 1 when its sample goes left.
     mask: Vec<u8>,
+    /// The node's positions, those going left first (a split's order of
+    /// its samples), and the scratch of the dense columns' reordering.
+    order: Vec<u32>,
+    scratch: Vec<f32>,
+    /// Per feature, whether it is known constant in the node split last.
+    constant: Vec<bool>,
     /// Per sample, its position in `samples` (sparse features under the
     /// absolute error only: see `Columns::node_column_f32`).
     at: Vec<u32>,
@@ -124,16 +131,18 @@ impl<'a> RandomSplitter<'a> {
             leaf,
             draw,
             targets: NodeTargets::new(data, &samples),
-            x: NodeFeatures::new(&data.x),
+            x: NodeFeatures::new(&data.x, &samples),
             at: if sparse_median {
                 vec![u32::MAX; data.n]
             } else {
                 Vec::new()
             },
             mask: Vec::with_capacity(samples.len()),
+            order: Vec::with_capacity(samples.len()),
+            scratch: Vec::with_capacity(samples.len()),
+            constant: vec![false; data.d],
             samples,
             column: Vec::new(),
-            best_column: Vec::new(),
             kept: RefCell::new(Vec::new()),
         }
     }
@@ -155,17 +164,11 @@ impl<'a> RandomSplitter<'a> {
         }
     }
 
-    /// The range of feature `f` in the node (dense: its values read into
-    /// `column`), and the number of its implicit zeros (sparse).
-    fn feature_range(&mut self, f: usize, (start, end): (usize, usize)) -> (Range, usize) {
+    /// The range of feature `f` in the node, and the number of its
+    /// implicit zeros (sparse).
+    fn feature_range(&self, f: usize, (start, end): (usize, usize)) -> (Range, usize) {
         match &self.x {
-            NodeFeatures::Dense { cols, n } => {
-                let col = &cols[f * n..(f + 1) * n];
-                self.column.clear();
-                self.column
-                    .extend(self.samples[start..end].iter().map(|&s| col[s as usize]));
-                (range_of(&self.column), 0)
-            }
+            NodeFeatures::Dense { .. } => (range_of(self.dense(f, (start, end))), 0),
             NodeFeatures::Sparse(rows) => {
                 let (_, vals) = rows.entries(f);
                 let mut r = range_of(vals);
@@ -211,9 +214,8 @@ impl<'a> RandomSplitter<'a> {
         sums.reset_from(node.base);
         match &self.x {
             NodeFeatures::Dense { .. } => {
-                let l = self
-                    .targets
-                    .dense_left(node.start, &self.column, t, &mut sums.left);
+                let vals = self.dense(f, (node.start, node.end));
+                let l = self.targets.dense_left(node.start, vals, t, &mut sums.left);
                 sums.w_left = l.w;
                 l.n
             }
@@ -280,10 +282,13 @@ impl<'a> RandomSplitter<'a> {
             .filter(|&sign| sign != 0)
             .map(|sign| (sign, node.bounds));
         let proxy = if self.criterion == CartCriterion::AbsoluteError {
-            if self.data.x.is_sparse() {
+            let vals = if self.data.x.is_sparse() {
                 self.sparse_column(f, (start, end));
-            }
-            self.median_proxy(cand, (start, end), sums, cst)
+                &self.column[..]
+            } else {
+                self.dense(f, (start, end))
+            };
+            self.median_proxy(vals, cand, (start, end), &node.sums, cst)
         } else {
             if let Some((sign, bounds)) = cst {
                 let (left, right) = monotonic::side_values(sums.first());
@@ -304,19 +309,19 @@ impl<'a> RandomSplitter<'a> {
                 missing_left: cand.1,
                 n_missing: range.n_missing,
             });
-            std::mem::swap(&mut self.column, &mut self.best_column);
         }
         true
     }
 
     /// The absolute error's proxy of the candidate (`threshold`,
-    /// `missing_left`) of the node `start..end`, its values in `column`:
+    /// `missing_left`) of the node `start..end`, its values `vals`:
     /// −w_R·I_R − w_L·I_L (scikit-learn's terms, in its order: ties between
     /// candidates round as there), the children's impurities from their
     /// medians; `None` when `cst` (the feature's constraint, ±1, and the
     /// node's bounds) is given and the children's medians break it.
     fn median_proxy(
         &self,
+        vals: &[f32],
         (threshold, missing_left): (f64, bool),
         (start, end): (usize, usize),
         sums: &Sums,
@@ -325,7 +330,7 @@ impl<'a> RandomSplitter<'a> {
         let impurity_of = |left: bool, w: f64| {
             let rows = self.samples[start..end]
                 .iter()
-                .zip(&self.column)
+                .zip(vals)
                 .filter(|&(_, &v)| Self::goes_left(v, threshold, missing_left) == left)
                 .map(|(&s, _)| s);
             let (median, error) = median_error_of(self.data, rows);
@@ -341,6 +346,35 @@ impl<'a> RandomSplitter<'a> {
         Some(-w_right * ir - sums.w_left * il)
     }
 
+    /// The values of dense feature `f` at positions `start..end`.
+    #[inline]
+    fn dense(&self, f: usize, range: (usize, usize)) -> &[f32] {
+        self.x.dense(f, range).expect("dense features")
+    }
+
+    /// Reorders the dense columns of the node at `start` as its samples
+    /// were by `mask` (`n_left` of them left), but for the `n_constant`
+    /// features known constant there.
+    fn reorder_columns(&mut self, start: usize, n_left: usize, n_constant: usize) {
+        let k = self.mask.len();
+        self.order.clear();
+        self.order.resize(k, 0);
+        let (mut l, mut r) = (0usize, n_left);
+        for (p, &m) in self.mask.iter().enumerate() {
+            // Branchless: the position goes to the left run or the right.
+            let at = if m == 1 { l } else { r };
+            self.order[at] = p as u32;
+            l += usize::from(m);
+            r += 1 - usize::from(m);
+        }
+        self.constant.fill(false);
+        for &f in self.draw.constants(n_constant) {
+            self.constant[f] = true;
+        }
+        self.x
+            .permute(start, &self.order, &self.constant, &mut self.scratch);
+    }
+
     /// Marks in `mask` the positions of the node `start..end` going left
     /// under the best candidate.
     fn mark_left(&mut self, best: &Candidate, (start, end): (usize, usize)) {
@@ -349,7 +383,9 @@ impl<'a> RandomSplitter<'a> {
         self.mask.clear();
         match &self.x {
             NodeFeatures::Dense { .. } => {
-                self.mask.extend(self.best_column.iter().map(|&v| goes(v)));
+                let vals = self.x.dense(best.feature, (start, end));
+                let vals = vals.expect("dense features");
+                self.mask.extend(vals.iter().map(|&v| goes(v)));
             }
             NodeFeatures::Sparse(rows) => {
                 self.mask.resize(end - start, goes(0.0));
@@ -420,6 +456,9 @@ impl NodeSplitter for RandomSplitter<'_> {
         let best = best?;
         self.mark_left(&best, (start, end));
         let pos = start + self.targets.partition(&mut self.samples, start, &self.mask);
+        if let NodeFeatures::Dense { .. } = self.x {
+            self.reorder_columns(start, pos - start, *n_constant);
+        }
         let left = self.summary_of(start, pos);
         let right = self.summary_of(pos, end);
         let mut sums = base.clone();

@@ -86,7 +86,7 @@ impl Columns<'_> {
         match self {
             Self::Dense(x) => {
                 if x.as_slice_memory_order()
-                    .is_some_and(|s| !s.iter().any(|v| v.abs() > limit))
+                    .is_some_and(|s| !any_beyond(s, limit))
                 {
                     return None;
                 }
@@ -110,6 +110,24 @@ impl Columns<'_> {
             }
         }
     }
+}
+
+/// Whether a value of `s` is beyond `limit` in magnitude (NaN is not):
+/// compared in eight lanes by blocks, without a branch per value, so that
+/// the compiler vectorises the scan.
+fn any_beyond(s: &[f64], limit: f64) -> bool {
+    const L: usize = 8;
+    s.chunks(1 << 12).any(|block| {
+        let mut hit = [false; L];
+        let chunks = block.chunks_exact(L);
+        let rest = chunks.remainder().iter().any(|v| v.abs() > limit);
+        for c in chunks {
+            for j in 0..L {
+                hit[j] |= c[j].abs() > limit;
+            }
+        }
+        rest || hit.contains(&true)
+    })
 }
 
 impl<'a> From<ArrayView2<'a, f64>> for Columns<'a> {
@@ -207,5 +225,37 @@ mod tests {
         assert!(same(&out, &expected[..2]), "{out:?}");
         Columns::Dense(dense.view()).node_column_f32(0, &held, (10, 30), &[], &mut out);
         assert!(same(&out, &expected), "{out:?}");
+    }
+
+    #[test]
+    fn the_first_value_beyond_the_limit_is_found_in_any_lane_and_block() {
+        // 5000 rows × 2 (10,000 values: three blocks, a remainder of lanes);
+        // NaN never counts, an infinity or a value beyond f32 does.
+        let mut x = Array2::from_shape_fn((5000, 2), |(r, c)| (r * 2 + c) as f64 * 1e30);
+        x[[10, 1]] = f64::NAN;
+        assert_eq!(
+            Columns::Dense(x.view()).first_beyond(f64::from(f32::MAX)),
+            None
+        );
+        for (r, c, v) in [
+            (4999, 1, f64::NEG_INFINITY),
+            (2049, 0, 3.5e38),
+            (0, 1, f64::INFINITY),
+        ] {
+            let mut y = x.clone();
+            y[[r, c]] = v;
+            let found = Columns::Dense(y.view()).first_beyond(f64::from(f32::MAX));
+            assert_eq!(found, Some((r, c, v)));
+        }
+        // A magnitude equal to the limit is not beyond it.
+        assert!(!any_beyond(&[1e34, -1e34, f64::NAN], 1e34));
+        assert!(any_beyond(
+            &[0.0; 13]
+                .iter()
+                .chain(&[-2e34])
+                .copied()
+                .collect::<Vec<_>>(),
+            1e34
+        ));
     }
 }
