@@ -103,6 +103,8 @@ pub(crate) struct MultiSplitter<'a> {
     at: Vec<u32>,
     /// Scratch: the values of a node's samples for one feature.
     values: Vec<f32>,
+    /// Scratch: the pairs (value, sample) of scikit-learn's sort.
+    pairs: Vec<(f32, u32)>,
     /// Per feature, whether it misses a value (NaN) in some sample.
     has_missing: Vec<bool>,
     /// The best splitter's presorted orders (`None`: random splitter).
@@ -151,6 +153,7 @@ impl<'a> MultiSplitter<'a> {
             samples,
             at,
             values: Vec::new(),
+            pairs: Vec::new(),
             has_missing,
             presorted,
             last_feature: usize::MAX,
