@@ -240,8 +240,9 @@ impl<'a> MultiSplitter<'a> {
     }
 
     /// The proxy of the running split, `None` when a child is lighter
-    /// than the leaves may be.
-    fn proxy(&self, run: &Running) -> Option<f64> {
+    /// than the leaves may be, or (Gini kept incrementally) when it is
+    /// surely below `floor`, the best proxy so far.
+    fn proxy(&self, run: &Running, floor: f64) -> Option<f64> {
         if run.w_left < self.leaf.min_weight || run.w_right < self.leaf.min_weight {
             return None;
         }
@@ -253,6 +254,13 @@ impl<'a> MultiSplitter<'a> {
             return Some(-run.w_right * ir - run.w_left * il);
         }
         if self.counted {
+            let (sq, w) = (
+                (&run.sq_left[..], &run.sq_right[..]),
+                (run.w_left, run.w_right),
+            );
+            if !Outputs::gini_may_exceed(sq, w, run.w_left + run.w_right, floor) {
+                return None;
+            }
             return Some(Outputs::gini_proxy_counted(
                 (&run.sq_left, &run.sq_right),
                 (run.w_left, run.w_right),

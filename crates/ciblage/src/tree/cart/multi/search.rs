@@ -148,7 +148,7 @@ impl MultiSplitter<'_> {
                 continue;
             }
             self.update(&mut run, order, p, (total, w_node));
-            if let Some(proxy) = self.proxy(&run) {
+            if let Some(proxy) = self.proxy(&run, best.proxy) {
                 if proxy > best.proxy {
                     let threshold = if p == end_nm && !missing_first {
                         // Only the missing samples go right: NaN <= ∞ is
