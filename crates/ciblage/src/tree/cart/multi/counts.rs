@@ -52,7 +52,6 @@ impl Outputs {
     /// [`Outputs::move_rows`] of classes that also keeps, per output, the
     /// sums of squared class weights of the left (`sq_left`) and right
     /// (`sq_right`) children of a node of sums `total`.
-    #[allow(clippy::too_many_arguments)]
     #[inline]
     pub(crate) fn move_rows_counted(
         &self,
@@ -123,7 +122,8 @@ impl Outputs {
         // the cancellation in `floor + w_node` included): a candidate
         // within it is computed in full.
         let margin = 1e-9 * (lhs.abs() + (floor.abs() + w_node) * scale);
-        !(lhs < rhs - margin)
+        let surely_below = lhs < rhs - margin;
+        !surely_below
     }
 
     /// The Gini proxy (`−w_R·I_R − w_L·I_L`) from the children's sums of
