@@ -18,10 +18,21 @@ use crate::tree::cart::params::CartCriterion;
 /// are integers below 2^53 (2^26).
 const COUNT_LIMIT: f64 = 67_108_864.0;
 
+#[cfg(test)]
+thread_local! {
+    /// Tests: the Gini index by the pass over the classes whatever the
+    /// weights.
+    pub(crate) static PASS_OVER_CLASSES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Whether the Gini index may be kept incrementally (see the module
 /// documentation): classes under the Gini criterion, integer weights of
 /// total below 2^26.
 pub(crate) fn gini_counts(outputs: &Outputs, criterion: CartCriterion, weights: &[f64]) -> bool {
+    #[cfg(test)]
+    if PASS_OVER_CLASSES.with(std::cell::Cell::get) {
+        return false;
+    }
     matches!(outputs, Outputs::Classes { .. })
         && criterion == CartCriterion::Gini
         && weights
