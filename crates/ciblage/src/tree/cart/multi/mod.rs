@@ -24,6 +24,7 @@
 //! `fit_outputs` of [`crate::tree::cart::CartValidParams`].
 
 mod absolute;
+mod counts;
 mod fit;
 mod order;
 mod presorted;
@@ -55,6 +56,20 @@ struct Running {
     w_left: f64,
     w_right: f64,
     pos: usize,
+    /// The Gini index kept incrementally ([`counts`]): per output the sum
+    /// of the squared class weights of the left and right children
+    /// (empty otherwise).
+    sq_left: Wide,
+    sq_right: Wide,
+}
+
+impl Running {
+    /// The right child's sums: the node's `total` less the left's.
+    fn fill_right(&mut self, total: &[f64]) {
+        for ((r, t), l) in self.right.iter_mut().zip(total).zip(&self.left) {
+            *r = t - l;
+        }
+    }
 }
 
 /// The best candidate of a node so far.
@@ -73,6 +88,8 @@ pub(crate) struct MultiSplitter<'a> {
     data: &'a TrainSet<'a>,
     outputs: &'a Outputs,
     criterion: CartCriterion,
+    /// The Gini index is kept incrementally (see [`counts::gini_counts`]).
+    counted: bool,
     /// Random thresholds (`splitter="random"`) instead of every one.
     random: bool,
     w_total: f64,
@@ -86,6 +103,8 @@ pub(crate) struct MultiSplitter<'a> {
     at: Vec<u32>,
     /// Scratch: the values of a node's samples for one feature.
     values: Vec<f32>,
+    /// Scratch: the pairs (value, sample) of scikit-learn's sort.
+    pairs: Vec<(f32, u32)>,
     /// Per feature, whether it misses a value (NaN) in some sample.
     has_missing: Vec<bool>,
     /// The best splitter's presorted orders (`None`: random splitter).
@@ -126,6 +145,7 @@ impl<'a> MultiSplitter<'a> {
             data,
             outputs,
             criterion,
+            counted: counts::gini_counts(outputs, criterion, &data.weights),
             random,
             w_total: data.weights.iter().sum(),
             leaf,
@@ -133,6 +153,7 @@ impl<'a> MultiSplitter<'a> {
             samples,
             at,
             values: Vec::new(),
+            pairs: Vec::new(),
             has_missing,
             presorted,
             last_feature: usize::MAX,
@@ -165,7 +186,38 @@ impl<'a> MultiSplitter<'a> {
     ) {
         let w = &self.data.weights;
         let end = order.len();
-        if new_pos - run.pos <= end - new_pos {
+        let forward = new_pos - run.pos <= end - new_pos;
+        if self.counted {
+            let (rows, sign) = if forward {
+                (&order[run.pos..new_pos], 1.0)
+            } else {
+                // Reverse reset: everything left, then the tail taken back.
+                run.left.copy_from_slice(total);
+                run.w_left = w_node;
+                self.outputs.squared_counts(total, &mut run.sq_left);
+                run.sq_right.iter_mut().for_each(|v| *v = 0.0);
+                (&order[new_pos..end], -1.0)
+            };
+            let ahead = if forward {
+                order.get(run.pos + LOOKAHEAD..).unwrap_or_default()
+            } else {
+                &[]
+            };
+            self.outputs.move_rows_counted(
+                (&mut run.left, total),
+                (&mut run.sq_left, &mut run.sq_right),
+                &mut run.w_left,
+                (rows, ahead),
+                w,
+                sign,
+            );
+            // The right sums are read only for the chosen split
+            // ([`Running::fill_right`]).
+            run.w_right = w_node - run.w_left;
+            run.pos = new_pos;
+            return;
+        }
+        if forward {
             let ahead = order.get(run.pos + LOOKAHEAD..).unwrap_or_default();
             self.outputs.move_rows(
                 &mut run.left,
@@ -183,15 +235,14 @@ impl<'a> MultiSplitter<'a> {
                 .move_rows(&mut run.left, &mut run.w_left, (tail, &[]), w, -1.0);
         }
         run.w_right = w_node - run.w_left;
-        for ((r, t), l) in run.right.iter_mut().zip(total).zip(&run.left) {
-            *r = t - l;
-        }
+        run.fill_right(total);
         run.pos = new_pos;
     }
 
     /// The proxy of the running split, `None` when a child is lighter
-    /// than the leaves may be.
-    fn proxy(&self, run: &Running) -> Option<f64> {
+    /// than the leaves may be, or (Gini kept incrementally) when it is
+    /// surely below `floor`, the best proxy so far.
+    fn proxy(&self, run: &Running, floor: f64) -> Option<f64> {
         if run.w_left < self.leaf.min_weight || run.w_right < self.leaf.min_weight {
             return None;
         }
@@ -202,6 +253,19 @@ impl<'a> MultiSplitter<'a> {
             let ir = er / (run.w_right * m.k());
             return Some(-run.w_right * ir - run.w_left * il);
         }
+        if self.counted {
+            let (sq, w) = (
+                (&run.sq_left[..], &run.sq_right[..]),
+                (run.w_left, run.w_right),
+            );
+            if !Outputs::gini_may_exceed(sq, w, run.w_left + run.w_right, floor) {
+                return None;
+            }
+            return Some(Outputs::gini_proxy_counted(
+                (&run.sq_left, &run.sq_right),
+                (run.w_left, run.w_right),
+            ));
+        }
         Some(self.outputs.proxy(
             self.criterion,
             (&run.left, &run.right),
@@ -211,13 +275,21 @@ impl<'a> MultiSplitter<'a> {
 
     /// Sums at the start of a scan: nothing left.
     fn running(&self, total: &[f64], w_node: f64) -> Running {
-        Running {
+        let mut run = Running {
             left: Wide::from_elem(0.0, total.len()),
             right: Wide::from_slice(total),
             w_left: 0.0,
             w_right: w_node,
             pos: 0,
+            sq_left: Wide::new(),
+            sq_right: Wide::new(),
+        };
+        if let (true, Outputs::Classes { k, .. }) = (self.counted, self.outputs) {
+            run.sq_left = Wide::from_elem(0.0, *k);
+            run.sq_right = Wide::from_elem(0.0, *k);
+            self.outputs.squared_counts(total, &mut run.sq_right);
         }
+        run
     }
 
     /// Moves the samples of `start..end` going left by `best` first
@@ -325,6 +397,7 @@ impl NodeSplitter for MultiSplitter<'_> {
         let order = &self.samples[start..end];
         let mut run = self.running(&total, w_node);
         self.update(&mut run, order, pos - start, (&total, w_node));
+        run.fill_right(&total);
         let (impurity_left, impurity_right) = match &self.medians {
             Some(m) => (
                 m.node(&order[..pos - start]).1 / (run.w_left * m.k()),

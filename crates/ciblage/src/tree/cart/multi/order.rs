@@ -12,10 +12,13 @@ fn swap(values: &mut [f32], samples: &mut [u32], i: usize, j: usize) {
     samples.swap(i, j);
 }
 
+/// A value and its sample, moved together by the sort (one 8-byte swap).
+type Pair = (f32, u32);
+
 /// Median of the first, middle and last values (Bentley and McIlroy).
-fn median3(v: &[f32]) -> f32 {
+fn median3(v: &[Pair]) -> f32 {
     let n = v.len();
-    let (a, b, c) = (v[0], v[n / 2], v[n - 1]);
+    let (a, b, c) = (v[0].0, v[n / 2].0, v[n - 1].0);
     if a < b {
         if b < c {
             b
@@ -36,84 +39,93 @@ fn median3(v: &[f32]) -> f32 {
 }
 
 /// Sorts `values` ascending, moving `samples` alongside, exactly as
-/// scikit-learn's `sort` (so that ties end in its order).
-pub(crate) fn sort(values: &mut [f32], samples: &mut [u32]) {
+/// scikit-learn's `sort` (so that ties end in its order); `scratch` holds
+/// the pairs while they are sorted.
+pub(crate) fn sort(values: &mut [f32], samples: &mut [u32], scratch: &mut Vec<Pair>) {
     let n = values.len();
     if n == 0 {
         return;
     }
+    scratch.clear();
+    scratch.extend(values.iter().copied().zip(samples.iter().copied()));
     let maxd = 2 * ((n as f64).log2() as usize);
-    introsort(values, samples, maxd);
+    introsort(scratch, maxd);
+    for ((v, s), &(pv, ps)) in values
+        .iter_mut()
+        .zip(samples.iter_mut())
+        .zip(scratch.iter())
+    {
+        *v = pv;
+        *s = ps;
+    }
 }
 
-fn introsort(mut values: &mut [f32], mut samples: &mut [u32], mut maxd: usize) {
-    while values.len() > 15 {
+fn introsort(mut pairs: &mut [Pair], mut maxd: usize) {
+    while pairs.len() > 15 {
         if maxd == 0 {
-            heapsort(values, samples);
+            heapsort(pairs);
             return;
         }
         maxd -= 1;
-        let pivot = median3(values);
-        let (mut i, mut l, mut r) = (0, 0, values.len());
+        let pivot = median3(pairs);
+        let (mut i, mut l, mut r) = (0, 0, pairs.len());
         while i < r {
-            if values[i] < pivot {
-                swap(values, samples, i, l);
+            let v = pairs[i].0;
+            if v < pivot {
+                pairs.swap(i, l);
                 i += 1;
                 l += 1;
-            } else if values[i] > pivot {
+            } else if v > pivot {
                 r -= 1;
-                swap(values, samples, i, r);
+                pairs.swap(i, r);
             } else {
                 i += 1;
             }
         }
-        introsort(&mut values[..l], &mut samples[..l], maxd);
-        values = &mut values[r..];
-        samples = &mut samples[r..];
+        introsort(&mut pairs[..l], maxd);
+        pairs = &mut pairs[r..];
     }
-    insertion_sort(values, samples);
+    insertion_sort(pairs);
 }
 
-/// Insertion sort (stable), moving `samples` alongside.
-fn insertion_sort(values: &mut [f32], samples: &mut [u32]) {
-    for i in 1..values.len() {
-        let (v, s) = (values[i], samples[i]);
+/// Insertion sort (stable).
+fn insertion_sort(pairs: &mut [Pair]) {
+    for i in 1..pairs.len() {
+        let p = pairs[i];
         let mut j = i;
-        while j > 0 && values[j - 1] > v {
-            values[j] = values[j - 1];
-            samples[j] = samples[j - 1];
+        while j > 0 && pairs[j - 1].0 > p.0 {
+            pairs[j] = pairs[j - 1];
             j -= 1;
         }
-        values[j] = v;
-        samples[j] = s;
+        pairs[j] = p;
     }
 }
 
 /// Restores heap order in `start..end` by moving the largest down.
-fn sift_down(values: &mut [f32], samples: &mut [u32], start: usize, end: usize) {
+fn sift_down(pairs: &mut [Pair], start: usize, end: usize) {
     let mut root = start;
     loop {
         let child = root * 2 + 1;
         let mut maxind = root;
-        if child < end && values[maxind] < values[child] {
+        if child < end && pairs[maxind].0 < pairs[child].0 {
             maxind = child;
         }
-        if child + 1 < end && values[maxind] < values[child + 1] {
+        if child + 1 < end && pairs[maxind].0 < pairs[child + 1].0 {
             maxind = child + 1;
         }
         if maxind == root {
             break;
         }
-        swap(values, samples, root, maxind);
+        pairs.swap(root, maxind);
         root = maxind;
     }
 }
 
-fn heapsort(values: &mut [f32], samples: &mut [u32]) {
-    let n = values.len();
+fn heapsort(pairs: &mut [Pair]) {
+    let n = pairs.len();
     let mut start = (n - 2) / 2;
     loop {
-        sift_down(values, samples, start, n);
+        sift_down(pairs, start, n);
         if start == 0 {
             break;
         }
@@ -121,8 +133,8 @@ fn heapsort(values: &mut [f32], samples: &mut [u32]) {
     }
     let mut end = n - 1;
     while end > 0 {
-        swap(values, samples, 0, end);
-        sift_down(values, samples, 0, end);
+        pairs.swap(0, end);
+        sift_down(pairs, 0, end);
         end -= 1;
     }
 }
@@ -183,7 +195,7 @@ mod tests {
         let mut values: Vec<f32> = (0..200).map(|i| ((i * 37) % 23) as f32).collect();
         let mut samples: Vec<u32> = (0..200).collect();
         let orig = values.clone();
-        sort(&mut values, &mut samples);
+        sort(&mut values, &mut samples, &mut Vec::new());
         assert!(values.windows(2).all(|w| w[0] <= w[1]));
         assert!(samples
             .iter()

@@ -70,7 +70,7 @@ impl MultiSplitter<'_> {
         }
         let mut run = self.running(total, w_node);
         self.update(&mut run, &self.samples[start..end], n_left, (total, w_node));
-        if let Some(proxy) = self.proxy(&run) {
+        if let Some(proxy) = self.proxy(&run, best.proxy) {
             if proxy > best.proxy {
                 *best = Candidate {
                     proxy,

@@ -76,7 +76,7 @@ impl MultiSplitter<'_> {
             0
         };
         let end_nm = xf.len() - n_missing;
-        order::sort(&mut xf[..end_nm], &mut node[..end_nm]);
+        order::sort(&mut xf[..end_nm], &mut node[..end_nm], &mut self.pairs);
         self.last_feature = feature;
         if end_nm == 0 || (n_missing == 0 && xf[end_nm - 1] <= xf[0] + FEATURE_THRESHOLD) {
             self.values = xf;
@@ -148,7 +148,7 @@ impl MultiSplitter<'_> {
                 continue;
             }
             self.update(&mut run, order, p, (total, w_node));
-            if let Some(proxy) = self.proxy(&run) {
+            if let Some(proxy) = self.proxy(&run, best.proxy) {
                 if proxy > best.proxy {
                     let threshold = if p == end_nm && !missing_first {
                         // Only the missing samples go right: NaN <= ∞ is

@@ -25,6 +25,46 @@ pub(crate) enum Outputs {
     Values { y: Vec<f64>, k: usize },
 }
 
+/// [`Outputs::move_rows`] of `K` target values per row: the sums held in
+/// registers over the rows (each output's sum added in the same order as
+/// the loop over outputs adds it, so equal bit for bit).
+#[inline]
+fn move_values<const K: usize>(
+    y: &[f64],
+    sums: &mut [f64],
+    w_sum: &mut f64,
+    (rows, ahead): (&[u32], &[u32]),
+    weights: &[f64],
+    sign: f64,
+) {
+    let mut acc: [f64; K] = sums.try_into().expect("K sums");
+    let mut w_acc = *w_sum;
+    let mut step = |j: usize, i: usize| {
+        if let Some(&a) = ahead.get(j) {
+            prefetch(&weights[a as usize]);
+            prefetch(&y[a as usize * K]);
+        }
+        let ws = sign * weights[i];
+        let row: &[f64; K] = y[i * K..(i + 1) * K].try_into().expect("K values");
+        for (s, v) in acc.iter_mut().zip(row) {
+            *s += ws * v;
+        }
+        w_acc += ws;
+    };
+    if sign > 0.0 {
+        rows.iter()
+            .enumerate()
+            .for_each(|(j, &r)| step(j, r as usize));
+    } else {
+        rows.iter()
+            .rev()
+            .enumerate()
+            .for_each(|(j, &r)| step(j, r as usize));
+    }
+    sums.copy_from_slice(&acc);
+    *w_sum = w_acc;
+}
+
 impl Outputs {
     /// Numbers per node in the sums and the node value.
     pub(crate) fn width(&self) -> usize {
@@ -94,30 +134,34 @@ impl Outputs {
                         .for_each(|(j, &r)| step(j, r as usize));
                 }
             }
-            Self::Values { y, k } => {
-                let k = *k;
-                let mut step = |j: usize, i: usize| {
-                    if let Some(&a) = ahead.get(j) {
-                        prefetch(&weights[a as usize]);
-                        prefetch(&y[a as usize * k]);
+            Self::Values { y, k } => match *k {
+                2 => move_values::<2>(y, sums, w_sum, (rows, ahead), weights, sign),
+                3 => move_values::<3>(y, sums, w_sum, (rows, ahead), weights, sign),
+                4 => move_values::<4>(y, sums, w_sum, (rows, ahead), weights, sign),
+                k => {
+                    let mut step = |j: usize, i: usize| {
+                        if let Some(&a) = ahead.get(j) {
+                            prefetch(&weights[a as usize]);
+                            prefetch(&y[a as usize * k]);
+                        }
+                        let ws = sign * weights[i];
+                        for (s, v) in sums.iter_mut().zip(&y[i * k..(i + 1) * k]) {
+                            *s += ws * v;
+                        }
+                        *w_sum += ws;
+                    };
+                    if sign > 0.0 {
+                        rows.iter()
+                            .enumerate()
+                            .for_each(|(j, &r)| step(j, r as usize));
+                    } else {
+                        rows.iter()
+                            .rev()
+                            .enumerate()
+                            .for_each(|(j, &r)| step(j, r as usize));
                     }
-                    let ws = sign * weights[i];
-                    for (s, v) in sums.iter_mut().zip(&y[i * k..(i + 1) * k]) {
-                        *s += ws * v;
-                    }
-                    *w_sum += ws;
-                };
-                if sign > 0.0 {
-                    rows.iter()
-                        .enumerate()
-                        .for_each(|(j, &r)| step(j, r as usize));
-                } else {
-                    rows.iter()
-                        .rev()
-                        .enumerate()
-                        .for_each(|(j, &r)| step(j, r as usize));
                 }
-            }
+            },
         }
     }
 
