@@ -17,7 +17,8 @@
 //!
 //! Its parts: the binning ([`bins`]), the rows in node order ([`rows`]),
 //! the histograms' building ([`build`]), the search on bins ([`search`])
-//! or, in small nodes, on rows ([`small`], [`row_search`]), and
+//! or, in small nodes, on rows ([`small`], [`row_search`], two features
+//! at a time in [`pairs`]), and
 //! categorical features ([`categorical`]). It depends on the shared pieces
 //! and implements the growth's splitter interfaces: the subtrees of its
 //! small nodes grow apart (see `growth::subtrees`).
@@ -29,6 +30,7 @@ mod build;
 mod categorical;
 mod hists;
 mod keys;
+mod pairs;
 mod row_search;
 mod rows;
 mod search;
@@ -88,6 +90,9 @@ pub(crate) struct HistSplitter<'a> {
     sums: Sums,
     /// The monotonic constraints of the fit, if any.
     pub(crate) monotonic: Option<monotonic::Monotonic>,
+    /// The features a small node's draw searches, in order (see
+    /// [`pairs`]).
+    order: Vec<usize>,
 }
 
 impl<'a> HistSplitter<'a> {
@@ -122,6 +127,7 @@ impl<'a> HistSplitter<'a> {
             width,
             sums: Sums::zero(width),
             monotonic: None,
+            order: Vec::new(),
         }
     }
 
@@ -167,6 +173,7 @@ impl SubtreeSplitter for HistSplitter<'_> {
             width: self.width,
             sums: Sums::zero(self.width),
             monotonic: self.monotonic.clone(),
+            order: Vec::new(),
         }
     }
 }
@@ -252,26 +259,43 @@ impl NodeSplitter for HistSplitter<'_> {
             let sign = monotonic.as_ref().map_or(0, |m| m.sign(f));
             (sign != 0).then_some((sign, at.bounds))
         };
-        draw.draw(n_constant, &self.data.interrupt, |feature| match &hist {
-            Some(h) => self.search(
-                feature,
-                (&h.e, h.range(feature)),
-                node,
-                (n_node, constraint(feature)),
-                (&mut sums, &mut best),
-            ),
-            None if !self.data.categorical[feature]
-                && best.as_ref().is_some_and(|b| b.proxy >= ceiling) =>
-            {
-                self.varies_in_rows(feature, (start, end))
-            }
-            None => self.search_rows(
-                feature,
-                (start, end),
-                (node, constraint(feature)),
-                (&mut sums, &mut best),
-            ),
-        });
+        if hist.is_none() && monotonic.is_none() && self.pairs_apply((start, end)) {
+            // The draw lists the features it searches (a numeric feature's
+            // draw depends only on whether it varies); they are searched
+            // in pairs after it.
+            let mut order = std::mem::take(&mut self.order);
+            order.clear();
+            draw.draw(n_constant, &self.data.interrupt, |feature| {
+                let varies = self.varies_in_rows(feature, (start, end));
+                if varies {
+                    order.push(feature);
+                }
+                varies
+            });
+            self.search_in_pairs(&order, (start, end), node, (&mut sums, &mut best));
+            self.order = order;
+        } else {
+            draw.draw(n_constant, &self.data.interrupt, |feature| match &hist {
+                Some(h) => self.search(
+                    feature,
+                    (&h.e, h.range(feature)),
+                    node,
+                    (n_node, constraint(feature)),
+                    (&mut sums, &mut best),
+                ),
+                None if !self.data.categorical[feature]
+                    && best.as_ref().is_some_and(|b| b.proxy >= ceiling) =>
+                {
+                    self.varies_in_rows(feature, (start, end))
+                }
+                None => self.search_rows(
+                    feature,
+                    (start, end),
+                    (node, constraint(feature)),
+                    (&mut sums, &mut best),
+                ),
+            });
+        }
         self.draw = draw;
         self.monotonic = monotonic;
         self.sums = sums;
