@@ -17,8 +17,7 @@
 //!
 //! Its parts: the binning ([`bins`]), the rows in node order ([`rows`]),
 //! the histograms' building ([`build`]), the search on bins ([`search`])
-//! or, in small nodes, on rows ([`small`], [`row_search`], two features
-//! at a time in [`pairs`]), and
+//! or, in small nodes, on rows ([`small`], [`row_search`]), and
 //! categorical features ([`categorical`]). It depends on the shared pieces
 //! and implements the growth's splitter interfaces: the subtrees of its
 //! small nodes grow apart (see `growth::subtrees`).
@@ -30,7 +29,6 @@ mod build;
 mod categorical;
 mod hists;
 mod keys;
-mod pairs;
 mod row_search;
 mod rows;
 mod search;
@@ -90,9 +88,6 @@ pub(crate) struct HistSplitter<'a> {
     sums: Sums,
     /// The monotonic constraints of the fit, if any.
     pub(crate) monotonic: Option<monotonic::Monotonic>,
-    /// The features a small node's draw searches, in order (see
-    /// [`pairs`]).
-    order: Vec<usize>,
 }
 
 impl<'a> HistSplitter<'a> {
@@ -127,7 +122,6 @@ impl<'a> HistSplitter<'a> {
             width,
             sums: Sums::zero(width),
             monotonic: None,
-            order: Vec::new(),
         }
     }
 
@@ -173,7 +167,6 @@ impl SubtreeSplitter for HistSplitter<'_> {
             width: self.width,
             sums: Sums::zero(self.width),
             monotonic: self.monotonic.clone(),
-            order: Vec::new(),
         }
     }
 }
@@ -259,43 +252,26 @@ impl NodeSplitter for HistSplitter<'_> {
             let sign = monotonic.as_ref().map_or(0, |m| m.sign(f));
             (sign != 0).then_some((sign, at.bounds))
         };
-        if hist.is_none() && monotonic.is_none() && self.pairs_apply((start, end)) {
-            // The draw lists the features it searches (a numeric feature's
-            // draw depends only on whether it varies); they are searched
-            // in pairs after it.
-            let mut order = std::mem::take(&mut self.order);
-            order.clear();
-            draw.draw(n_constant, &self.data.interrupt, |feature| {
-                let varies = self.varies_in_rows(feature, (start, end));
-                if varies {
-                    order.push(feature);
-                }
-                varies
-            });
-            self.search_in_pairs(&order, (start, end), node, (&mut sums, &mut best));
-            self.order = order;
-        } else {
-            draw.draw(n_constant, &self.data.interrupt, |feature| match &hist {
-                Some(h) => self.search(
-                    feature,
-                    (&h.e, h.range(feature)),
-                    node,
-                    (n_node, constraint(feature)),
-                    (&mut sums, &mut best),
-                ),
-                None if !self.data.categorical[feature]
-                    && best.as_ref().is_some_and(|b| b.proxy >= ceiling) =>
-                {
-                    self.varies_in_rows(feature, (start, end))
-                }
-                None => self.search_rows(
-                    feature,
-                    (start, end),
-                    (node, constraint(feature)),
-                    (&mut sums, &mut best),
-                ),
-            });
-        }
+        draw.draw(n_constant, &self.data.interrupt, |feature| match &hist {
+            Some(h) => self.search(
+                feature,
+                (&h.e, h.range(feature)),
+                node,
+                (n_node, constraint(feature)),
+                (&mut sums, &mut best),
+            ),
+            None if !self.data.categorical[feature]
+                && best.as_ref().is_some_and(|b| b.proxy >= ceiling) =>
+            {
+                self.varies_in_rows(feature, (start, end))
+            }
+            None => self.search_rows(
+                feature,
+                (start, end),
+                (node, constraint(feature)),
+                (&mut sums, &mut best),
+            ),
+        });
         self.draw = draw;
         self.monotonic = monotonic;
         self.sums = sums;
@@ -390,5 +366,52 @@ impl NodeSplitter for HistSplitter<'_> {
             improvement,
             middle: monotonic::middle(s.first()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tree::cart::{Cart, CartSplitter};
+    use ndarray::Array2;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Fully grown regression trees with six features (nodes searched
+        /// on histograms, then from their sorted rows down to single rows),
+        /// weighted or not, one feature with missing values or none: with
+        /// no more distinct values than bins and whole targets and weights
+        /// (sums exact in any order), the histogram splitter finds the
+        /// exact splitter's tree (ties between features included: few
+        /// distinct targets).
+        #[test]
+        fn fully_grown_trees_are_the_exact_ones(
+            rows in prop::collection::vec(
+                (prop::array::uniform6(0u8..40), -9i8..9, 1u8..4), 20..600),
+            missing in prop::collection::vec(any::<bool>(), 600),
+            (weighted, with_missing, min_leaf) in (any::<bool>(), any::<bool>(), 1usize..4),
+        ) {
+            let x = Array2::from_shape_fn((rows.len(), 6), |(r, c)| {
+                if with_missing && c == 4 && missing[r] {
+                    f64::NAN
+                } else {
+                    f64::from(rows[r].0[c])
+                }
+            });
+            let y: Vec<f64> = rows.iter().map(|r| f64::from(r.1)).collect();
+            let w: Vec<f64> = rows.iter().map(|r| f64::from(r.2)).collect();
+            let fit = |s: CartSplitter| {
+                Cart::regressor().min_samples_leaf(min_leaf).splitter(s).seed(11)
+                    .check().unwrap().with_single_stream()
+                    .fit(x.view(), &y, weighted.then_some(&w[..])).unwrap()
+            };
+            let exact = fit(CartSplitter::Exact);
+            let hist = fit(CartSplitter::Histogram { max_bins: 64 });
+            prop_assert_eq!(&exact.children_left, &hist.children_left);
+            prop_assert_eq!(&exact.feature, &hist.feature);
+            prop_assert_eq!(&exact.threshold, &hist.threshold);
+            prop_assert_eq!(&exact.missing_go_to_left, &hist.missing_go_to_left);
+            prop_assert_eq!(&exact.n_node_samples, &hist.n_node_samples);
+            prop_assert_eq!(&exact.impurity, &hist.impurity);
+        }
     }
 }
