@@ -368,3 +368,50 @@ impl NodeSplitter for HistSplitter<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::tree::cart::{Cart, CartSplitter};
+    use ndarray::Array2;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Fully grown regression trees with six features (nodes searched
+        /// on histograms, then from their sorted rows down to single rows),
+        /// weighted or not, one feature with missing values or none: with
+        /// no more distinct values than bins and whole targets and weights
+        /// (sums exact in any order), the histogram splitter finds the
+        /// exact splitter's tree (ties between features included: few
+        /// distinct targets).
+        #[test]
+        fn fully_grown_trees_are_the_exact_ones(
+            rows in prop::collection::vec(
+                (prop::array::uniform6(0u8..40), -9i8..9, 1u8..4), 20..600),
+            missing in prop::collection::vec(any::<bool>(), 600),
+            (weighted, with_missing, min_leaf) in (any::<bool>(), any::<bool>(), 1usize..4),
+        ) {
+            let x = Array2::from_shape_fn((rows.len(), 6), |(r, c)| {
+                if with_missing && c == 4 && missing[r] {
+                    f64::NAN
+                } else {
+                    f64::from(rows[r].0[c])
+                }
+            });
+            let y: Vec<f64> = rows.iter().map(|r| f64::from(r.1)).collect();
+            let w: Vec<f64> = rows.iter().map(|r| f64::from(r.2)).collect();
+            let fit = |s: CartSplitter| {
+                Cart::regressor().min_samples_leaf(min_leaf).splitter(s).seed(11)
+                    .check().unwrap().with_single_stream()
+                    .fit(x.view(), &y, weighted.then_some(&w[..])).unwrap()
+            };
+            let exact = fit(CartSplitter::Exact);
+            let hist = fit(CartSplitter::Histogram { max_bins: 64 });
+            prop_assert_eq!(&exact.children_left, &hist.children_left);
+            prop_assert_eq!(&exact.feature, &hist.feature);
+            prop_assert_eq!(&exact.threshold, &hist.threshold);
+            prop_assert_eq!(&exact.missing_go_to_left, &hist.missing_go_to_left);
+            prop_assert_eq!(&exact.n_node_samples, &hist.n_node_samples);
+            prop_assert_eq!(&exact.impurity, &hist.impurity);
+        }
+    }
+}
