@@ -44,7 +44,9 @@ rm -rf "$out" && mkdir -p "$out"
 start=$(date +%s)
 # Linked by zig against glibc 2.17 (manylinux2014): the wheel installs on any
 # Linux with glibc >= 2.17, not only on one as recent as the build machine's.
-"$tools/bin/maturin" build --release --zig --compatibility manylinux2014 --out "$out"
+# (maturin finds zig as `python -m ziglang` of the first python on PATH: the
+# tools venv's, where the `package` extra installed ziglang.)
+PATH="$tools/bin:$PATH" "$tools/bin/maturin" build --release --zig --compatibility manylinux2014 --out "$out"
 say "wheel built in $(( $(date +%s) - start )) s"
 shopt -s nullglob
 wheels=("$out"/*.whl)
