@@ -5,8 +5,8 @@
 
 use arrow_array::ArrayRef;
 use ciblage::basket::{
-    AssociationRules, Consequents, Correction, FpGrowth, FrequentItemsets, ItemsetKind, Metric,
-    OrderLines, PValueTest, Rules,
+    AssociationRules, Consequents, Correction, FpGrowth, FpGrowthParams, FrequentItemsets,
+    ItemsetKind, Metric, OrderLines, PValueTest, Rules,
 };
 use ciblage::CiblageError;
 use numpy::PyArray1;
@@ -26,6 +26,29 @@ pub struct PyOrderLines {
 
 fn parse<T: std::str::FromStr<Err = CiblageError>>(s: &str) -> BindResult<T> {
     Ok(s.parse::<T>()?)
+}
+
+/// FP-growth's parameters from the binding's keywords (one place for
+/// `OrderLines.fpgrowth` and the per-segment `SegmentLines.fpgrowth`): a
+/// count wins over a share when both are given.
+pub(crate) fn fpgrowth_params(
+    min_support: Option<f64>,
+    min_count: Option<usize>,
+    max_len: Option<usize>,
+    kind: &str,
+    items: Option<Vec<u32>>,
+    exclude: Option<Vec<u32>>,
+) -> BindResult<FpGrowthParams> {
+    let params = FpGrowth::params()
+        .max_len(max_len)
+        .kind(parse::<ItemsetKind>(kind)?)
+        .items(items)
+        .exclude(exclude.unwrap_or_default());
+    Ok(match (min_support, min_count) {
+        (_, Some(c)) => params.min_count(c),
+        (Some(s), None) => params.min_support(s),
+        (None, None) => params,
+    })
 }
 
 impl PyOrderLines {
@@ -72,16 +95,7 @@ impl PyOrderLines {
         exclude: Option<Vec<u32>>,
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyItemsets> {
-        let mut params = FpGrowth::params()
-            .max_len(max_len)
-            .kind(parse::<ItemsetKind>(kind)?)
-            .items(items)
-            .exclude(exclude.unwrap_or_default());
-        params = match (min_support, min_count) {
-            (_, Some(c)) => params.min_count(c),
-            (Some(s), None) => params.min_support(s),
-            (None, None) => params,
-        };
+        let params = fpgrowth_params(min_support, min_count, max_len, kind, items, exclude)?;
         params.clone().check().map_err(BindError::from)?;
         let inner = run_reporting(py, progress, |token| -> BindResult<_> {
             Ok(params.interrupt(token.clone()).score(&self.inner)?)

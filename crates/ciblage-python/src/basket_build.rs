@@ -8,8 +8,8 @@ use std::sync::Mutex;
 
 use arrow_array::{ArrayRef, RecordBatch};
 use ciblage::basket::{
-    AssociationRules, Consequents, Correction, FpGrowth, ItemsetKind, Metric, OrderLines,
-    PValueTest, SegmentBaskets, SegmentRules, SegmentedRules,
+    AssociationRules, Consequents, Correction, ItemsetKind, Metric, OrderLines, PValueTest,
+    SegmentBaskets, SegmentRules, SegmentedRules,
 };
 use ciblage::{CiblageError, CustomerIndex, Interrupt};
 use numpy::{PyArray1, PyReadonlyArray1};
@@ -18,7 +18,7 @@ use pyo3_arrow::{PyArray, PyRecordBatch};
 
 use crate::arrow_in;
 use crate::arrow_out as out;
-use crate::basket::{rules_parts, PyOrderLines, RulesParts};
+use crate::basket::{fpgrowth_params, rules_parts, PyOrderLines, RulesParts};
 use crate::error::{BindError, BindResult};
 use crate::run::{guard, run, run_reporting};
 
@@ -230,16 +230,7 @@ impl PySegmentLines {
         exclude: Option<Vec<u32>>,
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PySegmentItemsets> {
-        let mut sets = FpGrowth::params()
-            .max_len(max_len)
-            .kind(parse::<ItemsetKind>(kind)?)
-            .items(items)
-            .exclude(exclude.unwrap_or_default());
-        sets = match (min_support, min_count) {
-            (_, Some(c)) => sets.min_count(c),
-            (Some(s), None) => sets.min_support(s),
-            (None, None) => sets,
-        };
+        let sets = fpgrowth_params(min_support, min_count, max_len, kind, items, exclude)?;
         let params = SegmentRules::params().itemsets(sets);
         params.clone().check().map_err(BindError::from)?;
         let inner = run_reporting(py, progress, |token| -> BindResult<_> {
