@@ -34,6 +34,8 @@ PUBLIC_MODULES = (
     "ciblage.cluster",
     "ciblage.datasets",
     "ciblage.basket",
+    "ciblage.spark",
+    "ciblage.dask",
 )
 #: Public names whose docstrings come from elsewhere: the native classes
 #: (their documentation is the Rust side's and docs/*.md) and the

@@ -213,7 +213,16 @@ def customer_totals(
 ) -> pd.DataFrame:
     """:func:`ciblage.customer_totals` on a Dask DataFrame: the same table
     (transactions, revenue, and with ``cost`` cost and margin per customer),
-    as a pandas DataFrame."""
+    as a pandas DataFrame.
+
+    Example:
+        >>> import ciblage, ciblage.dask, dask.dataframe as dd
+        >>> tx = ciblage.datasets.transactions(customers=50, transactions=500, library="pandas")
+        >>> ddf = dd.from_pandas(tx, npartitions=3)
+        >>> totals = ciblage.dask.customer_totals(ddf)
+        >>> len(totals) == len(ciblage.customer_totals(tx)), int(totals["transactions"].sum())
+        (True, 500)
+    """
     return _totals(transactions, customer, amount, cost, split_every, split_out)
 
 
@@ -234,7 +243,16 @@ def value_tiers(
 ) -> ValueTiers:
     """:func:`ciblage.value_tiers` of the customers' totals of a Dask
     DataFrame of transactions: ``value`` is ``"revenue"``, or ``"margin"``
-    (with ``cost``); the tiers of ``ciblage.value_tiers(customer_totals(...))``."""
+    (with ``cost``); the tiers of ``ciblage.value_tiers(customer_totals(...))``.
+
+    Example:
+        >>> import ciblage, ciblage.dask, dask.dataframe as dd
+        >>> tx = ciblage.datasets.transactions(customers=50, transactions=500, library="pandas")
+        >>> ddf = dd.from_pandas(tx, npartitions=3)
+        >>> tiers = ciblage.dask.value_tiers(ddf)
+        >>> type(tiers).__name__
+        'ValueTiers'
+    """
     value = column_arg(value, "value")
     if value not in ("revenue", "margin", "transactions", "cost"):
         raise InvalidParameterError(
@@ -264,7 +282,15 @@ def concentration(
     split_out: int = 1,
 ) -> Concentration:
     """:func:`ciblage.concentration` of the customers' totals of a Dask
-    DataFrame of transactions (``value`` as in :func:`value_tiers`)."""
+    DataFrame of transactions (``value`` as in :func:`value_tiers`).
+
+    Example:
+        >>> import ciblage, ciblage.dask, dask.dataframe as dd
+        >>> tx = ciblage.datasets.transactions(customers=50, transactions=500, library="pandas")
+        >>> ddf = dd.from_pandas(tx, npartitions=3)
+        >>> 0.0 <= ciblage.dask.concentration(ddf).gini <= 1.0
+        True
+    """
     value = column_arg(value, "value")
     if value not in ("revenue", "margin", "transactions", "cost"):
         raise InvalidParameterError(

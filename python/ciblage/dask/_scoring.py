@@ -66,21 +66,57 @@ def predict(model: Any, df: Any, *, keys: Any = "customer_id", features: Any = N
     DataFrame of the ``keys`` columns and ``prediction`` (same partitions
     and index). ``features`` names the feature columns in order for a model
     fitted on an array (a model fitted on a DataFrame reads the columns it
-    was fitted on)."""
+    was fitted on).
+
+    Example:
+        >>> import ciblage, ciblage.dask, dask.dataframe as dd
+        >>> import pandas as pd
+        >>> x = pd.DataFrame({"customer_id": range(8), "recency": [5, 40, 8, 90, 3, 60, 12, 75],
+        ...                   "frequency": [9, 1, 7, 1, 12, 2, 6, 1]})
+        >>> y = ["stay", "leave", "stay", "leave", "stay", "leave", "stay", "leave"]
+        >>> model = ciblage.CartClassifier(max_depth=2).fit(x[["recency", "frequency"]], y)
+        >>> out = ciblage.dask.predict(model, dd.from_pandas(x, npartitions=2)).compute()
+        >>> list(out.columns), list(out["prediction"]) == list(model.predict(x[["recency", "frequency"]]))
+        (['customer_id', 'prediction'], True)
+    """
     _dask()
     return _run(Job("predict", model, keys=keys, features=features), df)
 
 
 def predict_proba(model: Any, df: Any, *, keys: Any = "customer_id", features: Any = None) -> Any:
     """``model.predict_proba`` on every row: the ``keys`` columns and one
-    ``proba_<class>`` column per class, in the order of ``model.classes_``."""
+    ``proba_<class>`` column per class, in the order of ``model.classes_``.
+
+    Example:
+        >>> import ciblage, ciblage.dask, dask.dataframe as dd
+        >>> import pandas as pd
+        >>> x = pd.DataFrame({"customer_id": range(8), "recency": [5, 40, 8, 90, 3, 60, 12, 75],
+        ...                   "frequency": [9, 1, 7, 1, 12, 2, 6, 1]})
+        >>> y = ["stay", "leave", "stay", "leave", "stay", "leave", "stay", "leave"]
+        >>> model = ciblage.CartClassifier(max_depth=2).fit(x[["recency", "frequency"]], y)
+        >>> out = ciblage.dask.predict_proba(model, dd.from_pandas(x, npartitions=2)).compute()
+        >>> list(out.columns)
+        ['customer_id', 'proba_leave', 'proba_stay']
+    """
     _dask()
     return _run(Job("predict_proba", model, keys=keys, features=features), df)
 
 
 def apply(model: Any, df: Any, *, keys: Any = "customer_id", features: Any = None) -> Any:
     """``model.apply`` on every row: the ``keys`` columns and ``leaf`` (the
-    leaf id, as the local call numbers it)."""
+    leaf id, as the local call numbers it).
+
+    Example:
+        >>> import ciblage, ciblage.dask, dask.dataframe as dd
+        >>> import pandas as pd
+        >>> x = pd.DataFrame({"customer_id": range(8), "recency": [5, 40, 8, 90, 3, 60, 12, 75],
+        ...                   "frequency": [9, 1, 7, 1, 12, 2, 6, 1]})
+        >>> y = ["stay", "leave", "stay", "leave", "stay", "leave", "stay", "leave"]
+        >>> model = ciblage.CartClassifier(max_depth=2).fit(x[["recency", "frequency"]], y)
+        >>> out = ciblage.dask.apply(model, dd.from_pandas(x, npartitions=2)).compute()
+        >>> list(out["leaf"]) == list(model.apply(x[["recency", "frequency"]]))
+        True
+    """
     _dask()
     return _run(Job("apply", model, keys=keys, features=features), df)
 
@@ -100,7 +136,17 @@ def evaluate(
     of the local result's ``customers`` table. The rows are shuffled by
     ``customer`` first, so that a repeated id is refused as locally.
     ``today`` defaults to the client's date. Contact history and ``value``
-    tables are not taken: join ``p_alive``/``clv`` columns first."""
+    tables are not taken: join ``p_alive``/``clv`` columns first.
+
+    Example:
+        >>> import ciblage, ciblage.dask, dask.dataframe as dd, pandas as pd
+        >>> customers = pd.DataFrame({"customer_id": [1, 2], "frequency": [12, 3],
+        ...                           "recency_days": [5, 250], "tenure_days": [900, 700],
+        ...                           "tier": ["Best", "Small"]})
+        >>> out = ciblage.dask.evaluate(dd.from_pandas(customers, npartitions=2), today="2026-01-15").compute()
+        >>> out.sort_values("customer_id")[["customer_id", "stage"]].values.tolist()
+        [[1, 'best'], [2, 'inactive']]
+    """
     _dask()
     job = evaluate_job(keys=keys, rules=rules, today=today, customer=customer, tier=tier, contract_end=contract_end)
     return _run(job, df, shuffle=True)

@@ -244,7 +244,17 @@ def rfm(
     arguments and the same rows (ids, scores, segments; sums to the bit
     when amounts are integers), as a Spark DataFrame (segment and label
     columns as strings). ``frequency="purchase_days"`` is not available
-    yet."""
+    yet.
+
+    Example:
+        >>> import ciblage, ciblage.spark
+        >>> spark = ciblage.spark.session("local[2]")
+        >>> tx = ciblage.datasets.transactions(customers=50, transactions=500, library="pyarrow")
+        >>> sdf = spark.createDataFrame(tx)
+        >>> scores = ciblage.spark.rfm(sdf, bins=4)
+        >>> scores.count() == ciblage.rfm(tx, bins=4).num_rows
+        True
+    """
     args = dict(locals())
     columns, params = stream_args(args)
     spec = _partial.rfm_spec(columns, params)
@@ -279,7 +289,17 @@ def customer_totals(
 ) -> Any:
     """:func:`ciblage.customer_totals` on a PySpark DataFrame: the same rows
     (transactions, revenue, and with ``cost`` cost and margin per
-    customer), as a Spark DataFrame."""
+    customer), as a Spark DataFrame.
+
+    Example:
+        >>> import ciblage, ciblage.spark
+        >>> spark = ciblage.spark.session("local[2]")
+        >>> tx = ciblage.datasets.transactions(customers=50, transactions=500, library="pyarrow")
+        >>> sdf = spark.createDataFrame(tx)
+        >>> totals = ciblage.spark.customer_totals(sdf)
+        >>> totals.count() == ciblage.customer_totals(tx).num_rows
+        True
+    """
     return _to_spark(transactions, _totals(transactions, customer, amount, cost))
 
 
@@ -307,7 +327,16 @@ def value_tiers(
 ) -> ValueTiers:
     """:func:`ciblage.value_tiers` of the customers' totals of a PySpark
     DataFrame of transactions (``value``: ``"revenue"``, or ``"margin"``
-    with ``cost``); its ``customers`` table is a pyarrow Table."""
+    with ``cost``); its ``customers`` table is a pyarrow Table.
+
+    Example:
+        >>> import ciblage, ciblage.spark
+        >>> spark = ciblage.spark.session("local[2]")
+        >>> tx = ciblage.datasets.transactions(customers=50, transactions=500, library="pyarrow")
+        >>> sdf = spark.createDataFrame(tx)
+        >>> type(ciblage.spark.value_tiers(sdf)).__name__
+        'ValueTiers'
+    """
     value = _value_arg(value)
     totals = _totals(transactions, customer, amount, cost)
     return _local_value_tiers(
@@ -331,6 +360,15 @@ def concentration(
     cost: str | None = None,
 ) -> Concentration:
     """:func:`ciblage.concentration` of the customers' totals of a PySpark
-    DataFrame of transactions (``value`` as in :func:`value_tiers`)."""
+    DataFrame of transactions (``value`` as in :func:`value_tiers`).
+
+    Example:
+        >>> import ciblage, ciblage.spark
+        >>> spark = ciblage.spark.session("local[2]")
+        >>> tx = ciblage.datasets.transactions(customers=50, transactions=500, library="pyarrow")
+        >>> sdf = spark.createDataFrame(tx)
+        >>> 0.0 <= ciblage.spark.concentration(sdf).gini <= 1.0
+        True
+    """
     value = _value_arg(value)
     return _local_concentration(_totals(transactions, customer, amount, cost), value=value)

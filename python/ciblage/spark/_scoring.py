@@ -69,7 +69,14 @@ def session(master: str = "local[2]", *, app_name: str = "ciblage", **conf: Any)
     ``local[2]``), no web UI, Python workers on this interpreter
     (``PYSPARK_PYTHON``, unless already set), and any further Spark settings
     as ``conf`` (``"spark.sql.shuffle.partitions": 4``, ...). Checks first
-    that Java is there (:class:`JavaNotFoundError` names what to install)."""
+    that Java is there (:class:`JavaNotFoundError` names what to install).
+
+    Example:
+        >>> import ciblage.spark
+        >>> spark = ciblage.spark.session("local[2]")
+        >>> spark.conf.get("spark.ui.enabled")
+        'false'
+    """
     pyspark = _pyspark()
     _java()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -142,21 +149,58 @@ def predict(model: Any, df: Any, *, keys: Any = "customer_id", features: Any = N
     """``model.predict`` on every row of the PySpark DataFrame ``df``: a
     DataFrame of the ``keys`` columns and ``prediction``. ``features`` names
     the feature columns in order for a model fitted on an array (a model
-    fitted on a DataFrame reads the columns it was fitted on)."""
+    fitted on a DataFrame reads the columns it was fitted on).
+
+    Example:
+        >>> import ciblage, ciblage.spark, pandas as pd, pyarrow as pa
+        >>> spark = ciblage.spark.session("local[2]")
+        >>> x = pd.DataFrame({"customer_id": range(8), "recency": [5, 40, 8, 90, 3, 60, 12, 75],
+        ...                   "frequency": [9, 1, 7, 1, 12, 2, 6, 1]})
+        >>> y = ["stay", "leave", "stay", "leave", "stay", "leave", "stay", "leave"]
+        >>> model = ciblage.CartClassifier(max_depth=2).fit(x[["recency", "frequency"]], y)
+        >>> sdf = spark.createDataFrame(pa.Table.from_pandas(x))
+        >>> out = ciblage.spark.predict(model, sdf).toArrow().to_pandas().sort_values("customer_id")
+        >>> list(out.columns), list(out["prediction"]) == list(model.predict(x[["recency", "frequency"]]))
+        (['customer_id', 'prediction'], True)
+    """
     _pyspark()
     return _run(Job("predict", model, keys=keys, features=features), df)
 
 
 def predict_proba(model: Any, df: Any, *, keys: Any = "customer_id", features: Any = None) -> Any:
     """``model.predict_proba`` on every row: the ``keys`` columns and one
-    ``proba_<class>`` column per class, in the order of ``model.classes_``."""
+    ``proba_<class>`` column per class, in the order of ``model.classes_``.
+
+    Example:
+        >>> import ciblage, ciblage.spark, pandas as pd, pyarrow as pa
+        >>> spark = ciblage.spark.session("local[2]")
+        >>> x = pd.DataFrame({"customer_id": range(8), "recency": [5, 40, 8, 90, 3, 60, 12, 75],
+        ...                   "frequency": [9, 1, 7, 1, 12, 2, 6, 1]})
+        >>> y = ["stay", "leave", "stay", "leave", "stay", "leave", "stay", "leave"]
+        >>> model = ciblage.CartClassifier(max_depth=2).fit(x[["recency", "frequency"]], y)
+        >>> ciblage.spark.predict_proba(model, spark.createDataFrame(pa.Table.from_pandas(x))).columns
+        ['customer_id', 'proba_leave', 'proba_stay']
+    """
     _pyspark()
     return _run(Job("predict_proba", model, keys=keys, features=features), df)
 
 
 def apply(model: Any, df: Any, *, keys: Any = "customer_id", features: Any = None) -> Any:
     """``model.apply`` on every row: the ``keys`` columns and ``leaf`` (the
-    leaf id, as the local call numbers it)."""
+    leaf id, as the local call numbers it).
+
+    Example:
+        >>> import ciblage, ciblage.spark, pandas as pd, pyarrow as pa
+        >>> spark = ciblage.spark.session("local[2]")
+        >>> x = pd.DataFrame({"customer_id": range(8), "recency": [5, 40, 8, 90, 3, 60, 12, 75],
+        ...                   "frequency": [9, 1, 7, 1, 12, 2, 6, 1]})
+        >>> y = ["stay", "leave", "stay", "leave", "stay", "leave", "stay", "leave"]
+        >>> model = ciblage.CartClassifier(max_depth=2).fit(x[["recency", "frequency"]], y)
+        >>> sdf = spark.createDataFrame(pa.Table.from_pandas(x))
+        >>> out = ciblage.spark.apply(model, sdf).toArrow().to_pandas().sort_values("customer_id")
+        >>> list(out["leaf"]) == list(model.apply(x[["recency", "frequency"]]))
+        True
+    """
     _pyspark()
     return _run(Job("apply", model, keys=keys, features=features), df)
 
@@ -176,7 +220,19 @@ def evaluate(
     columns of the local result's ``customers`` table. The rows are
     repartitioned by ``customer``, so that a repeated id is refused as
     locally. ``today`` defaults to the driver's date. Contact history and
-    ``value`` tables are not taken: join ``p_alive``/``clv`` columns first."""
+    ``value`` tables are not taken: join ``p_alive``/``clv`` columns first.
+
+    Example:
+        >>> import ciblage, ciblage.spark, pandas as pd, pyarrow as pa
+        >>> spark = ciblage.spark.session("local[2]")
+        >>> customers = pd.DataFrame({"customer_id": [1, 2], "frequency": [12, 3],
+        ...                           "recency_days": [5, 250], "tenure_days": [900, 700],
+        ...                           "tier": ["Best", "Small"]})
+        >>> sdf = spark.createDataFrame(pa.Table.from_pandas(customers))
+        >>> out = ciblage.spark.evaluate(sdf, today="2026-01-15").toArrow().to_pandas()
+        >>> out.sort_values("customer_id")[["customer_id", "stage"]].values.tolist()
+        [[1, 'best'], [2, 'inactive']]
+    """
     _pyspark()
     job = evaluate_job(keys=keys, rules=rules, today=today, customer=customer, tier=tier, contract_end=contract_end)
     return _run(job, df, whole_partitions=True)
@@ -193,6 +249,16 @@ def ciblage_errors() -> Iterator[None]:
 
         with ciblage.spark.ciblage_errors():
             rows = ciblage.spark.predict(model, df).collect()
+
+    Example:
+        >>> import ciblage, ciblage.spark, pyarrow as pa
+        >>> spark = ciblage.spark.session("local[2]")
+        >>> bad = spark.createDataFrame(pa.table({"customer_id": [1], "amount": [float("nan")]}))
+        >>> with ciblage.spark.ciblage_errors():
+        ...     ciblage.spark.customer_totals(bad)
+        Traceback (most recent call last):
+        ...
+        ciblage.exceptions.InvalidInputError: ...
     """
     try:
         yield
