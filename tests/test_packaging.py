@@ -79,7 +79,7 @@ def test_import_loads_no_optional_dependency() -> None:
         f"""
         import sys
         import ciblage, ciblage.cluster, ciblage.clv, ciblage.datasets, ciblage.exceptions
-        import ciblage.lifecycle, ciblage.plot
+        import ciblage.lifecycle, ciblage.plot, ciblage.spark, ciblage.dask, ciblage.basket
         print(sorted(m for m in {OPTIONAL!r} if m in sys.modules))
         """
     )

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 
 from .. import _partial
+
+if TYPE_CHECKING:  # pandas comes with Dask; imported by the calls, not by the import
+    import pandas as pd
 from .._report import make_report, warn_left_out
 from .._rfm import RfmResult, expected_left_out, stream_args
 from .._tables import _check_columns, attach_report, column_arg, from_arrow, opt_column_arg
@@ -66,6 +68,8 @@ def _split_by_customer(state: pa.RecordBatch, k: int) -> list[pa.RecordBatch]:
     same group in every partition)."""
     if k == 1:
         return [state]
+    import pandas as pd
+
     ids = state.column(0).to_numpy(zero_copy_only=False)
     group = pd.util.hash_array(ids) % k
     return [state.filter(pa.array(group == j)) for j in range(k)]
