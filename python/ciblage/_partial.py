@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from . import _native, _stream
+from ._tables import column_arg
 from .exceptions import InvalidParameterError
 
 #: Schema metadata key and version of the partial-state batches (the Rust
@@ -162,3 +163,19 @@ def probe_partition(spec: Spec, data: Iterable[Any]) -> tuple[int, bool]:
     except (ValueError, TypeError):
         return sum(len(d) for d in items), True
     return sum(len(d) for d in items), False
+
+
+#: The per-customer totals an engine's value tiers and concentration rank by.
+TOTALS_VALUES = ("revenue", "margin", "cost", "transactions")
+
+
+def value_arg(value: Any) -> str:
+    """The ``value`` argument of the engines' ``value_tiers`` and
+    ``concentration``: one of the customer totals' columns, else an
+    ``InvalidParameterError`` naming it."""
+    value = column_arg(value, "value")
+    if value not in TOTALS_VALUES:
+        raise InvalidParameterError(
+            f'invalid parameter value: expected "revenue", "margin", "cost" or "transactions", got {value!r}'
+        )
+    return value

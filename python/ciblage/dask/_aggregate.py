@@ -257,11 +257,7 @@ def value_tiers(
         >>> type(tiers).__name__
         'ValueTiers'
     """
-    value = column_arg(value, "value")
-    if value not in ("revenue", "margin", "transactions", "cost"):
-        raise InvalidParameterError(
-            f'invalid parameter value: expected "revenue", "margin", "cost" or "transactions", got {value!r}'
-        )
+    value = _partial.value_arg(value)
     totals = _totals(transactions, customer, amount, cost, split_every, split_out)
     return _local_value_tiers(
         totals,
@@ -295,9 +291,5 @@ def concentration(
         >>> 0.0 <= ciblage.dask.concentration(ddf).gini <= 1.0
         True
     """
-    value = column_arg(value, "value")
-    if value not in ("revenue", "margin", "transactions", "cost"):
-        raise InvalidParameterError(
-            f'invalid parameter value: expected "revenue", "margin", "cost" or "transactions", got {value!r}'
-        )
+    value = _partial.value_arg(value)
     return _local_concentration(_totals(transactions, customer, amount, cost, split_every, split_out), value=value)

@@ -37,8 +37,6 @@ from ..exceptions import CiblageError, DegenerateCriterionWarning, InvalidParame
 
 __all__ = ["concentration", "customer_totals", "rfm", "value_tiers"]
 
-_VALUES = ("revenue", "margin", "cost", "transactions")
-
 
 def _pyspark() -> Any:
     try:
@@ -303,15 +301,6 @@ def customer_totals(
     return _to_spark(transactions, _totals(transactions, customer, amount, cost))
 
 
-def _value_arg(value: Any) -> str:
-    value = column_arg(value, "value")
-    if value not in _VALUES:
-        raise InvalidParameterError(
-            f'invalid parameter value: expected "revenue", "margin", "cost" or "transactions", got {value!r}'
-        )
-    return value
-
-
 def value_tiers(
     transactions: Any,
     *,
@@ -337,7 +326,7 @@ def value_tiers(
         >>> type(ciblage.spark.value_tiers(sdf)).__name__
         'ValueTiers'
     """
-    value = _value_arg(value)
+    value = _partial.value_arg(value)
     totals = _totals(transactions, customer, amount, cost)
     return _local_value_tiers(
         totals,
@@ -370,5 +359,5 @@ def concentration(
         >>> 0.0 <= ciblage.spark.concentration(sdf).gini <= 1.0
         True
     """
-    value = _value_arg(value)
+    value = _partial.value_arg(value)
     return _local_concentration(_totals(transactions, customer, amount, cost), value=value)
