@@ -215,3 +215,37 @@ def test_customer_totals_errors_name_the_column() -> None:
         ciblage.customer_totals(
             pd.DataFrame({"customer_id": pd.Series([], dtype="int64"), "amount": pd.Series([], dtype="float64")})
         )
+
+
+@pytest.mark.parametrize(
+    ("chunks", "repeat"),
+    [
+        ([[3, 5, 9], [10, 12]], None),  # ascending within and across chunks
+        ([[3, 5, 9], [], [9, 12]], (2, 3)),  # a repeat across a chunk boundary (and an empty chunk)
+        ([[1, 4, 2, 4]], (1, 3)),  # not ascending: the hashed check finds it
+        ([[2, 7], [1, 3]], None),  # each chunk ascending, not the whole: no repeat
+        ([[5, 5]], (0, 1)),
+    ],
+)
+def test_repeated_ids_found_in_any_order_and_chunking(chunks: list[list[int]], repeat: tuple[int, int] | None) -> None:
+    ids = pa.chunked_array([pa.array(c, pa.int64()) for c in chunks])
+    values = pa.chunked_array([pa.array([float(i + 1) for i in range(len(c))], pa.float64()) for c in chunks])
+    table = pa.table({"customer_id": ids, "revenue": values})
+    flat = [i for c in chunks for i in c]
+    if repeat is None:
+        tiers = ciblage.value_tiers(table, value="revenue")
+        assert tiers.customers["customer_id"].to_pylist() == flat
+        return
+    first, again = repeat
+    with pytest.raises(
+        InvalidInputError, match=rf"id {flat[again]} appears more than once \(rows {first} and {again}\)"
+    ):
+        ciblage.value_tiers(table, value="revenue")
+
+
+def test_string_ids_repeat_found_and_unique_ids_pass() -> None:
+    ok = pd.DataFrame({"customer_id": [f"c{i}" for i in range(5000)], "revenue": np.arange(5000.0)})
+    assert len(ciblage.value_tiers(ok, value="revenue").customers) == 5000
+    bad = ok.assign(customer_id=[f"c{i % 4999}" for i in range(5000)])
+    with pytest.raises(InvalidInputError, match=r"id 'c0' appears more than once \(rows 0 and 4999\)"):
+        ciblage.value_tiers(bad, value="revenue")

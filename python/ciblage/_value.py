@@ -229,15 +229,20 @@ def _check_ids(ids: pa.ChunkedArray, name: str) -> None:
     if ids.null_count:
         row = int(np.flatnonzero(ids.is_null().to_numpy(zero_copy_only=False))[0])
         raise InvalidInputError(f"{label}: null value at row {row}")
+    if _ascending_integers(ids):  # customer_totals' integer ids: one pass, no hashing
+        return
     try:
         plain = ids.cast(ids.type.value_type) if pa.types.is_dictionary(ids.type) else ids
-        codes = pc.dictionary_encode(plain).combine_chunks().indices.to_numpy(zero_copy_only=False)
+        encoded = pc.dictionary_encode(plain).combine_chunks()
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
         raise ColumnTypeError(
             f"{label}: has type {ids.type}, expected integers, strings, dates or a categorical"
         ) from e
-    if len(codes) == 0:
+    # As many distinct ids as rows: none repeated (the hash pass above tells;
+    # the rows of a repeat are looked for only then).
+    if len(encoded.dictionary) == len(encoded):
         return
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
     _, first = np.unique(codes, return_index=True)
     if len(first) == len(codes):
         return
@@ -249,6 +254,25 @@ def _check_ids(ids: pa.ChunkedArray, name: str) -> None:
         f"{label}: id {plain[row].as_py()!r} appears more than once (rows {earlier} and {row}); "
         "expected one row per customer (customer_totals gives one)"
     )
+
+
+def _ascending_integers(ids: pa.ChunkedArray) -> bool:
+    """True for integer ids without nulls in strictly ascending order (so
+    none is repeated), as :func:`customer_totals` gives dense integer ids:
+    one vectorised pass over the ids, where a hash table would cost more."""
+    if not pa.types.is_integer(ids.type) or ids.null_count:
+        return False
+    previous = None
+    for chunk in ids.chunks:
+        if len(chunk) == 0:
+            continue
+        values = chunk.to_numpy()
+        if not bool(np.all(values[1:] > values[:-1])):
+            return False
+        if previous is not None and not values[0] > previous:
+            return False
+        previous = values[-1]
+    return True
 
 
 def _floats(column: pa.ChunkedArray, name: str) -> np.ndarray:
