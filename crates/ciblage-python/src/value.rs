@@ -205,6 +205,7 @@ pub fn customer_totals(
                     columns.get(1).map(|c| &c[..]),
                 );
             crate::scratch::give_codes(codes);
+            columns.into_iter().for_each(give_column);
             let totals = totals.map_err(|e| {
                 crate::error::name_columns(
                     e,
@@ -218,8 +219,6 @@ pub fn customer_totals(
     })
 }
 
-/// One numeric column of all batches as f64, borrowed when there is one
-/// f64 batch.
 /// The `customer_totals` table: the customer column (named as in the
 /// input), `transactions`, `revenue`, and with costs `cost` and `margin`;
 /// for a table and for a stream alike.
@@ -242,6 +241,9 @@ pub(crate) fn totals_batch(
     t.finish()
 }
 
+/// One numeric column of all batches as f64, borrowed when there is one
+/// f64 batch; the batches put end to end otherwise, in a buffer kept
+/// between calls (give it back with [`give_column`]).
 fn whole_column<'b>(
     batches: &'b [RecordBatch],
     col: usize,
@@ -251,7 +253,8 @@ fn whole_column<'b>(
     if let [batch] = batches {
         return arrow_in::floats(batch.column(col).as_ref(), argument, name, 0);
     }
-    let mut all = Vec::new();
+    let rows = batches.iter().map(RecordBatch::num_rows).sum();
+    let mut all = ciblage::arrow::take_amounts(rows);
     let mut row0 = 0;
     for batch in batches {
         all.extend_from_slice(&arrow_in::floats(
@@ -263,4 +266,11 @@ fn whole_column<'b>(
         row0 += batch.num_rows();
     }
     Ok(Cow::Owned(all))
+}
+
+/// Keeps the buffer of a column that [`whole_column`] put end to end.
+fn give_column(column: Cow<'_, [f64]>) {
+    if let Cow::Owned(v) = column {
+        ciblage::arrow::give_amounts(v);
+    }
 }

@@ -1,5 +1,5 @@
 //! Row buffers kept between calls. The customer code and the instant of
-//! every row are written into buffers reused from one call to the next: a
+//! every row (and the amounts of a table of several batches) are written into buffers reused from one call to the next: a
 //! repeated analysis of a large table then writes into memory it already
 //! holds instead of asking the system for fresh pages, which the system
 //! must clear first (at 10M rows that clearing costs as much as the
@@ -10,6 +10,7 @@ use std::sync::{Mutex, PoisonError};
 
 static CODES: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 static INSTANTS: Mutex<Vec<i64>> = Mutex::new(Vec::new());
+static AMOUNTS: Mutex<Vec<f64>> = Mutex::new(Vec::new());
 
 fn take<T>(kept: &Mutex<Vec<T>>, capacity: usize) -> Vec<T> {
     let mut v = std::mem::take(&mut *kept.lock().unwrap_or_else(PoisonError::into_inner));
@@ -47,6 +48,17 @@ pub fn give_instants(v: Vec<i64>) {
     give(&INSTANTS, v);
 }
 
+/// An empty buffer for `capacity` amounts (the batches of one column put
+/// end to end).
+pub fn take_amounts(capacity: usize) -> Vec<f64> {
+    take(&AMOUNTS, capacity)
+}
+
+/// Keeps an amount buffer for the next call (if it is the largest).
+pub fn give_amounts(v: Vec<f64>) {
+    give(&AMOUNTS, v);
+}
+
 /// Frees the row buffers kept between calls; returns the bytes freed.
 ///
 /// ```
@@ -56,7 +68,10 @@ pub fn give_instants(v: Vec<i64>) {
 pub fn release_buffers() -> usize {
     let codes = std::mem::take(&mut *CODES.lock().unwrap_or_else(PoisonError::into_inner));
     let instants = std::mem::take(&mut *INSTANTS.lock().unwrap_or_else(PoisonError::into_inner));
-    codes.capacity() * std::mem::size_of::<u32>() + instants.capacity() * std::mem::size_of::<i64>()
+    let amounts = std::mem::take(&mut *AMOUNTS.lock().unwrap_or_else(PoisonError::into_inner));
+    codes.capacity() * std::mem::size_of::<u32>()
+        + instants.capacity() * std::mem::size_of::<i64>()
+        + amounts.capacity() * std::mem::size_of::<f64>()
 }
 
 #[cfg(test)]
@@ -74,7 +89,13 @@ mod tests {
         let again = take_codes(500);
         assert!(again.is_empty() && again.capacity() >= 1000);
         give_codes(again);
-        assert!(release_buffers() >= 4000);
+        let mut a = take_amounts(300);
+        a.extend([1.5; 300]);
+        give_amounts(a);
+        let again = take_amounts(200);
+        assert!(again.is_empty() && again.capacity() >= 300);
+        give_amounts(again);
+        assert!(release_buffers() >= 4000 + 2400);
         assert_eq!(release_buffers(), 0);
     }
 }

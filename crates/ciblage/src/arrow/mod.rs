@@ -33,7 +33,10 @@ mod numbers;
 mod time;
 mod transactions;
 
-pub use buffers::{give_codes, give_instants, release_buffers, take_codes, take_instants};
+pub use buffers::{
+    give_amounts, give_codes, give_instants, release_buffers, take_amounts, take_codes,
+    take_instants,
+};
 pub use columns::column_index;
 pub use dates::{append_local_days, local_dates};
 pub use id_column::{id_column, id_kind};
