@@ -249,3 +249,22 @@ def test_string_ids_repeat_found_and_unique_ids_pass() -> None:
     bad = ok.assign(customer_id=[f"c{i % 4999}" for i in range(5000)])
     with pytest.raises(InvalidInputError, match=r"id 'c0' appears more than once \(rows 0 and 4999\)"):
         ciblage.value_tiers(bad, value="revenue")
+
+
+def test_totals_of_several_batches_with_the_kept_buffer_match_pandas() -> None:
+    # A table of several batches: the amounts are put end to end in a buffer
+    # kept between calls; a larger call first, then a smaller one reusing it.
+    big = ciblage.datasets.transactions(customers=500, transactions=30_000, seed=5)
+    small = ciblage.datasets.transactions(customers=90, transactions=4_000, seed=6)
+    ciblage.release_buffers()
+    for tx in (big, small, small):
+        batches = tx.to_batches(max_chunksize=997)
+        assert len(batches) > 3
+        out = ciblage.customer_totals(pa.Table.from_batches(batches)).to_pandas()
+        ref = tx.to_pandas().groupby("customer_id", sort=False)["amount"].agg(["size", "sum"])
+        got = out.set_index("customer_id").loc[ref.index]
+        np.testing.assert_array_equal(got["transactions"], ref["size"])
+        np.testing.assert_allclose(got["revenue"], ref["sum"], rtol=1e-12)
+    # The kept buffer holds the big table's amounts (8 bytes a row).
+    assert ciblage.release_buffers() >= 30_000 * 8
+    assert ciblage.release_buffers() == 0
