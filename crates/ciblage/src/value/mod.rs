@@ -49,53 +49,8 @@ pub(crate) fn sort_descending(values: &[f64]) -> Vec<u128> {
         // −0.0 equals 0.0: the same key, so that ties keep index order.
         .map(|(i, &v)| (u128::from(descending_key(v + 0.0)) << 32) | i as u128)
         .collect();
-    if keyed.len() < RADIX_MIN {
-        keyed.par_sort_unstable();
-    } else {
-        radix_sort_by_key(&mut keyed);
-    }
+    keyed.par_sort_unstable();
     keyed
-}
-
-/// Entries from which [`sort_descending`] sorts by radix rather than by
-/// comparisons.
-const RADIX_MIN: usize = 1 << 12;
-
-/// Sorts packed entries by their key ([`packed_key`]), ties in the order
-/// they come: the order of `u128`'s own comparison when they come in index
-/// order. A least-significant-digit radix sort on the key's eight bytes,
-/// one counting pass for all of them; a byte that every key shares is
-/// skipped (values of a similar size share their sign and exponent bytes).
-fn radix_sort_by_key(keyed: &mut Vec<u128>) {
-    let n = keyed.len();
-    let mut counts = vec![[0usize; 256]; 8];
-    for &p in keyed.iter() {
-        let key = packed_key(p);
-        for (byte, count) in counts.iter_mut().enumerate() {
-            count[((key >> (8 * byte)) & 0xff) as usize] += 1;
-        }
-    }
-    let mut from = std::mem::take(keyed);
-    let mut to = vec![0u128; n];
-    for (byte, count) in counts.iter().enumerate() {
-        if count.contains(&n) {
-            continue;
-        }
-        let mut next = [0usize; 256];
-        let mut at = 0;
-        for (slot, &c) in next.iter_mut().zip(count) {
-            *slot = at;
-            at += c;
-        }
-        let shift = 32 + 8 * byte;
-        for &p in &from {
-            let digit = ((p >> shift) & 0xff) as usize;
-            to[next[digit]] = p;
-            next[digit] += 1;
-        }
-        std::mem::swap(&mut from, &mut to);
-    }
-    *keyed = from;
 }
 
 /// The key of a packed entry of [`sort_descending`].
@@ -147,32 +102,6 @@ mod tests {
             let back = value_of_descending_key(descending_key(v));
             assert_eq!(back.to_bits(), v.to_bits(), "{v}");
         }
-    }
-
-    #[test]
-    fn radix_order_is_the_comparison_order() {
-        // Enough values for the radix sort, with ties, both zeros, negative
-        // values, infinities and values of very different sizes.
-        let values: Vec<f64> = (0..3 * RADIX_MIN as u64)
-            .map(|i| match i % 7 {
-                0 => (i % 13) as f64,
-                1 => -(((i * 2_654_435_761) % 1000) as f64) / 7.0,
-                2 => 0.0,
-                3 => -0.0,
-                4 => (i as f64).powi(3) * 1e-9,
-                5 if i % 5 == 0 => f64::INFINITY,
-                5 => 1e300 / (i as f64),
-                _ => ((i * 40_503) % 977) as f64 * 0.25,
-            })
-            .collect();
-        assert!(values.len() >= RADIX_MIN);
-        let mut expected: Vec<u128> = values
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| (u128::from(descending_key(v + 0.0)) << 32) | i as u128)
-            .collect();
-        expected.sort_unstable();
-        assert_eq!(sort_descending(&values), expected);
     }
 
     #[test]
