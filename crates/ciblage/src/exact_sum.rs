@@ -72,6 +72,88 @@ pub(crate) fn fits96(v: i128) -> bool {
     ((v >> 95) as i64).wrapping_add(1) as u64 <= 1
 }
 
+/// Adds finite `x` to the 96-bit sum `(lo, hi)` in units of `2^exp` when
+/// the result is exact and fits; returns false (nothing added) otherwise,
+/// and the caller sets `x` aside in a [`SpillTable`]. Branch-free.
+#[inline(always)]
+pub(crate) fn add96(lo: &mut u64, hi: &mut i32, x: f64, exp: i32) -> bool {
+    let (m, e) = split(x);
+    let sh = if m == 0 {
+        0
+    } else {
+        e.wrapping_sub(exp) as u32
+    };
+    let cur = get96(*lo, *hi);
+    let s = cur.wrapping_add(i128::from(m) << sh.min(MAX_SHIFT96));
+    let ok = (sh <= MAX_SHIFT96) & fits96(s);
+    set96(lo, hi, if ok { s } else { cur });
+    ok
+}
+
+/// `v << d` when it [`fits96`].
+#[inline]
+pub(crate) fn shift96(v: i128, d: u32) -> Option<i128> {
+    if v == 0 {
+        return Some(0);
+    }
+    (d < 96 && v.unsigned_abs().leading_zeros() > d + 1)
+        .then(|| v << d)
+        .filter(|&s| fits96(s))
+}
+
+/// The lowest exponent (of [`split`]) among a sample of up to about 1024
+/// of the finite nonzero `values`, `None` when there is none: the shared
+/// exponent of 96-bit sums that most rows fit.
+pub(crate) fn sample_exp<'a>(chunks: impl Iterator<Item = &'a [f64]>, n: usize) -> Option<i32> {
+    let step = (n / 1024).max(1);
+    chunks
+        .flat_map(|c| c.iter().step_by(step))
+        .filter(|x| x.is_finite())
+        .map(|&x| split(x))
+        .filter(|&(m, _)| m != 0)
+        .map(|(_, e)| e)
+        .min()
+}
+
+/// Exact sums of the few keys whose terms did not fit their 96-bit sum
+/// (values out of the shared exponent's reach, or overflow), by code.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SpillTable(std::collections::HashMap<u32, ExactSum>);
+
+impl SpillTable {
+    /// Adds `x` to key `code`.
+    pub fn add(&mut self, code: u32, x: f64) {
+        self.0.entry(code).or_default().add(x);
+    }
+
+    /// Adds `v · 2^e` to key `code`.
+    pub fn add_scaled(&mut self, code: u32, v: i128, e: i32) {
+        if v != 0 {
+            self.0.entry(code).or_default().add_scaled(v, e);
+        }
+    }
+
+    /// Adds every key of `other`.
+    pub fn merge(&mut self, other: &Self) {
+        for (&code, s) in &other.0 {
+            self.0.entry(code).or_default().merge(s);
+        }
+    }
+
+    /// The rounded total of key `code` whose 96-bit sum is `v · 2^e`.
+    #[inline]
+    pub fn total(&self, code: u32, v: i128, e: i32) -> f64 {
+        match self.0.get(&code) {
+            None => scaled(v, e),
+            Some(s) => {
+                let mut s = s.clone();
+                s.add_scaled(v, e);
+                s.value()
+            }
+        }
+    }
+}
+
 /// `2^k` as an `f64` (infinity above the range).
 fn pow2(k: i32) -> f64 {
     if k > 1023 {
