@@ -201,13 +201,14 @@ impl BigSum {
         let (q, r) = (off / 64, (off % 64) as u32);
         let ext = if v < 0 { u64::MAX } else { 0 };
         let w = [v as u64, (v >> 64) as u64, ext, ext];
-        let mut s = [0u64; 4];
-        for i in 0..4 {
-            s[i] = w[i] << r;
-            if r > 0 && i > 0 {
-                s[i] |= w[i - 1] >> (64 - r);
-            }
-        }
+        let s: [u64; 4] = std::array::from_fn(|i| {
+            let carried = if r > 0 && i > 0 {
+                w[i - 1] >> (64 - r)
+            } else {
+                0
+            };
+            (w[i] << r) | carried
+        });
         let mut carry = false;
         for (i, limb) in self.limbs.iter_mut().enumerate().skip(q) {
             let add = s.get(i - q).copied().unwrap_or(ext);
