@@ -52,6 +52,17 @@ pub(crate) fn split(x: f64) -> (i64, i32) {
     (if bits >> 63 != 0 { -m } else { m }, e)
 }
 
+/// Splits a finite `x` into `(m, e)` with `x = m · 2^e`, `|m| < 2^53` its
+/// stored mantissa (trailing zeros kept): `|x| < 2^(53 + e)`, so that the
+/// exponent alone bounds the magnitude (the test of [`add96`]).
+#[inline(always)]
+pub(crate) fn split_raw(x: f64) -> (i64, i32) {
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let m = ((bits & ((1 << 52) - 1)) | (u64::from(biased != 0) << 52)) as i64;
+    (if bits >> 63 != 0 { -m } else { m }, biased.max(1) - 1075)
+}
+
 /// The 96-bit integer held as a low `u64` and a high `i32` (so that a
 /// per-customer state keeps to 32 bytes).
 #[inline(always)]
@@ -77,7 +88,7 @@ pub(crate) fn fits96(v: i128) -> bool {
 /// and the caller sets `x` aside in a [`SpillTable`]. Branch-free.
 #[inline(always)]
 pub(crate) fn add96(lo: &mut u64, hi: &mut i32, x: f64, exp: i32) -> bool {
-    let (m, e) = split(x);
+    let (m, e) = split_raw(x);
     let sh = if m == 0 {
         0
     } else {
@@ -101,19 +112,26 @@ pub(crate) fn shift96(v: i128, d: u32) -> Option<i128> {
         .filter(|&s| fits96(s))
 }
 
-/// The lowest exponent (of [`split`]) among a sample of up to about 1024
-/// of the finite nonzero `values`, `None` when there is none: the shared
-/// exponent of 96-bit sums that most rows fit.
+/// The lowest exponent (of [`split_raw`]) among a sample of up to about 1024
+/// of the finite nonzero `values`, less a margin of [`SAMPLE_MARGIN`] bits
+/// for the values the sample missed, `None` when there is none: the shared
+/// exponent of 96-bit sums that nearly every row fits.
 pub(crate) fn sample_exp<'a>(chunks: impl Iterator<Item = &'a [f64]>, n: usize) -> Option<i32> {
     let step = (n / 1024).max(1);
     chunks
         .flat_map(|c| c.iter().step_by(step))
         .filter(|x| x.is_finite())
-        .map(|&x| split(x))
+        .map(|&x| split_raw(x))
         .filter(|&(m, _)| m != 0)
         .map(|(_, e)| e)
         .min()
+        .map(|e| (e - SAMPLE_MARGIN).max(MIN_EXP))
 }
+
+/// Bits below the sample's lowest exponent that the shared exponent of
+/// 96-bit sums also covers (values 1000 times smaller than the sample's
+/// smallest), leaving room for values 2^32 times larger than it.
+const SAMPLE_MARGIN: i32 = 10;
 
 /// Exact sums of the few keys whose terms did not fit their 96-bit sum
 /// (values out of the shared exponent's reach, or overflow), by code.
@@ -131,6 +149,12 @@ impl SpillTable {
         if v != 0 {
             self.0.entry(code).or_default().add_scaled(v, e);
         }
+    }
+
+    /// True when no value was set aside.
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// Adds every key of `other`.

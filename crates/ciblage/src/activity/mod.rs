@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
-use crate::exact_sum::{sample_exp, split};
+use crate::exact_sum::{sample_exp, split_raw};
 use crate::interrupt::Interrupt;
 use crate::time::{day_from_date, Zone};
 use crate::transactions::{NegativeAmounts, Transactions};
@@ -507,7 +507,7 @@ impl ActivityAccumulator {
 fn lowest_exp(spilled: &[(u32, f64)]) -> i32 {
     spilled
         .iter()
-        .map(|&(_, x)| split(x))
+        .map(|&(_, x)| split_raw(x))
         .filter(|&(m, _)| m != 0)
         .map(|(_, e)| e)
         .min()

@@ -274,6 +274,22 @@ fn amounts_far_apart_are_summed_exactly() {
 }
 
 #[test]
+fn cents_of_any_size_fit_the_compact_sums() {
+    // Amounts in cents from 0.01 to 100,000, integers and quarters (few
+    // mantissa bits) included: none goes to the (slower) side table.
+    let n = 10_000;
+    let amounts: Vec<f64> = (0..n)
+        .map(|i| ((i * 7919) % 10_000_000) as f64 / 100.0)
+        .collect();
+    let codes: Vec<u32> = (0..n).map(|i| (i % 100) as u32).collect();
+    let mut acc = ActivityAccumulator::new(opts(), true);
+    acc.push(&codes, &vec![0; n], &amounts, Some(&amounts), 100)
+        .unwrap();
+    assert!(acc.state.revenue_spill.is_empty());
+    assert!(acc.state.cost_spill.is_empty());
+}
+
+#[test]
 fn row_numbers_in_errors_count_from_the_first_push() {
     let mut acc = ActivityAccumulator::new(opts(), false);
     acc.push(&[0, 0], &[0, 0], &[1.0, 1.0], None, 1).unwrap();
