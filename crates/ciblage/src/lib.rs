@@ -64,6 +64,7 @@ pub mod cluster;
 pub mod clv;
 pub mod customers;
 pub mod error;
+pub mod exact_sum;
 pub mod interrupt;
 pub mod partial_state;
 mod prefetch;
