@@ -101,6 +101,54 @@ pub(crate) fn add96(lo: &mut u64, hi: &mut i32, x: f64, exp: i32) -> bool {
     ok
 }
 
+/// The bits of the positive normal values that a 96-bit sum in units of
+/// `2^exp` takes without rounding: their biased exponent from `low` to
+/// `low + MAX_SHIFT96`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reach {
+    low: u32,
+}
+
+impl Reach {
+    /// The reach of sums in units of `2^exp` (none for `i32::MAX`, the
+    /// exponent of sums of no value yet).
+    pub fn of(exp: i32) -> Self {
+        // Biased exponent of the values whose lowest mantissa bit is
+        // 2^exp; none when the top of the reach would meet the
+        // non-finite values' biased exponent (0x7ff).
+        let low = i64::from(exp) + 1075;
+        let low = if (1..=0x7fe - i64::from(MAX_SHIFT96)).contains(&low) {
+            low as u32
+        } else {
+            0x1000
+        };
+        Self { low }
+    }
+
+    /// The shift of `x`'s mantissa onto the sums' units: at most
+    /// [`MAX_SHIFT96`] exactly for a positive normal `x` within reach;
+    /// larger for any other `x` (negative, zero, subnormal, non-finite, or
+    /// out of reach), which [`add96`] then takes.
+    #[inline(always)]
+    pub fn shift(self, x: f64) -> u32 {
+        ((x.to_bits() >> 52) as u32).wrapping_sub(self.low)
+    }
+}
+
+/// Adds `x`, a value whose [`Reach::shift`] is `shift` (at most
+/// [`MAX_SHIFT96`]), to the 96-bit sum `(lo, hi)`; false (nothing added)
+/// when the sum would overflow.
+#[inline(always)]
+pub(crate) fn add_shifted(lo: &mut u64, hi: &mut i32, x: f64, shift: u32) -> bool {
+    let m = (x.to_bits() & ((1 << 52) - 1)) | (1 << 52);
+    let s = get96(*lo, *hi).wrapping_add(i128::from(m) << shift.min(MAX_SHIFT96));
+    let ok = fits96(s);
+    if ok {
+        set96(lo, hi, s);
+    }
+    ok
+}
+
 /// `v << d` when it [`fits96`].
 #[inline]
 pub(crate) fn shift96(v: i128, d: u32) -> Option<i128> {
@@ -162,6 +210,13 @@ impl SpillTable {
         for (&code, s) in &other.0 {
             self.0.entry(code).or_default().merge(s);
         }
+    }
+
+    /// The exact total of key `code` whose 96-bit sum is `v · 2^e`.
+    pub fn exact(&self, code: u32, v: i128, e: i32) -> ExactSum {
+        let mut s = self.0.get(&code).cloned().unwrap_or_default();
+        s.add_scaled(v, e);
+        s
     }
 
     /// The rounded total of key `code` whose 96-bit sum is `v · 2^e`.

@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use crate::error::{CiblageError, Result};
-use crate::exact_sum::{add96, get96, set96, shift96, SpillTable};
+use crate::exact_sum::{add96, add_shifted, get96, set96, shift96, Reach, SpillTable, MAX_SHIFT96};
 use crate::prefetch::{prefetch, LOOKAHEAD};
 use crate::transactions::NegativeAmounts;
 
@@ -39,7 +39,7 @@ impl Default for CustomerState {
 
 impl CustomerState {
     #[inline]
-    fn revenue(&self) -> i128 {
+    pub(super) fn revenue(&self) -> i128 {
         get96(self.rev_lo, self.rev_hi)
     }
 }
@@ -54,7 +54,7 @@ pub(super) struct Wide {
 
 impl Wide {
     #[inline]
-    fn get(self) -> i128 {
+    pub(super) fn get(self) -> i128 {
         get96(self.lo, self.hi)
     }
 
@@ -149,6 +149,7 @@ impl CodeRange<'_> {
         let mut overflow = CustomerState::default();
         let mut overflow_cost = Wide::default();
         let exps = self.exps;
+        let (rev, cst) = (Reach::of(exps.revenue), Reach::of(exps.cost));
         for i in 0..rows.codes.len() {
             if let Some(&ahead) = rows.codes.get(i + LOOKAHEAD) {
                 let k = (ahead as usize).wrapping_sub(lo).min(len - 1);
@@ -158,7 +159,12 @@ impl CodeRange<'_> {
             let c = code.wrapping_sub(lo);
             let inside = c < len;
             let (a, t) = (rows.amounts[i], rows.ts[i]);
-            if inside & (!a.is_finite() | (t > cutoff) | (a < 0.0)) {
+            // One unsigned comparison of the amount's sign and exponent
+            // bits tells a positive amount within the shared exponent's
+            // reach (the common case, added as an integer below) from a
+            // non-finite, negative, zero or out-of-reach one.
+            let shift = rev.shift(a);
+            if inside & ((t > cutoff) | (shift > MAX_SHIFT96)) {
                 if !a.is_finite() {
                     return Err(CiblageError::NonFinite {
                         argument: "amount".into(),
@@ -170,19 +176,21 @@ impl CodeRange<'_> {
                     out.report.rows_after_as_of += 1;
                     continue;
                 }
-                out.report.negative_rows += 1;
-                match opts.negative_amounts {
-                    NegativeAmounts::Keep => {}
-                    NegativeAmounts::Exclude => {
-                        out.report.negative_rows_excluded += 1;
-                        continue;
-                    }
-                    NegativeAmounts::Reject => {
-                        return Err(CiblageError::NegativeAmount {
-                            argument: "amount".into(),
-                            row: rows.row0 + i,
-                            value: a,
-                        })
+                if a < 0.0 {
+                    out.report.negative_rows += 1;
+                    match opts.negative_amounts {
+                        NegativeAmounts::Keep => {}
+                        NegativeAmounts::Exclude => {
+                            out.report.negative_rows_excluded += 1;
+                            continue;
+                        }
+                        NegativeAmounts::Reject => {
+                            return Err(CiblageError::NegativeAmount {
+                                argument: "amount".into(),
+                                row: rows.row0 + i,
+                                value: a,
+                            })
+                        }
                     }
                 }
             }
@@ -197,13 +205,18 @@ impl CodeRange<'_> {
             state.transactions += 1;
             // Amounts the 96-bit sum cannot take exactly (rare) are set
             // aside, per customer, in an exact side table.
-            let fits = add96(&mut state.rev_lo, &mut state.rev_hi, a, exps.revenue);
+            let fits = if shift <= MAX_SHIFT96 {
+                add_shifted(&mut state.rev_lo, &mut state.rev_hi, a, shift)
+            } else {
+                add96(&mut state.rev_lo, &mut state.rev_hi, a, exps.revenue)
+            };
             if inside & !fits {
                 out.revenue_spill.push((code as u32, a));
             }
             if let Some(costs) = rows.costs {
                 let k = costs[i];
-                if inside & !k.is_finite() {
+                let shift = cst.shift(k);
+                if inside & (shift > MAX_SHIFT96) & !k.is_finite() {
                     return Err(CiblageError::NonFinite {
                         argument: "cost".into(),
                         row: rows.row0 + i,
@@ -215,7 +228,12 @@ impl CodeRange<'_> {
                 } else {
                     &mut overflow_cost
                 };
-                if inside & !add96(&mut cost.lo, &mut cost.hi, k, exps.cost) {
+                let fits = if shift <= MAX_SHIFT96 {
+                    add_shifted(&mut cost.lo, &mut cost.hi, k, shift)
+                } else {
+                    add96(&mut cost.lo, &mut cost.hi, k, exps.cost)
+                };
+                if inside & !fits {
                     out.cost_spill.push((code as u32, k));
                 }
             }

@@ -108,6 +108,33 @@ fn parts_round_trip_and_bad_parts_are_refused() {
     );
 }
 
+#[test]
+fn only_positive_normal_values_within_reach_take_the_fast_add() {
+    // Units of 2^-20: the lowest mantissa bit of 1.0 is 2^-52, below the
+    // unit, so 1.0 is out of reach; that of 2^32 is 2^-20 (shift 0), that
+    // of 2^74 is 2^22 (shift 42, the most a 96-bit sum takes).
+    let r = Reach::of(-20);
+    assert_eq!(r.shift(2f64.powi(32)), 0);
+    assert_eq!(r.shift(2f64.powi(74)), MAX_SHIFT96);
+    for x in [
+        1.0,
+        2f64.powi(75),
+        0.0,
+        -0.0,
+        -(2f64.powi(40)),
+        f64::MIN_POSITIVE / 4.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+    ] {
+        assert!(r.shift(x) > MAX_SHIFT96, "{x}");
+    }
+    // No reach at all before any exponent is set, nor next to the top.
+    assert!(Reach::of(i32::MAX).shift(1.0) > MAX_SHIFT96);
+    assert!(Reach::of(MAX_EXP).shift(f64::MAX) > MAX_SHIFT96);
+    assert!(Reach::of(MAX_EXP - 52).shift(f64::INFINITY) > MAX_SHIFT96);
+}
+
 proptest! {
     #[test]
     fn equals_the_fixed_point_reference(ks in prop::collection::vec(-(1i64 << 60)..(1i64 << 60), 0..200)) {
@@ -115,6 +142,26 @@ proptest! {
         // `k as f64` rounds k: the reference takes the values as they are.
         let exact_ks: Vec<i64> = values.iter().map(|&v| (v * (1u64 << 20) as f64) as i64).collect();
         prop_assert_eq!(sum(&values).to_bits(), fixed_point_reference(&exact_ks).to_bits());
+    }
+
+    #[test]
+    fn the_fast_add_is_the_checked_one(
+        exp in -1074i32..900,
+        k in 0u32..=MAX_SHIFT96,
+        frac in any::<u64>(),
+        start in any::<i64>(),
+    ) {
+        // A positive normal value whose lowest mantissa bit is 2^(exp + k):
+        // within reach, the add without exponent logic leaves the same
+        // 96-bit sum as the checked one, and both fit or both do not.
+        let x = f64::from_bits(((exp + 1075) as u64 + u64::from(k)) << 52 | (frac & ((1 << 52) - 1)));
+        let shift = Reach::of(exp).shift(x);
+        prop_assert_eq!(shift, k);
+        let (mut lo, mut hi) = (start as u64, (start >> 33) as i32);
+        let (mut lo2, mut hi2) = (lo, hi);
+        let fast = add_shifted(&mut lo, &mut hi, x, shift);
+        prop_assert_eq!(fast, add96(&mut lo2, &mut hi2, x, exp));
+        prop_assert_eq!((lo, hi), (lo2, hi2));
     }
 
     #[test]
