@@ -41,7 +41,10 @@ pub(crate) fn piece_rows(n_customers: usize) -> usize {
         .clamp(MIN_PIECE_ROWS, PIECE_ROWS)
 }
 mod absorb;
+mod exact;
 mod partial;
+
+pub use exact::ExactTotals;
 
 use partial::{Exps, Partial, Rows, TaskOutput, NO_ROW};
 
