@@ -105,15 +105,48 @@ def test_value_tiers_and_concentration_equal_local(client):
     assert c.gini == pytest.approx(gini, abs=1e-12)
 
 
-def test_cents_amounts_match_to_rounding(client):
-    # Cents amounts: each partition sums in its own order, so the merged
-    # sums may differ from the one-pass sums in the last bits.
-    tx = _transactions(seed=4)
-    tx["amount"] = tx["amount"] / 100
-    ddf = dd.from_pandas(tx, npartitions=3, sort=False)
-    got, want = _sorted(cdask.customer_totals(ddf)), _sorted(ciblage.customer_totals(tx))
-    assert got.customer_id.tolist() == want.customer_id.tolist()
-    np.testing.assert_allclose(got.revenue, want.revenue, rtol=1e-13)
+def _fractional(kind: str, seed: int) -> pd.DataFrame:
+    """Cents, or floats of many magnitudes (whose running sums depend on
+    the order of the rows), as amounts and costs."""
+    tx = _transactions(seed=seed)
+    rng = np.random.default_rng(seed + 100)
+    if kind == "cents":
+        tx["amount"] = rng.integers(1, 1_000_000, len(tx)) / 100
+        tx["cost"] = rng.integers(0, 100_000, len(tx)) / 100
+    else:
+        scale = rng.choice([1e-9, 1.0, 1e9], len(tx))
+        tx["amount"] = rng.lognormal(3.0, 2.0, len(tx)) * scale
+        tx["cost"] = rng.uniform(0.0, 1.0, len(tx)) * scale
+    return tx
+
+
+@pytest.mark.parametrize("kind", ["cents", "floats"])
+def test_fractional_sums_equal_local_to_the_last_bit(client, kind):
+    # Exact sums, rounded once: any cut into partitions gives the bits of
+    # the local call, which are math.fsum's of each customer's amounts.
+    import math
+
+    tx = _fractional(kind, seed=4)
+    ddf = _uneven(tx)
+    got = _sorted(cdask.customer_totals(ddf, cost="cost"))
+    want = _sorted(ciblage.customer_totals(tx, cost="cost"))
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    by_hand = tx.groupby("customer_id").agg(revenue=("amount", math.fsum), cost=("cost", math.fsum))
+    assert got.set_index("customer_id").revenue.to_dict() == by_hand.revenue.to_dict()
+    assert got.set_index("customer_id").cost.to_dict() == by_hand.cost.to_dict()
+    # A running sum in row order differs for some customer (else the test
+    # would not tell exact sums from running ones).
+    if kind == "floats":
+        running = tx.groupby("customer_id").amount.agg(lambda v: float(np.cumsum(v.to_numpy())[-1]))
+        assert (running != by_hand.revenue).any()
+    params = dict(bins=4, as_of="2024-12-31", cost="cost", monetary="margin")
+    pd.testing.assert_frame_equal(
+        _sorted(cdask.rfm(ddf, **params)), _sorted(ciblage.rfm(tx, **params)), check_exact=True
+    )
+    tiers = cdask.value_tiers(ddf, value="margin", cost="cost", method="abc")
+    local = ciblage.value_tiers(ciblage.customer_totals(tx, cost="cost"), value="margin", method="abc")
+    pd.testing.assert_frame_equal(_sorted(tiers.customers), _sorted(local.customers), check_exact=True)
+    assert cdask.concentration(ddf).gini == ciblage.concentration(want, value="revenue").gini
 
 
 def test_bad_input_raises_the_local_error(client):

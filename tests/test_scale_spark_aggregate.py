@@ -101,6 +101,42 @@ def test_tiers_and_concentration_equal_local(spark):
     assert cspark.concentration(df).gini == ciblage.concentration(totals, value="revenue").gini
 
 
+@pytest.mark.parametrize("kind", ["cents", "floats"])
+def test_fractional_sums_equal_local_to_the_last_bit(spark, kind):
+    # Exact sums, rounded once: the Spark partitions give the bits of the
+    # local call, which are math.fsum's of each customer's amounts.
+    import math
+
+    tx = _transactions(seed=3)
+    rng = np.random.default_rng(7)
+    n = tx.num_rows
+    if kind == "cents":
+        amount, cost = rng.integers(1, 1_000_000, n) / 100, rng.integers(0, 100_000, n) / 100
+    else:
+        scale = rng.choice([1e-9, 1.0, 1e9], n)
+        amount, cost = rng.lognormal(3.0, 2.0, n) * scale, rng.uniform(0.0, 1.0, n) * scale
+    tx = tx.set_column(2, "amount", pa.array(amount)).set_column(3, "cost", pa.array(cost))
+    df = _frame(spark, tx, [3, 3, 900])
+    totals = _pandas(cspark.customer_totals(df, cost="cost"))
+    want = _pandas(ciblage.customer_totals(tx, cost="cost"))
+    pd.testing.assert_frame_equal(totals, want, check_dtype=False, check_exact=True)
+    p = tx.to_pandas()
+    by_hand = p.groupby("customer_id").agg(revenue=("amount", math.fsum), cost=("cost", math.fsum))
+    assert totals.set_index("customer_id").revenue.to_dict() == by_hand.revenue.to_dict()
+    assert totals.set_index("customer_id").cost.to_dict() == by_hand.cost.to_dict()
+    got = _pandas(cspark.rfm(df, bins=4, as_of="2024-12-31", cost="cost", monetary="margin"))
+    local = _pandas(ciblage.rfm(tx, bins=4, as_of="2024-12-31", cost="cost", monetary="margin"))
+    for c in local.columns:
+        if isinstance(local[c].dtype, pd.CategoricalDtype):
+            local[c] = local[c].astype(str)
+            got[c] = got[c].astype(str)
+    pd.testing.assert_frame_equal(got, local, check_dtype=False, check_exact=True)
+    tiers = cspark.value_tiers(df)
+    local_tiers = ciblage.value_tiers(ciblage.customer_totals(tx), value="revenue")
+    assert tiers.customers.sort_by("customer_id").equals(local_tiers.customers.sort_by("customer_id"))
+    assert cspark.concentration(df).gini == ciblage.concentration(ciblage.customer_totals(tx), value="revenue").gini
+
+
 def test_bad_input_raises_the_local_error(spark):
     tx = _transactions(n=300, seed=3)
     amounts = tx.column("amount").to_numpy().copy()

@@ -4,6 +4,8 @@ transactions; the same errors; the input report summed over batches."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -121,11 +123,12 @@ def test_totals_of_a_stream(form: str, ids: str) -> None:
     tx = _transactions(ids=ids)
     streamed = ciblage.customer_totals(STREAMS[form](tx), cost="cost")
     _same(ciblage.customer_totals(tx, cost="cost"), streamed)
-    # Independent: pandas sums each customer's rows in row order.
-    expected = tx.groupby("customer_id", sort=True)["amount"].agg(lambda s: float(np.add.reduce(list(s))))
+    # Independent: math.fsum is the correctly rounded sum of each
+    # customer's rows, as ours (exact sums, rounded once): to the bit.
+    expected = tx.groupby("customer_id", sort=True)["amount"].agg(math.fsum)
     got = _as_pandas(streamed).set_index("customer_id")["revenue"].sort_index()
     assert got.index.tolist() == expected.index.tolist()
-    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-12)
+    assert got.tolist() == expected.tolist()
 
 
 def test_value_tiers_retention_and_clv_summary_of_streams() -> None:
@@ -269,3 +272,53 @@ def test_progress_counts_the_rows_of_every_batch() -> None:
     assert done == sorted(done)
     assert set(done) == set([*CUTS, len(tx)][1:]) - {0}
     assert seen[-1] == (len(tx), len(tx))
+
+
+def _uneven_large_cut(frame: pd.DataFrame) -> list[pa.Table]:
+    """Batches of uneven sizes, some above 512k rows, cut anywhere."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sizes = [600_001, 3, 0, 1, 530_017]
+    pieces, at = [], 0
+    for s in sizes:
+        pieces.append(table.slice(at, s))
+        at += s
+    pieces.append(table.slice(at))
+    return pieces
+
+
+def test_sums_are_exact_for_any_cut_and_row_order() -> None:
+    # 1.3M rows: the in-memory call cuts them into several pieces summed on
+    # several threads; the stream cuts them elsewhere; the shuffled table
+    # adds every customer's rows in another order. Sums are exact, rounded
+    # once: the same bits everywhere, and those of math.fsum.
+    tx = _transactions(n=1_300_000, customers=30_000, ids="int", seed=11)
+    shuffled = tx.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    pieces = _uneven_large_cut(tx)
+
+    totals = ciblage.customer_totals(tx, cost="cost")
+    _same(totals, ciblage.customer_totals(pieces, cost="cost"))
+    _same(totals, ciblage.customer_totals(shuffled, cost="cost"))
+    got = _as_pandas(totals).set_index("customer_id").sort_index()
+    by_customer = tx.groupby("customer_id", sort=True)
+    assert got["revenue"].tolist() == by_customer["amount"].agg(math.fsum).tolist()
+    assert got["cost"].tolist() == by_customer["cost"].agg(math.fsum).tolist()
+
+    scores = ciblage.rfm(tx, cost="cost")
+    _same(scores, ciblage.rfm(pieces, cost="cost"))
+    _same(scores, ciblage.rfm(shuffled, cost="cost"))
+    monetary = _as_pandas(scores).set_index("customer_id")["monetary"].sort_index()
+    assert monetary.tolist() == by_customer["amount"].agg(math.fsum).tolist()
+
+    t1 = ciblage.value_tiers(totals, value="revenue")
+    t2 = ciblage.value_tiers(ciblage.customer_totals(pieces, cost="cost"), value="revenue")
+    _same(t1.customers, t2.customers)
+    _same(t1.summary, t2.summary, key="tier")
+
+    r1 = ciblage.retention(tx)
+    for other in (ciblage.retention(pieces), ciblage.retention(shuffled)):
+        _same(r1.periods, other.periods, key="period")
+        _same(r1.cohort_sizes, other.cohort_sizes, key="cohort")
+
+    s1 = ciblage.clv.summary(tx)
+    _same(s1, ciblage.clv.summary(iter(pieces)))
+    _same(s1, ciblage.clv.summary(shuffled))

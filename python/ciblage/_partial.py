@@ -2,7 +2,7 @@
 ``ciblage.dask`` and ``ciblage.spark``; no engine is imported here).
 
 Each partition is read by a native ``ActivityStream`` into a partial state
-keyed by customer id (an Arrow record batch, schema version 1, see
+keyed by customer id (an Arrow record batch, schema version 2, see
 ``ciblage::partial_state`` in the Rust core); states merge in any order;
 the merged state is scored on the caller's side by a stream of the same
 parameters, with the code of a local call (``stream.rfm()``,
@@ -25,7 +25,7 @@ from .exceptions import InvalidParameterError
 #: core checks them at load; Spark drops schema metadata, so the Spark
 #: adapter puts them back on its own states).
 VERSION_KEY = b"ciblage.partial_state"
-VERSION = b"1"
+VERSION = b"2"
 #: Position of a partition's first row in the order of the whole input:
 #: the partition number times this (rows within a partition below it).
 PARTITION_STRIDE = 1 << 40

@@ -118,7 +118,9 @@ fn take_partial(state: &mut StreamState) -> BindResult<PartialActivity> {
         acc.grow_to(index.len());
         let n = index.len() as i64;
         let first_seen = state.first_seen.take().unwrap_or_else(|| (0..n).collect());
-        partial = PartialActivity::new(index, acc.finish(), options, has_cost, first_seen)?;
+        let (activity, exact) = acc.finish_exact();
+        partial =
+            PartialActivity::new_exact(index, activity, exact, options, has_cost, first_seen)?;
     }
     if let Some(p) = state.partial.take() {
         partial = partial.merge(p)?;

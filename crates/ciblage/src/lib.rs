@@ -64,6 +64,7 @@ pub mod cluster;
 pub mod clv;
 pub mod customers;
 pub mod error;
+pub mod exact_sum;
 pub mod interrupt;
 pub mod partial_state;
 mod prefetch;
@@ -76,7 +77,9 @@ pub mod transactions;
 pub mod tree;
 pub mod value;
 
-pub use activity::{ActivityAccumulator, ActivityOptions, CustomerActivity, InputReport, RowChunk};
+pub use activity::{
+    ActivityAccumulator, ActivityOptions, CustomerActivity, ExactTotals, InputReport, RowChunk,
+};
 pub use customers::{CustomerId, CustomerIds, CustomerIndex, StringIds};
 pub use error::{CiblageError, Result};
 pub use interrupt::Interrupt;

@@ -5,9 +5,11 @@
 //! activity of [`crate::ActivityAccumulator`] (first and last purchase,
 //! transactions, revenue, cost, and the input report), keyed by the
 //! customer's own id rather than a process-local code, with the position
-//! of the customer's first row. Partial states merge (associatively and
-//! commutatively: counts and sums add, first and last take the minimum
-//! and maximum) and travel as Arrow record batches
+//! of the customer's first row, and the exact revenue and cost sums behind
+//! the rounded ones ([`ExactTotals`]). Partial states merge (associatively
+//! and commutatively: counts and exact sums add, first and last take the
+//! minimum and maximum), so that the merged sums are those of a single
+//! pass to the last bit, and travel as Arrow record batches
 //! ([`PartialActivity::to_arrow`], [`PartialActivity::from_arrow`]); the
 //! merged state gives back a [`crate::CustomerIndex`] and a
 //! [`CustomerActivity`] that the local scoring takes as is
@@ -31,7 +33,10 @@
 //! ```
 
 use crate::error::{CiblageError, Result};
-use crate::{ActivityAccumulator, ActivityOptions, CustomerActivity, CustomerIds, CustomerIndex};
+use crate::exact_sum::ExactSum;
+use crate::{
+    ActivityAccumulator, ActivityOptions, CustomerActivity, CustomerIds, CustomerIndex, ExactTotals,
+};
 
 #[cfg(feature = "arrow")]
 mod arrow_form;
@@ -47,13 +52,16 @@ pub struct PartialActivity {
     has_cost: bool,
     index: CustomerIndex,
     activity: CustomerActivity,
+    exact: ExactTotals,
     first_seen: Vec<i64>,
 }
 
 impl PartialActivity {
     /// A partial state from an index and the activity of its codes;
     /// `first_seen[c]` is the position of customer `c`'s first row in the
-    /// order of the whole input (partition, then row, say).
+    /// order of the whole input (partition, then row, say). The activity's
+    /// rounded sums stand for the exact ones: see
+    /// [`PartialActivity::new_exact`] to keep the exact sums.
     ///
     /// # Errors
     /// Lengths that differ, costs present against `has_cost`, or distinct
@@ -82,13 +90,64 @@ impl PartialActivity {
         let mut acc = ActivityAccumulator::new(options, has_cost);
         let codes: Vec<u32> = (0..n as u32).collect();
         acc.push_activity(&codes, &activity, n)?;
+        let activity = acc.finish();
         Ok(Self {
             options,
             has_cost,
+            exact: ExactTotals::of_rounded(&activity),
             index,
-            activity: acc.finish(),
+            activity,
             first_seen,
         })
+    }
+
+    /// As [`PartialActivity::new`], with the exact sums behind the
+    /// activity's revenue and cost (from
+    /// [`ActivityAccumulator::finish_exact`]): merged states then add the
+    /// exact sums and round once.
+    ///
+    /// # Errors
+    /// As [`PartialActivity::new`], and exact sums not one per customer
+    /// or with costs against `has_cost`.
+    pub fn new_exact(
+        index: CustomerIndex,
+        activity: CustomerActivity,
+        exact: ExactTotals,
+        options: ActivityOptions,
+        has_cost: bool,
+        first_seen: Vec<i64>,
+    ) -> Result<Self> {
+        let n = index.len();
+        let lens = [
+            ("exact", exact.revenue.len()),
+            ("exact", exact.cost.as_ref().map_or(n, Vec::len)),
+        ];
+        if let Some(&(argument, got)) = lens.iter().find(|&&(_, got)| got != n) {
+            return Err(CiblageError::LengthMismatch {
+                argument: argument.into(),
+                expected: n,
+                got,
+            });
+        }
+        if exact.cost.is_some() != has_cost {
+            return Err(CiblageError::param(
+                "exact",
+                "give exact costs with costs, and only then",
+            ));
+        }
+        let mut state = Self::new(index, activity, options, has_cost, first_seen)?;
+        state.set_exact(exact);
+        Ok(state)
+    }
+
+    /// Puts `exact` in and the activity's sums in step with it.
+    fn set_exact(&mut self, exact: ExactTotals) {
+        self.activity.revenue = exact.revenue.iter().map(ExactSum::value).collect();
+        self.activity.cost = exact
+            .cost
+            .as_ref()
+            .map(|c| c.iter().map(ExactSum::value).collect());
+        self.exact = exact;
     }
 
     /// An empty partial state (the state of no row).
@@ -98,6 +157,10 @@ impl PartialActivity {
             has_cost,
             index: CustomerIndex::new(),
             activity: ActivityAccumulator::new(options, has_cost).finish(),
+            exact: ExactTotals {
+                revenue: Vec::new(),
+                cost: has_cost.then(Vec::new),
+            },
             first_seen: Vec::new(),
         }
     }
@@ -124,8 +187,8 @@ impl PartialActivity {
         record_first_rows(&codes, row0 as i64, &mut first_seen);
         acc.push(&codes, timestamps, amounts, costs, index.len())
             .map_err(|e| shift_row(e, row0))?;
-        let activity = acc.finish();
-        Self::new(index, activity, options, costs.is_some(), first_seen)
+        let (activity, exact) = acc.finish_exact();
+        Self::new_exact(index, activity, exact, options, costs.is_some(), first_seen)
     }
 
     /// Number of customers.
@@ -156,6 +219,11 @@ impl PartialActivity {
     /// The per-customer activity (one entry per id).
     pub fn activity(&self) -> &CustomerActivity {
         &self.activity
+    }
+
+    /// The exact sums behind the activity's revenue and cost.
+    pub fn exact(&self) -> &ExactTotals {
+        &self.exact
     }
 
     /// Position of each customer's first row in the whole input.
@@ -197,6 +265,19 @@ impl PartialActivity {
             *mine = (*mine).min(seen);
         }
         self.activity = acc.finish();
+        // The exact sums add, rounded once.
+        let mut exact = std::mem::take(&mut self.exact);
+        let add = |mine: &mut Vec<ExactSum>, theirs: &[ExactSum]| {
+            mine.resize(n, ExactSum::new());
+            for (&code, s) in codes.iter().zip(theirs) {
+                mine[code as usize].merge(s);
+            }
+        };
+        add(&mut exact.revenue, &other.exact.revenue);
+        if let (Some(mine), Some(theirs)) = (exact.cost.as_mut(), other.exact.cost.as_ref()) {
+            add(mine, theirs);
+        }
+        self.set_exact(exact);
         Ok(self)
     }
 
@@ -231,7 +312,19 @@ impl PartialActivity {
         }
         let mut acc = ActivityAccumulator::new(self.options, self.has_cost);
         acc.push_activity(&codes, &self.activity, n)?;
-        Ok((index, acc.finish()))
+        let mut activity = acc.finish();
+        // The sums of the exact state, rounded once (the activity's are
+        // already so; moved with the customers).
+        let moved = |sums: &[ExactSum], out: &mut [f64]| {
+            for (&code, s) in codes.iter().zip(sums) {
+                out[code as usize] = s.value();
+            }
+        };
+        moved(&self.exact.revenue, &mut activity.revenue);
+        if let (Some(sums), Some(out)) = (self.exact.cost.as_ref(), activity.cost.as_mut()) {
+            moved(sums, out);
+        }
+        Ok((index, activity))
     }
 }
 

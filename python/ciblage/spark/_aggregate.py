@@ -62,7 +62,9 @@ def _state_schema(customer_type: pa.DataType) -> pa.Schema:
     fields = [pa.field("customer", ids, nullable=False)]
     for name in _partial_columns()[1:]:
         kind = pa.float64() if name in ("revenue", "cost") else pa.int64()
-        fields.append(pa.field(name, kind, nullable=name == "cost"))
+        if name.endswith("_overflow"):
+            kind = pa.binary()
+        fields.append(pa.field(name, kind, nullable=name.startswith("cost") or name.endswith("_overflow")))
     return pa.schema(fields)
 
 
@@ -79,6 +81,15 @@ def _partial_columns() -> list[str]:
         "rows_after_as_of",
         "negative_rows",
         "negative_rows_excluded",
+        # The exact sums behind revenue and cost (schema version 2).
+        "revenue_high",
+        "revenue_low",
+        "revenue_exponent",
+        "revenue_overflow",
+        "cost_high",
+        "cost_low",
+        "cost_exponent",
+        "cost_overflow",
     ]
 
 

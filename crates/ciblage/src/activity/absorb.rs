@@ -1,8 +1,10 @@
 //! Absorbing the per-customer totals of another activity (rows read
 //! elsewhere: another partition, another machine) under a code map.
 
+use super::partial::Exps;
 use super::{ActivityAccumulator, CustomerActivity};
 use crate::error::{CiblageError, Result};
+use crate::exact_sum::{add96, sample_exp};
 
 impl ActivityAccumulator {
     /// Adds the per-customer totals of `other` (the activity of other rows,
@@ -59,6 +61,13 @@ impl ActivityAccumulator {
         }
         crate::transactions::check_codes(codes, n_customers)?;
         self.state.grow(n_customers, self.has_cost);
+        // The sums are added exactly, as rows are.
+        let n = other.len();
+        self.state.lower_exps(Exps {
+            revenue: sample_exp(std::iter::once(&other.revenue[..]), n).unwrap_or(i32::MAX),
+            cost: sample_exp(other.cost.as_deref().into_iter(), n).unwrap_or(i32::MAX),
+        });
+        let exps = self.state.exps;
         for (i, &code) in codes.iter().enumerate() {
             let s = &mut self.state.customers[code as usize];
             let n = other.transactions[i];
@@ -67,11 +76,16 @@ impl ActivityAccumulator {
                 s.last = s.last.max(other.last[i]);
             }
             s.transactions = s.transactions.saturating_add(n);
-            s.revenue += other.revenue[i];
+            let x = other.revenue[i];
+            if !add96(&mut s.rev_lo, &mut s.rev_hi, x, exps.revenue) {
+                self.state.revenue_spill.add(code, x);
+            }
         }
         if let Some(cost) = &other.cost {
             for (&code, &k) in codes.iter().zip(cost) {
-                self.state.cost[code as usize] += k;
+                if !self.state.cost[code as usize].add(k, exps.cost) {
+                    self.state.cost_spill.add(code, k);
+                }
             }
         }
         self.state.report.merge(&other.report);

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
+use crate::exact_sum::{sample_exp, split_raw};
 use crate::interrupt::Interrupt;
 use crate::time::{day_from_date, Zone};
 use crate::transactions::{NegativeAmounts, Transactions};
@@ -40,9 +41,12 @@ pub(crate) fn piece_rows(n_customers: usize) -> usize {
         .clamp(MIN_PIECE_ROWS, PIECE_ROWS)
 }
 mod absorb;
+mod exact;
 mod partial;
 
-use partial::{Partial, Rows, TaskOutput, NO_ROW};
+pub use exact::ExactTotals;
+
+use partial::{Exps, Partial, Rows, TaskOutput, NO_ROW};
 
 /// One chunk of transaction rows: a customer code, an instant (µs since
 /// the epoch) and an amount per row, and a cost when the accumulator takes
@@ -107,9 +111,9 @@ pub struct CustomerActivity {
     pub transactions: Vec<u32>,
     /// Distinct local purchase days, when asked for.
     pub purchase_days: Option<Vec<u32>>,
-    /// Sum of amounts.
+    /// Sum of amounts (exact, rounded once: see [`crate::exact_sum`]).
     pub revenue: Vec<f64>,
-    /// Sum of costs, when costs were given.
+    /// Sum of costs (exact, rounded once), when costs were given.
     pub cost: Option<Vec<f64>>,
     /// What was left out.
     pub report: InputReport,
@@ -230,10 +234,11 @@ impl ActivityAccumulator {
 
     /// Absorbs one chunk of rows. `n_customers` is the number of codes known
     /// so far (every code in `codes` is below it). Large chunks are cut into
-    /// pieces of 4 rows per customer, from 256k to 4M rows (their number set
-    /// by the chunk's size and the customer count), each summed in row
-    /// order, then added in piece order; within a piece each thread owns a
-    /// range of customers. The sums do not depend on the number of threads.
+    /// pieces of 4 rows per customer, from 256k to 4M rows; within a piece
+    /// each thread owns a range of customers. Revenue and cost are exact
+    /// sums (see [`crate::exact_sum`]), rounded once by
+    /// [`ActivityAccumulator::finish`]: they do not depend on the number of
+    /// threads, the order of the rows nor the cut into chunks and pushes.
     ///
     /// # Errors
     /// Columns of different lengths, costs given or missing against
@@ -260,8 +265,8 @@ impl ActivityAccumulator {
 
     /// Absorbs several chunks of rows as one sequence (the batches of one
     /// table, say): the rows are cut into pieces as if the chunks were
-    /// concatenated, so the sums are those of [`ActivityAccumulator::push`]
-    /// on the whole sequence, without copying it.
+    /// concatenated, without copying them (the sums are exact: the same as
+    /// for any other cut).
     ///
     /// ```
     /// use ciblage::{ActivityAccumulator, ActivityOptions, RowChunk};
@@ -287,14 +292,23 @@ impl ActivityAccumulator {
         let row0 = self.state.report.rows as usize;
         self.state.grow(n_customers, self.has_cost);
         let (opts, cutoff, has_cost) = (self.options, self.cutoff, self.has_cost);
+        // The money sums are exact 96-bit integers in units of a shared
+        // power of two, low enough for (a sample of) the values: values
+        // out of its reach go to an exact side table, so that any exponent
+        // gives the same sums, and a good one keeps the side table empty.
+        self.state.lower_exps(Exps {
+            revenue: sample_exp(chunks.iter().map(|c| c.amounts), n).unwrap_or(i32::MAX),
+            cost: sample_exp(chunks.iter().filter_map(|c| c.costs), n).unwrap_or(i32::MAX),
+        });
+        let exps = self.state.exps;
         let interrupt = &self.interrupt;
         // The rows are cut into pieces whose number depends only on the
         // number of rows (and the memory a piece's sums take); the first
         // piece adds to the accumulated state, the others to fresh states
-        // merged in piece order. Within a piece each task owns a range of
-        // customers and reads every row of the piece, so every customer's
-        // sums run in row order within the piece: results do not depend on
-        // the number of threads, nor on how the rows are cut into chunks.
+        // then added to it. Within a piece each task owns a range of
+        // customers and reads every row of the piece. The sums are exact,
+        // so results do not depend on the number of threads, on the order of
+        // the rows, nor on how they are cut into chunks or pushes.
         let (pieces, ranges) = if n < PARALLEL_ROWS {
             (1, 1)
         } else {
@@ -327,11 +341,7 @@ impl ActivityAccumulator {
         };
         let mut later: Vec<Partial> = (1..pieces)
             .into_par_iter()
-            .map(|_| {
-                let mut part = Partial::default();
-                part.grow(n_customers, has_cost);
-                part
-            })
+            .map(|_| Partial::fresh(exps, n_customers, has_cost))
             .collect();
         let mut tasks = Vec::with_capacity(pieces * ranges);
         for (p, part) in std::iter::once(&mut self.state)
@@ -352,6 +362,8 @@ impl ActivityAccumulator {
                     let o = range.absorb(&opts, cutoff, part)?;
                     out.report.merge(&o.report);
                     out.day_keys.extend_from_slice(&o.day_keys);
+                    out.revenue_spill.extend_from_slice(&o.revenue_spill);
+                    out.cost_spill.extend_from_slice(&o.cost_spill);
                 }
                 Ok(out)
             })
@@ -359,11 +371,16 @@ impl ActivityAccumulator {
         self.interrupt.check()?;
         // Report the error of the earliest row, as a serial pass would.
         let mut first_error: Option<CiblageError> = None;
+        let (mut spilled, mut low) = (0, Exps::default());
         for out in outputs {
             match out {
                 Ok(out) => {
                     self.state.report.merge(&out.report);
                     self.state.day_keys.extend_from_slice(&out.day_keys);
+                    self.state.absorb_spills(&out);
+                    spilled += out.revenue_spill.len() + out.cost_spill.len();
+                    low.revenue = low.revenue.min(lowest_exp(&out.revenue_spill));
+                    low.cost = low.cost.min(lowest_exp(&out.cost_spill));
                 }
                 Err(e) => {
                     if first_error
@@ -380,6 +397,11 @@ impl ActivityAccumulator {
         }
         self.state.add_pieces(&later);
         self.state.report.rows += n as u64;
+        // Many values below the sample's exponent: lower it for the next
+        // chunks (the side table is exact, only slower).
+        if spilled > n / 64 + 64 {
+            self.state.lower_exps(low);
+        }
         Ok(())
     }
 
@@ -447,11 +469,12 @@ impl ActivityAccumulator {
 
     /// The per-customer activity.
     pub fn finish(self) -> CustomerActivity {
+        let (revenue, cost) = self.state.totals();
         let Partial {
             customers,
-            cost,
             mut day_keys,
             mut report,
+            ..
         } = self.state;
         let first: Vec<i64> = customers.iter().map(|s| s.first).collect();
         // Customers none of whose rows were counted.
@@ -460,7 +483,6 @@ impl ActivityAccumulator {
             .map(|s| if s.transactions == 0 { NO_ROW } else { s.last })
             .collect();
         let transactions: Vec<u32> = customers.iter().map(|s| s.transactions).collect();
-        let revenue = customers.iter().map(|s| s.revenue).collect();
         report.customers_without_rows += transactions.iter().filter(|&&t| t == 0).count() as u64;
         drop(customers);
         let purchase_days = self.options.distinct_days.then(|| {
@@ -483,6 +505,17 @@ impl ActivityAccumulator {
             zone: self.options.zone,
         }
     }
+}
+
+/// The lowest exponent among the set-aside values (`i32::MAX` if none).
+fn lowest_exp(spilled: &[(u32, f64)]) -> i32 {
+    spilled
+        .iter()
+        .map(|&(_, x)| split_raw(x))
+        .filter(|&(m, _)| m != 0)
+        .map(|(_, e)| e)
+        .min()
+        .unwrap_or(i32::MAX)
 }
 
 fn error_row(e: &CiblageError) -> usize {

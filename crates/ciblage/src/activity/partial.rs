@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 
 use crate::error::{CiblageError, Result};
+use crate::exact_sum::{add96, add_shifted, get96, set96, shift96, Reach, SpillTable, MAX_SHIFT96};
 use crate::prefetch::{prefetch, LOOKAHEAD};
 use crate::transactions::NegativeAmounts;
 
@@ -12,13 +13,15 @@ use super::{ActivityOptions, InputReport};
 pub(super) const NO_ROW: i64 = i64::MAX;
 
 /// The running totals of one customer, kept together so that a row touches
-/// one cache line (32 bytes, aligned).
+/// one cache line (32 bytes, aligned). Revenue is an exact 96-bit integer
+/// (`rev_lo`, `rev_hi`) in units of the partial state's shared exponent.
 #[derive(Debug, Clone, Copy)]
 #[repr(C, align(32))]
 pub(super) struct CustomerState {
     pub first: i64,
     pub last: i64,
-    pub revenue: f64,
+    pub rev_lo: u64,
+    pub rev_hi: i32,
     pub transactions: u32,
 }
 
@@ -27,8 +30,55 @@ impl Default for CustomerState {
         Self {
             first: NO_ROW,
             last: i64::MIN,
-            revenue: 0.0,
+            rev_lo: 0,
+            rev_hi: 0,
             transactions: 0,
+        }
+    }
+}
+
+impl CustomerState {
+    #[inline]
+    pub(super) fn revenue(&self) -> i128 {
+        get96(self.rev_lo, self.rev_hi)
+    }
+}
+
+/// An exact 96-bit sum in units of a shared exponent (see
+/// [`crate::exact_sum::add96`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Wide {
+    lo: u64,
+    hi: i32,
+}
+
+impl Wide {
+    #[inline]
+    pub(super) fn get(self) -> i128 {
+        get96(self.lo, self.hi)
+    }
+
+    /// Adds `x` in units of `2^exp` when it fits (see
+    /// [`crate::exact_sum::add96`]); false (nothing added) otherwise.
+    #[inline]
+    pub fn add(&mut self, x: f64, exp: i32) -> bool {
+        add96(&mut self.lo, &mut self.hi, x, exp)
+    }
+}
+
+/// Shared binary exponents of the 96-bit sums (`i32::MAX` until a value
+/// sets one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Exps {
+    pub revenue: i32,
+    pub cost: i32,
+}
+
+impl Default for Exps {
+    fn default() -> Self {
+        Self {
+            revenue: i32::MAX,
+            cost: i32::MAX,
         }
     }
 }
@@ -36,9 +86,15 @@ impl Default for CustomerState {
 #[derive(Debug, Clone, Default)]
 pub(super) struct Partial {
     pub customers: Vec<CustomerState>,
-    pub cost: Vec<f64>,
+    pub cost: Vec<Wide>,
     pub day_keys: Vec<u64>,
     pub report: InputReport,
+    /// Exponents of the revenue and cost sums.
+    pub exps: Exps,
+    /// Revenue terms that did not fit a customer's 96-bit sum.
+    pub revenue_spill: SpillTable,
+    /// Cost terms that did not fit.
+    pub cost_spill: SpillTable,
 }
 
 /// Rows of one chunk, shared by every task.
@@ -55,7 +111,8 @@ pub(super) struct Rows<'a> {
 pub(super) struct CodeRange<'a> {
     base: usize,
     customers: &'a mut [CustomerState],
-    cost: &'a mut [f64],
+    cost: &'a mut [Wide],
+    exps: Exps,
 }
 
 /// What one task found besides the per-customer state.
@@ -63,11 +120,16 @@ pub(super) struct CodeRange<'a> {
 pub(super) struct TaskOutput {
     pub day_keys: Vec<u64>,
     pub report: InputReport,
+    /// Rows (code, amount) whose amount did not fit the 96-bit sum.
+    pub revenue_spill: Vec<(u32, f64)>,
+    /// Rows (code, cost) whose cost did not fit.
+    pub cost_spill: Vec<(u32, f64)>,
 }
 
 impl CodeRange<'_> {
-    /// Absorbs the rows whose customer falls in this range, in row order, so
-    /// that every sum is the same whatever the number of ranges.
+    /// Absorbs the rows whose customer falls in this range. The sums are
+    /// exact, so that they do not depend on the order of the rows nor on the
+    /// number of ranges.
     pub fn absorb(
         &mut self,
         opts: &ActivityOptions,
@@ -85,7 +147,9 @@ impl CodeRange<'_> {
         // loop overlaps). Rare cases (non-finite, late or negative amounts)
         // take a branch, for rows of this range only.
         let mut overflow = CustomerState::default();
-        let mut overflow_cost = 0.0;
+        let mut overflow_cost = Wide::default();
+        let exps = self.exps;
+        let (rev, cst) = (Reach::of(exps.revenue), Reach::of(exps.cost));
         for i in 0..rows.codes.len() {
             if let Some(&ahead) = rows.codes.get(i + LOOKAHEAD) {
                 let k = (ahead as usize).wrapping_sub(lo).min(len - 1);
@@ -95,7 +159,12 @@ impl CodeRange<'_> {
             let c = code.wrapping_sub(lo);
             let inside = c < len;
             let (a, t) = (rows.amounts[i], rows.ts[i]);
-            if inside & (!a.is_finite() | (t > cutoff) | (a < 0.0)) {
+            // One unsigned comparison of the amount's sign and exponent
+            // bits tells a positive amount within the shared exponent's
+            // reach (the common case, added as an integer below) from a
+            // non-finite, negative, zero or out-of-reach one.
+            let shift = rev.shift(a);
+            if inside & ((t > cutoff) | (shift > MAX_SHIFT96)) {
                 if !a.is_finite() {
                     return Err(CiblageError::NonFinite {
                         argument: "amount".into(),
@@ -107,19 +176,21 @@ impl CodeRange<'_> {
                     out.report.rows_after_as_of += 1;
                     continue;
                 }
-                out.report.negative_rows += 1;
-                match opts.negative_amounts {
-                    NegativeAmounts::Keep => {}
-                    NegativeAmounts::Exclude => {
-                        out.report.negative_rows_excluded += 1;
-                        continue;
-                    }
-                    NegativeAmounts::Reject => {
-                        return Err(CiblageError::NegativeAmount {
-                            argument: "amount".into(),
-                            row: rows.row0 + i,
-                            value: a,
-                        })
+                if a < 0.0 {
+                    out.report.negative_rows += 1;
+                    match opts.negative_amounts {
+                        NegativeAmounts::Keep => {}
+                        NegativeAmounts::Exclude => {
+                            out.report.negative_rows_excluded += 1;
+                            continue;
+                        }
+                        NegativeAmounts::Reject => {
+                            return Err(CiblageError::NegativeAmount {
+                                argument: "amount".into(),
+                                row: rows.row0 + i,
+                                value: a,
+                            })
+                        }
                     }
                 }
             }
@@ -132,10 +203,20 @@ impl CodeRange<'_> {
             state.first = state.first.min(t);
             state.last = state.last.max(t);
             state.transactions += 1;
-            state.revenue += a;
+            // Amounts the 96-bit sum cannot take exactly (rare) are set
+            // aside, per customer, in an exact side table.
+            let fits = if shift <= MAX_SHIFT96 {
+                add_shifted(&mut state.rev_lo, &mut state.rev_hi, a, shift)
+            } else {
+                add96(&mut state.rev_lo, &mut state.rev_hi, a, exps.revenue)
+            };
+            if inside & !fits {
+                out.revenue_spill.push((code as u32, a));
+            }
             if let Some(costs) = rows.costs {
                 let k = costs[i];
-                if inside & !k.is_finite() {
+                let shift = cst.shift(k);
+                if inside & (shift > MAX_SHIFT96) & !k.is_finite() {
                     return Err(CiblageError::NonFinite {
                         argument: "cost".into(),
                         row: rows.row0 + i,
@@ -147,7 +228,14 @@ impl CodeRange<'_> {
                 } else {
                     &mut overflow_cost
                 };
-                *cost += k;
+                let fits = if shift <= MAX_SHIFT96 {
+                    add_shifted(&mut cost.lo, &mut cost.hi, k, shift)
+                } else {
+                    add96(&mut cost.lo, &mut cost.hi, k, exps.cost)
+                };
+                if inside & !fits {
+                    out.cost_spill.push((code as u32, k));
+                }
             }
             if opts.distinct_days && inside {
                 let day = opts.zone.day_of(t);
@@ -164,9 +252,19 @@ impl Partial {
         if self.customers.len() < n {
             self.customers.resize(n, CustomerState::default());
             if has_cost {
-                self.cost.resize(n, 0.0);
+                self.cost.resize(n, Wide::default());
             }
         }
+    }
+
+    /// A state for `n` customers with exponents `exps`.
+    pub fn fresh(exps: Exps, n: usize, has_cost: bool) -> Self {
+        let mut part = Self {
+            exps,
+            ..Self::default()
+        };
+        part.grow(n, has_cost);
+        part
     }
 
     /// Splits the state into `parts` contiguous code ranges.
@@ -185,6 +283,7 @@ impl Partial {
                 base,
                 customers: s,
                 cost: c,
+                exps: self.exps,
             });
             (customers, cost) = (s2, c2);
             base += len;
@@ -192,67 +291,157 @@ impl Partial {
         out
     }
 
-    /// Adds the per-customer state of `later` (rows that came after; the
-    /// customers both know) to this one, on all threads.
-    pub fn add_sums(&mut self, later: &Self) {
-        self.customers
-            .par_iter_mut()
-            .zip(later.customers.par_iter())
-            .for_each(|(mine, theirs)| {
-                mine.first = mine.first.min(theirs.first);
-                mine.last = mine.last.max(theirs.last);
-                mine.transactions += theirs.transactions;
-                mine.revenue += theirs.revenue;
-            });
-        self.cost
-            .par_iter_mut()
-            .zip(later.cost.par_iter())
-            .for_each(|(mine, theirs)| *mine += theirs);
+    /// Sets aside the terms a task could not add to the 96-bit sums.
+    pub fn absorb_spills(&mut self, out: &TaskOutput) {
+        for &(code, a) in &out.revenue_spill {
+            self.revenue_spill.add(code, a);
+        }
+        for &(code, k) in &out.cost_spill {
+            self.cost_spill.add(code, k);
+        }
     }
 
-    /// Adds the per-customer state of the `later` pieces, in order, to this
-    /// one: the sums of [`Partial::add_sums`] piece after piece, in one pass
-    /// over the customers (by blocks, on all threads) rather than one pass
-    /// per piece.
+    /// Lowers the shared exponents to `exps` (where lower), shifting every
+    /// sum; a sum the shift would overflow moves to the side table.
+    pub fn lower_exps(&mut self, exps: Exps) {
+        let old = self.exps;
+        if exps.revenue < old.revenue {
+            self.exps.revenue = exps.revenue;
+            if old.revenue != i32::MAX {
+                let d = (old.revenue - exps.revenue) as u32;
+                let spilled: Vec<(u32, i128)> = self
+                    .customers
+                    .par_iter_mut()
+                    .enumerate()
+                    .filter_map(|(c, s)| {
+                        let v = s.revenue();
+                        let (w, out) =
+                            shift96(v, d).map_or((0, Some((c as u32, v))), |w| (w, None));
+                        set96(&mut s.rev_lo, &mut s.rev_hi, w);
+                        out
+                    })
+                    .collect();
+                for (c, v) in spilled {
+                    self.revenue_spill.add_scaled(c, v, old.revenue);
+                }
+            }
+        }
+        if exps.cost < old.cost {
+            self.exps.cost = exps.cost;
+            if old.cost != i32::MAX {
+                let d = (old.cost - exps.cost) as u32;
+                let spilled: Vec<(u32, i128)> = self
+                    .cost
+                    .par_iter_mut()
+                    .enumerate()
+                    .filter_map(|(c, s)| {
+                        let v = s.get();
+                        let (w, out) =
+                            shift96(v, d).map_or((0, Some((c as u32, v))), |w| (w, None));
+                        set96(&mut s.lo, &mut s.hi, w);
+                        out
+                    })
+                    .collect();
+                for (c, v) in spilled {
+                    self.cost_spill.add_scaled(c, v, old.cost);
+                }
+            }
+        }
+    }
+
+    /// Adds the per-customer state of the `later` pieces (same exponents)
+    /// to this one, in one pass over the customers (by blocks, on all
+    /// threads) rather than one pass per piece. The sums are exact: a sum
+    /// that would overflow its 96 bits moves to the side table.
     pub fn add_pieces(&mut self, later: &[Self]) {
         const BLOCK: usize = 1 << 12;
         if later.is_empty() {
             return;
         }
-        self.customers
+        debug_assert!(later.iter().all(|p| p.exps == self.exps));
+        let spilled: Vec<(u32, i128)> = self
+            .customers
             .par_chunks_mut(BLOCK)
             .enumerate()
-            .for_each(|(b, mine)| {
+            .flat_map_iter(|(b, mine)| {
                 let at = b * BLOCK;
+                let mut spilled = Vec::new();
                 for piece in later {
                     let theirs = &piece.customers[at..at + mine.len()];
-                    for (m, t) in mine.iter_mut().zip(theirs) {
+                    for (i, (m, t)) in mine.iter_mut().zip(theirs).enumerate() {
                         m.first = m.first.min(t.first);
                         m.last = m.last.max(t.last);
                         m.transactions += t.transactions;
-                        m.revenue += t.revenue;
+                        let (x, y) = (m.revenue(), t.revenue());
+                        match shift96(x + y, 0) {
+                            Some(s) => set96(&mut m.rev_lo, &mut m.rev_hi, s),
+                            None => spilled.push(((at + i) as u32, y)),
+                        }
                     }
                 }
-            });
-        self.cost
+                spilled
+            })
+            .collect();
+        for (c, v) in spilled {
+            self.revenue_spill.add_scaled(c, v, self.exps.revenue);
+        }
+        let spilled: Vec<(u32, i128)> = self
+            .cost
             .par_chunks_mut(BLOCK)
             .enumerate()
-            .for_each(|(b, mine)| {
+            .flat_map_iter(|(b, mine)| {
                 let at = b * BLOCK;
+                let mut spilled = Vec::new();
                 for piece in later {
                     let theirs = &piece.cost[at..at + mine.len()];
-                    mine.iter_mut().zip(theirs).for_each(|(m, t)| *m += t);
+                    for (i, (m, t)) in mine.iter_mut().zip(theirs).enumerate() {
+                        match shift96(m.get() + t.get(), 0) {
+                            Some(s) => set96(&mut m.lo, &mut m.hi, s),
+                            None => spilled.push(((at + i) as u32, t.get())),
+                        }
+                    }
                 }
-            });
+                spilled
+            })
+            .collect();
+        for (c, v) in spilled {
+            self.cost_spill.add_scaled(c, v, self.exps.cost);
+        }
+        for piece in later {
+            self.revenue_spill.merge(&piece.revenue_spill);
+            self.cost_spill.merge(&piece.cost_spill);
+        }
     }
 
-    pub fn merge(mut self, other: Self) -> Self {
+    pub fn merge(mut self, mut other: Self) -> Self {
         if self.customers.len() < other.customers.len() {
             return other.merge(self);
         }
-        self.add_sums(&other);
+        let exps = Exps {
+            revenue: self.exps.revenue.min(other.exps.revenue),
+            cost: self.exps.cost.min(other.exps.cost),
+        };
+        self.lower_exps(exps);
+        other.lower_exps(exps);
+        // Room for the other's customers in a piece of this one's size.
+        other.grow(self.customers.len(), !self.cost.is_empty());
+        self.add_pieces(std::slice::from_ref(&other));
         self.day_keys.extend_from_slice(&other.day_keys);
         self.report.merge(&other.report);
         self
+    }
+
+    /// The rounded revenue and cost of every customer.
+    pub fn totals(&self) -> (Vec<f64>, Vec<f64>) {
+        let revenue = (self.customers.par_iter().enumerate())
+            .map(|(c, s)| {
+                self.revenue_spill
+                    .total(c as u32, s.revenue(), self.exps.revenue)
+            })
+            .collect();
+        let cost = (self.cost.par_iter().enumerate())
+            .map(|(c, s)| self.cost_spill.total(c as u32, s.get(), self.exps.cost))
+            .collect();
+        (revenue, cost)
     }
 }

@@ -104,14 +104,13 @@ fn parallel_and_serial_agree() {
     assert_eq!(a.transactions, b.transactions);
     assert_eq!(a.first, b.first);
     assert_eq!(a.last, b.last);
-    for (x, y) in a.revenue.iter().zip(&b.revenue) {
-        assert!((x - y).abs() < 1e-9 * x.abs().max(1.0));
-    }
+    // Exact sums: the bits do not depend on the cut.
+    assert_eq!(a.revenue, b.revenue);
     assert_eq!(a.report.rows, n as u64);
 }
 
 #[test]
-fn pieces_give_the_same_sums_for_any_thread_count() {
+fn pieces_give_the_exact_sums_for_any_thread_count() {
     // Few customers: many small pieces (4 rows per customer: 20,000 rows),
     // one task each; many customers: 4 pieces of PIECE_ROWS rows, each read
     // by several tasks owning ranges of customers (5 threads). Costs and
@@ -120,7 +119,12 @@ fn pieces_give_the_same_sums_for_any_thread_count() {
     for (customers, rows_per_piece) in [(5000, 20_000), (200_000, PIECE_ROWS)] {
         let codes: Vec<u32> = (0..n).map(|i| (i * 7919 % customers) as u32).collect();
         let ts: Vec<i64> = (0..n).map(|i| (i as i64 * 31) % 900_000).collect();
-        let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() - 20.0).collect();
+        // Amounts k / 1024 of mixed magnitudes: the exact sums are the
+        // integer sums of k, divided by 1024 after rounding.
+        let ks: Vec<i64> = (0..n)
+            .map(|i| ((i * 7919 % 200_003) as i64 - 100_000) << (i % 5 * 9))
+            .collect();
+        let amounts: Vec<f64> = ks.iter().map(|&k| k as f64 / 1024.0).collect();
         let run = |threads: usize| {
             crate::testing::on_threads(threads, || {
                 let mut acc = ActivityAccumulator::new(opts(), true);
@@ -132,17 +136,12 @@ fn pieces_give_the_same_sums_for_any_thread_count() {
         let one = run(1);
         assert_eq!(one, run(2));
         assert_eq!(one, run(5));
-        // By hand: each piece summed in row order, the pieces in order.
         assert_eq!(super::piece_rows(customers), rows_per_piece);
-        let count = n / rows_per_piece;
-        let step = n.div_ceil(count);
-        let mut pieces = vec![vec![0.0; customers]; count];
-        for (i, (&c, &a)) in codes.iter().zip(&amounts).enumerate() {
-            pieces[i / step][c as usize] += a;
+        let mut totals = vec![0i128; customers];
+        for (&c, &k) in codes.iter().zip(&ks) {
+            totals[c as usize] += i128::from(k);
         }
-        let expected: Vec<f64> = (0..customers)
-            .map(|c| pieces[1..].iter().fold(pieces[0][c], |sum, p| sum + p[c]))
-            .collect();
+        let expected: Vec<f64> = totals.iter().map(|&t| t as f64 / 1024.0).collect();
         assert_eq!(one.revenue, expected);
         assert_eq!(one.cost, Some(expected));
         assert_eq!(
@@ -198,6 +197,96 @@ fn chunks_give_the_sums_of_one_push() {
     let mut acc = ActivityAccumulator::new(options, true);
     let err = acc.push_chunks(&chunks, 3000).unwrap_err();
     assert_eq!(err.to_string(), "amount: non-finite value inf at row 70000");
+}
+
+#[test]
+fn amounts_far_apart_are_summed_exactly() {
+    // Amounts K·2^900 and J·2^-900 (any shared exponent misses one of the
+    // two kinds, which then go to the side table): the exact sum rounds
+    // to K·2^900 when K ≠ 0 (the small part is far below half an ulp),
+    // else to J·2^-900; cut, pushed in any order and merged, on 1 and 4
+    // threads.
+    let n = 3 * PIECE_ROWS + 17;
+    let customers = 700;
+    let codes: Vec<u32> = (0..n).map(|i| (i * 7919 % customers) as u32).collect();
+    let ts = vec![0i64; n];
+    let (big, small) = (2f64.powi(900), 2f64.powi(-900));
+    let ks: Vec<i64> = (0..n).map(|i| (i * 31 % 201) as i64 - 100).collect();
+    // Customers with a code divisible by 7 get only small amounts.
+    let amounts: Vec<f64> = (0..n)
+        .map(|i| {
+            let k = ks[i] as f64;
+            if codes[i] % 7 == 0 || i % 3 == 0 {
+                k * small
+            } else {
+                k * big
+            }
+        })
+        .collect();
+    let (mut kb, mut ks_small) = (vec![0i64; customers], vec![0i64; customers]);
+    for i in 0..n {
+        let c = codes[i] as usize;
+        if codes[i] % 7 == 0 || i % 3 == 0 {
+            ks_small[c] += ks[i];
+        } else {
+            kb[c] += ks[i];
+        }
+    }
+    let expected: Vec<f64> = (0..customers)
+        .map(|c| {
+            if kb[c] != 0 {
+                kb[c] as f64 * big
+            } else {
+                ks_small[c] as f64 * small
+            }
+        })
+        .collect();
+    for threads in [1, 4] {
+        let (whole, parts) = crate::testing::on_threads(threads, || {
+            let mut whole = ActivityAccumulator::new(opts(), true);
+            whole
+                .push(&codes, &ts, &amounts, Some(&amounts), customers)
+                .unwrap();
+            // Uneven cuts, pushed to separate accumulators merged last
+            // first, the first cut alone holding only small amounts.
+            let cuts = [0, 5, 1000, 70_001, n - 2, n];
+            let mut merged = ActivityAccumulator::new(opts(), true);
+            for w in cuts.windows(2).rev() {
+                let r = w[0]..w[1];
+                let mut part = ActivityAccumulator::new(opts(), true);
+                part.push(
+                    &codes[r.clone()],
+                    &ts[r.clone()],
+                    &amounts[r.clone()],
+                    Some(&amounts[r]),
+                    customers,
+                )
+                .unwrap();
+                merged.merge(part).unwrap();
+            }
+            (whole.finish(), merged.finish())
+        });
+        assert_eq!(whole.revenue, expected);
+        assert_eq!(whole.cost.as_deref(), Some(&expected[..]));
+        assert_eq!(parts.revenue, expected);
+        assert_eq!(parts.cost.as_deref(), Some(&expected[..]));
+    }
+}
+
+#[test]
+fn cents_of_any_size_fit_the_compact_sums() {
+    // Amounts in cents from 0.01 to 100,000, integers and quarters (few
+    // mantissa bits) included: none goes to the (slower) side table.
+    let n = 10_000;
+    let amounts: Vec<f64> = (0..n)
+        .map(|i| ((i * 7919) % 10_000_000) as f64 / 100.0)
+        .collect();
+    let codes: Vec<u32> = (0..n).map(|i| (i % 100) as u32).collect();
+    let mut acc = ActivityAccumulator::new(opts(), true);
+    acc.push(&codes, &vec![0; n], &amounts, Some(&amounts), 100)
+        .unwrap();
+    assert!(acc.state.revenue_spill.is_empty());
+    assert!(acc.state.cost_spill.is_empty());
 }
 
 #[test]
@@ -272,6 +361,41 @@ mod stream {
             }
             split.grow_to(next as usize);
             prop_assert_eq!(whole.finish(), split.finish());
+        }
+
+        /// Rows k·2^-7 of mixed magnitudes, in a random order, cut at
+        /// random into pushes, on 1 or 4 threads: the sums are the exact
+        /// integer sums of k, rounded once.
+        #[test]
+        fn any_order_cut_and_thread_count_give_the_exact_sums(
+            rows in proptest::collection::vec((0u32..50, -(1i64 << 40)..(1i64 << 40), 0u32..30), 0..3000),
+            mut cuts in proptest::collection::vec(0usize..3000, 0..8),
+            four in any::<bool>(),
+        ) {
+            let n = rows.len();
+            let codes: Vec<u32> = rows.iter().map(|r| r.0).collect();
+            let ks: Vec<i64> = rows.iter().map(|r| r.1 >> r.2).collect();
+            let amounts: Vec<f64> = ks.iter().map(|&k| k as f64 / 128.0).collect();
+            let ts = vec![0i64; n];
+            cuts.push(0);
+            cuts.push(n);
+            cuts.iter_mut().for_each(|c| *c = (*c).min(n));
+            cuts.sort_unstable();
+            let got = crate::testing::on_threads(if four { 4 } else { 1 }, || {
+                let mut acc = ActivityAccumulator::new(opts(), true);
+                for w in cuts.windows(2) {
+                    let r = w[0]..w[1];
+                    acc.push(&codes[r.clone()], &ts[r.clone()], &amounts[r.clone()], Some(&amounts[r]), 50).unwrap();
+                }
+                acc.finish()
+            });
+            let mut totals = [0i128; 50];
+            for (&c, &k) in codes.iter().zip(&ks) {
+                totals[c as usize] += i128::from(k);
+            }
+            let expected: Vec<f64> = totals.iter().map(|&t| t as f64 / 128.0).collect();
+            prop_assert_eq!(&got.revenue, &expected);
+            prop_assert_eq!(got.cost.as_deref(), Some(&expected[..]));
         }
     }
 }

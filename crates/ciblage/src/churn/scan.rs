@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::prefetch::{prefetch, LOOKAHEAD};
 
-use super::tasks::{PeriodSums, RowTasks};
+use super::tasks::{PeriodSums, PeriodTotals, RowTasks};
 
 /// Customers per parallel task.
 pub(crate) const CUSTOMER_TASK: usize = 1 << 14;
@@ -233,7 +233,7 @@ fn packed_private<F: Fn(i64) -> Option<i64> + Sync>(
     period_of: &F,
     tasks: RowTasks,
     copies: usize,
-) -> (PeriodSums, Vec<u64>) {
+) -> (PeriodTotals, Vec<u64>) {
     let runs = tasks.run(
         copies,
         |_| cohort_of.par_iter().map(packed).collect::<Vec<u64>>(),
@@ -271,7 +271,7 @@ fn packed_shared<F: Fn(i64) -> Option<i64> + Sync>(
     n: usize,
     period_of: &F,
     tasks: RowTasks,
-) -> (PeriodSums, Vec<u64>) {
+) -> (PeriodTotals, Vec<u64>) {
     let state: Vec<AtomicU64> = cohort_of
         .iter()
         .map(|c| AtomicU64::new(packed(c)))

@@ -18,6 +18,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+use crate::exact_sum::ExactSum;
 use crate::interrupt::Interrupt;
 
 /// Rows per task.
@@ -107,10 +108,20 @@ impl RowTasks {
 
 /// Revenue per period and per cohort cell (triangular layout of
 /// [`triangle_offset`]) of one task, and per cohort the revenue of its
-/// customers' rows dated before the cohort period (returns, zero rows).
-#[derive(Debug, Clone, PartialEq)]
+/// customers' rows dated before the cohort period (returns, zero rows):
+/// exact sums (see [`crate::exact_sum`]), so that the totals do not depend
+/// on the cut of the rows into tasks.
+#[derive(Debug, Clone)]
 pub(crate) struct PeriodSums {
     n: usize,
+    revenue: Vec<ExactSum>,
+    cohort: Vec<ExactSum>,
+    before: Vec<ExactSum>,
+}
+
+/// The sums of all tasks, each rounded once.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PeriodTotals {
     pub revenue: Vec<f64>,
     pub cohort: Vec<f64>,
     pub before: Vec<f64>,
@@ -121,15 +132,15 @@ impl PeriodSums {
     pub fn new(n: usize) -> Self {
         Self {
             n,
-            revenue: vec![0.0; n],
-            cohort: vec![0.0; n * (n + 1) / 2],
-            before: vec![0.0; n],
+            revenue: vec![ExactSum::new(); n],
+            cohort: vec![ExactSum::new(); n * (n + 1) / 2],
+            before: vec![ExactSum::new(); n],
         }
     }
 
     /// Bytes held by the sums of `n` periods.
     pub fn bytes(n: usize) -> usize {
-        (2 * n + n * (n + 1) / 2) * 8
+        (2 * n + n * (n + 1) / 2) * std::mem::size_of::<ExactSum>()
     }
 
     /// Adds amount `a` of a row in period `r` of a customer of cohort `c0`
@@ -137,30 +148,35 @@ impl PeriodSums {
     /// `before`: no cell of the cohort row holds them.
     #[inline]
     pub fn add(&mut self, r: usize, c0: Option<usize>, a: f64) {
-        self.revenue[r] += a;
+        self.revenue[r].add(a);
         if let Some(c0) = c0 {
             if r < c0 {
-                self.before[c0] += a;
+                self.before[c0].add(a);
             } else {
-                self.cohort[triangle_offset(c0, self.n) + r - c0] += a;
+                self.cohort[triangle_offset(c0, self.n) + r - c0].add(a);
             }
         }
     }
 
-    /// The sums of all tasks, added in task order.
-    pub fn total<'a>(n: usize, parts: impl IntoIterator<Item = &'a PeriodSums>) -> Self {
+    /// The sums of all tasks, rounded.
+    pub fn total<'a>(n: usize, parts: impl IntoIterator<Item = &'a PeriodSums>) -> PeriodTotals {
         let mut total = Self::new(n);
         for p in parts {
             add_to(&mut total.revenue, &p.revenue);
             add_to(&mut total.cohort, &p.cohort);
             add_to(&mut total.before, &p.before);
         }
-        total
+        let round = |v: Vec<ExactSum>| v.iter().map(ExactSum::value).collect();
+        PeriodTotals {
+            revenue: round(total.revenue),
+            cohort: round(total.cohort),
+            before: round(total.before),
+        }
     }
 }
 
-fn add_to(total: &mut [f64], part: &[f64]) {
-    total.iter_mut().zip(part).for_each(|(t, v)| *t += v);
+fn add_to(total: &mut [ExactSum], part: &[ExactSum]) {
+    total.iter_mut().zip(part).for_each(|(t, v)| t.merge(v));
 }
 
 /// Offset of cohort `c0` in a triangular layout of `n` cohorts, cohort
@@ -213,10 +229,24 @@ mod tests {
         s.add(2, Some(1), 5.0);
         s.add(0, Some(1), -1.0);
         s.add(1, None, 2.0);
-        assert_eq!(s.revenue, [-1.0, 2.0, 5.0]);
-        assert_eq!(s.cohort, [0.0, 0.0, 0.0, 0.0, 5.0, 0.0]);
-        assert_eq!(s.before, [0.0, -1.0, 0.0]);
+        let one = PeriodSums::total(3, [&s]);
+        assert_eq!(one.revenue, [-1.0, 2.0, 5.0]);
+        assert_eq!(one.cohort, [0.0, 0.0, 0.0, 0.0, 5.0, 0.0]);
+        assert_eq!(one.before, [0.0, -1.0, 0.0]);
         let t = PeriodSums::total(3, [&s, &s]);
+        // Exact sums: 1e16 + 1 − 1e16 is 1 however the rows fall into
+        // tasks (a running f64 sum gives 0 in this order).
+        let mut a = PeriodSums::new(1);
+        let mut b = PeriodSums::new(1);
+        a.add(0, Some(0), 1e16);
+        a.add(0, Some(0), 1.0);
+        b.add(0, Some(0), -1e16);
+        let (ab, ba) = (
+            PeriodSums::total(1, [&a, &b]),
+            PeriodSums::total(1, [&b, &a]),
+        );
+        assert_eq!((ab.revenue[0], ab.cohort[0]), (1.0, 1.0));
+        assert_eq!(ab, ba);
         assert_eq!(t.revenue, [-2.0, 4.0, 10.0]);
         assert_eq!(t.before, [0.0, -2.0, 0.0]);
     }

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::clv::summary_group::{Block, Slot};
 use crate::clv::summary_scan::{RowFilter, SummaryBatches};
+use crate::exact_sum::ExactSum;
 
 /// One customer's periods, read from its kept rows sorted by period.
 #[derive(Debug, Clone, Copy, Default)]
@@ -260,7 +261,7 @@ pub(crate) fn customer_pass<S: Slot>(
 }
 
 /// One customer's periods from its kept rows sorted by period (amounts
-/// summed in row order within a period), counted in `tally` from period
+/// summed exactly within a period, the period sums summed exactly), counted in `tally` from period
 /// `start` when `span` is not 0.
 fn periods_of(
     rows: &[(i64, f64)],
@@ -273,14 +274,18 @@ fn periods_of(
         rows: rows.len() as u64,
         ..CustomerPeriods::default()
     };
+    // Exact sums (rounded once), so that neither the order of the rows
+    // within a period nor the cut of the input changes a bit.
+    let (mut repeat, mut holdout) = (ExactSum::new(), ExactSum::new());
     let mut i = 0;
     while i < rows.len() {
         let p = rows[i].0;
-        let mut sum = 0.0;
+        let mut period = ExactSum::new();
         while i < rows.len() && rows[i].0 == p {
-            sum += rows[i].1;
+            period.add(rows[i].1);
             i += 1;
         }
+        let sum = period.value();
         if p <= cal {
             if s.periods == 0 {
                 s.first = p;
@@ -288,7 +293,7 @@ fn periods_of(
                     tally.first[(p - start) as usize] += 1;
                 }
             } else {
-                s.repeat_sum += sum;
+                repeat.add(sum);
                 if span > 0 {
                     tally.repeat[(p - start) as usize] += 1;
                 }
@@ -297,11 +302,12 @@ fn periods_of(
             s.periods += 1;
         } else if s.periods > 0 {
             s.holdout_periods += 1;
-            s.holdout_sum += sum;
+            holdout.add(sum);
             if span > 0 {
                 tally.repeat[(p - start) as usize] += 1;
             }
         }
     }
+    (s.repeat_sum, s.holdout_sum) = (repeat.value(), holdout.value());
     s
 }

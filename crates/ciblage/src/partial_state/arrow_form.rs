@@ -2,30 +2,40 @@
 //! input report in the counting columns (their sums over the rows), the
 //! version in the schema metadata. A batch may hold a customer on several
 //! rows (the rows of several partial states put together, by an engine's
-//! shuffle, say): they are merged at load.
+//! shuffle, say): they are merged at load. Version 2 adds the exact sums
+//! behind `revenue` and `cost` ([`crate::exact_sum::ExactSumParts`]: the
+//! 128-bit mantissa as two 64-bit integers, the exponent, and the side
+//! accumulator's limbs as little-endian bytes, null when there is none),
+//! so that merged states round their exact sums once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
-use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_array::{
+    Array, ArrayRef, BinaryArray, Float64Array, Int64Array, RecordBatch, StringArray,
+};
 use arrow_schema::{DataType, Field, Schema};
 
 use super::PartialActivity;
 use crate::error::{CiblageError, Result};
+use crate::exact_sum::{ExactSum, ExactSumParts, BIG_LIMBS};
 use crate::{
-    ActivityAccumulator, ActivityOptions, CustomerActivity, CustomerIds, CustomerIndex, InputReport,
+    ActivityAccumulator, ActivityOptions, CustomerActivity, CustomerIds, CustomerIndex,
+    ExactTotals, InputReport,
 };
 
 /// Schema metadata key holding the version of the partial-state form.
 pub const PARTIAL_STATE_VERSION_KEY: &str = "ciblage.partial_state";
 /// Version of the partial-state form written by this library.
-pub const PARTIAL_STATE_VERSION: &str = "1";
+pub const PARTIAL_STATE_VERSION: &str = "2";
 /// The columns of the partial-state form, in order: the customer id
-/// (integers or strings), then 64-bit integers but for the sums (`revenue`,
-/// and `cost`, null without costs).
-pub const PARTIAL_STATE_COLUMNS: [&str; 11] = [
+/// (integers or strings), then 64-bit integers but for the rounded sums
+/// (`revenue`, and `cost`, null without costs) and the side accumulators
+/// of the exact sums (`*_overflow`, bytes); the cost columns are null
+/// without costs.
+pub const PARTIAL_STATE_COLUMNS: [&str; 19] = [
     "customer",
     "first_seen",
     "first",
@@ -37,7 +47,117 @@ pub const PARTIAL_STATE_COLUMNS: [&str; 11] = [
     "rows_after_as_of",
     "negative_rows",
     "negative_rows_excluded",
+    "revenue_high",
+    "revenue_low",
+    "revenue_exponent",
+    "revenue_overflow",
+    "cost_high",
+    "cost_low",
+    "cost_exponent",
+    "cost_overflow",
 ];
+
+/// Position of the first exact-sum column (`revenue_high`).
+const EXACT_AT: usize = 11;
+
+/// The four columns of exact sums (all null when `sums` is `None`).
+fn parts_columns(sums: Option<&[ExactSum]>, n: usize) -> [ArrayRef; 4] {
+    let Some(sums) = sums else {
+        return [
+            Arc::new(Int64Array::from(vec![None; n])),
+            Arc::new(Int64Array::from(vec![None; n])),
+            Arc::new(Int64Array::from(vec![None; n])),
+            Arc::new(BinaryArray::from(vec![None::<&[u8]>; n])),
+        ];
+    };
+    let parts: Vec<ExactSumParts> = sums.iter().map(ExactSum::to_parts).collect();
+    let int = |f: &dyn Fn(&ExactSumParts) -> i64| -> ArrayRef {
+        Arc::new(Int64Array::from_iter_values(parts.iter().map(f)))
+    };
+    let bytes: Vec<Option<Vec<u8>>> = parts
+        .iter()
+        .map(|p| {
+            (!p.overflow.is_empty())
+                .then(|| p.overflow.iter().flat_map(|l| l.to_le_bytes()).collect())
+        })
+        .collect();
+    [
+        int(&|p| p.mantissa_high),
+        int(&|p| p.mantissa_low as i64),
+        int(&|p| i64::from(p.exponent)),
+        Arc::new(BinaryArray::from_iter(bytes)),
+    ]
+}
+
+/// The exact sums of the four columns from `at`, checked against the
+/// rounded sums `rounded` (the column `name`).
+fn read_parts(
+    batch: &RecordBatch,
+    at: usize,
+    name: &str,
+    rounded: &[f64],
+) -> Result<Vec<ExactSum>> {
+    let col = |k: usize| PARTIAL_STATE_COLUMNS[at + k];
+    let mut ints = Vec::with_capacity(3);
+    for k in 0..3 {
+        let c = batch.column(at + k);
+        if c.data_type() != &DataType::Int64 {
+            return Err(bad(format!(
+                "column {:?} has type {}, expected Int64",
+                col(k),
+                c.data_type()
+            )));
+        }
+        if c.null_count() > 0 {
+            return Err(bad(format!("column {:?} holds nulls", col(k))));
+        }
+        ints.push(c.as_primitive::<Int64Type>());
+    }
+    let over = batch.column(at + 3);
+    if over.data_type() != &DataType::Binary {
+        return Err(bad(format!(
+            "column {:?} has type {}, expected Binary",
+            col(3),
+            over.data_type()
+        )));
+    }
+    let over = over.as_binary::<i32>();
+    let mut out = Vec::with_capacity(rounded.len());
+    for (i, &r) in rounded.iter().enumerate() {
+        let overflow = if over.is_null(i) {
+            Vec::new()
+        } else {
+            let b = over.value(i);
+            if b.len() != BIG_LIMBS * 8 {
+                return Err(bad(format!(
+                    "column {:?} holds {} bytes on row {i}, expected {}",
+                    col(3),
+                    b.len(),
+                    BIG_LIMBS * 8
+                )));
+            }
+            b.chunks_exact(8)
+                .map(|l| u64::from_le_bytes(l.try_into().expect("8 bytes")))
+                .collect()
+        };
+        let parts = ExactSumParts {
+            mantissa_high: ints[0].value(i),
+            mantissa_low: ints[1].value(i) as u64,
+            exponent: i32::try_from(ints[2].value(i)).unwrap_or(i32::MAX),
+            overflow,
+        };
+        let sum = ExactSum::from_parts(&parts)
+            .map_err(|e| bad(format!("column {:?} on row {i}: {e}", col(2))))?;
+        if sum.value() != r {
+            return Err(bad(format!(
+                "column {name:?} holds {r} on row {i}, its exact sum rounds to {}",
+                sum.value()
+            )));
+        }
+        out.push(sum);
+    }
+    Ok(out)
+}
 
 fn bad(reason: impl Into<String>) -> CiblageError {
     CiblageError::InvalidModelFile {
@@ -72,7 +192,8 @@ impl PartialActivity {
             Some(c) => Arc::new(Float64Array::from(c.clone())),
             None => Arc::new(Float64Array::from(vec![None; n])),
         };
-        let columns = vec![
+        let exact = &self.exact;
+        let mut columns = vec![
             ids,
             int(self.first_seen.clone()),
             int(a.first.clone()),
@@ -85,10 +206,15 @@ impl PartialActivity {
             report(r.negative_rows),
             report(r.negative_rows_excluded),
         ];
+        columns.extend(parts_columns(Some(&exact.revenue), n));
+        columns.extend(parts_columns(exact.cost.as_deref(), n));
         let fields: Vec<Field> = PARTIAL_STATE_COLUMNS
             .iter()
             .zip(&columns)
-            .map(|(name, c)| Field::new(*name, c.data_type().clone(), *name == "cost"))
+            .map(|(name, c)| {
+                let nullable = name.starts_with("cost") || name.ends_with("overflow");
+                Field::new(*name, c.data_type().clone(), nullable)
+            })
             .collect();
         let metadata = HashMap::from([(
             PARTIAL_STATE_VERSION_KEY.to_owned(),
@@ -234,14 +360,41 @@ impl PartialActivity {
         for (&code, &s) in codes.iter().zip(first_seen.values()) {
             seen[code as usize] = seen[code as usize].min(s);
         }
+        // The exact sums, checked against the rounded ones and merged
+        // per customer.
+        let merged = |sums: Vec<ExactSum>| {
+            let mut out = vec![ExactSum::new(); len];
+            for (&code, s) in codes.iter().zip(&sums) {
+                out[code as usize].merge(s);
+            }
+            out
+        };
+        let revenue = merged(read_parts(batch, EXACT_AT, "revenue", &rows.revenue)?);
+        let cost = match &rows.cost {
+            Some(c) => Some(merged(read_parts(batch, EXACT_AT + 4, "cost", c)?)),
+            None => {
+                if let Some(k) =
+                    (EXACT_AT + 4..EXACT_AT + 8).find(|&k| batch.column(k).null_count() != n)
+                {
+                    return Err(bad(format!(
+                        "column {:?} holds costs, none were expected",
+                        PARTIAL_STATE_COLUMNS[k]
+                    )));
+                }
+                None
+            }
+        };
         let mut acc = ActivityAccumulator::new(options, has_cost);
         acc.push_activity(&codes, &rows, len)?;
-        Ok(Self {
+        let mut state = Self {
             options,
             has_cost,
             index,
             activity: acc.finish(),
+            exact: ExactTotals::default(),
             first_seen: seen,
-        })
+        };
+        state.set_exact(ExactTotals { revenue, cost });
+        Ok(state)
     }
 }

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 
 use crate::activity::InputReport;
 use crate::customers::CustomerIds;
+use crate::exact_sum::ExactSum;
 use crate::rfm::params::RfmValidParams;
 use crate::rfm::summary::{CriterionReport, SegmentSummary};
 use crate::time::Zone;
@@ -199,21 +200,29 @@ fn summarize(s: &RfmScores) -> Vec<SegmentSummary> {
     let g = names.len();
     let mut n = vec![0u64; g];
     let mut orders = vec![0u64; g];
-    let mut revenue = vec![0.0; g];
+    // Exact sums: the same bits whatever the order of the customers.
+    let mut exact_revenue = vec![ExactSum::new(); g];
     let mut recency = vec![0.0; g];
     let mut score_sums = vec![[0u64; 3]; g];
     for i in 0..s.len() {
         let k = usize::from(s.segment[i]);
         n[k] += 1;
         orders[k] += u64::from(s.frequency[i]);
-        revenue[k] += s.monetary[i];
+        exact_revenue[k].add(s.monetary[i]);
         recency[k] += s.recency_days[i] as f64;
         for (acc, scores) in score_sums[k].iter_mut().zip(&s.scores) {
             *acc += u64::from(scores[i]);
         }
     }
     let total_n = s.len() as f64;
-    let total_rev: f64 = revenue.iter().sum();
+    let revenue: Vec<f64> = exact_revenue.iter().map(ExactSum::value).collect();
+    let total_rev = exact_revenue
+        .iter()
+        .fold(ExactSum::new(), |mut t, s| {
+            t.merge(s);
+            t
+        })
+        .value();
     let mean = |sum: f64, count: u64| {
         if count == 0 {
             f64::NAN

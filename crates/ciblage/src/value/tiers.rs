@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
+use crate::exact_sum::{loose_sum, LooseSum};
 use crate::interrupt::Interrupt;
 use crate::value::{
     check_values, descending_key, packed_index, packed_key, sort_descending,
@@ -349,7 +350,7 @@ impl ValueTierValidParams {
             let what = || format!("total of tier {:?}", row.tier);
             CiblageError::check_sum("value", what, row.value)?;
         }
-        CiblageError::check_sum("value", || "sum of values".into(), values.iter().sum())?;
+        CiblageError::check_sum("value", || "sum of values".into(), loose_sum(values))?;
         Ok(CustomerTiers {
             tier_of,
             rank,
@@ -434,14 +435,19 @@ pub(crate) fn summarise(values: &[f64], tier_of: &[u32], names: &[String]) -> Ve
             max_value: f64::NEG_INFINITY,
         })
         .collect();
+    // Exact sums: the same bits whatever the order of the customers.
+    let mut sums = vec![LooseSum::default(); rows.len()];
     for (&v, &t) in values.iter().zip(tier_of) {
         let row = &mut rows[t as usize];
         row.customers += 1;
-        row.value += v;
+        sums[t as usize].add(v);
         row.min_value = row.min_value.min(v);
         row.max_value = row.max_value.max(v);
     }
-    let total: f64 = values.iter().sum();
+    for (row, sum) in rows.iter_mut().zip(&sums) {
+        row.value = sum.value();
+    }
+    let total = loose_sum(values);
     let n = values.len() as f64;
     for row in &mut rows {
         row.share_of_customers = row.customers as f64 / n;

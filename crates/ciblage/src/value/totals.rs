@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::activity::CustomerActivity;
 use crate::error::{CiblageError, Result};
+use crate::exact_sum::{add96, get96, sample_exp, SpillTable};
 use crate::interrupt::Interrupt;
 use crate::prefetch::{prefetch, LOOKAHEAD};
 use crate::transactions::{check_codes, check_finite, Transactions};
@@ -34,9 +35,10 @@ fn piece_rows(customers: usize) -> usize {
 /// policy first if returns must be left out.
 ///
 /// The rows are summed in pieces of 4 rows per customer, from 256k to 4
-/// million rows (their number set by the row and customer counts alone),
-/// each in row order, the pieces then added in order: the sums are the
-/// same for any number of threads.
+/// million rows, on all threads. Revenue and cost are exact sums rounded
+/// once (see [`crate::exact_sum`]): the same bits for any number of
+/// threads, order of the rows or cut into batches; the margin is the
+/// difference of the two rounded sums.
 ///
 /// ```
 /// use ciblage::value::CustomerTotals;
@@ -167,12 +169,18 @@ impl CustomerTotalsValidParams {
             check_finite(argument, column)?;
         }
         check_codes(codes, customers)?;
-        // The rows are cut into pieces whose number depends only on the
-        // row and customer counts; each piece sums its rows into its own copy of the
-        // per-customer sums (no atomics, no branch per row), and the copies
-        // are added in piece order: the sums are the same for any number
-        // of threads.
-        let slot_bytes = 16 + costs.map_or(0, |_| 8);
+        // The rows are cut into pieces; each piece sums its rows into its
+        // own copy of the per-customer sums (no atomics, no branch per row),
+        // exact 96-bit integers in units of a shared power of two (values
+        // out of its reach go to an exact side table), and the copies are
+        // added exactly: the sums do not depend on the cut.
+        let exps = (
+            sample_exp(std::iter::once(amounts), n).unwrap_or(0),
+            costs
+                .and_then(|c| sample_exp(std::iter::once(c), n))
+                .unwrap_or(0),
+        );
+        let slot_bytes = 16 + costs.map_or(0, |_| 16);
         let affordable = (PIECE_BUDGET / (customers.max(1) * slot_bytes)).max(1);
         let pieces = (n / piece_rows(customers)).clamp(1, affordable);
         let step = n.div_ceil(pieces);
@@ -186,15 +194,11 @@ impl CustomerTotalsValidParams {
                     &amounts[rows.clone()],
                     costs.map(|c| &c[rows]),
                     customers,
+                    exps,
                 ))
             })
             .collect::<Result<_>>()?;
-        let mut sums = sums.into_iter();
-        let mut total = sums.next().expect("at least one piece");
-        total.add_all(&sums.collect::<Vec<_>>());
-        let transactions = total.slots.iter().map(|s| s.0).collect();
-        let revenue = total.slots.iter().map(|s| s.1).collect();
-        let cost = total.cost;
+        let (transactions, revenue, cost) = PieceSums::totals(&sums, exps);
         let totals = CustomerTotals {
             transactions,
             revenue,
@@ -302,67 +306,111 @@ impl CustomerTotals {
     }
 }
 
-/// The sums of one piece of rows: count and revenue side by side (16
-/// bytes, one cache line per row), and the costs.
+/// Count and revenue (an exact 96-bit integer) of one customer side by
+/// side: 16 bytes, one cache line per row.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(16))]
+struct Slot {
+    lo: u64,
+    hi: i32,
+    count: u32,
+}
+
+/// The sums of one piece of rows (at most 4M rows: counts fit a `u32`),
+/// and the values set aside (code, value) that did not fit their sum.
 struct PieceSums {
-    slots: Vec<(u64, f64)>,
-    cost: Option<Vec<f64>>,
+    slots: Vec<Slot>,
+    cost: Option<Vec<Slot>>,
+    spill: Vec<(u32, f64)>,
+    cost_spill: Vec<(u32, f64)>,
 }
 
 impl PieceSums {
-    fn of(codes: &[u32], amounts: &[f64], costs: Option<&[f64]>, customers: usize) -> Self {
-        let mut slots = vec![(0u64, 0.0f64); customers];
+    fn of(
+        codes: &[u32],
+        amounts: &[f64],
+        costs: Option<&[f64]>,
+        customers: usize,
+        (e, e_cost): (i32, i32),
+    ) -> Self {
+        let mut slots = vec![Slot::default(); customers];
+        let mut spill = Vec::new();
         for (i, (&c, &a)) in codes.iter().zip(amounts).enumerate() {
             if let Some(&ahead) = codes.get(i + LOOKAHEAD) {
                 prefetch(&slots[ahead as usize]);
             }
             let slot = &mut slots[c as usize];
-            slot.0 += 1;
-            slot.1 += a;
+            slot.count += 1;
+            if !add96(&mut slot.lo, &mut slot.hi, a, e) {
+                spill.push((c, a));
+            }
         }
+        let mut cost_spill = Vec::new();
         let cost = costs.map(|costs| {
-            let mut cost = vec![0.0; customers];
+            let mut cost = vec![Slot::default(); customers];
             for (&c, &k) in codes.iter().zip(costs) {
-                cost[c as usize] += k;
+                let slot = &mut cost[c as usize];
+                if !add96(&mut slot.lo, &mut slot.hi, k, e_cost) {
+                    cost_spill.push((c, k));
+                }
             }
             cost
         });
-        Self { slots, cost }
+        Self {
+            slots,
+            cost,
+            spill,
+            cost_spill,
+        }
     }
 
-    /// Adds the sums of the next pieces, in order: one pass over the
-    /// customers (by blocks, on all threads), each customer's sums taking
-    /// the pieces one after the other.
-    fn add_all(&mut self, next: &[Self]) {
+    /// Transactions, revenue and cost of every customer over all pieces:
+    /// the counts and the 96-bit sums added on 128 bits (exact for up to
+    /// 2^31 pieces), plus the values set aside, rounded once.
+    fn totals(pieces: &[Self], (e, e_cost): (i32, i32)) -> (Vec<u64>, Vec<f64>, Option<Vec<f64>>) {
         const BLOCK: usize = 1 << 12;
-        if next.is_empty() {
-            return;
-        }
-        self.slots
-            .par_chunks_mut(BLOCK)
-            .enumerate()
-            .for_each(|(b, mine)| {
-                let at = b * BLOCK;
-                for piece in next {
-                    let theirs = &piece.slots[at..at + mine.len()];
-                    for (a, b) in mine.iter_mut().zip(theirs) {
-                        a.0 += b.0;
-                        a.1 += b.1;
-                    }
+        let customers = pieces[0].slots.len();
+        let table = |take: fn(&Self) -> &[(u32, f64)]| {
+            let mut t = SpillTable::default();
+            for p in pieces {
+                for &(c, x) in take(p) {
+                    t.add(c, x);
                 }
-            });
-        if let Some(cost) = self.cost.as_mut() {
-            cost.par_chunks_mut(BLOCK)
-                .enumerate()
-                .for_each(|(b, mine)| {
-                    let at = b * BLOCK;
-                    for piece in next {
-                        let theirs = &piece.cost.as_ref().expect("costs in every piece");
-                        let theirs = &theirs[at..at + mine.len()];
-                        mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
-                    }
-                });
-        }
+            }
+            t
+        };
+        let spill = table(|p| &p.spill);
+        let (transactions, revenue): (Vec<u64>, Vec<f64>) = (0..customers)
+            .into_par_iter()
+            .with_min_len(BLOCK)
+            .map(|c| {
+                let (mut n, mut v) = (0u64, 0i128);
+                for p in pieces {
+                    let s = p.slots[c];
+                    n += u64::from(s.count);
+                    v += get96(s.lo, s.hi);
+                }
+                (n, spill.total(c as u32, v, e))
+            })
+            .unzip();
+        let cost = pieces[0].cost.is_some().then(|| {
+            let spill = table(|p| &p.cost_spill);
+            (0..customers)
+                .into_par_iter()
+                .with_min_len(BLOCK)
+                .map(|c| {
+                    let v: i128 = pieces
+                        .iter()
+                        .map(|p| {
+                            let s = p.cost.as_ref().expect("costs in every piece")[c];
+                            get96(s.lo, s.hi)
+                        })
+                        .sum();
+                    spill.total(c as u32, v, e_cost)
+                })
+                .collect()
+        });
+        (transactions, revenue, cost)
     }
 }
 
@@ -433,17 +481,36 @@ mod tests {
         assert!(t.cost().is_none() && t.margin().is_none());
     }
 
+    /// Amounts k / 1024 of mixed magnitudes (k up to 2^53).
+    fn fixed_point_amounts(n: usize) -> (Vec<i64>, Vec<f64>) {
+        let ks: Vec<i64> = (0..n)
+            .map(|i| ((i * 7919 % 200_003) as i64 - 100_000) << (i % 5 * 9))
+            .collect();
+        let amounts = ks.iter().map(|&k| k as f64 / 1024.0).collect();
+        (ks, amounts)
+    }
+
+    /// The exact sums of k per customer on `i128`, rounded once (the cast
+    /// rounds to nearest, ties to even), divided by 1024 (exact).
+    fn exact_sums(codes: &[u32], ks: &[i64], customers: usize) -> Vec<f64> {
+        let mut totals = vec![0i128; customers];
+        for (&c, &k) in codes.iter().zip(ks) {
+            totals[c as usize] += i128::from(k);
+        }
+        totals.iter().map(|&t| t as f64 / 1024.0).collect()
+    }
+
     #[test]
     fn same_sums_for_any_thread_count() {
-        // Two pieces of rows (many customers), amounts with many rounding
-        // steps.
+        // Two pieces of rows (many customers), amounts whose running sums
+        // round often: the exact sums, whatever the thread count.
         let n = 2 * PIECE_ROWS + 12_345;
         let customers = 2_000_003;
         assert_eq!(piece_rows(customers), PIECE_ROWS);
         let codes: Vec<u32> = (0..n as u32)
             .map(|i| i.wrapping_mul(2_654_435_761) % customers as u32)
             .collect();
-        let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() * 0.1).collect();
+        let (ks, amounts) = fixed_point_amounts(n);
         let run = |threads: usize| {
             crate::testing::on_threads(threads, || {
                 CustomerTotals::params()
@@ -454,21 +521,13 @@ mod tests {
         let one = run(1);
         assert_eq!(one, run(2));
         assert_eq!(one, run(3));
-        // Each piece summed in row order, the pieces added in order.
-        let half = n.div_ceil(2);
-        let mut first = vec![0.0; customers];
-        let mut second = vec![0.0; customers];
-        for (i, (&c, &a)) in codes.iter().zip(&amounts).enumerate() {
-            let piece = if i < half { &mut first } else { &mut second };
-            piece[c as usize] += a;
-        }
-        let expected: Vec<f64> = first.iter().zip(&second).map(|(a, b)| a + b).collect();
+        let expected = exact_sums(&codes, &ks, customers);
         assert_eq!(one.revenue(), &expected[..]);
         assert_eq!(one.cost().unwrap(), &expected[..]);
     }
 
     #[test]
-    fn few_customers_take_many_pieces_added_in_order() {
+    fn few_customers_take_many_pieces_with_exact_sums() {
         // 50,000 rows of 1,000 customers: pieces of PIECE_ROWS / 16 rows
         // (4 rows per customer is below that), one per task.
         let (n, customers) = (3 * (PIECE_ROWS >> 4) + 777, 1_000);
@@ -476,7 +535,7 @@ mod tests {
         let codes: Vec<u32> = (0..n as u32)
             .map(|i| i.wrapping_mul(2_654_435_761) % customers as u32)
             .collect();
-        let amounts: Vec<f64> = (0..n).map(|i| (i as f64).sqrt() * 0.1).collect();
+        let (ks, amounts) = fixed_point_amounts(n);
         let run = |threads: usize| {
             crate::testing::on_threads(threads, || {
                 CustomerTotals::params()
@@ -487,15 +546,13 @@ mod tests {
         let one = run(1);
         assert_eq!(one, run(2));
         assert_eq!(one, run(7));
-        // Three pieces, each summed in row order, added in order.
-        let step = n.div_ceil(3);
-        let mut pieces = vec![vec![0.0; customers]; 3];
-        for (i, (&c, &a)) in codes.iter().zip(&amounts).enumerate() {
-            pieces[i / step][c as usize] += a;
-        }
-        let expected: Vec<f64> = (0..customers)
-            .map(|c| (pieces[0][c] + pieces[1][c]) + pieces[2][c])
-            .collect();
+        let expected = exact_sums(&codes, &ks, customers);
+        // Rows in reverse order: the same bits.
+        let (rc, ra): (Vec<u32>, Vec<f64>) = codes.iter().rev().zip(amounts.iter().rev()).unzip();
+        let reversed = CustomerTotals::params()
+            .score_codes(&rc, customers, &ra, None)
+            .unwrap();
+        assert_eq!(reversed.revenue(), &expected[..]);
         assert_eq!(one.revenue(), &expected[..]);
         assert_eq!(one.cost().unwrap(), &expected[..]);
         assert_eq!(one.transactions().iter().sum::<u64>(), n as u64);
