@@ -130,15 +130,15 @@ def test_spark_equals_local(spark) -> None:
             assert got.input_report == want.attrs["input_report"]
 
 
-def _errors(call_engine, call_local):
-    out = []
-    for call in (call_engine, call_local):
-        try:
-            call()
-            out.append(None)
-        except (ValueError, TypeError) as e:
-            out.append((type(e), str(e)))
-    return out
+def _raised(fn, *args, **kwargs):
+    """The class and message of the error ``fn`` raises (None: none)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fn(*args, **kwargs)
+    except (ValueError, TypeError) as e:
+        return type(e), str(e)
+    return None
 
 
 def test_dask_bad_input_raises_the_local_error(dask_client) -> None:
@@ -161,27 +161,33 @@ def test_dask_bad_input_raises_the_local_error(dask_client) -> None:
         (tx, "clv_summary", {"amount": "price"}),
     ]
     for data, name, kwargs in cases:
-        ddf = dd.from_pandas(data, npartitions=3)
-        got, want = _errors(lambda: getattr(cdask, name)(ddf, **kwargs), lambda: _local(name, data, kwargs))
+        got = _raised(getattr(cdask, name), dd.from_pandas(data, npartitions=3), **kwargs)
+        want = _raised(_local, name, data, kwargs)
         assert want is not None, (name, kwargs)
         assert got == want, (name, kwargs)
-    # The row numbers count from the start of the whole frame (row 333 is
-    # in the third partition of 134 + 133 + 133 rows).
-    assert "at row 333" in want_of(nan)
-    assert (
-        _errors(lambda: cdask.retention(dd.from_pandas(tx, npartitions=2), split_every=1), lambda: None)[0][0]
-        is InvalidParameterError
-    )
-    missing = _errors(lambda: cdask.churn_flags(dd.from_pandas(tx, npartitions=2), customer="who"), lambda: None)
-    assert missing[0][0] is ColumnNotFoundError
+    # Row 333 is in the third partition (134 + 133 + 133 rows): its number
+    # counts from the start of the whole frame, as locally.
+    got = _raised(cdask.churn_flags, dd.from_pandas(nan, npartitions=3))
+    assert got == (InvalidInputError, "amount: non-finite value NaN at row 333")
+    bad_split = _raised(cdask.retention, dd.from_pandas(tx, npartitions=2), split_every=1)
+    assert bad_split is not None and bad_split[0] is InvalidParameterError
+    missing = _raised(cdask.churn_flags, dd.from_pandas(tx, npartitions=2), customer="who")
+    assert missing is not None and missing[0] is ColumnNotFoundError
 
 
-def want_of(data: pd.DataFrame) -> str:
-    try:
-        ciblage.churn_flags(data)
-    except InvalidInputError as e:
-        return str(e)
-    raise AssertionError("no error")
+def test_spark_bad_input_raises_the_local_error(spark) -> None:
+    import ciblage.spark as cspark
+
+    tx = _transactions(n=300)
+    tx["customer_id"] = tx["customer_id"].astype(str)
+    tx["timestamp"] = tx["timestamp"].dt.tz_convert("UTC")
+    tx.loc[tx.index[250], "amount"] = np.nan
+    table = pa.Table.from_pandas(tx, preserve_index=False).replace_schema_metadata(None)
+    sdf = spark.createDataFrame(table.slice(0, 100)).union(spark.createDataFrame(table.slice(100)))
+    want = _raised(ciblage.churn_flags, table)  # the NaN is a null in Arrow
+    assert want == (InvalidInputError, "amount: null value at row 250")
+    assert _raised(cspark.churn_flags, sdf) == want
+    assert _raised(cspark.retention, sdf, period="fortnight") == _raised(ciblage.retention, tx, period="fortnight")
 
 
 def _state(tx: pd.DataFrame, spec) -> pa.Table:
