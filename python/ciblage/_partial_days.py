@@ -100,6 +100,11 @@ def day_spec(goal: str, args: dict[str, Any]) -> DaySpec:
             "invalid parameter progress: not available on partitioned data (the engine reports its own progress)"
         )
     kwargs.pop("progress", None)
+    # One spelling of the zone (a tzinfo becomes its name), checked by the
+    # local call before any job; the days are computed in it.
+    from ._tables import as_timezone
+
+    kwargs["timezone"] = as_timezone(kwargs.get("timezone"))
     return DaySpec(goal, columns, kwargs)
 
 
