@@ -35,6 +35,9 @@ use crate::{ActivityAccumulator, ActivityOptions, CustomerActivity, CustomerIds,
 
 #[cfg(feature = "arrow")]
 mod arrow_form;
+mod days;
+
+pub use days::{DayKey, DaySums, PartialDays};
 
 #[cfg(feature = "arrow")]
 pub use arrow_form::{PARTIAL_STATE_COLUMNS, PARTIAL_STATE_VERSION, PARTIAL_STATE_VERSION_KEY};
