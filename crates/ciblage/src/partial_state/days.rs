@@ -106,6 +106,12 @@ impl PartialDays {
         state
     }
 
+    /// Replaces the (empty) index of a state being read.
+    #[cfg(feature = "arrow")]
+    pub(crate) fn set_index(&mut self, index: CustomerIndex) {
+        self.index = index;
+    }
+
     /// Adds the sums of a key (a new entry for a key not seen yet).
     pub(crate) fn add(&mut self, key: DayKey, sums: DaySums) {
         match self.slots.get(&key) {
