@@ -7,9 +7,10 @@ zone of day boundaries), the sign of its amount (a purchase is a positive
 amount; a negative one is a return, excluded or refused by some
 policies), and the amount and cost themselves, summed per period. So a
 partition becomes one row per (customer, local day, sign of the amount)
-holding the number of rows and the sums of their amounts and costs; such
-states merge by adding (concatenate, then sum per key: associative and
-commutative), and the merged state is turned back into transactions, one
+holding the number of rows and the sums of their amounts and costs (the
+Rust core's ``ciblage::partial_state::PartialDays``, read by the code of
+the local calls, as an Arrow batch of a versioned schema); such states
+merge by adding the sums of a key (associative and commutative), and the merged state is turned back into transactions, one
 row per key at local noon of its day carrying the sums, on which the
 local function runs: the same periods, cohorts, purchase days, flags and
 summaries as on the whole input. The input report is the local one,
@@ -41,7 +42,6 @@ from .exceptions import (
 STATE_COLUMNS = ("customer", "day", "sign", "rows", "amount", "cost")
 _DAY_US = 86_400_000_000
 _NOON_US = 43_200_000_000
-_UNIT_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": _DAY_US, "ns": _DAY_US * 1000}
 
 
 @dataclass(frozen=True)
@@ -173,20 +173,6 @@ def _suspect(spec: DaySpec, table: pa.Table) -> bool:
     return not (pa.types.is_integer(ids) or pa.types.is_string(ids) or pa.types.is_large_string(ids))
 
 
-def local_days(column: pa.ChunkedArray, zone: str | None) -> np.ndarray:
-    """The local day (days since 1970-01-01) of every instant of a
-    timestamp or date column, in ``zone`` (None: the column's zone, else
-    UTC); dates are calendar days whatever the zone, as locally."""
-    t = column.type
-    if pa.types.is_date(t):
-        return column.cast(pa.date32()).cast(pa.int32()).to_numpy().astype(np.int64)
-    z = zone if zone is not None else t.tz
-    if z is not None and z not in ("UTC", "utc", "Z", "+00:00"):
-        column = pc.local_timestamp(column.cast(pa.timestamp(t.unit, tz=z)))
-    raw = column.cast(pa.timestamp(t.unit)).cast(pa.int64()).to_numpy()
-    return np.floor_divide(raw, _UNIT_PER_DAY[t.unit])
-
-
 def partition_days(spec: DaySpec, data: Iterable[Any], customer_type: pa.DataType | None = None) -> pa.Table:
     """The day state of one partition (pandas frames or Arrow batches,
     empty ones allowed). Rows the local call refuses raise its error,
@@ -197,23 +183,22 @@ def partition_days(spec: DaySpec, data: Iterable[Any], customer_type: pa.DataTyp
         return state_schema(customer_type or pa.int64()).empty_table()
     if _suspect(spec, table):
         spec.local(table)  # raises the local error
-    ids = table.column(c["customer"])
-    if pa.types.is_dictionary(ids.type):
-        ids = ids.cast(ids.type.value_type)
-    amount = table.column(c["amount"]).cast(pa.float64())
-    sign = pc.sign(amount).cast(pa.int64())
-    cost = table.column(c["cost"]).cast(pa.float64()) if "cost" in c else pa.nulls(len(table), pa.float64())
-    rows = pa.table(
-        {
-            "customer": ids,
-            "day": pa.array(local_days(table.column(c["timestamp"]), spec.zone)),
-            "sign": sign,
-            "rows": pa.array(np.ones(len(table), dtype=np.int64)),
-            "amount": amount,
-            "cost": cost,
-        }
+    # The Rust core reads the rows as the local call does (days in the
+    # same zone, by the same code) into ciblage::partial_state::PartialDays.
+    from . import _native
+
+    batch = pa.record_batch(
+        _native.partial_days(
+            table.combine_chunks(),
+            customer=c["customer"],
+            timestamp=c["timestamp"],
+            amount=c["amount"],
+            cost=c.get("cost"),
+            timezone=spec.zone,
+        )
     )
-    return with_time_type(_sum_keys(rows, customer_type), table.column(c["timestamp"]).type)
+    state = pa.Table.from_batches([batch]).cast(state_schema(customer_type or batch.schema.field(0).type))
+    return with_time_type(state, table.column(c["timestamp"]).type)
 
 
 #: Schema metadata key of a state: the type of the input's timestamp column.
@@ -241,16 +226,6 @@ def time_type(state: pa.Table) -> pa.DataType | None:
     return pa.timestamp(unit, tz=tz or None)
 
 
-def _sum_keys(rows: pa.Table, customer_type: pa.DataType | None) -> pa.Table:
-    grouped = rows.group_by(["customer", "day", "sign"], use_threads=False).aggregate(
-        [("rows", "sum"), ("amount", "sum"), ("cost", "sum")]
-    )
-    out = grouped.select(["customer", "day", "sign", "rows_sum", "amount_sum", "cost_sum"])
-    out = out.rename_columns(list(STATE_COLUMNS))
-    schema = state_schema(customer_type or out.schema.field("customer").type)
-    return out.cast(schema)
-
-
 def merge_days(states: Iterable[pa.Table | pa.RecordBatch]) -> pa.Table:
     """One day state of several (or of one table holding a key on several
     rows): the rows of a key add up."""
@@ -260,10 +235,37 @@ def merge_days(states: Iterable[pa.Table | pa.RecordBatch]) -> pa.Table:
         return state_schema(pa.int64()).empty_table()
     t = next((time_type(s) for s in tables if time_type(s) is not None), None)
     # A single table may hold a key on several rows too (the states of
-    # several partitions put together by a shuffle): always summed.
+    # several partitions put together by a shuffle): always merged, by the
+    # Rust core (the version key put back: Spark drops schema metadata).
+    from . import _native
+
     schema = tables[0].schema.remove_metadata()
-    merged = _sum_keys(pa.concat_tables([s.cast(schema) for s in tables]), schema.field("customer").type)
-    return with_time_type(merged, t)
+    has_cost = tables[0].column("cost").null_count == 0
+    batches = [
+        _aligned(b.replace_schema_metadata({DAYS_VERSION_KEY: DAYS_VERSION}))
+        for s in tables
+        for b in s.cast(_native_schema(schema)).to_batches()
+        if b.num_rows
+    ]
+    merged = pa.record_batch(_native.merge_partial_days(batches, has_cost=has_cost))
+    out = pa.Table.from_batches([merged]).cast(state_schema(schema.field("customer").type))
+    return with_time_type(out, t)
+
+
+#: Schema metadata key and version of the core's day-state batches.
+DAYS_VERSION_KEY = b"ciblage.partial_days"
+DAYS_VERSION = b"1"
+
+
+def _native_schema(schema: pa.Schema) -> pa.Schema:
+    """The state's schema as the core reads it (string ids as ``utf8``)."""
+    return pa.schema([f.with_nullable(f.name == "cost") for f in schema])
+
+
+def _aligned(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The batch in buffers of Arrow's own allocation (see
+    ``ciblage._partial.aligned``)."""
+    return pa.ipc.read_record_batch(batch.serialize(), batch.schema)
 
 
 def rebuild(spec: DaySpec, state: pa.Table, schema: pa.Schema) -> pa.Table:
