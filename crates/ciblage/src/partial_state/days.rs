@@ -94,14 +94,13 @@ impl PartialDays {
         state.index = tx.customers().clone();
         let zone = tx.zone();
         let (codes, ts, amounts) = (tx.codes(), tx.timestamps(), tx.amounts());
-        for i in 0..codes.len() {
-            let a = amounts[i];
+        for (i, (&code, &a)) in codes.iter().zip(amounts).enumerate() {
             let sums = DaySums {
                 rows: 1,
                 amount: a,
                 cost: costs.map_or(0.0, |c| c[i]),
             };
-            state.add((codes[i], zone.day_of(ts[i]), sign(a)), sums);
+            state.add((code, zone.day_of(ts[i]), sign(a)), sums);
         }
         state
     }

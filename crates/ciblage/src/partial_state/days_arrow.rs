@@ -154,7 +154,7 @@ impl PartialDays {
         }
         let mut state = PartialDays::empty(has_cost);
         state.set_index(index);
-        for i in 0..batch.num_rows() {
+        for (i, &code) in codes.iter().enumerate() {
             let sign = match signs.value(i) {
                 s @ -1..=1 => s as i8,
                 s => return Err(bad(format!("sign {s} on row {i}"))),
@@ -168,7 +168,7 @@ impl PartialDays {
                 amount: amounts.value(i),
                 cost: if has_cost { costs.value(i) } else { 0.0 },
             };
-            state.add((codes[i], days.value(i), sign), sums);
+            state.add((code, days.value(i), sign), sums);
         }
         Ok(state)
     }
