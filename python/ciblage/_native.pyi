@@ -73,6 +73,8 @@ __all__ = [
     "stream_partition",
     "stream_partial_state",
     "stream_absorb_partial_state",
+    "partial_days",
+    "merge_partial_days",
     "value_tiers",
     "Concentration",
     "retention",
