@@ -29,8 +29,9 @@ import pyarrow as pa
 
 from .exceptions import ColumnNotFoundError, InvalidInputError, InvalidParameterError
 
-#: What a job computes.
-KINDS = ("predict", "predict_proba", "apply", "evaluate")
+#: What a job computes (``clv``: P(alive), expected purchases and CLV of
+#: fitted CLV models, see :mod:`ciblage._engine_clv`).
+KINDS = ("predict", "predict_proba", "apply", "evaluate", "clv")
 
 # Models read in this worker process, by the SHA-256 of their bytes (the
 # last few kept: a worker serves the jobs of one session).
@@ -90,6 +91,12 @@ class Job:
         self.keys = _names(keys, "keys")
         if kind == "evaluate":
             self.features: list[str] = []
+            self.named = True
+        elif kind == "clv":
+            from . import _engine_clv
+
+            # model: (purchase model, spend model or None), checked by clv_options.
+            self.features = _engine_clv.features(self.options, model[1] is not None)
             self.named = True
         else:
             if not _is_tree(model):
@@ -159,6 +166,10 @@ class Job:
             return ["leaf"]
         if self.kind == "predict_proba":
             return [f"proba_{c}" for c in model.classes_]
+        if self.kind == "clv":
+            from . import _engine_clv
+
+            return _engine_clv.output_names(self.options, model[1] is not None)
         return []
 
     def dry_run(self, schema: pa.Schema) -> pa.Schema:
@@ -234,6 +245,10 @@ def score_table(job: Job, model: Any, table: pa.Table) -> pa.Table:
     clash = [n for n in names if n in keys.column_names]
     if clash:
         raise InvalidParameterError(f"invalid parameter keys: {clash[0]!r} is also a column of the result; rename it")
+    if job.kind == "clv":
+        from . import _engine_clv
+
+        return _joined(keys, _engine_clv.score_arrow(job.options, model, x))
     if job.kind == "predict":
         values = [model.predict(x)]
     elif job.kind == "apply":
@@ -318,6 +333,12 @@ def score_frame(job: Job, model: Any, frame: Any) -> Any:
     if clash:
         raise InvalidParameterError(f"invalid parameter keys: {clash[0]!r} is also a column of the result; rename it")
     out = keys.copy()
+    if job.kind == "clv":
+        from . import _engine_clv
+
+        for name, values in _engine_clv.scores(job.options, model, x).items():
+            out[name] = values
+        return out
     if job.kind == "predict":
         out[names[0]] = model.predict(x)
     elif job.kind == "apply":

@@ -73,6 +73,8 @@ __all__ = [
     "stream_partition",
     "stream_partial_state",
     "stream_absorb_partial_state",
+    "partial_days",
+    "merge_partial_days",
     "value_tiers",
     "Concentration",
     "retention",
@@ -235,6 +237,16 @@ def totals_stream(*, customer: str, amount: str, cost: str | None = None) -> Act
 def stream_partition(stream: ActivityStream, row0: int, order0: int) -> None: ...
 def stream_partial_state(stream: ActivityStream) -> Any: ...
 def stream_absorb_partial_state(stream: ActivityStream, batch: Any, schema: Any) -> None: ...
+def partial_days(
+    table: Any,
+    *,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    cost: str | None = None,
+    timezone: str | None = None,
+) -> Any: ...
+def merge_partial_days(batches: list[Any], *, has_cost: bool) -> Any: ...
 def value_tiers(
     values: npt.NDArray[np.float64],
     *,

@@ -27,6 +27,7 @@ mod error;
 mod ids_in;
 mod lifecycle;
 mod partial;
+mod partial_days;
 mod rfm;
 mod run;
 mod scratch;
@@ -92,6 +93,8 @@ mod _native {
     use crate::lifecycle::{behaviour_change, lifecycle_evaluate, PyRuleSet};
     #[pymodule_export]
     use crate::partial::{stream_absorb_partial_state, stream_partial_state, stream_partition};
+    #[pymodule_export]
+    use crate::partial_days::{merge_partial_days, partial_days};
     #[pymodule_export]
     use crate::rfm::{rfm_scores, PyRfmResult};
     #[pymodule_export]

@@ -10,12 +10,20 @@ by the first call. See docs/scale.md.
 Per-customer aggregations (``rfm``, ``customer_totals``, ``value_tiers``,
 ``concentration``) build a partial state per partition in the Rust core,
 merge them by customer and score the merged state with the local code.
+``retention``, ``churn_flags`` and ``clv_summary`` merge per-customer day
+states and run the local call on the rows they stand for.
 """
 
 from ._aggregate import concentration, customer_totals, rfm, value_tiers
+from ._clv import clv_score
+from ._days import churn_flags, clv_summary, retention
 from ._scoring import JavaNotFoundError, apply, ciblage_errors, evaluate, predict, predict_proba, session
 
 __all__ = [
+    "churn_flags",
+    "clv_score",
+    "clv_summary",
+    "retention",
     "concentration",
     "customer_totals",
     "rfm",

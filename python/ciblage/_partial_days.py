@@ -1,0 +1,448 @@
+"""Per-customer day states for partitioned transactions: ``retention``,
+``churn_flags`` and the CLV ``summary`` on Spark and Dask (shared by
+``ciblage.spark`` and ``ciblage.dask``; no engine is imported here).
+
+What these three read of a row is its customer, its local day (in the
+zone of day boundaries), the sign of its amount (a purchase is a positive
+amount; a negative one is a return, excluded or refused by some
+policies), and the amount and cost themselves, summed per period. So a
+partition becomes one row per (customer, local day, sign of the amount)
+holding the number of rows and the sums of their amounts and costs (the
+Rust core's ``ciblage::partial_state::PartialDays``, read by the code of
+the local calls, as an Arrow batch of a versioned schema); such states
+merge by adding the sums of a key (associative and commutative), and
+the merged state is turned back into transactions, one row per key at
+local noon of its day carrying the sums, on which the local function
+runs: the same periods, cohorts, purchase days, flags and
+summaries as on the whole input. The input report is the local one,
+counted with each key's number of rows. Sums are exact when the amounts
+are integers; with fractions they equal the local sums up to the last
+bits (partial sums are added in another order).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .exceptions import (
+    CiblageError,
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidParameterError,
+)
+
+#: Columns of a day state, in order.
+STATE_COLUMNS = ("customer", "day", "sign", "rows", "amount", "cost")
+_DAY_US = 86_400_000_000
+_NOON_US = 43_200_000_000
+
+
+@dataclass(frozen=True)
+class DaySpec:
+    """What partitions are read for: ``goal`` (``"retention"``,
+    ``"churn_flags"`` or ``"clv_summary"``), the used columns
+    (``{argument: column}``) and the keyword arguments of the local call
+    (columns and parameters, checked)."""
+
+    goal: str
+    columns: dict[str, str]
+    kwargs: dict[str, Any]
+
+    @property
+    def names(self) -> list[str]:
+        """The used column names, each once."""
+        return list(dict.fromkeys(self.columns.values()))
+
+    @property
+    def zone(self) -> str | None:
+        """The zone asked for by the call (None: the column's)."""
+        z = self.kwargs.get("timezone")
+        return None if z is None else str(z)
+
+    def local(self, table: Any) -> Any:
+        """The local call on ``table``."""
+        if self.goal == "retention":
+            from ._churn import retention
+
+            return retention(table, **self.kwargs)
+        if self.goal == "churn_flags":
+            from ._churn import churn_flags
+
+            return churn_flags(table, **self.kwargs)
+        from ._clv_summary import summary
+
+        return summary(table, **self.kwargs)
+
+
+def day_spec(goal: str, args: dict[str, Any]) -> DaySpec:
+    """The spec of a call from its arguments (``transactions`` and the
+    engine's own arguments dropped); the column arguments are checked."""
+    from ._tables import column_arg, opt_column_arg
+
+    kwargs = {k: v for k, v in args.items() if k not in ("transactions", "split_every")}
+    columns = {
+        "customer": column_arg(kwargs["customer"], "customer"),
+        "timestamp": column_arg(kwargs["timestamp"], "timestamp"),
+        "amount": column_arg(kwargs["amount"], "amount"),
+    }
+    cost = opt_column_arg(kwargs.get("cost"), "cost")
+    if cost is not None:
+        columns["cost"] = cost
+    if kwargs.get("progress"):
+        raise InvalidParameterError(
+            "invalid parameter progress: not available on partitioned data (the engine reports its own progress)"
+        )
+    kwargs.pop("progress", None)
+    # One spelling of the zone (a tzinfo becomes its name), checked by the
+    # local call before any job; the days are computed in it.
+    from ._tables import as_timezone
+
+    kwargs["timezone"] = as_timezone(kwargs.get("timezone"))
+    return DaySpec(goal, columns, kwargs)
+
+
+def state_schema(customer_type: pa.DataType) -> pa.Schema:
+    """The schema of a day state, its ids as strings or 64-bit integers."""
+    string = pa.types.is_string(customer_type) or pa.types.is_large_string(customer_type)
+    if pa.types.is_dictionary(customer_type):
+        string = True
+    return pa.schema(
+        [
+            pa.field("customer", pa.string() if string else pa.int64(), nullable=False),
+            pa.field("day", pa.int64(), nullable=False),
+            pa.field("sign", pa.int64(), nullable=False),
+            pa.field("rows", pa.int64(), nullable=False),
+            pa.field("amount", pa.float64(), nullable=False),
+            pa.field("cost", pa.float64()),
+        ]
+    )
+
+
+def _table(data: Iterable[Any], names: list[str]) -> pa.Table | None:
+    """The used columns of pandas frames or Arrow batches/tables as one
+    Arrow table (None when every item is empty)."""
+    parts = []
+    for item in data:
+        if not len(item):
+            continue
+        if isinstance(item, (pa.RecordBatch, pa.Table)):
+            parts.append(pa.Table.from_batches([item]) if isinstance(item, pa.RecordBatch) else item)
+        else:
+            from ._tables import to_arrow
+
+            parts.append(to_arrow(item, {n: n for n in names}))
+    if not parts:
+        return None
+    table = pa.concat_tables([p.select(names) for p in parts], promote_options="permissive")
+    return table
+
+
+def _suspect(spec: DaySpec, table: pa.Table) -> bool:
+    """True when the rows may hold what the local call refuses (nulls, a
+    type it does not read, non-finite amounts or costs, a negative amount
+    refused): the local call on the rows then gives the error."""
+    c = spec.columns
+    if any(table.column(n).null_count for n in spec.names):
+        return True
+    t = table.column(c["timestamp"]).type
+    if not (pa.types.is_timestamp(t) or pa.types.is_date(t)):
+        return True
+    for arg in ("amount", "cost"):
+        if arg not in c:
+            continue
+        col = table.column(c[arg])
+        if not (pa.types.is_floating(col.type) or pa.types.is_integer(col.type)):
+            return True
+        if pa.types.is_floating(col.type) and not pc.all(pc.is_finite(col)).as_py():
+            return True
+    if pa.types.is_timestamp(t):
+        raw = table.column(c["timestamp"]).cast(pa.int64())
+        if pc.min(raw).as_py() == np.iinfo(np.int64).min:
+            return True
+    if spec.kwargs.get("negative_amounts") == "reject":
+        if pc.any(pc.less(table.column(c["amount"]), 0)).as_py():
+            return True
+    ids = table.column(c["customer"]).type
+    return not (pa.types.is_integer(ids) or pa.types.is_string(ids) or pa.types.is_large_string(ids))
+
+
+def partition_days(spec: DaySpec, data: Iterable[Any], customer_type: pa.DataType | None = None) -> pa.Table:
+    """The day state of one partition (pandas frames or Arrow batches,
+    empty ones allowed). Rows the local call refuses raise its error,
+    their rows numbered from the partition's first."""
+    table = _table(data, spec.names)
+    c = spec.columns
+    if table is None:
+        return state_schema(customer_type or pa.int64()).empty_table()
+    if _suspect(spec, table):
+        spec.local(table)  # raises the local error
+    # The Rust core reads the rows as the local call does (days in the
+    # same zone, by the same code) into ciblage::partial_state::PartialDays.
+    from . import _native
+
+    batch = pa.record_batch(
+        _native.partial_days(
+            table.combine_chunks(),
+            customer=c["customer"],
+            timestamp=c["timestamp"],
+            amount=c["amount"],
+            cost=c.get("cost"),
+            timezone=spec.zone,
+        )
+    )
+    state = pa.Table.from_batches([batch]).cast(state_schema(customer_type or batch.schema.field(0).type))
+    return with_time_type(state, table.column(c["timestamp"]).type)
+
+
+#: Schema metadata key of a state: the type of the input's timestamp column.
+TIME_KEY = b"ciblage.timestamp_type"
+
+
+def with_time_type(state: pa.Table, t: pa.DataType | None) -> pa.Table:
+    """The state with the type of the timestamp column it was read from in
+    its metadata (``"date"``, or ``"<unit>|<zone>"``)."""
+    if t is None:
+        return state
+    text = "date" if pa.types.is_date(t) else f"{t.unit}|{t.tz or ''}"
+    return state.replace_schema_metadata({TIME_KEY: text.encode()})
+
+
+def time_type(state: pa.Table) -> pa.DataType | None:
+    """The type of the timestamp column a state was read from, if known."""
+    raw = (state.schema.metadata or {}).get(TIME_KEY)
+    if raw is None:
+        return None
+    text = raw.decode()
+    if text == "date":
+        return pa.date32()
+    unit, tz = text.split("|", 1)
+    return pa.timestamp(unit, tz=tz or None)
+
+
+def merge_days(states: Iterable[pa.Table | pa.RecordBatch]) -> pa.Table:
+    """One day state of several (or of one table holding a key on several
+    rows): the rows of a key add up."""
+    tables = [pa.Table.from_batches([s]) if isinstance(s, pa.RecordBatch) else s for s in states]
+    tables = [t for t in tables if t.num_rows]
+    if not tables:
+        return state_schema(pa.int64()).empty_table()
+    t = next((time_type(s) for s in tables if time_type(s) is not None), None)
+    # A single table may hold a key on several rows too (the states of
+    # several partitions put together by a shuffle): always merged, by the
+    # Rust core (the version key put back: Spark drops schema metadata).
+    from . import _native
+
+    schema = tables[0].schema.remove_metadata()
+    has_cost = tables[0].column("cost").null_count == 0
+    batches = [
+        _aligned(b.replace_schema_metadata({DAYS_VERSION_KEY: DAYS_VERSION}))
+        for s in tables
+        for b in s.cast(_native_schema(schema)).to_batches()
+        if b.num_rows
+    ]
+    merged = pa.record_batch(_native.merge_partial_days(batches, has_cost=has_cost))
+    out = pa.Table.from_batches([merged]).cast(state_schema(schema.field("customer").type))
+    return with_time_type(out, t)
+
+
+#: Schema metadata key and version of the core's day-state batches.
+DAYS_VERSION_KEY = b"ciblage.partial_days"
+DAYS_VERSION = b"1"
+
+
+def _native_schema(schema: pa.Schema) -> pa.Schema:
+    """The state's schema as the core reads it (string ids as ``utf8``)."""
+    return pa.schema([f.with_nullable(f.name == "cost") for f in schema])
+
+
+def _aligned(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The batch in buffers of Arrow's own allocation (see
+    ``ciblage._partial.aligned``)."""
+    return pa.ipc.read_record_batch(batch.serialize(), batch.schema)
+
+
+def rebuild(spec: DaySpec, state: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The transactions the state stands for: one row per key, at local
+    noon of its day (in the zone of day boundaries), carrying the key's
+    sums; ``schema`` is the input's (the timestamp column's type is kept:
+    dates stay dates, the zone stays the zone)."""
+    c = spec.columns
+    t = schema.field(c["timestamp"]).type
+    days = state.column("day").to_numpy()
+    if pa.types.is_date(t):
+        ts: pa.Array = pa.array(days.astype(np.int32), pa.date32())
+    else:
+        z = spec.zone if spec.zone is not None else t.tz
+        wall = pa.array(days * _DAY_US + _NOON_US, pa.timestamp("us"))
+        if z is not None and z not in ("UTC", "utc", "Z", "+00:00"):
+            wall = pc.assume_timezone(wall, z)
+        ts = wall.cast(pa.int64()).cast(pa.timestamp("us", tz=t.tz))
+    columns = {c["customer"]: state.column("customer"), c["timestamp"]: ts, c["amount"]: state.column("amount")}
+    if "cost" in c:
+        columns[c["cost"]] = state.column("cost")
+    return pa.table(columns)
+
+
+_ROW = re.compile(r"\bat row (\d+)\b")
+
+
+def shifted(e: CiblageError, row0: int) -> CiblageError:
+    """The error ``e`` of a partition, its row counted in the whole input."""
+    if not row0:
+        return e
+    message = _ROW.sub(lambda m: f"at row {int(m.group(1)) + row0}", str(e))
+    return type(e)(message)
+
+
+def partition_error(spec: DaySpec, data: Iterable[Any], row0: int) -> None:
+    """Reads one partition again, raising its error with rows counted
+    from ``row0``."""
+    try:
+        partition_days(spec, list(data))
+    except CiblageError as e:
+        raise shifted(e, row0) from None
+
+
+def probe_partition(spec: DaySpec, data: Iterable[Any]) -> tuple[int, bool]:
+    """Rows of one partition and whether reading it fails."""
+    items = [d for d in data if len(d)]
+    try:
+        partition_days(spec, items)
+    except (ValueError, TypeError):
+        return sum(len(d) for d in items), True
+    return sum(len(d) for d in items), False
+
+
+def first_failure(found: list[tuple[int, bool]]) -> tuple[int, int] | None:
+    """The first failing partition and the rows before it."""
+    before = 0
+    for i, (rows, failed) in enumerate(found):
+        if failed:
+            return i, before
+        before += rows
+    return None
+
+
+def _made_up_day(spec: DaySpec) -> int:
+    """A day for the one made-up row of :func:`check_call`: before ``as_of``
+    and on or after ``origin``, on ``observation_end``, after
+    ``calibration_end``."""
+    k = spec.kwargs
+
+    def day(name: str) -> int | None:
+        v = k.get(name)
+        if v is None:
+            return None
+        from ._tables import iso_date
+
+        text = iso_date(v, name)
+        return None if text is None else (_dt.date.fromisoformat(text) - _dt.date(1970, 1, 1)).days
+
+    if spec.goal == "clv_summary":
+        end, cal = day("observation_end"), day("calibration_end")
+        if end is not None:
+            return end
+        return (cal + 400) if cal is not None else 10_957
+    as_of, origin = day("as_of"), day("origin")
+    if as_of is not None:
+        return as_of - 1
+    return origin if origin is not None else 10_957
+
+
+def check_call(spec: DaySpec, schema: pa.Schema) -> None:
+    """Runs the local call on one made-up row of the input's schema, so
+    that a bad parameter or column type raises the local error before any
+    job."""
+    c = spec.columns
+    if any(pa.types.is_null(schema.field(n).type) for n in spec.names):
+        return  # an empty object column (Dask's meta): the rows will tell
+    day = _made_up_day(spec)
+    columns = {}
+    for arg, name in c.items():
+        t = schema.field(name).type
+        if arg == "customer":
+            value: Any = "a" if (pa.types.is_string(t) or pa.types.is_large_string(t)) else 1
+        elif arg == "timestamp":
+            value = day if pa.types.is_date(t) else day * _DAY_US + _NOON_US
+            if pa.types.is_timestamp(t):
+                columns[name] = pa.array([value], pa.int64()).cast(pa.timestamp("us", tz=t.tz))
+                continue
+            if pa.types.is_date(t):
+                columns[name] = pa.array([value], pa.int32()).cast(pa.date32())
+                continue
+        else:
+            value = 1.0 if arg == "amount" else 0.0
+        try:
+            columns[name] = pa.array([value]).cast(t)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            columns[name] = pa.array([None], t) if t != pa.null() else pa.nulls(1)
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            spec.local(pa.table(columns))
+    except (InvalidParameterError, ColumnNotFoundError, ColumnTypeError):
+        raise
+    except (ValueError, TypeError):
+        pass
+
+
+def finish(spec: DaySpec, state: pa.Table, schema: pa.Schema, out: Callable[[pa.Table], Any]) -> Any:
+    """The local call on the rebuilt rows of the merged ``state``, its
+    input report counted on the whole input. ``out`` turns the rebuilt
+    Arrow table into what the local call is given (pandas for Dask)."""
+    import warnings
+
+    from ._partial_days_report import report
+    from ._report import warn_left_out
+    from ._tables import attach_report
+
+    if state.num_rows == 0:
+        raise_empty(spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = spec.local(out(rebuild(spec, state, schema)))
+    if spec.goal == "retention":
+        result.input_report = report(spec, state, result.input_report)
+        warn_left_out(result.input_report, "retention", expected=("after_as_of",), stacklevel=4)
+        return result
+    local = result.attrs["input_report"] if hasattr(result, "attrs") else _arrow_report(result)
+    full = report(spec, state, local)
+    expected = (
+        ("after_as_of", "not_a_purchase")
+        if spec.goal == "churn_flags"
+        else ("after_observation_end", "negative_excluded", "customer_first_seen_in_holdout")
+    )
+    warn_left_out(full, "churn_flags" if spec.goal == "churn_flags" else "clv.summary", expected=expected, stacklevel=4)
+    return attach_report(result, full)
+
+
+def _arrow_report(table: pa.Table) -> dict[str, Any]:
+    import json
+
+    meta = table.schema.metadata or {}
+    raw = meta.get(b"ciblage.input_report")
+    return json.loads(raw) if raw else {}
+
+
+def raise_empty(spec: DaySpec) -> None:
+    """The local call's error on a table without rows."""
+    import pandas as pd
+
+    c = spec.columns
+    frame = pd.DataFrame({c["customer"]: pd.Series([], dtype="int64")})
+    frame[c["timestamp"]] = pd.Series([], dtype="datetime64[us, UTC]")
+    frame[c["amount"]] = pd.Series([], dtype="float64")
+    if "cost" in c:
+        frame[c["cost"]] = pd.Series([], dtype="float64")
+    spec.local(frame)
+    raise InvalidParameterError("invalid parameter transactions: no rows")  # pragma: no cover
