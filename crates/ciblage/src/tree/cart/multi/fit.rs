@@ -295,15 +295,11 @@ impl<T: TreeTask> CartValidParams<T> {
             interrupt: p.interrupt.clone(),
             monotonic: None,
         };
-        let draw = FeatureDraw::new(data.d, p.max_features.unwrap_or(data.d), p.seed);
         let n_classes = if p.criterion.is_regression() {
             0
         } else {
             stride
         };
-        let mut t = CartModel::empty(p.criterion, data.d, n_classes);
-        t.value = NodeValues::new(outputs.width());
-        t.output_classes = classes;
         let random = p.splitter == CartSplitter::Random;
         // The absolute error reads each output as a target of its own.
         let columns: Vec<Vec<f64>> = match outputs {
@@ -312,17 +308,38 @@ impl<T: TreeTask> CartValidParams<T> {
                 .collect(),
             _ => Vec::new(),
         };
-        let medians = (!columns.is_empty()).then(|| MedianOutputs::new(&data, &columns));
-        let mut sp = MultiSplitter::new(
-            &data,
-            (outputs, medians),
-            (p.criterion, random),
-            (lim.leaf, draw),
-        );
-        let n = sp.samples();
-        match p.max_leaf_nodes {
-            Some(max_leaf_nodes) => best_first::grow(&mut sp, &mut t, (&lim, max_leaf_nodes), n),
-            None => depth_first::grow(&mut sp, &mut t, &lim, Pending::root(n), |_, _, _| false),
+        let grow = |bounded: bool| {
+            let mut t = CartModel::empty(p.criterion, data.d, n_classes);
+            t.value = NodeValues::new(outputs.width());
+            t.output_classes = classes.clone();
+            let medians = (!columns.is_empty()).then(|| MedianOutputs::new(&data, &columns));
+            let mut sp = MultiSplitter::new(
+                &data,
+                (outputs, medians),
+                (p.criterion, random),
+                (
+                    lim.leaf,
+                    FeatureDraw::new(data.d, p.max_features.unwrap_or(data.d), p.seed),
+                ),
+            );
+            // Best first, nodes are taken by their improvement, whose
+            // rounding the bounded search does not follow.
+            sp.bounded &= bounded && p.max_leaf_nodes.is_none();
+            let n = sp.samples();
+            match p.max_leaf_nodes {
+                Some(max_leaf_nodes) => {
+                    best_first::grow(&mut sp, &mut t, (&lim, max_leaf_nodes), n);
+                }
+                None => depth_first::grow(&mut sp, &mut t, &lim, Pending::root(n), |_, _, _| false),
+            }
+            (t, sp.failed)
+        };
+        let (mut t, failed) = grow(true);
+        if failed {
+            // A node too close to call out of scikit-learn's order: the
+            // tree again, scikit-learn's sorts wherever values repeat.
+            p.interrupt.add_total(taking_part as u64);
+            t = grow(false).0;
         }
         p.interrupt.check()?;
         Ok(t)

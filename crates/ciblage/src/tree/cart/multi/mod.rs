@@ -24,11 +24,13 @@
 //! `fit_outputs` of [`crate::tree::cart::CartValidParams`].
 
 mod absolute;
+mod bounded;
 mod counts;
 mod fit;
 mod order;
 mod presorted;
 mod random;
+mod scan_values;
 mod search;
 mod stats;
 #[cfg(test)]
@@ -80,6 +82,25 @@ struct Candidate {
     /// The side of the samples missing the feature (or, none missing in
     /// the node, of those missing it at prediction).
     missing_left: bool,
+    /// How far scikit-learn's proxy may be from `proxy` (0: equal to the
+    /// bit; see [`bounded`]).
+    bound: f64,
+    /// The candidate's position in its feature's scan.
+    at: usize,
+}
+
+impl Candidate {
+    /// No candidate yet.
+    fn none() -> Self {
+        Self {
+            proxy: f64::NEG_INFINITY,
+            feature: usize::MAX,
+            threshold: f64::NAN,
+            missing_left: false,
+            bound: 0.0,
+            at: 0,
+        }
+    }
 }
 
 /// Splits nodes of several outputs (exact, or one random threshold per
@@ -114,6 +135,18 @@ pub(crate) struct MultiSplitter<'a> {
     last_feature: usize,
     /// The absolute error's medians (that criterion only).
     medians: Option<MedianOutputs<'a>>,
+    /// Nodes are searched without scikit-learn's sorts where the outcome
+    /// is surely its own ([`bounded`]).
+    bounded: bool,
+    /// Per position of `samples`: the node there is not in scikit-learn's
+    /// order (bounded search only).
+    taint: Vec<bool>,
+    /// A node not in scikit-learn's order was too close to call: the fit
+    /// starts again without the bounded search.
+    failed: bool,
+    /// The last node of the bounded search: its bound's coefficient and
+    /// its number of samples (see [`bounded::Contest::node`]).
+    node_bound: (f64, usize),
 }
 
 impl<'a> MultiSplitter<'a> {
@@ -127,7 +160,7 @@ impl<'a> MultiSplitter<'a> {
         let samples: Vec<u32> = (0..data.n as u32)
             .filter(|&i| data.weights[i as usize] != 0.0)
             .collect();
-        let has_missing = (0..data.d)
+        let has_missing: Vec<bool> = (0..data.d)
             .map(|f| data.x.column_f32(f).iter().any(|v| v.is_nan()))
             .collect();
         let presorted = (!random && presorted::presorting()).then(|| {
@@ -137,10 +170,14 @@ impl<'a> MultiSplitter<'a> {
                 presorted::exact_sums(data, outputs, criterion),
             )
         });
+        let bounded = presorted.as_ref().is_some_and(|p| !p.exact)
+            && medians.is_none()
+            && bounded::bounded_search(data, outputs, criterion, &has_missing);
         let mut at = Vec::new();
         if data.x.is_sparse() {
             at = vec![u32::MAX; data.n];
         }
+        let samples_len = samples.len();
         Self {
             data,
             outputs,
@@ -158,6 +195,14 @@ impl<'a> MultiSplitter<'a> {
             presorted,
             last_feature: usize::MAX,
             medians,
+            bounded,
+            taint: if bounded {
+                vec![false; samples_len]
+            } else {
+                Vec::new()
+            },
+            failed: false,
+            node_bound: (0.0, 0),
         }
     }
 
@@ -291,30 +336,6 @@ impl<'a> MultiSplitter<'a> {
         }
         run
     }
-
-    /// Moves the samples of `start..end` going left by `best` first
-    /// (scikit-learn's final partition, by swaps, on the order the search
-    /// left; the random splitter's samples are already partitioned when the
-    /// best feature was the last drawn); returns the first right position.
-    fn partition(&mut self, (start, end): (usize, usize), best: &Candidate) -> usize {
-        let mut values = std::mem::take(&mut self.values);
-        self.read_column(best.feature, (start, end), &mut values);
-        let goes_left = |v: f32| {
-            if v.is_nan() {
-                best.missing_left
-            } else {
-                f64::from(v) <= best.threshold
-            }
-        };
-        let n_left = if self.random && self.last_feature == best.feature {
-            // Already partitioned by this very split.
-            values.iter().take_while(|&&v| goes_left(v)).count()
-        } else {
-            order::partition_by(&mut values, &mut self.samples[start..end], goes_left)
-        };
-        self.values = values;
-        start + n_left
-    }
 }
 
 impl NodeSplitter for MultiSplitter<'_> {
@@ -362,31 +383,58 @@ impl NodeSplitter for MultiSplitter<'_> {
         let base = &node.summary.sums;
         let total: ClassSums = base.total.clone();
         let w_node = base.w_node;
-        let mut best = Candidate {
-            proxy: f64::NEG_INFINITY,
-            feature: usize::MAX,
-            threshold: f64::NAN,
-            missing_left: false,
-        };
         let mut draw = std::mem::take(&mut self.draw);
         let interrupt = self.data.interrupt.clone();
         // scikit-learn's order of the node's samples: `samples` (`None`),
         // or a presorted feature's order.
         let mut sorted_by: Option<usize> = None;
-        draw.draw_with(n_constant, &interrupt, |feature, rng| {
-            if self.random {
-                self.search_random(feature, (start, end), (&total, w_node), &mut best, rng)
-            } else {
+        let mut best = Candidate::none();
+        // The children are not in scikit-learn's order (bounded search).
+        let mut child_taint = false;
+        let mut replay = None;
+        if self.bounded {
+            if self.failed {
+                self.draw = draw;
+                return None;
+            }
+            match self.search_bounded((start, end), (&total, w_node), |search| {
+                draw.draw_with(n_constant, &interrupt, |f, _| search(f));
+            }) {
+                bounded::Bounded::Decided(found, by, taint) => {
+                    best = found.unwrap_or_else(Candidate::none);
+                    sorted_by = by;
+                    child_taint = taint;
+                }
+                bounded::Bounded::Replay(features) => replay = Some(features),
+            }
+        } else {
+            draw.draw_with(n_constant, &interrupt, |feature, rng| {
+                if self.random {
+                    self.search_random(feature, (start, end), (&total, w_node), &mut best, rng)
+                } else {
+                    self.search_best(
+                        feature,
+                        (start, end),
+                        (&total, w_node),
+                        &mut best,
+                        &mut sorted_by,
+                    )
+                }
+            });
+        }
+        self.draw = draw;
+        if let Some(features) = replay {
+            // scikit-learn's search of the features drawn, in their order.
+            for feature in features {
                 self.search_best(
                     feature,
                     (start, end),
                     (&total, w_node),
                     &mut best,
                     &mut sorted_by,
-                )
+                );
             }
-        });
-        self.draw = draw;
+        }
         if best.feature == usize::MAX {
             return None;
         }
@@ -419,10 +467,30 @@ impl NodeSplitter for MultiSplitter<'_> {
             node.impurity,
             (impurity_left, impurity_right),
         );
+        if self.bounded
+            && (child_taint || self.taint[start])
+            && self.impurities_uncertain(
+                (self.taint[start], child_taint),
+                (
+                    !lim.stops(node.depth + 1, pos - start, run.w_left, 1.0),
+                    !lim.stops(node.depth + 1, end - pos, run.w_right, 1.0),
+                ),
+                (node.impurity, impurity_left, impurity_right),
+                (w_node, run.w_left, run.w_right),
+                (base.sq_total, improvement, lim.min_impurity_decrease),
+            )
+        {
+            bounded::count(3);
+            self.failed = true;
+            return None;
+        }
         // The presorted orders follow, unless the children are leaves.
         if lim.below_max_depth(node.depth + 1) {
             if let Some(p) = &mut self.presorted {
                 p.partition(&self.samples, (start, pos, end));
+            }
+            if self.bounded {
+                self.taint[start..end].fill(child_taint);
             }
         }
         Some(Split {

@@ -81,6 +81,8 @@ impl MultiSplitter<'_> {
                     } else {
                         n_left > n_right
                     },
+                    bound: 0.0,
+                    at: n_left,
                 };
             }
         }

@@ -4,6 +4,7 @@
 //! candidates of scikit-learn's `next_p`, missing values sent right then
 //! left.
 
+use crate::tree::cart::multi::bounded::Contest;
 use crate::tree::cart::multi::{order, Candidate, MultiSplitter};
 use crate::tree::cart::shared::data::{threshold_between, FEATURE_THRESHOLD};
 
@@ -39,7 +40,14 @@ impl MultiSplitter<'_> {
                     if let Some(m) = &mut self.medians {
                         m.passes(order);
                     }
-                    self.scan(feature, (order, vals), (0, false), (total, w_node), best);
+                    self.scan(
+                        feature,
+                        (order, vals),
+                        (0, false),
+                        (total, w_node),
+                        best,
+                        None,
+                    );
                     return true;
                 }
             }
@@ -92,6 +100,7 @@ impl MultiSplitter<'_> {
             (n_missing, false),
             (total, w_node),
             best,
+            None,
         );
         if n_missing > 0 {
             self.samples[start..end].rotate_right(n_missing);
@@ -106,6 +115,7 @@ impl MultiSplitter<'_> {
                 (n_missing, true),
                 (total, w_node),
                 best,
+                None,
             );
         }
         self.values = xf;
@@ -116,15 +126,26 @@ impl MultiSplitter<'_> {
     /// of values `xf` (sorted; `n_missing` missing ones last, or first when
     /// `missing_first`): every candidate between distinct values (and, the
     /// missing ones last, the one sending exactly them right), kept in
-    /// `best` by strict improvement of the proxy.
-    fn scan(
+    /// `best` by strict improvement of the proxy; `contest` (bounded
+    /// search) records every candidate with its bound.
+    pub(super) fn scan(
         &self,
         feature: usize,
         (order, xf): (&[u32], &[f32]),
         (n_missing, missing_first): (usize, bool),
         (total, w_node): (&[f64], f64),
         best: &mut Candidate,
+        mut contest: Option<&mut Contest>,
     ) {
+        if n_missing == 0 && self.scans_values() {
+            let at = (order, xf);
+            match total.len() {
+                2 => return self.scan_values::<2>(feature, at, (total, w_node), best, contest),
+                3 => return self.scan_values::<3>(feature, at, (total, w_node), best, contest),
+                4 => return self.scan_values::<4>(feature, at, (total, w_node), best, contest),
+                _ => {}
+            }
+        }
         let n = order.len();
         let end_nm = if missing_first { n } else { n - n_missing };
         let min_leaf = self.leaf.min_samples;
@@ -149,6 +170,10 @@ impl MultiSplitter<'_> {
             }
             self.update(&mut run, order, p, (total, w_node));
             if let Some(proxy) = self.proxy(&run, best.proxy) {
+                let bound = match contest.as_deref_mut() {
+                    Some(c) => c.record(proxy, (run.w_left, run.w_right), (feature, p)),
+                    None => 0.0,
+                };
                 if proxy > best.proxy {
                     let threshold = if p == end_nm && !missing_first {
                         // Only the missing samples go right: NaN <= ∞ is
@@ -166,9 +191,35 @@ impl MultiSplitter<'_> {
                         } else {
                             missing_first
                         },
+                        bound,
+                        at: p,
                     };
                 }
             }
         }
+    }
+
+    /// Moves the samples of `start..end` going left by `best` first
+    /// (scikit-learn's final partition, by swaps, on the order the search
+    /// left; the random splitter's samples are already partitioned when the
+    /// best feature was the last drawn); returns the first right position.
+    pub(super) fn partition(&mut self, (start, end): (usize, usize), best: &Candidate) -> usize {
+        let mut values = std::mem::take(&mut self.values);
+        self.read_column(best.feature, (start, end), &mut values);
+        let goes_left = |v: f32| {
+            if v.is_nan() {
+                best.missing_left
+            } else {
+                f64::from(v) <= best.threshold
+            }
+        };
+        let n_left = if self.random && self.last_feature == best.feature {
+            // Already partitioned by this very split.
+            values.iter().take_while(|&&v| goes_left(v)).count()
+        } else {
+            order::partition_by(&mut values, &mut self.samples[start..end], goes_left)
+        };
+        self.values = values;
+        start + n_left
     }
 }

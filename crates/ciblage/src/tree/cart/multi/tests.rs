@@ -251,3 +251,66 @@ fn gini_kept_incrementally_gives_the_trees_of_the_pass_over_classes() {
         }
     }
 }
+
+#[test]
+fn bounded_search_gives_the_trees_of_the_sorting_search() {
+    // Unit weights and float targets of full precision, features of few
+    // values (ties in every node) and of distinct ones, a copy of a
+    // feature (candidates equal in exact arithmetic, too close to call),
+    // fully grown and shallow: the tree of the bounded search (no sort
+    // where the best candidate is clear) is the one of scikit-learn's
+    // search sorting every feature at every node (checked against
+    // scikit-learn in tests/test_cart_multioutput.py): the same splits
+    // node for node, sums within rounding. Without scikit-learn's order
+    // replayed below a split, the fit starts again where a node out of its
+    // order is too close to call.
+    let n = 700usize;
+    let hash = |i: usize, j: usize| ((i * 2_654_435_761 + j * 40_503 + 3) % 1_000_003) as f64;
+    for (copy, no_replay) in [(false, false), (true, false), (false, true), (true, true)] {
+        super::bounded::NO_REPLAY.with(|c| c.set(no_replay));
+        let x = ndarray::Array2::from_shape_fn((n, 7), |(i, j)| match j {
+            0 => (hash(i, 0) as usize % 6) as f64,
+            1 => (hash(i, 1) as usize % 40) as f64 / 8.0,
+            6 if copy => hash(i, 2) / 1000.0,
+            _ => hash(i, j) / 1000.0,
+        });
+        let y = ndarray::Array2::from_shape_fn((n, 3), |(i, o)| {
+            x[[i, 0]] * (o as f64 + 0.3) - x[[i, 1]] / 3.0 + hash(i, 9 + o) / 7e5
+        });
+        for depth in [None, Some(3)] {
+            let fit = || {
+                Cart::regressor()
+                    .max_depth(depth)
+                    .fit_outputs(x.view(), y.view(), None)
+                    .unwrap()
+            };
+            super::bounded::COUNTS.with(|c| c.set([0; 4]));
+            let bounded = fit();
+            let counts = super::bounded::COUNTS.with(std::cell::Cell::get);
+            super::presorted::SORT_EVERY_FEATURE.with(|s| s.set(true));
+            let sorting = fit();
+            super::presorted::SORT_EVERY_FEATURE.with(|s| s.set(false));
+            assert!(counts[0] > 3, "{counts:?}");
+            assert_eq!(bounded.feature, sorting.feature, "{copy} {depth:?}");
+            assert_eq!(bounded.threshold, sorting.threshold);
+            assert_eq!(bounded.children_left, sorting.children_left);
+            assert_eq!(bounded.n_node_samples, sorting.n_node_samples);
+            for (a, b) in bounded.impurity.iter().zip(&sorting.impurity) {
+                assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{a} {b}");
+            }
+            for i in 0..bounded.node_count() {
+                for (a, b) in bounded.value.node(i).iter().zip(sorting.value.node(i)) {
+                    assert!((a - b).abs() <= 1e-12 * b.abs().max(1.0), "{a} {b}");
+                }
+            }
+            if depth.is_none() {
+                // Equal candidates (of the copied feature, or splitting
+                // small nodes alike): searched again, or (no replay of
+                // scikit-learn's order) the fit started again.
+                assert!(counts[1] + counts[2] + counts[3] > 0, "{counts:?}");
+                assert_eq!(counts[2] > 0, no_replay, "{counts:?}");
+            }
+        }
+    }
+    super::bounded::NO_REPLAY.with(|c| c.set(false));
+}
