@@ -360,7 +360,11 @@ fn lanes_sum(s: &[f64; L]) -> f64 {
 
 /// Moves the elements of `a` whose `mask` is 1 before the others, each
 /// side in its order, without branches; returns how many moved first.
-fn stable_partition<T: Copy + Default>(a: &mut [T], mask: &[u8], scratch: &mut Vec<T>) -> usize {
+pub(super) fn stable_partition<T: Copy + Default>(
+    a: &mut [T],
+    mask: &[u8],
+    scratch: &mut Vec<T>,
+) -> usize {
     if scratch.len() < a.len() {
         scratch.resize(a.len(), T::default());
     }
