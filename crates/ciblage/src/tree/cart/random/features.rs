@@ -140,6 +140,7 @@ impl NodeFeatures {
 /// Moves the values of `a` whose `mask` is 1 to its front, in their order,
 /// without branches (the rest of `a` is left as it happens to be).
 fn compact_left(a: &mut [f32], mask: &[u8]) {
+    let mask = &mask[..a.len()];
     let mut l = 0usize;
     for i in 0..a.len() {
         // l <= i: the value written over was already read.
