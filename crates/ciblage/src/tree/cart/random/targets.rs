@@ -364,8 +364,8 @@ fn class_totals<C: Code>(codes: &[C], w: Option<&[f64]>, n_classes: usize) -> (C
 #[inline(always)]
 fn goes_f64<const ML: bool>(x: f64, t: f64) -> bool {
     if ML {
-        // NaN compares false: !(NaN > t) sends it left.
-        !(x > t)
+        // One "unordered or at most" compare.
+        x <= t || x.is_nan()
     } else {
         x <= t
     }
