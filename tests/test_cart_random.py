@@ -293,3 +293,26 @@ def test_extra_trees_pass_sklearn_check_estimator(estimator) -> None:
     skipped = {r["check_name"] for r in results if r["status"] == "skipped"}
     assert skipped <= {"check_array_api_input"}
     assert len(results) > 50
+
+
+def test_the_scan_of_x_finds_every_non_finite_value_past_a_sum_that_overflows():
+    """The scan of ``X`` first sums each block (a finite sum proves every
+    value finite); a sum that overflows, or a NaN, sends it to the value by
+    value check: infinities are still found at their row, huge finite
+    values and allowed NaNs still pass."""
+    from ciblage import _estimator as est
+
+    model = ciblage.CartClassifier()
+    huge = np.full((1000, 3), 1e308)  # the sum overflows; every value is finite
+    assert est.check_matrix(huge, model, fitting=True) is not None
+    huge[700, 1] = -np.inf
+    with pytest.raises(InvalidInputError, match=r"^X: non-finite value -inf at row 700$"):
+        est.check_matrix(huge, model, fitting=True)
+    missing = np.ones((50_000, 2))
+    missing[40_000, 0] = np.nan
+    assert np.isnan(est.check_matrix(missing, model, fitting=True, allow_nan=True)[40_000, 0])
+    with pytest.raises(InvalidInputError, match=r"^X: non-finite value NaN at row 40000$"):
+        est.check_matrix(missing, model, fitting=True)
+    missing[45_000, 1] = np.inf  # past the NaN, in the same block
+    with pytest.raises(InvalidInputError, match=r"^X: non-finite value inf at row 45000$"):
+        est.check_matrix(missing, model, fitting=True, allow_nan=True)

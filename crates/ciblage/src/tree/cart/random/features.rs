@@ -7,6 +7,7 @@
 
 use ndarray::ArrayView2;
 
+use super::targets::stable_partition;
 use crate::tree::cart::shared::data::Columns;
 
 /// Rows of this many samples are transposed together (their values of
@@ -101,32 +102,50 @@ impl NodeFeatures {
         }
     }
 
-    /// Reorders the positions `start..start + order.len()` of every dense
+    /// Moves the positions `start..start + mask.len()` of every dense
     /// column but those of `skip` (features constant there: never read
-    /// again below) as `order` lists them (positions relative to
-    /// `start`), through `scratch`.
-    pub(super) fn permute(
+    /// again below) as the samples were moved: those whose `mask` is 1
+    /// first (`n_left` of them), each side in its order. Only the sides
+    /// `keep` (left, right) get their values; the other side's positions
+    /// are left as they happen to be (never read again).
+    pub(super) fn partition(
         &mut self,
         start: usize,
-        order: &[u32],
+        (mask, n_left): (&[u8], usize),
+        keep: (bool, bool),
         skip: &[bool],
         scratch: &mut Vec<f32>,
     ) {
         let Self::Dense { cols, n } = self else {
             return;
         };
-        let k = order.len();
-        scratch.resize(k, 0.0);
+        let k = mask.len();
         for (f, col) in cols.chunks_exact_mut(*n).enumerate() {
             if skip[f] {
                 continue;
             }
             let a = &mut col[start..start + k];
-            for (o, &p) in scratch.iter_mut().zip(order) {
-                *o = a[p as usize];
+            match keep {
+                (_, true) => {
+                    let l = stable_partition(a, mask, scratch);
+                    debug_assert_eq!(l, n_left);
+                }
+                (true, false) => compact_left(a, mask),
+                (false, false) => {}
             }
-            a.copy_from_slice(scratch);
         }
+    }
+}
+
+/// Moves the values of `a` whose `mask` is 1 to its front, in their order,
+/// without branches (the rest of `a` is left as it happens to be).
+fn compact_left(a: &mut [f32], mask: &[u8]) {
+    let mask = &mask[..a.len()];
+    let mut l = 0usize;
+    for i in 0..a.len() {
+        // l <= i: the value written over was already read.
+        a[l] = a[i];
+        l += usize::from(mask[i]);
     }
 }
 
@@ -301,12 +320,34 @@ mod tests {
         let mut f = NodeFeatures::new(&Columns::Dense(x.view()), &[0, 2, 4]);
         assert_eq!(f.dense(0, (0, 3)), Some(&[0.0f32, 20.0, 40.0][..]));
         assert_eq!(f.dense(1, (0, 3)), Some(&[1.0f32, 21.0, 41.0][..]));
-        // Positions 1..3 reordered as (2, 1) relative to 1: swapped, in
-        // column 0 only (column 1 skipped as constant).
+        // Positions 1..3: position 2 goes left (mask 0, 1), in column 0
+        // only (column 1 skipped as constant).
         let mut scratch = Vec::new();
-        f.permute(1, &[1, 0], &[false, true], &mut scratch);
+        f.partition(1, (&[0, 1], 1), (true, true), &[false, true], &mut scratch);
         assert_eq!(f.dense(0, (0, 3)), Some(&[0.0f32, 40.0, 20.0][..]));
         assert_eq!(f.dense(1, (0, 3)), Some(&[1.0f32, 21.0, 41.0][..]));
+        // The whole node 0..3, positions 0 and 2 going left, the right
+        // child (position 1's value) never split: column 0 then holds 0,
+        // 20 (left) and its old 20 (not written).
+        f.partition(
+            0,
+            (&[1, 0, 1], 2),
+            (true, false),
+            &[false, false],
+            &mut scratch,
+        );
+        assert_eq!(f.dense(0, (0, 2)), Some(&[0.0f32, 20.0][..]));
+        assert_eq!(f.dense(1, (0, 2)), Some(&[1.0f32, 41.0][..]));
+        // Column 0 now 0, 20, 20; the right child only, position 1 going
+        // left: the right run (0, 20, in order) lands at 1..3.
+        f.partition(
+            0,
+            (&[0, 1, 0], 1),
+            (false, true),
+            &[false, false],
+            &mut scratch,
+        );
+        assert_eq!(f.dense(0, (1, 3)), Some(&[0.0f32, 20.0][..]));
     }
 
     #[test]

@@ -76,9 +76,7 @@ pub(crate) struct RandomSplitter<'a> {
     column: Vec<f32>,
     /// Per position of the node, 1 when its sample goes left.
     mask: Vec<u8>,
-    /// The node's positions, those going left first (a split's order of
-    /// its samples), and the scratch of the dense columns' reordering.
-    order: Vec<u32>,
+    /// The scratch of the dense columns' partition.
     scratch: Vec<f32>,
     /// Per feature, whether it is known constant in the node split last.
     constant: Vec<bool>,
@@ -138,7 +136,6 @@ impl<'a> RandomSplitter<'a> {
                 Vec::new()
             },
             mask: Vec::with_capacity(samples.len()),
-            order: Vec::with_capacity(samples.len()),
             scratch: Vec::with_capacity(samples.len()),
             constant: vec![false; data.d],
             samples,
@@ -352,27 +349,29 @@ impl<'a> RandomSplitter<'a> {
         self.x.dense(f, range).expect("dense features")
     }
 
-    /// Reorders the dense columns of the node at `start` as its samples
-    /// were by `mask` (`n_left` of them left), but for the `n_constant`
-    /// features known constant there.
-    fn reorder_columns(&mut self, start: usize, n_left: usize, n_constant: usize) {
-        let k = self.mask.len();
-        self.order.clear();
-        self.order.resize(k, 0);
-        let (mut l, mut r) = (0usize, n_left);
-        for (p, &m) in self.mask.iter().enumerate() {
-            // Branchless: the position goes to the left run or the right.
-            let at = if m == 1 { l } else { r };
-            self.order[at] = p as u32;
-            l += usize::from(m);
-            r += 1 - usize::from(m);
-        }
+    /// Moves the positions of the dense columns of the node at `start`
+    /// as its samples were moved by `mask` (`n_left` of them left), but
+    /// for the `n_constant` features known constant there; of the
+    /// children, only those of `keep` (left, right) get their values (the
+    /// other's are never read again).
+    fn reorder_columns(
+        &mut self,
+        start: usize,
+        n_left: usize,
+        keep: (bool, bool),
+        n_constant: usize,
+    ) {
         self.constant.fill(false);
         for &f in self.draw.constants(n_constant) {
             self.constant[f] = true;
         }
-        self.x
-            .permute(start, &self.order, &self.constant, &mut self.scratch);
+        self.x.partition(
+            start,
+            (&self.mask, n_left),
+            keep,
+            &self.constant,
+            &mut self.scratch,
+        );
     }
 
     /// Marks in `mask` the positions of the node `start..end` going left
@@ -456,11 +455,19 @@ impl NodeSplitter for RandomSplitter<'_> {
         let best = best?;
         self.mark_left(&best, (start, end));
         let pos = start + self.targets.partition(&mut self.samples, start, &self.mask);
-        if let NodeFeatures::Dense { .. } = self.x {
-            self.reorder_columns(start, pos - start, *n_constant);
-        }
         let left = self.summary_of(start, pos);
         let right = self.summary_of(pos, end);
+        if let NodeFeatures::Dense { .. } = self.x {
+            // A child the growth will not split (the rule `evaluate`
+            // applies to it) never reads its columns: they are left as
+            // they are.
+            let grown = |n: usize, s: &NodeSummary| !lim.stops(node.depth + 1, n, s.w, s.impurity);
+            let (n_left, n_right) = (pos - start, end - pos);
+            let keep = (grown(n_left, &left), grown(n_right, &right));
+            if keep.0 || keep.1 {
+                self.reorder_columns(start, n_left, keep, *n_constant);
+            }
+        }
         let mut sums = base.clone();
         sums.w_left = left.w;
         let improvement = criterion::improvement(

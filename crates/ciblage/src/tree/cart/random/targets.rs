@@ -56,10 +56,38 @@ pub(super) struct LeftSums {
     pub w: f64,
 }
 
+/// Class codes in node order: one byte each when the classes number at
+/// most 256 (a quarter of the bytes the passes over them read and move).
+pub(super) enum Codes {
+    Small(Vec<u8>),
+    Wide(Vec<u32>),
+}
+
+impl Codes {
+    /// The codes `codes` of `n_classes` classes.
+    pub(super) fn new(codes: Vec<u32>, n_classes: usize) -> Self {
+        if n_classes <= 256 {
+            // Every code is below n_classes (checked at the fit's start).
+            Self::Small(codes.iter().map(|&c| c as u8).collect())
+        } else {
+            Self::Wide(codes)
+        }
+    }
+
+    /// The code at position `i`.
+    #[inline]
+    pub(super) fn at(&self, i: usize) -> usize {
+        match self {
+            Self::Small(c) => usize::from(c[i]),
+            Self::Wide(c) => c[i] as usize,
+        }
+    }
+}
+
 /// Targets and weights in node order.
 pub(super) struct NodeTargets {
     /// Class codes (classification; empty in regression).
-    pub codes: Vec<u32>,
+    pub codes: Codes,
     /// Targets (regression; empty in classification).
     pub y: Vec<f64>,
     /// Weights (empty: every weight is 1).
@@ -69,6 +97,7 @@ pub(super) struct NodeTargets {
     /// Classes (0 in regression).
     pub n_classes: usize,
     /// Partition scratch.
+    scratch_u8: Vec<u8>,
     scratch_u32: Vec<u32>,
     scratch_f64: Vec<f64>,
 }
@@ -85,11 +114,14 @@ impl NodeTargets {
         };
         let (codes, y, n_classes) = match (data.classes, data.targets) {
             (Some(c), _) => (
-                samples.iter().map(|&s| c[s as usize]).collect(),
+                Codes::new(
+                    samples.iter().map(|&s| c[s as usize]).collect(),
+                    data.n_classes,
+                ),
                 Vec::new(),
                 data.n_classes,
             ),
-            (_, Some(t)) => (Vec::new(), pick(t), 0),
+            (_, Some(t)) => (Codes::Small(Vec::new()), pick(t), 0),
             _ => unreachable!("a target is set"),
         };
         let wy = if unit || y.is_empty() {
@@ -103,6 +135,7 @@ impl NodeTargets {
             w,
             wy,
             n_classes,
+            scratch_u8: Vec::new(),
             scratch_u32: Vec::new(),
             scratch_f64: Vec::new(),
         }
@@ -149,32 +182,15 @@ impl NodeTargets {
             left[0] = s;
             return LeftSums { n, w };
         }
-        let codes = &self.codes[range.clone()];
-        if !self.unit() {
-            // Sums in the samples' order, per class.
-            let (mut n, mut w) = (0usize, 0.0);
-            for ((&v, &c), &ws) in vals.iter().zip(codes).zip(&self.w[range]) {
-                if goes::<ML>(v, t) {
-                    n += 1;
-                    w += ws;
-                    left[c as usize] += ws;
-                }
-            }
-            return LeftSums { n, w };
+        let w = if self.unit() {
+            None
+        } else {
+            Some(&self.w[range.clone()])
+        };
+        match &self.codes {
+            Codes::Small(c) => class_left::<u8, ML>(vals, &c[range], w, t, left),
+            Codes::Wide(c) => class_left::<u32, ML>(vals, &c[range], w, t, left),
         }
-        if self.n_classes == 2 {
-            let (n, n1) = two_class_counts::<ML>(vals, codes, t);
-            left[0] = (n - n1) as f64;
-            left[1] = n1 as f64;
-            return LeftSums { n, w: n as f64 };
-        }
-        let mut n = 0usize;
-        for (&v, &c) in vals.iter().zip(codes) {
-            let m = goes::<ML>(v, t);
-            n += usize::from(m);
-            left[c as usize] += f64::from(u8::from(m));
-        }
-        LeftSums { n, w: n as f64 }
     }
 
     /// The sums, into `left` (zeroed first), of the entries at positions
@@ -200,7 +216,7 @@ impl NodeTargets {
             let (k, add) = if self.n_classes == 0 {
                 (0, if unit { self.y[i] } else { self.wy[i] })
             } else {
-                (self.codes[i] as usize, w)
+                (self.codes.at(i), w)
             };
             s.n += 1;
             s.w += w;
@@ -220,8 +236,14 @@ impl NodeTargets {
     pub(super) fn partition(&mut self, samples: &mut [u32], start: usize, mask: &[u8]) -> usize {
         let end = start + mask.len();
         let n_left = stable_partition(&mut samples[start..end], mask, &mut self.scratch_u32);
-        if !self.codes.is_empty() {
-            stable_partition(&mut self.codes[start..end], mask, &mut self.scratch_u32);
+        match &mut self.codes {
+            Codes::Small(c) if !c.is_empty() => {
+                stable_partition(&mut c[start..end], mask, &mut self.scratch_u8);
+            }
+            Codes::Wide(c) if !c.is_empty() => {
+                stable_partition(&mut c[start..end], mask, &mut self.scratch_u32);
+            }
+            _ => {}
         }
         for a in [&mut self.y, &mut self.w, &mut self.wy] {
             if !a.is_empty() {
@@ -258,44 +280,118 @@ impl NodeTargets {
             }
             return (smallvec::smallvec![total], sq, w);
         }
-        let mut total = ClassSums::from_elem(0.0, self.n_classes);
-        if self.unit() {
-            let mut counts: smallvec::SmallVec<[u32; 4]> = smallvec::smallvec![0; self.n_classes];
-            for &c in &self.codes[r] {
-                counts[c as usize] += 1;
-            }
-            for (t, &k) in total.iter_mut().zip(&counts) {
-                *t = f64::from(k);
-            }
-            return (total, 0.0, (end - start) as f64);
-        }
-        let mut w = 0.0;
-        for (&c, &ws) in self.codes[r.clone()].iter().zip(&self.w[r]) {
-            total[c as usize] += ws;
-            w += ws;
-        }
+        let w = if self.unit() {
+            None
+        } else {
+            Some(&self.w[r.clone()])
+        };
+        let (total, w) = match &self.codes {
+            Codes::Small(c) => class_totals(&c[r], w, self.n_classes),
+            Codes::Wide(c) => class_totals(&c[r], w, self.n_classes),
+        };
         (total, 0.0, w)
+    }
+}
+
+/// A code of a class (`u8` or `u32`).
+trait Code: Copy + Into<u32> {}
+impl Code for u8 {}
+impl Code for u32 {}
+
+/// The left sums, into `left` (zeroed), of the samples of class codes
+/// `codes` and weights `w` (`None`: every weight 1) whose values `vals`
+/// go left of `t`.
+fn class_left<C: Code, const ML: bool>(
+    vals: &[f32],
+    codes: &[C],
+    w: Option<&[f64]>,
+    t: f32,
+    left: &mut [f64],
+) -> LeftSums {
+    if let Some(w) = w {
+        // Sums in the samples' order, per class.
+        let (mut n, mut sw) = (0usize, 0.0);
+        for ((&v, &c), &ws) in vals.iter().zip(codes).zip(w) {
+            if goes::<ML>(v, t) {
+                n += 1;
+                sw += ws;
+                left[c.into() as usize] += ws;
+            }
+        }
+        return LeftSums { n, w: sw };
+    }
+    if left.len() == 2 {
+        let (n, n1) = two_class_counts::<C, ML>(vals, codes, t);
+        left[0] = (n - n1) as f64;
+        left[1] = n1 as f64;
+        return LeftSums { n, w: n as f64 };
+    }
+    let mut n = 0usize;
+    for (&v, &c) in vals.iter().zip(codes) {
+        let m = goes::<ML>(v, t);
+        n += usize::from(m);
+        left[c.into() as usize] += f64::from(u8::from(m));
+    }
+    LeftSums { n, w: n as f64 }
+}
+
+/// Per class, the weight of the samples of codes `codes` and weights `w`
+/// (`None`: every weight 1), and their total weight.
+fn class_totals<C: Code>(codes: &[C], w: Option<&[f64]>, n_classes: usize) -> (ClassSums, f64) {
+    let mut total = ClassSums::from_elem(0.0, n_classes);
+    let Some(w) = w else {
+        let mut counts: smallvec::SmallVec<[u32; 4]> = smallvec::smallvec![0; n_classes];
+        for &c in codes {
+            counts[c.into() as usize] += 1;
+        }
+        for (t, &k) in total.iter_mut().zip(&counts) {
+            *t = f64::from(k);
+        }
+        return (total, codes.len() as f64);
+    };
+    let mut sw = 0.0;
+    for (&c, &ws) in codes.iter().zip(w) {
+        total[c.into() as usize] += ws;
+        sw += ws;
+    }
+    (total, sw)
+}
+
+/// Whether the value `x` (an f32 widened: the same order) goes left of
+/// the f32 threshold `t` (widened), missing values going left when `ML`:
+/// one compare, in the width of the sums (the pass then vectorises with
+/// no branch).
+#[inline(always)]
+fn goes_f64<const ML: bool>(x: f64, t: f64) -> bool {
+    if ML {
+        // One "unordered or at most" compare.
+        x <= t || x.is_nan()
+    } else {
+        x <= t
     }
 }
 
 /// Count of values going left, and Σ y of those (every weight 1).
 fn unit_values<const ML: bool>(vals: &[f32], y: &[f64], t: f32) -> (usize, f64, f64) {
-    let (mut n, mut s) = ([0u32; L], [0.0f64; L]);
+    // Counts in f64 lanes (exact below 2^53), as the sums: every lane of
+    // the pass has one width.
+    let t = f64::from(t);
+    let (mut n, mut s) = ([0.0f64; L], [0.0f64; L]);
     let (vc, yc) = (vals.chunks_exact(L), y.chunks_exact(L));
     let (vr, yr) = (vc.remainder(), yc.remainder());
     for (v, y) in vc.zip(yc) {
         for j in 0..L {
-            let m = goes::<ML>(v[j], t);
-            n[j] += u32::from(m);
+            let m = goes_f64::<ML>(f64::from(v[j]), t);
+            n[j] += if m { 1.0 } else { 0.0 };
             s[j] += if m { y[j] } else { 0.0 };
         }
     }
     for (j, (&v, &y)) in vr.iter().zip(yr).enumerate() {
-        let m = goes::<ML>(v, t);
-        n[j] += u32::from(m);
+        let m = goes_f64::<ML>(f64::from(v), t);
+        n[j] += if m { 1.0 } else { 0.0 };
         s[j] += if m { y } else { 0.0 };
     }
-    let n: usize = n.iter().map(|&k| k as usize).sum();
+    let n = n.iter().sum::<f64>() as usize;
     (n, n as f64, lanes_sum(&s))
 }
 
@@ -306,25 +402,26 @@ fn weighted_values<const ML: bool>(
     wy: &[f64],
     t: f32,
 ) -> (usize, f64, f64) {
-    let (mut n, mut sw, mut s) = ([0u32; L], [0.0f64; L], [0.0f64; L]);
+    let t = f64::from(t);
+    let (mut n, mut sw, mut s) = ([0.0f64; L], [0.0f64; L], [0.0f64; L]);
     let (vc, wc, yc) = (vals.chunks_exact(L), w.chunks_exact(L), wy.chunks_exact(L));
     let (vr, wr, yr) = (vc.remainder(), wc.remainder(), yc.remainder());
     for ((v, w), y) in vc.zip(wc).zip(yc) {
         for j in 0..L {
-            let m = goes::<ML>(v[j], t);
-            n[j] += u32::from(m);
+            let m = goes_f64::<ML>(f64::from(v[j]), t);
+            n[j] += if m { 1.0 } else { 0.0 };
             sw[j] += if m { w[j] } else { 0.0 };
             s[j] += if m { y[j] } else { 0.0 };
         }
     }
     for (j, ((&v, &w), &y)) in vr.iter().zip(wr).zip(yr).enumerate() {
-        let m = goes::<ML>(v, t);
-        n[j] += u32::from(m);
+        let m = goes_f64::<ML>(f64::from(v), t);
+        n[j] += if m { 1.0 } else { 0.0 };
         sw[j] += if m { w } else { 0.0 };
         s[j] += if m { y } else { 0.0 };
     }
     (
-        n.iter().map(|&k| k as usize).sum(),
+        n.iter().sum::<f64>() as usize,
         lanes_sum(&sw),
         lanes_sum(&s),
     )
@@ -332,7 +429,7 @@ fn weighted_values<const ML: bool>(
 
 /// Count of values going left, and count of those of class 1 (two
 /// classes, every weight 1).
-fn two_class_counts<const ML: bool>(vals: &[f32], codes: &[u32], t: f32) -> (usize, usize) {
+fn two_class_counts<C: Code, const ML: bool>(vals: &[f32], codes: &[C], t: f32) -> (usize, usize) {
     let (mut n, mut n1) = ([0u32; L], [0u32; L]);
     let (vc, cc) = (vals.chunks_exact(L), codes.chunks_exact(L));
     let (vr, cr) = (vc.remainder(), cc.remainder());
@@ -340,13 +437,13 @@ fn two_class_counts<const ML: bool>(vals: &[f32], codes: &[u32], t: f32) -> (usi
         for j in 0..L {
             let m = u32::from(goes::<ML>(v[j], t));
             n[j] += m;
-            n1[j] += m & c[j];
+            n1[j] += m & c[j].into();
         }
     }
     for (j, (&v, &c)) in vr.iter().zip(cr).enumerate() {
         let m = u32::from(goes::<ML>(v, t));
         n[j] += m;
-        n1[j] += m & c;
+        n1[j] += m & c.into();
     }
     let total = |a: [u32; L]| a.iter().map(|&k| k as usize).sum::<usize>();
     (total(n), total(n1))
@@ -360,21 +457,29 @@ fn lanes_sum(s: &[f64; L]) -> f64 {
 
 /// Moves the elements of `a` whose `mask` is 1 before the others, each
 /// side in its order, without branches; returns how many moved first.
-fn stable_partition<T: Copy + Default>(a: &mut [T], mask: &[u8], scratch: &mut Vec<T>) -> usize {
-    if scratch.len() < a.len() {
-        scratch.resize(a.len(), T::default());
+pub(super) fn stable_partition<T: Copy + Default>(
+    a: &mut [T],
+    mask: &[u8],
+    scratch: &mut Vec<T>,
+) -> usize {
+    let k = a.len();
+    if scratch.len() < k {
+        scratch.resize(k, T::default());
     }
+    // Plain slices: the loop keeps their addresses in registers (not
+    // reloaded from the vector at each store).
+    let (s, mask) = (&mut scratch[..k], &mask[..k]);
     let (mut l, mut r) = (0usize, 0usize);
-    for i in 0..a.len() {
+    for i in 0..k {
         let v = a[i];
         let m = usize::from(mask[i]);
         // l <= i: the element written over was already read.
         a[l] = v;
-        scratch[r] = v;
+        s[r] = v;
         l += m;
         r += 1 - m;
     }
-    a[l..].copy_from_slice(&scratch[..r]);
+    a[l..].copy_from_slice(&s[..r]);
     l
 }
 

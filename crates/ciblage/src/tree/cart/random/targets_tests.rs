@@ -43,14 +43,24 @@ fn targets(codes: Vec<u32>, y: Vec<f64>, w: Vec<f64>, n_classes: usize) -> NodeT
         w.iter().zip(&y).map(|(w, y)| w * y).collect()
     };
     NodeTargets {
-        codes,
+        codes: Codes::new(codes, n_classes),
         y,
         w,
         wy,
         n_classes,
+        scratch_u8: Vec::new(),
         scratch_u32: Vec::new(),
         scratch_f64: Vec::new(),
     }
+}
+
+/// Targets of `n_classes` classes (more than 256) whose codes are held as
+/// u32.
+fn wide(codes: Vec<u32>, w: Vec<f64>, n_classes: usize) -> NodeTargets {
+    assert!(n_classes > 256);
+    let t = targets(codes, Vec::new(), w, n_classes);
+    assert!(matches!(t.codes, Codes::Wide(_)));
+    t
 }
 
 /// The left sums counted one sample at a time.
@@ -66,7 +76,7 @@ fn naive(t: &NodeTargets, start: usize, vals: &[f32], th: f32, ml: bool) -> (usi
             if t.n_classes == 0 {
                 left[0] += ws * t.y[i];
             } else {
-                left[t.codes[i] as usize] += ws;
+                left[t.codes.at(i)] += ws;
             }
         }
     }
@@ -87,6 +97,7 @@ fn left_sums_are_those_counted_one_by_one() {
         .collect();
     let codes2: Vec<u32> = (0..n + 3).map(|i| (i % 2) as u32).collect();
     let codes3: Vec<u32> = (0..n + 3).map(|i| ((i * 5) % 3) as u32).collect();
+    let codes3b: Vec<u32> = codes3.iter().map(|&c| c * 100 + 7).collect();
     let y: Vec<f64> = (0..n + 3).map(|i| i as f64 * 0.25 - 3.0).collect();
     // Weights of few bits: every sum is exact in any order.
     let w: Vec<f64> = (0..n + 3).map(|i| ((i % 4) as f64) * 0.5).collect();
@@ -96,7 +107,10 @@ fn left_sums_are_those_counted_one_by_one() {
         targets(codes3.clone(), Vec::new(), Vec::new(), 3),
         targets(codes3, Vec::new(), w.clone(), 3),
         targets(Vec::new(), y.clone(), Vec::new(), 0),
-        targets(Vec::new(), y, w, 0),
+        targets(Vec::new(), y, w.clone(), 0),
+        // Codes of more than 256 classes are held as u32 (the same sums).
+        wide(codes3b.clone(), Vec::new(), 300),
+        wide(codes3b, w, 300),
     ];
     for t in &cases {
         for th in [-1.0f32, 0.0, 4.5, 5.0, 20.0] {
@@ -142,4 +156,32 @@ fn a_partition_keeps_each_sides_order_in_every_array() {
     let (total, sq, w) = t.node_sums(2, 5);
     // Left child: y 3, 5, 7 of weight 2: Σwy = 30, Σwy² = 2·83, w = 6.
     assert_eq!((total[0], sq, w), (30.0, 166.0, 6.0));
+}
+
+#[test]
+fn class_codes_are_partitioned_and_summed_in_either_width() {
+    // Classes 0, 1, 2 (bytes) and 0, 100, 299 (u32): positions 1..6 of
+    // seven, those of an even position go left.
+    let small = vec![0u32, 1, 2, 1, 0, 2, 1];
+    let big: Vec<u32> = small.iter().map(|&c| [0, 100, 299][c as usize]).collect();
+    for (codes, n_classes) in [(small, 3), (big, 300)] {
+        let mut t = targets(codes.clone(), Vec::new(), Vec::new(), n_classes);
+        let mut samples: Vec<u32> = (0..7).collect();
+        let mask: Vec<u8> = (1..6).map(|p| u8::from(p % 2 == 0)).collect();
+        assert_eq!(t.partition(&mut samples, 1, &mask), 2);
+        assert_eq!(samples, [0, 2, 4, 1, 3, 5, 6]);
+        let moved: Vec<usize> = (0..7).map(|i| t.codes.at(i)).collect();
+        let expected: Vec<usize> = samples
+            .iter()
+            .map(|&s| codes[s as usize] as usize)
+            .collect();
+        assert_eq!(moved, expected);
+        // Positions 1..3 hold samples 2 and 4: one of the class of
+        // sample 2, one of sample 4's (0).
+        let (total, _, w) = t.node_sums(1, 3);
+        assert_eq!(w, 2.0);
+        assert_eq!(total[codes[2] as usize], 1.0);
+        assert_eq!(total[0], 1.0);
+        assert_eq!(total.iter().sum::<f64>(), 2.0);
+    }
 }
