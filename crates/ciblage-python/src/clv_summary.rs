@@ -8,14 +8,14 @@ use std::sync::Arc;
 use arrow_array::{ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch};
 use arrow_schema::Schema;
 use ciblage::arrow::{
-    customer_codes, floats, give_codes, micros, ResolvedColumns, TransactionColumns,
+    customer_codes, floats, give_codes, instants, ResolvedColumns, TransactionColumns,
 };
 use ciblage::clv::{
     ClvSummary, ClvSummaryParams, Freq, HoldoutDiagnostics, HoldoutEvaluation, PurchaseSummary,
     SummaryBatches,
 };
 use ciblage::time::day_from_date;
-use ciblage::{CiblageError, CustomerIds, Interrupt, NegativeAmounts};
+use ciblage::{CiblageError, CustomerIds, Instants, Interrupt, NegativeAmounts};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
@@ -71,9 +71,9 @@ fn shift_row(e: CiblageError, row0: usize) -> CiblageError {
     }
 }
 
-/// One batch's columns: instants, amounts, costs (borrowed from the Arrow
-/// buffers where their types allow).
-type BatchColumns<'b> = (Cow<'b, [i64]>, Cow<'b, [f64]>, Option<Cow<'b, [f64]>>);
+/// One batch's columns: instants (in their own unit, borrowed), amounts,
+/// costs (borrowed from the Arrow buffers where their types allow).
+type BatchColumns<'b> = (Instants<'b>, Cow<'b, [f64]>, Option<Cow<'b, [f64]>>);
 
 /// Reads the columns batch by batch, each borrowed in place where its
 /// types allow (never concatenated), and summarises them; runs without
@@ -96,7 +96,7 @@ fn summarise(
         for batch in batches {
             let read = (|| -> BindResult<_> {
                 token.check()?;
-                let ts = micros(
+                let ts = instants(
                     batch.column(r.timestamp).as_ref(),
                     "timestamp",
                     names.timestamp,
@@ -131,7 +131,7 @@ fn summarise(
             let n = ts.len();
             if n > 0 {
                 input
-                    .push_columns(ts, amounts, costs.as_deref(), r.zone)
+                    .push_instants(*ts, amounts, costs.as_deref(), r.zone)
                     .map_err(|e| shift_row(e, row0))?;
             }
             row0 += n;

@@ -64,6 +64,7 @@ pub mod cluster;
 pub mod clv;
 pub mod customers;
 pub mod error;
+pub mod instants;
 pub mod interrupt;
 pub mod partial_state;
 mod prefetch;
@@ -79,6 +80,7 @@ pub mod value;
 pub use activity::{ActivityAccumulator, ActivityOptions, CustomerActivity, InputReport, RowChunk};
 pub use customers::{CustomerId, CustomerIds, CustomerIndex, StringIds};
 pub use error::{CiblageError, Result};
+pub use instants::Instants;
 pub use interrupt::Interrupt;
 pub use rfm::{
     Binning, Criterion, CriterionReport, FrequencyMeasure, MonetaryMeasure, Rfm, RfmParams,

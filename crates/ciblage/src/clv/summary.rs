@@ -455,7 +455,7 @@ impl ClvSummaryValidParams {
         let blocks = {
             let slices: Vec<&[u32]> = match (&keys, &input.codes) {
                 (Some(all), _) | (None, Some(all)) => vec![&all[..]],
-                (None, None) => input.parts.iter().map(|p| p.view.codes()).collect(),
+                (None, None) => input.parts.iter().map(|p| p.codes).collect(),
             };
             group_rows::<S>(&slices, n, k)
         };
@@ -469,3 +469,7 @@ impl ClvSummaryValidParams {
 #[cfg(test)]
 #[path = "summary_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "summary_unit_tests.rs"]
+mod unit_tests;

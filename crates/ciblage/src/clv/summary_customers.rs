@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::clv::summary_group::{Block, Slot};
 use crate::clv::summary_scan::{RowFilter, SummaryBatches};
+use crate::instants::InstantUnit;
 
 /// One customer's periods, read from its kept rows sorted by period.
 #[derive(Debug, Clone, Copy, Default)]
@@ -139,6 +140,24 @@ pub(crate) fn customer_pass<S: Slot>(
     n: usize,
     frame: Frame,
 ) -> CustomerColumns {
+    // Every batch holds its instants in the unit of the first.
+    use crate::instants::{Days, Instants, Micros, Millis, Nanos, Seconds};
+    match input.parts.first().map(|p| p.instants) {
+        Some(Instants::Seconds(_)) => customer_pass_in::<Seconds, S>(input, blocks, n, frame),
+        Some(Instants::Millis(_)) => customer_pass_in::<Millis, S>(input, blocks, n, frame),
+        Some(Instants::Nanos(_)) => customer_pass_in::<Nanos, S>(input, blocks, n, frame),
+        Some(Instants::Days(_)) => customer_pass_in::<Days, S>(input, blocks, n, frame),
+        Some(Instants::Micros(_)) | None => customer_pass_in::<Micros, S>(input, blocks, n, frame),
+    }
+}
+
+/// [`customer_pass`], the instants read in unit `U`.
+fn customer_pass_in<U: InstantUnit, S: Slot>(
+    input: &SummaryBatches<'_>,
+    blocks: Vec<Block<S>>,
+    n: usize,
+    frame: Frame,
+) -> CustomerColumns {
     let span = frame.counts.map_or(0, |(s, e)| (e - s + 1).max(0) as usize);
     let start = frame.counts.map_or(0, |c| c.0);
     // Each task counts periods in vectors of its own (2 x 8 bytes a
@@ -183,9 +202,10 @@ pub(crate) fn customer_pass<S: Slot>(
     let mut row0 = 0;
     for part in &input.parts {
         bounds.push(row0);
-        row0 += part.view.len();
+        row0 += part.len();
     }
     bounds.push(row0);
+    let times: Vec<&[U::Raw]> = input.parts.iter().map(|p| U::slice(&p.instants)).collect();
     // Consecutive blocks per task: at most `pieces` tallies at once.
     let per_task = blocks.len().div_ceil(pieces).max(1);
     let tally = blocks
@@ -206,9 +226,8 @@ pub(crate) fn customer_pass<S: Slot>(
                             b += 1;
                         }
                         let (part, i) = (&input.parts[b], r - bounds[b]);
-                        let view = &part.view;
-                        let a = view.amounts()[i];
-                        let day = view.zone().day_of(view.timestamps()[i]);
+                        let a = part.amounts[i];
+                        let day = part.zone.day_of(U::micros(times[b][i]));
                         if let Some(p) = frame.filter.period(day, a) {
                             rows.push((p, part.costs.map_or(a, |k| a - k[i])));
                         }

@@ -177,7 +177,7 @@ pub(crate) fn output_keys(input: &mut SummaryBatches<'_>, order: &[u32]) -> Vec<
         None => {
             let mut all = Vec::with_capacity(input.len());
             for part in &input.parts {
-                all.extend_from_slice(part.view.codes());
+                all.extend_from_slice(part.codes);
             }
             all
         }

@@ -11,8 +11,11 @@ use crate::activity::InputReport;
 use crate::clv::freq::Freq;
 use crate::customers::CustomerIndex;
 use crate::error::{CiblageError, Result};
+use crate::instants::{with_unit, InstantUnit, Instants};
 use crate::time::Zone;
-use crate::transactions::{NegativeAmounts, TransactionView, Transactions};
+use crate::transactions::{
+    check_codes, check_finite, NegativeAmounts, TransactionView, Transactions,
+};
 
 /// Rows per task of the pass over the rows.
 const ROW_CHUNK: usize = 1 << 16;
@@ -195,13 +198,46 @@ impl<'a> SummaryBatches<'a> {
         costs: Option<&'a [f64]>,
         zone: Zone,
     ) -> Result<()> {
+        self.push_instants(Instants::Micros(timestamps), amounts, costs, zone)
+    }
+
+    /// As [`SummaryBatches::push_columns`], the instants in the unit they
+    /// are held in ([`Instants`]): read in place, each turned into
+    /// microseconds as the summary reads it (no converted copy). Every
+    /// batch must have the same unit.
+    ///
+    /// ```
+    /// use ciblage::clv::{ClvSummary, SummaryBatches};
+    /// use ciblage::{CustomerIndex, Instants, Zone};
+    /// let mut index = CustomerIndex::new();
+    /// let mut codes = Vec::new();
+    /// index.encode_i64(&[1, 1, 2], &mut codes)?;
+    /// let day_ns = 86_400_000_000_000_i64;
+    /// let ns = [0, 3 * day_ns + 5, day_ns];
+    /// let mut batches = SummaryBatches::with_owned_index(index, codes);
+    /// batches.push_instants(Instants::Nanos(&ns), &[10.0, 30.0, 5.0], None, Zone::Utc)?;
+    /// let s = ClvSummary::params().score(batches)?;
+    /// assert_eq!((s.frequency(), s.recency()), (&[1, 0][..], &[3.0, 0.0][..]));
+    /// # Ok::<(), ciblage::CiblageError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`SummaryBatches::push_columns`]; instants of another unit than
+    /// the first batch's.
+    pub fn push_instants(
+        &mut self,
+        instants: Instants<'a>,
+        amounts: &'a [f64],
+        costs: Option<&'a [f64]>,
+        zone: Zone,
+    ) -> Result<()> {
         let Some(codes) = &self.codes else {
             return Err(CiblageError::param(
                 "batches",
                 "batches built without their codes take them with each batch (push)",
             ));
         };
-        let (row0, n) = (self.len(), timestamps.len());
+        let (row0, n) = (self.len(), instants.len());
         let mine = codes
             .get(row0..row0 + n)
             .ok_or_else(|| CiblageError::LengthMismatch {
@@ -210,12 +246,37 @@ impl<'a> SummaryBatches<'a> {
                 got: codes.len(),
             })?;
         let customers = self.customers.len();
-        let view = TransactionView::new(mine, timestamps, amounts, customers, zone)?;
+        // The checks of `TransactionView::new`, in its order.
+        if n == 0 {
+            return Err(CiblageError::EmptyInput {
+                argument: "transactions".into(),
+            });
+        }
+        if amounts.len() != n {
+            return Err(CiblageError::LengthMismatch {
+                argument: "amount".into(),
+                expected: n,
+                got: amounts.len(),
+            });
+        }
+        check_codes(mine, customers)?;
+        check_finite("amount", amounts)?;
+        instants.check("timestamp", 0)?;
         if let Some(k) = costs {
-            SummaryInput::new(view, &self.customers)?.with_costs(k)?;
+            if k.len() != n {
+                return Err(CiblageError::LengthMismatch {
+                    argument: "cost".into(),
+                    expected: n,
+                    got: k.len(),
+                });
+            }
+            check_finite("cost", k)?;
         }
         self.add(Part {
-            view: TransactionView::rows_only(timestamps, amounts, customers, zone),
+            codes: &[],
+            instants,
+            amounts,
+            zone,
             costs,
         })
     }
@@ -251,21 +312,22 @@ impl<'a> SummaryBatches<'a> {
                 "batches built with their codes take only columns (push_columns)",
             ));
         }
-        self.add(Part {
-            view: part.view,
-            costs: part.costs,
-        })
+        self.add(Part::of(part))
     }
 
     /// Appends a checked batch of the same zone and columns as the first.
     fn add(&mut self, part: Part<'a>) -> Result<()> {
         if let Some(first) = self.parts.first() {
-            if first.view.zone() != part.view.zone()
-                || first.costs.is_some() != part.costs.is_some()
-            {
+            if first.zone != part.zone || first.costs.is_some() != part.costs.is_some() {
                 return Err(CiblageError::param(
                     "batches",
                     "every batch must have the same zone and the same columns",
+                ));
+            }
+            if !first.instants.same_unit(&part.instants) {
+                return Err(CiblageError::param(
+                    "batches",
+                    "every batch must hold its instants in the same unit",
                 ));
             }
         }
@@ -275,7 +337,7 @@ impl<'a> SummaryBatches<'a> {
 
     /// Rows of all batches.
     pub fn len(&self) -> usize {
-        self.parts.iter().map(|p| p.view.len()).sum()
+        self.parts.iter().map(Part::len).sum()
     }
 
     /// Whether no batch holds a row.
@@ -289,12 +351,33 @@ impl<'a> SummaryBatches<'a> {
     }
 }
 
-/// One batch's columns, checked: its rows (and codes, unless the batches
-/// hold them) and optional costs.
+/// One batch's columns, checked: its codes (empty when the batches hold
+/// them), instants in their own unit, amounts, zone and optional costs.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Part<'a> {
-    pub view: TransactionView<'a>,
+    pub codes: &'a [u32],
+    pub instants: Instants<'a>,
+    pub amounts: &'a [f64],
+    pub zone: Zone,
     pub costs: Option<&'a [f64]>,
+}
+
+impl<'a> Part<'a> {
+    /// The columns of a checked input, its instants in µs.
+    fn of(input: SummaryInput<'a>) -> Self {
+        Self {
+            codes: input.view.codes(),
+            instants: Instants::Micros(input.view.timestamps()),
+            amounts: input.view.amounts(),
+            zone: input.view.zone(),
+            costs: input.costs,
+        }
+    }
+
+    /// Rows of the batch.
+    pub(crate) fn len(&self) -> usize {
+        self.amounts.len()
+    }
 }
 
 impl<'a> From<SummaryInput<'a>> for SummaryBatches<'a> {
@@ -302,10 +385,7 @@ impl<'a> From<SummaryInput<'a>> for SummaryBatches<'a> {
     fn from(input: SummaryInput<'a>) -> Self {
         Self {
             customers: Cow::Borrowed(input.customers),
-            parts: vec![Part {
-                view: input.view,
-                costs: input.costs,
-            }],
+            parts: vec![Part::of(input)],
             codes: None,
         }
     }
@@ -373,6 +453,50 @@ impl RowFilter {
     }
 }
 
+/// One task of [`row_pass`]: the rows `range` of `part` (its first row is
+/// `row0` in the whole table), its instants read in unit `U`.
+fn chunk_rows<U: InstantUnit>(
+    part: &Part<'_>,
+    row0: usize,
+    range: std::ops::Range<usize>,
+    filter: RowFilter,
+) -> ChunkRows {
+    let zone = part.zone;
+    let (ts, amounts) = (U::slice(&part.instants), part.amounts);
+    let mut out = ChunkRows {
+        report: InputReport::default(),
+        max_day: i64::MIN,
+        min_period: i64::MAX,
+        rejected: None,
+    };
+    for row in range {
+        let day = zone.day_of(U::micros(ts[row]));
+        out.max_day = out.max_day.max(day);
+        let p = filter.freq.period_of_day(day);
+        if filter.end.is_some_and(|e| p > e) {
+            out.report.rows_after_as_of += 1;
+            continue;
+        }
+        let a = amounts[row];
+        if a < 0.0 {
+            out.report.negative_rows += 1;
+            match filter.negative {
+                NegativeAmounts::Keep => {}
+                NegativeAmounts::Exclude => {
+                    out.report.negative_rows_excluded += 1;
+                    continue;
+                }
+                NegativeAmounts::Reject => {
+                    out.rejected = Some((row0 + row, a));
+                    break;
+                }
+            }
+        }
+        out.min_period = out.min_period.min(p);
+    }
+    out
+}
+
 /// The pass over the rows: every row's local day and period, counted in
 /// the input report (rows after the end, negative rows), the latest day and
 /// the earliest kept period; the first negative row refused under the
@@ -383,7 +507,7 @@ pub(crate) fn row_pass(input: &SummaryBatches<'_>, filter: RowFilter) -> Result<
     let mut tasks = Vec::new();
     let mut row0 = 0;
     for (b, part) in input.parts.iter().enumerate() {
-        let n = part.view.len();
+        let n = part.len();
         for c in 0..n.div_ceil(ROW_CHUNK) {
             tasks.push((b, row0, c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(n)));
         }
@@ -393,41 +517,8 @@ pub(crate) fn row_pass(input: &SummaryBatches<'_>, filter: RowFilter) -> Result<
     let parts: Vec<ChunkRows> = tasks
         .into_par_iter()
         .map(|(b, row0, range)| {
-            let view = &input.parts[b].view;
-            let zone = view.zone();
-            let (ts, amounts) = (view.timestamps(), view.amounts());
-            let mut out = ChunkRows {
-                report: InputReport::default(),
-                max_day: i64::MIN,
-                min_period: i64::MAX,
-                rejected: None,
-            };
-            for row in range {
-                let day = zone.day_of(ts[row]);
-                out.max_day = out.max_day.max(day);
-                let p = filter.freq.period_of_day(day);
-                if filter.end.is_some_and(|e| p > e) {
-                    out.report.rows_after_as_of += 1;
-                    continue;
-                }
-                let a = amounts[row];
-                if a < 0.0 {
-                    out.report.negative_rows += 1;
-                    match filter.negative {
-                        NegativeAmounts::Keep => {}
-                        NegativeAmounts::Exclude => {
-                            out.report.negative_rows_excluded += 1;
-                            continue;
-                        }
-                        NegativeAmounts::Reject => {
-                            out.rejected = Some((row0 + row, a));
-                            break;
-                        }
-                    }
-                }
-                out.min_period = out.min_period.min(p);
-            }
-            out
+            let part = &input.parts[b];
+            with_unit!(part.instants, chunk_rows(part, row0, range, filter))
         })
         .collect();
     if let Some((row, value)) = parts.iter().find_map(|p| p.rejected) {
