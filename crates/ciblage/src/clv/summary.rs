@@ -14,7 +14,8 @@ use crate::clv::summary_customers::{customer_pass, CustomerColumns, Frame, Perio
 use crate::clv::summary_group::{
     block_customers, compact, group_rows, kept_ids, ordered_ids, output_keys, Slot,
 };
-use crate::clv::summary_scan::{row_pass, RowFilter, RowPass, SummaryBatches};
+use crate::clv::summary_rows::{row_pass, RowPass};
+use crate::clv::summary_scan::{RowFilter, SummaryBatches};
 use crate::customers::{CustomerIds, CustomerIndex};
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
