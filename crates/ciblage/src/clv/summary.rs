@@ -12,7 +12,7 @@ use crate::activity::InputReport;
 use crate::clv::freq::Freq;
 use crate::clv::summary_customers::{customer_pass, CustomerColumns, Frame, PeriodCounts};
 use crate::clv::summary_group::{
-    block_customers, compact, group_rows, kept_ids, ordered_ids, output_keys, Slot,
+    block_customers, group_rows, kept_ids, ordered_ids, output_keys, Slot,
 };
 use crate::clv::summary_rows::{row_pass, RowPass};
 use crate::clv::summary_scan::{RowFilter, SummaryBatches};
@@ -359,28 +359,22 @@ impl ClvSummaryValidParams {
             self.summarise::<u64>(&mut input, keys, n, frame)?
         };
         let CustomerColumns {
-            mut periods,
-            mut recency,
-            mut t,
-            mut monetary_value,
-            mut holdout,
+            periods,
+            recency,
+            t,
+            monetary_value,
+            holdout,
             holdout_only_customers,
             holdout_only_rows,
             customers_without_rows,
             period_counts,
+            dropped,
         } = columns;
         report.customers_without_rows = customers_without_rows;
-        if periods.contains(&0) {
-            compact(&mut recency, &periods);
-            compact(&mut t, &periods);
-            compact(&mut monetary_value, &periods);
-            if let Some((f, m)) = holdout.as_mut() {
-                compact(f, &periods);
-                compact(m, &periods);
-            }
-            ids = kept_ids(ids, &periods);
-            periods.retain(|&p| p > 0);
-            periods.shrink_to_fit();
+        // The columns hold the customers with a calibration period only:
+        // the ids of the others are left out too.
+        if !dropped.is_empty() {
+            ids = kept_ids(ids, &dropped);
         }
         if periods.is_empty() {
             return Err(CiblageError::NothingToScore {

@@ -39,11 +39,10 @@ pub(crate) struct PeriodCounts {
     pub repeat: Vec<u64>,
 }
 
-/// The per-customer columns in output order, the customers without a
-/// calibration period still in (with `periods` 0), and what the pass
-/// counted.
+/// The per-customer columns in output order, of the customers with a
+/// calibration period only, and what the pass counted.
 pub(crate) struct CustomerColumns {
-    /// Distinct calibration periods (0: no calibration period).
+    /// Distinct calibration periods (at least 1).
     pub periods: Vec<u32>,
     pub recency: Vec<f64>,
     pub t: Vec<f64>,
@@ -56,6 +55,9 @@ pub(crate) struct CustomerColumns {
     /// Customers without a kept row.
     pub customers_without_rows: u64,
     pub period_counts: Option<PeriodCounts>,
+    /// Output positions (among all `n` customers, ascending) of the
+    /// customers left out: no calibration period.
+    pub dropped: Vec<u32>,
 }
 
 /// Where the summary ends and how it counts time.
@@ -76,6 +78,13 @@ pub(crate) struct Frame {
 
 /// One block's share of the output columns.
 struct Out<'a> {
+    /// Output position of the block's first customer.
+    first: usize,
+    /// Customers of the block with a calibration period: written at the
+    /// front of the block's share, in order.
+    kept: &'a mut usize,
+    /// Output positions of the others.
+    dropped: &'a mut Vec<u32>,
     periods: &'a mut [u32],
     recency: &'a mut [f64],
     t: &'a mut [f64],
@@ -176,6 +185,9 @@ fn customer_pass_in<U: InstantUnit, S: Slot>(
     let h = if frame.holdout { n } else { 0 };
     let (mut holdout_periods, mut holdout_value) = (vec![0u32; h], vec![0.0; h]);
     let mut outs = Vec::with_capacity(blocks.len());
+    let mut kept = vec![0usize; blocks.len()];
+    let mut dropped: Vec<Vec<u32>> = vec![Vec::new(); blocks.len()];
+    let lens: Vec<usize> = blocks.iter().map(Block::len).collect();
     {
         let mut rest = (
             &mut periods[..],
@@ -185,9 +197,12 @@ fn customer_pass_in<U: InstantUnit, S: Slot>(
             &mut holdout_periods[..],
             &mut holdout_value[..],
         );
-        for block in &blocks {
-            let len = block.len();
+        let mut first = 0;
+        for ((&len, kept), dropped) in lens.iter().zip(&mut kept).zip(&mut dropped) {
             outs.push(Out {
+                first,
+                kept,
+                dropped,
                 periods: take(&mut rest.0, len),
                 recency: take(&mut rest.1, len),
                 t: take(&mut rest.2, len),
@@ -195,6 +210,7 @@ fn customer_pass_in<U: InstantUnit, S: Slot>(
                 holdout_periods: take(&mut rest.4, len),
                 holdout_value: take(&mut rest.5, len),
             });
+            first += len;
         }
     }
     // First row of each batch in the whole table, and the total.
@@ -240,18 +256,25 @@ fn customer_pass_in<U: InstantUnit, S: Slot>(
                         tally.holdout_only_customers += 1;
                         tally.holdout_only_rows += s.rows;
                     }
-                    out.periods[j] = s.periods;
-                    if s.periods > 0 {
-                        out.recency[j] = (s.last - s.first) as f64 / frame.unit;
-                        out.t[j] = (frame.cal - s.first) as f64 / frame.unit;
-                        if s.periods > 1 {
-                            out.monetary_value[j] = s.repeat_sum / f64::from(s.periods - 1);
-                        }
+                    if s.periods == 0 {
+                        // Left out: its share of the columns is not
+                        // touched (the pages of a block's tail stay
+                        // unwritten).
+                        out.dropped.push((out.first + j) as u32);
+                        continue;
+                    }
+                    let w = *out.kept;
+                    *out.kept += 1;
+                    out.periods[w] = s.periods;
+                    out.recency[w] = (s.last - s.first) as f64 / frame.unit;
+                    out.t[w] = (frame.cal - s.first) as f64 / frame.unit;
+                    if s.periods > 1 {
+                        out.monetary_value[w] = s.repeat_sum / f64::from(s.periods - 1);
                     }
                     if frame.holdout {
-                        out.holdout_periods[j] = s.holdout_periods;
+                        out.holdout_periods[w] = s.holdout_periods;
                         if s.holdout_periods > 0 {
-                            out.holdout_value[j] = s.holdout_sum / f64::from(s.holdout_periods);
+                            out.holdout_value[w] = s.holdout_sum / f64::from(s.holdout_periods);
                         }
                     }
                 }
@@ -261,7 +284,18 @@ fn customer_pass_in<U: InstantUnit, S: Slot>(
             },
         )
         .reduce(|| Tally::new(span), Tally::merge);
+    // Each block's kept customers moved down behind the previous blocks'.
+    if kept.iter().sum::<usize>() < n {
+        let h = frame.holdout;
+        close_gaps(&mut periods, &lens, &kept, true);
+        close_gaps(&mut recency, &lens, &kept, true);
+        close_gaps(&mut t, &lens, &kept, true);
+        close_gaps(&mut monetary_value, &lens, &kept, true);
+        close_gaps(&mut holdout_periods, &lens, &kept, h);
+        close_gaps(&mut holdout_value, &lens, &kept, h);
+    }
     CustomerColumns {
+        dropped: dropped.concat(),
         periods,
         recency,
         t,
@@ -276,6 +310,24 @@ fn customer_pass_in<U: InstantUnit, S: Slot>(
             repeat: tally.repeat,
         }),
     }
+}
+
+/// Moves the first `kept[b]` entries of each block `b` (of `lens[b]`
+/// entries, back to back in `v`) down behind those of the blocks before,
+/// then cuts `v` to them and gives back the rest (nothing when `apply` is
+/// false: an absent column).
+fn close_gaps<T: Copy>(v: &mut Vec<T>, lens: &[usize], kept: &[usize], apply: bool) {
+    if !apply {
+        return;
+    }
+    let (mut from, mut to) = (0, 0);
+    for (&len, &k) in lens.iter().zip(kept) {
+        v.copy_within(from..from + k, to);
+        from += len;
+        to += k;
+    }
+    v.truncate(to);
+    v.shrink_to_fit();
 }
 
 /// One customer's periods from its kept rows sorted by period (amounts
