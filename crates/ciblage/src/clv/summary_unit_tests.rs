@@ -182,3 +182,62 @@ fn batches_of_other_units_or_values_out_of_range_are_refused() {
         .unwrap_err();
     assert_eq!(e.to_string(), "timestamp: timestamp out of range at row 1");
 }
+
+#[test]
+fn customers_left_out_in_every_block_leave_the_others_aligned() {
+    // 40,000 customers of 1 to 3 purchases over 400 days, the calibration
+    // ending on day 199: about 40 % of them are first seen after it and
+    // left out, in every block of the per-customer pass. Checked against a
+    // plain recomputation, customer by customer.
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut g = Lcg(17);
+    let (mut ids, mut ts, mut amounts) = (Vec::new(), Vec::new(), Vec::new());
+    for c in 0..40_000_i64 {
+        for _ in 0..=g.below(3) {
+            ids.push(c * 3 + 1);
+            ts.push(g.below(400) as i64 * MICROS_PER_DAY);
+            amounts.push(g.below(100) as f64);
+        }
+    }
+    // Rows shuffled, so that each block's customers come from everywhere.
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, g.below(i as u64 + 1) as usize);
+    }
+    let ids: Vec<i64> = order.iter().map(|&i| ids[i]).collect();
+    let ts: Vec<i64> = order.iter().map(|&i| ts[i]).collect();
+    let amounts: Vec<f64> = order.iter().map(|&i| amounts[i]).collect();
+    let cal = chrono::NaiveDate::from_ymd_opt(1970, 7, 18).unwrap(); // day 198
+    let end = chrono::NaiveDate::from_ymd_opt(1971, 2, 4).unwrap(); // day 399
+    let tx = Transactions::from_int_ids(&ids, ts.clone(), amounts).unwrap();
+    let s = ClvSummary::params()
+        .calibration_end(cal)
+        .observation_end(end)
+        .score(&tx)
+        .unwrap();
+    let mut days: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    for (&id, &t) in ids.iter().zip(&ts) {
+        days.entry(id).or_default().insert(t / MICROS_PER_DAY);
+    }
+    let (mut want_ids, mut freq, mut rec, mut t_cal, mut hold) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for (&id, d) in &days {
+        let first = *d.iter().next().unwrap();
+        if first > 198 {
+            continue;
+        }
+        let calib: Vec<i64> = d.iter().copied().filter(|&x| x <= 198).collect();
+        want_ids.push(id);
+        freq.push(calib.len() as u32 - 1);
+        rec.push((calib[calib.len() - 1] - first) as f64);
+        t_cal.push((198 - first) as f64);
+        hold.push(d.iter().filter(|&&x| x > 198).count() as u32);
+    }
+    assert!(want_ids.len() < 30_000 && want_ids.len() > 15_000);
+    assert_eq!(s.holdout_only_customers(), 40_000 - want_ids.len() as u64);
+    assert_eq!(s.ids(), &CustomerIds::Int(want_ids));
+    assert_eq!(s.frequency(), freq);
+    assert_eq!(s.recency(), rec);
+    assert_eq!(s.t(), t_cal);
+    assert_eq!(s.holdout().unwrap().frequency, hold);
+}
