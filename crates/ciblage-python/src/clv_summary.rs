@@ -5,7 +5,11 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch};
+use arrow_array::{
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, LargeStringArray, RecordBatch,
+    StringArray,
+};
+use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::Schema;
 use ciblage::arrow::{
     customer_codes, floats, give_codes, instants, ResolvedColumns, TransactionColumns,
@@ -15,7 +19,7 @@ use ciblage::clv::{
     SummaryBatches,
 };
 use ciblage::time::day_from_date;
-use ciblage::{CiblageError, CustomerIds, Instants, Interrupt, NegativeAmounts};
+use ciblage::{CiblageError, CustomerIds, Instants, Interrupt, NegativeAmounts, StringIds};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
@@ -178,7 +182,7 @@ fn owned_summary_table(summary: PurchaseSummary) -> TableBuilder {
         "customer_id",
         match c.ids {
             CustomerIds::Int(v) => Arc::new(Int64Array::from(v)) as ArrayRef,
-            CustomerIds::Str(s) => out::strings_array(&s),
+            CustomerIds::Str(s) => moved_strings(s),
         },
     );
     t.push(
@@ -209,6 +213,31 @@ fn owned_summary_table(summary: PurchaseSummary) -> TableBuilder {
         );
     }
     t
+}
+
+/// String ids as a `Utf8` array (`LargeUtf8` past 2 GiB), their bytes
+/// moved into the Arrow buffer (no copy); only the offsets are rewritten.
+fn moved_strings(ids: StringIds) -> ArrayRef {
+    let (bytes, offsets) = ids.into_parts();
+    let large = i32::try_from(bytes.len()).is_err();
+    let values = Buffer::from_vec(bytes.into_bytes());
+    if large {
+        let offs: Vec<i64> = offsets.iter().map(|&o| o as i64).collect();
+        drop(offsets);
+        Arc::new(LargeStringArray::new(
+            OffsetBuffer::new(ScalarBuffer::from(offs)),
+            values,
+            None,
+        ))
+    } else {
+        let offs: Vec<i32> = offsets.iter().map(|&o| o as i32).collect();
+        drop(offsets);
+        Arc::new(StringArray::new(
+            OffsetBuffer::new(ScalarBuffer::from(offs)),
+            values,
+            None,
+        ))
+    }
 }
 
 /// Entries widened per step of [`widened`] (128 KiB of `u32`).
