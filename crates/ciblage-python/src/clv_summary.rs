@@ -5,17 +5,21 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch};
+use arrow_array::{
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, LargeStringArray, RecordBatch,
+    StringArray,
+};
+use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::Schema;
 use ciblage::arrow::{
-    customer_codes, floats, give_codes, micros, ResolvedColumns, TransactionColumns,
+    customer_codes, floats, give_codes, instants, ResolvedColumns, TransactionColumns,
 };
 use ciblage::clv::{
     ClvSummary, ClvSummaryParams, Freq, HoldoutDiagnostics, HoldoutEvaluation, PurchaseSummary,
     SummaryBatches,
 };
 use ciblage::time::day_from_date;
-use ciblage::{CiblageError, CustomerIds, Interrupt, NegativeAmounts};
+use ciblage::{CiblageError, CustomerIds, Instants, Interrupt, NegativeAmounts, StringIds};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
@@ -71,9 +75,9 @@ fn shift_row(e: CiblageError, row0: usize) -> CiblageError {
     }
 }
 
-/// One batch's columns: instants, amounts, costs (borrowed from the Arrow
-/// buffers where their types allow).
-type BatchColumns<'b> = (Cow<'b, [i64]>, Cow<'b, [f64]>, Option<Cow<'b, [f64]>>);
+/// One batch's columns: instants (in their own unit, borrowed), amounts,
+/// costs (borrowed from the Arrow buffers where their types allow).
+type BatchColumns<'b> = (Instants<'b>, Cow<'b, [f64]>, Option<Cow<'b, [f64]>>);
 
 /// Reads the columns batch by batch, each borrowed in place where its
 /// types allow (never concatenated), and summarises them; runs without
@@ -96,7 +100,7 @@ fn summarise(
         for batch in batches {
             let read = (|| -> BindResult<_> {
                 token.check()?;
-                let ts = micros(
+                let ts = instants(
                     batch.column(r.timestamp).as_ref(),
                     "timestamp",
                     names.timestamp,
@@ -131,7 +135,7 @@ fn summarise(
             let n = ts.len();
             if n > 0 {
                 input
-                    .push_columns(ts, amounts, costs.as_deref(), r.zone)
+                    .push_instants(*ts, amounts, costs.as_deref(), r.zone)
                     .map_err(|e| shift_row(e, row0))?;
             }
             row0 += n;
@@ -178,7 +182,7 @@ fn owned_summary_table(summary: PurchaseSummary) -> TableBuilder {
         "customer_id",
         match c.ids {
             CustomerIds::Int(v) => Arc::new(Int64Array::from(v)) as ArrayRef,
-            CustomerIds::Str(s) => out::strings_array(&s),
+            CustomerIds::Str(s) => moved_strings(s),
         },
     );
     t.push(
@@ -209,6 +213,31 @@ fn owned_summary_table(summary: PurchaseSummary) -> TableBuilder {
         );
     }
     t
+}
+
+/// String ids as a `Utf8` array (`LargeUtf8` past 2 GiB), their bytes
+/// moved into the Arrow buffer (no copy); only the offsets are rewritten.
+fn moved_strings(ids: StringIds) -> ArrayRef {
+    let (bytes, offsets) = ids.into_parts();
+    let large = i32::try_from(bytes.len()).is_err();
+    let values = Buffer::from_vec(bytes.into_bytes());
+    if large {
+        let offs: Vec<i64> = offsets.iter().map(|&o| o as i64).collect();
+        drop(offsets);
+        Arc::new(LargeStringArray::new(
+            OffsetBuffer::new(ScalarBuffer::from(offs)),
+            values,
+            None,
+        ))
+    } else {
+        let offs: Vec<i32> = offsets.iter().map(|&o| o as i32).collect();
+        drop(offsets);
+        Arc::new(StringArray::new(
+            OffsetBuffer::new(ScalarBuffer::from(offs)),
+            values,
+            None,
+        ))
+    }
 }
 
 /// Entries widened per step of [`widened`] (128 KiB of `u32`).

@@ -65,6 +65,7 @@ pub mod clv;
 pub mod customers;
 pub mod error;
 pub mod exact_sum;
+pub mod instants;
 pub mod interrupt;
 pub mod partial_state;
 mod prefetch;
@@ -82,6 +83,7 @@ pub use activity::{
 };
 pub use customers::{CustomerId, CustomerIds, CustomerIndex, StringIds};
 pub use error::{CiblageError, Result};
+pub use instants::Instants;
 pub use interrupt::Interrupt;
 pub use rfm::{
     Binning, Criterion, CriterionReport, FrequencyMeasure, MonetaryMeasure, Rfm, RfmParams,

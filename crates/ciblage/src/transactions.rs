@@ -248,24 +248,6 @@ impl<'a> TransactionView<'a> {
         })
     }
 
-    /// The columns of a view checked by [`TransactionView::new`] without
-    /// their codes (which [`TransactionView::codes`] then gives empty): for
-    /// a reader that holds the codes apart.
-    pub(crate) fn rows_only(
-        timestamps: &'a [i64],
-        amounts: &'a [f64],
-        customers: usize,
-        zone: Zone,
-    ) -> Self {
-        Self {
-            codes: &[],
-            timestamps,
-            amounts,
-            customers,
-            zone,
-        }
-    }
-
     /// Number of rows (never 0).
     pub fn len(&self) -> usize {
         self.timestamps.len()

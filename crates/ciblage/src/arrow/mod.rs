@@ -42,7 +42,7 @@ pub use dates::{append_local_days, local_dates};
 pub use id_column::{id_column, id_kind};
 pub use ids::{check_id_type, customer_codes, encode_all_ids, encode_ids};
 pub use numbers::{check_number_type, floats};
-pub use time::{give_back, micros, time_kind, zone_for, TimeKind};
+pub use time::{give_back, instants, micros, time_kind, zone_for, TimeKind};
 pub use transactions::{ArrowTransactions, ResolvedColumns, TransactionColumns};
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use crate::instants::Instants;
 use crate::time::Zone;
 use crate::time::MICROS_PER_DAY;
 use arrow_array::cast::AsArray;
@@ -143,6 +144,63 @@ pub fn micros<'a>(
         DataType::Date64 => scaled(array.as_primitive::<Date64Type>().values(), 1_000)?,
         _ => return Err(type_error(argument, column, dt, TIME_TYPES)),
     })
+}
+
+/// Timestamps of one batch column read in place, in their own unit (no
+/// converted copy): the same checks as [`micros`] (nulls, NaT, instants
+/// outside the range), the same errors.
+pub fn instants<'a>(
+    array: &'a dyn Array,
+    argument: &str,
+    column: &str,
+    row0: usize,
+) -> Result<Instants<'a>> {
+    if let Some(i) = first_null(array) {
+        return Err(null_error(argument, column, row0 + i));
+    }
+    let dt = array.data_type();
+    let column_of = match dt {
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+            Instants::Nanos(array.as_primitive::<TimestampNanosecondType>().values())
+        }
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            Instants::Micros(array.as_primitive::<TimestampMicrosecondType>().values())
+        }
+        DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            Instants::Millis(array.as_primitive::<TimestampMillisecondType>().values())
+        }
+        DataType::Timestamp(TimeUnit::Second, _) => {
+            Instants::Seconds(array.as_primitive::<TimestampSecondType>().values())
+        }
+        DataType::Date32 => Instants::Days(array.as_primitive::<Date32Type>().values()),
+        DataType::Date64 => Instants::Millis(array.as_primitive::<Date64Type>().values()),
+        _ => return Err(type_error(argument, column, dt, TIME_TYPES)),
+    };
+    // numpy's NaT (the smallest i64) is a missing value, of a timestamp
+    // column only (a date64 of i64::MIN is out of range, as in `micros`);
+    // in µs, only when it is the first value out of range.
+    let nat = match (dt, column_of) {
+        (DataType::Timestamp(TimeUnit::Microsecond, _), Instants::Micros(v)) => {
+            return match crate::time::first_instant_out_of_range(v) {
+                Some(i) if v[i] == i64::MIN => Err(null_error(argument, column, row0 + i)),
+                Some(i) => Err(CiblageError::TimestampOutOfRange {
+                    argument: argument.to_owned(),
+                    row: row0 + i,
+                }),
+                None => Ok(column_of),
+            };
+        }
+        (
+            DataType::Timestamp(..),
+            Instants::Seconds(v) | Instants::Millis(v) | Instants::Nanos(v),
+        ) => v.iter().position(|&t| t == i64::MIN),
+        _ => None,
+    };
+    if let Some(i) = nat {
+        return Err(null_error(argument, column, row0 + i));
+    }
+    column_of.check(argument, row0)?;
+    Ok(column_of)
 }
 
 /// Instants converted to µs, in the kept buffer (see `scratch`).

@@ -45,6 +45,7 @@ mod special;
 mod summary;
 mod summary_customers;
 mod summary_group;
+mod summary_rows;
 mod summary_scan;
 #[cfg(test)]
 mod tests;

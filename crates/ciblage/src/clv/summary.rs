@@ -12,9 +12,10 @@ use crate::activity::InputReport;
 use crate::clv::freq::Freq;
 use crate::clv::summary_customers::{customer_pass, CustomerColumns, Frame, PeriodCounts};
 use crate::clv::summary_group::{
-    block_customers, compact, group_rows, kept_ids, ordered_ids, output_keys, Slot,
+    block_customers, group_rows, kept_ids, ordered_ids, output_keys, Slot,
 };
-use crate::clv::summary_scan::{row_pass, RowFilter, RowPass, SummaryBatches};
+use crate::clv::summary_rows::{row_pass, RowPass};
+use crate::clv::summary_scan::{RowFilter, SummaryBatches};
 use crate::customers::{CustomerIds, CustomerIndex};
 use crate::error::{CiblageError, Result};
 use crate::interrupt::Interrupt;
@@ -358,28 +359,22 @@ impl ClvSummaryValidParams {
             self.summarise::<u64>(&mut input, keys, n, frame)?
         };
         let CustomerColumns {
-            mut periods,
-            mut recency,
-            mut t,
-            mut monetary_value,
-            mut holdout,
+            periods,
+            recency,
+            t,
+            monetary_value,
+            holdout,
             holdout_only_customers,
             holdout_only_rows,
             customers_without_rows,
             period_counts,
+            dropped,
         } = columns;
         report.customers_without_rows = customers_without_rows;
-        if periods.contains(&0) {
-            compact(&mut recency, &periods);
-            compact(&mut t, &periods);
-            compact(&mut monetary_value, &periods);
-            if let Some((f, m)) = holdout.as_mut() {
-                compact(f, &periods);
-                compact(m, &periods);
-            }
-            ids = kept_ids(ids, &periods);
-            periods.retain(|&p| p > 0);
-            periods.shrink_to_fit();
+        // The columns hold the customers with a calibration period only:
+        // the ids of the others are left out too.
+        if !dropped.is_empty() {
+            ids = kept_ids(ids, &dropped);
         }
         if periods.is_empty() {
             return Err(CiblageError::NothingToScore {
@@ -455,7 +450,7 @@ impl ClvSummaryValidParams {
         let blocks = {
             let slices: Vec<&[u32]> = match (&keys, &input.codes) {
                 (Some(all), _) | (None, Some(all)) => vec![&all[..]],
-                (None, None) => input.parts.iter().map(|p| p.view.codes()).collect(),
+                (None, None) => input.parts.iter().map(|p| p.codes).collect(),
             };
             group_rows::<S>(&slices, n, k)
         };
@@ -469,3 +464,7 @@ impl ClvSummaryValidParams {
 #[cfg(test)]
 #[path = "summary_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "summary_unit_tests.rs"]
+mod unit_tests;

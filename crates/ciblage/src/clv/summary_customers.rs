@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::clv::summary_group::{Block, Slot};
 use crate::clv::summary_scan::{RowFilter, SummaryBatches};
 use crate::exact_sum::ExactSum;
+use crate::instants::InstantUnit;
 
 /// One customer's periods, read from its kept rows sorted by period.
 #[derive(Debug, Clone, Copy, Default)]
@@ -39,11 +40,10 @@ pub(crate) struct PeriodCounts {
     pub repeat: Vec<u64>,
 }
 
-/// The per-customer columns in output order, the customers without a
-/// calibration period still in (with `periods` 0), and what the pass
-/// counted.
+/// The per-customer columns in output order, of the customers with a
+/// calibration period only, and what the pass counted.
 pub(crate) struct CustomerColumns {
-    /// Distinct calibration periods (0: no calibration period).
+    /// Distinct calibration periods (at least 1).
     pub periods: Vec<u32>,
     pub recency: Vec<f64>,
     pub t: Vec<f64>,
@@ -56,6 +56,9 @@ pub(crate) struct CustomerColumns {
     /// Customers without a kept row.
     pub customers_without_rows: u64,
     pub period_counts: Option<PeriodCounts>,
+    /// Output positions (among all `n` customers, ascending) of the
+    /// customers left out: no calibration period.
+    pub dropped: Vec<u32>,
 }
 
 /// Where the summary ends and how it counts time.
@@ -76,6 +79,13 @@ pub(crate) struct Frame {
 
 /// One block's share of the output columns.
 struct Out<'a> {
+    /// Output position of the block's first customer.
+    first: usize,
+    /// Customers of the block with a calibration period: written at the
+    /// front of the block's share, in order.
+    kept: &'a mut usize,
+    /// Output positions of the others.
+    dropped: &'a mut Vec<u32>,
     periods: &'a mut [u32],
     recency: &'a mut [f64],
     t: &'a mut [f64],
@@ -140,6 +150,24 @@ pub(crate) fn customer_pass<S: Slot>(
     n: usize,
     frame: Frame,
 ) -> CustomerColumns {
+    // Every batch holds its instants in the unit of the first.
+    use crate::instants::{Days, Instants, Micros, Millis, Nanos, Seconds};
+    match input.parts.first().map(|p| p.instants) {
+        Some(Instants::Seconds(_)) => customer_pass_in::<Seconds, S>(input, blocks, n, frame),
+        Some(Instants::Millis(_)) => customer_pass_in::<Millis, S>(input, blocks, n, frame),
+        Some(Instants::Nanos(_)) => customer_pass_in::<Nanos, S>(input, blocks, n, frame),
+        Some(Instants::Days(_)) => customer_pass_in::<Days, S>(input, blocks, n, frame),
+        Some(Instants::Micros(_)) | None => customer_pass_in::<Micros, S>(input, blocks, n, frame),
+    }
+}
+
+/// [`customer_pass`], the instants read in unit `U`.
+fn customer_pass_in<U: InstantUnit, S: Slot>(
+    input: &SummaryBatches<'_>,
+    blocks: Vec<Block<S>>,
+    n: usize,
+    frame: Frame,
+) -> CustomerColumns {
     let span = frame.counts.map_or(0, |(s, e)| (e - s + 1).max(0) as usize);
     let start = frame.counts.map_or(0, |c| c.0);
     // Each task counts periods in vectors of its own (2 x 8 bytes a
@@ -158,6 +186,9 @@ pub(crate) fn customer_pass<S: Slot>(
     let h = if frame.holdout { n } else { 0 };
     let (mut holdout_periods, mut holdout_value) = (vec![0u32; h], vec![0.0; h]);
     let mut outs = Vec::with_capacity(blocks.len());
+    let mut kept = vec![0usize; blocks.len()];
+    let mut dropped: Vec<Vec<u32>> = vec![Vec::new(); blocks.len()];
+    let lens: Vec<usize> = blocks.iter().map(Block::len).collect();
     {
         let mut rest = (
             &mut periods[..],
@@ -167,9 +198,12 @@ pub(crate) fn customer_pass<S: Slot>(
             &mut holdout_periods[..],
             &mut holdout_value[..],
         );
-        for block in &blocks {
-            let len = block.len();
+        let mut first = 0;
+        for ((&len, kept), dropped) in lens.iter().zip(&mut kept).zip(&mut dropped) {
             outs.push(Out {
+                first,
+                kept,
+                dropped,
                 periods: take(&mut rest.0, len),
                 recency: take(&mut rest.1, len),
                 t: take(&mut rest.2, len),
@@ -177,6 +211,7 @@ pub(crate) fn customer_pass<S: Slot>(
                 holdout_periods: take(&mut rest.4, len),
                 holdout_value: take(&mut rest.5, len),
             });
+            first += len;
         }
     }
     // First row of each batch in the whole table, and the total.
@@ -184,9 +219,10 @@ pub(crate) fn customer_pass<S: Slot>(
     let mut row0 = 0;
     for part in &input.parts {
         bounds.push(row0);
-        row0 += part.view.len();
+        row0 += part.len();
     }
     bounds.push(row0);
+    let times: Vec<&[U::Raw]> = input.parts.iter().map(|p| U::slice(&p.instants)).collect();
     // Consecutive blocks per task: at most `pieces` tallies at once.
     let per_task = blocks.len().div_ceil(pieces).max(1);
     let tally = blocks
@@ -207,9 +243,8 @@ pub(crate) fn customer_pass<S: Slot>(
                             b += 1;
                         }
                         let (part, i) = (&input.parts[b], r - bounds[b]);
-                        let view = &part.view;
-                        let a = view.amounts()[i];
-                        let day = view.zone().day_of(view.timestamps()[i]);
+                        let a = part.amounts[i];
+                        let day = part.zone.day_of(U::micros(times[b][i]));
                         if let Some(p) = frame.filter.period(day, a) {
                             rows.push((p, part.costs.map_or(a, |k| a - k[i])));
                         }
@@ -222,18 +257,25 @@ pub(crate) fn customer_pass<S: Slot>(
                         tally.holdout_only_customers += 1;
                         tally.holdout_only_rows += s.rows;
                     }
-                    out.periods[j] = s.periods;
-                    if s.periods > 0 {
-                        out.recency[j] = (s.last - s.first) as f64 / frame.unit;
-                        out.t[j] = (frame.cal - s.first) as f64 / frame.unit;
-                        if s.periods > 1 {
-                            out.monetary_value[j] = s.repeat_sum / f64::from(s.periods - 1);
-                        }
+                    if s.periods == 0 {
+                        // Left out: its share of the columns is not
+                        // touched (the pages of a block's tail stay
+                        // unwritten).
+                        out.dropped.push((out.first + j) as u32);
+                        continue;
+                    }
+                    let w = *out.kept;
+                    *out.kept += 1;
+                    out.periods[w] = s.periods;
+                    out.recency[w] = (s.last - s.first) as f64 / frame.unit;
+                    out.t[w] = (frame.cal - s.first) as f64 / frame.unit;
+                    if s.periods > 1 {
+                        out.monetary_value[w] = s.repeat_sum / f64::from(s.periods - 1);
                     }
                     if frame.holdout {
-                        out.holdout_periods[j] = s.holdout_periods;
+                        out.holdout_periods[w] = s.holdout_periods;
                         if s.holdout_periods > 0 {
-                            out.holdout_value[j] = s.holdout_sum / f64::from(s.holdout_periods);
+                            out.holdout_value[w] = s.holdout_sum / f64::from(s.holdout_periods);
                         }
                     }
                 }
@@ -243,7 +285,18 @@ pub(crate) fn customer_pass<S: Slot>(
             },
         )
         .reduce(|| Tally::new(span), Tally::merge);
+    // Each block's kept customers moved down behind the previous blocks'.
+    if kept.iter().sum::<usize>() < n {
+        let h = frame.holdout;
+        close_gaps(&mut periods, &lens, &kept, true);
+        close_gaps(&mut recency, &lens, &kept, true);
+        close_gaps(&mut t, &lens, &kept, true);
+        close_gaps(&mut monetary_value, &lens, &kept, true);
+        close_gaps(&mut holdout_periods, &lens, &kept, h);
+        close_gaps(&mut holdout_value, &lens, &kept, h);
+    }
     CustomerColumns {
+        dropped: dropped.concat(),
         periods,
         recency,
         t,
@@ -258,6 +311,24 @@ pub(crate) fn customer_pass<S: Slot>(
             repeat: tally.repeat,
         }),
     }
+}
+
+/// Moves the first `kept[b]` entries of each block `b` (of `lens[b]`
+/// entries, back to back in `v`) down behind those of the blocks before,
+/// then cuts `v` to them and gives back the rest (nothing when `apply` is
+/// false: an absent column).
+fn close_gaps<T: Copy>(v: &mut Vec<T>, lens: &[usize], kept: &[usize], apply: bool) {
+    if !apply {
+        return;
+    }
+    let (mut from, mut to) = (0, 0);
+    for (&len, &k) in lens.iter().zip(kept) {
+        v.copy_within(from..from + k, to);
+        from += len;
+        to += k;
+    }
+    v.truncate(to);
+    v.shrink_to_fit();
 }
 
 /// One customer's periods from its kept rows sorted by period (amounts

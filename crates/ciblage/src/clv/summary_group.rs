@@ -177,7 +177,7 @@ pub(crate) fn output_keys(input: &mut SummaryBatches<'_>, order: &[u32]) -> Vec<
         None => {
             let mut all = Vec::with_capacity(input.len());
             for part in &input.parts {
-                all.extend_from_slice(part.view.codes());
+                all.extend_from_slice(part.codes);
             }
             all
         }
@@ -201,33 +201,28 @@ pub(crate) fn ordered_ids(
     }
 }
 
-/// The ids (in output order) whose `periods` is not 0: integer ids
-/// compacted in place, string ids gathered.
-pub(crate) fn kept_ids(ids: CustomerIds, periods: &[u32]) -> CustomerIds {
+/// The ids (in output order) but those at the positions `dropped`
+/// (ascending): integer ids compacted in place, string ids gathered.
+pub(crate) fn kept_ids(ids: CustomerIds, dropped: &[u32]) -> CustomerIds {
     match ids {
         CustomerIds::Int(mut v) => {
-            compact(&mut v, periods);
+            let (mut to, mut next) = (0, dropped.iter().peekable());
+            for i in 0..v.len() {
+                if next.next_if_eq(&&(i as u32)).is_none() {
+                    v[to] = v[i];
+                    to += 1;
+                }
+            }
+            v.truncate(to);
+            v.shrink_to_fit();
             CustomerIds::Int(v)
         }
         CustomerIds::Str(s) => {
-            let codes: Vec<u32> = (0..periods.len() as u32)
-                .filter(|&c| periods[c as usize] > 0)
+            let mut next = dropped.iter().peekable();
+            let codes: Vec<u32> = (0..s.len() as u32)
+                .filter(|c| next.next_if_eq(&c).is_none())
                 .collect();
             CustomerIds::Str(s).gather(&codes)
         }
     }
-}
-
-/// Keeps the entries of `v` whose `keep` entry is not 0, in order, in
-/// place, and gives back the memory of the rest.
-pub(crate) fn compact<T: Copy>(v: &mut Vec<T>, keep: &[u32]) {
-    let mut to = 0;
-    for i in 0..v.len() {
-        if keep[i] > 0 {
-            v[to] = v[i];
-            to += 1;
-        }
-    }
-    v.truncate(to);
-    v.shrink_to_fit();
 }

@@ -1,21 +1,18 @@
 //! The input of the CLV summary (borrowed columns, as RFM reads them) and
-//! the pass over the rows (on all threads: the input report, the default
-//! end); the rows are then grouped by customer
-//! ([`summary_group`](crate::clv::summary_group)).
+//! which rows it keeps; the pass over the rows is in
+//! [`summary_rows`](crate::clv::summary_rows), the rows are then grouped by
+//! customer ([`summary_group`](crate::clv::summary_group)).
 
 use std::borrow::Cow;
 
-use rayon::prelude::*;
-
-use crate::activity::InputReport;
 use crate::clv::freq::Freq;
 use crate::customers::CustomerIndex;
 use crate::error::{CiblageError, Result};
+use crate::instants::Instants;
 use crate::time::Zone;
-use crate::transactions::{NegativeAmounts, TransactionView, Transactions};
-
-/// Rows per task of the pass over the rows.
-const ROW_CHUNK: usize = 1 << 16;
+use crate::transactions::{
+    check_codes, check_finite, NegativeAmounts, TransactionView, Transactions,
+};
 
 /// The transactions a CLV summary reads: validated borrowed columns
 /// ([`TransactionView`]), the customer ids of their codes, and optionally a
@@ -195,13 +192,46 @@ impl<'a> SummaryBatches<'a> {
         costs: Option<&'a [f64]>,
         zone: Zone,
     ) -> Result<()> {
+        self.push_instants(Instants::Micros(timestamps), amounts, costs, zone)
+    }
+
+    /// As [`SummaryBatches::push_columns`], the instants in the unit they
+    /// are held in ([`Instants`]): read in place, each turned into
+    /// microseconds as the summary reads it (no converted copy). Every
+    /// batch must have the same unit.
+    ///
+    /// ```
+    /// use ciblage::clv::{ClvSummary, SummaryBatches};
+    /// use ciblage::{CustomerIndex, Instants, Zone};
+    /// let mut index = CustomerIndex::new();
+    /// let mut codes = Vec::new();
+    /// index.encode_i64(&[1, 1, 2], &mut codes)?;
+    /// let day_ns = 86_400_000_000_000_i64;
+    /// let ns = [0, 3 * day_ns + 5, day_ns];
+    /// let mut batches = SummaryBatches::with_owned_index(index, codes);
+    /// batches.push_instants(Instants::Nanos(&ns), &[10.0, 30.0, 5.0], None, Zone::Utc)?;
+    /// let s = ClvSummary::params().score(batches)?;
+    /// assert_eq!((s.frequency(), s.recency()), (&[1, 0][..], &[3.0, 0.0][..]));
+    /// # Ok::<(), ciblage::CiblageError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`SummaryBatches::push_columns`]; instants of another unit than
+    /// the first batch's.
+    pub fn push_instants(
+        &mut self,
+        instants: Instants<'a>,
+        amounts: &'a [f64],
+        costs: Option<&'a [f64]>,
+        zone: Zone,
+    ) -> Result<()> {
         let Some(codes) = &self.codes else {
             return Err(CiblageError::param(
                 "batches",
                 "batches built without their codes take them with each batch (push)",
             ));
         };
-        let (row0, n) = (self.len(), timestamps.len());
+        let (row0, n) = (self.len(), instants.len());
         let mine = codes
             .get(row0..row0 + n)
             .ok_or_else(|| CiblageError::LengthMismatch {
@@ -210,12 +240,37 @@ impl<'a> SummaryBatches<'a> {
                 got: codes.len(),
             })?;
         let customers = self.customers.len();
-        let view = TransactionView::new(mine, timestamps, amounts, customers, zone)?;
+        // The checks of `TransactionView::new`, in its order.
+        if n == 0 {
+            return Err(CiblageError::EmptyInput {
+                argument: "transactions".into(),
+            });
+        }
+        if amounts.len() != n {
+            return Err(CiblageError::LengthMismatch {
+                argument: "amount".into(),
+                expected: n,
+                got: amounts.len(),
+            });
+        }
+        check_codes(mine, customers)?;
+        check_finite("amount", amounts)?;
+        instants.check("timestamp", 0)?;
         if let Some(k) = costs {
-            SummaryInput::new(view, &self.customers)?.with_costs(k)?;
+            if k.len() != n {
+                return Err(CiblageError::LengthMismatch {
+                    argument: "cost".into(),
+                    expected: n,
+                    got: k.len(),
+                });
+            }
+            check_finite("cost", k)?;
         }
         self.add(Part {
-            view: TransactionView::rows_only(timestamps, amounts, customers, zone),
+            codes: &[],
+            instants,
+            amounts,
+            zone,
             costs,
         })
     }
@@ -251,21 +306,22 @@ impl<'a> SummaryBatches<'a> {
                 "batches built with their codes take only columns (push_columns)",
             ));
         }
-        self.add(Part {
-            view: part.view,
-            costs: part.costs,
-        })
+        self.add(Part::of(part))
     }
 
     /// Appends a checked batch of the same zone and columns as the first.
     fn add(&mut self, part: Part<'a>) -> Result<()> {
         if let Some(first) = self.parts.first() {
-            if first.view.zone() != part.view.zone()
-                || first.costs.is_some() != part.costs.is_some()
-            {
+            if first.zone != part.zone || first.costs.is_some() != part.costs.is_some() {
                 return Err(CiblageError::param(
                     "batches",
                     "every batch must have the same zone and the same columns",
+                ));
+            }
+            if !first.instants.same_unit(&part.instants) {
+                return Err(CiblageError::param(
+                    "batches",
+                    "every batch must hold its instants in the same unit",
                 ));
             }
         }
@@ -275,7 +331,7 @@ impl<'a> SummaryBatches<'a> {
 
     /// Rows of all batches.
     pub fn len(&self) -> usize {
-        self.parts.iter().map(|p| p.view.len()).sum()
+        self.parts.iter().map(Part::len).sum()
     }
 
     /// Whether no batch holds a row.
@@ -289,12 +345,33 @@ impl<'a> SummaryBatches<'a> {
     }
 }
 
-/// One batch's columns, checked: its rows (and codes, unless the batches
-/// hold them) and optional costs.
+/// One batch's columns, checked: its codes (empty when the batches hold
+/// them), instants in their own unit, amounts, zone and optional costs.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Part<'a> {
-    pub view: TransactionView<'a>,
+    pub codes: &'a [u32],
+    pub instants: Instants<'a>,
+    pub amounts: &'a [f64],
+    pub zone: Zone,
     pub costs: Option<&'a [f64]>,
+}
+
+impl<'a> Part<'a> {
+    /// The columns of a checked input, its instants in µs.
+    fn of(input: SummaryInput<'a>) -> Self {
+        Self {
+            codes: input.view.codes(),
+            instants: Instants::Micros(input.view.timestamps()),
+            amounts: input.view.amounts(),
+            zone: input.view.zone(),
+            costs: input.costs,
+        }
+    }
+
+    /// Rows of the batch.
+    pub(crate) fn len(&self) -> usize {
+        self.amounts.len()
+    }
 }
 
 impl<'a> From<SummaryInput<'a>> for SummaryBatches<'a> {
@@ -302,10 +379,7 @@ impl<'a> From<SummaryInput<'a>> for SummaryBatches<'a> {
     fn from(input: SummaryInput<'a>) -> Self {
         Self {
             customers: Cow::Borrowed(input.customers),
-            parts: vec![Part {
-                view: input.view,
-                costs: input.costs,
-            }],
+            parts: vec![Part::of(input)],
             codes: None,
         }
     }
@@ -327,24 +401,6 @@ impl<'a> From<&'a Transactions> for SummaryInput<'a> {
             costs: tx.costs(),
         }
     }
-}
-
-/// What the pass over the rows saw.
-pub(crate) struct RowPass {
-    pub report: InputReport,
-    /// Latest local day of any row (the default end of observation).
-    pub max_day: i64,
-    /// Earliest period of a kept row (`i64::MAX` when none is kept).
-    pub min_period: i64,
-}
-
-/// What one task of the pass over the rows saw.
-struct ChunkRows {
-    report: InputReport,
-    max_day: i64,
-    min_period: i64,
-    /// The first negative row under the `Reject` policy.
-    rejected: Option<(usize, f64)>,
 }
 
 /// Which rows the summary keeps: those of periods up to `end` (all when
@@ -371,82 +427,4 @@ impl RowFilter {
         }
         Some(p)
     }
-}
-
-/// The pass over the rows: every row's local day and period, counted in
-/// the input report (rows after the end, negative rows), the latest day and
-/// the earliest kept period; the first negative row refused under the
-/// `Reject` policy.
-pub(crate) fn row_pass(input: &SummaryBatches<'_>, filter: RowFilter) -> Result<RowPass> {
-    // Tasks of up to ROW_CHUNK rows within one batch: (batch, first row of
-    // the batch in the whole table, rows of the task in the batch).
-    let mut tasks = Vec::new();
-    let mut row0 = 0;
-    for (b, part) in input.parts.iter().enumerate() {
-        let n = part.view.len();
-        for c in 0..n.div_ceil(ROW_CHUNK) {
-            tasks.push((b, row0, c * ROW_CHUNK..((c + 1) * ROW_CHUNK).min(n)));
-        }
-        row0 += n;
-    }
-    let total_rows = row0;
-    let parts: Vec<ChunkRows> = tasks
-        .into_par_iter()
-        .map(|(b, row0, range)| {
-            let view = &input.parts[b].view;
-            let zone = view.zone();
-            let (ts, amounts) = (view.timestamps(), view.amounts());
-            let mut out = ChunkRows {
-                report: InputReport::default(),
-                max_day: i64::MIN,
-                min_period: i64::MAX,
-                rejected: None,
-            };
-            for row in range {
-                let day = zone.day_of(ts[row]);
-                out.max_day = out.max_day.max(day);
-                let p = filter.freq.period_of_day(day);
-                if filter.end.is_some_and(|e| p > e) {
-                    out.report.rows_after_as_of += 1;
-                    continue;
-                }
-                let a = amounts[row];
-                if a < 0.0 {
-                    out.report.negative_rows += 1;
-                    match filter.negative {
-                        NegativeAmounts::Keep => {}
-                        NegativeAmounts::Exclude => {
-                            out.report.negative_rows_excluded += 1;
-                            continue;
-                        }
-                        NegativeAmounts::Reject => {
-                            out.rejected = Some((row0 + row, a));
-                            break;
-                        }
-                    }
-                }
-                out.min_period = out.min_period.min(p);
-            }
-            out
-        })
-        .collect();
-    if let Some((row, value)) = parts.iter().find_map(|p| p.rejected) {
-        return Err(CiblageError::NegativeAmount {
-            argument: "amount".into(),
-            row,
-            value,
-        });
-    }
-    let mut pass = RowPass {
-        report: InputReport::default(),
-        max_day: i64::MIN,
-        min_period: i64::MAX,
-    };
-    for p in &parts {
-        pass.report.merge(&p.report);
-        pass.max_day = pass.max_day.max(p.max_day);
-        pass.min_period = pass.min_period.min(p.min_period);
-    }
-    pass.report.rows = total_rows as u64;
-    Ok(pass)
 }

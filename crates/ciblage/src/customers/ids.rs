@@ -96,6 +96,19 @@ impl StringIds {
     pub fn as_parts(&self) -> (&str, &[usize]) {
         (&self.bytes, &self.offsets)
     }
+
+    /// The concatenated bytes and the `len + 1` offsets, moved out (to hand
+    /// the bytes to another table format without a copy).
+    ///
+    /// ```
+    /// let mut ids = ciblage::StringIds::new();
+    /// ids.push("ab");
+    /// ids.push("c");
+    /// assert_eq!(ids.into_parts(), ("abc".to_owned(), vec![0, 2, 3]));
+    /// ```
+    pub fn into_parts(self) -> (String, Vec<usize>) {
+        (self.bytes, self.offsets)
+    }
 }
 
 /// The original ids of the customers, indexed by code.
