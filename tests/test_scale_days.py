@@ -226,3 +226,36 @@ def test_merge_laws_any_cut_any_order() -> None:
     days = tx["timestamp"].dt.tz_convert("Europe/Paris").dt.normalize()
     keys = pd.DataFrame({"c": tx["customer_id"], "d": days, "s": np.sign(tx["amount"])}).drop_duplicates()
     assert whole.num_rows == len(keys)
+
+
+def _shifted(arr: pa.Array) -> pa.Array:
+    """The same values in buffers starting one byte past an aligned address
+    (as a frame unpickled from a message may hold them)."""
+    bufs = []
+    for buf in arr.buffers():
+        if buf is None:
+            bufs.append(None)
+            continue
+        raw = bytearray(buf.size + 1)
+        raw[1:] = buf.to_pybytes()
+        bufs.append(pa.py_buffer(raw).slice(1))
+    return pa.Array.from_buffers(arr.type, len(arr), bufs, offset=arr.offset)
+
+
+def test_misaligned_buffers_are_copied_before_the_core_reads_them() -> None:
+    from ciblage import _partial
+
+    table = pa.table(
+        {
+            "customer_id": pa.array(["a", "b", "a", "c"]),
+            "amount": pa.array([1.5, 2.0, 3.25, 4.0]),
+            "n": pa.array([1, 2, 3, 4], pa.int64()),
+        }
+    )
+    shifted = pa.table({name: _shifted(table.column(name).chunk(0)) for name in table.column_names})
+    assert any(b is not None and b.address % 8 for c in shifted.columns for b in c.chunk(0).buffers())
+    fixed = _partial.aligned_table(shifted)
+    assert fixed.equals(table)
+    assert all(b is None or b.address % 8 == 0 for c in fixed.columns for b in c.chunk(0).buffers())
+    # An aligned table is given back as it is (no copy).
+    assert _partial.aligned_table(table) is table

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -17,24 +14,6 @@ from ciblage.exceptions import ColumnNotFoundError, InvalidInputError
 pyspark = pytest.importorskip("pyspark")
 
 import ciblage.spark as cspark  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def spark():
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("ciblage-aggregate-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "3")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
 
 
 def _transactions(n: int = 2_000, customers: int = 150, seed: int = 1) -> pa.Table:

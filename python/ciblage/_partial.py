@@ -134,12 +134,33 @@ def absorb_states(stream: Any, states: Iterable[pa.RecordBatch], schema: pa.Sche
             _native.stream_absorb_partial_state(stream, aligned(state), schema)
 
 
+def _misaligned(arrays: Iterable[Any]) -> bool:
+    """True when a buffer of these arrays (children included) starts at an
+    address that is not a multiple of 8 (16 for view types)."""
+    for arr in arrays:
+        step = 16 if pa.types.is_string_view(arr.type) or pa.types.is_binary_view(arr.type) else 8
+        for buf in arr.buffers():
+            if buf is not None and buf.size and buf.address % step:
+                return True
+    return False
+
+
 def aligned(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """The batch in buffers of Arrow's own allocation (one copy): a batch
-    or frame unpickled from a message (Dask's transfers between processes)
-    may hold buffers at any address, which the Arrow C data interface does
-    not accept."""
+    """The batch itself when every buffer is aligned, else a copy in buffers
+    of Arrow's own allocation: a batch or frame unpickled from a message
+    (Dask's transfers between processes) may hold buffers at any address,
+    which the Arrow C data interface does not accept."""
+    if not _misaligned(batch.columns):
+        return batch
     return pa.ipc.read_record_batch(batch.serialize(), batch.schema)
+
+
+def aligned_table(table: pa.Table) -> pa.Table:
+    """The table itself when every buffer is aligned, else a copy of its
+    misaligned batches (see :func:`aligned`)."""
+    if not _misaligned(chunk for col in table.columns for chunk in col.chunks):
+        return table
+    return pa.Table.from_batches([aligned(b) for b in table.to_batches()], schema=table.schema)
 
 
 def first_failure(n_partitions: int, probe: Callable[[list[int]], list[tuple[int, bool]]]) -> tuple[int, int] | None:

@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._partial import aligned, aligned_table
 from .exceptions import (
     CiblageError,
     ColumnNotFoundError,
@@ -190,7 +191,7 @@ def partition_days(spec: DaySpec, data: Iterable[Any], customer_type: pa.DataTyp
 
     batch = pa.record_batch(
         _native.partial_days(
-            table.combine_chunks(),
+            aligned_table(table.combine_chunks()),
             customer=c["customer"],
             timestamp=c["timestamp"],
             amount=c["amount"],
@@ -243,7 +244,7 @@ def merge_days(states: Iterable[pa.Table | pa.RecordBatch]) -> pa.Table:
     schema = tables[0].schema.remove_metadata()
     has_cost = tables[0].column("cost").null_count == 0
     batches = [
-        _aligned(b.replace_schema_metadata({DAYS_VERSION_KEY: DAYS_VERSION}))
+        aligned(b.replace_schema_metadata({DAYS_VERSION_KEY: DAYS_VERSION}))
         for s in tables
         for b in s.cast(_native_schema(schema)).to_batches()
         if b.num_rows
@@ -261,12 +262,6 @@ DAYS_VERSION = b"1"
 def _native_schema(schema: pa.Schema) -> pa.Schema:
     """The state's schema as the core reads it (string ids as ``utf8``)."""
     return pa.schema([f.with_nullable(f.name == "cost") for f in schema])
-
-
-def _aligned(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """The batch in buffers of Arrow's own allocation (see
-    ``ciblage._partial.aligned``)."""
-    return pa.ipc.read_record_batch(batch.serialize(), batch.schema)
 
 
 def rebuild(spec: DaySpec, state: pa.Table, schema: pa.Schema) -> pa.Table:
