@@ -291,7 +291,7 @@ impl Part<'_, '_> {
         let mut labels = self.ls.chunks_exact_mut(R);
         let mut i = 0;
         for (g, ls) in (&mut groups).zip(&mut labels) {
-            let near = c.nearest::<R>(g, d, &mut wide);
+            let near = c.nearest::<R>(g, d, &mut wide).map(|j| j as u32);
             for ((l, &j), row) in ls.iter_mut().zip(&near).zip(g.chunks_exact(d)) {
                 changed += c.take(l, j, row, self.w.map(|w| w[i]), self.slot);
                 i += 1;
@@ -302,7 +302,7 @@ impl Part<'_, '_> {
             // The last rows, padded with zeros to a whole group.
             let mut pad = vec![0.0; R * d];
             pad[..g.len()].copy_from_slice(g);
-            let near = c.nearest::<R>(&pad, d, &mut wide);
+            let near = c.nearest::<R>(&pad, d, &mut wide).map(|j| j as u32);
             for ((l, &j), row) in ls.iter_mut().zip(&near).zip(g.chunks_exact(d)) {
                 changed += c.take(l, j, row, self.w.map(|w| w[i]), self.slot);
                 i += 1;
@@ -365,10 +365,10 @@ impl Chunk<'_> {
     /// the centre to the chunk's inertia (`slot[0]`); returns 1 if the label
     /// changed.
     #[inline(always)]
-    fn take(&self, l: &mut u32, j: f64, row: &[f64], w: Option<f64>, slot: &mut [f64]) -> usize {
+    fn take(&self, l: &mut u32, j: u32, row: &[f64], w: Option<f64>, slot: &mut [f64]) -> usize {
+        let changed = usize::from(*l != j);
+        *l = j;
         let j = j as usize;
-        let changed = usize::from(*l != j as u32);
-        *l = j as u32;
         if self.tally == Tally::Inertia {
             // As `inertia`: the weight (1 without weights) times the
             // squared distance, added in row order.
@@ -376,15 +376,44 @@ impl Chunk<'_> {
             slot[0] += w.unwrap_or(1.0) * sq_dist(row, &self.centers[j * d..(j + 1) * d]);
         } else {
             let d = row.len();
-            let sums = &mut slot[j * d..(j + 1) * d];
-            // Without weights, `1 × v` is `v`: the multiply is left out.
-            match w {
-                Some(w) => sums.iter_mut().zip(row).for_each(|(s, v)| *s += w * v),
-                None => sums.iter_mut().zip(row).for_each(|(s, v)| *s += v),
-            }
+            add_row(&mut slot[j * d..(j + 1) * d], row, w);
             slot[self.k * d + j] += w.unwrap_or(1.0);
         }
         changed
+    }
+}
+
+/// `sums += w × row` element by element (`None`: `sums += row`, the
+/// multiply by 1 left out), four elements at a time as fixed-size arrays,
+/// so that each four are one vector load, add and store: the same
+/// additions as one by one, which the compiler left as scalar adds and
+/// stores.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)]
+fn add_row(sums: &mut [f64], row: &[f64], w: Option<f64>) {
+    let mut s4 = sums.chunks_exact_mut(4);
+    let mut r4 = row.chunks_exact(4);
+    for (s, r) in (&mut s4).zip(&mut r4) {
+        let (Ok(s), Ok(r)) = (<&mut [f64; 4]>::try_from(s), <&[f64; 4]>::try_from(r)) else {
+            continue;
+        };
+        match w {
+            Some(w) => {
+                for t in 0..4 {
+                    s[t] += w * r[t];
+                }
+            }
+            None => {
+                for t in 0..4 {
+                    s[t] += r[t];
+                }
+            }
+        }
+    }
+    let tail = s4.into_remainder().iter_mut().zip(r4.remainder());
+    match w {
+        Some(w) => tail.for_each(|(s, v)| *s += w * v),
+        None => tail.for_each(|(s, v)| *s += v),
     }
 }
 
