@@ -273,6 +273,21 @@ def test_bad_input_is_refused_with_our_classes() -> None:
         KMeans(1).fit(np.array([[0.0], [1e200]]))
 
 
+def test_the_finiteness_screen_finds_the_first_bad_row() -> None:
+    # The input is screened by its sum: +inf and -inf together sum to NaN,
+    # a lone NaN after them too; the row named is the first bad one.
+    X = np.zeros((50, 3))
+    X[7, 2], X[9, 0], X[20, 1] = np.inf, -np.inf, np.nan
+    with pytest.raises(InvalidInputError, match="non-finite value inf at row 7"):
+        KMeans(2).fit(X)
+    # Finite values whose sum overflows are not taken for infinite ones:
+    # the refusal is the magnitude's (first row over 1e150), not a
+    # non-finite value's.
+    big = np.array([[0.0], [1e308], [1e308]])
+    with np.errstate(over="raise"), pytest.raises(InvalidInputError, match="row 1.*1e150"):
+        KMeans(1).fit(big)
+
+
 @pytest.mark.parametrize("cls", [KMeans, MiniBatchKMeans])
 def test_scikit_learn_estimator_checks(cls: type) -> None:
     from sklearn.utils.estimator_checks import check_estimator

@@ -2,7 +2,7 @@
 
 Run from the repository root, after `make develop-release`:
     .venv/bin/python benches/python/bench_cluster.py [--rows 1000000,10000000] [--k 5,10]
-        [--iterations 20] [--algorithms lloyd,elkan] [--mini-batch]
+        [--iterations 20] [--repeat 1] [--algorithms lloyd,elkan] [--mini-batch]
         [--kproto-rows 20000,100000] [--kproto-n-init 1] [--memory 10000000]
         [--skip kmeans,kprototypes,kmodes-tool,memory]
 Output: Markdown tables on stdout (for docs/benchmarks.md), progress on stderr.
@@ -12,7 +12,9 @@ k-means data (seeded, numpy): `rows` x 8 features, `k` Gaussian blobs of spread 
 [-10, 10]^8. Both tools start from the same centres (scikit-learn's `kmeans_plusplus` on the
 first 100,000 rows), with n_init=1, tol=0 and max_iter = --iterations, so that both run the
 same iterations (the number each ran is printed; the labels agree). Times are wall-clock
-seconds of `fit`, per iteration (fit / n_iter). "one read" is the time of one plain pass over
+seconds of `fit`, per iteration (fit / n_iter). With --repeat R, the two tools are timed
+alternately R times on the same data (one row per fit, one ratio per round on stderr): on a
+shared machine, a ratio is only meaningful between fits run side by side. "one read" is the time of one plain pass over
 the data (numpy's sum of every value, best of 3, one thread): the memory floor of an
 iteration.
 With --mini-batch, MiniBatchKMeans of both (batch 1024, max_iter 1 pass) is timed too.
@@ -112,27 +114,37 @@ def bench_kmeans(args: argparse.Namespace) -> None:
             init, _ = kmeans_plusplus(x[:100_000], k, random_state=0)
             for algorithm in args.algorithms.split(","):
                 tools = {"ciblage": KMeans, "scikit-learn": SkKMeans}
-                labels = {}
-                per_iter = {}
-                for tool, cls in tools.items():
-                    print(f"{rows:,} rows, k={k}, {algorithm}: {tool}", file=sys.stderr)
-                    seconds, model = timed(
-                        cls, x, k, init=init, n_init=1, max_iter=args.iterations, tol=0.0, algorithm=algorithm
-                    )
-                    n_iter = int(model.n_iter_)
-                    labels[tool] = model.labels_
-                    per_iter[tool] = seconds / n_iter
+                ratios = []
+                for _ in range(args.repeat):
+                    labels = {}
+                    per_iter = {}
+                    for tool, cls in tools.items():
+                        print(f"{rows:,} rows, k={k}, {algorithm}: {tool}", file=sys.stderr)
+                        seconds, model = timed(
+                            cls, x, k, init=init, n_init=1, max_iter=args.iterations, tol=0.0, algorithm=algorithm
+                        )
+                        n_iter = int(model.n_iter_)
+                        labels[tool] = model.labels_
+                        per_iter[tool] = seconds / n_iter
+                        print(
+                            f"| {rows:,} | {k} | {algorithm} | {tool} | {seconds:.3f} | {n_iter} | "
+                            f"{seconds / n_iter:.4f} | {read:.4f} | {model.inertia_:.6g} |"
+                        )
+                    same = float((labels["ciblage"] == labels["scikit-learn"]).mean())
+                    ratio = per_iter["scikit-learn"] / per_iter["ciblage"]
+                    ratios.append(ratio)
                     print(
-                        f"| {rows:,} | {k} | {algorithm} | {tool} | {seconds:.3f} | {n_iter} | "
-                        f"{seconds / n_iter:.4f} | {read:.4f} | {model.inertia_:.6g} |"
+                        f"{rows:,} rows, k={k}, {algorithm}: ciblage {ratio:.2f}x scikit-learn per iteration, "
+                        f"{per_iter['ciblage'] / read:.1f} reads per iteration; labels agree on {same:.4%} of the rows",
+                        file=sys.stderr,
                     )
-                same = float((labels["ciblage"] == labels["scikit-learn"]).mean())
-                ratio = per_iter["scikit-learn"] / per_iter["ciblage"]
-                print(
-                    f"{rows:,} rows, k={k}, {algorithm}: ciblage {ratio:.2f}x scikit-learn per iteration, "
-                    f"{per_iter['ciblage'] / read:.1f} reads per iteration; labels agree on {same:.4%} of the rows",
-                    file=sys.stderr,
-                )
+                if len(ratios) > 1:
+                    print(
+                        f"{rows:,} rows, k={k}, {algorithm}: ratios "
+                        + ", ".join(f"{r:.2f}x" for r in ratios)
+                        + f" (least {min(ratios):.2f}x)",
+                        file=sys.stderr,
+                    )
             if args.mini_batch:
                 for tool, cls in (("ciblage", MiniBatchKMeans), ("scikit-learn", SkMiniBatch)):
                     seconds, model = timed(cls, x, k, init=init, n_init=1, max_iter=1, batch_size=1024, random_state=0)
@@ -220,6 +232,7 @@ def main() -> None:
     parser.add_argument("--rows", default="1000000,10000000")
     parser.add_argument("--k", default="5,10")
     parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=1, help="k-means fits of each tool, alternately")
     parser.add_argument("--algorithms", default="lloyd,elkan")
     parser.add_argument("--mini-batch", action="store_true")
     parser.add_argument("--kproto-rows", default="20000,100000")

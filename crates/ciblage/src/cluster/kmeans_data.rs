@@ -1,4 +1,5 @@
-//! The rows a k-means fit reads, and the fixed chunks they are worked in.
+//! The rows a k-means fit reads, the fixed chunks they are worked in, and
+//! the squared distance of a row to a centre.
 
 /// Rows per chunk of parallel work (fixed: results do not depend on threads).
 pub(crate) const CHUNK: usize = 4096;
@@ -25,4 +26,10 @@ impl Data<'_> {
     pub fn weight(&self, i: usize) -> f64 {
         self.w.map_or(1.0, |w| w[i])
     }
+}
+
+/// Squared Euclidean distance.
+#[inline]
+pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }

@@ -4,12 +4,12 @@
 
 use rayon::prelude::*;
 
-use crate::cluster::kmeans_lloyd::Lloyd;
+use crate::cluster::kmeans_lloyd::{Lloyd, Tally};
 use crate::cluster::kmeans_options::KMeansAlgorithm;
 use crate::error::Result;
 use crate::interrupt::Interrupt;
 
-pub(crate) use crate::cluster::kmeans_data::{Data, CHUNK};
+pub(crate) use crate::cluster::kmeans_data::{sq_dist, Data, CHUNK};
 
 /// The outcome of one initialisation.
 #[derive(Debug, Clone)]
@@ -22,12 +22,6 @@ pub(crate) struct Run {
     pub inertia: f64,
     /// Iterations run.
     pub n_iter: usize,
-}
-
-/// Squared Euclidean distance.
-#[inline]
-pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 
 /// The centres transposed (`d × k`, feature by feature), so that the
@@ -345,18 +339,12 @@ enum Passes {
 
 impl Passes {
     /// One assignment pass against `centers`, with the sums of the next
-    /// centres when `sums` is set.
-    fn assign(
-        &mut self,
-        data: &Data<'_>,
-        centers: &[f64],
-        labels: &mut [u32],
-        sums: bool,
-    ) -> Partial {
+    /// centres.
+    fn assign(&mut self, data: &Data<'_>, centers: &[f64], labels: &mut [u32]) -> Partial {
         let k = centers.len() / data.d;
         match self {
             Self::Lloyd(l) => {
-                let s = l.pass(data, centers, labels, sums);
+                let s = l.pass(data, centers, labels, Tally::Sums);
                 Partial {
                     sums: s.sums,
                     weights: s.weights,
@@ -365,7 +353,22 @@ impl Passes {
             }
             Self::Hamerly(b) => {
                 b.half_gap = half_gaps(centers, k, data.d);
-                assign(data, centers, k, labels, b, sums)
+                assign(data, centers, k, labels, b, true)
+            }
+        }
+    }
+
+    /// The last assignment, to the final `centers`, and the inertia of its
+    /// labels (Lloyd's pass adds it up as it labels the rows: one read of
+    /// the data instead of two).
+    fn finish(&mut self, data: &Data<'_>, centers: &[f64], labels: &mut [u32]) -> f64 {
+        let k = centers.len() / data.d;
+        match self {
+            Self::Lloyd(l) => l.pass(data, centers, labels, Tally::Inertia).inertia,
+            Self::Hamerly(b) => {
+                b.half_gap = half_gaps(centers, k, data.d);
+                assign(data, centers, k, labels, b, false);
+                inertia(data, centers, labels)
             }
         }
     }
@@ -401,7 +404,7 @@ pub(crate) fn fit_once(
     for it in 0..max_iter {
         interrupt.check()?;
         n_iter = it + 1;
-        let part = passes.assign(data, &centers, &mut labels, true);
+        let part = passes.assign(data, &centers, &mut labels);
         let changed = part.changed;
         let next = new_centers(data, &centers, &labels, part);
         let shift: Vec<f64> = (0..k)
@@ -420,10 +423,11 @@ pub(crate) fn fit_once(
             break;
         }
     }
-    if !strict {
-        passes.assign(data, &centers, &mut labels, false);
-    }
-    let inertia = inertia(data, &centers, &labels);
+    let inertia = if strict {
+        inertia(data, &centers, &labels)
+    } else {
+        passes.finish(data, &centers, &mut labels)
+    };
     Ok(Run {
         centers,
         labels,

@@ -10,8 +10,9 @@
 //! the `k` centres are independent chains (their latencies overlap), the
 //! nearest centre of every row is kept by per-lane selects (no branch, no
 //! padding of `k`), and no lane is wasted whatever `k`. The code of the pass
-//! is compiled twice: for the build's target (SSE2 on the baseline x86-64)
-//! and for AVX2, picked at run time through `pulp`'s dispatch.
+//! is compiled three times: for the build's target (SSE2 on the baseline
+//! x86-64), for AVX2 and for AVX-512 (groups of 16 rows), picked at run time
+//! through `pulp`'s dispatch.
 //!
 //! The result does not depend on the width nor the instructions: each
 //! distance is summed in its own lane over the features in order (a
@@ -22,15 +23,26 @@
 //! of a buffer kept across the passes (nothing is allocated per pass but
 //! the `k × d` totals); the slots are added in chunk order, so the result
 //! does not depend on the threads either.
+//!
+//! The last pass of a fit, which only labels the rows, adds up the inertia
+//! of the new labels instead of the sums (the same arithmetic as
+//! `kmeans_iter`'s `inertia`, in the same order), which
+//! saves a read of the data.
 
 use pulp::NullaryFnOnce;
 use rayon::prelude::*;
 
-use crate::cluster::kmeans_data::{Data, CHUNK};
+use crate::cluster::kmeans_data::{sq_dist, Data, CHUNK};
 
 /// Rows per group of the pass: the lanes of the distance sums (two AVX2
-/// registers, four SSE2 ones); the tests run 2, 4 and 8 for the same bits.
+/// registers, four SSE2 ones); the tests run 2, 4, 8 and 16 for the same
+/// bits.
 const ROWS: usize = 8;
+
+/// Rows per group with AVX-512: two 512-bit registers per distance sum,
+/// as AVX2's two 256-bit ones (twice the rows for the same instructions).
+#[cfg(target_arch = "x86_64")]
+const ROWS_V4: usize = 16;
 
 /// The instructions a pass is compiled for.
 #[derive(Debug, Clone, Copy)]
@@ -40,17 +52,34 @@ enum Isa {
     /// AVX2 (and the rest of x86-64-v3), detected at run time.
     #[cfg(target_arch = "x86_64")]
     V3(pulp::x86::V3),
+    /// AVX-512 (x86-64-v4), detected at run time.
+    #[cfg(target_arch = "x86_64")]
+    V4(pulp::x86::V4),
 }
 
 impl Isa {
     /// The widest instructions available here.
     fn detect() -> Self {
         #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = pulp::x86::V4::try_new() {
+            return Self::V4(simd);
+        }
+        #[cfg(target_arch = "x86_64")]
         if let Some(simd) = pulp::x86::V3::try_new() {
             return Self::V3(simd);
         }
         Self::Base
     }
+}
+
+/// What a pass adds up while it labels the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tally {
+    /// The weighted sums of the rows of every cluster (the next centres).
+    Sums,
+    /// The weighted squared distances of the rows to their centres (the
+    /// inertia of the labels set by the pass).
+    Inertia,
 }
 
 /// Buffers of Lloyd's passes for `k` centres of `d` features.
@@ -60,27 +89,32 @@ pub(crate) struct Lloyd {
     d: usize,
     /// Instructions of the pass.
     isa: Isa,
-    /// Rows per group (2, 4 or 8).
+    /// Rows per group of the build's target (2, 4, 8 or 16; AVX2 takes 8,
+    /// AVX-512 16).
     rows: usize,
     /// `−2 c` of every centre, `k × d`, row-major.
     m2c: Vec<f64>,
     /// `‖c‖²` of every centre.
     cnorm: Vec<f64>,
     /// Per chunk: `k × d` weighted sums of its rows by cluster, then `k`
-    /// weights.
+    /// weights (with [`Tally::Inertia`], the chunk's inertia first).
     slots: Vec<f64>,
 }
 
 /// Sums of an assignment pass (`k × d`), weights per cluster, rows whose
-/// label changed.
+/// label changed, inertia.
 #[derive(Debug)]
 pub(crate) struct Sums {
-    /// Weighted sums of the rows of every cluster, `k × d`.
+    /// Weighted sums of the rows of every cluster, `k × d` ([`Tally::Sums`],
+    /// else zeros).
     pub sums: Vec<f64>,
-    /// Weight of every cluster.
+    /// Weight of every cluster ([`Tally::Sums`], else zeros).
     pub weights: Vec<f64>,
     /// Rows whose label changed.
     pub changed: usize,
+    /// Weighted sum of the squared distances of the rows to their centres
+    /// ([`Tally::Inertia`], else 0).
+    pub inertia: f64,
 }
 
 impl Lloyd {
@@ -118,14 +152,14 @@ impl Lloyd {
     }
 
     /// One pass: sets `labels` to the nearest of `centers` (the first of
-    /// equal distances) and, when `sums` is set, returns the weighted sums
-    /// of the rows of every cluster (else zeros).
+    /// equal distances) and returns what `tally` asks for: the weighted
+    /// sums of the rows of every cluster, or the inertia of the labels.
     pub fn pass(
         &mut self,
         data: &Data<'_>,
         centers: &[f64],
         labels: &mut [u32],
-        sums: bool,
+        tally: Tally,
     ) -> Sums {
         self.load(centers);
         let (k, d) = (self.k, self.d);
@@ -134,9 +168,10 @@ impl Lloyd {
         let chunk = Chunk {
             m2c: &self.m2c,
             cnorm: &self.cnorm,
+            centers,
             k,
             d,
-            sums,
+            tally,
         };
         let changed: usize = labels
             .par_chunks_mut(CHUNK)
@@ -159,8 +194,12 @@ impl Lloyd {
             sums: vec![0.0; k * d],
             weights: vec![0.0; k],
             changed,
+            inertia: 0.0,
         };
-        if sums {
+        if tally == Tally::Inertia {
+            // The chunks' inertias in chunk order, as `inertia`'s sum.
+            out.inertia = self.slots.chunks_exact(width).map(|s| s[0]).sum();
+        } else {
             for slot in self.slots.chunks_exact(width) {
                 let (s, w) = slot.split_at(k * d);
                 for (t, v) in out.sums.iter_mut().zip(s) {
@@ -179,9 +218,11 @@ impl Lloyd {
 struct Chunk<'a> {
     m2c: &'a [f64],
     cnorm: &'a [f64],
+    /// The centres themselves (`k × d`), for the inertia.
+    centers: &'a [f64],
     k: usize,
     d: usize,
-    sums: bool,
+    tally: Tally,
 }
 
 /// One chunk of rows of a pass, with its labels and its slot of sums.
@@ -213,8 +254,11 @@ impl Part<'_, '_> {
         match (isa, rows) {
             (_, 2) => self.run::<2>(),
             (_, 4) => self.run::<4>(),
+            (Isa::Base, 16) => self.run::<16>(),
             #[cfg(target_arch = "x86_64")]
             (Isa::V3(simd), _) => simd.vectorize(Group::<ROWS>(self)),
+            #[cfg(target_arch = "x86_64")]
+            (Isa::V4(simd), _) => simd.vectorize(Group::<ROWS_V4>(self)),
             _ => self.run::<ROWS>(),
         }
     }
@@ -247,7 +291,7 @@ impl Part<'_, '_> {
         let mut labels = self.ls.chunks_exact_mut(R);
         let mut i = 0;
         for (g, ls) in (&mut groups).zip(&mut labels) {
-            let near = c.nearest::<R>(g, d, &mut wide);
+            let near = c.nearest::<R>(g, d, &mut wide).map(|j| j as u32);
             for ((l, &j), row) in ls.iter_mut().zip(&near).zip(g.chunks_exact(d)) {
                 changed += c.take(l, j, row, self.w.map(|w| w[i]), self.slot);
                 i += 1;
@@ -258,7 +302,7 @@ impl Part<'_, '_> {
             // The last rows, padded with zeros to a whole group.
             let mut pad = vec![0.0; R * d];
             pad[..g.len()].copy_from_slice(g);
-            let near = c.nearest::<R>(&pad, d, &mut wide);
+            let near = c.nearest::<R>(&pad, d, &mut wide).map(|j| j as u32);
             for ((l, &j), row) in ls.iter_mut().zip(&near).zip(g.chunks_exact(d)) {
                 changed += c.take(l, j, row, self.w.map(|w| w[i]), self.slot);
                 i += 1;
@@ -316,25 +360,60 @@ impl Chunk<'_> {
         near
     }
 
-    /// Sets label `l` to centre `j` and, when the pass sums, adds `row`
-    /// (weight `w`, `None`: 1) to the centre's sums in `slot`; returns 1 if
-    /// the label changed.
+    /// Sets label `l` to centre `j` and adds `row` (weight `w`, `None`: 1)
+    /// to the centre's sums in `slot`, or its weighted squared distance to
+    /// the centre to the chunk's inertia (`slot[0]`); returns 1 if the label
+    /// changed.
     #[inline(always)]
-    fn take(&self, l: &mut u32, j: f64, row: &[f64], w: Option<f64>, slot: &mut [f64]) -> usize {
+    fn take(&self, l: &mut u32, j: u32, row: &[f64], w: Option<f64>, slot: &mut [f64]) -> usize {
+        let changed = usize::from(*l != j);
+        *l = j;
         let j = j as usize;
-        let changed = usize::from(*l != j as u32);
-        *l = j as u32;
-        if self.sums {
+        if self.tally == Tally::Inertia {
+            // As `inertia`: the weight (1 without weights) times the
+            // squared distance, added in row order.
             let d = row.len();
-            let sums = &mut slot[j * d..(j + 1) * d];
-            // Without weights, `1 × v` is `v`: the multiply is left out.
-            match w {
-                Some(w) => sums.iter_mut().zip(row).for_each(|(s, v)| *s += w * v),
-                None => sums.iter_mut().zip(row).for_each(|(s, v)| *s += v),
-            }
+            slot[0] += w.unwrap_or(1.0) * sq_dist(row, &self.centers[j * d..(j + 1) * d]);
+        } else {
+            let d = row.len();
+            add_row(&mut slot[j * d..(j + 1) * d], row, w);
             slot[self.k * d + j] += w.unwrap_or(1.0);
         }
         changed
+    }
+}
+
+/// `sums += w × row` element by element (`None`: `sums += row`, the
+/// multiply by 1 left out), four elements at a time as fixed-size arrays,
+/// so that each four are one vector load, add and store: the same
+/// additions as one by one, which the compiler left as scalar adds and
+/// stores.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)]
+fn add_row(sums: &mut [f64], row: &[f64], w: Option<f64>) {
+    let mut s4 = sums.chunks_exact_mut(4);
+    let mut r4 = row.chunks_exact(4);
+    for (s, r) in (&mut s4).zip(&mut r4) {
+        let (Ok(s), Ok(r)) = (<&mut [f64; 4]>::try_from(s), <&[f64; 4]>::try_from(r)) else {
+            continue;
+        };
+        match w {
+            Some(w) => {
+                for t in 0..4 {
+                    s[t] += w * r[t];
+                }
+            }
+            None => {
+                for t in 0..4 {
+                    s[t] += r[t];
+                }
+            }
+        }
+    }
+    let tail = s4.into_remainder().iter_mut().zip(r4.remainder());
+    match w {
+        Some(w) => tail.for_each(|(s, v)| *s += w * v),
+        None => tail.for_each(|(s, v)| *s += v),
     }
 }
 

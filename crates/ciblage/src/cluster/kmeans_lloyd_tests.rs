@@ -28,7 +28,7 @@ fn pass_matches_direct_distances() {
             w: Some(&w),
         };
         let mut labels = vec![u32::MAX; n];
-        let out = Lloyd::new(&data, k).pass(&data, &centers, &mut labels, true);
+        let out = Lloyd::new(&data, k).pass(&data, &centers, &mut labels, Tally::Sums);
         assert_eq!(out.changed, n);
         let mut sums = vec![0.0; k * d];
         let mut weights = vec![0.0; k];
@@ -56,7 +56,7 @@ fn pass_matches_direct_distances() {
         for (a, b) in out.sums.iter().zip(&sums) {
             assert!((a - b).abs() < 1e-7 * (1.0 + b.abs()));
         }
-        let again = Lloyd::new(&data, k).pass(&data, &centers, &mut labels, false);
+        let again = Lloyd::new(&data, k).pass(&data, &centers, &mut labels, Tally::Inertia);
         assert_eq!(again.changed, 0);
     }
 }
@@ -88,7 +88,7 @@ fn groups_match_a_row_by_row_loop_bit_for_bit() {
                 w: weighted.then_some(&w[..]),
             };
             let mut labels = vec![u32::MAX; n];
-            let out = Lloyd::new(&data, k).pass(&data, &centers, &mut labels, true);
+            let out = Lloyd::new(&data, k).pass(&data, &centers, &mut labels, Tally::Sums);
             let mut sums = vec![0.0; k * d];
             let mut weights = vec![0.0; k];
             let mut chunk_sums = vec![0.0; k * d + k];
@@ -146,11 +146,11 @@ fn ties_go_to_the_first_centre() {
     // centres 0 and 1 as from 4 (distance 2): centre 0.
     let centers = [0.0, 0.0, 4.0, 0.0, 9.0, 9.0, 9.0, 9.0, 4.0, 0.0];
     let mut labels = vec![u32::MAX; 4];
-    let out = Lloyd::new(&data, 5).pass(&data, &centers, &mut labels, true);
+    let out = Lloyd::new(&data, 5).pass(&data, &centers, &mut labels, Tally::Sums);
     assert_eq!(labels, vec![0, 1, 0, 2]);
     assert_eq!(out.weights, vec![2.0, 1.0, 1.0, 0.0, 0.0]);
     assert_eq!(&out.sums[..4], &[2.0, 0.0, 4.0, 0.0]);
-    let out = Lloyd::new(&data, 1).pass(&data, &centers[..2], &mut labels, true);
+    let out = Lloyd::new(&data, 1).pass(&data, &centers[..2], &mut labels, Tally::Sums);
     assert_eq!(labels, vec![0; 4]);
     assert_eq!(out.sums, vec![15.0, 9.0]);
     assert_eq!(out.changed, 2);
@@ -192,19 +192,103 @@ fn every_width_gives_the_same_bits() {
                 };
                 let run = |isa: Isa, rows: usize| {
                     let mut labels = vec![u32::MAX; n];
-                    let out =
-                        Lloyd::with(&data, k, isa, rows).pass(&data, &centers, &mut labels, true);
+                    let out = Lloyd::with(&data, k, isa, rows).pass(
+                        &data,
+                        &centers,
+                        &mut labels,
+                        Tally::Sums,
+                    );
                     (labels, out.sums, out.weights, out.changed)
                 };
                 let base = run(Isa::Base, 2);
-                let mut others = vec![run(Isa::Base, 4), run(Isa::Base, 8)];
+                let mut others = vec![run(Isa::Base, 4), run(Isa::Base, 8), run(Isa::Base, 16)];
                 #[cfg(target_arch = "x86_64")]
                 if let Some(simd) = pulp::x86::V3::try_new() {
                     others.push(run(Isa::V3(simd), ROWS));
                 }
+                #[cfg(target_arch = "x86_64")]
+                if let Some(simd) = pulp::x86::V4::try_new() {
+                    others.push(run(Isa::V4(simd), ROWS_V4));
+                }
                 for other in &others {
                     assert!(base == *other, "grid={grid} d={d} k={k}");
                 }
+            }
+        }
+    }
+}
+
+/// The labelling pass that adds up the inertia gives the same bits as the
+/// separate inertia of its labels (`kmeans_iter::inertia`), at every width
+/// and instruction set, with and without weights (one of them a negative
+/// zero), and agrees with a plain row-by-row sum; its labels are those of
+/// a summing pass, and it leaves the sums at zero.
+#[test]
+fn inertia_pass_matches_the_separate_inertia_bit_for_bit() {
+    use crate::cluster::kmeans_iter::inertia;
+    let mut s = 20261207u64;
+    let mut next = || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (s >> 11) as f64 / (1u64 << 53) as f64 * 12.0 - 6.0
+    };
+    for d in [3usize, 8, 18] {
+        for weighted in [false, true] {
+            let (n, k) = (2 * CHUNK + 37, 9);
+            let x: Vec<f64> = (0..n * d).map(|_| next()).collect();
+            let mut w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 7) as f64).collect();
+            w[5] = -0.0;
+            let centers: Vec<f64> = (0..k * d).map(|_| next()).collect();
+            let data = Data {
+                x: &x,
+                n,
+                d,
+                w: weighted.then_some(&w[..]),
+            };
+            let mut isas = vec![(Isa::Base, 2), (Isa::Base, 8), (Isa::Base, 16)];
+            #[cfg(target_arch = "x86_64")]
+            if let Some(simd) = pulp::x86::V3::try_new() {
+                isas.push((Isa::V3(simd), ROWS));
+            }
+            #[cfg(target_arch = "x86_64")]
+            if let Some(simd) = pulp::x86::V4::try_new() {
+                isas.push((Isa::V4(simd), ROWS_V4));
+            }
+            let mut summed = vec![u32::MAX; n];
+            Lloyd::new(&data, k).pass(&data, &centers, &mut summed, Tally::Sums);
+            for (isa, rows) in isas {
+                let mut labels = vec![u32::MAX; n];
+                let out = Lloyd::with(&data, k, isa, rows).pass(
+                    &data,
+                    &centers,
+                    &mut labels,
+                    Tally::Inertia,
+                );
+                assert_eq!(labels, summed, "d={d} weighted={weighted}");
+                assert_eq!(out.changed, n);
+                assert!(out.sums.iter().chain(&out.weights).all(|&v| v == 0.0));
+                let separate = inertia(&data, &centers, &labels);
+                assert_eq!(
+                    out.inertia.to_bits(),
+                    separate.to_bits(),
+                    "d={d} weighted={weighted}"
+                );
+                // A plain sum over the rows (another order of additions).
+                let mut plain = 0.0;
+                for i in 0..n {
+                    let j = labels[i] as usize;
+                    let mut dist = 0.0;
+                    for f in 0..d {
+                        let t = x[i * d + f] - centers[j * d + f];
+                        dist += t * t;
+                    }
+                    plain += if weighted { w[i] } else { 1.0 } * dist;
+                }
+                assert!(
+                    (out.inertia - plain).abs() <= 1e-9 * plain,
+                    "d={d} weighted={weighted}"
+                );
             }
         }
     }
