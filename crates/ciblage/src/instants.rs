@@ -132,7 +132,7 @@ fn scaled_out_of_range(values: &[i64], factor: i64, first: i64, last: i64) -> Op
 }
 
 /// A unit of [`Instants`], for the passes over every row: they pick the
-/// unit once ([`Instants::slice`] of the unit), then read each value with
+/// unit once ([`InstantUnit::slice`] of the unit), then read each value with
 /// [`InstantUnit::micros`], inlined.
 pub trait InstantUnit: Copy + Send + Sync {
     /// How a value is held.
