@@ -130,19 +130,16 @@ def check_matrix(X: Any, estimator: Any, *, fitting: bool, allow_nan: bool = Fal
         raise InvalidInputError(
             f"X: found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required."
         )
-    # A finite sum proves every value finite, in one read of the matrix (as
-    # scikit-learn's check); the blocks are searched only when it is not
-    # (a value not finite, or finite values whose sum overflows).
-    with np.errstate(over="ignore", invalid="ignore"):
-        screened = not allow_nan and bool(np.isfinite(arr.sum()))
-    # Searched by blocks of about a million values: a mask of the whole
+    # Checked by blocks of about a million values: a mask of the whole
     # matrix would take a byte per value.
     step = max(1, (1 << 20) // d)
-    for start in range(0, 0 if screened else n, step):
+    for start in range(0, n, step):
         block = arr[start : start + step]
         # A finite sum proves every value finite (an infinity or a NaN makes
-        # the sum infinite or NaN): one reduction, no mask; the values are
-        # looked at one by one only when it is not.
+        # the sum infinite or NaN), as scikit-learn's check: one read of the
+        # matrix in all; the values are looked at one by one only in a block
+        # whose sum is not finite (a bad value, or finite values whose sum
+        # overflows).
         with np.errstate(over="ignore", invalid="ignore"):
             if np.isfinite(np.add.reduce(block, axis=None)):
                 continue

@@ -159,6 +159,30 @@ fn read_parts(
     Ok(out)
 }
 
+/// Checks the version tag `(key, version)` in a state batch's schema
+/// metadata and its column names, in order: the reason when they are not
+/// the expected ones (shared by every state read from Arrow).
+pub(super) fn check_header(
+    schema: &Schema,
+    (key, version): (&str, &str),
+    columns: &[&str],
+) -> std::result::Result<(), String> {
+    match schema.metadata().get(key) {
+        Some(v) if v == version => {}
+        Some(v) => {
+            return Err(format!(
+                "version {v:?}, this library reads version {version:?}"
+            ))
+        }
+        None => return Err(format!("no {key:?} key in the schema metadata")),
+    }
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    if names != columns {
+        return Err(format!("columns {names:?}, expected {columns:?}"));
+    }
+    Ok(())
+}
+
 fn bad(reason: impl Into<String>) -> CiblageError {
     CiblageError::InvalidModelFile {
         what: "partial state",
@@ -236,26 +260,12 @@ impl PartialActivity {
         options: ActivityOptions,
         has_cost: bool,
     ) -> Result<Self> {
-        let schema = batch.schema();
-        match schema.metadata().get(PARTIAL_STATE_VERSION_KEY) {
-            Some(v) if v == PARTIAL_STATE_VERSION => {}
-            Some(v) => {
-                return Err(bad(format!(
-                    "version {v:?}, this library reads version {PARTIAL_STATE_VERSION:?}"
-                )))
-            }
-            None => {
-                return Err(bad(format!(
-                    "no {PARTIAL_STATE_VERSION_KEY:?} key in the schema metadata"
-                )))
-            }
-        }
-        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-        if names != PARTIAL_STATE_COLUMNS {
-            return Err(bad(format!(
-                "columns {names:?}, expected {PARTIAL_STATE_COLUMNS:?}"
-            )));
-        }
+        check_header(
+            &batch.schema(),
+            (PARTIAL_STATE_VERSION_KEY, PARTIAL_STATE_VERSION),
+            &PARTIAL_STATE_COLUMNS,
+        )
+        .map_err(bad)?;
         let ints = |i: usize| -> Result<&Int64Array> {
             let c = batch.column(i);
             if c.data_type() != &DataType::Int64 {

@@ -12,6 +12,7 @@ use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 
+use super::arrow_form::check_header;
 use super::days::{DaySums, PartialDays};
 use crate::error::{CiblageError, Result};
 use crate::{CustomerIds, CustomerIndex};
@@ -80,26 +81,12 @@ impl PartialDays {
     /// # Errors
     /// [`CiblageError::InvalidModelFile`] naming what is wrong.
     pub fn from_arrow(batch: &RecordBatch, has_cost: bool) -> Result<Self> {
-        let schema = batch.schema();
-        match schema.metadata().get(PARTIAL_DAYS_VERSION_KEY) {
-            Some(v) if v == PARTIAL_DAYS_VERSION => {}
-            Some(v) => {
-                return Err(bad(format!(
-                    "version {v:?}, this library reads version {PARTIAL_DAYS_VERSION:?}"
-                )))
-            }
-            None => {
-                return Err(bad(format!(
-                    "no {PARTIAL_DAYS_VERSION_KEY:?} key in the schema metadata"
-                )))
-            }
-        }
-        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-        if names != PARTIAL_DAYS_COLUMNS {
-            return Err(bad(format!(
-                "columns {names:?}, expected {PARTIAL_DAYS_COLUMNS:?}"
-            )));
-        }
+        check_header(
+            &batch.schema(),
+            (PARTIAL_DAYS_VERSION_KEY, PARTIAL_DAYS_VERSION),
+            &PARTIAL_DAYS_COLUMNS,
+        )
+        .map_err(bad)?;
         let ints = |i: usize| -> Result<&Int64Array> {
             let c = batch.column(i);
             if c.data_type() != &DataType::Int64 || c.null_count() > 0 {
