@@ -199,7 +199,7 @@ def test_chaid_fit_validates_through_the_table(make: Any, match: str) -> None:
 # Each function's ranges are stated once, as a Param of its module; the
 # native checks of the same parameters are held to them here.
 
-from ciblage import _churn, _rfm, _value, datasets, lifecycle  # noqa: E402
+from ciblage import _churn, _concentration, _rfm, datasets, lifecycle  # noqa: E402
 
 TX = datasets.transactions(customers=40, transactions=300, seed=3)
 COLUMNS = {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount"}
@@ -207,9 +207,9 @@ VALUES_40 = np.arange(1.0, 41.0)
 
 FUNCTION_PARAMS: list[tuple[Param, Any]] = [
     (_rfm.BINS, lambda v: _native.rfm_scores(TX, bins=v, **COLUMNS)),
-    (_value.SHARE, lambda v: _native.Concentration(VALUES_40).top_share(v)),
-    (_value.SHARE, lambda v: _native.Concentration(VALUES_40).customers_for_value(v)),
-    (_value.LORENZ_POINTS, lambda v: _native.Concentration(VALUES_40).lorenz(v)),
+    (_concentration.SHARE, lambda v: _native.Concentration(VALUES_40).top_share(v)),
+    (_concentration.SHARE, lambda v: _native.Concentration(VALUES_40).customers_for_value(v)),
+    (_concentration.LORENZ_POINTS, lambda v: _native.Concentration(VALUES_40).lorenz(v)),
     (
         _churn.CHURN_AFTER,
         lambda v: _native.retention(TX, period="month", week_start="monday", churn_after=v, **COLUMNS),

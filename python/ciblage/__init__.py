@@ -14,10 +14,11 @@ from ._cart import CartClassifier, CartRegressor
 from ._cart_extra import ExtraCartClassifier, ExtraCartRegressor
 from ._chaid import ChaidClassifier, ChaidRegressor
 from ._churn import RetentionResult, churn_flags, retention
+from ._concentration import Concentration, concentration
 from ._migration import Migration, migration
 from ._native import __build__, __version__, release_buffers
 from ._rfm import RfmResult, SegmentTable, rfm, rfm_analysis
-from ._value import Concentration, ValueTiers, concentration, customer_totals, value_tiers
+from ._value import ValueTiers, customer_totals, value_tiers
 from .exceptions import (
     CiblageError,
     ColumnNotFoundError,

@@ -24,11 +24,12 @@ from .. import _partial
 
 if TYPE_CHECKING:  # pandas comes with Dask; imported by the calls, not by the import
     import pandas as pd
+from .._concentration import Concentration
+from .._concentration import concentration as _local_concentration
 from .._report import make_report, warn_left_out
 from .._rfm import RfmResult, expected_left_out, stream_args
 from .._tables import _check_columns, attach_report, column_arg, from_arrow, opt_column_arg
-from .._value import Concentration, ValueTiers, _check_output_names
-from .._value import concentration as _local_concentration
+from .._value import ValueTiers, _check_output_names
 from .._value import value_tiers as _local_value_tiers
 from ..exceptions import DegenerateCriterionWarning, InvalidParameterError
 

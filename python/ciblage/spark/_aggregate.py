@@ -27,11 +27,12 @@ import pyarrow as pa
 
 from .. import _partial
 from .. import exceptions as _exceptions
+from .._concentration import Concentration
+from .._concentration import concentration as _local_concentration
 from .._report import warn_left_out
 from .._rfm import RfmResult, expected_left_out, stream_args
 from .._tables import _check_columns, column_arg, opt_column_arg
-from .._value import Concentration, ValueTiers, _check_output_names
-from .._value import concentration as _local_concentration
+from .._value import ValueTiers, _check_output_names
 from .._value import value_tiers as _local_value_tiers
 from ..exceptions import CiblageError, DegenerateCriterionWarning, InvalidParameterError
 
