@@ -1,7 +1,8 @@
 //! Tests of the activity accumulator.
 
 use super::*;
-use crate::time::MICROS_PER_DAY as DAY;
+use crate::time::{Zone, MICROS_PER_DAY as DAY};
+use crate::transactions::{NegativeAmounts, Transactions};
 
 fn opts() -> ActivityOptions {
     ActivityOptions::default()

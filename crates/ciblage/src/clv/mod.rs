@@ -38,6 +38,8 @@ mod pareto_nbd;
 mod pareto_special;
 #[cfg(test)]
 mod properties;
+#[cfg(test)]
+mod properties_pareto;
 mod quadrature;
 mod sbg;
 mod sbg_data;
@@ -50,6 +52,7 @@ mod summary_scan;
 #[cfg(test)]
 mod tests;
 mod value;
+mod value_choices;
 
 pub use bgbb::{BgBb, BgBbModel, BgBbParams, BgBbValidParams, BG_BB_PARAMS};
 pub use bgbb_data::{BgBbHistories, BgBbInput, MAX_OPPORTUNITIES};
@@ -86,10 +89,8 @@ pub use summary::{
     ClvSummary, ClvSummaryParams, ClvSummaryValidParams, Holdout, PurchaseSummary, SummaryColumns,
 };
 pub use summary_scan::{SummaryBatches, SummaryInput};
-pub use value::{
-    CustomerValue, CustomerValueParams, CustomerValueValidParams, Discounting, FittedPurchaseModel,
-    LifetimeValues, PurchaseModelKind,
-};
+pub use value::{CustomerValue, CustomerValueParams, CustomerValueValidParams, LifetimeValues};
+pub use value_choices::{Discounting, FittedPurchaseModel, PurchaseModelKind};
 
 /// `docs/clv.md`'s Rust example (the CDNOW fit), compiled and run as a doctest.
 #[cfg(doctest)]
