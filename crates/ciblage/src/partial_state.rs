@@ -45,7 +45,7 @@ mod days;
 mod days_arrow;
 mod days_terms;
 
-pub use days::{DayKey, DaySums, PartialDays};
+pub use days::{DayKey, DaySums, PartialDays, RoundedSums};
 #[cfg(feature = "arrow")]
 pub use days_arrow::{PARTIAL_DAYS_COLUMNS, PARTIAL_DAYS_VERSION, PARTIAL_DAYS_VERSION_KEY};
 pub use days_terms::{exact_terms, LocalRows};

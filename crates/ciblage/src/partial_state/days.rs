@@ -38,6 +38,10 @@ use crate::{CustomerId, CustomerIds, CustomerIndex, Transactions};
 /// 1970-01-01), sign of the amount (−1, 0, 1).
 pub type DayKey = (u32, i64, i8);
 
+/// A row count and the rounded sums of amounts and margins
+/// ([`DaySums::rounded`]).
+pub type RoundedSums = (u64, f64, f64);
+
 /// What the rows of one key add up to.
 #[derive(Debug, Clone, Default)]
 pub struct DaySums {
@@ -66,7 +70,7 @@ impl DaySums {
 
     /// The row count and the rounded sums (amount, margin): a form to
     /// compare, equal for equal exact sums however they were added.
-    pub fn rounded(&self) -> (u64, f64, f64) {
+    pub fn rounded(&self) -> RoundedSums {
         (self.rows, self.amount.value(), self.margin.value())
     }
 
@@ -203,7 +207,7 @@ impl PartialDays {
     /// The entries sorted by customer id, day and sign, each with its id
     /// and its rounded sums ([`DaySums::rounded`]): a form that does not
     /// depend on the order the rows came in.
-    pub fn sorted(&self) -> Vec<(CustomerId<'_>, i64, i8, (u64, f64, f64))> {
+    pub fn sorted(&self) -> Vec<(CustomerId<'_>, i64, i8, RoundedSums)> {
         let ids = self.ids();
         let mut out: Vec<_> = self
             .entries()
@@ -258,10 +262,13 @@ mod tests {
         ]
     }
 
-    /// Rounds `v` (exact rationals as pairs of sums) the local way: the
-    /// correctly rounded sum of the rows of each key.
-    fn by_key(rows: &[(i64, i64, f64, f64)]) -> Vec<((i64, i64, i8), (u64, f64, f64))> {
-        let mut keys: std::collections::BTreeMap<(i64, i64, i8), (u64, Vec<f64>, Vec<f64>)> =
+    /// A key by customer id.
+    type Key = (i64, i64, i8);
+
+    /// The local way: per key, its row count and the correctly rounded
+    /// sums of its rows' amounts and margins.
+    fn by_key(rows: &[(i64, i64, f64, f64)]) -> Vec<(Key, RoundedSums)> {
+        let mut keys: std::collections::BTreeMap<Key, (u64, Vec<f64>, Vec<f64>)> =
             Default::default();
         for &(id, t, a, c) in rows {
             let e = keys.entry((id, t / 5, sign(a))).or_default();
@@ -358,7 +365,7 @@ mod tests {
                 })
                 .collect();
             // Bits compared (so 0.0 against -0.0 would show).
-            let bits = |v: &[((i64, i64, i8), (u64, f64, f64))]| -> Vec<_> {
+            let bits = |v: &[(Key, RoundedSums)]| -> Vec<_> {
                 v.iter().map(|(k, (n, a, m))| (*k, *n, a.to_bits(), m.to_bits())).collect()
             };
             prop_assert_eq!(bits(&got), bits(&want));
