@@ -50,6 +50,7 @@ CALLS = [
     ("churn_flags", {"days": 30}),
     ("clv_summary", {"freq": "D", "cost": "cost"}),
     ("clv_summary", {"freq": "W", "calibration_end": "2024-08-31", "negative_amounts": "exclude"}),
+    ("clv_summary", {"freq": "M", "observation_end": "2024-09-15", "cost": "cost"}),
 ]
 
 
@@ -128,6 +129,30 @@ def test_spark_equals_local_to_the_bit(spark) -> None:
             warnings.simplefilter("ignore")
             got = getattr(cspark, name)(sdf, **kwargs)
         _check_bits(name, got, _local(name, table, kwargs))
+
+
+def test_weekly_and_monthly_summaries_ship_one_key_per_period() -> None:
+    """For the CLV summary by week or month, a partition's state holds one
+    key per (customer, period, sign), on the period's first day (counted
+    here with pandas), with the rows of the period."""
+    from ciblage import _partial_days
+
+    tx = _transactions(n=400)
+    for freq, start in [("W", "W-SUN"), ("M", "M")]:
+        spec = _partial_days.day_spec(
+            "clv_summary",
+            {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount", "freq": freq},
+        )
+        state = _partial_days.partition_days(spec, [tx]).to_pandas()
+        period = tx["timestamp"].dt.tz_convert(None).dt.to_period(start).dt.start_time
+        sign = np.sign(tx["amount"]).astype("int64")
+        want = tx.assign(p=period, s=sign).groupby(["customer_id", "p", "s"]).size()
+        assert len(state) == len(want)
+        first = pd.to_datetime(state["day"], unit="D")
+        got = state.assign(p=first).set_index(["customer", "p", "sign"])["rows"].sort_index()
+        got.index.names = want.index.names
+        assert got.to_numpy().tolist() == want.sort_index().to_numpy().tolist()
+        assert got.index.tolist() == want.sort_index().index.tolist()
 
 
 def test_old_day_states_are_refused() -> None:

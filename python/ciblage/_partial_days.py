@@ -218,7 +218,29 @@ def partition_days(spec: DaySpec, data: Iterable[Any], customer_type: pa.DataTyp
         )
     )
     state = pa.Table.from_batches([batch]).cast(state_schema(customer_type or batch.schema.field(0).type))
+    state = to_periods(spec, state)
     return with_time_type(state, table.column(c["timestamp"]).type)
+
+
+def to_periods(spec: DaySpec, state: pa.Table) -> pa.Table:
+    """The state with the days of a period collapsed onto its first day
+    (exact sums added) where the local call reads periods only: the CLV
+    summary with ``freq`` ``"W"`` (Monday weeks) or ``"M"`` (calendar
+    months), whose periods, observation end, calibration end and report
+    are all read by period. Other calls: the state as it is."""
+    freq = spec.kwargs.get("freq")
+    if spec.goal != "clv_summary" or not isinstance(freq, str) or freq not in ("W", "M") or not state.num_rows:
+        return state
+    days = state.column("day").to_numpy()
+    if freq == "W":
+        # 1970-01-01 is a Thursday: its week started on day -3.
+        start = days - np.mod(days + 3, 7)
+    else:
+        start = days.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    if np.array_equal(start, days):
+        return state
+    moved = state.set_column(state.schema.get_field_index("day"), state.schema.field("day"), pa.array(start))
+    return merge_days([moved]).cast(state.schema)
 
 
 #: Schema metadata key of a state: the type of the input's timestamp column.
