@@ -14,7 +14,7 @@
 //! let terms = exact_terms(&s);
 //! assert_eq!(terms.len(), 2); // 0.1 + 0.2 is not a double: a second term
 //! let mut back = ExactSum::new();
-//! back.extend(terms);
+//! back.extend(terms.iter().copied());
 //! assert_eq!(back.value(), s.value());
 //! let tx = Transactions::from_int_ids(&[1, 1], vec![0, 1], vec![0.1, 0.2])?;
 //! let rows = PartialDays::from_transactions(&tx).local_rows();
