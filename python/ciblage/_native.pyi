@@ -75,6 +75,7 @@ __all__ = [
     "stream_absorb_partial_state",
     "partial_days",
     "merge_partial_days",
+    "partial_days_rows",
     "value_tiers",
     "Concentration",
     "retention",
@@ -247,6 +248,7 @@ def partial_days(
     timezone: str | None = None,
 ) -> Any: ...
 def merge_partial_days(batches: list[Any], *, has_cost: bool) -> Any: ...
+def partial_days_rows(batches: list[Any], *, has_cost: bool) -> Any: ...
 def value_tiers(
     values: npt.NDArray[np.float64],
     *,

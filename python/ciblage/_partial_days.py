@@ -5,19 +5,21 @@
 What these three read of a row is its customer, its local day (in the
 zone of day boundaries), the sign of its amount (a purchase is a positive
 amount; a negative one is a return, excluded or refused by some
-policies), and the amount and cost themselves, summed per period. So a
-partition becomes one row per (customer, local day, sign of the amount)
-holding the number of rows and the sums of their amounts and costs (the
-Rust core's ``ciblage::partial_state::PartialDays``, read by the code of
-the local calls, as an Arrow batch of a versioned schema); such states
-merge by adding the sums of a key (associative and commutative), and
-the merged state is turned back into transactions, one row per key at
-local noon of its day carrying the sums, on which the local function
-runs: the same periods, cohorts, purchase days, flags and
-summaries as on the whole input. The input report is the local one,
-counted with each key's number of rows. Sums are exact when the amounts
-are integers; with fractions they equal the local sums up to the last
-bits (partial sums are added in another order).
+policies), and the amount and margin (amount less cost, as the CLV
+summary computes it per row), summed exactly per period. So a partition
+becomes one row per (customer, local day, sign of the amount) holding the
+number of rows and the EXACT sums of their amounts and margins (the Rust
+core's ``ciblage::partial_state::PartialDays``, read by the code of the
+local calls, as an Arrow batch of a versioned schema: the rounded sums and
+the exact parts behind them, in the encoding of the activity state);
+such states merge by adding the exact sums of a key (exactly associative
+and commutative), and the merged state is turned back into transactions:
+per key, rows at local noon of its day whose amounts (margins, with
+costs) add up exactly to the key's exact sums. The local function runs on
+them: the same periods, cohorts, purchase days, flags and summaries as on
+the whole input, and the same sums to the last bit (the local functions
+sum exactly, and every sum they make is a sum of whole keys). The input
+report is the local one, counted with each key's number of rows.
 """
 
 from __future__ import annotations
@@ -40,8 +42,23 @@ from .exceptions import (
     InvalidParameterError,
 )
 
-#: Columns of a day state, in order.
-STATE_COLUMNS = ("customer", "day", "sign", "rows", "amount", "cost")
+#: Columns of a day state, in order (``ciblage::partial_state::PARTIAL_DAYS_COLUMNS``).
+STATE_COLUMNS = (
+    "customer",
+    "day",
+    "sign",
+    "rows",
+    "amount",
+    "margin",
+    "amount_high",
+    "amount_low",
+    "amount_exponent",
+    "amount_overflow",
+    "margin_high",
+    "margin_low",
+    "margin_exponent",
+    "margin_overflow",
+)
 _DAY_US = 86_400_000_000
 _NOON_US = 43_200_000_000
 
@@ -115,16 +132,17 @@ def state_schema(customer_type: pa.DataType) -> pa.Schema:
     string = pa.types.is_string(customer_type) or pa.types.is_large_string(customer_type)
     if pa.types.is_dictionary(customer_type):
         string = True
-    return pa.schema(
-        [
-            pa.field("customer", pa.string() if string else pa.int64(), nullable=False),
-            pa.field("day", pa.int64(), nullable=False),
-            pa.field("sign", pa.int64(), nullable=False),
-            pa.field("rows", pa.int64(), nullable=False),
-            pa.field("amount", pa.float64(), nullable=False),
-            pa.field("cost", pa.float64()),
-        ]
-    )
+    fields = [pa.field("customer", pa.string() if string else pa.int64(), nullable=False)]
+    for name in STATE_COLUMNS[1:]:
+        t = pa.binary() if name.endswith("overflow") else pa.float64() if name in ("amount", "margin") else pa.int64()
+        fields.append(pa.field(name, t, nullable=_nullable(name)))
+    return pa.schema(fields)
+
+
+def _nullable(name: str) -> bool:
+    """Whether a state column may hold nulls (the margin columns without
+    costs, the side accumulators of exact sums that need none)."""
+    return name.startswith("margin") or name.endswith("overflow")
 
 
 def _table(data: Iterable[Any], names: list[str]) -> pa.Table | None:
@@ -200,7 +218,29 @@ def partition_days(spec: DaySpec, data: Iterable[Any], customer_type: pa.DataTyp
         )
     )
     state = pa.Table.from_batches([batch]).cast(state_schema(customer_type or batch.schema.field(0).type))
+    state = to_periods(spec, state)
     return with_time_type(state, table.column(c["timestamp"]).type)
+
+
+def to_periods(spec: DaySpec, state: pa.Table) -> pa.Table:
+    """The state with the days of a period collapsed onto its first day
+    (exact sums added) where the local call reads periods only: the CLV
+    summary with ``freq`` ``"W"`` (Monday weeks) or ``"M"`` (calendar
+    months), whose periods, observation end, calibration end and report
+    are all read by period. Other calls: the state as it is."""
+    freq = spec.kwargs.get("freq")
+    if spec.goal != "clv_summary" or not isinstance(freq, str) or freq not in ("W", "M") or not state.num_rows:
+        return state
+    days = state.column("day").to_numpy()
+    if freq == "W":
+        # 1970-01-01 is a Thursday: its week started on day -3.
+        start = days - np.mod(days + 3, 7)
+    else:
+        start = days.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    if np.array_equal(start, days):
+        return state
+    moved = state.set_column(state.schema.get_field_index("day"), state.schema.field("day"), pa.array(start))
+    return merge_days([moved]).cast(state.schema)
 
 
 #: Schema metadata key of a state: the type of the input's timestamp column.
@@ -217,15 +257,52 @@ def with_time_type(state: pa.Table, t: pa.DataType | None) -> pa.Table:
 
 
 def time_type(state: pa.Table) -> pa.DataType | None:
-    """The type of the timestamp column a state was read from, if known."""
+    """The type of the timestamp column a state was read from, if known
+    (the first of several, see :func:`time_types`)."""
+    types = time_types(state)
+    return types[0] if types else None
+
+
+def time_types(state: pa.Table) -> list[pa.DataType]:
+    """The types of the timestamp column the partitions of a (merged)
+    state were read from, each once: several when an object column was
+    read as dates in some partitions and datetimes in others, or as
+    datetimes of several zones."""
     raw = (state.schema.metadata or {}).get(TIME_KEY)
     if raw is None:
-        return None
-    text = raw.decode()
-    if text == "date":
-        return pa.date32()
-    unit, tz = text.split("|", 1)
-    return pa.timestamp(unit, tz=tz or None)
+        return []
+    out = []
+    for text in raw.decode().split(";"):
+        if text == "date":
+            out.append(pa.date32())
+        else:
+            unit, tz = text.split("|", 1)
+            out.append(pa.timestamp(unit, tz=tz or None))
+    return out
+
+
+def check_one_time_type(spec: DaySpec, types: list[pa.DataType]) -> None:
+    """Refuses a timestamp column read with several types across
+    partitions (an object column of Dask: each partition converts its own
+    values), with the error a local call on the whole column gives."""
+    if len(types) < 2:
+        return
+    import json
+
+    from .exceptions import ColumnTypeError
+
+    column = json.dumps(spec.columns["timestamp"])
+    if any(pa.types.is_date(t) for t in types):
+        raise ColumnTypeError(
+            f"timestamp: column {column} cannot be read as one type (mixed types in an object column?): "
+            "Python dates in some partitions, datetimes in others"
+        )
+    zones = sorted({t.tz for t in types}, key=str)
+    shown = ", ".join("naive" if z is None else repr(z) for z in zones)
+    raise ColumnTypeError(
+        f"timestamp: column {column} holds timestamps of several time zones ({shown}); "
+        "convert them to one zone first, e.g. pandas.to_datetime(column, utc=True)"
+    )
 
 
 def merge_days(states: Iterable[pa.Table | pa.RecordBatch]) -> pa.Table:
@@ -235,14 +312,15 @@ def merge_days(states: Iterable[pa.Table | pa.RecordBatch]) -> pa.Table:
     tables = [t for t in tables if t.num_rows]
     if not tables:
         return state_schema(pa.int64()).empty_table()
-    t = next((time_type(s) for s in tables if time_type(s) is not None), None)
+    # Every type the partitions' timestamps were read with, each once.
+    texts = sorted({text for s in tables for text in _time_texts(s)})
     # A single table may hold a key on several rows too (the states of
     # several partitions put together by a shuffle): always merged, by the
     # Rust core (the version key put back: Spark drops schema metadata).
     from . import _native
 
     schema = tables[0].schema.remove_metadata()
-    has_cost = tables[0].column("cost").null_count == 0
+    has_cost = tables[0].column("margin").null_count == 0
     batches = [
         aligned(b.replace_schema_metadata({DAYS_VERSION_KEY: DAYS_VERSION}))
         for s in tables
@@ -251,26 +329,41 @@ def merge_days(states: Iterable[pa.Table | pa.RecordBatch]) -> pa.Table:
     ]
     merged = pa.record_batch(_native.merge_partial_days(batches, has_cost=has_cost))
     out = pa.Table.from_batches([merged]).cast(state_schema(schema.field("customer").type))
-    return with_time_type(out, t)
+    return out.replace_schema_metadata({TIME_KEY: ";".join(texts).encode()}) if texts else out
+
+
+def _time_texts(state: pa.Table) -> list[str]:
+    raw = (state.schema.metadata or {}).get(TIME_KEY)
+    return raw.decode().split(";") if raw else []
 
 
 #: Schema metadata key and version of the core's day-state batches.
 DAYS_VERSION_KEY = b"ciblage.partial_days"
-DAYS_VERSION = b"1"
+DAYS_VERSION = b"2"
 
 
 def _native_schema(schema: pa.Schema) -> pa.Schema:
     """The state's schema as the core reads it (string ids as ``utf8``)."""
-    return pa.schema([f.with_nullable(f.name == "cost") for f in schema])
+    return pa.schema([f.with_nullable(_nullable(f.name)) for f in schema])
 
 
 def rebuild(spec: DaySpec, state: pa.Table, schema: pa.Schema) -> pa.Table:
-    """The transactions the state stands for: one row per key, at local
-    noon of its day (in the zone of day boundaries), carrying the key's
-    sums; ``schema`` is the input's (the timestamp column's type is kept:
-    dates stay dates, the zone stays the zone)."""
+    """The transactions the state stands for: per key, rows at local noon
+    of its day (in the zone of day boundaries) whose amounts (margins,
+    with costs) add up exactly to the key's exact sums (one row, usually);
+    ``schema`` is the input's (the timestamp column's type is kept: dates
+    stay dates, the zone stays the zone)."""
+    from . import _native
+
     c = spec.columns
     t = schema.field(c["timestamp"]).type
+    has_cost = state.column("margin").null_count == 0 if state.num_rows else "cost" in c
+    batches = [
+        aligned(b.replace_schema_metadata({DAYS_VERSION_KEY: DAYS_VERSION}))
+        for b in state.cast(_native_schema(state.schema.remove_metadata())).to_batches()
+        if b.num_rows
+    ]
+    state = pa.table(pa.record_batch(_native.partial_days_rows(batches, has_cost=has_cost)))
     days = state.column("day").to_numpy()
     if pa.types.is_date(t):
         ts: pa.Array = pa.array(days.astype(np.int32), pa.date32())
@@ -357,8 +450,13 @@ def check_call(spec: DaySpec, schema: pa.Schema) -> None:
     that a bad parameter or column type raises the local error before any
     job."""
     c = spec.columns
-    if any(pa.types.is_null(schema.field(n).type) for n in spec.names):
-        return  # an empty object column (Dask's meta): the rows will tell
+    # An object column (Dask's meta) has no type yet: the parameters are
+    # checked with a type the local call reads (the rows tell the rest).
+    stand_in = {"customer": pa.string(), "timestamp": pa.timestamp("us"), "amount": pa.float64(), "cost": pa.float64()}
+    for arg, name in c.items():
+        i = schema.get_field_index(name)
+        if pa.types.is_null(schema.field(i).type):
+            schema = schema.set(i, schema.field(i).with_type(stand_in[arg]))
     day = _made_up_day(spec)
     columns = {}
     for arg, name in c.items():

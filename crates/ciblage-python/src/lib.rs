@@ -94,7 +94,7 @@ mod _native {
     #[pymodule_export]
     use crate::partial::{stream_absorb_partial_state, stream_partial_state, stream_partition};
     #[pymodule_export]
-    use crate::partial_days::{merge_partial_days, partial_days};
+    use crate::partial_days::{merge_partial_days, partial_days, partial_days_rows};
     #[pymodule_export]
     use crate::rfm::{rfm_scores, PyRfmResult};
     #[pymodule_export]

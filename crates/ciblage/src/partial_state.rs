@@ -43,10 +43,12 @@ mod arrow_form;
 mod days;
 #[cfg(feature = "arrow")]
 mod days_arrow;
+mod days_terms;
 
-pub use days::{DayKey, DaySums, PartialDays};
+pub use days::{DayKey, DaySums, PartialDays, RoundedSums};
 #[cfg(feature = "arrow")]
 pub use days_arrow::{PARTIAL_DAYS_COLUMNS, PARTIAL_DAYS_VERSION, PARTIAL_DAYS_VERSION_KEY};
+pub use days_terms::{exact_terms, LocalRows};
 
 #[cfg(feature = "arrow")]
 pub use arrow_form::{PARTIAL_STATE_COLUMNS, PARTIAL_STATE_VERSION, PARTIAL_STATE_VERSION_KEY};

@@ -2,7 +2,7 @@
 DataFrames of transactions.
 
 Each partition becomes a day state (one row per customer, local day and
-sign of the amount: rows, sums of amounts and costs; see
+sign of the amount: rows, exact sums of amounts and margins; see
 ``ciblage._partial_days``), one task per partition; the states are merged
 by a tree reduction (``split_every`` states per task); the merged state
 comes to the client, which runs the local call on the rows it stands
@@ -73,6 +73,7 @@ def _run(df: Any, spec: _partial_days.DaySpec, split_every: Any) -> Any:
     def to_pandas(table: pa.Table) -> pd.DataFrame:
         return table.to_pandas()
 
+    _partial_days.check_one_time_type(spec, _partial_days.time_types(state))
     t = _partial_days.time_type(state)
     if t is not None:
         i = schema.get_field_index(spec.columns["timestamp"])
@@ -107,7 +108,7 @@ def retention(
     """:func:`ciblage.retention` on a Dask DataFrame of transactions: the
     same arguments (``progress`` aside) and the same
     :class:`~ciblage.RetentionResult` (periods, cohorts, survival; sums to
-    the bit when amounts are integers), with the input report of the whole
+    the last bit), with the input report of the whole
     input. ``split_every``: states merged per task of the tree reduction.
 
     Example:
@@ -169,7 +170,7 @@ def clv_summary(
     """:func:`ciblage.clv.summary` on a Dask DataFrame of transactions: the
     same arguments and the same table (frequency, recency, T,
     monetary_value, and the holdout columns with ``calibration_end``;
-    sums to the bit when amounts are integers), as a pandas DataFrame with
+    sums to the last bit), as a pandas DataFrame with
     the input report in ``attrs["input_report"]``. A CLV model is then
     fitted on the client from this table (one row per customer), as
     locally.

@@ -121,7 +121,7 @@ def retention(
     """:func:`ciblage.retention` on a PySpark DataFrame of transactions:
     the same arguments (``progress`` aside) and the same
     :class:`~ciblage.RetentionResult` (its tables in pyarrow; sums to the
-    bit when amounts are integers), with the input report of the whole
+    last bit), with the input report of the whole
     input.
 
     Example:
@@ -181,8 +181,8 @@ def clv_summary(
     timezone: Any = None,
 ) -> Any:
     """:func:`ciblage.clv.summary` on a PySpark DataFrame of transactions:
-    the same arguments and the same rows (one per customer; sums to the bit
-    when amounts are integers), as a Spark DataFrame; the input report of
+    the same arguments and the same rows (one per customer; sums to the last
+    bit), as a Spark DataFrame; the input report of
     the whole input is its attribute ``input_report``. Fit a CLV model on
     the driver from it (``.toArrow()``: one row per customer).
 

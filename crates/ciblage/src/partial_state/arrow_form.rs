@@ -60,8 +60,9 @@ pub const PARTIAL_STATE_COLUMNS: [&str; 19] = [
 /// Position of the first exact-sum column (`revenue_high`).
 const EXACT_AT: usize = 11;
 
-/// The four columns of exact sums (all null when `sums` is `None`).
-fn parts_columns(sums: Option<&[ExactSum]>, n: usize) -> [ArrayRef; 4] {
+/// The four columns of exact sums (all null when `sums` is `None`);
+/// shared by every state written to Arrow with exact sums.
+pub(super) fn parts_columns(sums: Option<&[ExactSum]>, n: usize) -> [ArrayRef; 4] {
     let Some(sums) = sums else {
         return [
             Arc::new(Int64Array::from(vec![None; n])),
@@ -89,15 +90,17 @@ fn parts_columns(sums: Option<&[ExactSum]>, n: usize) -> [ArrayRef; 4] {
     ]
 }
 
-/// The exact sums of the four columns from `at`, checked against the
-/// rounded sums `rounded` (the column `name`).
-fn read_parts(
+/// The exact sums of the four columns from `at` (named in `columns`, the
+/// batch's column names), checked against the rounded sums `rounded` (the
+/// column `name`); shared by every state read from Arrow with exact sums.
+pub(super) fn read_parts(
     batch: &RecordBatch,
+    columns: &[&str],
     at: usize,
     name: &str,
     rounded: &[f64],
 ) -> Result<Vec<ExactSum>> {
-    let col = |k: usize| PARTIAL_STATE_COLUMNS[at + k];
+    let col = |k: usize| columns[at + k];
     let mut ints = Vec::with_capacity(3);
     for k in 0..3 {
         let c = batch.column(at + k);
@@ -379,9 +382,21 @@ impl PartialActivity {
             }
             out
         };
-        let revenue = merged(read_parts(batch, EXACT_AT, "revenue", &rows.revenue)?);
+        let revenue = merged(read_parts(
+            batch,
+            &PARTIAL_STATE_COLUMNS,
+            EXACT_AT,
+            "revenue",
+            &rows.revenue,
+        )?);
         let cost = match &rows.cost {
-            Some(c) => Some(merged(read_parts(batch, EXACT_AT + 4, "cost", c)?)),
+            Some(c) => Some(merged(read_parts(
+                batch,
+                &PARTIAL_STATE_COLUMNS,
+                EXACT_AT + 4,
+                "cost",
+                c,
+            )?)),
             None => {
                 if let Some(k) =
                     (EXACT_AT + 4..EXACT_AT + 8).find(|&k| batch.column(k).null_count() != n)
