@@ -294,4 +294,3 @@ def _native_products(p: Plan, flat: pa.Array) -> pa.Array:
     batch = pa.record_batch([pa.array(np.zeros(len(ids), dtype=np.int64)), ids], names=["o", "p"])
     builder.absorb(batch, None)
     return builder.finish().products()
-

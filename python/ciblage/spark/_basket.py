@@ -108,7 +108,8 @@ def frequent_itemsets(
         >>> import pyarrow as pa, ciblage.spark
         >>> from ciblage.basket import association_rules, frequent_itemsets
         >>> spark = ciblage.spark.session("local[2]")
-        >>> lines = pa.table({"order_id": [1, 1, 2, 2, 3, 3, 4], "product": ["tea", "cake", "tea", "cake", "tea", "jam", "cake"]})
+        >>> products = ["tea", "cake", "tea", "cake", "tea", "jam", "cake"]
+        >>> lines = pa.table({"order_id": [1, 1, 2, 2, 3, 3, 4], "product": products})
         >>> sets = ciblage.spark.frequent_itemsets(spark.createDataFrame(lines), min_support=0.5)
         >>> sets.to_arrow().equals(frequent_itemsets(lines, min_support=0.5).to_arrow())
         True
