@@ -20,8 +20,8 @@ gather the passes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -32,7 +32,7 @@ from . import _native
 from ._basket import _check_params, _code_lines, _codes_of, _hierarchy_map, _no_line
 from ._basket_results import FrequentItemsets
 from ._report import make_report, warn_left_out
-from .exceptions import InvalidInputError, InvalidParameterError
+from .exceptions import ColumnTypeError, InvalidInputError, InvalidParameterError
 
 
 @dataclass(frozen=True)
@@ -48,17 +48,20 @@ class Plan:
     mapping: tuple[pa.Array, pa.Array] | None
     items: list[Any] | None
     exclude: list[Any] | None
-    ids: pa.DataType
+    #: The type of the ids between the passes; None when the input's type
+    #: does not say (a pandas object column): each partition's data do.
+    ids: pa.DataType | None
 
-    def pass_one_schema(self) -> pa.Schema:
+    def pass_one_schema(self, ids: pa.DataType | None = None) -> pa.Schema:
         """Pass 1's rows: a figure (``stat``, ``value``), a product
         (``stat`` "product", ``itemset`` [it]) or a candidate (``stat``
         "candidate")."""
+        ids = ids or self.ids or pa.null()
         return pa.schema(
             [
                 pa.field("stat", pa.string(), nullable=False),
                 pa.field("value", pa.int64(), nullable=False),
-                pa.field("itemset", pa.list_(pa.field("item", self.ids))),
+                pa.field("itemset", pa.list_(pa.field("item", ids))),
             ]
         )
 
@@ -107,7 +110,8 @@ def plan(
         )
     _check_columns({"order": order, "product": product}, list(schema.names))
     mapping = None
-    ids = _id_type(schema.field(product).type)
+    given = schema.field(product).type
+    ids = None if pa.types.is_null(given) else _id_type(given)
     if hierarchy is not None:
         mapping = _hierarchy_map(hierarchy, level, product)
         ids = _id_type(mapping[1].type)
@@ -116,7 +120,12 @@ def plan(
     wanted = {}
     for name, value in (("items", items), ("exclude", exclude)):
         if value is not None:
-            _codes_of(pa.array([], ids), value, name)
+            if ids is not None:
+                _codes_of(pa.array([], ids), value, name)
+            elif isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray, set, frozenset)):
+                # The ids' type is the data's (the workers check it): only
+                # the kind of argument is checked here, as locally.
+                _codes_of(pa.array([], pa.int64()), value, name)
             wanted[name] = list(value)
     return Plan(
         order,
@@ -146,9 +155,10 @@ def pass_one(p: Plan, batches: Iterable[pa.RecordBatch], partitions: int) -> pa.
     """One partition's figures (rows read, left out by reason, baskets), its
     products and its locally frequent itemsets."""
     lines, left_out, read, used = _lines(p, batches)
+    ids = p.ids or (pa.null() if lines is None else _id_type(lines.products().type))
     stats = [("rows_read", read), ("baskets", 0 if lines is None else len(lines))]
     stats += [(f"left_out:{k}", v) for k, v in left_out.items()]
-    schema = p.pass_one_schema()
+    schema = p.pass_one_schema(ids)
     names = [s for s, _ in stats]
     values = [v for _, v in stats]
     lists = pa.nulls(len(stats), schema.field("itemset").type)
@@ -172,8 +182,8 @@ def pass_one(p: Plan, batches: Iterable[pa.RecordBatch], partitions: int) -> pa.
     )
     codes, offsets, _ = found.parts()
     every = np.arange(len(products), dtype=np.uint32)
-    product_lists = _item_lists(every, np.arange(len(products) + 1), products, p.ids)
-    candidate_lists = _item_lists(codes, offsets, products, p.ids)
+    product_lists = _item_lists(every, np.arange(len(products) + 1), products, ids)
+    candidate_lists = _item_lists(codes, offsets, products, ids)
     tail = pa.record_batch(
         [
             pa.array(["product"] * len(products) + ["candidate"] * len(candidate_lists), pa.string()),
@@ -196,10 +206,27 @@ class Gathered:
     candidates: pa.Array
 
 
-def gather_one(p: Plan, tables: Iterable[pa.Table]) -> Gathered:
+def _resolved(p: Plan, tables: list[pa.Table]) -> Plan:
+    """The plan with the type of the ids the partitions found (when the
+    input's type did not say); ids of two kinds are refused as locally."""
+    if p.ids is not None:
+        return p
+    found = {t.schema.field("itemset").type.value_type for t in tables}
+    found.discard(pa.null())
+    if len(found) > 1:
+        raise ColumnTypeError(
+            f"lines: column {p.product!r} holds integer ids in one batch and string ids in another; "
+            "convert them to one type"
+        )
+    return replace(p, ids=found.pop() if found else pa.int64())
+
+
+def gather_one(p: Plan, tables: Iterable[pa.Table]) -> tuple[Plan, Gathered]:
     """Pass 1's rows of every partition summed (figures) and united
     (products, candidates); raises the local call's error when no line is
-    left to mine."""
+    left to mine. Also the plan with the type of the ids settled."""
+    tables = list(tables)
+    p = _resolved(p, tables)
     table = pa.concat_tables([t.cast(p.pass_one_schema()) for t in tables])
     stat = table.column("stat")
     figures: dict[str, int] = {}
@@ -220,7 +247,7 @@ def gather_one(p: Plan, tables: Iterable[pa.Table]) -> Gathered:
     # Distinct candidates (each partition's lists are in id order).
     seen = dict.fromkeys(tuple(s) for s in found.to_pylist())
     candidates = pa.array([list(s) for s in seen], pa.list_(pa.field("item", p.ids)))
-    return Gathered(read, left_out, figures.get("baskets", 0), len(pc.unique(products)), candidates)
+    return p, Gathered(read, left_out, figures.get("baskets", 0), len(pc.unique(products)), candidates)
 
 
 def pass_two(p: Plan, batches: Iterable[pa.RecordBatch], candidates: pa.Array) -> pa.RecordBatch:
@@ -290,7 +317,7 @@ def _native_products(p: Plan, flat: pa.Array) -> pa.Array:
     builder = _native.basket_lines_builder(order="o", product="p")
     ids = pc.unique(flat) if len(flat) else flat
     if len(ids) == 0:
-        ids = pa.array([0] if pa.types.is_integer(p.ids) else [""], p.ids)
+        ids = pa.array([0] if p.ids is None or pa.types.is_integer(p.ids) else [""], p.ids or pa.int64())
     batch = pa.record_batch([pa.array(np.zeros(len(ids), dtype=np.int64)), ids], names=["o", "p"])
     builder.absorb(batch, None)
     return builder.finish().products()

@@ -60,6 +60,9 @@ def _schema(df: Any) -> pa.Schema:
     meta = df._meta
     fields = []
     for name in meta.columns:
+        if meta[name].dtype == object:  # the type is the data's: the partitions say
+            fields.append(pa.field(str(name), pa.null()))
+            continue
         try:
             t = to_arrow(meta[[name]], {"c": str(name)}, "lines")
             t = t if isinstance(t, pa.Table) else pa.RecordBatchReader.from_stream(t).read_all()
@@ -145,7 +148,7 @@ def frequent_itemsets(
     parts = keyed.to_delayed()
     delayed = dask.delayed
     found = dask.compute(*[delayed(_one)(plan, part, n) for part in parts])
-    gathered = _son.gather_one(plan, found)
+    plan, gathered = _son.gather_one(plan, found)
     shipped = delayed(gathered.candidates)
     counts = dask.compute(*[delayed(_two)(plan, part, shipped) for part in parts])
     return _son.finish(plan, gathered, counts, "pandas")

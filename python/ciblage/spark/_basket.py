@@ -143,7 +143,7 @@ def frequent_itemsets(
     def one(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         yield _son.pass_one(plan, batches, n)
 
-    gathered = _son.gather_one(plan, [_run(_map(keyed, one, plan.pass_one_schema()))])
+    plan, gathered = _son.gather_one(plan, [_run(_map(keyed, one, plan.pass_one_schema()))])
     shipped = lines.sparkSession.sparkContext.broadcast(_ipc(gathered.candidates))
 
     def two(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
