@@ -266,8 +266,7 @@ def pass_two(p: Plan, batches: Iterable[pa.RecordBatch], candidates: pa.Array) -
     absent = np.add.reduceat(missing.astype(np.int64), offsets[:-1]) if len(flat) else np.zeros(0, np.int64)
     here = np.flatnonzero(absent == 0)
     codes = where.fill_null(0).to_numpy(zero_copy_only=False).astype(np.uint32)
-    take = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in here]) if len(here) else np.zeros(0, int)
-    kept = np.ascontiguousarray(codes[take])
+    kept = np.ascontiguousarray(codes[np.repeat(absent == 0, sizes)])
     kept_offsets = np.concatenate([[0], np.cumsum(sizes[here])]).astype(np.int64)
     counts = _native.basket_count_itemsets(lines, kept, kept_offsets)
     nonzero = counts > 0
