@@ -168,26 +168,22 @@ class _Segmenter:
         return cust.combine_chunks(), where.astype(np.uint32)
 
 
-def _read(
-    lines: Any,
+def _no_line(read: int, left_out: dict[str, int]) -> str:
+    """The message of an input without any line to mine."""
+    lost = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in left_out.items() if v)
+    return f"lines: no line to mine ({read:,} read" + (f"; {lost})" if lost else ")")
+
+
+def _code_lines(
+    stream: Iterator[pa.RecordBatch],
     order: str,
     product: str,
-    hierarchy: Any,
-    level: Any,
+    mapping: tuple[pa.Array, pa.Array] | None,
     segmenter: _Segmenter | None = None,
-) -> tuple[Any, dict[str, int], str, int]:
-    """The native lines, coded batch by batch without null rows (the
-    baskets of each segment with a ``segmenter``), the rows left out by
-    reason, the caller's library and the rows read."""
-    columns = {"order": order, "product": product}
-    if segmenter is not None:
-        columns["customer"] = segmenter.customer
-    stream, kind = _batches(lines, columns)
-    mapping = None
-    if hierarchy is not None:
-        mapping = _hierarchy_map(hierarchy, level, product)
-    elif level is not None:
-        raise InvalidParameterError("invalid parameter level: needs a hierarchy")
+) -> tuple[Any, dict[str, int], int, int]:
+    """The native builder holding the lines of ``stream`` coded batch by
+    batch without null rows, the rows left out by reason, the rows read and
+    the rows used (also for one partition of a Spark or Dask frame)."""
     builder = _native.basket_lines_builder(order=order, product=product)
     left_out = {"null_order": 0, "null_product": 0}
     if mapping is not None:
@@ -231,9 +227,32 @@ def _read(
                 )
         builder.absorb(part, customer_codes)
         used += part.num_rows
+    return builder, left_out, read, used
+
+
+def _read(
+    lines: Any,
+    order: str,
+    product: str,
+    hierarchy: Any,
+    level: Any,
+    segmenter: _Segmenter | None = None,
+) -> tuple[Any, dict[str, int], str, int]:
+    """The native lines, coded batch by batch without null rows (the
+    baskets of each segment with a ``segmenter``), the rows left out by
+    reason, the caller's library and the rows read."""
+    columns = {"order": order, "product": product}
+    if segmenter is not None:
+        columns["customer"] = segmenter.customer
+    stream, kind = _batches(lines, columns)
+    mapping = None
+    if hierarchy is not None:
+        mapping = _hierarchy_map(hierarchy, level, product)
+    elif level is not None:
+        raise InvalidParameterError("invalid parameter level: needs a hierarchy")
+    builder, left_out, read, used = _code_lines(stream, order, product, mapping, segmenter)
     if used == 0:
-        lost = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in left_out.items() if v)
-        raise InvalidInputError(f"lines: no line to mine ({read:,} read" + (f"; {lost})" if lost else ")"))
+        raise InvalidInputError(_no_line(read, left_out))
     native: Any
     if segmenter is None:
         native = builder.finish()
@@ -262,6 +281,32 @@ def _codes_of(products: pa.Array, ids: Any, name: str) -> list[int]:
         ) from e
     mask = pc.is_in(products, value_set=wanted.cast(products.type) if len(wanted) else pa.array([], products.type))
     return [int(i) for i in np.flatnonzero(mask.to_numpy(zero_copy_only=False))]
+
+
+def _check_params(
+    order: Any, product: Any, min_support: Any, max_len: Any, closed: Any, maximal: Any, level: Any, hierarchy: Any
+) -> tuple[str, str, float | None, int | None, int | None, bool, bool]:
+    """The parameters of :func:`frequent_itemsets` checked (also by the
+    Spark and Dask adapters, before any job): the order and product
+    columns, the share or count of ``min_support``, ``max_len``,
+    ``closed``, ``maximal``."""
+    order = column_arg(order, "order")
+    product = column_arg(product, "product")
+    if order == product:
+        raise InvalidParameterError(f"invalid parameter product: {product!r} is also the order column")
+    min_count: int | None = None
+    share: float | None = None
+    if isinstance(min_support, (int, np.integer)) and not isinstance(min_support, (bool, np.bool_)):
+        min_count = as_int(min_support, "min_support", 1)
+    else:
+        share = as_float(min_support, "min_support", 0.0, 1.0, low_open=True)
+    max_len = as_opt_int(max_len, "max_len", 1)
+    closed = as_bool(closed, "closed")
+    maximal = as_bool(maximal, "maximal")
+    if closed and maximal:
+        raise InvalidParameterError("invalid parameter maximal: closed and maximal cannot both be True")
+    opt_column_arg(level, "level") if hierarchy is None else None
+    return order, product, share, min_count, max_len, closed, maximal
 
 
 def frequent_itemsets(
@@ -337,22 +382,9 @@ def frequent_itemsets(
         >>> sets.itemsets.rows()
         [([10], 1.0, 3), ([20], 0.6666666666666666, 2), ([10, 20], 0.6666666666666666, 2)]
     """
-    order = column_arg(order, "order")
-    product = column_arg(product, "product")
-    if order == product:
-        raise InvalidParameterError(f"invalid parameter product: {product!r} is also the order column")
-    min_count: int | None = None
-    share: float | None = None
-    if isinstance(min_support, (int, np.integer)) and not isinstance(min_support, (bool, np.bool_)):
-        min_count = as_int(min_support, "min_support", 1)
-    else:
-        share = as_float(min_support, "min_support", 0.0, 1.0, low_open=True)
-    max_len = as_opt_int(max_len, "max_len", 1)
-    closed = as_bool(closed, "closed")
-    maximal = as_bool(maximal, "maximal")
-    if closed and maximal:
-        raise InvalidParameterError("invalid parameter maximal: closed and maximal cannot both be True")
-    opt_column_arg(level, "level") if hierarchy is None else None
+    order, product, share, min_count, max_len, closed, maximal = _check_params(
+        order, product, min_support, max_len, closed, maximal, level, hierarchy
+    )
     segmenter = None
     if segments is not None:
         customer = column_arg(customer, "customer")

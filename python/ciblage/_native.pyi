@@ -46,6 +46,8 @@ __all__ = [
     "OrderLines",
     "BasketLinesBuilder",
     "basket_lines_builder",
+    "basket_count_itemsets",
+    "basket_itemsets_from_counts",
     "SegmentLines",
     "SegmentItemsets",
     "AffinityTable",
@@ -971,6 +973,20 @@ class FrequentItemsets:
     ]: ...
 
 def basket_lines_builder(*, order: str, product: str) -> BasketLinesBuilder: ...
+def basket_count_itemsets(
+    lines: OrderLines, items: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64]
+) -> npt.NDArray[np.uint64]: ...
+def basket_itemsets_from_counts(
+    products: Any,
+    items: npt.NDArray[np.uint32],
+    offsets: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.uint64],
+    n_baskets: int,
+    *,
+    min_support: float | None = None,
+    min_count: int | None = None,
+    kind: str = "all",
+) -> FrequentItemsets: ...
 
 @final
 class BasketLinesBuilder:

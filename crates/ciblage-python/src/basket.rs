@@ -56,6 +56,11 @@ impl PyOrderLines {
     pub(crate) fn new(inner: OrderLines, products: ArrayRef) -> Self {
         Self { inner, products }
     }
+
+    /// The baskets.
+    pub(crate) fn lines(&self) -> &OrderLines {
+        &self.inner
+    }
 }
 
 #[pymethods]
@@ -112,6 +117,13 @@ impl PyOrderLines {
 pub struct PyItemsets {
     inner: FrequentItemsets,
     products: ArrayRef,
+}
+
+impl PyItemsets {
+    /// Itemsets with the product ids they are coded on.
+    pub(crate) fn new(inner: FrequentItemsets, products: ArrayRef) -> Self {
+        Self { inner, products }
+    }
 }
 
 /// Flat codes as a numpy array and the ends as offsets from 0 (for an

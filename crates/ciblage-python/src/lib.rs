@@ -6,6 +6,7 @@ mod arrow_in;
 mod arrow_out;
 mod basket;
 mod basket_build;
+mod basket_son;
 mod cart;
 mod cart_arrays;
 mod cart_cv;
@@ -51,6 +52,8 @@ mod _native {
     use crate::basket_build::{
         basket_lines_builder, PyLinesBuilder, PySegmentItemsets, PySegmentLines,
     };
+    #[pymodule_export]
+    use crate::basket_son::{basket_count_itemsets, basket_itemsets_from_counts};
     #[pymodule_export]
     use crate::cart::{cart_fit, PyCartTree};
     #[pymodule_export]

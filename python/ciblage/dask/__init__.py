@@ -15,11 +15,13 @@ states and run the local call on the rows they stand for.
 """
 
 from ._aggregate import concentration, customer_totals, rfm, value_tiers
+from ._basket import frequent_itemsets
 from ._clv import clv_score
 from ._days import churn_flags, clv_summary, retention
 from ._scoring import apply, evaluate, predict, predict_proba
 
 __all__ = [
+    "frequent_itemsets",
     "churn_flags",
     "clv_score",
     "clv_summary",

@@ -19,6 +19,7 @@ mod affinity_keep;
 mod affinity_lines;
 #[cfg(test)]
 mod affinity_tests;
+mod candidates;
 mod fpgrowth;
 mod fpgrowth_tree;
 mod itemsets;
@@ -37,6 +38,9 @@ pub use affinity::{
 };
 pub use affinity_keep::{Keep, KeepParams, KeepReport, KeepRow, KeepValidParams};
 pub use affinity_lines::AffinityLines;
+pub use candidates::{
+    Candidates, ItemsetCount, ItemsetCountParams, ItemsetCountValidParams, ItemsetCounts,
+};
 pub use fpgrowth::{FpGrowth, FpGrowthParams, FpGrowthValidParams, MinSupport};
 pub use itemsets::{FrequentItemsets, ItemsetKind};
 pub use lines::OrderLines;
