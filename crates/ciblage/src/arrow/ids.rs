@@ -4,6 +4,7 @@
 use crate::customers::CustomerIndex;
 use crate::error::CiblageError;
 use arrow_array::cast::AsArray;
+use arrow_array::types::ArrowDictionaryKeyType;
 use arrow_array::types::{
     Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
@@ -186,23 +187,33 @@ pub fn encode_ids(
             index.encode_str_indexed(a.len(), |i| a.value(i), out)?;
         }
         DataType::Dictionary(_, _) => {
-            let dict = array.as_any_dictionary();
-            let keys = dict.normalized_keys();
-            let values = dict.values();
+            let values = array.as_any_dictionary().values();
             // Encode each dictionary value the first time a row uses it, so
-            // that unused categories do not become customers.
+            // that unused categories do not become customers. The keys are
+            // read in place (no copy of a key a row).
             let mut value_codes = vec![u32::MAX; values.len()];
             let mut one = Vec::with_capacity(1);
-            out.reserve(keys.len());
-            for key in keys {
-                if value_codes[key] == u32::MAX {
-                    one.clear();
-                    let v = values.slice(key, 1);
-                    encode_ids(index, v.as_ref(), argument, column, row0, &mut one)?;
-                    value_codes[key] = one[0];
+            out.reserve(array.len());
+            each_key(array, |key| {
+                let Some(&code) = value_codes.get(key) else {
+                    return Err(type_error(
+                        argument,
+                        column,
+                        dt,
+                        "dictionary keys within the values",
+                    ));
+                };
+                if code != u32::MAX {
+                    out.push(code);
+                    return Ok(());
                 }
-                out.push(value_codes[key]);
-            }
+                one.clear();
+                let v = values.slice(key, 1);
+                encode_ids(index, v.as_ref(), argument, column, row0, &mut one)?;
+                value_codes[key] = one[0];
+                out.push(one[0]);
+                Ok(())
+            })?;
         }
         _ => return Err(type_error(argument, column, dt, ID_TYPES)),
     }
@@ -219,4 +230,34 @@ where
 {
     let ids: Vec<i64> = a.values().iter().map(|&v| v.into()).collect();
     index.encode_i64(&ids, out)
+}
+
+/// Calls `f` with the key of every row of a dictionary array, in row order,
+/// read in place; a negative key is given as `usize::MAX`.
+fn each_key(array: &dyn Array, mut f: impl FnMut(usize) -> Result<()>) -> Result<()> {
+    fn keys_of<K: ArrowDictionaryKeyType>(
+        array: &dyn Array,
+        f: &mut dyn FnMut(usize) -> Result<()>,
+    ) -> Option<Result<()>>
+    where
+        K::Native: TryInto<usize>,
+    {
+        let dict = array.as_dictionary_opt::<K>()?;
+        Some(
+            dict.keys()
+                .values()
+                .iter()
+                .try_for_each(|&k| f(k.try_into().unwrap_or(usize::MAX))),
+        )
+    }
+    let f: &mut dyn FnMut(usize) -> Result<()> = &mut f;
+    keys_of::<Int8Type>(array, f)
+        .or_else(|| keys_of::<Int16Type>(array, f))
+        .or_else(|| keys_of::<Int32Type>(array, f))
+        .or_else(|| keys_of::<Int64Type>(array, f))
+        .or_else(|| keys_of::<UInt8Type>(array, f))
+        .or_else(|| keys_of::<UInt16Type>(array, f))
+        .or_else(|| keys_of::<UInt32Type>(array, f))
+        .or_else(|| keys_of::<UInt64Type>(array, f))
+        .unwrap_or(Ok(()))
 }

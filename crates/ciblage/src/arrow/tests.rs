@@ -83,6 +83,46 @@ fn dictionary_ids_encode_only_used_values() {
 }
 
 #[test]
+fn dictionary_ids_of_every_key_type_give_the_codes_of_their_strings() {
+    use arrow_array::types::{Int8Type, UInt16Type, UInt64Type};
+    // Rows "y", "x", "y", "z", "x": first appearance gives 0, 1, 0, 2, 1.
+    let values: ArrayRef = Arc::new(StringArray::from(vec!["x", "unused", "y", "z"]));
+    let rows = [2u8, 0, 2, 3, 0];
+    let want = [0, 1, 0, 2, 1];
+    let dicts: Vec<ArrayRef> = vec![
+        Arc::new(
+            DictionaryArray::<Int8Type>::try_new(
+                rows.iter().map(|&k| k as i8).collect(),
+                values.clone(),
+            )
+            .unwrap(),
+        ),
+        Arc::new(
+            DictionaryArray::<UInt16Type>::try_new(
+                rows.iter().map(|&k| u16::from(k)).collect(),
+                values.clone(),
+            )
+            .unwrap(),
+        ),
+        Arc::new(
+            DictionaryArray::<UInt64Type>::try_new(
+                rows.iter().map(|&k| u64::from(k)).collect(),
+                values.clone(),
+            )
+            .unwrap(),
+        ),
+    ];
+    for dict in dicts {
+        let mut index = CustomerIndex::new();
+        let mut codes = Vec::new();
+        encode_ids(&mut index, dict.as_ref(), "customer", "c", 0, &mut codes).unwrap();
+        assert_eq!(codes, want, "{}", dict.data_type());
+        assert_eq!(index.len(), 3);
+        assert_eq!(index.id(2), crate::CustomerId::Str("z"));
+    }
+}
+
+#[test]
 fn half_floats_and_wide_decimals_are_read_as_numbers() {
     use arrow_array::{Decimal256Array, Float16Array};
     use arrow_buffer::i256;
