@@ -192,3 +192,32 @@ def test_many_batch_polars_frame_and_errors_name_the_table_row() -> None:
     table = pa.Table.from_batches(pa.Table.from_pandas(bad_cost, preserve_index=False).to_batches(max_chunksize=300))
     with pytest.raises(InvalidInputError, match="row 1234"):
         clv.summary(table, cost="cost")
+
+
+def test_many_rows_a_customer_match_pandas_for_every_id_kind_and_library() -> None:
+    # 40 rows a customer: string
+    # and integer ids, pandas, polars and pyarrow input, with a calibration
+    # end, against the computation in pandas; every library gives the same
+    # bits.
+    import polars as pl
+
+    tx = _tx(n=12_000, seed=21).sample(frac=1.0, random_state=5).reset_index(drop=True)
+    expected = _pandas_summary(tx, tx["amount"], "2023-12-31", cal="2023-08-31")
+    for ids in (tx["customer_id"], "C" + tx["customer_id"].astype(str)):
+        frame = tx.assign(customer_id=ids)
+        want = expected.assign(customer_id=expected["customer_id"].map(dict(zip(tx["customer_id"], ids, strict=True))))
+        want = want.sort_values("customer_id", kind="stable").reset_index(drop=True)
+        kw = dict(observation_end="2023-12-31", calibration_end="2023-08-31")
+        s = clv.summary(frame, **kw)
+        assert s["customer_id"].tolist() == want["customer_id"].tolist()
+        assert s["frequency"].tolist() == want["frequency"].tolist()
+        np.testing.assert_allclose(s["recency"], want["recency"])
+        np.testing.assert_allclose(s["T"], want["T"])
+        np.testing.assert_allclose(s["monetary_value"], want["monetary_value"], rtol=1e-12, atol=1e-9)
+        other = [
+            clv.summary(pl.from_pandas(frame), **kw).to_pandas(),
+            clv.summary(pa.Table.from_pandas(frame, preserve_index=False), **kw).to_pandas(),
+        ]
+        for o in other:
+            for c in s.columns:
+                assert o[c].tolist() == s[c].tolist(), c
