@@ -30,6 +30,7 @@ mod fit;
 mod order;
 mod presorted;
 mod random;
+mod scan_counts;
 mod scan_values;
 mod search;
 mod stats;
@@ -484,8 +485,14 @@ impl NodeSplitter for MultiSplitter<'_> {
             self.failed = true;
             return None;
         }
-        // The presorted orders follow, unless the children are leaves.
-        if lim.below_max_depth(node.depth + 1) {
+        // The presorted orders follow, unless both children are leaves.
+        let sizes = (pos - start, end - pos);
+        if presorted::some_child_searched(
+            lim,
+            node.depth + 1,
+            sizes,
+            (impurity_left, impurity_right),
+        ) {
             if let Some(p) = &mut self.presorted {
                 p.partition(&self.samples, (start, pos, end));
             }
