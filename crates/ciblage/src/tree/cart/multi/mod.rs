@@ -115,6 +115,8 @@ pub(crate) struct MultiSplitter<'a> {
     /// Random thresholds (`splitter="random"`) instead of every one.
     random: bool,
     w_total: f64,
+    /// Every weight is 1: the fused scans read none.
+    unit: bool,
     leaf: LeafLimits,
     draw: FeatureDraw,
     /// The samples taking part (non-zero weight), each node's contiguous,
@@ -186,6 +188,7 @@ impl<'a> MultiSplitter<'a> {
             counted: counts::gini_counts(outputs, criterion, &data.weights),
             random,
             w_total: data.weights.iter().sum(),
+            unit: data.weights.iter().all(|&w| w == 1.0),
             leaf,
             draw,
             samples,

@@ -28,6 +28,22 @@ impl MultiSplitter<'_> {
     pub(super) fn scan_counts<const K: usize>(
         &self,
         feature: usize,
+        at: (&[u32], &[f32]),
+        node: (&[f64], f64),
+        best: &mut Candidate,
+    ) {
+        if self.unit {
+            self.scan_counts_with::<K, true>(feature, at, node, best);
+        } else {
+            self.scan_counts_with::<K, false>(feature, at, node, best);
+        }
+    }
+
+    /// [`MultiSplitter::scan_counts`], every weight 1 (`U`: none read, the
+    /// same numbers) or not.
+    fn scan_counts_with<const K: usize, const U: bool>(
+        &self,
+        feature: usize,
         (order, xf): (&[u32], &[f32]),
         (total, w_node): (&[f64], f64),
         best: &mut Candidate,
@@ -44,23 +60,10 @@ impl MultiSplitter<'_> {
         self.outputs.squared_counts(total, &mut sq_total);
         let (mut sq_left, mut sq_right) = ([0.0f64; K], sq_total);
         let (mut w_left, mut pos) = (0.0f64, 0usize);
-        // One row moved by `s` (its weight, negated to take it back).
-        let step = |left: &mut [f64],
-                    (sq_left, sq_right): (&mut [f64; K], &mut [f64; K]),
-                    w_left: &mut f64,
-                    i: usize,
-                    s: f64| {
-            let row: &[u32; K] = codes[i * K..(i + 1) * K].try_into().expect("K codes");
-            for (o, &c) in row.iter().enumerate() {
-                let at = o * stride + c as usize;
-                let l = left[at];
-                let r = total[at] - l;
-                // (L + s)² − L² and (R − s)² − R².
-                sq_left[o] += s * (2.0 * l + s);
-                sq_right[o] += s * (s - 2.0 * r);
-                left[at] = l + s;
-            }
-            *w_left += s;
+        // Sample `i`'s class codes, and their places in the sums.
+        let row = |i: usize| -> [usize; K] {
+            let codes: &[u32; K] = codes[i * K..(i + 1) * K].try_into().expect("K codes");
+            std::array::from_fn(|o| o * stride + codes[o] as usize)
         };
         let mut p = 0usize;
         while p < n {
@@ -77,16 +80,19 @@ impl MultiSplitter<'_> {
             if p - pos <= n - p {
                 for j in pos..p {
                     if let Some(&a) = order.get(j + LOOKAHEAD) {
-                        prefetch(&w[a as usize]);
+                        if !U {
+                            prefetch(&w[a as usize]);
+                        }
                         prefetch(&codes[a as usize * K]);
                     }
                     let i = order[j] as usize;
                     step(
+                        row(i),
+                        total,
                         &mut left,
                         (&mut sq_left, &mut sq_right),
                         &mut w_left,
-                        i,
-                        w[i],
+                        if U { 1.0 } else { w[i] },
                     );
                 }
             } else {
@@ -97,11 +103,12 @@ impl MultiSplitter<'_> {
                 for &r in order[p..].iter().rev() {
                     let i = r as usize;
                     step(
+                        row(i),
+                        total,
                         &mut left,
                         (&mut sq_left, &mut sq_right),
                         &mut w_left,
-                        i,
-                        -w[i],
+                        if U { -1.0 } else { -w[i] },
                     );
                 }
             }
@@ -127,4 +134,28 @@ impl MultiSplitter<'_> {
             }
         }
     }
+}
+
+/// Moves one sample, of class weights at `places` of the sums, by `s`
+/// (its weight, negated to take it back) as
+/// [`Outputs::move_rows_counted`] does: inlined, so that the sums of
+/// squares and the weight stay in registers across the scan.
+#[inline(always)]
+fn step<const K: usize>(
+    places: [usize; K],
+    total: &[f64],
+    left: &mut [f64],
+    (sq_left, sq_right): (&mut [f64; K], &mut [f64; K]),
+    w_left: &mut f64,
+    s: f64,
+) {
+    for (o, at) in places.into_iter().enumerate() {
+        let l = left[at];
+        let r = total[at] - l;
+        // (L + s)² − L² and (R − s)² − R².
+        sq_left[o] += s * (2.0 * l + s);
+        sq_right[o] += s * (s - 2.0 * r);
+        left[at] = l + s;
+    }
+    *w_left += s;
 }
