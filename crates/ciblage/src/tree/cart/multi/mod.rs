@@ -30,6 +30,7 @@ mod fit;
 mod order;
 mod presorted;
 mod random;
+mod scan_counts;
 mod scan_values;
 mod search;
 mod stats;
@@ -114,6 +115,8 @@ pub(crate) struct MultiSplitter<'a> {
     /// Random thresholds (`splitter="random"`) instead of every one.
     random: bool,
     w_total: f64,
+    /// Every weight is 1: the fused scans read none.
+    unit: bool,
     leaf: LeafLimits,
     draw: FeatureDraw,
     /// The samples taking part (non-zero weight), each node's contiguous,
@@ -185,6 +188,7 @@ impl<'a> MultiSplitter<'a> {
             counted: counts::gini_counts(outputs, criterion, &data.weights),
             random,
             w_total: data.weights.iter().sum(),
+            unit: data.weights.iter().all(|&w| w == 1.0),
             leaf,
             draw,
             samples,
@@ -484,8 +488,14 @@ impl NodeSplitter for MultiSplitter<'_> {
             self.failed = true;
             return None;
         }
-        // The presorted orders follow, unless the children are leaves.
-        if lim.below_max_depth(node.depth + 1) {
+        // The presorted orders follow, unless both children are leaves.
+        let sizes = (pos - start, end - pos);
+        if presorted::some_child_searched(
+            lim,
+            node.depth + 1,
+            sizes,
+            (impurity_left, impurity_right),
+        ) {
             if let Some(p) = &mut self.presorted {
                 p.partition(&self.samples, (start, pos, end));
             }

@@ -14,6 +14,7 @@ use crate::tree::cart::exact::{partition_stable, Orders};
 use crate::tree::cart::multi::stats::Outputs;
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::shared::data::TrainSet;
+use crate::tree::cart::shared::limits::Limits;
 
 #[cfg(test)]
 thread_local! {
@@ -61,6 +62,26 @@ pub(crate) fn exact_sums(data: &TrainSet<'_>, outputs: &Outputs, criterion: Cart
         }
         _ => false,
     }
+}
+
+/// Whether one of two children at `depth`, of `sizes` samples and
+/// `impurities` as their parent computed them, may be searched: false
+/// when the growth surely stops both before any search (their depth,
+/// their numbers of samples, or pure in every output), so that the
+/// presorted orders need not follow the split.
+pub(crate) fn some_child_searched(
+    lim: &Limits,
+    depth: usize,
+    sizes: (usize, usize),
+    impurities: (f64, f64),
+) -> bool {
+    let surely_leaf = |n: usize, impurity: f64| {
+        !lim.below_max_depth(depth)
+            || n < lim.min_samples_split
+            || n < 2 * lim.leaf.min_samples
+            || impurity <= f64::EPSILON
+    };
+    !surely_leaf(sizes.0, impurities.0) || !surely_leaf(sizes.1, impurities.1)
 }
 
 /// See the module documentation.

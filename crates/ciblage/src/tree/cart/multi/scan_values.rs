@@ -25,6 +25,23 @@ impl MultiSplitter<'_> {
     pub(super) fn scan_values<const K: usize>(
         &self,
         feature: usize,
+        at: (&[u32], &[f32]),
+        node: (&[f64], f64),
+        best: &mut Candidate,
+        contest: Option<&mut Contest>,
+    ) {
+        if self.unit {
+            self.scan_values_with::<K, true>(feature, at, node, best, contest);
+        } else {
+            self.scan_values_with::<K, false>(feature, at, node, best, contest);
+        }
+    }
+
+    /// [`MultiSplitter::scan_values`], every weight 1 (`U`: none read, the
+    /// same numbers) or not.
+    fn scan_values_with<const K: usize, const U: bool>(
+        &self,
+        feature: usize,
         (order, xf): (&[u32], &[f32]),
         (total, w_node): (&[f64], f64),
         best: &mut Candidate,
@@ -55,9 +72,12 @@ impl MultiSplitter<'_> {
                 for j in pos..p {
                     if let Some(&a) = order.get(j + LOOKAHEAD) {
                         prefetch(&y[a as usize * K]);
+                        if !U {
+                            prefetch(&w[a as usize]);
+                        }
                     }
                     let i = order[j] as usize;
-                    let ws = w[i];
+                    let ws = if U { 1.0 } else { w[i] };
                     let row: &[f64; K] = y[i * K..(i + 1) * K].try_into().expect("K values");
                     for (s, v) in left.iter_mut().zip(row) {
                         *s += ws * v;
@@ -70,7 +90,7 @@ impl MultiSplitter<'_> {
                 w_left = w_node;
                 for &r in order[p..].iter().rev() {
                     let i = r as usize;
-                    let ws = -w[i];
+                    let ws = if U { -1.0 } else { -w[i] };
                     let row: &[f64; K] = y[i * K..(i + 1) * K].try_into().expect("K values");
                     for (s, v) in left.iter_mut().zip(row) {
                         *s += ws * v;

@@ -5,6 +5,7 @@
 //! left.
 
 use crate::tree::cart::multi::bounded::Contest;
+use crate::tree::cart::multi::stats::Outputs;
 use crate::tree::cart::multi::{order, Candidate, MultiSplitter};
 use crate::tree::cart::shared::data::{threshold_between, FEATURE_THRESHOLD};
 
@@ -143,6 +144,21 @@ impl MultiSplitter<'_> {
                 2 => return self.scan_values::<2>(feature, at, (total, w_node), best, contest),
                 3 => return self.scan_values::<3>(feature, at, (total, w_node), best, contest),
                 4 => return self.scan_values::<4>(feature, at, (total, w_node), best, contest),
+                _ => {}
+            }
+        }
+        if let (0, None, Outputs::Classes { k, .. }) = (n_missing, &contest, self.outputs) {
+            let at = (order, xf);
+            match *k {
+                2 if self.scans_counts() => {
+                    return self.scan_counts::<2>(feature, at, (total, w_node), best)
+                }
+                3 if self.scans_counts() => {
+                    return self.scan_counts::<3>(feature, at, (total, w_node), best)
+                }
+                4 if self.scans_counts() => {
+                    return self.scan_counts::<4>(feature, at, (total, w_node), best)
+                }
                 _ => {}
             }
         }

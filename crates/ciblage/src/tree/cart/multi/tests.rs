@@ -216,38 +216,58 @@ fn presorted_orders_give_the_trees_of_the_sorting_search() {
 
 #[test]
 fn gini_kept_incrementally_gives_the_trees_of_the_pass_over_classes() {
-    // Three outputs of 2, 3 and 4 classes over 3 features (one of few
-    // values), weights none, integers, and integers with zeros: the tree
-    // with the Gini index kept incrementally (and candidates screened
-    // against the best) is the one of the pass over the classes (checked
-    // against scikit-learn in tests/test_cart_multioutput.py), node for
-    // node, impurities to the bit.
+    // Two, three and four outputs of 2, 3, 4 and 2 classes over 3 features
+    // (one of few values), weights none, integers, and integers with
+    // zeros, leaves of 1 or 4 samples (or of a fiftieth of the weight), fully
+    // grown or splitting from 9 samples: the tree with the Gini index kept
+    // incrementally (candidates screened against the best, the scan of 2
+    // to 4 outputs in registers, the presorted orders not partitioned
+    // below children that are surely leaves) is the one of the pass over
+    // the classes sorting every feature at every node (checked against
+    // scikit-learn in tests/test_cart_multioutput.py), node for node,
+    // impurities to the bit.
     let n = 900usize;
     let hash = |i: usize, j: usize| ((i * 2_654_435_761 + j * 40_503 + 11) % 1_000_003) as f64;
     let x = ndarray::Array2::from_shape_fn((n, 3), |(i, j)| match j {
         0 => (hash(i, 0) as usize % 7) as f64,
         _ => hash(i, j) / 1000.0,
     });
-    let codes = ndarray::Array2::from_shape_fn((n, 3), |(i, o)| {
+    let codes = ndarray::Array2::from_shape_fn((n, 4), |(i, o)| {
         let noise = u32::from(hash(i, 30 + o) % 5.0 == 0.0);
-        ((x[[i, o]] as u32 / (o as u32 + 1)) + noise) % (o as u32 + 2)
+        ((x[[i, o % 3]] as u32 / (o as u32 + 1)) + noise) % [2, 3, 4, 2][o]
     });
+    let classes = [2usize, 3, 4, 2];
     let wi: Vec<f64> = (0..n).map(|i| (1 + i % 3) as f64).collect();
     let wz: Vec<f64> = (0..n).map(|i| (i % 4) as f64).collect();
-    for w in [None, Some(&wi[..]), Some(&wz[..])] {
-        for leaf in [1usize, 4] {
-            let fit = || {
-                Cart::classifier()
-                    .min_samples_leaf(leaf)
-                    .fit_outputs(x.view(), codes.view(), &[2, 3, 4], w)
-                    .unwrap()
-            };
-            let counted = fit();
-            super::counts::PASS_OVER_CLASSES.with(|s| s.set(true));
-            let pass = fit();
-            super::counts::PASS_OVER_CLASSES.with(|s| s.set(false));
-            assert!(counted.node_count() > 50, "{}", counted.node_count());
-            assert_eq!(counted, pass);
+    for k in 2..=4 {
+        let y = codes.slice(ndarray::s![.., ..k]);
+        for w in [None, Some(&wi[..]), Some(&wz[..])] {
+            for (leaf, fraction, split) in [
+                (1usize, 0.0, 2usize),
+                (4, 0.0, 2),
+                (1, 0.02, 2),
+                (1, 0.0, 9),
+            ] {
+                let fit = || {
+                    Cart::classifier()
+                        .min_samples_leaf(leaf)
+                        .min_weight_fraction_leaf(fraction)
+                        .min_samples_split(split)
+                        .fit_outputs(x.view(), y, &classes[..k], w)
+                        .unwrap()
+                };
+                let counted = fit();
+                super::counts::PASS_OVER_CLASSES.with(|s| s.set(true));
+                super::presorted::SORT_EVERY_FEATURE.with(|s| s.set(true));
+                let pass = fit();
+                super::counts::PASS_OVER_CLASSES.with(|s| s.set(false));
+                super::presorted::SORT_EVERY_FEATURE.with(|s| s.set(false));
+                assert!(counted.node_count() > 20, "{}", counted.node_count());
+                assert_eq!(
+                    counted, pass,
+                    "{k} outputs, leaf {leaf}, fraction {fraction}, split {split}"
+                );
+            }
         }
     }
 }
