@@ -3,6 +3,7 @@
 //! a candidate's left sums are one pass over contiguous arrays, a node's
 //! sums another.
 
+use super::partition::Mask;
 use crate::tree::cart::shared::criterion::ClassSums;
 use crate::tree::cart::shared::data::TrainSet;
 
@@ -150,6 +151,7 @@ impl NodeTargets {
     /// The left sums, into `left` (zeroed first), of the positions
     /// `start..end` whose values are `vals` (one per position) against the
     /// f32 threshold `t`, missing values going left when `missing_left`.
+    #[inline(always)]
     pub(super) fn dense_left(
         &self,
         start: usize,
@@ -164,6 +166,7 @@ impl NodeTargets {
         }
     }
 
+    #[inline(always)]
     fn dense_left_of<const ML: bool>(
         &self,
         start: usize,
@@ -233,21 +236,22 @@ impl NodeTargets {
     /// Moves the positions of `start..start + mask.len()` whose `mask` is 1
     /// before the others (each side in its order), in `samples` and every
     /// array held; returns the number moved left.
-    pub(super) fn partition(&mut self, samples: &mut [u32], start: usize, mask: &[u8]) -> usize {
-        let end = start + mask.len();
-        let n_left = stable_partition(&mut samples[start..end], mask, &mut self.scratch_u32);
+    pub(super) fn partition(&mut self, samples: &mut [u32], start: usize, mask: &Mask) -> usize {
+        let end = start + mask.bytes.len();
+        let both = (true, true);
+        let n_left = mask.part_u32(&mut samples[start..end], both, &mut self.scratch_u32);
         match &mut self.codes {
             Codes::Small(c) if !c.is_empty() => {
-                stable_partition(&mut c[start..end], mask, &mut self.scratch_u8);
+                mask.part_u8(&mut c[start..end], &mut self.scratch_u8);
             }
             Codes::Wide(c) if !c.is_empty() => {
-                stable_partition(&mut c[start..end], mask, &mut self.scratch_u32);
+                mask.part_u32(&mut c[start..end], both, &mut self.scratch_u32);
             }
             _ => {}
         }
         for a in [&mut self.y, &mut self.w, &mut self.wy] {
             if !a.is_empty() {
-                stable_partition(&mut a[start..end], mask, &mut self.scratch_f64);
+                mask.part_f64(&mut a[start..end], &mut self.scratch_f64);
             }
         }
         n_left
@@ -257,6 +261,7 @@ impl NodeTargets {
     /// order (the order [`super::summary::summarise`] adds them in, so
     /// that the sums are the same to the last bit): per class weights or
     /// Σ w·y, Σ w·y² (regression), and the weight.
+    #[inline(always)]
     pub(super) fn node_sums(&self, start: usize, end: usize) -> (ClassSums, f64, f64) {
         let r = start..end;
         if self.n_classes == 0 {
@@ -301,6 +306,7 @@ impl Code for u32 {}
 /// The left sums, into `left` (zeroed), of the samples of class codes
 /// `codes` and weights `w` (`None`: every weight 1) whose values `vals`
 /// go left of `t`.
+#[inline(always)]
 fn class_left<C: Code, const ML: bool>(
     vals: &[f32],
     codes: &[C],
@@ -337,6 +343,7 @@ fn class_left<C: Code, const ML: bool>(
 
 /// Per class, the weight of the samples of codes `codes` and weights `w`
 /// (`None`: every weight 1), and their total weight.
+#[inline(always)]
 fn class_totals<C: Code>(codes: &[C], w: Option<&[f64]>, n_classes: usize) -> (ClassSums, f64) {
     let mut total = ClassSums::from_elem(0.0, n_classes);
     let Some(w) = w else {
@@ -372,6 +379,7 @@ fn goes_f64<const ML: bool>(x: f64, t: f64) -> bool {
 }
 
 /// Count of values going left, and Σ y of those (every weight 1).
+#[inline(always)]
 fn unit_values<const ML: bool>(vals: &[f32], y: &[f64], t: f32) -> (usize, f64, f64) {
     // Counts in f64 lanes (exact below 2^53), as the sums: every lane of
     // the pass has one width.
@@ -396,6 +404,7 @@ fn unit_values<const ML: bool>(vals: &[f32], y: &[f64], t: f32) -> (usize, f64, 
 }
 
 /// Count, Σ w and Σ w·y of the values going left.
+#[inline(always)]
 fn weighted_values<const ML: bool>(
     vals: &[f32],
     w: &[f64],
@@ -429,6 +438,7 @@ fn weighted_values<const ML: bool>(
 
 /// Count of values going left, and count of those of class 1 (two
 /// classes, every weight 1).
+#[inline(always)]
 fn two_class_counts<C: Code, const ML: bool>(vals: &[f32], codes: &[C], t: f32) -> (usize, usize) {
     let (mut n, mut n1) = ([0u32; L], [0u32; L]);
     let (vc, cc) = (vals.chunks_exact(L), codes.chunks_exact(L));
@@ -451,6 +461,7 @@ fn two_class_counts<C: Code, const ML: bool>(vals: &[f32], codes: &[C], t: f32) 
 
 /// The sum of the lanes, pairwise (a fixed order: the same sums every
 /// time).
+#[inline(always)]
 fn lanes_sum(s: &[f64; L]) -> f64 {
     ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]))
 }
