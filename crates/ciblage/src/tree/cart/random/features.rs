@@ -26,7 +26,6 @@ pub(super) struct Range {
 /// The smallest and largest non-missing value of `values` and the number
 /// of missing (NaN) ones: comparisons in eight lanes (a NaN compares
 /// false, so it never becomes a bound), vectorised by the compiler.
-#[inline(always)]
 pub(super) fn range_of(values: &[f32]) -> Range {
     const L: usize = 8;
     let (mut lo, mut hi, mut nan) = ([f32::INFINITY; L], [f32::NEG_INFINITY; L], [0u32; L]);

@@ -24,9 +24,9 @@
 //! partitioned in place by each split, each node's contiguous (the columns
 //! of features found constant are left as they are: never read again
 //! below); the partitions move sixteen values per AVX-512 compress where
-//! the processor has it (see [`partition`]), and the passes over a node's
-//! values run compiled for those instructions too (the same sums: the
-//! lanes of the sums do not change with them). A drawn feature of a dense
+//! the processor has it (see [`partition`]), and a feature's range and a
+//! candidate's left sums (unit weights) take sixteen values per compare
+//! there too. A drawn feature of a dense
 //! matrix is read where it lies, with
 //! no gather: one vectorised pass finds its range and another, once the
 //! threshold is drawn, its left sums (compared in f32: no conversion per
@@ -155,7 +155,7 @@ impl<'a> RandomSplitter<'a> {
 
     /// The summary of the node `start..end` from its samples.
     fn summary_of(&self, start: usize, end: usize) -> NodeSummary {
-        let sums = self.isa.vectorize(|| self.targets.node_sums(start, end));
+        let sums = self.targets.node_sums(start, end);
         summary::summarise(self.data, self.criterion, &self.samples[start..end], sums)
     }
 
@@ -176,7 +176,7 @@ impl<'a> RandomSplitter<'a> {
         match &self.x {
             NodeFeatures::Dense { .. } => {
                 let vals = self.dense(f, (start, end));
-                (self.isa.vectorize(|| range_of(vals)), 0)
+                (self.isa.range_of(vals), 0)
             }
             NodeFeatures::Sparse(rows) => {
                 let (_, vals) = rows.entries(f);
@@ -224,10 +224,7 @@ impl<'a> RandomSplitter<'a> {
         match &self.x {
             NodeFeatures::Dense { .. } => {
                 let vals = self.dense(f, (node.start, node.end));
-                let left = &mut sums.left;
-                let l = self
-                    .isa
-                    .vectorize(|| self.targets.dense_left(node.start, vals, t, left));
+                let l = self.targets.dense_left(node.start, vals, t, &mut sums.left);
                 sums.w_left = l.w;
                 l.n
             }

@@ -13,7 +13,8 @@ use pulp::x86::V4;
 #[cfg(target_arch = "x86_64")]
 use pulp::{cast, NullaryFnOnce};
 
-use super::targets::stable_partition;
+use super::features::{range_of, Range};
+use super::targets::{lanes_sum, stable_partition, two_class_counts, unit_lanes, L};
 
 /// The instructions of the partitions.
 #[derive(Debug, Clone, Copy)]
@@ -35,14 +36,48 @@ impl Isa {
         Self::Base
     }
 
-    /// Runs `f` compiled for these instructions (its passes vectorised
-    /// with them: `f` and what it calls inlined).
-    #[inline(always)]
-    pub(super) fn vectorize<R>(self, f: impl FnOnce() -> R) -> R {
+    /// [`two_class_counts`] of one-byte codes: with AVX-512, sixteen
+    /// values per compare, the counts by bit counts of the masks.
+    pub(super) fn two_class_counts<const ML: bool>(
+        self,
+        vals: &[f32],
+        codes: &[u8],
+        t: f32,
+    ) -> (usize, usize) {
         match self {
             #[cfg(target_arch = "x86_64")]
-            Self::V4(simd) => simd.vectorize(f),
-            Self::Base => f(),
+            Self::V4(simd) => simd.vectorize(TwoClass::<ML>(simd, vals, codes, t)),
+            Self::Base => two_class_counts::<u8, ML>(vals, codes, t),
+        }
+    }
+
+    /// The count and Σ y of the values going left (every weight 1): with AVX-512, eight sums per masked add, lane `j` adding the
+    /// positions `j` modulo eight as the scalar lanes do (the same sums).
+    pub(super) fn unit_values<const ML: bool>(
+        self,
+        vals: &[f32],
+        y: &[f64],
+        t: f32,
+    ) -> (usize, f64, f64) {
+        let (mut n, mut s) = ([0.0f64; L], [0.0f64; L]);
+        let done = match self {
+            #[cfg(target_arch = "x86_64")]
+            Self::V4(simd) => simd.vectorize(UnitValues::<ML>(simd, vals, y, t, &mut s)),
+            Self::Base => (0, 0),
+        };
+        unit_lanes::<ML>(&vals[done.1..], &y[done.1..], t, (&mut n, &mut s));
+        let n = done.0 + n.iter().sum::<f64>() as usize;
+        (n, n as f64, lanes_sum(&s))
+    }
+
+    /// The range of `values` (as [`range_of`]): with AVX-512, sixteen
+    /// values per min, max and NaN compare (a NaN never becomes a bound:
+    /// `min(v, lo)` keeps `lo` when `v` is NaN, as `range_of`'s compare).
+    pub(super) fn range_of(self, values: &[f32]) -> Range {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Self::V4(simd) => simd.vectorize(RangeOf(simd, values)),
+            Self::Base => range_of(values),
         }
     }
 }
@@ -216,6 +251,127 @@ fn tail<T: Copy>(
     (l, r)
 }
 
+/// The AVX-512 two-class counts: values `.1`, codes `.2`, threshold `.3`.
+#[cfg(target_arch = "x86_64")]
+struct TwoClass<'a, const ML: bool>(V4, &'a [f32], &'a [u8], f32);
+
+#[cfg(target_arch = "x86_64")]
+impl<const ML: bool> NullaryFnOnce for TwoClass<'_, ML> {
+    type Output = (usize, usize);
+
+    #[inline(always)]
+    fn call(self) -> (usize, usize) {
+        let Self(simd, vals, codes, t) = self;
+        let f = simd.avx512f;
+        let tt = f._mm512_set1_ps(t);
+        let blocks = vals.len() / 16;
+        let (mut n, mut n1) = (0usize, 0usize);
+        for b in 0..blocks {
+            let i = 16 * b;
+            let v: [f32; 16] = vals[i..i + 16].try_into().expect("16 values");
+            let c: [u8; 16] = codes[i..i + 16].try_into().expect("16 codes");
+            let m = goes16::<ML>(simd, cast(v), tt);
+            let c = cast(c);
+            let ones = simd.avx512bw._mm_test_epi8_mask(c, c);
+            n += m.count_ones() as usize;
+            n1 += (m & ones).count_ones() as usize;
+        }
+        let i = 16 * blocks;
+        let (rn, rn1) = two_class_counts::<u8, ML>(&vals[i..], &codes[i..], t);
+        (n + rn, n1 + rn1)
+    }
+}
+
+/// The mask of the sixteen values `v` going left of `t` (a NaN going
+/// left when `ML`).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn goes16<const ML: bool>(
+    simd: V4,
+    v: core::arch::x86_64::__m512,
+    t: core::arch::x86_64::__m512,
+) -> u16 {
+    let f = simd.avx512f;
+    if ML {
+        // 26: not greater than, unordered true (v <= t or v NaN).
+        f._mm512_cmp_ps_mask::<26>(v, t)
+    } else {
+        // 18: at most, ordered (a NaN false).
+        f._mm512_cmp_ps_mask::<18>(v, t)
+    }
+}
+
+/// The AVX-512 count and lanes of Σ y of the values going left, over
+/// whole blocks of sixteen: values `.1`, targets `.2`, threshold `.3`, the
+/// lanes `.4` (added to); returns the count and the positions done.
+#[cfg(target_arch = "x86_64")]
+struct UnitValues<'a, const ML: bool>(V4, &'a [f32], &'a [f64], f32, &'a mut [f64; L]);
+
+#[cfg(target_arch = "x86_64")]
+impl<const ML: bool> NullaryFnOnce for UnitValues<'_, ML> {
+    type Output = (usize, usize);
+
+    #[inline(always)]
+    fn call(self) -> (usize, usize) {
+        let Self(simd, vals, y, t, lanes) = self;
+        let f = simd.avx512f;
+        let tt = f._mm512_set1_ps(t);
+        let blocks = vals.len() / 16;
+        let mut s = f._mm512_set1_pd(0.0);
+        let mut n = 0usize;
+        for b in 0..blocks {
+            let i = 16 * b;
+            let v: [f32; 16] = vals[i..i + 16].try_into().expect("16 values");
+            let m = goes16::<ML>(simd, cast(v), tt);
+            let y0: [f64; 8] = y[i..i + 8].try_into().expect("8 targets");
+            let y1: [f64; 8] = y[i + 8..i + 16].try_into().expect("8 targets");
+            // Lane j adds positions i + j, then i + 8 + j, as the scalar
+            // lanes (a sum never −0: adding +0 is adding nothing).
+            s = f._mm512_mask_add_pd(s, m as u8, s, cast(y0));
+            s = f._mm512_mask_add_pd(s, (m >> 8) as u8, s, cast(y1));
+            n += m.count_ones() as usize;
+        }
+        *lanes = cast(s);
+        (n, 16 * blocks)
+    }
+}
+
+/// The AVX-512 range of a feature's values.
+#[cfg(target_arch = "x86_64")]
+struct RangeOf<'a>(V4, &'a [f32]);
+
+#[cfg(target_arch = "x86_64")]
+impl NullaryFnOnce for RangeOf<'_> {
+    type Output = Range;
+
+    #[inline(always)]
+    fn call(self) -> Range {
+        let Self(simd, values) = self;
+        let f = simd.avx512f;
+        let mut lo = f._mm512_set1_ps(f32::INFINITY);
+        let mut hi = f._mm512_set1_ps(f32::NEG_INFINITY);
+        let mut nan = 0usize;
+        let chunks = values.chunks_exact(16);
+        let rest = chunks.remainder();
+        for c in chunks {
+            let c: [f32; 16] = c.try_into().expect("16 values");
+            let v: core::arch::x86_64::__m512 = cast(c);
+            lo = f._mm512_min_ps(v, lo);
+            hi = f._mm512_max_ps(v, hi);
+            // 3: unordered (a NaN).
+            nan += f._mm512_cmp_ps_mask::<3>(v, v).count_ones() as usize;
+        }
+        let (lo, hi): ([f32; 16], [f32; 16]) = (cast(lo), cast(hi));
+        let mut r = range_of(rest);
+        for (&l, &h) in lo.iter().zip(&hi) {
+            r.lo = if l < r.lo { l } else { r.lo };
+            r.hi = if h > r.hi { h } else { r.hi };
+        }
+        r.n_missing += nan;
+        r
+    }
+}
+
 /// The AVX-512 partition of 32-bit values.
 #[cfg(target_arch = "x86_64")]
 struct Part32<'a> {
@@ -367,83 +523,5 @@ impl NullaryFnOnce for Part64<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The instructions to test: the scalar loop, and AVX-512 when here.
-    fn isas() -> Vec<Isa> {
-        let mut v = vec![Isa::Base];
-        if !matches!(Isa::detect(), Isa::Base) {
-            v.push(Isa::detect());
-        }
-        v
-    }
-
-    /// A mask of `k` positions from a simple generator (`seed`).
-    fn mask_of(k: usize, seed: u64) -> Vec<u8> {
-        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..k)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                u8::from(x % 3 == 0)
-            })
-            .collect()
-    }
-
-    /// The partition by filters: the left values in order, then the right.
-    fn expected<T: Copy>(a: &[T], mask: &[u8]) -> (Vec<T>, usize) {
-        let left: Vec<T> = a
-            .iter()
-            .zip(mask)
-            .filter(|p| *p.1 == 1)
-            .map(|p| *p.0)
-            .collect();
-        let n = left.len();
-        let right = a.iter().zip(mask).filter(|p| *p.1 == 0).map(|p| *p.0);
-        (left.into_iter().chain(right).collect(), n)
-    }
-
-    #[test]
-    fn every_width_moves_as_the_filters_on_either_instructions() {
-        // Lengths around the 16-value chunks, masks of every density.
-        for isa in isas() {
-            for k in [0usize, 1, 15, 16, 17, 31, 32, 33, 100, 257] {
-                for seed in 0..4 {
-                    let mut bytes = mask_of(k, seed);
-                    if seed == 2 {
-                        bytes.fill(1);
-                    } else if seed == 3 {
-                        bytes.fill(0);
-                    }
-                    let mask = Mask::of(isa, &bytes);
-                    let a: Vec<u32> = (0..k as u32).map(|i| i * 7 + 1).collect();
-                    let (want, n) = expected(&a, &bytes);
-                    let mut s32 = Vec::new();
-                    let mut b = a.clone();
-                    assert_eq!(mask.part_u32(&mut b, (true, true), &mut s32), n);
-                    assert_eq!(b, want);
-                    let mut b = a.clone();
-                    assert_eq!(mask.part_u32(&mut b, (true, false), &mut s32), n);
-                    assert_eq!(b[..n], want[..n]);
-                    let mut b = a.clone();
-                    assert_eq!(mask.part_u32(&mut b, (false, true), &mut s32), n);
-                    assert_eq!(b[n..], want[n..]);
-                    let mut f: Vec<f32> = a.iter().map(|&v| v as f32 - 0.5).collect();
-                    let (want_f, _) = expected(&f, &bytes);
-                    mask.part_f32(&mut f, (true, true), &mut s32);
-                    assert_eq!(f, want_f);
-                    let mut c: Vec<u8> = a.iter().map(|&v| (v % 251) as u8).collect();
-                    let (want_c, _) = expected(&c, &bytes);
-                    assert_eq!(mask.part_u8(&mut c, &mut Vec::new()), n);
-                    assert_eq!(c, want_c);
-                    let mut d: Vec<f64> = a.iter().map(|&v| f64::from(v) * 0.25).collect();
-                    let (want_d, _) = expected(&d, &bytes);
-                    assert_eq!(mask.part_f64(&mut d, &mut Vec::new()), n);
-                    assert_eq!(d, want_d);
-                }
-            }
-        }
-    }
-}
+#[path = "partition_tests.rs"]
+mod tests;

@@ -49,6 +49,7 @@ fn targets(codes: Vec<u32>, y: Vec<f64>, w: Vec<f64>, n_classes: usize) -> NodeT
         w,
         wy,
         n_classes,
+        isa: Isa::detect(),
         scratch_u8: Vec::new(),
         scratch_u32: Vec::new(),
         scratch_f64: Vec::new(),
