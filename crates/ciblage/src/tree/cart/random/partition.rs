@@ -16,6 +16,10 @@ use pulp::{cast, NullaryFnOnce};
 use super::features::{range_of, Range};
 use super::targets::{lanes_sum, stable_partition, two_class_counts, unit_lanes, L};
 
+/// Fewer values than this (a small node's) go by the scalar loops: the
+/// vectorised body would run its scalar tail only, after the dispatch.
+const SHORT: usize = 16;
+
 /// The instructions of the partitions.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Isa {
@@ -46,8 +50,10 @@ impl Isa {
     ) -> (usize, usize) {
         match self {
             #[cfg(target_arch = "x86_64")]
-            Self::V4(simd) => simd.vectorize(TwoClass::<ML>(simd, vals, codes, t)),
-            Self::Base => two_class_counts::<u8, ML>(vals, codes, t),
+            Self::V4(simd) if vals.len() >= SHORT => {
+                simd.vectorize(TwoClass::<ML>(simd, vals, codes, t))
+            }
+            _ => two_class_counts::<u8, ML>(vals, codes, t),
         }
     }
 
@@ -62,8 +68,10 @@ impl Isa {
         let (mut n, mut s) = ([0.0f64; L], [0.0f64; L]);
         let done = match self {
             #[cfg(target_arch = "x86_64")]
-            Self::V4(simd) => simd.vectorize(UnitValues::<ML>(simd, vals, y, t, &mut s)),
-            Self::Base => (0, 0),
+            Self::V4(simd) if vals.len() >= SHORT => {
+                simd.vectorize(UnitValues::<ML>(simd, vals, y, t, &mut s))
+            }
+            _ => (0, 0),
         };
         unit_lanes::<ML>(&vals[done.1..], &y[done.1..], t, (&mut n, &mut s));
         let n = done.0 + n.iter().sum::<f64>() as usize;
@@ -76,8 +84,8 @@ impl Isa {
     pub(super) fn range_of(self, values: &[f32]) -> Range {
         match self {
             #[cfg(target_arch = "x86_64")]
-            Self::V4(simd) => simd.vectorize(RangeOf(simd, values)),
-            Self::Base => range_of(values),
+            Self::V4(simd) if values.len() >= SHORT => simd.vectorize(RangeOf(simd, values)),
+            _ => range_of(values),
         }
     }
 }
@@ -144,7 +152,7 @@ impl Mask {
         grow(scratch, a.len());
         match self.isa {
             #[cfg(target_arch = "x86_64")]
-            Isa::V4(simd) => simd.vectorize(Part32 {
+            Isa::V4(simd) if a.len() >= SHORT => simd.vectorize(Part32 {
                 simd,
                 a,
                 mask: &self.bytes,
@@ -152,7 +160,7 @@ impl Mask {
                 scratch,
                 keep,
             }),
-            Isa::Base => base(a, &self.bytes, keep, scratch),
+            _ => base(a, &self.bytes, keep, scratch),
         }
     }
 
@@ -166,14 +174,14 @@ impl Mask {
         grow(scratch, a.len());
         match self.isa {
             #[cfg(target_arch = "x86_64")]
-            Isa::V4(simd) => simd.vectorize(Part8 {
+            Isa::V4(simd) if a.len() >= SHORT => simd.vectorize(Part8 {
                 simd,
                 a,
                 mask: &self.bytes,
                 bits: &self.bits,
                 scratch,
             }),
-            Isa::Base => stable_partition(a, &self.bytes, scratch),
+            _ => stable_partition(a, &self.bytes, scratch),
         }
     }
 
@@ -182,14 +190,14 @@ impl Mask {
         grow(scratch, a.len());
         match self.isa {
             #[cfg(target_arch = "x86_64")]
-            Isa::V4(simd) => simd.vectorize(Part64 {
+            Isa::V4(simd) if a.len() >= SHORT => simd.vectorize(Part64 {
                 simd,
                 a,
                 mask: &self.bytes,
                 bits: &self.bits,
                 scratch,
             }),
-            Isa::Base => stable_partition(a, &self.bytes, scratch),
+            _ => stable_partition(a, &self.bytes, scratch),
         }
     }
 }
