@@ -7,7 +7,7 @@
 
 use ndarray::ArrayView2;
 
-use super::targets::stable_partition;
+use super::partition::{Keep, Mask};
 use crate::tree::cart::shared::data::Columns;
 
 /// Rows of this many samples are transposed together (their values of
@@ -111,41 +111,25 @@ impl NodeFeatures {
     pub(super) fn partition(
         &mut self,
         start: usize,
-        (mask, n_left): (&[u8], usize),
-        keep: (bool, bool),
+        (mask, n_left): (&Mask, usize),
+        keep: Keep,
         skip: &[bool],
-        scratch: &mut Vec<f32>,
+        scratch: &mut Vec<u32>,
     ) {
         let Self::Dense { cols, n } = self else {
             return;
         };
-        let k = mask.len();
+        if keep == (false, false) {
+            return;
+        }
+        let k = mask.bytes.len();
         for (f, col) in cols.chunks_exact_mut(*n).enumerate() {
             if skip[f] {
                 continue;
             }
-            let a = &mut col[start..start + k];
-            match keep {
-                (_, true) => {
-                    let l = stable_partition(a, mask, scratch);
-                    debug_assert_eq!(l, n_left);
-                }
-                (true, false) => compact_left(a, mask),
-                (false, false) => {}
-            }
+            let l = mask.part_f32(&mut col[start..start + k], keep, scratch);
+            debug_assert_eq!(l, n_left);
         }
-    }
-}
-
-/// Moves the values of `a` whose `mask` is 1 to its front, in their order,
-/// without branches (the rest of `a` is left as it happens to be).
-fn compact_left(a: &mut [f32], mask: &[u8]) {
-    let mask = &mask[..a.len()];
-    let mut l = 0usize;
-    for i in 0..a.len() {
-        // l <= i: the value written over was already read.
-        a[l] = a[i];
-        l += usize::from(mask[i]);
     }
 }
 
@@ -275,6 +259,7 @@ impl SparseRows {
 
 #[cfg(test)]
 mod tests {
+    use super::super::partition::Isa;
     use super::*;
     use crate::tree::cart::sparse::CscView;
     use ndarray::Array2;
@@ -323,7 +308,13 @@ mod tests {
         // Positions 1..3: position 2 goes left (mask 0, 1), in column 0
         // only (column 1 skipped as constant).
         let mut scratch = Vec::new();
-        f.partition(1, (&[0, 1], 1), (true, true), &[false, true], &mut scratch);
+        f.partition(
+            1,
+            (&Mask::of(Isa::detect(), &[0, 1]), 1),
+            (true, true),
+            &[false, true],
+            &mut scratch,
+        );
         assert_eq!(f.dense(0, (0, 3)), Some(&[0.0f32, 40.0, 20.0][..]));
         assert_eq!(f.dense(1, (0, 3)), Some(&[1.0f32, 21.0, 41.0][..]));
         // The whole node 0..3, positions 0 and 2 going left, the right
@@ -331,7 +322,7 @@ mod tests {
         // 20 (left) and its old 20 (not written).
         f.partition(
             0,
-            (&[1, 0, 1], 2),
+            (&Mask::of(Isa::detect(), &[1, 0, 1]), 2),
             (true, false),
             &[false, false],
             &mut scratch,
@@ -342,7 +333,7 @@ mod tests {
         // left: the right run (0, 20, in order) lands at 1..3.
         f.partition(
             0,
-            (&[0, 1, 0], 1),
+            (&Mask::of(Isa::detect(), &[0, 1, 0]), 1),
             (false, true),
             &[false, false],
             &mut scratch,

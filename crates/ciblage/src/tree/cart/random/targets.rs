@@ -3,11 +3,12 @@
 //! a candidate's left sums are one pass over contiguous arrays, a node's
 //! sums another.
 
+use super::partition::{Isa, Mask};
 use crate::tree::cart::shared::criterion::ClassSums;
 use crate::tree::cart::shared::data::TrainSet;
 
 /// Lanes of the vectorised sums (independent accumulators).
-const L: usize = 8;
+pub(super) const L: usize = 8;
 
 /// Whether a value `v` goes left of the f32 threshold `t` (see
 /// [`threshold_f32`]); a missing value (NaN) goes left when `ML`.
@@ -96,6 +97,8 @@ pub(super) struct NodeTargets {
     pub wy: Vec<f64>,
     /// Classes (0 in regression).
     pub n_classes: usize,
+    /// The instructions of the passes.
+    isa: Isa,
     /// Partition scratch.
     scratch_u8: Vec<u8>,
     scratch_u32: Vec<u32>,
@@ -135,6 +138,7 @@ impl NodeTargets {
             w,
             wy,
             n_classes,
+            isa: Isa::detect(),
             scratch_u8: Vec::new(),
             scratch_u32: Vec::new(),
             scratch_f64: Vec::new(),
@@ -175,7 +179,7 @@ impl NodeTargets {
         left.fill(0.0);
         if self.n_classes == 0 {
             let (n, w, s) = if self.unit() {
-                unit_values::<ML>(vals, &self.y[range], t)
+                self.isa.unit_values::<ML>(vals, &self.y[range], t)
             } else {
                 weighted_values::<ML>(vals, &self.w[range.clone()], &self.wy[range], t)
             };
@@ -188,6 +192,12 @@ impl NodeTargets {
             Some(&self.w[range.clone()])
         };
         match &self.codes {
+            Codes::Small(c) if w.is_none() && left.len() == 2 => {
+                let (n, n1) = self.isa.two_class_counts::<ML>(vals, &c[range], t);
+                left[0] = (n - n1) as f64;
+                left[1] = n1 as f64;
+                LeftSums { n, w: n as f64 }
+            }
             Codes::Small(c) => class_left::<u8, ML>(vals, &c[range], w, t, left),
             Codes::Wide(c) => class_left::<u32, ML>(vals, &c[range], w, t, left),
         }
@@ -233,21 +243,22 @@ impl NodeTargets {
     /// Moves the positions of `start..start + mask.len()` whose `mask` is 1
     /// before the others (each side in its order), in `samples` and every
     /// array held; returns the number moved left.
-    pub(super) fn partition(&mut self, samples: &mut [u32], start: usize, mask: &[u8]) -> usize {
-        let end = start + mask.len();
-        let n_left = stable_partition(&mut samples[start..end], mask, &mut self.scratch_u32);
+    pub(super) fn partition(&mut self, samples: &mut [u32], start: usize, mask: &Mask) -> usize {
+        let end = start + mask.bytes.len();
+        let both = (true, true);
+        let n_left = mask.part_u32(&mut samples[start..end], both, &mut self.scratch_u32);
         match &mut self.codes {
             Codes::Small(c) if !c.is_empty() => {
-                stable_partition(&mut c[start..end], mask, &mut self.scratch_u8);
+                mask.part_u8(&mut c[start..end], &mut self.scratch_u8);
             }
             Codes::Wide(c) if !c.is_empty() => {
-                stable_partition(&mut c[start..end], mask, &mut self.scratch_u32);
+                mask.part_u32(&mut c[start..end], both, &mut self.scratch_u32);
             }
             _ => {}
         }
         for a in [&mut self.y, &mut self.w, &mut self.wy] {
             if !a.is_empty() {
-                stable_partition(&mut a[start..end], mask, &mut self.scratch_f64);
+                mask.part_f64(&mut a[start..end], &mut self.scratch_f64);
             }
         }
         n_left
@@ -294,7 +305,7 @@ impl NodeTargets {
 }
 
 /// A code of a class (`u8` or `u32`).
-trait Code: Copy + Into<u32> {}
+pub(super) trait Code: Copy + Into<u32> {}
 impl Code for u8 {}
 impl Code for u32 {}
 
@@ -371,12 +382,17 @@ fn goes_f64<const ML: bool>(x: f64, t: f64) -> bool {
     }
 }
 
-/// Count of values going left, and Σ y of those (every weight 1).
-fn unit_values<const ML: bool>(vals: &[f32], y: &[f64], t: f32) -> (usize, f64, f64) {
+/// The lanes of the unit-weight left sums (see `Isa::unit_values`): adds to lane `j` of `n` and `s` the count and
+/// Σ y of the values going left at positions `j` modulo [`L`] of `vals`.
+pub(super) fn unit_lanes<const ML: bool>(
+    vals: &[f32],
+    y: &[f64],
+    t: f32,
+    (n, s): (&mut [f64; L], &mut [f64; L]),
+) {
     // Counts in f64 lanes (exact below 2^53), as the sums: every lane of
     // the pass has one width.
     let t = f64::from(t);
-    let (mut n, mut s) = ([0.0f64; L], [0.0f64; L]);
     let (vc, yc) = (vals.chunks_exact(L), y.chunks_exact(L));
     let (vr, yr) = (vc.remainder(), yc.remainder());
     for (v, y) in vc.zip(yc) {
@@ -391,8 +407,6 @@ fn unit_values<const ML: bool>(vals: &[f32], y: &[f64], t: f32) -> (usize, f64, 
         n[j] += if m { 1.0 } else { 0.0 };
         s[j] += if m { y } else { 0.0 };
     }
-    let n = n.iter().sum::<f64>() as usize;
-    (n, n as f64, lanes_sum(&s))
 }
 
 /// Count, Σ w and Σ w·y of the values going left.
@@ -429,7 +443,11 @@ fn weighted_values<const ML: bool>(
 
 /// Count of values going left, and count of those of class 1 (two
 /// classes, every weight 1).
-fn two_class_counts<C: Code, const ML: bool>(vals: &[f32], codes: &[C], t: f32) -> (usize, usize) {
+pub(super) fn two_class_counts<C: Code, const ML: bool>(
+    vals: &[f32],
+    codes: &[C],
+    t: f32,
+) -> (usize, usize) {
     let (mut n, mut n1) = ([0u32; L], [0u32; L]);
     let (vc, cc) = (vals.chunks_exact(L), codes.chunks_exact(L));
     let (vr, cr) = (vc.remainder(), cc.remainder());
@@ -451,7 +469,7 @@ fn two_class_counts<C: Code, const ML: bool>(vals: &[f32], codes: &[C], t: f32) 
 
 /// The sum of the lanes, pairwise (a fixed order: the same sums every
 /// time).
-fn lanes_sum(s: &[f64; L]) -> f64 {
+pub(super) fn lanes_sum(s: &[f64; L]) -> f64 {
     ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]))
 }
 

@@ -1,6 +1,7 @@
 //! Tests of the node-ordered targets: the f32 threshold, the left sums
 //! against sums counted one by one, the partition.
 
+use super::super::partition::Isa;
 use super::*;
 
 #[test]
@@ -48,6 +49,7 @@ fn targets(codes: Vec<u32>, y: Vec<f64>, w: Vec<f64>, n_classes: usize) -> NodeT
         w,
         wy,
         n_classes,
+        isa: Isa::detect(),
         scratch_u8: Vec::new(),
         scratch_u32: Vec::new(),
         scratch_f64: Vec::new(),
@@ -145,7 +147,7 @@ fn a_partition_keeps_each_sides_order_in_every_array() {
     let mut samples: Vec<u32> = (100..110).collect();
     // Positions 2..8; those of odd sample go left.
     let mask: Vec<u8> = samples[2..8].iter().map(|&s| (s % 2) as u8).collect();
-    let pos = t.partition(&mut samples, 2, &mask);
+    let pos = t.partition(&mut samples, 2, &Mask::of(Isa::detect(), &mask));
     assert_eq!(pos, 3);
     assert_eq!(samples, [100, 101, 103, 105, 107, 102, 104, 106, 108, 109]);
     assert_eq!(t.y, [0.0, 1.0, 3.0, 5.0, 7.0, 2.0, 4.0, 6.0, 8.0, 9.0]);
@@ -168,7 +170,10 @@ fn class_codes_are_partitioned_and_summed_in_either_width() {
         let mut t = targets(codes.clone(), Vec::new(), Vec::new(), n_classes);
         let mut samples: Vec<u32> = (0..7).collect();
         let mask: Vec<u8> = (1..6).map(|p| u8::from(p % 2 == 0)).collect();
-        assert_eq!(t.partition(&mut samples, 1, &mask), 2);
+        assert_eq!(
+            t.partition(&mut samples, 1, &Mask::of(Isa::detect(), &mask)),
+            2
+        );
         assert_eq!(samples, [0, 2, 4, 1, 3, 5, 6]);
         let moved: Vec<usize> = (0..7).map(|i| t.codes.at(i)).collect();
         let expected: Vec<usize> = samples
