@@ -100,7 +100,7 @@ pub enum FoldOrder {
     Rows(Vec<usize>),
 }
 
-/// Which tree a [`CartCvValidParams::score_each`] callback is asked the
+/// Which tree a [`super::CartCvValidParams::score_each`] callback is asked the
 /// parameters of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CvFit {
