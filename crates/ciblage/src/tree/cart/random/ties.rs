@@ -199,3 +199,36 @@ impl RandomSplitter<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_order_moves_as_scikit_learns_partition_moves_it() {
+        // Values 5, 1, 7, 2, 9 of samples 0..5, threshold 4 (by hand, as
+        // `partition_samples`): 0 (5) right, swapped with the last: 4,1,2,3,0;
+        // 4 (9) right, swapped with the one before: 3,1,2,4,0; 3 (2) and
+        // 1 (1) left; 2 (7) right, swapped with itself; two go left.
+        let mut order = SkOrder::new(&[0, 1, 2, 3, 4], 5);
+        let n_left = order.partition(0, &[5.0, 1.0, 7.0, 2.0, 9.0], (4.0, false));
+        assert_eq!(n_left, 2);
+        assert_eq!(order.sk, [3, 1, 2, 4, 0]);
+        // Once the splitter moved its samples (stably: 1, 3, 0, 2, 4), the
+        // values are read at their new positions.
+        order.moved(0, &[1, 3, 0, 2, 4]);
+        let n_left = order.partition(0, &[1.0, 2.0, 5.0, 7.0, 9.0], (f32::INFINITY, false));
+        assert_eq!((n_left, &order.sk[..]), (5, &[3, 1, 2, 4, 0][..]));
+        // Missing values go the side asked.
+        let mut order = SkOrder::new(&[0, 1, 2], 3);
+        let n_left = order.partition(0, &[f32::NAN, 3.0, 1.0], (2.0, true));
+        assert_eq!((n_left, &order.sk[..]), (2, &[0, 2, 1][..]));
+    }
+
+    #[test]
+    fn near_ties_are_within_rounding_only() {
+        assert!(near_tie(433_215.020_424_251_04, 433_215.020_424_251_1));
+        assert!(!near_tie(433_215.02, 433_215.03));
+        assert!(near_tie(0.0, 0.0));
+    }
+}
