@@ -43,6 +43,7 @@ mod summary;
 mod targets;
 #[cfg(test)]
 mod tests;
+mod ties;
 
 use std::cell::RefCell;
 
@@ -94,6 +95,9 @@ pub(crate) struct RandomSplitter<'a> {
     /// Summaries of children made by splits, not yet asked for: (start,
     /// end, summary), the last made last.
     kept: RefCell<Vec<(usize, usize, NodeSummary)>>,
+    /// scikit-learn's order of the samples, where sums can round (see
+    /// [`ties`]).
+    order: Option<ties::SkOrder>,
 }
 
 /// The best candidate of a node so far.
@@ -104,6 +108,8 @@ struct Candidate {
     missing_left: bool,
     /// The node's samples missing the feature.
     n_missing: usize,
+    /// Its proxy in scikit-learn's order and arithmetic (see [`ties`]).
+    sk_proxy: Option<f64>,
 }
 
 /// What a node's candidates share: its positions, its sums (and the
@@ -130,6 +136,11 @@ impl<'a> RandomSplitter<'a> {
             .filter(|&i| data.weights[i as usize] != 0.0)
             .collect();
         let sparse_median = data.x.is_sparse() && criterion == CartCriterion::AbsoluteError;
+        // Sums of unit-weight class counts are exact in any order.
+        let rounds =
+            data.classes.is_none() || samples.iter().any(|&s| data.weights[s as usize] != 1.0);
+        let order = (rounds && !data.x.is_sparse() && criterion != CartCriterion::AbsoluteError)
+            .then(|| ties::SkOrder::new(&samples, data.n));
         Self {
             data,
             criterion,
@@ -150,6 +161,7 @@ impl<'a> RandomSplitter<'a> {
             samples,
             column: Vec::new(),
             kept: RefCell::new(Vec::new()),
+            order,
         }
     }
 
@@ -272,10 +284,14 @@ impl<'a> RandomSplitter<'a> {
         best: &mut Option<Candidate>,
     ) -> bool {
         let (start, end) = (node.start, node.end);
+        if let Some(o) = self.order.as_mut() {
+            o.last = f;
+        }
         let (range, n_zero) = self.feature_range(f, (start, end));
         let Some(cand) = Self::draw_threshold(range, end - start, rng) else {
             return false;
         };
+        let sk_left = self.sk_partition(f, cand, node);
         let n_left = self.left_sums(f, cand, n_zero, node);
         let n_right = end - start - n_left;
         let sums = &node.sums;
@@ -310,8 +326,16 @@ impl<'a> RandomSplitter<'a> {
         let Some(proxy) = proxy else {
             return true;
         };
-        if best.as_ref().is_none_or(|b| proxy > b.proxy) {
+        let better = if self.criterion == CartCriterion::AbsoluteError {
+            best.as_ref()
+                .is_none_or(|b| proxy > b.proxy)
+                .then_some(None)
+        } else {
+            self.beats(proxy, sk_left, node, best.as_ref())
+        };
+        if let Some(sk_proxy) = better {
             *best = Some(Candidate {
+                sk_proxy,
                 proxy,
                 feature: f,
                 threshold: cand.0,
@@ -460,6 +484,9 @@ impl NodeSplitter for RandomSplitter<'_> {
                 self.at[self.samples[q] as usize] = q as u32;
             }
         }
+        if let Some(o) = self.order.as_mut() {
+            o.start_node(self.data, (start, end));
+        }
         let mut best: Option<Candidate> = None;
         let mut draw = std::mem::take(&mut self.draw);
         draw.draw_with(n_constant, &self.data.interrupt, |f, rng| {
@@ -467,8 +494,12 @@ impl NodeSplitter for RandomSplitter<'_> {
         });
         self.draw = draw;
         let best = best?;
+        self.sk_final(&best, &search);
         self.mark_left(&best, (start, end));
         let pos = start + self.targets.partition(&mut self.samples, start, &self.mask);
+        if let Some(o) = self.order.as_mut() {
+            o.moved(start, &self.samples[start..end]);
+        }
         let left = self.summary_of(start, pos);
         let right = self.summary_of(pos, end);
         if let NodeFeatures::Dense { .. } = self.x {
