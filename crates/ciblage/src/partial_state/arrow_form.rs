@@ -162,6 +162,30 @@ pub(super) fn read_parts(
     Ok(out)
 }
 
+/// Builds a state batch: `columns` under the names `names`, nullable where
+/// the name starts with `optional` (the cost or margin columns) or ends
+/// with `overflow`, the version tag `(key, version)` in the schema metadata
+/// (the writing side of [`check_header`], shared by every state written to
+/// Arrow). The error is the reason Arrow gives.
+pub(super) fn state_batch(
+    names: &[&str],
+    optional: &str,
+    (key, version): (&str, &str),
+    columns: Vec<ArrayRef>,
+) -> std::result::Result<RecordBatch, String> {
+    let fields: Vec<Field> = names
+        .iter()
+        .zip(&columns)
+        .map(|(name, c)| {
+            let nullable = name.starts_with(optional) || name.ends_with("overflow");
+            Field::new(*name, c.data_type().clone(), nullable)
+        })
+        .collect();
+    let metadata = HashMap::from([(key.to_owned(), version.to_owned())]);
+    let schema = Arc::new(Schema::new_with_metadata(fields, metadata));
+    RecordBatch::try_new(schema, columns).map_err(|e| e.to_string())
+}
+
 /// Checks the version tag `(key, version)` in a state batch's schema
 /// metadata and its column names, in order: the reason when they are not
 /// the expected ones (shared by every state read from Arrow).
@@ -235,20 +259,13 @@ impl PartialActivity {
         ];
         columns.extend(parts_columns(Some(&exact.revenue), n));
         columns.extend(parts_columns(exact.cost.as_deref(), n));
-        let fields: Vec<Field> = PARTIAL_STATE_COLUMNS
-            .iter()
-            .zip(&columns)
-            .map(|(name, c)| {
-                let nullable = name.starts_with("cost") || name.ends_with("overflow");
-                Field::new(*name, c.data_type().clone(), nullable)
-            })
-            .collect();
-        let metadata = HashMap::from([(
-            PARTIAL_STATE_VERSION_KEY.to_owned(),
-            PARTIAL_STATE_VERSION.to_owned(),
-        )]);
-        let schema = Arc::new(Schema::new_with_metadata(fields, metadata));
-        RecordBatch::try_new(schema, columns).map_err(|e| bad(e.to_string()))
+        state_batch(
+            &PARTIAL_STATE_COLUMNS,
+            "cost",
+            (PARTIAL_STATE_VERSION_KEY, PARTIAL_STATE_VERSION),
+            columns,
+        )
+        .map_err(bad)
     }
 
     /// Reads a state written by [`PartialActivity::to_arrow`] (several

@@ -7,15 +7,14 @@
 //! a shuffle): their exact sums add up at load. Version 1 (rounded sums
 //! only) is refused.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_schema::DataType;
 
-use super::arrow_form::{check_header, parts_columns, read_parts};
+use super::arrow_form::{check_header, parts_columns, read_parts, state_batch};
 use super::days::{DaySums, PartialDays};
 use crate::error::{CiblageError, Result};
 use crate::exact_sum::ExactSum;
@@ -92,20 +91,13 @@ impl PartialDays {
         ];
         columns.extend(parts_columns(Some(&amounts), n));
         columns.extend(parts_columns(self.has_cost().then_some(&margins[..]), n));
-        let fields: Vec<Field> = PARTIAL_DAYS_COLUMNS
-            .iter()
-            .zip(&columns)
-            .map(|(name, c)| {
-                let nullable = name.starts_with("margin") || name.ends_with("overflow");
-                Field::new(*name, c.data_type().clone(), nullable)
-            })
-            .collect();
-        let metadata = HashMap::from([(
-            PARTIAL_DAYS_VERSION_KEY.to_owned(),
-            PARTIAL_DAYS_VERSION.to_owned(),
-        )]);
-        let schema = Arc::new(Schema::new_with_metadata(fields, metadata));
-        RecordBatch::try_new(schema, columns).map_err(|e| bad(e.to_string()))
+        state_batch(
+            &PARTIAL_DAYS_COLUMNS,
+            "margin",
+            (PARTIAL_DAYS_VERSION_KEY, PARTIAL_DAYS_VERSION),
+            columns,
+        )
+        .map_err(bad)
     }
 
     /// Reads a state written by [`PartialDays::to_arrow`] (several such
@@ -231,6 +223,7 @@ impl PartialDays {
 mod tests {
     use super::*;
     use crate::Transactions;
+    use std::collections::HashMap;
 
     const DAY: i64 = 86_400_000_000;
 
