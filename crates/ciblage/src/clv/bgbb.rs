@@ -7,7 +7,9 @@ use crate::clv::fit_params::clv_fit_params;
 use serde::{Deserialize, Serialize};
 
 use crate::clv::bgbb_data::BgBbInput;
-use crate::clv::model::{from_json, optional, sum_terms, to_json, FitReport};
+use crate::clv::model::{
+    check_positive_params, from_json, optional, sum_terms, to_json, FitReport,
+};
 use crate::clv::optim::{minimise, standard_errors, Objective};
 use crate::clv::sbg::{discounted_sum, rate_too_small};
 use crate::clv::special::{digamma, ln_beta};
@@ -220,14 +222,7 @@ impl BgBbModel {
     /// # Errors
     /// A parameter that is not positive and finite, named.
     pub fn from_params(alpha: f64, beta: f64, gamma: f64, delta: f64) -> Result<Self> {
-        for (name, v) in BG_BB_PARAMS.iter().zip([alpha, beta, gamma, delta]) {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(CiblageError::param(
-                    "params",
-                    format!("{name} must be positive and finite, got {v}"),
-                ));
-            }
-        }
+        check_positive_params(&BG_BB_PARAMS, [alpha, beta, gamma, delta])?;
         Ok(Self {
             alpha,
             beta,

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::clv::histories::Histories;
 use crate::clv::model::{
-    check_fit_params, from_json, optional, sum_terms, to_json, ClvInput, FitReport,
+    check_fit_params, check_positive_params, from_json, optional, sum_terms, to_json, ClvInput,
+    FitReport,
 };
 use crate::clv::optim::{minimise, standard_errors, Objective};
 use crate::clv::special::{digamma, ln_gamma};
@@ -312,14 +313,7 @@ impl GammaGammaModel {
     /// # Errors
     /// A parameter that is not positive and finite.
     pub fn from_params(p: f64, q: f64, v: f64) -> Result<Self> {
-        for (name, x) in GAMMA_GAMMA_PARAMS.iter().zip([p, q, v]) {
-            if !(x.is_finite() && x > 0.0) {
-                return Err(CiblageError::param(
-                    "params",
-                    format!("{name} must be positive and finite, got {x}"),
-                ));
-            }
-        }
+        check_positive_params(&GAMMA_GAMMA_PARAMS, [p, q, v])?;
         Ok(Self {
             p,
             q,

@@ -10,11 +10,11 @@ use crate::clv::bgnbd::{alive_or_dropped, each};
 use crate::clv::gamma_gamma::PurchaseModel;
 use crate::clv::histories::per_distinct;
 use crate::clv::likelihood::{LikelihoodFit, PatternLikelihood, Staged, StagedLikelihood};
-use crate::clv::model::{from_json, to_json, ClvInput, FitReport};
+use crate::clv::model::{check_positive_params, from_json, to_json, ClvInput, FitReport};
 use crate::clv::special::{
     digamma, ln_beta, ln_gamma, ln_hyp2f1, ln_one_minus_exp, log_add_exp, logistic_of_neg,
 };
-use crate::error::{CiblageError, Result};
+use crate::error::Result;
 
 /// Entry point of the MBG/NBD model (a learner: [`MbgNbdValidParams::fit`]).
 ///
@@ -215,14 +215,7 @@ impl MbgNbdModel {
     /// # Errors
     /// A parameter that is not positive and finite, named.
     pub fn from_params(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self> {
-        for (name, v) in MBG_NBD_PARAMS.iter().zip([r, alpha, a, b]) {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(CiblageError::param(
-                    "params",
-                    format!("{name} must be positive and finite, got {v}"),
-                ));
-            }
-        }
+        check_positive_params(&MBG_NBD_PARAMS, [r, alpha, a, b])?;
         Ok(Self {
             r,
             alpha,

@@ -225,6 +225,24 @@ pub(crate) fn check_fit_params(penalizer: f64, max_iterations: usize) -> Result<
     Ok(())
 }
 
+/// Checks the parameters given to a model's `from_params`: each positive
+/// and finite, the first that is not named in the error (argument
+/// `params`).
+pub(crate) fn check_positive_params<const N: usize>(
+    names: &[&str; N],
+    values: [f64; N],
+) -> Result<()> {
+    for (name, v) in names.iter().zip(values) {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(CiblageError::param(
+                "params",
+                format!("{name} must be positive and finite, got {v}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Standard errors with `NaN` as `None`.
 pub(crate) fn optional(v: Vec<f64>) -> Vec<Option<f64>> {
     v.into_iter().map(|x| x.is_finite().then_some(x)).collect()

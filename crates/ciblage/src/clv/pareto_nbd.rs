@@ -13,11 +13,11 @@ use serde::{Deserialize, Serialize};
 use crate::clv::gamma_gamma::PurchaseModel;
 use crate::clv::histories::{per_distinct, Histories};
 use crate::clv::likelihood::{LikelihoodFit, PatternLikelihood, StagedLikelihood};
-use crate::clv::model::{from_json, to_json, ClvInput, FitReport};
+use crate::clv::model::{check_positive_params, from_json, to_json, ClvInput, FitReport};
 use crate::clv::pareto_likelihood::{boundary_status, ParetoLikelihood};
 use crate::clv::pareto_special::{ln_dead_between, ln_f, series_is_cheap};
 use crate::clv::special::{digamma, ln_gamma, ln_one_minus_exp, log_add_exp, logistic_of_neg};
-use crate::error::{CiblageError, Result};
+use crate::error::Result;
 
 /// Entry point of the Pareto/NBD model (a learner: [`ParetoNbdValidParams::fit`]).
 ///
@@ -316,14 +316,7 @@ impl ParetoNbdModel {
     /// # Errors
     /// A parameter that is not positive and finite, named.
     pub fn from_params(r: f64, alpha: f64, s: f64, beta: f64) -> Result<Self> {
-        for (name, v) in PARETO_NBD_PARAMS.iter().zip([r, alpha, s, beta]) {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(CiblageError::param(
-                    "params",
-                    format!("{name} must be positive and finite, got {v}"),
-                ));
-            }
-        }
+        check_positive_params(&PARETO_NBD_PARAMS, [r, alpha, s, beta])?;
         Ok(Self {
             r,
             alpha,

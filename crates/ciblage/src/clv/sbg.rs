@@ -8,7 +8,9 @@ use crate::clv::fit_params::clv_fit_params;
 use serde::{Deserialize, Serialize};
 
 use crate::churn::RetentionAnalysis;
-use crate::clv::model::{from_json, optional, sum_terms, to_json, FitReport};
+use crate::clv::model::{
+    check_positive_params, from_json, optional, sum_terms, to_json, FitReport,
+};
 use crate::clv::optim::{minimise, standard_errors, Objective};
 pub use crate::clv::sbg_data::{SurvivalCounts, SurvivalInput};
 use crate::clv::special::{digamma, ln_beta};
@@ -242,14 +244,7 @@ impl ShiftedBetaGeoModel {
     /// # Errors
     /// A parameter that is not positive and finite, named.
     pub fn from_params(alpha: f64, beta: f64) -> Result<Self> {
-        for (name, v) in SHIFTED_BETA_GEO_PARAMS.iter().zip([alpha, beta]) {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(CiblageError::param(
-                    "params",
-                    format!("{name} must be positive and finite, got {v}"),
-                ));
-            }
-        }
+        check_positive_params(&SHIFTED_BETA_GEO_PARAMS, [alpha, beta])?;
         Ok(Self {
             alpha,
             beta,
