@@ -140,6 +140,13 @@ def test_a_value_on_a_made_up_float_is_refused():
     bad = pa.table(dict(values, monetary=[1.0, float(np.nextafter(1.0, 2.0))]))
     with pytest.raises(InvalidInputError, match="quantiles"):
         _sketch._check_classes(plan, bad, cuts)
+    # rfm_compat's left-closed cuts: the repeats go below, so a value equal
+    # to the repeated cut (integer data) is classified as the cut points say.
+    compat = _sketch.KllPlan(8, 4, "rfm_compat", dict.fromkeys(_sketch.CRITERIA), plan.values, {})
+    below = float(np.nextafter(2.0, 0.0))
+    assert _sketch.fixed_cuts(compat, "frequency", [2.0, 2.0, 3.0]) == [below, 2.0, 3.0]
+    table = pa.table({"recency_days": [1.0, 2.0, 3.0], "frequency": [1.0, 2.0, 3.0], "monetary": [1.0, 2.0, 3.0]})
+    _sketch._check_classes(compat, table, {c: [2.0, 2.0, 3.0] for c in _sketch.CRITERIA})
 
 
 # Dask ---------------------------------------------------------------------
@@ -182,6 +189,18 @@ def test_dask_kll_rfm_compat_with_as_of_leaving_customers_out(dask_client):
     assert lazy.input_report["left_out"] == local.attrs["input_report"]["left_out"]
     assert lazy.input_report["customers_without_rows"] == local.attrs["input_report"]["customers_without_rows"]
     _check_against_exact(got, lazy.input_report, tx, 4, "rfm_compat", **kw)
+
+
+def test_dask_kll_bad_row_raises_the_local_error(dask_client):
+    import ciblage.dask as cdask
+
+    tx = _transactions(n=2_000, customers=300)
+    tx.loc[1_500, "amount"] = np.nan
+    with pytest.raises(InvalidInputError) as local:
+        ciblage.rfm(tx)
+    with pytest.raises(InvalidInputError) as got:
+        cdask.rfm(_dask_uneven(tx), quantiles="kll", split_out=2)
+    assert str(got.value) == str(local.value)
 
 
 def test_dask_default_stays_exact(dask_client):
