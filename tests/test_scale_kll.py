@@ -235,3 +235,10 @@ def test_spark_kll_cuts_within_rank_error_and_scores(spark):
     report = scores.input_report
     got = scores.toArrow().to_pandas()
     _check_against_exact(got, report, tx, 5, "quantile")
+    # rfm_compat, and an as_of that leaves rows and customers out.
+    kw = {"as_of": "2024-06-30"}
+    scores = cspark.rfm(_spark_uneven(spark, tx), bins=4, method="rfm_compat", quantiles="kll", kll_k=32, **kw)
+    local = ciblage.rfm(tx, bins=4, method="rfm_compat", **kw).attrs["input_report"]
+    assert scores.input_report["customers_without_rows"] == local["customers_without_rows"] > 0
+    assert scores.input_report["left_out"] == local["left_out"]
+    _check_against_exact(scores.toArrow().to_pandas(), scores.input_report, tx, 4, "rfm_compat", **kw)

@@ -7,7 +7,6 @@ them (``mapInArrow`` throughout; see ``ciblage._sketch``)."""
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -75,9 +74,5 @@ def rfm_kll(transactions: Any, spec: _partial.Spec, plan: _sketch.KllPlan) -> An
 
     warn_left_out(report, "rfm", expected_left_out(plan.params), stacklevel=4)
     result = _map(states, scores, out_schema)
-    with warnings.catch_warnings():
-        # PySpark warns when an attribute is set on a DataFrame (it could
-        # shadow a column); the report is read as an attribute on purpose.
-        warnings.simplefilter("ignore")
-        result.input_report = report
+    result.input_report = report
     return result
