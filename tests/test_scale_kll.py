@@ -182,7 +182,8 @@ def test_dask_kll_rfm_compat_with_as_of_leaving_customers_out(dask_client):
     import ciblage.dask as cdask
 
     tx = _transactions(seed=9)
-    kw = {"as_of": "2024-06-30"}
+    table = ciblage.SegmentTable([("Top", (3, 4), (3, 4), (3, 4)), ("Recent", (4, 4), (1, 4), (1, 4))], fallback="Rest")
+    kw = {"as_of": "2024-06-30", "segments": table}
     lazy = cdask.rfm(_dask_uneven(tx), bins=4, method="rfm_compat", quantiles="kll", kll_k=32, split_out=2, **kw)
     got = lazy.compute()
     local = ciblage.rfm(tx, bins=4, method="rfm_compat", **kw)
