@@ -26,7 +26,7 @@ CRITERIA = {
 }
 
 
-def _transactions(n: int = 5_000, customers: int = 3_000, seed: int = 5) -> pd.DataFrame:
+def _transactions(n: int = 3_500, customers: int = 3_000, seed: int = 5) -> pd.DataFrame:
     """Few rows per customer (frequency has many ties, so sketch cut points
     repeat), customer 7 with 10 % of the rows."""
     rng = np.random.default_rng(seed)
@@ -219,7 +219,7 @@ def test_dask_default_stays_exact(dask_client):
 
 def _spark_uneven(spark, tx: pd.DataFrame):
     table = pa.Table.from_pandas(tx, preserve_index=False)
-    bounds = [0, 9, 9, 4_000, len(tx)]
+    bounds = [0, 9, 9, 2_000, len(tx)]
     frames = [spark.createDataFrame(table.slice(a, b - a)) for a, b in zip(bounds, bounds[1:], strict=False)]
     df = frames[0]
     for f in frames[1:]:
