@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _native, _partial
 from ._params import Param, as_str, convert
@@ -118,7 +119,7 @@ _REPORT = ("rows_read", "rows_after_as_of", "negative_rows", "negative_rows_excl
 
 
 def _sums(states: Iterable[pa.RecordBatch], column: str) -> int:
-    return sum(int(pa.compute.sum(s.column(column)).as_py() or 0) for s in states)
+    return sum(int(pc.sum(s.column(column)).as_py() or 0) for s in states)
 
 
 def _with_rows(states: list[pa.RecordBatch]) -> list[pa.RecordBatch]:
