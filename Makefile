@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "maturin>=1.9,<2" "pytest>=8" "hypothesis>=6.100" "pandas>=2.2" "polars>=1.0" "pyarrow>=15" "numpy>=1.24" "mypy>=1.10" "scikit-learn>=1.5" "CHAID==5.5.1" "ruff>=0.17,<0.18" "matplotlib>=3.7" "scipy>=1.10" "mpmath>=1.3" "kmodes>=0.12" \
 		"nbclient>=0.10" "nbformat>=5.9" "nbconvert>=7.16" "ipykernel>=6.29" "tqdm>=4.60" "duckdb>=1.1" "mlxtend>=0.23" \
-		"pyspark>=4.1" "dask[distributed]>=2024.8"
+		"pyspark>=4.1" "dask[distributed]>=2024.8" "datasketches>=5.2"
 	touch $@
 
 # The build the venv holds ("debug", "release", or "none").

@@ -24,7 +24,7 @@ out="$root/target/wheels-check"
 tools="$root/target/package-tools"
 venv="$root/target/wheel-venv"
 extras=(pandas polars plot notebook spark dask)
-optional='["pandas", "polars", "matplotlib", "tqdm", "sklearn", "scipy", "IPython", "duckdb", "pyspark", "dask"]'
+optional='["pandas", "polars", "matplotlib", "tqdm", "sklearn", "scipy", "IPython", "duckdb", "pyspark", "dask", "datasketches"]'
 say() { echo "check_wheel: $*"; }
 
 # The `package` extra's requirements, read from pyproject.toml (one list).

@@ -21,7 +21,19 @@ PUBLISHED_CRATES = ["ciblage", "ciblage-lifecycle"]
 # The import names of every optional dependency: the extras of pyproject.toml
 # (pandas, polars, plot, notebook) and the libraries some functions use when
 # present (scikit-learn's tools, scipy's sparse matrices, IPython's display).
-OPTIONAL = ["pandas", "polars", "matplotlib", "tqdm", "sklearn", "scipy", "IPython", "duckdb", "pyspark", "dask"]
+OPTIONAL = [
+    "pandas",
+    "polars",
+    "matplotlib",
+    "tqdm",
+    "sklearn",
+    "scipy",
+    "IPython",
+    "duckdb",
+    "pyspark",
+    "dask",
+    "datasketches",
+]
 
 
 def _toml(path: pathlib.Path) -> dict:
@@ -131,8 +143,10 @@ def test_engine_extras_and_test_installs() -> None:
     extras = project["optional-dependencies"]
     assert any(r.startswith("pyspark>=4.1") for r in extras["spark"])
     assert any(r.startswith("dask[distributed]") for r in extras["dask"])
-    # `make test` on a fresh machine installs both (the test extra and the Makefile's list).
-    for requirement in ("pyspark>=4.1", "dask[distributed]"):
+    # The KLL sketches of rfm(quantiles="kll") on both engines.
+    assert all(any(r.startswith("datasketches") for r in extras[e]) for e in ("spark", "dask"))
+    # `make test` on a fresh machine installs them (the test extra and the Makefile's list).
+    for requirement in ("pyspark>=4.1", "dask[distributed]", "datasketches"):
         assert any(r.startswith(requirement) for r in extras["test"]), requirement
         assert f'"{requirement}' in (ROOT / "Makefile").read_text(), requirement
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from .. import _partial
+from .. import _partial, _sketch
 
 if TYPE_CHECKING:  # pandas comes with Dask; imported by the calls, not by the import
     import pandas as pd
@@ -89,8 +89,12 @@ def _probe(spec: _partial.Spec, part: pd.DataFrame) -> tuple[int, bool]:
     return _partial.probe_partition(spec, [part])
 
 
-def _merged_state(df: Any, spec: _partial.Spec, split_every: int, split_out: int = 1) -> Any:
-    """The native stream holding the merged state of every partition."""
+def _merged_roots(
+    df: Any, spec: _partial.Spec, split_every: int, split_out: int = 1
+) -> tuple[list[Any], list[Any], _partial.Spec]:
+    """The merged states, not computed yet: one delayed ``(state, schema)``
+    per hash group of customers, the input's partitions (delayed) and the
+    shipped spec."""
     dask = _dask()
     _check_frame(df)
     _check_columns(spec.columns, [str(c) for c in df.columns])
@@ -102,7 +106,7 @@ def _merged_state(df: Any, spec: _partial.Spec, split_every: int, split_out: int
         raise InvalidParameterError(f"invalid parameter split_out: expected an integer >= 1, got {split_out}")
     parts = df[spec.names].to_delayed()
     delayed = dask.delayed
-    scorer, spec = spec, spec.shipped()
+    spec = spec.shipped()
     cut = [delayed(_state)(spec, p, i, split_out) for i, p in enumerate(parts)]
     roots = []
     for k in range(split_out):
@@ -110,12 +114,19 @@ def _merged_state(df: Any, spec: _partial.Spec, split_every: int, split_out: int
         while len(states) > 1:
             states = [delayed(_merge)(spec, states[j : j + split_every]) for j in range(0, len(states), split_every)]
         roots.append(states[0])
+    return roots, parts, spec
+
+
+def _merged_state(df: Any, spec: _partial.Spec, split_every: int, split_out: int = 1) -> Any:
+    """The native stream holding the merged state of every partition."""
+    roots, parts, shipped = _merged_roots(df, spec, split_every, split_out)
+    dask = _dask()
     try:
         merged = dask.compute(*roots)
     except (ValueError, TypeError):
-        _raise_with_global_rows(dask, spec, parts)
+        _raise_with_global_rows(dask, shipped, parts)
         raise
-    stream = scorer.scorer()
+    stream = spec.scorer()
     for batch, schema in merged:
         _partial.absorb_states(stream, [batch], schema)
     return stream
@@ -156,7 +167,9 @@ def rfm(
     timezone: str | None = None,
     split_every: int = 8,
     split_out: int = 1,
-) -> pd.DataFrame:
+    quantiles: str = "exact",
+    kll_k: int = 200,
+) -> Any:
     """:func:`ciblage.rfm` on a Dask DataFrame of transactions: the same
     arguments and the same table (ids, scores, segments; sums to the bit
     when amounts are integers), as a pandas DataFrame with the input report
@@ -165,6 +178,16 @@ def rfm(
     each of the customers of one hash group (merges in parallel, smaller
     states per task). ``frequency="purchase_days"`` is not
     available yet.
+
+    ``quantiles="exact"`` (default) cuts on the client, which gathers every
+    customer's merged state. ``quantiles="kll"`` keeps each hash group's
+    customers in its own task: the cut points are read from merged KLL
+    sketches of ``kll_k`` (Apache DataSketches, 8 to 65,535), each group is
+    scored with them, and the result is a lazy Dask DataFrame (one
+    partition per group, ``split_out``) whose ``input_report`` attribute
+    holds, under ``"quantiles"``, the cut points and the sketch's
+    normalized rank error (0 while it holds every value). Methods
+    ``"quantile"`` and ``"rfm_compat"`` only.
 
     Example:
         >>> import ciblage, ciblage.dask, dask.dataframe as dd
@@ -177,6 +200,11 @@ def rfm(
     args = dict(locals())
     columns, params = stream_args(args)
     spec = _partial.rfm_spec(columns, params)
+    plan = _sketch.kll_plan(params, quantiles, kll_k)
+    if plan is not None:
+        from ._sketch import rfm_kll
+
+        return rfm_kll(transactions, spec, plan, split_every, split_out)
     stream = _merged_state(transactions, spec, split_every, split_out)
     result = RfmResult(stream.rfm(), "pandas")
     warn_left_out(result.input_report, "rfm", expected_left_out(params), stacklevel=3)

@@ -25,7 +25,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .. import _partial
+from .. import _partial, _sketch
 from .. import exceptions as _exceptions
 from .._concentration import Concentration
 from .._concentration import concentration as _local_concentration
@@ -141,40 +141,56 @@ def _map(frame: Any, fn: Any, schema: pa.Schema) -> Any:
         return frame.mapInArrow(fn, _spark_type(schema))
 
 
+class _Merged:
+    """The merged per-customer states of a DataFrame, not computed yet: the
+    selected input columns, their Arrow schema, the shipped spec, the
+    number of partitions and the lazy frame of merged states (one row per
+    customer, the states' columns as Spark carries them)."""
+
+    def __init__(self, df: Any, spec: _partial.Spec) -> None:
+        _pyspark()
+        _check_frame(df)
+        _check_columns(spec.columns, [str(c) for c in df.columns])
+        self.selected = df.select(*spec.names)
+        self.spec = spec = spec.shipped()
+        self.schema = schema = _collect(self.selected.limit(0)).schema
+        state_schema = _state_schema(schema.field(spec.columns["customer"]).type)
+
+        def partial(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            from pyspark import TaskContext
+
+            state = _partial.partition_state(spec, batches, _partition_id(TaskContext.get()))
+            yield from _cast(state, state_schema)
+
+        def merge(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            states = [_partial.with_version(b) for b in batches if b.num_rows]
+            if states:
+                yield from _cast(_partial.merge_states(spec, states, schema), state_schema)
+
+        self.n = n = max(1, self.selected.rdd.getNumPartitions())
+        self.frame = _map(_map(self.selected, partial, state_schema).repartition(n, "customer"), merge, state_schema)
+
+    def run(self, action: Any) -> Any:
+        """``action()`` (a job reading the merged states); a ciblage error
+        raised in a worker is raised again here, its rows numbered as in
+        the whole DataFrame."""
+        try:
+            return action()
+        except Exception as e:
+            local = _local_error(e)
+            if local is None:
+                raise
+            _raise_with_global_rows(self.selected, self.spec, self.n)
+            raise local from None
+
+
 def _merged_state(df: Any, spec: _partial.Spec) -> Any:
     """The native stream holding the merged state of every partition."""
-    _pyspark()
-    _check_frame(df)
-    _check_columns(spec.columns, [str(c) for c in df.columns])
-    selected = df.select(*spec.names)
-    scorer, spec = spec, spec.shipped()
-    schema = _collect(selected.limit(0)).schema
-    state_schema = _state_schema(schema.field(spec.columns["customer"]).type)
-
-    def partial(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        from pyspark import TaskContext
-
-        state = _partial.partition_state(spec, batches, _partition_id(TaskContext.get()))
-        yield from _cast(state, state_schema)
-
-    def merge(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        states = [_partial.with_version(b) for b in batches if b.num_rows]
-        if states:
-            yield from _cast(_partial.merge_states(spec, states, schema), state_schema)
-
-    n = max(1, selected.rdd.getNumPartitions())
-    merged = _map(_map(selected, partial, state_schema).repartition(n, "customer"), merge, state_schema)
-    try:
-        table = _collect(merged)
-    except Exception as e:
-        local = _local_error(e)
-        if local is None:
-            raise
-        _raise_with_global_rows(selected, spec, n)
-        raise local from None
-    stream = scorer.scorer()
+    merged = _Merged(df, spec)
+    table = merged.run(lambda: _collect(merged.frame))
+    stream = spec.scorer()
     states = [_partial.with_version(b) for b in table.combine_chunks().to_batches()]
-    _partial.absorb_states(stream, states, schema)
+    _partial.absorb_states(stream, states, merged.schema)
     return stream
 
 
@@ -211,20 +227,26 @@ def _raise_with_global_rows(selected: Any, spec: _partial.Spec, n: int) -> None:
         raise local from None
 
 
+def _spark_arrow_type(t: pa.DataType) -> pa.DataType:
+    """The Arrow type Spark carries a result column as: dictionary columns
+    decoded, unsigned integers (which Spark lacks) widened to signed ones."""
+    if pa.types.is_dictionary(t):
+        return t.value_type
+    if pa.types.is_uint8(t) or pa.types.is_uint16(t):
+        return pa.int32()
+    if pa.types.is_unsigned_integer(t):
+        return pa.int64()
+    return t
+
+
+def _spark_arrow_schema(schema: pa.Schema) -> pa.Schema:
+    """A result schema as Spark carries it (see :func:`_spark_arrow_type`)."""
+    return pa.schema([pa.field(f.name, _spark_arrow_type(f.type), f.nullable) for f in schema])
+
+
 def _to_spark(df: Any, table: pa.Table) -> Any:
-    """A Spark DataFrame of a result table: dictionary columns decoded,
-    unsigned integers (which Spark lacks) widened to signed ones."""
-
-    def spark_type(t: pa.DataType) -> pa.DataType:
-        if pa.types.is_dictionary(t):
-            return t.value_type
-        if pa.types.is_uint8(t) or pa.types.is_uint16(t):
-            return pa.int32()
-        if pa.types.is_unsigned_integer(t):
-            return pa.int64()
-        return t
-
-    columns = [c.cast(spark_type(c.type)) for c in table.columns]
+    """A Spark DataFrame of a result table (see :func:`_spark_arrow_type`)."""
+    columns = [c.cast(_spark_arrow_type(c.type)) for c in table.columns]
     table = pa.table(columns, names=table.column_names)
     return df.sparkSession.createDataFrame(table)
 
@@ -249,12 +271,23 @@ def rfm(
     negative_amounts: str = "keep",
     segments: Any = None,
     timezone: str | None = None,
+    quantiles: str = "exact",
+    kll_k: int = 200,
 ) -> Any:
     """:func:`ciblage.rfm` on a PySpark DataFrame of transactions: the same
     arguments and the same rows (ids, scores, segments; sums to the bit
     when amounts are integers), as a Spark DataFrame (segment and label
     columns as strings). ``frequency="purchase_days"`` is not available
     yet.
+
+    ``quantiles="exact"`` (default) cuts on the driver, which gathers every
+    customer's merged state. ``quantiles="kll"`` keeps the customers on the
+    executors: the cut points are read from merged KLL sketches of
+    ``kll_k`` (Apache DataSketches, 8 to 65,535) and the customers are
+    scored with them where they are; the returned DataFrame is lazy and its
+    ``input_report`` attribute holds, under ``"quantiles"``, the cut points
+    and the sketch's normalized rank error (0 while it holds every value).
+    Methods ``"quantile"`` and ``"rfm_compat"`` only.
 
     Example:
         >>> import ciblage, ciblage.spark
@@ -268,6 +301,11 @@ def rfm(
     args = dict(locals())
     columns, params = stream_args(args)
     spec = _partial.rfm_spec(columns, params)
+    plan = _sketch.kll_plan(params, quantiles, kll_k)
+    if plan is not None:
+        from ._sketch import rfm_kll
+
+        return rfm_kll(transactions, spec, plan)
     stream = _merged_state(transactions, spec)
     result = RfmResult(stream.rfm(), "pyarrow")
     warn_left_out(result.input_report, "rfm", expected_left_out(params), stacklevel=3)

@@ -1,0 +1,78 @@
+"""``rfm(..., quantiles="kll")`` on PySpark DataFrames: the merged
+per-customer states stay on the executors (a local checkpoint), each
+partition sketches its customers' values, the driver merges the sketches
+and reads the cut points, and the partitions score their customers with
+them (``mapInArrow`` throughout; see ``ciblage._sketch``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+
+from .. import _partial, _sketch
+from .._report import warn_left_out
+from .._rfm import expected_left_out
+from ._aggregate import _collect, _map, _Merged, _spark_arrow_schema
+
+_AS_OF = pa.schema([pa.field("as_of", pa.string())])
+_SKETCHES = pa.schema(
+    [pa.field(c, pa.binary(), False) for c in _sketch.CRITERIA]
+    + [pa.field("report", pa.string(), False), pa.field("customers", pa.int64(), False)]
+    + [pa.field("schema", pa.binary())]
+)
+
+
+def _states(batches: Iterator[pa.RecordBatch]) -> list[pa.RecordBatch]:
+    return [_partial.with_version(b) for b in batches if b.num_rows]
+
+
+def rfm_kll(transactions: Any, spec: _partial.Spec, plan: _sketch.KllPlan) -> Any:
+    """The scored customers (a lazy Spark DataFrame) with the cut points
+    read from merged KLL sketches; the input report, with the sketch's
+    rank error under ``"quantiles"``, is its ``input_report`` attribute."""
+    merged = _Merged(transactions, spec)
+    spec, schema = merged.spec, merged.schema
+    # The merged states, computed once and kept on the executors for the
+    # three passes and the lazy result (a ciblage error of a bad row is
+    # raised here, as on the exact path).
+    states = merged.run(lambda: merged.frame.localCheckpoint())
+
+    def as_of(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        yield pa.record_batch([[_sketch.partition_as_of(plan, spec, _states(batches), schema)]], schema=_AS_OF)
+
+    if plan.params["as_of"] is None:
+        dates = _collect(_map(states, as_of, _AS_OF)).column("as_of").to_pylist()
+    else:
+        dates = []
+    day = _sketch.common_as_of(plan, dates)
+
+    def sketches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        part = _sketch.partition_sketches(plan, spec, _states(batches), schema, day)
+        row = {c: [part[c]] for c in _sketch.CRITERIA}
+        row["report"] = [json.dumps(part["report"])]
+        row["customers"] = [part["customers"]]
+        found = part.get("schema")
+        row["schema"] = [None if found is None else found.serialize().to_pybytes()]
+        yield pa.record_batch(row, schema=_SKETCHES)
+
+    parts = _collect(_map(states, sketches, _SKETCHES)).to_pylist()
+    for part in parts:
+        part["report"] = json.loads(part["report"])
+    report = _sketch.merge_sketches(plan, parts)
+    found = next(p["schema"] for p in parts if p["schema"] is not None)
+    out_schema = _spark_arrow_schema(pa.ipc.read_schema(pa.py_buffer(found))).remove_metadata()
+    cuts = report["quantiles"]["cuts"]
+
+    def scores(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        table = _sketch.partition_scores(plan, spec, _states(batches), schema, day, cuts)
+        if table is not None:
+            columns = [c.cast(f.type) for c, f in zip(table.columns, out_schema, strict=True)]
+            yield from pa.table(columns, schema=out_schema).to_batches()
+
+    warn_left_out(report, "rfm", expected_left_out(plan.params), stacklevel=4)
+    result = _map(states, scores, out_schema)
+    result.input_report = report
+    return result
