@@ -1,6 +1,8 @@
-//! CART fitting on 100,000 rows × 20 features, depth 8, one thread.
+//! CART fitting on 100,000 rows × 20 features, depth 8, one thread; and
+//! the histogram splitter's fully grown trees on the same data.
 //!
-//! `cargo bench -p ciblage-benches --bench cart`: the exact splitter (trees
+//! `cargo bench -p ciblage-benches --bench cart` (`-- fully_grown` for the
+//! fully grown trees alone): the exact splitter (trees
 //! identical to scikit-learn's), the histogram splitter (255 bins) and the
 //! random splitter (scikit-learn's `splitter="random"`, every feature drawn
 //! at each node), for a classifier and a regressor. The data are synthetic (seeded): 20 standard
@@ -116,6 +118,33 @@ fn bench_cart(c: &mut Criterion) {
             })
         });
     }
+    group.finish();
+    // Fully grown trees: most nodes hold a few rows (the histogram
+    // splitter's search from sorted rows, its subtrees grown apart).
+    let mut group = c.benchmark_group("cart_100k_rows_20_features_fully_grown_one_thread");
+    group.sample_size(10);
+    let clf = Cart::classifier()
+        .n_threads(Some(1))
+        .splitter(hist)
+        .check()
+        .expect("valid");
+    group.bench_function("classifier_hist", |b| {
+        b.iter(|| {
+            let tree = clf.fit(x.view(), &classes, 2, None).expect("fit");
+            tree.node_count()
+        })
+    });
+    let reg = Cart::regressor()
+        .n_threads(Some(1))
+        .splitter(hist)
+        .check()
+        .expect("valid");
+    group.bench_function("regressor_hist", |b| {
+        b.iter(|| {
+            let tree = reg.fit(x.view(), &values, None).expect("fit");
+            tree.node_count()
+        })
+    });
     group.finish();
     let (indptr, indices, values, d, classes) = onehot();
     let x = CscView::new(ONEHOT_ROWS, d, &indptr[..], &indices[..], &values).expect("CSC");

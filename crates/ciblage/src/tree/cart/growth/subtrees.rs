@@ -52,6 +52,9 @@ pub(crate) fn grow<S: SubtreeSplitter>(mut sp: S, t: &mut CartModel, lim: &Limit
             };
             scope.spawn(move |_| {
                 let mut part = empty.clone();
+                // A binary tree over m samples has at most 2m - 1 nodes:
+                // room for all, no growth of its arrays on the way.
+                part.reserve(2 * local.end - 1);
                 depth_first::grow(&mut sub, &mut part, lim, local, |_, _, _| false);
                 let piece = Piece::from_tree(&part);
                 drop(part);
