@@ -28,7 +28,7 @@
 //! ([`MultiSplitter::failed`]).
 
 use crate::tree::cart::multi::stats::Outputs;
-use crate::tree::cart::multi::{order, Candidate, MultiSplitter};
+use crate::tree::cart::multi::{order, Candidate, MultiSplitter, Wide};
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::shared::data::{TrainSet, FEATURE_THRESHOLD};
 
@@ -104,7 +104,13 @@ pub(crate) fn bounded_search(
 
 /// Whether sorted `values` repeat one.
 pub(crate) fn has_ties(values: &[f32]) -> bool {
-    values.windows(2).any(|w| w[0] == w[1])
+    // Runs of 64 neighbours compared without an early exit (a vectorised
+    // loop), the search stopping at the first run holding a tie.
+    let n = values.len().saturating_sub(1);
+    values[..n]
+        .chunks(64)
+        .zip(values[1.min(values.len())..].chunks(64))
+        .any(|(a, b)| a.iter().zip(b).fold(false, |tie, (x, y)| tie | (x == y)))
 }
 
 /// The candidates of a node met so far, for the check that the best is
@@ -138,7 +144,7 @@ impl Contest {
             unreachable!("values")
         };
         let k = *k;
-        let mut abs = vec![0.0f64; k];
+        let mut abs = Wide::from_elem(0.0, k);
         for &r in rows {
             let i = r as usize;
             let w = weights[i];
@@ -171,6 +177,22 @@ impl Contest {
     /// scikit-learn's to the bit.
     pub(crate) fn feature(&mut self, exact: bool) {
         self.c = if exact { 0.0 } else { self.node_c };
+    }
+
+    /// A proxy below which a candidate of the feature being scanned
+    /// changes nothing the contest keeps: the largest exact proxy for an
+    /// exact feature; for a bounded one the second largest upper bound
+    /// less `2c` (integer weights: each child weighs at least 1, so
+    /// `(w_L + w_R)/(w_L·w_R) ≤ 2`, and the relative part of the bound,
+    /// below 1e−14 for up to 4 outputs, is inside the screen's margin of 1e−12, see
+    /// [`super::scan_values::surely_below`]).
+    #[inline]
+    pub(crate) fn floor(&self) -> f64 {
+        if self.c == 0.0 {
+            self.exact_max
+        } else {
+            self.second - 2.0 * self.c
+        }
     }
 
     /// Records the candidate `id` (feature, position) of proxy `proxy`,
@@ -216,6 +238,18 @@ impl Contest {
     }
 }
 
+/// The lists of the bounded search of a node, kept from node to node
+/// (no allocation per node).
+#[derive(Default)]
+pub(super) struct BoundedLists {
+    /// The features drawn, in their order.
+    drawn: Vec<usize>,
+    /// The features scikit-learn sorts (their values not all equal), in
+    /// its order, and whether their values repeat (`None`: not known, the
+    /// node out of its order).
+    sorted: Vec<(usize, Option<bool>)>,
+}
+
 /// What the bounded search of a node found.
 pub(super) enum Bounded {
     /// The split (`None`: a leaf), the presorted feature whose order the
@@ -232,19 +266,32 @@ impl MultiSplitter<'_> {
     /// feature.
     pub(super) fn search_bounded(
         &mut self,
+        node: (usize, usize),
+        sums: (&[f64], f64),
+        draw: impl FnOnce(&mut dyn FnMut(usize) -> bool),
+    ) -> Bounded {
+        let mut lists = std::mem::take(&mut self.bounded_lists);
+        lists.drawn.clear();
+        lists.sorted.clear();
+        let found = self.search_bounded_with(node, sums, draw, &mut lists);
+        self.bounded_lists = lists;
+        found
+    }
+
+    /// [`MultiSplitter::search_bounded`], the features drawn and sorted
+    /// listed in `lists` (empty on entry).
+    fn search_bounded_with(
+        &mut self,
         (start, end): (usize, usize),
         (total, w_node): (&[f64], f64),
         draw: impl FnOnce(&mut dyn FnMut(usize) -> bool),
+        lists: &mut BoundedLists,
     ) -> Bounded {
         let tainted = self.taint[start];
         let mut contest =
             Contest::node(self.outputs, &self.samples[start..end], &self.data.weights);
         let mut best = Candidate::none();
-        let mut drawn = Vec::new();
-        // The features scikit-learn sorts (their values not all equal),
-        // in its order, and whether their values repeat (`None`: not
-        // known, the node out of its order).
-        let mut sorted: Vec<(usize, Option<bool>)> = Vec::new();
+        let BoundedLists { drawn, sorted } = lists;
         draw(&mut |feature| {
             drawn.push(feature);
             let p = self.presorted.as_ref().expect("presorted orders");
@@ -282,7 +329,7 @@ impl MultiSplitter<'_> {
                 return Bounded::Decided(None, None, false);
             }
             count(1);
-            return Bounded::Replay(drawn);
+            return Bounded::Replay(drawn.clone());
         }
         count(0);
         self.node_bound = (contest.node_c, end - start);

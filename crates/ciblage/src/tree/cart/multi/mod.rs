@@ -30,6 +30,7 @@ mod fit;
 mod order;
 mod presorted;
 mod random;
+mod running;
 mod scan_counts;
 mod scan_values;
 mod search;
@@ -37,7 +38,6 @@ mod stats;
 #[cfg(test)]
 mod tests;
 
-use crate::prefetch::LOOKAHEAD;
 use crate::tree::cart::growth::{NodeSplitter, NodeToSplit};
 use crate::tree::cart::params::CartCriterion;
 use crate::tree::cart::shared::criterion::{ClassSums, Sums};
@@ -50,30 +50,6 @@ use stats::Outputs;
 
 /// Sums of every output (classes): on the stack up to 16 numbers.
 type Wide = smallvec::SmallVec<[f64; 16]>;
-
-/// The running sums of a scan: the left child's, the right child's and
-/// their weights.
-struct Running {
-    left: Wide,
-    right: Wide,
-    w_left: f64,
-    w_right: f64,
-    pos: usize,
-    /// The Gini index kept incrementally ([`counts`]): per output the sum
-    /// of the squared class weights of the left and right children
-    /// (empty otherwise).
-    sq_left: Wide,
-    sq_right: Wide,
-}
-
-impl Running {
-    /// The right child's sums: the node's `total` less the left's.
-    fn fill_right(&mut self, total: &[f64]) {
-        for ((r, t), l) in self.right.iter_mut().zip(total).zip(&self.left) {
-            *r = t - l;
-        }
-    }
-}
 
 /// The best candidate of a node so far.
 struct Candidate {
@@ -147,6 +123,8 @@ pub(crate) struct MultiSplitter<'a> {
     /// A node not in scikit-learn's order was too close to call: the fit
     /// starts again without the bounded search.
     failed: bool,
+    /// The bounded search's lists of features, kept from node to node.
+    bounded_lists: bounded::BoundedLists,
     /// The last node of the bounded search: its bound's coefficient and
     /// its number of samples (see [`bounded::Contest::node`]).
     node_bound: (f64, usize),
@@ -206,6 +184,7 @@ impl<'a> MultiSplitter<'a> {
                 Vec::new()
             },
             failed: false,
+            bounded_lists: bounded::BoundedLists::default(),
             node_bound: (0.0, 0),
         }
     }
@@ -221,124 +200,6 @@ impl<'a> MultiSplitter<'a> {
         self.data
             .x
             .node_column_f32(feature, &self.samples, (start, end), &self.at, out);
-    }
-
-    /// Moves the running sums to position `new_pos` of `order` (the node's
-    /// samples in the scanned order), from the nearer end as
-    /// scikit-learn's `update` does; `total`, `w_node` are the node's.
-    fn update(
-        &self,
-        run: &mut Running,
-        order: &[u32],
-        new_pos: usize,
-        (total, w_node): (&[f64], f64),
-    ) {
-        let w = &self.data.weights;
-        let end = order.len();
-        let forward = new_pos - run.pos <= end - new_pos;
-        if self.counted {
-            let (rows, sign) = if forward {
-                (&order[run.pos..new_pos], 1.0)
-            } else {
-                // Reverse reset: everything left, then the tail taken back.
-                run.left.copy_from_slice(total);
-                run.w_left = w_node;
-                self.outputs.squared_counts(total, &mut run.sq_left);
-                run.sq_right.iter_mut().for_each(|v| *v = 0.0);
-                (&order[new_pos..end], -1.0)
-            };
-            let ahead = if forward {
-                order.get(run.pos + LOOKAHEAD..).unwrap_or_default()
-            } else {
-                &[]
-            };
-            self.outputs.move_rows_counted(
-                (&mut run.left, total),
-                (&mut run.sq_left, &mut run.sq_right),
-                &mut run.w_left,
-                (rows, ahead),
-                w,
-                sign,
-            );
-            // The right sums are read only for the chosen split
-            // ([`Running::fill_right`]).
-            run.w_right = w_node - run.w_left;
-            run.pos = new_pos;
-            return;
-        }
-        if forward {
-            let ahead = order.get(run.pos + LOOKAHEAD..).unwrap_or_default();
-            self.outputs.move_rows(
-                &mut run.left,
-                &mut run.w_left,
-                (&order[run.pos..new_pos], ahead),
-                w,
-                1.0,
-            );
-        } else {
-            // Reverse reset: everything left, then the tail taken back.
-            run.left.copy_from_slice(total);
-            run.w_left = w_node;
-            let tail = &order[new_pos..end];
-            self.outputs
-                .move_rows(&mut run.left, &mut run.w_left, (tail, &[]), w, -1.0);
-        }
-        run.w_right = w_node - run.w_left;
-        run.fill_right(total);
-        run.pos = new_pos;
-    }
-
-    /// The proxy of the running split, `None` when a child is lighter
-    /// than the leaves may be, or (Gini kept incrementally) when it is
-    /// surely below `floor`, the best proxy so far.
-    fn proxy(&self, run: &Running, floor: f64) -> Option<f64> {
-        if run.w_left < self.leaf.min_weight || run.w_right < self.leaf.min_weight {
-            return None;
-        }
-        if let Some(m) = &self.medians {
-            // −w_R·I_R − w_L·I_L, the impurities from the summed errors.
-            let (el, er) = m.split_errors(run.pos);
-            let il = el / (run.w_left * m.k());
-            let ir = er / (run.w_right * m.k());
-            return Some(-run.w_right * ir - run.w_left * il);
-        }
-        if self.counted {
-            let (sq, w) = (
-                (&run.sq_left[..], &run.sq_right[..]),
-                (run.w_left, run.w_right),
-            );
-            if !Outputs::gini_may_exceed(sq, w, run.w_left + run.w_right, floor) {
-                return None;
-            }
-            return Some(Outputs::gini_proxy_counted(
-                (&run.sq_left, &run.sq_right),
-                (run.w_left, run.w_right),
-            ));
-        }
-        Some(self.outputs.proxy(
-            self.criterion,
-            (&run.left, &run.right),
-            (run.w_left, run.w_right),
-        ))
-    }
-
-    /// Sums at the start of a scan: nothing left.
-    fn running(&self, total: &[f64], w_node: f64) -> Running {
-        let mut run = Running {
-            left: Wide::from_elem(0.0, total.len()),
-            right: Wide::from_slice(total),
-            w_left: 0.0,
-            w_right: w_node,
-            pos: 0,
-            sq_left: Wide::new(),
-            sq_right: Wide::new(),
-        };
-        if let (true, Outputs::Classes { k, .. }) = (self.counted, self.outputs) {
-            run.sq_left = Wide::from_elem(0.0, *k);
-            run.sq_right = Wide::from_elem(0.0, *k);
-            self.outputs.squared_counts(total, &mut run.sq_right);
-        }
-        run
     }
 }
 

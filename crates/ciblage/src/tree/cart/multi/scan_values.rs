@@ -109,6 +109,14 @@ impl MultiSplitter<'_> {
                 pl += l * l;
                 pr += r * r;
             }
+            // Nothing changes for a candidate surely below the best so far
+            // and below what the contest keeps: its divisions are spared.
+            let floor = contest
+                .as_deref()
+                .map_or(best.proxy, |c| best.proxy.min(c.floor()));
+            if surely_below((pl, pr), (w_left, w_right), floor) {
+                continue;
+            }
             let proxy = pl / w_left + pr / w_right;
             let bound = match contest.as_deref_mut() {
                 Some(c) => c.record(proxy, (w_left, w_right), (feature, p)),
@@ -125,5 +133,48 @@ impl MultiSplitter<'_> {
                 };
             }
         }
+    }
+}
+
+/// Whether the squared-error proxy `pl/w_L + pr/w_R` (sums of squares
+/// `pl`, `pr` ≥ 0, weights > 0) is surely below `floor`: in exact
+/// arithmetic the proxy is below `floor` when `pl·w_R + pr·w_L <
+/// floor·w_L·w_R`. Two products and no division for the many candidates
+/// far below the best; the margin (relative 1e−12, no cancellation on
+/// either side) covers the rounding of both sides and of the proxy, so a
+/// candidate that may reach `floor` is never screened out.
+#[inline]
+pub(super) fn surely_below(
+    (pl, pr): (f64, f64),
+    (w_left, w_right): (f64, f64),
+    floor: f64,
+) -> bool {
+    let lhs = pl * w_right + pr * w_left;
+    let scale = w_left * w_right;
+    let rhs = floor * scale;
+    lhs < rhs - 1e-12 * (lhs + rhs.abs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::surely_below;
+
+    #[test]
+    fn the_screen_lets_through_every_proxy_that_may_reach_the_floor() {
+        // Sums of squares 9 and 4 over weights 3 and 2: the proxy is
+        // 9/3 + 4/2 = 5 (by hand); 9·2 + 4·3 = 30 against floor·6.
+        let (sums, w) = ((9.0, 4.0), (3.0, 2.0));
+        assert!(!surely_below(sums, w, 5.0));
+        assert!(!surely_below(sums, w, 5.0 * (1.0 + 1e-15)));
+        assert!(!surely_below(sums, w, 4.0));
+        assert!(!surely_below(sums, w, f64::NEG_INFINITY));
+        assert!(surely_below(sums, w, 5.001));
+        // Large weights and sums: proxies a relative 1e−15 apart are not
+        // screened, 1e−9 apart are.
+        let (sums, w) = ((1.0e18, 3.0e17), (1.0e5, 3.0e4));
+        let proxy = 1.0e18 / 1.0e5 + 3.0e17 / 3.0e4;
+        assert!(!surely_below(sums, w, proxy));
+        assert!(!surely_below(sums, w, proxy * (1.0 + 1e-15)));
+        assert!(surely_below(sums, w, proxy * (1.0 + 1e-9)));
     }
 }
