@@ -428,12 +428,12 @@ TIE_CASES = ["sparse-text", "sparse-signed", "poisson", "weighted-classes"]
 def test_random_trees_settle_ties_as_scikit_learn_on_sparse_x_weighted_classes_and_poisson(
     case: str, rows: int, seed: int, max_depth
 ) -> None:
-    # Before their ties were settled in scikit-learn's order and arithmetic
-    # these differed, 1,000 rows, seed 1: sparse X from its sparse
-    # partitioner's order (it reads the stored entries, negatives to the
-    # node's front, positives to its back); Poisson from its proxy's base-2
-    # logarithms (node 17); weighted classes from pure children, whose
-    # proxies and impurities are rounding noise around 0 (node 25).
+    # Near ties settled in scikit-learn's order and arithmetic: on sparse X
+    # the order of its sparse partitioner (it reads the stored entries,
+    # negatives to the node's front, positives to its back); Poisson with
+    # its proxy's base-2 logarithms (1,000 rows, seed 1 differed from node
+    # 17 before); weighted classes with pure children, whose proxies and
+    # impurities are rounding noise around 0 (seed 1 differed from node 25).
     X, y, (ours_cls, theirs_cls), params, fit_kw = _tie_case(case, rows, seed)
     params = {"splitter": "random", "random_state": seed, "max_depth": max_depth, **params}
     ours = ours_cls(**params).fit(X, y, **fit_kw)
