@@ -37,8 +37,11 @@
 //! summaries, computed by the split, are kept until the growth asks for
 //! them.
 
+mod candidate;
 mod features;
 mod partition;
+mod sk_arithmetic;
+mod sparse_ties;
 mod summary;
 mod targets;
 #[cfg(test)]
@@ -47,15 +50,14 @@ mod ties;
 
 use std::cell::RefCell;
 
-use crate::tree::cart::exact::median_error_of;
 use crate::tree::cart::growth::{NodeSplitter, NodeToSplit};
 use crate::tree::cart::params::CartCriterion;
-use crate::tree::cart::shared::criterion::{self, ClassSums, Sums};
-use crate::tree::cart::shared::data::{NodeSummary, Split, TrainSet, FEATURE_THRESHOLD};
-use crate::tree::cart::shared::draw::{rand_int, rand_uniform, FeatureDraw};
+use crate::tree::cart::shared::criterion;
+use crate::tree::cart::shared::data::{NodeSummary, Split, TrainSet};
+use crate::tree::cart::shared::draw::FeatureDraw;
 use crate::tree::cart::shared::limits::{LeafLimits, Limits};
-use crate::tree::cart::shared::monotonic::{self, Bounds, Monotonic};
-use features::{range_of, NodeFeatures, Range};
+use candidate::{Candidate, NodeSearch};
+use features::NodeFeatures;
 use partition::{Isa, Mask};
 use targets::{goes_left, threshold_f32, NodeTargets};
 
@@ -98,31 +100,12 @@ pub(crate) struct RandomSplitter<'a> {
     /// scikit-learn's order of the samples, where sums can round (see
     /// [`ties`]).
     order: Option<ties::SkOrder>,
-}
-
-/// The best candidate of a node so far.
-struct Candidate {
-    proxy: f64,
-    feature: usize,
-    threshold: f64,
-    missing_left: bool,
-    /// The node's samples missing the feature.
-    n_missing: usize,
-    /// Its proxy in scikit-learn's order and arithmetic (see [`ties`]).
-    sk_proxy: Option<f64>,
-}
-
-/// What a node's candidates share: its positions, its sums (and the
-/// scratch sums of a candidate and of a sparse feature's stored entries),
-/// its bounds under monotonic constraints.
-struct NodeSearch<'n> {
-    start: usize,
-    end: usize,
-    base: &'n Sums,
-    sums: Sums,
-    stored: ClassSums,
-    bounds: Bounds,
-    monotonic: Option<&'n Monotonic>,
+    /// What scikit-learn's sparse partitioner keeps besides its order
+    /// (sparse `X`, with the order; see [`sparse_ties`]).
+    sparse_order: Option<sparse_ties::SparseOrder>,
+    /// Σ w·y² of the node being split in scikit-learn's order (squared
+    /// error, with the order; see [`sk_arithmetic`]).
+    sk_sq_total: f64,
 }
 
 impl<'a> RandomSplitter<'a> {
@@ -139,8 +122,10 @@ impl<'a> RandomSplitter<'a> {
         // Sums of unit-weight class counts are exact in any order.
         let rounds =
             data.classes.is_none() || samples.iter().any(|&s| data.weights[s as usize] != 1.0);
-        let order = (rounds && !data.x.is_sparse() && criterion != CartCriterion::AbsoluteError)
+        let order = (rounds && criterion != CartCriterion::AbsoluteError)
             .then(|| ties::SkOrder::new(&samples, data.n));
+        let sparse_order = (order.is_some() && data.x.is_sparse())
+            .then(|| sparse_ties::SparseOrder::new(&samples, data.n));
         Self {
             data,
             criterion,
@@ -162,6 +147,8 @@ impl<'a> RandomSplitter<'a> {
             column: Vec::new(),
             kept: RefCell::new(Vec::new()),
             order,
+            sparse_order,
+            sk_sq_total: 0.0,
         }
     }
 
@@ -169,214 +156,6 @@ impl<'a> RandomSplitter<'a> {
     fn summary_of(&self, start: usize, end: usize) -> NodeSummary {
         let sums = self.targets.node_sums(start, end);
         summary::summarise(self.data, self.criterion, &self.samples[start..end], sums)
-    }
-
-    /// Whether a sample of value `v` goes left: `v <= threshold`, or the
-    /// side of the missing values.
-    #[inline]
-    fn goes_left(v: f32, threshold: f64, missing_left: bool) -> bool {
-        if v.is_nan() {
-            missing_left
-        } else {
-            f64::from(v) <= threshold
-        }
-    }
-
-    /// The range of feature `f` in the node, and the number of its
-    /// implicit zeros (sparse).
-    fn feature_range(&self, f: usize, (start, end): (usize, usize)) -> (Range, usize) {
-        match &self.x {
-            NodeFeatures::Dense { .. } => {
-                let vals = self.dense(f, (start, end));
-                (self.isa.range_of(vals), 0)
-            }
-            NodeFeatures::Sparse(rows) => {
-                let (_, vals) = rows.entries(f);
-                let mut r = range_of(vals);
-                let n_zero = end - start - vals.len();
-                if n_zero > 0 {
-                    r.lo = if 0.0 < r.lo { 0.0 } else { r.lo };
-                    r.hi = if 0.0 > r.hi { 0.0 } else { r.hi };
-                }
-                (r, n_zero)
-            }
-        }
-    }
-
-    /// Draws the threshold of a feature of node range `r` over `n_node`
-    /// samples (and the side of its missing values); `None` when the
-    /// feature is constant there (every value missing, or the values
-    /// spanning at most [`FEATURE_THRESHOLD`] with none missing).
-    fn draw_threshold(r: Range, n_node: usize, rng: &mut u32) -> Option<(f64, bool)> {
-        if r.n_missing == n_node || (r.hi <= r.lo + FEATURE_THRESHOLD && r.n_missing == 0) {
-            return None;
-        }
-        let (lo, hi) = (f64::from(r.lo), f64::from(r.hi));
-        let mut threshold = rand_uniform(rng, lo, hi);
-        let missing_left = r.n_missing > 0 && rand_int(rng, 0, 2) == 1;
-        if threshold == hi {
-            threshold = lo;
-        }
-        Some((threshold, missing_left))
-    }
-
-    /// Fills `node.sums` with the left sums of the candidate (`threshold`,
-    /// `missing_left`) on feature `f` (`n_zero` implicit zeros); returns
-    /// the number of samples going left.
-    fn left_sums(
-        &self,
-        f: usize,
-        (threshold, missing_left): (f64, bool),
-        n_zero: usize,
-        node: &mut NodeSearch<'_>,
-    ) -> usize {
-        let t = (threshold_f32(threshold), missing_left);
-        let sums = &mut node.sums;
-        sums.reset_from(node.base);
-        match &self.x {
-            NodeFeatures::Dense { .. } => {
-                let vals = self.dense(f, (node.start, node.end));
-                let l = self.targets.dense_left(node.start, vals, t, &mut sums.left);
-                sums.w_left = l.w;
-                l.n
-            }
-            NodeFeatures::Sparse(rows) => {
-                let (l, s) = self.targets.entries_left(
-                    node.start,
-                    rows.entries(f),
-                    t,
-                    (&mut sums.left, &mut node.stored),
-                );
-                sums.w_left = l.w;
-                if n_zero == 0 || 0.0 > t.0 {
-                    return l.n;
-                }
-                // The implicit zeros go left: their sums are the node's
-                // minus the stored entries'.
-                sums.w_left += sums.w_node - s.w;
-                for ((left, total), stored) in
-                    sums.left.iter_mut().zip(&sums.total).zip(&node.stored)
-                {
-                    *left += total - stored;
-                }
-                l.n + n_zero
-            }
-        }
-    }
-
-    /// Reads the values of sparse feature `f` in the node `start..end`
-    /// into `column` (the absolute error's medians read the samples of
-    /// each side).
-    fn sparse_column(&mut self, f: usize, (start, end): (usize, usize)) {
-        self.data
-            .x
-            .node_column_f32(f, &self.samples, (start, end), &self.at, &mut self.column);
-    }
-
-    /// Searches feature `f`: draws its threshold, sums its candidate and
-    /// keeps it in `best` when its proxy beats the best's. Returns false
-    /// when the feature is constant in the node.
-    fn search(
-        &mut self,
-        f: usize,
-        rng: &mut u32,
-        node: &mut NodeSearch<'_>,
-        best: &mut Option<Candidate>,
-    ) -> bool {
-        let (start, end) = (node.start, node.end);
-        if let Some(o) = self.order.as_mut() {
-            o.last = f;
-        }
-        let (range, n_zero) = self.feature_range(f, (start, end));
-        let Some(cand) = Self::draw_threshold(range, end - start, rng) else {
-            return false;
-        };
-        let sk_left = self.sk_partition(f, cand, node);
-        let n_left = self.left_sums(f, cand, n_zero, node);
-        let n_right = end - start - n_left;
-        let sums = &node.sums;
-        if n_left < self.leaf.min_samples || n_right < self.leaf.min_samples {
-            return true;
-        }
-        if sums.w_left < self.leaf.min_weight || sums.w_node - sums.w_left < self.leaf.min_weight {
-            return true;
-        }
-        let cst = node
-            .monotonic
-            .map(|m| m.sign(f))
-            .filter(|&sign| sign != 0)
-            .map(|sign| (sign, node.bounds));
-        let proxy = if self.criterion == CartCriterion::AbsoluteError {
-            let vals = if self.data.x.is_sparse() {
-                self.sparse_column(f, (start, end));
-                &self.column[..]
-            } else {
-                self.dense(f, (start, end))
-            };
-            self.median_proxy(vals, cand, (start, end), &node.sums, cst)
-        } else {
-            if let Some((sign, bounds)) = cst {
-                let (left, right) = monotonic::side_values(sums.first());
-                if !Monotonic::admits(sign, bounds, left, right) {
-                    return true;
-                }
-            }
-            Some(criterion::proxy(self.criterion, sums))
-        };
-        let Some(proxy) = proxy else {
-            return true;
-        };
-        let better = if self.criterion == CartCriterion::AbsoluteError {
-            best.as_ref()
-                .is_none_or(|b| proxy > b.proxy)
-                .then_some(None)
-        } else {
-            self.beats(proxy, sk_left, node, best.as_ref())
-        };
-        if let Some(sk_proxy) = better {
-            *best = Some(Candidate {
-                sk_proxy,
-                proxy,
-                feature: f,
-                threshold: cand.0,
-                missing_left: cand.1,
-                n_missing: range.n_missing,
-            });
-        }
-        true
-    }
-
-    /// The absolute error's proxy of the candidate (`threshold`,
-    /// `missing_left`) of the node `start..end`, its values `vals`:
-    /// −w_R·I_R − w_L·I_L (scikit-learn's terms, in its order: ties between
-    /// candidates round as there), the children's impurities from their
-    /// medians; `None` when `cst` (the feature's constraint, ±1, and the
-    /// node's bounds) is given and the children's medians break it.
-    fn median_proxy(
-        &self,
-        vals: &[f32],
-        (threshold, missing_left): (f64, bool),
-        (start, end): (usize, usize),
-        sums: &Sums,
-        cst: Option<(i8, Bounds)>,
-    ) -> Option<f64> {
-        let impurity_of = |left: bool, w: f64| {
-            let rows = self.samples[start..end]
-                .iter()
-                .zip(vals)
-                .filter(|&(_, &v)| Self::goes_left(v, threshold, missing_left) == left)
-                .map(|(&s, _)| s);
-            let (median, error) = median_error_of(self.data, rows);
-            (median, error / w)
-        };
-        let w_right = sums.w_node - sums.w_left;
-        let ((ml, il), (mr, ir)) = (impurity_of(true, sums.w_left), impurity_of(false, w_right));
-        if let Some((sign, bounds)) = cst {
-            if !Monotonic::admits(sign, bounds, ml, mr) {
-                return None;
-            }
-        }
-        Some(-w_right * ir - sums.w_left * il)
     }
 
     /// The values of dense feature `f` at positions `start..end`.
@@ -487,6 +266,7 @@ impl NodeSplitter for RandomSplitter<'_> {
         if let Some(o) = self.order.as_mut() {
             o.start_node(self.data, (start, end));
         }
+        self.sk_sq_total = self.sk_square_sum((start, end));
         let mut best: Option<Candidate> = None;
         let mut draw = std::mem::take(&mut self.draw);
         draw.draw_with(n_constant, &self.data.interrupt, |f, rng| {
@@ -495,13 +275,21 @@ impl NodeSplitter for RandomSplitter<'_> {
         self.draw = draw;
         let best = best?;
         self.sk_final(&best, &search);
+        self.sk_sparse_final(best.feature, best.threshold, &search);
         self.mark_left(&best, (start, end));
         let pos = start + self.targets.partition(&mut self.samples, start, &self.mask);
         if let Some(o) = self.order.as_mut() {
             o.moved(start, &self.samples[start..end]);
         }
-        let left = self.summary_of(start, pos);
-        let right = self.summary_of(pos, end);
+        let mut left = self.summary_of(start, pos);
+        let mut right = self.summary_of(pos, end);
+        // The children's impurities as scikit-learn computes them, where
+        // sums can round (see [`sk_arithmetic`]): the growth stops on them.
+        let mut sums = base.clone();
+        sums.w_left = left.w;
+        if let Some((sk_sums, il, ir)) = self.sk_children(&search, pos) {
+            (sums, left.impurity, right.impurity) = (sk_sums, il, ir);
+        }
         if let NodeFeatures::Dense { .. } = self.x {
             // A child the growth will not split (the rule `evaluate`
             // applies to it) never reads its columns: they are left as
@@ -513,8 +301,6 @@ impl NodeSplitter for RandomSplitter<'_> {
                 self.reorder_columns(start, n_left, keep, *n_constant);
             }
         }
-        let mut sums = base.clone();
-        sums.w_left = left.w;
         let improvement = criterion::improvement(
             &sums,
             self.w_total,

@@ -16,9 +16,10 @@
 //! becomes the best or comes within a near tie of it gets its proxy in
 //! scikit-learn's order and arithmetic; near ties compare those.
 
+use super::sk_arithmetic::sk_proxy_of;
 use super::targets::{goes_left, threshold_f32};
 use super::{Candidate, NodeSearch, RandomSplitter};
-use crate::tree::cart::shared::criterion::{self, Sums};
+use crate::tree::cart::shared::criterion::Sums;
 use crate::tree::cart::shared::data::TrainSet;
 
 /// Relative gap under which two proxies are a near tie (sums rounded in
@@ -26,16 +27,17 @@ use crate::tree::cart::shared::data::TrainSet;
 /// by far more).
 const NEAR: f64 = 1e-9;
 
-/// Whether proxies `a` and `b` are a near tie.
-pub(super) fn near_tie(a: f64, b: f64) -> bool {
-    (a - b).abs() <= NEAR * a.abs().max(b.abs())
+/// Whether proxies `a` and `b` are a near tie (`scale`: the size of
+/// their terms, where those can cancel; see `RandomSplitter::tie_scale`).
+pub(super) fn near_tie(a: f64, b: f64, scale: f64) -> bool {
+    (a - b).abs() <= NEAR * a.abs().max(b.abs()).max(scale)
 }
 
 /// scikit-learn's order of the samples (each node's contiguous, the same
 /// sets as the splitter's), and each sample's position in the splitter's.
 pub(super) struct SkOrder {
     /// Sample ids in scikit-learn's order.
-    sk: Vec<u32>,
+    pub sk: Vec<u32>,
     /// Per sample id, its position in the splitter's `samples`.
     pos_of: Vec<u32>,
     /// The feature drawn last in the node being split.
@@ -162,7 +164,7 @@ impl RandomSplitter<'_> {
     fn sk_proxy(&self, node: &NodeSearch<'_>, n_left: usize) -> Option<f64> {
         let order = self.order.as_ref()?;
         let sums = order.sums(self.data, (node.start, node.end), n_left);
-        Some(criterion::proxy(self.criterion, &sums))
+        Some(sk_proxy_of(self.criterion, &sums))
     }
 
     /// Whether the candidate of proxy `proxy` (which partitioned
@@ -180,7 +182,7 @@ impl RandomSplitter<'_> {
         let sk = || n_left.and_then(|n| self.sk_proxy(node, n));
         match best {
             None => Some(sk()),
-            Some(b) => match (near_tie(proxy, b.proxy), b.sk_proxy) {
+            Some(b) => match (near_tie(proxy, b.proxy, self.tie_scale(node)), b.sk_proxy) {
                 (true, Some(theirs)) => {
                     let mine = sk()?;
                     (mine > theirs).then_some(Some(mine))
@@ -227,8 +229,11 @@ mod tests {
 
     #[test]
     fn near_ties_are_within_rounding_only() {
-        assert!(near_tie(433_215.020_424_251_04, 433_215.020_424_251_1));
-        assert!(!near_tie(433_215.02, 433_215.03));
-        assert!(near_tie(0.0, 0.0));
+        assert!(near_tie(433_215.020_424_251_04, 433_215.020_424_251_1, 0.0));
+        assert!(!near_tie(433_215.02, 433_215.03, 0.0));
+        assert!(near_tie(0.0, 0.0, 0.0));
+        // Two pure children: proxies of rounding noise, near 0.
+        assert!(near_tie(-1.2e-16, 3.1e-16, 6.5));
+        assert!(!near_tie(-1.2e-16, 3.1e-16, 0.0));
     }
 }
