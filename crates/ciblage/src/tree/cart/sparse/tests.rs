@@ -133,8 +133,16 @@ fn sparse_classification_trees_are_the_dense_ones() {
                     weights.is_some()
                 );
                 assert!(dense.node_count() > 5, "{case}");
-                assert_eq!(from_csc, dense, "{case}");
-                assert_eq!(from_csr, dense, "{case}");
+                assert_eq!(from_csr, from_csc, "{case}");
+                // With weights the random splitter settles near ties in
+                // scikit-learn's order of the samples, which its sparse
+                // partition moves otherwise than its dense one: both
+                // tools' sparse trees may then differ from their dense
+                // ones (tests/test_cart_random.py compares them with
+                // scikit-learn's).
+                if !(splitter == CartSplitter::Random && weights.is_some()) {
+                    assert_eq!(from_csc, dense, "{case}");
+                }
             }
         }
     }
@@ -146,13 +154,21 @@ fn sparse_regression_trees_are_the_dense_ones() {
     let y = targets(&x);
     let (p, i, v) = csc_of(&x);
     let csc = CscView::new(x.nrows(), x.ncols(), &p[..], &i[..], &v).unwrap();
+    let (rp, ri, rv) = csr_of(&x);
+    let csr = CsrView::new(x.nrows(), x.ncols(), &rp[..], &ri[..], &rv).unwrap();
     for splitter in splitters() {
         for criterion in [CartCriterion::SquaredError, CartCriterion::Poisson] {
             let params = Cart::regressor().splitter(splitter).criterion(criterion);
             let dense = params.clone().fit(x.view(), &y, None).unwrap();
-            let sparse = params.fit(csc, &y, None).unwrap();
+            let sparse = params.clone().fit(csc, &y, None).unwrap();
             assert!(dense.node_count() > 5);
-            assert_eq!(sparse, dense, "{splitter:?} {criterion:?}");
+            assert_eq!(params.fit(csr, &y, None).unwrap(), sparse, "{splitter:?}");
+            // The random splitter settles near ties in scikit-learn's
+            // order of the samples, which its sparse partition moves
+            // otherwise than its dense one (see the classification test).
+            if splitter != CartSplitter::Random {
+                assert_eq!(sparse, dense, "{splitter:?} {criterion:?}");
+            }
         }
     }
     let params = Cart::regressor()
