@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -281,7 +281,7 @@ def _check_classes(plan: KllPlan, customers: pa.Table, cuts: Mapping[str, list[f
     """Refuses a partition where a value fell on a float made up for a
     repeated cut point (its class differs from the cut points')."""
     for c, values in _values(plan, customers).items():
-        side = "left" if _right_closed(plan, c) else "right"
+        side: Literal["left", "right"] = "left" if _right_closed(plan, c) else "right"
         wanted = 1 + np.searchsorted(np.asarray(cuts[c]), values, side=side)
         got = 1 + np.searchsorted(np.asarray(fixed_cuts(plan, c, cuts[c])), values, side="right")
         if not np.array_equal(wanted, got):
