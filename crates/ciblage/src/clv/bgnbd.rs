@@ -188,8 +188,8 @@ impl BgNbdValidParams {
     /// Fits the model by maximum likelihood.
     ///
     /// # Errors
-    /// [`CiblageError::FitFailed`] when no optimum is found;
-    /// [`CiblageError::Interrupted`].
+    /// [`CiblageError::FitFailed`](crate::CiblageError::FitFailed) when no optimum is found;
+    /// [`CiblageError::Interrupted`](crate::CiblageError::Interrupted).
     pub fn fit<D: ClvInput + ?Sized>(&self, data: &D) -> Result<BgNbdModel> {
         let (p, report) = LikelihoodFit {
             model: "BG/NBD",
@@ -417,7 +417,7 @@ impl BgNbdModel {
     /// Reads a model written by [`BgNbdModel::to_json`], checked whole.
     ///
     /// # Errors
-    /// [`CiblageError::InvalidModelFile`] naming the field at fault.
+    /// [`CiblageError::InvalidModelFile`](crate::CiblageError::InvalidModelFile) naming the field at fault.
     pub fn from_json(text: &str) -> Result<Self> {
         let (p, report) = from_json("BG/NBD model", "bg_nbd", &BG_NBD_PARAMS, text)?;
         Ok(Self {

@@ -174,8 +174,8 @@ impl MbgNbdValidParams {
     /// Fits the model by maximum likelihood.
     ///
     /// # Errors
-    /// [`CiblageError::FitFailed`] when no optimum is found;
-    /// [`CiblageError::Interrupted`]; every `T` is 0.
+    /// [`CiblageError::FitFailed`](crate::CiblageError::FitFailed) when no optimum is found;
+    /// [`CiblageError::Interrupted`](crate::CiblageError::Interrupted); every `T` is 0.
     pub fn fit<D: ClvInput + ?Sized>(&self, data: &D) -> Result<MbgNbdModel> {
         let (p, report) = LikelihoodFit {
             model: "MBG/NBD",
@@ -386,7 +386,7 @@ impl MbgNbdModel {
     /// Reads a model written by [`MbgNbdModel::to_json`], checked whole.
     ///
     /// # Errors
-    /// [`CiblageError::InvalidModelFile`] naming the field at fault.
+    /// [`CiblageError::InvalidModelFile`](crate::CiblageError::InvalidModelFile) naming the field at fault.
     pub fn from_json(text: &str) -> Result<Self> {
         let (p, report) = from_json("MBG/NBD model", "mbg_nbd", &MBG_NBD_PARAMS, text)?;
         Ok(Self {

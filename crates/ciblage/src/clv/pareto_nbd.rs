@@ -266,8 +266,8 @@ impl ParetoNbdValidParams {
     /// Fits the model by maximum likelihood.
     ///
     /// # Errors
-    /// [`CiblageError::FitFailed`] when no optimum is found;
-    /// [`CiblageError::Interrupted`].
+    /// [`CiblageError::FitFailed`](crate::CiblageError::FitFailed) when no optimum is found;
+    /// [`CiblageError::Interrupted`](crate::CiblageError::Interrupted).
     /// Data with no sign of dropout have their optimum at the boundary
     /// `s / beta -> 0` (the NBD limit): the fit stops there within a few
     /// dozen iterations and its report's `convergence.reason` says so (a
@@ -454,7 +454,7 @@ impl ParetoNbdModel {
     /// Reads a model written by [`ParetoNbdModel::to_json`], checked whole.
     ///
     /// # Errors
-    /// [`CiblageError::InvalidModelFile`] naming the field at fault.
+    /// [`CiblageError::InvalidModelFile`](crate::CiblageError::InvalidModelFile) naming the field at fault.
     pub fn from_json(text: &str) -> Result<Self> {
         let (p, report) = from_json("Pareto/NBD model", "pareto_nbd", &PARETO_NBD_PARAMS, text)?;
         Ok(Self {
