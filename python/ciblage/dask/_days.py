@@ -1,4 +1,4 @@
-"""``retention``, ``churn_flags`` and the CLV ``clv_summary`` on Dask
+"""``retention`` and the CLV ``clv_summary`` on Dask
 DataFrames of transactions.
 
 Each partition becomes a day state (one row per customer, local day and
@@ -6,7 +6,7 @@ sign of the amount: rows, exact sums of amounts and margins; see
 ``ciblage._partial_days``), one task per partition; the states are merged
 by a tree reduction (``split_every`` states per task); the merged state
 comes to the client, which runs the local call on the rows it stands
-for. The results are the local ones: pandas DataFrames (or, for
+for. The results are the local ones: a pandas DataFrame (or, for
 ``retention``, a ``RetentionResult``), with the input report of the
 whole input.
 """
@@ -22,7 +22,7 @@ from .._tables import _check_columns
 from ..exceptions import CiblageError, InvalidParameterError
 from ._aggregate import _check_frame, _dask
 
-__all__ = ["churn_flags", "clv_summary", "retention"]
+__all__ = ["clv_summary", "retention"]
 
 
 def _schema(df: Any, names: list[str]) -> pa.Schema:
@@ -120,36 +120,6 @@ def retention(
         True
     """
     spec = _partial_days.day_spec("retention", dict(locals()))
-    return _run(transactions, spec, split_every)
-
-
-def churn_flags(
-    transactions: Any,
-    *,
-    customer: str = "customer_id",
-    timestamp: str = "timestamp",
-    amount: str = "amount",
-    rule: str = "days",
-    days: int | None = None,
-    multiple: float | None = None,
-    fallback_days: int | None = None,
-    as_of: Any = None,
-    timezone: Any = None,
-    split_every: int = 8,
-) -> Any:
-    """:func:`ciblage.churn_flags` on a Dask DataFrame of transactions: the
-    same arguments and the same table (one row per customer, ordered by
-    id), as a pandas DataFrame with the input report in
-    ``attrs["input_report"]``.
-
-    Example:
-        >>> import ciblage, ciblage.dask, dask.dataframe as dd
-        >>> tx = ciblage.datasets.transactions(customers=50, transactions=500, library="pandas")
-        >>> flags = ciblage.dask.churn_flags(dd.from_pandas(tx, npartitions=3), days=180)
-        >>> flags.equals(ciblage.churn_flags(tx, days=180))
-        True
-    """
-    spec = _partial_days.day_spec("churn_flags", dict(locals()))
     return _run(transactions, spec, split_every)
 
 

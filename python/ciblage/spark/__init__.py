@@ -10,14 +10,16 @@ by the first call. See docs/scale.md.
 Per-customer aggregations (``rfm``, ``customer_totals``, ``value_tiers``,
 ``concentration``) build a partial state per partition in the Rust core,
 merge them by customer and score the merged state with the local code.
-``retention``, ``churn_flags`` and ``clv_summary`` merge per-customer day
-states and run the local call on the rows they stand for.
+``retention`` and ``clv_summary`` merge per-customer day states and run the
+local call on the rows they stand for; ``churn_flags`` merges one state per
+customer (his purchase days) and scores the customers where they are.
 """
 
 from ._aggregate import concentration, customer_totals, rfm, value_tiers
 from ._basket import frequent_itemsets
+from ._churn import churn_flags
 from ._clv import clv_score
-from ._days import churn_flags, clv_summary, retention
+from ._days import clv_summary, retention
 from ._scoring import JavaNotFoundError, apply, ciblage_errors, evaluate, predict, predict_proba, session
 
 __all__ = [

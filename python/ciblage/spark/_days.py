@@ -1,4 +1,4 @@
-"""``retention``, ``churn_flags`` and the CLV ``clv_summary`` on PySpark
+"""``retention`` and the CLV ``clv_summary`` on PySpark
 DataFrames of transactions.
 
 Arrow batches end to end (``mapInArrow``, no pandas): each partition
@@ -6,9 +6,8 @@ becomes a day state (one row per customer, local day and sign of the
 amount: rows, sums of amounts and costs; see ``ciblage._partial_days``);
 the states are repartitioned by customer (Spark's hash shuffle) and
 merged per partition; the merged states come to the driver, which runs
-the local call on the rows they stand for. ``churn_flags`` and
-``clv_summary`` give Spark DataFrames (their input report in the
-attribute ``input_report``); ``retention`` gives the local
+the local call on the rows they stand for. ``clv_summary`` gives a
+Spark DataFrame (its input report in the attribute ``input_report``); ``retention`` gives the local
 ``RetentionResult`` (its tables in pyarrow).
 """
 
@@ -23,7 +22,7 @@ from .. import _partial_days
 from .._tables import _check_columns
 from ._aggregate import _check_frame, _collect, _local_error, _map, _partition_id, _pyspark, _to_spark
 
-__all__ = ["churn_flags", "clv_summary", "retention"]
+__all__ = ["clv_summary", "retention"]
 
 
 def _cast(table: pa.Table, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
@@ -135,36 +134,6 @@ def retention(
     spec = _partial_days.day_spec("retention", dict(locals()))
     state, schema = _merged(transactions, spec)
     return _partial_days.finish(spec, state, schema, lambda t: t)
-
-
-def churn_flags(
-    transactions: Any,
-    *,
-    customer: str = "customer_id",
-    timestamp: str = "timestamp",
-    amount: str = "amount",
-    rule: str = "days",
-    days: int | None = None,
-    multiple: float | None = None,
-    fallback_days: int | None = None,
-    as_of: Any = None,
-    timezone: Any = None,
-) -> Any:
-    """:func:`ciblage.churn_flags` on a PySpark DataFrame of transactions:
-    the same arguments and the same rows (one per customer), as a Spark
-    DataFrame; the input report of the whole input is its attribute
-    ``input_report``.
-
-    Example:
-        >>> import ciblage, ciblage.spark
-        >>> spark = ciblage.spark.session("local[2]")
-        >>> tx = ciblage.datasets.transactions(customers=50, transactions=500, library="pyarrow")
-        >>> flags = ciblage.spark.churn_flags(spark.createDataFrame(tx), days=180)
-        >>> flags.count() == ciblage.churn_flags(tx, days=180).num_rows
-        True
-    """
-    spec = _partial_days.day_spec("churn_flags", dict(locals()))
-    return _table_result(transactions, spec)
 
 
 def clv_summary(
