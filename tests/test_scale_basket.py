@@ -181,8 +181,6 @@ def test_no_line_to_mine_and_unsupported_input(engine) -> None:
     # A bad row is found by a worker: the local error comes back.
     floats = pd.DataFrame({"order_id": [1.0, 1.5, 2.0], "product": [1, 2, 1]})
     assert _error(adapter, make(floats)) == _error(frequent_itemsets, floats)
-    with pytest.raises(InvalidParameterError, match="segments"):
-        adapter(make(_lines(n=20)), segments=pd.DataFrame({"customer_id": [1], "segment": ["a"]}))
     with pytest.raises(InvalidParameterError, match="invalid parameter lines"):
         adapter(_lines(n=20))
     with pytest.raises(ColumnNotFoundError):

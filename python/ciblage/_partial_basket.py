@@ -93,8 +93,6 @@ def plan(
     maximal: Any,
     items: Any,
     exclude: Any,
-    segments: Any,
-    engine: str,
 ) -> Plan:
     """Every parameter checked as the local call checks it (same classes and
     messages), before any job; ``schema``: the input's columns."""
@@ -103,11 +101,6 @@ def plan(
     order, product, share, count, max_len, closed, maximal = _check_params(
         order, product, min_support, max_len, closed, maximal, level, hierarchy
     )
-    if segments is not None:
-        raise InvalidParameterError(
-            f"invalid parameter segments: not supported on {engine}; filter the lines of each segment and mine "
-            "them one by one, or use ciblage.basket.frequent_itemsets on the gathered lines"
-        )
     _check_columns({"order": order, "product": product}, list(schema.names))
     mapping = None
     given = schema.field(product).type

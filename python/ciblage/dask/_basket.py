@@ -14,12 +14,14 @@ count the local call computes. See docs/scale.md.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from .. import _partial_basket as _son
-from .._basket import _batches
+from .. import _partial_basket_segments as _segments
+from .._basket import _as_table, _batches
 from .._basket_results import FrequentItemsets
 from .._params import as_opt_int
 from ..exceptions import InvalidParameterError
@@ -86,6 +88,8 @@ def frequent_itemsets(
     items: Any = None,
     exclude: Any = None,
     segments: Any = None,
+    customer: Any = "customer_id",
+    segment: Any = "segment",
     partitions: int | None = None,
 ) -> FrequentItemsets:
     """Frequent itemsets of the baskets of order lines in a Dask DataFrame:
@@ -97,10 +101,11 @@ def frequent_itemsets(
         lines: a Dask DataFrame of order lines, one row per order and
             product.
         order, product, min_support, max_len, level, hierarchy, closed,
-            maximal, items, exclude: as :func:`ciblage.basket.frequent_itemsets`
-            (``hierarchy`` is a local mapping or table, shipped to the
-            workers).
-        segments: not supported on Dask (raises InvalidParameterError).
+            maximal, items, exclude, segments, customer, segment: as
+            :func:`ciblage.basket.frequent_itemsets` (``hierarchy`` and
+            ``segments`` are local mappings or tables, each one key of the
+            task graph): with ``segments``, each segment's itemsets, with a
+            ``segment`` column.
         partitions: the number of partitions the lines are shuffled into
             by order (None: the DataFrame's own number). Each partition's
             least count is ``min_support`` times its baskets: partitions
@@ -127,21 +132,22 @@ def frequent_itemsets(
     dask = _dask()
     _check_lines(lines)
     partitions = as_opt_int(partitions, "partitions", 1)
-    plan = _son.plan(
-        _schema(lines),
-        order=order,
-        product=product,
-        min_support=min_support,
-        max_len=max_len,
-        level=level,
-        hierarchy=hierarchy,
-        closed=closed,
-        maximal=maximal,
-        items=items,
-        exclude=exclude,
-        segments=segments,
-        engine="Dask",
-    )
+    mining = {
+        "order": order,
+        "product": product,
+        "min_support": min_support,
+        "max_len": max_len,
+        "level": level,
+        "hierarchy": hierarchy,
+        "closed": closed,
+        "maximal": maximal,
+        "items": items,
+        "exclude": exclude,
+    }
+    if segments is not None:
+        by_segment = _segments.plan(_schema(lines), segments=segments, customer=customer, segment=segment, **mining)
+        return _by_segment(dask, lines, by_segment, partitions)
+    plan = _son.plan(_schema(lines), **mining)
     selected = lines[[plan.order, plan.product]]
     n = partitions or max(1, int(lines.npartitions))
     keyed = selected.shuffle(on=plan.order, npartitions=n)
@@ -152,3 +158,39 @@ def frequent_itemsets(
     shipped = delayed(gathered.candidates)
     counts = dask.compute(*[delayed(_two)(plan, part, shipped) for part in parts])
     return _son.finish(plan, gathered, counts, "pandas")
+
+
+def _segment_lines(plan: _segments.SegmentPlan, labelling: Any, part: pd.DataFrame) -> tuple[Any, pa.Table]:
+    """The plan with its labelling, and one partition's used columns."""
+    from .._tables import to_arrow
+
+    p = replace(plan, segmenter=labelling)
+    return p, _as_table(to_arrow(part, p.columns, "lines"))
+
+
+def _one_by_segment(plan: _segments.SegmentPlan, labelling: Any, part: pd.DataFrame, n: int) -> pa.Table:
+    p, table = _segment_lines(plan, labelling, part)
+    return pa.Table.from_batches([_segments.pass_one(p, table, n)])
+
+
+def _two_by_segment(plan: _segments.SegmentPlan, labelling: Any, part: pd.DataFrame, candidates: pa.Table) -> pa.Table:
+    p, table = _segment_lines(plan, labelling, part)
+    return pa.Table.from_batches([_segments.pass_two(p, table, candidates)])
+
+
+def _by_segment(dask: Any, lines: Any, plan: _segments.SegmentPlan, partitions: int | None) -> FrequentItemsets:
+    """The two passes of a mining by segment: the lines (order, product and
+    customer columns) shuffled on the order; the labelling and then the
+    candidates each one key of the task graph."""
+    selected = lines[list(dict.fromkeys(plan.columns.values()))]
+    n = partitions or max(1, int(lines.npartitions))
+    parts = selected.shuffle(on=plan.base.order, npartitions=n).to_delayed()
+    delayed = dask.delayed
+    labelling = delayed(plan.segmenter)
+    light = replace(plan, segmenter=None)
+    found = dask.compute(*[delayed(_one_by_segment)(light, labelling, part, n) for part in parts])
+    plan, gathered = _segments.gather_one(plan, found)
+    light = replace(plan, segmenter=None)
+    shipped = delayed(gathered.candidates)
+    counts = dask.compute(*[delayed(_two_by_segment)(light, labelling, part, shipped) for part in parts])
+    return _segments.finish(plan, gathered, counts, "pandas")

@@ -17,11 +17,13 @@ the driver (its input is the small itemsets table). See docs/scale.md.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pyarrow as pa
 
 from .. import _partial_basket as _son
+from .. import _partial_basket_segments as _segments
 from .._basket_results import FrequentItemsets
 from .._params import as_opt_int
 from ..exceptions import InvalidParameterError
@@ -50,8 +52,8 @@ def _run(frame: Any) -> pa.Table:
         raise local from None
 
 
-def _ipc(array: pa.Array) -> bytes:
-    table = pa.table({"itemset": array})
+def _ipc(data: pa.Array | pa.Table) -> bytes:
+    table = data if isinstance(data, pa.Table) else pa.table({"itemset": data})
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
@@ -76,6 +78,8 @@ def frequent_itemsets(
     items: Any = None,
     exclude: Any = None,
     segments: Any = None,
+    customer: Any = "customer_id",
+    segment: Any = "segment",
     partitions: int | None = None,
 ) -> FrequentItemsets:
     """Frequent itemsets of the baskets of order lines in a PySpark
@@ -87,10 +91,11 @@ def frequent_itemsets(
         lines: a PySpark DataFrame of order lines, one row per order and
             product.
         order, product, min_support, max_len, level, hierarchy, closed,
-            maximal, items, exclude: as :func:`ciblage.basket.frequent_itemsets`
-            (``hierarchy`` is a local mapping or table, shipped to the
-            workers).
-        segments: not supported on Spark (raises InvalidParameterError).
+            maximal, items, exclude, segments, customer, segment: as
+            :func:`ciblage.basket.frequent_itemsets` (``hierarchy`` and
+            ``segments`` are local mappings or tables, broadcast to the
+            executors once): with ``segments``, each segment's itemsets,
+            with a ``segment`` column.
         partitions: the number of partitions the lines are cut into by
             order (None: the DataFrame's own number). Each partition's
             least count is ``min_support`` times its baskets: partitions
@@ -121,21 +126,22 @@ def frequent_itemsets(
     _check_lines(lines)
     partitions = as_opt_int(partitions, "partitions", 1)
     schema = _collect(lines.limit(0)).schema
-    plan = _son.plan(
-        schema,
-        order=order,
-        product=product,
-        min_support=min_support,
-        max_len=max_len,
-        level=level,
-        hierarchy=hierarchy,
-        closed=closed,
-        maximal=maximal,
-        items=items,
-        exclude=exclude,
-        segments=segments,
-        engine="Spark",
-    )
+    mining = {
+        "order": order,
+        "product": product,
+        "min_support": min_support,
+        "max_len": max_len,
+        "level": level,
+        "hierarchy": hierarchy,
+        "closed": closed,
+        "maximal": maximal,
+        "items": items,
+        "exclude": exclude,
+    }
+    if segments is not None:
+        by_segment = _segments.plan(schema, segments=segments, customer=customer, segment=segment, **mining)
+        return _by_segment(lines, by_segment, partitions)
+    plan = _son.plan(schema, **mining)
     selected = lines.select(plan.order, plan.product)
     n = partitions or max(1, selected.rdd.getNumPartitions())
     keyed = selected.repartition(n, plan.order)
@@ -154,3 +160,43 @@ def frequent_itemsets(
     finally:
         shipped.unpersist()
     return _son.finish(plan, gathered, [counts], "pandas")
+
+
+def _by_segment(lines: Any, plan: _segments.SegmentPlan, partitions: int | None) -> FrequentItemsets:
+    """The two passes of a mining by segment: the lines (order, product and
+    customer columns) cut by order; the labelling and then the candidates
+    broadcast once."""
+    columns = list(dict.fromkeys(plan.columns.values()))
+    selected = lines.select(*columns)
+    schema = _collect(selected.limit(0)).schema
+    n = partitions or max(1, selected.rdd.getNumPartitions())
+    keyed = selected.repartition(n, plan.base.order)
+    context = lines.sparkSession.sparkContext
+    labelling = context.broadcast(plan.segmenter)
+    shipped = None
+    light = replace(plan, segmenter=None)
+
+    def here(batches: Iterator[pa.RecordBatch]) -> tuple[_segments.SegmentPlan, pa.Table]:
+        found = list(batches)
+        table = pa.Table.from_batches(found) if found else schema.empty_table()
+        return replace(light, segmenter=labelling.value), table
+
+    def one(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        p, table = here(batches)
+        yield _segments.pass_one(p, table, n)
+
+    try:
+        plan, gathered = _segments.gather_one(plan, [_run(_map(keyed, one, plan.pass_one_schema()))])
+        light = replace(plan, segmenter=None)
+        shipped = context.broadcast(_ipc(gathered.candidates))
+
+        def two(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            p, table = here(batches)
+            yield _segments.pass_two(p, table, pa.ipc.open_stream(pa.py_buffer(shipped.value)).read_all())
+
+        counts = _run(_map(keyed, two, _son.COUNT_SCHEMA))
+    finally:
+        labelling.unpersist()
+        if shipped is not None:
+            shipped.unpersist()
+    return _segments.finish(plan, gathered, [counts], "pandas")
