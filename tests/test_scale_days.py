@@ -101,6 +101,61 @@ def test_dask_equals_local(dask_client, name: str, kwargs: dict) -> None:
     _check_equal(name, got, _local(name, tx, kwargs))
 
 
+RETENTION_PERIODS = [
+    {"period": "day", "as_of": "2024-06-01"},
+    {"period": "week", "week_start": "wednesday"},
+    {"period": "quarter", "as_of": "2024-10-01"},
+    {"period": "year"},
+    {"period": "30d"},
+    {"period": "14d", "origin": "2023-12-25", "as_of": "2024-12-01"},
+]
+
+
+@pytest.mark.parametrize("kwargs", RETENTION_PERIODS, ids=lambda k: "-".join(str(v) for v in k.values()))
+def test_dask_retention_equals_local_for_every_period(dask_client, kwargs: dict) -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    import dask
+
+    import ciblage.dask as cdask
+
+    tx = _transactions()
+    parts = [tx.iloc[a:b] for a, b in zip(CUTS, CUTS[1:], strict=False)]
+    ddf = dd.from_delayed([dask.delayed(p) for p in parts], meta=tx.iloc[:0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = cdask.retention(ddf, split_every=2, **kwargs)
+    _check_equal("retention", got, _local("retention", tx, kwargs))
+
+
+def test_retention_partition_state_holds_customer_periods() -> None:
+    """A partition read for monthly retention holds one key per customer,
+    month and sign of the amount; the days of its last month stay (the
+    last day is read), so the merged state holds the last day of all."""
+    tx = _transactions()
+    spec = _partial_days.day_spec(
+        "retention",
+        {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount", "period": "month", "timezone": None},
+    )
+    local = tx["timestamp"].dt.tz_convert("Europe/Paris")
+    month = local.dt.strftime("%Y-%m")
+    sign = np.sign(tx["amount"])
+
+    def expected_keys(rows: pd.Series) -> int:
+        last = month[rows] == month[rows].max()
+        key = np.where(last, local[rows].dt.strftime("%Y-%m-%d"), month[rows])
+        return len(pd.DataFrame({"c": tx["customer_id"][rows], "k": key, "s": sign[rows]}).drop_duplicates())
+
+    early = tx.index < 900
+    first = _partial_days.partition_days(spec, [tx[early]])
+    second = _partial_days.partition_days(spec, [tx[~early]])
+    assert first.num_rows == expected_keys(pd.Series(early, index=tx.index))
+    merged = _partial_days.merge_periods(spec, [first, second])
+    assert merged.num_rows == expected_keys(pd.Series(True, index=tx.index))
+    assert int(merged.column("rows").to_numpy().sum()) == len(tx)
+    last_day = (local.dt.tz_localize(None).dt.normalize().max() - pd.Timestamp("1970-01-01")).days
+    assert int(pa.compute.max(merged.column("day")).as_py()) == last_day
+
+
 def test_spark_equals_local(spark) -> None:
     import ciblage.spark as cspark
 

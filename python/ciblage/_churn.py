@@ -213,6 +213,7 @@ def retention(
         >>> int(result.cohort_sizes["size"].sum())
         200
     """
+    args = dict(locals())
     customer = as_str(customer, "customer")
     timestamp = as_str(timestamp, "timestamp")
     amount = as_str(amount, "amount")
@@ -227,8 +228,14 @@ def retention(
     churn_after = convert(CHURN_AFTER, churn_after)
     timezone = as_timezone(timezone)
     as_of_text = iso_date(as_of)
+    if _stream.is_stream(transactions):
+        # Batch by batch into per-(customer, period) states: memory follows
+        # the customer-periods, not the rows.
+        from ._stream_days import stream_call
+
+        del args["transactions"]
+        return stream_call("retention", transactions, args, progress)  # type: ignore[no-any-return]
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
-    transactions = _stream.materialized(transactions, columns)
     native = _native.retention(
         to_arrow(transactions, columns, argument="transactions"),
         customer=customer,

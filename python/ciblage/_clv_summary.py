@@ -129,8 +129,16 @@ def summary(
         >>> list(s.columns), len(s)
         (['customer_id', 'frequency', 'recency', 'T', 'monetary_value'], 2357)
     """
-    columns, native = _summary_args(locals())
-    transactions = _stream.materialized(transactions, columns)
+    args = dict(locals())
+    columns, native = _summary_args(args)
+    iso_date(calibration_end, "calibration_end")
+    if _stream.is_stream(transactions):
+        # Batch by batch into per-(customer, day or period) states: memory
+        # follows the customer-days, not the rows.
+        from ._stream_days import stream_call
+
+        del args["transactions"]
+        return stream_call("clv_summary", transactions, args, None)
     table, counts, end, margin = _native.clv_summary(
         to_arrow(transactions, columns, argument="transactions"),
         calibration_end=iso_date(calibration_end, "calibration_end"),

@@ -8,10 +8,14 @@ amount; a negative one is a return, excluded or refused by some
 policies), and the amount and margin (amount less cost, as the CLV
 summary computes it per row), summed exactly per period. So a partition
 becomes one row per (customer, local day, sign of the amount) holding the
-number of rows and the EXACT sums of their amounts and margins (the Rust
-core's ``ciblage::partial_state::PartialDays``, read by the code of the
-local calls, as an Arrow batch of a versioned schema: the rounded sums and
-the exact parts behind them, in the encoding of the activity state);
+number of rows and the EXACT sums of their amounts and margins (its days
+collapsed to their period where the call reads no finer, see
+:mod:`ciblage._day_periods`; the Rust core's
+``ciblage::partial_state::PartialDays``, read by the code of the local
+calls, as an Arrow batch of a versioned schema: the rounded sums and the
+exact parts behind them, in the encoding of the activity state; streams
+of record batches are read the same way, batch by batch, see
+:mod:`ciblage._stream_days`);
 such states merge by adding the exact sums of a key (exactly associative
 and commutative), and the merged state is turned back into transactions:
 per key, rows at local noon of its day whose amounts (margins, with
@@ -129,9 +133,8 @@ def day_spec(goal: str, args: dict[str, Any]) -> DaySpec:
 
 def state_schema(customer_type: pa.DataType) -> pa.Schema:
     """The schema of a day state, its ids as strings or 64-bit integers."""
-    string = pa.types.is_string(customer_type) or pa.types.is_large_string(customer_type)
-    if pa.types.is_dictionary(customer_type):
-        string = True
+    # Strings of any layout (large, views: polars' batches), dictionaries.
+    string = not (pa.types.is_integer(customer_type) or pa.types.is_null(customer_type))
     fields = [pa.field("customer", pa.string() if string else pa.int64(), nullable=False)]
     for name in STATE_COLUMNS[1:]:
         t = pa.binary() if name.endswith("overflow") else pa.float64() if name in ("amount", "margin") else pa.int64()
@@ -218,29 +221,10 @@ def partition_days(spec: DaySpec, data: Iterable[Any], customer_type: pa.DataTyp
         )
     )
     state = pa.Table.from_batches([batch]).cast(state_schema(customer_type or batch.schema.field(0).type))
+    from ._day_periods import to_periods
+
     state = to_periods(spec, state)
     return with_time_type(state, table.column(c["timestamp"]).type)
-
-
-def to_periods(spec: DaySpec, state: pa.Table) -> pa.Table:
-    """The state with the days of a period collapsed onto its first day
-    (exact sums added) where the local call reads periods only: the CLV
-    summary with ``freq`` ``"W"`` (Monday weeks) or ``"M"`` (calendar
-    months), whose periods, observation end, calibration end and report
-    are all read by period. Other calls: the state as it is."""
-    freq = spec.kwargs.get("freq")
-    if spec.goal != "clv_summary" or not isinstance(freq, str) or freq not in ("W", "M") or not state.num_rows:
-        return state
-    days = state.column("day").to_numpy()
-    if freq == "W":
-        # 1970-01-01 is a Thursday: its week started on day -3.
-        start = days - np.mod(days + 3, 7)
-    else:
-        start = days.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    if np.array_equal(start, days):
-        return state
-    moved = state.set_column(state.schema.get_field_index("day"), state.schema.field("day"), pa.array(start))
-    return merge_days([moved]).cast(state.schema)
 
 
 #: Schema metadata key of a state: the type of the input's timestamp column.
@@ -330,6 +314,15 @@ def merge_days(states: Iterable[pa.Table | pa.RecordBatch]) -> pa.Table:
     merged = pa.record_batch(_native.merge_partial_days(batches, has_cost=has_cost))
     out = pa.Table.from_batches([merged]).cast(state_schema(schema.field("customer").type))
     return out.replace_schema_metadata({TIME_KEY: ";".join(texts).encode()}) if texts else out
+
+
+def merge_periods(spec: DaySpec, states: Iterable[pa.Table | pa.RecordBatch]) -> pa.Table:
+    """:func:`merge_days`, then the days collapsed to the periods the call
+    of ``spec`` reads (:func:`ciblage._day_periods.to_periods`): a merge
+    that brings a later period collapses the days of the earlier ones."""
+    from ._day_periods import to_periods
+
+    return to_periods(spec, merge_days(states))
 
 
 def _time_texts(state: pa.Table) -> list[str]:

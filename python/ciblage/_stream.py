@@ -6,8 +6,10 @@ generator) of pyarrow RecordBatches or Tables, pandas or polars DataFrames.
 
 ``rfm`` and ``customer_totals`` absorb the batches one at a time into
 per-customer state (memory proportional to the customers, not the rows),
-with the results of the whole table, to the bit. The other entry points
-gather the used columns of the batches into one table first."""
+with the results of the whole table, to the bit; ``retention`` and the CLV
+``summary`` into per-(customer, day or period) states
+(:mod:`ciblage._stream_days`). The other entry points gather the used
+columns of the batches into one table first."""
 
 from __future__ import annotations
 

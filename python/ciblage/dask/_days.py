@@ -3,7 +3,9 @@ DataFrames of transactions.
 
 Each partition becomes a day state (one row per customer, local day and
 sign of the amount: rows, exact sums of amounts and margins; see
-``ciblage._partial_days``), one task per partition; the states are merged
+``ciblage._partial_days``; its days collapsed to the periods the call
+reads where that is exact: ``retention``'s calendar periods, the CLV
+summary's weeks and months), one task per partition; the states are merged
 by a tree reduction (``split_every`` states per task); the merged state
 comes to the client, which runs the local call on the rows it stands
 for. The results are the local ones: a pandas DataFrame (or, for
@@ -41,8 +43,8 @@ def _state(spec: _partial_days.DaySpec, part: Any) -> pa.Table:
     return _partial_days.partition_days(spec, [part])
 
 
-def _merge(states: list[pa.Table]) -> pa.Table:
-    return _partial_days.merge_days(states)
+def _merge(spec: _partial_days.DaySpec, states: list[pa.Table]) -> pa.Table:
+    return _partial_days.merge_periods(spec, states)
 
 
 def _probe(spec: _partial_days.DaySpec, part: Any) -> tuple[int, bool]:
@@ -62,7 +64,7 @@ def _run(df: Any, spec: _partial_days.DaySpec, split_every: Any) -> Any:
     delayed = dask.delayed
     states = [delayed(_state)(spec, p) for p in parts]
     while len(states) > 1:
-        states = [delayed(_merge)(states[j : j + split_every]) for j in range(0, len(states), split_every)]
+        states = [delayed(_merge)(spec, states[j : j + split_every]) for j in range(0, len(states), split_every)]
     try:
         (state,) = dask.compute(states[0])
     except CiblageError:

@@ -3,7 +3,10 @@ DataFrames of transactions.
 
 Arrow batches end to end (``mapInArrow``, no pandas): each partition
 becomes a day state (one row per customer, local day and sign of the
-amount: rows, sums of amounts and costs; see ``ciblage._partial_days``);
+amount: rows, sums of amounts and costs; see ``ciblage._partial_days``),
+its days collapsed to the periods the call reads where that is exact
+(``retention``'s calendar periods, the CLV summary's weeks and months:
+one row per customer-period is shuffled; ``ciblage._day_periods``);
 the states are repartitioned by customer (Spark's hash shuffle) and
 merged per partition; the merged states come to the driver, which runs
 the local call on the rows they stand for. ``clv_summary`` gives a
@@ -44,7 +47,7 @@ def _merged(df: Any, spec: _partial_days.DaySpec) -> tuple[pa.Table, pa.Schema]:
         yield from _cast(_partial_days.partition_days(spec, batches, customer_type), state_schema)
 
     def merge(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        yield from _cast(_partial_days.merge_days(b for b in batches if b.num_rows), state_schema)
+        yield from _cast(_partial_days.merge_periods(spec, (b for b in batches if b.num_rows)), state_schema)
 
     n = max(1, selected.rdd.getNumPartitions())
     merged = _map(_map(selected, partial, state_schema).repartition(n, "customer"), merge, state_schema)
@@ -56,7 +59,7 @@ def _merged(df: Any, spec: _partial_days.DaySpec) -> tuple[pa.Table, pa.Schema]:
             raise
         _raise_with_global_rows(selected, spec)
         raise local from None
-    return _partial_days.merge_days([table.cast(state_schema)]), schema
+    return _partial_days.merge_periods(spec, [table.cast(state_schema)]), schema
 
 
 def _raise_with_global_rows(selected: Any, spec: _partial_days.DaySpec) -> None:

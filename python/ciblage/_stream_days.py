@@ -1,0 +1,132 @@
+"""``retention`` and the CLV ``summary`` of a stream of record batches in
+bounded memory: each batch becomes a day state (one row per customer,
+local day and sign of the amount, with exact sums; see
+:mod:`ciblage._partial_days`), its days collapsed to the periods the call
+reads where that is exact (:mod:`ciblage._day_periods`); the states are
+merged as they pile up (when their rows exceed twice the last merged
+state, or after :data:`MAX_PENDING` batches), and the merged state is
+finished as the Spark and Dask calls finish theirs: the local call on the
+rows it stands for, the input report counted over every row. Memory
+follows the distinct customer-days (customer-periods), never the rows;
+results, input report and errors (rows numbered from the start of the
+stream) are those of the whole table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from . import _partial_days, _stream
+from ._progress import reporter
+from .exceptions import CiblageError
+
+#: Batch states kept before a merge, whatever their size.
+MAX_PENDING = 64
+#: Rows of batch states always kept before a merge.
+MIN_PENDING_ROWS = 1 << 16
+
+
+def _kind_of(table: pa.Table, kind: str) -> Any:
+    """An Arrow table in the stream's library (see :func:`_stream.stream_kind`)."""
+    if kind == "polars":
+        import polars as pl
+
+        return pl.from_arrow(table)
+    if kind == "pandas":
+        return table.to_pandas()
+    return table
+
+
+def _with_input_types(table: pa.Table, schema: pa.Schema, spec: _partial_days.DaySpec) -> pa.Table:
+    """The rebuilt rows with the stream's customer id type (the state holds
+    64-bit integers or strings)."""
+    name = spec.columns["customer"]
+    wanted = schema.field(name).type
+    i = table.schema.get_field_index(name)
+    if table.schema.field(i).type == wanted:
+        return table
+    try:
+        return table.set_column(i, name, table.column(i).cast(wanted))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return table
+
+
+class _DayStates:
+    """The merged day state of the batches read so far, and the states of
+    the batches read since the last merge."""
+
+    def __init__(self, spec: _partial_days.DaySpec) -> None:
+        self.spec = spec
+        self.merged: pa.Table | None = None
+        self.pending: list[pa.Table] = []
+        self.pending_rows = 0
+
+    def add(self, state: pa.Table) -> None:
+        if not state.num_rows:
+            return
+        self.pending.append(state.replace_schema_metadata(None))
+        self.pending_rows += state.num_rows
+        merged_rows = 0 if self.merged is None else self.merged.num_rows
+        if len(self.pending) >= MAX_PENDING or self.pending_rows > max(2 * merged_rows, MIN_PENDING_ROWS):
+            self.compact()
+
+    def compact(self) -> None:
+        parts = ([self.merged] if self.merged is not None else []) + self.pending
+        self.pending, self.pending_rows = [], 0
+        if parts:
+            self.merged = _partial_days.merge_periods(self.spec, parts).replace_schema_metadata(None)
+
+
+def read_days(spec: _partial_days.DaySpec, data: Any, progress: Any, what: str) -> tuple[pa.Table, pa.Schema]:
+    """The merged day state of the stream ``data`` and the schema of its
+    batches (the timestamp type of the first batch with rows); errors of a
+    batch are the local call's, their rows numbered from the stream's
+    first."""
+    report = reporter(progress, what)
+    total = _stream._total_rows(data)
+    column = spec.columns["timestamp"]
+    schema: pa.Schema | None = None
+    customer_type: pa.DataType | None = None
+    time_type: pa.DataType | None = None
+    states = _DayStates(spec)
+    rows = 0
+    for batch in _stream.batches(data, spec.columns):
+        if batch.num_rows:
+            time_type = _stream._check_time_type(time_type, batch, "timestamp", column)
+        if schema is None:
+            schema = batch.schema
+            _partial_days.check_call(spec, schema)
+            customer_type = _partial_days.state_schema(schema.field(spec.columns["customer"]).type).field(0).type
+        elif batch.schema != schema:
+            batch = _stream._cast_like(batch, schema, "transactions")
+        if batch.num_rows:
+            try:
+                states.add(_partial_days.partition_days(spec, [batch], customer_type).replace_schema_metadata(None))
+            except CiblageError as e:
+                raise _partial_days.shifted(e, rows) from None
+        rows += batch.num_rows
+        if report is not None:
+            report(rows, max(total, rows) if total else 0)
+    if report is not None:
+        report(rows, rows)
+    states.compact()
+    if schema is None:
+        _partial_days.raise_empty(spec)
+    assert schema is not None
+    if time_type is not None:
+        i = schema.get_field_index(column)
+        schema = schema.set(i, schema.field(i).with_type(time_type))
+    state = states.merged if states.merged is not None else _partial_days.state_schema(pa.int64()).empty_table()
+    return state, schema
+
+
+def stream_call(goal: str, data: Any, args: dict[str, Any], progress: Any) -> Any:
+    """``retention`` (``goal`` ``"retention"``) or the CLV ``summary``
+    (``"clv_summary"``) of the stream ``data``, with the keyword arguments
+    ``args`` of the local call: the result of the whole table, in the
+    stream's library."""
+    spec = _partial_days.day_spec(goal, {k: v for k, v in args.items() if k != "progress"})
+    state, schema = read_days(spec, data, progress, "retention" if goal == "retention" else "clv.summary")
+    kind = _stream.stream_kind(data)
+    return _partial_days.finish(spec, state, schema, lambda t: _kind_of(_with_input_types(t, schema, spec), kind))
