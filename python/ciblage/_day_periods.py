@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 if TYPE_CHECKING:
     from ._partial_days import DaySpec
@@ -84,8 +85,9 @@ def retention_period_starts(kwargs: dict[str, Any], days: np.ndarray) -> np.ndar
     return None
 
 
-def _retention_days(kwargs: dict[str, Any], days: np.ndarray) -> np.ndarray:
-    """The day each key of a retention state moves to (see the module doc)."""
+def _retention_days(kwargs: dict[str, Any], days: np.ndarray, last: int) -> np.ndarray:
+    """The day each key of a retention state moves to (see the module doc);
+    ``last``: the latest day of the states merged."""
     out = days.copy()
     as_of = _day_number(kwargs.get("as_of"), "as_of")
     early = np.ones(len(days), bool)
@@ -97,7 +99,8 @@ def _retention_days(kwargs: dict[str, Any], days: np.ndarray) -> np.ndarray:
     if starts is not None and early.any():
         if as_of is None:
             # The days of the last period stay: the last day is read.
-            early &= starts != starts[int(np.argmax(days))]
+            (last_start,) = retention_period_starts(kwargs, np.array([last], np.int64))
+            early &= starts != last_start
         out[early] = starts[early]
     return out
 
@@ -114,18 +117,48 @@ def _clv_days(kwargs: dict[str, Any], days: np.ndarray) -> np.ndarray:
     return days
 
 
+def _moved(spec: DaySpec, state: pa.Table, last: int) -> pa.Table | None:
+    """``state`` with its days moved as the call of ``spec`` allows (keys
+    not merged yet), None when none moves."""
+    days = state.column("day").to_numpy()
+    if spec.goal == "retention":
+        moved_days = _retention_days(spec.kwargs, days, last)
+    elif spec.goal == "clv_summary":
+        moved_days = _clv_days(spec.kwargs, days)
+    else:
+        return None
+    if np.array_equal(moved_days, days):
+        return None
+    i = state.schema.get_field_index("day")
+    return state.set_column(i, state.schema.field("day"), pa.array(moved_days, pa.int64()))
+
+
+def _last_day(states: list[pa.Table]) -> int:
+    return max(int(pc.max(s.column("day")).as_py()) for s in states)
+
+
 def to_periods(spec: DaySpec, state: pa.Table) -> pa.Table:
     """The state with its days collapsed as the call of ``spec`` allows
     (see the module doc); the state as it is for ``churn_flags`` (the gaps
     between purchase days are read) or when nothing moves."""
-    if spec.goal not in ("retention", "clv_summary") or not state.num_rows:
+    if not state.num_rows:
         return state
-    days = state.column("day").to_numpy()
-    moved_days = _retention_days(spec.kwargs, days) if spec.goal == "retention" else _clv_days(spec.kwargs, days)
-    if np.array_equal(moved_days, days):
+    moved = _moved(spec, state, _last_day([state]))
+    if moved is None:
         return state
     from ._partial_days import merge_days
 
-    i = state.schema.get_field_index("day")
-    moved = state.set_column(i, state.schema.field("day"), pa.array(moved_days, pa.int64()))
     return merge_days([moved]).cast(state.schema)
+
+
+def merge_periods(spec: DaySpec, states: list[pa.Table]) -> pa.Table:
+    """One state of several, the days of each collapsed first (the last
+    period being that of the latest day of them all), in one merge."""
+    from ._partial_days import merge_days
+
+    states = [s for s in states if s.num_rows]
+    if not states:
+        return merge_days(states)
+    last = _last_day(states)
+    moved = [_moved(spec, s, last) for s in states]
+    return merge_days([s if m is None else m for s, m in zip(states, moved, strict=True)])

@@ -196,10 +196,13 @@ def _suspect(spec: DaySpec, table: pa.Table) -> bool:
     return not (pa.types.is_integer(ids) or pa.types.is_string(ids) or pa.types.is_large_string(ids))
 
 
-def partition_days(spec: DaySpec, data: Iterable[Any], customer_type: pa.DataType | None = None) -> pa.Table:
+def partition_days(
+    spec: DaySpec, data: Iterable[Any], customer_type: pa.DataType | None = None, *, periods: bool = True
+) -> pa.Table:
     """The day state of one partition (pandas frames or Arrow batches,
-    empty ones allowed). Rows the local call refuses raise its error,
-    their rows numbered from the partition's first."""
+    empty ones allowed), its days collapsed to periods unless ``periods``
+    is False (left to :func:`merge_periods`). Rows the local call refuses
+    raise its error, their rows numbered from the partition's first."""
     table = _table(data, spec.names)
     c = spec.columns
     if table is None:
@@ -221,9 +224,10 @@ def partition_days(spec: DaySpec, data: Iterable[Any], customer_type: pa.DataTyp
         )
     )
     state = pa.Table.from_batches([batch]).cast(state_schema(customer_type or batch.schema.field(0).type))
-    from ._day_periods import to_periods
+    if periods:
+        from ._day_periods import to_periods
 
-    state = to_periods(spec, state)
+        state = to_periods(spec, state)
     return with_time_type(state, table.column(c["timestamp"]).type)
 
 
@@ -317,12 +321,13 @@ def merge_days(states: Iterable[pa.Table | pa.RecordBatch]) -> pa.Table:
 
 
 def merge_periods(spec: DaySpec, states: Iterable[pa.Table | pa.RecordBatch]) -> pa.Table:
-    """:func:`merge_days`, then the days collapsed to the periods the call
-    of ``spec`` reads (:func:`ciblage._day_periods.to_periods`): a merge
-    that brings a later period collapses the days of the earlier ones."""
-    from ._day_periods import to_periods
+    """:func:`merge_days`, the days of each state collapsed first to the
+    periods the call of ``spec`` reads (:mod:`ciblage._day_periods`): a
+    merge that brings a later period collapses the days of the earlier
+    ones."""
+    from ._day_periods import merge_periods as merge
 
-    return to_periods(spec, merge_days(states))
+    return merge(spec, [pa.Table.from_batches([s]) if isinstance(s, pa.RecordBatch) else s for s in states])
 
 
 def _time_texts(state: pa.Table) -> list[str]:

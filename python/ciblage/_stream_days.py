@@ -3,7 +3,7 @@ bounded memory: each batch becomes a day state (one row per customer,
 local day and sign of the amount, with exact sums; see
 :mod:`ciblage._partial_days`), its days collapsed to the periods the call
 reads where that is exact (:mod:`ciblage._day_periods`); the states are
-merged as they pile up (when their rows exceed twice the last merged
+merged as they pile up (when their rows exceed those of the last merged
 state, or after :data:`MAX_PENDING` batches), and the merged state is
 finished as the Spark and Dask calls finish theirs: the local call on the
 rows it stands for, the input report counted over every row. Memory
@@ -24,7 +24,7 @@ from .exceptions import CiblageError
 #: Batch states kept before a merge, whatever their size.
 MAX_PENDING = 64
 #: Rows of batch states always kept before a merge.
-MIN_PENDING_ROWS = 1 << 16
+MIN_PENDING_ROWS = 1 << 15
 
 
 def _kind_of(table: pa.Table, kind: str) -> Any:
@@ -68,7 +68,7 @@ class _DayStates:
         self.pending.append(state.replace_schema_metadata(None))
         self.pending_rows += state.num_rows
         merged_rows = 0 if self.merged is None else self.merged.num_rows
-        if len(self.pending) >= MAX_PENDING or self.pending_rows > max(2 * merged_rows, MIN_PENDING_ROWS):
+        if len(self.pending) >= MAX_PENDING or self.pending_rows > max(merged_rows, MIN_PENDING_ROWS):
             self.compact()
 
     def compact(self) -> None:
@@ -102,7 +102,8 @@ def read_days(spec: _partial_days.DaySpec, data: Any, progress: Any, what: str) 
             batch = _stream._cast_like(batch, schema, "transactions")
         if batch.num_rows:
             try:
-                states.add(_partial_days.partition_days(spec, [batch], customer_type).replace_schema_metadata(None))
+                state = _partial_days.partition_days(spec, [batch], customer_type, periods=False)
+                states.add(state.replace_schema_metadata(None))
             except CiblageError as e:
                 raise _partial_days.shifted(e, rows) from None
         rows += batch.num_rows

@@ -1,0 +1,203 @@
+"""Retention and the CLV summary of streams: read batch by batch into
+per-(customer, day or period, sign) states, compared with the call on the
+whole table, to the bit, for every option that changes what is kept; the
+same errors, progress and Ctrl-C between batches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import ciblage
+from ciblage.exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError
+from test_stream import _as_pandas, _pieces, _reader, _same, streamed_report
+
+
+def _retention_tx(n: int = 5_000, customers: int = 300, seed: int = 5) -> pd.DataFrame:
+    """Returns and zero rows; customer 7 holds a tenth of the rows (in
+    every batch); timestamps at any hour in Paris time, over 800 days."""
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(0, customers, n)
+    ids[::10] = 7
+    seconds = rng.integers(0, 800 * 86_400, n)
+    ts = pd.Timestamp("2023-01-01", tz="Europe/Paris") + pd.to_timedelta(seconds, unit="s")
+    amounts = np.round(rng.gamma(2.0, 30.0, n), 2) * 10.0 ** rng.integers(-2, 5, n)
+    amounts[::23] *= -1
+    amounts[::41] = 0.0
+    return pd.DataFrame({"customer_id": ids, "timestamp": ts, "amount": amounts, "cost": amounts * 0.3})
+
+
+def _same_retention(whole: ciblage.RetentionResult, streamed: ciblage.RetentionResult) -> None:
+    for name in ("periods", "cohort_sizes", "survival"):
+        pd.testing.assert_frame_equal(
+            _as_pandas(getattr(whole, name)), _as_pandas(getattr(streamed, name)), check_exact=True
+        )
+    for kind in ("classic", "rolling", "revenue", "survival"):
+        pd.testing.assert_frame_equal(_as_pandas(whole.cohorts(kind)), _as_pandas(streamed.cohorts(kind)))
+    pd.testing.assert_frame_equal(
+        _as_pandas(whole.cohorts("revenue", shares=False)), _as_pandas(streamed.cohorts("revenue", shares=False))
+    )
+    assert whole.input_report == streamed.input_report
+
+
+RETENTION_CALLS = [
+    {"period": "day", "as_of": "2023-06-15"},
+    {"period": "week"},
+    {"period": "week", "week_start": "sunday", "as_of": "2024-07-03", "timezone": "America/New_York"},
+    {"period": "month"},
+    {"period": "month", "as_of": "2024-02-29", "churn_after": 2},
+    {"period": "quarter", "timezone": "Asia/Kolkata"},
+    {"period": "year"},
+    {"period": "30d"},
+    {"period": "45d", "origin": "2022-12-20", "as_of": "2024-12-01"},
+]
+
+
+@pytest.mark.parametrize("kwargs", RETENTION_CALLS, ids=lambda k: "-".join(str(v) for v in k.values()))
+def test_retention_of_a_stream_for_every_period(kwargs: dict) -> None:
+    tx = _retention_tx()
+    whole = ciblage.retention(tx, **kwargs)
+    _same_retention(whole, ciblage.retention(_pieces(tx), **kwargs))
+    _same_retention(whole, ciblage.retention(_reader(tx), **kwargs))
+    # Rows in another order (the last day read from a middle batch).
+    shuffled = tx.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    _same_retention(whole, ciblage.retention(iter(_pieces(shuffled)), **kwargs))
+    # Independent count of the rows left out: local days on or after as_of.
+    if "as_of" in kwargs:
+        zone = kwargs.get("timezone", "Europe/Paris")
+        late = tx["timestamp"].dt.tz_convert(zone).dt.date >= pd.Timestamp(kwargs["as_of"]).date()
+        assert whole.input_report["left_out"]["after_as_of"] == int(late.sum()) > 0
+
+
+def test_retention_of_a_stream_in_polars_and_utc() -> None:
+    pl = pytest.importorskip("polars")
+    tx = _retention_tx(n=3_000, seed=9)
+    tx["timestamp"] = tx["timestamp"].dt.tz_convert("UTC")
+    tx["customer_id"] = "c" + tx["customer_id"].astype(str)
+    lazy = pl.from_pandas(tx).lazy()
+    whole = ciblage.retention(pl.from_pandas(tx), period="quarter")
+    streamed = ciblage.retention(lazy, period="quarter")
+    assert isinstance(streamed.periods, pl.DataFrame)
+    _same_retention(whole, streamed)
+
+
+def test_retention_stream_state_follows_the_customer_periods() -> None:
+    # The state read from the stream holds one key per customer, month and
+    # sign of the amount (those of the last month by day).
+    from ciblage import _partial_days, _stream_days
+
+    tx = _retention_tx()
+    spec = _partial_days.day_spec(
+        "retention",
+        {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount", "period": "month", "timezone": None},
+    )
+    state, _ = _stream_days.read_days(spec, _pieces(tx), False, "retention")
+    local = tx["timestamp"].dt.tz_convert("Europe/Paris")
+    month = local.dt.strftime("%Y-%m")
+    last = month == month.max()
+    key = np.where(last, local.dt.strftime("%Y-%m-%d"), month)
+    keys = pd.DataFrame({"c": tx["customer_id"], "k": key, "s": np.sign(tx["amount"])}).drop_duplicates()
+    assert state.num_rows == len(keys)
+    assert int(state.column("rows").to_numpy().sum()) == len(tx)
+    # Customer 7 (500 rows on ~370 days): about 3 keys a month.
+    days = pd.DataFrame({"c": tx["customer_id"], "d": local.dt.date, "s": np.sign(tx["amount"])}).drop_duplicates()
+    of_7 = int(pa.compute.sum(pa.compute.equal(state.column("customer"), 7)).as_py())
+    assert of_7 < int((days["c"] == 7).sum()) / 3
+
+
+CLV_CALLS = [
+    {},
+    {"freq": "W", "cost": "cost"},
+    {"freq": "M", "calibration_end": "2024-03-31", "observation_end": "2024-12-31"},
+    {"freq": 7, "negative_amounts": "exclude", "timezone": "Asia/Kolkata"},
+    {"calibration_end": "2024-06-30", "cost": "cost", "negative_amounts": "exclude"},
+]
+
+
+@pytest.mark.parametrize("kwargs", CLV_CALLS, ids=lambda k: "-".join(str(v) for v in k.values()) or "default")
+@pytest.mark.parametrize("ids", ["int", "str"])
+def test_clv_summary_of_a_stream(kwargs: dict, ids: str) -> None:
+    tx = _retention_tx()
+    if ids == "str":
+        tx["customer_id"] = "c" + tx["customer_id"].astype(str)
+    whole = ciblage.clv.summary(tx, **kwargs)
+    for streamed in (
+        ciblage.clv.summary(_pieces(tx), **kwargs),
+        ciblage.clv.summary(_reader(tx), **kwargs),
+        ciblage.clv.summary(iter(_pieces(tx.sample(frac=1.0, random_state=2))), **kwargs),
+    ):
+        _same(whole, streamed)
+        assert _as_pandas(streamed)["customer_id"].dtype == whole["customer_id"].dtype
+        assert streamed_report(streamed) == whole.attrs["input_report"]
+    # Independent count of the rows read and of the returns left out (no
+    # observation end given: every return).
+    report = streamed_report(streamed)
+    assert report["rows_read"] == len(tx)
+    if kwargs.get("negative_amounts") == "exclude":
+        assert report["left_out"]["negative_excluded"] == int((tx["amount"] < 0).sum())
+
+
+def test_retention_and_clv_summary_errors_of_a_stream() -> None:
+    tx = _retention_tx()
+    bad = tx.copy()
+    bad.loc[2_500, "amount"] = np.nan
+    for call in (ciblage.retention, ciblage.clv.summary):
+        with pytest.raises(InvalidInputError, match="row 2500") as whole:
+            call(bad)
+        with pytest.raises(InvalidInputError, match="row 2500") as streamed:
+            call(_pieces(bad))
+        assert str(whole.value) == str(streamed.value)
+        with pytest.raises(ColumnNotFoundError, match='amount: column "value" not found'):
+            call(_reader(tx), amount="value")
+        empty = [tx.iloc[:0], tx.iloc[:0]]
+        with pytest.raises(type(_raised(call, tx.iloc[:0]))) as streamed_empty:
+            call(empty)
+        assert str(streamed_empty.value) == str(_raised(call, tx.iloc[:0]))
+    with pytest.raises(ColumnTypeError, match="several time zones"):
+        utc = tx.iloc[100:].assign(timestamp=tx["timestamp"].iloc[100:].dt.tz_convert("UTC"))
+        ciblage.clv.summary([tx.iloc[:100], utc])
+    # A bad parameter is refused at the first batch (the first piece, empty,
+    # gives no batch), not after the whole stream.
+    read = []
+
+    def batches():
+        for part in _pieces(tx):
+            read.append(len(part))
+            yield part
+
+    from ciblage.exceptions import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="period"):
+        ciblage.retention(batches(), period="fortnight")
+    assert read == [0, 1]
+
+
+def _raised(fn, *args, **kwargs) -> Exception:
+    try:
+        fn(*args, **kwargs)
+    except Exception as e:
+        return e
+    raise AssertionError("no error")
+
+
+def test_retention_of_a_stream_reports_progress_and_stops_between_batches() -> None:
+    tx = _retention_tx()
+    seen: list[tuple[int, int]] = []
+    ciblage.retention(_pieces(tx), progress=lambda done, total: seen.append((done, total)))
+    done = [d for d, _ in seen[:-1]]
+    assert done == sorted(done)
+    assert seen[-1] == (len(tx), len(tx))
+    absorbed = []
+
+    def batches():
+        for i, part in enumerate(_pieces(tx)):
+            absorbed.append(i)
+            if i == 3:
+                raise KeyboardInterrupt
+            yield part
+
+    with pytest.raises(KeyboardInterrupt):
+        ciblage.clv.summary(batches())
+    assert absorbed == [0, 1, 2, 3]
