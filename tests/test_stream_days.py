@@ -1,7 +1,11 @@
 """Retention and the CLV summary of streams: read batch by batch into
 per-(customer, day or period, sign) states, compared with the call on the
 whole table, to the bit, for every option that changes what is kept; the
-same errors, progress and Ctrl-C between batches."""
+same errors, progress and Ctrl-C between batches. Every test runs with
+the stream read into states from its first batch (a gathering budget of 0
+bytes), with a budget that a few batches exceed (the batches gathered so
+far become the first state), and with the default budget (the stream
+gathered into one table)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,15 @@ import pytest
 import ciblage
 from ciblage.exceptions import ColumnNotFoundError, ColumnTypeError, InvalidInputError
 from test_stream import _as_pandas, _pieces, _reader, _same, streamed_report
+
+
+@pytest.fixture(autouse=True, params=[0, 20_000, None], ids=["states", "switch", "gathered"])
+def gather_budget(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    from ciblage import _stream_days
+
+    if request.param is not None:
+        monkeypatch.setattr(_stream_days, "GATHER_BYTES", request.param)
+    return int(_stream_days.GATHER_BYTES)
 
 
 def _retention_tx(n: int = 5_000, customers: int = 300, seed: int = 5) -> pd.DataFrame:
@@ -93,7 +106,8 @@ def test_retention_stream_state_follows_the_customer_periods() -> None:
         "retention",
         {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount", "period": "month", "timezone": None},
     )
-    state, _ = _stream_days.read_days(spec, _pieces(tx), False, "retention")
+    state, _, table = _stream_days.read_days(spec, _pieces(tx), False, "retention")
+    assert table is None
     local = tx["timestamp"].dt.tz_convert("Europe/Paris")
     month = local.dt.strftime("%Y-%m")
     last = month == month.max()

@@ -46,6 +46,11 @@ def batches():
         amount[::50] *= -1
         yield pa.record_batch({"customer_id": ids, "timestamp": ts.astype("datetime64[us]"), "amount": amount})
 
+# Read into states from the first batch (the default budget, 1 GiB, would
+# gather these 48 MB into one table).
+from ciblage import _stream_days
+_stream_days.GATHER_BYTES = 0
+
 calls = {
     "retention": lambda data: ciblage.retention(data, period="month"),
     "clv": lambda data: ciblage.clv.summary(data, calibration_end="2024-04-30"),

@@ -229,12 +229,14 @@ def retention(
     timezone = as_timezone(timezone)
     as_of_text = iso_date(as_of)
     if _stream.is_stream(transactions):
-        # Batch by batch into per-(customer, period) states: memory follows
-        # the customer-periods, not the rows.
+        # Gathered into one table while small, past that batch by batch
+        # into per-(customer, period) states (see ciblage._stream_days).
         from ._stream_days import stream_call
 
         del args["transactions"]
-        return stream_call("retention", transactions, args, progress)  # type: ignore[no-any-return]
+        return stream_call(  # type: ignore[no-any-return]
+            "retention", transactions, args, progress, lambda table: retention(table, **{**args, "progress": None})
+        )
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}
     native = _native.retention(
         to_arrow(transactions, columns, argument="transactions"),

@@ -133,12 +133,12 @@ def summary(
     columns, native = _summary_args(args)
     iso_date(calibration_end, "calibration_end")
     if _stream.is_stream(transactions):
-        # Batch by batch into per-(customer, day or period) states: memory
-        # follows the customer-days, not the rows.
+        # Gathered into one table while small, past that batch by batch
+        # into per-(customer, day or period) states (see ciblage._stream_days).
         from ._stream_days import stream_call
 
         del args["transactions"]
-        return stream_call("clv_summary", transactions, args, None)
+        return stream_call("clv_summary", transactions, args, None, lambda table: summary(table, **args))
     table, counts, end, margin = _native.clv_summary(
         to_arrow(transactions, columns, argument="transactions"),
         calibration_end=iso_date(calibration_end, "calibration_end"),

@@ -9,7 +9,14 @@ finished as the Spark and Dask calls finish theirs: the local call on the
 rows it stands for, the input report counted over every row. Memory
 follows the distinct customer-days (customer-periods), never the rows;
 results, input report and errors (rows numbered from the start of the
-stream) are those of the whole table."""
+stream) are those of the whole table.
+
+Reading batches into day states costs several times the CPU of one call on
+the whole table, so a stream is gathered into one table while its used
+columns stay under :data:`GATHER_BYTES`, as for any other function; past
+that, the batches gathered so far become the first day state and the rest
+of the stream is read batch by batch. Both paths give the same results to
+the bit: only the memory and the time differ."""
 
 from __future__ import annotations
 
@@ -21,6 +28,9 @@ from . import _partial_days, _stream
 from ._progress import reporter
 from .exceptions import CiblageError
 
+#: Bytes of a stream's used columns gathered into one table before its
+#: batches are read into day states instead (1 GiB).
+GATHER_BYTES = 1 << 30
 #: Batch states kept before a merge, whatever their size.
 MAX_PENDING = 64
 #: Rows of batch states always kept before a merge.
@@ -78,11 +88,15 @@ class _DayStates:
             self.merged = _partial_days.merge_periods(self.spec, parts).replace_schema_metadata(None)
 
 
-def read_days(spec: _partial_days.DaySpec, data: Any, progress: Any, what: str) -> tuple[pa.Table, pa.Schema]:
-    """The merged day state of the stream ``data`` and the schema of its
-    batches (the timestamp type of the first batch with rows); errors of a
-    batch are the local call's, their rows numbered from the stream's
-    first."""
+def read_days(
+    spec: _partial_days.DaySpec, data: Any, progress: Any, what: str, gather_bytes: int = 0
+) -> tuple[pa.Table, pa.Schema, pa.Table | None]:
+    """The merged day state of the stream ``data``, the schema of its
+    batches (the timestamp type of the first batch with rows) and, when the
+    used columns of the whole stream stayed under ``gather_bytes``, the
+    stream gathered into one table instead of a state (the state is then
+    empty); errors of a batch are the local call's, their rows numbered
+    from the stream's first."""
     report = reporter(progress, what)
     total = _stream._total_rows(data)
     column = spec.columns["timestamp"]
@@ -91,6 +105,8 @@ def read_days(spec: _partial_days.DaySpec, data: Any, progress: Any, what: str) 
     time_type: pa.DataType | None = None
     states = _DayStates(spec)
     rows = 0
+    gathered: list[pa.RecordBatch] | None = []
+    gathered_bytes = 0
     for batch in _stream.batches(data, spec.columns):
         if batch.num_rows:
             time_type = _stream._check_time_type(time_type, batch, "timestamp", column)
@@ -100,7 +116,18 @@ def read_days(spec: _partial_days.DaySpec, data: Any, progress: Any, what: str) 
             customer_type = _partial_days.state_schema(schema.field(spec.columns["customer"]).type).field(0).type
         elif batch.schema != schema:
             batch = _stream._cast_like(batch, schema, "transactions")
-        if batch.num_rows:
+        if gathered is not None:
+            gathered.append(batch)
+            gathered_bytes += batch.nbytes
+            if gathered_bytes > gather_bytes:
+                # Past the budget: the batches so far become the first state
+                # (their rows numbered from the stream's first).
+                pieces = [b for b in gathered if b.num_rows]
+                gathered = None
+                if pieces:
+                    state = _partial_days.partition_days(spec, pieces, customer_type, periods=False)
+                    states.add(state.replace_schema_metadata(None))
+        elif batch.num_rows:
             try:
                 state = _partial_days.partition_days(spec, [batch], customer_type, periods=False)
                 states.add(state.replace_schema_metadata(None))
@@ -119,15 +146,20 @@ def read_days(spec: _partial_days.DaySpec, data: Any, progress: Any, what: str) 
         i = schema.get_field_index(column)
         schema = schema.set(i, schema.field(i).with_type(time_type))
     state = states.merged if states.merged is not None else _partial_days.state_schema(pa.int64()).empty_table()
-    return state, schema
+    table = None if gathered is None else pa.Table.from_batches(gathered, schema=gathered[0].schema)
+    return state, schema, table
 
 
-def stream_call(goal: str, data: Any, args: dict[str, Any], progress: Any) -> Any:
+def stream_call(goal: str, data: Any, args: dict[str, Any], progress: Any, local: Any) -> Any:
     """``retention`` (``goal`` ``"retention"``) or the CLV ``summary``
     (``"clv_summary"``) of the stream ``data``, with the keyword arguments
     ``args`` of the local call: the result of the whole table, in the
-    stream's library."""
+    stream's library. A stream gathered whole (see :data:`GATHER_BYTES`)
+    is given to ``local``, the call on one table."""
     spec = _partial_days.day_spec(goal, {k: v for k, v in args.items() if k != "progress"})
-    state, schema = read_days(spec, data, progress, "retention" if goal == "retention" else "clv.summary")
+    what = "retention" if goal == "retention" else "clv.summary"
+    state, schema, table = read_days(spec, data, progress, what, GATHER_BYTES)
     kind = _stream.stream_kind(data)
+    if table is not None:
+        return local(_kind_of(table, kind))
     return _partial_days.finish(spec, state, schema, lambda t: _kind_of(_with_input_types(t, schema, spec), kind))
