@@ -234,7 +234,7 @@ def retention(
         from ._stream_days import stream_call
 
         del args["transactions"]
-        return stream_call(  # type: ignore[no-any-return]
+        return stream_call(
             "retention", transactions, args, progress, lambda table: retention(table, **{**args, "progress": None})
         )
     columns = {"customer": customer, "timestamp": timestamp, "amount": amount}

@@ -99,8 +99,9 @@ def _retention_days(kwargs: dict[str, Any], days: np.ndarray, last: int) -> np.n
     if starts is not None and early.any():
         if as_of is None:
             # The days of the last period stay: the last day is read.
-            (last_start,) = retention_period_starts(kwargs, np.array([last], np.int64))
-            early &= starts != last_start
+            last_starts = retention_period_starts(kwargs, np.array([last], np.int64))
+            assert last_starts is not None  # the same period as ``starts``
+            early &= starts != last_starts[0]
         out[early] = starts[early]
     return out
 

@@ -329,7 +329,8 @@ class SegmentItemsets:
     def rules(self, **params: Any) -> tuple[np.ndarray, tuple[Any, ...]]:
         """Each segment's association rules (as the native ``rules``), with
         the segment code of each rule."""
-        segs, sides, measures = [], [[], [], [], []], []
+        sides: list[list[Any]] = [[], [], [], []]
+        segs, measures = [], []
         done = [0, 0]
         for s, sets in enumerate(self._found):
             if sets is None:

@@ -187,10 +187,10 @@ def _by_segment(dask: Any, lines: Any, plan: _segments.SegmentPlan, partitions: 
     parts = selected.shuffle(on=plan.base.order, npartitions=n).to_delayed()
     delayed = dask.delayed
     labelling = delayed(plan.segmenter)
-    light = replace(plan, segmenter=None)
+    light = replace(plan, segmenter=None)  # type: ignore[arg-type]  # its labelling travels apart
     found = dask.compute(*[delayed(_one_by_segment)(light, labelling, part, n) for part in parts])
     plan, gathered = _segments.gather_one(plan, found)
-    light = replace(plan, segmenter=None)
+    light = replace(plan, segmenter=None)  # type: ignore[arg-type]  # its labelling travels apart
     shipped = delayed(gathered.candidates)
     counts = dask.compute(*[delayed(_two_by_segment)(light, labelling, part, shipped) for part in parts])
     return _segments.finish(plan, gathered, counts, "pandas")

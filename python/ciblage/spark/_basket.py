@@ -174,7 +174,7 @@ def _by_segment(lines: Any, plan: _segments.SegmentPlan, partitions: int | None)
     context = lines.sparkSession.sparkContext
     labelling = context.broadcast(plan.segmenter)
     shipped = None
-    light = replace(plan, segmenter=None)
+    light = replace(plan, segmenter=None)  # type: ignore[arg-type]  # its labelling travels apart
 
     def here(batches: Iterator[pa.RecordBatch]) -> tuple[_segments.SegmentPlan, pa.Table]:
         found = list(batches)
@@ -187,7 +187,7 @@ def _by_segment(lines: Any, plan: _segments.SegmentPlan, partitions: int | None)
 
     try:
         plan, gathered = _segments.gather_one(plan, [_run(_map(keyed, one, plan.pass_one_schema()))])
-        light = replace(plan, segmenter=None)
+        light = replace(plan, segmenter=None)  # type: ignore[arg-type]  # its labelling travels apart
         shipped = context.broadcast(_ipc(gathered.candidates))
 
         def two(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
