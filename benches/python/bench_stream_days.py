@@ -5,7 +5,10 @@ above the interpreter's size after imports and its one-thread CPU time
 (``time.process_time``, run with ``RAYON_NUM_THREADS=1``). Both include making the
 rows; the table run holds all of them (its three used columns: 24 bytes a row), the
 stream run one batch and the day states (about 120 bytes per customer-day, or
-customer-period once collapsed).
+customer-period once collapsed). Streams are timed twice: as ``ciblage`` reads
+them by default (``stream``: gathered into one table under 1 GiB of used columns,
+``ciblage._stream_days.GATHER_BYTES``) and read into day states from the first
+batch (``states``: the path of streams past that budget).
 
 Customers buy on ``--days-per-customer`` days of 200, several rows a day.
 
@@ -49,6 +52,9 @@ calls = {
     "clv": lambda d: ciblage.clv.summary(d),
     "clv_W": lambda d: ciblage.clv.summary(d, freq="W"),
 }
+if mode == "states":
+    from ciblage import _stream_days
+    _stream_days.GATHER_BYTES = 0
 calls[what](pa.Table.from_batches([next(batches())]))
 base = hwm()
 start = time.process_time()
@@ -78,7 +84,7 @@ def main() -> None:
     print("|---|---|---:|---:|")
     for what in ("retention", "clv", "clv_W"):
         for _ in range(args.repeat):
-            for mode in ("table", "stream"):
+            for mode in ("table", "stream", "states"):
                 argv = [str(rows), str(args.customers), str(args.days_per_customer), mode, what]
                 out = subprocess.run([sys.executable, "-c", RUN, *argv], capture_output=True, text=True, env=env)
                 if out.returncode:
