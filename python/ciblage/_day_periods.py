@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def _day_number(value: Any, argument: str) -> int | None:
+def day_number(value: Any, argument: str) -> int | None:
     """A date argument as days since 1970-01-01 (None: not given)."""
     from ._tables import iso_date
 
@@ -77,7 +77,7 @@ def retention_period_starts(kwargs: dict[str, Any], days: np.ndarray) -> np.ndar
     if period == "year":
         return days.astype("datetime64[D]").astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
     if period.endswith("d") and period[:-1].isdigit() and int(period[:-1]) >= 1:
-        origin = _day_number(kwargs.get("origin"), "origin")
+        origin = day_number(kwargs.get("origin"), "origin")
         if origin is None:
             return None
         n = int(period[:-1])
@@ -89,7 +89,7 @@ def _retention_days(kwargs: dict[str, Any], days: np.ndarray, last: int) -> np.n
     """The day each key of a retention state moves to (see the module doc);
     ``last``: the latest day of the states merged."""
     out = days.copy()
-    as_of = _day_number(kwargs.get("as_of"), "as_of")
+    as_of = day_number(kwargs.get("as_of"), "as_of")
     early = np.ones(len(days), bool)
     if as_of is not None:
         late = days >= as_of

@@ -57,10 +57,9 @@ def state_schema(customer_type: pa.DataType) -> pa.Schema:
 
 def as_of_day(spec: DaySpec) -> int | None:
     """The day of ``as_of`` (days since 1970-01-01), None when not given."""
-    from ._tables import iso_date
+    from ._day_periods import day_number
 
-    text = iso_date(spec.kwargs.get("as_of"))
-    return None if text is None else (_dt.date.fromisoformat(text) - _dt.date(1970, 1, 1)).days
+    return day_number(spec.kwargs.get("as_of"), "as_of")
 
 
 def partition_state(spec: DaySpec, data: Iterable[Any], customer_type: pa.DataType | None = None) -> pa.Table:

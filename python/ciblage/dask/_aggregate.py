@@ -98,9 +98,7 @@ def _merged_roots(
     dask = _dask()
     _check_frame(df)
     _check_columns(spec.columns, [str(c) for c in df.columns])
-    split_every = int(split_every)
-    if split_every < 2:
-        raise InvalidParameterError(f"invalid parameter split_every: expected an integer >= 2, got {split_every}")
+    split_every = check_split_every(split_every)
     split_out = int(split_out)
     if split_out < 1:
         raise InvalidParameterError(f"invalid parameter split_out: expected an integer >= 1, got {split_out}")
@@ -115,6 +113,14 @@ def _merged_roots(
             states = [delayed(_merge)(spec, states[j : j + split_every]) for j in range(0, len(states), split_every)]
         roots.append(states[0])
     return roots, parts, spec
+
+
+def check_split_every(split_every: Any) -> int:
+    """``split_every`` (states merged per task of a tree reduction),
+    refused unless an integer of at least 2."""
+    if isinstance(split_every, bool) or not isinstance(split_every, int) or split_every < 2:
+        raise InvalidParameterError(f"invalid parameter split_every: expected an integer >= 2, got {split_every!r}")
+    return split_every
 
 
 def _merged_state(df: Any, spec: _partial.Spec, split_every: int, split_out: int = 1) -> Any:

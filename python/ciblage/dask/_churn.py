@@ -17,8 +17,8 @@ import pyarrow as pa
 
 from .. import _partial_churn, _partial_days
 from .._tables import _check_columns, attach_report, from_arrow
-from ..exceptions import CiblageError, InvalidParameterError
-from ._aggregate import _check_frame, _dask
+from ..exceptions import CiblageError
+from ._aggregate import _check_frame, _dask, check_split_every
 from ._days import _raise_with_global_rows, _schema
 
 __all__ = ["churn_flags"]
@@ -75,8 +75,7 @@ def churn_flags(
     dask = _dask()
     _check_frame(transactions)
     _check_columns(spec.columns, [str(c) for c in transactions.columns])
-    if isinstance(split_every, bool) or not isinstance(split_every, int) or split_every < 2:
-        raise InvalidParameterError(f"invalid parameter split_every: expected an integer >= 2, got {split_every!r}")
+    check_split_every(split_every)
     _partial_days.check_call(spec, _schema(transactions, spec.names))
     parts = transactions[spec.names].to_delayed()
     delayed = dask.delayed

@@ -21,8 +21,8 @@ import pyarrow as pa
 
 from .. import _partial_days
 from .._tables import _check_columns
-from ..exceptions import CiblageError, InvalidParameterError
-from ._aggregate import _check_frame, _dask
+from ..exceptions import CiblageError
+from ._aggregate import _check_frame, _dask, check_split_every
 
 __all__ = ["clv_summary", "retention"]
 
@@ -56,8 +56,7 @@ def _run(df: Any, spec: _partial_days.DaySpec, split_every: Any) -> Any:
     dask = _dask()
     _check_frame(df)
     _check_columns(spec.columns, [str(c) for c in df.columns])
-    if isinstance(split_every, bool) or not isinstance(split_every, int) or split_every < 2:
-        raise InvalidParameterError(f"invalid parameter split_every: expected an integer >= 2, got {split_every!r}")
+    check_split_every(split_every)
     schema = _schema(df, spec.names)
     _partial_days.check_call(spec, schema)
     parts = df[spec.names].to_delayed()
