@@ -9,7 +9,11 @@
 #      each, `import ciblage` still imports none of the optional packages, and
 #      with pandas the README's Python example runs;
 #   4. `maturin sdist` gives a source distribution that pip builds into a wheel
-#      (skipped with --no-sdist: a second optimised build of the crates).
+#      (a second optimised build of the crates); with --sdist-listing the sdist
+#      is built and its listing checked to hold every tracked file a build
+#      reads (the crates' sources and manifests, Cargo.lock, pyproject.toml,
+#      the Python package), without building it: the CI's fast mode; with
+#      --no-sdist, no sdist at all.
 # The tools (maturin, auditwheel) are the `package` extra of pyproject.toml,
 # installed in target/package-tools. CARGO_TARGET_DIR is the workspace's
 # target/, so that the sdist build reuses the compiled dependencies.
@@ -17,7 +21,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 sdist=1
-[ "${1:-}" = --no-sdist ] && sdist=0
+case "${1:-}" in
+    --no-sdist) sdist=0 ;;
+    --sdist-listing) sdist=listing ;;
+    "") ;;
+    *) echo "usage: scripts/check_wheel.sh [--no-sdist | --sdist-listing]" >&2; exit 2 ;;
+esac
 root=$(pwd)
 export CARGO_TARGET_DIR="$root/target"
 out="$root/target/wheels-check"
@@ -102,7 +111,7 @@ exec(compile(code, 'README.md', 'exec'), {})
     fi
 done
 
-if [ "$sdist" = 1 ]; then
+if [ "$sdist" != 0 ]; then
     "$tools/bin/maturin" sdist --out "$out"
     sdists=("$out"/*.tar.gz)
     [ "${#sdists[@]}" = 1 ] || { say "expected one sdist" >&2; exit 1; }
@@ -110,6 +119,16 @@ if [ "$sdist" = 1 ]; then
     listing=$(tar -tzf "${sdists[0]}")
     grep -qx "ciblage-$version/crates/ciblage/src/lib.rs" <<<"$listing" \
         || { say "the sdist lacks the core crate's sources" >&2; exit 1; }
+    # Every tracked file a build reads is in the sdist (the crates' test
+    # data, benches and examples are not built from it).
+    missing=$(comm -23 \
+        <(git ls-files crates python/ciblage Cargo.toml Cargo.lock pyproject.toml README.md LICENSE-MIT LICENSE-APACHE \
+            | grep -v -E '^crates/[^/]+/(tests|benches|examples|proptest-regressions)/' | sort) \
+        <(sed -e "s|^ciblage-$version/||" -e '/\/$/d' <<<"$listing" | sort))
+    [ -z "$missing" ] || { say "the sdist lacks files a build reads:" >&2; echo "$missing" >&2; exit 1; }
+    say "the sdist holds every tracked file a build reads"
+fi
+if [ "$sdist" = 1 ]; then
     # With the shared target/, cargo reuses the wheel's artefacts when the
     # sdist holds the same sources (a file missing from the sdist makes it
     # rebuild, and fail); SDIST_CARGO_TARGET_DIR=<empty dir> builds it cold.
