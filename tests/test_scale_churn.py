@@ -82,6 +82,59 @@ def test_dask_integer_ids_and_one_partition(dask_client) -> None:
         pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 
+@pytest.mark.parametrize("split_out", [2, 3, 7])
+@pytest.mark.parametrize("kwargs", [RULES[0], RULES[2], RULES[4], RULES[5]])
+def test_dask_split_out_equals_local(dask_client, kwargs: dict, split_out: int) -> None:
+    """Customers reduced and scored in groups: the local flags and report,
+    the default ``as_of`` read over every group (the last row may be in
+    any group), groups without customers included (7 groups of few ids)."""
+    dd = pytest.importorskip("dask.dataframe")
+    import dask
+
+    import ciblage.dask as cdask
+
+    tx = _transactions(n=900, customers=12)
+    cuts = [0, 0, 11, 11, 500, 501, 900]
+    parts = [tx.iloc[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    ddf = dd.from_delayed([dask.delayed(p) for p in parts], meta=tx.iloc[:0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = cdask.churn_flags(ddf, split_every=2, split_out=split_out, **kwargs)
+    want = _local(tx, kwargs)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got.attrs["input_report"] == want.attrs["input_report"]
+
+
+def test_dask_split_out_groups_cut_customers_alike_in_every_partition() -> None:
+    from ciblage.dask._churn import _states
+
+    tx = _transactions(n=600)
+    spec = _partial_days.day_spec(
+        "churn_flags", {"customer": "customer_id", "timestamp": "timestamp", "amount": "amount", "days": 30}
+    )
+    seen: dict[str, int] = {}
+    for a, b in [(0, 200), (200, 450), (450, 600)]:
+        groups = _states(spec, tx.iloc[a:b], 4)
+        assert len(groups) == 4
+        ids = [g.column("customer").to_pylist() for g in groups]
+        assert sorted(i for group in ids for i in group) == sorted(set(tx["customer_id"].iloc[a:b]))
+        for k, group in enumerate(ids):
+            for i in group:
+                assert seen.setdefault(i, k) == k, f"customer {i} in groups {seen[i]} and {k}"
+    assert len(set(seen.values())) > 1
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True, None])
+def test_dask_split_out_refused(dask_client, bad) -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    import ciblage.dask as cdask
+    from ciblage.exceptions import InvalidParameterError
+
+    ddf = dd.from_pandas(_transactions(n=50), npartitions=2)
+    with pytest.raises(InvalidParameterError, match="split_out"):
+        cdask.churn_flags(ddf, split_out=bad)
+
+
 def test_spark_equals_local(spark) -> None:
     import ciblage.spark as cspark
 

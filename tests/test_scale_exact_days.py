@@ -231,6 +231,10 @@ def _several_zones_and_bad_values(dd, dask) -> None:
     ddf = dd.from_delayed([dask.delayed(p) for p in parts], meta=tx.iloc[:0])
     with pytest.raises(ColumnTypeError, match="several time zones"):
         cdask.retention(ddf, split_every=2)
+    # Churn states reduced in groups of customers: the zones of every group.
+    for split_out in (1, 3):
+        with pytest.raises(ColumnTypeError, match="several time zones"):
+            cdask.churn_flags(ddf, split_every=2, split_out=split_out)
     # A value that is not a date in one partition: the local error.
     bad = _objects("date")
     bad["timestamp"] = pd.Series(list(bad["timestamp"].iloc[:299]) + ["2024-13-01"], dtype=object)

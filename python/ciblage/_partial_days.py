@@ -109,7 +109,7 @@ def day_spec(goal: str, args: dict[str, Any]) -> DaySpec:
     engine's own arguments dropped); the column arguments are checked."""
     from ._tables import column_arg, opt_column_arg
 
-    kwargs = {k: v for k, v in args.items() if k not in ("transactions", "split_every")}
+    kwargs = {k: v for k, v in args.items() if k not in ("transactions", "split_every", "split_out")}
     columns = {
         "customer": column_arg(kwargs["customer"], "customer"),
         "timestamp": column_arg(kwargs["timestamp"], "timestamp"),

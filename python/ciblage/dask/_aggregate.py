@@ -64,15 +64,20 @@ def _state(
     return [(s, schema) for s in _split_by_customer(state, split_out)]
 
 
+def customer_groups(ids: Any, k: int) -> Any:
+    """The group (0 to ``k - 1``, a numpy array) of each customer id of an
+    Arrow column, by a hash of the id: the same group in every partition."""
+    import pandas as pd
+
+    return pd.util.hash_array(ids.to_numpy(zero_copy_only=False)) % k
+
+
 def _split_by_customer(state: pa.RecordBatch, k: int) -> list[pa.RecordBatch]:
     """The customers of a state in ``k`` groups by a hash of their id (the
     same group in every partition)."""
     if k == 1:
         return [state]
-    import pandas as pd
-
-    ids = state.column(0).to_numpy(zero_copy_only=False)
-    group = pd.util.hash_array(ids) % k
+    group = customer_groups(state.column(0), k)
     return [state.filter(pa.array(group == j)) for j in range(k)]
 
 
@@ -99,9 +104,7 @@ def _merged_roots(
     _check_frame(df)
     _check_columns(spec.columns, [str(c) for c in df.columns])
     split_every = check_split_every(split_every)
-    split_out = int(split_out)
-    if split_out < 1:
-        raise InvalidParameterError(f"invalid parameter split_out: expected an integer >= 1, got {split_out}")
+    split_out = check_split_out(split_out)
     parts = df[spec.names].to_delayed()
     delayed = dask.delayed
     spec = spec.shipped()
@@ -121,6 +124,14 @@ def check_split_every(split_every: Any) -> int:
     if isinstance(split_every, bool) or not isinstance(split_every, int) or split_every < 2:
         raise InvalidParameterError(f"invalid parameter split_every: expected an integer >= 2, got {split_every!r}")
     return split_every
+
+
+def check_split_out(split_out: Any) -> int:
+    """``split_out`` (groups of customers reduced apart), refused unless an
+    integer of at least 1."""
+    if isinstance(split_out, bool) or not isinstance(split_out, int) or split_out < 1:
+        raise InvalidParameterError(f"invalid parameter split_out: expected an integer >= 1, got {split_out!r}")
+    return split_out
 
 
 def _merged_state(df: Any, spec: _partial.Spec, split_every: int, split_out: int = 1) -> Any:
