@@ -1,12 +1,15 @@
-"""Streaming cell: RFM and customer totals of transactions held in parquet files,
-read whole into memory against streamed batch by batch (``pyarrow.dataset``).
+"""Streaming cell: RFM, customer totals, value tiers, monthly retention and the
+weekly CLV summary of transactions held in parquet files, read whole into memory
+against streamed batch by batch (``pyarrow.dataset``).
 
 The parquet files are written once (``--stream-rows``, default 20M rows, customers
 ``--customer-share`` of the rows, integer or string ids) into ``--folder``. Each run
 takes a fresh process, which reports its wall time and its peak resident size
 (VmHWM) above the interpreter's size after imports; the per-customer state is
 ``customers x 32 bytes`` (first, last, revenue, count) plus the id index
-(``customers x 12 bytes`` for integer ids). Goals (issue 23): streamed peak memory
+(``customers x 12 bytes`` for integer ids); retention and the CLV summary keep
+one entry per customer and period instead (the "peak / state" column still
+divides by the per-customer figure). Goals (issue 23): streamed peak memory
 at most 2x the state, streamed throughput at least 80 % of in-memory.
 
     .venv/bin/python benches/python/bench_stream.py --stream-rows 2M
@@ -36,10 +39,23 @@ base = hwm()
 start = time.perf_counter()
 columns = ["customer_id", "timestamp", "amount"]
 data = pq.read_table(folder, columns=columns) if mode == "memory" else ds.dataset(folder, format="parquet")
-out = ciblage.rfm(data) if what == "rfm" else ciblage.customer_totals(data)
+if what == "rfm":
+    rows = len(ciblage.rfm(data))
+elif what == "totals":
+    rows = len(ciblage.customer_totals(data))
+elif what == "tiers":
+    rows = len(ciblage.value_tiers(ciblage.customer_totals(data), value="revenue").customers)
+elif what == "retention":
+    rows = len(ciblage.retention(data, period="month").periods)
+else:
+    rows = len(ciblage.clv.summary(data, freq="W"))
 seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "peak_kib": hwm() - base, "customers": len(out)}))
+print(json.dumps({"seconds": seconds, "peak_kib": hwm() - base, "rows": rows}))
 """
+
+
+#: The calls timed, in this order.
+WHAT = ("rfm", "totals", "tiers", "retention", "clv")
 
 
 def parse_rows(text: str) -> int:
@@ -81,7 +97,12 @@ def main() -> None:
     parser.add_argument("--string-ids", action="store_true")
     parser.add_argument("--folder", default=None)
     parser.add_argument("--skip-memory", action="store_true", help="only the streamed runs (tables beyond RAM)")
+    parser.add_argument("--what", default=",".join(WHAT), help=f"comma-separated, of {', '.join(WHAT)}")
     args = parser.parse_args()
+    whats = [w.strip() for w in args.what.split(",") if w.strip()]
+    unknown = sorted(set(whats) - set(WHAT))
+    if unknown:
+        parser.error(f"--what: unknown {unknown}")
     rows = parse_rows(args.stream_rows)
     customers = max(1, int(rows * args.customer_share))
     folder = pathlib.Path(args.folder or tempfile.gettempdir()) / f"ciblage-stream-{rows}-{customers}"
@@ -91,7 +112,7 @@ def main() -> None:
     print(f"{rows:,} rows, {customers:,} customers; per-customer state {state_kib / 1024:.1f} MiB")
     print("| what | input | seconds | Mrows/s | peak MiB | peak / state |")
     print("|---|---|---:|---:|---:|---:|")
-    for what in ("rfm", "totals"):
+    for what in whats:
         figures = {}
         for mode in ("memory", "stream"):
             if mode == "memory" and args.skip_memory:
