@@ -120,3 +120,57 @@ def test_the_import_starts_no_thread_and_a_forked_process_computes() -> None:
     # 300 customers; their revenues add up to the amounts' total as numpy sums them.
     assert res["parent"][0] == 300
     assert res["parent"][1] == pytest.approx(res["expected"], rel=1e-12)
+
+
+FORK = textwrap.dedent(
+    """
+    import json, os, signal
+    import numpy
+
+    def forked(work):
+        # The child's result, or None when it is still waiting after 120 s.
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            signal.alarm(120)
+            os.write(write, json.dumps(work()).encode())
+            os._exit(0)
+        os.close(write)
+        got = json.loads(os.read(read, 1 << 16) or b"null")
+        os.waitpid(pid, 0)
+        return got
+
+    def grid():
+        calls(table)
+        calls(frame)
+        totals = ciblage.customer_totals(table).to_pandas()
+        summary = ciblage.clv.summary(table).to_pandas()
+        return [float(totals["revenue"].sum()), float(summary["T"].sum())]
+
+    def trees(n_threads):
+        totals = ciblage.customer_totals(frame)
+        x = numpy.column_stack([totals["transactions"], totals["revenue"]])
+        tree = ciblage.CartClassifier(max_depth=3, n_threads=n_threads).fit(x, totals["transactions"] > 60)
+        return tree.predict(x).tolist()
+    """
+)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork")
+@pytest.mark.parametrize(
+    "case",
+    [
+        # The parent's calls start rayon's global pool.
+        "parent = grid()\nchild = forked(grid)",
+        # The parent's fits start CART's pools (the caller's of 2 threads,
+        # then a shared one of 3).
+        "trees(None)\nparent = trees(3)\nchild = forked(lambda: trees(3))",
+    ],
+)
+def test_a_process_forked_after_parallel_calls_computes(case: str) -> None:
+    # The parent computes, then forks: the threads of its pools are not in
+    # the child, whose calls run in pools of its own and give the parent's
+    # results (a child left waiting on the parent's pools is ended by the
+    # alarm and reports nothing).
+    res = json.loads(run_fresh(FORK + case + "\nprint(json.dumps({'child': child, 'parent': parent}))\n"))
+    assert res["child"] == res["parent"]
