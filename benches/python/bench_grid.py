@@ -16,7 +16,10 @@ What is measured, per data cell (rows x customers x ids x time zone):
     timestamp[us, Europe/Paris] (local days and months differ from UTC's).
   * Every (tool, function, input) runs in a FRESH child process, the tools taking turns:
     the child loads the parquet into its input (pandas / polars / pyarrow, not timed), then
-    times the first call and `--repeat` warm calls (best of them); "work MiB" is the rise of
+    times the first call and `--repeat` warm calls (best of them; "first/warm" divides the
+    first call by their median, and the JSON holds each call's fresh pages, from the minor
+    page faults, and system time: what the first call touches that later calls reuse);
+    "work MiB" is the rise of
     the child's RSS high-water mark over its RSS once loaded (Linux: the mark is reset by
     writing 5 to /proc/self/clear_refs), i.e. the memory the work needs beyond the loaded data.
     ciblage runs from each input; pandas from pandas, polars from polars, DuckDB by SQL over
@@ -36,6 +39,8 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -113,18 +118,34 @@ def child(spec: dict) -> None:
         start = _status_mib("VmRSS")
     except OSError:
         start = None
-    times, out = [], None
+    times, faulted, system, out = [], [], [], None
     for _ in range(1 + spec["repeat"]):
         out = None
+        before = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
         out = call()
         times.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        faulted.append((after.ru_minflt - before.ru_minflt) * resource.getpagesize() / 2**20)
+        system.append(after.ru_stime - before.ru_stime)
     work = None if start is None else max(0.0, _status_mib("VmHWM") - start)
     if spec.get("digest"):
         peers.digest(function, tool, out).to_parquet(spec["digest"])
-    res = {"first": times[0], "warm": min(times[1:]), "times": times, "load": load_s, "work_mib": work}
+    res = {
+        "first": times[0],
+        "warm": min(times[1:]),
+        "warm_median": statistics.median(times[1:]),
+        "times": times,
+        "faulted_mib": faulted,
+        "system_s": system,
+        "load": load_s,
+        "work_mib": work,
+    }
     print(
-        f"    {tool:8} {function:15} {lib:8} first {times[0]:.3f} warm {res['warm']:.3f} work {work or 0:,.0f} MiB",
+        f"    {tool:8} {function:15} {lib:8} first {times[0]:.3f} warm {res['warm']:.3f} "
+        f"(median {res['warm_median']:.3f}, first/warm {times[0] / res['warm_median']:.2f}, "
+        f"first call faults {faulted[0]:,.0f} MiB of fresh pages, later {statistics.median(faulted[1:]):,.0f}) "
+        f"work {work or 0:,.0f} MiB",
         file=sys.stderr,
         flush=True,
     )
@@ -339,7 +360,7 @@ def report(cells: list[dict], peer_list: list[str], inputs: list[str], info: dic
             c["ratios"][p] = r[f"{p}/{own[p]}"]["warm"] / base["warm"]
         arrow = r.get("ciblage/pyarrow") or r[f"ciblage/{inputs[0]}"]
         c["x_pass"] = arrow["warm"] / c["bandwidth"]["pass_s"]
-        c["first_over_warm"] = max(r[f"ciblage/{lib}"]["first"] / r[f"ciblage/{lib}"]["warm"] for lib in inputs)
+        c["first_over_warm"] = max(r[f"ciblage/{lib}"]["first"] / r[f"ciblage/{lib}"]["warm_median"] for lib in inputs)
     worst = {p: min(range(len(cells)), key=lambda i: cells[i]["ratios"][p]) for p in peer_list}
     head = "| rows | customers | ids | tz | function | " + " | ".join(f"ciblage/{lib} warm s" for lib in inputs)
     head += " | first/warm | work MiB | x pass | " + " | ".join(f"{p} s (ratio, work MiB)" for p in peer_list)
@@ -370,7 +391,8 @@ def report(cells: list[dict], peer_list: list[str], inputs: list[str], info: dic
         f"{i['date']}, load average at start {i['loadavg'][0]:.2f}; one numpy pass over the input at "
         f"{bw:.1f} GB/s; warm = best of {a.repeat} calls after the first, each tool in fresh processes; "
         "ratio = peer warm s / ciblage warm s from the peer's library (DuckDB: pyarrow); "
-        "x pass = ciblage warm s (pyarrow) / one pass; bold: each peer's worst cell."
+        "x pass = ciblage warm s (pyarrow) / one pass; first/warm = ciblage's first call in a fresh process over "
+        "the median of its later calls (the worst input); bold: each peer's worst cell."
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = Path(a.json) if a.json else RESULTS / f"grid_{dt.datetime.now():%Y%m%dT%H%M%S}.json"

@@ -117,6 +117,9 @@ mod _native {
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        // Calls from a process forked after this import get a pool of
+        // their own (see `run`).
+        crate::run::note_import();
         // Tests size their long inputs by it (an unoptimised build is
         // about ten times slower).
         m.add("_debug_build", cfg!(debug_assertions))?;

@@ -17,6 +17,10 @@
 //! put back after the call, and the signal numbers read meanwhile are
 //! passed on to it.
 //!
+//! In a process forked after the import, the work runs in a pool of the
+//! process's own instead (see [`note_import`]): the threads of the pools
+//! the parent had started are not in the child.
+//!
 //! [`guard`] is for the short methods that keep the GIL: it only turns a
 //! panic into `InternalError` (a panic would otherwise reach Python as
 //! `PanicException`, which `except Exception` does not catch).
@@ -27,6 +31,7 @@ use std::net::Shutdown;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 
 use ciblage::Interrupt;
@@ -122,6 +127,47 @@ impl SignalWatch {
     }
 }
 
+/// The process that imported the module (set by the module's init).
+static IMPORTED_BY: OnceLock<u32> = OnceLock::new();
+
+/// Notes the process importing the module: a call from another process is
+/// a call from a child forked after the import.
+pub fn note_import() {
+    IMPORTED_BY.get_or_init(std::process::id);
+}
+
+/// Runs `work` in rayon's global pool, or, in a process forked after the
+/// import, in a pool of this process's own. The threads of a pool are not
+/// forked with the process: a child forked after a parallel call inherits
+/// the global pool without its threads, and work sent there would wait
+/// forever. The child's pool has as many threads as the global one and is
+/// kept for the child's later calls (one pool per process).
+fn in_process_pool<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    let pid = std::process::id();
+    if IMPORTED_BY.get().is_none_or(|&first| first == pid) {
+        return work();
+    }
+    static OWN: Mutex<Option<(u32, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
+    let pool = {
+        let mut own = OWN.lock().unwrap_or_else(PoisonError::into_inner);
+        match own.as_ref().filter(|(p, _)| *p == pid) {
+            Some((_, pool)) => Some(Arc::clone(pool)),
+            None => {
+                // A pool inherited from the parent is forgotten, not
+                // dropped: its threads are not in this process.
+                std::mem::forget(own.take());
+                let built = rayon::ThreadPoolBuilder::new().build().ok().map(Arc::new);
+                *own = built.as_ref().map(|pool| (pid, Arc::clone(pool)));
+                built
+            }
+        }
+    };
+    match pool {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
+}
+
 /// Runs `work` without the GIL, stopping it on Ctrl-C (see the module
 /// documentation). The work gets the call's token, to hand to the core's
 /// `.interrupt(token)` setters, and may
@@ -140,7 +186,7 @@ where
 {
     let token = Interrupt::new();
     let watch = SignalWatch::start(py, &token);
-    let outcome = py.detach(|| catch_unwind(AssertUnwindSafe(|| work(&token))));
+    let outcome = py.detach(|| catch_unwind(AssertUnwindSafe(|| in_process_pool(|| work(&token)))));
     if watch.is_some_and(|w| w.stop(py)) {
         // The handlers run now, on this (main) thread: Ctrl-C raises here.
         py.check_signals()?;
@@ -184,7 +230,8 @@ where
     let mut shown = (0u64, 0u64);
     let mut raised: Option<PyErr> = None;
     let outcome = std::thread::scope(|scope| {
-        let worker = scope.spawn(|| catch_unwind(AssertUnwindSafe(|| work(&token))));
+        let worker =
+            scope.spawn(|| catch_unwind(AssertUnwindSafe(|| in_process_pool(|| work(&token)))));
         loop {
             let finished = py.detach(|| {
                 let since = std::time::Instant::now();
