@@ -68,6 +68,31 @@ def test_float32_gives_scikit_learns_tree() -> None:
     np.testing.assert_array_equal(ours.apply(X32), theirs.apply(X32))
 
 
+@pytest.mark.parametrize("splitter", ["best", "random"])
+def test_float32_is_read_in_place_with_scikit_learns_trees(splitter: str) -> None:
+    from ciblage import _cart_input as cin
+
+    rng = np.random.default_rng(5)
+    X32 = rng.normal(size=(3000, 6)).astype(np.float32)
+    X32[rng.random(X32.shape) < 0.01] = np.nan
+    y = (X32[:, 0] + np.nan_to_num(X32[:, 1]) * X32[:, 2] > 0).astype(int) + (X32[:, 3] > 1)
+    # The fit reads the caller's float32 array itself: no float64 copy.
+    x, _ = cin.encode_fit(ciblage.CartClassifier(), X32)
+    assert x is X32
+    ours = ciblage.CartClassifier(random_state=0, splitter=splitter).fit(X32, y)
+    theirs = DecisionTreeClassifier(random_state=0, splitter=splitter).fit(X32, y)
+    assert ours.tree_.node_count == theirs.tree_.node_count > 100
+    for name in ("feature", "children_left", "children_right", "threshold", "missing_go_to_left"):
+        np.testing.assert_array_equal(getattr(ours.tree_, name), getattr(theirs.tree_, name), err_msg=name)
+    np.testing.assert_array_equal(ours.apply(X32), theirs.apply(X32))
+    np.testing.assert_array_equal(ours.predict_proba(X32), theirs.predict_proba(X32))
+    target = y * 1.5 + np.nan_to_num(X32[:, 4])
+    r = ciblage.CartRegressor(random_state=0, splitter=splitter).fit(X32, target)
+    r64 = ciblage.CartRegressor(random_state=0, splitter=splitter).fit(X32.astype(np.float64), target)
+    np.testing.assert_array_equal(r.tree_.threshold, r64.tree_.threshold)
+    np.testing.assert_array_equal(r.predict(X32), r64.predict(X32.astype(np.float64)))
+
+
 def test_tree_apply_takes_float32_as_scikit_learns() -> None:
     X, y = load_iris(return_X_y=True)
     m = ciblage.CartClassifier(random_state=0).fit(X, y)

@@ -179,7 +179,9 @@ def encode_fit(model: Any, X: Any) -> tuple[Any, list[int]]:
         model.feature_names_in_ = np.array(names, dtype=object)
         model.categories_ = categories
         return x, chosen
-    x = est.check_matrix(X, model, fitting=True, allow_nan=True)
+    # float32 stays float32: the native fit reads features as float32 (as
+    # scikit-learn does), with no float64 copy.
+    x = est.check_matrix(X, model, fitting=True, allow_nan=True, keep_float32=True)
     if hasattr(model, "feature_names_in_"):
         del model.feature_names_in_
     chosen = [] if spec is None or _is_from_dtype(spec) else _selected(spec, [], x.shape[1])
@@ -232,7 +234,7 @@ def encode_predict(model: Any, X: Any) -> Any:
             else:
                 columns.append(est.numeric_column(col))
         return est.check_matrix(np.column_stack(columns), model, fitting=False, allow_nan=True)
-    x = est.check_matrix(X, model, fitting=False, allow_nan=True)
+    x = est.check_matrix(X, model, fitting=False, allow_nan=True, keep_float32=True)
     if any(c is not None for c in categories):
         x = x.copy()
         for j, cats in enumerate(categories):

@@ -79,10 +79,13 @@ def _is_sparse(x: Any) -> bool:
     return type(x).__module__.startswith("scipy.sparse")
 
 
-def check_matrix(X: Any, estimator: Any, *, fitting: bool, allow_nan: bool = False) -> np.ndarray:
+def check_matrix(
+    X: Any, estimator: Any, *, fitting: bool, allow_nan: bool = False, keep_float32: bool = False
+) -> np.ndarray:
     """``X`` as a C-contiguous 2-D float64 array of finite numbers (NaN
     allowed, as a missing value, with ``allow_nan``); when not fitting, with
-    as many columns as at fit time."""
+    as many columns as at fit time. With ``keep_float32``, a float32 array
+    stays float32 (for estimators that read float32 as it is)."""
     name = type(estimator).__name__
     if X is None:
         raise InvalidInputError("X: expected a 2-D array of numbers, got None")
@@ -110,8 +113,9 @@ def check_matrix(X: Any, estimator: Any, *, fitting: bool, allow_nan: bool = Fal
             f"X: cannot be read as numbers: dates or times ({raw.dtype}); convert them to numbers "
             "(e.g. days since a date)"
         )
+    kept = np.float32 if keep_float32 and raw.dtype == np.float32 else np.float64
     try:
-        arr = raw.astype(np.float64, copy=False)
+        arr = raw.astype(kept, copy=False)
     except TypeError as e:
         raise ColumnTypeError(f"X: cannot be read as numbers: {e}") from e
     except ValueError as e:

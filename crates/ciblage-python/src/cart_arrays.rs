@@ -39,22 +39,21 @@ pub(crate) struct SparseArrays<'py>(
     PyReadonlyArray1<'py, f64>,
 );
 
-/// A feature matrix given to the native module: dense (float64; float32
-/// for `CartTree.apply` / `decision_path`, as scikit-learn's `Tree.apply`
-/// takes) or sparse.
+/// A feature matrix given to the native module: dense (float64 or
+/// float32, as scikit-learn's trees take) or sparse.
 #[derive(FromPyObject)]
 pub(crate) enum Features<'py> {
     /// float64, read in place.
     F64(PyReadonlyArray2<'py, f64>),
-    /// float32, widened (exactly) to float64.
+    /// float32, read in place.
     F32(PyReadonlyArray2<'py, f32>),
     /// A sparse matrix's arrays, read in place.
     Sparse(SparseArrays<'py>),
 }
 
 impl Features<'_> {
-    /// Calls `g` with the matrix as the core reads it (a view of float64
-    /// and sparse input, a float64 copy of float32).
+    /// Calls `g` with the matrix as the core reads it (a view of the
+    /// caller's arrays: float64, float32 or sparse).
     pub(crate) fn with_core<T>(
         &self,
         g: impl FnOnce(CoreFeatures<'_>) -> PyResult<T>,
@@ -62,7 +61,7 @@ impl Features<'_> {
         let bad = |e: CiblageError| PyErr::from(BindError::from(e));
         match self {
             Self::F64(a) => g(a.as_array().into()),
-            Self::F32(a) => g(a.as_array().mapv(f64::from).view().into()),
+            Self::F32(a) => g(a.as_array().into()),
             Self::Sparse(SparseArrays(layout, n, d, indptr, indices, data)) => {
                 let (p, i) = (indptr.index()?, indices.index()?);
                 let data = data.as_slice()?;

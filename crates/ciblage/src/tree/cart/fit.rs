@@ -268,16 +268,15 @@ impl<T: TreeTask> CartValidParams<T> {
     /// category codes (integers in 0..2^24, or NaN).
     fn categorical_mask(&self, x: &Columns<'_>) -> Result<Vec<bool>> {
         let mut mask = vec![false; x.ncols()];
-        let x = match x {
-            Columns::Dense(x) => x,
-            Columns::Sparse(_) if self.params.categorical.is_empty() => return Ok(mask),
-            Columns::Sparse(_) => {
-                return Err(CiblageError::param(
-                    "categorical_features",
-                    "categorical features need a dense X (a sparse X is numeric only)",
-                ))
+        if x.is_sparse() {
+            if self.params.categorical.is_empty() {
+                return Ok(mask);
             }
-        };
+            return Err(CiblageError::param(
+                "categorical_features",
+                "categorical features need a dense X (a sparse X is numeric only)",
+            ));
+        }
         for &f in &self.params.categorical {
             if f >= x.ncols() {
                 return Err(CiblageError::param(
@@ -286,7 +285,7 @@ impl<T: TreeTask> CartValidParams<T> {
                 ));
             }
             mask[f] = true;
-            let col = x.column(f);
+            let col = x.dense_column_f64(f).expect("dense columns");
             if let CartSplitter::Histogram { max_bins } = self.params.splitter {
                 let mut codes: Vec<u64> = col
                     .iter()

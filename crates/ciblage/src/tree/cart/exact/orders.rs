@@ -12,7 +12,8 @@
 use rayon::prelude::*;
 
 use crate::tree::cart::shared::data::{Columns, TrainSet};
-use crate::tree::cart::sparse;
+use crate::tree::cart::sparse::{self, DenseValue};
+use ndarray::ArrayView1;
 
 /// Bytes from which the system allocator maps a block on its own (glibc's
 /// largest automatic threshold is 32 MiB); such a block shrunk in place
@@ -65,19 +66,24 @@ pub(crate) fn worth_releasing(n: usize, d: usize, max_depth: Option<usize>) -> b
 /// value (the order of `f32::total_cmp`, missing values last); ties keep
 /// ascending rows (a stable radix sort).
 pub(crate) fn sorted_by_value(data: &TrainSet<'_>, f: usize, rows: &[u32]) -> Vec<(f32, u32)> {
-    let column = match &data.x {
-        Columns::Dense(x) => x.column(f),
+    let mut keyed = match &data.x {
+        Columns::Dense(x) => keyed_by_value(x.column(f), rows),
+        Columns::Dense32(x) => keyed_by_value(x.column(f), rows),
         Columns::Sparse(x) => return sparse::orders::sorted_by_value(x, f, rows),
     };
-    let mut keyed: Vec<(f32, u32)> = rows
-        .iter()
-        .map(|&r| {
-            let v = column[r as usize];
-            (if v.is_nan() { f32::NAN } else { v as f32 }, r)
-        })
-        .collect();
     radsort::sort_by_key(&mut keyed, |e| e.0);
     keyed
+}
+
+/// The pairs (value as f32, row) of `rows` in `column`, one NaN (positive)
+/// for every missing value.
+fn keyed_by_value<T: DenseValue>(column: ArrayView1<'_, T>, rows: &[u32]) -> Vec<(f32, u32)> {
+    rows.iter()
+        .map(|&r| {
+            let v = column[r as usize];
+            (if v.is_missing() { f32::NAN } else { v.to_f32() }, r)
+        })
+        .collect()
 }
 
 /// See the module documentation.

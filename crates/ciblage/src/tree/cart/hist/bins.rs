@@ -2,9 +2,11 @@
 //! `max_bins` bins (its distinct values when it has no more, else sample
 //! quantiles), rows coded by bin.
 
+use ndarray::ArrayView2;
 use rayon::prelude::*;
 
 use crate::tree::cart::shared::data::{Columns, TrainSet, FEATURE_THRESHOLD};
+use crate::tree::cart::sparse::DenseValue;
 
 mod sparse;
 
@@ -75,11 +77,20 @@ pub(super) const fn row_stride(d: usize) -> usize {
 /// Bins every feature of `data` (in parallel): the bin codes, row-major
 /// (`codes[row * row_stride(d) + feature]`), and each feature's bins.
 pub(crate) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Vec<FeatureBins>) {
-    let x = match data.x {
-        Columns::Dense(x) => x,
+    match data.x {
+        Columns::Dense(x) => bin_dense(data, x, max_bins),
+        Columns::Dense32(x) => bin_dense(data, x, max_bins),
         // Sparse columns are never categorical (refused at fit).
-        Columns::Sparse(x) => return sparse::bin_features(&x, max_bins),
-    };
+        Columns::Sparse(x) => sparse::bin_features(&x, max_bins),
+    }
+}
+
+/// [`bin_features`] of the dense matrix `x` (of `data`).
+fn bin_dense<T: DenseValue>(
+    data: &TrainSet<'_>,
+    x: ArrayView2<'_, T>,
+    max_bins: usize,
+) -> (Vec<u8>, Vec<FeatureBins>) {
     let (n, d) = (data.n, data.d);
     let step = n.div_ceil(BIN_SAMPLE).max(1);
     // Numeric features are cut from a sample (every row up to
@@ -99,8 +110,8 @@ pub(crate) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
         for row in x.outer_iter().step_by(step) {
             for (f, sample) in samples.iter_mut().enumerate() {
                 let v = row[f];
-                if sampled_feature(f) && !v.is_nan() {
-                    sample.push(v as f32);
+                if sampled_feature(f) && !v.is_missing() {
+                    sample.push(v.to_f32());
                 }
             }
         }
@@ -152,11 +163,11 @@ pub(crate) fn bin_features(data: &TrainSet<'_>, max_bins: usize) -> (Vec<u8>, Ve
                     for (codes, row) in out.chunks_exact_mut(stride).zip(rows.outer_iter()) {
                         for &(f, upper, k) in &sampled {
                             let v = row[f];
-                            if v.is_nan() {
+                            if v.is_missing() {
                                 codes[f] = MISSING;
                                 continue;
                             }
-                            let v = v as f32;
+                            let v = v.to_f32();
                             let b = upper.bin_of(v).min(k - 1);
                             codes[f] = b as u8;
                             if !track {

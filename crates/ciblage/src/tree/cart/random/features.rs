@@ -9,6 +9,7 @@ use ndarray::ArrayView2;
 
 use super::partition::{Keep, Mask};
 use crate::tree::cart::shared::data::Columns;
+use crate::tree::cart::sparse::DenseValue;
 
 /// Rows of this many samples are transposed together (their values of
 /// every feature), the columns written in runs.
@@ -70,26 +71,30 @@ impl NodeFeatures {
     /// dense columns hold the rows `samples` (ascending), in their order.
     pub(super) fn new(x: &Columns<'_>, samples: &[u32]) -> Self {
         match x {
-            Columns::Dense(x) => {
-                let n = x.nrows();
-                let mut cols = columns_f32(x);
-                if samples.len() < n {
-                    // Rows of zero weight take no part: left out, the
-                    // others moved up (a row never moves after itself).
-                    let m = samples.len();
-                    for f in 0..x.ncols() {
-                        for (p, &s) in samples.iter().enumerate() {
-                            cols[f * m + p] = cols[f * n + s as usize];
-                        }
-                    }
-                    cols.truncate(m * x.ncols());
-                }
-                Self::Dense {
-                    cols,
-                    n: samples.len(),
+            Columns::Dense(x) => Self::from_dense(x, samples),
+            Columns::Dense32(x) => Self::from_dense(x, samples),
+            Columns::Sparse(_) => Self::Sparse(SparseRows::new(x)),
+        }
+    }
+
+    /// The dense columns of `x` holding the rows `samples` (ascending).
+    fn from_dense<T: DenseValue>(x: &ArrayView2<'_, T>, samples: &[u32]) -> Self {
+        let n = x.nrows();
+        let mut cols = columns_f32(x);
+        if samples.len() < n {
+            // Rows of zero weight take no part: left out, the others
+            // moved up (a row never moves after itself).
+            let m = samples.len();
+            for f in 0..x.ncols() {
+                for (p, &s) in samples.iter().enumerate() {
+                    cols[f * m + p] = cols[f * n + s as usize];
                 }
             }
-            Columns::Sparse(_) => Self::Sparse(SparseRows::new(x)),
+            cols.truncate(m * x.ncols());
+        }
+        Self::Dense {
+            cols,
+            n: samples.len(),
         }
     }
 
@@ -134,7 +139,7 @@ impl NodeFeatures {
 }
 
 /// The columns of `x` as f32, one after the other.
-fn columns_f32(x: &ArrayView2<'_, f64>) -> Vec<f32> {
+fn columns_f32<T: DenseValue>(x: &ArrayView2<'_, T>) -> Vec<f32> {
     let (n, d) = x.dim();
     let mut cols = vec![0.0f32; n * d];
     if n == 0 || d == 0 {
@@ -144,7 +149,7 @@ fn columns_f32(x: &ArrayView2<'_, f64>) -> Vec<f32> {
         // A column-major (Fortran) matrix: each column is contiguous.
         for (col, src) in cols.chunks_exact_mut(n).zip(x.columns()) {
             for (o, &v) in col.iter_mut().zip(src.iter()) {
-                *o = v as f32;
+                *o = v.to_f32();
             }
         }
         return cols;
@@ -156,7 +161,7 @@ fn columns_f32(x: &ArrayView2<'_, f64>) -> Vec<f32> {
         let block = x.slice(ndarray::s![r0..r1, ..]);
         for (col, src) in cols.chunks_exact_mut(n).zip(block.columns()) {
             for (o, &v) in col[r0..r1].iter_mut().zip(src.iter()) {
-                *o = v as f32;
+                *o = v.to_f32();
             }
         }
     }

@@ -1,27 +1,105 @@
 //! The training features as the splitters read them: the caller's dense
-//! matrix or its CSC arrays.
+//! matrix (float64 or float32) or its CSC arrays.
 
-use ndarray::ArrayView2;
+use ndarray::{ArrayView1, ArrayView2};
 
 use super::{Compressed, Features};
+
+/// The element of a dense feature matrix, float64 or float32: features
+/// are read as f32 (as scikit-learn reads them) either way, a float32
+/// matrix without a conversion.
+pub(crate) trait DenseValue: Copy + Send + Sync {
+    /// The value as f32 (rounded to the nearest; NaN stays NaN).
+    fn to_f32(self) -> f32;
+    /// The value as f64 (exact).
+    fn to_f64(self) -> f64;
+    /// Whether the value is missing (NaN).
+    fn is_missing(self) -> bool;
+    /// `s` as f64 values when the values are f64 (`None` otherwise, or
+    /// without a slice).
+    fn as_f64_slice(s: Option<&[Self]>) -> Option<&[f64]>
+    where
+        Self: Sized;
+}
+
+impl DenseValue for f64 {
+    #[inline(always)]
+    fn to_f32(self) -> f32 {
+        self as f32
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn is_missing(self) -> bool {
+        self.is_nan()
+    }
+    fn as_f64_slice(s: Option<&[f64]>) -> Option<&[f64]> {
+        s
+    }
+}
+
+impl DenseValue for f32 {
+    #[inline(always)]
+    fn to_f32(self) -> f32 {
+        self
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+    #[inline(always)]
+    fn is_missing(self) -> bool {
+        self.is_nan()
+    }
+    fn as_f64_slice(_: Option<&[f32]>) -> Option<&[f64]> {
+        None
+    }
+}
 
 /// The training features as the splitters read them: the caller's dense
 /// matrix, or its CSC arrays.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Columns<'a> {
     Dense(ArrayView2<'a, f64>),
+    Dense32(ArrayView2<'a, f32>),
     Sparse(Compressed<'a>),
+}
+
+/// Column `col` as f32, one NaN (positive) for every missing value.
+fn dense_column_f32<T: DenseValue>(col: ArrayView1<'_, T>) -> Vec<f32> {
+    col.iter()
+        .map(|v| if v.is_missing() { f32::NAN } else { v.to_f32() })
+        .collect()
+}
+
+/// The values of `col` at `rows`, as f32, appended to `out`.
+fn dense_rows_f32<T: DenseValue>(col: ArrayView1<'_, T>, rows: &[u32], out: &mut Vec<f32>) {
+    out.extend(rows.iter().map(|&r| col[r as usize].to_f32()));
+}
+
+/// The first value of `x` beyond `limit` (see [`Columns::first_beyond`]).
+fn dense_first_beyond<T: DenseValue>(
+    x: &ArrayView2<'_, T>,
+    limit: f64,
+) -> Option<(usize, usize, f64)> {
+    if x.as_slice_memory_order()
+        .is_some_and(|s| !any_beyond(s, limit))
+    {
+        return None;
+    }
+    x.indexed_iter()
+        .find(|(_, v)| v.to_f64().abs() > limit)
+        .map(|((r, c), v)| (r, c, v.to_f64()))
 }
 
 impl Columns<'_> {
     /// Feature `f` of every row as f32 (NaN for a missing value).
     pub fn column_f32(&self, f: usize) -> Vec<f32> {
         match self {
-            Self::Dense(x) => x
-                .column(f)
-                .iter()
-                .map(|v| if v.is_nan() { f32::NAN } else { *v as f32 })
-                .collect(),
+            Self::Dense(x) => dense_column_f32(x.column(f)),
+            Self::Dense32(x) => dense_column_f32(x.column(f)),
             Self::Sparse(c) => {
                 let mut out = vec![0.0f32; c.n_minor];
                 c.for_each(f, |r, v| {
@@ -29,6 +107,16 @@ impl Columns<'_> {
                 });
                 out
             }
+        }
+    }
+
+    /// Feature `f` of every row as f64 (dense columns only: `None` for
+    /// sparse ones).
+    pub fn dense_column_f64(&self, f: usize) -> Option<Vec<f64>> {
+        match self {
+            Self::Dense(x) => Some(x.column(f).to_vec()),
+            Self::Dense32(x) => Some(x.column(f).iter().map(|&v| f64::from(v)).collect()),
+            Self::Sparse(_) => None,
         }
     }
 
@@ -57,10 +145,8 @@ impl Columns<'_> {
         out.clear();
         let rows = &held[start..end];
         match self {
-            Self::Dense(x) => {
-                let col = x.column(f);
-                out.extend(rows.iter().map(|&r| col[r as usize] as f32));
-            }
+            Self::Dense(x) => dense_rows_f32(x.column(f), rows, out),
+            Self::Dense32(x) => dense_rows_f32(x.column(f), rows, out),
             Self::Sparse(c) => {
                 let n_stored = c.range(f).len();
                 // About log2(stored) steps per row against one per entry.
@@ -84,16 +170,8 @@ impl Columns<'_> {
     /// f32 range, if any.
     pub fn first_beyond(&self, limit: f64) -> Option<(usize, usize, f64)> {
         match self {
-            Self::Dense(x) => {
-                if x.as_slice_memory_order()
-                    .is_some_and(|s| !any_beyond(s, limit))
-                {
-                    return None;
-                }
-                x.indexed_iter()
-                    .find(|(_, v)| v.abs() > limit)
-                    .map(|((r, c), v)| (r, c, *v))
-            }
+            Self::Dense(x) => dense_first_beyond(x, limit),
+            Self::Dense32(x) => dense_first_beyond(x, limit),
             Self::Sparse(c) => {
                 if !c.data.iter().any(|v| v.abs() > limit) {
                     return None;
@@ -115,15 +193,15 @@ impl Columns<'_> {
 /// Whether a value of `s` is beyond `limit` in magnitude (NaN is not):
 /// compared in eight lanes by blocks, without a branch per value, so that
 /// the compiler vectorises the scan.
-fn any_beyond(s: &[f64], limit: f64) -> bool {
+fn any_beyond<T: DenseValue>(s: &[T], limit: f64) -> bool {
     const L: usize = 8;
     s.chunks(1 << 12).any(|block| {
         let mut hit = [false; L];
         let chunks = block.chunks_exact(L);
-        let rest = chunks.remainder().iter().any(|v| v.abs() > limit);
+        let rest = chunks.remainder().iter().any(|v| v.to_f64().abs() > limit);
         for c in chunks {
             for j in 0..L {
-                hit[j] |= c[j].abs() > limit;
+                hit[j] |= c[j].to_f64().abs() > limit;
             }
         }
         rest || hit.contains(&true)
@@ -141,6 +219,7 @@ impl Columns<'_> {
     pub fn nrows(&self) -> usize {
         match self {
             Self::Dense(x) => x.nrows(),
+            Self::Dense32(x) => x.nrows(),
             Self::Sparse(c) => c.n_minor,
         }
     }
@@ -149,6 +228,7 @@ impl Columns<'_> {
     pub fn ncols(&self) -> usize {
         match self {
             Self::Dense(x) => x.ncols(),
+            Self::Dense32(x) => x.ncols(),
             Self::Sparse(c) => c.n_major,
         }
     }
@@ -159,6 +239,7 @@ impl Columns<'_> {
 pub(crate) fn with_columns<T>(x: Features<'_>, g: impl FnOnce(Columns<'_>) -> T) -> T {
     match x {
         Features::Dense(x) => g(Columns::Dense(x)),
+        Features::Dense32(x) => g(Columns::Dense32(x)),
         Features::Csc(x) => g(Columns::Sparse(x.0)),
         Features::Csr(x) => g(Columns::Sparse(x.0.transposed().view())),
     }
@@ -172,6 +253,7 @@ impl<'a> Columns<'a> {
     {
         match self {
             Self::Dense(x) => Columns::Dense(x.reborrow()),
+            Self::Dense32(x) => Columns::Dense32(x.reborrow()),
             Self::Sparse(c) => Columns::Sparse(c),
         }
     }
@@ -257,5 +339,53 @@ mod tests {
                 .collect::<Vec<_>>(),
             1e34
         ));
+    }
+
+    #[test]
+    fn a_float32_matrix_fits_and_predicts_as_its_float64_widening() {
+        use crate::tree::cart::{Cart, CartSplitter};
+        // 300 rows × 4 of float32 values (a third of a unit apart: not
+        // representable in f64 halves), some missing; three classes and
+        // real targets.
+        let x32 = Array2::from_shape_fn((300, 4), |(r, c)| match (r * 7 + c) % 29 {
+            0 if c == 2 => f32::NAN,
+            k => (k as f32) / 3.0 + (r % 5) as f32 * (c as f32 - 1.5),
+        });
+        // The independent reference: the same values widened by ndarray.
+        let x64 = x32.mapv(f64::from);
+        let codes: Vec<u32> = (0..300).map(|r| ((r * 13 + r / 7) % 3) as u32).collect();
+        let y: Vec<f64> = (0..300).map(|r| ((r * 31) % 17) as f64 * 0.25).collect();
+        for splitter in [
+            CartSplitter::Exact,
+            CartSplitter::Random,
+            CartSplitter::Histogram { max_bins: 16 },
+        ] {
+            let fit_c = |x| {
+                Cart::classifier()
+                    .splitter(splitter)
+                    .seed(3)
+                    .fit(x, &codes, 3, None)
+                    .unwrap()
+            };
+            let (a, b) = (fit_c(Features::from(&x32)), fit_c(Features::from(&x64)));
+            assert!(a.node_count() > 20, "{splitter:?}");
+            assert_eq!(a, b, "{splitter:?}");
+            assert_eq!(a.apply(&x32).unwrap(), b.apply(&x64).unwrap());
+            let fit_r = |x| {
+                Cart::regressor()
+                    .splitter(splitter)
+                    .seed(3)
+                    .fit(x, &y, None)
+                    .unwrap()
+            };
+            let (a, b) = (fit_r(Features::from(&x32)), fit_r(Features::from(&x64)));
+            assert_eq!(a, b, "{splitter:?}");
+            assert_eq!(a.predict(&x32).unwrap(), b.predict(&x64).unwrap());
+        }
+        // An infinity is refused from either width.
+        let mut bad = x32.clone();
+        bad[[5, 1]] = f32::INFINITY;
+        let e = Cart::classifier().fit(&bad, &codes, 3, None).unwrap_err();
+        assert!(e.to_string().contains("row 5"), "{e}");
     }
 }

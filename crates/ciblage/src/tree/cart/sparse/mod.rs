@@ -36,7 +36,7 @@ mod tests;
 use ndarray::ArrayView2;
 
 use crate::error::{CiblageError, Result};
-pub(crate) use columns::{with_columns, Columns};
+pub(crate) use columns::{with_columns, Columns, DenseValue};
 
 /// An index array of a compressed sparse matrix (`indptr` or `indices`),
 /// 32- or 64-bit as the caller holds it.
@@ -359,13 +359,17 @@ impl<'a> CsrView<'a> {
     }
 }
 
-/// A feature matrix, rows = samples: dense, or sparse in either layout.
-/// `fit` reads CSC (a CSR matrix is converted once), the prediction verbs
-/// read CSR (a CSC matrix is converted once); neither makes a dense copy.
+/// A feature matrix, rows = samples: dense (float64 or float32), or
+/// sparse in either layout. `fit` reads CSC (a CSR matrix is converted
+/// once), the prediction verbs read CSR (a CSC matrix is converted once);
+/// neither makes a dense copy.
 #[derive(Clone, Copy, Debug)]
 pub enum Features<'a> {
     /// A dense matrix.
     Dense(ArrayView2<'a, f64>),
+    /// A dense matrix of float32, read as it is (features are read as
+    /// float32 in any case: the same trees as from its float64 widening).
+    Dense32(ArrayView2<'a, f32>),
     /// Compressed sparse columns.
     Csc(CscView<'a>),
     /// Compressed sparse rows.
@@ -381,6 +385,18 @@ impl<'a> From<ArrayView2<'a, f64>> for Features<'a> {
 impl<'a> From<&'a ndarray::Array2<f64>> for Features<'a> {
     fn from(x: &'a ndarray::Array2<f64>) -> Self {
         Self::Dense(x.view())
+    }
+}
+
+impl<'a> From<ArrayView2<'a, f32>> for Features<'a> {
+    fn from(x: ArrayView2<'a, f32>) -> Self {
+        Self::Dense32(x)
+    }
+}
+
+impl<'a> From<&'a ndarray::Array2<f32>> for Features<'a> {
+    fn from(x: &'a ndarray::Array2<f32>) -> Self {
+        Self::Dense32(x.view())
     }
 }
 
@@ -401,6 +417,7 @@ impl Features<'_> {
     pub fn nrows(&self) -> usize {
         match self {
             Self::Dense(x) => x.nrows(),
+            Self::Dense32(x) => x.nrows(),
             Self::Csc(x) => x.nrows(),
             Self::Csr(x) => x.nrows(),
         }
@@ -410,6 +427,7 @@ impl Features<'_> {
     pub fn ncols(&self) -> usize {
         match self {
             Self::Dense(x) => x.ncols(),
+            Self::Dense32(x) => x.ncols(),
             Self::Csc(x) => x.ncols(),
             Self::Csr(x) => x.ncols(),
         }
@@ -420,6 +438,7 @@ impl Features<'_> {
 /// folds of a cross-validation), in the same layout.
 pub(crate) enum OwnedFeatures {
     Dense(ndarray::Array2<f64>),
+    Dense32(ndarray::Array2<f32>),
     Csc(OwnedCompressed),
     Csr(OwnedCompressed),
 }
@@ -429,6 +448,7 @@ impl OwnedFeatures {
     pub fn view(&self) -> Features<'_> {
         match self {
             Self::Dense(x) => Features::Dense(x.view()),
+            Self::Dense32(x) => Features::Dense32(x.view()),
             Self::Csc(c) => Features::Csc(CscView(c.view())),
             Self::Csr(c) => Features::Csr(CsrView(c.view())),
         }
@@ -441,6 +461,7 @@ impl Features<'_> {
     pub(crate) fn select_rows(&self, rows: &[usize]) -> OwnedFeatures {
         match self {
             Self::Dense(x) => OwnedFeatures::Dense(x.select(ndarray::Axis(0), rows)),
+            Self::Dense32(x) => OwnedFeatures::Dense32(x.select(ndarray::Axis(0), rows)),
             Self::Csc(x) if rows.windows(2).all(|w| w[0] < w[1]) => {
                 OwnedFeatures::Csc(x.0.select_minor(rows))
             }
@@ -458,6 +479,7 @@ impl<'a> Features<'a> {
     {
         match self {
             Self::Dense(x) => Features::Dense(x.reborrow()),
+            Self::Dense32(x) => Features::Dense32(x.reborrow()),
             Self::Csc(x) => Features::Csc(x),
             Self::Csr(x) => Features::Csr(x),
         }

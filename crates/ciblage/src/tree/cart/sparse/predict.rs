@@ -3,8 +3,10 @@
 //! (CSR; a CSC matrix is converted once) written into one row buffer that
 //! is reset by the row's own indices, never a dense copy of the matrix.
 
+use ndarray::ArrayView2;
+
 use crate::error::{CiblageError, Result};
-use crate::tree::cart::sparse::{Compressed, Features};
+use crate::tree::cart::sparse::{Compressed, DenseValue, Features};
 use crate::tree::cart::tree::CartModel;
 
 /// Checks `x` against a tree of `n_features` features (the column count,
@@ -12,7 +14,7 @@ use crate::tree::cart::tree::CartModel;
 pub(crate) fn for_each_row(
     x: Features<'_>,
     n_features: usize,
-    mut g: impl FnMut(usize, &[f64]),
+    g: impl FnMut(usize, &[f64]),
 ) -> Result<()> {
     if x.ncols() != n_features {
         return Err(CiblageError::LengthMismatch {
@@ -27,24 +29,39 @@ pub(crate) fn for_each_row(
         value,
     };
     match x {
-        Features::Dense(x) => {
-            if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| v.is_infinite()) {
-                return Err(infinite(row, *v));
-            }
-            let mut buf = vec![0.0; n_features];
-            for (i, r) in x.rows().into_iter().enumerate() {
-                match r.as_slice() {
-                    Some(s) => g(i, s),
-                    None => {
-                        buf.iter_mut().zip(r).for_each(|(b, v)| *b = *v);
-                        g(i, &buf);
-                    }
-                }
-            }
-        }
+        Features::Dense(x) => dense_rows(x, n_features, g)?,
+        Features::Dense32(x) => dense_rows(x, n_features, g)?,
         Features::Csr(x) => rows_of(&x.0, g).map_err(|(r, v)| infinite(r, v))?,
         Features::Csc(x) => {
             rows_of(&x.0.transposed().view(), g).map_err(|(r, v)| infinite(r, v))?
+        }
+    }
+    Ok(())
+}
+
+/// Calls `g` with every row of a dense matrix (as f64: a row of float32
+/// widened, exactly, into one buffer), after checking no value is
+/// infinite.
+fn dense_rows<T: DenseValue>(
+    x: ArrayView2<'_, T>,
+    n_features: usize,
+    mut g: impl FnMut(usize, &[f64]),
+) -> Result<()> {
+    if let Some(((row, _), v)) = x.indexed_iter().find(|(_, v)| v.to_f64().is_infinite()) {
+        return Err(CiblageError::NonFinite {
+            argument: "X".into(),
+            row,
+            value: v.to_f64(),
+        });
+    }
+    let mut buf = vec![0.0; n_features];
+    for (i, r) in x.rows().into_iter().enumerate() {
+        match T::as_f64_slice(r.as_slice()) {
+            Some(s) => g(i, s),
+            None => {
+                buf.iter_mut().zip(r).for_each(|(b, v)| *b = v.to_f64());
+                g(i, &buf);
+            }
         }
     }
     Ok(())

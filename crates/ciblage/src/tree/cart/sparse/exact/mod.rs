@@ -81,7 +81,7 @@ impl<'a> SparseSplitter<'a> {
                     && !constrained
                     && !x.data.iter().any(|v| v.is_nan())
             }
-            Columns::Dense(_) => false,
+            Columns::Dense(_) | Columns::Dense32(_) => false,
         }
     }
 
