@@ -98,7 +98,8 @@ def test_retention_of_a_stream_in_polars_and_utc() -> None:
 
 def test_retention_stream_state_follows_the_customer_periods() -> None:
     # The state read from the stream holds one key per customer, month and
-    # sign of the amount (those of the last month by day).
+    # sign of the amount, the last month included: of the days, only the
+    # latest is kept (on one key), which sets the default as_of.
     from ciblage import _partial_days, _stream_days
 
     tx = _retention_tx()
@@ -110,15 +111,16 @@ def test_retention_stream_state_follows_the_customer_periods() -> None:
     assert table is None
     local = tx["timestamp"].dt.tz_convert("Europe/Paris")
     month = local.dt.strftime("%Y-%m")
-    last = month == month.max()
-    key = np.where(last, local.dt.strftime("%Y-%m-%d"), month)
-    keys = pd.DataFrame({"c": tx["customer_id"], "k": key, "s": np.sign(tx["amount"])}).drop_duplicates()
+    keys = pd.DataFrame({"c": tx["customer_id"], "m": month, "s": np.sign(tx["amount"])}).drop_duplicates()
     assert state.num_rows == len(keys)
     assert int(state.column("rows").to_numpy().sum()) == len(tx)
-    # Customer 7 (500 rows on ~370 days): about 3 keys a month.
-    days = pd.DataFrame({"c": tx["customer_id"], "d": local.dt.date, "s": np.sign(tx["amount"])}).drop_duplicates()
+    latest = (local.dt.date.max() - pd.Timestamp("1970-01-01").date()).days
+    days = state.column("day").to_numpy()
+    assert int(days.max()) == latest
+    assert int((days == latest).sum()) == 1
+    # Customer 7 (500 rows over 27 months): at most 3 keys a month.
     of_7 = int(pa.compute.sum(pa.compute.equal(state.column("customer"), 7)).as_py())
-    assert of_7 < int((days["c"] == 7).sum()) / 3
+    assert of_7 <= 3 * month[tx["customer_id"] == 7].nunique()
 
 
 CLV_CALLS = [

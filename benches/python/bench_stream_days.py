@@ -10,7 +10,8 @@ them by default (``stream``: gathered into one table under 1 GiB of used columns
 ``ciblage._stream_days.GATHER_BYTES``) and read into day states from the first
 batch (``states``: the path of streams past that budget).
 
-Customers buy on ``--days-per-customer`` days of 200, several rows a day.
+Customers buy on ``--days-per-customer`` days of 200, several rows a day; their ids
+are integers or, with ``--ids str``, strings.
 
     .venv/bin/python benches/python/bench_stream_days.py --rows 4M --customers 20000
 """
@@ -33,6 +34,7 @@ def hwm():
         return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
 
 rows, customers, per, mode, what = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+string_ids = sys.argv[6] == "str"
 BATCH = 100_000
 START = np.datetime64("2024-01-01", "us")
 
@@ -45,7 +47,8 @@ def batches():
         ts = START + (day * 86_400 + rng.integers(0, 86_400, n)) * 1_000_000
         amount = np.round(rng.lognormal(3.0, 1.0, n), 2)
         amount[::50] *= -1
-        yield pa.record_batch({"customer_id": ids, "timestamp": ts.astype("datetime64[us]"), "amount": amount})
+        customer = pa.array(ids).cast(pa.string()) if string_ids else ids
+        yield pa.record_batch({"customer_id": customer, "timestamp": ts.astype("datetime64[us]"), "amount": amount})
 
 calls = {
     "retention": lambda d: ciblage.retention(d, period="month"),
@@ -76,16 +79,18 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--days-per-customer", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--ids", choices=("int", "str"), default="int", help="customer ids as integers or strings")
+    parser.add_argument("--calls", default="retention,clv,clv_W", help="calls to time, comma-separated")
     args = parser.parse_args()
     rows = parse_rows(args.rows)
     env = {**os.environ, "RAYON_NUM_THREADS": "1"}
-    print(f"{rows:,} rows, {args.customers:,} customers on {args.days_per_customer} days each")
+    print(f"{rows:,} rows, {args.customers:,} customers on {args.days_per_customer} days each, {args.ids} ids")
     print("| call | input | CPU s (1 thread) | peak MiB |")
     print("|---|---|---:|---:|")
-    for what in ("retention", "clv", "clv_W"):
+    for what in args.calls.split(","):
         for _ in range(args.repeat):
             for mode in ("table", "stream", "states"):
-                argv = [str(rows), str(args.customers), str(args.days_per_customer), mode, what]
+                argv = [str(rows), str(args.customers), str(args.days_per_customer), mode, what, args.ids]
                 out = subprocess.run([sys.executable, "-c", RUN, *argv], capture_output=True, text=True, env=env)
                 if out.returncode:
                     raise SystemExit(out.stderr)

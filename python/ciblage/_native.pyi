@@ -76,6 +76,8 @@ __all__ = [
     "stream_partial_state",
     "stream_absorb_partial_state",
     "partial_days",
+    "DayStateStream",
+    "day_state_stream",
     "merge_partial_days",
     "partial_days_rows",
     "value_tiers",
@@ -240,6 +242,27 @@ def totals_stream(*, customer: str, amount: str, cost: str | None = None) -> Act
 def stream_partition(stream: ActivityStream, row0: int, order0: int) -> None: ...
 def stream_partial_state(stream: ActivityStream) -> Any: ...
 def stream_absorb_partial_state(stream: ActivityStream, batch: Any, schema: Any) -> None: ...
+
+class DayStateStream:
+    def absorb(self, batch: Any) -> None: ...
+    @property
+    def rows(self) -> int: ...
+    def finish(self) -> Any: ...
+
+def day_state_stream(
+    *,
+    goal: str,
+    customer: str,
+    timestamp: str,
+    amount: str,
+    cost: str | None = None,
+    timezone: str | None = None,
+    period: str = "month",
+    week_start: str = "monday",
+    origin: int | None = None,
+    as_of: int | None = None,
+    freq: str = "D",
+) -> DayStateStream: ...
 def partial_days(
     table: Any,
     *,

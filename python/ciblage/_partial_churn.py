@@ -57,7 +57,7 @@ def state_schema(customer_type: pa.DataType) -> pa.Schema:
 
 def as_of_day(spec: DaySpec) -> int | None:
     """The day of ``as_of`` (days since 1970-01-01), None when not given."""
-    from ._day_periods import day_number
+    from ._partial_days import day_number
 
     return day_number(spec.kwargs.get("as_of"), "as_of")
 

@@ -10,7 +10,7 @@ summary computes it per row), summed exactly per period. So a partition
 becomes one row per (customer, local day, sign of the amount) holding the
 number of rows and the EXACT sums of their amounts and margins (its days
 collapsed to their period where the call reads no finer, see
-:mod:`ciblage._day_periods`; the Rust core's
+:func:`collapse_args`; the Rust core's
 ``ciblage::partial_state::PartialDays``, read by the code of the local
 calls, as an Arrow batch of a versioned schema: the rounded sums and the
 exact parts behind them, in the encoding of the activity state; streams
@@ -225,9 +225,7 @@ def partition_days(
     )
     state = pa.Table.from_batches([batch]).cast(state_schema(customer_type or batch.schema.field(0).type))
     if periods:
-        from ._day_periods import to_periods
-
-        state = to_periods(spec, state)
+        state = merge_days([state], collapse_args(spec))
     return with_time_type(state, table.column(c["timestamp"]).type)
 
 
@@ -293,9 +291,10 @@ def check_one_time_type(spec: DaySpec, types: list[pa.DataType]) -> None:
     )
 
 
-def merge_days(states: Iterable[pa.Table | pa.RecordBatch]) -> pa.Table:
+def merge_days(states: Iterable[pa.Table | pa.RecordBatch], collapse: dict[str, Any] | None = None) -> pa.Table:
     """One day state of several (or of one table holding a key on several
-    rows): the rows of a key add up."""
+    rows): the rows of a key add up; with ``collapse`` (see
+    :func:`collapse_args`), the days moved to the call's periods."""
     tables = [pa.Table.from_batches([s]) if isinstance(s, pa.RecordBatch) else s for s in states]
     tables = [t for t in tables if t.num_rows]
     if not tables:
@@ -315,19 +314,58 @@ def merge_days(states: Iterable[pa.Table | pa.RecordBatch]) -> pa.Table:
         for b in s.cast(_native_schema(schema)).to_batches()
         if b.num_rows
     ]
-    merged = pa.record_batch(_native.merge_partial_days(batches, has_cost=has_cost))
+    merged = pa.record_batch(_native.merge_partial_days(batches, has_cost=has_cost, **(collapse or {})))
     out = pa.Table.from_batches([merged]).cast(state_schema(schema.field("customer").type))
     return out.replace_schema_metadata({TIME_KEY: ";".join(texts).encode()}) if texts else out
 
 
 def merge_periods(spec: DaySpec, states: Iterable[pa.Table | pa.RecordBatch]) -> pa.Table:
-    """:func:`merge_days`, the days of each state collapsed first to the
-    periods the call of ``spec`` reads (:mod:`ciblage._day_periods`): a
-    merge that brings a later period collapses the days of the earlier
-    ones."""
-    from ._day_periods import merge_periods as merge
+    """:func:`merge_days`, the days of the merged state moved to the periods
+    the call of ``spec`` reads where that is exact (see
+    ``ciblage::partial_state::DayCollapse``): a merge that brings a later
+    period collapses the days of the earlier ones."""
+    return merge_days(states, collapse_args(spec))
 
-    return merge(spec, [pa.Table.from_batches([s]) if isinstance(s, pa.RecordBatch) else s for s in states])
+
+def day_number(value: Any, argument: str) -> int | None:
+    """A date argument as days since 1970-01-01 (None: not given)."""
+    from ._tables import iso_date
+
+    text = iso_date(value, argument)
+    return None if text is None else (_dt.date.fromisoformat(text) - _dt.date(1970, 1, 1)).days
+
+
+def collapse_args(spec: DaySpec) -> dict[str, Any]:
+    """The keyword arguments telling the core the days a state of the call
+    of ``spec`` keeps (``ciblage::partial_state::DayCollapse``): the CLV
+    summary's weeks (``"W"``) or months (``"M"``), retention's periods
+    (blocks of days from a given ``origin`` only) and ``as_of``; every day
+    (``goal`` ``"churn_flags"``) for churn flags, which read the gaps
+    between purchase days, and for parameters the core does not read."""
+    k = spec.kwargs
+    period = k.get("period", "month")
+    freq = k.get("freq", "D")
+    if spec.goal == "retention" and isinstance(period, str):
+        args = {
+            "goal": "retention",
+            "period": period,
+            "week_start": str(k.get("week_start") or "monday").lower(),
+            "origin": day_number(k.get("origin"), "origin"),
+            "as_of": day_number(k.get("as_of"), "as_of"),
+        }
+    elif spec.goal == "clv_summary":
+        args = {"goal": "clv_summary", "freq": freq if isinstance(freq, str) else "D"}
+    else:
+        return {"goal": "churn_flags"}
+    from . import _native
+
+    try:
+        # Parameters the core refuses (the local call has checked them):
+        # every day kept.
+        _native.merge_partial_days([], has_cost=False, **args)
+    except CiblageError:
+        return {"goal": "churn_flags"}
+    return args
 
 
 def _time_texts(state: pa.Table) -> list[str]:

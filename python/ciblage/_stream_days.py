@@ -1,22 +1,21 @@
 """``retention`` and the CLV ``summary`` of a stream of record batches in
-bounded memory: each batch becomes a day state (one row per customer,
-local day and sign of the amount, with exact sums; see
-:mod:`ciblage._partial_days`), its days collapsed to the periods the call
-reads where that is exact (:mod:`ciblage._day_periods`); the states are
-merged as they pile up (when their rows exceed those of the last merged
-state, or after :data:`MAX_PENDING` batches), and the merged state is
+bounded memory: the batches are absorbed one by one into one day state
+(one entry per customer, day and sign of the amount, with exact sums; see
+:mod:`ciblage._partial_days`) by the Rust core
+(``ciblage::partial_state::DayStateAccumulator``): customer ids coded
+once, each row added in place to its entry, its day moved to the first
+day of the period the call reads where that is exact. The state is
 finished as the Spark and Dask calls finish theirs: the local call on the
 rows it stands for, the input report counted over every row. Memory
 follows the distinct customer-days (customer-periods), never the rows;
 results, input report and errors (rows numbered from the start of the
 stream) are those of the whole table.
 
-Reading batches into day states costs several times the CPU of one call on
-the whole table, so a stream is gathered into one table while its used
-columns stay under :data:`GATHER_BYTES`, as for any other function; past
-that, the batches gathered so far become the first day state and the rest
-of the stream is read batch by batch. Both paths give the same results to
-the bit: only the memory and the time differ."""
+A stream is gathered into one table while its used columns stay under
+:data:`GATHER_BYTES`, as for any other function; past that, the batches
+gathered so far go to the state and the rest of the stream is read batch
+by batch. Both paths give the same results to the bit: only the memory
+and the time differ."""
 
 from __future__ import annotations
 
@@ -31,10 +30,6 @@ from .exceptions import CiblageError
 #: Bytes of a stream's used columns gathered into one table before its
 #: batches are read into day states instead (1 GiB).
 GATHER_BYTES = 1 << 30
-#: Batch states kept before a merge, whatever their size.
-MAX_PENDING = 64
-#: Rows of batch states always kept before a merge.
-MIN_PENDING_ROWS = 1 << 15
 
 
 def _kind_of(table: pa.Table, kind: str) -> Any:
@@ -62,36 +57,42 @@ def _with_input_types(table: pa.Table, schema: pa.Schema, spec: _partial_days.Da
         return table
 
 
-class _DayStates:
-    """The merged day state of the batches read so far, and the states of
-    the batches read since the last merge."""
+def _day_stream(spec: _partial_days.DaySpec) -> Any:
+    """The core's day-state accumulator for the call of ``spec``, its days
+    moved to the call's periods (:func:`_partial_days.collapse_args`)."""
+    from . import _native
 
-    def __init__(self, spec: _partial_days.DaySpec) -> None:
-        self.spec = spec
-        self.merged: pa.Table | None = None
-        self.pending: list[pa.Table] = []
-        self.pending_rows = 0
+    c = spec.columns
+    return _native.day_state_stream(
+        customer=c["customer"],
+        timestamp=c["timestamp"],
+        amount=c["amount"],
+        cost=c.get("cost"),
+        timezone=spec.zone,
+        **_partial_days.collapse_args(spec),
+    )
 
-    def add(self, state: pa.Table) -> None:
-        if not state.num_rows:
-            return
-        self.pending.append(state.replace_schema_metadata(None))
-        self.pending_rows += state.num_rows
-        merged_rows = 0 if self.merged is None else self.merged.num_rows
-        if len(self.pending) >= MAX_PENDING or self.pending_rows > max(merged_rows, MIN_PENDING_ROWS):
-            self.compact()
 
-    def compact(self) -> None:
-        parts = ([self.merged] if self.merged is not None else []) + self.pending
-        self.pending, self.pending_rows = [], 0
-        if parts:
-            self.merged = _partial_days.merge_periods(self.spec, parts).replace_schema_metadata(None)
+def _absorb(spec: _partial_days.DaySpec, stream: Any, batch: pa.RecordBatch) -> None:
+    """Absorbs one batch; rows the local call refuses raise its error, their
+    rows numbered from the stream's first."""
+    rows = stream.rows
+    table = _partial_days._table([batch], spec.names)
+    if table is None:
+        return
+    if _partial_days._suspect(spec, table):
+        try:
+            spec.local(table)  # raises the local error
+        except CiblageError as e:
+            raise _partial_days.shifted(e, rows) from None
+    # The core numbers its rows from the stream's first.
+    stream.absorb(batch)
 
 
 def read_days(
     spec: _partial_days.DaySpec, data: Any, progress: Any, what: str, gather_bytes: int = 0
 ) -> tuple[pa.Table, pa.Schema, pa.Table | None]:
-    """The merged day state of the stream ``data``, the schema of its
+    """The day state of the stream ``data``, the schema of its
     batches (the timestamp type of the first batch with rows) and, when the
     used columns of the whole stream stayed under ``gather_bytes``, the
     stream gathered into one table instead of a state (the state is then
@@ -103,7 +104,7 @@ def read_days(
     schema: pa.Schema | None = None
     customer_type: pa.DataType | None = None
     time_type: pa.DataType | None = None
-    states = _DayStates(spec)
+    stream = _day_stream(spec)
     rows = 0
     gathered: list[pa.RecordBatch] | None = []
     gathered_bytes = 0
@@ -120,34 +121,31 @@ def read_days(
             gathered.append(batch)
             gathered_bytes += batch.nbytes
             if gathered_bytes > gather_bytes:
-                # Past the budget: the batches so far become the first state
+                # Past the budget: the batches so far go to the state
                 # (their rows numbered from the stream's first).
-                pieces = [b for b in gathered if b.num_rows]
+                for b in gathered:
+                    if b.num_rows:
+                        _absorb(spec, stream, b)
                 gathered = None
-                if pieces:
-                    state = _partial_days.partition_days(spec, pieces, customer_type, periods=False)
-                    states.add(state.replace_schema_metadata(None))
         elif batch.num_rows:
-            try:
-                state = _partial_days.partition_days(spec, [batch], customer_type, periods=False)
-                states.add(state.replace_schema_metadata(None))
-            except CiblageError as e:
-                raise _partial_days.shifted(e, rows) from None
+            _absorb(spec, stream, batch)
         rows += batch.num_rows
         if report is not None:
             report(rows, max(total, rows) if total else 0)
     if report is not None:
         report(rows, rows)
-    states.compact()
     if schema is None:
         _partial_days.raise_empty(spec)
     assert schema is not None
     if time_type is not None:
         i = schema.get_field_index(column)
         schema = schema.set(i, schema.field(i).with_type(time_type))
-    state = states.merged if states.merged is not None else _partial_days.state_schema(pa.int64()).empty_table()
     table = None if gathered is None else pa.Table.from_batches(gathered, schema=gathered[0].schema)
-    return state, schema, table
+    if table is not None:
+        return _partial_days.state_schema(pa.int64()).empty_table(), schema, table
+    state = pa.Table.from_batches([pa.record_batch(stream.finish())])
+    state = state.cast(_partial_days.state_schema(customer_type or state.schema.field(0).type))
+    return state, schema, None
 
 
 def stream_call(goal: str, data: Any, args: dict[str, Any], progress: Any, local: Any) -> Any:

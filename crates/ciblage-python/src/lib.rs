@@ -23,6 +23,7 @@ mod clv_cov;
 mod clv_models;
 mod clv_summary;
 mod clv_value;
+mod day_stream;
 mod days_in;
 mod error;
 mod ids_in;
@@ -88,6 +89,8 @@ mod _native {
     use crate::clv_summary::{clv_holdout, clv_summary};
     #[pymodule_export]
     use crate::clv_value::{clv_customer_value, clv_dert, clv_p_alive_at};
+    #[pymodule_export]
+    use crate::day_stream::{day_state_stream, PyDayStateStream};
     #[pymodule_export]
     use crate::days_in::local_days;
     #[pymodule_export]

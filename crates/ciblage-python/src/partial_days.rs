@@ -9,11 +9,12 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use ciblage::arrow::TransactionColumns;
-use ciblage::partial_state::PartialDays;
+use ciblage::partial_state::{DayCollapse, PartialDays};
 use ciblage::{CustomerIds, Transactions};
 use pyo3::prelude::*;
 use pyo3_arrow::{PyRecordBatch, PyTable};
 
+use crate::day_stream::collapse_of;
 use crate::error::BindResult;
 use crate::run::run;
 
@@ -45,21 +46,37 @@ pub fn partial_days(
     })
 }
 
-/// One day state of several (the batches of `to_arrow`, checked whole).
+/// One day state of several (the batches of `to_arrow`, checked whole),
+/// its days moved to the periods of `goal` (see `day_state_stream`; none
+/// without a goal).
 #[pyfunction]
-#[pyo3(signature = (batches, *, has_cost))]
+#[pyo3(signature = (
+    batches, *, has_cost, goal = None, period = "month", week_start = "monday",
+    origin = None, as_of = None, freq = "D"
+))]
+#[allow(clippy::too_many_arguments)]
 pub fn merge_partial_days(
     py: Python<'_>,
     batches: Vec<PyRecordBatch>,
     has_cost: bool,
+    goal: Option<&str>,
+    period: &str,
+    week_start: &str,
+    origin: Option<i64>,
+    as_of: Option<i64>,
+    freq: &str,
 ) -> PyResult<PyRecordBatch> {
+    let collapse = goal
+        .map(|g| collapse_of(g, period, week_start, origin, as_of, freq))
+        .transpose()?
+        .unwrap_or(DayCollapse::Keep);
     let batches: Vec<_> = batches.into_iter().map(PyRecordBatch::into_inner).collect();
     run(py, |_| -> BindResult<_> {
         let mut state = PartialDays::empty(has_cost);
         for batch in &batches {
             state = state.merge(PartialDays::from_arrow(batch, has_cost)?)?;
         }
-        Ok(PyRecordBatch::new(state.to_arrow()?))
+        Ok(PyRecordBatch::new(state.collapsed(collapse).to_arrow()?))
     })
 }
 

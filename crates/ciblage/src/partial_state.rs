@@ -40,11 +40,13 @@ use crate::{
 
 #[cfg(feature = "arrow")]
 mod arrow_form;
+mod day_accumulator;
 mod days;
 #[cfg(feature = "arrow")]
 mod days_arrow;
 mod days_terms;
 
+pub use day_accumulator::{DayCollapse, DayStateAccumulator};
 pub use days::{DayKey, DaySums, PartialDays, RoundedSums};
 #[cfg(feature = "arrow")]
 pub use days_arrow::{PARTIAL_DAYS_COLUMNS, PARTIAL_DAYS_VERSION, PARTIAL_DAYS_VERSION_KEY};

@@ -6,7 +6,7 @@ becomes a day state (one row per customer, local day and sign of the
 amount: rows, sums of amounts and costs; see ``ciblage._partial_days``),
 its days collapsed to the periods the call reads where that is exact
 (``retention``'s calendar periods, the CLV summary's weeks and months:
-one row per customer-period is shuffled; ``ciblage._day_periods``);
+one row per customer-period is shuffled; ``ciblage._partial_days.collapse_args``);
 the states are repartitioned by customer (Spark's hash shuffle) and
 merged per partition; the merged states come to the driver, which runs
 the local call on the rows they stand for. ``clv_summary`` gives a

@@ -28,7 +28,8 @@
 //! # Ok::<(), ciblage::CiblageError>(())
 //! ```
 
-use std::collections::HashMap;
+use foldhash::fast::FixedState;
+use hashbrown::HashMap;
 
 use crate::error::{CiblageError, Result};
 use crate::exact_sum::ExactSum;
@@ -87,7 +88,7 @@ impl DaySums {
 pub struct PartialDays {
     has_cost: bool,
     index: CustomerIndex,
-    slots: HashMap<DayKey, usize>,
+    slots: HashMap<DayKey, usize, FixedState>,
     keys: Vec<DayKey>,
     sums: Vec<DaySums>,
 }
@@ -109,7 +110,7 @@ impl PartialDays {
         Self {
             has_cost,
             index: CustomerIndex::named("customer"),
-            slots: HashMap::new(),
+            slots: HashMap::default(),
             keys: Vec::new(),
             sums: Vec::new(),
         }
@@ -131,7 +132,6 @@ impl PartialDays {
     }
 
     /// Replaces the (empty) index of a state being read.
-    #[cfg(feature = "arrow")]
     pub(crate) fn set_index(&mut self, index: CustomerIndex) {
         self.index = index;
     }
@@ -146,6 +146,56 @@ impl PartialDays {
                 self.sums.push(sums.clone());
             }
         }
+    }
+
+    /// Adds one row to the entry of `key` (a new entry for a key not seen
+    /// yet): the sums of [`DaySums::of_row`], added in place.
+    pub(crate) fn add_row(&mut self, key: DayKey, amount: f64, cost: Option<f64>) {
+        let slot = *self.slots.entry(key).or_insert_with(|| {
+            self.keys.push(key);
+            self.sums.push(DaySums::default());
+            self.keys.len() - 1
+        });
+        let sums = &mut self.sums[slot];
+        sums.rows += 1;
+        sums.amount.add(amount);
+        if let Some(c) = cost {
+            sums.margin.add(amount - c);
+        }
+    }
+
+    /// Moves the entry of `from` to the key `to`, its sums added to those
+    /// of `to` when both exist; nothing without an entry for `from`.
+    pub(crate) fn rekey(&mut self, from: DayKey, to: DayKey) {
+        if from == to {
+            return;
+        }
+        let Some(slot) = self.slots.remove(&from) else {
+            return;
+        };
+        match self.slots.get(&to) {
+            Some(&kept) => {
+                // Rare (keys collapse before this move): the moved entry's
+                // sums join `to`'s, and the last entry takes its slot.
+                let sums = std::mem::take(&mut self.sums[slot]);
+                self.sums[kept].add(&sums);
+                let last = self.keys.len() - 1;
+                self.keys.swap_remove(slot);
+                self.sums.swap_remove(slot);
+                if slot != last {
+                    self.slots.insert(self.keys[slot], slot);
+                }
+            }
+            None => {
+                self.keys[slot] = to;
+                self.slots.insert(to, slot);
+            }
+        }
+    }
+
+    /// The customer index, the state dropped.
+    pub(crate) fn into_index(self) -> CustomerIndex {
+        self.index
     }
 
     /// Number of entries (keys).
