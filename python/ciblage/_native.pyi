@@ -243,6 +243,7 @@ def stream_partition(stream: ActivityStream, row0: int, order0: int) -> None: ..
 def stream_partial_state(stream: ActivityStream) -> Any: ...
 def stream_absorb_partial_state(stream: ActivityStream, batch: Any, schema: Any) -> None: ...
 
+@final
 class DayStateStream:
     def absorb(self, batch: Any) -> None: ...
     @property
@@ -272,7 +273,17 @@ def partial_days(
     cost: str | None = None,
     timezone: str | None = None,
 ) -> Any: ...
-def merge_partial_days(batches: list[Any], *, has_cost: bool) -> Any: ...
+def merge_partial_days(
+    batches: list[Any],
+    *,
+    has_cost: bool,
+    goal: str | None = None,
+    period: str = "month",
+    week_start: str = "monday",
+    origin: int | None = None,
+    as_of: int | None = None,
+    freq: str = "D",
+) -> Any: ...
 def partial_days_rows(batches: list[Any], *, has_cost: bool) -> Any: ...
 def value_tiers(
     values: npt.NDArray[np.float64],
