@@ -345,6 +345,7 @@ def collapse_args(spec: DaySpec) -> dict[str, Any]:
     k = spec.kwargs
     period = k.get("period", "month")
     freq = k.get("freq", "D")
+    args: dict[str, Any]
     if spec.goal == "retention" and isinstance(period, str):
         args = {
             "goal": "retention",
