@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CiblageError, Result};
-use crate::exact_sum::{loose_sum, LooseSum};
+use crate::exact_sum::ExactSum;
 use crate::interrupt::Interrupt;
 use crate::value::{
     check_values, descending_key, packed_index, packed_key, sort_descending,
@@ -345,12 +345,12 @@ impl ValueTierValidParams {
             .collect();
         let mut names = self.names.clone();
         names.push(self.no_value_name.clone());
-        let summary = summarise(values, &tier_of, &names);
+        let (summary, total) = summarise(values, &tier_of, &names);
         for row in &summary {
             let what = || format!("total of tier {:?}", row.tier);
             CiblageError::check_sum("value", what, row.value)?;
         }
-        CiblageError::check_sum("value", || "sum of values".into(), loose_sum(values))?;
+        CiblageError::check_sum("value", || "sum of values".into(), total)?;
         Ok(CustomerTiers {
             tier_of,
             rank,
@@ -420,8 +420,13 @@ pub struct TierSummary {
     pub max_value: f64,
 }
 
-/// Summary rows for any labelling `tier_of` of `values` into `names`.
-pub(crate) fn summarise(values: &[f64], tier_of: &[u32], names: &[String]) -> Vec<TierSummary> {
+/// Summary rows for any labelling `tier_of` of `values` (finite) into
+/// `names`, and the total of `values`, correctly rounded.
+pub(crate) fn summarise(
+    values: &[f64],
+    tier_of: &[u32],
+    names: &[String],
+) -> (Vec<TierSummary>, f64) {
     let mut rows: Vec<TierSummary> = names
         .iter()
         .map(|n| TierSummary {
@@ -435,8 +440,10 @@ pub(crate) fn summarise(values: &[f64], tier_of: &[u32], names: &[String]) -> Ve
             max_value: f64::NEG_INFINITY,
         })
         .collect();
-    // Exact sums: the same bits whatever the order of the customers.
-    let mut sums = vec![LooseSum::default(); rows.len()];
+    // Exact sums: the same bits whatever the order of the customers; the
+    // total is the tiers' exact sums merged (one pass over the values).
+    debug_assert!(values.iter().all(|v| v.is_finite()));
+    let mut sums = vec![ExactSum::default(); rows.len()];
     for (&v, &t) in values.iter().zip(tier_of) {
         let row = &mut rows[t as usize];
         row.customers += 1;
@@ -447,7 +454,9 @@ pub(crate) fn summarise(values: &[f64], tier_of: &[u32], names: &[String]) -> Ve
     for (row, sum) in rows.iter_mut().zip(&sums) {
         row.value = sum.value();
     }
-    let total = loose_sum(values);
+    let mut all = ExactSum::default();
+    sums.iter().for_each(|s| all.merge(s));
+    let total = all.value();
     let n = values.len() as f64;
     for row in &mut rows {
         row.share_of_customers = row.customers as f64 / n;
@@ -461,7 +470,7 @@ pub(crate) fn summarise(values: &[f64], tier_of: &[u32], names: &[String]) -> Ve
             row.max_value = f64::NAN;
         }
     }
-    rows
+    (rows, total)
 }
 
 #[cfg(test)]
