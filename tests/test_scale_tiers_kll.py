@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 import ciblage
 from ciblage import _sketch_value
 from ciblage._concentration_binned import BinnedConcentration
-from ciblage._value_histogram import RATIO, Curve, ValueHistogram, bucket_ratio
+from ciblage._value_histogram import RATIO, Curve, ValueHistogram, abc_cuts, bucket_ratio
 from ciblage.exceptions import ColumnNotFoundError, InvalidInputError, InvalidParameterError
 
 # The a priori bound on the Gini and top-share errors: (r − 1)/4.
@@ -155,13 +155,26 @@ def test_no_value_at_all_and_customers_for_value():
 def test_default_cuts_are_the_cores():
     values = np.arange(1_000, 0, -1, dtype=float)
     tiers = ciblage.value_tiers(values)
-    counts = tiers.summary["customers"].to_numpy()[:3] if hasattr(tiers.summary, "to_numpy") else None
     counts = np.asarray(tiers.summary.column("customers").to_pylist()[:3])
     np.testing.assert_array_equal(counts, np.asarray(_sketch_value.DEFAULT_SHARES) * 1_000)
-    # 100 equal values: A while the value before is below 80, B below 95.
+    # 100 equal values: A while the value before is below 100 b1, B below 100 b2.
     abc = ciblage.value_tiers(np.ones(100), method="abc")
-    np.testing.assert_array_equal(abc.summary.column("customers").to_pylist()[:3], [80, 15, 5])
-    assert _sketch_value.DEFAULT_BOUNDS == (0.80, 0.95)
+    b1, b2 = _sketch_value.DEFAULT_BOUNDS
+    want = [round(100 * b1), round(100 * (b2 - b1)), round(100 * (1 - b2))]
+    np.testing.assert_array_equal(abc.summary.column("customers").to_pylist()[:3], want)
+
+
+def test_abc_threshold_is_interpolated_within_its_bucket():
+    # 1,000 values spread evenly over one bucket [1, 1 + 2^-7): the value
+    # is nearly uniform by customer, so the best 50 % of value is held by
+    # about the best 500 customers (the exact call's count, by hand).
+    values = np.linspace(1.0, float(np.nextafter(RATIO, 0.0)), 1_000)
+    curve = Curve.of(ValueHistogram.of(values))
+    cuts, ranges = abc_cuts(curve, [0.5])
+    assert ranges == [[1.0, values[-1]]]
+    above = int(np.sum(values >= cuts[0]))
+    exact = ciblage.value_tiers(values, method="abc", bounds=[0.5]).summary.column("customers").to_pylist()[0]
+    assert 495 <= exact <= 505 and abs(above - exact) <= 5
 
 
 def test_bad_parameters_name_the_argument_before_any_job():
