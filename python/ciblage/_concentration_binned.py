@@ -110,25 +110,21 @@ class BinnedConcentration:
             "share_error": min(share_error, 1.0),
         }
 
-    def _lorenz(self, p: float) -> float:
-        """The curve at share of customers ``p``: linear between edges."""
+    def _lorenz(self, p: Any) -> Any:
+        """The curve at shares of customers ``p``: linear between the
+        edges, 0 among the customers of no value."""
         curve = self._curve
         if curve.total == 0:
             return p
-        x = p * curve.customers
-        edges = curve.edges
-        j = int(np.searchsorted(edges, x, side="left"))  # first edge at or after x
-        if j == 0:
-            return 0.0  # among the customers of no value
-        j = min(j, len(edges) - 1)
-        start, width = edges[j - 1], edges[j] - edges[j - 1]
-        before, after = curve.share(j - 1), curve.share(j)
-        return before + (x - start) / width * (after - before)
+        # (0, 0), then the edges; the first is (customers of no value, 0).
+        xs = np.asarray([0, *curve.edges], dtype=np.float64)
+        ys = np.asarray([0.0] + [curve.share(j) for j in range(len(curve.edges))])
+        return np.interp(np.asarray(p, dtype=np.float64) * curve.customers, xs, ys)
 
     def top_share(self, share: float) -> float:
         """Share of value made by the top ``share`` of customers, at most
         ``share_error`` below the exact one."""
-        return 1.0 - self._lorenz(1.0 - convert(SHARE, share))
+        return float(1.0 - self._lorenz(1.0 - convert(SHARE, share)))
 
     def customers_for_value(self, share: float) -> float:
         """Smallest share of (best) customers that make ``share`` of value
@@ -154,8 +150,8 @@ class BinnedConcentration:
         at ``points`` evenly spaced shares of customers (2 to 10,000,000),
         each at most ``share_error`` above the exact one."""
         points = convert(LORENZ_POINTS, points)
-        p = [j / (points - 1) for j in range(points)]
-        table = pa.table({"share_of_customers": p, "share_of_value": [self._lorenz(x) for x in p]})
+        p = np.arange(points) / (points - 1)
+        table = pa.table({"share_of_customers": p, "share_of_value": np.asarray(self._lorenz(p), dtype=np.float64)})
         return from_arrow(table, self._kind)
 
     def lorenz_at_edges(self) -> Table:
