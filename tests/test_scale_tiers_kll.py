@@ -313,6 +313,9 @@ def test_dask_abc_classes_and_concentration(dask_client):
     got = cdask.concentration(_dask_uneven(tx), quantiles="kll", split_out=3)
     assert isinstance(got, BinnedConcentration) and got.input_report["rows_read"] == len(tx)
     _check_concentration(got, ciblage.customer_totals(tx)["revenue"].to_numpy())
+    # Exact merges: another cut into groups gives the same bits.
+    again = cdask.concentration(_dask_uneven(tx), quantiles="kll", split_out=1, split_every=2)
+    assert (again.gini, again.total, again.input_report) == (got.gini, got.total, got.input_report)
 
 
 def test_dask_errors_are_the_local_ones(dask_client):
