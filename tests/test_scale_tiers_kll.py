@@ -356,3 +356,19 @@ def test_spark_tiers_and_concentration(spark):
     _check_tiers(lazy.toArrow().to_pandas(), lazy.input_report, tx, "abc")
     c = cspark.concentration(sdf, quantiles="kll")
     _check_concentration(c, ciblage.customer_totals(tx)["revenue"].to_numpy())
+
+
+def test_count_cuts_of_a_sketch_holding_every_value_are_the_exact_tiers():
+    from datasketches import kll_doubles_sketch
+
+    plan = _sketch_value.tier_plan("revenue", "customer_id", None, "count", None, None, None, "No value", "kll", 200)
+    for values in (np.arange(1.0, 41.0), np.array([-1.0, 0.0]), np.array([5.0, -2.0, 0.0, 7.5, 1.0])):
+        sketch = kll_doubles_sketch(200)
+        sketch.update(values[values > 0])
+        part = {"sketch": sketch.serialize(), "customers": len(values), "rows": len(values), "schema": None}
+        report = _sketch_value.tier_cuts(plan, [part])
+        assert report["quantiles"]["rank_error"] == 0.0
+        table = pa.table({"customer_id": np.arange(len(values)), "revenue": values})
+        got = _sketch_value.tiered(plan, table, report["quantiles"]["cuts"]).column("tier").to_pylist()
+        want = ciblage.value_tiers(table, value="revenue").customers["tier"].to_pylist()
+        assert got == want

@@ -72,7 +72,9 @@ class BinnedConcentration:
         clipped: customers whose negative value was counted as zero (exact).
         input_report: rows read and used, ``clipped``, and ``histogram``:
             ``ratio`` (the buckets' greatest ratio of edges, ``1 + 2^-7``),
-            ``buckets``, ``gini_error`` and ``share_error`` (see the module).
+            ``buckets``, ``largest_ratio`` (the greatest ratio of the
+            greatest to the least value within a bucket), ``gini_error``
+            and ``share_error`` (see the module).
 
     Example:
         >>> from ciblage._concentration_binned import BinnedConcentration

@@ -186,13 +186,11 @@ def tier_cuts(plan: TierPlan, parts: Iterable[Mapping[str, Any]]) -> dict[str, A
         # Tier i ends at descending rank e = ceil(n × end) (the core's rule);
         # its last customer is the (n − e + 1)-th smallest, the sketch's
         # exclusive quantile at any rank in [(n − e)/n, (n − e + 1)/n): the
-        # middle is taken.
+        # middle is taken. No customer above the boundary (e = 0): rank 1,
+        # cut +inf.
         ends = [min(max(math.ceil(ranked * e - 1e-9), 0), ranked) for e in plan.ends]
-        ranks = [(ranked - e + 0.5) / ranked if ranked else 0.0 for e in ends]
-        cuts = [
-            float(merged.get_quantile(min(r, 1.0), False)) if 0 < e else math.inf
-            for r, e in zip(ranks, ends, strict=True)
-        ]
+        ranks = [(ranked - e + 0.5) / ranked if e > 0 else 1.0 for e in ends]
+        cuts = [float(merged.get_quantile(r, False)) if e > 0 else math.inf for r, e in zip(ranks, ends, strict=True)]
         quantiles = {
             "method": "kll",
             "k": plan.k,
