@@ -17,6 +17,7 @@ import pytest
 import ciblage
 import ciblage.plot
 from ciblage import basket, cluster, clv, lifecycle
+from ciblage._value_histogram import ValueHistogram
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +48,9 @@ FACTORIES: dict[str, Callable[[pd.DataFrame], Any]] = {
     "ChaidRegressor": lambda tx: ciblage.ChaidRegressor(),
     "ValueTiers": lambda tx: ciblage.value_tiers(ciblage.rfm(tx)),
     "Concentration": lambda tx: ciblage.concentration(ciblage.rfm(tx)),
+    "BinnedConcentration": lambda tx: ciblage.BinnedConcentration(
+        ValueHistogram.of(ciblage.rfm(tx)["monetary"].to_numpy()), "pandas", rows=len(tx)
+    ),
     "RetentionResult": lambda tx: ciblage.retention(tx),
     "Migration": lambda tx: ciblage.migration(ciblage.rfm(tx), ciblage.rfm(tx, bins=3)),
     "RuleSet": lambda tx: lifecycle.default_rules(),
@@ -214,6 +218,7 @@ RESULTS = [
     "SegmentTable",
     "ValueTiers",
     "Concentration",
+    "BinnedConcentration",
     "RetentionResult",
     "Migration",
     "RuleSet",

@@ -15,6 +15,7 @@ from ._cart_extra import ExtraCartClassifier, ExtraCartRegressor
 from ._chaid import ChaidClassifier, ChaidRegressor
 from ._churn import RetentionResult, churn_flags, retention
 from ._concentration import Concentration, concentration
+from ._concentration_binned import BinnedConcentration
 from ._migration import Migration, migration
 from ._native import __build__, __version__, release_buffers
 from ._rfm import RfmResult, SegmentTable, rfm, rfm_analysis
@@ -59,6 +60,7 @@ __all__ = [
     "ValueTiers",
     "concentration",
     "Concentration",
+    "BinnedConcentration",
     "retention",
     "RetentionResult",
     "churn_flags",

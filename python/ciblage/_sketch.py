@@ -85,14 +85,21 @@ class KllPlan:
         )
 
 
-def kll_plan(params: Mapping[str, Any], quantiles: Any, kll_k: Any) -> KllPlan | None:
-    """The plan of ``quantiles="kll"`` from the checked rfm parameters, or
-    None for ``"exact"``; parameters are checked before any job."""
+def sketch_size(quantiles: Any, kll_k: Any) -> int | None:
+    """The KLL size for ``quantiles="kll"``, None for ``"exact"``; both
+    arguments are checked (``InvalidParameterError`` naming them)."""
     quantiles = as_str(quantiles, "quantiles")
     if quantiles not in QUANTILES:
         raise InvalidParameterError(f'invalid parameter quantiles: expected "exact" or "kll", got {quantiles!r}')
     k = convert(KLL_K, kll_k)
-    if quantiles == "exact":
+    return None if quantiles == "exact" else int(k)
+
+
+def kll_plan(params: Mapping[str, Any], quantiles: Any, kll_k: Any) -> KllPlan | None:
+    """The plan of ``quantiles="kll"`` from the checked rfm parameters, or
+    None for ``"exact"``; parameters are checked before any job."""
+    k = sketch_size(quantiles, kll_k)
+    if k is None:
         return None
     fixed = {c: params[f"{c}_cuts"] for c in CRITERIA}
     if params["method"] not in ("quantile", "rfm_compat") and any(v is None for v in fixed.values()):

@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from .. import _partial, _sketch
+from .. import _partial, _sketch, _sketch_value
 
 if TYPE_CHECKING:  # pandas comes with Dask; imported by the calls, not by the import
     import pandas as pd
 from .._concentration import Concentration
 from .._concentration import concentration as _local_concentration
+from .._concentration_binned import BinnedConcentration
 from .._report import make_report, warn_left_out
 from .._rfm import RfmResult, expected_left_out, stream_args
 from .._tables import _check_columns, attach_report, column_arg, from_arrow, opt_column_arg
@@ -231,9 +232,8 @@ def rfm(
     return result.customers
 
 
-def _totals(
-    transactions: Any, customer: str, amount: str, cost: str | None, split_every: int, split_out: int
-) -> pd.DataFrame:
+def _sums_spec(customer: Any, amount: Any, cost: Any) -> _partial.Spec:
+    """The spec of the customer totals, its column arguments checked."""
     customer = column_arg(customer, "customer")
     amount = column_arg(amount, "amount")
     cost = opt_column_arg(cost, "cost")
@@ -246,7 +246,13 @@ def _totals(
     columns = {"customer": customer, "amount": amount}
     if cost is not None:
         columns["cost"] = cost
-    stream = _merged_state(transactions, _partial.totals_spec(columns), split_every, split_out)
+    return _partial.totals_spec(columns)
+
+
+def _totals(
+    transactions: Any, customer: str, amount: str, cost: str | None, split_every: int, split_out: int
+) -> pd.DataFrame:
+    stream = _merged_state(transactions, _sums_spec(customer, amount, cost), split_every, split_out)
     table = pa.RecordBatchReader.from_stream(stream.totals()).read_all()
     rows = int(pa.compute.sum(table.column("transactions")).as_py() or 0)
     return attach_report(from_arrow(table, "pandas"), make_report(rows, {}))
@@ -290,10 +296,24 @@ def value_tiers(
     no_value_name: str = "No value",
     split_every: int = 8,
     split_out: int = 1,
-) -> ValueTiers:
+    quantiles: str = "exact",
+    kll_k: int = 200,
+) -> ValueTiers | Any:
     """:func:`ciblage.value_tiers` of the customers' totals of a Dask
     DataFrame of transactions: ``value`` is ``"revenue"``, or ``"margin"``
     (with ``cost``); the tiers of ``ciblage.value_tiers(customer_totals(...))``.
+
+    ``quantiles="exact"`` (default) tiers on the client, which gathers every
+    customer's totals. ``quantiles="kll"`` keeps each hash group's customers
+    in its own task and returns a lazy Dask DataFrame (one partition per
+    group, ``split_out``) of the customer id, the value and the tier (no
+    ``rank``: ranks need every customer); its ``input_report`` attribute
+    holds the cut points under ``"quantiles"``. Count tiers cut at the
+    values read from merged KLL sketches of ``kll_k`` (8 to 65,535), within
+    the reported ``rank_error``; ABC classes at value thresholds read from a
+    merged histogram of exact bucket sums, each within the reported range
+    of values of its bucket (``cut_ranges``): a customer outside those
+    ranges gets the exact class.
 
     Example:
         >>> import ciblage, ciblage.dask, dask.dataframe as dd
@@ -302,8 +322,18 @@ def value_tiers(
         >>> tiers = ciblage.dask.value_tiers(ddf)
         >>> type(tiers).__name__
         'ValueTiers'
+        >>> lazy = ciblage.dask.value_tiers(ddf, quantiles="kll", split_out=2)
+        >>> lazy.input_report["quantiles"]["method"], len(lazy.compute()) == len(tiers.customers)
+        ('kll', True)
     """
     value = _partial.value_arg(value)
+    plan = _sketch_value.tier_plan(
+        value, customer, cost, method, shares, bounds, names, no_value_name, quantiles, kll_k
+    )
+    if plan is not None:
+        from ._sketch import value_tiers_kll
+
+        return value_tiers_kll(transactions, _sums_spec(customer, amount, cost), plan, split_every, split_out)
     totals = _totals(transactions, customer, amount, cost, split_every, split_out)
     return _local_value_tiers(
         totals,
@@ -326,9 +356,17 @@ def concentration(
     cost: str | None = None,
     split_every: int = 8,
     split_out: int = 1,
-) -> Concentration:
+    quantiles: str = "exact",
+    kll_k: int = 200,
+) -> Concentration | BinnedConcentration:
     """:func:`ciblage.concentration` of the customers' totals of a Dask
     DataFrame of transactions (``value`` as in :func:`value_tiers`).
+
+    ``quantiles="kll"`` reads it from a merged histogram of the values
+    (log-spaced buckets of ratio ``1 + 2^-7`` with exact sums; ``kll_k`` is
+    checked and unused): a ``BinnedConcentration`` whose Gini and top
+    shares are within the bounds of its ``input_report["histogram"]``
+    (``gini_error``, ``share_error``, each at most 2^-9).
 
     Example:
         >>> import ciblage, ciblage.dask, dask.dataframe as dd
@@ -336,6 +374,14 @@ def concentration(
         >>> ddf = dd.from_pandas(tx, npartitions=3)
         >>> 0.0 <= ciblage.dask.concentration(ddf).gini <= 1.0
         True
+        >>> c = ciblage.dask.concentration(ddf, quantiles="kll")
+        >>> abs(c.gini - ciblage.dask.concentration(ddf).gini) <= c.input_report["histogram"]["gini_error"] + 1e-12
+        True
     """
     value = _partial.value_arg(value)
+    if _sketch.sketch_size(quantiles, kll_k) is not None:
+        from ._sketch import concentration_kll
+
+        _sketch_value.check_value_column(value, cost)
+        return concentration_kll(transactions, _sums_spec(customer, amount, cost), value, split_every, split_out)
     return _local_concentration(_totals(transactions, customer, amount, cost, split_every, split_out), value=value)

@@ -25,10 +25,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from .. import _partial, _sketch
+from .. import _partial, _sketch, _sketch_value
 from .. import exceptions as _exceptions
 from .._concentration import Concentration
 from .._concentration import concentration as _local_concentration
+from .._concentration_binned import BinnedConcentration
 from .._report import warn_left_out
 from .._rfm import RfmResult, expected_left_out, stream_args
 from .._tables import _check_columns, column_arg, opt_column_arg
@@ -315,7 +316,8 @@ def rfm(
     return _to_spark(transactions, result.customers)
 
 
-def _totals(transactions: Any, customer: str, amount: str, cost: str | None) -> pa.Table:
+def _sums_spec(customer: Any, amount: Any, cost: Any) -> _partial.Spec:
+    """The spec of the customer totals, its column arguments checked."""
     customer = column_arg(customer, "customer")
     amount = column_arg(amount, "amount")
     cost = opt_column_arg(cost, "cost")
@@ -328,7 +330,11 @@ def _totals(transactions: Any, customer: str, amount: str, cost: str | None) -> 
     columns = {"customer": customer, "amount": amount}
     if cost is not None:
         columns["cost"] = cost
-    stream = _merged_state(transactions, _partial.totals_spec(columns))
+    return _partial.totals_spec(columns)
+
+
+def _totals(transactions: Any, customer: str, amount: str, cost: str | None) -> pa.Table:
+    stream = _merged_state(transactions, _sums_spec(customer, amount, cost))
     return pa.RecordBatchReader.from_stream(stream.totals()).read_all()
 
 
@@ -363,10 +369,23 @@ def value_tiers(
     bounds: Sequence[float] | None = None,
     names: Sequence[str] | None = None,
     no_value_name: str = "No value",
-) -> ValueTiers:
+    quantiles: str = "exact",
+    kll_k: int = 200,
+) -> ValueTiers | Any:
     """:func:`ciblage.value_tiers` of the customers' totals of a PySpark
     DataFrame of transactions (``value``: ``"revenue"``, or ``"margin"``
     with ``cost``); its ``customers`` table is a pyarrow Table.
+
+    ``quantiles="exact"`` (default) tiers on the driver, which gathers every
+    customer's totals. ``quantiles="kll"`` keeps the customers on the
+    executors and returns a lazy Spark DataFrame of the customer id, the
+    value and the tier (no ``rank``: ranks need every customer); its
+    ``input_report`` attribute holds the cut points under ``"quantiles"``.
+    Count tiers cut at the values read from merged KLL sketches of
+    ``kll_k`` (8 to 65,535), within the reported ``rank_error``; ABC
+    classes at value thresholds read from a merged histogram of exact
+    bucket sums, each within the reported range of values of its bucket
+    (``cut_ranges``): a customer outside those ranges gets the exact class.
 
     Example:
         >>> import ciblage, ciblage.spark
@@ -375,8 +394,18 @@ def value_tiers(
         >>> sdf = spark.createDataFrame(tx)
         >>> type(ciblage.spark.value_tiers(sdf)).__name__
         'ValueTiers'
+        >>> lazy = ciblage.spark.value_tiers(sdf, method="abc", quantiles="kll")
+        >>> lazy.input_report["quantiles"]["method"], lazy.count()
+        ('histogram', 50)
     """
     value = _partial.value_arg(value)
+    plan = _sketch_value.tier_plan(
+        value, customer, cost, method, shares, bounds, names, no_value_name, quantiles, kll_k
+    )
+    if plan is not None:
+        from ._sketch import value_tiers_kll
+
+        return value_tiers_kll(transactions, _sums_spec(customer, amount, cost), plan)
     totals = _totals(transactions, customer, amount, cost)
     return _local_value_tiers(
         totals,
@@ -397,9 +426,17 @@ def concentration(
     customer: str = "customer_id",
     amount: str = "amount",
     cost: str | None = None,
-) -> Concentration:
+    quantiles: str = "exact",
+    kll_k: int = 200,
+) -> Concentration | BinnedConcentration:
     """:func:`ciblage.concentration` of the customers' totals of a PySpark
     DataFrame of transactions (``value`` as in :func:`value_tiers`).
+
+    ``quantiles="kll"`` reads it from a merged histogram of the values
+    (log-spaced buckets of ratio ``1 + 2^-7`` with exact sums; ``kll_k`` is
+    checked and unused): a ``BinnedConcentration`` whose Gini and top
+    shares are within the bounds of its ``input_report["histogram"]``
+    (``gini_error``, ``share_error``, each at most 2^-9).
 
     Example:
         >>> import ciblage, ciblage.spark
@@ -408,6 +445,13 @@ def concentration(
         >>> sdf = spark.createDataFrame(tx)
         >>> 0.0 <= ciblage.spark.concentration(sdf).gini <= 1.0
         True
+        >>> ciblage.spark.concentration(sdf, quantiles="kll").input_report["histogram"]["gini_error"] <= 2**-9
+        True
     """
     value = _partial.value_arg(value)
+    if _sketch.sketch_size(quantiles, kll_k) is not None:
+        from ._sketch import concentration_kll
+
+        _sketch_value.check_value_column(value, cost)
+        return concentration_kll(transactions, _sums_spec(customer, amount, cost), value)
     return _local_concentration(_totals(transactions, customer, amount, cost), value=value)
