@@ -190,6 +190,64 @@ def test_retention_and_clv_summary_errors_of_a_stream() -> None:
     assert read == [0, 1]
 
 
+def _spoilt(tx: pd.DataFrame, what: str) -> pa.Table:
+    """``tx`` as an Arrow table with one kind of value the local call
+    refuses at row 2500 (a second one later, for negatives)."""
+    table = pa.Table.from_pandas(tx, preserve_index=False)
+    name = {"id": "customer_id", "time": "timestamp", "nat": "timestamp", "huge": "timestamp"}.get(what, "amount")
+    if what == "null_cost":
+        name = "cost"
+    i = table.schema.get_field_index(name)
+    column = table.column(i)
+    if name == "timestamp":
+        values = column.cast(pa.int64()).to_pylist()
+        values[2_500] = {"time": None, "nat": np.iinfo(np.int64).min, "huge": np.iinfo(np.int64).max - 5}[what]
+        spoilt = pa.array(values, pa.int64()).cast(column.type)
+    else:
+        values = column.to_pylist()
+        values[2_500] = {"null": None, "null_cost": None, "inf": np.inf, "negative": -3.0}.get(what)
+        if what == "negative":
+            values[4_000] = -1.0
+        spoilt = pa.array(values, column.type)
+    return table.set_column(i, name, spoilt)
+
+
+@pytest.mark.parametrize("what", ["id", "time", "nat", "huge", "null", "null_cost", "inf", "negative"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda d: ciblage.retention(d, period="week"),
+        lambda d: ciblage.clv.summary(d, cost="cost"),
+        lambda d: ciblage.clv.summary(d, negative_amounts="reject", freq="W"),
+        # The first negative row is after the end: the second is refused.
+        lambda d: ciblage.clv.summary(d, negative_amounts="reject", freq="M", observation_end="2023-09-30"),
+        lambda d: ciblage.clv.summary(d, negative_amounts="reject", observation_end="2023-01-05"),
+    ],
+    ids=["retention", "clv_cost", "clv_reject", "clv_reject_end", "clv_reject_early_end"],
+)
+def test_a_stream_refuses_each_bad_row_as_the_table(call, what: str) -> None:
+    """Each kind of value the local call refuses, on its own: the stream's
+    error is the table's (class and message, the row counted from the
+    stream's first), raised by the core as it reads the batch."""
+    # Latest rows first: row 2500 (about 2024-02) is after 2023-09-30, row
+    # 4000 (about 2023-06) before it.
+    tx = _retention_tx().sort_values("timestamp", ascending=False, kind="stable").reset_index(drop=True)
+    tx["amount"] = tx["amount"].abs()
+    table = _spoilt(tx, what)
+    try:
+        call(table)
+        whole = None
+    except Exception as e:
+        whole = e
+    try:
+        call(table.to_batches(max_chunksize=700))
+        streamed = None
+    except Exception as e:
+        streamed = e
+    assert type(whole) is type(streamed)
+    assert str(whole) == str(streamed)
+
+
 def _raised(fn, *args, **kwargs) -> Exception:
     try:
         fn(*args, **kwargs)

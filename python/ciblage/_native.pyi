@@ -263,6 +263,7 @@ def day_state_stream(
     origin: int | None = None,
     as_of: int | None = None,
     freq: str = "D",
+    reject_negatives: tuple[str, int | None] | None = None,
 ) -> DayStateStream: ...
 def partial_days(
     table: Any,

@@ -59,34 +59,29 @@ def _with_input_types(table: pa.Table, schema: pa.Schema, spec: _partial_days.Da
 
 def _day_stream(spec: _partial_days.DaySpec) -> Any:
     """The core's day-state accumulator for the call of ``spec``, its days
-    moved to the call's periods (:func:`_partial_days.collapse_args`)."""
+    moved to the call's periods (:func:`_partial_days.collapse_args`); it
+    refuses the rows the local call refuses, with its errors."""
     from . import _native
+    from ._clv_summary import _freq
 
     c = spec.columns
+    k = spec.kwargs
+    reject = None
+    if spec.goal == "clv_summary" and k.get("negative_amounts") == "reject":
+        try:
+            end = _partial_days.day_number(k.get("observation_end"), "observation_end")
+            reject = (_freq(k.get("freq", "D")), end)
+        except CiblageError:
+            pass  # refused by the local call at the first batch
     return _native.day_state_stream(
         customer=c["customer"],
         timestamp=c["timestamp"],
         amount=c["amount"],
         cost=c.get("cost"),
         timezone=spec.zone,
+        reject_negatives=reject,
         **_partial_days.collapse_args(spec),
     )
-
-
-def _absorb(spec: _partial_days.DaySpec, stream: Any, batch: pa.RecordBatch) -> None:
-    """Absorbs one batch; rows the local call refuses raise its error, their
-    rows numbered from the stream's first."""
-    rows = stream.rows
-    table = _partial_days._table([batch], spec.names)
-    if table is None:
-        return
-    if _partial_days._suspect(spec, table):
-        try:
-            spec.local(table)  # raises the local error
-        except CiblageError as e:
-            raise _partial_days.shifted(e, rows) from None
-    # The core numbers its rows from the stream's first.
-    stream.absorb(batch)
 
 
 def read_days(
@@ -125,10 +120,10 @@ def read_days(
                 # (their rows numbered from the stream's first).
                 for b in gathered:
                     if b.num_rows:
-                        _absorb(spec, stream, b)
+                        stream.absorb(b)
                 gathered = None
         elif batch.num_rows:
-            _absorb(spec, stream, batch)
+            stream.absorb(batch)
         rows += batch.num_rows
         if report is not None:
             report(rows, max(total, rows) if total else 0)

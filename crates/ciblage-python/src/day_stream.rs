@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use arrow_array::RecordBatch;
 use ciblage::arrow::{self as core_arrow, TimeKind};
 use ciblage::churn::Period;
+use ciblage::clv::Freq;
 use ciblage::partial_state::{DayCollapse, DayStateAccumulator};
 use ciblage::CiblageError;
 use pyo3::prelude::*;
@@ -26,6 +27,9 @@ struct DayStream {
     cost: Option<String>,
     timezone: Option<String>,
     collapse: DayCollapse,
+    /// The CLV summary's frequency and observation end (a day) when it
+    /// rejects negative amounts.
+    refuse_negatives: Option<(Freq, Option<i64>)>,
     acc: Option<DayStateAccumulator>,
     kind: Option<TimeKind>,
     codes: Vec<u32>,
@@ -54,22 +58,19 @@ impl DayStream {
         if n == 0 {
             return Ok(());
         }
-        let schema = batch.schema();
-        let ci = arrow_in::column_index(&schema, "customer", &self.customer)?;
-        let ti = arrow_in::column_index(&schema, "timestamp", &self.timestamp)?;
-        let ai = arrow_in::column_index(&schema, "amount", &self.amount)?;
-        let ki = self
-            .cost
-            .as_deref()
-            .map(|c| arrow_in::column_index(&schema, "cost", c))
-            .transpose()?;
-        let kind =
-            core_arrow::time_kind("timestamp", &self.timestamp, schema.field(ti).data_type())?;
-        arrow_in::check_id_type("customer", &self.customer, schema.field(ci).data_type())?;
-        arrow_in::check_number_type("amount", &self.amount, schema.field(ai).data_type())?;
-        if let (Some(k), Some(c)) = (ki, self.cost.as_deref()) {
-            arrow_in::check_number_type("cost", c, schema.field(k).data_type())?;
-        }
+        let columns = arrow_in::stream_columns(
+            &batch.schema(),
+            &arrow_in::StreamNames {
+                customer: &self.customer,
+                timestamp: Some(&self.timestamp),
+                amount: &self.amount,
+                cost: self.cost.as_deref(),
+            },
+        )?;
+        let (ci, ai, ki) = (columns.customer, columns.amount, columns.cost);
+        let (ti, kind) = columns
+            .timestamp
+            .ok_or_else(|| CiblageError::param("timestamp", "no timestamp column named"))?;
         let rows = self.rows();
         let acc = match self.acc.as_mut() {
             Some(acc) => {
@@ -85,8 +86,11 @@ impl DayStream {
             None => {
                 let zone = arrow_in::zone_for(&kind, self.timezone.as_deref())?;
                 self.kind = Some(kind);
-                self.acc
-                    .insert(DayStateAccumulator::new(self.collapse, zone, ki.is_some()))
+                let mut acc = DayStateAccumulator::new(self.collapse, zone, ki.is_some());
+                if let Some((freq, end)) = self.refuse_negatives {
+                    acc = acc.refusing_negatives(freq, end);
+                }
+                self.acc.insert(acc)
             }
         };
         self.codes.clear();
@@ -175,11 +179,15 @@ pub(crate) fn collapse_of(
 }
 
 /// A stream read into one day state for `goal` (see `collapse_of`), days
-/// in `timezone`, else the timestamp column's zone, else UTC.
+/// in `timezone`, else the timestamp column's zone, else UTC. With
+/// `reject_negatives` (the CLV summary's `freq` and `observation_end` as
+/// a day, under its `"reject"` policy), a negative amount the summary
+/// refuses fails the batch that holds it, with the summary's error.
 #[pyfunction]
 #[pyo3(signature = (
     *, goal, customer, timestamp, amount, cost = None, timezone = None,
-    period = "month", week_start = "monday", origin = None, as_of = None, freq = "D"
+    period = "month", week_start = "monday", origin = None, as_of = None, freq = "D",
+    reject_negatives = None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn day_state_stream(
@@ -194,9 +202,13 @@ pub fn day_state_stream(
     origin: Option<i64>,
     as_of: Option<i64>,
     freq: &str,
+    reject_negatives: Option<(String, Option<i64>)>,
 ) -> PyResult<PyDayStateStream> {
     guard(|| -> PyResult<_> {
         let collapse = collapse_of(goal, period, week_start, origin, as_of, freq)?;
+        let refuse_negatives = reject_negatives
+            .map(|(f, end)| -> BindResult<_> { Ok((f.parse::<Freq>()?, end)) })
+            .transpose()?;
         if let Some(z) = timezone {
             ciblage::Zone::parse(z).map_err(BindError::from)?;
         }
@@ -208,6 +220,7 @@ pub fn day_state_stream(
                 cost: cost.map(Into::into),
                 timezone: timezone.map(Into::into),
                 collapse,
+                refuse_negatives,
                 acc: None,
                 kind: None,
                 codes: Vec::new(),

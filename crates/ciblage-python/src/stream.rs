@@ -70,28 +70,21 @@ impl StreamState {
         if n == 0 {
             return Ok(());
         }
-        let schema = batch.schema();
-        let ci = arrow_in::column_index(&schema, "customer", &self.customer)?;
-        let ai = arrow_in::column_index(&schema, "amount", &self.amount)?;
-        let ki = self
-            .cost
-            .as_deref()
-            .map(|c| arrow_in::column_index(&schema, "cost", c))
-            .transpose()?;
-        let time = self
-            .timestamp
-            .as_deref()
-            .map(|t| -> BindResult<_> {
-                let ti = arrow_in::column_index(&schema, "timestamp", t)?;
-                let kind = core_arrow::time_kind("timestamp", t, schema.field(ti).data_type())?;
-                Ok((ti, kind))
-            })
-            .transpose()?;
-        arrow_in::check_id_type("customer", &self.customer, schema.field(ci).data_type())?;
-        arrow_in::check_number_type("amount", &self.amount, schema.field(ai).data_type())?;
-        if let (Some(k), Some(c)) = (ki, self.cost.as_deref()) {
-            arrow_in::check_number_type("cost", c, schema.field(k).data_type())?;
-        }
+        let columns = arrow_in::stream_columns(
+            &batch.schema(),
+            &arrow_in::StreamNames {
+                customer: &self.customer,
+                timestamp: self.timestamp.as_deref(),
+                amount: &self.amount,
+                cost: self.cost.as_deref(),
+            },
+        )?;
+        let (ci, ai, ki, time) = (
+            columns.customer,
+            columns.amount,
+            columns.cost,
+            columns.timestamp,
+        );
         let kind = time.as_ref().map(|(_, k)| k.clone());
         let acc = match self.acc.take() {
             Some(acc) => {

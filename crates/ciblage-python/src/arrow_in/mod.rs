@@ -61,3 +61,67 @@ pub fn micros<'a>(
 pub fn zone_for(kind: &TimeKind, asked: Option<&str>) -> BindResult<Zone> {
     Ok(arrow::zone_for(kind, asked)?)
 }
+
+/// The names of a stream's used columns (the timestamp absent for calls
+/// that read none).
+pub struct StreamNames<'a> {
+    /// Customer id column.
+    pub customer: &'a str,
+    /// Timestamp or date column, if read.
+    pub timestamp: Option<&'a str>,
+    /// Amount column.
+    pub amount: &'a str,
+    /// Cost column, if named.
+    pub cost: Option<&'a str>,
+}
+
+/// The positions of a stream's used columns in one batch, their types
+/// checked (see [`stream_columns`]).
+pub struct StreamColumns {
+    /// Position of the customer column.
+    pub customer: usize,
+    /// Position of the timestamp column and how it encodes time.
+    pub timestamp: Option<(usize, TimeKind)>,
+    /// Position of the amount column.
+    pub amount: usize,
+    /// Position of the cost column.
+    pub cost: Option<usize>,
+}
+
+/// Finds the used columns of a stream's batch and checks their types, in
+/// the order the call on one table checks them (every column found first,
+/// then the customer, timestamp, amount and cost types).
+pub fn stream_columns(schema: &Schema, names: &StreamNames<'_>) -> BindResult<StreamColumns> {
+    let customer = column_index(schema, "customer", names.customer)?;
+    let timestamp = names
+        .timestamp
+        .map(|t| column_index(schema, "timestamp", t))
+        .transpose()?;
+    let amount = column_index(schema, "amount", names.amount)?;
+    let cost = names
+        .cost
+        .map(|c| column_index(schema, "cost", c))
+        .transpose()?;
+    check_id_type(
+        "customer",
+        names.customer,
+        schema.field(customer).data_type(),
+    )?;
+    let timestamp = match (timestamp, names.timestamp) {
+        (Some(i), Some(t)) => Some((
+            i,
+            arrow::time_kind("timestamp", t, schema.field(i).data_type())?,
+        )),
+        _ => None,
+    };
+    check_number_type("amount", names.amount, schema.field(amount).data_type())?;
+    if let (Some(k), Some(c)) = (cost, names.cost) {
+        check_number_type("cost", c, schema.field(k).data_type())?;
+    }
+    Ok(StreamColumns {
+        customer,
+        timestamp,
+        amount,
+        cost,
+    })
+}

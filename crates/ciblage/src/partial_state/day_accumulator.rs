@@ -37,6 +37,7 @@
 
 use super::days::{sign, PartialDays};
 use crate::churn::Period;
+use crate::clv::Freq;
 use crate::error::{CiblageError, Result};
 use crate::time::MICROS_PER_DAY;
 use crate::{CustomerIndex, Zone};
@@ -123,6 +124,16 @@ pub struct DayStateAccumulator {
     last: Option<(i64, u32, i8)>,
     memo: Vec<(i64, i64)>,
     rows: usize,
+    refused: Option<NegativeRefusal>,
+}
+
+/// Negative amounts refused as the CLV summary's `Reject` policy refuses
+/// them: rows whose period is not after the observation end's.
+#[derive(Debug, Clone, Copy)]
+struct NegativeRefusal {
+    freq: Freq,
+    /// The period of the observation end, if any.
+    end: Option<i64>,
 }
 
 impl DayStateAccumulator {
@@ -137,7 +148,22 @@ impl DayStateAccumulator {
             last: None,
             memo: vec![(i64::MIN, 0); MEMO_SLOTS],
             rows: 0,
+            refused: None,
         }
+    }
+
+    /// The accumulator refusing negative amounts as the CLV summary by
+    /// `freq` does under its `Reject` policy: [`DayStateAccumulator::push`]
+    /// fails on the first row of negative amount whose period is not after
+    /// that of `observation_end` (a day since 1970-01-01; `None`: every
+    /// row), with the summary's error.
+    #[must_use]
+    pub fn refusing_negatives(mut self, freq: Freq, observation_end: Option<i64>) -> Self {
+        self.refused = Some(NegativeRefusal {
+            freq,
+            end: observation_end.map(|d| freq.period_of_day(d)),
+        });
+        self
     }
 
     /// The customer index the codes given to [`DayStateAccumulator::push`]
@@ -175,8 +201,10 @@ impl DayStateAccumulator {
     /// Slices of different lengths, costs against `has_cost`, a code the
     /// index does not hold ([`CiblageError::InvalidParameter`]); a
     /// non-finite amount or cost ([`CiblageError::NonFinite`]); an
-    /// instant out of range ([`CiblageError::TimestampOutOfRange`]).
-    /// Nothing is added on error.
+    /// instant out of range ([`CiblageError::TimestampOutOfRange`]); a
+    /// negative amount refused ([`CiblageError::NegativeAmount`], see
+    /// [`DayStateAccumulator::refusing_negatives`]). Nothing is added on
+    /// error.
     pub fn push(
         &mut self,
         codes: &[u32],
@@ -234,6 +262,18 @@ impl DayStateAccumulator {
                 });
             }
             days.push(self.zone.day_of(t));
+        }
+        if let Some(r) = self.refused {
+            let refused = amounts.iter().zip(&days).position(|(&a, &day)| {
+                a < 0.0 && r.end.is_none_or(|e| r.freq.period_of_day(day) <= e)
+            });
+            if let Some(i) = refused {
+                return Err(CiblageError::NegativeAmount {
+                    argument: "amount".into(),
+                    row: self.rows + i,
+                    value: amounts[i],
+                });
+            }
         }
         for (i, ((&code, &day), &a)) in codes.iter().zip(&days).zip(amounts).enumerate() {
             let s = sign(a);

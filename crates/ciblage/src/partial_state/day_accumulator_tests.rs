@@ -298,3 +298,36 @@ proptest! {
         prop_assert_eq!(latest(&merged), latest(&streamed));
     }
 }
+
+#[test]
+fn negatives_refused_up_to_the_observation_end_period() {
+    // Summary by month, observation end 2024-01-28 (its month: January
+    // 2024). A first batch of one purchase; then a return on 2024-03-18
+    // (after January: kept) and one on 2023-12-09 (refused): row 2 of the
+    // stream, nothing of its batch added.
+    let collapse = DayCollapse::ClvSummary {
+        period: Period::Month,
+    };
+    let mut acc = DayStateAccumulator::new(collapse, Zone::Utc, false)
+        .refusing_negatives(Freq::Month, Some(day(2024, 1, 28)));
+    let mut codes = Vec::new();
+    acc.customers_mut().encode_i64(&[1], &mut codes).unwrap();
+    acc.push(&codes, &[day(2024, 1, 2) * DAY], &[4.0], None)
+        .unwrap();
+    codes.clear();
+    acc.customers_mut().encode_i64(&[1, 2], &mut codes).unwrap();
+    let micros = [day(2024, 3, 18) * DAY, day(2023, 12, 9) * DAY];
+    let e = acc.push(&codes, &micros, &[-1.0, -2.0], None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "amount: negative value -2 at row 2 (negative amounts are rejected; set negative_amounts to keep or exclude them)"
+    );
+    assert_eq!((acc.rows(), acc.len()), (1, 1));
+    // Without an end every negative row is refused: the first one.
+    let mut acc =
+        DayStateAccumulator::new(collapse, Zone::Utc, false).refusing_negatives(Freq::Month, None);
+    codes.clear();
+    acc.customers_mut().encode_i64(&[1, 2], &mut codes).unwrap();
+    let e = acc.push(&codes, &micros, &[-1.0, -2.0], None).unwrap_err();
+    assert!(e.to_string().contains("-1 at row 0"), "{e}");
+}
