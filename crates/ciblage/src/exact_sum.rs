@@ -417,42 +417,5 @@ pub fn sum(values: &[f64]) -> f64 {
     values.iter().copied().collect::<ExactSum>().value()
 }
 
-/// An exact sum that also takes non-finite values: the finite ones summed
-/// exactly, NaN and infinities as in an `f64` sum (any NaN, or infinities
-/// of both signs, give NaN).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct LooseSum {
-    exact: ExactSum,
-    odd: f64,
-}
-
-impl LooseSum {
-    /// Adds any value.
-    #[inline]
-    pub fn add(&mut self, x: f64) {
-        if x.is_finite() {
-            self.exact.add(x);
-        } else {
-            self.odd += x;
-        }
-    }
-
-    /// The sum, rounded once.
-    pub fn value(&self) -> f64 {
-        if self.odd == 0.0 {
-            self.exact.value()
-        } else {
-            self.odd
-        }
-    }
-}
-
-/// [`LooseSum`] of `values`.
-pub(crate) fn loose_sum(values: &[f64]) -> f64 {
-    let mut s = LooseSum::default();
-    values.iter().for_each(|&x| s.add(x));
-    s.value()
-}
-
 #[cfg(test)]
 mod tests;
