@@ -32,7 +32,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import _partial_days
-from ._partial_days import TIME_KEY, DaySpec
+from ._day_time import TIME_KEY
+from ._partial_days import DaySpec
 
 #: The counts a state carries per customer, summed into the input report.
 COUNTS = ("rows", "after_as_of", "not_a_purchase")
@@ -57,7 +58,7 @@ def state_schema(customer_type: pa.DataType) -> pa.Schema:
 
 def as_of_day(spec: DaySpec) -> int | None:
     """The day of ``as_of`` (days since 1970-01-01), None when not given."""
-    from ._partial_days import day_number
+    from ._day_time import day_number
 
     return day_number(spec.kwargs.get("as_of"), "as_of")
 

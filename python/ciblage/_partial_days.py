@@ -28,7 +28,6 @@ report is the local one, counted with each key's number of rows.
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._day_time import TIME_KEY, day_number, time_texts, with_time_type
 from ._partial import aligned, aligned_table
 from .exceptions import (
     CiblageError,
@@ -230,67 +230,6 @@ def partition_days(
 
 
 #: Schema metadata key of a state: the type of the input's timestamp column.
-TIME_KEY = b"ciblage.timestamp_type"
-
-
-def with_time_type(state: pa.Table, t: pa.DataType | None) -> pa.Table:
-    """The state with the type of the timestamp column it was read from in
-    its metadata (``"date"``, or ``"<unit>|<zone>"``)."""
-    if t is None:
-        return state
-    text = "date" if pa.types.is_date(t) else f"{t.unit}|{t.tz or ''}"
-    return state.replace_schema_metadata({TIME_KEY: text.encode()})
-
-
-def time_type(state: pa.Table) -> pa.DataType | None:
-    """The type of the timestamp column a state was read from, if known
-    (the first of several, see :func:`time_types`)."""
-    types = time_types(state)
-    return types[0] if types else None
-
-
-def time_types(state: pa.Table) -> list[pa.DataType]:
-    """The types of the timestamp column the partitions of a (merged)
-    state were read from, each once: several when an object column was
-    read as dates in some partitions and datetimes in others, or as
-    datetimes of several zones."""
-    raw = (state.schema.metadata or {}).get(TIME_KEY)
-    if raw is None:
-        return []
-    out = []
-    for text in raw.decode().split(";"):
-        if text == "date":
-            out.append(pa.date32())
-        else:
-            unit, tz = text.split("|", 1)
-            out.append(pa.timestamp(unit, tz=tz or None))
-    return out
-
-
-def check_one_time_type(spec: DaySpec, types: list[pa.DataType]) -> None:
-    """Refuses a timestamp column read with several types across
-    partitions (an object column of Dask: each partition converts its own
-    values), with the error a local call on the whole column gives."""
-    if len(types) < 2:
-        return
-    import json
-
-    from .exceptions import ColumnTypeError
-
-    column = json.dumps(spec.columns["timestamp"])
-    if any(pa.types.is_date(t) for t in types):
-        raise ColumnTypeError(
-            f"timestamp: column {column} cannot be read as one type (mixed types in an object column?): "
-            "Python dates in some partitions, datetimes in others"
-        )
-    zones = sorted({t.tz for t in types}, key=str)
-    shown = ", ".join("naive" if z is None else repr(z) for z in zones)
-    raise ColumnTypeError(
-        f"timestamp: column {column} holds timestamps of several time zones ({shown}); "
-        "convert them to one zone first, e.g. pandas.to_datetime(column, utc=True)"
-    )
-
-
 def merge_days(states: Iterable[pa.Table | pa.RecordBatch], collapse: dict[str, Any] | None = None) -> pa.Table:
     """One day state of several (or of one table holding a key on several
     rows): the rows of a key add up; with ``collapse`` (see
@@ -300,7 +239,7 @@ def merge_days(states: Iterable[pa.Table | pa.RecordBatch], collapse: dict[str, 
     if not tables:
         return state_schema(pa.int64()).empty_table()
     # Every type the partitions' timestamps were read with, each once.
-    texts = sorted({text for s in tables for text in _time_texts(s)})
+    texts = sorted({text for s in tables for text in time_texts(s)})
     # A single table may hold a key on several rows too (the states of
     # several partitions put together by a shuffle): always merged, by the
     # Rust core (the version key put back: Spark drops schema metadata).
@@ -325,14 +264,6 @@ def merge_periods(spec: DaySpec, states: Iterable[pa.Table | pa.RecordBatch]) ->
     ``ciblage::partial_state::DayCollapse``): a merge that brings a later
     period collapses the days of the earlier ones."""
     return merge_days(states, collapse_args(spec))
-
-
-def day_number(value: Any, argument: str) -> int | None:
-    """A date argument as days since 1970-01-01 (None: not given)."""
-    from ._tables import iso_date
-
-    text = iso_date(value, argument)
-    return None if text is None else (_dt.date.fromisoformat(text) - _dt.date(1970, 1, 1)).days
 
 
 def collapse_args(spec: DaySpec) -> dict[str, Any]:
@@ -367,11 +298,6 @@ def collapse_args(spec: DaySpec) -> dict[str, Any]:
     except CiblageError:
         return {"goal": "churn_flags"}
     return args
-
-
-def _time_texts(state: pa.Table) -> list[str]:
-    raw = (state.schema.metadata or {}).get(TIME_KEY)
-    return raw.decode().split(";") if raw else []
 
 
 #: Schema metadata key and version of the core's day-state batches.
@@ -463,13 +389,7 @@ def _made_up_day(spec: DaySpec) -> int:
     k = spec.kwargs
 
     def day(name: str) -> int | None:
-        v = k.get(name)
-        if v is None:
-            return None
-        from ._tables import iso_date
-
-        text = iso_date(v, name)
-        return None if text is None else (_dt.date.fromisoformat(text) - _dt.date(1970, 1, 1)).days
+        return day_number(k.get(name), name)
 
     if spec.goal == "clv_summary":
         end, cal = day("observation_end"), day("calibration_end")

@@ -23,7 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from . import _partial_days, _stream
+from . import _day_time, _partial_days, _stream
 from ._progress import reporter
 from .exceptions import CiblageError
 
@@ -69,7 +69,7 @@ def _day_stream(spec: _partial_days.DaySpec) -> Any:
     reject = None
     if spec.goal == "clv_summary" and k.get("negative_amounts") == "reject":
         try:
-            end = _partial_days.day_number(k.get("observation_end"), "observation_end")
+            end = _day_time.day_number(k.get("observation_end"), "observation_end")
             reject = (_freq(k.get("freq", "D")), end)
         except CiblageError:
             pass  # refused by the local call at the first batch

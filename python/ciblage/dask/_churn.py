@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .. import _partial_churn, _partial_days
+from .. import _day_time, _partial_churn, _partial_days
 from .._tables import _check_columns, attach_report, from_arrow
 from ..exceptions import CiblageError
 from ._aggregate import _check_frame, _dask, check_split_every, check_split_out
@@ -57,7 +57,7 @@ def _score(spec: _partial_days.DaySpec, state: pa.Table, last: int | None) -> tu
     """The flags of the customers of one merged group, given the last day
     of the whole input, and the types the partitions read the timestamp
     column with."""
-    types = _partial_days.time_types(state)
+    types = _day_time.time_types(state)
     if last is None or not state.num_rows:
         return pa.table({}), types
     as_of = _partial_churn.as_of_day(spec)
@@ -118,7 +118,7 @@ def churn_flags(
         _raise_with_global_rows(dask, spec, parts)
         raise
     # Each group lists the types its partitions read, each once.
-    _partial_days.check_one_time_type(spec, list(dict.fromkeys(t for _, types in scored for t in types)))
+    _day_time.check_one_time_type(spec, list(dict.fromkeys(t for _, types in scored for t in types)))
     found = [flags for flags, _ in scored if flags.num_columns]
     if not found:
         _partial_days.raise_empty(spec)

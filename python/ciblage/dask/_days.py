@@ -19,7 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .. import _partial_days
+from .. import _day_time, _partial_days
 from .._tables import _check_columns
 from ..exceptions import CiblageError
 from ._aggregate import _check_frame, _dask, check_split_every
@@ -74,8 +74,8 @@ def _run(df: Any, spec: _partial_days.DaySpec, split_every: Any) -> Any:
     def to_pandas(table: pa.Table) -> pd.DataFrame:
         return table.to_pandas()
 
-    _partial_days.check_one_time_type(spec, _partial_days.time_types(state))
-    t = _partial_days.time_type(state)
+    _day_time.check_one_time_type(spec, _day_time.time_types(state))
+    t = _day_time.time_type(state)
     if t is not None:
         i = schema.get_field_index(spec.columns["timestamp"])
         schema = schema.set(i, schema.field(i).with_type(t))
