@@ -37,6 +37,10 @@
 //! summaries, computed by the split, are kept until the growth asks for
 //! them.
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 mod candidate;
 mod features;
 mod partition;

@@ -3,10 +3,15 @@
 
 use super::*;
 
-/// The instructions to test: the scalar loop, and AVX-512 when here.
+/// The instructions to test: the scalar loop, and AVX2 and AVX-512 when
+/// here.
 fn isas() -> Vec<Isa> {
     let mut v = vec![Isa::Base];
-    if !matches!(Isa::detect(), Isa::Base) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(simd) = pulp::x86::V3::try_new() {
+        v.push(Isa::V3(simd));
+    }
+    if matches!(Isa::detect(), Isa::V4(_)) {
         v.push(Isa::detect());
     }
     v
